@@ -1,0 +1,202 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/store"
+)
+
+const exchangeKey = "carex.exchange"
+
+// Exchange is one request as the access log sees it: who asked, for what,
+// what was decided, what was released. Handlers fill it in; the access
+// middleware records it before any byte of the response is sent.
+type Exchange struct {
+	RequestID  string
+	Time       time.Time
+	Client     string
+	Method     string
+	Path       string
+	Principal  *auth.Principal
+	BreakGlass string
+	Operation  string // read, vread, search, history, everything, create, update, delete, transaction, batch
+	Type       string
+	ID         string
+	Patient    string   // the patient whose record was touched, when there is exactly one
+	Released   []string // Type/id/_history/version of every resource sent
+	Withheld   int
+	Decision   string // permit, partial, deny, error
+	Reasons    []string
+	Status     int
+
+	reply *reply
+}
+
+type reply struct {
+	status  int
+	header  http.Header
+	body    []byte
+	outcome bool // body is an OperationOutcome made from an error
+}
+
+func exchangeOf(c echo.Context) *Exchange {
+	x, _ := c.Get(exchangeKey).(*Exchange)
+	return x
+}
+
+func fmtErr(sentinel error, format string, args ...any) error {
+	return fmt.Errorf("%s: %w", fmt.Sprintf(format, args...), sentinel)
+}
+
+// Recorder writes an exchange to the access log. Record must return only
+// once the entry is durable; an error means the response is not released.
+type Recorder interface {
+	Record(ctx context.Context, x *Exchange) error
+}
+
+type nopRecorder struct{}
+
+func (nopRecorder) Record(context.Context, *Exchange) error { return nil }
+
+// Policy is the decision stage of the request path.
+type Policy interface {
+	// Admit refuses a request outright (wrong purpose, role without access).
+	Admit(ctx context.Context, p *auth.Principal, x *Exchange) error
+	// Visible returns the release filter for this principal, nil for all.
+	Visible(ctx context.Context, p *auth.Principal, x *Exchange) store.Visible
+	// MayWrite refuses a write; existing is the current version or nil.
+	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta) error
+}
+
+// DirectCarePurposes are the purposes of use carex serves by default.
+var DirectCarePurposes = []string{"TREAT", "ETREAT", "COC"}
+
+// DefaultPolicy admits direct-care purposes only and releases everything
+// else it is asked for: it is the foundation's placeholder until the
+// consent engine (package consent) decides per item.
+type DefaultPolicy struct{}
+
+func (DefaultPolicy) Admit(_ context.Context, p *auth.Principal, x *Exchange) error {
+	for _, ok := range DirectCarePurposes {
+		if p.Purpose == ok {
+			return nil
+		}
+	}
+	return fmtErr(ErrForbidden, "purpose of use %q is not direct care: carex serves %s only", p.Purpose, strings.Join(DirectCarePurposes, ", "))
+}
+
+func (DefaultPolicy) Visible(context.Context, *auth.Principal, *Exchange) store.Visible { return nil }
+
+func (DefaultPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta) error {
+	return nil
+}
+
+// access is the log stage: it runs the rest of the chain, turns an error
+// into its OperationOutcome, records the exchange durably, and only then
+// sends the response. If the entry cannot be recorded nothing is released.
+func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		x := exchangeOf(c)
+		err := next(c)
+		if x.Principal == nil {
+			x.Principal = auth.PrincipalFrom(c)
+		}
+		if err != nil {
+			s.setError(c, x, err)
+		}
+		if x.reply == nil {
+			return nil // the handler wrote its own response (metrics)
+		}
+		x.Status = x.reply.status
+		if x.Decision == "" {
+			x.Decision = "permit"
+			if x.Status >= 400 {
+				x.Decision = "error"
+			}
+			if x.Withheld > 0 {
+				x.Decision = "partial"
+			}
+		}
+		if recorded(c) {
+			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
+				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rerr)
+				s.setError(c, x, errors.New("access log unavailable"))
+			}
+		}
+		return s.send(c, x.reply)
+	}
+}
+
+// recorded: every FHIR interaction is logged; health, metrics and the
+// capability statement carry no personal data and are not.
+func recorded(c echo.Context) bool {
+	p := c.Request().URL.Path
+	return strings.HasPrefix(p, "/fhir") && p != "/fhir/metadata"
+}
+
+func (s *Server) setError(c echo.Context, x *Exchange, err error) {
+	o := classify(err)
+	if o.status >= 500 {
+		s.log.Error("request failed", "request_id", x.RequestID, "method", x.Method, "route", c.Path(), "err", err)
+	}
+	h := http.Header{}
+	var ae *auth.AuthError
+	if errors.As(err, &ae) {
+		h.Set("WWW-Authenticate", ae.WWWAuthenticate())
+	}
+	severity := "error"
+	if o.status >= 500 {
+		severity = "fatal"
+	}
+	switch o.status {
+	case http.StatusForbidden:
+		x.Decision = "deny"
+	default:
+		if x.Decision == "" || x.Decision == "permit" {
+			x.Decision = "error"
+		}
+	}
+	x.Reasons = append(x.Reasons, o.code)
+	x.Released, x.Withheld = nil, 0
+	x.reply = &reply{status: o.status, header: h, body: fhir.OperationOutcome(severity, o.code, o.text), outcome: true}
+}
+
+func (s *Server) send(c echo.Context, r *reply) error {
+	hdr := c.Response().Header()
+	for k, v := range r.header {
+		hdr[k] = v
+	}
+	if r.body == nil {
+		return c.NoContent(r.status)
+	}
+	if c.Request().Method == http.MethodHead {
+		hdr.Set(echo.HeaderContentType, fhirJSON)
+		return c.NoContent(r.status)
+	}
+	return c.Blob(r.status, fhirJSON, r.body)
+}
+
+// respond stages a successful response; access sends it after logging.
+func respond(c echo.Context, status int, body []byte, h http.Header) error {
+	if h == nil {
+		h = http.Header{}
+	}
+	exchangeOf(c).reply = &reply{status: status, header: h, body: body}
+	return nil
+}
+
+func setFailure(c echo.Context, status int, code string) {
+	if x := exchangeOf(c); x != nil {
+		x.Status = status
+		x.Reasons = append(x.Reasons, code)
+	}
+}

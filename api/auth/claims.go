@@ -1,0 +1,150 @@
+package auth
+
+import (
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Principal is the authenticated caller.
+type Principal struct {
+	Sub, Name, Org, Sector, Role, Purpose string
+	JobRole                               string // the original national RBAC code if one was mapped, else ""
+	Issuer                                string
+	ExpiresAt                             time.Time
+	Dev                                   bool // verified with the development key
+}
+
+// Sectors.
+const (
+	SectorNHS     = "nhs"
+	SectorCouncil = "council"
+)
+
+// DefaultPurpose is used when a token has no purpose claim.
+const DefaultPurpose = "TREAT"
+
+// KnownRoles are the carex roles accepted without a policy file.
+var KnownRoles = []string{"gp", "district-nurse", "hospital-clinician", "social-worker", "ig-officer", "system"}
+
+// RBACRoles maps national RBAC job role codes to carex roles.
+var RBACRoles = map[string]string{
+	"R8000": "gp",             // clinical practitioner
+	"R8001": "district-nurse", // nurse
+	"R8014": "social-worker",  // social worker
+	"R0001": "ig-officer",     // privacy officer
+	"R5105": "ig-officer",     // Caldicott guardian
+}
+
+// tokenClaims is the JWT payload carex understands.
+type tokenClaims struct {
+	jwt.RegisteredClaims
+	Name    string `json:"name,omitempty"`
+	Org     string `json:"org,omitempty"`
+	Sector  string `json:"sector,omitempty"`
+	Role    string `json:"role,omitempty"`
+	Purpose string `json:"purpose,omitempty"`
+}
+
+// mapRole returns the carex role for a role claim and the RBAC code it came
+// from (or ""). The full national form "S8000:G8000:R8001" is accepted.
+func mapRole(role string, extra map[string]bool) (carexRole, jobRole string, ok bool) {
+	if extra[role] {
+		return role, "", true
+	}
+	for _, r := range KnownRoles {
+		if role == r {
+			return role, "", true
+		}
+	}
+	code := role
+	if i := strings.LastIndexByte(code, ':'); i >= 0 {
+		code = code[i+1:]
+	}
+	code = strings.ToUpper(code)
+	if m, found := RBACRoles[code]; found {
+		return m, code, true
+	}
+	return "", "", false
+}
+
+// validOrg accepts ODS codes (A81001, RXX) and council/ONS codes (E09000033,
+// LBX-ASC): 1 to 32 characters of letters, digits, '-', '_' and '.'.
+func validOrg(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// printable returns s if it is short and made of harmless characters, so that
+// it may appear in an error message; else "".
+func printable(s string) string {
+	if len(s) > 40 {
+		return ""
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == ':') {
+			return ""
+		}
+	}
+	return s
+}
+
+// principalFrom validates the carex claims (after the signature and the
+// registered claims have been checked) and builds the Principal.
+func principalFrom(c *tokenClaims, extra map[string]bool, dev bool) (*Principal, error) {
+	if strings.TrimSpace(c.Subject) == "" {
+		return nil, fail("missing claim sub")
+	}
+	if c.Org == "" {
+		return nil, fail("missing claim org")
+	}
+	if !validOrg(c.Org) {
+		return nil, fail("invalid org")
+	}
+	switch c.Sector {
+	case SectorNHS, SectorCouncil:
+	case "":
+		return nil, fail("missing claim sector")
+	default:
+		return nil, fail("invalid sector (want nhs or council)")
+	}
+	if c.Role == "" {
+		return nil, fail("missing claim role")
+	}
+	role, jobRole, ok := mapRole(c.Role, extra)
+	if !ok {
+		if s := printable(c.Role); s != "" {
+			return nil, fail("unknown role " + s)
+		}
+		return nil, fail("unknown role")
+	}
+	p := &Principal{
+		Sub:     c.Subject,
+		Name:    c.Name,
+		Org:     c.Org,
+		Sector:  c.Sector,
+		Role:    role,
+		Purpose: strings.TrimSpace(c.Purpose),
+		JobRole: jobRole,
+		Issuer:  c.Issuer,
+		Dev:     dev,
+	}
+	if p.Name == "" {
+		p.Name = p.Sub
+	}
+	if p.Purpose == "" {
+		p.Purpose = DefaultPurpose
+	}
+	if c.ExpiresAt != nil {
+		p.ExpiresAt = c.ExpiresAt.Time
+	}
+	return p, nil
+}

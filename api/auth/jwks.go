@@ -1,0 +1,314 @@
+package auth
+
+import (
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+)
+
+const (
+	jwksMaxAge       = 5 * time.Minute  // URL keys are refetched (on demand) when older than this
+	jwksMinRefetch   = 30 * time.Second // unknown kid triggers at most one refetch per this
+	jwksMaxBytes     = 1 << 20
+	minRSABits       = 2048
+	algRS256         = "RS256"
+	algES256         = "ES256"
+	algEdDSA         = "EdDSA"
+	defaultHTTPLimit = 10 * time.Second
+)
+
+// verifyKey is a public key and the only algorithm accepted with it.
+type verifyKey struct {
+	kid string
+	alg string
+	key crypto.PublicKey
+}
+
+type jwk struct {
+	Kty    string   `json:"kty"`
+	Kid    string   `json:"kid"`
+	Use    string   `json:"use"`
+	Alg    string   `json:"alg"`
+	KeyOps []string `json:"key_ops"`
+	Crv    string   `json:"crv"`
+	N      string   `json:"n"`
+	E      string   `json:"e"`
+	X      string   `json:"x"`
+	Y      string   `json:"y"`
+}
+
+// parseJWKS returns the usable signature keys of a JWKS document, by kid.
+// Keys for encryption, of unsupported types/curves/algorithms, or malformed
+// ones are skipped; zero usable keys is an error.
+func parseJWKS(data []byte) (map[string]*verifyKey, error) {
+	var doc struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("invalid JWKS JSON: %w", err)
+	}
+	keys := make(map[string]*verifyKey)
+	var skipped []string
+	for i, raw := range doc.Keys {
+		var k jwk
+		if err := json.Unmarshal(raw, &k); err != nil {
+			skipped = append(skipped, fmt.Sprintf("key %d: %v", i, err))
+			continue
+		}
+		vk, err := k.toKey()
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("key %d (kid %q): %v", i, k.Kid, err))
+			continue
+		}
+		if vk == nil { // not a signature key
+			continue
+		}
+		if _, dup := keys[vk.kid]; dup {
+			skipped = append(skipped, fmt.Sprintf("key %d: duplicate kid %q", i, k.Kid))
+			continue
+		}
+		keys[vk.kid] = vk
+	}
+	if len(keys) == 0 {
+		if len(skipped) > 0 {
+			return nil, fmt.Errorf("JWKS has no usable signature keys (%s)", strings.Join(skipped, "; "))
+		}
+		return nil, errors.New("JWKS has no usable signature keys")
+	}
+	return keys, nil
+}
+
+func b64(s string) ([]byte, error) {
+	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// toKey converts a JWK; (nil, nil) means "ignore" (encryption key).
+func (k *jwk) toKey() (*verifyKey, error) {
+	if k.Use == "enc" {
+		return nil, nil
+	}
+	if len(k.KeyOps) > 0 {
+		verify := false
+		for _, op := range k.KeyOps {
+			verify = verify || op == "verify"
+		}
+		if !verify {
+			return nil, nil
+		}
+	}
+	switch k.Kty {
+	case "RSA":
+		if k.Alg != "" && k.Alg != algRS256 {
+			return nil, fmt.Errorf("unsupported alg %q for RSA key (only RS256)", k.Alg)
+		}
+		nb, err := b64(k.N)
+		if err != nil || len(nb) == 0 {
+			return nil, errors.New("bad RSA modulus")
+		}
+		eb, err := b64(k.E)
+		if err != nil || len(eb) == 0 || len(eb) > 4 {
+			return nil, errors.New("bad RSA exponent")
+		}
+		e := new(big.Int).SetBytes(eb)
+		n := new(big.Int).SetBytes(nb)
+		if e.Int64() < 3 || e.Bit(0) == 0 {
+			return nil, errors.New("bad RSA exponent")
+		}
+		if n.BitLen() < minRSABits {
+			return nil, fmt.Errorf("RSA key too short (%d bits, need %d)", n.BitLen(), minRSABits)
+		}
+		return &verifyKey{kid: k.Kid, alg: algRS256, key: &rsa.PublicKey{N: n, E: int(e.Int64())}}, nil
+	case "EC":
+		if k.Crv != "P-256" {
+			return nil, fmt.Errorf("unsupported EC curve %q (only P-256)", k.Crv)
+		}
+		if k.Alg != "" && k.Alg != algES256 {
+			return nil, fmt.Errorf("unsupported alg %q for P-256 key (only ES256)", k.Alg)
+		}
+		x, err1 := b64(k.X)
+		y, err2 := b64(k.Y)
+		if err1 != nil || err2 != nil || len(x) != 32 || len(y) != 32 {
+			return nil, errors.New("bad EC coordinates")
+		}
+		pt := append(append([]byte{4}, x...), y...)
+		pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P256(), pt)
+		if err != nil {
+			return nil, fmt.Errorf("bad EC point: %v", err)
+		}
+		return &verifyKey{kid: k.Kid, alg: algES256, key: pub}, nil
+	case "OKP":
+		if k.Crv != "Ed25519" {
+			return nil, fmt.Errorf("unsupported OKP curve %q (only Ed25519)", k.Crv)
+		}
+		if k.Alg != "" && k.Alg != algEdDSA && k.Alg != "Ed25519" {
+			return nil, fmt.Errorf("unsupported alg %q for Ed25519 key (only EdDSA)", k.Alg)
+		}
+		x, err := b64(k.X)
+		if err != nil || len(x) != ed25519.PublicKeySize {
+			return nil, errors.New("bad Ed25519 public key")
+		}
+		return &verifyKey{kid: k.Kid, alg: algEdDSA, key: ed25519.PublicKey(x)}, nil
+	case "oct":
+		return nil, errors.New("symmetric (oct) keys are not accepted")
+	default:
+		return nil, fmt.Errorf("unsupported kty %q", k.Kty)
+	}
+}
+
+// keySet is a JWKS loaded from a file (once) or a URL (cached, refreshed on
+// demand: when older than jwksMaxAge, or when a kid is unknown and the last
+// fetch is older than jwksMinRefetch).
+type keySet struct {
+	src    string
+	isURL  bool
+	client *http.Client
+	now    func() time.Time
+
+	mu        sync.RWMutex
+	keys      map[string]*verifyKey
+	fetchedAt time.Time // last successful fetch
+	triedAt   time.Time // last attempt (successful or not)
+
+	fetchMu sync.Mutex // one fetch at a time
+}
+
+func newKeySet(src string, client *http.Client, now func() time.Time, allowHTTP bool) (*keySet, error) {
+	ks := &keySet{src: src, client: client, now: now}
+	if strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://") {
+		u, err := url.Parse(src)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("invalid JWKS URL: %v", err)
+		}
+		if u.Scheme == "http" && !allowHTTP && !isLoopback(u.Hostname()) {
+			return nil, errors.New("JWKS URL must use https (http is allowed only for localhost or in development mode)")
+		}
+		ks.isURL = true
+	}
+	if err := ks.load(context.Background()); err != nil {
+		return nil, err
+	}
+	return ks, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// load fetches and parses the JWKS, replacing the keys on success.
+func (ks *keySet) load(ctx context.Context) error {
+	ks.mu.Lock()
+	ks.triedAt = ks.now()
+	ks.mu.Unlock()
+	var data []byte
+	var err error
+	if ks.isURL {
+		data, err = ks.fetch(ctx)
+	} else {
+		data, err = os.ReadFile(ks.src)
+		if err != nil {
+			err = fmt.Errorf("reading JWKS file: %w", err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	keys, err := parseJWKS(data)
+	if err != nil {
+		return fmt.Errorf("JWKS %s: %w", ks.src, err)
+	}
+	ks.mu.Lock()
+	ks.keys = keys
+	ks.fetchedAt = ks.now()
+	ks.mu.Unlock()
+	return nil
+}
+
+func (ks *keySet) fetch(ctx context.Context) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ks.src, nil)
+	if err != nil {
+		return nil, fmt.Errorf("JWKS request: %w", err)
+	}
+	req.Header.Set("Accept", "application/jwk-set+json, application/json")
+	resp, err := ks.client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching JWKS %s: HTTP %d", ks.src, resp.StatusCode)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, jwksMaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading JWKS response: %w", err)
+	}
+	if len(data) > jwksMaxBytes {
+		return nil, errors.New("JWKS response too large")
+	}
+	return data, nil
+}
+
+// lookup returns the key for kid (nil if unknown), refreshing URL sources on
+// demand. A token without kid matches only a set holding exactly one key.
+func (ks *keySet) lookup(ctx context.Context, kid string) *verifyKey {
+	k, stale := ks.get(kid)
+	if !ks.isURL {
+		return k
+	}
+	if k != nil && !stale {
+		return k
+	}
+	// Either the keys are older than jwksMaxAge, or the kid is unknown
+	// (possibly a key rotation): refetch, rate-limited.
+	ks.fetchMu.Lock()
+	defer ks.fetchMu.Unlock()
+	k2, stale2 := ks.get(kid) // another request may have fetched meanwhile
+	if k2 != nil && !stale2 {
+		return k2
+	}
+	ks.mu.RLock()
+	tried := ks.triedAt
+	ks.mu.RUnlock()
+	if ks.now().Sub(tried) < jwksMinRefetch {
+		return k2 // rate-limited; old key (if any) still used
+	}
+	if err := ks.load(ctx); err != nil {
+		return k2 // the previous keys are kept
+	}
+	k3, _ := ks.get(kid) // a key removed from the JWKS is no longer accepted
+	return k3
+}
+
+func (ks *keySet) get(kid string) (k *verifyKey, stale bool) {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	stale = ks.now().Sub(ks.fetchedAt) >= jwksMaxAge
+	if kid == "" {
+		if len(ks.keys) == 1 {
+			for _, v := range ks.keys {
+				return v, stale
+			}
+		}
+		return nil, stale
+	}
+	return ks.keys[kid], stale
+}

@@ -1,0 +1,466 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+type bundleIn struct {
+	Type  string          `json:"type"`
+	Entry []bundleEntryIn `json:"entry"`
+}
+
+type bundleEntryIn struct {
+	FullURL  string           `json:"fullUrl"`
+	Resource json.RawMessage  `json:"resource"`
+	Request  *bundleRequestIn `json:"request"`
+}
+
+type bundleRequestIn struct {
+	Method      string `json:"method"`
+	URL         string `json:"url"`
+	IfNoneExist string `json:"ifNoneExist"`
+	IfMatch     string `json:"ifMatch"`
+}
+
+// bundle handles POST /fhir: transaction (all or nothing) and batch
+// (each entry on its own).
+func (s *Server) bundle(c echo.Context) error {
+	x, p, err := s.begin(c, "transaction")
+	if err != nil {
+		return err
+	}
+	res, err := s.readBody(c, "Bundle")
+	if err != nil {
+		return err
+	}
+	var in bundleIn
+	if err := json.Unmarshal(res.Raw, &in); err != nil {
+		return fmtErr(fhir.ErrMalformed, "bundle: %v", err)
+	}
+	switch in.Type {
+	case "transaction":
+		return s.transaction(c, x, p, &in)
+	case "batch":
+		x.Operation = "batch"
+		return s.batch(c, &in)
+	}
+	return fmtErr(ErrBadRequest, "Bundle.type %q: POST /fhir takes a transaction or batch Bundle (use carex import for collections)", in.Type)
+}
+
+// txEntry is one planned entry of a transaction.
+type txEntry struct {
+	method  string
+	write   *store.Write
+	cond    *search.Query // conditional update (PUT Type?query)
+	get     string        // GET url, run after the commit
+	fullURL string
+}
+
+// applyTransaction plans a transaction's entries, resolves its references
+// and commits its writes in one store transaction. GET entries are left in
+// the plan for the caller to run after the commit.
+func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bundleIn) ([]*txEntry, map[*store.Write]*store.WriteResult, error) {
+	plan := make([]*txEntry, len(in.Entry))
+	refs := map[string]string{} // fullUrl -> Type/id
+	seen := map[string]int{}
+	for i, e := range in.Entry {
+		where := fmt.Sprintf("Bundle.entry[%d]", i)
+		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
+			return nil, nil, fmtErr(fhir.ErrInvalid, "%s.request: method and url are required in a transaction", where)
+		}
+		te := &txEntry{method: strings.ToUpper(e.Request.Method), fullURL: e.FullURL}
+		plan[i] = te
+		u := strings.TrimPrefix(e.Request.URL, "/")
+		path, query, _ := strings.Cut(u, "?")
+		switch te.method {
+		case http.MethodGet, http.MethodHead:
+			te.get = u
+			continue
+		case http.MethodPost, http.MethodPut:
+		case http.MethodDelete:
+			typ, id, ok := strings.Cut(path, "/")
+			if !ok || query != "" || !fhir.IsResourceType(typ) || id == "" {
+				return nil, nil, fmtErr(ErrBadRequest, "%s.request.url %q: DELETE needs Type/id (conditional delete is not supported)", where, e.Request.URL)
+			}
+			te.write = &store.Write{Op: store.OpDelete, Type: typ, ID: id, SourceOrg: p.Org}
+			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
+				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
+			}
+			if err := once(seen, typ+"/"+id, i); err != nil {
+				return nil, nil, err
+			}
+			continue
+		default:
+			return nil, nil, fmtErr(ErrBadRequest, "%s.request.method %q is not supported in a transaction", where, e.Request.Method)
+		}
+		if len(e.Resource) == 0 {
+			return nil, nil, fmtErr(fhir.ErrInvalid, "%s.resource is required for %s", where, te.method)
+		}
+		r, err := fhir.Parse(e.Resource)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s.resource: %w", where, err)
+		}
+		typ, id, _ := strings.Cut(path, "/")
+		if typ != r.Type {
+			return nil, nil, fmtErr(ErrBadRequest, "%s: request.url %q does not match resourceType %q", where, e.Request.URL, r.Type)
+		}
+		if te.method == http.MethodPost {
+			if id != "" {
+				return nil, nil, fmtErr(ErrBadRequest, "%s: POST url must be the type alone, not %q", where, e.Request.URL)
+			}
+			te.write = newWrite(store.OpCreate, p, r, uuid.NewString())
+			if e.Request.IfNoneExist != "" {
+				if te.write.IfNoneExist, err = conditionQuery(typ, e.Request.IfNoneExist); err != nil {
+					return nil, nil, fmt.Errorf("%s.request.ifNoneExist: %w", where, err)
+				}
+			}
+		} else { // PUT
+			switch {
+			case query != "":
+				if te.cond, err = conditionQuery(typ, query); err != nil {
+					return nil, nil, fmt.Errorf("%s.request.url: %w", where, err)
+				}
+				id = r.ID
+				if id == "" {
+					id = uuid.NewString()
+				}
+			case id == "" || (r.ID != "" && r.ID != id):
+				return nil, nil, fmtErr(ErrBadRequest, "%s: PUT url %q needs Type/id matching the resource id %q", where, e.Request.URL, r.ID)
+			}
+			te.write = newWrite(store.OpUpdate, p, r, id)
+			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
+				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
+			}
+			if te.cond == nil {
+				if err := once(seen, typ+"/"+id, i); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		if e.FullURL != "" {
+			refs[e.FullURL] = te.write.Type + "/" + te.write.ID
+		}
+	}
+
+	// Processing order per the FHIR spec: DELETE, POST, PUT; GETs after.
+	var writes []*store.Write
+	for _, m := range []string{http.MethodDelete, http.MethodPost, http.MethodPut} {
+		for _, te := range plan {
+			if te.method == m {
+				writes = append(writes, te.write)
+			}
+		}
+	}
+	prepare := func(lookup store.Lookup) error {
+		for _, te := range plan {
+			w := te.write
+			if w == nil {
+				continue
+			}
+			var q *search.Query
+			switch {
+			case w.IfNoneExist != nil:
+				q = w.IfNoneExist
+			case te.cond != nil:
+				q = te.cond
+			default:
+				continue
+			}
+			found, err := lookup(q)
+			if err != nil {
+				return err
+			}
+			if len(found) > 1 {
+				return fmtErr(store.ErrPrecondition, "a condition on %s matched %d resources", w.Type, len(found))
+			}
+			if len(found) == 1 {
+				w.ID = found[0].ID
+				if te.fullURL != "" {
+					refs[te.fullURL] = w.Type + "/" + w.ID
+				}
+			}
+		}
+		resolve := func(ref string) (string, error) {
+			if to, ok := refs[ref]; ok {
+				return to, nil
+			}
+			if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
+				return "", fmtErr(ErrBadRequest, "reference %q names no entry of this transaction", ref)
+			}
+			typ, query, ok := strings.Cut(ref, "?")
+			if !ok || !fhir.IsResourceType(typ) {
+				return "", nil
+			}
+			q, err := conditionQuery(typ, query)
+			if err != nil {
+				return "", err
+			}
+			found, err := lookup(q)
+			if err != nil {
+				return "", err
+			}
+			if len(found) != 1 {
+				return "", fmtErr(store.ErrUnresolvable, "conditional reference %q matched %d resources, it must match exactly one", ref, len(found))
+			}
+			return typ + "/" + found[0].ID, nil
+		}
+		for _, w := range writes {
+			if w.Op == store.OpDelete {
+				continue
+			}
+			raw, err := rewriteRefs(w.Raw, resolve)
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(raw, w.Raw) {
+				r, err := fhir.Parse(raw)
+				if err != nil {
+					return err
+				}
+				w.Raw, w.Resource = r.Raw, r.Map
+			}
+			w.Resource["id"] = w.ID
+			derive(w)
+		}
+		return nil
+	}
+	var results []*store.WriteResult
+	if len(writes) > 0 {
+		var err error
+		results, err = s.store.Commit(ctx, writes, func(lookup store.Lookup) error {
+			if err := prepare(lookup); err != nil {
+				return err
+			}
+			for _, w := range writes {
+				existing, err := lookupCurrent(lookup, w.Type, w.ID)
+				if err != nil {
+					return err
+				}
+				if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	byWrite := make(map[*store.Write]*store.WriteResult, len(writes))
+	for i, w := range writes {
+		byWrite[w] = results[i]
+	}
+	return plan, byWrite, nil
+}
+
+func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in *bundleIn) error {
+	plan, byWrite, err := s.applyTransaction(c.Request().Context(), p, in)
+	if err != nil {
+		return err
+	}
+	out := newBundle("transaction-response", s.base(c))
+	patients := map[string]bool{}
+	for i, te := range plan {
+		if te.get != "" {
+			out.addRaw(s.subRequest(c, i, http.MethodGet, te.get, nil, nil))
+			continue
+		}
+		r := byWrite[te.write]
+		if r.Version != nil {
+			x.release(r.Version)
+			for _, pid := range r.Version.Patients {
+				patients[pid] = true
+			}
+		}
+		out.addRaw(writeEntry(s.base(c), te.write, r))
+	}
+	if len(patients) == 1 {
+		for pid := range patients {
+			x.Patient = pid
+		}
+	}
+	return respond(c, http.StatusOK, out.json(), nil)
+}
+
+func once(seen map[string]int, key string, i int) error {
+	if j, dup := seen[key]; dup {
+		return fmtErr(ErrBadRequest, "Bundle.entry[%d] and entry[%d] both change %s", j, i, key)
+	}
+	seen[key] = i
+	return nil
+}
+
+func matchFromHeader(h string, dst *int64) error {
+	h = strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`)
+	if h == "" {
+		return nil
+	}
+	n, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || n < 1 {
+		return fmt.Errorf("%q is not a version ETag", h)
+	}
+	*dst = n
+	return nil
+}
+
+func writeEntry(base string, w *store.Write, r *store.WriteResult) []byte {
+	var e bytes.Buffer
+	status := "200 OK"
+	switch {
+	case w.Op == store.OpDelete:
+		status = "204 No Content"
+	case r.Created:
+		status = "201 Created"
+	}
+	e.WriteByte('{')
+	if v := r.Version; v != nil && !v.Deleted {
+		e.WriteString(`"fullUrl":`)
+		e.Write(jsonString(base + "/" + v.Type + "/" + v.ID))
+		e.WriteString(`,"resource":`)
+		e.Write(v.Raw)
+		e.WriteByte(',')
+	}
+	e.WriteString(`"response":{"status":`)
+	e.Write(jsonString(status))
+	if v := r.Version; v != nil {
+		vid := strconv.FormatInt(v.VersionID, 10)
+		if !v.Deleted {
+			e.WriteString(`,"location":`)
+			e.Write(jsonString(v.Type + "/" + v.ID + "/_history/" + vid))
+		}
+		e.WriteString(`,"etag":`)
+		e.Write(jsonString(`W/"` + vid + `"`))
+		e.WriteString(`,"lastModified":`)
+		e.Write(jsonString(v.LastUpdated.UTC().Format(time.RFC3339Nano)))
+	}
+	e.WriteString(`}}`)
+	return e.Bytes()
+}
+
+// batch runs each entry as its own request through the same handlers, so
+// every entry is authenticated, decided and logged like a direct call.
+func (s *Server) batch(c echo.Context, in *bundleIn) error {
+	out := newBundle("batch-response", s.base(c))
+	for i, e := range in.Entry {
+		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
+			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request: method and url are required", i)))
+			continue
+		}
+		h := http.Header{}
+		if e.Request.IfMatch != "" {
+			h.Set("If-Match", e.Request.IfMatch)
+		}
+		if e.Request.IfNoneExist != "" {
+			h.Set("If-None-Exist", e.Request.IfNoneExist)
+		}
+		m := strings.ToUpper(e.Request.Method)
+		if strings.TrimPrefix(e.Request.URL, "/") == "" {
+			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d]: nested bundles are not supported", i)))
+			continue
+		}
+		out.addRaw(s.subRequest(c, i, m, e.Request.URL, e.Resource, h))
+	}
+	return respond(c, http.StatusOK, out.json(), nil)
+}
+
+func errorEntry(status int, msg string) []byte {
+	var e bytes.Buffer
+	e.WriteString(`{"response":{"status":`)
+	e.Write(jsonString(strconv.Itoa(status) + " " + http.StatusText(status)))
+	e.WriteString(`,"outcome":`)
+	e.Write(fhir.OperationOutcome("error", "invalid", msg))
+	e.WriteString(`}}`)
+	return e.Bytes()
+}
+
+// subRequest dispatches one entry through the full handler chain with the
+// caller's credentials and returns the bundle entry for its response.
+func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body []byte, h http.Header) []byte {
+	parent := c.Request()
+	target := "/fhir/" + strings.TrimPrefix(rawURL, "/")
+	if _, err := url.ParseRequestURI(target); err != nil {
+		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request.url %q is not a relative URL", i, rawURL))
+	}
+	req, err := http.NewRequestWithContext(parent.Context(), method, target, bytes.NewReader(body))
+	if err != nil {
+		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d]: %v", i, err))
+	}
+	req.Host = parent.Host
+	req.RemoteAddr = parent.RemoteAddr
+	req.TLS = parent.TLS
+	for k, v := range h {
+		req.Header[k] = v
+	}
+	for _, k := range []string{"Authorization", "X-Break-Glass", "X-Forwarded-For", "X-Real-Ip", "X-Forwarded-Proto"} {
+		if v := parent.Header.Get(k); v != "" {
+			req.Header.Set(k, v)
+		}
+	}
+	if len(body) > 0 {
+		req.Header.Set("Content-Type", "application/fhir+json")
+	}
+	req.Header.Set(echo.HeaderXRequestID, requestID(c)+"."+strconv.Itoa(i))
+	rec := &bufferedResponse{header: http.Header{}}
+	s.e.ServeHTTP(rec, req)
+	var e bytes.Buffer
+	e.WriteByte('{')
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	isResource := status < 300 && len(rec.body.Bytes()) > 0
+	if isResource {
+		e.WriteString(`"resource":`)
+		e.Write(rec.body.Bytes())
+		e.WriteByte(',')
+	}
+	e.WriteString(`"response":{"status":`)
+	e.Write(jsonString(strconv.Itoa(status) + " " + http.StatusText(status)))
+	for _, k := range [][2]string{{"Location", "location"}, {"ETag", "etag"}} {
+		if v := rec.header.Get(k[0]); v != "" {
+			e.WriteString(`,"` + k[1] + `":`)
+			e.Write(jsonString(v))
+		}
+	}
+	if !isResource && rec.body.Len() > 0 {
+		e.WriteString(`,"outcome":`)
+		e.Write(rec.body.Bytes())
+	}
+	e.WriteString(`}}`)
+	return e.Bytes()
+}
+
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}

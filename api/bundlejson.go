@@ -1,0 +1,133 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/carex-project/carex/store"
+)
+
+// bundleOut builds a response Bundle around stored JSON without
+// re-encoding it: each resource goes out byte for byte as stored.
+type bundleOut struct {
+	typ     string
+	base    string
+	total   *int
+	links   [][2]string
+	entries [][]byte
+	notice  bool // some items were withheld: add the generic notice
+}
+
+func newBundle(typ, base string) *bundleOut { return &bundleOut{typ: typ, base: base} }
+
+func jsonString(s string) []byte {
+	b, _ := json.Marshal(s)
+	return b
+}
+
+func (b *bundleOut) fullURL(v *store.Version) string { return b.base + "/" + v.Type + "/" + v.ID }
+
+func (b *bundleOut) add(v *store.Version, mode string) {
+	var e bytes.Buffer
+	e.WriteString(`{"fullUrl":`)
+	e.Write(jsonString(b.fullURL(v)))
+	e.WriteString(`,"resource":`)
+	e.Write(v.Raw)
+	e.WriteString(`,"search":{"mode":`)
+	e.Write(jsonString(mode))
+	e.WriteString(`}}`)
+	b.entries = append(b.entries, e.Bytes())
+}
+
+func (b *bundleOut) addHistory(v *store.Version) {
+	var e bytes.Buffer
+	e.WriteString(`{"fullUrl":`)
+	e.Write(jsonString(b.fullURL(v)))
+	method, status, url := "PUT", "200 OK", v.Type+"/"+v.ID
+	switch {
+	case v.Deleted:
+		method, status = "DELETE", "204 No Content"
+	case v.VersionID == 1:
+		method, status, url = "POST", "201 Created", v.Type
+	}
+	if !v.Deleted {
+		e.WriteString(`,"resource":`)
+		e.Write(v.Raw)
+	}
+	e.WriteString(`,"request":{"method":"` + method + `","url":`)
+	e.Write(jsonString(url))
+	e.WriteString(`},"response":{"status":"` + status + `","etag":"W/\"` + strconv.FormatInt(v.VersionID, 10) + `\"","lastModified":`)
+	e.Write(jsonString(v.LastUpdated.UTC().Format(time.RFC3339Nano)))
+	e.WriteString(`}}`)
+	b.entries = append(b.entries, e.Bytes())
+}
+
+// addRaw appends an entry that is already JSON (transaction responses).
+func (b *bundleOut) addRaw(entry []byte) { b.entries = append(b.entries, entry) }
+
+// pageLinks adds self/first/previous/next links for offset paging.
+func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total int) {
+	link := func(off int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			v[k] = vs
+		}
+		v.Set("_count", strconv.Itoa(count))
+		if off > 0 {
+			v.Set("_offset", strconv.Itoa(off))
+		}
+		return path + "?" + v.Encode()
+	}
+	b.links = append(b.links, [2]string{"self", link(offset)}, [2]string{"first", link(0)})
+	if offset > 0 && count > 0 {
+		b.links = append(b.links, [2]string{"previous", link(max(0, offset-count))})
+	}
+	if count > 0 && offset+count < total {
+		b.links = append(b.links, [2]string{"next", link(offset + count)})
+	}
+}
+
+func (b *bundleOut) json() []byte {
+	var out bytes.Buffer
+	out.WriteString(`{"resourceType":"Bundle","id":"`)
+	out.WriteString(uuid.NewString())
+	out.WriteString(`","meta":{"lastUpdated":`)
+	out.Write(jsonString(time.Now().UTC().Format("2006-01-02T15:04:05.000Z07:00")))
+	out.WriteString(`},"type":`)
+	out.Write(jsonString(b.typ))
+	if b.total != nil {
+		out.WriteString(`,"total":`)
+		out.WriteString(strconv.Itoa(*b.total))
+	}
+	if len(b.links) > 0 {
+		out.WriteString(`,"link":[`)
+		for i, l := range b.links {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.WriteString(`{"relation":`)
+			out.Write(jsonString(l[0]))
+			out.WriteString(`,"url":`)
+			out.Write(jsonString(l[1]))
+			out.WriteByte('}')
+		}
+		out.WriteByte(']')
+	}
+	if len(b.entries) > 0 {
+		out.WriteString(`,"entry":[`)
+		for i, e := range b.entries {
+			if i > 0 {
+				out.WriteByte(',')
+			}
+			out.Write(e)
+		}
+		out.WriteByte(']')
+	}
+	out.WriteByte('}')
+	return out.Bytes()
+}

@@ -1,0 +1,119 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// API-level sentinels; the rest come from fhir, search, store and auth.
+var (
+	ErrForbidden        = errors.New("forbidden")
+	ErrTooLarge         = errors.New("request body too large")
+	ErrMediaType        = errors.New("unsupported media type")
+	ErrNotSupported     = errors.New("not supported")
+	ErrBadRequest       = errors.New("bad request")
+	ErrMethodNotAllowed = errors.New("method not allowed")
+)
+
+// outcome is how an error leaves the server: status, OperationOutcome
+// issue code, and text safe to show the caller.
+type outcome struct {
+	status int
+	code   string // OperationOutcome issue type
+	text   string
+}
+
+// classify maps every error to its HTTP status in one place. Messages of
+// errors wrapped by carex say what went wrong and what to do; unknown
+// errors are reported as a generic 500 and logged without personal data.
+func classify(err error) outcome {
+	var ae *auth.AuthError
+	var he *echo.HTTPError
+	var vb *http.MaxBytesError
+	switch {
+	case errors.As(err, &ae) || errors.Is(err, auth.ErrUnauthorized):
+		return outcome{http.StatusUnauthorized, "login", err.Error()}
+	case errors.Is(err, ErrForbidden):
+		return outcome{http.StatusForbidden, "forbidden", err.Error()}
+	case errors.As(err, &vb) || errors.Is(err, ErrTooLarge):
+		return outcome{http.StatusRequestEntityTooLarge, "too-costly", "request body too large: the limit is set by --max-body"}
+	case errors.Is(err, ErrMediaType):
+		return outcome{http.StatusUnsupportedMediaType, "not-supported", err.Error()}
+	case errors.Is(err, ErrMethodNotAllowed):
+		return outcome{http.StatusMethodNotAllowed, "not-supported", err.Error()}
+	case errors.Is(err, fhir.ErrMalformed), errors.Is(err, fhir.ErrUnknownType), errors.Is(err, ErrBadRequest),
+		errors.Is(err, search.ErrUnknownParam), errors.Is(err, search.ErrBadValue):
+		return outcome{http.StatusBadRequest, "invalid", err.Error()}
+	case errors.Is(err, fhir.ErrInvalid):
+		return outcome{http.StatusUnprocessableEntity, "processing", err.Error()}
+	case errors.Is(err, ErrNotSupported):
+		return outcome{http.StatusNotImplemented, "not-supported", err.Error()}
+	case errors.Is(err, store.ErrNotFound):
+		return outcome{http.StatusNotFound, "not-found", err.Error()}
+	case errors.Is(err, store.ErrGone):
+		return outcome{http.StatusGone, "deleted", err.Error()}
+	case errors.Is(err, store.ErrVersionConflict):
+		return outcome{http.StatusPreconditionFailed, "conflict", err.Error() + ": read the resource again and retry with its current ETag"}
+	case errors.Is(err, store.ErrPrecondition), errors.Is(err, store.ErrUnresolvable):
+		return outcome{http.StatusPreconditionFailed, "multiple-matches", err.Error() + ": make the condition more specific"}
+	case errors.Is(err, store.ErrExists):
+		return outcome{http.StatusConflict, "duplicate", err.Error()}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return outcome{http.StatusServiceUnavailable, "timeout", "request cancelled or timed out"}
+	case errors.As(err, &he):
+		msg := http.StatusText(he.Code)
+		if m, ok := he.Message.(string); ok {
+			msg = m
+		}
+		code := "processing"
+		switch he.Code {
+		case http.StatusNotFound:
+			code = "not-found"
+		case http.StatusMethodNotAllowed:
+			code = "not-supported"
+		}
+		return outcome{he.Code, code, msg}
+	}
+	return outcome{http.StatusInternalServerError, "exception", "internal error: the server log has the details (request id in X-Request-Id)"}
+}
+
+// errorHandler is Echo's HTTPErrorHandler: every error becomes an
+// OperationOutcome here and nowhere else.
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	o := classify(err)
+	if o.status >= 500 {
+		// The error text may hold store details, never personal data: bodies
+		// and identifiers are not put into errors by the store.
+		s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
+	}
+	var ae *auth.AuthError
+	if errors.As(err, &ae) {
+		c.Response().Header().Set("WWW-Authenticate", ae.WWWAuthenticate())
+	}
+	severity := "error"
+	if o.status >= 500 {
+		severity = "fatal"
+	}
+	setFailure(c, o.status, o.code)
+	if c.Request().Method == http.MethodHead {
+		c.NoContent(o.status)
+		return
+	}
+	if werr := c.Blob(o.status, fhirJSON, fhir.OperationOutcome(severity, o.code, o.text)); werr != nil {
+		s.log.Debug("write error response", "err", werr)
+	}
+}
+
+var _ = slog.LevelInfo

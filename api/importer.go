@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
+)
+
+// Import loads one FHIR document as principal p, atomically: a
+// transaction Bundle as if POSTed to /fhir, a collection or batch Bundle
+// as one transaction of its entries (kept ids become PUTs), or a single
+// resource. It returns the number of resources written by type.
+func (s *Server) Import(ctx context.Context, p *auth.Principal, raw []byte) (map[string]int, error) {
+	res, err := fhir.Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	if res.Type != "Bundle" {
+		return s.ImportResources(ctx, p, [][]byte{raw})
+	}
+	var in bundleIn
+	if err := json.Unmarshal(res.Raw, &in); err != nil {
+		return nil, fmtErr(fhir.ErrMalformed, "bundle: %v", err)
+	}
+	switch in.Type {
+	case "transaction":
+		for i, e := range in.Entry {
+			if e.Request != nil && (e.Request.Method == "GET" || e.Request.Method == "HEAD") {
+				return nil, fmtErr(ErrBadRequest, "Bundle.entry[%d]: import does not run reads", i)
+			}
+		}
+	case "collection", "batch", "searchset", "document", "message":
+		if err := asTransaction(&in); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmtErr(ErrBadRequest, "Bundle.type %q cannot be imported", in.Type)
+	}
+	return s.importBundle(ctx, p, &in)
+}
+
+// ImportResources writes resources (NDJSON lines) in one transaction.
+func (s *Server) ImportResources(ctx context.Context, p *auth.Principal, raws [][]byte) (map[string]int, error) {
+	in := bundleIn{Type: "transaction"}
+	in.Entry = make([]bundleEntryIn, len(raws))
+	for i, r := range raws {
+		in.Entry[i].Resource = r
+	}
+	if err := asTransaction(&in); err != nil {
+		return nil, err
+	}
+	return s.importBundle(ctx, p, &in)
+}
+
+func (s *Server) importBundle(ctx context.Context, p *auth.Principal, in *bundleIn) (map[string]int, error) {
+	plan, byWrite, err := s.applyTransaction(ctx, p, in)
+	if err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	for _, te := range plan {
+		if te.write == nil {
+			continue
+		}
+		if r := byWrite[te.write]; r != nil && !r.NoOp {
+			counts[te.write.Type]++
+		}
+	}
+	return counts, nil
+}
+
+// asTransaction gives every entry a request: PUT Type/id when the resource
+// has an id (so re-importing is idempotent), POST Type otherwise.
+func asTransaction(in *bundleIn) error {
+	for i := range in.Entry {
+		e := &in.Entry[i]
+		if len(e.Resource) == 0 {
+			return fmtErr(fhir.ErrInvalid, "Bundle.entry[%d] has no resource", i)
+		}
+		var head struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		}
+		if err := json.Unmarshal(e.Resource, &head); err != nil {
+			return fmt.Errorf("Bundle.entry[%d]: %w", i, fhir.ErrMalformed)
+		}
+		e.Request = &bundleRequestIn{Method: "POST", URL: head.ResourceType}
+		if head.ID != "" {
+			e.Request = &bundleRequestIn{Method: "PUT", URL: head.ResourceType + "/" + head.ID}
+		}
+	}
+	in.Type = "transaction"
+	return nil
+}

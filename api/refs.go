@@ -1,0 +1,87 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+)
+
+// rewriteRefs returns raw with the string value of every "reference" member
+// replaced by fn's answer, leaving every other byte as it was. fn returns
+// ("", nil) to keep a value.
+func rewriteRefs(raw []byte, fn func(ref string) (string, error)) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	type frame struct {
+		object bool
+		key    bool // next string token in this object is a key
+		name   string
+	}
+	var stack []frame
+	var out bytes.Buffer
+	last := 0
+	for {
+		before := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		var top *frame
+		if len(stack) > 0 {
+			top = &stack[len(stack)-1]
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			switch t {
+			case '{':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, frame{object: true, key: true})
+			case '[':
+				if top != nil && top.object {
+					top.key = true
+				}
+				stack = append(stack, frame{})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case string:
+			if top != nil && top.object && top.key {
+				top.name = t
+				top.key = false
+				continue
+			}
+			if top != nil && top.object && top.name == "reference" {
+				repl, err := fn(t)
+				if err != nil {
+					return nil, err
+				}
+				if repl != "" && repl != t {
+					end := int(dec.InputOffset())
+					q := bytes.IndexByte(raw[before:end], '"')
+					if q < 0 {
+						return nil, fmt.Errorf("reference value at offset %d not found", before)
+					}
+					out.Write(raw[last : before+q])
+					enc, _ := json.Marshal(repl)
+					out.Write(enc)
+					last = end
+				}
+			}
+		}
+		if top != nil && top.object {
+			top.key = true
+		}
+	}
+	if last == 0 {
+		return raw, nil
+	}
+	out.Write(raw[last:])
+	return out.Bytes(), nil
+}

@@ -1,0 +1,546 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// begin records what the request is and runs the admission decision.
+func (s *Server) begin(c echo.Context, op string) (*Exchange, *auth.Principal, error) {
+	x := exchangeOf(c)
+	x.Operation = op
+	x.Type, x.ID = c.Param("type"), c.Param("id")
+	if strings.HasPrefix(c.Path(), "/fhir/Patient/") {
+		x.Type = "Patient"
+	}
+	p := auth.PrincipalFrom(c)
+	x.Principal = p
+	x.BreakGlass = strings.TrimSpace(c.Request().Header.Get("X-Break-Glass"))
+	if x.Type != "" && !fhir.IsResourceType(x.Type) {
+		return x, p, fmtErr(store.ErrNotFound, "%q is not a FHIR R4 resource type", x.Type)
+	}
+	if x.Type == "Patient" && x.ID != "" {
+		x.Patient = x.ID
+	}
+	if err := s.policy.Admit(c.Request().Context(), p, x); err != nil {
+		return x, p, err
+	}
+	return x, p, nil
+}
+
+func (x *Exchange) release(vs ...*store.Version) {
+	for _, v := range vs {
+		x.Released = append(x.Released, v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
+	}
+}
+
+func versionHeaders(v *store.Version) http.Header {
+	h := http.Header{}
+	h.Set("ETag", `W/"`+strconv.FormatInt(v.VersionID, 10)+`"`)
+	h.Set("Last-Modified", v.LastUpdated.UTC().Format(http.TimeFormat))
+	return h
+}
+
+func (s *Server) read(c echo.Context) error {
+	x, p, err := s.begin(c, "read")
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	v, err := s.store.Read(ctx, x.Type, x.ID)
+	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
+		// Withheld and deleted-but-withheld look exactly like never-existed.
+		x.Withheld = 1
+		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
+	}
+	if err != nil {
+		return err
+	}
+	x.release(v)
+	return respond(c, http.StatusOK, v.Raw, versionHeaders(v))
+}
+
+func visible(vis store.Visible, v *store.Version) bool {
+	return vis == nil || vis(&v.Meta)
+}
+
+func (s *Server) vread(c echo.Context) error {
+	x, p, err := s.begin(c, "vread")
+	if err != nil {
+		return err
+	}
+	vid, perr := strconv.ParseInt(c.Param("vid"), 10, 64)
+	if perr != nil || vid < 1 {
+		return fmtErr(store.ErrNotFound, "%s/%s/_history/%s: version ids are positive integers", x.Type, x.ID, c.Param("vid"))
+	}
+	ctx := c.Request().Context()
+	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
+	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
+		x.Withheld = 1
+		return fmtErr(store.ErrNotFound, "%s/%s/_history/%d", x.Type, x.ID, vid)
+	}
+	if err != nil {
+		return err
+	}
+	x.release(v)
+	return respond(c, http.StatusOK, v.Raw, versionHeaders(v))
+}
+
+// readBody reads and parses a resource body of the URL's type.
+func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, ErrTooLarge
+		}
+		return nil, fmtErr(ErrBadRequest, "reading body: %v", err)
+	}
+	if len(body) == 0 {
+		return nil, fmtErr(fhir.ErrMalformed, "empty body: send a FHIR resource as JSON")
+	}
+	res, err := fhir.Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	if typ != "" && res.Type != typ {
+		return nil, fmtErr(ErrBadRequest, "resourceType %q does not match the URL's %q", res.Type, typ)
+	}
+	return res, nil
+}
+
+// newWrite prepares a write of res on behalf of principal p: the writer's
+// organisation becomes the source, and compartment, class and labels are
+// derived once here.
+func newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id string) *store.Write {
+	res.Map["id"] = id
+	w := &store.Write{Op: op, Type: res.Type, ID: id, Raw: res.Raw, Resource: res.Map, SourceOrg: p.Org}
+	derive(w)
+	return w
+}
+
+// derive fills the fields that depend on the resource's content.
+func derive(w *store.Write) {
+	w.DataClass = search.DataClass(w.Type, w.Resource)
+	w.Patients = search.PatientCompartment(w.Type, w.Resource)
+	w.Labels = securityLabels(w.Resource)
+}
+
+func securityLabels(m map[string]any) []string {
+	meta, _ := m["meta"].(map[string]any)
+	sec, _ := meta["security"].([]any)
+	var out []string
+	for _, s := range sec {
+		if cd, ok := s.(map[string]any); ok {
+			if code, ok := cd["code"].(string); ok && code != "" {
+				out = append(out, code)
+			}
+		}
+	}
+	return out
+}
+
+func ifMatch(c echo.Context) (int64, error) {
+	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
+	if h == "" {
+		return 0, nil
+	}
+	h = strings.TrimPrefix(h, "W/")
+	h = strings.Trim(h, `"`)
+	n, err := strconv.ParseInt(h, 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmtErr(ErrBadRequest, "If-Match %q: expected an ETag such as W/\"3\"", c.Request().Header.Get("If-Match"))
+	}
+	return n, nil
+}
+
+func (s *Server) create(c echo.Context) error {
+	x, p, err := s.begin(c, "create")
+	if err != nil {
+		return err
+	}
+	res, err := s.readBody(c, x.Type)
+	if err != nil {
+		return err
+	}
+	w := newWrite(store.OpCreate, p, res, uuid.NewString())
+	if cond := c.Request().Header.Get("If-None-Exist"); cond != "" {
+		if w.IfNoneExist, err = conditionQuery(x.Type, cond); err != nil {
+			return err
+		}
+	}
+	return s.commitOne(c, x, p, w)
+}
+
+func conditionQuery(typ, cond string) (*search.Query, error) {
+	vals, err := url.ParseQuery(strings.TrimPrefix(cond, "?"))
+	if err != nil || len(vals) == 0 {
+		return nil, fmtErr(ErrBadRequest, "condition %q is not a search query", cond)
+	}
+	q, err := search.ParseQuery(typ, vals)
+	if err != nil {
+		return nil, err
+	}
+	return q, nil
+}
+
+func (s *Server) update(c echo.Context) error {
+	x, p, err := s.begin(c, "update")
+	if err != nil {
+		return err
+	}
+	res, err := s.readBody(c, x.Type)
+	if err != nil {
+		return err
+	}
+	if res.ID != x.ID {
+		return fmtErr(ErrBadRequest, "the body's id %q must equal the id in the URL %q", res.ID, x.ID)
+	}
+	w := newWrite(store.OpUpdate, p, res, x.ID)
+	if w.IfMatch, err = ifMatch(c); err != nil {
+		return err
+	}
+	return s.commitOne(c, x, p, w)
+}
+
+// conditionalUpdate is PUT /Type?search: no match creates, one match
+// updates it, several is 412.
+func (s *Server) conditionalUpdate(c echo.Context) error {
+	x, p, err := s.begin(c, "update")
+	if err != nil {
+		return err
+	}
+	res, err := s.readBody(c, x.Type)
+	if err != nil {
+		return err
+	}
+	q, err := conditionQuery(x.Type, c.Request().URL.RawQuery)
+	if err != nil {
+		return err
+	}
+	id := res.ID
+	if id == "" {
+		id = uuid.NewString()
+	}
+	w := newWrite(store.OpUpdate, p, res, id)
+	prepare := func(lookup store.Lookup) error {
+		found, err := lookup(q)
+		if err != nil {
+			return err
+		}
+		switch len(found) {
+		case 0:
+			return nil
+		case 1:
+			if res.ID != "" && res.ID != found[0].ID {
+				return fmtErr(ErrBadRequest, "the body's id %q differs from the matched resource", res.ID)
+			}
+			w.ID = found[0].ID
+			w.Resource["id"] = w.ID
+			derive(w)
+			return nil
+		}
+		return fmtErr(store.ErrPrecondition, "conditional update matched %d resources", len(found))
+	}
+	return s.commit(c, x, p, []*store.Write{w}, prepare)
+}
+
+func (s *Server) delete(c echo.Context) error {
+	x, p, err := s.begin(c, "delete")
+	if err != nil {
+		return err
+	}
+	w := &store.Write{Op: store.OpDelete, Type: x.Type, ID: x.ID, SourceOrg: p.Org}
+	if w.IfMatch, err = ifMatch(c); err != nil {
+		return err
+	}
+	return s.commitOne(c, x, p, w)
+}
+
+func (s *Server) commitOne(c echo.Context, x *Exchange, p *auth.Principal, w *store.Write) error {
+	return s.commit(c, x, p, []*store.Write{w}, nil)
+}
+
+// commit runs the write decision on each write inside the transaction (so
+// it sees the version it replaces) and answers for the first write.
+func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*store.Write, prepare func(store.Lookup) error) error {
+	ctx := c.Request().Context()
+	results, err := s.store.Commit(ctx, ws, func(lookup store.Lookup) error {
+		if prepare != nil {
+			if err := prepare(lookup); err != nil {
+				return err
+			}
+		}
+		for _, w := range ws {
+			existing, err := lookupCurrent(lookup, w.Type, w.ID)
+			if err != nil {
+				return err
+			}
+			if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	r := results[0]
+	w := ws[0]
+	x.ID = w.ID
+	if r.Version != nil && len(r.Version.Patients) == 1 {
+		x.Patient = r.Version.Patients[0]
+	}
+	if w.Op == store.OpDelete {
+		if r.Version != nil {
+			x.release(r.Version)
+		}
+		return respond(c, http.StatusNoContent, nil, nil)
+	}
+	v := r.Version
+	x.release(v)
+	h := versionHeaders(v)
+	status := http.StatusOK
+	if r.Created {
+		status = http.StatusCreated
+		h.Set("Location", s.base(c)+"/"+v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
+	}
+	switch c.Request().Header.Get("Prefer") {
+	case "return=minimal":
+		return respond(c, status, nil, h)
+	case "return=OperationOutcome":
+		return respond(c, status, fhir.OperationOutcome("information", "informational", "ok"), h)
+	}
+	return respond(c, status, v.Raw, h)
+}
+
+// lookupCurrent finds the current metadata of Type/id inside a transaction.
+func lookupCurrent(lookup store.Lookup, typ, id string) (*store.Meta, error) {
+	if id == "" {
+		return nil, nil
+	}
+	found, err := lookup(&search.Query{Type: typ, Clauses: []search.Clause{{Param: "_id", Type: search.Token, Values: []search.Value{{Code: id}}}}})
+	if err != nil || len(found) == 0 {
+		return nil, err
+	}
+	return found[0], nil
+}
+
+// base is the public base URL of the FHIR API, without a trailing slash.
+func (s *Server) base(c echo.Context) string {
+	if s.cfg.BaseURL != "" {
+		return strings.TrimSuffix(s.cfg.BaseURL, "/")
+	}
+	return c.Scheme() + "://" + c.Request().Host + "/fhir"
+}
+
+func (s *Server) search(c echo.Context) error {
+	x, p, err := s.begin(c, "search")
+	if err != nil {
+		return err
+	}
+	vals := c.QueryParams()
+	if c.Request().Method == http.MethodPost {
+		form, err := c.FormParams()
+		if err != nil {
+			return fmtErr(ErrBadRequest, "POST _search needs an application/x-www-form-urlencoded body")
+		}
+		for k, v := range form {
+			vals[k] = append(vals[k], v...)
+		}
+	}
+	q, err := search.ParseQuery(x.Type, vals)
+	if err != nil {
+		return err
+	}
+	if pid := patientParam(q); pid != "" {
+		x.Patient = pid
+	}
+	ctx := c.Request().Context()
+	vis := s.policy.Visible(ctx, p, x)
+	if q.Summary == "count" {
+		q.Count = 0
+	}
+	res, err := s.store.Search(ctx, q, vis)
+	if err != nil {
+		return err
+	}
+	var inc []*store.Version
+	if len(q.Includes) > 0 && len(res.Items) > 0 {
+		if inc, err = s.store.Included(ctx, res.Items, q.Includes, vis, search.MaxCount); err != nil {
+			return err
+		}
+	}
+	x.release(res.Items...)
+	x.release(inc...)
+	b := newBundle("searchset", s.base(c))
+	b.total = &res.Total
+	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
+	for _, v := range res.Items {
+		b.add(v, "match")
+	}
+	for _, v := range inc {
+		b.add(v, "include")
+	}
+	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+// patientParam names the patient a search is about, for the access log.
+func patientParam(q *search.Query) string {
+	for _, cl := range q.Clauses {
+		if (cl.Param == "patient" || cl.Param == "subject") && len(cl.Values) == 1 {
+			if id, ok := strings.CutPrefix(cl.Values[0].Ref, "Patient/"); ok {
+				return id
+			}
+		}
+	}
+	return ""
+}
+
+func pageParams(c echo.Context, def int) (store.Page, error) {
+	p := store.Page{Count: def}
+	if v := c.QueryParam("_count"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, fmtErr(search.ErrBadValue, "_count=%q: expected a non-negative integer", v)
+		}
+		p.Count = min(n, search.MaxCount)
+	}
+	if v := c.QueryParam("_offset"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return p, fmtErr(search.ErrBadValue, "_offset=%q: expected a non-negative integer", v)
+		}
+		p.Offset = n
+	}
+	return p, nil
+}
+
+// everythingPage is large enough that a typical record opens in one page.
+const everythingPage = 500
+
+func (s *Server) everything(c echo.Context) error {
+	x, p, err := s.begin(c, "everything")
+	if err != nil {
+		return err
+	}
+	for k := range c.QueryParams() {
+		switch k {
+		case "_count", "_offset", "_type", "_format":
+		default:
+			return fmtErr(search.ErrUnknownParam, "$everything does not support %q (supported: _count, _offset, _type)", k)
+		}
+	}
+	page, err := pageParams(c, everythingPage)
+	if err != nil {
+		return err
+	}
+	var types []string
+	if t := c.QueryParam("_type"); t != "" {
+		for _, typ := range strings.Split(t, ",") {
+			if !fhir.IsResourceType(typ) {
+				return fmtErr(search.ErrBadValue, "_type %q is not a resource type", typ)
+			}
+			types = append(types, typ)
+		}
+	}
+	ctx := c.Request().Context()
+	vis := s.policy.Visible(ctx, p, x)
+	pat, err := s.store.Read(ctx, "Patient", x.ID)
+	if pat != nil && !visible(vis, pat) {
+		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
+	}
+	if err != nil {
+		return err
+	}
+	res, err := s.store.Compartment(ctx, x.ID, types, vis, page)
+	if err != nil {
+		return err
+	}
+	x.release(res.Items...)
+	b := newBundle("searchset", s.base(c))
+	b.total = &res.Total
+	self := url.Values{}
+	if len(types) > 0 {
+		self.Set("_type", strings.Join(types, ","))
+	}
+	b.pageLinks(s.base(c)+"/Patient/"+x.ID+"/$everything", self, page.Count, page.Offset, res.Total)
+	for _, v := range res.Items {
+		b.add(v, "match")
+	}
+	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+func (s *Server) historyInstance(c echo.Context) error { return s.history(c, "history-instance") }
+func (s *Server) historyType(c echo.Context) error     { return s.history(c, "history-type") }
+func (s *Server) historySystem(c echo.Context) error   { return s.history(c, "history-system") }
+
+func (s *Server) history(c echo.Context, op string) error {
+	x, p, err := s.begin(c, op)
+	if err != nil {
+		return err
+	}
+	for k := range c.QueryParams() {
+		switch k {
+		case "_count", "_offset", "_since", "_format":
+		default:
+			return fmtErr(search.ErrUnknownParam, "_history does not support %q (supported: _count, _offset, _since)", k)
+		}
+	}
+	page, err := pageParams(c, search.DefaultCount)
+	if err != nil {
+		return err
+	}
+	var since time.Time
+	if v := c.QueryParam("_since"); v != "" {
+		lo, _, err := search.ParseDate(v)
+		if err != nil {
+			return fmtErr(search.ErrBadValue, "_since=%q: expected a FHIR instant", v)
+		}
+		since = time.UnixMilli(lo)
+	}
+	ctx := c.Request().Context()
+	vis := s.policy.Visible(ctx, p, x)
+	res, err := s.store.History(ctx, x.Type, x.ID, since, vis, page)
+	if err != nil {
+		return err
+	}
+	if x.ID != "" && res.Total == 0 {
+		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
+	}
+	x.release(res.Items...)
+	b := newBundle("history", s.base(c))
+	b.total = &res.Total
+	self := s.base(c)
+	if x.Type != "" {
+		self += "/" + x.Type
+	}
+	if x.ID != "" {
+		self += "/" + x.ID
+	}
+	q := url.Values{}
+	if !since.IsZero() {
+		q.Set("_since", c.QueryParam("_since"))
+	}
+	b.pageLinks(self+"/_history", q, page.Count, page.Offset, res.Total)
+	for _, v := range res.Items {
+		b.addHistory(v)
+	}
+	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+var _ = json.Valid

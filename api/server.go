@@ -1,0 +1,193 @@
+// Package api is carex's FHIR REST interface. Each request reads top to
+// bottom: authenticate (middleware) → load (store) → decide (Policy) →
+// release (only what the decision allows) → log (Recorder).
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/store"
+)
+
+const fhirJSON = "application/fhir+json; charset=utf-8"
+
+// Config wires a Server.
+type Config struct {
+	Store    store.Store
+	Verifier *auth.Verifier
+	Policy   Policy   // nil: DefaultPolicy
+	Recorder Recorder // nil: nothing is recorded beyond the application log
+	Logger   *slog.Logger
+	BaseURL  string // public base of the FHIR API, e.g. https://carex.example.nhs.uk/fhir; "" derives it from each request
+	MaxBody  int64  // bytes; default 8 MiB
+	Dev      bool   // development mode: dev tokens accepted
+	Version  string
+}
+
+// Server serves the FHIR API.
+type Server struct {
+	cfg     Config
+	store   store.Store
+	policy  Policy
+	rec     Recorder
+	log     *slog.Logger
+	e       *echo.Echo
+	metrics *metrics
+	started time.Time
+}
+
+// New builds a Server; Handler serves it.
+func New(cfg Config) *Server {
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = 8 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Policy == nil {
+		cfg.Policy = DefaultPolicy{}
+	}
+	if cfg.Recorder == nil {
+		cfg.Recorder = nopRecorder{}
+	}
+	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now()}
+	s.metrics = newMetrics()
+	s.routes()
+	return s
+}
+
+// Handler is the root HTTP handler.
+func (s *Server) Handler() http.Handler { return s.e }
+
+func (s *Server) routes() {
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	// /fhir/ and /fhir/Patient/ work like /fhir and /fhir/Patient.
+	e.Pre(middleware.RemoveTrailingSlash())
+	// access sits outside auth and the body checks so that refused
+	// requests are logged too.
+	e.Use(s.requestContext, s.metrics.middleware, s.access, s.bodyLimit)
+	e.Use(auth.Middleware(s.cfg.Verifier, func(c echo.Context) bool {
+		switch c.Path() {
+		case "/healthz", "/readyz", "/fhir/metadata":
+			return true
+		}
+		return false
+	}))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+
+	f := e.Group("/fhir")
+	f.GET("/metadata", s.capabilities)
+	f.GET("", s.baseRoot)
+	f.POST("", s.bundle)
+	f.GET("/_history", s.historySystem)
+	f.GET("/:type", s.search)
+	f.POST("/:type/_search", s.search)
+	f.POST("/:type", s.create)
+	f.PUT("/:type", s.conditionalUpdate)
+	f.GET("/:type/_history", s.historyType)
+	f.GET("/:type/:id", s.read)
+	f.PUT("/:type/:id", s.update)
+	f.DELETE("/:type/:id", s.delete)
+	f.GET("/:type/:id/_history", s.historyInstance)
+	f.GET("/:type/:id/_history/:vid", s.vread)
+	f.GET("/Patient/:id/$everything", s.everything)
+	for _, m := range []string{http.MethodPatch} {
+		f.Add(m, "/:type/:id", s.methodNotAllowed)
+	}
+	s.e = e
+}
+
+func (s *Server) methodNotAllowed(c echo.Context) error {
+	return ErrMethodNotAllowed
+}
+
+func (s *Server) baseRoot(c echo.Context) error {
+	return echo.NewHTTPError(http.StatusBadRequest, "GET on the base URL is not a search: use GET /fhir/{type}?… or GET /fhir/metadata")
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reachable"})
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// requestContext gives every request an id (kept from X-Request-Id when the
+// caller sent a sane one) and an exchange record for the access log.
+func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		id := c.Request().Header.Get(echo.HeaderXRequestID)
+		if !saneRequestID(id) {
+			var b [12]byte
+			rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+		}
+		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		x := &Exchange{RequestID: id, Time: time.Now().UTC(), Client: c.RealIP(), Method: c.Request().Method, Path: c.Request().URL.Path}
+		c.Set(exchangeKey, x)
+		return next(c)
+	}
+}
+
+func saneRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, r := range id {
+		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+func requestID(c echo.Context) string {
+	if x := exchangeOf(c); x != nil {
+		return x.RequestID
+	}
+	return ""
+}
+
+// bodyLimit caps bodies and checks the media type of writes.
+func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.ContentLength > s.cfg.MaxBody {
+			return ErrTooLarge
+		}
+		if r.Body != nil {
+			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
+		}
+		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			if strings.HasSuffix(r.URL.Path, "/_search") {
+				return next(c)
+			}
+			ct := strings.ToLower(strings.TrimSpace(strings.SplitN(r.Header.Get(echo.HeaderContentType), ";", 2)[0]))
+			if ct != "application/fhir+json" && ct != "application/json" {
+				return fmtErr(ErrMediaType, "Content-Type %q: send application/fhir+json", ct)
+			}
+		}
+		return next(c)
+	}
+}

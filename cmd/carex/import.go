@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+// ndjsonBatch is how many NDJSON lines share one transaction.
+const ndjsonBatch = 500
+
+func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fset := newFlags("import", "import --org CODE [flags] FILE|DIR...", stderr)
+	var db, org, sector string
+	var quiet bool
+	fset.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fset.StringVar(&org, "org", "", "code of the organisation whose data this is: its source and controller (required)")
+	fset.StringVar(&sector, "sector", "nhs", "sector of that organisation: nhs or council")
+	fset.BoolVar(&quiet, "quiet", false, "no progress output")
+	if err := parseFlags(fset, args); err != nil {
+		return err
+	}
+	if org == "" {
+		fset.Usage()
+		return fmt.Errorf("--org is required: every record carex holds has a source organisation")
+	}
+	files, err := expandFiles(fset.Args())
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		fset.Usage()
+		return fmt.Errorf("no files to import: give Bundle, resource (.json) or NDJSON (.ndjson) files or directories")
+	}
+	store, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	srv := api.New(api.Config{Store: store})
+	p := &auth.Principal{Sub: "carex-import", Name: "carex import", Org: org, Sector: sector, Role: "system", Purpose: "TREAT"}
+	imp := &importer{srv: srv, p: p, counts: map[string]int{}, out: stderr, quiet: quiet, start: time.Now(), files: len(files)}
+	for i, f := range files {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := imp.file(ctx, i, f); err != nil {
+			imp.summary(stdout)
+			return fmt.Errorf("%s: %w (earlier files and bundles stay imported; this bundle was not)", f, err)
+		}
+	}
+	imp.summary(stdout)
+	return nil
+}
+
+type importer struct {
+	srv    *api.Server
+	p      *auth.Principal
+	counts map[string]int
+	total  int
+	out    io.Writer
+	quiet  bool
+	start  time.Time
+	files  int
+}
+
+func (im *importer) add(c map[string]int) {
+	for t, n := range c {
+		im.counts[t] += n
+		im.total += n
+	}
+}
+
+func (im *importer) progress(i int, name string) {
+	if im.quiet {
+		return
+	}
+	el := time.Since(im.start).Seconds()
+	fmt.Fprintf(im.out, "\r[%d/%d] %-40.40s %8d resources %8.0f/s", i+1, im.files, filepath.Base(name), im.total, float64(im.total)/max(el, 1e-9))
+}
+
+func (im *importer) file(ctx context.Context, i int, path string) error {
+	if strings.HasSuffix(path, ".ndjson") {
+		return im.ndjson(ctx, i, path)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	c, err := im.srv.Import(ctx, im.p, raw)
+	if err != nil {
+		return err
+	}
+	im.add(c)
+	im.progress(i, path)
+	return nil
+}
+
+func (im *importer) ndjson(ctx context.Context, i int, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var batch [][]byte
+	line, first := 0, 1
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		c, err := im.srv.ImportResources(ctx, im.p, batch)
+		if err != nil {
+			return fmt.Errorf("lines %d-%d: %w", first, line, err)
+		}
+		im.add(c)
+		im.progress(i, path)
+		batch, first = nil, line+1
+		return nil
+	}
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		batch = append(batch, bytes.Clone(b))
+		if len(batch) == ndjsonBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	return flush()
+}
+
+func (im *importer) summary(w io.Writer) {
+	if !im.quiet {
+		fmt.Fprintln(im.out)
+	}
+	el := time.Since(im.start)
+	types := make([]string, 0, len(im.counts))
+	for t := range im.counts {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(a, b int) bool {
+		if im.counts[types[a]] != im.counts[types[b]] {
+			return im.counts[types[a]] > im.counts[types[b]]
+		}
+		return types[a] < types[b]
+	})
+	for _, t := range types {
+		fmt.Fprintf(w, "%-28s %8d\n", t, im.counts[t])
+	}
+	fmt.Fprintf(w, "%-28s %8d in %.2fs (%.0f resources/s)\n", "total", im.total, el.Seconds(), float64(im.total)/max(el.Seconds(), 1e-9))
+}
+
+// expandFiles turns directories into their .json and .ndjson files.
+func expandFiles(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if err != nil {
+			return nil, err
+		}
+		if !st.IsDir() {
+			out = append(out, a)
+			continue
+		}
+		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".ndjson")) {
+				out = append(out, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

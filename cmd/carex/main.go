@@ -1,0 +1,137 @@
+// Command carex is the shared care record exchange: a FHIR R4 server that
+// joins NHS and council records per person. See the README.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+var version = "dev"
+
+const usage = `carex — shared care record exchange (FHIR R4)
+
+Usage:
+  carex serve   [flags]          run the FHIR server
+  carex demo    [flags]          run a development server on a fresh demo database
+  carex token   [flags]          print a development token (for carex demo / serve --dev)
+  carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
+  carex version                  print the version
+
+Run "carex COMMAND --help" for a command's flags. Every flag can also be set
+through an environment variable: --db is CAREX_DB, --dev-key CAREX_DEV_KEY, …
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = cmdServe(ctx, rest, stdout, stderr, false)
+	case "demo":
+		err = cmdServe(ctx, rest, stdout, stderr, true)
+	case "token":
+		err = cmdToken(rest, stdout, stderr)
+	case "import":
+		err = cmdImport(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "carex", version)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "carex: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if errors.Is(err, errUsage) {
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "carex %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("usage")
+
+// newFlags makes a FlagSet whose help lists each flag's environment variable.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: carex %s\n\nFlags (each also read from the environment variable shown):\n", synopsis)
+		fs.VisitAll(func(f *flag.Flag) {
+			def := ""
+			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
+				def = fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(stderr, "  --%-12s %s%s  [%s]\n", f.Name, f.Usage, def, envName(f.Name))
+		})
+	}
+	return fs
+}
+
+func envName(flagName string) string {
+	return "CAREX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseFlags applies environment variables first, then the command line,
+// so an explicit flag wins over the environment.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: l}
+	switch format {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+type serverFlags struct {
+	db, addr, jwks, issuer, audience, devKey, baseURL string
+	logLevel, logFormat                               string
+	dev                                               bool
+	maxBody                                           int64
+	shutdown                                          time.Duration
+}
+
+func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
+	dbDefault := "carex.db"
+	if demo {
+		dbDefault = ""
+	}
+	fs.StringVar(&f.db, "db", dbDefault, "SQLite database file")
+	fs.StringVar(&f.addr, "addr", "localhost:8080", "listen address")
+	fs.StringVar(&f.jwks, "jwks", "", "JWKS file or URL with the token signing keys")
+	fs.StringVar(&f.issuer, "issuer", auth.DefaultIssuer, "required token issuer (iss)")
+	fs.StringVar(&f.audience, "audience", auth.DefaultAudience, "required token audience (aud)")
+	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key, created on first use")
+	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API (default: from each request)")
+	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
+	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")
+	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
+	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
+	if !demo {
+		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
+	}
+}
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
+	name, synopsis := "serve", "serve [flags]"
+	if demo {
+		name, synopsis = "demo", "demo [flags]"
+	}
+	fs := newFlags(name, synopsis, stderr)
+	var f serverFlags
+	f.register(fs, demo)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	log, err := newLogger(stderr, f.logLevel, f.logFormat)
+	if err != nil {
+		return err
+	}
+	if demo {
+		f.dev = true
+		if f.db == "" {
+			dir, err := os.MkdirTemp("", "carex-demo-")
+			if err != nil {
+				return err
+			}
+			f.db = filepath.Join(dir, "carex-demo.db")
+		} else if _, err := os.Stat(f.db); err == nil {
+			return fmt.Errorf("--db %s already exists: the demo needs a fresh database, remove it or name another file", f.db)
+		}
+	}
+	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience}
+	var devKey *auth.DevKey
+	if f.dev {
+		if devKey, err = auth.LoadOrCreateDevKey(f.devKey); err != nil {
+			return fmt.Errorf("development key: %w", err)
+		}
+		cfg.DevKey = devKey
+		log.Warn("development mode: tokens signed with the development key are accepted; never run this in production", "dev_key", f.devKey)
+	} else if f.jwks == "" {
+		return errors.New("no token keys: set --jwks to your identity provider's JWKS file or URL (or use --dev for development)")
+	}
+	verifier, err := auth.NewVerifier(cfg)
+	if err != nil {
+		return fmt.Errorf("token keys: %w", err)
+	}
+	db, err := sqlite.Open(ctx, f.db, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	srv := api.New(api.Config{
+		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
+		MaxBody: f.maxBody, Dev: f.dev, Version: version,
+	})
+	if demo {
+		if err := seedDemo(ctx, srv, stderr); err != nil {
+			return fmt.Errorf("loading the demo population: %w", err)
+		}
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w (choose another with --addr)", f.addr, err)
+	}
+	hs := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	base := "http://" + ln.Addr().String() + "/fhir"
+	if f.baseURL != "" {
+		base = f.baseURL
+	}
+	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "version", version)
+	if demo {
+		if err := printDemo(stdout, devKey, base, f.db, f.devKey); err != nil {
+			return err
+		}
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight", "timeout", f.shutdown)
+	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}

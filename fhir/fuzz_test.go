@@ -1,0 +1,100 @@
+package fhir
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+	"unicode/utf8"
+)
+
+func FuzzParse(f *testing.F) {
+	f.Add([]byte(`{"resourceType":"Patient","id":"p","name":[{"given":["a"]}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := Parse(data)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrInvalid) && !errors.Is(err, ErrUnknownType) {
+				t.Fatalf("unclassified error %v", err)
+			}
+			if errors.Is(err, ErrMalformed) && json.Valid(data) && utf8.Valid(data) {
+				var v any
+				if json.Unmarshal(data, &v) == nil {
+					if m, ok := v.(map[string]any); ok {
+						if _, ok := m["resourceType"].(string); ok && !deepTooDeep(data) {
+							t.Fatalf("valid JSON object with resourceType rejected as malformed: %v", err)
+						}
+					}
+				}
+			}
+			return
+		}
+		if !json.Valid(data) {
+			t.Fatalf("Parse accepted invalid JSON")
+		}
+		if !reflect.DeepEqual(any(r.Map), decodeGeneric(t, data)) {
+			t.Fatalf("Map differs from encoding/json")
+		}
+		out, err := SetMeta(data, "fz-1", "3", time.Unix(1e9, 5e6))
+		if err != nil {
+			t.Fatalf("SetMeta after successful Parse: %v", err)
+		}
+		r2, err := Parse(out)
+		if err != nil {
+			t.Fatalf("re-Parse after SetMeta: %v\n%s", err, out)
+		}
+		want := decodeGeneric(t, data).(map[string]any)
+		want["id"] = "fz-1"
+		meta, _ := want["meta"].(map[string]any)
+		if meta == nil {
+			meta = map[string]any{}
+			want["meta"] = meta
+		}
+		meta["versionId"] = "3"
+		meta["lastUpdated"] = "2001-09-09T01:46:40.005Z"
+		if !reflect.DeepEqual(any(r2.Map), any(want)) {
+			t.Fatalf("SetMeta changed more than id/meta:\n%s\n%s", data, out)
+		}
+	})
+}
+
+// deepTooDeep reports whether data nests deeper than maxDepth (which Parse
+// rejects as malformed although encoding/json accepts it).
+func deepTooDeep(data []byte) bool {
+	d, max := 0, 0
+	inStr, esc := false, false
+	for _, c := range data {
+		switch {
+		case esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case c == '"':
+			inStr = !inStr
+		case !inStr && (c == '{' || c == '['):
+			d++
+			if d > max {
+				max = d
+			}
+		case !inStr && (c == '}' || c == ']'):
+			d--
+		}
+	}
+	return max > maxDepth
+}
+
+// TestFuzzSeedsParse makes sure the seed corpus stays meaningful: most seeds
+// must be valid resources.
+func TestFuzzSeedsParse(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "FuzzParse", "*"))
+	if len(files) < 10 {
+		t.Fatalf("only %d FuzzParse seeds", len(files))
+	}
+	for _, f := range files {
+		if _, err := os.Stat(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

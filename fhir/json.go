@@ -1,0 +1,435 @@
+package fhir
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxDepth bounds JSON nesting; real FHIR resources are nowhere near it.
+const maxDepth = 256
+
+// pathSeg is one step of a JSON path: an object key, or an array index when idx >= 0.
+type pathSeg struct {
+	key string
+	idx int
+}
+
+func formatPath(root string, segs []pathSeg) string {
+	var b strings.Builder
+	b.WriteString(root)
+	for _, s := range segs {
+		if s.idx >= 0 {
+			b.WriteByte('[')
+			b.WriteString(strconv.Itoa(s.idx))
+			b.WriteByte(']')
+		} else {
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+// parser is a small strict JSON decoder producing the same values as
+// encoding/json with UseNumber (map[string]any, []any, string, json.Number,
+// bool, nil), but which also reports duplicate object keys (with their path)
+// instead of silently keeping the last one.
+type parser struct {
+	data  []byte
+	pos   int
+	depth int
+	path  []pathSeg
+	dups  [][]pathSeg
+}
+
+// decodeJSON decodes one JSON value filling the whole of data. Invalid UTF-8 is
+// rejected. Duplicate keys are returned as paths (the first value is kept).
+func decodeJSON(data []byte) (any, [][]pathSeg, error) {
+	if !utf8.Valid(data) {
+		return nil, nil, malformed("invalid UTF-8")
+	}
+	p := &parser{data: data}
+	v, err := p.value()
+	if err != nil {
+		return nil, nil, err
+	}
+	p.ws()
+	if p.pos != len(p.data) {
+		return nil, nil, p.errf("unexpected data after top-level value")
+	}
+	return v, p.dups, nil
+}
+
+func (p *parser) errf(format string, args ...any) error {
+	return malformed(fmt.Sprintf("invalid JSON at offset %d: ", p.pos) + fmt.Sprintf(format, args...))
+}
+
+func (p *parser) ws() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value() (any, error) {
+	p.ws()
+	if p.pos >= len(p.data) {
+		return nil, p.errf("unexpected end of input")
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return p.object()
+	case c == '[':
+		return p.array()
+	case c == '"':
+		return p.str()
+	case c == 't':
+		return true, p.lit("true")
+	case c == 'f':
+		return false, p.lit("false")
+	case c == 'n':
+		return nil, p.lit("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	default:
+		return nil, p.errf("unexpected character %q", c)
+	}
+}
+
+func (p *parser) lit(s string) error {
+	if len(p.data)-p.pos < len(s) || string(p.data[p.pos:p.pos+len(s)]) != s {
+		return p.errf("invalid literal")
+	}
+	p.pos += len(s)
+	return nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *parser) number() (any, error) {
+	start := p.pos
+	d := p.data
+	if d[p.pos] == '-' {
+		p.pos++
+	}
+	if p.pos >= len(d) || !isDigit(d[p.pos]) {
+		return nil, p.errf("invalid number")
+	}
+	if d[p.pos] == '0' {
+		p.pos++
+	} else {
+		for p.pos < len(d) && isDigit(d[p.pos]) {
+			p.pos++
+		}
+	}
+	if p.pos < len(d) && d[p.pos] == '.' {
+		p.pos++
+		if p.pos >= len(d) || !isDigit(d[p.pos]) {
+			return nil, p.errf("invalid number")
+		}
+		for p.pos < len(d) && isDigit(d[p.pos]) {
+			p.pos++
+		}
+	}
+	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
+			p.pos++
+		}
+		if p.pos >= len(d) || !isDigit(d[p.pos]) {
+			return nil, p.errf("invalid number")
+		}
+		for p.pos < len(d) && isDigit(d[p.pos]) {
+			p.pos++
+		}
+	}
+	return json.Number(d[start:p.pos]), nil
+}
+
+func (p *parser) str() (string, error) {
+	d := p.data
+	start := p.pos // at the opening quote
+	i := start + 1
+	for i < len(d) {
+		c := d[i]
+		if c == '"' {
+			p.pos = i + 1
+			return string(d[start+1 : i]), nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			p.pos = i
+			return "", p.errf("control character in string")
+		}
+		i++
+	}
+	// Slow path: escapes. Find the end, then let encoding/json unescape it.
+	for i < len(d) {
+		c := d[i]
+		if c == '"' {
+			break
+		}
+		if c < 0x20 {
+			p.pos = i
+			return "", p.errf("control character in string")
+		}
+		if c == '\\' {
+			i++
+			if i >= len(d) {
+				break
+			}
+			switch d[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(d) {
+					p.pos = i
+					return "", p.errf("invalid \\u escape")
+				}
+				for _, h := range d[i+1 : i+5] {
+					if !(isDigit(h) || (h >= 'a' && h <= 'f') || (h >= 'A' && h <= 'F')) {
+						p.pos = i
+						return "", p.errf("invalid \\u escape")
+					}
+				}
+				i += 4
+			default:
+				p.pos = i
+				return "", p.errf("invalid escape")
+			}
+		}
+		i++
+	}
+	if i >= len(d) {
+		p.pos = i
+		return "", p.errf("unterminated string")
+	}
+	s := unescape(d[start+1 : i])
+	p.pos = i + 1
+	return s, nil
+}
+
+// unescape decodes the body of a JSON string already checked by str():
+// every escape is well-formed. Unpaired surrogates become U+FFFD, as in
+// encoding/json.
+func unescape(b []byte) string {
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c != '\\' {
+			out = append(out, c)
+			continue
+		}
+		i++
+		switch b[i] {
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r := hex4(b[i+1 : i+5])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+6 < len(b) && b[i+1] == '\\' && b[i+2] == 'u' {
+					if r2 := utf16.DecodeRune(r, hex4(b[i+3:i+7])); r2 != utf8.RuneError {
+						out = utf8.AppendRune(out, r2)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			out = utf8.AppendRune(out, r)
+		default: // '"', '\\', '/'
+			out = append(out, b[i])
+		}
+	}
+	return string(out)
+}
+
+func hex4(h []byte) rune {
+	var r rune
+	for _, c := range h {
+		r <<= 4
+		switch {
+		case c >= '0' && c <= '9':
+			r |= rune(c - '0')
+		case c >= 'a' && c <= 'f':
+			r |= rune(c - 'a' + 10)
+		default:
+			r |= rune(c - 'A' + 10)
+		}
+	}
+	return r
+}
+
+func (p *parser) object() (any, error) {
+	p.depth++
+	if p.depth > maxDepth {
+		return nil, p.errf("nesting too deep")
+	}
+	p.pos++ // '{'
+	m := make(map[string]any)
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		p.depth--
+		return m, nil
+	}
+	for {
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return nil, p.errf("expected object key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return nil, p.errf("expected ':'")
+		}
+		p.pos++
+		p.path = append(p.path, pathSeg{key: k, idx: -1})
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		if _, dup := m[k]; dup {
+			if len(p.dups) < 10 {
+				p.dups = append(p.dups, append([]pathSeg(nil), p.path...))
+			}
+		} else {
+			m[k] = v
+		}
+		p.path = p.path[:len(p.path)-1]
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.errf("unterminated object")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			p.depth--
+			return m, nil
+		default:
+			return nil, p.errf("expected ',' or '}'")
+		}
+	}
+}
+
+func (p *parser) array() (any, error) {
+	p.depth++
+	if p.depth > maxDepth {
+		return nil, p.errf("nesting too deep")
+	}
+	p.pos++ // '['
+	a := make([]any, 0, 4)
+	p.ws()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		p.depth--
+		return a, nil
+	}
+	for i := 0; ; i++ {
+		p.path = append(p.path, pathSeg{idx: i})
+		v, err := p.value()
+		if err != nil {
+			return nil, err
+		}
+		p.path = p.path[:len(p.path)-1]
+		a = append(a, v)
+		p.ws()
+		if p.pos >= len(p.data) {
+			return nil, p.errf("unterminated array")
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			p.depth--
+			return a, nil
+		default:
+			return nil, p.errf("expected ',' or ']'")
+		}
+	}
+}
+
+// member is one member of a JSON object, located by byte offsets.
+type member struct {
+	key                string
+	valStart, valEnd   int // value span
+	prevEnd, nextStart int // end of the previous token (value or '{') and start of the next (',' or '}')
+}
+
+// scanObject scans the object starting at data[start] (after whitespace) and
+// returns its members' spans, plus the offsets of '{' and '}'.
+func scanObject(data []byte, start int) (members []member, open, close int, err error) {
+	p := &parser{data: data, pos: start}
+	p.ws()
+	if p.pos >= len(data) || data[p.pos] != '{' {
+		return nil, 0, 0, malformed("not a JSON object")
+	}
+	open = p.pos
+	p.pos++
+	prevEnd := p.pos
+	p.ws()
+	if p.pos < len(data) && data[p.pos] == '}' {
+		return nil, open, p.pos, nil
+	}
+	for {
+		p.ws()
+		if p.pos >= len(data) || data[p.pos] != '"' {
+			return nil, 0, 0, p.errf("expected object key")
+		}
+		k, err := p.str()
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		p.ws()
+		if p.pos >= len(data) || data[p.pos] != ':' {
+			return nil, 0, 0, p.errf("expected ':'")
+		}
+		p.pos++
+		p.ws()
+		vs := p.pos
+		if _, err := p.value(); err != nil {
+			return nil, 0, 0, err
+		}
+		ve := p.pos
+		p.ws()
+		members = append(members, member{key: k, valStart: vs, valEnd: ve, prevEnd: prevEnd, nextStart: p.pos})
+		prevEnd = ve
+		if p.pos >= len(data) {
+			return nil, 0, 0, p.errf("unterminated object")
+		}
+		switch data[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			return members, open, p.pos, nil
+		default:
+			return nil, 0, 0, p.errf("expected ',' or '}'")
+		}
+	}
+}

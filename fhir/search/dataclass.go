@@ -1,0 +1,143 @@
+package search
+
+import "sort"
+
+// DataClassTagSystem is the meta.tag system that sets a resource's data class
+// explicitly: a tag {system: DataClassTagSystem, code: <class>} with a code
+// from DataClasses() overrides the type-based class for every resource type.
+// A coding with this system and code "social-care" inside EpisodeOfCare.type,
+// Task.code, ServiceRequest.category or ServiceRequest.code also marks the
+// resource as social care.
+const DataClassTagSystem = "https://carex.example/data-class"
+
+// Data classes.
+const (
+	ClassDemographics  = "demographics"
+	ClassAllergies     = "allergies"
+	ClassMedications   = "medications"
+	ClassProblems      = "problems"
+	ClassObservations  = "observations"
+	ClassEncounters    = "encounters"
+	ClassProcedures    = "procedures"
+	ClassImmunisations = "immunisations"
+	ClassCarePlans     = "care-plans"
+	ClassSocialCare    = "social-care"
+	ClassSafeguarding  = "safeguarding"
+	ClassDocuments     = "documents"
+	ClassAppointments  = "appointments"
+	ClassConsent       = "consent"
+	ClassDirectory     = "directory"
+	ClassFinancial     = "financial"
+	ClassProvenance    = "provenance"
+	ClassOther         = "other"
+)
+
+var typeClass = map[string]string{
+	"Patient": ClassDemographics, "RelatedPerson": ClassDemographics,
+	"AllergyIntolerance":  ClassAllergies,
+	"MedicationStatement": ClassMedications, "MedicationRequest": ClassMedications,
+	"MedicationAdministration": ClassMedications, "MedicationDispense": ClassMedications, "Medication": ClassMedications,
+	"Condition":   ClassProblems,
+	"Observation": ClassObservations, "DiagnosticReport": ClassObservations, "Specimen": ClassObservations, "ImagingStudy": ClassObservations,
+	"Encounter": ClassEncounters, "EpisodeOfCare": ClassEncounters,
+	"Procedure":    ClassProcedures,
+	"Immunization": ClassImmunisations, "ImmunizationRecommendation": ClassImmunisations,
+	"CarePlan": ClassCarePlans, "Goal": ClassCarePlans, "CareTeam": ClassCarePlans, "Task": ClassCarePlans, "ServiceRequest": ClassCarePlans,
+	"Flag":              ClassSafeguarding,
+	"DocumentReference": ClassDocuments, "Composition": ClassDocuments, "QuestionnaireResponse": ClassDocuments, "Media": ClassDocuments, "Binary": ClassDocuments,
+	"Appointment": ClassAppointments, "AppointmentResponse": ClassAppointments, "Schedule": ClassAppointments, "Slot": ClassAppointments,
+	"Consent":      ClassConsent,
+	"Organization": ClassDirectory, "Practitioner": ClassDirectory, "PractitionerRole": ClassDirectory, "Location": ClassDirectory,
+	"HealthcareService": ClassDirectory, "Endpoint": ClassDirectory,
+	"Claim": ClassFinancial, "ClaimResponse": ClassFinancial, "ExplanationOfBenefit": ClassFinancial, "Coverage": ClassFinancial,
+	"Account": ClassFinancial, "Invoice": ClassFinancial,
+	"Provenance": ClassProvenance, "AuditEvent": ClassProvenance,
+}
+
+var allClasses = func() []string {
+	s := []string{ClassDemographics, ClassAllergies, ClassMedications, ClassProblems, ClassObservations, ClassEncounters,
+		ClassProcedures, ClassImmunisations, ClassCarePlans, ClassSocialCare, ClassSafeguarding, ClassDocuments,
+		ClassAppointments, ClassConsent, ClassDirectory, ClassFinancial, ClassProvenance, ClassOther}
+	sort.Strings(s)
+	return s
+}()
+
+var classSet = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range allClasses {
+		m[c] = true
+	}
+	return m
+}()
+
+// DataClasses returns every data class name, sorted.
+func DataClasses() []string { return append([]string(nil), allClasses...) }
+
+type codingKey struct{ system, code string }
+
+// socialCareCodings is the documented set of codings that mark an
+// EpisodeOfCare (type), Task (code) or ServiceRequest (category or code) as
+// social care.
+var socialCareCodings = map[codingKey]bool{
+	{DataClassTagSystem, ClassSocialCare}: true,
+	// SNOMED CT 410606002 |Social service procedure|
+	{"http://snomed.info/sct", "410606002"}: true,
+	// HL7 episode-of-care types: home and community care; community-based aged care
+	{"http://terminology.hl7.org/CodeSystem/episodeofcare-type", "hacc"}: true,
+	{"http://terminology.hl7.org/CodeSystem/episodeofcare-type", "cacp"}: true,
+}
+
+// IsSocialCareCoding reports whether a coding marks social care.
+func IsSocialCareCoding(system, code string) bool { return socialCareCodings[codingKey{system, code}] }
+
+// socialCareElements: where DataClass looks for social-care codings.
+var socialCareElements = map[string][]string{
+	"EpisodeOfCare":  {"type"},
+	"Task":           {"code"},
+	"ServiceRequest": {"category", "code"},
+}
+
+// DataClass returns the sharing-policy data class of a resource:
+//  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first one);
+//  2. EpisodeOfCare/Task/ServiceRequest with a social-care coding (see
+//     IsSocialCareCoding) in type / code / category|code -> "social-care";
+//  3. otherwise by resource type (EpisodeOfCare -> encounters, Task and
+//     ServiceRequest -> care-plans, Flag -> safeguarding); unknown types -> "other".
+func DataClass(resourceType string, res map[string]any) string {
+	if meta, ok := res["meta"].(map[string]any); ok {
+		class := ""
+		walk(meta["tag"], nil, func(v any) {
+			m, ok := v.(map[string]any)
+			if !ok || class != "" {
+				return
+			}
+			sys, _ := m["system"].(string)
+			code, _ := m["code"].(string)
+			if sys == DataClassTagSystem && classSet[code] {
+				class = code
+			}
+		})
+		if class != "" {
+			return class
+		}
+	}
+	for _, el := range socialCareElements[resourceType] {
+		found := false
+		walk(res[el], []step{{name: "coding"}}, func(v any) {
+			if m, ok := v.(map[string]any); ok {
+				sys, _ := m["system"].(string)
+				code, _ := m["code"].(string)
+				if IsSocialCareCoding(sys, code) {
+					found = true
+				}
+			}
+		})
+		if found {
+			return ClassSocialCare
+		}
+	}
+	if c, ok := typeClass[resourceType]; ok {
+		return c
+	}
+	return ClassOther
+}

@@ -1,0 +1,182 @@
+package search
+
+import (
+	"fmt"
+	"time"
+)
+
+// ParseDate parses a FHIR date, dateTime or instant
+// (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss[.f{1,9}]][Z|(+|-)hh:mm])
+// into the inclusive range [lo, hi] of Unix milliseconds it covers. Dates and
+// times without a zone are taken as UTC. The range width follows the
+// precision given: a year, month, day, minute, second, or 100/10/1 ms for
+// 1/2/3+ fraction digits. Year 0000, hour 24 and leap second 60 are rejected;
+// offsets are limited to ±14:00.
+func ParseDate(s string) (lo, hi int64, err error) {
+	bad := func(why string) (int64, int64, error) {
+		return 0, 0, fmt.Errorf("%w: date %q: %s", ErrBadValue, s, why)
+	}
+	n := len(s)
+	year, ok := digits(s, 0, 4)
+	if !ok || year == 0 {
+		return bad("expected year YYYY (0001-9999)")
+	}
+	if n == 4 {
+		t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+		return t.UnixMilli(), t.AddDate(1, 0, 0).UnixMilli() - 1, nil
+	}
+	if s[4] != '-' {
+		return bad("expected '-' after year")
+	}
+	month, ok := digits(s, 5, 2)
+	if !ok || month < 1 || month > 12 {
+		return bad("invalid month")
+	}
+	if n == 7 {
+		t := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+		return t.UnixMilli(), t.AddDate(0, 1, 0).UnixMilli() - 1, nil
+	}
+	if n < 10 || s[7] != '-' {
+		return bad("expected YYYY-MM-DD")
+	}
+	day, ok := digits(s, 8, 2)
+	if !ok || day < 1 || day > daysIn(year, month) {
+		return bad("invalid day")
+	}
+	if n == 10 {
+		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+		return t.UnixMilli(), t.UnixMilli() + 86400000 - 1, nil
+	}
+	if s[10] != 'T' || n < 16 || s[13] != ':' {
+		return bad("expected THH:MM after the date")
+	}
+	hour, ok1 := digits(s, 11, 2)
+	minute, ok2 := digits(s, 14, 2)
+	if !ok1 || !ok2 || hour > 23 || minute > 59 {
+		return bad("invalid time")
+	}
+	i := 16
+	sec, ms := 0, 0
+	width := int64(60000)
+	if i < n && s[i] == ':' {
+		if sec, ok = digits(s, i+1, 2); !ok || sec > 59 {
+			return bad("invalid seconds")
+		}
+		i += 3
+		width = 1000
+		if i < n && s[i] == '.' {
+			i++
+			start := i
+			for i < n && s[i] >= '0' && s[i] <= '9' {
+				i++
+			}
+			nd := i - start
+			if nd == 0 || nd > 9 {
+				return bad("invalid fractional seconds")
+			}
+			frac := s[start:i] + "00"
+			ms = int(frac[0]-'0')*100 + int(frac[1]-'0')*10 + int(frac[2]-'0')
+			switch nd {
+			case 1:
+				width = 100
+			case 2:
+				width = 10
+			default:
+				width = 1
+			}
+		}
+	}
+	offset := 0
+	switch {
+	case i == n:
+	case s[i] == 'Z' && i+1 == n:
+	case (s[i] == '+' || s[i] == '-') && n-i == 6 && s[i+3] == ':':
+		oh, ok1 := digits(s, i+1, 2)
+		om, ok2 := digits(s, i+4, 2)
+		if !ok1 || !ok2 || om > 59 || oh > 14 || (oh == 14 && om != 0) {
+			return bad("invalid zone offset")
+		}
+		offset = (oh*60 + om) * 60
+		if s[i] == '-' {
+			offset = -offset
+		}
+	default:
+		return bad("invalid time or zone")
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, ms*1e6, time.UTC)
+	lo = t.UnixMilli() - int64(offset)*1000
+	return lo, lo + width - 1, nil
+}
+
+func digits(s string, at, n int) (int, bool) {
+	if at+n > len(s) {
+		return 0, false
+	}
+	v := 0
+	for i := at; i < at+n; i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}
+
+func daysIn(year, month int) int {
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+var (
+	zoneEast = time.FixedZone("", 14*3600)
+	zoneWest = time.FixedZone("", -14*3600)
+)
+
+// FormatDateRange renders a range produced by ParseDate back into a FHIR
+// date string that parses to the same range. It reports false for ranges
+// ParseDate cannot produce.
+func FormatDateRange(lo, hi int64) (string, bool) {
+	if hi < lo {
+		return "", false
+	}
+	w := hi - lo + 1
+	t := time.UnixMilli(lo).UTC()
+	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 && t.Year() >= 1 && t.Year() <= 9999 {
+		switch {
+		case t.Month() == 1 && t.Day() == 1 && hi == t.AddDate(1, 0, 0).UnixMilli()-1:
+			return fmt.Sprintf("%04d", t.Year()), true
+		case t.Day() == 1 && hi == t.AddDate(0, 1, 0).UnixMilli()-1:
+			return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month())), true
+		case w == 86400000:
+			return fmt.Sprintf("%04d-%02d-%02d", t.Year(), int(t.Month()), t.Day()), true
+		}
+	}
+	var layout string
+	switch w {
+	case 60000:
+		layout = "2006-01-02T15:04Z07:00"
+	case 1000:
+		layout = "2006-01-02T15:04:05Z07:00"
+	case 100:
+		layout = "2006-01-02T15:04:05.0Z07:00"
+	case 10:
+		layout = "2006-01-02T15:04:05.00Z07:00"
+	case 1:
+		layout = "2006-01-02T15:04:05.000Z07:00"
+	default:
+		return "", false
+	}
+	if t.Year() < 1 {
+		t = t.In(zoneEast)
+	} else if t.Year() > 9999 {
+		t = t.In(zoneWest)
+	}
+	if t.Year() < 1 || t.Year() > 9999 {
+		return "", false
+	}
+	out := t.Format(layout)
+	if l, h, err := ParseDate(out); err != nil || l != lo || h != hi {
+		return "", false
+	}
+	return out, true
+}

@@ -1,0 +1,421 @@
+package search
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// NHSNumberSystem is the identifier system of NHS numbers; their values are
+// indexed (and searched) with spaces removed.
+const NHSNumberSystem = "https://fhir.nhs.uk/Id/nhs-number"
+
+// IndexEntry is one extracted value. Exactly one group of fields is
+// meaningful per Type:
+//
+//	Token:     System, Code
+//	Reference: Ref ("Type/id"); for a Reference.identifier, Ref is "" and
+//	           System/Code hold the identifier (the store may skip these)
+//	Date:      Lo, Hi (Unix ms, inclusive)
+//	String:    Str (lower-cased, common Latin accents folded)
+//	URI:       Str (exact)
+//	Number:    Num
+//	Quantity:  Num, System (unit system), Code (unit code, else unit text)
+type IndexEntry struct {
+	Param  string
+	Type   ParamType
+	System string
+	Code   string
+	Ref    string
+	Lo, Hi int64
+	Str    string
+	Num    float64
+}
+
+// Extract returns every index value for the resource (decoded with
+// json.Decoder.UseNumber; float64 numbers are accepted too), without
+// duplicates, ordered by parameter name. Values that cannot be interpreted
+// (unparseable dates, unresolvable references) are skipped.
+func Extract(resourceType string, res map[string]any) []IndexEntry {
+	if res == nil {
+		return nil
+	}
+	list, _ := paramsFor(resourceType)
+	seen := make(map[IndexEntry]struct{}, 32)
+	var out []IndexEntry
+	for _, cp := range list {
+		def := &cp.def
+		emit := func(e IndexEntry) {
+			e.Param = def.Name
+			e.Type = def.Type
+			if _, dup := seen[e]; dup {
+				return
+			}
+			seen[e] = struct{}{}
+			out = append(out, e)
+		}
+		for _, p := range cp.paths {
+			walk(res, p, func(v any) { extractValue(def, v, emit) })
+		}
+	}
+	return out
+}
+
+// walk visits every value at path below v, flattening arrays at every step.
+func walk(v any, path []step, fn func(any)) {
+	if arr, ok := v.([]any); ok {
+		for _, e := range arr {
+			walk(e, path, fn)
+		}
+		return
+	}
+	if v == nil {
+		return
+	}
+	if len(path) == 0 {
+		fn(v)
+		return
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return
+	}
+	child, ok := m[path[0].name]
+	if !ok || child == nil {
+		return
+	}
+	if path[0].fk == "" {
+		walk(child, path[1:], fn)
+		return
+	}
+	match := func(e any) {
+		if em, ok := e.(map[string]any); ok {
+			if s, _ := em[path[0].fk].(string); s == path[0].fv {
+				walk(em, path[1:], fn)
+			}
+		}
+	}
+	if arr, ok := child.([]any); ok {
+		for _, e := range arr {
+			match(e)
+		}
+		return
+	}
+	match(child)
+}
+
+func extractValue(def *ParamDef, v any, emit func(IndexEntry)) {
+	switch def.Type {
+	case Token:
+		extractToken(v, emit)
+	case Reference:
+		extractRef(def, v, emit)
+	case Date:
+		extractDate(v, emit)
+	case String:
+		extractString(v, emit)
+	case URI:
+		if s, ok := v.(string); ok && s != "" {
+			emit(IndexEntry{Str: s})
+		}
+	case Number:
+		if f, ok := number(v); ok {
+			emit(IndexEntry{Num: f})
+		}
+	case Quantity:
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		f, ok := number(m["value"])
+		if !ok {
+			return
+		}
+		sys, _ := m["system"].(string)
+		code, _ := m["code"].(string)
+		if code == "" {
+			code, _ = m["unit"].(string)
+		}
+		emit(IndexEntry{Num: f, System: sys, Code: code})
+	}
+}
+
+func number(v any) (float64, bool) {
+	var f float64
+	switch x := v.(type) {
+	case json.Number:
+		var err error
+		if f, err = x.Float64(); err != nil {
+			return 0, false
+		}
+	case float64:
+		f = x
+	case int:
+		f = float64(x)
+	case int64:
+		f = float64(x)
+	default:
+		return 0, false
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
+}
+
+var contactSystems = map[string]bool{"phone": true, "fax": true, "email": true, "pager": true, "url": true, "sms": true, "other": true}
+
+func extractToken(v any, emit func(IndexEntry)) {
+	switch x := v.(type) {
+	case string:
+		if x != "" {
+			emit(IndexEntry{Code: x})
+		}
+	case bool:
+		emit(IndexEntry{Code: strconv.FormatBool(x)})
+	case json.Number:
+		emit(IndexEntry{Code: x.String()})
+	case float64:
+		emit(IndexEntry{Code: strconv.FormatFloat(x, 'f', -1, 64)})
+	case map[string]any:
+		if c, ok := x["coding"]; ok { // CodeableConcept
+			walk(c, nil, func(e any) {
+				if cm, ok := e.(map[string]any); ok {
+					coding(cm, emit)
+				}
+			})
+			return
+		}
+		if val, ok := x["value"].(string); ok { // Identifier or ContactPoint
+			sys, _ := x["system"].(string)
+			if contactSystems[sys] {
+				if val != "" {
+					emit(IndexEntry{Code: val})
+				}
+				return
+			}
+			val = normIdentifier(sys, val)
+			if val != "" {
+				emit(IndexEntry{System: sys, Code: val})
+			}
+			return
+		}
+		coding(x, emit) // Coding
+	}
+}
+
+func coding(m map[string]any, emit func(IndexEntry)) {
+	code, _ := m["code"].(string)
+	if code == "" {
+		return
+	}
+	sys, _ := m["system"].(string)
+	emit(IndexEntry{System: sys, Code: code})
+}
+
+func normIdentifier(system, value string) string {
+	if system == NHSNumberSystem {
+		return strings.ReplaceAll(value, " ", "")
+	}
+	return value
+}
+
+func extractRef(def *ParamDef, v any, emit func(IndexEntry)) {
+	switch x := v.(type) {
+	case string: // canonical
+		if r, ok := NormalizeReference(x); ok && targetOK(def, r) {
+			emit(IndexEntry{Ref: r})
+		}
+	case map[string]any:
+		if s, ok := x["reference"].(string); ok {
+			if r, ok := NormalizeReference(s); ok && targetOK(def, r) {
+				emit(IndexEntry{Ref: r})
+			}
+		}
+		if id, ok := x["identifier"].(map[string]any); ok {
+			val, _ := id["value"].(string)
+			sys, _ := id["system"].(string)
+			typ, _ := x["type"].(string)
+			if val != "" && (typ == "" || len(def.Targets) == 0 || contains(def.Targets, typ)) {
+				emit(IndexEntry{System: sys, Code: normIdentifier(sys, val)})
+			}
+		}
+	}
+}
+
+func targetOK(def *ParamDef, ref string) bool {
+	if len(def.Targets) == 0 {
+		return true
+	}
+	typ, _, _ := strings.Cut(ref, "/")
+	return contains(def.Targets, typ)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func extractDate(v any, emit func(IndexEntry)) {
+	switch x := v.(type) {
+	case string:
+		if lo, hi, err := ParseDate(x); err == nil {
+			emit(IndexEntry{Lo: lo, Hi: hi})
+		}
+	case map[string]any:
+		ev, isEvent := x["event"]
+		rep, isRepeat := x["repeat"].(map[string]any)
+		if isEvent || isRepeat { // Timing: each event, and repeat.boundsPeriod
+			walk(ev, nil, func(e any) {
+				if s, ok := e.(string); ok {
+					extractDate(s, emit)
+				}
+			})
+			if bp, ok := rep["boundsPeriod"].(map[string]any); ok {
+				extractDate(bp, emit)
+			}
+			return
+		}
+		s, hasS := x["start"].(string)
+		e, hasE := x["end"].(string)
+		if !hasS && !hasE {
+			return
+		}
+		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+		if hasS {
+			l, _, err := ParseDate(s)
+			if err != nil {
+				return
+			}
+			lo = l
+		}
+		if hasE {
+			_, h, err := ParseDate(e)
+			if err != nil {
+				return
+			}
+			hi = h
+		}
+		emit(IndexEntry{Lo: lo, Hi: hi})
+	}
+}
+
+var stringParts = []string{"text", "family", "given", "prefix", "suffix", "line", "city", "district", "state", "postalCode", "country"}
+
+func extractString(v any, emit func(IndexEntry)) {
+	switch x := v.(type) {
+	case string:
+		if s := NormString(x); s != "" {
+			emit(IndexEntry{Str: s})
+		}
+	case map[string]any: // HumanName, Address
+		for _, k := range stringParts {
+			walk(x[k], nil, func(e any) {
+				if s, ok := e.(string); ok {
+					extractString(s, emit)
+				}
+			})
+		}
+	}
+}
+
+// NormalizeReference turns a reference string into "Type/id": base URLs are
+// stripped, "/_history/{vid}" and canonical "|version" suffixes are dropped.
+// Contained ("#x"), urn:uuid/urn:oid and malformed references return false.
+func NormalizeReference(s string) (string, bool) {
+	if s == "" || s[0] == '#' || strings.HasPrefix(s, "urn:") {
+		return "", false
+	}
+	if i := strings.IndexAny(s, "|?#"); i >= 0 {
+		s = s[:i]
+	}
+	parts := strings.Split(strings.TrimSuffix(s, "/"), "/")
+	if n := len(parts); n >= 4 && parts[n-2] == "_history" {
+		parts = parts[:n-2]
+	}
+	n := len(parts)
+	if n < 2 {
+		return "", false
+	}
+	typ, id := parts[n-2], parts[n-1]
+	if !validType(typ) || !validID(id) {
+		return "", false
+	}
+	if n > 2 && !strings.Contains(s, "://") { // relative refs are exactly Type/id
+		return "", false
+	}
+	return typ + "/" + id, true
+}
+
+func validType(t string) bool {
+	if t == "" || t[0] < 'A' || t[0] > 'Z' {
+		return false
+	}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// NormString is the normalisation applied to String index values and String
+// search values: lower-case, with common Latin accents folded (é -> e, ß -> ss).
+func NormString(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || (s[i] >= 'A' && s[i] <= 'Z') {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	s = strings.ToLower(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if f, ok := fold[r]; ok {
+			b.WriteString(f)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+var fold = func() map[rune]string {
+	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i"}
+	groups := map[string]string{
+		"a": "àáâãäåāăą", "c": "çćĉċč", "d": "ď", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
+		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľŀ", "n": "ñńņňŉ", "o": "òóôõöōŏő",
+		"r": "ŕŗř", "s": "śŝşš", "t": "ţťŧ", "u": "ùúûüũūŭůűų", "w": "ŵ", "y": "ýÿŷ", "z": "źżž",
+	}
+	for base, rs := range groups {
+		for _, r := range rs {
+			m[r] = base
+		}
+	}
+	return m
+}()

@@ -1,0 +1,556 @@
+package search
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Errors returned by ParseQuery (and ParseDate); both map to HTTP 400.
+var (
+	ErrUnknownParam = errors.New("unknown search parameter")
+	ErrBadValue     = errors.New("invalid search value")
+)
+
+// Paging limits.
+const (
+	DefaultCount = 20
+	MaxCount     = 1000
+)
+
+// Value is one (OR-ed) search value. Fields used per parameter type:
+//
+//	Token:     System, HasSystem, Code ("sys|code", "|code" = HasSystem with
+//	           System "", "sys|" = Code ""); NHS numbers have spaces removed
+//	Reference: Ref ("Type/id")
+//	Date:      Prefix, Lo, Hi
+//	String:    Str (NormString-ed); URI: Str (exact)
+//	Number:    Prefix, Num
+//	Quantity:  Prefix, Num, System/HasSystem (unit system), Code (unit code)
+//
+// With the "missing" modifier (any type) only Code is set: "true" or "false".
+type Value struct {
+	Prefix    string
+	System    string
+	HasSystem bool
+	Code      string
+	Ref       string
+	Lo, Hi    int64
+	Str       string
+	Num       float64
+}
+
+// Clause is one search parameter occurrence; its Values are OR-ed.
+//
+// Modifiers accepted: any type: missing; Token: not; String: exact,
+// contains; Reference: a resource type (subject:Patient=123), which is
+// resolved into Ref and not kept. Everything else is ErrBadValue.
+type Clause struct {
+	Param    string
+	Type     ParamType
+	Modifier string
+	Values   []Value
+}
+
+// Include is one _include (Rev false) or _revinclude (Rev true):
+// SourceType:Param[:TargetType].
+type Include struct {
+	SourceType, Param, TargetType string
+	Rev                           bool
+}
+
+// SortKey is one _sort key.
+type SortKey struct {
+	Param string
+	Desc  bool
+}
+
+// Query is a parsed type-level search. Clauses are AND-ed and ordered by
+// (Param, Modifier), keeping the order of repeated parameters.
+type Query struct {
+	Type     string
+	Clauses  []Clause
+	Count    int
+	Offset   int
+	Sort     []SortKey
+	Includes []Include
+	Summary  string
+	Total    string
+	Elements []string
+}
+
+var prefixes = map[string]bool{"eq": true, "ne": true, "gt": true, "lt": true, "ge": true, "le": true, "sa": true, "eb": true, "ap": true}
+
+func badValue(param, value, why string) error {
+	return fmt.Errorf("%w: %s=%q: %s", ErrBadValue, param, value, why)
+}
+
+// ParseQuery parses the query parameters of a type-level search on
+// resourceType. Parameters beginning with _format or _pretty are ignored, as
+// are parameters with an empty value. Unknown or unsupported parameters
+// (including chained ones, _has, _text, _content, _include:iterate) give
+// ErrUnknownParam; malformed values give ErrBadValue.
+func ParseQuery(resourceType string, q url.Values) (*Query, error) {
+	_, defs := paramsFor(resourceType)
+	out := &Query{Type: resourceType, Count: DefaultCount}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		if strings.HasPrefix(key, "_format") || strings.HasPrefix(key, "_pretty") {
+			continue
+		}
+		for _, raw := range q[key] {
+			if raw == "" {
+				continue
+			}
+			if err := out.parseParam(defs, key, raw); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sort.SliceStable(out.Clauses, func(i, j int) bool {
+		a, b := out.Clauses[i], out.Clauses[j]
+		if a.Param != b.Param {
+			return a.Param < b.Param
+		}
+		return a.Modifier < b.Modifier
+	})
+	return out, nil
+}
+
+func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
+	switch key {
+	case "_count", "_offset":
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			return badValue(key, raw, "expected a non-negative integer")
+		}
+		if key == "_offset" {
+			out.Offset = n
+		} else {
+			out.Count = min(n, MaxCount)
+		}
+		return nil
+	case "_sort":
+		for _, item := range strings.Split(raw, ",") {
+			k := SortKey{Param: item}
+			if strings.HasPrefix(item, "-") {
+				k = SortKey{Param: item[1:], Desc: true}
+			}
+			if k.Param == "" {
+				return badValue(key, raw, "empty sort key")
+			}
+			if _, ok := defs[k.Param]; !ok {
+				return fmt.Errorf("%w: _sort=%q: %s has no search parameter %q", ErrUnknownParam, raw, out.Type, k.Param)
+			}
+			out.Sort = append(out.Sort, k)
+		}
+		return nil
+	case "_include", "_revinclude":
+		inc, err := parseInclude(out.Type, key, raw)
+		if err != nil {
+			return err
+		}
+		out.Includes = append(out.Includes, inc)
+		return nil
+	case "_summary":
+		switch raw {
+		case "count", "true", "false":
+			out.Summary = raw
+			return nil
+		}
+		return badValue(key, raw, "supported: count, true, false")
+	case "_total":
+		switch raw {
+		case "none", "estimate", "accurate":
+			out.Total = raw
+			return nil
+		}
+		return badValue(key, raw, "supported: none, estimate, accurate")
+	case "_elements":
+		for _, e := range strings.Split(raw, ",") {
+			if !validElement(e) {
+				return badValue(key, raw, "invalid element name")
+			}
+			out.Elements = append(out.Elements, e)
+		}
+		return nil
+	}
+	name, mod, hasMod := strings.Cut(key, ":")
+	if strings.Contains(name, ".") || strings.Contains(mod, ".") {
+		return fmt.Errorf("%w: %s: chained search parameters are not supported", ErrUnknownParam, key)
+	}
+	cp, ok := defs[name]
+	if !ok {
+		return fmt.Errorf("%w: %s has no search parameter %q", ErrUnknownParam, out.Type, name)
+	}
+	if hasMod && mod == "" {
+		return badValue(key, raw, "empty modifier")
+	}
+	c, err := parseClause(&cp.def, key, mod, raw)
+	if err != nil {
+		return err
+	}
+	out.Clauses = append(out.Clauses, c)
+	return nil
+}
+
+func validElement(e string) bool {
+	if e == "" {
+		return false
+	}
+	for i := 0; i < len(e); i++ {
+		c := e[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && (c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.')) {
+			return false
+		}
+	}
+	return true
+}
+
+func parseInclude(typ, key, raw string) (Include, error) {
+	parts := strings.Split(raw, ":")
+	if len(parts) < 2 || len(parts) > 3 || parts[0] == "" || parts[1] == "" || (len(parts) == 3 && parts[2] == "") {
+		return Include{}, badValue(key, raw, "expected SourceType:param[:TargetType]")
+	}
+	inc := Include{SourceType: parts[0], Param: parts[1], Rev: key == "_revinclude"}
+	if len(parts) == 3 {
+		inc.TargetType = parts[2]
+		if !knownType(inc.TargetType) {
+			return Include{}, badValue(key, raw, "unknown target type "+inc.TargetType)
+		}
+	}
+	if !inc.Rev && inc.SourceType != typ {
+		return Include{}, badValue(key, raw, "_include source type must be "+typ)
+	}
+	if inc.Rev {
+		if _, ok := typeDefs[inc.SourceType]; !ok {
+			return Include{}, badValue(key, raw, "unknown source type "+inc.SourceType)
+		}
+		if inc.TargetType != "" && inc.TargetType != typ {
+			return Include{}, badValue(key, raw, "_revinclude target type must be "+typ)
+		}
+	}
+	_, defs := paramsFor(inc.SourceType)
+	cp, ok := defs[inc.Param]
+	if !ok {
+		return Include{}, fmt.Errorf("%w: %s=%q: %s has no search parameter %q", ErrUnknownParam, key, raw, inc.SourceType, inc.Param)
+	}
+	if cp.def.Type != Reference {
+		return Include{}, badValue(key, raw, inc.Param+" is not a reference parameter")
+	}
+	if t := inc.TargetType; t != "" && len(cp.def.Targets) > 0 && !contains(cp.def.Targets, t) {
+		return Include{}, badValue(key, raw, inc.Param+" cannot refer to "+t)
+	}
+	if inc.Rev && len(cp.def.Targets) > 0 && !contains(cp.def.Targets, typ) {
+		return Include{}, badValue(key, raw, inc.Param+" cannot refer to "+typ)
+	}
+	return inc, nil
+}
+
+func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
+	c := Clause{Param: def.Name, Type: def.Type, Modifier: mod}
+	items := splitList(raw)
+	if mod == "missing" {
+		for _, it := range items {
+			if it != "true" && it != "false" {
+				return c, badValue(key, raw, "missing expects true or false")
+			}
+			c.Values = append(c.Values, Value{Code: it})
+		}
+		return c, nil
+	}
+	refType := ""
+	switch {
+	case mod == "":
+	case def.Type == Token && mod == "not":
+	case def.Type == String && (mod == "exact" || mod == "contains"):
+	case def.Type == Reference && validType(mod) && knownType(mod):
+		if len(def.Targets) > 0 && !contains(def.Targets, mod) {
+			return c, badValue(key, raw, def.Name+" cannot refer to "+mod)
+		}
+		refType, c.Modifier = mod, ""
+	default:
+		return c, badValue(key, raw, fmt.Sprintf("modifier :%s is not supported for %s parameters", mod, def.Type))
+	}
+	for _, it := range items {
+		if it == "" {
+			return c, badValue(key, raw, "empty value in list")
+		}
+		switch def.Type {
+		case Token:
+			sys, code, has := cutUnescaped(it, '|')
+			v := Value{Code: unescape(code)}
+			if has {
+				v.System, v.HasSystem = unescape(sys), true
+				v.Code = normIdentifier(v.System, v.Code)
+				if v.System == "" && v.Code == "" {
+					return c, badValue(key, raw, "empty token")
+				}
+			} else {
+				v = Value{Code: unescape(sys)}
+			}
+			c.Values = append(c.Values, v)
+		case Reference:
+			vals, err := parseRefValue(def, refType, unescape(it))
+			if err != nil {
+				return c, badValue(key, raw, err.Error())
+			}
+			c.Values = append(c.Values, vals...)
+		case Date:
+			p, rest := splitPrefix(unescape(it))
+			lo, hi, err := ParseDate(rest)
+			if err != nil {
+				return c, badValue(key, raw, "invalid date")
+			}
+			c.Values = append(c.Values, Value{Prefix: p, Lo: lo, Hi: hi})
+		case String:
+			c.Values = append(c.Values, Value{Str: NormString(unescape(it))})
+		case URI:
+			c.Values = append(c.Values, Value{Str: unescape(it)})
+		case Number, Quantity:
+			p, rest := splitPrefix(it)
+			num, unit, hasUnit := cutUnescaped(rest, '|')
+			f, ok := parseDecimal(unescape(num))
+			if !ok {
+				return c, badValue(key, raw, "invalid number")
+			}
+			v := Value{Prefix: p, Num: f}
+			if hasUnit {
+				if def.Type == Number {
+					return c, badValue(key, raw, "number parameters take no unit")
+				}
+				sys, code, ok := cutUnescaped(unit, '|')
+				if !ok {
+					return c, badValue(key, raw, "expected number|system|code")
+				}
+				v.System, v.Code = unescape(sys), unescape(code)
+				v.HasSystem = v.System != ""
+			}
+			c.Values = append(c.Values, v)
+		}
+	}
+	return c, nil
+}
+
+// parseRefValue resolves one reference search value into "Type/id" values.
+// A bare id becomes one value per allowed target type (or refType when the
+// :Type modifier was given).
+func parseRefValue(def *ParamDef, refType, s string) ([]Value, error) {
+	if !strings.Contains(s, "/") {
+		if !validID(s) {
+			return nil, errors.New("invalid id")
+		}
+		switch {
+		case refType != "":
+			return []Value{{Ref: refType + "/" + s}}, nil
+		case len(def.Targets) == 0:
+			return nil, errors.New("a bare id needs a type: use Type/id or " + def.Name + ":Type=id")
+		}
+		vals := make([]Value, 0, len(def.Targets))
+		for _, t := range def.Targets {
+			vals = append(vals, Value{Ref: t + "/" + s})
+		}
+		return vals, nil
+	}
+	r, ok := NormalizeReference(s)
+	if !ok {
+		return nil, errors.New("invalid reference")
+	}
+	typ, _, _ := strings.Cut(r, "/")
+	if refType != "" && typ != refType {
+		return nil, errors.New("reference type does not match modifier")
+	}
+	if !targetOK(def, r) {
+		return nil, errors.New(def.Name + " cannot refer to " + typ)
+	}
+	return []Value{{Ref: r}}, nil
+}
+
+func splitPrefix(s string) (string, string) {
+	if len(s) >= 2 && prefixes[s[:2]] {
+		return s[:2], s[2:]
+	}
+	return "eq", s
+}
+
+// parseDecimal accepts FHIR decimals: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+func parseDecimal(s string) (float64, bool) {
+	i, n := 0, len(s)
+	if i < n && s[i] == '-' {
+		i++
+	}
+	start := i
+	for i < n && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == start || (s[start] == '0' && i-start > 1) {
+		return 0, false
+	}
+	if i < n && s[i] == '.' {
+		i++
+		fs := i
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == fs {
+			return 0, false
+		}
+	}
+	if i < n && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < n && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		es := i
+		for i < n && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == es {
+			return 0, false
+		}
+	}
+	if i != n {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, false
+	}
+	return f, true
+}
+
+// splitList splits on commas not escaped with a backslash; items stay escaped.
+func splitList(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case ',':
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// cutUnescaped cuts s around the first unescaped sep.
+func cutUnescaped(s string, sep byte) (before, after string, found bool) {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case sep:
+			return s[:i], s[i+1:], true
+		}
+	}
+	return s, "", false
+}
+
+// unescape removes FHIR search escapes (\, \| \$ \\); other backslashes stay.
+func unescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+1 < len(s) && strings.IndexByte(`\,|$`, s[i+1]) >= 0 {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+var escaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`, `|`, `\|`, `$`, `\$`)
+
+func escape(s string) string { return escaper.Replace(s) }
+
+// Encode re-serialises the query, without _count and _offset, so that paging
+// links can be built; ParseQuery(Type, q.Encode()) yields an equal Query
+// (apart from Count/Offset). url.Values.Encode sorts the keys.
+func (q *Query) Encode() url.Values {
+	out := url.Values{}
+	for _, c := range q.Clauses {
+		key := c.Param
+		if c.Modifier != "" {
+			key += ":" + c.Modifier
+		}
+		vals := make([]string, 0, len(c.Values))
+		for _, v := range c.Values {
+			vals = append(vals, encodeValue(c, v))
+		}
+		out.Add(key, strings.Join(vals, ","))
+	}
+	if len(q.Sort) > 0 {
+		keys := make([]string, 0, len(q.Sort))
+		for _, k := range q.Sort {
+			if k.Desc {
+				keys = append(keys, "-"+k.Param)
+			} else {
+				keys = append(keys, k.Param)
+			}
+		}
+		out.Set("_sort", strings.Join(keys, ","))
+	}
+	for _, inc := range q.Includes {
+		key := "_include"
+		if inc.Rev {
+			key = "_revinclude"
+		}
+		s := inc.SourceType + ":" + inc.Param
+		if inc.TargetType != "" {
+			s += ":" + inc.TargetType
+		}
+		out.Add(key, s)
+	}
+	if q.Summary != "" {
+		out.Set("_summary", q.Summary)
+	}
+	if q.Total != "" {
+		out.Set("_total", q.Total)
+	}
+	if len(q.Elements) > 0 {
+		out.Set("_elements", strings.Join(q.Elements, ","))
+	}
+	return out
+}
+
+func encodeValue(c Clause, v Value) string {
+	if c.Modifier == "missing" {
+		return v.Code
+	}
+	prefix := v.Prefix
+	if prefix == "eq" {
+		prefix = ""
+	}
+	switch c.Type {
+	case Token:
+		if v.HasSystem {
+			return escape(v.System) + "|" + escape(v.Code)
+		}
+		return escape(v.Code)
+	case Reference:
+		return escape(v.Ref)
+	case Date:
+		s, _ := FormatDateRange(v.Lo, v.Hi)
+		return prefix + s
+	case String, URI:
+		return escape(v.Str)
+	case Number, Quantity:
+		s := prefix + strconv.FormatFloat(v.Num, 'g', -1, 64)
+		if v.System != "" || v.Code != "" {
+			s += "|" + escape(v.System) + "|" + escape(v.Code)
+		}
+		return s
+	}
+	return ""
+}

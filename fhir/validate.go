@@ -1,0 +1,416 @@
+package fhir
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+
+	m "github.com/samply/golang-fhir-models/fhir-models/fhir"
+)
+
+// Resource is one parsed, validated resource.
+type Resource struct {
+	Type string
+	ID   string // "" when absent
+	// Raw is the exact bytes given to Parse (the same slice, not a copy, and
+	// never re-serialised from a typed model). Callers must not modify it.
+	Raw []byte
+	// Map is Raw decoded as by encoding/json with UseNumber (json.Number for numbers).
+	Map map[string]any
+}
+
+// maxIssues bounds how many issues one Parse reports.
+const maxIssues = 50
+
+// Parse checks JSON syntax (UTF-8, no duplicate keys), the resourceType, and
+// validates the resource strictly against the R4 model: unknown elements,
+// JSON kinds, empty values, required elements, code bindings of required
+// value sets, resource ids, contained/embedded resources and NHS numbers.
+//
+// Errors: ErrMalformed (wrapped) for bad JSON / not an object / no
+// resourceType string; ErrUnknownType (wrapped) for a resourceType that is
+// not R4; ValidationErrors (errors.Is ErrInvalid) otherwise.
+func Parse(body []byte) (*Resource, error) {
+	v, dups, err := decodeJSON(body)
+	if err != nil {
+		return nil, err
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return nil, malformed("not a JSON object")
+	}
+	rtv, present := obj["resourceType"]
+	rt, ok := rtv.(string)
+	if !ok {
+		if present {
+			return nil, malformed("resourceType is not a string")
+		}
+		return nil, malformed("missing resourceType")
+	}
+	if !IsResourceType(rt) {
+		return nil, &wrapErr{ErrUnknownType, fmt.Sprintf("%q is not an R4 resource type", rt)}
+	}
+	w := &walker{root: rt, path: make([]pathSeg, 0, 16)}
+	for _, d := range dups {
+		w.issues = append(w.issues, &ValidationError{Path: formatPath(rt, d), Msg: "duplicate JSON key"})
+	}
+	w.resource(obj, false)
+	if len(w.issues) > 0 {
+		sort.SliceStable(w.issues, func(i, j int) bool { return w.issues[i].Path < w.issues[j].Path })
+		return nil, w.issues
+	}
+	id, _ := obj["id"].(string)
+	return &Resource{Type: rt, ID: id, Raw: body, Map: obj}, nil
+}
+
+// ValidID reports whether s is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}).
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+type walker struct {
+	root        string
+	path        []pathSeg
+	issues      ValidationErrors
+	inContained bool
+}
+
+var extensionField = &fieldInfo{name: "extension", kind: kStruct, slice: true, elem: reflect.TypeFor[m.Extension]()}
+
+func (w *walker) add(msg string) {
+	if len(w.issues) < maxIssues {
+		w.issues = append(w.issues, &ValidationError{Path: formatPath(w.root, w.path), Msg: msg})
+	}
+}
+
+func (w *walker) addAt(key, msg string) {
+	w.push(key)
+	w.add(msg)
+	w.pop()
+}
+
+func (w *walker) push(key string) { w.path = append(w.path, pathSeg{key: key, idx: -1}) }
+func (w *walker) pushIdx(i int)   { w.path = append(w.path, pathSeg{idx: i}) }
+func (w *walker) pop()            { w.path = w.path[:len(w.path)-1] }
+
+// resource validates obj as a resource; the caller has pushed its path.
+func (w *walker) resource(obj map[string]any, contained bool) {
+	rtv, present := obj["resourceType"]
+	rt, ok := rtv.(string)
+	if !ok {
+		if present {
+			w.addAt("resourceType", "resourceType must be a string")
+		} else {
+			w.addAt("resourceType", "required element missing")
+		}
+		return
+	}
+	t, ok := resourceModels[rt]
+	if !ok {
+		w.addAt("resourceType", fmt.Sprintf("%q is not an R4 resource type", rt))
+		return
+	}
+	if idv, ok := obj["id"].(string); ok && !ValidID(idv) {
+		w.addAt("id", fmt.Sprintf("invalid resource id %q (must match [A-Za-z0-9\\-\\.]{1,64})", idv))
+	}
+	saved := w.inContained
+	w.inContained = contained
+	si := getStruct(t)
+	w.object(obj, si)
+	if contained {
+		if meta, ok := obj["meta"].(map[string]any); ok {
+			for _, k := range [...]string{"versionId", "lastUpdated"} {
+				if _, ok := meta[k]; ok {
+					w.push("meta")
+					w.addAt(k, "a contained resource shall not have meta."+k+" (dom-4)")
+					w.pop()
+				}
+			}
+		}
+	}
+	w.inContained = saved
+}
+
+func (w *walker) object(obj map[string]any, si *structInfo) {
+	if len(obj) == 0 {
+		w.add("empty object not allowed")
+		return
+	}
+	for k, v := range obj {
+		if k == "resourceType" && si.resource {
+			continue // checked by resource()
+		}
+		fi := si.fields[k]
+		if fi == nil {
+			if k == "contained" && si.resource {
+				w.push(k)
+				w.contained(v, si)
+				w.pop()
+				continue
+			}
+			if k == "fhir_comments" {
+				w.push(k)
+				w.comments(v)
+				w.pop()
+				continue
+			}
+			if len(k) > 1 && k[0] == '_' {
+				if base := si.fields[k[1:]]; base != nil && base.kind.isPrimitive() {
+					w.push(k)
+					w.primitiveExt(v, base, obj[k[1:]])
+					w.pop()
+					continue
+				}
+			}
+			w.addAt(k, "unknown element for "+si.name)
+			continue
+		}
+		w.push(k)
+		w.field(v, fi, obj)
+		w.pop()
+	}
+	for _, fi := range si.required {
+		if _, ok := obj[fi.name]; ok {
+			continue
+		}
+		if fi.kind.isPrimitive() {
+			if _, ok := obj["_"+fi.name]; ok {
+				continue
+			}
+		}
+		w.addAt(fi.name, "required element missing")
+	}
+	for _, g := range si.choices {
+		n := 0
+		for _, fi := range g.members {
+			if _, ok := obj[fi.name]; ok {
+				n++
+			} else if fi.kind.isPrimitive() {
+				if _, ok := obj["_"+fi.name]; ok {
+					n++
+				}
+			}
+		}
+		switch {
+		case n == 0:
+			w.addAt(g.prefix+"[x]", "required element missing")
+		case n > 1:
+			w.addAt(g.prefix+"[x]", "only one of the "+g.prefix+"[x] choices may be present")
+		}
+	}
+	if si.ident {
+		if sys, _ := obj["system"].(string); sys == NHSNumberSystem {
+			if val, ok := obj["value"].(string); ok {
+				if _, err := NormaliseNHSNumber(val); err != nil {
+					w.addAt("value", err.Error())
+				}
+			}
+		}
+	}
+}
+
+func (w *walker) contained(v any, si *structInfo) {
+	if !si.domain {
+		w.add(si.name + " is not a DomainResource and cannot have contained resources")
+		return
+	}
+	if w.inContained {
+		w.add("contained resources shall not contain resources (dom-2)")
+		return
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		w.add("must be an array")
+		return
+	}
+	if len(arr) == 0 {
+		w.add("empty array not allowed")
+	}
+	for i, e := range arr {
+		w.pushIdx(i)
+		if o, ok := e.(map[string]any); ok {
+			w.resource(o, true)
+		} else {
+			w.add("contained resource must be an object")
+		}
+		w.pop()
+	}
+}
+
+func (w *walker) field(v any, fi *fieldInfo, parent map[string]any) {
+	if !fi.slice {
+		if v == nil {
+			w.add("null not allowed")
+			return
+		}
+		w.value(v, fi)
+		return
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		w.add("must be an array")
+		return
+	}
+	if len(arr) == 0 {
+		w.add("empty array not allowed")
+		return
+	}
+	var ext []any
+	for i, e := range arr {
+		w.pushIdx(i)
+		if e == nil {
+			// A null is only allowed as a placeholder in a primitive array
+			// whose _name sibling carries an extension at the same index.
+			if fi.kind.isPrimitive() && ext == nil {
+				ext, _ = parent["_"+fi.name].([]any)
+			}
+			if i >= len(ext) || ext[i] == nil {
+				w.add("null not allowed")
+			}
+		} else {
+			w.value(e, fi)
+		}
+		w.pop()
+	}
+}
+
+func (w *walker) value(v any, fi *fieldInfo) {
+	switch fi.kind {
+	case kString:
+		s, ok := v.(string)
+		if !ok {
+			w.add("must be a string")
+		} else if s == "" {
+			w.add("empty string not allowed")
+		}
+	case kBool:
+		if _, ok := v.(bool); !ok {
+			w.add("must be a boolean")
+		}
+	case kInt:
+		n, ok := v.(json.Number)
+		if !ok {
+			w.add("must be an integer number")
+			return
+		}
+		if _, err := strconv.ParseInt(string(n), 10, 32); err != nil {
+			w.add(fmt.Sprintf("%s is not a 32-bit integer", n))
+		}
+	case kNumber:
+		if _, ok := v.(json.Number); !ok {
+			w.add("must be a number")
+		}
+	case kEnum:
+		s, ok := v.(string)
+		switch {
+		case !ok:
+			w.add("must be a string (code)")
+		case s == "":
+			w.add("empty string not allowed")
+		case !validEnum(fi.elem, s):
+			w.add(fmt.Sprintf("unknown code %q for %s", s, fi.elem.Name()))
+		}
+	case kStruct:
+		o, ok := v.(map[string]any)
+		if !ok {
+			w.add("must be an object")
+			return
+		}
+		w.object(o, getStruct(fi.elem))
+	case kResource:
+		o, ok := v.(map[string]any)
+		if !ok {
+			w.add("must be a resource (JSON object)")
+			return
+		}
+		w.resource(o, false)
+	}
+}
+
+// primitiveExt validates a _name sibling carrying a primitive's id/extension.
+func (w *walker) primitiveExt(v any, base *fieldInfo, prim any) {
+	if !base.slice {
+		w.elementExt(v)
+		return
+	}
+	arr, ok := v.([]any)
+	if !ok {
+		w.add("must be an array")
+		return
+	}
+	if len(arr) == 0 {
+		w.add("empty array not allowed")
+		return
+	}
+	if pa, ok := prim.([]any); ok && len(pa) != len(arr) {
+		w.add(fmt.Sprintf("has %d entries but %s has %d", len(arr), base.name, len(pa)))
+	}
+	for i, e := range arr {
+		if e == nil {
+			continue
+		}
+		w.pushIdx(i)
+		w.elementExt(e)
+		w.pop()
+	}
+}
+
+func (w *walker) elementExt(v any) {
+	o, ok := v.(map[string]any)
+	if !ok {
+		w.add("must be an object")
+		return
+	}
+	if len(o) == 0 {
+		w.add("empty object not allowed")
+		return
+	}
+	for k, e := range o {
+		switch k {
+		case "id":
+			if s, ok := e.(string); !ok || s == "" {
+				w.addAt(k, "must be a non-empty string")
+			}
+		case "extension":
+			w.push(k)
+			w.field(e, extensionField, o)
+			w.pop()
+		case "fhir_comments":
+			w.push(k)
+			w.comments(e)
+			w.pop()
+		default:
+			w.addAt(k, "unknown element (only id and extension are allowed here)")
+		}
+	}
+}
+
+// comments validates a legacy "fhir_comments" property (an array of
+// strings). It is not part of R4 JSON, but the R4 and UK Core example
+// generators still emit it and HAPI and the HL7 validator accept it, so it
+// is tolerated on any element.
+func (w *walker) comments(v any) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) == 0 {
+		w.add("fhir_comments must be a non-empty array of strings")
+		return
+	}
+	for i, e := range arr {
+		if s, ok := e.(string); !ok || s == "" {
+			w.pushIdx(i)
+			w.add("must be a non-empty string")
+			w.pop()
+		}
+	}
+}

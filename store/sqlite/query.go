@@ -1,0 +1,232 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// Search runs a type-level search: the matching rows' metadata is filtered by
+// vis and counted, and bodies are loaded for the requested page only.
+func (db *DB) Search(ctx context.Context, q *search.Query, vis store.Visible) (*store.Result, error) {
+	sqlText, args, err := buildSearch(q)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.window(ctx, sqlText, args, vis, store.Page{Count: q.Count, Offset: q.Offset})
+	if err != nil {
+		return nil, fmt.Errorf("search %s: %w", q.Type, err)
+	}
+	return res, nil
+}
+
+// buildSearch turns a parsed query into SQL over the index tables. Every
+// value is a bound argument; only parameter-derived constants are spliced.
+func buildSearch(q *search.Query) (string, []any, error) {
+	var b strings.Builder
+	args := []any{q.Type}
+	b.WriteString(`SELECT ` + metaCols + `, r.vpk FROM resources r WHERE r.type = ? AND r.deleted = 0`)
+	for _, c := range q.Clauses {
+		cond, cargs, err := clauseSQL(q.Type, c)
+		if err != nil {
+			return "", nil, err
+		}
+		b.WriteString(" AND ")
+		b.WriteString(cond)
+		args = append(args, cargs...)
+	}
+	b.WriteString(" ORDER BY ")
+	for _, s := range q.Sort {
+		expr, sargs := sortSQL(q.Type, s)
+		b.WriteString(expr)
+		args = append(args, sargs...)
+		if s.Desc {
+			b.WriteString(" DESC")
+		}
+		b.WriteString(", ")
+	}
+	b.WriteString("r.rid")
+	return b.String(), args, nil
+}
+
+func sortSQL(typ string, s search.SortKey) (string, []any) {
+	switch s.Param {
+	case "_lastUpdated":
+		return "r.last_updated", nil
+	case "_id":
+		return "r.id", nil
+	}
+	def := search.Params(typ)[s.Param]
+	switch def.Type {
+	case search.Date:
+		if s.Desc {
+			return "(SELECT MAX(hi) FROM idx_date d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		}
+		return "(SELECT MIN(lo) FROM idx_date d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+	case search.String, search.URI:
+		return "(SELECT MIN(value) FROM idx_str d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+	case search.Number, search.Quantity:
+		return "(SELECT MIN(num) FROM idx_num d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+	case search.Reference:
+		return "(SELECT MIN(ref) FROM idx_ref d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+	default:
+		return "(SELECT MIN(code) FROM idx_token d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+	}
+}
+
+func clauseSQL(typ string, c search.Clause) (string, []any, error) {
+	if c.Modifier == "missing" {
+		present := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND param = ?)"
+		missing := len(c.Values) > 0 && (c.Values[0].Code == "true" || c.Values[0].Str == "true")
+		if missing {
+			return "NOT " + present, []any{typ, c.Param}, nil
+		}
+		return present, []any{typ, c.Param}, nil
+	}
+	switch c.Param {
+	case "_id":
+		var ors []string
+		var args []any
+		for _, v := range c.Values {
+			ors = append(ors, "r.id = ?")
+			args = append(args, v.Code)
+		}
+		return negate(c.Modifier == "not", "("+strings.Join(ors, " OR ")+")"), args, nil
+	case "_lastUpdated":
+		var ors []string
+		var args []any
+		for _, v := range c.Values {
+			cond, a := dateCond("r.last_updated", "r.last_updated", v)
+			ors = append(ors, cond)
+			args = append(args, a...)
+		}
+		return "(" + strings.Join(ors, " OR ") + ")", args, nil
+	}
+	var ors []string
+	args := []any{typ, c.Param}
+	for _, v := range c.Values {
+		switch c.Type {
+		case search.Token:
+			switch {
+			case v.HasSystem && v.Code == "":
+				ors = append(ors, "system = ?")
+				args = append(args, v.System)
+			case v.HasSystem:
+				ors = append(ors, "(code = ? AND system = ?)")
+				args = append(args, v.Code, v.System)
+			default:
+				ors = append(ors, "code = ?")
+				args = append(args, v.Code)
+			}
+		case search.Reference:
+			ors = append(ors, "ref = ?")
+			args = append(args, v.Ref)
+		case search.Date:
+			cond, a := dateCond("lo", "hi", v)
+			ors = append(ors, cond)
+			args = append(args, a...)
+		case search.String:
+			switch c.Modifier {
+			case "exact":
+				ors = append(ors, "value = ?")
+				args = append(args, v.Str)
+			case "contains":
+				ors = append(ors, "instr(value, ?) > 0")
+				args = append(args, v.Str)
+			default: // starts-with, on the case-folded value
+				ors = append(ors, "(value >= ? AND value < ?)")
+				args = append(args, v.Str, v.Str+"\U0010FFFF")
+			}
+		case search.URI:
+			ors = append(ors, "value = ?")
+			args = append(args, v.Str)
+		case search.Number, search.Quantity:
+			cond, a := numCond(v)
+			if c.Type == search.Quantity && v.Code != "" {
+				cond = "(" + cond + " AND code = ?"
+				a = append(a, v.Code)
+				if v.System != "" {
+					cond += " AND system = ?"
+					a = append(a, v.System)
+				}
+				cond += ")"
+			}
+			ors = append(ors, cond)
+			args = append(args, a...)
+		default:
+			return "", nil, fmt.Errorf("parameter %s: %w", c.Param, search.ErrUnknownParam)
+		}
+	}
+	if len(ors) == 0 {
+		return "1=1", nil, nil
+	}
+	sub := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND param = ? AND (" + strings.Join(ors, " OR ") + "))"
+	return negate(c.Modifier == "not", sub), args, nil
+}
+
+func negate(not bool, cond string) string {
+	if not {
+		return "NOT " + cond
+	}
+	return cond
+}
+
+func tableFor(t search.ParamType) string {
+	switch t {
+	case search.Reference:
+		return "idx_ref"
+	case search.Date:
+		return "idx_date"
+	case search.String, search.URI:
+		return "idx_str"
+	case search.Number, search.Quantity:
+		return "idx_num"
+	default:
+		return "idx_token"
+	}
+}
+
+// dateCond applies FHIR's prefix semantics between the searched range
+// [v.Lo, v.Hi] and the stored range [lo, hi].
+func dateCond(lo, hi string, v search.Value) (string, []any) {
+	switch v.Prefix {
+	case "ne":
+		return fmt.Sprintf("NOT (%s >= ? AND %s <= ?)", lo, hi), []any{v.Lo, v.Hi}
+	case "gt", "sa":
+		return fmt.Sprintf("%s > ?", hi), []any{v.Hi}
+	case "lt", "eb":
+		return fmt.Sprintf("%s < ?", lo), []any{v.Lo}
+	case "ge":
+		return fmt.Sprintf("%s >= ?", hi), []any{v.Lo}
+	case "le":
+		return fmt.Sprintf("%s <= ?", lo), []any{v.Hi}
+	case "ap": // overlap
+		return fmt.Sprintf("(%s <= ? AND %s >= ?)", lo, hi), []any{v.Hi, v.Lo}
+	default: // eq: the stored range lies within the searched one
+		return fmt.Sprintf("(%s >= ? AND %s <= ?)", lo, hi), []any{v.Lo, v.Hi}
+	}
+}
+
+func numCond(v search.Value) (string, []any) {
+	switch v.Prefix {
+	case "ne":
+		return "num <> ?", []any{v.Num}
+	case "gt", "sa":
+		return "num > ?", []any{v.Num}
+	case "lt", "eb":
+		return "num < ?", []any{v.Num}
+	case "ge":
+		return "num >= ?", []any{v.Num}
+	case "le":
+		return "num <= ?", []any{v.Num}
+	case "ap": // ±10%, as the FHIR spec suggests
+		d := math.Abs(v.Num) * 0.1
+		return "(num >= ? AND num <= ?)", []any{v.Num - d, v.Num + d}
+	default:
+		return "num = ?", []any{v.Num}
+	}
+}

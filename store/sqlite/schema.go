@@ -1,0 +1,90 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations are applied in order; user_version records how many ran.
+// Never edit a released migration: append a new one.
+var migrations = []string{
+	// 1: resources, versions, compartment and search indexes.
+	`
+CREATE TABLE resources (
+	rid          INTEGER PRIMARY KEY,
+	type         TEXT    NOT NULL,
+	id           TEXT    NOT NULL,
+	version      INTEGER NOT NULL,
+	vpk          INTEGER NOT NULL,           -- versions.vpk of the current version
+	last_updated INTEGER NOT NULL,           -- unix ms
+	deleted      INTEGER NOT NULL DEFAULT 0,
+	source_org   TEXT    NOT NULL,
+	data_class   TEXT    NOT NULL,
+	labels       TEXT    NOT NULL DEFAULT '', -- space separated
+	patients     TEXT    NOT NULL DEFAULT '', -- space separated
+	UNIQUE (type, id)
+);
+CREATE INDEX resources_updated ON resources(last_updated);
+CREATE TABLE versions (
+	vpk          INTEGER PRIMARY KEY,
+	rid          INTEGER NOT NULL,
+	version      INTEGER NOT NULL,
+	last_updated INTEGER NOT NULL,
+	deleted      INTEGER NOT NULL,
+	source_org   TEXT    NOT NULL,
+	data_class   TEXT    NOT NULL,
+	labels       TEXT    NOT NULL DEFAULT '',
+	patients     TEXT    NOT NULL DEFAULT '',
+	raw          BLOB,                       -- NULL for a delete marker
+	UNIQUE (rid, version)
+);
+CREATE INDEX versions_updated ON versions(last_updated);
+CREATE TABLE compartment (
+	patient TEXT    NOT NULL,
+	rid     INTEGER NOT NULL,
+	PRIMARY KEY (patient, rid)
+) WITHOUT ROWID;
+CREATE INDEX compartment_rid ON compartment(rid);
+CREATE TABLE idx_token (type TEXT NOT NULL, param TEXT NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE INDEX idx_token_code ON idx_token(type, param, code, system);
+CREATE INDEX idx_token_rid ON idx_token(rid);
+CREATE TABLE idx_ref (type TEXT NOT NULL, param TEXT NOT NULL, ref TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE INDEX idx_ref_ref ON idx_ref(type, param, ref);
+CREATE INDEX idx_ref_rid ON idx_ref(rid);
+CREATE TABLE idx_date (type TEXT NOT NULL, param TEXT NOT NULL, lo INTEGER NOT NULL, hi INTEGER NOT NULL, rid INTEGER NOT NULL);
+CREATE INDEX idx_date_lo ON idx_date(type, param, lo);
+CREATE INDEX idx_date_rid ON idx_date(rid);
+CREATE TABLE idx_str (type TEXT NOT NULL, param TEXT NOT NULL, value TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE INDEX idx_str_value ON idx_str(type, param, value);
+CREATE INDEX idx_str_rid ON idx_str(rid);
+CREATE TABLE idx_num (type TEXT NOT NULL, param TEXT NOT NULL, num REAL NOT NULL, system TEXT NOT NULL, code TEXT NOT NULL, rid INTEGER NOT NULL);
+CREATE INDEX idx_num_num ON idx_num(type, param, num);
+CREATE INDEX idx_num_rid ON idx_num(rid);
+`,
+}
+
+// migrate brings the schema up to date inside one transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var have int
+	if err := tx.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&have); err != nil {
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this carex (%d): upgrade carex", have, len(migrations))
+	}
+	for i := have; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

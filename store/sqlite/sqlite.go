@@ -1,0 +1,313 @@
+// Package sqlite is carex's embedded store: one SQLite file in WAL mode,
+// one writer connection beside a pool of readers.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+
+	"github.com/carex-project/carex/store"
+)
+
+// Options tune Open. The zero value is sensible.
+type Options struct {
+	Readers int // reader pool size; default 2×GOMAXPROCS, at least 4
+}
+
+// DB is a store.Store backed by one SQLite file.
+type DB struct {
+	path   string
+	writer *sql.DB // exactly one connection: SQLite has one writer anyway
+	reader *sql.DB
+	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
+
+	stRead        *sql.Stmt
+	stVRead       *sql.Stmt
+	stCurrentMeta *sql.Stmt // writer-side lookups inside transactions
+}
+
+var _ store.Store = (*DB)(nil)
+
+// dsn puts the pragmas in the DSN so that every pooled connection gets them:
+// busy_timeout first so that even the WAL switch waits instead of failing.
+func dsn(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	// FULL: a commit is on disk before it is acknowledged (WAL + NORMAL
+	// can lose the last commits on power loss).
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if write {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("sqlite: empty database path: set --db")
+	}
+	w, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	n := opt.Readers
+	if n <= 0 {
+		n = max(4, 2*runtime.GOMAXPROCS(0))
+	}
+	r, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		w.Close()
+		return nil, err
+	}
+	r.SetMaxOpenConns(n)
+	r.SetMaxIdleConns(n)
+	r.SetConnMaxLifetime(0)
+	db := &DB{path: path, writer: w, reader: r}
+	if err := db.prepare(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+const metaCols = `r.type, r.id, r.version, r.last_updated, r.deleted, r.source_org, r.data_class, r.labels, r.patients`
+
+func (db *DB) prepare(ctx context.Context) error {
+	var err error
+	prep := func(c *sql.DB, q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var s *sql.Stmt
+		s, err = c.PrepareContext(ctx, q)
+		return s
+	}
+	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
+	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.raw
+		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
+	db.stCurrentMeta = prep(db.writer, `SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`)
+	return err
+}
+
+// DB exposes the writer for packages that keep their own tables in the
+// same file (the access log), so one transaction can span both.
+func (db *DB) Writer() *sql.DB { return db.writer }
+
+// Reader exposes the read pool.
+func (db *DB) Reader() *sql.DB { return db.reader }
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+func (db *DB) Close() error {
+	var errs []error
+	for _, s := range []*sql.Stmt{db.stRead, db.stVRead, db.stCurrentMeta} {
+		if s != nil {
+			errs = append(errs, s.Close())
+		}
+	}
+	if db.reader != nil {
+		errs = append(errs, db.reader.Close())
+	}
+	if db.writer != nil {
+		// Fold the WAL back into the main file so a copied .db is complete.
+		db.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+		errs = append(errs, db.writer.Close())
+	}
+	return errors.Join(errs...)
+}
+
+type scanner interface{ Scan(...any) error }
+
+func scanMeta(s scanner, extra ...any) (*store.Version, error) {
+	var v store.Version
+	var lu int64
+	var del int
+	var labels, patients string
+	dst := append([]any{&v.Type, &v.ID, &v.VersionID, &lu, &del, &v.SourceOrg, &v.DataClass, &labels, &patients}, extra...)
+	if err := s.Scan(dst...); err != nil {
+		return nil, err
+	}
+	v.LastUpdated = time.UnixMilli(lu).UTC()
+	v.Deleted = del != 0
+	v.Labels = splitList(labels)
+	v.Patients = splitList(patients)
+	return &v, nil
+}
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Fields(s)
+}
+
+func joinList(l []string) string { return strings.Join(l, " ") }
+
+func (db *DB) Read(ctx context.Context, typ, id string) (*store.Version, error) {
+	var raw []byte
+	v, err := scanMeta(db.stRead.QueryRowContext(ctx, typ, id), &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s/%s: %w", typ, id, err)
+	}
+	if v.Deleted {
+		return v, fmt.Errorf("%s/%s: %w", typ, id, store.ErrGone)
+	}
+	v.Raw = raw
+	return v, nil
+}
+
+func (db *DB) VRead(ctx context.Context, typ, id string, version int64) (*store.Version, error) {
+	var raw []byte
+	v, err := scanMeta(db.stVRead.QueryRowContext(ctx, typ, id, version), &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("%s/%s/_history/%d: %w", typ, id, version, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("vread %s/%s/%d: %w", typ, id, version, err)
+	}
+	if v.Deleted {
+		return v, fmt.Errorf("%s/%s/_history/%d: %w", typ, id, version, store.ErrGone)
+	}
+	v.Raw = raw
+	return v, nil
+}
+
+func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis store.Visible, p store.Page) (*store.Result, error) {
+	q := `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.vpk
+		FROM versions v JOIN resources r ON r.rid = v.rid WHERE 1=1`
+	var args []any
+	if typ != "" {
+		q += ` AND r.type = ?`
+		args = append(args, typ)
+	}
+	if id != "" {
+		q += ` AND r.id = ?`
+		args = append(args, id)
+	}
+	if !since.IsZero() {
+		q += ` AND v.last_updated >= ?`
+		args = append(args, since.UnixMilli())
+	}
+	q += ` ORDER BY v.last_updated DESC, v.vpk DESC`
+	res, err := db.window(ctx, q, args, vis, p)
+	if err != nil {
+		return nil, fmt.Errorf("history: %w", err)
+	}
+	if id != "" && res.Total == 0 && vis == nil {
+		return nil, fmt.Errorf("%s/%s: %w", typ, id, store.ErrNotFound)
+	}
+	return res, nil
+}
+
+func (db *DB) Compartment(ctx context.Context, patientID string, types []string, vis store.Visible, p store.Page) (*store.Result, error) {
+	q := `SELECT ` + metaCols + `, r.vpk FROM compartment c JOIN resources r ON r.rid = c.rid
+		WHERE c.patient = ? AND r.deleted = 0`
+	args := []any{patientID}
+	if len(types) > 0 {
+		q += ` AND r.type IN (` + placeholders(len(types)) + `)`
+		for _, t := range types {
+			args = append(args, t)
+		}
+	}
+	q += ` ORDER BY c.rid`
+	res, err := db.window(ctx, q, args, vis, p)
+	if err != nil {
+		return nil, fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
+	}
+	return res, nil
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// window runs a query whose rows are metaCols plus a version key, keeps the
+// rows vis allows, counts them, and loads bodies only for the requested page.
+func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
+	rows, err := db.reader.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	res := &store.Result{}
+	var keys []int64
+	for rows.Next() {
+		var vpk int64
+		v, err := scanMeta(rows, &vpk)
+		if err != nil {
+			return nil, err
+		}
+		if vis != nil && !vis(&v.Meta) {
+			continue
+		}
+		if res.Total >= p.Offset && len(res.Items) < p.Count {
+			res.Items = append(res.Items, v)
+			keys = append(keys, vpk)
+		}
+		res.Total++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	if len(keys) == 0 {
+		return res, nil
+	}
+	// One query for the page's bodies.
+	bq := `SELECT vpk, raw FROM versions WHERE vpk IN (` + placeholders(len(keys)) + `)`
+	bargs := make([]any, len(keys))
+	for i, k := range keys {
+		bargs[i] = k
+	}
+	brows, err := db.reader.QueryContext(ctx, bq, bargs...)
+	if err != nil {
+		return nil, err
+	}
+	defer brows.Close()
+	bodies := make(map[int64][]byte, len(keys))
+	for brows.Next() {
+		var k int64
+		var raw []byte
+		if err := brows.Scan(&k, &raw); err != nil {
+			return nil, err
+		}
+		bodies[k] = raw
+	}
+	if err := brows.Err(); err != nil {
+		return nil, err
+	}
+	for i, k := range keys {
+		res.Items[i].Raw = bodies[k]
+	}
+	return res, nil
+}

@@ -1,0 +1,376 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// Commit applies all writes in one IMMEDIATE transaction on the single
+// writer connection: either every write lands or none does.
+func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin write: %w", err)
+	}
+	defer tx.Rollback()
+	w := &txWriter{ctx: ctx, tx: tx, cur: tx.StmtContext(ctx, db.stCurrentMeta)}
+	if prepare != nil {
+		if err := prepare(w.lookup); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Millisecond)
+	results := make([]*store.WriteResult, len(writes))
+	for i, wr := range writes {
+		r, err := w.apply(wr, now)
+		if err != nil {
+			return nil, err
+		}
+		results[i] = r
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit: %w", err)
+	}
+	return results, nil
+}
+
+type txWriter struct {
+	ctx context.Context
+	tx  *sql.Tx
+	cur *sql.Stmt
+}
+
+// lookup searches the data as this transaction sees it (no visibility
+// filter: conditional operations are checked by the caller's policy).
+func (w *txWriter) lookup(q *search.Query) ([]*store.Meta, error) {
+	text, args, err := buildSearch(q)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := w.tx.QueryContext(w.ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*store.Meta
+	for rows.Next() {
+		var vpk int64
+		v, err := scanMeta(rows, &vpk)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, &v.Meta)
+	}
+	return out, rows.Err()
+}
+
+func (w *txWriter) current(typ, id string) (rid, version int64, deleted bool, err error) {
+	var del int
+	err = w.cur.QueryRowContext(w.ctx, typ, id).Scan(&rid, &version, &del)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, false, nil
+	}
+	return rid, version, del != 0, err
+}
+
+func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, error) {
+	switch wr.Op {
+	case store.OpCreate:
+		if wr.IfNoneExist != nil {
+			found, err := w.lookup(wr.IfNoneExist)
+			if err != nil {
+				return nil, err
+			}
+			switch len(found) {
+			case 0:
+			case 1:
+				v, err := w.readCurrent(found[0].Type, found[0].ID)
+				if err != nil {
+					return nil, err
+				}
+				return &store.WriteResult{Version: v, NoOp: true}, nil
+			default:
+				return nil, fmt.Errorf("If-None-Exist matched %d %s resources: %w", len(found), wr.Type, store.ErrPrecondition)
+			}
+		}
+		if wr.ID == "" {
+			wr.ID = uuid.NewString()
+		}
+		rid, _, _, err := w.current(wr.Type, wr.ID)
+		if err != nil {
+			return nil, err
+		}
+		if rid != 0 {
+			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrExists)
+		}
+		v, err := w.put(wr, 0, 1, now)
+		return &store.WriteResult{Version: v, Created: true}, err
+	case store.OpUpdate:
+		rid, ver, deleted, err := w.current(wr.Type, wr.ID)
+		if err != nil {
+			return nil, err
+		}
+		if wr.IfMatch != 0 && (rid == 0 || ver != wr.IfMatch) {
+			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, ver, wr.IfMatch, store.ErrVersionConflict)
+		}
+		v, err := w.put(wr, rid, ver+1, now)
+		return &store.WriteResult{Version: v, Created: rid == 0 || deleted}, err
+	case store.OpDelete:
+		rid, ver, deleted, err := w.current(wr.Type, wr.ID)
+		if err != nil {
+			return nil, err
+		}
+		if rid == 0 {
+			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrNotFound)
+		}
+		if wr.IfMatch != 0 && ver != wr.IfMatch {
+			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, ver, wr.IfMatch, store.ErrVersionConflict)
+		}
+		if deleted {
+			return &store.WriteResult{NoOp: true}, nil
+		}
+		v, err := w.remove(wr, rid, ver+1, now)
+		return &store.WriteResult{Version: v}, err
+	}
+	return nil, fmt.Errorf("unknown write op %d", wr.Op)
+}
+
+func (w *txWriter) readCurrent(typ, id string) (*store.Version, error) {
+	var raw []byte
+	v, err := scanMeta(w.tx.QueryRowContext(w.ctx, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`, typ, id), &raw)
+	if err != nil {
+		return nil, err
+	}
+	v.Raw = raw
+	return v, nil
+}
+
+// put stores a new version of a resource (rid 0: a new resource) and
+// rebuilds its compartment and index rows.
+func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*store.Version, error) {
+	raw, err := fhir.SetMeta(wr.Raw, wr.ID, strconv.FormatInt(version, 10), now)
+	if err != nil {
+		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
+	}
+	labels, patients := joinList(wr.Labels), joinList(wr.Patients)
+	ms := now.UnixMilli()
+	if rid == 0 {
+		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients)
+			VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?)`, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients)
+		if err != nil {
+			return nil, err
+		}
+		if rid, err = res.LastInsertId(); err != nil {
+			return nil, err
+		}
+	}
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw)
+		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, raw)
+	if err != nil {
+		return nil, err
+	}
+	vpk, err := res.LastInsertId()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?
+		WHERE rid = ?`, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, rid); err != nil {
+		return nil, err
+	}
+	if err := w.clearIndexes(rid); err != nil {
+		return nil, err
+	}
+	for _, p := range wr.Patients {
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO compartment(patient, rid) VALUES (?, ?)`, p, rid); err != nil {
+			return nil, err
+		}
+	}
+	if err := w.index(rid, wr.Type, wr.Resource); err != nil {
+		return nil, err
+	}
+	return &store.Version{Meta: store.Meta{
+		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
+		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
+	}, Raw: raw}, nil
+}
+
+// remove writes a delete marker: history keeps every earlier version, the
+// resource leaves search and its compartment.
+func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*store.Version, error) {
+	ms := now.UnixMilli()
+	var org, class, labels, patients string
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT source_org, data_class, labels, patients FROM resources WHERE rid = ?`, rid).
+		Scan(&org, &class, &labels, &patients); err != nil {
+		return nil, err
+	}
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL)`, rid, version, ms, org, class, labels, patients)
+	if err != nil {
+		return nil, err
+	}
+	vpk, err := res.LastInsertId()
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1 WHERE rid = ?`, version, vpk, ms, rid); err != nil {
+		return nil, err
+	}
+	if err := w.clearIndexes(rid); err != nil {
+		return nil, err
+	}
+	return &store.Version{Meta: store.Meta{
+		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now, Deleted: true,
+		SourceOrg: org, DataClass: class, Labels: splitList(labels), Patients: splitList(patients),
+	}}, nil
+}
+
+func (w *txWriter) clearIndexes(rid int64) error {
+	for _, t := range []string{"compartment", "idx_token", "idx_ref", "idx_date", "idx_str", "idx_num"} {
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+t+` WHERE rid = ?`, rid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *txWriter) index(rid int64, typ string, res map[string]any) error {
+	for _, e := range search.Extract(typ, res) {
+		var err error
+		switch e.Param {
+		case "_id", "_lastUpdated":
+			continue // answered from the resources table, which the server owns
+		}
+		switch e.Type {
+		case search.Token:
+			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_token(type, param, system, code, rid) VALUES (?, ?, ?, ?, ?)`, typ, e.Param, e.System, e.Code, rid)
+		case search.Reference:
+			if e.Ref == "" {
+				continue
+			}
+			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_ref(type, param, ref, rid) VALUES (?, ?, ?, ?)`, typ, e.Param, e.Ref, rid)
+		case search.Date:
+			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`, typ, e.Param, e.Lo, e.Hi, rid)
+		case search.String, search.URI:
+			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_str(type, param, value, rid) VALUES (?, ?, ?, ?)`, typ, e.Param, e.Str, rid)
+		case search.Number, search.Quantity:
+			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_num(type, param, num, system, code, rid) VALUES (?, ?, ?, ?, ?, ?)`, typ, e.Param, e.Num, e.System, e.Code, rid)
+		}
+		if err != nil {
+			return fmt.Errorf("index %s.%s: %w", typ, e.Param, err)
+		}
+	}
+	return nil
+}
+
+// Included resolves _include and _revinclude for a page of matches.
+func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []search.Include, vis store.Visible, limit int) ([]*store.Version, error) {
+	seen := make(map[string]bool, len(matches))
+	for _, m := range matches {
+		seen[m.Type+"/"+m.ID] = true
+	}
+	var out []*store.Version
+	add := func(typ, id string) error {
+		key := typ + "/" + id
+		if seen[key] || len(out) >= limit {
+			return nil
+		}
+		seen[key] = true
+		v, err := db.Read(ctx, typ, id)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if vis == nil || vis(&v.Meta) {
+			out = append(out, v)
+		}
+		return nil
+	}
+	for _, in := range inc {
+		for _, m := range matches {
+			if in.Rev {
+				if in.TargetType != "" && in.TargetType != m.Type {
+					continue
+				}
+				rows, err := db.reader.QueryContext(ctx, `SELECT r.type, r.id FROM idx_ref x JOIN resources r ON r.rid = x.rid
+					WHERE x.type = ? AND x.param = ? AND x.ref = ? AND r.deleted = 0 ORDER BY r.rid LIMIT ?`, in.SourceType, in.Param, m.Type+"/"+m.ID, limit)
+				if err != nil {
+					return nil, err
+				}
+				pairs, err := scanPairs(rows)
+				if err != nil {
+					return nil, err
+				}
+				for _, p := range pairs {
+					if err := add(p[0], p[1]); err != nil {
+						return nil, err
+					}
+				}
+				continue
+			}
+			if in.SourceType != m.Type {
+				continue
+			}
+			rows, err := db.reader.QueryContext(ctx, `SELECT x.ref FROM idx_ref x JOIN resources r ON r.rid = x.rid
+				WHERE r.type = ? AND r.id = ? AND x.param = ?`, m.Type, m.ID, in.Param)
+			if err != nil {
+				return nil, err
+			}
+			var refs []string
+			for rows.Next() {
+				var ref string
+				if err := rows.Scan(&ref); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				refs = append(refs, ref)
+			}
+			rows.Close()
+			for _, ref := range refs {
+				typ, id, ok := splitRef(ref)
+				if !ok || (in.TargetType != "" && in.TargetType != typ) {
+					continue
+				}
+				if err := add(typ, id); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+func scanPairs(rows *sql.Rows) ([][2]string, error) {
+	defer rows.Close()
+	var out [][2]string
+	for rows.Next() {
+		var p [2]string
+		if err := rows.Scan(&p[0], &p[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+func splitRef(ref string) (typ, id string, ok bool) {
+	for i := 0; i < len(ref); i++ {
+		if ref[i] == '/' {
+			return ref[:i], ref[i+1:], i > 0 && i < len(ref)-1
+		}
+	}
+	return "", "", false
+}

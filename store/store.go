@@ -1,0 +1,122 @@
+// Package store defines how carex persists FHIR resources, independent of
+// the database behind it. Backends live in sub-packages (store/sqlite) and
+// must pass the conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/carex-project/carex/fhir/search"
+)
+
+// Sentinel errors. Callers wrap them with %w; the API maps them to HTTP
+// statuses in one place.
+var (
+	ErrNotFound        = errors.New("resource not found")
+	ErrGone            = errors.New("resource deleted")
+	ErrVersionConflict = errors.New("version conflict")         // If-Match does not match the current version
+	ErrPrecondition    = errors.New("precondition failed")      // a conditional operation matched more than one resource
+	ErrExists          = errors.New("resource already exists")  // create with an id that is taken
+	ErrReadOnly        = errors.New("store opened read-only")   // write on a read-only store
+	ErrUnresolvable    = errors.New("reference cannot resolve") // conditional reference with no or several matches
+)
+
+// Meta is what the sharing decision needs about a stored resource, without
+// its body. Searches hand these to a filter before any body is loaded.
+type Meta struct {
+	Type        string
+	ID          string
+	VersionID   int64
+	LastUpdated time.Time
+	Deleted     bool
+	SourceOrg   string   // organisation whose system wrote this version: the data controller
+	DataClass   string   // sharing-policy class, see search.DataClass
+	Labels      []string // sensitivity labels (v3 ActCode / confidentiality codes)
+	Patients    []string // patient compartment membership
+}
+
+// Version is one stored version of a resource. Raw is the exact JSON
+// stored (the client's JSON with id and meta set by the server); nil for a
+// delete marker.
+type Version struct {
+	Meta
+	Raw []byte
+}
+
+// Visible decides whether a resource may be released to the caller. A nil
+// Visible releases everything.
+type Visible func(*Meta) bool
+
+// Page selects a window of an ordered result.
+type Page struct {
+	Count  int
+	Offset int
+}
+
+// Result is a window of matches plus the number of visible matches.
+type Result struct {
+	Items []*Version
+	Total int
+}
+
+// Op is the kind of a write.
+type Op int
+
+const (
+	OpCreate Op = iota + 1
+	OpUpdate    // create-or-update with a client-supplied id
+	OpDelete
+)
+
+// Write is one change inside a Commit. The resource has already been
+// validated; the store assigns version and time and keeps the JSON as is.
+type Write struct {
+	Op        Op
+	Type      string
+	ID        string // OpCreate: "" lets the store assign one
+	IfMatch   int64  // 0: unconditional
+	IfNoneExist *search.Query // OpCreate only: skip the create when this matches one resource
+	Raw       []byte
+	Resource  map[string]any // decoded Raw, for index extraction
+	SourceOrg string
+	Labels    []string
+	DataClass string
+	Patients  []string
+}
+
+// WriteResult reports what a Write did.
+type WriteResult struct {
+	Version *Version
+	Created bool // a new resource was created (201)
+	NoOp    bool // conditional create matched an existing resource (200)
+}
+
+// Resolver lets a transaction rewrite references that depend on earlier
+// entries: it is called inside the write transaction before the entries
+// are written, with a Lookup that searches the data as the transaction
+// sees it.
+type Lookup func(q *search.Query) ([]*Meta, error)
+
+// Store is the persistence contract every backend implements.
+type Store interface {
+	Read(ctx context.Context, typ, id string) (*Version, error) // ErrNotFound, ErrGone
+	VRead(ctx context.Context, typ, id string, version int64) (*Version, error)
+	// History lists versions newest first; typ "" means the whole system,
+	// id "" a whole type.
+	History(ctx context.Context, typ, id string, since time.Time, vis Visible, p Page) (*Result, error)
+	Search(ctx context.Context, q *search.Query, vis Visible) (*Result, error)
+	// Compartment lists the current resources of one patient's compartment
+	// (the patient included), oldest first; types restricts it when not empty.
+	Compartment(ctx context.Context, patientID string, types []string, vis Visible, p Page) (*Result, error)
+	// Included resolves _include (resources the matches refer to) and
+	// _revinclude (resources referring to the matches), at most limit.
+	Included(ctx context.Context, matches []*Version, inc []search.Include, vis Visible, limit int) ([]*Version, error)
+	// Commit applies writes atomically: all or none. prepare, when not nil,
+	// runs first inside the transaction and may edit the writes (resolving
+	// conditional references and conditional creates).
+	Commit(ctx context.Context, writes []*Write, prepare func(Lookup) error) ([]*WriteResult, error)
+	Ping(ctx context.Context) error
+	Close() error
+}

@@ -1,0 +1,386 @@
+// Package storetest is the conformance suite every store backend must
+// pass, so a new backend (PostgreSQL) joins without new tests.
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// Opener returns a fresh, empty store for one test.
+type Opener func(t *testing.T) store.Store
+
+// Run runs every conformance test against stores made by open.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s store.Store)
+	}{
+		{"CreateReadKeepsJSON", testCreateRead},
+		{"UpdateVersionsAndHistory", testUpdateHistory},
+		{"IfMatch", testIfMatch},
+		{"DeleteIsSoft", testDelete},
+		{"ConditionalCreate", testConditionalCreate},
+		{"CommitIsAtomic", testAtomic},
+		{"SearchIndexes", testSearch},
+		{"SearchVisibilityAndPaging", testVisibility},
+		{"Compartment", testCompartment},
+		{"Included", testIncluded},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := open(t)
+			tc.fn(t, s)
+		})
+	}
+}
+
+var ctx = context.Background()
+
+// W builds a write from JSON the way the API does.
+func W(t testing.TB, op store.Op, org, raw string) *store.Write {
+	t.Helper()
+	r, err := fhir.Parse([]byte(raw))
+	if err != nil {
+		t.Fatalf("fixture does not parse: %v\n%s", err, raw)
+	}
+	w := &store.Write{Op: op, Type: r.Type, ID: r.ID, Raw: r.Raw, Resource: r.Map, SourceOrg: org}
+	w.DataClass = search.DataClass(r.Type, r.Map)
+	w.Patients = search.PatientCompartment(r.Type, r.Map)
+	return w
+}
+
+func commit(t testing.TB, s store.Store, ws ...*store.Write) []*store.WriteResult {
+	t.Helper()
+	res, err := s.Commit(ctx, ws, nil)
+	if err != nil {
+		t.Fatalf("commit: %v", err)
+	}
+	return res
+}
+
+func decode(t testing.TB, raw []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("stored JSON does not decode: %v", err)
+	}
+	return m
+}
+
+const patientJSON = `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"943 476 5919"}],
+"name":[{"family":"Smith","given":["Jane"]}],"birthDate":"1950-03-04","_birthDate":{"extension":[{"url":"http://example.org/x","valueString":"kept"}]},
+"extension":[{"url":"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory","valueCodeableConcept":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategory","code":"A"}]}}]}`
+
+const obsJSON = `{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},
+"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2025-06-01T10:00:00Z","valueQuantity":{"value":72.50,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
+
+func testCreateRead(t *testing.T, s store.Store) {
+	res := commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	if !res[0].Created || res[0].Version.VersionID != 1 {
+		t.Fatalf("first PUT: created=%v version=%d, want created version 1", res[0].Created, res[0].Version.VersionID)
+	}
+	v, err := s.Read(ctx, "Patient", "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.SourceOrg != "A81001" || v.DataClass != "demographics" || !reflect.DeepEqual(v.Patients, []string{"p1"}) {
+		t.Errorf("meta = %+v", v.Meta)
+	}
+	got, want := decode(t, v.Raw), decode(t, []byte(patientJSON))
+	meta := got["meta"].(map[string]any)
+	if meta["versionId"] != "1" || meta["lastUpdated"] == nil {
+		t.Errorf("meta not set by the server: %v", meta)
+	}
+	delete(got, "meta")
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored JSON differs from what was written:\n got %v\nwant %v", got, want)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", obsJSON))
+	o, err := s.Read(ctx, "Observation", "o1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !containsBytes(o.Raw, `72.50`) {
+		t.Errorf("number not kept as written: %s", o.Raw)
+	}
+	if _, err := s.Read(ctx, "Patient", "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("missing resource: err = %v, want ErrNotFound", err)
+	}
+}
+
+func containsBytes(b []byte, s string) bool { return strings.Contains(string(b), s) }
+
+func testUpdateHistory(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	upd := W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"p1","name":[{"family":"Smith-Jones"}]}`)
+	res := commit(t, s, upd)
+	if res[0].Created || res[0].Version.VersionID != 2 {
+		t.Fatalf("update: created=%v version=%d", res[0].Created, res[0].Version.VersionID)
+	}
+	h, err := s.History(ctx, "Patient", "p1", time.Time{}, nil, store.Page{Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Total != 2 || h.Items[0].VersionID != 2 || h.Items[1].VersionID != 1 {
+		t.Fatalf("history total=%d items=%v, want versions 2,1", h.Total, versions(h.Items))
+	}
+	v1, err := s.VRead(ctx, "Patient", "p1", 1)
+	if err != nil || !containsBytes(v1.Raw, `"Jane"`) {
+		t.Fatalf("vread 1: %v %s", err, v1.Raw)
+	}
+	if _, err := s.VRead(ctx, "Patient", "p1", 3); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("vread 3: %v, want ErrNotFound", err)
+	}
+	// The old name is no longer searchable; the new one is.
+	if n := count(t, s, "Patient", "family=smith-jones"); n != 1 {
+		t.Errorf("search new family: %d", n)
+	}
+	if n := count(t, s, "Patient", "given=jane"); n != 0 {
+		t.Errorf("search old given after update: %d, want 0", n)
+	}
+}
+
+func versions(vs []*store.Version) []int64 {
+	var out []int64
+	for _, v := range vs {
+		out = append(out, v.VersionID)
+	}
+	return out
+}
+
+func query(t testing.TB, typ, q string) *search.Query {
+	t.Helper()
+	vals, err := url.ParseQuery(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sq, err := search.ParseQuery(typ, vals)
+	if err != nil {
+		t.Fatalf("ParseQuery(%s?%s): %v", typ, q, err)
+	}
+	return sq
+}
+
+func count(t testing.TB, s store.Store, typ, q string) int {
+	t.Helper()
+	res, err := s.Search(ctx, query(t, typ, q), nil)
+	if err != nil {
+		t.Fatalf("search %s?%s: %v", typ, q, err)
+	}
+	return res.Total
+}
+
+func testIfMatch(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	w := W(t, store.OpUpdate, "A81001", patientJSON)
+	w.IfMatch = 5
+	if _, err := s.Commit(ctx, []*store.Write{w}, nil); !errors.Is(err, store.ErrVersionConflict) {
+		t.Fatalf("stale If-Match: %v, want ErrVersionConflict", err)
+	}
+	w = W(t, store.OpUpdate, "A81001", patientJSON)
+	w.IfMatch = 1
+	if _, err := s.Commit(ctx, []*store.Write{w}, nil); err != nil {
+		t.Fatalf("current If-Match: %v", err)
+	}
+}
+
+func testDelete(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "A81001", obsJSON))
+	commit(t, s, &store.Write{Op: store.OpDelete, Type: "Observation", ID: "o1", SourceOrg: "A81001"})
+	if _, err := s.Read(ctx, "Observation", "o1"); !errors.Is(err, store.ErrGone) {
+		t.Fatalf("read deleted: %v, want ErrGone", err)
+	}
+	if n := count(t, s, "Observation", "patient=p1"); n != 0 {
+		t.Errorf("deleted resource still found by search: %d", n)
+	}
+	h, err := s.History(ctx, "Observation", "o1", time.Time{}, nil, store.Page{Count: 10})
+	if err != nil || h.Total != 2 || !h.Items[0].Deleted {
+		t.Fatalf("history after delete: %v total=%d", err, h.Total)
+	}
+	if v, err := s.VRead(ctx, "Observation", "o1", 1); err != nil || v.Raw == nil {
+		t.Errorf("earlier version must stay readable: %v", err)
+	}
+	res := commit(t, s, &store.Write{Op: store.OpDelete, Type: "Observation", ID: "o1", SourceOrg: "A81001"})
+	if !res[0].NoOp {
+		t.Errorf("second delete should be a no-op")
+	}
+	// Recreate after delete.
+	res = commit(t, s, W(t, store.OpUpdate, "A81001", obsJSON))
+	if res[0].Version.VersionID != 3 {
+		t.Errorf("recreate after delete: version %d, want 3", res[0].Version.VersionID)
+	}
+}
+
+func testConditionalCreate(t *testing.T, s store.Store) {
+	mk := func() *store.Write {
+		w := W(t, store.OpCreate, "A81001", patientJSON)
+		w.ID = ""
+		w.IfNoneExist = query(t, "Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
+		return w
+	}
+	first := commit(t, s, mk())
+	if !first[0].Created {
+		t.Fatal("first conditional create did not create")
+	}
+	again := commit(t, s, mk())
+	if !again[0].NoOp || again[0].Version.ID != first[0].Version.ID {
+		t.Fatalf("resend created a duplicate: %+v", again[0])
+	}
+	// A second, different resource with the same NHS number makes the condition ambiguous.
+	dup := W(t, store.OpUpdate, "A81001", patientJSON)
+	dup.ID = "p2"
+	commit(t, s, dup)
+	if _, err := s.Commit(ctx, []*store.Write{mk()}, nil); !errors.Is(err, store.ErrPrecondition) {
+		t.Fatalf("ambiguous If-None-Exist: %v, want ErrPrecondition", err)
+	}
+}
+
+func testAtomic(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	ok := W(t, store.OpUpdate, "A81001", obsJSON)
+	clash := W(t, store.OpCreate, "A81001", patientJSON) // p1 exists: ErrExists
+	if _, err := s.Commit(ctx, []*store.Write{ok, clash}, nil); !errors.Is(err, store.ErrExists) {
+		t.Fatalf("commit with a failing write: %v, want ErrExists", err)
+	}
+	if _, err := s.Read(ctx, "Observation", "o1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("the other write of a failed commit was stored: %v", err)
+	}
+	boom := errors.New("prepare refused")
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpUpdate, "A81001", obsJSON)}, func(store.Lookup) error { return boom }); !errors.Is(err, boom) {
+		t.Fatalf("prepare error not returned: %v", err)
+	}
+	if _, err := s.Read(ctx, "Observation", "o1"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("write stored although prepare refused: %v", err)
+	}
+}
+
+func testSearch(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "A81001", obsJSON),
+		W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"o2","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],
+		"code":{"coding":[{"system":"http://loinc.org","code":"8480-6"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2024-01-15","valueQuantity":{"value":130,"code":"mm[Hg]","system":"http://unitsofmeasure.org"}}`))
+	cases := []struct {
+		typ, q string
+		want   int
+	}{
+		{"Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919", 1},
+		{"Patient", "identifier=9434765919", 1},
+		{"Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765918", 0},
+		{"Patient", "family=smi", 1},
+		{"Patient", "family:exact=smi", 0},
+		{"Patient", "birthdate=1950", 1},
+		{"Patient", "birthdate=lt1950-01-01", 0},
+		{"Patient", "_id=p1", 1},
+		{"Observation", "patient=p1", 2},
+		{"Observation", "subject=Patient/p1", 2},
+		{"Observation", "code=http://loinc.org|8867-4", 1},
+		{"Observation", "code=8867-4,8480-6", 2},
+		{"Observation", "code=8867-4&code=8480-6", 0},
+		{"Observation", "category=vital-signs", 1},
+		{"Observation", "date=2025", 1},
+		{"Observation", "date=ge2024-01-01", 2},
+		{"Observation", "date=lt2025-01-01", 1},
+		{"Observation", "value-quantity=gt100", 1},
+		{"Observation", "status=final", 2},
+		{"Observation", "status:not=final", 0},
+		{"Observation", "_lastUpdated=gt2000-01-01", 2},
+	}
+	for _, c := range cases {
+		if got := count(t, s, c.typ, c.q); got != c.want {
+			t.Errorf("%s?%s: %d matches, want %d", c.typ, c.q, got, c.want)
+		}
+	}
+}
+
+func testVisibility(t *testing.T, s store.Store) {
+	var ws []*store.Write
+	for i := 0; i < 25; i++ {
+		org := "A81001"
+		if i%5 == 0 {
+			org = "HIDDEN"
+		}
+		w := W(t, store.OpCreate, org, obsJSON)
+		w.ID = "o-" + string(rune('a'+i))
+		ws = append(ws, w)
+	}
+	commit(t, s, ws...)
+	vis := func(m *store.Meta) bool { return m.SourceOrg != "HIDDEN" }
+	q := query(t, "Observation", "patient=p1&_count=7")
+	seen := map[string]bool{}
+	for off := 0; ; off += 7 {
+		q.Offset = off
+		res, err := s.Search(ctx, q, vis)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Total != 20 {
+			t.Fatalf("total = %d, want 20 visible of 25", res.Total)
+		}
+		for _, v := range res.Items {
+			if v.SourceOrg == "HIDDEN" {
+				t.Fatalf("invisible item released: %s", v.ID)
+			}
+			if v.Raw == nil {
+				t.Fatalf("item %s has no body", v.ID)
+			}
+			seen[v.ID] = true
+		}
+		if len(res.Items) < 7 {
+			break
+		}
+	}
+	if len(seen) != 20 {
+		t.Errorf("paging visited %d distinct items, want 20", len(seen))
+	}
+}
+
+func testCompartment(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "RCX", obsJSON),
+		W(t, store.OpUpdate, "A81001", `{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"code":{"text":"asthma"}}`),
+		W(t, store.OpUpdate, "A81001", `{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/other"},"code":{"text":"asthma"}}`))
+	res, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 3 {
+		t.Fatalf("compartment of p1: %d, want 3 (patient, observation, condition)", res.Total)
+	}
+	res, err = s.Compartment(ctx, "p1", []string{"Condition"}, nil, store.Page{Count: 100})
+	if err != nil || res.Total != 1 {
+		t.Fatalf("_type=Condition: %v %d", err, res.Total)
+	}
+	res, err = s.Compartment(ctx, "p1", nil, func(m *store.Meta) bool { return m.SourceOrg == "A81001" }, store.Page{Count: 100})
+	if err != nil || res.Total != 2 {
+		t.Fatalf("filtered compartment: %v %d, want 2", err, res.Total)
+	}
+}
+
+func testIncluded(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "A81001", obsJSON))
+	obs, err := s.Search(ctx, query(t, "Observation", "_id=o1"), nil)
+	if err != nil || len(obs.Items) != 1 {
+		t.Fatal(err)
+	}
+	inc, err := s.Included(ctx, obs.Items, []search.Include{{SourceType: "Observation", Param: "subject"}}, nil, 10)
+	if err != nil || len(inc) != 1 || inc[0].ID != "p1" {
+		t.Fatalf("_include=Observation:subject: %v %d", err, len(inc))
+	}
+	if inc, _ := s.Included(ctx, obs.Items, []search.Include{{SourceType: "Observation", Param: "subject"}}, func(*store.Meta) bool { return false }, 10); len(inc) != 0 {
+		t.Fatalf("_include released an invisible resource")
+	}
+	pats, _ := s.Search(ctx, query(t, "Patient", "_id=p1"), nil)
+	rev, err := s.Included(ctx, pats.Items, []search.Include{{SourceType: "Observation", Param: "subject", Rev: true}}, nil, 10)
+	if err != nil || len(rev) != 1 || rev[0].ID != "o1" {
+		t.Fatalf("_revinclude=Observation:subject: %v %d", err, len(rev))
+	}
+}
