@@ -21,8 +21,9 @@ import (
 )
 
 type bundleIn struct {
-	Type  string          `json:"type"`
-	Entry []bundleEntryIn `json:"entry"`
+	ResourceType string          `json:"resourceType"`
+	Type         string          `json:"type"`
+	Entry        []bundleEntryIn `json:"entry"`
 }
 
 type bundleEntryIn struct {
@@ -45,13 +46,18 @@ func (s *Server) bundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, "Bundle")
+	// Entries are validated one by one (a batch answers each entry on its
+	// own), so the Bundle itself is only decoded here.
+	body, err := readAll(c)
 	if err != nil {
 		return err
 	}
 	var in bundleIn
-	if err := json.Unmarshal(res.Raw, &in); err != nil {
+	if err := json.Unmarshal(body, &in); err != nil {
 		return fmtErr(fhir.ErrMalformed, "bundle: %v", err)
+	}
+	if in.ResourceType != "Bundle" {
+		return fmtErr(ErrBadRequest, "POST /fhir takes a Bundle, not %q", in.ResourceType)
 	}
 	switch in.Type {
 	case "transaction":

@@ -102,6 +102,21 @@ func (s *Server) vread(c echo.Context) error {
 
 // readBody reads and parses a resource body of the URL's type.
 func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
+	body, err := readAll(c)
+	if err != nil {
+		return nil, err
+	}
+	res, err := fhir.Parse(body)
+	if err != nil {
+		return nil, err
+	}
+	if typ != "" && res.Type != typ {
+		return nil, fmtErr(ErrBadRequest, "resourceType %q does not match the URL's %q", res.Type, typ)
+	}
+	return res, nil
+}
+
+func readAll(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -113,14 +128,7 @@ func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
 	if len(body) == 0 {
 		return nil, fmtErr(fhir.ErrMalformed, "empty body: send a FHIR resource as JSON")
 	}
-	res, err := fhir.Parse(body)
-	if err != nil {
-		return nil, err
-	}
-	if typ != "" && res.Type != typ {
-		return nil, fmtErr(ErrBadRequest, "resourceType %q does not match the URL's %q", res.Type, typ)
-	}
-	return res, nil
+	return body, nil
 }
 
 // newWrite prepares a write of res on behalf of principal p: the writer's

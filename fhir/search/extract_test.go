@@ -198,6 +198,10 @@ func TestExtractMisc(t *testing.T) {
 	if got := entriesFor(es, "date"); !reflect.DeepEqual(got, []IndexEntry{{Lo: ms("2020-01-01T00:00:00Z"), Hi: ms("2020-01-01T23:59:59.999Z")}}) {
 		t.Errorf("date: %+v", got)
 	}
+	es = Extract("CarePlan", decode(t, `{"resourceType":"CarePlan","activity":[{"detail":{"scheduledTiming":{"repeat":{"boundsPeriod":{"start":"2013-02-14","end":"2013-02-28"}}}}}]}`))
+	if got := entriesFor(es, "activity-date"); !reflect.DeepEqual(got, []IndexEntry{{Lo: ms("2013-02-14T00:00:00Z"), Hi: ms("2013-02-28T23:59:59.999Z")}}) {
+		t.Errorf("activity-date: %+v", got)
+	}
 	es = Extract("QuestionnaireResponse", decode(t, `{"resourceType":"QuestionnaireResponse","questionnaire":"https://forms.example/fhir/Questionnaire/care-needs|2.0"}`))
 	if got := entriesFor(es, "questionnaire"); !reflect.DeepEqual(got, []IndexEntry{{Ref: "Questionnaire/care-needs"}}) {
 		t.Errorf("questionnaire: %+v", got)

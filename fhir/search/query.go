@@ -222,7 +222,7 @@ func parseInclude(typ, key, raw string) (Include, error) {
 	inc := Include{SourceType: parts[0], Param: parts[1], Rev: key == "_revinclude"}
 	if len(parts) == 3 {
 		inc.TargetType = parts[2]
-		if !knownType(inc.TargetType) {
+		if !validType(inc.TargetType) {
 			return Include{}, badValue(key, raw, "unknown target type "+inc.TargetType)
 		}
 	}
@@ -271,7 +271,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 	case mod == "":
 	case def.Type == Token && mod == "not":
 	case def.Type == String && (mod == "exact" || mod == "contains"):
-	case def.Type == Reference && validType(mod) && knownType(mod):
+	case def.Type == Reference && validType(mod) && (contains(def.Targets, mod) || knownType(mod)):
 		if len(def.Targets) > 0 && !contains(def.Targets, mod) {
 			return c, badValue(key, raw, def.Name+" cannot refer to "+mod)
 		}
