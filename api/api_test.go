@@ -24,14 +24,14 @@ import (
 // env is a real server: SQLite file in a temp dir, httptest server, and
 // tokens signed with a development key.
 type env struct {
-	t    *testing.T
+	t    testing.TB
 	srv  *httptest.Server
 	key  *auth.DevKey
 	api  *api.Server
 	base string
 }
 
-func newEnv(t *testing.T, opts ...func(*api.Config)) *env {
+func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "carex.db"), sqlite.Options{})

@@ -188,7 +188,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			default:
 				continue
 			}
-			found, err := lookup(q)
+			found, err := lookup.Search(q)
 			if err != nil {
 				return err
 			}
@@ -217,7 +217,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if err != nil {
 				return "", err
 			}
-			found, err := lookup(q)
+			found, err := lookup.Search(q)
 			if err != nil {
 				return "", err
 			}
@@ -254,7 +254,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 				return err
 			}
 			for _, w := range writes {
-				existing, err := lookupCurrent(lookup, w.Type, w.ID)
+				existing, err := lookup.Current(w.Type, w.ID)
 				if err != nil {
 					return err
 				}

@@ -246,7 +246,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	}
 	w := newWrite(store.OpUpdate, p, res, id)
 	prepare := func(lookup store.Lookup) error {
-		found, err := lookup(q)
+		found, err := lookup.Search(q)
 		if err != nil {
 			return err
 		}
@@ -294,7 +294,7 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 			}
 		}
 		for _, w := range ws {
-			existing, err := lookupCurrent(lookup, w.Type, w.ID)
+			existing, err := lookup.Current(w.Type, w.ID)
 			if err != nil {
 				return err
 			}
@@ -334,18 +334,6 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 		return respond(c, status, fhir.OperationOutcome("information", "informational", "ok"), h)
 	}
 	return respond(c, status, v.Raw, h)
-}
-
-// lookupCurrent finds the current metadata of Type/id inside a transaction.
-func lookupCurrent(lookup store.Lookup, typ, id string) (*store.Meta, error) {
-	if id == "" {
-		return nil, nil
-	}
-	found, err := lookup(&search.Query{Type: typ, Clauses: []search.Clause{{Param: "_id", Type: search.Token, Values: []search.Value{{Code: id}}}}})
-	if err != nil || len(found) == 0 {
-		return nil, err
-	}
-	return found[0], nil
 }
 
 // base is the public base URL of the FHIR API, without a trailing slash.

@@ -200,3 +200,26 @@ func TestResourceTypes(t *testing.T) {
 }
 
 type jsonNumber = json.Number
+
+func TestParseConcurrent(t *testing.T) {
+	bodies := [][]byte{
+		[]byte(`{"resourceType":"Patient","gender":"female","name":[{"family":"X"}]}`),
+		[]byte(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Observation","status":"final","code":{"text":"x"}}}]}`),
+		[]byte(`{"resourceType":"Claim","status":"active","type":{"text":"x"},"use":"claim","patient":{"reference":"Patient/1"},"created":"2020-01-01","provider":{"reference":"Organization/1"},"priority":{"text":"normal"},"insurance":[{"sequence":1,"focal":true,"coverage":{"reference":"Coverage/1"}}]}`),
+	}
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			var err error
+			for i := 0; i < 50 && err == nil; i++ {
+				_, err = Parse(bodies[(g+i)%len(bodies)])
+			}
+			done <- err
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

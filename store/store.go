@@ -73,17 +73,17 @@ const (
 // Write is one change inside a Commit. The resource has already been
 // validated; the store assigns version and time and keeps the JSON as is.
 type Write struct {
-	Op        Op
-	Type      string
-	ID        string // OpCreate: "" lets the store assign one
-	IfMatch   int64  // 0: unconditional
+	Op          Op
+	Type        string
+	ID          string        // OpCreate: "" lets the store assign one
+	IfMatch     int64         // 0: unconditional
 	IfNoneExist *search.Query // OpCreate only: skip the create when this matches one resource
-	Raw       []byte
-	Resource  map[string]any // decoded Raw, for index extraction
-	SourceOrg string
-	Labels    []string
-	DataClass string
-	Patients  []string
+	Raw         []byte
+	Resource    map[string]any // decoded Raw, for index extraction
+	SourceOrg   string
+	Labels      []string
+	DataClass   string
+	Patients    []string
 }
 
 // WriteResult reports what a Write did.
@@ -93,11 +93,13 @@ type WriteResult struct {
 	NoOp    bool // conditional create matched an existing resource (200)
 }
 
-// Resolver lets a transaction rewrite references that depend on earlier
-// entries: it is called inside the write transaction before the entries
-// are written, with a Lookup that searches the data as the transaction
-// sees it.
-type Lookup func(q *search.Query) ([]*Meta, error)
+// Lookup reads the data as a write transaction sees it, so that
+// conditional operations and write decisions cannot race other writers.
+type Lookup interface {
+	Search(q *search.Query) ([]*Meta, error)
+	// Current is the current version's metadata, nil if it never existed.
+	Current(typ, id string) (*Meta, error)
+}
 
 // Store is the persistence contract every backend implements.
 type Store interface {

@@ -59,9 +59,15 @@ type ParamDef struct {
 	Targets []string
 }
 
-func tok(name string, paths ...string) ParamDef { return ParamDef{Name: name, Type: Token, Paths: paths} }
-func str(name string, paths ...string) ParamDef { return ParamDef{Name: name, Type: String, Paths: paths} }
-func dat(name string, paths ...string) ParamDef { return ParamDef{Name: name, Type: Date, Paths: paths} }
+func tok(name string, paths ...string) ParamDef {
+	return ParamDef{Name: name, Type: Token, Paths: paths}
+}
+func str(name string, paths ...string) ParamDef {
+	return ParamDef{Name: name, Type: String, Paths: paths}
+}
+func dat(name string, paths ...string) ParamDef {
+	return ParamDef{Name: name, Type: Date, Paths: paths}
+}
 func uri(name string, paths ...string) ParamDef { return ParamDef{Name: name, Type: URI, Paths: paths} }
 func qty(name string, paths ...string) ParamDef {
 	return ParamDef{Name: name, Type: Quantity, Paths: paths}

@@ -30,9 +30,9 @@ type DB struct {
 	reader *sql.DB
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
 
-	stRead        *sql.Stmt
-	stVRead       *sql.Stmt
-	stCurrentMeta *sql.Stmt // writer-side lookups inside transactions
+	stRead  *sql.Stmt
+	stVRead *sql.Stmt
+	ws      *writeStmts
 }
 
 var _ store.Store = (*DB)(nil)
@@ -106,7 +106,10 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
 	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
-	db.stCurrentMeta = prep(db.writer, `SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`)
+	if err != nil {
+		return err
+	}
+	db.ws, err = prepareWrites(ctx, db.writer)
 	return err
 }
 
@@ -127,7 +130,11 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) Close() error {
 	var errs []error
-	for _, s := range []*sql.Stmt{db.stRead, db.stVRead, db.stCurrentMeta} {
+	stmts := []*sql.Stmt{db.stRead, db.stVRead}
+	if db.ws != nil {
+		stmts = append(stmts, db.ws.all()...)
+	}
+	for _, s := range stmts {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}

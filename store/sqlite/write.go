@@ -25,9 +25,9 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 		return nil, fmt.Errorf("begin write: %w", err)
 	}
 	defer tx.Rollback()
-	w := &txWriter{ctx: ctx, tx: tx, cur: tx.StmtContext(ctx, db.stCurrentMeta)}
+	w := &txWriter{ctx: ctx, tx: tx, st: db.ws.bind(ctx, tx)}
 	if prepare != nil {
-		if err := prepare(w.lookup); err != nil {
+		if err := prepare(w); err != nil {
 			return nil, err
 		}
 	}
@@ -49,12 +49,67 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 type txWriter struct {
 	ctx context.Context
 	tx  *sql.Tx
-	cur *sql.Stmt
+	st  *writeStmts
 }
 
-// lookup searches the data as this transaction sees it (no visibility
+// writeStmts are the write path's statements, prepared once on the writer
+// connection and bound to each transaction.
+type writeStmts struct {
+	current, meta, insResource, insVersion, updResource       *sql.Stmt
+	insCompartment, insToken, insRef, insDate, insStr, insNum *sql.Stmt
+	clear                                                     []*sql.Stmt
+}
+
+func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
+	var err error
+	p := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var s *sql.Stmt
+		s, err = db.PrepareContext(ctx, q)
+		return s
+	}
+	ws := &writeStmts{
+		current:        p(`SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`),
+		meta:           p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
+		insResource:    p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?)`),
+		insVersion:     p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`),
+		updResource:    p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ? WHERE rid = ?`),
+		insCompartment: p(`INSERT OR IGNORE INTO compartment(patient, rid) VALUES (?, ?)`),
+		insToken:       p(`INSERT INTO idx_token(type, param, system, code, rid) VALUES (?, ?, ?, ?, ?)`),
+		insRef:         p(`INSERT INTO idx_ref(type, param, ref, rid) VALUES (?, ?, ?, ?)`),
+		insDate:        p(`INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`),
+		insStr:         p(`INSERT INTO idx_str(type, param, value, rid) VALUES (?, ?, ?, ?)`),
+		insNum:         p(`INSERT INTO idx_num(type, param, num, system, code, rid) VALUES (?, ?, ?, ?, ?, ?)`),
+	}
+	for _, t := range []string{"compartment", "idx_token", "idx_ref", "idx_date", "idx_str", "idx_num"} {
+		ws.clear = append(ws.clear, p(`DELETE FROM `+t+` WHERE rid = ?`))
+	}
+	return ws, err
+}
+
+func (ws *writeStmts) all() []*sql.Stmt {
+	return append([]*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource,
+		ws.insCompartment, ws.insToken, ws.insRef, ws.insDate, ws.insStr, ws.insNum}, ws.clear...)
+}
+
+// bind returns the statements bound to tx (cheap: no re-preparation on the
+// single writer connection).
+func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
+	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
+	out := &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
+		updResource: b(ws.updResource), insCompartment: b(ws.insCompartment), insToken: b(ws.insToken), insRef: b(ws.insRef),
+		insDate: b(ws.insDate), insStr: b(ws.insStr), insNum: b(ws.insNum)}
+	for _, c := range ws.clear {
+		out.clear = append(out.clear, b(c))
+	}
+	return out
+}
+
+// Search searches the data as this transaction sees it (no visibility
 // filter: conditional operations are checked by the caller's policy).
-func (w *txWriter) lookup(q *search.Query) ([]*store.Meta, error) {
+func (w *txWriter) Search(q *search.Query) ([]*store.Meta, error) {
 	text, args, err := buildSearch(q)
 	if err != nil {
 		return nil, err
@@ -76,9 +131,22 @@ func (w *txWriter) lookup(q *search.Query) ([]*store.Meta, error) {
 	return out, rows.Err()
 }
 
+// Current implements store.Lookup.
+func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
+	var raw []byte
+	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), &raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &v.Meta, nil
+}
+
 func (w *txWriter) current(typ, id string) (rid, version int64, deleted bool, err error) {
 	var del int
-	err = w.cur.QueryRowContext(w.ctx, typ, id).Scan(&rid, &version, &del)
+	err = w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&rid, &version, &del)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, false, nil
 	}
@@ -89,7 +157,7 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 	switch wr.Op {
 	case store.OpCreate:
 		if wr.IfNoneExist != nil {
-			found, err := w.lookup(wr.IfNoneExist)
+			found, err := w.Search(wr.IfNoneExist)
 			if err != nil {
 				return nil, err
 			}
@@ -167,8 +235,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	labels, patients := joinList(wr.Labels), joinList(wr.Patients)
 	ms := now.UnixMilli()
 	if rid == 0 {
-		res, err := w.tx.ExecContext(w.ctx, `INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients)
-			VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?)`, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients)
+		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients)
 		if err != nil {
 			return nil, err
 		}
@@ -176,8 +243,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 			return nil, err
 		}
 	}
-	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw)
-		VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, raw)
+	res, err := w.st.insVersion.ExecContext(w.ctx, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -185,15 +251,16 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?
-		WHERE rid = ?`, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, rid); err != nil {
+	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, rid); err != nil {
 		return nil, err
 	}
-	if err := w.clearIndexes(rid); err != nil {
-		return nil, err
+	if version > 1 { // a new resource has no index rows yet
+		if err := w.clearIndexes(rid); err != nil {
+			return nil, err
+		}
 	}
 	for _, p := range wr.Patients {
-		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO compartment(patient, rid) VALUES (?, ?)`, p, rid); err != nil {
+		if _, err := w.st.insCompartment.ExecContext(w.ctx, p, rid); err != nil {
 			return nil, err
 		}
 	}
@@ -237,8 +304,8 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 }
 
 func (w *txWriter) clearIndexes(rid int64) error {
-	for _, t := range []string{"compartment", "idx_token", "idx_ref", "idx_date", "idx_str", "idx_num"} {
-		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM `+t+` WHERE rid = ?`, rid); err != nil {
+	for _, st := range w.st.clear {
+		if _, err := st.ExecContext(w.ctx, rid); err != nil {
 			return err
 		}
 	}
@@ -254,18 +321,18 @@ func (w *txWriter) index(rid int64, typ string, res map[string]any) error {
 		}
 		switch e.Type {
 		case search.Token:
-			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_token(type, param, system, code, rid) VALUES (?, ?, ?, ?, ?)`, typ, e.Param, e.System, e.Code, rid)
+			_, err = w.st.insToken.ExecContext(w.ctx, typ, e.Param, e.System, e.Code, rid)
 		case search.Reference:
 			if e.Ref == "" {
 				continue
 			}
-			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_ref(type, param, ref, rid) VALUES (?, ?, ?, ?)`, typ, e.Param, e.Ref, rid)
+			_, err = w.st.insRef.ExecContext(w.ctx, typ, e.Param, e.Ref, rid)
 		case search.Date:
-			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`, typ, e.Param, e.Lo, e.Hi, rid)
+			_, err = w.st.insDate.ExecContext(w.ctx, typ, e.Param, e.Lo, e.Hi, rid)
 		case search.String, search.URI:
-			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_str(type, param, value, rid) VALUES (?, ?, ?, ?)`, typ, e.Param, e.Str, rid)
+			_, err = w.st.insStr.ExecContext(w.ctx, typ, e.Param, e.Str, rid)
 		case search.Number, search.Quantity:
-			_, err = w.tx.ExecContext(w.ctx, `INSERT INTO idx_num(type, param, num, system, code, rid) VALUES (?, ?, ?, ?, ?, ?)`, typ, e.Param, e.Num, e.System, e.Code, rid)
+			_, err = w.st.insNum.ExecContext(w.ctx, typ, e.Param, e.Num, e.System, e.Code, rid)
 		}
 		if err != nil {
 			return fmt.Errorf("index %s.%s: %w", typ, e.Param, err)
