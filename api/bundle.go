@@ -230,16 +230,21 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if w.Op == store.OpDelete {
 				continue
 			}
-			raw, err := rewriteRefs(w.Raw, resolve)
+			changed := map[string]string{}
+			raw, err := rewriteRefs(w.Raw, func(ref string) (string, error) {
+				to, err := resolve(ref)
+				if to != "" && to != ref {
+					changed[ref] = to
+				}
+				return to, err
+			})
 			if err != nil {
 				return err
 			}
-			if !bytes.Equal(raw, w.Raw) {
-				r, err := fhir.Parse(raw)
-				if err != nil {
-					return err
-				}
-				w.Raw, w.Resource = r.Raw, r.Map
+			if len(changed) > 0 {
+				// The decoded copy gets the same edits, so it need not be parsed again.
+				w.Raw = raw
+				rewriteMapRefs(w.Resource, changed)
 			}
 			w.Resource["id"] = w.ID
 			derive(w)

@@ -85,3 +85,23 @@ func rewriteRefs(raw []byte, fn func(ref string) (string, error)) ([]byte, error
 	out.Write(raw[last:])
 	return out.Bytes(), nil
 }
+
+// rewriteMapRefs applies the same replacements to a decoded resource.
+func rewriteMapRefs(v any, changed map[string]string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, val := range x {
+			if s, ok := val.(string); ok && k == "reference" {
+				if to, ok := changed[s]; ok {
+					x[k] = to
+				}
+				continue
+			}
+			rewriteMapRefs(val, changed)
+		}
+	case []any:
+		for _, e := range x {
+			rewriteMapRefs(e, changed)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"time"
@@ -29,8 +30,21 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fset.StringVar(&org, "org", "", "code of the organisation whose data this is: its source and controller (required)")
 	fset.StringVar(&sector, "sector", "nhs", "sector of that organisation: nhs or council")
 	fset.BoolVar(&quiet, "quiet", false, "no progress output")
+	var cpuProfile string
+	fset.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the import to this file (for go tool pprof)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
+	}
+	if cpuProfile != "" {
+		f, err := os.Create(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if org == "" {
 		fset.Usage()
