@@ -244,7 +244,8 @@ func TestVersioning(t *testing.T) {
 	// Conditional create: a feed resending the same record creates nothing new.
 	body := `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"943 476 5919"}]}`
 	first := e.do("POST", "/fhir/Patient", gp, body, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
-	again := e.do("POST", "/fhir/Patient", gp, body, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
+	// HL7's examples also write the condition as "Type?query".
+	again := e.do("POST", "/fhir/Patient", gp, body, "If-None-Exist", "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
 	if first.status != 201 || again.status != 200 {
 		t.Fatalf("conditional create: %d then %d", first.status, again.status)
 	}
@@ -302,9 +303,11 @@ func TestTransaction(t *testing.T) {
 	batch := `{"resourceType":"Bundle","type":"batch","entry":[
 	 {"resource":{"resourceType":"Patient","name":[{"family":"Batch"}]},"request":{"method":"POST","url":"Patient"}},
 	 {"resource":{"resourceType":"Patient","favouriteColour":"red"},"request":{"method":"POST","url":"Patient"}},
-	 {"request":{"method":"GET","url":"Patient?family=batch"}}]}`
+	 {"request":{"method":"GET","url":"Patient?family=batch"}},
+	 {"request":{"method":"GET","url":"https://elsewhere.example/fhir/Patient/x"}}]}`
 	r = e.do("POST", "/fhir", sys, batch)
-	if r.status != 200 || !strings.Contains(r.body, `"201 Created"`) || !strings.Contains(r.body, `"422 Unprocessable Entity"`) || !strings.Contains(r.body, `"total":1`) {
+	if r.status != 200 || !strings.Contains(r.body, `"201 Created"`) || !strings.Contains(r.body, `"422 Unprocessable Entity"`) || !strings.Contains(r.body, `"total":1`) ||
+		!strings.Contains(r.body, `"400 Bad Request"`) {
 		t.Fatalf("batch: %d %s", r.status, r.body)
 	}
 }

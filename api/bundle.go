@@ -404,8 +404,11 @@ func errorEntry(status int, msg string) []byte {
 // caller's credentials and returns the bundle entry for its response.
 func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body []byte, h http.Header) []byte {
 	parent := c.Request()
+	if base := s.base(c) + "/"; strings.HasPrefix(rawURL, base) {
+		rawURL = strings.TrimPrefix(rawURL, base)
+	}
 	target := "/fhir/" + strings.TrimPrefix(rawURL, "/")
-	if _, err := url.ParseRequestURI(target); err != nil {
+	if u, err := url.ParseRequestURI(target); err != nil || strings.Contains(rawURL, "://") || u.Host != "" {
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request.url %q is not a relative URL", i, rawURL))
 	}
 	req, err := http.NewRequestWithContext(parent.Context(), method, target, bytes.NewReader(body))

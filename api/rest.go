@@ -195,7 +195,12 @@ func (s *Server) create(c echo.Context) error {
 }
 
 func conditionQuery(typ, cond string) (*search.Query, error) {
-	vals, err := url.ParseQuery(strings.TrimPrefix(cond, "?"))
+	// The spec's form is the query alone; HL7's own examples also write
+	// "Type?query", so accept that when the type matches.
+	if t, q, ok := strings.Cut(cond, "?"); ok && (t == "" || t == typ) {
+		cond = q
+	}
+	vals, err := url.ParseQuery(cond)
 	if err != nil || len(vals) == 0 {
 		return nil, fmtErr(ErrBadRequest, "condition %q is not a search query", cond)
 	}
