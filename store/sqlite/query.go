@@ -29,7 +29,14 @@ func (db *DB) Search(ctx context.Context, q *search.Query, vis store.Visible) (*
 func buildSearch(q *search.Query) (string, []any, error) {
 	var b strings.Builder
 	args := []any{q.Type}
-	b.WriteString(`SELECT ` + metaCols + `, r.vpk FROM resources r WHERE r.type = ? AND r.deleted = 0`)
+	// With a selective index clause, let the index subquery drive and look
+	// resources up by rowid: "+" keeps SQLite from scanning every resource
+	// of the type through the (type, id) index instead.
+	typeCol := "r.type"
+	if drivenByIndex(q) {
+		typeCol = "+r.type"
+	}
+	b.WriteString(`SELECT ` + metaCols + `, r.vpk FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
 	for _, c := range q.Clauses {
 		cond, cargs, err := clauseSQL(q.Type, c)
 		if err != nil {
@@ -51,6 +58,20 @@ func buildSearch(q *search.Query) (string, []any, error) {
 	}
 	b.WriteString("r.rid")
 	return b.String(), args, nil
+}
+
+func drivenByIndex(q *search.Query) bool {
+	idx := false
+	for _, c := range q.Clauses {
+		switch {
+		case c.Param == "_id" && c.Modifier == "":
+			return false // the (type, id) index is best
+		case c.Param == "_id", c.Param == "_lastUpdated", c.Modifier == "not", c.Modifier == "missing":
+		default:
+			idx = true
+		}
+	}
+	return idx
 }
 
 func sortSQL(typ string, s search.SortKey) (string, []any) {

@@ -26,6 +26,7 @@ CREATE TABLE resources (
 	UNIQUE (type, id)
 );
 CREATE INDEX resources_updated ON resources(last_updated);
+CREATE INDEX resources_type ON resources(type, rid);
 CREATE TABLE versions (
 	vpk          INTEGER PRIMARY KEY,
 	rid          INTEGER NOT NULL,
