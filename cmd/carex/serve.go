@@ -20,6 +20,7 @@ import (
 
 type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
+	logKey                                            string
 	logLevel, logFormat                               string
 	dev                                               bool
 	maxBody                                           int64
@@ -37,6 +38,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.StringVar(&f.issuer, "issuer", auth.DefaultIssuer, "required token issuer (iss)")
 	fs.StringVar(&f.audience, "audience", auth.DefaultAudience, "required token audience (aud)")
 	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key, created on first use")
+	fs.StringVar(&f.logKey, "log-key", defaultLogKey(), "access-log checkpoint signing key (Ed25519 signed-note key, created on first use; public key beside it as .pub)")
 	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API (default: from each request)")
 	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")
@@ -97,9 +99,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer db.Close()
+	accessLog, err := openAccessLog(ctx, db.Writer(), db.Reader(), f.logKey)
+	if err != nil {
+		return err
+	}
+	// Closed before the database: it flushes and signs a final checkpoint.
+	defer func() {
+		if err := accessLog.Close(); err != nil {
+			log.Error("closing the access log", "err", err)
+		}
+	}()
 	srv := api.New(api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
 		MaxBody: f.maxBody, Dev: f.dev, Version: version,
+		Recorder: api.LogRecorder{Log: accessLog},
 	})
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {

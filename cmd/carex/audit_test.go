@@ -1,0 +1,93 @@
+package main
+
+import (
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	_ "modernc.org/sqlite"
+)
+
+// TestMain keeps default key files (dev key, log key) out of the real
+// home directory.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "carex-test-config-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CONFIG_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// TestAccessLogEndToEnd: every request to a running server, allowed or
+// refused, leaves one entry; "carex audit verify" passes on the result and
+// names the entry an attacker edited.
+func TestAccessLogEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	tok := e2eToken(t, devKey)
+	if code, body := s.get(t, "/fhir/Patient?_count=1", tok); code != 200 {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code, _ := s.get(t, "/fhir/Patient/nobody", tok); code != 404 {
+		t.Fatalf("read missing: %d", code)
+	}
+	if code, _ := s.get(t, "/fhir/Patient", ""); code != 401 {
+		t.Fatalf("no token: %d", code)
+	}
+	if code, _ := s.get(t, "/healthz", ""); code != 200 {
+		t.Fatal("healthz")
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+
+	code, out, errOut := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub")
+	if code != 0 || !strings.Contains(out, "entries: 3") || !strings.Contains(out, "OK") {
+		t.Fatalf("verify of an untouched log: exit %d\n%s%s", code, out, errOut)
+	}
+
+	// The log refuses edits through SQL...
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(`UPDATE audit_log SET entry = entry WHERE seq = 1`); err == nil {
+		t.Fatal("UPDATE on the access log succeeded")
+	}
+	if _, err := conn.Exec(`DELETE FROM audit_log WHERE seq = 2`); err == nil {
+		t.Fatal("DELETE on the access log succeeded")
+	}
+	// ...so an attacker drops the triggers first, and verify catches the edit.
+	rows, err := conn.Query(`SELECT name FROM sqlite_master WHERE type = 'trigger'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var triggers []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		triggers = append(triggers, n)
+	}
+	rows.Close()
+	for _, n := range triggers {
+		if _, err := conn.Exec(`DROP TRIGGER "` + n + `"`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := conn.Exec(`UPDATE audit_log SET entry = replace(entry, '"status":404', '"status":200') WHERE seq = 1`); err != nil {
+		t.Fatal(err)
+	}
+	conn.Close()
+	code, out, _ = e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub")
+	if code == 0 || !strings.Contains(out, "FAILED at entry 1") {
+		t.Fatalf("verify after an edit: exit %d\n%s", code, out)
+	}
+}

@@ -1,0 +1,639 @@
+package auditlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+type fixture struct {
+	t      *testing.T
+	path   string
+	db     *sqlite.DB
+	signer note.Signer
+	vs     note.Verifiers
+	opt    Options
+	log    *Log
+}
+
+func newFixture(t testing.TB, opt Options) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	f := &fixture{path: filepath.Join(dir, "carex.db")}
+	s, v, err := LoadOrCreateKey(filepath.Join(dir, "log.key"), "carex.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.signer, f.vs = s, note.VerifierList(v)
+	opt.Signer = s
+	f.opt = opt
+	f.open(t)
+	t.Cleanup(func() {
+		if f.log != nil {
+			f.log.Close()
+		}
+		f.db.Close()
+	})
+	return f
+}
+
+func (f *fixture) open(t testing.TB) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), f.path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db = db
+	if f.log, err = Open(context.Background(), db.Writer(), db.Reader(), f.opt); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (f *fixture) close(t testing.TB) {
+	t.Helper()
+	if err := f.log.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.log = nil
+}
+
+func (f *fixture) reopen(t testing.TB) {
+	t.Helper()
+	if f.log != nil {
+		f.close(t)
+	}
+	f.db.Close()
+	f.open(t)
+}
+
+func sample(i int) *Entry {
+	p := fmt.Sprintf("p%d", i%10)
+	e := &Entry{
+		RequestID: fmt.Sprintf("req-%d", i),
+		Sub:       fmt.Sprintf("user%d", i%5), Name: "Dr Test", Role: "doctor", Org: fmt.Sprintf("ORG%d", i%3), Sector: "nhs",
+		Purpose: "TREAT", Client: "10.0.0.1", Operation: "read", Method: "GET",
+		Path: "/fhir/Patient/" + p + "?name=secret", ResourceType: "Patient", ResourceID: p, Patient: p,
+		Released: []string{"Patient/" + p + "/_history/1"}, Decision: "permit", Status: 200,
+	}
+	if i%17 == 0 {
+		e.BreakGlass, e.Purpose = "unconscious patient in ED", "ETREAT"
+	}
+	if i%50 == 5 { // escaping must not upset the column checks
+		e.Sub, e.Org = "o'brien <ü> \"x\" \\ & \t", "ORG\u2028"
+	}
+	if i%23 == 0 {
+		e.Decision, e.Status, e.Reasons, e.Released = "deny", 403, []string{"forbidden"}, nil
+	}
+	return e
+}
+
+func (f *fixture) fill(t testing.TB, n int) {
+	t.Helper()
+	for i := range n {
+		e := sample(i)
+		if err := f.log.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != int64(i) {
+			t.Fatalf("entry %d got seq %d", i, e.Seq)
+		}
+	}
+}
+
+func (f *fixture) verify(t testing.TB) *Report {
+	t.Helper()
+	r, err := Verify(context.Background(), f.db.Reader(), f.vs)
+	if err != nil && !errors.Is(err, ErrTampered) {
+		t.Fatal(err)
+	}
+	if (err == nil) != r.OK() {
+		t.Fatalf("err %v but report %+v", err, r)
+	}
+	return r
+}
+
+func (f *fixture) exec(t testing.TB, q string, args ...any) {
+	t.Helper()
+	if _, err := f.db.Writer().Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func (f *fixture) dropTriggers(t testing.TB) {
+	t.Helper()
+	for _, tab := range []string{"audit_log", "audit_tree", "audit_checkpoint"} {
+		for _, s := range []string{"no_update", "no_delete", "append_only"} {
+			f.exec(t, "DROP TRIGGER "+tab+"_"+s)
+		}
+	}
+}
+
+func TestAppendVerify(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 100})
+	f.fill(t, 250)
+	e, b, err := f.log.Get(context.Background(), 7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Path != "/fhir/Patient/p7" || e.Time.IsZero() || e.Time.Location() != time.UTC {
+		t.Fatalf("entry 7 = %+v", e)
+	}
+	if !strings.HasPrefix(string(b), `{"seq":7,"ts":`) {
+		t.Fatalf("canonical form: %s", b)
+	}
+	if b2, _ := Encode(e); string(b2) != string(b) {
+		t.Fatalf("decode/encode not stable:\n%s\n%s", b, b2)
+	}
+	f.close(t) // final checkpoint at 250
+	r := f.verify(t)
+	if !r.OK() || r.Entries != 250 || r.Checkpoints != 3 || r.LatestCheckpoint != 250 || r.FirstBad != -1 || r.Warning != "" {
+		t.Fatalf("report %+v", r)
+	}
+	// The stored tree agrees with tlog reading it back.
+	root, err := tlog.TreeHash(250, &sqlHashReader{ctx: context.Background(), db: f.db.Reader()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored []byte
+	f.db.Reader().QueryRow(`SELECT root FROM audit_checkpoint WHERE size = 250`).Scan(&stored)
+	if string(stored) != string(root[:]) {
+		t.Fatal("checkpoint root differs from tlog.TreeHash over audit_tree")
+	}
+	// Without a key: roots checked, signatures not.
+	r, err = Verify(context.Background(), f.db.Reader(), nil)
+	if err != nil || !strings.Contains(r.Warning, "signatures not checked") {
+		t.Fatalf("nil verifiers: %v %+v", err, r)
+	}
+}
+
+func TestEmptyLog(t *testing.T) {
+	f := newFixture(t, Options{})
+	if _, err := f.log.Checkpoint(context.Background()); !errors.Is(err, ErrEmpty) {
+		t.Fatalf("checkpoint of empty log: %v", err)
+	}
+	l := f.log
+	f.close(t)
+	if r := f.verify(t); !r.OK() || r.Entries != 0 {
+		t.Fatalf("%+v", r)
+	}
+	if err := l.Append(context.Background(), sample(1)); !errors.Is(err, ErrClosed) {
+		t.Fatal("append after close")
+	}
+}
+
+func TestAppendOnlyTriggers(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 5})
+	f.fill(t, 10)
+	for _, q := range []string{
+		`UPDATE audit_log SET entry = x'00' WHERE seq = 3`,
+		`UPDATE audit_log SET patient = 'p9' WHERE seq = 3`,
+		`DELETE FROM audit_log WHERE seq = 3`,
+		`DELETE FROM audit_log`,
+		`INSERT OR REPLACE INTO audit_log(seq, ts, entry, leaf_hash, chain_hash) VALUES (3, 0, x'00', x'00', x'00')`,
+		`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash) VALUES (20, 0, x'00', x'00', x'00')`,
+		`UPDATE audit_tree SET hash = x'00' WHERE idx = 0`,
+		`DELETE FROM audit_tree WHERE idx = 0`,
+		`INSERT OR REPLACE INTO audit_tree(idx, hash) VALUES (0, x'00')`,
+		`UPDATE audit_checkpoint SET root = x'00'`,
+		`DELETE FROM audit_checkpoint`,
+		`INSERT OR REPLACE INTO audit_checkpoint(size, root, note, ts) VALUES (5, x'00', x'00', 0)`,
+	} {
+		_, err := f.db.Writer().Exec(q)
+		if err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("%s: got %v, want append-only refusal", q, err)
+		}
+	}
+	f.close(t)
+	if r := f.verify(t); !r.OK() {
+		t.Fatal(r.Problem)
+	}
+}
+
+// tamper builds a closed 300-entry log with checkpoints at 100, 200, 300
+// and triggers dropped.
+func tamper(t *testing.T) *fixture {
+	f := newFixture(t, Options{CheckpointEvery: 100})
+	f.fill(t, 300)
+	f.close(t)
+	if r := f.verify(t); !r.OK() || r.Checkpoints != 3 {
+		t.Fatalf("before tampering: %+v", r)
+	}
+	f.dropTriggers(t)
+	return f
+}
+
+func (f *fixture) entry(t *testing.T, seq int64) []byte {
+	var b []byte
+	if err := f.db.Writer().QueryRow(`SELECT entry FROM audit_log WHERE seq = ?`, seq).Scan(&b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// editRow changes entry seq's sub, in the bytes and the query column alike.
+func (f *fixture) editRow(t *testing.T, seq int64) {
+	f.exec(t, `UPDATE audit_log SET entry = ?, sub = 'z' || substr(sub, 2) WHERE seq = ?`, edit(f.entry(t, seq)), seq)
+}
+
+func edit(b []byte) []byte {
+	return []byte(strings.Replace(string(b), `"sub":"user`, `"sub":"zser`, 1))
+}
+
+// rehash recomputes leaf and chain hashes of entries from..to (inclusive),
+// as an attacker who knows the scheme would.
+func (f *fixture) rehash(t *testing.T, from, to int64) {
+	var prev tlog.Hash
+	if from > 0 {
+		var b []byte
+		f.db.Writer().QueryRow(`SELECT chain_hash FROM audit_log WHERE seq = ?`, from-1).Scan(&b)
+		copy(prev[:], b)
+	}
+	hh := newHasher()
+	for s := from; s <= to; s++ {
+		leaf := hh.leaf(f.entry(t, s))
+		prev = hh.chain(prev, leaf)
+		f.exec(t, `UPDATE audit_log SET leaf_hash = ?, chain_hash = ? WHERE seq = ?`, leaf[:], prev[:], s)
+	}
+}
+
+// rebuildTree rewrites audit_tree from the entries.
+func (f *fixture) rebuildTree(t *testing.T) {
+	f.exec(t, `DELETE FROM audit_tree`)
+	tree := &compactRange{}
+	hh := newHasher()
+	var st []tlog.Hash
+	n, _ := f.log0Size(t)
+	for s := int64(0); s < n; s++ {
+		base := tlog.StoredHashCount(s)
+		tree.add(hh.leaf(f.entry(t, s)), hh, &st)
+		for i, h := range st {
+			f.exec(t, `INSERT INTO audit_tree(idx, hash) VALUES (?, ?)`, base+int64(i), h[:])
+		}
+	}
+}
+
+func (f *fixture) log0Size(t *testing.T) (int64, error) {
+	var n int64
+	err := f.db.Writer().QueryRow(`SELECT COUNT(*) FROM audit_log`).Scan(&n)
+	return n, err
+}
+
+func expectBad(t *testing.T, r *Report, seq, ck int64, words string) {
+	t.Helper()
+	if r.OK() {
+		t.Fatalf("tampering not detected: %+v", r)
+	}
+	if r.FirstBad != seq || r.BadCheckpoint != ck || !strings.Contains(r.Problem, words) {
+		t.Fatalf("got FirstBad %d BadCheckpoint %d %q; want %d, %d, %q", r.FirstBad, r.BadCheckpoint, r.Problem, seq, ck, words)
+	}
+	t.Logf("detected: %s", r.Problem)
+}
+
+func TestTamper(t *testing.T) {
+	t.Run("edited entry", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `UPDATE audit_log SET entry = ? WHERE seq = 150`, edit(f.entry(t, 150)))
+		expectBad(t, f.verify(t), 150, -1, "entry 150 was edited")
+	})
+	t.Run("edited entry, its own hashes recomputed", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 150)
+		f.rehash(t, 150, 150)
+		expectBad(t, f.verify(t), 150, -1, "entry 150 was rewritten")
+	})
+	t.Run("edited entry, whole chain recomputed", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 150)
+		f.rehash(t, 150, 299)
+		expectBad(t, f.verify(t), 150, 200, "entry 150 was rewritten")
+	})
+	t.Run("edited entry, chain and Merkle tree recomputed", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 150)
+		f.rehash(t, 150, 299)
+		f.rebuildTree(t)
+		expectBad(t, f.verify(t), 100, 200, "an entry in 100..199")
+	})
+	t.Run("deleted entry", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `DELETE FROM audit_log WHERE seq = 150`)
+		expectBad(t, f.verify(t), 150, -1, "entry 150 is missing")
+	})
+	t.Run("deleted entry, later entries renumbered", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `DELETE FROM audit_log WHERE seq = 150`)
+		f.exec(t, `UPDATE audit_log SET seq = seq - 1 WHERE seq > 150`)
+		expectBad(t, f.verify(t), 150, -1, "holds the bytes of entry 151")
+	})
+	t.Run("reordered entries", func(t *testing.T) {
+		f := tamper(t)
+		a, b := f.entry(t, 120), f.entry(t, 130)
+		f.exec(t, `UPDATE audit_log SET entry = ? WHERE seq = 120`, b)
+		f.exec(t, `UPDATE audit_log SET entry = ? WHERE seq = 130`, a)
+		expectBad(t, f.verify(t), 120, -1, "reordered")
+	})
+	t.Run("reordered rows", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `UPDATE audit_log SET seq = -1 WHERE seq = 120`)
+		f.exec(t, `UPDATE audit_log SET seq = 120 WHERE seq = 130`)
+		f.exec(t, `UPDATE audit_log SET seq = 130 WHERE seq = -1`)
+		expectBad(t, f.verify(t), 120, -1, "reordered")
+	})
+	t.Run("truncated", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `DELETE FROM audit_log WHERE seq >= 250`)
+		expectBad(t, f.verify(t), 250, 300, "truncated")
+	})
+	t.Run("emptied", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `DELETE FROM audit_log`)
+		expectBad(t, f.verify(t), 0, 100, "truncated")
+	})
+	t.Run("unsigned tail rewritten out of time order", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `DELETE FROM audit_checkpoint WHERE size = 300`)
+		b := f.entry(t, 250)
+		_, ts, _ := parseHead(b)
+		b = []byte(strings.Replace(string(b), fmt.Sprintf(`"ts":%d`, ts), fmt.Sprintf(`"ts":%d`, ts-3600_000), 1))
+		f.exec(t, `UPDATE audit_log SET entry = ? WHERE seq = 250`, b)
+		f.rehash(t, 250, 299)
+		f.rebuildTree(t)
+		expectBad(t, f.verify(t), 250, -1, "earlier than entry 249")
+	})
+	t.Run("query columns edited", func(t *testing.T) {
+		for _, q := range []string{
+			`UPDATE audit_log SET patient = 'p9' WHERE seq = 153`,
+			`UPDATE audit_log SET patient = '' WHERE seq = 153`,
+			`UPDATE audit_log SET sub = 'nobody' WHERE seq = 153`,
+			`UPDATE audit_log SET org = 'X' WHERE seq = 153`,
+			`UPDATE audit_log SET decision = 'deny' WHERE seq = 153`,
+			`UPDATE audit_log SET break_glass = 0 WHERE seq = 153`,
+			`UPDATE audit_log SET ts = ts - 1 WHERE seq = 153`,
+		} {
+			f := tamper(t)
+			f.exec(t, q)
+			expectBad(t, f.verify(t), 153, -1, "entry 153: its")
+		}
+	})
+	t.Run("checkpoint signed by another key", func(t *testing.T) {
+		f := tamper(t)
+		skey, _, _ := GenerateKey("carex.example/log")
+		other, _ := note.NewSigner(skey)
+		var text []byte
+		f.db.Writer().QueryRow(`SELECT note FROM audit_checkpoint WHERE size = 200`).Scan(&text)
+		n, err := note.Open(text, f.vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged, _ := note.Sign(&note.Note{Text: n.Text}, other)
+		f.exec(t, `UPDATE audit_checkpoint SET note = ? WHERE size = 200`, forged)
+		expectBad(t, f.verify(t), -1, 200, "not signed by a trusted log key")
+	})
+	t.Run("checkpoint root edited", func(t *testing.T) {
+		f := tamper(t)
+		var text []byte
+		f.db.Writer().QueryRow(`SELECT note FROM audit_checkpoint WHERE size = 200`).Scan(&text)
+		lines := strings.SplitN(string(text), "\n", 4)
+		lines[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+		f.exec(t, `UPDATE audit_checkpoint SET note = ? WHERE size = 200`, []byte(strings.Join(lines, "\n")))
+		expectBad(t, f.verify(t), -1, 200, "signature does not verify")
+	})
+	t.Run("checkpoint root column edited", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `UPDATE audit_checkpoint SET root = zeroblob(32) WHERE size = 100`)
+		expectBad(t, f.verify(t), -1, 100, "stored root differs")
+	})
+	t.Run("everything rewritten and re-signed with another key", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 10)
+		f.rehash(t, 10, 299)
+		f.rebuildTree(t)
+		skey, _, _ := GenerateKey("carex.example/log")
+		other, _ := note.NewSigner(skey)
+		for _, size := range []int64{100, 200, 300} {
+			root, _ := tlog.TreeHash(size, &sqlHashReader{ctx: context.Background(), db: f.db.Writer()})
+			forged, _ := note.Sign(&note.Note{Text: checkpointText(DefaultOrigin, size, root)}, other)
+			f.exec(t, `UPDATE audit_checkpoint SET note = ?, root = ? WHERE size = ?`, forged, root[:], size)
+		}
+		expectBad(t, f.verify(t), -1, 100, "not signed by a trusted log key")
+	})
+}
+
+func TestConcurrentAppend(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 500})
+	const G, N = 64, 50
+	var wg sync.WaitGroup
+	seqs := make(chan int64, G*N)
+	errs := make(chan error, G*N)
+	for g := range G {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range N {
+				e := sample(g*N + i)
+				if err := f.log.Append(context.Background(), e); err != nil {
+					errs <- err
+					return
+				}
+				seqs <- e.Seq
+			}
+		}()
+	}
+	wg.Wait()
+	close(seqs)
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	seen := make([]bool, G*N)
+	for s := range seqs {
+		if s < 0 || s >= G*N || seen[s] {
+			t.Fatalf("bad or duplicate seq %d", s)
+		}
+		seen[s] = true
+	}
+	// Durable: visible to a fresh reader before Close.
+	if n, err := f.log.Size(context.Background()); err != nil || n != G*N {
+		t.Fatalf("size %d %v", n, err)
+	}
+	f.close(t)
+	r := f.verify(t)
+	if !r.OK() || r.Entries != G*N || r.LatestCheckpoint != G*N {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestReopenContinues(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 1000})
+	f.fill(t, 37)
+	f.close(t)
+	if ck := f.latestRow(t); ck != 37 {
+		t.Fatalf("Close wrote no final checkpoint: latest %d", ck)
+	}
+	f.reopen(t)
+	if ck := f.log.Latest(); ck == nil || ck.Size != 37 {
+		t.Fatalf("latest after reopen: %+v", ck)
+	}
+	for i := range 30 {
+		e := sample(i)
+		if err := f.log.Append(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		if e.Seq != int64(37+i) {
+			t.Fatalf("seq after reopen %d, want %d", e.Seq, 37+i)
+		}
+	}
+	f.reopen(t) // without appends in between: no new checkpoint needed
+	f.close(t)
+	r := f.verify(t)
+	if !r.OK() || r.Entries != 67 || r.Checkpoints != 2 || r.LatestCheckpoint != 67 {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func (f *fixture) latestRow(t *testing.T) int64 {
+	var n int64
+	f.db.Reader().QueryRow(`SELECT COALESCE(MAX(size), 0) FROM audit_checkpoint`).Scan(&n)
+	return n
+}
+
+func TestCheckpointInterval(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 1 << 20, CheckpointInterval: 50 * time.Millisecond})
+	f.fill(t, 3)
+	deadline := time.Now().Add(5 * time.Second)
+	for f.latestRow(t) != 3 {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint after the interval")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestProve(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 64})
+	f.fill(t, 200)
+	ctx := context.Background()
+	for _, seq := range []int64{0, rand.Int64N(200), 127, 199} {
+		proof, ck, err := f.log.Prove(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Size <= seq {
+			t.Fatalf("checkpoint %d does not cover %d", ck.Size, seq)
+		}
+		n, err := note.Open(ck.Note, f.vs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		size, root, err := parseCheckpoint(n.Text)
+		if err != nil || size != ck.Size || root != ck.Root {
+			t.Fatalf("checkpoint note %q", n.Text)
+		}
+		_, b, err := f.log.Get(ctx, seq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := tlog.CheckRecord(proof, ck.Size, ck.Root, seq, tlog.RecordHash(b)); err != nil {
+			t.Fatalf("proof of %d: %v", seq, err)
+		}
+		if err := tlog.CheckRecord(proof, ck.Size, ck.Root, seq, tlog.RecordHash(edit(b))); err == nil {
+			t.Fatalf("proof of altered entry %d accepted", seq)
+		}
+	}
+}
+
+func TestSearch(t *testing.T) {
+	f := newFixture(t, Options{})
+	f.fill(t, 100)
+	ctx := context.Background()
+	got, total, err := f.log.Search(ctx, Query{Patient: "p3", Count: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 10 || len(got) != 4 || got[0].Seq != 93 || got[1].Seq != 83 {
+		t.Fatalf("patient p3: total %d, %d entries, first %+v", total, len(got), got[0])
+	}
+	got, _, _ = f.log.Search(ctx, Query{Patient: "p3", Count: 4, Offset: 8})
+	if len(got) != 2 || got[1].Seq != 3 {
+		t.Fatalf("page 3: %d entries", len(got))
+	}
+	_, total, _ = f.log.Search(ctx, Query{BreakGlassOnly: true})
+	if total != 6 { // 0,17,34,51,68,85
+		t.Fatalf("break glass: %d", total)
+	}
+	got, total, _ = f.log.Search(ctx, Query{Sub: "user0", Decision: "deny"})
+	if total != 1 || got[0].Seq != 0 && got[0].Seq%23 != 0 {
+		t.Fatalf("user0 denied: %d", total)
+	}
+	_, total, _ = f.log.Search(ctx, Query{From: time.Now().Add(-time.Hour), To: time.Now().Add(time.Hour), Org: "ORG1"})
+	if total != 32 { // 55 is in ORG\u2028
+		t.Fatalf("org in range: %d", total)
+	}
+	_, total, _ = f.log.Search(ctx, Query{To: time.Now().Add(-time.Hour)})
+	if total != 0 {
+		t.Fatalf("before: %d", total)
+	}
+	if got[0].Path != "/fhir/Patient/p0" || strings.Contains(got[0].Path, "?") {
+		t.Fatalf("query string kept: %q", got[0].Path)
+	}
+}
+
+func TestKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.key")
+	s1, v1, err := LoadOrCreateKey(path, "carex.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s2, v2, err := LoadOrCreateKey(path, "carex.example/log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s1.KeyHash() != s2.KeyHash() || v1.KeyHash() != v2.KeyHash() {
+		t.Fatal("reload made a new key")
+	}
+	vs, err := LoadVerifiers(path + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg, _ := note.Sign(&note.Note{Text: "x\n"}, s2)
+	if _, err := note.Open(msg, vs); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := LoadOrCreateKey(path, "other"); err == nil {
+		t.Fatal("name mismatch accepted")
+	}
+}
+
+func TestParseHead(t *testing.T) {
+	for _, c := range []struct {
+		in      string
+		seq, ts int64
+		ok      bool
+	}{
+		{`{"seq":0,"ts":1,"decision":""}`, 0, 1, true},
+		{`{"seq":12,"ts":1700000000000}`, 12, 1700000000000, true},
+		{`{"ts":1,"seq":0}`, 0, 0, false},
+		{`{"seq":1x,"ts":1}`, 0, 0, false},
+		{`{"seq":1,"ts":}`, 0, 0, false},
+		{`{"seq":1,"ts":2`, 0, 0, false},
+	} {
+		seq, ts, err := parseHead([]byte(c.in))
+		if (err == nil) != c.ok || seq != c.seq || ts != c.ts {
+			t.Errorf("%s: %d %d %v", c.in, seq, ts, err)
+		}
+	}
+}
+
+var _ = sql.ErrNoRows

@@ -1,0 +1,111 @@
+package auditlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+)
+
+// The access log keeps its own migration count in auditlog_meta (the record
+// store owns PRAGMA user_version). Never edit a released migration.
+var migrations = []string{
+	// 1: entries, the Merkle tree's stored hashes, signed checkpoints, and
+	// triggers that make all three append-only.
+	`
+CREATE TABLE audit_log (
+	seq         INTEGER PRIMARY KEY,          -- Merkle leaf index: 0,1,2,…
+	ts          INTEGER NOT NULL,             -- unix ms (copy of the entry's ts, for queries)
+	entry       BLOB    NOT NULL,             -- canonical encoding (see encode.go)
+	leaf_hash   BLOB    NOT NULL,             -- tlog.RecordHash(entry)
+	chain_hash  BLOB    NOT NULL,             -- SHA-256(previous chain_hash || leaf_hash)
+	patient     TEXT    NOT NULL DEFAULT '',  -- query copies of entry fields
+	sub         TEXT    NOT NULL DEFAULT '',
+	org         TEXT    NOT NULL DEFAULT '',
+	decision    TEXT    NOT NULL DEFAULT '',
+	break_glass INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX audit_log_patient  ON audit_log(patient, seq);
+CREATE INDEX audit_log_sub      ON audit_log(sub, seq);
+CREATE INDEX audit_log_org      ON audit_log(org, seq);
+CREATE INDEX audit_log_decision ON audit_log(decision, seq);
+CREATE INDEX audit_log_ts       ON audit_log(ts);
+CREATE INDEX audit_log_bg       ON audit_log(seq) WHERE break_glass = 1;
+
+CREATE TABLE audit_tree (
+	idx  INTEGER PRIMARY KEY,                 -- tlog stored hash index
+	hash BLOB    NOT NULL
+);
+
+CREATE TABLE audit_checkpoint (
+	size INTEGER PRIMARY KEY,                 -- tree size the checkpoint commits to
+	root BLOB    NOT NULL,                    -- tlog.TreeHash(size)
+	note BLOB    NOT NULL,                    -- signed note (C2SP checkpoint)
+	ts   INTEGER NOT NULL                     -- unix ms when signed
+);
+
+CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+-- INSERT OR REPLACE deletes without firing DELETE triggers: only the next
+-- seq may be inserted, which also keeps seq contiguous.
+CREATE TRIGGER audit_log_append_only BEFORE INSERT ON audit_log
+WHEN NEW.seq IS NOT COALESCE((SELECT MAX(seq) FROM audit_log) + 1, 0)
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+
+CREATE TRIGGER audit_tree_no_update BEFORE UPDATE ON audit_tree
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_tree_no_delete BEFORE DELETE ON audit_tree
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_tree_append_only BEFORE INSERT ON audit_tree
+WHEN NEW.idx IS NOT COALESCE((SELECT MAX(idx) FROM audit_tree) + 1, 0)
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+
+CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_checkpoint_append_only BEFORE INSERT ON audit_checkpoint
+WHEN NEW.size IS NULL OR NEW.size <= COALESCE((SELECT MAX(size) FROM audit_checkpoint), 0)
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS auditlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+		return err
+	}
+	have := 0
+	var v string
+	switch err := tx.QueryRowContext(ctx, `SELECT value FROM auditlog_meta WHERE key = 'schema_version'`).Scan(&v); err {
+	case nil:
+		if have, err = strconv.Atoi(v); err != nil {
+			return fmt.Errorf("auditlog: bad schema_version %q", v)
+		}
+	case sql.ErrNoRows:
+	default:
+		return err
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("auditlog: access log schema version %d is newer than this carex (%d): upgrade carex", have, len(migrations))
+	}
+	if have == len(migrations) {
+		return nil
+	}
+	for i := have; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("auditlog: migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO auditlog_meta(key, value) VALUES ('schema_version', ?), ('entry_format', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, strconv.Itoa(len(migrations)), EntryFormat); err != nil {
+		return err
+	}
+	return tx.Commit()
+}

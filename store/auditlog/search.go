@@ -1,0 +1,114 @@
+package auditlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Query selects entries for IG queries. Zero fields do not filter.
+type Query struct {
+	Patient, Sub, Org string
+	From, To          time.Time // From inclusive, To exclusive
+	Decision          string
+	BreakGlassOnly    bool
+	Count, Offset     int // Count: default 100, at most 1000
+}
+
+// Search returns the matching entries newest first, and how many match in
+// all. Entries are decoded from the stored (hashed) bytes.
+func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
+	var where []string
+	var args []any
+	eq := func(col, v string) {
+		if v != "" {
+			where = append(where, col+" = ?")
+			args = append(args, v)
+		}
+	}
+	eq("patient", q.Patient)
+	eq("sub", q.Sub)
+	eq("org", q.Org)
+	eq("decision", q.Decision)
+	if !q.From.IsZero() {
+		where = append(where, "ts >= ?")
+		args = append(args, q.From.UnixMilli())
+	}
+	if !q.To.IsZero() {
+		where = append(where, "ts < ?")
+		args = append(args, q.To.UnixMilli())
+	}
+	if q.BreakGlassOnly {
+		where = append(where, "break_glass = 1")
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+	var total int
+	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	count := q.Count
+	if count <= 0 {
+		count = 100
+	}
+	count = min(count, 1000)
+	rows, err := l.r.QueryContext(ctx, `SELECT entry FROM audit_log`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`,
+		append(args, count, max(q.Offset, 0))...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []*Entry
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return nil, 0, err
+		}
+		e, err := Decode(b)
+		if err != nil {
+			return nil, 0, fmt.Errorf("auditlog: undecodable entry: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, total, rows.Err()
+}
+
+// Get returns entry seq and its stored canonical bytes.
+func (l *Log) Get(ctx context.Context, seq int64) (*Entry, []byte, error) {
+	var b []byte
+	if err := l.r.QueryRowContext(ctx, `SELECT entry FROM audit_log WHERE seq = ?`, seq).Scan(&b); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, nil, fmt.Errorf("auditlog: no entry %d", seq)
+		}
+		return nil, nil, err
+	}
+	e, err := Decode(b)
+	return e, b, err
+}
+
+// Prove returns an inclusion proof of entry seq in the latest checkpoint
+// (signing one first if seq is newer). Check it with
+// tlog.CheckRecord(proof, ck.Size, ck.Root, seq, tlog.RecordHash(entryBytes)).
+func (l *Log) Prove(ctx context.Context, seq int64) (tlog.RecordProof, *Checkpoint, error) {
+	ck := l.latest.Load()
+	if ck == nil || seq >= ck.Size {
+		var err error
+		if ck, err = l.Checkpoint(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	if seq < 0 || seq >= ck.Size {
+		return nil, nil, fmt.Errorf("auditlog: no entry %d (log size %d)", seq, ck.Size)
+	}
+	p, err := tlog.ProveRecord(ck.Size, seq, &sqlHashReader{ctx: ctx, db: l.r})
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, ck, nil
+}

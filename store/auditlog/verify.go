@@ -1,0 +1,443 @@
+package auditlog
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Report is the outcome of Verify.
+type Report struct {
+	Entries          int64 // entries read
+	Checkpoints      int   // checkpoints read
+	LatestCheckpoint int64 // size of the latest checkpoint, 0 if none
+	FirstBad         int64 // first entry that does not verify; -1 when none does not
+	BadCheckpoint    int64 // size of the first checkpoint that does not verify; -1 when none
+	Problem          string
+	Warning          string // not a failure: what the check could not cover
+}
+
+// OK reports whether the log verified.
+func (r *Report) OK() bool { return r.Problem == "" }
+
+// ErrTampered is returned (wrapped, with the report's Problem) by Verify
+// when the log does not verify.
+var ErrTampered = errors.New("access log does not verify")
+
+type storedCk struct {
+	size       int64
+	root, note []byte
+}
+
+// Verify checks an access log from the database file alone, trusting none
+// of the stored hashes: it re-hashes every entry, rebuilds the hash chain
+// and the Merkle tree, and checks every checkpoint's signature (against
+// verifiers) and root. It stops at the first problem, filling in the
+// report; the error then wraps ErrTampered. Other errors are I/O errors.
+//
+// With nil verifiers signatures are not checked (roots still are) and the
+// report says so in Warning.
+func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report, error) {
+	rep := &Report{FirstBad: -1, BadCheckpoint: -1}
+	fail := func(seq, ck int64, format string, args ...any) (*Report, error) {
+		rep.FirstBad, rep.BadCheckpoint = seq, ck
+		rep.Problem = fmt.Sprintf(format, args...)
+		return rep, fmt.Errorf("%w: %s", ErrTampered, rep.Problem)
+	}
+	var warn []string
+	checkSigs := verifiers != nil
+	if !checkSigs {
+		verifiers = note.VerifierList()
+		warn = append(warn, "checkpoint signatures not checked: no public key given")
+	}
+
+	// Checkpoints first: entries appended meanwhile only add to the end.
+	var cks []storedCk
+	rows, err := db.QueryContext(ctx, `SELECT size, root, note FROM audit_checkpoint ORDER BY size`)
+	if err != nil {
+		return rep, fmt.Errorf("auditlog: verify: %w", err)
+	}
+	for rows.Next() {
+		var c storedCk
+		if err := rows.Scan(&c.size, &c.root, &c.note); err != nil {
+			rows.Close()
+			return rep, err
+		}
+		cks = append(cks, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rep, err
+	}
+	rep.Checkpoints = len(cks)
+	if len(cks) > 0 {
+		rep.LatestCheckpoint = cks[len(cks)-1].size
+	}
+
+	// checkCk validates checkpoint c's signature and self-consistency and
+	// returns the root it commits to, or why it does not verify.
+	checkCk := func(c storedCk) (tlog.Hash, string) {
+		var text string
+		n, err := note.Open(c.note, verifiers)
+		var un *note.UnverifiedNoteError
+		switch {
+		case err == nil:
+			text = n.Text
+		case !checkSigs && errors.As(err, &un):
+			text = un.Note.Text
+		case errors.As(err, &un):
+			return tlog.Hash{}, fmt.Sprintf("checkpoint at size %d is not signed by a trusted log key (forged?)", c.size)
+		default:
+			return tlog.Hash{}, fmt.Sprintf("checkpoint at size %d: signature does not verify (forged or edited): %v", c.size, err)
+		}
+		size, root, err := parseCheckpoint(text)
+		if err != nil {
+			return tlog.Hash{}, fmt.Sprintf("checkpoint at size %d: %v", c.size, err)
+		}
+		if size != c.size {
+			return tlog.Hash{}, fmt.Sprintf("checkpoint row %d holds a signed checkpoint for size %d", c.size, size)
+		}
+		if !bytes.Equal(c.root, root[:]) {
+			return tlog.Hash{}, fmt.Sprintf("checkpoint at size %d: stored root differs from the signed root (edited)", c.size)
+		}
+		return root, ""
+	}
+
+	// A goroutine reads the rows (SQLite's share of the work) while this
+	// one hashes and checks them.
+	sctx, stop := context.WithCancel(ctx)
+	batches, free := make(chan *rowBatch, 4), make(chan *rowBatch, 6)
+	var readErr error
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer close(batches)
+		readErr = readRows(sctx, db, batches, free)
+	}()
+	finish := func() error { // rows closed before any follow-up query
+		stop()
+		for range batches {
+		}
+		<-readDone
+		if readErr != nil && !errors.Is(readErr, context.Canceled) {
+			return readErr
+		}
+		return ctx.Err()
+	}
+	defer finish()
+	hh := newHasher()
+	tree := &compactRange{}
+	verified := tree.clone() // tree at the last verified checkpoint
+	var chain, prevStored tlog.Hash
+	var lastTS int64
+	next := 0 // next checkpoint to reach
+	var frag []byte
+	chainBreak, rootBad := int64(-1), int64(-1)
+scan:
+	for batch := range batches {
+		for ri := range batch.rows {
+			r := &batch.rows[ri]
+			seq, entry, leafB, chainB, colTS, colBG, cols := r.seq, r.entry, r.leaf, r.chain, r.ts, r.bg, &r.cols
+			k := tree.n
+			switch {
+			case seq > k:
+				return fail(k, -1, "entry %d is missing (the next entry is %d): deleted", k, seq)
+			case seq < k:
+				return fail(seq, -1, "entry %d is out of sequence", seq)
+			}
+			es, ts, err := parseHead(entry)
+			if err != nil {
+				return fail(k, -1, "entry %d: %v", k, err)
+			}
+			if es != k {
+				return fail(k, -1, "entry %d holds the bytes of entry %d: entries reordered or moved", k, es)
+			}
+			leaf := hh.leaf(entry)
+			if !bytes.Equal(leaf[:], leafB) {
+				return fail(k, -1, "entry %d was edited: its bytes do not match its leaf hash", k)
+			}
+			chain = hh.chain(chain, leaf)
+			if !bytes.Equal(chain[:], chainB) {
+				if k == 0 {
+					return fail(k, -1, "entry 0: chain hash edited")
+				}
+				chainBreak = k // follow up once rows is closed (db may be one connection)
+				break scan
+			}
+			if ts < lastTS {
+				return fail(k, -1, "entry %d is earlier than entry %d: entries reordered", k, k-1)
+			}
+			// The query columns must say what the entry says, or an entry
+			// could be hidden from IG searches without touching its bytes.
+			if colTS != ts {
+				return fail(k, -1, "entry %d: its ts column was edited (hidden from time-range searches)", k)
+			}
+			for i, key := range queryKeys {
+				var ok bool
+				if frag, ok = columnMatches(frag, entry, key, cols[i], i == 3); !ok {
+					return fail(k, -1, "entry %d: its %s column %q does not match the entry (edited to hide it from IG searches)", k, queryCols[i], cols[i])
+				}
+			}
+			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
+				return fail(k, -1, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
+			}
+			lastTS, prevStored = ts, leaf
+			tree.add(leaf, hh, nil)
+			for next < len(cks) && cks[next].size <= tree.n {
+				c := cks[next]
+				if c.size < tree.n || c.size <= 0 {
+					return fail(-1, c.size, "checkpoint at size %d is not in sequence", c.size)
+				}
+				root, why := checkCk(c)
+				if why != "" {
+					return fail(-1, c.size, "%s", why)
+				}
+				if got := tree.root(hh); got != root {
+					rootBad = c.size
+					break scan
+				}
+				verified = tree.clone()
+				next++
+			}
+		}
+		select {
+		case free <- batch:
+		default:
+		}
+	}
+	if err := finish(); err != nil {
+		return rep, err
+	}
+	rep.Entries = tree.n
+	if k := chainBreak; k >= 0 {
+		if k == 0 {
+			return fail(k, -1, "entry 0: chain hash edited")
+		}
+		// Everything up to k-1 matched, and k's bytes match its leaf hash:
+		// the link between k-1 and k is broken.
+		if h, err := (&sqlHashReader{ctx: ctx, db: db}).ReadHashes([]int64{tlog.StoredHashIndex(0, k-1)}); err == nil && h[0] != prevStored {
+			return fail(k-1, -1, "entry %d was rewritten with its leaf and chain hashes recomputed: entry %d does not chain to it and its Merkle leaf differs", k-1, k)
+		}
+		return fail(k-1, -1, "hash chain broken between entries %d and %d: entry %d was rewritten with its hashes recomputed, or entry %d's chain hash was edited", k-1, k, k-1, k)
+	}
+	if size := rootBad; size >= 0 {
+		prev := verified.n
+		first, how, err := narrow(ctx, db, verified, size)
+		if err != nil {
+			return rep, err
+		}
+		if first >= 0 {
+			return fail(first, size, "entry %d was rewritten with its leaf and chain hashes recomputed (%s): the checkpoint at size %d does not match", first, how, size)
+		}
+		return fail(prev, size, "the checkpoint at size %d does not match the entries: an entry in %d..%d was rewritten with all its hashes recomputed", size, prev, size-1)
+	}
+	if next < len(cks) {
+		c := cks[next]
+		if _, why := checkCk(c); why != "" {
+			return fail(-1, c.size, "%s", why)
+		}
+		return fail(tree.n, c.size, "log truncated: the checkpoint at size %d is signed but only %d entries are left", c.size, tree.n)
+	}
+	if tree.n > verified.n {
+		warn = append(warn, fmt.Sprintf("entries %d..%d are after the latest checkpoint: hash-chained but not yet signed", verified.n, tree.n-1))
+	}
+	rep.Warning = strings.Join(warn, "; ")
+	return rep, nil
+}
+
+// narrow looks for the first entry in [from.n, size) whose recomputed
+// Merkle stored hashes differ from those in audit_tree (which an attacker
+// who recomputed leaf and chain hashes may have left alone). It returns -1
+// if audit_tree agrees (it was rewritten too).
+func narrow(ctx context.Context, db *sql.DB, from *compactRange, size int64) (int64, string, error) {
+	tree := from.clone()
+	lo, hi := tlog.StoredHashCount(tree.n), tlog.StoredHashCount(size)
+	want := make([]tlog.Hash, 0, hi-lo)
+	hh := newHasher()
+	var stored []tlog.Hash
+	rows, err := db.QueryContext(ctx, `SELECT entry FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`, tree.n, size)
+	if err != nil {
+		return -1, "", err
+	}
+	for rows.Next() {
+		var entry sql.RawBytes
+		if err := rows.Scan(&entry); err != nil {
+			rows.Close()
+			return -1, "", err
+		}
+		tree.add(hh.leaf(entry), hh, &stored)
+		want = append(want, stored...)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return -1, "", err
+	}
+	// Compare with audit_tree in a second query: db may be a single connection.
+	rows, err = db.QueryContext(ctx, `SELECT idx, hash FROM audit_tree WHERE idx >= ? AND idx < ? ORDER BY idx`, lo, hi)
+	if err != nil {
+		return -1, "", err
+	}
+	defer rows.Close()
+	at := func(idx int64) (int64, string) {
+		level, n := tlog.SplitStoredHashIndex(idx)
+		first := n << level
+		if level == 0 {
+			return first, "its Merkle leaf in audit_tree differs"
+		}
+		return first, fmt.Sprintf("the Merkle subtree over entries %d..%d in audit_tree differs", first, first+1<<level-1)
+	}
+	expect := lo
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return -1, "", err
+		}
+		if idx != expect {
+			seq, _ := at(expect)
+			return seq, "its Merkle hashes are missing from audit_tree", nil
+		}
+		if !bytes.Equal(h, want[idx-lo][:]) {
+			seq, how := at(idx)
+			return seq, how, nil
+		}
+		expect++
+	}
+	if err := rows.Err(); err != nil {
+		return -1, "", err
+	}
+	return -1, "", nil
+}
+
+// parseCheckpoint reads a C2SP checkpoint body: origin, size, base64 root,
+// then optional extension lines.
+func parseCheckpoint(text string) (int64, tlog.Hash, error) {
+	lines := strings.SplitN(text, "\n", 4)
+	if len(lines) < 4 || lines[0] == "" {
+		return 0, tlog.Hash{}, errors.New("malformed checkpoint")
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 {
+		return 0, tlog.Hash{}, errors.New("malformed checkpoint size")
+	}
+	b, err := base64.StdEncoding.DecodeString(lines[2])
+	var h tlog.Hash
+	if err != nil || len(b) != tlog.HashSize {
+		return 0, tlog.Hash{}, errors.New("malformed checkpoint root")
+	}
+	copy(h[:], b)
+	return size, h, nil
+}
+
+var (
+	queryCols = [4]string{"patient", "sub", "org", "decision"}
+	queryKeys = [4][]byte{[]byte(`,"patient":`), []byte(`,"sub":`), []byte(`,"org":`), []byte(`,"decision":`)}
+)
+
+// columnMatches reports whether the canonical entry holds key with value
+// col (an absent key for an empty col unless always). In canonical JSON a
+// comma followed by an unescaped quote only occurs before a key, so a
+// substring search is exact.
+func columnMatches(buf, entry, key, col []byte, always bool) ([]byte, bool) {
+	if len(col) == 0 && !always {
+		return buf, !bytes.Contains(entry, key)
+	}
+	buf = append(buf[:0], key...)
+	buf = appendJSONString(buf, col)
+	return buf, bytes.Contains(entry, buf)
+}
+
+// appendJSONString appends s quoted as encoding/json would.
+func appendJSONString(buf, s []byte) []byte {
+	for _, c := range s {
+		if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(string(s))
+			return append(buf, q...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
+}
+
+type verifyRow struct {
+	seq, ts, bg        int64
+	entry, leaf, chain []byte
+	cols               [4][]byte // patient, sub, org, decision
+}
+
+type rowBatch struct {
+	rows  []verifyRow
+	arena []byte
+}
+
+const verifyBatch = 256
+
+// readRows streams audit_log in seq order as batches, copying each row into
+// the batch's arena.
+func readRows(ctx context.Context, db *sql.DB, out chan<- *rowBatch, free chan *rowBatch) error {
+	rows, err := db.QueryContext(ctx, `SELECT seq, entry, leaf_hash, chain_hash, ts, patient, sub, org, decision, break_glass FROM audit_log ORDER BY seq`)
+	if err != nil {
+		return fmt.Errorf("auditlog: verify: %w", err)
+	}
+	defer rows.Close()
+	var entry, leaf, chain sql.RawBytes
+	var cols [4]sql.RawBytes
+	get := func() *rowBatch {
+		select {
+		case b := <-free:
+			b.rows, b.arena = b.rows[:0], b.arena[:0]
+			return b
+		default:
+			return &rowBatch{rows: make([]verifyRow, 0, verifyBatch), arena: make([]byte, 0, verifyBatch*512)}
+		}
+	}
+	b := get()
+	keep := func(a []byte) []byte {
+		n := len(b.arena)
+		b.arena = append(b.arena, a...)
+		return b.arena[n:len(b.arena):len(b.arena)]
+	}
+	send := func() bool {
+		select {
+		case out <- b:
+			b = get()
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for rows.Next() {
+		var r verifyRow
+		if err := rows.Scan(&r.seq, &entry, &leaf, &chain, &r.ts, &cols[0], &cols[1], &cols[2], &cols[3], &r.bg); err != nil {
+			return err
+		}
+		if len(b.rows) == 0 && cap(b.arena) < len(entry)*verifyBatch*2 {
+			b.arena = make([]byte, 0, len(entry)*verifyBatch*2)
+		}
+		r.entry, r.leaf, r.chain = keep(entry), keep(leaf), keep(chain)
+		for i := range cols {
+			r.cols[i] = keep(cols[i])
+		}
+		b.rows = append(b.rows, r)
+		if len(b.rows) == verifyBatch && !send() {
+			return ctx.Err()
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(b.rows) > 0 && !send() {
+		return ctx.Err()
+	}
+	return nil
+}
