@@ -1,0 +1,66 @@
+package consent
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Break-glass reason categories (the lawful bases SPEC §5 names).
+const (
+	BGConsent        = "CONSENT"         // the patient's express consent
+	BGLegal          = "LEGAL"           // a legal requirement (court order, statute)
+	BGEmergency      = "EMERGENCY"       // overriding public interest: an emergency
+	BGPublicInterest = "PUBLIC-INTEREST" // overriding public interest: other (e.g. safeguarding)
+)
+
+// MaxBreakGlassReason bounds the X-Break-Glass header.
+const MaxBreakGlassReason = 500
+
+// BreakGlassReason is a parsed X-Break-Glass header.
+type BreakGlassReason struct {
+	Category string // one of the BG* constants
+	Text     string // the free text, trimmed
+}
+
+// ParseBreakGlass reads an X-Break-Glass header of the form
+//
+//	CATEGORY: free text
+//
+// where CATEGORY is CONSENT, LEGAL, EMERGENCY or PUBLIC-INTEREST (any case)
+// and the free text has at least minText characters (Policy.
+// BreakGlassMinReason; at least 1). Control characters and headers longer
+// than MaxBreakGlassReason are refused, so the reason is safe to log.
+// Example: "EMERGENCY: unconscious in ED, no history available".
+func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
+	if minText < 1 {
+		minText = 1
+	}
+	if len(s) > MaxBreakGlassReason {
+		return BreakGlassReason{}, fmt.Errorf("break-glass reason longer than %d bytes", MaxBreakGlassReason)
+	}
+	if !utf8.ValidString(s) {
+		return BreakGlassReason{}, fmt.Errorf("break-glass reason is not UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return BreakGlassReason{}, fmt.Errorf("break-glass reason contains control characters")
+		}
+	}
+	cat, text, ok := strings.Cut(s, ":")
+	if !ok {
+		return BreakGlassReason{}, fmt.Errorf("break-glass reason must be \"CATEGORY: text\" with CATEGORY one of CONSENT, LEGAL, EMERGENCY, PUBLIC-INTEREST")
+	}
+	cat = strings.ToUpper(strings.TrimSpace(cat))
+	switch cat {
+	case BGConsent, BGLegal, BGEmergency, BGPublicInterest:
+	default:
+		return BreakGlassReason{}, fmt.Errorf("break-glass category %q: must be CONSENT, LEGAL, EMERGENCY or PUBLIC-INTEREST", cat)
+	}
+	text = strings.TrimSpace(text)
+	if n := utf8.RuneCountInString(text); n < minText {
+		return BreakGlassReason{}, fmt.Errorf("break-glass reason text has %d characters: at least %d are required", n, minText)
+	}
+	return BreakGlassReason{Category: cat, Text: text}, nil
+}

@@ -1,0 +1,738 @@
+package consent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Code systems the consent reader understands.
+const (
+	SystemActCode          = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	SystemConfidentiality  = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+	SystemConsentScope     = "http://terminology.hl7.org/CodeSystem/consentscope"
+	SystemConsentAction    = "http://terminology.hl7.org/CodeSystem/consentaction"
+	SystemParticipation    = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+	SystemResourceTypes    = "http://hl7.org/fhir/resource-types"
+	SystemDataClass        = "https://carex.example/data-class" // same as search.DataClassTagSystem
+	SystemRole             = "https://carex.example/role"       // actor.role: a carex role (gp, social-worker, …)
+	SystemSector           = "https://carex.example/sector"     // actor.role: a sector (nhs, council)
+	SystemODS              = "https://fhir.nhs.uk/Id/ods-organization-code"
+	SystemSDSUser          = "https://fhir.nhs.uk/Id/sds-user-id"
+	SystemCarexSensitivity = "https://carex.example/sensitivity" // carex labels HFEA, GRA
+)
+
+// Consent scopes.
+const (
+	ScopePatientPrivacy = "patient-privacy"
+)
+
+// MaxProvisions and MaxDepth bound the size of a Consent the engine accepts,
+// so that one Consent cannot make every item decision slow.
+const (
+	MaxProvisions = 256
+	MaxDepth      = 16
+)
+
+// Effect is the outcome of a decision or of a provision.
+type Effect int8
+
+const (
+	// Withhold is the zero value: an unset decision releases nothing.
+	Withhold Effect = iota
+	Permit
+)
+
+func (e Effect) String() string {
+	if e == Permit {
+		return "permit"
+	}
+	return "withhold"
+}
+
+// Coding is one system|code pair.
+type Coding struct{ System, Code string }
+
+func (c Coding) String() string {
+	if c.System == "" {
+		return c.Code
+	}
+	return c.System + "|" + c.Code
+}
+
+// Period is a time window; a zero Start or End is open. End is exclusive:
+// a FHIR end of "2016-01-01" (day precision) covers the whole of that day,
+// so End is 2016-01-02T00:00Z.
+type Period struct{ Start, End time.Time }
+
+// IsZero reports whether the period is unbounded on both sides.
+func (p Period) IsZero() bool { return p.Start.IsZero() && p.End.IsZero() }
+
+// Contains reports whether t falls inside the period.
+func (p Period) Contains(t time.Time) bool {
+	return (p.Start.IsZero() || !t.Before(p.Start)) && (p.End.IsZero() || t.Before(p.End))
+}
+
+// ActorKind says what a provision actor identifies.
+type ActorKind int8
+
+const (
+	// Recipients: who receives the data (the user).
+	ActorOrg    ActorKind = iota + 1 // the user's organisation (ODS code)
+	ActorPerson                      // the user (Practitioner/PractitionerRole reference or SDS user id)
+	ActorRole                        // a carex role, optionally at one organisation (Org)
+	ActorSector                      // a sector (nhs, council), optionally at one organisation (Org)
+	// Data: whose data it is (v3 ParticipationType CST custodian or AUT author).
+	ActorSourceOrg // item.SourceOrg
+	ActorAuthor    // item.Author
+)
+
+// Actor is a normalised Consent.provision.actor.
+type Actor struct {
+	Kind  ActorKind
+	Value string // ODS code (upper case), "Practitioner/x", role or sector
+	Org   string // ActorRole/ActorSector: optional organisation narrowing
+}
+
+// Data meanings.
+const (
+	MeaningInstance   = "instance"
+	MeaningRelated    = "related"
+	MeaningAuthoredBy = "authoredby"
+)
+
+// DataRef is a normalised Consent.provision.data.
+type DataRef struct {
+	Meaning string
+	Ref     string // "Type/id"
+}
+
+// Provision is one normalised rule. Conditions are AND-ed across elements
+// and OR-ed within one element (any listed actor, any listed class, …).
+type Provision struct {
+	Path           string // FHIRPath-like location, e.g. "provision.provision[1]"
+	Type           Effect // effective effect (explicit type, or inherited for an untyped root)
+	Typed          bool   // provision.type was present
+	Period         Period // when the rule is in force
+	Recipients     []Actor
+	DataActors     []Actor
+	Actions        []string // consentaction codes; empty = every action
+	SecurityLabels []string // label codes
+	Purposes       []string
+	Types          []string // class: resource types
+	Classes        []string // class: data classes
+	Codes          []Coding
+	DataPeriod     Period
+	Data           []DataRef
+	Provisions     []*Provision
+
+	// pathLabels: security labels of this provision and its ancestors
+	// (what an explicit permit here covers).
+	pathLabels []string
+	depth      int
+}
+
+// narrows reports whether the provision restricts which users or which data
+// it applies to (period and action only say when and for which operation).
+func (p *Provision) narrows() bool {
+	return len(p.Recipients)+len(p.DataActors)+len(p.SecurityLabels)+len(p.Purposes)+
+		len(p.Types)+len(p.Classes)+len(p.Codes)+len(p.Data) > 0 || !p.DataPeriod.IsZero()
+}
+
+// Consent is a normalised FHIR R4 Consent. Parsed once (on write, or when
+// loaded) and shared read-only between requests.
+type Consent struct {
+	ID       string
+	Status   string
+	Scope    string
+	Patient  string // "Patient/x" as written
+	DateTime time.Time
+	Base     Effect // policyRule: OPTIN → Permit, OPTOUT → Withhold
+	// Root is the top provision, nil when the Consent has none.
+	Root *Provision
+	// RootIsScope: the root's effect equals the base, so the root only says
+	// where the Consent applies (outside it the Consent has no opinion).
+	// Otherwise the root is an exception to the base (outside it: the base).
+	RootIsScope bool
+	// Notes record what was normalised on the way in.
+	Notes []string
+}
+
+// ConsentError says which element of a Consent cannot be interpreted.
+type ConsentError struct {
+	Element string // e.g. "provision.provision[0].type"
+	Msg     string
+}
+
+func (e *ConsentError) Error() string { return "Consent." + e.Element + ": " + e.Msg }
+
+// ErrNotConsent is returned for a resource that is not a Consent.
+var ErrNotConsent = errors.New("not a Consent resource")
+
+// --- raw FHIR shapes -------------------------------------------------------
+
+type rawCoding struct {
+	System string `json:"system"`
+	Code   string `json:"code"`
+}
+
+type rawCC struct {
+	Coding []rawCoding `json:"coding"`
+	Text   string      `json:"text"`
+}
+
+type rawIdentifier struct {
+	System string `json:"system"`
+	Value  string `json:"value"`
+}
+
+type rawRef struct {
+	Reference  string         `json:"reference"`
+	Identifier *rawIdentifier `json:"identifier"`
+	Display    string         `json:"display"`
+}
+
+type rawPeriod struct {
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
+
+type rawActor struct {
+	Role      *rawCC  `json:"role"`
+	Reference *rawRef `json:"reference"`
+}
+
+type rawData struct {
+	Meaning   string  `json:"meaning"`
+	Reference *rawRef `json:"reference"`
+}
+
+type rawProvision struct {
+	Type          string          `json:"type"`
+	Period        *rawPeriod      `json:"period"`
+	Actor         []rawActor      `json:"actor"`
+	Action        []rawCC         `json:"action"`
+	SecurityLabel []rawCoding     `json:"securityLabel"`
+	Purpose       []rawCoding     `json:"purpose"`
+	Class         []rawCoding     `json:"class"`
+	Code          []rawCC         `json:"code"`
+	DataPeriod    *rawPeriod      `json:"dataPeriod"`
+	Data          []rawData       `json:"data"`
+	Provision     []*rawProvision `json:"provision"`
+}
+
+type rawConsent struct {
+	ResourceType string        `json:"resourceType"`
+	ID           string        `json:"id"`
+	Status       string        `json:"status"`
+	Scope        *rawCC        `json:"scope"`
+	Patient      *rawRef       `json:"patient"`
+	DateTime     string        `json:"dateTime"`
+	PolicyRule   *rawCC        `json:"policyRule"`
+	Provision    *rawProvision `json:"provision"`
+}
+
+var validStatus = map[string]bool{"draft": true, "proposed": true, "active": true, "rejected": true, "inactive": true, "entered-in-error": true}
+
+var actionCodes = map[string]bool{"access": true, "collect": true, "correct": true, "disclose": true, "use": true}
+
+// readActions are the consentaction codes a read (release to a user) is:
+// the user accesses the data, and carex discloses and uses it for them.
+var readActions = map[string]bool{"access": true, "disclose": true, "use": true}
+
+// ParseConsent reads FHIR R4 Consent JSON and normalises it. A Consent the
+// engine cannot interpret is an error (*ConsentError naming the element);
+// the API answers 422 and stores nothing. Consents whose scope is not
+// patient-privacy (research, adr, treatment) are read only as far as
+// status, scope, patient and dateTime: they are not this engine's business
+// and Prepare ignores them.
+//
+// Normalisation and refusal rules (see doc.go for the decision rule):
+//   - policyRule is required: OPTIN/OPTINR → base permit, OPTOUT/OPTOUTE →
+//     base withhold.
+//   - the root provision's type may be absent (R4: "not permitted in root
+//     rule"): the root then carries the base and is the Consent's scope. A
+//     root type equal to the base is read the same way; a root type
+//     opposite to the base makes the root an exception to the base.
+//   - every nested provision must have a type, opposite to its parent's
+//     effect (an exception); a same-effect child changes nothing and marks a
+//     Consent whose meaning is not what its author thought — refused.
+//   - an assent (root effect permit acting as scope) that narrows but has no
+//     deny and no explicit sensitive permit anywhere can only permit what
+//     carex's implied-consent default already permits; HL7's own examples
+//     use that shape to mean a withholding — refused as ambiguous.
+//   - actors: v3 ParticipationType CST (custodian) and AUT (author) name
+//     whose data the rule covers; any other role names a recipient, which
+//     must be an Organization (reference or ODS identifier), a
+//     Practitioner/PractitionerRole (reference or SDS user id), a carex role
+//     (role system SystemRole) or a sector (SystemSector). Patients,
+//     RelatedPersons, Groups, CareTeams and Devices are refused: carex
+//     users are staff of organisations.
+//   - class: resource types (SystemResourceTypes) and data classes
+//     (SystemDataClass); others (e.g. MIME types) are refused.
+//   - data.meaning: instance, related, authoredby; dependents is refused.
+func ParseConsent(raw []byte) (*Consent, error) {
+	var rc rawConsent
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&rc); err != nil {
+		return nil, &ConsentError{Element: "", Msg: "not valid Consent JSON: " + err.Error()}
+	}
+	if rc.ResourceType != "Consent" {
+		return nil, ErrNotConsent
+	}
+	c := &Consent{ID: rc.ID, Status: rc.Status}
+	if !validStatus[rc.Status] {
+		return nil, &ConsentError{"status", fmt.Sprintf("%q is not a Consent status", rc.Status)}
+	}
+	if rc.Scope == nil || len(rc.Scope.Coding) == 0 {
+		return nil, &ConsentError{"scope", "required (patient-privacy for sharing decisions)"}
+	}
+	for _, cd := range rc.Scope.Coding {
+		if cd.System == SystemConsentScope || cd.System == "" {
+			c.Scope = cd.Code
+		}
+	}
+	if c.Scope == "" {
+		return nil, &ConsentError{"scope", "no coding from " + SystemConsentScope}
+	}
+	if rc.Patient != nil {
+		c.Patient = normRef(rc.Patient.Reference)
+	}
+	if rc.DateTime != "" {
+		t, _, err := parseFHIRTime(rc.DateTime)
+		if err != nil {
+			return nil, &ConsentError{"dateTime", err.Error()}
+		}
+		c.DateTime = t
+	}
+	if c.Scope != ScopePatientPrivacy {
+		c.Notes = append(c.Notes, "scope "+c.Scope+" is not patient-privacy: not used for sharing decisions")
+		return c, nil
+	}
+	if rc.Patient == nil || c.Patient == "" {
+		return nil, &ConsentError{"patient", "required"}
+	}
+	if rc.PolicyRule == nil {
+		return nil, &ConsentError{"policyRule", "required: " + SystemActCode + " OPTIN or OPTOUT"}
+	}
+	base, ok := Effect(0), false
+	for _, cd := range rc.PolicyRule.Coding {
+		if cd.System != SystemActCode {
+			continue
+		}
+		switch cd.Code {
+		case "OPTIN", "OPTINR":
+			base, ok = Permit, true
+		case "OPTOUT", "OPTOUTE":
+			base, ok = Withhold, true
+		}
+		if ok && cd.Code != "OPTIN" && cd.Code != "OPTOUT" {
+			c.Notes = append(c.Notes, "policyRule "+cd.Code+" read as "+cd.Code[:len(cd.Code)-1])
+		}
+		if ok {
+			break
+		}
+	}
+	if !ok {
+		return nil, &ConsentError{"policyRule", "must be " + SystemActCode + " OPTIN or OPTOUT"}
+	}
+	c.Base = base
+	if rc.Provision == nil {
+		return c, nil
+	}
+	p := &parser{c: c}
+	root, err := p.provision(rc.Provision, "provision", 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.Root = root
+	if !root.Typed {
+		root.Type = base
+		c.RootIsScope = true
+	} else if root.Type == base {
+		c.RootIsScope = true
+		c.Notes = append(c.Notes, "provision.type on the root equals the policyRule: read as the Consent's scope")
+	} else {
+		c.Notes = append(c.Notes, "provision.type on the root (not permitted by R4) read as an exception to the policyRule")
+	}
+	if err := checkExceptions(root); err != nil {
+		return nil, err
+	}
+	if c.RootIsScope && root.Type == Permit && root.narrows() && !hasDeny(root) && !hasExplicitPermit(root) {
+		return nil, &ConsentError{"provision", "an assent (" + policyName(base) + ") that narrows but permits only what carex shares by default " +
+			"has no effect; if a withholding was meant, give the provision type deny"}
+	}
+	return c, nil
+}
+
+func policyName(e Effect) string {
+	if e == Permit {
+		return "OPTIN"
+	}
+	return "OPTOUT"
+}
+
+func checkExceptions(p *Provision) error {
+	for _, ch := range p.Provisions {
+		if ch.Type == p.Type {
+			return &ConsentError{ch.Path + ".type", fmt.Sprintf("%s inside a %s is not an exception: nested provisions must reverse their parent", ch.Type.fhir(), p.Type.fhir())}
+		}
+		if err := checkExceptions(ch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e Effect) fhir() string {
+	if e == Permit {
+		return "permit"
+	}
+	return "deny"
+}
+
+func hasDeny(p *Provision) bool {
+	if p.Type == Withhold {
+		return true
+	}
+	for _, ch := range p.Provisions {
+		if hasDeny(ch) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasExplicitPermit: a permit naming security labels with an organisation
+// or person recipient on its path (the explicit sensitivity permit).
+func hasExplicitPermit(p *Provision) bool {
+	return explicitWalk(p, false)
+}
+
+func explicitWalk(p *Provision, named bool) bool {
+	for _, a := range p.Recipients {
+		if a.Kind == ActorOrg || a.Kind == ActorPerson {
+			named = true
+		}
+	}
+	if p.Type == Permit && named && len(p.pathLabels) > 0 {
+		return true
+	}
+	for _, ch := range p.Provisions {
+		if explicitWalk(ch, named) {
+			return true
+		}
+	}
+	return false
+}
+
+type parser struct {
+	c     *Consent
+	count int
+}
+
+func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Provision) (*Provision, error) {
+	if rp == nil {
+		return nil, &ConsentError{path, "empty provision"}
+	}
+	ps.count++
+	if ps.count > MaxProvisions {
+		return nil, &ConsentError{path, fmt.Sprintf("more than %d provisions", MaxProvisions)}
+	}
+	if depth >= MaxDepth {
+		return nil, &ConsentError{path, fmt.Sprintf("provisions nested deeper than %d", MaxDepth)}
+	}
+	p := &Provision{Path: path, depth: depth}
+	switch rp.Type {
+	case "":
+		if parent != nil {
+			return nil, &ConsentError{path + ".type", "required on nested provisions (permit or deny)"}
+		}
+	case "permit":
+		p.Type, p.Typed = Permit, true
+	case "deny":
+		p.Type, p.Typed = Withhold, true
+	default:
+		return nil, &ConsentError{path + ".type", fmt.Sprintf("%q: must be permit or deny", rp.Type)}
+	}
+	var err error
+	if p.Period, err = period(rp.Period, path+".period"); err != nil {
+		return nil, err
+	}
+	if p.DataPeriod, err = period(rp.DataPeriod, path+".dataPeriod"); err != nil {
+		return nil, err
+	}
+	for i, a := range rp.Actor {
+		if err := p.addActor(a, fmt.Sprintf("%s.actor[%d]", path, i)); err != nil {
+			return nil, err
+		}
+	}
+	for i, cc := range rp.Action {
+		el := fmt.Sprintf("%s.action[%d]", path, i)
+		found := false
+		for _, cd := range cc.Coding {
+			if (cd.System == SystemConsentAction || cd.System == "") && actionCodes[cd.Code] {
+				p.Actions = append(p.Actions, cd.Code)
+				found = true
+			}
+		}
+		if !found {
+			return nil, &ConsentError{el, "no " + SystemConsentAction + " code (access, collect, correct, disclose, use)"}
+		}
+	}
+	for i, cd := range rp.SecurityLabel {
+		if cd.Code == "" {
+			return nil, &ConsentError{fmt.Sprintf("%s.securityLabel[%d]", path, i), "code required"}
+		}
+		p.SecurityLabels = append(p.SecurityLabels, cd.Code)
+	}
+	for i, cd := range rp.Purpose {
+		if cd.Code == "" {
+			return nil, &ConsentError{fmt.Sprintf("%s.purpose[%d]", path, i), "code required"}
+		}
+		p.Purposes = append(p.Purposes, cd.Code)
+	}
+	for i, cd := range rp.Class {
+		el := fmt.Sprintf("%s.class[%d]", path, i)
+		switch {
+		case cd.Code == "":
+			return nil, &ConsentError{el, "code required"}
+		case cd.System == SystemResourceTypes:
+			p.Types = append(p.Types, cd.Code)
+		case cd.System == SystemDataClass:
+			if !knownClass[cd.Code] {
+				return nil, &ConsentError{el, fmt.Sprintf("unknown data class %q", cd.Code)}
+			}
+			p.Classes = append(p.Classes, cd.Code)
+		case cd.System == "":
+			if knownClass[cd.Code] {
+				p.Classes = append(p.Classes, cd.Code)
+			} else {
+				p.Types = append(p.Types, cd.Code)
+			}
+		default:
+			return nil, &ConsentError{el, fmt.Sprintf("class system %q not supported: use %s or %s", cd.System, SystemResourceTypes, SystemDataClass)}
+		}
+	}
+	for i, cc := range rp.Code {
+		el := fmt.Sprintf("%s.code[%d]", path, i)
+		if len(cc.Coding) == 0 {
+			return nil, &ConsentError{el, "a coding (system and code) is required"}
+		}
+		for j, cd := range cc.Coding {
+			if cd.Code == "" {
+				return nil, &ConsentError{fmt.Sprintf("%s.coding[%d]", el, j), "code required"}
+			}
+			p.Codes = append(p.Codes, Coding{cd.System, cd.Code})
+		}
+	}
+	for i, d := range rp.Data {
+		el := fmt.Sprintf("%s.data[%d]", path, i)
+		switch d.Meaning {
+		case MeaningInstance, MeaningRelated, MeaningAuthoredBy:
+		case "dependents":
+			return nil, &ConsentError{el + ".meaning", "dependents is not supported: name each instance"}
+		default:
+			return nil, &ConsentError{el + ".meaning", fmt.Sprintf("%q: must be instance, related or authoredby", d.Meaning)}
+		}
+		if d.Reference == nil {
+			return nil, &ConsentError{el + ".reference", "required"}
+		}
+		ref := normRef(d.Reference.Reference)
+		if d.Meaning == MeaningAuthoredBy {
+			a, err := refActor(d.Reference, el+".reference")
+			if err != nil {
+				return nil, err
+			}
+			switch a.Kind {
+			case ActorOrg:
+				p.Data = append(p.Data, DataRef{MeaningAuthoredBy, "Organization/" + a.Value})
+			case ActorPerson:
+				p.Data = append(p.Data, DataRef{MeaningAuthoredBy, a.Value})
+			}
+			continue
+		}
+		if !isTypeID(ref) {
+			return nil, &ConsentError{el + ".reference", fmt.Sprintf("%q is not a Type/id reference", d.Reference.Reference)}
+		}
+		p.Data = append(p.Data, DataRef{d.Meaning, ref})
+	}
+	if parent != nil {
+		p.pathLabels = append(append([]string(nil), parent.pathLabels...), p.SecurityLabels...)
+	} else {
+		p.pathLabels = append([]string(nil), p.SecurityLabels...)
+	}
+	for i, ch := range rp.Provision {
+		cp, err := ps.provision(ch, fmt.Sprintf("%s.provision[%d]", path, i), depth+1, p)
+		if err != nil {
+			return nil, err
+		}
+		p.Provisions = append(p.Provisions, cp)
+	}
+	return p, nil
+}
+
+func (p *Provision) addActor(a rawActor, el string) error {
+	var roles []rawCoding
+	if a.Role != nil {
+		roles = a.Role.Coding
+	}
+	var carexRole, sector, part string
+	for _, cd := range roles {
+		switch cd.System {
+		case SystemRole:
+			carexRole = cd.Code
+		case SystemSector:
+			sector = cd.Code
+		case SystemParticipation:
+			part = cd.Code
+		}
+	}
+	if carexRole != "" || sector != "" {
+		if carexRole != "" && sector != "" {
+			return &ConsentError{el + ".role", "name a role or a sector, not both"}
+		}
+		org := ""
+		if a.Reference != nil && (a.Reference.Reference != "" || a.Reference.Identifier != nil) {
+			ra, err := refActor(a.Reference, el+".reference")
+			if err != nil {
+				return err
+			}
+			if ra.Kind != ActorOrg {
+				return &ConsentError{el + ".reference", "with a role or sector, the reference may only narrow to an Organization"}
+			}
+			org = ra.Value
+		}
+		if carexRole != "" {
+			p.Recipients = append(p.Recipients, Actor{Kind: ActorRole, Value: carexRole, Org: org})
+		} else {
+			if sector != "nhs" && sector != "council" {
+				return &ConsentError{el + ".role", fmt.Sprintf("unknown sector %q (nhs or council)", sector)}
+			}
+			p.Recipients = append(p.Recipients, Actor{Kind: ActorSector, Value: sector, Org: org})
+		}
+		return nil
+	}
+	if a.Reference == nil {
+		return &ConsentError{el + ".reference", "required"}
+	}
+	ra, err := refActor(a.Reference, el+".reference")
+	if err != nil {
+		return err
+	}
+	switch part {
+	case "CST", "AUT":
+		if ra.Kind == ActorOrg {
+			p.DataActors = append(p.DataActors, Actor{Kind: ActorSourceOrg, Value: ra.Value})
+		} else {
+			p.DataActors = append(p.DataActors, Actor{Kind: ActorAuthor, Value: ra.Value})
+		}
+	default:
+		p.Recipients = append(p.Recipients, ra)
+	}
+	return nil
+}
+
+// refActor reads an Organization or Practitioner(Role) reference, by
+// literal reference or by ODS / SDS identifier.
+func refActor(r *rawRef, el string) (Actor, error) {
+	if r.Identifier != nil && r.Identifier.Value != "" {
+		switch r.Identifier.System {
+		case SystemODS:
+			return Actor{Kind: ActorOrg, Value: strings.ToUpper(r.Identifier.Value)}, nil
+		case SystemSDSUser:
+			return Actor{Kind: ActorPerson, Value: "Practitioner/" + r.Identifier.Value}, nil
+		}
+		if r.Reference == "" {
+			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s or %s", r.Identifier.System, SystemODS, SystemSDSUser)}
+		}
+	}
+	ref := normRef(r.Reference)
+	typ, id, ok := strings.Cut(ref, "/")
+	if !ok || id == "" || strings.Contains(id, "/") {
+		return Actor{}, &ConsentError{el, fmt.Sprintf("%q is not a Type/id reference", r.Reference)}
+	}
+	switch typ {
+	case "Organization":
+		return Actor{Kind: ActorOrg, Value: strings.ToUpper(id)}, nil
+	case "Practitioner", "PractitionerRole":
+		return Actor{Kind: ActorPerson, Value: ref}, nil
+	}
+	return Actor{}, &ConsentError{el, fmt.Sprintf("%s is not an actor carex can identify: carex users are staff of organisations (use Organization, Practitioner, or a role or sector)", typ)}
+}
+
+// normRef reduces an absolute or versioned reference to "Type/id".
+func normRef(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "/_history/"); i >= 0 {
+		s = s[:i]
+	}
+	if strings.Count(s, "/") > 1 {
+		parts := strings.Split(s, "/")
+		s = parts[len(parts)-2] + "/" + parts[len(parts)-1]
+	}
+	return s
+}
+
+func isTypeID(s string) bool {
+	typ, id, ok := strings.Cut(s, "/")
+	return ok && typ != "" && id != "" && typ[0] >= 'A' && typ[0] <= 'Z'
+}
+
+func period(rp *rawPeriod, el string) (Period, error) {
+	var p Period
+	if rp == nil {
+		return p, nil
+	}
+	if rp.Start != "" {
+		t, _, err := parseFHIRTime(rp.Start)
+		if err != nil {
+			return p, &ConsentError{el + ".start", err.Error()}
+		}
+		p.Start = t
+	}
+	if rp.End != "" {
+		_, end, err := parseFHIRTime(rp.End)
+		if err != nil {
+			return p, &ConsentError{el + ".end", err.Error()}
+		}
+		p.End = end
+	}
+	if !p.Start.IsZero() && !p.End.IsZero() && !p.Start.Before(p.End) {
+		return p, &ConsentError{el, "start is after end"}
+	}
+	return p, nil
+}
+
+// parseFHIRTime parses a FHIR date or dateTime. It returns the instant the
+// value starts and the instant just after the span its precision covers
+// ("2016" → 2016-01-01 and 2017-01-01). Dates without a zone are UTC.
+func parseFHIRTime(s string) (start, after time.Time, err error) {
+	layouts := []struct {
+		layout string
+		step   func(time.Time) time.Time
+	}{
+		{"2006", func(t time.Time) time.Time { return t.AddDate(1, 0, 0) }},
+		{"2006-01", func(t time.Time) time.Time { return t.AddDate(0, 1, 0) }},
+		{"2006-01-02", func(t time.Time) time.Time { return t.AddDate(0, 0, 1) }},
+		{"2006-01-02T15:04:05Z07:00", func(t time.Time) time.Time {
+			if strings.Contains(s, ".") {
+				return t.Add(time.Millisecond)
+			}
+			return t.Add(time.Second)
+		}},
+	}
+	for _, l := range layouts {
+		if len(l.layout) > 10 && len(s) <= 10 || len(l.layout) <= 10 && len(s) != len(l.layout) {
+			continue
+		}
+		t, e := time.Parse(l.layout, s)
+		if e == nil {
+			return t, l.step(t), nil
+		}
+	}
+	return time.Time{}, time.Time{}, fmt.Errorf("%q is not a FHIR date or dateTime", s)
+}

@@ -1,0 +1,63 @@
+// Package consent is carex's sharing-decision engine (SPEC §5): plain Go
+// values in, a decision with reasons out. No HTTP, no SQL, no storage.
+//
+// Use: parse each Consent once with ParseConsent (on write: an error is a
+// 422 naming the element); per request call Prepare once with the user,
+// the patient's relationships and active Consents and the clock; call Open
+// (Withhold → 403); then Decide for every item (cheap, no allocation when
+// an item is permitted).
+//
+// # Combining rule
+//
+// Open permits when the purpose of use is served by the policy, the role
+// is in the policy, a requested break-glass is allowed for the role and has
+// a valid reason (or a grant is held), and either the role is own-org-only
+// or an audit role, or the user's organisation has an active relationship
+// (registered GP, CareTeam, EpisodeOfCare, or source within the policy's
+// source lifetime), or break-glass is in force. Decide withholds every item
+// when Open withholds; otherwise, in this order, the first rule that
+// applies decides:
+//
+//  1. role: the role does not see the item's data class → withhold (even
+//     for the item's source organisation);
+//  2. source: the item's source organisation is the user's → permit;
+//  3. role: an own-org-only role (system) → withhold;
+//  4. audit role (ig-officer) → permit (its classes are non-clinical);
+//  5. consent: the deciding Consent withholds → withhold, unless
+//     break-glass is in force (then released, flagged break-glass-override);
+//  6. sensitivity: each sensitive label on the item must be covered by an
+//     explicit permit — the deciding provision permits, names the label
+//     (on it or an ancestor) and names the user's organisation or the user
+//     (on it or an ancestor) — or, under break-glass, be listed in
+//     break-glass-releases and not legally restricted; otherwise withhold
+//     (code legally-restricted for legally restricted labels);
+//  7. permit, flagged break-glass-override when break-glass was needed
+//     (no relationship, a consent withheld, or a label released) and
+//     restricted-demographics (redact address, telecom, GP) for a
+//     demographics item of a restricted patient.
+//
+// The consent layer: of the patient's active patient-privacy Consents only
+// those with the latest dateTime count (a newer one supersedes); if several
+// share that dateTime, a withhold by any wins. A Consent whose root period
+// does not contain now, or whose root action excludes reads (e.g. correct
+// only), has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
+// withhold; OPTOUT with no provision withholds everything. An untyped root
+// (or one typed like the base) is the Consent's scope: items or users it
+// does not match get no opinion; matching ones get the base. A root typed
+// opposite to the base is an exception: outside it the base decides. Below
+// the root, nested provisions are exceptions: among the provisions whose
+// conditions match (their ancestors matching too) the deepest decides; at
+// equal depth deny beats permit. No opinion → the carex default for direct
+// care (implied consent: permit).
+//
+// A provision matches when all its elements match (any value within one
+// element): recipients (actor: organisation, practitioner, carex role or
+// sector of the user), data actors (actor with role CST custodian or AUT
+// author: the item's source organisation or author), action (access, use or
+// disclose for a read; empty = all), purpose, securityLabel (an item with no
+// R/V confidentiality is N), class (resource type or data class), code,
+// period (now), dataPeriod (the item's clinical date; an undated item is
+// covered by a deny but not by a permit), data (instance: this item;
+// related: this item or items referring to it; authoredby: its source
+// organisation or author).
+package consent

@@ -1,0 +1,659 @@
+package consent
+
+import (
+	"sort"
+	"strings"
+	"time"
+)
+
+// User is the person asking, as the token (and the X-Break-Glass header)
+// describe them.
+type User struct {
+	Sub, Name, Role, Org, Sector, Purpose string
+	// Practitioner is the user's own FHIR reference ("Practitioner/x"), if
+	// the API knows it; "Practitioner/"+Sub always identifies the user too.
+	Practitioner string
+	// OrgRefs are other references to the user's organisation (e.g.
+	// "Organization/6f1c…" when the Organization resource's id is not the ODS
+	// code). "Organization/"+Org always matches.
+	OrgRefs []string
+	// BreakGlassReason is the X-Break-Glass header ("" = not asked for);
+	// see ParseBreakGlass for its format.
+	BreakGlassReason string
+	// BreakGlassGranted: the API holds an unexpired break-glass grant for
+	// this user and patient (made earlier with a valid reason).
+	BreakGlassGranted bool
+}
+
+// Relationship kinds.
+const (
+	RelRegisteredGP  = "registered-gp"   // Patient.generalPractitioner
+	RelCareTeam      = "care-team"       // member of an active CareTeam
+	RelEpisodeOfCare = "episode-of-care" // managing organisation / team of an active EpisodeOfCare
+	RelSource        = "source"          // the organisation recorded some of the patient's data
+)
+
+// Relationship is one organisation's legitimate relationship with the patient.
+type Relationship struct {
+	Org  string // ODS or council code
+	Kind string
+	// Until ends a registered-gp, care-team or episode-of-care relationship
+	// (exclusive); zero = open-ended.
+	Until time.Time
+	// LastRecorded (source only): when the organisation last recorded data
+	// for the patient. The relationship lasts Policy.SourceLifetime after
+	// it; a zero LastRecorded is no relationship unless the lifetime is 0.
+	LastRecorded time.Time
+}
+
+// Patient is what the engine needs about the person whose record is read.
+type Patient struct {
+	ID            string
+	Restricted    bool // demographics confidentiality R: address, telecom, GP not released outside the source
+	Relationships []Relationship
+	// Consents: the patient's active Consents as stored (ParseConsent).
+	// Non-active ones, other scopes and other patients' are ignored; of the
+	// patient-privacy ones only the latest dateTime counts (supersession).
+	Consents []*Consent
+}
+
+// Item is one resource to be released or withheld.
+type Item struct {
+	Type, ID  string
+	DataClass string
+	SourceOrg string
+	Labels    []string  // meta.security codes plus Policy.Labels of its codes
+	Codes     []Coding  // the item's main code(s), for provision.code
+	Date      time.Time // clinical date, for provision.dataPeriod; zero = unknown
+	Refs      []string  // "Type/id" references the item makes, for data.meaning related
+	Author    string    // "Practitioner/x" when known, for AUT actors and authoredby
+}
+
+// Layers named in reasons.
+const (
+	LayerPurpose      = "purpose"
+	LayerRole         = "role"
+	LayerRelationship = "relationship"
+	LayerConsent      = "consent"
+	LayerSensitivity  = "sensitivity"
+	LayerBreakGlass   = "break-glass"
+	LayerRestricted   = "restricted"
+)
+
+// Reason codes.
+const (
+	CodePurposeNotServed   = "purpose-not-served"
+	CodeUnknownRole        = "unknown-role"
+	CodeClassNotPermitted  = "class-not-permitted"
+	CodeOwnOrgOnly         = "own-org-only"
+	CodeNoRelationship     = "no-relationship"
+	CodeConsentDeny        = "consent-deny"
+	CodeSensitive          = "sensitive-label"
+	CodeLegallyRestricted  = "legally-restricted"
+	CodeBreakGlass         = "break-glass"          // Open: access under break-glass (IG review)
+	CodeBreakGlassOverride = "break-glass-override" // item released only because of break-glass
+	CodeBreakGlassRole     = "break-glass-role-not-allowed"
+	CodeBreakGlassReason   = "break-glass-reason-invalid"
+	CodeRestrictedPatient  = "restricted-patient"      // Open: IG alert
+	CodeRestrictedDemogr   = "restricted-demographics" // item: redact address, telecom, GP
+)
+
+// Flags are obligations attached to a decision.
+type Flags uint8
+
+const (
+	FlagBreakGlass Flags = 1 << iota // flag for IG review
+	FlagRedact                       // redact address, telecom and generalPractitioner before release
+	FlagIGAlert                      // raise an IG alert
+)
+
+// Reason explains one decision step.
+type Reason struct {
+	Layer         string
+	Code          string
+	ConsentID     string
+	ProvisionPath string // e.g. "provision.provision[1]", or "policyRule"
+	Detail        string // for the access log and IG only: may name withheld data
+}
+
+// Decision is the engine's answer. Reasons are shared between decisions
+// and must not be modified.
+type Decision struct {
+	Effect  Effect
+	Flags   Flags
+	Reasons []Reason
+}
+
+// Permitted reports whether the decision releases the item.
+func (d Decision) Permitted() bool { return d.Effect == Permit }
+
+// Codes lists the reason codes, for the access log.
+func (d Decision) Codes() []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Code
+	}
+	return out
+}
+
+// Explain renders the decision for IG officers and logs. It names consent
+// provisions and labels: never show it to a refused user.
+func (d Decision) Explain() string {
+	var b strings.Builder
+	b.WriteString(d.Effect.String())
+	for i, r := range d.Reasons {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(r.Layer)
+		b.WriteByte('/')
+		b.WriteString(r.Code)
+		if r.ConsentID != "" || r.ProvisionPath != "" {
+			b.WriteString(" (Consent/")
+			b.WriteString(r.ConsentID)
+			if r.ProvisionPath != "" {
+				b.WriteByte(' ')
+				b.WriteString(r.ProvisionPath)
+			}
+			b.WriteByte(')')
+		}
+		if r.Detail != "" {
+			b.WriteString(" — ")
+			b.WriteString(r.Detail)
+		}
+	}
+	for _, f := range []struct {
+		f Flags
+		s string
+	}{{FlagBreakGlass, "IG review"}, {FlagRedact, "redact"}, {FlagIGAlert, "IG alert"}} {
+		if d.Flags&f.f != 0 {
+			b.WriteString(" [")
+			b.WriteString(f.s)
+			b.WriteByte(']')
+		}
+	}
+	return b.String()
+}
+
+// pnode is a provision as one user sees it: the user/time conditions are
+// already evaluated. Nodes are stored in pre-order; end is one past the
+// last node of the subtree.
+type pnode struct {
+	p        *Provision
+	userOK   bool // recipients, purpose, action (read), period all match
+	explicit bool // an org/person recipient on the path named this user
+	end      int
+}
+
+type pconsent struct {
+	c     *Consent
+	nodes []pnode
+}
+
+// Prepared is one user's view of one patient, built once per request.
+// It is read-only afterwards: Decide may be called from many goroutines.
+type Prepared struct {
+	pol      *Policy
+	user     User
+	role     *RolePolicy
+	org      string
+	now      time.Time
+	open     Decision
+	bg       bool // break-glass in force
+	bgAsked  bool
+	related  bool // the user's organisation has a relationship with the patient
+	restrict bool
+	consents []pconsent // the deciding consents (usually one)
+	userRefs []string
+
+	bgReasons     []Reason
+	redactReasons []Reason
+	bgRedact      []Reason
+}
+
+// Prepare evaluates everything that depends on the user, the patient and
+// the time but not on the item: the gate (Open), relationships, break-glass,
+// supersession of consents, and each provision's user-side conditions.
+func Prepare(pol *Policy, u User, p Patient, now time.Time) *Prepared {
+	if u.Purpose == "" {
+		u.Purpose = "TREAT"
+	}
+	pp := &Prepared{pol: pol, user: u, org: strings.ToUpper(u.Org), now: now, restrict: p.Restricted}
+	pp.role = pol.Roles[u.Role]
+	pp.userRefs = append([]string{"Practitioner/" + u.Sub}, u.Practitioner)
+	pp.bgAsked = u.BreakGlassReason != "" || u.BreakGlassGranted
+	pp.bgReasons = []Reason{{Layer: LayerBreakGlass, Code: CodeBreakGlassOverride, Detail: u.BreakGlassReason}}
+	pp.redactReasons = []Reason{{Layer: LayerRestricted, Code: CodeRestrictedDemogr}}
+	pp.bgRedact = []Reason{pp.bgReasons[0], pp.redactReasons[0]}
+	pp.open = pp.gate(p)
+	if pp.open.Effect == Permit {
+		pp.prepareConsents(p)
+	}
+	return pp
+}
+
+func withhold(layer, code, detail string) Decision {
+	return Decision{Effect: Withhold, Reasons: []Reason{{Layer: layer, Code: code, Detail: detail}}}
+}
+
+func (pp *Prepared) gate(p Patient) Decision {
+	u, pol := pp.user, pp.pol
+	if !pol.Serves(u.Purpose) {
+		return withhold(LayerPurpose, CodePurposeNotServed, "purpose of use "+u.Purpose+" is not served by carex (direct care only)")
+	}
+	if pp.role == nil {
+		return withhold(LayerRole, CodeUnknownRole, "role "+u.Role+" is not in the policy")
+	}
+	if pp.bgAsked {
+		if !pp.role.BreakGlass {
+			return withhold(LayerBreakGlass, CodeBreakGlassRole, "role "+u.Role+" may not break glass")
+		}
+		if !u.BreakGlassGranted {
+			if _, err := ParseBreakGlass(u.BreakGlassReason, pol.BreakGlassMinReason); err != nil {
+				return withhold(LayerBreakGlass, CodeBreakGlassReason, err.Error())
+			}
+		}
+	}
+	var d Decision
+	d.Effect = Permit
+	if p.Restricted {
+		d.Flags |= FlagIGAlert
+		d.Reasons = append(d.Reasons, Reason{Layer: LayerRestricted, Code: CodeRestrictedPatient})
+	}
+	if pp.role.OwnOrgOnly || pp.role.Audit {
+		return d
+	}
+	pp.related = pp.hasRelationship(p)
+	if pp.related {
+		if pp.bgAsked { // asked for but not needed to open; items may still need it
+			pp.bg = true
+			d.Flags |= FlagBreakGlass
+			d.Reasons = append(d.Reasons, Reason{Layer: LayerBreakGlass, Code: CodeBreakGlass, Detail: u.BreakGlassReason})
+		}
+		return d
+	}
+	if pp.bgAsked {
+		pp.bg = true
+		d.Flags |= FlagBreakGlass
+		d.Reasons = append(d.Reasons, Reason{Layer: LayerBreakGlass, Code: CodeBreakGlass, Detail: u.BreakGlassReason})
+		return d
+	}
+	return withhold(LayerRelationship, CodeNoRelationship, "organisation "+u.Org+" has no active relationship with the patient")
+}
+
+func (pp *Prepared) hasRelationship(p Patient) bool {
+	for _, r := range p.Relationships {
+		if !strings.EqualFold(r.Org, pp.org) || pp.org == "" {
+			continue
+		}
+		switch r.Kind {
+		case RelRegisteredGP, RelCareTeam, RelEpisodeOfCare:
+			if r.Until.IsZero() || pp.now.Before(r.Until) {
+				return true
+			}
+		case RelSource:
+			if pp.pol.SourceLifetime == 0 || (!r.LastRecorded.IsZero() && pp.now.Before(r.LastRecorded.Add(pp.pol.SourceLifetime))) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// prepareConsents applies supersession and evaluates user-side conditions.
+func (pp *Prepared) prepareConsents(p Patient) {
+	var latest []*Consent
+	for _, c := range p.Consents {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
+			continue
+		}
+		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
+			continue
+		}
+		switch {
+		case len(latest) == 0 || c.DateTime.After(latest[0].DateTime):
+			latest = append(latest[:0], c)
+		case c.DateTime.Equal(latest[0].DateTime):
+			latest = append(latest, c) // same time: all count, withhold wins
+		}
+	}
+	sort.SliceStable(latest, func(i, j int) bool { return latest[i].ID < latest[j].ID })
+	for _, c := range latest {
+		if c.Root == nil {
+			if c.Base == Withhold { // OPTOUT with no provision: nothing shared
+				pp.consents = append(pp.consents, pconsent{c: c})
+			}
+			continue
+		}
+		// The root's period is the Consent's; its action says which
+		// operations the whole Consent governs.
+		if !c.Root.Period.Contains(pp.now) || !actionsRead(c.Root.Actions) {
+			continue
+		}
+		pc := pconsent{c: c}
+		pp.flatten(&pc, c.Root, false)
+		pp.consents = append(pp.consents, pc)
+	}
+}
+
+func actionsRead(actions []string) bool {
+	if len(actions) == 0 {
+		return true
+	}
+	for _, a := range actions {
+		if readActions[a] {
+			return true
+		}
+	}
+	return false
+}
+
+func (pp *Prepared) flatten(pc *pconsent, p *Provision, explicit bool) {
+	i := len(pc.nodes)
+	ok, named := pp.userMatch(p)
+	pc.nodes = append(pc.nodes, pnode{p: p, userOK: ok, explicit: explicit || named})
+	for _, ch := range p.Provisions {
+		pp.flatten(pc, ch, explicit || named)
+	}
+	pc.nodes[i].end = len(pc.nodes)
+}
+
+// userMatch evaluates a provision's user/time conditions. named reports
+// whether an organisation or person recipient named this user.
+func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
+	if !p.Period.Contains(pp.now) || !actionsRead(p.Actions) {
+		return false, false
+	}
+	if len(p.Purposes) > 0 && !contains(p.Purposes, pp.user.Purpose) {
+		return false, false
+	}
+	if len(p.Recipients) == 0 {
+		return true, false
+	}
+	for _, a := range p.Recipients {
+		switch a.Kind {
+		case ActorOrg:
+			if pp.isOrg(a.Value) {
+				return true, true
+			}
+		case ActorPerson:
+			if contains(pp.userRefs, a.Value) {
+				return true, true
+			}
+		case ActorRole:
+			if a.Value == pp.user.Role && (a.Org == "" || pp.isOrg(a.Org)) {
+				return true, false
+			}
+		case ActorSector:
+			if a.Value == pp.user.Sector && (a.Org == "" || pp.isOrg(a.Org)) {
+				return true, false
+			}
+		}
+	}
+	return false, false
+}
+
+func (pp *Prepared) isOrg(v string) bool {
+	if pp.org != "" && v == pp.org {
+		return true
+	}
+	for _, r := range pp.user.OrgRefs {
+		if strings.EqualFold("Organization/"+v, r) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Open says whether the user may open this patient's record at all: the
+// purpose is served, the role is known, and the user's organisation has a
+// relationship with the patient or break-glass is in force (own-org-only
+// and audit roles need no relationship). Withhold → 403. On a permit the
+// reasons carry break-glass (IG review) and restricted-patient (IG alert)
+// when they apply.
+func (pp *Prepared) Open() Decision { return pp.open }
+
+// BreakGlass reports whether break-glass is in force for this request; when
+// it is and the user held no grant, the API records one for
+// Policy.BreakGlassGrant.
+func (pp *Prepared) BreakGlass() bool { return pp.bg }
+
+// consentResult is one consent layer outcome for an item.
+type consentResult struct {
+	opinion  bool // some consent decided
+	effect   Effect
+	explicit bool     // permit by a provision naming this user's org/person
+	labels   []string // security labels the deciding provision covers
+	c        *Consent
+	path     string
+}
+
+// Decide is the per-item decision. See the package documentation for the
+// combining rule.
+func (pp *Prepared) Decide(it *Item) Decision {
+	if pp.open.Effect != Permit {
+		return pp.open
+	}
+	role := pp.role
+	if !role.Sees(it.DataClass) {
+		return withhold(LayerRole, CodeClassNotPermitted, "role "+role.Name+" does not see "+it.DataClass)
+	}
+	own := pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org)
+	if own {
+		return Decision{Effect: Permit}
+	}
+	if role.OwnOrgOnly {
+		return withhold(LayerRole, CodeOwnOrgOnly, "role "+role.Name+" reads only its own organisation's data")
+	}
+	redact := pp.restrict && it.DataClass == "demographics"
+	if role.Audit {
+		return pp.permit(false, redact)
+	}
+	cr := pp.consentLayer(it)
+	usedBG := !pp.related // opened only by break-glass
+	if cr.opinion && cr.effect == Withhold {
+		if !pp.bg {
+			return Decision{Effect: Withhold, Reasons: []Reason{{Layer: LayerConsent, Code: CodeConsentDeny, ConsentID: cr.c.ID, ProvisionPath: cr.path}}}
+		}
+		usedBG = true
+	}
+	// Sensitivity.
+	for _, l := range it.Labels {
+		if !pp.pol.sensitive[l] {
+			continue
+		}
+		if cr.opinion && cr.effect == Permit && cr.explicit && contains(cr.labels, l) {
+			continue // the person explicitly released this label to this user
+		}
+		if pp.bg && pp.pol.bgReleases[l] && !pp.pol.legal[l] {
+			usedBG = true
+			continue
+		}
+		code := CodeSensitive
+		if pp.pol.legal[l] {
+			code = CodeLegallyRestricted
+		}
+		return Decision{Effect: Withhold, Reasons: []Reason{{Layer: LayerSensitivity, Code: code, Detail: "label " + l}}}
+	}
+	return pp.permit(usedBG && pp.bg, redact)
+}
+
+func (pp *Prepared) permit(bg, redact bool) Decision {
+	switch {
+	case bg && redact:
+		return Decision{Effect: Permit, Flags: FlagBreakGlass | FlagRedact, Reasons: pp.bgRedact}
+	case bg:
+		return Decision{Effect: Permit, Flags: FlagBreakGlass, Reasons: pp.bgReasons}
+	case redact:
+		return Decision{Effect: Permit, Flags: FlagRedact, Reasons: pp.redactReasons}
+	}
+	return Decision{Effect: Permit}
+}
+
+// consentLayer evaluates the deciding consents for an item: withhold wins
+// between consents of the same dateTime; otherwise an explicit permit is
+// preferred to a plain one.
+func (pp *Prepared) consentLayer(it *Item) consentResult {
+	var out consentResult
+	for i := range pp.consents {
+		r := pp.consents[i].decide(it)
+		if !r.opinion {
+			continue
+		}
+		if r.effect == Withhold {
+			return r
+		}
+		if !out.opinion || (r.explicit && !out.explicit) {
+			out = r
+		}
+	}
+	return out
+}
+
+func (pc *pconsent) decide(it *Item) consentResult {
+	c := pc.c
+	if len(pc.nodes) == 0 { // OPTOUT without provisions
+		return consentResult{opinion: true, effect: Withhold, c: c, path: "policyRule"}
+	}
+	root := &pc.nodes[0]
+	if !root.userOK || !itemMatch(root.p, it) {
+		if c.RootIsScope {
+			return consentResult{}
+		}
+		return consentResult{opinion: true, effect: c.Base, c: c, path: "policyRule"}
+	}
+	best := 0
+	bestDepth := 0
+	for i := 1; i < len(pc.nodes); {
+		n := &pc.nodes[i]
+		if !n.userOK || !itemMatch(n.p, it) {
+			i = n.end
+			continue
+		}
+		d := n.p.depth
+		if d > bestDepth || (d == bestDepth && n.p.Type == Withhold && pc.nodes[best].p.Type == Permit) {
+			best, bestDepth = i, d
+		}
+		i++
+	}
+	n := &pc.nodes[best]
+	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit,
+		labels: n.p.pathLabels, c: c, path: n.p.Path}
+}
+
+// itemMatch evaluates a provision's item-side conditions.
+func itemMatch(p *Provision, it *Item) bool {
+	if len(p.DataActors) > 0 {
+		ok := false
+		for _, a := range p.DataActors {
+			if a.Kind == ActorSourceOrg && strings.EqualFold(a.Value, it.SourceOrg) ||
+				a.Kind == ActorAuthor && a.Value == it.Author && it.Author != "" {
+				ok = true
+				break
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if len(p.Types) > 0 || len(p.Classes) > 0 {
+		if !contains(p.Types, it.Type) && !contains(p.Classes, it.DataClass) {
+			return false
+		}
+	}
+	if len(p.SecurityLabels) > 0 && !labelsMatch(p.SecurityLabels, it.Labels) {
+		return false
+	}
+	if len(p.Codes) > 0 {
+		ok := false
+		for _, want := range p.Codes {
+			for _, have := range it.Codes {
+				if have.Code == want.Code && (want.System == "" || have.System == want.System) {
+					ok = true
+					break
+				}
+			}
+		}
+		if !ok {
+			return false
+		}
+	}
+	if !p.DataPeriod.IsZero() {
+		if it.Date.IsZero() {
+			// Unknown clinical date: a deny covers it, a permit does not.
+			if p.Type != Withhold {
+				return false
+			}
+		} else if !p.DataPeriod.Contains(it.Date) {
+			return false
+		}
+	}
+	if len(p.Data) > 0 && !dataMatch(p.Data, it) {
+		return false
+	}
+	return true
+}
+
+// labelsMatch: any listed label on the item. An item without R or V
+// confidentiality is normal (N).
+func labelsMatch(want, have []string) bool {
+	for _, w := range want {
+		if w == "N" {
+			normal := true
+			for _, h := range have {
+				if h == "R" || h == "V" {
+					normal = false
+				}
+			}
+			if normal {
+				return true
+			}
+			continue
+		}
+		for _, h := range have {
+			if h == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func dataMatch(data []DataRef, it *Item) bool {
+	for _, d := range data {
+		switch d.Meaning {
+		case MeaningInstance:
+			if isRef(d.Ref, it.Type, it.ID) {
+				return true
+			}
+		case MeaningRelated:
+			if isRef(d.Ref, it.Type, it.ID) || contains(it.Refs, d.Ref) {
+				return true
+			}
+		case MeaningAuthoredBy:
+			if org, ok := strings.CutPrefix(d.Ref, "Organization/"); ok {
+				if strings.EqualFold(org, it.SourceOrg) {
+					return true
+				}
+			} else if it.Author != "" && d.Ref == it.Author {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isRef(ref, typ, id string) bool {
+	return len(ref) == len(typ)+1+len(id) && strings.HasPrefix(ref, typ) && ref[len(typ)] == '/' && strings.HasSuffix(ref, id)
+}

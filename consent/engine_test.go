@@ -1,0 +1,224 @@
+package consent
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+type cs struct{ rule, prov string } // a consent: policyRule and provision JSON
+
+type engineCase struct {
+	name     string
+	user     string
+	mod      func(*User)
+	pmod     func(*Patient)
+	consents []cs
+	item     *Item
+	effect   Effect
+	code     string // first reason code; "" = plain permit with no reasons
+	path     string // provision path of a consent reason
+	flags    Flags
+}
+
+func runCases(t *testing.T, cases []engineCase) {
+	t.Helper()
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := users()[tc.user]
+			if u.Role == "" {
+				t.Fatalf("unknown user %q", tc.user)
+			}
+			if tc.mod != nil {
+				tc.mod(&u)
+			}
+			var list []*Consent
+			for i, c := range tc.consents {
+				list = append(list, consAt(t, "c"+string(rune('1'+i)), "2024-01-01", c.rule, c.prov))
+			}
+			p := patient(list...)
+			if tc.pmod != nil {
+				tc.pmod(&p)
+			}
+			d := Prepare(DefaultPolicy(), u, p, now).Decide(tc.item)
+			if d.Effect != tc.effect || firstCode(d) != tc.code {
+				t.Fatalf("got %s, want %s/%s", d.Explain(), tc.effect, tc.code)
+			}
+			if tc.path != "" && d.Reasons[0].ProvisionPath != tc.path {
+				t.Fatalf("path %q, want %q (%s)", d.Reasons[0].ProvisionPath, tc.path, d.Explain())
+			}
+			if d.Flags != tc.flags {
+				t.Fatalf("flags %b, want %b (%s)", d.Flags, tc.flags, d.Explain())
+			}
+		})
+	}
+}
+
+func TestLayerRole(t *testing.T) {
+	runCases(t, []engineCase{
+		{name: "gp sees observations", user: "gp", item: obs(orgHosp), effect: Permit},
+		{name: "social worker no lab results", user: "sw", item: obs(orgHosp), effect: Withhold, code: CodeClassNotPermitted},
+		{name: "social worker no lab results even own org", user: "sw", item: obs(orgCouncil), effect: Withhold, code: CodeClassNotPermitted},
+		{name: "social worker sees medications", user: "sw", item: med(orgGP), effect: Permit},
+		{name: "social worker sees safeguarding", user: "sw", item: &Item{Type: "Flag", DataClass: "safeguarding", SourceOrg: orgGP}, effect: Permit},
+		{name: "social worker no documents", user: "sw", item: &Item{Type: "DocumentReference", DataClass: "documents", SourceOrg: orgGP}, effect: Withhold, code: CodeClassNotPermitted},
+		{name: "nurse sees care plan", user: "nurse", item: &Item{Type: "CarePlan", DataClass: "care-plans", SourceOrg: orgGP}, effect: Permit},
+		{name: "nurse no encounters", user: "nurse", item: &Item{Type: "Encounter", DataClass: "encounters", SourceOrg: orgHosp}, effect: Withhold, code: CodeClassNotPermitted},
+		{name: "ig officer no clinical data", user: "ig", item: med(orgGP), effect: Withhold, code: CodeClassNotPermitted},
+		{name: "ig officer sees consent records", user: "ig", item: &Item{Type: "Consent", DataClass: "consent", SourceOrg: orgGP}, effect: Permit},
+		{name: "ig officer sees demographics without relationship", user: "ig", item: &Item{Type: "Patient", DataClass: "demographics", SourceOrg: orgGP}, effect: Permit},
+		{name: "ig officer consent layer does not apply", user: "ig", consents: []cs{{"OPTOUT", ""}}, item: &Item{Type: "Consent", DataClass: "consent", SourceOrg: orgGP}, effect: Permit},
+		{name: "system reads own org", user: "sys", item: med(orgGP), effect: Permit},
+		{name: "system not other org", user: "sys", item: med(orgHosp), effect: Withhold, code: CodeOwnOrgOnly},
+		{name: "unknown role", user: "gp", mod: func(u *User) { u.Role = "receptionist" }, item: med(orgGP), effect: Withhold, code: CodeUnknownRole},
+		{name: "empty data class is not a class", user: "sw", item: &Item{Type: "X", SourceOrg: orgGP}, effect: Withhold, code: CodeClassNotPermitted},
+	})
+}
+
+func TestLayerPurpose(t *testing.T) {
+	runCases(t, []engineCase{
+		{name: "default purpose TREAT", user: "gp", item: med(orgHosp), effect: Permit},
+		{name: "ETREAT", user: "gp", mod: func(u *User) { u.Purpose = "ETREAT" }, item: med(orgHosp), effect: Permit},
+		{name: "COC", user: "gp", mod: func(u *User) { u.Purpose = "COC" }, item: med(orgHosp), effect: Permit},
+		{name: "research refused", user: "gp", mod: func(u *User) { u.Purpose = "HRESCH" }, item: med(orgGP), effect: Withhold, code: CodePurposeNotServed},
+		{name: "marketing refused even for own data", user: "sys", mod: func(u *User) { u.Purpose = "HMARKT" }, item: med(orgGP), effect: Withhold, code: CodePurposeNotServed},
+	})
+}
+
+func TestLayerRelationship(t *testing.T) {
+	runCases(t, []engineCase{
+		{name: "registered gp", user: "gp", item: obs(orgHosp), effect: Permit},
+		{name: "care team", user: "hosp", item: med(orgGP), effect: Permit},
+		{name: "episode of care", user: "sw", item: med(orgGP), effect: Permit},
+		{name: "source within lifetime", user: "clinic", item: med(orgGP), effect: Permit},
+		{name: "no relationship", user: "stranger", item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "no relationship even for its own data: open refuses", user: "stranger", item: med(orgOther), effect: Withhold, code: CodeNoRelationship},
+		{name: "care team ended", user: "hosp", pmod: func(p *Patient) { p.Relationships[1].Until = now.Add(-time.Hour) }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "source lifetime over", user: "clinic", pmod: func(p *Patient) { p.Relationships[4].LastRecorded = now.AddDate(-3, 0, 0) }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "source with unknown last recorded", user: "clinic", pmod: func(p *Patient) { p.Relationships[4].LastRecorded = time.Time{} }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "unknown relationship kind ignored", user: "stranger", pmod: func(p *Patient) {
+			p.Relationships = append(p.Relationships, Relationship{Org: orgOther, Kind: "friend"})
+		}, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "org compared case-insensitively", user: "gp", mod: func(u *User) { u.Org = strings.ToLower(orgGP) }, item: med(orgHosp), effect: Permit},
+	})
+}
+
+const emergency = "EMERGENCY: unconscious in ED, no history available"
+
+func TestLayerBreakGlass(t *testing.T) {
+	bg := func(u *User) { u.BreakGlassReason = emergency }
+	runCases(t, []engineCase{
+		{name: "stranger breaks glass", user: "stranger", mod: bg, item: med(orgGP), effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass},
+		{name: "break-glass overrides consent", user: "stranger", mod: bg, consents: []cs{{"OPTOUT", ""}}, item: med(orgGP), effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass},
+		{name: "related user: override flagged only where needed", user: "hosp", mod: bg, item: med(orgGP), effect: Permit},
+		{name: "related user: consent overridden and flagged", user: "hosp", mod: bg, consents: []cs{{"OPTOUT", ""}}, item: med(orgGP), effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass},
+		{name: "break-glass does not release sensitive", user: "stranger", mod: bg, item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "break-glass never releases legally restricted", user: "stranger", mod: bg, item: cond(orgClinic, "HFEA"), effect: Withhold, code: CodeLegallyRestricted},
+		{name: "break-glass does not change role classes", user: "stranger", mod: func(u *User) { bg(u); u.Role = "district-nurse" }, item: obs(orgGP), effect: Withhold, code: CodeClassNotPermitted},
+		{name: "social worker may not break glass", user: "sw", mod: bg, item: med(orgGP), effect: Withhold, code: CodeBreakGlassRole},
+		{name: "reason without category", user: "stranger", mod: func(u *User) { u.BreakGlassReason = "patient collapsed in the street" }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassReason},
+		{name: "reason too short", user: "stranger", mod: func(u *User) { u.BreakGlassReason = "EMERGENCY: help" }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassReason},
+		{name: "grant held", user: "stranger", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass},
+		{name: "grant held but role no longer allowed", user: "sw", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassRole},
+	})
+}
+
+func TestBreakGlassReleasesPolicy(t *testing.T) {
+	pol, err := LoadPolicy(strings.NewReader(DefaultPolicyText() + "\nbreak-glass-releases HIV PSY\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := users()["stranger"]
+	u.BreakGlassReason = emergency
+	pp := Prepare(pol, u, patient(), now)
+	if d := pp.Decide(cond(orgClinic, "HIV")); d.Effect != Permit || d.Flags&FlagBreakGlass == 0 {
+		t.Fatalf("HIV under break-glass-releases: %s", d.Explain())
+	}
+	if d := pp.Decide(cond(orgClinic, "HIV", "GRA")); d.Effect != Withhold || firstCode(d) != CodeLegallyRestricted {
+		t.Fatalf("GRA: %s", d.Explain())
+	}
+	if d := pp.Decide(cond(orgClinic, "STD")); d.Effect != Withhold {
+		t.Fatalf("STD not listed: %s", d.Explain())
+	}
+	// Without break-glass the list changes nothing.
+	if d := Prepare(pol, users()["hosp"], patient(), now).Decide(cond(orgClinic, "HIV")); d.Effect != Withhold {
+		t.Fatalf("HIV without break-glass: %s", d.Explain())
+	}
+}
+
+func TestOpen(t *testing.T) {
+	pol := DefaultPolicy()
+	u := users()
+	cases := []struct {
+		name   string
+		u      User
+		p      Patient
+		effect Effect
+		codes  string
+		flags  Flags
+	}{
+		{"related", u["gp"], patient(), Permit, "", 0},
+		{"stranger", u["stranger"], patient(), Withhold, CodeNoRelationship, 0},
+		{"restricted patient alerts", u["gp"], Patient{ID: "p1", Restricted: true, Relationships: patient().Relationships}, Permit, CodeRestrictedPatient, FlagIGAlert},
+		{"break-glass flagged", func() User { x := u["stranger"]; x.BreakGlassReason = emergency; return x }(), patient(), Permit, CodeBreakGlass, FlagBreakGlass},
+		{"break-glass flagged when related too", func() User { x := u["gp"]; x.BreakGlassReason = "legal: court order 123/2025"; return x }(), patient(), Permit, CodeBreakGlass, FlagBreakGlass},
+		{"system opens any patient", u["sys"], Patient{ID: "p2"}, Permit, "", 0},
+		{"ig opens any patient", u["ig"], Patient{ID: "p2"}, Permit, "", 0},
+		{"purpose", func() User { x := u["gp"]; x.Purpose = "HPAYMT"; return x }(), patient(), Withhold, CodePurposeNotServed, 0},
+	}
+	for _, tc := range cases {
+		pp := Prepare(pol, tc.u, tc.p, now)
+		d := pp.Open()
+		if d.Effect != tc.effect || strings.Join(d.Codes(), ",") != tc.codes || d.Flags != tc.flags {
+			t.Errorf("%s: %s", tc.name, d.Explain())
+		}
+		if tc.effect == Withhold {
+			if d2 := pp.Decide(med(tc.u.Org)); d2.Effect != Withhold {
+				t.Errorf("%s: Decide permits after Open withheld", tc.name)
+			}
+		}
+	}
+}
+
+func TestRestrictedDemographics(t *testing.T) {
+	restricted := func(p *Patient) { p.Restricted = true }
+	pat := &Item{Type: "Patient", ID: "p1", DataClass: "demographics", SourceOrg: orgGP}
+	rp := &Item{Type: "RelatedPerson", ID: "r1", DataClass: "demographics", SourceOrg: orgCouncil}
+	runCases(t, []engineCase{
+		{name: "source org sees all", user: "gp", pmod: restricted, item: pat, effect: Permit},
+		{name: "other org: redact", user: "hosp", pmod: restricted, item: pat, effect: Permit, code: CodeRestrictedDemogr, flags: FlagRedact},
+		{name: "related person redacted too", user: "hosp", pmod: restricted, item: rp, effect: Permit, code: CodeRestrictedDemogr, flags: FlagRedact},
+		{name: "ig officer: redact", user: "ig", pmod: restricted, item: pat, effect: Permit, code: CodeRestrictedDemogr, flags: FlagRedact},
+		{name: "clinical items unaffected", user: "hosp", pmod: restricted, item: med(orgGP), effect: Permit},
+		{name: "not restricted: no redaction", user: "hosp", item: pat, effect: Permit},
+		{name: "break-glass and redact", user: "stranger", mod: func(u *User) { u.BreakGlassReason = emergency }, pmod: restricted, item: pat, effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass | FlagRedact},
+	})
+}
+
+func TestLayerSensitivity(t *testing.T) {
+	permitHIVToHosp := cs{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[` + label("HIV") + `]}`}
+	runCases(t, []engineCase{
+		{name: "source sees its HIV data", user: "clinic", item: cond(orgClinic, "HIV"), effect: Permit},
+		{name: "gp does not see clinic HIV data", user: "gp", item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "R-labelled item is sensitive", user: "gp", item: cond(orgClinic, "R"), effect: Withhold, code: CodeSensitive},
+		{name: "non-sensitive label ignored", user: "gp", item: cond(orgClinic, "N", "XYZ"), effect: Permit},
+		{name: "explicit permit to hospital", user: "hosp", consents: []cs{permitHIVToHosp}, item: cond(orgClinic, "HIV"), effect: Permit},
+		{name: "explicit permit is for the hospital only", user: "gp", consents: []cs{permitHIVToHosp}, item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "explicit permit covers only its label", user: "hosp", consents: []cs{permitHIVToHosp}, item: cond(orgClinic, "HIV", "PSY"), effect: Withhold, code: CodeSensitive},
+		{name: "explicit permit covers label via ancestor", user: "hosp",
+			consents: []cs{{"OPTOUT", `{"type":"permit","securityLabel":[` + label("HIV") + `],"actor":[` + org(orgHosp) + `],"provision":[{"type":"deny","class":[` + class("Observation") + `]}]}`}},
+			item:     cond(orgClinic, "HIV"), effect: Permit},
+		{name: "role or sector permit is not explicit", user: "hosp",
+			consents: []cs{{"OPTIN", `{"actor":[` + roleActor("hospital-clinician") + `],"securityLabel":[` + label("HIV") + `],"provision":[{"type":"deny","class":[` + class("Observation") + `]}]}`}},
+			item:     cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "permit without label is not explicit for a label", user: "hosp",
+			consents: []cs{{"OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `]}`}},
+			item:     cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "legally restricted released by explicit consent", user: "hosp",
+			consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[` + label("HFEA") + `]}`}},
+			item:     cond(orgClinic, "HFEA"), effect: Permit},
+		{name: "practitioner named explicitly", user: "hosp",
+			consents: []cs{{"OPTIN", `{"actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"Practitioner/u-hosp"}}],"securityLabel":[` + label("PSY") + `]}`}},
+			item:     cond(orgClinic, "PSY"), effect: Permit},
+	})
+}

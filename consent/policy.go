@@ -1,0 +1,467 @@
+package consent
+
+import (
+	"bufio"
+	_ "embed"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Data classes (the same names as fhir/search; a test keeps them in step).
+var dataClasses = []string{"allergies", "appointments", "care-plans", "consent", "demographics", "directory",
+	"documents", "encounters", "financial", "immunisations", "medications", "observations", "other",
+	"problems", "procedures", "provenance", "safeguarding", "social-care"}
+
+var knownClass = func() map[string]bool {
+	m := map[string]bool{}
+	for _, c := range dataClasses {
+		m[c] = true
+	}
+	return m
+}()
+
+// nonClinical classes are the only ones an audit role may be given.
+var nonClinical = map[string]bool{"demographics": true, "consent": true, "provenance": true, "directory": true}
+
+// RolePolicy is what the policy says about one role.
+type RolePolicy struct {
+	Name       string
+	Classes    []string // data classes; "*" = all
+	OwnOrgOnly bool     // sees only what its own organisation recorded
+	Audit      bool     // oversight role: no relationship or consent needed, non-clinical classes only
+	BreakGlass bool     // may break glass
+
+	all     bool
+	classes map[string]bool
+}
+
+// Sees reports whether the role may see a data class.
+func (r *RolePolicy) Sees(class string) bool { return r.all || r.classes[class] }
+
+// Policy is the sharing policy. Build one with DefaultPolicy or LoadPolicy;
+// it is read-only afterwards and safe for concurrent use.
+//
+// File format (one directive per line, '#' comments, words split by
+// spaces; see default.policy for the built-in one):
+//
+//	purposes CODE...                  purposes of use served (default TREAT ETREAT COC)
+//	role NAME CLASS...|*              data classes a role may see
+//	own-org-only ROLE...              roles that read only their own organisation's data
+//	audit-role ROLE...                oversight roles (non-clinical classes only; no relationship/consent)
+//	job-role RBAC-CODE ROLE           national RBAC job role → carex role
+//	break-glass-roles ROLE...         roles that may break glass
+//	break-glass-grant DURATION        how long a grant lasts (Go duration or Nd)
+//	break-glass-min-reason N          minimum free-text length after "CATEGORY:"
+//	break-glass-releases LABEL...     sensitive labels break-glass also releases
+//	sensitive LABEL...                labels that make an item sensitive
+//	legally-restricted LABEL...       labels never released by break-glass
+//	source-lifetime DURATION          how long recording data keeps a relationship (0 = forever)
+//	code LABEL SYSTEM CODE...         labelling on write; SYSTEM snomed|icd10|icd10uk|URI; CODE* = prefix
+//
+// Directives that take lists may repeat; they add up.
+type Policy struct {
+	Purposes            []string
+	Roles               map[string]*RolePolicy
+	JobRoles            map[string]string
+	BreakGlassGrant     time.Duration
+	BreakGlassMinReason int
+	BreakGlassReleases  []string
+	Sensitive           []string
+	LegallyRestricted   []string
+	SourceLifetime      time.Duration
+	CodeLabels          []CodeRule
+
+	purposes        map[string]bool
+	sensitive       map[string]bool
+	legal           map[string]bool
+	bgReleases      map[string]bool
+	exact           map[Coding][]string
+	prefix          []CodeRule
+	prefixBySystems map[string]bool
+}
+
+// CodeRule labels items carrying a code (Prefix: any code starting with Code).
+type CodeRule struct {
+	Label  string
+	System string
+	Code   string
+	Prefix bool
+}
+
+// Code system aliases accepted in "code" lines.
+var systemAlias = map[string]string{
+	"snomed":  "http://snomed.info/sct",
+	"icd10":   "http://hl7.org/fhir/sid/icd-10",
+	"icd10uk": "http://hl7.org/fhir/sid/icd-10-uk",
+}
+
+//go:embed default.policy
+var defaultPolicyText string
+
+var (
+	defaultOnce sync.Once
+	defaultPol  *Policy
+)
+
+// DefaultPolicyText is the built-in policy file (a starting point for --policy).
+func DefaultPolicyText() string { return defaultPolicyText }
+
+// DefaultPolicy returns the built-in policy (default.policy, embedded):
+// purposes TREAT ETREAT COC; gp and hospital-clinician see every class;
+// district-nurse and social-worker the classes SPEC §1 lists for them;
+// ig-officer demographics, consent, provenance and directory only (audit
+// role); system sees every class but only its own organisation's data;
+// gp, hospital-clinician and district-nurse may break glass for 4h with a
+// reason of at least 10 characters; sensitive labels HIV STD SEX PSY ETH
+// SDV GDIS R V HFEA GRA, of which HFEA and GRA are legally restricted;
+// being a source keeps a relationship for 730 days. The returned policy is
+// shared: do not modify it.
+func DefaultPolicy() *Policy {
+	defaultOnce.Do(func() {
+		p, err := LoadPolicy(strings.NewReader(defaultPolicyText))
+		if err != nil {
+			panic("consent: built-in policy: " + err.Error())
+		}
+		defaultPol = p
+	})
+	return defaultPol
+}
+
+// PolicyError names the line of a policy file that is wrong.
+type PolicyError struct {
+	Line int
+	Msg  string
+}
+
+func (e *PolicyError) Error() string { return fmt.Sprintf("policy line %d: %s", e.Line, e.Msg) }
+
+// LoadPolicy reads a policy file (format: see Policy). An error is a
+// *PolicyError naming the line.
+func LoadPolicy(r io.Reader) (*Policy, error) {
+	p := &Policy{Roles: map[string]*RolePolicy{}, JobRoles: map[string]string{}}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	line := 0
+	// where each role was referenced, to report unknown roles at the right line
+	type roleUse struct {
+		line int
+		role string
+		what string
+	}
+	var uses []roleUse
+	seen := map[string]int{}
+	var bgRoles []roleUse
+	firstLine := map[string]int{}
+	for sc.Scan() {
+		line++
+		text := sc.Text()
+		if i := strings.IndexByte(text, '#'); i >= 0 {
+			text = text[:i]
+		}
+		f := strings.Fields(text)
+		if len(f) == 0 {
+			continue
+		}
+		dir, args := f[0], f[1:]
+		bad := func(format string, a ...any) error { return &PolicyError{line, dir + ": " + fmt.Sprintf(format, a...)} }
+		if _, ok := firstLine[dir]; !ok {
+			firstLine[dir] = line
+		}
+		single := func() error {
+			if prev, ok := seen[dir]; ok {
+				return bad("already given on line %d", prev)
+			}
+			seen[dir] = line
+			if len(args) != 1 {
+				return bad("expected one value")
+			}
+			return nil
+		}
+		switch dir {
+		case "purposes":
+			if len(args) == 0 {
+				return nil, bad("list at least one purpose of use")
+			}
+			for _, a := range args {
+				if !isUpperCode(a) {
+					return nil, bad("%q is not a PurposeOfUse code (upper case, e.g. TREAT)", a)
+				}
+			}
+			p.Purposes = append(p.Purposes, args...)
+		case "role":
+			if len(args) < 2 {
+				return nil, bad("expected: role NAME CLASS... (or *)")
+			}
+			name := args[0]
+			if !isName(name) {
+				return nil, bad("%q is not a role name (lower case letters, digits, '-')", name)
+			}
+			if _, dup := p.Roles[name]; dup {
+				return nil, bad("role %s already defined", name)
+			}
+			rp := &RolePolicy{Name: name, classes: map[string]bool{}}
+			for _, c := range args[1:] {
+				if c == "*" {
+					rp.all = true
+				} else if !knownClass[c] {
+					return nil, bad("unknown data class %q (known: %s)", c, strings.Join(dataClasses, " "))
+				}
+				rp.Classes = append(rp.Classes, c)
+				rp.classes[c] = true
+			}
+			p.Roles[name] = rp
+		case "own-org-only", "audit-role", "break-glass-roles":
+			if len(args) == 0 {
+				return nil, bad("list at least one role")
+			}
+			for _, a := range args {
+				uses = append(uses, roleUse{line, a, dir})
+				if dir == "break-glass-roles" {
+					bgRoles = append(bgRoles, roleUse{line, a, dir})
+				}
+			}
+		case "job-role":
+			if len(args) != 2 {
+				return nil, bad("expected: job-role RBAC-CODE ROLE")
+			}
+			p.JobRoles[args[0]] = args[1]
+			uses = append(uses, roleUse{line, args[1], dir})
+		case "break-glass-grant", "source-lifetime":
+			if err := single(); err != nil {
+				return nil, err
+			}
+			d, err := parseDuration(args[0])
+			if err != nil || d < 0 {
+				return nil, bad("%q is not a duration (e.g. 4h, 30m, 730d)", args[0])
+			}
+			if dir == "break-glass-grant" {
+				if d <= 0 {
+					return nil, bad("must be positive")
+				}
+				p.BreakGlassGrant = d
+			} else {
+				p.SourceLifetime = d
+			}
+		case "break-glass-min-reason":
+			if err := single(); err != nil {
+				return nil, err
+			}
+			n, err := strconv.Atoi(args[0])
+			if err != nil || n < 1 || n > 1000 {
+				return nil, bad("%q is not a length between 1 and 1000", args[0])
+			}
+			p.BreakGlassMinReason = n
+		case "break-glass-releases", "sensitive", "legally-restricted":
+			for _, a := range args {
+				if !isUpperCode(a) {
+					return nil, bad("%q is not a label code (upper case, e.g. HIV)", a)
+				}
+			}
+			switch dir {
+			case "break-glass-releases":
+				p.BreakGlassReleases = append(p.BreakGlassReleases, args...)
+			case "sensitive":
+				p.Sensitive = append(p.Sensitive, args...)
+			default:
+				p.LegallyRestricted = append(p.LegallyRestricted, args...)
+			}
+		case "code":
+			if len(args) < 3 {
+				return nil, bad("expected: code LABEL SYSTEM CODE...")
+			}
+			label, sys := args[0], args[1]
+			if !isUpperCode(label) {
+				return nil, bad("%q is not a label code (upper case, e.g. HIV)", label)
+			}
+			if full, ok := systemAlias[sys]; ok {
+				sys = full
+			} else if !strings.Contains(sys, ":") {
+				return nil, bad("%q is neither a system alias (snomed, icd10, icd10uk) nor a URI", sys)
+			}
+			for _, c := range args[2:] {
+				prefix := strings.HasSuffix(c, "*")
+				c = strings.TrimSuffix(c, "*")
+				if c == "" || strings.Contains(c, "*") {
+					return nil, bad("%q is not a code or a prefix ending in *", c+"*")
+				}
+				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c), Prefix: prefix})
+			}
+		default:
+			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, job-role, break-glass-roles, " +
+				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code)")
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &PolicyError{line + 1, err.Error()}
+	}
+	for _, u := range uses {
+		rp, ok := p.Roles[u.role]
+		if !ok {
+			return nil, &PolicyError{u.line, fmt.Sprintf("%s: role %q is not defined by a role line", u.what, u.role)}
+		}
+		switch u.what {
+		case "own-org-only":
+			rp.OwnOrgOnly = true
+		case "audit-role":
+			rp.Audit = true
+			for _, c := range rp.Classes {
+				if !nonClinical[c] {
+					return nil, &PolicyError{u.line, fmt.Sprintf("audit-role: %s may see %q, but an audit role may see only non-clinical classes (demographics, consent, provenance, directory)", u.role, c)}
+				}
+			}
+		case "break-glass-roles":
+			rp.BreakGlass = true
+		}
+	}
+	for _, u := range bgRoles {
+		if rp := p.Roles[u.role]; rp.Audit || rp.OwnOrgOnly {
+			return nil, &PolicyError{u.line, fmt.Sprintf("break-glass-roles: %s is an audit or own-org-only role and cannot break glass", u.role)}
+		}
+	}
+	if len(p.Roles) == 0 {
+		return nil, &PolicyError{line, "no role lines: the policy must define at least one role"}
+	}
+	if len(p.Purposes) == 0 {
+		p.Purposes = []string{"TREAT", "ETREAT", "COC"}
+	}
+	if p.BreakGlassGrant == 0 {
+		p.BreakGlassGrant = 4 * time.Hour
+	}
+	if p.BreakGlassMinReason == 0 {
+		p.BreakGlassMinReason = 10
+	}
+	p.compile()
+	for _, l := range p.LegallyRestricted {
+		if !p.sensitive[l] {
+			return nil, &PolicyError{firstLine["legally-restricted"], fmt.Sprintf("legally-restricted: %s must also be listed as sensitive", l)}
+		}
+	}
+	for _, l := range p.BreakGlassReleases {
+		if p.legal[l] {
+			return nil, &PolicyError{firstLine["break-glass-releases"], fmt.Sprintf("break-glass-releases: %s is legally restricted and can never be released by break-glass", l)}
+		}
+		if !p.sensitive[l] {
+			return nil, &PolicyError{firstLine["break-glass-releases"], fmt.Sprintf("break-glass-releases: %s is not a sensitive label", l)}
+		}
+	}
+	return p, nil
+}
+
+func (p *Policy) compile() {
+	set := func(l []string) map[string]bool {
+		m := make(map[string]bool, len(l))
+		for _, s := range l {
+			m[s] = true
+		}
+		return m
+	}
+	p.purposes = set(p.Purposes)
+	p.sensitive = set(p.Sensitive)
+	p.legal = set(p.LegallyRestricted)
+	p.bgReleases = set(p.BreakGlassReleases)
+	p.exact = map[Coding][]string{}
+	p.prefix = nil
+	p.prefixBySystems = map[string]bool{}
+	for _, r := range p.CodeLabels {
+		if r.Prefix {
+			p.prefix = append(p.prefix, r)
+			p.prefixBySystems[r.System] = true
+		} else {
+			k := Coding{r.System, r.Code}
+			if !slices.Contains(p.exact[k], r.Label) {
+				p.exact[k] = append(p.exact[k], r.Label)
+			}
+		}
+	}
+}
+
+// Serves reports whether the policy serves a purpose of use.
+func (p *Policy) Serves(purpose string) bool { return p.purposes[purpose] }
+
+// IsSensitive reports whether a label makes an item sensitive.
+func (p *Policy) IsSensitive(label string) bool { return p.sensitive[label] }
+
+// IsLegallyRestricted reports whether a label is never released by break-glass.
+func (p *Policy) IsLegallyRestricted(label string) bool { return p.legal[label] }
+
+// Role returns a role's policy, nil when the policy does not define it.
+func (p *Policy) Role(name string) *RolePolicy { return p.Roles[name] }
+
+// Labels derives sensitivity labels from an item's codes (labelling on
+// write): sorted, without duplicates; nil when none apply. The API adds
+// them to the labels the source set in meta.security.
+func (p *Policy) Labels(codes []Coding) []string {
+	var out []string
+	add := func(ls ...string) {
+		for _, l := range ls {
+			if !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+	}
+	for _, c := range codes {
+		code := normCode(c.System, c.Code)
+		add(p.exact[Coding{c.System, code}]...)
+		if p.prefixBySystems[c.System] {
+			for _, r := range p.prefix {
+				if r.System == c.System && strings.HasPrefix(code, r.Code) {
+					add(r.Label)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// normCode: ICD-10 codes are compared without dots and in upper case.
+func normCode(system, code string) string {
+	if strings.HasPrefix(system, "http://hl7.org/fhir/sid/icd-10") {
+		return strings.ToUpper(strings.ReplaceAll(code, ".", ""))
+	}
+	return code
+}
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		d, err := strconv.Atoi(n)
+		if err != nil || d < 0 || d > 100*365 {
+			return 0, fmt.Errorf("bad days")
+		}
+		return time.Duration(d) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
+}
+
+func isUpperCode(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}

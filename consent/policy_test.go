@@ -1,0 +1,129 @@
+package consent
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/fhir/search"
+)
+
+func TestDataClassesMatchSearch(t *testing.T) {
+	if !slices.Equal(dataClasses, search.DataClasses()) {
+		t.Fatalf("consent data classes %v differ from search.DataClasses %v", dataClasses, search.DataClasses())
+	}
+}
+
+func TestDefaultPolicy(t *testing.T) {
+	p := DefaultPolicy()
+	for _, pu := range []string{"TREAT", "ETREAT", "COC"} {
+		if !p.Serves(pu) {
+			t.Errorf("purpose %s", pu)
+		}
+	}
+	if p.Serves("HRESCH") || p.Serves("") {
+		t.Error("serves research or empty")
+	}
+	if r := p.Role("ig-officer"); !r.Audit || r.Sees("medications") || !r.Sees("consent") {
+		t.Errorf("ig-officer: %+v", r)
+	}
+	if r := p.Role("system"); !r.OwnOrgOnly || !r.Sees("observations") {
+		t.Errorf("system: %+v", r)
+	}
+	if r := p.Role("social-worker"); r.Sees("observations") || r.Sees("documents") || !r.Sees("safeguarding") || !r.Sees("encounters") {
+		t.Errorf("social-worker: %+v", r.Classes)
+	}
+	if !p.Role("gp").BreakGlass || p.Role("social-worker").BreakGlass {
+		t.Error("break-glass roles")
+	}
+	if p.BreakGlassGrant != 4*time.Hour || p.BreakGlassMinReason != 10 || p.SourceLifetime != 730*24*time.Hour {
+		t.Errorf("durations: %v %v %v", p.BreakGlassGrant, p.BreakGlassMinReason, p.SourceLifetime)
+	}
+	if !p.IsLegallyRestricted("HFEA") || !p.IsLegallyRestricted("GRA") || p.IsLegallyRestricted("HIV") || !p.IsSensitive("HIV") {
+		t.Error("labels")
+	}
+	if p.JobRoles["R8014"] != "social-worker" || p.JobRoles["R5105"] != "ig-officer" {
+		t.Error("job roles")
+	}
+}
+
+func TestLabels(t *testing.T) {
+	p := DefaultPolicy()
+	cases := []struct {
+		codes []Coding
+		want  []string
+	}{
+		{[]Coding{{"http://snomed.info/sct", "86406008"}}, []string{"HIV"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "B20.1"}}, []string{"HIV"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10-uk", "b24x"}}, []string{"HIV"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "Z31.2"}}, []string{"HFEA"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "F64.0"}}, []string{"GRA", "PSY"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "F10.2"}}, []string{"ETH"}},
+		{[]Coding{{"http://snomed.info/sct", "93461009"}, {"http://snomed.info/sct", "86406008"}, {"http://snomed.info/sct", "86406008"}}, []string{"GRA", "HIV"}},
+		{[]Coding{{"http://snomed.info/sct", "B20"}}, nil},         // ICD code under the SNOMED system
+		{[]Coding{{"http://loinc.org", "86406008"}}, nil},          // SNOMED code under another system
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "J45"}}, nil}, // asthma
+		{nil, nil},
+	}
+	for _, tc := range cases {
+		if got := p.Labels(tc.codes); !slices.Equal(got, tc.want) {
+			t.Errorf("%v: %v, want %v", tc.codes, got, tc.want)
+		}
+	}
+}
+
+func TestLoadPolicyErrors(t *testing.T) {
+	base := "role gp *\n"
+	cases := []struct {
+		text string
+		line int
+		msg  string
+	}{
+		{"# nothing\n\n", 2, "no role lines"},
+		{base + "purposes treat\n", 2, "PurposeOfUse"},
+		{base + "role nurse meds\n", 2, `unknown data class "meds"`},
+		{base + "role gp demographics\n", 2, "already defined"},
+		{base + "role Nurse *\n", 2, "role name"},
+		{base + "own-org-only robot\n", 2, `role "robot" is not defined`},
+		{base + "role ig demographics medications\naudit-role ig\n", 3, "non-clinical"},
+		{base + "break-glass-grant soon\n", 2, "duration"},
+		{base + "break-glass-grant 0\n", 2, "positive"},
+		{base + "break-glass-grant 4h\nbreak-glass-grant 2h\n", 3, "already given on line 2"},
+		{base + "break-glass-min-reason -1\n", 2, "length"},
+		{base + "source-lifetime 3 days\n", 2, "one value"},
+		{base + "sensitive hiv\n", 2, "label code"},
+		{base + "sensitive HIV\nlegally-restricted GRA\n", 3, "must also be listed as sensitive"},
+		{base + "sensitive HIV GRA\nlegally-restricted GRA\nbreak-glass-releases GRA\n", 4, "legally restricted"},
+		{base + "code HIV snomd 1\n", 2, "system alias"},
+		{base + "code HIV snomed 1*2\n", 2, "prefix"},
+		{base + "code HIV snomed\n", 2, "expected"},
+		{base + "job-role R8000\n", 2, "expected"},
+		{base + "roles gp *\n", 2, "unknown directive"},
+		{base + "role system *\nown-org-only system\nbreak-glass-roles system\n", 4, "cannot break glass"},
+	}
+	for _, tc := range cases {
+		_, err := LoadPolicy(strings.NewReader(tc.text))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || pe.Line != tc.line || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%q: %v (want line %d, %q)", tc.text, err, tc.line, tc.msg)
+		}
+	}
+}
+
+func TestLoadPolicyMinimal(t *testing.T) {
+	p, err := LoadPolicy(strings.NewReader("role gp *  # everything\nbreak-glass-roles gp\nsource-lifetime 0\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Serves("TREAT") || p.BreakGlassGrant != 4*time.Hour || p.SourceLifetime != 0 || !p.Role("gp").BreakGlass {
+		t.Fatalf("defaults: %+v", p)
+	}
+	// source-lifetime 0: being a source is a relationship forever.
+	u := User{Sub: "s", Role: "gp", Org: "X"}
+	pat := Patient{ID: "p", Relationships: []Relationship{{Org: "X", Kind: RelSource}}}
+	if d := Prepare(p, u, pat, now).Open(); d.Effect != Permit {
+		t.Fatal(d.Explain())
+	}
+}

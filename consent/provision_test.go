@@ -1,0 +1,171 @@
+package consent
+
+import (
+	"testing"
+	"time"
+)
+
+func TestConsentBase(t *testing.T) {
+	runCases(t, []engineCase{
+		{name: "no consent: implied consent", user: "hosp", item: med(orgGP), effect: Permit},
+		{name: "OPTOUT without provision: nothing shared", user: "hosp", consents: []cs{{"OPTOUT", ""}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "policyRule"},
+		{name: "OPTOUT: source org still sees", user: "gp", consents: []cs{{"OPTOUT", ""}}, item: med(orgGP), effect: Permit},
+		{name: "OPTOUT with empty root: nothing shared", user: "hosp", consents: []cs{{"OPTOUT", `{}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "deny root without narrowing under OPTIN: opt-out", user: "hosp", consents: []cs{{"OPTIN", `{"type":"deny"}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "OPTIN without provision", user: "hosp", consents: []cs{{"OPTIN", ""}}, item: med(orgGP), effect: Permit},
+		{name: "OPTINR alias", user: "hosp", consents: []cs{{"OPTOUTE", ""}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+	})
+}
+
+func TestConsentActor(t *testing.T) {
+	denyTo := func(actor string) cs { return cs{"OPTIN", `{"type":"deny","actor":[` + actor + `]}`} }
+	runCases(t, []engineCase{
+		{name: "deny to organisation", user: "hosp", consents: []cs{denyTo(org(orgHosp))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "deny to organisation: others unaffected", user: "nurse", consents: []cs{denyTo(org(orgHosp))}, item: med(orgGP), effect: Permit},
+		{name: "deny to organisation: its own data still", user: "hosp", consents: []cs{denyTo(org(orgHosp))}, item: obs(orgHosp), effect: Permit},
+		{name: "deny to organisation by ODS identifier", user: "hosp",
+			consents: []cs{denyTo(`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"rxx01"}}}`)},
+			item:     med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to organisation by alias reference", user: "hosp", mod: func(u *User) { u.OrgRefs = []string{"Organization/uuid-1"} },
+			consents: []cs{denyTo(org("uuid-1"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to practitioner", user: "hosp",
+			consents: []cs{denyTo(`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"Practitioner/u-hosp"}}`)},
+			item:     med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to practitioner by SDS id", user: "hosp", mod: func(u *User) { u.Sub = "555123" },
+			consents: []cs{denyTo(`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/sds-user-id","value":"555123"}}}`)},
+			item:     med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to practitioner: colleague unaffected", user: "hosp", mod: func(u *User) { u.Sub = "u-other" },
+			consents: []cs{denyTo(`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"Practitioner/u-hosp"}}`)},
+			item:     med(orgGP), effect: Permit},
+		{name: "deny to sector council", user: "sw", consents: []cs{denyTo(sectorActor("council"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to sector council: nhs unaffected", user: "hosp", consents: []cs{denyTo(sectorActor("council"))}, item: med(orgGP), effect: Permit},
+		{name: "deny to role", user: "nurse", consents: []cs{denyTo(roleActor("district-nurse"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to role at one org", user: "nurse", consents: []cs{denyTo(`{"role":{"coding":[{"system":"https://carex.example/role","code":"district-nurse"}]},"reference":{"reference":"Organization/OTHER"}}`)}, item: med(orgGP), effect: Permit},
+		{name: "custodian: data recorded at the clinic", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgClinic), effect: Withhold, code: CodeConsentDeny},
+		{name: "custodian: other data no opinion", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgGP), effect: Permit},
+		{name: "author practitioner", user: "hosp", consents: []cs{{"OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"AUT"}]},"reference":{"reference":"Practitioner/dr-x"}}]}`}},
+			item: &Item{Type: "Observation", DataClass: "observations", SourceOrg: orgGP, Author: "Practitioner/dr-x"}, effect: Withhold, code: CodeConsentDeny},
+		{name: "several recipients: any", user: "nurse", consents: []cs{denyTo(org(orgHosp) + "," + org(orgNurse))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+	})
+}
+
+func TestConsentConditions(t *testing.T) {
+	deny := func(cond string) cs { return cs{"OPTIN", `{"type":"deny",` + cond + `}`} }
+	old := &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP, Date: time.Date(2015, 1, 15, 0, 0, 0, 0, time.UTC)}
+	undated := &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP}
+	runCases(t, []engineCase{
+		// action
+		{name: "action access denies reads", user: "hosp", consents: []cs{deny(`"action":[` + action("access") + `]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "action correct only does not affect reads", user: "hosp", consents: []cs{deny(`"action":[` + action("correct") + `]`)}, item: med(orgGP), effect: Permit},
+		{name: "root action correct: whole consent ignored for reads", user: "hosp", consents: []cs{{"OPTOUT", `{"action":[` + action("correct") + `]}`}}, item: med(orgGP), effect: Permit},
+		{name: "nested action correct does not match reads", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","action":[` + action("correct") + `]}]}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		// purpose
+		{name: "purpose matches", user: "hosp", mod: func(u *User) { u.Purpose = "COC" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"COC"}]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "purpose differs", user: "hosp", consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"COC"}]`)}, item: med(orgGP), effect: Permit},
+		// securityLabel
+		{name: "label deny", user: "hosp", consents: []cs{deny(`"securityLabel":[` + label("PSY") + `]`)}, item: cond(orgHosp+"X", "PSY"), effect: Withhold, code: CodeConsentDeny},
+		{name: "label deny other item", user: "hosp", consents: []cs{deny(`"securityLabel":[` + label("PSY") + `]`)}, item: med(orgGP), effect: Permit},
+		{name: "label N matches unlabelled", user: "hosp", consents: []cs{deny(`"securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"N"}]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		// class
+		{name: "class resource type", user: "hosp", consents: []cs{deny(`"class":[` + class("MedicationStatement") + `]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "class resource type other", user: "hosp", consents: []cs{deny(`"class":[` + class("MedicationStatement") + `]`)}, item: obs(orgGP), effect: Permit},
+		{name: "class data class", user: "sw", consents: []cs{deny(`"class":[` + class("medications") + `]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		// code
+		{name: "code", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "44054006"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code other system", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://loinc.org", "44054006"}}}, effect: Permit},
+		// period: when the rule is in force
+		{name: "period in force", user: "hosp", consents: []cs{deny(`"period":{"start":"2025-01-01","end":"2025-12-31"}`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "period expired", user: "hosp", consents: []cs{deny(`"period":{"end":"2025-05-31"}`)}, item: med(orgGP), effect: Permit},
+		{name: "period end day inclusive", user: "hosp", consents: []cs{deny(`"period":{"end":"2025-06-01"}`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "period not started", user: "hosp", consents: []cs{deny(`"period":{"start":"2025-07-01"}`)}, item: med(orgGP), effect: Permit},
+		{name: "nested period expired: exception lapses", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"period":{"end":"2025-01-01"}}]}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		// dataPeriod: which data it covers
+		{name: "dataPeriod covers old data", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-01","end":"2015-02-01"}`)}, item: old, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod leaves recent data", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-01","end":"2015-02-01"}`)}, item: med(orgGP), effect: Permit},
+		{name: "dataPeriod deny covers undated", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-01","end":"2015-02-01"}`)}, item: undated, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod permit does not cover undated", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2015-01-01"}}]}`}}, item: undated, effect: Withhold, code: CodeConsentDeny},
+		// data
+		{name: "data instance", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"Condition/c9"}}]`)}, item: old, effect: Withhold, code: CodeConsentDeny},
+		{name: "data instance other", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"Condition/c8"}}]`)}, item: old, effect: Permit},
+		{name: "data instance absolute reference", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"https://carex.example/fhir/Condition/c9/_history/2"}}]`)}, item: old, effect: Withhold, code: CodeConsentDeny},
+		{name: "data related: referring item", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"related","reference":{"reference":"ServiceRequest/lab1"}}]`)},
+			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "data instance: referring item not covered", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"ServiceRequest/lab1"}}]`)},
+			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}}, effect: Permit},
+		{name: "data authoredby organisation", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"authoredby","reference":{"reference":"Organization/` + orgClinic + `"}}]`)}, item: med(orgClinic), effect: Withhold, code: CodeConsentDeny},
+		{name: "data authoredby organisation other", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"authoredby","reference":{"reference":"Organization/` + orgClinic + `"}}]`)}, item: med(orgGP), effect: Permit},
+		// AND across elements
+		{name: "all elements must match", user: "sw", consents: []cs{deny(`"actor":[` + sectorActor("council") + `],"class":[` + class("medications") + `]`)}, item: &Item{Type: "AllergyIntolerance", DataClass: "allergies", SourceOrg: orgGP}, effect: Permit},
+	})
+}
+
+// The combining rule: base, scope vs exception root, deepest match, ties,
+// supersession.
+func TestCombiningRule(t *testing.T) {
+	nested := cs{"OPTOUT", `{"provision":[
+		{"type":"permit","actor":[` + org(orgHosp) + `],"provision":[
+			{"type":"deny","class":[` + class("observations") + `],"provision":[
+				{"type":"permit","code":[{"coding":[{"system":"http://loinc.org","code":"2339-0"}]}]}]}]},
+		{"type":"permit","class":[` + class("allergies") + `]}]}`}
+	glucose := &Item{Type: "Observation", DataClass: "observations", SourceOrg: orgGP, Codes: []Coding{{"http://loinc.org", "2339-0"}}}
+	allergy := &Item{Type: "AllergyIntolerance", DataClass: "allergies", SourceOrg: orgGP}
+	runCases(t, []engineCase{
+		{name: "opt-out applies to others", user: "nurse", consents: []cs{nested}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "depth 1 permit to hospital", user: "hosp", consents: []cs{nested}, item: med(orgGP), effect: Permit},
+		{name: "depth 2 deny observations", user: "hosp", consents: []cs{nested}, item: obs(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision.provision[0].provision[0]"},
+		{name: "depth 3 permit glucose", user: "hosp", consents: []cs{nested}, item: glucose, effect: Permit},
+		{name: "nested under unmatched parent ignored", user: "clinic", consents: []cs{nested}, item: glucose, effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "sibling permit allergies for everyone", user: "nurse", consents: []cs{nested}, item: allergy, effect: Permit},
+		{name: "equal depth: deny beats permit", user: "hosp",
+			consents: []cs{{"OPTIN", `{"provision":[{"type":"deny","class":[` + class("medications") + `]},{"type":"deny","actor":[` + org(orgHosp) + `]}]}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "provision.provision[0]"},
+		{name: "exception root: outside it the base", user: "nurse", consents: []cs{{"OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `]}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny, path: "policyRule"},
+		{name: "exception root: inside it", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `]}`}}, item: med(orgGP), effect: Permit},
+		{name: "scope root: outside it no opinion", user: "nurse", consents: []cs{{"OPTOUT", `{"actor":[` + org(orgHosp) + `]}`}}, item: med(orgGP), effect: Permit},
+		{name: "scope root typed like base", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"deny","actor":[` + org(orgHosp) + `]}`}}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "scope root typed like base: others no opinion", user: "nurse", consents: []cs{{"OPTOUT", `{"type":"deny","actor":[` + org(orgHosp) + `]}`}}, item: med(orgGP), effect: Permit},
+		{name: "root period over: consent not in force", user: "hosp", consents: []cs{{"OPTOUT", `{"period":{"end":"2020-01-01"}}`}}, item: med(orgGP), effect: Permit},
+	})
+}
+
+func TestSupersession(t *testing.T) {
+	older := consAt(t, "old", "2020-01-01", "OPTOUT", "")
+	newer := consAt(t, "new", "2024-05-01T10:00:00Z", "OPTIN", `{"type":"deny","class":[`+class("observations")+`]}`)
+	inactive := consAt(t, "x", "2025-01-01", "OPTOUT", "")
+	inactive.Status = "inactive"
+	research, err := ParseConsent([]byte(`{"resourceType":"Consent","id":"r","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"research"}]},"dateTime":"2025-02-01","policyRule":{"coding":[{"code":"whatever"}]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	otherPatient := consAt(t, "o", "2025-03-01", "OPTOUT", "")
+	otherPatient.Patient = "Patient/p2"
+	hosp := users()["hosp"]
+	for _, order := range [][]*Consent{{older, newer}, {newer, older}, {older, newer, inactive, research, otherPatient}} {
+		pp := Prepare(DefaultPolicy(), hosp, patient(order...), now)
+		if d := pp.Decide(med(orgGP)); d.Effect != Permit {
+			t.Fatalf("newer OPTIN should supersede older OPTOUT: %s", d.Explain())
+		}
+		if d := pp.Decide(obs(orgGP)); d.Effect != Withhold || d.Reasons[0].ConsentID != "new" {
+			t.Fatalf("newer consent's deny: %s", d.Explain())
+		}
+	}
+	// Same dateTime: both count, withhold wins.
+	a := consAt(t, "a", "2024-05-01", "OPTIN", `{"type":"deny","class":[`+class("observations")+`]}`)
+	b := consAt(t, "b", "2024-05-01", "OPTIN", `{"type":"deny","class":[`+class("medications")+`]}`)
+	pp := Prepare(DefaultPolicy(), hosp, patient(a, b), now)
+	if d := pp.Decide(med(orgGP)); d.Effect != Withhold || d.Reasons[0].ConsentID != "b" {
+		t.Fatalf("tie: %s", d.Explain())
+	}
+	if d := pp.Decide(obs(orgGP)); d.Effect != Withhold || d.Reasons[0].ConsentID != "a" {
+		t.Fatalf("tie: %s", d.Explain())
+	}
+	if d := pp.Decide(&Item{Type: "AllergyIntolerance", DataClass: "allergies", SourceOrg: orgGP}); d.Effect != Permit {
+		t.Fatalf("tie: %s", d.Explain())
+	}
+	// A newer expired restriction supersedes an older opt-out: shared again.
+	expired := consAt(t, "e", "2025-01-01", "OPTOUT", `{"period":{"start":"2025-01-01","end":"2025-03-01"}}`)
+	if d := Prepare(DefaultPolicy(), hosp, patient(older, expired), now).Decide(med(orgGP)); d.Effect != Permit {
+		t.Fatalf("expired newer: %s", d.Explain())
+	}
+}
