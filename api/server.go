@@ -17,6 +17,7 @@ import (
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/auditlog"
 )
 
 const fhirJSON = "application/fhir+json; charset=utf-8"
@@ -27,6 +28,7 @@ type Config struct {
 	Verifier *auth.Verifier
 	Policy   Policy   // nil: DefaultPolicy
 	Recorder Recorder // nil: nothing is recorded beyond the application log
+	AuditLog *auditlog.Log // the access log, for IG queries (/fhir/AuditEvent); nil disables them
 	Logger   *slog.Logger
 	BaseURL  string // public base of the FHIR API, e.g. https://carex.example.nhs.uk/fhir; "" derives it from each request
 	MaxBody  int64  // bytes; default 8 MiB
@@ -106,6 +108,7 @@ func (s *Server) routes() {
 	f.GET("/:type/:id/_history", s.historyInstance)
 	f.GET("/:type/:id/_history/:vid", s.vread)
 	f.GET("/Patient/:id/$everything", s.everything)
+	s.auditRoutes(f)
 	for _, m := range []string{http.MethodPatch} {
 		f.Add(m, "/:type/:id", s.methodNotAllowed)
 	}

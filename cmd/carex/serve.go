@@ -112,7 +112,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	srv := api.New(api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
 		MaxBody: f.maxBody, Dev: f.dev, Version: version,
-		Recorder: api.LogRecorder{Log: accessLog},
+		Recorder: api.LogRecorder{Log: accessLog}, AuditLog: accessLog,
 	})
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {
