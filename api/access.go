@@ -39,6 +39,7 @@ type Exchange struct {
 	Status     int
 
 	reply *reply
+	gate  *gate // the consent decision context, when ConsentPolicy decides
 }
 
 type reply struct {
@@ -71,21 +72,25 @@ func (nopRecorder) Record(context.Context, *Exchange) error { return nil }
 type Policy interface {
 	// Admit refuses a request outright (wrong purpose, role without access).
 	Admit(ctx context.Context, p *auth.Principal, x *Exchange) error
+	// OpenPatient refuses a user who may not open this patient's record.
+	OpenPatient(ctx context.Context, p *auth.Principal, x *Exchange, patientID string) error
 	// Visible returns the release filter for this principal, nil for all.
 	Visible(ctx context.Context, p *auth.Principal, x *Exchange) store.Visible
 	// MayWrite refuses a write; existing is the current version or nil.
 	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta) error
+	// Label adds the sensitivity labels derived from the item's codes.
+	Label(w *store.Write)
 }
 
 // DirectCarePurposes are the purposes of use carex serves by default.
 var DirectCarePurposes = []string{"TREAT", "ETREAT", "COC"}
 
-// DefaultPolicy admits direct-care purposes only and releases everything
-// else it is asked for: it is the foundation's placeholder until the
-// consent engine (package consent) decides per item.
-type DefaultPolicy struct{}
+// OpenPolicy admits direct-care purposes only and releases everything
+// else: for tests of the plumbing and for benchmarks that measure the cost
+// of the sharing decision. Servers use ConsentPolicy.
+type OpenPolicy struct{}
 
-func (DefaultPolicy) Admit(_ context.Context, p *auth.Principal, x *Exchange) error {
+func (OpenPolicy) Admit(_ context.Context, p *auth.Principal, x *Exchange) error {
 	for _, ok := range DirectCarePurposes {
 		if p.Purpose == ok {
 			return nil
@@ -94,11 +99,15 @@ func (DefaultPolicy) Admit(_ context.Context, p *auth.Principal, x *Exchange) er
 	return fmtErr(ErrForbidden, "purpose of use %q is not direct care: carex serves %s only", p.Purpose, strings.Join(DirectCarePurposes, ", "))
 }
 
-func (DefaultPolicy) Visible(context.Context, *auth.Principal, *Exchange) store.Visible { return nil }
+func (OpenPolicy) OpenPatient(context.Context, *auth.Principal, *Exchange, string) error { return nil }
 
-func (DefaultPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta) error {
+func (OpenPolicy) Visible(context.Context, *auth.Principal, *Exchange) store.Visible { return nil }
+
+func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta) error {
 	return nil
 }
+
+func (OpenPolicy) Label(*store.Write) {}
 
 // access is the log stage: it runs the rest of the chain, turns an error
 // into its OperationOutcome, records the exchange durably, and only then

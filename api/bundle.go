@@ -130,7 +130,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if id != "" {
 				return nil, nil, fmtErr(ErrBadRequest, "%s: POST url must be the type alone, not %q", where, e.Request.URL)
 			}
-			te.write = newWrite(store.OpCreate, p, r, uuid.NewString())
+			te.write = s.newWrite(store.OpCreate, p, r, uuid.NewString())
 			if e.Request.IfNoneExist != "" {
 				if te.write.IfNoneExist, err = conditionQuery(typ, e.Request.IfNoneExist); err != nil {
 					return nil, nil, fmt.Errorf("%s.request.ifNoneExist: %w", where, err)
@@ -149,7 +149,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			case id == "" || (r.ID != "" && r.ID != id):
 				return nil, nil, fmtErr(ErrBadRequest, "%s: PUT url %q needs Type/id matching the resource id %q", where, e.Request.URL, r.ID)
 			}
-			te.write = newWrite(store.OpUpdate, p, r, id)
+			te.write = s.newWrite(store.OpUpdate, p, r, id)
 			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
 				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
 			}
@@ -247,7 +247,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 				rewriteMapRefs(w.Resource, changed)
 			}
 			w.Resource["id"] = w.ID
-			derive(w)
+			s.derive(w)
 		}
 		return nil
 	}
@@ -285,7 +285,7 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 	if err != nil {
 		return err
 	}
-	out := newBundle("transaction-response", s.base(c))
+	out := newBundle("transaction-response", s.base(c), nil)
 	patients := map[string]bool{}
 	for i, te := range plan {
 		if te.get != "" {
@@ -367,7 +367,7 @@ func writeEntry(base string, w *store.Write, r *store.WriteResult) []byte {
 // batch runs each entry as its own request through the same handlers, so
 // every entry is authenticated, decided and logged like a direct call.
 func (s *Server) batch(c echo.Context, in *bundleIn) error {
-	out := newBundle("batch-response", s.base(c))
+	out := newBundle("batch-response", s.base(c), nil)
 	for i, e := range in.Entry {
 		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
 			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request: method and url are required", i)))

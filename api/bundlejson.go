@@ -20,10 +20,21 @@ type bundleOut struct {
 	total   *int
 	links   [][2]string
 	entries [][]byte
-	notice  bool // some items were withheld: add the generic notice
+	x       *Exchange // releases through x.body; its Withheld count adds the notice
 }
 
-func newBundle(typ, base string) *bundleOut { return &bundleOut{typ: typ, base: base} }
+func newBundle(typ, base string, x *Exchange) *bundleOut { return &bundleOut{typ: typ, base: base, x: x} }
+
+func (b *bundleOut) body(v *store.Version) []byte {
+	if b.x == nil {
+		return v.Raw
+	}
+	return b.x.body(v)
+}
+
+// confidentialNotice is UK Core's generic notice: it says that something
+// was withheld, never what or how much.
+var confidentialNotice = []byte(`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"suppressed","details":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-ListWarningCode","code":"confidential-items","display":"Items excluded due to confidentiality and/or patient preferences"}]}}]},"search":{"mode":"outcome"}}`)
 
 func jsonString(s string) []byte {
 	b, _ := json.Marshal(s)
@@ -37,7 +48,7 @@ func (b *bundleOut) add(v *store.Version, mode string) {
 	e.WriteString(`{"fullUrl":`)
 	e.Write(jsonString(b.fullURL(v)))
 	e.WriteString(`,"resource":`)
-	e.Write(v.Raw)
+	e.Write(b.body(v))
 	e.WriteString(`,"search":{"mode":`)
 	e.Write(jsonString(mode))
 	e.WriteString(`}}`)
@@ -57,7 +68,7 @@ func (b *bundleOut) addHistory(v *store.Version) {
 	}
 	if !v.Deleted {
 		e.WriteString(`,"resource":`)
-		e.Write(v.Raw)
+		e.Write(b.body(v))
 	}
 	e.WriteString(`,"request":{"method":"` + method + `","url":`)
 	e.Write(jsonString(url))
@@ -118,9 +129,13 @@ func (b *bundleOut) json() []byte {
 		}
 		out.WriteByte(']')
 	}
-	if len(b.entries) > 0 {
+	entries := b.entries
+	if b.x != nil && b.x.Withheld > 0 {
+		entries = append(entries[:len(entries):len(entries)], confidentialNotice)
+	}
+	if len(entries) > 0 {
 		out.WriteString(`,"entry":[`)
-		for i, e := range b.entries {
+		for i, e := range entries {
 			if i > 0 {
 				out.WriteByte(',')
 			}

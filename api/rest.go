@@ -61,7 +61,15 @@ func (s *Server) read(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if x.Type == "Patient" {
+		if err := s.policy.OpenPatient(ctx, p, x, x.ID); err != nil {
+			return err
+		}
+	}
 	v, err := s.store.Read(ctx, x.Type, x.ID)
+	if v != nil && len(v.Patients) == 1 {
+		x.Patient = v.Patients[0]
+	}
 	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
 		// Withheld and deleted-but-withheld look exactly like never-existed.
 		x.Withheld = 1
@@ -71,7 +79,7 @@ func (s *Server) read(c echo.Context) error {
 		return err
 	}
 	x.release(v)
-	return respond(c, http.StatusOK, v.Raw, versionHeaders(v))
+	return respond(c, http.StatusOK, x.body(v), versionHeaders(v))
 }
 
 func visible(vis store.Visible, v *store.Version) bool {
@@ -97,7 +105,7 @@ func (s *Server) vread(c echo.Context) error {
 		return err
 	}
 	x.release(v)
-	return respond(c, http.StatusOK, v.Raw, versionHeaders(v))
+	return respond(c, http.StatusOK, x.body(v), versionHeaders(v))
 }
 
 // readBody reads and parses a resource body of the URL's type.
@@ -132,20 +140,44 @@ func readAll(c echo.Context) ([]byte, error) {
 }
 
 // newWrite prepares a write of res on behalf of principal p: the writer's
-// organisation becomes the source, and compartment, class and labels are
-// derived once here.
-func newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id string) *store.Write {
+// organisation becomes the source, and compartment, class, codes, clinical
+// date, labels and search values are derived once here.
+func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id string) *store.Write {
 	res.Map["id"] = id
 	w := &store.Write{Op: op, Type: res.Type, ID: id, Raw: res.Raw, Resource: res.Map, SourceOrg: p.Org}
-	derive(w)
+	s.derive(w)
 	return w
 }
 
+// clinicalDateParams name, in order of preference, the search parameter
+// whose value is an item's clinical date (for consent dataPeriod).
+var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "period", "issued"}
+
 // derive fills the fields that depend on the resource's content.
-func derive(w *store.Write) {
+func (s *Server) derive(w *store.Write) {
 	w.DataClass = search.DataClass(w.Type, w.Resource)
 	w.Patients = search.PatientCompartment(w.Type, w.Resource)
 	w.Labels = securityLabels(w.Resource)
+	w.Index = search.Extract(w.Type, w.Resource)
+	w.Codes, w.Date = nil, time.Time{}
+	dates := map[string]int64{}
+	for _, e := range w.Index {
+		switch {
+		case e.Type == search.Token && (e.Param == "code" || e.Param == "vaccine-code"):
+			w.Codes = append(w.Codes, e.System+"|"+e.Code)
+		case e.Type == search.Date:
+			if _, ok := dates[e.Param]; !ok {
+				dates[e.Param] = e.Lo
+			}
+		}
+	}
+	for _, p := range clinicalDateParams {
+		if lo, ok := dates[p]; ok && lo > -1<<62 {
+			w.Date = time.UnixMilli(lo).UTC()
+			break
+		}
+	}
+	s.policy.Label(w)
 }
 
 func securityLabels(m map[string]any) []string {
@@ -185,11 +217,12 @@ func (s *Server) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	w := newWrite(store.OpCreate, p, res, uuid.NewString())
+	w := s.newWrite(store.OpCreate, p, res, uuid.NewString())
 	if cond := c.Request().Header.Get("If-None-Exist"); cond != "" {
 		if w.IfNoneExist, err = conditionQuery(x.Type, cond); err != nil {
 			return err
 		}
+		w.Visible = s.policy.Visible(c.Request().Context(), p, x)
 	}
 	return s.commitOne(c, x, p, w)
 }
@@ -223,7 +256,7 @@ func (s *Server) update(c echo.Context) error {
 	if res.ID != x.ID {
 		return fmtErr(ErrBadRequest, "the body's id %q must equal the id in the URL %q", res.ID, x.ID)
 	}
-	w := newWrite(store.OpUpdate, p, res, x.ID)
+	w := s.newWrite(store.OpUpdate, p, res, x.ID)
 	if w.IfMatch, err = ifMatch(c); err != nil {
 		return err
 	}
@@ -249,7 +282,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	if id == "" {
 		id = uuid.NewString()
 	}
-	w := newWrite(store.OpUpdate, p, res, id)
+	w := s.newWrite(store.OpUpdate, p, res, id)
 	prepare := func(lookup store.Lookup) error {
 		found, err := lookup.Search(q)
 		if err != nil {
@@ -264,7 +297,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 			}
 			w.ID = found[0].ID
 			w.Resource["id"] = w.ID
-			derive(w)
+			s.derive(w)
 			return nil
 		}
 		return fmtErr(store.ErrPrecondition, "conditional update matched %d resources", len(found))
@@ -368,10 +401,13 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	ctx := c.Request().Context()
 	if pid := patientParam(q); pid != "" {
 		x.Patient = pid
+		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
+			return err
+		}
 	}
-	ctx := c.Request().Context()
 	vis := s.policy.Visible(ctx, p, x)
 	if q.Summary == "count" {
 		q.Count = 0
@@ -388,7 +424,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	x.release(res.Items...)
 	x.release(inc...)
-	b := newBundle("searchset", s.base(c))
+	b := newBundle("searchset", s.base(c), x)
 	b.total = &res.Total
 	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
 	for _, v := range res.Items {
@@ -460,6 +496,9 @@ func (s *Server) everything(c echo.Context) error {
 		}
 	}
 	ctx := c.Request().Context()
+	if err := s.policy.OpenPatient(ctx, p, x, x.ID); err != nil {
+		return err
+	}
 	vis := s.policy.Visible(ctx, p, x)
 	pat, err := s.store.Read(ctx, "Patient", x.ID)
 	if pat != nil && !visible(vis, pat) {
@@ -473,7 +512,7 @@ func (s *Server) everything(c echo.Context) error {
 		return err
 	}
 	x.release(res.Items...)
-	b := newBundle("searchset", s.base(c))
+	b := newBundle("searchset", s.base(c), x)
 	b.total = &res.Total
 	self := url.Values{}
 	if len(types) > 0 {
@@ -521,10 +560,11 @@ func (s *Server) history(c echo.Context, op string) error {
 		return err
 	}
 	if x.ID != "" && res.Total == 0 {
+		x.Withheld = 0 // a 404 says nothing of what exists
 		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
 	}
 	x.release(res.Items...)
-	b := newBundle("history", s.base(c))
+	b := newBundle("history", s.base(c), x)
 	b.total = &res.Total
 	self := s.base(c)
 	if x.Type != "" {

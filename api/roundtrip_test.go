@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 )
 
@@ -73,6 +74,23 @@ func TestRoundTripExamples(t *testing.T) {
 				// A resource in its own right: must round-trip.
 			default: // transaction, batch (processed by POST /fhir), searchset, history, *-response
 				skipped["Bundle/"+bt]++
+				continue
+			}
+		}
+		if res.Type == "Consent" {
+			if _, err := consent.ParseConsent(raw); err != nil {
+				// The consent engine cannot interpret it: refused with a 422
+				// naming the element, never stored and silently ignored.
+				t.Run(rel, func(t *testing.T) {
+					r := e.do("PUT", "/fhir/Consent/"+res.ID, sys, string(raw))
+					if r.status != 422 || !strings.Contains(r.body, "Consent.") {
+						t.Fatalf("uninterpretable Consent: %d %s", r.status, rtShort(r.body))
+					}
+					if r := e.do("GET", "/fhir/Consent/"+res.ID, sys, ""); r.status != 404 {
+						t.Fatalf("refused Consent was stored: %d", r.status)
+					}
+				})
+				skipped["Consent refused by the consent engine"]++
 				continue
 			}
 		}

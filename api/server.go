@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 )
@@ -26,7 +27,7 @@ const fhirJSON = "application/fhir+json; charset=utf-8"
 type Config struct {
 	Store    store.Store
 	Verifier *auth.Verifier
-	Policy   Policy   // nil: DefaultPolicy
+	Policy   Policy   // nil: ConsentPolicy with the built-in default sharing policy
 	Recorder Recorder // nil: nothing is recorded beyond the application log
 	AuditLog *auditlog.Log // the access log, for IG queries (/fhir/AuditEvent); nil disables them
 	Logger   *slog.Logger
@@ -57,7 +58,7 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.Policy == nil {
-		cfg.Policy = DefaultPolicy{}
+		cfg.Policy = NewConsentPolicy(consent.DefaultPolicy(), cfg.Store)
 	}
 	if cfg.Recorder == nil {
 		cfg.Recorder = nopRecorder{}

@@ -31,10 +31,12 @@ type Meta struct {
 	VersionID   int64
 	LastUpdated time.Time
 	Deleted     bool
-	SourceOrg   string   // organisation whose system wrote this version: the data controller
-	DataClass   string   // sharing-policy class, see search.DataClass
-	Labels      []string // sensitivity labels (v3 ActCode / confidentiality codes)
-	Patients    []string // patient compartment membership
+	SourceOrg   string    // organisation whose system wrote this version: the data controller
+	DataClass   string    // sharing-policy class, see search.DataClass
+	Labels      []string  // sensitivity labels (v3 ActCode / confidentiality codes)
+	Patients    []string  // patient compartment membership
+	Codes       []string  // the resource's main codes as system|code, for consent provisions on code
+	Date        time.Time // clinical date (zero if none), for consent dataPeriod
 }
 
 // Version is one stored version of a resource. Raw is the exact JSON
@@ -84,6 +86,14 @@ type Write struct {
 	Labels      []string
 	DataClass   string
 	Patients    []string
+	Codes       []string
+	Date        time.Time
+	// Index is the resource's extracted search values; nil means the store
+	// extracts them itself.
+	Index []search.IndexEntry
+	// Visible limits which existing resources an If-None-Exist condition
+	// can match: a caller must not learn of records withheld from it.
+	Visible Visible
 }
 
 // WriteResult reports what a Write did.
@@ -119,6 +129,18 @@ type Store interface {
 	// runs first inside the transaction and may edit the writes (resolving
 	// conditional references and conditional creates).
 	Commit(ctx context.Context, writes []*Write, prepare func(Lookup) error) ([]*WriteResult, error)
+	// PatientContext loads what the sharing decision needs about one patient.
+	PatientContext(ctx context.Context, patientID string) (*PatientContext, error)
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// PatientContext is what the sharing decision needs about one patient:
+// the Patient resource, the current CareTeam, EpisodeOfCare and Consent
+// resources of the compartment, and when each source organisation last
+// recorded data for them.
+type PatientContext struct {
+	Patient *Version // nil when there is no Patient resource
+	Links   []*Version
+	Sources map[string]time.Time
 }

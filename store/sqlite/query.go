@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -250,4 +251,41 @@ func numCond(v search.Value) (string, []any) {
 	default:
 		return "num = ?", []any{v.Num}
 	}
+}
+
+// PatientContext implements store.Store.
+func (db *DB) PatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
+	res, err := db.Compartment(ctx, patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, nil, store.Page{Count: search.MaxCount})
+	if err != nil {
+		return nil, err
+	}
+	pc := &store.PatientContext{Sources: map[string]time.Time{}}
+	for _, v := range res.Items {
+		if v.Type == "Patient" && v.ID == patientID {
+			pc.Patient = v
+			continue
+		}
+		pc.Links = append(pc.Links, v)
+	}
+	// Deleted resources count too: their source did record data for the
+	// person. They have left the compartment table, so read them from the
+	// resources' own patient lists.
+	rows, err := db.reader.QueryContext(ctx, `SELECT source_org, MAX(last_updated) FROM (
+		SELECT r.source_org, r.last_updated FROM compartment c JOIN resources r ON r.rid = c.rid WHERE c.patient = ?
+		UNION ALL
+		SELECT source_org, last_updated FROM resources WHERE deleted = 1 AND type = 'Patient' AND id = ?
+	) GROUP BY source_org`, patientID, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("sources of Patient/%s: %w", patientID, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var org string
+		var ms int64
+		if err := rows.Scan(&org, &ms); err != nil {
+			return nil, err
+		}
+		pc.Sources[org] = time.UnixMilli(ms).UTC()
+	}
+	return pc, rows.Err()
 }

@@ -23,6 +23,8 @@ CREATE TABLE resources (
 	data_class   TEXT    NOT NULL,
 	labels       TEXT    NOT NULL DEFAULT '', -- space separated
 	patients     TEXT    NOT NULL DEFAULT '', -- space separated
+	codes        TEXT    NOT NULL DEFAULT '', -- space separated system|code
+	clinical     INTEGER NOT NULL DEFAULT 0,  -- clinical date, unix ms; 0 = none
 	UNIQUE (type, id)
 );
 CREATE INDEX resources_updated ON resources(last_updated);
@@ -37,6 +39,8 @@ CREATE TABLE versions (
 	data_class   TEXT    NOT NULL,
 	labels       TEXT    NOT NULL DEFAULT '',
 	patients     TEXT    NOT NULL DEFAULT '',
+	codes        TEXT    NOT NULL DEFAULT '',
+	clinical     INTEGER NOT NULL DEFAULT 0,
 	raw          BLOB,                       -- NULL for a delete marker
 	UNIQUE (rid, version)
 );

@@ -91,7 +91,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-const metaCols = `r.type, r.id, r.version, r.last_updated, r.deleted, r.source_org, r.data_class, r.labels, r.patients`
+const metaCols = `r.type, r.id, r.version, r.last_updated, r.deleted, r.source_org, r.data_class, r.labels, r.patients, r.codes, r.clinical`
 
 func (db *DB) prepare(ctx context.Context) error {
 	var err error
@@ -104,7 +104,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		return s
 	}
 	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
-	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.raw
+	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
 	if err != nil {
 		return err
@@ -154,10 +154,10 @@ type scanner interface{ Scan(...any) error }
 
 func scanMeta(s scanner, extra ...any) (*store.Version, error) {
 	var v store.Version
-	var lu int64
+	var lu, clinical int64
 	var del int
-	var labels, patients string
-	dst := append([]any{&v.Type, &v.ID, &v.VersionID, &lu, &del, &v.SourceOrg, &v.DataClass, &labels, &patients}, extra...)
+	var labels, patients, codes string
+	dst := append([]any{&v.Type, &v.ID, &v.VersionID, &lu, &del, &v.SourceOrg, &v.DataClass, &labels, &patients, &codes, &clinical}, extra...)
 	if err := s.Scan(dst...); err != nil {
 		return nil, err
 	}
@@ -165,6 +165,10 @@ func scanMeta(s scanner, extra ...any) (*store.Version, error) {
 	v.Deleted = del != 0
 	v.Labels = splitList(labels)
 	v.Patients = splitList(patients)
+	v.Codes = splitList(codes)
+	if clinical != 0 {
+		v.Date = time.UnixMilli(clinical).UTC()
+	}
 	return &v, nil
 }
 
@@ -210,7 +214,7 @@ func (db *DB) VRead(ctx context.Context, typ, id string, version int64) (*store.
 }
 
 func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis store.Visible, p store.Page) (*store.Result, error) {
-	q := `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.vpk
+	q := `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.vpk
 		FROM versions v JOIN resources r ON r.rid = v.rid WHERE 1=1`
 	var args []any
 	if typ != "" {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -73,9 +74,9 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	ws := &writeStmts{
 		current:        p(`SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`),
 		meta:           p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
-		insResource:    p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?)`),
-		insVersion:     p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?)`),
-		updResource:    p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ? WHERE rid = ?`),
+		insResource:    p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
+		insVersion:     p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
+		updResource:    p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ? WHERE rid = ?`),
 		insCompartment: p(`INSERT OR IGNORE INTO compartment(patient, rid) VALUES (?, ?)`),
 		insToken:       p(`INSERT INTO idx_token(type, param, system, code, rid) VALUES (?, ?, ?, ?, ?)`),
 		insRef:         p(`INSERT INTO idx_ref(type, param, ref, rid) VALUES (?, ?, ?, ?)`),
@@ -161,6 +162,9 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 			if err != nil {
 				return nil, err
 			}
+			if wr.Visible != nil {
+				found = slices.DeleteFunc(found, func(m *store.Meta) bool { return !wr.Visible(m) })
+			}
 			switch len(found) {
 			case 0:
 			case 1:
@@ -232,10 +236,14 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
 	}
-	labels, patients := joinList(wr.Labels), joinList(wr.Patients)
+	labels, patients, codes := joinList(wr.Labels), joinList(wr.Patients), joinList(wr.Codes)
+	var clinical int64
+	if !wr.Date.IsZero() {
+		clinical = wr.Date.UnixMilli()
+	}
 	ms := now.UnixMilli()
 	if rid == 0 {
-		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients)
+		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical)
 		if err != nil {
 			return nil, err
 		}
@@ -243,7 +251,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 			return nil, err
 		}
 	}
-	res, err := w.st.insVersion.ExecContext(w.ctx, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, raw)
+	res, err := w.st.insVersion.ExecContext(w.ctx, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, raw)
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +259,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	if err != nil {
 		return nil, err
 	}
-	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, rid); err != nil {
+	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, rid); err != nil {
 		return nil, err
 	}
 	if version > 1 { // a new resource has no index rows yet
@@ -264,12 +272,17 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 			return nil, err
 		}
 	}
-	if err := w.index(rid, wr.Type, wr.Resource); err != nil {
+	entries := wr.Index
+	if entries == nil {
+		entries = search.Extract(wr.Type, wr.Resource)
+	}
+	if err := w.index(rid, wr.Type, entries); err != nil {
 		return nil, err
 	}
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
 		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
+		Codes: wr.Codes, Date: wr.Date,
 	}, Raw: raw}, nil
 }
 
@@ -277,13 +290,14 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 // resource leaves search and its compartment.
 func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*store.Version, error) {
 	ms := now.UnixMilli()
-	var org, class, labels, patients string
-	if err := w.tx.QueryRowContext(w.ctx, `SELECT source_org, data_class, labels, patients FROM resources WHERE rid = ?`, rid).
-		Scan(&org, &class, &labels, &patients); err != nil {
+	var org, class, labels, patients, codes string
+	var clinical int64
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT source_org, data_class, labels, patients, codes, clinical FROM resources WHERE rid = ?`, rid).
+		Scan(&org, &class, &labels, &patients, &codes, &clinical); err != nil {
 		return nil, err
 	}
-	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, raw)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL)`, rid, version, ms, org, class, labels, patients)
+	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)`, rid, version, ms, org, class, labels, patients, codes, clinical)
 	if err != nil {
 		return nil, err
 	}
@@ -312,8 +326,8 @@ func (w *txWriter) clearIndexes(rid int64) error {
 	return nil
 }
 
-func (w *txWriter) index(rid int64, typ string, res map[string]any) error {
-	for _, e := range search.Extract(typ, res) {
+func (w *txWriter) index(rid int64, typ string, entries []search.IndexEntry) error {
+	for _, e := range entries {
 		var err error
 		switch e.Param {
 		case "_id", "_lastUpdated":

@@ -1,0 +1,411 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/store"
+)
+
+// ConsentPolicy is the decide stage backed by the consent engine: per
+// request it prepares each patient once (relationships, consents,
+// restrictions) and then decides every item cheaply.
+type ConsentPolicy struct {
+	Policy *consent.Policy
+	store  store.Store
+	grants sync.Map // sub|patient -> time.Time: break-glass grants in force
+	now    func() time.Time
+}
+
+// NewConsentPolicy enforces pol over the records in st.
+func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
+	return &ConsentPolicy{Policy: pol, store: st, now: time.Now}
+}
+
+// gate is one request's decision context, kept in its Exchange.
+type gate struct {
+	cp       *ConsentPolicy
+	ctx      context.Context
+	user     consent.User
+	x        *Exchange
+	mu       sync.Mutex
+	prepared map[string]*consent.Prepared
+	unknown  map[string]bool // patients with nothing stored: nothing to protect
+	redact   map[string]bool // Type/id/version to release with demographics redacted
+	err      error           // loading a patient failed: nothing more is released
+}
+
+func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchange) *gate {
+	if x != nil && x.gate != nil {
+		return x.gate
+	}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[string]*consent.Prepared{}, redact: map[string]bool{}, unknown: map[string]bool{}}
+	if p != nil {
+		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
+	}
+	if x != nil {
+		g.user.BreakGlassReason = x.BreakGlass
+		x.gate = g
+	}
+	return g
+}
+
+func (cp *ConsentPolicy) grantKey(sub, patient string) string { return sub + "|" + patient }
+
+// prepare loads and prepares one patient (once per request).
+func (g *gate) prepare(patientID string) *consent.Prepared {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if pp, ok := g.prepared[patientID]; ok {
+		return pp
+	}
+	now := g.cp.now()
+	pat := consent.Patient{ID: patientID}
+	if patientID != "" {
+		pc, err := g.cp.store.PatientContext(g.ctx, patientID)
+		if err != nil {
+			g.err = err
+		} else {
+			pat = patientFromContext(patientID, pc)
+			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
+		}
+	}
+	u := g.user
+	key := g.cp.grantKey(u.Sub, patientID)
+	if until, ok := g.cp.grants.Load(key); ok && now.Before(until.(time.Time)) && u.BreakGlassReason == "" {
+		u.BreakGlassGranted = true
+	}
+	pp := consent.Prepare(g.cp.Policy, u, pat, now)
+	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() {
+		g.cp.grants.Store(key, now.Add(g.cp.Policy.BreakGlassGrant))
+	}
+	g.prepared[patientID] = pp
+	if g.x != nil {
+		d := pp.Open()
+		g.note(d)
+	}
+	return pp
+}
+
+// note adds a decision's flags to the access log entry (reasons only by
+// code: details may name withheld data).
+func (g *gate) note(d consent.Decision) {
+	if g.x == nil {
+		return
+	}
+	add := func(code string) {
+		for _, r := range g.x.Reasons {
+			if r == code {
+				return
+			}
+		}
+		g.x.Reasons = append(g.x.Reasons, code)
+	}
+	if d.Flags&consent.FlagBreakGlass != 0 {
+		add("break-glass")
+	}
+	if d.Flags&consent.FlagIGAlert != 0 {
+		add("ig-alert")
+	}
+	for _, r := range d.Reasons {
+		add(r.Code)
+	}
+}
+
+// visible decides one stored item, counting what it withholds.
+func (g *gate) visible(m *store.Meta) bool {
+	if g.err != nil {
+		return false
+	}
+	patients := m.Patients
+	if len(patients) == 0 {
+		patients = []string{""}
+	}
+	it := itemOf(m)
+	for _, pid := range patients {
+		pp := g.prepare(pid)
+		if g.err != nil {
+			return false
+		}
+		if pid == "" && !pp.Open().Permitted() {
+			// Not patient data (directory, terminology): the role's classes decide.
+			if role := g.cp.Policy.Role(g.user.Role); role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || strings.EqualFold(m.SourceOrg, g.user.Org)) {
+				continue
+			}
+			g.withheld()
+			return false
+		}
+		d := pp.Decide(it)
+		if !d.Permitted() {
+			g.withheld()
+			return false
+		}
+		if d.Flags != 0 {
+			g.mu.Lock()
+			if d.Flags&consent.FlagRedact != 0 {
+				g.redact[fmt.Sprintf("%s/%s/%d", m.Type, m.ID, m.VersionID)] = true
+			}
+			g.mu.Unlock()
+			g.note(d)
+		}
+	}
+	return true
+}
+
+func (g *gate) withheld() {
+	if g.x != nil {
+		g.mu.Lock()
+		g.x.Withheld++
+		g.mu.Unlock()
+	}
+}
+
+func itemOf(m *store.Meta) *consent.Item {
+	it := &consent.Item{Type: m.Type, ID: m.ID, DataClass: m.DataClass, SourceOrg: m.SourceOrg, Labels: m.Labels, Date: m.Date}
+	if m.DataClass == "demographics" {
+		// A restricted person's demographics are redacted, not withheld:
+		// the confidentiality code R marks the person, not the item.
+		it.Labels = without(m.Labels, "R")
+	}
+	for _, c := range m.Codes {
+		sys, code, _ := strings.Cut(c, "|")
+		it.Codes = append(it.Codes, consent.Coding{System: sys, Code: code})
+	}
+	return it
+}
+
+func without(l []string, drop string) []string {
+	for i, s := range l {
+		if s == drop {
+			out := append([]string{}, l[:i]...)
+			return append(out, l[i+1:]...)
+		}
+	}
+	return l
+}
+
+// patientFromContext turns stored resources into the engine's plain values.
+func patientFromContext(id string, pc *store.PatientContext) consent.Patient {
+	p := consent.Patient{ID: id}
+	if pc.Patient != nil {
+		m := decodeMap(pc.Patient.Raw)
+		for _, l := range pc.Patient.Labels {
+			if l == "R" || l == "V" {
+				p.Restricted = true
+			}
+		}
+		for _, r := range asList(m["generalPractitioner"]) {
+			if org := orgOf(r); org != "" {
+				p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelRegisteredGP})
+			}
+		}
+	}
+	for _, v := range pc.Links {
+		m := decodeMap(v.Raw)
+		status, _ := m["status"].(string)
+		until := periodEnd(m["period"])
+		switch v.Type {
+		case "CareTeam":
+			if status != "" && status != "active" {
+				continue
+			}
+			var refs []any
+			for _, part := range asList(m["participant"]) {
+				pm, _ := part.(map[string]any)
+				refs = append(refs, pm["member"], pm["onBehalfOf"])
+			}
+			refs = append(refs, asList(m["managingOrganization"])...)
+			for _, r := range refs {
+				if org := orgOf(r); org != "" {
+					p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelCareTeam, Until: until})
+				}
+			}
+		case "EpisodeOfCare":
+			if status != "active" && status != "waitlist" && status != "onhold" {
+				continue
+			}
+			if org := orgOf(m["managingOrganization"]); org != "" {
+				p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelEpisodeOfCare, Until: until})
+			}
+		case "Consent":
+			if status != "active" {
+				continue
+			}
+			if c, err := consent.ParseConsent(v.Raw); err == nil {
+				p.Consents = append(p.Consents, c)
+			}
+		}
+	}
+	for org, last := range pc.Sources {
+		p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelSource, LastRecorded: last})
+	}
+	return p
+}
+
+func decodeMap(raw []byte) map[string]any {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	d.Decode(&m)
+	return m
+}
+
+func asList(v any) []any {
+	switch x := v.(type) {
+	case []any:
+		return x
+	case nil:
+		return nil
+	}
+	return []any{v}
+}
+
+// orgOf is the organisation code a Reference names: Organization/{code},
+// or an ODS (or council) identifier.
+func orgOf(v any) string {
+	m, _ := v.(map[string]any)
+	if m == nil {
+		return ""
+	}
+	if ref, _ := m["reference"].(string); ref != "" {
+		if i := strings.LastIndex(ref, "Organization/"); i >= 0 {
+			return strings.SplitN(ref[i+len("Organization/"):], "/", 2)[0]
+		}
+		return ""
+	}
+	if id, _ := m["identifier"].(map[string]any); id != nil {
+		v, _ := id["value"].(string)
+		return v
+	}
+	return ""
+}
+
+func periodEnd(v any) time.Time {
+	m, _ := v.(map[string]any)
+	end, _ := m["end"].(string)
+	if end == "" {
+		return time.Time{}
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
+		if t, err := time.Parse(layout, end); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// Admit refuses what no patient could change: a purpose carex does not
+// serve, an unknown role, a malformed break-glass request.
+func (cp *ConsentPolicy) Admit(ctx context.Context, p *auth.Principal, x *Exchange) error {
+	g := cp.gate(ctx, p, x)
+	d := consent.Prepare(cp.Policy, g.user, consent.Patient{}, cp.now()).Open()
+	if d.Permitted() {
+		return nil
+	}
+	for _, r := range d.Reasons {
+		switch r.Code {
+		case consent.CodeNoRelationship:
+			return nil // decided per patient
+		case consent.CodePurposeNotServed, consent.CodeUnknownRole, consent.CodeBreakGlassRole, consent.CodeBreakGlassReason:
+			x.Reasons = append(x.Reasons, r.Code)
+			return fmtErr(ErrForbidden, "%s", r.Detail)
+		}
+	}
+	return fmtErr(ErrForbidden, "access refused by the sharing policy")
+}
+
+// OpenPatient refuses a user who may not open this person's record at all.
+// The message names no data: only that there is no legitimate relationship.
+func (cp *ConsentPolicy) OpenPatient(ctx context.Context, p *auth.Principal, x *Exchange, patientID string) error {
+	g := cp.gate(ctx, p, x)
+	pp := g.prepare(patientID)
+	if g.err != nil {
+		return g.err
+	}
+	if pp.Open().Permitted() || g.unknown[patientID] {
+		return nil // an unknown patient gets the 404 a read would give
+	}
+	return fmtErr(ErrForbidden, "your organisation has no legitimate relationship with this person recorded in carex; in an emergency a permitted role may break glass with the X-Break-Glass header (\"EMERGENCY: reason\")")
+}
+
+// Visible is the per-item release filter for this request.
+func (cp *ConsentPolicy) Visible(ctx context.Context, p *auth.Principal, x *Exchange) store.Visible {
+	return cp.gate(ctx, p, x).visible
+}
+
+// MayWrite: only the source organisation changes its own data; IG officers
+// change nothing; a Consent must be interpretable and be recorded by
+// someone with a relationship with the person.
+func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta) error {
+	role := cp.Policy.Role(p.Role)
+	if role == nil || role.Audit {
+		return fmtErr(ErrForbidden, "role %s does not change records", p.Role)
+	}
+	if existing != nil && !existing.Deleted && !strings.EqualFold(existing.SourceOrg, p.Org) {
+		return fmtErr(ErrForbidden, "%s/%s was recorded by another organisation: only its source organisation may change it", w.Type, w.ID)
+	}
+	if w.Type == "Consent" && w.Op != store.OpDelete {
+		if _, err := consent.ParseConsent(w.Raw); err != nil {
+			return fmt.Errorf("%v: %w", err, fhir.ErrInvalid)
+		}
+		if !role.OwnOrgOnly {
+			for _, pid := range w.Patients {
+				g := cp.gate(ctx, p, nil)
+				if !g.prepare(pid).Open().Permitted() {
+					return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Label adds the labels the policy's code lists derive from the item's
+// codes, so a coded HIV diagnosis without a label is still protected.
+func (cp *ConsentPolicy) Label(w *store.Write) {
+	var codes []consent.Coding
+	for _, c := range w.Codes {
+		sys, code, _ := strings.Cut(c, "|")
+		codes = append(codes, consent.Coding{System: sys, Code: code})
+	}
+	for _, l := range cp.Policy.Labels(codes) {
+		if !contains(w.Labels, l) {
+			w.Labels = append(w.Labels, l)
+		}
+	}
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// redacted is the body to release for v: a restricted person's address,
+// telecom and GP are removed outside the source organisation.
+func (x *Exchange) body(v *store.Version) []byte {
+	g := x.gate
+	if g == nil || len(g.redact) == 0 || !g.redact[fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID)] {
+		return v.Raw
+	}
+	m := decodeMap(v.Raw)
+	for _, k := range []string{"address", "_address", "telecom", "_telecom", "generalPractitioner", "contact"} {
+		delete(m, k)
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil
+	}
+	return out
+}
