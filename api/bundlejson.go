@@ -23,7 +23,9 @@ type bundleOut struct {
 	x       *Exchange // releases through x.body; its Withheld count adds the notice
 }
 
-func newBundle(typ, base string, x *Exchange) *bundleOut { return &bundleOut{typ: typ, base: base, x: x} }
+func newBundle(typ, base string, x *Exchange) *bundleOut {
+	return &bundleOut{typ: typ, base: base, x: x}
+}
 
 func (b *bundleOut) body(v *store.Version) []byte {
 	if b.x == nil {

@@ -27,8 +27,8 @@ const fhirJSON = "application/fhir+json; charset=utf-8"
 type Config struct {
 	Store    store.Store
 	Verifier *auth.Verifier
-	Policy   Policy   // nil: ConsentPolicy with the built-in default sharing policy
-	Recorder Recorder // nil: nothing is recorded beyond the application log
+	Policy   Policy        // nil: ConsentPolicy with the built-in default sharing policy
+	Recorder Recorder      // nil: nothing is recorded beyond the application log
 	AuditLog *auditlog.Log // the access log, for IG queries (/fhir/AuditEvent); nil disables them
 	Logger   *slog.Logger
 	BaseURL  string // public base of the FHIR API, e.g. https://carex.example.nhs.uk/fhir; "" derives it from each request
