@@ -500,11 +500,10 @@ func (s *Server) everything(c echo.Context) error {
 		return err
 	}
 	vis := s.policy.Visible(ctx, p, x)
-	pat, err := s.store.Read(ctx, "Patient", x.ID)
-	if pat != nil && !visible(vis, pat) {
-		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
-	}
-	if err != nil {
+	// The Patient resource itself may be withheld (a person can object to
+	// their demographics being shared) while the user's own data about
+	// them stays visible: the compartment answers either way.
+	if _, err := s.store.Read(ctx, "Patient", x.ID); err != nil {
 		return err
 	}
 	res, err := s.store.Compartment(ctx, x.ID, types, vis, page)

@@ -25,6 +25,7 @@ Usage:
   carex token   [flags]          print a development token (for carex demo / serve --dev)
   carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
+  carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
   carex version                  print the version
 
 Run "carex COMMAND --help" for a command's flags. Every flag can also be set
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdout, stderr)
+	case "policy":
+		err = cmdPolicy(rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "carex", version)
 	case "help", "-h", "--help":

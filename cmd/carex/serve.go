@@ -15,12 +15,13 @@ import (
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store/sqlite"
 )
 
 type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
-	logKey                                            string
+	logKey, policy                                    string
 	logLevel, logFormat                               string
 	dev                                               bool
 	maxBody                                           int64
@@ -34,6 +35,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	}
 	fs.StringVar(&f.db, "db", dbDefault, "SQLite database file")
 	fs.StringVar(&f.addr, "addr", "localhost:8080", "listen address")
+	fs.StringVar(&f.policy, "policy", "", "sharing policy file (default: the built-in policy, see carex policy)")
 	fs.StringVar(&f.jwks, "jwks", "", "JWKS file or URL with the token signing keys")
 	fs.StringVar(&f.issuer, "issuer", auth.DefaultIssuer, "required token issuer (iss)")
 	fs.StringVar(&f.audience, "audience", auth.DefaultAudience, "required token audience (aud)")
@@ -79,7 +81,19 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("--db %s already exists: the demo needs a fresh database, remove it or name another file", f.db)
 		}
 	}
-	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience}
+	pol := consent.DefaultPolicy()
+	if f.policy != "" {
+		file, err := os.Open(f.policy)
+		if err != nil {
+			return fmt.Errorf("--policy: %w", err)
+		}
+		pol, err = consent.LoadPolicy(file)
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("--policy %s: %w", f.policy, err)
+		}
+	}
+	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol)}
 	var devKey *auth.DevKey
 	if f.dev {
 		if devKey, err = auth.LoadOrCreateDevKey(f.devKey); err != nil {
@@ -113,6 +127,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
 		MaxBody: f.maxBody, Dev: f.dev, Version: version,
 		Recorder: api.LogRecorder{Log: accessLog}, AuditLog: accessLog,
+		Policy: api.NewConsentPolicy(pol, db),
 	})
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {
@@ -156,4 +171,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// extraRoles are the policy's roles beyond the built-in ones, so that
+// tokens carrying them are accepted.
+func extraRoles(pol *consent.Policy) []string {
+	var out []string
+	for name := range pol.Roles {
+		known := false
+		for _, k := range auth.KnownRoles {
+			known = known || k == name
+		}
+		if !known {
+			out = append(out, name)
+		}
+	}
+	return out
 }

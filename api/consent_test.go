@@ -1,0 +1,104 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/carex-project/carex/api/auth"
+)
+
+// seedShared writes one person's record the way carex receives it: each
+// organisation's system writes its own part.
+func seedShared(t *testing.T, e *env) {
+	t.Helper()
+	put := func(tok, path, body string) {
+		t.Helper()
+		if r := e.do("PUT", path, tok, body); r.status != 200 && r.status != 201 {
+			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
+		}
+	}
+	gp := e.token("system", "nhs", "A81001")
+	trust := e.token("system", "nhs", "RCX")
+	hosp := e.token("system", "nhs", "RHX")
+	council := e.token("system", "council", "E06000999")
+	put(gp, "/fhir/Patient/jane", janeJSON)
+	put(gp, "/fhir/Condition/diabetes", `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}],"text":"GP-DIABETES"}}`)
+	put(gp, "/fhir/Condition/hiv", `{"resourceType":"Condition","id":"hiv","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"GP-HIV-UNLABELLED"}}`)
+	put(gp, "/fhir/Observation/hba1c", `{"resourceType":"Observation","id":"hba1c","status":"final","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://loinc.org","code":"4548-4"}],"text":"GP-HBA1C"},"effectiveDateTime":"2025-05-01"}`)
+	put(trust, "/fhir/CareTeam/nursing", `{"resourceType":"CareTeam","id":"nursing","status":"active","subject":{"reference":"Patient/jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`)
+	put(trust, "/fhir/CarePlan/wound", `{"resourceType":"CarePlan","id":"wound","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"TRUST-WOUND-CARE"}`)
+	put(hosp, "/fhir/Encounter/admission", `{"resourceType":"Encounter","id":"admission","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane"},"period":{"start":"2025-03-01","end":"2025-03-09"},"serviceType":{"text":"HOSP-ADMISSION"}}`)
+	put(council, "/fhir/EpisodeOfCare/package", `{"resourceType":"EpisodeOfCare","id":"package","status":"active","patient":{"reference":"Patient/jane"},"managingOrganization":{"reference":"Organization/E06000999"},
+		"meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},"type":[{"text":"COUNCIL-CARE-PACKAGE"}]}`)
+}
+
+// janeNotSharedWithCouncil is Jane's objection to sharing her NHS record
+// with the council: a deny to the council sector.
+const janeNotSharedWithCouncil = `{"resourceType":"Consent","id":"jane-no-council","status":"active",
+ "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+ "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+ "patient":{"reference":"Patient/jane"},"dateTime":"2026-01-10",
+ "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+ "provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
+   "reference":{"reference":"Organization/E06000999"}}]}}`
+
+func TestSharingDecisionScenarios(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	sw := e.token("social-worker", "council", "E06000999")
+	stranger := e.token("gp", "nhs", "Z99999")
+	ig := e.token("ig-officer", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	notice := "confidential-items"
+
+	e.run(t, []scenario{
+		{name: "registered GP sees the whole record, its own HIV entry included", method: "GET", path: "/fhir/Patient/jane/$everything", token: gp, status: 200,
+			contains: []string{"GP-DIABETES", "GP-HIV-UNLABELLED", "TRUST-WOUND-CARE", "HOSP-ADMISSION", "COUNCIL-CARE-PACKAGE"}},
+		{name: "nurse: care plans and social care, no HIV (labelled from its code), no observations", method: "GET", path: "/fhir/Patient/jane/$everything", token: nurse, status: 200,
+			contains: []string{"TRUST-WOUND-CARE", "COUNCIL-CARE-PACKAGE", "GP-DIABETES", notice}, absent: []string{"GP-HIV-UNLABELLED", "GP-HBA1C"}},
+		{name: "nurse search total counts only what she sees", method: "GET", path: "/fhir/Condition?patient=jane", token: nurse, status: 200,
+			contains: []string{`"total":1`, "GP-DIABETES", notice}, absent: []string{"GP-HIV-UNLABELLED"}},
+		{name: "nurse reading the HIV condition directly: 404", method: "GET", path: "/fhir/Condition/hiv", token: nurse, status: 404, absent: []string{"HIV"}},
+		{name: "nurse history of the HIV condition: 404", method: "GET", path: "/fhir/Condition/hiv/_history", token: nurse, status: 404},
+		{name: "nurse vread of the HIV condition: 404", method: "GET", path: "/fhir/Condition/hiv/_history/1", token: nurse, status: 404},
+		{name: "search without patient filters silently", method: "GET", path: "/fhir/Condition?code=86406008", token: nurse, status: 200, contains: []string{`"total":0`}, absent: []string{"GP-HIV"}},
+		{name: "_include cannot pull in withheld items", method: "GET", path: "/fhir/Patient?_id=jane&_revinclude=Condition:subject", token: nurse, status: 200, absent: []string{"GP-HIV-UNLABELLED"}},
+		{name: "social worker: no lab results", method: "GET", path: "/fhir/Patient/jane/$everything", token: sw, status: 200,
+			contains: []string{"COUNCIL-CARE-PACKAGE", "GP-DIABETES"}, absent: []string{"GP-HBA1C", "GP-HIV-UNLABELLED"}},
+		{name: "no relationship: 403 on the record", method: "GET", path: "/fhir/Patient/jane/$everything", token: stranger, status: 403, absent: []string{"GP-", "Smith"}},
+		{name: "no relationship: 403 on the patient", method: "GET", path: "/fhir/Patient/jane", token: stranger, status: 403, absent: []string{"Smith"}},
+		{name: "no relationship: 403 on a patient search", method: "GET", path: "/fhir/Observation?patient=jane", token: stranger, status: 403},
+		{name: "no relationship: item read is 404", method: "GET", path: "/fhir/Condition/diabetes", token: stranger, status: 404},
+		{name: "IG officer sees no clinical content", method: "GET", path: "/fhir/Patient/jane/$everything", token: ig, status: 200,
+			absent: []string{"GP-DIABETES", "GP-HBA1C", "TRUST-WOUND-CARE", "HOSP-ADMISSION"}},
+		{name: "a system reads back only its own organisation's data", method: "GET", path: "/fhir/Condition?patient=jane", token: hospSys, status: 200,
+			contains: []string{`"total":0`}, absent: []string{"GP-DIABETES"}},
+		{name: "marketing purpose refused", method: "GET", path: "/fhir/Patient/jane", token: e.token("gp", "nhs", "A81001", withPurpose("HMARKT")), status: 403},
+		{name: "break-glass with a bad reason", method: "GET", path: "/fhir/Patient/jane/$everything", token: stranger, headers: []string{"X-Break-Glass", "because"}, status: 403},
+	})
+
+	// A write by another organisation to the GP's record is refused and stores nothing.
+	if r := e.do("PUT", "/fhir/Condition/diabetes", hospSys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 403 {
+		t.Fatalf("cross-organisation update: %d", r.status)
+	}
+	// Jane objects to the council seeing her NHS record.
+	if r := e.do("PUT", "/fhir/Consent/jane-no-council", gp, janeNotSharedWithCouncil); r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	e.run(t, []scenario{
+		{name: "after the objection the council sees only its own data", method: "GET", path: "/fhir/Patient/jane/$everything", token: sw, status: 200,
+			contains: []string{"COUNCIL-CARE-PACKAGE", notice}, absent: []string{"GP-DIABETES", "TRUST-WOUND-CARE", "HOSP-ADMISSION"}},
+		{name: "the nurse is unaffected", method: "GET", path: "/fhir/Patient/jane/$everything", token: nurse, status: 200, contains: []string{"GP-DIABETES"}},
+		{name: "break-glass opens the record for an unrelated clinician, never the HIV item", method: "GET", path: "/fhir/Patient/jane/$everything", token: stranger,
+			headers: []string{"X-Break-Glass", "EMERGENCY: unconscious in A&E, no next of kin"}, status: 200, contains: []string{"GP-DIABETES"}, absent: []string{"GP-HIV-UNLABELLED"}},
+		{name: "the break-glass grant lasts for that user and patient", method: "GET", path: "/fhir/Patient/jane", token: stranger, status: 200},
+	})
+	// Nothing of the refused update was stored.
+	if r := e.do("GET", "/fhir/Condition/diabetes", gp, ""); strings.Contains(r.body, "OVERWRITTEN") {
+		t.Fatal("refused write was stored")
+	}
+}
+
+func withPurpose(p string) func(*auth.DevClaims) { return func(c *auth.DevClaims) { c.Purpose = p } }
