@@ -173,12 +173,14 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			}
 		}
 	}
+	vis := s.policy.Visible(ctx, p, nil)
 	prepare := func(lookup store.Lookup) error {
 		for _, te := range plan {
 			w := te.write
 			if w == nil {
 				continue
 			}
+			w.Visible = vis
 			var q *search.Query
 			switch {
 			case w.IfNoneExist != nil:
@@ -192,6 +194,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if err != nil {
 				return err
 			}
+			found = visibleOnly(found, vis)
 			if len(found) > 1 {
 				return fmtErr(store.ErrPrecondition, "a condition on %s matched %d resources", w.Type, len(found))
 			}
@@ -221,6 +224,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if err != nil {
 				return "", err
 			}
+			found = visibleOnly(found, vis)
 			if len(found) != 1 {
 				return "", fmtErr(store.ErrUnresolvable, "conditional reference %q matched %d resources, it must match exactly one", ref, len(found))
 			}

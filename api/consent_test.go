@@ -79,6 +79,12 @@ func TestSharingDecisionScenarios(t *testing.T) {
 		{name: "break-glass with a bad reason", method: "GET", path: "/fhir/Patient/jane/$everything", token: stranger, headers: []string{"X-Break-Glass", "because"}, status: 403},
 	})
 
+	// An IG officer asks what the nurse would see, and why.
+	e.run(t, []scenario{
+		{name: "explain for IG officers", method: "GET", path: "/fhir/Patient/jane/$explain?role=district-nurse&org=RCX&sector=nhs", token: ig, status: 200,
+			contains: []string{`"Condition/hiv"`, "sensitive-label", `"Observation/hba1c"`, "class-not-permitted", "released"}, absent: []string{"GP-HIV-UNLABELLED", "GP-HBA1C"}},
+		{name: "explain is not for clinicians", method: "GET", path: "/fhir/Patient/jane/$explain?role=district-nurse&org=RCX&sector=nhs", token: nurse, status: 403},
+	})
 	// A write by another organisation to the GP's record is refused and stores nothing.
 	if r := e.do("PUT", "/fhir/Condition/diabetes", hospSys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 403 {
 		t.Fatalf("cross-organisation update: %d", r.status)

@@ -86,6 +86,19 @@ func visible(vis store.Visible, v *store.Version) bool {
 	return vis == nil || vis(&v.Meta)
 }
 
+func visibleOnly(found []*store.Meta, vis store.Visible) []*store.Meta {
+	if vis == nil {
+		return found
+	}
+	out := found[:0:0]
+	for _, m := range found {
+		if vis(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 func (s *Server) vread(c echo.Context) error {
 	x, p, err := s.begin(c, "vread")
 	if err != nil {
@@ -283,11 +296,15 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 		id = uuid.NewString()
 	}
 	w := s.newWrite(store.OpUpdate, p, res, id)
+	vis := s.policy.Visible(c.Request().Context(), p, x)
 	prepare := func(lookup store.Lookup) error {
 		found, err := lookup.Search(q)
 		if err != nil {
 			return err
 		}
+		// Only what the caller may see can match: a condition must not
+		// probe for withheld records.
+		found = visibleOnly(found, vis)
 		switch len(found) {
 		case 0:
 			return nil

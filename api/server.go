@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	f.GET("/:type/:id/_history", s.historyInstance)
 	f.GET("/:type/:id/_history/:vid", s.vread)
 	f.GET("/Patient/:id/$everything", s.everything)
+	f.GET("/Patient/:id/$explain", s.explain)
 	s.auditRoutes(f)
 	for _, m := range []string{http.MethodPatch} {
 		f.Add(m, "/:type/:id", s.methodNotAllowed)

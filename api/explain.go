@@ -1,0 +1,119 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// explain answers an IG officer's question "what would this user see of
+// this person's record, and why?": the gate decision and, for every item,
+// released or withheld with the reasons (layer, code, Consent and
+// provision). It lists items by type, id, class and source only — never
+// their clinical content.
+//
+//	GET /fhir/Patient/{id}/$explain?role=…&org=…&sector=…[&sub=…][&purpose=…][&break-glass=…]
+func (s *Server) explain(c echo.Context) error {
+	x, p, err := s.begin(c, "explain")
+	if err != nil {
+		return err
+	}
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok {
+		return fmtErr(ErrNotSupported, "$explain needs the consent policy")
+	}
+	if role := cp.Policy.Role(p.Role); role == nil || !role.Audit {
+		return fmtErr(ErrForbidden, "$explain is for IG officers")
+	}
+	q := c.QueryParams()
+	for k := range q {
+		switch k {
+		case "sub", "name", "role", "org", "sector", "purpose", "break-glass", "_format":
+		default:
+			return fmtErr(search.ErrUnknownParam, "$explain does not take %q (it takes sub, role, org, sector, purpose, break-glass)", k)
+		}
+	}
+	u := consent.User{Sub: q.Get("sub"), Name: q.Get("name"), Role: q.Get("role"), Org: q.Get("org"), Sector: q.Get("sector"),
+		Purpose: q.Get("purpose"), BreakGlassReason: q.Get("break-glass")}
+	if u.Role == "" || u.Org == "" {
+		return fmtErr(ErrBadRequest, "$explain needs the user's role and org (and sector, sub, purpose if they matter)")
+	}
+	if u.Sub == "" {
+		u.Sub = "explain"
+	}
+	ctx := c.Request().Context()
+	pc, err := s.store.PatientContext(ctx, x.ID)
+	if err != nil {
+		return err
+	}
+	if pc.Patient == nil && len(pc.Sources) == 0 {
+		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
+	}
+	pp := consent.Prepare(cp.Policy, u, patientFromContext(x.ID, pc), cp.now())
+	res, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: 0})
+	if err != nil {
+		return err
+	}
+	items, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: res.Total})
+	if err != nil {
+		return err
+	}
+	type part struct {
+		Name           string         `json:"name"`
+		ValueString    string         `json:"valueString,omitempty"`
+		ValueCode      string         `json:"valueCode,omitempty"`
+		ValueReference map[string]any `json:"valueReference,omitempty"`
+		Part           []part         `json:"part,omitempty"`
+	}
+	decision := func(name string, d consent.Decision) part {
+		out := part{Name: name, Part: []part{{Name: "effect", ValueCode: d.Effect.String()}}}
+		for _, r := range d.Reasons {
+			rp := part{Name: "reason", Part: []part{{Name: "layer", ValueCode: r.Layer}, {Name: "code", ValueCode: r.Code}}}
+			if r.ConsentID != "" {
+				rp.Part = append(rp.Part, part{Name: "consent", ValueReference: map[string]any{"reference": "Consent/" + r.ConsentID}})
+			}
+			if r.ProvisionPath != "" {
+				rp.Part = append(rp.Part, part{Name: "provision", ValueString: r.ProvisionPath})
+			}
+			if r.Detail != "" {
+				rp.Part = append(rp.Part, part{Name: "detail", ValueString: r.Detail})
+			}
+			out.Part = append(out.Part, rp)
+		}
+		return out
+	}
+	params := []part{decision("open", pp.Open())}
+	released, withheld := 0, 0
+	for _, v := range items.Items {
+		d := pp.Decide(itemOf(&v.Meta))
+		if d.Permitted() {
+			released++
+		} else {
+			withheld++
+		}
+		ip := decision("item", d)
+		ip.Part = append([]part{
+			{Name: "resource", ValueReference: map[string]any{"reference": v.Type + "/" + v.ID}},
+			{Name: "class", ValueCode: v.DataClass},
+			{Name: "source", ValueString: v.SourceOrg},
+		}, ip.Part...)
+		params = append(params, ip)
+	}
+	params = append(params, part{Name: "summary", ValueString: fmtCount(released, withheld)})
+	body, err := json.Marshal(map[string]any{"resourceType": "Parameters", "parameter": params})
+	if err != nil {
+		return err
+	}
+	x.Patient = x.ID
+	return respond(c, http.StatusOK, body, nil)
+}
+
+func fmtCount(released, withheld int) string {
+	return strconv.Itoa(released) + " released, " + strconv.Itoa(withheld) + " withheld"
+}
