@@ -270,6 +270,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 				if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
 					return err
 				}
+				if err := s.supersede(lookup, w); err != nil {
+					return err
+				}
 			}
 			return nil
 		})

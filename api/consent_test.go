@@ -101,6 +101,19 @@ func TestSharingDecisionScenarios(t *testing.T) {
 			headers: []string{"X-Break-Glass", "EMERGENCY: unconscious in A&E, no next of kin"}, status: 200, contains: []string{"GP-DIABETES"}, absent: []string{"GP-HIV-UNLABELLED"}},
 		{name: "the break-glass grant lasts for that user and patient", method: "GET", path: "/fhir/Patient/jane", token: stranger, status: 200},
 	})
+	// A newer consent supersedes the objection: the older one is kept in
+	// history as inactive, and the council sees the shared record again.
+	newer := strings.NewReplacer(`"id":"jane-no-council"`, `"id":"jane-shares-all"`, `"dateTime":"2026-01-10"`, `"dateTime":"2026-02-01"`).Replace(janeNotSharedWithCouncil)
+	newer = newer[:strings.Index(newer, `,
+ "provision"`)] + "}"
+	if r := e.do("PUT", "/fhir/Consent/jane-shares-all", gp, newer); r.status != 201 {
+		t.Fatalf("newer consent: %d %s", r.status, r.body)
+	}
+	e.run(t, []scenario{
+		{name: "the older consent is now inactive", method: "GET", path: "/fhir/Consent/jane-no-council", token: gp, status: 200, contains: []string{`"status":"inactive"`, `"versionId":"2"`}},
+		{name: "its active version stays in history", method: "GET", path: "/fhir/Consent/jane-no-council/_history/1", token: gp, status: 200, contains: []string{`"status":"active"`}},
+		{name: "the council sees the shared record again", method: "GET", path: "/fhir/Patient/jane/$everything", token: sw, status: 200, contains: []string{"GP-DIABETES"}},
+	})
 	// Nothing of the refused update was stored.
 	if r := e.do("GET", "/fhir/Condition/diabetes", gp, ""); strings.Contains(r.body, "OVERWRITTEN") {
 		t.Fatal("refused write was stored")

@@ -356,6 +356,9 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 			if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
 				return err
 			}
+			if err := s.supersede(lookup, w); err != nil {
+				return err
+			}
 		}
 		return nil
 	})

@@ -109,6 +109,11 @@ type Lookup interface {
 	Search(q *search.Query) ([]*Meta, error)
 	// Current is the current version's metadata, nil if it never existed.
 	Current(typ, id string) (*Meta, error)
+	// Get is the current version with its body, nil if none.
+	Get(typ, id string) (*Version, error)
+	// Add queues a further write in the same transaction (for example a
+	// superseded Consent marked inactive); it is applied after the others.
+	Add(w *Write)
 }
 
 // Store is the persistence contract every backend implements.

@@ -16,12 +16,12 @@ type Query struct {
 	From, To          time.Time // From inclusive, To exclusive
 	Decision          string
 	BreakGlassOnly    bool
-	Count, Offset     int // Count: default 100, at most 1000
+	Count, Offset     int    // Count: default 100, at most 1000
+	Outcome           string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
 
-// Search returns the matching entries newest first, and how many match in
-// all. Entries are decoded from the stored (hashed) bytes.
-func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
+// where is the SQL condition (with its leading " WHERE ") selecting q.
+func (q Query) where() (string, []any) {
 	var where []string
 	var args []any
 	eq := func(col, v string) {
@@ -45,10 +45,31 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
 	if q.BreakGlassOnly {
 		where = append(where, "break_glass = 1")
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
+	if q.Outcome != "" {
+		const st = "json_extract(entry, '$.status')"
+		switch q.Outcome {
+		case "0":
+			where = append(where, st+" < 400")
+		case "4":
+			where = append(where, st+" BETWEEN 400 AND 499")
+		case "8":
+			where = append(where, st+" IN (503, 504)")
+		case "12":
+			where = append(where, st+" >= 500 AND "+st+" NOT IN (503, 504)")
+		default:
+			where = append(where, "0")
+		}
 	}
+	if len(where) == 0 {
+		return "", nil
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// Search returns the matching entries newest first, and how many match in
+// all. Entries are decoded from the stored (hashed) bytes.
+func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
+	cond, args := q.where()
 	var total int
 	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err

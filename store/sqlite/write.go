@@ -41,6 +41,11 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 		}
 		results[i] = r
 	}
+	for _, wr := range w.extra {
+		if _, err := w.apply(wr, now); err != nil {
+			return nil, err
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
@@ -48,9 +53,22 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 }
 
 type txWriter struct {
-	ctx context.Context
-	tx  *sql.Tx
-	st  *writeStmts
+	ctx   context.Context
+	tx    *sql.Tx
+	st    *writeStmts
+	extra []*store.Write
+}
+
+// Add implements store.Lookup.
+func (w *txWriter) Add(wr *store.Write) { w.extra = append(w.extra, wr) }
+
+// Get implements store.Lookup.
+func (w *txWriter) Get(typ, id string) (*store.Version, error) {
+	v, err := w.readCurrent(typ, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return v, err
 }
 
 // writeStmts are the write path's statements, prepared once on the writer

@@ -1,0 +1,54 @@
+package api
+
+import (
+	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// supersede marks the patient's older active patient-privacy Consents
+// inactive when w records a newer one, in the same transaction: the newer
+// consent decides, and the older stays in history as inactive.
+func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
+	if w.Type != "Consent" || w.Op == store.OpDelete || len(w.Patients) != 1 {
+		return nil
+	}
+	newer, err := consent.ParseConsent(w.Raw)
+	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" {
+		return nil
+	}
+	found, err := lookup.Search(&search.Query{Type: "Consent", Clauses: []search.Clause{
+		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/" + w.Patients[0]}}},
+		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
+	}})
+	if err != nil {
+		return err
+	}
+	for _, m := range found {
+		if m.ID == w.ID {
+			continue
+		}
+		v, err := lookup.Get("Consent", m.ID)
+		if err != nil || v == nil {
+			return err
+		}
+		older, err := consent.ParseConsent(v.Raw)
+		if err != nil || older.Scope != "patient-privacy" || older.DateTime.After(newer.DateTime) {
+			continue
+		}
+		raw, ok := setTopLevel(v.Raw, "status", []byte(`"inactive"`))
+		if !ok {
+			continue
+		}
+		r, err := fhir.Parse(raw)
+		if err != nil {
+			return err
+		}
+		// Still the older consent's record: its source organisation stays.
+		sw := &store.Write{Op: store.OpUpdate, Type: "Consent", ID: m.ID, Raw: r.Raw, Resource: r.Map, SourceOrg: v.SourceOrg}
+		s.derive(sw)
+		lookup.Add(sw)
+	}
+	return nil
+}

@@ -1,0 +1,374 @@
+package auditlog
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"time"
+	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
+)
+
+// Querier is a *sql.DB, *sql.Conn or *sql.Tx.
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// Scan calls fn for every entry q selects, oldest first, reading rows one
+// at a time (nothing is held in memory). q.Count > 0 limits how many (from
+// q.Offset); 0 means all. An error from fn stops the scan and is returned.
+func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error {
+	cond, args := q.where()
+	query := `SELECT entry FROM audit_log` + cond + ` ORDER BY seq`
+	if q.Count > 0 || q.Offset > 0 {
+		limit := int64(q.Count)
+		if limit <= 0 {
+			limit = -1
+		}
+		query += ` LIMIT ? OFFSET ?`
+		args = append(args, limit, max(q.Offset, 0))
+	}
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var b []byte
+		if err := rows.Scan(&b); err != nil {
+			return err
+		}
+		e, err := Decode(b)
+		if err != nil {
+			return fmt.Errorf("auditlog: undecodable entry: %w", err)
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Scan is the package Scan over the log's read pool.
+func (l *Log) Scan(ctx context.Context, q Query, fn func(*Entry) error) error {
+	return Scan(ctx, l.r, q, fn)
+}
+
+// Thresholds set when the IG alerts fire. The zero value means the
+// defaults (DefaultThresholds); the policy file sets them.
+type Thresholds struct {
+	// PatientsPerHour: an alert when one user opens more than this many
+	// distinct patients within any 60 minutes (default 50).
+	PatientsPerHour int
+	// DayStart and DayEnd bound working hours as offsets from local
+	// midnight (default 07:00 and 19:00): access outside them is
+	// out-of-hours.
+	DayStart, DayEnd time.Duration
+	// Location is the working hours' time zone (default Europe/London).
+	Location *time.Location
+	// WeekendsInHours: weekends count as working hours (default false:
+	// every weekend access is out-of-hours).
+	WeekendsInHours bool
+	// ExemptRoles raise no volume or out-of-hours alert (default
+	// "system": feeds run at night and touch many patients).
+	ExemptRoles []string
+	// AlertReasons: an entry whose decision carries one of these reason
+	// codes raises an alert (default restricted-patient,
+	// claimed-relationship).
+	AlertReasons []string
+}
+
+// DefaultThresholds are the alert thresholds when the policy sets none.
+func DefaultThresholds() Thresholds {
+	return Thresholds{}.withDefaults()
+}
+
+func (t Thresholds) withDefaults() Thresholds {
+	if t.PatientsPerHour <= 0 {
+		t.PatientsPerHour = 50
+	}
+	if t.DayStart == 0 && t.DayEnd == 0 {
+		t.DayStart, t.DayEnd = 7*time.Hour, 19*time.Hour
+	}
+	if t.Location == nil {
+		loc, err := time.LoadLocation("Europe/London")
+		if err != nil {
+			loc = time.UTC
+		}
+		t.Location = loc
+	}
+	if t.ExemptRoles == nil {
+		t.ExemptRoles = []string{"system"}
+	}
+	if t.AlertReasons == nil {
+		t.AlertReasons = []string{"restricted-patient", "claimed-relationship"}
+	}
+	return t
+}
+
+// Alert kinds.
+const (
+	AlertBreakGlass = "break-glass"
+	AlertVolume     = "volume"
+	AlertOutOfHours = "out-of-hours"
+	AlertReason     = "reason" // an entry carried one of Thresholds.AlertReasons
+)
+
+// Alert is one thing an IG officer should look at, with the entries (Seqs)
+// that raised it.
+type Alert struct {
+	Kind    string    `json:"kind"`
+	Sub     string    `json:"sub"`
+	Name    string    `json:"name,omitempty"`
+	Role    string    `json:"role,omitempty"`
+	Org     string    `json:"org,omitempty"`
+	Patient string    `json:"patient,omitempty"`
+	Code    string    `json:"code,omitempty"` // the reason code of a reason alert
+	From    time.Time `json:"from"`           // first entry
+	To      time.Time `json:"to"`             // last entry
+	Detail  string    `json:"detail"`
+	Seqs    []int64   `json:"seqs"`
+}
+
+// Alerter computes alerts over entries given in log order, one at a time,
+// keeping only the last hour of each user's accesses in memory.
+type Alerter struct {
+	th     Thresholds
+	alerts []*Alert
+	byKey  map[string]*Alert // open break-glass, out-of-hours and reason alerts
+	users  map[string]*window
+}
+
+type window struct {
+	items  []winItem // accesses in the last hour, oldest first
+	counts map[string]int
+	open   *Alert // the volume alert in progress
+	peak   int
+}
+
+type winItem struct {
+	t       time.Time
+	patient string
+	seq     int64
+}
+
+// NewAlerter starts an alert computation (zero Thresholds: the defaults).
+func NewAlerter(th Thresholds) *Alerter {
+	return &Alerter{th: th.withDefaults(), byKey: map[string]*Alert{}, users: map[string]*window{}}
+}
+
+// Thresholds returns the thresholds in use (defaults filled in).
+func (a *Alerter) Thresholds() Thresholds { return a.th }
+
+func (a *Alerter) keyed(key string, e *Entry, mk func() *Alert) {
+	al, ok := a.byKey[key]
+	if !ok {
+		al = mk()
+		al.Sub, al.Name, al.Role, al.Org, al.From = e.Sub, e.Name, e.Role, e.Org, e.Time
+		a.byKey[key] = al
+		a.alerts = append(a.alerts, al)
+	}
+	al.To = e.Time
+	if n := len(al.Seqs); n == 0 || al.Seqs[n-1] != e.Seq {
+		al.Seqs = append(al.Seqs, e.Seq)
+	}
+}
+
+// Add considers one entry; entries must come in log (seq) order.
+func (a *Alerter) Add(e *Entry) {
+	th := &a.th
+	// Break-glass: the act (the header) and every access made under the
+	// grant it opened, one alert per user and patient.
+	if e.BreakGlass != "" || slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override") {
+		a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+e.Patient, e, func() *Alert {
+			return &Alert{Kind: AlertBreakGlass, Patient: e.Patient}
+		})
+		if al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+e.Patient]; e.BreakGlass != "" && al.Detail == "" {
+			al.Detail = "break-glass: " + e.BreakGlass
+		} else if al.Detail == "" {
+			al.Detail = "access under a break-glass grant"
+		}
+	}
+	for _, r := range e.Reasons {
+		if slices.Contains(th.AlertReasons, r) {
+			code := r
+			a.keyed(AlertReason+"|"+code+"|"+e.Sub+"|"+e.Patient, e, func() *Alert {
+				return &Alert{Kind: AlertReason, Code: code, Patient: e.Patient, Detail: "decision reason " + code}
+			})
+		}
+	}
+	if e.Patient == "" || slices.Contains(th.ExemptRoles, e.Role) {
+		return
+	}
+	// Out of hours: grouped per user and working day (a night belongs to
+	// the day before it).
+	local := e.Time.In(th.Location)
+	clock := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute + time.Duration(local.Second())*time.Second
+	weekend := local.Weekday() == time.Saturday || local.Weekday() == time.Sunday
+	if clock < th.DayStart || clock >= th.DayEnd || (weekend && !th.WeekendsInHours) {
+		day := local.Add(-th.DayStart).Format("2006-01-02")
+		a.keyed(AlertOutOfHours+"|"+e.Sub+"|"+day, e, func() *Alert {
+			return &Alert{Kind: AlertOutOfHours}
+		})
+		al := a.byKey[AlertOutOfHours+"|"+e.Sub+"|"+day]
+		al.Detail = fmt.Sprintf("%d access(es) to patient records outside working hours (%s–%s %s%s), %s to %s",
+			len(al.Seqs), hhmm(th.DayStart), hhmm(th.DayEnd), th.Location, weekendNote(th.WeekendsInHours),
+			al.From.In(th.Location).Format("Mon 2 Jan 2006 15:04"), al.To.In(th.Location).Format("Mon 2 Jan 15:04"))
+	}
+	// Volume: distinct patients in the last 60 minutes.
+	w := a.users[e.Sub]
+	if w == nil {
+		w = &window{counts: map[string]int{}}
+		a.users[e.Sub] = w
+	}
+	w.items = append(w.items, winItem{e.Time, e.Patient, e.Seq})
+	w.counts[e.Patient]++
+	cut := e.Time.Add(-time.Hour)
+	i := 0
+	for ; i < len(w.items) && !w.items[i].t.After(cut); i++ {
+		it := w.items[i]
+		if w.counts[it.patient]--; w.counts[it.patient] == 0 {
+			delete(w.counts, it.patient)
+		}
+	}
+	w.items = w.items[i:]
+	n := len(w.counts)
+	switch {
+	case n > th.PatientsPerHour && w.open == nil:
+		al := &Alert{Kind: AlertVolume, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, From: w.items[0].t, To: e.Time}
+		for _, it := range w.items {
+			al.Seqs = append(al.Seqs, it.seq)
+		}
+		w.open, w.peak = al, n
+		a.alerts = append(a.alerts, al)
+	case n > th.PatientsPerHour:
+		w.open.Seqs = append(w.open.Seqs, e.Seq)
+		w.open.To = e.Time
+		w.peak = max(w.peak, n)
+	case w.open != nil:
+		w.open = nil
+	}
+	if w.open != nil {
+		w.open.Detail = fmt.Sprintf("opened up to %d distinct patients within an hour (threshold %d)", w.peak, th.PatientsPerHour)
+	}
+	if len(w.items) == 0 {
+		delete(a.users, e.Sub)
+	}
+}
+
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func weekendNote(in bool) string {
+	if in {
+		return ""
+	}
+	return ", weekends"
+}
+
+// Alerts returns the alerts so far, oldest first.
+func (a *Alerter) Alerts() []Alert {
+	out := make([]Alert, len(a.alerts))
+	for i, al := range a.alerts {
+		out[i] = *al
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].From.Equal(out[j].From) {
+			return out[i].From.Before(out[j].From)
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
+}
+
+// Alerts computes the alerts over entries in log order.
+func Alerts(entries []*Entry, th Thresholds) []Alert {
+	a := NewAlerter(th)
+	for _, e := range entries {
+		a.Add(e)
+	}
+	return a.Alerts()
+}
+
+// ReportEntry is an entry as the IG reports list it.
+type ReportEntry struct {
+	Seq        int64     `json:"seq"`
+	AuditEvent string    `json:"auditEvent"` // "AuditEvent/<seq>"
+	Time       time.Time `json:"time"`
+	RequestID  string    `json:"requestId,omitempty"`
+	Sub        string    `json:"sub,omitempty"`
+	Name       string    `json:"name,omitempty"`
+	Role       string    `json:"role,omitempty"`
+	Org        string    `json:"org,omitempty"`
+	Sector     string    `json:"sector,omitempty"`
+	Purpose    string    `json:"purpose,omitempty"`
+	BreakGlass string    `json:"breakGlass,omitempty"`
+	Client     string    `json:"client,omitempty"`
+	Operation  string    `json:"operation,omitempty"`
+	Method     string    `json:"method,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	Patient    string    `json:"patient,omitempty"`
+	NHSNumber  string    `json:"nhsNumber,omitempty"`
+	Released   []string  `json:"released,omitempty"`
+	Withheld   int       `json:"withheld,omitempty"`
+	Decision   string    `json:"decision"`
+	Reasons    []string  `json:"reasons,omitempty"`
+	Status     int       `json:"status"`
+}
+
+// Report returns e as a report line.
+func (e *Entry) Report() ReportEntry {
+	return ReportEntry{
+		Seq: e.Seq, AuditEvent: "AuditEvent/" + strconv.FormatInt(e.Seq, 10), Time: e.Time,
+		RequestID: e.RequestID, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, Sector: e.Sector,
+		Purpose: e.Purpose, BreakGlass: e.BreakGlass, Client: e.Client, Operation: e.Operation,
+		Method: e.Method, Path: e.Path, Patient: e.Patient, NHSNumber: e.NHSNumber,
+		Released: e.Released, Withheld: e.Withheld, Decision: e.Decision, Reasons: e.Reasons, Status: e.Status,
+	}
+}
+
+// Activity summarises what one user did.
+type Activity struct {
+	Entries     int            `json:"entries"`
+	Patients    []string       `json:"patients"` // distinct patients touched, sorted
+	ByOperation map[string]int `json:"byOperation"`
+	ByDecision  map[string]int `json:"byDecision"`
+	BreakGlass  int            `json:"breakGlass"`
+	Withheld    int            `json:"withheld"` // items withheld in all
+	First       *time.Time     `json:"first,omitempty"`
+	Last        *time.Time     `json:"last,omitempty"`
+	patients    map[string]bool
+}
+
+// Add counts one entry.
+func (s *Activity) Add(e *Entry) {
+	if s.ByOperation == nil {
+		s.ByOperation, s.ByDecision, s.patients = map[string]int{}, map[string]int{}, map[string]bool{}
+	}
+	s.Entries++
+	op := e.Operation
+	if op == "" {
+		op = "(refused before routing)"
+	}
+	s.ByOperation[op]++
+	s.ByDecision[e.Decision]++
+	if e.BreakGlass != "" {
+		s.BreakGlass++
+	}
+	s.Withheld += e.Withheld
+	if e.Patient != "" && !s.patients[e.Patient] {
+		s.patients[e.Patient] = true
+		i, _ := slices.BinarySearch(s.Patients, e.Patient)
+		s.Patients = slices.Insert(s.Patients, i, e.Patient)
+	}
+	t := e.Time
+	if s.First == nil || t.Before(*s.First) {
+		s.First = &t
+	}
+	if s.Last == nil || t.After(*s.Last) {
+		s.Last = &t
+	}
+}
