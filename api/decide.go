@@ -120,10 +120,25 @@ func (g *gate) note(d consent.Decision) {
 	}
 }
 
+// ownData: the user's organisation recorded this item and the role sees
+// its class — released without loading the patient (rule 2 of the
+// combining rule; the source relationship is the item itself). Not under
+// break-glass, whose use must be noted per patient.
+func (g *gate) ownData(m *store.Meta) bool {
+	if g.user.BreakGlassReason != "" || g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
+		return false
+	}
+	role := g.cp.Policy.Role(g.user.Role)
+	return role != nil && role.Sees(m.DataClass) && g.cp.Policy.Serves(g.user.Purpose)
+}
+
 // visible decides one stored item, counting what it withholds.
 func (g *gate) visible(m *store.Meta) bool {
 	if g.err != nil {
 		return false
+	}
+	if g.ownData(m) {
+		return true
 	}
 	patients := m.Patients
 	if len(patients) == 0 {

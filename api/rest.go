@@ -61,16 +61,19 @@ func (s *Server) read(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	if x.Type == "Patient" {
-		if err := s.policy.OpenPatient(ctx, p, x, x.ID); err != nil {
-			return err
-		}
-	}
 	v, err := s.store.Read(ctx, x.Type, x.ID)
 	if v != nil && len(v.Patients) == 1 {
 		x.Patient = v.Patients[0]
 	}
-	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
+	vis := s.policy.Visible(ctx, p, x)
+	if x.Type == "Patient" && (v == nil || !visible(vis, v)) {
+		// Reading a person the user may not open at all is a 403.
+		if err := s.policy.OpenPatient(ctx, p, x, x.ID); err != nil {
+			x.Withheld = 0
+			return err
+		}
+	}
+	if v != nil && !visible(vis, v) {
 		// Withheld and deleted-but-withheld look exactly like never-existed.
 		x.Withheld = 1
 		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
