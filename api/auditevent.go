@@ -1,6 +1,296 @@
 package api
 
-import "github.com/labstack/echo/v4"
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
-// auditRoutes registers the IG officers' view of the access log.
-func (s *Server) auditRoutes(f *echo.Group) {}
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/auditlog"
+)
+
+// The IG officers' view of the access log (SPEC §6):
+//
+//	GET  /fhir/AuditEvent?patient=&agent=&date=&outcome=&_count=&_offset=
+//	POST /fhir/AuditEvent/_search        (form body, same parameters)
+//	GET  /fhir/AuditEvent/{seq}
+//	GET  /fhir/AuditEvent/$who-accessed, $user-activity, $break-glass, $alerts (ig.go)
+//
+// Entries are mapped by auditlog.AuditEventJSON (IHE BALP shapes). Every
+// route is for IG officers only (an audit role of the sharing policy,
+// ig-officer by default): anyone else gets 403. Writes are 405: the log is
+// written by the server, never through the API. Each of these requests is
+// itself logged, with the patient it asked about.
+
+const auditDefaultCount, auditMaxCount = 50, 1000
+
+// auditRoutes registers the IG officers' view of the access log. Static
+// /AuditEvent paths beat the /:type routes.
+func (s *Server) auditRoutes(f *echo.Group) {
+	f.GET("/AuditEvent", s.auditSearch)
+	f.POST("/AuditEvent/_search", s.auditSearch)
+	f.GET("/AuditEvent/:id", s.auditRead)
+	f.GET("/AuditEvent/_history", s.auditHistory)
+	f.GET("/AuditEvent/:id/_history", s.auditHistory)
+	f.GET("/AuditEvent/:id/_history/:vid", s.auditHistory)
+	s.igRoutes(f)
+	for _, p := range []string{"/AuditEvent", "/AuditEvent/:id"} {
+		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+			f.Add(m, p, s.auditWrite)
+		}
+	}
+}
+
+// isAuditor: the role is an oversight (audit) role of the sharing policy.
+func (s *Server) isAuditor(p *auth.Principal) bool {
+	if p == nil {
+		return false
+	}
+	if cp, ok := s.policy.(*ConsentPolicy); ok && cp.Policy != nil {
+		if r := cp.Policy.Role(p.Role); r != nil {
+			return r.Audit
+		}
+		return false
+	}
+	return p.Role == "ig-officer"
+}
+
+// igBegin admits and names an IG request, then refuses anyone who is not
+// an IG officer.
+func (s *Server) igBegin(c echo.Context, op string) (*Exchange, *auth.Principal, error) {
+	x, p, err := s.begin(c, op)
+	x.Type = "AuditEvent"
+	if err != nil {
+		return x, p, err
+	}
+	if !s.isAuditor(p) {
+		return x, p, fmtErr(ErrForbidden, "the access log is for information governance officers only (role ig-officer)")
+	}
+	if s.cfg.AuditLog == nil {
+		return x, p, fmtErr(ErrNotSupported, "the access log is not enabled on this server")
+	}
+	return x, p, nil
+}
+
+func (s *Server) auditWrite(c echo.Context) error {
+	x := exchangeOf(c)
+	x.Operation, x.Type, x.ID = "audit-write", "AuditEvent", c.Param("id")
+	return fmtErr(ErrMethodNotAllowed, "the access log is read-only: AuditEvents are written by carex itself, one per request")
+}
+
+func (s *Server) auditHistory(c echo.Context) error {
+	if _, _, err := s.igBegin(c, "audit-history"); err != nil {
+		return err
+	}
+	return fmtErr(ErrBadRequest, "AuditEvents have no history: every entry is immutable; read AuditEvent/{seq}")
+}
+
+func (s *Server) fhirOptions(c echo.Context) auditlog.FHIROptions {
+	return auditlog.FHIROptions{Observer: "carex", Site: s.base(c)}
+}
+
+func (s *Server) auditRead(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-read")
+	if err != nil {
+		return err
+	}
+	seq, perr := strconv.ParseInt(c.Param("id"), 10, 64)
+	if perr != nil || seq < 0 {
+		return fmtErr(store.ErrNotFound, "AuditEvent/%s: access log entries are numbered 0, 1, 2, …", c.Param("id"))
+	}
+	e, _, err := s.cfg.AuditLog.Get(c.Request().Context(), seq)
+	if err != nil {
+		if strings.Contains(err.Error(), "no entry") {
+			return fmtErr(store.ErrNotFound, "AuditEvent/%d is not in the access log", seq)
+		}
+		return err
+	}
+	x.Patient = e.Patient
+	x.Released = []string{"AuditEvent/" + strconv.FormatInt(seq, 10)}
+	return respond(c, http.StatusOK, auditlog.AuditEventJSON(e, s.fhirOptions(c)), nil)
+}
+
+// auditParams reads the query (and, for POST _search, the form body).
+func auditParams(c echo.Context) (url.Values, error) {
+	vals := url.Values{}
+	for k, v := range c.QueryParams() {
+		vals[k] = v
+	}
+	if c.Request().Method == http.MethodPost {
+		form, err := c.FormParams()
+		if err != nil {
+			return nil, fmtErr(ErrBadRequest, "POST _search needs an application/x-www-form-urlencoded body")
+		}
+		for k, v := range form {
+			vals[k] = append(vals[k], v...)
+		}
+	}
+	return vals, nil
+}
+
+// auditQuery turns search parameters into an access-log query. allowed
+// lists the parameters beyond _count, _offset and _format.
+func auditQuery(vals url.Values, allowed ...string) (auditlog.Query, error) {
+	var q auditlog.Query
+	q.Count = auditDefaultCount
+	for k, vs := range vals {
+		ok := k == "_count" || k == "_offset" || k == "_format"
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return q, fmtErr(search.ErrUnknownParam, "AuditEvent search parameter %q is not supported (use %s, _count, _offset)", k, strings.Join(allowed, ", "))
+		}
+		if k != "date" && len(vs) > 1 {
+			return q, fmtErr(search.ErrBadValue, "%s given %d times: give it once", k, len(vs))
+		}
+		v := strings.TrimSpace(vs[0])
+		switch k {
+		case "patient":
+			if i := strings.LastIndex(v, "Patient/"); i >= 0 {
+				v = v[i+len("Patient/"):]
+			}
+			if v == "" || strings.ContainsAny(v, ",/") {
+				return q, fmtErr(search.ErrBadValue, "patient=%q: give one patient id or Patient/id", vs[0])
+			}
+			q.Patient = v
+		case "agent":
+			if v == "" || strings.Contains(v, ",") {
+				return q, fmtErr(search.ErrBadValue, "agent=%q: give one user (the token's sub)", vs[0])
+			}
+			q.Sub = v
+		case "outcome":
+			if i := strings.LastIndexByte(v, '|'); i >= 0 {
+				v = v[i+1:]
+			}
+			switch v {
+			case "0", "4", "8", "12":
+				q.Outcome = v
+			default:
+				return q, fmtErr(search.ErrBadValue, "outcome=%q: use 0 (success), 4 (minor failure: 4xx), 8 (serious failure: 503/504) or 12 (major failure: other 5xx)", vs[0])
+			}
+		case "date":
+			for _, d := range vs {
+				if err := dateBound(&q, strings.TrimSpace(d)); err != nil {
+					return q, err
+				}
+			}
+		case "_count":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return q, fmtErr(search.ErrBadValue, "_count=%q: give a number from 0 to %d", v, auditMaxCount)
+			}
+			q.Count = min(n, auditMaxCount)
+		case "_offset":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return q, fmtErr(search.ErrBadValue, "_offset=%q: give a number from 0", v)
+			}
+			q.Offset = n
+		}
+	}
+	return q, nil
+}
+
+// dateBound narrows q's [From, To) by one date parameter (eq, ge, gt, le,
+// lt; no prefix is eq: the period the value covers).
+func dateBound(q *auditlog.Query, v string) error {
+	prefix := "eq"
+	if len(v) > 2 && v[0] >= 'a' && v[0] <= 'z' {
+		prefix, v = v[:2], v[2:]
+	}
+	lo, hi, err := search.ParseDate(v)
+	if err != nil {
+		return err
+	}
+	from, to := time.Time{}, time.Time{}
+	switch prefix {
+	case "eq":
+		from, to = time.UnixMilli(lo), time.UnixMilli(hi+1)
+	case "ge":
+		from = time.UnixMilli(lo)
+	case "gt":
+		from = time.UnixMilli(hi + 1)
+	case "le":
+		to = time.UnixMilli(hi + 1)
+	case "lt":
+		to = time.UnixMilli(lo)
+	default:
+		return fmtErr(search.ErrBadValue, "date prefix %q: use eq, ge, gt, le or lt", prefix)
+	}
+	if !from.IsZero() && (q.From.IsZero() || from.After(q.From)) {
+		q.From = from
+	}
+	if !to.IsZero() && (q.To.IsZero() || to.Before(q.To)) {
+		q.To = to
+	}
+	return nil
+}
+
+func (s *Server) auditSearch(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-search")
+	if err != nil {
+		return err
+	}
+	vals, err := auditParams(c)
+	if err != nil {
+		return err
+	}
+	q, err := auditQuery(vals, "patient", "agent", "date", "outcome")
+	if err != nil {
+		return err
+	}
+	x.Patient = q.Patient
+	count := q.Count
+	if count == 0 {
+		q.Count = 1 // the total only
+	}
+	entries, total, err := s.cfg.AuditLog.Search(c.Request().Context(), q)
+	if err != nil {
+		return err
+	}
+	if count == 0 {
+		entries = nil
+	}
+	base := s.base(c)
+	b := newBundle("searchset", base, nil)
+	b.total = &total
+	delete(vals, "_offset")
+	delete(vals, "_count")
+	b.pageLinks(base+"/AuditEvent", vals, count, q.Offset, total)
+	opt := s.fhirOptions(c)
+	for _, e := range entries {
+		b.addRaw(auditEntry(base, e, opt))
+		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
+	}
+	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+func auditEntry(base string, e *auditlog.Entry, opt auditlog.FHIROptions) []byte {
+	var buf bytes.Buffer
+	buf.WriteString(`{"fullUrl":`)
+	buf.Write(jsonString(base + "/AuditEvent/" + strconv.FormatInt(e.Seq, 10)))
+	buf.WriteString(`,"resource":`)
+	buf.Write(auditlog.AuditEventJSON(e, opt))
+	buf.WriteString(`,"search":{"mode":"match"}}`)
+	return buf.Bytes()
+}
+
+// respondJSON stages a plain JSON (non-FHIR) body.
+func respondJSON(c echo.Context, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	h := http.Header{}
+	h.Set(echo.HeaderContentType, "application/json; charset=utf-8")
+	return respond(c, http.StatusOK, b, h)
+}

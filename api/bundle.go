@@ -101,6 +101,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 		case http.MethodPost, http.MethodPut:
 		case http.MethodDelete:
 			typ, id, ok := strings.Cut(path, "/")
+			if typ == "AuditEvent" {
+				return nil, nil, fmtErr(ErrMethodNotAllowed, "%s: the access log is carex's own and read-only", where)
+			}
 			if !ok || query != "" || !fhir.IsResourceType(typ) || id == "" {
 				return nil, nil, fmtErr(ErrBadRequest, "%s.request.url %q: DELETE needs Type/id (conditional delete is not supported)", where, e.Request.URL)
 			}
@@ -121,6 +124,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 		r, err := fhir.Parse(e.Resource)
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s.resource: %w", where, err)
+		}
+		if r.Type == "AuditEvent" {
+			return nil, nil, fmtErr(ErrMethodNotAllowed, "%s: the access log is carex's own and read-only", where)
 		}
 		typ, id, _ := strings.Cut(path, "/")
 		if typ != r.Type {

@@ -77,6 +77,11 @@ func TestRoundTripExamples(t *testing.T) {
 				continue
 			}
 		}
+		if res.Type == "AuditEvent" {
+			// The access log is carex's own and read-only: clients cannot write AuditEvents.
+			skipped["AuditEvent (read-only access log)"]++
+			continue
+		}
 		if res.Type == "Consent" {
 			if _, err := consent.ParseConsent(raw); err != nil {
 				// The consent engine cannot interpret it: refused with a 422

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"database/sql"
 	"errors"
@@ -8,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 
+	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store/auditlog"
 )
 
@@ -39,16 +42,28 @@ func openAccessLog(ctx context.Context, writer, reader *sql.DB, keyPath string) 
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "Usage: carex audit verify --db FILE [--pubkey FILE]\n")
+		fmt.Fprint(stderr, auditUsage)
 		return errUsage
 	}
 	switch args[0] {
 	case "verify":
 		return cmdAuditVerify(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdAuditExport(ctx, args[1:], stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, auditUsage)
+		return nil
 	}
-	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify)\n", args[0])
+	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify, export)\n", args[0])
 	return errUsage
 }
+
+const auditUsage = `Usage:
+  carex audit verify [--db FILE] [--pubkey FILE]
+      check the whole access log offline; names the first entry that fails
+  carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
+      the access log as NDJSON of FHIR R4 AuditEvent (IHE BALP shapes)
+`
 
 var errTampered = errors.New("the access log does not verify")
 
@@ -93,4 +108,87 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
 	return nil
+}
+
+// cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
+// line, oldest first, streaming from a read-only connection.
+func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]", stderr)
+	var db, since, until, out, site string
+	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z) or a duration back from now (24h)")
+	fs.StringVar(&until, "until", "", "only entries up to the end of this date or time (same forms as --since)")
+	fs.StringVar(&out, "out", "-", "output file (- for standard output)")
+	fs.StringVar(&site, "site", "", "source.site of each AuditEvent, e.g. the server's public base URL")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	var q auditlog.Query
+	var err error
+	if q.From, err = exportTime(since, false); err != nil {
+		return fmt.Errorf("--since: %w", err)
+	}
+	if q.To, err = exportTime(until, true); err != nil {
+		return fmt.Errorf("--until: %w", err)
+	}
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("--db %s: %w", db, err)
+	}
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	w := stdout
+	var f *os.File
+	if out != "-" && out != "" {
+		if f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer f.Close()
+		w = f
+	}
+	bw := bufio.NewWriterSize(w, 256<<10)
+	opt := auditlog.FHIROptions{Site: site}
+	n := 0
+	err = auditlog.Scan(ctx, conn, q, func(e *auditlog.Entry) error {
+		n++
+		bw.Write(auditlog.AuditEventJSON(e, opt))
+		return bw.WriteByte('\n')
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if f != nil {
+		if err := errors.Join(f.Sync(), f.Close()); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
+	}
+	return nil
+}
+
+// exportTime reads a FHIR date/dateTime or a duration back from now; end
+// selects the end of the period a date covers (for --until, exclusive).
+func exportTime(s string, end bool) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil {
+		return time.Now().Add(-d), nil
+	}
+	lo, hi, err := search.ParseDate(s)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if end {
+		return time.UnixMilli(hi + 1), nil
+	}
+	return time.UnixMilli(lo), nil
 }

@@ -1,0 +1,319 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/store/auditlog"
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+// withAccessLog records every request in a real access log on the env's
+// SQLite file and enables the IG views of it.
+func withAccessLog(t testing.TB, out **auditlog.Log) func(*api.Config) {
+	return func(cfg *api.Config) {
+		db := cfg.Store.(*sqlite.DB)
+		l := openTestLog(t, db)
+		cfg.Recorder, cfg.AuditLog = api.LogRecorder{Log: l}, l
+		if out != nil {
+			*out = l
+		}
+	}
+}
+
+func openTestLog(t testing.TB, db *sqlite.DB) *auditlog.Log {
+	skey, _, err := auditlog.GenerateKey("carex-test-log")
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := auditlog.Open(context.Background(), db.Writer(), db.Reader(), auditlog.Options{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+type bundle struct {
+	Total int `json:"total"`
+	Link  []struct {
+		Relation string `json:"relation"`
+		URL      string `json:"url"`
+	} `json:"link"`
+	Entry []struct {
+		FullURL  string          `json:"fullUrl"`
+		Resource json.RawMessage `json:"resource"`
+	} `json:"entry"`
+}
+
+func parseBundle(t *testing.T, body string) bundle {
+	t.Helper()
+	var b bundle
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatalf("bundle: %v\n%s", err, body)
+	}
+	for _, e := range b.Entry {
+		if _, err := fhir.Parse(e.Resource); err != nil {
+			t.Fatalf("AuditEvent does not parse as FHIR R4: %v\n%s", err, e.Resource)
+		}
+	}
+	return b
+}
+
+func TestAuditEventPerRole(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Patient/jane", gp, ""); r.status != 200 {
+		t.Fatalf("gp read: %d", r.status)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	paths := []string{
+		"/fhir/AuditEvent?patient=jane",
+		"/fhir/AuditEvent/0",
+		"/fhir/AuditEvent/$who-accessed?patient=jane",
+		"/fhir/AuditEvent/$user-activity?agent=gp-user",
+		"/fhir/AuditEvent/$break-glass",
+		"/fhir/AuditEvent/$alerts",
+	}
+	var scs []scenario
+	for _, role := range []struct{ role, sector, org string }{
+		{"gp", "nhs", "A81001"}, {"district-nurse", "nhs", "RCX"}, {"social-worker", "council", "E06000999"}, {"system", "nhs", "A81001"}, {"hospital-clinician", "nhs", "RHX"},
+	} {
+		tok := e.token(role.role, role.sector, role.org)
+		for _, p := range paths {
+			scs = append(scs, scenario{name: role.role + " " + p, method: "GET", path: p, token: tok, status: 403, absent: []string{"gp-user", "AuditEvent/"}})
+		}
+	}
+	for _, p := range paths {
+		scs = append(scs, scenario{name: "ig " + p, method: "GET", path: p, token: ig, status: 200})
+	}
+	scs = append(scs,
+		scenario{name: "no token", method: "GET", path: "/fhir/AuditEvent", status: 401},
+		scenario{name: "POST is 405", method: "POST", path: "/fhir/AuditEvent", token: ig, body: `{"resourceType":"AuditEvent"}`, status: 405},
+		scenario{name: "PUT is 405", method: "PUT", path: "/fhir/AuditEvent/0", token: ig, body: `{"resourceType":"AuditEvent","id":"0"}`, status: 405},
+		scenario{name: "DELETE is 405", method: "DELETE", path: "/fhir/AuditEvent/0", token: ig, status: 405},
+		scenario{name: "gp POST is 405 too", method: "POST", path: "/fhir/AuditEvent", token: gp, body: `{"resourceType":"AuditEvent"}`, status: 405},
+		scenario{name: "unknown entry", method: "GET", path: "/fhir/AuditEvent/99999", token: ig, status: 404},
+		scenario{name: "bad id", method: "GET", path: "/fhir/AuditEvent/abc", token: ig, status: 404},
+		scenario{name: "unknown parameter", method: "GET", path: "/fhir/AuditEvent?colour=red", token: ig, status: 400},
+		scenario{name: "bad outcome", method: "GET", path: "/fhir/AuditEvent?outcome=3", token: ig, status: 400},
+		scenario{name: "bad date", method: "GET", path: "/fhir/AuditEvent?date=yesterday", token: ig, status: 400},
+		scenario{name: "who-accessed needs a patient", method: "GET", path: "/fhir/AuditEvent/$who-accessed", token: ig, status: 400},
+		scenario{name: "user-activity needs an agent", method: "GET", path: "/fhir/AuditEvent/$user-activity", token: ig, status: 400},
+		scenario{name: "no history", method: "GET", path: "/fhir/AuditEvent/0/_history", token: ig, status: 400},
+	)
+	e.run(t, scs)
+
+	// The GP's read of Patient/jane, with the GP as the requesting agent.
+	r := e.do("GET", "/fhir/AuditEvent?patient=Patient/jane&agent=gp-user", ig, "")
+	b := parseBundle(t, r.body)
+	if b.Total != 1 || len(b.Entry) != 1 {
+		t.Fatalf("GP reads of jane: total %d\n%s", b.Total, r.body)
+	}
+	ae := string(b.Entry[0].Resource)
+	for _, want := range []string{`"code":"read"`, `"action":"R"`, `"outcome":"0"`, `"requestor":true`, `"value":"gp-user"`, `"display":"Test gp"`,
+		`"reference":"Patient/jane"`, `"code":"TREAT"`, `"reference":"Patient/jane/_history/1"`, `IHE.BasicAudit.PatientRead`, `"code":"XrequestId"`,
+		`"reference":"Organization/A81001"`, `"code":"gp"`} {
+		if !strings.Contains(ae, want) {
+			t.Errorf("AuditEvent lacks %s:\n%s", want, ae)
+		}
+	}
+	// Read it back by id.
+	var one struct{ ID string }
+	json.Unmarshal(b.Entry[0].Resource, &one)
+	if r := e.do("GET", "/fhir/AuditEvent/"+one.ID, ig, ""); r.status != 200 || !strings.Contains(r.body, `"reference":"Patient/jane"`) {
+		t.Fatalf("read AuditEvent/%s: %d %s", one.ID, r.status, r.body)
+	}
+	// The refused attempts by other roles are in the log too: outcome 4.
+	r = e.do("GET", "/fhir/AuditEvent?agent=district-nurse-user&outcome=4", ig, "")
+	if b := parseBundle(t, r.body); b.Total != len(paths) {
+		t.Fatalf("nurse's refused IG requests: total %d, want %d\n%s", b.Total, len(paths), r.body)
+	}
+	// The IG officer's own searches are logged with the patient they were about.
+	r = e.do("GET", "/fhir/AuditEvent?agent=ig-officer-user&patient=jane", ig, "")
+	if b := parseBundle(t, r.body); b.Total < 2 || !strings.Contains(r.body, `"code":"search-type"`) || !strings.Contains(r.body, `"code":"110112"`) {
+		t.Fatalf("IG searches not logged: %s", r.body)
+	}
+}
+
+func TestAuditEventSearchParams(t *testing.T) {
+	var l *auditlog.Log
+	e := newEnv(t, withAccessLog(t, &l))
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Patient/jane", gp, janeJSON); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	for i := 0; i < 4; i++ {
+		e.do("GET", "/fhir/Patient/jane", gp, "")
+	}
+	e.do("GET", "/fhir/Patient/nobody", gp, "") // 404
+	e.do("POST", "/fhir/Observation", gp, `{"resourceType":"Observation","status":"final","code":{"text":"bp"},"subject":{"reference":"Patient/jane"}}`)
+	ig := e.token("ig-officer", "nhs", "A81001")
+
+	// Paging: 5 reads of jane + 1 create about her = 6 by the GP about jane… (PUT, 4 GETs, POST).
+	r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&_count=2", ig, "")
+	b := parseBundle(t, r.body)
+	if b.Total != 7 || len(b.Entry) != 2 {
+		t.Fatalf("paging: total %d entries %d\n%s", b.Total, len(b.Entry), r.body)
+	}
+	next := ""
+	for _, l := range b.Link {
+		if l.Relation == "next" {
+			next = l.URL
+		}
+	}
+	if !strings.Contains(next, "_offset=2") || !strings.Contains(next, "agent=gp-user") {
+		t.Fatalf("next link %q", next)
+	}
+	u, _ := url.Parse(next)
+	r = e.do("GET", u.RequestURI(), ig, "")
+	if b := parseBundle(t, r.body); len(b.Entry) != 2 {
+		t.Fatalf("next page: %s", r.body)
+	}
+	// _count=0: the total only.
+	if r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&_count=0", ig, ""); !strings.Contains(r.body, `"total":7`) || strings.Contains(r.body, `"entry"`) {
+		t.Fatalf("_count=0: %s", r.body)
+	}
+	// outcome=4: the 404.
+	r = e.do("GET", "/fhir/AuditEvent?agent=gp-user&outcome=4", ig, "")
+	if b := parseBundle(t, r.body); b.Total != 1 || !strings.Contains(r.body, `"reference":"Patient/nobody"`) {
+		t.Fatalf("outcome=4: %s", r.body)
+	}
+	// The create: action C, the user as author.
+	r = e.do("GET", "/fhir/AuditEvent?agent=gp-user&outcome=0&_count=100", ig, "")
+	if !strings.Contains(r.body, `"action":"C"`) || !strings.Contains(r.body, `"code":"AUT"`) || !strings.Contains(r.body, `IHE.BasicAudit.PatientCreate`) {
+		t.Fatalf("create not shaped as BALP Create: %s", r.body)
+	}
+	// date: everything happened today; nothing before yesterday, nothing after tomorrow.
+	today := time.Now().UTC()
+	yesterday, tomorrow := today.AddDate(0, 0, -1).Format("2006-01-02"), today.AddDate(0, 0, 1).Format("2006-01-02")
+	for _, c := range []struct {
+		q     string
+		total int
+	}{
+		{"date=ge" + yesterday, 7},
+		{"date=lt" + yesterday, 0},
+		{"date=gt" + tomorrow, 0},
+		{"date=le" + tomorrow, 7},
+		{"date=ge" + yesterday + "&date=lt" + tomorrow, 7},
+		{"date=" + today.Format("2006-01-02"), 7},
+		{"date=" + today.Format("2006-01-02") + "T00:00:00Z", 0}, // eq at second precision: one second
+	} {
+		r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&"+c.q, ig, "")
+		if b := parseBundle(t, r.body); r.status != 200 || b.Total != c.total {
+			t.Errorf("%s: %d total %d, want %d", c.q, r.status, b.Total, c.total)
+		}
+	}
+	if r := e.do("GET", "/fhir/AuditEvent?date=sa2020-01-01", ig, ""); r.status != 400 {
+		t.Errorf("date prefix sa: %d", r.status)
+	}
+	// POST _search works like GET.
+	r = e.do("POST", "/fhir/AuditEvent/_search", ig, "agent=gp-user&outcome=4", "Content-Type", "application/x-www-form-urlencoded")
+	if b := parseBundle(t, r.body); r.status != 200 || b.Total != 1 {
+		t.Errorf("POST _search: %d %s", r.status, r.body)
+	}
+	if n, _ := l.Size(context.Background()); n < 10 {
+		t.Fatalf("log size %d", n)
+	}
+}
+
+func TestIGReports(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	e.do("GET", "/fhir/Patient/jane/$everything", gp, "")
+	e.do("GET", "/fhir/Patient/jane", gp, "")
+	st := e.token("hospital-clinician", "nhs", "RZZ")
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", st, "", "X-Break-Glass", "EMERGENCY: unconscious in A&E, no next of kin"); r.status != 200 {
+		t.Fatalf("break-glass: %d %s", r.status, r.body)
+	}
+	e.do("GET", "/fhir/Patient/jane", st, "") // under the grant
+	ig := e.token("ig-officer", "nhs", "A81001")
+
+	// Who accessed jane: JSON, text, html.
+	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane", ig, "")
+	var rep struct {
+		Report  string `json:"report"`
+		Total   int    `json:"total"`
+		Entries []struct {
+			Seq        int64  `json:"seq"`
+			AuditEvent string `json:"auditEvent"`
+			Sub        string `json:"sub"`
+			BreakGlass string `json:"breakGlass"`
+			Operation  string `json:"operation"`
+		} `json:"entries"`
+		Summary *struct {
+			Entries  int      `json:"entries"`
+			Patients []string `json:"patients"`
+		} `json:"summary"`
+		Alerts []struct {
+			Kind        string   `json:"kind"`
+			Sub         string   `json:"sub"`
+			Seqs        []int64  `json:"seqs"`
+			AuditEvents []string `json:"auditEvents"`
+			Detail      string   `json:"detail"`
+		} `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+		t.Fatalf("who-accessed: %d %v %s", r.status, err, r.body)
+	}
+	subs := map[string]int{}
+	for _, en := range rep.Entries {
+		subs[en.Sub]++
+	}
+	if subs["gp-user"] != 2 || subs["hospital-clinician-user"] != 2 || rep.Entries[0].AuditEvent == "" {
+		t.Fatalf("who-accessed jane: %v\n%s", subs, r.body)
+	}
+	if r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane&_format=text", ig, ""); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") ||
+		!strings.Contains(r.body, "Test gp (gp-user)") || !strings.Contains(r.body, "EMERGENCY: unconscious") {
+		t.Fatalf("printable who-accessed: %d %s\n%s", r.status, r.header.Get("Content-Type"), r.body)
+	}
+	if r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane&_format=html", ig, ""); r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/html") ||
+		!strings.Contains(r.body, "A&amp;E") || strings.Contains(r.body, "A&E") {
+		t.Fatalf("html who-accessed: %d\n%s", r.status, r.body)
+	}
+	// What the GP did.
+	r = e.do("GET", "/fhir/AuditEvent/$user-activity?agent=gp-user", ig, "")
+	rep.Summary = nil
+	json.Unmarshal([]byte(r.body), &rep)
+	if rep.Summary == nil || rep.Summary.Entries != 2 || len(rep.Summary.Patients) != 1 || rep.Summary.Patients[0] != "jane" {
+		t.Fatalf("user-activity: %s", r.body)
+	}
+	// Break-glass: the one act, with its reason.
+	r = e.do("GET", "/fhir/AuditEvent/$break-glass", ig, "")
+	rep.Entries = nil
+	json.Unmarshal([]byte(r.body), &rep)
+	if len(rep.Entries) != 1 || rep.Entries[0].BreakGlass != "EMERGENCY: unconscious in A&E, no next of kin" {
+		t.Fatalf("break-glass: %s", r.body)
+	}
+	// Alerts: the break-glass, linked to both its entries (the act and the use of the grant).
+	r = e.do("GET", "/fhir/AuditEvent/$alerts", ig, "")
+	json.Unmarshal([]byte(r.body), &rep)
+	found := false
+	for _, a := range rep.Alerts {
+		if a.Kind == "break-glass" && a.Sub == "hospital-clinician-user" {
+			found = len(a.Seqs) >= 1 && len(a.AuditEvents) == len(a.Seqs)
+			for _, ref := range a.AuditEvents {
+				if r := e.do("GET", "/fhir/"+ref, ig, ""); r.status != 200 {
+					t.Errorf("alert link %s: %d", ref, r.status)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no break-glass alert: %s", r.body)
+	}
+}

@@ -1,0 +1,49 @@
+package api_test
+
+import (
+	"fmt"
+	"sync/atomic"
+	"testing"
+
+	"github.com/carex-project/carex/api"
+)
+
+// BenchmarkAuditedReads: reads by id through the whole HTTP stack with the
+// access log on (a real auditlog.Log in the same SQLite file: one durable,
+// group-committed entry per read before the response leaves) and off
+// (Recorder nil), at several concurrency levels (SetParallelism ×
+// GOMAXPROCS goroutines). Compare reads/s of on against off (target ≥ 0.8×).
+//
+//	go test ./api -run '^$' -bench AuditedReads -benchtime 3s
+func BenchmarkAuditedReads(b *testing.B) {
+	for _, audited := range []bool{false, true} {
+		for _, par := range []int{1, 4, 16} {
+			name := fmt.Sprintf("log=off/par=%d", par)
+			if audited {
+				name = fmt.Sprintf("log=on/par=%d", par)
+			}
+			b.Run(name, func(b *testing.B) {
+				var opts []func(*api.Config)
+				if audited {
+					opts = append(opts, withAccessLog(b, nil))
+				}
+				e := newEnv(b, opts...)
+				tok := e.token("gp", "nhs", "A81001")
+				seedPatients(b, e, tok, 200)
+				c := newClient()
+				var i atomic.Int64
+				b.SetParallelism(par)
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						n := i.Add(1) % 200
+						if s := get(b, c, fmt.Sprintf("%s/fhir/Patient/p%d", e.base, n), tok); s != 200 {
+							b.Fatalf("status %d", s)
+						}
+					}
+				})
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "reads/s")
+			})
+		}
+	}
+}

@@ -1,0 +1,320 @@
+package api
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/carex-project/carex/store/auditlog"
+)
+
+// IG reports (SPEC §6), FHIR operations on AuditEvent, IG officers only:
+//
+//	GET /fhir/AuditEvent/$who-accessed?patient=ID[&date=…][&_format=json|text|html]
+//	    every request about one patient, oldest first: for a subject access
+//	    request (text and html are printable)
+//	GET /fhir/AuditEvent/$user-activity?agent=SUB[&date=…][&_format=…]
+//	    what one user did, with a summary (distinct patients, operations,
+//	    decisions, break-glass count, items withheld)
+//	GET /fhir/AuditEvent/$break-glass[?date=…][&agent=…][&patient=…][&_format=…]
+//	    every break-glass access with its reason
+//	GET /fhir/AuditEvent/$alerts[?date=…]
+//	    break-glass, unusual volume, out-of-hours and flagged-reason alerts,
+//	    each listing its entries (AuditEvent/{seq}); default: the last 7 days
+//
+// The default format is plain JSON (application/json): a report object
+// whose entries are auditlog.ReportEntry, each naming its AuditEvent. The
+// listed entries are capped at reportMaxEntries (truncated: true); the
+// user-activity summary and the alerts are computed over every entry in
+// range, streamed from the log.
+
+const reportMaxEntries = 10000
+
+func (s *Server) igRoutes(f *echo.Group) {
+	f.GET("/AuditEvent/$who-accessed", s.igWhoAccessed)
+	f.GET("/AuditEvent/$user-activity", s.igUserActivity)
+	f.GET("/AuditEvent/$break-glass", s.igBreakGlass)
+	f.GET("/AuditEvent/$alerts", s.igAlerts)
+}
+
+// alertThresholds are the alert thresholds in force. TODO(policy): read
+// them from the sharing policy file once it carries them.
+func (s *Server) alertThresholds() auditlog.Thresholds { return auditlog.DefaultThresholds() }
+
+// report is the JSON shape of the entry-listing reports.
+type report struct {
+	Report    string                 `json:"report"`
+	Generated time.Time              `json:"generated"`
+	Patient   string                 `json:"patient,omitempty"`
+	Agent     string                 `json:"agent,omitempty"`
+	From      *time.Time             `json:"from,omitempty"`
+	To        *time.Time             `json:"to,omitempty"` // exclusive
+	Total     int                    `json:"total"`
+	Truncated bool                   `json:"truncated,omitempty"`
+	Summary   *auditlog.Activity     `json:"summary,omitempty"`
+	Entries   []auditlog.ReportEntry `json:"entries"`
+	Alerts    []alertOut             `json:"alerts,omitempty"`
+	Threshold *thresholdsOut         `json:"thresholds,omitempty"`
+	x         *Exchange
+	summarise func(*auditlog.Entry)
+	title     string
+}
+
+type alertOut struct {
+	auditlog.Alert
+	AuditEvents []string `json:"auditEvents"`
+}
+
+type thresholdsOut struct {
+	PatientsPerHour int      `json:"patientsPerHour"`
+	WorkingHours    string   `json:"workingHours"`
+	TimeZone        string   `json:"timeZone"`
+	WeekendsInHours bool     `json:"weekendsInHours"`
+	ExemptRoles     []string `json:"exemptRoles"`
+	AlertReasons    []string `json:"alertReasons"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// runReport streams the entries q selects into r (listing at most
+// reportMaxEntries) and sends it in the format asked for.
+func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format string) error {
+	q.Count, q.Offset = 0, 0
+	r.Generated = time.Now().UTC().Truncate(time.Second)
+	r.From, r.To = timePtr(q.From), timePtr(q.To)
+	r.Entries = []auditlog.ReportEntry{}
+	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
+		r.Total++
+		if r.summarise != nil {
+			r.summarise(e)
+		}
+		if len(r.Entries) < reportMaxEntries {
+			r.Entries = append(r.Entries, e.Report())
+			r.x.Released = append(r.x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
+		} else {
+			r.Truncated = true
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return s.sendReport(c, r, format)
+}
+
+func reportFormat(c echo.Context) (string, error) {
+	switch f := c.QueryParam("_format"); f {
+	case "", "json", "application/json":
+		return "json", nil
+	case "text", "text/plain":
+		return "text", nil
+	case "html", "text/html":
+		return "html", nil
+	default:
+		return "", fmtErr(ErrBadRequest, "_format=%q: reports come as json, text or html", f)
+	}
+}
+
+func (s *Server) igWhoAccessed(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-who-accessed")
+	if err != nil {
+		return err
+	}
+	format, err := reportFormat(c)
+	if err != nil {
+		return err
+	}
+	q, err := auditQuery(c.QueryParams(), "patient", "date")
+	if err != nil {
+		return err
+	}
+	if q.Patient == "" {
+		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
+	}
+	x.Patient = q.Patient
+	r := &report{Report: "who-accessed", Patient: q.Patient, x: x, title: "Who accessed the record of patient " + q.Patient}
+	return s.runReport(c, r, q, format)
+}
+
+func (s *Server) igUserActivity(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-user-activity")
+	if err != nil {
+		return err
+	}
+	format, err := reportFormat(c)
+	if err != nil {
+		return err
+	}
+	q, err := auditQuery(c.QueryParams(), "agent", "date")
+	if err != nil {
+		return err
+	}
+	if q.Sub == "" {
+		return fmtErr(ErrBadRequest, "$user-activity needs agent=SUB (the user's token sub)")
+	}
+	sum := &auditlog.Activity{}
+	r := &report{Report: "user-activity", Agent: q.Sub, x: x, Summary: sum, summarise: sum.Add, title: "Activity of user " + q.Sub}
+	return s.runReport(c, r, q, format)
+}
+
+func (s *Server) igBreakGlass(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-break-glass")
+	if err != nil {
+		return err
+	}
+	format, err := reportFormat(c)
+	if err != nil {
+		return err
+	}
+	q, err := auditQuery(c.QueryParams(), "agent", "patient", "date")
+	if err != nil {
+		return err
+	}
+	q.BreakGlassOnly = true
+	x.Patient = q.Patient
+	r := &report{Report: "break-glass", Patient: q.Patient, Agent: q.Sub, x: x, title: "Break-glass accesses"}
+	return s.runReport(c, r, q, format)
+}
+
+func (s *Server) igAlerts(c echo.Context) error {
+	x, _, err := s.igBegin(c, "audit-alerts")
+	if err != nil {
+		return err
+	}
+	q, err := auditQuery(c.QueryParams(), "date")
+	if err != nil {
+		return err
+	}
+	if _, err := reportFormat(c); err != nil {
+		return err
+	}
+	if q.From.IsZero() && q.To.IsZero() {
+		q.From = time.Now().Add(-7 * 24 * time.Hour)
+	}
+	q.Count, q.Offset = 0, 0
+	a := auditlog.NewAlerter(s.alertThresholds())
+	total := 0
+	if err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
+		total++
+		a.Add(e)
+		return nil
+	}); err != nil {
+		return err
+	}
+	th := a.Thresholds()
+	r := &report{Report: "alerts", Generated: time.Now().UTC().Truncate(time.Second), From: timePtr(q.From), To: timePtr(q.To),
+		Total: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{},
+		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
+			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
+	r.Entries = nil
+	for _, al := range a.Alerts() {
+		o := alertOut{Alert: al}
+		for _, seq := range al.Seqs {
+			o.AuditEvents = append(o.AuditEvents, "AuditEvent/"+strconv.FormatInt(seq, 10))
+		}
+		r.Alerts = append(r.Alerts, o)
+	}
+	x.Released = nil // the alerts name entries; no entry content is sent
+	return respondJSON(c, r)
+}
+
+func hhmm(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d.Hours()), int(d.Minutes())%60)
+}
+
+// sendReport sends r as JSON, printable text or HTML.
+func (s *Server) sendReport(c echo.Context, r *report, format string) error {
+	if format == "json" {
+		return respondJSON(c, r)
+	}
+	loc := s.alertThresholds().Location
+	rows := make([][]string, 0, len(r.Entries))
+	for _, e := range r.Entries {
+		user := e.Name
+		if e.Sub != "" {
+			user = strings.TrimSpace(user + " (" + e.Sub + ")")
+		}
+		action := strings.TrimSpace(e.Operation + " " + e.Method + " " + e.Path)
+		decision := e.Decision
+		if len(e.Reasons) > 0 {
+			decision += ": " + strings.Join(e.Reasons, ", ")
+		}
+		rows = append(rows, []string{
+			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action,
+			decision + " (HTTP " + strconv.Itoa(e.Status) + ")", strconv.Itoa(len(e.Released)), strconv.Itoa(e.Withheld), e.BreakGlass,
+			strconv.FormatInt(e.Seq, 10),
+		})
+	}
+	head := []string{"Time (" + loc.String() + ")", "User", "Role", "Organisation", "Purpose", "Action", "Decision", "Items released", "Items withheld", "Break-glass reason", "Log entry"}
+	period := "all time"
+	switch {
+	case r.From != nil && r.To != nil:
+		period = r.From.In(loc).Format("2 Jan 2006 15:04") + " to " + r.To.In(loc).Format("2 Jan 2006 15:04")
+	case r.From != nil:
+		period = "since " + r.From.In(loc).Format("2 Jan 2006 15:04")
+	case r.To != nil:
+		period = "until " + r.To.In(loc).Format("2 Jan 2006 15:04")
+	}
+	intro := []string{
+		"Period: " + period,
+		"Generated: " + r.Generated.In(loc).Format("2 Jan 2006 15:04:05") + " from the carex access log (each row names its entry; `carex audit verify` proves the log unaltered)",
+		fmt.Sprintf("Accesses: %d", r.Total),
+	}
+	if r.Truncated {
+		intro = append(intro, fmt.Sprintf("Only the first %d are listed: narrow the period with date=ge…&date=lt…", len(r.Entries)))
+	}
+	if sm := r.Summary; sm != nil {
+		intro = append(intro, fmt.Sprintf("Distinct patients: %d; break-glass: %d; items withheld: %d", len(sm.Patients), sm.BreakGlass, sm.Withheld))
+	}
+	h := http.Header{}
+	var buf bytes.Buffer
+	if format == "text" {
+		h.Set(echo.HeaderContentType, "text/plain; charset=utf-8")
+		fmt.Fprintf(&buf, "%s\n%s\n\n", r.title, strings.Repeat("=", len(r.title)))
+		for _, l := range intro {
+			buf.WriteString(l + "\n")
+		}
+		buf.WriteString("\n")
+		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(head, "\t"))
+		for _, row := range rows {
+			for i := range row {
+				row[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(row[i])
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		tw.Flush()
+		return respond(c, http.StatusOK, buf.Bytes(), h)
+	}
+	h.Set(echo.HeaderContentType, "text/html; charset=utf-8")
+	if err := reportHTML.Execute(&buf, map[string]any{"Title": r.title, "Intro": intro, "Head": head, "Rows": rows}); err != nil {
+		return err
+	}
+	return respond(c, http.StatusOK, buf.Bytes(), h)
+}
+
+var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{.Title}}</title>
+<style>body{font-family:sans-serif;font-size:11pt}table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px;text-align:left;vertical-align:top}@media print{body{font-size:9pt}}</style>
+</head><body>
+<h1>{{.Title}}</h1>
+{{range .Intro}}<p>{{.}}</p>
+{{end}}<table>
+<tr>{{range .Head}}<th>{{.}}</th>{{end}}</tr>
+{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{end}}</table>
+</body></html>
+`))
