@@ -25,6 +25,7 @@ Usage:
   carex token   [flags]          print a development token (for carex demo / serve --dev)
   carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
+  carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
   carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
   carex version                  print the version
 
