@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +30,7 @@ type env struct {
 	key  *auth.DevKey
 	api  *api.Server
 	base string
+	rec  *memRecorder
 }
 
 func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
@@ -48,14 +50,45 @@ func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := api.Config{Store: db, Verifier: v, Dev: true, MaxBody: 64 << 10}
+	rec := &memRecorder{}
+	cfg := api.Config{Store: db, Verifier: v, Dev: true, MaxBody: 64 << 10, Recorder: rec}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	s := api.New(cfg)
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return &env{t: t, srv: hs, key: key, api: s, base: hs.URL}
+	return &env{t: t, srv: hs, key: key, api: s, base: hs.URL, rec: rec}
+}
+
+// memRecorder keeps the exchanges the access stage records.
+type memRecorder struct {
+	mu sync.Mutex
+	xs []api.Exchange
+}
+
+func (m *memRecorder) Record(_ context.Context, x *api.Exchange) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.xs = append(m.xs, *x)
+	return nil
+}
+
+// accessLogged reports whether some recorded request of user sub carries
+// the reason code.
+func (e *env) accessLogged(t *testing.T, sub, code string) bool {
+	e.rec.mu.Lock()
+	defer e.rec.mu.Unlock()
+	for _, x := range e.rec.xs {
+		if x.Principal != nil && x.Principal.Sub == sub {
+			for _, r := range x.Reasons {
+				if r == code {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func (e *env) token(role, sector, org string, mod ...func(*auth.DevClaims)) string {

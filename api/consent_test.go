@@ -79,6 +79,16 @@ func TestSharingDecisionScenarios(t *testing.T) {
 		{name: "break-glass with a bad reason", method: "GET", path: "/fhir/Patient/jane/$everything", token: stranger, headers: []string{"X-Break-Glass", "because"}, status: 403},
 	})
 
+	// The nurse's only relationship is the care team her own trust recorded:
+	// her access is logged with the claimed-relationship alert code; the
+	// registered GP's is not.
+	if !e.accessLogged(t, "district-nurse-user", "claimed-relationship") {
+		t.Error("the nurse's access through her own trust's care team was not flagged")
+	}
+	if e.accessLogged(t, "gp-user", "claimed-relationship") {
+		t.Error("the registered GP's access was flagged as a claimed relationship")
+	}
+
 	// An IG officer asks what the nurse would see, and why.
 	e.run(t, []scenario{
 		{name: "explain for IG officers", method: "GET", path: "/fhir/Patient/jane/$explain?role=district-nurse&org=RCX&sector=nhs", token: ig, status: 200,

@@ -39,6 +39,7 @@ type gate struct {
 	mu       sync.Mutex
 	prepared map[string]*consent.Prepared
 	unknown  map[string]bool // patients with nothing stored: nothing to protect
+	claimed  bool            // the last prepared patient is related to the user's org only by its own say-so
 	redact   map[string]bool // Type/id/version to release with demographics redacted
 	err      error           // loading a patient failed: nothing more is released
 }
@@ -76,6 +77,7 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		} else {
 			pat = patientFromContext(patientID, pc)
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
+			g.claimed = onlyClaimed(pc, pat, g.user.Org)
 		}
 	}
 	u := g.user
@@ -91,6 +93,11 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 	if g.x != nil {
 		d := pp.Open()
 		g.note(d)
+		if d.Permitted() && g.claimed && !pp.BreakGlass() {
+			if role := g.cp.Policy.Role(u.Role); role != nil && !role.Audit && !role.OwnOrgOnly {
+				g.note(consent.Decision{Reasons: []consent.Reason{{Code: CodeClaimedRelationship}}})
+			}
+		}
 	}
 	return pp
 }
@@ -205,6 +212,42 @@ func without(l []string, drop string) []string {
 		}
 	}
 	return l
+}
+
+// CodeClaimedRelationship marks an access whose only basis is a
+// relationship the user's own organisation recorded (its own CareTeam or
+// EpisodeOfCare naming itself, or data it wrote), not one another party
+// recorded (GP registration, another organisation's care team): the IG
+// alerts report lists these.
+const CodeClaimedRelationship = "claimed-relationship"
+
+// onlyClaimed reports whether org's relationships with the patient were all
+// recorded by org itself.
+func onlyClaimed(pc *store.PatientContext, p consent.Patient, org string) bool {
+	if org == "" {
+		return false
+	}
+	for _, r := range p.Relationships {
+		if strings.EqualFold(r.Org, org) && r.Kind == consent.RelRegisteredGP {
+			return false
+		}
+	}
+	related := false
+	for _, v := range pc.Links {
+		if v.Type != "CareTeam" && v.Type != "EpisodeOfCare" {
+			continue
+		}
+		for _, r := range patientFromContext("", &store.PatientContext{Links: []*store.Version{v}}).Relationships {
+			if strings.EqualFold(r.Org, org) {
+				related = true
+				if !strings.EqualFold(v.SourceOrg, org) {
+					return false // someone else recorded this relationship
+				}
+			}
+		}
+	}
+	_, wrote := pc.Sources[org]
+	return related || wrote
 }
 
 // patientFromContext turns stored resources into the engine's plain values.
