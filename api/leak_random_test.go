@@ -212,6 +212,23 @@ func TestLeakRandomised(t *testing.T) {
 					}
 				}
 			}
+			// The same reads as GET entries of a batch, and _revinclude.
+			var entries []string
+			for _, it := range p.items {
+				entries = append(entries, `{"request":{"method":"GET","url":"`+it.typ+"/"+it.id+`"}}`)
+			}
+			br := e.do("POST", "/fhir", tok, `{"resourceType":"Bundle","type":"batch","entry":[`+strings.Join(entries, ",")+`]}`)
+			if got := strings.Count(br.body, `"status":"200 OK"`); got != len(want) {
+				t.Errorf("%s: batch GETs released %d items, the engine permits %d", who, got, len(want))
+			}
+			if pp.Open().Permitted() {
+				inc := e.do("GET", "/fhir/Patient?_id="+p.id+"&_revinclude=Condition:subject&_revinclude=Flag:subject", tok, "")
+				for id := range bundleIDs(t, inc.body) {
+					if !want[id] {
+						t.Errorf("%s: _revinclude released %s, which the engine withholds", who, id)
+					}
+				}
+			}
 			for _, it := range p.items {
 				r := e.do("GET", "/fhir/"+it.typ+"/"+it.id, tok, "")
 				ok := r.status == 200
