@@ -2,9 +2,11 @@ package consent
 
 import (
 	"bufio"
+	"embed"
 	_ "embed"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strconv"
@@ -63,6 +65,10 @@ func (r *RolePolicy) Sees(class string) bool { return r.all || r.classes[class] 
 //	legally-restricted LABEL...       labels never released by break-glass
 //	source-lifetime DURATION          how long recording data keeps a relationship (0 = forever)
 //	code LABEL SYSTEM CODE...         labelling on write; SYSTEM snomed|icd10|icd10uk|URI; CODE* = prefix
+//	codeset LABEL SYSTEM LIST         every code of a list: a built-in national refset
+//	                                  (sexually_transmitted_disease, assisted_fertilisation,
+//	                                  termination_of_pregnancy, gender_related_issues) or a
+//	                                  file of "code<TAB>display" lines (# comments)
 //
 // Directives that take lists may repeat; they add up.
 type Policy struct {
@@ -103,6 +109,42 @@ var systemAlias = map[string]string{
 
 //go:embed default.policy
 var defaultPolicyText string
+
+// refsets are the SNOMED CT members of the four national "GP summary data
+// sharing exclusion" refsets (see refsets/SOURCE.md).
+//
+//go:embed refsets/*.tsv
+var refsets embed.FS
+
+// readCodeList reads a built-in refset by name, or a TSV file by path.
+func readCodeList(name string) ([]string, error) {
+	var data []byte
+	var err error
+	if strings.ContainsAny(name, "/\\.") {
+		data, err = os.ReadFile(name)
+	} else {
+		data, err = refsets.ReadFile("refsets/" + name + ".tsv")
+		if err != nil {
+			err = fmt.Errorf("no built-in code list %q (have sexually_transmitted_disease, assisted_fertilisation, termination_of_pregnancy, gender_related_issues)", name)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	var codes []string
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		code, _, _ := strings.Cut(line, "\t")
+		codes = append(codes, strings.TrimSpace(code))
+	}
+	if len(codes) == 0 {
+		return nil, fmt.Errorf("code list %s is empty", name)
+	}
+	return codes, nil
+}
 
 var (
 	defaultOnce sync.Once
@@ -292,9 +334,29 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				}
 				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c), Prefix: prefix})
 			}
+		case "codeset":
+			if len(args) != 3 {
+				return nil, bad("expected: codeset LABEL SYSTEM LIST (LIST: a built-in refset name or a TSV file path)")
+			}
+			label, sys := args[0], args[1]
+			if !isUpperCode(label) {
+				return nil, bad("%q is not a label code (upper case, e.g. HIV)", label)
+			}
+			if full, ok := systemAlias[sys]; ok {
+				sys = full
+			} else if !strings.Contains(sys, ":") {
+				return nil, bad("%q is neither a system alias (snomed, icd10, icd10uk) nor a URI", sys)
+			}
+			codes, err := readCodeList(args[2])
+			if err != nil {
+				return nil, bad("%v", err)
+			}
+			for _, c := range codes {
+				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c)})
+			}
 		default:
 			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, job-role, break-glass-roles, " +
-				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code)")
+				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code, codeset)")
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -55,13 +55,14 @@ func TestLabels(t *testing.T) {
 		codes []Coding
 		want  []string
 	}{
-		{[]Coding{{"http://snomed.info/sct", "86406008"}}, []string{"HIV"}},
+		// HIV infection is also a member of the national STD refset.
+		{[]Coding{{"http://snomed.info/sct", "86406008"}}, []string{"HIV", "STD"}},
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "B20.1"}}, []string{"HIV"}},
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10-uk", "b24x"}}, []string{"HIV"}},
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "Z31.2"}}, []string{"HFEA"}},
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "F64.0"}}, []string{"GRA", "PSY"}},
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "F10.2"}}, []string{"ETH"}},
-		{[]Coding{{"http://snomed.info/sct", "93461009"}, {"http://snomed.info/sct", "86406008"}, {"http://snomed.info/sct", "86406008"}}, []string{"GRA", "HIV"}},
+		{[]Coding{{"http://snomed.info/sct", "93461009"}, {"http://snomed.info/sct", "86406008"}, {"http://snomed.info/sct", "86406008"}}, []string{"GRA", "HIV", "STD"}},
 		{[]Coding{{"http://snomed.info/sct", "B20"}}, nil},         // ICD code under the SNOMED system
 		{[]Coding{{"http://loinc.org", "86406008"}}, nil},          // SNOMED code under another system
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "J45"}}, nil}, // asthma
