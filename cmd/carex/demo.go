@@ -30,9 +30,10 @@ type demoManifest struct {
 		About  string `json:"about"`
 	} `json:"users"`
 	Examples []struct {
-		Title string `json:"title"`
-		User  string `json:"user"`
-		Path  string `json:"path"`
+		Title   string            `json:"title"`
+		User    string            `json:"user"`
+		Path    string            `json:"path"`
+		Headers map[string]string `json:"headers"`
 	} `json:"examples"`
 }
 
@@ -108,7 +109,11 @@ func printDemo(w io.Writer, key *auth.DevKey, base, db, keyPath string) error {
 	}
 	fmt.Fprintln(w, "Try:")
 	for _, ex := range m.Examples {
-		fmt.Fprintf(w, "# %s\ncurl -s -H \"Authorization: Bearer $%s\" '%s%s'\n\n", ex.Title, vars[ex.User], base, ex.Path)
+		extra := ""
+		for k, v := range ex.Headers {
+			extra += fmt.Sprintf(" -H '%s: %s'", k, v)
+		}
+		fmt.Fprintf(w, "# %s\ncurl -s -H \"Authorization: Bearer $%s\"%s '%s%s'\n\n", ex.Title, vars[ex.User], extra, base, ex.Path)
 	}
 	fmt.Fprintf(w, "Mint your own in another terminal: TOKEN=$(go run ./cmd/carex token --sub me --role gp --sector nhs --org A81001)\n")
 	fmt.Fprintln(w, "Stop with Ctrl-C.")

@@ -31,7 +31,12 @@ func TestDemoPopulation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := api.New(api.Config{Store: db, Verifier: v, Dev: true})
+	log, err := openAccessLog(ctx, db.Writer(), db.Reader(), filepath.Join(t.TempDir(), "log-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	srv := api.New(api.Config{Store: db, Verifier: v, Dev: true, Recorder: api.LogRecorder{Log: log}, AuditLog: log})
 	if err := seedDemo(ctx, srv, io.Discard); err != nil {
 		t.Fatalf("demo population does not load: %v", err)
 	}
@@ -62,6 +67,9 @@ func TestDemoPopulation(t *testing.T) {
 	for _, ex := range m.Examples {
 		req, _ := http.NewRequest("GET", hs.URL+"/fhir"+ex.Path, nil)
 		req.Header.Set("Authorization", "Bearer "+tokens[ex.User])
+		for k, v := range ex.Headers {
+			req.Header.Set(k, v)
+		}
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -70,6 +78,51 @@ func TestDemoPopulation(t *testing.T) {
 		res.Body.Close()
 		if res.StatusCode != 200 || strings.Contains(string(body), `"total":0`) {
 			t.Errorf("example %q (%s as %s): %d %.200s", ex.Title, ex.Path, ex.User, res.StatusCode, body)
+		}
+	}
+	// Each consent case shows what its title says. (dr-evans broke glass for
+	// Margaret above and holds a grant: another hospital clinician has none.)
+	tokens["dr-other"], _ = key.Mint(auth.DevClaims{Sub: "dr-other", Role: "hospital-clinician", Sector: "nhs", Org: "RHX"})
+	get := func(user, path string, hdr ...string) (int, string) {
+		req, _ := http.NewRequest("GET", hs.URL+"/fhir"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tokens[user])
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	cases := []struct {
+		user, path   string
+		status       int
+		want, absent []string
+	}{
+		{"sw-hughes", "/Patient/arthur-demo/$everything", 200, []string{"confidential-items", "arthur-care-package"}, []string{`"resourceType":"Condition"`}},
+		{"sw-hughes", "/Patient/margaret-demo/$everything", 200, []string{"confidential-items"}, []string{`"resourceType":"MedicationStatement"`}},
+		{"dr-evans", "/Condition?patient=david-demo", 200, []string{"86406008"}, nil},
+		{"nurse-okafor", "/Condition?patient=david-demo", 200, []string{"confidential-items"}, []string{"86406008"}},
+		{"sw-hughes", "/Condition?patient=jane-demo", 200, []string{`"total":`}, []string{"confidential-items"}},
+		{"dr-other", "/Patient/margaret-demo/$everything", 403, nil, []string{"Doyle"}},
+	}
+	for _, c := range cases {
+		status, body := get(c.user, c.path)
+		if status != c.status {
+			t.Errorf("%s as %s: %d, want %d", c.path, c.user, status, c.status)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s as %s: lacks %q", c.path, c.user, w)
+			}
+		}
+		for _, a := range c.absent {
+			if strings.Contains(body, a) {
+				t.Errorf("%s as %s: must not contain %q", c.path, c.user, a)
+			}
 		}
 	}
 }
