@@ -95,6 +95,18 @@ func TestSharingDecisionScenarios(t *testing.T) {
 			contains: []string{`"Condition/hiv"`, "sensitive-label", `"Observation/hba1c"`, "class-not-permitted", "released"}, absent: []string{"GP-HIV-UNLABELLED", "GP-HBA1C"}},
 		{name: "explain is not for clinicians", method: "GET", path: "/fhir/Patient/jane/$explain?role=district-nurse&org=RCX&sector=nhs", token: nurse, status: 403},
 	})
+	// A feed cannot probe for withheld records with a conditional create: the
+	// GP's HIV diagnosis does not match for the hospital's system, so a new
+	// resource is created and nothing of the GP's is returned.
+	probe := e.do("POST", "/fhir/Condition", hospSys, `{"resourceType":"Condition","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"HOSP-OWN"}}`,
+		"If-None-Exist", "patient=jane&code=http://snomed.info/sct|86406008")
+	if probe.status != 201 || strings.Contains(probe.body, "GP-HIV") {
+		t.Fatalf("conditional create revealed a withheld record: %d %s", probe.status, probe.body)
+	}
+	cond := e.do("PUT", "/fhir/Condition?patient=jane&code=http://snomed.info/sct|44054006", hospSys, `{"resourceType":"Condition","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}],"text":"HOSP-DIABETES"}}`)
+	if cond.status != 201 {
+		t.Fatalf("conditional update matched a record the caller cannot see: %d %s", cond.status, cond.body)
+	}
 	// A write by another organisation to the GP's record is refused and stores nothing.
 	if r := e.do("PUT", "/fhir/Condition/diabetes", hospSys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 403 {
 		t.Fatalf("cross-organisation update: %d", r.status)
