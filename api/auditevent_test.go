@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/store/auditlog"
 	"github.com/carex-project/carex/store/sqlite"
@@ -315,5 +316,29 @@ func TestIGReports(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no break-glass alert: %s", r.body)
+	}
+}
+
+// The policy file's alert threshold is the one $alerts applies: with
+// alert-patients-per-hour 1, a GP opening two patients raises a volume alert.
+func TestAlertThresholdFromPolicy(t *testing.T) {
+	pol, err := consent.LoadPolicy(strings.NewReader(strings.Replace(consent.DefaultPolicyText(), "alert-patients-per-hour 50", "alert-patients-per-hour 1", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, withAccessLog(t, nil), func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) })
+	gp := e.token("gp", "nhs", "A81001")
+	for _, id := range []string{"p1", "p2"} {
+		body := `{"resourceType":"Patient","id":"` + id + `","generalPractitioner":[{"reference":"Organization/A81001"}]}`
+		if r := e.do("PUT", "/fhir/Patient/"+id, gp, body); r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Patient/"+id+"/$everything", gp, ""); r.status != 200 {
+			t.Fatalf("everything: %d", r.status)
+		}
+	}
+	r := e.do("GET", "/fhir/AuditEvent/$alerts", e.token("ig-officer", "nhs", "A81001"), "")
+	if r.status != 200 || !strings.Contains(r.body, `"gp-user"`) || !strings.Contains(r.body, `"`+auditlog.AlertVolume+`"`) {
+		t.Fatalf("no volume alert at the policy's threshold: %d %s", r.status, r.body)
 	}
 }

@@ -44,9 +44,28 @@ func (s *Server) igRoutes(f *echo.Group) {
 	f.GET("/AuditEvent/$alerts", s.igAlerts)
 }
 
-// alertThresholds are the alert thresholds in force. TODO(policy): read
-// them from the sharing policy file once it carries them.
-func (s *Server) alertThresholds() auditlog.Thresholds { return auditlog.DefaultThresholds() }
+// alertThresholds are the alert thresholds in force: the sharing policy's,
+// where it sets them, over the access log's defaults.
+func (s *Server) alertThresholds() auditlog.Thresholds {
+	t := auditlog.DefaultThresholds()
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok {
+		return t
+	}
+	pol := cp.Policy
+	if pol.AlertPatientsPerHour > 0 {
+		t.PatientsPerHour = pol.AlertPatientsPerHour
+	}
+	if pol.AlertDayEnd > 0 {
+		t.DayStart, t.DayEnd = pol.AlertDayStart, pol.AlertDayEnd
+	}
+	if pol.AlertZone != "" {
+		if loc, err := time.LoadLocation(pol.AlertZone); err == nil {
+			t.Location = loc
+		}
+	}
+	return t
+}
 
 // report is the JSON shape of the entry-listing reports.
 type report struct {

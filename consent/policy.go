@@ -65,6 +65,8 @@ func (r *RolePolicy) Sees(class string) bool { return r.all || r.classes[class] 
 //	legally-restricted LABEL...       labels never released by break-glass
 //	source-lifetime DURATION          how long recording data keeps a relationship (0 = forever)
 //	code LABEL SYSTEM CODE...         labelling on write; SYSTEM snomed|icd10|icd10uk|URI; CODE* = prefix
+//	alert-patients-per-hour N         IG alert: one user opening more than N patients in an hour (default 50)
+//	alert-working-hours HH:MM HH:MM [ZONE]  IG alert: access outside these hours (default 07:00 19:00 Europe/London)
 //	codeset LABEL SYSTEM LIST         every code of a list: a built-in national refset
 //	                                  (sexually_transmitted_disease, assisted_fertilisation,
 //	                                  termination_of_pregnancy, gender_related_issues) or a
@@ -82,6 +84,10 @@ type Policy struct {
 	LegallyRestricted   []string
 	SourceLifetime      time.Duration
 	CodeLabels          []CodeRule
+	// IG alert thresholds (0 / "": the access log's defaults).
+	AlertPatientsPerHour       int
+	AlertDayStart, AlertDayEnd time.Duration
+	AlertZone                  string
 
 	purposes        map[string]bool
 	sensitive       map[string]bool
@@ -334,6 +340,35 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				}
 				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c), Prefix: prefix})
 			}
+		case "alert-patients-per-hour":
+			if err := single(); err != nil {
+				return nil, err
+			}
+			n, err := strconv.Atoi(args[0])
+			if err != nil || n < 1 {
+				return nil, bad("%q is not a positive number of patients", args[0])
+			}
+			p.AlertPatientsPerHour = n
+		case "alert-working-hours":
+			if len(args) != 2 && len(args) != 3 {
+				return nil, bad("expected: alert-working-hours HH:MM HH:MM [TIME-ZONE]")
+			}
+			var err error
+			if p.AlertDayStart, err = clockTime(args[0]); err != nil {
+				return nil, bad("%v", err)
+			}
+			if p.AlertDayEnd, err = clockTime(args[1]); err != nil {
+				return nil, bad("%v", err)
+			}
+			if p.AlertDayEnd <= p.AlertDayStart {
+				return nil, bad("working hours must end after they start")
+			}
+			if len(args) == 3 {
+				if _, err := time.LoadLocation(args[2]); err != nil {
+					return nil, bad("unknown time zone %q", args[2])
+				}
+				p.AlertZone = args[2]
+			}
 		case "codeset":
 			if len(args) != 3 {
 				return nil, bad("expected: codeset LABEL SYSTEM LIST (LIST: a built-in refset name or a TSV file path)")
@@ -356,7 +391,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			}
 		default:
 			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, job-role, break-glass-roles, " +
-				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code, codeset)")
+				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code, codeset, alert-patients-per-hour, alert-working-hours)")
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -526,4 +561,13 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+// clockTime parses HH:MM as an offset from midnight.
+func clockTime(s string) (time.Duration, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Every member of each national refset gets its label under the default
@@ -67,5 +68,17 @@ func BenchmarkLabels(b *testing.B) {
 		{"http://snomed.info/sct", "38341003"}, {"http://loinc.org", "4548-4"}}
 	for i := 0; i < b.N; i++ {
 		pol.Labels(codes)
+	}
+}
+
+func TestAlertDirectives(t *testing.T) {
+	pol := DefaultPolicy()
+	if pol.AlertPatientsPerHour != 50 || pol.AlertDayStart != 7*time.Hour || pol.AlertDayEnd != 19*time.Hour || pol.AlertZone != "Europe/London" {
+		t.Errorf("default alert thresholds: %d %v %v %q", pol.AlertPatientsPerHour, pol.AlertDayStart, pol.AlertDayEnd, pol.AlertZone)
+	}
+	for _, bad := range []string{"alert-patients-per-hour 0", "alert-working-hours 19:00 07:00", "alert-working-hours 7am 19:00", "alert-working-hours 07:00 19:00 Mars/Olympus"} {
+		if _, err := LoadPolicy(strings.NewReader("purposes TREAT\n" + bad + "\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("%q: %v", bad, err)
+		}
 	}
 }
