@@ -323,14 +323,9 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			if len(args) < 3 {
 				return nil, bad("expected: code LABEL SYSTEM CODE...")
 			}
-			label, sys := args[0], args[1]
-			if !isUpperCode(label) {
-				return nil, bad("%q is not a label code (upper case, e.g. HIV)", label)
-			}
-			if full, ok := systemAlias[sys]; ok {
-				sys = full
-			} else if !strings.Contains(sys, ":") {
-				return nil, bad("%q is neither a system alias (snomed, icd10, icd10uk) nor a URI", sys)
+			label, sys, err := labelAndSystem(args[0], args[1])
+			if err != nil {
+				return nil, bad("%v", err)
 			}
 			for _, c := range args[2:] {
 				prefix := strings.HasSuffix(c, "*")
@@ -373,14 +368,9 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			if len(args) != 3 {
 				return nil, bad("expected: codeset LABEL SYSTEM LIST (LIST: a built-in refset name or a TSV file path)")
 			}
-			label, sys := args[0], args[1]
-			if !isUpperCode(label) {
-				return nil, bad("%q is not a label code (upper case, e.g. HIV)", label)
-			}
-			if full, ok := systemAlias[sys]; ok {
-				sys = full
-			} else if !strings.Contains(sys, ":") {
-				return nil, bad("%q is neither a system alias (snomed, icd10, icd10uk) nor a URI", sys)
+			label, sys, err := labelAndSystem(args[0], args[1])
+			if err != nil {
+				return nil, bad("%v", err)
 			}
 			codes, err := readCodeList(args[2])
 			if err != nil {
@@ -570,4 +560,18 @@ func clockTime(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a time of day (HH:MM)", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+}
+
+// labelAndSystem checks a label code and resolves a code system alias.
+func labelAndSystem(label, sys string) (string, string, error) {
+	if !isUpperCode(label) {
+		return "", "", fmt.Errorf("%q is not a label code (upper case, e.g. HIV)", label)
+	}
+	if full, ok := systemAlias[sys]; ok {
+		return label, full, nil
+	}
+	if !strings.Contains(sys, ":") {
+		return "", "", fmt.Errorf("%q is neither a system alias (snomed, icd10, icd10uk) nor a URI", sys)
+	}
+	return label, sys, nil
 }
