@@ -33,6 +33,19 @@ func get(b *testing.B, c *http.Client, url, token string) int {
 	return res.StatusCode
 }
 
+func post(b *testing.B, c *http.Client, url, token, body string) int {
+	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/fhir+json")
+	res, err := c.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode
+}
+
 func seedPatients(b *testing.B, e *env, token string, n int) {
 	var sb strings.Builder
 	sb.WriteString(`{"resourceType":"Bundle","type":"transaction","entry":[`)
@@ -106,17 +119,8 @@ func BenchmarkCreate(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			req, _ := http.NewRequest("POST", e.base+"/fhir/Observation", strings.NewReader(body))
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/fhir+json")
-			res, err := c.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != 201 {
-				b.Fatalf("status %d", res.StatusCode)
+			if s := post(b, c, e.base+"/fhir/Observation", tok, body); s != 201 {
+				b.Fatalf("status %d", s)
 			}
 		}
 	})
@@ -138,17 +142,8 @@ func BenchmarkTransactionImport(b *testing.B) {
 				fmt.Fprintf(&sb, `,{"resource":{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"urn:uuid:00000000-0000-0000-0000-%012d"},"effectiveDateTime":"2025-06-01T10:00:00Z","valueQuantity":{"value":%d,"unit":"/min"}},"request":{"method":"POST","url":"Observation"}}`, k, 60+j)
 			}
 			sb.WriteString(`]}`)
-			req, _ := http.NewRequest("POST", e.base+"/fhir", strings.NewReader(sb.String()))
-			req.Header.Set("Authorization", "Bearer "+tok)
-			req.Header.Set("Content-Type", "application/fhir+json")
-			res, err := c.Do(req)
-			if err != nil {
-				b.Fatal(err)
-			}
-			io.Copy(io.Discard, res.Body)
-			res.Body.Close()
-			if res.StatusCode != 200 {
-				b.Fatalf("status %d", res.StatusCode)
+			if s := post(b, c, e.base+"/fhir", tok, sb.String()); s != 200 {
+				b.Fatalf("status %d", s)
 			}
 		}
 	})
