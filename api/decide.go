@@ -21,7 +21,6 @@ import (
 type ConsentPolicy struct {
 	Policy *consent.Policy
 	store  store.Store
-	grants sync.Map // sub|patient -> time.Time: break-glass grants in force
 	now    func() time.Time
 }
 
@@ -59,8 +58,6 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	return g
 }
 
-func (cp *ConsentPolicy) grantKey(sub, patient string) string { return sub + "|" + patient }
-
 // prepare loads and prepares one patient (once per request).
 func (g *gate) prepare(patientID string) *consent.Prepared {
 	g.mu.Lock()
@@ -81,13 +78,18 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		}
 	}
 	u := g.user
-	key := g.cp.grantKey(u.Sub, patientID)
-	if until, ok := g.cp.grants.Load(key); ok && now.Before(until.(time.Time)) && u.BreakGlassReason == "" {
-		u.BreakGlassGranted = true
+	if patientID != "" && u.BreakGlassReason == "" && g.err == nil {
+		until, err := g.cp.store.BreakGlassUntil(g.ctx, u.Sub, patientID)
+		if err != nil {
+			g.err = err
+		}
+		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := consent.Prepare(g.cp.Policy, u, pat, now)
-	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() {
-		g.cp.grants.Store(key, now.Add(g.cp.Policy.BreakGlassGrant))
+	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil {
+		if err := g.cp.store.GrantBreakGlass(g.ctx, u.Sub, patientID, u.BreakGlassReason, now.Add(g.cp.Policy.BreakGlassGrant)); err != nil {
+			g.err = err
+		}
 	}
 	g.prepared[patientID] = pp
 	if g.x != nil {

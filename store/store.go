@@ -134,6 +134,12 @@ type Store interface {
 	// runs first inside the transaction and may edit the writes (resolving
 	// conditional references and conditional creates).
 	Commit(ctx context.Context, writes []*Write, prepare func(Lookup) error) ([]*WriteResult, error)
+	// GrantBreakGlass records that sub broke glass for patient until then;
+	// BreakGlassUntil is the end of the grant in force (zero if none).
+	// Grants survive a restart: the access they open is time-limited, not
+	// process-limited.
+	GrantBreakGlass(ctx context.Context, sub, patient, reason string, until time.Time) error
+	BreakGlassUntil(ctx context.Context, sub, patient string) (time.Time, error)
 	// PatientContext loads what the sharing decision needs about one patient.
 	PatientContext(ctx context.Context, patientID string) (*PatientContext, error)
 	Ping(ctx context.Context) error

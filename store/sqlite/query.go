@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
@@ -288,4 +290,30 @@ func (db *DB) PatientContext(ctx context.Context, patientID string) (*store.Pati
 		pc.Sources[org] = time.UnixMilli(ms).UTC()
 	}
 	return pc, rows.Err()
+}
+
+// GrantBreakGlass implements store.Store.
+func (db *DB) GrantBreakGlass(ctx context.Context, sub, patient, reason string, until time.Time) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO break_glass_grants(sub, patient, until, reason, granted) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT(sub, patient) DO UPDATE SET until = excluded.until, reason = excluded.reason, granted = excluded.granted`,
+		sub, patient, until.UnixMilli(), reason, time.Now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("break-glass grant: %w", err)
+	}
+	return nil
+}
+
+// BreakGlassUntil implements store.Store.
+func (db *DB) BreakGlassUntil(ctx context.Context, sub, patient string) (time.Time, error) {
+	var ms int64
+	err := db.reader.QueryRowContext(ctx, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`, sub, patient).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("break-glass grant: %w", err)
+	}
+	return time.UnixMilli(ms), nil
 }

@@ -67,6 +67,17 @@ CREATE TABLE idx_num (type TEXT NOT NULL, param TEXT NOT NULL, num REAL NOT NULL
 CREATE INDEX idx_num_num ON idx_num(type, param, num);
 CREATE INDEX idx_num_rid ON idx_num(rid);
 `,
+	// 2: break-glass grants.
+	`
+CREATE TABLE break_glass_grants (
+	sub     TEXT    NOT NULL,
+	patient TEXT    NOT NULL,
+	until   INTEGER NOT NULL, -- unix ms
+	reason  TEXT    NOT NULL,
+	granted INTEGER NOT NULL, -- unix ms
+	PRIMARY KEY (sub, patient)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date inside one transaction.

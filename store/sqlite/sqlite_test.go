@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/sqlite"
@@ -33,6 +34,10 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
 		t.Fatal(err)
 	}
+	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	if err := db.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: x", until); err != nil {
+		t.Fatal(err)
+	}
 	db.Close()
 	db, err = sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
@@ -41,5 +46,8 @@ func TestReopenKeepsData(t *testing.T) {
 	defer db.Close()
 	if _, err := db.Read(ctx, "Patient", "p1"); err != nil {
 		t.Fatalf("data lost across reopen: %v", err)
+	}
+	if got, err := db.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+		t.Fatalf("break-glass grant lost across reopen: %v %v", got, err)
 	}
 }

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
 		{"Included", testIncluded},
+		{"BreakGlassGrants", testGrants},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -382,5 +383,31 @@ func testIncluded(t *testing.T, s store.Store) {
 	rev, err := s.Included(ctx, pats.Items, []search.Include{{SourceType: "Observation", Param: "subject", Rev: true}}, nil, 10)
 	if err != nil || len(rev) != 1 || rev[0].ID != "o1" {
 		t.Fatalf("_revinclude=Observation:subject: %v %d", err, len(rev))
+	}
+}
+
+func testGrants(t *testing.T, s store.Store) {
+	until := time.Now().Add(4 * time.Hour).Truncate(time.Millisecond)
+	if got, err := s.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.IsZero() {
+		t.Fatalf("no grant yet: %v %v", got, err)
+	}
+	if err := s.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: test", until); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+		t.Fatalf("grant: %v %v, want %v", got, err, until)
+	}
+	if got, _ := s.BreakGlassUntil(ctx, "dr-b", "p1"); !got.IsZero() {
+		t.Fatal("a grant is for one user only")
+	}
+	if got, _ := s.BreakGlassUntil(ctx, "dr-a", "p2"); !got.IsZero() {
+		t.Fatal("a grant is for one patient only")
+	}
+	later := until.Add(time.Hour)
+	if err := s.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: again", later); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.BreakGlassUntil(ctx, "dr-a", "p1"); !got.Equal(later) {
+		t.Fatalf("renewed grant: %v", got)
 	}
 }
