@@ -116,6 +116,9 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		x := exchangeOf(c)
 		err := next(c)
+		if x.gate != nil && err == nil {
+			err = x.gate.flush()
+		}
 		if x.Principal == nil {
 			x.Principal = auth.PrincipalFrom(c)
 		}

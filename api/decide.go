@@ -41,6 +41,7 @@ type gate struct {
 	claimed  bool            // the last prepared patient is related to the user's org only by its own say-so
 	redact   map[string]bool // Type/id/version to release with demographics redacted
 	err      error           // loading a patient failed: nothing more is released
+	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
 }
 
 func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchange) *gate {
@@ -87,9 +88,10 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 	}
 	pp := consent.Prepare(g.cp.Policy, u, pat, now)
 	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil {
-		if err := g.cp.store.GrantBreakGlass(g.ctx, u.Sub, patientID, u.BreakGlassReason, now.Add(g.cp.Policy.BreakGlassGrant)); err != nil {
-			g.err = err
-		}
+		// Stored by flush, after the handler: prepare may run inside the
+		// store's write transaction (a conditional create's match), where a
+		// second write would wait for itself.
+		g.grants = append(g.grants, patientID)
 	}
 	g.prepared[patientID] = pp
 	if g.x != nil {
@@ -102,6 +104,22 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		}
 	}
 	return pp
+}
+
+// flush stores the break-glass grants this request made, so that they hold
+// for the grant period. The access stage calls it before logging and
+// sending; an error withholds the response.
+func (g *gate) flush() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	until := g.cp.now().Add(g.cp.Policy.BreakGlassGrant)
+	for _, pid := range g.grants {
+		if err := g.cp.store.GrantBreakGlass(g.ctx, g.user.Sub, pid, g.user.BreakGlassReason, until); err != nil {
+			return err
+		}
+	}
+	g.grants = nil
+	return nil
 }
 
 // note adds a decision's flags to the access log entry (reasons only by

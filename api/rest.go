@@ -167,7 +167,20 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 
 // clinicalDateParams name, in order of preference, the search parameter
 // whose value is an item's clinical date (for consent dataPeriod).
-var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "period", "issued"}
+var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "authored-on", "period", "issued"}
+
+// codeParams are the token search parameters whose values are an item's
+// codes (for consent provision.code and the sensitive code lists). A
+// document's code is its type.
+func codeParam(typ, param string) bool {
+	switch param {
+	case "code", "vaccine-code":
+		return true
+	case "type":
+		return typ == "DocumentReference" || typ == "Composition"
+	}
+	return false
+}
 
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
@@ -179,7 +192,7 @@ func (s *Server) derive(w *store.Write) {
 	dates := map[string]int64{}
 	for _, e := range w.Index {
 		switch {
-		case e.Type == search.Token && (e.Param == "code" || e.Param == "vaccine-code"):
+		case e.Type == search.Token && codeParam(w.Type, e.Param):
 			w.Codes = append(w.Codes, e.System+"|"+e.Code)
 		case e.Type == search.Date:
 			if _, ok := dates[e.Param]; !ok {
