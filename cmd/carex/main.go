@@ -24,9 +24,11 @@ Usage:
   carex demo    [flags]          run a development server on a fresh demo database
   carex token   [flags]          print a development token (for carex demo / serve --dev)
   carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
+  carex gen     [flags]          generate a synthetic population: NDJSON per organisation (--out) or a new database (--db)
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
   carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
+  carex bench  [flags]           load-test a running dev server with a realistic mix; --baseline-url compares with --bench-no-privacy
   carex version                  print the version
 
 Run "carex COMMAND --help" for a command's flags. Every flag can also be set
@@ -57,8 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(rest, stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, rest, stdout, stderr)
+	case "gen":
+		err = cmdGen(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdout, stderr)
+	case "bench":
+		err = cmdBench(ctx, rest, stdout, stderr)
 	case "policy":
 		err = cmdPolicy(rest, stdout, stderr)
 	case "version", "--version":

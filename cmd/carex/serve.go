@@ -23,7 +23,7 @@ type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
 	logKey, policy                                    string
 	logLevel, logFormat                               string
-	dev                                               bool
+	dev, benchNoPrivacy                               bool
 	maxBody                                           int64
 	shutdown                                          time.Duration
 }
@@ -49,6 +49,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	if !demo {
 		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
 	}
+	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev; see carex bench --baseline-url)")
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {
@@ -68,6 +69,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	log, err := newLogger(stderr, f.logLevel, f.logFormat)
 	if err != nil {
 		return err
+	}
+	if f.benchNoPrivacy && !demo && !f.dev {
+		return errors.New("--bench-no-privacy switches off consent filtering and the access log, so that benchmarks can measure what they cost; it is refused without --dev so that it can never run in production")
 	}
 	if demo {
 		f.dev = true
@@ -113,22 +117,29 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer db.Close()
-	accessLog, err := openAccessLog(ctx, db.Writer(), db.Reader(), f.logKey)
-	if err != nil {
-		return err
-	}
-	// Closed before the database: it flushes and signs a final checkpoint.
-	defer func() {
-		if err := accessLog.Close(); err != nil {
-			log.Error("closing the access log", "err", err)
-		}
-	}()
-	srv := api.New(api.Config{
+	apiCfg := api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
 		MaxBody: f.maxBody, Dev: f.dev, Version: version,
-		Recorder: api.LogRecorder{Log: accessLog}, AuditLog: accessLog,
-		Policy: api.NewConsentPolicy(pol, db),
-	})
+	}
+	if f.benchNoPrivacy {
+		// Recorder and AuditLog nil: nothing is logged, IG queries answer 501.
+		apiCfg.Policy = api.OpenPolicy{}
+		log.Warn("!!! --bench-no-privacy: CONSENT FILTERING AND THE ACCESS LOG ARE OFF. Every user sees every record and nothing is logged. This server is a benchmark baseline only: never load real data into it !!!")
+	} else {
+		accessLog, err := openAccessLog(ctx, db.Writer(), db.Reader(), f.logKey)
+		if err != nil {
+			return err
+		}
+		// Closed before the database: it flushes and signs a final checkpoint.
+		defer func() {
+			if err := accessLog.Close(); err != nil {
+				log.Error("closing the access log", "err", err)
+			}
+		}()
+		apiCfg.Recorder, apiCfg.AuditLog = api.LogRecorder{Log: accessLog}, accessLog
+		apiCfg.Policy = api.NewConsentPolicy(pol, db)
+	}
+	srv := api.New(apiCfg)
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {
 			return fmt.Errorf("loading the demo population: %w", err)
@@ -150,7 +161,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if f.baseURL != "" {
 		base = f.baseURL
 	}
-	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "version", version)
+	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "bench_no_privacy", f.benchNoPrivacy, "version", version)
 	if demo {
 		if err := printDemo(stdout, devKey, base, f.db, f.devKey); err != nil {
 			return err

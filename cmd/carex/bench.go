@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/cmd/carex/internal/loadgen"
+)
+
+type benchFlags struct {
+	url, baselineURL, mix, jsonOut, devKey, patients, wrkSetup string
+	users, maxTargets, pid, baselinePid                        int
+	seed                                                       uint64
+	duration, warmup, timeout                                  time.Duration
+}
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench", "bench --url URL [--users N] [--duration D] [--mix op=w,…] [--baseline-url URL] [--json FILE] [flags]", stderr)
+	var f benchFlags
+	fs.StringVar(&f.url, "url", "http://localhost:8080/fhir", "FHIR base URL of the carex server under test (started with --dev)")
+	fs.IntVar(&f.users, "users", 8, "concurrent virtual users")
+	fs.DurationVar(&f.duration, "duration", 30*time.Second, "measured run time")
+	fs.DurationVar(&f.warmup, "warmup", 5*time.Second, "load before measuring (not reported)")
+	fs.StringVar(&f.mix, "mix", loadgen.DefaultMix, "operation weights: everything, search, read, write, consent, ig, transaction")
+	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed makes the same requests")
+	fs.StringVar(&f.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key the server under test accepts")
+	fs.StringVar(&f.patients, "patients", "", `target patients, one "ID [NHS-NUMBER]" a line (default: every patient each bench user can see, found through the API)`)
+	fs.IntVar(&f.maxTargets, "max-targets", 2000, "at most this many discovered patients per user kind")
+	fs.StringVar(&f.baselineURL, "baseline-url", "", "FHIR base URL of a baseline server (carex serve --dev --bench-no-privacy on the same data): the same load runs against it afterwards and the throughput ratio is printed")
+	fs.IntVar(&f.pid, "pid", 0, "process id of a local server under test: report its VmHWM (peak RSS) from /proc")
+	fs.IntVar(&f.baselinePid, "baseline-pid", 0, "process id of a local baseline server, for its VmHWM")
+	fs.StringVar(&f.wrkSetup, "wrk-setup", "", "write tokens and target files for the wrk scripts in testdata/bench to this directory, then exit")
+	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "per-request timeout")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	mix, err := loadgen.ParseMix(f.mix)
+	if err != nil {
+		return err
+	}
+	if f.users < 1 || f.duration <= 0 || f.warmup < 0 {
+		return errors.New("--users must be at least 1, --duration positive and --warmup not negative")
+	}
+	f.url = strings.TrimRight(f.url, "/")
+	f.baselineURL = strings.TrimRight(f.baselineURL, "/")
+
+	key, err := auth.LoadOrCreateDevKey(f.devKey)
+	if err != nil {
+		return fmt.Errorf("development key: %w", err)
+	}
+	ttl := 2*(f.warmup+f.duration) + time.Hour
+	tokens := map[string]string{}
+	for _, p := range loadgen.Personas {
+		tok, err := key.Mint(auth.DevClaims{Sub: p.Sub, Name: p.Name, Role: p.Role, Sector: p.Sector, Org: p.Org, Purpose: "TREAT", TTL: ttl})
+		if err != nil {
+			return err
+		}
+		tokens[p.Key] = tok
+	}
+	client := loadgen.NewClient(f.users, f.timeout)
+
+	var targets loadgen.Targets
+	if f.patients != "" {
+		ps, err := loadgen.ReadPatientsFile(f.patients)
+		if err != nil {
+			return fmt.Errorf("--patients: %w", err)
+		}
+		targets = loadgen.Same(ps)
+	} else {
+		fmt.Fprintf(stderr, "bench: finding the patients each bench user can see at %s …\n", f.url)
+		if targets, err = loadgen.Discover(ctx, client, f.url, tokens, f.maxTargets); err != nil {
+			return fmt.Errorf("%w (is a carex server running there with --dev and the key %s?)", err, f.devKey)
+		}
+	}
+	var counts []string
+	for _, k := range loadgen.Clinical {
+		counts = append(counts, fmt.Sprintf("%s %d", k, len(targets[k])))
+	}
+	fmt.Fprintf(stderr, "bench: target patients: %s\n", strings.Join(counts, ", "))
+
+	if f.wrkSetup != "" {
+		return writeWrkSetup(f.wrkSetup, f.url, tokens, targets, stdout)
+	}
+
+	cfg := loadgen.Config{
+		Label: "privacy on", BaseURL: f.url, Users: f.users, Duration: f.duration, Warmup: f.warmup,
+		Mix: mix, Seed: f.seed, Tokens: tokens, Targets: targets, Client: client,
+		MetricsURL: metricsURL(f.url),
+	}
+	out := benchJSON{Mix: mix.String(), Seed: f.seed, Users: f.users, DurationS: f.duration.Seconds(), WarmupS: f.warmup.Seconds(), Targets: map[string]int{}}
+	for _, k := range loadgen.Clinical {
+		out.Targets[k] = len(targets[k])
+	}
+	runs := []struct {
+		label, url string
+		pid        int
+	}{{"privacy on", f.url, f.pid}}
+	if f.baselineURL != "" {
+		runs = append(runs, struct {
+			label, url string
+			pid        int
+		}{"privacy off (baseline)", f.baselineURL, f.baselinePid})
+	}
+	for i, r := range runs {
+		cfg.Label, cfg.BaseURL, cfg.MetricsURL = r.label, r.url, metricsURL(r.url)
+		if i > 0 {
+			// The baseline has no access log: IG queries answer 501.
+			cfg.Expect = map[string][]int{loadgen.OpIG: {501}}
+			// The same people, under the ids the baseline gave them.
+			mapped, missing, err := loadgen.Remap(ctx, client, r.url, tokens["gp"], targets)
+			if err != nil {
+				return fmt.Errorf("finding the target patients on the baseline: %w", err)
+			}
+			if missing > 0 {
+				fmt.Fprintf(stderr, "bench: %d target patients not found by identifier on the baseline; their ids are used as they are\n", missing)
+			}
+			cfg.Targets = mapped
+		}
+		fmt.Fprintf(stderr, "bench: %s: %d users, mix %s, seed %d, %s warm-up + %s at %s …\n", r.label, f.users, mix, f.seed, f.warmup, f.duration, r.url)
+		res, err := loadgen.Run(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		rep := res.Report()
+		if r.pid > 0 {
+			if rep.VmHWMBytes, err = loadgen.VmHWM(r.pid); err != nil {
+				fmt.Fprintf(stderr, "bench: --pid: %v\n", err)
+			}
+		}
+		if rep.RSSSamples == 0 {
+			fmt.Fprintf(stderr, "bench: could not read %s (peak RSS not reported)\n", cfg.MetricsURL)
+		}
+		loadgen.WriteTable(stdout, rep)
+		fmt.Fprintln(stdout)
+		out.Runs = append(out.Runs, rep)
+	}
+	if len(out.Runs) == 2 {
+		out.Ratios = loadgen.Ratios(out.Runs[0], out.Runs[1])
+		loadgen.WriteRatios(stdout, out.Ratios)
+	}
+	if f.jsonOut != "" {
+		raw, _ := json.MarshalIndent(out, "", "  ")
+		if err := os.WriteFile(f.jsonOut, append(raw, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	var bad uint64
+	for _, r := range out.Runs {
+		bad += r.UnexpectedTotal
+	}
+	if bad > 0 {
+		return fmt.Errorf("%d requests failed unexpectedly (see the errors above)", bad)
+	}
+	return nil
+}
+
+type benchJSON struct {
+	Mix       string              `json:"mix"`
+	Seed      uint64              `json:"seed"`
+	Users     int                 `json:"users"`
+	DurationS float64             `json:"duration_s"`
+	WarmupS   float64             `json:"warmup_s"`
+	Targets   map[string]int      `json:"targets"`
+	Runs      []loadgen.RunReport `json:"runs"`
+	Ratios    []loadgen.Ratio     `json:"ratios,omitempty"`
+}
+
+// metricsURL is the server's /metrics beside its FHIR base.
+func metricsURL(base string) string {
+	return strings.TrimSuffix(base, "/fhir") + "/metrics"
+}
+
+// writeWrkSetup writes what the Lua scripts in testdata/bench read: a
+// token and a patient list per persona.
+func writeWrkSetup(dir, base string, tokens map[string]string, targets loadgen.Targets, stdout io.Writer) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range loadgen.Personas {
+		if err := os.WriteFile(filepath.Join(dir, p.Key+".token"), []byte(tokens[p.Key]+"\n"), 0o600); err != nil {
+			return err
+		}
+	}
+	for _, k := range loadgen.Clinical {
+		if err := loadgen.WritePatientsFile(filepath.Join(dir, k+".patients"), targets[k]); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "wrote tokens (*.token) and patient lists (*.patients) to %s\n\nRun, for example:\n", dir)
+	for _, s := range []string{"read", "search", "everything", "transaction"} {
+		fmt.Fprintf(stdout, "  CAREX_BENCH_DIR=%s wrk -t2 -c8 -d30s --latency -s testdata/bench/%s.lua %s\n", dir, s, base)
+	}
+	fmt.Fprintln(stdout, "\nCAREX_BENCH_PERSONA=gp|nurse|hospital|social-worker picks the user for read, search and everything (default nurse).")
+	return nil
+}

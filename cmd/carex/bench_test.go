@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/cmd/carex/internal/loadgen"
+)
+
+// benchDemo starts carex demo in-process (with extra flags) and waits for
+// /healthz; it is stopped at cleanup.
+func benchDemo(t *testing.T, dir, name string, extra ...string) string {
+	t.Helper()
+	addr := e2eFreeAddr(t)
+	args := append([]string{"demo", "--addr", addr, "--db", filepath.Join(dir, name+".db"),
+		"--dev-key", filepath.Join(dir, "dev-key.pem"), "--log-key", filepath.Join(dir, name+"-log-key"), "--log-level", "warn"}, extra...)
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, &syncBuffer{}, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Errorf("%s: demo still running 20s after cancel", name)
+		}
+	})
+	client := &http.Client{Timeout: time.Second}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		select {
+		case code := <-done:
+			done <- code
+			t.Fatalf("%s: demo exited %d:\n%s", name, code, stderr.String())
+		default:
+		}
+		if res, err := client.Get("http://" + addr + "/healthz"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return "http://" + addr + "/fhir"
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: /healthz not 200 within 30s:\n%s", name, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestBench runs carex bench against the demo population and against a
+// --bench-no-privacy baseline: every operation runs, nothing fails
+// unexpectedly, and the JSON report holds it all.
+func TestBench(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts two servers")
+	}
+	dir := t.TempDir()
+	mainURL := benchDemo(t, dir, "main")
+	base := benchDemo(t, dir, "baseline", "--bench-no-privacy")
+	out := filepath.Join(dir, "bench.json")
+	all := "everything=1,search=1,read=1,write=1,consent=1,ig=1,transaction=1"
+	code, stdout, stderr := e2eRun(t, "bench", "--url", mainURL, "--baseline-url", base, "--dev-key", filepath.Join(dir, "dev-key.pem"),
+		"--users", "4", "--duration", "1500ms", "--warmup", "200ms", "--mix", all, "--json", out, "--pid", strconv.Itoa(os.Getpid()))
+	if code != 0 {
+		t.Fatalf("bench: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"privacy on", "privacy off (baseline)", "p99 ms", "on/off", "overall", "server peak RSS"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout)
+		}
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Targets map[string]int
+		Runs    []loadgen.RunReport
+		Ratios  []loadgen.Ratio
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		t.Fatalf("JSON report: %v\n%s", err, raw)
+	}
+	if len(rep.Runs) != 2 || len(rep.Ratios) != len(loadgen.Ops)+1 {
+		t.Fatalf("%d runs, %d ratios:\n%s", len(rep.Runs), len(rep.Ratios), raw)
+	}
+	for _, k := range loadgen.Clinical {
+		if rep.Targets[k] == 0 {
+			t.Errorf("no target patients for %s", k)
+		}
+	}
+	for _, r := range rep.Runs {
+		if len(r.Ops) != len(loadgen.Ops) {
+			t.Errorf("%s: %d ops", r.Label, len(r.Ops))
+		}
+		for _, o := range r.Ops {
+			if o.Count == 0 || o.Errors != 0 || o.TransportErrors != 0 || o.P50ms <= 0 || o.P99ms < o.P50ms || o.MaxMs < o.P99ms {
+				t.Errorf("%s %s: %+v", r.Label, o.Op, o)
+			}
+		}
+		if r.PeakRSSBytes <= 0 {
+			t.Errorf("%s: no peak RSS", r.Label)
+		}
+	}
+	// IG queries need the access log, which the baseline does not keep.
+	if ig := rep.Runs[1].Ops[5]; ig.Op != "ig" || ig.Expected != ig.Count {
+		t.Errorf("baseline ig: %+v", ig)
+	}
+	if rep.Runs[0].VmHWMBytes <= 0 {
+		t.Errorf("--pid: no VmHWM")
+	}
+}
+
+func TestBenchNoPrivacyNeedsDev(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	code, _, stderr := e2eRun(t, "serve", "--bench-no-privacy", "--db", db, "--addr", "127.0.0.1:0",
+		"--jwks", filepath.Join(dir, "none.json"), "--log-key", filepath.Join(dir, "log-key"))
+	if code != 1 || !strings.Contains(stderr, "--dev") || !strings.Contains(stderr, "production") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(db); err == nil {
+		t.Error("the refused server created its database")
+	}
+}
+
+func TestBenchRefusesBadMix(t *testing.T) {
+	code, _, stderr := e2eRun(t, "bench", "--mix", "read=1,frobnicate=2")
+	if code != 1 || !strings.Contains(stderr, "frobnicate") {
+		t.Errorf("exit %d: %s", code, stderr)
+	}
+}
