@@ -16,10 +16,10 @@ import (
 )
 
 type benchFlags struct {
-	url, baselineURL, mix, jsonOut, devKey, patients, wrkSetup string
-	users, maxTargets, pid, baselinePid                        int
-	seed                                                       uint64
-	duration, warmup, timeout                                  time.Duration
+	url, baselineURL, mix, jsonOut, devKey, patients, manifest, wrkSetup string
+	users, maxTargets, pid, baselinePid                                  int
+	seed                                                                 uint64
+	duration, warmup, timeout                                            time.Duration
 }
 
 func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -33,7 +33,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.Uint64Var(&f.seed, "seed", 1, "random seed: the same seed makes the same requests")
 	fs.StringVar(&f.jsonOut, "json", "", "also write the results as JSON to this file")
 	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key the server under test accepts")
-	fs.StringVar(&f.patients, "patients", "", `target patients, one "ID [NHS-NUMBER]" a line (default: every patient each bench user can see, found through the API)`)
+	fs.StringVar(&f.patients, "patients", "", `candidate target patients, one "ID [NHS-NUMBER]" a line; each bench user opens those it may read (default: every patient each bench user can see, found through the API)`)
+	fs.StringVar(&f.manifest, "manifest", "", "candidate target patients from a carex gen manifest (its sample of people); each bench user opens those it may read")
 	fs.IntVar(&f.maxTargets, "max-targets", 2000, "at most this many discovered patients per user kind")
 	fs.StringVar(&f.baselineURL, "baseline-url", "", "FHIR base URL of a baseline server (carex serve --dev --bench-no-privacy on the same data): the same load runs against it afterwards and the throughput ratio is printed")
 	fs.IntVar(&f.pid, "pid", 0, "process id of a local server under test: report its VmHWM (peak RSS) from /proc")
@@ -72,12 +73,24 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	client := loadgen.NewClient(f.users, f.timeout)
 
 	var targets loadgen.Targets
-	if f.patients != "" {
-		ps, err := loadgen.ReadPatientsFile(f.patients)
-		if err != nil {
+	var cands []loadgen.Patient
+	switch {
+	case f.patients != "" && f.manifest != "":
+		return errors.New("give --patients or --manifest, not both")
+	case f.patients != "":
+		if cands, err = loadgen.ReadPatientsFile(f.patients); err != nil {
 			return fmt.Errorf("--patients: %w", err)
 		}
-		targets = loadgen.Same(ps)
+	case f.manifest != "":
+		if cands, err = loadgen.ReadManifest(f.manifest); err != nil {
+			return fmt.Errorf("--manifest: %w", err)
+		}
+	}
+	if cands != nil {
+		fmt.Fprintf(stderr, "bench: checking which of %d patients each bench user can read at %s …\n", len(cands), f.url)
+		if targets, err = loadgen.Probe(ctx, client, f.url, tokens, cands); err != nil {
+			return fmt.Errorf("%w (is a carex server running there with --dev and the key %s?)", err, f.devKey)
+		}
 	} else {
 		fmt.Fprintf(stderr, "bench: finding the patients each bench user can see at %s …\n", f.url)
 		if targets, err = loadgen.Discover(ctx, client, f.url, tokens, f.maxTargets); err != nil {

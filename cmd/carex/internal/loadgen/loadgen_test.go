@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"math/rand/v2"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -140,5 +141,32 @@ func TestDeterministic(t *testing.T) {
 	}
 	if seq(7) == seq(8) {
 		t.Error("different seeds, same requests")
+	}
+}
+
+func TestReadTargetFiles(t *testing.T) {
+	dir := t.TempDir()
+	pf := dir + "/p.txt"
+	os.WriteFile(pf, []byte("# people\njane-demo 999 000 0018\n\narthur-demo,9990000026\nsynthea-x\n"), 0o644)
+	ps, err := ReadPatientsFile(pf)
+	want := []Patient{{ID: "jane-demo", NHS: "9990000018"}, {ID: "arthur-demo", NHS: "9990000026"}, {ID: "synthea-x"}}
+	if err != nil || !slices.Equal(ps, want) {
+		t.Errorf("%v %v", ps, err)
+	}
+	if err := WritePatientsFile(dir+"/q.txt", ps); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := ReadPatientsFile(dir + "/q.txt"); err != nil || !slices.Equal(again, want) {
+		t.Errorf("round trip: %v %v", again, err)
+	}
+	mf := dir + "/manifest.json"
+	os.WriteFile(mf, []byte(`{"format":"carex-synth/1","people":1000,"patients":[{"id":"p000001","nhs":"9990000018","items":40,"gp":"A81001","orgs":["A81001","RCX"]},{"id":"p000002","nhs":"9990000026"}]}`), 0o644)
+	ps, err = ReadManifest(mf)
+	if err != nil || !slices.Equal(ps, []Patient{{ID: "p000001", NHS: "9990000018"}, {ID: "p000002", NHS: "9990000026"}}) {
+		t.Errorf("manifest: %v %v", ps, err)
+	}
+	os.WriteFile(mf, []byte(`{"format":"other/1","patients":[{"id":"x"}]}`), 0o644)
+	if _, err := ReadManifest(mf); err == nil {
+		t.Error("a manifest of another format was accepted")
 	}
 }

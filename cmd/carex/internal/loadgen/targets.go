@@ -11,6 +11,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Persona is one kind of user or client system; tokens are minted for it.
@@ -248,4 +249,95 @@ func findByIdentifier(ctx context.Context, c *http.Client, base, token, ident st
 		return "", nil
 	}
 	return b.Entry[0].Resource.ID, nil
+}
+
+// ReadManifest reads the sample of people in a manifest written by carex
+// gen (fhir/synth, format carex-synth/1). Only the stable fields it needs
+// are decoded: the ids and NHS numbers of the sample.
+func ReadManifest(path string) ([]Patient, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var m struct {
+		Format   string
+		Patients []struct{ ID, NHS string }
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if m.Format != "carex-synth/1" {
+		return nil, fmt.Errorf("%s: format %q, want carex-synth/1 (a carex gen manifest)", path, m.Format)
+	}
+	var out []Patient
+	for _, p := range m.Patients {
+		if p.ID != "" {
+			out = append(out, Patient{ID: p.ID, NHS: strings.ReplaceAll(p.NHS, " ", "")})
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no patients", path)
+	}
+	return out, nil
+}
+
+// Probe keeps, for each clinical persona, the candidates whose Patient
+// resource that persona may read (200), reading with a few connections at
+// once. Order is kept.
+func Probe(ctx context.Context, c *http.Client, base string, tokens map[string]string, cands []Patient) (Targets, error) {
+	t := Targets{}
+	for _, k := range Clinical {
+		ok := make([]bool, len(cands))
+		errc := make(chan error, 1)
+		next := make(chan int)
+		var wg sync.WaitGroup
+		for w := 0; w < 8; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range next {
+					status, err := getStatus(ctx, c, base+"/Patient/"+url.PathEscape(cands[i].ID), tokens[k])
+					if err != nil {
+						select {
+						case errc <- err:
+						default:
+						}
+						continue
+					}
+					ok[i] = status == 200
+				}
+			}()
+		}
+		for i := range cands {
+			next <- i
+		}
+		close(next)
+		wg.Wait()
+		select {
+		case err := <-errc:
+			return nil, err
+		default:
+		}
+		for i, p := range cands {
+			if ok[i] {
+				t[k] = append(t[k], p)
+			}
+		}
+	}
+	return t, nil
+}
+
+func getStatus(ctx context.Context, c *http.Client, u, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", u, nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	io.Copy(io.Discard, res.Body)
+	res.Body.Close()
+	return res.StatusCode, nil
 }
