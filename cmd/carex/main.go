@@ -24,6 +24,7 @@ Usage:
   carex demo    [flags]          run a development server on a fresh demo database
   carex token   [flags]          print a development token (for carex demo / serve --dev)
   carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
+  carex gen     [flags]          generate a synthetic population: NDJSON per organisation (--out) or a new database (--db)
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
   carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdToken(rest, stdout, stderr)
 	case "import":
 		err = cmdImport(ctx, rest, stdout, stderr)
+	case "gen":
+		err = cmdGen(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "bench":
