@@ -53,11 +53,26 @@ type Options struct {
 	Origin             string        // checkpoint origin line; default "carex access log"
 	CheckpointEvery    int           // sign a checkpoint every N entries (default 1000)
 	CheckpointInterval time.Duration // …or at least every T when new entries exist (default 60s)
-	MaxBatch           int           // group commit: at most this many entries per transaction (default 512)
+	MaxBatch           int           // group commit: at most this many entries per journal sync (default 512)
+
+	// Journal is the file where entries become durable before they are
+	// indexed into SQLite; default: the database file's name + "-audit".
+	Journal string
+	// IndexDelay is how long an entry may wait in the journal before it is
+	// copied into SQLite (default 100ms); IG queries wait for it (Sync).
+	IndexDelay time.Duration
+	// IndexBatch: copy as soon as this many entries wait (default 2048).
+	IndexBatch int
+	// JournalLimit: empty the journal once it is larger than this and all of
+	// it is in SQLite (default 16 MiB).
+	JournalLimit int64
 }
 
 // DefaultOrigin is the checkpoint origin when Options.Origin is empty.
 const DefaultOrigin = "carex access log"
+
+// JournalSuffix names the journal beside the database file (like -wal).
+const JournalSuffix = "-audit"
 
 // Checkpoint is a signed tree head.
 type Checkpoint struct {
@@ -74,6 +89,10 @@ var (
 	ErrEmpty = errors.New("auditlog: access log is empty")
 )
 
+// maxQueue bounds the entries waiting for the indexer; beyond it appends
+// wait (SQLite is slower than the journal only in bursts).
+const maxQueue = 1 << 16
+
 // Log is an open access log. Its methods are safe for concurrent use.
 type Log struct {
 	w, r *sql.DB
@@ -82,42 +101,64 @@ type Log struct {
 	mu     sync.RWMutex // guards closed and sends on reqs
 	closed bool
 	reqs   chan *pending
-	done   chan struct{}
-	final  error // the writer's error at Close
+	wdone  chan struct{} // the writer has stopped
+	stop   chan struct{} // tells the indexer to finish
+	idone  chan struct{} // the indexer has stopped
+	final  error         // the indexer's error at Close
 
 	latest atomic.Pointer[Checkpoint]
 
+	j   *journal
+	jmu sync.Mutex // held while the journal is written or reset
+
 	// owned by the writer goroutine
-	st                     state
+	next   int64     // seq of the next entry
+	chain  tlog.Hash // chain hash of entry next-1
+	lastTS int64
+	broken error // the journal's end is unknown: refuse appends
+
+	// the hand-off from writer to indexer, guarded by hmu
+	hmu      sync.Mutex
+	queue    []row         // durable in the journal, not yet in SQLite
+	appended int64         // entries durable
+	indexed  int64         // entries in SQLite
+	ckWant   int64         // a checkpoint of at least this size was asked for
+	idxErr   error         // the last indexing error (entries stay queued and are retried)
+	progress chan struct{} // closed (and replaced) whenever the indexer commits or fails
+	kick     chan struct{}
+
+	// owned by the indexer goroutine
+	tree                   *compactRange
 	ckSize                 int64
 	ckTime                 time.Time
 	insLog, insTree, insCk *sql.Stmt
 }
 
-// state is what one batch advances; a failed batch leaves it untouched.
-type state struct {
-	tree   *compactRange
-	chain  tlog.Hash
-	lastTS int64
+// row is one journaled entry on its way to SQLite.
+type row struct {
+	seq, ts                     int64
+	data                        []byte
+	leaf, chain                 tlog.Hash
+	patient, sub, org, decision string
+	breakGlass                  bool
 }
 
 type pending struct {
-	e     Entry // a copy: the caller may give up waiting
-	check bool  // a checkpoint request instead of an entry
-	done  chan result
+	e    Entry // a copy: the caller may give up waiting
+	done chan result
 }
 
 type result struct {
 	seq int64
 	ts  int64
-	ck  *Checkpoint
 	err error
 }
 
-// Open creates the tables and triggers if needed and starts the
-// group-commit writer. writer must be the store's single writer connection
-// (its DSN sets _txlock=immediate and synchronous=FULL); reader may be the
-// read pool (nil: use writer).
+// Open creates the tables and triggers if needed, indexes whatever the
+// journal holds beyond them (entries acknowledged before a crash), and
+// starts the group-commit writer and the indexer. writer must be the
+// store's single writer connection (its DSN sets _txlock=immediate and
+// synchronous=FULL); reader may be the read pool (nil: use writer).
 func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error) {
 	if opt.Signer == nil {
 		return nil, errors.New("auditlog: Options.Signer is required (see LoadOrCreateKey)")
@@ -134,10 +175,20 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 512
 	}
+	if opt.IndexDelay <= 0 {
+		opt.IndexDelay = 100 * time.Millisecond
+	}
+	if opt.IndexBatch <= 0 {
+		opt.IndexBatch = 2048
+	}
+	if opt.JournalLimit <= 0 {
+		opt.JournalLimit = 16 << 20
+	}
 	if reader == nil {
 		reader = writer
 	}
-	// Append promises durability: refuse a writer that would not give it.
+	// The journal is emptied once SQLite holds its entries: SQLite's
+	// commits must then be as durable as the journal's.
 	var sync int
 	if err := writer.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&sync); err != nil {
 		return nil, fmt.Errorf("auditlog: %w", err)
@@ -145,10 +196,19 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	if sync < 2 {
 		return nil, fmt.Errorf("auditlog: the writer connection has synchronous=%d: the access log needs synchronous=FULL so that acknowledged entries survive a crash", sync)
 	}
+	if opt.Journal == "" {
+		file, err := mainFile(ctx, writer)
+		if err != nil {
+			return nil, err
+		}
+		opt.Journal = file + JournalSuffix
+	}
 	if err := migrate(ctx, writer); err != nil {
 		return nil, err
 	}
-	l := &Log{w: writer, r: reader, opt: opt, reqs: make(chan *pending, opt.MaxBatch), done: make(chan struct{})}
+	l := &Log{w: writer, r: reader, opt: opt, reqs: make(chan *pending, opt.MaxBatch),
+		wdone: make(chan struct{}), stop: make(chan struct{}), idone: make(chan struct{}),
+		progress: make(chan struct{}), kick: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		return nil, err
 	}
@@ -164,18 +224,37 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	l.insLog = prep(`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash, patient, sub, org, decision, break_glass) VALUES (?,?,?,?,?,?,?,?,?,?)`)
 	l.insTree = prep(`INSERT INTO audit_tree(idx, hash) VALUES (?,?)`)
 	l.insCk = prep(`INSERT INTO audit_checkpoint(size, root, note, ts) VALUES (?,?,?,?)`)
+	if err == nil {
+		err = l.recover()
+	}
 	if err != nil {
 		l.closeStmts()
+		if l.j != nil {
+			l.j.close()
+		}
 		return nil, err
 	}
 	go l.run()
+	go l.runIndexer()
 	return l, nil
 }
 
-// load reads the writer state: size, chain head, last time, the tree's right
-// edge and the latest checkpoint.
+// mainFile is the path of the database file behind db.
+func mainFile(ctx context.Context, db *sql.DB) (string, error) {
+	var file string
+	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
+		return "", fmt.Errorf("auditlog: finding the database file: %w", err)
+	}
+	if file == "" {
+		return "", errors.New("auditlog: the database has no file (in memory?): set Options.Journal")
+	}
+	return file, nil
+}
+
+// load reads the SQLite state: size, chain head, last time, the tree's
+// right edge and the latest checkpoint.
 func (l *Log) load(ctx context.Context) error {
-	st := state{tree: &compactRange{}}
+	tree := &compactRange{}
 	var seq, ts sql.NullInt64
 	var chain []byte
 	err := l.w.QueryRowContext(ctx, `SELECT seq, ts, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &ts, &chain)
@@ -184,24 +263,24 @@ func (l *Log) load(ctx context.Context) error {
 	case err != nil:
 		return err
 	default:
-		st.tree.n = seq.Int64 + 1
-		st.lastTS = ts.Int64
-		copy(st.chain[:], chain)
+		tree.n = seq.Int64 + 1
+		l.lastTS = ts.Int64
+		copy(l.chain[:], chain)
 	}
 	var ntree int64
 	if err := l.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM audit_tree`).Scan(&ntree); err != nil {
 		return err
 	}
-	if want := tlog.StoredHashCount(st.tree.n); ntree != want {
-		return fmt.Errorf("auditlog: audit_tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, st.tree.n, want)
+	if want := tlog.StoredHashCount(tree.n); ntree != want {
+		return fmt.Errorf("auditlog: audit_tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, tree.n, want)
 	}
-	st.tree.idx = rightEdge(st.tree.n)
-	hs, err := (&sqlHashReader{ctx: ctx, db: l.w}).ReadHashes(st.tree.idx)
+	tree.idx = rightEdge(tree.n)
+	hs, err := (&sqlHashReader{ctx: ctx, db: l.w}).ReadHashes(tree.idx)
 	if err != nil {
 		return err
 	}
-	st.tree.hashes = hs
-	l.st = st
+	tree.hashes = hs
+	l.tree, l.next, l.appended, l.indexed = tree, tree.n, tree.n, tree.n
 	var ck Checkpoint
 	var root, text []byte
 	var cts int64
@@ -220,67 +299,156 @@ func (l *Log) load(ctx context.Context) error {
 	return nil
 }
 
-// Append logs e and returns once it is committed durably, setting e.Seq and
-// e.Time (the time of logging, assigned by the log so that it never goes
-// back: any Time the caller set is replaced). Concurrent calls share one
-// transaction (group commit). If ctx ends while the entry is queued, Append
-// returns ctx.Err() and the entry may still be committed.
-func (l *Log) Append(ctx context.Context, e *Entry) error {
-	r, err := l.submit(ctx, &pending{e: *e})
+// recover opens the journal and indexes the entries it holds beyond the
+// tables: they were acknowledged, so they are part of the log.
+func (l *Log) recover() error {
+	j, frames, err := openJournal(l.opt.Journal)
 	if err != nil {
 		return err
 	}
-	e.Seq, e.Time = r.seq, time.UnixMilli(r.ts).UTC()
-	return nil
-}
-
-// Checkpoint signs a checkpoint of the log as it is now (returning the
-// latest one if nothing was appended since).
-func (l *Log) Checkpoint(ctx context.Context) (*Checkpoint, error) {
-	r, err := l.submit(ctx, &pending{check: true})
-	if err != nil {
-		return nil, err
+	l.j = j
+	hh := newHasher()
+	for _, data := range frames {
+		seq, ts, err := parseHead(data)
+		if err != nil {
+			return fmt.Errorf("auditlog: access journal %s: %w", l.opt.Journal, err)
+		}
+		if seq < l.next {
+			continue // already in SQLite
+		}
+		if seq != l.next {
+			return fmt.Errorf("auditlog: access journal %s continues at entry %d but the database holds %d entries: the database is older than the journal (restored from a backup?); run carex audit verify", l.opt.Journal, seq, l.next)
+		}
+		e, err := Decode(data)
+		if err != nil {
+			return fmt.Errorf("auditlog: access journal entry %d: %w", seq, err)
+		}
+		r := newRow(e, data, hh, l.chain)
+		l.queue = append(l.queue, r)
+		l.next, l.chain, l.lastTS = seq+1, r.chain, max(l.lastTS, ts)
 	}
-	return r.ck, nil
+	l.appended = l.next
+	if err := l.index(true); err != nil {
+		return err
+	}
+	return l.j.reset()
 }
 
-// Latest is the latest checkpoint, nil if none was signed yet.
-func (l *Log) Latest() *Checkpoint { return l.latest.Load() }
-
-// Size is the number of committed entries.
-func (l *Log) Size(ctx context.Context) (int64, error) {
-	var n int64
-	err := l.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq)+1, 0) FROM audit_log`).Scan(&n)
-	return n, err
+func newRow(e *Entry, data []byte, hh *hasher, prev tlog.Hash) row {
+	leaf := hh.leaf(data)
+	return row{seq: e.Seq, ts: e.Time.UnixMilli(), data: data, leaf: leaf, chain: hh.chain(prev, leaf),
+		patient: e.Patient, sub: e.Sub, org: e.Org, decision: e.Decision, breakGlass: e.BreakGlass != ""}
 }
 
-func (l *Log) submit(ctx context.Context, p *pending) (result, error) {
+// Append logs e and returns once it is durable, setting e.Seq and e.Time
+// (the time of logging, assigned by the log so that it never goes back:
+// any Time the caller set is replaced). Concurrent calls share one journal
+// sync (group commit). If ctx ends while the entry is queued, Append
+// returns ctx.Err() and the entry may still be committed.
+func (l *Log) Append(ctx context.Context, e *Entry) error {
 	if err := ctx.Err(); err != nil {
-		return result{}, err
+		return err
 	}
-	p.done = make(chan result, 1)
+	p := &pending{e: *e, done: make(chan result, 1)}
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
-		return result{}, ErrClosed
+		return ErrClosed
 	}
 	select {
 	case l.reqs <- p:
 	case <-ctx.Done():
 		l.mu.RUnlock()
-		return result{}, ctx.Err()
+		return ctx.Err()
 	}
 	l.mu.RUnlock()
 	select {
 	case r := <-p.done:
-		return r, r.err
+		if r.err != nil {
+			return r.err
+		}
+		e.Seq, e.Time = r.seq, time.UnixMilli(r.ts).UTC()
+		return nil
 	case <-ctx.Done():
-		return result{}, ctx.Err()
+		return ctx.Err()
 	}
 }
 
-// Close flushes pending appends, signs a final checkpoint and stops the
-// writer. It does not close the databases.
+// Sync waits until every entry appended before the call is in the SQLite
+// tables, so that queries see it.
+func (l *Log) Sync(ctx context.Context) error {
+	l.hmu.Lock()
+	target := l.appended
+	l.hmu.Unlock()
+	return l.await(ctx, func() bool { return l.indexed >= target })
+}
+
+// await kicks the indexer and waits until done() holds (checked under hmu)
+// or the indexer fails.
+func (l *Log) await(ctx context.Context, done func() bool) error {
+	for {
+		l.hmu.Lock()
+		ok, err, ch := done(), l.idxErr, l.progress
+		l.hmu.Unlock()
+		if ok {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+		select {
+		case <-ch:
+		case <-l.idone:
+			l.hmu.Lock()
+			ok = done()
+			l.hmu.Unlock()
+			if ok {
+				return nil
+			}
+			return ErrClosed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Checkpoint signs a checkpoint of the log as it is now (returning the
+// latest one if nothing was appended since).
+func (l *Log) Checkpoint(ctx context.Context) (*Checkpoint, error) {
+	l.hmu.Lock()
+	target := l.appended
+	l.ckWant = max(l.ckWant, target)
+	l.hmu.Unlock()
+	if target == 0 {
+		return nil, ErrEmpty
+	}
+	err := l.await(ctx, func() bool {
+		ck := l.latest.Load()
+		return ck != nil && ck.Size >= target
+	})
+	if err != nil {
+		return nil, err
+	}
+	return l.latest.Load(), nil
+}
+
+// Latest is the latest checkpoint, nil if none was signed yet.
+func (l *Log) Latest() *Checkpoint { return l.latest.Load() }
+
+// Size is the number of durable entries.
+func (l *Log) Size(ctx context.Context) (int64, error) {
+	l.hmu.Lock()
+	defer l.hmu.Unlock()
+	return l.appended, nil
+}
+
+// Close flushes pending appends, copies everything into SQLite, signs a
+// final checkpoint, empties the journal and stops. It does not close the
+// databases.
 func (l *Log) Close() error {
 	l.mu.Lock()
 	if l.closed {
@@ -290,8 +458,13 @@ func (l *Log) Close() error {
 	l.closed = true
 	close(l.reqs)
 	l.mu.Unlock()
-	<-l.done
+	<-l.wdone
+	close(l.stop)
+	<-l.idone
 	l.closeStmts()
+	if err := l.j.close(); err != nil && l.final == nil {
+		l.final = err
+	}
 	return l.final
 }
 
@@ -303,144 +476,232 @@ func (l *Log) closeStmts() {
 	}
 }
 
-// run is the single writer: it drains the queue into batches.
+// run is the single writer: it drains the queue into batches, each made
+// durable by one journal sync.
 func (l *Log) run() {
-	defer close(l.done)
-	tick := time.NewTicker(min(l.opt.CheckpointInterval, time.Second))
-	defer tick.Stop()
+	defer close(l.wdone)
 	batch := make([]*pending, 0, l.opt.MaxBatch)
+	var buf []byte
 	for {
-		select {
-		case p, ok := <-l.reqs:
-			if !ok {
-				l.final = l.commit(nil, true)
-				return
-			}
-			batch = append(batch[:0], p)
-			open := true
-		drain:
-			for len(batch) < l.opt.MaxBatch {
-				select {
-				case p, ok := <-l.reqs:
-					if !ok {
-						open = false
-						break drain
-					}
-					batch = append(batch, p)
-				default:
+		p, ok := <-l.reqs
+		if !ok {
+			return
+		}
+		batch = append(batch[:0], p)
+	drain:
+		for len(batch) < l.opt.MaxBatch {
+			select {
+			case p, ok := <-l.reqs:
+				if !ok {
 					break drain
 				}
+				batch = append(batch, p)
+			default:
+				break drain
 			}
-			err := l.commit(batch, !open)
-			if !open {
-				l.final = err
-				return
-			}
+		}
+		buf = l.write(batch, buf[:0])
+	}
+}
+
+// write journals one batch and answers its waiters.
+func (l *Log) write(batch []*pending, buf []byte) []byte {
+	results := make([]result, len(batch))
+	if l.broken != nil {
+		for _, p := range batch {
+			p.done <- result{err: l.broken}
+		}
+		return buf
+	}
+	hh := newHasher()
+	rows := make([]row, 0, len(batch))
+	next, chain, lastTS := l.next, l.chain, l.lastTS
+	for i, p := range batch {
+		ts := time.Now().UnixMilli()
+		if ts < lastTS {
+			ts = lastTS // the clock stepped back: keep the log in time order
+		}
+		e := &p.e
+		e.Seq, e.Time, e.Path = next, time.UnixMilli(ts), stripQuery(e.Path)
+		data, err := Encode(e)
+		if err != nil {
+			results[i].err = fmt.Errorf("auditlog: append: %w", err)
+			continue
+		}
+		r := newRow(e, data, hh, chain)
+		rows = append(rows, r)
+		buf = appendFrame(buf, data)
+		results[i] = result{seq: next, ts: ts}
+		next, chain, lastTS = next+1, r.chain, ts
+	}
+	var err error
+	if len(rows) > 0 {
+		l.jmu.Lock()
+		err = l.j.write(buf)
+		if err == nil {
+			l.hmu.Lock()
+			l.queue = append(l.queue, rows...)
+			l.appended = next
+			l.hmu.Unlock()
+		}
+		l.jmu.Unlock()
+	}
+	if err != nil {
+		if errors.Is(err, errJournalBroken) {
+			l.broken = err
+		}
+	} else {
+		l.next, l.chain, l.lastTS = next, chain, lastTS
+	}
+	for i, p := range batch {
+		r := results[i]
+		if r.err == nil {
+			r.err = err
+		}
+		p.done <- r
+	}
+	l.hmu.Lock()
+	waiting, ch := len(l.queue), l.progress
+	l.hmu.Unlock()
+	if waiting >= l.opt.IndexBatch {
+		select {
+		case l.kick <- struct{}{}:
+		default:
+		}
+	}
+	if waiting >= maxQueue {
+		select { // back-pressure: let SQLite catch up
+		case <-ch:
+		case <-l.idone:
+		}
+	}
+	return buf
+}
+
+// runIndexer copies journaled entries into SQLite every IndexDelay, or
+// sooner when many wait or a query asks (Sync, Checkpoint).
+func (l *Log) runIndexer() {
+	defer close(l.idone)
+	tick := time.NewTicker(l.opt.IndexDelay)
+	defer tick.Stop()
+	for {
+		select {
+		case <-l.kick:
 		case <-tick.C:
-			if l.st.tree.n > l.ckSize && time.Since(l.ckTime) >= l.opt.CheckpointInterval {
-				l.commit(nil, true)
+		case <-l.stop:
+			l.final = l.index(true)
+			if l.final == nil {
+				l.jmu.Lock()
+				l.final = l.j.reset()
+				l.jmu.Unlock()
 			}
+			return
+		}
+		if l.index(false) == nil {
+			l.jmu.Lock()
+			l.hmu.Lock()
+			all := l.indexed == l.appended
+			l.hmu.Unlock()
+			if all && l.j.size > l.opt.JournalLimit {
+				l.j.reset() // on failure the journal stays longer: harmless
+			}
+			l.jmu.Unlock()
 		}
 	}
 }
 
-// commit writes batch (and a checkpoint when due or asked) in one
-// transaction, then answers every waiter.
-func (l *Log) commit(batch []*pending, forceCk bool) error {
+// index writes the queued entries (and a checkpoint when due or asked) in
+// one SQLite transaction. On failure nothing changes and the entries stay
+// queued for the next try.
+func (l *Log) index(forceCk bool) error {
+	l.hmu.Lock()
+	take, want := l.queue, l.ckWant
+	l.hmu.Unlock()
+	tree := l.tree
+	n := tree.n + int64(len(take))
+	due := forceCk || want > l.ckSize || time.Since(l.ckTime) >= l.opt.CheckpointInterval
+	due = due && n > l.ckSize
+	if len(take) == 0 && !due {
+		return nil
+	}
 	ctx := context.Background()
-	st := state{tree: l.st.tree.clone(), chain: l.st.chain, lastTS: l.st.lastTS}
-	results := make([]result, len(batch))
-	ck, err := func() (*Checkpoint, error) {
+	tree = tree.clone()
+	ckSize := l.ckSize
+	var cks []*Checkpoint
+	err := func() error {
 		tx, err := l.w.BeginTx(ctx, nil)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		defer tx.Rollback()
-		insLog, insTree := tx.StmtContext(ctx, l.insLog), tx.StmtContext(ctx, l.insTree)
-		hh := newHasher()
-		wantCk := forceCk
-		for i, p := range batch {
-			if p.check {
-				wantCk = true
-				continue
-			}
-			e := &p.e
-			ts := time.Now().UnixMilli()
-			if ts < st.lastTS {
-				ts = st.lastTS // the clock stepped back: keep the log in time order
-			}
-			n := st.tree.n
-			e.Seq, e.Time, e.Path = n, time.UnixMilli(ts), stripQuery(e.Path)
-			data, err := Encode(e)
+		insLog, insTree, insCk := tx.StmtContext(ctx, l.insLog), tx.StmtContext(ctx, l.insTree), tx.StmtContext(ctx, l.insCk)
+		sign := func() error {
+			root, err := tlog.TreeHash(tree.n, tree)
 			if err != nil {
-				return nil, err
+				return err
 			}
-			leaf := hh.leaf(data)
-			chain := hh.chain(st.chain, leaf)
-			hashes, err := tlog.StoredHashesForRecordHash(n, leaf, st.tree)
+			signed, err := note.Sign(&note.Note{Text: checkpointText(l.opt.Origin, tree.n, root)}, l.opt.Signer)
 			if err != nil {
-				return nil, err
-			}
-			bg := 0
-			if e.BreakGlass != "" {
-				bg = 1
-			}
-			if _, err := insLog.ExecContext(ctx, n, ts, data, leaf[:], chain[:], e.Patient, e.Sub, e.Org, e.Decision, bg); err != nil {
-				return nil, err
-			}
-			base := tlog.StoredHashCount(n)
-			for j, h := range hashes {
-				if _, err := insTree.ExecContext(ctx, base+int64(j), h[:]); err != nil {
-					return nil, err
-				}
-			}
-			st.tree.push(hashes)
-			st.chain, st.lastTS = chain, ts
-			results[i] = result{seq: n, ts: ts}
-		}
-		n := st.tree.n
-		var ck *Checkpoint
-		due := n-l.ckSize >= int64(l.opt.CheckpointEvery) ||
-			(n > l.ckSize && time.Since(l.ckTime) >= l.opt.CheckpointInterval)
-		if (wantCk || due) && n > l.ckSize {
-			root, err := tlog.TreeHash(n, st.tree)
-			if err != nil {
-				return nil, err
-			}
-			text := checkpointText(l.opt.Origin, n, root)
-			signed, err := note.Sign(&note.Note{Text: text}, l.opt.Signer)
-			if err != nil {
-				return nil, err
+				return err
 			}
 			now := time.Now().UTC().Truncate(time.Millisecond)
-			if _, err := tx.StmtContext(ctx, l.insCk).ExecContext(ctx, n, root[:], signed, now.UnixMilli()); err != nil {
-				return nil, err
+			if _, err := insCk.ExecContext(ctx, tree.n, root[:], signed, now.UnixMilli()); err != nil {
+				return err
 			}
-			ck = &Checkpoint{Size: n, Root: root, Note: signed, Time: now}
+			cks = append(cks, &Checkpoint{Size: tree.n, Root: root, Note: signed, Time: now})
+			ckSize = tree.n
+			return nil
 		}
-		return ck, tx.Commit()
+		for i := range take {
+			r := &take[i]
+			if _, err := insLog.ExecContext(ctx, r.seq, r.ts, r.data, r.leaf[:], r.chain[:], r.patient, r.sub, r.org, r.decision, r.breakGlass); err != nil {
+				return err
+			}
+			hashes, err := tlog.StoredHashesForRecordHash(r.seq, r.leaf, tree)
+			if err != nil {
+				return err
+			}
+			base := tlog.StoredHashCount(r.seq)
+			for j, h := range hashes {
+				if _, err := insTree.ExecContext(ctx, base+int64(j), h[:]); err != nil {
+					return err
+				}
+			}
+			tree.push(hashes)
+			// Every CheckpointEvery entries exactly, so that checkpoint
+			// sizes do not depend on how entries were batched.
+			if tree.n%int64(l.opt.CheckpointEvery) == 0 {
+				if err := sign(); err != nil {
+					return err
+				}
+			}
+		}
+		if due && tree.n > ckSize {
+			if err := sign(); err != nil {
+				return err
+			}
+		}
+		return tx.Commit()
 	}()
 	if err != nil {
-		err = fmt.Errorf("auditlog: append: %w", err)
+		err = fmt.Errorf("auditlog: indexing entries %d–%d: %w", tree.n-int64(len(take)), n-1, err)
 	} else {
-		l.st = st
-		if ck != nil {
+		l.tree = tree
+		if len(cks) > 0 {
+			ck := cks[len(cks)-1]
 			l.latest.Store(ck)
 			l.ckSize, l.ckTime = ck.Size, ck.Time
 		}
 	}
-	latest := l.latest.Load()
-	for i, p := range batch {
-		r := results[i]
-		r.err = err
-		if p.check {
-			r.ck = latest
-			if err == nil && latest == nil {
-				r.err = ErrEmpty
-			}
-		}
-		p.done <- r
+	l.hmu.Lock()
+	if err == nil {
+		l.queue = append(l.queue[:0:0], l.queue[len(take):]...)
+		l.indexed = n
 	}
+	l.idxErr = err
+	close(l.progress)
+	l.progress = make(chan struct{})
+	l.hmu.Unlock()
 	return err
 }
 

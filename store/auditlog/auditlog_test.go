@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -109,6 +110,11 @@ func (f *fixture) fill(t testing.TB, n int) {
 		if e.Seq != int64(i) {
 			t.Fatalf("entry %d got seq %d", i, e.Seq)
 		}
+	}
+	// Entries reach the SQLite tables within IndexDelay; the tests look
+	// at the tables directly.
+	if err := f.log.Sync(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -637,3 +643,129 @@ func TestParseHead(t *testing.T) {
 }
 
 var _ = sql.ErrNoRows
+
+// snapshot copies the database, its WAL and the journal as a crash would
+// leave them (the log is idle: nothing is half-written).
+func (f *fixture) snapshot(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	for _, suf := range []string{"", "-wal", "-shm", JournalSuffix} {
+		b, err := os.ReadFile(f.path + suf)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "carex.db"+suf), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return filepath.Join(dir, "carex.db")
+}
+
+// TestJournalRecovery: acknowledged entries that were only in the journal
+// when the process died are in the log after the restart, and verify says
+// where they are before it.
+func TestJournalRecovery(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{CheckpointEvery: 50, IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 120) // Sync: 0..119 in the tables
+	for i := 120; i < 200; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed := f.snapshot(t) // 120..199 only in the journal
+
+	torn := f.snapshot(t) // …with half a frame after them, as a crash mid-write leaves
+	jf, err := os.OpenFile(torn+JournalSuffix, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jf.Write(appendFrame(nil, []byte(`{"seq":200,"ts":1,"decision":"permit","status":200}`))[:20])
+	jf.Close()
+
+	for _, path := range []string{crashed, torn} {
+		c := &fixture{path: path, signer: f.signer, vs: f.vs, opt: f.opt}
+		db, err := sqlite.Open(ctx, path, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Verify(ctx, db.Reader(), f.vs)
+		if err != nil || r.Entries != 120 || r.Journal != 80 || !strings.Contains(r.Warning, "120..199 are in the journal") {
+			t.Fatalf("verify before restart: %v %+v", err, r)
+		}
+		db.Close()
+		c.open(t)
+		if n, _ := c.log.Size(ctx); n != 200 {
+			t.Fatalf("after restart the log has %d entries, want 200", n)
+		}
+		e := sample(200)
+		if err := c.log.Append(ctx, e); err != nil || e.Seq != 200 {
+			t.Fatalf("append after restart: seq %d, %v", e.Seq, err)
+		}
+		c.close(t)
+		r = c.verify(t)
+		if !r.OK() || r.Entries != 201 || r.Journal != 0 {
+			t.Fatalf("verify after restart: %+v", r)
+		}
+		c.db.Close()
+	}
+}
+
+// TestJournalDamage: a journal damaged before its end, or one that skips
+// entries the tables lack, stops Open rather than losing entries quietly.
+func TestJournalDamage(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 10)
+	for i := 10; i < 30; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for name, c := range map[string]struct {
+		edit func([]byte) []byte
+		want string
+	}{
+		"flipped byte": {func(b []byte) []byte { b[len(journalMagic)+40] ^= 1; return b }, "damaged at byte"},
+		"entry 10 dropped": {func(b []byte) []byte {
+			frames, _, _ := parseJournal(b)
+			out := []byte(journalMagic)
+			for _, fr := range frames {
+				if seq, _, _ := parseHead(fr); seq != 10 {
+					out = appendFrame(out, fr)
+				}
+			}
+			return out
+		}, "continues at entry 11"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := f.snapshot(t)
+			b, err := os.ReadFile(path + JournalSuffix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(path+JournalSuffix, c.edit(b), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			db, err := sqlite.Open(ctx, path, sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if r, err := Verify(ctx, db.Reader(), f.vs); !errors.Is(err, ErrTampered) || r.FirstBad != 10 {
+				t.Errorf("verify: %v %+v, want entry 10 named", err, r)
+			}
+			l, err := Open(ctx, db.Writer(), db.Reader(), Options{Signer: f.signer})
+			if err == nil {
+				l.Close()
+				t.Fatal("Open accepted a damaged journal")
+			}
+			if !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Open: %v, want %q", err, c.want)
+			}
+		})
+	}
+}

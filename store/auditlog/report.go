@@ -51,8 +51,11 @@ func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error
 	return rows.Err()
 }
 
-// Scan is the package Scan over the log's read pool.
+// Scan is the package Scan over the log's read pool, after Sync.
 func (l *Log) Scan(ctx context.Context, q Query, fn func(*Entry) error) error {
+	if err := l.Sync(ctx); err != nil {
+		return err
+	}
 	return Scan(ctx, l.r, q, fn)
 }
 

@@ -69,6 +69,9 @@ func (q Query) where() (string, []any) {
 // Search returns the matching entries newest first, and how many match in
 // all. Entries are decoded from the stored (hashed) bytes.
 func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
+	if err := l.Sync(ctx); err != nil {
+		return nil, 0, err
+	}
 	cond, args := q.where()
 	var total int
 	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
@@ -102,6 +105,9 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
 
 // Get returns entry seq and its stored canonical bytes.
 func (l *Log) Get(ctx context.Context, seq int64) (*Entry, []byte, error) {
+	if err := l.Sync(ctx); err != nil {
+		return nil, nil, err
+	}
 	var b []byte
 	if err := l.r.QueryRowContext(ctx, `SELECT entry FROM audit_log WHERE seq = ?`, seq).Scan(&b); err != nil {
 		if err == sql.ErrNoRows {
