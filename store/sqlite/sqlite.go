@@ -270,27 +270,38 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		return nil, err
 	}
 	defer rows.Close()
-	res := &store.Result{}
-	var keys []int64
+	// All rows are read and the connection given back before vis runs:
+	// vis loads patients through the same pool, and holding a connection
+	// while waiting for another deadlocks once every connection is held so.
+	type match struct {
+		v   *store.Version
+		vpk int64
+	}
+	var all []match
 	for rows.Next() {
 		var vpk int64
 		v, err := scanMeta(rows, &vpk)
 		if err != nil {
 			return nil, err
 		}
-		if vis != nil && !vis(&v.Meta) {
-			continue
-		}
-		if res.Total >= p.Offset && len(res.Items) < p.Count {
-			res.Items = append(res.Items, v)
-			keys = append(keys, vpk)
-		}
-		res.Total++
+		all = append(all, match{v, vpk})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close()
+	res := &store.Result{}
+	var keys []int64
+	for _, m := range all {
+		if vis != nil && !vis(&m.v.Meta) {
+			continue
+		}
+		if res.Total >= p.Offset && len(res.Items) < p.Count {
+			res.Items = append(res.Items, m.v)
+			keys = append(keys, m.vpk)
+		}
+		res.Total++
+	}
 	if len(keys) == 0 {
 		return res, nil
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"reflect"
 	"strings"
@@ -37,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Compartment", testCompartment},
 		{"Included", testIncluded},
 		{"BreakGlassGrants", testGrants},
+		{"VisibleMayQueryTheStore", testReentrantVisible},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -363,6 +365,42 @@ func testCompartment(t *testing.T, s store.Store) {
 	res, err = s.Compartment(ctx, "p1", nil, func(m *store.Meta) bool { return m.SourceOrg == "A81001" }, store.Page{Count: 100})
 	if err != nil || res.Total != 2 {
 		t.Fatalf("filtered compartment: %v %d, want 2", err, res.Total)
+	}
+}
+
+// testReentrantVisible: the API's release filter loads each patient from
+// the store while a search runs. Many such searches at once must not wait
+// for each other (a reader held across vis deadlocked the pool).
+func testReentrantVisible(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "RCX", obsJSON))
+	vis := func(m *store.Meta) bool {
+		_, err := s.PatientContext(ctx, "p1")
+		return err == nil
+	}
+	const n = 64
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			res, err := s.Compartment(ctx, "p1", nil, vis, store.Page{Count: 100})
+			if err == nil && res.Total != 2 {
+				err = fmt.Errorf("compartment of p1: %d, want 2", res.Total)
+			}
+			if err == nil {
+				_, err = s.Search(ctx, query(t, "Observation", "patient=p1"), vis)
+			}
+			errs <- err
+		}()
+	}
+	deadline := time.After(30 * time.Second)
+	for range n {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-deadline:
+			t.Fatal("searches whose filter reads the store did not finish in 30 s: deadlocked")
+		}
 	}
 }
 
