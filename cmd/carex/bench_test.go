@@ -67,11 +67,10 @@ func TestBench(t *testing.T) {
 	base := benchDemo(t, dir, "baseline", "--bench-no-privacy")
 	out := filepath.Join(dir, "bench.json")
 	all := "everything=1,search=1,read=1,write=1,consent=1,ig=1,transaction=1"
-	// 3 users, not more: 4 concurrent searches can exhaust the store's 4
-	// reader connections on a 2-core machine (store/sqlite window holds one
-	// while the sharing decision's PatientContext asks for another) and hang.
+	// 8 users: more than the store's reader connections on 2 cores (a
+	// search once held one while its filter waited for another, and hung).
 	code, stdout, stderr := e2eRun(t, "bench", "--url", mainURL, "--baseline-url", base, "--dev-key", filepath.Join(dir, "dev-key.pem"),
-		"--users", "3", "--duration", "1500ms", "--warmup", "200ms", "--mix", all, "--json", out, "--pid", strconv.Itoa(os.Getpid()))
+		"--users", "8", "--duration", "1500ms", "--warmup", "200ms", "--mix", all, "--json", out, "--pid", strconv.Itoa(os.Getpid()))
 	if code != 0 {
 		t.Fatalf("bench: exit %d\n%s\n%s", code, stdout, stderr)
 	}
