@@ -47,6 +47,10 @@ func dsn(path string, write bool) string {
 	// can lose the last commits on power loss).
 	q.Add("_pragma", "synchronous(FULL)")
 	q.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (every INSERT that a trigger may abort) and sort
+	// scratch in memory: in a file they cost a pwrite per page touched,
+	// which was 40% of the access log's indexing time.
+	q.Add("_pragma", "temp_store(MEMORY)")
 	if write {
 		q.Set("_txlock", "immediate")
 	} else {
