@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store/auditlog"
@@ -50,11 +54,13 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdAuditVerify(ctx, args[1:], stdout, stderr)
 	case "export":
 		return cmdAuditExport(ctx, args[1:], stdout, stderr)
+	case "prove":
+		return cmdAuditProve(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, auditUsage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify, export)\n", args[0])
+	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify, export, prove)\n", args[0])
 	return errUsage
 }
 
@@ -63,6 +69,8 @@ const auditUsage = `Usage:
       check the whole access log offline; names the first entry that fails
   carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
       the access log as NDJSON of FHIR R4 AuditEvent (IHE BALP shapes)
+  carex audit prove --seq N [--db FILE] [--pubkey FILE] [--json]
+      an inclusion proof that entry N is in a signed checkpoint, checked offline
 `
 
 var errTampered = errors.New("the access log does not verify")
@@ -107,6 +115,68 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
+	return nil
+}
+
+// cmdAuditProve prints an inclusion proof of one entry: the entry, the
+// signed checkpoint and the audit path, checked before it is printed, so
+// an IG officer can hand a single entry to a third party with its proof.
+func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit prove", "audit prove --seq N [--db FILE] [--pubkey FILE] [--json]", stderr)
+	var db, pub string
+	var seq int64
+	var asJSON bool
+	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	fs.Int64Var(&seq, "seq", -1, "the entry to prove (its sequence number: AuditEvent id)")
+	fs.BoolVar(&asJSON, "json", false, "print the proof as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if seq < 0 {
+		fs.Usage()
+		return fmt.Errorf("--seq is required: the entry's sequence number (the id of its AuditEvent)")
+	}
+	if _, err := os.Stat(db); err != nil {
+		return fmt.Errorf("--db %s: %w", db, err)
+	}
+	verifiers, err := auditlog.LoadVerifiers(pub)
+	if err != nil {
+		return fmt.Errorf("--pubkey: %w", err)
+	}
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	p, err := auditlog.ProveEntry(ctx, conn, seq, verifiers)
+	if errors.Is(err, auditlog.ErrTampered) {
+		fmt.Fprintf(stdout, "FAILED: %v\n", err)
+		return errTampered
+	}
+	if err != nil {
+		return err
+	}
+	hashes := make([]string, len(p.Hashes))
+	for i, h := range p.Hashes {
+		hashes[i] = base64.StdEncoding.EncodeToString(h[:])
+	}
+	if asJSON {
+		out, err := json.MarshalIndent(map[string]any{
+			"seq": p.Seq, "entry": json.RawMessage(p.Entry), "leafHash": base64.StdEncoding.EncodeToString(func() []byte { h := tlog.RecordHash(p.Entry); return h[:] }()),
+			"treeSize": p.Size, "root": base64.StdEncoding.EncodeToString(p.Root[:]), "checkpoint": string(p.Checkpoint), "auditPath": hashes,
+		}, "", "  ")
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s\n", out)
+		return nil
+	}
+	fmt.Fprintf(stdout, "entry %d:\n%s\n\nsigned checkpoint (tree size %d):\n%s\naudit path (RFC 6962, leaf to root):\n", p.Seq, p.Entry, p.Size, p.Checkpoint)
+	for _, h := range hashes {
+		fmt.Fprintf(stdout, "  %s\n", h)
+	}
+	fmt.Fprintf(stdout, "OK: entry %d is included in the signed checkpoint of size %d\n", p.Seq, p.Size)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,6 +53,22 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "entries: 3") || !strings.Contains(out, "OK") {
 		t.Fatalf("verify of an untouched log: exit %d\n%s%s", code, out, errOut)
 	}
+	code, out, errOut = e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "1")
+	if code != 0 || !strings.Contains(out, "OK: entry 1 is included in the signed checkpoint of size 3") || !strings.Contains(out, `"status":404`) {
+		t.Fatalf("prove entry 1: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, errOut = e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "2", "--json")
+	var proof struct {
+		Seq       int64    `json:"seq"`
+		TreeSize  int64    `json:"treeSize"`
+		AuditPath []string `json:"auditPath"`
+	}
+	if err := json.Unmarshal([]byte(out), &proof); code != 0 || err != nil || proof.Seq != 2 || proof.TreeSize != 3 || len(proof.AuditPath) == 0 {
+		t.Fatalf("prove --json: exit %d %v\n%s%s", code, err, out, errOut)
+	}
+	if code, _, _ := e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "3"); code == 0 {
+		t.Fatal("prove of an entry that does not exist succeeded")
+	}
 
 	// The log refuses edits through SQL...
 	conn, err := sql.Open("sqlite", db)
@@ -89,5 +106,9 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	code, out, _ = e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub")
 	if code == 0 || !strings.Contains(out, "FAILED at entry 1") {
 		t.Fatalf("verify after an edit: exit %d\n%s", code, out)
+	}
+	code, out, _ = e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "1")
+	if code == 0 || !strings.Contains(out, "FAILED: ") || !strings.Contains(out, "not in the signed checkpoint") {
+		t.Fatalf("prove of an edited entry: exit %d\n%s", code, out)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -138,4 +139,52 @@ func (l *Log) Prove(ctx context.Context, seq int64) (tlog.RecordProof, *Checkpoi
 		return nil, nil, err
 	}
 	return p, ck, nil
+}
+
+// InclusionProof shows that one entry is in a signed checkpoint.
+type InclusionProof struct {
+	Seq        int64
+	Entry      []byte      // the entry's canonical bytes (the leaf)
+	Checkpoint []byte      // the signed note
+	Size       int64       // tree size the checkpoint commits to
+	Root       tlog.Hash   // its root
+	Hashes     []tlog.Hash // RFC 6962 audit path from the leaf to the root
+}
+
+// ProveEntry builds and checks, from the database alone, an inclusion proof
+// of entry seq in the earliest checkpoint that covers it and whose signature
+// verifies. Nothing stored is trusted: a proof read from an edited tree
+// does not check against the signed root, and the error says so.
+func ProveEntry(ctx context.Context, db *sql.DB, seq int64, verifiers note.Verifiers) (*InclusionProof, error) {
+	p := &InclusionProof{Seq: seq}
+	if err := db.QueryRowContext(ctx, `SELECT entry FROM audit_log WHERE seq = ?`, seq).Scan(&p.Entry); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, fmt.Errorf("auditlog: no entry %d in the tables (a running server copies new entries in within a second)", seq)
+		}
+		return nil, err
+	}
+	if err := db.QueryRowContext(ctx, `SELECT size, note FROM audit_checkpoint WHERE size > ? ORDER BY size LIMIT 1`, seq).Scan(&p.Size, &p.Checkpoint); err != nil {
+		if err == sql.ErrNoRows {
+			return nil, fmt.Errorf("auditlog: entry %d is not yet covered by a signed checkpoint (one is signed every 1000 entries, every minute and at shutdown): try again later", seq)
+		}
+		return nil, err
+	}
+	n, err := note.Open(p.Checkpoint, verifiers)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: the checkpoint at size %d does not verify with the given key: %w: %v", p.Size, ErrTampered, err)
+	}
+	size, root, err := parseCheckpoint(n.Text)
+	if err != nil || size != p.Size {
+		return nil, fmt.Errorf("auditlog: the checkpoint row %d holds a checkpoint for size %d: %w", p.Size, size, ErrTampered)
+	}
+	p.Root = root
+	proof, err := tlog.ProveRecord(p.Size, seq, &sqlHashReader{ctx: ctx, db: db})
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: reading the Merkle tree: %w", err)
+	}
+	p.Hashes = proof
+	if err := tlog.CheckRecord(proof, p.Size, p.Root, seq, tlog.RecordHash(p.Entry)); err != nil {
+		return nil, fmt.Errorf("auditlog: entry %d is not in the signed checkpoint at size %d (the entry or the stored tree was edited): %w", seq, p.Size, ErrTampered)
+	}
+	return p, nil
 }
