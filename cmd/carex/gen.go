@@ -26,6 +26,14 @@ import (
 // cmdGen generates a synthetic population (package fhir/synth) as NDJSON
 // files per organisation (--out) and/or straight into a new database
 // (--db), through the same import path as carex import.
+//
+// carex does not check on import that a plain reference (Patient/x,
+// Organization/A81001) resolves, so the files load in any order; the
+// printed order (GP practices, which write the Organizations and the
+// Patients, then RCX, RHX and the council) keeps every reference pointing
+// at something already loaded all the same. Every resource has a fixed id,
+// so each NDJSON line is a PUT: importing a file twice makes second
+// versions, not duplicates.
 func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fset := newFlags("gen", "gen [--people N] [--seed S] (--out DIR | --db FILE) [flags]", stderr)
 	var (
