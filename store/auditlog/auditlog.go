@@ -222,7 +222,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		return s
 	}
 	l.insLog = prep(`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash, patient, sub, org, decision, break_glass) VALUES (?,?,?,?,?,?,?,?,?,?)`)
-	l.insTree = prep(`INSERT INTO audit_tree(idx, hash) VALUES (?,?)`)
+	l.insTree = prep(`INSERT INTO audit_tree_chunk(start, hashes) VALUES (?,?)`)
 	l.insCk = prep(`INSERT INTO audit_checkpoint(size, root, note, ts) VALUES (?,?,?,?)`)
 	if err == nil {
 		err = l.recover()
@@ -268,11 +268,11 @@ func (l *Log) load(ctx context.Context) error {
 		copy(l.chain[:], chain)
 	}
 	var ntree int64
-	if err := l.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx)+1, 0) FROM audit_tree`).Scan(&ntree); err != nil {
+	if err := l.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(start + length(hashes) / 32), 0) FROM audit_tree_chunk`).Scan(&ntree); err != nil {
 		return err
 	}
 	if want := tlog.StoredHashCount(tree.n); ntree != want {
-		return fmt.Errorf("auditlog: audit_tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, tree.n, want)
+		return fmt.Errorf("auditlog: the stored Merkle tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, tree.n, want)
 	}
 	tree.idx = rightEdge(tree.n)
 	hs, err := (&sqlHashReader{ctx: ctx, db: l.w}).ReadHashes(tree.idx)
@@ -652,6 +652,20 @@ func (l *Log) index(forceCk bool) error {
 			ckSize = tree.n
 			return nil
 		}
+		// The batch's stored hashes are consecutive: one chunk row.
+		chunkStart := tlog.StoredHashCount(tree.n)
+		var chunk []byte
+		flush := func() error {
+			if len(chunk) == 0 {
+				return nil
+			}
+			if _, err := insTree.ExecContext(ctx, chunkStart, chunk); err != nil {
+				return err
+			}
+			chunkStart += int64(len(chunk) / tlog.HashSize)
+			chunk = chunk[:0]
+			return nil
+		}
 		for i := range take {
 			r := &take[i]
 			if _, err := insLog.ExecContext(ctx, r.seq, r.ts, r.data, r.leaf[:], r.chain[:], r.patient, r.sub, r.org, r.decision, r.breakGlass); err != nil {
@@ -661,11 +675,8 @@ func (l *Log) index(forceCk bool) error {
 			if err != nil {
 				return err
 			}
-			base := tlog.StoredHashCount(r.seq)
-			for j, h := range hashes {
-				if _, err := insTree.ExecContext(ctx, base+int64(j), h[:]); err != nil {
-					return err
-				}
+			for _, h := range hashes {
+				chunk = append(chunk, h[:]...)
 			}
 			tree.push(hashes)
 			// Every CheckpointEvery entries exactly, so that checkpoint
@@ -680,6 +691,9 @@ func (l *Log) index(forceCk bool) error {
 			if err := sign(); err != nil {
 				return err
 			}
+		}
+		if err := flush(); err != nil {
+			return err
 		}
 		return tx.Commit()
 	}()
@@ -711,55 +725,54 @@ func checkpointText(origin string, size int64, root tlog.Hash) string {
 	return origin + "\n" + strconv.FormatInt(size, 10) + "\n" + base64.StdEncoding.EncodeToString(root[:]) + "\n"
 }
 
-// sqlHashReader reads tlog stored hashes from audit_tree.
+// sqlHashReader reads tlog stored hashes from audit_tree_chunk.
 type sqlHashReader struct {
 	ctx context.Context
-	db  interface {
-		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-	}
+	db  querier
+}
+
+type querier interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 }
 
 func (r *sqlHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(indexes))
-	if len(indexes) == 0 {
-		return out, nil
-	}
-	pos := make(map[int64][]int, len(indexes))
-	q := make([]byte, 0, 64+4*len(indexes))
-	q = append(q, "SELECT idx, hash FROM audit_tree WHERE idx IN ("...)
 	for i, x := range indexes {
-		if i > 0 {
-			q = append(q, ',')
-		}
-		q = strconv.AppendInt(q, x, 10)
-		pos[x] = append(pos[x], i)
-	}
-	q = append(q, ')')
-	rows, err := r.db.QueryContext(r.ctx, string(q))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	found := 0
-	for rows.Next() {
-		var x int64
-		var h []byte
-		if err := rows.Scan(&x, &h); err != nil {
+		hs, have, err := readStoredHashes(r.ctx, r.db, x, x+1)
+		if err != nil {
 			return nil, err
 		}
-		if len(h) != tlog.HashSize {
-			return nil, fmt.Errorf("auditlog: audit_tree hash %d has %d bytes", x, len(h))
+		if !have[0] {
+			return nil, fmt.Errorf("auditlog: the stored Merkle tree is missing hash %d", x)
 		}
-		for _, i := range pos[x] {
-			copy(out[i][:], h)
-			found++
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if found != len(indexes) {
-		return nil, fmt.Errorf("auditlog: audit_tree is missing stored hashes (%d of %d found)", found, len(indexes))
+		out[i] = hs[0]
 	}
 	return out, nil
+}
+
+// readStoredHashes returns the stored hashes with indexes [lo, hi) and
+// which of them are stored.
+func readStoredHashes(ctx context.Context, db querier, lo, hi int64) ([]tlog.Hash, []bool, error) {
+	out, have := make([]tlog.Hash, hi-lo), make([]bool, hi-lo)
+	rows, err := db.QueryContext(ctx, `SELECT start, hashes FROM audit_tree_chunk
+		WHERE start >= COALESCE((SELECT start FROM audit_tree_chunk WHERE start <= ? ORDER BY start DESC LIMIT 1), 0) AND start < ?
+		ORDER BY start`, lo, hi)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var start int64
+		var b sql.RawBytes
+		if err := rows.Scan(&start, &b); err != nil {
+			return nil, nil, err
+		}
+		for j := 0; j+tlog.HashSize <= len(b); j += tlog.HashSize {
+			if x := start + int64(j/tlog.HashSize); x >= lo && x < hi {
+				copy(out[x-lo][:], b[j:])
+				have[x-lo] = true
+			}
+		}
+	}
+	return out, have, rows.Err()
 }

@@ -139,7 +139,7 @@ func (f *fixture) exec(t testing.TB, q string, args ...any) {
 
 func (f *fixture) dropTriggers(t testing.TB) {
 	t.Helper()
-	for _, tab := range []string{"audit_log", "audit_tree", "audit_checkpoint"} {
+	for _, tab := range []string{"audit_log", "audit_tree_chunk", "audit_checkpoint"} {
 		for _, s := range []string{"no_update", "no_delete", "append_only"} {
 			f.exec(t, "DROP TRIGGER "+tab+"_"+s)
 		}
@@ -175,7 +175,7 @@ func TestAppendVerify(t *testing.T) {
 	var stored []byte
 	f.db.Reader().QueryRow(`SELECT root FROM audit_checkpoint WHERE size = 250`).Scan(&stored)
 	if string(stored) != string(root[:]) {
-		t.Fatal("checkpoint root differs from tlog.TreeHash over audit_tree")
+		t.Fatal("checkpoint root differs from tlog.TreeHash over the stored tree")
 	}
 	// Without a key: roots checked, signatures not.
 	r, err = Verify(context.Background(), f.db.Reader(), nil)
@@ -209,9 +209,10 @@ func TestAppendOnlyTriggers(t *testing.T) {
 		`DELETE FROM audit_log`,
 		`INSERT OR REPLACE INTO audit_log(seq, ts, entry, leaf_hash, chain_hash) VALUES (3, 0, x'00', x'00', x'00')`,
 		`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash) VALUES (20, 0, x'00', x'00', x'00')`,
-		`UPDATE audit_tree SET hash = x'00' WHERE idx = 0`,
-		`DELETE FROM audit_tree WHERE idx = 0`,
-		`INSERT OR REPLACE INTO audit_tree(idx, hash) VALUES (0, x'00')`,
+		`UPDATE audit_tree_chunk SET hashes = x'00' WHERE start = 0`,
+		`DELETE FROM audit_tree_chunk WHERE start = 0`,
+		`INSERT OR REPLACE INTO audit_tree_chunk(start, hashes) VALUES (0, zeroblob(32))`,
+		`INSERT INTO audit_tree_chunk(start, hashes) VALUES (1000, zeroblob(32))`,
 		`UPDATE audit_checkpoint SET root = x'00'`,
 		`DELETE FROM audit_checkpoint`,
 		`INSERT OR REPLACE INTO audit_checkpoint(size, root, note, ts) VALUES (5, x'00', x'00', 0)`,
@@ -274,9 +275,9 @@ func (f *fixture) rehash(t *testing.T, from, to int64) {
 	}
 }
 
-// rebuildTree rewrites audit_tree from the entries.
+// rebuildTree rewrites the stored tree from the entries.
 func (f *fixture) rebuildTree(t *testing.T) {
-	f.exec(t, `DELETE FROM audit_tree`)
+	f.exec(t, `DELETE FROM audit_tree_chunk`)
 	tree := &compactRange{}
 	hh := newHasher()
 	var st []tlog.Hash
@@ -284,9 +285,11 @@ func (f *fixture) rebuildTree(t *testing.T) {
 	for s := int64(0); s < n; s++ {
 		base := tlog.StoredHashCount(s)
 		tree.add(hh.leaf(f.entry(t, s)), hh, &st)
-		for i, h := range st {
-			f.exec(t, `INSERT INTO audit_tree(idx, hash) VALUES (?, ?)`, base+int64(i), h[:])
+		var chunk []byte
+		for _, h := range st {
+			chunk = append(chunk, h[:]...)
 		}
+		f.exec(t, `INSERT INTO audit_tree_chunk(start, hashes) VALUES (?, ?)`, base, chunk)
 	}
 }
 
@@ -767,5 +770,90 @@ func TestJournalDamage(t *testing.T) {
 				t.Errorf("Open: %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestMigrateTreeRows: a log written with one audit_tree row per stored
+// hash (schema 1) is moved into chunks on open, verifies, and goes on.
+func TestMigrateTreeRows(t *testing.T) {
+	ctx := context.Background()
+	src := newFixture(t, Options{CheckpointEvery: 40})
+	src.fill(t, 100)
+	src.close(t)
+
+	// The same log as schema 1 wrote it.
+	dir := t.TempDir()
+	old, err := sqlite.Open(ctx, filepath.Join(dir, "carex.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := old.Writer()
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := w.Exec(q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	mustExec(`CREATE TABLE auditlog_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`)
+	mustExec(migration1)
+	mustExec(`INSERT INTO auditlog_meta(key, value) VALUES ('schema_version', '1'), ('entry_format', ?)`, EntryFormat)
+	rows, err := src.db.Reader().Query(`SELECT seq, ts, entry, leaf_hash, chain_hash, patient, sub, org, decision, break_glass FROM audit_log ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		v := make([]any, 10)
+		p := make([]any, 10)
+		for i := range v {
+			p[i] = &v[i]
+		}
+		if err := rows.Scan(p...); err != nil {
+			t.Fatal(err)
+		}
+		mustExec(`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash, patient, sub, org, decision, break_glass) VALUES (?,?,?,?,?,?,?,?,?,?)`, v...)
+	}
+	rows.Close()
+	hs, have, err := readStoredHashes(ctx, src.db.Reader(), 0, tlog.StoredHashCount(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, h := range hs {
+		if !have[i] {
+			t.Fatalf("source tree misses hash %d", i)
+		}
+		mustExec(`INSERT INTO audit_tree(idx, hash) VALUES (?, ?)`, i, h[:])
+	}
+	ck, err := src.db.Reader().Query(`SELECT size, root, note, ts FROM audit_checkpoint ORDER BY size`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ck.Next() {
+		var size, ts int64
+		var root, note []byte
+		ck.Scan(&size, &root, &note, &ts)
+		mustExec(`INSERT INTO audit_checkpoint(size, root, note, ts) VALUES (?,?,?,?)`, size, root, note, ts)
+	}
+	ck.Close()
+	old.Close()
+
+	f := &fixture{path: filepath.Join(dir, "carex.db"), signer: src.signer, vs: src.vs, opt: src.opt}
+	f.open(t)
+	defer f.db.Close()
+	if r := f.verify(t); !r.OK() || r.Entries != 100 || r.Checkpoints != 3 {
+		t.Fatalf("after migration: %+v", r)
+	}
+	for i := 100; i < 130; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.close(t)
+	if r := f.verify(t); !r.OK() || r.Entries != 130 {
+		t.Fatalf("after appending to the migrated log: %+v", r)
+	}
+	var tables int
+	f.db.Reader().QueryRow(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'audit_tree'`).Scan(&tables)
+	if tables != 0 {
+		t.Fatal("audit_tree still exists after the migration")
 	}
 }

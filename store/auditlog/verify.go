@@ -313,9 +313,9 @@ func verifyJournal(ctx context.Context, db *sql.DB, size, lastTS int64) (path st
 }
 
 // narrow looks for the first entry in [from.n, size) whose recomputed
-// Merkle stored hashes differ from those in audit_tree (which an attacker
-// who recomputed leaf and chain hashes may have left alone). It returns -1
-// if audit_tree agrees (it was rewritten too).
+// Merkle stored hashes differ from those in audit_tree_chunk (which an
+// attacker who recomputed leaf and chain hashes may have left alone). It
+// returns -1 if the stored tree agrees (it was rewritten too).
 func narrow(ctx context.Context, db *sql.DB, from *compactRange, size int64) (int64, string, error) {
 	tree := from.clone()
 	lo, hi := tlog.StoredHashCount(tree.n), tlog.StoredHashCount(size)
@@ -339,39 +339,29 @@ func narrow(ctx context.Context, db *sql.DB, from *compactRange, size int64) (in
 	if err := rows.Err(); err != nil {
 		return -1, "", err
 	}
-	// Compare with audit_tree in a second query: db may be a single connection.
-	rows, err = db.QueryContext(ctx, `SELECT idx, hash FROM audit_tree WHERE idx >= ? AND idx < ? ORDER BY idx`, lo, hi)
+	// Compare with the stored tree in a second query: db may be a single connection.
+	got, have, err := readStoredHashes(ctx, db, lo, hi)
 	if err != nil {
 		return -1, "", err
 	}
-	defer rows.Close()
 	at := func(idx int64) (int64, string) {
 		level, n := tlog.SplitStoredHashIndex(idx)
 		first := n << level
 		if level == 0 {
-			return first, "its Merkle leaf in audit_tree differs"
+			return first, "its Merkle leaf in the stored tree differs"
 		}
-		return first, fmt.Sprintf("the Merkle subtree over entries %d..%d in audit_tree differs", first, first+1<<level-1)
+		return first, fmt.Sprintf("the Merkle subtree over entries %d..%d in the stored tree differs", first, first+1<<level-1)
 	}
-	expect := lo
-	for rows.Next() {
-		var idx int64
-		var h []byte
-		if err := rows.Scan(&idx, &h); err != nil {
-			return -1, "", err
+	for i := range got {
+		idx := lo + int64(i)
+		if !have[i] {
+			seq, _ := at(idx)
+			return seq, "its Merkle hashes are missing from the stored tree", nil
 		}
-		if idx != expect {
-			seq, _ := at(expect)
-			return seq, "its Merkle hashes are missing from audit_tree", nil
-		}
-		if !bytes.Equal(h, want[idx-lo][:]) {
+		if got[i] != want[i] {
 			seq, how := at(idx)
 			return seq, how, nil
 		}
-		expect++
-	}
-	if err := rows.Err(); err != nil {
-		return -1, "", err
 	}
 	return -1, "", nil
 }
