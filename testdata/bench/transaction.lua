@@ -1,5 +1,5 @@
 -- wrk: POST a transaction Bundle as the GP practice's system (gp-system
--- token, the GP's patients): an Encounter and two Observations, PUT to a
+-- token, the GP's patients): an Encounter and 14 Observations (15 entries), PUT to a
 -- bounded set of ids per wrk thread (create, then update), like carex
 -- bench's transaction operation. See common.lua for the environment.
 --   CAREX_BENCH_DIR=DIR wrk -t2 -c8 -d30s --latency -s testdata/bench/transaction.lua http://localhost:8080/fhir
@@ -26,19 +26,27 @@ local function entry(typ, id, res)
     ',"request":{"method":"PUT","url":"' .. typ .. '/' .. id .. '"}}'
 end
 
+-- 15 entries, as the issue's import target states: an Encounter and 14
+-- Observations alternating heart rate and body weight.
 function request()
   local k = math.random(0, 7)
   local p = patients[((thread * 8 + k) % #patients) + 1]
   local pre = "bench-wrk-t" .. thread .. "-" .. k
-  local enc, o1, o2 = pre .. "-enc", pre .. "-obs1", pre .. "-obs2"
+  local enc = pre .. "-enc"
   local when = string.format("2026-%02d-%02dT%02d:%02d:00Z", math.random(1, 12), math.random(1, 28), math.random(8, 17), math.random(0, 59))
   local encounter = '{"resourceType":"Encounter","id":"' .. enc .. '","status":"finished",' ..
     '"class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB","display":"ambulatory"},' ..
     '"serviceType":{"text":"GP consultation"},"subject":{"reference":"Patient/' .. p.id .. '"},' ..
     '"period":{"start":"' .. when .. '"},"serviceProvider":{"reference":"Organization/A81001"}}'
-  local body = '{"resourceType":"Bundle","type":"transaction","entry":[' ..
-    entry("Encounter", enc, encounter) .. "," ..
-    entry("Observation", o1, obs(o1, p.id, enc, "8867-4", "Heart rate", math.random(55, 104), "/min", when)) .. "," ..
-    entry("Observation", o2, obs(o2, p.id, enc, "29463-7", "Body weight", math.random(45, 104), "kg", when)) .. "]}"
+  local entries = { entry("Encounter", enc, encounter) }
+  for i = 1, 14 do
+    local o = pre .. "-obs" .. i
+    if i % 2 == 1 then
+      entries[#entries + 1] = entry("Observation", o, obs(o, p.id, enc, "8867-4", "Heart rate", math.random(55, 104), "/min", when))
+    else
+      entries[#entries + 1] = entry("Observation", o, obs(o, p.id, enc, "29463-7", "Body weight", math.random(45, 104), "kg", when))
+    end
+  end
+  local body = '{"resourceType":"Bundle","type":"transaction","entry":[' .. table.concat(entries, ",") .. "]}"
   return wrk.format("POST", base, c.headers(token, true), body)
 end

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Reproduces the tables in BENCHMARKS.md: for each population size it
+# generates (once) a synthetic population with carex gen, serves a copy of
+# it with carex serve --dev (every request authenticated, consent-checked
+# and durably logged), measures single operations with wrk (8 connections;
+# transactions with 4) and the realistic mix with carex bench against a
+# --bench-no-privacy baseline on another copy of the same data.
+#
+#   testdata/bench/reproduce.sh [PEOPLE ...]        (default: 1000 10000)
+#
+# Environment: CAREX_BENCH_OUT (default /tmp/carex-bench: databases, logs,
+# results), CAREX_BENCH_SECONDS (wrk duration, default 20),
+# CAREX_BENCH_MIX_SECONDS (carex bench duration, default 30).
+# Needs wrk (Debian: apt-get install wrk). Results: $OUT/results-N/*.txt.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${CAREX_BENCH_OUT:-/tmp/carex-bench}
+secs=${CAREX_BENCH_SECONDS:-20}
+mixsecs=${CAREX_BENCH_MIX_SECONDS:-30}
+sizes=("$@")
+[ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+mkdir -p "$out"
+carex=$out/carex
+(cd "$root" && go build -o "$carex" ./cmd/carex)
+export CAREX_DEV_KEY=$out/dev-key.pem CAREX_LOG_KEY=$out/log-key
+
+serve() { # serve DB PORT [flags...]: starts a server, prints its pid
+	local db=$1 port=$2
+	shift 2
+	"$carex" serve --dev --db "$db" --addr 127.0.0.1:"$port" --log-level warn "$@" >"$db.serve.log" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do
+		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && { echo "$pid"; return; }
+		sleep 0.2
+	done
+	echo "server on $port did not start: see $db.serve.log" >&2
+	exit 1
+}
+
+for n in "${sizes[@]}"; do
+	pop=$out/p$n.db
+	[ -f "$pop" ] || "$carex" gen --people "$n" --db "$pop" --quiet
+	res=$out/results-$n
+	rm -rf "$res" && mkdir -p "$res"
+	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit"
+	on=$(serve "$out/on.db" 18080)
+	url=http://127.0.0.1:18080/fhir
+	# Tokens and the patients each user may open, from the population's manifest.
+	"$carex" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$res/wrk" >/dev/null
+	# Big records (300 items) for the $everything latency target.
+	python3 - "$pop.manifest.json" >"$res/wrk/big.patients" <<'EOF'
+import json, sys
+for p in json.load(open(sys.argv[1]))["patients"]:
+    if p.get("size") == "big":
+        print(p["id"], p.get("nhs", ""))
+EOF
+	cp "$res/wrk/gp.token" "$res/wrk/big.token"
+	for op in read search everything; do
+		CAREX_BENCH_DIR=$res/wrk CAREX_BENCH_PERSONA=nurse wrk -t2 -c8 -d"${secs}s" --latency \
+			-s "$root/testdata/bench/$op.lua" "$url" >"$res/wrk-$op.txt"
+	done
+	CAREX_BENCH_DIR=$res/wrk CAREX_BENCH_PERSONA=big wrk -t2 -c8 -d"${secs}s" --latency \
+		-s "$root/testdata/bench/everything.lua" "$url" >"$res/wrk-everything-big.txt"
+	CAREX_BENCH_DIR=$res/wrk wrk -t2 -c4 -d"${secs}s" --latency \
+		-s "$root/testdata/bench/transaction.lua" "$url" >"$res/wrk-transaction.txt"
+	kill "$on" && wait "$on" 2>/dev/null || true
+
+	# The realistic mix, privacy on against privacy off, on fresh copies.
+	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit"
+	cp "$pop" "$out/off.db" && rm -f "$out/off.db-wal" "$out/off.db-shm" "$out/off.db-audit"
+	on=$(serve "$out/on.db" 18080)
+	off=$(serve "$out/off.db" 18081 --bench-no-privacy)
+	"$carex" bench --url "$url" --baseline-url http://127.0.0.1:18081/fhir --manifest "$pop.manifest.json" \
+		--users 8 --duration "${mixsecs}s" --warmup 5s --seed 1 --pid "$on" --baseline-pid "$off" \
+		--json "$res/mix.json" >"$res/mix.txt"
+	kill "$on" "$off" && wait "$on" "$off" 2>/dev/null || true
+	echo "== $n people: $res"
+	grep -H -E "Requests/sec|Non-2xx|99%" "$res"/wrk-*.txt || true
+	tail -n 12 "$res/mix.txt"
+done
