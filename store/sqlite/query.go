@@ -255,8 +255,18 @@ func numCond(v search.Value) (string, []any) {
 	}
 }
 
-// PatientContext implements store.Store.
+// PatientContext implements store.Store. The result is shared between
+// requests (see pcCache): callers must not change it.
 func (db *DB) PatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
+	if db.pcc == nil {
+		return db.loadPatientContext(ctx, patientID)
+	}
+	return db.cachedPatientContext(ctx, patientID, func() (*store.PatientContext, error) {
+		return db.loadPatientContext(ctx, patientID)
+	})
+}
+
+func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
 	res, err := db.Compartment(ctx, patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, nil, store.Page{Count: search.MaxCount})
 	if err != nil {
 		return nil, err

@@ -21,6 +21,9 @@ import (
 // Options tune Open. The zero value is sensible.
 type Options struct {
 	Readers int // reader pool size; default 2×GOMAXPROCS, at least 4
+	// PatientCache is how many patients' PatientContext are kept between
+	// requests (default 20,000; negative: none).
+	PatientCache int
 }
 
 // DB is a store.Store backed by one SQLite file.
@@ -30,9 +33,11 @@ type DB struct {
 	reader *sql.DB
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
 
-	stRead  *sql.Stmt
-	stVRead *sql.Stmt
-	ws      *writeStmts
+	stRead   *sql.Stmt
+	stVRead  *sql.Stmt
+	stMaxVPK *sql.Stmt
+	ws       *writeStmts
+	pcc      *pcCache // nil: no cache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -92,6 +97,16 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if size := opt.PatientCache; size >= 0 {
+		if size == 0 {
+			size = 20000
+		}
+		db.pcc = newPCCache(size)
+		if err := db.stMaxVPK.QueryRowContext(ctx).Scan(&db.pcc.ownVPK); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -108,6 +123,7 @@ func (db *DB) prepare(ctx context.Context) error {
 		return s
 	}
 	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
+	db.stMaxVPK = prep(db.reader, `SELECT COALESCE(MAX(vpk), 0) FROM versions`)
 	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
 	if err != nil {

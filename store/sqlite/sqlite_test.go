@@ -51,3 +51,53 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatalf("break-glass grant lost across reopen: %v %v", got, err)
 	}
 }
+
+// TestPatientContextSeesOtherWriters: a second process writing the same
+// file (carex import beside a running server) is seen by the first one's
+// PatientContext cache at once, whether or not the first one writes too.
+func TestPatientContextSeesOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carex.db")
+	ctx := context.Background()
+	server, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	importer, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer importer.Close()
+	put := func(db *sqlite.DB, org, raw string) {
+		t.Helper()
+		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, org, raw)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nlinks := func() int {
+		t.Helper()
+		pc, err := server.PatientContext(ctx, "p1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(pc.Links)
+	}
+	put(server, "A81001", `{"resourceType":"Patient","id":"p1","gender":"female"}`)
+	if n := nlinks(); n != 0 {
+		t.Fatalf("links before: %d", n)
+	}
+	consent := func(id string) string {
+		return `{"resourceType":"Consent","id":"` + id + `","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+			"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"},
+			"policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTOUT"}]}}`
+	}
+	put(importer, "A81001", consent("c1")) // only the other process writes
+	if n := nlinks(); n != 1 {
+		t.Fatalf("after another process's consent: %d links, want 1", n)
+	}
+	put(importer, "A81001", consent("c2")) // the other process, then this one
+	put(server, "A81001", `{"resourceType":"Patient","id":"p9"}`)
+	if n := nlinks(); n != 2 {
+		t.Fatalf("after another process's second consent and a write here: %d links, want 2", n)
+	}
+}

@@ -27,6 +27,12 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 	}
 	defer tx.Rollback()
 	w := &txWriter{ctx: ctx, tx: tx, st: db.ws.bind(ctx, tx)}
+	var foundVPK int64
+	if db.pcc != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&foundVPK); err != nil {
+			return nil, fmt.Errorf("begin write: %w", err)
+		}
+	}
 	if prepare != nil {
 		if err := prepare(w); err != nil {
 			return nil, err
@@ -49,14 +55,19 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
+	if db.pcc != nil {
+		db.pcc.committed(w.touched, foundVPK, w.maxVPK)
+	}
 	return results, nil
 }
 
 type txWriter struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	st    *writeStmts
-	extra []*store.Write
+	ctx     context.Context
+	tx      *sql.Tx
+	st      *writeStmts
+	extra   []*store.Write
+	touched []string // patients whose compartment changed (for the PatientContext cache)
+	maxVPK  int64    // the largest versions key written
 }
 
 // Add implements store.Lookup.
@@ -277,6 +288,15 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	if err != nil {
 		return nil, err
 	}
+	w.maxVPK = max(w.maxVPK, vpk)
+	w.touched = append(w.touched, wr.Patients...)
+	if version > 1 { // the patients it leaves
+		var old string
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT patients FROM resources WHERE rid = ?`, rid).Scan(&old); err != nil {
+			return nil, err
+		}
+		w.touched = append(w.touched, splitList(old)...)
+	}
 	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, rid); err != nil {
 		return nil, err
 	}
@@ -323,6 +343,8 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	if err != nil {
 		return nil, err
 	}
+	w.maxVPK = max(w.maxVPK, vpk)
+	w.touched = append(w.touched, splitList(patients)...)
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1 WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}

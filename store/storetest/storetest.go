@@ -39,6 +39,7 @@ func Run(t *testing.T, open Opener) {
 		{"Included", testIncluded},
 		{"BreakGlassGrants", testGrants},
 		{"VisibleMayQueryTheStore", testReentrantVisible},
+		{"PatientContextFollowsWrites", testPatientContextFresh},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -401,6 +402,46 @@ func testReentrantVisible(t *testing.T, s store.Store) {
 		case <-deadline:
 			t.Fatal("searches whose filter reads the store did not finish in 30 s: deadlocked")
 		}
+	}
+}
+
+// testPatientContextFresh: however a store keeps PatientContext between
+// requests, it reflects every committed write at once: a consent or care
+// team added, moved to another person, deleted; a new source.
+func testPatientContextFresh(t *testing.T, s store.Store) {
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	links := func(pid string) (ids []string, sources int) {
+		t.Helper()
+		pc, err := s.PatientContext(ctx, pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range pc.Links {
+			ids = append(ids, v.Type+"/"+v.ID)
+		}
+		return ids, len(pc.Sources)
+	}
+	if ids, n := links("p1"); len(ids) != 0 || n != 1 {
+		t.Fatalf("before: links %v, %d sources", ids, n)
+	}
+	team := func(subject string) string {
+		return `{"resourceType":"CareTeam","id":"ct1","status":"active","subject":{"reference":"Patient/` + subject + `"},"managingOrganization":[{"reference":"Organization/RCX"}]}`
+	}
+	commit(t, s, W(t, store.OpUpdate, "RCX", team("p1")))
+	if ids, n := links("p1"); len(ids) != 1 || ids[0] != "CareTeam/ct1" || n != 2 {
+		t.Fatalf("after a care team: links %v, %d sources", ids, n)
+	}
+	links("p2")
+	commit(t, s, W(t, store.OpUpdate, "RCX", team("p2"))) // moved to another person
+	if ids, _ := links("p1"); len(ids) != 0 {
+		t.Fatalf("the care team moved to p2 but p1 still has %v", ids)
+	}
+	if ids, _ := links("p2"); len(ids) != 1 {
+		t.Fatalf("p2 after the move: %v", ids)
+	}
+	commit(t, s, W(t, store.OpDelete, "RCX", team("p2")))
+	if ids, _ := links("p2"); len(ids) != 0 {
+		t.Fatalf("p2 after the delete: %v", ids)
 	}
 }
 

@@ -1,0 +1,112 @@
+package sqlite
+
+import (
+	"context"
+	"sync"
+
+	"github.com/carex-project/carex/store"
+)
+
+// pcCache keeps each patient's PatientContext (relationships, consents,
+// sources) between requests: loading it is two queries over the person's
+// whole record, and every request that decides about another
+// organisation's data needs it.
+//
+// Correctness rests on versions, not timing:
+//   - This process's commits bump the version of every patient whose
+//     compartment they touched (old and new), after the commit is visible.
+//     An entry is used only if the patient's version is unchanged since
+//     before the entry was loaded.
+//   - Another process (carex import on the same file) is noticed through
+//     the versions table's largest key: every resource write adds a row.
+//     A lookup that sees a key this process did not write, or a commit
+//     that finds one, drops the whole cache.
+type pcCache struct {
+	mu      sync.Mutex
+	max     int               // entries kept at most
+	ver     map[string]uint64 // per patient, bumped by commits
+	gen     uint64            // bumped when the whole cache is dropped
+	ownVPK  int64             // largest versions key this process has written or seen
+	entries map[string]pcEntry
+}
+
+type pcEntry struct {
+	pc       *store.PatientContext
+	ver, gen uint64
+}
+
+func newPCCache(max int) *pcCache {
+	return &pcCache{max: max, ver: map[string]uint64{}, entries: map[string]pcEntry{}}
+}
+
+// get returns a cached context, or the stamps to store a fresh one with.
+func (c *pcCache) get(id string, latestVPK int64) (pc *store.PatientContext, ver, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if latestVPK > c.ownVPK {
+		c.dropLocked(latestVPK) // someone else wrote
+	}
+	e, ok := c.entries[id]
+	if ok && e.ver == c.ver[id] && e.gen == c.gen {
+		return e.pc, 0, 0
+	}
+	return nil, c.ver[id], c.gen
+}
+
+func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ver != c.ver[id] || gen != c.gen {
+		return // changed while loading
+	}
+	if len(c.entries) >= c.max {
+		for k := range c.entries { // evict one, any
+			delete(c.entries, k)
+			break
+		}
+	}
+	c.entries[id] = pcEntry{pc: pc, ver: ver, gen: gen}
+}
+
+// committed records a visible commit: foundVPK is the largest versions key
+// the transaction saw before writing, wroteVPK the largest it wrote.
+func (c *pcCache) committed(patients []string, foundVPK, wroteVPK int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if foundVPK > c.ownVPK {
+		c.dropLocked(foundVPK) // another process wrote before this commit
+	}
+	for _, p := range patients {
+		c.ver[p]++
+		delete(c.entries, p)
+	}
+	c.ownVPK = max(c.ownVPK, wroteVPK)
+	if len(c.ver) > 4*c.max { // versions of long-evicted patients
+		c.dropLocked(c.ownVPK)
+	}
+}
+
+func (c *pcCache) dropLocked(vpk int64) {
+	c.gen++
+	clear(c.entries)
+	clear(c.ver) // safe: gen changed, so no older entry can match
+	c.ownVPK = max(c.ownVPK, vpk)
+}
+
+// cachedPatientContext wraps the loader with the cache.
+func (db *DB) cachedPatientContext(ctx context.Context, id string, load func() (*store.PatientContext, error)) (*store.PatientContext, error) {
+	var latest int64
+	if err := db.stMaxVPK.QueryRowContext(ctx).Scan(&latest); err != nil {
+		return nil, err
+	}
+	pc, ver, gen := db.pcc.get(id, latest)
+	if pc != nil {
+		return pc, nil
+	}
+	pc, err := load()
+	if err != nil {
+		return nil, err
+	}
+	db.pcc.put(id, pc, ver, gen)
+	return pc, nil
+}
