@@ -149,3 +149,36 @@ func BenchmarkTransactionImport(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N*15)/b.Elapsed().Seconds(), "resources/s")
 }
+
+// BenchmarkReadCrossOrg: a district nurse reads Patient records the GP
+// practice wrote, for people on the community trust's caseload (a CareTeam
+// it recorded): every read needs the person's relationships and consents
+// (PatientContext) and a decision, which the GP's own reads skip.
+func BenchmarkReadCrossOrg(b *testing.B) {
+	e, gp := benchEnv(b)
+	seedPatients(b, e, gp, 200)
+	var sb strings.Builder
+	sb.WriteString(`{"resourceType":"Bundle","type":"transaction","entry":[`)
+	for i := 0; i < 200; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"resource":{"resourceType":"CareTeam","id":"ct%d","status":"active","subject":{"reference":"Patient/p%d"},"managingOrganization":[{"reference":"Organization/RCX"}]},"request":{"method":"PUT","url":"CareTeam/ct%d"}}`, i, i, i)
+	}
+	sb.WriteString(`]}`)
+	if r := e.do("POST", "/fhir", e.token("system", "nhs", "RCX"), sb.String()); r.status != 200 {
+		b.Fatalf("care teams: %d %.300s", r.status, r.body)
+	}
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	c := newClient()
+	var i atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			n := i.Add(1) % 200
+			if s := get(b, c, fmt.Sprintf("%s/fhir/Patient/p%d", e.base, n), nurse); s != 200 {
+				b.Fatalf("status %d", s)
+			}
+		}
+	})
+}

@@ -73,9 +73,10 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		if err != nil {
 			g.err = err
 		} else {
-			pat = patientFromContext(patientID, pc)
+			d := deriveContext(patientID, pc)
+			pat = d.pat
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
-			g.claimed = onlyClaimed(pc, pat, g.user.Org)
+			g.claimed = d.onlyClaimed(pc, g.user.Org)
 		}
 	}
 	u := g.user
@@ -243,24 +244,21 @@ const CodeClaimedRelationship = "claimed-relationship"
 
 // onlyClaimed reports whether org's relationships with the patient were all
 // recorded by org itself.
-func onlyClaimed(pc *store.PatientContext, p consent.Patient, org string) bool {
+func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 	if org == "" {
 		return false
 	}
-	for _, r := range p.Relationships {
+	for _, r := range d.pat.Relationships {
 		if strings.EqualFold(r.Org, org) && r.Kind == consent.RelRegisteredGP {
 			return false
 		}
 	}
 	related := false
-	for _, v := range pc.Links {
-		if v.Type != "CareTeam" && v.Type != "EpisodeOfCare" {
-			continue
-		}
-		for _, r := range patientFromContext("", &store.PatientContext{Links: []*store.Version{v}}).Relationships {
-			if strings.EqualFold(r.Org, org) {
+	for _, l := range d.links {
+		for _, o := range l.orgs {
+			if strings.EqualFold(o, org) {
 				related = true
-				if !strings.EqualFold(v.SourceOrg, org) {
+				if !strings.EqualFold(l.source, org) {
 					return false // someone else recorded this relationship
 				}
 			}
@@ -268,6 +266,37 @@ func onlyClaimed(pc *store.PatientContext, p consent.Patient, org string) bool {
 	}
 	_, wrote := pc.Sources[org]
 	return related || wrote
+}
+
+// derived is what the decision needs from a PatientContext, worked out once
+// per context (kept in its Memo) rather than once per request.
+type derived struct {
+	pat   consent.Patient
+	links []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
+}
+
+type linkOrgs struct {
+	source string
+	orgs   []string
+}
+
+func deriveContext(id string, pc *store.PatientContext) *derived {
+	if d, ok := pc.Memo.Load().(*derived); ok && d.pat.ID == id {
+		return d
+	}
+	d := &derived{pat: patientFromContext(id, pc)}
+	for _, v := range pc.Links {
+		if v.Type != "CareTeam" && v.Type != "EpisodeOfCare" {
+			continue
+		}
+		l := linkOrgs{source: v.SourceOrg}
+		for _, r := range patientFromContext("", &store.PatientContext{Links: []*store.Version{v}}).Relationships {
+			l.orgs = append(l.orgs, r.Org)
+		}
+		d.links = append(d.links, l)
+	}
+	pc.Memo.Store(d)
+	return d
 }
 
 // patientFromContext turns stored resources into the engine's plain values.

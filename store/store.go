@@ -6,6 +6,7 @@ package store
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/carex-project/carex/fhir/search"
@@ -154,4 +155,9 @@ type PatientContext struct {
 	Patient *Version // nil when there is no Patient resource
 	Links   []*Version
 	Sources map[string]time.Time
+
+	// Memo keeps what a caller derives from this context. A store may
+	// share one PatientContext between requests until the person's record
+	// changes, so the derived values are worked out once per change.
+	Memo atomic.Value
 }

@@ -318,7 +318,7 @@ func (db *DB) GrantBreakGlass(ctx context.Context, sub, patient, reason string, 
 // BreakGlassUntil implements store.Store.
 func (db *DB) BreakGlassUntil(ctx context.Context, sub, patient string) (time.Time, error) {
 	var ms int64
-	err := db.reader.QueryRowContext(ctx, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`, sub, patient).Scan(&ms)
+	err := db.stGrant.QueryRowContext(ctx, sub, patient).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}

@@ -36,6 +36,7 @@ type DB struct {
 	stRead   *sql.Stmt
 	stVRead  *sql.Stmt
 	stMaxVPK *sql.Stmt
+	stGrant  *sql.Stmt
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
 }
@@ -124,6 +125,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	}
 	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
 	db.stMaxVPK = prep(db.reader, `SELECT COALESCE(MAX(vpk), 0) FROM versions`)
+	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`)
 	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
 	if err != nil {
@@ -150,7 +152,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) Close() error {
 	var errs []error
-	stmts := []*sql.Stmt{db.stRead, db.stVRead}
+	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant}
 	if db.ws != nil {
 		stmts = append(stmts, db.ws.all()...)
 	}
