@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"errors"
 	"os"
 	"syscall"
 )
@@ -15,3 +16,16 @@ func fdatasync(f *os.File) error {
 		}
 	}
 }
+
+// openDirect opens path for writes that bypass the page cache and are
+// durable when they return (no fdatasync after them): nil, nil where the
+// file system does not support O_DIRECT (tmpfs, for one).
+func openDirect(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_RDWR|syscall.O_DIRECT|syscall.O_DSYNC, 0)
+	if isEINVAL(err) {
+		return nil, nil
+	}
+	return f, err
+}
+
+func isEINVAL(err error) bool { return errors.Is(err, syscall.EINVAL) }
