@@ -732,7 +732,7 @@ func TestJournalDamage(t *testing.T) {
 		edit func([]byte) []byte
 		want string
 	}{
-		"flipped byte": {func(b []byte) []byte { b[len(journalMagic)+40] ^= 1; return b }, "damaged at byte"},
+		"flipped byte": {func(b []byte) []byte { b[journalBlock+40] ^= 1; return b }, "damaged at byte"},
 		"entry 10 dropped": {func(b []byte) []byte {
 			frames, _, _ := parseJournal(b)
 			out := []byte(journalMagic)
