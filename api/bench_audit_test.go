@@ -19,7 +19,7 @@ import (
 //	go test ./api -run '^$' -bench AuditedReads -benchtime 3s
 func BenchmarkAuditedReads(b *testing.B) {
 	for _, audited := range []bool{false, true} {
-		for _, par := range []int{1, 4, 16} {
+		for _, par := range []int{1, 4, 16, 64} {
 			name := fmt.Sprintf("log=off/par=%d", par)
 			if audited {
 				name = fmt.Sprintf("log=on/par=%d", par)
