@@ -65,6 +65,10 @@ function M.install()
     threads = threads + 1
     thread:set("carex_thread", threads)
   end
+  -- wrk --latency prints 50/75/90/99 %; the targets speak of p95.
+  done = function(summary, latency, requests)
+    io.write(string.format("p95 latency: %.2fms\n", latency:percentile(95) / 1000))
+  end
 end
 
 function M.seed()
