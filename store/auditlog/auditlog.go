@@ -592,7 +592,9 @@ func (l *Log) runIndexer() {
 			l.final = l.index(true)
 			if l.final == nil {
 				l.jmu.Lock()
-				l.final = l.j.reset()
+				if l.final = l.j.reset(); l.final == nil {
+					l.j.shrink()
+				}
 				l.jmu.Unlock()
 			}
 			return

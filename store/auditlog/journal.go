@@ -414,6 +414,16 @@ func (j *journal) reset() error {
 	return nil
 }
 
+// shrink gives back the preallocated space after a final reset (a clean
+// Close), so that a stopped server's journal is small and offline tools
+// (audit verify reads all of it) do not read megabytes of zeros. If the
+// truncate is lost in a crash the file merely stays larger.
+func (j *journal) shrink() {
+	if j.broken == nil && j.size == journalBlock && j.cap > journalStart && j.f.Truncate(journalStart) == nil {
+		j.cap = journalStart
+	}
+}
+
 func (j *journal) close() error { return j.f.Close() }
 
 func roundBlock(n int) int { return (n + journalBlock - 1) &^ (journalBlock - 1) }
