@@ -164,8 +164,10 @@ func TestAppendVerify(t *testing.T) {
 	}
 	f.close(t) // final checkpoint at 250
 	// A clean close leaves the journal small: audit verify reads all of it.
-	if st, err := os.Stat(f.path + JournalSuffix); err != nil || st.Size() > journalStart {
-		t.Fatalf("journal after Close: %v, %d bytes (want at most %d)", err, st.Size(), journalStart)
+	if st, err := os.Stat(f.path + JournalSuffix); err != nil {
+		t.Fatal(err)
+	} else if st.Size() > journalStart {
+		t.Fatalf("journal after Close: %d bytes, want at most %d", st.Size(), journalStart)
 	}
 	r := f.verify(t)
 	if !r.OK() || r.Entries != 250 || r.Checkpoints != 3 || r.LatestCheckpoint != 250 || r.FirstBad != -1 || r.Warning != "" {
