@@ -83,9 +83,15 @@ func nhsNumber(i int) string {
 func BenchmarkReadByID(b *testing.B) {
 	e, tok := benchEnv(b)
 	seedPatients(b, e, tok, 200)
+	b.ResetTimer()
+	readSeeded(b, e, tok)
+}
+
+// readSeeded reads the 200 patients seedPatients wrote, round robin, on
+// b.RunParallel's goroutines.
+func readSeeded(b *testing.B, e *env, tok string) {
 	c := newClient()
 	var i atomic.Int64
-	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := i.Add(1) % 200
@@ -170,15 +176,6 @@ func BenchmarkReadCrossOrg(b *testing.B) {
 		b.Fatalf("care teams: %d %.300s", r.status, r.body)
 	}
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	c := newClient()
-	var i atomic.Int64
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			n := i.Add(1) % 200
-			if s := get(b, c, fmt.Sprintf("%s/fhir/Patient/p%d", e.base, n), nurse); s != 200 {
-				b.Fatalf("status %d", s)
-			}
-		}
-	})
+	readSeeded(b, e, nurse)
 }

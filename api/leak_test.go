@@ -1108,8 +1108,8 @@ func (c *leakCheck) revinclude() {
 	for _, id := range pg.ids {
 		got[id] = true
 	}
-	if !lkSameSet(got, want) {
-		c.errorf("_revinclude released %v, the engine permits %v", lkSorted(got), lkSorted(want))
+	if !sameSet(got, want) {
+		c.errorf("_revinclude released %v, the engine permits %v", sortedKeys(got), sortedKeys(want))
 	}
 	if pg.notice != withheld {
 		c.errorf("_revinclude: notice present=%v, withheld anything=%v", pg.notice, withheld)
@@ -1379,27 +1379,6 @@ func lkDrop(l []string, drop string) []string {
 			out = append(out, x)
 		}
 	}
-	return out
-}
-
-func lkSameSet(a, b map[string]bool) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k := range a {
-		if !b[k] {
-			return false
-		}
-	}
-	return true
-}
-
-func lkSorted(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

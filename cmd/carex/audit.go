@@ -75,6 +75,15 @@ const auditUsage = `Usage:
 
 var errTampered = errors.New("the access log does not verify")
 
+// openReadOnly opens an existing database for the audit commands without
+// the right to change it: they must not alter the file they check.
+func openReadOnly(db string) (*sql.DB, error) {
+	if _, err := os.Stat(db); err != nil {
+		return nil, fmt.Errorf("--db %s: %w", db, err)
+	}
+	return sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+}
+
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify", "audit verify [--db FILE] [--pubkey FILE]", stderr)
 	var db, pub string
@@ -83,19 +92,15 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if _, err := os.Stat(db); err != nil {
-		return fmt.Errorf("--db %s: %w", db, err)
-	}
-	verifiers, err := auditlog.LoadVerifiers(pub)
-	if err != nil {
-		return fmt.Errorf("--pubkey: %w", err)
-	}
-	// Read-only: verification must not change the file it checks.
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	conn, err := openReadOnly(db)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	verifiers, err := auditlog.LoadVerifiers(pub)
+	if err != nil {
+		return fmt.Errorf("--pubkey: %w", err)
+	}
 	rep, err := auditlog.Verify(ctx, conn, verifiers)
 	if rep != nil {
 		fmt.Fprintf(stdout, "entries: %d\ncheckpoints: %d (latest covers %d entries)\n", rep.Entries, rep.Checkpoints, rep.LatestCheckpoint)
@@ -137,18 +142,15 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return fmt.Errorf("--seq is required: the entry's sequence number (the id of its AuditEvent)")
 	}
-	if _, err := os.Stat(db); err != nil {
-		return fmt.Errorf("--db %s: %w", db, err)
-	}
-	verifiers, err := auditlog.LoadVerifiers(pub)
-	if err != nil {
-		return fmt.Errorf("--pubkey: %w", err)
-	}
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	conn, err := openReadOnly(db)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	verifiers, err := auditlog.LoadVerifiers(pub)
+	if err != nil {
+		return fmt.Errorf("--pubkey: %w", err)
+	}
 	p, err := auditlog.ProveEntry(ctx, conn, seq, verifiers)
 	if errors.Is(err, auditlog.ErrTampered) {
 		fmt.Fprintf(stdout, "FAILED: %v\n", err)
@@ -204,10 +206,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if q.To, err = exportTime(until, true); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
-	if _, err := os.Stat(db); err != nil {
-		return fmt.Errorf("--db %s: %w", db, err)
-	}
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
+	conn, err := openReadOnly(db)
 	if err != nil {
 		return err
 	}

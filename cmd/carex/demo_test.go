@@ -20,17 +20,7 @@ import (
 // example the demo prints, as the user it names.
 func TestDemoPopulation(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "demo.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	key, _ := auth.NewDevKey(priv)
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, key, v := devStore(t, filepath.Join(t.TempDir(), "demo.db"))
 	log, err := openAccessLog(ctx, db.Writer(), db.Reader(), filepath.Join(t.TempDir(), "log-key"))
 	if err != nil {
 		t.Fatal(err)
@@ -125,4 +115,22 @@ func TestDemoPopulation(t *testing.T) {
 			}
 		}
 	}
+}
+
+// devStore opens the database at path (closed when the test ends) and a
+// token verifier for a fresh development key, for in-process servers.
+func devStore(t *testing.T, path string) (*sqlite.DB, *auth.DevKey, *auth.Verifier) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	key, _ := auth.NewDevKey(priv)
+	v, err := auth.NewVerifier(auth.Config{DevKey: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, key, v
 }

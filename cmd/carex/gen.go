@@ -171,17 +171,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		m.People, m.Seed, m.AsOf, m.Resources, m.Items.Mean, m.Items.P50, m.Items.P99, m.Items.Max)
 	fmt.Fprintf(stdout, "opted out %d, no council %d, expired restriction %d, permits %d, restricted %d, sensitive %d, big records %d\n",
 		m.Totals.OptedOut, m.Totals.NoCouncil, m.Totals.ExpiredRestriction, m.Totals.Permits, m.Totals.Restricted, m.Totals.Sensitive, m.Totals.Big)
-	types := make([]string, 0, len(m.Counts))
-	for t := range m.Counts {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(a, b int) bool {
-		if m.Counts[types[a]] != m.Counts[types[b]] {
-			return m.Counts[types[a]] > m.Counts[types[b]]
-		}
-		return types[a] < types[b]
-	})
-	for _, t := range types {
+	for _, t := range byCount(m.Counts) {
 		fmt.Fprintf(stdout, "  %-26s %9d\n", t, m.Counts[t])
 	}
 	rate := float64(m.Resources) / max(elapsed.Seconds(), 1e-9)

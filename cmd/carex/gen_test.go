@@ -1,9 +1,6 @@
 package main
 
 import (
-	"context"
-	"crypto/ed25519"
-	"crypto/rand"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +14,6 @@ import (
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir/synth"
-	"github.com/carex-project/carex/store/sqlite"
 )
 
 // TestGenEndToEnd: carex gen writes a population into a new database and
@@ -80,18 +76,7 @@ func TestGenEndToEnd(t *testing.T) {
 	}
 
 	// The generated database, served.
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	_, priv, _ := ed25519.GenerateKey(rand.Reader)
-	key, _ := auth.NewDevKey(priv)
-	v, err := auth.NewVerifier(auth.Config{DevKey: key})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, key, v := devStore(t, db)
 	hs := httptest.NewServer(api.New(api.Config{Store: store, Verifier: v, Dev: true}).Handler())
 	defer hs.Close()
 	users := map[string]auth.DevClaims{

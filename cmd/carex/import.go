@@ -169,20 +169,26 @@ func (im *importer) summary(w io.Writer) {
 		fmt.Fprintln(im.out)
 	}
 	el := time.Since(im.start)
-	types := make([]string, 0, len(im.counts))
-	for t := range im.counts {
-		types = append(types, t)
-	}
-	sort.Slice(types, func(a, b int) bool {
-		if im.counts[types[a]] != im.counts[types[b]] {
-			return im.counts[types[a]] > im.counts[types[b]]
-		}
-		return types[a] < types[b]
-	})
-	for _, t := range types {
+	for _, t := range byCount(im.counts) {
 		fmt.Fprintf(w, "%-28s %8d\n", t, im.counts[t])
 	}
 	fmt.Fprintf(w, "%-28s %8d in %.2fs (%.0f resources/s)\n", "total", im.total, el.Seconds(), float64(im.total)/max(el.Seconds(), 1e-9))
+}
+
+// byCount lists the resource types with the most resources first (then by
+// name), for the summaries of import and gen.
+func byCount(counts map[string]int) []string {
+	types := make([]string, 0, len(counts))
+	for t := range counts {
+		types = append(types, t)
+	}
+	sort.Slice(types, func(a, b int) bool {
+		if counts[types[a]] != counts[types[b]] {
+			return counts[types[a]] > counts[types[b]]
+		}
+		return types[a] < types[b]
+	})
+	return types
 }
 
 // expandFiles turns directories into their .json and .ndjson files.

@@ -750,13 +750,19 @@ func (g *gen) hiv() {
 		"participant", A{O{"member", orgRef(orgHospital)}},
 	})
 	visit := g.ago(10 + g.pick(150))
-	g.add(OrgHospital, "Encounter", "enc", []string{"HIV"}, nil, "", O{
+	g.hospitalVisit([]string{"HIV"}, "AMB", "ambulatory", "Sexual health and HIV clinic review", practitionerRef(orgHospital, 2), visit, 40*time.Minute)
+}
+
+// hospitalVisit records a finished hospital Encounter with one clinician and
+// returns its id.
+func (g *gen) hospitalVisit(labels []string, class, classDisplay, typ string, dr O, start time.Time, d time.Duration) string {
+	return g.add(OrgHospital, "Encounter", "enc", labels, nil, "", O{
 		"status", "finished",
-		"class", O{"system", sysActCode, "code", "AMB", "display", "ambulatory"},
-		"type", A{O{"text", "Sexual health and HIV clinic review"}},
+		"class", O{"system", sysActCode, "code", class, "display", classDisplay},
+		"type", A{O{"text", typ}},
 		"subject", O{"reference", g.ref},
-		"participant", A{O{"individual", practitionerRef(orgHospital, 2)}},
-		"period", O{"start", dt(visit), "end", dt(visit.Add(40 * time.Minute))},
+		"participant", A{O{"individual", dr}},
+		"period", O{"start", dt(start), "end", dt(start.Add(d))},
 		"serviceProvider", orgRef(orgHospital),
 	})
 }
@@ -1117,15 +1123,7 @@ func (g *gen) sexualHealth() {
 	c := condSTD[g.pick(len(condSTD))]
 	when := g.ago(20 + g.pick(500))
 	dr := practitionerRef(orgHospital, 2)
-	enc := g.add(OrgHospital, "Encounter", "enc", []string{"STD"}, nil, "", O{
-		"status", "finished",
-		"class", O{"system", sysActCode, "code", "AMB", "display", "ambulatory"},
-		"type", A{O{"text", "Sexual health clinic"}},
-		"subject", O{"reference", g.ref},
-		"participant", A{O{"individual", dr}},
-		"period", O{"start", dt(when), "end", dt(when.Add(20 * time.Minute))},
-		"serviceProvider", orgRef(orgHospital),
-	})
+	enc := g.hospitalVisit([]string{"STD"}, "AMB", "ambulatory", "Sexual health clinic", dr, when, 20*time.Minute)
 	cond := g.add(OrgHospital, "Condition", "cond", nil, derivedLabels(c), "", append(condBody(c, g.ref, when, dr, "encounter-diagnosis"),
 		"encounter", O{"reference", "Encounter/" + enc}))
 	m := c.meds[0]
@@ -1145,15 +1143,7 @@ func (g *gen) sexualHealth() {
 func (g *gen) termination() {
 	when := g.ago(30 + g.pick(700))
 	dr := practitionerRef(orgHospital, 1)
-	enc := g.add(OrgHospital, "Encounter", "enc", []string{"SEX"}, nil, "", O{
-		"status", "finished",
-		"class", O{"system", sysActCode, "code", "SS", "display", "short stay"},
-		"type", A{O{"text", "Day case"}},
-		"subject", O{"reference", g.ref},
-		"participant", A{O{"individual", dr}},
-		"period", O{"start", dt(when), "end", dt(when.Add(6 * time.Hour))},
-		"serviceProvider", orgRef(orgHospital),
-	})
+	enc := g.hospitalVisit([]string{"SEX"}, "SS", "short stay", "Day case", dr, when, 6*time.Hour)
 	g.add(OrgHospital, "Procedure", "proc", nil, []string{"SEX"}, "", O{
 		"status", "completed",
 		"code", cc(sysSNOMED, procTOP[0], procTOP[1]),

@@ -101,7 +101,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		return s
 	}
 	ws := &writeStmts{
-		current:        p(`SELECT rid, version, deleted FROM resources WHERE type = ? AND id = ?`),
+		current:        p(`SELECT rid, version, deleted, patients FROM resources WHERE type = ? AND id = ?`),
 		meta:           p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
 		insResource:    p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
 		insVersion:     p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
@@ -174,13 +174,24 @@ func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
 	return &v.Meta, nil
 }
 
-func (w *txWriter) current(typ, id string) (rid, version int64, deleted bool, err error) {
+// currentRow is what a write needs of a resource's current version; rid 0
+// when there is none.
+type currentRow struct {
+	rid, version int64
+	deleted      bool
+	patients     []string // its compartment, which an update may leave
+}
+
+func (w *txWriter) current(typ, id string) (currentRow, error) {
+	var c currentRow
 	var del int
-	err = w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&rid, &version, &del)
+	var patients string
+	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, false, nil
+		return currentRow{}, nil
 	}
-	return rid, version, del != 0, err
+	c.deleted, c.patients = del != 0, splitList(patients)
+	return c, err
 }
 
 func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, error) {
@@ -209,40 +220,41 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 		if wr.ID == "" {
 			wr.ID = uuid.NewString()
 		}
-		rid, _, _, err := w.current(wr.Type, wr.ID)
+		c, err := w.current(wr.Type, wr.ID)
 		if err != nil {
 			return nil, err
 		}
-		if rid != 0 {
+		if c.rid != 0 {
 			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrExists)
 		}
 		v, err := w.put(wr, 0, 1, now)
 		return &store.WriteResult{Version: v, Created: true}, err
 	case store.OpUpdate:
-		rid, ver, deleted, err := w.current(wr.Type, wr.ID)
+		c, err := w.current(wr.Type, wr.ID)
 		if err != nil {
 			return nil, err
 		}
-		if wr.IfMatch != 0 && (rid == 0 || ver != wr.IfMatch) {
-			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, ver, wr.IfMatch, store.ErrVersionConflict)
+		if wr.IfMatch != 0 && (c.rid == 0 || c.version != wr.IfMatch) {
+			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, c.version, wr.IfMatch, store.ErrVersionConflict)
 		}
-		v, err := w.put(wr, rid, ver+1, now)
-		return &store.WriteResult{Version: v, Created: rid == 0 || deleted}, err
+		w.touched = append(w.touched, c.patients...) // the patients it may leave
+		v, err := w.put(wr, c.rid, c.version+1, now)
+		return &store.WriteResult{Version: v, Created: c.rid == 0 || c.deleted}, err
 	case store.OpDelete:
-		rid, ver, deleted, err := w.current(wr.Type, wr.ID)
+		c, err := w.current(wr.Type, wr.ID)
 		if err != nil {
 			return nil, err
 		}
-		if rid == 0 {
+		if c.rid == 0 {
 			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrNotFound)
 		}
-		if wr.IfMatch != 0 && ver != wr.IfMatch {
-			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, ver, wr.IfMatch, store.ErrVersionConflict)
+		if wr.IfMatch != 0 && c.version != wr.IfMatch {
+			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, c.version, wr.IfMatch, store.ErrVersionConflict)
 		}
-		if deleted {
+		if c.deleted {
 			return &store.WriteResult{NoOp: true}, nil
 		}
-		v, err := w.remove(wr, rid, ver+1, now)
+		v, err := w.remove(wr, c.rid, c.version+1, now)
 		return &store.WriteResult{Version: v}, err
 	}
 	return nil, fmt.Errorf("unknown write op %d", wr.Op)
@@ -290,13 +302,6 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
 	w.touched = append(w.touched, wr.Patients...)
-	if version > 1 { // the patients it leaves
-		var old string
-		if err := w.tx.QueryRowContext(w.ctx, `SELECT patients FROM resources WHERE rid = ?`, rid).Scan(&old); err != nil {
-			return nil, err
-		}
-		w.touched = append(w.touched, splitList(old)...)
-	}
 	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, rid); err != nil {
 		return nil, err
 	}

@@ -77,4 +77,21 @@ function M.seed()
   return n
 end
 
+-- get(path, withNHS) makes the script GET base .. path(p) for a random
+-- patient p of the persona (CAREX_BENCH_PERSONA, default nurse); withNHS:
+-- only patients with an NHS number.
+function M.get(path, withNHS)
+  M.install()
+  local token, patients, base
+  init = function(args)
+    M.seed()
+    local persona = M.persona("nurse")
+    token, patients, base = M.token(persona), M.patients(persona, withNHS), M.base()
+  end
+  request = function()
+    local p = patients[math.random(#patients)]
+    return wrk.format("GET", base .. path(p), M.headers(token))
+  end
+end
+
 return M

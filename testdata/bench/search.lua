@@ -2,16 +2,4 @@
 -- user. See common.lua for the environment.
 --   CAREX_BENCH_DIR=DIR wrk -t2 -c8 -d30s --latency -s testdata/bench/search.lua http://localhost:8080/fhir
 local c = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
-c.install()
-local token, patients, base
-
-function init(args)
-  c.seed()
-  local persona = c.persona("nurse")
-  token, patients, base = c.token(persona), c.patients(persona, true), c.base()
-end
-
-function request()
-  local p = patients[math.random(#patients)]
-  return wrk.format("GET", base .. "/Patient?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C" .. p.nhs, c.headers(token))
-end
+c.get(function(p) return "/Patient?identifier=https%3A%2F%2Ffhir.nhs.uk%2FId%2Fnhs-number%7C" .. p.nhs end, true)
