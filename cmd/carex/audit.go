@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/carex-project/carex/fhir/search"
@@ -75,6 +76,20 @@ const auditUsage = `Usage:
 
 var errTampered = errors.New("the access log does not verify")
 
+// openForCheck opens the database read-only and loads the log's public key.
+func openForCheck(db, pub string) (*sql.DB, note.Verifiers, error) {
+	conn, err := openReadOnly(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	verifiers, err := auditlog.LoadVerifiers(pub)
+	if err != nil {
+		conn.Close()
+		return nil, nil, fmt.Errorf("--pubkey: %w", err)
+	}
+	return conn, verifiers, nil
+}
+
 // openReadOnly opens an existing database for the audit commands without
 // the right to change it: they must not alter the file they check.
 func openReadOnly(db string) (*sql.DB, error) {
@@ -92,15 +107,11 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	conn, err := openReadOnly(db)
+	conn, verifiers, err := openForCheck(db, pub)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	verifiers, err := auditlog.LoadVerifiers(pub)
-	if err != nil {
-		return fmt.Errorf("--pubkey: %w", err)
-	}
 	rep, err := auditlog.Verify(ctx, conn, verifiers)
 	if rep != nil {
 		fmt.Fprintf(stdout, "entries: %d\ncheckpoints: %d (latest covers %d entries)\n", rep.Entries, rep.Checkpoints, rep.LatestCheckpoint)
@@ -142,15 +153,11 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return fmt.Errorf("--seq is required: the entry's sequence number (the id of its AuditEvent)")
 	}
-	conn, err := openReadOnly(db)
+	conn, verifiers, err := openForCheck(db, pub)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	verifiers, err := auditlog.LoadVerifiers(pub)
-	if err != nil {
-		return fmt.Errorf("--pubkey: %w", err)
-	}
 	p, err := auditlog.ProveEntry(ctx, conn, seq, verifiers)
 	if errors.Is(err, auditlog.ErrTampered) {
 		fmt.Fprintf(stdout, "FAILED: %v\n", err)

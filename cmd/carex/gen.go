@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -81,17 +80,11 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	cfg = cfg.WithDefaults()
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 
 	if db != "" {
 		if _, err := os.Stat(db); err == nil {

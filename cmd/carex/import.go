@@ -35,17 +35,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
-	if cpuProfile != "" {
-		f, err := os.Create(cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	if org == "" {
 		fset.Usage()
 		return fmt.Errorf("--org is required: every record carex holds has a source organisation")
@@ -173,6 +167,23 @@ func (im *importer) summary(w io.Writer) {
 		fmt.Fprintf(w, "%-28s %8d\n", t, im.counts[t])
 	}
 	fmt.Fprintf(w, "%-28s %8d in %.2fs (%.0f resources/s)\n", "total", im.total, el.Seconds(), float64(im.total)/max(el.Seconds(), 1e-9))
+}
+
+// startCPUProfile writes a CPU profile to path (for go tool pprof) until
+// stop is called; with an empty path it does nothing.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // byCount lists the resource types with the most resources first (then by
