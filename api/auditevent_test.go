@@ -39,11 +39,16 @@ func openTestLog(t testing.TB, db *sqlite.DB) *auditlog.Log {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := auditlog.Open(context.Background(), db.Writer(), db.Reader(), auditlog.Options{Signer: signer})
+	// In a database of its own beside the records, as carex serve keeps it.
+	w, r, err := sqlite.OpenConns(strings.TrimSuffix(db.Path(), ".db")+"-access.db", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
+	l, err := auditlog.Open(context.Background(), w, r, auditlog.Options{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close(); r.Close(); w.Close() })
 	return l
 }
 

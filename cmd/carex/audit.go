@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store/auditlog"
+	"github.com/carex-project/carex/store/sqlite"
 )
 
 // defaultLogKey is where the access-log signing key lives by default: next
@@ -32,9 +35,46 @@ func defaultLogKey() string {
 
 const logKeyName = "carex-access-log"
 
-// openAccessLog opens the access log in the record database, signing
-// checkpoints with the key at keyPath (created on first use).
-func openAccessLog(ctx context.Context, writer, reader *sql.DB, keyPath string) (*auditlog.Log, error) {
+// accessLogPath is the access log's own database, beside the records:
+// carex.db → carex-access.db (its journal: carex-access.db-audit).
+func accessLogPath(db string) string {
+	return strings.TrimSuffix(db, ".db") + "-access.db"
+}
+
+// logDB is the database the audit commands read for --db FILE: the access
+// log's database beside FILE, or FILE itself (the access-log database
+// named directly, or a record database from before the log had its own).
+func logDB(db string) string {
+	if p := accessLogPath(db); p != db {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return db
+}
+
+// accessLog is the access log with the connections to its database.
+type accessLog struct {
+	*auditlog.Log
+	w, r *sql.DB
+}
+
+// Close flushes the log (and signs a final checkpoint), then closes its
+// database.
+func (a *accessLog) Close() error {
+	err := a.Log.Close()
+	a.r.Close()
+	if cerr := a.w.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// openAccessLog opens the access log in its own database beside the
+// records (accessLogPath), signing checkpoints with the key at keyPath
+// (created on first use). A log still kept in the record database (carex
+// before 2026-12) is first moved there, entry for entry.
+func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath string, log *slog.Logger) (*accessLog, error) {
 	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
 		return nil, err
 	}
@@ -42,7 +82,43 @@ func openAccessLog(ctx context.Context, writer, reader *sql.DB, keyPath string) 
 	if err != nil {
 		return nil, fmt.Errorf("access log key: %w", err)
 	}
-	return auditlog.Open(ctx, writer, reader, auditlog.Options{Signer: signer})
+	path := accessLogPath(records.Path())
+	w, r, err := sqlite.OpenConns(path, 0)
+	if err != nil {
+		return nil, fmt.Errorf("access log: %w", err)
+	}
+	fail := func(err error) (*accessLog, error) {
+		r.Close()
+		w.Close()
+		return nil, fmt.Errorf("access log %s: %w", path, err)
+	}
+	legacy, err := auditlog.HasLog(ctx, records.Writer())
+	if err != nil {
+		return fail(err)
+	}
+	if legacy {
+		// Index whatever its journal holds and sign a final checkpoint, so
+		// that the tables are the whole log, then move them.
+		old, err := auditlog.Open(ctx, records.Writer(), records.Reader(), auditlog.Options{Signer: signer})
+		if err != nil {
+			return fail(fmt.Errorf("the log in the record database: %w", err))
+		}
+		if err := old.Close(); err != nil {
+			return fail(fmt.Errorf("the log in the record database: %w", err))
+		}
+		if err := auditlog.Relocate(ctx, records.Writer(), w); err != nil {
+			return fail(err)
+		}
+		if err := os.Remove(records.Path() + auditlog.JournalSuffix); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fail(err)
+		}
+		log.Info("moved the access log out of the record database into its own", "file", path)
+	}
+	l, err := auditlog.Open(ctx, w, r, auditlog.Options{Signer: signer})
+	if err != nil {
+		return fail(err)
+	}
+	return &accessLog{Log: l, w: w, r: r}, nil
 }
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -78,6 +154,7 @@ var errTampered = errors.New("the access log does not verify")
 
 // openForCheck opens the database read-only and loads the log's public key.
 func openForCheck(db, pub string) (*sql.DB, note.Verifiers, error) {
+	db = logDB(db)
 	conn, err := openReadOnly(db)
 	if err != nil {
 		return nil, nil, err
@@ -213,7 +290,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if q.To, err = exportTime(until, true); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
-	conn, err := openReadOnly(db)
+	conn, err := openReadOnly(logDB(db))
 	if err != nil {
 		return err
 	}

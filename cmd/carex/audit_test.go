@@ -1,14 +1,20 @@
 package main
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/carex-project/carex/store/auditlog"
+	"github.com/carex-project/carex/store/sqlite"
 )
 
 // TestMain keeps default key files (dev key, log key) out of the real
@@ -70,8 +76,18 @@ func TestAccessLogEndToEnd(t *testing.T) {
 		t.Fatal("prove of an entry that does not exist succeeded")
 	}
 
-	// The log refuses edits through SQL...
-	conn, err := sql.Open("sqlite", db)
+	// The log is in its own database, not among the records...
+	records, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := records.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("the record database holds access-log tables (%d, %v)", n, err)
+	}
+	records.Close()
+	// ...which refuses edits through SQL...
+	conn, err := sql.Open("sqlite", accessLogPath(db))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,5 +126,56 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	code, out, _ = e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "1")
 	if code == 0 || !strings.Contains(out, "FAILED: ") || !strings.Contains(out, "not in the signed checkpoint") {
 		t.Fatalf("prove of an edited entry: exit %d\n%s", code, out)
+	}
+}
+
+// TestAccessLogMovesOut: a record database that still holds the access log
+// (carex before the log had its own database) has it moved out when the
+// server opens it, journal included, and audit verify passes on the result.
+func TestAccessLogMovesOut(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, logKey := filepath.Join(dir, "old.db"), filepath.Join(dir, "log-key")
+	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, _, err := auditlog.LoadOrCreateKey(logKey, logKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := auditlog.Open(ctx, st.Writer(), st.Reader(), auditlog.Options{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := old.Append(ctx, &auditlog.Entry{RequestID: fmt.Sprint("r", i), Operation: "read", Decision: "permit", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old.Close()
+	st.Close()
+
+	st, err = sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, err := openAccessLog(ctx, st, logKey, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Size(ctx); n != 5 || err != nil {
+		t.Fatalf("the moved log has %d entries (%v), want 5", n, err)
+	}
+	l.Close()
+	if has, err := auditlog.HasLog(ctx, st.Writer()); has || err != nil {
+		t.Fatalf("the record database still holds the log (%v, %v)", has, err)
+	}
+	if _, err := os.Stat(db + auditlog.JournalSuffix); !os.IsNotExist(err) {
+		t.Fatalf("the old journal is still there: %v", err)
+	}
+	if code, out, errOut := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 || !strings.Contains(out, "entries: 5") {
+		t.Fatalf("verify after the move: exit %d\n%s%s", code, out, errOut)
 	}
 }

@@ -192,7 +192,7 @@ func TestCrashLosesNoAcknowledgedEntry(t *testing.T) {
 	}
 
 	// Every acknowledged request has its entry.
-	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	conn, err := sql.Open("sqlite", "file:"+accessLogPath(db)+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

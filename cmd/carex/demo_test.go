@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -21,12 +22,12 @@ import (
 func TestDemoPopulation(t *testing.T) {
 	ctx := context.Background()
 	db, key, v := devStore(t, filepath.Join(t.TempDir(), "demo.db"))
-	log, err := openAccessLog(ctx, db.Writer(), db.Reader(), filepath.Join(t.TempDir(), "log-key"))
+	log, err := openAccessLog(ctx, db, filepath.Join(t.TempDir(), "log-key"), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer log.Close()
-	srv := api.New(api.Config{Store: db, Verifier: v, Dev: true, Recorder: api.LogRecorder{Log: log}, AuditLog: log})
+	srv := api.New(api.Config{Store: db, Verifier: v, Dev: true, Recorder: api.LogRecorder{Log: log.Log}, AuditLog: log.Log})
 	if err := seedDemo(ctx, srv, io.Discard); err != nil {
 		t.Fatalf("demo population does not load: %v", err)
 	}

@@ -126,7 +126,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		apiCfg.Policy = api.OpenPolicy{}
 		log.Warn("!!! --bench-no-privacy: CONSENT FILTERING AND THE ACCESS LOG ARE OFF. Every user sees every record and nothing is logged. This server is a benchmark baseline only: never load real data into it !!!")
 	} else {
-		accessLog, err := openAccessLog(ctx, db.Writer(), db.Reader(), f.logKey)
+		accessLog, err := openAccessLog(ctx, db, f.logKey, log)
 		if err != nil {
 			return err
 		}
@@ -136,7 +136,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 				log.Error("closing the access log", "err", err)
 			}
 		}()
-		apiCfg.Recorder, apiCfg.AuditLog = api.LogRecorder{Log: accessLog}, accessLog
+		apiCfg.Recorder, apiCfg.AuditLog = api.LogRecorder{Log: accessLog.Log}, accessLog.Log
 		apiCfg.Policy = api.NewConsentPolicy(pol, db)
 	}
 	srv := api.New(apiCfg)

@@ -863,3 +863,78 @@ func TestMigrateTreeRows(t *testing.T) {
 		t.Fatal("audit_tree still exists after the migration")
 	}
 }
+
+// TestRelocate: a log kept in the record database, some of it only in the
+// journal at a crash, moves into a database of its own entry for entry;
+// moving it again (a crash between copy and drop) drops the old copy, and a
+// different log in the destination stops the move without changing either.
+func TestRelocate(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{CheckpointEvery: 50, IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 120)
+	for i := 120; i < 200; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	crashed, again := f.snapshot(t), f.snapshot(t)
+	toPath := filepath.Join(t.TempDir(), "carex-access.db")
+	w, r, err := sqlite.OpenConns(toPath, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	defer r.Close()
+	drain := func(path string) *sqlite.DB {
+		db, err := sqlite.Open(ctx, path, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := Open(ctx, db.Writer(), db.Reader(), f.opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	for _, path := range []string{crashed, again} {
+		rec := drain(path)
+		if err := Relocate(ctx, rec.Writer(), w); err != nil {
+			t.Fatalf("relocate %s: %v", path, err)
+		}
+		if has, err := HasLog(ctx, rec.Writer()); has || err != nil {
+			t.Fatalf("the record database still holds the log (%v, %v)", has, err)
+		}
+		rec.Close()
+		rep, err := Verify(ctx, r, f.vs)
+		if err != nil || rep.Entries != 200 {
+			t.Fatalf("verify the moved log: %v %+v", err, rep)
+		}
+	}
+	l, err := Open(ctx, w, r, f.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Append(ctx, sample(200)); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if rep, err := Verify(ctx, r, f.vs); err != nil || rep.Entries != 201 {
+		t.Fatalf("verify after appending to the moved log: %v %+v", err, rep)
+	}
+
+	other := newFixture(t, Options{})
+	other.fill(t, 10)
+	other.close(t)
+	if err := Relocate(ctx, other.db.Writer(), w); err == nil || !strings.Contains(err.Error(), "different access logs") {
+		t.Fatalf("relocating a different log: %v", err)
+	}
+	if has, _ := HasLog(ctx, other.db.Writer()); !has {
+		t.Fatal("a refused move dropped the source log")
+	}
+	if rep, err := Verify(ctx, r, f.vs); err != nil || rep.Entries != 201 {
+		t.Fatalf("a refused move changed the destination: %v %+v", err, rep)
+	}
+}

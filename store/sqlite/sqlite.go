@@ -65,34 +65,49 @@ func dsn(path string, write bool) string {
 	return "file:" + path + "?" + q.Encode()
 }
 
-// Open opens (creating if needed) the database at path and migrates it.
-func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+// OpenConns opens the database at path as the store does: one writer
+// connection (IMMEDIATE transactions) and a read-only pool of readers
+// (0: the default size), with the store's pragmas, and no migrations. The
+// access log keeps its own database beside the records so that its
+// constant appends neither wait for the records' writer nor empty the
+// readers' page caches (SQLite drops a connection's cache whenever another
+// commit changed its file).
+func OpenConns(path string, readers int) (writer, reader *sql.DB, err error) {
 	if path == "" {
-		return nil, errors.New("sqlite: empty database path: set --db")
+		return nil, nil, errors.New("sqlite: empty database path: set --db")
 	}
 	w, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(ctx, w); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	n := opt.Readers
-	if n <= 0 {
-		n = max(4, 2*runtime.GOMAXPROCS(0))
+	if readers <= 0 {
+		readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
 	r, err := sql.Open("sqlite", dsn(path, false))
 	if err != nil {
 		w.Close()
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	r.SetConnMaxLifetime(0)
+	return w, r, nil
+}
+
+// Open opens (creating if needed) the database at path and migrates it.
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	w, r, err := OpenConns(path, opt.Readers)
+	if err != nil {
 		return nil, err
 	}
-	r.SetMaxOpenConns(n)
-	r.SetMaxIdleConns(n)
-	r.SetConnMaxLifetime(0)
+	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		r.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	db := &DB{path: path, writer: w, reader: r}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
