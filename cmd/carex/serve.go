@@ -21,7 +21,7 @@ import (
 
 type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
-	logKey, policy                                    string
+	logKey, policy, cpuProfile                        string
 	logLevel, logFormat                               string
 	dev, benchNoPrivacy                               bool
 	maxBody                                           int64
@@ -49,6 +49,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	if !demo {
 		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
 	}
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
 	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev; see carex bench --baseline-url)")
 }
 
@@ -145,6 +146,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("loading the demo population: %w", err)
 		}
 	}
+	stopProfile, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stopProfile()
 	ln, err := net.Listen("tcp", f.addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w (choose another with --addr)", f.addr, err)
