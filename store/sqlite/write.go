@@ -52,6 +52,9 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 			return nil, err
 		}
 	}
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit: %w", err)
 	}
@@ -68,6 +71,7 @@ type txWriter struct {
 	extra   []*store.Write
 	touched []string // patients whose compartment changed (for the PatientContext cache)
 	maxVPK  int64    // the largest versions key written
+	pend    pendingRows
 }
 
 // Add implements store.Lookup.
@@ -85,9 +89,9 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 // writeStmts are the write path's statements, prepared once on the writer
 // connection and bound to each transaction.
 type writeStmts struct {
-	current, meta, insResource, insVersion, updResource       *sql.Stmt
-	insCompartment, insToken, insRef, insDate, insStr, insNum *sql.Stmt
-	clear                                                     []*sql.Stmt
+	current, meta, insResource, insVersion, updResource *sql.Stmt
+	// per rowTables entry, per batchSizes entry; bound when first used
+	ins, del [][]*sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
@@ -101,45 +105,41 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		return s
 	}
 	ws := &writeStmts{
-		current:        p(`SELECT rid, version, deleted, patients FROM resources WHERE type = ? AND id = ?`),
-		meta:           p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
-		insResource:    p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
-		insVersion:     p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
-		updResource:    p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ? WHERE rid = ?`),
-		insCompartment: p(`INSERT OR IGNORE INTO compartment(patient, rid) VALUES (?, ?)`),
-		insToken:       p(`INSERT INTO idx_token(type, param, system, code, rid) VALUES (?, ?, ?, ?, ?)`),
-		insRef:         p(`INSERT INTO idx_ref(type, param, ref, rid) VALUES (?, ?, ?, ?)`),
-		insDate:        p(`INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`),
-		insStr:         p(`INSERT INTO idx_str(type, param, value, rid) VALUES (?, ?, ?, ?)`),
-		insNum:         p(`INSERT INTO idx_num(type, param, num, system, code, rid) VALUES (?, ?, ?, ?, ?, ?)`),
+		current:     p(`SELECT rid, version, deleted, patients FROM resources WHERE type = ? AND id = ?`),
+		meta:        p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
+		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
+		insVersion:  p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
+		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ? WHERE rid = ?`),
 	}
-	for _, t := range []string{"compartment", "idx_token", "idx_ref", "idx_date", "idx_str", "idx_num"} {
-		ws.clear = append(ws.clear, p(`DELETE FROM `+t+` WHERE rid = ?`))
+	if err != nil {
+		return ws, err
 	}
+	ws.ins, ws.del, err = prepareBatches(ctx, db)
 	return ws, err
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
-	return append([]*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource,
-		ws.insCompartment, ws.insToken, ws.insRef, ws.insDate, ws.insStr, ws.insNum}, ws.clear...)
+	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource}
+	for _, ss := range append(ws.ins, ws.del...) {
+		all = append(all, ss...)
+	}
+	return all
 }
 
 // bind returns the statements bound to tx (cheap: no re-preparation on the
 // single writer connection).
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
-	out := &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), insCompartment: b(ws.insCompartment), insToken: b(ws.insToken), insRef: b(ws.insRef),
-		insDate: b(ws.insDate), insStr: b(ws.insStr), insNum: b(ws.insNum)}
-	for _, c := range ws.clear {
-		out.clear = append(out.clear, b(c))
-	}
-	return out
+	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
+		updResource: b(ws.updResource), ins: ws.ins, del: ws.del}
 }
 
 // Search searches the data as this transaction sees it (no visibility
 // filter: conditional operations are checked by the caller's policy).
 func (w *txWriter) Search(q *search.Query) ([]*store.Meta, error) {
+	if err := w.flush(); err != nil {
+		return nil, err
+	}
 	text, args, err := buildSearch(q)
 	if err != nil {
 		return nil, err
@@ -283,6 +283,11 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 		clinical = wr.Date.UnixMilli()
 	}
 	ms := now.UnixMilli()
+	if w.pend.rids[rid] { // written twice in one transaction: the first rows go first
+		if err := w.flush(); err != nil {
+			return nil, err
+		}
+	}
 	if rid == 0 {
 		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical)
 		if err != nil {
@@ -306,22 +311,17 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 		return nil, err
 	}
 	if version > 1 { // a new resource has no index rows yet
-		if err := w.clearIndexes(rid); err != nil {
-			return nil, err
-		}
+		w.pend.clear = append(w.pend.clear, rid)
 	}
+	w.pend.mark(rid)
 	for _, p := range wr.Patients {
-		if _, err := w.st.insCompartment.ExecContext(w.ctx, p, rid); err != nil {
-			return nil, err
-		}
+		w.pend.add(tCompartment, p, rid)
 	}
 	entries := wr.Index
 	if entries == nil {
 		entries = search.Extract(wr.Type, wr.Resource)
 	}
-	if err := w.index(rid, wr.Type, entries); err != nil {
-		return nil, err
-	}
+	w.index(rid, wr.Type, entries)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
 		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
@@ -353,51 +353,41 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1 WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}
-	if err := w.clearIndexes(rid); err != nil {
-		return nil, err
+	if w.pend.rids[rid] {
+		if err := w.flush(); err != nil {
+			return nil, err
+		}
 	}
+	w.pend.clear = append(w.pend.clear, rid)
+	w.pend.mark(rid)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now, Deleted: true,
 		SourceOrg: org, DataClass: class, Labels: splitList(labels), Patients: splitList(patients),
 	}}, nil
 }
 
-func (w *txWriter) clearIndexes(rid int64) error {
-	for _, st := range w.st.clear {
-		if _, err := st.ExecContext(w.ctx, rid); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (w *txWriter) index(rid int64, typ string, entries []search.IndexEntry) error {
+// index queues the search-index rows of one resource version.
+func (w *txWriter) index(rid int64, typ string, entries []search.IndexEntry) {
 	for _, e := range entries {
-		var err error
 		switch e.Param {
 		case "_id", "_lastUpdated":
 			continue // answered from the resources table, which the server owns
 		}
 		switch e.Type {
 		case search.Token:
-			_, err = w.st.insToken.ExecContext(w.ctx, typ, e.Param, e.System, e.Code, rid)
+			w.pend.add(tToken, typ, e.Param, e.System, e.Code, rid)
 		case search.Reference:
-			if e.Ref == "" {
-				continue
+			if e.Ref != "" {
+				w.pend.add(tRef, typ, e.Param, e.Ref, rid)
 			}
-			_, err = w.st.insRef.ExecContext(w.ctx, typ, e.Param, e.Ref, rid)
 		case search.Date:
-			_, err = w.st.insDate.ExecContext(w.ctx, typ, e.Param, e.Lo, e.Hi, rid)
+			w.pend.add(tDate, typ, e.Param, e.Lo, e.Hi, rid)
 		case search.String, search.URI:
-			_, err = w.st.insStr.ExecContext(w.ctx, typ, e.Param, e.Str, rid)
+			w.pend.add(tStr, typ, e.Param, e.Str, rid)
 		case search.Number, search.Quantity:
-			_, err = w.st.insNum.ExecContext(w.ctx, typ, e.Param, e.Num, e.System, e.Code, rid)
-		}
-		if err != nil {
-			return fmt.Errorf("index %s.%s: %w", typ, e.Param, err)
+			w.pend.add(tNum, typ, e.Param, e.Num, e.System, e.Code, rid)
 		}
 	}
-	return nil
 }
 
 // Included resolves _include and _revinclude for a page of matches.

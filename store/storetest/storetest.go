@@ -34,6 +34,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConditionalCreate", testConditionalCreate},
 		{"CommitIsAtomic", testAtomic},
 		{"SearchIndexes", testSearch},
+		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
 		{"Included", testIncluded},
@@ -266,6 +267,43 @@ func testAtomic(t *testing.T, s store.Store) {
 	}
 	if _, err := s.Read(ctx, "Observation", "o1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("write stored although prepare refused: %v", err)
+	}
+}
+
+// testIndexFollowsUpdates: an update replaces a resource's index rows (in a
+// later commit, later in the same commit, and after a delete in it), and a
+// commit with many rows (more than one batch of any size) indexes them all.
+func testIndexFollowsUpdates(t *testing.T, s store.Store) {
+	obs := func(id, code, date string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"`+code+`"}]},
+		"subject":{"reference":"Patient/p1"},"effectiveDateTime":"`+date+`"}`)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), obs("o1", "1-1", "2020-01-01"))
+	// Later in the same commit the second version wins.
+	commit(t, s, obs("o1", "2-2", "2021-01-01"), obs("o1", "3-3", "2022-01-01"))
+	// Deleted and written again in one commit: indexed once, as the last write.
+	commit(t, s, obs("o2", "4-4", "2023-01-01"))
+	commit(t, s, &store.Write{Op: store.OpDelete, Type: "Observation", ID: "o2", SourceOrg: "A81001"}, obs("o2", "5-5", "2024-01-01"))
+	var many []*store.Write
+	for i := range 150 {
+		many = append(many, obs(fmt.Sprintf("m%d", i), "6-6", "2025-01-01"))
+	}
+	commit(t, s, many...)
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{"code=1-1", 0}, {"code=2-2", 0}, {"code=3-3", 1}, {"date=2020", 0}, {"date=2021", 0}, {"date=2022", 1},
+		{"code=4-4", 0}, {"code=5-5", 1}, {"date=2024", 1},
+		{"code=6-6", 150}, {"date=2025", 150}, {"patient=p1", 152},
+	} {
+		if n := count(t, s, "Observation", c.q); n != c.want {
+			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
+		}
+	}
+	res, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: 1000})
+	if err != nil || res.Total != 153 {
+		t.Fatalf("compartment of p1: %v, %d resources, want 153", err, res.Total)
 	}
 }
 
