@@ -32,6 +32,8 @@ type DB struct {
 	writer *sql.DB // exactly one connection: SQLite has one writer anyway
 	reader *sql.DB
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
+	gmu    sync.Mutex // guards queue
+	queue  []*commitReq
 
 	stRead   *sql.Stmt
 	stVRead  *sql.Stmt

@@ -18,21 +18,185 @@ import (
 
 // Commit applies all writes in one IMMEDIATE transaction on the single
 // writer connection: either every write lands or none does.
+//
+// Concurrent commits share SQLite transactions (group commit): each caller
+// queues its writes and waits for the writer; whoever holds it commits a
+// batch of queued requests in one transaction, each inside a savepoint, so
+// that a request that fails leaves the others in. One disk sync and one
+// write of each changed page then serve the whole batch.
 func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
+	r := &commitReq{ctx: ctx, writes: writes, prepare: prepare}
+	db.gmu.Lock()
+	db.queue = append(db.queue, r)
+	db.gmu.Unlock()
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	tx, err := db.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin write: %w", err)
+	for {
+		db.gmu.Lock()
+		if r.done {
+			db.gmu.Unlock()
+			return r.results, r.err
+		}
+		batch := db.takeBatch()
+		db.gmu.Unlock()
+		db.commitBatch(batch)
 	}
-	defer tx.Rollback()
-	w := &txWriter{ctx: ctx, tx: tx, st: db.ws.bind(ctx, tx)}
-	var foundVPK int64
-	if db.pcc != nil {
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&foundVPK); err != nil {
-			return nil, fmt.Errorf("begin write: %w", err)
+}
+
+// commitReq is one caller's writes on their way through a batch.
+type commitReq struct {
+	ctx     context.Context
+	writes  []*store.Write
+	prepare func(store.Lookup) error
+	results []*store.WriteResult
+	err     error
+	done    bool // guarded by gmu
+}
+
+// maxBatch bounds the requests in one transaction.
+const maxBatch = 32
+
+// batchable: a request that can share a transaction. Its decisions, made in
+// prepare from the committed state of the patients it writes, must not
+// depend on another request of the batch: so it creates or updates
+// resources of known patients, none of which an earlier request of the
+// batch writes (checked in takeBatch), and has no conditional create (its
+// match is filtered by the patients' consent).
+func (r *commitReq) batchable() bool {
+	for _, w := range r.writes {
+		if w.Op == store.OpDelete || w.IfNoneExist != nil {
+			return false
 		}
 	}
+	return true
+}
+
+// takeBatch removes from the queue the requests the next transaction
+// commits: the first, then (if it can share) every later one that can
+// share and writes none of the patients already in the batch. Called with
+// gmu held.
+func (db *DB) takeBatch() []*commitReq {
+	first := db.queue[0]
+	if !first.batchable() || len(db.queue) == 1 {
+		db.queue = db.queue[1:]
+		return []*commitReq{first}
+	}
+	batch := []*commitReq{first}
+	patients := map[string]bool{}
+	claim := func(r *commitReq) bool {
+		for _, w := range r.writes {
+			for _, p := range w.Patients {
+				if patients[p] {
+					return false
+				}
+			}
+		}
+		for _, w := range r.writes {
+			for _, p := range w.Patients {
+				patients[p] = true
+			}
+		}
+		return true
+	}
+	claim(first)
+	rest := db.queue[:0]
+	for _, r := range db.queue[1:] {
+		if len(batch) < maxBatch && r.batchable() && claim(r) {
+			batch = append(batch, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	clear(db.queue[len(rest):])
+	db.queue = rest
+	return batch
+}
+
+// commitBatch commits batch in one transaction and marks each request
+// done with its results or error.
+func (db *DB) commitBatch(batch []*commitReq) {
+	defer func() {
+		db.gmu.Lock()
+		for _, r := range batch {
+			r.done = true
+		}
+		db.gmu.Unlock()
+	}()
+	fail := func(err error) {
+		for _, r := range batch {
+			if r.err == nil {
+				r.results, r.err = nil, err
+			}
+		}
+	}
+	// The transaction belongs to no one caller; each request's statements
+	// run under its own context without its cancellation, since an
+	// interrupted write statement would roll back the whole transaction.
+	bg := context.Background()
+	tx, err := db.writer.BeginTx(bg, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin write: %w", err))
+		return
+	}
+	defer tx.Rollback()
+	var foundVPK int64
+	if db.pcc != nil {
+		if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&foundVPK); err != nil {
+			fail(fmt.Errorf("begin write: %w", err))
+			return
+		}
+	}
+	st := db.ws.bind(bg, tx)
+	shared := len(batch) > 1
+	var touched []string
+	var maxVPK int64
+	for _, r := range batch {
+		if r.err = r.ctx.Err(); r.err != nil {
+			continue
+		}
+		if shared {
+			if _, err := tx.ExecContext(bg, `SAVEPOINT request`); err != nil {
+				fail(fmt.Errorf("begin write: %w", err))
+				return
+			}
+		}
+		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st}
+		r.results, r.err = w.run(r.writes, r.prepare)
+		if r.err != nil {
+			r.results = nil
+			if !shared {
+				return
+			}
+			// Undo this request alone; if even that fails the transaction
+			// is gone, and with it every request of the batch.
+			if _, err := tx.ExecContext(bg, `ROLLBACK TO request`); err != nil {
+				fail(fmt.Errorf("write batch: %w", err))
+				return
+			}
+		}
+		if shared {
+			if _, err := tx.ExecContext(bg, `RELEASE request`); err != nil {
+				fail(fmt.Errorf("write batch: %w", err))
+				return
+			}
+		}
+		if r.err == nil {
+			touched = append(touched, w.touched...)
+			maxVPK = max(maxVPK, w.maxVPK)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		fail(fmt.Errorf("commit: %w", err))
+		return
+	}
+	if db.pcc != nil {
+		db.pcc.committed(touched, foundVPK, maxVPK)
+	}
+}
+
+// run applies one request's writes: prepare, then each write and those
+// prepare added, then the queued index rows.
+func (w *txWriter) run(writes []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
 	if prepare != nil {
 		if err := prepare(w); err != nil {
 			return nil, err
@@ -54,12 +218,6 @@ func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(st
 	}
 	if err := w.flush(); err != nil {
 		return nil, err
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit: %w", err)
-	}
-	if db.pcc != nil {
-		db.pcc.committed(w.touched, foundVPK, w.maxVPK)
 	}
 	return results, nil
 }

@@ -1,0 +1,120 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/storetest"
+)
+
+func obsFor(t *testing.T, id, patient string) *store.Write {
+	return storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+		"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/`+patient+`"}}`)
+}
+
+// TestTakeBatch: the batching rule. Requests share a transaction unless one
+// deletes or creates conditionally (alone), or writes a patient an earlier
+// request of the batch writes (next batch); queue order is kept.
+func TestTakeBatch(t *testing.T) {
+	req := func(ws ...*store.Write) *commitReq { return &commitReq{writes: ws} }
+	a, b, c := req(obsFor(t, "a", "p1")), req(obsFor(t, "b", "p2")), req(obsFor(t, "c", "p1"))
+	del := req(&store.Write{Op: store.OpDelete, Type: "Observation", ID: "a"})
+	d, e := req(obsFor(t, "d", "p3")), req(obsFor(t, "e", "p4"))
+	db := &DB{queue: []*commitReq{a, b, c, del, d}}
+	for i, want := range [][]*commitReq{{a, b, d}, {c}, {del}} {
+		if got := db.takeBatch(); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("batch %d = %v, want %v", i, got, want)
+		}
+	}
+	if len(db.queue) != 0 {
+		t.Fatalf("left in the queue: %v", db.queue)
+	}
+	db.queue = []*commitReq{del, d, e}
+	if got := db.takeBatch(); len(got) != 1 || got[0] != del {
+		t.Fatalf("a delete first must go alone: %v", got)
+	}
+	if got := db.takeBatch(); len(got) != 2 {
+		t.Fatalf("then the rest together: %v", got)
+	}
+}
+
+// TestGroupCommit: requests queued while the writer is busy are committed
+// in shared transactions, and each gets its own outcome: a failing request
+// leaves nothing behind and takes nothing of the others with it; a
+// cancelled one writes nothing.
+func TestGroupCommit(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "carex.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "gone", "p0"),
+		storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"px"}`)}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	type call struct {
+		ctx     context.Context
+		writes  []*store.Write
+		wantErr error
+	}
+	var calls []call
+	for i := range 8 {
+		calls = append(calls, call{ctx, []*store.Write{obsFor(t, fmt.Sprint("o", i), fmt.Sprint("p", i))}, nil})
+	}
+	calls = append(calls,
+		call{ctx, []*store.Write{obsFor(t, "o8", "p0")}, nil}, // p0 again: the next batch
+		call{ctx, []*store.Write{obsFor(t, "x9", "p9"), storetest.W(t, store.OpCreate, "A81001", `{"resourceType":"Patient","id":"px"}`)}, store.ErrExists},
+		call{ctx, []*store.Write{{Op: store.OpDelete, Type: "Observation", ID: "gone"}}, nil},
+		call{cancelled, []*store.Write{obsFor(t, "x11", "p11")}, context.Canceled},
+	)
+	db.wmu.Lock() // the writer is busy: every call queues
+	errs := make([]error, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Go(func() { _, errs[i] = db.Commit(c.ctx, c.writes, nil) })
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		db.gmu.Lock()
+		n := len(db.queue)
+		db.gmu.Unlock()
+		if n == len(calls) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d calls queued", n, len(calls))
+		}
+		time.Sleep(time.Millisecond)
+	}
+	db.wmu.Unlock()
+	wg.Wait()
+	for i, c := range calls {
+		if !errors.Is(errs[i], c.wantErr) || (c.wantErr == nil) != (errs[i] == nil) {
+			t.Errorf("call %d: %v, want %v", i, errs[i], c.wantErr)
+		}
+	}
+	for i := range 9 {
+		if _, err := db.Read(ctx, "Observation", fmt.Sprint("o", i)); err != nil {
+			t.Errorf("o%d: %v", i, err)
+		}
+	}
+	for _, id := range []string{"x9", "x11"} {
+		if _, err := db.Read(ctx, "Observation", id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s of a failed call: %v, want not found", id, err)
+		}
+	}
+	if _, err := db.Read(ctx, "Observation", "gone"); !errors.Is(err, store.ErrGone) {
+		t.Errorf("deleted: %v", err)
+	}
+	if n := len(db.queue); n != 0 {
+		t.Errorf("%d calls left queued", n)
+	}
+}
