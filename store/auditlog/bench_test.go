@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -123,4 +124,30 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(verifyN)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
+}
+
+// BenchmarkIndex: copying journaled entries into the SQLite tables (what
+// the indexer does behind the responses), b.N entries in one Sync.
+func BenchmarkIndex(b *testing.B) {
+	f := newFixture(b, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30, CheckpointEvery: 1000, MaxBatch: 4096})
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 64 {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
+				if err := f.log.Append(ctx, sample(int(i))); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	b.ResetTimer()
+	if err := f.log.Sync(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 }
