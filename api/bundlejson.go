@@ -38,23 +38,36 @@ func (b *bundleOut) body(v *store.Version) []byte {
 // was withheld, never what or how much.
 var confidentialNotice = []byte(`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"suppressed","details":{"coding":[{"system":"https://fhir.hl7.org.uk/CodeSystem/UKCore-ListWarningCode","code":"confidential-items","display":"Items excluded due to confidentiality and/or patient preferences"}]}}]},"search":{"mode":"outcome"}}`)
 
-func jsonString(s string) []byte {
-	b, _ := json.Marshal(s)
-	return b
+func jsonString(s string) []byte { return appendJSONString(nil, s) }
+
+// appendJSONString appends s as a JSON string: quoted directly when nothing
+// in it needs escaping (ids, URLs, codes), else as encoding/json writes it.
+func appendJSONString(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' || c >= 0x80 {
+			b, _ := json.Marshal(s)
+			return append(dst, b...)
+		}
+	}
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 func (b *bundleOut) fullURL(v *store.Version) string { return b.base + "/" + v.Type + "/" + v.ID }
 
 func (b *bundleOut) add(v *store.Version, mode string) {
-	var e bytes.Buffer
-	e.WriteString(`{"fullUrl":`)
-	e.Write(jsonString(b.fullURL(v)))
-	e.WriteString(`,"resource":`)
-	e.Write(b.body(v))
-	e.WriteString(`,"search":{"mode":`)
-	e.Write(jsonString(mode))
-	e.WriteString(`}}`)
-	b.entries = append(b.entries, e.Bytes())
+	body := b.body(v)
+	// Sized once: a growing buffer copied each entry several times.
+	e := make([]byte, 0, len(body)+len(b.base)+len(v.Type)+len(v.ID)+len(mode)+48)
+	e = append(e, `{"fullUrl":`...)
+	e = appendJSONString(e, b.fullURL(v))
+	e = append(e, `,"resource":`...)
+	e = append(e, body...)
+	e = append(e, `,"search":{"mode":`...)
+	e = appendJSONString(e, mode)
+	e = append(e, `}}`...)
+	b.entries = append(b.entries, e)
 }
 
 func (b *bundleOut) addHistory(v *store.Version) {
@@ -106,7 +119,14 @@ func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total in
 }
 
 func (b *bundleOut) json() []byte {
-	var out bytes.Buffer
+	size := 512
+	for _, e := range b.entries {
+		size += len(e) + 1
+	}
+	for _, l := range b.links {
+		size += len(l[0]) + len(l[1]) + 32
+	}
+	out := bytes.NewBuffer(make([]byte, 0, size+len(confidentialNotice)))
 	out.WriteString(`{"resourceType":"Bundle","id":"`)
 	out.WriteString(uuid.NewString())
 	out.WriteString(`","meta":{"lastUpdated":`)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -39,6 +40,7 @@ type DB struct {
 	stVRead  *sql.Stmt
 	stMaxVPK *sql.Stmt
 	stGrant  *sql.Stmt
+	stBodies *sql.Stmt
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
 }
@@ -142,6 +144,8 @@ func (db *DB) prepare(ctx context.Context) error {
 	}
 	db.stRead = prep(db.reader, `SELECT `+metaCols+`, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.type = ? AND r.id = ?`)
 	db.stMaxVPK = prep(db.reader, `SELECT COALESCE(MAX(vpk), 0) FROM versions`)
+	// The keys as one JSON array: one prepared statement for any number.
+	db.stBodies = prep(db.reader, `SELECT vpk, raw FROM versions WHERE vpk IN (SELECT value FROM json_each(?))`)
 	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`)
 	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
@@ -169,7 +173,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) Close() error {
 	var errs []error
-	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant}
+	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies}
 	if db.ws != nil {
 		stmts = append(stmts, db.ws.all()...)
 	}
@@ -345,12 +349,14 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		return res, nil
 	}
 	// One query for the page's bodies.
-	bq := `SELECT vpk, raw FROM versions WHERE vpk IN (` + placeholders(len(keys)) + `)`
-	bargs := make([]any, len(keys))
+	list := make([]byte, 0, 12*len(keys))
 	for i, k := range keys {
-		bargs[i] = k
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = strconv.AppendInt(list, k, 10)
 	}
-	brows, err := db.reader.QueryContext(ctx, bq, bargs...)
+	brows, err := db.stBodies.QueryContext(ctx, "["+string(list)+"]")
 	if err != nil {
 		return nil, err
 	}
