@@ -19,9 +19,15 @@ type bundleOut struct {
 	base    string
 	total   *int
 	links   [][2]string
-	entries [][]byte
+	entries []bundleEntry
 	x       *Exchange // releases through x.body; its Withheld count adds the notice
 }
+
+// bundleEntry is one entry's JSON in pieces: the resource body is the
+// stored bytes, not a copy; json() copies each piece once.
+type bundleEntry struct{ head, body, tail []byte }
+
+func (e *bundleEntry) size() int { return len(e.head) + len(e.body) + len(e.tail) }
 
 func newBundle(typ, base string, x *Exchange) *bundleOut {
 	return &bundleOut{typ: typ, base: base, x: x}
@@ -57,17 +63,20 @@ func appendJSONString(dst []byte, s string) []byte {
 func (b *bundleOut) fullURL(v *store.Version) string { return b.base + "/" + v.Type + "/" + v.ID }
 
 func (b *bundleOut) add(v *store.Version, mode string) {
-	body := b.body(v)
-	// Sized once: a growing buffer copied each entry several times.
-	e := make([]byte, 0, len(body)+len(b.base)+len(v.Type)+len(v.ID)+len(mode)+48)
-	e = append(e, `{"fullUrl":`...)
-	e = appendJSONString(e, b.fullURL(v))
-	e = append(e, `,"resource":`...)
-	e = append(e, body...)
-	e = append(e, `,"search":{"mode":`...)
-	e = appendJSONString(e, mode)
-	e = append(e, `}}`...)
-	b.entries = append(b.entries, e)
+	head := make([]byte, 0, len(b.base)+len(v.Type)+len(v.ID)+32)
+	head = append(head, `{"fullUrl":`...)
+	head = appendJSONString(head, b.fullURL(v))
+	head = append(head, `,"resource":`...)
+	tail := searchTails[mode]
+	if tail == nil {
+		tail = append(appendJSONString([]byte(`,"search":{"mode":`), mode), `}}`...)
+	}
+	b.entries = append(b.entries, bundleEntry{head: head, body: b.body(v), tail: tail})
+}
+
+var searchTails = map[string][]byte{
+	"match":   []byte(`,"search":{"mode":"match"}}`),
+	"include": []byte(`,"search":{"mode":"include"}}`),
 }
 
 func (b *bundleOut) addHistory(v *store.Version) {
@@ -90,11 +99,11 @@ func (b *bundleOut) addHistory(v *store.Version) {
 	e.WriteString(`},"response":{"status":"` + status + `","etag":"W/\"` + strconv.FormatInt(v.VersionID, 10) + `\"","lastModified":`)
 	e.Write(jsonString(v.LastUpdated.UTC().Format(time.RFC3339Nano)))
 	e.WriteString(`}}`)
-	b.entries = append(b.entries, e.Bytes())
+	b.entries = append(b.entries, bundleEntry{body: e.Bytes()})
 }
 
 // addRaw appends an entry that is already JSON (transaction responses).
-func (b *bundleOut) addRaw(entry []byte) { b.entries = append(b.entries, entry) }
+func (b *bundleOut) addRaw(entry []byte) { b.entries = append(b.entries, bundleEntry{body: entry}) }
 
 // pageLinks adds self/first/previous/next links for offset paging.
 func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total int) {
@@ -120,8 +129,8 @@ func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total in
 
 func (b *bundleOut) json() []byte {
 	size := 512
-	for _, e := range b.entries {
-		size += len(e) + 1
+	for i := range b.entries {
+		size += b.entries[i].size() + 1
 	}
 	for _, l := range b.links {
 		size += len(l[0]) + len(l[1]) + 32
@@ -153,7 +162,7 @@ func (b *bundleOut) json() []byte {
 	}
 	entries := b.entries
 	if b.x != nil && b.x.Withheld > 0 {
-		entries = append(entries[:len(entries):len(entries)], confidentialNotice)
+		entries = append(entries[:len(entries):len(entries)], bundleEntry{body: confidentialNotice})
 	}
 	if len(entries) > 0 {
 		out.WriteString(`,"entry":[`)
@@ -161,7 +170,9 @@ func (b *bundleOut) json() []byte {
 			if i > 0 {
 				out.WriteByte(',')
 			}
-			out.Write(e)
+			out.Write(e.head)
+			out.Write(e.body)
+			out.Write(e.tail)
 		}
 		out.WriteByte(']')
 	}
