@@ -118,3 +118,72 @@ func TestGroupCommit(t *testing.T) {
 		t.Errorf("%d calls left queued", n)
 	}
 }
+
+// TestWALWatch: after one query, the largest version key is known without
+// another until something commits; a commit through another connection
+// pool (as another process's would) is noticed, and reads change nothing.
+func TestWALWatch(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := db.latestVPK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, hit, _, ok := db.wal.cached(); !ok || !hit || v != v1 {
+		t.Fatalf("after a query the watch does not answer: ok %v hit %v value %d, want %d", ok, hit, v, v1)
+	}
+	if _, err := db.Read(ctx, "Observation", "o1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _, _ := db.wal.cached(); !hit {
+		t.Fatal("a read made the watch miss")
+	}
+	other, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Commit(ctx, []*store.Write{obsFor(t, "o2", "p1")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _, _ := db.wal.cached(); hit {
+		t.Fatal("another writer's commit went unnoticed")
+	}
+	if v2, err := db.latestVPK(ctx); err != nil || v2 <= v1 {
+		t.Fatalf("after another writer's commit: %d, %v; want more than %d", v2, err, v1)
+	}
+}
+
+// TestGrantsSurviveRestart: a reopened store knows the grants stored
+// before (BreakGlassUntil skips the query only for users without any).
+func TestGrantsSurviveRestart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	if err := db.GrantBreakGlass(ctx, "dr-a", "p1", "unconscious in ED", until); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if db, err = Open(ctx, path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got, err := db.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+		t.Fatalf("grant after restart: %v %v, want %v", got, err, until)
+	}
+	if got, _ := db.BreakGlassUntil(ctx, "dr-b", "p1"); !got.IsZero() {
+		t.Fatalf("a user without grants: %v", got)
+	}
+}

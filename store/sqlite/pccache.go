@@ -20,7 +20,8 @@ import (
 //   - Another process (carex import on the same file) is noticed through
 //     the versions table's largest key: every resource write adds a row.
 //     A lookup that sees a key this process did not write, or a commit
-//     that finds one, drops the whole cache.
+//     that finds one, drops the whole cache. The key is queried again only
+//     after a commit by anyone (see walWatch).
 type pcCache struct {
 	mu      sync.Mutex
 	max     int               // entries kept at most
@@ -95,18 +96,35 @@ func (c *pcCache) dropLocked(vpk int64) {
 
 // cachedPatientContext wraps the loader with the cache.
 func (db *DB) cachedPatientContext(ctx context.Context, id string, load func() (*store.PatientContext, error)) (*store.PatientContext, error) {
-	var latest int64
-	if err := db.stMaxVPK.QueryRowContext(ctx).Scan(&latest); err != nil {
+	latest, err := db.latestVPK(ctx)
+	if err != nil {
 		return nil, err
 	}
 	pc, ver, gen := db.pcc.get(id, latest)
 	if pc != nil {
 		return pc, nil
 	}
-	pc, err := load()
-	if err != nil {
+	if pc, err = load(); err != nil {
 		return nil, err
 	}
 	db.pcc.put(id, pc, ver, gen)
 	return pc, nil
+}
+
+// latestVPK is the versions table's largest key. It is queried only when
+// something committed since the last query (walWatch): under reads alone,
+// a request's sharing decision needs no query to know its cache is fresh.
+func (db *DB) latestVPK(ctx context.Context) (int64, error) {
+	v, hit, hdr, ok := db.wal.cached()
+	if hit {
+		return v, nil
+	}
+	var latest int64
+	if err := db.stMaxVPK.QueryRowContext(ctx).Scan(&latest); err != nil {
+		return 0, err
+	}
+	if ok {
+		db.wal.remember(hdr, latest)
+	}
+	return latest, nil
 }

@@ -43,6 +43,10 @@ type DB struct {
 	stBodies *sql.Stmt
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
+	wal      *walWatch
+
+	gmuGrants sync.Mutex
+	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
 }
 
 var _ store.Store = (*DB)(nil)
@@ -127,6 +131,11 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, err
 		}
 	}
+	db.wal = newWALWatch(path)
+	if err := db.loadGrantSubs(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -173,6 +182,9 @@ func (db *DB) Ping(ctx context.Context) error {
 
 func (db *DB) Close() error {
 	var errs []error
+	if db.wal != nil {
+		db.wal.close()
+	}
 	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies}
 	if db.ws != nil {
 		stmts = append(stmts, db.ws.all()...)

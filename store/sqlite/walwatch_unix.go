@@ -1,0 +1,112 @@
+//go:build linux || darwin
+
+package sqlite
+
+import (
+	"bytes"
+	"encoding/binary"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// walWatch answers "has anything committed to the database since I last
+// asked?" without a query. In WAL mode every commit, by any connection of
+// any process, rewrites the WAL-index header at the start of the -shm file
+// (its change counter iChange and frame count mxFrame; see "WAL-Index
+// Format" in SQLite's file-format document), which SQLite maps shared into
+// every process; walWatch maps the same page read-only. While the header
+// and the file's inode are what they were when a value was queried, no
+// commit has happened since and the value still holds.
+type walWatch struct {
+	path string // the -shm file
+
+	mu    sync.Mutex
+	mem   []byte // the first page of the -shm file, mapped read-only
+	ino   uint64
+	known bool
+	hdr   [walHeaderSize]byte // header when value was queried
+	value int64
+}
+
+// walHeaderSize is the first copy of the WAL-index header.
+const walHeaderSize = 48
+
+func newWALWatch(dbPath string) *walWatch {
+	w := &walWatch{path: dbPath + "-shm"}
+	w.remap()
+	return w
+}
+
+// remap maps the current -shm file; on any failure the watch stays unmapped
+// and every lookup queries.
+func (w *walWatch) remap() {
+	if w.mem != nil {
+		syscall.Munmap(w.mem)
+		w.mem = nil
+	}
+	f, err := os.Open(w.path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || st.Size() < walHeaderSize {
+		return
+	}
+	sys, ok := st.Sys().(*syscall.Stat_t)
+	if !ok {
+		return
+	}
+	mem, err := syscall.Mmap(int(f.Fd()), 0, walHeaderSize, syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return
+	}
+	w.mem, w.ino = mem, uint64(sys.Ino)
+}
+
+// header copies the current header; ok is false when it cannot be trusted
+// (not mapped, the file was replaced, or not an initialised WAL index).
+func (w *walWatch) header() (h [walHeaderSize]byte, ok bool) {
+	st, err := os.Stat(w.path)
+	if err != nil {
+		return h, false
+	}
+	if sys, isStat := st.Sys().(*syscall.Stat_t); !isStat || uint64(sys.Ino) != w.ino || w.mem == nil {
+		w.remap()
+		if w.mem == nil {
+			return h, false
+		}
+	}
+	copy(h[:], w.mem)
+	// iVersion 3007000 and isInit set: a live WAL index.
+	return h, binary.NativeEndian.Uint32(h[0:4]) == 3007000 && h[12] == 1
+}
+
+// cached returns the value queried when the header was as it is now, and
+// the header to store with a fresh value (ok false: query, then remember).
+func (w *walWatch) cached() (value int64, hit bool, now [walHeaderSize]byte, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	now, ok = w.header()
+	if ok && w.known && bytes.Equal(now[:], w.hdr[:]) {
+		return w.value, true, now, ok
+	}
+	return 0, false, now, ok
+}
+
+// remember stores value, queried after the header was hdr.
+func (w *walWatch) remember(hdr [walHeaderSize]byte, value int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.hdr, w.value, w.known = hdr, value, true
+}
+
+func (w *walWatch) close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.mem != nil {
+		syscall.Munmap(w.mem)
+		w.mem = nil
+	}
+}
