@@ -282,7 +282,7 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 	// Deleted resources count too: their source did record data for the
 	// person. They have left the compartment table, so read them from the
 	// resources' own patient lists.
-	rows, err := db.reader.QueryContext(ctx, `SELECT source_org, MAX(last_updated) FROM (
+	rows, err := db.query(ctx, `SELECT source_org, MAX(last_updated) FROM (
 		SELECT r.source_org, r.last_updated FROM compartment c JOIN resources r ON r.rid = c.rid WHERE c.patient = ?
 		UNION ALL
 		SELECT source_org, last_updated FROM resources WHERE deleted = 1 AND type = 'Patient' AND id = ?

@@ -44,6 +44,7 @@ type DB struct {
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
 	wal      *walWatch
+	stc      stmtCache
 
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
@@ -185,6 +186,7 @@ func (db *DB) Close() error {
 	if db.wal != nil {
 		db.wal.close()
 	}
+	db.stc.close()
 	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies}
 	if db.ws != nil {
 		stmts = append(stmts, db.ws.all()...)
@@ -320,7 +322,7 @@ func placeholders(n int) string {
 // window runs a query whose rows are metaCols plus a version key, keeps the
 // rows vis allows, counts them, and loads bodies only for the requested page.
 func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
-	rows, err := db.reader.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
