@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/storetest"
 )
@@ -185,5 +187,43 @@ func TestGrantsSurviveRestart(t *testing.T) {
 	}
 	if got, _ := db.BreakGlassUntil(ctx, "dr-b", "p1"); !got.IsZero() {
 		t.Fatalf("a user without grants: %v", got)
+	}
+}
+
+// TestSearchPlan: in a search with several index clauses, one (the most
+// selective kind) lists its matches and the others are checked per
+// candidate through the rid index, so the cost follows the candidates, not
+// how many resources in the population match the other clauses.
+func TestSearchPlan(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "carex.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	q, args, err := buildSearch(&search.Query{Type: "Consent", Clauses: []search.Clause{
+		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
+		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/p1"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	all := strings.Join(plan, "\n")
+	if strings.Count(all, "LIST SUBQUERY") != 1 || !strings.Contains(all, "idx_ref_ref") || !strings.Contains(all, "USING INDEX idx_token_rid (rid=?)") {
+		t.Fatalf("plan:\n%s", all)
 	}
 }

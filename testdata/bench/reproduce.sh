@@ -44,6 +44,9 @@ for n in "${sizes[@]}"; do
 	res=$out/results-$n
 	rm -rf "$res" && mkdir -p "$res"
 	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit" "$out"/on-access.db*
+	# Write the copy out first: gigabytes of dirty pages being written back
+	# would queue every durable log write behind them.
+	sync
 	on=$(serve "$out/on.db" 18080)
 	url=http://127.0.0.1:18080/fhir
 	# Tokens and the patients each user may open, from the population's manifest.
@@ -83,6 +86,7 @@ EOF
 	# The realistic mix, privacy on against privacy off, on fresh copies.
 	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit" "$out"/on-access.db*
 	cp "$pop" "$out/off.db" && rm -f "$out/off.db-wal" "$out/off.db-shm" "$out/off.db-audit" "$out"/off-access.db*
+	sync
 	on=$(serve "$out/on.db" 18080)
 	off=$(serve "$out/off.db" 18081 --bench-no-privacy)
 	# Candidates: the manifest's sample without the big records, as above.
