@@ -227,3 +227,38 @@ func TestSearchPlan(t *testing.T) {
 		t.Fatalf("plan:\n%s", all)
 	}
 }
+
+// TestPCCacheCommitWindow: between a commit becoming visible and its
+// bookkeeping, a lookup that sees the commit's own keys keeps the cache;
+// a key beyond them (another process) drops it, and so does a commit that
+// failed after announcing its keys.
+func TestPCCacheCommitWindow(t *testing.T) {
+	c := newPCCache(10)
+	c.ownVPK = 100
+	pc := &store.PatientContext{}
+	fill := func() {
+		_, ver, gen := c.get("p1", 100)
+		c.put("p1", pc, ver, gen)
+	}
+	fill()
+	c.committing(100, 105)
+	if got, _, _ := c.get("p1", 105); got != pc {
+		t.Fatal("this process's own commit, not yet recorded, emptied the cache")
+	}
+	if got, _, _ := c.get("p1", 106); got != nil {
+		t.Fatal("a key beyond the commit under way did not drop the cache")
+	}
+	c.committed([]string{"p2"}, 100, 105)
+	fill()
+	c.committing(107, 110) // another process wrote 107 before this transaction
+	if got, _, _ := c.get("p1", 110); got != nil {
+		t.Fatal("another process's earlier write went unnoticed")
+	}
+	c.committed(nil, 107, 110)
+	fill()
+	c.committing(110, 115)
+	c.failed()
+	if got, _, _ := c.get("p1", 112); got != nil {
+		t.Fatal("after a failed commit, keys it had announced hid another process's writes")
+	}
+}

@@ -28,6 +28,7 @@ type pcCache struct {
 	ver     map[string]uint64 // per patient, bumped by commits
 	gen     uint64            // bumped when the whole cache is dropped
 	ownVPK  int64             // largest versions key this process has written or seen
+	pending int64             // largest key of a commit under way (0: none)
 	entries map[string]pcEntry
 }
 
@@ -44,7 +45,7 @@ func newPCCache(max int) *pcCache {
 func (c *pcCache) get(id string, latestVPK int64) (pc *store.PatientContext, ver, gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if latestVPK > c.ownVPK {
+	if latestVPK > max(c.ownVPK, c.pending) {
 		c.dropLocked(latestVPK) // someone else wrote
 	}
 	e, ok := c.entries[id]
@@ -69,11 +70,36 @@ func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
 	c.entries[id] = pcEntry{pc: pc, ver: ver, gen: gen}
 }
 
+// committing announces a commit about to become visible, so that a lookup
+// that sees its keys before committed runs does not take them for another
+// process's writes and drop the whole cache (with writes arriving every few
+// milliseconds, that emptied it constantly). foundVPK is the largest key
+// the transaction saw before writing, wroteVPK the largest it wrote. No
+// other process can commit while this transaction holds the write lock.
+func (c *pcCache) committing(foundVPK, wroteVPK int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if foundVPK > c.ownVPK {
+		c.dropLocked(foundVPK) // another process wrote before this transaction
+	}
+	c.pending = wroteVPK
+}
+
+// failed: the announced commit did not happen. Another process may commit
+// keys up to the announced ones from now on, so the cache starts afresh.
+func (c *pcCache) failed() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pending = 0
+	c.dropLocked(c.ownVPK)
+}
+
 // committed records a visible commit: foundVPK is the largest versions key
 // the transaction saw before writing, wroteVPK the largest it wrote.
 func (c *pcCache) committed(patients []string, foundVPK, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.pending = 0
 	if foundVPK > c.ownVPK {
 		c.dropLocked(foundVPK) // another process wrote before this commit
 	}

@@ -185,7 +185,13 @@ func (db *DB) commitBatch(batch []*commitReq) {
 			maxVPK = max(maxVPK, w.maxVPK)
 		}
 	}
+	if db.pcc != nil {
+		db.pcc.committing(foundVPK, maxVPK)
+	}
 	if err := tx.Commit(); err != nil {
+		if db.pcc != nil {
+			db.pcc.failed()
+		}
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
