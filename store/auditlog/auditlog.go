@@ -160,8 +160,9 @@ type result struct {
 // Open creates the tables and triggers if needed, indexes whatever the
 // journal holds beyond them (entries acknowledged before a crash), and
 // starts the group-commit writer and the indexer. writer must be the
-// store's single writer connection (its DSN sets _txlock=immediate and
-// synchronous=FULL); reader may be the read pool (nil: use writer).
+// database's single writer connection (its DSN sets _txlock=immediate and
+// synchronous=FULL; sqlite.OpenConns opens one); reader may be the read
+// pool (nil: use writer). carex keeps the log in a database of its own.
 func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error) {
 	if opt.Signer == nil {
 		return nil, errors.New("auditlog: Options.Signer is required (see LoadOrCreateKey)")
