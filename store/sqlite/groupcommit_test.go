@@ -37,6 +37,13 @@ func TestTakeBatch(t *testing.T) {
 	if len(db.queue) != 0 {
 		t.Fatalf("left in the queue: %v", db.queue)
 	}
+	// The same resource written for different patients: not together.
+	moved := req(obsFor(t, "a", "p9"))
+	db.queue = []*commitReq{a, moved}
+	if got := db.takeBatch(); len(got) != 1 || got[0] != a {
+		t.Fatalf("two writes of one resource shared a batch: %v", got)
+	}
+	db.takeBatch()
 	db.queue = []*commitReq{del, d, e}
 	if got := db.takeBatch(); len(got) != 1 || got[0] != del {
 		t.Fatalf("a delete first must go alone: %v", got)

@@ -73,8 +73,8 @@ func (r *commitReq) batchable() bool {
 
 // takeBatch removes from the queue the requests the next transaction
 // commits: the first, then (if it can share) every later one that can
-// share and writes none of the patients already in the batch. Called with
-// gmu held.
+// share and writes none of the patients or resources already in the
+// batch. Called with gmu held.
 func (db *DB) takeBatch() []*commitReq {
 	first := db.queue[0]
 	if !first.batchable() || len(db.queue) == 1 {
@@ -82,19 +82,25 @@ func (db *DB) takeBatch() []*commitReq {
 		return []*commitReq{first}
 	}
 	batch := []*commitReq{first}
-	patients := map[string]bool{}
+	// The patients a request writes, and the resources themselves (an
+	// update may move a resource between patients).
+	claimed := map[string]bool{}
+	keys := func(w *store.Write, each func(string) bool) bool {
+		for _, p := range w.Patients {
+			if !each("Patient/" + p) {
+				return false
+			}
+		}
+		return each(w.Type + "/" + w.ID)
+	}
 	claim := func(r *commitReq) bool {
 		for _, w := range r.writes {
-			for _, p := range w.Patients {
-				if patients[p] {
-					return false
-				}
+			if !keys(w, func(k string) bool { return !claimed[k] }) {
+				return false
 			}
 		}
 		for _, w := range r.writes {
-			for _, p := range w.Patients {
-				patients[p] = true
-			}
+			keys(w, func(k string) bool { claimed[k] = true; return true })
 		}
 		return true
 	}
