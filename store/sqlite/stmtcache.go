@@ -15,9 +15,10 @@ type stmtCache struct {
 	stmts map[string]*sql.Stmt
 }
 
-// maxCachedStmts bounds the shapes kept; beyond it a text is compiled for
-// its one use (nothing is evicted: a statement may be in use).
-const maxCachedStmts = 512
+// maxCachedStmts bounds the shapes kept (each is compiled once per reader
+// connection, in SQLite's own memory); beyond it a text is compiled for its
+// one use (nothing is evicted: a statement may be in use).
+const maxCachedStmts = 128
 
 // query runs text on the reader pool through its cached statement.
 func (db *DB) query(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
