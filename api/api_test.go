@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -360,5 +361,52 @@ func TestImportSyntheaBundle(t *testing.T) {
 	gp := e.token("gp", "nhs", "A81001")
 	if r := e.do("GET", "/fhir/Patient?_count=0", gp, ""); !bytes.Contains([]byte(r.body), []byte(`"total":1`)) {
 		t.Fatalf("re-import duplicated: %s", r.body)
+	}
+}
+
+// TestConcurrentConditionalWrites: conditional updates and bundles with
+// conditional references, sent while plain writes arrive at the same time,
+// commit alone (store.Write.Alone): the store fails a request that
+// searches inside a shared transaction, so a missing mark shows as a 500.
+func TestConcurrentConditionalWrites(t *testing.T) {
+	e := newEnv(t)
+	sys := e.token("system", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Organization/A81001", sys, `{"resourceType":"Organization","id":"A81001","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"A81001"}],"name":"Riverside Surgery"}`); r.status != 201 {
+		t.Fatalf("org: %d %s", r.status, r.body)
+	}
+	obs := func(id, patient string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","identifier":[{"system":"https://carex.example/obs","value":"` + id + `"}],
+		"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/` + patient + `"},"valueQuantity":{"value":70,"unit":"/min"}}`
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var bad []string
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 12 {
+				id, pat := fmt.Sprintf("o-%d-%d", g, i%3), fmt.Sprintf("p-%d", g)
+				var r resp
+				switch (g + i) % 3 {
+				case 0:
+					r = e.do("PUT", "/fhir/Observation/"+id, sys, obs(id, pat))
+				case 1:
+					r = e.do("PUT", "/fhir/Observation?identifier=https://carex.example/obs|"+id, sys, obs(id, pat))
+				default:
+					r = e.do("POST", "/fhir", sys, `{"resourceType":"Bundle","type":"transaction","entry":[
+					 {"resource":{"resourceType":"Encounter","id":"`+id+`-enc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+					   "subject":{"reference":"Patient/`+pat+`"},"serviceProvider":{"reference":"Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|A81001"}},
+					  "request":{"method":"PUT","url":"Encounter/`+id+`-enc"}}]}`)
+				}
+				if r.status >= 300 {
+					mu.Lock()
+					bad = append(bad, fmt.Sprintf("%s: %d %s", id, r.status, r.body))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(bad) > 0 {
+		t.Fatalf("%d writes failed, e.g. %s", len(bad), bad[0])
 	}
 }

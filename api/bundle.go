@@ -179,6 +179,19 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			}
 		}
 	}
+	// Conditions and conditional references are matched inside the
+	// transaction, filtered by what the caller may see: such a bundle
+	// commits alone (store.Write.Alone). Any '?' in a body is taken for a
+	// possible conditional reference.
+	alone := false
+	for _, te := range plan {
+		if w := te.write; w != nil && (te.cond != nil || w.IfNoneExist != nil || bytes.IndexByte(w.Raw, '?') >= 0) {
+			alone = true
+		}
+	}
+	for _, w := range writes {
+		w.Alone = alone
+	}
 	vis := s.policy.Visible(ctx, p, nil)
 	prepare := func(lookup store.Lookup) error {
 		for _, te := range plan {

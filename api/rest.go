@@ -312,6 +312,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 		id = uuid.NewString()
 	}
 	w := s.newWrite(store.OpUpdate, p, res, id)
+	w.Alone = true // its condition is matched inside the transaction
 	vis := s.policy.Visible(c.Request().Context(), p, x)
 	prepare := func(lookup store.Lookup) error {
 		found, err := lookup.Search(q)

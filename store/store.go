@@ -95,6 +95,13 @@ type Write struct {
 	// Visible limits which existing resources an If-None-Exist condition
 	// can match: a caller must not learn of records withheld from it.
 	Visible Visible
+	// Alone: commit this write's request in a transaction of its own, not
+	// in a group commit with others. Set it when the request's prepare
+	// matches conditions (conditional update, conditional references)
+	// through Lookup.Search and filters them by what the caller may see:
+	// in a shared transaction the search would see other requests' rows
+	// before their consents are visible to the filter.
+	Alone bool
 }
 
 // WriteResult reports what a Write did.

@@ -44,6 +44,20 @@ func TestTakeBatch(t *testing.T) {
 		t.Fatalf("two writes of one resource shared a batch: %v", got)
 	}
 	db.takeBatch()
+	// Requests that match conditions, and consents, go alone.
+	cond := req(obsFor(t, "f", "p5"))
+	cond.writes[0].Alone = true
+	cons := req(storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Consent","id":"c1","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p6"},"policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTOUT"}]}}`))
+	g := req(obsFor(t, "g", "p7"))
+	db.queue = []*commitReq{g, cond, cons}
+	if got := db.takeBatch(); len(got) != 1 || got[0] != g {
+		t.Fatalf("a conditional request or a consent shared a batch: %v", got)
+	}
+	for _, want := range []*commitReq{cond, cons} {
+		if got := db.takeBatch(); len(got) != 1 || got[0] != want {
+			t.Fatalf("batch %v, want %v alone", got, want)
+		}
+	}
 	db.queue = []*commitReq{del, d, e}
 	if got := db.takeBatch(); len(got) != 1 || got[0] != del {
 		t.Fatalf("a delete first must go alone: %v", got)
@@ -85,26 +99,44 @@ func TestGroupCommit(t *testing.T) {
 		call{ctx, []*store.Write{{Op: store.OpDelete, Type: "Observation", ID: "gone"}}, nil},
 		call{cancelled, []*store.Write{obsFor(t, "x11", "p11")}, context.Canceled},
 	)
+	// A request that searches but was not marked Alone: failed, not let
+	// match against the batch's rows (unless it happens to come first).
+	searching := obsFor(t, "x12", "p12")
+	searchErr := make(chan error, 1)
 	db.wmu.Lock() // the writer is busy: every call queues
 	errs := make([]error, len(calls))
 	var wg sync.WaitGroup
 	for i, c := range calls {
 		wg.Go(func() { _, errs[i] = db.Commit(c.ctx, c.writes, nil) })
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		db.gmu.Lock()
-		n := len(db.queue)
-		db.gmu.Unlock()
-		if n == len(calls) {
-			break
+	waitQueued := func(want int) {
+		for deadline := time.Now().Add(10 * time.Second); ; {
+			db.gmu.Lock()
+			n := len(db.queue)
+			db.gmu.Unlock()
+			if n == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d calls queued", n, want)
+			}
+			time.Sleep(time.Millisecond)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d of %d calls queued", n, len(calls))
-		}
-		time.Sleep(time.Millisecond)
 	}
+	waitQueued(len(calls))
+	wg.Go(func() { // queued last, so never first in its batch
+		_, err := db.Commit(ctx, []*store.Write{searching}, func(l store.Lookup) error {
+			_, err := l.Search(&search.Query{Type: "Observation"})
+			return err
+		})
+		searchErr <- err
+	})
+	waitQueued(len(calls) + 1)
 	db.wmu.Unlock()
 	wg.Wait()
+	if err := <-searchErr; !errors.Is(err, errSharedSearch) {
+		t.Errorf("a searching request after others in a shared transaction: %v, want errSharedSearch", err)
+	}
 	for i, c := range calls {
 		if !errors.Is(errs[i], c.wantErr) || (c.wantErr == nil) != (errs[i] == nil) {
 			t.Errorf("call %d: %v, want %v", i, errs[i], c.wantErr)
@@ -115,7 +147,7 @@ func TestGroupCommit(t *testing.T) {
 			t.Errorf("o%d: %v", i, err)
 		}
 	}
-	for _, id := range []string{"x9", "x11"} {
+	for _, id := range []string{"x9", "x11", "x12"} {
 		if _, err := db.Read(ctx, "Observation", id); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("%s of a failed call: %v, want not found", id, err)
 		}

@@ -53,6 +53,10 @@ type commitReq struct {
 	done    bool // guarded by gmu
 }
 
+// errSharedSearch: a request that searches reached a shared transaction
+// after another request (a bug in batchable or in store.Write.Alone).
+var errSharedSearch = errors.New("internal error: the request should have committed alone; retry it")
+
 // maxBatch bounds the requests in one transaction.
 const maxBatch = 32
 
@@ -60,11 +64,14 @@ const maxBatch = 32
 // prepare from the committed state of the patients it writes, must not
 // depend on another request of the batch: so it creates or updates
 // resources of known patients, none of which an earlier request of the
-// batch writes (checked in takeBatch), and has no conditional create (its
-// match is filtered by the patients' consent).
+// batch writes (checked in takeBatch), and matches no condition (a match
+// is filtered by the patients' consent, which the filter reads from
+// committed state while the search would see the batch's rows).
 func (r *commitReq) batchable() bool {
 	for _, w := range r.writes {
-		if w.Op == store.OpDelete || w.IfNoneExist != nil {
+		// Consents: recording one supersedes the patient's earlier ones,
+		// found by a search inside the transaction.
+		if w.Op == store.OpDelete || w.IfNoneExist != nil || w.Alone || w.Type == "Consent" {
 			return false
 		}
 	}
@@ -166,7 +173,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 				return
 			}
 		}
-		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st}
+		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st, sharedAfter: shared && r != batch[0]}
 		r.results, r.err = w.run(r.writes, r.prepare)
 		if r.err != nil {
 			r.results = nil
@@ -240,8 +247,11 @@ type txWriter struct {
 	st      *writeStmts
 	extra   []*store.Write
 	touched []string // patients whose compartment changed (for the PatientContext cache)
-	maxVPK  int64    // the largest versions key written
-	pend    pendingRows
+	// sharedAfter: this request follows others in a shared transaction,
+	// whose rows its searches would see.
+	sharedAfter bool
+	maxVPK      int64 // the largest versions key written
+	pend        pendingRows
 }
 
 // Add implements store.Lookup.
@@ -307,6 +317,11 @@ func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 // Search searches the data as this transaction sees it (no visibility
 // filter: conditional operations are checked by the caller's policy).
 func (w *txWriter) Search(q *search.Query) ([]*store.Meta, error) {
+	if w.sharedAfter {
+		// batchable let in a request that searches: fail it rather than
+		// match against rows its caller's filter cannot judge.
+		return nil, fmt.Errorf("a search inside a shared write transaction (%s): %w", q.Type, errSharedSearch)
+	}
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
