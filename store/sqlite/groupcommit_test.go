@@ -268,36 +268,52 @@ func TestSearchPlan(t *testing.T) {
 }
 
 // TestPCCacheCommitWindow: between a commit becoming visible and its
-// bookkeeping, a lookup that sees the commit's own keys keeps the cache;
-// a key beyond them (another process) drops it, and so does a commit that
-// failed after announcing its keys.
+// bookkeeping, the patients it touches are loaded fresh (never the context
+// from before it, never cached), a lookup that sees the commit's own keys
+// keeps the rest of the cache, a key beyond them (another process) drops
+// it, and so does a commit that failed after announcing its keys.
 func TestPCCacheCommitWindow(t *testing.T) {
 	c := newPCCache(10)
 	c.ownVPK = 100
-	pc := &store.PatientContext{}
-	fill := func() {
-		_, ver, gen := c.get("p1", 100)
-		c.put("p1", pc, ver, gen)
+	old := &store.PatientContext{}
+	fill := func(id string, pc *store.PatientContext, latest int64) {
+		_, ver, gen := c.get(id, latest)
+		c.put(id, pc, ver, gen)
 	}
-	fill()
-	c.committing(100, 105)
-	if got, _, _ := c.get("p1", 105); got != pc {
+	fill("p1", old, 100)
+	fill("p2", old, 100)
+	c.committing([]string{"p1"}, 100, 105)
+	if got, _, _ := c.get("p1", 105); got != nil {
+		t.Fatal("a patient's context from before a commit that touches them was used during the commit")
+	}
+	fill("p1", &store.PatientContext{}, 105) // loaded during the window: not kept
+	if got, _, _ := c.get("p1", 105); got != nil {
+		t.Fatal("a context loaded during the commit was cached")
+	}
+	if got, _, _ := c.get("p2", 105); got != old {
 		t.Fatal("this process's own commit, not yet recorded, emptied the cache")
 	}
-	if got, _, _ := c.get("p1", 106); got != nil {
+	if got, _, _ := c.get("p2", 106); got != nil {
 		t.Fatal("a key beyond the commit under way did not drop the cache")
 	}
-	c.committed([]string{"p2"}, 100, 105)
-	fill()
-	c.committing(107, 110) // another process wrote 107 before this transaction
+	c.committed([]string{"p1"}, 100, 105)
+	fresh := &store.PatientContext{}
+	fill("p1", fresh, 106)
+	if got, _, _ := c.get("p1", 106); got != fresh {
+		t.Fatal("after the commit the patient's context is cached again")
+	}
+	c.committing(nil, 107, 110) // another process wrote 107 before this transaction
 	if got, _, _ := c.get("p1", 110); got != nil {
 		t.Fatal("another process's earlier write went unnoticed")
 	}
 	c.committed(nil, 107, 110)
-	fill()
-	c.committing(110, 115)
-	c.failed()
+	fill("p1", fresh, 110)
+	c.committing([]string{"p3"}, 110, 115)
+	c.failed([]string{"p3"})
 	if got, _, _ := c.get("p1", 112); got != nil {
 		t.Fatal("after a failed commit, keys it had announced hid another process's writes")
+	}
+	if len(c.inflight) != 0 {
+		t.Fatalf("commits still in flight: %v", c.inflight)
 	}
 }

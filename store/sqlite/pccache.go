@@ -29,7 +29,11 @@ type pcCache struct {
 	gen     uint64            // bumped when the whole cache is dropped
 	ownVPK  int64             // largest versions key this process has written or seen
 	pending int64             // largest key of a commit under way (0: none)
-	entries map[string]pcEntry
+	// inflight counts, per patient, commits under way that touch them:
+	// between such a commit becoming visible and its bookkeeping, the
+	// patient's context is loaded fresh and not cached.
+	inflight map[string]int
+	entries  map[string]pcEntry
 }
 
 type pcEntry struct {
@@ -38,7 +42,7 @@ type pcEntry struct {
 }
 
 func newPCCache(max int) *pcCache {
-	return &pcCache{max: max, ver: map[string]uint64{}, entries: map[string]pcEntry{}}
+	return &pcCache{max: max, ver: map[string]uint64{}, entries: map[string]pcEntry{}, inflight: map[string]int{}}
 }
 
 // get returns a cached context, or the stamps to store a fresh one with.
@@ -48,12 +52,18 @@ func (c *pcCache) get(id string, latestVPK int64) (pc *store.PatientContext, ver
 	if latestVPK > max(c.ownVPK, c.pending) {
 		c.dropLocked(latestVPK) // someone else wrote
 	}
+	if c.inflight[id] > 0 {
+		return nil, 0, noCache
+	}
 	e, ok := c.entries[id]
 	if ok && e.ver == c.ver[id] && e.gen == c.gen {
 		return e.pc, 0, 0
 	}
 	return nil, c.ver[id], c.gen
 }
+
+// noCache: a generation no cache ever has, so put keeps nothing.
+const noCache = ^uint64(0)
 
 func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
 	c.mu.Lock()
@@ -70,28 +80,47 @@ func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
 	c.entries[id] = pcEntry{pc: pc, ver: ver, gen: gen}
 }
 
-// committing announces a commit about to become visible, so that a lookup
-// that sees its keys before committed runs does not take them for another
-// process's writes and drop the whole cache (with writes arriving every few
-// milliseconds, that emptied it constantly). foundVPK is the largest key
-// the transaction saw before writing, wroteVPK the largest it wrote. No
-// other process can commit while this transaction holds the write lock.
-func (c *pcCache) committing(foundVPK, wroteVPK int64) {
+// committing announces a commit about to become visible. Its patients'
+// cached contexts go now, and until committed or failed their contexts
+// are loaded fresh, never cached: a lookup after the commit is visible but
+// before its bookkeeping must not use the context from before it (a
+// consent and the data it withholds may land in the same commit).
+// Its keys are announced too, so that a lookup that sees them first does
+// not take them for another process's writes and drop the whole cache
+// (with writes every few milliseconds, that emptied it constantly).
+// foundVPK is the largest key the transaction saw before writing, wroteVPK
+// the largest it wrote. No other process can commit while this transaction
+// holds the write lock.
+func (c *pcCache) committing(patients []string, foundVPK, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if foundVPK > c.ownVPK {
 		c.dropLocked(foundVPK) // another process wrote before this transaction
+	}
+	for _, p := range patients {
+		c.inflight[p]++
+		c.ver[p]++
+		delete(c.entries, p)
 	}
 	c.pending = wroteVPK
 }
 
 // failed: the announced commit did not happen. Another process may commit
 // keys up to the announced ones from now on, so the cache starts afresh.
-func (c *pcCache) failed() {
+func (c *pcCache) failed(patients []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.landed(patients)
 	c.pending = 0
 	c.dropLocked(c.ownVPK)
+}
+
+func (c *pcCache) landed(patients []string) {
+	for _, p := range patients {
+		if c.inflight[p]--; c.inflight[p] <= 0 {
+			delete(c.inflight, p)
+		}
+	}
 }
 
 // committed records a visible commit: foundVPK is the largest versions key
@@ -99,6 +128,7 @@ func (c *pcCache) failed() {
 func (c *pcCache) committed(patients []string, foundVPK, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.landed(patients)
 	c.pending = 0
 	if foundVPK > c.ownVPK {
 		c.dropLocked(foundVPK) // another process wrote before this commit

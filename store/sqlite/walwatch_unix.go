@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
+	"path/filepath"
 	"sync"
 	"syscall"
 )
@@ -23,6 +24,7 @@ type walWatch struct {
 
 	mu    sync.Mutex
 	mem   []byte // the first page of the -shm file, mapped read-only
+	dev   uint64
 	ino   uint64
 	known bool
 	hdr   [walHeaderSize]byte // header when value was queried
@@ -33,6 +35,11 @@ type walWatch struct {
 const walHeaderSize = 48
 
 func newWALWatch(dbPath string) *walWatch {
+	// SQLite keeps the -shm beside the file a symbolic link leads to; a
+	// stale -shm beside the link itself must not be the one watched.
+	if real, err := filepath.EvalSymlinks(dbPath); err == nil {
+		dbPath = real
+	}
 	w := &walWatch{path: dbPath + "-shm"}
 	w.remap()
 	return w
@@ -62,7 +69,7 @@ func (w *walWatch) remap() {
 	if err != nil {
 		return
 	}
-	w.mem, w.ino = mem, uint64(sys.Ino)
+	w.mem, w.dev, w.ino = mem, uint64(sys.Dev), uint64(sys.Ino)
 }
 
 // header copies the current header; ok is false when it cannot be trusted
@@ -72,7 +79,7 @@ func (w *walWatch) header() (h [walHeaderSize]byte, ok bool) {
 	if err != nil {
 		return h, false
 	}
-	if sys, isStat := st.Sys().(*syscall.Stat_t); !isStat || uint64(sys.Ino) != w.ino || w.mem == nil {
+	if sys, isStat := st.Sys().(*syscall.Stat_t); !isStat || uint64(sys.Ino) != w.ino || uint64(sys.Dev) != w.dev || w.mem == nil {
 		w.remap()
 		if w.mem == nil {
 			return h, false

@@ -199,11 +199,11 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		}
 	}
 	if db.pcc != nil {
-		db.pcc.committing(foundVPK, maxVPK)
+		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
 	if err := tx.Commit(); err != nil {
 		if db.pcc != nil {
-			db.pcc.failed()
+			db.pcc.failed(touched)
 		}
 		fail(fmt.Errorf("commit: %w", err))
 		return
