@@ -53,6 +53,24 @@ func logDB(db string) string {
 	return db
 }
 
+// logDBWarn is logDB, and warns when the record database named still holds
+// an access log of its own beside the access-log database (a move the
+// server refused, or an old carex still running): that one is not read.
+func logDBWarn(db string, stderr io.Writer) string {
+	p := logDB(db)
+	if p == db {
+		return p
+	}
+	if conn, err := openReadOnly(db); err == nil {
+		var n int
+		if conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'`).Scan(&n) == nil && n > 0 {
+			fmt.Fprintf(stderr, "warning: %s still holds an access log of its own, not read here; this reads %s (check the older one with --db on a copy of %s with %s moved aside)\n", db, p, db, p)
+		}
+		conn.Close()
+	}
+	return p
+}
+
 // accessLog is the access log with the connections to its database.
 type accessLog struct {
 	*auditlog.Log
@@ -153,8 +171,8 @@ const auditUsage = `Usage:
 var errTampered = errors.New("the access log does not verify")
 
 // openForCheck opens the database read-only and loads the log's public key.
-func openForCheck(db, pub string) (*sql.DB, note.Verifiers, error) {
-	db = logDB(db)
+func openForCheck(db, pub string, stderr io.Writer) (*sql.DB, note.Verifiers, error) {
+	db = logDBWarn(db, stderr)
 	conn, err := openReadOnly(db)
 	if err != nil {
 		return nil, nil, err
@@ -184,7 +202,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	conn, verifiers, err := openForCheck(db, pub)
+	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
 	}
@@ -230,7 +248,7 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fs.Usage()
 		return fmt.Errorf("--seq is required: the entry's sequence number (the id of its AuditEvent)")
 	}
-	conn, verifiers, err := openForCheck(db, pub)
+	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
 	}
@@ -290,7 +308,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if q.To, err = exportTime(until, true); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
-	conn, err := openReadOnly(logDB(db))
+	conn, err := openReadOnly(logDBWarn(db, stderr))
 	if err != nil {
 		return err
 	}

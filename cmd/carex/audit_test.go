@@ -179,3 +179,41 @@ func TestAccessLogMovesOut(t *testing.T) {
 		t.Fatalf("verify after the move: exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+// TestAuditWarnsOfALogLeftBehind: when the record database still holds a
+// log of its own beside carex-access.db, the audit commands say which one
+// they read.
+func TestAuditWarnsOfALogLeftBehind(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, logKey := filepath.Join(dir, "left.db"), filepath.Join(dir, "log-key")
+	signer, _, err := auditlog.LoadOrCreateKey(logKey, logKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, r, err := sqlite.OpenConns(accessLogPath(db), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, conns := range [][2]*sql.DB{{st.Writer(), st.Reader()}, {w, r}} {
+		l, err := auditlog.Open(ctx, conns[0], conns[1], auditlog.Options{Signer: signer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Append(ctx, &auditlog.Entry{RequestID: "r", Operation: "read", Decision: "permit", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+		l.Close()
+	}
+	r.Close()
+	w.Close()
+	st.Close()
+	code, out, errOut := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub")
+	if code != 0 || !strings.Contains(errOut, "still holds an access log of its own") || !strings.Contains(errOut, accessLogPath(db)) {
+		t.Fatalf("verify with a log left behind: exit %d\n%s%s", code, out, errOut)
+	}
+}
