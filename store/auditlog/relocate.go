@@ -51,8 +51,12 @@ func Relocate(ctx context.Context, from, to *sql.DB) error {
 			return err
 		}
 	}
-	if n, _, err := head(ctx, to); err != nil || n < fromN {
-		return fmt.Errorf("auditlog: the copy holds %d of %d entries: %w", n, fromN, err)
+	n, _, err := head(ctx, to)
+	if err != nil {
+		return err
+	}
+	if n < fromN {
+		return fmt.Errorf("auditlog: the copy holds %d of %d entries: nothing was removed from the record database", n, fromN)
 	}
 	return dropLog(ctx, from)
 }
