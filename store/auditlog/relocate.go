@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // HasLog reports whether db holds access-log tables.
@@ -121,14 +122,7 @@ func copyLog(ctx context.Context, from, to *sql.DB) error {
 }
 
 func placeholders(n int) string {
-	b := make([]byte, 0, 2*n)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '?')
-	}
-	return string(b)
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
 // dropLog removes the (copied) log from the record database: its triggers

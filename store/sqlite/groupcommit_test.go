@@ -20,6 +20,21 @@ func obsFor(t *testing.T, id, patient string) *store.Write {
 		"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/`+patient+`"}}`)
 }
 
+// openAt opens (creating) the store at path, closed when the test ends;
+// path "" is a new file in a temporary directory.
+func openAt(t *testing.T, path string) *DB {
+	t.Helper()
+	if path == "" {
+		path = filepath.Join(t.TempDir(), "carex.db")
+	}
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // TestTakeBatch: the batching rule. Requests share a transaction unless one
 // deletes or creates conditionally (alone), or writes a patient an earlier
 // request of the batch writes (next batch); queue order is kept.
@@ -73,11 +88,7 @@ func TestTakeBatch(t *testing.T) {
 // cancelled one writes nothing.
 func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "carex.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, "")
 	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "gone", "p0"),
 		storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"px"}`)}, nil); err != nil {
 		t.Fatal(err)
@@ -166,11 +177,7 @@ func TestGroupCommit(t *testing.T) {
 func TestWALWatch(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "carex.db")
-	db, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -187,11 +194,7 @@ func TestWALWatch(t *testing.T) {
 	if _, hit, _, _ := db.wal.cached(); !hit {
 		t.Fatal("a read made the watch miss")
 	}
-	other, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer other.Close()
+	other := openAt(t, path)
 	if _, err := other.Commit(ctx, []*store.Write{obsFor(t, "o2", "p1")}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -217,10 +220,7 @@ func TestGrantsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if db, err = Open(ctx, path, Options{}); err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = openAt(t, path)
 	if got, err := db.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
 		t.Fatalf("grant after restart: %v %v, want %v", got, err, until)
 	}
@@ -235,11 +235,7 @@ func TestGrantsSurviveRestart(t *testing.T) {
 // how many resources in the population match the other clauses.
 func TestSearchPlan(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(ctx, filepath.Join(t.TempDir(), "carex.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, "")
 	q, args, err := buildSearch(&search.Query{Type: "Consent", Clauses: []search.Clause{
 		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
 		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/p1"}}},
