@@ -94,7 +94,7 @@ var (
 
 // maxQueue bounds the entries waiting for the indexer; beyond it appends
 // wait (SQLite is slower than the journal only in bursts).
-const maxQueue = 1 << 16
+var maxQueue = 1 << 16 // a var for TestBackPressureKicksTheIndexer
 
 // Log is an open access log. Its methods are safe for concurrent use.
 type Log struct {
@@ -609,6 +609,10 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 		}
 	}
 	if waiting >= maxQueue {
+		select { // even when IndexBatch is set above maxQueue
+		case l.kick <- struct{}{}:
+		default:
+		}
 		select { // back-pressure: let SQLite catch up
 		case <-ch:
 		case <-l.idone:

@@ -938,3 +938,22 @@ func TestRelocate(t *testing.T) {
 		t.Fatalf("a refused move changed the destination: %v %+v", err, rep)
 	}
 }
+
+// TestBackPressureKicksTheIndexer: when more entries wait than maxQueue, the
+// writer waits for the indexer, so it must also wake it, even when neither
+// IndexDelay nor IndexBatch would (before the fix this deadlocked).
+func TestBackPressureKicksTheIndexer(t *testing.T) {
+	defer func(n int) { maxQueue = n }(maxQueue)
+	maxQueue = 50
+	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 3 * maxQueue {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatalf("append %d: %v (the writer waited for an indexer nobody woke)", i, err)
+		}
+	}
+	if err := f.log.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
