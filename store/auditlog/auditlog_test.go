@@ -957,3 +957,64 @@ func TestBackPressureKicksTheIndexer(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSearchByDate: date bounds are found by binary search over seq (there
+// is no index on ts), so every bound, on an entry's millisecond, between
+// two, before the first and after the last, must select exactly the
+// entries a plain filter over all of them selects, with and without a
+// patient.
+func TestSearchByDate(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	for i := range 60 {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+		if i%4 == 3 {
+			time.Sleep(2 * time.Millisecond) // several entries per millisecond, and gaps
+		}
+	}
+	var all []*Entry
+	if err := f.log.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := Scan(ctx, f.log.r, Query{}, func(e *Entry) error { all = append(all, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	ms := func(e *Entry) int64 { return e.Time.UnixMilli() }
+	var bounds []time.Time
+	for _, e := range all {
+		for _, d := range []int64{-1, 0, 1} {
+			bounds = append(bounds, time.UnixMilli(ms(e)+d))
+		}
+	}
+	bounds = append(bounds, time.Time{}, all[0].Time.Add(-time.Hour), all[len(all)-1].Time.Add(time.Hour))
+	for i, from := range bounds {
+		to := bounds[(i*7+5)%len(bounds)]
+		for _, patient := range []string{"", "p3"} {
+			q := Query{From: from, To: to, Patient: patient, Count: 1000}
+			var want []int64
+			for _, e := range all {
+				if (from.IsZero() || ms(e) >= from.UnixMilli()) && (to.IsZero() || ms(e) < to.UnixMilli()) && (patient == "" || e.Patient == patient) {
+					want = append([]int64{e.Seq}, want...) // Search is newest first
+				}
+			}
+			got, total, err := f.log.Search(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var seqs []int64
+			for _, e := range got {
+				seqs = append(seqs, e.Seq)
+			}
+			if total != len(want) || fmt.Sprint(seqs) != fmt.Sprint(want) {
+				t.Fatalf("from %d to %d patient %q: got %v (total %d), want %v", from.UnixMilli(), to.UnixMilli(), patient, seqs, total, want)
+			}
+			n := 0
+			Scan(ctx, f.log.r, q, func(*Entry) error { n++; return nil })
+			if n != len(want) {
+				t.Fatalf("Scan from %d to %d patient %q: %d entries, want %d", from.UnixMilli(), to.UnixMilli(), patient, n, len(want))
+			}
+		}
+	}
+}

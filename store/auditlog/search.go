@@ -21,8 +21,9 @@ type Query struct {
 	Outcome           string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
 
-// where is the SQL condition (with its leading " WHERE ") selecting q.
-func (q Query) where() (string, []any) {
+// where is the SQL condition (with its leading " WHERE ") selecting q,
+// within seq lo to hi-1 (hi < 0: no seq bound; see seqRange).
+func (q Query) where(lo, hi int64) (string, []any) {
 	var where []string
 	var args []any
 	eq := func(col, v string) {
@@ -35,6 +36,12 @@ func (q Query) where() (string, []any) {
 	eq("sub", q.Sub)
 	eq("org", q.Org)
 	eq("decision", q.Decision)
+	if hi >= 0 {
+		// The range that drives the patient and sub indexes; the ts
+		// conditions below only restate it.
+		where = append(where, "seq >= ? AND seq < ?")
+		args = append(args, lo, hi)
+	}
 	if !q.From.IsZero() {
 		where = append(where, "ts >= ?")
 		args = append(args, q.From.UnixMilli())
@@ -67,13 +74,79 @@ func (q Query) where() (string, []any) {
 	return " WHERE " + strings.Join(where, " AND "), args
 }
 
+// seqRange turns q's dates into the entries between them, lo to hi-1 (hi
+// -1 when q has no dates). Entries are in time order (the writer never lets
+// ts go back and verify checks it), so a binary search over seq finds them
+// without an index on ts: one index fewer to update per entry.
+func (q Query) seqRange(ctx context.Context, db Querier) (lo, hi int64, err error) {
+	if q.From.IsZero() && q.To.IsZero() {
+		return 0, -1, nil
+	}
+	var n int64
+	if err := queryInt(ctx, db, &n, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`); err != nil {
+		return 0, 0, err
+	}
+	// first is the first entry at or after ms (n if none).
+	first := func(ms int64) (int64, error) {
+		lo, hi := int64(0), n
+		for lo < hi {
+			mid := lo + (hi-lo)/2
+			var ts int64
+			if err := queryInt(ctx, db, &ts, `SELECT ts FROM audit_log WHERE seq = ?`, mid); err != nil {
+				return 0, fmt.Errorf("auditlog: reading entry %d: %w (run carex audit verify)", mid, err)
+			}
+			if ts >= ms {
+				hi = mid
+			} else {
+				lo = mid + 1
+			}
+		}
+		return lo, nil
+	}
+	lo, hi = 0, n
+	if !q.From.IsZero() {
+		if lo, err = first(q.From.UnixMilli()); err != nil {
+			return 0, 0, err
+		}
+	}
+	if !q.To.IsZero() {
+		if hi, err = first(q.To.UnixMilli()); err != nil {
+			return 0, 0, err
+		}
+	}
+	return lo, max(lo, hi), nil
+}
+
+// queryInt scans the one integer query returns into v.
+func queryInt(ctx context.Context, db Querier, v *int64, query string, args ...any) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(v); err != nil {
+		return err
+	}
+	return rows.Close()
+}
+
 // Search returns the matching entries newest first, and how many match in
 // all. Entries are decoded from the stored (hashed) bytes.
 func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
 	if err := l.Sync(ctx); err != nil {
 		return nil, 0, err
 	}
-	cond, args := q.where()
+	lo, hi, err := q.seqRange(ctx, l.r)
+	if err != nil {
+		return nil, 0, err
+	}
+	cond, args := q.where(lo, hi)
 	var total int
 	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err
