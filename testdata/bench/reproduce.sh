@@ -82,6 +82,12 @@ EOF
 	CAREX_BENCH_DIR=$res/wrk wrk -t2 -c4 -d"${secs}s" --latency \
 		-s "$root/testdata/bench/transaction.lua" "$url" >"$res/wrk-transaction.txt"
 	kill "$on" && wait "$on" 2>/dev/null || true
+	# A run whose requests failed (an expired token, a server error) measures
+	# error responses: stop rather than print its numbers as results.
+	if grep -l "Non-2xx" "$res"/wrk-*.txt >&2; then
+		echo "reproduce.sh: the runs above had error responses (see the files named): not results" >&2
+		exit 1
+	fi
 
 	# The realistic mix, privacy on against privacy off, on fresh copies.
 	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit" "$out"/on-access.db*
