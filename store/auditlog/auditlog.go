@@ -92,6 +92,10 @@ var (
 	ErrEmpty = errors.New("auditlog: access log is empty")
 )
 
+// indexChunk bounds the entries copied into SQLite per transaction (a var
+// for tests).
+var indexChunk = 4096
+
 // maxQueue bounds the entries waiting for the indexer; beyond it appends
 // wait (SQLite is slower than the journal only in bursts).
 var maxQueue = 1 << 16 // a var for TestBackPressureKicksTheIndexer
@@ -633,6 +637,13 @@ func (l *Log) runIndexer() {
 		case <-tick.C:
 		case <-l.stop:
 			l.final = l.index(true)
+			l.hmu.Lock()
+			all := l.indexed == l.appended
+			l.hmu.Unlock()
+			if l.final == nil && !all {
+				// Never empty a journal that holds entries SQLite lacks.
+				l.final = fmt.Errorf("auditlog: entries %d–%d were not copied into SQLite at shutdown; they stay in the journal and are copied at the next start", l.indexed, l.appended-1)
+			}
 			if l.final == nil {
 				l.jmu.Lock()
 				if l.final = l.j.reset(); l.final == nil {
@@ -659,21 +670,37 @@ func (l *Log) runIndexer() {
 // one SQLite transaction. On failure nothing changes and the entries stay
 // queued for the next try.
 func (l *Log) index(forceCk bool) error {
+	for {
+		more, err := l.indexChunk(forceCk)
+		if err != nil || !more {
+			return err
+		}
+	}
+}
+
+// indexChunk is one transaction of index: at most indexChunk entries, so
+// that a writer held back by maxQueue goes on after one chunk (tens of
+// milliseconds), not after the whole queue. more: entries are left.
+func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 	l.hmu.Lock()
 	take, want := l.queue, l.ckWant
 	l.hmu.Unlock()
+	if len(take) > indexChunk {
+		take, more = take[:indexChunk], true
+		forceCk = false // the last chunk signs
+	}
 	tree := l.tree
 	n := tree.n + int64(len(take))
 	due := forceCk || want > l.ckSize || time.Since(l.ckTime) >= l.opt.CheckpointInterval
 	due = due && n > l.ckSize
 	if len(take) == 0 && !due {
-		return nil
+		return false, nil
 	}
 	ctx := context.Background()
 	tree = tree.clone()
 	ckSize := l.ckSize
 	var cks []*Checkpoint
-	err := func() error {
+	err = func() error {
 		tx, err := l.w.BeginTx(ctx, nil)
 		if err != nil {
 			return err
@@ -761,7 +788,7 @@ func (l *Log) index(forceCk bool) error {
 	close(l.progress)
 	l.progress = make(chan struct{})
 	l.hmu.Unlock()
-	return err
+	return more && err == nil, err
 }
 
 // checkpointText is the C2SP checkpoint body (tlog.FormatTree adds a

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -1016,5 +1017,36 @@ func TestSearchByDate(t *testing.T) {
 				t.Fatalf("Scan from %d to %d patient %q: %d entries, want %d", from.UnixMilli(), to.UnixMilli(), patient, n, len(want))
 			}
 		}
+	}
+}
+
+// TestIndexInChunks: the indexer copies at most indexChunk entries per
+// transaction and goes on until the queue is empty, also when appends are
+// held back by maxQueue meanwhile. Every entry must arrive, in order, the
+// shutdown checkpoint must cover all of them, and the log must verify.
+func TestIndexInChunks(t *testing.T) {
+	defer func(c, q int) { indexChunk, maxQueue = c, q }(indexChunk, maxQueue)
+	indexChunk, maxQueue = 7, 20
+	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30, CheckpointEvery: 50})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const n = 300
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for range 16 {
+		wg.Go(func() {
+			for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
+				if err := f.log.Append(ctx, sample(int(i))); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	f.close(t) // with entries still queued: Close must copy them all
+	r := f.verify(t)
+	if !r.OK() || r.Entries != n || r.LatestCheckpoint != n || r.Journal != 0 {
+		t.Fatalf("after a chunked indexing: %+v", r)
 	}
 }
