@@ -944,7 +944,10 @@ func TestRelocate(t *testing.T) {
 // writer waits for the indexer, so it must also wake it, even when neither
 // IndexDelay nor IndexBatch would (before the fix this deadlocked).
 func TestBackPressureKicksTheIndexer(t *testing.T) {
-	defer func(n int) { maxQueue = n }(maxQueue)
+	// Restored after the log is closed (cleanups run last first): the
+	// writer reads these.
+	q := maxQueue
+	t.Cleanup(func() { maxQueue = q })
 	maxQueue = 50
 	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -1025,7 +1028,8 @@ func TestSearchByDate(t *testing.T) {
 // held back by maxQueue meanwhile. Every entry must arrive, in order, the
 // shutdown checkpoint must cover all of them, and the log must verify.
 func TestIndexInChunks(t *testing.T) {
-	defer func(c, q int) { indexChunk, maxQueue = c, q }(indexChunk, maxQueue)
+	c, q := indexChunk, maxQueue
+	t.Cleanup(func() { indexChunk, maxQueue = c, q }) // after the log's close
 	indexChunk, maxQueue = 7, 20
 	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30, CheckpointEvery: 50})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)

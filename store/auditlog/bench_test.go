@@ -131,7 +131,8 @@ func BenchmarkVerify(b *testing.B) {
 func BenchmarkIndex(b *testing.B) {
 	// All b.N entries wait in the journal, then one Sync indexes them: with
 	// back-pressure on, the indexing would happen (untimed) during appends.
-	defer func(n int) { maxQueue = n }(maxQueue)
+	q := maxQueue
+	b.Cleanup(func() { maxQueue = q }) // after the log's close: the writer reads it
 	maxQueue = b.N + 1
 	f := newFixture(b, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30, CheckpointEvery: 1000, MaxBatch: 4096})
 	ctx := context.Background()
