@@ -62,8 +62,7 @@ func logDBWarn(db string, stderr io.Writer) string {
 		return p
 	}
 	if conn, err := openReadOnly(db); err == nil {
-		var n int
-		if conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'`).Scan(&n) == nil && n > 0 {
+		if has, err := auditlog.HasLog(context.Background(), conn); err == nil && has {
 			fmt.Fprintf(stderr, "warning: %s still holds an access log of its own, not read here; this reads %s (check the older one with --db on a copy of %s with %s moved aside)\n", db, p, db, p)
 		}
 		conn.Close()

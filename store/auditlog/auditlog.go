@@ -407,10 +407,7 @@ func (l *Log) await(ctx context.Context, done func() bool) error {
 		if err != nil {
 			return err
 		}
-		select {
-		case l.kick <- struct{}{}:
-		default:
-		}
+		l.wake()
 		select {
 		case <-ch:
 		case <-l.idone:
@@ -606,23 +603,26 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 	l.hmu.Lock()
 	waiting, ch := len(l.queue), l.progress
 	l.hmu.Unlock()
-	if waiting >= l.opt.IndexBatch {
-		select {
-		case l.kick <- struct{}{}:
-		default:
-		}
+	// maxQueue too: the writer waits below for the indexer's progress, so
+	// it must wake it even when IndexBatch is set above maxQueue.
+	if waiting >= min(l.opt.IndexBatch, maxQueue) {
+		l.wake()
 	}
 	if waiting >= maxQueue {
-		select { // even when IndexBatch is set above maxQueue
-		case l.kick <- struct{}{}:
-		default:
-		}
 		select { // back-pressure: let SQLite catch up
 		case <-ch:
 		case <-l.idone:
 		}
 	}
 	return buf
+}
+
+// wake asks the indexer to run now (a no-op when it has been asked already).
+func (l *Log) wake() {
+	select {
+	case l.kick <- struct{}{}:
+	default:
+	}
 }
 
 // runIndexer copies journaled entries into SQLite every IndexDelay, or

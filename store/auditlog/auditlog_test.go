@@ -1035,12 +1035,23 @@ func TestIndexInChunks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	const n = 300
+	appendAll(t, ctx, f.log, n, 16)
+	f.close(t) // with entries still queued: Close must copy them all
+	r := f.verify(t)
+	if !r.OK() || r.Entries != n || r.LatestCheckpoint != n || r.Journal != 0 {
+		t.Fatalf("after a chunked indexing: %+v", r)
+	}
+}
+
+// appendAll appends sample(0) to sample(n-1) from workers goroutines at
+// once (so that they share journal writes) and returns when all are done.
+func appendAll(t testing.TB, ctx context.Context, l *Log, n, workers int) {
 	var wg sync.WaitGroup
 	var next atomic.Int64
-	for range 16 {
+	for range workers {
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
-				if err := f.log.Append(ctx, sample(int(i))); err != nil {
+			for i := next.Add(1) - 1; i < int64(n); i = next.Add(1) - 1 {
+				if err := l.Append(ctx, sample(int(i))); err != nil {
 					t.Error(err)
 					return
 				}
@@ -1048,9 +1059,4 @@ func TestIndexInChunks(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	f.close(t) // with entries still queued: Close must copy them all
-	r := f.verify(t)
-	if !r.OK() || r.Entries != n || r.LatestCheckpoint != n || r.Journal != 0 {
-		t.Fatalf("after a chunked indexing: %+v", r)
-	}
 }

@@ -136,19 +136,7 @@ func BenchmarkIndex(b *testing.B) {
 	maxQueue = b.N + 1
 	f := newFixture(b, Options{IndexDelay: time.Hour, IndexBatch: 1 << 30, CheckpointEvery: 1000, MaxBatch: 4096})
 	ctx := context.Background()
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	for range 64 {
-		wg.Go(func() {
-			for i := next.Add(1) - 1; i < int64(b.N); i = next.Add(1) - 1 {
-				if err := f.log.Append(ctx, sample(int(i))); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
+	appendAll(b, ctx, f.log, b.N, 64)
 	b.ResetTimer()
 	if err := f.log.Sync(ctx); err != nil {
 		b.Fatal(err)

@@ -20,11 +20,10 @@ type Querier interface {
 // at a time (nothing is held in memory). q.Count > 0 limits how many (from
 // q.Offset); 0 means all. An error from fn stops the scan and is returned.
 func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error {
-	lo, hi, err := q.seqRange(ctx, db)
+	cond, args, err := q.where(ctx, db)
 	if err != nil {
 		return err
 	}
-	cond, args := q.where(lo, hi)
 	query := `SELECT entry FROM audit_log` + cond + ` ORDER BY seq`
 	if q.Count > 0 || q.Offset > 0 {
 		limit := int64(q.Count)

@@ -21,9 +21,13 @@ type Query struct {
 	Outcome           string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
 
-// where is the SQL condition (with its leading " WHERE ") selecting q,
-// within seq lo to hi-1 (hi < 0: no seq bound; see seqRange).
-func (q Query) where(lo, hi int64) (string, []any) {
+// where is the SQL condition (with its leading " WHERE ") selecting q in
+// db; its dates become a seq range (seqRange).
+func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
+	lo, hi, err := q.seqRange(ctx, db)
+	if err != nil {
+		return "", nil, err
+	}
 	var where []string
 	var args []any
 	eq := func(col, v string) {
@@ -69,9 +73,9 @@ func (q Query) where(lo, hi int64) (string, []any) {
 		}
 	}
 	if len(where) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
-	return " WHERE " + strings.Join(where, " AND "), args
+	return " WHERE " + strings.Join(where, " AND "), args, nil
 }
 
 // seqRange turns q's dates into the entries between them, lo to hi-1 (hi
@@ -142,11 +146,10 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
 	if err := l.Sync(ctx); err != nil {
 		return nil, 0, err
 	}
-	lo, hi, err := q.seqRange(ctx, l.r)
+	cond, args, err := q.where(ctx, l.r)
 	if err != nil {
 		return nil, 0, err
 	}
-	cond, args := q.where(lo, hi)
 	var total int
 	if err := l.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, err

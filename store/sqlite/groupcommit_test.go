@@ -292,7 +292,7 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	if got, _, _ := c.get("p2", 106); got != nil {
 		t.Fatal("a key beyond the commit under way did not drop the cache")
 	}
-	c.committed([]string{"p1"}, 100, 105)
+	c.committed([]string{"p1"}, 105)
 	fresh := &store.PatientContext{}
 	fill("p1", fresh, 106)
 	if got, _, _ := c.get("p1", 106); got != fresh {
@@ -302,7 +302,7 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	if got, _, _ := c.get("p1", 110); got != nil {
 		t.Fatal("another process's earlier write went unnoticed")
 	}
-	c.committed(nil, 107, 110)
+	c.committed(nil, 110)
 	fill("p1", fresh, 110)
 	c.committing([]string{"p3"}, 110, 115)
 	c.failed([]string{"p3"})
@@ -311,5 +311,22 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	}
 	if len(c.inflight) != 0 {
 		t.Fatalf("commits still in flight: %v", c.inflight)
+	}
+}
+
+// TestPCCacheStaleLoad: a lookup that took its stamps before a commit, and
+// stores the context it loaded from before the commit only after the
+// commit is recorded, must not have it served (committing invalidates the
+// commit's patients; committed relies on that).
+func TestPCCacheStaleLoad(t *testing.T) {
+	c := newPCCache(10)
+	c.ownVPK = 100
+	_, ver, gen := c.get("p1", 100) // the lookup starts
+	c.committing([]string{"p1"}, 100, 105)
+	c.committed([]string{"p1"}, 105)
+	stale := &store.PatientContext{}
+	c.put("p1", stale, ver, gen) // ...and stores what it read before the commit
+	if got, _, _ := c.get("p1", 105); got == stale {
+		t.Fatal("a context read before a commit was served after it")
 	}
 }

@@ -123,20 +123,15 @@ func (c *pcCache) landed(patients []string) {
 	}
 }
 
-// committed records a visible commit: foundVPK is the largest versions key
-// the transaction saw before writing, wroteVPK the largest it wrote.
-func (c *pcCache) committed(patients []string, foundVPK, wroteVPK int64) {
+// committed records that the commit announced by committing is visible:
+// its keys, up to wroteVPK, are this process's own from now on. committing
+// already dropped what other processes wrote before it and invalidated
+// the patients, whose contexts were not cached since.
+func (c *pcCache) committed(patients []string, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.landed(patients)
 	c.pending = 0
-	if foundVPK > c.ownVPK {
-		c.dropLocked(foundVPK) // another process wrote before this commit
-	}
-	for _, p := range patients {
-		c.ver[p]++
-		delete(c.entries, p)
-	}
 	c.ownVPK = max(c.ownVPK, wroteVPK)
 	if len(c.ver) > 4*c.max { // versions of long-evicted patients
 		c.dropLocked(c.ownVPK)

@@ -209,7 +209,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		return
 	}
 	if db.pcc != nil {
-		db.pcc.committed(touched, foundVPK, maxVPK)
+		db.pcc.committed(touched, maxVPK)
 	}
 }
 
