@@ -53,7 +53,7 @@ func classify(err error) outcome {
 	case errors.Is(err, fhir.ErrMalformed), errors.Is(err, fhir.ErrUnknownType), errors.Is(err, ErrBadRequest),
 		errors.Is(err, search.ErrUnknownParam), errors.Is(err, search.ErrBadValue):
 		return outcome{http.StatusBadRequest, "invalid", err.Error()}
-	case errors.Is(err, fhir.ErrInvalid):
+	case errors.Is(err, fhir.ErrInvalid), errors.Is(err, store.ErrInvalid):
 		return outcome{http.StatusUnprocessableEntity, "processing", err.Error()}
 	case errors.Is(err, ErrNotSupported):
 		return outcome{http.StatusNotImplemented, "not-supported", err.Error()}

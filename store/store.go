@@ -22,6 +22,7 @@ var (
 	ErrExists          = errors.New("resource already exists")  // create with an id that is taken
 	ErrReadOnly        = errors.New("store opened read-only")   // write on a read-only store
 	ErrUnresolvable    = errors.New("reference cannot resolve") // conditional reference with no or several matches
+	ErrInvalid         = errors.New("write cannot be stored")   // metadata the store cannot keep
 )
 
 // Meta is what the sharing decision needs about a stored resource, without

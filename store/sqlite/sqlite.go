@@ -140,7 +140,28 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-const metaCols = `r.type, r.id, r.version, r.last_updated, r.deleted, r.source_org, r.data_class, r.labels, r.patients, r.codes, r.clinical`
+// metaCols is a resource's metadata as three columns: the fixed fields
+// packed into one (see packMeta), then labels and codes, which come from
+// the resource's content and may hold any character. Every column read
+// through the driver costs several calls into SQLite, each taking the
+// connection's mutex; a 300-item $everything read 3,600 columns for its
+// metadata, and packing made its CPU about a fifth smaller.
+var metaCols = packMeta("r.type", "r.id", "r") + `, r.labels, r.codes`
+
+// versionMetaCols is metaCols for a past version (v) of resource r.
+var versionMetaCols = packMeta("r.type", "r.id", "v") + `, v.labels, v.codes`
+
+// packMeta is the SQL expression of the packed fields, in the order
+// unpackMeta reads them, separated by U+001F; t is the alias of the
+// resources or versions table. No packed field can hold the separator:
+// writes holding it are refused (packable), and unpackMeta refuses a row
+// whose field count is wrong rather than read fields out of place.
+func packMeta(typ, id, t string) string {
+	f := []string{typ, id, t + ".version", t + ".last_updated", t + ".deleted", t + ".source_org", t + ".data_class", t + ".patients", t + ".clinical"}
+	return strings.Join(f, " || x'1f' || ")
+}
+
+const packFields = 9
 
 func (db *DB) prepare(ctx context.Context) error {
 	var err error
@@ -157,7 +178,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	// The keys as one JSON array: one prepared statement for any number.
 	db.stBodies = prep(db.reader, `SELECT vpk, raw FROM versions WHERE vpk IN (SELECT value FROM json_each(?))`)
 	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`)
-	db.stVRead = prep(db.reader, `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw
+	db.stVRead = prep(db.reader, `SELECT `+versionMetaCols+`, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
 	if err != nil {
 		return err
@@ -211,22 +232,55 @@ type scanner interface{ Scan(...any) error }
 
 func scanMeta(s scanner, extra ...any) (*store.Version, error) {
 	var v store.Version
-	var lu, clinical int64
-	var del int
-	var labels, patients, codes string
-	dst := append([]any{&v.Type, &v.ID, &v.VersionID, &lu, &del, &v.SourceOrg, &v.DataClass, &labels, &patients, &codes, &clinical}, extra...)
+	var packed, labels, codes string
+	dst := append([]any{&packed, &labels, &codes}, extra...)
 	if err := s.Scan(dst...); err != nil {
 		return nil, err
 	}
-	v.LastUpdated = time.UnixMilli(lu).UTC()
-	v.Deleted = del != 0
-	v.Labels = splitList(labels)
-	v.Patients = splitList(patients)
-	v.Codes = splitList(codes)
-	if clinical != 0 {
-		v.Date = time.UnixMilli(clinical).UTC()
+	if err := unpackMeta(packed, &v); err != nil {
+		return nil, err
 	}
+	v.Labels = splitList(labels)
+	v.Codes = splitList(codes)
 	return &v, nil
+}
+
+// errPacked reports a packed metadata column that does not read back.
+var errPacked = errors.New("stored resource metadata is malformed; run carex with the version that wrote the database, or restore it")
+
+// unpackMeta reads the fields packMeta joined.
+func unpackMeta(packed string, v *store.Version) error {
+	var f [packFields]string
+	n := 0
+	for n < packFields-1 {
+		i := strings.IndexByte(packed, 0x1f)
+		if i < 0 {
+			break
+		}
+		f[n], packed = packed[:i], packed[i+1:]
+		n++
+	}
+	if n != packFields-1 || strings.IndexByte(packed, 0x1f) >= 0 {
+		return fmt.Errorf("%w: %d fields", errPacked, n+1+strings.Count(packed, "\x1f"))
+	}
+	f[n] = packed
+	var ints [4]int64
+	for i, k := range [4]int{2, 3, 4, 8} {
+		x, err := strconv.ParseInt(f[k], 10, 64)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errPacked, err)
+		}
+		ints[i] = x
+	}
+	v.Type, v.ID, v.SourceOrg, v.DataClass = f[0], f[1], f[5], f[6]
+	v.VersionID = ints[0]
+	v.LastUpdated = time.UnixMilli(ints[1]).UTC()
+	v.Deleted = ints[2] != 0
+	v.Patients = splitList(f[7])
+	if ints[3] != 0 {
+		v.Date = time.UnixMilli(ints[3]).UTC()
+	}
+	return nil
 }
 
 func splitList(s string) []string {
@@ -271,7 +325,7 @@ func (db *DB) VRead(ctx context.Context, typ, id string, version int64) (*store.
 }
 
 func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis store.Visible, p store.Page) (*store.Result, error) {
-	q := `SELECT r.type, r.id, v.version, v.last_updated, v.deleted, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.vpk
+	q := `SELECT ` + versionMetaCols + `, v.vpk
 		FROM versions v JOIN resources r ON r.rid = v.rid WHERE 1=1`
 	var args []any
 	if typ != "" {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -380,6 +381,9 @@ func (w *txWriter) current(typ, id string) (currentRow, error) {
 }
 
 func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, error) {
+	if err := packable(wr); err != nil {
+		return nil, err
+	}
 	switch wr.Op {
 	case store.OpCreate:
 		if wr.IfNoneExist != nil {
@@ -443,6 +447,17 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 		return &store.WriteResult{Version: v}, err
 	}
 	return nil, fmt.Errorf("unknown write op %d", wr.Op)
+}
+
+// packable refuses a write whose packed metadata fields (see packMeta) hold
+// the separator, which would make the row unreadable.
+func packable(wr *store.Write) error {
+	for _, f := range append([]string{wr.Type, wr.ID, wr.SourceOrg, wr.DataClass}, wr.Patients...) {
+		if strings.IndexByte(f, 0x1f) >= 0 {
+			return fmt.Errorf("%s/%s: metadata holds the control character U+001F: %w", wr.Type, wr.ID, store.ErrInvalid)
+		}
+	}
+	return nil
 }
 
 func (w *txWriter) readCurrent(typ, id string) (*store.Version, error) {

@@ -28,6 +28,7 @@ func Run(t *testing.T, open Opener) {
 		fn   func(t *testing.T, s store.Store)
 	}{
 		{"CreateReadKeepsJSON", testCreateRead},
+		{"MetaRoundTrips", testMetaRoundTrips},
 		{"UpdateVersionsAndHistory", testUpdateHistory},
 		{"IfMatch", testIfMatch},
 		{"DeleteIsSoft", testDelete},
@@ -122,6 +123,69 @@ func testCreateRead(t *testing.T, s store.Store) {
 	if _, err := s.Read(ctx, "Patient", "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("missing resource: err = %v, want ErrNotFound", err)
 	}
+}
+
+// testMetaRoundTrips: every field the sharing decision reads comes back as
+// written from each way of reading a resource (the decision of a
+// $everything, a search and a history rests on the same Meta as a read).
+func testMetaRoundTrips(t *testing.T, s store.Store) {
+	w := W(t, store.OpUpdate, "RCX", `{"resourceType":"Observation","id":"o.meta-1","status":"final","code":{"text":"x"},
+		"subject":{"reference":"Patient/p1"},"performer":[{"reference":"Patient/p-2"}]}`)
+	// Labels and codes come from the resource's content: any character.
+	w.Labels = []string{"http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R", "odd|\x1f\x00é"}
+	w.Codes = []string{"http://snomed.info/sct|86406008", "http://loinc.org|8867-4", "x|\x1f"}
+	w.Date = time.Date(2025, 6, 1, 10, 0, 0, 123e6, time.UTC)
+	w.DataClass = "clinical"
+	commit(t, s, w)
+	want := store.Meta{Type: "Observation", ID: "o.meta-1", VersionID: 1, SourceOrg: "RCX", DataClass: "clinical",
+		Labels: w.Labels, Patients: []string{"p-2", "p1"}, Codes: w.Codes, Date: w.Date}
+	check := func(how string, got store.Meta) {
+		t.Helper()
+		if got.LastUpdated.IsZero() {
+			t.Errorf("%s: LastUpdated not set", how)
+		}
+		got.LastUpdated = time.Time{}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: meta\n got %+v\nwant %+v", how, got, want)
+		}
+	}
+	v, err := s.Read(ctx, "Observation", "o.meta-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("read", v.Meta)
+	if v, err = s.VRead(ctx, "Observation", "o.meta-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	check("vread", v.Meta)
+	for how, list := range map[string]func() (*store.Result, error){
+		"history": func() (*store.Result, error) {
+			return s.History(ctx, "Observation", "o.meta-1", time.Time{}, nil, store.Page{Count: 10})
+		},
+		"compartment": func() (*store.Result, error) { return s.Compartment(ctx, "p-2", nil, nil, store.Page{Count: 10}) },
+		"search": func() (*store.Result, error) {
+			q, err := search.ParseQuery("Observation", url.Values{"_id": {"o.meta-1"}})
+			if err != nil {
+				return nil, err
+			}
+			return s.Search(ctx, q, nil)
+		},
+	} {
+		res, err := list()
+		if err != nil {
+			t.Fatalf("%s: %v", how, err)
+		}
+		if len(res.Items) != 1 {
+			t.Fatalf("%s: %d items, want 1", how, len(res.Items))
+		}
+		check(how, res.Items[0].Meta)
+	}
+	// A delete keeps the metadata of the version it ends.
+	commit(t, s, &store.Write{Op: store.OpDelete, Type: "Observation", ID: "o.meta-1", SourceOrg: "RCX"})
+	if v, err = s.VRead(ctx, "Observation", "o.meta-1", 1); err != nil {
+		t.Fatal(err)
+	}
+	check("vread after delete", v.Meta)
 }
 
 func containsBytes(b []byte, s string) bool { return strings.Contains(string(b), s) }
