@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -203,6 +204,54 @@ func TestWALWatch(t *testing.T) {
 	}
 	if v2, err := db.latestVPK(ctx); err != nil || v2 <= v1 {
 		t.Fatalf("after another writer's commit: %d, %v; want more than %d", v2, err, v1)
+	}
+}
+
+// TestWALWatchReplacedShm: a watch whose -shm file was deleted or
+// replaced stops answering from the old mapping (whose header would never
+// change again) and follows the file now at the path.
+func TestWALWatchReplacedShm(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db := openAt(t, path)
+	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.latestVPK(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _, _ := db.wal.cached(); !hit {
+		t.Fatal("no hit after a query")
+	}
+	shm := path + "-shm"
+	old, err := os.ReadFile(shm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replaced by a file of the same size that is not a live WAL index.
+	tmp := shm + ".new"
+	if err := os.WriteFile(tmp, make([]byte, len(old)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, shm); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _, ok := db.wal.cached(); hit || ok {
+		t.Fatalf("after the -shm was replaced: hit %v ok %v, want neither", hit, ok)
+	}
+	// Deleted.
+	if err := os.Remove(shm); err != nil {
+		t.Fatal(err)
+	}
+	if _, hit, _, ok := db.wal.cached(); hit || ok {
+		t.Fatalf("after the -shm was deleted: hit %v ok %v, want neither", hit, ok)
+	}
+	// Back with the header it had: followed again.
+	if err := os.WriteFile(shm, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, ok := db.wal.cached(); !ok {
+		t.Fatal("the watch does not follow the file now at the path")
 	}
 }
 

@@ -23,9 +23,8 @@ type walWatch struct {
 	path string // the -shm file
 
 	mu    sync.Mutex
-	mem   []byte // the first page of the -shm file, mapped read-only
-	dev   uint64
-	ino   uint64
+	f     *os.File // the mapped file, kept open to fstat it
+	mem   []byte   // the first page of the -shm file, mapped read-only
 	known bool
 	hdr   [walHeaderSize]byte // header when value was queried
 	value int64
@@ -48,38 +47,47 @@ func newWALWatch(dbPath string) *walWatch {
 // remap maps the current -shm file; on any failure the watch stays unmapped
 // and every lookup queries.
 func (w *walWatch) remap() {
-	if w.mem != nil {
-		syscall.Munmap(w.mem)
-		w.mem = nil
-	}
+	w.unmap()
 	f, err := os.Open(w.path)
 	if err != nil {
 		return
 	}
-	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || st.Size() < walHeaderSize {
-		return
-	}
-	sys, ok := st.Sys().(*syscall.Stat_t)
-	if !ok {
+		f.Close()
 		return
 	}
 	mem, err := syscall.Mmap(int(f.Fd()), 0, walHeaderSize, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
+		f.Close()
 		return
 	}
-	w.mem, w.dev, w.ino = mem, uint64(sys.Dev), uint64(sys.Ino)
+	w.f, w.mem = f, mem
+}
+
+func (w *walWatch) unmap() {
+	if w.mem != nil {
+		syscall.Munmap(w.mem)
+		w.f.Close()
+		w.mem, w.f = nil, nil
+	}
+}
+
+// live reports whether the mapped file is still the -shm: a file deleted
+// or replaced (renamed over) has no links left. fstat on the open file
+// costs less than a stat of the path, which was 3% of a read's CPU.
+func (w *walWatch) live() bool {
+	if w.mem == nil {
+		return false
+	}
+	var st syscall.Stat_t
+	return syscall.Fstat(int(w.f.Fd()), &st) == nil && st.Nlink > 0 && st.Size >= walHeaderSize
 }
 
 // header copies the current header; ok is false when it cannot be trusted
 // (not mapped, the file was replaced, or not an initialised WAL index).
 func (w *walWatch) header() (h [walHeaderSize]byte, ok bool) {
-	st, err := os.Stat(w.path)
-	if err != nil {
-		return h, false
-	}
-	if sys, isStat := st.Sys().(*syscall.Stat_t); !isStat || uint64(sys.Ino) != w.ino || uint64(sys.Dev) != w.dev || w.mem == nil {
+	if !w.live() {
 		w.remap()
 		if w.mem == nil {
 			return h, false
@@ -112,8 +120,5 @@ func (w *walWatch) remember(hdr [walHeaderSize]byte, value int64) {
 func (w *walWatch) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.mem != nil {
-		syscall.Munmap(w.mem)
-		w.mem = nil
-	}
+	w.unmap()
 }
