@@ -17,7 +17,7 @@ import (
 
 type benchFlags struct {
 	url, baselineURL, mix, jsonOut, devKey, patients, manifest, wrkSetup string
-	users, maxTargets, pid, baselinePid                                  int
+	users, maxTargets, pid, baselinePid, rounds                          int
 	seed                                                                 uint64
 	duration, warmup, timeout                                            time.Duration
 }
@@ -39,6 +39,7 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&f.baselineURL, "baseline-url", "", "FHIR base URL of a baseline server (carex serve --dev --bench-no-privacy on the same data): the same load runs against it afterwards and the throughput ratio is printed")
 	fs.IntVar(&f.pid, "pid", 0, "process id of a local server under test: report its VmHWM (peak RSS) from /proc")
 	fs.IntVar(&f.baselinePid, "baseline-pid", 0, "process id of a local baseline server, for its VmHWM")
+	fs.IntVar(&f.rounds, "rounds", 1, "with --baseline-url, take turns this many times, each turn measuring --duration/N on each server (a later turn warms up for --warmup/N), so that the machine's drift falls on both alike; the report adds the turns up and lists each turn's ratio")
 	fs.StringVar(&f.wrkSetup, "wrk-setup", "", "write tokens and target files for the wrk scripts in testdata/bench to this directory, then exit")
 	fs.DurationVar(&f.timeout, "timeout", 60*time.Second, "per-request timeout")
 	if err := parseFlags(fs, args); err != nil {
@@ -51,8 +52,8 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	if f.users < 1 || f.duration <= 0 || f.warmup < 0 {
-		return errors.New("--users must be at least 1, --duration positive and --warmup not negative")
+	if f.users < 1 || f.duration <= 0 || f.warmup < 0 || f.rounds < 1 {
+		return errors.New("--users and --rounds must be at least 1, --duration positive and --warmup not negative")
 	}
 	f.url = strings.TrimRight(f.url, "/")
 	f.baselineURL = strings.TrimRight(f.baselineURL, "/")
@@ -112,48 +113,74 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Mix: mix, Seed: f.seed, Tokens: tokens, Targets: targets, Client: client,
 		MetricsURL: metricsURL(f.url),
 	}
-	out := benchJSON{Mix: mix.String(), Seed: f.seed, Users: f.users, DurationS: f.duration.Seconds(), WarmupS: f.warmup.Seconds(), Targets: map[string]int{}}
+	out := benchJSON{Mix: mix.String(), Seed: f.seed, Users: f.users, Rounds: f.rounds, DurationS: f.duration.Seconds(), WarmupS: f.warmup.Seconds(), Targets: map[string]int{}}
 	for _, k := range loadgen.Clinical {
 		out.Targets[k] = len(targets[k])
 	}
-	runs := []struct {
+	type server struct {
 		label, url string
 		pid        int
-	}{{"privacy on", f.url, f.pid}}
-	if f.baselineURL != "" {
-		runs = append(runs, struct {
-			label, url string
-			pid        int
-		}{"privacy off (baseline)", f.baselineURL, f.baselinePid})
+		cfg        loadgen.Config
+		res        *loadgen.Result
 	}
-	for i, r := range runs {
-		cfg.Label, cfg.BaseURL, cfg.MetricsURL = r.label, r.url, metricsURL(r.url)
-		if i > 0 {
-			// The baseline has no access log: IG queries answer 501.
-			cfg.Expect = map[string][]int{loadgen.OpIG: {501}}
-			// The same people, under the ids the baseline gave them.
-			mapped, missing, err := loadgen.Remap(ctx, client, r.url, tokens["gp"], targets)
-			if err != nil {
-				return fmt.Errorf("finding the target patients on the baseline: %w", err)
-			}
-			if missing > 0 {
-				fmt.Fprintf(stderr, "bench: %d target patients not found by identifier on the baseline; their ids are used as they are\n", missing)
-			}
-			cfg.Targets = mapped
-		}
-		fmt.Fprintf(stderr, "bench: %s: %d users, mix %s, seed %d, %s warm-up + %s at %s …\n", r.label, f.users, mix, f.seed, f.warmup, f.duration, r.url)
-		res, err := loadgen.Run(ctx, cfg)
+	servers := []*server{{label: "privacy on", url: f.url, pid: f.pid, cfg: cfg}}
+	if f.baselineURL != "" {
+		b := &server{label: "privacy off (baseline)", url: f.baselineURL, pid: f.baselinePid, cfg: cfg}
+		b.cfg.Label, b.cfg.BaseURL, b.cfg.MetricsURL = b.label, b.url, metricsURL(b.url)
+		// The baseline has no access log: IG queries answer 501.
+		b.cfg.Expect = map[string][]int{loadgen.OpIG: {501}}
+		// The same people, under the ids the baseline gave them.
+		mapped, missing, err := loadgen.Remap(ctx, client, b.url, tokens["gp"], targets)
 		if err != nil {
-			return err
+			return fmt.Errorf("finding the target patients on the baseline: %w", err)
 		}
-		rep := res.Report()
-		if r.pid > 0 {
-			if rep.VmHWMBytes, err = loadgen.VmHWM(r.pid); err != nil {
+		if missing > 0 {
+			fmt.Fprintf(stderr, "bench: %d target patients not found by identifier on the baseline; their ids are used as they are\n", missing)
+		}
+		b.cfg.Targets = mapped
+		servers = append(servers, b)
+	}
+	per := f.duration / time.Duration(f.rounds)
+	for round := range f.rounds {
+		var turn []*loadgen.Result
+		for _, sv := range servers {
+			c := sv.cfg
+			c.Duration, c.Seed = per, f.seed+uint64(round)
+			if round > 0 {
+				c.Warmup = (f.warmup / time.Duration(f.rounds)).Round(time.Millisecond)
+			}
+			what := "%s: %d users, mix %s, seed %d, %s warm-up + %s at %s …\n"
+			if f.rounds > 1 {
+				what = fmt.Sprintf("round %d of %d, ", round+1, f.rounds) + what
+			}
+			fmt.Fprintf(stderr, "bench: "+what, sv.label, f.users, mix, c.Seed, c.Warmup, c.Duration, sv.url)
+			res, err := loadgen.Run(ctx, c)
+			if err != nil {
+				return err
+			}
+			turn = append(turn, res)
+			if sv.res == nil {
+				sv.res = res
+			} else {
+				sv.res.Add(res)
+			}
+		}
+		if f.rounds > 1 && len(turn) == 2 {
+			all := loadgen.Ratios(turn[0].Report(), turn[1].Report())
+			r := all[len(all)-1]
+			out.RoundRatios = append(out.RoundRatios, r.Ratio)
+			fmt.Fprintf(stderr, "bench: round %d of %d: overall %.1f / %.1f req/s, on/off %.3f\n", round+1, f.rounds, r.On, r.Off, r.Ratio)
+		}
+	}
+	for _, sv := range servers {
+		rep := sv.res.Report()
+		if sv.pid > 0 {
+			if rep.VmHWMBytes, err = loadgen.VmHWM(sv.pid); err != nil {
 				fmt.Fprintf(stderr, "bench: --pid: %v\n", err)
 			}
 		}
 		if rep.RSSSamples == 0 {
-			fmt.Fprintf(stderr, "bench: could not read %s (peak RSS not reported)\n", cfg.MetricsURL)
+			fmt.Fprintf(stderr, "bench: could not read %s (peak RSS not reported)\n", metricsURL(sv.url))
 		}
 		loadgen.WriteTable(stdout, rep)
 		fmt.Fprintln(stdout)
@@ -162,6 +189,9 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(out.Runs) == 2 {
 		out.Ratios = loadgen.Ratios(out.Runs[0], out.Runs[1])
 		loadgen.WriteRatios(stdout, out.Ratios)
+		if len(out.RoundRatios) > 1 {
+			fmt.Fprintf(stdout, "overall on/off in each of the %d rounds: %v\n", len(out.RoundRatios), out.RoundRatios)
+		}
 	}
 	if f.jsonOut != "" {
 		raw, _ := json.MarshalIndent(out, "", "  ")
@@ -188,6 +218,9 @@ type benchJSON struct {
 	Targets   map[string]int      `json:"targets"`
 	Runs      []loadgen.RunReport `json:"runs"`
 	Ratios    []loadgen.Ratio     `json:"ratios,omitempty"`
+	Rounds    int                 `json:"rounds"`
+	// RoundRatios is the overall on/off of each round (--rounds > 1).
+	RoundRatios []float64 `json:"round_ratios,omitempty"`
 }
 
 // metricsURL is the server's /metrics beside its FHIR base.

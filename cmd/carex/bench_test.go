@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -118,6 +119,45 @@ func TestBench(t *testing.T) {
 	}
 	if rep.Runs[0].VmHWMBytes <= 0 {
 		t.Errorf("--pid: no VmHWM")
+	}
+
+	// Rounds: the servers take turns, and the report adds the turns up.
+	code, stdout, stderr = e2eRun(t, "bench", "--url", mainURL, "--baseline-url", base, "--dev-key", filepath.Join(dir, "dev-key.pem"),
+		"--users", "4", "--duration", "1200ms", "--warmup", "200ms", "--rounds", "3", "--mix", "read=1,search=1", "--json", out)
+	if code != 0 {
+		t.Fatalf("bench --rounds 3: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if n := strings.Count(stderr, "privacy on: 4 users"); n != 3 {
+		t.Errorf("privacy on ran %d times, want 3 turns:\n%s", n, stderr)
+	}
+	if !strings.Contains(stdout, "in each of the 3 rounds") {
+		t.Errorf("stdout lacks the rounds' ratios:\n%s", stdout)
+	}
+	raw, err = os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rounds struct {
+		Rounds      int
+		RoundRatios []float64 `json:"round_ratios"`
+		Runs        []loadgen.RunReport
+	}
+	if err := json.Unmarshal(raw, &rounds); err != nil {
+		t.Fatal(err)
+	}
+	if rounds.Rounds != 3 || len(rounds.RoundRatios) != 3 || len(rounds.Runs) != 2 {
+		t.Fatalf("rounds %d, %d round ratios, %d runs:\n%s", rounds.Rounds, len(rounds.RoundRatios), len(rounds.Runs), raw)
+	}
+	for _, r := range rounds.Runs {
+		// Three turns of 400 ms each: their requests, over their summed time.
+		if r.DurationS != 1.2 || r.Total.Count == 0 || r.Total.RPS != math.Round(float64(r.Total.Count)/1.2*10)/10 {
+			t.Errorf("%s: %v s, %d requests, %v req/s", r.Label, r.DurationS, r.Total.Count, r.Total.RPS)
+		}
+	}
+	for _, x := range rounds.RoundRatios {
+		if x <= 0 {
+			t.Errorf("round ratios %v", rounds.RoundRatios)
+		}
 	}
 }
 

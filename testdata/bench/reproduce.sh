@@ -99,10 +99,10 @@ EOF
 	python3 -c 'import json,sys; [print(p["id"], p.get("nhs","")) for p in json.load(open(sys.argv[1]))["patients"] if p.get("size") != "big"]' \
 		"$pop.manifest.json" >"$res/mix.patients"
 	"$carex" bench --url "$url" --baseline-url http://127.0.0.1:18081/fhir --patients "$res/mix.patients" \
-		--users 8 --duration "${mixsecs}s" --warmup 5s --seed 1 --pid "$on" --baseline-pid "$off" \
+		--users 8 --duration "${mixsecs}s" --warmup 5s --rounds 3 --seed 1 --pid "$on" --baseline-pid "$off" \
 		--json "$res/mix.json" >"$res/mix.txt"
 	kill "$on" "$off" && wait "$on" "$off" 2>/dev/null || true
 	echo "== $n people: $res"
 	grep -H -E "Requests/sec|Non-2xx|99%" "$res"/wrk-*.txt || true
-	tail -n 12 "$res/mix.txt"
+	tail -n 13 "$res/mix.txt"
 done

@@ -175,6 +175,26 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
+// Add folds a later round of the same load against the same server into r:
+// counts and histograms add up, and so does the measured time.
+func (r *Result) Add(o *Result) {
+	r.Duration += o.Duration
+	for op, x := range o.Ops {
+		if r.Ops[op] == nil {
+			r.Ops[op] = &OpResult{}
+		}
+		r.Ops[op].merge(x)
+	}
+	r.Total.merge(o.Total)
+	r.PeakRSS = max(r.PeakRSS, o.PeakRSS)
+	r.RSSSamples += o.RSSSamples
+	for _, s := range o.ErrorSamples {
+		if len(r.ErrorSamples) < 2*maxErrorSamples {
+			r.ErrorSamples = append(r.ErrorSamples, s)
+		}
+	}
+}
+
 // NewClient is an HTTP client with a kept-alive connection per user.
 func NewClient(users int, timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
