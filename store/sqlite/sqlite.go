@@ -3,6 +3,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -374,6 +375,13 @@ func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
 }
 
+// A page of at least chunkedBodies bodies is copied into shared buffers of
+// at most bodyChunk bytes (unless one body is larger).
+const (
+	chunkedBodies = 32
+	bodyChunk     = 256 << 10
+)
+
 // window runs a query whose rows are metaCols plus a version key, keeps the
 // rows vis allows, counts them, and loads bodies only for the requested page.
 func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
@@ -431,13 +439,36 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 	}
 	defer brows.Close()
 	bodies := make(map[int64][]byte, len(keys))
+	// Scanning into []byte copies each body into an allocation of its own.
+	// A large page copies RawBytes into a few shared buffers instead, each
+	// sized by the bodies still to come (a buffer lives as long as any body
+	// in it: a PatientContext's few bodies must not keep a large one alive),
+	// and each body capped at its length so an append cannot reach the next.
+	var chunk []byte
+	var n, total int
 	for brows.Next() {
 		var k int64
-		var raw []byte
+		var raw sql.RawBytes
 		if err := brows.Scan(&k, &raw); err != nil {
 			return nil, err
 		}
-		bodies[k] = raw
+		n++
+		if raw == nil {
+			bodies[k] = nil
+			continue
+		}
+		total += len(raw)
+		if len(keys) < chunkedBodies {
+			bodies[k] = bytes.Clone(raw)
+			continue
+		}
+		if cap(chunk)-len(chunk) < len(raw) {
+			rest := total / n * (len(keys) - n + 1)
+			chunk = make([]byte, 0, min(max(rest, len(raw)), max(bodyChunk, len(raw))))
+		}
+		at := len(chunk)
+		chunk = append(chunk, raw...)
+		bodies[k] = chunk[at:len(chunk):len(chunk)]
 	}
 	if err := brows.Err(); err != nil {
 		return nil, err

@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
+		{"LargePageBodies", testLargePageBodies},
 		{"Included", testIncluded},
 		{"BreakGlassGrants", testGrants},
 		{"VisibleMayQueryTheStore", testReentrantVisible},
@@ -468,6 +469,40 @@ func testCompartment(t *testing.T, s store.Store) {
 	res, err = s.Compartment(ctx, "p1", nil, func(m *store.Meta) bool { return m.SourceOrg == "A81001" }, store.Page{Count: 100})
 	if err != nil || res.Total != 2 {
 		t.Fatalf("filtered compartment: %v %d, want 2", err, res.Total)
+	}
+}
+
+// testLargePageBodies: every body of a large page ($everything) is the
+// resource's own, whole, and independent of its neighbours (a store may
+// copy a page's bodies into shared buffers).
+func testLargePageBodies(t *testing.T, s store.Store) {
+	ws := []*store.Write{W(t, store.OpUpdate, "A81001", patientJSON)}
+	for i := range 300 {
+		// Bodies of different lengths, so that buffers fill unevenly.
+		note := strings.Repeat("x", 1+i*37%2000)
+		ws = append(ws, W(t, store.OpUpdate, "A81001", fmt.Sprintf(`{"resourceType":"Observation","id":"big-%d","status":"final","code":{"text":"%s"},"subject":{"reference":"Patient/p1"}}`, i, note)))
+	}
+	commit(t, s, ws...)
+	res, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: 500})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Total != 301 || len(res.Items) != 301 {
+		t.Fatalf("compartment: total %d, %d items; want 301", res.Total, len(res.Items))
+	}
+	for _, v := range res.Items {
+		one, err := s.Read(ctx, v.Type, v.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(v.Raw) != string(one.Raw) {
+			t.Fatalf("%s/%s: the page's body differs from a read:\n%s\n%s", v.Type, v.ID, v.Raw, one.Raw)
+		}
+	}
+	next := string(res.Items[2].Raw)
+	_ = append(res.Items[1].Raw, "overwritten"...)
+	if string(res.Items[2].Raw) != next {
+		t.Fatal("appending to one body changed the next")
 	}
 }
 
