@@ -42,6 +42,7 @@ type DB struct {
 	stMaxVPK *sql.Stmt
 	stGrant  *sql.Stmt
 	stBodies *sql.Stmt
+	stBody   *sql.Stmt
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
 	wal      *walWatch
@@ -179,6 +180,8 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stMaxVPK = prep(db.reader, `SELECT COALESCE(MAX(vpk), 0) FROM versions`)
 	// The keys as one JSON array: one prepared statement for any number.
 	db.stBodies = prep(db.reader, `SELECT vpk, raw FROM versions WHERE vpk IN (SELECT value FROM json_each(?))`)
+	// One body (a search by identifier): no JSON to parse, no IN-list.
+	db.stBody = prep(db.reader, `SELECT raw FROM versions WHERE vpk = ?`)
 	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`)
 	db.stVRead = prep(db.reader, `SELECT `+versionMetaCols+`, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
@@ -210,7 +213,7 @@ func (db *DB) Close() error {
 		db.wal.close()
 	}
 	db.stc.close()
-	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies}
+	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies, db.stBody}
 	if db.ws != nil {
 		stmts = append(stmts, db.ws.all()...)
 	}
@@ -423,6 +426,14 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		res.Total++
 	}
 	if len(keys) == 0 {
+		return res, nil
+	}
+	if len(keys) == 1 {
+		var raw []byte
+		if err := db.stBody.QueryRowContext(ctx, keys[0]).Scan(&raw); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		res.Items[0].Raw = raw
 		return res, nil
 	}
 	// One query for the page's bodies.

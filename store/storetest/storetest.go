@@ -504,6 +504,25 @@ func testLargePageBodies(t *testing.T, s store.Store) {
 	if string(res.Items[2].Raw) != next {
 		t.Fatal("appending to one body changed the next")
 	}
+	// A page of one body (a search by identifier) and of a few.
+	for _, n := range []int{1, 2, 5} {
+		res, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: n, Offset: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Items) != n {
+			t.Fatalf("page of %d: %d items", n, len(res.Items))
+		}
+		for _, v := range res.Items {
+			one, err := s.Read(ctx, v.Type, v.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(v.Raw) == 0 || string(v.Raw) != string(one.Raw) {
+				t.Fatalf("page of %d, %s/%s: body %q, a read gives %q", n, v.Type, v.ID, v.Raw, one.Raw)
+			}
+		}
+	}
 }
 
 // testReentrantVisible: the API's release filter loads each patient from
