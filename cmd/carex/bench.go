@@ -149,11 +149,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			if round > 0 {
 				c.Warmup = (f.warmup / time.Duration(f.rounds)).Round(time.Millisecond)
 			}
-			what := "%s: %d users, mix %s, seed %d, %s warm-up + %s at %s …\n"
+			turnOf := ""
 			if f.rounds > 1 {
-				what = fmt.Sprintf("round %d of %d, ", round+1, f.rounds) + what
+				turnOf = fmt.Sprintf("round %d of %d, ", round+1, f.rounds)
 			}
-			fmt.Fprintf(stderr, "bench: "+what, sv.label, f.users, mix, c.Seed, c.Warmup, c.Duration, sv.url)
+			fmt.Fprintf(stderr, "bench: %s%s: %d users, mix %s, seed %d, %s warm-up + %s at %s …\n", turnOf, sv.label, f.users, mix, c.Seed, c.Warmup, c.Duration, sv.url)
 			res, err := loadgen.Run(ctx, c)
 			if err != nil {
 				return err

@@ -90,9 +90,9 @@ func (q Query) seqRange(ctx context.Context, db Querier) (lo, hi int64, err erro
 	if err := queryInt(ctx, db, &n, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`); err != nil {
 		return 0, 0, err
 	}
-	// first is the first entry at or after ms (n if none).
-	first := func(ms int64) (int64, error) {
-		lo, hi := int64(0), n
+	// first is the first entry from seq onwards at or after ms (n if none).
+	first := func(seq, ms int64) (int64, error) {
+		lo, hi := seq, n
 		for lo < hi {
 			mid := lo + (hi-lo)/2
 			var ts int64
@@ -109,16 +109,17 @@ func (q Query) seqRange(ctx context.Context, db Querier) (lo, hi int64, err erro
 	}
 	lo, hi = 0, n
 	if !q.From.IsZero() {
-		if lo, err = first(q.From.UnixMilli()); err != nil {
+		if lo, err = first(0, q.From.UnixMilli()); err != nil {
 			return 0, 0, err
 		}
 	}
 	if !q.To.IsZero() {
-		if hi, err = first(q.To.UnixMilli()); err != nil {
+		// The end is not before the start: search only past it.
+		if hi, err = first(lo, q.To.UnixMilli()); err != nil {
 			return 0, 0, err
 		}
 	}
-	return lo, max(lo, hi), nil
+	return lo, hi, nil
 }
 
 // queryInt scans the one integer query returns into v.

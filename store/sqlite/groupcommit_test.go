@@ -172,20 +172,29 @@ func TestGroupCommit(t *testing.T) {
 	}
 }
 
+// watched opens a store with one commit (Observation o1) and queries its
+// largest version key once, which the WAL watch then remembers.
+func watched(t *testing.T) (db *DB, path string, vpk int64) {
+	t.Helper()
+	ctx := context.Background()
+	path = filepath.Join(t.TempDir(), "carex.db")
+	db = openAt(t, path)
+	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	vpk, err := db.latestVPK(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, path, vpk
+}
+
 // TestWALWatch: after one query, the largest version key is known without
 // another until something commits; a commit through another connection
 // pool (as another process's would) is noticed, and reads change nothing.
 func TestWALWatch(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "carex.db")
-	db := openAt(t, path)
-	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	v1, err := db.latestVPK(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path, v1 := watched(t)
 	if v, hit, _, ok := db.wal.cached(); !ok || !hit || v != v1 {
 		t.Fatalf("after a query the watch does not answer: ok %v hit %v value %d, want %d", ok, hit, v, v1)
 	}
@@ -211,15 +220,7 @@ func TestWALWatch(t *testing.T) {
 // replaced stops answering from the old mapping (whose header would never
 // change again) and follows the file now at the path.
 func TestWALWatchReplacedShm(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "carex.db")
-	db := openAt(t, path)
-	if _, err := db.Commit(ctx, []*store.Write{obsFor(t, "o1", "p1")}, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.latestVPK(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, path, _ := watched(t)
 	if _, hit, _, _ := db.wal.cached(); !hit {
 		t.Fatal("no hit after a query")
 	}

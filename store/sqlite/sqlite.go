@@ -256,34 +256,36 @@ var errPacked = errors.New("stored resource metadata is malformed: the database 
 // unpackMeta reads the fields packMeta joined.
 func unpackMeta(packed string, v *store.Version) error {
 	var f [packFields]string
-	n := 0
-	for n < packFields-1 {
-		i := strings.IndexByte(packed, 0x1f)
-		if i < 0 {
-			break
+	rest := packed
+	for i := range packFields - 1 {
+		var ok bool
+		if f[i], rest, ok = strings.Cut(rest, "\x1f"); !ok {
+			return fmt.Errorf("%w: %d fields, want %d", errPacked, i+1, packFields)
 		}
-		f[n], packed = packed[:i], packed[i+1:]
-		n++
 	}
-	if n != packFields-1 || strings.IndexByte(packed, 0x1f) >= 0 {
-		return fmt.Errorf("%w: %d fields", errPacked, n+1+strings.Count(packed, "\x1f"))
+	if strings.Contains(rest, "\x1f") {
+		return fmt.Errorf("%w: more than %d fields", errPacked, packFields)
 	}
-	f[n] = packed
-	var ints [4]int64
-	for i, k := range [4]int{2, 3, 4, 8} {
-		x, err := strconv.ParseInt(f[k], 10, 64)
-		if err != nil {
-			return fmt.Errorf("%w: %v", errPacked, err)
+	f[packFields-1] = rest
+	var err error
+	num := func(s string) int64 {
+		x, e := strconv.ParseInt(s, 10, 64)
+		if e != nil && err == nil {
+			err = fmt.Errorf("%w: %v", errPacked, e)
 		}
-		ints[i] = x
+		return x
+	}
+	version, updated, deleted, clinical := num(f[2]), num(f[3]), num(f[4]), num(f[8])
+	if err != nil {
+		return err
 	}
 	v.Type, v.ID, v.SourceOrg, v.DataClass = f[0], f[1], f[5], f[6]
-	v.VersionID = ints[0]
-	v.LastUpdated = time.UnixMilli(ints[1]).UTC()
-	v.Deleted = ints[2] != 0
+	v.VersionID = version
+	v.LastUpdated = time.UnixMilli(updated).UTC()
+	v.Deleted = deleted != 0
 	v.Patients = splitList(f[7])
-	if ints[3] != 0 {
-		v.Date = time.UnixMilli(ints[3]).UTC()
+	if clinical != 0 {
+		v.Date = time.UnixMilli(clinical).UTC()
 	}
 	return nil
 }
