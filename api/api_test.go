@@ -365,8 +365,8 @@ func TestImportSyntheaBundle(t *testing.T) {
 }
 
 // TestConcurrentConditionalWrites: conditional updates and bundles with
-// conditional references, sent while plain writes arrive at the same time,
-// commit alone (store.Write.Alone): the store fails a request that
+// conditional references (their '?' written or escaped), sent while plain
+// writes arrive at the same time, commit alone (store.Write.Alone): the store fails a request that
 // searches inside a shared transaction, so a missing mark shows as a 500.
 func TestConcurrentConditionalWrites(t *testing.T) {
 	e := newEnv(t)
@@ -392,9 +392,13 @@ func TestConcurrentConditionalWrites(t *testing.T) {
 				case 1:
 					r = e.do("PUT", "/fhir/Observation?identifier=https://carex.example/obs|"+id, sys, obs(id, pat))
 				default:
+					q := "?"
+					if i%2 == 0 {
+						q = `\u003f` // the same reference, its '?' escaped
+					}
 					r = e.do("POST", "/fhir", sys, `{"resourceType":"Bundle","type":"transaction","entry":[
 					 {"resource":{"resourceType":"Encounter","id":"`+id+`-enc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
-					   "subject":{"reference":"Patient/`+pat+`"},"serviceProvider":{"reference":"Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|A81001"}},
+					   "subject":{"reference":"Patient/`+pat+`"},"serviceProvider":{"reference":"Organization`+q+`identifier=https://fhir.nhs.uk/Id/ods-organization-code|A81001"}},
 					  "request":{"method":"PUT","url":"Encounter/`+id+`-enc"}}]}`)
 				}
 				if r.status >= 300 {

@@ -181,11 +181,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 	}
 	// Conditions and conditional references are matched inside the
 	// transaction, filtered by what the caller may see: such a bundle
-	// commits alone (store.Write.Alone). Any '?' in a body is taken for a
-	// possible conditional reference.
+	// commits alone (store.Write.Alone). Any '?' in a body, written or
+	// escaped, is taken for a possible conditional reference.
 	alone := false
 	for _, te := range plan {
-		if w := te.write; w != nil && (te.cond != nil || w.IfNoneExist != nil || bytes.IndexByte(w.Raw, '?') >= 0) {
+		if w := te.write; w != nil && (te.cond != nil || w.IfNoneExist != nil || mayHoldQuery(w.Raw)) {
 			alone = true
 		}
 	}
@@ -235,6 +235,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if !ok || !fhir.IsResourceType(typ) {
 				return "", nil
 			}
+			if lookup == nil { // mayHoldQuery missed it: never match outside the transaction
+				return "", fmt.Errorf("conditional reference %q found outside the write transaction", ref)
+			}
 			q, err := conditionQuery(typ, query)
 			if err != nil {
 				return "", err
@@ -274,12 +277,21 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 		}
 		return nil
 	}
+	if !alone {
+		// Nothing to look up: rewrite references and derive the index rows
+		// here, in parallel with other requests, not in the one writer.
+		if err := prepare(nil); err != nil {
+			return nil, nil, err
+		}
+	}
 	var results []*store.WriteResult
 	if len(writes) > 0 {
 		var err error
 		results, err = s.store.Commit(ctx, writes, func(lookup store.Lookup) error {
-			if err := prepare(lookup); err != nil {
-				return err
+			if alone {
+				if err := prepare(lookup); err != nil {
+					return err
+				}
 			}
 			for _, w := range writes {
 				existing, err := lookup.Current(w.Type, w.ID)
@@ -503,4 +515,9 @@ func (b *bufferedResponse) WriteHeader(code int) {
 	if b.status == 0 {
 		b.status = code
 	}
+}
+
+// mayHoldQuery: raw (a JSON body) has a '?', written or escaped as \u003f.
+func mayHoldQuery(raw []byte) bool {
+	return bytes.IndexByte(raw, '?') >= 0 || bytes.Contains(raw, []byte(`\u003f`)) || bytes.Contains(raw, []byte(`\u003F`))
 }

@@ -46,6 +46,7 @@ type DB struct {
 	ws       *writeStmts
 	pcc      *pcCache // nil: no cache
 	wal      *walWatch
+	ck       *checkpointer
 	stc      stmtCache
 
 	gmuGrants sync.Mutex
@@ -56,7 +57,7 @@ var _ store.Store = (*DB)(nil)
 
 // dsn puts the pragmas in the DSN so that every pooled connection gets them:
 // busy_timeout first so that even the WAL switch waits instead of failing.
-func dsn(path string, write bool) string {
+func dsn(path string, write bool, pragmas ...string) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout(10000)")
 	q.Add("_pragma", "journal_mode(WAL)")
@@ -73,6 +74,9 @@ func dsn(path string, write bool) string {
 	} else {
 		q.Add("_pragma", "query_only(1)")
 	}
+	for _, p := range pragmas {
+		q.Add("_pragma", p)
+	}
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -84,10 +88,15 @@ func dsn(path string, write bool) string {
 // readers' page caches (SQLite drops a connection's cache whenever another
 // commit changed its file).
 func OpenConns(path string, readers int) (writer, reader *sql.DB, err error) {
+	return openConns(path, readers)
+}
+
+// openConns is OpenConns with extra pragmas for the writer.
+func openConns(path string, readers int, writerPragmas ...string) (writer, reader *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, errors.New("sqlite: empty database path: set --db")
 	}
-	w, err := sql.Open("sqlite", dsn(path, true))
+	w, err := sql.Open("sqlite", dsn(path, true, writerPragmas...))
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -110,7 +119,8 @@ func OpenConns(path string, readers int) (writer, reader *sql.DB, err error) {
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
-	w, r, err := OpenConns(path, opt.Readers)
+	// The background checkpointer copies most pages; see checkpoint.go.
+	w, r, err := openConns(path, opt.Readers, fmt.Sprintf("wal_autocheckpoint(%d)", walAutoCheckpoint))
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +130,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{path: path, writer: w, reader: r}
+	if db.ck, err = startCheckpointer(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := db.prepare(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -224,6 +238,9 @@ func (db *DB) Close() error {
 	}
 	if db.reader != nil {
 		errs = append(errs, db.reader.Close())
+	}
+	if db.ck != nil {
+		errs = append(errs, db.ck.close())
 	}
 	if db.writer != nil {
 		// Fold the WAL back into the main file so a copied .db is complete.

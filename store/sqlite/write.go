@@ -212,6 +212,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	if db.pcc != nil {
 		db.pcc.committed(touched, maxVPK)
 	}
+	db.ck.committed()
 }
 
 // run applies one request's writes: prepare, then each write and those
