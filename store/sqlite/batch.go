@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,16 +19,18 @@ type rowTable struct {
 	name, cols string
 	ncols      int
 	orIgnore   bool
+	kinds      string // per column: t text, i integer, r real (as the rows' Go values are string, int64, float64)
+	noRowid    bool   // WITHOUT ROWID: a row is deleted by its values
 }
 
 // The tables in the order of their index in writeStmts.ins and .del.
 var rowTables = []rowTable{
-	{name: "compartment", cols: "patient, rid", ncols: 2, orIgnore: true},
-	{name: "idx_token", cols: "type, param, system, code, rid", ncols: 5},
-	{name: "idx_ref", cols: "type, param, ref, rid", ncols: 4},
-	{name: "idx_date", cols: "type, param, lo, hi, rid", ncols: 5},
-	{name: "idx_str", cols: "type, param, value, rid", ncols: 4},
-	{name: "idx_num", cols: "type, param, num, system, code, rid", ncols: 6},
+	{name: "compartment", cols: "patient, rid", ncols: 2, orIgnore: true, kinds: "ti", noRowid: true},
+	{name: "idx_token", cols: "type, param, system, code, rid", ncols: 5, kinds: "tttti"},
+	{name: "idx_ref", cols: "type, param, ref, rid", ncols: 4, kinds: "ttti"},
+	{name: "idx_date", cols: "type, param, lo, hi, rid", ncols: 5, kinds: "ttiii"},
+	{name: "idx_str", cols: "type, param, value, rid", ncols: 4, kinds: "ttti"},
+	{name: "idx_num", cols: "type, param, num, system, code, rid", ncols: 6, kinds: "ttrtti"},
 }
 
 const (
@@ -42,11 +46,34 @@ const (
 // written as a sum of them, largest first.
 var batchSizes = []int{64, 32, 16, 8, 4, 2, 1}
 
-// prepareBatches prepares, for every table and batch size, an INSERT of
-// that many rows and a DELETE of that many rids.
-func prepareBatches(ctx context.Context, db *sql.DB) (ins, del [][]*sql.Stmt, err error) {
+// prepareRekey prepares, for every table, the statements of an update's
+// row diff: the rows stored for a JSON list of rids (rowid first, 0 for a
+// WITHOUT ROWID table), and the deletion of a JSON list of rowids (of
+// [patient, rid] pairs for the compartment).
+func prepareRekey(ctx context.Context, db *sql.DB) (old, drop []*sql.Stmt, err error) {
 	for _, t := range rowTables {
-		var is, ds []*sql.Stmt
+		handle, del := "rowid", "DELETE FROM "+t.name+" WHERE rowid IN (SELECT value FROM json_each(?))"
+		if t.noRowid {
+			handle, del = "0", "DELETE FROM "+t.name+" WHERE (patient, rid) IN (SELECT value->>0, value->>1 FROM json_each(?))"
+		}
+		o, err := db.PrepareContext(ctx, "SELECT "+handle+", "+t.cols+" FROM "+t.name+" WHERE rid IN (SELECT value FROM json_each(?))")
+		if err != nil {
+			return nil, nil, err
+		}
+		d, err := db.PrepareContext(ctx, del)
+		if err != nil {
+			return nil, nil, err
+		}
+		old, drop = append(old, o), append(drop, d)
+	}
+	return old, drop, nil
+}
+
+// prepareBatches prepares, for every table and batch size, an INSERT of
+// that many rows.
+func prepareBatches(ctx context.Context, db *sql.DB) (ins [][]*sql.Stmt, err error) {
+	for _, t := range rowTables {
+		var is []*sql.Stmt
 		for _, n := range batchSizes {
 			row := "(" + strings.TrimSuffix(strings.Repeat("?,", t.ncols), ",") + ")"
 			verb := "INSERT"
@@ -55,17 +82,13 @@ func prepareBatches(ctx context.Context, db *sql.DB) (ins, del [][]*sql.Stmt, er
 			}
 			s, err := db.PrepareContext(ctx, verb+" INTO "+t.name+"("+t.cols+") VALUES "+strings.TrimSuffix(strings.Repeat(row+",", n), ","))
 			if err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			is = append(is, s)
-			if s, err = db.PrepareContext(ctx, "DELETE FROM "+t.name+" WHERE rid IN ("+placeholders(n)+")"); err != nil {
-				return nil, nil, err
-			}
-			ds = append(ds, s)
 		}
-		ins, del = append(ins, is), append(del, ds)
+		ins = append(ins, is)
 	}
-	return ins, del, nil
+	return ins, nil
 }
 
 // pendingRows are the rows a transaction has yet to write.
@@ -104,15 +127,30 @@ func (w *txWriter) stmt(s *sql.Stmt) *sql.Stmt {
 	return b
 }
 
-// flush writes the pending rows: first the deletes of earlier rows, then
-// the inserts, each in as few statements as the batch sizes allow.
+// flush writes the pending rows: the rows of updated resources are
+// compared with those stored (rekey), then what is new is inserted, in as
+// few statements as the batch sizes allow.
 func (w *txWriter) flush() error {
 	p := &w.pend
 	if len(p.clear) > 0 {
-		for t := range rowTables {
-			if err := w.batched(w.st.del[t], 1, int64sAsAny(p.clear)); err != nil {
-				return fmt.Errorf("clear %s: %w", rowTables[t].name, err)
+		rids := make([]byte, 0, 8*len(p.clear)+2)
+		rids = append(rids, '[')
+		for i, rid := range p.clear {
+			if i > 0 {
+				rids = append(rids, ',')
 			}
+			rids = strconv.AppendInt(rids, rid, 10)
+		}
+		rids = append(rids, ']')
+		if p.args == nil {
+			p.args = make([][]any, len(rowTables))
+		}
+		for t := range rowTables {
+			args, err := w.rekey(t, string(rids), p.args[t])
+			if err != nil {
+				return fmt.Errorf("reindex %s: %w", rowTables[t].name, err)
+			}
+			p.args[t] = args
 		}
 	}
 	for t, args := range p.args {
@@ -139,10 +177,137 @@ func (w *txWriter) batched(stmts []*sql.Stmt, ncols int, args []any) error {
 	return nil
 }
 
-func int64sAsAny(xs []int64) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = x
+// rekey replaces the stored rows of table t for the resources in rids (a
+// JSON list) by the pending rows in args, and returns the rows still to
+// insert. An update usually changes a few of a resource's rows (a value, a
+// date) and keeps the rest (its code, subject, category): deleting and
+// inserting them all cost six B-tree changes a row, most of a bundle's
+// write time. Rows are compared by value as a multiset, so the result is
+// what deleting all and inserting all would leave; a value that reads back
+// differently (say -0 as 0) only makes a row look changed.
+func (w *txWriter) rekey(t int, rids string, args []any) ([]any, error) {
+	tab := rowTables[t]
+	rows, err := w.stmt(w.st.old[t]).QueryContext(w.ctx, rids)
+	if err != nil {
+		return nil, err
 	}
-	return out
+	// Each stored row: its key, and how to delete it (rowid, or values).
+	type storedRow struct {
+		rowid int64
+		vals  []any
+	}
+	stored := map[string][]storedRow{}
+	n := 0
+	var rowid int64
+	dst := make([]any, 1+tab.ncols)
+	dst[0] = &rowid
+	strs := make([]string, tab.ncols)
+	ints := make([]int64, tab.ncols)
+	reals := make([]float64, tab.ncols)
+	for i, k := range []byte(tab.kinds) {
+		switch k {
+		case 't':
+			dst[1+i] = &strs[i]
+		case 'i':
+			dst[1+i] = &ints[i]
+		case 'r':
+			dst[1+i] = &reals[i]
+		}
+	}
+	var key []byte
+	for rows.Next() {
+		if err := rows.Scan(dst...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		vals := make([]any, tab.ncols)
+		for i, k := range []byte(tab.kinds) {
+			switch k {
+			case 't':
+				vals[i] = strs[i]
+			case 'i':
+				vals[i] = ints[i]
+			case 'r':
+				vals[i] = reals[i]
+			}
+		}
+		key = rowKey(key[:0], vals)
+		stored[string(key)] = append(stored[string(key)], storedRow{rowid, vals})
+		n++
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return args, nil
+	}
+	// Pending rows already stored are kept and not inserted again.
+	fresh := args[:0:0]
+	for i := 0; i+tab.ncols <= len(args); i += tab.ncols {
+		row := args[i : i+tab.ncols]
+		key = rowKey(key[:0], row)
+		if rs := stored[string(key)]; len(rs) > 0 {
+			stored[string(key)] = rs[1:]
+			continue
+		}
+		fresh = append(fresh, row...)
+	}
+	// What is left was not written again: delete it.
+	list := []byte{'['}
+	for _, rs := range stored {
+		for _, r := range rs {
+			if len(list) > 1 {
+				list = append(list, ',')
+			}
+			if tab.noRowid { // the compartment: [patient, rid]
+				list = append(list, '[')
+				list = appendJSONString(list, r.vals[0].(string))
+				list = append(list, ',')
+				list = strconv.AppendInt(list, r.vals[1].(int64), 10)
+				list = append(list, ']')
+				continue
+			}
+			list = strconv.AppendInt(list, r.rowid, 10)
+		}
+	}
+	if len(list) > 1 {
+		list = append(list, ']')
+		if _, err := w.stmt(w.st.drop[t]).ExecContext(w.ctx, string(list)); err != nil {
+			return nil, err
+		}
+	}
+	return fresh, nil
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	q, _ := json.Marshal(s) // a string always marshals
+	return append(b, q...)
+}
+
+// rowKey appends an exact encoding of a row's values (string, int64,
+// float64): equal keys are equal rows.
+func rowKey(b []byte, vals []any) []byte {
+	for _, v := range vals {
+		switch v := v.(type) {
+		case string:
+			b = append(b, 't')
+			b = strconv.AppendInt(b, int64(len(v)), 10)
+			b = append(b, ':')
+			b = append(b, v...)
+		case int64:
+			b = append(b, 'i')
+			b = strconv.AppendInt(b, v, 10)
+		case float64:
+			b = append(b, 'r')
+			b = strconv.AppendFloat(b, v, 'g', -1, 64)
+		default:
+			b = fmt.Appendf(b, "?%T:%v", v, v)
+		}
+		b = append(b, 0)
+	}
+	return b
 }

@@ -272,8 +272,9 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 // connection and bound to each transaction.
 type writeStmts struct {
 	current, meta, insResource, insVersion, updResource *sql.Stmt
-	// per rowTables entry, per batchSizes entry; bound when first used
-	ins, del [][]*sql.Stmt
+	// per rowTables entry (and batchSizes entry); bound when first used
+	ins       [][]*sql.Stmt
+	old, drop []*sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
@@ -296,15 +297,19 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	if err != nil {
 		return ws, err
 	}
-	ws.ins, ws.del, err = prepareBatches(ctx, db)
+	if ws.ins, err = prepareBatches(ctx, db); err != nil {
+		return ws, err
+	}
+	ws.old, ws.drop, err = prepareRekey(ctx, db)
 	return ws, err
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
 	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource}
-	for _, ss := range append(ws.ins, ws.del...) {
+	for _, ss := range ws.ins {
 		all = append(all, ss...)
 	}
+	all = append(append(all, ws.old...), ws.drop...)
 	return all
 }
 
@@ -313,7 +318,7 @@ func (ws *writeStmts) all() []*sql.Stmt {
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
 	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), ins: ws.ins, del: ws.del}
+		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop}
 }
 
 // Search searches the data as this transaction sees it (no visibility
