@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Compares two carex binaries on one wrk operation, taking turns, each run
+# on a fresh copy of a population that reproduce.sh generated: throughput
+# drifts by 10-40 % on a shared VM over minutes to hours, so only runs that
+# alternate support a "before -> after" claim (see BENCHMARKS.md).
+#
+#   testdata/bench/compare.sh OP BIN_A BIN_B [PAIRS] [-- SERVE_FLAGS...]
+#
+# OP: read, search, everything, everything-big or transaction. Prints, per
+# run: requests/s, p95, p99 and the server's CPU per request (user+system
+# from /proc over the measured run). Environment: CAREX_BENCH_OUT (where
+# reproduce.sh put the populations, default /tmp/carex-bench),
+# CAREX_BENCH_PEOPLE (default 10000), CAREX_BENCH_SECONDS (default 15),
+# CAREX_BENCH_DBDIR (where the copy is served from, default $OUT/compare).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+[ $# -ge 3 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
+op=$1 a=$2 b=$3
+pairs=${4:-3}
+shift $(($# >= 4 ? 4 : 3))
+[ "${1:-}" = "--" ] && shift
+out=${CAREX_BENCH_OUT:-/tmp/carex-bench}
+n=${CAREX_BENCH_PEOPLE:-10000}
+secs=${CAREX_BENCH_SECONDS:-15}
+dir=${CAREX_BENCH_DBDIR:-$out/compare}
+pop=$out/p$n.db
+[ -f "$pop" ] || { echo "compare.sh: no $pop: run testdata/bench/reproduce.sh $n first" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+mkdir -p "$dir"
+export CAREX_DEV_KEY=$out/dev-key.pem CAREX_LOG_KEY=$out/log-key
+
+persona=nurse conns=8 script=$op
+case $op in
+everything-big) persona=big script=everything ;;
+transaction) conns=4 ;;
+esac
+
+run() { # run BIN: one measured run on a fresh copy
+	local bin=$1 db=$dir/c.db url=http://127.0.0.1:18095/fhir
+	shift
+	rm -f "$db"* && cp "$pop" "$db"
+	sync # the copy's dirty pages would queue every durable write behind them
+	"$bin" serve --dev --db "$db" --addr 127.0.0.1:18095 --log-level warn "$@" >"$dir/serve.log" 2>&1 &
+	local pid=$!
+	for _ in $(seq 100); do curl -sf http://127.0.0.1:18095/healthz >/dev/null && break; sleep 0.2; done
+	"$bin" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$dir/wrk" >/dev/null 2>&1
+	python3 - "$pop.manifest.json" "$dir/wrk" <<'EOF'
+import json, os, sys
+people = {p["id"]: p for p in json.load(open(sys.argv[1]))["patients"]}
+d = sys.argv[2]
+for f in os.listdir(d):
+    if f.endswith(".patients") and f != "big.patients":
+        lines = open(os.path.join(d, f)).read().splitlines()
+        keep = [l for l in lines if people.get(l.split()[0], {}).get("size") != "big"]
+        open(os.path.join(d, f), "w").write("\n".join(keep) + "\n")
+with open(os.path.join(d, "big.patients"), "w") as out:
+    for p in people.values():
+        if p.get("size") == "big":
+            out.write(p["id"] + " " + p.get("nhs", "") + "\n")
+EOF
+	cp "$dir/wrk/gp.token" "$dir/wrk/big.token"
+	local lua=$root/testdata/bench/$script.lua
+	CAREX_BENCH_DIR=$dir/wrk CAREX_BENCH_PERSONA=$persona wrk -t2 -c"$conns" -d3s -s "$lua" "$url" >/dev/null
+	local t0 t1
+	t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
+	CAREX_BENCH_DIR=$dir/wrk CAREX_BENCH_PERSONA=$persona wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "$url" >"$dir/wrk.txt"
+	t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+	kill -INT "$pid" && wait "$pid" 2>/dev/null || true
+	if grep -q Non-2xx "$dir/wrk.txt"; then
+		echo "compare.sh: $bin answered with errors: $(grep Non-2xx "$dir/wrk.txt")" >&2
+		exit 1
+	fi
+	local reqs hz
+	reqs=$(awk '/requests in/{print $1}' "$dir/wrk.txt")
+	hz=$(getconf CLK_TCK)
+	printf '%s: %s req/s, p95 %s, p99 %s, server CPU %d µs/request\n' "$bin" \
+		"$(awk '/Requests\/sec/{print $2}' "$dir/wrk.txt")" "$(awk '/p95 latency/{print $3}' "$dir/wrk.txt")" \
+		"$(awk '$1=="99%"{print $2}' "$dir/wrk.txt")" $(((t1 - t0) * 1000000 / hz / reqs))
+}
+
+for i in $(seq "$pairs"); do
+	run "$a" "$@"
+	run "$b" "$@"
+done
+
+rm -f "$dir"/c.db "$dir"/c.db-* "$dir"/c-access.db*
