@@ -23,7 +23,7 @@ type rowTable struct {
 	noRowid    bool   // WITHOUT ROWID: a row is deleted by its values
 }
 
-// The tables in the order of their index in writeStmts.ins and .del.
+// The tables in the order of their index in writeStmts.ins, .old and .drop.
 var rowTables = []rowTable{
 	{name: "compartment", cols: "patient, rid", ncols: 2, orIgnore: true, kinds: "ti", noRowid: true},
 	{name: "idx_token", cols: "type, param, system, code, rid", ncols: 5, kinds: "tttti"},

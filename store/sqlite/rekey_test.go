@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -105,5 +106,77 @@ func TestRekeyMatchesFreshRows(t *testing.T) {
 				t.Fatalf("after a delete: %q", rows)
 			}
 		}
+	}
+}
+
+// indexRowids is every search-index row of a resource as "table rowid".
+func indexRowids(t *testing.T, db *DB, typ, id string) map[string]bool {
+	t.Helper()
+	out := map[string]bool{}
+	for _, tab := range rowTables[1:] { // the compartment has no rowid
+		rows, err := db.reader.Query(`SELECT rowid FROM `+tab.name+` WHERE rid = (SELECT rid FROM resources WHERE type = ? AND id = ?)`, typ, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var r int64
+			if err := rows.Scan(&r); err != nil {
+				t.Fatal(err)
+			}
+			out[fmt.Sprintf("%s %d", tab.name, r)] = true
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// TestRekeyKeepsUnchangedRows: an update that changes nothing in the index
+// leaves every row where it was (same rowids), and one that changes the
+// value replaces only the value's rows. A value read back as another Go
+// type than the new row's would make every row look changed: still
+// correct, but this fails.
+func TestRekeyKeepsUnchangedRows(t *testing.T) {
+	db := openAt(t, "")
+	ctx := context.Background()
+	body := func(value string) string {
+		return `{"resourceType":"Observation","id":"o1","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],
+		"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"},"effectiveDateTime":"2025-06-01T10:00:00Z",
+		"identifier":[{"system":"https://carex.example/obs","value":"o1"}],"valueQuantity":{"value":` + value + `,"unit":"/min","system":"http://unitsofmeasure.org","code":"/min"}}`
+	}
+	put := func(b string) {
+		t.Helper()
+		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, "A81001", b)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(body("70.5"))
+	// Another resource's rows after o1's: rows o1 deletes and inserts again
+	// get new rowids (SQLite reuses the largest rowid once it is deleted).
+	put(strings.ReplaceAll(body("60"), `"o1"`, `"o2"`))
+	before := indexRowids(t, db, "Observation", "o1")
+	if len(before) < 5 {
+		t.Fatalf("only %d index rows: the fixture indexes too little to show anything", len(before))
+	}
+	put(body("70.5"))
+	if after := indexRowids(t, db, "Observation", "o1"); !maps.Equal(after, before) {
+		t.Fatalf("an update that changes no indexed value moved rows:\nbefore %v\nafter  %v", before, after)
+	}
+	put(body("80"))
+	after := indexRowids(t, db, "Observation", "o1")
+	var moved []string
+	for k := range before {
+		if !after[k] {
+			moved = append(moved, k)
+		}
+	}
+	for _, k := range moved {
+		if !strings.HasPrefix(k, "idx_num ") {
+			t.Errorf("changing only the value replaced %s", k)
+		}
+	}
+	if len(moved) == 0 {
+		t.Error("changing the value replaced no row")
 	}
 }
