@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -178,5 +179,56 @@ func TestRekeyKeepsUnchangedRows(t *testing.T) {
 	}
 	if len(moved) == 0 {
 		t.Error("changing the value replaced no row")
+	}
+}
+
+// TestCurrentThenWrite: writes after the write decision's Current see the
+// row as it is when they run: a second write of the same resource in the
+// same request, If-Match, and a create followed by an update. (It guards
+// any reuse of what Current read: one kept for the next write, tried,
+// failed it until used only once.)
+func TestCurrentThenWrite(t *testing.T) {
+	db := openAt(t, "")
+	ctx := context.Background()
+	o := func() *store.Write { return obsFor(t, "o1", "p1") }
+	if _, err := db.Commit(ctx, []*store.Write{o()}, nil); err != nil {
+		t.Fatal(err)
+	}
+	asked := func(lookup store.Lookup) error {
+		m, err := lookup.Current("Observation", "o1")
+		if err != nil || m == nil {
+			return fmt.Errorf("current: %v %v", m, err)
+		}
+		return nil
+	}
+	// Two writes of o1 in one request: versions 2 and 3, not 2 twice.
+	res, err := db.Commit(ctx, []*store.Write{o(), o()}, asked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v1, v2 := res[0].Version.VersionID, res[1].Version.VersionID; v1 != 2 || v2 != 3 {
+		t.Fatalf("versions %d and %d, want 2 and 3", v1, v2)
+	}
+	// If-Match is judged against the version the row has when written.
+	stale := o()
+	stale.IfMatch = 2
+	if _, err := db.Commit(ctx, []*store.Write{stale}, asked); !errors.Is(err, store.ErrVersionConflict) {
+		t.Fatalf("If-Match 2 on version 3: %v, want a version conflict", err)
+	}
+	fresh := o()
+	fresh.IfMatch = 3
+	if res, err := db.Commit(ctx, []*store.Write{fresh}, asked); err != nil || res[0].Version.VersionID != 4 {
+		t.Fatalf("If-Match 3 on version 3: %v", err)
+	}
+	// A resource Current found missing is created once, then updated.
+	res, err = db.Commit(ctx, []*store.Write{obsFor(t, "o2", "p1"), obsFor(t, "o2", "p1")}, func(lookup store.Lookup) error {
+		_, err := lookup.Current("Observation", "o2")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res[0].Created || res[1].Created || res[1].Version.VersionID != 2 {
+		t.Fatalf("o2: created %v then %v at version %d, want created then updated to 2", res[0].Created, res[1].Created, res[1].Version.VersionID)
 	}
 }
