@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -19,18 +20,17 @@ type rowTable struct {
 	name, cols string
 	ncols      int
 	orIgnore   bool
-	kinds      string // per column: t text, i integer, r real (as the rows' Go values are string, int64, float64)
-	noRowid    bool   // WITHOUT ROWID: a row is deleted by its values
+	noRowid    bool // WITHOUT ROWID: a row is deleted by its values
 }
 
 // The tables in the order of their index in writeStmts.ins, .old and .drop.
 var rowTables = []rowTable{
-	{name: "compartment", cols: "patient, rid", ncols: 2, orIgnore: true, kinds: "ti", noRowid: true},
-	{name: "idx_token", cols: "type, param, system, code, rid", ncols: 5, kinds: "tttti"},
-	{name: "idx_ref", cols: "type, param, ref, rid", ncols: 4, kinds: "ttti"},
-	{name: "idx_date", cols: "type, param, lo, hi, rid", ncols: 5, kinds: "ttiii"},
-	{name: "idx_str", cols: "type, param, value, rid", ncols: 4, kinds: "ttti"},
-	{name: "idx_num", cols: "type, param, num, system, code, rid", ncols: 6, kinds: "ttrtti"},
+	{name: "compartment", cols: "patient, rid", ncols: 2, orIgnore: true, noRowid: true},
+	{name: "idx_token", cols: "type, param, system, code, rid", ncols: 5},
+	{name: "idx_ref", cols: "type, param, ref, rid", ncols: 4},
+	{name: "idx_date", cols: "type, param, lo, hi, rid", ncols: 5},
+	{name: "idx_str", cols: "type, param, value, rid", ncols: 4},
+	{name: "idx_num", cols: "type, param, num, system, code, rid", ncols: 6},
 }
 
 const (
@@ -133,20 +133,12 @@ func (w *txWriter) stmt(s *sql.Stmt) *sql.Stmt {
 func (w *txWriter) flush() error {
 	p := &w.pend
 	if len(p.clear) > 0 {
-		rids := make([]byte, 0, 8*len(p.clear)+2)
-		rids = append(rids, '[')
-		for i, rid := range p.clear {
-			if i > 0 {
-				rids = append(rids, ',')
-			}
-			rids = strconv.AppendInt(rids, rid, 10)
-		}
-		rids = append(rids, ']')
+		rids := jsonInts(p.clear)
 		if p.args == nil {
 			p.args = make([][]any, len(rowTables))
 		}
 		for t := range rowTables {
-			args, err := w.rekey(t, string(rids), p.args[t])
+			args, err := w.rekey(t, rids, p.args[t])
 			if err != nil {
 				return fmt.Errorf("reindex %s: %w", rowTables[t].name, err)
 			}
@@ -197,22 +189,14 @@ func (w *txWriter) rekey(t int, rids string, args []any) ([]any, error) {
 		vals  []any
 	}
 	stored := map[string][]storedRow{}
-	n := 0
+	// The driver gives TEXT as string, INTEGER as int64 and REAL as
+	// float64: the Go types of the pending rows' values.
 	var rowid int64
 	dst := make([]any, 1+tab.ncols)
 	dst[0] = &rowid
-	strs := make([]string, tab.ncols)
-	ints := make([]int64, tab.ncols)
-	reals := make([]float64, tab.ncols)
-	for i, k := range []byte(tab.kinds) {
-		switch k {
-		case 't':
-			dst[1+i] = &strs[i]
-		case 'i':
-			dst[1+i] = &ints[i]
-		case 'r':
-			dst[1+i] = &reals[i]
-		}
+	cells := make([]any, tab.ncols)
+	for i := range cells {
+		dst[1+i] = &cells[i]
 	}
 	var key []byte
 	for rows.Next() {
@@ -220,20 +204,9 @@ func (w *txWriter) rekey(t int, rids string, args []any) ([]any, error) {
 			rows.Close()
 			return nil, err
 		}
-		vals := make([]any, tab.ncols)
-		for i, k := range []byte(tab.kinds) {
-			switch k {
-			case 't':
-				vals[i] = strs[i]
-			case 'i':
-				vals[i] = ints[i]
-			case 'r':
-				vals[i] = reals[i]
-			}
-		}
+		vals := slices.Clone(cells)
 		key = rowKey(key[:0], vals)
 		stored[string(key)] = append(stored[string(key)], storedRow{rowid, vals})
-		n++
 	}
 	if err := rows.Close(); err != nil {
 		return nil, err
@@ -241,7 +214,7 @@ func (w *txWriter) rekey(t int, rids string, args []any) ([]any, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if n == 0 {
+	if len(stored) == 0 {
 		return args, nil
 	}
 	// Pending rows already stored are kept and not inserted again.

@@ -40,13 +40,10 @@ type checkpointer struct {
 }
 
 func startCheckpointer(path string) (*checkpointer, error) {
-	conn, err := sql.Open("sqlite", dsn(path, true))
+	conn, err := openPool(dsn(path, true), 1)
 	if err != nil {
 		return nil, err
 	}
-	conn.SetMaxOpenConns(1)
-	conn.SetMaxIdleConns(1)
-	conn.SetConnMaxLifetime(0)
 	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c, nil

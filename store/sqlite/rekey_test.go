@@ -14,14 +14,13 @@ import (
 	"github.com/carex-project/carex/store/storetest"
 )
 
-// indexRows is every compartment and search-index row of a resource,
-// without its rid, sorted: what a search can find it by.
-func indexRows(t *testing.T, db *DB, typ, id string) []string {
+// resourceRows is, for each of tables, what expr selects from the rows of
+// one resource, as "table value", sorted.
+func resourceRows(t *testing.T, db *DB, tables []rowTable, expr func(rowTable) string, typ, id string) []string {
 	t.Helper()
 	var out []string
-	for _, tab := range rowTables {
-		cols := strings.TrimSuffix(tab.cols, ", rid")
-		rows, err := db.reader.Query(`SELECT `+strings.ReplaceAll(cols, ", ", " || '|' || ")+` FROM `+tab.name+
+	for _, tab := range tables {
+		rows, err := db.reader.Query(`SELECT CAST(`+expr(tab)+` AS TEXT) FROM `+tab.name+
 			` WHERE rid = (SELECT rid FROM resources WHERE type = ? AND id = ?)`, typ, id)
 		if err != nil {
 			t.Fatal(err)
@@ -39,6 +38,14 @@ func indexRows(t *testing.T, db *DB, typ, id string) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// indexRows is every compartment and search-index row of a resource,
+// without its rid, sorted: what a search can find it by.
+func indexRows(t *testing.T, db *DB, typ, id string) []string {
+	return resourceRows(t, db, rowTables, func(tab rowTable) string {
+		return strings.ReplaceAll(strings.TrimSuffix(tab.cols, ", rid"), ", ", " || '|' || ")
+	}, typ, id)
 }
 
 // TestRekeyMatchesFreshRows: after any sequence of updates, a resource's
@@ -112,23 +119,10 @@ func TestRekeyMatchesFreshRows(t *testing.T) {
 
 // indexRowids is every search-index row of a resource as "table rowid".
 func indexRowids(t *testing.T, db *DB, typ, id string) map[string]bool {
-	t.Helper()
 	out := map[string]bool{}
-	for _, tab := range rowTables[1:] { // the compartment has no rowid
-		rows, err := db.reader.Query(`SELECT rowid FROM `+tab.name+` WHERE rid = (SELECT rid FROM resources WHERE type = ? AND id = ?)`, typ, id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			var r int64
-			if err := rows.Scan(&r); err != nil {
-				t.Fatal(err)
-			}
-			out[fmt.Sprintf("%s %d", tab.name, r)] = true
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
+	// The compartment has no rowid.
+	for _, r := range resourceRows(t, db, rowTables[1:], func(rowTable) string { return "rowid" }, typ, id) {
+		out[r] = true
 	}
 	return out
 }

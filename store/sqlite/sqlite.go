@@ -96,25 +96,45 @@ func openConns(path string, readers int, writerPragmas ...string) (writer, reade
 	if path == "" {
 		return nil, nil, errors.New("sqlite: empty database path: set --db")
 	}
-	w, err := sql.Open("sqlite", dsn(path, true, writerPragmas...))
+	w, err := openPool(dsn(path, true, writerPragmas...), 1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
-	w.SetConnMaxLifetime(0)
 	if readers <= 0 {
 		readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	r, err := sql.Open("sqlite", dsn(path, false))
+	r, err := openPool(dsn(path, false), readers)
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	r.SetMaxOpenConns(readers)
-	r.SetMaxIdleConns(readers)
-	r.SetConnMaxLifetime(0)
 	return w, r, nil
+}
+
+// openPool opens a pool of n connections that are kept open.
+func openPool(dsn string, n int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(n)
+	db.SetMaxIdleConns(n)
+	db.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+// jsonInts is xs as a JSON array, for json_each: one prepared statement
+// for any number of keys.
+func jsonInts(xs []int64) string {
+	b := make([]byte, 0, 2+12*len(xs))
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, x, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // Open opens (creating if needed) the database at path and migrates it.
@@ -456,14 +476,7 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		return res, nil
 	}
 	// One query for the page's bodies.
-	list := make([]byte, 0, 12*len(keys))
-	for i, k := range keys {
-		if i > 0 {
-			list = append(list, ',')
-		}
-		list = strconv.AppendInt(list, k, 10)
-	}
-	brows, err := db.stBodies.QueryContext(ctx, "["+string(list)+"]")
+	brows, err := db.stBodies.QueryContext(ctx, jsonInts(keys))
 	if err != nil {
 		return nil, err
 	}

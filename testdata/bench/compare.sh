@@ -44,20 +44,7 @@ run() { # run BIN: one measured run on a fresh copy
 	local pid=$!
 	for _ in $(seq 100); do curl -sf http://127.0.0.1:18095/healthz >/dev/null && break; sleep 0.2; done
 	"$bin" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$dir/wrk" >/dev/null 2>&1
-	python3 - "$pop.manifest.json" "$dir/wrk" <<'EOF'
-import json, os, sys
-people = {p["id"]: p for p in json.load(open(sys.argv[1]))["patients"]}
-d = sys.argv[2]
-for f in os.listdir(d):
-    if f.endswith(".patients") and f != "big.patients":
-        lines = open(os.path.join(d, f)).read().splitlines()
-        keep = [l for l in lines if people.get(l.split()[0], {}).get("size") != "big"]
-        open(os.path.join(d, f), "w").write("\n".join(keep) + "\n")
-with open(os.path.join(d, "big.patients"), "w") as out:
-    for p in people.values():
-        if p.get("size") == "big":
-            out.write(p["id"] + " " + p.get("nhs", "") + "\n")
-EOF
+	python3 "$root/testdata/bench/patients.py" "$pop.manifest.json" "$dir/wrk"
 	cp "$dir/wrk/gp.token" "$dir/wrk/big.token"
 	local lua=$root/testdata/bench/$script.lua
 	CAREX_BENCH_DIR=$dir/wrk CAREX_BENCH_PERSONA=$persona wrk -t2 -c"$conns" -d3s -s "$lua" "$url" >/dev/null

@@ -55,20 +55,7 @@ for n in "${sizes[@]}"; do
 	# ones in bigger populations, which would make sizes incomparable), and
 	# the big ones (300 items) apart, opened by the GP, for the $everything
 	# latency target.
-	python3 - "$pop.manifest.json" "$res/wrk" <<'EOF'
-import json, os, sys
-people = {p["id"]: p for p in json.load(open(sys.argv[1]))["patients"]}
-d = sys.argv[2]
-for f in os.listdir(d):
-    if f.endswith(".patients"):
-        lines = open(os.path.join(d, f)).read().splitlines()
-        keep = [l for l in lines if people.get(l.split()[0], {}).get("size") != "big"]
-        open(os.path.join(d, f), "w").write("\n".join(keep) + "\n")
-with open(os.path.join(d, "big.patients"), "w") as out:
-    for p in people.values():
-        if p.get("size") == "big":
-            out.write(p["id"] + " " + p.get("nhs", "") + "\n")
-EOF
+	python3 "$root/testdata/bench/patients.py" "$pop.manifest.json" "$res/wrk"
 	cp "$res/wrk/gp.token" "$res/wrk/big.token"
 	# Warm the caches first (a fresh copy of a large database is cold).
 	CAREX_BENCH_DIR=$res/wrk CAREX_BENCH_PERSONA=nurse wrk -t2 -c8 -d5s \
