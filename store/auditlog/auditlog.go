@@ -55,7 +55,7 @@ type Options struct {
 	CheckpointInterval time.Duration // …or at least every T when new entries exist (default 60s)
 	MaxBatch           int           // group commit: at most this many entries per journal sync (default 512)
 	// CommitDelay: when requests are arriving together, wait up to this long
-	// for more before writing a batch (default 200µs; negative: never).
+	// for more before writing a batch (default 500µs; negative: never).
 	CommitDelay time.Duration
 
 	// Journal is the file where entries become durable before they are
@@ -184,7 +184,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		opt.MaxBatch = 512
 	}
 	if opt.CommitDelay == 0 {
-		opt.CommitDelay = 200 * time.Microsecond
+		opt.CommitDelay = 500 * time.Microsecond
 	}
 	if opt.IndexDelay <= 0 {
 		opt.IndexDelay = 100 * time.Millisecond
@@ -490,7 +490,13 @@ func (l *Log) run() {
 	defer close(l.wdone)
 	batch := make([]*pending, 0, l.opt.MaxBatch)
 	var buf []byte
-	last := 0 // entries in the previous batch
+	// want: how many entries the next batch may expect: the waiters the
+	// previous write released (their clients tend to come straight back)
+	// plus those that queued during it. Without the second term two
+	// clients fall into step with the disk: each write carries one entry
+	// while the other client waits for it, and every request waits for
+	// two writes instead of one.
+	want := 0
 	var linger *time.Timer
 	for {
 		p, ok := <-l.reqs
@@ -499,18 +505,18 @@ func (l *Log) run() {
 		}
 		batch = append(batch[:0], p)
 		open := l.drain(&batch)
-		// Group-commit delay: when the previous batch showed concurrent
-		// requests, wait a moment (until twice as many as then, or
-		// CommitDelay) before paying for a disk write: fewer, fuller writes
-		// cost less CPU per entry. A lone client never waits.
-		if open && l.opt.CommitDelay > 0 && last > 1 && len(batch) < min(2*last, l.opt.MaxBatch) {
+		// Group-commit delay: when more are expected, wait a moment (until
+		// want, or CommitDelay) before paying for a disk write: fewer,
+		// fuller writes cost less CPU per entry and make each request wait
+		// for one write. A lone client (want 1) never waits.
+		if open && l.opt.CommitDelay > 0 && len(batch) < want {
 			if linger == nil {
 				linger = time.NewTimer(l.opt.CommitDelay)
 			} else {
 				linger.Reset(l.opt.CommitDelay)
 			}
 		wait:
-			for len(batch) < min(2*last, l.opt.MaxBatch) {
+			for len(batch) < want {
 				select {
 				case p, ok := <-l.reqs:
 					if !ok {
@@ -523,8 +529,8 @@ func (l *Log) run() {
 			}
 			linger.Stop()
 		}
-		last = len(batch)
 		buf = l.write(batch, buf[:0])
+		want = min(len(batch)+len(l.reqs), l.opt.MaxBatch)
 	}
 }
 

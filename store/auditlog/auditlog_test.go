@@ -1060,3 +1060,47 @@ func appendAll(t testing.TB, ctx context.Context, l *Log, n, workers int) {
 	}
 	wg.Wait()
 }
+
+// TestGroupCommitOutOfStep: two clients, the second starting while the
+// first one's entry is being written, share the disk's writes (about one
+// per round of both) instead of taking turns with one entry per write,
+// where each request waits for the other's write and then its own. The
+// 200 µs between requests is within CommitDelay (500 µs).
+func TestGroupCommitOutOfStep(t *testing.T) {
+	slowWrites = 3 * time.Millisecond // a disk slower than the clients
+	defer func() { slowWrites = 0 }()
+	f := newFixture(t, Options{})
+	const N = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, 2)
+	client := func(base int) {
+		defer wg.Done()
+		for i := range N {
+			if err := f.log.Append(context.Background(), sample(base+i)); err != nil {
+				errs <- err
+				return
+			}
+			// The next request's work (a spin: a 200 µs sleep can take a
+			// millisecond on an idle machine).
+			for t0 := time.Now(); time.Since(t0) < 200*time.Microsecond; {
+			}
+		}
+	}
+	wg.Add(2)
+	go client(0)
+	time.Sleep(slowWrites / 2)
+	go client(N)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	f.log.jmu.Lock()
+	writes := f.log.j.writes
+	f.log.jmu.Unlock()
+	// In step: about N writes; taking turns: about 2N.
+	if writes > N*3/2 {
+		t.Errorf("%d journal writes for %d entries from two clients: they took turns instead of sharing writes", writes, 2*N)
+	}
+	t.Logf("%d journal writes for %d entries", writes, 2*N)
+}

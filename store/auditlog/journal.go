@@ -8,6 +8,7 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"time"
 	"unsafe"
 )
 
@@ -78,7 +79,12 @@ type journal struct {
 	cap    int64  // preallocated (zero-filled) file size
 	buf    []byte // block-aligned
 	broken error  // the header on disk is unknown: no more writes
+	writes int64  // batches written (tests count group commits with it)
 }
+
+// slowWrites makes every batch write take at least this long (tests: a
+// disk slower than the processors, on any machine).
+var slowWrites time.Duration
 
 // openJournal opens or creates the journal and returns the entries it
 // holds. A torn last batch (a crash during a write that was never
@@ -313,6 +319,9 @@ func (j *journal) write(frames []byte) error {
 	}
 	buf := j.buffer(int(need))
 	j.batch(buf, frames)
+	if slowWrites > 0 {
+		time.Sleep(slowWrites)
+	}
 	err := j.put(buf, j.size)
 	if err != nil {
 		clear(buf)
@@ -323,6 +332,7 @@ func (j *journal) write(frames []byte) error {
 		return fmt.Errorf("auditlog: access journal write: %w", err)
 	}
 	j.size += need
+	j.writes++
 	return nil
 }
 
