@@ -317,6 +317,35 @@ func TestTransaction(t *testing.T) {
 	if r := e.do("GET", "/fhir/Patient/"+pid+"/$everything", sys, ""); !strings.Contains(r.body, `"total":2`) {
 		t.Fatalf("$everything: %s", r.body)
 	}
+	// References nested in arrays and extensions are rewritten too (each
+	// named only there); one that needs no change keeps its bytes (an
+	// escaped "/" stays escaped).
+	nested := `{"resourceType":"Bundle","type":"transaction","entry":[
+	 {"fullUrl":"urn:uuid:33333333-3333-3333-3333-333333333333","resource":{"resourceType":"Patient","name":[{"family":"Nested"}],
+	   "managingOrganization":{"reference":"Organization\/A81001"}},"request":{"method":"POST","url":"Patient"}},
+	 {"fullUrl":"urn:uuid:44444444-4444-4444-4444-444444444444","resource":{"resourceType":"Practitioner","name":[{"family":"Evidence"}]},"request":{"method":"POST","url":"Practitioner"}},
+	 {"fullUrl":"urn:uuid:55555555-5555-5555-5555-555555555555","resource":{"resourceType":"Practitioner","name":[{"family":"Carer"}]},"request":{"method":"POST","url":"Practitioner"}},
+	 {"resource":{"resourceType":"Condition","subject":{"reference":"urn:uuid:33333333-3333-3333-3333-333333333333"},"code":{"text":"copd"},
+	   "evidence":[{"detail":[{"reference":"Organization/A81001"},{"reference":"urn:uuid:44444444-4444-4444-4444-444444444444"}]}],
+	   "extension":[{"url":"https://example.org/carer","valueReference":{"reference":"urn:uuid:55555555-5555-5555-5555-555555555555"}}]},
+	   "request":{"method":"POST","url":"Condition"}}]}`
+	r = e.do("POST", "/fhir", sys, nested)
+	if r.status != 200 {
+		t.Fatalf("nested references: %d %s", r.status, r.body)
+	}
+	json.Unmarshal([]byte(r.body), &out)
+	npid, prac1, prac2 := out.Entry[0].Resource.ID, out.Entry[1].Resource.ID, out.Entry[2].Resource.ID
+	for _, want := range []string{"Patient/" + npid, "Practitioner/" + prac1, "Practitioner/" + prac2} {
+		if !strings.Contains(r.body, `"reference":"`+want+`"`) {
+			t.Fatalf("reference to %s not written: %s", want, r.body)
+		}
+	}
+	if strings.Contains(r.body, "urn:uuid:") {
+		t.Fatalf("a reference was not rewritten: %s", r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/"+npid, sys, ""); !strings.Contains(r.body, `"reference":"Organization\/A81001"`) {
+		t.Fatalf("an unchanged reference lost its original bytes: %s", r.body)
+	}
 	// All or nothing: the second entry is invalid, so the first is not stored.
 	bad := `{"resourceType":"Bundle","type":"transaction","entry":[
 	 {"resource":{"resourceType":"Patient","name":[{"family":"Atomic"}]},"request":{"method":"POST","url":"Patient"}},

@@ -256,18 +256,27 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if w.Op == store.OpDelete {
 				continue
 			}
-			changed := map[string]string{}
-			raw, err := rewriteRefs(w.Raw, func(ref string) (string, error) {
+			var changed map[string]string
+			err := eachMapRef(w.Resource, func(ref string) error {
 				to, err := resolve(ref)
 				if to != "" && to != ref {
+					if changed == nil {
+						changed = map[string]string{}
+					}
 					changed[ref] = to
 				}
-				return to, err
+				return err
 			})
 			if err != nil {
 				return err
 			}
 			if len(changed) > 0 {
+				// Only now the stored bytes: tokenising them was 5 % of a
+				// bundle's CPU when no reference changed.
+				raw, err := rewriteRefs(w.Raw, func(ref string) (string, error) { return changed[ref], nil })
+				if err != nil {
+					return err
+				}
 				// The decoded copy gets the same edits, so it need not be parsed again.
 				w.Raw = raw
 				rewriteMapRefs(w.Resource, changed)

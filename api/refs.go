@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // rewriteRefs returns raw with the string value of every "reference" member
@@ -84,6 +85,40 @@ func rewriteRefs(raw []byte, fn func(ref string) (string, error)) ([]byte, error
 	}
 	out.Write(raw[last:])
 	return out.Bytes(), nil
+}
+
+// eachMapRef calls fn with every reference of a decoded resource (a string
+// member named "reference", at any depth: the ones rewriteRefs visits, as
+// the parser refuses duplicate keys), members in key order so that the
+// first error is the same every time. Finding the references here is
+// cheap; rewriteRefs then runs only for a resource that has one to change.
+func eachMapRef(v any, fn func(ref string) error) error {
+	switch x := v.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			if s, ok := x[k].(string); ok && k == "reference" {
+				if err := fn(s); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := eachMapRef(x[k], fn); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := eachMapRef(e, fn); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // rewriteMapRefs applies the same replacements to a decoded resource.
