@@ -271,8 +271,8 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 				return err
 			}
 			if len(changed) > 0 {
-				// Only now the stored bytes: tokenising them was 5 % of a
-				// bundle's CPU when no reference changed.
+				// Only now the stored bytes, for a resource with a
+				// reference to change.
 				raw, err := rewriteRefs(w.Raw, func(ref string) (string, error) { return changed[ref], nil })
 				if err != nil {
 					return err

@@ -4,87 +4,234 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"slices"
+	"unicode/utf8"
 )
 
 // rewriteRefs returns raw with the string value of every "reference" member
 // replaced by fn's answer, leaving every other byte as it was. fn returns
-// ("", nil) to keep a value.
+// ("", nil) to keep a value. raw must hold one JSON value (the resource,
+// already parsed); a hand-written scan, since encoding/json's Decoder.Token
+// builds a syntax error for every value it ends.
 func rewriteRefs(raw []byte, fn func(ref string) (string, error)) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	type frame struct {
-		object bool
-		key    bool // next string token in this object is a key
-		name   string
+	s := &refScanner{data: raw, fn: fn}
+	s.ws()
+	if err := s.value(0); err != nil {
+		return nil, err
 	}
-	var stack []frame
-	var out bytes.Buffer
-	last := 0
-	for {
-		before := int(dec.InputOffset())
-		tok, err := dec.Token()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = &stack[len(stack)-1]
-		}
-		switch t := tok.(type) {
-		case json.Delim:
-			switch t {
-			case '{':
-				if top != nil && top.object {
-					top.key = true
-				}
-				stack = append(stack, frame{object: true, key: true})
-			case '[':
-				if top != nil && top.object {
-					top.key = true
-				}
-				stack = append(stack, frame{})
-			default:
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		case string:
-			if top != nil && top.object && top.key {
-				top.name = t
-				top.key = false
-				continue
-			}
-			if top != nil && top.object && top.name == "reference" {
-				repl, err := fn(t)
-				if err != nil {
-					return nil, err
-				}
-				if repl != "" && repl != t {
-					end := int(dec.InputOffset())
-					q := bytes.IndexByte(raw[before:end], '"')
-					if q < 0 {
-						return nil, fmt.Errorf("reference value at offset %d not found", before)
-					}
-					out.Write(raw[last : before+q])
-					enc, _ := json.Marshal(repl)
-					out.Write(enc)
-					last = end
-				}
-			}
-		}
-		if top != nil && top.object {
-			top.key = true
-		}
+	s.ws()
+	if s.pos != len(raw) {
+		return nil, s.errf("data after the resource")
 	}
-	if last == 0 {
+	if s.out == nil {
 		return raw, nil
 	}
-	out.Write(raw[last:])
-	return out.Bytes(), nil
+	return append(s.out, raw[s.last:]...), nil
+}
+
+// refScanner walks one JSON value for rewriteRefs. out is nil until the
+// first replacement; last is where the bytes not yet copied start.
+type refScanner struct {
+	data      []byte
+	pos, last int
+	out       []byte
+	fn        func(ref string) (string, error)
+}
+
+// maxRefDepth bounds nesting (the resource parser's limit is lower).
+const maxRefDepth = 1000
+
+func (s *refScanner) errf(msg string) error {
+	return fmt.Errorf("rewriting references: %s at byte %d", msg, s.pos)
+}
+
+func (s *refScanner) ws() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\n', '\r':
+			s.pos++
+		default:
+			return
+		}
+	}
+}
+
+// value scans the value at pos (after whitespace).
+func (s *refScanner) value(depth int) error {
+	if depth > maxRefDepth {
+		return s.errf("nested too deeply")
+	}
+	if s.pos >= len(s.data) {
+		return s.errf("unexpected end")
+	}
+	switch s.data[s.pos] {
+	case '{':
+		s.pos++
+		s.ws()
+		if s.pos < len(s.data) && s.data[s.pos] == '}' {
+			s.pos++
+			return nil
+		}
+		for {
+			s.ws()
+			if s.pos >= len(s.data) || s.data[s.pos] != '"' {
+				return s.errf("expected a member name")
+			}
+			isRef, err := s.key()
+			if err != nil {
+				return err
+			}
+			s.ws()
+			if s.pos >= len(s.data) || s.data[s.pos] != ':' {
+				return s.errf("expected ':'")
+			}
+			s.pos++
+			s.ws()
+			if isRef && s.pos < len(s.data) && s.data[s.pos] == '"' {
+				if err := s.reference(); err != nil {
+					return err
+				}
+			} else if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.pos >= len(s.data) {
+				return s.errf("unexpected end")
+			}
+			switch s.data[s.pos] {
+			case ',':
+				s.pos++
+			case '}':
+				s.pos++
+				return nil
+			default:
+				return s.errf("expected ',' or '}'")
+			}
+		}
+	case '[':
+		s.pos++
+		s.ws()
+		if s.pos < len(s.data) && s.data[s.pos] == ']' {
+			s.pos++
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.value(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			if s.pos >= len(s.data) {
+				return s.errf("unexpected end")
+			}
+			switch s.data[s.pos] {
+			case ',':
+				s.pos++
+			case ']':
+				s.pos++
+				return nil
+			default:
+				return s.errf("expected ',' or ']'")
+			}
+		}
+	case '"':
+		_, err := s.str()
+		return err
+	default:
+		// A number or a literal: the resource was parsed strictly before,
+		// so its bytes need no second check here.
+		start := s.pos
+		for s.pos < len(s.data) {
+			switch s.data[s.pos] {
+			case ',', ']', '}', ' ', '\t', '\n', '\r':
+				if s.pos == start {
+					return s.errf("expected a value")
+				}
+				return nil
+			}
+			s.pos++
+		}
+		if s.pos == start {
+			return s.errf("expected a value")
+		}
+		return nil
+	}
+}
+
+// reference hands the string at pos to fn and splices in its answer.
+func (s *refScanner) reference() error {
+	start := s.pos
+	ref, err := s.str()
+	if err != nil {
+		return err
+	}
+	repl, err := s.fn(ref)
+	if err != nil {
+		return err
+	}
+	if repl != "" && repl != ref {
+		s.out = append(s.out, s.data[s.last:start]...)
+		s.out = appendJSONString(s.out, repl)
+		s.last = s.pos
+	}
+	return nil
+}
+
+// key scans the member name at pos: is it "reference"? Names are compared
+// as bytes, without a string each, unless escaped.
+func (s *refScanner) key() (bool, error) {
+	start := s.pos
+	body, plain, err := s.skipStr()
+	if err != nil || plain {
+		return string(body) == "reference", err
+	}
+	v, err := s.decode(start)
+	return v == "reference", err
+}
+
+// str scans the string at pos and returns its value, decoded as
+// encoding/json decodes it (escapes; invalid UTF-8 as U+FFFD).
+func (s *refScanner) str() (string, error) {
+	start := s.pos
+	body, plain, err := s.skipStr()
+	if err != nil || plain {
+		return string(body), err
+	}
+	return s.decode(start)
+}
+
+// skipStr moves past the string at pos; plain: body is its value as it
+// stands (no escapes, valid UTF-8).
+func (s *refScanner) skipStr() (body []byte, plain bool, err error) {
+	start := s.pos
+	s.pos++
+	escaped := false
+	for s.pos < len(s.data) {
+		c := s.data[s.pos]
+		switch {
+		case c == '"':
+			s.pos++
+			body = s.data[start+1 : s.pos-1]
+			return body, !escaped && utf8.Valid(body), nil
+		case c == '\\':
+			escaped = true
+			s.pos += 2
+		case c < 0x20:
+			return nil, false, s.errf("control character in a string")
+		default:
+			s.pos++
+		}
+	}
+	return nil, false, s.errf("unterminated string")
+}
+
+// decode decodes the string from start to pos with encoding/json.
+func (s *refScanner) decode(start int) (string, error) {
+	var v string
+	if err := json.Unmarshal(s.data[start:s.pos], &v); err != nil {
+		return "", fmt.Errorf("rewriting references: a string at byte %d: %w", start, err)
+	}
+	return v, nil
 }
 
 // eachMapRef calls fn with every reference of a decoded resource (a string
