@@ -76,6 +76,7 @@ type txEntry struct {
 	cond    *search.Query // conditional update (PUT Type?query)
 	get     string        // GET url, run after the commit
 	fullURL string
+	res     *fhir.Resource // POST and PUT: the parsed resource, with its references
 }
 
 // applyTransaction plans a transaction's entries, resolves its references
@@ -125,6 +126,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s.resource: %w", where, err)
 		}
+		te.res = r
 		if r.Type == "AuditEvent" {
 			return nil, nil, fmtErr(ErrMethodNotAllowed, "%s: the access log is carex's own and read-only", where)
 		}
@@ -181,11 +183,10 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 	}
 	// Conditions and conditional references are matched inside the
 	// transaction, filtered by what the caller may see: such a bundle
-	// commits alone (store.Write.Alone). Any '?' in a body, written or
-	// escaped, is taken for a possible conditional reference.
+	// commits alone (store.Write.Alone).
 	alone := false
 	for _, te := range plan {
-		if w := te.write; w != nil && (te.cond != nil || w.IfNoneExist != nil || mayHoldQuery(w.Raw)) {
+		if w := te.write; w != nil && (te.cond != nil || w.IfNoneExist != nil || hasConditionalRef(te.res)) {
 			alone = true
 		}
 	}
@@ -235,7 +236,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			if !ok || !fhir.IsResourceType(typ) {
 				return "", nil
 			}
-			if lookup == nil { // mayHoldQuery missed it: never match outside the transaction
+			if lookup == nil { // hasConditionalRef missed it: never match outside the transaction
 				return "", fmt.Errorf("conditional reference %q found outside the write transaction", ref)
 			}
 			q, err := conditionQuery(typ, query)
@@ -252,33 +253,27 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 			}
 			return typ + "/" + found[0].ID, nil
 		}
-		for _, w := range writes {
-			if w.Op == store.OpDelete {
+		for _, te := range plan {
+			w := te.write
+			if w == nil || w.Op == store.OpDelete {
 				continue
 			}
 			var changed map[string]string
-			err := eachMapRef(w.Resource, func(ref string) error {
-				to, err := resolve(ref)
-				if to != "" && to != ref {
-					if changed == nil {
-						changed = map[string]string{}
-					}
-					changed[ref] = to
-				}
-				return err
-			})
-			if err != nil {
-				return err
-			}
-			if len(changed) > 0 {
-				// Only now the stored bytes, for a resource with a
-				// reference to change.
-				raw, err := rewriteRefs(w.Raw, func(ref string) (string, error) { return changed[ref], nil })
+			for _, ref := range te.res.Refs { // found by the parser, in document order
+				to, err := resolve(ref.Value)
 				if err != nil {
 					return err
 				}
+				if to != "" && to != ref.Value {
+					if changed == nil {
+						changed = map[string]string{}
+					}
+					changed[ref.Value] = to
+				}
+			}
+			if len(changed) > 0 {
+				w.Raw = te.res.WithReferences(changed)
 				// The decoded copy gets the same edits, so it need not be parsed again.
-				w.Raw = raw
 				rewriteMapRefs(w.Resource, changed)
 			}
 			w.Resource["id"] = w.ID
@@ -526,7 +521,16 @@ func (b *bufferedResponse) WriteHeader(code int) {
 	}
 }
 
-// mayHoldQuery: raw (a JSON body) has a '?', written or escaped as \u003f.
-func mayHoldQuery(raw []byte) bool {
-	return bytes.IndexByte(raw, '?') >= 0 || bytes.Contains(raw, []byte(`\u003f`)) || bytes.Contains(raw, []byte(`\u003F`))
+// hasConditionalRef: a reference of r (decoded: a '?' escaped as \u003f
+// counts too) may be conditional, Type?query.
+func hasConditionalRef(r *fhir.Resource) bool {
+	if r == nil {
+		return false
+	}
+	for _, ref := range r.Refs {
+		if strings.Contains(ref.Value, "?") {
+			return true
+		}
+	}
+	return false
 }

@@ -46,11 +46,22 @@ type parser struct {
 	depth int
 	path  []pathSeg
 	dups  [][]pathSeg
+	refs  []Ref
 }
 
 // decodeJSON decodes one JSON value filling the whole of data. Invalid UTF-8 is
 // rejected. Duplicate keys are returned as paths (the first value is kept).
 func decodeJSON(data []byte) (any, [][]pathSeg, error) {
+	v, p, err := decodeParser(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return v, p.dups, nil
+}
+
+// decodeParser is decodeJSON returning the parser, with what it noted on
+// the way (duplicate keys, references).
+func decodeParser(data []byte) (any, *parser, error) {
 	if !utf8.Valid(data) {
 		return nil, nil, malformed("invalid UTF-8")
 	}
@@ -63,7 +74,7 @@ func decodeJSON(data []byte) (any, [][]pathSeg, error) {
 	if p.pos != len(p.data) {
 		return nil, nil, p.errf("unexpected data after top-level value")
 	}
-	return v, p.dups, nil
+	return v, p, nil
 }
 
 func (p *parser) errf(format string, args ...any) error {
@@ -308,9 +319,14 @@ func (p *parser) object() (any, error) {
 		}
 		p.pos++
 		p.path = append(p.path, pathSeg{key: k, idx: -1})
+		p.ws()
+		start := p.pos
 		v, err := p.value()
 		if err != nil {
 			return nil, err
+		}
+		if ref, ok := v.(string); ok && k == "reference" {
+			p.refs = append(p.refs, Ref{Value: ref, Start: start, End: p.pos})
 		}
 		if _, dup := m[k]; dup {
 			if len(p.dups) < 10 {

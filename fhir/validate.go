@@ -19,6 +19,8 @@ type Resource struct {
 	Raw []byte
 	// Map is Raw decoded as by encoding/json with UseNumber (json.Number for numbers).
 	Map map[string]any
+	// Refs are Raw's references in document order (see Ref).
+	Refs []Ref
 }
 
 // maxIssues bounds how many issues one Parse reports.
@@ -33,10 +35,11 @@ const maxIssues = 50
 // resourceType string; ErrUnknownType (wrapped) for a resourceType that is
 // not R4; ValidationErrors (errors.Is ErrInvalid) otherwise.
 func Parse(body []byte) (*Resource, error) {
-	v, dups, err := decodeJSON(body)
+	v, p, err := decodeParser(body)
 	if err != nil {
 		return nil, err
 	}
+	dups := p.dups
 	obj, ok := v.(map[string]any)
 	if !ok {
 		return nil, malformed("not a JSON object")
@@ -62,7 +65,7 @@ func Parse(body []byte) (*Resource, error) {
 		return nil, w.issues
 	}
 	id, _ := obj["id"].(string)
-	return &Resource{Type: rt, ID: id, Raw: body, Map: obj}, nil
+	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs}, nil
 }
 
 // ValidID reports whether s is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}).

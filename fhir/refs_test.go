@@ -1,4 +1,4 @@
-package api
+package fhir
 
 import (
 	"bytes"
@@ -10,8 +10,10 @@ import (
 	"testing"
 )
 
-// rewriteRefsDecoder is the earlier rewriteRefs, on encoding/json's
-// tokenizer: the oracle the scanner is checked against.
+// rewriteRefsDecoder is how the API rewrote references before the parser
+// noted them: encoding/json's tokenizer over the bytes, fn called for each
+// "reference" string in document order. The oracle the tests check Refs
+// and WithReferences against.
 func rewriteRefsDecoder(raw []byte, fn func(ref string) (string, error)) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -88,8 +90,6 @@ func rewriteRefsDecoder(raw []byte, fn func(ref string) (string, error)) ([]byte
 	return out.Bytes(), nil
 }
 
-// eachMapRef calls fn with every reference of a decoded resource (a string
-
 // refMapping is the fn of the tests: urn: references become Patient ids
 // (one with characters encoding/json escapes), "err" fails, others stay.
 func refMapping(seen *[]string) func(string) (string, error) {
@@ -115,19 +115,36 @@ var refSeeds = []string{
 	`{}`, `[]`, `"reference"`, `{"reference":""}`,
 }
 
-func TestRewriteRefsMatchesDecoder(t *testing.T) {
+func TestReferencesMatchTokenizer(t *testing.T) {
 	for _, in := range refSeeds {
-		checkRewriteRefs(t, []byte(in))
+		checkReferences(t, []byte(in))
 	}
 }
 
-// checkRewriteRefs compares the scanner with the tokenizer on one JSON
-// value: the same bytes out, the same references seen in the same order,
-// the same failure.
-func checkRewriteRefs(t *testing.T, in []byte) {
+// checkReferences compares, on one JSON value the parser accepts, the
+// references it notes and WithReferences with the tokenizer's rewrite: the
+// same references in the same order, the same failure when fn fails, the
+// same bytes out.
+func checkReferences(t *testing.T, in []byte) {
 	t.Helper()
+	_, p, err := decodeParser(in)
+	if err != nil {
+		return // Parse refuses it before any reference is looked at
+	}
 	var seenA, seenB []string
-	got, errA := rewriteRefs(in, refMapping(&seenA))
+	fn := refMapping(&seenA)
+	to := map[string]string{}
+	var errA error
+	for _, ref := range p.refs { // what the API does with Resource.Refs
+		repl, err := fn(ref.Value)
+		if err != nil {
+			errA = err
+			break
+		}
+		if repl != "" && repl != ref.Value {
+			to[ref.Value] = repl
+		}
+	}
 	want, errB := rewriteRefsDecoder(in, refMapping(&seenB))
 	if (errA != nil) != (errB != nil) {
 		t.Fatalf("%q: error %v, the tokenizer's %v", in, errA, errB)
@@ -135,51 +152,64 @@ func checkRewriteRefs(t *testing.T, in []byte) {
 	if fmt.Sprint(seenA) != fmt.Sprint(seenB) {
 		t.Fatalf("%q: references %q, the tokenizer saw %q", in, seenA, seenB)
 	}
-	if errA == nil && !bytes.Equal(got, want) {
+	if errA != nil {
+		return
+	}
+	r := &Resource{Raw: in, Refs: p.refs}
+	if got := r.WithReferences(to); !bytes.Equal(got, want) {
 		t.Fatalf("%q:\n got %s\nwant %s", in, got, want)
+	}
+	if len(to) == 0 && &r.WithReferences(to)[0] != &in[0] {
+		t.Fatalf("%q: nothing to change, yet Raw was copied", in)
 	}
 }
 
-func FuzzRewriteRefs(f *testing.F) {
+func FuzzReferences(f *testing.F) {
 	for _, s := range refSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
-		var v any
-		// One JSON value is all rewriteRefs is given (a parsed resource).
-		if json.Unmarshal(in, &v) != nil {
-			return
-		}
-		checkRewriteRefs(t, in)
+		checkReferences(t, in)
 	})
 }
 
-// BenchmarkRewriteRefs: one Observation of a GP feed whose subject and
-// encounter are urn:uuid entries of the same bundle, by the scanner and by
-// the tokenizer it replaced.
+// BenchmarkParseReferences: one Observation of a GP feed whose subject and
+// encounter are urn:uuid entries of the same bundle: parsing it (which
+// notes its references) and rewriting them, against the tokenizer rewrite
+// the API ran over the parsed bytes before.
 //
-//	go test ./api -run '^$' -bench RewriteRefs
-func BenchmarkRewriteRefs(b *testing.B) {
+//	go test ./fhir -run '^$' -bench ParseReferences -benchmem
+func BenchmarkParseReferences(b *testing.B) {
 	obs := []byte(`{"resourceType":"Observation","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],` +
 		`"code":{"coding":[{"system":"http://snomed.info/sct","code":"72313002","display":"Systolic arterial pressure"}]},` +
 		`"subject":{"reference":"urn:uuid:6f1c2a1e-2b7d-4c55-9d0e-0c5b9a3f7e11"},"encounter":{"reference":"urn:uuid:1d0b8f0e-7a2c-4f3e-8b6a-2e9c4d5f6a70"},` +
 		`"effectiveDateTime":"2026-11-24T10:30:00Z","performer":[{"reference":"Organization/A81001"}],"valueQuantity":{"value":132,"unit":"mmHg","system":"http://unitsofmeasure.org","code":"mm[Hg]"}}`)
-	fn := func(ref string) (string, error) {
-		if strings.HasPrefix(ref, "urn:uuid:") {
-			return "Patient/" + ref[9:17], nil
-		}
-		return "", nil
+	to := map[string]string{
+		"urn:uuid:6f1c2a1e-2b7d-4c55-9d0e-0c5b9a3f7e11": "Patient/6f1c2a1e",
+		"urn:uuid:1d0b8f0e-7a2c-4f3e-8b6a-2e9c4d5f6a70": "Encounter/1d0b8f0e",
 	}
-	for _, c := range []struct {
-		name    string
-		rewrite func([]byte, func(string) (string, error)) ([]byte, error)
-	}{{"scanner", rewriteRefs}, {"tokenizer", rewriteRefsDecoder}} {
-		b.Run(c.name, func(b *testing.B) {
-			for b.Loop() {
-				if _, err := c.rewrite(obs, fn); err != nil {
-					b.Fatal(err)
-				}
+	fn := func(ref string) (string, error) { return to[ref], nil }
+	b.Run("parse", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Parse(obs); err != nil {
+				b.Fatal(err)
 			}
-		})
+		}
+	})
+	r, err := Parse(obs)
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Run("with-references", func(b *testing.B) {
+		for b.Loop() {
+			r.WithReferences(to)
+		}
+	})
+	b.Run("tokenizer", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := rewriteRefsDecoder(obs, fn); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
