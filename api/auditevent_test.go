@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -345,5 +346,63 @@ func TestAlertThresholdFromPolicy(t *testing.T) {
 	r := e.do("GET", "/fhir/AuditEvent/$alerts", e.token("ig-officer", "nhs", "A81001"), "")
 	if r.status != 200 || !strings.Contains(r.body, `"gp-user"`) || !strings.Contains(r.body, `"`+auditlog.AlertVolume+`"`) {
 		t.Fatalf("no volume alert at the policy's threshold: %d %s", r.status, r.body)
+	}
+}
+
+// TestMetricsShowWaits: /metrics carries the access log's and the store
+// writer's totals, counting exactly the requests made.
+func TestMetricsShowWaits(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Patient/jane", gp, janeJSON); r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.body)
+	}
+	const reads = 5
+	for range reads {
+		if r := e.do("GET", "/fhir/Patient/jane", gp, ""); r.status != 200 {
+			t.Fatalf("read: %d", r.status)
+		}
+	}
+	r := e.do("GET", "/metrics", gp, "")
+	if r.status != 200 {
+		t.Fatalf("metrics: %d", r.status)
+	}
+	value := func(name string) float64 {
+		t.Helper()
+		for _, line := range strings.Split(r.body, "\n") {
+			if v, ok := strings.CutPrefix(line, name+" "); ok {
+				f, err := strconv.ParseFloat(v, 64)
+				if err != nil {
+					t.Fatalf("%s: %v", line, err)
+				}
+				return f
+			}
+		}
+		t.Fatalf("/metrics has no %s", name)
+		return 0
+	}
+	// Each request before the scrape left one entry (the scrape's own is
+	// written after its body was made).
+	if n := value("carex_access_log_appends_total"); n != reads+1 {
+		t.Errorf("appends %v, want %d", n, reads+1)
+	}
+	if n := value("carex_access_log_journal_entries_total"); n != reads+1 {
+		t.Errorf("journal entries %v, want %d", n, reads+1)
+	}
+	if w := value("carex_access_log_journal_writes_total"); w < 1 || w > reads+1 {
+		t.Errorf("journal writes %v for %d entries", w, reads+1)
+	}
+	if s := value("carex_access_log_append_wait_seconds_total"); s <= 0 || s < value("carex_access_log_journal_write_seconds_total")/2 {
+		t.Errorf("append wait %vs against journal writes of %vs", s, value("carex_access_log_journal_write_seconds_total"))
+	}
+	value("carex_access_log_queued_entries")
+	if n := value("carex_store_write_requests_total"); n != 1 {
+		t.Errorf("store write requests %v, want 1 (the create)", n)
+	}
+	if n := value("carex_store_write_transactions_total"); n != 1 {
+		t.Errorf("store transactions %v, want 1", n)
+	}
+	if w, b, c := value("carex_store_write_wait_seconds_total"), value("carex_store_writer_busy_seconds_total"), value("carex_store_commit_seconds_total"); w <= 0 || b <= 0 || c <= 0 || c > b || b > w {
+		t.Errorf("store: wait %vs, busy %vs, commit %vs: want 0 < commit ≤ busy ≤ wait", w, b, c)
 	}
 }

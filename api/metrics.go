@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/auditlog"
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -56,4 +58,74 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 		m.duration.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
 		return err
 	}
+}
+
+// statsCollector serves a component's running totals, read at each
+// scrape from its snapshot function: the access log's (auditlog.Stats)
+// and the store writer's (store.WriterStats). With them an operator sees
+// what makes requests wait: the durable log write (append wait against
+// journal write time, entries per write), or the single records writer
+// (wait against busy time, requests per transaction), and whether copying
+// the log into SQLite keeps up (queued entries).
+type statsCollector[T any] struct {
+	snap    func() T
+	metrics []statMetric[T]
+	descs   []*prometheus.Desc
+}
+
+type statMetric[T any] struct {
+	name, help string
+	gauge      bool
+	value      func(T) float64
+}
+
+func newStatsCollector[T any](snap func() T, metrics []statMetric[T]) *statsCollector[T] {
+	c := &statsCollector[T]{snap: snap, metrics: metrics}
+	for _, m := range metrics {
+		c.descs = append(c.descs, prometheus.NewDesc(m.name, m.help, nil, nil))
+	}
+	return c
+}
+
+func (c *statsCollector[T]) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range c.descs {
+		ch <- d
+	}
+}
+
+func (c *statsCollector[T]) Collect(ch chan<- prometheus.Metric) {
+	s := c.snap()
+	for i, m := range c.metrics {
+		t := prometheus.CounterValue
+		if m.gauge {
+			t = prometheus.GaugeValue
+		}
+		ch <- prometheus.MustNewConstMetric(c.descs[i], t, m.value(s))
+	}
+}
+
+type auditStat = statMetric[auditlog.Stats]
+
+var auditMetrics = []auditStat{
+	{"carex_access_log_appends_total", "Access-log entries requests waited for (durable or failed).", false, func(s auditlog.Stats) float64 { return float64(s.Appends) }},
+	{"carex_access_log_append_wait_seconds_total", "Summed time requests waited for their access-log entry to be durable.", false, func(s auditlog.Stats) float64 { return s.AppendWait.Seconds() }},
+	{"carex_access_log_journal_writes_total", "Durable journal writes (one per group commit).", false, func(s auditlog.Stats) float64 { return float64(s.Writes) }},
+	{"carex_access_log_journal_entries_total", "Entries carried by the journal writes.", false, func(s auditlog.Stats) float64 { return float64(s.Entries) }},
+	{"carex_access_log_journal_write_seconds_total", "Summed time of the durable journal writes.", false, func(s auditlog.Stats) float64 { return s.WriteTime.Seconds() }},
+	{"carex_access_log_group_commit_waits_total", "Journal writes that first waited for more entries.", false, func(s auditlog.Stats) float64 { return float64(s.Lingers) }},
+	{"carex_access_log_group_commit_wait_seconds_total", "Summed time of those waits.", false, func(s auditlog.Stats) float64 { return s.LingerTime.Seconds() }},
+	{"carex_access_log_indexed_entries_total", "Entries copied from the journal into the SQLite log.", false, func(s auditlog.Stats) float64 { return float64(s.Indexed) }},
+	{"carex_access_log_index_transactions_total", "SQLite transactions that copied them.", false, func(s auditlog.Stats) float64 { return float64(s.IndexTxns) }},
+	{"carex_access_log_index_seconds_total", "Summed time of those transactions.", false, func(s auditlog.Stats) float64 { return s.IndexTime.Seconds() }},
+	{"carex_access_log_queued_entries", "Entries durable in the journal and not yet in SQLite (IG queries wait for them).", true, func(s auditlog.Stats) float64 { return float64(s.Queued) }},
+}
+
+type writerStat = statMetric[store.WriterStats]
+
+var writerMetrics = []writerStat{
+	{"carex_store_write_requests_total", "Record writes (requests) the store's single writer answered.", false, func(s store.WriterStats) float64 { return float64(s.Requests) }},
+	{"carex_store_write_wait_seconds_total", "Summed time those requests waited, in the queue and in their transaction.", false, func(s store.WriterStats) float64 { return s.Wait.Seconds() }},
+	{"carex_store_write_transactions_total", "Transactions that carried them (group commit).", false, func(s store.WriterStats) float64 { return float64(s.Txns) }},
+	{"carex_store_writer_busy_seconds_total", "Summed time the writer spent on those transactions.", false, func(s store.WriterStats) float64 { return s.Busy.Seconds() }},
+	{"carex_store_commit_seconds_total", "Of which COMMIT: the disk sync and any checkpoint it ran.", false, func(s store.WriterStats) float64 { return s.CommitTime.Seconds() }},
 }

@@ -65,6 +65,12 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now()}
 	s.metrics = newMetrics()
+	if cfg.AuditLog != nil {
+		s.metrics.reg.MustRegister(newStatsCollector(cfg.AuditLog.Stats, auditMetrics))
+	}
+	if w, ok := cfg.Store.(store.WriterStatter); ok {
+		s.metrics.reg.MustRegister(newStatsCollector(w.WriterStats, writerMetrics))
+	}
 	s.routes()
 	return s
 }

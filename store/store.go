@@ -169,3 +169,19 @@ type PatientContext struct {
 	// changes, so the derived values are worked out once per change.
 	Memo atomic.Value
 }
+
+// WriterStats are a store's running totals for its writes since it opened,
+// for monitoring: mean requests per transaction = ΔRequests / ΔTxns, mean
+// time a write waited (queue and commit) = ΔWait / ΔRequests.
+type WriterStats struct {
+	Requests   int64         // Commit calls answered
+	Wait       time.Duration // their summed time from queueing to the answer
+	Txns       int64         // transactions that carried them
+	Busy       time.Duration // summed time the writer spent on those transactions
+	CommitTime time.Duration // of which COMMIT (the disk sync, checkpoints)
+}
+
+// WriterStatter is implemented by stores that count their writes.
+type WriterStatter interface {
+	WriterStats() WriterStats
+}

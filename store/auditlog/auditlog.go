@@ -114,6 +114,7 @@ type Log struct {
 	final  error         // the indexer's error at Close
 
 	latest atomic.Pointer[Checkpoint]
+	stats  counters
 
 	j   *journal
 	jmu sync.Mutex // held while the journal is written or reset
@@ -361,6 +362,7 @@ func (l *Log) Append(ctx context.Context, e *Entry) error {
 		return err
 	}
 	p := &pending{e: *e, done: make(chan result, 1)}
+	start := time.Now()
 	l.mu.RLock()
 	if l.closed {
 		l.mu.RUnlock()
@@ -375,6 +377,8 @@ func (l *Log) Append(ctx context.Context, e *Entry) error {
 	l.mu.RUnlock()
 	select {
 	case r := <-p.done:
+		l.stats.appends.Add(1)
+		l.stats.appendWait.Add(int64(time.Since(start)))
 		if r.err != nil {
 			return r.err
 		}
@@ -510,6 +514,7 @@ func (l *Log) run() {
 		// fuller writes cost less CPU per entry and make each request wait
 		// for one write. A lone client (want 1) never waits.
 		if open && l.opt.CommitDelay > 0 && len(batch) < want {
+			t0 := time.Now()
 			if linger == nil {
 				linger = time.NewTimer(l.opt.CommitDelay)
 			} else {
@@ -528,6 +533,8 @@ func (l *Log) run() {
 				}
 			}
 			linger.Stop()
+			l.stats.lingers.Add(1)
+			l.stats.lingerNs.Add(int64(time.Since(t0)))
 		}
 		buf = l.write(batch, buf[:0])
 		want = min(len(batch)+len(l.reqs), l.opt.MaxBatch)
@@ -583,8 +590,12 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 	var err error
 	if len(rows) > 0 {
 		l.jmu.Lock()
+		t0 := time.Now()
 		err = l.j.write(buf)
+		l.stats.writeNs.Add(int64(time.Since(t0)))
+		l.stats.writes.Add(1)
 		if err == nil {
+			l.stats.entries.Add(int64(len(rows)))
 			l.hmu.Lock()
 			l.queue = append(l.queue, rows...)
 			l.appended = next
@@ -703,6 +714,7 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 		return false, nil
 	}
 	ctx := context.Background()
+	t0 := time.Now()
 	tree = tree.clone()
 	ckSize := l.ckSize
 	var cks []*Checkpoint
@@ -778,6 +790,9 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 	if err != nil {
 		err = fmt.Errorf("auditlog: indexing entries %d–%d: %w", tree.n-int64(len(take)), n-1, err)
 	} else {
+		l.stats.idxNs.Add(int64(time.Since(t0)))
+		l.stats.indexTxns.Add(1)
+		l.stats.indexed.Add(int64(len(take)))
 		l.tree = tree
 		if len(cks) > 0 {
 			ck := cks[len(cks)-1]

@@ -1103,4 +1103,23 @@ func TestGroupCommitOutOfStep(t *testing.T) {
 		t.Errorf("%d journal writes for %d entries from two clients: they took turns instead of sharing writes", writes, 2*N)
 	}
 	t.Logf("%d journal writes for %d entries", writes, 2*N)
+
+	// The same run, as /metrics reports it.
+	st := f.log.Stats()
+	if st.Writes != writes || st.Entries != 2*N || st.Appends != 2*N {
+		t.Errorf("stats: %d writes, %d entries, %d appends; want %d, %d, %d", st.Writes, st.Entries, st.Appends, writes, 2*N, 2*N)
+	}
+	// Every write took at least the 3 ms, and every entry waited for one.
+	if st.WriteTime < time.Duration(writes)*slowWrites || st.AppendWait < 2*N*slowWrites {
+		t.Errorf("stats: write time %v for %d writes, append wait %v for %d entries: less than %v each", st.WriteTime, writes, st.AppendWait, 2*N, slowWrites)
+	}
+	if st.Lingers == 0 || st.LingerTime <= 0 {
+		t.Errorf("stats: %d group-commit waits (%v) while two clients shared writes", st.Lingers, st.LingerTime)
+	}
+	if err := f.log.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st = f.log.Stats(); st.Indexed != 2*N || st.Queued != 0 || st.IndexTxns == 0 || st.IndexTime <= 0 {
+		t.Errorf("stats after Sync: %d indexed in %d transactions (%v), %d queued; want %d indexed, none queued", st.Indexed, st.IndexTxns, st.IndexTime, st.Queued, 2*N)
+	}
 }

@@ -36,6 +36,7 @@ type DB struct {
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
 	gmu    sync.Mutex // guards queue
 	queue  []*commitReq
+	wstats writerCounters
 
 	stRead   *sql.Stmt
 	stVRead  *sql.Stmt

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -27,6 +28,11 @@ import (
 // write of each changed page then serve the whole batch.
 func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
 	r := &commitReq{ctx: ctx, writes: writes, prepare: prepare}
+	start := time.Now()
+	defer func() {
+		db.wstats.requests.Add(1)
+		db.wstats.waitNs.Add(int64(time.Since(start)))
+	}()
 	db.gmu.Lock()
 	db.queue = append(db.queue, r)
 	db.gmu.Unlock()
@@ -129,7 +135,10 @@ func (db *DB) takeBatch() []*commitReq {
 // commitBatch commits batch in one transaction and marks each request
 // done with its results or error.
 func (db *DB) commitBatch(batch []*commitReq) {
+	start := time.Now()
 	defer func() {
+		db.wstats.txns.Add(1)
+		db.wstats.busyNs.Add(int64(time.Since(start)))
 		db.gmu.Lock()
 		for _, r := range batch {
 			r.done = true
@@ -202,7 +211,10 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	if db.pcc != nil {
 		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
-	if err := tx.Commit(); err != nil {
+	t0 := time.Now()
+	err = tx.Commit()
+	db.wstats.commitNs.Add(int64(time.Since(t0)))
+	if err != nil {
 		if db.pcc != nil {
 			db.pcc.failed(touched)
 		}
@@ -695,4 +707,18 @@ func splitRef(ref string) (typ, id string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// writerCounters are the writer's running totals (store.WriterStats).
+type writerCounters struct {
+	requests, waitNs, txns, busyNs, commitNs atomic.Int64
+}
+
+// WriterStats implements store.WriterStatter.
+func (db *DB) WriterStats() store.WriterStats {
+	c := &db.wstats
+	return store.WriterStats{
+		Requests: c.requests.Load(), Wait: time.Duration(c.waitNs.Load()),
+		Txns: c.txns.Load(), Busy: time.Duration(c.busyNs.Load()), CommitTime: time.Duration(c.commitNs.Load()),
+	}
 }
