@@ -120,6 +120,27 @@ func TestBench(t *testing.T) {
 	if rep.Runs[0].VmHWMBytes <= 0 {
 		t.Errorf("--pid: no VmHWM")
 	}
+	// Where the servers' requests waited, from their counters over the
+	// measured time: one log entry per request (give or take those in
+	// flight when the window opened and closed), none on the baseline.
+	on, off := rep.Runs[0].Waits, rep.Runs[1].Waits
+	if on == nil || off == nil {
+		t.Fatalf("server waits: on %+v, off %+v", on, off)
+	}
+	if d := on.LogEntries - float64(rep.Runs[0].Total.Count); d < -8 || d > 8 || on.LogWaitMs <= 0 || on.JournalWriteMs <= 0 || on.EntriesPerWrite < 1 {
+		t.Errorf("privacy on: %+v for %d requests", *on, rep.Runs[0].Total.Count)
+	}
+	if off.LogEntries != 0 {
+		t.Errorf("baseline logged %v entries", off.LogEntries)
+	}
+	for _, w := range []*loadgen.Waits{on, off} {
+		if w.StoreWrites <= 0 || w.StoreWaitMs <= 0 || w.WritesPerTxn < 1 || w.WriterBusy <= 0 || w.WriterBusy > 1.05 {
+			t.Errorf("store waits: %+v", *w)
+		}
+	}
+	if !strings.Contains(stdout, "for its durable access-log entry") || !strings.Contains(stdout, "for the single writer") {
+		t.Errorf("stdout lacks the server's waits:\n%s", stdout)
+	}
 
 	// Rounds: the servers take turns, and the report adds the turns up.
 	code, stdout, stderr = e2eRun(t, "bench", "--url", mainURL, "--baseline-url", base, "--dev-key", filepath.Join(dir, "dev-key.pem"),

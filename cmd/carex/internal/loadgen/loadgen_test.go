@@ -170,3 +170,29 @@ func TestReadTargetFiles(t *testing.T) {
 		t.Error("a manifest of another format was accepted")
 	}
 }
+
+func TestWaitsFromCounters(t *testing.T) {
+	if w := waits(nil, time.Second); w != nil {
+		t.Errorf("no counters: %+v", w)
+	}
+	d := counterDelta(map[string]float64{
+		"carex_access_log_appends_total": 100, "carex_access_log_append_wait_seconds_total": 1,
+		"carex_access_log_journal_writes_total": 10, "carex_access_log_journal_entries_total": 100,
+		"carex_access_log_journal_write_seconds_total": 0.5, "carex_store_write_requests_total": 0,
+	}, map[string]float64{
+		"carex_access_log_appends_total": 1100, "carex_access_log_append_wait_seconds_total": 3,
+		"carex_access_log_journal_writes_total": 260, "carex_access_log_journal_entries_total": 1100,
+		"carex_access_log_journal_write_seconds_total": 0.75, "carex_store_write_requests_total": 40,
+		"carex_store_write_wait_seconds_total": 0.2, "carex_store_write_transactions_total": 20,
+		"carex_store_writer_busy_seconds_total": 1.5, "process_resident_memory_bytes": 1 << 20,
+	})
+	if _, ok := d["process_resident_memory_bytes"]; ok {
+		t.Errorf("not a wait counter: %v", d)
+	}
+	got := *waits(d, 2*time.Second)
+	want := Waits{LogEntries: 1000, LogWaitMs: 2, JournalWriteMs: 1, EntriesPerWrite: 4,
+		StoreWrites: 40, StoreWaitMs: 5, WritesPerTxn: 2, WriterBusy: 0.75}
+	if got != want {
+		t.Errorf("waits = %+v, want %+v", got, want)
+	}
+}

@@ -37,6 +37,7 @@ type RunReport struct {
 	PeakRSSBytes    int64      `json:"server_peak_rss_bytes,omitempty"` // max of process_resident_memory_bytes from /metrics
 	RSSSamples      int        `json:"server_rss_samples,omitempty"`
 	VmHWMBytes      int64      `json:"server_vmhwm_bytes,omitempty"` // /proc/PID/status, with --pid
+	Waits           *Waits     `json:"server_waits,omitempty"`       // from the server's counters (carex /metrics)
 	ErrorSamples    []string   `json:"error_samples,omitempty"`
 	UnexpectedTotal uint64     `json:"unexpected_errors"`
 }
@@ -56,7 +57,8 @@ func row(op string, o *OpResult, dur time.Duration) OpReport {
 // Report turns a Result into its JSON form.
 func (r *Result) Report() RunReport {
 	rep := RunReport{Label: r.Label, URL: r.URL, Users: r.Users, DurationS: r.Duration.Seconds(),
-		PeakRSSBytes: r.PeakRSS, RSSSamples: r.RSSSamples, ErrorSamples: r.ErrorSamples}
+		PeakRSSBytes: r.PeakRSS, RSSSamples: r.RSSSamples, ErrorSamples: r.ErrorSamples,
+		Waits: waits(r.Counters, r.Duration)}
 	for _, op := range Ops {
 		if o, ok := r.Ops[op]; ok {
 			rep.Ops = append(rep.Ops, row(op, o, r.Duration))
@@ -82,6 +84,9 @@ func WriteTable(w io.Writer, rep RunReport) {
 	}
 	if rep.VmHWMBytes > 0 {
 		fmt.Fprintf(w, "server VmHWM (/proc, peak since start): %.1f MiB\n", float64(rep.VmHWMBytes)/(1<<20))
+	}
+	if rep.Waits != nil {
+		writeWaits(w, rep.Waits)
 	}
 	for _, s := range rep.ErrorSamples {
 		fmt.Fprintf(w, "  error: %s\n", s)

@@ -5,7 +5,6 @@
 package loadgen
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -42,14 +41,17 @@ type Config struct {
 
 // Result is what a run measured.
 type Result struct {
-	Label        string
-	URL          string
-	Users        int
-	Duration     time.Duration
-	Ops          map[string]*OpResult
-	Total        *OpResult
-	PeakRSS      int64 // bytes, from /metrics; 0 when not sampled
-	RSSSamples   int
+	Label      string
+	URL        string
+	Users      int
+	Duration   time.Duration
+	Ops        map[string]*OpResult
+	Total      *OpResult
+	PeakRSS    int64 // bytes, from /metrics; 0 when not sampled
+	RSSSamples int
+	// Counters is how much each of the server's wait counters (waitCounters)
+	// grew over the measured time; nil when not read.
+	Counters     map[string]float64
 	ErrorSamples []string
 }
 
@@ -118,11 +120,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := &Result{Label: cfg.Label, URL: cfg.BaseURL, Users: cfg.Users, Duration: cfg.Duration, Ops: map[string]*OpResult{}, Total: &OpResult{}}
 	sctx, stopSampling := context.WithCancel(ctx)
 	var sampled sync.WaitGroup
+	var counters0 map[string]float64
 	if cfg.MetricsURL != "" {
-		sampled.Add(1)
+		sampled.Add(2)
 		go func() {
 			defer sampled.Done()
 			res.PeakRSS, res.RSSSamples = sampleRSS(sctx, cfg.Client, cfg.MetricsURL, cfg.Tokens["ig"], cfg.SampleEvery)
+		}()
+		// The wait counters at the start of the measured time.
+		go func() {
+			defer sampled.Done()
+			select {
+			case <-time.After(time.Until(warmEnd)):
+			case <-ctx.Done():
+				return
+			}
+			counters0, _ = ReadMetrics(ctx, cfg.Client, cfg.MetricsURL, cfg.Tokens["ig"])
 		}()
 	}
 
@@ -151,6 +164,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	wg.Wait()
 	stopSampling()
 	sampled.Wait()
+	if counters0 != nil {
+		if m, err := ReadMetrics(ctx, cfg.Client, cfg.MetricsURL, cfg.Tokens["ig"]); err == nil {
+			res.Counters = counterDelta(counters0, m)
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -188,6 +206,14 @@ func (r *Result) Add(o *Result) {
 	r.Total.merge(o.Total)
 	r.PeakRSS = max(r.PeakRSS, o.PeakRSS)
 	r.RSSSamples += o.RSSSamples
+	if o.Counters != nil {
+		if r.Counters == nil {
+			r.Counters = map[string]float64{}
+		}
+		for k, v := range o.Counters {
+			r.Counters[k] += v
+		}
+	}
 	for _, s := range o.ErrorSamples {
 		if len(r.ErrorSamples) < 2*maxErrorSamples {
 			r.ErrorSamples = append(r.ErrorSamples, s)
@@ -493,37 +519,15 @@ func sampleRSS(ctx context.Context, c *http.Client, url, token string, every tim
 
 // ReadRSS reads process_resident_memory_bytes from a Prometheus endpoint.
 func ReadRSS(ctx context.Context, c *http.Client, url, token string) (int64, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	m, err := ReadMetrics(ctx, c, url, token)
 	if err != nil {
 		return 0, err
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	v, ok := m["process_resident_memory_bytes"]
+	if !ok {
+		return 0, fmt.Errorf("GET %s: no process_resident_memory_bytes", url)
 	}
-	res, err := c.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	if res.StatusCode != 200 {
-		return 0, fmt.Errorf("GET %s: %s", url, res.Status)
-	}
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		if rest, ok := strings.CutPrefix(line, "process_resident_memory_bytes "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(rest), 64)
-			if err != nil {
-				return 0, err
-			}
-			return int64(f), nil
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return 0, err
-	}
-	return 0, fmt.Errorf("GET %s: no process_resident_memory_bytes", url)
+	return int64(v), nil
 }
 
 // VmHWM reads a local process's peak resident set size from
