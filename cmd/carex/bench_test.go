@@ -121,20 +121,24 @@ func TestBench(t *testing.T) {
 		t.Errorf("--pid: no VmHWM")
 	}
 	// Where the servers' requests waited, from their counters over the
-	// measured time: one log entry per request (give or take those in
-	// flight when the window opened and closed), none on the baseline.
+	// measured time: one log entry per request, give or take those in
+	// flight when the counters were first read (up to one per user, plus
+	// those answered while that read was on its way), none on the baseline.
 	on, off := rep.Runs[0].Waits, rep.Runs[1].Waits
 	if on == nil || off == nil {
 		t.Fatalf("server waits: on %+v, off %+v", on, off)
 	}
-	if d := on.LogEntries - float64(rep.Runs[0].Total.Count); d < -8 || d > 8 || on.LogWaitMs <= 0 || on.JournalWriteMs <= 0 || on.EntriesPerWrite < 1 {
+	n := float64(rep.Runs[0].Total.Count)
+	if d := on.LogEntries - n; d < -8-n/5 || d > 8+n/5 || on.LogWaitMs <= 0 || on.JournalWriteMs <= 0 || on.EntriesPerWrite < 1 {
 		t.Errorf("privacy on: %+v for %d requests", *on, rep.Runs[0].Total.Count)
 	}
 	if off.LogEntries != 0 {
 		t.Errorf("baseline logged %v entries", off.LogEntries)
 	}
+	// Busy time over the window can pass 1 by a transaction that began
+	// before it (one can take 150 ms under -race against a 1.5 s window).
 	for _, w := range []*loadgen.Waits{on, off} {
-		if w.StoreWrites <= 0 || w.StoreWaitMs <= 0 || w.WritesPerTxn < 1 || w.WriterBusy <= 0 || w.WriterBusy > 1.05 {
+		if w.StoreWrites <= 0 || w.StoreWaitMs <= 0 || w.WritesPerTxn < 1 || w.WriterBusy <= 0 || w.WriterBusy > 1.3 {
 			t.Errorf("store waits: %+v", *w)
 		}
 	}

@@ -58,7 +58,7 @@ func row(op string, o *OpResult, dur time.Duration) OpReport {
 func (r *Result) Report() RunReport {
 	rep := RunReport{Label: r.Label, URL: r.URL, Users: r.Users, DurationS: r.Duration.Seconds(),
 		PeakRSSBytes: r.PeakRSS, RSSSamples: r.RSSSamples, ErrorSamples: r.ErrorSamples,
-		Waits: waits(r.Counters, r.Duration)}
+		Waits: waits(r.Counters, r.CountersFor)}
 	for _, op := range Ops {
 		if o, ok := r.Ops[op]; ok {
 			rep.Ops = append(rep.Ops, row(op, o, r.Duration))

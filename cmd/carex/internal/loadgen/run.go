@@ -52,6 +52,7 @@ type Result struct {
 	// Counters is how much each of the server's wait counters (waitCounters)
 	// grew over the measured time; nil when not read.
 	Counters     map[string]float64
+	CountersFor  time.Duration // the wall time between the two readings
 	ErrorSamples []string
 }
 
@@ -121,6 +122,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sctx, stopSampling := context.WithCancel(ctx)
 	var sampled sync.WaitGroup
 	var counters0 map[string]float64
+	var counters0At time.Time
 	if cfg.MetricsURL != "" {
 		sampled.Add(2)
 		go func() {
@@ -136,6 +138,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 				return
 			}
 			counters0, _ = ReadMetrics(ctx, cfg.Client, cfg.MetricsURL, cfg.Tokens["ig"])
+			counters0At = time.Now()
 		}()
 	}
 
@@ -166,7 +169,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	sampled.Wait()
 	if counters0 != nil {
 		if m, err := ReadMetrics(ctx, cfg.Client, cfg.MetricsURL, cfg.Tokens["ig"]); err == nil {
-			res.Counters = counterDelta(counters0, m)
+			res.Counters, res.CountersFor = counterDelta(counters0, m), time.Since(counters0At)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -207,6 +210,7 @@ func (r *Result) Add(o *Result) {
 	r.PeakRSS = max(r.PeakRSS, o.PeakRSS)
 	r.RSSSamples += o.RSSSamples
 	if o.Counters != nil {
+		r.CountersFor += o.CountersFor
 		if r.Counters == nil {
 			r.Counters = map[string]float64{}
 		}

@@ -88,7 +88,9 @@ type Waits struct {
 	StoreWrites     float64 `json:"store_writes,omitempty"`      // write requests
 	StoreWaitMs     float64 `json:"store_wait_ms,omitempty"`     // mean, queue and transaction
 	WritesPerTxn    float64 `json:"writes_per_transaction,omitempty"`
-	WriterBusy      float64 `json:"writer_busy,omitempty"` // fraction of the measured time
+	// WriterBusy is the writer's busy time over the time between the two
+	// readings: it can pass 1 by a transaction that began before the first.
+	WriterBusy float64 `json:"writer_busy,omitempty"`
 }
 
 func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
