@@ -60,48 +60,30 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// statsCollector serves a component's running totals, read at each
-// scrape from its snapshot function: the access log's (auditlog.Stats)
-// and the store writer's (store.WriterStats). With them an operator sees
-// what makes requests wait: the durable log write (append wait against
-// journal write time, entries per write), or the single records writer
-// (wait against busy time, requests per transaction), and whether copying
-// the log into SQLite keeps up (queued entries).
-type statsCollector[T any] struct {
-	snap    func() T
-	metrics []statMetric[T]
-	descs   []*prometheus.Desc
+// registerStats serves a component's running totals, each read at every
+// scrape from its snapshot function (a prometheus CounterFunc, or
+// GaugeFunc): the access log's (auditlog.Stats) and the store writer's
+// (store.WriterStats). With them an operator sees what makes requests
+// wait: the durable log write (append wait against journal write time,
+// entries per write), or the single records writer (wait against busy
+// time, requests per transaction), and whether copying the log into
+// SQLite keeps up (queued entries).
+func registerStats[T any](reg prometheus.Registerer, snap func() T, metrics []statMetric[T]) {
+	for _, m := range metrics {
+		opts := prometheus.Opts{Name: m.name, Help: m.help}
+		value := func() float64 { return m.value(snap()) }
+		if m.gauge {
+			reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts(opts), value))
+		} else {
+			reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts(opts), value))
+		}
+	}
 }
 
 type statMetric[T any] struct {
 	name, help string
 	gauge      bool
 	value      func(T) float64
-}
-
-func newStatsCollector[T any](snap func() T, metrics []statMetric[T]) *statsCollector[T] {
-	c := &statsCollector[T]{snap: snap, metrics: metrics}
-	for _, m := range metrics {
-		c.descs = append(c.descs, prometheus.NewDesc(m.name, m.help, nil, nil))
-	}
-	return c
-}
-
-func (c *statsCollector[T]) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range c.descs {
-		ch <- d
-	}
-}
-
-func (c *statsCollector[T]) Collect(ch chan<- prometheus.Metric) {
-	s := c.snap()
-	for i, m := range c.metrics {
-		t := prometheus.CounterValue
-		if m.gauge {
-			t = prometheus.GaugeValue
-		}
-		ch <- prometheus.MustNewConstMetric(c.descs[i], t, m.value(s))
-	}
 }
 
 type auditStat = statMetric[auditlog.Stats]

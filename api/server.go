@@ -66,10 +66,10 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now()}
 	s.metrics = newMetrics()
 	if cfg.AuditLog != nil {
-		s.metrics.reg.MustRegister(newStatsCollector(cfg.AuditLog.Stats, auditMetrics))
+		registerStats(s.metrics.reg, cfg.AuditLog.Stats, auditMetrics)
 	}
 	if w, ok := cfg.Store.(store.WriterStatter); ok {
-		s.metrics.reg.MustRegister(newStatsCollector(w.WriterStats, writerMetrics))
+		registerStats(s.metrics.reg, w.WriterStats, writerMetrics)
 	}
 	s.routes()
 	return s

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -93,7 +94,7 @@ type Waits struct {
 	WriterBusy float64 `json:"writer_busy,omitempty"`
 }
 
-func round3(x float64) float64 { return float64(int64(x*1000+0.5)) / 1000 }
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
 
 // waits turns counter differences over a measured duration into Waits;
 // nil when the server has none of the counters (not carex, or too old).
