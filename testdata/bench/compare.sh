@@ -6,12 +6,16 @@
 #
 #   testdata/bench/compare.sh OP BIN_A BIN_B [PAIRS] [-- SERVE_FLAGS...]
 #
-# OP: read, search, everything, everything-big or transaction. Prints, per
+# OP: read, search, everything, everything-big, transaction (updates) or
+# transaction-new (every bundle creates 15 new resources). Prints, per
 # run: requests/s, p95, p99 and the server's CPU per request (user+system
 # from /proc over the measured run). Environment: CAREX_BENCH_OUT (where
 # reproduce.sh put the populations, default /tmp/carex-bench),
 # CAREX_BENCH_PEOPLE (default 10000), CAREX_BENCH_SECONDS (default 15),
-# CAREX_BENCH_DBDIR (where the copy is served from, default $OUT/compare).
+# CAREX_BENCH_DBDIR (where the copy is served from, default $OUT/compare),
+# CAREX_BENCH_PROFILE (a directory: each server writes a CPU profile there,
+# OP-RUN.prof, and breakdown.sh prints where its CPU went). BIN_B "-" runs
+# BIN_A alone, PAIRS times (a profile of one build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 [ $# -ge 3 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
@@ -33,14 +37,18 @@ persona=nurse conns=8 script=$op
 case $op in
 everything-big) persona=big script=everything ;;
 transaction) conns=4 ;;
+transaction-new) conns=4 script=transaction && export CAREX_BENCH_NEW=1 ;;
 esac
 
+runs=0
 run() { # run BIN: one measured run on a fresh copy
-	local bin=$1 db=$dir/c.db url=http://127.0.0.1:18095/fhir
+	local bin=$1 db=$dir/c.db url=http://127.0.0.1:18095/fhir prof=()
 	shift
+	runs=$((runs + 1))
+	[ -n "${CAREX_BENCH_PROFILE:-}" ] && mkdir -p "$CAREX_BENCH_PROFILE" && prof=(--cpuprofile "$CAREX_BENCH_PROFILE/$op-$runs.prof")
 	rm -f "$db"* && cp "$pop" "$db"
 	sync # the copy's dirty pages would queue every durable write behind them
-	"$bin" serve --dev --db "$db" --addr 127.0.0.1:18095 --log-level warn "$@" >"$dir/serve.log" 2>&1 &
+	"$bin" serve --dev --db "$db" --addr 127.0.0.1:18095 --log-level warn "${prof[@]}" "$@" >"$dir/serve.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 100); do curl -sf http://127.0.0.1:18095/healthz >/dev/null && break; sleep 0.2; done
 	"$bin" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$dir/wrk" >/dev/null 2>&1
@@ -63,11 +71,15 @@ run() { # run BIN: one measured run on a fresh copy
 	printf '%s: %s req/s, p95 %s, p99 %s, server CPU %d µs/request\n' "$bin" \
 		"$(awk '/Requests\/sec/{print $2}' "$dir/wrk.txt")" "$(awk '/p95 latency/{print $3}' "$dir/wrk.txt")" \
 		"$(awk '$1=="99%"{print $2}' "$dir/wrk.txt")" $(((t1 - t0) * 1000000 / hz / reqs))
+	if [ ${#prof[@]} -gt 0 ]; then
+		# The profile covers the server's whole run: the 3 s warm-up too.
+		"$root/testdata/bench/breakdown.sh" "${prof[1]}"
+	fi
 }
 
 for i in $(seq "$pairs"); do
 	run "$a" "$@"
-	run "$b" "$@"
+	[ "$b" = - ] || run "$b" "$@"
 done
 
 rm -f "$dir"/c.db "$dir"/c.db-* "$dir"/c-access.db*

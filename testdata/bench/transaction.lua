@@ -1,11 +1,15 @@
 -- wrk: POST a transaction Bundle as the GP practice's system (gp-system
 -- token, the GP's patients): an Encounter and 14 Observations (15 entries), PUT to a
 -- bounded set of ids per wrk thread (create, then update), like carex
--- bench's transaction operation. See common.lua for the environment.
+-- bench's transaction operation. With CAREX_BENCH_NEW=1 every bundle
+-- creates 15 new resources instead (ids never used before: an import of
+-- new records rather than a feed's updates). See common.lua for the rest
+-- of the environment.
 --   CAREX_BENCH_DIR=DIR wrk -t2 -c8 -d30s --latency -s testdata/bench/transaction.lua http://localhost:8080/fhir
 local c = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "common.lua")
 c.install()
 local token, patients, base, thread
+local fresh, run, sent = os.getenv("CAREX_BENCH_NEW") == "1", tostring(os.time()), 0
 
 function init(args)
   thread = c.seed()
@@ -32,6 +36,11 @@ function request()
   local k = math.random(0, 7)
   local p = patients[((thread * 8 + k) % #patients) + 1]
   local pre = "bench-wrk-t" .. thread .. "-" .. k
+  if fresh then
+    sent = sent + 1
+    pre = "bench-new-" .. run .. "-t" .. thread .. "-" .. sent
+    p = patients[math.random(1, #patients)] -- spread over everyone, as an import is
+  end
   local enc = pre .. "-enc"
   local when = string.format("2026-%02d-%02dT%02d:%02d:00Z", math.random(1, 12), math.random(1, 28), math.random(8, 17), math.random(0, 59))
   local encounter = '{"resourceType":"Encounter","id":"' .. enc .. '","status":"finished",' ..
