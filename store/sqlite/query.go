@@ -16,20 +16,57 @@ import (
 // Search runs a type-level search: the matching rows' metadata is filtered by
 // vis and counted, and bodies are loaded for the requested page only.
 func (db *DB) Search(ctx context.Context, q *search.Query, vis store.Visible) (*store.Result, error) {
-	sqlText, args, err := buildSearch(q)
+	few := fewMatches(q)
+	sqlText, args, err := buildSearchCols(q, few)
 	if err != nil {
 		return nil, err
 	}
-	res, err := db.window(ctx, sqlText, args, vis, store.Page{Count: q.Count, Offset: q.Offset})
+	page := store.Page{Count: q.Count, Offset: q.Offset}
+	var res *store.Result
+	if few {
+		res, err = db.windowWithBodies(ctx, sqlText, args, vis, page)
+	} else {
+		res, err = db.window(ctx, sqlText, args, vis, page)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", q.Type, err)
 	}
 	return res, nil
 }
 
+// fewMatches: the query names its resources by id or by whole identifiers
+// (system and value), so it matches one or a few, and reading their bodies
+// with the metadata saves a second statement (a search by NHS number is
+// one match). Other searches may match thousands, of which a page is sent.
+func fewMatches(q *search.Query) bool {
+	for _, c := range q.Clauses {
+		if c.Modifier != "" || len(c.Values) > maxFewMatches {
+			continue
+		}
+		switch c.Param {
+		case "_id":
+			return true
+		case "identifier":
+			whole := true
+			for _, v := range c.Values {
+				whole = whole && v.HasSystem && v.System != "" && v.Code != ""
+			}
+			if whole {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+const maxFewMatches = 8
+
 // buildSearch turns a parsed query into SQL over the index tables. Every
 // value is a bound argument; only parameter-derived constants are spliced.
-func buildSearch(q *search.Query) (string, []any, error) {
+func buildSearch(q *search.Query) (string, []any, error) { return buildSearchCols(q, false) }
+
+// buildSearchCols is buildSearch; withBody adds the body as a last column.
+func buildSearchCols(q *search.Query, withBody bool) (string, []any, error) {
 	var b strings.Builder
 	args := []any{q.Type}
 	// With a selective index clause, let the index subquery drive and look
@@ -39,7 +76,11 @@ func buildSearch(q *search.Query) (string, []any, error) {
 	if drivenByIndex(q) {
 		typeCol = "+r.type"
 	}
-	b.WriteString(`SELECT ` + metaCols + `, r.vpk FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
+	b.WriteString(`SELECT ` + metaCols + `, r.vpk`)
+	if withBody {
+		b.WriteString(`, (SELECT raw FROM versions WHERE vpk = r.vpk)`)
+	}
+	b.WriteString(` FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
 	driver := drivingClause(q.Clauses)
 	for i, c := range q.Clauses {
 		cond, cargs, err := clauseSQL(q.Type, c, i == driver)

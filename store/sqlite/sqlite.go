@@ -427,6 +427,47 @@ const (
 	bodyChunk     = 256 << 10
 )
 
+// windowWithBodies is window for a query expected to match a few rows,
+// whose last column is the body: bodies are kept only for the rows of the
+// page that vis allows.
+func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
+	rows, err := db.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type match struct {
+		v   *store.Version
+		raw []byte
+	}
+	var all []match
+	for rows.Next() {
+		var vpk int64
+		var raw []byte
+		v, err := scanMeta(rows, &vpk, &raw)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, match{v, raw})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // before vis: see window
+	res := &store.Result{}
+	for _, m := range all {
+		if vis != nil && !vis(&m.v.Meta) {
+			continue
+		}
+		if res.Total >= p.Offset && len(res.Items) < p.Count {
+			m.v.Raw = m.raw
+			res.Items = append(res.Items, m.v)
+		}
+		res.Total++
+	}
+	return res, nil
+}
+
 // window runs a query whose rows are metaCols plus a version key, keeps the
 // rows vis allows, counts them, and loads bodies only for the requested page.
 func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
