@@ -133,3 +133,34 @@ func TestFewMatchesAsWindow(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLoadPatientContext: loading one person's sharing context from
+// SQLite (a cache miss: after a write to their record, or a first visit),
+// for a record of a Patient, a care team, a care package, two consents and
+// 20 observations.
+func BenchmarkLoadPatientContext(b *testing.B) {
+	db := openAt(b, "")
+	ctx := context.Background()
+	const pat = `{"resourceType":"Patient","id":"p1","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"name":[{"family":"Smith","given":["Ann"]}],"birthDate":"1940-02-03","generalPractitioner":[{"reference":"Organization/A81001"}]}`
+	ws := []*store.Write{
+		storetest.W(b, store.OpUpdate, "A81001", pat),
+		storetest.W(b, store.OpUpdate, "RCX", `{"resourceType":"CareTeam","id":"ct1","status":"active","subject":{"reference":"Patient/p1"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`),
+		storetest.W(b, store.OpUpdate, "E06000999", `{"resourceType":"EpisodeOfCare","id":"eoc1","status":"active","patient":{"reference":"Patient/p1"},"managingOrganization":{"reference":"Organization/E06000999"}}`),
+	}
+	for i := range 2 {
+		ws = append(ws, storetest.W(b, store.OpUpdate, "A81001", fmt.Sprintf(`{"resourceType":"Consent","id":"c%d","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"},"policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},"provision":{"type":"permit"}}`, i)))
+	}
+	for i := range 20 {
+		ws = append(ws, storetest.W(b, store.OpUpdate, "A81001", fmt.Sprintf(`{"resourceType":"Observation","id":"o%d","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/p1"},"valueQuantity":{"value":%d,"unit":"/min"}}`, i, 60+i)))
+	}
+	if _, err := db.Commit(ctx, ws, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		pc, err := db.loadPatientContext(ctx, "p1")
+		if err != nil || pc.Patient == nil || len(pc.Links) != 4 {
+			b.Fatalf("%v: %+v", err, pc)
+		}
+	}
+}

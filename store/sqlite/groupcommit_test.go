@@ -23,7 +23,7 @@ func obsFor(t *testing.T, id, patient string) *store.Write {
 
 // openAt opens (creating) the store at path, closed when the test ends;
 // path "" is a new file in a temporary directory.
-func openAt(t *testing.T, path string) *DB {
+func openAt(t testing.TB, path string) *DB {
 	t.Helper()
 	if path == "" {
 		path = filepath.Join(t.TempDir(), "carex.db")

@@ -343,9 +343,12 @@ func (db *DB) PatientContext(ctx context.Context, patientID string) (*store.Pati
 }
 
 func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
-	res, err := db.Compartment(ctx, patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, nil, store.Page{Count: search.MaxCount})
+	// All of these few resources' bodies are needed: one statement reads
+	// them with their metadata.
+	q, args := compartmentQuery(patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, true)
+	res, err := db.windowWithBodies(ctx, q, args, nil, store.Page{Count: search.MaxCount})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("sharing context of Patient/%s: %w", patientID, err)
 	}
 	pc := &store.PatientContext{Sources: map[string]time.Time{}}
 	for _, v := range res.Items {

@@ -399,7 +399,23 @@ func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis 
 }
 
 func (db *DB) Compartment(ctx context.Context, patientID string, types []string, vis store.Visible, p store.Page) (*store.Result, error) {
-	q := `SELECT ` + metaCols + `, r.vpk FROM compartment c JOIN resources r ON r.rid = c.rid
+	q, args := compartmentQuery(patientID, types, false)
+	res, err := db.window(ctx, q, args, vis, p)
+	if err != nil {
+		return nil, fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
+	}
+	return res, nil
+}
+
+// compartmentQuery selects the current resources of a patient's
+// compartment (of types, if any) for window, or with withBody for
+// windowWithBodies.
+func compartmentQuery(patientID string, types []string, withBody bool) (string, []any) {
+	q := `SELECT ` + metaCols + `, r.vpk`
+	if withBody {
+		q += `, (SELECT raw FROM versions WHERE vpk = r.vpk)`
+	}
+	q += ` FROM compartment c JOIN resources r ON r.rid = c.rid
 		WHERE c.patient = ? AND r.deleted = 0`
 	args := []any{patientID}
 	if len(types) > 0 {
@@ -408,12 +424,7 @@ func (db *DB) Compartment(ctx context.Context, patientID string, types []string,
 			args = append(args, t)
 		}
 	}
-	q += ` ORDER BY c.rid`
-	res, err := db.window(ctx, q, args, vis, p)
-	if err != nil {
-		return nil, fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
-	}
-	return res, nil
+	return q + ` ORDER BY c.rid`, args
 }
 
 func placeholders(n int) string {
