@@ -1,7 +1,9 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -49,24 +51,30 @@ var batchSizes = []int{64, 32, 16, 8, 4, 2, 1}
 // prepareRekey prepares, for every table, the statements of an update's
 // row diff: the rows stored for a JSON list of rids (rowid first, 0 for a
 // WITHOUT ROWID table), and the deletion of a JSON list of rowids (of
-// [patient, rid] pairs for the compartment).
-func prepareRekey(ctx context.Context, db *sql.DB) (old, drop []*sql.Stmt, err error) {
+// [patient, rid] pairs for the compartment); and the deletion of all rows
+// of a JSON list of rids (dropRid).
+func prepareRekey(ctx context.Context, db *sql.DB) (old, drop, dropRid []*sql.Stmt, err error) {
 	for _, t := range rowTables {
+		dr, err := db.PrepareContext(ctx, "DELETE FROM "+t.name+" WHERE rid IN (SELECT value FROM json_each(?))")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		dropRid = append(dropRid, dr)
 		handle, del := "rowid", "DELETE FROM "+t.name+" WHERE rowid IN (SELECT value FROM json_each(?))"
 		if t.noRowid {
 			handle, del = "0", "DELETE FROM "+t.name+" WHERE (patient, rid) IN (SELECT value->>0, value->>1 FROM json_each(?))"
 		}
 		o, err := db.PrepareContext(ctx, "SELECT "+handle+", "+t.cols+" FROM "+t.name+" WHERE rid IN (SELECT value FROM json_each(?))")
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		d, err := db.PrepareContext(ctx, del)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		old, drop = append(old, o), append(drop, d)
 	}
-	return old, drop, nil
+	return old, drop, dropRid, nil
 }
 
 // prepareBatches prepares, for every table and batch size, an INSERT of
@@ -93,10 +101,82 @@ func prepareBatches(ctx context.Context, db *sql.DB) (ins [][]*sql.Stmt, err err
 
 // pendingRows are the rows a transaction has yet to write.
 type pendingRows struct {
-	clear []int64        // resources whose earlier rows go first
+	clear []int64        // resources whose earlier rows are compared with args (rekey)
+	drop  [][]int64      // per table: resources whose rows there go first
 	args  [][]any        // per table: its rows' values, flattened
-	rids  map[int64]bool // resources with rows in args or clear
+	rids  map[int64]bool // resources with rows in args, clear or drop
 	bound map[*sql.Stmt]*sql.Stmt
+}
+
+// replace queues the rows of a resource's new version (rows, one
+// resource's) in place of those stored for the one before. With the
+// digests of both (rowDigests), a table whose rows are the same is left
+// alone and one whose rows differ has them all deleted and inserted: an
+// update usually changes a value or a date and keeps its codes, subject
+// and category. Without the old digests (rows written before carex kept
+// them) the stored rows are read and compared (rekey).
+func (p *pendingRows) replace(rid, version int64, rows *pendingRows, oldSums, sums []byte) {
+	known := len(oldSums) == len(sums)
+	if version > 1 && !known {
+		p.clear = append(p.clear, rid)
+	}
+	if p.args == nil {
+		p.args = make([][]any, len(rowTables))
+	}
+	if p.drop == nil {
+		p.drop = make([][]int64, len(rowTables))
+	}
+	for t := range rowTables {
+		if version > 1 && known {
+			at, end := t*digestSize, (t+1)*digestSize
+			if bytes.Equal(oldSums[at:end], sums[at:end]) {
+				continue
+			}
+			p.drop[t] = append(p.drop[t], rid)
+		}
+		if rows.args != nil {
+			p.args[t] = append(p.args[t], rows.args[t]...)
+		}
+	}
+	p.mark(rid)
+}
+
+// digestSize is the bytes of one table's digest in rowDigests.
+const digestSize = 16
+
+// rowDigests is, for each of rowTables in order, a digest of one resource's
+// rows there (rows holds that resource's only): the first 16 bytes of the
+// SHA-256 of the rows' values without the rid, sorted, so that the same
+// rows in any order give the same digest. A table's rows are stored as its
+// pending rows are written, so equal digests mean equal stored rows.
+func rowDigests(rows *pendingRows) []byte {
+	out := make([]byte, 0, len(rowTables)*digestSize)
+	var keys []string
+	var key []byte
+	for t, tab := range rowTables {
+		keys = keys[:0]
+		if rows.args != nil {
+			vals := rows.args[t]
+			for i := 0; i+tab.ncols <= len(vals); i += tab.ncols {
+				row := vals[i : i+tab.ncols]
+				if t == tCompartment {
+					row = row[:1] // patient; rid last
+				} else {
+					row = row[:tab.ncols-1]
+				}
+				key = rowKey(key[:0], row)
+				keys = append(keys, string(key))
+			}
+		}
+		slices.Sort(keys)
+		h := sha256.New()
+		for _, k := range keys {
+			h.Write([]byte(k))
+			h.Write([]byte{0x1e})
+		}
+		out = h.Sum(out)[:len(out)+digestSize]
+	}
+	return out
 }
 
 func (p *pendingRows) add(table int, vals ...any) {
@@ -132,6 +212,13 @@ func (w *txWriter) stmt(s *sql.Stmt) *sql.Stmt {
 // few statements as the batch sizes allow.
 func (w *txWriter) flush() error {
 	p := &w.pend
+	for t, rids := range p.drop {
+		if len(rids) > 0 {
+			if _, err := w.stmt(w.st.dropRid[t]).ExecContext(w.ctx, jsonInts(rids)); err != nil {
+				return fmt.Errorf("reindex %s: %w", rowTables[t].name, err)
+			}
+		}
+	}
 	if len(p.clear) > 0 {
 		rids := jsonInts(p.clear)
 		if p.args == nil {

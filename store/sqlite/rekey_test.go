@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -101,6 +102,13 @@ func TestRekeyMatchesFreshRows(t *testing.T) {
 		}
 		fresh := fmt.Sprintf("f%d", i)
 		put(fresh, body)
+		if i%7 == 3 {
+			// As if written before carex kept digests: the next update
+			// compares with the stored rows (rekey).
+			if _, err := db.writer.Exec(`UPDATE resources SET idx_sums = NULL WHERE type = 'Observation' AND id IN ('u1', 'u2')`); err != nil {
+				t.Fatal(err)
+			}
+		}
 		got, want := indexRows(t, db, "Observation", "u1"), indexRows(t, db, "Observation", fresh)
 		if !slices.Equal(got, want) {
 			t.Fatalf("update %d of %s:\nrows after the update: %q\nrows written fresh:   %q", i, body, got, want)
@@ -224,5 +232,60 @@ func TestCurrentThenWrite(t *testing.T) {
 	}
 	if !res[0].Created || res[1].Created || res[1].Version.VersionID != 2 {
 		t.Fatalf("o2: created %v then %v at version %d, want created then updated to 2", res[0].Created, res[1].Created, res[1].Version.VersionID)
+	}
+}
+
+// TestIndexDigestsAfterMigration: a database from before the index digests
+// (migration 3) gets the column empty, and updates of its resources then
+// leave exactly the rows a fresh write has, while new writes keep digests.
+func TestIndexDigestsAfterMigration(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carex.db")
+	ctx := context.Background()
+	obs := func(id, loinc, value string) *store.Write {
+		return storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+			"code":{"coding":[{"system":"http://loinc.org","code":"`+loinc+`"}]},"subject":{"reference":"Patient/p1"},
+			"valueQuantity":{"value":`+value+`,"unit":"/min"}}`)
+	}
+	db, err := Open(ctx, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Commit(ctx, []*store.Write{obs("o1", "8867-4", "70"), obs("o2", "8867-4", "71")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Back to schema version 2: no digest column.
+	if _, err := db.writer.Exec(`ALTER TABLE resources DROP COLUMN idx_sums`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.writer.Exec(`PRAGMA user_version = 2`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = openAt(t, path)
+	var unknown int
+	if err := db.reader.QueryRow(`SELECT count(*) FROM resources WHERE idx_sums IS NULL`).Scan(&unknown); err != nil || unknown != 2 {
+		t.Fatalf("after migration: %d resources without digests (%v), want 2", unknown, err)
+	}
+	// o1: a new code and value; o2: the same content again.
+	if _, err := db.Commit(ctx, []*store.Write{obs("o1", "29463-7", "80"), obs("o2", "8867-4", "71")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Commit(ctx, []*store.Write{obs("f1", "29463-7", "80"), obs("f2", "8867-4", "71")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, pair := range [][2]string{{"o1", "f1"}, {"o2", "f2"}} {
+		if got, want := indexRows(t, db, "Observation", pair[0]), indexRows(t, db, "Observation", pair[1]); !slices.Equal(got, want) {
+			t.Fatalf("%s after the update: %q\nwritten fresh: %q", pair[0], got, want)
+		}
+	}
+	if err := db.reader.QueryRow(`SELECT count(*) FROM resources WHERE idx_sums IS NULL`).Scan(&unknown); err != nil || unknown != 0 {
+		t.Fatalf("%d resources still without digests after their update (%v)", unknown, err)
+	}
+	// And a digest-guided update after that.
+	if _, err := db.Commit(ctx, []*store.Write{obs("o1", "8867-4", "81"), obs("f1", "8867-4", "81")}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := indexRows(t, db, "Observation", "o1"), indexRows(t, db, "Observation", "f1"); !slices.Equal(got, want) {
+		t.Fatalf("o1 after a digest-guided update: %q\nwritten fresh: %q", got, want)
 	}
 }

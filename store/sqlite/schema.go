@@ -78,6 +78,10 @@ CREATE TABLE break_glass_grants (
 	PRIMARY KEY (sub, patient)
 ) WITHOUT ROWID;
 `,
+	// 3: per index table, a digest of the rows stored for the resource's
+	// current version (see rowDigests); NULL when unknown: written before
+	// this migration, or deleted.
+	`ALTER TABLE resources ADD COLUMN idx_sums BLOB;`,
 }
 
 // migrate brings the schema up to date inside one transaction.

@@ -285,8 +285,8 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 type writeStmts struct {
 	current, meta, insResource, insVersion, updResource *sql.Stmt
 	// per rowTables entry (and batchSizes entry); bound when first used
-	ins       [][]*sql.Stmt
-	old, drop []*sql.Stmt
+	ins                [][]*sql.Stmt
+	old, drop, dropRid []*sql.Stmt
 }
 
 func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
@@ -300,11 +300,11 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		return s
 	}
 	ws := &writeStmts{
-		current:     p(`SELECT rid, version, deleted, patients FROM resources WHERE type = ? AND id = ?`),
+		current:     p(`SELECT rid, version, deleted, patients, idx_sums FROM resources WHERE type = ? AND id = ?`),
 		meta:        p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
-		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ? WHERE rid = ?`),
+		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
 	}
 	if err != nil {
 		return ws, err
@@ -312,7 +312,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	if ws.ins, err = prepareBatches(ctx, db); err != nil {
 		return ws, err
 	}
-	ws.old, ws.drop, err = prepareRekey(ctx, db)
+	ws.old, ws.drop, ws.dropRid, err = prepareRekey(ctx, db)
 	return ws, err
 }
 
@@ -321,7 +321,7 @@ func (ws *writeStmts) all() []*sql.Stmt {
 	for _, ss := range ws.ins {
 		all = append(all, ss...)
 	}
-	all = append(append(all, ws.old...), ws.drop...)
+	all = append(append(append(all, ws.old...), ws.drop...), ws.dropRid...)
 	return all
 }
 
@@ -330,7 +330,7 @@ func (ws *writeStmts) all() []*sql.Stmt {
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
 	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop}
+		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
 }
 
 // Search searches the data as this transaction sees it (no visibility
@@ -384,13 +384,14 @@ type currentRow struct {
 	rid, version int64
 	deleted      bool
 	patients     []string // its compartment, which an update may leave
+	sums         []byte   // its index rows' digests (rowDigests), nil if unknown
 }
 
 func (w *txWriter) current(typ, id string) (currentRow, error) {
 	var c currentRow
 	var del int
 	var patients string
-	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients)
+	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums)
 	if errors.Is(err, sql.ErrNoRows) {
 		return currentRow{}, nil
 	}
@@ -434,7 +435,7 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 		if c.rid != 0 {
 			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrExists)
 		}
-		v, err := w.put(wr, 0, 1, now)
+		v, err := w.put(wr, 0, 1, nil, now)
 		return &store.WriteResult{Version: v, Created: true}, err
 	case store.OpUpdate:
 		c, err := w.current(wr.Type, wr.ID)
@@ -445,7 +446,7 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, c.version, wr.IfMatch, store.ErrVersionConflict)
 		}
 		w.touched = append(w.touched, c.patients...) // the patients it may leave
-		v, err := w.put(wr, c.rid, c.version+1, now)
+		v, err := w.put(wr, c.rid, c.version+1, c.sums, now)
 		return &store.WriteResult{Version: v, Created: c.rid == 0 || c.deleted}, err
 	case store.OpDelete:
 		c, err := w.current(wr.Type, wr.ID)
@@ -489,8 +490,9 @@ func (w *txWriter) readCurrent(typ, id string) (*store.Version, error) {
 }
 
 // put stores a new version of a resource (rid 0: a new resource) and
-// rebuilds its compartment and index rows.
-func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*store.Version, error) {
+// rebuilds its compartment and index rows. oldSums are the digests of the
+// rows stored for the current version (nil: unknown).
+func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now time.Time) (*store.Version, error) {
 	raw, err := fhir.SetMeta(wr.Raw, wr.ID, strconv.FormatInt(version, 10), now)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
@@ -525,21 +527,20 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, now time.Time) (*sto
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
 	w.touched = append(w.touched, wr.Patients...)
-	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, rid); err != nil {
-		return nil, err
-	}
-	if version > 1 { // a new resource has no index rows yet
-		w.pend.clear = append(w.pend.clear, rid)
-	}
-	w.pend.mark(rid)
+	var rows pendingRows
 	for _, p := range wr.Patients {
-		w.pend.add(tCompartment, p, rid)
+		rows.add(tCompartment, p, rid)
 	}
 	entries := wr.Index
 	if entries == nil {
 		entries = search.Extract(wr.Type, wr.Resource)
 	}
-	w.index(rid, wr.Type, entries)
+	addIndexRows(&rows, rid, wr.Type, entries)
+	sums := rowDigests(&rows)
+	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid); err != nil {
+		return nil, err
+	}
+	w.pend.replace(rid, version, &rows, oldSums, sums)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
 		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
@@ -568,7 +569,7 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
 	w.touched = append(w.touched, splitList(patients)...)
-	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1 WHERE rid = ?`, version, vpk, ms, rid); err != nil {
+	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}
 	if w.pend.rids[rid] {
@@ -584,8 +585,8 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	}}, nil
 }
 
-// index queues the search-index rows of one resource version.
-func (w *txWriter) index(rid int64, typ string, entries []search.IndexEntry) {
+// addIndexRows adds the search-index rows of one resource version to p.
+func addIndexRows(p *pendingRows, rid int64, typ string, entries []search.IndexEntry) {
 	for _, e := range entries {
 		switch e.Param {
 		case "_id", "_lastUpdated":
@@ -593,17 +594,17 @@ func (w *txWriter) index(rid int64, typ string, entries []search.IndexEntry) {
 		}
 		switch e.Type {
 		case search.Token:
-			w.pend.add(tToken, typ, e.Param, e.System, e.Code, rid)
+			p.add(tToken, typ, e.Param, e.System, e.Code, rid)
 		case search.Reference:
 			if e.Ref != "" {
-				w.pend.add(tRef, typ, e.Param, e.Ref, rid)
+				p.add(tRef, typ, e.Param, e.Ref, rid)
 			}
 		case search.Date:
-			w.pend.add(tDate, typ, e.Param, e.Lo, e.Hi, rid)
+			p.add(tDate, typ, e.Param, e.Lo, e.Hi, rid)
 		case search.String, search.URI:
-			w.pend.add(tStr, typ, e.Param, e.Str, rid)
+			p.add(tStr, typ, e.Param, e.Str, rid)
 		case search.Number, search.Quantity:
-			w.pend.add(tNum, typ, e.Param, e.Num, e.System, e.Code, rid)
+			p.add(tNum, typ, e.Param, e.Num, e.System, e.Code, rid)
 		}
 	}
 }
