@@ -164,3 +164,19 @@ func BenchmarkLoadPatientContext(b *testing.B) {
 		}
 	}
 }
+
+// TestReaderCacheSize: the record readers get their larger page cache (a
+// pragma in the readers' DSN), the writer keeps SQLite's default.
+func TestReaderCacheSize(t *testing.T) {
+	db := openAt(t, "")
+	var r, w int
+	if err := db.reader.QueryRow(`PRAGMA cache_size`).Scan(&r); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.writer.QueryRow(`PRAGMA cache_size`).Scan(&w); err != nil {
+		t.Fatal(err)
+	}
+	if r != -readerCacheKiB || w != -2000 {
+		t.Fatalf("cache_size: readers %d, writer %d; want %d and -2000", r, w, -readerCacheKiB)
+	}
+}

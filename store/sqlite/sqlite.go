@@ -56,6 +56,12 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
+// readerCacheKiB is each record reader's page cache (SQLite's default is
+// 2 MiB). A 300-item record's pages did not stay in 2 MiB, and every page
+// read again was a pread system call: 7 % of a 300-item $everything's CPU.
+// With 8 MiB, four readers use up to 24 MiB more.
+const readerCacheKiB = 8192
+
 // dsn puts the pragmas in the DSN so that every pooled connection gets them:
 // busy_timeout first so that even the WAL switch waits instead of failing.
 func dsn(path string, write bool, pragmas ...string) string {
@@ -89,11 +95,11 @@ func dsn(path string, write bool, pragmas ...string) string {
 // readers' page caches (SQLite drops a connection's cache whenever another
 // commit changed its file).
 func OpenConns(path string, readers int) (writer, reader *sql.DB, err error) {
-	return openConns(path, readers)
+	return openConns(path, readers, nil, nil)
 }
 
-// openConns is OpenConns with extra pragmas for the writer.
-func openConns(path string, readers int, writerPragmas ...string) (writer, reader *sql.DB, err error) {
+// openConns is OpenConns with extra pragmas for the writer and the readers.
+func openConns(path string, readers int, writerPragmas, readerPragmas []string) (writer, reader *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, errors.New("sqlite: empty database path: set --db")
 	}
@@ -104,7 +110,7 @@ func openConns(path string, readers int, writerPragmas ...string) (writer, reade
 	if readers <= 0 {
 		readers = max(4, 2*runtime.GOMAXPROCS(0))
 	}
-	r, err := openPool(dsn(path, false), readers)
+	r, err := openPool(dsn(path, false, readerPragmas...), readers)
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
@@ -141,7 +147,8 @@ func jsonInts(xs []int64) string {
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	// The background checkpointer copies most pages; see checkpoint.go.
-	w, r, err := openConns(path, opt.Readers, fmt.Sprintf("wal_autocheckpoint(%d)", walAutoCheckpoint))
+	w, r, err := openConns(path, opt.Readers, []string{fmt.Sprintf("wal_autocheckpoint(%d)", walAutoCheckpoint)},
+		[]string{fmt.Sprintf("cache_size(-%d)", readerCacheKiB)})
 	if err != nil {
 		return nil, err
 	}

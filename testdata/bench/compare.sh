@@ -8,8 +8,8 @@
 #
 # OP: read, search, everything, everything-big, transaction (updates) or
 # transaction-new (every bundle creates 15 new resources). Prints, per
-# run: requests/s, p95, p99 and the server's CPU per request (user+system
-# from /proc over the measured run). Environment: CAREX_BENCH_OUT (where
+# run: requests/s, p95, p99, the server's CPU per request (user+system
+# from /proc over the measured run) and its peak memory (VmHWM). Environment: CAREX_BENCH_OUT (where
 # reproduce.sh put the populations, default /tmp/carex-bench),
 # CAREX_BENCH_PEOPLE (default 10000), CAREX_BENCH_SECONDS (default 15),
 # CAREX_BENCH_DBDIR (where the copy is served from, default $OUT/compare),
@@ -60,6 +60,8 @@ run() { # run BIN: one measured run on a fresh copy
 	t0=$(awk '{print $14+$15}' "/proc/$pid/stat")
 	CAREX_BENCH_DIR=$dir/wrk CAREX_BENCH_PERSONA=$persona wrk -t2 -c"$conns" -d"${secs}s" --latency -s "$lua" "$url" >"$dir/wrk.txt"
 	t1=$(awk '{print $14+$15}' "/proc/$pid/stat")
+	local hwm
+	hwm=$(awk '/^VmHWM/{printf "%.0f MiB", $2/1024}' "/proc/$pid/status")
 	kill -INT "$pid" && wait "$pid" 2>/dev/null || true
 	if grep -q Non-2xx "$dir/wrk.txt"; then
 		echo "compare.sh: $bin answered with errors: $(grep Non-2xx "$dir/wrk.txt")" >&2
@@ -68,9 +70,9 @@ run() { # run BIN: one measured run on a fresh copy
 	local reqs hz
 	reqs=$(awk '/requests in/{print $1}' "$dir/wrk.txt")
 	hz=$(getconf CLK_TCK)
-	printf '%s: %s req/s, p95 %s, p99 %s, server CPU %d µs/request\n' "$bin" \
+	printf '%s: %s req/s, p95 %s, p99 %s, server CPU %d µs/request, peak memory %s\n' "$bin" \
 		"$(awk '/Requests\/sec/{print $2}' "$dir/wrk.txt")" "$(awk '/p95 latency/{print $3}' "$dir/wrk.txt")" \
-		"$(awk '$1=="99%"{print $2}' "$dir/wrk.txt")" $(((t1 - t0) * 1000000 / hz / reqs))
+		"$(awk '$1=="99%"{print $2}' "$dir/wrk.txt")" $(((t1 - t0) * 1000000 / hz / reqs)) "$hwm"
 	if [ ${#prof[@]} -gt 0 ]; then
 		# The profile covers the server's whole run: the 3 s warm-up too.
 		"$root/testdata/bench/breakdown.sh" "${prof[1]}"
