@@ -9,8 +9,9 @@
 # OP: read, search, everything, everything-big, transaction (updates) or
 # transaction-new (every bundle creates 15 new resources). Prints, per
 # run: requests/s, p95, p99, the server's CPU per request (user+system
-# from /proc over the measured run) and its peak memory (VmHWM). Environment: CAREX_BENCH_OUT (where
-# reproduce.sh put the populations, default /tmp/carex-bench),
+# from /proc over the measured run) and its peak memory (VmHWM).
+# Environment: CAREX_BENCH_OUT (where reproduce.sh put the populations,
+# default /tmp/carex-bench),
 # CAREX_BENCH_PEOPLE (default 10000), CAREX_BENCH_SECONDS (default 15),
 # CAREX_BENCH_DBDIR (where the copy is served from, default $OUT/compare),
 # CAREX_BENCH_PROFILE (a directory: each server writes a CPU profile there,
@@ -18,7 +19,7 @@
 # BIN_A alone, PAIRS times (a profile of one build).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-[ $# -ge 3 ] || { sed -n '2,15p' "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n '2,19p' "$0" >&2; exit 2; }
 op=$1 a=$2 b=$3
 pairs=${4:-3}
 shift $(($# >= 4 ? 4 : 3))
