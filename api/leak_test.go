@@ -938,6 +938,7 @@ func (g *leakGen) check(u *leakUser, p *leakPatient) {
 		rng: rand.New(rand.NewPCG(g.seed, uint64(len(u.sub))<<32|uint64(u.idx)<<8|uint64(p.idx)))}
 	c.everything()
 	c.searches()
+	c.byIdentifier()
 	c.revinclude()
 	c.reads()
 	c.bundles()
@@ -1063,6 +1064,49 @@ func (c *leakCheck) searches() {
 			}
 		}
 		c.pages(typ+" search", path, want, c.x.byType[typ][1] > 0)
+	}
+}
+
+// byIdentifier: a search by whole identifier reads its bodies in the same
+// statement as the metadata; a withheld item found so must still not come
+// back, and a permitted one must.
+func (c *leakCheck) byIdentifier() {
+	var picks []*leakItem
+	for _, it := range c.x.withheld {
+		if it.typ != "Patient" {
+			picks = append(picks, it)
+			break
+		}
+	}
+	for _, it := range c.p.items {
+		if c.x.permit[it.ref()] && it.typ != "Patient" {
+			picks = append(picks, it)
+			break
+		}
+	}
+	for _, it := range picks {
+		path := "/fhir/" + it.typ + "?identifier=" + url.QueryEscape(leakIDSy+"|"+it.marker())
+		r := c.g.as(c.u, "GET", path, "")
+		permitted := c.x.permit[it.ref()]
+		if r.status != 200 {
+			if permitted || r.status != 403 {
+				c.errorf("search by identifier for %s (permitted %v): %d: %.200s", it.ref(), permitted, r.status, r.body)
+			}
+			continue
+		}
+		pg, err := lkParsePage(r.body)
+		if err != nil {
+			c.errorf("search by identifier for %s: bad bundle: %v", it.ref(), err)
+			continue
+		}
+		// The marker is in the self link (the query); only entries count.
+		want := 0
+		if permitted {
+			want = 1
+		}
+		if pg.total != want || len(pg.ids) != want || want == 1 && pg.ids[0] != it.ref() {
+			c.errorf("search by identifier for %s (permitted %v): total %d, entries %v", it.ref(), permitted, pg.total, pg.ids)
+		}
 	}
 }
 
