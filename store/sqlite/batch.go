@@ -152,29 +152,23 @@ const digestSize = 16
 func rowDigests(rows *pendingRows) []byte {
 	out := make([]byte, 0, len(rowTables)*digestSize)
 	var keys []string
-	var key []byte
+	var key, buf []byte
 	for t, tab := range rowTables {
 		keys = keys[:0]
 		if rows.args != nil {
 			vals := rows.args[t]
 			for i := 0; i+tab.ncols <= len(vals); i += tab.ncols {
-				row := vals[i : i+tab.ncols]
-				if t == tCompartment {
-					row = row[:1] // patient; rid last
-				} else {
-					row = row[:tab.ncols-1]
-				}
-				key = rowKey(key[:0], row)
+				key = rowKey(key[:0], vals[i:i+tab.ncols-1]) // the rid is last
 				keys = append(keys, string(key))
 			}
 		}
 		slices.Sort(keys)
-		h := sha256.New()
+		buf = buf[:0]
 		for _, k := range keys {
-			h.Write([]byte(k))
-			h.Write([]byte{0x1e})
+			buf = append(append(buf, k...), 0x1e)
 		}
-		out = h.Sum(out)[:len(out)+digestSize]
+		sum := sha256.Sum256(buf)
+		out = append(out, sum[:digestSize]...)
 	}
 	return out
 }

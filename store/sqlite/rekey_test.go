@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -287,5 +288,39 @@ func TestIndexDigestsAfterMigration(t *testing.T) {
 	}
 	if got, want := indexRows(t, db, "Observation", "o1"), indexRows(t, db, "Observation", "f1"); !slices.Equal(got, want) {
 		t.Fatalf("o1 after a digest-guided update: %q\nwritten fresh: %q", got, want)
+	}
+}
+
+// TestRowDigests: a table's digest depends on its rows' values, not on
+// their order or the rid, and a changed value changes only its table's.
+func TestRowDigests(t *testing.T) {
+	rows := func(rid int64, value float64, patients ...string) *pendingRows {
+		var p pendingRows
+		for _, pt := range patients {
+			p.add(tCompartment, pt, rid)
+		}
+		p.add(tToken, "Observation", "code", "http://loinc.org", "8867-4", rid)
+		p.add(tToken, "Observation", "status", "", "final", rid)
+		p.add(tNum, "Observation", "value-quantity", value, "http://unitsofmeasure.org", "/min", rid)
+		return &p
+	}
+	a := rowDigests(rows(1, 70, "p1", "p2"))
+	if len(a) != len(rowTables)*digestSize {
+		t.Fatalf("%d bytes, want %d", len(a), len(rowTables)*digestSize)
+	}
+	reordered := rows(2, 70, "p2", "p1") // another rid, patients in another order
+	reordered.args[tToken] = append(reordered.args[tToken][5:10:10], reordered.args[tToken][0:5]...)
+	if b := rowDigests(reordered); !bytes.Equal(a, b) {
+		t.Fatal("the same rows in another order, or under another rid, changed the digests")
+	}
+	c := rowDigests(rows(1, 71, "p1", "p2"))
+	for tab := range rowTables {
+		same := bytes.Equal(a[tab*digestSize:(tab+1)*digestSize], c[tab*digestSize:(tab+1)*digestSize])
+		if same != (tab != tNum) {
+			t.Errorf("%s: digest unchanged = %v after changing only the value", rowTables[tab].name, same)
+		}
+	}
+	if d := rowDigests(rows(1, 70, "p1")); bytes.Equal(a[:digestSize], d[:digestSize]) {
+		t.Error("one patient fewer left the compartment's digest unchanged")
 	}
 }
