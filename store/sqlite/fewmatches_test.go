@@ -165,8 +165,9 @@ func BenchmarkLoadPatientContext(b *testing.B) {
 	}
 }
 
-// TestReaderCacheSize: the record readers get their larger page cache (a
-// pragma in the readers' DSN), the writer keeps SQLite's default.
+// TestReaderCacheSize: the record readers get their share of the larger
+// page cache (a pragma in the readers' DSN), the writer keeps SQLite's
+// default.
 func TestReaderCacheSize(t *testing.T) {
 	db := openAt(t, "")
 	var r, w int
@@ -176,7 +177,11 @@ func TestReaderCacheSize(t *testing.T) {
 	if err := db.writer.QueryRow(`PRAGMA cache_size`).Scan(&w); err != nil {
 		t.Fatal(err)
 	}
-	if r != -readerCacheKiB || w != -2000 {
-		t.Fatalf("cache_size: readers %d, writer %d; want %d and -2000", r, w, -readerCacheKiB)
+	if want := -readerCache(defaultReaders()); r != want || w != -2000 {
+		t.Fatalf("cache_size: readers %d, writer %d; want %d and -2000", r, w, want)
+	}
+	// Shared out: 8 MiB each for four readers, never below SQLite's default.
+	if readerCache(4) != 8192 || readerCache(32) != 2000 {
+		t.Fatalf("reader cache: %d KiB each for 4 readers, %d for 32", readerCache(4), readerCache(32))
 	}
 }

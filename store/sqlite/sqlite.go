@@ -56,11 +56,17 @@ type DB struct {
 
 var _ store.Store = (*DB)(nil)
 
-// readerCacheKiB is each record reader's page cache (SQLite's default is
-// 2 MiB). A 300-item record's pages did not stay in 2 MiB, and every page
-// read again was a pread system call: 7 % of a 300-item $everything's CPU.
-// With 8 MiB, four readers use up to 24 MiB more.
-const readerCacheKiB = 8192
+// readerCacheKiB is the page cache of the record readers together,
+// shared out among them: 8 MiB each for the four of a small machine
+// (SQLite's default is 2 MiB, never less). A 300-item record's pages did
+// not stay in 2 MiB, and every page read again was a pread system call: 7 %
+// of a 300-item $everything's CPU.
+const readerCacheKiB = 32768
+
+// readerCache is each reader's cache_size in KiB for n readers.
+func readerCache(n int) int { return max(2000, readerCacheKiB/n) }
+
+func defaultReaders() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
 // dsn puts the pragmas in the DSN so that every pooled connection gets them:
 // busy_timeout first so that even the WAL switch waits instead of failing.
@@ -108,7 +114,7 @@ func openConns(path string, readers int, writerPragmas, readerPragmas []string) 
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if readers <= 0 {
-		readers = max(4, 2*runtime.GOMAXPROCS(0))
+		readers = defaultReaders()
 	}
 	r, err := openPool(dsn(path, false, readerPragmas...), readers)
 	if err != nil {
@@ -146,9 +152,13 @@ func jsonInts(xs []int64) string {
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	readers := opt.Readers
+	if readers <= 0 {
+		readers = defaultReaders()
+	}
 	// The background checkpointer copies most pages; see checkpoint.go.
-	w, r, err := openConns(path, opt.Readers, []string{fmt.Sprintf("wal_autocheckpoint(%d)", walAutoCheckpoint)},
-		[]string{fmt.Sprintf("cache_size(-%d)", readerCacheKiB)})
+	w, r, err := openConns(path, readers, []string{fmt.Sprintf("wal_autocheckpoint(%d)", walAutoCheckpoint)},
+		[]string{fmt.Sprintf("cache_size(-%d)", readerCache(readers))})
 	if err != nil {
 		return nil, err
 	}
@@ -447,7 +457,10 @@ const (
 
 // windowWithBodies is window for a query expected to match a few rows,
 // whose last column is the body: bodies are kept only for the rows of the
-// page that vis allows.
+// page that vis allows. Only the first Offset+Count rows' bodies are kept
+// while reading (a query expected to match a few may match many); a page
+// row beyond them, reached because earlier rows were withheld, has its body
+// read afterwards as window reads them.
 func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
@@ -455,33 +468,49 @@ func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis st
 	}
 	defer rows.Close()
 	type match struct {
-		v   *store.Version
-		raw []byte
+		v    *store.Version
+		vpk  int64
+		raw  []byte
+		read bool // raw holds the body
 	}
 	var all []match
+	keep := p.Offset + p.Count
 	for rows.Next() {
 		var vpk int64
-		var raw []byte
+		var raw sql.RawBytes
 		v, err := scanMeta(rows, &vpk, &raw)
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, match{v, raw})
+		m := match{v: v, vpk: vpk}
+		if len(all) < keep {
+			m.raw, m.read = bytes.Clone(raw), true
+		}
+		all = append(all, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	rows.Close() // before vis: see window
 	res := &store.Result{}
+	var unread []*store.Version
+	var keys []int64
 	for _, m := range all {
 		if vis != nil && !vis(&m.v.Meta) {
 			continue
 		}
 		if res.Total >= p.Offset && len(res.Items) < p.Count {
-			m.v.Raw = m.raw
+			if m.read {
+				m.v.Raw = m.raw
+			} else {
+				unread, keys = append(unread, m.v), append(keys, m.vpk)
+			}
 			res.Items = append(res.Items, m.v)
 		}
 		res.Total++
+	}
+	if err := db.attachBodies(ctx, unread, keys); err != nil {
+		return nil, err
 	}
 	return res, nil
 }
@@ -526,21 +555,29 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		}
 		res.Total++
 	}
+	if err := db.attachBodies(ctx, res.Items, keys); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// attachBodies reads the bodies of versions keys[i] into items[i].Raw.
+func (db *DB) attachBodies(ctx context.Context, items []*store.Version, keys []int64) error {
 	if len(keys) == 0 {
-		return res, nil
+		return nil
 	}
 	if len(keys) == 1 {
 		var raw []byte
 		if err := db.stBody.QueryRowContext(ctx, keys[0]).Scan(&raw); err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, err
+			return err
 		}
-		res.Items[0].Raw = raw
-		return res, nil
+		items[0].Raw = raw
+		return nil
 	}
 	// One query for the page's bodies.
 	brows, err := db.stBodies.QueryContext(ctx, jsonInts(keys))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer brows.Close()
 	bodies := make(map[int64][]byte, len(keys))
@@ -555,7 +592,7 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		var k int64
 		var raw sql.RawBytes
 		if err := brows.Scan(&k, &raw); err != nil {
-			return nil, err
+			return err
 		}
 		n++
 		if raw == nil {
@@ -576,10 +613,10 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 		bodies[k] = chunk[at:len(chunk):len(chunk)]
 	}
 	if err := brows.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	for i, k := range keys {
-		res.Items[i].Raw = bodies[k]
+		items[i].Raw = bodies[k]
 	}
-	return res, nil
+	return nil
 }
