@@ -116,8 +116,8 @@ type pendingRows struct {
 // and category. Without the old digests (rows written before carex kept
 // them) the stored rows are read and compared (rekey).
 func (p *pendingRows) replace(rid, version int64, rows *pendingRows, oldSums, sums []byte) {
-	known := len(oldSums) == len(sums)
-	if version > 1 && !known {
+	compare := version > 1 && len(oldSums) == len(sums) // digest against digest
+	if version > 1 && !compare {
 		p.clear = append(p.clear, rid)
 	}
 	if p.args == nil {
@@ -127,7 +127,7 @@ func (p *pendingRows) replace(rid, version int64, rows *pendingRows, oldSums, su
 		p.drop = make([][]int64, len(rowTables))
 	}
 	for t := range rowTables {
-		if version > 1 && known {
+		if compare {
 			at, end := t*digestSize, (t+1)*digestSize
 			if bytes.Equal(oldSums[at:end], sums[at:end]) {
 				continue

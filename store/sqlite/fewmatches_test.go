@@ -3,26 +3,11 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 
-	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/storetest"
 )
-
-func parseQuery(t *testing.T, typ, q string) *search.Query {
-	t.Helper()
-	vals, err := url.ParseQuery(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sq, err := search.ParseQuery(typ, vals)
-	if err != nil {
-		t.Fatalf("%s?%s: %v", typ, q, err)
-	}
-	return sq
-}
 
 // TestFewMatchesAsWindow: a search that reads its bodies with the metadata
 // (fewMatches) answers exactly as the two-statement window does, for every
@@ -78,7 +63,7 @@ func TestFewMatchesAsWindow(t *testing.T) {
 		{"family=Fam", false, 4},
 		{"identifier:not=" + nhs + "|9000000009", false, 2},
 	} {
-		q := parseQuery(t, "Patient", tc.q)
+		q := storetest.Query(t, "Patient", tc.q)
 		if got := fewMatches(q); got != tc.few {
 			t.Errorf("fewMatches(%s) = %v, want %v", tc.q, got, tc.few)
 		}
@@ -92,11 +77,11 @@ func TestFewMatchesAsWindow(t *testing.T) {
 		}
 		for name, vis := range filters {
 			for _, p := range pages {
-				got, err := db.windowWithBodies(ctx, withBody, wargs, vis, p)
+				got, err := db.window(ctx, withBody, wargs, vis, p, true)
 				if err != nil {
 					t.Fatalf("%s, %s, %+v: %v", tc.q, name, p, err)
 				}
-				want, err := db.window(ctx, plain, pargs, vis, p)
+				want, err := db.window(ctx, plain, pargs, vis, p, false)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -21,13 +21,7 @@ func (db *DB) Search(ctx context.Context, q *search.Query, vis store.Visible) (*
 	if err != nil {
 		return nil, err
 	}
-	page := store.Page{Count: q.Count, Offset: q.Offset}
-	var res *store.Result
-	if few {
-		res, err = db.windowWithBodies(ctx, sqlText, args, vis, page)
-	} else {
-		res, err = db.window(ctx, sqlText, args, vis, page)
-	}
+	res, err := db.window(ctx, sqlText, args, vis, store.Page{Count: q.Count, Offset: q.Offset}, few)
 	if err != nil {
 		return nil, fmt.Errorf("search %s: %w", q.Type, err)
 	}
@@ -76,11 +70,7 @@ func buildSearchCols(q *search.Query, withBody bool) (string, []any, error) {
 	if drivenByIndex(q) {
 		typeCol = "+r.type"
 	}
-	b.WriteString(`SELECT ` + metaCols + `, r.vpk`)
-	if withBody {
-		b.WriteString(`, (SELECT raw FROM versions WHERE vpk = r.vpk)`)
-	}
-	b.WriteString(` FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
+	b.WriteString(windowCols(withBody) + ` FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
 	driver := drivingClause(q.Clauses)
 	for i, c := range q.Clauses {
 		cond, cargs, err := clauseSQL(q.Type, c, i == driver)
@@ -346,7 +336,7 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 	// All of these few resources' bodies are needed: one statement reads
 	// them with their metadata.
 	q, args := compartmentQuery(patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, true)
-	res, err := db.windowWithBodies(ctx, q, args, nil, store.Page{Count: search.MaxCount})
+	res, err := db.window(ctx, q, args, nil, store.Page{Count: search.MaxCount}, true)
 	if err != nil {
 		return nil, fmt.Errorf("sharing context of Patient/%s: %w", patientID, err)
 	}

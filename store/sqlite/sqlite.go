@@ -405,7 +405,7 @@ func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis 
 		args = append(args, since.UnixMilli())
 	}
 	q += ` ORDER BY v.last_updated DESC, v.vpk DESC`
-	res, err := db.window(ctx, q, args, vis, p)
+	res, err := db.window(ctx, q, args, vis, p, false)
 	if err != nil {
 		return nil, fmt.Errorf("history: %w", err)
 	}
@@ -417,22 +417,26 @@ func (db *DB) History(ctx context.Context, typ, id string, since time.Time, vis 
 
 func (db *DB) Compartment(ctx context.Context, patientID string, types []string, vis store.Visible, p store.Page) (*store.Result, error) {
 	q, args := compartmentQuery(patientID, types, false)
-	res, err := db.window(ctx, q, args, vis, p)
+	res, err := db.window(ctx, q, args, vis, p, false)
 	if err != nil {
 		return nil, fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
 	}
 	return res, nil
 }
 
-// compartmentQuery selects the current resources of a patient's
-// compartment (of types, if any) for window, or with withBody for
-// windowWithBodies.
-func compartmentQuery(patientID string, types []string, withBody bool) (string, []any) {
-	q := `SELECT ` + metaCols + `, r.vpk`
+// windowCols is the select list of a window query over resources r:
+// metaCols, the version key, and with withBody the version's body.
+func windowCols(withBody bool) string {
 	if withBody {
-		q += `, (SELECT raw FROM versions WHERE vpk = r.vpk)`
+		return `SELECT ` + metaCols + `, r.vpk, (SELECT raw FROM versions WHERE vpk = r.vpk)`
 	}
-	q += ` FROM compartment c JOIN resources r ON r.rid = c.rid
+	return `SELECT ` + metaCols + `, r.vpk`
+}
+
+// compartmentQuery selects the current resources of a patient's
+// compartment (of types, if any) for window (withBody as window's).
+func compartmentQuery(patientID string, types []string, withBody bool) (string, []any) {
+	q := windowCols(withBody) + ` FROM compartment c JOIN resources r ON r.rid = c.rid
 		WHERE c.patient = ? AND r.deleted = 0`
 	args := []any{patientID}
 	if len(types) > 0 {
@@ -455,18 +459,22 @@ const (
 	bodyChunk     = 256 << 10
 )
 
-// windowWithBodies is window for a query expected to match a few rows,
-// whose last column is the body: bodies are kept only for the rows of the
-// page that vis allows. Only the first Offset+Count rows' bodies are kept
-// while reading (a query expected to match a few may match many); a page
-// row beyond them, reached because earlier rows were withheld, has its body
-// read afterwards as window reads them.
-func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
+// window runs a query whose rows are metaCols (or versionMetaCols) plus a
+// version key, as windowCols selects them, keeps the rows vis allows, counts them, and
+// returns the requested page with its bodies. With withBody the rows end
+// with the body (a query expected to match a few, whose bodies one
+// statement reads with their metadata): the first Offset+Count rows' bodies
+// are kept while reading, as the page can only reach past them when earlier
+// rows are withheld. The page's other bodies are read afterwards by key.
+func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page, withBody bool) (*store.Result, error) {
 	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
+	// All rows are read and the connection given back before vis runs:
+	// vis loads patients through the same pool, and holding a connection
+	// while waiting for another deadlocks once every connection is held so.
 	type match struct {
 		v    *store.Version
 		vpk  int64
@@ -474,11 +482,18 @@ func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis st
 		read bool // raw holds the body
 	}
 	var all []match
-	keep := p.Offset + p.Count
+	keep := 0
+	if withBody {
+		keep = p.Offset + p.Count
+	}
+	var vpk int64
+	var raw sql.RawBytes
+	extra := []any{&vpk, &raw}
+	if !withBody {
+		extra = extra[:1]
+	}
 	for rows.Next() {
-		var vpk int64
-		var raw sql.RawBytes
-		v, err := scanMeta(rows, &vpk, &raw)
+		v, err := scanMeta(rows, extra...)
 		if err != nil {
 			return nil, err
 		}
@@ -491,7 +506,7 @@ func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis st
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	rows.Close() // before vis: see window
+	rows.Close()
 	res := &store.Result{}
 	var unread []*store.Version
 	var keys []int64
@@ -510,52 +525,6 @@ func (db *DB) windowWithBodies(ctx context.Context, q string, args []any, vis st
 		res.Total++
 	}
 	if err := db.attachBodies(ctx, unread, keys); err != nil {
-		return nil, err
-	}
-	return res, nil
-}
-
-// window runs a query whose rows are metaCols plus a version key, keeps the
-// rows vis allows, counts them, and loads bodies only for the requested page.
-func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visible, p store.Page) (*store.Result, error) {
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	// All rows are read and the connection given back before vis runs:
-	// vis loads patients through the same pool, and holding a connection
-	// while waiting for another deadlocks once every connection is held so.
-	type match struct {
-		v   *store.Version
-		vpk int64
-	}
-	var all []match
-	for rows.Next() {
-		var vpk int64
-		v, err := scanMeta(rows, &vpk)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, match{v, vpk})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
-	res := &store.Result{}
-	var keys []int64
-	for _, m := range all {
-		if vis != nil && !vis(&m.v.Meta) {
-			continue
-		}
-		if res.Total >= p.Offset && len(res.Items) < p.Count {
-			res.Items = append(res.Items, m.v)
-			keys = append(keys, m.vpk)
-		}
-		res.Total++
-	}
-	if err := db.attachBodies(ctx, res.Items, keys); err != nil {
 		return nil, err
 	}
 	return res, nil

@@ -229,7 +229,9 @@ func versions(vs []*store.Version) []int64 {
 	return out
 }
 
-func query(t testing.TB, typ, q string) *search.Query {
+// Query parses q (a URL query string) as a search on typ, failing t if it
+// does not parse.
+func Query(t testing.TB, typ, q string) *search.Query {
 	t.Helper()
 	vals, err := url.ParseQuery(q)
 	if err != nil {
@@ -244,7 +246,7 @@ func query(t testing.TB, typ, q string) *search.Query {
 
 func count(t testing.TB, s store.Store, typ, q string) int {
 	t.Helper()
-	res, err := s.Search(ctx, query(t, typ, q), nil)
+	res, err := s.Search(ctx, Query(t, typ, q), nil)
 	if err != nil {
 		t.Fatalf("search %s?%s: %v", typ, q, err)
 	}
@@ -296,7 +298,7 @@ func testConditionalCreate(t *testing.T, s store.Store) {
 	mk := func() *store.Write {
 		w := W(t, store.OpCreate, "A81001", patientJSON)
 		w.ID = ""
-		w.IfNoneExist = query(t, "Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
+		w.IfNoneExist = Query(t, "Patient", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
 		return w
 	}
 	first := commit(t, s, mk())
@@ -422,7 +424,7 @@ func testVisibility(t *testing.T, s store.Store) {
 	}
 	commit(t, s, ws...)
 	vis := func(m *store.Meta) bool { return m.SourceOrg != "HIDDEN" }
-	q := query(t, "Observation", "patient=p1&_count=7")
+	q := Query(t, "Observation", "patient=p1&_count=7")
 	seen := map[string]bool{}
 	for off := 0; ; off += 7 {
 		q.Offset = off
@@ -543,7 +545,7 @@ func testReentrantVisible(t *testing.T, s store.Store) {
 				err = fmt.Errorf("compartment of p1: %d, want 2", res.Total)
 			}
 			if err == nil {
-				_, err = s.Search(ctx, query(t, "Observation", "patient=p1"), vis)
+				_, err = s.Search(ctx, Query(t, "Observation", "patient=p1"), vis)
 			}
 			errs <- err
 		}()
@@ -603,7 +605,7 @@ func testPatientContextFresh(t *testing.T, s store.Store) {
 
 func testIncluded(t *testing.T, s store.Store) {
 	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "A81001", obsJSON))
-	obs, err := s.Search(ctx, query(t, "Observation", "_id=o1"), nil)
+	obs, err := s.Search(ctx, Query(t, "Observation", "_id=o1"), nil)
 	if err != nil || len(obs.Items) != 1 {
 		t.Fatal(err)
 	}
@@ -614,7 +616,7 @@ func testIncluded(t *testing.T, s store.Store) {
 	if inc, _ := s.Included(ctx, obs.Items, []search.Include{{SourceType: "Observation", Param: "subject"}}, func(*store.Meta) bool { return false }, 10); len(inc) != 0 {
 		t.Fatalf("_include released an invisible resource")
 	}
-	pats, _ := s.Search(ctx, query(t, "Patient", "_id=p1"), nil)
+	pats, _ := s.Search(ctx, Query(t, "Patient", "_id=p1"), nil)
 	rev, err := s.Included(ctx, pats.Items, []search.Include{{SourceType: "Observation", Param: "subject", Rev: true}}, nil, 10)
 	if err != nil || len(rev) != 1 || rev[0].ID != "o1" {
 		t.Fatalf("_revinclude=Observation:subject: %v %d", err, len(rev))
