@@ -328,7 +328,7 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	}
 	fill("p1", old, 100)
 	fill("p2", old, 100)
-	c.committing([]string{"p1"}, 100, 105)
+	c.committing(touches("p1"), 100, 105)
 	if got, _, _ := c.get("p1", 105); got != nil {
 		t.Fatal("a patient's context from before a commit that touches them was used during the commit")
 	}
@@ -342,7 +342,7 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	if got, _, _ := c.get("p2", 106); got != nil {
 		t.Fatal("a key beyond the commit under way did not drop the cache")
 	}
-	c.committed([]string{"p1"}, 105)
+	c.committed(touches("p1"), 105)
 	fresh := &store.PatientContext{}
 	fill("p1", fresh, 106)
 	if got, _, _ := c.get("p1", 106); got != fresh {
@@ -354,8 +354,8 @@ func TestPCCacheCommitWindow(t *testing.T) {
 	}
 	c.committed(nil, 110)
 	fill("p1", fresh, 110)
-	c.committing([]string{"p3"}, 110, 115)
-	c.failed([]string{"p3"})
+	c.committing(touches("p3"), 110, 115)
+	c.failed(touches("p3"))
 	if got, _, _ := c.get("p1", 112); got != nil {
 		t.Fatal("after a failed commit, keys it had announced hid another process's writes")
 	}
@@ -372,8 +372,8 @@ func TestPCCacheStaleLoad(t *testing.T) {
 	c := newPCCache(10)
 	c.ownVPK = 100
 	_, ver, gen := c.get("p1", 100) // the lookup starts
-	c.committing([]string{"p1"}, 100, 105)
-	c.committed([]string{"p1"}, 105)
+	c.committing(touches("p1"), 100, 105)
+	c.committed(touches("p1"), 105)
 	stale := &store.PatientContext{}
 	c.put("p1", stale, ver, gen) // ...and stores what it read before the commit
 	if got, _, _ := c.get("p1", 105); got == stale {

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/carex-project/carex/store"
 )
@@ -17,6 +18,16 @@ import (
 //     compartment they touched (old and new), after the commit is visible.
 //     An entry is used only if the patient's version is unchanged since
 //     before the entry was loaded.
+//   - A commit whose every write to a patient is neutral (see
+//     txWriter.touch: new clinical data from a source, say) changes only
+//     the latest times of the sources in that patient's context. For a
+//     patient whose entry was current before the commit, the entry is
+//     replaced by a successor with those times once the commit is
+//     visible, instead of being loaded again: feeds write all day, and
+//     each write would otherwise cost the next reader of that record the
+//     two queries. Writes come from this process's single writer, one
+//     transaction at a time, so the entry and the commit's writes are
+//     the whole change.
 //   - Another process (carex import on the same file) is noticed through
 //     the versions table's largest key: every resource write adds a row.
 //     A lookup that sees a key this process did not write, or a commit
@@ -34,6 +45,20 @@ type pcCache struct {
 	// patient's context is loaded fresh and not cached.
 	inflight map[string]int
 	entries  map[string]pcEntry
+	// next holds, per patient of the commit under way, the successor of
+	// its entry (see above), installed by committed.
+	next  map[string]pcEntry
+	moved int64 // successors installed (tests)
+}
+
+// touch is a patient whose compartment a commit changed (txWriter.touch).
+// A neutral one changes only the latest time of one source, org, to at
+// (ms) at the most.
+type touch struct {
+	patient string
+	neutral bool
+	org     string
+	at      int64
 }
 
 type pcEntry struct {
@@ -42,7 +67,8 @@ type pcEntry struct {
 }
 
 func newPCCache(max int) *pcCache {
-	return &pcCache{max: max, ver: map[string]uint64{}, entries: map[string]pcEntry{}, inflight: map[string]int{}}
+	return &pcCache{max: max, ver: map[string]uint64{}, entries: map[string]pcEntry{}, inflight: map[string]int{},
+		next: map[string]pcEntry{}}
 }
 
 // get returns a cached context, or the stamps to store a fresh one with.
@@ -71,13 +97,17 @@ func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
 	if ver != c.ver[id] || gen != c.gen {
 		return // changed while loading
 	}
-	if len(c.entries) >= c.max {
+	c.keep(id, pcEntry{pc: pc, ver: ver, gen: gen})
+}
+
+func (c *pcCache) keep(id string, e pcEntry) {
+	if _, ok := c.entries[id]; !ok && len(c.entries) >= c.max {
 		for k := range c.entries { // evict one, any
 			delete(c.entries, k)
 			break
 		}
 	}
-	c.entries[id] = pcEntry{pc: pc, ver: ver, gen: gen}
+	c.entries[id] = e
 }
 
 // committing announces a commit about to become visible. Its patients'
@@ -91,34 +121,74 @@ func (c *pcCache) put(id string, pc *store.PatientContext, ver, gen uint64) {
 // foundVPK is the largest key the transaction saw before writing, wroteVPK
 // the largest it wrote. No other process can commit while this transaction
 // holds the write lock.
-func (c *pcCache) committing(patients []string, foundVPK, wroteVPK int64) {
+func (c *pcCache) committing(touched []touch, foundVPK, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if foundVPK > c.ownVPK {
 		c.dropLocked(foundVPK) // another process wrote before this transaction
 	}
-	for _, p := range patients {
-		c.inflight[p]++
-		c.ver[p]++
-		delete(c.entries, p)
+	clear(c.next)
+	var changed map[string]map[string]int64 // per patient, the sources' new times
+	for _, t := range touched {
+		e, ok := c.entries[t.patient]
+		if ok && e.ver == c.ver[t.patient] && e.gen == c.gen {
+			if changed == nil {
+				changed = map[string]map[string]int64{}
+			}
+			c.next[t.patient] = e // the entry before this commit
+			changed[t.patient] = map[string]int64{}
+		}
+	}
+	for _, t := range touched {
+		if src, ok := changed[t.patient]; ok {
+			if !t.neutral {
+				delete(changed, t.patient)
+				delete(c.next, t.patient)
+			} else {
+				src[t.org] = max(src[t.org], t.at)
+			}
+		}
+		c.inflight[t.patient]++
+		c.ver[t.patient]++
+		delete(c.entries, t.patient)
+	}
+	for p, src := range changed {
+		c.next[p] = pcEntry{pc: withSources(c.next[p].pc, src), ver: c.ver[p], gen: c.gen}
 	}
 	c.pending = wroteVPK
 }
 
+// withSources is pc with the given sources' latest times moved forward.
+// pc itself is shared with requests, so it is copied, not changed; the
+// copy starts with an empty Memo.
+func withSources(pc *store.PatientContext, latest map[string]int64) *store.PatientContext {
+	out := &store.PatientContext{Patient: pc.Patient, Links: pc.Links, Sources: make(map[string]time.Time, len(pc.Sources)+1)}
+	for org, t := range pc.Sources {
+		out.Sources[org] = t
+	}
+	for org, ms := range latest {
+		if t := time.UnixMilli(ms).UTC(); t.After(out.Sources[org]) {
+			out.Sources[org] = t
+		}
+	}
+	return out
+}
+
 // failed: the announced commit did not happen. Another process may commit
 // keys up to the announced ones from now on, so the cache starts afresh.
-func (c *pcCache) failed(patients []string) {
+func (c *pcCache) failed(touched []touch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.landed(patients)
+	clear(c.next)
+	c.landed(touched)
 	c.pending = 0
 	c.dropLocked(c.ownVPK)
 }
 
-func (c *pcCache) landed(patients []string) {
-	for _, p := range patients {
-		if c.inflight[p]--; c.inflight[p] <= 0 {
-			delete(c.inflight, p)
+func (c *pcCache) landed(touched []touch) {
+	for _, t := range touched {
+		if c.inflight[t.patient]--; c.inflight[t.patient] <= 0 {
+			delete(c.inflight, t.patient)
 		}
 	}
 }
@@ -126,13 +196,21 @@ func (c *pcCache) landed(patients []string) {
 // committed records that the commit announced by committing is visible:
 // its keys, up to wroteVPK, are this process's own from now on. committing
 // already dropped what other processes wrote before it and invalidated
-// the patients, whose contexts were not cached since.
-func (c *pcCache) committed(patients []string, wroteVPK int64) {
+// the patients, whose contexts were not cached since; those with a
+// successor get it now, unless the cache was dropped in between.
+func (c *pcCache) committed(touched []touch, wroteVPK int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.landed(patients)
+	c.landed(touched)
 	c.pending = 0
 	c.ownVPK = max(c.ownVPK, wroteVPK)
+	for p, e := range c.next {
+		if e.ver == c.ver[p] && e.gen == c.gen && c.inflight[p] == 0 {
+			c.keep(p, e)
+			c.moved++
+		}
+	}
+	clear(c.next)
 	if len(c.ver) > 4*c.max { // versions of long-evicted patients
 		c.dropLocked(c.ownVPK)
 	}

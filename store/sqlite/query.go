@@ -332,10 +332,14 @@ func (db *DB) PatientContext(ctx context.Context, patientID string) (*store.Pati
 	})
 }
 
+// contextTypes are the resources a PatientContext holds (beside its
+// sources, which every resource in the compartment counts towards).
+var contextTypes = []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}
+
 func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
 	// All of these few resources' bodies are needed: one statement reads
 	// them with their metadata.
-	q, args := compartmentQuery(patientID, []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}, true)
+	q, args := compartmentQuery(patientID, contextTypes, true)
 	res, err := db.window(ctx, q, args, nil, store.Page{Count: search.MaxCount}, true)
 	if err != nil {
 		return nil, fmt.Errorf("sharing context of Patient/%s: %w", patientID, err)

@@ -171,7 +171,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	}
 	st := db.ws.bind(bg, tx)
 	shared := len(batch) > 1
-	var touched []string
+	var touched []touch
 	var maxVPK int64
 	for _, r := range batch {
 		if r.err = r.ctx.Err(); r.err != nil {
@@ -260,7 +260,7 @@ type txWriter struct {
 	tx      *sql.Tx
 	st      *writeStmts
 	extra   []*store.Write
-	touched []string // patients whose compartment changed (for the PatientContext cache)
+	touched []touch // patients whose compartment changed (for the PatientContext cache)
 	// sharedAfter: this request follows others in a shared transaction,
 	// whose rows its searches would see.
 	sharedAfter bool
@@ -300,7 +300,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		return s
 	}
 	ws := &writeStmts{
-		current:     p(`SELECT rid, version, deleted, patients, idx_sums FROM resources WHERE type = ? AND id = ?`),
+		current:     p(`SELECT rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources WHERE type = ? AND id = ?`),
 		meta:        p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
@@ -385,13 +385,15 @@ type currentRow struct {
 	deleted      bool
 	patients     []string // its compartment, which an update may leave
 	sums         []byte   // its index rows' digests (rowDigests), nil if unknown
+	org          string   // its source
+	updated      int64    // its last_updated, ms
 }
 
 func (w *txWriter) current(typ, id string) (currentRow, error) {
 	var c currentRow
 	var del int
 	var patients string
-	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums)
+	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return currentRow{}, nil
 	}
@@ -436,6 +438,7 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 			return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, store.ErrExists)
 		}
 		v, err := w.put(wr, 0, 1, nil, now)
+		w.touch(wr, currentRow{}, now)
 		return &store.WriteResult{Version: v, Created: true}, err
 	case store.OpUpdate:
 		c, err := w.current(wr.Type, wr.ID)
@@ -445,8 +448,8 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 		if wr.IfMatch != 0 && (c.rid == 0 || c.version != wr.IfMatch) {
 			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, c.version, wr.IfMatch, store.ErrVersionConflict)
 		}
-		w.touched = append(w.touched, c.patients...) // the patients it may leave
 		v, err := w.put(wr, c.rid, c.version+1, c.sums, now)
+		w.touch(wr, c, now)
 		return &store.WriteResult{Version: v, Created: c.rid == 0 || c.deleted}, err
 	case store.OpDelete:
 		c, err := w.current(wr.Type, wr.ID)
@@ -489,6 +492,45 @@ func (w *txWriter) readCurrent(typ, id string) (*store.Version, error) {
 	return v, nil
 }
 
+// touch records the patients whose sharing context a put of wr over old
+// (rid 0: none) changes. The write is neutral when the context's only
+// change is its source's latest time: a resource the context does not
+// hold (see contextTypes) that is new, or replaces one from the same
+// source in the same compartment, at no earlier time. Anything else (a
+// consent, a care team, a patient who leaves the compartment, another
+// source) makes the context load afresh.
+func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
+	ms := now.UnixMilli()
+	live := old.rid != 0 && !old.deleted // deleted: out of the compartment already
+	neutral := !slices.Contains(contextTypes, wr.Type) &&
+		(!live || old.org == wr.SourceOrg && old.updated <= ms && sameSet(old.patients, wr.Patients))
+	if live && !neutral {
+		for _, p := range old.patients { // the patients it may leave
+			w.touched = append(w.touched, touch{patient: p})
+		}
+	}
+	for _, p := range wr.Patients {
+		w.touched = append(w.touched, touch{patient: p, neutral: neutral, org: wr.SourceOrg, at: ms})
+	}
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	for _, x := range b {
+		if !slices.Contains(a, x) {
+			return false
+		}
+	}
+	return true
+}
+
 // put stores a new version of a resource (rid 0: a new resource) and
 // rebuilds its compartment and index rows. oldSums are the digests of the
 // rows stored for the current version (nil: unknown).
@@ -526,7 +568,6 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
-	w.touched = append(w.touched, wr.Patients...)
 	var rows pendingRows
 	for _, p := range wr.Patients {
 		rows.add(tCompartment, p, rid)
@@ -568,7 +609,9 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
-	w.touched = append(w.touched, splitList(patients)...)
+	for _, p := range splitList(patients) {
+		w.touched = append(w.touched, touch{patient: p})
+	}
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}
