@@ -131,24 +131,11 @@ func TestCachedContextMatchesFresh(t *testing.T) {
 				"participant":[{"member":{"reference":"Organization/%s"}}]}`, rng.IntN(2), p, pick(orgs)))
 		case n < 17:
 			return patient(p)
+		case n < 18:
+			return &store.Write{Op: store.OpDelete, Type: "Patient", ID: p, SourceOrg: org}
 		default:
 			return &store.Write{Op: store.OpDelete, Type: "Observation", ID: fmt.Sprintf("o%d", rng.IntN(8)), SourceOrg: org}
 		}
-	}
-	summary := func(pc *store.PatientContext) string {
-		s := ""
-		if pc.Patient != nil {
-			s += fmt.Sprintf("Patient/%s/%d ", pc.Patient.ID, pc.Patient.VersionID)
-		}
-		var links []string
-		for _, v := range pc.Links {
-			links = append(links, fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID))
-		}
-		slices.Sort(links)
-		for _, org := range slices.Sorted(maps.Keys(pc.Sources)) {
-			s += fmt.Sprintf("%s@%d ", org, pc.Sources[org].UnixMilli())
-		}
-		return s + fmt.Sprint(links)
 	}
 	for i := range 400 {
 		ws := []*store.Write{write()}
@@ -158,23 +145,78 @@ func TestCachedContextMatchesFresh(t *testing.T) {
 		if _, err := db.Commit(ctx, ws, nil); err != nil && !isExpected(err) {
 			t.Fatalf("step %d: %v", i, err)
 		}
-		for _, p := range patients {
-			cached, err := db.PatientContext(ctx, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			fresh, err := db.loadPatientContext(ctx, p)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got, want := summary(cached), summary(fresh); got != want {
-				t.Fatalf("step %d, %s: the cache served\n  %s\nthe database holds\n  %s", i, p, got, want)
-			}
-		}
+		checkContexts(t, db, fmt.Sprintf("step %d", i), patients...)
 	}
 	if db.pcc.moved < 50 {
 		t.Fatalf("only %d contexts were carried over a neutral write: the test did not exercise it", db.pcc.moved)
 	}
+}
+
+// TestOwnPatientTouchedWhateverItsList: a Patient's own context holds it
+// (and, deleted, its source), so writing or deleting it drops that context
+// even when the caller's compartment list leaves the Patient out (the
+// store takes the list as given). Found in review: bringing a deleted
+// Patient back with an empty list left the deleted one's source cached.
+func TestOwnPatientTouchedWhateverItsList(t *testing.T) {
+	db := openAt(t, "")
+	ctx := context.Background()
+	commit := func(w *store.Write) {
+		t.Helper()
+		if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bare := func(org string) *store.Write {
+		w := storetest.W(t, store.OpUpdate, org, `{"resourceType":"Patient","id":"p9"}`)
+		w.Patients = nil
+		return w
+	}
+	commit(storetest.W(t, store.OpUpdate, "A", `{"resourceType":"Patient","id":"p9"}`))
+	commit(&store.Write{Op: store.OpDelete, Type: "Patient", ID: "p9", SourceOrg: "A"})
+	checkContexts(t, db, "deleted", "p9") // cached: source A at the delete
+	commit(bare("B"))
+	checkContexts(t, db, "back with no list", "p9")
+	commit(bare("C"))
+	checkContexts(t, db, "updated with no list", "p9")
+	commit(&store.Write{Op: store.OpDelete, Type: "Patient", ID: "p9", SourceOrg: "C"})
+	checkContexts(t, db, "deleted again", "p9")
+}
+
+// checkContexts fails unless each patient's context from the cache is the
+// one loaded afresh from the database.
+func checkContexts(t *testing.T, db *DB, when string, patients ...string) {
+	t.Helper()
+	ctx := context.Background()
+	for _, p := range patients {
+		cached, err := db.PatientContext(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := db.loadPatientContext(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := contextSummary(cached), contextSummary(fresh); got != want {
+			t.Fatalf("%s, %s: the cache served\n  %s\nthe database holds\n  %s", when, p, got, want)
+		}
+	}
+}
+
+// contextSummary: what a context says, in a comparable form.
+func contextSummary(pc *store.PatientContext) string {
+	s := ""
+	if pc.Patient != nil {
+		s += fmt.Sprintf("Patient/%s/%d ", pc.Patient.ID, pc.Patient.VersionID)
+	}
+	var links []string
+	for _, v := range pc.Links {
+		links = append(links, fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID))
+	}
+	slices.Sort(links)
+	for _, org := range slices.Sorted(maps.Keys(pc.Sources)) {
+		s += fmt.Sprintf("%s@%d ", org, pc.Sources[org].UnixMilli())
+	}
+	return s + fmt.Sprint(links)
 }
 
 // isExpected: a delete of a resource that is not there (or a write the

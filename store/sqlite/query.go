@@ -352,9 +352,10 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 		}
 		pc.Links = append(pc.Links, v)
 	}
-	// Deleted resources count too: their source did record data for the
-	// person. They have left the compartment table, so read them from the
-	// resources' own patient lists.
+	// The live compartment, and the person's own Patient record even when
+	// deleted: its source did record them. (Other deleted resources have
+	// left the compartment table and no longer count. txWriter.touch relies
+	// on exactly this: change one and check the other.)
 	rows, err := db.query(ctx, `SELECT source_org, MAX(last_updated) FROM (
 		SELECT r.source_org, r.last_updated FROM compartment c JOIN resources r ON r.rid = c.rid WHERE c.patient = ?
 		UNION ALL

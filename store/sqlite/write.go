@@ -504,13 +504,24 @@ func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
 	live := old.rid != 0 && !old.deleted // deleted: out of the compartment already
 	neutral := !slices.Contains(contextTypes, wr.Type) &&
 		(!live || old.org == wr.SourceOrg && old.updated <= ms && sameSet(old.patients, wr.Patients))
-	if live && !neutral {
+	if old.rid != 0 && !neutral {
 		for _, p := range old.patients { // the patients it may leave
 			w.touched = append(w.touched, touch{patient: p})
 		}
 	}
 	for _, p := range wr.Patients {
 		w.touched = append(w.touched, touch{patient: p, neutral: neutral, org: wr.SourceOrg, at: ms})
+	}
+	w.touchOwnPatient(wr.Type, wr.ID)
+}
+
+// touchOwnPatient: a Patient's context holds the Patient by its id, and a
+// deleted one still counts towards its sources (loadPatientContext), so
+// any write to it changes that context whatever compartment list the
+// caller gave.
+func (w *txWriter) touchOwnPatient(typ, id string) {
+	if typ == "Patient" {
+		w.touched = append(w.touched, touch{patient: id})
 	}
 }
 
@@ -612,6 +623,7 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	for _, p := range splitList(patients) {
 		w.touched = append(w.touched, touch{patient: p})
 	}
+	w.touchOwnPatient(wr.Type, wr.ID)
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}
