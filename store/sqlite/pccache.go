@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 
@@ -128,32 +129,35 @@ func (c *pcCache) committing(touched []touch, foundVPK, wroteVPK int64) {
 		c.dropLocked(foundVPK) // another process wrote before this transaction
 	}
 	clear(c.next)
-	var changed map[string]map[string]int64 // per patient, the sources' new times
-	for _, t := range touched {
-		e, ok := c.entries[t.patient]
-		if ok && e.ver == c.ver[t.patient] && e.gen == c.gen {
-			if changed == nil {
-				changed = map[string]map[string]int64{}
-			}
-			c.next[t.patient] = e // the entry before this commit
-			changed[t.patient] = map[string]int64{}
-		}
+	// Per patient whose entry was current before this commit (checked at
+	// their first touch, before it bumps their version): that entry and the
+	// new times of its sources; dropped at the first touch that is not
+	// neutral.
+	type successor struct {
+		from   *store.PatientContext
+		latest map[string]int64
 	}
+	var succ map[string]*successor
 	for _, t := range touched {
-		if src, ok := changed[t.patient]; ok {
-			if !t.neutral {
-				delete(changed, t.patient)
-				delete(c.next, t.patient)
+		if e, ok := c.entries[t.patient]; ok && e.ver == c.ver[t.patient] && e.gen == c.gen {
+			if succ == nil {
+				succ = map[string]*successor{}
+			}
+			succ[t.patient] = &successor{from: e.pc, latest: map[string]int64{}}
+		}
+		if s := succ[t.patient]; s != nil {
+			if t.neutral {
+				s.latest[t.org] = max(s.latest[t.org], t.at)
 			} else {
-				src[t.org] = max(src[t.org], t.at)
+				delete(succ, t.patient)
 			}
 		}
 		c.inflight[t.patient]++
 		c.ver[t.patient]++
 		delete(c.entries, t.patient)
 	}
-	for p, src := range changed {
-		c.next[p] = pcEntry{pc: withSources(c.next[p].pc, src), ver: c.ver[p], gen: c.gen}
+	for p, s := range succ {
+		c.next[p] = pcEntry{pc: withSources(s.from, s.latest), ver: c.ver[p], gen: c.gen}
 	}
 	c.pending = wroteVPK
 }
@@ -162,9 +166,9 @@ func (c *pcCache) committing(touched []touch, foundVPK, wroteVPK int64) {
 // pc itself is shared with requests, so it is copied, not changed; the
 // copy starts with an empty Memo.
 func withSources(pc *store.PatientContext, latest map[string]int64) *store.PatientContext {
-	out := &store.PatientContext{Patient: pc.Patient, Links: pc.Links, Sources: make(map[string]time.Time, len(pc.Sources)+1)}
-	for org, t := range pc.Sources {
-		out.Sources[org] = t
+	out := &store.PatientContext{Patient: pc.Patient, Links: pc.Links, Sources: maps.Clone(pc.Sources)}
+	if out.Sources == nil {
+		out.Sources = map[string]time.Time{}
 	}
 	for org, ms := range latest {
 		if t := time.UnixMilli(ms).UTC(); t.After(out.Sources[org]) {

@@ -505,9 +505,7 @@ func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
 	neutral := !slices.Contains(contextTypes, wr.Type) &&
 		(!live || old.org == wr.SourceOrg && old.updated <= ms && sameSet(old.patients, wr.Patients))
 	if old.rid != 0 && !neutral {
-		for _, p := range old.patients { // the patients it may leave
-			w.touched = append(w.touched, touch{patient: p})
-		}
+		w.invalidate(old.patients...) // the patients it may leave
 	}
 	for _, p := range wr.Patients {
 		w.touched = append(w.touched, touch{patient: p, neutral: neutral, org: wr.SourceOrg, at: ms})
@@ -521,7 +519,15 @@ func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
 // caller gave.
 func (w *txWriter) touchOwnPatient(typ, id string) {
 	if typ == "Patient" {
-		w.touched = append(w.touched, touch{patient: id})
+		w.invalidate(id)
+	}
+}
+
+// invalidate records patients whose sharing context a write changes
+// beyond a source's latest time: their cached contexts are dropped.
+func (w *txWriter) invalidate(patients ...string) {
+	for _, p := range patients {
+		w.touched = append(w.touched, touch{patient: p})
 	}
 }
 
@@ -620,9 +626,7 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
-	for _, p := range splitList(patients) {
-		w.touched = append(w.touched, touch{patient: p})
-	}
+	w.invalidate(splitList(patients)...)
 	w.touchOwnPatient(wr.Type, wr.ID)
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
