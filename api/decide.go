@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -284,23 +285,42 @@ func deriveContext(id string, pc *store.PatientContext) *derived {
 	if d, ok := pc.Memo.Load().(*derived); ok && d.pat.ID == id {
 		return d
 	}
-	d := &derived{pat: patientFromContext(id, pc)}
-	for _, v := range pc.Links {
-		if v.Type != "CareTeam" && v.Type != "EpisodeOfCare" {
-			continue
-		}
-		l := linkOrgs{source: v.SourceOrg}
-		for _, r := range patientFromContext("", &store.PatientContext{Links: []*store.Version{v}}).Relationships {
-			l.orgs = append(l.orgs, r.Org)
-		}
-		d.links = append(d.links, l)
-	}
+	r := deriveRecords(id, pc)
+	d := &derived{pat: r.pat, links: r.links}
+	// r is shared with the contexts that hold the same records: the
+	// sources go on a copy of its list.
+	d.pat.Relationships = append(slices.Clip(r.pat.Relationships), sourceRelationships(pc)...)
 	pc.Memo.Store(d)
 	return d
 }
 
+// deriveRecords is what deriveContext works out from the Patient and Links
+// alone (decoding them), once per pc.Stable where the store gives one.
+func deriveRecords(id string, pc *store.PatientContext) *derived {
+	if pc.Stable != nil {
+		if r, ok := pc.Stable.Load().(*derived); ok && r.pat.ID == id {
+			return r
+		}
+	}
+	r := &derived{}
+	r.pat = patientFromRecords(id, pc, &r.links)
+	if pc.Stable != nil {
+		pc.Stable.Store(r)
+	}
+	return r
+}
+
 // patientFromContext turns stored resources into the engine's plain values.
 func patientFromContext(id string, pc *store.PatientContext) consent.Patient {
+	p := patientFromRecords(id, pc, nil)
+	p.Relationships = append(p.Relationships, sourceRelationships(pc)...)
+	return p
+}
+
+// patientFromRecords is patientFromContext without the sources. With links
+// not nil it also lists, per CareTeam and EpisodeOfCare, who recorded it and
+// the organisations it relates to the person.
+func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) consent.Patient {
 	p := consent.Patient{ID: id}
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
@@ -316,45 +336,69 @@ func patientFromContext(id string, pc *store.PatientContext) consent.Patient {
 		}
 	}
 	for _, v := range pc.Links {
-		m := decodeMap(v.Raw)
-		status, _ := m["status"].(string)
-		until := periodEnd(m["period"])
 		switch v.Type {
-		case "CareTeam":
-			if status != "" && status != "active" {
-				continue
-			}
-			var refs []any
-			for _, part := range asList(m["participant"]) {
-				pm, _ := part.(map[string]any)
-				refs = append(refs, pm["member"], pm["onBehalfOf"])
-			}
-			refs = append(refs, asList(m["managingOrganization"])...)
-			for _, r := range refs {
-				if org := orgOf(r); org != "" {
-					p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelCareTeam, Until: until})
+		case "CareTeam", "EpisodeOfCare":
+			rels := linkRelationships(v)
+			p.Relationships = append(p.Relationships, rels...)
+			if links != nil {
+				l := linkOrgs{source: v.SourceOrg}
+				for _, r := range rels {
+					l.orgs = append(l.orgs, r.Org)
 				}
-			}
-		case "EpisodeOfCare":
-			if status != "active" && status != "waitlist" && status != "onhold" {
-				continue
-			}
-			if org := orgOf(m["managingOrganization"]); org != "" {
-				p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelEpisodeOfCare, Until: until})
+				*links = append(*links, l)
 			}
 		case "Consent":
-			if status != "active" {
-				continue
-			}
-			if c, err := consent.ParseConsent(v.Raw); err == nil {
+			// ParseConsent reads the status too: one decoding, not two.
+			if c, err := consent.ParseConsent(v.Raw); err == nil && c.Status == "active" {
 				p.Consents = append(p.Consents, c)
 			}
 		}
 	}
-	for org, last := range pc.Sources {
-		p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelSource, LastRecorded: last})
-	}
 	return p
+}
+
+// linkRelationships are the relationships a CareTeam (while active) or an
+// EpisodeOfCare (while active, waitlisted or on hold) gives organisations.
+func linkRelationships(v *store.Version) []consent.Relationship {
+	m := decodeMap(v.Raw)
+	status, _ := m["status"].(string)
+	until := periodEnd(m["period"])
+	var rels []consent.Relationship
+	switch v.Type {
+	case "CareTeam":
+		if status != "" && status != "active" {
+			return nil
+		}
+		var refs []any
+		for _, part := range asList(m["participant"]) {
+			pm, _ := part.(map[string]any)
+			refs = append(refs, pm["member"], pm["onBehalfOf"])
+		}
+		refs = append(refs, asList(m["managingOrganization"])...)
+		for _, r := range refs {
+			if org := orgOf(r); org != "" {
+				rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelCareTeam, Until: until})
+			}
+		}
+	case "EpisodeOfCare":
+		if status != "active" && status != "waitlist" && status != "onhold" {
+			return nil
+		}
+		if org := orgOf(m["managingOrganization"]); org != "" {
+			rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelEpisodeOfCare, Until: until})
+		}
+	}
+	return rels
+}
+
+// sourceRelationships: each organisation that recorded data for the person,
+// with when it last did.
+func sourceRelationships(pc *store.PatientContext) []consent.Relationship {
+	rels := make([]consent.Relationship, 0, len(pc.Sources))
+	for org, last := range pc.Sources {
+		rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelSource, LastRecorded: last})
+	}
+	return rels
 }
 
 func decodeMap(raw []byte) map[string]any {

@@ -168,6 +168,12 @@ type PatientContext struct {
 	// share one PatientContext between requests until the person's record
 	// changes, so the derived values are worked out once per change.
 	Memo atomic.Value
+	// Stable, when not nil, keeps what a caller derives from Patient and
+	// Links alone. A store that carries a context over a write which only
+	// moved Sources' times forward gives the successor its predecessor's
+	// Stable (the same Patient and Links), so that part, decoding the
+	// resources, is not worked out again.
+	Stable *atomic.Value
 }
 
 // WriterStats are a store's running totals for its writes since it opened,

@@ -164,9 +164,10 @@ func (c *pcCache) committing(touched []touch, foundVPK, wroteVPK int64) {
 
 // withSources is pc with the given sources' latest times moved forward.
 // pc itself is shared with requests, so it is copied, not changed; the
-// copy starts with an empty Memo.
+// copy starts with an empty Memo (it holds the sources) and shares pc's
+// Stable (the same Patient and Links).
 func withSources(pc *store.PatientContext, latest map[string]int64) *store.PatientContext {
-	out := &store.PatientContext{Patient: pc.Patient, Links: pc.Links, Sources: maps.Clone(pc.Sources)}
+	out := &store.PatientContext{Patient: pc.Patient, Links: pc.Links, Sources: maps.Clone(pc.Sources), Stable: pc.Stable}
 	if out.Sources == nil {
 		out.Sources = map[string]time.Time{}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/carex-project/carex/fhir/search"
@@ -344,7 +345,7 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 	if err != nil {
 		return nil, fmt.Errorf("sharing context of Patient/%s: %w", patientID, err)
 	}
-	pc := &store.PatientContext{Sources: map[string]time.Time{}}
+	pc := &store.PatientContext{Sources: map[string]time.Time{}, Stable: new(atomic.Value)}
 	for _, v := range res.Items {
 		if v.Type == "Patient" && v.ID == patientID {
 			pc.Patient = v
