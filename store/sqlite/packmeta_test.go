@@ -3,7 +3,10 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -14,16 +17,40 @@ import (
 // order: packing a row through SQLite itself and reading it back is the
 // test (the conformance suite checks every read path end to end).
 func TestPackedMetaMalformed(t *testing.T) {
+	const fixed = "Patient\x1fp1\x1f1\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0"
 	for _, packed := range []string{
 		"",
-		"Patient\x1fp1", // too few
-		"Patient\x1fp1\x1f1\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0\x1fx", // too many
-		"Patient\x1fp1\x1fone\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0",    // not a number
+		"0\x1f0\x1f\x1fPatient\x1fp1",      // too few
+		"0\x1f0\x1f\x1f" + fixed + "\x1fx", // too many
+		"0\x1f0\x1f\x1fPatient\x1fp1\x1fone\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0", // not a number
+		fixed,                                      // no lengths
+		"1\x1f0\x1f\x1f" + fixed,                   // labels longer than what follows them allows
+		"0\x1f2\x1fR\x1f" + fixed,                  // the same for codes
+		"-1\x1f0\x1f\x1f" + fixed,                  // negative
+		"x\x1f0\x1f\x1f" + fixed,                   // not a length
+		"0\x1f1\x1fR" + fixed,                      // no separator after labels and codes
+		"0\x1f9999999999999999999\x1f\x1f" + fixed, // out of range
 	} {
 		var v store.Version
 		if err := unpackMeta(packed, &v); !errors.Is(err, errPacked) {
 			t.Errorf("unpackMeta(%q) = %v, want errPacked", packed, err)
 		}
+	}
+}
+
+// Labels and codes are the resource's own text and may hold the separator
+// (escaped in its JSON): they still read back in place, and the fields
+// after them too.
+func TestPackedMetaLabelsHoldSeparator(t *testing.T) {
+	labels, codes := "R x\x1fy", "http://snomed.info/sct|1\x1f2"
+	packed := fmt.Sprintf("%d\x1f%d\x1f%s%s\x1fObservation\x1fo1\x1f2\x1f1700000000000\x1f0\x1fRCX\x1fobservations\x1fp1 p2\x1f0", len(labels), len(codes), labels, codes)
+	var v store.Version
+	if err := unpackMeta(packed, &v); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(v.Labels, []string{"R", "x\x1fy"}) || !slices.Equal(v.Codes, []string{"http://snomed.info/sct|1\x1f2"}) ||
+		v.Type != "Observation" || v.ID != "o1" || v.VersionID != 2 || v.SourceOrg != "RCX" || !slices.Equal(v.Patients, []string{"p1", "p2"}) {
+		t.Errorf("unpackMeta(%q) = %+v", packed, v.Meta)
 	}
 }
 
@@ -48,16 +75,26 @@ func TestPackableRefusesSeparator(t *testing.T) {
 // FuzzUnpackMeta: any packed text either reads back as the fields it was
 // made of or is refused; it never panics or shifts a field.
 func FuzzUnpackMeta(f *testing.F) {
-	f.Add("Patient\x1fp1\x1f1\x1f1700000000000\x1f0\x1fA81001\x1fdemographics\x1fp1\x1f0")
-	f.Add("Observation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1 p2\x1f1748772000123")
+	f.Add("0\x1f0\x1f\x1fPatient\x1fp1\x1f1\x1f1700000000000\x1f0\x1fA81001\x1fdemographics\x1fp1\x1f0")
+	f.Add("1\x1f34\x1fRhttp://snomed.info/sct|1234567 a|b\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1 p2\x1f1748772000123")
+	f.Add("3\x1f0\x1fR\x1fV\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
 	f.Add("\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
 	f.Fuzz(func(t *testing.T, packed string) {
 		var v store.Version
 		if err := unpackMeta(packed, &v); err != nil {
 			return
 		}
-		f := strings.Split(packed, "\x1f")
-		if len(f) != packFields || v.Type != f[0] || v.ID != f[1] || v.SourceOrg != f[5] || v.DataClass != f[6] || strings.Join(v.Patients, " ") != strings.Join(strings.Fields(f[7]), " ") {
+		// Read it again the plain way: two lengths, the text they cover,
+		// then exactly packFields fields.
+		h := strings.SplitN(packed, "\x1f", 3)
+		nl, _ := strconv.Atoi(h[0])
+		nc, _ := strconv.Atoi(h[1])
+		labels, codes := h[2][:nl], h[2][nl:nl+nc]
+		f := strings.Split(h[2][nl+nc+1:], "\x1f")
+		if len(f) != packFields || v.Type != f[0] || v.ID != f[1] || v.SourceOrg != f[5] || v.DataClass != f[6] ||
+			strings.Join(v.Patients, " ") != strings.Join(strings.Fields(f[7]), " ") ||
+			strings.Join(v.Labels, " ") != strings.Join(strings.Fields(labels), " ") ||
+			strings.Join(v.Codes, " ") != strings.Join(strings.Fields(codes), " ") {
 			t.Fatalf("unpackMeta(%q) = %+v", packed, v.Meta)
 		}
 	})

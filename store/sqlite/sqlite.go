@@ -194,30 +194,38 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	return db, nil
 }
 
-// metaCols is a resource's metadata as three columns: the fixed fields
-// packed into one (see packMeta), then labels and codes, which come from
-// the resource's content and may hold any character. Every column read
-// through the driver costs several calls into SQLite, each taking the
-// connection's mutex; a 300-item $everything read 3,600 columns for its
-// metadata, about 15 % of its CPU (3 % packed). concat_ws builds the
-// packed text in one allocation; a chain of || made 16 per row, each
-// through the driver's allocator and its process-wide lock.
-var metaCols = packMeta("r.type", "r.id", "r") + `, r.labels, r.codes`
+// metaCols is a resource's metadata as one column (see packMeta). Every
+// column read through the driver costs several calls into SQLite, each
+// taking the connection's mutex: a 300-item $everything read 3,600 columns
+// for its metadata, about 15 % of its CPU, when each field had a column of
+// its own; with labels and codes still in columns of their own the locks
+// were 12 % of its CPU. concat_ws builds the packed text in one allocation;
+// a chain of || made 16 per row, each through the driver's allocator and
+// its process-wide lock.
+var metaCols = packMeta("r.type", "r.id", "r")
 
 // versionMetaCols is metaCols for a past version (v) of resource r.
-var versionMetaCols = packMeta("r.type", "r.id", "v") + `, v.labels, v.codes`
+var versionMetaCols = packMeta("r.type", "r.id", "v")
 
-// packMeta is the SQL expression of the packed fields, in the order
-// unpackMeta reads them, separated by U+001F (concat_ws skips NULLs, but
-// every packed column is NOT NULL); t is the alias of the
-// resources or versions table. No packed field can hold the separator:
-// writes holding it are refused (packable), and unpackMeta refuses a row
-// whose field count is wrong rather than read fields out of place.
+// packMeta is the SQL expression of a row's metadata as one text, read
+// back by unpackMeta; t is the alias of the resources or versions table.
+// Labels and codes come from the resource's content and may hold any
+// character, so they go first, after their lengths in bytes:
+//
+//	len(labels) US len(codes) US labels codes US type US id US … US clinical
+//
+// (US: U+001F). The fixed fields follow, separated by US (concat_ws skips
+// NULLs, but every column here is NOT NULL). None of them can hold the
+// separator: writes holding it are refused (packable), and unpackMeta
+// refuses a text whose field count or lengths are wrong rather than read
+// fields out of place.
 func packMeta(typ, id, t string) string {
-	f := []string{typ, id, t + ".version", t + ".last_updated", t + ".deleted", t + ".source_org", t + ".data_class", t + ".patients", t + ".clinical"}
+	f := []string{"octet_length(" + t + ".labels)", "octet_length(" + t + ".codes)", t + ".labels || " + t + ".codes",
+		typ, id, t + ".version", t + ".last_updated", t + ".deleted", t + ".source_org", t + ".data_class", t + ".patients", t + ".clinical"}
 	return "concat_ws(char(31), " + strings.Join(f, ", ") + ")"
 }
 
+// packFields is the number of fixed fields after labels and codes.
 const packFields = 9
 
 func (db *DB) prepare(ctx context.Context) error {
@@ -294,37 +302,41 @@ type scanner interface{ Scan(...any) error }
 
 func scanMeta(s scanner, extra ...any) (*store.Version, error) {
 	var v store.Version
-	var packed, labels, codes string
-	dst := append([]any{&packed, &labels, &codes}, extra...)
-	if err := s.Scan(dst...); err != nil {
+	var packed string
+	if err := s.Scan(append([]any{&packed}, extra...)...); err != nil {
 		return nil, err
 	}
 	if err := unpackMeta(packed, &v); err != nil {
 		return nil, err
 	}
-	v.Labels = splitList(labels)
-	v.Codes = splitList(codes)
 	return &v, nil
 }
 
 // errPacked reports a packed metadata column that does not read back.
 var errPacked = errors.New("stored resource metadata is malformed: the database was changed outside carex; restore it from a backup")
 
-// unpackMeta reads the fields packMeta joined.
+// unpackMeta reads what packMeta joined.
 func unpackMeta(packed string, v *store.Version) error {
+	nl, rest, ok1 := strings.Cut(packed, "\x1f")
+	nc, rest, ok2 := strings.Cut(rest, "\x1f")
+	if !ok1 || !ok2 {
+		return fmt.Errorf("%w: no lengths of labels and codes", errPacked)
+	}
+	labels, codes, fixed, err := splitLengths(nl, nc, rest)
+	if err != nil {
+		return fmt.Errorf("%w: labels and codes: %v", errPacked, err)
+	}
 	var f [packFields]string
-	rest := packed
 	for i := range packFields - 1 {
 		var ok bool
-		if f[i], rest, ok = strings.Cut(rest, "\x1f"); !ok {
+		if f[i], fixed, ok = strings.Cut(fixed, "\x1f"); !ok {
 			return fmt.Errorf("%w: %d fields, want %d", errPacked, i+1, packFields)
 		}
 	}
-	if strings.Contains(rest, "\x1f") {
+	if strings.Contains(fixed, "\x1f") {
 		return fmt.Errorf("%w: more than %d fields", errPacked, packFields)
 	}
-	f[packFields-1] = rest
-	var err error
+	f[packFields-1] = fixed
 	num := func(s string) int64 {
 		x, e := strconv.ParseInt(s, 10, 64)
 		if e != nil && err == nil {
@@ -344,7 +356,23 @@ func unpackMeta(packed string, v *store.Version) error {
 	if clinical != 0 {
 		v.Date = time.UnixMilli(clinical).UTC()
 	}
+	v.Labels = splitList(labels)
+	v.Codes = splitList(codes)
 	return nil
+}
+
+// splitLengths takes labels and codes, of the byte lengths nl and nc, off
+// the front of rest, and the separator after them.
+func splitLengths(nl, nc, rest string) (labels, codes, fixed string, err error) {
+	l, err1 := strconv.Atoi(nl)
+	c, err2 := strconv.Atoi(nc)
+	switch {
+	case err1 != nil || err2 != nil:
+		return "", "", "", errors.Join(err1, err2)
+	case l < 0 || c < 0 || l > len(rest) || c > len(rest)-l || l+c == len(rest) || rest[l+c] != 0x1f:
+		return "", "", "", fmt.Errorf("lengths %d and %d do not fit", l, c)
+	}
+	return rest[:l], rest[l : l+c], rest[l+c+1:], nil
 }
 
 func splitList(s string) []string {
