@@ -348,7 +348,12 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 				*links = append(*links, l)
 			}
 		case "Consent":
-			// ParseConsent reads the status too: one decoding, not two.
+			// The status by its exact key first: ParseConsent's struct
+			// decoding would also take a "Status" key (stored resources
+			// are validated, but this must not depend on it).
+			if status, _ := decodeMap(v.Raw)["status"].(string); status != "active" {
+				continue
+			}
 			if c, err := consent.ParseConsent(v.Raw); err == nil && c.Status == "active" {
 				p.Consents = append(p.Consents, c)
 			}

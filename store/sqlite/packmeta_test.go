@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -98,4 +99,29 @@ func FuzzUnpackMeta(f *testing.F) {
 			t.Fatalf("unpackMeta(%q) = %+v", packed, v.Meta)
 		}
 	})
+}
+
+// packMeta's lengths are counted in the file's encoding: a UTF-16 file
+// (which carex never creates) is refused at open, not read with labels out
+// of place.
+func TestOpenRefusesUTF16(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "utf16.db")
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`PRAGMA encoding = 'UTF-16le'`, `CREATE TABLE t (x TEXT)`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	db, err := Open(context.Background(), path, Options{})
+	if err == nil {
+		db.Close()
+		t.Fatal("a UTF-16 database opened")
+	}
+	if !errors.Is(err, ErrEncoding) {
+		t.Fatalf("err = %v, want ErrEncoding", err)
+	}
 }

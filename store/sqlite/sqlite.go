@@ -162,7 +162,11 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, w); err != nil {
+	err = utf8Only(ctx, w)
+	if err == nil {
+		err = migrate(ctx, w)
+	}
+	if err != nil {
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -192,6 +196,23 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// ErrEncoding: the database file stores text in another encoding than
+// UTF-8. packMeta's lengths are counted by SQLite in the file's encoding
+// and applied by Go to UTF-8 text, so such a file could read labels out of
+// place; carex never creates one.
+var ErrEncoding = errors.New("the database file's text encoding is not UTF-8, which carex needs: restore a file carex created, or copy the data into a new UTF-8 file (sqlite3 OLD .dump | sqlite3 NEW)")
+
+func utf8Only(ctx context.Context, w *sql.DB) error {
+	var enc string
+	if err := w.QueryRowContext(ctx, `PRAGMA encoding`).Scan(&enc); err != nil {
+		return err
+	}
+	if enc != "UTF-8" {
+		return fmt.Errorf("%w (it is %s)", ErrEncoding, enc)
+	}
+	return nil
 }
 
 // metaCols is a resource's metadata as one column (see packMeta). Every
