@@ -348,13 +348,13 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 				*links = append(*links, l)
 			}
 		case "Consent":
-			// The status by its exact key first: ParseConsent's struct
+			// The status by its exact key only: ParseConsent's struct
 			// decoding would also take a "Status" key (stored resources
 			// are validated, but this must not depend on it).
 			if status, _ := decodeMap(v.Raw)["status"].(string); status != "active" {
 				continue
 			}
-			if c, err := consent.ParseConsent(v.Raw); err == nil && c.Status == "active" {
+			if c, err := consent.ParseConsent(v.Raw); err == nil {
 				p.Consents = append(p.Consents, c)
 			}
 		}

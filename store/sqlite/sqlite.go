@@ -390,7 +390,7 @@ func splitLengths(nl, nc, rest string) (labels, codes, fixed string, err error) 
 	switch {
 	case err1 != nil || err2 != nil:
 		return "", "", "", errors.Join(err1, err2)
-	case l < 0 || c < 0 || l > len(rest) || c > len(rest)-l || l+c == len(rest) || rest[l+c] != 0x1f:
+	case l < 0 || c < 0 || l >= len(rest) || c >= len(rest)-l || rest[l+c] != 0x1f: // no l+c: it may overflow
 		return "", "", "", fmt.Errorf("lengths %d and %d do not fit", l, c)
 	}
 	return rest[:l], rest[l : l+c], rest[l+c+1:], nil
