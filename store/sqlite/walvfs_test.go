@@ -1,0 +1,236 @@
+package sqlite
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"unsafe"
+
+	"modernc.org/libc"
+	lib "modernc.org/sqlite/lib"
+)
+
+// snapshot copies the database and its WAL as they are on disk now, with
+// the connections still open (as a crash would leave them), and opens the
+// copy with SQLite's own VFS: what it reads is what the files hold, not
+// what a buffer might.
+func snapshot(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	dir := t.TempDir()
+	for _, suffix := range []string{"", "-wal"} {
+		b, err := os.ReadFile(path + suffix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "copy.db"+suffix), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "copy.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var ok string
+	if err := db.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check of the copy: %q, %v", ok, err)
+	}
+	return db
+}
+
+// digest is a hash of table t's rows in key order.
+func digest(t *testing.T, db *sql.DB) (int, [32]byte) {
+	t.Helper()
+	rows, err := db.Query(`SELECT k, v FROM t ORDER BY k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	h := sha256.New()
+	n := 0
+	for rows.Next() {
+		var k int64
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(h, "%d:%x;", k, v)
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return n, [32]byte(h.Sum(nil))
+}
+
+func value(k, round int) []byte {
+	return bytes.Repeat([]byte(fmt.Sprintf("%06d-%03d|", k, round)), 100) // 1,100 bytes
+}
+
+// Every commit's WAL frames are in the WAL file when Commit returns, and
+// they went out in far fewer writes than SQLite made.
+func TestWALBufferReachesFileAtCommit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "w.db")
+	w, r, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	writes, fileWrites := walWrites.Load(), walFileWrites.Load()
+	tx, err := w.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k := range 2000 {
+		if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	writes, fileWrites = walWrites.Load()-writes, walFileWrites.Load()-fileWrites
+	// About 700 pages, each a header and a page: 1,400 writes by SQLite,
+	// 2.7 MiB in pieces of 124 KiB.
+	if writes < 1000 || fileWrites == 0 || fileWrites > writes/20 {
+		t.Fatalf("a 2,000-row commit: SQLite wrote %d times, the files %d times; want the writes gathered", writes, fileWrites)
+	}
+	// Small commits, each synced on its own.
+	for k := range 50 {
+		if _, err := w.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k*37); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, wantSum := digest(t, r)
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x): committed frames were not written", got, sum[:4], want, wantSum[:4])
+	}
+}
+
+// A transaction larger than the writer's page cache spills pages into the
+// WAL before it commits and writes some of them again (SQLite then reads
+// frames back to recompute checksums): out-of-order writes and reads
+// between them must see the buffer written first.
+func TestWALBufferSpillAndRewrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	w, r, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		tx, err := w.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range 1500 {
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := 0; k < 1500; k += 3 {
+			if _, err := tx.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 10+round), k); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, wantSum := digest(t, r)
+	if want != 1500 {
+		t.Fatalf("%d rows, want 1500", want)
+	}
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
+	}
+}
+
+// dsn leaves the buffering VFS out when a caller changes synchronous: a
+// commit without a sync would be visible before its frames were written.
+func TestDSNBuffersOnlyWithFullSync(t *testing.T) {
+	if err := registerWALVFS(); err != nil {
+		t.Fatal(err)
+	}
+	if d := dsn("x.db", true); !bytes.Contains([]byte(d), []byte("vfs="+walVFSName)) {
+		t.Fatalf("dsn without extra pragmas does not use %s: %s", walVFSName, d)
+	}
+	if d := dsn("x.db", true, "synchronous(NORMAL)"); bytes.Contains([]byte(d), []byte("vfs=")) {
+		t.Fatalf("dsn with synchronous(NORMAL) names a VFS: %s", d)
+	}
+}
+
+// The WAL file's methods, called as SQLite calls them: a read sees the
+// writes before it, wherever they are (buffered or not), an overwrite of
+// buffered bytes wins, and after a sync the file holds them all.
+func TestWALFileReadsItsOwnWrites(t *testing.T) {
+	if err := registerWALVFS(); err != nil {
+		t.Fatal(err)
+	}
+	tls := libc.NewTLS()
+	defer tls.Close()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "v.db-wal")
+	if err := os.WriteFile(filepath.Join(dir, "v.db"), nil, 0o600); err != nil {
+		t.Fatal(err) // the unix VFS takes a WAL file's mode from its database
+	}
+	name := libc.Xcalloc(tls, 1, uint64(len(path)+4)) // SQLite's names end in several NULs
+	copy(unsafe.Slice(at[byte](name), len(path)), path)
+	pFile := libc.Xcalloc(tls, 1, uint64(walVFSData.FszOsFile))
+	defer libc.Xfree(tls, name)
+	defer libc.Xfree(tls, pFile)
+	flags := int32(lib.SQLITE_OPEN_WAL | lib.SQLITE_OPEN_READWRITE | lib.SQLITE_OPEN_CREATE)
+	if rc := walOpen(tls, uintptr(unsafe.Pointer(&walVFSData)), name, pFile, flags, 0); rc != lib.SQLITE_OK {
+		t.Fatalf("open: %d", rc)
+	}
+	want := make([]byte, 4*4096)
+	write := func(off int, b []byte) {
+		t.Helper()
+		copy(want[off:], b)
+		if rc := walWrite(tls, pFile, uintptr(unsafe.Pointer(&b[0])), int32(len(b)), int64(off)); rc != lib.SQLITE_OK {
+			t.Fatalf("write at %d: %d", off, rc)
+		}
+	}
+	check := func(off, n int) {
+		t.Helper()
+		got := make([]byte, n)
+		if rc := walRead(tls, pFile, uintptr(unsafe.Pointer(&got[0])), int32(n), int64(off)); rc != lib.SQLITE_OK {
+			t.Fatalf("read at %d: %d", off, rc)
+		}
+		if !bytes.Equal(got, want[off:off+n]) {
+			t.Fatalf("read %d bytes at %d: not what was written", n, off)
+		}
+	}
+	write(0, bytes.Repeat([]byte("h"), 24))
+	write(24, bytes.Repeat([]byte("a"), 4096))
+	check(24, 4096) // from the buffer's range
+	write(4120, bytes.Repeat([]byte("b"), 4096))
+	write(24, bytes.Repeat([]byte("c"), 100)) // back over buffered bytes
+	write(8216, bytes.Repeat([]byte("d"), 4096))
+	check(0, 8216+4096)
+	if rc := walSync(tls, pFile, lib.SQLITE_SYNC_NORMAL); rc != lib.SQLITE_OK {
+		t.Fatalf("sync: %d", rc)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, want[:8216+4096]) {
+		t.Fatalf("after sync the file holds %d bytes, not those written (%v)", len(b), err)
+	}
+	write(12312, bytes.Repeat([]byte("e"), 10))
+	if rc := walClose(tls, pFile); rc != lib.SQLITE_OK {
+		t.Fatalf("close: %d", rc)
+	}
+	if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, want[:12322]) {
+		t.Fatalf("after close the file holds %d bytes, not those written (%v)", len(b), err)
+	}
+}
