@@ -12,19 +12,29 @@ import (
 )
 
 // walVFS is SQLite's default ("unix") VFS with one change: writes to a
-// WAL file are gathered in a buffer and reach the file as one pwrite when
-// SQLite syncs, reads, truncates or closes it. SQLite writes each WAL
-// frame with two pwrite calls (its 24-byte header, then the page); system
-// calls are dear on a virtual machine, and a 15-entry bundle's commit
-// wrote about 130 frames: those pwrites were 14 % of the server's CPU
-// under transaction load, inside the single writer's serial section.
+// WAL file are gathered in a buffer and reach the file as one pwrite per
+// walWriteMax bytes. SQLite writes each WAL frame with two pwrite calls
+// (its 24-byte header, then the page); system calls are dear on a virtual
+// machine, and a 15-entry bundle's commit wrote about 130 frames: those
+// pwrites were 14 % of the server's CPU under transaction load, inside the
+// single writer's serial section.
 //
-// Safe only because every connection syncs at commit (synchronous=FULL,
-// which dsn sets and the access log checks): SQLite publishes a commit's
-// frames to other connections (the wal-index) after that sync, which
-// writes the buffer first. Under synchronous=NORMAL a commit is published
-// without any call into the VFS, and readers would read the WAL before the
-// buffer reached it; dsn therefore never names this VFS without FULL.
+// The buffer is written before anything could need its bytes in the file:
+//   - before the WAL file is synced, read, truncated, sized or closed;
+//   - before its database file's wal-index barrier, which SQLite calls
+//     between writing the two copies of the wal-index header that publish
+//     a commit (readers take a header only when both copies agree), so a
+//     commit is in the file before any connection can see it, at any
+//     synchronous level;
+//   - before the connection releases any wal-index lock, so the frames of
+//     a transaction that spilled pages and rolled back are written while it
+//     still holds the write lock, as SQLite would have written them, and
+//     not later over frames another writer has committed since.
+//
+// A write that fails on the way out is reported by the call that flushed
+// (SQLITE_IOERR_WRITE, which rolls the transaction back) and stays in the
+// buffer. Under synchronous=FULL (every carex connection but carex gen's
+// loader) the sync at commit is that call.
 const walVFSName = "carex-walbuf"
 
 // walBufSize bounds the buffer per WAL file handle (allocated on the first
@@ -46,9 +56,24 @@ type walFile struct {
 	buf     uintptr // walBufSize bytes of C memory, 0 until the first write
 	start   int64   // file offset of buf's first byte
 	n       int64   // bytes waiting in buf
+	db      uintptr // the database file whose dbLink points here, or 0
+	direct  bool    // not linked to a hooked database file: no buffering
 }
 
-var walInner = (unsafe.Sizeof(walFile{}) + 7) &^ 7
+// dbLink follows the base VFS's own file of a main database opened through
+// walVFS (at dbExtra), whose methods are a copy of the base VFS's with the
+// wal-index barrier, lock and close hooked (dbMethods).
+type dbLink struct {
+	wal  uintptr // the connection's WAL file while it is open, or 0
+	orig uintptr // the base VFS's io_methods for this file
+}
+
+var (
+	walInner = align8(unsafe.Sizeof(walFile{}))
+	dbExtra  uintptr // align8 of the base VFS's file size
+)
+
+func align8(n uintptr) uintptr { return (n + 7) &^ 7 }
 
 var (
 	walOnce    sync.Once
@@ -56,6 +81,10 @@ var (
 	baseVFS    uintptr // the default VFS walVFS wraps
 	walVFSData lib.Tsqlite3_vfs
 	walMethods lib.Tsqlite3_io_methods
+
+	dbMu      sync.Mutex
+	dbMethods = map[uintptr]*lib.Tsqlite3_io_methods{} // by the base methods they copy
+	ourDB     = map[uintptr]bool{}                     // the copies' addresses
 )
 
 // registerWALVFS registers walVFS once; an error leaves dsn on the default
@@ -79,8 +108,9 @@ func registerWALVFS() error {
 			walErr = err
 			return
 		}
+		dbExtra = align8(uintptr(base.FszOsFile))
 		walVFSData = *base
-		walVFSData.FszOsFile = base.FszOsFile + int32(walInner)
+		walVFSData.FszOsFile = int32(max(walInner+uintptr(base.FszOsFile), dbExtra+unsafe.Sizeof(dbLink{})))
 		walVFSData.FzName = name
 		walVFSData.FpNext = 0
 		setFn(&walVFSData.FxOpen, walOpen)
@@ -118,8 +148,34 @@ func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
 func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	open := fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)
 	if flags&lib.SQLITE_OPEN_WAL == 0 {
-		return open(tls, baseVFS, zName, pFile, flags, pOutFlags) // the base VFS's own file
+		// The base VFS's own file, at pFile; a main database's methods are
+		// swapped for the hooked copy.
+		rc := open(tls, baseVFS, zName, pFile, flags, pOutFlags)
+		if rc == lib.SQLITE_OK && flags&lib.SQLITE_OPEN_MAIN_DB != 0 {
+			f := at[lib.Tsqlite3_file](pFile)
+			*at[dbLink](pFile + dbExtra) = dbLink{orig: f.FpMethods}
+			f.FpMethods = hookedMethods(tls, f.FpMethods)
+		}
+		return rc
 	}
+	if rc := openWALFile(tls, zName, pFile, flags, pOutFlags); rc != lib.SQLITE_OK {
+		return rc
+	}
+	// zName is the pager's: SQLite finds its database file from it. Without
+	// its hooks a commit could be published before the buffer is written.
+	f := at[walFile](pFile)
+	if db := lib.Xsqlite3_database_file_object(tls, zName); db != 0 && isOurDB(at[lib.Tsqlite3_file](db).FpMethods) {
+		at[dbLink](db + dbExtra).wal = pFile
+		f.db = db
+	} else {
+		f.direct = true
+	}
+	return lib.SQLITE_OK
+}
+
+// openWALFile opens a WAL file through the base VFS, behind walMethods.
+func openWALFile(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
+	open := fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)
 	f := at[walFile](pFile)
 	*f = walFile{}
 	if rc := open(tls, baseVFS, zName, pFile+walInner, flags, pOutFlags); rc != lib.SQLITE_OK {
@@ -127,6 +183,71 @@ func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 	}
 	f.methods = uintptr(unsafe.Pointer(&walMethods))
 	return lib.SQLITE_OK
+}
+
+// hookedMethods is the copy of a base VFS's io_methods with the wal-index
+// barrier, lock and close hooked (made once per base table, in C memory:
+// SQLite's code does pointer arithmetic on it, which the race detector's
+// pointer checks refuse on Go heap memory).
+func hookedMethods(tls *libc.TLS, orig uintptr) uintptr {
+	dbMu.Lock()
+	defer dbMu.Unlock()
+	m := dbMethods[orig]
+	if m == nil {
+		p := libc.Xcalloc(tls, 1, uint64(unsafe.Sizeof(lib.Tsqlite3_io_methods{})))
+		if p == 0 {
+			return orig // out of memory: unhooked, so its WAL is written directly
+		}
+		m = at[lib.Tsqlite3_io_methods](p)
+		*m = *at[lib.Tsqlite3_io_methods](orig)
+		setFn(&m.FxClose, dbClose)
+		if m.FiVersion >= 2 && m.FxShmLock != 0 {
+			setFn(&m.FxShmLock, dbShmLock)
+			setFn(&m.FxShmBarrier, dbShmBarrier)
+		}
+		dbMethods[orig] = m // kept for the life of the process
+		ourDB[uintptr(unsafe.Pointer(m))] = true
+	}
+	return uintptr(unsafe.Pointer(m))
+}
+
+func isOurDB(methods uintptr) bool {
+	dbMu.Lock()
+	defer dbMu.Unlock()
+	return ourDB[methods]
+}
+
+func origMethods(pFile uintptr) *lib.Tsqlite3_io_methods {
+	return at[lib.Tsqlite3_io_methods](at[dbLink](pFile + dbExtra).orig)
+}
+
+// flushLinked writes the buffer of the database's WAL file, if any.
+func flushLinked(tls *libc.TLS, pFile uintptr) int32 {
+	if wal := at[dbLink](pFile + dbExtra).wal; wal != 0 {
+		return walFlush(tls, wal)
+	}
+	return lib.SQLITE_OK
+}
+
+func dbShmBarrier(tls *libc.TLS, pFile uintptr) {
+	flushLinked(tls, pFile) // a failure stays buffered, and the next sync or read reports it
+	fn[func(*libc.TLS, uintptr)](origMethods(pFile).FxShmBarrier)(tls, pFile)
+}
+
+func dbShmLock(tls *libc.TLS, pFile uintptr, offset, n, flags int32) int32 {
+	if flags&lib.SQLITE_SHM_UNLOCK != 0 {
+		flushLinked(tls, pFile)
+	}
+	return fn[func(*libc.TLS, uintptr, int32, int32, int32) int32](origMethods(pFile).FxShmLock)(tls, pFile, offset, n, flags)
+}
+
+func dbClose(tls *libc.TLS, pFile uintptr) int32 {
+	link := at[dbLink](pFile + dbExtra)
+	if link.wal != 0 {
+		at[walFile](link.wal).db = 0
+		link.wal = 0
+	}
+	return fn[func(*libc.TLS, uintptr) int32](origMethods(pFile).FxClose)(tls, pFile)
 }
 
 // inner is the base VFS's file and its methods.
@@ -143,29 +264,35 @@ func walFlush(tls *libc.TLS, pFile uintptr) int32 {
 	}
 	p, m := inner(pFile)
 	write := fn[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxWrite)
-	n := f.n
-	f.n = 0
-	for off := int64(0); off < n; off += walWriteMax {
+	for off := int64(0); off < f.n; off += walWriteMax {
 		walFileWrites.Add(1)
-		if rc := write(tls, p, f.buf+uintptr(off), int32(min(walWriteMax, n-off)), f.start+off); rc != lib.SQLITE_OK {
-			return rc
+		if rc := write(tls, p, f.buf+uintptr(off), int32(min(walWriteMax, f.n-off)), f.start+off); rc != lib.SQLITE_OK {
+			// Keep what is not written; an I/O error (not SQLITE_FULL, which
+			// SQLite may take for one statement's) rolls the transaction back.
+			rest := unsafe.Slice(at[byte](f.buf), f.n)
+			f.n = int64(copy(rest, rest[off:]))
+			f.start += off
+			return lib.SQLITE_IOERR_WRITE
 		}
 	}
+	f.n = 0
 	return lib.SQLITE_OK
 }
 
 func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 {
 	walWrites.Add(1)
 	f := at[walFile](pFile)
-	if f.n > 0 && (iOfst != f.start+f.n || f.n+int64(iAmt) > walBufSize || int64(iAmt) > walWriteMax) {
+	buffer := !f.direct && int64(iAmt) <= walWriteMax
+	if f.n > 0 && (!buffer || iOfst != f.start+f.n || f.n+int64(iAmt) > walBufSize) {
 		if rc := walFlush(tls, pFile); rc != lib.SQLITE_OK {
 			return rc
 		}
 	}
-	if f.buf == 0 && int64(iAmt) <= walWriteMax {
+	if buffer && f.buf == 0 {
 		f.buf = libc.Xmalloc(tls, walBufSize)
+		buffer = f.buf != 0
 	}
-	if f.buf == 0 || int64(iAmt) > walWriteMax { // unbuffered (f.n is 0)
+	if !buffer { // f.n is 0
 		p, m := inner(pFile)
 		walFileWrites.Add(1)
 		return fn[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxWrite)(tls, p, zBuf, iAmt, iOfst)
@@ -183,7 +310,13 @@ func walClose(tls *libc.TLS, pFile uintptr) int32 {
 	f := at[walFile](pFile)
 	if f.buf != 0 {
 		libc.Xfree(tls, f.buf)
-		f.buf = 0
+		f.buf, f.n = 0, 0
+	}
+	if f.db != 0 {
+		if link := at[dbLink](f.db + dbExtra); link.wal == pFile {
+			link.wal = 0
+		}
+		f.db = 0
 	}
 	p, m := inner(pFile)
 	if rc2 := fn[func(*libc.TLS, uintptr) int32](m.FxClose)(tls, p); rc == lib.SQLITE_OK {

@@ -158,20 +158,6 @@ func TestWALBufferSpillAndRewrite(t *testing.T) {
 	}
 }
 
-// dsn leaves the buffering VFS out when a caller changes synchronous: a
-// commit without a sync would be visible before its frames were written.
-func TestDSNBuffersOnlyWithFullSync(t *testing.T) {
-	if err := registerWALVFS(); err != nil {
-		t.Fatal(err)
-	}
-	if d := dsn("x.db", true); !bytes.Contains([]byte(d), []byte("vfs="+walVFSName)) {
-		t.Fatalf("dsn without extra pragmas does not use %s: %s", walVFSName, d)
-	}
-	if d := dsn("x.db", true, "synchronous(NORMAL)"); bytes.Contains([]byte(d), []byte("vfs=")) {
-		t.Fatalf("dsn with synchronous(NORMAL) names a VFS: %s", d)
-	}
-}
-
 // The WAL file's methods, called as SQLite calls them: a read sees the
 // writes before it, wherever they are (buffered or not), an overwrite of
 // buffered bytes wins, and after a sync the file holds them all.
@@ -192,7 +178,7 @@ func TestWALFileReadsItsOwnWrites(t *testing.T) {
 	defer libc.Xfree(tls, name)
 	defer libc.Xfree(tls, pFile)
 	flags := int32(lib.SQLITE_OPEN_WAL | lib.SQLITE_OPEN_READWRITE | lib.SQLITE_OPEN_CREATE)
-	if rc := walOpen(tls, uintptr(unsafe.Pointer(&walVFSData)), name, pFile, flags, 0); rc != lib.SQLITE_OK {
+	if rc := openWALFile(tls, name, pFile, flags, 0); rc != lib.SQLITE_OK { // no pager: not linked to a database
 		t.Fatalf("open: %d", rc)
 	}
 	want := make([]byte, 4*4096)
@@ -232,5 +218,121 @@ func TestWALFileReadsItsOwnWrites(t *testing.T) {
 	}
 	if b, err := os.ReadFile(path); err != nil || !bytes.Equal(b, want[:12322]) {
 		t.Fatalf("after close the file holds %d bytes, not those written (%v)", len(b), err)
+	}
+}
+
+// A transaction that spilled frames into the WAL and rolled back must not
+// leave them to be written later, over frames another writer has
+// committed since (another process, or another pool on the same file).
+func TestWALBufferRollbackThenOtherWriter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.db")
+	a, ar, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	defer a.Close()
+	b, br, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	defer b.Close()
+	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for round, spill := range []int{60, 120, 250, 800} {
+		// An empty WAL: the next writer starts it again from its header.
+		if _, err := b.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := a.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for k := range spill {
+			if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?)`, 10000*(round+1)+k, value(k, 90+round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		for k := range 40 {
+			if _, err := b.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k*7, value(k*7, round)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var n int
+		if err := a.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var undone int
+	if err := br.QueryRow(`SELECT count(*) FROM t WHERE k >= 10000`).Scan(&undone); err != nil || undone != 0 {
+		t.Fatalf("%d rows of rolled-back transactions are in the database (%v)", undone, err)
+	}
+	want, wantSum := digest(t, br)
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x): a rolled-back transaction's frames overwrote committed ones", got, sum[:4], want, wantSum[:4])
+	}
+}
+
+// A connection that turns syncing off at run time (carex gen does) still
+// gets its frames written before other connections can see its commits.
+func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	w, r, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	// Old frames at the offsets the next commits reuse.
+	for k := range 300 {
+		if _, err := w.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`PRAGMA synchronous=OFF`); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 300 {
+		if _, err := w.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Another connection copies the committed frames into the database.
+	ck, err := openPool(dsn(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	if _, err := ck.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := r.Query(`SELECT k, v FROM t ORDER BY k`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k int
+		var v []byte
+		if err := rows.Scan(&k, &v); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(v, value(k, 1)) {
+			t.Fatalf("row %d reads %.20q…, want its committed value %.20q…", k, v, value(k, 1))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 }
