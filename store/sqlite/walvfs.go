@@ -34,7 +34,10 @@ import (
 // A write that fails on the way out is reported by the call that flushed
 // (SQLITE_IOERR_WRITE, which rolls the transaction back) and stays in the
 // buffer. Under synchronous=FULL (every carex connection but carex gen's
-// loader) the sync at commit is that call.
+// loader) the sync at commit is that call. Below FULL a failure in the
+// barrier cannot fail the commit it publishes (the barrier returns
+// nothing); the connection's next sync or read reports it, as SQLite's
+// own synchronous=OFF promises nothing after an I/O failure either.
 const walVFSName = "carex-walbuf"
 
 // walBufSize bounds the buffer per WAL file handle (allocated on the first
