@@ -36,8 +36,9 @@ import (
 // buffer. Under synchronous=FULL (every carex connection but carex gen's
 // loader) the sync at commit is that call. Below FULL a failure in the
 // barrier cannot fail the commit it publishes (the barrier returns
-// nothing); the connection's next sync or read reports it, as SQLite's
-// own synchronous=OFF promises nothing after an I/O failure either.
+// nothing), which stock SQLite would have failed; the connection's next
+// sync or read reports it. Only carex gen, filling a new database, runs
+// below FULL.
 const walVFSName = "carex-walbuf"
 
 // walBufSize bounds the buffer per WAL file handle (allocated on the first
