@@ -336,3 +336,61 @@ func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// The database file's wal-index barrier (between the two header copies
+// that publish a commit) writes its WAL's buffer; closing the database
+// unlinks the WAL. The link is made by hand here, as walOpen makes it
+// through the pager.
+func TestWALBarrierFlushesLinkedBuffer(t *testing.T) {
+	if err := registerWALVFS(); err != nil {
+		t.Fatal(err)
+	}
+	tls := libc.NewTLS()
+	defer tls.Close()
+	dir := t.TempDir()
+	cname := func(path string) uintptr {
+		p := libc.Xcalloc(tls, 1, uint64(len(path)+4))
+		copy(unsafe.Slice(at[byte](p), len(path)), path)
+		t.Cleanup(func() { libc.Xfree(tls, p) })
+		return p
+	}
+	file := func() uintptr {
+		p := libc.Xcalloc(tls, 1, uint64(walVFSData.FszOsFile))
+		t.Cleanup(func() { libc.Xfree(tls, p) })
+		return p
+	}
+	rw := int32(lib.SQLITE_OPEN_READWRITE | lib.SQLITE_OPEN_CREATE)
+	db, wal := file(), file()
+	if rc := walOpen(tls, uintptr(unsafe.Pointer(&walVFSData)), cname(filepath.Join(dir, "b.db")), db, rw|lib.SQLITE_OPEN_MAIN_DB, 0); rc != lib.SQLITE_OK {
+		t.Fatalf("open database: %d", rc)
+	}
+	if !isOurDB(at[lib.Tsqlite3_file](db).FpMethods) {
+		t.Fatal("the database file does not have the hooked methods")
+	}
+	walPath := filepath.Join(dir, "b.db-wal")
+	if rc := openWALFile(tls, cname(walPath), wal, rw|lib.SQLITE_OPEN_WAL, 0); rc != lib.SQLITE_OK {
+		t.Fatalf("open WAL: %d", rc)
+	}
+	at[dbLink](db + dbExtra).wal, at[walFile](wal).db = wal, db
+	b := bytes.Repeat([]byte("f"), 4096+24)
+	if rc := walWrite(tls, wal, uintptr(unsafe.Pointer(&b[0])), int32(len(b)), 32); rc != lib.SQLITE_OK {
+		t.Fatalf("write: %d", rc)
+	}
+	if got, _ := os.ReadFile(walPath); len(got) != 0 {
+		t.Fatalf("the WAL file holds %d bytes before the barrier; want them buffered", len(got))
+	}
+	m := at[lib.Tsqlite3_io_methods](at[lib.Tsqlite3_file](db).FpMethods)
+	fn[func(*libc.TLS, uintptr)](m.FxShmBarrier)(tls, db)
+	if got, _ := os.ReadFile(walPath); len(got) != 32+len(b) || !bytes.Equal(got[32:], b) {
+		t.Fatalf("after the barrier the WAL file holds %d bytes, want the %d written at 32", len(got), len(b))
+	}
+	if rc := fn[func(*libc.TLS, uintptr) int32](m.FxClose)(tls, db); rc != lib.SQLITE_OK {
+		t.Fatalf("close database: %d", rc)
+	}
+	if at[walFile](wal).db != 0 {
+		t.Fatal("closing the database left its WAL linked to it")
+	}
+	if rc := walClose(tls, wal); rc != lib.SQLITE_OK {
+		t.Fatalf("close WAL: %d", rc)
+	}
+}
