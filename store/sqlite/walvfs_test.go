@@ -371,7 +371,7 @@ func TestWALBarrierFlushesLinkedBuffer(t *testing.T) {
 	if rc := openWALFile(tls, cname(walPath), wal, rw|lib.SQLITE_OPEN_WAL, 0); rc != lib.SQLITE_OK {
 		t.Fatalf("open WAL: %d", rc)
 	}
-	at[dbLink](db + dbExtra).wal, at[walFile](wal).db = wal, db
+	at[dbLink](db+dbExtra).wal, at[walFile](wal).db = wal, db
 	b := bytes.Repeat([]byte("f"), 4096+24)
 	if rc := walWrite(tls, wal, uintptr(unsafe.Pointer(&b[0])), int32(len(b)), 32); rc != lib.SQLITE_OK {
 		t.Fatalf("write: %d", rc)
