@@ -20,25 +20,23 @@ import (
 // single writer's serial section.
 //
 // The buffer is written before anything could need its bytes in the file:
+//   - right after a commit frame (its header says the database's size),
+//     so that a failure is returned by the write of the commit itself and
+//     fails it, at any synchronous level;
 //   - before the WAL file is synced, read, truncated, sized or closed;
 //   - before its database file's wal-index barrier, which SQLite calls
 //     between writing the two copies of the wal-index header that publish
-//     a commit (readers take a header only when both copies agree), so a
-//     commit is in the file before any connection can see it, at any
-//     synchronous level;
-//   - before the connection releases any wal-index lock, so the frames of
-//     a transaction that spilled pages and rolled back are written while it
-//     still holds the write lock, as SQLite would have written them, and
-//     not later over frames another writer has committed since.
+//     a commit (readers take a header only when both copies agree);
+//   - before the connection releases a wal-index lock or its database
+//     file's lock (the write lock in locking_mode=EXCLUSIVE), so the frames
+//     of a transaction that spilled pages and rolled back are written while
+//     it still holds the write lock, as SQLite would have written them, and
+//     not later over frames another writer has committed since. If that
+//     write fails they are dropped: they belong to no commit.
 //
 // A write that fails on the way out is reported by the call that flushed
 // (SQLITE_IOERR_WRITE, which rolls the transaction back) and stays in the
-// buffer. Under synchronous=FULL (every carex connection but carex gen's
-// loader) the sync at commit is that call. Below FULL a failure in the
-// barrier cannot fail the commit it publishes (the barrier returns
-// nothing), which stock SQLite would have failed; the connection's next
-// sync or read reports it. Only carex gen, filling a new database, runs
-// below FULL.
+// buffer until the write lock goes.
 const walVFSName = "carex-walbuf"
 
 // walBufSize bounds the buffer per WAL file handle (allocated on the first
@@ -53,6 +51,9 @@ const walWriteMax = 124 << 10
 // reached the files.
 var walWrites, walFileWrites atomic.Int64
 
+// walFlushFails makes every flush fail (tests: a disk that refuses writes).
+var walFlushFails atomic.Bool
+
 // walFile is the start of the sqlite3_file SQLite allocates for a WAL file
 // opened through walVFS; the base VFS's own file follows at walInner.
 type walFile struct {
@@ -62,6 +63,8 @@ type walFile struct {
 	n       int64   // bytes waiting in buf
 	db      uintptr // the database file whose dbLink points here, or 0
 	direct  bool    // not linked to a hooked database file: no buffering
+	commit  bool    // a commit frame's header is buffered: flush after its page
+	lastRd  int64   // offset of the last read, or -1
 }
 
 // dbLink follows the base VFS's own file of a main database opened through
@@ -181,7 +184,7 @@ func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 func openWALFile(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
 	open := fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)
 	f := at[walFile](pFile)
-	*f = walFile{}
+	*f = walFile{lastRd: -1}
 	if rc := open(tls, baseVFS, zName, pFile+walInner, flags, pOutFlags); rc != lib.SQLITE_OK {
 		return rc
 	}
@@ -205,12 +208,15 @@ func hookedMethods(tls *libc.TLS, orig uintptr) uintptr {
 		m = at[lib.Tsqlite3_io_methods](p)
 		*m = *at[lib.Tsqlite3_io_methods](orig)
 		setFn(&m.FxClose, dbClose)
-		if m.FiVersion >= 2 && m.FxShmLock != 0 {
+		setFn(&m.FxUnlock, dbUnlock)
+		hooked := m.FiVersion >= 2 && m.FxShmLock != 0 && m.FxShmBarrier != 0
+		if hooked {
 			setFn(&m.FxShmLock, dbShmLock)
 			setFn(&m.FxShmBarrier, dbShmBarrier)
 		}
 		dbMethods[orig] = m // kept for the life of the process
-		ourDB[uintptr(unsafe.Pointer(m))] = true
+		// Without the wal-index hooks its WAL is not linked: written directly.
+		ourDB[uintptr(unsafe.Pointer(m))] = hooked
 	}
 	return uintptr(unsafe.Pointer(m))
 }
@@ -234,21 +240,44 @@ func flushLinked(tls *libc.TLS, pFile uintptr) int32 {
 }
 
 func dbShmBarrier(tls *libc.TLS, pFile uintptr) {
-	flushLinked(tls, pFile) // a failure stays buffered, and the next sync or read reports it
+	flushLinked(tls, pFile) // empty since the commit frame; a failure there failed the commit
 	fn[func(*libc.TLS, uintptr)](origMethods(pFile).FxShmBarrier)(tls, pFile)
 }
 
 func dbShmLock(tls *libc.TLS, pFile uintptr, offset, n, flags int32) int32 {
 	if flags&lib.SQLITE_SHM_UNLOCK != 0 {
-		flushLinked(tls, pFile)
+		// offset 0 exclusive: the WAL write lock
+		flushOrDrop(tls, pFile, offset == 0 && flags&lib.SQLITE_SHM_EXCLUSIVE != 0)
 	}
 	return fn[func(*libc.TLS, uintptr, int32, int32, int32) int32](origMethods(pFile).FxShmLock)(tls, pFile, offset, n, flags)
+}
+
+// dbUnlock: in locking_mode=EXCLUSIVE the database file's own lock is the
+// WAL write lock, released here.
+func dbUnlock(tls *libc.TLS, pFile uintptr, lock int32) int32 {
+	flushOrDrop(tls, pFile, true)
+	return fn[func(*libc.TLS, uintptr, int32) int32](origMethods(pFile).FxUnlock)(tls, pFile, lock)
+}
+
+// flushOrDrop flushes the linked WAL buffer before a lock is released. When
+// the write lock goes and the flush fails, what could not be written
+// belongs to a transaction that failed (commits flush at their commit
+// frame): written later, it would land on frames another writer commits
+// meanwhile, so it is dropped.
+func flushOrDrop(tls *libc.TLS, pFile uintptr, writeLock bool) {
+	if flushLinked(tls, pFile) != lib.SQLITE_OK && writeLock {
+		at[walFile](at[dbLink](pFile + dbExtra).wal).n = 0
+	}
 }
 
 func dbClose(tls *libc.TLS, pFile uintptr) int32 {
 	link := at[dbLink](pFile + dbExtra)
 	if link.wal != 0 {
-		at[walFile](link.wal).db = 0
+		// SQLite closes the WAL first; should it not, the WAL goes on
+		// unbuffered, with nothing left to hook.
+		flushLinked(tls, pFile)
+		f := at[walFile](link.wal)
+		f.db, f.direct = 0, true
 		link.wal = 0
 	}
 	return fn[func(*libc.TLS, uintptr) int32](origMethods(pFile).FxClose)(tls, pFile)
@@ -265,6 +294,9 @@ func walFlush(tls *libc.TLS, pFile uintptr) int32 {
 	f := at[walFile](pFile)
 	if f.n == 0 {
 		return lib.SQLITE_OK
+	}
+	if walFlushFails.Load() {
+		return lib.SQLITE_IOERR_WRITE
 	}
 	p, m := inner(pFile)
 	write := fn[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxWrite)
@@ -306,6 +338,18 @@ func walWrite(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32
 	}
 	copy(unsafe.Slice(at[byte](f.buf+uintptr(f.n)), iAmt), unsafe.Slice(at[byte](zBuf), iAmt))
 	f.n += int64(iAmt)
+	isCommitHdr := iAmt == 24 && *at[uint32](zBuf + 4) != 0
+	rewrite := iOfst == f.lastRd // walRewriteChecksums reads a frame, then rewrites its header
+	f.lastRd = -1
+	switch {
+	case f.commit: // the commit frame's page: the frame is complete
+		f.commit = false
+		return walFlush(tls, pFile)
+	case isCommitHdr && rewrite: // walRewriteChecksums: no page follows
+		return walFlush(tls, pFile)
+	case isCommitHdr:
+		f.commit = true
+	}
 	return lib.SQLITE_OK
 }
 
@@ -333,6 +377,7 @@ func walRead(tls *libc.TLS, pFile, zBuf uintptr, iAmt int32, iOfst int64) int32 
 	if rc := walFlush(tls, pFile); rc != lib.SQLITE_OK {
 		return rc
 	}
+	at[walFile](pFile).lastRd = iOfst
 	p, m := inner(pFile)
 	return fn[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](m.FxRead)(tls, p, zBuf, iAmt, iOfst)
 }

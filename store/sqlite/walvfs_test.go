@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"database/sql"
 	"fmt"
@@ -392,5 +393,168 @@ func TestWALBarrierFlushesLinkedBuffer(t *testing.T) {
 	}
 	if rc := walClose(tls, wal); rc != lib.SQLITE_OK {
 		t.Fatalf("close WAL: %d", rc)
+	}
+}
+
+// locking_mode EXCLUSIVE -> NORMAL: the rollback that ends WAL exclusive
+// mode releases the write lock through the database file's own lock
+// (xUnlock), with spilled frames buffered.
+func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "x.db")
+	a, _, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := openPool(dsn(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 20 {
+		if _, err := b.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := b.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	conn, err := a.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	mustExec(`PRAGMA locking_mode=EXCLUSIVE`)
+	mustExec(`INSERT INTO t VALUES (100, x'00')`) // enters WAL exclusive mode
+	mustExec(`DELETE FROM t WHERE k = 100`)
+	mustExec(`PRAGMA locking_mode=NORMAL`)
+	mustExec(`BEGIN`)
+	rows, err := conn.QueryContext(ctx, `SELECT k FROM t`) // keeps the read transaction
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rows.Next() {
+		t.Fatal("no row")
+	}
+	for k := range 300 {
+		mustExec(`INSERT INTO t VALUES (?, ?)`, 10000+k, value(k, 9))
+	}
+	mustExec(`ROLLBACK`)
+	b, br, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	defer b.Close()
+	for k := range 40 {
+		if _, err := b.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, 1)); err != nil {
+			t.Fatalf("other writer: %v", err)
+		}
+	}
+	rows.Close() // ends a's read transaction: the late flush
+	want, wantSum := digest(t, br)
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
+	}
+}
+
+// synchronous=OFF: a commit whose frames cannot be written must fail, not
+// be published (a PASSIVE checkpoint would then copy stale frames into the
+// database).
+func TestWALBufferFailedCommitUnderSyncOff(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f.db")
+	w, r, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	ck, err := openPool(dsn(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ck.Close()
+	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 300 {
+		if _, err := w.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := ck.Exec(`PRAGMA wal_checkpoint(RESTART)`); err != nil { // stale frames stay in the file
+		t.Fatal(err)
+	}
+	if _, err := w.Exec(`PRAGMA synchronous=OFF`); err != nil {
+		t.Fatal(err)
+	}
+	walFlushFails.Store(true)
+	_, cerr := w.Exec(`UPDATE t SET v = ? WHERE k < 30`, value(0, 1))
+	var busy, frames, copied int
+	ck.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	walFlushFails.Store(false)
+	if cerr == nil {
+		t.Errorf("a commit whose frames could not be written succeeded (the checkpoint then copied %d of %d frames)", copied, frames)
+	}
+	var n int
+	w.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+	ck.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	var ok string
+	if err := r.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
+		t.Fatalf("integrity_check: %.200q %v", ok, err)
+	}
+}
+
+// synchronous=FULL: a commit fails because its frames cannot be written;
+// SQLite rolls back and releases the write lock. What stayed buffered must
+// not be written later over the frames another writer commits.
+func TestWALBufferFailedFlushDroppedAtUnlock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "h.db")
+	a, ar, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ar.Close()
+	defer a.Close()
+	b, br, err := OpenConns(path, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer br.Close()
+	defer b.Close()
+	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for k := range 40 {
+		if _, err := b.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	walFlushFails.Store(true)
+	_, err = a.Exec(`UPDATE t SET v = ? WHERE k < 20`, value(0, 7))
+	walFlushFails.Store(false)
+	if err == nil {
+		t.Fatal("a commit whose frames could not be written succeeded")
+	}
+	for k := range 40 {
+		if _, err := b.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var n int
+	a.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+	want, wantSum := digest(t, br)
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
 	}
 }
