@@ -69,7 +69,8 @@ type walFile struct {
 
 // dbLink follows the base VFS's own file of a main database opened through
 // walVFS (at dbExtra), whose methods are a copy of the base VFS's with the
-// wal-index barrier, lock and close hooked (dbMethods).
+// wal-index barrier and lock, the file's unlock and its close hooked
+// (hookedMethods).
 type dbLink struct {
 	wal  uintptr // the connection's WAL file while it is open, or 0
 	orig uintptr // the base VFS's io_methods for this file
@@ -193,7 +194,7 @@ func openWALFile(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uin
 }
 
 // hookedMethods is the copy of a base VFS's io_methods with the wal-index
-// barrier, lock and close hooked (made once per base table, in C memory:
+// barrier and lock, the file's unlock and its close hooked (made once per base table, in C memory:
 // SQLite's code does pointer arithmetic on it, which the race detector's
 // pointer checks refuse on Go heap memory).
 func hookedMethods(tls *libc.TLS, orig uintptr) uintptr {
