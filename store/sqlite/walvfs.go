@@ -153,12 +153,16 @@ func at[T any](p uintptr) *T { return *(**T)(unsafe.Pointer(&p)) }
 // fn reads the C function pointer p as a Go function.
 func fn[F any](p uintptr) F { return *(*F)(unsafe.Pointer(&p)) }
 
+// baseOpen opens a file through the base VFS at pFile.
+func baseOpen(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
+	return fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)(tls, baseVFS, zName, pFile, flags, pOutFlags)
+}
+
 func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
-	open := fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)
 	if flags&lib.SQLITE_OPEN_WAL == 0 {
 		// The base VFS's own file, at pFile; a main database's methods are
 		// swapped for the hooked copy.
-		rc := open(tls, baseVFS, zName, pFile, flags, pOutFlags)
+		rc := baseOpen(tls, zName, pFile, flags, pOutFlags)
 		if rc == lib.SQLITE_OK && flags&lib.SQLITE_OPEN_MAIN_DB != 0 {
 			f := at[lib.Tsqlite3_file](pFile)
 			*at[dbLink](pFile + dbExtra) = dbLink{orig: f.FpMethods}
@@ -183,10 +187,9 @@ func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 
 // openWALFile opens a WAL file through the base VFS, behind walMethods.
 func openWALFile(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uintptr) int32 {
-	open := fn[func(*libc.TLS, uintptr, uintptr, uintptr, int32, uintptr) int32](at[lib.Tsqlite3_vfs](baseVFS).FxOpen)
 	f := at[walFile](pFile)
 	*f = walFile{lastRd: -1}
-	if rc := open(tls, baseVFS, zName, pFile+walInner, flags, pOutFlags); rc != lib.SQLITE_OK {
+	if rc := baseOpen(tls, zName, pFile+walInner, flags, pOutFlags); rc != lib.SQLITE_OK {
 		return rc
 	}
 	f.methods = uintptr(unsafe.Pointer(&walMethods))

@@ -68,6 +68,64 @@ func digest(t *testing.T, db *sql.DB) (int, [32]byte) {
 	return n, [32]byte(h.Sum(nil))
 }
 
+// createT is the table the tests write.
+const createT = `CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`
+
+// testConns opens path as the store does (plus writerPragmas), closed when
+// the test ends.
+func testConns(t *testing.T, path string, writerPragmas ...string) (w, r *sql.DB) {
+	t.Helper()
+	w, r, err := openConns(path, 1, writerPragmas, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); w.Close() })
+	return w, r
+}
+
+// exec runs q on db, a *sql.DB, *sql.Tx or *sql.Conn.
+func exec(t *testing.T, db interface {
+	ExecContext(context.Context, string, ...any) (sql.Result, error)
+}, q string, args ...any) {
+	t.Helper()
+	if _, err := db.ExecContext(context.Background(), q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+// filesMatch fails unless the files on disk (snapshot) hold the rows db
+// reads; why says what a difference would mean.
+func filesMatch(t *testing.T, path string, db *sql.DB, why string) {
+	t.Helper()
+	want, wantSum := digest(t, db)
+	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
+		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x): %s", got, sum[:4], want, wantSum[:4], why)
+	}
+}
+
+// vfsTest is for calling the VFS's functions directly: a TLS, SQLite-style
+// names and zeroed file structures in C memory, freed when the test ends.
+func vfsTest(t *testing.T) (tls *libc.TLS, cname func(string) uintptr, file func() uintptr) {
+	t.Helper()
+	if err := registerWALVFS(); err != nil {
+		t.Fatal(err)
+	}
+	tls = libc.NewTLS()
+	t.Cleanup(tls.Close) // first registered: runs after the frees
+	alloc := func(n int) uintptr {
+		p := libc.Xcalloc(tls, 1, uint64(n))
+		t.Cleanup(func() { libc.Xfree(tls, p) })
+		return p
+	}
+	cname = func(path string) uintptr {
+		p := alloc(len(path) + 4) // SQLite's names end in several NULs
+		copy(unsafe.Slice(at[byte](p), len(path)), path)
+		return p
+	}
+	file = func() uintptr { return alloc(int(walVFSData.FszOsFile)) }
+	return tls, cname, file
+}
+
 func value(k, round int) []byte {
 	return bytes.Repeat([]byte(fmt.Sprintf("%06d-%03d|", k, round)), 100) // 1,100 bytes
 }
@@ -76,24 +134,15 @@ func value(k, round int) []byte {
 // they went out in far fewer writes than SQLite made.
 func TestWALBufferReachesFileAtCommit(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "w.db")
-	w, r, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	w, r := testConns(t, path)
+	exec(t, w, createT)
 	writes, fileWrites := walWrites.Load(), walFileWrites.Load()
 	tx, err := w.Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k := range 2000 {
-		if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, tx, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
 	}
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
@@ -106,14 +155,9 @@ func TestWALBufferReachesFileAtCommit(t *testing.T) {
 	}
 	// Small commits, each synced on its own.
 	for k := range 50 {
-		if _, err := w.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k*37); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, w, `UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k*37)
 	}
-	want, wantSum := digest(t, r)
-	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
-		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x): committed frames were not written", got, sum[:4], want, wantSum[:4])
-	}
+	filesMatch(t, path, r, "committed frames were not written")
 }
 
 // A transaction larger than the writer's page cache spills pages into the
@@ -122,64 +166,42 @@ func TestWALBufferReachesFileAtCommit(t *testing.T) {
 // between them must see the buffer written first.
 func TestWALBufferSpillAndRewrite(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "s.db")
-	w, r, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	w, r := testConns(t, path, "cache_size(-64)")
+	exec(t, w, createT)
 	for round := range 3 {
 		tx, err := w.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := range 1500 {
-			if _, err := tx.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, round)); err != nil {
-				t.Fatal(err)
-			}
+			exec(t, tx, `INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, round))
 		}
 		for k := 0; k < 1500; k += 3 {
-			if _, err := tx.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 10+round), k); err != nil {
-				t.Fatal(err)
-			}
+			exec(t, tx, `UPDATE t SET v = ? WHERE k = ?`, value(k, 10+round), k)
 		}
 		if err := tx.Commit(); err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, wantSum := digest(t, r)
-	if want != 1500 {
-		t.Fatalf("%d rows, want 1500", want)
+	if n, _ := digest(t, r); n != 1500 {
+		t.Fatalf("%d rows, want 1500", n)
 	}
-	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
-		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
-	}
+	filesMatch(t, path, r, "frames spilled or rewritten inside a transaction were lost")
 }
 
 // The WAL file's methods, called as SQLite calls them: a read sees the
 // writes before it, wherever they are (buffered or not), an overwrite of
 // buffered bytes wins, and after a sync the file holds them all.
 func TestWALFileReadsItsOwnWrites(t *testing.T) {
-	if err := registerWALVFS(); err != nil {
-		t.Fatal(err)
-	}
-	tls := libc.NewTLS()
-	defer tls.Close()
+	tls, cname, file := vfsTest(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "v.db-wal")
 	if err := os.WriteFile(filepath.Join(dir, "v.db"), nil, 0o600); err != nil {
 		t.Fatal(err) // the unix VFS takes a WAL file's mode from its database
 	}
-	name := libc.Xcalloc(tls, 1, uint64(len(path)+4)) // SQLite's names end in several NULs
-	copy(unsafe.Slice(at[byte](name), len(path)), path)
-	pFile := libc.Xcalloc(tls, 1, uint64(walVFSData.FszOsFile))
-	defer libc.Xfree(tls, name)
-	defer libc.Xfree(tls, pFile)
+	pFile := file()
 	flags := int32(lib.SQLITE_OPEN_WAL | lib.SQLITE_OPEN_READWRITE | lib.SQLITE_OPEN_CREATE)
-	if rc := openWALFile(tls, name, pFile, flags, 0); rc != lib.SQLITE_OK { // no pager: not linked to a database
+	if rc := openWALFile(tls, cname(path), pFile, flags, 0); rc != lib.SQLITE_OK { // no pager: not linked to a database
 		t.Fatalf("open: %d", rc)
 	}
 	want := make([]byte, 4*4096)
@@ -200,13 +222,14 @@ func TestWALFileReadsItsOwnWrites(t *testing.T) {
 			t.Fatalf("read %d bytes at %d: not what was written", n, off)
 		}
 	}
-	write(0, bytes.Repeat([]byte("h"), 24))
+	write(0, append([]byte("hhhh"), make([]byte, 20)...)) // a frame header, not a commit's
 	write(24, bytes.Repeat([]byte("a"), 4096))
 	check(24, 4096) // from the buffer's range
 	write(4120, bytes.Repeat([]byte("b"), 4096))
 	write(24, bytes.Repeat([]byte("c"), 100)) // back over buffered bytes
 	write(8216, bytes.Repeat([]byte("d"), 4096))
 	check(0, 8216+4096)
+	write(8216, bytes.Repeat([]byte("D"), 4096)) // buffered again: only the sync writes it
 	if rc := walSync(tls, pFile, lib.SQLITE_SYNC_NORMAL); rc != lib.SQLITE_OK {
 		t.Fatalf("sync: %d", rc)
 	}
@@ -227,42 +250,24 @@ func TestWALFileReadsItsOwnWrites(t *testing.T) {
 // committed since (another process, or another pool on the same file).
 func TestWALBufferRollbackThenOtherWriter(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.db")
-	a, ar, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ar.Close()
-	defer a.Close()
-	b, br, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	defer b.Close()
-	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := testConns(t, path, "cache_size(-64)")
+	b, br := testConns(t, path)
+	exec(t, b, createT)
 	for round, spill := range []int{60, 120, 250, 800} {
 		// An empty WAL: the next writer starts it again from its header.
-		if _, err := b.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, b, `PRAGMA wal_checkpoint(TRUNCATE)`)
 		tx, err := a.Begin()
 		if err != nil {
 			t.Fatal(err)
 		}
 		for k := range spill {
-			if _, err := tx.Exec(`INSERT INTO t VALUES (?, ?)`, 10000*(round+1)+k, value(k, 90+round)); err != nil {
-				t.Fatal(err)
-			}
+			exec(t, tx, `INSERT INTO t VALUES (?, ?)`, 10000*(round+1)+k, value(k, 90+round))
 		}
 		if err := tx.Rollback(); err != nil {
 			t.Fatal(err)
 		}
 		for k := range 40 {
-			if _, err := b.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k*7, value(k*7, round)); err != nil {
-				t.Fatal(err)
-			}
+			exec(t, b, `INSERT OR REPLACE INTO t VALUES (?, ?)`, k*7, value(k*7, round))
 		}
 		var n int
 		if err := a.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
@@ -273,41 +278,23 @@ func TestWALBufferRollbackThenOtherWriter(t *testing.T) {
 	if err := br.QueryRow(`SELECT count(*) FROM t WHERE k >= 10000`).Scan(&undone); err != nil || undone != 0 {
 		t.Fatalf("%d rows of rolled-back transactions are in the database (%v)", undone, err)
 	}
-	want, wantSum := digest(t, br)
-	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
-		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x): a rolled-back transaction's frames overwrote committed ones", got, sum[:4], want, wantSum[:4])
-	}
+	filesMatch(t, path, br, "a rolled-back transaction's frames overwrote committed ones")
 }
 
 // A connection that turns syncing off at run time (carex gen does) still
 // gets its frames written before other connections can see its commits.
 func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "o.db")
-	w, r, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	w, r := testConns(t, path)
+	exec(t, w, createT)
 	// Old frames at the offsets the next commits reuse.
 	for k := range 300 {
-		if _, err := w.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, w, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
 	}
-	if _, err := w.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Exec(`PRAGMA synchronous=OFF`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, w, `PRAGMA wal_checkpoint(TRUNCATE)`)
+	exec(t, w, `PRAGMA synchronous=OFF`)
 	for k := range 300 {
-		if _, err := w.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, w, `UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k)
 	}
 	// Another connection copies the committed frames into the database.
 	ck, err := openPool(dsn(path, true), 1)
@@ -315,9 +302,7 @@ func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ck.Close()
-	if _, err := ck.Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, ck, `PRAGMA wal_checkpoint(PASSIVE)`)
 	rows, err := r.Query(`SELECT k, v FROM t ORDER BY k`)
 	if err != nil {
 		t.Fatal(err)
@@ -343,23 +328,8 @@ func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
 // unlinks the WAL. The link is made by hand here, as walOpen makes it
 // through the pager.
 func TestWALBarrierFlushesLinkedBuffer(t *testing.T) {
-	if err := registerWALVFS(); err != nil {
-		t.Fatal(err)
-	}
-	tls := libc.NewTLS()
-	defer tls.Close()
+	tls, cname, file := vfsTest(t)
 	dir := t.TempDir()
-	cname := func(path string) uintptr {
-		p := libc.Xcalloc(tls, 1, uint64(len(path)+4))
-		copy(unsafe.Slice(at[byte](p), len(path)), path)
-		t.Cleanup(func() { libc.Xfree(tls, p) })
-		return p
-	}
-	file := func() uintptr {
-		p := libc.Xcalloc(tls, 1, uint64(walVFSData.FszOsFile))
-		t.Cleanup(func() { libc.Xfree(tls, p) })
-		return p
-	}
 	rw := int32(lib.SQLITE_OPEN_READWRITE | lib.SQLITE_OPEN_CREATE)
 	db, wal := file(), file()
 	if rc := walOpen(tls, uintptr(unsafe.Pointer(&walVFSData)), cname(filepath.Join(dir, "b.db")), db, rw|lib.SQLITE_OPEN_MAIN_DB, 0); rc != lib.SQLITE_OK {
@@ -411,34 +381,22 @@ func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, b, createT)
 	for k := range 20 {
-		if _, err := b.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, b, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
 	}
-	if _, err := b.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, b, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	b.Close()
 	conn, err := a.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	mustExec := func(q string, args ...any) {
-		t.Helper()
-		if _, err := conn.ExecContext(ctx, q, args...); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	mustExec(`PRAGMA locking_mode=EXCLUSIVE`)
-	mustExec(`INSERT INTO t VALUES (100, x'00')`) // enters WAL exclusive mode
-	mustExec(`DELETE FROM t WHERE k = 100`)
-	mustExec(`PRAGMA locking_mode=NORMAL`)
-	mustExec(`BEGIN`)
+	exec(t, conn, `PRAGMA locking_mode=EXCLUSIVE`)
+	exec(t, conn, `INSERT INTO t VALUES (100, x'00')`) // enters WAL exclusive mode
+	exec(t, conn, `DELETE FROM t WHERE k = 100`)
+	exec(t, conn, `PRAGMA locking_mode=NORMAL`)
+	exec(t, conn, `BEGIN`)
 	rows, err := conn.QueryContext(ctx, `SELECT k FROM t`) // keeps the read transaction
 	if err != nil {
 		t.Fatal(err)
@@ -447,25 +405,15 @@ func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
 		t.Fatal("no row")
 	}
 	for k := range 300 {
-		mustExec(`INSERT INTO t VALUES (?, ?)`, 10000+k, value(k, 9))
+		exec(t, conn, `INSERT INTO t VALUES (?, ?)`, 10000+k, value(k, 9))
 	}
-	mustExec(`ROLLBACK`)
-	b, br, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	defer b.Close()
+	exec(t, conn, `ROLLBACK`)
+	b, br := testConns(t, path)
 	for k := range 40 {
-		if _, err := b.Exec(`INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, 1)); err != nil {
-			t.Fatalf("other writer: %v", err)
-		}
+		exec(t, b, `INSERT OR REPLACE INTO t VALUES (?, ?)`, k, value(k, 1))
 	}
 	rows.Close() // ends a's read transaction: the late flush
-	want, wantSum := digest(t, br)
-	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
-		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
-	}
+	filesMatch(t, path, br, "frames of the rollback that ended exclusive mode were written late")
 }
 
 // synchronous=OFF: a commit whose frames cannot be written must fail, not
@@ -473,31 +421,20 @@ func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
 // database).
 func TestWALBufferFailedCommitUnderSyncOff(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
-	w, r, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
+	w, r := testConns(t, path)
 	ck, err := openPool(dsn(path, true), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ck.Close()
-	if _, err := w.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, w, createT)
 	for k := range 300 {
-		if _, err := w.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, w, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
 	}
 	if _, err := ck.Exec(`PRAGMA wal_checkpoint(RESTART)`); err != nil { // stale frames stay in the file
 		t.Fatal(err)
 	}
-	if _, err := w.Exec(`PRAGMA synchronous=OFF`); err != nil {
-		t.Fatal(err)
-	}
+	exec(t, w, `PRAGMA synchronous=OFF`)
 	walFlushFails.Store(true)
 	_, cerr := w.Exec(`UPDATE t SET v = ? WHERE k < 30`, value(0, 1))
 	var busy, frames, copied int
@@ -520,41 +457,22 @@ func TestWALBufferFailedCommitUnderSyncOff(t *testing.T) {
 // not be written later over the frames another writer commits.
 func TestWALBufferFailedFlushDroppedAtUnlock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "h.db")
-	a, ar, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ar.Close()
-	defer a.Close()
-	b, br, err := OpenConns(path, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer br.Close()
-	defer b.Close()
-	if _, err := b.Exec(`CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := testConns(t, path)
+	b, br := testConns(t, path)
+	exec(t, b, createT)
 	for k := range 40 {
-		if _, err := b.Exec(`INSERT INTO t VALUES (?, ?)`, k, value(k, 0)); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, b, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
 	}
 	walFlushFails.Store(true)
-	_, err = a.Exec(`UPDATE t SET v = ? WHERE k < 20`, value(0, 7))
+	_, err := a.Exec(`UPDATE t SET v = ? WHERE k < 20`, value(0, 7))
 	walFlushFails.Store(false)
 	if err == nil {
 		t.Fatal("a commit whose frames could not be written succeeded")
 	}
 	for k := range 40 {
-		if _, err := b.Exec(`UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k); err != nil {
-			t.Fatal(err)
-		}
+		exec(t, b, `UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k)
 	}
 	var n int
 	a.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
-	want, wantSum := digest(t, br)
-	if got, sum := digest(t, snapshot(t, path)); got != want || sum != wantSum {
-		t.Fatalf("the files hold %d rows (digest %x), the database %d (%x)", got, sum[:4], want, wantSum[:4])
-	}
+	filesMatch(t, path, br, "bytes of the failed commit were written late")
 }
