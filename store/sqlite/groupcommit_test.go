@@ -121,21 +121,7 @@ func TestGroupCommit(t *testing.T) {
 	for i, c := range calls {
 		wg.Go(func() { _, errs[i] = db.Commit(c.ctx, c.writes, nil) })
 	}
-	waitQueued := func(want int) {
-		for deadline := time.Now().Add(10 * time.Second); ; {
-			db.gmu.Lock()
-			n := len(db.queue)
-			db.gmu.Unlock()
-			if n == want {
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d calls queued", n, want)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}
-	waitQueued(len(calls))
+	waitQueued(t, db, len(calls))
 	wg.Go(func() { // queued last, so never first in its batch
 		_, err := db.Commit(ctx, []*store.Write{searching}, func(l store.Lookup) error {
 			_, err := l.Search(&search.Query{Type: "Observation"})
@@ -143,7 +129,7 @@ func TestGroupCommit(t *testing.T) {
 		})
 		searchErr <- err
 	})
-	waitQueued(len(calls) + 1)
+	waitQueued(t, db, len(calls)+1)
 	db.wmu.Unlock()
 	wg.Wait()
 	if err := <-searchErr; !errors.Is(err, errSharedSearch) {
@@ -169,6 +155,76 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if n := len(db.queue); n != 0 {
 		t.Errorf("%d calls left queued", n)
+	}
+}
+
+// waitQueued waits until want calls wait for the writer (whose lock the
+// test holds).
+func waitQueued(t *testing.T, db *DB, want int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		db.gmu.Lock()
+		n := len(db.queue)
+		db.gmu.Unlock()
+		if n == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d calls queued", n, want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestFailedIndexInsertLeavesNoRows: the index rows go in with INSERT OR
+// FAIL, which keeps the rows a failing statement wrote before the failure.
+// A request whose index insert fails must still leave nothing, alone or in
+// a shared transaction beside a request that succeeds.
+func TestFailedIndexInsertLeavesNoRows(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, "")
+	// The writer pool has one connection, so the temporary trigger is on
+	// the connection that writes. RAISE(FAIL), unlike ABORT, adds no
+	// statement journal: the rows before the failing one stay written.
+	if _, err := db.writer.ExecContext(ctx, `CREATE TEMP TRIGGER boom BEFORE INSERT ON main.idx_token
+		WHEN NEW.code = 'boom' BEGIN SELECT RAISE(FAIL, 'boom'); END`); err != nil {
+		t.Fatal(err)
+	}
+	failing := func(id string) *store.Write {
+		return storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+			"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"},{"system":"urn:test","code":"boom"}]},
+			"subject":{"reference":"Patient/p1"}}`)
+	}
+	// Alone: the transaction is rolled back.
+	if _, err := db.Commit(ctx, []*store.Write{failing("f1")}, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Fatalf("a failing index insert: %v, want the trigger's error", err)
+	}
+	// Shared: the failing request goes back to its savepoint, the other stays.
+	db.wmu.Lock()
+	errs := make([]error, 2)
+	var wg sync.WaitGroup
+	wg.Go(func() { _, errs[0] = db.Commit(ctx, []*store.Write{obsFor(t, "ok", "p0")}, nil) })
+	waitQueued(t, db, 1)
+	wg.Go(func() { _, errs[1] = db.Commit(ctx, []*store.Write{failing("f2")}, nil) })
+	waitQueued(t, db, 2)
+	db.wmu.Unlock()
+	wg.Wait()
+	if errs[0] != nil || errs[1] == nil {
+		t.Fatalf("shared batch: %v and %v, want nil and the trigger's error", errs[0], errs[1])
+	}
+	if _, err := db.Read(ctx, "Observation", "ok"); err != nil {
+		t.Errorf("the request beside the failing one: %v", err)
+	}
+	for _, id := range []string{"f1", "f2"} {
+		if _, err := db.Read(ctx, "Observation", id); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s: %v, want not found", id, err)
+		}
+	}
+	// The failing requests' first code row precedes the failing one in the
+	// same statement: only the successful request's may be left.
+	var k int
+	if err := db.writer.QueryRowContext(ctx, `SELECT count(*) FROM idx_token WHERE param = 'code' AND code = '8867-4'`).Scan(&k); err != nil || k != 1 {
+		t.Errorf("code rows: %d (%v), want the successful request's one", k, err)
 	}
 }
 
