@@ -36,7 +36,7 @@ type IndexEntry struct {
 
 // Extract returns every index value for the resource (decoded with
 // json.Decoder.UseNumber; float64 numbers are accepted too), without
-// duplicates, ordered by parameter name. Values that cannot be interpreted
+// duplicates, ordered by parameter name; none for union parameters. Values that cannot be interpreted
 // (unparseable dates, unresolvable references) are skipped.
 func Extract(resourceType string, res map[string]any) []IndexEntry {
 	if res == nil {
@@ -47,6 +47,9 @@ func Extract(resourceType string, res map[string]any) []IndexEntry {
 	var out []IndexEntry
 	for _, cp := range list {
 		def := &cp.def
+		if len(def.Union) > 0 {
+			continue // its members' entries are its own (ParamDef.Union)
+		}
 		emit := func(e IndexEntry) {
 			e.Param = def.Name
 			e.Type = def.Type

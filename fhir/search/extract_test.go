@@ -123,7 +123,10 @@ func TestExtractObservation(t *testing.T) {
 		}
 	}
 	check("code", []IndexEntry{{System: "http://loinc.org", Code: "29463-7"}, {System: "http://snomed.info/sct", Code: "27113001"}})
-	check("combo-code", []IndexEntry{{System: "http://loinc.org", Code: "29463-7"}, {System: "http://snomed.info/sct", Code: "27113001"}, {System: "http://loinc.org", Code: "8480-6"}})
+	// combo-code is code | component.code: its entries are theirs.
+	check("component-code", []IndexEntry{{System: "http://loinc.org", Code: "8480-6"}})
+	check("combo-code", nil)
+	check("combo-value-quantity", nil)
 	check("category", []IndexEntry{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "vital-signs"}})
 	check("status", []IndexEntry{{Code: "final"}})
 	check("patient", []IndexEntry{{Ref: "Patient/p1"}})
@@ -354,4 +357,41 @@ func TestExtractExamples(t *testing.T) {
 		n++
 	}
 	t.Logf("%d example resources", n)
+}
+
+// TestUnionParams: a union parameter's paths must be its members', in
+// order, and its members stored parameters of its type.
+func TestUnionParams(t *testing.T) {
+	m := map[string]*cparam{}
+	for _, d := range []ParamDef{tok("code", "code"), tok("component-code", "component.code"),
+		qty("value-quantity", "valueQuantity"), ref("subject", tAny, "subject"),
+		union(tok("combo-code", "code", "component.code"), "code", "component-code")} {
+		m[d.Name] = compile(d)
+	}
+	for _, c := range []struct {
+		d    ParamDef
+		want string // "" when it is a valid union
+	}{
+		{union(tok("u", "code", "component.code"), "code", "component-code"), ""},
+		{tok("plain", "code"), ""},
+		{union(tok("u", "component.code", "code"), "code", "component-code"), "not its members'"},
+		{union(tok("u", "code"), "code", "component-code"), "not its members'"},
+		{union(tok("u", "code", "component.code"), "code", "nope"), "unknown parameter nope"},
+		{union(tok("u", "code", "valueQuantity"), "code", "value-quantity"), "not a stored token"},
+		{union(tok("u", "code", "component.code"), "code", "combo-code"), "not a stored token"},
+		{union(ref("u", tAny, "subject"), "subject"), "cannot be a union"},
+	} {
+		if got := checkUnion(c.d, m); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
+			t.Errorf("%s %v of %v: %q, want %q", c.d.Name, c.d.Paths, c.d.Union, got, c.want)
+		}
+	}
+	if got := Stored("Observation", "combo-code"); strings.Join(got, " ") != "code component-code" {
+		t.Errorf("Stored(Observation, combo-code) = %v", got)
+	}
+	if got := Stored("Observation", "code"); strings.Join(got, " ") != "code" {
+		t.Errorf("Stored(Observation, code) = %v", got)
+	}
+	if got := Stored("Patient", "combo-code"); strings.Join(got, " ") != "combo-code" {
+		t.Errorf("Stored(Patient, combo-code) = %v", got)
+	}
 }

@@ -52,11 +52,18 @@ func (t ParamType) String() string {
 // For Reference parameters a non-empty Targets also restricts extraction:
 // only references whose type is in Targets are indexed (this is how
 // "patient" = subject.where(resolve() is Patient) is expressed).
+//
+// A non-empty Union names parameters of the same type whose values together
+// are exactly this one's (Paths is their Paths, in order): Observation's
+// combo-code is code | component.code. Such a parameter stores no index
+// rows of its own; it is searched through its members' (Stored). The rows
+// it would repeat were a fifth of an imported Observation's.
 type ParamDef struct {
 	Name    string
 	Type    ParamType
 	Paths   []string
 	Targets []string
+	Union   []string
 }
 
 func tok(name string, paths ...string) ParamDef {
@@ -74,6 +81,12 @@ func qty(name string, paths ...string) ParamDef {
 }
 func ref(name string, targets []string, paths ...string) ParamDef {
 	return ParamDef{Name: name, Type: Reference, Paths: paths, Targets: targets}
+}
+
+// union makes d a union of the parameters named (see ParamDef.Union).
+func union(d ParamDef, of ...string) ParamDef {
+	d.Union = of
+	return d
 }
 
 var (
@@ -343,10 +356,10 @@ var typeDefs = map[string][]ParamDef{
 		tok("value-concept", "valueCodeableConcept"),
 		dat("value-date", "valueDateTime", "valuePeriod"),
 		str("value-string", "valueString"),
-		tok("combo-code", "code", "component.code"),
+		union(tok("combo-code", "code", "component.code"), "code", "component-code"),
 		tok("component-code", "component.code"),
 		qty("component-value-quantity", "component.valueQuantity"),
-		qty("combo-value-quantity", "valueQuantity", "component.valueQuantity"),
+		union(qty("combo-value-quantity", "valueQuantity", "component.valueQuantity"), "value-quantity", "component-value-quantity"),
 		tok("data-absent-reason", "dataAbsentReason"),
 		tok("method", "method"),
 		ref("encounter", tEnc, "encounter"),
@@ -885,8 +898,49 @@ func init() {
 		sort.SliceStable(list, func(i, j int) bool { return list[i].def.Name < list[j].def.Name })
 		compiled[typ] = list
 		compiledMap[typ] = m
+		for _, d := range defs {
+			if err := checkUnion(d, m); err != "" {
+				panic("search: " + typ + "." + d.Name + ": " + err)
+			}
+		}
 	}
 	sort.SliceStable(commonComp, func(i, j int) bool { return commonComp[i].def.Name < commonComp[j].def.Name })
+}
+
+// checkUnion returns what is wrong with d's Union, if anything: its
+// members must be stored parameters of d's type whose paths, in order, are
+// d's. References are not unions: _include reads a parameter's own rows.
+func checkUnion(d ParamDef, m map[string]*cparam) string {
+	if len(d.Union) == 0 {
+		return ""
+	}
+	if d.Type == Reference {
+		return "a reference parameter cannot be a union"
+	}
+	var paths []string
+	for _, name := range d.Union {
+		cp, ok := m[name]
+		switch {
+		case !ok:
+			return "union of unknown parameter " + name
+		case cp.def.Type != d.Type || len(cp.def.Union) > 0:
+			return "union member " + name + " is not a stored " + d.Type.String() + " parameter"
+		}
+		paths = append(paths, cp.def.Paths...)
+	}
+	if strings.Join(paths, " | ") != strings.Join(d.Paths, " | ") {
+		return "paths " + strings.Join(d.Paths, " | ") + " are not its members' " + strings.Join(paths, " | ")
+	}
+	return ""
+}
+
+// Stored returns the parameters whose index rows hold the values of the
+// resource type's parameter name: its Union's members, else name itself.
+func Stored(resourceType, name string) []string {
+	if _, m := paramsFor(resourceType); m[name] != nil && len(m[name].def.Union) > 0 {
+		return m[name].def.Union
+	}
+	return []string{name}
 }
 
 func paramsFor(typ string) ([]*cparam, map[string]*cparam) {

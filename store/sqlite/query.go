@@ -145,31 +145,48 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 		return "r.id", nil
 	}
 	def := search.Params(typ)[s.Param]
+	param, args := paramIs("d.param", typ, s.Param)
 	switch def.Type {
 	case search.Date:
 		if s.Desc {
-			return "(SELECT MAX(hi) FROM idx_date d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+			return "(SELECT MAX(hi) FROM idx_date d WHERE d.rid = r.rid AND " + param + ")", args
 		}
-		return "(SELECT MIN(lo) FROM idx_date d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		return "(SELECT MIN(lo) FROM idx_date d WHERE d.rid = r.rid AND " + param + ")", args
 	case search.String, search.URI:
-		return "(SELECT MIN(value) FROM idx_str d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		return "(SELECT MIN(value) FROM idx_str d WHERE d.rid = r.rid AND " + param + ")", args
 	case search.Number, search.Quantity:
-		return "(SELECT MIN(num) FROM idx_num d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		return "(SELECT MIN(num) FROM idx_num d WHERE d.rid = r.rid AND " + param + ")", args
 	case search.Reference:
-		return "(SELECT MIN(ref) FROM idx_ref d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		return "(SELECT MIN(ref) FROM idx_ref d WHERE d.rid = r.rid AND " + param + ")", args
 	default:
-		return "(SELECT MIN(code) FROM idx_token d WHERE d.rid = r.rid AND d.param = ?)", []any{s.Param}
+		return "(SELECT MIN(code) FROM idx_token d WHERE d.rid = r.rid AND " + param + ")", args
 	}
 }
 
+// paramIs is the condition that col names a parameter whose rows hold the
+// values of typ's parameter name (one, or a union's members), and its
+// arguments.
+func paramIs(col, typ, name string) (string, []any) {
+	names := search.Stored(typ, name)
+	if len(names) == 1 {
+		return col + " = ?", []any{names[0]}
+	}
+	args := make([]any, len(names))
+	for i, n := range names {
+		args[i] = n
+	}
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")", args
+}
+
 func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
+	param, paramArgs := paramIs("param", typ, c.Param)
 	if c.Modifier == "missing" {
-		present := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND param = ?)"
+		present := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND " + param + ")"
 		missing := len(c.Values) > 0 && (c.Values[0].Code == "true" || c.Values[0].Str == "true")
 		if missing {
-			return "NOT " + present, []any{typ, c.Param}, nil
+			return "NOT " + present, append([]any{typ}, paramArgs...), nil
 		}
-		return present, []any{typ, c.Param}, nil
+		return present, append([]any{typ}, paramArgs...), nil
 	}
 	switch c.Param {
 	case "_id":
@@ -191,7 +208,7 @@ func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
 		return "(" + strings.Join(ors, " OR ") + ")", args, nil
 	}
 	var ors []string
-	args := []any{typ, c.Param}
+	args := append([]any{typ}, paramArgs...)
 	for _, v := range c.Values {
 		switch c.Type {
 		case search.Token:
@@ -248,7 +265,7 @@ func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
 	if len(ors) == 0 {
 		return "1=1", nil, nil
 	}
-	match := "type = ? AND param = ? AND (" + strings.Join(ors, " OR ") + ")"
+	match := "type = ? AND " + param + " AND (" + strings.Join(ors, " OR ") + ")"
 	if drive {
 		return "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE " + match + ")", args, nil
 	}

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConditionalCreate", testConditionalCreate},
 		{"CommitIsAtomic", testAtomic},
 		{"SearchIndexes", testSearch},
+		{"CombinedParameters", testCombinedParams},
 		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
@@ -407,6 +408,54 @@ func testSearch(t *testing.T, s store.Store) {
 	for _, c := range cases {
 		if got := count(t, s, c.typ, c.q); got != c.want {
 			t.Errorf("%s?%s: %d matches, want %d", c.typ, c.q, got, c.want)
+		}
+	}
+}
+
+// testCombinedParams: Observation's combo-code and combo-value-quantity
+// match the observation's own code and value and its components', with
+// every modifier and sort that applies to them.
+func testCombinedParams(t *testing.T, s store.Store) {
+	obs := func(id, code, value, components string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+		"code":{"coding":[{"system":"http://loinc.org","code":"`+code+`"}]},"subject":{"reference":"Patient/p1"},
+		"valueQuantity":{"value":`+value+`,"system":"http://unitsofmeasure.org","code":"kg"}`+components+`}`)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON),
+		obs("oa", "2-2", "72", `,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"9-9"}]},
+		"valueQuantity":{"value":120,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]`),
+		obs("ob", "1-1", "50", ""))
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{"combo-code=2-2", 1}, {"combo-code=9-9", 1}, {"combo-code=http://loinc.org|9-9", 1}, {"combo-code=1-1", 1},
+		{"combo-code=2-2,1-1", 2}, {"combo-code=3-3", 0}, {"combo-code:not=9-9", 1}, {"combo-code:not=3-3", 2},
+		{"combo-code:missing=false", 2}, {"combo-code:missing=true", 0},
+		{"combo-code=9-9&code=2-2", 1}, {"combo-code=9-9&code=1-1", 0},
+		{"combo-value-quantity=120", 1}, {"combo-value-quantity=gt100", 1}, {"combo-value-quantity=lt60", 1},
+		{"combo-value-quantity=gt10", 2}, {"combo-value-quantity=120|http://unitsofmeasure.org|mm[Hg]", 1},
+		{"combo-value-quantity=72|http://unitsofmeasure.org|mm[Hg]", 0},
+		{"component-code=9-9", 1}, {"component-code=2-2", 0}, {"code=9-9", 0}, {"value-quantity=120", 0},
+	} {
+		if n := count(t, s, "Observation", c.q); n != c.want {
+			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
+		}
+	}
+	// Sorted by the smallest code or value of all it holds: ob's 1-1 before
+	// oa's 2-2 (9-9 is oa's component), ob's 50 before oa's 72 (and 120).
+	for q, want := range map[string]string{"_sort=combo-code": "ob oa", "_sort=-combo-code": "oa ob",
+		"_sort=combo-value-quantity": "ob oa"} {
+		res, err := s.Search(ctx, Query(t, "Observation", q), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, v := range res.Items {
+			ids = append(ids, v.ID)
+		}
+		if got := strings.Join(ids, " "); got != want {
+			t.Errorf("Observation?%s: %s, want %s", q, got, want)
 		}
 	}
 }
