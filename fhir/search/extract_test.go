@@ -129,7 +129,7 @@ func TestExtractObservation(t *testing.T) {
 	check("combo-value-quantity", nil)
 	check("category", []IndexEntry{{System: "http://terminology.hl7.org/CodeSystem/observation-category", Code: "vital-signs"}})
 	check("status", []IndexEntry{{Code: "final"}})
-	check("patient", []IndexEntry{{Ref: "Patient/p1"}})
+	check("patient", nil) // the subject's rows that refer to a Patient
 	check("subject", []IndexEntry{{Ref: "Patient/p1"}})
 	check("encounter", []IndexEntry{{Ref: "Encounter/e1"}})
 	check("performer", []IndexEntry{{Ref: "Practitioner/dr1"}, {Ref: "Patient/p1"}, {System: "https://fhir.nhs.uk/Id/sds-user-id", Code: "123"}})
@@ -155,7 +155,8 @@ func TestExtractCondition(t *testing.T) {
 	want := map[string][]IndexEntry{
 		"code":            {{System: "http://snomed.info/sct", Code: "44054006"}, {System: "http://hl7.org/fhir/sid/icd-10", Code: "E11"}},
 		"clinical-status": {{System: "http://terminology.hl7.org/CodeSystem/condition-clinical", Code: "active"}},
-		"patient":         {{Ref: "Patient/p9"}},
+		"subject":         {{Ref: "Patient/p9"}},
+		"patient":         nil, // subject's rows (ParamDef.Union)
 		"onset-date":      {{Lo: math.MinInt64, Hi: ms("2019-12-31T23:59:59.999Z")}},
 		"recorded-date":   {{Lo: ms("2020-03-15T00:00:00Z"), Hi: ms("2020-03-15T23:59:59.999Z")}},
 		"encounter":       nil,
@@ -177,7 +178,7 @@ func TestExtractMedicationStatement(t *testing.T) {
 	}`))
 	want := map[string][]IndexEntry{
 		"code":      {{System: "https://dmd.nhs.uk", Code: "322236009"}},
-		"patient":   nil, // a Group is not a Patient
+		"patient":   nil, // subject's rows that refer to a Patient: none here
 		"subject":   {{Ref: "Group/g1"}},
 		"effective": {{Lo: ms("2023-06-01T00:00:00Z"), Hi: ms("2023-06-30T23:59:59.999Z")}},
 		"context":   nil, // urn:uuid references are not indexed
@@ -364,7 +365,7 @@ func TestExtractExamples(t *testing.T) {
 func TestUnionParams(t *testing.T) {
 	m := map[string]*cparam{}
 	for _, d := range []ParamDef{tok("code", "code"), tok("component-code", "component.code"),
-		qty("value-quantity", "valueQuantity"), ref("subject", tAny, "subject"),
+		qty("value-quantity", "valueQuantity"), ref("subject", tAny, "subject"), ref("narrow", tOrg, "subject"),
 		union(tok("combo-code", "code", "component.code"), "code", "component-code")} {
 		m[d.Name] = compile(d)
 	}
@@ -379,19 +380,45 @@ func TestUnionParams(t *testing.T) {
 		{union(tok("u", "code", "component.code"), "code", "nope"), "unknown parameter nope"},
 		{union(tok("u", "code", "valueQuantity"), "code", "value-quantity"), "not a stored token"},
 		{union(tok("u", "code", "component.code"), "code", "combo-code"), "not a stored token"},
-		{union(ref("u", tAny, "subject"), "subject"), "cannot be a union"},
+		{union(ref("u", tPat, "subject"), "subject"), ""},
+		{union(ref("u", tAny, "subject"), "subject"), "needs target types"},
+		{union(ref("u", tPat, "subject"), "narrow"), "narrow cannot refer to Patient"},
+		{union(ref("u", tPat, "subject"), "code"), "not a stored reference"},
 	} {
 		if got := checkUnion(c.d, m); (c.want == "") != (got == "") || !strings.Contains(got, c.want) {
 			t.Errorf("%s %v of %v: %q, want %q", c.d.Name, c.d.Paths, c.d.Union, got, c.want)
 		}
 	}
-	if got := Stored("Observation", "combo-code"); strings.Join(got, " ") != "code component-code" {
-		t.Errorf("Stored(Observation, combo-code) = %v", got)
+	for _, c := range [][3]string{
+		{"Observation", "combo-code", "code component-code/"},
+		{"Observation", "code", "code/"},
+		{"Observation", "patient", "subject/Patient"},
+		{"Appointment", "practitioner", "actor/Practitioner"},
+		{"Patient", "combo-code", "combo-code/"},
+	} {
+		params, refersTo := Stored(c[0], c[1])
+		if got := strings.Join(params, " ") + "/" + strings.Join(refersTo, " "); got != c[2] {
+			t.Errorf("Stored(%s, %s) = %s, want %s", c[0], c[1], got, c[2])
+		}
 	}
-	if got := Stored("Observation", "code"); strings.Join(got, " ") != "code" {
-		t.Errorf("Stored(Observation, code) = %v", got)
-	}
-	if got := Stored("Patient", "combo-code"); strings.Join(got, " ") != "combo-code" {
-		t.Errorf("Stored(Patient, combo-code) = %v", got)
+}
+
+// TestNoRepeatedReferenceRows: a reference parameter with one target type
+// whose paths are another's that may refer to that type would store rows
+// the other holds already: it must be a union of the other.
+func TestNoRepeatedReferenceRows(t *testing.T) {
+	for typ, defs := range typeDefs {
+		for _, d := range defs {
+			if d.Type != Reference || len(d.Targets) != 1 || len(d.Union) > 0 {
+				continue
+			}
+			for _, o := range defs {
+				if o.Name != d.Name && o.Type == Reference && len(o.Union) == 0 &&
+					strings.Join(o.Paths, "|") == strings.Join(d.Paths, "|") &&
+					(len(o.Targets) == 0 || contains(o.Targets, d.Targets[0])) {
+					t.Errorf("%s.%s repeats the rows of %s.%s: declare it union(…, %q)", typ, d.Name, typ, o.Name, o.Name)
+				}
+			}
+		}
 	}
 }

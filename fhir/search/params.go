@@ -55,9 +55,11 @@ func (t ParamType) String() string {
 //
 // A non-empty Union names parameters of the same type whose values together
 // are exactly this one's (Paths is their Paths, in order): Observation's
-// combo-code is code | component.code. Such a parameter stores no index
+// combo-code is code | component.code. A reference parameter's union keeps
+// only its members' references to its Targets: Observation's patient is
+// its subject where that is a Patient. Such a parameter stores no index
 // rows of its own; it is searched through its members' (Stored). The rows
-// it would repeat were a fifth of an imported Observation's.
+// it would repeat were a third of an imported Observation's.
 type ParamDef struct {
 	Name    string
 	Type    ParamType
@@ -190,7 +192,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"CareTeam": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		ref("participant", []string{"Practitioner", "PractitionerRole", "RelatedPerson", "Patient", "Organization", "CareTeam"}, "participant.member"),
 		tok("status", "status"),
@@ -211,14 +213,14 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Encounter": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("status", "status"),
 		tok("class", "class"),
 		tok("type", "type"),
 		dat("date", "period"),
 		ref("participant", []string{"Practitioner", "PractitionerRole", "RelatedPerson"}, "participant.individual"),
-		ref("practitioner", tPrac, "participant.individual"),
+		union(ref("practitioner", tPrac, "participant.individual"), "participant"),
 		tok("participant-type", "participant.type"),
 		ref("service-provider", tOrg, "serviceProvider"),
 		ref("episode-of-care", []string{"EpisodeOfCare"}, "episodeOfCare"),
@@ -234,7 +236,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Condition": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "code"),
 		tok("category", "category"),
@@ -272,7 +274,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"MedicationStatement": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "medicationCodeableConcept"),
 		tok("status", "status"),
@@ -285,7 +287,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"MedicationRequest": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "medicationCodeableConcept"),
 		tok("status", "status"),
@@ -303,7 +305,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"MedicationAdministration": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "medicationCodeableConcept"),
 		tok("status", "status"),
@@ -318,7 +320,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"MedicationDispense": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "medicationCodeableConcept"),
 		tok("status", "status"),
@@ -346,7 +348,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Observation": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Group", "Device", "Location"}, "subject"),
 		tok("code", "code"),
 		tok("category", "category"),
@@ -374,7 +376,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Procedure": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("code", "code"),
 		tok("status", "status"),
@@ -413,7 +415,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"DiagnosticReport": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Group", "Device", "Location"}, "subject"),
 		tok("code", "code"),
 		tok("category", "category"),
@@ -431,7 +433,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"ImagingStudy": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Device", "Group"}, "subject"),
 		tok("status", "status"),
 		dat("started", "started"),
@@ -449,7 +451,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Specimen": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("accession", "accessionIdentifier"),
 		tok("status", "status"),
@@ -463,7 +465,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"CarePlan": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tPatGrp, "subject"),
 		tok("status", "status"),
 		tok("intent", "intent"),
@@ -484,7 +486,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Goal": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Group", "Organization"}, "subject"),
 		tok("lifecycle-status", "lifecycleStatus"),
 		tok("achievement-status", "achievementStatus"),
@@ -494,7 +496,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Flag": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("status", "status"),     // carex addition (not an R4 Flag search parameter)
 		tok("category", "category"), // carex addition
@@ -505,7 +507,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Task": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "for"),
+		union(ref("patient", tPat, "for"), "subject"),
 		ref("subject", tAny, "for"),
 		ref("owner", tAny, "owner"),
 		ref("requester", tAny, "requester"),
@@ -526,7 +528,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"ServiceRequest": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Group", "Location", "Device"}, "subject"),
 		tok("status", "status"),
 		tok("intent", "intent"),
@@ -547,7 +549,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"DocumentReference": {
 		tok("identifier", "masterIdentifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Practitioner", "Group", "Device"}, "subject"),
 		tok("type", "type"),
 		tok("category", "category"),
@@ -573,7 +575,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Composition": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("status", "status"),
 		tok("type", "type"),
@@ -590,7 +592,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"QuestionnaireResponse": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("status", "status"),
 		dat("authored", "authored"),
@@ -603,7 +605,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Media": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("status", "status"),
 		tok("type", "type"),
@@ -618,10 +620,10 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Appointment": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "participant.actor"),
+		union(ref("patient", tPat, "participant.actor"), "actor"),
 		ref("actor", tAny, "participant.actor"),
-		ref("practitioner", tPrac, "participant.actor"),
-		ref("location", tLoc, "participant.actor"),
+		union(ref("practitioner", tPrac, "participant.actor"), "actor"),
+		union(ref("location", tLoc, "participant.actor"), "actor"),
 		tok("status", "status"),
 		tok("part-status", "participant.status"),
 		dat("date", "start"),
@@ -637,9 +639,9 @@ var typeDefs = map[string][]ParamDef{
 	"AppointmentResponse": {
 		tok("identifier", "identifier"),
 		ref("actor", tAny, "actor"),
-		ref("patient", tPat, "actor"),
-		ref("practitioner", tPrac, "actor"),
-		ref("location", tLoc, "actor"),
+		union(ref("patient", tPat, "actor"), "actor"),
+		union(ref("practitioner", tPrac, "actor"), "actor"),
+		union(ref("location", tLoc, "actor"), "actor"),
 		ref("appointment", []string{"Appointment"}, "appointment"),
 		tok("part-status", "participantStatus"),
 	},
@@ -720,7 +722,7 @@ var typeDefs = map[string][]ParamDef{
 	"Coverage": {
 		tok("identifier", "identifier"),
 		ref("patient", tPat, "beneficiary"),
-		ref("beneficiary", tPat, "beneficiary"),
+		union(ref("beneficiary", tPat, "beneficiary"), "patient"),
 		tok("status", "status"),
 		tok("type", "type"),
 		ref("payor", tAny, "payor"),
@@ -730,7 +732,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Account": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", tAny, "subject"),
 		tok("status", "status"),
 		tok("type", "type"),
@@ -740,7 +742,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Invoice": {
 		tok("identifier", "identifier"),
-		ref("patient", tPat, "subject"),
+		union(ref("patient", tPat, "subject"), "subject"),
 		ref("subject", []string{"Patient", "Group"}, "subject"),
 		tok("status", "status"),
 		tok("type", "type"),
@@ -752,7 +754,7 @@ var typeDefs = map[string][]ParamDef{
 	},
 	"Provenance": {
 		ref("target", tAny, "target"),
-		ref("patient", tPat, "target"),
+		union(ref("patient", tPat, "target"), "target"),
 		ref("agent", tAny, "agent.who"),
 		tok("agent-type", "agent.type"),
 		tok("agent-role", "agent.role"),
@@ -909,13 +911,13 @@ func init() {
 
 // checkUnion returns what is wrong with d's Union, if anything: its
 // members must be stored parameters of d's type whose paths, in order, are
-// d's. References are not unions: _include reads a parameter's own rows.
+// d's; a reference union needs Targets, each of which its members allow.
 func checkUnion(d ParamDef, m map[string]*cparam) string {
 	if len(d.Union) == 0 {
 		return ""
 	}
-	if d.Type == Reference {
-		return "a reference parameter cannot be a union"
+	if d.Type == Reference && len(d.Targets) == 0 {
+		return "a reference union needs target types"
 	}
 	var paths []string
 	for _, name := range d.Union {
@@ -925,6 +927,11 @@ func checkUnion(d ParamDef, m map[string]*cparam) string {
 			return "union of unknown parameter " + name
 		case cp.def.Type != d.Type || len(cp.def.Union) > 0:
 			return "union member " + name + " is not a stored " + d.Type.String() + " parameter"
+		}
+		for _, t := range d.Targets {
+			if len(cp.def.Targets) > 0 && !contains(cp.def.Targets, t) {
+				return "union member " + name + " cannot refer to " + t
+			}
 		}
 		paths = append(paths, cp.def.Paths...)
 	}
@@ -936,11 +943,17 @@ func checkUnion(d ParamDef, m map[string]*cparam) string {
 
 // Stored returns the parameters whose index rows hold the values of the
 // resource type's parameter name: its Union's members, else name itself.
-func Stored(resourceType, name string) []string {
+// For a reference union, refersTo lists the types of the members'
+// references that are its values (nil: all of the rows are).
+func Stored(resourceType, name string) (params, refersTo []string) {
 	if _, m := paramsFor(resourceType); m[name] != nil && len(m[name].def.Union) > 0 {
-		return m[name].def.Union
+		d := m[name].def
+		if d.Type == Reference {
+			return d.Union, d.Targets
+		}
+		return d.Union, nil
 	}
-	return []string{name}
+	return []string{name}, nil
 }
 
 func paramsFor(typ string) ([]*cparam, map[string]*cparam) {

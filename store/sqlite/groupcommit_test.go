@@ -342,29 +342,42 @@ func TestGrantsSurviveRestart(t *testing.T) {
 func TestSearchPlan(t *testing.T) {
 	ctx := context.Background()
 	db := openAt(t, "")
-	q, args, err := buildSearch(&search.Query{Type: "Consent", Clauses: []search.Clause{
+	plan := func(q *search.Query) string {
+		t.Helper()
+		text, args, err := buildSearch(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+text, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		return strings.Join(plan, "\n")
+	}
+	all := plan(&search.Query{Type: "Consent", Clauses: []search.Clause{
 		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
 		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/p1"}}},
 	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows, err := db.reader.QueryContext(ctx, "EXPLAIN QUERY PLAN "+q, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	all := strings.Join(plan, "\n")
 	if strings.Count(all, "LIST SUBQUERY") != 1 || !strings.Contains(all, "idx_ref_ref") || !strings.Contains(all, "USING INDEX idx_token_rid (rid=?)") {
+		t.Fatalf("plan:\n%s", all)
+	}
+	// Observation's patient is read from subject's rows: still one lookup
+	// of the whole reference, not the range of every Patient reference.
+	all = plan(&search.Query{Type: "Observation", Clauses: []search.Clause{
+		{Param: "code", Type: search.Token, Values: []search.Value{{Code: "8867-4"}}},
+		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/p1"}}},
+	}})
+	if strings.Count(all, "LIST SUBQUERY") != 1 || !strings.Contains(all, "idx_ref_ref (type=? AND param=? AND ref=?)") {
 		t.Fatalf("plan:\n%s", all)
 	}
 }

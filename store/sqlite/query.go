@@ -145,7 +145,7 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 		return "r.id", nil
 	}
 	def := search.Params(typ)[s.Param]
-	param, args := paramIs("d.param", typ, s.Param)
+	param, args := paramIs("d.", typ, s.Param)
 	switch def.Type {
 	case search.Date:
 		if s.Desc {
@@ -163,23 +163,35 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 	}
 }
 
-// paramIs is the condition that col names a parameter whose rows hold the
-// values of typ's parameter name (one, or a union's members), and its
-// arguments.
-func paramIs(col, typ, name string) (string, []any) {
-	names := search.Stored(typ, name)
-	if len(names) == 1 {
-		return col + " = ?", []any{names[0]}
+// paramIs is the condition that an index row (columns prefixed with
+// alias) holds a value of typ's parameter name, and its arguments: the row
+// is the parameter's own, or a union member's (for a reference union, one
+// that refers to the union's target types).
+func paramIs(alias, typ, name string) (string, []any) {
+	names, refersTo := search.Stored(typ, name)
+	cond := alias + "param = ?"
+	args := make([]any, 0, len(names)+2*len(refersTo))
+	for _, n := range names {
+		args = append(args, n)
 	}
-	args := make([]any, len(names))
-	for i, n := range names {
-		args[i] = n
+	if len(names) > 1 {
+		cond = alias + "param IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")"
 	}
-	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(names)), ", ") + ")", args
+	if len(refersTo) > 0 {
+		// "Type/" up to "Type0" ('0' follows '/'): the references to Type,
+		// a range of the (type, param, ref) index.
+		var ors []string
+		for _, t := range refersTo {
+			ors = append(ors, "("+alias+"ref >= ? AND "+alias+"ref < ?)")
+			args = append(args, t+"/", t+"0")
+		}
+		cond += " AND (" + strings.Join(ors, " OR ") + ")"
+	}
+	return cond, args
 }
 
 func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
-	param, paramArgs := paramIs("param", typ, c.Param)
+	param, paramArgs := paramIs("", typ, c.Param)
 	if c.Modifier == "missing" {
 		present := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND " + param + ")"
 		missing := len(c.Values) > 0 && (c.Values[0].Code == "true" || c.Values[0].Str == "true")

@@ -699,8 +699,10 @@ func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []sear
 				if in.TargetType != "" && in.TargetType != m.Type {
 					continue
 				}
+				param, args := paramIs("x.", in.SourceType, in.Param)
+				args = append(append([]any{in.SourceType}, args...), m.Type+"/"+m.ID, limit)
 				rows, err := db.reader.QueryContext(ctx, `SELECT r.type, r.id FROM idx_ref x JOIN resources r ON r.rid = x.rid
-					WHERE x.type = ? AND x.param = ? AND x.ref = ? AND r.deleted = 0 ORDER BY r.rid LIMIT ?`, in.SourceType, in.Param, m.Type+"/"+m.ID, limit)
+					WHERE x.type = ? AND `+param+` AND x.ref = ? AND r.deleted = 0 ORDER BY r.rid LIMIT ?`, args...)
 				if err != nil {
 					return nil, err
 				}
@@ -718,8 +720,9 @@ func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []sear
 			if in.SourceType != m.Type {
 				continue
 			}
+			param, args := paramIs("x.", in.SourceType, in.Param)
 			rows, err := db.reader.QueryContext(ctx, `SELECT x.ref FROM idx_ref x JOIN resources r ON r.rid = x.rid
-				WHERE r.type = ? AND r.id = ? AND x.param = ?`, m.Type, m.ID, in.Param)
+				WHERE r.type = ? AND r.id = ? AND `+param, append([]any{m.Type, m.ID}, args...)...)
 			if err != nil {
 				return nil, err
 			}

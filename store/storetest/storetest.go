@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"CommitIsAtomic", testAtomic},
 		{"SearchIndexes", testSearch},
 		{"CombinedParameters", testCombinedParams},
+		{"NarrowedReferences", testNarrowedRefs},
 		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
@@ -456,6 +457,87 @@ func testCombinedParams(t *testing.T, s store.Store) {
 		}
 		if got := strings.Join(ids, " "); got != want {
 			t.Errorf("Observation?%s: %s, want %s", q, got, want)
+		}
+	}
+}
+
+// testNarrowedRefs: Observation's patient is its subject when that is a
+// Patient: searched, tested for presence, sorted and included as such,
+// beside an observation about a Group and one about no one.
+func testNarrowedRefs(t *testing.T, s store.Store) {
+	obs := func(id, subject string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+		"code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]}`+subject+`}`)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON),
+		W(t, store.OpUpdate, "A81001", `{"resourceType":"Group","id":"g1","type":"person","actual":true}`),
+		obs("o1", `,"subject":{"reference":"Patient/p1"}`), obs("og", `,"subject":{"reference":"Group/g1"}`), obs("on", ""))
+	for _, c := range []struct {
+		q    string
+		want int
+	}{
+		{"patient=p1", 1}, {"patient=Patient/p1", 1}, {"patient:Patient=p1", 1}, {"patient=p2", 0},
+		{"subject=Patient/p1", 1}, {"subject=Group/g1", 1}, {"subject:Group=g1", 1}, {"subject=p1", 1},
+		{"patient:missing=true", 2}, {"patient:missing=false", 1},
+		{"subject:missing=true", 1}, {"subject:missing=false", 2},
+		{"patient=p1&subject=Patient/p1", 1}, {"patient:missing=true&subject:missing=false", 1},
+	} {
+		if n := count(t, s, "Observation", c.q); n != c.want {
+			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
+		}
+	}
+	ids := func(vs []*store.Version) string {
+		var out []string
+		for _, v := range vs {
+			out = append(out, v.Type+"/"+v.ID)
+		}
+		return strings.Join(out, " ")
+	}
+	// Sorted by patient, those without one come first (their key is NULL).
+	for q, want := range map[string]string{"_sort=patient": "Observation/og Observation/on Observation/o1",
+		"_sort=subject": "Observation/on Observation/og Observation/o1"} {
+		res, err := s.Search(ctx, Query(t, "Observation", q), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res.Items); got != want {
+			t.Errorf("Observation?%s: %s, want %s", q, got, want)
+		}
+	}
+	all, err := s.Search(ctx, Query(t, "Observation", "_sort=_id"), nil)
+	if err != nil || len(all.Items) != 3 {
+		t.Fatalf("all observations: %v, %d", err, len(all.Items))
+	}
+	for param, want := range map[string]string{"patient": "Patient/p1", "subject": "Patient/p1 Group/g1"} {
+		inc, err := s.Included(ctx, all.Items, []search.Include{{SourceType: "Observation", Param: param}}, nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(inc); got != want {
+			t.Errorf("_include=Observation:%s: %s, want %s", param, got, want)
+		}
+	}
+	pats, err := s.Search(ctx, Query(t, "Patient", "_id=p1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups, err := s.Search(ctx, Query(t, "Group", "_id=g1"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		matches     []*store.Version
+		param, want string
+	}{
+		{pats.Items, "patient", "Observation/o1"}, {pats.Items, "subject", "Observation/o1"},
+		{groups.Items, "subject", "Observation/og"}, {groups.Items, "patient", ""},
+	} {
+		rev, err := s.Included(ctx, c.matches, []search.Include{{SourceType: "Observation", Param: c.param, Rev: true}}, nil, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(rev); got != c.want {
+			t.Errorf("_revinclude=Observation:%s of %s: %s, want %s", c.param, ids(c.matches), got, c.want)
 		}
 	}
 }
