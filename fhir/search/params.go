@@ -59,7 +59,7 @@ func (t ParamType) String() string {
 // only its members' references to its Targets: Observation's patient is
 // its subject where that is a Patient. Such a parameter stores no index
 // rows of its own; it is searched through its members' (Stored). The rows
-// it would repeat were a third of an imported Observation's.
+// it would repeat were over a quarter of an imported Observation's.
 type ParamDef struct {
 	Name    string
 	Type    ParamType
