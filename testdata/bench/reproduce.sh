@@ -3,8 +3,9 @@
 # generates (once) a synthetic population with carex gen, serves a copy of
 # it with carex serve --dev (every request authenticated, consent-checked
 # and durably logged), measures single operations with wrk (8 connections;
-# transactions with 4) and the realistic mix with carex bench against a
-# --bench-no-privacy baseline on another copy of the same data.
+# transactions with 4: a feed's updates, then an import of new resources)
+# and the realistic mix with carex bench against a --bench-no-privacy
+# baseline on another copy of the same data.
 #
 #   testdata/bench/reproduce.sh [PEOPLE ...]        (default: 1000 10000)
 #
@@ -68,6 +69,9 @@ for n in "${sizes[@]}"; do
 		-s "$root/testdata/bench/everything.lua" "$url" >"$res/wrk-everything-big.txt"
 	CAREX_BENCH_DIR=$res/wrk wrk -t2 -c4 -d"${secs}s" --latency \
 		-s "$root/testdata/bench/transaction.lua" "$url" >"$res/wrk-transaction.txt"
+	# An import proper: every bundle creates 15 resources never seen before.
+	CAREX_BENCH_NEW=1 CAREX_BENCH_DIR=$res/wrk wrk -t2 -c4 -d"${secs}s" --latency \
+		-s "$root/testdata/bench/transaction.lua" "$url" >"$res/wrk-transaction-new.txt"
 	kill "$on" && wait "$on" 2>/dev/null || true
 	# A run whose requests failed (an expired token, a server error) measures
 	# error responses: stop rather than print its numbers as results.
