@@ -84,14 +84,13 @@ func prepareBatches(ctx context.Context, db *sql.DB) (ins [][]*sql.Stmt, err err
 		var is []*sql.Stmt
 		for _, n := range batchSizes {
 			row := "(" + strings.TrimSuffix(strings.Repeat("?,", t.ncols), ",") + ")"
-			// OR FAIL, not the default ABORT: a multi-row INSERT that may
-			// abort opens a statement journal and copies every page it
-			// first touches into it: with the requests' savepoints, 4.6 %
-			// of a new-resource import's CPU, 2.8 % without the statement
-			// journals. The rows' only constraint is NOT NULL,
-			// and a failed statement fails its request, which is rolled
-			// back whole (ROLLBACK TO request, or the transaction).
-			verb := "INSERT OR FAIL"
+			// Not OR FAIL, though it would spare the statement journal
+			// (about 2 % of an import's CPU): without one, SQLite answers a
+			// full disk or lack of memory inside the statement by rolling
+			// back the whole transaction, every request of the batch,
+			// instead of the statement (BENCHMARKS.md, "Round of
+			// 2026-12-03 (midday)").
+			verb := "INSERT"
 			if t.orIgnore {
 				verb = "INSERT OR IGNORE"
 			}

@@ -176,16 +176,15 @@ func waitQueued(t *testing.T, db *DB, want int) {
 	}
 }
 
-// TestFailedIndexInsertLeavesNoRows: the index rows go in with INSERT OR
-// FAIL, which keeps the rows a failing statement wrote before the failure.
-// A request whose index insert fails must still leave nothing, alone or in
-// a shared transaction beside a request that succeeds.
+// TestFailedIndexInsertLeavesNoRows: a request whose index insert fails
+// after some of its rows are written leaves nothing, alone or in a shared
+// transaction beside a request that succeeds (which stays).
 func TestFailedIndexInsertLeavesNoRows(t *testing.T) {
 	ctx := context.Background()
 	db := openAt(t, "")
 	// The writer pool has one connection, so the temporary trigger is on
-	// the connection that writes. RAISE(FAIL), unlike ABORT, adds no
-	// statement journal: the rows before the failing one stay written.
+	// the connection that writes. RAISE(FAIL) keeps the rows the statement
+	// wrote before the failing one: only the request's rollback removes them.
 	if _, err := db.writer.ExecContext(ctx, `CREATE TEMP TRIGGER boom BEFORE INSERT ON main.idx_token
 		WHEN NEW.code = 'boom' BEGIN SELECT RAISE(FAIL, 'boom'); END`); err != nil {
 		t.Fatal(err)

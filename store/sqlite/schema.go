@@ -82,6 +82,12 @@ CREATE TABLE break_glass_grants (
 	// current version (see rowDigests); NULL when unknown: written before
 	// this migration, or deleted.
 	`ALTER TABLE resources ADD COLUMN idx_sums BLOB;`,
+	// 4: union search parameters (search.ParamDef.Union: Observation's
+	// combo-code, patient beside subject, …) store no rows of their own.
+	// Nothing to change here: the number is what stops an older carex,
+	// which would search those parameters' rows and miss every resource
+	// written since, from opening the file.
+	`SELECT 1;`,
 }
 
 // migrate brings the schema up to date inside one transaction.
