@@ -36,8 +36,9 @@ type IndexEntry struct {
 
 // Extract returns every index value for the resource (decoded with
 // json.Decoder.UseNumber; float64 numbers are accepted too), without
-// duplicates, ordered by parameter name; none for union parameters. Values that cannot be interpreted
-// (unparseable dates, unresolvable references) are skipped.
+// duplicates, ordered by parameter name; none for union parameters.
+// Values that cannot be interpreted (unparseable dates, unresolvable
+// references) are skipped.
 func Extract(resourceType string, res map[string]any) []IndexEntry {
 	if res == nil {
 		return nil
