@@ -25,8 +25,18 @@ func TestNewerSchemaRefused(t *testing.T) {
 	if _, err := db.writer.ExecContext(ctx, `PRAGMA user_version = 99`); err != nil {
 		t.Fatal(err)
 	}
-	db.Close()
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Open(ctx, path, Options{}); err == nil || !strings.Contains(err.Error(), "newer than this carex") {
 		t.Fatalf("opening a file of schema 99: %v, want it refused", err)
+	}
+}
+
+// TestCloseTwice: a second Close returns the first one's result; openAt's
+// cleanup closes the store again.
+func TestCloseTwice(t *testing.T) {
+	if err := openAt(t, "").Close(); err != nil {
+		t.Fatal(err)
 	}
 }

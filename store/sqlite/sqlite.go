@@ -31,6 +31,10 @@ type Options struct {
 // DB is a store.Store backed by one SQLite file.
 type DB struct {
 	path   string
+	closed struct {
+		once sync.Once
+		err  error
+	}
 	writer *sql.DB // exactly one connection: SQLite has one writer anyway
 	reader *sql.DB
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
@@ -293,7 +297,14 @@ func (db *DB) Ping(ctx context.Context) error {
 	return db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
 }
 
+// Close closes the store; later calls return the first one's result (a
+// second close of the checkpointer's channel would panic).
 func (db *DB) Close() error {
+	db.closed.once.Do(func() { db.closed.err = db.close() })
+	return db.closed.err
+}
+
+func (db *DB) close() error {
 	var errs []error
 	if db.wal != nil {
 		db.wal.close()
