@@ -14,10 +14,7 @@ import (
 func TestNewerSchemaRefused(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "carex.db")
-	db, err := Open(ctx, path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openAt(t, path)
 	var v int
 	if err := db.reader.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil || v != len(migrations) || v < 4 {
 		t.Fatalf("user_version %d (%v), want %d (at least 4)", v, err, len(migrations))

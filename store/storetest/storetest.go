@@ -255,6 +255,31 @@ func count(t testing.TB, s store.Store, typ, q string) int {
 	return res.Total
 }
 
+// countCase is a query and how many resources it must match.
+type countCase struct {
+	q    string
+	want int
+}
+
+// expectCounts checks how many typ resources each query matches.
+func expectCounts(t testing.TB, s store.Store, typ string, cases []countCase) {
+	t.Helper()
+	for _, c := range cases {
+		if n := count(t, s, typ, c.q); n != c.want {
+			t.Errorf("%s?%s: %d, want %d", typ, c.q, n, c.want)
+		}
+	}
+}
+
+// ids lists versions as Type/id, in order.
+func ids(vs []*store.Version) string {
+	var out []string
+	for _, v := range vs {
+		out = append(out, v.Type+"/"+v.ID)
+	}
+	return strings.Join(out, " ")
+}
+
 func testIfMatch(t *testing.T, s store.Store) {
 	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
 	w := W(t, store.OpUpdate, "A81001", patientJSON)
@@ -358,18 +383,11 @@ func testIndexFollowsUpdates(t *testing.T, s store.Store) {
 		many = append(many, obs(fmt.Sprintf("m%d", i), "6-6", "2025-01-01"))
 	}
 	commit(t, s, many...)
-	for _, c := range []struct {
-		q    string
-		want int
-	}{
+	expectCounts(t, s, "Observation", []countCase{
 		{"code=1-1", 0}, {"code=2-2", 0}, {"code=3-3", 1}, {"date=2020", 0}, {"date=2021", 0}, {"date=2022", 1},
 		{"code=4-4", 0}, {"code=5-5", 1}, {"date=2024", 1},
 		{"code=6-6", 150}, {"date=2025", 150}, {"patient=p1", 152},
-	} {
-		if n := count(t, s, "Observation", c.q); n != c.want {
-			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
-		}
-	}
+	})
 	res, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: 1000})
 	if err != nil || res.Total != 153 {
 		t.Fatalf("compartment of p1: %v, %d resources, want 153", err, res.Total)
@@ -426,10 +444,7 @@ func testCombinedParams(t *testing.T, s store.Store) {
 		obs("oa", "2-2", "72", `,"component":[{"code":{"coding":[{"system":"http://loinc.org","code":"9-9"}]},
 		"valueQuantity":{"value":120,"system":"http://unitsofmeasure.org","code":"mm[Hg]"}}]`),
 		obs("ob", "1-1", "50", ""))
-	for _, c := range []struct {
-		q    string
-		want int
-	}{
+	expectCounts(t, s, "Observation", []countCase{
 		{"combo-code=2-2", 1}, {"combo-code=9-9", 1}, {"combo-code=http://loinc.org|9-9", 1}, {"combo-code=1-1", 1},
 		{"combo-code=2-2,1-1", 2}, {"combo-code=3-3", 0}, {"combo-code:not=9-9", 1}, {"combo-code:not=3-3", 2},
 		{"combo-code:missing=false", 2}, {"combo-code:missing=true", 0},
@@ -438,24 +453,16 @@ func testCombinedParams(t *testing.T, s store.Store) {
 		{"combo-value-quantity=gt10", 2}, {"combo-value-quantity=120|http://unitsofmeasure.org|mm[Hg]", 1},
 		{"combo-value-quantity=72|http://unitsofmeasure.org|mm[Hg]", 0},
 		{"component-code=9-9", 1}, {"component-code=2-2", 0}, {"code=9-9", 0}, {"value-quantity=120", 0},
-	} {
-		if n := count(t, s, "Observation", c.q); n != c.want {
-			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
-		}
-	}
+	})
 	// Sorted by the smallest code or value of all it holds: ob's 1-1 before
 	// oa's 2-2 (9-9 is oa's component), ob's 50 before oa's 72 (and 120).
-	for q, want := range map[string]string{"_sort=combo-code": "ob oa", "_sort=-combo-code": "oa ob",
-		"_sort=combo-value-quantity": "ob oa"} {
+	for q, want := range map[string]string{"_sort=combo-code": "Observation/ob Observation/oa",
+		"_sort=-combo-code": "Observation/oa Observation/ob", "_sort=combo-value-quantity": "Observation/ob Observation/oa"} {
 		res, err := s.Search(ctx, Query(t, "Observation", q), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var ids []string
-		for _, v := range res.Items {
-			ids = append(ids, v.ID)
-		}
-		if got := strings.Join(ids, " "); got != want {
+		if got := ids(res.Items); got != want {
 			t.Errorf("Observation?%s: %s, want %s", q, got, want)
 		}
 	}
@@ -472,27 +479,13 @@ func testNarrowedRefs(t *testing.T, s store.Store) {
 	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON),
 		W(t, store.OpUpdate, "A81001", `{"resourceType":"Group","id":"g1","type":"person","actual":true}`),
 		obs("o1", `,"subject":{"reference":"Patient/p1"}`), obs("og", `,"subject":{"reference":"Group/g1"}`), obs("on", ""))
-	for _, c := range []struct {
-		q    string
-		want int
-	}{
+	expectCounts(t, s, "Observation", []countCase{
 		{"patient=p1", 1}, {"patient=Patient/p1", 1}, {"patient:Patient=p1", 1}, {"patient=p2", 0},
 		{"subject=Patient/p1", 1}, {"subject=Group/g1", 1}, {"subject:Group=g1", 1}, {"subject=p1", 1},
 		{"patient:missing=true", 2}, {"patient:missing=false", 1},
 		{"subject:missing=true", 1}, {"subject:missing=false", 2},
 		{"patient=p1&subject=Patient/p1", 1}, {"patient:missing=true&subject:missing=false", 1},
-	} {
-		if n := count(t, s, "Observation", c.q); n != c.want {
-			t.Errorf("Observation?%s: %d, want %d", c.q, n, c.want)
-		}
-	}
-	ids := func(vs []*store.Version) string {
-		var out []string
-		for _, v := range vs {
-			out = append(out, v.Type+"/"+v.ID)
-		}
-		return strings.Join(out, " ")
-	}
+	})
 	// Sorted by patient, those without one come first (their key is NULL).
 	for q, want := range map[string]string{"_sort=patient": "Observation/og Observation/on Observation/o1",
 		"_sort=subject": "Observation/on Observation/og Observation/o1"} {
