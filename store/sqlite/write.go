@@ -283,7 +283,7 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 // writeStmts are the write path's statements, prepared once on the writer
 // connection and bound to each transaction.
 type writeStmts struct {
-	current, meta, insResource, insVersion, updResource *sql.Stmt
+	current, meta, insResource, insVersion, updResource, setVersion *sql.Stmt
 	// per rowTables entry (and batchSizes entry); bound when first used
 	ins                [][]*sql.Stmt
 	old, drop, dropRid []*sql.Stmt
@@ -305,6 +305,9 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
+		// A row insResource has just written: the rest of it is already
+		// right, and setting only unindexed columns leaves the indexes alone.
+		setVersion: p(`UPDATE resources SET vpk = ?, idx_sums = ? WHERE rid = ?`),
 	}
 	if err != nil {
 		return ws, err
@@ -317,7 +320,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
-	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource}
+	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource, ws.setVersion}
 	for _, ss := range ws.ins {
 		all = append(all, ss...)
 	}
@@ -330,7 +333,7 @@ func (ws *writeStmts) all() []*sql.Stmt {
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
 	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
+		updResource: b(ws.updResource), setVersion: b(ws.setVersion), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
 }
 
 // Search searches the data as this transaction sees it (no visibility
@@ -567,7 +570,8 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 			return nil, err
 		}
 	}
-	if rid == 0 {
+	created := rid == 0
+	if created {
 		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical)
 		if err != nil {
 			return nil, err
@@ -595,7 +599,12 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 	}
 	addIndexRows(&rows, rid, wr.Type, entries)
 	sums := rowDigests(&rows)
-	if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid); err != nil {
+	if created {
+		_, err = w.st.setVersion.ExecContext(w.ctx, vpk, sums, rid)
+	} else {
+		_, err = w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid)
+	}
+	if err != nil {
 		return nil, err
 	}
 	w.pend.replace(rid, version, &rows, oldSums, sums)
