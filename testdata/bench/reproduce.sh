@@ -11,7 +11,10 @@
 #
 # Environment: CAREX_BENCH_OUT (default /tmp/carex-bench: databases, logs,
 # results), CAREX_BENCH_SECONDS (wrk duration, default 20),
-# CAREX_BENCH_MIX_SECONDS (carex bench duration, default 30).
+# CAREX_BENCH_MIX_SECONDS (carex bench duration, default 30),
+# CAREX_BENCH_IN_PLACE=1 (serve the population itself, not a copy, and skip
+# the mix, which needs two copies: for 1,000,000 people, whose 39 GB leave
+# no room for copies; the transactions, run last, change the file).
 # Needs wrk (Debian: apt-get install wrk). Results: $OUT/results-N/*.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,16 +42,34 @@ serve() { # serve DB PORT [flags...]: starts a server, prints its pid
 	exit 1
 }
 
+# stop PID...: interrupts the servers and waits until they are gone (they
+# are not this shell's children, so wait cannot), so that the next server
+# finds its port free; on any exit, whatever still runs is stopped too.
+servers=()
+stop() {
+	kill -INT "$@" 2>/dev/null || true
+	for pid in "$@"; do
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	done
+}
+trap 'stop "${servers[@]}"' EXIT
+
 for n in "${sizes[@]}"; do
 	pop=$out/p$n.db
 	[ -f "$pop" ] || "$carex" gen --people "$n" --db "$pop" --quiet
 	res=$out/results-$n
 	rm -rf "$res" && mkdir -p "$res"
-	cp "$pop" "$out/on.db" && rm -f "$out/on.db-wal" "$out/on.db-shm" "$out/on.db-audit" "$out"/on-access.db*
+	served=$out/on.db
+	if [ "${CAREX_BENCH_IN_PLACE:-}" = 1 ]; then
+		served=$pop
+	else
+		cp "$pop" "$served" && rm -f "$served-wal" "$served-shm" "$served-audit" "$out"/on-access.db*
+	fi
 	# Write the copy out first: gigabytes of dirty pages being written back
 	# would queue every durable log write behind them.
 	sync
-	on=$(serve "$out/on.db" 18080)
+	on=$(serve "$served" 18080)
+	servers+=("$on")
 	url=http://127.0.0.1:18080/fhir
 	# Tokens and the patients each user may open, from the population's manifest.
 	"$carex" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$res/wrk" >/dev/null
@@ -72,12 +93,17 @@ for n in "${sizes[@]}"; do
 	# An import proper: every bundle creates 15 resources never seen before.
 	CAREX_BENCH_NEW=1 CAREX_BENCH_DIR=$res/wrk wrk -t2 -c4 -d"${secs}s" --latency \
 		-s "$root/testdata/bench/transaction.lua" "$url" >"$res/wrk-transaction-new.txt"
-	kill "$on" && wait "$on" 2>/dev/null || true
+	stop "$on"
 	# A run whose requests failed (an expired token, a server error) measures
 	# error responses: stop rather than print its numbers as results.
 	if grep -l "Non-2xx" "$res"/wrk-*.txt >&2; then
 		echo "reproduce.sh: the runs above had error responses (see the files named): not results" >&2
 		exit 1
+	fi
+	if [ "${CAREX_BENCH_IN_PLACE:-}" = 1 ]; then
+		echo "== $n people (in place, no mix): $res"
+		grep -H -E "Requests/sec|Non-2xx|99%" "$res"/wrk-*.txt || true
+		continue
 	fi
 
 	# The realistic mix, privacy on against privacy off, on fresh copies.
@@ -85,14 +111,16 @@ for n in "${sizes[@]}"; do
 	cp "$pop" "$out/off.db" && rm -f "$out/off.db-wal" "$out/off.db-shm" "$out/off.db-audit" "$out"/off-access.db*
 	sync
 	on=$(serve "$out/on.db" 18080)
+	servers+=("$on")
 	off=$(serve "$out/off.db" 18081 --bench-no-privacy)
+	servers+=("$off")
 	# Candidates: the manifest's sample without the big records, as above.
 	python3 -c 'import json,sys; [print(p["id"], p.get("nhs","")) for p in json.load(open(sys.argv[1]))["patients"] if p.get("size") != "big"]' \
 		"$pop.manifest.json" >"$res/mix.patients"
 	"$carex" bench --url "$url" --baseline-url http://127.0.0.1:18081/fhir --patients "$res/mix.patients" \
 		--users 8 --duration "${mixsecs}s" --warmup 5s --rounds 3 --seed 1 --pid "$on" --baseline-pid "$off" \
 		--json "$res/mix.json" >"$res/mix.txt"
-	kill "$on" "$off" && wait "$on" "$off" 2>/dev/null || true
+	stop "$on" "$off"
 	echo "== $n people: $res"
 	grep -H -E "Requests/sec|Non-2xx|99%" "$res"/wrk-*.txt || true
 	tail -n 13 "$res/mix.txt"
