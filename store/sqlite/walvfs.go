@@ -197,9 +197,9 @@ func openWALFile(tls *libc.TLS, zName, pFile uintptr, flags int32, pOutFlags uin
 }
 
 // hookedMethods is the copy of a base VFS's io_methods with the wal-index
-// barrier and lock, the file's unlock and its close hooked (made once per base table, in C memory:
-// SQLite's code does pointer arithmetic on it, which the race detector's
-// pointer checks refuse on Go heap memory).
+// barrier and lock, the file's unlock and its close hooked, made once per
+// base table in C memory: SQLite's code does pointer arithmetic on it,
+// which the race detector's pointer checks refuse on Go heap memory.
 func hookedMethods(tls *libc.TLS, orig uintptr) uintptr {
 	dbMu.Lock()
 	defer dbMu.Unlock()

@@ -103,6 +103,25 @@ func filesMatch(t *testing.T, path string, db *sql.DB, why string) {
 	}
 }
 
+// writerConn opens one more writer connection on path (another pool on
+// the same file, as another process would be), closed when the test ends.
+func writerConn(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := openPool(dsn(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// useAgain reads through db's connection: the moment a buffer left behind
+// by its failed or rolled-back transaction would reach the file.
+func useAgain(db *sql.DB) error {
+	var n int
+	return db.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+}
+
 // vfsTest is for calling the VFS's functions directly: a TLS, SQLite-style
 // names and zeroed file structures in C memory, freed when the test ends.
 func vfsTest(t *testing.T) (tls *libc.TLS, cname func(string) uintptr, file func() uintptr) {
@@ -269,8 +288,7 @@ func TestWALBufferRollbackThenOtherWriter(t *testing.T) {
 		for k := range 40 {
 			exec(t, b, `INSERT OR REPLACE INTO t VALUES (?, ?)`, k*7, value(k*7, round))
 		}
-		var n int
-		if err := a.QueryRow(`SELECT count(*) FROM t`).Scan(&n); err != nil {
+		if err := useAgain(a); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -297,11 +315,7 @@ func TestWALBufferUnsyncedCommitsVisible(t *testing.T) {
 		exec(t, w, `UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k)
 	}
 	// Another connection copies the committed frames into the database.
-	ck, err := openPool(dsn(path, true), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ck.Close()
+	ck := writerConn(t, path)
 	exec(t, ck, `PRAGMA wal_checkpoint(PASSIVE)`)
 	rows, err := r.Query(`SELECT k, v FROM t ORDER BY k`)
 	if err != nil {
@@ -372,15 +386,8 @@ func TestWALBarrierFlushesLinkedBuffer(t *testing.T) {
 func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
-	a, _, err := openConns(path, 1, []string{"cache_size(-64)"}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := openPool(dsn(path, true), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _ := testConns(t, path, "cache_size(-64)")
+	b := writerConn(t, path)
 	exec(t, b, createT)
 	for k := range 20 {
 		exec(t, b, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
@@ -422,11 +429,7 @@ func TestWALBufferExclusiveToNormalRollback(t *testing.T) {
 func TestWALBufferFailedCommitUnderSyncOff(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.db")
 	w, r := testConns(t, path)
-	ck, err := openPool(dsn(path, true), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ck.Close()
+	ck := writerConn(t, path)
 	exec(t, w, createT)
 	for k := range 300 {
 		exec(t, w, `INSERT INTO t VALUES (?, ?)`, k, value(k, 0))
@@ -443,8 +446,7 @@ func TestWALBufferFailedCommitUnderSyncOff(t *testing.T) {
 	if cerr == nil {
 		t.Errorf("a commit whose frames could not be written succeeded (the checkpoint then copied %d of %d frames)", copied, frames)
 	}
-	var n int
-	w.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+	useAgain(w)
 	ck.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	var ok string
 	if err := r.QueryRow(`PRAGMA integrity_check`).Scan(&ok); err != nil || ok != "ok" {
@@ -472,7 +474,6 @@ func TestWALBufferFailedFlushDroppedAtUnlock(t *testing.T) {
 	for k := range 40 {
 		exec(t, b, `UPDATE t SET v = ? WHERE k = ?`, value(k, 1), k)
 	}
-	var n int
-	a.QueryRow(`SELECT count(*) FROM t`).Scan(&n)
+	useAgain(a)
 	filesMatch(t, path, br, "bytes of the failed commit were written late")
 }

@@ -271,6 +271,20 @@ func expectCounts(t testing.TB, s store.Store, typ string, cases []countCase) {
 	}
 }
 
+// expectOrder checks the matches of each query, in order (Type/id ...).
+func expectOrder(t testing.TB, s store.Store, typ string, want map[string]string) {
+	t.Helper()
+	for q, w := range want {
+		res, err := s.Search(ctx, Query(t, typ, q), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(res.Items); got != w {
+			t.Errorf("%s?%s: %s, want %s", typ, q, got, w)
+		}
+	}
+}
+
 // ids lists versions as Type/id, in order.
 func ids(vs []*store.Version) string {
 	var out []string
@@ -456,16 +470,8 @@ func testCombinedParams(t *testing.T, s store.Store) {
 	})
 	// Sorted by the smallest code or value of all it holds: ob's 1-1 before
 	// oa's 2-2 (9-9 is oa's component), ob's 50 before oa's 72 (and 120).
-	for q, want := range map[string]string{"_sort=combo-code": "Observation/ob Observation/oa",
-		"_sort=-combo-code": "Observation/oa Observation/ob", "_sort=combo-value-quantity": "Observation/ob Observation/oa"} {
-		res, err := s.Search(ctx, Query(t, "Observation", q), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := ids(res.Items); got != want {
-			t.Errorf("Observation?%s: %s, want %s", q, got, want)
-		}
-	}
+	expectOrder(t, s, "Observation", map[string]string{"_sort=combo-code": "Observation/ob Observation/oa",
+		"_sort=-combo-code": "Observation/oa Observation/ob", "_sort=combo-value-quantity": "Observation/ob Observation/oa"})
 }
 
 // testNarrowedRefs: Observation's patient is its subject when that is a
@@ -487,16 +493,8 @@ func testNarrowedRefs(t *testing.T, s store.Store) {
 		{"patient=p1&subject=Patient/p1", 1}, {"patient:missing=true&subject:missing=false", 1},
 	})
 	// Sorted by patient, those without one come first (their key is NULL).
-	for q, want := range map[string]string{"_sort=patient": "Observation/og Observation/on Observation/o1",
-		"_sort=subject": "Observation/on Observation/og Observation/o1"} {
-		res, err := s.Search(ctx, Query(t, "Observation", q), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := ids(res.Items); got != want {
-			t.Errorf("Observation?%s: %s, want %s", q, got, want)
-		}
-	}
+	expectOrder(t, s, "Observation", map[string]string{"_sort=patient": "Observation/og Observation/on Observation/o1",
+		"_sort=subject": "Observation/on Observation/og Observation/o1"})
 	all, err := s.Search(ctx, Query(t, "Observation", "_sort=_id"), nil)
 	if err != nil || len(all.Items) != 3 {
 		t.Fatalf("all observations: %v, %d", err, len(all.Items))
