@@ -144,23 +144,28 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 	case "_id":
 		return "r.id", nil
 	}
-	def := search.Params(typ)[s.Param]
-	param, args := paramIs("d.", typ, s.Param)
-	switch def.Type {
-	case search.Date:
-		if s.Desc {
-			return "(SELECT MAX(hi) FROM idx_date d WHERE d.rid = r.rid AND " + param + ")", args
-		}
-		return "(SELECT MIN(lo) FROM idx_date d WHERE d.rid = r.rid AND " + param + ")", args
-	case search.String, search.URI:
-		return "(SELECT MIN(value) FROM idx_str d WHERE d.rid = r.rid AND " + param + ")", args
-	case search.Number, search.Quantity:
-		return "(SELECT MIN(num) FROM idx_num d WHERE d.rid = r.rid AND " + param + ")", args
-	case search.Reference:
-		return "(SELECT MIN(ref) FROM idx_ref d WHERE d.rid = r.rid AND " + param + ")", args
-	default:
-		return "(SELECT MIN(code) FROM idx_token d WHERE d.rid = r.rid AND " + param + ")", args
+	// A resource with several values sorts by its smallest ascending and by
+	// its largest descending, so that descending is ascending reversed
+	// wherever values do not overlap; a date's range by its start, or its end.
+	agg, date := "MIN", "lo"
+	if s.Desc {
+		agg, date = "MAX", "hi"
 	}
+	param, args := paramIs("d.", typ, s.Param)
+	var col, table string
+	switch search.Params(typ)[s.Param].Type {
+	case search.Date:
+		col, table = date, "idx_date"
+	case search.String, search.URI:
+		col, table = "value", "idx_str"
+	case search.Number, search.Quantity:
+		col, table = "num", "idx_num"
+	case search.Reference:
+		col, table = "ref", "idx_ref"
+	default:
+		col, table = "code", "idx_token"
+	}
+	return "(SELECT " + agg + "(" + col + ") FROM " + table + " d WHERE d.rid = r.rid AND " + param + ")", args
 }
 
 // paramIs is the condition that an index row (columns prefixed with

@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchIndexes", testSearch},
 		{"CombinedParameters", testCombinedParams},
 		{"NarrowedReferences", testNarrowedRefs},
+		{"SortedByEachResourcesValues", testSortMultiValued},
 		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
@@ -469,9 +470,59 @@ func testCombinedParams(t *testing.T, s store.Store) {
 		{"component-code=9-9", 1}, {"component-code=2-2", 0}, {"code=9-9", 0}, {"value-quantity=120", 0},
 	})
 	// Sorted by the smallest code or value of all it holds: ob's 1-1 before
-	// oa's 2-2 (9-9 is oa's component), ob's 50 before oa's 72 (and 120).
+	// oa's 2-2 (9-9 is oa's component), ob's 50 before oa's 72 (and 120);
+	// descending by the largest, oa's 9-9 first.
 	expectOrder(t, s, "Observation", map[string]string{"_sort=combo-code": "Observation/ob Observation/oa",
 		"_sort=-combo-code": "Observation/oa Observation/ob", "_sort=combo-value-quantity": "Observation/ob Observation/oa"})
+}
+
+// testSortMultiValued: a resource with several values of the sort
+// parameter sorts by its smallest when ascending and by its largest when
+// descending (as dates always did: a period by its start, or by its end);
+// resources without a value come first ascending and last descending;
+// ties fall to the next key, then to the order of writing.
+func testSortMultiValued(t *testing.T, s store.Store) {
+	pat := func(id, name, born string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"`+id+`"`+name+born+`}`)
+	}
+	enc := func(id, start, end string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Encounter","id":"`+id+`","status":"finished",
+		"class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HH"},"period":{"start":"`+start+`","end":"`+end+`"}}`)
+	}
+	obs := func(id, codes, value, components string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final",
+		"code":{"coding":[`+codes+`]},"valueQuantity":{"value":`+value+`,"system":"http://unitsofmeasure.org","code":"kg"}`+components+`}`)
+	}
+	loinc := func(code string) string { return `{"system":"http://loinc.org","code":"` + code + `"}` }
+	commit(t, s,
+		pat("pa", `,"name":[{"family":"Smith","given":["Ann","Zoe"]}]`, `,"birthDate":"1980-01-01"`),
+		pat("pb", `,"name":[{"family":"Jones","given":["Mia"]}]`, `,"birthDate":"1990-06-01"`),
+		pat("pc", `,"name":[{"family":"Brown"}]`, ""),
+		pat("pd", `,"name":[{"family":"Smith","given":["Bob"]}]`, `,"birthDate":"1970-01-01"`),
+		enc("e1", "2020-01-01", "2020-12-31"), enc("e2", "2020-06-01", "2020-06-02"),
+		obs("oa", loinc("1-1")+","+loinc("9-9"), "72", `,"component":[{"code":{"coding":[`+loinc("7-7")+`]},
+		"valueQuantity":{"value":200,"system":"http://unitsofmeasure.org","code":"kg"}}]`),
+		obs("ob", loinc("5-5"), "150", ""), obs("oc", loinc("3-3"), "100", ""),
+	)
+	expectOrder(t, s, "Patient", map[string]string{
+		"_sort=given":             "Patient/pc Patient/pa Patient/pd Patient/pb", // none, ann, bob, mia
+		"_sort=-given":            "Patient/pa Patient/pb Patient/pd Patient/pc", // zoe, mia, bob, none
+		"_sort=family,-birthdate": "Patient/pc Patient/pb Patient/pa Patient/pd",
+		"_sort=family,birthdate":  "Patient/pc Patient/pb Patient/pd Patient/pa",
+		"_sort=-birthdate":        "Patient/pb Patient/pa Patient/pd Patient/pc",
+		"_sort=-_id":              "Patient/pd Patient/pc Patient/pb Patient/pa",
+	})
+	expectOrder(t, s, "Encounter", map[string]string{
+		"_sort=date": "Encounter/e1 Encounter/e2", "_sort=-date": "Encounter/e1 Encounter/e2",
+	})
+	expectOrder(t, s, "Observation", map[string]string{
+		"_sort=code":                  "Observation/oa Observation/oc Observation/ob", // 1-1, 3-3, 5-5
+		"_sort=-code":                 "Observation/oa Observation/ob Observation/oc", // 9-9, 5-5, 3-3
+		"_sort=combo-value-quantity":  "Observation/oa Observation/oc Observation/ob", // 72, 100, 150
+		"_sort=-combo-value-quantity": "Observation/oa Observation/ob Observation/oc", // 200, 150, 100
+		"_sort=-value-quantity":       "Observation/ob Observation/oc Observation/oa",
+		"_sort=-combo-code":           "Observation/oa Observation/ob Observation/oc", // 9-9, 5-5, 3-3
+	})
 }
 
 // testNarrowedRefs: Observation's patient is its subject when that is a
