@@ -20,7 +20,8 @@ type bundleOut struct {
 	total   *int
 	links   [][2]string
 	entries []bundleEntry
-	x       *Exchange // releases through x.body; its Withheld count adds the notice
+	x       *Exchange                                  // releases through x.body; its Withheld count adds the notice
+	view    func(v *store.Version, body []byte) []byte // _elements, _summary=data; nil: whole
 }
 
 // bundleEntry is one entry's JSON in pieces: the resource body is the
@@ -34,10 +35,14 @@ func newBundle(typ, base string, x *Exchange) *bundleOut {
 }
 
 func (b *bundleOut) body(v *store.Version) []byte {
-	if b.x == nil {
-		return v.Raw
+	body := v.Raw
+	if b.x != nil {
+		body = b.x.body(v)
 	}
-	return b.x.body(v)
+	if b.view != nil {
+		body = b.view(v, body)
+	}
+	return body
 }
 
 // confidentialNotice is UK Core's generic notice: it says that something

@@ -60,6 +60,12 @@ func (s *Server) read(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	var view func(*store.Version, []byte) []byte
+	if c.Request().URL.RawQuery != "" {
+		if view, err = readView(x.Type, c.QueryParams()); err != nil {
+			return err
+		}
+	}
 	ctx := c.Request().Context()
 	v, err := s.store.Read(ctx, x.Type, x.ID)
 	if v != nil && len(v.Patients) == 1 {
@@ -82,7 +88,11 @@ func (s *Server) read(c echo.Context) error {
 		return err
 	}
 	x.release(v)
-	return respond(c, http.StatusOK, x.body(v), versionHeaders(v))
+	body := x.body(v)
+	if view != nil {
+		body = view(v, body)
+	}
+	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
 func visible(vis store.Visible, v *store.Version) bool {
@@ -445,6 +455,10 @@ func (s *Server) search(c echo.Context) error {
 			return err
 		}
 	}
+	view, err := resourceView(q.Type, q.Elements, q.Summary)
+	if err != nil {
+		return err
+	}
 	vis := s.policy.Visible(ctx, p, x)
 	if q.Summary == "count" {
 		q.Count = 0
@@ -462,6 +476,7 @@ func (s *Server) search(c echo.Context) error {
 	x.release(res.Items...)
 	x.release(inc...)
 	b := newBundle("searchset", s.base(c), x)
+	b.view = view
 	b.total = &res.Total
 	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
 	for _, v := range res.Items {

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // Errors returned by ParseQuery (and ParseDate); both map to HTTP 400.
@@ -161,11 +163,15 @@ func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
 		return nil
 	case "_summary":
 		switch raw {
-		case "count", "true", "false":
+		case "count", "data", "false":
 			out.Summary = raw
 			return nil
+		case "true", "text":
+			// Which elements are "summary" is in the StructureDefinitions,
+			// which carex does not carry; a guess would be a silent subset.
+			return badValue(key, raw, "not supported: choose the elements with _elements")
 		}
-		return badValue(key, raw, "supported: count, true, false")
+		return badValue(key, raw, "supported: count, data, false")
 	case "_total":
 		switch raw {
 		case "none", "estimate", "accurate":
@@ -179,6 +185,9 @@ func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
 				return badValue(key, raw, "invalid element name")
 			}
 			out.Elements = append(out.Elements, e)
+		}
+		if _, err := fhir.Elements(out.Type, out.Elements); err != nil {
+			return badValue(key, raw, err.Error())
 		}
 		return nil
 	}

@@ -1,0 +1,75 @@
+package api_test
+
+import (
+	"encoding/json"
+	"testing"
+)
+
+// TestElementsAndSummary: _elements and _summary=data send part of each
+// released resource, tagged SUBSETTED, never more than the whole release
+// (withheld items stay withheld, a redacted address stays redacted); what
+// carex cannot do faithfully (_summary=true, nested elements, unknown
+// names or parameters) is a 400, never silently ignored.
+func TestElementsAndSummary(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	trust := e.token("system", "nhs", "RCX")
+	for path, body := range map[string]string{
+		"/fhir/Condition/narrated": `{"resourceType":"Condition","id":"narrated","subject":{"reference":"Patient/jane"},"code":{"text":"GP-ASTHMA"},
+			"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">NARRATIVE-ASTHMA</div>"}}`,
+		"/fhir/Patient/rita": `{"resourceType":"Patient","id":"rita","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
+			"name":[{"family":"Rowe"}],"address":[{"line":["RITA-ADDR"]}],"telecom":[{"system":"phone","value":"RITA-PHONE"}]}`,
+	} {
+		if r := e.do("PUT", path, gpSys, body); r.status != 201 {
+			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
+		}
+	}
+	if r := e.do("PUT", "/fhir/CareTeam/rita-nursing", trust, `{"resourceType":"CareTeam","id":"rita-nursing","status":"active",
+		"subject":{"reference":"Patient/rita"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`); r.status != 201 {
+		t.Fatalf("seed care team: %d %s", r.status, r.body)
+	}
+	gp := e.token("gp", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	const tag = `"code":"SUBSETTED"`
+	e.run(t, []scenario{
+		{name: "search _elements keeps the named element", method: "GET", path: "/fhir/Patient?_id=jane&_elements=identifier", token: gp, status: 200,
+			contains: []string{`"total":1`, "9434765919", tag, `"versionId":"1"`}, absent: []string{"Smith", "birthDate", "generalPractitioner"}},
+		{name: "read _elements", method: "GET", path: "/fhir/Patient/jane?_elements=name,gender", token: gp, status: 200,
+			contains: []string{"Smith", "female", tag}, absent: []string{"9434765919", "birthDate"}},
+		{name: "an element may be named after its type", method: "GET", path: "/fhir/Patient/jane?_elements=Patient.name", token: gp, status: 200,
+			contains: []string{"Smith", tag}, absent: []string{"9434765919"}},
+		{name: "mandatory elements come too; a choice element by its name", method: "GET", path: "/fhir/Observation?patient=jane&_elements=effective", token: gp, status: 200,
+			contains: []string{`"status":"final"`, "GP-HBA1C", `"effectiveDateTime":"2025-05-01"`, tag}, absent: []string{`"subject"`}},
+		{name: "included resources of another type go whole", method: "GET", path: "/fhir/Observation?patient=jane&_elements=code&_include=Observation:subject", token: gp, status: 200,
+			contains: []string{"GP-HBA1C", "Smith", "9434765919"}},
+		{name: "_summary=data drops the narrative", method: "GET", path: "/fhir/Condition?patient=jane&_summary=data", token: gp, status: 200,
+			contains: []string{"GP-ASTHMA", "GP-DIABETES", tag}, absent: []string{"NARRATIVE-ASTHMA"}},
+		{name: "without it the narrative is there", method: "GET", path: "/fhir/Condition/narrated", token: gp, status: 200,
+			contains: []string{"NARRATIVE-ASTHMA"}, absent: []string{tag}},
+		{name: "withheld items stay withheld", method: "GET", path: "/fhir/Condition?patient=jane&_elements=code", token: nurse, status: 200,
+			contains: []string{"GP-DIABETES", "confidential-items"}, absent: []string{"GP-HIV-UNLABELLED"}},
+		{name: "a redacted address is not brought back by asking for it", method: "GET", path: "/fhir/Patient/rita?_elements=address,telecom", token: nurse, status: 200,
+			contains: []string{tag}, absent: []string{"RITA-ADDR", "RITA-PHONE"}},
+		{name: "nor by a search", method: "GET", path: "/fhir/Patient?_id=rita&_elements=address", token: nurse, status: 200,
+			contains: []string{`"total":1`}, absent: []string{"RITA-ADDR"}},
+		{name: "its source organisation sees it", method: "GET", path: "/fhir/Patient/rita?_elements=address", token: gp, status: 200,
+			contains: []string{"RITA-ADDR", tag}, absent: []string{"Rowe"}},
+		{name: "unknown element", method: "GET", path: "/fhir/Patient?_elements=favouriteColour", token: gp, status: 400, contains: []string{"favouriteColour"}},
+		{name: "nested element", method: "GET", path: "/fhir/Patient/jane?_elements=name.given", token: gp, status: 400, contains: []string{"top-level"}},
+		{name: "_summary=true is refused, not ignored", method: "GET", path: "/fhir/Patient?_summary=true", token: gp, status: 400, contains: []string{"_elements"}},
+		{name: "_summary=text on a read", method: "GET", path: "/fhir/Patient/jane?_summary=text", token: gp, status: 400},
+		{name: "_elements with _summary=data", method: "GET", path: "/fhir/Patient?_elements=name&_summary=data", token: gp, status: 400},
+		{name: "a read refuses unknown parameters", method: "GET", path: "/fhir/Patient/jane?family=smith", token: gp, status: 400, contains: []string{"family"}},
+		{name: "a read ignores _format", method: "GET", path: "/fhir/Patient/jane?_format=json", token: gp, status: 200, contains: []string{"Smith"}, absent: []string{tag}},
+	})
+	// A subset is still a resource: valid JSON with its type, id and meta.
+	r := e.do("GET", "/fhir/Patient/jane?_elements=gender", gp, "")
+	var p struct {
+		ResourceType, ID, Gender string
+		Meta                     struct{ VersionID string }
+	}
+	if err := json.Unmarshal([]byte(r.body), &p); err != nil || p.ResourceType != "Patient" || p.ID != "jane" || p.Gender != "female" || p.Meta.VersionID != "1" {
+		t.Errorf("subset read: %v %+v\n%s", err, p, r.body)
+	}
+}
