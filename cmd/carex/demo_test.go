@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
@@ -8,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -115,6 +117,27 @@ func TestDemoPopulation(t *testing.T) {
 				t.Errorf("%s as %s: must not contain %q", c.path, c.user, a)
 			}
 		}
+	}
+	// The README's transaction example: after a home visit the district
+	// nurse records a pressure ulcer and its care plan on Jane's record.
+	visit, err := os.ReadFile("../../testdata/examples/home-visit-transaction.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequest("POST", hs.URL+"/fhir", bytes.NewReader(visit))
+	req.Header.Set("Authorization", "Bearer "+tokens["nurse-okafor"])
+	req.Header.Set("Content-Type", "application/fhir+json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || strings.Count(string(body), `"201 Created"`) != 2 {
+		t.Errorf("README transaction example: %d %.300s", res.StatusCode, body)
+	}
+	if _, body := get("nurse-okafor", "/CarePlan?patient=jane-demo&_include=CarePlan:condition"); !strings.Contains(body, "Pressure ulcer care") || !strings.Contains(body, "420324007") {
+		t.Errorf("the visit's care plan and the condition it addresses are not found: %.300s", body)
 	}
 }
 

@@ -15,7 +15,10 @@
 # CAREX_BENCH_IN_PLACE=1 (serve the population itself, not a copy, and skip
 # the mix, which needs two copies: for 1,000,000 people, whose 39 GB leave
 # no room for copies; the transactions, run last, change the file).
-# Needs wrk (Debian: apt-get install wrk). Results: $OUT/results-N/*.txt.
+# A population already at $OUT/pN.db (with its manifest) is reused, not
+# generated again: remove it, or choose another CAREX_BENCH_OUT, to start
+# afresh. Needs wrk and python3 (Debian: apt-get install wrk python3).
+# Results: $OUT/results-N/*.txt.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 out=${CAREX_BENCH_OUT:-/tmp/carex-bench}
@@ -23,7 +26,9 @@ secs=${CAREX_BENCH_SECONDS:-20}
 mixsecs=${CAREX_BENCH_MIX_SECONDS:-30}
 sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(1000 10000)
-command -v wrk >/dev/null || { echo "wrk not found: apt-get install wrk" >&2; exit 1; }
+for tool in wrk python3; do
+	command -v $tool >/dev/null || { echo "$tool not found: apt-get install $tool" >&2; exit 1; }
+done
 mkdir -p "$out"
 carex=$out/carex
 (cd "$root" && go build -o "$carex" ./cmd/carex)
@@ -56,7 +61,11 @@ trap 'stop "${servers[@]}"' EXIT
 
 for n in "${sizes[@]}"; do
 	pop=$out/p$n.db
-	[ -f "$pop" ] || "$carex" gen --people "$n" --db "$pop" --quiet
+	if [ -f "$pop" ]; then
+		echo "== $n people: reusing $pop (generated earlier; remove it to generate afresh)"
+	else
+		"$carex" gen --people "$n" --db "$pop" --quiet
+	fi
 	res=$out/results-$n
 	rm -rf "$res" && mkdir -p "$res"
 	served=$out/on.db
