@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,16 +21,45 @@ import (
 	"github.com/carex-project/carex/store"
 )
 
+// The envelope of a Bundle sent to POST /fhir, decoded with unknown keys
+// refused so that nothing a client sends is silently dropped. The R4
+// elements carex does not act on are listed as envelope: accepted, not
+// kept, since the Bundle itself is not stored (a modifier extension is
+// refused: it would change what an entry means).
 type bundleIn struct {
 	ResourceType string          `json:"resourceType"`
 	Type         string          `json:"type"`
 	Entry        []bundleEntryIn `json:"entry"`
+	envelopeBundle
+}
+
+type envelopeBundle struct {
+	ID            json.RawMessage `json:"id"`
+	IDExt         json.RawMessage `json:"_id"`
+	Meta          json.RawMessage `json:"meta"`
+	ImplicitRules json.RawMessage `json:"implicitRules"`
+	RulesExt      json.RawMessage `json:"_implicitRules"`
+	Language      json.RawMessage `json:"language"`
+	LanguageExt   json.RawMessage `json:"_language"`
+	Identifier    json.RawMessage `json:"identifier"`
+	TypeExt       json.RawMessage `json:"_type"`
+	Timestamp     json.RawMessage `json:"timestamp"`
+	TimestampExt  json.RawMessage `json:"_timestamp"`
+	Total         json.RawMessage `json:"total"`
+	TotalExt      json.RawMessage `json:"_total"`
+	Link          json.RawMessage `json:"link"`
+	Signature     json.RawMessage `json:"signature"`
 }
 
 type bundleEntryIn struct {
 	FullURL  string           `json:"fullUrl"`
 	Resource json.RawMessage  `json:"resource"`
 	Request  *bundleRequestIn `json:"request"`
+	envelopeElement
+	FullURLExt json.RawMessage `json:"_fullUrl"`
+	Link       json.RawMessage `json:"link"`
+	Search     json.RawMessage `json:"search"`
+	Response   json.RawMessage `json:"response"`
 }
 
 type bundleRequestIn struct {
@@ -37,6 +67,50 @@ type bundleRequestIn struct {
 	URL         string `json:"url"`
 	IfNoneExist string `json:"ifNoneExist"`
 	IfMatch     string `json:"ifMatch"`
+	envelopeElement
+	MethodExt          json.RawMessage `json:"_method"`
+	URLExt             json.RawMessage `json:"_url"`
+	IfNoneExistExt     json.RawMessage `json:"_ifNoneExist"`
+	IfMatchExt         json.RawMessage `json:"_ifMatch"`
+	IfNoneMatch        json.RawMessage `json:"ifNoneMatch"`
+	IfNoneMatchExt     json.RawMessage `json:"_ifNoneMatch"`
+	IfModifiedSince    json.RawMessage `json:"ifModifiedSince"`
+	IfModifiedSinceExt json.RawMessage `json:"_ifModifiedSince"`
+}
+
+type envelopeElement struct {
+	ID                json.RawMessage `json:"id"`
+	Extension         json.RawMessage `json:"extension"`
+	ModifierExtension json.RawMessage `json:"modifierExtension"`
+}
+
+// decodeBundle decodes the envelope of a Bundle sent to POST /fhir.
+func decodeBundle(body []byte) (*bundleIn, error) {
+	var in bundleIn
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&in); err != nil {
+		var head struct{ ResourceType string }
+		if json.Unmarshal(body, &head) == nil && head.ResourceType != "Bundle" {
+			return nil, fmtErr(ErrBadRequest, "POST /fhir takes a Bundle, not %q", head.ResourceType)
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return nil, fmtErr(fhir.ErrInvalid, "Bundle: unknown element %s (a Bundle, its entries and their requests take R4's elements only)", f)
+		}
+		return nil, fmtErr(fhir.ErrMalformed, "bundle: %v", err)
+	}
+	if _, err := d.Token(); err != io.EOF {
+		return nil, fmtErr(fhir.ErrMalformed, "bundle: unexpected data after the Bundle")
+	}
+	if in.ImplicitRules != nil {
+		return nil, fmtErr(ErrBadRequest, "Bundle.implicitRules is not supported: carex cannot follow rules it does not know")
+	}
+	for i, e := range in.Entry {
+		if e.ModifierExtension != nil || e.Request != nil && e.Request.ModifierExtension != nil {
+			return nil, fmtErr(ErrBadRequest, "Bundle.entry[%d]: modifierExtension is not supported: carex cannot act on what it does not understand", i)
+		}
+	}
+	return &in, nil
 }
 
 // bundle handles POST /fhir: transaction (all or nothing) and batch
@@ -52,19 +126,19 @@ func (s *Server) bundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var in bundleIn
-	if err := json.Unmarshal(body, &in); err != nil {
-		return fmtErr(fhir.ErrMalformed, "bundle: %v", err)
+	in, err := decodeBundle(body)
+	if err != nil {
+		return err
 	}
 	if in.ResourceType != "Bundle" {
 		return fmtErr(ErrBadRequest, "POST /fhir takes a Bundle, not %q", in.ResourceType)
 	}
 	switch in.Type {
 	case "transaction":
-		return s.transaction(c, x, p, &in)
+		return s.transaction(c, x, p, in)
 	case "batch":
 		x.Operation = "batch"
-		return s.batch(c, &in)
+		return s.batch(c, in)
 	}
 	return fmtErr(ErrBadRequest, "Bundle.type %q: POST /fhir takes a transaction or batch Bundle (use carex import for collections)", in.Type)
 }
