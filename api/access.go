@@ -32,6 +32,7 @@ type Exchange struct {
 	Type       string
 	ID         string
 	Patient    string   // the patient whose record was touched, when there is exactly one
+	NHSNumber  string   // that patient's NHS number, or the one searched for
 	Released   []string // Type/id/_history/version of every resource sent
 	Withheld   int
 	Decision   string // permit, partial, deny, error
@@ -138,6 +139,14 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				x.Decision = "partial"
 			}
 		}
+		if x.Patient == "" && x.gate != nil {
+			x.Patient = x.gate.patient()
+		}
+		if x.Patient != "" && x.gate != nil {
+			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {
+				x.NHSNumber = nhs
+			}
+		}
 		if recorded(c) {
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rerr)
@@ -155,8 +164,22 @@ func recorded(c echo.Context) bool {
 	return strings.HasPrefix(p, "/fhir") && p != "/fhir/metadata"
 }
 
+// withheldError is a 404 that the sharing decision caused: the caller sees
+// exactly the 404 of a resource that never existed, and the access log
+// records a denial with what was withheld.
+type withheldError struct{ notFound error }
+
+func (e withheldError) Error() string { return e.notFound.Error() }
+func (e withheldError) Unwrap() error { return e.notFound }
+
+func withheldNotFound(format string, args ...any) error {
+	return withheldError{fmtErr(store.ErrNotFound, format, args...)}
+}
+
 func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	o := classify(err)
+	var we withheldError
+	withheld := errors.As(err, &we) && x.Withheld > 0
 	if o.status >= 500 {
 		s.log.Error("request failed", "request_id", x.RequestID, "method", x.Method, "route", c.Path(), "err", err)
 	}
@@ -169,16 +192,23 @@ func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	if o.status >= 500 {
 		severity = "fatal"
 	}
-	switch o.status {
-	case http.StatusForbidden:
+	switch {
+	case o.status == http.StatusForbidden:
+		x.Decision = "deny"
+	case withheld:
 		x.Decision = "deny"
 	default:
 		if x.Decision == "" || x.Decision == "permit" {
 			x.Decision = "error"
 		}
 	}
-	x.Reasons = append(x.Reasons, o.code)
-	x.Released, x.Withheld = nil, 0
+	if withheld {
+		x.Reasons = append(x.Reasons, "withheld")
+	} else {
+		x.Reasons = append(x.Reasons, o.code)
+		x.Withheld = 0
+	}
+	x.Released = nil
 	x.reply = &reply{status: o.status, header: h, body: fhir.OperationOutcome(severity, o.code, o.text), outcome: true}
 }
 

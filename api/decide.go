@@ -43,6 +43,46 @@ type gate struct {
 	redact   map[string]bool // Type/id/version to release with demographics redacted
 	err      error           // loading a patient failed: nothing more is released
 	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
+	// The one patient whose items the request touched (released or
+	// withheld), for the access log of a request that named none, such as
+	// a search by NHS number; "" when none, or when several (manyPatients).
+	onlyPatient  string
+	manyPatients bool
+}
+
+// touched notes the patients of an item the request decided.
+func (g *gate) touched(patients []string) {
+	g.mu.Lock()
+	for _, p := range patients {
+		switch {
+		case g.onlyPatient == "":
+			g.onlyPatient = p
+		case g.onlyPatient != p:
+			g.manyPatients = true
+		}
+	}
+	g.mu.Unlock()
+}
+
+// nhsNumber is the NHS number on the patient's Patient resource, from the
+// store's shared context (decoded once per change of the record); "" when
+// there is none or it cannot be loaded (the entry then names the id alone).
+func (g *gate) nhsNumber(patientID string) string {
+	pc, err := g.cp.store.PatientContext(g.ctx, patientID)
+	if err != nil {
+		return ""
+	}
+	return deriveRecords(patientID, pc).nhs
+}
+
+// patient is the one patient the request touched, if there was one.
+func (g *gate) patient() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.manyPatients {
+		return ""
+	}
+	return g.onlyPatient
 }
 
 func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchange) *gate {
@@ -166,6 +206,9 @@ func (g *gate) visible(m *store.Meta) bool {
 	if g.err != nil {
 		return false
 	}
+	if g.x != nil && g.x.Patient == "" { // set before any item is decided
+		g.touched(m.Patients)
+	}
 	if g.ownData(m) {
 		return true
 	}
@@ -274,6 +317,7 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 type derived struct {
 	pat   consent.Patient
 	links []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
+	nhs   string     // the Patient resource's NHS number, for the access log
 }
 
 type linkOrgs struct {
@@ -286,7 +330,7 @@ func deriveContext(id string, pc *store.PatientContext) *derived {
 		return d
 	}
 	r := deriveRecords(id, pc)
-	d := &derived{pat: r.pat, links: r.links}
+	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs}
 	// r is shared with the contexts that hold the same records: the
 	// sources go on a copy of its list.
 	d.pat.Relationships = append(slices.Clip(r.pat.Relationships), sourceRelationships(pc)...)
@@ -304,6 +348,9 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	}
 	r := &derived{}
 	r.pat = patientFromRecords(id, pc, &r.links)
+	if pc.Patient != nil {
+		r.nhs = nhsNumberOf(decodeMap(pc.Patient.Raw))
+	}
 	if pc.Stable != nil {
 		pc.Stable.Store(r)
 	}
@@ -564,4 +611,19 @@ func (x *Exchange) body(v *store.Version) []byte {
 		return nil
 	}
 	return out
+}
+
+// nhsNumberOf is the first NHS number among a Patient's identifiers,
+// without spaces.
+func nhsNumberOf(patient map[string]any) string {
+	for _, id := range asList(patient["identifier"]) {
+		im, _ := id.(map[string]any)
+		if sys, _ := im["system"].(string); sys == fhir.NHSNumberSystem {
+			v, _ := im["value"].(string)
+			if n, err := fhir.NormaliseNHSNumber(v); err == nil {
+				return n
+			}
+		}
+	}
+	return ""
 }

@@ -82,7 +82,7 @@ func (s *Server) read(c echo.Context) error {
 	if v != nil && !visible(vis, v) {
 		// Withheld and deleted-but-withheld look exactly like never-existed.
 		x.Withheld = 1
-		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
+		return withheldNotFound("%s/%s", x.Type, x.ID)
 	}
 	if err != nil {
 		return err
@@ -125,7 +125,7 @@ func (s *Server) vread(c echo.Context) error {
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
 	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
 		x.Withheld = 1
-		return fmtErr(store.ErrNotFound, "%s/%s/_history/%d", x.Type, x.ID, vid)
+		return withheldNotFound("%s/%s/_history/%d", x.Type, x.ID, vid)
 	}
 	if err != nil {
 		return err
@@ -449,6 +449,7 @@ func (s *Server) search(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	x.NHSNumber = nhsSearched(q)
 	if pid := patientParam(q); pid != "" {
 		x.Patient = pid
 		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
@@ -486,6 +487,17 @@ func (s *Server) search(c echo.Context) error {
 		b.add(v, "include")
 	}
 	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+// nhsSearched is the NHS number a search looks for, for the access log:
+// kept even when nothing matches, since a probe is what IG looks for.
+func nhsSearched(q *search.Query) string {
+	for _, cl := range q.Clauses {
+		if cl.Param == "identifier" && cl.Modifier == "" && len(cl.Values) == 1 && cl.Values[0].System == fhir.NHSNumberSystem {
+			return cl.Values[0].Code
+		}
+	}
+	return ""
 }
 
 // patientParam names the patient a search is about, for the access log.
@@ -611,7 +623,9 @@ func (s *Server) history(c echo.Context, op string) error {
 		return err
 	}
 	if x.ID != "" && res.Total == 0 {
-		x.Withheld = 0 // a 404 says nothing of what exists
+		if x.Withheld > 0 { // every version withheld: the same 404, logged as such
+			return withheldNotFound("%s/%s", x.Type, x.ID)
+		}
 		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
 	}
 	x.release(res.Items...)

@@ -1,0 +1,68 @@
+package api_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/carex-project/carex/api"
+)
+
+// lastEntry is the access-log record of the latest request.
+func (e *env) lastEntry(t *testing.T) api.Exchange {
+	t.Helper()
+	e.rec.mu.Lock()
+	defer e.rec.mu.Unlock()
+	if len(e.rec.xs) == 0 {
+		t.Fatal("nothing recorded")
+	}
+	return e.rec.xs[len(e.rec.xs)-1]
+}
+
+// TestAccessLogSaysWhatWasWithheld: a request that the sharing decision
+// answered with nothing looks to the caller like a request for something
+// that never existed, but its access-log entry says what happened (a
+// denial, what was withheld, whose record) and names the person by id and
+// NHS number, so that IG's "who tried to see this person's record" finds
+// it, also when it came in as a search by NHS number.
+func TestAccessLogSaysWhatWasWithheld(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	if r := e.do("PUT", "/fhir/Consent/jane-no-council", e.token("system", "nhs", "A81001"), janeNotSharedWithCouncil); r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	sw := e.token("social-worker", "council", "E06000999")
+	gp := e.token("gp", "nhs", "A81001")
+	const byNHS = "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|943%20476%205919"
+	for _, c := range []struct {
+		name, path, token string
+		status            int
+		decision          string
+		withheld          int
+		reason, patient   string
+		nhs               string
+	}{
+		{"withheld read", "/fhir/Condition/diabetes", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
+		{"withheld person", "/fhir/Patient/jane", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
+		{"withheld version", "/fhir/Condition/diabetes/_history/1", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
+		{"withheld history", "/fhir/Condition/diabetes/_history", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
+		{"never existed", "/fhir/Condition/nothing", sw, 404, "error", 0, "not-found", "", ""},
+		{"search finding only a withheld person", byNHS, sw, 200, "partial", 1, "", "jane", "9434765919"},
+		{"search finding the person", byNHS, gp, 200, "permit", 0, "", "jane", "9434765919"},
+		{"search finding no one keeps the number searched", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", gp, 200, "permit", 0, "", "", "9990000018"},
+		{"an id of another type", "/fhir/Condition/hba1c", gp, 404, "error", 0, "not-found", "", ""},
+		{"a GP's read", "/fhir/Condition/diabetes", gp, 200, "permit", 0, "", "jane", "9434765919"},
+	} {
+		r := e.do("GET", c.path, c.token, "")
+		x := e.lastEntry(t)
+		if r.status != c.status || x.Decision != c.decision || x.Withheld != c.withheld || x.Patient != c.patient || x.NHSNumber != c.nhs ||
+			c.reason != "" && !slices.Contains(x.Reasons, c.reason) || c.reason == "withheld" && slices.Contains(x.Reasons, "not-found") {
+			t.Errorf("%s: status %d, logged %s withheld=%d reasons=%v patient=%q nhs=%q; want %d %s withheld=%d %q patient=%q nhs=%q",
+				c.name, r.status, x.Decision, x.Withheld, x.Reasons, x.Patient, x.NHSNumber, c.status, c.decision, c.withheld, c.reason, c.patient, c.nhs)
+		}
+	}
+	// The caller cannot tell a withheld item from one that never existed.
+	withheld, never := e.do("GET", "/fhir/Condition/diabetes", sw, ""), e.do("GET", "/fhir/Condition/diabetez", sw, "")
+	if withheld.status != never.status || len(withheld.body) != len(never.body) {
+		t.Errorf("a withheld read differs from a missing one:\n%s\n%s", withheld.body, never.body)
+	}
+}
