@@ -299,12 +299,18 @@ func TestIGReports(t *testing.T) {
 	if rep.Summary == nil || rep.Summary.Entries != 2 || len(rep.Summary.Patients) != 1 || rep.Summary.Patients[0] != "jane" {
 		t.Fatalf("user-activity: %s", r.body)
 	}
-	// Break-glass: the one act, with its reason.
+	// Break-glass: the act, with its reason, and the later access its grant
+	// let through.
 	r = e.do("GET", "/fhir/AuditEvent/$break-glass", ig, "")
 	rep.Entries = nil
 	json.Unmarshal([]byte(r.body), &rep)
-	if len(rep.Entries) != 1 || rep.Entries[0].BreakGlass != "EMERGENCY: unconscious in A&E, no next of kin" {
+	if len(rep.Entries) != 2 || rep.Entries[0].BreakGlass != "EMERGENCY: unconscious in A&E, no next of kin" ||
+		rep.Entries[1].BreakGlass != "" || rep.Entries[1].Sub != "hospital-clinician-user" || rep.Entries[1].Seq <= rep.Entries[0].Seq {
 		t.Fatalf("break-glass: %s", r.body)
+	}
+	// Only the grant's own user and patient: the GP's accesses to jane are not break-glass.
+	if r := e.do("GET", "/fhir/AuditEvent/$break-glass?agent=gp-user", ig, ""); !strings.Contains(r.body, `"entries": []`) && !strings.Contains(r.body, `"entries":[]`) {
+		t.Fatalf("break-glass of the GP: %s", r.body)
 	}
 	// Alerts: the break-glass, linked to both its entries (the act and the use of the grant).
 	r = e.do("GET", "/fhir/AuditEvent/$alerts", ig, "")

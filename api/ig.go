@@ -202,7 +202,7 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q.BreakGlassOnly = true
+	q.BreakGlassAccesses = true
 	x.Patient = q.Patient
 	r := &report{Report: "break-glass", Patient: q.Patient, Agent: q.Sub, x: x, title: "Break-glass accesses"}
 	return s.runReport(c, r, q, format)

@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -20,6 +21,9 @@ type Querier interface {
 // at a time (nothing is held in memory). q.Count > 0 limits how many (from
 // q.Offset); 0 means all. An error from fn stops the scan and is returned.
 func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error {
+	if q.BreakGlassAccesses {
+		return scanBreakGlass(ctx, db, q, fn)
+	}
 	cond, args, err := q.where(ctx, db)
 	if err != nil {
 		return err
@@ -52,6 +56,70 @@ func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error
 		}
 	}
 	return rows.Err()
+}
+
+// scanBreakGlass gives the break-glass accesses q selects, in log order:
+// the requests that carried a break-glass reason (their column is indexed)
+// and the later requests of the same user for the same patient that the
+// grant let through, whose decision carries the reason code break-glass.
+// Those are found through the first kind, each user and patient that broke
+// glass at any time (a grant may reach into q's dates from before them),
+// read through the patient index.
+func scanBreakGlass(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error {
+	type pair struct{ sub, patient string }
+	broke := map[pair]int64{} // the first entry that broke glass
+	var pairs []pair
+	all := Query{Patient: q.Patient, Sub: q.Sub, Org: q.Org, BreakGlassOnly: true}
+	if err := Scan(ctx, db, all, func(e *Entry) error {
+		if p := (pair{e.Sub, e.Patient}); e.Patient != "" {
+			if _, ok := broke[p]; !ok {
+				broke[p] = e.Seq
+				pairs = append(pairs, p)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	hq := q
+	hq.BreakGlassAccesses, hq.BreakGlassOnly, hq.Count, hq.Offset = false, true, 0, 0
+	var out []*Entry
+	seen := map[int64]bool{}
+	keep := func(e *Entry) error {
+		if !seen[e.Seq] {
+			seen[e.Seq] = true
+			out = append(out, e)
+		}
+		return nil
+	}
+	if err := Scan(ctx, db, hq, keep); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		pq := q
+		pq.BreakGlassAccesses, pq.Patient, pq.Sub, pq.Count, pq.Offset = false, p.patient, p.sub, 0, 0
+		if err := Scan(ctx, db, pq, func(e *Entry) error {
+			if e.Seq > broke[p] && (slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override")) {
+				return keep(e)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	slices.SortFunc(out, func(a, b *Entry) int { return cmp.Compare(a.Seq, b.Seq) })
+	if q.Offset > 0 {
+		out = out[min(q.Offset, len(out)):]
+	}
+	if q.Count > 0 && len(out) > q.Count {
+		out = out[:q.Count]
+	}
+	for _, e := range out {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Scan is the package Scan over the log's read pool, after Sync.

@@ -230,3 +230,55 @@ func TestScanAndOutcomeFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestScanBreakGlassAccesses: the break-glass report's entries are the
+// requests that broke glass and the later ones of the same user for the
+// same patient that the grant let through, also when the act itself lies
+// before the dates asked for.
+func TestScanBreakGlassAccesses(t *testing.T) {
+	f := newFixture(t, Options{})
+	ctx := context.Background()
+	bg := []string{"break-glass"}
+	var times []time.Time
+	for _, e := range []*Entry{
+		{Sub: "u1", Patient: "p1", BreakGlass: "EMERGENCY: collapsed", Reasons: bg}, // 0: the act
+		{Sub: "u1", Patient: "p1", Reasons: bg},                                     // 1: under its grant
+		{Sub: "u2", Patient: "p1", Reasons: bg},                                     // 2: u2 never broke glass for p1
+		{Sub: "u1", Patient: "p2", Reasons: bg},                                     // 3: nor u1 for p2
+		{Sub: "u1", Patient: "p1"},                                                  // 4: an ordinary access
+		{Sub: "u3", Patient: "p3", BreakGlass: "EMERGENCY: fitting"},                // 5: another act
+		{Sub: "u1", Patient: "p1", Reasons: bg},                                     // 6: under the first grant
+	} {
+		e.Operation, e.Decision, e.Status = "read", "permit", 200
+		if err := f.log.Append(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		times = append(times, e.Time)
+		time.Sleep(2 * time.Millisecond) // distinct times for the date query
+	}
+	for _, c := range []struct {
+		name string
+		q    Query
+		want []int64
+	}{
+		{"all", Query{}, []int64{0, 1, 5, 6}},
+		{"one patient", Query{Patient: "p1"}, []int64{0, 1, 6}},
+		{"one user", Query{Sub: "u3"}, []int64{5}},
+		{"after the act", Query{From: times[6]}, []int64{6}},
+		{"a page", Query{Count: 2, Offset: 1}, []int64{1, 5}},
+	} {
+		c.q.BreakGlassAccesses = true
+		var got []int64
+		if err := f.log.Scan(ctx, c.q, func(e *Entry) error { got = append(got, e.Seq); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+	// The search by the column alone still gives the acts.
+	_, total, _ := f.log.Search(ctx, Query{BreakGlassOnly: true})
+	if total != 2 {
+		t.Errorf("acts: %d, want 2", total)
+	}
+}

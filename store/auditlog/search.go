@@ -16,9 +16,13 @@ type Query struct {
 	Patient, Sub, Org string
 	From, To          time.Time // From inclusive, To exclusive
 	Decision          string
-	BreakGlassOnly    bool
-	Count, Offset     int    // Count: default 100, at most 1000
-	Outcome           string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
+	// BreakGlassOnly: the requests that broke glass (carried a reason).
+	BreakGlassOnly bool
+	// BreakGlassAccesses (Scan only): those and the later requests a grant
+	// they opened let through.
+	BreakGlassAccesses bool
+	Count, Offset      int    // Count: default 100, at most 1000
+	Outcome            string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
 
 // where is the SQL condition (with its leading " WHERE ") selecting q in
