@@ -27,7 +27,9 @@ Usage:
   carex gen     [flags]          generate a synthetic population: NDJSON per organisation (--out) or a new database (--db)
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
-  carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
+  carex audit prove  [flags]     prove that entry --seq N is in a signed checkpoint, checked offline
+  carex policy [show]            print the built-in sharing policy
+  carex policy check FILE        check a policy file
   carex bench  [flags]           load-test a running dev server with a realistic mix; --baseline-url compares with --bench-no-privacy
   carex version                  print the version
 
