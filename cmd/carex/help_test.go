@@ -30,3 +30,31 @@ func TestUsageListsEveryCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCommandHasHelp: --help and -h print the command's usage and
+// exit 0 for every command and subcommand, and do nothing else (policy
+// show printed the policy, policy check opened a file named --help,
+// version printed the version).
+func TestEveryCommandHasHelp(t *testing.T) {
+	for _, cmd := range []string{"serve", "demo", "token", "import", "gen", "bench", "version",
+		"audit verify", "audit export", "audit prove", "policy show", "policy check"} {
+		for _, h := range []string{"--help", "-h"} {
+			args := append(strings.Fields(cmd), h)
+			code, out, errOut := e2eRun(t, args...)
+			synopsis := "Usage: carex " + cmd
+			if cmd == "policy show" {
+				synopsis = "Usage: carex policy [show]"
+			}
+			if code != 0 || out != "" || !strings.HasPrefix(errOut, synopsis) {
+				t.Errorf("carex %s: exit %d, stdout %.80q, stderr %.80q; want exit 0 and %q on stderr only", strings.Join(args, " "), code, out, errOut, synopsis)
+			}
+		}
+	}
+	for group, want := range map[string]string{"audit": "carex audit prove", "policy": "carex policy check FILE"} {
+		for _, h := range []string{"--help", "-h", "help"} {
+			if code, out, _ := e2eRun(t, group, h); code != 0 || !strings.Contains(out, want) {
+				t.Errorf("carex %s %s: exit %d, %q; want exit 0 and its subcommands", group, h, code, out)
+			}
+		}
+	}
+}

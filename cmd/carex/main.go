@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "policy":
 		err = cmdPolicy(rest, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "carex", version)
+		err = cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -92,12 +92,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
+// cmdVersion prints the version; it takes no flags but answers --help.
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "version\n\nPrints the version of carex.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	_, err := fmt.Fprintln(stdout, "carex", version)
+	return err
+}
+
 // newFlags makes a FlagSet whose help lists each flag's environment variable.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: carex %s\n\nFlags (each also read from the environment variable shown):\n", synopsis)
+		fmt.Fprintf(stderr, "Usage: carex %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			return // a command without flags: no empty heading
+		}
+		fmt.Fprint(stderr, "\nFlags (each also read from the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
