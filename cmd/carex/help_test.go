@@ -58,3 +58,19 @@ func TestEveryCommandHasHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestAuditProveSeqHelp: --seq says it is required and shows no default
+// (it showed "default -1", which meant "not given").
+func TestAuditProveSeqHelp(t *testing.T) {
+	_, _, errOut := e2eRun(t, "audit", "prove", "--help")
+	line := regexp.MustCompile(`(?m)^  --seq .*$`).FindString(errOut)
+	if !strings.Contains(line, "required") || strings.Contains(line, "default") {
+		t.Errorf("--seq help: %q; want it required, without a default", line)
+	}
+	if code, _, errOut := e2eRun(t, "audit", "prove"); code == 0 || !strings.Contains(errOut, "--seq is required") {
+		t.Errorf("audit prove without --seq: exit %d, %q", code, errOut)
+	}
+	if code, _, errOut := e2eRun(t, "audit", "prove", "--seq", "-1"); code == 0 || !strings.Contains(errOut, "start at 0") {
+		t.Errorf("audit prove --seq -1: exit %d, %q", code, errOut)
+	}
+}
