@@ -25,6 +25,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -194,6 +195,42 @@ func TestTokenPrintsOnlyToken(t *testing.T) {
 	}
 	if !strings.Contains(errs, "--org") {
 		t.Errorf("missing --org: stderr does not name --org:\n%s", errs)
+	}
+}
+
+// TestTokenRefusesUnknownRole: carex token refuses a role the server
+// would refuse (it printed a token the server answered with 401), naming
+// the roles the server accepts; RBAC codes and a policy file's roles pass.
+func TestTokenRefusesUnknownRole(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "dev-key.pem")
+	tok := func(role string, extra ...string) (int, string, string) {
+		return e2eRun(t, append([]string{"token", "--dev-key", key, "--sub", "n1", "--role", role, "--sector", "nhs", "--org", "RCX"}, extra...)...)
+	}
+	code, out, errs := tok("nurse")
+	if code == 0 || out != "" || !strings.Contains(errs, "--role nurse") {
+		t.Fatalf("--role nurse: exit %d, stdout %q, stderr %q; want an error and no token", code, out, errs)
+	}
+	for _, r := range auth.KnownRoles {
+		if !strings.Contains(errs, r) {
+			t.Errorf("the error does not list the role %s: %s", r, errs)
+		}
+	}
+	for _, r := range []string{"district-nurse", "R8001", "S8000:G8000:R8001"} {
+		if code, _, errs := tok(r); code != 0 {
+			t.Errorf("--role %s: exit %d: %s", r, code, errs)
+		}
+	}
+	_, builtin, _ := e2eRun(t, "policy")
+	pol := filepath.Join(dir, "extra.policy")
+	if err := os.WriteFile(pol, []byte(builtin+"role care-coordinator demographics\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := tok("care-coordinator"); code == 0 {
+		t.Errorf("--role care-coordinator without its policy file: accepted")
+	}
+	if code, _, errs := tok("care-coordinator", "--policy", pol); code != 0 {
+		t.Errorf("--role care-coordinator --policy with that role: exit %d: %s", code, errs)
 	}
 }
 
