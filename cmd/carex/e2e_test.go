@@ -80,37 +80,42 @@ func e2eFreeAddr(t *testing.T) string {
 	return addr
 }
 
-// server is carex serve running in a goroutine.
+// server is carex serve (or demo) running in a goroutine.
 type server struct {
-	base   string
-	stderr *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
+	base           string
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
 }
 
 // e2eServe starts run(serve …) and waits until /healthz answers 200 at addr.
 // The server is stopped at cleanup if the test did not stop it.
 func e2eServe(t *testing.T, addr string, args ...string) *server {
 	t.Helper()
+	return e2eStart(t, "serve", addr, args...)
+}
+
+// e2eStart is e2eServe for serve or demo.
+func e2eStart(t *testing.T, cmd, addr string, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	var stdout syncBuffer
-	go func() { s.done <- run(ctx, append([]string{"serve"}, args...), &stdout, s.stderr) }()
+	s := &server{base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() { s.done <- run(ctx, append([]string{cmd}, args...), s.stdout, s.stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
 		case <-s.done:
 		case <-time.After(20 * time.Second):
-			t.Errorf("server still running 20s after cancel")
+			t.Errorf("%s still running 20s after cancel", cmd)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // demo loads its population first
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
 		case code := <-s.done:
 			s.done <- code // for the cleanup
-			t.Fatalf("serve exited %d before answering /healthz:\n%s", code, s.stderr.String())
+			t.Fatalf("%s exited %d before answering /healthz:\n%s", cmd, code, s.stderr.String())
 		default:
 		}
 		res, err := client.Get(s.base + "/healthz")
@@ -121,7 +126,7 @@ func e2eServe(t *testing.T, addr string, args ...string) *server {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not 200 within 10s (last error %v):\n%s", err, s.stderr.String())
+			t.Fatalf("/healthz not 200 within 30s (last error %v):\n%s", err, s.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
