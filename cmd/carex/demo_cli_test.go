@@ -41,3 +41,25 @@ func TestDemoRemovesItsTemporaryDirectory(t *testing.T) {
 		t.Errorf("demo --db %s: the database is gone after the demo stopped: %v", db, err)
 	}
 }
+
+// TestURLHost: the URLs the demo prints can be pasted: a listener on every
+// interface is printed as localhost (it was http://[::]:8080).
+func TestURLHost(t *testing.T) {
+	for addr, want := range map[string]string{
+		"[::]:8080":      "localhost:8080",
+		"0.0.0.0:8080":   "localhost:8080",
+		":8080":          "localhost:8080",
+		"127.0.0.1:8080": "127.0.0.1:8080",
+		"[::1]:8080":     "[::1]:8080",
+		"10.1.2.3:80":    "10.1.2.3:80",
+	} {
+		if got := urlHost(fakeAddr(addr)); got != want {
+			t.Errorf("urlHost(%s) = %s, want %s", addr, got, want)
+		}
+	}
+}
+
+type fakeAddr string
+
+func (a fakeAddr) Network() string { return "tcp" }
+func (a fakeAddr) String() string  { return string(a) }

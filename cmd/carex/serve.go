@@ -177,7 +177,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	base := "http://" + ln.Addr().String() + "/fhir"
+	base := "http://" + urlHost(ln.Addr()) + "/fhir"
 	if f.baseURL != "" {
 		base = f.baseURL
 	}
@@ -202,6 +202,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// urlHost is a listening address as the host of a URL a user can paste:
+// a listener on every interface (--addr :8080 listens on [::]:8080, which
+// curl cannot connect to) is reached at localhost.
+func urlHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Garbage-collector settings for the server, unless GOGC or GOMEMLIMIT say
