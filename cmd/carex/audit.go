@@ -256,6 +256,13 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer conn.Close()
+	// ProveEntry's answer for an entry past the end is that a running server
+	// copies new entries in within a second, even with no server running
+	// and --seq far past the end: say how long the log is instead.
+	var size int64
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`).Scan(&size); err == nil && seq.n >= size {
+		return pastTheEnd(logDB(db), seq.n, size)
+	}
 	p, err := auditlog.ProveEntry(ctx, conn, seq.n, verifiers)
 	if errors.Is(err, auditlog.ErrTampered) {
 		fmt.Fprintf(stdout, "FAILED: %v\n", err)
@@ -285,6 +292,29 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "OK: entry %d is included in the signed checkpoint of size %d\n", p.Seq, p.Size)
 	return nil
+}
+
+// pastTheEnd is the error for --seq at or past the end of the log's
+// tables (size entries). Entries a server has written but not yet copied
+// into the tables are in its journal: it copies them within a second while
+// it runs, or at its next start after a crash. Only then is SQLite's -wal
+// file beside the database not empty (a clean stop removes it; a read-only
+// reader such as this command leaves an empty one), so only then is the
+// server mentioned.
+func pastTheEnd(path string, seq, size int64) error {
+	var msg string
+	switch size {
+	case 0:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has no entries yet", seq, path)
+	case 1:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has 1 entry, 0, so --seq must be 0", seq, path)
+	default:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has %d entries, 0 to %d, so --seq must be below %d", seq, path, size, size-1, size)
+	}
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+		msg += "; a server has this log open (or stopped without closing it): an entry it wrote in the last second reaches these tables within a second while it runs, or at its next start, so try again then"
+	}
+	return errors.New(msg)
 }
 
 // requiredInt is an integer flag without a default: help shows none (an
