@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,25 +235,35 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit prove", "audit prove --seq N [--db FILE] [--pubkey FILE] [--json]", stderr)
 	var db, pub string
-	var seq int64
+	var seq requiredInt
 	var asJSON bool
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
 	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
-	fs.Int64Var(&seq, "seq", -1, "the entry to prove (its sequence number: AuditEvent id)")
+	fs.Var(&seq, "seq", "the entry to prove (required): its sequence number, which is the id of its AuditEvent; the first entry is 0")
 	fs.BoolVar(&asJSON, "json", false, "print the proof as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if seq < 0 {
+	if !seq.set {
 		fs.Usage()
 		return fmt.Errorf("--seq is required: the entry's sequence number (the id of its AuditEvent)")
+	}
+	if seq.n < 0 {
+		return fmt.Errorf("--seq %d: sequence numbers start at 0", seq.n)
 	}
 	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	p, err := auditlog.ProveEntry(ctx, conn, seq, verifiers)
+	// ProveEntry's answer for an entry past the end is that a running server
+	// copies new entries in within a second, even with no server running
+	// and --seq far past the end: say how long the log is instead.
+	var size int64
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`).Scan(&size); err == nil && seq.n >= size {
+		return pastTheEnd(logDB(db), seq.n, size)
+	}
+	p, err := auditlog.ProveEntry(ctx, conn, seq.n, verifiers)
 	if errors.Is(err, auditlog.ErrTampered) {
 		fmt.Fprintf(stdout, "FAILED: %v\n", err)
 		return errTampered
@@ -280,6 +291,53 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		fmt.Fprintf(stdout, "  %s\n", h)
 	}
 	fmt.Fprintf(stdout, "OK: entry %d is included in the signed checkpoint of size %d\n", p.Seq, p.Size)
+	return nil
+}
+
+// pastTheEnd is the error for --seq at or past the end of the log's
+// tables (size entries). Entries a server has written but not yet copied
+// into the tables are in its journal: it copies them within a second while
+// it runs, or at its next start after a crash. Only then is SQLite's -wal
+// file beside the database not empty (a clean stop removes it; a read-only
+// reader such as this command leaves an empty one), so only then is the
+// server mentioned.
+func pastTheEnd(path string, seq, size int64) error {
+	var msg string
+	switch size {
+	case 0:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has no entries yet", seq, path)
+	case 1:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has 1 entry, 0, so --seq must be 0", seq, path)
+	default:
+		msg = fmt.Sprintf("no entry %d: the access log in %s has %d entries, 0 to %d, so --seq must be below %d", seq, path, size, size-1, size)
+	}
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+		msg += "; a server has this log open (or stopped without closing it): an entry it wrote in the last second reaches these tables within a second while it runs, or at its next start, so try again then"
+	}
+	return errors.New(msg)
+}
+
+// requiredInt is an integer flag without a default: help shows none (an
+// Int64Var needs a default, and -1 for "not given" meant nothing to a
+// user), and set tells whether the flag was given.
+type requiredInt struct {
+	n   int64
+	set bool
+}
+
+func (r *requiredInt) String() string {
+	if r == nil || !r.set {
+		return ""
+	}
+	return strconv.FormatInt(r.n, 10)
+}
+
+func (r *requiredInt) Set(s string) error {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return errors.New("not a whole number")
+	}
+	r.n, r.set = n, true
 	return nil
 }
 

@@ -51,6 +51,10 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	if code, _ := s.get(t, "/healthz", ""); code != 200 {
 		t.Fatal("healthz")
 	}
+	// An entry past the end, with the server running: the message says so.
+	if code, _, errOut := e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "99"); code == 0 || !strings.Contains(errOut, "no entry 99") || !strings.Contains(errOut, "a server has this log open") {
+		t.Errorf("prove past the end with a server running: exit %d, %s", code, errOut)
+	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve exit %d", code)
 	}
@@ -72,8 +76,10 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &proof); code != 0 || err != nil || proof.Seq != 2 || proof.TreeSize != 3 || len(proof.AuditPath) == 0 {
 		t.Fatalf("prove --json: exit %d %v\n%s%s", code, err, out, errOut)
 	}
-	if code, _, _ := e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "3"); code == 0 {
-		t.Fatal("prove of an entry that does not exist succeeded")
+	// Past the end with no server: the log's size, and no talk of a server.
+	code, _, errOut = e2eRun(t, "audit", "prove", "--db", db, "--pubkey", logKey+".pub", "--seq", "1234")
+	if code == 0 || !strings.Contains(errOut, "has 3 entries, 0 to 2, so --seq must be below 3") || strings.Contains(errOut, "server") {
+		t.Fatalf("prove of an entry that does not exist: exit %d, %s", code, errOut)
 	}
 
 	// The log is in its own database, not among the records...

@@ -89,12 +89,16 @@ func seedDemo(ctx context.Context, srv *api.Server, stderr io.Writer) error {
 }
 
 // printDemo prints a token per demo user and curl lines to try.
-func printDemo(w io.Writer, key *auth.DevKey, base, db, keyPath string) error {
+func printDemo(w io.Writer, key *auth.DevKey, base, db string, tempDB bool, keyPath string) error {
 	m, err := readManifest()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "carex demo is running at %s (database %s)\n", base, db)
+	if tempDB {
+		fmt.Fprintf(w, "carex demo is running at %s (database %s, removed when the demo stops; --db FILE keeps one)\n", base, db)
+	} else {
+		fmt.Fprintf(w, "carex demo is running at %s (database %s)\n", base, db)
+	}
 	fmt.Fprintf(w, "Development mode: tokens below are signed with %s and accepted only by a dev server.\n\n", keyPath)
 	vars := map[string]string{}
 	for _, u := range m.Users {

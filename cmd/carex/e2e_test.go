@@ -25,6 +25,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -79,37 +80,42 @@ func e2eFreeAddr(t *testing.T) string {
 	return addr
 }
 
-// server is carex serve running in a goroutine.
+// server is carex serve (or demo) running in a goroutine.
 type server struct {
-	base   string
-	stderr *syncBuffer
-	cancel context.CancelFunc
-	done   chan int
+	base           string
+	stdout, stderr *syncBuffer
+	cancel         context.CancelFunc
+	done           chan int
 }
 
 // e2eServe starts run(serve …) and waits until /healthz answers 200 at addr.
 // The server is stopped at cleanup if the test did not stop it.
 func e2eServe(t *testing.T, addr string, args ...string) *server {
 	t.Helper()
+	return e2eStart(t, "serve", addr, args...)
+}
+
+// e2eStart is e2eServe for serve or demo.
+func e2eStart(t *testing.T, cmd, addr string, args ...string) *server {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + addr, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
-	var stdout syncBuffer
-	go func() { s.done <- run(ctx, append([]string{"serve"}, args...), &stdout, s.stderr) }()
+	s := &server{base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	go func() { s.done <- run(ctx, append([]string{cmd}, args...), s.stdout, s.stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		select {
 		case <-s.done:
 		case <-time.After(20 * time.Second):
-			t.Errorf("server still running 20s after cancel")
+			t.Errorf("%s still running 20s after cancel", cmd)
 		}
 	})
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // demo loads its population first
 	client := &http.Client{Timeout: time.Second}
 	for {
 		select {
 		case code := <-s.done:
 			s.done <- code // for the cleanup
-			t.Fatalf("serve exited %d before answering /healthz:\n%s", code, s.stderr.String())
+			t.Fatalf("%s exited %d before answering /healthz:\n%s", cmd, code, s.stderr.String())
 		default:
 		}
 		res, err := client.Get(s.base + "/healthz")
@@ -120,7 +126,7 @@ func e2eServe(t *testing.T, addr string, args ...string) *server {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("/healthz not 200 within 10s (last error %v):\n%s", err, s.stderr.String())
+			t.Fatalf("/healthz not 200 within 30s (last error %v):\n%s", err, s.stderr.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -194,6 +200,42 @@ func TestTokenPrintsOnlyToken(t *testing.T) {
 	}
 	if !strings.Contains(errs, "--org") {
 		t.Errorf("missing --org: stderr does not name --org:\n%s", errs)
+	}
+}
+
+// TestTokenRefusesUnknownRole: carex token refuses a role the server
+// would refuse (it printed a token the server answered with 401), naming
+// the roles the server accepts; RBAC codes and a policy file's roles pass.
+func TestTokenRefusesUnknownRole(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "dev-key.pem")
+	tok := func(role string, extra ...string) (int, string, string) {
+		return e2eRun(t, append([]string{"token", "--dev-key", key, "--sub", "n1", "--role", role, "--sector", "nhs", "--org", "RCX"}, extra...)...)
+	}
+	code, out, errs := tok("nurse")
+	if code == 0 || out != "" || !strings.Contains(errs, "--role nurse") {
+		t.Fatalf("--role nurse: exit %d, stdout %q, stderr %q; want an error and no token", code, out, errs)
+	}
+	for _, r := range auth.KnownRoles {
+		if !strings.Contains(errs, r) {
+			t.Errorf("the error does not list the role %s: %s", r, errs)
+		}
+	}
+	for _, r := range []string{"district-nurse", "R8001", "S8000:G8000:R8001"} {
+		if code, _, errs := tok(r); code != 0 {
+			t.Errorf("--role %s: exit %d: %s", r, code, errs)
+		}
+	}
+	_, builtin, _ := e2eRun(t, "policy")
+	pol := filepath.Join(dir, "extra.policy")
+	if err := os.WriteFile(pol, []byte(builtin+"role care-coordinator demographics\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := tok("care-coordinator"); code == 0 {
+		t.Errorf("--role care-coordinator without its policy file: accepted")
+	}
+	if code, _, errs := tok("care-coordinator", "--policy", pol); code != 0 {
+		t.Errorf("--role care-coordinator --policy with that role: exit %d: %s", code, errs)
 	}
 }
 

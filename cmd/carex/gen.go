@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,8 +24,8 @@ import (
 )
 
 // cmdGen generates a synthetic population (package fhir/synth) as NDJSON
-// files per organisation (--out) and/or straight into a new database
-// (--db), through the same import path as carex import.
+// files per organisation (--out) or straight into a new database (--db),
+// through the same import path as carex import.
 //
 // carex does not check on import that a plain reference (Patient/x,
 // Organization/A81001) resolves, so the files load in any order; the
@@ -61,9 +62,26 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		fset.Usage()
 		return fmt.Errorf("unexpected arguments %q", fset.Args())
 	}
-	if out == "" && db == "" {
+	switch {
+	case out == "" && db == "":
 		fset.Usage()
-		return fmt.Errorf("say where to write: --out DIR (NDJSON for carex import) and/or --db FILE (a new database)")
+		return fmt.Errorf("say where to write: --out DIR (NDJSON per organisation for carex import) or --db FILE (straight into a new database)")
+	case out != "" && db != "":
+		// One or the other, as the usage and the README say. Either may
+		// come from the environment (CAREX_DB is also serve's): say which.
+		given := map[string]bool{}
+		fset.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		var env []string
+		for _, name := range []string{"out", "db"} {
+			if !given[name] {
+				env = append(env, fmt.Sprintf("--%s from %s", name, envName(name)))
+			}
+		}
+		from := ""
+		if len(env) > 0 {
+			from = " (" + strings.Join(env, ", ") + ")"
+		}
+		return fmt.Errorf("--out and --db both given%s: choose one, --out DIR for NDJSON per organisation for carex import, or --db FILE to write straight into a new database (the same --seed and --people make the same population either way)", from)
 	}
 	day, err := time.Parse("2006-01-02", asOf)
 	if err != nil {

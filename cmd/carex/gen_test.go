@@ -16,26 +16,39 @@ import (
 	"github.com/carex-project/carex/fhir/synth"
 )
 
-// TestGenEndToEnd: carex gen writes a population into a new database and
-// as NDJSON files; carex import loads the files to the same count; and the
-// sharing decision holds on generated people — an opted-out person's NHS
-// record is withheld from a council social worker, an HIV diagnosis from a
-// district nurse but not from the hospital the person permitted.
+// TestGenEndToEnd: carex gen writes a population into a new database, or
+// the same one as NDJSON files (not both at once); carex import loads the
+// files to the same count; and the sharing decision holds on generated
+// people — an opted-out person's NHS record is withheld from a council
+// social worker, an HIV diagnosis from a district nurse but not from the
+// hospital the person permitted.
 func TestGenEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	db, out := filepath.Join(dir, "gen.db"), filepath.Join(dir, "out")
-	args := []string{"gen", "--people", "60", "--seed", "5", "--big-every", "30", "--big-items", "60", "--quiet", "--db", db, "--out", out}
+	gen := []string{"gen", "--people", "60", "--seed", "5", "--big-every", "30", "--big-items", "60", "--quiet"}
+	if code, _, stderr := e2eRun(t, append(gen, "--db", db, "--out", out)...); code == 0 || !strings.Contains(stderr, "choose one") {
+		t.Errorf("gen with both --db and --out: exit %d, %s; want an error saying to choose one", code, stderr)
+	}
+	args := append(gen, "--db", db)
 	code, stdout, stderr := e2eRun(t, args...)
 	if code != 0 {
-		t.Fatalf("carex gen: exit %d\n%s\n%s", code, stdout, stderr)
+		t.Fatalf("carex gen --db: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-	for _, want := range []string{"60 people (seed 5", "resources/s", "carex import --db carex.db --org A81001 --sector nhs", "--org E06000999 --sector council"} {
-		if !strings.Contains(stdout, want) {
-			t.Errorf("gen output lacks %q:\n%s", want, stdout)
-		}
+	if !strings.Contains(stdout, "60 people (seed 5") || !strings.Contains(stdout, "resources/s") {
+		t.Errorf("gen --db output:\n%s", stdout)
 	}
 	if code, _, stderr := e2eRun(t, args...); code == 0 || !strings.Contains(stderr, "exists") {
 		t.Errorf("gen into an existing database: exit %d, %s", code, stderr)
+	}
+	// The same seed and size as NDJSON files: the same population.
+	code, stdout, stderr = e2eRun(t, append(gen, "--out", out)...)
+	if code != 0 {
+		t.Fatalf("carex gen --out: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"60 people (seed 5", "resources/s", "carex import --db carex.db --org A81001 --sector nhs", "--org E06000999 --sector council"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("gen --out output lacks %q:\n%s", want, stdout)
+		}
 	}
 	m, err := synth.LoadManifest(db + ".manifest.json")
 	if err != nil {

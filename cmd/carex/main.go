@@ -27,7 +27,9 @@ Usage:
   carex gen     [flags]          generate a synthetic population: NDJSON per organisation (--out) or a new database (--db)
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
-  carex policy [show|check FILE] print the built-in sharing policy, or check a policy file
+  carex audit prove  [flags]     prove that entry --seq N is in a signed checkpoint, checked offline
+  carex policy [show]            print the built-in sharing policy
+  carex policy check FILE        check a policy file
   carex bench  [flags]           load-test a running dev server with a realistic mix; --baseline-url compares with --bench-no-privacy
   carex version                  print the version
 
@@ -68,7 +70,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case "policy":
 		err = cmdPolicy(rest, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "carex", version)
+		err = cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 	default:
@@ -90,12 +92,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("usage")
 
+// cmdVersion prints the version; it takes no flags but answers --help.
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("version", "version\n\nPrints the version of carex.", stderr)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	_, err := fmt.Fprintln(stdout, "carex", version)
+	return err
+}
+
 // newFlags makes a FlagSet whose help lists each flag's environment variable.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "Usage: carex %s\n\nFlags (each also read from the environment variable shown):\n", synopsis)
+		fmt.Fprintf(stderr, "Usage: carex %s\n", synopsis)
+		n := 0
+		fs.VisitAll(func(*flag.Flag) { n++ })
+		if n == 0 {
+			return // a command without flags: no empty heading
+		}
+		fmt.Fprint(stderr, "\nFlags (each also read from the environment variable shown):\n")
 		fs.VisitAll(func(f *flag.Flag) {
 			def := ""
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {

@@ -75,6 +75,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if f.benchNoPrivacy && !demo && !f.dev {
 		return errors.New("--bench-no-privacy switches off consent filtering and the access log, so that benchmarks can measure what they cost; it is refused without --dev so that it can never run in production")
 	}
+	tempDB := false
 	if demo {
 		f.dev = true
 		if f.db == "" {
@@ -82,7 +83,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			if err != nil {
 				return err
 			}
-			f.db = filepath.Join(dir, "carex-demo.db")
+			f.db, tempDB = filepath.Join(dir, "carex-demo.db"), true
+			// The directory the demo made for itself goes when it stops
+			// (it was left behind, databases and all, after every Ctrl-C).
+			// Deferred first, so it runs after the databases are closed. A
+			// --db the user named is theirs, and stays.
+			defer func() {
+				if err := os.RemoveAll(dir); err != nil {
+					log.Warn("could not remove the demo's temporary directory", "dir", dir, "err", err)
+				} else {
+					log.Info("removed the demo's temporary directory", "dir", dir)
+				}
+			}()
 		} else if _, err := os.Stat(f.db); err == nil {
 			return fmt.Errorf("--db %s already exists: the demo needs a fresh database, remove it or name another file", f.db)
 		}
@@ -165,13 +177,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
-	base := "http://" + ln.Addr().String() + "/fhir"
+	base := "http://" + urlHost(ln.Addr()) + "/fhir"
 	if f.baseURL != "" {
 		base = f.baseURL
 	}
 	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "bench_no_privacy", f.benchNoPrivacy, "version", version)
 	if demo {
-		if err := printDemo(stdout, devKey, base, f.db, f.devKey); err != nil {
+		if err := printDemo(stdout, devKey, base, f.db, tempDB, f.devKey); err != nil {
 			return err
 		}
 	}
@@ -190,6 +202,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// urlHost is a listening address as the host of a URL a user can paste:
+// a listener on every interface (--addr :8080 listens on [::]:8080, which
+// curl cannot connect to) is reached at localhost.
+func urlHost(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return net.JoinHostPort(host, port)
 }
 
 // Garbage-collector settings for the server, unless GOGC or GOMEMLIMIT say
