@@ -188,6 +188,10 @@ func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	if errors.As(err, &ae) {
 		h.Set("WWW-Authenticate", ae.WWWAuthenticate())
 	}
+	var na *notAllowed
+	if errors.As(err, &na) {
+		h.Set("Allow", na.allow)
+	}
 	severity := "error"
 	if o.status >= 500 {
 		severity = "fatal"

@@ -83,7 +83,7 @@ func (s *Server) igBegin(c echo.Context, op string) (*Exchange, *auth.Principal,
 func (s *Server) auditWrite(c echo.Context) error {
 	x := exchangeOf(c)
 	x.Operation, x.Type, x.ID = "audit-write", "AuditEvent", c.Param("id")
-	return fmtErr(ErrMethodNotAllowed, "the access log is read-only: AuditEvents are written by carex itself, one per request")
+	return &notAllowed{"the access log is read-only: AuditEvents are written by carex itself, one per request", "GET, HEAD"}
 }
 
 func (s *Server) auditHistory(c echo.Context) error {

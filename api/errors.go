@@ -24,6 +24,15 @@ var (
 	ErrMethodNotAllowed = errors.New("method not allowed")
 )
 
+// notAllowed is a 405 with the methods the resource does allow, which
+// HTTP asks a 405 to list (the Allow header, RFC 9110 §15.5.6).
+type notAllowed struct {
+	msg, allow string
+}
+
+func (e *notAllowed) Error() string { return e.msg }
+func (e *notAllowed) Unwrap() error { return ErrMethodNotAllowed }
+
 // outcome is how an error leaves the server: status, OperationOutcome
 // issue code, and text safe to show the caller.
 type outcome struct {
@@ -101,6 +110,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	var ae *auth.AuthError
 	if errors.As(err, &ae) {
 		c.Response().Header().Set("WWW-Authenticate", ae.WWWAuthenticate())
+	}
+	var na *notAllowed
+	if errors.As(err, &na) {
+		c.Response().Header().Set("Allow", na.allow)
 	}
 	severity := "error"
 	if o.status >= 500 {

@@ -124,7 +124,7 @@ func (s *Server) routes() {
 }
 
 func (s *Server) methodNotAllowed(c echo.Context) error {
-	return ErrMethodNotAllowed
+	return &notAllowed{c.Request().Method + " is not supported on a resource: use PUT to update it", "GET, HEAD, PUT, DELETE"}
 }
 
 func (s *Server) baseRoot(c echo.Context) error {
