@@ -195,6 +195,12 @@ func auditQuery(vals url.Values, allowed ...string) (auditlog.Query, error) {
 				return q, fmtErr(search.ErrBadValue, "_offset=%q: give a number from 0", v)
 			}
 			q.Offset = n
+		case "_before":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n < 1 {
+				return q, fmtErr(search.ErrBadValue, "_before=%q: the paging links' cursor, an entry number from 1", v)
+			}
+			q.Before = n
 		}
 	}
 	return q, nil
@@ -244,7 +250,7 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(vals, "patient", "agent", "date", "outcome")
+	q, err := auditQuery(vals, "patient", "agent", "date", "outcome", "_before")
 	if err != nil {
 		return err
 	}
@@ -265,6 +271,12 @@ func (s *Server) auditSearch(c echo.Context) error {
 	b.total = &total
 	delete(vals, "_offset")
 	delete(vals, "_count")
+	if q.Before == 0 && q.Offset == 0 && len(entries) > 0 {
+		// The pages of a first page's links stay the pages it began: the
+		// log grows at the newest end (by this very request, too), and an
+		// offset counted from there would show entries twice.
+		vals.Set("_before", strconv.FormatInt(entries[0].Seq+1, 10))
+	}
 	b.pageLinks(base+"/AuditEvent", vals, count, q.Offset, total)
 	opt := s.fhirOptions(c)
 	for _, e := range entries {

@@ -185,13 +185,18 @@ func TestAuditEventSearchParams(t *testing.T) {
 	if !strings.Contains(next, "_offset=2") || !strings.Contains(next, "agent=gp-user") {
 		t.Fatalf("next link %q", next)
 	}
+	// The GP goes on working while IG pages: the next page continues the
+	// first, without repeating any of its entries.
+	e.do("GET", "/fhir/Patient/jane", gp, "")
 	u, _ := url.Parse(next)
 	r = e.do("GET", u.RequestURI(), ig, "")
-	if b := parseBundle(t, r.body); len(b.Entry) != 2 {
-		t.Fatalf("next page: %s", r.body)
+	b2 := parseBundle(t, r.body)
+	if len(b2.Entry) != 2 || b2.Total != 7 || b2.Entry[0].FullURL == b.Entry[1].FullURL ||
+		b2.Entry[0].FullURL == b.Entry[0].FullURL || b2.Entry[1].FullURL == b.Entry[1].FullURL {
+		t.Fatalf("next page, after another entry: %s\nfirst page: %s, %s", r.body, b.Entry[0].FullURL, b.Entry[1].FullURL)
 	}
-	// _count=0: the total only.
-	if r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&_count=0", ig, ""); !strings.Contains(r.body, `"total":7`) || strings.Contains(r.body, `"entry"`) {
+	// _count=0: the total only (the 7 and the read while IG paged).
+	if r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&_count=0", ig, ""); !strings.Contains(r.body, `"total":8`) || strings.Contains(r.body, `"entry"`) {
 		t.Fatalf("_count=0: %s", r.body)
 	}
 	// outcome=4: the 404.
@@ -211,12 +216,12 @@ func TestAuditEventSearchParams(t *testing.T) {
 		q     string
 		total int
 	}{
-		{"date=ge" + yesterday, 7},
+		{"date=ge" + yesterday, 8},
 		{"date=lt" + yesterday, 0},
 		{"date=gt" + tomorrow, 0},
-		{"date=le" + tomorrow, 7},
-		{"date=ge" + yesterday + "&date=lt" + tomorrow, 7},
-		{"date=" + today.Format("2006-01-02"), 7},
+		{"date=le" + tomorrow, 8},
+		{"date=ge" + yesterday + "&date=lt" + tomorrow, 8},
+		{"date=" + today.Format("2006-01-02"), 8},
 		{"date=" + today.Format("2006-01-02") + "T00:00:00Z", 0}, // eq at second precision: one second
 	} {
 		r := e.do("GET", "/fhir/AuditEvent?agent=gp-user&"+c.q, ig, "")

@@ -21,6 +21,7 @@ type Query struct {
 	// BreakGlassAccesses (Scan only): those and the later requests a grant
 	// they opened let through.
 	BreakGlassAccesses bool
+	Before             int64  // > 0: only entries before this sequence number (a stable page cursor)
 	Count, Offset      int    // Count: default 100, at most 1000
 	Outcome            string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
@@ -49,6 +50,10 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 		// conditions below only restate it.
 		where = append(where, "seq >= ? AND seq < ?")
 		args = append(args, lo, hi)
+	}
+	if q.Before > 0 {
+		where = append(where, "seq < ?")
+		args = append(args, q.Before)
 	}
 	if !q.From.IsZero() {
 		where = append(where, "ts >= ?")
