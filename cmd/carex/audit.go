@@ -208,11 +208,11 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	defer conn.Close()
 	rep, err := auditlog.Verify(ctx, conn, verifiers)
-	if rep != nil {
+	if rep != nil && rep.OK() {
 		fmt.Fprintf(stdout, "entries: %d\ncheckpoints: %d (latest covers %d entries)\n", rep.Entries, rep.Checkpoints, rep.LatestCheckpoint)
-		if rep.Warning != "" {
-			fmt.Fprintf(stdout, "note: %s\n", rep.Warning)
-		}
+	} // a failed verification stops at its first problem: no counts, which would be partial
+	if rep != nil && rep.Warning != "" {
+		fmt.Fprintf(stdout, "note: %s\n", rep.Warning)
 	}
 	if errors.Is(err, auditlog.ErrTampered) || (rep != nil && !rep.OK()) {
 		if rep.FirstBad >= 0 {

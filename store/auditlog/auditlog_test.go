@@ -329,6 +329,18 @@ func TestTamper(t *testing.T) {
 		f.rehash(t, 150, 150)
 		expectBad(t, f.verify(t), 150, -1, "entry 150 was rewritten")
 	})
+	t.Run("edited entry, only its leaf hash recomputed", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 150)
+		leaf := newHasher().leaf(f.entry(t, 150))
+		f.exec(t, `UPDATE audit_log SET leaf_hash = ? WHERE seq = 150`, leaf[:])
+		expectBad(t, f.verify(t), 150, -1, "entry 150 was edited with its leaf hash recomputed")
+	})
+	t.Run("chain hash edited", func(t *testing.T) {
+		f := tamper(t)
+		f.exec(t, `UPDATE audit_log SET chain_hash = zeroblob(32) WHERE seq = 150`)
+		expectBad(t, f.verify(t), 150, -1, "entry 150's chain hash was edited")
+	})
 	t.Run("edited entry, whole chain recomputed", func(t *testing.T) {
 		f := tamper(t)
 		f.editRow(t, 150)

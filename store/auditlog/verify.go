@@ -139,7 +139,7 @@ func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report,
 	hh := newHasher()
 	tree := &compactRange{}
 	verified := tree.clone() // tree at the last verified checkpoint
-	var chain, prevStored tlog.Hash
+	var chain, prevStored, kLeaf tlog.Hash
 	var lastTS int64
 	next := 0 // next checkpoint to reach
 	var frag []byte
@@ -172,7 +172,7 @@ scan:
 				if k == 0 {
 					return fail(k, -1, "entry 0: chain hash edited")
 				}
-				chainBreak = k // follow up once rows is closed (db may be one connection)
+				chainBreak, kLeaf = k, leaf // follow up once rows is closed (db may be one connection)
 				break scan
 			}
 			if ts < lastTS {
@@ -225,11 +225,16 @@ scan:
 			return fail(k, -1, "entry 0: chain hash edited")
 		}
 		// Everything up to k-1 matched, and k's bytes match its leaf hash:
-		// the link between k-1 and k is broken.
-		if h, err := (&sqlHashReader{ctx: ctx, db: db}).ReadHashes([]int64{tlog.StoredHashIndex(0, k-1)}); err == nil && h[0] != prevStored {
+		// the link between k-1 and k is broken. The Merkle tree's own copy
+		// of each leaf tells which side was rewritten.
+		hr := &sqlHashReader{ctx: ctx, db: db}
+		if h, err := hr.ReadHashes([]int64{tlog.StoredHashIndex(0, k-1)}); err == nil && h[0] != prevStored {
 			return fail(k-1, -1, "entry %d was rewritten with its leaf and chain hashes recomputed: entry %d does not chain to it and its Merkle leaf differs", k-1, k)
 		}
-		return fail(k-1, -1, "hash chain broken between entries %d and %d: entry %d was rewritten with its hashes recomputed, or entry %d's chain hash was edited", k-1, k, k-1, k)
+		if h, err := hr.ReadHashes([]int64{tlog.StoredHashIndex(0, k)}); err == nil && h[0] != kLeaf {
+			return fail(k, -1, "entry %d was edited with its leaf hash recomputed to match: it does not chain to entry %d and its Merkle leaf differs", k, k-1)
+		}
+		return fail(k, -1, "hash chain broken between entries %d and %d: entry %d's chain hash was edited, or entry %d was rewritten with every hash recomputed", k-1, k, k, k-1)
 	}
 	if size := rootBad; size >= 0 {
 		prev := verified.n
