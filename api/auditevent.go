@@ -137,17 +137,25 @@ func auditParams(c echo.Context) (url.Values, error) {
 }
 
 // auditQuery turns search parameters into an access-log query. allowed
-// lists the parameters beyond _count, _offset and _format.
-func auditQuery(vals url.Values, allowed ...string) (auditlog.Query, error) {
+// lists the parameters beyond _format, and beyond _count and _offset for a
+// paged search; a report lists every entry it selects (up to its limit),
+// so paging parameters there are refused rather than ignored.
+func auditQuery(vals url.Values, paged bool, allowed ...string) (auditlog.Query, error) {
 	var q auditlog.Query
 	q.Count = auditDefaultCount
+	if paged {
+		allowed = append(allowed, "_count", "_offset")
+	}
 	for k, vs := range vals {
-		ok := k == "_count" || k == "_offset" || k == "_format"
+		ok := k == "_format"
 		for _, a := range allowed {
 			ok = ok || k == a
 		}
 		if !ok {
-			return q, fmtErr(search.ErrUnknownParam, "AuditEvent search parameter %q is not supported (use %s, _count, _offset)", k, strings.Join(allowed, ", "))
+			if !paged && (k == "_count" || k == "_offset") {
+				return q, fmtErr(search.ErrUnknownParam, "%s: a report is not paged; it lists every entry it selects (up to %d): narrow it with date=ge…&date=lt…", k, reportMaxEntries)
+			}
+			return q, fmtErr(search.ErrUnknownParam, "parameter %q is not supported here (use %s)", k, strings.Join(allowed, ", "))
 		}
 		if k != "date" && len(vs) > 1 {
 			return q, fmtErr(search.ErrBadValue, "%s given %d times: give it once", k, len(vs))
@@ -250,7 +258,7 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(vals, "patient", "agent", "date", "outcome", "_before")
+	q, err := auditQuery(vals, true, "patient", "agent", "date", "outcome", "_before")
 	if err != nil {
 		return err
 	}

@@ -334,6 +334,33 @@ func TestIGReports(t *testing.T) {
 	if !found {
 		t.Fatalf("no break-glass alert: %s", r.body)
 	}
+	// The total counts alerts; the entries they came from are counted apart.
+	var counts struct {
+		Total   int              `json:"total"`
+		Scanned int              `json:"entriesScanned"`
+		Entries []map[string]any `json:"entries"`
+		Alerts  []map[string]any `json:"alerts"`
+	}
+	if json.Unmarshal([]byte(r.body), &counts); counts.Total != len(counts.Alerts) || counts.Scanned <= counts.Total || counts.Entries == nil {
+		t.Errorf("alerts counts: total %d, %d alerts, %d entries scanned, entries %v", counts.Total, len(counts.Alerts), counts.Scanned, counts.Entries)
+	}
+	// Printable alerts, and a printable report names each entry's patient.
+	for _, f := range []string{"text", "html"} {
+		r := e.do("GET", "/fhir/AuditEvent/$alerts?_format="+f, ig, "")
+		if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/"+map[string]string{"text": "plain", "html": "html"}[f]) ||
+			!strings.Contains(r.body, "Access alerts") || !strings.Contains(r.body, "break-glass") || !strings.Contains(r.body, "hospital-clinician-user") {
+			t.Errorf("alerts as %s: %d %s\n%s", f, r.status, r.header.Get("Content-Type"), r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/AuditEvent/$user-activity?agent=gp-user&_format=text", ig, ""); !strings.Contains(r.body, "Patient") || !strings.Contains(r.body, "jane (NHS 9434765919)") {
+		t.Errorf("user-activity as text names no patient:\n%s", r.body)
+	}
+	// Reports are not paged: a paging parameter is refused, not ignored.
+	for _, q := range []string{"$who-accessed?patient=jane&_count=1", "$alerts?_offset=2"} {
+		if r := e.do("GET", "/fhir/AuditEvent/"+q, ig, ""); r.status != 400 || !strings.Contains(r.body, "not paged") {
+			t.Errorf("%s: %d %s", q, r.status, r.body)
+		}
+	}
 }
 
 // The policy file's alert threshold is the one $alerts applies: with

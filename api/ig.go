@@ -74,8 +74,9 @@ type report struct {
 	Patient   string                 `json:"patient,omitempty"`
 	Agent     string                 `json:"agent,omitempty"`
 	From      *time.Time             `json:"from,omitempty"`
-	To        *time.Time             `json:"to,omitempty"` // exclusive
-	Total     int                    `json:"total"`
+	To        *time.Time             `json:"to,omitempty"`             // exclusive
+	Total     int                    `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned   int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
 	Truncated bool                   `json:"truncated,omitempty"`
 	Summary   *auditlog.Activity     `json:"summary,omitempty"`
 	Entries   []auditlog.ReportEntry `json:"entries"`
@@ -156,7 +157,7 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), "patient", "date")
+	q, err := auditQuery(c.QueryParams(), false, "patient", "date")
 	if err != nil {
 		return err
 	}
@@ -177,7 +178,7 @@ func (s *Server) igUserActivity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), "agent", "date")
+	q, err := auditQuery(c.QueryParams(), false, "agent", "date")
 	if err != nil {
 		return err
 	}
@@ -198,7 +199,7 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), "agent", "patient", "date")
+	q, err := auditQuery(c.QueryParams(), false, "agent", "patient", "date")
 	if err != nil {
 		return err
 	}
@@ -213,11 +214,12 @@ func (s *Server) igAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), "date")
+	q, err := auditQuery(c.QueryParams(), false, "date")
 	if err != nil {
 		return err
 	}
-	if _, err := reportFormat(c); err != nil {
+	format, err := reportFormat(c)
+	if err != nil {
 		return err
 	}
 	if q.From.IsZero() && q.To.IsZero() {
@@ -235,10 +237,9 @@ func (s *Server) igAlerts(c echo.Context) error {
 	}
 	th := a.Thresholds()
 	r := &report{Report: "alerts", Generated: time.Now().UTC().Truncate(time.Second), From: timePtr(q.From), To: timePtr(q.To),
-		Total: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{},
+		Scanned: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{}, title: "Access alerts",
 		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
 			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
-	r.Entries = nil
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
 		for _, seq := range al.Seqs {
@@ -246,8 +247,9 @@ func (s *Server) igAlerts(c echo.Context) error {
 		}
 		r.Alerts = append(r.Alerts, o)
 	}
+	r.Total = len(r.Alerts)
 	x.Released = nil // the alerts name entries; no entry content is sent
-	return respondJSON(c, r)
+	return s.sendReport(c, r, format)
 }
 
 func hhmm(d time.Duration) string {
@@ -260,6 +262,9 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		return respondJSON(c, r)
 	}
 	loc := s.alertThresholds().Location
+	if r.Report == "alerts" {
+		return s.sendAlerts(c, r, format, loc)
+	}
 	rows := make([][]string, 0, len(r.Entries))
 	for _, e := range r.Entries {
 		user := e.Name
@@ -271,24 +276,19 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		if len(e.Reasons) > 0 {
 			decision += ": " + strings.Join(e.Reasons, ", ")
 		}
+		patient := e.Patient
+		if e.NHSNumber != "" {
+			patient = strings.TrimSpace(patient + " (NHS " + e.NHSNumber + ")")
+		}
 		rows = append(rows, []string{
-			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action,
+			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action, patient,
 			decision + " (HTTP " + strconv.Itoa(e.Status) + ")", strconv.Itoa(len(e.Released)), strconv.Itoa(e.Withheld), e.BreakGlass,
 			strconv.FormatInt(e.Seq, 10),
 		})
 	}
-	head := []string{"Time (" + loc.String() + ")", "User", "Role", "Organisation", "Purpose", "Action", "Decision", "Items released", "Items withheld", "Break-glass reason", "Log entry"}
-	period := "all time"
-	switch {
-	case r.From != nil && r.To != nil:
-		period = r.From.In(loc).Format("2 Jan 2006 15:04") + " to " + r.To.In(loc).Format("2 Jan 2006 15:04")
-	case r.From != nil:
-		period = "since " + r.From.In(loc).Format("2 Jan 2006 15:04")
-	case r.To != nil:
-		period = "until " + r.To.In(loc).Format("2 Jan 2006 15:04")
-	}
+	head := []string{"Time (" + loc.String() + ")", "User", "Role", "Organisation", "Purpose", "Action", "Patient", "Decision", "Items released", "Items withheld", "Break-glass reason", "Log entry"}
 	intro := []string{
-		"Period: " + period,
+		"Period: " + r.period(loc),
 		"Generated: " + r.Generated.In(loc).Format("2 Jan 2006 15:04:05") + " from the carex access log (each row names its entry; `carex audit verify` proves the log unaltered)",
 		fmt.Sprintf("Accesses: %d", r.Total),
 	}
@@ -298,11 +298,58 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 	if sm := r.Summary; sm != nil {
 		intro = append(intro, fmt.Sprintf("Distinct patients: %d; break-glass: %d; items withheld: %d", len(sm.Patients), sm.BreakGlass, sm.Withheld))
 	}
+	return sendTable(c, format, r.title, intro, head, rows)
+}
+
+// sendAlerts sends the alerts report as printable text or HTML.
+func (s *Server) sendAlerts(c echo.Context, r *report, format string, loc *time.Location) error {
+	rows := make([][]string, 0, len(r.Alerts))
+	for _, a := range r.Alerts {
+		user := a.Sub
+		if a.Name != "" {
+			user = a.Name + " (" + a.Sub + ")"
+		}
+		seqs := make([]string, len(a.Seqs))
+		for i, n := range a.Seqs {
+			seqs[i] = strconv.FormatInt(n, 10)
+		}
+		rows = append(rows, []string{a.Kind, user, a.Role, a.Org, a.Patient,
+			a.From.In(loc).Format("2006-01-02 15:04") + " to " + a.To.In(loc).Format("2006-01-02 15:04"), a.Detail, strings.Join(seqs, " ")})
+	}
+	head := []string{"Alert", "User", "Role", "Organisation", "Patient", "When (" + loc.String() + ")", "Detail", "Log entries"}
+	intro := []string{
+		"Period: " + r.period(loc),
+		"Generated: " + r.Generated.In(loc).Format("2 Jan 2006 15:04:05") + " from the carex access log",
+		fmt.Sprintf("Alerts: %d, from %d entries", r.Total, r.Scanned),
+	}
+	if th := r.Threshold; th != nil {
+		intro = append(intro, fmt.Sprintf("Thresholds: more than %d patients in an hour; working hours %s %s (weekends in hours: %v); no volume or out-of-hours alerts for %s; alert reasons %s",
+			th.PatientsPerHour, th.WorkingHours, th.TimeZone, th.WeekendsInHours, strings.Join(th.ExemptRoles, ", "), strings.Join(th.AlertReasons, ", ")))
+	}
+	return sendTable(c, format, r.title, intro, head, rows)
+}
+
+// period says which dates a report covers.
+func (r *report) period(loc *time.Location) string {
+	switch {
+	case r.From != nil && r.To != nil:
+		return r.From.In(loc).Format("2 Jan 2006 15:04") + " to " + r.To.In(loc).Format("2 Jan 2006 15:04")
+	case r.From != nil:
+		return "since " + r.From.In(loc).Format("2 Jan 2006 15:04")
+	case r.To != nil:
+		return "until " + r.To.In(loc).Format("2 Jan 2006 15:04")
+	}
+	return "all time"
+}
+
+// sendTable sends a report's title, introduction and table as printable
+// text or HTML.
+func sendTable(c echo.Context, format, title string, intro, head []string, rows [][]string) error {
 	h := http.Header{}
 	var buf bytes.Buffer
 	if format == "text" {
 		h.Set(echo.HeaderContentType, "text/plain; charset=utf-8")
-		fmt.Fprintf(&buf, "%s\n%s\n\n", r.title, strings.Repeat("=", len(r.title)))
+		fmt.Fprintf(&buf, "%s\n%s\n\n", title, strings.Repeat("=", len(title)))
 		for _, l := range intro {
 			buf.WriteString(l + "\n")
 		}
@@ -319,7 +366,7 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		return respond(c, http.StatusOK, buf.Bytes(), h)
 	}
 	h.Set(echo.HeaderContentType, "text/html; charset=utf-8")
-	if err := reportHTML.Execute(&buf, map[string]any{"Title": r.title, "Intro": intro, "Head": head, "Rows": rows}); err != nil {
+	if err := reportHTML.Execute(&buf, map[string]any{"Title": title, "Intro": intro, "Head": head, "Rows": rows}); err != nil {
 		return err
 	}
 	return respond(c, http.StatusOK, buf.Bytes(), h)
