@@ -355,6 +355,18 @@ func TestIGReports(t *testing.T) {
 	if r := e.do("GET", "/fhir/AuditEvent/$user-activity?agent=gp-user&_format=text", ig, ""); !strings.Contains(r.body, "Patient") || !strings.Contains(r.body, "jane (NHS 9434765919)") {
 		t.Errorf("user-activity as text names no patient:\n%s", r.body)
 	}
+	// $explain for the clinician who broke glass: the grant opens the record
+	// to them, as it does for their own requests; for a colleague it does not.
+	explain := "/fhir/Patient/jane/$explain?role=hospital-clinician&org=RZZ&sector=nhs"
+	if r := e.do("GET", explain+"&sub=hospital-clinician-user", ig, ""); r.status != 200 || !strings.Contains(r.body, `"name":"open","part":[{"name":"effect","valueCode":"permit"}`) {
+		t.Errorf("explain under the grant: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", explain+"&sub=someone-else", ig, ""); r.status != 200 || strings.Contains(r.body, `"name":"open","part":[{"name":"effect","valueCode":"permit"}`) {
+		t.Errorf("explain for a colleague without the grant: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", explain+"&_format=text", ig, ""); r.status != 400 {
+		t.Errorf("explain as text: %d", r.status)
+	}
 	// Reports are not paged: a paging parameter is refused, not ignored.
 	for _, q := range []string{"$who-accessed?patient=jane&_count=1", "$alerts?_offset=2"} {
 		if r := e.do("GET", "/fhir/AuditEvent/"+q, ig, ""); r.status != 400 || !strings.Contains(r.body, "not paged") {

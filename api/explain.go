@@ -36,7 +36,7 @@ func (s *Server) explain(c echo.Context) error {
 		switch k {
 		case "sub", "name", "role", "org", "sector", "purpose", "break-glass", "_format":
 		default:
-			return fmtErr(search.ErrUnknownParam, "$explain does not take %q (it takes sub, role, org, sector, purpose, break-glass)", k)
+			return fmtErr(search.ErrUnknownParam, "$explain does not take %q (it takes role, org, sector, and sub, name, purpose, break-glass where they matter)", k)
 		}
 	}
 	u := consent.User{Sub: q.Get("sub"), Name: q.Get("name"), Role: q.Get("role"), Org: q.Get("org"), Sector: q.Get("sector"),
@@ -44,10 +44,23 @@ func (s *Server) explain(c echo.Context) error {
 	if u.Role == "" || u.Org == "" {
 		return fmtErr(ErrBadRequest, "$explain needs the user's role and org (and sector, sub, purpose if they matter)")
 	}
-	if u.Sub == "" {
-		u.Sub = "explain"
+	switch f := q.Get("_format"); f {
+	case "", "json", "application/json", "application/fhir+json":
+	default:
+		return fmtErr(ErrBadRequest, "_format=%q: $explain answers as FHIR JSON (Parameters) only", f)
 	}
 	ctx := c.Request().Context()
+	if u.Sub == "" {
+		u.Sub = "explain"
+	} else if u.BreakGlassReason == "" {
+		// A grant this user holds from breaking glass earlier opens the
+		// record to them now, as it does for their own requests.
+		until, err := s.store.BreakGlassUntil(ctx, u.Sub, x.ID)
+		if err != nil {
+			return err
+		}
+		u.BreakGlassGranted = cp.now().Before(until)
+	}
 	pc, err := s.store.PatientContext(ctx, x.ID)
 	if err != nil {
 		return err
