@@ -351,6 +351,14 @@ func (g *leakGen) writePatient(p *leakPatient) {
 		"name":    []any{map[string]any{"family": "LEAK-" + p.id, "given": []any{"Gen"}}},
 		"address": []any{map[string]any{"line": []any{"LEAK-ADDR-" + p.id}, "postalCode": "LS1 1AA"}},
 		"telecom": []any{map[string]any{"system": "phone", "value": "0113 496 0" + p.id[2:]}},
+		// Where else a source system puts the address: the narrative, an
+		// extension, the next of kin and a contained resource only they name.
+		"text": map[string]any{"status": "generated", "div": `<div xmlns="http://www.w3.org/1999/xhtml">Gen LEAK-` + p.id + `, LEAK-ADDR-` + p.id + `</div>`},
+		"extension": []any{map[string]any{"url": "http://hl7.org/fhir/StructureDefinition/patient-birthPlace",
+			"valueAddress": map[string]any{"city": "LEAK-ADDR-" + p.id}}},
+		"contact": []any{map[string]any{"name": map[string]any{"family": "Kin"}, "organization": lkRef("#kin-org")}},
+		"contained": []any{map[string]any{"resourceType": "Organization", "id": "kin-org", "name": "Kin Care",
+			"address": []any{map[string]any{"line": []any{"LEAK-ADDR-" + p.id}}}}},
 	}
 	if p.gp != "" {
 		res["generalPractitioner"] = []any{lkRef("Organization/" + p.gp)}
