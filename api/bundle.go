@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -102,6 +103,9 @@ func decodeBundle(body []byte) (*bundleIn, error) {
 	if _, err := d.Token(); err != io.EOF {
 		return nil, fmtErr(fhir.ErrMalformed, "bundle: unexpected data after the Bundle")
 	}
+	if err := checkEnvelopeKeys(body); err != nil {
+		return nil, err
+	}
 	if in.ImplicitRules != nil {
 		return nil, fmtErr(ErrBadRequest, "Bundle.implicitRules is not supported: carex cannot follow rules it does not know")
 	}
@@ -111,6 +115,29 @@ func decodeBundle(body []byte) (*bundleIn, error) {
 		}
 	}
 	return &in, nil
+}
+
+// envelopeKeys are the JSON names of the envelope's elements, exactly,
+// each with its own bit (a set of keys seen is a uint64).
+var envelopeKeys = struct{ bundle, entry, request map[string]uint64 }{
+	jsonNames(reflect.TypeOf(bundleIn{})), jsonNames(reflect.TypeOf(bundleEntryIn{})), jsonNames(reflect.TypeOf(bundleRequestIn{})),
+}
+
+func jsonNames(t reflect.Type) map[string]uint64 {
+	names := map[string]uint64{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if f.Anonymous {
+				walk(f.Type)
+			} else if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n != "" {
+				names[n] = 1 << len(names)
+			}
+		}
+	}
+	walk(t)
+	return names
 }
 
 // bundle handles POST /fhir: transaction (all or nothing) and batch

@@ -29,6 +29,18 @@ func TestBundleEnvelope(t *testing.T) {
 			body: tx("", `{"modifierExtension":[{"url":"http://example.org/x","valueBoolean":true}],`+entry("")[1:])},
 		{name: "implicit rules", method: "POST", path: "/fhir", token: gp, status: 400, contains: []string{"implicitRules"},
 			body: tx(`,"implicitRules":"http://example.org/rules"`, entry(""))},
+		// encoding/json matches keys in any case and keeps the last of two;
+		// FHIR's names are exact and another tool may keep the first.
+		{name: "key in another case", method: "POST", path: "/fhir", token: gp, status: 422, contains: []string{`\"Type\"`},
+			body: `{"resourceType":"Bundle","Type":"transaction","entry":[` + entry("") + `]}`},
+		{name: "entry key in another case", method: "POST", path: "/fhir", token: gp, status: 422, contains: []string{`\"fullurl\"`},
+			body: tx("", `{"fullurl":"urn:uuid:x",`+entry("")[1:])},
+		{name: "request key in another case", method: "POST", path: "/fhir", token: gp, status: 422, contains: []string{`\"IFNONEEXIST\"`},
+			body: tx("", entry(`,"IFNONEEXIST":"identifier=x"`))},
+		{name: "duplicate type", method: "POST", path: "/fhir", token: gp, status: 422, contains: []string{"Bundle.type", "duplicate"},
+			body: `{"resourceType":"Bundle","type":"batch","type":"transaction","entry":[` + entry("") + `]}`},
+		{name: "duplicate request method", method: "POST", path: "/fhir", token: gp, status: 422, contains: []string{"Bundle.entry[0].request.method", "duplicate"},
+			body: tx("", entry(`,"method":"PUT"`))},
 		{name: "data after the Bundle", method: "POST", path: "/fhir", token: gp, status: 400, body: tx("", entry("")) + ` {}`},
 		{name: "not a Bundle", method: "POST", path: "/fhir", token: gp, status: 400, contains: []string{"takes a Bundle"},
 			body: `{"resourceType":"Patient","name":[{"family":"ENVELOPE"}]}`},
