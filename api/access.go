@@ -32,6 +32,7 @@ type Exchange struct {
 	Type       string
 	ID         string
 	Patient    string   // the patient whose record was touched, when there is exactly one
+	Patients   []string // the patients touched, when there were several
 	NHSNumber  string   // that patient's NHS number, or the one searched for
 	Released   []string // Type/id/_history/version of every resource sent
 	Withheld   int
@@ -140,7 +141,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if x.Patient == "" && x.gate != nil {
-			x.Patient = x.gate.patient()
+			x.Patient, x.Patients = x.gate.patients()
 		}
 		if x.Patient != "" && x.gate != nil {
 			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {

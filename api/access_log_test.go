@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -68,5 +69,86 @@ func TestAccessLogSaysWhatWasWithheld(t *testing.T) {
 		if withheld.status != never.status || strings.ReplaceAll(withheld.body, "diabetes", "diabetez") != never.body {
 			t.Errorf("a withheld read%s differs from a missing one:\n%s\n%s", suffix, withheld.body, never.body)
 		}
+	}
+}
+
+// TestLogSearchAcrossPeople: a search that touched several people's
+// records names all of them in its log entry, so that "who accessed this
+// patient" finds it, a break-glass search's grants show in the break-glass
+// report with the accesses made under them, and the AuditEvent names each
+// person. (The entry named nobody, and the report missed the later
+// accesses.)
+func TestLogSearchAcrossPeople(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	for path, body := range map[string]string{
+		"/fhir/Patient/bob":            `{"resourceType":"Patient","id":"bob","name":[{"family":"BOB"}]}`,
+		"/fhir/Condition/bob-diabetes": `{"resourceType":"Condition","id":"bob-diabetes","subject":{"reference":"Patient/bob"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}}`,
+	} {
+		if r := e.do("PUT", path, gpSys, body); r.status != 201 {
+			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
+		}
+	}
+	st := e.token("hospital-clinician", "nhs", "RZZ")
+	r := e.do("GET", "/fhir/Condition?code=44054006", st, "", "X-Break-Glass", "EMERGENCY: major incident, casualties unidentified")
+	if b := parseBundle(t, r.body); r.status != 200 || b.Total != 2 {
+		t.Fatalf("break-glass search: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane", st, ""); r.status != 200 { // under the grant
+		t.Fatalf("read under the grant: %d %s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	type report struct {
+		Total   int `json:"total"`
+		Entries []struct {
+			Sub       string   `json:"sub"`
+			Operation string   `json:"operation"`
+			Patient   string   `json:"patient"`
+			Patients  []string `json:"patients"`
+		} `json:"entries"`
+		Alerts []struct {
+			Kind, Patient string
+		} `json:"alerts"`
+	}
+	get := func(path string) report {
+		t.Helper()
+		var rep report
+		r := e.do("GET", path, ig, "")
+		if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+			t.Fatalf("%s: %d %v %s", path, r.status, err, r.body)
+		}
+		return rep
+	}
+	for _, p := range []string{"jane", "bob"} {
+		rep := get("/fhir/AuditEvent/$who-accessed?patient=" + p)
+		found := false
+		for _, en := range rep.Entries {
+			if en.Sub == "hospital-clinician-user" && en.Operation == "search" {
+				found = slices.Equal(en.Patients, []string{"jane", "bob"}) || slices.Equal(en.Patients, []string{"bob", "jane"})
+			}
+		}
+		if !found {
+			t.Errorf("who accessed %s misses the search across people: %+v", p, rep.Entries)
+		}
+	}
+	if rep := get("/fhir/AuditEvent/$break-glass"); rep.Total != 2 || rep.Entries[0].Operation != "search" || rep.Entries[1].Patient != "jane" {
+		t.Errorf("break-glass report: want the search and the read under its grant: %+v", rep)
+	}
+	if rep := get("/fhir/AuditEvent/$break-glass?patient=bob"); rep.Total != 1 || rep.Entries[0].Operation != "search" {
+		t.Errorf("bob's break-glass report: want the search alone: %+v", rep)
+	}
+	bg := map[string]bool{}
+	for _, a := range get("/fhir/AuditEvent/$alerts").Alerts {
+		if a.Kind == "break-glass" {
+			bg[a.Patient] = true
+		}
+	}
+	if !bg["jane"] || !bg["bob"] || bg[""] {
+		t.Errorf("break-glass alerts by patient: %v", bg)
+	}
+	r = e.do("GET", "/fhir/AuditEvent?agent=hospital-clinician-user&patient=bob", ig, "")
+	if !strings.Contains(r.body, `"reference":"Patient/bob"`) || !strings.Contains(r.body, `"reference":"Patient/jane"`) {
+		t.Errorf("the search's AuditEvent names each person: %s", r.body)
 	}
 }

@@ -15,7 +15,7 @@ func (r LogRecorder) Record(ctx context.Context, x *Exchange) error {
 	e := &auditlog.Entry{
 		RequestID: x.RequestID, BreakGlass: x.BreakGlass, Client: x.Client,
 		Operation: x.Operation, Method: x.Method, Path: x.Path,
-		ResourceType: x.Type, ResourceID: x.ID, Patient: x.Patient, NHSNumber: x.NHSNumber,
+		ResourceType: x.Type, ResourceID: x.ID, Patient: x.Patient, NHSNumber: x.NHSNumber, Patients: x.Patients,
 		Released: x.Released, Withheld: x.Withheld, Decision: x.Decision, Reasons: x.Reasons, Status: x.Status,
 	}
 	if p := x.Principal; p != nil {

@@ -43,11 +43,11 @@ type gate struct {
 	redact   map[string]bool // Type/id/version to release with demographics redacted
 	err      error           // loading a patient failed: nothing more is released
 	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
-	// The one patient whose items the request touched (released or
+	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
-	// a search by NHS number; "" when none, or when several (manyPatients).
-	onlyPatient  string
-	manyPatients bool
+	// a search by NHS number or across people, in the order met.
+	touchedIDs []string
+	touchedSet map[string]bool
 }
 
 // touched notes the patients of an item the request decided.
@@ -55,10 +55,15 @@ func (g *gate) touched(patients []string) {
 	g.mu.Lock()
 	for _, p := range patients {
 		switch {
-		case g.onlyPatient == "":
-			g.onlyPatient = p
-		case g.onlyPatient != p:
-			g.manyPatients = true
+		case len(g.touchedIDs) == 0:
+			g.touchedIDs = append(g.touchedIDs, p) // most requests: one person, no set
+		case g.touchedIDs[0] == p || g.touchedSet[p]:
+		default:
+			if g.touchedSet == nil {
+				g.touchedSet = map[string]bool{g.touchedIDs[0]: true}
+			}
+			g.touchedSet[p] = true
+			g.touchedIDs = append(g.touchedIDs, p)
 		}
 	}
 	g.mu.Unlock()
@@ -75,14 +80,14 @@ func (g *gate) nhsNumber(patientID string) string {
 	return deriveRecords(patientID, pc).nhs
 }
 
-// patient is the one patient the request touched, if there was one.
-func (g *gate) patient() string {
+// patients are the patients the request touched: the one, or several.
+func (g *gate) patients() (one string, several []string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.manyPatients {
-		return ""
+	if len(g.touchedIDs) == 1 {
+		return g.touchedIDs[0], nil
 	}
-	return g.onlyPatient
+	return "", slices.Clone(g.touchedIDs)
 }
 
 func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchange) *gate {

@@ -277,7 +277,10 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 			decision += ": " + strings.Join(e.Reasons, ", ")
 		}
 		patient := e.Patient
-		if e.NHSNumber != "" {
+		if patient == "" {
+			patient = strings.Join(e.Patients, ", ")
+		}
+		if e.NHSNumber != "" && e.Patient != "" {
 			patient = strings.TrimSpace(patient + " (NHS " + e.NHSNumber + ")")
 		}
 		rows = append(rows, []string{

@@ -17,6 +17,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -39,6 +40,7 @@ type Entry struct {
 	Method, Path                 string // HTTP method and URL path; any query string is dropped
 	ResourceType, ResourceID     string
 	Patient                      string   // patient id, when the request touched exactly one
+	Patients                     []string // every patient touched, when a request touched several (Patient is then "")
 	NHSNumber                    string   // optional
 	Released                     []string // Type/id/_history/v
 	Withheld                     int
@@ -140,6 +142,7 @@ type Log struct {
 	ckSize                 int64
 	ckTime                 time.Time
 	insLog, insTree, insCk *sql.Stmt
+	insPatient             *sql.Stmt
 }
 
 // row is one journaled entry on its way to SQLite.
@@ -148,6 +151,7 @@ type row struct {
 	data                        []byte
 	leaf, chain                 tlog.Hash
 	patient, sub, org, decision string
+	patients                    []string
 	breakGlass                  bool
 }
 
@@ -236,6 +240,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	l.insLog = prep(`INSERT INTO audit_log(seq, ts, entry, leaf_hash, chain_hash, patient, sub, org, decision, break_glass) VALUES (?,?,?,?,?,?,?,?,?,?)`)
 	l.insTree = prep(`INSERT INTO audit_tree_chunk(start, hashes) VALUES (?,?)`)
 	l.insCk = prep(`INSERT INTO audit_checkpoint(size, root, note, ts) VALUES (?,?,?,?)`)
+	l.insPatient = prep(`INSERT INTO audit_patient(patient, seq) VALUES (?,?)`)
 	if err == nil {
 		err = l.recover()
 	}
@@ -349,7 +354,21 @@ func (l *Log) recover() error {
 func newRow(e *Entry, data []byte, hh *hasher, prev tlog.Hash) row {
 	leaf := hh.leaf(data)
 	return row{seq: e.Seq, ts: e.Time.UnixMilli(), data: data, leaf: leaf, chain: hh.chain(prev, leaf),
-		patient: e.Patient, sub: e.Sub, org: e.Org, decision: e.Decision, breakGlass: e.BreakGlass != ""}
+		patient: e.Patient, patients: distinct(e.Patients), sub: e.Sub, org: e.Org, decision: e.Decision, breakGlass: e.BreakGlass != ""}
+}
+
+// distinct is l sorted without repeats or empty ids (one index row each).
+func distinct(l []string) []string {
+	if len(l) == 0 {
+		return nil
+	}
+	l = slices.Clone(l)
+	slices.Sort(l)
+	l = slices.Compact(l)
+	if l[0] == "" {
+		l = l[1:]
+	}
+	return l
 }
 
 // Append logs e and returns once it is durable, setting e.Seq and e.Time
@@ -481,7 +500,7 @@ func (l *Log) Close() error {
 }
 
 func (l *Log) closeStmts() {
-	for _, s := range []*sql.Stmt{l.insLog, l.insTree, l.insCk} {
+	for _, s := range []*sql.Stmt{l.insLog, l.insTree, l.insCk, l.insPatient} {
 		if s != nil {
 			s.Close()
 		}
@@ -725,6 +744,7 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 		}
 		defer tx.Rollback()
 		insLog, insTree, insCk := tx.StmtContext(ctx, l.insLog), tx.StmtContext(ctx, l.insTree), tx.StmtContext(ctx, l.insCk)
+		var insPatient *sql.Stmt // few entries name several patients
 		sign := func() error {
 			root, err := tlog.TreeHash(tree.n, tree)
 			if err != nil {
@@ -760,6 +780,14 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 			r := &take[i]
 			if _, err := insLog.ExecContext(ctx, r.seq, r.ts, r.data, r.leaf[:], r.chain[:], r.patient, r.sub, r.org, r.decision, r.breakGlass); err != nil {
 				return err
+			}
+			for _, p := range r.patients {
+				if insPatient == nil {
+					insPatient = tx.StmtContext(ctx, l.insPatient)
+				}
+				if _, err := insPatient.ExecContext(ctx, p, r.seq); err != nil {
+					return err
+				}
 			}
 			hashes, err := tlog.StoredHashesForRecordHash(r.seq, r.leaf, tree)
 			if err != nil {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -98,6 +99,10 @@ func sample(i int) *Entry {
 	if i%23 == 0 {
 		e.Decision, e.Status, e.Reasons, e.Released = "deny", 403, []string{"forbidden"}, nil
 	}
+	if i%29 == 3 { // a search across people: every patient it touched
+		e.Operation, e.Path, e.ResourceID, e.Patient = "search", "/fhir/Condition", "", ""
+		e.Patients = []string{p, "p-other", p}
+	}
 	return e
 }
 
@@ -140,7 +145,7 @@ func (f *fixture) exec(t testing.TB, q string, args ...any) {
 
 func (f *fixture) dropTriggers(t testing.TB) {
 	t.Helper()
-	for _, tab := range []string{"audit_log", "audit_tree_chunk", "audit_checkpoint"} {
+	for _, tab := range []string{"audit_log", "audit_tree_chunk", "audit_checkpoint", "audit_patient"} {
 		for _, s := range []string{"no_update", "no_delete", "append_only"} {
 			f.exec(t, "DROP TRIGGER "+tab+"_"+s)
 		}
@@ -223,6 +228,9 @@ func TestAppendOnlyTriggers(t *testing.T) {
 		`UPDATE audit_checkpoint SET root = x'00'`,
 		`DELETE FROM audit_checkpoint`,
 		`INSERT OR REPLACE INTO audit_checkpoint(size, root, note, ts) VALUES (5, x'00', x'00', 0)`,
+		`UPDATE audit_patient SET patient = 'p9' WHERE seq = 3`,
+		`DELETE FROM audit_patient WHERE seq = 3`,
+		`INSERT INTO audit_patient(patient, seq) VALUES ('p9', 3)`,
 	} {
 		_, err := f.db.Writer().Exec(q)
 		if err == nil || !strings.Contains(err.Error(), "append-only") {
@@ -413,6 +421,23 @@ func TestTamper(t *testing.T) {
 			f := tamper(t)
 			f.exec(t, q)
 			expectBad(t, f.verify(t), 153, -1, "entry 153: its")
+		}
+	})
+	t.Run("patient index rows removed or added", func(t *testing.T) {
+		for _, c := range []struct {
+			q    string
+			seq  int64
+			want string
+		}{
+			{`DELETE FROM audit_patient WHERE seq = 148 AND patient = 'p8'`, 148, `entry 148: patient "p8" is missing`},
+			{`DELETE FROM audit_patient WHERE seq = 148`, 148, `entry 148: patient "p-other" is missing`},
+			{`INSERT INTO audit_patient(patient, seq) VALUES ('p0', 148)`, 148, `audit_patient row ("p0", 148) is not in entry 148`},
+			{`INSERT INTO audit_patient(patient, seq) VALUES ('p3', 153)`, 153, `audit_patient row ("p3", 153) is not in entry 153`},
+			{`UPDATE audit_patient SET patient = 'p9' WHERE seq = 148 AND patient = 'p8'`, 148, `entry 148: patient "p8" is missing`},
+		} {
+			f := tamper(t)
+			f.exec(t, c.q)
+			expectBad(t, f.verify(t), c.seq, -1, c.want)
 		}
 	})
 	t.Run("checkpoint signed by another key", func(t *testing.T) {
@@ -1011,7 +1036,7 @@ func TestSearchByDate(t *testing.T) {
 			q := Query{From: from, To: to, Patient: patient, Count: 1000}
 			var want []int64
 			for _, e := range all {
-				if (from.IsZero() || ms(e) >= from.UnixMilli()) && (to.IsZero() || ms(e) < to.UnixMilli()) && (patient == "" || e.Patient == patient) {
+				if (from.IsZero() || ms(e) >= from.UnixMilli()) && (to.IsZero() || ms(e) < to.UnixMilli()) && (patient == "" || e.Patient == patient || slices.Contains(e.Patients, patient)) {
 					want = append([]int64{e.Seq}, want...) // Search is newest first
 				}
 			}

@@ -46,6 +46,7 @@ type wireEntry struct {
 	ResourceID   string   `json:"id,omitempty"`
 	Patient      string   `json:"patient,omitempty"`
 	NHSNumber    string   `json:"nhs_number,omitempty"`
+	Patients     []string `json:"patients,omitempty"` // added later: absent from earlier entries, so their bytes are unchanged
 	Released     []string `json:"released,omitempty"`
 	Withheld     int      `json:"withheld,omitempty"`
 	Decision     string   `json:"decision"`
@@ -61,7 +62,7 @@ func Encode(e *Entry) ([]byte, error) {
 		RequestID: e.RequestID, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, Sector: e.Sector,
 		Purpose: e.Purpose, BreakGlass: e.BreakGlass, Client: e.Client, Operation: e.Operation,
 		Method: e.Method, Path: stripQuery(e.Path), ResourceType: e.ResourceType, ResourceID: e.ResourceID,
-		Patient: e.Patient, NHSNumber: e.NHSNumber, Released: e.Released, Withheld: e.Withheld,
+		Patient: e.Patient, NHSNumber: e.NHSNumber, Patients: e.Patients, Released: e.Released, Withheld: e.Withheld,
 		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status,
 	}
 	return json.Marshal(&w)
@@ -78,7 +79,7 @@ func Decode(b []byte) (*Entry, error) {
 		RequestID: w.RequestID, Sub: w.Sub, Name: w.Name, Role: w.Role, Org: w.Org, Sector: w.Sector,
 		Purpose: w.Purpose, BreakGlass: w.BreakGlass, Client: w.Client, Operation: w.Operation,
 		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
-		Patient: w.Patient, NHSNumber: w.NHSNumber, Released: w.Released, Withheld: w.Withheld,
+		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
 		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status,
 	}, nil
 }

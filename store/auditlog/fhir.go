@@ -318,11 +318,11 @@ func AuditEvent(e *Entry, o FHIROptions) any {
 	}
 	ae.Entity = append(ae.Entity, tx)
 
-	if e.Patient != "" {
-		pe := entity{What: &reference{Reference: "Patient/" + e.Patient},
+	for _, p := range e.PatientIDs() {
+		pe := entity{What: &reference{Reference: "Patient/" + p},
 			Type: &coding{System: SysEntityType, Code: "1", Display: "Person"},
 			Role: &coding{System: SysObjectRole, Code: "1", Display: "Patient"}}
-		if e.NHSNumber != "" {
+		if e.NHSNumber != "" && p == e.Patient {
 			pe.What.Identifier = &identifier{System: SysNHSNumber, Value: e.NHSNumber}
 		}
 		ae.Entity = append(ae.Entity, pe)

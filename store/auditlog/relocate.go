@@ -111,6 +111,25 @@ func copyLog(ctx context.Context, from, to *sql.DB) error {
 				rows.Close()
 				return fmt.Errorf("%s: %w", t.name, err)
 			}
+			// An entry's patient rows follow it (the triggers take rows
+			// for the last entry only), made from the entry as the indexer
+			// makes them.
+			if t.name != "audit_log" {
+				continue
+			}
+			if entry, ok := vals[2].([]byte); ok && bytes.Contains(entry, []byte(`,"patients":`)) {
+				e, err := Decode(entry)
+				if err != nil {
+					rows.Close()
+					return fmt.Errorf("entry %v: %w (run audit verify)", vals[0], err)
+				}
+				for _, p := range distinct(e.Patients) {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO audit_patient(patient, seq) VALUES (?,?)`, p, vals[0]); err != nil {
+						rows.Close()
+						return fmt.Errorf("audit_patient: %w", err)
+					}
+				}
+			}
 		}
 		rows.Close()
 		ins.Close()
@@ -133,7 +152,7 @@ func dropLog(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_tree', 'audit_tree_chunk', 'audit_checkpoint')`)
+	rows, err := tx.QueryContext(ctx, `SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_log', 'audit_tree', 'audit_tree_chunk', 'audit_checkpoint', 'audit_patient')`)
 	if err != nil {
 		return err
 	}
@@ -150,7 +169,7 @@ func dropLog(ctx context.Context, db *sql.DB) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, t := range []string{"audit_log", "audit_tree", "audit_tree_chunk", "audit_checkpoint", "auditlog_meta"} {
+	for _, t := range []string{"audit_log", "audit_tree", "audit_tree_chunk", "audit_checkpoint", "audit_patient", "auditlog_meta"} {
 		drops = append(drops, `DROP TABLE IF EXISTS `+t)
 	}
 	for _, q := range drops {

@@ -67,13 +67,16 @@ func Scan(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error
 // read through the patient index.
 func scanBreakGlass(ctx context.Context, db Querier, q Query, fn func(*Entry) error) error {
 	type pair struct{ sub, patient string }
-	broke := map[pair]int64{} // the first entry that broke glass
+	broke := map[pair]int64{} // 1 + the first entry that broke glass
 	var pairs []pair
 	all := Query{Patient: q.Patient, Sub: q.Sub, Org: q.Org, BreakGlassOnly: true}
 	if err := Scan(ctx, db, all, func(e *Entry) error {
-		if p := (pair{e.Sub, e.Patient}); e.Patient != "" {
-			if _, ok := broke[p]; !ok {
-				broke[p] = e.Seq
+		for _, id := range e.PatientIDs() { // a search may break glass for several
+			if q.Patient != "" && id != q.Patient {
+				continue
+			}
+			if p := (pair{e.Sub, id}); broke[p] == 0 {
+				broke[p] = e.Seq + 1
 				pairs = append(pairs, p)
 			}
 		}
@@ -99,7 +102,7 @@ func scanBreakGlass(ctx context.Context, db Querier, q Query, fn func(*Entry) er
 		pq := q
 		pq.BreakGlassAccesses, pq.Patient, pq.Sub, pq.Count, pq.Offset = false, p.patient, p.sub, 0, 0
 		if err := Scan(ctx, db, pq, func(e *Entry) error {
-			if e.Seq > broke[p] && (slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override")) {
+			if e.Seq >= broke[p] && (slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override")) {
 				return keep(e)
 			}
 			return nil
@@ -250,30 +253,48 @@ func (a *Alerter) keyed(key string, e *Entry, mk func() *Alert) {
 	}
 }
 
+// PatientIDs are the patients the entry's request touched: its Patient, or
+// its Patients when there were several.
+func (e *Entry) PatientIDs() []string {
+	if e.Patient != "" {
+		return []string{e.Patient}
+	}
+	return e.Patients
+}
+
 // Add considers one entry; entries must come in log (seq) order.
 func (a *Alerter) Add(e *Entry) {
 	th := &a.th
+	ids := e.PatientIDs()
+	keys := ids
+	if len(keys) == 0 {
+		keys = []string{""}
+	}
 	// Break-glass: the act (the header) and every access made under the
 	// grant it opened, one alert per user and patient.
 	if e.BreakGlass != "" || slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override") {
-		a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+e.Patient, e, func() *Alert {
-			return &Alert{Kind: AlertBreakGlass, Patient: e.Patient}
-		})
-		if al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+e.Patient]; e.BreakGlass != "" && al.Detail == "" {
-			al.Detail = "break-glass: " + e.BreakGlass
-		} else if al.Detail == "" {
-			al.Detail = "access under a break-glass grant"
+		for _, p := range keys {
+			a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+p, e, func() *Alert {
+				return &Alert{Kind: AlertBreakGlass, Patient: p}
+			})
+			if al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]; e.BreakGlass != "" && al.Detail == "" {
+				al.Detail = "break-glass: " + e.BreakGlass
+			} else if al.Detail == "" {
+				al.Detail = "access under a break-glass grant"
+			}
 		}
 	}
 	for _, r := range e.Reasons {
 		if slices.Contains(th.AlertReasons, r) {
 			code := r
-			a.keyed(AlertReason+"|"+code+"|"+e.Sub+"|"+e.Patient, e, func() *Alert {
-				return &Alert{Kind: AlertReason, Code: code, Patient: e.Patient, Detail: "decision reason " + code}
-			})
+			for _, p := range keys {
+				a.keyed(AlertReason+"|"+code+"|"+e.Sub+"|"+p, e, func() *Alert {
+					return &Alert{Kind: AlertReason, Code: code, Patient: p, Detail: "decision reason " + code}
+				})
+			}
 		}
 	}
-	if e.Patient == "" || slices.Contains(th.ExemptRoles, e.Role) {
+	if len(ids) == 0 || slices.Contains(th.ExemptRoles, e.Role) {
 		return
 	}
 	// Out of hours: grouped per user and working day (a night belongs to
@@ -297,8 +318,10 @@ func (a *Alerter) Add(e *Entry) {
 		w = &window{counts: map[string]int{}}
 		a.users[e.Sub] = w
 	}
-	w.items = append(w.items, winItem{e.Time, e.Patient, e.Seq})
-	w.counts[e.Patient]++
+	for _, p := range ids { // a search across people opens each of them
+		w.items = append(w.items, winItem{e.Time, p, e.Seq})
+		w.counts[p]++
+	}
 	cut := e.Time.Add(-time.Hour)
 	i := 0
 	for ; i < len(w.items) && !w.items[i].t.After(cut); i++ {
@@ -313,7 +336,9 @@ func (a *Alerter) Add(e *Entry) {
 	case n > th.PatientsPerHour && w.open == nil:
 		al := &Alert{Kind: AlertVolume, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, From: w.items[0].t, To: e.Time}
 		for _, it := range w.items {
-			al.Seqs = append(al.Seqs, it.seq)
+			if n := len(al.Seqs); n == 0 || al.Seqs[n-1] != it.seq {
+				al.Seqs = append(al.Seqs, it.seq)
+			}
 		}
 		w.open, w.peak = al, n
 		a.alerts = append(a.alerts, al)
@@ -386,6 +411,7 @@ type ReportEntry struct {
 	Path       string    `json:"path,omitempty"`
 	Patient    string    `json:"patient,omitempty"`
 	NHSNumber  string    `json:"nhsNumber,omitempty"`
+	Patients   []string  `json:"patients,omitempty"` // when the request touched several
 	Released   []string  `json:"released,omitempty"`
 	Withheld   int       `json:"withheld,omitempty"`
 	Decision   string    `json:"decision"`
@@ -399,7 +425,7 @@ func (e *Entry) Report() ReportEntry {
 		Seq: e.Seq, AuditEvent: "AuditEvent/" + strconv.FormatInt(e.Seq, 10), Time: e.Time,
 		RequestID: e.RequestID, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, Sector: e.Sector,
 		Purpose: e.Purpose, BreakGlass: e.BreakGlass, Client: e.Client, Operation: e.Operation,
-		Method: e.Method, Path: e.Path, Patient: e.Patient, NHSNumber: e.NHSNumber,
+		Method: e.Method, Path: e.Path, Patient: e.Patient, NHSNumber: e.NHSNumber, Patients: e.Patients,
 		Released: e.Released, Withheld: e.Withheld, Decision: e.Decision, Reasons: e.Reasons, Status: e.Status,
 	}
 }
@@ -433,10 +459,12 @@ func (s *Activity) Add(e *Entry) {
 		s.BreakGlass++
 	}
 	s.Withheld += e.Withheld
-	if e.Patient != "" && !s.patients[e.Patient] {
-		s.patients[e.Patient] = true
-		i, _ := slices.BinarySearch(s.Patients, e.Patient)
-		s.Patients = slices.Insert(s.Patients, i, e.Patient)
+	for _, p := range e.PatientIDs() {
+		if !s.patients[p] {
+			s.patients[p] = true
+			i, _ := slices.BinarySearch(s.Patients, p)
+			s.Patients = slices.Insert(s.Patients, i, p)
+		}
 	}
 	t := e.Time
 	if s.First == nil || t.Before(*s.First) {

@@ -13,6 +13,7 @@ var migrations = []migration{
 	{sql: migration1},
 	{sql: migration2, fn: moveTreeRows},
 	{sql: migration3},
+	{sql: migration4, fn: indexPatients},
 }
 
 type migration struct {
@@ -110,7 +111,65 @@ DROP INDEX audit_log_org;
 DROP INDEX audit_log_decision;
 DROP INDEX audit_log_ts;
 `
+
+	// 4: the patients of an entry that touched several (a search across
+	// people), so that "who accessed this patient" finds it too; indexPatients
+	// fills it from the entries, then guards it: rows only for the entry just
+	// inserted, in the same transaction.
+	migration4 = `
+CREATE TABLE audit_patient (
+	patient TEXT    NOT NULL,
+	seq     INTEGER NOT NULL,
+	PRIMARY KEY (patient, seq)
+) WITHOUT ROWID;
+`
+	patientTriggers = `
+CREATE TRIGGER audit_patient_no_update BEFORE UPDATE ON audit_patient
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_patient_no_delete BEFORE DELETE ON audit_patient
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+CREATE TRIGGER audit_patient_append_only BEFORE INSERT ON audit_patient
+WHEN NEW.seq IS NOT (SELECT max(seq) FROM audit_log)
+BEGIN SELECT RAISE(ABORT, 'access log is append-only'); END;
+`
 )
+
+// indexPatients fills audit_patient from the entries that name several
+// patients, then adds its triggers.
+func indexPatients(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, entry FROM audit_log WHERE instr(entry, ',"patients":') > 0 ORDER BY seq`)
+	if err != nil {
+		return err
+	}
+	var add []patientRow
+	for rows.Next() {
+		var seq int64
+		var entry []byte
+		if err := rows.Scan(&seq, &entry); err != nil {
+			rows.Close()
+			return err
+		}
+		e, err := Decode(entry)
+		if err != nil {
+			rows.Close()
+			return fmt.Errorf("entry %d: %w (run audit verify)", seq, err)
+		}
+		for _, p := range distinct(e.Patients) {
+			add = append(add, patientRow{p, seq})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range add {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_patient(patient, seq) VALUES (?,?)`, r.patient, r.seq); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, patientTriggers)
+	return err
+}
 
 // moveTreeRows copies audit_tree (migration 1) into chunks and drops it.
 func moveTreeRows(ctx context.Context, tx *sql.Tx) error {

@@ -41,7 +41,10 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 			args = append(args, v)
 		}
 	}
-	eq("patient", q.Patient)
+	if q.Patient != "" {
+		where = append(where, "(patient = ? OR seq IN (SELECT seq FROM audit_patient WHERE patient = ?))")
+		args = append(args, q.Patient, q.Patient)
+	}
 	eq("sub", q.Sub)
 	eq("org", q.Org)
 	eq("decision", q.Decision)

@@ -2,6 +2,7 @@ package auditlog
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,6 +145,7 @@ func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report,
 	var lastTS int64
 	next := 0 // next checkpoint to reach
 	var frag []byte
+	var multi []patientRow // what audit_patient must hold, from the entries
 	chainBreak, rootBad := int64(-1), int64(-1)
 scan:
 	for batch := range batches {
@@ -191,6 +194,13 @@ scan:
 			}
 			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
 				return fail(k, -1, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
+			}
+			if bytes.Contains(entry, []byte(`,"patients":`)) {
+				var e struct{ Patients []string }
+				json.Unmarshal(entry, &e)
+				for _, p := range distinct(e.Patients) {
+					multi = append(multi, patientRow{p, k})
+				}
 			}
 			lastTS, prevStored = ts, leaf
 			tree.add(leaf, hh, nil)
@@ -247,6 +257,11 @@ scan:
 		}
 		return fail(prev, size, "the checkpoint at size %d does not match the entries: an entry in %d..%d was rewritten with all its hashes recomputed", size, prev, size-1)
 	}
+	if seq, why, err := checkPatientRows(ctx, db, multi, tree.n); err != nil {
+		return rep, err
+	} else if why != "" {
+		return fail(seq, -1, "%s", why)
+	}
 	if next < len(cks) {
 		c := cks[next]
 		if _, why := checkCk(c); why != "" {
@@ -271,6 +286,46 @@ scan:
 	}
 	rep.Warning = strings.Join(warn, "; ")
 	return rep, nil
+}
+
+type patientRow struct {
+	patient string
+	seq     int64
+}
+
+// checkPatientRows compares audit_patient (below seq size: rows for later
+// entries are the running server's) with the patients the entries name.
+func checkPatientRows(ctx context.Context, db *sql.DB, want []patientRow, size int64) (int64, string, error) {
+	slices.SortFunc(want, func(a, b patientRow) int {
+		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.patient, b.patient))
+	})
+	rows, err := db.QueryContext(ctx, `SELECT patient, seq FROM audit_patient WHERE seq < ? ORDER BY seq, patient`, size)
+	if err != nil {
+		return 0, "", fmt.Errorf("auditlog: verify: %w", err)
+	}
+	defer rows.Close()
+	i := 0
+	for rows.Next() {
+		var r patientRow
+		if err := rows.Scan(&r.patient, &r.seq); err != nil {
+			return 0, "", err
+		}
+		switch {
+		case i < len(want) && r == want[i]:
+			i++
+			continue
+		case i < len(want) && (want[i].seq < r.seq || want[i].seq == r.seq && want[i].patient < r.patient):
+			return want[i].seq, fmt.Sprintf("entry %d: patient %q is missing from audit_patient (removed to hide the entry from IG searches)", want[i].seq, want[i].patient), nil
+		}
+		return r.seq, fmt.Sprintf("audit_patient row (%q, %d) is not in entry %d (added to attribute the entry to another patient)", r.patient, r.seq, r.seq), nil
+	}
+	if err := rows.Err(); err != nil {
+		return 0, "", err
+	}
+	if i < len(want) {
+		return want[i].seq, fmt.Sprintf("entry %d: patient %q is missing from audit_patient (removed to hide the entry from IG searches)", want[i].seq, want[i].patient), nil
+	}
+	return 0, "", nil
 }
 
 // verifyJournal checks the journal beside db's file, if any: its entries
