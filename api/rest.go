@@ -121,6 +121,12 @@ func (s *Server) vread(c echo.Context) error {
 	if perr != nil || vid < 1 {
 		return fmtErr(store.ErrNotFound, "%s/%s/_history/%s: version ids are positive integers", x.Type, x.ID, c.Param("vid"))
 	}
+	var view func(*store.Version, []byte) []byte
+	if c.Request().URL.RawQuery != "" {
+		if view, err = readView(x.Type, c.QueryParams()); err != nil {
+			return err
+		}
+	}
 	ctx := c.Request().Context()
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
 	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
@@ -131,7 +137,11 @@ func (s *Server) vread(c echo.Context) error {
 		return err
 	}
 	x.release(v)
-	return respond(c, http.StatusOK, x.body(v), versionHeaders(v))
+	body := x.body(v)
+	if view != nil {
+		body = view(v, body)
+	}
+	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
 // readBody reads and parses a resource body of the URL's type.

@@ -60,6 +60,9 @@ func TestElementsAndSummary(t *testing.T) {
 		{name: "_summary=true is refused, not ignored", method: "GET", path: "/fhir/Patient?_summary=true", token: gp, status: 400, contains: []string{"_elements"}},
 		{name: "_summary=text on a read", method: "GET", path: "/fhir/Patient/jane?_summary=text", token: gp, status: 400},
 		{name: "_elements with _summary=data", method: "GET", path: "/fhir/Patient?_elements=name&_summary=data", token: gp, status: 400},
+		{name: "a version read too", method: "GET", path: "/fhir/Patient/jane/_history/1?_elements=gender", token: gp, status: 200,
+			contains: []string{`"gender"`, tag}, absent: []string{"Smith"}},
+		{name: "a version read refuses unknown parameters", method: "GET", path: "/fhir/Patient/jane/_history/1?family=smith", token: gp, status: 400, contains: []string{"family"}},
 		{name: "a read refuses unknown parameters", method: "GET", path: "/fhir/Patient/jane?family=smith", token: gp, status: 400, contains: []string{"family"}},
 		{name: "a read ignores _format", method: "GET", path: "/fhir/Patient/jane?_format=json", token: gp, status: 200, contains: []string{"Smith"}, absent: []string{tag}},
 	})
