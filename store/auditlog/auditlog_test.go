@@ -349,6 +349,13 @@ func TestTamper(t *testing.T) {
 		f.exec(t, `UPDATE audit_log SET chain_hash = zeroblob(32) WHERE seq = 150`)
 		expectBad(t, f.verify(t), 150, -1, "entry 150's chain hash was edited")
 	})
+	t.Run("edited entry, its hashes and the Merkle tree recomputed, not the next chain hash", func(t *testing.T) {
+		f := tamper(t)
+		f.editRow(t, 149)
+		f.rehash(t, 149, 149)
+		f.rebuildTree(t)
+		expectBad(t, f.verify(t), 149, 200, "an entry in 100..149 was rewritten")
+	})
 	t.Run("edited entry, whole chain recomputed", func(t *testing.T) {
 		f := tamper(t)
 		f.editRow(t, 150)

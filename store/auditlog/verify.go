@@ -244,6 +244,23 @@ scan:
 		if h, err := hr.ReadHashes([]int64{tlog.StoredHashIndex(0, k)}); err == nil && h[0] != kLeaf {
 			return fail(k, -1, "entry %d was edited with its leaf hash recomputed to match: it does not chain to entry %d and its Merkle leaf differs", k, k-1)
 		}
+		// Neither leaf tells: the next signed checkpoint does. If the
+		// entries up to it still give its root, none was rewritten and only
+		// k's chain hash was edited.
+		if next < len(cks) {
+			c := cks[next]
+			if signed, why := checkCk(c); why == "" {
+				root, n, err := entriesRoot(ctx, db, verified, c.size)
+				switch {
+				case err != nil:
+					return rep, err
+				case n == c.size && root == signed:
+					return fail(k, -1, "entry %d's chain hash was edited: it does not chain to entry %d, whose bytes the checkpoint at size %d still covers", k, k-1, c.size)
+				case n == c.size:
+					return fail(k-1, c.size, "an entry in %d..%d was rewritten with its leaf, chain and Merkle hashes recomputed: entry %d does not chain to entry %d and the checkpoint at size %d does not match", verified.n, k-1, k, k-1, c.size)
+				}
+			}
+		}
 		return fail(k, -1, "hash chain broken between entries %d and %d: entry %d's chain hash was edited, or entry %d was rewritten with every hash recomputed", k-1, k, k, k-1)
 	}
 	if size := rootBad; size >= 0 {
@@ -376,6 +393,29 @@ func verifyJournal(ctx context.Context, db *sql.DB, size, lastTS int64) (path st
 // Merkle stored hashes differ from those in audit_tree_chunk (which an
 // attacker who recomputed leaf and chain hashes may have left alone). It
 // returns -1 if the stored tree agrees (it was rewritten too).
+// entriesRoot is the Merkle root over the stored entries up to size,
+// continuing from (a verified tree), and how many entries it covers.
+func entriesRoot(ctx context.Context, db *sql.DB, from *compactRange, size int64) (tlog.Hash, int64, error) {
+	tree := from.clone()
+	hh := newHasher()
+	rows, err := db.QueryContext(ctx, `SELECT entry FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`, tree.n, size)
+	if err != nil {
+		return tlog.Hash{}, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var entry sql.RawBytes
+		if err := rows.Scan(&entry); err != nil {
+			return tlog.Hash{}, 0, err
+		}
+		tree.add(hh.leaf(entry), hh, nil)
+	}
+	if err := rows.Err(); err != nil {
+		return tlog.Hash{}, 0, err
+	}
+	return tree.root(hh), tree.n, nil
+}
+
 func narrow(ctx context.Context, db *sql.DB, from *compactRange, size int64) (int64, string, error) {
 	tree := from.clone()
 	lo, hi := tlog.StoredHashCount(tree.n), tlog.StoredHashCount(size)
