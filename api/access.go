@@ -138,6 +138,9 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			if x.Withheld > 0 {
 				x.Decision = "partial"
+				if len(x.Released) == 0 && x.Status < 400 {
+					x.Decision = "deny" // everything it touched withheld, as a read's
+				}
 			}
 		}
 		if x.Patient == "" && x.gate != nil {

@@ -48,7 +48,7 @@ func TestAccessLogSaysWhatWasWithheld(t *testing.T) {
 		{"withheld version", "/fhir/Condition/diabetes/_history/1", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
 		{"withheld history", "/fhir/Condition/diabetes/_history", sw, 404, "deny", 1, "withheld", "jane", "9434765919"},
 		{"never existed", "/fhir/Condition/nothing", sw, 404, "error", 0, "not-found", "", ""},
-		{"search finding only a withheld person", byNHS, sw, 200, "partial", 1, "", "jane", "9434765919"},
+		{"search finding only a withheld person", byNHS, sw, 200, "deny", 1, "", "jane", "9434765919"},
 		{"search finding the person", byNHS, gp, 200, "permit", 0, "", "jane", "9434765919"},
 		{"search finding no one keeps the number searched", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018", gp, 200, "permit", 0, "", "", "9990000018"},
 		{"an id of another type", "/fhir/Condition/hba1c", gp, 404, "error", 0, "not-found", "", ""},

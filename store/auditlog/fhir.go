@@ -318,6 +318,12 @@ func AuditEvent(e *Entry, o FHIROptions) any {
 	}
 	ae.Entity = append(ae.Entity, tx)
 
+	if e.Patient == "" && len(e.Patients) == 0 && e.NHSNumber != "" {
+		// A search by an NHS number that found no one: the number asked about.
+		ae.Entity = append(ae.Entity, entity{What: &reference{Identifier: &identifier{System: SysNHSNumber, Value: e.NHSNumber}},
+			Type: &coding{System: SysEntityType, Code: "1", Display: "Person"},
+			Role: &coding{System: SysObjectRole, Code: "1", Display: "Patient"}})
+	}
 	for _, p := range e.PatientIDs() {
 		pe := entity{What: &reference{Reference: "Patient/" + p},
 			Type: &coding{System: SysEntityType, Code: "1", Display: "Person"},

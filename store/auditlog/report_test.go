@@ -157,6 +157,12 @@ func TestAuditEventShapes(t *testing.T) {
 			e.Operation, e.Path, e.Patient, e.BreakGlass, e.Purpose, e.NHSNumber = "everything", "/fhir/Patient/jane/$everything", "jane", "EMERGENCY: collapsed", "ETREAT", "9434765919"
 			e.Reasons = []string{"break-glass"}
 		}, []string{`"code":"operation"`, `"code":"BTG"`, `"type":"break-glass-reason","valueString":"EMERGENCY: collapsed"`, `"value":"9434765919"`, `"code":"ETREAT"`}},
+		{"search across people", func(e *Entry) {
+			e.Operation, e.Path, e.ResourceType, e.Patients = "search", "/fhir/Condition", "Condition", []string{"jane", "bob"}
+		}, []string{`"reference":"Patient/jane"`, `"reference":"Patient/bob"`}},
+		{"search by an NHS number that found no one", func(e *Entry) {
+			e.Operation, e.Path, e.ResourceType, e.NHSNumber = "search", "/fhir/Patient", "Patient", "9990000018"
+		}, []string{`"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}`}},
 		{"create", func(e *Entry) {
 			e.Operation, e.Method, e.Path, e.ResourceType, e.Patient, e.Status = "create", "POST", "/fhir/Observation", "Observation", "jane", 201
 			e.Released = []string{"Observation/o1/_history/1"}
