@@ -143,3 +143,45 @@ func TestSharingDecisionScenarios(t *testing.T) {
 }
 
 func withPurpose(p string) func(*auth.DevClaims) { return func(c *auth.DevClaims) { c.Purpose = p } }
+
+// TestDeniedPartyCannotLiftObjection: Jane's objection to the council,
+// recorded by her GP practice, stays in force when the council records a
+// newer consent of its own: an objection is lifted only where it was
+// recorded (found in review: the council's OPTIN superseded it and the
+// council then read her NHS record).
+func TestDeniedPartyCannotLiftObjection(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	sw := e.token("social-worker", "council", "E06000999")
+	if r := e.do("PUT", "/fhir/Consent/jane-no-council", gpSys, janeNotSharedWithCouncil); r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); strings.Contains(r.body, "GP-DIABETES") {
+		t.Fatal("objection not in force")
+	}
+	optin := func(id, date string) string {
+		c := strings.NewReplacer(`"id":"jane-no-council"`, `"id":"`+id+`"`, `"dateTime":"2026-01-10"`, `"dateTime":"`+date+`"`).Replace(janeNotSharedWithCouncil)
+		return c[:strings.Index(c, `,
+ "provision"`)] + "}"
+	}
+	if r := e.do("PUT", "/fhir/Consent/council-optin", e.token("system", "council", "E06000999"), optin("council-optin", "2026-02-01")); r.status != 201 {
+		t.Fatalf("the council's own consent: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); r.status != 200 || strings.Contains(r.body, "GP-DIABETES") {
+		t.Errorf("the council's newer consent lifted the objection the GP recorded: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Consent/jane-no-council", gpSys, ""); !strings.Contains(r.body, `"status":"active"`) {
+		t.Errorf("another organisation's consent marked the objection inactive: %s", r.body)
+	}
+	// Where it was recorded, a newer consent lifts it.
+	if r := e.do("PUT", "/fhir/Consent/gp-optin", gpSys, optin("gp-optin", "2026-03-01")); r.status != 201 {
+		t.Fatalf("the GP's newer consent: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); !strings.Contains(r.body, "GP-DIABETES") {
+		t.Errorf("the GP practice's newer consent did not lift its own objection: %.300s", r.body)
+	}
+	if r := e.do("GET", "/fhir/Consent/jane-no-council", gpSys, ""); !strings.Contains(r.body, `"status":"inactive"`) {
+		t.Errorf("the GP practice's newer consent did not supersede its objection: %s", r.body)
+	}
+}

@@ -407,6 +407,7 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 				continue
 			}
 			if c, err := consent.ParseConsent(v.Raw); err == nil {
+				c.Recorder = v.SourceOrg
 				p.Consents = append(p.Consents, c)
 			}
 		}

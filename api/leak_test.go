@@ -567,13 +567,14 @@ func (g *leakGen) writeConsent(p *leakPatient) {
 		return
 	}
 	g.consentsOK++
+	parsed.Recorder = org
 	it.consent, it.status = parsed, status
 	// Supersession, from the generator's knowledge: a newer (or same-time)
 	// active patient-privacy consent makes the patient's older active ones
-	// inactive.
+	// that its organisation recorded inactive.
 	if status == "active" {
 		for _, old := range p.items {
-			if old.typ == "Consent" && old.status == "active" && !old.consent.DateTime.After(parsed.DateTime) {
+			if old.typ == "Consent" && old.status == "active" && strings.EqualFold(old.src, org) && !old.consent.DateTime.After(parsed.DateTime) {
 				old.status = "inactive"
 				old.versions++
 				g.superseded++

@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strings"
+
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
@@ -8,8 +10,12 @@ import (
 )
 
 // supersede marks the patient's older active patient-privacy Consents
-// inactive when w records a newer one, in the same transaction: the newer
-// consent decides, and the older stays in history as inactive.
+// that w's organisation recorded inactive when w records a newer one, in
+// the same transaction: the newer consent decides, and the older stays in
+// history as inactive. Another organisation's consents stay in force
+// beside it (the engine lets withhold win between recorders): an
+// organisation the person objected to cannot lift the objection by
+// recording a consent of its own.
 func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 	if w.Type != "Consent" || w.Op == store.OpDelete || len(w.Patients) != 1 {
 		return nil
@@ -26,7 +32,7 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 		return err
 	}
 	for _, m := range found {
-		if m.ID == w.ID {
+		if m.ID == w.ID || !strings.EqualFold(m.SourceOrg, w.SourceOrg) {
 			continue
 		}
 		v, err := lookup.Get("Consent", m.ID)

@@ -159,6 +159,11 @@ type Consent struct {
 	RootIsScope bool
 	// Notes record what was normalised on the way in.
 	Notes []string
+	// Recorder is the organisation that recorded the Consent (the stored
+	// item's source), set by the caller. A newer Consent supersedes only
+	// its own recorder's older ones: otherwise an organisation a person
+	// objected to could record a newer consent and lift the objection.
+	Recorder string
 }
 
 // ConsentError says which element of a Consent cannot be interpreted.

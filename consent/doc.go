@@ -37,8 +37,10 @@
 //     demographics item of a restricted patient.
 //
 // The consent layer: of the patient's active patient-privacy Consents only
-// those with the latest dateTime count (a newer one supersedes); if several
-// share that dateTime, a withhold by any wins. A Consent whose root period
+// each recording organisation's (Consent.Recorder) latest by dateTime
+// count (a newer one supersedes that organisation's older ones); all those
+// count together, and where several apply a withhold by any wins — so an
+// organisation cannot lift an objection another recorded. A Consent whose root period
 // does not contain now, or whose root action excludes reads (e.g. correct
 // only), has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
 // withhold; OPTOUT with no provision withholds everything. An untyped root

@@ -303,8 +303,13 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 }
 
 // prepareConsents applies supersession and evaluates user-side conditions.
+// Supersession is within one recording organisation: each recorder's
+// newest Consents count, and those of different recorders count together
+// (withhold wins), so a person's objection is lifted only where it was
+// recorded.
 func (pp *Prepared) prepareConsents(p Patient) {
 	var latest []*Consent
+	newest := map[string]time.Time{} // recorder -> its newest DateTime
 	for _, c := range p.Consents {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
 			continue
@@ -312,10 +317,19 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
 			continue
 		}
-		switch {
-		case len(latest) == 0 || c.DateTime.After(latest[0].DateTime):
-			latest = append(latest[:0], c)
-		case c.DateTime.Equal(latest[0].DateTime):
+		r := strings.ToUpper(c.Recorder)
+		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
+			newest[r] = c.DateTime
+		}
+	}
+	for _, c := range p.Consents {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
+			continue
+		}
+		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
+			continue
+		}
+		if c.DateTime.Equal(newest[strings.ToUpper(c.Recorder)]) {
 			latest = append(latest, c) // same time: all count, withhold wins
 		}
 	}

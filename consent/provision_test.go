@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -162,6 +163,18 @@ func TestSupersession(t *testing.T) {
 	}
 	if d := pp.Decide(&Item{Type: "AllergyIntolerance", DataClass: "allergies", SourceOrg: orgGP}); d.Effect != Permit {
 		t.Fatalf("tie: %s", d.Explain())
+	}
+	// Supersession is within one recorder: another organisation's newer
+	// OPTIN does not lift an opt-out; both count and withhold wins.
+	gpOut, hospIn := consAt(t, "gp-out", "2020-01-01", "OPTOUT", ""), consAt(t, "hosp-in", "2024-05-01", "OPTIN", "")
+	gpOut.Recorder, hospIn.Recorder = orgGP, "rhx"
+	if d := Prepare(DefaultPolicy(), hosp, patient(gpOut, hospIn), now).Decide(med(orgGP)); d.Effect != Withhold || d.Reasons[0].ConsentID != "gp-out" {
+		t.Fatalf("another recorder's newer OPTIN: %s", d.Explain())
+	}
+	gpIn := consAt(t, "gp-in", "2024-05-01", "OPTIN", "")
+	gpIn.Recorder = strings.ToLower(orgGP)
+	if d := Prepare(DefaultPolicy(), hosp, patient(gpOut, hospIn, gpIn), now).Decide(med(orgGP)); d.Effect != Permit {
+		t.Fatalf("the same recorder's newer OPTIN (its code in another case): %s", d.Explain())
 	}
 	// A newer expired restriction supersedes an older opt-out: shared again.
 	expired := consAt(t, "e", "2025-01-01", "OPTOUT", `{"period":{"start":"2025-01-01","end":"2025-03-01"}}`)
