@@ -442,7 +442,7 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 				patients[pid] = true
 			}
 		}
-		out.addRaw(writeEntry(s.base(c), te.write, r))
+		out.addRaw(writeEntry(s.base(c), te.write, r, x.body))
 	}
 	if len(patients) == 1 {
 		for pid := range patients {
@@ -473,7 +473,9 @@ func matchFromHeader(h string, dst *int64) error {
 	return nil
 }
 
-func writeEntry(base string, w *store.Write, r *store.WriteResult) []byte {
+// writeEntry is a transaction-response entry; body gives the resource as
+// released (a matched conditional create's may need redacting).
+func writeEntry(base string, w *store.Write, r *store.WriteResult, body func(*store.Version) []byte) []byte {
 	var e bytes.Buffer
 	status := "200 OK"
 	switch {
@@ -487,7 +489,7 @@ func writeEntry(base string, w *store.Write, r *store.WriteResult) []byte {
 		e.WriteString(`"fullUrl":`)
 		e.Write(jsonString(base + "/" + v.Type + "/" + v.ID))
 		e.WriteString(`,"resource":`)
-		e.Write(v.Raw)
+		e.Write(body(v))
 		e.WriteByte(',')
 	}
 	e.WriteString(`"response":{"status":`)

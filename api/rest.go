@@ -428,7 +428,10 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	case "return=OperationOutcome":
 		return respond(c, status, fhir.OperationOutcome("information", "informational", "ok"), h)
 	}
-	return respond(c, status, v.Raw, h)
+	// x.body, not v.Raw: a conditional create that matched answers with the
+	// stored resource, which may be another organisation's restricted
+	// Patient to redact.
+	return respond(c, status, x.body(v), h)
 }
 
 // base is the public base URL of the FHIR API, without a trailing slash.

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -74,5 +75,42 @@ func TestElementsAndSummary(t *testing.T) {
 	}
 	if err := json.Unmarshal([]byte(r.body), &p); err != nil || p.ResourceType != "Patient" || p.ID != "jane" || p.Gender != "female" || p.Meta.VersionID != "1" {
 		t.Errorf("subset read: %v %+v\n%s", err, p, r.body)
+	}
+}
+
+// TestConditionalCreateRedacts: a conditional create that matches a
+// restricted person's Patient answers with it redacted, as a read does
+// (it sent the stored resource whole; found in review).
+func TestConditionalCreateRedacts(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("system", "nhs", "A81001")
+	for path, body := range map[string]string{
+		"/fhir/Patient/marg": `{"resourceType":"Patient","id":"marg","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Doyle"}],
+			"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">SECRET-NARRATIVE</div>"},
+			"address":[{"line":["SECRET-ADDR"]}],"telecom":[{"system":"phone","value":"SECRET-PHONE"}]}`,
+	} {
+		if r := e.do("PUT", path, gp, body); r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+	}
+	if r := e.do("PUT", "/fhir/CareTeam/marg-nursing", e.token("system", "nhs", "RCX"), `{"resourceType":"CareTeam","id":"marg-nursing","status":"active","subject":{"reference":"Patient/marg"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`); r.status != 201 {
+		t.Fatalf("care team: %d %s", r.status, r.body)
+	}
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	body := `{"resourceType":"Patient","name":[{"family":"Doyle"}]}`
+	batch := `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + body + `,"request":{"method":"POST","url":"Patient","ifNoneExist":"_id=marg"}}]}`
+	for name, r := range map[string]resp{
+		"POST If-None-Exist": e.do("POST", "/fhir/Patient", nurse, body, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"),
+		"batch ifNoneExist":  e.do("POST", "/fhir", nurse, batch),
+	} {
+		if !strings.Contains(r.body, "Doyle") {
+			t.Errorf("%s: the match is not answered: %d %s", name, r.status, r.body)
+		}
+		for _, s := range []string{"SECRET-ADDR", "SECRET-PHONE", "SECRET-NARRATIVE"} {
+			if strings.Contains(r.body, s) {
+				t.Errorf("%s: %d releases %s of a restricted person outside the source: %s", name, r.status, s, r.body)
+			}
+		}
 	}
 }
