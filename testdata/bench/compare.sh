@@ -47,7 +47,7 @@ run() { # run BIN: one measured run on a fresh copy
 	shift
 	runs=$((runs + 1))
 	[ -n "${CAREX_BENCH_PROFILE:-}" ] && mkdir -p "$CAREX_BENCH_PROFILE" && prof=(--cpuprofile "$CAREX_BENCH_PROFILE/$op-$runs.prof")
-	rm -f "$db"* && cp "$pop" "$db"
+	rm -f "$db"* "$dir"/c-access.db* && cp "$pop" "$db" # the access log too: each run starts with an empty one
 	sync # the copy's dirty pages would queue every durable write behind them
 	"$bin" serve --dev --db "$db" --addr 127.0.0.1:18095 --log-level warn "${prof[@]}" "$@" >"$dir/serve.log" 2>&1 &
 	local pid=$!
