@@ -42,6 +42,9 @@ type Exchange struct {
 
 	reply *reply
 	gate  *gate // the consent decision context, when ConsentPolicy decides
+	// asksRedacted: the search matches, sorts or includes by an element a
+	// restricted person's Patient has redacted (see asksRedacted).
+	asksRedacted bool
 }
 
 type reply struct {

@@ -240,6 +240,9 @@ func (g *gate) visible(m *store.Meta) bool {
 			g.withheld()
 			return false
 		}
+		if d.Flags&consent.FlagRedact != 0 && g.x != nil && g.x.asksRedacted {
+			return false // see asksRedacted: silently, not counted as withheld
+		}
 		if d.Flags != 0 {
 			g.mu.Lock()
 			if d.Flags&consent.FlagRedact != 0 {
@@ -615,63 +618,6 @@ func (x *Exchange) body(v *store.Version) []byte {
 		return nil
 	}
 	return out
-}
-
-// redactPerson removes from a Patient everything that says where the
-// person lives, how to reach them or who their GP is: the elements
-// themselves, the narrative (which repeats them, and cannot be edited
-// reliably), extensions carrying an address or contact point (birth
-// place, for one), and contained resources that only the removed elements
-// referred to (a next of kin's organisation, a contained GP).
-func redactPerson(m map[string]any) {
-	for _, k := range []string{"address", "_address", "telecom", "_telecom", "generalPractitioner", "contact", "text"} {
-		delete(m, k)
-	}
-	for _, k := range []string{"extension", "modifierExtension"} {
-		if l, ok := m[k].([]any); ok {
-			if kept := dropContactExtensions(l); len(kept) > 0 {
-				m[k] = kept
-			} else {
-				delete(m, k)
-			}
-		}
-	}
-	contained, ok := m["contained"].([]any)
-	if !ok {
-		return
-	}
-	delete(m, "contained")
-	rest, _ := json.Marshal(m)
-	var kept []any
-	for _, c := range contained {
-		cm, _ := c.(map[string]any)
-		id, _ := cm["id"].(string)
-		if id != "" && bytes.Contains(rest, []byte(`"#`+id+`"`)) {
-			kept = append(kept, c)
-		}
-	}
-	if len(kept) > 0 {
-		m["contained"] = kept
-	}
-}
-
-// dropContactExtensions is l without the extensions whose value, or a
-// nested extension's value, is an Address or a ContactPoint.
-func dropContactExtensions(l []any) []any {
-	var kept []any
-	for _, e := range l {
-		em, _ := e.(map[string]any)
-		if em == nil || em["valueAddress"] != nil || em["valueContactPoint"] != nil {
-			continue
-		}
-		if sub, ok := em["extension"].([]any); ok {
-			if len(dropContactExtensions(sub)) < len(sub) {
-				continue
-			}
-		}
-		kept = append(kept, e)
-	}
-	return kept
 }
 
 // nhsNumberOf is the first NHS number among a Patient's identifiers,

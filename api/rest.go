@@ -290,6 +290,12 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 	if err != nil {
 		return nil, err
 	}
+	if asksRedacted(q) {
+		// A match would answer for a restricted person's redacted address,
+		// telecom or GP (created or not, which id): refused for everyone,
+		// so that the refusal says nothing about anyone.
+		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on address, telecom or GP are not supported (a restricted person's are not released): use identifier", cond)
+	}
 	return q, nil
 }
 
@@ -473,6 +479,7 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	x.asksRedacted = asksRedacted(q)
 	vis := s.policy.Visible(ctx, p, x)
 	if q.Summary == "count" {
 		q.Count = 0
