@@ -107,9 +107,14 @@ func TestSharingDecisionScenarios(t *testing.T) {
 	if cond.status != 201 {
 		t.Fatalf("conditional update matched a record the caller cannot see: %d %s", cond.status, cond.body)
 	}
-	// A write by another organisation to the GP's record is refused and stores nothing.
-	if r := e.do("PUT", "/fhir/Condition/diabetes", hospSys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 403 {
-		t.Fatalf("cross-organisation update: %d", r.status)
+	// A write by another organisation to the GP's record is refused and
+	// stores nothing: 409, the id is taken, for a system that cannot see
+	// it (own organisation's data only); 403 for a user who can.
+	if r := e.do("PUT", "/fhir/Condition/diabetes", hospSys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 409 || strings.Contains(r.body, "another organisation") {
+		t.Fatalf("cross-organisation update of an item the writer cannot see: %d %s", r.status, r.body)
+	}
+	if r := e.do("PUT", "/fhir/Condition/diabetes", e.token("district-nurse", "nhs", "RCX"), `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"OVERWRITTEN"}}`); r.status != 403 {
+		t.Fatalf("cross-organisation update of an item the writer sees: %d %s", r.status, r.body)
 	}
 	// Jane objects to the council seeing her NHS record.
 	if r := e.do("PUT", "/fhir/Consent/jane-no-council", gp, janeNotSharedWithCouncil); r.status != 201 {
@@ -183,5 +188,62 @@ func TestDeniedPartyCannotLiftObjection(t *testing.T) {
 	}
 	if r := e.do("GET", "/fhir/Consent/jane-no-council", gpSys, ""); !strings.Contains(r.body, `"status":"inactive"`) {
 		t.Errorf("the GP practice's newer consent did not supersede its objection: %s", r.body)
+	}
+}
+
+// TestWritesDoNotRevealWithheldItems: a DELETE of an item the caller may
+// not see, or of a deleted one, answers as for an id that never existed;
+// a PUT over such an id is refused as a taken id in the same words
+// whatever the item is (live or deleted, which organisation's, which
+// version, If-Match or not). PUT-as-create necessarily tells a taken id
+// from a free one; nothing more. (Found in review: 403 "recorded by
+// another organisation", 204 for a deleted id, "is at version 3", and a
+// PUT continuing a deleted item's versions.)
+func TestWritesDoNotRevealWithheldItems(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	hospSys := e.token("system", "nhs", "RHX")
+	gpSys := e.token("system", "nhs", "A81001")
+	cond := func(id string) string {
+		return `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"Patient/jane"},"code":{"text":"H"}}`
+	}
+	same := func(what string, a, b resp, aID, bID string) {
+		t.Helper()
+		if a.status != b.status || strings.ReplaceAll(a.body, aID, "ID") != strings.ReplaceAll(b.body, bID, "ID") || a.header.Get("ETag") != b.header.Get("ETag") {
+			t.Errorf("%s: %d %s / %d %s", what, a.status, a.body, b.status, b.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Condition/hiv", nurse, ""); r.status != 404 {
+		t.Fatalf("precondition: HIV withheld from the nurse: %d", r.status)
+	}
+	same("DELETE of a withheld item and of a missing one", e.do("DELETE", "/fhir/Condition/hiv", nurse, ""), e.do("DELETE", "/fhir/Condition/never", nurse, ""), "hiv", "never")
+	for _, v := range []string{"1", "2"} {
+		e.do("PUT", "/fhir/Condition/gone", gpSys, strings.Replace(cond("gone"), `"H"`, `"GP-GONE-`+v+`"`, 1))
+	}
+	if r := e.do("DELETE", "/fhir/Condition/gone", gpSys, ""); r.status != 204 {
+		t.Fatalf("the GP's delete: %d %s", r.status, r.body)
+	}
+	same("DELETE of a deleted item and of a missing one", e.do("DELETE", "/fhir/Condition/gone", hospSys, ""), e.do("DELETE", "/fhir/Condition/never", hospSys, ""), "gone", "never")
+	same("the source's second DELETE", e.do("DELETE", "/fhir/Condition/gone", gpSys, ""), e.do("DELETE", "/fhir/Condition/never", gpSys, ""), "gone", "never")
+	taken := e.do("PUT", "/fhir/Condition/hiv", nurse, cond("hiv"))
+	if taken.status != 409 {
+		t.Fatalf("PUT over a withheld id: %d %s", taken.status, taken.body)
+	}
+	same("PUT over a deleted id and over a withheld one", e.do("PUT", "/fhir/Condition/gone", hospSys, cond("gone")), taken, "gone", "hiv")
+	same("PUT If-Match over a deleted id", e.do("PUT", "/fhir/Condition/gone", hospSys, cond("gone"), "If-Match", `W/"1"`), taken, "gone", "hiv")
+	same("PUT If-Match over a withheld id", e.do("PUT", "/fhir/Condition/hiv", nurse, cond("hiv"), "If-Match", `W/"7"`), taken, "hiv", "hiv")
+	// The trust's own Observation, of a class the nurse's role does not see.
+	if r := e.do("PUT", "/fhir/Observation/rcx-obs", e.token("system", "nhs", "RCX"), `{"resourceType":"Observation","id":"rcx-obs","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"RCX-OBS"}}`); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	obs := `{"resourceType":"Observation","id":"rcx-obs","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"x"}}`
+	same("PUT over her organisation's item her role does not see", e.do("PUT", "/fhir/Observation/rcx-obs", nurse, obs), taken, "Observation/rcx-obs", "Condition/hiv")
+	// The GP practice records its deleted id again, continuing its history.
+	if r := e.do("PUT", "/fhir/Condition/gone", gpSys, cond("gone")); r.status != 201 || r.header.Get("ETag") != `W/"4"` {
+		t.Errorf("the source records its deleted id again: %d %s %s", r.status, r.header.Get("ETag"), r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/gone", gpSys, ""); !strings.Contains(r.body, `"H"`) {
+		t.Errorf("the refused writes changed something: %s", r.body)
 	}
 }

@@ -561,8 +561,10 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 	if role == nil || role.Audit {
 		return fmtErr(ErrForbidden, "role %s does not change records", p.Role)
 	}
-	if existing != nil && !existing.Deleted && !strings.EqualFold(existing.SourceOrg, p.Org) {
-		return fmtErr(ErrForbidden, "%s/%s was recorded by another organisation: only its source organisation may change it", w.Type, w.ID)
+	if existing != nil {
+		if err := cp.mayReplace(ctx, p, role, w, existing); err != nil {
+			return err
+		}
 	}
 	if w.Type == "Consent" && w.Op != store.OpDelete {
 		if _, err := consent.ParseConsent(w.Raw); err != nil {
@@ -576,6 +578,28 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 				}
 			}
 		}
+	}
+	return nil
+}
+
+// mayReplace decides a write over a stored id. Only the source
+// organisation changes its data; and an item the caller may not see (or a
+// deleted one) answers as one that never existed would, as far as a write
+// allows: a DELETE is 404 as for a missing id, a PUT is refused as a taken
+// id, whatever the item's state (its version, its organisation), since
+// PUT-as-create can always tell a taken id from a free one.
+func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role *consent.RolePolicy, w *store.Write, existing *store.Meta) error {
+	own := strings.EqualFold(existing.SourceOrg, p.Org)
+	seen := !existing.Deleted && (own && role.Sees(existing.DataClass) || !own && cp.gate(ctx, p, nil).visible(existing))
+	switch {
+	case !seen && w.Op == store.OpDelete:
+		return fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound) // the store's words for a missing id
+	case existing.Deleted && own:
+		return nil // the source organisation may record it again
+	case !seen:
+		return fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists)
+	case !own:
+		return fmtErr(ErrForbidden, "%s/%s was recorded by another organisation: only its source organisation may change it", w.Type, w.ID)
 	}
 	return nil
 }
