@@ -247,3 +247,43 @@ func TestWritesDoNotRevealWithheldItems(t *testing.T) {
 		t.Errorf("the refused writes changed something: %s", r.body)
 	}
 }
+
+// TestSensitiveCodeAnywhereLabels: an HIV diagnosis code as an
+// Encounter's or a prescription's reason, an Observation's value or a
+// contained Condition's code labels the item as the Condition's own code
+// does, so it is withheld where the Condition is (found in review: only
+// the main code was labelled).
+func TestSensitiveCodeAnywhereLabels(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	gp := e.token("gp", "nhs", "A81001")
+	sw := e.token("social-worker", "council", "E06000999")
+	hiv := `{"coding":[{"system":"http://snomed.info/sct","code":"86406008","display":"HIV infection"}]}`
+	for path, body := range map[string]string{
+		"/fhir/Condition/hosp-hiv":     `{"resourceType":"Condition","id":"hosp-hiv","subject":{"reference":"Patient/jane"},"code":` + hiv + `}`,
+		"/fhir/Encounter/hiv-clinic":   `{"resourceType":"Encounter","id":"hiv-clinic","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/jane"},"reasonCode":[` + hiv + `]}`,
+		"/fhir/CarePlan/hiv-plan":      `{"resourceType":"CarePlan","id":"hiv-plan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"contained":[{"resourceType":"Condition","id":"c","subject":{"reference":"Patient/jane"},"code":` + hiv + `}],"addresses":[{"reference":"#c"}]}`,
+		"/fhir/Observation/hiv-status": `{"resourceType":"Observation","id":"hiv-status","status":"final","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://loinc.org","code":"75622-1"}]},"valueCodeableConcept":` + hiv + `}`,
+		"/fhir/MedicationRequest/arv":  `{"resourceType":"MedicationRequest","id":"arv","status":"active","intent":"order","subject":{"reference":"Patient/jane"},"medicationCodeableConcept":{"text":"ARV"},"reasonCode":[` + hiv + `]}`,
+		"/fhir/Encounter/fracture":     `{"resourceType":"Encounter","id":"fracture","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"subject":{"reference":"Patient/jane"},"reasonCode":[{"coding":[{"system":"http://snomed.info/sct","code":"71620000"}]}]}`,
+	} {
+		if r := e.do("PUT", path, hosp, body); r.status != 201 {
+			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
+		}
+	}
+	for _, who := range []struct{ name, tok string }{{"GP", gp}, {"social worker", sw}} {
+		r := e.do("GET", "/fhir/Patient/jane/$everything", who.tok, "")
+		for _, id := range []string{`"hosp-hiv"`, `"hiv-clinic"`, `"hiv-plan"`, `"hiv-status"`, `"arv"`} {
+			if strings.Contains(r.body, id) {
+				t.Errorf("%s's $everything carries the hospital's %s, coded HIV", who.name, id)
+			}
+		}
+		if who.name == "GP" && !strings.Contains(r.body, `"fracture"`) {
+			t.Errorf("the GP's $everything lacks the hospital's other encounter: %.300s", r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Encounter/hiv-clinic", hosp, ""); r.status != 200 {
+		t.Errorf("the source organisation reads its own: %d", r.status)
+	}
+}

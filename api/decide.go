@@ -608,7 +608,7 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 // codes, so a coded HIV diagnosis without a label is still protected.
 func (cp *ConsentPolicy) Label(w *store.Write) {
 	var codes []consent.Coding
-	for _, c := range w.Codes {
+	for _, c := range slices.Concat(w.Codes, w.OtherCodes) {
 		sys, code, _ := strings.Cut(c, "|")
 		codes = append(codes, consent.Coding{System: sys, Code: code})
 	}

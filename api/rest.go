@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -226,7 +227,44 @@ func (s *Server) derive(w *store.Write) {
 			break
 		}
 	}
+	w.OtherCodes = nil
+	if w.Type != "Consent" && len(w.Patients) > 0 {
+		// A Consent's codes name the data it governs, not the person's own.
+		w.OtherCodes = otherCodings(w.Resource, w.Codes)
+	}
 	s.policy.Label(w)
+}
+
+// otherCodings are the codings anywhere in a resource but its meta and
+// main codes: an HIV diagnosis code as an Encounter's reason, an
+// Observation's value or a contained Condition labels the item as surely
+// as a Condition's code does.
+func otherCodings(m map[string]any, main []string) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if sys, ok := x["system"].(string); ok {
+				if code, ok := x["code"].(string); ok && code != "" {
+					if c := sys + "|" + code; !slices.Contains(main, c) && !slices.Contains(out, c) {
+						out = append(out, c)
+					}
+				}
+			}
+			for k, e := range x {
+				if k != "meta" {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(m)
+	return out
 }
 
 func securityLabels(m map[string]any) []string {

@@ -89,7 +89,10 @@ type Write struct {
 	DataClass   string
 	Patients    []string
 	Codes       []string
-	Date        time.Time
+	// OtherCodes: every other coding in the resource (reasons, values,
+	// contained resources…) as system|code, for labelling only; not stored.
+	OtherCodes []string
+	Date       time.Time
 	// Index is the resource's extracted search values; nil means the store
 	// extracts them itself.
 	Index []search.IndexEntry
