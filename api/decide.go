@@ -32,17 +32,18 @@ func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
 
 // gate is one request's decision context, kept in its Exchange.
 type gate struct {
-	cp       *ConsentPolicy
-	ctx      context.Context
-	user     consent.User
-	x        *Exchange
-	mu       sync.Mutex
-	prepared map[string]*consent.Prepared
-	unknown  map[string]bool // patients with nothing stored: nothing to protect
-	claimed  bool            // the last prepared patient is related to the user's org only by its own say-so
-	redact   map[string]bool // Type/id/version to release with demographics redacted
-	err      error           // loading a patient failed: nothing more is released
-	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
+	cp        *ConsentPolicy
+	ctx       context.Context
+	user      consent.User
+	x         *Exchange
+	mu        sync.Mutex
+	prepared  map[string]*consent.Prepared
+	unknown   map[string]bool // patients with nothing stored: nothing to protect
+	claimed   bool            // the last prepared patient is related to the user's org only by its own say-so
+	redact    map[string]bool // Type/id/version to release with demographics redacted
+	err       error           // loading a patient failed: nothing more is released
+	grants    []string        // patients whose break-glass grant is still to be stored (see flush)
+	bgPatient string          // the one patient this request's break-glass reason applies to
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -126,6 +127,15 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		}
 	}
 	u := g.user
+	if patientID != "" && u.BreakGlassReason != "" {
+		// Break-glass opens one person's record per request (the first
+		// this request decides for): any other is decided as without it.
+		if g.bgPatient == "" {
+			g.bgPatient = patientID
+		} else if g.bgPatient != patientID {
+			u.BreakGlassReason = ""
+		}
+	}
 	if patientID != "" && u.BreakGlassReason == "" && g.err == nil {
 		until, err := g.cp.store.BreakGlassUntil(g.ctx, u.Sub, patientID)
 		if err != nil {

@@ -507,6 +507,9 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
+	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
+		return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, or use Patient/ID/$everything")
+	}
 	if pid := patientParam(q); pid != "" {
 		x.Patient = pid
 		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
@@ -559,6 +562,18 @@ func nhsSearched(q *search.Query) string {
 }
 
 // patientParam names the patient a search is about, for the access log.
+// onePersonSearch: a search for one identifier or id (a person by NHS
+// number, an item by its identifier); the gate still lets break-glass
+// open one person's record only.
+func onePersonSearch(q *search.Query) bool {
+	for _, cl := range q.Clauses {
+		if (cl.Param == "identifier" || cl.Param == "_id") && len(cl.Values) == 1 && cl.Modifier == "" {
+			return true
+		}
+	}
+	return false
+}
+
 func patientParam(q *search.Query) string {
 	for _, cl := range q.Clauses {
 		if (cl.Param == "patient" || cl.Param == "subject") && len(cl.Values) == 1 {
