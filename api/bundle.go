@@ -403,6 +403,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 				if err != nil {
 					return err
 				}
+				if matched, err := conditionMatches(lookup, w); err != nil {
+					return err
+				} else if matched {
+					existing = nil // a matched conditional create changes nothing of what it matched
+				}
 				if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
 					return err
 				}

@@ -287,3 +287,39 @@ func TestSensitiveCodeAnywhereLabels(t *testing.T) {
 		t.Errorf("the source organisation reads its own: %d", r.status)
 	}
 }
+
+// TestConditionalConsentCreateIsANoOp: a feed that sends the same Consent
+// again with If-None-Exist stores nothing, and so supersedes nothing: the
+// retry marked the stored consent inactive while storing no new one,
+// silently lifting the person's objection. In a transaction, a
+// conditional create that matches another organisation's resource is a
+// no-op too (it was refused 403 as a write to it).
+func TestConditionalConsentCreateIsANoOp(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	sw := e.token("social-worker", "council", "E06000999")
+	consentBody := strings.Replace(janeNotSharedWithCouncil, `"id":"jane-no-council",`, `"identifier":[{"system":"https://example.org/consent","value":"c-1"}],`, 1)
+	var first string
+	for i := range 2 {
+		r := e.do("POST", "/fhir/Consent", gpSys, consentBody, "If-None-Exist", "identifier=https://example.org/consent|c-1")
+		if r.status != 201 && r.status != 200 {
+			t.Fatalf("post %d: %d %s", i, r.status, r.body)
+		}
+		if i == 0 {
+			first = r.header.Get("Location")
+		} else if r.status != 200 {
+			t.Fatalf("the retry created another consent: %d %s", r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Consent?patient=jane&status=active", gpSys, ""); !strings.Contains(r.body, `"total":1`) {
+		t.Errorf("after a retried conditional create the objection (%s) is no longer active: %s", first, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); strings.Contains(r.body, "GP-DIABETES") {
+		t.Error("the retry lifted the objection")
+	}
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Smith"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"_id=jane"}}]}`
+	if r := e.do("POST", "/fhir", e.token("district-nurse", "nhs", "RCX"), tx); r.status != 200 || !strings.Contains(r.body, `"200 OK"`) {
+		t.Errorf("transaction conditional create matching another organisation's record: %d %s", r.status, r.body)
+	}
+}

@@ -434,6 +434,11 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 			if err != nil {
 				return err
 			}
+			if matched, err := conditionMatches(lookup, w); err != nil {
+				return err
+			} else if matched {
+				existing = nil // a matched conditional create changes nothing of what it matched
+			}
 			if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
 				return err
 			}

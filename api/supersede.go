@@ -9,6 +9,19 @@ import (
 	"github.com/carex-project/carex/store"
 )
 
+// conditionMatches: w is a create whose If-None-Exist matches a resource
+// the writer sees, which the store will answer with instead of storing w.
+func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
+	if w.Op != store.OpCreate || w.IfNoneExist == nil {
+		return false, nil
+	}
+	found, err := lookup.Search(w.IfNoneExist)
+	if err != nil {
+		return false, err
+	}
+	return len(visibleOnly(found, w.Visible)) > 0, nil
+}
+
 // supersede marks the patient's older active patient-privacy Consents
 // that w's organisation recorded inactive when w records a newer one, in
 // the same transaction: the newer consent decides, and the older stays in
@@ -19,6 +32,9 @@ import (
 func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 	if w.Type != "Consent" || w.Op == store.OpDelete || len(w.Patients) != 1 {
 		return nil
+	}
+	if matched, err := conditionMatches(lookup, w); err != nil || matched {
+		return err // a conditional create that matches stores nothing, so supersedes nothing
 	}
 	newer, err := consent.ParseConsent(w.Raw)
 	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" {
