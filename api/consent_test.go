@@ -323,3 +323,38 @@ func TestConditionalConsentCreateIsANoOp(t *testing.T) {
 		t.Errorf("transaction conditional create matching another organisation's record: %d %s", r.status, r.body)
 	}
 }
+
+// janeHIVToHospital: Jane's HIV-labelled data may go to the hospital.
+const janeHIVToHospital = `{"resourceType":"Consent","id":"jane-hiv-hosp","status":"active",
+ "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+ "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+ "patient":{"reference":"Patient/jane"},"dateTime":"2026-01-10",
+ "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+ "provision":{"type":"permit","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},
+   "reference":{"reference":"Organization/RHX"}}],
+   "securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HIV"},{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"STD"}],
+   "code":[{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]}]}}`
+
+// TestNoOneGrantsThemselvesSensitiveData: a permit of sensitive labels
+// does not name the organisation that recorded it, so an organisation
+// cannot release a person's HIV diagnosis to itself by recording a
+// consent (found in review: a stranger's own Consent released it); the
+// same permit recorded by the GP practice releases it to the hospital.
+func TestNoOneGrantsThemselvesSensitiveData(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	for _, org := range []string{"Z99999", "RHX"} {
+		self := strings.NewReplacer("jane-hiv-hosp", "self-"+org, "Organization/RHX", "Organization/"+org).Replace(janeHIVToHospital)
+		e.do("PUT", "/fhir/Observation/obs-"+org, e.token("system", "nhs", org), `{"resourceType":"Observation","id":"obs-`+org+`","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"x"}}`)
+		w := e.do("PUT", "/fhir/Consent/self-"+org, e.token("system", "nhs", org), self)
+		if r := e.do("GET", "/fhir/Condition/hiv", e.token("hospital-clinician", "nhs", org), ""); r.status != 404 {
+			t.Errorf("%s's own consent (%d) released Jane's HIV diagnosis to it: %d %.200s", org, w.status, r.status, r.body)
+		}
+	}
+	if r := e.do("PUT", "/fhir/Consent/jane-hiv-hosp", e.token("system", "nhs", "A81001"), janeHIVToHospital); r.status != 201 {
+		t.Fatalf("the GP practice's consent: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/hiv", e.token("hospital-clinician", "nhs", "RHX"), ""); r.status != 200 {
+		t.Errorf("the GP practice's permit to the hospital: %d %s", r.status, r.body)
+	}
+}

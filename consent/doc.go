@@ -40,7 +40,9 @@
 // each recording organisation's (Consent.Recorder) latest by dateTime
 // count (a newer one supersedes that organisation's older ones); all those
 // count together, and where several apply a withhold by any wins — so an
-// organisation cannot lift an objection another recorded. A Consent whose root period
+// organisation cannot lift an objection another recorded. A provision does
+// not name the organisation that recorded its Consent (it releases no
+// sensitive label to its own recorder). A Consent whose root period
 // does not contain now, or whose root action excludes reads (e.g. correct
 // only), has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
 // withhold; OPTOUT with no provision withholds everything. An untyped root

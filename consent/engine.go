@@ -347,7 +347,12 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			continue
 		}
 		pc := pconsent{c: c}
-		pp.flatten(&pc, c.Root, false)
+		// A permit does not name its own recorder: an organisation cannot
+		// release a person's sensitive data to itself by recording a
+		// consent (the person's choice is recorded by someone else: the
+		// data's source, their GP).
+		self := c.Recorder != "" && strings.EqualFold(c.Recorder, pp.org)
+		pp.flatten(&pc, c.Root, false, self)
 		pp.consents = append(pp.consents, pc)
 	}
 }
@@ -364,12 +369,13 @@ func actionsRead(actions []string) bool {
 	return false
 }
 
-func (pp *Prepared) flatten(pc *pconsent, p *Provision, explicit bool) {
+func (pp *Prepared) flatten(pc *pconsent, p *Provision, explicit, self bool) {
 	i := len(pc.nodes)
 	ok, named := pp.userMatch(p)
+	named = named && !self
 	pc.nodes = append(pc.nodes, pnode{p: p, userOK: ok, explicit: explicit || named})
 	for _, ch := range p.Provisions {
-		pp.flatten(pc, ch, explicit || named)
+		pp.flatten(pc, ch, explicit || named, self)
 	}
 	pc.nodes[i].end = len(pc.nodes)
 }
