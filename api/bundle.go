@@ -183,7 +183,10 @@ type txEntry struct {
 // applyTransaction plans a transaction's entries, resolves its references
 // and commits its writes in one store transaction. GET entries are left in
 // the plan for the caller to run after the commit.
-func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bundleIn) ([]*txEntry, map[*store.Write]*store.WriteResult, error) {
+// x is the request's exchange (nil for carex import): the decisions made
+// here, such as which matched resource to redact, are the ones its
+// response is built with.
+func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exchange, in *bundleIn) ([]*txEntry, map[*store.Write]*store.WriteResult, error) {
 	plan := make([]*txEntry, len(in.Entry))
 	refs := map[string]string{} // fullUrl -> Type/id
 	seen := map[string]int{}
@@ -294,7 +297,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 	for _, w := range writes {
 		w.Alone = alone
 	}
-	vis := s.policy.Visible(ctx, p, nil)
+	vis := s.policy.Visible(ctx, p, x)
 	prepare := func(lookup store.Lookup) error {
 		for _, te := range plan {
 			w := te.write
@@ -429,7 +432,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, in *bu
 }
 
 func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in *bundleIn) error {
-	plan, byWrite, err := s.applyTransaction(c.Request().Context(), p, in)
+	plan, byWrite, err := s.applyTransaction(c.Request().Context(), p, x, in)
 	if err != nil {
 		return err
 	}

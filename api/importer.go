@@ -56,7 +56,7 @@ func (s *Server) ImportResources(ctx context.Context, p *auth.Principal, raws []
 }
 
 func (s *Server) importBundle(ctx context.Context, p *auth.Principal, in *bundleIn) (map[string]int, error) {
-	plan, byWrite, err := s.applyTransaction(ctx, p, in)
+	plan, byWrite, err := s.applyTransaction(ctx, p, nil, in)
 	if err != nil {
 		return nil, err
 	}

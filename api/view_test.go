@@ -114,3 +114,22 @@ func TestConditionalCreateRedacts(t *testing.T) {
 		}
 	}
 }
+
+// TestTransactionConditionalCreateRedacts: in a transaction too (its
+// decisions were made on a gate apart from the request's, so the response
+// found nothing to redact; found in review).
+func TestTransactionConditionalCreateRedacts(t *testing.T) {
+	e := newEnv(t)
+	seedRestricted(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Doyle"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}}]}`
+	r := e.do("POST", "/fhir", nurse, tx)
+	if !strings.Contains(r.body, "Doyle") || !strings.Contains(r.body, `"200 OK"`) {
+		t.Fatalf("no match: %d %s", r.status, r.body)
+	}
+	for _, s := range []string{"SECRET-ADDR", "LS9 7TF", "01134960999", "SECRET-NARRATIVE", "dr-secret"} {
+		if strings.Contains(r.body, s) {
+			t.Errorf("transaction releases %s of a restricted person outside the source: %s", s, r.body)
+		}
+	}
+}
