@@ -358,3 +358,32 @@ func TestNoOneGrantsThemselvesSensitiveData(t *testing.T) {
 		t.Errorf("the GP practice's permit to the hospital: %d %s", r.status, r.body)
 	}
 }
+
+// TestLabelledItemWithoutCompartmentIsWithheld: an item that names its
+// person only by identifier belongs to no compartment, so no consent can
+// release it; a sensitive label keeps it with its source (it went to
+// every role that sees its class; found in review).
+func TestLabelledItemWithoutCompartmentIsWithheld(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	body := `{"resourceType":"Condition","id":"logical-hiv","subject":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"},"display":"Jane Smith"},
+	 "code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"HOSP-LOGICAL-HIV"}}`
+	if r := e.do("PUT", "/fhir/Condition/logical-hiv", hosp, body); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	for _, who := range []struct{ name, tok string }{
+		{"district nurse", e.token("district-nurse", "nhs", "RCX")},
+		{"unrelated GP", e.token("gp", "nhs", "Z99999")},
+		{"social worker", e.token("social-worker", "council", "E06000999")},
+	} {
+		for _, p := range []string{"/fhir/Condition/logical-hiv", "/fhir/Condition?code=http://snomed.info/sct|86406008"} {
+			if r := e.do("GET", p, who.tok, ""); strings.Contains(r.body, "HOSP-LOGICAL-HIV") {
+				t.Errorf("%s: GET %s: %d releases an HIV-labelled item: %.160s", who.name, p, r.status, r.body)
+			}
+		}
+	}
+	if r := e.do("GET", "/fhir/Condition/logical-hiv", e.token("hospital-clinician", "nhs", "RHX"), ""); r.status != 200 {
+		t.Errorf("its source: %d", r.status)
+	}
+}

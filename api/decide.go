@@ -238,8 +238,13 @@ func (g *gate) visible(m *store.Meta) bool {
 			return false
 		}
 		if pid == "" && !pp.Open().Permitted() {
-			// Not patient data (directory, terminology): the role's classes decide.
-			if role := g.cp.Policy.Role(g.user.Role); role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || strings.EqualFold(m.SourceOrg, g.user.Org)) {
+			// Not in a person's compartment (directory, terminology, or an
+			// item naming its person only by identifier): the role's
+			// classes decide, and a sensitive label keeps it with its
+			// source, as no consent can be found to release it.
+			own := strings.EqualFold(m.SourceOrg, g.user.Org)
+			if role := g.cp.Policy.Role(g.user.Role); role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) &&
+				(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive)) {
 				continue
 			}
 			g.withheld()
