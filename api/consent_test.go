@@ -387,3 +387,36 @@ func TestLabelledItemWithoutCompartmentIsWithheld(t *testing.T) {
 		t.Errorf("its source: %d", r.status)
 	}
 }
+
+// TestConsentDoesNotRevealSensitiveStatus: a Consent that permits HIV
+// data to the hospital tells that Jane has some; it carries the labels it
+// names and is released as such data is (to its recorder, to IG, to a
+// recipient a permit covering the Consent itself names), not to every
+// role that reads consents (found in review).
+func TestConsentDoesNotRevealSensitiveStatus(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	if r := e.do("PUT", "/fhir/Consent/jane-hiv-hosp", e.token("system", "nhs", "A81001"), janeHIVToHospital); r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	for _, who := range []struct{ name, tok string }{
+		{"district nurse", e.token("district-nurse", "nhs", "RCX")},
+		{"social worker", e.token("social-worker", "council", "E06000999")},
+	} {
+		for _, p := range []string{"/fhir/Consent?patient=jane", "/fhir/Patient/jane/$everything", "/fhir/Consent/jane-hiv-hosp"} {
+			r := e.do("GET", p, who.tok, "")
+			if strings.Contains(r.body, `"HIV"`) || strings.Contains(r.body, "86406008") {
+				t.Errorf("%s: GET %s: %d shows the HIV permit: %.200s", who.name, p, r.status, r.body)
+			}
+		}
+	}
+	for _, tok := range []string{e.token("gp", "nhs", "A81001"), e.token("ig-officer", "nhs", "A81001")} {
+		if r := e.do("GET", "/fhir/Consent/jane-hiv-hosp", tok, ""); r.status != 200 {
+			t.Errorf("the permit is hidden from those it concerns: %d %s", r.status, r.body)
+		}
+	}
+	// It still governs: the hospital sees the HIV diagnosis, the nurse does not.
+	if r := e.do("GET", "/fhir/Condition/hiv", e.token("hospital-clinician", "nhs", "RHX"), ""); r.status != 200 {
+		t.Errorf("the hidden permit no longer releases: %d", r.status)
+	}
+}

@@ -627,7 +627,13 @@ func (cp *ConsentPolicy) Label(w *store.Write) {
 		sys, code, _ := strings.Cut(c, "|")
 		codes = append(codes, consent.Coding{System: sys, Code: code})
 	}
-	for _, l := range cp.Policy.Labels(codes) {
+	labels := cp.Policy.Labels(codes)
+	if w.Type == "Consent" {
+		if c, err := consent.ParseConsent(w.Raw); err == nil {
+			labels = append(labels, cp.Policy.ConsentLabels(c)...)
+		}
+	}
+	for _, l := range labels {
 		if !contains(w.Labels, l) {
 			w.Labels = append(w.Labels, l)
 		}

@@ -134,6 +134,7 @@ func TestLeakRandomised(t *testing.T) {
 			if r := e.do("PUT", "/fhir/Consent/"+id, e.token("gp", "nhs", p.gp), raw); r.status != 201 {
 				t.Fatalf("consent: %d %s", r.status, r.body)
 			}
+			c.Recorder = p.gp // as the server records it: the writer's organisation
 			p.consents = append(p.consents, c)
 			p.items = append(p.items, it)
 		}
@@ -172,6 +173,11 @@ func TestLeakRandomised(t *testing.T) {
 					}
 				}
 				labels = append(labels, pol.Labels(codes)...)
+				if it.typ == "Consent" {
+					if c, err := consent.ParseConsent([]byte(it.raw)); err == nil {
+						labels = append(labels, pol.ConsentLabels(c)...)
+					}
+				}
 				class := search.DataClass(it.typ, it.res)
 				if class == "demographics" {
 					labels = dropLabel(labels, "R")

@@ -778,6 +778,9 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 	for _, it := range p.items {
 		labels := lkSecurity(it.res)
 		labels = append(labels, g.pol.Labels(it.codes)...)
+		if it.consent != nil {
+			labels = append(labels, g.pol.ConsentLabels(it.consent)...)
+		}
 		class := search.DataClass(it.typ, it.res)
 		if class == "demographics" {
 			// The person's confidentiality marks the person (redaction), not the item.

@@ -575,3 +575,28 @@ func labelAndSystem(label, sys string) (string, string, error) {
 	}
 	return label, sys, nil
 }
+
+// ConsentLabels are the sensitive labels a Consent's provisions name, by
+// securityLabel or by codes the policy's lists label: a consent about a
+// person's HIV data tells that they have some, so it is released as that
+// data would be. Sorted, without duplicates; nil when none.
+func (p *Policy) ConsentLabels(c *Consent) []string {
+	var out []string
+	var walk func(pr *Provision)
+	walk = func(pr *Provision) {
+		if pr == nil {
+			return
+		}
+		for _, l := range append(slices.Clone(pr.SecurityLabels), p.Labels(pr.Codes)...) {
+			if p.sensitive[l] && !slices.Contains(out, l) {
+				out = append(out, l)
+			}
+		}
+		for _, ch := range pr.Provisions {
+			walk(ch)
+		}
+	}
+	walk(c.Root)
+	slices.Sort(out)
+	return out
+}
