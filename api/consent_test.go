@@ -420,3 +420,38 @@ func TestConsentDoesNotRevealSensitiveStatus(t *testing.T) {
 		t.Errorf("the hidden permit no longer releases: %d", r.status)
 	}
 }
+
+// TestWithheldCurrentVersionHidesOlderVersions: an item whose current
+// version is withheld looks like one that never existed: none of its
+// earlier versions is shown, in any history (found in review: version 1,
+// uncoded, stayed readable after version 2 was coded HIV).
+func TestWithheldCurrentVersionHidesOlderVersions(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	v1 := `{"resourceType":"Condition","id":"query","subject":{"reference":"Patient/jane"},"code":{"text":"UNDER-INVESTIGATION"}}`
+	v2 := `{"resourceType":"Condition","id":"query","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"CONFIRMED"}}`
+	for _, b := range []string{v1, v2} {
+		if r := e.do("PUT", "/fhir/Condition/query", gpSys, b); r.status != 200 && r.status != 201 {
+			t.Fatalf("seed: %d %s", r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Condition/query", nurse, ""); r.status != 404 {
+		t.Fatalf("precondition: the HIV-coded current version is withheld from the nurse: %d", r.status)
+	}
+	for _, p := range []string{"/fhir/Condition/query/_history", "/fhir/Condition/query/_history/1"} {
+		got, never := e.do("GET", p, nurse, ""), e.do("GET", strings.Replace(p, "query", "never", 1), nurse, "")
+		if got.status != never.status || strings.ReplaceAll(got.body, "query", "never") != never.body {
+			t.Errorf("GET %s: %d, never-existed id: %d\n%s\n%s", p, got.status, never.status, got.body, never.body)
+		}
+	}
+	for _, p := range []string{"/fhir/Condition/_history", "/fhir/_history", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", p, nurse, ""); strings.Contains(r.body, "Condition/query") || strings.Contains(r.body, "UNDER-INVESTIGATION") {
+			t.Errorf("GET %s names the withheld item: %s", p, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Condition/query/_history/1", gpSys, ""); r.status != 200 {
+		t.Errorf("its source reads its history: %d", r.status)
+	}
+}

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -96,6 +98,38 @@ func (s *Server) read(c echo.Context) error {
 	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
+// currentGated releases an earlier version only when the resource's
+// current version is released too: an item withheld now (coded HIV since
+// its second version, say) must look like one that never existed, so
+// none of its versions is shown, nor counted.
+func (s *Server) currentGated(ctx context.Context, vis store.Visible) store.Visible {
+	if vis == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	current := map[string]bool{} // Type/id -> its current version is released
+	return func(m *store.Meta) bool {
+		key := m.Type + "/" + m.ID
+		mu.Lock()
+		ok, known := current[key]
+		mu.Unlock()
+		if known {
+			return ok && vis(m)
+		}
+		cur, _ := s.store.Read(ctx, m.Type, m.ID)
+		isCurrent := cur == nil || cur.VersionID == m.VersionID
+		if isCurrent {
+			ok = vis(m)
+		} else {
+			ok = vis(&cur.Meta)
+		}
+		mu.Lock()
+		current[key] = ok
+		mu.Unlock()
+		return ok && (isCurrent || vis(m))
+	}
+}
+
 func visible(vis store.Visible, v *store.Version) bool {
 	return vis == nil || vis(&v.Meta)
 }
@@ -130,7 +164,7 @@ func (s *Server) vread(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
-	if v != nil && !visible(s.policy.Visible(ctx, p, x), v) {
+	if v != nil && !visible(s.currentGated(ctx, s.policy.Visible(ctx, p, x)), v) {
 		x.Withheld = 1
 		return withheldNotFound("%s/%s/_history/%d", x.Type, x.ID, vid)
 	}
@@ -695,7 +729,7 @@ func (s *Server) history(c echo.Context, op string) error {
 		since = time.UnixMilli(lo)
 	}
 	ctx := c.Request().Context()
-	vis := s.policy.Visible(ctx, p, x)
+	vis := s.currentGated(ctx, s.policy.Visible(ctx, p, x))
 	res, err := s.store.History(ctx, x.Type, x.ID, since, vis, page)
 	if err != nil {
 		return err
