@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/carex-project/carex/consent"
 	"io"
 	"math/big"
 	"net"
@@ -17,6 +18,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -594,6 +596,44 @@ func e2eWalkRefs(v any, fn func(string)) {
 	case []any:
 		for _, c := range x {
 			e2eWalkRefs(c, fn)
+		}
+	}
+}
+
+// TestImportLabelsWithThePolicy: carex import --policy labels what it
+// writes with the deployment's code lists, as the server labels what it is
+// sent (import always used the built-in policy: a code the deployment
+// lists as PSY was imported unlabelled; found in review).
+func TestImportLabelsWithThePolicy(t *testing.T) {
+	dir := t.TempDir()
+	pol := filepath.Join(dir, "policy.txt")
+	if err := os.WriteFile(pol, []byte(consent.DefaultPolicyText()+"\ncode PSY snomed 191736004\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res := filepath.Join(dir, "ocd.json")
+	if err := os.WriteFile(res, []byte(`{"resourceType":"Condition","id":"ocd","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"191736004"}]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags []string
+		want  bool
+	}{{nil, false}, {[]string{"--policy", pol}, true}} {
+		db := filepath.Join(t.TempDir(), "import.db")
+		args := append([]string{"import", "--db", db, "--org", "A81001", "--quiet"}, c.flags...)
+		if code, out, errs := e2eRun(t, append(args, res)...); code != 0 {
+			t.Fatalf("import %v: exit %d\n%s\n%s", c.flags, code, out, errs)
+		}
+		st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := st.Read(context.Background(), "Condition", "ocd")
+		st.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(v.Labels, "PSY"); got != c.want {
+			t.Errorf("import %v: labels %v, want PSY %v", c.flags, v.Labels, c.want)
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir/synth"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -39,7 +40,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var (
 		people, bigEvery, bigItems, practices, sample, batch, workers int
 		seed                                                          uint64
-		asOf, out, db, cpuProfile                                     string
+		asOf, out, db, cpuProfile, policyPath                         string
 		quiet                                                         bool
 	)
 	fset.IntVar(&people, "people", synth.DefaultPeople, "number of people")
@@ -55,6 +56,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fset.IntVar(&workers, "workers", runtime.GOMAXPROCS(0), "--db: batches validated and indexed in parallel (the database has one writer)")
 	fset.BoolVar(&quiet, "quiet", false, "no progress output")
 	fset.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile to this file (for go tool pprof)")
+	fset.StringVar(&policyPath, "policy", "", "--db: the sharing policy file the server will run with: its code lists label the records (default: the built-in policy)")
 	if err := parseFlags(fset, args); err != nil {
 		return err
 	}
@@ -122,7 +124,11 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if db != "" {
 		ctx2, cancel := context.WithCancel(ctx)
 		defer cancel()
-		if dbs, err = newDBSink(ctx2, cancel, db, cfg.Orgs(), batch, workers); err != nil {
+		pol, err := loadPolicyFile(policyPath)
+		if err != nil {
+			return err
+		}
+		if dbs, err = newDBSink(ctx2, cancel, db, pol, cfg.Orgs(), batch, workers); err != nil {
 			return err
 		}
 		defer dbs.abort()
@@ -299,7 +305,7 @@ type genBatch struct {
 	raws [][]byte
 }
 
-func newDBSink(ctx context.Context, cancel context.CancelFunc, path string, orgs []synth.Org, batch, workers int) (*dbSink, error) {
+func newDBSink(ctx context.Context, cancel context.CancelFunc, path string, pol *consent.Policy, orgs []synth.Org, batch, workers int) (*dbSink, error) {
 	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		return nil, err
@@ -316,7 +322,7 @@ func newDBSink(ctx context.Context, cancel context.CancelFunc, path string, orgs
 			return nil, fmt.Errorf("%s: %w", q, err)
 		}
 	}
-	s.srv = api.New(api.Config{Store: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s.srv = api.New(api.Config{Store: st, Policy: api.NewConsentPolicy(pol, st), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	for _, o := range orgs {
 		s.orgs[o.Code] = &auth.Principal{Sub: "carex-gen", Name: "carex gen", Org: o.Code, Sector: o.Sector, Role: "system", Purpose: "TREAT"}
 	}

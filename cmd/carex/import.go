@@ -26,7 +26,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fset := newFlags("import", "import --org CODE [flags] FILE|DIR...", stderr)
 	var db, org, sector string
 	var quiet bool
+	var policyPath string
 	fset.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fset.StringVar(&policyPath, "policy", "", "the sharing policy file the server runs with: its code lists label what is imported (default: the built-in policy)")
 	fset.StringVar(&org, "org", "", "code of the organisation whose data this is: its source and controller (required)")
 	fset.StringVar(&sector, "sector", "nhs", "sector of that organisation: nhs or council")
 	fset.BoolVar(&quiet, "quiet", false, "no progress output")
@@ -44,6 +46,10 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fset.Usage()
 		return fmt.Errorf("--org is required: every record carex holds has a source organisation")
 	}
+	pol, err := loadPolicyFile(policyPath)
+	if err != nil {
+		return err
+	}
 	files, err := expandFiles(fset.Args())
 	if err != nil {
 		return err
@@ -57,7 +63,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
-	srv := api.New(api.Config{Store: store})
+	srv := api.New(api.Config{Store: store, Policy: api.NewConsentPolicy(pol, store)})
 	p := &auth.Principal{Sub: "carex-import", Name: "carex import", Org: org, Sector: sector, Role: "system", Purpose: "TREAT"}
 	imp := &importer{srv: srv, p: p, counts: map[string]int{}, out: stderr, quiet: quiet, start: time.Now(), files: len(files)}
 	for i, f := range files {

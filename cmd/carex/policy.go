@@ -57,3 +57,22 @@ func cmdPolicy(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "carex policy: unknown subcommand %q (have: show, check)\n%s", sub, policyUsage)
 	return errUsage
 }
+
+// loadPolicyFile is the sharing policy in path, or the built-in one when
+// path is empty: serve, token, import and gen take the same --policy, so
+// that data is labelled on import as the server labels it.
+func loadPolicyFile(path string) (*consent.Policy, error) {
+	if path == "" {
+		return consent.DefaultPolicy(), nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--policy: %w", err)
+	}
+	defer f.Close()
+	pol, err := consent.LoadPolicy(f)
+	if err != nil {
+		return nil, fmt.Errorf("--policy %s: %w", path, err)
+	}
+	return pol, nil
+}

@@ -99,17 +99,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("--db %s already exists: the demo needs a fresh database, remove it or name another file", f.db)
 		}
 	}
-	pol := consent.DefaultPolicy()
-	if f.policy != "" {
-		file, err := os.Open(f.policy)
-		if err != nil {
-			return fmt.Errorf("--policy: %w", err)
-		}
-		pol, err = consent.LoadPolicy(file)
-		file.Close()
-		if err != nil {
-			return fmt.Errorf("--policy %s: %w", f.policy, err)
-		}
+	pol, err := loadPolicyFile(f.policy)
+	if err != nil {
+		return err
 	}
 	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol)}
 	var devKey *auth.DevKey

@@ -5,12 +5,10 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/carex-project/carex/api/auth"
-	"github.com/carex-project/carex/consent"
 )
 
 func cmdToken(args []string, stdout, stderr io.Writer) error {
@@ -35,14 +33,9 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 	}
 	var extra []string
 	if policyPath != "" {
-		f, err := os.Open(policyPath)
+		pol, err := loadPolicyFile(policyPath)
 		if err != nil {
-			return fmt.Errorf("--policy: %w", err)
-		}
-		pol, err := consent.LoadPolicy(f)
-		f.Close()
-		if err != nil {
-			return fmt.Errorf("--policy %s: %w", policyPath, err)
+			return err
 		}
 		extra = extraRoles(pol)
 	}
