@@ -99,6 +99,8 @@ func TestDemoPopulation(t *testing.T) {
 		{"sw-hughes", "/Patient/margaret-demo/$everything", 200, []string{"confidential-items"}, []string{`"resourceType":"MedicationStatement"`}},
 		{"dr-evans", "/Condition?patient=david-demo", 200, []string{"86406008"}, nil},
 		{"nurse-okafor", "/Condition?patient=david-demo", 200, []string{"confidential-items"}, []string{"86406008"}},
+		// Nothing else of David's tells either: the clinic's team and visit are labelled.
+		{"nurse-okafor", "/Patient/david-demo/$everything", 200, []string{"david-demo"}, []string{"HIV", "86406008", "Sexual health"}},
 		{"sw-hughes", "/Condition?patient=jane-demo", 200, []string{`"total":`}, []string{"confidential-items"}},
 		{"dr-other", "/Patient/margaret-demo/$everything", 403, nil, []string{"Doyle"}},
 	}
