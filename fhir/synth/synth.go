@@ -1259,13 +1259,19 @@ func (g *gen) relatedPerson(rel O, since time.Time) {
 // Consents, in the demo's shapes (testdata/demo/gp-riverside-surgery-consents.json).
 
 func (g *gen) consent(dateTime time.Time, policyRule string, provision O) {
-	g.add(g.gp.Code, "Consent", "consent", nil, nil, "", O{
+	g.consentBy(g.gp, dateTime, policyRule, provision)
+}
+
+// consentBy: a Consent recorded by org (the GP practice, unless the choice
+// concerns data another organisation holds and is to go to the GP).
+func (g *gen) consentBy(by Org, dateTime time.Time, policyRule string, provision O) {
+	g.add(by.Code, "Consent", "consent", nil, nil, "", O{
 		"status", "active",
 		"scope", O{"coding", A{O{"system", "http://terminology.hl7.org/CodeSystem/consentscope", "code", "patient-privacy"}}},
 		"category", A{cc(sysLOINC, "59284-0", "Patient Consent")},
 		"patient", O{"reference", g.ref},
 		"dateTime", date(dateTime),
-		"organization", A{O{"reference", "Organization/" + g.gp.Code}},
+		"organization", A{O{"reference", "Organization/" + by.Code}},
 		"policyRule", O{"coding", A{O{"system", sysActCode, "code", policyRule}}},
 		"provision", provision,
 	})
@@ -1287,13 +1293,21 @@ func (g *gen) consentExpired() {
 	g.consent(start, "OPTIN", O{"type", "deny", "actor", councilActor(), "period", O{"start", date(start), "end", date(end)}})
 }
 
+// consentPermit records the person's permit of labels to org to, by the
+// GP practice, or by the hospital when the permit is to the GP practice
+// itself: no organisation records a permit to itself (carex does not honour
+// one), and the sexual health clinic holds that data.
 func (g *gen) consentPermit(to Org, labels ...string) {
+	by := g.gp
+	if to.Code == g.gp.Code {
+		by = orgHospital
+	}
 	var sec A
 	for _, l := range labels {
 		sec = append(sec, O{"system", sysActCode, "code", l})
 	}
 	g.permits = append(g.permits, to.Code)
-	g.consent(g.ago(5+g.pick(300)), "OPTIN", O{"type", "permit",
+	g.consentBy(by, g.ago(5+g.pick(300)), "OPTIN", O{"type", "permit",
 		"actor", A{O{"role", O{"coding", A{O{"system", "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", "code", "PRCP"}}},
 			"reference", O{"identifier", O{"system", sysODS, "value", to.Code}}}},
 		"securityLabel", sec})
