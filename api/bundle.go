@@ -147,6 +147,9 @@ func (s *Server) bundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.Request().Context().Value(subRequestKey{}) != nil {
+		return fmtErr(ErrBadRequest, "a batch entry cannot be a Bundle: nested bundles are not supported")
+	}
 	// Entries are validated one by one (a batch answers each entry on its
 	// own), so the Bundle itself is only decoded here.
 	body, err := readAll(c)
@@ -553,6 +556,11 @@ func errorEntry(status int, msg string) []byte {
 	return e.Bytes()
 }
 
+// subRequestKey marks a batch entry's request: whatever its url says
+// ("?" reaches POST /fhir too), it may not be a Bundle again, which would
+// nest batches as deep as a body allows.
+type subRequestKey struct{}
+
 // subRequest dispatches one entry through the full handler chain with the
 // caller's credentials and returns the bundle entry for its response.
 func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body []byte, h http.Header) []byte {
@@ -564,7 +572,7 @@ func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body [
 	if u, err := url.ParseRequestURI(target); err != nil || strings.Contains(rawURL, "://") || u.Host != "" {
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request.url %q is not a relative URL", i, rawURL))
 	}
-	req, err := http.NewRequestWithContext(parent.Context(), method, target, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(context.WithValue(parent.Context(), subRequestKey{}, true), method, target, bytes.NewReader(body))
 	if err != nil {
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d]: %v", i, err))
 	}
