@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -167,5 +168,38 @@ func TestLogSearchAcrossPeople(t *testing.T) {
 	r = e.do("GET", "/fhir/AuditEvent?agent=hospital-clinician-user&patient="+other, ig, "")
 	if !strings.Contains(r.body, `"reference":"Patient/bob"`) || !strings.Contains(r.body, `"reference":"Patient/jane"`) {
 		t.Errorf("the searches' AuditEvents name each person: %s", r.body)
+	}
+}
+
+// TestAccessLogClientAddressIsTheConnections: the client address logged
+// is the connection's peer, not what the client writes into
+// X-Forwarded-For (found in review: "10.99.99.99 (the ward PC)" was
+// logged); behind a trusted proxy, the address it forwards.
+func TestAccessLogClientAddressIsTheConnections(t *testing.T) {
+	for _, trust := range []bool{false, true} {
+		e := newEnv(t, func(c *api.Config) { c.TrustProxy = trust })
+		gp := e.token("gp", "nhs", "A81001")
+		e.do("PUT", "/fhir/Patient/jane", gp, janeJSON)
+		e.do("GET", "/fhir/Patient/jane", gp, "", "X-Forwarded-For", "10.99.99.99")
+		want := "127.0.0.1"
+		if trust {
+			want = "10.99.99.99" // the test's proxy is on loopback
+		}
+		if x := e.lastEntry(t); x.Client != want {
+			t.Errorf("trust proxy %v: access log records client %q, want %q", trust, x.Client, want)
+		}
+	}
+}
+
+// TestMetricsLabelsAreBounded: the method label takes known methods only,
+// so that clients cannot add series without end (found in review).
+func TestMetricsLabelsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	for i := range 50 {
+		e.do("X"+strconv.Itoa(i), "/x", "", "")
+	}
+	r := e.do("GET", "/metrics", e.token("gp", "nhs", "A81001"), "")
+	if strings.Contains(r.body, `method="X1"`) || !strings.Contains(r.body, `method="other"`) {
+		t.Errorf("methods chosen by clients became labels: %.500s", r.body)
 	}
 }

@@ -35,6 +35,11 @@ type Config struct {
 	MaxBody  int64  // bytes; default 8 MiB
 	Dev      bool   // development mode: dev tokens accepted
 	Version  string
+	// TrustProxy: the client address in the access log is taken from
+	// X-Forwarded-For as set by a reverse proxy on a private or loopback
+	// address; otherwise it is the connection's peer, since a client could
+	// write any address into that header.
+	TrustProxy bool
 }
 
 // Server serves the FHIR API.
@@ -82,6 +87,10 @@ func (s *Server) routes() {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.IPExtractor = echo.ExtractIPDirect()
+	if s.cfg.TrustProxy {
+		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	}
 	// /fhir/ and /fhir/Patient/ work like /fhir and /fhir/Patient.
 	e.Pre(middleware.RemoveTrailingSlash())
 	// access sits outside auth and the body checks so that refused

@@ -24,7 +24,7 @@ type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
 	logKey, policy, cpuProfile                        string
 	logLevel, logFormat                               string
-	dev, benchNoPrivacy                               bool
+	dev, benchNoPrivacy, trustProxy                   bool
 	maxBody                                           int64
 	shutdown                                          time.Duration
 }
@@ -43,6 +43,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key, created on first use")
 	fs.StringVar(&f.logKey, "log-key", defaultLogKey(), "access-log checkpoint signing key (Ed25519 signed-note key, created on first use; public key beside it as .pub)")
 	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API (default: from each request)")
+	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy on a private or loopback address: log the client address it puts in X-Forwarded-For (default: the connection's peer; a client could write any address into that header)")
 	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
@@ -125,7 +126,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	defer db.Close()
 	apiCfg := api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
-		MaxBody: f.maxBody, Dev: f.dev, Version: version,
+		MaxBody: f.maxBody, Dev: f.dev, Version: version, TrustProxy: f.trustProxy,
 	}
 	if f.benchNoPrivacy {
 		// Recorder and AuditLog nil: nothing is logged, IG queries answer 501.
