@@ -133,3 +133,29 @@ func TestTransactionConditionalCreateRedacts(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchCostIsBounded: one search cannot ask for unbounded work: a
+// repeated _include counts once, and too many parameters, values, sort
+// keys or includes are a 400 naming the limit, not seconds of queries or
+// a 500 from SQLite (found in review: 300 copies of one _revinclude took
+// 2.5 s; 5,001 _id values answered 500).
+func TestSearchCostIsBounded(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Patient/p1", e.token("system", "nhs", "A81001"), `{"resourceType":"Patient","id":"p1"}`); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient?_id=p1"+strings.Repeat("&_revinclude=Condition:subject", 300), gp, ""); r.status != 200 {
+		t.Errorf("a repeated _revinclude: %d %.200s", r.status, r.body)
+	}
+	for _, q := range []string{
+		"_id=" + strings.Repeat("a,", 5000) + "a",
+		strings.Repeat("name=x&", 60) + "_id=p1",
+		"_sort=" + strings.TrimSuffix(strings.Repeat("name,", 11), ","),
+		"_revinclude=Condition:subject&_revinclude=Observation:subject&_revinclude=Encounter:subject&_revinclude=CarePlan:subject&_revinclude=CareTeam:subject&_revinclude=AllergyIntolerance:patient&_revinclude=MedicationRequest:subject&_revinclude=Procedure:subject&_revinclude=Immunization:patient&_revinclude=DocumentReference:subject&_revinclude=Flag:subject",
+	} {
+		if r := e.do("GET", "/fhir/Patient?"+q, gp, ""); r.status != 400 || !strings.Contains(r.body, "at most") {
+			t.Errorf("%.60s…: %d %.200s", q, r.status, r.body)
+		}
+	}
+}

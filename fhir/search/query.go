@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,6 +117,9 @@ func ParseQuery(resourceType string, q url.Values) (*Query, error) {
 			}
 		}
 	}
+	if err := out.withinLimits(); err != nil {
+		return nil, err
+	}
 	sort.SliceStable(out.Clauses, func(i, j int) bool {
 		a, b := out.Clauses[i], out.Clauses[j]
 		if a.Param != b.Param {
@@ -124,6 +128,34 @@ func ParseQuery(resourceType string, q url.Values) (*Query, error) {
 		return a.Modifier < b.Modifier
 	})
 	return out, nil
+}
+
+// Limits on one search, so that no single request can cost seconds of
+// work or an SQL statement SQLite refuses (a 500): far above what a user
+// or a system needs, each a 400 naming itself.
+const (
+	MaxClauses  = 50  // search parameters (repeats count)
+	MaxValues   = 500 // comma-separated values over all parameters
+	MaxSortKeys = 10
+	MaxIncludes = 10 // distinct _include and _revinclude
+)
+
+func (out *Query) withinLimits() error {
+	values := 0
+	for _, c := range out.Clauses {
+		values += len(c.Values)
+	}
+	switch {
+	case len(out.Clauses) > MaxClauses:
+		return fmt.Errorf("%w: %d search parameters: at most %d", ErrBadValue, len(out.Clauses), MaxClauses)
+	case values > MaxValues:
+		return fmt.Errorf("%w: %d search values: at most %d in one search (split it)", ErrBadValue, values, MaxValues)
+	case len(out.Sort) > MaxSortKeys:
+		return fmt.Errorf("%w: %d _sort keys: at most %d", ErrBadValue, len(out.Sort), MaxSortKeys)
+	case len(out.Includes) > MaxIncludes:
+		return fmt.Errorf("%w: %d _include/_revinclude: at most %d", ErrBadValue, len(out.Includes), MaxIncludes)
+	}
+	return nil
 }
 
 func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
@@ -159,7 +191,9 @@ func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
 		if err != nil {
 			return err
 		}
-		out.Includes = append(out.Includes, inc)
+		if !slices.Contains(out.Includes, inc) { // the same include twice finds nothing more
+			out.Includes = append(out.Includes, inc)
+		}
 		return nil
 	case "_summary":
 		switch raw {

@@ -704,6 +704,9 @@ func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []sear
 	}
 	for _, in := range inc {
 		for _, m := range matches {
+			if len(out) >= limit {
+				return out, nil // full: no more queries
+			}
 			if in.Rev {
 				if in.TargetType != "" && in.TargetType != m.Type {
 					continue
