@@ -1,6 +1,9 @@
 package api_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestMethodNotAllowedSaysWhatIs: every 405 lists the methods the
 // resource allows (RFC 9110 §15.5.6).
@@ -17,5 +20,28 @@ func TestMethodNotAllowedSaysWhatIs(t *testing.T) {
 		if r.status != 405 || r.header.Get("Allow") == "" || c.allow != "" && r.header.Get("Allow") != c.allow {
 			t.Errorf("%s %s: %d, Allow %q, want 405 and %q", c.method, c.path, r.status, r.header.Get("Allow"), c.allow)
 		}
+	}
+}
+
+// TestOptionsIsLogged: OPTIONS is answered with what the path allows and
+// logged like any request (echo's own handler answered it unlogged; found
+// in review).
+func TestOptionsIsLogged(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	count := func() int { e.rec.mu.Lock(); defer e.rec.mu.Unlock(); return len(e.rec.xs) }
+	n0 := count()
+	r := e.do("OPTIONS", "/fhir/Patient/jane", gp, "")
+	if r.status != 204 || !strings.Contains(r.header.Get("Allow"), "GET") {
+		t.Errorf("OPTIONS: %d Allow %q", r.status, r.header.Get("Allow"))
+	}
+	if n := count() - n0; n != 1 {
+		t.Fatalf("OPTIONS made %d access-log entries", n)
+	}
+	if x := e.lastEntry(t); x.Operation != "options" || x.Status != 204 || x.Principal == nil || x.Principal.Sub != "gp-user" {
+		t.Errorf("logged as %+v", x)
+	}
+	if r := e.do("OPTIONS", "/fhir/Patient/jane", "", ""); r.status != 401 {
+		t.Errorf("OPTIONS without a token: %d", r.status)
 	}
 }

@@ -102,7 +102,7 @@ func (s *Server) routes() {
 			return true
 		}
 		return false
-	}))
+	}), s.options)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -167,6 +167,24 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		x := &Exchange{RequestID: id, Time: time.Now().UTC(), Client: c.RealIP(), Method: c.Request().Method, Path: c.Request().URL.Path}
 		c.Set(exchangeKey, x)
 		return next(c)
+	}
+}
+
+// options answers OPTIONS with the methods the path allows (204, Allow)
+// through the normal reply, so that it is logged like any other request:
+// echo's own OPTIONS handler writes straight to the client.
+func (s *Server) options(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+		if c.Request().Method != http.MethodOptions || allow == "" {
+			return next(c)
+		}
+		if x := exchangeOf(c); x != nil {
+			x.Operation = "options"
+		}
+		h := http.Header{}
+		h.Set("Allow", allow)
+		return respond(c, http.StatusNoContent, nil, h)
 	}
 }
 
