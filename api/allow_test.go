@@ -1,8 +1,12 @@
 package api_test
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
 )
 
 // TestMethodNotAllowedSaysWhatIs: every 405 lists the methods the
@@ -43,5 +47,29 @@ func TestOptionsIsLogged(t *testing.T) {
 	}
 	if r := e.do("OPTIONS", "/fhir/Patient/jane", "", ""); r.status != 401 {
 		t.Errorf("OPTIONS without a token: %d", r.status)
+	}
+}
+
+// panicPolicy admits nobody: it panics, as a future bug might.
+type panicPolicy struct{ api.OpenPolicy }
+
+func (panicPolicy) Admit(context.Context, *auth.Principal, *api.Exchange) error {
+	panic("a bug")
+}
+
+// TestPanicIsAnswered500AndLogged: a handler that panics answers 500 with
+// an OperationOutcome and leaves its access-log entry (net/http would
+// have dropped the connection, and the entry with it).
+func TestPanicIsAnswered500AndLogged(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.Policy = panicPolicy{} })
+	r := e.do("GET", "/fhir/Patient/jane", e.token("gp", "nhs", "A81001"), "")
+	if r.status != 500 || !strings.Contains(r.body, "OperationOutcome") || strings.Contains(r.body, "a bug") {
+		t.Errorf("a panic: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); x.Status != 500 || x.Decision != "error" {
+		t.Errorf("logged as %+v", x)
+	}
+	if r := e.do("GET", "/healthz", "", ""); r.status != 200 {
+		t.Errorf("the server after a panic: %d", r.status)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -95,7 +96,18 @@ func (s *Server) routes() {
 	e.Pre(middleware.RemoveTrailingSlash())
 	// access sits outside auth and the body checks so that refused
 	// requests are logged too.
-	e.Use(s.requestContext, s.metrics.middleware, s.access, s.bodyLimit)
+	// A handler that panics is answered 500 and logged like any failure
+	// (net/http would drop the connection and the entry with it).
+	recoverPanic := middleware.RecoverWithConfig(middleware.RecoverConfig{
+		DisableStackAll:     true, // the panicking goroutine's stack only
+		DisableErrorHandler: true, // returned to the access stage, which answers and logs it
+		LogErrorFunc: func(c echo.Context, err error, stack []byte) error {
+			// The panic's value may quote request data: the stack only.
+			s.log.Error("handler panicked: answered 500", "request_id", requestID(c), "stack", string(stack))
+			return errPanic // a 500 like any unknown error
+		},
+	})
+	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic, s.bodyLimit)
 	e.Use(auth.Middleware(s.cfg.Verifier, func(c echo.Context) bool {
 		switch c.Path() {
 		case "/healthz", "/readyz", "/fhir/metadata":
@@ -169,6 +181,8 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+var errPanic = errors.New("handler panicked")
 
 // options answers OPTIONS with the methods the path allows (204, Allow)
 // through the normal reply, so that it is logged like any other request:
