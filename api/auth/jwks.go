@@ -267,6 +267,10 @@ func (ks *keySet) fetch(ctx context.Context) ([]byte, error) {
 	return data, nil
 }
 
+// staleKeyWait: how long the request that starts a refresh of stale keys
+// waits for it before it is answered with the key it knows.
+const staleKeyWait = 300 * time.Millisecond
+
 // lookup returns the key for kid (nil if unknown), refreshing URL sources on
 // demand. A token without kid matches only a set holding exactly one key.
 func (ks *keySet) lookup(ctx context.Context, kid string) *verifyKey {
@@ -277,8 +281,41 @@ func (ks *keySet) lookup(ctx context.Context, kid string) *verifyKey {
 	if k != nil && !stale {
 		return k
 	}
-	// Either the keys are older than jwksMaxAge, or the kid is unknown
-	// (possibly a key rotation): refetch, rate-limited.
+	if k != nil {
+		// The keys are older than jwksMaxAge: refresh them in the
+		// background, one fetch at a time. The request that starts the
+		// refresh waits for it a short while (so that a key removed from
+		// the JWKS is refused at once when the provider answers promptly);
+		// every other request, and this one after staleKeyWait, is answered
+		// with the known key: a slow or hung identity provider must not
+		// hold requests for its timeout.
+		if !ks.fetchMu.TryLock() {
+			return k
+		}
+		ks.mu.RLock()
+		tried := ks.triedAt
+		ks.mu.RUnlock()
+		if ks.now().Sub(tried) < jwksMinRefetch {
+			ks.fetchMu.Unlock()
+			return k
+		}
+		done := make(chan struct{})
+		go func() {
+			defer ks.fetchMu.Unlock()
+			defer close(done)
+			ks.load(context.Background()) // on failure the previous keys are kept
+		}()
+		select {
+		case <-done:
+			k2, _ := ks.get(kid) // a key removed from the JWKS is no longer accepted
+			return k2
+		case <-time.After(staleKeyWait):
+			return k
+		case <-ctx.Done():
+			return k
+		}
+	}
+	// The kid is unknown (possibly a key rotation): refetch, rate-limited.
 	ks.fetchMu.Lock()
 	defer ks.fetchMu.Unlock()
 	k2, stale2 := ks.get(kid) // another request may have fetched meanwhile
