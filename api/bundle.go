@@ -300,7 +300,16 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 	for _, w := range writes {
 		w.Alone = alone
 	}
-	vis := s.policy.Visible(ctx, p, x)
+	// Conditional matches are decided on the request's gate, whose
+	// redaction marks its response needs. Without conditions nothing is
+	// matched, and a gate on the exchange would only make the access stage
+	// load the patient's context again (for the NHS number) after every
+	// feed's bundle: about a sixth of an update bundle's server CPU.
+	gx := x
+	if !alone {
+		gx = nil
+	}
+	vis := s.policy.Visible(ctx, p, gx)
 	prepare := func(lookup store.Lookup) error {
 		for _, te := range plan {
 			w := te.write
