@@ -42,6 +42,12 @@ type Exchange struct {
 
 	reply *reply
 	gate  *gate // the consent decision context, when ConsentPolicy decides
+	// bgSubject: the person a read's item is about (its subject), when it
+	// belongs to several: the one its break-glass reason opens.
+	bgSubject string
+	// bgTrace: a break-glass Patient search to find a person; every match
+	// is decided under break-glass, none is granted.
+	bgTrace bool
 	// asksRedacted: the search matches, sorts or includes by an element a
 	// restricted person's Patient has redacted (see asksRedacted).
 	asksRedacted bool

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -195,7 +196,8 @@ func TestDeniedPartyCannotLiftObjection(t *testing.T) {
 // not see, or of a deleted one, answers as for an id that never existed;
 // a PUT over such an id is refused as a taken id in the same words
 // whatever the item is (live or deleted, which organisation's, which
-// version, If-Match or not). PUT-as-create necessarily tells a taken id
+// version, If-Match or not), except to the organisation that recorded it.
+// PUT-as-create necessarily tells a taken id
 // from a free one; nothing more. (Found in review: 403 "recorded by
 // another organisation", 204 for a deleted id, "is at version 3", and a
 // PUT continuing a deleted item's versions.)
@@ -233,12 +235,17 @@ func TestWritesDoNotRevealWithheldItems(t *testing.T) {
 	same("PUT over a deleted id and over a withheld one", e.do("PUT", "/fhir/Condition/gone", hospSys, cond("gone")), taken, "gone", "hiv")
 	same("PUT If-Match over a deleted id", e.do("PUT", "/fhir/Condition/gone", hospSys, cond("gone"), "If-Match", `W/"1"`), taken, "gone", "hiv")
 	same("PUT If-Match over a withheld id", e.do("PUT", "/fhir/Condition/hiv", nurse, cond("hiv"), "If-Match", `W/"7"`), taken, "hiv", "hiv")
-	// The trust's own Observation, of a class the nurse's role does not see.
-	if r := e.do("PUT", "/fhir/Observation/rcx-obs", e.token("system", "nhs", "RCX"), `{"resourceType":"Observation","id":"rcx-obs","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"RCX-OBS"}}`); r.status != 201 {
-		t.Fatal(r.body)
+	// Her organisation's own data she may replace, whatever her role sees:
+	// a nurse retries and corrects what she recorded (and deletes it).
+	obs := `{"resourceType":"Observation","id":"visit-bp","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"BP at home visit"},"valueString":"140/90"}`
+	for i, want := range []int{201, 200, 200} {
+		if r := e.do("PUT", "/fhir/Observation/visit-bp", nurse, strings.Replace(obs, "140", strconv.Itoa(140-i), 1)); r.status != want {
+			t.Errorf("the nurse's PUT %d of her own observation: %d %s", i+1, r.status, r.body)
+		}
 	}
-	obs := `{"resourceType":"Observation","id":"rcx-obs","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"x"}}`
-	same("PUT over her organisation's item her role does not see", e.do("PUT", "/fhir/Observation/rcx-obs", nurse, obs), taken, "Observation/rcx-obs", "Condition/hiv")
+	if r := e.do("DELETE", "/fhir/Observation/visit-bp", nurse, ""); r.status != 204 {
+		t.Errorf("the nurse deletes her own observation: %d %s", r.status, r.body)
+	}
 	// The GP practice records its deleted id again, continuing its history.
 	if r := e.do("PUT", "/fhir/Condition/gone", gpSys, cond("gone")); r.status != 201 || r.header.Get("ETag") != `W/"4"` {
 		t.Errorf("the source records its deleted id again: %d %s %s", r.status, r.header.Get("ETag"), r.body)

@@ -32,18 +32,18 @@ func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
 
 // gate is one request's decision context, kept in its Exchange.
 type gate struct {
-	cp        *ConsentPolicy
-	ctx       context.Context
-	user      consent.User
-	x         *Exchange
-	mu        sync.Mutex
-	prepared  map[string]*consent.Prepared
-	unknown   map[string]bool // patients with nothing stored: nothing to protect
-	claimed   bool            // the last prepared patient is related to the user's org only by its own say-so
-	redact    map[string]bool // Type/id/version to release with demographics redacted
-	err       error           // loading a patient failed: nothing more is released
-	grants    []string        // patients whose break-glass grant is still to be stored (see flush)
-	bgPatient string          // the one patient this request's break-glass reason applies to
+	cp       *ConsentPolicy
+	ctx      context.Context
+	user     consent.User
+	x        *Exchange
+	mu       sync.Mutex
+	prepared map[string]*consent.Prepared
+	unknown  map[string]bool // patients with nothing stored: nothing to protect
+	claimed  bool            // the last prepared patient is related to the user's org only by its own say-so
+	redact   map[string]bool // Type/id/version to release with demographics redacted
+	err      error           // loading a patient failed: nothing more is released
+	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
+	bg       bgShare         // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -107,10 +107,20 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 }
 
 // prepare loads and prepares one patient (once per request).
-func (g *gate) prepare(patientID string) *consent.Prepared {
+func (g *gate) prepare(patientID string) *consent.Prepared { return g.prepareFor(patientID, false) }
+
+// prepareFor is prepare; alongBG decides a patient who is not the
+// request's break-glass person under its reason all the same, for an item
+// that belongs to that person too (their care team naming a spouse), and
+// stores no grant for them.
+func (g *gate) prepareFor(patientID string, alongBG bool) *consent.Prepared {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if pp, ok := g.prepared[patientID]; ok {
+	key := patientID
+	if alongBG {
+		key = "\x00along:" + patientID
+	}
+	if pp, ok := g.prepared[key]; ok {
 		return pp
 	}
 	now := g.cp.now()
@@ -127,14 +137,8 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		}
 	}
 	u := g.user
-	if patientID != "" && u.BreakGlassReason != "" {
-		// Break-glass opens one person's record per request (the first
-		// this request decides for): any other is decided as without it.
-		if g.bgPatient == "" {
-			g.bgPatient = patientID
-		} else if g.bgPatient != patientID {
-			u.BreakGlassReason = ""
-		}
+	if patientID != "" && u.BreakGlassReason != "" && !alongBG && !g.breakGlassFor(patientID) {
+		u.BreakGlassReason = "" // decided as without it
 	}
 	if patientID != "" && u.BreakGlassReason == "" && g.err == nil {
 		until, err := g.cp.store.BreakGlassUntil(g.ctx, u.Sub, patientID)
@@ -144,13 +148,13 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := consent.Prepare(g.cp.Policy, u, pat, now)
-	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil {
+	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && !alongBG {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
 		// second write would wait for itself.
 		g.grants = append(g.grants, patientID)
 	}
-	g.prepared[patientID] = pp
+	g.prepared[key] = pp
 	if g.x != nil {
 		d := pp.Open()
 		g.note(d)
@@ -161,6 +165,48 @@ func (g *gate) prepare(patientID string) *consent.Prepared {
 		}
 	}
 	return pp
+}
+
+// bgShare is the one break-glass person of a batch, whose entries are
+// requests of their own (bgShareKey in the batch's context).
+type bgShare struct {
+	mu      sync.Mutex
+	patient string
+}
+
+type bgShareKey struct{}
+
+// breakGlassFor reports whether this request's break-glass reason applies
+// to patientID: break-glass opens one person's record per request (a
+// batch counts as one), the one the request names (x.Patient), else the
+// first it decides for.
+func (g *gate) breakGlassFor(patientID string) bool {
+	share, _ := g.ctx.Value(bgShareKey{}).(*bgShare)
+	if share == nil {
+		share = &g.bg
+	}
+	share.mu.Lock()
+	defer share.mu.Unlock()
+	if share.patient == "" {
+		share.patient = patientID
+		if g.x != nil && g.x.bgSubject != "" {
+			share.patient = g.x.bgSubject
+		} else if g.x != nil && g.x.Patient != "" {
+			share.patient = g.x.Patient
+		}
+	}
+	return share.patient == patientID
+}
+
+// bgPerson is the request's break-glass person once chosen, else "".
+func (g *gate) bgPerson() string {
+	share, _ := g.ctx.Value(bgShareKey{}).(*bgShare)
+	if share == nil {
+		share = &g.bg
+	}
+	share.mu.Lock()
+	defer share.mu.Unlock()
+	return share.patient
 }
 
 // flush stores the break-glass grants this request made, so that they hold
@@ -232,8 +278,23 @@ func (g *gate) visible(m *store.Meta) bool {
 		patients = []string{""}
 	}
 	it := itemOf(m)
+	// An item of several people under break-glass: if it belongs to the
+	// request's break-glass person, the others are decided along with
+	// them (no grant); if no person is chosen yet and the request names
+	// none, all of them are, and none is chosen or granted by it.
+	along, bp := false, ""
+	if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgTrace {
+		along = true
+	} else if g.user.BreakGlassReason != "" && len(patients) > 1 {
+		named := g.x != nil && (g.x.bgSubject != "" || g.x.Patient != "")
+		if bp = g.bgPerson(); bp == "" && named {
+			g.breakGlassFor(patients[0]) // chooses the person the request names
+			bp = g.bgPerson()
+		}
+		along = bp == "" || slices.Contains(patients, bp)
+	}
 	for _, pid := range patients {
-		pp := g.prepare(pid)
+		pp := g.prepareFor(pid, along && pid != bp)
 		if g.err != nil {
 			return false
 		}
@@ -605,7 +666,9 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 // PUT-as-create can always tell a taken id from a free one.
 func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role *consent.RolePolicy, w *store.Write, existing *store.Meta) error {
 	own := strings.EqualFold(existing.SourceOrg, p.Org)
-	seen := !existing.Deleted && (own && role.Sees(existing.DataClass) || !own && cp.gate(ctx, p, nil).visible(existing))
+	// An organisation replaces its own data whatever its user's role sees
+	// (a nurse retries or corrects the observation she recorded).
+	seen := !existing.Deleted && (own || cp.gate(ctx, p, nil).visible(existing))
 	switch {
 	case !seen && w.Op == store.OpDelete:
 		return fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound) // the store's words for a missing id
@@ -647,6 +710,17 @@ func contains(l []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// redacted reports whether v is released with demographics redacted.
+func (x *Exchange) redacted(v *store.Version) bool {
+	g := x.gate
+	if g == nil {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.redact[fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID)]
 }
 
 // redacted is the body to release for v: a restricted person's address,

@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"slices"
 
 	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 )
 
 // A restricted person's (confidentiality R) address, telecom and GP are
@@ -19,8 +22,8 @@ var redactedParams = map[string]bool{
 	"general-practitioner": true,
 }
 
-// asksRedacted reports whether q matches, sorts or includes by a redacted
-// element. Such a search does not see a restricted person's redacted
+// asksRedacted reports whether q matches or sorts by a redacted element
+// (includes through one are cut in included instead). Such a search does not see a restricted person's redacted
 // Patient at all, silently (counting it as withheld would tell a match
 // from a miss): otherwise Patient?_id=x&address-postalcode=LS9 would
 // answer yes or no about an address the read redacts.
@@ -37,12 +40,42 @@ func asksRedacted(q *search.Query) bool {
 			}
 		}
 	}
-	for _, in := range q.Includes {
+	return false
+}
+
+// included is the search's _include/_revinclude resources. One through a
+// redacted element (Patient:general-practitioner) does not follow it from
+// a Patient released redacted, nor bring one in: her GP is not released
+// outside the source organisation, neither as a resource nor as a link.
+func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Version, incs []search.Include, vis store.Visible) ([]*store.Version, error) {
+	var plain, viaRedacted []search.Include
+	for _, in := range incs {
 		if in.SourceType == "Patient" && redactedParams[in.Param] {
-			return true
+			viaRedacted = append(viaRedacted, in)
+		} else {
+			plain = append(plain, in)
 		}
 	}
-	return false
+	out, err := s.store.Included(ctx, matches, plain, vis, search.MaxCount)
+	if err != nil || len(viaRedacted) == 0 {
+		return out, err
+	}
+	from := slices.DeleteFunc(slices.Clone(matches), x.redacted)
+	more, err := s.store.Included(ctx, from, viaRedacted, vis, search.MaxCount)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, v := range append(slices.Clone(matches), out...) {
+		seen[v.Type+"/"+v.ID] = true
+	}
+	for _, v := range more {
+		if !seen[v.Type+"/"+v.ID] && !x.redacted(v) && len(out) < search.MaxCount {
+			seen[v.Type+"/"+v.ID] = true
+			out = append(out, v)
+		}
+	}
+	return out, nil
 }
 
 // redactPerson removes from a Patient everything that says where the

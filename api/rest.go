@@ -74,6 +74,9 @@ func (s *Server) read(c echo.Context) error {
 	if v != nil && len(v.Patients) == 1 {
 		x.Patient = v.Patients[0]
 	}
+	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
+		x.bgSubject = subjectOf(v.Raw)
+	}
 	vis := s.policy.Visible(ctx, p, x)
 	if x.Type == "Patient" && (v == nil || !visible(vis, v)) {
 		// Reading a person the user may not open at all is a 403.
@@ -96,6 +99,20 @@ func (s *Server) read(c echo.Context) error {
 		body = view(v, body)
 	}
 	return respond(c, http.StatusOK, body, versionHeaders(v))
+}
+
+// subjectOf is the Patient id an item's subject (or patient) refers to.
+func subjectOf(raw []byte) string {
+	m := decodeMap(raw)
+	for _, k := range []string{"subject", "patient"} {
+		if r, ok := m[k].(map[string]any); ok {
+			ref, _ := r["reference"].(string)
+			if id, ok := strings.CutPrefix(ref, "Patient/"); ok {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // currentGated releases an earlier version only when the resource's
@@ -547,7 +564,13 @@ func (s *Server) search(c echo.Context) error {
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
-		return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, or use Patient/ID/$everything")
+		if q.Type != "Patient" || len(q.Includes) > 0 {
+			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them with a Patient search (no _include), or use Patient/ID/$everything")
+		}
+		// A trace (name, birth date, postcode): the matching people's
+		// demographics, to find the one to open; no one's record is opened
+		// by it.
+		x.bgTrace = true
 	}
 	if pid := patientParam(q); pid != "" {
 		x.Patient = pid
@@ -570,7 +593,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	var inc []*store.Version
 	if len(q.Includes) > 0 && len(res.Items) > 0 {
-		if inc, err = s.store.Included(ctx, res.Items, q.Includes, vis, search.MaxCount); err != nil {
+		if inc, err = s.included(ctx, x, res.Items, q.Includes, vis); err != nil {
 			return err
 		}
 	}

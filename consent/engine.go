@@ -310,6 +310,16 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 func (pp *Prepared) prepareConsents(p Patient) {
 	var latest []*Consent
 	newest := map[string]time.Time{} // recorder -> its newest DateTime
+	// The person's registered GP practice keeps their sharing choices: its
+	// newest consent also supersedes other organisations' older ones (a
+	// person who moved practice, a stray consent from another feed).
+	gp := map[string]bool{}
+	for _, r := range p.Relationships {
+		if r.Kind == RelRegisteredGP {
+			gp[strings.ToUpper(r.Org)] = true
+		}
+	}
+	var gpNewest time.Time
 	for _, c := range p.Consents {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
 			continue
@@ -321,6 +331,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
 			newest[r] = c.DateTime
 		}
+		if gp[r] && c.DateTime.After(gpNewest) {
+			gpNewest = c.DateTime
+		}
 	}
 	for _, c := range p.Consents {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
@@ -329,7 +342,8 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
 			continue
 		}
-		if c.DateTime.Equal(newest[strings.ToUpper(c.Recorder)]) {
+		r := strings.ToUpper(c.Recorder)
+		if c.DateTime.Equal(newest[r]) && (gp[r] || !gpNewest.After(c.DateTime)) {
 			latest = append(latest, c) // same time: all count, withhold wins
 		}
 	}

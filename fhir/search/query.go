@@ -135,7 +135,7 @@ func ParseQuery(resourceType string, q url.Values) (*Query, error) {
 // or a system needs, each a 400 naming itself.
 const (
 	MaxClauses  = 50  // search parameters (repeats count)
-	MaxValues   = 500 // comma-separated values over all parameters
+	MaxValues   = 400 // comma-separated values over all parameters (SQLite's expression depth is 1,000)
 	MaxSortKeys = 10
 	MaxIncludes = 10 // distinct _include and _revinclude
 )
