@@ -279,19 +279,17 @@ func (g *gate) visible(m *store.Meta) bool {
 	}
 	it := itemOf(m)
 	// An item of several people under break-glass: if it belongs to the
-	// request's break-glass person, the others are decided along with
-	// them (no grant); if no person is chosen yet and the request names
-	// none, all of them are, and none is chosen or granted by it.
+	// request's break-glass person (the one it names, else the first it
+	// decides for), the others are decided along with them, no grant.
 	along, bp := false, ""
 	if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgTrace {
-		along = true
+		along = true // a trace: demographics only, no one opened
 	} else if g.user.BreakGlassReason != "" && len(patients) > 1 {
-		named := g.x != nil && (g.x.bgSubject != "" || g.x.Patient != "")
-		if bp = g.bgPerson(); bp == "" && named {
-			g.breakGlassFor(patients[0]) // chooses the person the request names
+		if bp = g.bgPerson(); bp == "" {
+			g.breakGlassFor(patients[0]) // chooses the person
 			bp = g.bgPerson()
 		}
-		along = bp == "" || slices.Contains(patients, bp)
+		along = slices.Contains(patients, bp)
 	}
 	for _, pid := range patients {
 		pp := g.prepareFor(pid, along && pid != bp)

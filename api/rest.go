@@ -564,13 +564,13 @@ func (s *Server) search(c echo.Context) error {
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
-		if q.Type != "Patient" || len(q.Includes) > 0 {
-			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them with a Patient search (no _include), or use Patient/ID/$everything")
+		if !traceSearch(q) {
+			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them by birthdate= with family=, given=, name= or address-postalcode= (no _include), or use Patient/ID/$everything")
 		}
-		// A trace (name, birth date, postcode): the matching people's
-		// demographics, to find the one to open; no one's record is opened
-		// by it.
+		// A trace: the matching people's demographics, at most a handful,
+		// to find the one to open; no one's record is opened by it.
 		x.bgTrace = true
+		q.Count = min(q.Count, maxTraceMatches)
 	}
 	if pid := patientParam(q); pid != "" {
 		x.Patient = pid
@@ -629,11 +629,28 @@ func nhsSearched(q *search.Query) string {
 // open one person's record only.
 func onePersonSearch(q *search.Query) bool {
 	for _, cl := range q.Clauses {
-		if (cl.Param == "identifier" || cl.Param == "_id") && len(cl.Values) == 1 && cl.Modifier == "" {
+		if (cl.Param == "identifier" || cl.Param == "_id") && len(cl.Values) == 1 && cl.Modifier == "" &&
+			(cl.Values[0].Code != "" || cl.Values[0].Str != "") { // identifier=system| matches everyone's
 			return true
 		}
 	}
 	return false
+}
+
+// maxTraceMatches: a break-glass trace shows at most this many people.
+const maxTraceMatches = 10
+
+// traceSearch: a Patient search that finds a person by who they are (a
+// birth date and a name or postcode), as a trace does, not a list.
+func traceSearch(q *search.Query) bool {
+	has := map[string]bool{}
+	for _, cl := range q.Clauses {
+		if cl.Modifier == "" || cl.Modifier == "exact" {
+			has[cl.Param] = true
+		}
+	}
+	return q.Type == "Patient" && len(q.Includes) == 0 && has["birthdate"] &&
+		(has["family"] || has["given"] || has["name"] || has["address-postalcode"])
 }
 
 func patientParam(q *search.Query) string {

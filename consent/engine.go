@@ -331,7 +331,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
 			newest[r] = c.DateTime
 		}
-		if gp[r] && c.DateTime.After(gpNewest) {
+		// Only a GP consent in force counts (an expired restriction lifts
+		// nothing of another organisation's).
+		if gp[r] && c.DateTime.After(gpNewest) && (c.Root == nil || c.Root.Period.Contains(pp.now) && actionsRead(c.Root.Actions)) {
 			gpNewest = c.DateTime
 		}
 	}
@@ -343,7 +345,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			continue
 		}
 		r := strings.ToUpper(c.Recorder)
-		if c.DateTime.Equal(newest[r]) && (gp[r] || !gpNewest.After(c.DateTime)) {
+		// The GP's newer consent does not lift one that names a GP practice
+		// of the person's as a recipient (an objection to the GP itself).
+		if c.DateTime.Equal(newest[r]) && (gp[r] || !gpNewest.After(c.DateTime) || namesAnyOrg(c.Root, gp)) {
 			latest = append(latest, c) // same time: all count, withhold wins
 		}
 	}
@@ -377,6 +381,25 @@ func actionsRead(actions []string) bool {
 	}
 	for _, a := range actions {
 		if readActions[a] {
+			return true
+		}
+	}
+	return false
+}
+
+// namesAnyOrg reports whether a provision in p names one of orgs as a
+// recipient (by organisation, or as the organisation of a role or sector).
+func namesAnyOrg(p *Provision, orgs map[string]bool) bool {
+	if p == nil {
+		return false
+	}
+	for _, a := range p.Recipients {
+		if a.Kind == ActorOrg && orgs[strings.ToUpper(a.Value)] || a.Org != "" && orgs[strings.ToUpper(a.Org)] {
+			return true
+		}
+	}
+	for _, ch := range p.Provisions {
+		if namesAnyOrg(ch, orgs) {
 			return true
 		}
 	}
