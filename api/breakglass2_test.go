@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -124,5 +126,34 @@ func TestRevincludeThroughRestrictedGP(t *testing.T) {
 		if strings.Contains(r.body, "Doyle") && strings.Contains(r.body, "dr-secret") {
 			t.Errorf("%s: %d %.600s", q, r.status, r.body)
 		}
+	}
+}
+
+// TestBreakGlassTraceCannotEnumerate: a trace needs an exact birth date
+// and a name (two letters or more) or postcode, and has one page: a range
+// of dates and paging listed everyone (found in review).
+func TestBreakGlassTraceCannotEnumerate(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("system", "nhs", "A81001")
+	for i := 0; i < 25; i++ {
+		id := fmt.Sprintf("p%02d", i)
+		e.do("PUT", "/fhir/Patient/"+id, gp, fmt.Sprintf(`{"resourceType":"Patient","id":"%s","name":[{"family":"Smith%02d"}],"birthDate":"19%02d-01-01"}`, id, i, 40+i))
+	}
+	ae := e.token("hospital-clinician", "nhs", "RZZ")
+	seen := map[string]bool{}
+	for _, q := range []string{"birthdate=ge1800-01-01&family=s", "birthdate=ge1800-01-01&family=smith", "birthdate=1940-01-01&family=smith&_offset=10", "birthdate=1940&family=smith"} {
+		r := e.do("GET", "/fhir/Patient?"+q, ae, "", "X-Break-Glass", bgReason)
+		for _, m := range regexp.MustCompile(`Smith\d\d`).FindAllString(r.body, -1) {
+			seen[m] = true
+		}
+		if r.status != 400 {
+			t.Errorf("%s: %d, want 400", q, r.status)
+		}
+	}
+	if r := e.do("GET", "/fhir/Patient?birthdate=1940-01-01&family=smith", ae, "", "X-Break-Glass", bgReason); r.status != 200 || !strings.Contains(r.body, "Smith00") {
+		t.Errorf("an exact trace: %d %.200s", r.status, r.body)
+	}
+	if len(seen) > 0 {
+		t.Errorf("break-glass traces listed %d people", len(seen))
 	}
 }

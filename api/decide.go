@@ -107,18 +107,24 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 }
 
 // prepare loads and prepares one patient (once per request).
-func (g *gate) prepare(patientID string) *consent.Prepared { return g.prepareFor(patientID, false) }
+func (g *gate) prepare(patientID string) *consent.Prepared { return g.prepareFor(patientID, bgOwn) }
 
-// prepareFor is prepare; alongBG decides a patient who is not the
-// request's break-glass person under its reason all the same, for an item
-// that belongs to that person too (their care team naming a spouse), and
-// stores no grant for them.
-func (g *gate) prepareFor(patientID string, alongBG bool) *consent.Prepared {
+// How a patient is decided under a request's break-glass reason.
+type bgMode int
+
+const (
+	bgOwn     bgMode = iota // the request's break-glass person (chosen by breakGlassFor) under it, others not
+	bgAlong                 // under it, no grant: an item this person shares with the break-glass person
+	bgWithout               // not under it, and no person chosen: an item of several people the request does not name
+)
+
+// prepareFor is prepare in one of the break-glass modes.
+func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	key := patientID
-	if alongBG {
-		key = "\x00along:" + patientID
+	if mode != bgOwn {
+		key = fmt.Sprintf("\x00%d:%s", mode, patientID)
 	}
 	if pp, ok := g.prepared[key]; ok {
 		return pp
@@ -137,7 +143,7 @@ func (g *gate) prepareFor(patientID string, alongBG bool) *consent.Prepared {
 		}
 	}
 	u := g.user
-	if patientID != "" && u.BreakGlassReason != "" && !alongBG && !g.breakGlassFor(patientID) {
+	if patientID != "" && u.BreakGlassReason != "" && (mode == bgWithout || mode == bgOwn && !g.breakGlassFor(patientID)) {
 		u.BreakGlassReason = "" // decided as without it
 	}
 	if patientID != "" && u.BreakGlassReason == "" && g.err == nil {
@@ -148,7 +154,7 @@ func (g *gate) prepareFor(patientID string, alongBG bool) *consent.Prepared {
 		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := consent.Prepare(g.cp.Policy, u, pat, now)
-	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && !alongBG {
+	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
 		// second write would wait for itself.
@@ -278,21 +284,33 @@ func (g *gate) visible(m *store.Meta) bool {
 		patients = []string{""}
 	}
 	it := itemOf(m)
-	// An item of several people under break-glass: if it belongs to the
-	// request's break-glass person (the one it names, else the first it
-	// decides for), the others are decided along with them, no grant.
-	along, bp := false, ""
+	// Under break-glass, an item of several people: if it belongs to the
+	// request's break-glass person, the others come along (no grant); if
+	// the request names no one and no one is chosen yet, it is decided as
+	// without break-glass (a lookup must not open whoever sorts first).
+	modeOf := func(string) bgMode { return bgOwn }
 	if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgTrace {
-		along = true // a trace: demographics only, no one opened
+		modeOf = func(string) bgMode { return bgAlong } // a trace: demographics only, no one opened
 	} else if g.user.BreakGlassReason != "" && len(patients) > 1 {
-		if bp = g.bgPerson(); bp == "" {
-			g.breakGlassFor(patients[0]) // chooses the person
+		bp := g.bgPerson()
+		if bp == "" && g.x != nil && (g.x.bgSubject != "" || g.x.Patient != "") {
+			g.breakGlassFor(patients[0]) // chooses the person the request names
 			bp = g.bgPerson()
 		}
-		along = slices.Contains(patients, bp)
+		switch {
+		case bp == "":
+			modeOf = func(string) bgMode { return bgWithout }
+		case slices.Contains(patients, bp):
+			modeOf = func(pid string) bgMode {
+				if pid == bp {
+					return bgOwn
+				}
+				return bgAlong
+			}
+		}
 	}
 	for _, pid := range patients {
-		pp := g.prepareFor(pid, along && pid != bp)
+		pp := g.prepareFor(pid, modeOf(pid))
 		if g.err != nil {
 			return false
 		}

@@ -565,7 +565,7 @@ func (s *Server) search(c echo.Context) error {
 	x.NHSNumber = nhsSearched(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		if !traceSearch(q) {
-			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them by birthdate= with family=, given=, name= or address-postalcode= (no _include), or use Patient/ID/$everything")
+			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them by an exact birthdate= with family=, given=, name= or address-postalcode= (no _include, first page only), or use Patient/ID/$everything")
 		}
 		// A trace: the matching people's demographics, at most a handful,
 		// to find the one to open; no one's record is opened by it.
@@ -640,16 +640,24 @@ func onePersonSearch(q *search.Query) bool {
 // maxTraceMatches: a break-glass trace shows at most this many people.
 const maxTraceMatches = 10
 
-// traceSearch: a Patient search that finds a person by who they are (a
-// birth date and a name or postcode), as a trace does, not a list.
+// traceSearch: a Patient search that finds a person by who they are (an
+// exact birth date and a name or postcode), as a trace does, on its first
+// page only: not a list of everyone born in a range.
 func traceSearch(q *search.Query) bool {
 	has := map[string]bool{}
 	for _, cl := range q.Clauses {
-		if cl.Modifier == "" || cl.Modifier == "exact" {
-			has[cl.Param] = true
+		if cl.Modifier != "" && cl.Modifier != "exact" || len(cl.Values) != 1 {
+			continue
+		}
+		v := cl.Values[0]
+		switch cl.Param {
+		case "birthdate":
+			has[cl.Param] = (v.Prefix == "" || v.Prefix == "eq") && v.Hi-v.Lo < 24*60*60*1000
+		case "family", "given", "name", "address-postalcode":
+			has[cl.Param] = len([]rune(strings.TrimSpace(v.Str))) >= 2
 		}
 	}
-	return q.Type == "Patient" && len(q.Includes) == 0 && has["birthdate"] &&
+	return q.Type == "Patient" && len(q.Includes) == 0 && q.Offset == 0 && has["birthdate"] &&
 		(has["family"] || has["given"] || has["name"] || has["address-postalcode"])
 }
 

@@ -40,10 +40,8 @@
 // each recording organisation's (Consent.Recorder) latest by dateTime
 // count (a newer one supersedes that organisation's older ones); all those
 // count together, and where several apply a withhold by any wins — so an
-// organisation cannot lift an objection another recorded — except the
-// person's registered GP practice, whose newest consent in force also
-// supersedes other organisations' older ones, except those naming a GP
-// practice of the person's as recipient. A provision does
+// organisation cannot lift an objection another recorded (nor can the
+// person's GP practice: it could lift one made against itself). A provision does
 // not name the organisation that recorded its Consent (it releases no
 // sensitive label to its own recorder). A Consent whose root period
 // does not contain now, or whose root action excludes reads (e.g. correct

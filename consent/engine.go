@@ -310,16 +310,6 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 func (pp *Prepared) prepareConsents(p Patient) {
 	var latest []*Consent
 	newest := map[string]time.Time{} // recorder -> its newest DateTime
-	// The person's registered GP practice keeps their sharing choices: its
-	// newest consent also supersedes other organisations' older ones (a
-	// person who moved practice, a stray consent from another feed).
-	gp := map[string]bool{}
-	for _, r := range p.Relationships {
-		if r.Kind == RelRegisteredGP {
-			gp[strings.ToUpper(r.Org)] = true
-		}
-	}
-	var gpNewest time.Time
 	for _, c := range p.Consents {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
 			continue
@@ -331,11 +321,6 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
 			newest[r] = c.DateTime
 		}
-		// Only a GP consent in force counts (an expired restriction lifts
-		// nothing of another organisation's).
-		if gp[r] && c.DateTime.After(gpNewest) && (c.Root == nil || c.Root.Period.Contains(pp.now) && actionsRead(c.Root.Actions)) {
-			gpNewest = c.DateTime
-		}
 	}
 	for _, c := range p.Consents {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
@@ -344,10 +329,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
 			continue
 		}
-		r := strings.ToUpper(c.Recorder)
-		// The GP's newer consent does not lift one that names a GP practice
-		// of the person's as a recipient (an objection to the GP itself).
-		if c.DateTime.Equal(newest[r]) && (gp[r] || !gpNewest.After(c.DateTime) || namesAnyOrg(c.Root, gp)) {
+		if c.DateTime.Equal(newest[strings.ToUpper(c.Recorder)]) {
 			latest = append(latest, c) // same time: all count, withhold wins
 		}
 	}
@@ -381,25 +363,6 @@ func actionsRead(actions []string) bool {
 	}
 	for _, a := range actions {
 		if readActions[a] {
-			return true
-		}
-	}
-	return false
-}
-
-// namesAnyOrg reports whether a provision in p names one of orgs as a
-// recipient (by organisation, or as the organisation of a role or sector).
-func namesAnyOrg(p *Provision, orgs map[string]bool) bool {
-	if p == nil {
-		return false
-	}
-	for _, a := range p.Recipients {
-		if a.Kind == ActorOrg && orgs[strings.ToUpper(a.Value)] || a.Org != "" && orgs[strings.ToUpper(a.Org)] {
-			return true
-		}
-	}
-	for _, ch := range p.Provisions {
-		if namesAnyOrg(ch, orgs) {
 			return true
 		}
 	}

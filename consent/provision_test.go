@@ -176,13 +176,14 @@ func TestSupersession(t *testing.T) {
 	if d := Prepare(DefaultPolicy(), hosp, patient(gpOut, hospIn, gpIn), now).Decide(med(orgGP)); d.Effect != Permit {
 		t.Fatalf("the same recorder's newer OPTIN (its code in another case): %s", d.Explain())
 	}
-	// The registered GP practice's newer consent supersedes another
-	// organisation's older one (a person who moved practice, a stray feed).
+	// Nor does the registered GP practice's: an objection is lifted where
+	// it was recorded (a GP that could lift others' could lift one made
+	// against itself).
 	hospOut := consAt(t, "hosp-out", "2020-01-01", "OPTOUT", "")
 	hospOut.Recorder = "RHX"
 	gpLater := consAt(t, "gp-later", "2024-05-01", "OPTIN", "")
 	gpLater.Recorder = orgGP
-	if d := Prepare(DefaultPolicy(), hosp, patient(hospOut, gpLater), now).Decide(med(orgGP)); d.Effect != Permit {
+	if d := Prepare(DefaultPolicy(), hosp, patient(hospOut, gpLater), now).Decide(med(orgGP)); d.Effect != Withhold {
 		t.Fatalf("the registered GP's newer OPTIN over another organisation's OPTOUT: %s", d.Explain())
 	}
 	// A newer expired restriction supersedes an older opt-out: shared again.
