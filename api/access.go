@@ -45,6 +45,7 @@ type Exchange struct {
 	// bgSubject: the person a read's item is about (its subject), when it
 	// belongs to several: the one its break-glass reason opens.
 	bgSubject string
+	bgItem    bool // a single-item request for an item several people share
 	// bgTrace: a break-glass Patient search to find a person; every match
 	// is decided under break-glass, none is granted.
 	bgTrace bool

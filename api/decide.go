@@ -298,6 +298,8 @@ func (g *gate) visible(m *store.Meta) bool {
 			bp = g.bgPerson()
 		}
 		switch {
+		case bp == "" && g.x != nil && g.x.bgItem:
+			modeOf = func(string) bgMode { return bgAlong } // the one item asked for, no one opened
 		case bp == "":
 			modeOf = func(string) bgMode { return bgWithout }
 		case slices.Contains(patients, bp):

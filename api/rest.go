@@ -74,9 +74,7 @@ func (s *Server) read(c echo.Context) error {
 	if v != nil && len(v.Patients) == 1 {
 		x.Patient = v.Patients[0]
 	}
-	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
-		x.bgSubject = subjectOf(v.Raw)
-	}
+	x.sharedItem(v)
 	vis := s.policy.Visible(ctx, p, x)
 	if x.Type == "Patient" && (v == nil || !visible(vis, v)) {
 		// Reading a person the user may not open at all is a 403.
@@ -101,10 +99,22 @@ func (s *Server) read(c echo.Context) error {
 	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
-// subjectOf is the Patient id an item's subject (or patient) refers to.
+// sharedItem notes, for break-glass, the item a single-item request
+// (read, version read, instance history) is about when it belongs to
+// several people: the person it is about opens (its subject), or, when
+// none is recognisable, the item alone is released, opening no one.
+func (x *Exchange) sharedItem(v *store.Version) {
+	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
+		x.bgItem = true
+		x.bgSubject = subjectOf(v.Raw)
+	}
+}
+
+// subjectOf is the Patient id the element naming an item's focal person
+// (subject, patient, beneficiary) refers to.
 func subjectOf(raw []byte) string {
 	m := decodeMap(raw)
-	for _, k := range []string{"subject", "patient"} {
+	for _, k := range []string{"subject", "patient", "beneficiary"} {
 		if r, ok := m[k].(map[string]any); ok {
 			ref, _ := r["reference"].(string)
 			if id, ok := strings.CutPrefix(ref, "Patient/"); ok {
@@ -181,6 +191,7 @@ func (s *Server) vread(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
+	x.sharedItem(v)
 	if v != nil && !visible(s.currentGated(ctx, s.policy.Visible(ctx, p, x)), v) {
 		x.Withheld = 1
 		return withheldNotFound("%s/%s/_history/%d", x.Type, x.ID, vid)
@@ -777,6 +788,10 @@ func (s *Server) history(c echo.Context, op string) error {
 		since = time.UnixMilli(lo)
 	}
 	ctx := c.Request().Context()
+	if x.ID != "" && x.BreakGlass != "" {
+		cur, _ := s.store.Read(ctx, x.Type, x.ID)
+		x.sharedItem(cur)
+	}
 	vis := s.currentGated(ctx, s.policy.Visible(ctx, p, x))
 	res, err := s.store.History(ctx, x.Type, x.ID, since, vis, page)
 	if err != nil {
