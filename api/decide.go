@@ -291,6 +291,21 @@ func (g *gate) visible(m *store.Meta) bool {
 	modeOf := func(string) bgMode { return bgOwn }
 	if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgTrace {
 		modeOf = func(string) bgMode { return bgAlong } // a trace: demographics only, no one opened
+	} else if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgItem {
+		// A single-item request for an item several people share now: its
+		// subject opens (if it has one), the others it names now come
+		// along; anyone else an earlier version named is decided as
+		// without break-glass.
+		subject, people := g.x.bgSubject, g.x.bgPeople
+		modeOf = func(pid string) bgMode {
+			switch {
+			case subject != "" && pid == subject:
+				return bgOwn
+			case slices.Contains(people, pid):
+				return bgAlong
+			}
+			return bgWithout
+		}
 	} else if g.user.BreakGlassReason != "" && len(patients) > 1 {
 		bp := g.bgPerson()
 		if bp == "" && g.x != nil && (g.x.bgSubject != "" || g.x.Patient != "") {
@@ -298,8 +313,6 @@ func (g *gate) visible(m *store.Meta) bool {
 			bp = g.bgPerson()
 		}
 		switch {
-		case bp == "" && g.x != nil && g.x.bgItem:
-			modeOf = func(string) bgMode { return bgAlong } // the one item asked for, no one opened
 		case bp == "":
 			modeOf = func(string) bgMode { return bgWithout }
 		case slices.Contains(patients, bp):

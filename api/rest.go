@@ -100,12 +100,12 @@ func (s *Server) read(c echo.Context) error {
 }
 
 // sharedItem notes, for break-glass, the item a single-item request
-// (read, version read, instance history) is about when it belongs to
-// several people: the person it is about opens (its subject), or, when
+// (read, version read, instance history) is about when its current
+// version v belongs to several people: the person it is about opens (its subject), or, when
 // none is recognisable, the item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
 	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
-		x.bgItem = true
+		x.bgItem, x.bgPeople = true, v.Patients
 		x.bgSubject = subjectOf(v.Raw)
 	}
 }
@@ -191,7 +191,10 @@ func (s *Server) vread(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
-	x.sharedItem(v)
+	if x.BreakGlass != "" {
+		cur, _ := s.store.Read(ctx, x.Type, x.ID)
+		x.sharedItem(cur)
+	}
 	if v != nil && !visible(s.currentGated(ctx, s.policy.Visible(ctx, p, x)), v) {
 		x.Withheld = 1
 		return withheldNotFound("%s/%s/_history/%d", x.Type, x.ID, vid)
