@@ -413,24 +413,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 					return err
 				}
 			}
-			for _, w := range writes {
-				existing, err := lookup.Current(w.Type, w.ID)
-				if err != nil {
-					return err
-				}
-				if matched, err := conditionMatches(lookup, w); err != nil {
-					return err
-				} else if matched {
-					existing = nil // a matched conditional create changes nothing of what it matched
-				}
-				if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
-					return err
-				}
-				if err := s.supersede(lookup, w); err != nil {
-					return err
-				}
-			}
-			return nil
+			return s.decideWrites(ctx, p, lookup, writes)
 		})
 		if err != nil {
 			return nil, nil, err

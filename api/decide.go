@@ -37,13 +37,13 @@ type gate struct {
 	user     consent.User
 	x        *Exchange
 	mu       sync.Mutex
-	prepared map[string]*consent.Prepared
-	unknown  map[string]bool // patients with nothing stored: nothing to protect
-	claimed  bool            // the last prepared patient is related to the user's org only by its own say-so
-	redact   map[string]bool // Type/id/version to release with demographics redacted
-	err      error           // loading a patient failed: nothing more is released
-	grants   []string        // patients whose break-glass grant is still to be stored (see flush)
-	bg       bgShare         // the one patient this request's break-glass reason applies to (a batch shares its own)
+	prepared map[preparedKey]*consent.Prepared
+	unknown  map[string]bool     // patients with nothing stored: nothing to protect
+	claimed  bool                // the last prepared patient is related to the user's org only by its own say-so
+	redact   map[versionKey]bool // versions to release with demographics redacted
+	err      error               // loading a patient failed: nothing more is released
+	grants   []string            // patients whose break-glass grant is still to be stored (see flush)
+	bg       bgShare             // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -95,7 +95,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	if x != nil && x.gate != nil {
 		return x.gate
 	}
-	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[string]*consent.Prepared{}, redact: map[string]bool{}, unknown: map[string]bool{}}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*consent.Prepared{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
 	}
@@ -118,14 +118,16 @@ const (
 	bgWithout               // not under it, and no person chosen: an item of several people the request does not name
 )
 
+type preparedKey struct {
+	patient string
+	mode    bgMode
+}
+
 // prepareFor is prepare in one of the break-glass modes.
 func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	key := patientID
-	if mode != bgOwn {
-		key = fmt.Sprintf("\x00%d:%s", mode, patientID)
-	}
+	key := preparedKey{patientID, mode}
 	if pp, ok := g.prepared[key]; ok {
 		return pp
 	}
@@ -187,10 +189,7 @@ type bgShareKey struct{}
 // batch counts as one), the one the request names (x.Patient), else the
 // first it decides for.
 func (g *gate) breakGlassFor(patientID string) bool {
-	share, _ := g.ctx.Value(bgShareKey{}).(*bgShare)
-	if share == nil {
-		share = &g.bg
-	}
+	share := g.share()
 	share.mu.Lock()
 	defer share.mu.Unlock()
 	if share.patient == "" {
@@ -206,13 +205,19 @@ func (g *gate) breakGlassFor(patientID string) bool {
 
 // bgPerson is the request's break-glass person once chosen, else "".
 func (g *gate) bgPerson() string {
-	share, _ := g.ctx.Value(bgShareKey{}).(*bgShare)
-	if share == nil {
-		share = &g.bg
-	}
+	share := g.share()
 	share.mu.Lock()
 	defer share.mu.Unlock()
 	return share.patient
+}
+
+// share is where the request's break-glass person is kept: the batch's,
+// or the gate's own.
+func (g *gate) share() *bgShare {
+	if share, _ := g.ctx.Value(bgShareKey{}).(*bgShare); share != nil {
+		return share
+	}
+	return &g.bg
 }
 
 // flush stores the break-glass grants this request made, so that they hold
@@ -284,46 +289,7 @@ func (g *gate) visible(m *store.Meta) bool {
 		patients = []string{""}
 	}
 	it := itemOf(m)
-	// Under break-glass, an item of several people: if it belongs to the
-	// request's break-glass person, the others come along (no grant); if
-	// the request names no one and no one is chosen yet, it is decided as
-	// without break-glass (a lookup must not open whoever sorts first).
-	modeOf := func(string) bgMode { return bgOwn }
-	if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgTrace {
-		modeOf = func(string) bgMode { return bgAlong } // a trace: demographics only, no one opened
-	} else if g.user.BreakGlassReason != "" && g.x != nil && g.x.bgItem {
-		// A single-item request for an item several people share now: its
-		// subject opens (if it has one), the others it names now come
-		// along; anyone else an earlier version named is decided as
-		// without break-glass.
-		subject, people := g.x.bgSubject, g.x.bgPeople
-		modeOf = func(pid string) bgMode {
-			switch {
-			case subject != "" && pid == subject:
-				return bgOwn
-			case slices.Contains(people, pid):
-				return bgAlong
-			}
-			return bgWithout
-		}
-	} else if g.user.BreakGlassReason != "" && len(patients) > 1 {
-		bp := g.bgPerson()
-		if bp == "" && g.x != nil && (g.x.bgSubject != "" || g.x.Patient != "") {
-			g.breakGlassFor(patients[0]) // chooses the person the request names
-			bp = g.bgPerson()
-		}
-		switch {
-		case bp == "":
-			modeOf = func(string) bgMode { return bgWithout }
-		case slices.Contains(patients, bp):
-			modeOf = func(pid string) bgMode {
-				if pid == bp {
-					return bgOwn
-				}
-				return bgAlong
-			}
-		}
-	}
+	modeOf := g.bgModes(patients)
 	for _, pid := range patients {
 		pp := g.prepareFor(pid, modeOf(pid))
 		if g.err != nil {
@@ -353,13 +319,62 @@ func (g *gate) visible(m *store.Meta) bool {
 		if d.Flags != 0 {
 			g.mu.Lock()
 			if d.Flags&consent.FlagRedact != 0 {
-				g.redact[fmt.Sprintf("%s/%s/%d", m.Type, m.ID, m.VersionID)] = true
+				g.redact[keyOf(m)] = true
 			}
 			g.mu.Unlock()
 			g.note(d)
 		}
 	}
 	return true
+}
+
+// bgModes says how each of an item's people is decided under the
+// request's break-glass reason. A trace: all along, no one opened. A
+// single-item request for an item several people share: its subject opens
+// (if it has one), the others its current version names come along, and
+// anyone only an earlier version named is decided without it. Otherwise,
+// an item of several people: if it belongs to the request's break-glass
+// person, the others come along (no grant); if the request names no one
+// and no one is chosen yet, all are decided without it (a lookup must not
+// open whoever sorts first).
+func (g *gate) bgModes(patients []string) func(string) bgMode {
+	own := func(string) bgMode { return bgOwn }
+	x := g.x
+	switch {
+	case g.user.BreakGlassReason == "" || x == nil:
+		return own
+	case x.bgTrace:
+		return func(string) bgMode { return bgAlong }
+	case x.bgItem:
+		return func(pid string) bgMode {
+			switch {
+			case x.bgSubject != "" && pid == x.bgSubject:
+				return bgOwn
+			case slices.Contains(x.bgPeople, pid):
+				return bgAlong
+			}
+			return bgWithout
+		}
+	case len(patients) < 2:
+		return own
+	}
+	bp := g.bgPerson()
+	if bp == "" && x.Patient != "" {
+		g.breakGlassFor(patients[0]) // chooses the person the request names
+		bp = g.bgPerson()
+	}
+	switch {
+	case bp == "":
+		return func(string) bgMode { return bgWithout }
+	case slices.Contains(patients, bp):
+		return func(pid string) bgMode {
+			if pid == bp {
+				return bgOwn
+			}
+			return bgAlong
+		}
+	}
+	return own
 }
 
 func (g *gate) withheld() {
@@ -751,14 +766,21 @@ func (x *Exchange) redacted(v *store.Version) bool {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.redact[fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID)]
+	return g.redact[keyOf(&v.Meta)]
 }
+
+// versionKey names one version of a resource.
+type versionKey struct {
+	typ, id string
+	version int64
+}
+
+func keyOf(m *store.Meta) versionKey { return versionKey{m.Type, m.ID, m.VersionID} }
 
 // redacted is the body to release for v: a restricted person's address,
 // telecom and GP are removed outside the source organisation.
 func (x *Exchange) body(v *store.Version) []byte {
-	g := x.gate
-	if g == nil || len(g.redact) == 0 || !g.redact[fmt.Sprintf("%s/%s/%d", v.Type, v.ID, v.VersionID)] {
+	if !x.redacted(v) {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)

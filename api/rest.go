@@ -494,24 +494,7 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 				return err
 			}
 		}
-		for _, w := range ws {
-			existing, err := lookup.Current(w.Type, w.ID)
-			if err != nil {
-				return err
-			}
-			if matched, err := conditionMatches(lookup, w); err != nil {
-				return err
-			} else if matched {
-				existing = nil // a matched conditional create changes nothing of what it matched
-			}
-			if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
-				return err
-			}
-			if err := s.supersede(lookup, w); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.decideWrites(ctx, p, lookup, ws)
 	})
 	if err != nil {
 		return err

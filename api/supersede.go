@@ -1,13 +1,43 @@
 package api
 
 import (
+	"context"
 	"strings"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
+
+// decideWrites runs the write decision on each write inside the store's
+// transaction, so that it sees the version each replaces: a matched
+// conditional create stores nothing, so it writes to nothing (the match
+// may be another organisation's) and supersedes nothing.
+func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, lookup store.Lookup, ws []*store.Write) error {
+	for _, w := range ws {
+		matched, err := conditionMatches(lookup, w)
+		if err != nil {
+			return err
+		}
+		var existing *store.Meta
+		if !matched {
+			if existing, err = lookup.Current(w.Type, w.ID); err != nil {
+				return err
+			}
+		}
+		if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
+			return err
+		}
+		if !matched {
+			if err := s.supersede(lookup, w); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // conditionMatches: w is a create whose If-None-Exist matches a resource
 // the writer sees, which the store will answer with instead of storing w.
@@ -32,9 +62,6 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 	if w.Type != "Consent" || w.Op == store.OpDelete || len(w.Patients) != 1 {
 		return nil
-	}
-	if matched, err := conditionMatches(lookup, w); err != nil || matched {
-		return err // a conditional create that matches stores nothing, so supersedes nothing
 	}
 	newer, err := consent.ParseConsent(w.Raw)
 	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" {

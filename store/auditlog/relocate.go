@@ -117,18 +117,15 @@ func copyLog(ctx context.Context, from, to *sql.DB) error {
 			if t.name != "audit_log" {
 				continue
 			}
-			if entry, ok := vals[2].([]byte); ok && bytes.Contains(entry, []byte(`,"patients":`)) {
-				e, err := Decode(entry)
-				if err != nil {
-					rows.Close()
-					return fmt.Errorf("entry %v: %w (run audit verify)", vals[0], err)
-				}
-				for _, p := range distinct(e.Patients) {
-					if _, err := tx.ExecContext(ctx, `INSERT INTO audit_patient(patient, seq) VALUES (?,?)`, p, vals[0]); err != nil {
-						rows.Close()
-						return fmt.Errorf("audit_patient: %w", err)
-					}
-				}
+			entry, _ := vals[2].([]byte)
+			seq, _ := vals[0].(int64)
+			pr, err := patientRows(seq, entry)
+			if err == nil {
+				err = insertPatientRows(ctx, tx, pr)
+			}
+			if err != nil {
+				rows.Close()
+				return err
 			}
 		}
 		rows.Close()

@@ -149,23 +149,19 @@ func indexPatients(ctx context.Context, tx *sql.Tx) error {
 			rows.Close()
 			return err
 		}
-		e, err := Decode(entry)
+		more, err := patientRows(seq, entry)
 		if err != nil {
 			rows.Close()
-			return fmt.Errorf("entry %d: %w (run audit verify)", seq, err)
+			return err
 		}
-		for _, p := range distinct(e.Patients) {
-			add = append(add, patientRow{p, seq})
-		}
+		add = append(add, more...)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, r := range add {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_patient(patient, seq) VALUES (?,?)`, r.patient, r.seq); err != nil {
-			return err
-		}
+	if err := insertPatientRows(ctx, tx, add); err != nil { // before the triggers that allow only the last entry's
+		return err
 	}
 	_, err = tx.ExecContext(ctx, patientTriggers)
 	return err

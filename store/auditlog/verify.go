@@ -195,13 +195,11 @@ scan:
 			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
 				return fail(k, -1, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
 			}
-			if bytes.Contains(entry, []byte(`,"patients":`)) {
-				var e struct{ Patients []string }
-				json.Unmarshal(entry, &e)
-				for _, p := range distinct(e.Patients) {
-					multi = append(multi, patientRow{p, k})
-				}
+			rows, err := patientRows(k, entry)
+			if err != nil {
+				return fail(k, -1, "%v", err)
 			}
+			multi = append(multi, rows...)
 			lastTS, prevStored = ts, leaf
 			tree.add(leaf, hh, nil)
 			for next < len(cks) && cks[next].size <= tree.n {
@@ -305,9 +303,41 @@ scan:
 	return rep, nil
 }
 
+// patientRow is one row of audit_patient: an entry that named several
+// patients, once per patient.
 type patientRow struct {
 	patient string
 	seq     int64
+}
+
+// patientRows are the audit_patient rows entry seq's canonical bytes call
+// for (none unless it names several patients).
+func patientRows(seq int64, entry []byte) ([]patientRow, error) {
+	if !bytes.Contains(entry, []byte(`,"patients":`)) {
+		return nil, nil
+	}
+	var w struct {
+		Patients []string `json:"patients"`
+	}
+	if err := json.Unmarshal(entry, &w); err != nil {
+		return nil, fmt.Errorf("entry %d: %w (run audit verify)", seq, err)
+	}
+	var rows []patientRow
+	for _, p := range distinct(w.Patients) {
+		rows = append(rows, patientRow{p, seq})
+	}
+	return rows, nil
+}
+
+// insertPatientRows adds rows to audit_patient (its trigger takes rows of
+// the last entry only: insert them after their entry).
+func insertPatientRows(ctx context.Context, tx *sql.Tx, rows []patientRow) error {
+	for _, r := range rows {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO audit_patient(patient, seq) VALUES (?,?)`, r.patient, r.seq); err != nil {
+			return fmt.Errorf("audit_patient: %w", err)
+		}
+	}
+	return nil
 }
 
 // checkPatientRows compares audit_patient (below seq size: rows for later
