@@ -43,6 +43,17 @@ const janeNotSharedWithCouncil = `{"resourceType":"Consent","id":"jane-no-counci
  "provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
    "reference":{"reference":"Organization/E06000999"}}]}}`
 
+// janeConsent is a patient-privacy Consent of Jane's: id, dateTime,
+// policyRule (OPTIN or OPTOUT), and extra top-level elements
+// (`,"provision":{…}`).
+func janeConsent(id, date, rule, extra string) string {
+	return `{"resourceType":"Consent","id":"` + id + `","status":"active",
+ "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+ "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+ "patient":{"reference":"Patient/jane"},"dateTime":"` + date + `",
+ "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"` + rule + `"}]}` + extra + `}`
+}
+
 func TestSharingDecisionScenarios(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
