@@ -111,6 +111,7 @@ var auditMetrics = []auditStat{
 	{"carex_access_log_index_transactions_total", "SQLite transactions that copied them.", false, func(s auditlog.Stats) float64 { return float64(s.IndexTxns) }},
 	{"carex_access_log_index_seconds_total", "Summed time of those transactions.", false, func(s auditlog.Stats) float64 { return s.IndexTime.Seconds() }},
 	{"carex_access_log_queued_entries", "Entries durable in the journal and not yet in SQLite (IG queries wait for them).", true, func(s auditlog.Stats) float64 { return float64(s.Queued) }},
+	{"carex_access_log_checkpoint_copy_errors_total", "Signed checkpoints that could not be written to the --checkpoint-copy file (the application log says why).", false, func(s auditlog.Stats) float64 { return float64(s.CopyErrors) }},
 }
 
 type writerStat = statMetric[store.WriterStats]

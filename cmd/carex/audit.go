@@ -92,11 +92,11 @@ func (a *accessLog) Close() error {
 // records (accessLogPath), signing checkpoints with the key at keyPath
 // (created on first use). A log still kept in the record database (carex
 // before 2026-12) is first moved there, entry for entry.
-func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath string, log *slog.Logger) (*accessLog, error) {
+func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointCopy string, log *slog.Logger) (*accessLog, error) {
 	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
 		return nil, err
 	}
-	signer, _, err := auditlog.LoadOrCreateKey(keyPath, logKeyName)
+	signer, verifier, err := auditlog.LoadOrCreateKey(keyPath, logKeyName)
 	if err != nil {
 		return nil, fmt.Errorf("access log key: %w", err)
 	}
@@ -132,7 +132,16 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath string, log 
 		}
 		log.Info("moved the access log out of the record database into its own", "file", path)
 	}
-	l, err := auditlog.Open(ctx, w, r, auditlog.Options{Signer: signer})
+	if checkpointCopy != "" {
+		if err := os.MkdirAll(filepath.Dir(checkpointCopy), 0o700); err != nil {
+			return fail(fmt.Errorf("--checkpoint-copy: %w", err))
+		}
+	}
+	l, err := auditlog.Open(ctx, w, r, auditlog.Options{Signer: signer, CheckpointCopy: checkpointCopy,
+		Verifiers: note.VerifierList(verifier), Logger: log})
+	if errors.Is(err, auditlog.ErrBehindSaved) {
+		err = fmt.Errorf("%w.\nThis is an information-governance incident: carex will not add to a log that lost entries. Run carex audit verify --db %s --checkpoint %s to see what was lost; once it is recorded, move %s aside to serve again", err, records.Path(), checkpointCopy, checkpointCopy)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -151,17 +160,22 @@ func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return cmdAuditExport(ctx, args[1:], stdout, stderr)
 	case "prove":
 		return cmdAuditProve(ctx, args[1:], stdout, stderr)
+	case "checkpoint":
+		return cmdAuditCheckpoint(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, auditUsage)
 		return nil
 	}
-	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify, export, prove)\n", args[0])
+	fmt.Fprintf(stderr, "carex audit: unknown subcommand %q (have: verify, export, prove, checkpoint)\n", args[0])
 	return errUsage
 }
 
 const auditUsage = `Usage:
-  carex audit verify [--db FILE] [--pubkey FILE]
-      check the whole access log offline; names the first entry that fails
+  carex audit verify [--db FILE] [--pubkey FILE] [--checkpoint FILE]...
+      check the whole access log offline; names the first entry that fails;
+      with --checkpoint, also that the log extends a checkpoint saved elsewhere
+  carex audit checkpoint [--db FILE] [--pubkey FILE] [--out FILE]
+      the latest signed checkpoint, checked, to keep outside the database
   carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
       the access log as NDJSON of FHIR R4 AuditEvent (IHE BALP shapes)
   carex audit prove --seq N [--db FILE] [--pubkey FILE] [--json]
@@ -195,10 +209,12 @@ func openReadOnly(db string) (*sql.DB, error) {
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit verify", "audit verify [--db FILE] [--pubkey FILE]", stderr)
+	fs := newFlags("audit verify", "audit verify [--db FILE] [--pubkey FILE] [--checkpoint FILE]...", stderr)
 	var db, pub string
+	var savedPaths stringList
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
 	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	fs.Var(&savedPaths, "checkpoint", "a signed checkpoint kept outside the database (serve --checkpoint-copy, audit checkpoint): the log must extend it; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -207,9 +223,20 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer conn.Close()
-	rep, err := auditlog.Verify(ctx, conn, verifiers)
+	var saved []*auditlog.SavedCheckpoint
+	for _, p := range savedPaths {
+		s, err := auditlog.ReadSavedCheckpoint(p, verifiers)
+		if err != nil {
+			return fmt.Errorf("--checkpoint: %w", err)
+		}
+		saved = append(saved, s)
+	}
+	rep, err := auditlog.VerifyWith(ctx, conn, verifiers, saved)
 	if rep != nil && rep.OK() {
 		fmt.Fprintf(stdout, "entries: %d\ncheckpoints: %d (latest covers %d entries)\n", rep.Entries, rep.Checkpoints, rep.LatestCheckpoint)
+		for _, s := range saved {
+			fmt.Fprintf(stdout, "saved checkpoint %s: %d entries, extended by the log\n", s.Path, s.Size)
+		}
 	} // a failed verification stops at its first problem: no counts, which would be partial
 	if rep != nil && rep.Warning != "" {
 		fmt.Fprintf(stdout, "note: %s\n", rep.Warning)
@@ -227,6 +254,38 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
 	return nil
+}
+
+// cmdAuditCheckpoint prints the latest signed checkpoint after checking
+// its signature and that the stored tree gives its root, for an IG officer
+// to keep where the database's administrators cannot reach it.
+func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("audit checkpoint", "audit checkpoint [--db FILE] [--pubkey FILE] [--out FILE]", stderr)
+	var db, pub, out string
+	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	fs.StringVar(&out, "out", "-", "output file (- for standard output)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	conn, verifiers, err := openForCheck(db, pub, stderr)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	ck, err := auditlog.LatestCheckpoint(ctx, conn, verifiers)
+	if errors.Is(err, auditlog.ErrTampered) {
+		fmt.Fprintf(stdout, "FAILED: %v\n", err)
+		return errTampered
+	}
+	if err != nil {
+		return err
+	}
+	if out == "-" {
+		_, err = stdout.Write(ck)
+		return err
+	}
+	return os.WriteFile(out, ck, 0o600)
 }
 
 // cmdAuditProve prints an inclusion proof of one entry: the entry, the
@@ -340,6 +399,12 @@ func (r *requiredInt) Set(s string) error {
 	r.n, r.set = n, true
 	return nil
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 
 // cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
 // line, oldest first, streaming from a read-only connection.

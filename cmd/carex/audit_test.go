@@ -135,6 +135,74 @@ func TestAccessLogEndToEnd(t *testing.T) {
 	}
 }
 
+// TestCheckpointCopyEndToEnd: serve --checkpoint-copy keeps the newest
+// signed checkpoint outside the database; a log emptied with its
+// checkpoints verifies on its own, but not against that copy, and the
+// server will not start on it.
+func TestCheckpointCopyEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	saved := filepath.Join(dir, "ig-share", "carex-checkpoint")
+	addr := e2eFreeAddr(t)
+	args := []string{"--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey, "--checkpoint-copy", saved}
+	s := e2eServe(t, addr, args...)
+	tok := e2eToken(t, devKey)
+	for range 3 {
+		if code, body := s.get(t, "/fhir/Patient?_count=1", tok); code != 200 {
+			t.Fatalf("search: %d %s", code, body)
+		}
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	copied, err := os.ReadFile(saved)
+	if err != nil || !strings.Contains(string(copied), "\n3\n") {
+		t.Fatalf("the copy after 3 requests: %q, %v", copied, err)
+	}
+	code, out, errOut := e2eRun(t, "audit", "checkpoint", "--db", db, "--pubkey", logKey+".pub")
+	if code != 0 || out != string(copied) {
+		t.Fatalf("audit checkpoint: exit %d\n%s%s\nwant the copy:\n%s", code, out, errOut, copied)
+	}
+	code, out, errOut = e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub", "--checkpoint", saved)
+	if code != 0 || !strings.Contains(out, "3 entries, extended by the log") {
+		t.Fatalf("verify against the copy: exit %d\n%s%s", code, out, errOut)
+	}
+
+	conn, err := sql.Open("sqlite", accessLogPath(db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var drops string // the append-only triggers, which an attacker drops first
+	if err := conn.QueryRow(`SELECT group_concat('DROP TRIGGER "' || name || '"', ';') FROM sqlite_master WHERE type = 'trigger'`).Scan(&drops); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(drops); err != nil {
+		t.Fatal(err)
+	}
+	for _, tab := range []string{"audit_log", "audit_tree_chunk", "audit_checkpoint", "audit_patient"} {
+		if _, err := conn.Exec(`DELETE FROM ` + tab); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.Close()
+	if code, out, _ := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 || !strings.Contains(out, "entries: 0") {
+		t.Fatalf("an emptied log should verify on its own (the gap the copy closes): exit %d\n%s", code, out)
+	}
+	code, out, _ = e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub", "--checkpoint", saved)
+	if code == 0 || !strings.Contains(out, "log truncated") {
+		t.Fatalf("verify of an emptied log against the copy: exit %d\n%s", code, out)
+	}
+	code, _, errOut = e2eRun(t, append([]string{"serve"}, args...)...)
+	t.Logf("serve refuses: %s", errOut)
+	if code == 0 || !strings.Contains(errOut, "information-governance incident") || !strings.Contains(errOut, "entries 0..2 were removed") {
+		t.Fatalf("serve on an emptied log: exit %d\n%s", code, errOut)
+	}
+	if again, _ := os.ReadFile(saved); string(again) != string(copied) {
+		t.Fatal("the refused server overwrote the copy")
+	}
+}
+
 // TestAccessLogMovesOut: a record database that still holds the access log
 // (carex before the log had its own database) has it moved out when the
 // server opens it, journal included, and audit verify passes on the result.
@@ -167,7 +235,7 @@ func TestAccessLogMovesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	l, err := openAccessLog(ctx, st, logKey, slog.New(slog.DiscardHandler))
+	l, err := openAccessLog(ctx, st, logKey, "", slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ Usage:
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
   carex audit prove  [flags]     prove that entry --seq N is in a signed checkpoint, checked offline
+  carex audit checkpoint [flags] print the latest signed checkpoint, to keep outside the database
   carex policy [show]            print the built-in sharing policy
   carex policy check FILE        check a policy file
   carex bench  [flags]           load-test a running dev server with a realistic mix; --baseline-url compares with --bench-no-privacy

@@ -22,7 +22,7 @@ import (
 
 type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
-	logKey, policy, cpuProfile                        string
+	logKey, checkpointCopy, policy, cpuProfile        string
 	logLevel, logFormat                               string
 	dev, benchNoPrivacy, trustProxy                   bool
 	maxBody                                           int64
@@ -42,6 +42,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.StringVar(&f.audience, "audience", auth.DefaultAudience, "required token audience (aud)")
 	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key, created on first use")
 	fs.StringVar(&f.logKey, "log-key", defaultLogKey(), "access-log checkpoint signing key (Ed25519 signed-note key, created on first use; public key beside it as .pub)")
+	fs.StringVar(&f.checkpointCopy, "checkpoint-copy", "", "also write each signed checkpoint of the access log to this file, kept where the database's administrators cannot rewrite it; carex then refuses to start on a log that does not extend it (a truncation or rewrite)")
 	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API (default: from each request)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy on a private or loopback address: log the client address it puts in X-Forwarded-For (default: the connection's peer; a client could write any address into that header)")
 	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
@@ -133,7 +134,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		apiCfg.Policy = api.OpenPolicy{}
 		log.Warn("!!! --bench-no-privacy: CONSENT FILTERING AND THE ACCESS LOG ARE OFF. Every user sees every record and nothing is logged. This server is a benchmark baseline only: never load real data into it !!!")
 	} else {
-		accessLog, err := openAccessLog(ctx, db, f.logKey, log)
+		accessLog, err := openAccessLog(ctx, db, f.logKey, f.checkpointCopy, log)
 		if err != nil {
 			return err
 		}

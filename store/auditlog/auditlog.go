@@ -17,6 +17,8 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -71,6 +73,15 @@ type Options struct {
 	// JournalLimit: empty the journal once it is larger than this and all of
 	// it is in SQLite (default 16 MiB).
 	JournalLimit int64
+
+	// CheckpointCopy is a file outside the database where every new signed
+	// checkpoint is also written, replacing the one before. Open refuses a
+	// log that does not extend the checkpoint found there (ErrBehindSaved).
+	CheckpointCopy string
+	// Verifiers check the copy's signature at Open (nil: not checked).
+	Verifiers note.Verifiers
+	// Logger reports a copy that could not be written (default slog.Default()).
+	Logger *slog.Logger
 }
 
 // DefaultOrigin is the checkpoint origin when Options.Origin is empty.
@@ -227,6 +238,19 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		progress: make(chan struct{}), kick: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		return nil, err
+	}
+	if opt.CheckpointCopy != "" {
+		// Before recover, which may sign and copy a newer checkpoint.
+		s, err := ReadSavedCheckpoint(opt.CheckpointCopy, opt.Verifiers)
+		if err == nil {
+			err = checkSaved(ctx, l.w, l.tree.n, s)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("auditlog: %w", err)
+		}
+	}
+	if l.opt.Logger == nil {
+		l.opt.Logger = slog.Default()
 	}
 	var err error
 	prep := func(q string) *sql.Stmt {
@@ -826,6 +850,12 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 			ck := cks[len(cks)-1]
 			l.latest.Store(ck)
 			l.ckSize, l.ckTime = ck.Size, ck.Time
+			if l.opt.CheckpointCopy != "" {
+				if cerr := saveCopy(l.opt.CheckpointCopy, ck.Note); cerr != nil {
+					l.stats.copyErrs.Add(1)
+					l.opt.Logger.Error("access log: the checkpoint copy could not be written; the log itself is safe, but a truncation of its newest entries would not be seen until it is", "file", l.opt.CheckpointCopy, "size", ck.Size, "err", cerr)
+				}
+			}
 		}
 	}
 	l.hmu.Lock()

@@ -21,6 +21,7 @@ type Stats struct {
 	IndexTxns  int64         // SQLite transactions that copied them
 	IndexTime  time.Duration // summed time of those transactions
 	Queued     int64         // entries durable in the journal, not yet in SQLite
+	CopyErrors int64         // checkpoint copies (Options.CheckpointCopy) that failed
 }
 
 // counters are updated where the work happens; atomics, so that reading
@@ -30,6 +31,7 @@ type counters struct {
 	writes, entries, writeNs  atomic.Int64
 	lingers, lingerNs         atomic.Int64
 	indexed, indexTxns, idxNs atomic.Int64
+	copyErrs                  atomic.Int64
 }
 
 // Stats returns the totals so far.
@@ -43,6 +45,6 @@ func (l *Log) Stats() Stats {
 		Writes: c.writes.Load(), Entries: c.entries.Load(), WriteTime: time.Duration(c.writeNs.Load()),
 		Lingers: c.lingers.Load(), LingerTime: time.Duration(c.lingerNs.Load()),
 		Indexed: c.indexed.Load(), IndexTxns: c.indexTxns.Load(), IndexTime: time.Duration(c.idxNs.Load()),
-		Queued: queued,
+		Queued: queued, CopyErrors: c.copyErrs.Load(),
 	}
 }

@@ -26,6 +26,7 @@ type Report struct {
 	FirstBad         int64 // first entry that does not verify; -1 when none does not
 	BadCheckpoint    int64 // size of the first checkpoint that does not verify; -1 when none
 	Journal          int64 // entries past the tables, in the journal beside the database
+	Saved            int   // saved checkpoints (VerifyWith) the log extends
 	Problem          string
 	Warning          string // not a failure: what the check could not cover
 }
@@ -51,7 +52,15 @@ type storedCk struct {
 // With nil verifiers signatures are not checked (roots still are) and the
 // report says so in Warning.
 func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report, error) {
+	return VerifyWith(ctx, db, verifiers, nil)
+}
+
+// VerifyWith is Verify that also checks that the log extends each saved
+// checkpoint (copies kept outside the database, see Options.CheckpointCopy):
+// at least as many entries, and the same root over the first of them.
+func VerifyWith(ctx context.Context, db *sql.DB, verifiers note.Verifiers, saved []*SavedCheckpoint) (*Report, error) {
 	rep := &Report{FirstBad: -1, BadCheckpoint: -1}
+	saved = slices.SortedFunc(slices.Values(saved), func(a, b *SavedCheckpoint) int { return cmp.Compare(a.Size, b.Size) })
 	fail := func(seq, ck int64, format string, args ...any) (*Report, error) {
 		rep.FirstBad, rep.BadCheckpoint = seq, ck
 		rep.Problem = fmt.Sprintf(format, args...)
@@ -144,6 +153,10 @@ func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report,
 	var chain, prevStored, kLeaf tlog.Hash
 	var lastTS int64
 	next := 0 // next checkpoint to reach
+	nextSaved := 0
+	for nextSaved < len(saved) && saved[nextSaved].Size == 0 {
+		nextSaved++ // the empty log's root: nothing to compare
+	}
 	var frag []byte
 	var multi []patientRow // what audit_patient must hold, from the entries
 	chainBreak, rootBad := int64(-1), int64(-1)
@@ -218,6 +231,12 @@ scan:
 				verified = tree.clone()
 				next++
 			}
+			for nextSaved < len(saved) && saved[nextSaved].Size <= tree.n {
+				if s := saved[nextSaved]; tree.root(hh) != s.Root {
+					return fail(-1, s.Size, "the first %d entries do not give the root signed in the saved checkpoint %s: an entry among them was rewritten and the log's own checkpoints re-signed", s.Size, s.Path)
+				}
+				nextSaved++
+			}
 		}
 		select {
 		case free <- batch:
@@ -284,6 +303,11 @@ scan:
 		}
 		return fail(tree.n, c.size, "log truncated: the checkpoint at size %d is signed but only %d entries are left", c.size, tree.n)
 	}
+	if nextSaved < len(saved) {
+		s := saved[nextSaved]
+		return fail(tree.n, s.Size, "log truncated: the saved checkpoint %s is signed for %d entries but only %d are left (entries %d..%d were removed, with the checkpoints that covered them)", s.Path, s.Size, tree.n, tree.n, s.Size-1)
+	}
+	rep.Saved = len(saved)
 	if tree.n > verified.n {
 		warn = append(warn, fmt.Sprintf("entries %d..%d are after the latest checkpoint: hash-chained but not yet signed", verified.n, tree.n-1))
 	}
