@@ -175,8 +175,11 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 // recorded: every FHIR interaction is logged; health, metrics and the
 // capability statement carry no personal data and are not.
 func recorded(c echo.Context) bool {
-	p := c.Request().URL.Path
-	return strings.HasPrefix(p, "/fhir") && p != "/fhir/metadata"
+	r := c.Request()
+	if r.URL.Path == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		return false // the public capability statement
+	}
+	return strings.HasPrefix(r.URL.Path, "/fhir")
 }
 
 // withheldError is a 404 that the sharing decision caused: the caller sees

@@ -50,6 +50,29 @@ func TestOptionsIsLogged(t *testing.T) {
 	}
 }
 
+// TestOnlyTheCapabilityStatementIsUnlogged: GET /fhir/metadata is public
+// and unlogged; any other method on that path is a request like the rest,
+// with its entry (POST answered 405 unlogged before).
+func TestOnlyTheCapabilityStatementIsUnlogged(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	count := func() int { e.rec.mu.Lock(); defer e.rec.mu.Unlock(); return len(e.rec.xs) }
+	n0 := count()
+	if r := e.do("GET", "/fhir/metadata", "", ""); r.status != 200 || count() != n0 {
+		t.Fatalf("GET metadata: %d, %d entries", r.status, count()-n0)
+	}
+	for _, tok := range []string{gp, ""} {
+		n0 = count()
+		r := e.do("POST", "/fhir/metadata", tok, `{"resourceType":"Basic"}`)
+		if r.status < 400 {
+			t.Fatalf("POST metadata: %d", r.status)
+		}
+		if n := count() - n0; n != 1 {
+			t.Fatalf("POST metadata (token %v) answered %d and made %d access-log entries, want 1", tok != "", r.status, n)
+		}
+	}
+}
+
 // panicPolicy admits nobody: it panics, as a future bug might.
 type panicPolicy struct{ api.OpenPolicy }
 
