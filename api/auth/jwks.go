@@ -182,10 +182,9 @@ type keySet struct {
 
 	mu        sync.RWMutex
 	keys      map[string]*verifyKey
-	fetchedAt time.Time // last successful fetch
-	triedAt   time.Time // last attempt (successful or not)
-
-	fetchMu sync.Mutex // one fetch at a time
+	fetchedAt time.Time     // last successful fetch
+	triedAt   time.Time     // last attempt (successful or not)
+	inflight  chan struct{} // closed when the fetch in flight ends; nil when none is
 }
 
 func newKeySet(src string, client *http.Client, now func() time.Time, allowHTTP bool) (*keySet, error) {
@@ -271,68 +270,68 @@ func (ks *keySet) fetch(ctx context.Context) ([]byte, error) {
 // waits for it before it is answered with the key it knows.
 const staleKeyWait = 300 * time.Millisecond
 
+// unknownKidWait: how long a token with an unknown kid waits for a refresh
+// (a key rotation). A provider that answers takes well under this; one
+// that hangs must not hold requests for the fetch's whole timeout.
+const unknownKidWait = 2 * time.Second
+
 // lookup returns the key for kid (nil if unknown), refreshing URL sources on
 // demand. A token without kid matches only a set holding exactly one key.
 func (ks *keySet) lookup(ctx context.Context, kid string) *verifyKey {
 	k, stale := ks.get(kid)
-	if !ks.isURL {
+	if !ks.isURL || (k != nil && !stale) {
 		return k
 	}
-	if k != nil && !stale {
-		return k
-	}
+	// Stale keys (older than jwksMaxAge): the request that starts the
+	// refresh waits for it a short while, so that a key removed from the
+	// JWKS is refused at once when the provider answers promptly; every
+	// other request, and this one after staleKeyWait, is answered with the
+	// known key. An unknown kid (possibly a rotation) waits for the fetch
+	// in flight, or starts one, for up to unknownKidWait.
+	wait := unknownKidWait
+	done, started := ks.refresh()
 	if k != nil {
-		// The keys are older than jwksMaxAge: refresh them in the
-		// background, one fetch at a time. The request that starts the
-		// refresh waits for it a short while (so that a key removed from
-		// the JWKS is refused at once when the provider answers promptly);
-		// every other request, and this one after staleKeyWait, is answered
-		// with the known key: a slow or hung identity provider must not
-		// hold requests for its timeout.
-		if !ks.fetchMu.TryLock() {
+		if !started {
 			return k
 		}
-		ks.mu.RLock()
-		tried := ks.triedAt
-		ks.mu.RUnlock()
-		if ks.now().Sub(tried) < jwksMinRefetch {
-			ks.fetchMu.Unlock()
-			return k
-		}
-		done := make(chan struct{})
-		go func() {
-			defer ks.fetchMu.Unlock()
-			defer close(done)
-			ks.load(context.Background()) // on failure the previous keys are kept
-		}()
-		select {
-		case <-done:
-			k2, _ := ks.get(kid) // a key removed from the JWKS is no longer accepted
-			return k2
-		case <-time.After(staleKeyWait):
-			return k
-		case <-ctx.Done():
-			return k
-		}
+		wait = staleKeyWait
 	}
-	// The kid is unknown (possibly a key rotation): refetch, rate-limited.
-	ks.fetchMu.Lock()
-	defer ks.fetchMu.Unlock()
-	k2, stale2 := ks.get(kid) // another request may have fetched meanwhile
-	if k2 != nil && !stale2 {
+	if done == nil {
+		return k // rate-limited: the previous keys
+	}
+	select {
+	case <-done:
+		k2, _ := ks.get(kid) // a key removed from the JWKS is no longer accepted
 		return k2
+	case <-time.After(wait):
+	case <-ctx.Done():
 	}
-	ks.mu.RLock()
-	tried := ks.triedAt
-	ks.mu.RUnlock()
-	if ks.now().Sub(tried) < jwksMinRefetch {
-		return k2 // rate-limited; old key (if any) still used
+	return k
+}
+
+// refresh returns the done channel of the fetch in flight, starting one
+// unless the last attempt was less than jwksMinRefetch ago (nil then).
+// The fetch runs on its own, one at a time: a request that stops waiting
+// does not cancel it for the others.
+func (ks *keySet) refresh() (done <-chan struct{}, started bool) {
+	ks.mu.Lock()
+	defer ks.mu.Unlock()
+	if ks.inflight != nil {
+		return ks.inflight, false
 	}
-	if err := ks.load(ctx); err != nil {
-		return k2 // the previous keys are kept
+	if ks.now().Sub(ks.triedAt) < jwksMinRefetch {
+		return nil, false
 	}
-	k3, _ := ks.get(kid) // a key removed from the JWKS is no longer accepted
-	return k3
+	ch := make(chan struct{})
+	ks.inflight = ch
+	go func() {
+		ks.load(context.Background()) // on failure the previous keys are kept
+		ks.mu.Lock()
+		ks.inflight = nil
+		ks.mu.Unlock()
+		close(ch)
+	}()
+	return ch, true
 }
 
 func (ks *keySet) get(kid string) (k *verifyKey, stale bool) {

@@ -65,3 +65,67 @@ func TestStaleKeysDoNotWaitForAHungProvider(t *testing.T) {
 		t.Fatalf("%d of 8 requests with a known, valid key waited more than a second for a hung JWKS refresh", n)
 	}
 }
+
+// TestUnknownKidDoesNotWaitForAHungProvider: a token whose kid the keys do
+// not hold (a rotation, or a forgery) waits for the refresh at most
+// unknownKidWait, not for the fetch's timeout, and every such token waits
+// for the one fetch in flight rather than queueing behind it one by one.
+func TestUnknownKidDoesNotWaitForAHungProvider(t *testing.T) {
+	_, edA, _ := ed25519.GenerateKey(rand.Reader)
+	_, edB, _ := ed25519.GenerateKey(rand.Reader)
+	var hang atomic.Bool
+	var fetches atomic.Int32
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		if hang.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write(jwksJSON(jwkOf("A", edA)))
+	}))
+	defer srv.Close()
+	defer close(release)
+	var now atomic.Int64
+	now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
+	v, err := NewVerifier(Config{JWKS: srv.URL, Now: clock, HTTPClient: &http.Client{Timeout: 20 * time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hang.Store(true)
+	now.Store(t0.Add(time.Minute).UnixNano()) // past jwksMinRefetch, keys still fresh
+	c := with(claimsAt(t0.Add(time.Minute)), "exp", t0.Add(time.Hour).Unix())
+	var wg sync.WaitGroup
+	var slow atomic.Int32
+	start := time.Now()
+	for i := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok := sign(t, jwt.SigningMethodEdDSA, edB, "B", with(c, "jti", string(rune('a'+i))))
+			t1 := time.Now()
+			if _, err := v.Verify(context.Background(), tok); err == nil {
+				t.Error("a token signed with a key the JWKS does not hold was accepted")
+			}
+			if time.Since(t1) > unknownKidWait+5*time.Second {
+				slow.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	if n := slow.Load(); n > 0 {
+		t.Fatalf("%d of 4 tokens with an unknown kid waited for the hung fetch's timeout (%v in all)", n, time.Since(start))
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches of the JWKS; want the first and one refresh", n)
+	}
+	// Known keys are not held up meanwhile.
+	tok := sign(t, jwt.SigningMethodEdDSA, edA, "A", c)
+	if _, err := v.Verify(context.Background(), tok); err != nil {
+		t.Fatalf("a valid token: %v", err)
+	}
+}
