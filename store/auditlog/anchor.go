@@ -62,7 +62,7 @@ func LatestCheckpoint(ctx context.Context, db *sql.DB, verifiers note.Verifiers)
 	var signed []byte
 	err := db.QueryRowContext(ctx, `SELECT size, note FROM audit_checkpoint ORDER BY size DESC LIMIT 1`).Scan(&rowSize, &signed)
 	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("auditlog: no checkpoint signed yet (one is signed every 1000 entries, every minute and at shutdown): %w", ErrEmpty)
+		return nil, fmt.Errorf("auditlog: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", ErrEmpty)
 	}
 	if err != nil {
 		return nil, err

@@ -133,7 +133,7 @@ func TestLatestCheckpoint(t *testing.T) {
 		t.Fatalf("latest: %q, %v", b, err)
 	}
 	f.dropTriggers(t)
-	f.exec(t, `UPDATE audit_tree_chunk SET hashes = zeroblob(length(hashes)) WHERE start = 0`)
+	f.exec(t, `UPDATE audit_tree_chunk SET hashes = zeroblob(length(hashes))`) // every chunk: the root reads only a few stored hashes
 	if _, err := LatestCheckpoint(ctx, f.db.Reader(), f.vs); !errors.Is(err, ErrTampered) {
 		t.Fatalf("a stored tree that does not give the signed root: %v", err)
 	}

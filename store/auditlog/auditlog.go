@@ -56,7 +56,7 @@ type Options struct {
 	Signer             note.Signer   // checkpoint signing key (Ed25519); separate from token keys
 	Origin             string        // checkpoint origin line; default "carex access log"
 	CheckpointEvery    int           // sign a checkpoint every N entries (default 1000)
-	CheckpointInterval time.Duration // …or at least every T when new entries exist (default 60s)
+	CheckpointInterval time.Duration // …or at least every T when new entries exist (default 10s)
 	MaxBatch           int           // group commit: at most this many entries per journal sync (default 512)
 	// CommitDelay: when requests are arriving together, wait up to this long
 	// for more before writing a batch (default 500µs; negative: never).
@@ -194,7 +194,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		opt.CheckpointEvery = 1000
 	}
 	if opt.CheckpointInterval <= 0 {
-		opt.CheckpointInterval = 60 * time.Second
+		opt.CheckpointInterval = 10 * time.Second
 	}
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 512

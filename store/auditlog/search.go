@@ -254,7 +254,7 @@ func ProveEntry(ctx context.Context, db *sql.DB, seq int64, verifiers note.Verif
 	}
 	if err := db.QueryRowContext(ctx, `SELECT size, note FROM audit_checkpoint WHERE size > ? ORDER BY size LIMIT 1`, seq).Scan(&p.Size, &p.Checkpoint); err != nil {
 		if err == sql.ErrNoRows {
-			return nil, fmt.Errorf("auditlog: entry %d is not yet covered by a signed checkpoint (one is signed every 1000 entries, every minute and at shutdown): try again later", seq)
+			return nil, fmt.Errorf("auditlog: entry %d is not yet covered by a signed checkpoint (one is signed every 1000 entries, every 10 seconds and at shutdown): try again later", seq)
 		}
 		return nil, err
 	}
