@@ -445,7 +445,9 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 				patients[pid] = true
 			}
 		}
-		out.addRaw(writeEntry(s.base(c), te.write, r, x.body))
+		// A matched conditional create releases a stored resource; any
+		// other entry echoes what the client wrote, references and all.
+		out.addRaw(writeEntry(s.base(c), te.write, r, func(v *store.Version) []byte { return x.bodyOf(v, r.NoOp) }))
 	}
 	if len(patients) == 1 {
 		for pid := range patients {

@@ -32,18 +32,22 @@ func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
 
 // gate is one request's decision context, kept in its Exchange.
 type gate struct {
-	cp       *ConsentPolicy
-	ctx      context.Context
-	user     consent.User
-	x        *Exchange
-	mu       sync.Mutex
-	prepared map[preparedKey]*consent.Prepared
-	unknown  map[string]bool     // patients with nothing stored: nothing to protect
-	claimed  bool                // the last prepared patient is related to the user's org only by its own say-so
-	redact   map[versionKey]bool // versions to release with demographics redacted
-	err      error               // loading a patient failed: nothing more is released
-	grants   []string            // patients whose break-glass grant is still to be stored (see flush)
-	bg       bgShare             // the one patient this request's break-glass reason applies to (a batch shares its own)
+	cp        *ConsentPolicy
+	ctx       context.Context
+	user      consent.User
+	x         *Exchange
+	mu        sync.Mutex
+	prepared  map[preparedKey]*consent.Prepared
+	unknown   map[string]bool     // patients with nothing stored: nothing to protect
+	claimed   bool                // the last prepared patient is related to the user's org only by its own say-so
+	redact    map[versionKey]bool // versions to release with demographics redacted
+	decisions []decision          // items decided, in order (maskref.go)
+	seen      map[refKey]bool     // decisions[:indexed] by item, and references looked up: visible or not
+	indexed   int
+	quiet     map[string]*consent.Prepared // people prepared only to decide references (maskref.go)
+	err       error                        // loading a patient failed: nothing more is released
+	grants    []string                     // patients whose break-glass grant is still to be stored (see flush)
+	bg        bgShare                      // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -275,6 +279,12 @@ func (g *gate) ownData(m *store.Meta) bool {
 
 // visible decides one stored item, counting what it withholds.
 func (g *gate) visible(m *store.Meta) bool {
+	ok := g.decide(m)
+	g.decided(m, ok)
+	return ok
+}
+
+func (g *gate) decide(m *store.Meta) bool {
 	if g.err != nil {
 		return false
 	}
@@ -777,14 +787,29 @@ type versionKey struct {
 
 func keyOf(m *store.Meta) versionKey { return versionKey{m.Type, m.ID, m.VersionID} }
 
-// redacted is the body to release for v: a restricted person's address,
-// telecom and GP are removed outside the source organisation.
+// body is what to release of v: a restricted person's address, telecom
+// and GP are removed outside the source organisation, and references to
+// items the user may not see are masked (maskref.go).
 func (x *Exchange) body(v *store.Version) []byte {
-	if !x.redacted(v) {
+	return x.bodyOf(v, true)
+}
+
+// bodyOf is body; with refs false, references are released as stored (the
+// echo of a resource the user just wrote: its references are the user's).
+func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
+	redact := x.redacted(v)
+	var mask map[string]bool
+	if refs {
+		mask = x.maskedRefs(v)
+	}
+	if !redact && mask == nil {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)
-	redactPerson(m)
+	if redact {
+		redactPerson(m)
+	}
+	maskRefs(m, mask)
 	out, err := json.Marshal(m)
 	if err != nil {
 		return nil

@@ -500,12 +500,45 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		it.typ = "Immunization"
 		res = map[string]any{"status": "completed", "patient": subj, "vaccineCode": code(snomed, leakImmCodes), "occurrenceDateTime": lkDay(it.date)}
 	}
+	g.pointAtEarlier(p, it, res)
 	meta, _ := res["meta"].(map[string]any)
 	if _, set := meta["security"]; !set && g.chance(0.12) {
 		g.security(res, g.pick([]string{"PSY", "SDV", "R", "ETH", "HIV"}))
 	}
 	g.finish(p, it, res)
 	g.store(p, it)
+}
+
+// pointAtEarlier: a third of the items refer to an earlier item of the
+// same person, with that item's marker as the display text, so that a
+// released item pointing at a withheld one shows as a leak of its text
+// and id unless the reference is masked.
+func (g *leakGen) pointAtEarlier(p *leakPatient, it *leakItem, res map[string]any) {
+	var earlier []*leakItem
+	for _, o := range p.items {
+		if o.typ != "Patient" && o.typ != "Consent" {
+			earlier = append(earlier, o)
+		}
+	}
+	if len(earlier) == 0 || !g.chance(0.33) {
+		return
+	}
+	t := earlier[g.rng.IntN(len(earlier))]
+	ref := map[string]any{"reference": t.ref(), "display": t.marker()}
+	switch it.typ {
+	case "Condition":
+		res["evidence"] = []any{map[string]any{"detail": []any{ref}}}
+	case "Observation", "MedicationStatement":
+		res["derivedFrom"] = []any{ref}
+	case "CarePlan":
+		res["supportingInfo"] = []any{ref}
+	case "Task":
+		res["focus"] = ref
+	case "DocumentReference":
+		res["context"] = map[string]any{"related": []any{ref}}
+	case "Encounter", "Immunization":
+		res["reasonReference"] = []any{ref}
+	}
 }
 
 // --- consents ------------------------------------------------------------------
@@ -1249,7 +1282,7 @@ func (c *leakCheck) reads() {
 				}
 				continue
 			}
-			c.noLeak("GET "+path, r.body, false)
+			c.noLeak("GET "+path, r.body, true)
 			if !strings.Contains(r.body, it.marker()) && it.typ != "Patient" {
 				c.errorf("GET %s: 200 without the item", path)
 			}

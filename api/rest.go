@@ -527,8 +527,8 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	}
 	// x.body, not v.Raw: a conditional create that matched answers with the
 	// stored resource, which may be another organisation's restricted
-	// Patient to redact.
-	return respond(c, status, x.body(v), h)
+	// Patient to redact, or point at items the user may not see.
+	return respond(c, status, x.bodyOf(v, r.NoOp), h)
 }
 
 // base is the public base URL of the FHIR API, without a trailing slash.

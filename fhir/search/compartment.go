@@ -125,3 +125,11 @@ func PatientCompartment(resourceType string, res map[string]any) []string {
 	sort.Strings(out)
 	return out
 }
+
+// HasPatientCompartment reports whether resources of this type can belong
+// to a patient's compartment (R4 CompartmentDefinition "patient", with the
+// deviations above); Patient itself does.
+func HasPatientCompartment(resourceType string) bool {
+	_, ok := compartmentPaths[resourceType]
+	return ok || resourceType == "Patient"
+}

@@ -1,0 +1,57 @@
+package api
+
+import "testing"
+
+func TestRefTarget(t *testing.T) {
+	for _, c := range []struct{ ref, typ, id string }{
+		{"Condition/1", "Condition", "1"},
+		{"Condition/1/_history/2", "Condition", "1"},
+		{"https://carex.example/fhir/Condition/a.b", "Condition", "a.b"},
+		{"https://x/fhir/Condition/1/_history/3", "Condition", "1"},
+		{"#c1", "", ""},
+		{"urn:uuid:0b8b6d43-2d2c-4bd5-a1c4-1b6f3f1d3c9a", "", ""},
+		{"Condition", "", ""},
+		{"Condition/", "", ""},
+		{"/1", "", ""},
+		{"condition/1", "", ""},
+		{"_history/2", "", ""},
+		{"", "", ""},
+	} {
+		typ, id, ok := refTarget(c.ref)
+		if typ != c.typ || id != c.id || ok != (c.typ != "") {
+			t.Errorf("refTarget(%q) = %q, %q, %v; want %q, %q", c.ref, typ, id, ok, c.typ, c.id)
+		}
+	}
+}
+
+func TestForEachRef(t *testing.T) {
+	raw := []byte(`{"a":{"reference" : "Condition/1"},"code":"reference","b":[{"reference":"Obs\/2"}],"text":"say \"reference\": \"X/9\"","c":{"reference":"Encounter/3"}}`)
+	var got []string
+	forEachRef(raw, func(b []byte) { got = append(got, string(b)) })
+	want := []string{"Condition/1", "Obs/2", "Encounter/3"}
+	if len(got) != len(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("got %q, want %q", got, want)
+		}
+	}
+}
+
+func FuzzForEachRef(f *testing.F) {
+	f.Add([]byte(`{"subject":{"reference":"Patient/1"},"x":{"reference":"Condition/2/_history/1"}}`))
+	f.Add([]byte(`{"reference":"\u0041/b"}`))
+	f.Add([]byte(`{"reference":"`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		forEachRef(raw, func(b []byte) { refTarget(string(b)) })
+	})
+}
+
+func BenchmarkForEachRef(b *testing.B) {
+	raw := []byte(`{"resourceType":"Condition","id":"0b8b6d43-2d2c-4bd5-a1c4-1b6f3f1d3c9a","meta":{"versionId":"1","lastUpdated":"2026-11-24T10:00:00.000Z"},"subject":{"reference":"Patient/p0"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes mellitus type 2"}]},"onsetDateTime":"2019-01-01","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}}`)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		forEachRef(raw, func(b []byte) { refTarget(string(b)) })
+	}
+}
