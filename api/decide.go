@@ -306,13 +306,7 @@ func (g *gate) decide(m *store.Meta) bool {
 			return false
 		}
 		if pid == "" && !pp.Open().Permitted() {
-			// Not in a person's compartment (directory, terminology, or an
-			// item naming its person only by identifier): the role's
-			// classes decide, and a sensitive label keeps it with its
-			// source, as no consent can be found to release it.
-			own := strings.EqualFold(m.SourceOrg, g.user.Org)
-			if role := g.cp.Policy.Role(g.user.Role); role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) &&
-				(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive)) {
+			if g.seesOutsideCompartments(m) {
 				continue
 			}
 			g.withheld()
@@ -336,6 +330,18 @@ func (g *gate) decide(m *store.Meta) bool {
 		}
 	}
 	return true
+}
+
+// seesOutsideCompartments decides an item in no person's compartment
+// (directory, terminology, or an item naming its person only by
+// identifier): the role's classes decide, and a sensitive label keeps it
+// with its source, as no consent can be found to release it. So does a
+// Binary whose securityContext names no person: its content is opaque.
+func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
+	own := strings.EqualFold(m.SourceOrg, g.user.Org)
+	role := g.cp.Policy.Role(g.user.Role)
+	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) &&
+		(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive) && m.Type != "Binary")
 }
 
 // bgModes says how each of an item's people is decided under the

@@ -94,7 +94,9 @@ func (s *Server) explain(c echo.Context) error {
 			if r.ProvisionPath != "" {
 				rp.Part = append(rp.Part, part{Name: "provision", ValueString: r.ProvisionPath})
 			}
-			if r.Detail != "" {
+			// A sensitivity reason's detail names the label (HIV, PSY):
+			// clinical content, which the IG officer asking never sees.
+			if r.Detail != "" && r.Layer != consent.LayerSensitivity {
 				rp.Part = append(rp.Part, part{Name: "detail", ValueString: r.Detail})
 			}
 			out.Part = append(out.Part, rp)

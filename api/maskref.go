@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 
 	"github.com/carex-project/carex/consent"
@@ -117,11 +116,7 @@ func (g *gate) refSees(m *store.Meta) bool {
 		return true
 	}
 	if len(m.Patients) == 0 {
-		// As visible decides an item outside every compartment.
-		own := strings.EqualFold(m.SourceOrg, g.user.Org)
-		role := g.cp.Policy.Role(g.user.Role)
-		return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) &&
-			(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive))
+		return g.seesOutsideCompartments(m)
 	}
 	it := itemOf(m)
 	for _, pid := range m.Patients {

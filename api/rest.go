@@ -293,8 +293,11 @@ func (s *Server) derive(w *store.Write) {
 		}
 	}
 	w.OtherCodes = nil
-	if w.Type != "Consent" && len(w.Patients) > 0 {
-		// A Consent's codes name the data it governs, not the person's own.
+	if w.Type != "Consent" && search.HasPatientCompartment(w.Type) {
+		// A Consent's codes name the data it governs, not the person's
+		// own; a terminology or directory resource's codes are no one's.
+		// An item that names its person by identifier alone has no
+		// compartment yet is still a person's data.
 		w.OtherCodes = otherCodings(w.Resource, w.Codes)
 	}
 	s.policy.Label(w)
@@ -332,17 +335,40 @@ func otherCodings(m map[string]any, main []string) []string {
 	return out
 }
 
+// securityLabels are the meta.security codes of the resource and of every
+// resource inside it (contained resources, a stored Bundle's entries): a
+// source's PSY label on a contained Condition, or the R on a contained
+// copy of a restricted person, protects whatever carries it.
 func securityLabels(m map[string]any) []string {
-	meta, _ := m["meta"].(map[string]any)
-	sec, _ := meta["security"].([]any)
 	var out []string
-	for _, s := range sec {
-		if cd, ok := s.(map[string]any); ok {
-			if code, ok := cd["code"].(string); ok && code != "" {
-				out = append(out, code)
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if meta, ok := x["meta"].(map[string]any); ok {
+				if _, res := x["resourceType"]; res {
+					sec, _ := meta["security"].([]any)
+					for _, s := range sec {
+						if cd, ok := s.(map[string]any); ok {
+							if code, ok := cd["code"].(string); ok && code != "" && !slices.Contains(out, code) {
+								out = append(out, code)
+							}
+						}
+					}
+				}
+			}
+			for k, e := range x {
+				if k != "meta" {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
 			}
 		}
 	}
+	walk(m)
 	return out
 }
 

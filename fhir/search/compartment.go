@@ -10,7 +10,8 @@ import (
 // resource a member. Deviation: Task.for is included (R4 lists Task with no
 // parameters), because a shared care record needs social-care tasks in the
 // person's record. Patient is handled separately (its own id; link.other is
-// not membership).
+// not membership). Binary.securityContext is included too: a letter's
+// content belongs to the person its context names.
 var compartmentPaths = map[string][]string{
 	"Account":                     {"subject"},
 	"AdverseEvent":                {"subject"},
@@ -19,6 +20,7 @@ var compartmentPaths = map[string][]string{
 	"AppointmentResponse":         {"actor"},
 	"AuditEvent":                  {"agent.who", "entity.what"},
 	"Basic":                       {"subject", "author"},
+	"Binary":                      {"securityContext"},
 	"BodyStructure":               {"patient"},
 	"CarePlan":                    {"subject", "activity.detail.performer"},
 	"CareTeam":                    {"subject", "participant.member"},
@@ -103,6 +105,20 @@ func PatientCompartment(resourceType string, res map[string]any) []string {
 			set[id] = struct{}{}
 		}
 	}
+	if resourceType == "Bundle" {
+		// A stored Bundle (a document, a collection a feed keeps) is its
+		// entries' data: it belongs to everyone they belong to.
+		entries, _ := res["entry"].([]any)
+		for _, e := range entries {
+			em, _ := e.(map[string]any)
+			r, _ := em["resource"].(map[string]any)
+			if rt, _ := r["resourceType"].(string); rt != "" {
+				for _, id := range PatientCompartment(rt, r) {
+					set[id] = struct{}{}
+				}
+			}
+		}
+	}
 	for _, p := range compartmentSteps[resourceType] {
 		walk(res, p, func(v any) {
 			m, ok := v.(map[string]any)
@@ -128,8 +144,9 @@ func PatientCompartment(resourceType string, res map[string]any) []string {
 
 // HasPatientCompartment reports whether resources of this type can belong
 // to a patient's compartment (R4 CompartmentDefinition "patient", with the
-// deviations above); Patient itself does.
+// deviations above); Patient itself does, and a stored Bundle (its
+// entries').
 func HasPatientCompartment(resourceType string) bool {
 	_, ok := compartmentPaths[resourceType]
-	return ok || resourceType == "Patient"
+	return ok || resourceType == "Patient" || resourceType == "Bundle"
 }
