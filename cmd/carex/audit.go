@@ -133,14 +133,17 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 		log.Info("moved the access log out of the record database into its own", "file", path)
 	}
 	if checkpointCopy != "" {
-		if err := os.MkdirAll(filepath.Dir(checkpointCopy), 0o700); err != nil {
-			return fail(fmt.Errorf("--checkpoint-copy: %w", err))
+		if err := notOwnFile(checkpointCopy, records.Path(), path, keyPath); err != nil {
+			return fail(err)
 		}
 	}
 	l, err := auditlog.Open(ctx, w, r, auditlog.Options{Signer: signer, CheckpointCopy: checkpointCopy,
 		Verifiers: note.VerifierList(verifier), Logger: log})
-	if errors.Is(err, auditlog.ErrBehindSaved) {
-		err = fmt.Errorf("%w.\nThis is an information-governance incident: carex will not add to a log that lost entries. Run carex audit verify --db %s --checkpoint %s to see what was lost; once it is recorded, move %s aside to serve again", err, records.Path(), checkpointCopy, checkpointCopy)
+	switch {
+	case errors.Is(err, auditlog.ErrBehindSaved):
+		err = fmt.Errorf("%w.\nThis is an information-governance incident: carex will not add to a log that lost entries. Run carex audit verify --db %s --pubkey %s.pub --checkpoint %s to see what was lost. Once it is recorded, move %s aside and make a new copy from the log as it now is (carex audit checkpoint --out) to serve again", err, records.Path(), keyPath, checkpointCopy, checkpointCopy)
+	case errors.Is(err, auditlog.ErrNoSaved):
+		err = fmt.Errorf("%w.\nIf a copy was kept there, it is gone (is the share mounted?): find it before serving. If copies are kept from now on, make sure the directory exists, check the log and make the first copy with the server stopped:\n  carex audit verify --db %s --pubkey %s.pub && carex audit checkpoint --db %s --pubkey %s.pub --out %s", err, records.Path(), keyPath, records.Path(), keyPath, checkpointCopy)
 	}
 	if err != nil {
 		return fail(err)
@@ -256,6 +259,34 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
+// notOwnFile refuses a checkpoint copy at one of the files the server
+// keeps itself: replacing it would destroy that file (the journal, a key).
+func notOwnFile(copyPath, recordsDB, logDB, keyPath string) error {
+	var own []string
+	for _, db := range []string{recordsDB, logDB} {
+		for _, suffix := range []string{"", "-wal", "-shm", "-journal", auditlog.JournalSuffix} {
+			own = append(own, db+suffix)
+		}
+	}
+	own = append(own, keyPath, keyPath+".pub")
+	abs := func(p string) string {
+		if a, err := filepath.Abs(p); err == nil {
+			return filepath.Clean(a)
+		}
+		return p
+	}
+	ci, cerr := os.Stat(copyPath)
+	for _, f := range own {
+		if abs(f) == abs(copyPath) {
+			return fmt.Errorf("--checkpoint-copy %s is one of carex's own files: name a file of its own, on storage apart from the database", copyPath)
+		}
+		if fi, err := os.Stat(f); cerr == nil && err == nil && os.SameFile(ci, fi) {
+			return fmt.Errorf("--checkpoint-copy %s is the same file as %s: name a file of its own, on storage apart from the database", copyPath, f)
+		}
+	}
+	return nil
+}
+
 // cmdAuditCheckpoint prints the latest signed checkpoint after checking
 // its signature and that the stored tree gives its root, for an IG officer
 // to keep where the database's administrators cannot reach it.
@@ -285,7 +316,17 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 		_, err = stdout.Write(ck)
 		return err
 	}
-	return os.WriteFile(out, ck, 0o600)
+	// Replacing a copy with the checkpoint of a log that does not extend
+	// it would erase the evidence of a cut.
+	if prev, err := auditlog.ReadSavedCheckpoint(out, verifiers); err == nil {
+		if err := auditlog.CheckSaved(ctx, conn, prev); err != nil {
+			fmt.Fprintf(stdout, "FAILED: %v\n%s is left as it was: run carex audit verify --checkpoint %s\n", err, out, out)
+			return errTampered
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("--out %s holds something that is not this log's checkpoint, left as it was: %w", out, err)
+	}
+	return auditlog.SaveCheckpoint(out, ck)
 }
 
 // cmdAuditProve prints an inclusion proof of one entry: the entry, the

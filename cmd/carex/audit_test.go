@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 
@@ -144,6 +146,13 @@ func TestCheckpointCopyEndToEnd(t *testing.T) {
 	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
 	saved := filepath.Join(dir, "ig-share", "carex-checkpoint")
 	addr := e2eFreeAddr(t)
+	args0 := []string{"--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey, "--checkpoint-copy", saved}
+	if code, errOut := serveRefuses(t, args0...); code == 0 || !strings.Contains(errOut, "is the share mounted?") {
+		t.Fatalf("serve with the copy's directory missing: exit %d\n%s", code, errOut)
+	}
+	if err := os.Mkdir(filepath.Dir(saved), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	args := []string{"--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey, "--checkpoint-copy", saved}
 	s := e2eServe(t, addr, args...)
 	tok := e2eToken(t, devKey)
@@ -193,13 +202,99 @@ func TestCheckpointCopyEndToEnd(t *testing.T) {
 	if code == 0 || !strings.Contains(out, "log truncated") {
 		t.Fatalf("verify of an emptied log against the copy: exit %d\n%s", code, out)
 	}
-	code, _, errOut = e2eRun(t, append([]string{"serve"}, args...)...)
+	code, errOut = serveRefuses(t, args...)
 	t.Logf("serve refuses: %s", errOut)
-	if code == 0 || !strings.Contains(errOut, "information-governance incident") || !strings.Contains(errOut, "entries 0..2 were removed") {
+	if code == 0 || !strings.Contains(errOut, "information-governance incident") || !strings.Contains(errOut, "entries 0..2 were removed") ||
+		!strings.Contains(errOut, "--pubkey "+logKey+".pub") {
 		t.Fatalf("serve on an emptied log: exit %d\n%s", code, errOut)
 	}
 	if again, _ := os.ReadFile(saved); string(again) != string(copied) {
 		t.Fatal("the refused server overwrote the copy")
+	}
+	// A copy at one of carex's own files is refused before anything is
+	// written (it would replace the journal).
+	own := append(append([]string{}, args[:len(args)-1]...), accessLogPath(db)+"-audit")
+	if code, errOut := serveRefuses(t, own...); code == 0 || !strings.Contains(errOut, "one of carex's own files") {
+		t.Fatalf("--checkpoint-copy at the journal: exit %d\n%s", code, errOut)
+	}
+}
+
+// serveRefuses runs carex serve expecting it to refuse to start; a server
+// that starts after all is stopped after 20 s instead of hanging the test.
+func serveRefuses(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, append([]string{"serve"}, args...), &out, &errb)
+	if ctx.Err() != nil {
+		t.Fatalf("carex serve started and ran until stopped; it should have refused\n%s", errb.String())
+	}
+	return code, errb.String()
+}
+
+// TestCheckpointCopyMustExist: with --checkpoint-copy naming no file and a
+// log that holds entries, serve refuses (the copy is gone, or copies start
+// now and the first must come from a checked log); audit checkpoint --out
+// makes that first copy, and will not replace a copy with the checkpoint of
+// a log that does not extend it.
+func TestCheckpointCopyMustExist(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	saved := filepath.Join(dir, "carex-checkpoint")
+	addr := e2eFreeAddr(t)
+	args := []string{"--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey}
+	s := e2eServe(t, addr, args...)
+	if code, _ := s.get(t, "/fhir/metadata/x", e2eToken(t, devKey)); code == 0 {
+		t.Fatal("no answer")
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	withCopy := append(args, "--checkpoint-copy", saved)
+	code, errOut := serveRefuses(t, withCopy...)
+	if code == 0 || !strings.Contains(errOut, "does not exist and the log has 1 entries") || !strings.Contains(errOut, "audit checkpoint --db") {
+		t.Fatalf("serve with no copy and a log: exit %d\n%s", code, errOut)
+	}
+	if code, out, errOut := e2eRun(t, "audit", "checkpoint", "--db", db, "--pubkey", logKey+".pub", "--out", saved); code != 0 {
+		t.Fatalf("audit checkpoint --out: exit %d %s%s", code, out, errOut)
+	}
+	s = e2eServe(t, addr, withCopy...)
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve with the first copy: exit %d\n%s", code, s.stderr.String())
+	}
+	good, _ := os.ReadFile(saved)
+
+	// Another log signed with the same key (a rewrite by someone holding
+	// it): audit checkpoint --out does not replace the copy with its head.
+	other := filepath.Join(dir, "other.db")
+	ctx := context.Background()
+	signer, _, err := auditlog.LoadOrCreateKey(logKey, logKeyName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, r, err := sqlite.OpenConns(accessLogPath(other), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := auditlog.Open(ctx, w, r, auditlog.Options{Signer: signer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if err := l.Append(ctx, &auditlog.Entry{RequestID: fmt.Sprint("forged", i), Operation: "read", Decision: "permit", Status: 200}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.Close()
+	w.Close()
+	r.Close()
+	code, out, _ := e2eRun(t, "audit", "checkpoint", "--db", other, "--pubkey", logKey+".pub", "--out", saved)
+	if code == 0 || !strings.Contains(out, "FAILED") || !strings.Contains(out, "rewritten") {
+		t.Fatalf("audit checkpoint --out over a copy the log does not extend: exit %d\n%s", code, out)
+	}
+	if again, _ := os.ReadFile(saved); string(again) != string(good) {
+		t.Fatal("audit checkpoint --out replaced the copy")
 	}
 }
 

@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -101,11 +105,160 @@ func checkSaved(ctx context.Context, db querier, size int64, s *SavedCheckpoint)
 	return nil
 }
 
-// saveCopy writes the signed checkpoint to path, replacing the file in one
-// rename so that a reader (or a crash) sees the old copy or the new, never
-// half of one.
-func saveCopy(path string, signed []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+// ErrNoSaved is returned (wrapped) by Open when Options.CheckpointCopy
+// names no file but the log already holds entries: the copy that should be
+// there is gone (a share not mounted, a file removed), or copies are being
+// kept for the first time and one must be made from a checked log.
+var ErrNoSaved = errors.New("no saved checkpoint where one is expected")
+
+// copier keeps the saved copy up to date off the indexer's path: a share
+// that hangs must not hold the log. Only the newest checkpoint waiting
+// is written.
+type copier struct {
+	path   string
+	log    *slog.Logger
+	errs   *atomic.Int64
+	mu     sync.Mutex
+	next   []byte        // the newest checkpoint not yet written
+	size   int64         // its size
+	wake   chan struct{} // buffered 1
+	idle   chan struct{} // closed when nothing is left to write (replaced on each put)
+	stop   chan struct{}
+	done   chan struct{}
+	copied int64 // size of the checkpoint last written
+}
+
+// openCopier checks the saved copy at path against a log of size entries
+// (its stored tree read through db) and starts keeping it up to date. A
+// symbolic link is followed once, here, so that the copy is replaced where
+// the link points. Temp files left by a crash mid-write are removed.
+func openCopier(ctx context.Context, path string, db querier, size int64, verifiers note.Verifiers, log *slog.Logger, errs *atomic.Int64) (*copier, error) {
+	path = followLinks(path)
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("%w: the directory of %s is not there (is the share mounted?): %v", ErrNoSaved, path, err)
+	}
+	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".*")); len(stale) > 0 {
+		for _, f := range stale {
+			os.Remove(f)
+		}
+	}
+	c := &copier{path: path, log: log, errs: errs, wake: make(chan struct{}, 1), idle: make(chan struct{}), stop: make(chan struct{}), done: make(chan struct{})}
+	close(c.idle)
+	s, err := ReadSavedCheckpoint(path, verifiers)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && size > 0:
+		return nil, fmt.Errorf("%w: %s does not exist and the log has %d entries", ErrNoSaved, path, size)
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, err
+	default:
+		if err := checkSaved(ctx, db, size, s); err != nil {
+			return nil, err
+		}
+		c.copied = s.Size
+	}
+	go c.run()
+	return c, nil
+}
+
+// followLinks is path with symbolic links at its end followed, even to a
+// file that does not exist yet: the rename must replace the file a link
+// points at, not the link.
+func followLinks(path string) string {
+	for range 16 {
+		fi, err := os.Lstat(path)
+		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			break
+		}
+		to, err := os.Readlink(path)
+		if err != nil {
+			break
+		}
+		if !filepath.IsAbs(to) {
+			to = filepath.Join(filepath.Dir(path), to)
+		}
+		path = to
+	}
+	return path
+}
+
+// put queues a checkpoint to be written, replacing any older one waiting.
+func (c *copier) put(ck *Checkpoint) {
+	c.mu.Lock()
+	if ck.Size > c.size && ck.Size > c.copied {
+		if c.next == nil {
+			c.idle = make(chan struct{})
+		}
+		c.next, c.size = ck.Note, ck.Size
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *copier) run() {
+	defer close(c.done)
+	for {
+		select {
+		case <-c.wake:
+		case <-c.stop:
+			return
+		}
+		for {
+			c.mu.Lock()
+			next, size := c.next, c.size
+			c.mu.Unlock()
+			if next == nil {
+				break
+			}
+			err := SaveCheckpoint(c.path, next)
+			if err != nil { // reported before flush can return
+				c.errs.Add(1)
+				c.log.Error("access log: the checkpoint copy could not be written (retried at the next checkpoint); the log itself is safe, but a truncation of its newest entries would not be seen", "file", c.path, "size", size, "err", err)
+			}
+			c.mu.Lock()
+			if err == nil {
+				c.copied = size
+			}
+			if c.size == size { // nothing newer came meanwhile
+				c.next = nil
+				close(c.idle)
+			}
+			c.mu.Unlock()
+		}
+	}
+}
+
+// flush waits up to wait for the checkpoints queued so far to be written
+// (or to fail); false if they were not in time.
+func (c *copier) flush(wait time.Duration) bool {
+	c.mu.Lock()
+	idle := c.idle
+	c.mu.Unlock()
+	select {
+	case <-idle:
+		return true
+	case <-time.After(wait):
+		return false
+	}
+}
+
+// close waits up to wait for the last checkpoint queued to be written.
+func (c *copier) close(wait time.Duration) {
+	if !c.flush(wait) {
+		c.log.Error("access log: the last checkpoint copy was not written in time (is the share hanging?)", "file", c.path)
+	}
+	close(c.stop)
+}
+
+// SaveCheckpoint writes a signed checkpoint to path, replacing the file in
+// one rename (a reader, or a crash, sees the old copy or the new, never
+// half of one) that is made durable with its directory.
+func SaveCheckpoint(path string, signed []byte) error {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
@@ -122,6 +275,21 @@ func saveCopy(path string, signed []byte) error {
 	}
 	if err != nil {
 		os.Remove(name)
+		return err
 	}
-	return err
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// CheckSaved reports whether the log in db (read-only is enough) extends
+// a saved checkpoint: nil, or an error wrapping ErrBehindSaved.
+func CheckSaved(ctx context.Context, db *sql.DB, s *SavedCheckpoint) error {
+	var size int64
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`).Scan(&size); err != nil {
+		return err
+	}
+	return checkSaved(ctx, db, size, s)
 }

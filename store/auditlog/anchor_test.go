@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -22,6 +23,7 @@ func TestSavedCheckpoint(t *testing.T) {
 	f := newFixture(t, Options{CheckpointEvery: 100, CheckpointCopy: saved})
 	f.opt.Verifiers = f.vs
 	f.fill(t, 250)
+	f.log.copier.flush(10 * time.Second) // copies are written off the indexer's path
 	s, err := ReadSavedCheckpoint(saved, f.vs)
 	if err != nil || s.Size != 200 || !bytes.Equal(s.Note, f.log.Latest().Note) {
 		t.Fatalf("copy after 250 entries: %+v, %v; want the checkpoint at 200", s, err)
@@ -151,6 +153,7 @@ func TestSavedCheckpointWriteFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.fill(t, 25)
+	f.log.copier.flush(10 * time.Second)
 	if st := f.log.Stats(); st.CopyErrors < 1 || st.Indexed != 25 {
 		t.Fatalf("stats: %+v; want a copy error counted and every entry indexed", st)
 	}
@@ -159,5 +162,134 @@ func TestSavedCheckpointWriteFails(t *testing.T) {
 	}
 	if r := f.verify(t); !r.OK() || r.Checkpoints != 2 {
 		t.Fatalf("the log itself: %+v", r)
+	}
+}
+
+// TestSavedCheckpointMissingOrStale: a copy that should be there and is
+// not (a share not mounted, a link to nowhere) stops Open; one a crash
+// left behind the log catches up at Open; temp files a crash left are
+// removed; a link is followed, not replaced (found in review).
+func TestSavedCheckpointMissingOrStale(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	share := filepath.Join(dir, "share")
+	if err := os.Mkdir(share, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(dir, "checkpoint")
+	if err := os.Symlink(filepath.Join(share, "copy"), link); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t, Options{CheckpointEvery: 100, CheckpointCopy: link}) // empty log, no copy yet: fine
+	f.opt.Verifiers = f.vs
+	f.fill(t, 250)
+	f.close(t)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link was replaced: %v %v", fi, err)
+	}
+	s, err := ReadSavedCheckpoint(filepath.Join(share, "copy"), f.vs)
+	if err != nil || s.Size != 250 {
+		t.Fatalf("the copy behind the link: %+v %v", s, err)
+	}
+
+	// The share goes away: the link points nowhere.
+	if err := os.Rename(share, share+".unmounted"); err != nil {
+		t.Fatal(err)
+	}
+	f.db.Close()
+	db, err := sqlite.Open(ctx, f.path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.db = db
+	if _, err := Open(ctx, db.Writer(), db.Reader(), f.opt); !errors.Is(err, ErrNoSaved) {
+		t.Fatalf("Open with the copy gone: %v; want ErrNoSaved", err)
+	}
+	if err := os.Rename(share+".unmounted", share); err != nil {
+		t.Fatal(err)
+	}
+	// The share is there, the file is not.
+	if err := os.Remove(filepath.Join(share, "copy")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(ctx, db.Writer(), db.Reader(), f.opt); !errors.Is(err, ErrNoSaved) || !strings.Contains(err.Error(), "does not exist and the log has 250 entries") {
+		t.Fatalf("Open with the copy removed: %v; want ErrNoSaved", err)
+	}
+
+	// A crash after a checkpoint's commit, before its copy: the copy is
+	// behind (here: an older checkpoint put back), with a temp file left.
+	f.opt.CheckpointCopy = ""
+	f.log, err = Open(ctx, db.Writer(), db.Reader(), f.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := f.log.Latest().Note
+	f.more(t, 10) // entries 250..259: not yet signed
+	f.close(t)    // signs 260
+	if err := os.WriteFile(filepath.Join(share, "copy"), old, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(share, ".copy.12345")
+	if err := os.WriteFile(tmp, []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.opt.CheckpointCopy = link
+	f.log, err = Open(ctx, db.Writer(), db.Reader(), f.opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.log.copier.flush(10 * time.Second)
+	if s, err := ReadSavedCheckpoint(link, f.vs); err != nil || s.Size != 260 {
+		t.Fatalf("the stale copy after Open: %+v %v; want 260", s, err)
+	}
+	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
+		t.Fatalf("a temp file a crash left is still there: %v", err)
+	}
+}
+
+// TestVerifyWithSeveralSaved: saved checkpoints are checked in size order,
+// whatever order they are given in, and each must be extended.
+func TestVerifyWithSeveralSaved(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{CheckpointEvery: 100})
+	var saved []*SavedCheckpoint
+	for i := range 3 {
+		f.more(t, 100)
+		p := filepath.Join(t.TempDir(), "ck")
+		if err := os.WriteFile(p, f.log.Latest().Note, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := ReadSavedCheckpoint(p, f.vs)
+		if err != nil || s.Size != int64(100*(i+1)) {
+			t.Fatalf("%+v %v", s, err)
+		}
+		saved = append([]*SavedCheckpoint{s}, saved...) // newest first
+	}
+	f.close(t)
+	if r, err := VerifyWith(ctx, f.db.Reader(), f.vs, saved); err != nil || r.Saved != 3 {
+		t.Fatalf("three saved checkpoints, newest first: %+v %v", r, err)
+	}
+	f.dropTriggers(t)
+	f.exec(t, `DELETE FROM audit_log WHERE seq >= 250`)
+	f.exec(t, `DELETE FROM audit_patient WHERE seq >= 250`)
+	f.exec(t, `DELETE FROM audit_checkpoint WHERE size > 200`)
+	f.rebuildTree(t)
+	r, err := VerifyWith(ctx, f.db.Reader(), f.vs, saved)
+	if !errors.Is(err, ErrTampered) {
+		t.Fatalf("cut to 250 against copies at 300, 200, 100: %v", err)
+	}
+	expectBad(t, r, 250, 300, "truncated")
+}
+
+// more appends n entries to a log that may hold some already.
+func (f *fixture) more(t *testing.T, n int) {
+	t.Helper()
+	for i := range n {
+		if err := f.log.Append(context.Background(), sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.log.Sync(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

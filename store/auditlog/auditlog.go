@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -76,7 +75,8 @@ type Options struct {
 
 	// CheckpointCopy is a file outside the database where every new signed
 	// checkpoint is also written, replacing the one before. Open refuses a
-	// log that does not extend the checkpoint found there (ErrBehindSaved).
+	// log that does not extend the checkpoint found there (ErrBehindSaved),
+	// or that holds entries when there is none (ErrNoSaved).
 	CheckpointCopy string
 	// Verifiers check the copy's signature at Open (nil: not checked).
 	Verifiers note.Verifiers
@@ -105,6 +105,9 @@ var (
 	ErrEmpty = errors.New("auditlog: access log is empty")
 )
 
+// copyCloseWait: how long Close waits for the last checkpoint copy.
+const copyCloseWait = 10 * time.Second
+
 // indexChunk bounds the entries copied into SQLite per transaction (a var
 // for tests).
 var indexChunk = 4096
@@ -128,6 +131,7 @@ type Log struct {
 
 	latest atomic.Pointer[Checkpoint]
 	stats  counters
+	copier *copier // keeps Options.CheckpointCopy; nil without one
 
 	j   *journal
 	jmu sync.Mutex // held while the journal is written or reset
@@ -239,18 +243,16 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	if err := l.load(ctx); err != nil {
 		return nil, err
 	}
-	if opt.CheckpointCopy != "" {
-		// Before recover, which may sign and copy a newer checkpoint.
-		s, err := ReadSavedCheckpoint(opt.CheckpointCopy, opt.Verifiers)
-		if err == nil {
-			err = checkSaved(ctx, l.w, l.tree.n, s)
-		}
-		if err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("auditlog: %w", err)
-		}
-	}
 	if l.opt.Logger == nil {
 		l.opt.Logger = slog.Default()
+	}
+	if opt.CheckpointCopy != "" {
+		// Before recover, which may sign a newer checkpoint.
+		c, err := openCopier(ctx, opt.CheckpointCopy, l.w, l.tree.n, opt.Verifiers, l.opt.Logger, &l.stats.copyErrs)
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: %w", err)
+		}
+		l.copier = c
 	}
 	var err error
 	prep := func(q string) *sql.Stmt {
@@ -273,7 +275,13 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		if l.j != nil {
 			l.j.close()
 		}
+		if l.copier != nil {
+			l.copier.close(0)
+		}
 		return nil, err
+	}
+	if ck := l.latest.Load(); ck != nil && l.copier != nil {
+		l.copier.put(ck) // a copy a crash left behind the log catches up now
 	}
 	go l.run()
 	go l.runIndexer()
@@ -516,6 +524,9 @@ func (l *Log) Close() error {
 	<-l.wdone
 	close(l.stop)
 	<-l.idone
+	if l.copier != nil {
+		l.copier.close(copyCloseWait)
+	}
 	l.closeStmts()
 	if err := l.j.close(); err != nil && l.final == nil {
 		l.final = err
@@ -850,11 +861,8 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 			ck := cks[len(cks)-1]
 			l.latest.Store(ck)
 			l.ckSize, l.ckTime = ck.Size, ck.Time
-			if l.opt.CheckpointCopy != "" {
-				if cerr := saveCopy(l.opt.CheckpointCopy, ck.Note); cerr != nil {
-					l.stats.copyErrs.Add(1)
-					l.opt.Logger.Error("access log: the checkpoint copy could not be written; the log itself is safe, but a truncation of its newest entries would not be seen until it is", "file", l.opt.CheckpointCopy, "size", ck.Size, "err", cerr)
-				}
+			if l.copier != nil {
+				l.copier.put(ck)
 			}
 		}
 	}
