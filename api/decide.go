@@ -13,6 +13,7 @@ import (
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
 
@@ -143,7 +144,9 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 			g.err = err
 		} else {
 			d := deriveContext(patientID, pc)
-			pat = d.pat
+			if pat, err = g.cp.person(g.ctx, d); err != nil {
+				g.err = err
+			}
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
 			g.claimed = d.onlyClaimed(pc, g.user.Org)
 		}
@@ -461,9 +464,10 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 // derived is what the decision needs from a PatientContext, worked out once
 // per context (kept in its Memo) rather than once per request.
 type derived struct {
-	pat   consent.Patient
-	links []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
-	nhs   string     // the Patient resource's NHS number, for the access log
+	pat    consent.Patient
+	links  []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
+	nhs    string     // the Patient resource's NHS number, for the access log
+	sameAs []string   // other records of the same person (Patient.link)
 }
 
 type linkOrgs struct {
@@ -476,7 +480,7 @@ func deriveContext(id string, pc *store.PatientContext) *derived {
 		return d
 	}
 	r := deriveRecords(id, pc)
-	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs}
+	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs, sameAs: r.sameAs}
 	// r is shared with the contexts that hold the same records: the
 	// sources go on a copy of its list.
 	d.pat.Relationships = append(slices.Clip(r.pat.Relationships), sourceRelationships(pc)...)
@@ -495,12 +499,47 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	r := &derived{}
 	r.pat = patientFromRecords(id, pc, &r.links)
 	if pc.Patient != nil {
-		r.nhs = nhsNumberOf(decodeMap(pc.Patient.Raw))
+		m := decodeMap(pc.Patient.Raw)
+		r.nhs = nhsNumberOf(m)
+		for _, l := range asList(m["link"]) {
+			lm, _ := l.(map[string]any)
+			other, _ := lm["other"].(map[string]any)
+			ref, _ := other["reference"].(string)
+			if n, ok := search.NormalizeReference(ref); ok {
+				if oid, ok := strings.CutPrefix(n, "Patient/"); ok && oid != id && !slices.Contains(r.sameAs, oid) {
+					r.sameAs = append(r.sameAs, oid)
+				}
+			}
+		}
 	}
 	if pc.Stable != nil {
 		pc.Stable.Store(r)
 	}
 	return r
+}
+
+// person is the engine's view of a patient: its own record, with the
+// Consents and the restriction of the other records of the same person it
+// links to (a merged duplicate: Patient.link replaced-by, replaces, refer,
+// seealso), so that an objection recorded on one record reaches the items
+// still filed under another.
+func (cp *ConsentPolicy) person(ctx context.Context, d *derived) (consent.Patient, error) {
+	pat := d.pat
+	if len(d.sameAs) == 0 {
+		return pat, nil
+	}
+	pat.SameAs = d.sameAs
+	pat.Consents = slices.Clip(pat.Consents)
+	for _, other := range d.sameAs {
+		pc, err := cp.store.PatientContext(ctx, other)
+		if err != nil {
+			return pat, err
+		}
+		od := deriveContext(other, pc)
+		pat.Consents = append(pat.Consents, od.pat.Consents...)
+		pat.Restricted = pat.Restricted || od.pat.Restricted
+	}
+	return pat, nil
 }
 
 // patientFromContext turns stored resources into the engine's plain values.

@@ -68,7 +68,11 @@ func (s *Server) explain(c echo.Context) error {
 	if pc.Patient == nil && len(pc.Sources) == 0 {
 		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
 	}
-	pp := consent.Prepare(cp.Policy, u, patientFromContext(x.ID, pc), cp.now())
+	pat, err := cp.person(ctx, deriveContext(x.ID, pc))
+	if err != nil {
+		return err
+	}
+	pp := consent.Prepare(cp.Policy, u, pat, cp.now())
 	res, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: 0})
 	if err != nil {
 		return err

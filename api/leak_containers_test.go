@@ -213,3 +213,34 @@ func TestExplainNamesSensitiveLabel(t *testing.T) {
 		t.Errorf("$explain tells the IG officer that Condition/hiv is labelled HIV: %.200s", r.body[strings.Index(r.body, "Condition/hiv"):])
 	}
 }
+
+// TestMergedRecordEscapesConsent: items still filed under a merged
+// duplicate record (Patient.link replaced-by) are decided with the
+// person's Consents on the record it links to: her objection, recorded on
+// the surviving record, did not reach them (found in review).
+func TestMergedRecordEscapesConsent(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	for _, s := range []struct{ tok, path, body string }{
+		{gpSys, "/fhir/Consent/jane-optout", janeConsent("jane-optout", "2026-01-10", "OPTOUT", "")},
+		{gpSys, "/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith","given":["Jane"]}],"birthDate":"1950-03-04",
+		  "generalPractitioner":[{"reference":"Organization/A81001"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
+		{gpSys, "/fhir/Condition/old-dx", `{"resourceType":"Condition","id":"old-dx","subject":{"reference":"Patient/jane-old"},"code":{"text":"OLD-GP-DX"}}`},
+		{hospSys, "/fhir/Encounter/old-adm", `{"resourceType":"Encounter","id":"old-adm","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane-old"}}`},
+	} {
+		if r := e.do("PUT", s.path, s.tok, s.body); r.status != 201 {
+			t.Fatalf("%s %d %s", s.path, r.status, r.body)
+		}
+	}
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/Condition/diabetes", hosp, ""); r.status != 404 {
+		t.Fatalf("baseline: Jane's opt-out withholds the GP's data from the hospital: %d", r.status)
+	}
+	for _, p := range []string{"/fhir/Condition/old-dx", "/fhir/Patient/jane-old/$everything", "/fhir/Condition?patient=jane-old"} {
+		if r := e.do("GET", p, hosp, ""); strings.Contains(r.body, "OLD-GP-DX") {
+			t.Errorf("GET %s: %d releases the GP's data under Jane's merged record despite her opt-out", p, r.status)
+		}
+	}
+}

@@ -160,7 +160,11 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	}
 	now := g.cp.now()
 	u.BreakGlassGranted = now.Before(until)
-	pp := consent.Prepare(g.cp.Policy, u, deriveContext(pid, pc).pat, now)
+	pat, err := g.cp.person(g.ctx, deriveContext(pid, pc))
+	if err != nil {
+		return nil
+	}
+	pp := consent.Prepare(g.cp.Policy, u, pat, now)
 	g.mu.Lock()
 	if g.quiet == nil {
 		g.quiet = map[string]*consent.Prepared{}

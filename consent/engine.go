@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,6 +56,19 @@ type Patient struct {
 	// Non-active ones, other scopes and other patients' are ignored; of the
 	// patient-privacy ones only the latest dateTime counts (supersession).
 	Consents []*Consent
+	// SameAs are the ids of other records of the same person (a merged
+	// duplicate, Patient.link): Consents recorded on them count as this
+	// record's, superseding by recorder across all of them.
+	SameAs []string
+}
+
+// about reports whether c is about p (its own record or one of SameAs).
+func (p *Patient) about(c *Consent) bool {
+	if p.ID == "" || c.Patient == "" || c.Patient == "Patient/"+p.ID {
+		return true
+	}
+	id, ok := strings.CutPrefix(c.Patient, "Patient/")
+	return ok && slices.Contains(p.SameAs, id)
 }
 
 // Item is one resource to be released or withheld.
@@ -314,7 +328,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
 			continue
 		}
-		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
+		if !p.about(c) {
 			continue
 		}
 		r := strings.ToUpper(c.Recorder)
@@ -326,7 +340,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
 			continue
 		}
-		if p.ID != "" && c.Patient != "" && c.Patient != "Patient/"+p.ID {
+		if !p.about(c) {
 			continue
 		}
 		if c.DateTime.Equal(newest[strings.ToUpper(c.Recorder)]) {
