@@ -244,3 +244,32 @@ func TestMergedRecordEscapesConsent(t *testing.T) {
 		}
 	}
 }
+
+// TestAttachmentDataUnlabelled: a DocumentReference whose attachment is a
+// FHIR Condition (inline base64) coded HIV is labelled by it, as a Binary
+// carrying one is; the attachment was opaque to labelling (found in
+// review).
+func TestAttachmentDataUnlabelled(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	inner := `{"resourceType":"Condition","subject":{"reference":"Patient/jane"},"code":` + hivCC + `}`
+	doc := `{"resourceType":"DocumentReference","id":"hiv-letter","status":"current","subject":{"reference":"Patient/jane"},
+	 "type":{"coding":[{"system":"http://snomed.info/sct","code":"371529009"}]},
+	 "content":[{"attachment":{"contentType":"application/fhir+json","data":"` + base64.StdEncoding.EncodeToString([]byte(inner)) + `"}}]}`
+	if r := e.do("PUT", "/fhir/DocumentReference/hiv-letter", hosp, doc); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	r := e.do("GET", "/fhir/DocumentReference/hiv-letter", e.token("gp", "nhs", "A81001"), "")
+	if r.status == 200 {
+		t.Errorf("the GP reads an attachment that is an HIV diagnosis (FHIR JSON, base64): %d", r.status)
+	}
+	bin := `{"resourceType":"Binary","id":"hiv-bin","contentType":"application/fhir+json; charset=utf-8","securityContext":{"reference":"Patient/jane"},"data":"` +
+		base64.StdEncoding.EncodeToString([]byte(inner)) + `"}`
+	if r := e.do("PUT", "/fhir/Binary/hiv-bin", hosp, bin); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Binary/hiv-bin", e.token("gp", "nhs", "A81001"), ""); r.status == 200 {
+		t.Errorf("the GP reads a Binary that is an HIV diagnosis: %d", r.status)
+	}
+}

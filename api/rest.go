@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -299,6 +300,20 @@ func (s *Server) derive(w *store.Write) {
 		// An item that names its person by identifier alone has no
 		// compartment yet is still a person's data.
 		w.OtherCodes = otherCodings(w.Resource, w.Codes)
+		// FHIR JSON inside an attachment (a document's content, a Binary)
+		// labels its carrier like a contained resource.
+		for _, inner := range fhirAttachments(w.Resource) {
+			for _, c := range otherCodings(inner, w.Codes) {
+				if !slices.Contains(w.OtherCodes, c) {
+					w.OtherCodes = append(w.OtherCodes, c)
+				}
+			}
+			for _, l := range securityLabels(inner) {
+				if !slices.Contains(w.Labels, l) {
+					w.Labels = append(w.Labels, l)
+				}
+			}
+		}
 	}
 	s.policy.Label(w)
 }
@@ -322,6 +337,41 @@ func otherCodings(m map[string]any, main []string) []string {
 			}
 			for k, e := range x {
 				if k != "meta" {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(m)
+	return out
+}
+
+// fhirAttachments are the FHIR JSON documents carried base64-encoded in a
+// resource's attachments (contentType application/fhir+json or
+// application/json, data) or as a Binary's content. Other formats (PDF,
+// XML, images) are opaque, like free text.
+func fhirAttachments(m map[string]any) []map[string]any {
+	var out []map[string]any
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			ct, _ := x["contentType"].(string)
+			data, _ := x["data"].(string)
+			if ct, _, _ = strings.Cut(ct, ";"); data != "" && (ct == "application/fhir+json" || ct == "application/json") {
+				if raw, err := base64.StdEncoding.DecodeString(data); err == nil {
+					if inner := decodeMap(raw); inner != nil {
+						out = append(out, inner)
+						walk(inner) // a document inside a document
+					}
+				}
+			}
+			for k, e := range x {
+				if k != "data" {
 					walk(e)
 				}
 			}
