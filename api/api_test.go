@@ -32,6 +32,7 @@ type env struct {
 	api  *api.Server
 	base string
 	rec  *memRecorder
+	db   *sqlite.DB
 }
 
 func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
@@ -59,7 +60,7 @@ func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
 	s := api.New(cfg)
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
-	return &env{t: t, srv: hs, key: key, api: s, base: hs.URL, rec: rec}
+	return &env{t: t, srv: hs, key: key, api: s, base: hs.URL, rec: rec, db: db}
 }
 
 // memRecorder keeps the exchanges the access stage records.

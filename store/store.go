@@ -194,3 +194,30 @@ type WriterStats struct {
 type WriterStatter interface {
 	WriterStats() WriterStats
 }
+
+// Derived is what carex works out from a resource's content when it is
+// written: its compartment, data class, labels, main codes and clinical
+// date (the fields of Meta a write sets).
+type Derived struct {
+	DataClass string
+	Labels    []string
+	Patients  []string
+	Codes     []string
+	Date      time.Time
+}
+
+// RelabelStats counts what Relabel looked at and changed.
+type RelabelStats struct {
+	Versions int64 // stored versions with a body
+	Changed  int64 // of which the derived fields changed
+	Current  int64 // of which current versions (the compartment rebuilt)
+}
+
+// Relabeler is implemented by stores that can work the derived fields of
+// every stored version out again, in place, after the rules that derive
+// them changed (a new release, a new policy's code lists): bodies,
+// versions and history are unchanged. Run it with no server using the
+// store: cached sharing contexts would not see the change.
+type Relabeler interface {
+	Relabel(ctx context.Context, derive func(v *Version) (Derived, error)) (RelabelStats, error)
+}

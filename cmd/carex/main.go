@@ -25,6 +25,7 @@ Usage:
   carex token   [flags]          print a development token (for carex demo / serve --dev)
   carex import  [flags] FILE...  load FHIR Bundles, resources or NDJSON into the database
   carex gen     [flags]          generate a synthetic population: NDJSON per organisation (--out) or a new database (--db)
+  carex relabel [flags]          work stored data's labels and compartments out again (after an upgrade or a policy change)
   carex audit verify [flags]     check the whole access log offline; names the first entry that fails
   carex audit export [flags]     write the access log as NDJSON of FHIR AuditEvent
   carex audit prove  [flags]     prove that entry --seq N is in a signed checkpoint, checked offline
@@ -64,6 +65,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = cmdImport(ctx, rest, stdout, stderr)
 	case "gen":
 		err = cmdGen(ctx, rest, stdout, stderr)
+	case "relabel":
+		err = cmdRelabel(ctx, rest, stdout, stderr)
 	case "audit":
 		err = cmdAudit(ctx, rest, stdout, stderr)
 	case "bench":

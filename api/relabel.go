@@ -1,0 +1,32 @@
+package api
+
+import (
+	"context"
+	"errors"
+
+	"github.com/carex-project/carex/store"
+)
+
+// ErrNoRelabel: the store cannot work derived fields out again in place.
+var ErrNoRelabel = errors.New("this store cannot relabel in place")
+
+// Relabel works out every stored version's compartment, data class,
+// labels, codes and clinical date again, as a write would now (this
+// release's rules, the server's policy), and stores what changed. Labels
+// are set when data is written; after an upgrade or a policy change, data
+// written before keeps the old ones until this runs.
+func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
+	r, ok := s.store.(store.Relabeler)
+	if !ok {
+		return store.RelabelStats{}, ErrNoRelabel
+	}
+	return r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
+		m := decodeMap(v.Raw)
+		if m == nil {
+			return store.Derived{}, errors.New("stored body is not a JSON object")
+		}
+		w := &store.Write{Op: store.OpUpdate, Type: v.Type, ID: v.ID, Raw: v.Raw, Resource: m, SourceOrg: v.SourceOrg}
+		s.derive(w)
+		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date}, nil
+	})
+}
