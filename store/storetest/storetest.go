@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -46,6 +47,7 @@ func Run(t *testing.T, open Opener) {
 		{"BreakGlassGrants", testGrants},
 		{"VisibleMayQueryTheStore", testReentrantVisible},
 		{"PatientContextFollowsWrites", testPatientContextFresh},
+		{"RelabelInPlace", testRelabel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -819,5 +821,65 @@ func testGrants(t *testing.T, s store.Store) {
 	}
 	if got, _ := s.BreakGlassUntil(ctx, "dr-a", "p1"); !got.Equal(later) {
 		t.Fatalf("renewed grant: %v", got)
+	}
+}
+
+// testRelabel: a store that can relabel (store.Relabeler) stores the new
+// derived fields of every version, current and older, moves the current
+// version between compartments, and leaves bodies, versions and history
+// as they were.
+func testRelabel(t *testing.T, s store.Store) {
+	r, ok := s.(store.Relabeler)
+	if !ok {
+		t.Skip("the store does not implement store.Relabeler")
+	}
+	c1 := `{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"code":{"text":"asthma"}}`
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON), W(t, store.OpUpdate, "A81001", c1))
+	commit(t, s, W(t, store.OpUpdate, "A81001", strings.Replace(c1, "asthma", "asthma, severe", 1)))
+	before, err := s.Read(ctx, "Condition", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The new rules: every Condition is labelled PSY and belongs to p2 too.
+	st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
+		d := store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, Date: v.Date}
+		if v.Type == "Condition" {
+			d.Labels, d.Patients = []string{"PSY"}, []string{"p1", "p2"}
+		}
+		return d, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Versions != 3 || st.Changed != 2 || st.Current != 1 {
+		t.Errorf("relabel: %+v; want 3 versions, both of c1's changed, one of them current", st)
+	}
+	after, err := s.Read(ctx, "Condition", "c1")
+	if err != nil || after.VersionID != before.VersionID || string(after.Raw) != string(before.Raw) || !after.LastUpdated.Equal(before.LastUpdated) {
+		t.Fatalf("relabel changed the resource: %v\n%+v\n%+v", err, before.Meta, after.Meta)
+	}
+	if !slices.Equal(after.Labels, []string{"PSY"}) || !slices.Equal(after.Patients, []string{"p1", "p2"}) {
+		t.Errorf("current version: labels %v patients %v", after.Labels, after.Patients)
+	}
+	v1, err := s.VRead(ctx, "Condition", "c1", 1)
+	if err != nil || !slices.Equal(v1.Labels, []string{"PSY"}) {
+		t.Errorf("older version: %v labels %v", err, v1.Labels)
+	}
+	for _, p := range []string{"p1", "p2"} {
+		res, err := s.Compartment(ctx, p, []string{"Condition"}, nil, store.Page{Count: 10})
+		if err != nil || res.Total != 1 {
+			t.Errorf("compartment of %s after relabel: %v, %d conditions", p, err, res.Total)
+		}
+	}
+	// A later update's own derived fields win, and its compartment rows
+	// follow it.
+	commit(t, s, W(t, store.OpUpdate, "A81001", c1))
+	if res, err := s.Compartment(ctx, "p2", []string{"Condition"}, nil, store.Page{Count: 10}); err != nil || res.Total != 0 {
+		t.Errorf("compartment of p2 after an update that leaves it: %v, %d", err, res.Total)
+	}
+	if st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
+		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, Date: v.Date}, nil
+	}); err != nil || st.Changed != 0 {
+		t.Errorf("relabel with nothing to change: %+v %v", st, err)
 	}
 }
