@@ -43,7 +43,7 @@ type gate struct {
 	claimed   bool                // the last prepared patient is related to the user's org only by its own say-so
 	redact    map[versionKey]bool // versions to release with demographics redacted
 	decisions []decision          // items decided, in order (maskref.go)
-	seen      map[refKey]bool     // decisions[:indexed] by item, and references looked up: visible or not
+	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed   int
 	quiet     map[string]*consent.Prepared // people prepared only to decide references (maskref.go)
 	err       error                        // loading a patient failed: nothing more is released
@@ -297,22 +297,20 @@ func (g *gate) decide(m *store.Meta) bool {
 	if g.ownData(m) {
 		return true
 	}
-	patients := m.Patients
-	if len(patients) == 0 {
-		patients = []string{""}
+	if len(m.Patients) == 0 {
+		// No person's record to open, by relationship or break-glass.
+		if g.seesOutsideCompartments(m) {
+			return true
+		}
+		g.withheld()
+		return false
 	}
+	patients := m.Patients
 	it := itemOf(m)
 	modeOf := g.bgModes(patients)
 	for _, pid := range patients {
 		pp := g.prepareFor(pid, modeOf(pid))
 		if g.err != nil {
-			return false
-		}
-		if pid == "" && !pp.Open().Permitted() {
-			if g.seesOutsideCompartments(m) {
-				continue
-			}
-			g.withheld()
 			return false
 		}
 		d := pp.Decide(it)
@@ -337,13 +335,15 @@ func (g *gate) decide(m *store.Meta) bool {
 
 // seesOutsideCompartments decides an item in no person's compartment
 // (directory, terminology, or an item naming its person only by
-// identifier): the role's classes decide, and a sensitive label keeps it
-// with its source, as no consent can be found to release it. So does a
-// Binary whose securityContext names no person: its content is opaque.
+// identifier): the role's classes decide (an own-organisation-only role's
+// to its own organisation's), and a sensitive label keeps it with its
+// source, as no consent can be found to release it. So does a Binary whose
+// securityContext names no person: its content is opaque. Break-glass
+// opens a person's record, so it does not apply here.
 func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
 	own := strings.EqualFold(m.SourceOrg, g.user.Org)
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) &&
+	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) && (own || !role.OwnOrgOnly) &&
 		(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive) && m.Type != "Binary")
 }
 

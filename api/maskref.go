@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
@@ -23,30 +27,122 @@ const dataAbsentReason = "http://hl7.org/fhir/StructureDefinition/data-absent-re
 type refKey struct{ typ, id string }
 
 // maskedRefs is the set of reference strings in v's body that point at
-// items this request's user may not see; nil when there are none.
+// items, or people, this request's user may not see; nil when there are
+// none. A client system (an own-organisation-only role) reading back what
+// its organisation stored gets it as stored: it may write it back. A
+// person at that organisation may not see everything its items point at.
 func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	g := x.gate
-	if g == nil || v.Raw == nil {
+	if g == nil || v.Raw == nil || g.ownSystem(v) {
 		return nil
 	}
 	var mask map[string]bool
-	forEachRef(v.Raw, func(b []byte) {
-		if bytes.HasPrefix(b, []byte("Patient/")) || mask[string(b)] {
-			return // a Patient is redacted or withheld as a whole record, not here
-		}
-		typ, id, ok := refTarget(string(b))
-		// Only items in a person's compartment are decided per person.
-		if !ok || typ == "Patient" || !search.HasPatientCompartment(typ) || (typ == v.Type && id == v.ID) {
-			return
-		}
-		if !g.refVisible(refKey{typ, id}) {
+	check := func(ref string) {
+		if !mask[ref] && !g.refReleasable(v, ref) {
 			if mask == nil {
 				mask = map[string]bool{}
 			}
-			mask[string(b)] = true
+			mask[ref] = true
 		}
+	}
+	if bytes.Contains(v.Raw, []byte(`\u`)) {
+		// A key or value written with escapes: read the document, not
+		// its bytes (rare: JSON writers escape only what they must).
+		walkRefs(decodeMap(v.Raw), check)
+		return mask
+	}
+	forEachRef(v.Raw, func(b []byte) {
+		if id, ok := bytes.CutPrefix(b, []byte("Patient/")); ok {
+			for _, p := range v.Patients {
+				if string(id) == p {
+					return // the item's own person, decided with it
+				}
+			}
+		}
+		check(string(b))
 	})
 	return mask
+}
+
+// ownSystem: the user is an own-organisation-only role (a client system)
+// and its organisation wrote v.
+func (g *gate) ownSystem(v *store.Version) bool {
+	if g.user.Org == "" || !strings.EqualFold(v.SourceOrg, g.user.Org) {
+		return false
+	}
+	role := g.cp.Policy.Role(g.user.Role)
+	return role != nil && role.OwnOrgOnly
+}
+
+// walkRefs calls fn with every "reference" string in a decoded document.
+func walkRefs(v any, fn func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, c := range x {
+			if s, ok := c.(string); ok && k == "reference" {
+				fn(s)
+				continue
+			}
+			walkRefs(c, fn)
+		}
+	case []any:
+		for _, c := range x {
+			walkRefs(c, fn)
+		}
+	}
+}
+
+// refReleasable reports whether a reference in v may go out as stored: it
+// names a person the user may open, an item (at the version it names) the
+// user may see, something not stored here, or directory data. A reference
+// that names nothing readable is masked: its display may say anything.
+func (g *gate) refReleasable(v *store.Version, ref string) bool {
+	ref = strings.TrimSpace(ref)
+	if i := strings.IndexAny(ref, "?"); i >= 0 {
+		ref = ref[:i]
+	}
+	ref = strings.TrimRight(ref, "/")
+	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
+		return true // contained, or a bundle-local id: nothing stored
+	}
+	typ, id, ver, ok := refTarget(ref)
+	switch {
+	case !ok || !fhir.IsResourceType(typ):
+		return false
+	case typ == v.Type && id == v.ID:
+		return true
+	case typ == "Patient":
+		return slices.Contains(v.Patients, id) || g.mayOpen(id)
+	case search.DataClass(typ, nil) == search.ClassDirectory:
+		return true // organisations, practitioners, locations: no one's record
+	}
+	if !g.refVisible(refKey{typ, id}) {
+		return false
+	}
+	return ver == 0 || g.versionVisible(typ, id, ver)
+}
+
+// mayOpen reports whether the user may open pid's record (as prepared in
+// this request, or quietly).
+func (g *gate) mayOpen(pid string) bool {
+	pp := g.preparedOf(pid)
+	if pp == nil {
+		pp = g.prepareQuiet(pid)
+	}
+	return pp != nil && pp.Open().Permitted()
+}
+
+// versionVisible decides one stored version that a versioned reference
+// names (its current version was decided visible first).
+func (g *gate) versionVisible(typ, id string, ver int64) bool {
+	v, err := g.cp.store.VRead(g.ctx, typ, id, ver)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true
+	case err != nil || v == nil || v.Deleted:
+		return err == nil && v != nil // a delete marker carries nothing
+	}
+	return g.refSees(&v.Meta)
 }
 
 // decided remembers what visible decided for an item, so that references
@@ -56,29 +152,36 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 // more than the rest of this file.
 func (g *gate) decided(m *store.Meta, ok bool) {
 	g.mu.Lock()
-	g.decisions = append(g.decisions, decision{refKey{m.Type, m.ID}, ok})
+	g.decisions = append(g.decisions, decision{refKey{m.Type, m.ID}, m.VersionID, ok})
 	g.mu.Unlock()
 }
 
 type decision struct {
-	k  refKey
-	ok bool
+	k   refKey
+	ver int64 // the version decided; lookupVersion for a reference's own lookup
+	ok  bool
 }
 
-// seenLocked is what the request decided about k (withheld wins over an
-// earlier version's release); g.mu is held.
+// lookupVersion marks a decision of the current version, looked up.
+const lookupVersion = math.MaxInt64
+
+// seenLocked is what the request decided about k's current version: the
+// decision on the newest version it met (an older version withheld says
+// nothing about the current one, and an older one released means the
+// current one is too: older versions are withheld with a withheld current
+// one); g.mu is held.
 func (g *gate) seenLocked(k refKey) (ok, seen bool) {
 	if g.seen == nil {
-		g.seen = make(map[refKey]bool, len(g.decisions))
+		g.seen = make(map[refKey]decision, len(g.decisions))
 	}
 	for _, d := range g.decisions[g.indexed:] {
-		if prev, had := g.seen[d.k]; !had || prev {
-			g.seen[d.k] = d.ok
+		if prev, had := g.seen[d.k]; !had || d.ver > prev.ver || d.ver == prev.ver && !d.ok {
+			g.seen[d.k] = d
 		}
 	}
 	g.indexed = len(g.decisions)
-	ok, seen = g.seen[k]
-	return ok, seen
+	d, seen := g.seen[k]
+	return d.ok, seen
 }
 
 // refVisible reports whether the user may see the item a reference points
@@ -103,7 +206,7 @@ func (g *gate) refVisible(k refKey) bool {
 		ok = g.refSees(&v.Meta)
 	}
 	g.mu.Lock()
-	g.seen[k] = ok
+	g.seen[k] = decision{k, lookupVersion, ok}
 	g.mu.Unlock()
 	return ok
 }
@@ -131,12 +234,15 @@ func (g *gate) refSees(m *store.Meta) bool {
 	return true
 }
 
-// preparedOf is how the request prepared pid, the narrowest way when it
-// did so in several; nil when it did not.
+// preparedOf is how the request decided pid's own items: as its
+// break-glass person, or without break-glass (bgOwn for anyone but that
+// person is without it); nil when it did not. A person who only came
+// along with a shared item was not opened: their other items are decided
+// quietly.
 func (g *gate) preparedOf(pid string) *consent.Prepared {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for _, mode := range [...]bgMode{bgWithout, bgAlong, bgOwn} {
+	for _, mode := range [...]bgMode{bgWithout, bgOwn} {
 		if pp, ok := g.prepared[preparedKey{pid, mode}]; ok {
 			return pp
 		}
@@ -174,12 +280,12 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	return pp
 }
 
-// refTarget reads Type/id from a literal reference: relative
-// (Condition/1, Condition/1/_history/2) or absolute (…/Condition/1).
-// Contained (#x) and urn: references name nothing stored.
-func refTarget(ref string) (typ, id string, ok bool) {
+// refTarget reads Type/id and a version from a literal reference:
+// relative (Condition/1, Condition/1/_history/2) or absolute
+// (…/Condition/1). Contained (#x) and urn: references name nothing stored.
+func refTarget(ref string) (typ, id string, ver int64, ok bool) {
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
-		return "", "", false
+		return "", "", 0, false
 	}
 	// Without splitting (this runs for every reference released).
 	last := func(s string) (rest, seg string) {
@@ -188,13 +294,18 @@ func refTarget(ref string) (typ, id string, ok bool) {
 	}
 	rest, id := last(ref)
 	if rest2, h := last(rest); h == "_history" {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil || n < 1 {
+			return "", "", 0, false
+		}
+		ver = n
 		rest, id = last(rest2)
 	}
 	_, typ = last(rest)
 	if typ == "" || id == "" || typ[0] < 'A' || typ[0] > 'Z' {
-		return "", "", false
+		return "", "", 0, false
 	}
-	return typ, id, true
+	return typ, id, ver, true
 }
 
 // forEachRef calls fn with each "reference" string in a JSON document,

@@ -3,23 +3,27 @@ package api
 import "testing"
 
 func TestRefTarget(t *testing.T) {
-	for _, c := range []struct{ ref, typ, id string }{
-		{"Condition/1", "Condition", "1"},
-		{"Condition/1/_history/2", "Condition", "1"},
-		{"https://carex.example/fhir/Condition/a.b", "Condition", "a.b"},
-		{"https://x/fhir/Condition/1/_history/3", "Condition", "1"},
-		{"#c1", "", ""},
-		{"urn:uuid:0b8b6d43-2d2c-4bd5-a1c4-1b6f3f1d3c9a", "", ""},
-		{"Condition", "", ""},
-		{"Condition/", "", ""},
-		{"/1", "", ""},
-		{"condition/1", "", ""},
-		{"_history/2", "", ""},
-		{"", "", ""},
+	for _, c := range []struct {
+		ref, typ, id string
+		ver          int64
+	}{
+		{"Condition/1", "Condition", "1", 0},
+		{"Condition/1/_history/2", "Condition", "1", 2},
+		{"https://carex.example/fhir/Condition/a.b", "Condition", "a.b", 0},
+		{"https://x/fhir/Condition/1/_history/3", "Condition", "1", 3},
+		{"Condition/1/_history/x", "", "", 0},
+		{"#c1", "", "", 0},
+		{"urn:uuid:0b8b6d43-2d2c-4bd5-a1c4-1b6f3f1d3c9a", "", "", 0},
+		{"Condition", "", "", 0},
+		{"Condition/", "", "", 0},
+		{"/1", "", "", 0},
+		{"condition/1", "", "", 0},
+		{"_history/2", "", "", 0},
+		{"", "", "", 0},
 	} {
-		typ, id, ok := refTarget(c.ref)
-		if typ != c.typ || id != c.id || ok != (c.typ != "") {
-			t.Errorf("refTarget(%q) = %q, %q, %v; want %q, %q", c.ref, typ, id, ok, c.typ, c.id)
+		typ, id, ver, ok := refTarget(c.ref)
+		if typ != c.typ || id != c.id || ver != c.ver || ok != (c.typ != "") {
+			t.Errorf("refTarget(%q) = %q, %q, %d, %v; want %q, %q, %d", c.ref, typ, id, ver, ok, c.typ, c.id, c.ver)
 		}
 	}
 }

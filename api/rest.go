@@ -294,12 +294,20 @@ func (s *Server) derive(w *store.Write) {
 		}
 	}
 	w.OtherCodes = nil
+	if w.Type == "Binary" && len(w.Patients) == 0 {
+		s.binaryContext(w)
+	}
 	if w.Type != "Consent" && search.HasPatientCompartment(w.Type) {
 		// A Consent's codes name the data it governs, not the person's
 		// own; a terminology or directory resource's codes are no one's.
 		// An item that names its person by identifier alone has no
-		// compartment yet is still a person's data.
-		w.OtherCodes = otherCodings(w.Resource, w.Codes)
+		// compartment yet is still a person's data. A stored Bundle's
+		// codes are those of its entries that are a person's data.
+		if w.Type == "Bundle" {
+			w.OtherCodes = bundleCodings(w.Resource, w.Codes)
+		} else {
+			w.OtherCodes = otherCodings(w.Resource, w.Codes)
+		}
 		// FHIR JSON inside an attachment (a document's content, a Binary)
 		// labels its carrier like a contained resource.
 		for _, inner := range fhirAttachments(w.Resource) {
@@ -348,6 +356,55 @@ func otherCodings(m map[string]any, main []string) []string {
 	}
 	walk(m)
 	return out
+}
+
+// bundleCodings are the codings of a stored Bundle's entries that are a
+// person's data (a ValueSet or Medication entry's codes are no one's).
+func bundleCodings(m map[string]any, main []string) []string {
+	var out []string
+	for _, e := range asList(m["entry"]) {
+		em, _ := e.(map[string]any)
+		r, _ := em["resource"].(map[string]any)
+		rt, _ := r["resourceType"].(string)
+		var cs []string
+		switch {
+		case rt == "Bundle":
+			cs = bundleCodings(r, main)
+		case rt != "Consent" && search.HasPatientCompartment(rt):
+			cs = otherCodings(r, main)
+		}
+		for _, c := range cs {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// binaryContext: a Binary whose securityContext is another resource (the
+// DocumentReference whose content it is) belongs to that resource's people
+// and carries its labels, as stored when the Binary is written. When that
+// resource is not stored (yet), the Binary names no one and stays with its
+// source.
+func (s *Server) binaryContext(w *store.Write) {
+	sc, _ := w.Resource["securityContext"].(map[string]any)
+	ref, _ := sc["reference"].(string)
+	n, ok := search.NormalizeReference(ref)
+	if !ok {
+		return
+	}
+	typ, id, _ := strings.Cut(n, "/")
+	v, err := s.store.Read(context.Background(), typ, id)
+	if err != nil || v == nil {
+		return
+	}
+	w.Patients = slices.Clone(v.Patients)
+	for _, l := range v.Labels {
+		if !slices.Contains(w.Labels, l) {
+			w.Labels = append(w.Labels, l)
+		}
+	}
 }
 
 // fhirAttachments are the FHIR JSON documents carried base64-encoded in a
