@@ -45,6 +45,7 @@ type gate struct {
 	decisions []decision          // items decided, in order (maskref.go)
 	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed   int
+	refOK     map[string]bool              // reference strings decided for masking: released as stored or not
 	quiet     map[string]*consent.Prepared // people prepared only to decide references (maskref.go)
 	err       error                        // loading a patient failed: nothing more is released
 	grants    []string                     // patients whose break-glass grant is still to be stored (see flush)

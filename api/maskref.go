@@ -37,18 +37,20 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		return nil
 	}
 	var mask map[string]bool
-	check := func(ref string) {
-		if !mask[ref] && !g.refReleasable(v, ref) {
-			if mask == nil {
-				mask = map[string]bool{}
-			}
-			mask[ref] = true
+	masked := func(ref string) {
+		if mask == nil {
+			mask = map[string]bool{}
 		}
+		mask[ref] = true
 	}
 	if bytes.Contains(v.Raw, []byte(`\u`)) {
 		// A key or value written with escapes: read the document, not
 		// its bytes (rare: JSON writers escape only what they must).
-		walkRefs(decodeMap(v.Raw), check)
+		walkRefs(decodeMap(v.Raw), func(ref string) {
+			if !g.refReleasable(v, ref) {
+				masked(ref)
+			}
+		})
 		return mask
 	}
 	forEachRef(v.Raw, func(b []byte) {
@@ -59,10 +61,38 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 				}
 			}
 		}
-		check(string(b))
+		for _, dir := range directoryPrefixes {
+			if bytes.HasPrefix(b, dir) && bytes.IndexByte(b[len(dir):], '/') < 0 {
+				return // directory data: no one's record
+			}
+		}
+		// The items of a record point at the same few encounters and
+		// people: each reference is decided once per request.
+		g.mu.Lock()
+		ok, seen := g.refOK[string(b)]
+		g.mu.Unlock()
+		if !seen {
+			ref := string(b)
+			ok = g.refReleasable(v, ref)
+			if !strings.HasPrefix(ref, v.Type+"/"+v.ID) { // relative to v: not shared
+				g.mu.Lock()
+				if g.refOK == nil {
+					g.refOK = map[string]bool{}
+				}
+				g.refOK[ref] = ok
+				g.mu.Unlock()
+			}
+		}
+		if !ok {
+			masked(string(b))
+		}
 	})
 	return mask
 }
+
+// directoryPrefixes: relative references to directory data, released as
+// stored without a lookup (see refReleasable).
+var directoryPrefixes = [][]byte{[]byte("Practitioner/"), []byte("Organization/"), []byte("PractitionerRole/"), []byte("Location/"), []byte("HealthcareService/"), []byte("Endpoint/")}
 
 // ownSystem: the user is an own-organisation-only role (a client system)
 // and its organisation wrote v.
