@@ -46,6 +46,7 @@ type gate struct {
 	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed   int
 	refOK     map[string]bool              // reference strings decided for masking: released as stored or not
+	lookups   int                          // items and people looked up to decide references (maxRefLookups)
 	quiet     map[string]*consent.Prepared // people prepared only to decide references (maskref.go)
 	err       error                        // loading a patient failed: nothing more is released
 	grants    []string                     // patients whose break-glass grant is still to be stored (see flush)
@@ -145,7 +146,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 			g.err = err
 		} else {
 			d := deriveContext(patientID, pc)
-			if pat, err = g.cp.person(g.ctx, d); err != nil {
+			if pat, err = g.cp.person(g.ctx, d, pc); err != nil {
 				g.err = err
 			}
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
@@ -502,16 +503,7 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
 		r.nhs = nhsNumberOf(m)
-		for _, l := range asList(m["link"]) {
-			lm, _ := l.(map[string]any)
-			other, _ := lm["other"].(map[string]any)
-			ref, _ := other["reference"].(string)
-			if n, ok := search.NormalizeReference(ref); ok {
-				if oid, ok := strings.CutPrefix(n, "Patient/"); ok && oid != id && !slices.Contains(r.sameAs, oid) {
-					r.sameAs = append(r.sameAs, oid)
-				}
-			}
-		}
+		r.sameAs = patientLinks(id, m)
 	}
 	if pc.Stable != nil {
 		pc.Stable.Store(r)
@@ -519,24 +511,59 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	return r
 }
 
+// maxPatientLinks bounds the other records of a person taken into each
+// decision: every one is loaded for every request about the person.
+const maxPatientLinks = 8
+
+// patientLinks are the ids of the Patients a Patient resource links to
+// (Patient.link: replaced-by, replaces, refer, seealso), at most
+// maxPatientLinks, without repeats.
+func patientLinks(id string, m map[string]any) []string {
+	var out []string
+	for _, l := range asList(m["link"]) {
+		lm, _ := l.(map[string]any)
+		other, _ := lm["other"].(map[string]any)
+		ref, _ := other["reference"].(string)
+		if n, ok := search.NormalizeReference(ref); ok {
+			if oid, ok := strings.CutPrefix(n, "Patient/"); ok && oid != id && !slices.Contains(out, oid) {
+				out = append(out, oid)
+				if len(out) == maxPatientLinks {
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
 // person is the engine's view of a patient: its own record, with the
 // Consents and the restriction of the other records of the same person it
-// links to (a merged duplicate: Patient.link replaced-by, replaces, refer,
-// seealso), so that an objection recorded on one record reaches the items
-// still filed under another.
-func (cp *ConsentPolicy) person(ctx context.Context, d *derived) (consent.Patient, error) {
+// links to (a merged duplicate), so that an objection recorded on one
+// record reaches the items still filed under another. A link counts only
+// when the other record agrees: it links back, or the organisation that
+// wrote it wrote this one too (a practice merging its own duplicates).
+// Otherwise anyone who can write a Patient could borrow another person's
+// permits, or have another organisation's newer consent supersede an
+// objection, by linking to them.
+func (cp *ConsentPolicy) person(ctx context.Context, d *derived, self *store.PatientContext) (consent.Patient, error) {
 	pat := d.pat
-	if len(d.sameAs) == 0 {
+	if len(d.sameAs) == 0 || self.Patient == nil {
 		return pat, nil
 	}
-	pat.SameAs = d.sameAs
 	pat.Consents = slices.Clip(pat.Consents)
 	for _, other := range d.sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
 			return pat, err
 		}
+		if pc.Patient == nil {
+			continue
+		}
 		od := deriveContext(other, pc)
+		if !slices.Contains(od.sameAs, d.pat.ID) && !strings.EqualFold(pc.Patient.SourceOrg, self.Patient.SourceOrg) {
+			continue
+		}
+		pat.SameAs = append(pat.SameAs, other)
 		pat.Consents = append(pat.Consents, od.pat.Consents...)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
 	}

@@ -11,7 +11,6 @@ import (
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
-	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
 
@@ -47,7 +46,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		// A key or value written with escapes: read the document, not
 		// its bytes (rare: JSON writers escape only what they must).
 		walkRefs(decodeMap(v.Raw), func(ref string) {
-			if !g.refReleasable(v, ref) {
+			if ok, _ := g.refReleasable(v, ref); !ok {
 				masked(ref)
 			}
 		})
@@ -73,8 +72,8 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		g.mu.Unlock()
 		if !seen {
 			ref := string(b)
-			ok = g.refReleasable(v, ref)
-			if !strings.HasPrefix(ref, v.Type+"/"+v.ID) { // relative to v: not shared
+			var shared bool
+			if ok, shared = g.refReleasable(v, ref); shared {
 				g.mu.Lock()
 				if g.refOK == nil {
 					g.refOK = map[string]bool{}
@@ -90,9 +89,22 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	return mask
 }
 
-// directoryPrefixes: relative references to directory data, released as
-// stored without a lookup (see refReleasable).
-var directoryPrefixes = [][]byte{[]byte("Practitioner/"), []byte("Organization/"), []byte("PractitionerRole/"), []byte("Location/"), []byte("HealthcareService/"), []byte("Endpoint/")}
+// directoryPrefixes: relative references to organisations, people at
+// work and endpoints, released as stored without a lookup (see
+// unlookedDirectory).
+var directoryPrefixes = [][]byte{[]byte("Practitioner/"), []byte("Organization/"), []byte("PractitionerRole/"), []byte("Endpoint/")}
+
+// unlookedDirectory: directory types whose references are released without
+// a lookup: every Patient names its GP organisation, and a lookup for it
+// would cost a read a tenth of its time. A Location or HealthcareService
+// may be labelled (a refuge's address) and is decided like any item.
+func unlookedDirectory(typ string) bool {
+	switch typ {
+	case "Practitioner", "Organization", "PractitionerRole", "Endpoint":
+		return true
+	}
+	return false
+}
 
 // ownSystem: the user is an own-organisation-only role (a client system)
 // and its organisation wrote v.
@@ -124,32 +136,34 @@ func walkRefs(v any, fn func(string)) {
 
 // refReleasable reports whether a reference in v may go out as stored: it
 // names a person the user may open, an item (at the version it names) the
-// user may see, something not stored here, or directory data. A reference
-// that names nothing readable is masked: its display may say anything.
-func (g *gate) refReleasable(v *store.Version, ref string) bool {
+// user may see, something not stored here, or an organisation or person at
+// work. A reference that names nothing readable is masked: its display may
+// say anything. shared: the answer does not depend on v (a reference to v
+// itself, or to a person, is decided against v's own people).
+func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 	ref = strings.TrimSpace(ref)
 	if i := strings.IndexAny(ref, "?"); i >= 0 {
 		ref = ref[:i]
 	}
 	ref = strings.TrimRight(ref, "/")
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
-		return true // contained, or a bundle-local id: nothing stored
+		return true, false // contained, or a bundle-local id: nothing stored
 	}
 	typ, id, ver, ok := refTarget(ref)
 	switch {
 	case !ok || !fhir.IsResourceType(typ):
-		return false
+		return false, true
 	case typ == v.Type && id == v.ID:
-		return true
+		return true, false
 	case typ == "Patient":
-		return slices.Contains(v.Patients, id) || g.mayOpen(id)
-	case search.DataClass(typ, nil) == search.ClassDirectory:
-		return true // organisations, practitioners, locations: no one's record
+		return slices.Contains(v.Patients, id) || g.mayOpen(id), false
+	case unlookedDirectory(typ):
+		return true, true
 	}
 	if !g.refVisible(refKey{typ, id}) {
-		return false
+		return false, true
 	}
-	return ver == 0 || g.versionVisible(typ, id, ver)
+	return ver == 0 || g.versionVisible(typ, id, ver), true
 }
 
 // mayOpen reports whether the user may open pid's record (as prepared in
@@ -157,14 +171,36 @@ func (g *gate) refReleasable(v *store.Version, ref string) bool {
 func (g *gate) mayOpen(pid string) bool {
 	pp := g.preparedOf(pid)
 	if pp == nil {
+		if !g.spendLookup() {
+			return false
+		}
 		pp = g.prepareQuiet(pid)
 	}
 	return pp != nil && pp.Open().Permitted()
 }
 
+// maxRefLookups bounds the items and people one request looks up to
+// decide references: a resource naming thousands of others must not cost
+// thousands of lookups. Past it, references not yet decided are masked.
+const maxRefLookups = 1000
+
+// spendLookup takes one lookup from the request's budget.
+func (g *gate) spendLookup() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lookups >= maxRefLookups {
+		return false
+	}
+	g.lookups++
+	return true
+}
+
 // versionVisible decides one stored version that a versioned reference
 // names (its current version was decided visible first).
 func (g *gate) versionVisible(typ, id string, ver int64) bool {
+	if !g.spendLookup() {
+		return false
+	}
 	v, err := g.cp.store.VRead(g.ctx, typ, id, ver)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -225,6 +261,9 @@ func (g *gate) refVisible(k refKey) bool {
 	g.mu.Unlock()
 	if seen {
 		return ok
+	}
+	if !g.spendLookup() {
+		return false
 	}
 	v, err := g.cp.store.Read(g.ctx, k.typ, k.id)
 	switch {
@@ -296,7 +335,7 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	}
 	now := g.cp.now()
 	u.BreakGlassGranted = now.Before(until)
-	pat, err := g.cp.person(g.ctx, deriveContext(pid, pc))
+	pat, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
 	if err != nil {
 		return nil
 	}

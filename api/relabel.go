@@ -20,7 +20,7 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 	if !ok {
 		return store.RelabelStats{}, ErrNoRelabel
 	}
-	return r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
+	derive := func(v *store.Version) (store.Derived, error) {
 		m := decodeMap(v.Raw)
 		if m == nil {
 			return store.Derived{}, errors.New("stored body is not a JSON object")
@@ -28,5 +28,16 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		w := &store.Write{Op: store.OpUpdate, Type: v.Type, ID: v.ID, Raw: v.Raw, Resource: m, SourceOrg: v.SourceOrg}
 		s.derive(w)
 		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date}, nil
-	})
+	}
+	st, err := r.Relabel(ctx, derive)
+	if err != nil || st.Changed == 0 {
+		return st, err
+	}
+	// A Binary takes the people and labels of the resource its
+	// securityContext names as stored, which this pass may have changed
+	// after the Binary was derived: once more, for what depends on it.
+	again, err := r.Relabel(ctx, derive)
+	st.Changed += again.Changed
+	st.Current += again.Current
+	return st, err
 }

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -310,15 +312,22 @@ func (s *Server) derive(w *store.Write) {
 		}
 		// FHIR JSON inside an attachment (a document's content, a Binary)
 		// labels its carrier like a contained resource.
-		for _, inner := range fhirAttachments(w.Resource) {
-			for _, c := range otherCodings(inner, w.Codes) {
-				if !slices.Contains(w.OtherCodes, c) {
-					w.OtherCodes = append(w.OtherCodes, c)
-				}
+		if inner := fhirAttachments(w.Resource); len(inner) > 0 {
+			have := map[string]bool{}
+			for _, c := range w.OtherCodes {
+				have[c] = true
 			}
-			for _, l := range securityLabels(inner) {
-				if !slices.Contains(w.Labels, l) {
-					w.Labels = append(w.Labels, l)
+			for _, in := range inner {
+				for _, c := range otherCodings(in, w.Codes) {
+					if !have[c] {
+						have[c] = true
+						w.OtherCodes = append(w.OtherCodes, c)
+					}
+				}
+				for _, l := range securityLabels(in) {
+					if !slices.Contains(w.Labels, l) { // a handful at most
+						w.Labels = append(w.Labels, l)
+					}
 				}
 			}
 		}
@@ -332,13 +341,18 @@ func (s *Server) derive(w *store.Write) {
 // as a Condition's code does.
 func otherCodings(m map[string]any, main []string) []string {
 	var out []string
+	seen := map[string]bool{}
+	for _, c := range main {
+		seen[c] = true
+	}
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			if sys, ok := x["system"].(string); ok {
 				if code, ok := x["code"].(string); ok && code != "" {
-					if c := sys + "|" + code; !slices.Contains(main, c) && !slices.Contains(out, c) {
+					if c := sys + "|" + code; !seen[c] {
+						seen[c] = true
 						out = append(out, c)
 					}
 				}
@@ -408,9 +422,10 @@ func (s *Server) binaryContext(w *store.Write) {
 }
 
 // fhirAttachments are the FHIR JSON documents carried base64-encoded in a
-// resource's attachments (contentType application/fhir+json or
-// application/json, data) or as a Binary's content. Other formats (PDF,
-// XML, images) are opaque, like free text.
+// resource's attachments (contentType application/fhir+json,
+// application/json+fhir or application/json, any case and parameters; data
+// padded or not) or as a Binary's content; an array's elements each.
+// Other formats (PDF, XML, images) are opaque, like free text.
 func fhirAttachments(m map[string]any) []map[string]any {
 	var out []map[string]any
 	var walk func(v any)
@@ -419,11 +434,26 @@ func fhirAttachments(m map[string]any) []map[string]any {
 		case map[string]any:
 			ct, _ := x["contentType"].(string)
 			data, _ := x["data"].(string)
-			if ct, _, _ = strings.Cut(ct, ";"); data != "" && (ct == "application/fhir+json" || ct == "application/json") {
-				if raw, err := base64.StdEncoding.DecodeString(data); err == nil {
-					if inner := decodeMap(raw); inner != nil {
-						out = append(out, inner)
-						walk(inner) // a document inside a document
+			if data != "" && fhirJSONType(ct) {
+				if raw, ok := decodeBase64(data); ok {
+					raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
+					d := json.NewDecoder(bytes.NewReader(raw))
+					d.UseNumber()
+					for {
+						var doc any
+						if d.Decode(&doc) != nil {
+							break
+						}
+						docs := []any{doc}
+						if l, ok := doc.([]any); ok {
+							docs = l
+						}
+						for _, e := range docs {
+							if em, ok := e.(map[string]any); ok {
+								out = append(out, em)
+								walk(em) // a document inside a document
+							}
+						}
 					}
 				}
 			}
@@ -440,6 +470,38 @@ func fhirAttachments(m map[string]any) []map[string]any {
 	}
 	walk(m)
 	return out
+}
+
+// fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
+// one, or plain).
+func fhirJSONType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		mt, _, _ = strings.Cut(ct, ";")
+		mt = strings.ToLower(strings.TrimSpace(mt))
+	}
+	switch mt {
+	case "application/fhir+json", "application/json+fhir", "application/json", "text/json":
+		return true
+	}
+	return false
+}
+
+// decodeBase64 reads base64 padded or not, standard or URL-safe, ignoring
+// whitespace.
+func decodeBase64(s string) ([]byte, bool) {
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			return -1
+		}
+		return r
+	}, s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, true
+		}
+	}
+	return nil, false
 }
 
 // securityLabels are the meta.security codes of the resource and of every

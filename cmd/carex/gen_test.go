@@ -178,3 +178,26 @@ func TestRelabelGenerated(t *testing.T) {
 		t.Fatalf("relabel of a missing file: exit %d %s", code, errOut)
 	}
 }
+
+// TestRelabelRefusedBesideServer: carex relabel will not run while a
+// server has the database open (it would go on deciding with labels it
+// has cached).
+func TestRelabelRefusedBesideServer(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	if code, _ := s.get(t, "/fhir/metadata", ""); code != 200 {
+		t.Fatal("server not up")
+	}
+	code, _, errOut := e2eRun(t, "relabel", "--db", db)
+	if code == 0 || !strings.Contains(errOut, "stop it first") {
+		t.Fatalf("relabel beside a running server: exit %d %s", code, errOut)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	if code, out, errOut := e2eRun(t, "relabel", "--db", db); code != 0 || !strings.Contains(out, "changed: 0") {
+		t.Fatalf("relabel with the server stopped: exit %d %s%s", code, out, errOut)
+	}
+}

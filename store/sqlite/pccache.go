@@ -52,6 +52,15 @@ type pcCache struct {
 	moved int64 // successors installed (tests)
 }
 
+// dropAll empties the cache (after Relabel rewrote what contexts hold).
+func (c *pcCache) dropAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	clear(c.entries)
+	clear(c.next)
+}
+
 // touch is a patient whose compartment a commit changed (txWriter.touch).
 // A neutral one changes only the latest time of one source, org, to at
 // (ms) at the most.

@@ -3,8 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/carex-project/carex/store"
@@ -19,8 +19,20 @@ const relabelBatch = 500
 // digest is then unknown, so the next write compares the rows themselves).
 func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.Derived, error)) (store.RelabelStats, error) {
 	var st store.RelabelStats
+	if err := lockAlone(db.lock); err != nil {
+		if errors.Is(err, errLocked) {
+			return st, fmt.Errorf("another process has %s open (a running carex server?): stop it first, because it would go on deciding with the labels it has cached", db.path)
+		}
+		return st, err
+	}
+	defer lockShareAgain(db.lock)
 	db.wmu.Lock() // no Commit meanwhile
 	defer db.wmu.Unlock()
+	defer func() {
+		if db.pcc != nil {
+			db.pcc.dropAll() // this process's cached contexts hold the old labels
+		}
+	}()
 	last := int64(0)
 	for {
 		n, err := db.relabelBatch(ctx, derive, &last, &st)
@@ -28,9 +40,36 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 			return st, err
 		}
 		if n < relabelBatch {
-			return st, nil
+			break
 		}
 	}
+	// A delete marker carries the derived fields of the version it ended
+	// (as a delete copies them), and so does a deleted resource's row.
+	n, err := db.relabelDeleted(ctx)
+	st.Changed += n
+	return st, err
+}
+
+func (db *DB) relabelDeleted(ctx context.Context) (int64, error) {
+	tx, err := db.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE versions AS d SET data_class = p.data_class, labels = p.labels, patients = p.patients, codes = p.codes, clinical = p.clinical
+		FROM versions AS p
+		WHERE d.raw IS NULL AND p.vpk = (SELECT v2.vpk FROM versions v2 WHERE v2.rid = d.rid AND v2.version < d.version AND v2.raw IS NOT NULL ORDER BY v2.version DESC LIMIT 1)
+		AND (d.data_class != p.data_class OR d.labels != p.labels OR d.patients != p.patients OR d.codes != p.codes OR d.clinical != p.clinical)`)
+	if err != nil {
+		return 0, fmt.Errorf("relabel delete markers: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if _, err := tx.ExecContext(ctx, `UPDATE resources AS r SET data_class = v.data_class, labels = v.labels, patients = v.patients, codes = v.codes, clinical = v.clinical
+		FROM versions AS v WHERE r.deleted = 1 AND v.vpk = r.vpk
+		AND (r.data_class != v.data_class OR r.labels != v.labels OR r.patients != v.patients OR r.codes != v.codes OR r.clinical != v.clinical)`); err != nil {
+		return 0, fmt.Errorf("relabel deleted resources: %w", err)
+	}
+	return n, tx.Commit()
 }
 
 type relabelRow struct {
@@ -74,8 +113,10 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 			return 0, fmt.Errorf("%s/%s version %d: %w", v.Type, v.ID, v.VersionID, err)
 		}
 		st.Versions++
-		if d.DataClass != v.DataClass || !slices.Equal(d.Labels, v.Labels) || !slices.Equal(d.Patients, v.Patients) ||
-			!slices.Equal(d.Codes, v.Codes) || !d.Date.Equal(v.Date) {
+		// Compared as stored (space-joined): a code with a space in it
+		// reads back as two, and must not count as a change every run.
+		if d.DataClass != v.DataClass || joinList(d.Labels) != labels || joinList(d.Patients) != patients ||
+			joinList(d.Codes) != codes || !d.Date.Equal(v.Date) {
 			changed = append(changed, relabelRow{vpk: vpk, rid: rid, current: current, d: d})
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -56,7 +57,12 @@ type DB struct {
 
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
+
+	lock *os.File // shared while open; exclusive during Relabel (lock_unix.go)
 }
+
+// errLocked: another process holds the store's lock the other way.
+var errLocked = errors.New("locked by another process")
 
 var _ store.Store = (*DB)(nil)
 
@@ -169,16 +175,25 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	err = utf8Only(ctx, w)
+	lock, err := lockShared(path)
+	if errors.Is(err, errLocked) {
+		err = fmt.Errorf("%s is being relabelled by another process (carex relabel): wait for it to finish", path)
+	}
+	if err == nil {
+		err = utf8Only(ctx, w)
+	}
 	if err == nil {
 		err = migrate(ctx, w)
 	}
 	if err != nil {
+		if lock != nil {
+			lock.Close()
+		}
 		w.Close()
 		r.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{path: path, writer: w, reader: r}
+	db := &DB{path: path, writer: w, reader: r, lock: lock}
 	if db.ck, err = startCheckpointer(path); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -306,6 +321,9 @@ func (db *DB) Close() error {
 
 func (db *DB) close() error {
 	var errs []error
+	if db.lock != nil {
+		defer db.lock.Close() // releases the flock
+	}
 	if db.wal != nil {
 		db.wal.close()
 	}

@@ -1,0 +1,50 @@
+//go:build unix
+
+package sqlite
+
+import (
+	"errors"
+	"os"
+	"syscall"
+)
+
+// Every process that opens the store for writing holds a shared lock on
+// the file beside it (path + "-lock"); Relabel needs it alone, because it
+// changes rows that other processes' caches of sharing contexts hold
+// without telling them. flock, not SQLite's own fcntl locks: closing any
+// other descriptor of the database file would drop those.
+
+func lockShared(path string) (*os.File, error) {
+	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, errLocked
+		}
+		return nil, err
+	}
+	return f, nil
+}
+
+// lockAlone turns the shared lock into an exclusive one, failing at once
+// when another process holds the store open.
+func lockAlone(f *os.File) error {
+	if f == nil {
+		return nil
+	}
+	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return errLocked
+	}
+	return err
+}
+
+// lockShareAgain turns the exclusive lock back into a shared one.
+func lockShareAgain(f *os.File) {
+	if f != nil {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
+	}
+}
