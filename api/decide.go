@@ -45,12 +45,13 @@ type gate struct {
 	decisions []decision          // items decided, in order (maskref.go)
 	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed   int
-	refOK     map[string]bool              // reference strings decided for masking: released as stored or not
-	lookups   int                          // items and people looked up to decide references (maxRefLookups)
-	quiet     map[string]*consent.Prepared // people prepared only to decide references (maskref.go)
-	err       error                        // loading a patient failed: nothing more is released
-	grants    []string                     // patients whose break-glass grant is still to be stored (see flush)
-	bg        bgShare                      // the one patient this request's break-glass reason applies to (a batch shares its own)
+	refOK     map[string]bool                           // reference strings decided for masking: released as stored or not
+	lookups   int                                       // items and people looked up to decide references (maxRefLookups)
+	quiet     map[string]*consent.Prepared              // people prepared only to decide references (maskref.go)
+	linked    map[*consent.Prepared][]*consent.Prepared // per prepared person, their other records (person)
+	err       error                                     // loading a patient failed: nothing more is released
+	grants    []string                                  // patients whose break-glass grant is still to be stored (see flush)
+	bg        bgShare                                   // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -140,13 +141,14 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 	}
 	now := g.cp.now()
 	pat := consent.Patient{ID: patientID}
+	var linked []consent.Patient
 	if patientID != "" {
 		pc, err := g.cp.store.PatientContext(g.ctx, patientID)
 		if err != nil {
 			g.err = err
 		} else {
 			d := deriveContext(patientID, pc)
-			if pat, err = g.cp.person(g.ctx, d, pc); err != nil {
+			if pat, linked, err = g.cp.person(g.ctx, d); err != nil {
 				g.err = err
 			}
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
@@ -165,6 +167,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := consent.Prepare(g.cp.Policy, u, pat, now)
+	g.setLinked(pp, u, linked, now)
 	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
@@ -315,7 +318,7 @@ func (g *gate) decide(m *store.Meta) bool {
 		if g.err != nil {
 			return false
 		}
-		d := pp.Decide(it)
+		d := g.decideWith(pp, it)
 		if !d.Permitted() {
 			g.withheld()
 			return false
@@ -536,38 +539,71 @@ func patientLinks(id string, m map[string]any) []string {
 	return out
 }
 
-// person is the engine's view of a patient: its own record, with the
-// Consents and the restriction of the other records of the same person it
-// links to (a merged duplicate), so that an objection recorded on one
-// record reaches the items still filed under another. A link counts only
-// when the other record agrees: it links back, or the organisation that
-// wrote it wrote this one too (a practice merging its own duplicates).
-// Otherwise anyone who can write a Patient could borrow another person's
-// permits, or have another organisation's newer consent supersede an
-// objection, by linking to them.
-func (cp *ConsentPolicy) person(ctx context.Context, d *derived, self *store.PatientContext) (consent.Patient, error) {
+// person is the engine's view of a patient's own record, restricted when
+// another record of the same person it links to is (Patient.link: a merged
+// duplicate), and those records as the engine sees them: their Consents
+// are decided on their own, with this record's relationships, and only a
+// Consent's withhold counts (withLinked). So an objection recorded on one
+// record reaches the items still filed under another, while a link, which
+// anyone who writes a Patient can make, can neither borrow another
+// person's permits nor have a newer consent there supersede an objection
+// here. A deleted Patient's Consents still count.
+func (cp *ConsentPolicy) person(ctx context.Context, d *derived) (consent.Patient, []consent.Patient, error) {
 	pat := d.pat
-	if len(d.sameAs) == 0 || self.Patient == nil {
-		return pat, nil
-	}
-	pat.Consents = slices.Clip(pat.Consents)
+	var linked []consent.Patient
 	for _, other := range d.sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
-			return pat, err
-		}
-		if pc.Patient == nil {
-			continue
+			return pat, nil, err
 		}
 		od := deriveContext(other, pc)
-		if !slices.Contains(od.sameAs, d.pat.ID) && !strings.EqualFold(pc.Patient.SourceOrg, self.Patient.SourceOrg) {
-			continue
-		}
-		pat.SameAs = append(pat.SameAs, other)
-		pat.Consents = append(pat.Consents, od.pat.Consents...)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
+		if len(od.pat.Consents) > 0 {
+			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
+		}
 	}
-	return pat, nil
+	return pat, linked, nil
+}
+
+// prepareLinked prepares the linked records (see person) for u.
+func prepareLinked(pol *consent.Policy, u consent.User, linked []consent.Patient, now time.Time) []*consent.Prepared {
+	var out []*consent.Prepared
+	for _, lp := range linked {
+		out = append(out, consent.Prepare(pol, u, lp, now))
+	}
+	return out
+}
+
+// decideWith decides it with pp and the linked records prepared beside it.
+func (g *gate) decideWith(pp *consent.Prepared, it *consent.Item) consent.Decision {
+	g.mu.Lock()
+	linked := g.linked[pp]
+	g.mu.Unlock()
+	return withLinked(pp.Decide(it), it, linked)
+}
+
+// setLinked keeps pp's linked records, prepared for u; g.mu is held.
+func (g *gate) setLinked(pp *consent.Prepared, u consent.User, linked []consent.Patient, now time.Time) {
+	if len(linked) > 0 {
+		if g.linked == nil {
+			g.linked = map[*consent.Prepared][]*consent.Prepared{}
+		}
+		g.linked[pp] = prepareLinked(g.cp.Policy, u, linked, now)
+	}
+}
+
+// withLinked is d, or a linked record's Consent's withhold when d releases
+// the item.
+func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared) consent.Decision {
+	if !d.Permitted() {
+		return d
+	}
+	for _, l := range linked {
+		if ld := l.Decide(it); !ld.Permitted() && slices.ContainsFunc(ld.Reasons, func(r consent.Reason) bool { return r.Layer == consent.LayerConsent }) {
+			return ld
+		}
+	}
+	return d
 }
 
 // patientFromContext turns stored resources into the engine's plain values.

@@ -68,11 +68,12 @@ func (s *Server) explain(c echo.Context) error {
 	if pc.Patient == nil && len(pc.Sources) == 0 {
 		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
 	}
-	pat, err := cp.person(ctx, deriveContext(x.ID, pc), pc)
+	pat, linkedPats, err := cp.person(ctx, deriveContext(x.ID, pc))
 	if err != nil {
 		return err
 	}
 	pp := consent.Prepare(cp.Policy, u, pat, cp.now())
+	linked := prepareLinked(cp.Policy, u, linkedPats, cp.now())
 	res, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: 0})
 	if err != nil {
 		return err
@@ -110,7 +111,8 @@ func (s *Server) explain(c echo.Context) error {
 	params := []part{decision("open", pp.Open())}
 	released, withheld := 0, 0
 	for _, v := range items.Items {
-		d := pp.Decide(itemOf(&v.Meta))
+		it := itemOf(&v.Meta)
+		d := withLinked(pp.Decide(it), it, linked)
 		if d.Permitted() {
 			released++
 		} else {

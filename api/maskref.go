@@ -179,16 +179,21 @@ func (g *gate) mayOpen(pid string) bool {
 	return pp != nil && pp.Open().Permitted()
 }
 
-// maxRefLookups bounds the items and people one request looks up to
-// decide references: a resource naming thousands of others must not cost
-// thousands of lookups. Past it, references not yet decided are masked.
-const maxRefLookups = 1000
+// maxRefLookups and refLookupsPerItem bound the items and people one
+// request looks up to decide references: 1,000, and 4 more for each item
+// it decided. A response of many items pointing at many others is paid for
+// by its items; one resource naming thousands of others is not. Past the
+// bound, references not yet decided are masked.
+const (
+	maxRefLookups     = 1000
+	refLookupsPerItem = 4
+)
 
 // spendLookup takes one lookup from the request's budget.
 func (g *gate) spendLookup() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.lookups >= maxRefLookups {
+	if g.lookups >= maxRefLookups+refLookupsPerItem*len(g.decisions) {
 		return false
 	}
 	g.lookups++
@@ -296,7 +301,7 @@ func (g *gate) refSees(m *store.Meta) bool {
 		if pp == nil {
 			pp = g.prepareQuiet(pid)
 		}
-		if pp == nil || !pp.Decide(it).Permitted() {
+		if pp == nil || !g.decideWith(pp, it).Permitted() {
 			return false
 		}
 	}
@@ -335,7 +340,7 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	}
 	now := g.cp.now()
 	u.BreakGlassGranted = now.Before(until)
-	pat, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
+	pat, linked, err := g.cp.person(g.ctx, deriveContext(pid, pc))
 	if err != nil {
 		return nil
 	}
@@ -345,6 +350,7 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 		g.quiet = map[string]*consent.Prepared{}
 	}
 	g.quiet[pid] = pp
+	g.setLinked(pp, u, linked, now)
 	g.mu.Unlock()
 	return pp
 }

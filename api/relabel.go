@@ -29,15 +29,5 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		s.derive(w)
 		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date}, nil
 	}
-	st, err := r.Relabel(ctx, derive)
-	if err != nil || st.Changed == 0 {
-		return st, err
-	}
-	// A Binary takes the people and labels of the resource its
-	// securityContext names as stored, which this pass may have changed
-	// after the Binary was derived: once more, for what depends on it.
-	again, err := r.Relabel(ctx, derive)
-	st.Changed += again.Changed
-	st.Current += again.Current
-	return st, err
+	return r.Relabel(ctx, derive)
 }

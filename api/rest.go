@@ -313,9 +313,12 @@ func (s *Server) derive(w *store.Write) {
 		// FHIR JSON inside an attachment (a document's content, a Binary)
 		// labels its carrier like a contained resource.
 		if inner := fhirAttachments(w.Resource); len(inner) > 0 {
-			have := map[string]bool{}
+			have, haveLabel := map[string]bool{}, map[string]bool{}
 			for _, c := range w.OtherCodes {
 				have[c] = true
+			}
+			for _, l := range w.Labels {
+				haveLabel[l] = true
 			}
 			for _, in := range inner {
 				for _, c := range otherCodings(in, w.Codes) {
@@ -325,7 +328,8 @@ func (s *Server) derive(w *store.Write) {
 					}
 				}
 				for _, l := range securityLabels(in) {
-					if !slices.Contains(w.Labels, l) { // a handful at most
+					if !haveLabel[l] {
+						haveLabel[l] = true
 						w.Labels = append(w.Labels, l)
 					}
 				}
@@ -510,6 +514,7 @@ func decodeBase64(s string) ([]byte, bool) {
 // copy of a restricted person, protects whatever carries it.
 func securityLabels(m map[string]any) []string {
 	var out []string
+	seen := map[string]bool{}
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -519,7 +524,8 @@ func securityLabels(m map[string]any) []string {
 					sec, _ := meta["security"].([]any)
 					for _, s := range sec {
 						if cd, ok := s.(map[string]any); ok {
-							if code, ok := cd["code"].(string); ok && code != "" && !slices.Contains(out, code) {
+							if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
+								seen[code] = true
 								out = append(out, code)
 							}
 						}

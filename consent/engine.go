@@ -1,7 +1,6 @@
 package consent
 
 import (
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -56,19 +55,11 @@ type Patient struct {
 	// Non-active ones, other scopes and other patients' are ignored; of the
 	// patient-privacy ones only the latest dateTime counts (supersession).
 	Consents []*Consent
-	// SameAs are the ids of other records of the same person (a merged
-	// duplicate, Patient.link): Consents recorded on them count as this
-	// record's, superseding by recorder across all of them.
-	SameAs []string
 }
 
-// about reports whether c is about p (its own record or one of SameAs).
+// about reports whether c is about p.
 func (p *Patient) about(c *Consent) bool {
-	if p.ID == "" || c.Patient == "" || c.Patient == "Patient/"+p.ID {
-		return true
-	}
-	id, ok := strings.CutPrefix(c.Patient, "Patient/")
-	return ok && slices.Contains(p.SameAs, id)
+	return p.ID == "" || c.Patient == "" || c.Patient == "Patient/"+p.ID
 }
 
 // Item is one resource to be released or withheld.

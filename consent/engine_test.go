@@ -222,37 +222,3 @@ func TestLayerSensitivity(t *testing.T) {
 			item:     cond(orgClinic, "PSY"), effect: Permit},
 	})
 }
-
-// TestSameAsRecords: a person's Consents recorded on another record of
-// theirs (a merged duplicate) count for this one, superseding by recorder
-// across both; another person's do not.
-func TestSameAsRecords(t *testing.T) {
-	u := users()["hosp"]
-	optout := consAt(t, "old-out", "2024-01-01", "OPTOUT", "") // about Patient/p1
-	p := patient(optout)
-	p.ID = "p2" // the surviving record; the objection was recorded on p1
-	for _, c := range []struct {
-		name   string
-		sameAs []string
-		want   bool
-	}{
-		{"not linked: another person's consent", nil, true},
-		{"linked: the person's own objection", []string{"p1"}, false},
-		{"linked to someone else", []string{"p9"}, true},
-	} {
-		q := p
-		q.SameAs = c.sameAs
-		if got := decide(t, u, q, obs(orgGP)).Permitted(); got != c.want {
-			t.Errorf("%s: permitted %v, want %v", c.name, got, c.want)
-		}
-	}
-	// A newer OPTIN by the same recorder on the surviving record supersedes
-	// the older objection on the duplicate.
-	optin := consAt(t, "new-in", "2025-01-01", "OPTIN", "")
-	optin.Patient = "Patient/p2"
-	q := patient(optout, optin)
-	q.ID, q.SameAs = "p2", []string{"p1"}
-	if !decide(t, u, q, obs(orgGP)).Permitted() {
-		t.Error("the recorder's newer consent on the surviving record does not supersede its older one on the duplicate")
-	}
-}

@@ -216,8 +216,10 @@ type RelabelStats struct {
 // Relabeler is implemented by stores that can work the derived fields of
 // every stored version out again, in place, after the rules that derive
 // them changed (a new release, a new policy's code lists): bodies,
-// versions and history are unchanged. Run it with no server using the
-// store: cached sharing contexts would not see the change.
+// versions and history are unchanged. A derived field may depend on
+// another stored item, so a store passes over the data again while a pass
+// changed something (twice at most). It refuses while another process has
+// the store open: its cached sharing contexts would not see the change.
 type Relabeler interface {
 	Relabel(ctx context.Context, derive func(v *Version) (Derived, error)) (RelabelStats, error)
 }

@@ -36,6 +36,10 @@ func lockAlone(f *os.File) error {
 		return nil
 	}
 	err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	if err != nil {
+		// A conversion that fails has given up the shared lock first.
+		syscall.Flock(int(f.Fd()), syscall.LOCK_SH)
+	}
 	if errors.Is(err, syscall.EWOULDBLOCK) {
 		return errLocked
 	}

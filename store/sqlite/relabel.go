@@ -33,13 +33,28 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 			db.pcc.dropAll() // this process's cached contexts hold the old labels
 		}
 	}()
-	last := int64(0)
-	for {
-		n, err := db.relabelBatch(ctx, derive, &last, &st)
-		if err != nil {
-			return st, err
+	// A derived field may depend on another stored item (a Binary takes
+	// the people of the document its securityContext names), which this
+	// pass may change after it was read: a second pass, with the lock still
+	// held, for what depends on what changed.
+	for pass := 0; pass < 2; pass++ {
+		var ps store.RelabelStats
+		last := int64(0)
+		for {
+			n, err := db.relabelBatch(ctx, derive, &last, &ps)
+			if err != nil {
+				return st, err
+			}
+			if n < relabelBatch {
+				break
+			}
 		}
-		if n < relabelBatch {
+		if pass == 0 {
+			st.Versions = ps.Versions
+		}
+		st.Changed += ps.Changed
+		st.Current += ps.Current
+		if ps.Changed == 0 {
 			break
 		}
 	}
