@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -148,7 +149,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 			g.err = err
 		} else {
 			d := deriveContext(patientID, pc)
-			if pat, linked, err = g.cp.person(g.ctx, d); err != nil {
+			if pat, linked, err = g.cp.person(g.ctx, d, pc); err != nil {
 				g.err = err
 			}
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
@@ -548,10 +549,20 @@ func patientLinks(id string, m map[string]any) []string {
 // anyone who writes a Patient can make, can neither borrow another
 // person's permits nor have a newer consent there supersede an objection
 // here. A deleted Patient's Consents still count.
-func (cp *ConsentPolicy) person(ctx context.Context, d *derived) (consent.Patient, []consent.Patient, error) {
+func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.PatientContext) (consent.Patient, []consent.Patient, error) {
 	pat := d.pat
 	var linked []consent.Patient
-	for _, other := range d.sameAs {
+	sameAs := d.sameAs
+	if pc.Patient == nil && len(pc.Sources) > 0 {
+		// A deleted Patient (a retired duplicate) still links its items,
+		// which remain, to the person's other records: its last version's
+		// links.
+		var err error
+		if sameAs, err = cp.lastLinks(ctx, d.pat.ID); err != nil {
+			return pat, nil, err
+		}
+	}
+	for _, other := range sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
 			return pat, nil, err
@@ -563,6 +574,24 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived) (consent.Patien
 		}
 	}
 	return pat, linked, nil
+}
+
+// lastLinks are the links of the newest version of Patient id that is not
+// a delete marker; none when there is none.
+func (cp *ConsentPolicy) lastLinks(ctx context.Context, id string) ([]string, error) {
+	res, err := cp.store.History(ctx, "Patient", id, time.Time{}, nil, store.Page{Count: 20})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range res.Items {
+		if !v.Deleted && v.Raw != nil {
+			return patientLinks(id, decodeMap(v.Raw)), nil
+		}
+	}
+	return nil, nil
 }
 
 // prepareLinked prepares the linked records (see person) for u.
@@ -599,8 +628,15 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 		return d
 	}
 	for _, l := range linked {
-		if ld := l.Decide(it); !ld.Permitted() && slices.ContainsFunc(ld.Reasons, func(r consent.Reason) bool { return r.Layer == consent.LayerConsent }) {
+		ld := l.Decide(it)
+		switch {
+		case !ld.Permitted() && slices.ContainsFunc(ld.Reasons, func(r consent.Reason) bool { return r.Layer == consent.LayerConsent }):
 			return ld
+		case ld.Permitted() && ld.Flags&consent.FlagBreakGlass != 0:
+			// Break-glass overrode the linked record's objection: the
+			// access log must say so, as for the record's own.
+			d.Flags |= ld.Flags
+			d.Reasons = append(slices.Clip(d.Reasons), ld.Reasons...)
 		}
 	}
 	return d

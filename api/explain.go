@@ -68,7 +68,7 @@ func (s *Server) explain(c echo.Context) error {
 	if pc.Patient == nil && len(pc.Sources) == 0 {
 		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
 	}
-	pat, linkedPats, err := cp.person(ctx, deriveContext(x.ID, pc))
+	pat, linkedPats, err := cp.person(ctx, deriveContext(x.ID, pc), pc)
 	if err != nil {
 		return err
 	}

@@ -340,7 +340,7 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	}
 	now := g.cp.now()
 	u.BreakGlassGranted = now.Before(until)
-	pat, linked, err := g.cp.person(g.ctx, deriveContext(pid, pc))
+	pat, linked, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
 	if err != nil {
 		return nil
 	}

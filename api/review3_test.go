@@ -6,6 +6,7 @@ package api_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -138,3 +139,66 @@ func TestReview3DeletedMergedRecordDropsObjection(t *testing.T) {
 }
 
 var _ = fmt.Sprint
+
+// TestLinkOfDeletedRecordStillCounts: a retired duplicate that is deleted
+// keeps linking the items still filed under it to the person's other
+// record: her objection there went on applying until the duplicate's
+// Patient was deleted, and then did not (found in review).
+func TestLinkOfDeletedRecordStillCounts(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys, hospSys := e.token("system", "nhs", "A81001"), e.token("system", "nhs", "RHX")
+	for _, w := range []struct{ tok, path, body string }{
+		{gpSys, "/fhir/Consent/jane-optout", janeConsent("jane-optout", "2026-01-10", "OPTOUT", "")},
+		{hospSys, "/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","name":[{"family":"Smith"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
+		{gpSys, "/fhir/Condition/old-dx", `{"resourceType":"Condition","id":"old-dx","subject":{"reference":"Patient/jane-old"},"code":{"text":"OLD-GP-DX"}}`},
+	} {
+		if r := e.do("PUT", w.path, w.tok, w.body); r.status != 201 {
+			t.Fatalf("%s: %d %s", w.path, r.status, r.body)
+		}
+	}
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/Condition/old-dx", hosp, ""); r.status != 404 {
+		t.Fatalf("premise: her objection reaches the old record: %d", r.status)
+	}
+	if r := e.do("DELETE", "/fhir/Patient/jane-old", hospSys, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, p := range []string{"/fhir/Condition/old-dx", "/fhir/Condition?subject=Patient/jane-old"} {
+		if r := e.do("GET", p, hosp, ""); strings.Contains(r.body, "OLD-GP-DX") {
+			t.Errorf("after the duplicate's Patient was deleted, GET %s: %d releases it", p, r.status)
+		}
+	}
+}
+
+// TestBreakGlassOverLinkedObjectionIsLogged: break-glass that overrides an
+// objection recorded on another record of the person is logged as an
+// override, as for the record's own (it was logged as break-glass alone;
+// found in review).
+func TestBreakGlassOverLinkedObjectionIsLogged(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	oldOptout := strings.Replace(janeConsent("old-optout", "2026-01-10", "OPTOUT", ""), `"Patient/jane"`, `"Patient/jane-old"`, 1)
+	linked := strings.Replace(janeJSON, `"id":"jane",`, `"id":"jane","link":[{"other":{"reference":"Patient/jane-old"},"type":"replaces"}],`, 1)
+	for _, w := range []struct{ path, body string }{
+		{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
+		{"/fhir/Consent/old-optout", oldOptout},
+		{"/fhir/Patient/jane", linked},
+	} {
+		if r := e.do("PUT", w.path, gpSys, w.body); r.status != 200 && r.status != 201 {
+			t.Fatalf("%s: %d %s", w.path, r.status, r.body)
+		}
+	}
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/Condition/diabetes", hosp, ""); r.status != 404 {
+		t.Fatalf("premise: the objection on her old record withholds: %d", r.status)
+	}
+	r := e.do("GET", "/fhir/Condition/diabetes", hosp, "", "X-Break-Glass", "EMERGENCY: unconscious in resus, no history available")
+	if r.status != 200 {
+		t.Fatalf("break-glass read: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); !slices.Contains(x.Reasons, "break-glass-override") {
+		t.Errorf("the access log's reasons %v do not say break-glass overrode her objection", x.Reasons)
+	}
+}
