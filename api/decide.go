@@ -628,16 +628,19 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 		return d
 	}
 	for _, l := range linked {
-		ld := l.Decide(it)
-		switch {
-		case !ld.Permitted() && slices.ContainsFunc(ld.Reasons, func(r consent.Reason) bool { return r.Layer == consent.LayerConsent }):
-			return ld
-		case ld.Permitted() && ld.Flags&consent.FlagBreakGlass != 0:
-			// Break-glass overrode the linked record's objection: the
-			// access log must say so, as for the record's own.
-			d.Flags |= ld.Flags
-			d.Reasons = append(slices.Clip(d.Reasons), ld.Reasons...)
+		if !l.ConsentWithholds(it) {
+			continue
 		}
+		if !l.BreakGlass() {
+			if ld := l.Decide(it); !ld.Permitted() {
+				return ld // the linked Consent's deny, named
+			}
+			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerConsent, Code: consent.CodeConsentDeny}}}
+		}
+		// Break-glass overrides the linked record's objection: the access
+		// log must say so, as for the record's own.
+		d.Flags |= consent.FlagBreakGlass
+		d.Reasons = append(slices.Clip(d.Reasons), consent.Reason{Layer: consent.LayerBreakGlass, Code: consent.CodeBreakGlassOverride})
 	}
 	return d
 }

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/consent"
 )
 
 // seedPat: a third person whose Patient resource the hospital's PAS also
@@ -200,5 +203,45 @@ func TestBreakGlassOverLinkedObjectionIsLogged(t *testing.T) {
 	}
 	if x := e.lastEntry(t); !slices.Contains(x.Reasons, "break-glass-override") {
 		t.Errorf("the access log's reasons %v do not say break-glass overrode her objection", x.Reasons)
+	}
+}
+
+// TestBreakGlassOverrideOnlyWhenLinkedConsentObjects: a linked record whose
+// Consents object to nothing adds no override to the access log. Jane
+// released her HIV data to the hospital; her old record's plain OPTIN does
+// not, and break-glass releases HIV under this policy, so the old record
+// "needed" break-glass for it: the log claimed an override (found in
+// review).
+func TestBreakGlassOverrideOnlyWhenLinkedConsentObjects(t *testing.T) {
+	text := strings.Replace(consent.DefaultPolicyText(), "\nbreak-glass-releases", "\nbreak-glass-releases HIV STD", 1)
+	pol, err := consent.LoadPolicy(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) })
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	oldOptin := strings.Replace(janeConsent("old-optin", "2026-01-10", "OPTIN", ""), `"Patient/jane"`, `"Patient/jane-old"`, 1)
+	linked := strings.Replace(janeJSON, `"id":"jane",`, `"id":"jane","link":[{"other":{"reference":"Patient/jane-old"},"type":"replaces"}],`, 1)
+	for _, w := range []struct{ path, body string }{
+		{"/fhir/Consent/jane-hiv-hosp", janeHIVToHospital},
+		{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}]}`},
+		{"/fhir/Consent/old-optin", oldOptin},
+		{"/fhir/Patient/jane", linked},
+	} {
+		if r := e.do("PUT", w.path, gpSys, w.body); r.status != 200 && r.status != 201 {
+			t.Fatalf("%s: %d %s", w.path, r.status, r.body)
+		}
+	}
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/Condition/hiv", hosp, ""); r.status != 200 {
+		t.Fatalf("premise: Jane released her HIV data to the hospital: %d", r.status)
+	}
+	r := e.do("GET", "/fhir/Condition/hiv", hosp, "", "X-Break-Glass", "EMERGENCY: unconscious in resus, no history available")
+	if r.status != 200 {
+		t.Fatalf("break-glass read: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); slices.Contains(x.Reasons, "break-glass-override") {
+		t.Errorf("the access log claims break-glass overrode something: %v", x.Reasons)
 	}
 }

@@ -514,6 +514,20 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	return pp.permit(usedBG && pp.bg, redact)
 }
 
+// ConsentWithholds reports whether the person's Consents withhold it
+// from this user, whether or not break-glass then overrides them: the
+// consent layer alone, where Decide would reach it (not for the user's own
+// organisation's data, an own-organisation-only or an audit role).
+func (pp *Prepared) ConsentWithholds(it *Item) bool {
+	role := pp.role
+	if pp.open.Effect != Permit || !role.Sees(it.DataClass) || role.OwnOrgOnly || role.Audit ||
+		pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org) {
+		return false
+	}
+	cr := pp.consentLayer(it)
+	return cr.opinion && cr.effect == Withhold
+}
+
 func (pp *Prepared) permit(bg, redact bool) Decision {
 	switch {
 	case bg && redact:

@@ -222,3 +222,28 @@ func TestLayerSensitivity(t *testing.T) {
 			item:     cond(orgClinic, "PSY"), effect: Permit},
 	})
 }
+
+// TestConsentWithholds: the consent layer alone, break-glass or not.
+func TestConsentWithholds(t *testing.T) {
+	hosp := users()["hosp"]
+	bg := hosp
+	bg.BreakGlassReason = "EMERGENCY: unconscious in resus, no history available"
+	for _, c := range []struct {
+		name string
+		u    User
+		p    Patient
+		it   *Item
+		want bool
+	}{
+		{"an objection", hosp, patient(cons(t, "OPTOUT", "")), obs(orgGP), true},
+		{"an objection under break-glass", bg, patient(cons(t, "OPTOUT", "")), obs(orgGP), true},
+		{"no objection", hosp, patient(cons(t, "OPTIN", "")), obs(orgGP), false},
+		{"no consent", hosp, patient(), obs(orgGP), false},
+		{"the user's own organisation's item", hosp, patient(cons(t, "OPTOUT", "")), obs(orgHosp), false},
+	} {
+		pp := Prepare(DefaultPolicy(), c.u, c.p, now)
+		if got := pp.ConsentWithholds(c.it); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
+	}
+}
