@@ -958,11 +958,41 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		redactPerson(m)
 	}
 	maskRefs(m, mask)
-	out, err := json.Marshal(m)
+	out, err := encodeResource(m)
 	if err != nil {
 		return nil
 	}
 	return out
+}
+
+// encodeResource writes a decoded resource back as JSON with resourceType
+// first (as FHIR recommends, and streaming parsers expect) and without
+// escaping <, > and & (a narrative stays readable); numbers keep their
+// text (json.Number).
+func encodeResource(m map[string]any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	rt, ok := m["resourceType"].(string)
+	if ok {
+		delete(m, "resourceType")
+		defer func() { m["resourceType"] = rt }()
+	}
+	if err := enc.Encode(m); err != nil {
+		return nil, err
+	}
+	rest := bytes.TrimSpace(buf.Bytes())
+	if !ok {
+		return rest, nil
+	}
+	out := append([]byte(`{"resourceType":`), jsonString(rt)...)
+	if len(rest) > 2 { // more than {}
+		out = append(out, ',')
+		out = append(out, rest[1:]...)
+	} else {
+		out = append(out, '}')
+	}
+	return out, nil
 }
 
 // nhsNumberOf is the first NHS number among a Patient's identifiers,

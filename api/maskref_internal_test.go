@@ -59,3 +59,17 @@ func BenchmarkForEachRef(b *testing.B) {
 		forEachRef(raw, func(b []byte) { refTarget(string(b)) })
 	}
 }
+
+func TestEncodeResource(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{`{"status":"final","resourceType":"Observation","valueQuantity":{"value":72.50},"text":{"div":"<div>a & b</div>"}}`,
+			`{"resourceType":"Observation","status":"final","text":{"div":"<div>a & b</div>"},"valueQuantity":{"value":72.50}}`},
+		{`{"resourceType":"Basic"}`, `{"resourceType":"Basic"}`},
+		{`{"a":1}`, `{"a":1}`},
+	} {
+		got, err := encodeResource(decodeMap([]byte(c.in)))
+		if err != nil || string(got) != c.want {
+			t.Errorf("encodeResource(%s) = %s, %v; want %s", c.in, got, err, c.want)
+		}
+	}
+}
