@@ -443,7 +443,7 @@ func fhirAttachments(m map[string]any) []map[string]any {
 					raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 					d := json.NewDecoder(bytes.NewReader(raw))
 					d.UseNumber()
-					for {
+					for n := 0; n < maxAttachmentValues; n++ {
 						var doc any
 						if d.Decode(&doc) != nil {
 							break
@@ -453,7 +453,9 @@ func fhirAttachments(m map[string]any) []map[string]any {
 							docs = l
 						}
 						for _, e := range docs {
-							if em, ok := e.(map[string]any); ok {
+							// Resources only: their codes and labels are
+							// what the carrier is labelled by.
+							if em, ok := e.(map[string]any); ok && em["resourceType"] != nil && len(out) < maxAttachmentDocs {
 								out = append(out, em)
 								walk(em) // a document inside a document
 							}
@@ -475,6 +477,14 @@ func fhirAttachments(m map[string]any) []map[string]any {
 	walk(m)
 	return out
 }
+
+// maxAttachmentValues and maxAttachmentDocs bound the work of reading
+// attachments: JSON values read from one attachment, and resources taken
+// from all of a resource's attachments.
+const (
+	maxAttachmentValues = 100
+	maxAttachmentDocs   = 1000
+)
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
 // one, or plain).
