@@ -320,18 +320,16 @@ func (s *Server) derive(w *store.Write) {
 			for _, l := range w.Labels {
 				haveLabel[l] = true
 			}
-			for _, in := range inner {
-				for _, c := range otherCodings(in, w.Codes) {
-					if !have[c] {
-						have[c] = true
-						w.OtherCodes = append(w.OtherCodes, c)
-					}
+			for _, c := range otherCodings(inner, w.Codes) {
+				if !have[c] {
+					have[c] = true
+					w.OtherCodes = append(w.OtherCodes, c)
 				}
-				for _, l := range securityLabels(in) {
-					if !haveLabel[l] {
-						haveLabel[l] = true
-						w.Labels = append(w.Labels, l)
-					}
+			}
+			for _, l := range securityLabels(inner) {
+				if !haveLabel[l] {
+					haveLabel[l] = true
+					w.Labels = append(w.Labels, l)
 				}
 			}
 		}
@@ -343,7 +341,7 @@ func (s *Server) derive(w *store.Write) {
 // main codes: an HIV diagnosis code as an Encounter's reason, an
 // Observation's value or a contained Condition labels the item as surely
 // as a Condition's code does.
-func otherCodings(m map[string]any, main []string) []string {
+func otherCodings(m any, main []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range main {
@@ -425,13 +423,15 @@ func (s *Server) binaryContext(w *store.Write) {
 	}
 }
 
-// fhirAttachments are the FHIR JSON documents carried base64-encoded in a
+// fhirAttachments are the JSON values carried base64-encoded in a
 // resource's attachments (contentType application/fhir+json,
 // application/json+fhir or application/json, any case and parameters; data
-// padded or not) or as a Binary's content; an array's elements each.
-// Other formats (PDF, XML, images) are opaque, like free text.
-func fhirAttachments(m map[string]any) []map[string]any {
-	var out []map[string]any
+// padded or not) or as a Binary's content, every one of them: none may be
+// skipped, or what follows it would go unlabelled. The caller walks them
+// all at once. Other formats (PDF, XML, images) are opaque, like free
+// text.
+func fhirAttachments(m map[string]any) []any {
+	var out []any
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -443,23 +443,13 @@ func fhirAttachments(m map[string]any) []map[string]any {
 					raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 					d := json.NewDecoder(bytes.NewReader(raw))
 					d.UseNumber()
-					for n := 0; n < maxAttachmentValues; n++ {
+					for {
 						var doc any
 						if d.Decode(&doc) != nil {
 							break
 						}
-						docs := []any{doc}
-						if l, ok := doc.([]any); ok {
-							docs = l
-						}
-						for _, e := range docs {
-							// Resources only: their codes and labels are
-							// what the carrier is labelled by.
-							if em, ok := e.(map[string]any); ok && em["resourceType"] != nil && len(out) < maxAttachmentDocs {
-								out = append(out, em)
-								walk(em) // a document inside a document
-							}
-						}
+						out = append(out, doc)
+						walk(doc) // a document inside a document
 					}
 				}
 			}
@@ -477,14 +467,6 @@ func fhirAttachments(m map[string]any) []map[string]any {
 	walk(m)
 	return out
 }
-
-// maxAttachmentValues and maxAttachmentDocs bound the work of reading
-// attachments: JSON values read from one attachment, and resources taken
-// from all of a resource's attachments.
-const (
-	maxAttachmentValues = 100
-	maxAttachmentDocs   = 1000
-)
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
 // one, or plain).
@@ -522,7 +504,7 @@ func decodeBase64(s string) ([]byte, bool) {
 // resource inside it (contained resources, a stored Bundle's entries): a
 // source's PSY label on a contained Condition, or the R on a contained
 // copy of a restricted person, protects whatever carries it.
-func securityLabels(m map[string]any) []string {
+func securityLabels(m any) []string {
 	var out []string
 	seen := map[string]bool{}
 	var walk func(v any)
