@@ -511,15 +511,15 @@ func securityLabels(m any) []string {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
+			// Only a resource has a "meta" element in FHIR; an object in an
+			// attachment that leaves out its resourceType counts too.
 			if meta, ok := x["meta"].(map[string]any); ok {
-				if _, res := x["resourceType"]; res {
-					sec, _ := meta["security"].([]any)
-					for _, s := range sec {
-						if cd, ok := s.(map[string]any); ok {
-							if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
-								seen[code] = true
-								out = append(out, code)
-							}
+				sec, _ := meta["security"].([]any)
+				for _, s := range sec {
+					if cd, ok := s.(map[string]any); ok {
+						if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
+							seen[code] = true
+							out = append(out, code)
 						}
 					}
 				}

@@ -75,4 +75,10 @@ func TestAttachmentValuesAreAllRead(t *testing.T) {
 			t.Errorf("%s: the HIV code is not found (%d codes)", name, len(codes))
 		}
 	}
+	// A label on an object that leaves out its resourceType.
+	m = decodeMap([]byte(`{"resourceType":"DocumentReference","content":[{"attachment":{"contentType":"application/fhir+json","data":"` +
+		base64.StdEncoding.EncodeToString([]byte(`{"meta":{"security":[{"code":"PSY"}]},"code":{"text":"x"}}`)) + `"}}]}`))
+	if labels := securityLabels(fhirAttachments(m)); !slices.Contains(labels, "PSY") {
+		t.Errorf("a label in an attachment object without resourceType: %v", labels)
+	}
 }
