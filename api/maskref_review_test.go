@@ -165,13 +165,16 @@ func TestMaskBinaryOfDocumentReferenceWithheldFromGP(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
-	for p, b := range map[string]string{
-		"/fhir/DocumentReference/letter": `{"resourceType":"DocumentReference","id":"letter","status":"current","subject":{"reference":"Patient/jane"},
-		  "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-body"}}],"description":"HOSP-LETTER"}`,
-		"/fhir/Binary/letter-body": `{"resourceType":"Binary","id":"letter-body","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"RElTQ0hBUkdF"}`,
+	// The document first: a Binary takes the people of the resource its
+	// securityContext names as stored when the Binary is written (written
+	// before it, the Binary stays with its source until carex relabel).
+	for _, w := range [][2]string{
+		{"/fhir/DocumentReference/letter", `{"resourceType":"DocumentReference","id":"letter","status":"current","subject":{"reference":"Patient/jane"},
+		  "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-body"}}],"description":"HOSP-LETTER"}`},
+		{"/fhir/Binary/letter-body", `{"resourceType":"Binary","id":"letter-body","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"RElTQ0hBUkdF"}`},
 	} {
-		if r := e.do("PUT", p, hosp, b); r.status != 201 {
-			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		if r := e.do("PUT", w[0], hosp, w[1]); r.status != 201 {
+			t.Fatalf("%s: %d %s", w[0], r.status, r.body)
 		}
 	}
 	gp := e.token("gp", "nhs", "A81001")
