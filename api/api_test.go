@@ -63,6 +63,17 @@ func newEnv(t testing.TB, opts ...func(*api.Config)) *env {
 	return &env{t: t, srv: hs, key: key, api: s, base: hs.URL, rec: rec, db: db}
 }
 
+// putAll writes each [path, body] with token, in order, and stops the test
+// unless each is stored (200 or 201).
+func (e *env) putAll(t *testing.T, token string, writes ...[2]string) {
+	t.Helper()
+	for _, w := range writes {
+		if r := e.do("PUT", w[0], token, w[1]); r.status != 200 && r.status != 201 {
+			t.Fatalf("%s: %d %s", w[0], r.status, r.body)
+		}
+	}
+}
+
 // memRecorder keeps the exchanges the access stage records.
 type memRecorder struct {
 	mu sync.Mutex

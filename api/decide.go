@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/carex-project/carex/api/auth"
@@ -474,6 +475,9 @@ type derived struct {
 	links  []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
 	nhs    string     // the Patient resource's NHS number, for the access log
 	sameAs []string   // other records of the same person (Patient.link)
+	// deletedLinks: with no Patient resource, the links of its last version
+	// (person), looked up once per context rather than once per request.
+	deletedLinks atomic.Pointer[[]string]
 }
 
 type linkOrgs struct {
@@ -557,9 +561,15 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		// A deleted Patient (a retired duplicate) still links its items,
 		// which remain, to the person's other records: its last version's
 		// links.
-		var err error
-		if sameAs, err = cp.lastLinks(ctx, d.pat.ID); err != nil {
-			return pat, nil, err
+		if l := d.deletedLinks.Load(); l != nil {
+			sameAs = *l
+		} else {
+			l, err := cp.lastLinks(ctx, d.pat.ID)
+			if err != nil {
+				return pat, nil, err
+			}
+			d.deletedLinks.Store(&l)
+			sameAs = l
 		}
 	}
 	for _, other := range sameAs {
@@ -645,16 +655,10 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 	return d
 }
 
-// patientFromContext turns stored resources into the engine's plain values.
-func patientFromContext(id string, pc *store.PatientContext) consent.Patient {
-	p := patientFromRecords(id, pc, nil)
-	p.Relationships = append(p.Relationships, sourceRelationships(pc)...)
-	return p
-}
-
-// patientFromRecords is patientFromContext without the sources. With links
-// not nil it also lists, per CareTeam and EpisodeOfCare, who recorded it and
-// the organisations it relates to the person.
+// patientFromRecords is the engine's view of stored resources, without the
+// sources. With links not nil it also lists, per CareTeam and
+// EpisodeOfCare, who recorded it and the organisations it relates to the
+// person.
 func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) consent.Patient {
 	p := consent.Patient{ID: id}
 	if pc.Patient != nil {

@@ -96,3 +96,11 @@ func BenchmarkDeriveContext(b *testing.B) {
 		})
 	}
 }
+
+// patientFromContext is deriveContext's patient worked out directly, the
+// oracle the memoised derivation is checked against.
+func patientFromContext(id string, pc *store.PatientContext) consent.Patient {
+	p := patientFromRecords(id, pc, nil)
+	p.Relationships = append(p.Relationships, sourceRelationships(pc)...)
+	return p
+}

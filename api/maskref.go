@@ -89,22 +89,24 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	return mask
 }
 
-// directoryPrefixes: relative references to organisations, people at
-// work and endpoints, released as stored without a lookup (see
-// unlookedDirectory).
-var directoryPrefixes = [][]byte{[]byte("Practitioner/"), []byte("Organization/"), []byte("PractitionerRole/"), []byte("Endpoint/")}
+// unlookedTypes are the directory types whose references are released
+// without a lookup: every Patient names its GP organisation, and a lookup
+// for it would cost a read a tenth of its time. A Location or
+// HealthcareService may be labelled (a refuge's address) and is decided
+// like any item.
+var unlookedTypes = []string{"Practitioner", "Organization", "PractitionerRole", "Endpoint"}
 
-// unlookedDirectory: directory types whose references are released without
-// a lookup: every Patient names its GP organisation, and a lookup for it
-// would cost a read a tenth of its time. A Location or HealthcareService
-// may be labelled (a refuge's address) and is decided like any item.
-func unlookedDirectory(typ string) bool {
-	switch typ {
-	case "Practitioner", "Organization", "PractitionerRole", "Endpoint":
-		return true
+// directoryPrefixes are unlookedTypes as relative references' prefixes,
+// for the scan.
+var directoryPrefixes = func() [][]byte {
+	var out [][]byte
+	for _, t := range unlookedTypes {
+		out = append(out, []byte(t+"/"))
 	}
-	return false
-}
+	return out
+}()
+
+func unlookedDirectory(typ string) bool { return slices.Contains(unlookedTypes, typ) }
 
 // ownSystem: the user is an own-organisation-only role (a client system)
 // and its organisation wrote v.
@@ -118,20 +120,12 @@ func (g *gate) ownSystem(v *store.Version) bool {
 
 // walkRefs calls fn with every "reference" string in a decoded document.
 func walkRefs(v any, fn func(string)) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, c := range x {
-			if s, ok := c.(string); ok && k == "reference" {
-				fn(s)
-				continue
-			}
-			walkRefs(c, fn)
+	eachObject(v, "", func(m map[string]any) bool {
+		if s, ok := m["reference"].(string); ok {
+			fn(s)
 		}
-	case []any:
-		for _, c := range x {
-			walkRefs(c, fn)
-		}
-	}
+		return true
+	})
 }
 
 // refReleasable reports whether a reference in v may go out as stored: it
@@ -442,19 +436,12 @@ func skipSpace(b []byte, i int) int {
 // maskRefs replaces, in a decoded resource, every Reference whose
 // reference is in mask by an empty Reference that says it was masked.
 func maskRefs(v any, mask map[string]bool) {
-	switch x := v.(type) {
-	case map[string]any:
-		if s, ok := x["reference"].(string); ok && mask[s] {
-			clear(x)
-			x["extension"] = []any{map[string]any{"url": dataAbsentReason, "valueCode": "masked"}}
-			return
+	eachObject(v, "", func(m map[string]any) bool {
+		if s, ok := m["reference"].(string); ok && mask[s] {
+			clear(m)
+			m["extension"] = []any{map[string]any{"url": dataAbsentReason, "valueCode": "masked"}}
+			return false
 		}
-		for _, c := range x {
-			maskRefs(c, mask)
-		}
-	case []any:
-		for _, c := range x {
-			maskRefs(c, mask)
-		}
-	}
+		return true
+	})
 }

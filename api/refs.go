@@ -5,25 +5,38 @@ import (
 	"encoding/json"
 )
 
-// rewriteMapRefs applies to a decoded resource the replacements
-// fhir.Resource.WithReferences made in its bytes.
-func rewriteMapRefs(v any, changed map[string]string) {
+// eachObject calls fn with every JSON object in a decoded document, an
+// object before what it holds; fn returns false to leave the object's
+// members alone, and a member named skip is never entered.
+func eachObject(v any, skip string, fn func(map[string]any) bool) {
 	switch x := v.(type) {
 	case map[string]any:
-		for k, val := range x {
-			if s, ok := val.(string); ok && k == "reference" {
-				if to, ok := changed[s]; ok {
-					x[k] = to
-				}
-				continue
+		if !fn(x) {
+			return
+		}
+		for k, e := range x {
+			if k != skip {
+				eachObject(e, skip, fn)
 			}
-			rewriteMapRefs(val, changed)
 		}
 	case []any:
 		for _, e := range x {
-			rewriteMapRefs(e, changed)
+			eachObject(e, skip, fn)
 		}
 	}
+}
+
+// rewriteMapRefs applies to a decoded resource the replacements
+// fhir.Resource.WithReferences made in its bytes.
+func rewriteMapRefs(v any, changed map[string]string) {
+	eachObject(v, "", func(m map[string]any) bool {
+		if s, ok := m["reference"].(string); ok {
+			if to, ok := changed[s]; ok {
+				m["reference"] = to
+			}
+		}
+		return true
+	})
 }
 
 // setTopLevel returns raw with the top-level member key's value replaced by

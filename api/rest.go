@@ -347,30 +347,17 @@ func otherCodings(m any, main []string) []string {
 	for _, c := range main {
 		seen[c] = true
 	}
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			if sys, ok := x["system"].(string); ok {
-				if code, ok := x["code"].(string); ok && code != "" {
-					if c := sys + "|" + code; !seen[c] {
-						seen[c] = true
-						out = append(out, c)
-					}
+	eachObject(m, "meta", func(x map[string]any) bool {
+		if sys, ok := x["system"].(string); ok {
+			if code, ok := x["code"].(string); ok && code != "" {
+				if c := sys + "|" + code; !seen[c] {
+					seen[c] = true
+					out = append(out, c)
 				}
-			}
-			for k, e := range x {
-				if k != "meta" {
-					walk(e)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
 			}
 		}
-	}
-	walk(m)
+		return true
+	})
 	return out
 }
 
@@ -432,39 +419,28 @@ func (s *Server) binaryContext(w *store.Write) {
 // text.
 func fhirAttachments(m map[string]any) []any {
 	var out []any
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			ct, _ := x["contentType"].(string)
-			data, _ := x["data"].(string)
-			if data != "" && fhirJSONType(ct) {
-				if raw, ok := decodeBase64(data); ok {
-					raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
-					d := json.NewDecoder(bytes.NewReader(raw))
-					d.UseNumber()
-					for {
-						var doc any
-						if d.Decode(&doc) != nil {
-							break
-						}
-						out = append(out, doc)
-						walk(doc) // a document inside a document
+	var visit func(x map[string]any) bool
+	visit = func(x map[string]any) bool {
+		ct, _ := x["contentType"].(string)
+		data, _ := x["data"].(string)
+		if data != "" && fhirJSONType(ct) {
+			if raw, ok := decodeBase64(data); ok {
+				raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
+				d := json.NewDecoder(bytes.NewReader(raw))
+				d.UseNumber()
+				for {
+					var doc any
+					if d.Decode(&doc) != nil {
+						break
 					}
+					out = append(out, doc)
+					eachObject(doc, "data", visit) // a document inside a document
 				}
-			}
-			for k, e := range x {
-				if k != "data" {
-					walk(e)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
 			}
 		}
+		return true
 	}
-	walk(m)
+	eachObject(m, "data", visit)
 	return out
 }
 
@@ -507,35 +483,21 @@ func decodeBase64(s string) ([]byte, bool) {
 func securityLabels(m any) []string {
 	var out []string
 	seen := map[string]bool{}
-	var walk func(v any)
-	walk = func(v any) {
-		switch x := v.(type) {
-		case map[string]any:
-			// Only a resource has a "meta" element in FHIR; an object in an
-			// attachment that leaves out its resourceType counts too.
-			if meta, ok := x["meta"].(map[string]any); ok {
-				sec, _ := meta["security"].([]any)
-				for _, s := range sec {
-					if cd, ok := s.(map[string]any); ok {
-						if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
-							seen[code] = true
-							out = append(out, code)
-						}
-					}
+	eachObject(m, "meta", func(x map[string]any) bool {
+		// Only a resource has a "meta" element in FHIR; an object in an
+		// attachment that leaves out its resourceType counts too.
+		meta, _ := x["meta"].(map[string]any)
+		sec, _ := meta["security"].([]any)
+		for _, s := range sec {
+			if cd, ok := s.(map[string]any); ok {
+				if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
+					seen[code] = true
+					out = append(out, code)
 				}
-			}
-			for k, e := range x {
-				if k != "meta" {
-					walk(e)
-				}
-			}
-		case []any:
-			for _, e := range x {
-				walk(e)
 			}
 		}
-	}
-	walk(m)
+		return true
+	})
 	return out
 }
 

@@ -174,6 +174,14 @@ func TestLinkOfDeletedRecordStillCounts(t *testing.T) {
 	}
 }
 
+// janeLinkedToOld is Jane's Patient linking to her old record, jane-old.
+var janeLinkedToOld = strings.Replace(janeJSON, `"id":"jane",`, `"id":"jane","link":[{"other":{"reference":"Patient/jane-old"},"type":"replaces"}],`, 1)
+
+// oldRecordConsent is a patient-privacy Consent recorded on jane-old.
+func oldRecordConsent(id, rule string) string {
+	return strings.Replace(janeConsent(id, "2026-01-10", rule, ""), `"Patient/jane"`, `"Patient/jane-old"`, 1)
+}
+
 // TestBreakGlassOverLinkedObjectionIsLogged: break-glass that overrides an
 // objection recorded on another record of the person is logged as an
 // override, as for the record's own (it was logged as break-glass alone;
@@ -181,18 +189,10 @@ func TestLinkOfDeletedRecordStillCounts(t *testing.T) {
 func TestBreakGlassOverLinkedObjectionIsLogged(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
-	gpSys := e.token("system", "nhs", "A81001")
-	oldOptout := strings.Replace(janeConsent("old-optout", "2026-01-10", "OPTOUT", ""), `"Patient/jane"`, `"Patient/jane-old"`, 1)
-	linked := strings.Replace(janeJSON, `"id":"jane",`, `"id":"jane","link":[{"other":{"reference":"Patient/jane-old"},"type":"replaces"}],`, 1)
-	for _, w := range []struct{ path, body string }{
-		{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
-		{"/fhir/Consent/old-optout", oldOptout},
-		{"/fhir/Patient/jane", linked},
-	} {
-		if r := e.do("PUT", w.path, gpSys, w.body); r.status != 200 && r.status != 201 {
-			t.Fatalf("%s: %d %s", w.path, r.status, r.body)
-		}
-	}
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
+		[2]string{"/fhir/Consent/old-optout", oldRecordConsent("old-optout", "OPTOUT")},
+		[2]string{"/fhir/Patient/jane", janeLinkedToOld})
 	hosp := e.token("hospital-clinician", "nhs", "RHX")
 	if r := e.do("GET", "/fhir/Condition/diabetes", hosp, ""); r.status != 404 {
 		t.Fatalf("premise: the objection on her old record withholds: %d", r.status)
@@ -220,19 +220,11 @@ func TestBreakGlassOverrideOnlyWhenLinkedConsentObjects(t *testing.T) {
 	}
 	e := newEnv(t, func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) })
 	seedShared(t, e)
-	gpSys := e.token("system", "nhs", "A81001")
-	oldOptin := strings.Replace(janeConsent("old-optin", "2026-01-10", "OPTIN", ""), `"Patient/jane"`, `"Patient/jane-old"`, 1)
-	linked := strings.Replace(janeJSON, `"id":"jane",`, `"id":"jane","link":[{"other":{"reference":"Patient/jane-old"},"type":"replaces"}],`, 1)
-	for _, w := range []struct{ path, body string }{
-		{"/fhir/Consent/jane-hiv-hosp", janeHIVToHospital},
-		{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}]}`},
-		{"/fhir/Consent/old-optin", oldOptin},
-		{"/fhir/Patient/jane", linked},
-	} {
-		if r := e.do("PUT", w.path, gpSys, w.body); r.status != 200 && r.status != 201 {
-			t.Fatalf("%s: %d %s", w.path, r.status, r.body)
-		}
-	}
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/Consent/jane-hiv-hosp", janeHIVToHospital},
+		[2]string{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith"}]}`},
+		[2]string{"/fhir/Consent/old-optin", oldRecordConsent("old-optin", "OPTIN")},
+		[2]string{"/fhir/Patient/jane", janeLinkedToOld})
 	hosp := e.token("hospital-clinician", "nhs", "RHX")
 	if r := e.do("GET", "/fhir/Condition/hiv", hosp, ""); r.status != 200 {
 		t.Fatalf("premise: Jane released her HIV data to the hospital: %d", r.status)

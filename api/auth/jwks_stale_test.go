@@ -19,29 +19,9 @@ import (
 // key are answered without waiting for the refresh's timeout (found in
 // review: 8 of 8 waited for it; in production 10 s, every 30 s).
 func TestStaleKeysDoNotWaitForAHungProvider(t *testing.T) {
-	_, edA, _ := ed25519.GenerateKey(rand.Reader)
-	var hang atomic.Bool
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hang.Load() {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		w.Write(jwksJSON(jwkOf("A", edA)))
-	}))
-	defer srv.Close()
-	defer close(release)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
-	v, err := NewVerifier(Config{JWKS: srv.URL, Now: clock, HTTPClient: &http.Client{Timeout: 3 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hang.Store(true)
+	p := newHungProvider(t, 3*time.Second)
+	edA, v, now := p.key, p.v, &p.now
+	p.hang.Store(true)
 	now.Store(t0.Add(6 * time.Minute).UnixNano())
 	c := with(claimsAt(t0.Add(6*time.Minute)), "exp", t0.Add(time.Hour).Unix())
 	var wg sync.WaitGroup
@@ -71,32 +51,10 @@ func TestStaleKeysDoNotWaitForAHungProvider(t *testing.T) {
 // unknownKidWait, not for the fetch's timeout, and every such token waits
 // for the one fetch in flight rather than queueing behind it one by one.
 func TestUnknownKidDoesNotWaitForAHungProvider(t *testing.T) {
-	_, edA, _ := ed25519.GenerateKey(rand.Reader)
 	_, edB, _ := ed25519.GenerateKey(rand.Reader)
-	var hang atomic.Bool
-	var fetches atomic.Int32
-	release := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		if hang.Load() {
-			select {
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		w.Write(jwksJSON(jwkOf("A", edA)))
-	}))
-	defer srv.Close()
-	defer close(release)
-	var now atomic.Int64
-	now.Store(t0.UnixNano())
-	clock := func() time.Time { return time.Unix(0, now.Load()).UTC() }
-	v, err := NewVerifier(Config{JWKS: srv.URL, Now: clock, HTTPClient: &http.Client{Timeout: 20 * time.Second}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hang.Store(true)
+	p := newHungProvider(t, 20*time.Second)
+	edA, v, now, fetches := p.key, p.v, &p.now, &p.fetches
+	p.hang.Store(true)
 	now.Store(t0.Add(time.Minute).UnixNano()) // past jwksMinRefetch, keys still fresh
 	c := with(claimsAt(t0.Add(time.Minute)), "exp", t0.Add(time.Hour).Unix())
 	var wg sync.WaitGroup
@@ -128,4 +86,43 @@ func TestUnknownKidDoesNotWaitForAHungProvider(t *testing.T) {
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		t.Fatalf("a valid token: %v", err)
 	}
+}
+
+// hungProvider is an identity provider serving key A's JWKS until hang is
+// set, then answering nothing until the test ends; v verifies tokens
+// against it with a clock set by now (from t0).
+type hungProvider struct {
+	key     ed25519.PrivateKey
+	hang    atomic.Bool
+	fetches atomic.Int32
+	now     atomic.Int64
+	v       *Verifier
+}
+
+func newHungProvider(t *testing.T, fetchTimeout time.Duration) *hungProvider {
+	t.Helper()
+	p := &hungProvider{}
+	_, p.key, _ = ed25519.GenerateKey(rand.Reader)
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.fetches.Add(1)
+		if p.hang.Load() {
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.Write(jwksJSON(jwkOf("A", p.key)))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) }) // runs first: the hung handlers return
+	p.now.Store(t0.UnixNano())
+	clock := func() time.Time { return time.Unix(0, p.now.Load()).UTC() }
+	v, err := NewVerifier(Config{JWKS: srv.URL, Now: clock, HTTPClient: &http.Client{Timeout: fetchTimeout}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.v = v
+	return p
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -202,6 +203,13 @@ func openForCheck(db, pub string, stderr io.Writer) (*sql.DB, note.Verifiers, er
 	return conn, verifiers, nil
 }
 
+// logCheckFlags registers the flags of the commands that check the log:
+// the database and the log's public key.
+func logCheckFlags(fs *flag.FlagSet, db, pub *string) {
+	fs.StringVar(db, "db", "carex.db", "SQLite database file")
+	fs.StringVar(pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+}
+
 // openReadOnly opens an existing database for the audit commands without
 // the right to change it: they must not alter the file they check.
 func openReadOnly(db string) (*sql.DB, error) {
@@ -215,8 +223,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlags("audit verify", "audit verify [--db FILE] [--pubkey FILE] [--checkpoint FILE]...", stderr)
 	var db, pub string
 	var savedPaths stringList
-	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	logCheckFlags(fs, &db, &pub)
 	fs.Var(&savedPaths, "checkpoint", "a signed checkpoint kept outside the database (serve --checkpoint-copy, audit checkpoint): the log must extend it; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -293,8 +300,7 @@ func notOwnFile(copyPath, recordsDB, logDB, keyPath string) error {
 func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit checkpoint", "audit checkpoint [--db FILE] [--pubkey FILE] [--out FILE]", stderr)
 	var db, pub, out string
-	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	logCheckFlags(fs, &db, &pub)
 	fs.StringVar(&out, "out", "-", "output file (- for standard output)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -337,8 +343,7 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	var db, pub string
 	var seq requiredInt
 	var asJSON bool
-	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&pub, "pubkey", defaultLogKey()+".pub", "the access log's public key (a signed-note verifier key)")
+	logCheckFlags(fs, &db, &pub)
 	fs.Var(&seq, "seq", "the entry to prove (required): its sequence number, which is the id of its AuditEvent; the first entry is 0")
 	fs.BoolVar(&asJSON, "json", false, "print the proof as JSON")
 	if err := parseFlags(fs, args); err != nil {

@@ -71,18 +71,30 @@ func LatestCheckpoint(ctx context.Context, db *sql.DB, verifiers note.Verifiers)
 	if err != nil {
 		return nil, err
 	}
-	n, err := note.Open(signed, verifiers)
+	root, err := openStoredCheckpoint(rowSize, signed, verifiers, fmt.Sprintf("the latest checkpoint (size %d)", rowSize))
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: the latest checkpoint (size %d) does not verify with the given key: %w: %v", rowSize, ErrTampered, err)
+		return nil, err
 	}
-	size, root, err := parseCheckpoint(n.Text)
-	if err != nil || size != rowSize {
-		return nil, fmt.Errorf("auditlog: the checkpoint row %d holds a checkpoint for size %d: %w", rowSize, size, ErrTampered)
-	}
+	size := rowSize
 	if got, err := tlog.TreeHash(size, &sqlHashReader{ctx: ctx, db: db}); err != nil || got != root {
 		return nil, fmt.Errorf("auditlog: the stored Merkle tree does not give the root of the latest checkpoint (size %d); run carex audit verify: %w", size, ErrTampered)
 	}
 	return signed, nil
+}
+
+// openStoredCheckpoint checks a checkpoint row's signed note (what names
+// it in errors) and returns the root it signs; ErrTampered (wrapped) when
+// the signature does not verify or the note is for another size.
+func openStoredCheckpoint(rowSize int64, signed []byte, verifiers note.Verifiers, what string) (tlog.Hash, error) {
+	n, err := note.Open(signed, verifiers)
+	if err != nil {
+		return tlog.Hash{}, fmt.Errorf("auditlog: %s does not verify with the given key: %w: %v", what, ErrTampered, err)
+	}
+	size, root, err := parseCheckpoint(n.Text)
+	if err != nil || size != rowSize {
+		return tlog.Hash{}, fmt.Errorf("auditlog: the checkpoint row %d holds a checkpoint for size %d: %w", rowSize, size, ErrTampered)
+	}
+	return root, nil
 }
 
 // checkSaved compares the log's stored tree (size entries) with a saved

@@ -258,13 +258,9 @@ func ProveEntry(ctx context.Context, db *sql.DB, seq int64, verifiers note.Verif
 		}
 		return nil, err
 	}
-	n, err := note.Open(p.Checkpoint, verifiers)
+	root, err := openStoredCheckpoint(p.Size, p.Checkpoint, verifiers, fmt.Sprintf("the checkpoint at size %d", p.Size))
 	if err != nil {
-		return nil, fmt.Errorf("auditlog: the checkpoint at size %d does not verify with the given key: %w: %v", p.Size, ErrTampered, err)
-	}
-	size, root, err := parseCheckpoint(n.Text)
-	if err != nil || size != p.Size {
-		return nil, fmt.Errorf("auditlog: the checkpoint row %d holds a checkpoint for size %d: %w", p.Size, size, ErrTampered)
+		return nil, err
 	}
 	p.Root = root
 	proof, err := tlog.ProveRecord(p.Size, seq, &sqlHashReader{ctx: ctx, db: db})
