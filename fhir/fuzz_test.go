@@ -98,3 +98,20 @@ func TestFuzzSeedsParse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSkipValue: skipValue (scanObject's) accepts exactly what value
+// accepts, stops where it stops and fails with the same message.
+func FuzzSkipValue(f *testing.F) {
+	for _, s := range []string{`{"a":[1,-2.5e3,"x\"y",true,false,null,{}],"b":{"c":[]}}`, `{"a":"\u00e9\ud83d\ude00"}`,
+		`[1,2`, `{"a" 1}`, `"a\q"`, `{"a":1,}`, "\"tab\there\"", `-`, `01`, `[[[[]]]]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		a, b := &parser{data: data}, &parser{data: data}
+		_, errA := a.value()
+		errB := b.skipValue()
+		if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() || errA == nil && a.pos != b.pos {
+			t.Fatalf("value: %v at %d; skipValue: %v at %d", errA, a.pos, errB, b.pos)
+		}
+	})
+}
