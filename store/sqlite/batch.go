@@ -186,6 +186,15 @@ func (p *pendingRows) add(table int, vals ...any) {
 	p.args[table] = append(p.args[table], vals...)
 }
 
+// setRid puts rid in each row (the last column of every table's rows).
+func (p *pendingRows) setRid(rid int64) {
+	for t, vals := range p.args {
+		for i := rowTables[t].ncols - 1; i < len(vals); i += rowTables[t].ncols {
+			vals[i] = rid
+		}
+	}
+}
+
 func (p *pendingRows) mark(rid int64) {
 	if p.rids == nil {
 		p.rids = map[int64]bool{}

@@ -163,12 +163,11 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	}
 	defer tx.Rollback()
 	var foundVPK int64
-	if db.pcc != nil {
-		if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&foundVPK); err != nil {
-			fail(fmt.Errorf("begin write: %w", err))
-			return
-		}
+	if err := tx.QueryRowContext(bg, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&foundVPK); err != nil {
+		fail(fmt.Errorf("begin write: %w", err))
+		return
 	}
+	vpks := &vpkCounter{next: foundVPK + 1}
 	st := db.ws.bind(bg, tx)
 	shared := len(batch) > 1
 	var touched []touch
@@ -183,7 +182,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 				return
 			}
 		}
-		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st, sharedAfter: shared && r != batch[0]}
+		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st, vpks: vpks, sharedAfter: shared && r != batch[0]}
 		r.results, r.err = w.run(r.writes, r.prepare)
 		if r.err != nil {
 			r.results = nil
@@ -265,8 +264,21 @@ type txWriter struct {
 	// whose rows its searches would see.
 	sharedAfter bool
 	maxVPK      int64 // the largest versions key written
+	vpks        *vpkCounter
 	pend        pendingRows
+	// absent: resources Current found missing and nothing has written
+	// since, which apply need not look up again (the write decision looks
+	// up every write first: in an import of new resources the second
+	// lookup was 8 % of the writer's time).
+	absent map[string]bool
 }
+
+// vpkCounter hands out a write transaction's versions keys in order, from
+// one past the largest at its start: the write lock keeps other writers
+// out until it ends. A request rolled back leaves a gap, which is harmless.
+type vpkCounter struct{ next int64 }
+
+func (c *vpkCounter) take() int64 { c.next++; return c.next - 1 }
 
 // Add implements store.Lookup.
 func (w *txWriter) Add(wr *store.Write) { w.extra = append(w.extra, wr) }
@@ -283,7 +295,7 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 // writeStmts are the write path's statements, prepared once on the writer
 // connection and bound to each transaction.
 type writeStmts struct {
-	current, meta, insResource, insVersion, updResource, setVersion *sql.Stmt
+	current, meta, insResource, insVersion, updResource *sql.Stmt
 	// per rowTables entry (and batchSizes entry); bound when first used
 	ins                [][]*sql.Stmt
 	old, drop, dropRid []*sql.Stmt
@@ -302,12 +314,9 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	ws := &writeStmts{
 		current:     p(`SELECT rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources WHERE type = ? AND id = ?`),
 		meta:        p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
-		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical) VALUES (?, ?, ?, 0, ?, 0, ?, ?, ?, ?, ?, ?)`),
-		insVersion:  p(`INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
+		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
+		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
-		// A row insResource has just written: the rest of it is already
-		// right, and setting only unindexed columns leaves the indexes alone.
-		setVersion: p(`UPDATE resources SET vpk = ?, idx_sums = ? WHERE rid = ?`),
 	}
 	if err != nil {
 		return ws, err
@@ -320,7 +329,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
-	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource, ws.setVersion}
+	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource}
 	for _, ss := range ws.ins {
 		all = append(all, ss...)
 	}
@@ -333,7 +342,7 @@ func (ws *writeStmts) all() []*sql.Stmt {
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
 	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), setVersion: b(ws.setVersion), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
+		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
 }
 
 // Search searches the data as this transaction sees it (no visibility
@@ -373,6 +382,10 @@ func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
 	var raw []byte
 	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), &raw)
 	if errors.Is(err, sql.ErrNoRows) {
+		if w.absent == nil {
+			w.absent = map[string]bool{}
+		}
+		w.absent[typ+"/"+id] = true
 		return nil, nil
 	}
 	if err != nil {
@@ -394,6 +407,9 @@ type currentRow struct {
 
 func (w *txWriter) current(typ, id string) (currentRow, error) {
 	var c currentRow
+	if w.absent[typ+"/"+id] {
+		return c, nil
+	}
 	var del int
 	var patients string
 	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
@@ -555,6 +571,7 @@ func sameSet(a, b []string) bool {
 // rebuilds its compartment and index rows. oldSums are the digests of the
 // rows stored for the current version (nil: unknown).
 func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now time.Time) (*store.Version, error) {
+	delete(w.absent, wr.Type+"/"+wr.ID)
 	raw, err := fhir.SetMeta(wr.Raw, wr.ID, strconv.FormatInt(version, 10), now)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
@@ -570,25 +587,9 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 			return nil, err
 		}
 	}
-	created := rid == 0
-	if created {
-		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical)
-		if err != nil {
-			return nil, err
-		}
-		if rid, err = res.LastInsertId(); err != nil {
-			return nil, err
-		}
-	}
-	res, err := w.st.insVersion.ExecContext(w.ctx, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, raw)
-	if err != nil {
-		return nil, err
-	}
-	vpk, err := res.LastInsertId()
-	if err != nil {
-		return nil, err
-	}
-	w.maxVPK = max(w.maxVPK, vpk)
+	// The version's key is the transaction's next (see vpkCounter), so a
+	// new resource's row goes in whole, with it: no second write to the row.
+	vpk := w.vpks.take()
 	var rows pendingRows
 	for _, p := range wr.Patients {
 		rows.add(tCompartment, p, rid)
@@ -598,15 +599,23 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		entries = search.Extract(wr.Type, wr.Resource)
 	}
 	addIndexRows(&rows, rid, wr.Type, entries)
-	sums := rowDigests(&rows)
-	if created {
-		_, err = w.st.setVersion.ExecContext(w.ctx, vpk, sums, rid)
-	} else {
-		_, err = w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid)
-	}
-	if err != nil {
+	sums := rowDigests(&rows) // without the rid, which a new resource gets next
+	if rid == 0 {
+		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums)
+		if err != nil {
+			return nil, err
+		}
+		if rid, err = res.LastInsertId(); err != nil {
+			return nil, err
+		}
+		rows.setRid(rid)
+	} else if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid); err != nil {
 		return nil, err
 	}
+	if _, err := w.st.insVersion.ExecContext(w.ctx, vpk, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, raw); err != nil {
+		return nil, err
+	}
+	w.maxVPK = max(w.maxVPK, vpk)
 	w.pend.replace(rid, version, &rows, oldSums, sums)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
@@ -625,13 +634,9 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 		Scan(&org, &class, &labels, &patients, &codes, &clinical); err != nil {
 		return nil, err
 	}
-	res, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)`, rid, version, ms, org, class, labels, patients, codes, clinical)
-	if err != nil {
-		return nil, err
-	}
-	vpk, err := res.LastInsertId()
-	if err != nil {
+	vpk := w.vpks.take()
+	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw)
+		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)`, vpk, rid, version, ms, org, class, labels, patients, codes, clinical); err != nil {
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)

@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteIsSoft", testDelete},
 		{"ConditionalCreate", testConditionalCreate},
 		{"CommitIsAtomic", testAtomic},
+		{"LookupThenWriteTwice", testLookupThenWriteTwice},
 		{"SearchIndexes", testSearch},
 		{"CombinedParameters", testCombinedParams},
 		{"NarrowedReferences", testNarrowedRefs},
@@ -379,6 +380,36 @@ func testAtomic(t *testing.T, s store.Store) {
 	if _, err := s.Read(ctx, "Observation", "o1"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("write stored although prepare refused: %v", err)
 	}
+}
+
+// testLookupThenWriteTwice: prepare finds a resource missing, then the
+// commit writes it twice and prepare's Add once more: each write sees the
+// one before (a backend may remember what prepare found missing, but not
+// past a write).
+func testLookupThenWriteTwice(t *testing.T, s store.Store) {
+	obs := func(code string) *store.Write {
+		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"`+code+`"}]},"subject":{"reference":"Patient/p1"}}`)
+	}
+	res, err := s.Commit(ctx, []*store.Write{obs("1-1"), obs("2-2")}, func(l store.Lookup) error {
+		for range 2 {
+			if m, err := l.Current("Observation", "o1"); err != nil || m != nil {
+				return fmt.Errorf("Current of a missing resource: %v, %v", m, err)
+			}
+		}
+		l.Add(obs("3-3"))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 2 || !res[0].Created || res[0].Version.VersionID != 1 || res[1].Created || res[1].Version.VersionID != 2 {
+		t.Fatalf("results %+v %+v, want created at version 1, then version 2", res[0], res[1])
+	}
+	v, err := s.Read(ctx, "Observation", "o1")
+	if err != nil || v.VersionID != 3 || !containsBytes(v.Raw, "3-3") {
+		t.Fatalf("read after the commit: %v, %v; want version 3 from Add", v, err)
+	}
+	expectCounts(t, s, "Observation", []countCase{{"code=1-1", 0}, {"code=2-2", 0}, {"code=3-3", 1}})
 }
 
 // testIndexFollowsUpdates: an update replaces a resource's index rows (in a
