@@ -266,11 +266,11 @@ type txWriter struct {
 	maxVPK      int64 // the largest versions key written
 	vpks        *vpkCounter
 	pend        pendingRows
-	// absent: resources Current found missing and nothing has written
-	// since, which apply need not look up again (the write decision looks
-	// up every write first: in an import of new resources the second
-	// lookup was 8 % of the writer's time).
-	absent map[string]bool
+	// known: what Current found of resources nothing has written since,
+	// which apply need not look up again (the write decision looks up
+	// every write first: in an import the second lookup was 8 % of the
+	// writer's time).
+	known map[string]currentRow
 }
 
 // vpkCounter hands out a write transaction's versions keys in order, from
@@ -313,7 +313,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	}
 	ws := &writeStmts{
 		current:     p(`SELECT rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources WHERE type = ? AND id = ?`),
-		meta:        p(`SELECT ` + metaCols + `, NULL FROM resources r WHERE r.type = ? AND r.id = ?`),
+		meta:        p(`SELECT ` + metaCols + `, rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources r WHERE r.type = ? AND r.id = ?`),
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
@@ -377,21 +377,30 @@ func (w *txWriter) Search(q *search.Query) ([]*store.Meta, error) {
 	return out, rows.Err()
 }
 
-// Current implements store.Lookup.
+// Current implements store.Lookup. What it finds is what apply needs too
+// (known).
 func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
-	var raw []byte
-	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), &raw)
+	var c currentRow
+	var del int
+	var patients string
+	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), &c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
 	if errors.Is(err, sql.ErrNoRows) {
-		if w.absent == nil {
-			w.absent = map[string]bool{}
-		}
-		w.absent[typ+"/"+id] = true
+		w.remember(typ, id, currentRow{})
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	c.deleted, c.patients = del != 0, splitList(patients)
+	w.remember(typ, id, c)
 	return &v.Meta, nil
+}
+
+func (w *txWriter) remember(typ, id string, c currentRow) {
+	if w.known == nil {
+		w.known = map[string]currentRow{}
+	}
+	w.known[typ+"/"+id] = c
 }
 
 // currentRow is what a write needs of a resource's current version; rid 0
@@ -406,10 +415,10 @@ type currentRow struct {
 }
 
 func (w *txWriter) current(typ, id string) (currentRow, error) {
-	var c currentRow
-	if w.absent[typ+"/"+id] {
+	if c, ok := w.known[typ+"/"+id]; ok {
 		return c, nil
 	}
+	var c currentRow
 	var del int
 	var patients string
 	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
@@ -571,7 +580,7 @@ func sameSet(a, b []string) bool {
 // rebuilds its compartment and index rows. oldSums are the digests of the
 // rows stored for the current version (nil: unknown).
 func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now time.Time) (*store.Version, error) {
-	delete(w.absent, wr.Type+"/"+wr.ID)
+	delete(w.known, wr.Type+"/"+wr.ID)
 	raw, err := fhir.SetMeta(wr.Raw, wr.ID, strconv.FormatInt(version, 10), now)
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
@@ -627,6 +636,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 // remove writes a delete marker: history keeps every earlier version, the
 // resource leaves search and its compartment.
 func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*store.Version, error) {
+	delete(w.known, wr.Type+"/"+wr.ID)
 	ms := now.UnixMilli()
 	var org, class, labels, patients, codes string
 	var clinical int64

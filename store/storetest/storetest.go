@@ -383,9 +383,10 @@ func testAtomic(t *testing.T, s store.Store) {
 }
 
 // testLookupThenWriteTwice: prepare finds a resource missing, then the
-// commit writes it twice and prepare's Add once more: each write sees the
-// one before (a backend may remember what prepare found missing, but not
-// past a write).
+// commit writes it twice and prepare's Add once more; then prepare finds
+// it, and the commit deletes it and writes it again: each write sees the
+// one before (a backend may remember what prepare found, but not past a
+// write).
 func testLookupThenWriteTwice(t *testing.T, s store.Store) {
 	obs := func(code string) *store.Write {
 		return W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"o1","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"`+code+`"}]},"subject":{"reference":"Patient/p1"}}`)
@@ -410,6 +411,22 @@ func testLookupThenWriteTwice(t *testing.T, s store.Store) {
 		t.Fatalf("read after the commit: %v, %v; want version 3 from Add", v, err)
 	}
 	expectCounts(t, s, "Observation", []countCase{{"code=1-1", 0}, {"code=2-2", 0}, {"code=3-3", 1}})
+
+	// Found, then deleted and written again.
+	del := &store.Write{Op: store.OpDelete, Type: "Observation", ID: "o1", SourceOrg: "A81001"}
+	res, err = s.Commit(ctx, []*store.Write{del, obs("4-4")}, func(l store.Lookup) error {
+		if m, err := l.Current("Observation", "o1"); err != nil || m == nil || m.VersionID != 3 {
+			return fmt.Errorf("Current of o1: %v, %v; want version 3", m, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res[0].Version.VersionID != 4 || !res[0].Version.Deleted || !res[1].Created || res[1].Version.VersionID != 5 {
+		t.Fatalf("results %+v %+v, want a delete at version 4, then version 5 created", res[0], res[1])
+	}
+	expectCounts(t, s, "Observation", []countCase{{"code=3-3", 0}, {"code=4-4", 1}})
 }
 
 // testIndexFollowsUpdates: an update replaces a resource's index rows (in a
