@@ -320,9 +320,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			var q *search.Query
 			switch {
 			case w.IfNoneExist != nil:
+				// The store and the write decision match it again.
+				w.IfNoneExist = gx.refSearch(w.IfNoneExist)
 				q = w.IfNoneExist
 			case te.cond != nil:
-				q = te.cond
+				q = gx.refSearch(te.cond)
 			default:
 				continue
 			}
@@ -359,7 +361,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if err != nil {
 				return "", err
 			}
-			found, err := lookup.Search(q)
+			found, err := lookup.Search(gx.refSearch(q))
 			if err != nil {
 				return "", err
 			}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
 
@@ -444,4 +445,53 @@ func maskRefs(v any, mask map[string]bool) {
 		}
 		return true
 	})
+}
+
+// maskedRefValue stands for a reference search value whose target the
+// user sees masked: no stored reference is normalised to it (a relative
+// reference starts with its type), so it matches nothing.
+const maskedRefValue = "#masked"
+
+// refSearch is q as the store must run it for this request: a reference
+// search value naming an item or person that this user's references to it
+// go out masked for matches nothing, since the items that point at it do
+// not say so when released (CarePlan?condition=Condition/hiv would
+// otherwise find a plan whose reference to the withheld diagnosis it
+// masks, and tell the id and the link the masking hides). Values the user
+// sees, ids nothing is stored under and directory references stay. A
+// client system reading its own organisation's items gets references as
+// stored, so it searches them as stored. q itself is not changed: its
+// values make the paging links, which must read as asked.
+func (x *Exchange) refSearch(q *search.Query) *search.Query {
+	if x == nil || x.gate == nil || q == nil {
+		return q
+	}
+	g := x.gate
+	if role := g.cp.Policy.Role(g.user.Role); role != nil && role.OwnOrgOnly {
+		return q
+	}
+	out := q
+	for i, c := range q.Clauses {
+		if c.Type != search.Reference || c.Modifier == "missing" {
+			continue
+		}
+		for j, v := range c.Values {
+			if v.Ref == "" {
+				continue
+			}
+			if ok, _ := g.refReleasable(&store.Version{}, v.Ref); ok {
+				continue
+			}
+			if out == q {
+				cp := *q
+				cp.Clauses = slices.Clone(q.Clauses)
+				out = &cp
+			}
+			if &out.Clauses[i].Values[0] == &q.Clauses[i].Values[0] {
+				out.Clauses[i].Values = slices.Clone(c.Values)
+			}
+			out.Clauses[i].Values[j].Ref = maskedRefValue
+		}
+	}
+	return out
 }

@@ -530,6 +530,7 @@ func (s *Server) create(c echo.Context) error {
 			return err
 		}
 		w.Visible = s.policy.Visible(c.Request().Context(), p, x)
+		w.IfNoneExist = x.refSearch(w.IfNoneExist)
 	}
 	return s.commitOne(c, x, p, w)
 }
@@ -598,6 +599,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	w := s.newWrite(store.OpUpdate, p, res, id)
 	w.Alone = true // its condition is matched inside the transaction
 	vis := s.policy.Visible(c.Request().Context(), p, x)
+	q = x.refSearch(q)
 	prepare := func(lookup store.Lookup) error {
 		found, err := lookup.Search(q)
 		if err != nil {
@@ -739,7 +741,7 @@ func (s *Server) search(c echo.Context) error {
 	if q.Summary == "count" {
 		q.Count = 0
 	}
-	res, err := s.store.Search(ctx, q, vis)
+	res, err := s.store.Search(ctx, x.refSearch(q), vis)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// clinicPlan is a hospital care plan for Jane that addresses her HIV
+// diagnosis (withheld from the district nurse) and her diabetes (which
+// the nurse sees).
+const clinicPlan = `{"resourceType":"CarePlan","id":"clinic","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"HOSP-CLINIC",
+ "addresses":[{"reference":"Condition/hiv","display":"REF-DISPLAY-HIV"},{"reference":"Condition/diabetes","display":"Diabetes"}]}`
+
+// TestSearchByMaskedReferenceFindsNothing: a released item's reference to
+// a withheld item goes out masked, so a search on that reference must not
+// answer for it: CarePlan?condition=Condition/hiv found the plan (and
+// condition=Condition/nowhere did not), telling the nurse that the plan
+// addresses Condition/hiv, the id the masking hides.
+func TestSearchByMaskedReferenceFindsNothing(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CarePlan/clinic", clinicPlan})
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	if r := e.do("GET", "/fhir/Condition/hiv", nurse, ""); r.status != 404 {
+		t.Fatalf("the premise: the nurse may not see Condition/hiv (%d)", r.status)
+	}
+	// The control: a reference the nurse sees finds the plan.
+	if r := e.do("GET", "/fhir/CarePlan?patient=jane&condition=Condition/diabetes", nurse, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-CLINIC") {
+		t.Fatalf("search by a visible reference: %d %s", r.status, r.body)
+	}
+	miss := e.do("GET", "/fhir/CarePlan?patient=jane&condition=Condition/nowhere", nurse, "")
+	for _, p := range []string{
+		"/fhir/CarePlan?patient=jane&condition=Condition/hiv",
+		"/fhir/CarePlan?patient=jane&condition=Condition/hiv,Condition/nowhere",
+		"/fhir/CarePlan?condition=Condition/hiv",
+		"/fhir/CarePlan?patient=jane&condition=hiv",
+		"/fhir/CarePlan?patient=jane&condition:Condition=hiv",
+		"/fhir/CarePlan?patient=jane&condition=Condition/hiv&_summary=count",
+	} {
+		r := e.do("GET", p, nurse, "")
+		if r.status != 200 && r.status != 400 {
+			t.Fatalf("%s: %d %s", p, r.status, r.body)
+		}
+		if strings.Contains(r.body, "HOSP-CLINIC") || strings.Contains(r.body, `"total":1`) {
+			t.Errorf("%s finds the plan whose reference to Condition/hiv is masked: %.400s", p, r.body)
+		}
+		if r.status == 200 && strings.Contains(miss.body, "confidential-items") != strings.Contains(r.body, "confidential-items") {
+			t.Errorf("%s answers unlike a search for a missing id: %.400s", p, r.body)
+		}
+	}
+	// :not must not tell either: the plan's released reference is not Condition/hiv.
+	if r := e.do("GET", "/fhir/CarePlan?patient=jane&condition:not=Condition/hiv", nurse, ""); r.status == 200 && !strings.Contains(r.body, "HOSP-CLINIC") {
+		t.Errorf("condition:not=Condition/hiv leaves out the plan: %.400s", r.body)
+	}
+}
+
+// TestConditionalWriteByMaskedReferenceMatchesNothing: a conditional
+// create, conditional update or transaction condition on a reference the
+// user sees masked matches nothing, as the search does: a nurse's create
+// of a plan with If-None-Exist: condition=Condition/hiv answered 200 with
+// the hospital's plan (found) where Condition/nowhere answered 201.
+func TestConditionalWriteByMaskedReferenceMatchesNothing(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CarePlan/clinic", clinicPlan})
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	plan := `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"NURSE-PROBE"}`
+	// The control: a condition on a reference she sees finds the plan.
+	if r := e.do("POST", "/fhir/CarePlan", nurse, plan, "If-None-Exist", "patient=Patient/jane&condition=Condition/diabetes"); r.status != 200 || !strings.Contains(r.body, "HOSP-CLINIC") {
+		t.Fatalf("condition on a visible reference: %d %.300s", r.status, r.body)
+	}
+	r := e.do("POST", "/fhir/CarePlan", nurse, plan, "If-None-Exist", "patient=Patient/jane&condition=Condition/hiv")
+	if r.status != 201 || strings.Contains(r.body, "HOSP-CLINIC") {
+		t.Errorf("If-None-Exist on the masked reference: %d %.300s (want 201, as for an id nothing is stored under)", r.status, r.body)
+	}
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + plan + `,"request":{"method":"POST","url":"CarePlan","ifNoneExist":"patient=Patient/jane&condition=Condition/hiv"}}]}`
+	if r := e.do("POST", "/fhir", nurse, tx); r.status != 200 || strings.Contains(r.body, "HOSP-CLINIC") || !strings.Contains(r.body, "201 Created") {
+		t.Errorf("a transaction's ifNoneExist on the masked reference: %d %.400s", r.status, r.body)
+	}
+	// A conditional update on it creates rather than meeting the plan (a
+	// 403 'another organisation's item' would say it matched).
+	up := `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"NURSE-PUT"}`
+	if r := e.do("PUT", "/fhir/CarePlan?patient=Patient/jane&condition=Condition/hiv", nurse, up); r.status != 201 {
+		t.Errorf("PUT CarePlan?condition=Condition/hiv: %d %.300s (want 201)", r.status, r.body)
+	}
+	if r := e.do("PUT", "/fhir/CarePlan?patient=Patient/jane&condition=Condition/diabetes", nurse, up); r.status != 403 {
+		t.Errorf("the control, PUT CarePlan?condition=Condition/diabetes over the hospital's plan: %d %.300s (want 403)", r.status, r.body)
+	}
+}
