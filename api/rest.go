@@ -715,6 +715,13 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	for _, k := range q.Sort {
+		// The order would show what a masked reference names: refused
+		// for everyone, so that the refusal says nothing about anyone.
+		if search.Params(q.Type)[k.Param].Type == search.Reference {
+			return fmtErr(search.ErrUnknownParam, "_sort=%s: sorting by a reference is not supported (references to items you may not see are masked, and the order would show them)", k.Param)
+		}
+	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {

@@ -87,3 +87,35 @@ func TestConditionalWriteByMaskedReferenceMatchesNothing(t *testing.T) {
 		t.Errorf("the control, PUT CarePlan?condition=Condition/diabetes over the hospital's plan: %d %.300s (want 403)", r.status, r.body)
 	}
 }
+
+// TestSortByMaskedReferenceTellsNothing: _sort on a reference parameter
+// ordered items by the stored reference, masked or not: with plans of her
+// own pointing at ids that sort either side of a guess, the nurse read
+// where the hospital plan's masked reference sorts, and so the withheld
+// diagnosis' id, letter by letter.
+func TestSortByMaskedReferenceTellsNothing(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CarePlan/clinic2",
+		`{"resourceType":"CarePlan","id":"clinic2","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"HOSP-ONLY-HIV","addresses":[{"reference":"Condition/hiv"}]}`})
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	probe := func(id, title string) string {
+		return `{"resourceType":"CarePlan","id":"` + id + `","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"` + title + `","addresses":[{"reference":"Condition/` + id + `"}]}`
+	}
+	// Condition/h and Condition/hz are stored under no id: their
+	// references go out as written.
+	e.putAll(t, e.token("system", "nhs", "RCX"), [2]string{"/fhir/CarePlan/h", probe("h", "PROBE-H")}, [2]string{"/fhir/CarePlan/hz", probe("hz", "PROBE-HZ")})
+	for _, sort := range []string{"condition", "-condition"} {
+		r := e.do("GET", "/fhir/CarePlan?patient=jane&_sort="+sort, nurse, "")
+		if r.status == 400 {
+			continue // refused: nothing told
+		}
+		h, hiv, hz := strings.Index(r.body, "PROBE-H\""), strings.Index(r.body, "HOSP-ONLY-HIV"), strings.Index(r.body, "PROBE-HZ")
+		if r.status != 200 || h < 0 || hiv < 0 || hz < 0 {
+			t.Fatalf("_sort=%s: %d %.500s", sort, r.status, r.body)
+		}
+		if h < hiv && hiv < hz || hz < hiv && hiv < h {
+			t.Errorf("_sort=%s places the plan whose reference is masked between Condition/h and Condition/hz: its target's id sorts there", sort)
+		}
+	}
+}
