@@ -21,6 +21,7 @@ type bundleOut struct {
 	links   [][2]string
 	entries []bundleEntry
 	x       *Exchange                                  // releases through x.body; its Withheld count adds the notice
+	notice  *bool                                      // whether to add the notice, when set: a search's (searchNotice)
 	view    func(v *store.Version, body []byte) []byte // _elements, _summary=data; nil: whole
 }
 
@@ -166,7 +167,7 @@ func (b *bundleOut) json() []byte {
 		out.WriteByte(']')
 	}
 	entries := b.entries
-	if b.x != nil && b.x.Withheld > 0 {
+	if b.notice != nil && *b.notice || b.notice == nil && b.x != nil && b.x.Withheld > 0 {
 		entries = append(entries[:len(entries):len(entries)], bundleEntry{body: confidentialNotice})
 	}
 	if len(entries) > 0 {

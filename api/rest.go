@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -760,8 +761,13 @@ func (s *Server) search(c echo.Context) error {
 	}
 	x.release(res.Items...)
 	x.release(inc...)
+	notice, err := s.searchNotice(ctx, x, q)
+	if err != nil {
+		return err
+	}
 	b := newBundle("searchset", s.base(c), x)
 	b.view = view
+	b.notice = &notice
 	b.total = &res.Total
 	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
 	for _, v := range res.Items {
@@ -771,6 +777,74 @@ func (s *Server) search(c echo.Context) error {
 		b.add(v, "include")
 	}
 	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+// searchNotice is whether a search's answer carries the confidential-items
+// notice. It says that something was withheld, never what: had it followed
+// what the search's filters withheld, Condition?patient=jane&code=<HIV>
+// would tell from code=<other> that Jane has a withheld HIV diagnosis, and
+// Patient?identifier=…&birthdate= a withheld person's date of birth. So a
+// search that names one person (patient=, or Patient?_id=) and filters or
+// includes further carries it when any item of that person's record of
+// the types it may release is withheld from the user, whatever the
+// filters (what Type?patient=X tells anyway); one that names no one and
+// filters carries it always (across people, some record is withheld from
+// anyone but IG and the sources); an unfiltered search, when it withheld
+// anything. Each is so whenever the search itself withheld something.
+func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query) (bool, error) {
+	withheld := x.Withheld > 0
+	pid := patientParam(q)
+	if pid == "" && q.Type == "Patient" {
+		for _, cl := range q.Clauses {
+			if cl.Param == "_id" && cl.Modifier == "" && len(cl.Values) == 1 {
+				pid = cl.Values[0].Code
+			}
+		}
+	}
+	switch {
+	case x.gate == nil, withheld && pid != "":
+		return withheld, nil
+	case pid == "":
+		return withheld || len(q.Clauses) > 0, nil
+	case len(q.Clauses) == 1 && len(q.Includes) == 0:
+		return false, nil // Type?patient=X: what its own matches withheld (nothing)
+	}
+	types := []string{q.Type}
+	for _, in := range q.Includes {
+		switch {
+		case in.Rev:
+			types = append(types, in.SourceType)
+		case in.TargetType != "":
+			types = append(types, in.TargetType)
+		default:
+			targets := search.Params(in.SourceType)[in.Param].Targets
+			if len(targets) == 0 {
+				types = nil // any type: the whole record
+			}
+			if types != nil {
+				types = append(types, targets...)
+			}
+		}
+		if types == nil {
+			break
+		}
+	}
+	return x.recordWithholds(ctx, s.store, pid, types)
+}
+
+// recordWithholds reports whether this request's user is refused any item
+// of pid's record (their compartment) of the given types (nil: all),
+// decided as the request decides them, counting and noting nothing.
+func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
+	g := x.gate
+	var any atomic.Bool
+	_, err := st.Compartment(ctx, pid, types, func(m *store.Meta) bool {
+		if !any.Load() && !g.refSees(m) {
+			any.Store(true)
+		}
+		return false
+	}, store.Page{Count: 0})
+	return any.Load(), err
 }
 
 // nhsSearched is the NHS number a search looks for, for the access log:

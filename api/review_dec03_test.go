@@ -28,7 +28,6 @@ func TestSearchByMaskedReferenceFindsNothing(t *testing.T) {
 	if r := e.do("GET", "/fhir/CarePlan?patient=jane&condition=Condition/diabetes", nurse, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-CLINIC") {
 		t.Fatalf("search by a visible reference: %d %s", r.status, r.body)
 	}
-	miss := e.do("GET", "/fhir/CarePlan?patient=jane&condition=Condition/nowhere", nurse, "")
 	for _, p := range []string{
 		"/fhir/CarePlan?patient=jane&condition=Condition/hiv",
 		"/fhir/CarePlan?patient=jane&condition=Condition/hiv,Condition/nowhere",
@@ -44,6 +43,7 @@ func TestSearchByMaskedReferenceFindsNothing(t *testing.T) {
 		if strings.Contains(r.body, "HOSP-CLINIC") || strings.Contains(r.body, `"total":1`) {
 			t.Errorf("%s finds the plan whose reference to Condition/hiv is masked: %.400s", p, r.body)
 		}
+		miss := e.do("GET", strings.ReplaceAll(p, "hiv", "nowhere"), nurse, "")
 		if r.status == 200 && strings.Contains(miss.body, "confidential-items") != strings.Contains(r.body, "confidential-items") {
 			t.Errorf("%s answers unlike a search for a missing id: %.400s", p, r.body)
 		}
@@ -117,5 +117,46 @@ func TestSortByMaskedReferenceTellsNothing(t *testing.T) {
 		if h < hiv && hiv < hz || hz < hiv && hiv < h {
 			t.Errorf("_sort=%s places the plan whose reference is masked between Condition/h and Condition/hz: its target's id sorts there", sort)
 		}
+	}
+}
+
+// TestNoticeDoesNotTellWhatWasWithheld: the confidential-items notice says
+// that something was withheld, never what. It appeared when a search's
+// filters matched a withheld item and not otherwise, so that the district
+// nurse learned that Jane has an HIV diagnosis from
+// Condition?patient=jane&code=86406008 (notice) against code=12345 (none),
+// and a GP with no relationship with Jane her date of birth from
+// Patient?identifier=…&birthdate=. Each pair must answer alike.
+func TestNoticeDoesNotTellWhatWasWithheld(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	stranger := e.token("gp", "nhs", "Z99999")
+	nhs := "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
+	notice := func(tok, path string) bool {
+		t.Helper()
+		r := e.do("GET", path, tok, "")
+		if r.status != 200 || !strings.Contains(r.body, `"total":0`) {
+			t.Fatalf("GET %s: %d %.300s", path, r.status, r.body)
+		}
+		return strings.Contains(r.body, "confidential-items")
+	}
+	for _, c := range []struct {
+		tok, what, hit, miss string
+	}{
+		{nurse, "Jane has an HIV diagnosis", "/fhir/Condition?patient=jane&code=86406008", "/fhir/Condition?patient=jane&code=12345"},
+		{nurse, "Jane has an HIV diagnosis (_summary=count)", "/fhir/Condition?patient=jane&code=http://snomed.info/sct|86406008&_summary=count", "/fhir/Condition?patient=jane&code=http://snomed.info/sct|12345&_summary=count"},
+		{nurse, "someone has an HIV diagnosis", "/fhir/Condition?code=86406008&_lastUpdated=gt2000-01-01", "/fhir/Condition?code=12345&_lastUpdated=gt2000-01-01"},
+		{stranger, "Jane's date of birth", "/fhir/Patient?" + nhs + "&birthdate=1950-03-04", "/fhir/Patient?" + nhs + "&birthdate=1960-01-01"},
+		{stranger, "Jane's sex", "/fhir/Patient?" + nhs + "&gender=female", "/fhir/Patient?" + nhs + "&gender=male"},
+	} {
+		if hit, miss := notice(c.tok, c.hit), notice(c.tok, c.miss); hit != miss {
+			t.Errorf("the notice tells %s: %s notice=%v, %s notice=%v", c.what, c.hit, hit, c.miss, miss)
+		}
+	}
+	// What the notice is for still holds: a search that withheld
+	// something says so.
+	if !notice(nurse, "/fhir/Condition?patient=jane&code=86406008") {
+		t.Errorf("a search that withheld Jane's HIV diagnosis carries no notice")
 	}
 }
