@@ -455,3 +455,26 @@ func TestConcurrentConditionalWrites(t *testing.T) {
 		t.Fatalf("%d writes failed, e.g. %s", len(bad), bad[0])
 	}
 }
+
+// TestTransactionConditionalUpdateDerivesFromTheMatchedID: a transaction's
+// conditional update that matches takes the matched resource's id, and what
+// depends on the id (a Patient's own compartment) follows it, not the id the
+// entry had before the match.
+func TestTransactionConditionalUpdateDerivesFromTheMatchedID(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	updated := strings.Replace(strings.Replace(janeJSON, `"id":"jane",`, "", 1), `"given"`, `"prefix":["TX-UPDATED"],"given"`, 1)
+	if !strings.Contains(updated, "TX-UPDATED") || strings.Contains(updated, `"id":"jane"`) {
+		t.Fatalf("the fixture: %s", updated)
+	}
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + updated + `,
+	 "request":{"method":"PUT","url":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}}]}`
+	if r := e.do("POST", "/fhir", gp, tx); r.status != 200 || !strings.Contains(r.body, `"200 OK"`) {
+		t.Fatalf("transaction: %d %s", r.status, r.body)
+	}
+	r := e.do("GET", "/fhir/Patient/jane/$everything", e.token("gp", "nhs", "A81001"), "")
+	if r.status != 200 || !strings.Contains(r.body, "TX-UPDATED") {
+		t.Fatalf("Jane's $everything lacks her updated Patient: %d %.600s", r.status, r.body)
+	}
+}

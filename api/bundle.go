@@ -394,8 +394,13 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				// The decoded copy gets the same edits, so it need not be parsed again.
 				rewriteMapRefs(w.Resource, changed)
 			}
-			w.Resource["id"] = w.ID
-			s.derive(w)
+			// newWrite derived everything from the same content: again only
+			// if a reference or the id changed, or for a Binary, whose people
+			// come from what its securityContext names in the store.
+			if len(changed) > 0 || w.Resource["id"] != w.ID || w.Type == "Binary" {
+				w.Resource["id"] = w.ID
+				s.derive(w)
+			}
 		}
 		return nil
 	}
