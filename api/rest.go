@@ -829,6 +829,15 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 			break
 		}
 	}
+	for _, t := range types {
+		if !search.HasPatientCompartment(t) {
+			// A Device names its person (Device.patient) but is in no
+			// one's compartment: the scan would not see one withheld,
+			// and the notice would follow the filters. As a search
+			// naming no one.
+			return true, nil
+		}
+	}
 	return x.recordWithholds(ctx, s.store, pid, types)
 }
 
