@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
@@ -445,6 +447,20 @@ func maskRefs(v any, mask map[string]bool) {
 		}
 		return true
 	})
+}
+
+// versionsWithheld reports whether any stored version of typ/id is refused
+// to the user, decided as a versioned reference to it is (refSees),
+// counting and noting nothing.
+func (g *gate) versionsWithheld(typ, id string) bool {
+	var any atomic.Bool
+	_, err := g.cp.store.History(g.ctx, typ, id, time.Time{}, func(m *store.Meta) bool {
+		if !any.Load() && !g.refSees(m) {
+			any.Store(true)
+		}
+		return false
+	}, store.Page{Count: 0})
+	return err != nil || any.Load()
 }
 
 // maskedRefValue stands for a reference search value whose target the

@@ -1039,6 +1039,15 @@ func (s *Server) history(c echo.Context, op string) error {
 	x.release(res.Items...)
 	b := newBundle("history", s.base(c), x)
 	b.total = &res.Total
+	if !since.IsZero() && x.gate != nil {
+		// _since filters like _lastUpdated: the notice must not follow it
+		// (it would tell when a withheld version was written). An item's
+		// history carries it when any of its versions is withheld; a
+		// type's or the system's, always, as a search naming no one that
+		// filters.
+		notice := x.ID == "" || x.Withheld > 0 || x.gate.versionsWithheld(x.Type, x.ID)
+		b.notice = &notice
+	}
 	self := s.base(c)
 	if x.Type != "" {
 		self += "/" + x.Type
