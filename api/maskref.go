@@ -449,6 +449,23 @@ func maskRefs(v any, mask map[string]bool) {
 	})
 }
 
+// someVersionWithheld reports whether the item ref names (Type/id, seen
+// by the user) has a version the user may not see. The index keeps
+// references without their version, so a reference to that version
+// (masked when released) would match a search for the item: such an item
+// is searched as masked. People and directory items have no such
+// versions to protect; past the lookup budget it counts as withheld.
+func (g *gate) someVersionWithheld(ref string) bool {
+	typ, id, _, ok := refTarget(ref)
+	if !ok || typ == "Patient" || unlookedDirectory(typ) {
+		return false
+	}
+	if !g.spendLookup() {
+		return true
+	}
+	return g.versionsWithheld(typ, id)
+}
+
 // versionsWithheld reports whether any stored version of typ/id is refused
 // to the user, decided as a versioned reference to it is (refSees),
 // counting and noting nothing.
@@ -461,6 +478,55 @@ func (g *gate) versionsWithheld(typ, id string) bool {
 		return false
 	}, store.Page{Count: 0})
 	return err != nil || any.Load()
+}
+
+// linkedOnly is inc, the items a search's _include and _revinclude found
+// for matches, without those linked to the matches only by references
+// that go out masked: the index keeps references without their version,
+// so a plan's masked reference to a withheld version of a diagnosis the
+// user sees would otherwise bring that diagnosis (or, from it, the plan)
+// and say what the masking hides. An item linked by no "reference" string
+// at all (a canonical) stays.
+func (x *Exchange) linkedOnly(matches, inc []*store.Version, incs []search.Include) []*store.Version {
+	if x == nil || x.gate == nil || len(inc) == 0 {
+		return inc
+	}
+	// links reports how from's references name to: any at all, and any
+	// released as stored.
+	links := func(from *store.Version, to string) (named, released bool) {
+		var mask map[string]bool
+		masked := false
+		forEachRef(from.Raw, func(b []byte) {
+			if r, ok := search.NormalizeReference(string(b)); ok && r == to {
+				named = true
+				if !masked {
+					mask, masked = x.maskedRefs(from), true
+				}
+				released = released || !mask[string(b)]
+			}
+		})
+		return named, released
+	}
+	out := inc[:0:0]
+	for _, v := range inc {
+		named, keep := false, false
+		for _, in := range incs {
+			for _, m := range matches {
+				var n, r bool
+				switch {
+				case in.Rev && in.SourceType == v.Type:
+					n, r = links(v, m.Type+"/"+m.ID)
+				case !in.Rev && in.SourceType == m.Type:
+					n, r = links(m, v.Type+"/"+v.ID)
+				}
+				named, keep = named || n, keep || r
+			}
+		}
+		if keep || !named {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // maskedRefValue stands for a reference search value whose target the
@@ -495,7 +561,7 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 			if v.Ref == "" {
 				continue
 			}
-			if ok, _ := g.refReleasable(&store.Version{}, v.Ref); ok {
+			if ok, _ := g.refReleasable(&store.Version{}, v.Ref); ok && !g.someVersionWithheld(v.Ref) {
 				continue
 			}
 			if out == q {

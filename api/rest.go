@@ -758,6 +758,7 @@ func (s *Server) search(c echo.Context) error {
 		if inc, err = s.included(ctx, x, res.Items, q.Includes, vis); err != nil {
 			return err
 		}
+		inc = x.linkedOnly(res.Items, inc, q.Includes)
 	}
 	x.release(res.Items...)
 	x.release(inc...)

@@ -85,3 +85,65 @@ func TestHistorySinceNoticeTellsNothing(t *testing.T) {
 		t.Errorf("the history that withheld a version carries no notice")
 	}
 }
+
+// TestVersionedMaskedReferenceSearchFindsNothing: a reference to a
+// withheld version of an item the user sees goes out masked (no id, no
+// type), but the index keeps references without their version, so
+// CarePlan?condition=Condition/recoded found the hospital plan whose
+// masked reference names that withheld version: the id and the link the
+// masking hides.
+func TestVersionedMaskedReferenceSearchFindsNothing(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Condition/recoded", `{"resourceType":"Condition","id":"recoded","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]}}`},
+		[2]string{"/fhir/Condition/recoded", `{"resourceType":"Condition","id":"recoded","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}],"text":"RECODED"}}`})
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CarePlan/v1plan",
+		`{"resourceType":"CarePlan","id":"v1plan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"HOSP-V1-PLAN","addresses":[{"reference":"Condition/recoded/_history/1"}]}`},
+		[2]string{"/fhir/CarePlan/clinicd", `{"resourceType":"CarePlan","id":"clinicd","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"HOSP-D-PLAN","addresses":[{"reference":"Condition/diabetes"}]}`})
+	// The control: the GP practice, which recorded every version, finds
+	// and includes as before.
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/CarePlan?patient=jane&condition=Condition/recoded", gp, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-V1-PLAN") {
+		t.Fatalf("the GP's search by a reference it sees: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/CarePlan?_id=v1plan&_include=CarePlan:condition", gp, ""); r.status != 200 || !strings.Contains(r.body, "RECODED") {
+		t.Fatalf("the GP's _include of a reference it sees: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition?_id=recoded&_revinclude=CarePlan:condition", gp, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-V1-PLAN") {
+		t.Fatalf("the GP's _revinclude through a reference it sees: %d %.300s", r.status, r.body)
+	}
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	// The control for the nurse: an include through a reference she sees.
+	if r := e.do("GET", "/fhir/CarePlan?_id=clinicd&_include=CarePlan:condition", nurse, ""); r.status != 200 || !strings.Contains(r.body, "GP-DIABETES") {
+		t.Fatalf("the nurse's _include through a released reference: %d %.300s", r.status, r.body)
+	}
+	r := e.do("GET", "/fhir/CarePlan/v1plan", nurse, "")
+	if r.status != 200 || strings.Contains(r.body, "Condition/recoded") || !strings.Contains(r.body, "masked") {
+		t.Fatalf("the premise: the plan's reference to the withheld version goes out masked: %d %.400s", r.status, r.body)
+	}
+	probe := `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"NURSE-PROBE"}`
+	if r := e.do("POST", "/fhir/CarePlan", nurse, probe, "If-None-Exist", "patient=Patient/jane&condition=Condition/recoded"); r.status != 201 || strings.Contains(r.body, "HOSP-V1-PLAN") {
+		t.Errorf("If-None-Exist on the item whose withheld version the plan names: %d %.300s (want 201)", r.status, r.body)
+	}
+	for _, p := range []string{
+		"/fhir/CarePlan?patient=jane&condition=Condition/recoded",
+		"/fhir/CarePlan?patient=jane&condition=Condition/recoded/_history/1",
+		"/fhir/Condition?_id=recoded&_revinclude=CarePlan:condition",
+		"/fhir/CarePlan?patient=jane&_include=CarePlan:condition",
+	} {
+		r := e.do("GET", p, nurse, "")
+		if r.status != 200 {
+			t.Fatalf("%s: %d %.300s", p, r.status, r.body)
+		}
+		if strings.Contains(p, "_include=") {
+			if strings.Contains(r.body, "RECODED") {
+				t.Errorf("%s includes Condition/recoded through the plan's masked reference: %.500s", p, r.body)
+			}
+			continue
+		}
+		if strings.Contains(r.body, "HOSP-V1-PLAN") {
+			t.Errorf("%s finds the plan whose reference to Condition/recoded is masked: %.500s", p, r.body)
+		}
+	}
+}
