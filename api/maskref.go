@@ -470,14 +470,25 @@ func (g *gate) someVersionWithheld(ref string) bool {
 // to the user, decided as a versioned reference to it is (refSees),
 // counting and noting nothing.
 func (g *gate) versionsWithheld(typ, id string) bool {
+	refused, err := g.anyRefused(func(vis store.Visible) error {
+		_, err := g.cp.store.History(g.ctx, typ, id, time.Time{}, vis, store.Page{Count: 0})
+		return err
+	})
+	return err != nil || refused
+}
+
+// anyRefused runs scan with a visibility filter that keeps nothing and
+// notes whether it saw an item the user may not see (refSees), counting
+// and noting nothing else.
+func (g *gate) anyRefused(scan func(store.Visible) error) (bool, error) {
 	var any atomic.Bool
-	_, err := g.cp.store.History(g.ctx, typ, id, time.Time{}, func(m *store.Meta) bool {
+	err := scan(func(m *store.Meta) bool {
 		if !any.Load() && !g.refSees(m) {
 			any.Store(true)
 		}
 		return false
-	}, store.Page{Count: 0})
-	return err != nil || any.Load()
+	})
+	return any.Load(), err
 }
 
 // linkedOnly is inc, the items a search's _include and _revinclude found

@@ -14,7 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -846,15 +845,10 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // of pid's record (their compartment) of the given types (nil: all),
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
-	g := x.gate
-	var any atomic.Bool
-	_, err := st.Compartment(ctx, pid, types, func(m *store.Meta) bool {
-		if !any.Load() && !g.refSees(m) {
-			any.Store(true)
-		}
-		return false
-	}, store.Page{Count: 0})
-	return any.Load(), err
+	return x.gate.anyRefused(func(vis store.Visible) error {
+		_, err := st.Compartment(ctx, pid, types, vis, store.Page{Count: 0})
+		return err
+	})
 }
 
 // nhsSearched is the NHS number a search looks for, for the access log:
