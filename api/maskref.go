@@ -502,21 +502,38 @@ func (x *Exchange) linkedOnly(matches, inc []*store.Version, incs []search.Inclu
 	if x == nil || x.gate == nil || len(inc) == 0 {
 		return inc
 	}
+	// Each item's references are read, and masked, once: an item is asked
+	// about once for every other item and include.
+	targets := map[*store.Version]map[string][]string{} // target -> the references naming it
+	masks := map[*store.Version]map[string]bool{}
 	// links reports how from's references name to: any at all, and any
 	// released as stored.
 	links := func(from *store.Version, to string) (named, released bool) {
-		var mask map[string]bool
-		masked := false
-		forEachRef(from.Raw, func(b []byte) {
-			if r, ok := search.NormalizeReference(string(b)); ok && r == to {
-				named = true
-				if !masked {
-					mask, masked = x.maskedRefs(from), true
+		t, ok := targets[from]
+		if !ok {
+			t = map[string][]string{}
+			forEachRef(from.Raw, func(b []byte) {
+				if r, ok := search.NormalizeReference(string(b)); ok {
+					t[r] = append(t[r], string(b))
 				}
-				released = released || !mask[string(b)]
+			})
+			targets[from] = t
+		}
+		refs := t[to]
+		if len(refs) == 0 {
+			return false, false
+		}
+		mask, ok := masks[from]
+		if !ok {
+			mask = x.maskedRefs(from)
+			masks[from] = mask
+		}
+		for _, r := range refs {
+			if !mask[r] {
+				return true, true
 			}
-		})
-		return named, released
+		}
+		return true, false
 	}
 	out := inc[:0:0]
 	for _, v := range inc {

@@ -809,7 +809,7 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 	case len(q.Clauses) == 1 && len(q.Includes) == 0:
 		return false, nil // Type?patient=X: what its own matches withheld (nothing)
 	}
-	types := []string{q.Type}
+	types, anyType := []string{q.Type}, false
 	for _, in := range q.Includes {
 		switch {
 		case in.Rev:
@@ -818,16 +818,12 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 			types = append(types, in.TargetType)
 		default:
 			targets := search.Params(in.SourceType)[in.Param].Targets
-			if len(targets) == 0 {
-				types = nil // any type: the whole record
-			}
-			if types != nil {
-				types = append(types, targets...)
-			}
+			anyType = anyType || len(targets) == 0
+			types = append(types, targets...)
 		}
-		if types == nil {
-			break
-		}
+	}
+	if anyType {
+		types = nil // the whole record
 	}
 	for _, t := range types {
 		if !search.HasPatientCompartment(t) {

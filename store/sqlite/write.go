@@ -312,8 +312,8 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		return s
 	}
 	ws := &writeStmts{
-		current:     p(`SELECT rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources WHERE type = ? AND id = ?`),
-		meta:        p(`SELECT ` + metaCols + `, rid, version, deleted, patients, idx_sums, source_org, last_updated FROM resources r WHERE r.type = ? AND r.id = ?`),
+		current:     p(`SELECT ` + currentCols + ` FROM resources WHERE type = ? AND id = ?`),
+		meta:        p(`SELECT ` + metaCols + `, ` + currentCols + ` FROM resources r WHERE r.type = ? AND r.id = ?`),
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
@@ -380,10 +380,8 @@ func (w *txWriter) Search(q *search.Query) ([]*store.Meta, error) {
 // Current implements store.Lookup. What it finds is what apply needs too
 // (known).
 func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
-	var c currentRow
-	var del int
-	var patients string
-	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), &c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
+	var cs currentScan
+	v, err := scanMeta(w.st.meta.QueryRowContext(w.ctx, typ, id), cs.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		w.remember(typ, id, currentRow{})
 		return nil, nil
@@ -391,8 +389,7 @@ func (w *txWriter) Current(typ, id string) (*store.Meta, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.deleted, c.patients = del != 0, splitList(patients)
-	w.remember(typ, id, c)
+	w.remember(typ, id, cs.row())
 	return &v.Meta, nil
 }
 
@@ -414,19 +411,35 @@ type currentRow struct {
 	updated      int64    // its last_updated, ms
 }
 
+// currentCols are the columns of resources that currentScan reads into a
+// currentRow, in its order.
+const currentCols = `rid, version, deleted, patients, idx_sums, source_org, last_updated`
+
+type currentScan struct {
+	c        currentRow
+	deleted  int
+	patients string
+}
+
+func (s *currentScan) dest() []any {
+	return []any{&s.c.rid, &s.c.version, &s.deleted, &s.patients, &s.c.sums, &s.c.org, &s.c.updated}
+}
+
+func (s *currentScan) row() currentRow {
+	s.c.deleted, s.c.patients = s.deleted != 0, splitList(s.patients)
+	return s.c
+}
+
 func (w *txWriter) current(typ, id string) (currentRow, error) {
 	if c, ok := w.known[typ+"/"+id]; ok {
 		return c, nil
 	}
-	var c currentRow
-	var del int
-	var patients string
-	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(&c.rid, &c.version, &del, &patients, &c.sums, &c.org, &c.updated)
+	var cs currentScan
+	err := w.st.current.QueryRowContext(w.ctx, typ, id).Scan(cs.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return currentRow{}, nil
 	}
-	c.deleted, c.patients = del != 0, splitList(patients)
-	return c, err
+	return cs.row(), err
 }
 
 func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, error) {
