@@ -642,10 +642,9 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 			continue
 		}
 		if !l.BreakGlass() {
-			if ld := l.Decide(it); !ld.Permitted() {
-				return ld // the linked Consent's deny, named
-			}
-			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerConsent, Code: consent.CodeConsentDeny}}}
+			// Decide reaches the same consent layer (ConsentWithholds)
+			// and, without break-glass, returns its deny, named.
+			return l.Decide(it)
 		}
 		// Break-glass overrides the linked record's objection: the access
 		// log must say so, as for the record's own.
@@ -904,20 +903,7 @@ func (cp *ConsentPolicy) Label(w *store.Write) {
 			labels = append(labels, cp.Policy.ConsentLabels(c)...)
 		}
 	}
-	for _, l := range labels {
-		if !contains(w.Labels, l) {
-			w.Labels = append(w.Labels, l)
-		}
-	}
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	w.Labels = appendNew(w.Labels, labels...)
 }
 
 // redacted reports whether v is released with demographics redacted.

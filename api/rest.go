@@ -313,25 +313,8 @@ func (s *Server) derive(w *store.Write) {
 		// FHIR JSON inside an attachment (a document's content, a Binary)
 		// labels its carrier like a contained resource.
 		if inner := fhirAttachments(w.Resource); len(inner) > 0 {
-			have, haveLabel := map[string]bool{}, map[string]bool{}
-			for _, c := range w.OtherCodes {
-				have[c] = true
-			}
-			for _, l := range w.Labels {
-				haveLabel[l] = true
-			}
-			for _, c := range otherCodings(inner, w.Codes) {
-				if !have[c] {
-					have[c] = true
-					w.OtherCodes = append(w.OtherCodes, c)
-				}
-			}
-			for _, l := range securityLabels(inner) {
-				if !haveLabel[l] {
-					haveLabel[l] = true
-					w.Labels = append(w.Labels, l)
-				}
-			}
+			w.OtherCodes = append(w.OtherCodes, otherCodings(inner, slices.Concat(w.Codes, w.OtherCodes))...)
+			w.Labels = appendNew(w.Labels, securityLabels(inner)...)
 		}
 	}
 	s.policy.Label(w)
@@ -362,24 +345,24 @@ func otherCodings(m any, main []string) []string {
 }
 
 // bundleCodings are the codings of a stored Bundle's entries that are a
-// person's data (a ValueSet or Medication entry's codes are no one's).
+// person's data (a ValueSet or Medication entry's codes are no one's),
+// gathered in one walk so that each is de-duplicated once.
 func bundleCodings(m map[string]any, main []string) []string {
-	var out []string
+	return otherCodings(personEntries(m, nil), main)
+}
+
+// personEntries appends to out the entry resources of Bundle m, and of the
+// Bundles inside it, that are a person's data.
+func personEntries(m map[string]any, out []any) []any {
 	for _, e := range asList(m["entry"]) {
 		em, _ := e.(map[string]any)
 		r, _ := em["resource"].(map[string]any)
 		rt, _ := r["resourceType"].(string)
-		var cs []string
 		switch {
 		case rt == "Bundle":
-			cs = bundleCodings(r, main)
+			out = personEntries(r, out)
 		case rt != "Consent" && search.HasPatientCompartment(rt):
-			cs = otherCodings(r, main)
-		}
-		for _, c := range cs {
-			if !slices.Contains(out, c) {
-				out = append(out, c)
-			}
+			out = append(out, r)
 		}
 	}
 	return out
@@ -403,11 +386,26 @@ func (s *Server) binaryContext(w *store.Write) {
 		return
 	}
 	w.Patients = slices.Clone(v.Patients)
-	for _, l := range v.Labels {
-		if !slices.Contains(w.Labels, l) {
-			w.Labels = append(w.Labels, l)
+	w.Labels = appendNew(w.Labels, v.Labels...)
+}
+
+// appendNew appends to dst the strings of src it does not hold yet, in
+// order, each once (in linear time: an attachment may carry millions).
+func appendNew(dst []string, src ...string) []string {
+	if len(src) == 0 {
+		return dst
+	}
+	have := make(map[string]bool, len(dst)+len(src))
+	for _, x := range dst {
+		have[x] = true
+	}
+	for _, x := range src {
+		if !have[x] {
+			have[x] = true
+			dst = append(dst, x)
 		}
 	}
+	return dst
 }
 
 // fhirAttachments are the JSON values carried base64-encoded in a
