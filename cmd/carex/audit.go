@@ -267,13 +267,12 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 // notOwnFile refuses a checkpoint copy at one of the files the server
-// keeps itself: replacing it would destroy that file (the journal, a key).
+// keeps itself: replacing it would destroy that file (the journal, a key,
+// the lock file relabel relies on).
 func notOwnFile(copyPath, recordsDB, logDB, keyPath string) error {
 	var own []string
 	for _, db := range []string{recordsDB, logDB} {
-		for _, suffix := range []string{"", "-wal", "-shm", "-journal", auditlog.JournalSuffix} {
-			own = append(own, db+suffix)
-		}
+		own = append(append(own, sqlite.Files(db)...), db+auditlog.JournalSuffix)
 	}
 	own = append(own, keyPath, keyPath+".pub")
 	abs := func(p string) string {

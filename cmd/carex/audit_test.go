@@ -212,10 +212,13 @@ func TestCheckpointCopyEndToEnd(t *testing.T) {
 		t.Fatal("the refused server overwrote the copy")
 	}
 	// A copy at one of carex's own files is refused before anything is
-	// written (it would replace the journal).
-	own := append(append([]string{}, args[:len(args)-1]...), accessLogPath(db)+"-audit")
-	if code, errOut := serveRefuses(t, own...); code == 0 || !strings.Contains(errOut, "one of carex's own files") {
-		t.Fatalf("--checkpoint-copy at the journal: exit %d\n%s", code, errOut)
+	// written (it would replace the journal, or the lock file every
+	// writing process holds, which relabel relies on).
+	for _, f := range []string{accessLogPath(db) + "-audit", db + "-lock"} {
+		own := append(append([]string{}, args[:len(args)-1]...), f)
+		if code, errOut := serveRefuses(t, own...); code == 0 || !strings.Contains(errOut, "one of carex's own files") {
+			t.Fatalf("--checkpoint-copy at %s: exit %d\n%s", f, code, errOut)
+		}
 	}
 }
 

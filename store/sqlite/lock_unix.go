@@ -9,13 +9,13 @@ import (
 )
 
 // Every process that opens the store for writing holds a shared lock on
-// the file beside it (path + "-lock"); Relabel needs it alone, because it
+// the file beside it (path + lockSuffix); Relabel needs it alone, because it
 // changes rows that other processes' caches of sharing contexts hold
 // without telling them. flock, not SQLite's own fcntl locks: closing any
 // other descriptor of the database file would drop those.
 
 func lockShared(path string) (*os.File, error) {
-	f, err := os.OpenFile(path+"-lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(path+lockSuffix, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,17 @@ func readerCache(n int) int { return max(2000, readerCacheKiB/n) }
 
 func defaultReaders() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
 
+// lockSuffix names the file beside a database that every process writing
+// it holds a lock on (lock_unix.go).
+const lockSuffix = "-lock"
+
+// Files are the files the store keeps for the database at path: the
+// database, SQLite's own beside it and the lock file. Nothing else may
+// replace them.
+func Files(path string) []string {
+	return []string{path, path + "-wal", path + "-shm", path + "-journal", path + lockSuffix}
+}
+
 // dsn puts the pragmas in the DSN so that every pooled connection gets them:
 // busy_timeout first so that even the WAL switch waits instead of failing.
 func dsn(path string, write bool, pragmas ...string) string {
