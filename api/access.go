@@ -45,8 +45,7 @@ type Exchange struct {
 	// bgSubject: the person a read's item is about (its subject), when it
 	// belongs to several: the one its break-glass reason opens.
 	bgSubject string
-	bgItem    bool     // a single-item request for an item several people share
-	bgPeople  []string // its current version's people
+	bgPeople  []string // a single-item request's item, which several people share: its current version's people
 	// bgTrace: a break-glass Patient search to find a person; every match
 	// is decided under break-glass, none is granted.
 	bgTrace bool

@@ -371,7 +371,7 @@ func (g *gate) bgModes(patients []string) func(string) bgMode {
 		return own
 	case x.bgTrace:
 		return func(string) bgMode { return bgAlong }
-	case x.bgItem:
+	case len(x.bgPeople) > 0:
 		return func(pid string) bgMode {
 			switch {
 			case x.bgSubject != "" && pid == x.bgSubject:
@@ -947,7 +947,9 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	if redact {
 		redactPerson(m)
 	}
-	maskRefs(m, mask)
+	if mask != nil {
+		maskRefs(m, mask)
+	}
 	out, err := encodeResource(m)
 	if err != nil {
 		return nil

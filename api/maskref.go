@@ -139,7 +139,7 @@ func walkRefs(v any, fn func(string)) {
 // itself, or to a person, is decided against v's own people).
 func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 	ref = strings.TrimSpace(ref)
-	if i := strings.IndexAny(ref, "?"); i >= 0 {
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
 		ref = ref[:i]
 	}
 	ref = strings.TrimRight(ref, "/")

@@ -108,7 +108,7 @@ func (s *Server) read(c echo.Context) error {
 // none is recognisable, the item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
 	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
-		x.bgItem, x.bgPeople = true, v.Patients
+		x.bgPeople = v.Patients
 		x.bgSubject = subjectOf(v.Raw)
 	}
 }

@@ -363,8 +363,7 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	// ProveEntry's answer for an entry past the end is that a running server
 	// copies new entries in within a second, even with no server running
 	// and --seq far past the end: say how long the log is instead.
-	var size int64
-	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`).Scan(&size); err == nil && seq.n >= size {
+	if size, err := auditlog.LogSize(ctx, conn); err == nil && seq.n >= size {
 		return pastTheEnd(logDB(db), seq.n, size)
 	}
 	p, err := auditlog.ProveEntry(ctx, conn, seq.n, verifiers)

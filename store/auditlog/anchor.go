@@ -75,9 +75,8 @@ func LatestCheckpoint(ctx context.Context, db *sql.DB, verifiers note.Verifiers)
 	if err != nil {
 		return nil, err
 	}
-	size := rowSize
-	if got, err := tlog.TreeHash(size, &sqlHashReader{ctx: ctx, db: db}); err != nil || got != root {
-		return nil, fmt.Errorf("auditlog: the stored Merkle tree does not give the root of the latest checkpoint (size %d); run carex audit verify: %w", size, ErrTampered)
+	if got, err := tlog.TreeHash(rowSize, &sqlHashReader{ctx: ctx, db: db}); err != nil || got != root {
+		return nil, fmt.Errorf("auditlog: the stored Merkle tree does not give the root of the latest checkpoint (size %d); run carex audit verify: %w", rowSize, ErrTampered)
 	}
 	return signed, nil
 }
@@ -299,8 +298,8 @@ func SaveCheckpoint(path string, signed []byte) error {
 // CheckSaved reports whether the log in db (read-only is enough) extends
 // a saved checkpoint: nil, or an error wrapping ErrBehindSaved.
 func CheckSaved(ctx context.Context, db *sql.DB, s *SavedCheckpoint) error {
-	var size int64
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`).Scan(&size); err != nil {
+	size, err := LogSize(ctx, db)
+	if err != nil {
 		return err
 	}
 	return checkSaved(ctx, db, size, s)

@@ -98,8 +98,8 @@ func (q Query) seqRange(ctx context.Context, db Querier) (lo, hi int64, err erro
 	if q.From.IsZero() && q.To.IsZero() {
 		return 0, -1, nil
 	}
-	var n int64
-	if err := queryInt(ctx, db, &n, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`); err != nil {
+	n, err := LogSize(ctx, db)
+	if err != nil {
 		return 0, 0, err
 	}
 	// first is the first entry from seq onwards at or after ms (n if none).
@@ -135,6 +135,13 @@ func (q Query) seqRange(ctx context.Context, db Querier) (lo, hi int64, err erro
 }
 
 // queryInt scans the one integer query returns into v.
+// LogSize is the number of entries in the access log's table.
+func LogSize(ctx context.Context, db Querier) (int64, error) {
+	var n int64
+	err := queryInt(ctx, db, &n, `SELECT COALESCE(MAX(seq) + 1, 0) FROM audit_log`)
+	return n, err
+}
+
 func queryInt(ctx context.Context, db Querier, v *int64, query string, args ...any) error {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
