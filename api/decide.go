@@ -40,20 +40,19 @@ type gate struct {
 	user      consent.User
 	x         *Exchange
 	mu        sync.Mutex
-	prepared  map[preparedKey]*consent.Prepared
+	prepared  map[preparedKey]*personDecision
 	unknown   map[string]bool     // patients with nothing stored: nothing to protect
 	claimed   bool                // the last prepared patient is related to the user's org only by its own say-so
 	redact    map[versionKey]bool // versions to release with demographics redacted
 	decisions []decision          // items decided, in order (maskref.go)
 	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed   int
-	refOK     map[string]bool                           // reference strings decided for masking: released as stored or not
-	lookups   int                                       // items and people looked up to decide references (maxRefLookups)
-	quiet     map[string]*consent.Prepared              // people prepared only to decide references (maskref.go)
-	linked    map[*consent.Prepared][]*consent.Prepared // per prepared person, their other records (person)
-	err       error                                     // loading a patient failed: nothing more is released
-	grants    []string                                  // patients whose break-glass grant is still to be stored (see flush)
-	bg        bgShare                                   // the one patient this request's break-glass reason applies to (a batch shares its own)
+	refOK     map[string]bool            // reference strings decided for masking: released as stored or not
+	lookups   int                        // items and people looked up to decide references (maxRefLookups)
+	quiet     map[string]*personDecision // people prepared only to decide references (maskref.go)
+	err       error                      // loading a patient failed: nothing more is released
+	grants    []string                   // patients whose break-glass grant is still to be stored (see flush)
+	bg        bgShare                    // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log of a request that named none, such as
 	// a search by NHS number or across people, in the order met.
@@ -105,7 +104,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	if x != nil && x.gate != nil {
 		return x.gate
 	}
-	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*consent.Prepared{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
 	}
@@ -117,7 +116,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 }
 
 // prepare loads and prepares one patient (once per request).
-func (g *gate) prepare(patientID string) *consent.Prepared { return g.prepareFor(patientID, bgOwn) }
+func (g *gate) prepare(patientID string) *personDecision { return g.prepareFor(patientID, bgOwn) }
 
 // How a patient is decided under a request's break-glass reason.
 type bgMode int
@@ -134,7 +133,7 @@ type preparedKey struct {
 }
 
 // prepareFor is prepare in one of the break-glass modes.
-func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
+func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	key := preparedKey{patientID, mode}
@@ -168,8 +167,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *consent.Prepared {
 		}
 		u.BreakGlassGranted = now.Before(until)
 	}
-	pp := consent.Prepare(g.cp.Policy, u, pat, now)
-	g.setLinked(pp, u, linked, now)
+	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
 	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
@@ -320,7 +318,7 @@ func (g *gate) decide(m *store.Meta) bool {
 		if g.err != nil {
 			return false
 		}
-		d := g.decideWith(pp, it)
+		d := pp.Decide(it)
 		if !d.Permitted() {
 			g.withheld()
 			return false
@@ -604,31 +602,26 @@ func (cp *ConsentPolicy) lastLinks(ctx context.Context, id string) ([]string, er
 	return nil, nil
 }
 
-// prepareLinked prepares the linked records (see person) for u.
-func prepareLinked(pol *consent.Policy, u consent.User, linked []consent.Patient, now time.Time) []*consent.Prepared {
-	var out []*consent.Prepared
+// personDecision is a person's prepared decision with their linked
+// records' (see person): its Decide applies both (withLinked), so that no
+// caller can leave the linked records out.
+type personDecision struct {
+	*consent.Prepared
+	linked []*consent.Prepared
+}
+
+// preparePerson prepares pat and their linked records for u.
+func preparePerson(pol *consent.Policy, u consent.User, pat consent.Patient, linked []consent.Patient, now time.Time) *personDecision {
+	pd := &personDecision{Prepared: consent.Prepare(pol, u, pat, now)}
 	for _, lp := range linked {
-		out = append(out, consent.Prepare(pol, u, lp, now))
+		pd.linked = append(pd.linked, consent.Prepare(pol, u, lp, now))
 	}
-	return out
+	return pd
 }
 
-// decideWith decides it with pp and the linked records prepared beside it.
-func (g *gate) decideWith(pp *consent.Prepared, it *consent.Item) consent.Decision {
-	g.mu.Lock()
-	linked := g.linked[pp]
-	g.mu.Unlock()
-	return withLinked(pp.Decide(it), it, linked)
-}
-
-// setLinked keeps pp's linked records, prepared for u; g.mu is held.
-func (g *gate) setLinked(pp *consent.Prepared, u consent.User, linked []consent.Patient, now time.Time) {
-	if len(linked) > 0 {
-		if g.linked == nil {
-			g.linked = map[*consent.Prepared][]*consent.Prepared{}
-		}
-		g.linked[pp] = prepareLinked(g.cp.Policy, u, linked, now)
-	}
+// Decide decides it for the person and their linked records.
+func (pd *personDecision) Decide(it *consent.Item) consent.Decision {
+	return withLinked(pd.Prepared.Decide(it), it, pd.linked)
 }
 
 // withLinked is d, or a linked record's Consent's withhold when d releases

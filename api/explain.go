@@ -72,8 +72,7 @@ func (s *Server) explain(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pp := consent.Prepare(cp.Policy, u, pat, cp.now())
-	linked := prepareLinked(cp.Policy, u, linkedPats, cp.now())
+	pp := preparePerson(cp.Policy, u, pat, linkedPats, cp.now())
 	res, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: 0})
 	if err != nil {
 		return err
@@ -112,7 +111,7 @@ func (s *Server) explain(c echo.Context) error {
 	released, withheld := 0, 0
 	for _, v := range items.Items {
 		it := itemOf(&v.Meta)
-		d := withLinked(pp.Decide(it), it, linked)
+		d := pp.Decide(it)
 		if d.Permitted() {
 			released++
 		} else {

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -298,7 +297,7 @@ func (g *gate) refSees(m *store.Meta) bool {
 		if pp == nil {
 			pp = g.prepareQuiet(pid)
 		}
-		if pp == nil || !g.decideWith(pp, it).Permitted() {
+		if pp == nil || !pp.Decide(it).Permitted() {
 			return false
 		}
 	}
@@ -310,7 +309,7 @@ func (g *gate) refSees(m *store.Meta) bool {
 // person is without it); nil when it did not. A person who only came
 // along with a shared item was not opened: their other items are decided
 // quietly.
-func (g *gate) preparedOf(pid string) *consent.Prepared {
+func (g *gate) preparedOf(pid string) *personDecision {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for _, mode := range [...]bgMode{bgWithout, bgOwn} {
@@ -324,7 +323,7 @@ func (g *gate) preparedOf(pid string) *consent.Prepared {
 // prepareQuiet prepares pid for deciding references only: no break-glass
 // reason (a grant the user already holds counts), nothing noted in the
 // access log, no grant stored. nil when the person cannot be loaded.
-func (g *gate) prepareQuiet(pid string) *consent.Prepared {
+func (g *gate) prepareQuiet(pid string) *personDecision {
 	pc, err := g.cp.store.PatientContext(g.ctx, pid)
 	if err != nil {
 		return nil
@@ -341,13 +340,12 @@ func (g *gate) prepareQuiet(pid string) *consent.Prepared {
 	if err != nil {
 		return nil
 	}
-	pp := consent.Prepare(g.cp.Policy, u, pat, now)
+	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
 	g.mu.Lock()
 	if g.quiet == nil {
-		g.quiet = map[string]*consent.Prepared{}
+		g.quiet = map[string]*personDecision{}
 	}
 	g.quiet[pid] = pp
-	g.setLinked(pp, u, linked, now)
 	g.mu.Unlock()
 	return pp
 }
