@@ -27,7 +27,11 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		}
 		w := &store.Write{Op: store.OpUpdate, Type: v.Type, ID: v.ID, Raw: v.Raw, Resource: m, SourceOrg: v.SourceOrg}
 		s.derive(w)
-		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date}, nil
+		// A Binary may take its people and labels from the item its
+		// securityContext names (binaryContext); all else comes from the
+		// body and the policy.
+		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date,
+			ReadsStore: w.Type == "Binary"}, nil
 	}
 	return r.Relabel(ctx, derive)
 }

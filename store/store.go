@@ -204,6 +204,9 @@ type Derived struct {
 	Patients  []string
 	Codes     []string
 	Date      time.Time
+	// ReadsStore: derived from another stored item too (which relabelling
+	// may change), not from the version and the policy alone.
+	ReadsStore bool
 }
 
 // RelabelStats counts what Relabel looked at and changed.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/carex-project/carex/store"
@@ -36,27 +37,32 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 	// A derived field may depend on another stored item (a Binary takes
 	// the people of the document its securityContext names), which this
 	// pass may change after it was read: a second pass, with the lock still
-	// held, for what depends on what changed.
-	for pass := 0; pass < 2; pass++ {
-		var ps store.RelabelStats
-		last := int64(0)
-		for {
-			n, err := db.relabelBatch(ctx, derive, &last, &ps)
-			if err != nil {
-				return st, err
-			}
-			if n < relabelBatch {
-				break
-			}
+	// held, for the versions so derived (Derived.ReadsStore) when anything
+	// changed.
+	var ps store.RelabelStats
+	var again []int64
+	for last := int64(0); ; {
+		n, err := db.relabelBatch(ctx, derive, relabelFrom(last), &last, &ps, &again)
+		if err != nil {
+			return st, err
 		}
-		if pass == 0 {
-			st.Versions = ps.Versions
-		}
-		st.Changed += ps.Changed
-		st.Current += ps.Current
-		if ps.Changed == 0 {
+		if n < relabelBatch {
 			break
 		}
+	}
+	st = ps
+	if ps.Changed > 0 {
+		var ps2 store.RelabelStats
+		for len(again) > 0 {
+			chunk := again[:min(relabelBatch, len(again))]
+			again = again[len(chunk):]
+			var last int64
+			if _, err := db.relabelBatch(ctx, derive, relabelOnly(chunk), &last, &ps2, nil); err != nil {
+				return st, err
+			}
+		}
+		st.Changed += ps2.Changed
+		st.Current += ps2.Current
 	}
 	// A delete marker carries the derived fields of the version it ended
 	// (as a delete copies them), and so does a deleted resource's row.
@@ -93,14 +99,39 @@ type relabelRow struct {
 	d        store.Derived
 }
 
-func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (store.Derived, error), last *int64, st *store.RelabelStats) (int, error) {
+// relabelSel picks the versions one relabelBatch reads: a WHERE clause on
+// versions v and its arguments.
+type relabelSel struct {
+	where string
+	args  []any
+}
+
+// relabelFrom: the next relabelBatch versions after key last.
+func relabelFrom(last int64) relabelSel {
+	return relabelSel{`v.vpk > ? ORDER BY v.vpk LIMIT ?`, []any{last, relabelBatch}}
+}
+
+// relabelOnly: the versions with these keys.
+func relabelOnly(vpks []int64) relabelSel {
+	args := make([]any, len(vpks))
+	for i, k := range vpks {
+		args[i] = k
+	}
+	return relabelSel{`v.vpk IN (?` + strings.Repeat(`, ?`, len(vpks)-1) + `) ORDER BY v.vpk`, args}
+}
+
+// relabelBatch derives the selected versions again and stores those that
+// changed, in one transaction; last becomes the largest key read, and the
+// keys of versions derived from other stored items are added to again
+// (when not nil).
+func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (store.Derived, error), sel relabelSel, last *int64, st *store.RelabelStats, again *[]int64) (int, error) {
 	tx, err := db.writer.BeginTx(ctx, nil)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback()
 	rows, err := tx.QueryContext(ctx, `SELECT v.vpk, v.rid, r.type, r.id, v.version, v.last_updated, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw, r.vpk = v.vpk
-		FROM versions v JOIN resources r ON r.rid = v.rid WHERE v.vpk > ? AND v.raw IS NOT NULL ORDER BY v.vpk LIMIT ?`, *last, relabelBatch)
+		FROM versions v JOIN resources r ON r.rid = v.rid WHERE v.raw IS NOT NULL AND `+sel.where, sel.args...)
 	if err != nil {
 		return 0, err
 	}
@@ -128,6 +159,9 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 			return 0, fmt.Errorf("%s/%s version %d: %w", v.Type, v.ID, v.VersionID, err)
 		}
 		st.Versions++
+		if d.ReadsStore && again != nil {
+			*again = append(*again, vpk)
+		}
 		// Compared as stored (space-joined): a code with a space in it
 		// reads back as two, and must not count as a change every run.
 		if d.DataClass != v.DataClass || joinList(d.Labels) != labels || joinList(d.Patients) != patients ||
