@@ -113,9 +113,11 @@ func unlookedDirectory(typ string) bool { return slices.Contains(unlookedTypes, 
 // ownSystem: the user is an own-organisation-only role (a client system)
 // and its organisation wrote v.
 func (g *gate) ownSystem(v *store.Version) bool {
-	if g.user.Org == "" || !strings.EqualFold(v.SourceOrg, g.user.Org) {
-		return false
-	}
+	return g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) && g.ownOrgOnly()
+}
+
+// ownOrgOnly: the user's role reads only its own organisation's data.
+func (g *gate) ownOrgOnly() bool {
 	role := g.cp.Policy.Role(g.user.Role)
 	return role != nil && role.OwnOrgOnly
 }
@@ -575,7 +577,7 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 		return q
 	}
 	g := x.gate
-	if role := g.cp.Policy.Role(g.user.Role); role != nil && role.OwnOrgOnly {
+	if g.ownOrgOnly() {
 		return q
 	}
 	out := q
