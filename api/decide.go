@@ -848,9 +848,12 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		}
 		if !role.OwnOrgOnly {
 			for _, pid := range w.Patients {
+				// Break-glass opens a record in an emergency; it does not
+				// make the organisation one that records the person's
+				// choices (which would outlive the grant).
 				g := cp.gate(ctx, p, nil)
-				if !g.prepare(pid).Open().Permitted() {
-					return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person")
+				if pp := g.prepare(pid); !pp.Open().Permitted() || !pp.Related() {
+					return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person (break-glass does not give one)")
 				}
 			}
 		}

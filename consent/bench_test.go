@@ -18,6 +18,7 @@ func benchPatient(b testing.TB) Patient {
 		{"type":"permit","actor":[`+sectorActor("council")+`],"class":[`+class("social-care")+`,`+class("medications")+`,`+class("allergies")+`]},
 		{"type":"permit","class":[`+class("allergies")+`]}]}`)
 	hiv := consAt(b, "hiv", "2024-05-01", "OPTIN", `{"actor":[`+org(orgHosp)+`],"securityLabel":[`+label("HIV")+`,`+label("STD")+`]}`)
+	optout.Recorder, hiv.Recorder = orgGP, orgGP // the person's GP records their choices
 	return patient(optout, hiv)
 }
 

@@ -43,7 +43,10 @@
 // organisation cannot lift an objection another recorded (nor can the
 // person's GP practice: it could lift one made against itself). A provision does
 // not name the organisation that recorded its Consent (it releases no
-// sensitive label to its own recorder). A Consent whose root period
+// sensitive label to its own recorder), and a permit releases a sensitive
+// label only when its recorder is the item's source organisation or the
+// person's current registered GP practice (any other organisation's
+// permit still shares unlabelled data). A Consent whose root period
 // does not contain now, or whose root action excludes reads (e.g. correct
 // only), has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
 // withhold; OPTOUT with no provision withholds everything. An untyped root

@@ -195,6 +195,10 @@ type pnode struct {
 type pconsent struct {
 	c     *Consent
 	nodes []pnode
+	// byGP: the Consent was recorded by the person's registered GP
+	// practice, which may release any of their data; another recorder
+	// releases only the data it is the source of.
+	byGP bool
 }
 
 // Prepared is one user's view of one patient, built once per request.
@@ -351,7 +355,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		if !c.Root.Period.Contains(pp.now) || !actionsRead(c.Root.Actions) {
 			continue
 		}
-		pc := pconsent{c: c}
+		pc := pconsent{c: c, byGP: registeredGP(p, c.Recorder, pp.now)}
 		// A permit does not name its own recorder: an organisation cannot
 		// release a person's sensitive data to itself by recording a
 		// consent (the person's choice is recorded by someone else: the
@@ -360,6 +364,16 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		pp.flatten(&pc, c.Root, false, self)
 		pp.consents = append(pp.consents, pc)
 	}
+}
+
+// registeredGP reports whether org is p's registered GP practice now.
+func registeredGP(p Patient, org string, now time.Time) bool {
+	for _, r := range p.Relationships {
+		if r.Kind == RelRegisteredGP && org != "" && strings.EqualFold(r.Org, org) && (r.Until.IsZero() || now.Before(r.Until)) {
+			return true
+		}
+	}
+	return false
 }
 
 func actionsRead(actions []string) bool {
@@ -448,6 +462,10 @@ func contains(list []string, s string) bool {
 // reasons carry break-glass (IG review) and restricted-patient (IG alert)
 // when they apply.
 func (pp *Prepared) Open() Decision { return pp.open }
+
+// Related reports whether the user's organisation has a legitimate
+// relationship with the patient, break-glass aside.
+func (pp *Prepared) Related() bool { return pp.related }
 
 // BreakGlass reports whether break-glass is in force for this request; when
 // it is and the user held no grant, the API records one for
@@ -587,7 +605,11 @@ func (pc *pconsent) decide(it *Item) consentResult {
 		i++
 	}
 	n := &pc.nodes[best]
-	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit,
+	// A permit releases sensitive data only when its recorder may: the
+	// data's source or the person's GP. Otherwise any organisation that
+	// could record a Consent could release anyone's HIV diagnosis.
+	mayRelease := pc.byGP || c.Recorder != "" && strings.EqualFold(c.Recorder, it.SourceOrg)
+	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit && mayRelease,
 		labels: n.p.pathLabels, c: c, path: n.p.Path}
 }
 

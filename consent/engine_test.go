@@ -34,7 +34,9 @@ func runCases(t *testing.T, cases []engineCase) {
 			}
 			var list []*Consent
 			for i, c := range tc.consents {
-				list = append(list, consAt(t, "c"+string(rune('1'+i)), "2024-01-01", c.rule, c.prov))
+				c := consAt(t, "c"+string(rune('1'+i)), "2024-01-01", c.rule, c.prov)
+				c.Recorder = orgGP // the person's GP records their choices
+				list = append(list, c)
 			}
 			p := patient(list...)
 			if tc.pmod != nil {
@@ -220,7 +222,32 @@ func TestLayerSensitivity(t *testing.T) {
 		{name: "practitioner named explicitly", user: "hosp",
 			consents: []cs{{"OPTIN", `{"actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"Practitioner/u-hosp"}}],"securityLabel":[` + label("PSY") + `]}`}},
 			item:     cond(orgClinic, "PSY"), effect: Permit},
+		// Who recorded the permit: the data's source or the person's GP
+		// may release it; anyone else's permit releases nothing sensitive.
+		{name: "permit recorded by the data's source", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: recordedBy(orgClinic), item: cond(orgClinic, "HIV"), effect: Permit},
+		{name: "permit recorded by a care-team member that is not the source", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: recordedBy(orgNurse), item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "permit recorded by an unrelated organisation", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: recordedBy(orgOther), item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "permit recorded by the source covers only its data", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: recordedBy(orgNurse), item: cond(orgNurse, "HIV"), effect: Permit},
+		{name: "permit with no recorder releases nothing sensitive", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: recordedBy(""), item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "permit recorded by a former GP practice", user: "hosp", consents: []cs{permitHIVToHosp},
+			pmod: func(p *Patient) { p.Relationships[0].Until = now.AddDate(0, -1, 0) }, item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
+		{name: "a plain permit still shares unlabelled data", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `]}`}},
+			pmod: recordedBy(orgOther), item: cond(orgClinic), effect: Permit},
 	})
+}
+
+// recordedBy sets the recorder of every Consent of the patient.
+func recordedBy(org string) func(*Patient) {
+	return func(p *Patient) {
+		for _, c := range p.Consents {
+			c.Recorder = org
+		}
+	}
 }
 
 // TestConsentWithholds: the consent layer alone, break-glass or not.

@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"cmp"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -26,6 +27,7 @@ type scenarioFile struct {
 	} `json:"relationships"`
 	Patients map[string]struct {
 		Restricted bool              `json:"restricted"`
+		RecordedBy string            `json:"recordedBy"` // the Consents' recorder; "" = the GP practice
 		Consents   []json.RawMessage `json:"consents"`
 	} `json:"patients"`
 	Items map[string]struct {
@@ -89,6 +91,7 @@ func TestScenarios(t *testing.T) {
 			if err != nil {
 				t.Fatalf("patient %s consent %d: %v", name, i, err)
 			}
+			parsed.Recorder = cmp.Or(p.RecordedBy, "A81001")
 			pat.Consents = append(pat.Consents, parsed)
 		}
 		patients[name] = pat
