@@ -52,6 +52,47 @@ type Exchange struct {
 	// asksRedacted: the search matches, sorts or includes by an element a
 	// restricted person's Patient has redacted (see asksRedacted).
 	asksRedacted bool
+	// written: the people whose records the request's writes would change
+	// (new and replaced versions), noted inside the writer's transaction
+	// before the write decision, so that a refused write is logged against
+	// them too. No lock: store.Commit returns after its callback has run.
+	written []string
+}
+
+// noteWritten notes people a write of this request would touch (nil x:
+// carex import, an operator's offline load, which is no one's access).
+func (x *Exchange) noteWritten(people []string) {
+	if x == nil {
+		return
+	}
+	x.written = appendNew(x.written, people...)
+}
+
+// withheldWrite counts a write refused because it would replace an item
+// withheld from the caller.
+func (x *Exchange) withheldWrite() {
+	if x == nil {
+		return
+	}
+	x.Withheld++
+}
+
+// people are the people the request touched, for its log entry: the one,
+// or several (decided items first, then written ones).
+func (x *Exchange) people() (one string, several []string) {
+	var all []string
+	if x.gate != nil {
+		one, several := x.gate.patients()
+		if one != "" {
+			several = []string{one}
+		}
+		all = several
+	}
+	all = appendNew(all, x.written...)
+	if len(all) == 1 {
+		return all[0], nil
+	}
+	return "", all
 }
 
 type reply struct {
@@ -153,8 +194,8 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
-		if x.Patient == "" && x.gate != nil {
-			x.Patient, x.Patients = x.gate.patients()
+		if x.Patient == "" && len(x.Patients) == 0 {
+			x.Patient, x.Patients = x.people()
 		}
 		if x.Patient != "" && x.gate != nil {
 			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {

@@ -420,7 +420,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 					return err
 				}
 			}
-			return s.decideWrites(ctx, p, lookup, writes)
+			return s.decideWrites(ctx, p, x, lookup, writes)
 		})
 		if err != nil {
 			return nil, nil, err

@@ -872,13 +872,21 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 	// An organisation replaces its own data whatever its user's role sees
 	// (a nurse retries or corrects the observation she recorded).
 	seen := !existing.Deleted && (own || cp.gate(ctx, p, nil).visible(existing))
+	// The answer is a missing or taken id's; the access log records a
+	// write over an item withheld from the caller as a denial (withheld).
+	hidden := func(err error) error {
+		if existing.Deleted {
+			return err
+		}
+		return withheldError{err}
+	}
 	switch {
 	case !seen && w.Op == store.OpDelete:
-		return fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound) // the store's words for a missing id
+		return hidden(fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound)) // the store's words for a missing id
 	case existing.Deleted && own:
 		return nil // the source organisation may record it again
 	case !seen:
-		return fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists)
+		return hidden(fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists))
 	case !own:
 		return fmtErr(ErrForbidden, "%s/%s was recorded by another organisation: only its source organisation may change it", w.Type, w.ID)
 	}

@@ -649,7 +649,7 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 				return err
 			}
 		}
-		return s.decideWrites(ctx, p, lookup, ws)
+		return s.decideWrites(ctx, p, x, lookup, ws)
 	})
 	if err != nil {
 		return err

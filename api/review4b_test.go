@@ -4,6 +4,7 @@ package api_test
 // the code as reviewed and says, in its comment, what goes wrong.
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -66,4 +67,95 @@ func TestReview4bStrangerConsentReleasesHIVToThirdOrg(t *testing.T) {
 // janeHIVPermit is janeHIVToHospital with another id.
 func janeHIVPermit(id string) string {
 	return strings.NewReplacer("jane-hiv-hosp", id).Replace(janeHIVToHospital)
+}
+
+// TestReview4bRefusedWritesNameThePerson: a refused or withheld write about
+// a person is logged without the person, so IG's "who accessed this
+// person's record" (AuditEvent?patient=, $who-accessed) never shows it: an
+// unrelated GP trying to record Jane's consent, a nurse trying to overwrite
+// or delete the GP's diagnosis of Jane (403), or to delete Jane's withheld
+// HIV diagnosis (404, logged as a plain not-found "error", where a withheld
+// read is logged as a denial with reason "withheld" so that IG can tell it
+// from a mistyped id). The SPEC's entry has "patient"; these are exactly
+// the attempts IG is asked about. The reads in the same test are logged
+// with the patient (and pass).
+func TestReview4bRefusedWritesNameThePerson(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "nurse-x" })
+	stranger := e.token("gp", "nhs", "Z99998", func(c *auth.DevClaims) { c.Sub = "stranger-x" })
+	ig := e.token("ig-officer", "nhs", "A81001")
+	tries := []struct{ who, method, path, body string }{
+		{"stranger-x", "GET", "/fhir/Condition/diabetes", ""}, // control: logged with the patient
+		{"stranger-x", "PUT", "/fhir/Consent/zz", janeHIVPermit("zz")},
+		{"nurse-x", "PUT", "/fhir/Condition/diabetes", `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"changed"}}`},
+		{"nurse-x", "DELETE", "/fhir/Condition/diabetes", ""},
+		{"nurse-x", "DELETE", "/fhir/Condition/hiv", ""},
+	}
+	tok := map[string]string{"nurse-x": nurse, "stranger-x": stranger}
+	for _, tr := range tries {
+		if r := e.do(tr.method, tr.path, tok[tr.who], tr.body); r.status < 400 {
+			t.Fatalf("%s %s: %d, want a refusal", tr.method, tr.path, r.status)
+		}
+	}
+	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane", ig, "")
+	if r.status != 200 {
+		t.Fatalf("$who-accessed: %d %s", r.status, r.body)
+	}
+	var rep struct {
+		Entries []struct {
+			Sub      string   `json:"sub"`
+			Method   string   `json:"method"`
+			Path     string   `json:"path"`
+			Decision string   `json:"decision"`
+			Reasons  []string `json:"reasons"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil {
+		t.Fatalf("%v: %s", err, r.body)
+	}
+	for _, tr := range tries {
+		found := false
+		for _, en := range rep.Entries {
+			if en.Sub == tr.who && en.Method == tr.method && en.Path == tr.path {
+				found = true
+				if tr.path == "/fhir/Condition/hiv" && (en.Decision != "deny" || !strings.Contains(strings.Join(en.Reasons, ","), "withheld")) {
+					t.Errorf("DELETE of Jane's withheld HIV diagnosis logged as %s %v, not as a denial (withheld)", en.Decision, en.Reasons)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s's refused %s %s is not in Jane's $who-accessed: the entry names no patient", tr.who, tr.method, tr.path)
+		}
+	}
+}
+
+// TestReview4bTransactionAcrossPeopleNamesThem: a transaction that writes
+// items of two people is logged with no patient at all (transaction sets
+// Exchange.Patient only when exactly one person was written, and never
+// Exchange.Patients), so neither person's $who-accessed or
+// AuditEvent?patient= lists it, although its entry's "released" names their
+// items. A search across people names every one (TestLogSearchAcrossPeople);
+// a write across people must too.
+func TestReview4bTransactionAcrossPeopleNamesThem(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-feed" })
+	ig := e.token("ig-officer", "nhs", "A81001")
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"resource":{"resourceType":"Patient","id":"bob","name":[{"family":"Brown"}]},"request":{"method":"PUT","url":"Patient/bob"}},
+ {"resource":{"resourceType":"Condition","id":"bob-c","subject":{"reference":"Patient/bob"},"code":{"text":"B"}},"request":{"method":"PUT","url":"Condition/bob-c"}},
+ {"resource":{"resourceType":"Condition","id":"jane-c","subject":{"reference":"Patient/jane"},"code":{"text":"J"}},"request":{"method":"PUT","url":"Condition/jane-c"}}]}`
+	if r := e.do("POST", "/fhir", gpSys, tx); r.status != 200 {
+		t.Fatalf("transaction: %d %s", r.status, r.body)
+	}
+	for _, who := range []string{"jane", "bob"} {
+		r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient="+who, ig, "")
+		if r.status != 200 {
+			t.Fatalf("$who-accessed: %d %s", r.status, r.body)
+		}
+		if !strings.Contains(r.body, `"gp-feed"`) {
+			t.Errorf("the transaction that wrote %s's record is not in %s's $who-accessed: %.400s", who, who, r.body)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/carex-project/carex/api/auth"
@@ -15,7 +16,7 @@ import (
 // transaction, so that it sees the version each replaces: a matched
 // conditional create stores nothing, so it writes to nothing (the match
 // may be another organisation's) and supersedes nothing.
-func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, lookup store.Lookup, ws []*store.Write) error {
+func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
 	for _, w := range ws {
 		matched, err := conditionMatches(lookup, w)
 		if err != nil {
@@ -27,7 +28,15 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, lookup sto
 				return err
 			}
 		}
+		// Logged against the people it would touch, allowed or not.
+		x.noteWritten(w.Patients)
+		if existing != nil {
+			x.noteWritten(existing.Patients)
+		}
 		if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
+			if errors.As(err, new(withheldError)) {
+				x.withheldWrite()
+			}
 			return err
 		}
 		if !matched {
