@@ -411,10 +411,13 @@ func (g *gate) withheld() {
 
 func itemOf(m *store.Meta) *consent.Item {
 	it := &consent.Item{Type: m.Type, ID: m.ID, DataClass: m.DataClass, SourceOrg: m.SourceOrg, Labels: m.Labels, Date: m.Date}
-	if m.DataClass == "demographics" {
-		// A restricted person's demographics are redacted, not withheld:
-		// the confidentiality code R marks the person, not the item.
+	if m.Type == "Patient" && m.DataClass == "demographics" && slices.Contains(m.Labels, "R") {
+		// A restricted person's Patient is redacted, not withheld: R on it
+		// marks the person. A version labelled R is redacted even when the
+		// person's current record no longer is (an old refuge address).
+		// On any other item R is a label like any other: withheld.
 		it.Labels = without(m.Labels, "R")
+		it.Restricted = true
 	}
 	for _, c := range m.Codes {
 		sys, code, _ := strings.Cut(c, "|")
@@ -473,9 +476,17 @@ type derived struct {
 	links  []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
 	nhs    string     // the Patient resource's NHS number, for the access log
 	sameAs []string   // other records of the same person (Patient.link)
-	// deletedLinks: with no Patient resource, the links of its last version
+	// deleted: with no Patient resource, what its last version says
 	// (person), looked up once per context rather than once per request.
-	deletedLinks atomic.Pointer[[]string]
+	deleted atomic.Pointer[lastRecord]
+}
+
+// lastRecord is what a deleted Patient's last version still says: the
+// person's other records, and whether the person is restricted (deleting
+// a duplicate does not lift a restriction from the items that remain).
+type lastRecord struct {
+	links      []string
+	restricted bool
 }
 
 type linkOrgs struct {
@@ -557,18 +568,19 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	sameAs := d.sameAs
 	if pc.Patient == nil && len(pc.Sources) > 0 {
 		// A deleted Patient (a retired duplicate) still links its items,
-		// which remain, to the person's other records: its last version's
-		// links.
-		if l := d.deletedLinks.Load(); l != nil {
-			sameAs = *l
-		} else {
-			l, err := cp.lastLinks(ctx, d.pat.ID)
+		// which remain, to the person's other records, and keeps them
+		// restricted: its last version's.
+		last := d.deleted.Load()
+		if last == nil {
+			l, err := cp.lastRecord(ctx, d.pat.ID)
 			if err != nil {
 				return pat, nil, err
 			}
-			d.deletedLinks.Store(&l)
-			sameAs = l
+			d.deleted.Store(&l)
+			last = &l
 		}
+		sameAs = last.links
+		pat.Restricted = pat.Restricted || last.restricted
 	}
 	for _, other := range sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
@@ -584,22 +596,22 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	return pat, linked, nil
 }
 
-// lastLinks are the links of the newest version of Patient id that is not
-// a delete marker; none when there is none.
-func (cp *ConsentPolicy) lastLinks(ctx context.Context, id string) ([]string, error) {
+// lastRecord is what the newest version of Patient id that is not a
+// delete marker says; nothing when there is none.
+func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord, error) {
 	res, err := cp.store.History(ctx, "Patient", id, time.Time{}, nil, store.Page{Count: 20})
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+		return lastRecord{}, nil
 	}
 	if err != nil {
-		return nil, err
+		return lastRecord{}, err
 	}
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
-			return patientLinks(id, decodeMap(v.Raw)), nil
+			return lastRecord{links: patientLinks(id, decodeMap(v.Raw)), restricted: restrictedLabels(v.Labels)}, nil
 		}
 	}
-	return nil, nil
+	return lastRecord{}, nil
 }
 
 // personDecision is a person's prepared decision with their linked
@@ -651,15 +663,16 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 // sources. With links not nil it also lists, per CareTeam and
 // EpisodeOfCare, who recorded it and the organisations it relates to the
 // person.
+// restrictedLabels: a Patient labelled R or V is a restricted person.
+func restrictedLabels(labels []string) bool {
+	return slices.Contains(labels, "R") || slices.Contains(labels, "V")
+}
+
 func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) consent.Patient {
 	p := consent.Patient{ID: id}
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
-		for _, l := range pc.Patient.Labels {
-			if l == "R" || l == "V" {
-				p.Restricted = true
-			}
-		}
+		p.Restricted = restrictedLabels(pc.Patient.Labels)
 		for _, r := range asList(m["generalPractitioner"]) {
 			if org := orgOf(r); org != "" {
 				p.Relationships = append(p.Relationships, consent.Relationship{Org: org, Kind: consent.RelRegisteredGP})
@@ -706,23 +719,29 @@ func linkRelationships(v *store.Version) []consent.Relationship {
 		if status != "" && status != "active" {
 			return nil
 		}
-		var refs []any
-		for _, part := range asList(m["participant"]) {
-			pm, _ := part.(map[string]any)
-			refs = append(refs, pm["member"], pm["onBehalfOf"])
-		}
-		refs = append(refs, asList(m["managingOrganization"])...)
-		for _, r := range refs {
+		from := periodStart(m["period"])
+		add := func(r any, from, until time.Time) {
 			if org := orgOf(r); org != "" {
-				rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelCareTeam, Until: until})
+				rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelCareTeam, From: from, Until: until})
 			}
+		}
+		for _, part := range asList(m["participant"]) {
+			// A member is one only while the team is active and for the
+			// period of their own participation.
+			pm, _ := part.(map[string]any)
+			pf, pu := latest(from, periodStart(pm["period"])), earliest(until, periodEnd(pm["period"]))
+			add(pm["member"], pf, pu)
+			add(pm["onBehalfOf"], pf, pu)
+		}
+		for _, r := range asList(m["managingOrganization"]) {
+			add(r, from, until)
 		}
 	case "EpisodeOfCare":
 		if status != "active" && status != "waitlist" && status != "onhold" {
 			return nil
 		}
 		if org := orgOf(m["managingOrganization"]); org != "" {
-			rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelEpisodeOfCare, Until: until})
+			rels = append(rels, consent.Relationship{Org: org, Kind: consent.RelEpisodeOfCare, From: periodStart(m["period"]), Until: until})
 		}
 	}
 	return rels
@@ -776,18 +795,39 @@ func orgOf(v any) string {
 	return ""
 }
 
-func periodEnd(v any) time.Time {
+func periodEnd(v any) time.Time { return periodTime(v, "end") }
+
+// periodStart is a Period's start; zero when it has none.
+func periodStart(v any) time.Time { return periodTime(v, "start") }
+
+func periodTime(v any, key string) time.Time {
 	m, _ := v.(map[string]any)
-	end, _ := m["end"].(string)
-	if end == "" {
+	s, _ := m[key].(string)
+	if s == "" {
 		return time.Time{}
 	}
 	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
-		if t, err := time.Parse(layout, end); err == nil {
+		if t, err := time.Parse(layout, s); err == nil {
 			return t
 		}
 	}
 	return time.Time{}
+}
+
+// earliest is the earlier of two bounds, zero meaning none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// latest is the later of two bounds, zero meaning none.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // Admit refuses what no patient could change: a purpose carex does not

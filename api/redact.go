@@ -15,8 +15,8 @@ import (
 // (redactPerson), and the search parameters on those elements must not
 // answer questions about them either.
 
-// redactedParams are Patient's and RelatedPerson's search parameters on
-// the redacted elements (both are demographics, redacted alike).
+// redactedParams are Patient's, RelatedPerson's and Person's search
+// parameters on the redacted elements (all demographics, redacted alike).
 var redactedParams = map[string]bool{
 	"address": true, "address-city": true, "address-country": true, "address-postalcode": true,
 	"address-state": true, "address-use": true, "email": true, "phone": true, "telecom": true,
@@ -29,7 +29,7 @@ var redactedParams = map[string]bool{
 // from a miss): otherwise Patient?_id=x&address-postalcode=LS9 would
 // answer yes or no about an address the read redacts.
 func asksRedacted(q *search.Query) bool {
-	if q.Type == "Patient" || q.Type == "RelatedPerson" {
+	if q.Type == "Patient" || q.Type == "RelatedPerson" || q.Type == "Person" {
 		for _, c := range q.Clauses {
 			if redactedParams[c.Param] {
 				return true

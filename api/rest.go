@@ -370,8 +370,9 @@ func personEntries(m map[string]any, out []any) []any {
 
 // binaryContext: a Binary whose securityContext is another resource (the
 // DocumentReference whose content it is) belongs to that resource's people
-// and carries its labels, as stored when the Binary is written. When that
-// resource is not stored (yet), the Binary names no one and stays with its
+// and carries its labels, as stored when the Binary is written, when the
+// same organisation recorded both. When that resource is not stored (yet)
+// or is another organisation's, the Binary names no one and stays with its
 // source.
 func (s *Server) binaryContext(w *store.Write) {
 	sc, _ := w.Resource["securityContext"].(map[string]any)
@@ -382,7 +383,10 @@ func (s *Server) binaryContext(w *store.Write) {
 	}
 	typ, id, _ := strings.Cut(n, "/")
 	v, err := s.store.Read(context.Background(), typ, id)
-	if err != nil || v == nil {
+	// Only its own organisation's item gives a Binary its context: one it
+	// may not see would tell, by the Binary's place in a record, that the
+	// item exists and whose it is.
+	if err != nil || v == nil || !strings.EqualFold(v.SourceOrg, w.SourceOrg) {
 		return
 	}
 	w.Patients = slices.Clone(v.Patients)

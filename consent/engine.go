@@ -37,9 +37,9 @@ const (
 type Relationship struct {
 	Org  string // ODS or council code
 	Kind string
-	// Until ends a registered-gp, care-team or episode-of-care relationship
-	// (exclusive); zero = open-ended.
-	Until time.Time
+	// From and Until bound a registered-gp, care-team or episode-of-care
+	// relationship (Until exclusive); zero = unbounded.
+	From, Until time.Time
 	// LastRecorded (source only): when the organisation last recorded data
 	// for the patient. The relationship lasts Policy.SourceLifetime after
 	// it; a zero LastRecorded is no relationship unless the lifetime is 0.
@@ -72,6 +72,10 @@ type Item struct {
 	Date      time.Time // clinical date, for provision.dataPeriod; zero = unknown
 	Refs      []string  // "Type/id" references the item makes, for data.meaning related
 	Author    string    // "Practitioner/x" when known, for AUT actors and authoredby
+	// Restricted: a demographics item itself marked restricted (a Patient
+	// version labelled R), redacted like a restricted person's even when
+	// the person's current record is not.
+	Restricted bool
 }
 
 // Layers named in reasons.
@@ -299,7 +303,7 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 		}
 		switch r.Kind {
 		case RelRegisteredGP, RelCareTeam, RelEpisodeOfCare:
-			if r.Until.IsZero() || pp.now.Before(r.Until) {
+			if (r.Until.IsZero() || pp.now.Before(r.Until)) && !pp.now.Before(r.From) {
 				return true
 			}
 		case RelSource:
@@ -369,7 +373,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 // registeredGP reports whether org is p's registered GP practice now.
 func registeredGP(p Patient, org string, now time.Time) bool {
 	for _, r := range p.Relationships {
-		if r.Kind == RelRegisteredGP && org != "" && strings.EqualFold(r.Org, org) && (r.Until.IsZero() || now.Before(r.Until)) {
+		if r.Kind == RelRegisteredGP && org != "" && strings.EqualFold(r.Org, org) && (r.Until.IsZero() || now.Before(r.Until)) && !now.Before(r.From) {
 			return true
 		}
 	}
@@ -499,7 +503,7 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	if role.OwnOrgOnly {
 		return withhold(LayerRole, CodeOwnOrgOnly, "role "+role.Name+" reads only its own organisation's data")
 	}
-	redact := pp.restrict && it.DataClass == "demographics"
+	redact := (pp.restrict || it.Restricted) && it.DataClass == "demographics"
 	if role.Audit {
 		return pp.permit(false, redact)
 	}

@@ -96,6 +96,8 @@ func TestLayerRelationship(t *testing.T) {
 		{name: "no relationship", user: "stranger", item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
 		{name: "no relationship even for its own data: open refuses", user: "stranger", item: med(orgOther), effect: Withhold, code: CodeNoRelationship},
 		{name: "care team ended", user: "hosp", pmod: func(p *Patient) { p.Relationships[1].Until = now.Add(-time.Hour) }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "care team not begun", user: "hosp", pmod: func(p *Patient) { p.Relationships[1].From = now.Add(time.Hour) }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "care team begun", user: "hosp", pmod: func(p *Patient) { p.Relationships[1].From = now.Add(-time.Hour) }, item: med(orgGP), effect: Permit},
 		{name: "source lifetime over", user: "clinic", pmod: func(p *Patient) { p.Relationships[4].LastRecorded = now.AddDate(-3, 0, 0) }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
 		{name: "source with unknown last recorded", user: "clinic", pmod: func(p *Patient) { p.Relationships[4].LastRecorded = time.Time{} }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
 		{name: "unknown relationship kind ignored", user: "stranger", pmod: func(p *Patient) {

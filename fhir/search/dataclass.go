@@ -33,7 +33,7 @@ const (
 )
 
 var typeClass = map[string]string{
-	"Patient": ClassDemographics, "RelatedPerson": ClassDemographics,
+	"Patient": ClassDemographics, "RelatedPerson": ClassDemographics, "Person": ClassDemographics,
 	"AllergyIntolerance":  ClassAllergies,
 	"MedicationStatement": ClassMedications, "MedicationRequest": ClassMedications,
 	"MedicationAdministration": ClassMedications, "MedicationDispense": ClassMedications, "Medication": ClassMedications,
