@@ -279,6 +279,10 @@ func (s *Server) send(c echo.Context, r *reply) error {
 	for k, v := range r.header {
 		hdr[k] = v
 	}
+	// A record is personal data: no cache on its way (a shared proxy, the
+	// browser of a tablet used on home visits) may keep a copy.
+	hdr.Set("Cache-Control", "no-store")
+	hdr.Set("X-Content-Type-Options", "nosniff")
 	if r.body == nil {
 		return c.NoContent(r.status)
 	}

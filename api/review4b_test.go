@@ -159,3 +159,28 @@ func TestReview4bTransactionAcrossPeopleNamesThem(t *testing.T) {
 		}
 	}
 }
+
+// TestResponsesAreNotCached: every FHIR answer, released record or
+// refusal, tells caches on the way not to keep it, and browsers not to
+// guess its type.
+func TestResponsesAreNotCached(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	for _, tc := range []struct{ method, path, token string }{
+		{"GET", "/fhir/Patient/jane", gp},
+		{"GET", "/fhir/Patient/jane/$everything", gp},
+		{"GET", "/fhir/Condition?patient=jane", gp},
+		{"GET", "/fhir/Patient/jane", e.token("gp", "nhs", "Z99998")}, // 403
+		{"GET", "/fhir/Patient/nobody", gp},                           // 404
+		{"GET", "/fhir/Patient/jane", ""},                             // 401
+	} {
+		r := e.do(tc.method, tc.path, tc.token, "")
+		if got := r.header.Get("Cache-Control"); got != "no-store" {
+			t.Errorf("%s %s (%d): Cache-Control %q, want no-store", tc.method, tc.path, r.status, got)
+		}
+		if got := r.header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("%s %s (%d): X-Content-Type-Options %q, want nosniff", tc.method, tc.path, r.status, got)
+		}
+	}
+}
