@@ -22,6 +22,9 @@ var (
 	ErrNotSupported     = errors.New("not supported")
 	ErrBadRequest       = errors.New("bad request")
 	ErrMethodNotAllowed = errors.New("method not allowed")
+	// ErrMaskedWriteBack: an update carries a reference carex masked for
+	// the writer; storing it would lose what the reference named.
+	ErrMaskedWriteBack = errors.New("masked reference written back")
 )
 
 // notAllowed is a 405 with the methods the resource does allow, which
@@ -74,6 +77,8 @@ func classify(err error) outcome {
 		return outcome{http.StatusPreconditionFailed, "conflict", err.Error() + ": read the resource again and retry with its current ETag"}
 	case errors.Is(err, store.ErrPrecondition), errors.Is(err, store.ErrUnresolvable):
 		return outcome{http.StatusPreconditionFailed, "multiple-matches", err.Error() + ": make the condition more specific"}
+	case errors.Is(err, ErrMaskedWriteBack):
+		return outcome{http.StatusConflict, "conflict", err.Error()}
 	case errors.Is(err, store.ErrExists):
 		return outcome{http.StatusConflict, "duplicate", err.Error()}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):

@@ -449,6 +449,30 @@ func maskRefs(v any, mask map[string]bool) {
 	})
 }
 
+// maskedMarks counts the references in a resource written as carex
+// releases a masked one (maskRefs): a data-absent-reason "masked" and no
+// reference.
+func maskedMarks(raw []byte, res map[string]any) int {
+	if !bytes.Contains(raw, []byte("masked")) {
+		return 0
+	}
+	n := 0
+	eachObject(res, "", func(m map[string]any) bool {
+		if _, ok := m["reference"]; ok {
+			return true
+		}
+		for _, e := range asList(m["extension"]) {
+			em, _ := e.(map[string]any)
+			if em["url"] == dataAbsentReason && em["valueCode"] == "masked" {
+				n++
+				return false
+			}
+		}
+		return true
+	})
+	return n
+}
+
 // someVersionWithheld reports whether the item ref names (Type/id, seen
 // by the user) has a version the user may not see. The index keeps
 // references without their version, so a reference to that version

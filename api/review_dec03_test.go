@@ -160,3 +160,38 @@ func TestNoticeDoesNotTellWhatWasWithheld(t *testing.T) {
 		t.Errorf("a search that withheld Jane's HIV diagnosis carries no notice")
 	}
 }
+
+// TestMaskedReferenceIsNotWrittenBack: a hospital clinician's copy of her
+// organisation's care plan has its reference to the GP's HIV diagnosis
+// masked (her role does not see it). Writing that copy back would store
+// the mask in place of the reference and lose the link for everyone, with
+// no one told: the update is refused (409) and the stored plan keeps its
+// reference. Changes that keep the masked count are not affected: her
+// organisation's system, which reads the plan whole, updates it.
+func TestMaskedReferenceIsNotWrittenBack(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hospSys := e.token("system", "nhs", "RHX")
+	e.putAll(t, hospSys, [2]string{"/fhir/CarePlan/clinic", clinicPlan})
+	clin := e.token("hospital-clinician", "nhs", "RHX")
+	r := e.do("GET", "/fhir/CarePlan/clinic", clin, "")
+	if r.status != 200 || strings.Contains(r.body, "Condition/hiv") || !strings.Contains(r.body, `"masked"`) {
+		t.Fatalf("the premise: her copy masks the reference: %d %s", r.status, r.body)
+	}
+	edited := strings.Replace(r.body, "HOSP-CLINIC", "HOSP-CLINIC-EDITED", 1)
+	w := e.do("PUT", "/fhir/CarePlan/clinic", clin, edited)
+	if w.status != 409 || !strings.Contains(w.body, "masked") {
+		t.Fatalf("writing back a masked reference: %d %s, want 409", w.status, w.body)
+	}
+	if r := e.do("GET", "/fhir/CarePlan/clinic", hospSys, ""); !strings.Contains(r.body, "Condition/hiv") || strings.Contains(r.body, "EDITED") {
+		t.Errorf("the stored plan changed: %s", r.body)
+	}
+	// In a transaction too.
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + edited + `,"request":{"method":"PUT","url":"CarePlan/clinic"}}]}`
+	if w := e.do("POST", "/fhir", clin, tx); w.status != 409 {
+		t.Errorf("a transaction writing back a masked reference: %d %s, want 409", w.status, w.body)
+	}
+	if w := e.do("PUT", "/fhir/CarePlan/clinic", hospSys, strings.Replace(clinicPlan, "HOSP-CLINIC", "HOSP-CLINIC-2", 1)); w.status != 200 {
+		t.Errorf("the system's update: %d %s", w.status, w.body)
+	}
+}

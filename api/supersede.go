@@ -39,11 +39,36 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 			}
 			return err
 		}
+		if err := maskedWriteBack(lookup, w, existing); err != nil {
+			return err
+		}
 		if !matched {
 			if err := s.supersede(lookup, w); err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// maskedWriteBack refuses an update that carries more masked references
+// than the version it replaces: a user whose role does not see everything
+// an item points at read it with those references masked, and writing it
+// back would silently lose what they named.
+func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) error {
+	if existing == nil || existing.Deleted || w.Op == store.OpDelete {
+		return nil
+	}
+	n := maskedMarks(w.Raw, w.Resource)
+	if n == 0 {
+		return nil
+	}
+	v, err := lookup.Get(w.Type, w.ID)
+	if err != nil || v == nil {
+		return err
+	}
+	if n > maskedMarks(v.Raw, decodeMap(v.Raw)) {
+		return fmtErr(ErrMaskedWriteBack, "%s/%s holds a reference carex masked for you (an extension data-absent-reason \"masked\" where the reference was): storing it would lose what it points at; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
 	}
 	return nil
 }
