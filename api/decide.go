@@ -883,7 +883,11 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		}
 	}
 	if w.Type == "Consent" && w.Op != store.OpDelete {
-		if _, err := consent.ParseConsent(w.Raw); err != nil {
+		c, err := consent.ParseConsent(w.Raw)
+		if err == nil {
+			err = cp.Policy.CheckConsent(c)
+		}
+		if err != nil {
 			return fmt.Errorf("%v: %w", err, fhir.ErrInvalid)
 		}
 		if !role.OwnOrgOnly {

@@ -89,7 +89,12 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 // supersede marks the patient's older active patient-privacy Consents
 // that w's organisation recorded inactive when w records a newer one, in
 // the same transaction: the newer consent decides, and the older stays in
-// history as inactive. Another organisation's consents stay in force
+// history as inactive. Newer is consent.NewerThan: dateTimes that cannot
+// be ordered at their precision (2025-03-10 beside 2025-03-10T09:00Z)
+// both stay in force (the engine lets withhold win); an older one without
+// dateTime (written by an earlier release) was stored before w, so w is
+// newer. A newer Consent limited to a period (its root's) only pauses the
+// older ones while it is in force: they stay active. Another organisation's consents stay in force
 // beside it (the engine lets withhold win between recorders): an
 // organisation the person objected to cannot lift the objection by
 // recording a consent of its own.
@@ -98,7 +103,7 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 		return nil
 	}
 	newer, err := consent.ParseConsent(w.Raw)
-	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" {
+	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" || newer.DateTime.IsZero() || newer.Bounded() {
 		return nil
 	}
 	found, err := lookup.Search(&search.Query{Type: "Consent", Clauses: []search.Clause{
@@ -117,7 +122,7 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 			return err
 		}
 		older, err := consent.ParseConsent(v.Raw)
-		if err != nil || older.Scope != "patient-privacy" || older.DateTime.After(newer.DateTime) {
+		if err != nil || older.Scope != "patient-privacy" || !older.DateTime.IsZero() && !newer.NewerThan(older) {
 			continue
 		}
 		raw, ok := setTopLevel(v.Raw, "status", []byte(`"inactive"`))

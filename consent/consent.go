@@ -145,12 +145,17 @@ func (p *Provision) narrows() bool {
 // Consent is a normalised FHIR R4 Consent. Parsed once (on write, or when
 // loaded) and shared read-only between requests.
 type Consent struct {
-	ID       string
-	Status   string
-	Scope    string
-	Patient  string // "Patient/x" as written
+	ID      string
+	Status  string
+	Scope   string
+	Patient string // "Patient/x" as written
+	// DateTime is when the Consent was recorded (zero when absent), at
+	// the start of its precision: "2025-03-10" is 00:00 that day.
 	DateTime time.Time
-	Base     Effect // policyRule: OPTIN → Permit, OPTOUT → Withhold
+	// dateAfter is the instant just after the span DateTime's precision
+	// covers ("2025-03-10" → 2025-03-11T00:00Z); zero when undated.
+	dateAfter time.Time
+	Base      Effect // policyRule: OPTIN → Permit, OPTOUT → Withhold
 	// Root is the top provision, nil when the Consent has none.
 	Root *Provision
 	// RootIsScope: the root's effect equals the base, so the root only says
@@ -164,7 +169,32 @@ type Consent struct {
 	// its own recorder's older ones: otherwise an organisation a person
 	// objected to could record a newer consent and lift the objection.
 	Recorder string
+
+	// refusals: what a write must refuse (Policy.CheckConsent) but a
+	// stored Consent is still read with, so that one written by an older
+	// release keeps counting rather than being dropped.
+	refusals []*ConsentError
 }
+
+// NewerThan reports whether c was recorded after older at the precision
+// both dateTimes are given in: "2025-03-10" (some time that day) is not
+// newer than, nor older than, "2025-03-10T09:00:00Z". An undated Consent
+// is neither newer nor older than any other.
+func (c *Consent) NewerThan(older *Consent) bool {
+	if c.DateTime.IsZero() || older.DateTime.IsZero() {
+		return false
+	}
+	return !c.DateTime.Before(older.dateAfter)
+}
+
+// Bounded reports whether the Consent's root provision has a period: it
+// is in force only for a time, and pauses (does not end) the older
+// Consents of its recorder.
+func (c *Consent) Bounded() bool { return c.Root != nil && !c.Root.Period.IsZero() }
+
+// InForce reports whether the Consent's root period contains now (a
+// Consent without a root provision is always in force).
+func (c *Consent) InForce(now time.Time) bool { return c.Root == nil || c.Root.Period.Contains(now) }
 
 // ConsentError says which element of a Consent cannot be interpreted.
 type ConsentError struct {
@@ -307,15 +337,20 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		c.Patient = normRef(rc.Patient.Reference)
 	}
 	if rc.DateTime != "" {
-		t, _, err := parseFHIRTime(rc.DateTime)
+		t, after, err := parseFHIRTime(rc.DateTime)
 		if err != nil {
 			return nil, &ConsentError{"dateTime", err.Error()}
 		}
-		c.DateTime = t
+		c.DateTime, c.dateAfter = t, after
 	}
 	if c.Scope != ScopePatientPrivacy {
 		c.Notes = append(c.Notes, "scope "+c.Scope+" is not patient-privacy: not used for sharing decisions")
 		return c, nil
+	}
+	if c.DateTime.IsZero() {
+		// Read (an undated stored Consent counts beside its recorder's
+		// newest: it cannot be shown to be older), but refused on write.
+		c.refusals = append(c.refusals, &ConsentError{"dateTime", "required: when the person's choice was recorded decides which of the recorder's consents is the newest"})
 	}
 	if rc.Patient == nil || c.Patient == "" {
 		return nil, &ConsentError{"patient", "required"}

@@ -2,7 +2,9 @@
 // values in, a decision with reasons out. No HTTP, no SQL, no storage.
 //
 // Use: parse each Consent once with ParseConsent (on write: an error is a
-// 422 naming the element); per request call Prepare once with the user,
+// 422 naming the element, and so is one from Policy.CheckConsent, which
+// refuses what a stored Consent is still read with: a patient-privacy
+// Consent without dateTime); per request call Prepare once with the user,
 // the patient's relationships and active Consents and the clock; call Open
 // (Withhold → 403); then Decide for every item (cheap, no allocation when
 // an item is permitted).
@@ -36,19 +38,25 @@
 //     restricted-demographics (redact address, telecom, GP) for a
 //     demographics item of a restricted patient.
 //
-// The consent layer: of the patient's active patient-privacy Consents only
-// each recording organisation's (Consent.Recorder) latest by dateTime
-// count (a newer one supersedes that organisation's older ones); all those
-// count together, and where several apply a withhold by any wins — so an
+// The consent layer: of the patient's active patient-privacy Consents in
+// force now (a Consent whose root period does not contain now is out of
+// force: it neither decides nor supersedes, so a permission limited to
+// February pauses an older objection only in February) only each
+// recording organisation's (Consent.Recorder) newest count: a Consent
+// counts unless another of its recorder's is newer at both dateTimes'
+// precision (Consent.NewerThan: "2025-03-10" is some time that day, so it
+// is neither newer nor older than "2025-03-10T09:00:00Z", and both count;
+// equal dateTimes both count; a Consent without dateTime, which a write
+// refuses but an older release may have stored, is never superseded and
+// counts beside the newest); all those count together, and where several apply a withhold by any wins — so an
 // organisation cannot lift an objection another recorded (nor can the
 // person's GP practice: it could lift one made against itself). A provision does
 // not name the organisation that recorded its Consent (it releases no
 // sensitive label to its own recorder), and a permit releases a sensitive
 // label only when its recorder is the item's source organisation or the
 // person's current registered GP practice (any other organisation's
-// permit still shares unlabelled data). A Consent whose root period
-// does not contain now, or whose root action excludes reads (e.g. correct
-// only), has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
+// permit still shares unlabelled data). A Consent whose root action
+// excludes reads (e.g. correct only) has no opinion. policyRule gives the base: OPTIN permit, OPTOUT
 // withhold; OPTOUT with no provision withholds everything. An untyped root
 // (or one typed like the base) is the Consent's scope: items or users it
 // does not match get no opinion; matching ones get the base. A root typed

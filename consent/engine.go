@@ -316,34 +316,31 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 }
 
 // prepareConsents applies supersession and evaluates user-side conditions.
-// Supersession is within one recording organisation: each recorder's
-// newest Consents count, and those of different recorders count together
+// Supersession is within one recording organisation: of each recorder's
+// Consents in force now (root period containing now), those that no other
+// is newer than count (NewerThan: a dateTime later at both precisions; an
+// undated Consent is never superseded), and all those count together
 // (withhold wins), so a person's objection is lifted only where it was
-// recorded.
+// recorded, and a Consent limited to a period pauses the older ones only
+// while it is in force.
 func (pp *Prepared) prepareConsents(p Patient) {
-	var latest []*Consent
-	newest := map[string]time.Time{} // recorder -> its newest DateTime
+	var cands, latest []*Consent
+	newest := map[string]time.Time{} // recorder -> the latest dateTime of its Consents in force
 	for _, c := range p.Consents {
-		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) {
 			continue
 		}
-		if !p.about(c) {
-			continue
-		}
+		cands = append(cands, c)
 		r := strings.ToUpper(c.Recorder)
 		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
 			newest[r] = c.DateTime
 		}
 	}
-	for _, c := range p.Consents {
-		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy {
-			continue
-		}
-		if !p.about(c) {
-			continue
-		}
-		if c.DateTime.Equal(newest[strings.ToUpper(c.Recorder)]) {
-			latest = append(latest, c) // same time: all count, withhold wins
+	for _, c := range cands {
+		// Counts unless the recorder's newest is newer at both
+		// precisions: equal or overlapping dateTimes all count.
+		if c.DateTime.IsZero() || c.dateAfter.After(newest[strings.ToUpper(c.Recorder)]) {
+			latest = append(latest, c)
 		}
 	}
 	sort.SliceStable(latest, func(i, j int) bool { return latest[i].ID < latest[j].ID })
@@ -354,9 +351,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			}
 			continue
 		}
-		// The root's period is the Consent's; its action says which
-		// operations the whole Consent governs.
-		if !c.Root.Period.Contains(pp.now) || !actionsRead(c.Root.Actions) {
+		// The root's period is the Consent's (in force: checked above);
+		// its action says which operations the whole Consent governs.
+		if !actionsRead(c.Root.Actions) {
 			continue
 		}
 		pc := pconsent{c: c, byGP: registeredGP(p, c.Recorder, pp.now)}

@@ -600,3 +600,15 @@ func (p *Policy) ConsentLabels(c *Consent) []string {
 	slices.Sort(out)
 	return out
 }
+
+// CheckConsent says what a write of a parsed Consent must refuse beyond
+// ParseConsent (nil when nothing): a patient-privacy Consent without
+// dateTime. Stored Consents are read without these checks, so that one
+// written by an older release keeps counting. The error is a
+// *ConsentError naming the element.
+func (p *Policy) CheckConsent(c *Consent) error {
+	if len(c.refusals) > 0 {
+		return c.refusals[0]
+	}
+	return nil
+}

@@ -128,3 +128,38 @@ func TestLoadPolicyMinimal(t *testing.T) {
 		t.Fatal(d.Explain())
 	}
 }
+
+// TestCheckConsent: what a write refuses beyond ParseConsent (review 4c),
+// and what it accepts.
+func TestCheckConsent(t *testing.T) {
+	p := DefaultPolicy()
+	cases := []struct {
+		name, date, rule, prov, element string // element "": accepted
+	}{
+		{"dated OPTOUT", "2025-01-01", "OPTOUT", "", ""},
+		{"undated OPTOUT", "", "OPTOUT", "", "dateTime"},
+		{"undated OPTIN with provisions", "", "OPTIN", `{"type":"deny","class":[` + class("observations") + `]}`, "dateTime"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := ParseConsent(consentJSON("x", tc.date, tc.rule, tc.prov))
+			if err != nil {
+				t.Fatalf("ParseConsent: %v (a stored Consent is still read)", err)
+			}
+			err = p.CheckConsent(c)
+			var ce *ConsentError
+			switch {
+			case tc.element == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tc.element == "":
+			case !errors.As(err, &ce) || ce.Element != tc.element:
+				t.Fatalf("got %v, want a ConsentError at %s", err, tc.element)
+			}
+		})
+	}
+	// Other scopes are not the engine's business: no dateTime needed.
+	c, err := ParseConsent([]byte(`{"resourceType":"Consent","status":"active","scope":{"coding":[{"code":"research"}]},"patient":{"reference":"Patient/p1"}}`))
+	if err != nil || p.CheckConsent(c) != nil {
+		t.Fatalf("research consent: %v %v", err, p.CheckConsent(c))
+	}
+}

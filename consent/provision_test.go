@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,9 +187,63 @@ func TestSupersession(t *testing.T) {
 	if d := Prepare(DefaultPolicy(), hosp, patient(hospOut, gpLater), now).Decide(med(orgGP)); d.Effect != Withhold {
 		t.Fatalf("the registered GP's newer OPTIN over another organisation's OPTOUT: %s", d.Explain())
 	}
-	// A newer expired restriction supersedes an older opt-out: shared again.
-	expired := consAt(t, "e", "2025-01-01", "OPTOUT", `{"period":{"start":"2025-01-01","end":"2025-03-01"}}`)
-	if d := Prepare(DefaultPolicy(), hosp, patient(older, expired), now).Decide(med(orgGP)); d.Effect != Permit {
+	// A newer Consent out of force (its root period over, or not begun)
+	// supersedes nothing: the older one decides again (review 4c: a
+	// February-only permission lifted a standing objection for good).
+	expired := consAt(t, "e", "2025-01-01", "OPTIN", `{"period":{"start":"2025-01-01","end":"2025-03-01"}}`)
+	if d := Prepare(DefaultPolicy(), hosp, patient(older, expired), now).Decide(med(orgGP)); d.Effect != Withhold || d.Reasons[0].ConsentID != "old" {
 		t.Fatalf("expired newer: %s", d.Explain())
+	}
+}
+
+// TestSupersessionOrder: which of one recorder's Consents count (review
+// 4c). Each case lists the recorder's Consents (id, dateTime, policyRule,
+// provision); the hospital clinician reads a GP medication.
+func TestSupersessionOrder(t *testing.T) {
+	type c struct{ id, date, rule, prov string }
+	feb := `{"period":{"start":"2025-02-01","end":"2025-03-01"}}`
+	cases := []struct {
+		name     string
+		consents []c
+		effect   Effect
+		by       string // deciding Consent of a withhold
+	}{
+		{"newer dateTime supersedes", []c{{"out", "2025-03-09", "OPTOUT", ""}, {"in", "2025-03-10", "OPTIN", ""}}, Permit, ""},
+		{"newer instant supersedes", []c{{"out", "2025-03-10T08:00:00Z", "OPTOUT", ""}, {"in", "2025-03-10T09:00:00Z", "OPTIN", ""}}, Permit, ""},
+		{"equal instants both count", []c{{"out", "2025-03-10T09:00:00Z", "OPTOUT", ""}, {"in", "2025-03-10T09:00:00Z", "OPTIN", ""}}, Withhold, "out"},
+		{"date-only beside a time that day: both count", []c{{"in", "2025-03-10T09:00:00Z", "OPTIN", ""}, {"out", "2025-03-10", "OPTOUT", ""}}, Withhold, "out"},
+		{"date-only beside a later time that day: both count", []c{{"out", "2025-03-10", "OPTOUT", ""}, {"in", "2025-03-10T23:59:59Z", "OPTIN", ""}}, Withhold, "out"},
+		{"month beside a day in it: both count", []c{{"out", "2025-03", "OPTOUT", ""}, {"in", "2025-03-31", "OPTIN", ""}}, Withhold, "out"},
+		{"the next day supersedes a date-only", []c{{"out", "2025-03-10", "OPTOUT", ""}, {"in", "2025-03-11T00:00:00Z", "OPTIN", ""}}, Permit, ""},
+		{"a date-only the next day supersedes", []c{{"out", "2025-03-10T23:00:00Z", "OPTOUT", ""}, {"in", "2025-03-11", "OPTIN", ""}}, Permit, ""},
+		{"a newer one ends an overlap", []c{{"out", "2025-03-10", "OPTOUT", ""}, {"in", "2025-03-10T09:00:00Z", "OPTIN", ""}, {"in2", "2025-03-12", "OPTIN", ""}}, Permit, ""},
+		{"undated OPTOUT counts beside a dated OPTIN", []c{{"in", "2024-01-01", "OPTIN", ""}, {"out", "", "OPTOUT", ""}}, Withhold, "out"},
+		{"undated OPTIN does not lift a dated OPTOUT", []c{{"out", "2024-01-01", "OPTOUT", ""}, {"in", "", "OPTIN", ""}}, Withhold, "out"},
+		{"newer temporary permission over: older objection decides", []c{{"out", "2025-01-01", "OPTOUT", ""}, {"feb", "2025-02-01", "OPTIN", feb}}, Withhold, "out"},
+		{"newer restriction not begun: older consent decides", []c{{"in", "2025-01-01", "OPTIN", ""}, {"later", "2025-05-01", "OPTOUT", `{"period":{"start":"2025-07-01"}}`}}, Permit, ""},
+		{"newer restriction in force pauses the older", []c{{"in", "2025-01-01", "OPTIN", ""}, {"now", "2025-05-01", "OPTOUT", `{"period":{"start":"2025-05-01","end":"2025-07-01"}}`}}, Withhold, "now"},
+		{"newer temporary permission in force pauses an objection", []c{{"out", "2025-01-01", "OPTOUT", ""}, {"may", "2025-05-01", "OPTIN", `{"period":{"start":"2025-05-01","end":"2025-07-01"}}`}}, Permit, ""},
+		{"the newest in force decides among several", []c{{"out", "2024-01-01", "OPTOUT", ""}, {"in", "2024-06-01", "OPTIN", ""}, {"feb", "2025-02-01", "OPTOUT", feb}}, Permit, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var list []*Consent
+			for _, x := range tc.consents {
+				cn, err := ParseConsent(consentJSON(x.id, x.date, x.rule, x.prov))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cn.Recorder = orgGP
+				list = append(list, cn)
+			}
+			rev := slices.Clone(list)
+			slices.Reverse(rev)
+			for _, order := range [][]*Consent{list, rev} {
+				d := Prepare(DefaultPolicy(), users()["hosp"], patient(order...), now).Decide(med(orgGP))
+				if d.Effect != tc.effect || tc.by != "" && d.Reasons[0].ConsentID != tc.by {
+					t.Fatalf("got %s, want %s %s", d.Explain(), tc.effect, tc.by)
+				}
+			}
+		})
 	}
 }

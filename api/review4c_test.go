@@ -1,0 +1,76 @@
+package api_test
+
+// Review 4c: the sharing decision (consent/, api/decide.go). Each test
+// fails on the code as reviewed and passes once the finding is fixed.
+
+import (
+	"testing"
+)
+
+// undatedJaneConsent is a patient-privacy Consent of Jane's without a
+// dateTime (Consent.dateTime is 0..1 in R4), with extra top-level elements.
+func undatedJaneConsent(id, rule, extra string) string {
+	return `{"resourceType":"Consent","id":"` + id + `","status":"active",
+ "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+ "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+ "patient":{"reference":"Patient/jane"},
+ "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"` + rule + `"}]}` + extra + `}`
+}
+
+// TestReview4cUndatedObjectionIsIgnored: Jane's GP practice once recorded
+// a plain OPTIN (dated). Jane then objects to sharing and the practice
+// records an OPTOUT without a dateTime. The write is accepted (201), the
+// old OPTIN is not marked inactive (supersede compares dateTimes and the
+// zero time is "older"), and the engine keeps only each recorder's newest
+// dateTime — the dated OPTIN — so the objection is silently ignored and the
+// district nurse still reads Jane's GP record.
+// SPEC §5.3: "opt-out: OPTOUT with no exceptions … → nothing is shared
+// beyond the source organisation"; "A newer consent of the same scope
+// supersedes the older". An undated Consent must either be refused (422)
+// or be ordered by when it was recorded (meta.lastUpdated), never lose.
+func TestReview4cUndatedObjectionIsIgnored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-optin", janeConsent("jane-optin", "2025-01-01", "OPTIN", "")})
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+		t.Fatalf("before the objection the nurse should read the diabetes entry: %d", r.status)
+	}
+	r := e.do("PUT", "/fhir/Consent/jane-optout", gpSys, undatedJaneConsent("jane-optout", "OPTOUT", ""))
+	if r.status == 422 {
+		return // refused as uninterpretable: acceptable
+	}
+	if r.status != 201 {
+		t.Fatalf("objection: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 404 {
+		t.Errorf("Jane's stored OPTOUT (no dateTime) is ignored: the nurse still reads her GP record (status %d, want 404)", r.status)
+	}
+}
+
+// TestReview4cLapsedTemporaryConsentLiftsObjection: Jane has a standing
+// objection (OPTOUT) recorded by her GP practice. For one hospital stay she
+// agrees to sharing for February 2025 only; the practice records that as a
+// newer OPTIN whose provision.period is 2025-02-01..2025-02-28. The newer
+// Consent supersedes the objection (the API marks it inactive; the engine
+// picks each recorder's newest dateTime before looking at periods), and
+// once February is over the newer Consent "has no opinion": nothing
+// withholds and Jane's record is shared with everyone for ever.
+// SPEC §5.3: "period (when the consent applies)" — a permission limited to
+// February must not apply (or lift anything) outside February.
+func TestReview4cLapsedTemporaryConsentLiftsObjection(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-optout", janeConsent("jane-optout", "2025-01-01", "OPTOUT", "")})
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 404 {
+		t.Fatalf("the objection should withhold the GP record from the nurse: %d", r.status)
+	}
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-feb", janeConsent("jane-feb", "2025-02-01", "OPTIN",
+		`,"provision":{"period":{"start":"2025-02-01","end":"2025-02-28"}}`)})
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 404 {
+		t.Errorf("a February-2025-only permission lifted Jane's standing objection for good: the nurse reads her GP record now (status %d, want 404)", r.status)
+	}
+}

@@ -1,0 +1,47 @@
+package consent
+
+// Review 4c: engine-level findings in the sharing decision. Each test
+// fails on the code as reviewed and passes once the finding is fixed.
+
+import "testing"
+
+// TestReview4cDateOnlyObjectionLosesToEarlierSameDayConsent: at 09:00 on
+// 10 March the GP practice records Jane's general consent (OPTIN, dateTime
+// 2025-03-10T09:00:00Z). That afternoon Jane objects and the practice
+// records an OPTOUT whose dateTime is the date alone, 2025-03-10 (a FHIR
+// dateTime of day precision: "some time on 10 March"). parseFHIRTime reads
+// the date as 00:00 that day, so the objection counts as the older of the
+// two and is superseded by the consent it was meant to replace: the
+// hospital reads Jane's record. When two Consents of one recorder cannot be
+// ordered at their precision, both should count (withhold wins), as the
+// engine already does for equal dateTimes.
+// SPEC §5.3: "opt-out: OPTOUT with no exceptions … → nothing is shared
+// beyond the source organisation"; "A newer consent … supersedes the older".
+func TestReview4cDateOnlyObjectionLosesToEarlierSameDayConsent(t *testing.T) {
+	in := consAt(t, "c-in", "2025-03-10T09:00:00Z", "OPTIN", "")
+	out := consAt(t, "c-out", "2025-03-10", "OPTOUT", "")
+	in.Recorder, out.Recorder = orgGP, orgGP
+	if d := decide(t, users()["hosp"], patient(in, out), obs(orgGP)); d.Permitted() {
+		t.Errorf("the same-day objection (day precision) is superseded by the morning's OPTIN: %s", d.Explain())
+	}
+}
+
+// TestReview4cUndatedObjectionIgnoredByEngine: the engine half of
+// api.TestReview4cUndatedObjectionIsIgnored. An OPTOUT without dateTime
+// has the zero time, so any dated Consent of the same recorder "supersedes"
+// it whatever the order they were recorded in, and the objection is lost.
+// An undated Consent cannot be shown to be older: it should count beside
+// the recorder's newest (withhold wins), or be refused on write.
+// SPEC §5.3: "opt-out: OPTOUT with no exceptions … → nothing is shared
+// beyond the source organisation".
+func TestReview4cUndatedObjectionIgnoredByEngine(t *testing.T) {
+	in := consAt(t, "c-in", "2024-01-01", "OPTIN", "")
+	out, err := ParseConsent(consentJSON("c-out", "", "OPTOUT", ""))
+	if err != nil {
+		return // refused as uninterpretable: acceptable
+	}
+	in.Recorder, out.Recorder = orgGP, orgGP
+	if d := decide(t, users()["hosp"], patient(in, out), obs(orgGP)); d.Permitted() {
+		t.Errorf("an undated OPTOUT is ignored beside a dated OPTIN of the same recorder: %s", d.Explain())
+	}
+}
