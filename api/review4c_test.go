@@ -49,6 +49,76 @@ func TestReview4cUndatedObjectionIsIgnored(t *testing.T) {
 	}
 }
 
+// TestReview4cDenyToUnknownRoleCodeIsIgnored: Jane objects to social
+// workers seeing her record. The GP practice records the deny with the
+// national RBAC code R8014 (SPEC §4: "the policy file … maps national RBAC
+// job roles onto these: … R8014 social worker") as the actor's role. The
+// Consent is accepted, but the engine compares the code with the token's
+// mapped carex role ("social-worker") and never matches: the council social
+// worker still reads her NHS record. The same happens for any role code the
+// policy does not define ("Social-Worker", "socialworker"): accepted and
+// silently ineffective.
+// SPEC §5.3: "deny to an organisation, a sector or a role (provision
+// actor)"; README: "A Consent the engine cannot interpret is refused with
+// a 422 naming the element."
+func TestReview4cDenyToUnknownRoleCodeIsIgnored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	sw := e.token("social-worker", "council", "E06000999")
+	for _, code := range []string{"R8014", "Social-Worker"} {
+		id := "jane-no-sw-" + code
+		r := e.do("PUT", "/fhir/Consent/"+id, gpSys, janeConsent(id, "2025-01-01", "OPTIN",
+			`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"https://carex.example/role","code":"`+code+`"}]},"reference":{"display":"social workers"}}]}`))
+		if r.status == 422 {
+			e.do("DELETE", "/fhir/Consent/"+id, gpSys, "")
+			continue
+		}
+		if r.status != 201 {
+			t.Fatalf("%s: %d %s", code, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/diabetes", sw, ""); r.status != 404 {
+			t.Errorf("deny to role %q accepted but not enforced: the social worker reads Jane's GP record (status %d, want 404 or the Consent refused with 422)", code, r.status)
+		}
+		e.do("DELETE", "/fhir/Consent/"+id, gpSys, "")
+	}
+}
+
+// TestReview4cDenyToPractitionerRoleIsIgnored: Jane objects to one named
+// hospital clinician. The Consent names the clinician's PractitionerRole
+// (the usual FHIR way to name a clinician at an organisation); ParseConsent
+// accepts PractitionerRole actors, but the API gives the engine only
+// "Practitioner/"+sub for the user (User.Practitioner and OrgRefs are never
+// set), so a PractitionerRole can never match anyone and the deny is
+// silently ineffective: the clinician reads the record.
+// SPEC §5.3: "deny to an organisation, a sector or a role (provision
+// actor)"; README: "A Consent the engine cannot interpret is refused with
+// a 422 naming the element."
+func TestReview4cDenyToPractitionerRoleIsIgnored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	clin := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, hospSys,
+		[2]string{"/fhir/Practitioner/hospital-clinician-user", `{"resourceType":"Practitioner","id":"hospital-clinician-user","name":[{"family":"Ward"}]}`},
+		[2]string{"/fhir/PractitionerRole/dr-ward-rhx", `{"resourceType":"PractitionerRole","id":"dr-ward-rhx","practitioner":{"reference":"Practitioner/hospital-clinician-user"},"organization":{"reference":"Organization/RHX"}}`})
+	if r := e.do("GET", "/fhir/Condition/diabetes", clin, ""); r.status != 200 {
+		t.Fatalf("before the objection the clinician should read the entry: %d", r.status)
+	}
+	r := e.do("PUT", "/fhir/Consent/jane-not-dr-ward", gpSys, janeConsent("jane-not-dr-ward", "2025-01-01", "OPTIN",
+		`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"PractitionerRole/dr-ward-rhx"}}]}`))
+	if r.status == 422 {
+		return
+	}
+	if r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/diabetes", clin, ""); r.status != 404 {
+		t.Errorf("deny to PractitionerRole/dr-ward-rhx accepted but never matches: Dr Ward reads Jane's record (status %d, want 404, or 422 on write)", r.status)
+	}
+}
+
 // TestReview4cLapsedTemporaryConsentLiftsObjection: Jane has a standing
 // objection (OPTOUT) recorded by her GP practice. For one hospital stay she
 // agrees to sharing for February 2025 only; the practice records that as a

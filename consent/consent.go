@@ -174,7 +174,12 @@ type Consent struct {
 	// stored Consent is still read with, so that one written by an older
 	// release keeps counting rather than being dropped.
 	refusals []*ConsentError
+	// roleActors: the carex role codes actors name, with their elements,
+	// for Policy.CheckConsent.
+	roleActors []namedRole
 }
+
+type namedRole struct{ el, code string }
 
 // NewerThan reports whether c was recorded after older at the precision
 // both dateTimes are given in: "2025-03-10" (some time that day) is not
@@ -506,7 +511,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		return nil, err
 	}
 	for i, a := range rp.Actor {
-		if err := p.addActor(a, fmt.Sprintf("%s.actor[%d]", path, i)); err != nil {
+		if err := ps.addActor(p, a, fmt.Sprintf("%s.actor[%d]", path, i)); err != nil {
 			return nil, err
 		}
 	}
@@ -615,7 +620,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 	return p, nil
 }
 
-func (p *Provision) addActor(a rawActor, el string) error {
+func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 	var roles []rawCoding
 	if a.Role != nil {
 		roles = a.Role.Coding
@@ -647,6 +652,7 @@ func (p *Provision) addActor(a rawActor, el string) error {
 			org = ra.Value
 		}
 		if carexRole != "" {
+			ps.c.roleActors = append(ps.c.roleActors, namedRole{el + ".role", carexRole})
 			p.Recipients = append(p.Recipients, Actor{Kind: ActorRole, Value: carexRole, Org: org})
 		} else {
 			if sector != "nhs" && sector != "council" {
@@ -671,6 +677,13 @@ func (p *Provision) addActor(a rawActor, el string) error {
 			p.DataActors = append(p.DataActors, Actor{Kind: ActorAuthor, Value: ra.Value})
 		}
 	default:
+		if strings.HasPrefix(ra.Value, "PractitionerRole/") {
+			// carex knows a user as Practitioner/<sub> at an organisation;
+			// it never resolves the user's PractitionerRole, so such a
+			// recipient would match no one. Refused on write.
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", ra.Value +
+				" cannot be matched to a user: name the Practitioner (reference or SDS user id), or the Organization, or a carex role at an Organization"})
+		}
 		p.Recipients = append(p.Recipients, ra)
 	}
 	return nil

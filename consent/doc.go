@@ -4,7 +4,9 @@
 // Use: parse each Consent once with ParseConsent (on write: an error is a
 // 422 naming the element, and so is one from Policy.CheckConsent, which
 // refuses what a stored Consent is still read with: a patient-privacy
-// Consent without dateTime); per request call Prepare once with the user,
+// Consent without dateTime, a PractitionerRole recipient (carex knows a
+// user as Practitioner/<sub>, never by PractitionerRole), a role actor
+// naming no role of the policy nor a job role it maps); per request call Prepare once with the user,
 // the patient's relationships and active Consents and the clock; call Open
 // (Withhold → 403); then Decide for every item (cheap, no allocation when
 // an item is permitted).
@@ -67,8 +69,9 @@
 // care (implied consent: permit).
 //
 // A provision matches when all its elements match (any value within one
-// element): recipients (actor: organisation, practitioner, carex role or
-// sector of the user), data actors (actor with role CST custodian or AUT
+// element): recipients (actor: organisation, practitioner, carex role —
+// or a national RBAC job role the policy maps onto it, R8014 or
+// S8000:G8000:R8014 — or sector of the user), data actors (actor with role CST custodian or AUT
 // author: the item's source organisation or author), action (access, use or
 // disclose for a read; empty = all), purpose, securityLabel (an item with no
 // R/V confidentiality is N), class (resource type or data class), code,

@@ -423,7 +423,8 @@ func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
 				return true, true
 			}
 		case ActorRole:
-			if a.Value == pp.user.Role && (a.Org == "" || pp.isOrg(a.Org)) {
+			// A carex role, or a national RBAC job role the policy maps.
+			if pp.user.Role != "" && pp.pol.roleOf(a.Value) == pp.user.Role && (a.Org == "" || pp.isOrg(a.Org)) {
 				return true, false
 			}
 		case ActorSector:

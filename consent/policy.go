@@ -603,12 +603,46 @@ func (p *Policy) ConsentLabels(c *Consent) []string {
 
 // CheckConsent says what a write of a parsed Consent must refuse beyond
 // ParseConsent (nil when nothing): a patient-privacy Consent without
-// dateTime. Stored Consents are read without these checks, so that one
-// written by an older release keeps counting. The error is a
+// dateTime, a recipient carex cannot match (a PractitionerRole), and a
+// role actor that names no role of the policy nor a national RBAC job
+// role it maps. Stored Consents are read without these checks, so that
+// one written by an older release keeps counting. The error is a
 // *ConsentError naming the element.
 func (p *Policy) CheckConsent(c *Consent) error {
 	if len(c.refusals) > 0 {
 		return c.refusals[0]
 	}
+	for _, r := range c.roleActors {
+		if p.roleOf(r.code) == "" {
+			return &ConsentError{r.el, fmt.Sprintf("%q is not a role of the policy (roles: %s)", r.code, strings.Join(p.roleCodes(), ", "))}
+		}
+	}
 	return nil
+}
+
+// roleOf resolves a Consent's role actor code to a carex role: a role the
+// policy defines, or a national RBAC job role it maps (R8014, or the full
+// form S8000:G8000:R8014); "" when neither.
+func (p *Policy) roleOf(code string) string {
+	if _, ok := p.Roles[code]; ok {
+		return code
+	}
+	if i := strings.LastIndexByte(code, ':'); i >= 0 {
+		code = code[i+1:]
+	}
+	return p.JobRoles[strings.ToUpper(code)]
+}
+
+// roleCodes lists the carex roles, then the job-role codes mapped.
+func (p *Policy) roleCodes() []string {
+	var roles, jobs []string
+	for r := range p.Roles {
+		roles = append(roles, r)
+	}
+	for j, r := range p.JobRoles {
+		jobs = append(jobs, j+" ("+r+")")
+	}
+	sort.Strings(roles)
+	sort.Strings(jobs)
+	return append(roles, jobs...)
 }

@@ -133,12 +133,23 @@ func TestLoadPolicyMinimal(t *testing.T) {
 // and what it accepts.
 func TestCheckConsent(t *testing.T) {
 	p := DefaultPolicy()
+	const prcp = `{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":`
 	cases := []struct {
 		name, date, rule, prov, element string // element "": accepted
 	}{
 		{"dated OPTOUT", "2025-01-01", "OPTOUT", "", ""},
 		{"undated OPTOUT", "", "OPTOUT", "", "dateTime"},
 		{"undated OPTIN with provisions", "", "OPTIN", `{"type":"deny","class":[` + class("observations") + `]}`, "dateTime"},
+		{"deny to a practitioner", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + prcp + `"Practitioner/dr-ward"}}]}`, ""},
+		{"deny to a PractitionerRole", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + prcp + `"PractitionerRole/dr-ward-rhx"}}]}`, "provision.actor[0].reference"},
+		{"nested permit to a PractitionerRole", "2025-01-01", "OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `],"provision":[{"type":"deny","actor":[` + org(orgGP) + `,` + prcp + `"PractitionerRole/x"}}]}]}`, "provision.provision[0].actor[1].reference"},
+		{"a PractitionerRole as author", "2025-01-01", "OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"AUT"}]},"reference":{"reference":"PractitionerRole/x"}}]}`, ""},
+		{"deny to a policy role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("social-worker") + `]}`, ""},
+		{"deny to a national job role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("R8014") + `]}`, ""},
+		{"deny to a national job role, full form", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("S8000:G8000:R8014") + `]}`, ""},
+		{"deny to an unknown role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("Social-Worker") + `]}`, "provision.actor[0].role"},
+		{"deny to an unknown job role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("R9999") + `]}`, "provision.actor[0].role"},
+		{"nested unknown role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + org(orgHosp) + `],"provision":[{"type":"permit","actor":[` + roleActor("gp") + `,` + roleActor("socialworker") + `]}]}`, "provision.provision[0].actor[1].role"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -154,6 +165,8 @@ func TestCheckConsent(t *testing.T) {
 			case tc.element == "":
 			case !errors.As(err, &ce) || ce.Element != tc.element:
 				t.Fatalf("got %v, want a ConsentError at %s", err, tc.element)
+			case strings.HasSuffix(tc.element, ".role") && !strings.Contains(err.Error(), "social-worker, system, R0001 (ig-officer)"):
+				t.Fatalf("the message does not list the known roles: %v", err)
 			}
 		})
 	}

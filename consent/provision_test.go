@@ -42,6 +42,11 @@ func TestConsentActor(t *testing.T) {
 		{name: "deny to sector council", user: "sw", consents: []cs{denyTo(sectorActor("council"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
 		{name: "deny to sector council: nhs unaffected", user: "hosp", consents: []cs{denyTo(sectorActor("council"))}, item: med(orgGP), effect: Permit},
 		{name: "deny to role", user: "nurse", consents: []cs{denyTo(roleActor("district-nurse"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		// A national RBAC job role the policy maps (SPEC §4: R8014 social
+		// worker) names that carex role (review 4c).
+		{name: "deny to job role R8014", user: "sw", consents: []cs{denyTo(roleActor("R8014"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to job role, full national form", user: "sw", consents: []cs{denyTo(roleActor("S8000:G8000:R8014"))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny to job role R8014: other roles unaffected", user: "nurse", consents: []cs{denyTo(roleActor("R8014"))}, item: med(orgGP), effect: Permit},
 		{name: "deny to role at one org", user: "nurse", consents: []cs{denyTo(`{"role":{"coding":[{"system":"https://carex.example/role","code":"district-nurse"}]},"reference":{"reference":"Organization/OTHER"}}`)}, item: med(orgGP), effect: Permit},
 		{name: "custodian: data recorded at the clinic", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgClinic), effect: Withhold, code: CodeConsentDeny},
 		{name: "custodian: other data no opinion", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgGP), effect: Permit},
