@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // Code systems the consent reader understands.
@@ -546,6 +548,9 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		case cd.Code == "":
 			return nil, &ConsentError{el, "code required"}
 		case cd.System == SystemResourceTypes:
+			if !fhir.IsResourceType(cd.Code) {
+				return nil, &ConsentError{el, fmt.Sprintf("%q is not an R4 resource type (data classes use %s)", cd.Code, SystemDataClass)}
+			}
 			p.Types = append(p.Types, cd.Code)
 		case cd.System == SystemDataClass:
 			if !knownClass[cd.Code] {
@@ -553,10 +558,13 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 			}
 			p.Classes = append(p.Classes, cd.Code)
 		case cd.System == "":
-			if knownClass[cd.Code] {
+			switch {
+			case knownClass[cd.Code]:
 				p.Classes = append(p.Classes, cd.Code)
-			} else {
+			case fhir.IsResourceType(cd.Code):
 				p.Types = append(p.Types, cd.Code)
+			default:
+				return nil, &ConsentError{el, fmt.Sprintf("%q is neither a data class nor an R4 resource type", cd.Code)}
 			}
 		default:
 			return nil, &ConsentError{el, fmt.Sprintf("class system %q not supported: use %s or %s", cd.System, SystemResourceTypes, SystemDataClass)}

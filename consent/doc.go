@@ -74,7 +74,8 @@
 // S8000:G8000:R8014 — or sector of the user), data actors (actor with role CST custodian or AUT
 // author: the item's source organisation or author), action (access, use or
 // disclose for a read; empty = all), purpose, securityLabel (an item with no
-// R/V confidentiality is N), class (resource type or data class), code,
+// R/V confidentiality is N), class (an R4 resource type or a data class;
+// ParseConsent refuses any other), code,
 // period (now), dataPeriod (the item's clinical date; an undated item is
 // covered by a deny but not by a permit), data (instance: this item;
 // related: this item or items referring to it; authoredby: its source

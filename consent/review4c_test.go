@@ -45,3 +45,24 @@ func TestReview4cUndatedObjectionIgnoredByEngine(t *testing.T) {
 		t.Errorf("an undated OPTOUT is ignored beside a dated OPTIN of the same recorder: %s", d.Explain())
 	}
 }
+
+// TestReview4cDenyByUnknownResourceTypeAccepted: a deny of class
+// {http://hl7.org/fhir/resource-types, "Observations"} (a typo, or the
+// name of carex's data class given the resource-types system) is accepted
+// by ParseConsent, which checks data classes against the known list but
+// not resource types, and then matches nothing: Jane's observations are
+// released although her recorded Consent withholds them. Same family as
+// api.TestReview4cDenyToUnknownRoleCodeIsIgnored: a deny carex cannot
+// apply must be refused, not stored and ignored.
+// README: "A Consent the engine cannot interpret is refused with a 422
+// naming the element"; SPEC §5.3 "deny … a resource type (class)".
+func TestReview4cDenyByUnknownResourceTypeAccepted(t *testing.T) {
+	c, err := ParseConsent(consentJSON("c1", "2024-01-01", "OPTIN",
+		`{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Observations"}]}`))
+	if err != nil {
+		return // refused: acceptable
+	}
+	if d := decide(t, users()["hosp"], patient(c), obs(orgGP)); d.Permitted() {
+		t.Errorf("deny of resource type %q accepted but matches nothing: observation released (%s)", "Observations", d.Explain())
+	}
+}
