@@ -75,7 +75,9 @@
 // author: the item's source organisation or author), action (access, use or
 // disclose for a read; empty = all), purpose, securityLabel (an item with no
 // R/V confidentiality is N), class (an R4 resource type or a data class;
-// ParseConsent refuses any other), code,
+// ParseConsent refuses any other), code (as the labelling compares codes:
+// ICD-10 without dots, in any case, the ICD-10 systems as one; a code
+// without system in any system),
 // period (now), dataPeriod (the item's clinical date; an undated item is
 // covered by a deny but not by a permit), data (instance: this item;
 // related: this item or items referring to it; authoredby: its source

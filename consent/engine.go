@@ -642,7 +642,7 @@ func itemMatch(p *Provision, it *Item) bool {
 		ok := false
 		for _, want := range p.Codes {
 			for _, have := range it.Codes {
-				if have.Code == want.Code && (want.System == "" || have.System == want.System) {
+				if codeMatch(want, have) {
 					ok = true
 					break
 				}
@@ -666,6 +666,49 @@ func itemMatch(p *Provision, it *Item) bool {
 		return false
 	}
 	return true
+}
+
+// codeMatch compares a provision's code with an item's as the labelling
+// does (normCode): ICD-10 codes without dots and in any case, and the
+// ICD-10 systems (http://hl7.org/fhir/sid/icd-10, -uk, …) as one. A code
+// without system matches the code in any system. No allocation.
+func codeMatch(want, have Coding) bool {
+	if want.System == "" || want.System == have.System {
+		if have.Code == want.Code {
+			return true
+		}
+	}
+	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) && icd10Equal(want.Code, have.Code)
+}
+
+func isICD10(system string) bool { return strings.HasPrefix(system, systemICD10) }
+
+// icd10Equal compares two ICD-10 codes ignoring dots and case.
+func icd10Equal(a, b string) bool {
+	i, j := 0, 0
+	for {
+		for i < len(a) && a[i] == '.' {
+			i++
+		}
+		for j < len(b) && b[j] == '.' {
+			j++
+		}
+		if i == len(a) || j == len(b) {
+			return i == len(a) && j == len(b)
+		}
+		x, y := a[i], b[j]
+		if 'a' <= x && x <= 'z' {
+			x -= 'a' - 'A'
+		}
+		if 'a' <= y && y <= 'z' {
+			y -= 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+		i++
+		j++
+	}
 }
 
 // labelsMatch: any listed label on the item. An item without R or V

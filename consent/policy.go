@@ -507,9 +507,12 @@ func (p *Policy) Labels(codes []Coding) []string {
 	return out
 }
 
+// systemICD10 prefixes the ICD-10 systems (icd-10, icd-10-uk, …).
+const systemICD10 = "http://hl7.org/fhir/sid/icd-10"
+
 // normCode: ICD-10 codes are compared without dots and in upper case.
 func normCode(system, code string) string {
-	if strings.HasPrefix(system, "http://hl7.org/fhir/sid/icd-10") {
+	if strings.HasPrefix(system, systemICD10) {
 		return strings.ToUpper(strings.ReplaceAll(code, ".", ""))
 	}
 	return code

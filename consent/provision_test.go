@@ -82,6 +82,24 @@ func TestConsentConditions(t *testing.T) {
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "44054006"}}}, effect: Withhold, code: CodeConsentDeny},
 		{name: "code other system", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://loinc.org", "44054006"}}}, effect: Permit},
+		// ICD-10 codes compare as the labelling compares them: without
+		// dots, in any case, the ICD-10 systems as one (review 4c).
+		{name: "code ICD-10 without dot", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F321"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code ICD-10 lower case", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "f321") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.1"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code ICD-10 in ICD-10-UK", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10-uk", "F321"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code ICD-10 without system", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"code":"F32.1"}]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10-uk", "F321"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code ICD-10 other code", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.10"}}}, effect: Permit},
+		{name: "code ICD-10 not in SNOMED", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "F321"}}}, effect: Permit},
+		{name: "code SNOMED stays verbatim", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"F32.1"}]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "F321"}}}, effect: Permit},
+		{name: "code ICD-10 permit exception", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","code":[{"coding":[` + icd10("icd-10-uk", "j45") + `]}]}`}},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "J45"}}}, effect: Permit},
 		// period: when the rule is in force
 		{name: "period in force", user: "hosp", consents: []cs{deny(`"period":{"start":"2025-01-01","end":"2025-12-31"}`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
 		{name: "period expired", user: "hosp", consents: []cs{deny(`"period":{"end":"2025-05-31"}`)}, item: med(orgGP), effect: Permit},
@@ -251,4 +269,8 @@ func TestSupersessionOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+func icd10(sys, code string) string {
+	return `{"system":"http://hl7.org/fhir/sid/` + sys + `","code":"` + code + `"}`
 }

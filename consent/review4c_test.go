@@ -5,6 +5,32 @@ package consent
 
 import "testing"
 
+// TestReview4cDenyByICD10CodeIgnoresNotation: Jane denies sharing her
+// depressive episode, ICD-10 F32.1, written as FHIR writes ICD-10 codes
+// (with the dot) in http://hl7.org/fhir/sid/icd-10. Her hospital's feed
+// records the same diagnosis as "F321" (no dot), or in
+// http://hl7.org/fhir/sid/icd-10-uk. carex's own labelling treats these as
+// the same code (normCode drops dots and upper-cases; the policy lists
+// icd10 and icd10uk alike), but itemMatch compares provision.code verbatim,
+// so the deny misses and the diagnosis is released.
+// SPEC §5.3: "deny a data class, a resource type (class), a code (code)".
+// Fix: itemMatch should compare codes as Policy.Labels does (normCode, and
+// the ICD-10 systems as one).
+func TestReview4cDenyByICD10CodeIgnoresNotation(t *testing.T) {
+	c := cons(t, "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F32.1"}]}]}`)
+	for _, have := range []Coding{
+		{"http://hl7.org/fhir/sid/icd-10", "F321"},
+		{"http://hl7.org/fhir/sid/icd-10", "f32.1"},
+		{"http://hl7.org/fhir/sid/icd-10-uk", "F32.1"},
+	} {
+		it := cond(orgHosp)
+		it.Codes = []Coding{have}
+		if d := decide(t, users()["nurse"], patient(c), it); d.Permitted() {
+			t.Errorf("deny of ICD-10 F32.1 does not cover the item coded %s: released to the nurse (%s)", have, d.Explain())
+		}
+	}
+}
+
 // TestReview4cDateOnlyObjectionLosesToEarlierSameDayConsent: at 09:00 on
 // 10 March the GP practice records Jane's general consent (OPTIN, dateTime
 // 2025-03-10T09:00:00Z). That afternoon Jane objects and the practice
