@@ -144,3 +144,37 @@ func TestReview4cLapsedTemporaryConsentLiftsObjection(t *testing.T) {
 		t.Errorf("a February-2025-only permission lifted Jane's standing objection for good: the nurse reads her GP record now (status %d, want 404)", r.status)
 	}
 }
+
+// TestReview4cSnomedExpressionEscapesRefsets: FHIR allows a SNOMED CT
+// expression as the code of http://snomed.info/sct (compositional grammar:
+// "86406008 |Human immunodeficiency virus infection|", or a refinement
+// "86406008:246454002=41847000"). carex stores it, but Policy.Labels only
+// looks the whole string up in the code lists, so an HIV diagnosis coded
+// as an expression is labelled neither HIV nor STD and is released to the
+// district nurse.
+// SPEC §5: sensitivity labels are "derived by carex on the way in from
+// configured code lists — by default the four national … SNOMED CT
+// refsets"; §5.4 "labelled data is released only to its source
+// organisation, or where the person has explicitly permitted it." Fix: in
+// consent.Policy.Labels (or derive), label by every concept id in a SNOMED
+// expression — or refuse expressions carex cannot read.
+func TestReview4cSnomedExpressionEscapesRefsets(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for i, code := range []string{"86406008 |Human immunodeficiency virus infection|", "86406008:246454002=41847000"} {
+		id := []string{"hiv-expr-term", "hiv-expr-refined"}[i]
+		r := e.do("PUT", "/fhir/Condition/"+id, gpSys, `{"resourceType":"Condition","id":"`+id+`","subject":{"reference":"Patient/jane"},
+ "code":{"coding":[{"system":"http://snomed.info/sct","code":"`+code+`"}],"text":"EXPR-HIV"}}`)
+		if r.status == 422 || r.status == 400 {
+			continue // refused: acceptable
+		}
+		if r.status != 201 {
+			t.Fatalf("%s: %d %s", id, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/"+id, nurse, ""); r.status != 404 {
+			t.Errorf("HIV coded as the SNOMED expression %q is not labelled and is released to the nurse (status %d, want 404)", code, r.status)
+		}
+	}
+}

@@ -492,19 +492,92 @@ func (p *Policy) Labels(codes []Coding) []string {
 			}
 		}
 	}
-	for _, c := range codes {
-		code := normCode(c.System, c.Code)
-		add(p.exact[Coding{c.System, code}]...)
-		if p.prefixBySystems[c.System] {
+	one := func(system, code string) {
+		add(p.exact[Coding{system, code}]...)
+		if p.prefixBySystems[system] {
 			for _, r := range p.prefix {
-				if r.System == c.System && strings.HasPrefix(code, r.Code) {
+				if r.System == system && strings.HasPrefix(code, r.Code) {
 					add(r.Label)
 				}
 			}
 		}
 	}
+	for _, c := range codes {
+		code := normCode(c.System, c.Code)
+		one(c.System, code)
+		if c.System == systemSNOMED && !allDigits(code) {
+			// A SNOMED CT expression ("86406008 |HIV infection|",
+			// "86406008:246454002=41847000"): labelled at least as each
+			// concept it names.
+			for _, id := range sctIDs(code) {
+				one(c.System, id)
+			}
+		}
+	}
 	sort.Strings(out)
 	return out
+}
+
+const systemSNOMED = "http://snomed.info/sct"
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// sctIDs returns the SNOMED CT identifiers in a compositional-grammar
+// expression: every run of 6 to 18 digits outside |terms| (which may hold
+// digits of their own) that has no leading zero and a valid Verhoeff check
+// digit.
+func sctIDs(expr string) []string {
+	var ids []string
+	inTerm := false
+	for i := 0; i < len(expr); {
+		ch := expr[i]
+		switch {
+		case ch == '|':
+			inTerm = !inTerm
+			i++
+		case !inTerm && ch >= '0' && ch <= '9':
+			j := i
+			for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
+				j++
+			}
+			if id := expr[i:j]; len(id) >= 6 && len(id) <= 18 && id[0] != '0' && verhoeff(id) {
+				ids = append(ids, id)
+			}
+			i = j
+		default:
+			i++
+		}
+	}
+	return ids
+}
+
+var (
+	verhoeffD = [10][10]byte{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 2, 3, 4, 0, 6, 7, 8, 9, 5}, {2, 3, 4, 0, 1, 7, 8, 9, 5, 6},
+		{3, 4, 0, 1, 2, 8, 9, 5, 6, 7}, {4, 0, 1, 2, 3, 9, 5, 6, 7, 8}, {5, 9, 8, 7, 6, 0, 4, 3, 2, 1},
+		{6, 5, 9, 8, 7, 1, 0, 4, 3, 2}, {7, 6, 5, 9, 8, 2, 1, 0, 4, 3}, {8, 7, 6, 5, 9, 3, 2, 1, 0, 4},
+		{9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}
+	verhoeffP = [8][10]byte{
+		{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 5, 7, 6, 2, 8, 3, 0, 9, 4}, {5, 8, 0, 3, 7, 9, 6, 1, 4, 2},
+		{8, 9, 1, 6, 0, 4, 3, 5, 2, 7}, {9, 4, 5, 3, 1, 2, 6, 8, 7, 0}, {4, 2, 8, 6, 5, 7, 3, 9, 0, 1},
+		{2, 7, 9, 3, 8, 0, 6, 4, 1, 5}, {7, 0, 4, 6, 9, 1, 3, 2, 5, 8}}
+)
+
+// verhoeff reports whether a string of digits ends in a valid Verhoeff
+// check digit (the SCTID check digit).
+func verhoeff(digits string) bool {
+	var c byte
+	for i := 0; i < len(digits); i++ {
+		c = verhoeffD[c][verhoeffP[i%8][digits[len(digits)-1-i]-'0']]
+	}
+	return c == 0
 }
 
 // systemICD10 prefixes the ICD-10 systems (icd-10, icd-10-uk, …).

@@ -66,6 +66,17 @@ func TestLabels(t *testing.T) {
 		{[]Coding{{"http://snomed.info/sct", "B20"}}, nil},         // ICD code under the SNOMED system
 		{[]Coding{{"http://loinc.org", "86406008"}}, nil},          // SNOMED code under another system
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10", "J45"}}, nil}, // asthma
+		// SNOMED CT expressions: labelled at least as each concept they
+		// name (review 4c: an expression escaped the refsets).
+		{[]Coding{{"http://snomed.info/sct", "86406008 |Human immunodeficiency virus infection|"}}, []string{"HIV", "STD"}},
+		{[]Coding{{"http://snomed.info/sct", "86406008:246454002=41847000"}}, []string{"HIV", "STD"}},
+		{[]Coding{{"http://snomed.info/sct", " 86406008 "}}, []string{"HIV", "STD"}},
+		{[]Coding{{"http://snomed.info/sct", "=== 64572001 |Disease| : { 363698007 |Finding site| = 39607008 |Lung| }, 246075003 |Causative agent| = 19030005 |HIV|"}}, []string{"STD"}}, // the organism is in the STD refset
+		{[]Coding{{"http://snomed.info/sct", "=== 64572001 |Disease| : { 363698007 |Finding site| = 39607008 |Lung| }"}}, nil},
+		{[]Coding{{"http://snomed.info/sct", "195967001 |Asthma| : 246454002 |Occurrence| = 86406008 |HIV|"}}, []string{"HIV", "STD"}},
+		{[]Coding{{"http://snomed.info/sct", "195967001 |Asthma 86406008|"}}, nil}, // digits inside a term are not a concept
+		{[]Coding{{"http://snomed.info/sct", "86406009 |not an SCTID: bad check digit|"}}, nil},
+		{[]Coding{{"http://snomed.info/sct", "93461009+86406008"}}, []string{"GRA", "HIV", "STD"}},
 		{nil, nil},
 	}
 	for _, tc := range cases {
