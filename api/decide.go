@@ -663,6 +663,23 @@ func withLinked(d consent.Decision, it *consent.Item, linked []*consent.Prepared
 // sources. With links not nil it also lists, per CareTeam and
 // EpisodeOfCare, who recorded it and the organisations it relates to the
 // person.
+// privacyScope reports whether a Consent's scope is patient-privacy, or
+// not stated (R4 requires it; read as the strictest).
+func privacyScope(m map[string]any) bool {
+	sc, _ := m["scope"].(map[string]any)
+	codings := asList(sc["coding"])
+	if len(codings) == 0 {
+		return true
+	}
+	for _, c := range codings {
+		cm, _ := c.(map[string]any)
+		if cm["code"] == consent.ScopePatientPrivacy {
+			return true
+		}
+	}
+	return false
+}
+
 // restrictedLabels: a Patient labelled R or V is a restricted person.
 func restrictedLabels(labels []string) bool {
 	return slices.Contains(labels, "R") || slices.Contains(labels, "V")
@@ -695,13 +712,19 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 			// The status by its exact key only: ParseConsent's struct
 			// decoding would also take a "Status" key (stored resources
 			// are validated, but this must not depend on it).
-			if status, _ := decodeMap(v.Raw)["status"].(string); status != "active" {
+			m := decodeMap(v.Raw)
+			if status, _ := m["status"].(string); status != "active" {
 				continue
 			}
-			if c, err := consent.ParseConsent(v.Raw); err == nil {
-				c.Recorder = v.SourceOrg
-				p.Consents = append(p.Consents, c)
+			c, err := consent.ParseConsent(v.Raw)
+			if err != nil {
+				if !privacyScope(m) {
+					continue
+				}
+				c = consent.Unreadable(v.ID) // fail closed
 			}
+			c.Recorder = v.SourceOrg
+			p.Consents = append(p.Consents, c)
 		}
 	}
 	return p

@@ -4,8 +4,12 @@ package api_test
 // fails on the code as reviewed and passes once the finding is fixed.
 
 import (
+	"context"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/storetest"
 )
 
 // TestReview4cRestrictedRelatedPersonReleased: the GP practice records a
@@ -77,5 +81,37 @@ func TestReview4cFormerCareTeamMemberKeepsRelationship(t *testing.T) {
 	former := e.token("hospital-clinician", "nhs", "RZZ")
 	if r := e.do("GET", "/fhir/Patient/jane/$everything", former, ""); r.status != 403 {
 		t.Errorf("an organisation whose care-team participation ended in 2020 still opens Jane's record (status %d, want 403)", r.status)
+	}
+}
+
+// TestUnreadableStoredConsentFailsClosed: a stored active patient-privacy
+// Consent that this release cannot read (an older release accepted a class
+// code it now refuses) was dropped from the decision, so a person's
+// objection stopped counting on upgrade. It now counts as an objection to
+// all sharing; an unreadable Consent of another scope still counts for
+// nothing.
+func TestUnreadableStoredConsentFailsClosed(t *testing.T) {
+	for _, tc := range []struct {
+		scope string
+		want  int
+	}{{"patient-privacy", 404}, {"research", 200}} {
+		t.Run(tc.scope, func(t *testing.T) {
+			e := newEnv(t)
+			seedShared(t, e)
+			nurse := e.token("district-nurse", "nhs", "RCX")
+			if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+				t.Fatalf("the premise: %d", r.status)
+			}
+			raw := strings.Replace(janeConsent("old-deny", "2024-01-01", "OPTIN",
+				`,"provision":{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Observations"}]}`),
+				`"code":"patient-privacy"`, `"code":"`+tc.scope+`"`, 1)
+			w := storetest.W(t, store.OpUpdate, "A81001", raw)
+			if _, err := e.db.Commit(context.Background(), []*store.Write{w}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != tc.want {
+				t.Errorf("with an unreadable stored %s Consent the nurse gets %d, want %d", tc.scope, r.status, tc.want)
+			}
+		})
 	}
 }

@@ -285,6 +285,16 @@ var actionCodes = map[string]bool{"access": true, "collect": true, "correct": tr
 // the user accesses the data, and carex discloses and uses it for them.
 var readActions = map[string]bool{"access": true, "disclose": true, "use": true}
 
+// Unreadable stands for a stored active patient-privacy Consent that
+// ParseConsent cannot read (one an older release accepted): an objection
+// to all sharing, undated, so that it counts beside its recorder's newest.
+// Dropping it would fail open; its recorder lifts it by correcting or
+// deleting it.
+func Unreadable(id string) *Consent {
+	return &Consent{ID: id, Status: "active", Scope: ScopePatientPrivacy, Base: Withhold,
+		Notes: []string{"unreadable: decided as an objection to all sharing"}}
+}
+
 // ParseConsent reads FHIR R4 Consent JSON and normalises it. A Consent the
 // engine cannot interpret is an error (*ConsentError naming the element);
 // the API answers 422 and stores nothing. Consents whose scope is not
