@@ -94,7 +94,9 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 // both stay in force (the engine lets withhold win); an older one without
 // dateTime (written by an earlier release) was stored before w, so w is
 // newer. A newer Consent limited to a period (its root's) only pauses the
-// older ones while it is in force: they stay active. Another organisation's consents stay in force
+// older ones while it is in force: they stay active; so does one whose
+// root action excludes reads (correct only): it does not replace a
+// Consent about reads. Another organisation's consents stay in force
 // beside it (the engine lets withhold win between recorders): an
 // organisation the person objected to cannot lift the objection by
 // recording a consent of its own.
@@ -103,7 +105,7 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 		return nil
 	}
 	newer, err := consent.ParseConsent(w.Raw)
-	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" || newer.DateTime.IsZero() || newer.Bounded() {
+	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" || newer.DateTime.IsZero() || newer.Bounded() || !newer.GovernsReads() {
 		return nil
 	}
 	found, err := lookup.Search(&search.Query{Type: "Consent", Clauses: []search.Clause{

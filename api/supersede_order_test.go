@@ -24,6 +24,7 @@ func TestSupersedeOnlyWhenNewer(t *testing.T) {
 		{"an older dateTime", "2025-03-11", "OPTOUT", "2025-03-10", "", false},
 		{"a newer one limited to a period", "2025-01-01", "OPTOUT", "2025-02-01", `,"provision":{"period":{"start":"2025-02-01","end":"2025-02-28"}}`, false},
 		{"a newer one from a date on", "2025-01-01", "OPTOUT", "2025-02-01", `,"provision":{"period":{"start":"2025-02-01"}}`, false},
+		{"a newer one about corrections only", "2025-01-01", "OPTOUT", "2025-02-01", `,"provision":{"action":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentaction","code":"correct"}]}]}`, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

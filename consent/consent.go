@@ -203,6 +203,12 @@ func (c *Consent) Bounded() bool { return c.Root != nil && !c.Root.Period.IsZero
 // Consent without a root provision is always in force).
 func (c *Consent) InForce(now time.Time) bool { return c.Root == nil || c.Root.Period.Contains(now) }
 
+// GovernsReads reports whether the Consent decides reads: its root's
+// action includes access, use or disclose, or names none. One that does
+// not (correct only, say) neither decides a release nor supersedes a
+// Consent that does.
+func (c *Consent) GovernsReads() bool { return c.Root == nil || actionsRead(c.Root.Actions) }
+
 // ConsentError says which element of a Consent cannot be interpreted.
 type ConsentError struct {
 	Element string // e.g. "provision.provision[0].type"

@@ -327,7 +327,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 	var cands, latest []*Consent
 	newest := map[string]time.Time{} // recorder -> the latest dateTime of its Consents in force
 	for _, c := range p.Consents {
-		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) || !c.GovernsReads() {
 			continue
 		}
 		cands = append(cands, c)
@@ -351,11 +351,8 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			}
 			continue
 		}
-		// The root's period is the Consent's (in force: checked above);
-		// its action says which operations the whole Consent governs.
-		if !actionsRead(c.Root.Actions) {
-			continue
-		}
+		// The root's period and action are the Consent's (in force and
+		// governing reads: checked above).
 		pc := pconsent{c: c, byGP: registeredGP(p, c.Recorder, pp.now)}
 		// A permit does not name its own recorder: an organisation cannot
 		// release a person's sensitive data to itself by recording a
