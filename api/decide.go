@@ -38,6 +38,7 @@ type gate struct {
 	cp        *ConsentPolicy
 	ctx       context.Context
 	user      consent.User
+	issuer    string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
 	x         *Exchange
 	mu        sync.Mutex
 	prepared  map[preparedKey]*personDecision
@@ -107,6 +108,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
+		g.issuer = p.Issuer
 	}
 	if x != nil {
 		g.user.BreakGlassReason = x.BreakGlass
@@ -161,7 +163,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 		u.BreakGlassReason = "" // decided as without it
 	}
 	if patientID != "" && u.BreakGlassReason == "" && g.err == nil {
-		until, err := g.cp.store.BreakGlassUntil(g.ctx, u.Sub, patientID)
+		until, err := g.cp.store.BreakGlassUntil(g.ctx, g.grantee(), patientID)
 		if err != nil {
 			g.err = err
 		}
@@ -240,12 +242,19 @@ func (g *gate) flush() error {
 	defer g.mu.Unlock()
 	until := g.cp.now().Add(g.cp.Policy.BreakGlassGrant)
 	for _, pid := range g.grants {
-		if err := g.cp.store.GrantBreakGlass(g.ctx, g.user.Sub, pid, g.user.BreakGlassReason, until); err != nil {
+		if err := g.cp.store.GrantBreakGlass(g.ctx, g.grantee(), pid, g.user.BreakGlassReason, until); err != nil {
 			return err
 		}
 	}
 	g.grants = nil
 	return nil
+}
+
+// grantee is who holds the break-glass grants this request makes and
+// uses: the user at their organisation, as their token's issuer names
+// them. A grant made for one organisation's access is none for another's.
+func (g *gate) grantee() store.Grantee {
+	return store.Grantee{Issuer: g.issuer, Sub: g.user.Sub, Org: g.user.Org}
 }
 
 // note adds a decision's flags to the access log entry (reasons only by

@@ -53,9 +53,11 @@ func (s *Server) explain(c echo.Context) error {
 	if u.Sub == "" {
 		u.Sub = "explain"
 	} else if u.BreakGlassReason == "" {
-		// A grant this user holds from breaking glass earlier opens the
-		// record to them now, as it does for their own requests.
-		until, err := s.store.BreakGlassUntil(ctx, u.Sub, x.ID)
+		// A grant this user holds from breaking glass earlier, for this
+		// organisation, opens the record to them now, as it does for their
+		// own requests. The user is taken to be named by the IG officer's
+		// token issuer (the server's own; $explain takes no issuer).
+		until, err := s.store.BreakGlassUntil(ctx, store.Grantee{Issuer: p.Issuer, Sub: u.Sub, Org: u.Org}, x.ID)
 		if err != nil {
 			return err
 		}

@@ -332,7 +332,7 @@ func (g *gate) prepareQuiet(pid string) *personDecision {
 	}
 	u := g.user
 	u.BreakGlassReason = ""
-	until, err := g.cp.store.BreakGlassUntil(g.ctx, u.Sub, pid)
+	until, err := g.cp.store.BreakGlassUntil(g.ctx, g.grantee(), pid)
 	if err != nil {
 		return nil
 	}

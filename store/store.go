@@ -146,16 +146,25 @@ type Store interface {
 	// runs first inside the transaction and may edit the writes (resolving
 	// conditional references and conditional creates).
 	Commit(ctx context.Context, writes []*Write, prepare func(Lookup) error) ([]*WriteResult, error)
-	// GrantBreakGlass records that sub broke glass for patient until then;
+	// GrantBreakGlass records that who broke glass for patient until then;
 	// BreakGlassUntil is the end of the grant in force (zero if none).
-	// Grants survive a restart: the access they open is time-limited, not
-	// process-limited.
-	GrantBreakGlass(ctx context.Context, sub, patient, reason string, until time.Time) error
-	BreakGlassUntil(ctx context.Context, sub, patient string) (time.Time, error)
+	// A grant is who's alone: the same sub at another organisation (or
+	// named by another issuer) holds none from it. Grants survive a
+	// restart: the access they open is time-limited, not process-limited.
+	GrantBreakGlass(ctx context.Context, who Grantee, patient, reason string, until time.Time) error
+	BreakGlassUntil(ctx context.Context, who Grantee, patient string) (time.Time, error)
 	// PatientContext loads what the sharing decision needs about one patient.
 	PatientContext(ctx context.Context, patientID string) (*PatientContext, error)
 	Ping(ctx context.Context) error
 	Close() error
+}
+
+// Grantee is who holds a break-glass grant: the user (Sub, as named by
+// the token's Issuer) while working for Org. A reason stated for one
+// organisation's access justifies that organisation's access only: each
+// data controller's access needs its own.
+type Grantee struct {
+	Issuer, Sub, Org string
 }
 
 // PatientContext is what the sharing decision needs about one patient:

@@ -321,15 +321,15 @@ func TestGrantsSurviveRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
-	if err := db.GrantBreakGlass(ctx, "dr-a", "p1", "unconscious in ED", until); err != nil {
+	if err := db.GrantBreakGlass(ctx, store.Grantee{Issuer: "carex", Sub: "dr-a", Org: "A81001"}, "p1", "unconscious in ED", until); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	db = openAt(t, path)
-	if got, err := db.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+	if got, err := db.BreakGlassUntil(ctx, store.Grantee{Issuer: "carex", Sub: "dr-a", Org: "A81001"}, "p1"); err != nil || !got.Equal(until) {
 		t.Fatalf("grant after restart: %v %v, want %v", got, err, until)
 	}
-	if got, _ := db.BreakGlassUntil(ctx, "dr-b", "p1"); !got.IsZero() {
+	if got, _ := db.BreakGlassUntil(ctx, store.Grantee{Issuer: "carex", Sub: "dr-b", Org: "A81001"}, "p1"); !got.IsZero() {
 		t.Fatalf("a user without grants: %v", got)
 	}
 }

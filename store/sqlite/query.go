@@ -412,17 +412,17 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 }
 
 // GrantBreakGlass implements store.Store.
-func (db *DB) GrantBreakGlass(ctx context.Context, sub, patient, reason string, until time.Time) error {
+func (db *DB) GrantBreakGlass(ctx context.Context, who store.Grantee, patient, reason string, until time.Time) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	_, err := db.writer.ExecContext(ctx, `INSERT INTO break_glass_grants(sub, patient, until, reason, granted) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT(sub, patient) DO UPDATE SET until = excluded.until, reason = excluded.reason, granted = excluded.granted`,
-		sub, patient, until.UnixMilli(), reason, time.Now().UnixMilli())
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO break_glass_grants(issuer, sub, org, patient, until, reason, granted) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(sub, patient, org, issuer) DO UPDATE SET until = excluded.until, reason = excluded.reason, granted = excluded.granted`,
+		who.Issuer, who.Sub, who.Org, patient, until.UnixMilli(), reason, time.Now().UnixMilli())
 	if err != nil {
 		return fmt.Errorf("break-glass grant: %w", err)
 	}
 	db.gmuGrants.Lock()
-	db.grantSubs[sub] = true
+	db.grantSubs[who.Sub] = true
 	db.gmuGrants.Unlock()
 	return nil
 }
@@ -450,15 +450,15 @@ func (db *DB) loadGrantSubs(ctx context.Context) error {
 }
 
 // BreakGlassUntil implements store.Store.
-func (db *DB) BreakGlassUntil(ctx context.Context, sub, patient string) (time.Time, error) {
+func (db *DB) BreakGlassUntil(ctx context.Context, who store.Grantee, patient string) (time.Time, error) {
 	db.gmuGrants.Lock()
-	held := db.grantSubs[sub]
+	held := db.grantSubs[who.Sub]
 	db.gmuGrants.Unlock()
 	if !held {
 		return time.Time{}, nil
 	}
 	var ms int64
-	err := db.stGrant.QueryRowContext(ctx, sub, patient).Scan(&ms)
+	err := db.stGrant.QueryRowContext(ctx, who.Sub, patient, who.Org, who.Issuer).Scan(&ms)
 	if errors.Is(err, sql.ErrNoRows) {
 		return time.Time{}, nil
 	}

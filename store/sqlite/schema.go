@@ -88,6 +88,26 @@ CREATE TABLE break_glass_grants (
 	// which would search those parameters' rows and miss every resource
 	// written since, from opening the file.
 	`SELECT 1;`,
+	// 5: break-glass grants are held per issuer, sub and organisation, not
+	// per sub alone: a user who broke glass while working for one
+	// organisation held the grant when working for another (review 4b).
+	// The table is rebuilt and the grants stored before are dropped: their
+	// organisation was never recorded, and they last hours (the policy's
+	// break-glass grant period), so a user holding one is asked to break
+	// glass again at worst, never let in without a reason.
+	`
+DROP TABLE break_glass_grants;
+CREATE TABLE break_glass_grants (
+	issuer  TEXT    NOT NULL, -- the token's iss ('' if the principal has none)
+	sub     TEXT    NOT NULL,
+	org     TEXT    NOT NULL, -- the organisation the user broke glass for
+	patient TEXT    NOT NULL,
+	until   INTEGER NOT NULL, -- unix ms
+	reason  TEXT    NOT NULL,
+	granted INTEGER NOT NULL, -- unix ms
+	PRIMARY KEY (sub, patient, org, issuer)
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date inside one transaction.

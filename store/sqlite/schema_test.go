@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/carex-project/carex/store"
 )
 
 // TestNewerSchemaRefused: a file that a later carex migrated further is
@@ -35,5 +38,47 @@ func TestNewerSchemaRefused(t *testing.T) {
 func TestCloseTwice(t *testing.T) {
 	if err := openAt(t, "").Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestGrantsMigrationDropsSubOnlyGrants: migration 5 rebuilds
+// break_glass_grants keyed by issuer, sub and organisation; a grant stored
+// by sub alone (schema 4) names no organisation, so it is dropped rather
+// than held for every organisation the user works for.
+func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db := openAt(t, path)
+	// Back to schema 4: the table as migration 2 made it, with a grant.
+	for _, q := range []string{`DROP TABLE break_glass_grants`, migrations[1],
+		`INSERT INTO break_glass_grants(sub, patient, until, reason, granted) VALUES ('locum-1', 'p1', 32503680000000, 'EMERGENCY: old', 0)`,
+		`PRAGMA user_version = 4`} {
+		if _, err := db.writer.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openAt(t, path)
+	var v, n int
+	if err := db.reader.QueryRowContext(ctx, `PRAGMA user_version`).Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("user_version %d (%v), want %d", v, err, len(migrations))
+	}
+	if err := db.reader.QueryRowContext(ctx, `SELECT count(*) FROM break_glass_grants`).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("grants kept across migration 5: %d (%v)", n, err)
+	}
+	for _, org := range []string{"", "A81001"} {
+		if got, err := db.BreakGlassUntil(ctx, store.Grantee{Sub: "locum-1", Org: org}, "p1"); err != nil || !got.IsZero() {
+			t.Fatalf("org %q: a dropped grant still held: %v %v", org, got, err)
+		}
+	}
+	who := store.Grantee{Issuer: "carex", Sub: "locum-1", Org: "A81001"}
+	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	if err := db.GrantBreakGlass(ctx, who, "p1", "EMERGENCY: new", until); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.BreakGlassUntil(ctx, who, "p1"); err != nil || !got.Equal(until) {
+		t.Fatalf("grant after migration: %v %v, want %v", got, err, until)
 	}
 }

@@ -298,7 +298,7 @@ func (db *DB) prepare(ctx context.Context) error {
 	db.stBodies = prep(db.reader, `SELECT vpk, raw FROM versions WHERE vpk IN (SELECT value FROM json_each(?))`)
 	// One body (a search by identifier): no JSON to parse, no IN-list.
 	db.stBody = prep(db.reader, `SELECT raw FROM versions WHERE vpk = ?`)
-	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ?`)
+	db.stGrant = prep(db.reader, `SELECT until FROM break_glass_grants WHERE sub = ? AND patient = ? AND org = ? AND issuer = ?`)
 	db.stVRead = prep(db.reader, `SELECT `+versionMetaCols+`, v.raw
 		FROM resources r JOIN versions v ON v.rid = r.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
 	if err != nil {

@@ -35,7 +35,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	until := time.Now().Add(time.Hour).Truncate(time.Millisecond)
-	if err := db.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: x", until); err != nil {
+	if err := db.GrantBreakGlass(ctx, store.Grantee{Issuer: "carex", Sub: "dr-a", Org: "A81001"}, "p1", "EMERGENCY: x", until); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -47,7 +47,7 @@ func TestReopenKeepsData(t *testing.T) {
 	if _, err := db.Read(ctx, "Patient", "p1"); err != nil {
 		t.Fatalf("data lost across reopen: %v", err)
 	}
-	if got, err := db.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+	if got, err := db.BreakGlassUntil(ctx, store.Grantee{Issuer: "carex", Sub: "dr-a", Org: "A81001"}, "p1"); err != nil || !got.Equal(until) {
 		t.Fatalf("break-glass grant lost across reopen: %v %v", got, err)
 	}
 }

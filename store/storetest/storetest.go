@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"LargePageBodies", testLargePageBodies},
 		{"Included", testIncluded},
 		{"BreakGlassGrants", testGrants},
+		{"BreakGlassGrantsPerOrganisation", testGrantsPerOrganisation},
 		{"VisibleMayQueryTheStore", testReentrantVisible},
 		{"PatientContextFollowsWrites", testPatientContextFresh},
 		{"RelabelInPlace", testRelabel},
@@ -847,28 +848,62 @@ func testIncluded(t *testing.T, s store.Store) {
 }
 
 func testGrants(t *testing.T, s store.Store) {
+	drA := store.Grantee{Issuer: "carex", Sub: "dr-a", Org: "A81001"}
 	until := time.Now().Add(4 * time.Hour).Truncate(time.Millisecond)
-	if got, err := s.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.IsZero() {
+	if got, err := s.BreakGlassUntil(ctx, drA, "p1"); err != nil || !got.IsZero() {
 		t.Fatalf("no grant yet: %v %v", got, err)
 	}
-	if err := s.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: test", until); err != nil {
+	if err := s.GrantBreakGlass(ctx, drA, "p1", "EMERGENCY: test", until); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := s.BreakGlassUntil(ctx, "dr-a", "p1"); err != nil || !got.Equal(until) {
+	if got, err := s.BreakGlassUntil(ctx, drA, "p1"); err != nil || !got.Equal(until) {
 		t.Fatalf("grant: %v %v, want %v", got, err, until)
 	}
-	if got, _ := s.BreakGlassUntil(ctx, "dr-b", "p1"); !got.IsZero() {
+	if got, _ := s.BreakGlassUntil(ctx, store.Grantee{Issuer: "carex", Sub: "dr-b", Org: "A81001"}, "p1"); !got.IsZero() {
 		t.Fatal("a grant is for one user only")
 	}
-	if got, _ := s.BreakGlassUntil(ctx, "dr-a", "p2"); !got.IsZero() {
+	if got, _ := s.BreakGlassUntil(ctx, drA, "p2"); !got.IsZero() {
 		t.Fatal("a grant is for one patient only")
 	}
 	later := until.Add(time.Hour)
-	if err := s.GrantBreakGlass(ctx, "dr-a", "p1", "EMERGENCY: again", later); err != nil {
+	if err := s.GrantBreakGlass(ctx, drA, "p1", "EMERGENCY: again", later); err != nil {
 		t.Fatal(err)
 	}
-	if got, _ := s.BreakGlassUntil(ctx, "dr-a", "p1"); !got.Equal(later) {
+	if got, _ := s.BreakGlassUntil(ctx, drA, "p1"); !got.Equal(later) {
 		t.Fatalf("renewed grant: %v", got)
+	}
+}
+
+// testGrantsPerOrganisation: a grant made for (sub, organisation A) is no
+// grant for the same sub working for organisation B, nor for the same sub
+// named by another issuer; and a grant at B neither changes A's nor is
+// changed by it.
+func testGrantsPerOrganisation(t *testing.T, s store.Store) {
+	atA := store.Grantee{Issuer: "carex", Sub: "locum-1", Org: "A81001"}
+	atB := store.Grantee{Issuer: "carex", Sub: "locum-1", Org: "B82002"}
+	otherIss := store.Grantee{Issuer: "carex-dev", Sub: "locum-1", Org: "A81001"}
+	until := time.Now().Add(4 * time.Hour).Truncate(time.Millisecond)
+	if err := s.GrantBreakGlass(ctx, atA, "p1", "EMERGENCY: at A", until); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BreakGlassUntil(ctx, atA, "p1"); err != nil || !got.Equal(until) {
+		t.Fatalf("grant at A: %v %v, want %v", got, err, until)
+	}
+	if got, err := s.BreakGlassUntil(ctx, atB, "p1"); err != nil || !got.IsZero() {
+		t.Fatalf("a grant for (sub, org A) held for (sub, org B): %v %v", got, err)
+	}
+	if got, err := s.BreakGlassUntil(ctx, otherIss, "p1"); err != nil || !got.IsZero() {
+		t.Fatalf("a grant for a sub of one issuer held for the same sub of another: %v %v", got, err)
+	}
+	later := until.Add(time.Hour)
+	if err := s.GrantBreakGlass(ctx, atB, "p1", "EMERGENCY: at B", later); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.BreakGlassUntil(ctx, atB, "p1"); !got.Equal(later) {
+		t.Fatalf("grant at B: %v, want %v", got, later)
+	}
+	if got, _ := s.BreakGlassUntil(ctx, atA, "p1"); !got.Equal(until) {
+		t.Fatalf("grant at A after one at B: %v, want %v", got, until)
 	}
 }
 
