@@ -10,6 +10,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
+	"runtime"
 	"strings"
 	"time"
 
@@ -52,6 +54,9 @@ type Server struct {
 	log     *slog.Logger
 	e       *echo.Echo
 	metrics *metrics
+	// refused: "METHOD path" of the routes that only answer 405 (PATCH on
+	// a resource, writes to the access log): not offered in Allow.
+	refused map[string]bool
 	started time.Time
 }
 
@@ -141,7 +146,50 @@ func (s *Server) routes() {
 	for _, m := range []string{http.MethodPatch} {
 		f.Add(m, "/:type/:id", s.methodNotAllowed)
 	}
+	// Every GET route answers HEAD too, exactly as the GET would: the same
+	// handler, so the same status and headers (access.send leaves out the
+	// body) and the same access log entry. Echo maps no HEAD to GET itself.
+	for _, r := range e.Routes() {
+		if r.Method == http.MethodGet {
+			e.Add(http.MethodHead, r.Path, s.head)
+		}
+	}
+	refusers := map[string]bool{handlerName(s.methodNotAllowed): true, handlerName(s.auditWrite): true}
+	s.refused = map[string]bool{}
+	for _, r := range e.Routes() {
+		if refusers[r.Name] {
+			s.refused[r.Method+" "+r.Path] = true
+		}
+	}
 	s.e = e
+}
+
+// head answers a HEAD with the handler of the GET route of the same path.
+func (s *Server) head(c echo.Context) error {
+	s.e.Router().Find(http.MethodGet, echo.GetPath(c.Request()), c)
+	return c.Handler()(c)
+}
+
+// handlerName is the name echo gives a route's handler (echo.Route.Name).
+func handlerName(h echo.HandlerFunc) string {
+	return runtime.FuncForPC(reflect.ValueOf(h).Pointer()).Name()
+}
+
+// allowed is the Allow header of a request the router matched by path
+// but not by method (a 405 or an OPTIONS): the router's list without the
+// methods the path refuses with a 405 of its own, such as PATCH.
+func (s *Server) allowed(c echo.Context) string {
+	allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+	if allow == "" {
+		return ""
+	}
+	var keep []string
+	for _, m := range strings.Split(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" && !s.refused[m+" "+c.Path()] {
+			keep = append(keep, m)
+		}
+	}
+	return strings.Join(keep, ", ")
 }
 
 func (s *Server) methodNotAllowed(c echo.Context) error {
@@ -186,10 +234,14 @@ var errPanic = errors.New("handler panicked")
 
 // options answers OPTIONS with the methods the path allows (204, Allow)
 // through the normal reply, so that it is logged like any other request:
-// echo's own OPTIONS handler writes straight to the client.
+// echo's own OPTIONS handler writes straight to the client. Echo's 405
+// (a method the path has no route for) takes the same Allow.
 func (s *Server) options(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+		allow := s.allowed(c)
+		if allow != "" {
+			c.Set(echo.ContextKeyHeaderAllow, allow)
+		}
 		if c.Request().Method != http.MethodOptions || allow == "" {
 			return next(c)
 		}
