@@ -78,10 +78,17 @@ func (x *Exchange) withheldWrite() {
 }
 
 // people are the people the request touched, for its log entry: the one,
-// or several (decided items first, then written ones).
+// or several. The one a handler named (x.Patient, x.Patients) comes first;
+// then, when the handler named no one, those whose items were decided; and
+// always those whose records a write would change (an item moved from one
+// person to another names both).
 func (x *Exchange) people() (one string, several []string) {
 	var all []string
-	if x.gate != nil {
+	if x.Patient != "" {
+		all = append(all, x.Patient)
+	}
+	all = appendNew(all, x.Patients...)
+	if len(all) == 0 && x.gate != nil {
 		one, several := x.gate.patients()
 		if one != "" {
 			several = []string{one}
@@ -130,7 +137,7 @@ type Policy interface {
 	// Visible returns the release filter for this principal, nil for all.
 	Visible(ctx context.Context, p *auth.Principal, x *Exchange) store.Visible
 	// MayWrite refuses a write; existing is the current version or nil.
-	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta) error
+	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta, batch []*store.Write) error
 	// Label adds the sensitivity labels derived from the item's codes.
 	Label(w *store.Write)
 }
@@ -156,7 +163,7 @@ func (OpenPolicy) OpenPatient(context.Context, *auth.Principal, *Exchange, strin
 
 func (OpenPolicy) Visible(context.Context, *auth.Principal, *Exchange) store.Visible { return nil }
 
-func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta) error {
+func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta, []*store.Write) error {
 	return nil
 }
 
@@ -194,9 +201,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
-		if x.Patient == "" && len(x.Patients) == 0 {
-			x.Patient, x.Patients = x.people()
-		}
+		x.Patient, x.Patients = x.people()
 		if x.Patient != "" && x.gate != nil {
 			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {
 				x.NHSNumber = nhs

@@ -96,7 +96,9 @@ func TestBreakGlassBatchOpensOnePerson(t *testing.T) {
 func TestAnotherOrganisationsOptOutIsLiftedWhereRecorded(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
-	other := e.token("system", "nhs", "Z99999")
+	// The community trust (RCX, on Jane's care team) records the
+	// objection; its nurse then sees only what the trust itself recorded.
+	other := e.token("system", "nhs", "RCX")
 	gp := e.token("gp", "nhs", "A81001")
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	for _, c := range []struct {

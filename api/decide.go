@@ -420,7 +420,7 @@ func (g *gate) withheld() {
 
 func itemOf(m *store.Meta) *consent.Item {
 	it := &consent.Item{Type: m.Type, ID: m.ID, DataClass: m.DataClass, SourceOrg: m.SourceOrg, Labels: m.Labels, Date: m.Date}
-	if m.Type == "Patient" && m.DataClass == "demographics" && slices.Contains(m.Labels, "R") {
+	if m.Type == "Patient" && slices.Contains(m.Labels, "R") {
 		// A restricted person's Patient is redacted, not withheld: R on it
 		// marks the person. A version labelled R is redacted even when the
 		// person's current record no longer is (an old refuge address).
@@ -575,19 +575,14 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	pat := d.pat
 	var linked []consent.Patient
 	sameAs := d.sameAs
-	if pc.Patient == nil && len(pc.Sources) > 0 {
-		// A deleted Patient (a retired duplicate) still links its items,
-		// which remain, to the person's other records, and keeps them
-		// restricted: its last version's.
-		last := d.deleted.Load()
-		if last == nil {
-			l, err := cp.lastRecord(ctx, d.pat.ID)
-			if err != nil {
-				return pat, nil, err
-			}
-			d.deleted.Store(&l)
-			last = &l
-		}
+	// A deleted Patient (a retired duplicate) still links its items,
+	// which remain, to the person's other records, and keeps them
+	// restricted: its last version's.
+	last, err := cp.lastOf(ctx, d, pc)
+	if err != nil {
+		return pat, nil, err
+	}
+	if last != nil {
 		sameAs = last.links
 		pat.Restricted = pat.Restricted || last.restricted
 	}
@@ -598,11 +593,33 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		}
 		od := deriveContext(other, pc)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
+		if last, err := cp.lastOf(ctx, od, pc); err != nil {
+			return pat, nil, err
+		} else if last != nil {
+			pat.Restricted = pat.Restricted || last.restricted // a retired restricted duplicate
+		}
 		if len(od.pat.Consents) > 0 {
 			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
 		}
 	}
 	return pat, linked, nil
+}
+
+// lastOf is what a deleted Patient's last version says, for a context
+// with no Patient but data (nil otherwise), looked up once per context.
+func (cp *ConsentPolicy) lastOf(ctx context.Context, d *derived, pc *store.PatientContext) (*lastRecord, error) {
+	if pc.Patient != nil || len(pc.Sources) == 0 {
+		return nil, nil
+	}
+	if last := d.deleted.Load(); last != nil {
+		return last, nil
+	}
+	l, err := cp.lastRecord(ctx, d.pat.ID)
+	if err != nil {
+		return nil, err
+	}
+	d.deleted.Store(&l)
+	return &l, nil
 }
 
 // lastRecord is what the newest version of Patient id that is not a
@@ -903,8 +920,9 @@ func (cp *ConsentPolicy) Visible(ctx context.Context, p *auth.Principal, x *Exch
 
 // MayWrite: only the source organisation changes its own data; IG officers
 // change nothing; a Consent must be interpretable and be recorded by
-// someone with a relationship with the person.
-func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta) error {
+// someone with a relationship with the person. batch is every write of the
+// request.
+func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta, batch []*store.Write) error {
 	role := cp.Policy.Role(p.Role)
 	if role == nil || role.Audit {
 		return fmtErr(ErrForbidden, "role %s does not change records", p.Role)
@@ -922,19 +940,36 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		if err != nil {
 			return fmt.Errorf("%v: %w", err, fhir.ErrInvalid)
 		}
-		if !role.OwnOrgOnly {
-			for _, pid := range w.Patients {
-				// Break-glass opens a record in an emergency; it does not
-				// make the organisation one that records the person's
-				// choices (which would outlive the grant).
-				g := cp.gate(ctx, p, nil)
-				if pp := g.prepare(pid); !pp.Open().Permitted() || !pp.Related() {
-					return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person (break-glass does not give one)")
-				}
+		for _, pid := range w.Patients {
+			// Break-glass opens a record in an emergency; it does not
+			// make the organisation one that records the person's
+			// choices (which would outlive the grant). A feed (a client
+			// system) may record the Consent of a person new to carex, or
+			// beside their data in the same request: it then becomes a
+			// source, as it would by two requests.
+			g := cp.gate(ctx, p, nil)
+			pp := g.prepare(pid)
+			if pp.Open().Permitted() && pp.Related() {
+				continue
 			}
+			if role.OwnOrgOnly && (g.unknown[pid] || writesDataOf(batch, pid)) {
+				continue
+			}
+			return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person (break-glass does not give one)")
 		}
 	}
 	return nil
+}
+
+// writesDataOf reports whether batch writes an item of pid's record other
+// than a Consent (a Consent does not make its recorder a source).
+func writesDataOf(batch []*store.Write, pid string) bool {
+	for _, w := range batch {
+		if w.Type != "Consent" && w.Op != store.OpDelete && slices.Contains(w.Patients, pid) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayReplace decides a write over a stored id. Only the source

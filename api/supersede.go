@@ -17,6 +17,11 @@ import (
 // conditional create stores nothing, so it writes to nothing (the match
 // may be another organisation's) and supersedes nothing.
 func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
+	// Logged against everyone it would touch, allowed or not, though the
+	// first refusal ends the decision.
+	for _, w := range ws {
+		x.noteWritten(w.Patients)
+	}
 	for _, w := range ws {
 		matched, err := conditionMatches(lookup, w)
 		if err != nil {
@@ -28,12 +33,10 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 				return err
 			}
 		}
-		// Logged against the people it would touch, allowed or not.
-		x.noteWritten(w.Patients)
 		if existing != nil {
 			x.noteWritten(existing.Patients)
 		}
-		if err := s.policy.MayWrite(ctx, p, w, existing); err != nil {
+		if err := s.policy.MayWrite(ctx, p, w, existing, ws); err != nil {
 			if errors.As(err, new(withheldError)) {
 				x.withheldWrite()
 			}

@@ -275,10 +275,12 @@ func (pp *Prepared) gate(p Patient) Decision {
 		d.Flags |= FlagIGAlert
 		d.Reasons = append(d.Reasons, Reason{Layer: LayerRestricted, Code: CodeRestrictedPatient})
 	}
+	// Known for every role: recording a person's Consent needs it even of
+	// a client system, which reads only its own data.
+	pp.related = pp.hasRelationship(p)
 	if pp.role.OwnOrgOnly || pp.role.Audit {
 		return d
 	}
-	pp.related = pp.hasRelationship(p)
 	if pp.related {
 		if pp.bgAsked { // asked for but not needed to open; items may still need it
 			pp.bg = true
@@ -498,7 +500,9 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	if role.OwnOrgOnly {
 		return withhold(LayerRole, CodeOwnOrgOnly, "role "+role.Name+" reads only its own organisation's data")
 	}
-	redact := (pp.restrict || it.Restricted) && it.DataClass == "demographics"
+	// A person's demographics are redacted whatever class the source
+	// tagged them with (a carer's RelatedPerson tagged social-care).
+	redact := (pp.restrict || it.Restricted) && (it.DataClass == "demographics" || personType(it.Type))
 	if role.Audit {
 		return pp.permit(false, redact)
 	}
@@ -530,6 +534,9 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	}
 	return pp.permit(usedBG && pp.bg, redact)
 }
+
+// personType: a resource that holds a person's demographics.
+func personType(t string) bool { return t == "Patient" || t == "RelatedPerson" || t == "Person" }
 
 // ConsentWithholds reports whether the person's Consents withhold it
 // from this user, whether or not break-glass then overrides them: the

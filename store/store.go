@@ -170,7 +170,8 @@ type Grantee struct {
 // PatientContext is what the sharing decision needs about one patient:
 // the Patient resource, the current CareTeam, EpisodeOfCare and Consent
 // resources of the compartment, and when each source organisation last
-// recorded data for them.
+// recorded data for them (a Consent is not data: its recorder is no
+// source by it).
 type PatientContext struct {
 	Patient *Version // nil when there is no Patient resource
 	Links   []*Version

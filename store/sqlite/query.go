@@ -390,9 +390,12 @@ func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.
 	// The live compartment, and the person's own Patient record even when
 	// deleted: its source did record them. (Other deleted resources have
 	// left the compartment table and no longer count. txWriter.touch relies
-	// on exactly this: change one and check the other.)
+	// on exactly this: change one and check the other.) A Consent is not
+	// data about the person's care: recording one does not make its
+	// recorder a source (a stranger's Consent would open the record to it);
+	// Consent is a context type, so a write of one reloads the context.
 	rows, err := db.query(ctx, `SELECT source_org, MAX(last_updated) FROM (
-		SELECT r.source_org, r.last_updated FROM compartment c JOIN resources r ON r.rid = c.rid WHERE c.patient = ?
+		SELECT r.source_org, r.last_updated FROM compartment c JOIN resources r ON r.rid = c.rid WHERE c.patient = ? AND r.type != 'Consent'
 		UNION ALL
 		SELECT source_org, last_updated FROM resources WHERE deleted = 1 AND type = 'Patient' AND id = ?
 	) GROUP BY source_org`, patientID, patientID)

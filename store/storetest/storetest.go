@@ -825,6 +825,17 @@ func testPatientContextFresh(t *testing.T, s store.Store) {
 	if ids, _ := links("p2"); len(ids) != 0 {
 		t.Fatalf("p2 after the delete: %v", ids)
 	}
+	// A Consent is in the context but does not make its recorder a source.
+	commit(t, s, W(t, store.OpUpdate, "Z99999", `{"resourceType":"Consent","id":"cz","status":"active","patient":{"reference":"Patient/p1"},
+		"scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+		"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}]}`))
+	pc, err := s.PatientContext(ctx, "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := pc.Sources["Z99999"]; ok || len(pc.Links) != 1 {
+		t.Fatalf("after another organisation's Consent: links %d, sources %v (a Consent's recorder is no source)", len(pc.Links), pc.Sources)
+	}
 }
 
 func testIncluded(t *testing.T, s store.Store) {
