@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carex-project/carex/fhir/search"
 	"net/http"
 	"strings"
 	"time"
@@ -57,6 +58,10 @@ type Exchange struct {
 	// before the write decision, so that a refused write is logged against
 	// them too. No lock: store.Commit returns after its callback has run.
 	written []string
+	// named: people named by released items that are in no one's
+	// compartment ("nhs|number" for one named by NHS number alone),
+	// resolved for the log entry (resolveNamed).
+	named []string
 }
 
 // noteWritten notes people a write of this request would touch (nil x:
@@ -66,6 +71,30 @@ func (x *Exchange) noteWritten(people []string) {
 		return
 	}
 	x.written = appendNew(x.written, people...)
+}
+
+// resolveNamed turns the NHS numbers in x.named into the ids of the
+// Patients that carry them (dropping a number no Patient carries), for the
+// log entry only: nothing of them is released.
+func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
+	var out []string
+	for _, n := range x.named {
+		nhs, ok := strings.CutPrefix(n, "nhs|")
+		if !ok {
+			out = appendNew(out, n)
+			continue
+		}
+		q := &search.Query{Type: "Patient", Count: 2, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
+			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: nhs}}}}}
+		res, err := s.store.Search(ctx, q, nil)
+		if err != nil {
+			continue
+		}
+		for _, v := range res.Items {
+			out = appendNew(out, v.ID)
+		}
+	}
+	x.named = out
 }
 
 // withheldWrite counts a write refused because it would replace an item
@@ -79,23 +108,24 @@ func (x *Exchange) withheldWrite() {
 
 // people are the people the request touched, for its log entry: the one,
 // or several. The one a handler named (x.Patient, x.Patients) comes first;
-// then, when the handler named no one, those whose items were decided; and
-// always those whose records a write would change (an item moved from one
-// person to another names both).
+// then everyone whose items were decided (a joint appointment in Jane's
+// record names her husband too) and whose records a write would change
+// (an item moved from one person to another names both).
 func (x *Exchange) people() (one string, several []string) {
 	var all []string
 	if x.Patient != "" {
 		all = append(all, x.Patient)
 	}
 	all = appendNew(all, x.Patients...)
-	if len(all) == 0 && x.gate != nil {
+	if x.gate != nil {
 		one, several := x.gate.patients()
 		if one != "" {
 			several = []string{one}
 		}
-		all = several
+		all = appendNew(all, several...)
 	}
 	all = appendNew(all, x.written...)
+	all = appendNew(all, x.named...)
 	if len(all) == 1 {
 		return all[0], nil
 	}
@@ -201,6 +231,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				}
 			}
 		}
+		s.resolveNamed(c.Request().Context(), x)
 		x.Patient, x.Patients = x.people()
 		if x.Patient != "" && x.gate != nil {
 			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -113,7 +114,7 @@ func (s *Server) auditRead(c echo.Context) error {
 		}
 		return err
 	}
-	x.Patient = e.Patient
+	x.Patient, x.Patients = e.Patient, slices.Clone(e.Patients)
 	x.Released = []string{"AuditEvent/" + strconv.FormatInt(seq, 10)}
 	return respond(c, http.StatusOK, auditlog.AuditEventJSON(e, s.fhirOptions(c)), nil)
 }

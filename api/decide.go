@@ -55,8 +55,9 @@ type gate struct {
 	grants    []string                   // patients whose break-glass grant is still to be stored (see flush)
 	bg        bgShare                    // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
-	// withheld), for the access log of a request that named none, such as
-	// a search by NHS number or across people, in the order met.
+	// withheld), for the access log (beside the one a request named: a
+	// joint appointment in Jane's record names her husband too), in the
+	// order met.
 	touchedIDs []string
 	touchedSet map[string]bool
 }
@@ -305,9 +306,7 @@ func (g *gate) decide(m *store.Meta) bool {
 	if g.err != nil {
 		return false
 	}
-	if g.x != nil && g.x.Patient == "" { // set before any item is decided
-		g.touched(m.Patients)
-	}
+	g.touched(m.Patients) // an item of several people is logged against each
 	if g.ownData(m) {
 		return true
 	}

@@ -51,7 +51,42 @@ func (s *Server) begin(c echo.Context, op string) (*Exchange, *auth.Principal, e
 func (x *Exchange) release(vs ...*store.Version) {
 	for _, v := range vs {
 		x.Released = append(x.Released, v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
+		if len(v.Patients) == 0 && v.Raw != nil && v.Type != "Patient" {
+			// In no one's compartment, yet it may name a person (a
+			// Device's patient, a subject by NHS number alone): the log
+			// names them too.
+			x.named = appendNew(x.named, namedPeople(v.Raw)...)
+		}
 	}
+}
+
+// namedPeople are the people a resource names by reference ("Patient/id")
+// or by NHS number alone ("nhs|number"), for the access log.
+func namedPeople(raw []byte) []string {
+	// Most such items are directory data naming no one: decoded only when
+	// the bytes could hold a Patient reference or an NHS number (or an
+	// escape that could spell either).
+	if !bytes.Contains(raw, []byte("atient")) && !bytes.Contains(raw, []byte("nhs-number")) && bytes.IndexByte(raw, '\\') < 0 {
+		return nil
+	}
+	var out []string
+	m := decodeMap(raw)
+	walkRefs(m, func(ref string) {
+		if n, ok := search.NormalizeReference(ref); ok {
+			if id, ok := strings.CutPrefix(n, "Patient/"); ok {
+				out = appendNew(out, id)
+			}
+		}
+	})
+	eachObject(m, "", func(o map[string]any) bool {
+		if id, ok := o["identifier"].(map[string]any); ok && id["system"] == fhir.NHSNumberSystem {
+			if v, ok := id["value"].(string); ok && v != "" {
+				out = appendNew(out, "nhs|"+v)
+			}
+		}
+		return true
+	})
+	return out
 }
 
 func versionHeaders(v *store.Version) http.Header {
