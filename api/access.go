@@ -232,9 +232,16 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		s.resolveNamed(c.Request().Context(), x)
+		// The NHS number is that of the person whose record the request
+		// opened (or, failing that, of the only one it touched), though
+		// it touched others too.
+		opened := x.Patient
 		x.Patient, x.Patients = x.people()
-		if x.Patient != "" && x.gate != nil {
-			if nhs := x.gate.nhsNumber(x.Patient); nhs != "" {
+		if opened == "" {
+			opened = x.Patient
+		}
+		if opened != "" && x.gate != nil {
+			if nhs := x.gate.nhsNumber(opened); nhs != "" {
 				x.NHSNumber = nhs
 			}
 		}
