@@ -332,6 +332,11 @@ func Unreadable(id string) *Consent {
 //   - class: resource types (SystemResourceTypes) and data classes
 //     (SystemDataClass); others (e.g. MIME types) are refused.
 //   - data.meaning: instance, related, authoredby; dependents is refused.
+//   - an AUT/CST actor or authoredby naming a Practitioner(Role), and
+//     data meaning related, are read (the engine fails closed: see
+//     Item.AuthorKnown, Item.RefsKnown) but refused on write
+//     (Policy.CheckConsent): carex does not know items' author
+//     practitioners nor what refers to an item.
 func ParseConsent(raw []byte) (*Consent, error) {
 	var rc rawConsent
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -492,6 +497,13 @@ func explicitWalk(p *Provision, named bool) bool {
 	return false
 }
 
+// unknowable is why a write refuses provisions that need an item's author
+// practitioner or the items referring to one (a stored one is read and
+// fails closed: Item.AuthorKnown, Item.RefsKnown).
+const unknowable = "carex cannot tell an item's author practitioner or what refers to it; " +
+	"name the Organization as author or custodian (AUT/CST, or authoredby an Organization), " +
+	"each item (data meaning instance), or a class or code"
+
 type parser struct {
 	c     *Consent
 	count int
@@ -620,12 +632,18 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 			case ActorOrg:
 				p.Data = append(p.Data, DataRef{MeaningAuthoredBy, "Organization/" + a.Value})
 			case ActorPerson:
+				ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", "authoredby " + a.Value +
+					" cannot be applied: " + unknowable})
 				p.Data = append(p.Data, DataRef{MeaningAuthoredBy, a.Value})
 			}
 			continue
 		}
 		if !isTypeID(ref) {
 			return nil, &ConsentError{el + ".reference", fmt.Sprintf("%q is not a Type/id reference", d.Reference.Reference)}
+		}
+		if d.Meaning == MeaningRelated {
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".meaning", "related (" + ref +
+				" and what refers to it) cannot be applied: " + unknowable})
 		}
 		p.Data = append(p.Data, DataRef{d.Meaning, ref})
 	}
@@ -698,6 +716,10 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		if ra.Kind == ActorOrg {
 			p.DataActors = append(p.DataActors, Actor{Kind: ActorSourceOrg, Value: ra.Value})
 		} else {
+			// Read (the engine fails closed: Item.AuthorKnown), but
+			// refused on write: carex does not know items' authors.
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", "an actor with role " + part + " naming " + ra.Value +
+				" cannot be applied: " + unknowable})
 			p.DataActors = append(p.DataActors, Actor{Kind: ActorAuthor, Value: ra.Value})
 		}
 	default:

@@ -6,7 +6,11 @@
 // refuses what a stored Consent is still read with: a patient-privacy
 // Consent without dateTime, a PractitionerRole recipient (carex knows a
 // user as Practitioner/<sub>, never by PractitionerRole), a role actor
-// naming no role of the policy nor a job role it maps); per request call Prepare once with the user,
+// naming no role of the policy nor a job role it maps, and a provision
+// that needs an item's author practitioner or what refers to an item — an
+// AUT or CST actor naming a Practitioner(Role), data authoredby a
+// Practitioner(Role), data meaning related — which the API's items do not
+// carry (Item.AuthorKnown, Item.RefsKnown false)); per request call Prepare once with the user,
 // the patient's relationships and active Consents and the clock; call Open
 // (Withhold → 403); then Decide for every item (cheap, no allocation when
 // an item is permitted).
@@ -78,8 +82,23 @@
 // ParseConsent refuses any other), code (as the labelling compares codes:
 // ICD-10 without dots, in any case, the ICD-10 systems as one; a code
 // without system in any system),
-// period (now), dataPeriod (the item's clinical date; an undated item is
-// covered by a deny but not by a permit), data (instance: this item;
-// related: this item or items referring to it; authoredby: its source
-// organisation or author).
+// period (now), dataPeriod (the item's clinical date), data (instance:
+// this item; related: this item or items referring to it; authoredby: its
+// source organisation or author).
+//
+// Unknown facts fail closed. Where a condition needs what the item does
+// not say — its clinical date (zero Date), its author practitioner
+// (Item.AuthorKnown false), what it refers to (Item.RefsKnown false: a
+// related condition still matches the named item itself) — the provision
+// may or may not match, and the Consent decides as the least releasing
+// of the answers: a deny is taken to match and a permit not to (so an
+// undated item is covered by a deny's dataPeriod but not a permit's),
+// except that a deny below a permit that may not match still counts, and
+// an exception permit below a deny that may not match does not lift
+// another deny that would decide if it did not match. A permit decided
+// where anything was unknown releases no sensitive label. A write refuses
+// author and related conditions (Policy.CheckConsent); these rules keep
+// a stored one, accepted by an older release, from failing open, and a
+// caller that does know an item's author or references says so and gets
+// exact matching.
 package consent

@@ -71,7 +71,15 @@ type Item struct {
 	Codes     []Coding  // the item's main code(s), for provision.code
 	Date      time.Time // clinical date, for provision.dataPeriod; zero = unknown
 	Refs      []string  // "Type/id" references the item makes, for data.meaning related
-	Author    string    // "Practitioner/x" when known, for AUT actors and authoredby
+	Author    string    // "Practitioner/x" (or "PractitionerRole/x"), for AUT/CST actors and authoredby
+	// RefsKnown says Refs lists every reference the item makes, and
+	// AuthorKnown that Author is its author practitioner ("" = none). When
+	// false (the zero value: the caller does not know), a provision
+	// condition that needs them — data meaning related to another resource;
+	// an AUT/CST actor or authoredby naming a practitioner — cannot be
+	// decided, and the engine fails closed: a deny treats it as matched, a
+	// permit as not matched (see the package documentation).
+	RefsKnown, AuthorKnown bool
 	// Restricted: a demographics item itself marked restricted (a Patient
 	// version labelled R), redacted like a restricted person's even when
 	// the person's current record is not.
@@ -590,57 +598,184 @@ func (pc *pconsent) decide(it *Item) consentResult {
 		return consentResult{opinion: true, effect: Withhold, c: c, path: "policyRule"}
 	}
 	root := &pc.nodes[0]
-	if !root.userOK || !itemMatch(root.p, it) {
+	rm := noMatch
+	if root.userOK {
+		rm = itemMatch(root.p, it)
+	}
+	// A root permit exception (OPTOUT) that may not match (unknown): fail
+	// closed, the base withholds.
+	if rm == noMatch || rm == unknown && root.p.Type == Permit && !c.RootIsScope {
 		if c.RootIsScope {
 			return consentResult{}
 		}
 		return consentResult{opinion: true, effect: c.Base, c: c, path: "policyRule"}
 	}
-	best := 0
-	bestDepth := 0
+	// Every provision that may match (unknown) taken as matching: the
+	// deepest decides.
+	uncertain := rm == unknown
+	best, bestDepth := 0, 0
 	for i := 1; i < len(pc.nodes); {
 		n := &pc.nodes[i]
-		if !n.userOK || !itemMatch(n.p, it) {
+		m := noMatch
+		if n.userOK {
+			m = itemMatch(n.p, it)
+		}
+		if m == noMatch {
 			i = n.end
 			continue
 		}
+		uncertain = uncertain || m == unknown
 		d := n.p.depth
 		if d > bestDepth || (d == bestDepth && n.p.Type == Withhold && pc.nodes[best].p.Type == Permit) {
 			best, bestDepth = i, d
 		}
 		i++
 	}
+	if uncertain && pc.nodes[best].p.Type == Permit {
+		// Fail closed: if some answer to what the item does not say
+		// makes a deny decide, it does.
+		if w := pc.mayWithhold(it); w >= 0 {
+			best = w
+		}
+	}
 	n := &pc.nodes[best]
 	// A permit releases sensitive data only when its recorder may: the
 	// data's source or the person's GP. Otherwise any organisation that
-	// could record a Consent could release anyone's HIV diagnosis.
+	// could record a Consent could release anyone's HIV diagnosis. Nor
+	// does one that might not match (uncertain) release it.
 	mayRelease := pc.byGP || c.Recorder != "" && strings.EqualFold(c.Recorder, it.SourceOrg)
-	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit && mayRelease,
+	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit && mayRelease && !uncertain,
 		labels: n.p.pathLabels, c: c, path: n.p.Path}
 }
 
-// itemMatch evaluates a provision's item-side conditions.
-func itemMatch(p *Provision, it *Item) bool {
-	if len(p.DataActors) > 0 {
-		ok := false
-		for _, a := range p.DataActors {
-			if a.Kind == ActorSourceOrg && strings.EqualFold(a.Value, it.SourceOrg) ||
-				a.Kind == ActorAuthor && a.Value == it.Author && it.Author != "" {
-				ok = true
-				break
+// mayWithhold finds a deny that decides for some answer to the item's
+// unknown conditions (each provision whose match is unknown taken to
+// match or not, independently), or -1. The answer most favourable to a
+// deny D takes D's unknown ancestors (and D) as matching and every other
+// unknown provision as not, so D decides if no permit deeper than D
+// matches whose unknown ancestors-or-self are all on D's path: a permit
+// whose deepest unknown ancestor-or-self u is "none" or an
+// ancestor-or-self of D. Two pre-order passes; the root matches or is
+// unknown (decide).
+func (pc *pconsent) mayWithhold(it *Item) int {
+	nodes := pc.nodes
+	var mbuf [MaxProvisions]match
+	var dbuf [MaxProvisions]int
+	var sbuf [MaxDepth + 1]int
+	ms, deepest := mbuf[:0], dbuf[:0] // per node: match; deepest permit depth under it as u
+	if len(nodes) > MaxProvisions {
+		ms, deepest = make([]match, 0, len(nodes)), make([]int, 0, len(nodes))
+	}
+	ms, deepest = ms[:len(nodes)], deepest[:len(nodes)]
+	certain := -1 // deepest matching permit with no unknown ancestor-or-self
+	stack := sbuf[:0]
+	for i := 0; i < len(nodes); {
+		n := &nodes[i]
+		for len(stack) > 0 && nodes[stack[len(stack)-1]].end <= i {
+			stack = stack[:len(stack)-1]
+		}
+		m := noMatch
+		if n.userOK {
+			m = itemMatch(n.p, it)
+		}
+		ms[i], deepest[i] = m, -1
+		if m == noMatch {
+			i = n.end
+			continue
+		}
+		if m == unknown {
+			stack = append(stack, i)
+		}
+		if n.p.Type == Permit {
+			if len(stack) == 0 {
+				certain = max(certain, n.p.depth)
+			} else {
+				u := stack[len(stack)-1]
+				deepest[u] = max(deepest[u], n.p.depth)
 			}
 		}
-		if !ok {
-			return false
+		i++
+	}
+	w, wDepth := -1, -1
+	stack = stack[:0]
+	for i := 0; i < len(nodes); {
+		n := &nodes[i]
+		for len(stack) > 0 && nodes[stack[len(stack)-1]].end <= i {
+			stack = stack[:len(stack)-1]
+		}
+		if ms[i] == noMatch {
+			i = n.end
+			continue
+		}
+		if ms[i] == unknown {
+			stack = append(stack, i)
+		}
+		if n.p.Type == Withhold && n.p.depth > wDepth {
+			rival := certain
+			for _, u := range stack {
+				rival = max(rival, deepest[u])
+			}
+			if n.p.depth >= rival {
+				w, wDepth = i, n.p.depth
+			}
+		}
+		i++
+	}
+	return w
+}
+
+// match is whether an item matches a provision's item-side conditions:
+// unknown when it depends on what the Item does not carry (Author or Refs
+// not known, no clinical date).
+type match int8
+
+const (
+	noMatch match = iota
+	isMatch
+	unknown
+)
+
+// and combines a condition into an AND: false wins, then unknown.
+func (m match) and(o match) match {
+	if m == noMatch || o == noMatch {
+		return noMatch
+	}
+	if m == unknown || o == unknown {
+		return unknown
+	}
+	return isMatch
+}
+
+// itemMatch evaluates a provision's item-side conditions.
+func itemMatch(p *Provision, it *Item) match {
+	out := isMatch
+	if len(p.DataActors) > 0 {
+		am := noMatch
+		for _, a := range p.DataActors {
+			if a.Kind == ActorSourceOrg && strings.EqualFold(a.Value, it.SourceOrg) {
+				am = isMatch
+				break
+			}
+			if a.Kind == ActorAuthor {
+				if !it.AuthorKnown {
+					am = unknown
+				} else if a.Value == it.Author && it.Author != "" {
+					am = isMatch
+					break
+				}
+			}
+		}
+		if out = out.and(am); out == noMatch {
+			return noMatch
 		}
 	}
 	if len(p.Types) > 0 || len(p.Classes) > 0 {
 		if !contains(p.Types, it.Type) && !contains(p.Classes, it.DataClass) {
-			return false
+			return noMatch
 		}
 	}
 	if len(p.SecurityLabels) > 0 && !labelsMatch(p.SecurityLabels, it.Labels) {
-		return false
+		return noMatch
 	}
 	if len(p.Codes) > 0 {
 		ok := false
@@ -653,23 +788,22 @@ func itemMatch(p *Provision, it *Item) bool {
 			}
 		}
 		if !ok {
-			return false
+			return noMatch
 		}
 	}
 	if !p.DataPeriod.IsZero() {
 		if it.Date.IsZero() {
-			// Unknown clinical date: a deny covers it, a permit does not.
-			if p.Type != Withhold {
-				return false
-			}
+			// Unknown clinical date: a deny covers it, a permit does not
+			// (decide).
+			out = unknown
 		} else if !p.DataPeriod.Contains(it.Date) {
-			return false
+			return noMatch
 		}
 	}
-	if len(p.Data) > 0 && !dataMatch(p.Data, it) {
-		return false
+	if len(p.Data) > 0 {
+		out = out.and(dataMatch(p.Data, it))
 	}
-	return true
+	return out
 }
 
 // codeMatch compares a provision's code with an item's as the labelling
@@ -740,28 +874,34 @@ func labelsMatch(want, have []string) bool {
 	return false
 }
 
-func dataMatch(data []DataRef, it *Item) bool {
+func dataMatch(data []DataRef, it *Item) match {
+	out := noMatch
 	for _, d := range data {
 		switch d.Meaning {
 		case MeaningInstance:
 			if isRef(d.Ref, it.Type, it.ID) {
-				return true
+				return isMatch
 			}
 		case MeaningRelated:
-			if isRef(d.Ref, it.Type, it.ID) || contains(it.Refs, d.Ref) {
-				return true
+			if isRef(d.Ref, it.Type, it.ID) || it.RefsKnown && contains(it.Refs, d.Ref) {
+				return isMatch
+			}
+			if !it.RefsKnown {
+				out = unknown
 			}
 		case MeaningAuthoredBy:
 			if org, ok := strings.CutPrefix(d.Ref, "Organization/"); ok {
 				if strings.EqualFold(org, it.SourceOrg) {
-					return true
+					return isMatch
 				}
+			} else if !it.AuthorKnown {
+				out = unknown
 			} else if it.Author != "" && d.Ref == it.Author {
-				return true
+				return isMatch
 			}
 		}
 	}
-	return false
+	return out
 }
 
 func isRef(ref, typ, id string) bool {

@@ -276,3 +276,90 @@ func TestConsentWithholds(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownAuthorRefs: a stored Consent (accepted by an older release;
+// a write now refuses these, CheckConsent) whose provision needs the
+// item's author practitioner or what refers to another resource, while
+// the caller does not know them (Item.AuthorKnown, Item.RefsKnown false:
+// the API's items): a deny takes the condition as matched, a permit as
+// not matched, so the Consent never releases more than it could mean
+// (review 4e). Known values still match exactly.
+func TestUnknownAuthorRefs(t *testing.T) {
+	drX, lab := "Practitioner/dr-x", "ServiceRequest/lab1"
+	unknownAuthor := obs(orgGP) // the API's item: neither author nor refs known
+	byX := obs(orgGP)
+	byX.Author, byX.AuthorKnown = drX, true
+	byY := obs(orgGP)
+	byY.Author, byY.AuthorKnown = "Practitioner/dr-y", true
+	noAuthor := obs(orgGP)
+	noAuthor.AuthorKnown = true
+	refersToLab := obs(orgGP)
+	refersToLab.Refs, refersToLab.RefsKnown = []string{lab}, true
+	refersElsewhere := obs(orgGP)
+	refersElsewhere.Refs, refersElsewhere.RefsKnown = []string{"ServiceRequest/lab2"}, true
+	theLab := &Item{Type: "ServiceRequest", ID: "lab1", DataClass: "observations", SourceOrg: orgGP}
+	hiv := cond(orgClinic, "HIV")
+
+	denyAUT := cs{"OPTIN", `{"type":"deny","actor":[` + author(drX) + `]}`}
+	denyAuthoredBy := cs{"OPTIN", `{"type":"deny","data":[` + data("authoredby", drX) + `]}`}
+	denyRelated := cs{"OPTIN", `{"type":"deny","data":[` + data("related", lab) + `]}`}
+	permitRelated := cs{"OPTOUT", `{"provision":[{"type":"permit","data":[` + data("related", lab) + `]}]}`}
+	permitRelatedRoot := cs{"OPTOUT", `{"type":"permit","data":[` + data("related", lab) + `]}`}
+	permitAUT := cs{"OPTOUT", `{"provision":[{"type":"permit","actor":[` + author(drX) + `]}]}`}
+	// An assent to Dr X's data, withholding its observations.
+	scopeAUT := cs{"OPTIN", `{"actor":[` + author(drX) + `],"provision":[{"type":"deny","class":[` + class("observations") + `]}]}`}
+	// Withhold Dr X's data, except from the hospital.
+	denyAUTExcept := cs{"OPTIN", `{"type":"deny","actor":[` + author(drX) + `],"provision":[{"type":"permit","actor":[` + org(orgHosp) + `]}]}`}
+	// Withhold observations; release Dr X's to the hospital. Dr X's
+	// permit is deeper, but for an item another wrote the deny decides.
+	denyObsExceptX := cs{"OPTIN", `{"provision":[{"type":"deny","class":[` + class("observations") + `]},` +
+		`{"type":"deny","actor":[` + author(drX) + `],"provision":[{"type":"permit","actor":[` + org(orgHosp) + `]}]}]}`}
+	// Release HIV data to the hospital, except Dr X's.
+	permitHIVExceptX := cs{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[` + label("HIV") + `],"provision":[{"type":"deny","actor":[` + author(drX) + `]}]}`}
+	// Withhold Dr X's data, except HIV data from the hospital.
+	denyAUTExceptHIV := cs{"OPTIN", `{"type":"deny","actor":[` + author(drX) + `],"provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"securityLabel":[` + label("HIV") + `]}]}`}
+	hivByX := cond(orgClinic, "HIV")
+	hivByX.Author, hivByX.AuthorKnown = drX, true
+	hivByY := cond(orgClinic, "HIV")
+	hivByY.Author, hivByY.AuthorKnown = "Practitioner/dr-y", true
+
+	runCases(t, []engineCase{
+		// deny: unknown author or refs withholds; known ones match exactly
+		{name: "stored deny by AUT practitioner: unknown author withheld", user: "hosp", consents: []cs{denyAUT}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "stored deny by AUT practitioner: known author withheld", user: "hosp", consents: []cs{denyAUT}, item: byX, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny by AUT practitioner: another author released", user: "hosp", consents: []cs{denyAUT}, item: byY, effect: Permit},
+		{name: "stored deny by AUT practitioner: known no author released", user: "hosp", consents: []cs{denyAUT}, item: noAuthor, effect: Permit},
+		{name: "stored deny authoredby practitioner: unknown author withheld", user: "hosp", consents: []cs{denyAuthoredBy}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny authoredby practitioner: known author withheld", user: "hosp", consents: []cs{denyAuthoredBy}, item: byX, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny authoredby practitioner: another author released", user: "hosp", consents: []cs{denyAuthoredBy}, item: byY, effect: Permit},
+		{name: "stored deny related: unknown refs withheld", user: "hosp", consents: []cs{denyRelated}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny related: the named item withheld", user: "hosp", consents: []cs{denyRelated}, item: theLab, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny related: known referring item withheld", user: "hosp", consents: []cs{denyRelated}, item: refersToLab, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored deny related: known other refs released", user: "hosp", consents: []cs{denyRelated}, item: refersElsewhere, effect: Permit},
+		{name: "stored deny by AUT practitioner: the source still sees its data", user: "gp", consents: []cs{denyAUT}, item: unknownAuthor, effect: Permit},
+		// permit: unknown does not release
+		{name: "stored permit by related: unknown refs not released", user: "hosp", consents: []cs{permitRelated}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "stored permit by related: the named item released", user: "hosp", consents: []cs{permitRelated}, item: theLab, effect: Permit},
+		{name: "stored permit by related: known referring item released", user: "hosp", consents: []cs{permitRelated}, item: refersToLab, effect: Permit},
+		{name: "stored permit by related: known other refs not released", user: "hosp", consents: []cs{permitRelated}, item: refersElsewhere, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored root permit by related: unknown refs not released", user: "hosp", consents: []cs{permitRelatedRoot}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "policyRule"},
+		{name: "stored root permit by related: known referring item released", user: "hosp", consents: []cs{permitRelatedRoot}, item: refersToLab, effect: Permit},
+		{name: "stored permit by AUT practitioner: unknown author not released", user: "hosp", consents: []cs{permitAUT}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny},
+		{name: "stored permit by AUT practitioner: known author released", user: "hosp", consents: []cs{permitAUT}, item: byX, effect: Permit},
+		// nesting: the denies below an unknown permit still count, the
+		// permits below an unknown deny only where no other deny could
+		// decide instead
+		{name: "deny below an unknown scope counts", user: "hosp", consents: []cs{scopeAUT}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "provision.provision[0]"},
+		{name: "deny below a scope: known other author released", user: "hosp", consents: []cs{scopeAUT}, item: byY, effect: Permit},
+		{name: "exception below an unknown deny applies", user: "hosp", consents: []cs{denyAUTExcept}, item: unknownAuthor, effect: Permit},
+		{name: "unknown deny, others withheld", user: "clinic", consents: []cs{denyAUTExcept}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "provision"},
+		{name: "exception below an unknown deny does not lift another deny", user: "hosp", consents: []cs{denyObsExceptX}, item: unknownAuthor, effect: Withhold, code: CodeConsentDeny, path: "provision.provision[0]"},
+		{name: "exception below a known deny lifts another", user: "hosp", consents: []cs{denyObsExceptX}, item: byX, effect: Permit},
+		{name: "another known author: the other deny decides", user: "hosp", consents: []cs{denyObsExceptX}, item: byY, effect: Withhold, code: CodeConsentDeny, path: "provision.provision[0]"},
+		// sensitivity: an uncertain consent releases no label
+		{name: "explicit permit, unknown deny below: label withheld", user: "hosp", consents: []cs{permitHIVExceptX}, item: hiv, effect: Withhold, code: CodeConsentDeny},
+		{name: "explicit permit below an unknown deny: label withheld", user: "hosp", consents: []cs{denyAUTExceptHIV}, item: hiv, effect: Withhold, code: CodeSensitive},
+		{name: "explicit permit below a known deny: label released", user: "hosp", consents: []cs{denyAUTExceptHIV}, item: hivByX, effect: Permit},
+		{name: "explicit permit, known other author: label released", user: "hosp", consents: []cs{permitHIVExceptX}, item: hivByY, effect: Permit},
+	})
+}

@@ -58,6 +58,7 @@ var (
 	fzClasses = []string{"observations", "problems", "medications", "demographics", "safeguarding", "care-plans", "consent"}
 	fzPurpose = []string{"TREAT", "ETREAT", "COC", "HRESCH"}
 	fzActions = []string{"access", "correct", "use", "collect"}
+	fzAuthors = []string{"Practitioner/dr-x", "Practitioner/dr-y"}
 	fzRoles   = []string{"gp", "hospital-clinician", "district-nurse", "social-worker", "ig-officer", "system"}
 )
 
@@ -95,7 +96,11 @@ func genProvision(s *byteSrc, path string, depth int, parent *Provision, budget 
 		}
 	}
 	if flags&2 != 0 {
-		p.DataActors = append(p.DataActors, Actor{Kind: ActorSourceOrg, Value: s.pick(fzOrgs)})
+		if s.next()%3 == 0 {
+			p.DataActors = append(p.DataActors, Actor{Kind: ActorAuthor, Value: s.pick(fzAuthors)})
+		} else {
+			p.DataActors = append(p.DataActors, Actor{Kind: ActorSourceOrg, Value: s.pick(fzOrgs)})
+		}
 	}
 	if flags&4 != 0 {
 		p.SecurityLabels = append(p.SecurityLabels, s.pick(fzLabels))
@@ -114,7 +119,7 @@ func genProvision(s *byteSrc, path string, depth int, parent *Provision, budget 
 	}
 	if flags&128 != 0 {
 		p.Period, p.DataPeriod = s.period(), s.period()
-		p.Data = append(p.Data, DataRef{s.pick([]string{MeaningInstance, MeaningRelated, MeaningAuthoredBy}), s.pick([]string{"Observation/o1", "Condition/c1", "Organization/" + orgClinic})})
+		p.Data = append(p.Data, DataRef{s.pick([]string{MeaningInstance, MeaningRelated, MeaningAuthoredBy}), s.pick([]string{"Observation/o1", "Condition/c1", "Organization/" + orgClinic, "Practitioner/dr-x", "ServiceRequest/s1"})})
 		p.Codes = append(p.Codes, Coding{"http://snomed.info/sct", s.pick([]string{"1", "2"})})
 	}
 	if parent != nil {
@@ -206,6 +211,20 @@ func FuzzDecide(f *testing.F) {
 			// Invariant 4: flags and reasons agree.
 			if d.Flags&FlagBreakGlass != 0 && !pp.BreakGlass() {
 				t.Fatal("break-glass flag without break-glass")
+			}
+			// Invariant 5: fail closed. An item whose author and references
+			// the caller does not know is released only if it would be
+			// released whatever they are (review 4e).
+			if d.Effect == Permit {
+				for _, author := range []string{"", "Practitioner/dr-x", "Practitioner/dr-y"} {
+					for _, refs := range [][]string{nil, {"ServiceRequest/s1"}, {"Observation/o1", "Condition/c1"}} {
+						k := *it
+						k.Author, k.AuthorKnown, k.Refs, k.RefsKnown = author, true, refs, true
+						if dk := pp.Decide(&k); dk.Effect != Permit {
+							t.Fatalf("released with author and refs unknown (%s) but withheld with author %q refs %v (%s)", d.Explain(), author, refs, dk.Explain())
+						}
+					}
+				}
 			}
 		}
 	})

@@ -79,6 +79,12 @@ func org(code string) string {
 func custodian(code string) string {
 	return `{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"CST"}]},"reference":{"reference":"Organization/` + code + `"}}`
 }
+func author(ref string) string {
+	return `{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"AUT"}]},"reference":{"reference":"` + ref + `"}}`
+}
+func data(meaning, ref string) string {
+	return `{"meaning":"` + meaning + `","reference":{"reference":"` + ref + `"}}`
+}
 func roleActor(role string) string {
 	return `{"role":{"coding":[{"system":"https://carex.example/role","code":"` + role + `"}]}}`
 }

@@ -679,11 +679,14 @@ func (p *Policy) ConsentLabels(c *Consent) []string {
 
 // CheckConsent says what a write of a parsed Consent must refuse beyond
 // ParseConsent (nil when nothing): a patient-privacy Consent without
-// dateTime, a recipient carex cannot match (a PractitionerRole), and a
+// dateTime, a recipient carex cannot match (a PractitionerRole), a
 // role actor that names no role of the policy nor a national RBAC job
-// role it maps. Stored Consents are read without these checks, so that
-// one written by an older release keeps counting. The error is a
-// *ConsentError naming the element.
+// role it maps, and a provision needing an item's author practitioner (an
+// AUT/CST actor or data authoredby naming a Practitioner or
+// PractitionerRole) or what refers to an item (data meaning related),
+// which the API's items do not carry. Stored Consents are read without
+// these checks, so that one written by an older release keeps counting.
+// The error is a *ConsentError naming the element.
 func (p *Policy) CheckConsent(c *Consent) error {
 	if len(c.refusals) > 0 {
 		return c.refusals[0]

@@ -154,7 +154,18 @@ func TestCheckConsent(t *testing.T) {
 		{"deny to a practitioner", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + prcp + `"Practitioner/dr-ward"}}]}`, ""},
 		{"deny to a PractitionerRole", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + prcp + `"PractitionerRole/dr-ward-rhx"}}]}`, "provision.actor[0].reference"},
 		{"nested permit to a PractitionerRole", "2025-01-01", "OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `],"provision":[{"type":"deny","actor":[` + org(orgGP) + `,` + prcp + `"PractitionerRole/x"}}]}]}`, "provision.provision[0].actor[1].reference"},
-		{"a PractitionerRole as author", "2025-01-01", "OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"AUT"}]},"reference":{"reference":"PractitionerRole/x"}}]}`, ""},
+		// carex does not know an item's author practitioner nor what
+		// refers to an item (review 4e): such a provision could never
+		// match, so a person's deny would silently do nothing.
+		{"a PractitionerRole as author", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + author("PractitionerRole/x") + `]}`, "provision.actor[0].reference"},
+		{"deny by an author practitioner", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + author("Practitioner/dr-x") + `]}`, "provision.actor[0].reference"},
+		{"deny by a custodian practitioner", "2025-01-01", "OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"CST"}]},"reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/sds-user-id","value":"123456789012"}}}]}`, "provision.actor[0].reference"},
+		{"deny by an author organisation", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + author("Organization/"+orgClinic) + `]}`, ""},
+		{"data authoredby a practitioner", "2025-01-01", "OPTIN", `{"type":"deny","data":[` + data("authoredby", "Practitioner/dr-x") + `]}`, "provision.data[0].reference"},
+		{"data authoredby an organisation", "2025-01-01", "OPTIN", `{"type":"deny","data":[` + data("authoredby", "Organization/"+orgClinic) + `]}`, ""},
+		{"data related", "2025-01-01", "OPTIN", `{"type":"deny","data":[` + data("instance", "Condition/c1") + `,` + data("related", "ServiceRequest/lab1") + `]}`, "provision.data[1].meaning"},
+		{"nested permit of related data", "2025-01-01", "OPTOUT", `{"provision":[{"type":"permit","data":[` + data("related", "ServiceRequest/lab1") + `]}]}`, "provision.provision[0].data[0].meaning"},
+		{"data instance", "2025-01-01", "OPTIN", `{"type":"deny","data":[` + data("instance", "ServiceRequest/lab1") + `]}`, ""},
 		{"deny to a policy role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("social-worker") + `]}`, ""},
 		{"deny to a national job role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("R8014") + `]}`, ""},
 		{"deny to a national job role, full form", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("S8000:G8000:R8014") + `]}`, ""},
@@ -178,6 +189,9 @@ func TestCheckConsent(t *testing.T) {
 				t.Fatalf("got %v, want a ConsentError at %s", err, tc.element)
 			case strings.HasSuffix(tc.element, ".role") && !strings.Contains(err.Error(), "social-worker, system, R0001 (ig-officer)"):
 				t.Fatalf("the message does not list the known roles: %v", err)
+			case (strings.Contains(tc.element, ".data[") || strings.Contains(tc.prov, `"AUT"`) || strings.Contains(tc.prov, `"CST"`)) &&
+				(!strings.Contains(err.Error(), "cannot tell an item's author practitioner or what refers to it") || !strings.Contains(err.Error(), "instance")):
+				t.Fatalf("the message does not say why nor what to use instead: %v", err)
 			}
 		})
 	}

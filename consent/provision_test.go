@@ -51,7 +51,7 @@ func TestConsentActor(t *testing.T) {
 		{name: "custodian: data recorded at the clinic", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgClinic), effect: Withhold, code: CodeConsentDeny},
 		{name: "custodian: other data no opinion", user: "hosp", consents: []cs{{"OPTOUT", `{"actor":[` + custodian(orgClinic) + `]}`}}, item: med(orgGP), effect: Permit},
 		{name: "author practitioner", user: "hosp", consents: []cs{{"OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"AUT"}]},"reference":{"reference":"Practitioner/dr-x"}}]}`}},
-			item: &Item{Type: "Observation", DataClass: "observations", SourceOrg: orgGP, Author: "Practitioner/dr-x"}, effect: Withhold, code: CodeConsentDeny},
+			item: &Item{Type: "Observation", DataClass: "observations", SourceOrg: orgGP, Author: "Practitioner/dr-x", AuthorKnown: true}, effect: Withhold, code: CodeConsentDeny},
 		{name: "several recipients: any", user: "nurse", consents: []cs{denyTo(org(orgHosp) + "," + org(orgNurse))}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
 	})
 }
@@ -116,9 +116,9 @@ func TestConsentConditions(t *testing.T) {
 		{name: "data instance other", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"Condition/c8"}}]`)}, item: old, effect: Permit},
 		{name: "data instance absolute reference", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"https://carex.example/fhir/Condition/c9/_history/2"}}]`)}, item: old, effect: Withhold, code: CodeConsentDeny},
 		{name: "data related: referring item", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"related","reference":{"reference":"ServiceRequest/lab1"}}]`)},
-			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}}, effect: Withhold, code: CodeConsentDeny},
+			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}, RefsKnown: true}, effect: Withhold, code: CodeConsentDeny},
 		{name: "data instance: referring item not covered", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"ServiceRequest/lab1"}}]`)},
-			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}}, effect: Permit},
+			item: &Item{Type: "Observation", ID: "r1", DataClass: "observations", SourceOrg: orgGP, Refs: []string{"ServiceRequest/lab1"}, RefsKnown: true}, effect: Permit},
 		{name: "data authoredby organisation", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"authoredby","reference":{"reference":"Organization/` + orgClinic + `"}}]`)}, item: med(orgClinic), effect: Withhold, code: CodeConsentDeny},
 		{name: "data authoredby organisation other", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"authoredby","reference":{"reference":"Organization/` + orgClinic + `"}}]`)}, item: med(orgGP), effect: Permit},
 		// AND across elements
