@@ -73,25 +73,31 @@ func (x *Exchange) noteWritten(people []string) {
 	x.written = appendNew(x.written, people...)
 }
 
+// maxNamedNumbers bounds the NHS numbers one entry resolves: they come
+// from what writers stored (a ward list naming hundreds of people by NHS
+// number alone), not from what the reader asked.
+const maxNamedNumbers = 100
+
 // resolveNamed turns the NHS numbers in x.named into the ids of the
-// Patients that carry them (dropping a number no Patient carries), for the
-// log entry only: nothing of them is released.
+// Patients that carry them, in one query, for the log entry only: nothing
+// of them is released. A number no Patient carries, and any past
+// maxNamedNumbers, names no one.
 func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 	var out []string
+	var numbers []search.Value
 	for _, n := range x.named {
-		nhs, ok := strings.CutPrefix(n, "nhs|")
-		if !ok {
+		if nhs, ok := strings.CutPrefix(n, "nhs|"); !ok {
 			out = appendNew(out, n)
-			continue
+		} else if len(numbers) < maxNamedNumbers {
+			numbers = append(numbers, search.Value{System: fhir.NHSNumberSystem, Code: nhs})
 		}
-		q := &search.Query{Type: "Patient", Count: 2, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
-			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: nhs}}}}}
-		res, err := s.store.Search(ctx, q, nil)
-		if err != nil {
-			continue
-		}
-		for _, v := range res.Items {
-			out = appendNew(out, v.ID)
+	}
+	if len(numbers) > 0 {
+		q := &search.Query{Type: "Patient", Count: 2 * len(numbers), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: numbers}}}
+		if res, err := s.store.Search(ctx, q, nil); err == nil {
+			for _, v := range res.Items {
+				out = appendNew(out, v.ID)
+			}
 		}
 	}
 	x.named = out

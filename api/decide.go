@@ -936,6 +936,9 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		if err == nil {
 			err = cp.Policy.CheckConsent(c)
 		}
+		if err == nil && c.Future(cp.now()) {
+			err = &consent.ConsentError{Element: "dateTime", Msg: "is in the future: a Consent is dated when it was recorded (a later one would never supersede it)"}
+		}
 		if err != nil {
 			return fmt.Errorf("%v: %w", err, fhir.ErrInvalid)
 		}
@@ -943,15 +946,15 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 			// Break-glass opens a record in an emergency; it does not
 			// make the organisation one that records the person's
 			// choices (which would outlive the grant). A feed (a client
-			// system) may record the Consent of a person new to carex, or
-			// beside their data in the same request: it then becomes a
-			// source, as it would by two requests.
+			// system) may record a Consent beside the person's data in
+			// the same request (a new person's Patient, say): it then
+			// becomes a source, as it would by two requests.
 			g := cp.gate(ctx, p, nil)
 			pp := g.prepare(pid)
 			if pp.Open().Permitted() && pp.Related() {
 				continue
 			}
-			if role.OwnOrgOnly && (g.unknown[pid] || writesDataOf(batch, pid)) {
+			if role.OwnOrgOnly && writesDataOf(batch, pid) {
 				continue
 			}
 			return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person (break-glass does not give one)")

@@ -92,11 +92,12 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 // supersede marks the patient's older active patient-privacy Consents
 // that w's organisation recorded inactive when w records a newer one, in
 // the same transaction: the newer consent decides, and the older stays in
-// history as inactive. Newer is consent.NewerThan: dateTimes that cannot
-// be ordered at their precision (2025-03-10 beside 2025-03-10T09:00Z)
-// both stay in force (the engine lets withhold win); an older one without
-// dateTime (written by an earlier release) was stored before w, so w is
-// newer. A newer Consent limited to a period (its root's) only pauses the
+// history as inactive. w supersedes unless the older is dated after it
+// (consent.NewerThan): when dateTimes cannot be ordered at their precision
+// (2025-03-10 beside 2025-03-10T09:00Z) the order of recording decides; an
+// older one without dateTime (written by an earlier release) was stored
+// before w. (Stored Consents that neither supersedes, from an earlier
+// release, both count in the engine, and withhold wins.) A newer Consent limited to a period (its root's) only pauses the
 // older ones while it is in force: they stay active; so does one whose
 // root action excludes reads (correct only): it does not replace a
 // Consent about reads. Another organisation's consents stay in force
@@ -127,7 +128,11 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 			return err
 		}
 		older, err := consent.ParseConsent(v.Raw)
-		if err != nil || older.Scope != "patient-privacy" || !older.DateTime.IsZero() && !newer.NewerThan(older) {
+		// Kept when dated after the new one. When the two cannot be
+		// ordered at their precision (both dated 2025-03-10, or one that
+		// day at 09:00), the order of recording decides: the new one,
+		// written now, supersedes (a same-day withdrawal of an objection).
+		if err != nil || older.Scope != "patient-privacy" || older.NewerThan(newer) {
 			continue
 		}
 		raw, ok := setTopLevel(v.Raw, "status", []byte(`"inactive"`))

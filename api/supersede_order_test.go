@@ -6,9 +6,12 @@ import (
 )
 
 // TestSupersedeOnlyWhenNewer: a write marks the recorder's older Consent
-// inactive only when it is newer at both dateTimes' precision and in force
-// without end (review 4c): a date-only objection beside that morning's
-// consent, and a permission limited to February, leave the other active.
+// inactive unless the older is dated after it, and only when it is in
+// force without end (review 4c): a permission limited to February leaves
+// the other active. Dates that cannot be ordered at their precision (a
+// date-only objection beside that morning's consent) are ordered by
+// recording (review 4f: a same-day withdrawal of an objection otherwise
+// never took effect).
 func TestSupersedeOnlyWhenNewer(t *testing.T) {
 	cases := []struct {
 		name             string
@@ -18,9 +21,9 @@ func TestSupersedeOnlyWhenNewer(t *testing.T) {
 	}{
 		{"a later day", "2025-03-09", "OPTOUT", "2025-03-10", "", true},
 		{"a later instant", "2025-03-10T08:00:00Z", "OPTOUT", "2025-03-10T09:00:00Z", "", true},
-		{"the same day, one date-only", "2025-03-10T09:00:00Z", "OPTIN", "2025-03-10", "", false},
-		{"the same day, the older date-only", "2025-03-10", "OPTOUT", "2025-03-10T09:00:00Z", "", false},
-		{"the same instant", "2025-03-10T09:00:00Z", "OPTIN", "2025-03-10T09:00:00Z", "", false},
+		{"the same day, one date-only: recorded later", "2025-03-10T09:00:00Z", "OPTIN", "2025-03-10", "", true},
+		{"the same day, the older date-only: recorded later", "2025-03-10", "OPTOUT", "2025-03-10T09:00:00Z", "", true},
+		{"the same instant: recorded later", "2025-03-10T09:00:00Z", "OPTIN", "2025-03-10T09:00:00Z", "", true},
 		{"an older dateTime", "2025-03-11", "OPTOUT", "2025-03-10", "", false},
 		{"a newer one limited to a period", "2025-01-01", "OPTOUT", "2025-02-01", `,"provision":{"period":{"start":"2025-02-01","end":"2025-02-28"}}`, false},
 		{"a newer one from a date on", "2025-01-01", "OPTOUT", "2025-02-01", `,"provision":{"period":{"start":"2025-02-01"}}`, false},

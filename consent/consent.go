@@ -203,6 +203,16 @@ func (c *Consent) Bounded() bool { return c.Root != nil && !c.Root.Period.IsZero
 // Consent without a root provision is always in force).
 func (c *Consent) InForce(now time.Time) bool { return c.Root == nil || c.Root.Period.Contains(now) }
 
+// futureSlack is how far ahead of the clock a Consent's dateTime may be
+// (a date written in another time zone) before it counts as mistyped.
+const futureSlack = 24 * time.Hour
+
+// Future reports whether the Consent is dated after now (beyond
+// futureSlack): a mistyped year would otherwise make it newer than every
+// Consent recorded after it, an objection included. Refused on write;
+// a stored one counts like an undated one.
+func (c *Consent) Future(now time.Time) bool { return c.DateTime.After(now.Add(futureSlack)) }
+
 // GovernsReads reports whether the Consent decides reads: its root's
 // action includes access, use or disclose, or names none. One that does
 // not (correct only, say) neither decides a release nor supersedes a
@@ -291,6 +301,9 @@ var actionCodes = map[string]bool{"access": true, "collect": true, "correct": tr
 // the user accesses the data, and carex discloses and uses it for them.
 var readActions = map[string]bool{"access": true, "disclose": true, "use": true}
 
+// consentScopes are the codes of R4's consentscope code system.
+var consentScopes = map[string]bool{"adr": true, "research": true, ScopePatientPrivacy: true, "treatment": true}
+
 // Unreadable stands for a stored active patient-privacy Consent that
 // ParseConsent cannot read (one an older release accepted): an objection
 // to all sharing, undated, so that it counts beside its recorder's newest.
@@ -353,8 +366,16 @@ func ParseConsent(raw []byte) (*Consent, error) {
 	if rc.Scope == nil || len(rc.Scope.Coding) == 0 {
 		return nil, &ConsentError{"scope", "required (patient-privacy for sharing decisions)"}
 	}
+	// Any consentscope coding of patient-privacy makes it one: a second
+	// coding (a local code beside it) must not drop a person's objection.
 	for _, cd := range rc.Scope.Coding {
-		if cd.System == SystemConsentScope || cd.System == "" {
+		if cd.System != SystemConsentScope && cd.System != "" {
+			continue
+		}
+		if !consentScopes[cd.Code] {
+			return nil, &ConsentError{"scope", fmt.Sprintf("%q is not a consentscope code (adr, research, patient-privacy, treatment)", cd.Code)}
+		}
+		if c.Scope == "" || cd.Code == ScopePatientPrivacy {
 			c.Scope = cd.Code
 		}
 	}

@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -341,6 +342,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			continue
 		}
 		cands = append(cands, c)
+		if c.Future(pp.now) {
+			continue // never the newest: it would outrank every later one
+		}
 		r := strings.ToUpper(c.Recorder)
 		if t, ok := newest[r]; !ok || c.DateTime.After(t) {
 			newest[r] = c.DateTime
@@ -348,8 +352,9 @@ func (pp *Prepared) prepareConsents(p Patient) {
 	}
 	for _, c := range cands {
 		// Counts unless the recorder's newest is newer at both
-		// precisions: equal or overlapping dateTimes all count.
-		if c.DateTime.IsZero() || c.dateAfter.After(newest[strings.ToUpper(c.Recorder)]) {
+		// precisions: equal or overlapping dateTimes all count, and so
+		// do undated and future-dated ones.
+		if c.DateTime.IsZero() || c.Future(pp.now) || c.dateAfter.After(newest[strings.ToUpper(c.Recorder)]) {
 			latest = append(latest, c)
 		}
 	}
@@ -815,6 +820,11 @@ func codeMatch(want, have Coding) bool {
 		if have.Code == want.Code {
 			return true
 		}
+	}
+	if have.System == systemSNOMED && (want.System == "" || want.System == systemSNOMED) && !allDigits(have.Code) {
+		// An expression ("414916001 |Obesity|", a refinement) matches
+		// each concept it names, as the labelling reads it.
+		return slices.Contains(sctIDs(have.Code), want.Code)
 	}
 	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) && icd10Equal(want.Code, have.Code)
 }
