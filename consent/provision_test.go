@@ -246,6 +246,8 @@ func TestSupersessionOrder(t *testing.T) {
 		{"newer restriction not begun: older consent decides", []c{{"in", "2025-01-01", "OPTIN", ""}, {"later", "2025-05-01", "OPTOUT", `{"period":{"start":"2025-07-01"}}`}}, Permit, ""},
 		{"newer restriction in force pauses the older", []c{{"in", "2025-01-01", "OPTIN", ""}, {"now", "2025-05-01", "OPTOUT", `{"period":{"start":"2025-05-01","end":"2025-07-01"}}`}}, Withhold, "now"},
 		{"newer temporary permission in force pauses an objection", []c{{"out", "2025-01-01", "OPTOUT", ""}, {"may", "2025-05-01", "OPTIN", `{"period":{"start":"2025-05-01","end":"2025-07-01"}}`}}, Permit, ""},
+		{"a future-dated Consent does not outrank a later objection", []c{{"in", "2099-01-01", "OPTIN", ""}, {"out", "2025-05-01", "OPTOUT", ""}}, Withhold, "out"},
+		{"a future-dated objection still counts", []c{{"out", "2099-01-01", "OPTOUT", ""}, {"in", "2025-05-01", "OPTIN", ""}}, Withhold, "out"},
 		{"newer correct-only Consent does not lift an objection", []c{{"out", "2025-01-01", "OPTOUT", ""}, {"fix", "2025-05-01", "OPTIN", `{"action":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentaction","code":"correct"}]}]}`}}, Withhold, "out"},
 		{"the newest in force decides among several", []c{{"out", "2024-01-01", "OPTOUT", ""}, {"in", "2024-06-01", "OPTIN", ""}, {"feb", "2025-02-01", "OPTOUT", feb}}, Permit, ""},
 	}
