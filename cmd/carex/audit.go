@@ -97,9 +97,16 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
 		return nil, err
 	}
+	if err := keyForLog(ctx, records, keyPath); err != nil {
+		return nil, err
+	}
 	signer, verifier, err := auditlog.LoadOrCreateKey(keyPath, logKeyName)
 	if err != nil {
 		return nil, fmt.Errorf("access log key: %w", err)
+	}
+	if fi, err := os.Stat(keyPath); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		log.Warn("the access-log signing key (--log-key) is readable by other users: anyone who can read it can sign a forged checkpoint; make it the server user's alone (chmod 600)",
+			"file", keyPath, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 	}
 	path := accessLogPath(records.Path())
 	w, r, err := sqlite.OpenConns(path, 0)
@@ -150,6 +157,38 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 		return fail(err)
 	}
 	return &accessLog{Log: l, w: w, r: r}, nil
+}
+
+// keyForLog refuses to make a new signing key for a log that already has
+// entries or a public key: its checkpoints were signed with a key carex
+// cannot find (a restore without it, another --log-key), and a new one
+// would leave the log verifiable under neither.
+func keyForLog(ctx context.Context, records *sqlite.DB, keyPath string) error {
+	if _, err := os.Stat(keyPath); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	missing := func(why string) error {
+		return fmt.Errorf("the access-log signing key %s is missing, but %s: restore the key that signed it (or point --log-key at it); carex will not sign the log with a new key, which would leave it unverifiable", keyPath, why)
+	}
+	if _, err := os.Stat(keyPath + ".pub"); err == nil {
+		return missing("its public key " + keyPath + ".pub is there")
+	}
+	if legacy, err := auditlog.HasLog(ctx, records.Writer()); err == nil && legacy {
+		return missing("the record database holds an access log")
+	}
+	path := accessLogPath(records.Path())
+	if _, err := os.Stat(path); err != nil {
+		return nil // no log yet
+	}
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if n, err := auditlog.LogSize(ctx, db); err == nil && n > 0 {
+		return missing(fmt.Sprintf("the access log %s holds %d entries", path, n))
+	}
+	return nil
 }
 
 func cmdAudit(ctx context.Context, args []string, stdout, stderr io.Writer) error {

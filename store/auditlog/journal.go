@@ -72,6 +72,7 @@ var forceBuffered bool
 
 type journal struct {
 	f      *os.File
+	lock   *os.File // held alone while the journal is open (lockJournal)
 	path   string
 	direct bool   // f has O_DIRECT|O_DSYNC: a write is durable when it returns
 	gen    uint64 // generation: batches of other generations are not entries
@@ -89,7 +90,20 @@ var slowWrites time.Duration
 // openJournal opens or creates the journal and returns the entries it
 // holds. A torn last batch (a crash during a write that was never
 // acknowledged) is ignored; damage anywhere else is an error.
-func openJournal(path string) (*journal, [][]byte, error) {
+func openJournal(path string) (j *journal, entries [][]byte, err error) {
+	// One process appends: a second carex serve on the same database
+	// would write entries over the first's.
+	lock, err := lockJournal(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer func() {
+		if err != nil {
+			lock.Close()
+		} else {
+			j.lock = lock
+		}
+	}()
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) || err == nil && len(b) == 0 {
 		if err = createJournal(path, nil); err == nil {
@@ -115,7 +129,7 @@ func openJournal(path string) (*journal, [][]byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("auditlog: access journal %s: %w", path, err)
 	}
-	j := &journal{path: path, size: int64(end), cap: int64(len(b)) &^ (journalBlock - 1),
+	j = &journal{path: path, size: int64(end), cap: int64(len(b)) &^ (journalBlock - 1),
 		gen: binary.LittleEndian.Uint64(b[len(journalMagic2):])}
 	if !forceBuffered {
 		// O_DIRECT may be accepted at open but not at write: rewriting the
@@ -434,6 +448,12 @@ func (j *journal) shrink() {
 	}
 }
 
-func (j *journal) close() error { return j.f.Close() }
+func (j *journal) close() error {
+	err := j.f.Close()
+	if j.lock != nil {
+		j.lock.Close() // releases the lock
+	}
+	return err
+}
 
 func roundBlock(n int) int { return (n + journalBlock - 1) &^ (journalBlock - 1) }

@@ -212,8 +212,9 @@ func TestJournalFormat1(t *testing.T) {
 	if b, _ := os.ReadFile(path); !bytes.HasPrefix(b, []byte(journalMagic2)) {
 		t.Fatalf("not replaced: %.30q", b)
 	}
-	_, out = openTestJournal(t, path, false)
+	j, out = openTestJournal(t, path, false)
 	checkSeqs(t, out, 0, 60)
+	j.close() // one process (here, one journal) holds it open at a time
 
 	b = appendFrame([]byte(journalMagic), journalEntry(0))
 	b = appendFrame(b, journalEntry(1))
