@@ -133,6 +133,13 @@ func openConns(path string, readers int, writerPragmas, readerPragmas []string) 
 	if path == "" {
 		return nil, nil, errors.New("sqlite: empty database path: set --db")
 	}
+	// Personal data: a new database is its owner's alone, and SQLite gives
+	// the -wal and -shm files the database file's permissions.
+	if f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+		f.Close()
+	} else if !errors.Is(err, os.ErrExist) {
+		return nil, nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	w, err := openPool(dsn(path, true, writerPragmas...), 1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("open %s: %w", path, err)
