@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"github.com/carex-project/carex/fhir/search"
@@ -252,13 +253,29 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if recorded(c) {
+			x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
-				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rerr)
+				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
 				s.setError(c, x, errors.New("access log unavailable"))
 			}
 		}
 		return s.send(c, x.reply)
 	}
+}
+
+// maxLoggedValue bounds what of a request's URL an entry keeps: the log
+// can never be pruned, and a client without a token could otherwise add a
+// megabyte to it with every request line.
+const maxLoggedValue = 1024
+
+// boundLogged is s, or its first maxLoggedValue bytes with its length and
+// digest (so that IG can still tell two long values apart).
+func boundLogged(s string) string {
+	if len(s) <= maxLoggedValue {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return strings.ToValidUTF8(s[:maxLoggedValue], "") + fmt.Sprintf("…[%d bytes, sha256 %x]", len(s), sum[:8])
 }
 
 // recorded: every FHIR interaction is logged; health, metrics and the
@@ -288,7 +305,9 @@ func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	var we withheldError
 	withheld := errors.As(err, &we) && x.Withheld > 0
 	if o.status >= 500 {
-		s.log.Error("request failed", "request_id", x.RequestID, "method", x.Method, "route", c.Path(), "err", err)
+		// Only the innermost cause: the layers above it name what failed
+		// ("read Patient/<id>: …"), and an id may be an NHS number.
+		s.log.Error("request failed", "request_id", x.RequestID, "method", x.Method, "route", c.Path(), "err", rootCause(err))
 	}
 	h := http.Header{}
 	var ae *auth.AuthError
@@ -321,6 +340,25 @@ func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	}
 	x.Released = nil
 	x.reply = &reply{status: o.status, header: h, body: fhir.OperationOutcome(severity, o.code, o.text), outcome: true}
+}
+
+// rootCause is the innermost error err wraps (the first of several).
+func rootCause(err error) error {
+	for {
+		var next error
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			next = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			if es := u.Unwrap(); len(es) > 0 {
+				next = es[0]
+			}
+		}
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }
 
 func (s *Server) send(c echo.Context, r *reply) error {

@@ -76,7 +76,7 @@ func (s *Server) capabilities(c echo.Context) error {
 		"kind":         "instance",
 		"software":     map[string]any{"name": "carex", "version": s.cfg.Version},
 		"implementation": map[string]any{
-			"description": "carex shared care record exchange",
+			"description": s.describe(),
 			"url":         s.base(c),
 		},
 		"fhirVersion": "4.0.1",
@@ -98,4 +98,17 @@ func (s *Server) capabilities(c echo.Context) error {
 		return err
 	}
 	return c.Blob(http.StatusOK, fhirJSON, body)
+}
+
+// describe is the CapabilityStatement's implementation.description: it
+// says so when the server must never hold real data.
+func (s *Server) describe() string {
+	d := "carex shared care record exchange"
+	if s.cfg.Dev {
+		d += " (DEVELOPMENT MODE: development tokens accepted; never use with real data)"
+	}
+	if _, off := s.policy.(OpenPolicy); off {
+		d += " (PRIVACY OFF: no consent filtering and no access log; a benchmark baseline only)"
+	}
+	return d
 }

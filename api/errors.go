@@ -108,9 +108,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	o := classify(err)
 	if o.status >= 500 {
-		// The error text may hold store details, never personal data: bodies
-		// and identifiers are not put into errors by the store.
-		s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", err)
+		// Only the innermost cause: the layers above it name what failed,
+		// and an id may be an NHS number.
+		s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", rootCause(err))
 	}
 	var ae *auth.AuthError
 	if errors.As(err, &ae) {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
 	"net/http"
 	"reflect"
@@ -76,6 +77,15 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now()}
 	s.metrics = newMetrics()
+	// What kind of server this is, for monitoring to alert on: one that
+	// takes development tokens, or one with privacy off, must never hold
+	// real data.
+	_, privacyOff := s.policy.(OpenPolicy)
+	s.metrics.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "carex_dev_mode", Help: "1 when the server accepts development tokens (--dev): never with real data."},
+			func() float64 { return boolGauge(cfg.Dev) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "carex_privacy_off", Help: "1 when consent filtering and the access log are off (--bench-no-privacy): a benchmark baseline only."},
+			func() float64 { return boolGauge(privacyOff) }))
 	if cfg.AuditLog != nil {
 		registerStats(s.metrics.reg, cfg.AuditLog.Stats, auditMetrics)
 	}
@@ -294,4 +304,11 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+func boolGauge(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
