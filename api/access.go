@@ -74,15 +74,18 @@ func (x *Exchange) noteWritten(people []string) {
 	x.written = appendNew(x.written, people...)
 }
 
-// maxNamedNumbers bounds the NHS numbers one entry resolves: they come
-// from what writers stored (a ward list naming hundreds of people by NHS
-// number alone), not from what the reader asked.
-const maxNamedNumbers = 100
+// maxNamedNumbers bounds the NHS numbers one entry resolves, in queries
+// of namedChunk: they come from what writers stored (a ward list naming
+// its patients by NHS number alone), not from what the reader asked, so
+// the cost is bounded; below it every number is looked up, known or not.
+const (
+	maxNamedNumbers = 2000
+	namedChunk      = 200
+)
 
 // resolveNamed turns the NHS numbers in x.named into the ids of the
-// Patients that carry them, in one query, for the log entry only: nothing
-// of them is released. A number no Patient carries, and any past
-// maxNamedNumbers, names no one.
+// Patients that carry them, for the log entry only: nothing of them is
+// released. A number no Patient carries names no one.
 func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 	var out []string
 	var numbers []search.Value
@@ -93,8 +96,10 @@ func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 			numbers = append(numbers, search.Value{System: fhir.NHSNumberSystem, Code: nhs})
 		}
 	}
-	if len(numbers) > 0 {
-		q := &search.Query{Type: "Patient", Count: 2 * len(numbers), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: numbers}}}
+	for len(numbers) > 0 {
+		chunk := numbers[:min(namedChunk, len(numbers))]
+		numbers = numbers[len(chunk):]
+		q := &search.Query{Type: "Patient", Count: 2 * len(chunk), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: chunk}}}
 		if res, err := s.store.Search(ctx, q, nil); err == nil {
 			for _, v := range res.Items {
 				out = appendNew(out, v.ID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
@@ -22,12 +23,24 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	for _, w := range ws {
 		x.noteWritten(w.Patients)
 	}
-	for _, w := range ws {
-		matched, err := conditionMatches(lookup, w)
+	// What the request stores: a matched conditional create stores
+	// nothing, so it does not count as the person's data beside a Consent
+	// (MayWrite's batch).
+	matches := make([]bool, len(ws))
+	stored := make([]*store.Write, 0, len(ws))
+	for i, w := range ws {
+		m, err := conditionMatches(lookup, w)
 		if err != nil {
 			return err
 		}
+		if matches[i] = m; !m {
+			stored = append(stored, w)
+		}
+	}
+	for i, w := range ws {
+		matched := matches[i]
 		var existing *store.Meta
+		var err error
 		if !matched {
 			if existing, err = lookup.Current(w.Type, w.ID); err != nil {
 				return err
@@ -36,7 +49,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		if existing != nil {
 			x.noteWritten(existing.Patients)
 		}
-		if err := s.policy.MayWrite(ctx, p, w, existing, ws); err != nil {
+		if err := s.policy.MayWrite(ctx, p, w, existing, stored); err != nil {
 			if errors.As(err, new(withheldError)) {
 				x.withheldWrite()
 			}
@@ -112,6 +125,7 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" || newer.DateTime.IsZero() || newer.Bounded() || !newer.GovernsReads() {
 		return nil
 	}
+	newer.RecordedBy(time.Now()) // as the engine will read it once stored
 	found, err := lookup.Search(&search.Query{Type: "Consent", Clauses: []search.Clause{
 		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/" + w.Patients[0]}}},
 		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
@@ -128,6 +142,9 @@ func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
 			return err
 		}
 		older, err := consent.ParseConsent(v.Raw)
+		if err == nil {
+			older.RecordedBy(v.LastUpdated)
+		}
 		// Kept when dated after the new one. When the two cannot be
 		// ordered at their precision (both dated 2025-03-10, or one that
 		// day at 09:00), the order of recording decides: the new one,

@@ -213,6 +213,18 @@ const futureSlack = 24 * time.Hour
 // a stored one counts like an undated one.
 func (c *Consent) Future(now time.Time) bool { return c.DateTime.After(now.Add(futureSlack)) }
 
+// RecordedBy caps the Consent's dateTime at when carex stored it: a
+// Consent cannot have been recorded after it was stored, and a dateTime
+// ahead of the clock (a time-zone slip, a mistyped year) would otherwise
+// outrank the Consents recorded after it, an objection included, for
+// good. Callers set it from the stored version's lastUpdated (now, for
+// the write being decided).
+func (c *Consent) RecordedBy(stored time.Time) {
+	if !stored.IsZero() && c.DateTime.After(stored) {
+		c.DateTime, c.dateAfter = stored, stored.Add(time.Millisecond)
+	}
+}
+
 // GovernsReads reports whether the Consent decides reads: its root's
 // action includes access, use or disclose, or names none. One that does
 // not (correct only, say) neither decides a release nor supersedes a

@@ -277,3 +277,32 @@ func TestSupersessionOrder(t *testing.T) {
 func icd10(sys, code string) string {
 	return `{"system":"http://hl7.org/fhir/sid/` + sys + `","code":"` + code + `"}`
 }
+
+// TestRecordedByCapsDateTime: a Consent dated ahead of when it was stored
+// is ordered as of when it was stored, so an objection recorded after it
+// decides (review 4h: an OPTIN dated 20 hours ahead outranked a later
+// OPTOUT for good).
+func TestRecordedByCapsDateTime(t *testing.T) {
+	storedIn := now.Add(-2 * time.Hour)
+	in := consAt(t, "in", now.Add(20*time.Hour).Format(time.RFC3339), "OPTIN", "")
+	out := consAt(t, "out", now.Add(-time.Hour).Format(time.RFC3339), "OPTOUT", "")
+	for _, c := range []*Consent{in, out} {
+		c.Recorder = orgGP
+	}
+	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Permit {
+		t.Fatalf("the premise: uncapped, the OPTIN dated ahead outranks the later OPTOUT: %s", d.Explain())
+	}
+	in.RecordedBy(storedIn)
+	out.RecordedBy(now.Add(-time.Hour))
+	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
+		t.Errorf("capped at when it was stored, the OPTIN still outranks the OPTOUT recorded after it: %s", d.Explain())
+	}
+	if !in.DateTime.Equal(storedIn) {
+		t.Errorf("DateTime %v, want the stored time %v", in.DateTime, storedIn)
+	}
+	early := consAt(t, "early", "2024-01-01", "OPTIN", "")
+	early.RecordedBy(now)
+	if !early.DateTime.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
+		t.Errorf("a dateTime before its storing is kept: %v", early.DateTime)
+	}
+}
