@@ -402,6 +402,14 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				s.derive(w)
 			}
 		}
+		// A Binary whose securityContext this bundle also writes takes its
+		// people and labels from that new version, not the stored one (a
+		// corrected letter newly coded HIV, with its content).
+		for _, te := range plan {
+			if w := te.write; w != nil && w.Type == "Binary" && w.Op != store.OpDelete {
+				bundleBinaryContext(w, plan)
+			}
+		}
 		return nil
 	}
 	if !alone {

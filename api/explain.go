@@ -93,7 +93,14 @@ func (s *Server) explain(c echo.Context) error {
 	decision := func(name string, d consent.Decision) part {
 		out := part{Name: name, Part: []part{{Name: "effect", ValueCode: d.Effect.String()}}}
 		for _, r := range d.Reasons {
-			rp := part{Name: "reason", Part: []part{{Name: "layer", ValueCode: r.Layer}, {Name: "code", ValueCode: r.Code}}}
+			code := r.Code
+			if r.Layer == consent.LayerSensitivity {
+				// legally-restricted would tell the IG officer that the
+				// person has assisted-fertilisation or gender-history
+				// records: every label is reported alike.
+				code = consent.CodeSensitive
+			}
+			rp := part{Name: "reason", Part: []part{{Name: "layer", ValueCode: r.Layer}, {Name: "code", ValueCode: code}}}
 			if r.ConsentID != "" {
 				rp.Part = append(rp.Part, part{Name: "consent", ValueReference: map[string]any{"reference": "Consent/" + r.ConsentID}})
 			}
@@ -111,9 +118,40 @@ func (s *Server) explain(c echo.Context) error {
 	}
 	params := []part{decision("open", pp.Open())}
 	released, withheld := 0, 0
+	// An item several people share is decided for each of them, as a read
+	// decides it (gate.decide): the explained user's view of the others.
+	others := map[string]*personDecision{}
+	decideFor := func(v *store.Version, it *consent.Item) (consent.Decision, error) {
+		d := pp.Decide(it)
+		for _, pid := range v.Patients {
+			if pid == x.ID || !d.Permitted() {
+				continue
+			}
+			op, ok := others[pid]
+			if !ok {
+				opc, err := s.store.PatientContext(ctx, pid)
+				if err != nil {
+					return d, err
+				}
+				opat, olinked, err := cp.person(ctx, deriveContext(pid, opc), opc)
+				if err != nil {
+					return d, err
+				}
+				op = preparePerson(cp.Policy, u, opat, olinked, cp.now())
+				others[pid] = op
+			}
+			if od := op.Decide(it); !od.Permitted() {
+				d = od
+			}
+		}
+		return d, nil
+	}
 	for _, v := range items.Items {
 		it := itemOf(&v.Meta)
-		d := pp.Decide(it)
+		d, err := decideFor(v, it)
+		if err != nil {
+			return err
+		}
 		if d.Permitted() {
 			released++
 		} else {

@@ -428,6 +428,28 @@ func (s *Server) binaryContext(w *store.Write) {
 	w.Labels = appendNew(w.Labels, v.Labels...)
 }
 
+// bundleBinaryContext: a Binary of a bundle whose securityContext names
+// another write of the same bundle (the same organisation's, by then with
+// its final id) belongs to that write's people and carries its labels.
+func bundleBinaryContext(w *store.Write, plan []*txEntry) {
+	sc, _ := w.Resource["securityContext"].(map[string]any)
+	ref, _ := sc["reference"].(string)
+	n, ok := search.NormalizeReference(ref)
+	if !ok {
+		return
+	}
+	for _, te := range plan {
+		t := te.write
+		if t == nil || t == w || t.Op == store.OpDelete || t.Type+"/"+t.ID != n {
+			continue
+		}
+		if len(search.PatientCompartment(w.Type, w.Resource)) == 0 { // not named by securityContext = Patient
+			w.Patients = slices.Clone(t.Patients)
+		}
+		w.Labels = appendNew(w.Labels, t.Labels...)
+	}
+}
+
 // appendNew appends to dst the strings of src it does not hold yet, in
 // order, each once (in linear time: an attachment may carry millions).
 func appendNew(dst []string, src ...string) []string {
