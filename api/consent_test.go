@@ -140,8 +140,9 @@ func TestSharingDecisionScenarios(t *testing.T) {
 			headers: []string{"X-Break-Glass", "EMERGENCY: unconscious in A&E, no next of kin"}, status: 200, contains: []string{"GP-DIABETES"}, absent: []string{"GP-HIV-UNLABELLED"}},
 		{name: "the break-glass grant lasts for that user and patient", method: "GET", path: "/fhir/Patient/jane", token: stranger, status: 200},
 	})
-	// A newer consent supersedes the objection: the older one is kept in
-	// history as inactive, and the council sees the shared record again.
+	// A newer consent supersedes the objection in the decision: the older
+	// one stays stored as recorded, and the council sees the shared record
+	// again.
 	newer := strings.NewReplacer(`"id":"jane-no-council"`, `"id":"jane-shares-all"`, `"dateTime":"2026-01-10"`, `"dateTime":"2026-02-01"`).Replace(janeNotSharedWithCouncil)
 	newer = newer[:strings.Index(newer, `,
  "provision"`)] + "}"
@@ -149,8 +150,7 @@ func TestSharingDecisionScenarios(t *testing.T) {
 		t.Fatalf("newer consent: %d %s", r.status, r.body)
 	}
 	e.run(t, []scenario{
-		{name: "the older consent is now inactive", method: "GET", path: "/fhir/Consent/jane-no-council", token: gp, status: 200, contains: []string{`"status":"inactive"`, `"versionId":"2"`}},
-		{name: "its active version stays in history", method: "GET", path: "/fhir/Consent/jane-no-council/_history/1", token: gp, status: 200, contains: []string{`"status":"active"`}},
+		{name: "the older consent stays as recorded", method: "GET", path: "/fhir/Consent/jane-no-council", token: gp, status: 200, contains: []string{`"status":"active"`, `"versionId":"1"`}},
 		{name: "the council sees the shared record again", method: "GET", path: "/fhir/Patient/jane/$everything", token: sw, status: 200, contains: []string{"GP-DIABETES"}},
 	})
 	// Nothing of the refused update was stored.
@@ -198,8 +198,12 @@ func TestDeniedPartyCannotLiftObjection(t *testing.T) {
 	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); !strings.Contains(r.body, "GP-DIABETES") {
 		t.Errorf("the GP practice's newer consent did not lift its own objection: %.300s", r.body)
 	}
-	if r := e.do("GET", "/fhir/Consent/jane-no-council", gpSys, ""); !strings.Contains(r.body, `"status":"inactive"`) {
-		t.Errorf("the GP practice's newer consent did not supersede its objection: %s", r.body)
+	// Its correction (entered in error) brings the objection back.
+	if r := e.do("PUT", "/fhir/Consent/gp-optin", gpSys, strings.Replace(optin("gp-optin", "2026-03-01"), `"status":"active"`, `"status":"entered-in-error"`, 1)); r.status != 200 {
+		t.Fatalf("the correction: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", sw, ""); strings.Contains(r.body, "GP-DIABETES") {
+		t.Errorf("the GP practice's newer consent, entered in error, still lifts the objection: %.300s", r.body)
 	}
 }
 

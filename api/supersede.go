@@ -3,13 +3,8 @@ package api
 import (
 	"context"
 	"errors"
-	"strings"
-	"time"
 
 	"github.com/carex-project/carex/api/auth"
-	"github.com/carex-project/carex/consent"
-	"github.com/carex-project/carex/fhir"
-	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
 
@@ -58,14 +53,17 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		if err := maskedWriteBack(lookup, w, existing); err != nil {
 			return err
 		}
-		if !matched {
-			if err := s.supersede(lookup, w); err != nil {
-				return err
-			}
-		}
 	}
 	return nil
 }
+
+// A newer Consent supersedes the older ones its organisation recorded in
+// the decision alone (consent.Prepared: each recorder's newest in force
+// counts): the older stay stored as recorded. carex once marked them
+// inactive on write; a correction of the newer (entered-in-error, a
+// delete, another patient, an earlier dateTime) then left the person's
+// objection inactive for good, and a transaction that also updated the
+// older had its update overwritten (review 4i1).
 
 // maskedWriteBack refuses an update that carries more masked references
 // than the version it replaces: a user whose role does not see everything
@@ -100,70 +98,4 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 		return false, err
 	}
 	return len(visibleOnly(found, w.Visible)) > 0, nil
-}
-
-// supersede marks the patient's older active patient-privacy Consents
-// that w's organisation recorded inactive when w records a newer one, in
-// the same transaction: the newer consent decides, and the older stays in
-// history as inactive. w supersedes unless the older is dated after it
-// (consent.NewerThan): when dateTimes cannot be ordered at their precision
-// (2025-03-10 beside 2025-03-10T09:00Z) the order of recording decides; an
-// older one without dateTime (written by an earlier release) was stored
-// before w. (Stored Consents that neither supersedes, from an earlier
-// release, both count in the engine, and withhold wins.) A newer Consent limited to a period (its root's) only pauses the
-// older ones while it is in force: they stay active; so does one whose
-// root action excludes reads (correct only): it does not replace a
-// Consent about reads. Another organisation's consents stay in force
-// beside it (the engine lets withhold win between recorders): an
-// organisation the person objected to cannot lift the objection by
-// recording a consent of its own.
-func (s *Server) supersede(lookup store.Lookup, w *store.Write) error {
-	if w.Type != "Consent" || w.Op == store.OpDelete || len(w.Patients) != 1 {
-		return nil
-	}
-	newer, err := consent.ParseConsent(w.Raw)
-	if err != nil || newer.Status != "active" || newer.Scope != "patient-privacy" || newer.DateTime.IsZero() || newer.Bounded() || !newer.GovernsReads() {
-		return nil
-	}
-	newer.RecordedBy(time.Now()) // as the engine will read it once stored
-	found, err := lookup.Search(&search.Query{Type: "Consent", Clauses: []search.Clause{
-		{Param: "patient", Type: search.Reference, Values: []search.Value{{Ref: "Patient/" + w.Patients[0]}}},
-		{Param: "status", Type: search.Token, Values: []search.Value{{Code: "active"}}},
-	}})
-	if err != nil {
-		return err
-	}
-	for _, m := range found {
-		if m.ID == w.ID || !strings.EqualFold(m.SourceOrg, w.SourceOrg) {
-			continue
-		}
-		v, err := lookup.Get("Consent", m.ID)
-		if err != nil || v == nil {
-			return err
-		}
-		older, err := consent.ParseConsent(v.Raw)
-		if err == nil {
-			older.RecordedBy(v.LastUpdated)
-		}
-		// Kept when dated after the new one. When the two cannot be
-		// ordered at their precision (both dated 2025-03-10, or one that
-		// day at 09:00), the order of recording decides: the new one,
-		// written now, supersedes (a same-day withdrawal of an objection).
-		if err != nil || older.Scope != "patient-privacy" || older.NewerThan(newer) {
-			continue
-		}
-		raw, ok := setTopLevel(v.Raw, "status", []byte(`"inactive"`))
-		if !ok {
-			continue
-		}
-		r, err := fhir.Parse(raw)
-		if err != nil {
-			return err
-		}
-		// Still the older consent's record: its source organisation stays.
-		sw := &store.Write{Op: store.OpUpdate, Type: "Consent", ID: m.ID, Raw: r.Raw, Resource: r.Map, SourceOrg: v.SourceOrg}
-		s.derive(sw)
-		lookup.Add(sw)
-	}
-	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -154,6 +155,9 @@ type Consent struct {
 	// DateTime is when the Consent was recorded (zero when absent), at
 	// the start of its precision: "2025-03-10" is 00:00 that day.
 	DateTime time.Time
+	// stored: when carex stored this version (RecordedBy); zero when
+	// unknown. It orders a recorder's Consents dateTime cannot.
+	stored time.Time
 	// dateAfter is the instant just after the span DateTime's precision
 	// covers ("2025-03-10" → 2025-03-11T00:00Z); zero when undated.
 	dateAfter time.Time
@@ -220,9 +224,21 @@ func (c *Consent) Future(now time.Time) bool { return c.DateTime.After(now.Add(f
 // good. Callers set it from the stored version's lastUpdated (now, for
 // the write being decided).
 func (c *Consent) RecordedBy(stored time.Time) {
+	c.stored = stored
 	if !stored.IsZero() && c.DateTime.After(stored) {
 		c.DateTime, c.dateAfter = stored, stored.Add(time.Millisecond)
 	}
+}
+
+// servesAny reports whether the Consent is about a purpose carex serves:
+// its root names no purpose, or one the policy serves. One about research
+// only is not this engine's business, and must not outrank the recorder's
+// Consent about direct care.
+func (c *Consent) servesAny(pol *Policy) bool {
+	if c.Root == nil || len(c.Root.Purposes) == 0 {
+		return true
+	}
+	return slices.ContainsFunc(c.Root.Purposes, pol.Serves)
 }
 
 // GovernsReads reports whether the Consent decides reads: its root's

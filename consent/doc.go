@@ -51,10 +51,14 @@
 // recording organisation's (Consent.Recorder) newest count: a Consent
 // counts unless another of its recorder's is newer at both dateTimes'
 // precision (Consent.NewerThan: "2025-03-10" is some time that day, so it
-// is neither newer nor older than "2025-03-10T09:00:00Z", and both count;
-// equal dateTimes both count; a Consent without dateTime, which a write
-// refuses but an older release may have stored, is never superseded and
-// counts beside the newest); all those count together, and where several apply a withhold by any wins — so an
+// is neither newer nor older than "2025-03-10T09:00:00Z"; of such ones the
+// one stored last counts when the caller says when each was stored
+// (Consent.RecordedBy, which also caps a dateTime ahead of its storing),
+// otherwise both count; a Consent without dateTime, which a write refuses
+// but an older release may have stored, is never superseded and counts
+// beside the newest; one whose root action excludes reads or whose root
+// purposes are none the policy serves is not a candidate at all); all
+// those count together, and where several apply a withhold by any wins — so an
 // organisation cannot lift an objection another recorded (nor can the
 // person's GP practice: it could lift one made against itself). A provision does
 // not name the organisation that recorded its Consent (it releases no

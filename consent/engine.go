@@ -338,7 +338,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 	var cands, latest []*Consent
 	newest := map[string]time.Time{} // recorder -> the latest dateTime of its Consents in force
 	for _, c := range p.Consents {
-		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) || !c.GovernsReads() {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) || !c.GovernsReads() || !c.servesAny(pp.pol) {
 			continue
 		}
 		cands = append(cands, c)
@@ -350,14 +350,32 @@ func (pp *Prepared) prepareConsents(p Patient) {
 			newest[r] = c.DateTime
 		}
 	}
+	lastStored := map[string]time.Time{} // recorder -> when its latest counted dated Consent was stored
+	unstored := map[string]bool{}        // recorder -> some counted dated Consent's storing time unknown
+	dated := func(c *Consent) bool { return !c.DateTime.IsZero() && !c.Future(pp.now) }
 	for _, c := range cands {
 		// Counts unless the recorder's newest is newer at both
 		// precisions: equal or overlapping dateTimes all count, and so
 		// do undated and future-dated ones.
-		if c.DateTime.IsZero() || c.Future(pp.now) || c.dateAfter.After(newest[strings.ToUpper(c.Recorder)]) {
+		if !dated(c) || c.dateAfter.After(newest[strings.ToUpper(c.Recorder)]) {
 			latest = append(latest, c)
+			if r := strings.ToUpper(c.Recorder); dated(c) {
+				if c.stored.IsZero() {
+					unstored[r] = true
+				} else if c.stored.After(lastStored[r]) {
+					lastStored[r] = c.stored
+				}
+			}
 		}
 	}
+	// Of a recorder's dated Consents that dateTime cannot order (a
+	// date-only one beside a time that day), the one recorded last
+	// decides, when carex knows when each was stored; otherwise all
+	// count and withhold wins.
+	latest = slices.DeleteFunc(latest, func(c *Consent) bool {
+		r := strings.ToUpper(c.Recorder)
+		return dated(c) && !unstored[r] && c.stored.Before(lastStored[r])
+	})
 	sort.SliceStable(latest, func(i, j int) bool { return latest[i].ID < latest[j].ID })
 	for _, c := range latest {
 		if c.Root == nil {

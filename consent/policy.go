@@ -696,6 +696,33 @@ func (p *Policy) CheckConsent(c *Consent) error {
 			return &ConsentError{r.el, fmt.Sprintf("%q is not a role of the policy (roles: %s)", r.code, strings.Join(p.roleCodes(), ", "))}
 		}
 	}
+	return p.checkPurposes(c.Root)
+}
+
+// checkPurposes refuses a provision limited to a purpose of use carex does
+// not serve (a typo such as "treat", or research): it could never apply to
+// a request here, so a deny written with it would be silently ineffective,
+// and a whole Consent about research would count as the recorder's newest
+// and outrank their objection to the shared care record.
+func (p *Policy) checkPurposes(pr *Provision) error {
+	if pr == nil {
+		return nil
+	}
+	for _, code := range pr.Purposes {
+		if !p.Serves(code) {
+			var served []string
+			for s := range p.purposes {
+				served = append(served, s)
+			}
+			slices.Sort(served)
+			return &ConsentError{pr.Path + ".purpose", fmt.Sprintf("%q is not a purpose carex serves (%s: direct care only); research and other objections are not this engine's business: record them where they are decided", code, strings.Join(served, ", "))}
+		}
+	}
+	for _, ch := range pr.Provisions {
+		if err := p.checkPurposes(ch); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

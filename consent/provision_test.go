@@ -306,3 +306,34 @@ func TestRecordedByCapsDateTime(t *testing.T) {
 		t.Errorf("a dateTime before its storing is kept: %v", early.DateTime)
 	}
 }
+
+// TestStoredOrderBreaksTies: two of a recorder's Consents that dateTime
+// cannot order are ordered by when they were stored, when that is known
+// (review 4f, 4i1); a Consent about research only is no candidate.
+func TestStoredOrderBreaksTies(t *testing.T) {
+	out := consAt(t, "out", "2025-03-10", "OPTOUT", "")
+	in := consAt(t, "in", "2025-03-10T09:00:00Z", "OPTIN", "")
+	for _, c := range []*Consent{in, out} {
+		c.Recorder = orgGP
+	}
+	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
+		t.Fatalf("storing times unknown: both count and withhold wins: %s", d.Explain())
+	}
+	out.RecordedBy(now.Add(-2 * time.Hour))
+	in.RecordedBy(now.Add(-time.Hour))
+	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Permit {
+		t.Errorf("the permit stored after the objection does not decide: %s", d.Explain())
+	}
+	in.RecordedBy(now.Add(-3 * time.Hour))
+	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
+		t.Errorf("the objection stored after the permit does not decide: %s", d.Explain())
+	}
+	research := consAt(t, "research", "2025-04-01", "OPTOUT", `{"type":"deny","purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"HRESCH"}]}`)
+	research.Recorder = orgGP
+	if d := decide(t, users()["hosp"], patient(out, research), med(orgGP)); d.Effect != Withhold {
+		t.Errorf("a newer Consent about research only outranks the objection: %s", d.Explain())
+	}
+	if err := DefaultPolicy().CheckConsent(research); err == nil || !strings.Contains(err.Error(), "purpose") {
+		t.Errorf("a Consent limited to research is accepted on write: %v", err)
+	}
+}
