@@ -749,7 +749,7 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 				c = consent.Unreadable(v.ID) // fail closed
 			}
 			c.Recorder = v.SourceOrg
-			c.RecordedBy(v.LastUpdated)
+			c.RecordedBy(v.LastUpdated, v.VersionID == 1)
 			p.Consents = append(p.Consents, c)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 )
 
 // TestReview4hNearFutureConsentSilencesLaterObjection: 7ecc2a2 refuses a
-// Consent dated more than a day ahead (futureSlack), but one dated a few
+// Consent dated more than futureSlack ahead, but one dated a few
 // hours ahead is accepted (a time-zone slip, a clerk typing "this evening")
 // and it is then "newer" than every Consent its recorder records before
 // that hour — and for good, since nothing orders it later by when it was

@@ -208,8 +208,12 @@ func (c *Consent) Bounded() bool { return c.Root != nil && !c.Root.Period.IsZero
 func (c *Consent) InForce(now time.Time) bool { return c.Root == nil || c.Root.Period.Contains(now) }
 
 // futureSlack is how far ahead of the clock a Consent's dateTime may be
-// (a date written in another time zone) before it counts as mistyped.
-const futureSlack = 24 * time.Hour
+// (clocks drift) before it counts as mistyped. A Consent dated ahead,
+// re-sent later, could outrank an objection recorded in between: the
+// window is this long. (A date-only dateTime is read as that day's start
+// in UTC: one for today written in British Summer Time just after midnight
+// is refused; a client sends the time then.)
+const futureSlack = 5 * time.Minute
 
 // Future reports whether the Consent is dated after now (beyond
 // futureSlack): a mistyped year would otherwise make it newer than every
@@ -217,14 +221,18 @@ const futureSlack = 24 * time.Hour
 // a stored one counts like an undated one.
 func (c *Consent) Future(now time.Time) bool { return c.DateTime.After(now.Add(futureSlack)) }
 
-// RecordedBy caps the Consent's dateTime at when carex stored it: a
-// Consent cannot have been recorded after it was stored, and a dateTime
-// ahead of the clock (a time-zone slip, a mistyped year) would otherwise
-// outrank the Consents recorded after it, an objection included, for
-// good. Callers set it from the stored version's lastUpdated (now, for
-// the write being decided).
-func (c *Consent) RecordedBy(stored time.Time) {
-	c.stored = stored
+// RecordedBy caps the Consent's dateTime at when carex stored this
+// version: a Consent cannot have been recorded after it was stored, and a
+// dateTime ahead of the clock would otherwise outrank the Consents
+// recorded after it, an objection included, for good. first: this is the
+// Consent's first version, so stored is when it was recorded, which then
+// also orders it among Consents its dateTime cannot (an update, even an
+// unchanged re-send, stores a new version and must not move an old permit
+// past a later objection). Callers set it from the stored version.
+func (c *Consent) RecordedBy(stored time.Time, first bool) {
+	if first {
+		c.stored = stored
+	}
 	if !stored.IsZero() && c.DateTime.After(stored) {
 		c.DateTime, c.dateAfter = stored, stored.Add(time.Millisecond)
 	}

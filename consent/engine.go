@@ -338,7 +338,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 	var cands, latest []*Consent
 	newest := map[string]time.Time{} // recorder -> the latest dateTime of its Consents in force
 	for _, c := range p.Consents {
-		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) || !c.GovernsReads() || !c.servesAny(pp.pol) {
+		if c == nil || c.Status != "active" || c.Scope != ScopePatientPrivacy || !p.about(c) || !c.InForce(pp.now) || c.RootIsScope && (!c.GovernsReads() || !c.servesAny(pp.pol)) {
 			continue
 		}
 		cands = append(cands, c)

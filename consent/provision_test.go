@@ -280,11 +280,11 @@ func icd10(sys, code string) string {
 
 // TestRecordedByCapsDateTime: a Consent dated ahead of when it was stored
 // is ordered as of when it was stored, so an objection recorded after it
-// decides (review 4h: an OPTIN dated 20 hours ahead outranked a later
-// OPTOUT for good).
+// decides (review 4h: an OPTIN dated hours ahead outranked a later OPTOUT
+// for good).
 func TestRecordedByCapsDateTime(t *testing.T) {
 	storedIn := now.Add(-2 * time.Hour)
-	in := consAt(t, "in", now.Add(20*time.Hour).Format(time.RFC3339), "OPTIN", "")
+	in := consAt(t, "in", now.Add(4*time.Minute).Format(time.RFC3339), "OPTIN", "")
 	out := consAt(t, "out", now.Add(-time.Hour).Format(time.RFC3339), "OPTOUT", "")
 	for _, c := range []*Consent{in, out} {
 		c.Recorder = orgGP
@@ -292,8 +292,8 @@ func TestRecordedByCapsDateTime(t *testing.T) {
 	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Permit {
 		t.Fatalf("the premise: uncapped, the OPTIN dated ahead outranks the later OPTOUT: %s", d.Explain())
 	}
-	in.RecordedBy(storedIn)
-	out.RecordedBy(now.Add(-time.Hour))
+	in.RecordedBy(storedIn, true)
+	out.RecordedBy(now.Add(-time.Hour), true)
 	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
 		t.Errorf("capped at when it was stored, the OPTIN still outranks the OPTOUT recorded after it: %s", d.Explain())
 	}
@@ -301,7 +301,7 @@ func TestRecordedByCapsDateTime(t *testing.T) {
 		t.Errorf("DateTime %v, want the stored time %v", in.DateTime, storedIn)
 	}
 	early := consAt(t, "early", "2024-01-01", "OPTIN", "")
-	early.RecordedBy(now)
+	early.RecordedBy(now, true)
 	if !early.DateTime.Equal(time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Errorf("a dateTime before its storing is kept: %v", early.DateTime)
 	}
@@ -319,12 +319,12 @@ func TestStoredOrderBreaksTies(t *testing.T) {
 	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
 		t.Fatalf("storing times unknown: both count and withhold wins: %s", d.Explain())
 	}
-	out.RecordedBy(now.Add(-2 * time.Hour))
-	in.RecordedBy(now.Add(-time.Hour))
+	out.RecordedBy(now.Add(-2*time.Hour), true)
+	in.RecordedBy(now.Add(-time.Hour), true)
 	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Permit {
 		t.Errorf("the permit stored after the objection does not decide: %s", d.Explain())
 	}
-	in.RecordedBy(now.Add(-3 * time.Hour))
+	in.RecordedBy(now.Add(-3*time.Hour), true)
 	if d := decide(t, users()["hosp"], patient(in, out), med(orgGP)); d.Effect != Withhold {
 		t.Errorf("the objection stored after the permit does not decide: %s", d.Explain())
 	}
