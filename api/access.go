@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"github.com/carex-project/carex/fhir/search"
 	"net/http"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -70,11 +71,10 @@ func (s *Server) explain(c echo.Context) error {
 	if pc.Patient == nil && len(pc.Sources) == 0 {
 		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
 	}
-	pat, linkedPats, err := cp.person(ctx, deriveContext(x.ID, pc), pc)
+	pp, err := cp.preparedFrom(ctx, u, x.ID, pc)
 	if err != nil {
 		return err
 	}
-	pp := preparePerson(cp.Policy, u, pat, linkedPats, cp.now())
 	res, err := s.store.Compartment(ctx, x.ID, nil, nil, store.Page{Count: 0})
 	if err != nil {
 		return err
@@ -133,11 +133,9 @@ func (s *Server) explain(c echo.Context) error {
 				if err != nil {
 					return d, err
 				}
-				opat, olinked, err := cp.person(ctx, deriveContext(pid, opc), opc)
-				if err != nil {
+				if op, err = cp.preparedFrom(ctx, u, pid, opc); err != nil {
 					return d, err
 				}
-				op = preparePerson(cp.Policy, u, opat, olinked, cp.now())
 				others[pid] = op
 			}
 			if od := op.Decide(it); !od.Permitted() {
@@ -176,4 +174,14 @@ func (s *Server) explain(c echo.Context) error {
 
 func fmtCount(released, withheld int) string {
 	return strconv.Itoa(released) + " released, " + strconv.Itoa(withheld) + " withheld"
+}
+
+// preparedFrom is u's prepared decision for person pid, whose sharing
+// context is pc, with their linked records.
+func (cp *ConsentPolicy) preparedFrom(ctx context.Context, u consent.User, pid string, pc *store.PatientContext) (*personDecision, error) {
+	pat, linked, err := cp.person(ctx, deriveContext(pid, pc), pc)
+	if err != nil {
+		return nil, err
+	}
+	return preparePerson(cp.Policy, u, pat, linked, cp.now()), nil
 }

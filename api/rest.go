@@ -410,9 +410,7 @@ func personEntries(m map[string]any, out []any) []any {
 // or is another organisation's, the Binary names no one and stays with its
 // source.
 func (s *Server) binaryContext(w *store.Write) {
-	sc, _ := w.Resource["securityContext"].(map[string]any)
-	ref, _ := sc["reference"].(string)
-	n, ok := search.NormalizeReference(ref)
+	n, ok := securityContext(w)
 	if !ok {
 		return
 	}
@@ -432,9 +430,7 @@ func (s *Server) binaryContext(w *store.Write) {
 // another write of the same bundle (the same organisation's, by then with
 // its final id) belongs to that write's people and carries its labels.
 func bundleBinaryContext(w *store.Write, plan []*txEntry) {
-	sc, _ := w.Resource["securityContext"].(map[string]any)
-	ref, _ := sc["reference"].(string)
-	n, ok := search.NormalizeReference(ref)
+	n, ok := securityContext(w)
 	if !ok {
 		return
 	}
@@ -443,11 +439,19 @@ func bundleBinaryContext(w *store.Write, plan []*txEntry) {
 		if t == nil || t == w || t.Op == store.OpDelete || t.Type+"/"+t.ID != n {
 			continue
 		}
-		if len(search.PatientCompartment(w.Type, w.Resource)) == 0 { // not named by securityContext = Patient
-			w.Patients = slices.Clone(t.Patients)
-		}
+		// (A Patient written in the bundle is its own compartment, as the
+		// Binary's already is.)
+		w.Patients = slices.Clone(t.Patients)
 		w.Labels = appendNew(w.Labels, t.Labels...)
 	}
+}
+
+// securityContext is the resource a Binary's securityContext names, as
+// "Type/id".
+func securityContext(w *store.Write) (string, bool) {
+	sc, _ := w.Resource["securityContext"].(map[string]any)
+	ref, _ := sc["reference"].(string)
+	return search.NormalizeReference(ref)
 }
 
 // appendNew appends to dst the strings of src it does not hold yet, in

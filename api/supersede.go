@@ -11,7 +11,11 @@ import (
 // decideWrites runs the write decision on each write inside the store's
 // transaction, so that it sees the version each replaces: a matched
 // conditional create stores nothing, so it writes to nothing (the match
-// may be another organisation's) and supersedes nothing.
+// may be another organisation's). It rewrites no other resource: a newer
+// Consent supersedes its recorder's older ones in the decision alone
+// (consent.Prepared), and they stay stored as recorded (marking them
+// inactive here left an objection inactive for good once the newer was
+// corrected, review 4i1).
 func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
 	// Logged against everyone it would touch, allowed or not, though the
 	// first refusal ends the decision.
@@ -33,10 +37,9 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		}
 	}
 	for i, w := range ws {
-		matched := matches[i]
 		var existing *store.Meta
-		var err error
-		if !matched {
+		if !matches[i] {
+			var err error
 			if existing, err = lookup.Current(w.Type, w.ID); err != nil {
 				return err
 			}
@@ -56,14 +59,6 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	}
 	return nil
 }
-
-// A newer Consent supersedes the older ones its organisation recorded in
-// the decision alone (consent.Prepared: each recorder's newest in force
-// counts): the older stay stored as recorded. carex once marked them
-// inactive on write; a correction of the newer (entered-in-error, a
-// delete, another patient, an earlier dateTime) then left the person's
-// objection inactive for good, and a transaction that also updated the
-// older had its update overwritten (review 4i1).
 
 // maskedWriteBack refuses an update that carries more masked references
 // than the version it replaces: a user whose role does not see everything

@@ -123,8 +123,10 @@ type Lookup interface {
 	Current(typ, id string) (*Meta, error)
 	// Get is the current version with its body, nil if none.
 	Get(typ, id string) (*Version, error)
-	// Add queues a further write in the same transaction (for example a
-	// superseded Consent marked inactive); it is applied after the others.
+	// Add queues a further write in the same transaction; it is applied
+	// after the others. (Nothing in carex calls it since Consents are no
+	// longer marked inactive on supersession; the conformance suite keeps
+	// it working.)
 	Add(w *Write)
 }
 
