@@ -180,7 +180,7 @@ func keyForLog(ctx context.Context, records *sqlite.DB, keyPath string) error {
 	if _, err := os.Stat(path); err != nil {
 		return nil // no log yet
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(10000)")
+	db, err := openReadOnly(path)
 	if err != nil {
 		return err
 	}
