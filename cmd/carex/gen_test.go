@@ -171,7 +171,7 @@ func TestRelabelGenerated(t *testing.T) {
 		t.Fatalf("gen: exit %d %s", code, errOut)
 	}
 	code, out, errOut := e2eRun(t, "relabel", "--db", db)
-	if code != 0 || !strings.Contains(out, "changed: 0 (0 current)") || strings.Contains(out, "versions: 0\n") {
+	if code != 0 || !strings.Contains(out, "changed: 0 (0 current)") || !strings.Contains(out, "consents restored: 0\n") || strings.Contains(out, "versions: 0\n") {
 		t.Fatalf("relabel: exit %d\n%s%s", code, out, errOut)
 	}
 	if code, _, errOut := e2eRun(t, "relabel", "--db", filepath.Join(t.TempDir(), "none.db")); code == 0 || !strings.Contains(errOut, "none.db") {

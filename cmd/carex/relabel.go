@@ -12,7 +12,8 @@ import (
 )
 
 // cmdRelabel works every stored version's labels, compartment and class
-// out again under this release's rules and the given policy.
+// out again under this release's rules and the given policy, and undoes
+// an earlier release's rewriting of superseded Consents to inactive.
 func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("relabel", "relabel [--db FILE] [--policy FILE]", stderr)
 	var db, policyPath string
@@ -42,6 +43,18 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("relabel %s: %w (what was relabelled before the error is kept; run it again)", db, err)
 	}
-	fmt.Fprintf(stdout, "versions: %d\nchanged: %d (%d current)\ntime: %v\n", stats.Versions, stats.Changed, stats.Current, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(stdout, "versions: %d\nchanged: %d (%d current)\n", stats.Versions, stats.Changed, stats.Current)
+	// Consents a release before api.LegacySupersessionEnd rewrote to
+	// inactive get back the status their recorder gave them.
+	restored, err := srv.RestoreLegacyInactiveConsents(ctx, api.LegacySupersessionEnd)
+	fmt.Fprintf(stdout, "consents restored: %d\n", len(restored))
+	for _, r := range restored {
+		fmt.Fprintf(stdout, "  Consent/%s: version %d (made inactive by an earlier carex at %s) restored as version %d\n",
+			r.ID, r.Inactive, r.MadeInactive.Format(time.RFC3339), r.Restored)
+	}
+	if err != nil {
+		return fmt.Errorf("relabel %s: %w (labels were relabelled, and the consents listed above restored; run it again)", db, err)
+	}
+	fmt.Fprintf(stdout, "time: %v\n", time.Since(t0).Round(time.Millisecond))
 	return nil
 }

@@ -153,6 +153,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("loading the demo population: %w", err)
 		}
 	}
+	// Consents an earlier release rewrote to inactive keep an objection
+	// out of force once the newer Consent is corrected, until restored.
+	if old, err := srv.LegacyInactiveConsents(ctx, api.LegacySupersessionEnd); err != nil {
+		log.Warn("could not look for Consents an earlier carex made inactive", "err", err)
+	} else if len(old) > 0 {
+		log.Warn("Consents an earlier carex made inactive when a newer one was recorded: stop the server and run carex relabel to restore them", "consents", len(old))
+	}
 	tuneGC(log)
 	stopProfile, err := startCPUProfile(f.cpuProfile)
 	if err != nil {
