@@ -195,3 +195,33 @@ func TestReview4gWorldReadableLogKeyWarns(t *testing.T) {
 func contextWithCancel() (context.Context, context.CancelFunc) {
 	return context.WithCancel(context.Background())
 }
+
+// TestReadableDatabaseWarns: a database an earlier release created (before
+// files were made 0600), or one copied in, may be readable by every user
+// of the machine; serve says which file and what to do, and says nothing
+// once it is the server user's alone.
+func TestReadableDatabaseWarns(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	args := []string{"--dev", "--db", db, "--dev-key", devKey, "--log-key", logKey, "--addr", ""}
+	serve := func() string {
+		addr := e2eFreeAddr(t)
+		args[len(args)-1] = addr
+		s := e2eServe(t, addr, args...)
+		s.stop(t)
+		return s.stderr.String()
+	}
+	if out := serve(); strings.Contains(out, "readable by other users") {
+		t.Fatalf("a database carex created warned:\n%s", out)
+	}
+	for _, f := range []string{db, accessLogPath(db)} {
+		if err := os.Chmod(f, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := serve()
+		if !strings.Contains(out, "readable by other users") || !strings.Contains(out, filepath.Base(f)) {
+			t.Errorf("serve opened %s, readable by every user, without a word:\n%s", f, out)
+		}
+		os.Chmod(f, 0o600)
+	}
+}

@@ -125,6 +125,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer db.Close()
+	warnReadableByOthers(log, f.db, accessLogPath(f.db))
 	apiCfg := api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
 		MaxBody: f.maxBody, Dev: f.dev, Version: version, TrustProxy: f.trustProxy,
@@ -258,4 +259,17 @@ func extraRoles(pol *consent.Policy) []string {
 		}
 	}
 	return out
+}
+
+// warnReadableByOthers: carex creates its database files for the server's
+// user alone, but one created by an earlier release, or copied in, may be
+// open to every user of the machine — and it holds people's records, or
+// whose records were opened.
+func warnReadableByOthers(log *slog.Logger, paths ...string) {
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			log.Warn("a database file is readable by other users of this machine: make it the server user's alone (chmod 600, and the same for its -wal and -shm files)",
+				"file", p, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
+		}
+	}
 }
