@@ -163,6 +163,9 @@ func (s *Server) bundle(c echo.Context) error {
 	if in.ResourceType != "Bundle" {
 		return fmtErr(ErrBadRequest, "POST /fhir takes a Bundle, not %q", in.ResourceType)
 	}
+	// A transaction's or batch's entries share one break-glass person,
+	// as one request does: its GET entries are requests of their own.
+	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), bgShareKey{}, &bgShare{})))
 	switch in.Type {
 	case "transaction":
 		return s.transaction(c, x, p, in)
@@ -247,14 +250,14 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			}
 			te.write = s.newWrite(store.OpCreate, p, r, uuid.NewString())
 			if e.Request.IfNoneExist != "" {
-				if te.write.IfNoneExist, err = conditionQuery(typ, e.Request.IfNoneExist); err != nil {
+				if te.write.IfNoneExist, err = x.conditionQuery(typ, e.Request.IfNoneExist); err != nil {
 					return nil, nil, fmt.Errorf("%s.request.ifNoneExist: %w", where, err)
 				}
 			}
 		} else { // PUT
 			switch {
 			case query != "":
-				if te.cond, err = conditionQuery(typ, query); err != nil {
+				if te.cond, err = x.conditionQuery(typ, query); err != nil {
 					return nil, nil, fmt.Errorf("%s.request.url: %w", where, err)
 				}
 				id = r.ID
@@ -357,7 +360,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if lookup == nil { // hasConditionalRef missed it: never match outside the transaction
 				return "", fmt.Errorf("conditional reference %q found outside the write transaction", ref)
 			}
-			q, err := conditionQuery(typ, query)
+			q, err := x.conditionQuery(typ, query)
 			if err != nil {
 				return "", err
 			}
@@ -532,8 +535,6 @@ func writeEntry(base string, w *store.Write, r *store.WriteResult, body func(*st
 // batch runs each entry as its own request through the same handlers, so
 // every entry is authenticated, decided and logged like a direct call.
 func (s *Server) batch(c echo.Context, in *bundleIn) error {
-	// The entries share one break-glass person, as one request does.
-	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), bgShareKey{}, &bgShare{})))
 	out := newBundle("batch-response", s.base(c), nil)
 	for i, e := range in.Entry {
 		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {

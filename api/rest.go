@@ -589,13 +589,27 @@ func (s *Server) create(c echo.Context) error {
 	}
 	w := s.newWrite(store.OpCreate, p, res, uuid.NewString())
 	if cond := c.Request().Header.Get("If-None-Exist"); cond != "" {
-		if w.IfNoneExist, err = conditionQuery(x.Type, cond); err != nil {
+		if w.IfNoneExist, err = x.conditionQuery(x.Type, cond); err != nil {
 			return err
 		}
 		w.Visible = s.policy.Visible(c.Request().Context(), p, x)
 		w.IfNoneExist = x.refSearch(w.IfNoneExist)
 	}
 	return s.commitOne(c, x, p, w)
+}
+
+// conditionQuery parses a condition of the request x (If-None-Exist, a
+// conditional update's or reference's query). A condition is a search
+// across people: under X-Break-Glass it must name the person it opens, as
+// a search must, or a lookup by diagnosis would open whoever matched
+// (review 5b). Conditions on items in no one's compartment (directory,
+// terminology) are not decided under break-glass, and pass.
+func (x *Exchange) conditionQuery(typ, cond string) (*search.Query, error) {
+	q, err := conditionQuery(typ, cond)
+	if err == nil && x != nil && x.BreakGlass != "" && search.HasPatientCompartment(typ) && patientParam(q) == "" && !onePersonSearch(q) {
+		return nil, fmtErr(ErrBadRequest, "condition %q: X-Break-Glass opens one person's record, so a condition on %s must name the person: patient=Patient/ID, identifier= or _id=", cond, typ)
+	}
+	return q, err
 }
 
 func conditionQuery(typ, cond string) (*search.Query, error) {
@@ -651,7 +665,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := conditionQuery(x.Type, c.Request().URL.RawQuery)
+	q, err := x.conditionQuery(x.Type, c.Request().URL.RawQuery)
 	if err != nil {
 		return err
 	}
@@ -1054,6 +1068,11 @@ func (s *Server) history(c echo.Context, op string) error {
 	x, p, err := s.begin(c, op)
 	if err != nil {
 		return err
+	}
+	if x.ID == "" && x.BreakGlass != "" {
+		// Newest first across everyone: it would open whoever was written
+		// to last (review 5b).
+		return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: a history of a whole type or of the server names no one; use Patient/ID/$everything, or an item's own history (TYPE/ID/_history)")
 	}
 	for k := range c.QueryParams() {
 		switch k {
