@@ -530,13 +530,35 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	bw := bufio.NewWriterSize(w, 256<<10)
 	opt := auditlog.FHIROptions{Site: site}
 	n := 0
-	err = auditlog.Scan(ctx, conn, q, func(e *auditlog.Entry) error {
+	write := func(e *auditlog.Entry) error {
 		n++
 		bw.Write(auditlog.AuditEventJSON(e, opt))
 		return bw.WriteByte('\n')
-	})
+	}
+	// Acknowledged entries not yet in the tables (a server running, or
+	// stopped by a crash) are in the journal: read first, so that with the
+	// table snapshot after it nothing falls between (JournalEntries).
+	journal, err := auditlog.JournalEntries(ctx, conn)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
+	}
+	size, err := exportTables(ctx, conn, q, write)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, e := range journal {
+		if e.Seq < size {
+			continue // the tables hold it
+		}
+		if e.Seq != size {
+			return fmt.Errorf("export: entry %d is missing: the access journal continues at entry %d (run carex audit verify)", size, e.Seq)
+		}
+		size++
+		if (q.From.IsZero() || !e.Time.Before(q.From)) && (q.To.IsZero() || e.Time.Before(q.To)) {
+			if err := write(e); err != nil {
+				return fmt.Errorf("export: %w", err)
+			}
+		}
 	}
 	if err := bw.Flush(); err != nil {
 		return err
@@ -548,6 +570,27 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
 	}
 	return nil
+}
+
+// exportTables writes the entries q selects from the tables, in one read
+// transaction, and says how many entries the tables held then.
+func exportTables(ctx context.Context, db *sql.DB, q auditlog.Query, write func(*auditlog.Entry) error) (int64, error) {
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	var last sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM audit_log`).Scan(&last); err != nil {
+		return 0, err
+	}
+	if err := auditlog.Scan(ctx, tx, q, write); err != nil {
+		return 0, err
+	}
+	if !last.Valid {
+		return 0, nil
+	}
+	return last.Int64 + 1, nil
 }
 
 // exportTime reads a FHIR date/dateTime or a duration back from now; end

@@ -1,0 +1,44 @@
+package auditlog
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// JournalEntries reads the entries in the journal beside db's file, oldest
+// first: acknowledged entries a server wrote and has not yet copied into
+// the tables (it does so within a second while it runs, or at its next
+// start after a crash), and possibly some the tables already hold. None
+// when there is no journal. A reader that wants the whole log reads them
+// before its table snapshot: entries leave the journal only after the
+// tables hold them, so the two then overlap or meet, never leave a gap.
+func JournalEntries(ctx context.Context, db *sql.DB) ([]*Entry, error) {
+	file, err := mainFile(ctx, db)
+	if err != nil {
+		return nil, nil // no file: no journal
+	}
+	path := file + JournalSuffix
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: reading the access journal: %w", err)
+	}
+	frames, _, err := parseJournal(b)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: the access journal %s is %w (run carex audit verify)", path, err)
+	}
+	out := make([]*Entry, 0, len(frames))
+	for _, data := range frames {
+		e, err := Decode(data)
+		if err != nil {
+			return nil, fmt.Errorf("auditlog: the access journal %s: %w (run carex audit verify)", path, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
