@@ -261,11 +261,25 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
-				s.setError(c, x, errors.New("access log unavailable"))
+				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
 			}
 		}
 		return s.send(c, x.reply)
 	}
+}
+
+// accessLogFailed is what the caller is told when its request's entry
+// could not be logged. A change is committed before its entry is written,
+// so one answered 2xx was stored: the caller must not take the 500 for a
+// failure and send it again.
+func accessLogFailed(op string, status int) error {
+	switch {
+	case status >= 300 || op != "create" && op != "update" && op != "delete" && op != "transaction" && op != "batch":
+		return fmt.Errorf("%w: nothing was released (carex releases nothing it cannot log); try again later and tell your service desk", ErrAccessLog)
+	case op == "batch":
+		return fmt.Errorf("%w: each batch entry answered 2xx was stored, each with its own access-log entry, but this batch's own entry could not be written; read back before sending it again, and tell your service desk", ErrAccessLog)
+	}
+	return fmt.Errorf("%w: the change was stored, but its access-log entry could not be written; do not send it again (read it back once carex works again), and tell your service desk", ErrAccessLog)
 }
 
 // maxLoggedValue bounds what of a request's URL an entry keeps: the log

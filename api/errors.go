@@ -25,6 +25,9 @@ var (
 	// ErrMaskedWriteBack: an update carries a reference carex masked for
 	// the writer; storing it would lose what the reference named.
 	ErrMaskedWriteBack = errors.New("masked reference written back")
+	// ErrAccessLog: the request's access-log entry could not be made
+	// durable, so its response is withheld.
+	ErrAccessLog = errors.New("the access log cannot be written")
 )
 
 // notAllowed is a 405 with the methods the resource does allow, which
@@ -81,6 +84,8 @@ func classify(err error) outcome {
 		return outcome{http.StatusConflict, "conflict", err.Error()}
 	case errors.Is(err, store.ErrExists):
 		return outcome{http.StatusConflict, "duplicate", err.Error()}
+	case errors.Is(err, ErrAccessLog):
+		return outcome{http.StatusInternalServerError, "exception", err.Error()}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return outcome{http.StatusServiceUnavailable, "timeout", "request cancelled or timed out"}
 	case errors.As(err, &he):
