@@ -36,6 +36,9 @@ type Exchange struct {
 	Patient    string   // the patient whose record was touched, when there is exactly one
 	Patients   []string // the patients touched, when there were several
 	NHSNumber  string   // that patient's NHS number, or the one searched for
+	// restricted: the touched people whose record is restricted, whom the
+	// reason restricted-patient concerns (the IG alert names them alone).
+	restricted []string
 	Released   []string // Type/id/_history/version of every resource sent
 	Withheld   int
 	Decision   string // permit, partial, deny, error

@@ -17,6 +17,7 @@ func (r LogRecorder) Record(ctx context.Context, x *Exchange) error {
 		Operation: x.Operation, Method: x.Method, Path: x.Path,
 		ResourceType: x.Type, ResourceID: x.ID, Patient: x.Patient, NHSNumber: x.NHSNumber, Patients: x.Patients,
 		Released: x.Released, Withheld: x.Withheld, Decision: x.Decision, Reasons: x.Reasons, Status: x.Status,
+		Restricted: x.restricted,
 	}
 	if p := x.Principal; p != nil {
 		e.Sub, e.Name, e.Role, e.Org, e.Sector, e.Purpose = p.Sub, p.Name, p.Role, p.Org, p.Sector, p.Purpose

@@ -181,6 +181,10 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	if g.x != nil {
 		d := pp.Open()
 		g.note(d)
+		if patientID != "" && slices.ContainsFunc(d.Reasons, func(r consent.Reason) bool { return r.Code == consent.CodeRestrictedPatient }) &&
+			!slices.Contains(g.x.restricted, patientID) {
+			g.x.restricted = append(g.x.restricted, patientID)
+		}
 		if d.Permitted() && g.claimed && !pp.BreakGlass() {
 			if role := g.cp.Policy.Role(u.Role); role != nil && !role.Audit && !role.OwnOrgOnly {
 				g.note(consent.Decision{Reasons: []consent.Reason{{Code: CodeClaimedRelationship}}})
@@ -283,16 +287,17 @@ func (g *gate) note(d consent.Decision) {
 	}
 }
 
-// ownData: the user's organisation recorded this item and the role sees
-// its class — released without loading the patient (rule 2 of the
-// combining rule; the source relationship is the item itself). Not under
-// break-glass, whose use must be noted per patient.
+// ownData: the user's organisation recorded this item (and the role is
+// not an audit role, or sees its class) — released without loading the
+// patient (rule 1 of the combining rule; the source relationship is the
+// item itself). Not under break-glass, whose use must be noted per
+// patient.
 func (g *gate) ownData(m *store.Meta) bool {
 	if g.user.BreakGlassReason != "" || g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
 		return false
 	}
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && role.Sees(m.DataClass) && g.cp.Policy.Serves(g.user.Purpose)
+	return role != nil && (!role.Audit || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
 }
 
 // visible decides one stored item, counting what it withholds.

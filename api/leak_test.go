@@ -814,7 +814,7 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 		if it.consent != nil {
 			labels = append(labels, g.pol.ConsentLabels(it.consent)...)
 		}
-		class := search.DataClass(it.typ, it.res)
+		class := search.DataClassFrom(it.typ, it.res, it.src)
 		if class == "demographics" {
 			// The person's confidentiality marks the person (redaction), not the item.
 			labels = lkDrop(labels, "R")

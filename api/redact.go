@@ -21,6 +21,9 @@ var redactedParams = map[string]bool{
 	"address": true, "address-city": true, "address-country": true, "address-postalcode": true,
 	"address-state": true, "address-use": true, "email": true, "phone": true, "telecom": true,
 	"general-practitioner": true,
+	// managingOrganization: in a GP system's record, the practice again
+	// (review 5c).
+	"organization": true,
 }
 
 // asksRedacted reports whether q matches or sorts by a redacted element
@@ -80,13 +83,14 @@ func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Ver
 }
 
 // redactPerson removes from a Patient everything that says where the
-// person lives, how to reach them or who their GP is: the elements
+// person lives, how to reach them or who their GP is (a GP system's
+// managingOrganization is the practice again): the elements
 // themselves, the narrative (which repeats them, and cannot be edited
 // reliably), extensions carrying an address or contact point (birth
 // place, for one), and contained resources that only the removed elements
 // referred to (a next of kin's organisation, a contained GP).
 func redactPerson(m map[string]any) {
-	for _, k := range []string{"address", "_address", "telecom", "_telecom", "generalPractitioner", "contact", "text"} {
+	for _, k := range []string{"address", "_address", "telecom", "_telecom", "generalPractitioner", "managingOrganization", "contact", "text"} {
 		delete(m, k)
 	}
 	for _, k := range []string{"extension", "modifierExtension"} {

@@ -308,7 +308,7 @@ func codeParam(typ, param string) bool {
 
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
-	w.DataClass = search.DataClass(w.Type, w.Resource)
+	w.DataClass = search.DataClassFrom(w.Type, w.Resource, w.SourceOrg)
 	w.Patients = search.PatientCompartment(w.Type, w.Resource)
 	w.Labels = securityLabels(w.Resource)
 	w.Index = search.Extract(w.Type, w.Resource)

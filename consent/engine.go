@@ -527,10 +527,13 @@ func (pp *Prepared) Decide(it *Item) Decision {
 		return pp.open
 	}
 	role := pp.role
-	if !role.Sees(it.DataClass) {
+	// A source organisation always sees the data it recorded (SPEC §5),
+	// whatever classes the role is given for others' data; an audit role
+	// sees no clinical data, its own organisation's included.
+	own := pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org)
+	if !role.Sees(it.DataClass) && (!own || role.Audit) {
 		return withhold(LayerRole, CodeClassNotPermitted, "role "+role.Name+" does not see "+it.DataClass)
 	}
-	own := pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org)
 	if own {
 		return Decision{Effect: Permit}
 	}

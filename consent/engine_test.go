@@ -60,7 +60,9 @@ func TestLayerRole(t *testing.T) {
 	runCases(t, []engineCase{
 		{name: "gp sees observations", user: "gp", item: obs(orgHosp), effect: Permit},
 		{name: "social worker no lab results", user: "sw", item: obs(orgHosp), effect: Withhold, code: CodeClassNotPermitted},
-		{name: "social worker no lab results even own org", user: "sw", item: obs(orgCouncil), effect: Withhold, code: CodeClassNotPermitted},
+		// SPEC §5: a source organisation always sees the data it recorded.
+		{name: "social worker sees own org's lab result", user: "sw", item: obs(orgCouncil), effect: Permit},
+		{name: "ig officer no clinical data even own org", user: "ig", item: med("IG001"), effect: Withhold, code: CodeClassNotPermitted},
 		{name: "social worker sees medications", user: "sw", item: med(orgGP), effect: Permit},
 		{name: "social worker sees safeguarding", user: "sw", item: &Item{Type: "Flag", DataClass: "safeguarding", SourceOrg: orgGP}, effect: Permit},
 		{name: "social worker no documents", user: "sw", item: &Item{Type: "DocumentReference", DataClass: "documents", SourceOrg: orgGP}, effect: Withhold, code: CodeClassNotPermitted},

@@ -1,6 +1,9 @@
 package search
 
-import "sort"
+import (
+	"regexp"
+	"sort"
+)
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
 // explicitly: a tag {system: DataClassTagSystem, code: <class>} with a code
@@ -141,3 +144,26 @@ func DataClass(resourceType string, res map[string]any) string {
 	}
 	return ClassOther
 }
+
+// DataClassFrom is DataClass for a resource recorded by sourceOrg: an
+// EpisodeOfCare a council recorded is a care package (SPEC §5: social care
+// data follows the Yorkshire & Humber shapes, where "a care package is an
+// EpisodeOfCare"), however its case-management system codes the type: as
+// an encounter it was withheld from the district nurse who needs it
+// (review 5c). The organisation code decides, not the writer's token, so
+// that relabelling stored data works out the same class.
+func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) string {
+	c := DataClass(resourceType, res)
+	if resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg) {
+		return ClassSocialCare
+	}
+	return c
+}
+
+// CouncilCode reports whether org is the code of an English or Welsh local
+// authority with social services (ONS GSS: E06 unitary authorities, E08
+// metropolitan districts, E09 London boroughs, E10 counties; W06 Welsh
+// unitary authorities), the council form of a token's org claim.
+func CouncilCode(org string) bool { return councilCode.MatchString(org) }
+
+var councilCode = regexp.MustCompile(`^(E0[689]|E10|W06)[0-9]{6}$`)

@@ -336,6 +336,13 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 				if v.System == "" && v.Code == "" {
 					return c, badValue(key, raw, "empty token")
 				}
+				if v.System == NHSNumberSystem && v.Code != "" {
+					// A mistyped number matches no one: say so, rather than
+					// answer as if the person might be withheld.
+					if _, err := fhir.NormaliseNHSNumber(v.Code); err != nil {
+						return c, badValue(key, raw, "not an NHS number: "+strings.TrimPrefix(err.Error(), "invalid resource: ")+"; check the digits")
+					}
+				}
 			} else {
 				v = Value{Code: unescape(sys)}
 			}

@@ -48,6 +48,10 @@ type Entry struct {
 	Decision                     string // permit, partial, deny, error
 	Reasons                      []string
 	Status                       int
+	// Restricted: the people among those touched whose record is
+	// restricted (the reason restricted-patient is theirs alone); nil in
+	// entries written before it was recorded.
+	Restricted []string
 }
 
 // Options configure Open. Signer is required.

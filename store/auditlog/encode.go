@@ -52,6 +52,7 @@ type wireEntry struct {
 	Decision     string   `json:"decision"`
 	Reasons      []string `json:"reasons,omitempty"`
 	Status       int      `json:"status"`
+	Restricted   []string `json:"restricted,omitempty"` // added later, last: earlier entries' bytes are unchanged
 }
 
 // Encode returns the canonical encoding of e (its Seq and Time included):
@@ -63,7 +64,7 @@ func Encode(e *Entry) ([]byte, error) {
 		Purpose: e.Purpose, BreakGlass: e.BreakGlass, Client: e.Client, Operation: e.Operation,
 		Method: e.Method, Path: stripQuery(e.Path), ResourceType: e.ResourceType, ResourceID: e.ResourceID,
 		Patient: e.Patient, NHSNumber: e.NHSNumber, Patients: e.Patients, Released: e.Released, Withheld: e.Withheld,
-		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status,
+		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status, Restricted: e.Restricted,
 	}
 	return json.Marshal(&w)
 }
@@ -80,7 +81,7 @@ func Decode(b []byte) (*Entry, error) {
 		Purpose: w.Purpose, BreakGlass: w.BreakGlass, Client: w.Client, Operation: w.Operation,
 		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
 		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
-		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status,
+		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted,
 	}, nil
 }
 

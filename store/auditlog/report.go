@@ -287,7 +287,11 @@ func (a *Alerter) Add(e *Entry) {
 	for _, r := range e.Reasons {
 		if slices.Contains(th.AlertReasons, r) {
 			code := r
-			for _, p := range keys {
+			about := keys
+			if code == "restricted-patient" && len(e.Restricted) > 0 {
+				about = e.Restricted // not everyone the request touched
+			}
+			for _, p := range about {
 				a.keyed(AlertReason+"|"+code+"|"+e.Sub+"|"+p, e, func() *Alert {
 					return &Alert{Kind: AlertReason, Code: code, Patient: p, Detail: "decision reason " + code}
 				})
