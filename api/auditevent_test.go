@@ -364,8 +364,10 @@ func TestIGReports(t *testing.T) {
 	if r := e.do("GET", explain+"&sub=someone-else", ig, ""); r.status != 200 || strings.Contains(r.body, `"name":"open","part":[{"name":"effect","valueCode":"permit"}`) {
 		t.Errorf("explain for a colleague without the grant: %d %s", r.status, r.body)
 	}
-	if r := e.do("GET", explain+"&_format=text", ig, ""); r.status != 400 {
-		t.Errorf("explain as text: %d", r.status)
+	// A format carex does not produce is a 406 (it was a 400 before
+	// review 5c's format negotiation).
+	if r := e.do("GET", explain+"&_format=text", ig, ""); r.status != 406 {
+		t.Errorf("explain as text: %d; want 406", r.status)
 	}
 	// Reports are not paged: a paging parameter is refused, not ignored.
 	for _, q := range []string{"$who-accessed?patient=jane&_count=1", "$alerts?_offset=2"} {

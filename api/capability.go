@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,8 +22,9 @@ var paramTypeNames = map[search.ParamType]string{
 // stored, each with the search parameters search.Params defines for it.
 func (s *Server) capabilities(c echo.Context) error {
 	type param struct {
-		Name string `json:"name"`
-		Type string `json:"type"`
+		Name          string `json:"name"`
+		Type          string `json:"type"`
+		Documentation string `json:"documentation,omitempty"`
 	}
 	type interaction struct {
 		Code string `json:"code"`
@@ -33,6 +35,7 @@ func (s *Server) capabilities(c echo.Context) error {
 	}
 	type resource struct {
 		Type              string        `json:"type"`
+		Documentation     string        `json:"documentation,omitempty"`
 		Interaction       []interaction `json:"interaction"`
 		Versioning        string        `json:"versioning"`
 		ReadHistory       bool          `json:"readHistory"`
@@ -46,10 +49,30 @@ func (s *Server) capabilities(c echo.Context) error {
 		Operation         []operation   `json:"operation,omitempty"`
 	}
 	inter := []interaction{{"read"}, {"vread"}, {"update"}, {"delete"}, {"history-instance"}, {"history-type"}, {"create"}, {"search-type"}}
+	revIncludes := revIncludes()
 	var resources []resource
 	for _, t := range fhir.ResourceTypes() {
+		if t == "AuditEvent" {
+			// The access log (auditevent.go), not a stored type: read and
+			// search by IG officers only, no writes (405), no history (400).
+			r := resource{Type: t, Interaction: []interaction{{"read"}, {"search-type"}}, Versioning: "no-version",
+				ConditionalDelete: "not-supported",
+				Documentation: "The access log, one entry per request, written by carex itself: read-only (writes are 405), " +
+					"without history (400), for information governance officers only (403 for anyone else). " +
+					"Searches are paged with _count (up to 1000) and _offset and sorted newest first."}
+			for _, sp := range auditSearchParams {
+				r.SearchParam = append(r.SearchParam, param{sp[0], sp[1], sp[2]})
+			}
+			for _, op := range carexOperations {
+				if op.resource == t {
+					r.Operation = append(r.Operation, operation{op.code, "#" + op.id})
+				}
+			}
+			resources = append(resources, r)
+			continue
+		}
 		r := resource{Type: t, Interaction: inter, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true,
-			ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "not-supported"}
+			ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "not-supported", SearchRevInclude: revIncludes[t]}
 		defs := search.Params(t)
 		names := make([]string, 0, len(defs))
 		for n := range defs {
@@ -58,23 +81,28 @@ func (s *Server) capabilities(c echo.Context) error {
 		sort.Strings(names)
 		for _, n := range names {
 			d := defs[n]
-			r.SearchParam = append(r.SearchParam, param{n, paramTypeNames[d.Type]})
+			r.SearchParam = append(r.SearchParam, param{Name: n, Type: paramTypeNames[d.Type]})
 			if d.Type == search.Reference {
 				r.SearchInclude = append(r.SearchInclude, t+":"+n)
 			}
 		}
-		if t == "Patient" {
-			r.Operation = []operation{{"everything", "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}
+		for _, op := range carexOperations {
+			if op.resource == t {
+				r.Operation = append(r.Operation, operation{op.code, "#" + op.id})
+			}
 		}
 		resources = append(resources, r)
 	}
 	cs := map[string]any{
 		"resourceType": "CapabilityStatement",
-		"status":       "active",
-		"date":         s.started.UTC().Format(time.RFC3339),
-		"publisher":    "carex",
-		"kind":         "instance",
-		"software":     map[string]any{"name": "carex", "version": s.cfg.Version},
+		// carex's operations are defined here, as what they take: not
+		// HL7's definitions, whose parameters they do not all take.
+		"contained": operationDefinitions(),
+		"status":    "active",
+		"date":      s.started.UTC().Format(time.RFC3339),
+		"publisher": "carex",
+		"kind":      "instance",
+		"software":  map[string]any{"name": "carex", "version": s.cfg.Version},
 		"implementation": map[string]any{
 			"description": s.describe(),
 			"url":         s.base(c),
@@ -98,6 +126,137 @@ func (s *Server) capabilities(c echo.Context) error {
 		return err
 	}
 	return c.Blob(http.StatusOK, fhirJSON, body)
+}
+
+// auditSearchParams are the search parameters of the access log (name,
+// type, documentation), as auditQuery reads them.
+var auditSearchParams = [][3]string{
+	{"patient", "reference", "the person whose record was accessed: ID or Patient/ID"},
+	{"agent", "token", "the user: their token's sub"},
+	{"date", "date", "when: ge, gt, le, lt (and eq) on a date or dateTime; repeat for a period"},
+	{"outcome", "token", "0 success, 4 minor failure (4xx), 8 serious failure (503/504), 12 major failure (other 5xx)"},
+}
+
+// revIncludes lists, for each type, the _revinclude values a search of it
+// takes: every reference parameter of another stored type that may refer
+// to it (search.parseInclude's rule). The access log is not among them:
+// its entries are not stored resources.
+func revIncludes() map[string][]string {
+	out := map[string][]string{}
+	all := fhir.ResourceTypes()
+	for _, src := range search.ResourceTypes() {
+		if src == "AuditEvent" {
+			continue
+		}
+		defs := search.Params(src)
+		names := make([]string, 0, len(defs))
+		for n, d := range defs {
+			if d.Type == search.Reference {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			targets := defs[n].Targets
+			if len(targets) == 0 {
+				targets = all
+			}
+			for _, t := range targets {
+				if t != "AuditEvent" {
+					out[t] = append(out[t], src+":"+n)
+				}
+			}
+		}
+	}
+	for _, l := range out {
+		sort.Strings(l)
+	}
+	return out
+}
+
+// opParam is one input parameter of a carex operation.
+type opParam struct {
+	name, typ string
+	min       int
+	max       string
+	doc       string
+}
+
+// opDef is an operation carex answers, advertised in the
+// CapabilityStatement with an OperationDefinition contained in it.
+type opDef struct {
+	id, code, resource string
+	instance           bool
+	post               bool // also invoked by POST with a Parameters body
+	description        string
+	params             []opParam
+}
+
+var reportDate = opParam{"date", "date", 0, "*", "when: ge, gt, le, lt on a date or dateTime; repeat for a period"}
+
+// carexOperations are the operations carex answers (server.go, ig.go).
+var carexOperations = []opDef{
+	{id: "carex-Patient-everything", code: "everything", resource: "Patient", instance: true, post: true,
+		description: "The person's record: the current resources of their compartment that the sharing decision releases to the user, " +
+			"as a searchset Bundle, paged. Invoked by GET, or by POST with a Parameters body of the same parameters. " +
+			"Unlike HL7's Patient-everything it does not take start, end or _since (a 400).",
+		params: []opParam{
+			{"_count", "integer", 0, "1", "page size (default 500)"},
+			{"_offset", "integer", 0, "1", "the page's offset, as in the paging links"},
+			{"_type", "string", 0, "1", "only these resource types, comma-separated"},
+		}},
+	{id: "carex-Patient-explain", code: "explain", resource: "Patient", instance: true,
+		description: "For information governance officers: what a user would see of this person's record and why " +
+			"(the gate decision and, per item, released or withheld with the reasons), as Parameters; items are listed by type, id, class and source only. Invoked by GET.",
+		params: []opParam{
+			{"role", "string", 1, "1", "the user's role"},
+			{"org", "string", 1, "1", "the user's organisation code"},
+			{"sector", "string", 0, "1", "the user's sector"},
+			{"sub", "string", 0, "1", "the user's token sub (a break-glass grant they hold counts)"},
+			{"name", "string", 0, "1", "the user's name"},
+			{"purpose", "string", 0, "1", "purpose of use"},
+			{"break-glass", "string", 0, "1", "a break-glass reason"},
+		}},
+	{id: "carex-AuditEvent-who-accessed", code: "who-accessed", resource: "AuditEvent",
+		description: "For information governance officers: who accessed this person's record, when, why and what was released " +
+			"(JSON, or _format=text or html for a printable copy); not paged, up to 10,000 entries. Invoked by GET.",
+		params: []opParam{{"patient", "string", 1, "1", "ID or Patient/ID"}, reportDate}},
+	{id: "carex-AuditEvent-user-activity", code: "user-activity", resource: "AuditEvent",
+		description: "For information governance officers: one user's requests, with a summary (JSON, text or html); not paged. Invoked by GET.",
+		params:      []opParam{{"agent", "string", 1, "1", "the user's token sub"}, reportDate}},
+	{id: "carex-AuditEvent-break-glass", code: "break-glass", resource: "AuditEvent",
+		description: "For information governance officers: break-glass accesses, with their reasons (JSON, text or html); not paged. Invoked by GET.",
+		params:      []opParam{{"agent", "string", 0, "1", "only this user's (token sub)"}, {"patient", "string", 0, "1", "only this person's (ID or Patient/ID)"}, reportDate}},
+	{id: "carex-AuditEvent-alerts", code: "alerts", resource: "AuditEvent",
+		description: "For information governance officers: access patterns over the sharing policy's thresholds (JSON, text or html); the last 7 days unless date is given. Invoked by GET.",
+		params:      []opParam{reportDate}},
+}
+
+// operationDefinitions are carexOperations as R4 OperationDefinitions.
+func operationDefinitions() []any {
+	var out []any
+	for _, op := range carexOperations {
+		var params []any
+		for _, p := range op.params {
+			params = append(params, map[string]any{"name": p.name, "use": "in", "min": p.min, "max": p.max, "type": p.typ, "documentation": p.doc})
+		}
+		out = append(out, map[string]any{
+			"resourceType": "OperationDefinition",
+			"id":           op.id,
+			"name":         strings.ReplaceAll(op.id, "-", "_"),
+			"status":       "active",
+			"kind":         "operation",
+			"code":         op.code,
+			"resource":     []string{op.resource},
+			"system":       false,
+			"type":         !op.instance,
+			"instance":     op.instance,
+			"affectsState": false,
+			"description":  op.description,
+			"parameter":    params,
+		})
+	}
+	return out
 }
 
 // describe is the CapabilityStatement's implementation.description: it

@@ -22,6 +22,7 @@ var (
 	ErrNotSupported     = errors.New("not supported")
 	ErrBadRequest       = errors.New("bad request")
 	ErrMethodNotAllowed = errors.New("method not allowed")
+	ErrNotAcceptable    = errors.New("not acceptable")
 	// ErrMaskedWriteBack: an update carries a reference carex masked for
 	// the writer; storing it would lose what the reference named.
 	ErrMaskedWriteBack = errors.New("masked reference written back")
@@ -65,6 +66,8 @@ func classify(err error) outcome {
 		return outcome{http.StatusUnsupportedMediaType, "not-supported", err.Error()}
 	case errors.Is(err, ErrMethodNotAllowed):
 		return outcome{http.StatusMethodNotAllowed, "not-supported", err.Error()}
+	case errors.Is(err, ErrNotAcceptable):
+		return outcome{http.StatusNotAcceptable, "not-supported", err.Error()}
 	case errors.Is(err, fhir.ErrMalformed), errors.Is(err, fhir.ErrUnknownType), errors.Is(err, ErrBadRequest),
 		errors.Is(err, search.ErrUnknownParam), errors.Is(err, search.ErrBadValue):
 		return outcome{http.StatusBadRequest, "invalid", err.Error()}

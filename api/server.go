@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"reflect"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,7 +123,7 @@ func (s *Server) routes() {
 			return errPanic // a 500 like any unknown error
 		},
 	})
-	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic, s.bodyLimit)
+	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic, s.bodyLimit, s.acceptable)
 	e.Use(auth.Middleware(s.cfg.Verifier, func(c echo.Context) bool {
 		switch c.Path() {
 		case "/healthz", "/readyz", "/fhir/metadata":
@@ -137,6 +138,11 @@ func (s *Server) routes() {
 
 	f := e.Group("/fhir")
 	f.GET("/metadata", s.capabilities)
+	// Without these, POST and PUT fell through to /:type as a "metadata"
+	// resource type (404).
+	for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch} {
+		f.Add(m, "/metadata", s.metadataNotAllowed)
+	}
 	f.GET("", s.baseRoot)
 	f.POST("", s.bundle)
 	f.GET("/_history", s.historySystem)
@@ -151,6 +157,7 @@ func (s *Server) routes() {
 	f.GET("/:type/:id/_history", s.historyInstance)
 	f.GET("/:type/:id/_history/:vid", s.vread)
 	f.GET("/Patient/:id/$everything", s.everything)
+	f.POST("/Patient/:id/$everything", s.everythingPost)
 	f.GET("/Patient/:id/$explain", s.explain)
 	s.auditRoutes(f)
 	for _, m := range []string{http.MethodPatch} {
@@ -164,7 +171,7 @@ func (s *Server) routes() {
 			e.Add(http.MethodHead, r.Path, s.head)
 		}
 	}
-	refusers := map[string]bool{handlerName(s.methodNotAllowed): true, handlerName(s.auditWrite): true}
+	refusers := map[string]bool{handlerName(s.methodNotAllowed): true, handlerName(s.auditWrite): true, handlerName(s.metadataNotAllowed): true}
 	s.refused = map[string]bool{}
 	for _, r := range e.Routes() {
 		if refusers[r.Name] {
@@ -204,6 +211,20 @@ func (s *Server) allowed(c echo.Context) string {
 
 func (s *Server) methodNotAllowed(c echo.Context) error {
 	return &notAllowed{c.Request().Method + " is not supported on a resource: use PUT to update it", "GET, HEAD, PUT, DELETE"}
+}
+
+func (s *Server) metadataNotAllowed(c echo.Context) error {
+	return &notAllowed{c.Request().Method + " is not supported on the CapabilityStatement: read it with GET /fhir/metadata", "OPTIONS, GET, HEAD"}
+}
+
+// refusedMethod: the router matched the path but not the method (echo's
+// 405 handler, which it gives the Allow list), or the route only answers
+// 405. Such a request is answered 405 whatever its body or media type.
+func (s *Server) refusedMethod(c echo.Context) bool {
+	if allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string); allow != "" {
+		return true
+	}
+	return s.refused[c.Request().Method+" "+c.Path()]
 }
 
 func (s *Server) baseRoot(c echo.Context) error {
@@ -294,7 +315,7 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPut {
-			if strings.HasSuffix(r.URL.Path, "/_search") {
+			if strings.HasSuffix(r.URL.Path, "/_search") || s.refusedMethod(c) {
 				return next(c)
 			}
 			ct := strings.ToLower(strings.TrimSpace(strings.SplitN(r.Header.Get(echo.HeaderContentType), ";", 2)[0]))
@@ -304,6 +325,84 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
+}
+
+// reportRoutes are the IG reports, which also come as text or HTML
+// (_format=text|html, or an Accept of text/plain or text/html).
+var reportRoutes = map[string]bool{
+	"/fhir/AuditEvent/$who-accessed": true, "/fhir/AuditEvent/$user-activity": true,
+	"/fhir/AuditEvent/$break-glass": true, "/fhir/AuditEvent/$alerts": true,
+}
+
+// acceptable refuses with 406 (an OperationOutcome in JSON) a request for
+// a format carex does not produce: a _format other than JSON, or an Accept
+// header none of whose media ranges admits JSON. carex answered such a
+// request (_format=xml, Accept: application/fhir+xml) with JSON and 200.
+// _format wins over Accept, as FHIR has it; no Accept, or */*, is JSON.
+func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if !strings.HasPrefix(r.URL.Path, "/fhir") {
+			return next(c)
+		}
+		report := reportRoutes[c.Path()]
+		if fs, ok := c.QueryParams()["_format"]; ok {
+			for _, f := range fs {
+				// A + in a query string is a space: _format=application/fhir+json.
+				mt := strings.ToLower(strings.TrimSpace(strings.SplitN(strings.ReplaceAll(f, " ", "+"), ";", 2)[0]))
+				if mt != "" && !jsonFormat(mt) && !(report && textFormat(mt)) {
+					return fmtErr(ErrNotAcceptable, "_format=%q: carex answers in FHIR JSON only (_format=json or application/fhir+json)", f)
+				}
+			}
+			return next(c)
+		}
+		accept := strings.TrimSpace(strings.Join(r.Header.Values(echo.HeaderAccept), ","))
+		if accept == "" {
+			return next(c)
+		}
+		for _, rng := range strings.Split(accept, ",") {
+			parts := strings.Split(rng, ";")
+			mt := strings.ToLower(strings.TrimSpace(parts[0]))
+			if mt == "" || zeroQ(parts[1:]) {
+				continue
+			}
+			if mt == "*/*" || mt == "application/*" || jsonFormat(mt) || report && (mt == "text/*" || textFormat(mt)) {
+				return next(c)
+			}
+		}
+		return fmtErr(ErrNotAcceptable, "Accept %q: carex answers in FHIR JSON only (application/fhir+json)", boundLogged(accept))
+	}
+}
+
+// jsonFormat: a _format or Accept media type that is FHIR JSON.
+func jsonFormat(mt string) bool {
+	switch mt {
+	case "json", "application/json", "application/fhir+json", "application/json+fhir":
+		return true
+	}
+	return false
+}
+
+// textFormat: a report's printable formats.
+func textFormat(mt string) bool {
+	switch mt {
+	case "text", "text/plain", "html", "text/html":
+		return true
+	}
+	return false
+}
+
+// zeroQ: a media range's parameters say q=0 (not acceptable).
+func zeroQ(params []string) bool {
+	for _, p := range params {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+			if q, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil && q == 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func boolGauge(b bool) float64 {

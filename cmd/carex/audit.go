@@ -258,6 +258,24 @@ func openReadOnly(db string) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
 }
 
+// noLog reports whether the database holds no access log at all: one
+// loaded by carex import and never served (import writes nothing to the
+// log; carex serve creates it). That is an empty log. A log that lost its
+// tables would still have its journal, or a checkpoint saved elsewhere:
+// the callers check those.
+func noLog(ctx context.Context, conn *sql.DB) (bool, error) {
+	has, err := auditlog.HasLog(ctx, conn)
+	if err != nil {
+		return false, fmt.Errorf("reading the access log: %w", err)
+	}
+	return !has, nil
+}
+
+// emptyLogNote says what an absent access log means.
+func emptyLogNote(db string) string {
+	return fmt.Sprintf("the access log is empty: %s holds no access log yet (a database loaded by carex import and never served; carex serve starts the log)", db)
+}
+
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("audit verify", "audit verify [--db FILE] [--pubkey FILE] [--checkpoint FILE]...", stderr)
 	var db, pub string
@@ -279,6 +297,11 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 			return fmt.Errorf("--checkpoint: %w", err)
 		}
 		saved = append(saved, s)
+	}
+	if absent, err := noLog(ctx, conn); err != nil {
+		return err
+	} else if absent {
+		return verifyNoLog(ctx, conn, logDB(db), saved, stdout)
 	}
 	rep, err := auditlog.VerifyWith(ctx, conn, verifiers, saved)
 	if rep != nil && rep.OK() {
@@ -302,6 +325,28 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
+	return nil
+}
+
+// verifyNoLog verifies a database without access-log tables as the empty
+// log it is, unless something says the log had entries: its journal, or a
+// checkpoint saved elsewhere that covers any.
+func verifyNoLog(ctx context.Context, conn *sql.DB, db string, saved []*auditlog.SavedCheckpoint, stdout io.Writer) error {
+	journal, err := auditlog.JournalEntries(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if len(journal) > 0 {
+		fmt.Fprintf(stdout, "FAILED: %s has no access-log tables, but its access journal holds %d entries: the log's tables were removed\n", db, len(journal))
+		return errTampered
+	}
+	for _, sc := range saved {
+		if sc.Size > 0 {
+			fmt.Fprintf(stdout, "FAILED: saved checkpoint %s covers %d entries, but %s holds no access log: the log was removed\n", sc.Path, sc.Size, db)
+			return errTampered
+		}
+	}
+	fmt.Fprintf(stdout, "entries: 0\ncheckpoints: 0\nOK: %s; nothing to verify\n", emptyLogNote(db))
 	return nil
 }
 
@@ -348,6 +393,11 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer conn.Close()
+	if absent, err := noLog(ctx, conn); err != nil {
+		return err
+	} else if absent {
+		return fmt.Errorf("%s: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", emptyLogNote(logDB(db)), auditlog.ErrEmpty)
+	}
 	ck, err := auditlog.LatestCheckpoint(ctx, conn, verifiers)
 	if errors.Is(err, auditlog.ErrTampered) {
 		fmt.Fprintf(stdout, "FAILED: %v\n", err)
@@ -399,6 +449,11 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer conn.Close()
+	if absent, err := noLog(ctx, conn); err != nil {
+		return err
+	} else if absent {
+		return fmt.Errorf("--seq %d: %s: %w", seq.n, emptyLogNote(logDB(db)), auditlog.ErrEmpty)
+	}
 	// ProveEntry's answer for an entry past the end is that a running server
 	// copies new entries in within a second, even with no server running
 	// and --seq far past the end: say how long the log is instead.
@@ -518,6 +573,10 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer conn.Close()
+	absent, err := noLog(ctx, conn)
+	if err != nil {
+		return err
+	}
 	w := stdout
 	var f *os.File
 	if out != "-" && out != "" {
@@ -542,8 +601,13 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	size, err := exportTables(ctx, conn, q, write)
-	if err != nil {
+	var size int64
+	if absent {
+		if len(journal) > 0 {
+			return fmt.Errorf("export: %s has no access-log tables, but its access journal holds %d entries: the log's tables were removed (run carex audit verify)", logDB(db), len(journal))
+		}
+		fmt.Fprintf(stderr, "%s: nothing to export\n", emptyLogNote(logDB(db)))
+	} else if size, err = exportTables(ctx, conn, q, write); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	for _, e := range journal {

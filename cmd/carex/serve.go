@@ -49,7 +49,11 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
-	if !demo {
+	if demo {
+		// The demo is always in development mode; --dev is taken so that a
+		// serve command line (or CAREX_DEV) works for the demo too.
+		fs.BoolVar(&f.dev, "dev", true, "development mode: always on for the demo (taken as serve takes it; --dev=false is refused)")
+	} else {
 		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
 	}
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
@@ -79,7 +83,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	tempDB := false
 	if demo {
-		f.dev = true
+		if !f.dev {
+			return errors.New("--dev=false: carex demo always runs in development mode (its users' tokens are development tokens); use carex serve without --dev")
+		}
 		if f.db == "" {
 			dir, err := os.MkdirTemp("", "carex-demo-")
 			if err != nil {
