@@ -150,6 +150,10 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 	switch {
 	case errors.Is(err, auditlog.ErrBehindSaved):
 		err = fmt.Errorf("%w.\nThis is an information-governance incident: carex will not add to a log that lost entries. Run carex audit verify --db %s --pubkey %s.pub --checkpoint %s to see what was lost. Once it is recorded, move %s aside and make a new copy from the log as it now is (carex audit checkpoint --out) to serve again", err, records.Path(), keyPath, checkpointCopy, checkpointCopy)
+	case errors.Is(err, auditlog.ErrWrongKey):
+		err = fmt.Errorf("%w.\nIs --log-key %s the key that signed this log? Point --log-key at that key (its public key verifies the log: carex audit verify --db %s --pubkey FILE)", err, keyPath, records.Path())
+	case errors.Is(err, auditlog.ErrTampered):
+		err = fmt.Errorf("%w.\nThis is an information-governance incident: carex will not add to a log that does not verify. Run carex audit verify --db %s --pubkey %s.pub (with --checkpoint FILE for each checkpoint saved outside the database, such as the --checkpoint-copy) to see what was changed, record it, and restore the access log from a backup that verifies before serving again", err, records.Path(), keyPath)
 	case errors.Is(err, auditlog.ErrNoSaved):
 		err = fmt.Errorf("%w.\nIf a copy was kept there, it is gone (is the share mounted?): find it before serving. If copies are kept from now on, make sure the directory exists, check the log and make the first copy with the server stopped:\n  carex audit verify --db %s --pubkey %s.pub && carex audit checkpoint --db %s --pubkey %s.pub --out %s", err, records.Path(), keyPath, records.Path(), keyPath, checkpointCopy)
 	}
@@ -314,10 +318,13 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "note: %s\n", rep.Warning)
 	}
 	if errors.Is(err, auditlog.ErrTampered) || (rep != nil && !rep.OK()) {
-		if rep.FirstBad >= 0 {
+		switch {
+		case rep.FirstBad >= 0:
 			fmt.Fprintf(stdout, "FAILED at entry %d: %s\n", rep.FirstBad, rep.Problem)
-		} else {
+		case rep.BadCheckpoint >= 0:
 			fmt.Fprintf(stdout, "FAILED at checkpoint %d: %s\n", rep.BadCheckpoint, rep.Problem)
+		default: // the schema or an index: no one entry
+			fmt.Fprintf(stdout, "FAILED: %s\n", rep.Problem)
 		}
 		return errTampered
 	}

@@ -182,8 +182,10 @@ func TestCheckpointCopyEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var drops string // the append-only triggers, which an attacker drops first
-	if err := conn.QueryRow(`SELECT group_concat('DROP TRIGGER "' || name || '"', ';') FROM sqlite_master WHERE type = 'trigger'`).Scan(&drops); err != nil {
+	// The append-only triggers, which an attacker drops first and, since
+	// verify checks the schema, puts back afterwards.
+	var drops, creates string
+	if err := conn.QueryRow(`SELECT group_concat('DROP TRIGGER "' || name || '"', ';'), group_concat(sql, ';') FROM sqlite_master WHERE type = 'trigger'`).Scan(&drops, &creates); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := conn.Exec(drops); err != nil {
@@ -193,6 +195,9 @@ func TestCheckpointCopyEndToEnd(t *testing.T) {
 		if _, err := conn.Exec(`DELETE FROM ` + tab); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if _, err := conn.Exec(creates); err != nil {
+		t.Fatal(err)
 	}
 	conn.Close()
 	if code, out, _ := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 || !strings.Contains(out, "entries: 0") {

@@ -12,6 +12,7 @@
 package auditlog
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -58,7 +59,7 @@ type Entry struct {
 type Options struct {
 	Signer             note.Signer   // checkpoint signing key (Ed25519); separate from token keys
 	Origin             string        // checkpoint origin line; default "carex access log"
-	CheckpointEvery    int           // sign a checkpoint every N entries (default 1000)
+	CheckpointEvery    int           // sign a checkpoint every N entries (default and most 1000: verify holds logs to it)
 	CheckpointInterval time.Duration // …or at least every T when new entries exist (default 10s)
 	MaxBatch           int           // group commit: at most this many entries per journal sync (default 512)
 	// CommitDelay: when requests are arriving together, wait up to this long
@@ -82,7 +83,8 @@ type Options struct {
 	// log that does not extend the checkpoint found there (ErrBehindSaved),
 	// or that holds entries when there is none (ErrNoSaved).
 	CheckpointCopy string
-	// Verifiers check the copy's signature at Open (nil: not checked).
+	// Verifiers check the copy's and the newest checkpoint's signatures at
+	// Open (nil: not checked; the newest checkpoint must still name Signer).
 	Verifiers note.Verifiers
 	// Logger reports a copy that could not be written (default slog.Default()).
 	Logger *slog.Logger
@@ -198,8 +200,8 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	if opt.Origin == "" {
 		opt.Origin = DefaultOrigin
 	}
-	if opt.CheckpointEvery <= 0 {
-		opt.CheckpointEvery = 1000
+	if opt.CheckpointEvery <= 0 || opt.CheckpointEvery > maxCheckpointEvery {
+		opt.CheckpointEvery = maxCheckpointEvery // verify holds every log to this cadence
 	}
 	if opt.CheckpointInterval <= 0 {
 		opt.CheckpointInterval = 10 * time.Second
@@ -240,6 +242,13 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	}
 	if err := migrate(ctx, writer); err != nil {
 		return nil, err
+	}
+	// IG reads the log through these names: a view in a table's place, or a
+	// trigger added, could show IG something other than the log verified.
+	if why, err := schemaProblem(ctx, writer, writer.Driver()); err != nil {
+		return nil, err
+	} else if why != "" {
+		return nil, fmt.Errorf("auditlog: %w: %s; run carex audit verify, and restore the log from a backup that verifies", ErrTampered, why)
 	}
 	l := &Log{w: writer, r: reader, opt: opt, reqs: make(chan *pending, opt.MaxBatch),
 		wdone: make(chan struct{}), stop: make(chan struct{}), idone: make(chan struct{}),
@@ -293,7 +302,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 }
 
 // mainFile is the path of the database file behind db.
-func mainFile(ctx context.Context, db *sql.DB) (string, error) {
+func mainFile(ctx context.Context, db queryRower) (string, error) {
 	var file string
 	if err := db.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&file); err != nil {
 		return "", fmt.Errorf("auditlog: finding the database file: %w", err)
@@ -305,9 +314,12 @@ func mainFile(ctx context.Context, db *sql.DB) (string, error) {
 }
 
 // load reads the SQLite state: size, chain head, last time, the tree's
-// right edge and the latest checkpoint.
+// right edge and the latest checkpoint. It refuses a log the server must
+// not build on: checkpoints signed with another key, checkpoints missing
+// where the server signs them, or a stored tree that does not give the
+// newest signed root.
 func (l *Log) load(ctx context.Context) error {
-	tree := &compactRange{}
+	var n int64
 	var seq, ts sql.NullInt64
 	var chain []byte
 	err := l.w.QueryRowContext(ctx, `SELECT seq, ts, chain_hash FROM audit_log ORDER BY seq DESC LIMIT 1`).Scan(&seq, &ts, &chain)
@@ -316,7 +328,7 @@ func (l *Log) load(ctx context.Context) error {
 	case err != nil:
 		return err
 	default:
-		tree.n = seq.Int64 + 1
+		n = seq.Int64 + 1
 		l.lastTS = ts.Int64
 		copy(l.chain[:], chain)
 	}
@@ -324,32 +336,135 @@ func (l *Log) load(ctx context.Context) error {
 	if err := l.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(start + length(hashes) / 32), 0) FROM audit_tree_chunk`).Scan(&ntree); err != nil {
 		return err
 	}
-	if want := tlog.StoredHashCount(tree.n); ntree != want {
-		return fmt.Errorf("auditlog: the stored Merkle tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, tree.n, want)
+	if want := tlog.StoredHashCount(n); ntree != want {
+		return fmt.Errorf("auditlog: the stored Merkle tree holds %d hashes, %d entries need %d: the log was altered (run audit verify)", ntree, n, want)
 	}
-	tree.idx = rightEdge(tree.n)
-	hs, err := (&sqlHashReader{ctx: ctx, db: l.w}).ReadHashes(tree.idx)
+	ck, err := l.loadLatest(ctx)
 	if err != nil {
 		return err
 	}
-	tree.hashes = hs
+	sizes, err := checkpointSizes(ctx, l.w)
+	if err != nil {
+		return err
+	}
+	if first, why := cadenceProblem(sizes, n); first >= 0 {
+		return fmt.Errorf("auditlog: %w at entry %d: %s", ErrTampered, first, why)
+	}
+	tree, err := l.loadTree(ctx, ck, n)
+	if err != nil {
+		return err
+	}
 	l.tree, l.next, l.appended, l.indexed = tree, tree.n, tree.n, tree.n
+	if ck == nil {
+		l.ckTime = time.Now()
+		return nil
+	}
+	l.latest.Store(ck)
+	l.ckSize, l.ckTime = ck.Size, ck.Time
+	return nil
+}
+
+// loadLatest reads the newest checkpoint, nil if there is none, after
+// checking that it was signed with Options.Signer (ErrWrongKey).
+func (l *Log) loadLatest(ctx context.Context) (*Checkpoint, error) {
 	var ck Checkpoint
 	var root, text []byte
 	var cts int64
-	err = l.w.QueryRowContext(ctx, `SELECT size, root, note, ts FROM audit_checkpoint ORDER BY size DESC LIMIT 1`).Scan(&ck.Size, &root, &text, &cts)
+	err := l.w.QueryRowContext(ctx, `SELECT size, root, note, ts FROM audit_checkpoint ORDER BY size DESC LIMIT 1`).Scan(&ck.Size, &root, &text, &cts)
 	switch {
 	case err == sql.ErrNoRows:
-		l.ckTime = time.Now()
+		return nil, nil
 	case err != nil:
-		return err
-	default:
-		copy(ck.Root[:], root)
-		ck.Note, ck.Time = text, time.UnixMilli(cts).UTC()
-		l.latest.Store(&ck)
-		l.ckSize, l.ckTime = ck.Size, ck.Time
+		return nil, err
 	}
-	return nil
+	if ck.Root, err = l.signedRoot(ck.Size, text); err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(root, ck.Root[:]) {
+		return nil, fmt.Errorf("auditlog: %w: the newest checkpoint's stored root (size %d) differs from the root it signs: run carex audit verify", ErrTampered, ck.Size)
+	}
+	ck.Note, ck.Time = text, time.UnixMilli(cts).UTC()
+	return &ck, nil
+}
+
+// signedRoot returns the root a checkpoint row (size, signed note) signs,
+// after checking that Options.Signer signed it and, with
+// Options.Verifiers, that the signature verifies.
+func (l *Log) signedRoot(size int64, msg []byte) (tlog.Hash, error) {
+	vs := l.opt.Verifiers
+	if vs == nil {
+		vs = note.VerifierList()
+	}
+	n, err := note.Open(msg, vs)
+	var un *note.UnverifiedNoteError
+	var sigs []note.Signature
+	switch {
+	case err == nil:
+		sigs = n.Sigs
+	case errors.As(err, &un) && l.opt.Verifiers == nil:
+		n, sigs = un.Note, un.Note.UnverifiedSigs
+	case errors.As(err, &un):
+	default:
+		return tlog.Hash{}, fmt.Errorf("auditlog: %w: the newest checkpoint (size %d) does not verify (%v): run carex audit verify", ErrTampered, size, err)
+	}
+	s := l.opt.Signer
+	if !slices.ContainsFunc(sigs, func(g note.Signature) bool { return g.Name == s.Name() && g.Hash == s.KeyHash() }) {
+		return tlog.Hash{}, fmt.Errorf("auditlog: %w: the newest checkpoint (size %d) is not signed by the key given (%s, key hash %08x); carex will not sign on with it, which would leave the log verifiable under neither: give the key that signed the log", ErrWrongKey, size, s.Name(), s.KeyHash())
+	}
+	got, root, err := parseCheckpoint(n.Text)
+	if err != nil || got != size {
+		return tlog.Hash{}, fmt.Errorf("auditlog: %w: the checkpoint row %d holds a checkpoint for size %d: run carex audit verify", ErrTampered, size, got)
+	}
+	return root, nil
+}
+
+// loadTree returns the right edge of the tree over n entries. The stored
+// tree is not evidence (verify recomputes it), and every checkpoint the
+// server signs builds on it: it must give the newest signed root, and the
+// unsigned entries after it (at most maxUnsigned) are hashed again here
+// rather than trusted.
+func (l *Log) loadTree(ctx context.Context, ck *Checkpoint, n int64) (*compactRange, error) {
+	hr := &sqlHashReader{ctx: ctx, db: l.w}
+	hh := newHasher()
+	tree := &compactRange{}
+	if ck != nil {
+		tree.n, tree.idx = ck.Size, rightEdge(ck.Size)
+		hs, err := hr.ReadHashes(tree.idx)
+		if err != nil {
+			return nil, err
+		}
+		tree.hashes = hs
+		if tree.root(hh) != ck.Root {
+			return nil, fmt.Errorf("auditlog: %w: the stored Merkle tree does not give the root signed in the newest checkpoint (size %d): it is damaged (a restore gone wrong, bit rot, an edit), and checkpoints built on it would not match the entries; run carex audit verify, and restore the log from a backup that verifies", ErrTampered, ck.Size)
+		}
+	}
+	rows, err := l.w.QueryContext(ctx, `SELECT entry FROM audit_log WHERE seq >= ? ORDER BY seq`, tree.n)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var entry sql.RawBytes
+		if err := rows.Scan(&entry); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		tree.add(hh.leaf(entry), hh, nil)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if tree.n != n {
+		return nil, fmt.Errorf("auditlog: %w: the access log holds %d entries but its last is entry %d: run carex audit verify", ErrTampered, tree.n, n-1)
+	}
+	stored, err := hr.ReadHashes(tree.idx)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(stored, tree.hashes) {
+		return nil, fmt.Errorf("auditlog: %w: the stored Merkle tree over entries %d..%d does not match their hashes: it is damaged; run carex audit verify, and restore the log from a backup that verifies", ErrTampered, ck.sizeOr0(), n-1)
+	}
+	return tree, nil
 }
 
 // recover opens the journal and indexes the entries it holds beyond the
@@ -896,6 +1011,12 @@ type sqlHashReader struct {
 
 type querier interface {
 	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}
+
+// queryRower is a *sql.DB or *sql.Conn (verify reads one snapshot).
+type queryRower interface {
+	querier
+	QueryRowContext(context.Context, string, ...any) *sql.Row
 }
 
 func (r *sqlHashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {

@@ -3,8 +3,13 @@ package auditlog
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // The access log keeps its own migration count in auditlog_meta (the record
@@ -247,4 +252,102 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// schemaObject is a row of sqlite_master.
+type schemaObject struct{ typ, name, tbl, sql string }
+
+// The schema carex creates, built once by running the migrations on an
+// empty in-memory database of the same driver.
+var (
+	wantSchemaMu sync.Mutex
+	wantSchema   map[string]schemaObject
+)
+
+// memConnector opens in-memory databases with d.
+type memConnector struct{ d driver.Driver }
+
+func (c memConnector) Connect(context.Context) (driver.Conn, error) { return c.d.Open(":memory:") }
+func (c memConnector) Driver() driver.Driver                        { return c.d }
+
+// expectedSchema is the schema migrate creates, by name.
+func expectedSchema(ctx context.Context, d driver.Driver) (map[string]schemaObject, error) {
+	wantSchemaMu.Lock()
+	defer wantSchemaMu.Unlock()
+	if wantSchema != nil {
+		return wantSchema, nil
+	}
+	mem := sql.OpenDB(memConnector{d})
+	defer mem.Close()
+	mem.SetMaxOpenConns(1) // one in-memory database
+	if err := migrate(ctx, mem); err != nil {
+		return nil, fmt.Errorf("auditlog: the access log's schema: %w", err)
+	}
+	objs, err := readSchema(ctx, mem)
+	if err != nil {
+		return nil, err
+	}
+	wantSchema = make(map[string]schemaObject, len(objs))
+	for _, o := range objs {
+		wantSchema[o.name] = o
+	}
+	return wantSchema, nil
+}
+
+func readSchema(ctx context.Context, db querier) ([]schemaObject, error) {
+	rows, err := db.QueryContext(ctx, `SELECT type, name, tbl_name, COALESCE(sql, '') FROM sqlite_master ORDER BY name`)
+	if err != nil {
+		return nil, fmt.Errorf("auditlog: reading the schema: %w", err)
+	}
+	defer rows.Close()
+	var out []schemaObject
+	for rows.Next() {
+		var o schemaObject
+		if err := rows.Scan(&o.typ, &o.name, &o.tbl, &o.sql); err != nil {
+			return nil, err
+		}
+		o.sql = strings.Join(strings.Fields(o.sql), " ") // layout is not meaning
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// schemaProblem compares db's schema with the one carex creates: the log's
+// tables must be tables (not views that show one connection something
+// else), with their indexes and triggers exactly, and no view or trigger
+// may be added anywhere. Other tables and their indexes are allowed (a
+// record database from before the log had its own). It returns what
+// differs, "" when nothing does.
+func schemaProblem(ctx context.Context, db querier, d driver.Driver) (string, error) {
+	want, err := expectedSchema(ctx, d)
+	if err != nil {
+		return "", err
+	}
+	have, err := readSchema(ctx, db)
+	if err != nil {
+		return "", err
+	}
+	seen := make(map[string]bool, len(want))
+	logTable := func(name string) bool { w, ok := want[name]; return ok && w.typ == "table" }
+	for _, o := range have {
+		w, ok := want[o.name]
+		switch {
+		case ok && (o.typ != w.typ || o.tbl != w.tbl):
+			return fmt.Sprintf("the access log's %s %s is a %s on %s: someone replaced it", w.typ, w.name, o.typ, o.tbl), nil
+		case ok && o.sql != w.sql:
+			return fmt.Sprintf("the access log's %s %s is not as carex creates it: %s", w.typ, w.name, o.sql), nil
+		case ok:
+			seen[o.name] = true
+		case o.typ == "view" || o.typ == "trigger":
+			return fmt.Sprintf("%s %s on %s is not carex's (%s): added to the access log's database", o.typ, o.name, o.tbl, o.sql), nil
+		case logTable(o.tbl):
+			return fmt.Sprintf("%s %s on the access log's table %s is not carex's (%s)", o.typ, o.name, o.tbl, o.sql), nil
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		if !seen[name] {
+			return fmt.Sprintf("the access log's %s %s is missing: removed", want[name].typ, name), nil
+		}
+	}
+	return "", nil
 }

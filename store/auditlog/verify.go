@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/maphash"
 	"os"
 	"slices"
 	"strconv"
@@ -46,7 +51,9 @@ type storedCk struct {
 // Verify checks an access log from the database file alone, trusting none
 // of the stored hashes: it re-hashes every entry, rebuilds the hash chain
 // and the Merkle tree, and checks every checkpoint's signature (against
-// verifiers) and root. It stops at the first problem, filling in the
+// verifiers) and root; then that checkpoints are where the server signs
+// them, that the stored tree and the search indexes match the entries, and
+// that the schema is carex's. It stops at the first problem, filling in the
 // report; the error then wraps ErrTampered. Other errors are I/O errors.
 //
 // With nil verifiers signatures are not checked (roots still are) and the
@@ -59,6 +66,49 @@ func Verify(ctx context.Context, db *sql.DB, verifiers note.Verifiers) (*Report,
 // checkpoint (copies kept outside the database, see Options.CheckpointCopy):
 // at least as many entries, and the same root over the first of them.
 func VerifyWith(ctx context.Context, db *sql.DB, verifiers note.Verifiers, saved []*SavedCheckpoint) (*Report, error) {
+	// A running server copies journal entries into the tables and empties
+	// the journal at any moment, and a journal read while it is written
+	// may end in a torn batch: a check the journal failed is tried again
+	// if the journal has changed since it was read. A real gap, or damage,
+	// stays and is reported.
+	for try := 1; ; try++ {
+		rep, j, err := verifyAttempt(ctx, db, verifiers, saved)
+		if !errors.Is(err, ErrTampered) || j == nil || !j.blamed || try == verifyTries || !j.changed() {
+			return rep, err
+		}
+	}
+}
+
+// verifyTries bounds how often VerifyWith reads a changing journal again.
+const verifyTries = 5
+
+// verifyAttempt reads the journal, then checks the tables in one read
+// transaction (one snapshot) taken after it. Entries only leave the
+// journal once the tables hold them, so the snapshot holds every entry
+// before the journal's first: the two can overlap (identical entries,
+// checked) but never leave a gap unless entries were removed.
+func verifyAttempt(ctx context.Context, db *sql.DB, verifiers note.Verifiers, saved []*SavedCheckpoint) (*Report, *journalView, error) {
+	rep := &Report{FirstBad: -1, BadCheckpoint: -1}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return rep, nil, fmt.Errorf("auditlog: verify: %w", err)
+	}
+	defer conn.Close()
+	j, err := readJournalView(ctx, conn)
+	if err != nil {
+		return rep, nil, err
+	}
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return rep, j, fmt.Errorf("auditlog: verify: %w", err)
+	}
+	defer conn.ExecContext(context.Background(), `ROLLBACK`) // read only: nothing to keep
+	rep, err = verifySnapshot(ctx, conn, db.Driver(), verifiers, saved, j)
+	return rep, j, err
+}
+
+// verifySnapshot is Verify over one connection inside a read transaction,
+// with the journal as read before it.
+func verifySnapshot(ctx context.Context, db *sql.Conn, d driver.Driver, verifiers note.Verifiers, saved []*SavedCheckpoint, j *journalView) (*Report, error) {
 	rep := &Report{FirstBad: -1, BadCheckpoint: -1}
 	saved = slices.SortedFunc(slices.Values(saved), func(a, b *SavedCheckpoint) int { return cmp.Compare(a.Size, b.Size) })
 	fail := func(seq, ck int64, format string, args ...any) (*Report, error) {
@@ -158,6 +208,9 @@ func VerifyWith(ctx context.Context, db *sql.DB, verifiers note.Verifiers, saved
 		nextSaved++ // the empty log's root: nothing to compare
 	}
 	var frag []byte
+	idx := newIndexSums() // what the search indexes must hold, from the rows
+	sums := newTreeSums() // the stored hashes the entries call for, to compare with audit_tree_chunk
+	var stored []tlog.Hash
 	var multi []patientRow // what audit_patient must hold, from the entries
 	chainBreak, rootBad := int64(-1), int64(-1)
 scan:
@@ -178,6 +231,9 @@ scan:
 			}
 			if es != k {
 				return fail(k, -1, "entry %d holds the bytes of entry %d: entries reordered or moved", k, es)
+			}
+			if jb, ok := j.bySeq[k]; ok && !bytes.Equal(jb, entry) {
+				return fail(k, -1, "entry %d differs from the copy the journal %s holds of it (the journal is written first): the entry in the tables was rewritten", k, j.path)
 			}
 			leaf := hh.leaf(entry)
 			if !bytes.Equal(leaf[:], leafB) {
@@ -208,13 +264,16 @@ scan:
 			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
 				return fail(k, -1, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
 			}
+			idx.entry(k, cols[0], cols[1], colBG == 1)
 			rows, err := patientRows(k, entry)
 			if err != nil {
 				return fail(k, -1, "%v", err)
 			}
 			multi = append(multi, rows...)
 			lastTS, prevStored = ts, leaf
-			tree.add(leaf, hh, nil)
+			sums.startLeaf(tree)
+			tree.add(leaf, hh, &stored)
+			sums.add(stored)
 			for next < len(cks) && cks[next].size <= tree.n {
 				c := cks[next]
 				if c.size < tree.n || c.size <= 0 {
@@ -307,21 +366,48 @@ scan:
 		s := saved[nextSaved]
 		return fail(tree.n, s.Size, "log truncated: the saved checkpoint %s is signed for %d entries but only %d are left (entries %d..%d were removed, with the checkpoints that covered them)", s.Path, s.Size, tree.n, tree.n, s.Size-1)
 	}
+	// The stored tree is not evidence, but the server builds every
+	// checkpoint on it and prove answers from it: it must be the one the
+	// entries give.
+	if first, how, err := sums.compare(ctx, db, tree.n); err != nil {
+		return rep, err
+	} else if first >= 0 {
+		return fail(first, -1, "the stored Merkle tree differs from the one the entries give at entry %d (%s): it is damaged or was edited, and the server would sign checkpoints on it that do not match the entries; restore the log from a backup that verifies", first, how)
+	}
+	// Without the key, a rewrite must take every checkpoint after it away:
+	// more unsigned entries than the server ever leaves show that.
+	sizes := make([]int64, len(cks))
+	for i, c := range cks {
+		sizes[i] = c.size
+	}
+	if first, why := cadenceProblem(sizes, tree.n); first >= 0 {
+		return fail(first, -1, "%s", why)
+	}
+	// The entries were read through whatever audit_log is now; IG reads
+	// the same names, and the indexes under them.
+	if why, err := schemaProblem(ctx, db, d); err != nil {
+		return rep, err
+	} else if why != "" {
+		return fail(-1, -1, "%s", why)
+	}
+	if why, err := idx.indexProblem(ctx, db); err != nil {
+		return rep, err
+	} else if why != "" {
+		return fail(-1, -1, "%s", why)
+	}
 	rep.Saved = len(saved)
 	if tree.n > verified.n {
 		warn = append(warn, fmt.Sprintf("entries %d..%d are after the latest checkpoint: hash-chained but not yet signed", verified.n, tree.n-1))
 	}
 	// Entries acknowledged but not yet copied from the journal (the server
 	// is running, or stopped abruptly) continue the chain.
-	path, n, bad, why, err := verifyJournal(ctx, db, tree.n, lastTS)
-	if err != nil {
-		return rep, err
-	}
+	n, bad, why := j.check(tree.n, lastTS)
 	if why != "" {
+		j.blamed = true
 		return fail(bad, -1, "%s", why)
 	}
 	if rep.Journal = n; n > 0 {
-		warn = append(warn, fmt.Sprintf("entries %d..%d are in the journal %s, not yet in the tables: not yet hashed or signed; carex copies them in at its next start", tree.n, tree.n+n-1, path))
+		warn = append(warn, fmt.Sprintf("entries %d..%d are in the journal %s, not yet in the tables: not yet hashed or signed; carex copies them in at its next start", tree.n, tree.n+n-1, j.path))
 	}
 	rep.Warning = strings.Join(warn, "; ")
 	return rep, nil
@@ -366,7 +452,7 @@ func insertPatientRows(ctx context.Context, tx *sql.Tx, rows []patientRow) error
 
 // checkPatientRows compares audit_patient (below seq size: rows for later
 // entries are the running server's) with the patients the entries name.
-func checkPatientRows(ctx context.Context, db *sql.DB, want []patientRow, size int64) (int64, string, error) {
+func checkPatientRows(ctx context.Context, db querier, want []patientRow, size int64) (int64, string, error) {
 	slices.SortFunc(want, func(a, b patientRow) int {
 		return cmp.Or(cmp.Compare(a.seq, b.seq), cmp.Compare(a.patient, b.patient))
 	})
@@ -399,48 +485,78 @@ func checkPatientRows(ctx context.Context, db *sql.DB, want []patientRow, size i
 	return 0, "", nil
 }
 
-// verifyJournal checks the journal beside db's file, if any: its entries
-// past the tables must continue them (sequence, time, parse). They have
-// no stored hashes yet: nothing to check them against but their order. It returns
-// how many there are, or the first that does not verify and why.
-func verifyJournal(ctx context.Context, db *sql.DB, size, lastTS int64) (path string, n, bad int64, why string, err error) {
+// journalView is the journal beside the database as verify read it.
+type journalView struct {
+	path   string
+	data   []byte           // the file; nil when there is none
+	frames [][]byte         // its entries
+	perr   error            // why it does not parse
+	bySeq  map[int64][]byte // its entries by seq
+	blamed bool             // the check failed on it
+}
+
+// readJournalView reads the journal beside db's file, if any.
+func readJournalView(ctx context.Context, db queryRower) (*journalView, error) {
+	j := &journalView{}
 	file, err := mainFile(ctx, db)
 	if err != nil {
-		return "", 0, -1, "", nil // no file: no journal
+		return j, nil // no file: no journal
 	}
-	path = file + JournalSuffix
-	b, err := os.ReadFile(path)
+	j.path = file + JournalSuffix
+	j.data, err = os.ReadFile(j.path)
 	if errors.Is(err, os.ErrNotExist) {
-		return path, 0, -1, "", nil
+		return j, nil
 	}
 	if err != nil {
-		return path, 0, -1, "", fmt.Errorf("auditlog: verify: %w", err)
+		return nil, fmt.Errorf("auditlog: verify: %w", err)
 	}
-	frames, _, perr := parseJournal(b)
-	if perr != nil {
-		return path, 0, size, fmt.Sprintf("the access journal %s is %v", path, perr), nil
+	if j.frames, _, j.perr = parseJournal(j.data); j.perr == nil {
+		j.bySeq = make(map[int64][]byte, len(j.frames))
+		for _, data := range j.frames {
+			if seq, _, err := parseHead(data); err == nil {
+				j.bySeq[seq] = data
+			}
+		}
+	}
+	return j, nil
+}
+
+// changed reports whether the journal file differs from what was read.
+func (j *journalView) changed() bool {
+	b, err := os.ReadFile(j.path)
+	return err == nil && !bytes.Equal(b, j.data) || err != nil && j.data != nil
+}
+
+// check checks the journal's entries past the tables (size entries, the
+// last at lastTS): they must continue them (sequence, time, parse). They
+// have no stored hashes yet: nothing to check them against but their
+// order. It returns how many there are, or the first that does not verify
+// and why.
+func (j *journalView) check(size, lastTS int64) (n, bad int64, why string) {
+	if j.perr != nil {
+		return 0, size, fmt.Sprintf("the access journal %s is %v", j.path, j.perr)
 	}
 	next := size
-	for _, data := range frames {
+	for _, data := range j.frames {
 		seq, ts, err := parseHead(data)
 		if err != nil {
-			return path, n, next, fmt.Sprintf("journal entry after %d: %v", next-1, err), nil
+			return n, next, fmt.Sprintf("journal entry after %d: %v", next-1, err)
 		}
 		if seq < next {
-			continue // also in the tables
+			continue // also in the tables (compared with them there)
 		}
 		if seq != next {
-			return path, n, next, fmt.Sprintf("entry %d is missing: the journal continues at entry %d", next, seq), nil
+			return n, next, fmt.Sprintf("entry %d is missing: the journal continues at entry %d", next, seq)
 		}
 		if _, err := Decode(data); err != nil {
-			return path, n, next, fmt.Sprintf("journal entry %d: %v", seq, err), nil
+			return n, next, fmt.Sprintf("journal entry %d: %v", seq, err)
 		}
 		if ts < lastTS {
-			return path, n, next, fmt.Sprintf("journal entry %d is earlier than entry %d: entries reordered", seq, seq-1), nil
+			return n, next, fmt.Sprintf("journal entry %d is earlier than entry %d: entries reordered", seq, seq-1)
 		}
 		lastTS, next, n = ts, next+1, n+1
 	}
-	return path, n, -1, "", nil
+	return n, -1, ""
 }
 
 // narrow looks for the first entry in [from.n, size) whose recomputed
@@ -449,7 +565,7 @@ func verifyJournal(ctx context.Context, db *sql.DB, size, lastTS int64) (path st
 // returns -1 if the stored tree agrees (it was rewritten too).
 // entriesRoot is the Merkle root over the stored entries up to size,
 // continuing from (a verified tree), and how many entries it covers.
-func entriesRoot(ctx context.Context, db *sql.DB, from *compactRange, size int64) (tlog.Hash, int64, error) {
+func entriesRoot(ctx context.Context, db querier, from *compactRange, size int64) (tlog.Hash, int64, error) {
 	tree := from.clone()
 	hh := newHasher()
 	rows, err := db.QueryContext(ctx, `SELECT entry FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`, tree.n, size)
@@ -470,7 +586,7 @@ func entriesRoot(ctx context.Context, db *sql.DB, from *compactRange, size int64
 	return tree.root(hh), tree.n, nil
 }
 
-func narrow(ctx context.Context, db *sql.DB, from *compactRange, size int64) (int64, string, error) {
+func narrow(ctx context.Context, db querier, from *compactRange, size int64) (int64, string, error) {
 	tree := from.clone()
 	lo, hi := tlog.StoredHashCount(tree.n), tlog.StoredHashCount(size)
 	want := make([]tlog.Hash, 0, hi-lo)
@@ -586,7 +702,7 @@ const verifyBatch = 256
 
 // readRows streams audit_log in seq order as batches, copying each row into
 // the batch's arena.
-func readRows(ctx context.Context, db *sql.DB, out chan<- *rowBatch, free chan *rowBatch) error {
+func readRows(ctx context.Context, db querier, out chan<- *rowBatch, free chan *rowBatch) error {
 	rows, err := db.QueryContext(ctx, `SELECT seq, entry, leaf_hash, chain_hash, ts, patient, sub, org, decision, break_glass FROM audit_log ORDER BY seq`)
 	if err != nil {
 		return fmt.Errorf("auditlog: verify: %w", err)
@@ -642,4 +758,177 @@ func readRows(ctx context.Context, db *sql.DB, out chan<- *rowBatch, free chan *
 		return ctx.Err()
 	}
 	return nil
+}
+
+// searchIndexes are the indexes IG searches read (patient, user,
+// break-glass), each scanned alone: only its own columns are selected, so
+// SQLite reads the values from the index, not the table.
+var searchIndexes = [...]struct{ name, query string }{
+	{"audit_log_patient", `SELECT patient, seq FROM audit_log INDEXED BY audit_log_patient`},
+	{"audit_log_sub", `SELECT sub, seq FROM audit_log INDEXED BY audit_log_sub`},
+	{"audit_log_bg", `SELECT '', seq FROM audit_log INDEXED BY audit_log_bg WHERE break_glass = 1`},
+}
+
+// indexSums digests what each search index must hold, from the table's
+// rows as verify reads them: the sum of a keyed hash of (value, seq) over
+// the rows, and how many. An index edited apart from its table (an entry
+// filed under another user or patient, left out, or added) gives another
+// sum; the key is new for each verify, so no edit can be made to match.
+// It costs one pass over each index, where PRAGMA integrity_check looks
+// every row up in every index (about three times as long).
+type indexSums struct {
+	h   maphash.Hash
+	sum [len(searchIndexes)]uint64
+	n   [len(searchIndexes)]int64
+	buf []byte
+}
+
+func newIndexSums() *indexSums {
+	s := &indexSums{}
+	s.h.SetSeed(maphash.MakeSeed())
+	return s
+}
+
+func (s *indexSums) row(i int, value []byte, seq int64) {
+	s.buf = binary.LittleEndian.AppendUint64(append(s.buf[:0], value...), uint64(seq))
+	s.h.Reset()
+	s.h.Write(s.buf)
+	s.sum[i] += s.h.Sum64()
+	s.n[i]++
+}
+
+// entry adds the index rows of one audit_log row.
+func (s *indexSums) entry(seq int64, patient, sub []byte, breakGlass bool) {
+	s.row(0, patient, seq)
+	s.row(1, sub, seq)
+	if breakGlass {
+		s.row(2, nil, seq)
+	}
+}
+
+// indexProblem scans each search index and compares it with the sums of
+// the table's rows; "" when every index matches.
+func (s *indexSums) indexProblem(ctx context.Context, db querier) (string, error) {
+	got := newIndexSums()
+	got.h.SetSeed(s.h.Seed())
+	for i, ix := range searchIndexes {
+		rows, err := db.QueryContext(ctx, ix.query)
+		if err != nil {
+			return "", fmt.Errorf("auditlog: verify: reading index %s: %w", ix.name, err)
+		}
+		for rows.Next() {
+			var v sql.RawBytes
+			var seq int64
+			if err := rows.Scan(&v, &seq); err != nil {
+				rows.Close()
+				return "", err
+			}
+			got.row(i, v, seq)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return "", err
+		}
+		if got.n[i] != s.n[i] || got.sum[i] != s.sum[i] {
+			return fmt.Sprintf("the index %s does not match its table (%d rows for %d): it was edited apart from the table, which files entries under another value and hides them from IG searches, or the file is damaged (PRAGMA integrity_check names the rows); restore the log from a backup that verifies", ix.name, got.n[i], s.n[i]), nil
+		}
+	}
+	return "", nil
+}
+
+// treeSums digests the stored hashes the entries call for, in blocks of
+// treeSumBlock leaves, so that audit_tree_chunk can be compared with them
+// in one pass without keeping them; a block that differs is searched
+// again (narrow) from the tree at its start.
+type treeSums struct {
+	d      hash.Hash
+	starts []*compactRange // the tree at each block's first leaf
+	sums   [][]byte
+}
+
+// treeSumBlock: leaves per digest (a var for tests).
+var treeSumBlock int64 = 1 << 16
+
+func newTreeSums() *treeSums { return &treeSums{d: sha256.New()} }
+
+// startLeaf is called before each leaf is added to tree.
+func (s *treeSums) startLeaf(tree *compactRange) {
+	if tree.n%treeSumBlock == 0 {
+		s.end()
+		s.starts = append(s.starts, tree.clone())
+	}
+}
+
+func (s *treeSums) add(hs []tlog.Hash) {
+	for i := range hs {
+		s.d.Write(hs[i][:])
+	}
+}
+
+func (s *treeSums) end() {
+	if len(s.starts) > len(s.sums) {
+		s.sums = append(s.sums, s.d.Sum(nil))
+		s.d.Reset()
+	}
+}
+
+// compare reads audit_tree_chunk (a log of n entries) and returns the
+// first entry whose stored hashes differ from the entries', and how; -1
+// when none does.
+func (s *treeSums) compare(ctx context.Context, db querier, n int64) (int64, string, error) {
+	s.end()
+	rows, err := db.QueryContext(ctx, `SELECT start, hashes FROM audit_tree_chunk ORDER BY start`)
+	if err != nil {
+		return -1, "", fmt.Errorf("auditlog: verify: %w", err)
+	}
+	d := sha256.New()
+	next, total := int64(0), tlog.StoredHashCount(n)
+	block, blockEnd := 0, tlog.StoredHashCount(min(treeSumBlock, n))
+	bad, extra := -1, false
+	for rows.Next() && bad < 0 && !extra {
+		var start int64
+		var b sql.RawBytes
+		if err := rows.Scan(&start, &b); err != nil {
+			rows.Close()
+			return -1, "", err
+		}
+		if start != next || len(b)%tlog.HashSize != 0 {
+			bad = block // a hole or an overlap: the block's hashes differ
+			break
+		}
+		for ; len(b) > 0; b = b[tlog.HashSize:] {
+			if next == total {
+				extra = true
+				break
+			}
+			d.Write(b[:tlog.HashSize])
+			if next++; next == blockEnd {
+				if !bytes.Equal(d.Sum(nil), s.sums[block]) {
+					bad = block
+					break
+				}
+				d.Reset()
+				block++
+				blockEnd = tlog.StoredHashCount(min((int64(block)+1)*treeSumBlock, n))
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return -1, "", err
+	}
+	switch {
+	case extra:
+		return n, "it holds hashes past the last entry", nil
+	case bad < 0 && next < total:
+		bad = block // cut short
+	case bad < 0:
+		return -1, "", nil
+	}
+	from := s.starts[bad]
+	first, how, err := narrow(ctx, db, from, min(from.n+treeSumBlock, n))
+	if err != nil || first >= 0 {
+		return first, how, err
+	}
+	return from.n, "its hashes are out of order", nil
 }
