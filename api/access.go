@@ -74,7 +74,22 @@ func (x *Exchange) noteWritten(people []string) {
 	if x == nil {
 		return
 	}
-	x.written = appendNew(x.written, people...)
+	x.written = appendNew(x.written, knownPeople(people)...)
+	x.noteUnresolved(people)
+}
+
+// noteUnresolved notes the people an item names by an NHS number carex
+// could not resolve when it was written, for resolveNamed to look up again
+// (a Patient carrying it may have arrived since).
+func (x *Exchange) noteUnresolved(people []string) {
+	if x == nil || !hasUnresolved(people) {
+		return
+	}
+	for _, p := range people {
+		if unresolved(p) && p != unidentifiedPerson {
+			x.named = appendNew(x.named, p)
+		}
+	}
 }
 
 // maxNamedNumbers bounds the NHS numbers one entry resolves, in queries

@@ -301,7 +301,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		}
 	}
 	for _, w := range writes {
-		w.Alone = alone
+		w.Alone = alone || w.Alone // (derive: one naming a person by NHS number alone)
 	}
 	// Conditional matches are decided on the request's gate, whose
 	// redaction marks its response needs. Without conditions nothing is
@@ -459,7 +459,7 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 		r := byWrite[te.write]
 		if r.Version != nil {
 			x.release(r.Version)
-			for _, pid := range r.Version.Patients {
+			for _, pid := range knownPeople(r.Version.Patients) {
 				patients[pid] = true
 			}
 		}

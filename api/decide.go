@@ -65,8 +65,10 @@ type gate struct {
 // touched notes the patients of an item the request decided.
 func (g *gate) touched(patients []string) {
 	g.mu.Lock()
+	g.x.noteUnresolved(patients) // named by NHS number: looked up for the log (resolveNamed)
 	for _, p := range patients {
 		switch {
+		case unresolved(p):
 		case len(g.touchedIDs) == 0:
 			g.touchedIDs = append(g.touchedIDs, p) // most requests: one person, no set
 		case g.touchedIDs[0] == p || g.touchedSet[p]:
@@ -323,6 +325,13 @@ func (g *gate) decide(m *store.Meta) bool {
 		g.withheld()
 		return false
 	}
+	if hasUnresolved(m.Patients) {
+		// It names someone by an NHS number no one (or more than one
+		// Patient) carried when it was written: no decision can be found
+		// for them, and it stays with its source (ownData).
+		g.withheld()
+		return false
+	}
 	patients := m.Patients
 	it := itemOf(m)
 	modeOf := g.bgModes(patients)
@@ -351,9 +360,8 @@ func (g *gate) decide(m *store.Meta) bool {
 	return true
 }
 
-// seesOutsideCompartments decides an item in no person's compartment
-// (directory, terminology, or an item naming its person only by
-// identifier): the role's classes decide (an own-organisation-only role's
+// seesOutsideCompartments decides an item that names no person
+// (directory, terminology; search.NamedPeople): the role's classes decide (an own-organisation-only role's
 // to its own organisation's), and a sensitive label keeps it with its
 // source, as no consent can be found to release it. So does a Binary whose
 // securityContext names no person: its content is opaque. Break-glass

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -125,6 +126,12 @@ func (s *Server) explain(c echo.Context) error {
 		d := pp.Decide(it)
 		for _, pid := range v.Patients {
 			if pid == x.ID || !d.Permitted() {
+				continue
+			}
+			if unresolved(pid) && !strings.EqualFold(v.SourceOrg, u.Org) {
+				// It also names someone carex could not identify: with its
+				// source only (gate.decide), as for no relationship with them.
+				d = consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: consent.CodeNoRelationship}}}
 				continue
 			}
 			op, ok := others[pid]

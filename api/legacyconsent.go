@@ -140,7 +140,9 @@ func (s *Server) RestoreLegacyInactiveConsents(ctx context.Context, before time.
 		w := &store.Write{Op: store.OpUpdate, Type: "Consent", ID: r.ID, IfMatch: r.Inactive,
 			Raw: prev.Raw, Resource: decodeMap(prev.Raw), SourceOrg: prev.SourceOrg}
 		s.derive(w)
-		res, err := s.store.Commit(ctx, []*store.Write{w}, nil)
+		res, err := s.store.Commit(ctx, []*store.Write{w}, func(lookup store.Lookup) error {
+			return resolvePeople(lookupFinder(lookup), w) // a Consent naming its person by NHS number
+		})
 		if err != nil {
 			return found[:i], fmt.Errorf("restoring Consent/%s: %w", r.ID, err)
 		}

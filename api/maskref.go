@@ -293,6 +293,9 @@ func (g *gate) refSees(m *store.Meta) bool {
 	if len(m.Patients) == 0 {
 		return g.seesOutsideCompartments(m)
 	}
+	if hasUnresolved(m.Patients) {
+		return false // with its source only, as gate.decide
+	}
 	it := itemOf(m)
 	for _, pid := range m.Patients {
 		pp := g.preparedOf(pid)

@@ -20,6 +20,7 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 	if !ok {
 		return store.RelabelStats{}, ErrNoRelabel
 	}
+	find := s.storeFinder(ctx)
 	derive := func(v *store.Version) (store.Derived, error) {
 		m := decodeMap(v.Raw)
 		if m == nil {
@@ -27,9 +28,15 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		}
 		w := &store.Write{Op: store.OpUpdate, Type: v.Type, ID: v.ID, Raw: v.Raw, Resource: m, SourceOrg: v.SourceOrg}
 		s.derive(w)
+		// A person named by NHS number alone is the Patient that now
+		// carries it (one who arrived after the item did), as a write
+		// would find them.
+		if err := resolvePeople(find, w); err != nil {
+			return store.Derived{}, err
+		}
 		// A Binary may take its people and labels from the item its
 		// securityContext names (binaryContext); all else comes from the
-		// body and the policy.
+		// body, the policy and the Patients' NHS numbers.
 		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date,
 			ReadsStore: w.Type == "Binary"}, nil
 	}

@@ -52,9 +52,10 @@ func (x *Exchange) release(vs ...*store.Version) {
 	for _, v := range vs {
 		x.Released = append(x.Released, v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
 		if len(v.Patients) == 0 && v.Raw != nil && v.Type != "Patient" {
-			// In no one's compartment, yet it may name a person (a
-			// Device's patient, a subject by NHS number alone): the log
-			// names them too.
+			// Naming no one, yet it may name a person: a Consent's
+			// actor, or an item stored before items were given everyone
+			// they name (search.NamedPeople) and not yet relabelled. The
+			// log names them too.
 			x.named = appendNew(x.named, namedPeople(v.Raw)...)
 		}
 	}
@@ -81,7 +82,8 @@ func namedPeople(raw []byte) []string {
 	eachObject(m, "", func(o map[string]any) bool {
 		if id, ok := o["identifier"].(map[string]any); ok && id["system"] == fhir.NHSNumberSystem {
 			if v, ok := id["value"].(string); ok && v != "" {
-				out = appendNew(out, "nhs|"+v)
+				// As the Patient search index holds it: no spaces.
+				out = appendNew(out, byNumber+strings.ReplaceAll(v, " ", ""))
 			}
 		}
 		return true
@@ -109,7 +111,7 @@ func (s *Server) read(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v, err := s.store.Read(ctx, x.Type, x.ID)
-	if v != nil && len(v.Patients) == 1 {
+	if v != nil && len(v.Patients) == 1 && !unresolved(v.Patients[0]) {
 		x.Patient = v.Patients[0]
 	}
 	x.sharedItem(v)
@@ -143,7 +145,7 @@ func (s *Server) read(c echo.Context) error {
 // none is recognisable, the item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
 	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
-		x.bgPeople = v.Patients
+		x.bgPeople = knownPeople(v.Patients)
 		x.bgSubject = subjectOf(v.Raw)
 	}
 }
@@ -309,7 +311,11 @@ func codeParam(typ, param string) bool {
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
 	w.DataClass = search.DataClassFrom(w.Type, w.Resource, w.SourceOrg)
-	w.Patients = search.PatientCompartment(w.Type, w.Resource)
+	// Its people: its compartment, anyone else it names (named.go).
+	w.Patients = itemPeople(w.Type, w.Resource)
+	if hasUnresolved(w.Patients) {
+		w.Alone = true // resolved by a search inside the transaction (decideWrites)
+	}
 	w.Labels = securityLabels(w.Resource)
 	w.Index = search.Extract(w.Type, w.Resource)
 	w.Codes, w.Date = nil, time.Time{}
@@ -334,11 +340,12 @@ func (s *Server) derive(w *store.Write) {
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
 	}
-	if w.Type != "Consent" && search.HasPatientCompartment(w.Type) {
+	if w.Type != "Consent" && (search.HasPatientCompartment(w.Type) || len(w.Patients) > 0) {
 		// A Consent's codes name the data it governs, not the person's
-		// own; a terminology or directory resource's codes are no one's.
-		// An item that names its person by identifier alone has no
-		// compartment yet is still a person's data. A stored Bundle's
+		// own; a terminology or directory resource's codes are no one's,
+		// but an item that names a person (a Device's patient) is theirs,
+		// and so is one of a type with a compartment that names no one
+		// (a feed's item with its subject left out). A stored Bundle's
 		// codes are those of its entries that are a person's data.
 		if w.Type == "Bundle" {
 			w.OtherCodes = bundleCodings(w.Resource, w.Codes)
@@ -396,7 +403,7 @@ func personEntries(m map[string]any, out []any) []any {
 		switch {
 		case rt == "Bundle":
 			out = personEntries(r, out)
-		case rt != "Consent" && search.HasPatientCompartment(rt):
+		case rt != "Consent" && (search.HasPatientCompartment(rt) || namesSomeone(rt, r)):
 			out = append(out, r)
 		}
 	}
@@ -602,11 +609,12 @@ func (s *Server) create(c echo.Context) error {
 // conditional update's or reference's query). A condition is a search
 // across people: under X-Break-Glass it must name the person it opens, as
 // a search must, or a lookup by diagnosis would open whoever matched
-// (review 5b). Conditions on items in no one's compartment (directory,
-// terminology) are not decided under break-glass, and pass.
+// (review 5b). So must one on any type: an item of a type with no
+// compartment may name its person too (a Device, a ward list), and is
+// decided under theirs (search.NamedPeople).
 func (x *Exchange) conditionQuery(typ, cond string) (*search.Query, error) {
 	q, err := conditionQuery(typ, cond)
-	if err == nil && x != nil && x.BreakGlass != "" && search.HasPatientCompartment(typ) && patientParam(q) == "" && !onePersonSearch(q) {
+	if err == nil && x != nil && x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		return nil, fmtErr(ErrBadRequest, "condition %q: X-Break-Glass opens one person's record, so a condition on %s must name the person: patient=Patient/ID, identifier= or _id=", cond, typ)
 	}
 	return q, err
@@ -736,7 +744,7 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	r := results[0]
 	w := ws[0]
 	x.ID = w.ID
-	if r.Version != nil && len(r.Version.Patients) == 1 {
+	if r.Version != nil && len(r.Version.Patients) == 1 && !unresolved(r.Version.Patients[0]) {
 		x.Patient = r.Version.Patients[0]
 	}
 	if w.Op == store.OpDelete {
@@ -904,10 +912,12 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 	}
 	for _, t := range types {
 		if !search.HasPatientCompartment(t) {
-			// A Device names its person (Device.patient) but is in no
-			// one's compartment: the scan would not see one withheld,
-			// and the notice would follow the filters. As a search
-			// naming no one.
+			// A Device names its person (Device.patient), and is
+			// theirs, but patient= matches Device.patient alone and an
+			// item stored before it was given its people (not yet
+			// relabelled) is in no one's record: the scan could miss one
+			// withheld, and the notice would follow the filters. As a
+			// search naming no one.
 			return true, nil
 		}
 	}

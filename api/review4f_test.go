@@ -132,11 +132,14 @@ func TestReview4fNamedPeopleUnboundedSearches(t *testing.T) {
 	}
 	hospSys := e.token("system", "nhs", "RHX")
 	e.putAll(t, hospSys, [2]string{"/fhir/List/ward-7", `{"resourceType":"List","id":"ward-7","status":"current","mode":"working","title":"Ward 7 today","entry":[` + strings.Join(entries, ",") + `]}`})
-	gp := e.token("gp", "nhs", "A81001")
+	// (Review 5c: an item naming people by NHS number alone is decided under
+	// theirs, so a GP with no relationship to them no longer reads the list;
+	// the hospital that wrote it does, and its entry names them all.)
+	clin := e.token("hospital-clinician", "nhs", "RHX")
 	before := cs.patientSearches.Load()
-	r := e.do("GET", "/fhir/List/ward-7", gp, "")
+	r := e.do("GET", "/fhir/List/ward-7", clin, "")
 	if r.status != 200 {
-		t.Fatalf("the premise: the GP reads the ward list: %d %.200s", r.status, r.body)
+		t.Fatalf("the premise: the hospital reads its ward list: %d %.200s", r.status, r.body)
 	}
 	if n := cs.patientSearches.Load() - before; n > 50 {
 		t.Errorf("one read of one List made %d Patient searches for its access-log entry (one per NHS number it names, unbounded)", n)

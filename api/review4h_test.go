@@ -72,10 +72,12 @@ func TestReview4hNamedCapDropsRealPeople(t *testing.T) {
 	entries = append(entries, `{"item":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}}}`)
 	hospSys := e.token("system", "nhs", "RHX")
 	e.putAll(t, hospSys, [2]string{"/fhir/List/ward-9", `{"resourceType":"List","id":"ward-9","status":"current","mode":"working","title":"Ward 9 today","entry":[` + strings.Join(entries, ",") + `]}`})
-	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-4h-ward" })
+	// (Review 5c: the list is decided under the people it names, so only
+	// the hospital that wrote it reads it; its entry must name Jane.)
+	gp := e.token("hospital-clinician", "nhs", "RHX", func(c *auth.DevClaims) { c.Sub = "gp-4h-ward" })
 	r := e.do("GET", "/fhir/List/ward-9", gp, "")
 	if r.status != 200 || !strings.Contains(r.body, "9434765919") {
-		t.Fatalf("the premise: the GP reads the ward list, Jane's NHS number in it: %d %.200s", r.status, r.body)
+		t.Fatalf("the premise: the hospital reads its ward list, Jane's NHS number in it: %d %.200s", r.status, r.body)
 	}
 	e.rec.mu.Lock()
 	defer e.rec.mu.Unlock()

@@ -17,6 +17,11 @@ import (
 // inactive here left an objection inactive for good once the newer was
 // corrected, review 4i1).
 func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
+	// People named by NHS number alone are found now, as the transaction
+	// sees the Patients (resolvePeople), and decided as the others.
+	if err := resolvePeople(lookupFinder(lookup), ws...); err != nil {
+		return err
+	}
 	// Logged against everyone it would touch, allowed or not, though the
 	// first refusal ends the decision.
 	for _, w := range ws {

@@ -150,3 +150,209 @@ func HasPatientCompartment(resourceType string) bool {
 	_, ok := compartmentPaths[resourceType]
 	return ok || resourceType == "Patient" || resourceType == "Bundle"
 }
+
+// focalPaths are elements that name the person an item is about beyond
+// the R4 patient compartment, which leaves them out: a device implanted
+// in them, a document filed under them, an observation or task whose
+// focus they are, guidance or a contract about them.
+var focalPaths = map[string][]string{
+	"Contract":          {"subject"},
+	"Device":            {"patient"},
+	"DocumentReference": {"context.sourcePatientInfo"},
+	"GuidanceResponse":  {"subject"},
+	"Observation":       {"focus"},
+	"Task":              {"focus"},
+}
+
+var focalSteps = func() map[string][][]step {
+	m := make(map[string][][]step, len(focalPaths))
+	for t, paths := range focalPaths {
+		m[t] = compile(ParamDef{Paths: paths}).paths
+	}
+	return m
+}()
+
+// sharingContextTypes are the resources whose compartment is the person's
+// sharing context (their Patient, the CareTeams and EpisodeOfCares that
+// relate organisations to them, their Consents): only the compartment's
+// elements name their person. A Consent naming another patient as a
+// provision's actor must not become that patient's Consent, nor a
+// CareTeam naming one elsewhere relate its members to them.
+var sharingContextTypes = map[string]bool{"Patient": true, "CareTeam": true, "EpisodeOfCare": true, "Consent": true}
+
+// NamedPeople returns the people a resource names, under whose sharing
+// decision it is released: ids, the Patients it refers to, and nhs, the
+// NHS numbers (10 digits, no spaces) of those it names by number alone — a
+// reference by identifier with the NHS number system, or a reference to a
+// contained Patient carrying one. Both sorted and unique.
+//
+// They are named by the compartment's elements (PatientCompartment) and
+// the focal ones (focalPaths). An item that names no one there but refers
+// to a Patient elsewhere, or names one by NHS number elsewhere (a ward
+// list whose entries are NHS numbers, a Device with its patient in an
+// extension), is theirs too: every Patient it refers to anywhere, every
+// NHS number it names, and that of every Patient it contains. (Another
+// Patient mentioned by an item that is already someone's — a care plan's
+// supporting information naming a carer — is a reference, masked where
+// the user may not open them.) A Patient names itself only; the sharing
+// context's types name only by the compartment's elements.
+//
+// unidentified: by those elements (or, naming no one otherwise, by
+// containing a Patient) it names a person by neither a reference nor an
+// NHS number — a contained Patient without one, a reference of type
+// Patient by another identifier (a hospital number) — whom no one can
+// tell.
+func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, unidentified bool) {
+	ids = PatientCompartment(resourceType, res)
+	if res == nil || resourceType == "Patient" {
+		return ids, nil, false
+	}
+	set := map[string]bool{}
+	numbers := map[string]bool{}
+	for _, id := range ids {
+		set[id] = true
+	}
+	named := func(v any) {
+		m, _ := v.(map[string]any)
+		if m == nil {
+			return
+		}
+		s, _ := m["reference"].(string)
+		r, ok := NormalizeReference(s)
+		switch {
+		case ok && strings.HasPrefix(r, "Patient/"):
+			set[r[len("Patient/"):]] = true
+		case strings.HasPrefix(s, "#"):
+			if p := containedPatient(res, s[1:]); p != nil {
+				if n := patientNHS(p); n != "" {
+					numbers[n] = true
+				} else {
+					unidentified = true
+				}
+			}
+		case s == "":
+			if n := nhsOfReference(m); n != "" {
+				numbers[n] = true
+			} else if m["identifier"] != nil && m["type"] == "Patient" {
+				unidentified = true
+			}
+		}
+	}
+	for _, p := range compartmentSteps[resourceType] {
+		walk(res, p, named)
+	}
+	for _, p := range focalSteps[resourceType] {
+		walk(res, p, named)
+	}
+	if len(set) == 0 && len(numbers) == 0 && !unidentified && !sharingContextTypes[resourceType] {
+		unidentified = namedIn(res, set, numbers)
+	}
+	if len(set) > len(ids) {
+		ids = sortedKeys(set)
+	}
+	return ids, sortedKeys(numbers), unidentified
+}
+
+// namedIn adds to ids every Patient a reference anywhere in v names, and to
+// nhs every NHS number a reference by identifier or a contained Patient
+// gives; unidentified: v holds a Patient without an NHS number.
+func namedIn(v any, ids, nhs map[string]bool) (unidentified bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		if s, ok := x["reference"].(string); ok {
+			if r, ok := NormalizeReference(s); ok && strings.HasPrefix(r, "Patient/") {
+				ids[r[len("Patient/"):]] = true
+			}
+		}
+		if n := nhsOfReference(x); n != "" {
+			nhs[n] = true
+		}
+		if rt, _ := x["resourceType"].(string); rt == "Patient" {
+			// A contained Patient (or a stored Bundle's entry, whose own
+			// id its compartment holds): who it is, by NHS number; its
+			// own links name no one else.
+			n := patientNHS(x)
+			if n != "" {
+				nhs[n] = true
+			}
+			return n == ""
+		}
+		for k, e := range x {
+			if k != "meta" && namedIn(e, ids, nhs) {
+				unidentified = true
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if namedIn(e, ids, nhs) {
+				unidentified = true
+			}
+		}
+	}
+	return unidentified
+}
+
+// nhsOfReference is the NHS number a Reference gives by identifier
+// (reference.identifier with the NHS number system), "" if none.
+func nhsOfReference(m map[string]any) string {
+	id, _ := m["identifier"].(map[string]any)
+	if id == nil || id["system"] != NHSNumberSystem {
+		return ""
+	}
+	v, _ := id["value"].(string)
+	return nhsDigits(v)
+}
+
+// patientNHS is the first NHS number among a Patient's identifiers.
+func patientNHS(p map[string]any) string {
+	ids, _ := p["identifier"].([]any)
+	for _, i := range ids {
+		im, _ := i.(map[string]any)
+		if im["system"] == NHSNumberSystem {
+			v, _ := im["value"].(string)
+			if n := nhsDigits(v); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// containedPatient is the contained Patient with this id, nil if none.
+func containedPatient(res map[string]any, id string) map[string]any {
+	cs, _ := res["contained"].([]any)
+	for _, c := range cs {
+		cm, _ := c.(map[string]any)
+		if cm["resourceType"] == "Patient" && cm["id"] == id {
+			return cm
+		}
+	}
+	return nil
+}
+
+// nhsDigits is an NHS number as ten digits without spaces, "" when it is
+// not one (validation refuses those that fail the check digit).
+func nhsDigits(v string) string {
+	n := strings.ReplaceAll(v, " ", "")
+	if len(n) != 10 {
+		return ""
+	}
+	for i := 0; i < len(n); i++ {
+		if n[i] < '0' || n[i] > '9' {
+			return ""
+		}
+	}
+	return n
+}
+
+func sortedKeys(m map[string]bool) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
