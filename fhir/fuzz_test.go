@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -92,10 +94,29 @@ func TestFuzzSeedsParse(t *testing.T) {
 	if len(files) < 10 {
 		t.Fatalf("only %d FuzzParse seeds", len(files))
 	}
+	valid := 0
 	for _, f := range files {
-		if _, err := os.Stat(f); err != nil {
+		b, err := os.ReadFile(f)
+		if err != nil {
 			t.Fatal(err)
 		}
+		s, ok := strings.CutPrefix(string(b), "go test fuzz v1\n[]byte(")
+		if !ok {
+			t.Fatalf("%s: not a go test fuzz v1 []byte seed", f)
+		}
+		data, err := strconv.Unquote(strings.TrimSuffix(strings.TrimSpace(s), ")"))
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		_, err = Parse([]byte(data))
+		if err == nil {
+			valid++
+		} else if filepath.Base(f) == "primitives" {
+			t.Errorf("%s: the seed of valid primitive values is refused: %v", f, err)
+		}
+	}
+	if valid*2 <= len(files) {
+		t.Errorf("only %d of %d FuzzParse seeds are valid resources", valid, len(files))
 	}
 }
 

@@ -30,6 +30,7 @@ type fieldInfo struct {
 	kind     kind
 	slice    bool
 	required bool
+	prim     prim         // the R4 primitive type when its format is checked (kString, kInt)
 	elem     reflect.Type // element type (pointer and slice stripped)
 }
 
@@ -123,6 +124,10 @@ func buildStruct(t reflect.Type) *structInfo {
 		resource: resourceTypeSet[t],
 		ident:    t == identifierType,
 	}
+	var prims map[string]prim
+	if spec := primitiveFields[si.name]; spec != "" {
+		prims = parsePrimitiveFields(spec)
+	}
 	var req []*fieldInfo
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -162,6 +167,12 @@ func buildStruct(t reflect.Type) *structInfo {
 				fi.kind = kStruct
 			default:
 				panic("fhir: unsupported model field type " + f.Type.String())
+			}
+		}
+		if p := prims[name]; p != pNone && (fi.kind == kString || fi.kind == kInt) {
+			// A resource's id is checked by walker.resource with its own message.
+			if !(si.resource && name == "id") {
+				fi.prim = p
 			}
 		}
 		si.fields[name] = fi

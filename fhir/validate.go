@@ -28,8 +28,11 @@ const maxIssues = 50
 
 // Parse checks JSON syntax (UTF-8, no duplicate keys), the resourceType, and
 // validates the resource strictly against the R4 model: unknown elements,
-// JSON kinds, empty values, required elements, code bindings of required
-// value sets, resource ids, contained/embedded resources and NHS numbers.
+// JSON kinds, empty values, the formats of primitive types (date, dateTime,
+// instant, time, base64Binary, positiveInt, unsignedInt, id, oid, uuid,
+// uri/url/canonical, code; see primitive.go), required elements, code
+// bindings of required value sets, resource ids, contained/embedded
+// resources and NHS numbers.
 //
 // Errors: ErrMalformed (wrapped) for bad JSON / not an object / no
 // resourceType string; ErrUnknownType (wrapped) for a resourceType that is
@@ -296,6 +299,10 @@ func (w *walker) value(v any, fi *fieldInfo) {
 			w.add("must be a string")
 		} else if s == "" {
 			w.add("empty string not allowed")
+		} else if fi.prim != pNone {
+			if msg := primitiveMsg(fi.prim, s); msg != "" {
+				w.add(msg)
+			}
 		}
 	case kBool:
 		if _, ok := v.(bool); !ok {
@@ -307,8 +314,13 @@ func (w *walker) value(v any, fi *fieldInfo) {
 			w.add("must be an integer number")
 			return
 		}
-		if _, err := strconv.ParseInt(string(n), 10, 32); err != nil {
+		i, err := strconv.ParseInt(string(n), 10, 32)
+		if err != nil {
 			w.add(fmt.Sprintf("%s is not a 32-bit integer", n))
+		} else if fi.prim != pNone {
+			if msg := intMsg(fi.prim, i); msg != "" {
+				w.add(msg)
+			}
 		}
 	case kNumber:
 		if _, ok := v.(json.Number); !ok {
