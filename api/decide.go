@@ -35,25 +35,28 @@ func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
 
 // gate is one request's decision context, kept in its Exchange.
 type gate struct {
-	cp        *ConsentPolicy
-	ctx       context.Context
-	user      consent.User
-	issuer    string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
-	x         *Exchange
-	mu        sync.Mutex
-	prepared  map[preparedKey]*personDecision
-	unknown   map[string]bool     // patients with nothing stored: nothing to protect
-	claimed   bool                // the last prepared patient is related to the user's org only by its own say-so
-	redact    map[versionKey]bool // versions to release with demographics redacted
-	decisions []decision          // items decided, in order (maskref.go)
-	seen      map[refKey]decision // decisions[:indexed] by item, and references looked up
-	indexed   int
-	refOK     map[string]bool            // reference strings decided for masking: released as stored or not
-	lookups   int                        // items and people looked up to decide references (maxRefLookups)
-	quiet     map[string]*personDecision // people prepared only to decide references (maskref.go)
-	err       error                      // loading a patient failed: nothing more is released
-	grants    []string                   // patients whose break-glass grant is still to be stored (see flush)
-	bg        bgShare                    // the one patient this request's break-glass reason applies to (a batch shares its own)
+	cp       *ConsentPolicy
+	ctx      context.Context
+	user     consent.User
+	issuer   string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
+	x        *Exchange
+	mu       sync.Mutex
+	prepared map[preparedKey]*personDecision
+	unknown  map[string]bool // patients with nothing stored: nothing to protect
+	// restrictChecked: people of own-organisation items looked up for the
+	// restricted-patient alert (noteRestricted).
+	restrictChecked map[string]bool
+	claimed         bool                // the last prepared patient is related to the user's org only by its own say-so
+	redact          map[versionKey]bool // versions to release with demographics redacted
+	decisions       []decision          // items decided, in order (maskref.go)
+	seen            map[refKey]decision // decisions[:indexed] by item, and references looked up
+	indexed         int
+	refOK           map[string]bool            // reference strings decided for masking: released as stored or not
+	lookups         int                        // items and people looked up to decide references (maxRefLookups)
+	quiet           map[string]*personDecision // people prepared only to decide references (maskref.go)
+	err             error                      // loading a patient failed: nothing more is released
+	grants          []string                   // patients whose break-glass grant is still to be stored (see flush)
+	bg              bgShare                    // the one patient this request's break-glass reason applies to (a batch shares its own)
 	// The patients whose items the request touched (released or
 	// withheld), for the access log (beside the one a request named: a
 	// joint appointment in Jane's record names her husband too), in the
@@ -128,7 +131,8 @@ type bgMode int
 
 const (
 	bgOwn     bgMode = iota // the request's break-glass person (chosen by breakGlassFor) under it, others not
-	bgAlong                 // under it, no grant: an item this person shares with the break-glass person
+	bgTrace                 // under it, no grant: a break-glass trace's matches (demographics only)
+	bgAlong                 // under it, no grant, and only where their own Consents do not withhold it: another person of an item the break-glass person shares
 	bgWithout               // not under it, and no person chosen: an item of several people the request does not name
 )
 
@@ -173,7 +177,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
-	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgAlong {
+	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgTrace && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
 		// second write would wait for itself.
@@ -289,8 +293,45 @@ func (g *gate) note(d consent.Decision) {
 	}
 }
 
-// ownData: the user's organisation recorded this item (and the role is
-// not an audit role, or sees its class) — released without loading the
+// noteRestricted notes, for the IG alert, the restricted people among
+// those of an item released as the user's own organisation's (ownData
+// decides without preparing them): every access to a restricted person
+// raises one, the source's included (SPEC §5; review 5d). Each person is
+// looked up once per request, from the store's shared context.
+func (g *gate) noteRestricted(patients []string) {
+	if g.x == nil {
+		return
+	}
+	for _, pid := range patients {
+		g.mu.Lock()
+		done := g.restrictChecked[pid]
+		if g.restrictChecked == nil {
+			g.restrictChecked = map[string]bool{}
+		}
+		g.restrictChecked[pid] = true
+		g.mu.Unlock()
+		if done {
+			continue
+		}
+		pc, err := g.cp.store.PatientContext(g.ctx, pid)
+		if err != nil {
+			continue // the release is the organisation's own; only the alert is lost
+		}
+		pat, _, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
+		if err != nil || !pat.Restricted {
+			continue
+		}
+		g.mu.Lock()
+		g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
+		if !slices.Contains(g.x.restricted, pid) {
+			g.x.restricted = append(g.x.restricted, pid)
+		}
+		g.mu.Unlock()
+	}
+}
+
+// ownData: the user's organisation recorded this item (and the role sees
+// its own organisation's records, or sees its class) — released without loading the
 // patient (rule 1 of the combining rule; the source relationship is the
 // item itself). Not under break-glass, whose use must be noted per
 // patient.
@@ -299,7 +340,7 @@ func (g *gate) ownData(m *store.Meta) bool {
 		return false
 	}
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && (!role.Audit || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
+	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
 }
 
 // visible decides one stored item, counting what it withholds.
@@ -315,6 +356,7 @@ func (g *gate) decide(m *store.Meta) bool {
 	}
 	g.touched(m.Patients) // an item of several people is logged against each
 	if g.ownData(m) {
+		g.noteRestricted(m.Patients)
 		return true
 	}
 	if len(m.Patients) == 0 {
@@ -336,11 +378,15 @@ func (g *gate) decide(m *store.Meta) bool {
 	it := itemOf(m)
 	modeOf := g.bgModes(patients)
 	for _, pid := range patients {
-		pp := g.prepareFor(pid, modeOf(pid))
+		mode := modeOf(pid)
+		pp := g.prepareFor(pid, mode)
 		if g.err != nil {
 			return false
 		}
 		d := pp.Decide(it)
+		if mode == bgAlong && d.Permitted() && pp.ConsentWithholds(it) {
+			d = consent.Decision{Effect: consent.Withhold}
+		}
 		if !d.Permitted() {
 			g.withheld()
 			return false
@@ -381,7 +427,10 @@ func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
 // an item of several people: if it belongs to the request's break-glass
 // person, the others come along (no grant); if the request names no one
 // and no one is chosen yet, all are decided without it (a lookup must not
-// open whoever sorts first).
+// open whoever sorts first). Coming along overrides no one's objection:
+// break-glass overrides one person's consent (SPEC §5), so an item
+// another person's own Consents withhold stays withheld (decide; review
+// 5d: break-glass for Jane overrode Bob's opt-out on his item naming her).
 func (g *gate) bgModes(patients []string) func(string) bgMode {
 	own := func(string) bgMode { return bgOwn }
 	x := g.x
@@ -389,7 +438,7 @@ func (g *gate) bgModes(patients []string) func(string) bgMode {
 	case g.user.BreakGlassReason == "" || x == nil:
 		return own
 	case x.bgTrace:
-		return func(string) bgMode { return bgAlong }
+		return func(string) bgMode { return bgTrace }
 	case len(x.bgPeople) > 0:
 		return func(pid string) bgMode {
 			switch {

@@ -67,11 +67,16 @@ func (s *Server) LegacyInactiveConsents(ctx context.Context, before time.Time) (
 	}
 	var found []RestoredConsent
 	for _, v := range inactive.Items {
-		if !storedWithNewer(v, same.Items) {
-			continue
-		}
 		prev, err := s.store.VRead(ctx, "Consent", v.ID, v.VersionID-1)
 		if err != nil || prev.Deleted || prev.SourceOrg != v.SourceOrg || !onlyMadeInactive(prev.Raw, v.Raw) {
+			continue
+		}
+		older, err := consent.ParseConsent(prev.Raw)
+		if err != nil {
+			continue
+		}
+		older.RecordedBy(prev.LastUpdated, prev.VersionID == 1)
+		if !storedWithNewer(v, older, same.Items) {
 			continue
 		}
 		found = append(found, RestoredConsent{ID: v.ID, Inactive: v.VersionID, MadeInactive: v.LastUpdated})
@@ -80,15 +85,23 @@ func (s *Server) LegacyInactiveConsents(ctx context.Context, before time.Time) (
 }
 
 // storedWithNewer: among same (Consent versions stored at v's instant by
-// v's organisation), another Consent, active, about the person's privacy,
-// for one of v's people.
-func storedWithNewer(v *store.Version, same []*store.Version) bool {
+// v's organisation), another Consent for one of v's people that the
+// earlier release's rewrite would have superseded older (v's previous
+// version) with: active, about the person's privacy, dated, not limited
+// to a period, about reads, and not dated before older (review 5d: an
+// organisation's own withdrawal stored beside a Consent the rewrite would
+// never have made it inactive for was restored, an HIV permit among them).
+func storedWithNewer(v *store.Version, older *consent.Consent, same []*store.Version) bool {
 	for _, o := range same {
 		if o.ID == v.ID || !o.LastUpdated.Equal(v.LastUpdated) || o.SourceOrg != v.SourceOrg || !sharePatient(o.Patients, v.Patients) {
 			continue
 		}
 		c, err := consent.ParseConsent(o.Raw)
-		if err == nil && c.Status == "active" && c.Scope == "patient-privacy" {
+		if err != nil || c.Status != "active" || c.Scope != "patient-privacy" || c.DateTime.IsZero() || c.Bounded() || !c.GovernsReads() {
+			continue
+		}
+		c.RecordedBy(o.LastUpdated, false)
+		if older.Scope == "patient-privacy" && !older.NewerThan(c) {
 			return true
 		}
 	}

@@ -440,6 +440,11 @@ func ParseConsent(raw []byte) (*Consent, error) {
 	if rc.Patient == nil || c.Patient == "" {
 		return nil, &ConsentError{"patient", "required"}
 	}
+	if id, ok := strings.CutPrefix(c.Patient, "Patient/"); !ok || id == "" || strings.ContainsAny(id, "/#?") {
+		// A contained Patient (#p) or a bare identifier names no one's
+		// record: the Consent would be stored and never apply (review 5d).
+		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": a contained or identifier-only patient is no one's record, and the consent would never apply"})
+	}
 	if rc.PolicyRule == nil {
 		return nil, &ConsentError{"policyRule", "required: " + SystemActCode + " OPTIN or OPTOUT"}
 	}

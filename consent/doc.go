@@ -26,9 +26,10 @@
 // when Open withholds; otherwise, in this order, the first rule that
 // applies decides:
 //
-//  1. source: the item's source organisation is the user's → permit
-//     (SPEC §5: a source always sees what it recorded), unless the role
-//     is an audit role (it sees no clinical data, its own included);
+//  1. source: the item's source organisation is the user's and the role
+//     is one the policy lists in sees-own-records → permit (SPEC §5: a
+//     source always sees what it recorded; an audit role cannot be
+//     listed: it sees no clinical data, its own included);
 //  2. role: the role does not see the item's data class → withhold;
 //  3. role: an own-org-only role (system) → withhold;
 //  4. audit role (ig-officer) → permit (its classes are non-clinical);

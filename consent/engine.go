@@ -528,10 +528,12 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	}
 	role := pp.role
 	// A source organisation always sees the data it recorded (SPEC §5),
-	// whatever classes the role is given for others' data; an audit role
-	// sees no clinical data, its own organisation's included.
+	// whatever classes the role is given for others' data — through the
+	// roles the policy lists as seeing their own records (an audit role
+	// sees no clinical data, its own organisation's included; a
+	// receptionist role a deployment adds keeps its classes).
 	own := pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org)
-	if !role.Sees(it.DataClass) && (!own || role.Audit) {
+	if !role.Sees(it.DataClass) && (!own || !role.SeesOwn) {
 		return withhold(LayerRole, CodeClassNotPermitted, "role "+role.Name+" does not see "+it.DataClass)
 	}
 	if own {

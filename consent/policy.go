@@ -38,6 +38,11 @@ type RolePolicy struct {
 	OwnOrgOnly bool     // sees only what its own organisation recorded
 	Audit      bool     // oversight role: no relationship or consent needed, non-clinical classes only
 	BreakGlass bool     // may break glass
+	// SeesOwn: sees every item its own organisation recorded, whatever
+	// its classes (SPEC §5: a source always sees what it recorded). A
+	// role a deployment adds (a receptionist) keeps its classes within
+	// its organisation unless the policy lists it (review 5d).
+	SeesOwn bool
 
 	all     bool
 	classes map[string]bool
@@ -55,6 +60,7 @@ func (r *RolePolicy) Sees(class string) bool { return r.all || r.classes[class] 
 //	purposes CODE...                  purposes of use served (default TREAT ETREAT COC)
 //	role NAME CLASS...|*              data classes a role may see
 //	own-org-only ROLE...              roles that read only their own organisation's data
+//	sees-own-records ROLE...          roles that see everything their own organisation recorded, whatever their classes (not audit roles)
 //	audit-role ROLE...                oversight roles (non-clinical classes only; no relationship/consent)
 //	job-role RBAC-CODE ROLE           national RBAC job role → carex role
 //	break-glass-roles ROLE...         roles that may break glass
@@ -264,7 +270,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				rp.classes[c] = true
 			}
 			p.Roles[name] = rp
-		case "own-org-only", "audit-role", "break-glass-roles":
+		case "own-org-only", "audit-role", "break-glass-roles", "sees-own-records":
 			if len(args) == 0 {
 				return nil, bad("list at least one role")
 			}
@@ -380,7 +386,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c)})
 			}
 		default:
-			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, job-role, break-glass-roles, " +
+			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, sees-own-records, job-role, break-glass-roles, " +
 				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code, codeset, alert-patients-per-hour, alert-working-hours)")
 		}
 	}
@@ -404,6 +410,13 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			}
 		case "break-glass-roles":
 			rp.BreakGlass = true
+		case "sees-own-records":
+			rp.SeesOwn = true
+		}
+	}
+	for _, u := range uses {
+		if rp := p.Roles[u.role]; u.what == "sees-own-records" && rp.Audit {
+			return nil, &PolicyError{u.line, fmt.Sprintf("sees-own-records: %s is an audit role, which sees no clinical data, its own organisation's included", u.role)}
 		}
 	}
 	for _, u := range bgRoles {
