@@ -94,6 +94,13 @@ func (a *accessLog) Close() error {
 // (created on first use). A log still kept in the record database (carex
 // before 2026-12) is first moved there, entry for entry.
 func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointCopy string, log *slog.Logger) (*accessLog, error) {
+	// Before anything is created: a new, empty log in the place of one that
+	// was deleted would hide the deletion.
+	if gone, err := accessLogGone(ctx, records.Reader(), records.Path()); err != nil {
+		return nil, err
+	} else if gone != "" {
+		return nil, fmt.Errorf("%s.\nThis is an information-governance incident: carex will not start a new, empty access log in its place", gone)
+	}
 	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
 		return nil, err
 	}
@@ -160,7 +167,121 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 	if err != nil {
 		return fail(err)
 	}
+	if err := records.MarkAccessLog(ctx, time.Now()); err != nil {
+		l.Close()
+		return fail(err)
+	}
 	return &accessLog{Log: l, w: w, r: r}, nil
+}
+
+// openRecords opens the record database for a command that writes to it
+// (serve, import, relabel, gen) and records there, if it is not yet, that
+// the records have an access log when one is found: a log an earlier carex
+// made, before the records kept that (noteAccessLog).
+func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
+	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return nil, err
+	}
+	if err := noteAccessLog(ctx, db); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// noteAccessLog records in the record database that it has an access log,
+// if one is there and that is not recorded yet. From then on an access log
+// that is missing was deleted or replaced (accessLogGone), where a database
+// loaded by carex import and never served has none and verifies as empty.
+// Any file at the access log's place counts: only carex serve creates one
+// (the audit commands open it read-only), and it creates the log's tables
+// at once, so one without them was emptied or replaced, and is not read
+// here (import must not fail on the log's account).
+func noteAccessLog(ctx context.Context, records *sqlite.DB) error {
+	if _, ok, err := sqlite.AccessLogSince(ctx, records.Reader()); err != nil || ok {
+		return err
+	}
+	present, err := auditlog.HasLog(ctx, records.Reader())
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(accessLogPath(records.Path())); err == nil {
+		present = true
+	}
+	if !present {
+		return nil
+	}
+	return records.MarkAccessLog(ctx, time.Now())
+}
+
+// accessLogState reports whether the records at path (open as records)
+// have an access log: its tables in the access-log database beside them,
+// or in the record database itself (carex before 2026-12). If not, why
+// says what is there instead.
+func accessLogState(ctx context.Context, records *sql.DB, path string) (present bool, why string, err error) {
+	if legacy, err := auditlog.HasLog(ctx, records); err != nil || legacy {
+		return legacy, "", err
+	}
+	logPath := accessLogPath(path)
+	if _, err := os.Stat(logPath); errors.Is(err, os.ErrNotExist) {
+		return false, "is missing", nil
+	} else if err != nil {
+		return false, "", err
+	}
+	conn, err := openReadOnly(logPath)
+	if err != nil {
+		return false, "", err
+	}
+	defer conn.Close()
+	has, err := auditlog.HasLog(ctx, conn)
+	if err != nil {
+		return false, "", fmt.Errorf("access log %s: %w", logPath, err)
+	}
+	if !has {
+		return false, "holds no access log", nil
+	}
+	return true, "", nil
+}
+
+// accessLogGone describes an access log that the records at path (open as
+// records) have had, and that is no longer there: deleted, or replaced by a
+// file without one. "" if the log is there, or the records never had one
+// (loaded by carex import and never served).
+func accessLogGone(ctx context.Context, records *sql.DB, path string) (string, error) {
+	since, ok, err := sqlite.AccessLogSince(ctx, records)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	if !ok {
+		return "", nil
+	}
+	present, why, err := accessLogState(ctx, records, path)
+	if err != nil || present {
+		return "", err
+	}
+	when := ""
+	if !since.IsZero() {
+		when = " on " + since.Format(time.RFC3339)
+	}
+	logPath := accessLogPath(path)
+	return fmt.Sprintf("the access log was deleted or replaced: carex recorded%s that %s has an access log, but %s %s. Restore the access log (%s and its journal %s, if kept) from a backup, then run carex audit verify",
+		when, path, logPath, why, logPath, logPath+auditlog.JournalSuffix), nil
+}
+
+// accessLogGoneAt is accessLogGone for the audit commands' --db: the
+// record database is opened read-only (and only if it exists: --db may
+// name the access-log database itself).
+func accessLogGoneAt(ctx context.Context, path string) (string, error) {
+	if _, err := os.Stat(path); err != nil {
+		return "", nil
+	}
+	conn, err := openReadOnly(path)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	return accessLogGone(ctx, conn, path)
 }
 
 // keyForLog refuses to make a new signing key for a log that already has
@@ -305,6 +426,12 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if absent, err := noLog(ctx, conn); err != nil {
 		return err
 	} else if absent {
+		if gone, err := accessLogGoneAt(ctx, db); err != nil {
+			return err
+		} else if gone != "" {
+			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
+			return errTampered
+		}
 		return verifyNoLog(ctx, conn, logDB(db), saved, stdout)
 	}
 	rep, err := auditlog.VerifyWith(ctx, conn, verifiers, saved)
@@ -403,6 +530,12 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 	if absent, err := noLog(ctx, conn); err != nil {
 		return err
 	} else if absent {
+		if gone, err := accessLogGoneAt(ctx, db); err != nil {
+			return err
+		} else if gone != "" {
+			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
+			return errTampered
+		}
 		return fmt.Errorf("%s: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", emptyLogNote(logDB(db)), auditlog.ErrEmpty)
 	}
 	ck, err := auditlog.LatestCheckpoint(ctx, conn, verifiers)
@@ -459,6 +592,12 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if absent, err := noLog(ctx, conn); err != nil {
 		return err
 	} else if absent {
+		if gone, err := accessLogGoneAt(ctx, db); err != nil {
+			return err
+		} else if gone != "" {
+			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
+			return errTampered
+		}
 		return fmt.Errorf("--seq %d: %s: %w", seq.n, emptyLogNote(logDB(db)), auditlog.ErrEmpty)
 	}
 	// ProveEntry's answer for an entry past the end is that a running server
@@ -610,6 +749,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	var size int64
 	if absent {
+		if gone, err := accessLogGoneAt(ctx, db); err != nil {
+			return err
+		} else if gone != "" {
+			return fmt.Errorf("export: %s", gone)
+		}
 		if len(journal) > 0 {
 			return fmt.Errorf("export: %s has no access-log tables, but its access journal holds %d entries: the log's tables were removed (run carex audit verify)", logDB(db), len(journal))
 		}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
-	"github.com/carex-project/carex/store/sqlite"
 )
 
 // ndjsonBatch is how many NDJSON lines share one transaction.
@@ -58,7 +57,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fset.Usage()
 		return fmt.Errorf("no files to import: give Bundle, resource (.json) or NDJSON (.ndjson) files or directories")
 	}
-	store, err := sqlite.Open(ctx, db, sqlite.Options{})
+	store, err := openRecords(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/carex-project/carex/api"
-	"github.com/carex-project/carex/store/sqlite"
 )
 
 // cmdRelabel works every stored version's labels, compartment and class
@@ -32,7 +31,7 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	st, err := openRecords(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -17,7 +17,6 @@ import (
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
-	"github.com/carex-project/carex/store/sqlite"
 )
 
 type serverFlags struct {
@@ -126,7 +125,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return fmt.Errorf("token keys: %w", err)
 	}
-	db, err := sqlite.Open(ctx, f.db, sqlite.Options{})
+	db, err := openRecords(ctx, f.db)
 	if err != nil {
 		return err
 	}

@@ -108,6 +108,16 @@ CREATE TABLE break_glass_grants (
 	PRIMARY KEY (sub, patient, org, issuer)
 ) WITHOUT ROWID;
 `,
+	// 6: what carex knows about the records beyond them, one value a key.
+	// 'access_log_since' is when carex first created or found an access log
+	// for these records (AccessLogSince): from then on a log that is
+	// missing was deleted or replaced, not never made (review 5d).
+	`
+CREATE TABLE IF NOT EXISTS carex_meta (
+	key   TEXT NOT NULL PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+`,
 }
 
 // migrate brings the schema up to date inside one transaction.

@@ -1,0 +1,54 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// accessLogKey is the carex_meta key that says these records have had an
+// access log, and since when.
+const accessLogKey = "access_log_since"
+
+// MarkAccessLog records that these records have an access log (carex serve
+// creates it; a log an earlier carex made is recorded when it is found),
+// unless that is recorded already: the first time stays.
+func (db *DB) MarkAccessLog(ctx context.Context, at time.Time) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	_, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`,
+		accessLogKey, at.UTC().Format(time.RFC3339))
+	if err != nil {
+		return fmt.Errorf("recording the access log in %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// AccessLogSince reads when an access log was first recorded for the
+// records in db (MarkAccessLog); ok is false if never. db may be a
+// read-only connection, to a database of any schema version: one migrated
+// by an earlier carex has no record.
+func AccessLogSince(ctx context.Context, db *sql.DB) (since time.Time, ok bool, err error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carex_meta'`).Scan(&n); err != nil {
+		return time.Time{}, false, err
+	}
+	if n == 0 {
+		return time.Time{}, false, nil
+	}
+	var v string
+	err = db.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, accessLogKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	if since, err = time.Parse(time.RFC3339, v); err != nil {
+		// Still a record that there was a log: its time is only for messages.
+		return time.Time{}, true, nil
+	}
+	return since, true, nil
+}
