@@ -370,7 +370,11 @@ func (g *gate) decide(m *store.Meta) bool {
 	if hasUnresolved(m.Patients) {
 		// It names someone by an NHS number no one (or more than one
 		// Patient) carried when it was written: no decision can be found
-		// for them, and it stays with its source (ownData).
+		// for them, and it stays with its source (ownData), under
+		// break-glass too (sourceKeeps).
+		if g.sourceKeeps(m) {
+			return true
+		}
 		g.withheld()
 		return false
 	}

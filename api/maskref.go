@@ -294,7 +294,7 @@ func (g *gate) refSees(m *store.Meta) bool {
 		return g.seesOutsideCompartments(m)
 	}
 	if hasUnresolved(m.Patients) {
-		return false // with its source only, as gate.decide
+		return g.sourceKeeps(m) // with its source only, as gate.decide
 	}
 	it := itemOf(m)
 	for _, pid := range m.Patients {

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -39,6 +41,17 @@ func hasUnresolved(patients []string) bool {
 	return false
 }
 
+// needsLookup reports whether any of patients is an NHS number to resolve
+// (an unidentified person needs no search).
+func needsLookup(patients []string) bool {
+	for _, p := range patients {
+		if unresolved(p) && p != unidentifiedPerson {
+			return true
+		}
+	}
+	return false
+}
+
 // knownPeople is patients without the unresolved ones (the slice itself
 // when there are none, as for almost every item).
 func knownPeople(patients []string) []string {
@@ -56,8 +69,10 @@ func knownPeople(patients []string) []string {
 
 // unidentifiedPerson marks a person an item names by neither a reference
 // nor an NHS number (a contained Patient without one, a Patient by
-// hospital number): no one can tell who, and the item stays with its
-// source as for an unresolved number, relabel or not.
+// hospital number, a subject given by another identifier or by display
+// alone, or by a reference carex cannot follow): no one can tell who, and
+// the item stays with its source as for an unresolved number, relabel or
+// not.
 const unidentifiedPerson = byNumber + "?"
 
 // itemPeople are the people an item names, as derive stores them before
@@ -85,6 +100,108 @@ func namesSomeone(typ string, res map[string]any) bool {
 type patientFinder struct {
 	search func(q *search.Query) ([]*store.Meta, error)
 	get    func(id string) ([]byte, error) // the current Patient's body, nil if none
+	// admit, when set, says whether a Patient found may be the person
+	// (writerFinder, relabel's sourceAdmits): one it refuses carries the
+	// number for no one.
+	admit func(m *store.Meta) (bool, error)
+}
+
+// filter is found without the Patients admit refuses.
+func (f patientFinder) filter(found []*store.Meta) ([]*store.Meta, error) {
+	if f.admit == nil {
+		return found, nil
+	}
+	out := found[:0:0]
+	for _, m := range found {
+		ok, err := f.admit(m)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// writerFinder finds, inside the write transaction, the Patients that
+// may be the person a write names by NHS number (personAdmits for the
+// writer's organisation and the request's Visible gate, as a conditional
+// reference is matched): anyone may write a Patient carrying a number, and
+// one the writer has no reason to trust must not capture its item, nor
+// open it to that Patient's source (review 5d). A number carried by no
+// such Patient stays a marker, with the item's source alone.
+func (s *Server) writerFinder(ctx context.Context, p *auth.Principal, x *Exchange, l store.Lookup, ws []*store.Write) patientFinder {
+	f := lookupFinder(l)
+	for _, w := range ws {
+		if w.Op != store.OpDelete && needsLookup(w.Patients) {
+			f.admit = s.personAdmits(ctx, p.Org, s.policy.Visible(ctx, p, x))
+			break
+		}
+	}
+	return f
+}
+
+// personAdmits says whether a Patient carrying a number may be the person
+// an item of organisation org names by it (review 5d; relabel passes no
+// vis: it has no writer to ask):
+//   - the writer may see it (vis, the request's gate); or
+//   - org recorded it; or
+//   - org has a legitimate relationship with its person (their GP, a care
+//     team or episode of care, a source of their data) — a feed's client
+//     system sees only its own organisation's data, yet the hospital that
+//     admitted someone is who names them by number; or
+//   - it is the person's registration record: written by the practice its
+//     generalPractitioner names (how a person's record arrives in carex),
+//     so an item written before they arrived joins it, by relabel, and
+//     one written after, as it is written.
+//
+// Not a Patient another organisation recorded, without registering them,
+// for someone org has nothing to do with.
+func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible) func(m *store.Meta) (bool, error) {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok {
+		return nil // a policy that releases everything
+	}
+	return func(m *store.Meta) (bool, error) {
+		if (vis != nil && vis(m)) || (org != "" && strings.EqualFold(m.SourceOrg, org)) {
+			return true, nil
+		}
+		pc, err := s.store.PatientContext(ctx, m.ID)
+		if err != nil {
+			return false, err
+		}
+		if pc.Patient != nil {
+			for _, r := range asList(decodeMap(pc.Patient.Raw)["generalPractitioner"]) {
+				if gp := orgOf(r); gp != "" && strings.EqualFold(gp, m.SourceOrg) {
+					return true, nil
+				}
+			}
+		}
+		if org == "" {
+			return false, nil
+		}
+		pat, _, err := cp.person(ctx, deriveContext(m.ID, pc), pc)
+		if err != nil {
+			return false, err
+		}
+		// The relationship is the organisation's, whatever the role
+		// (consent.Prepare works it out for any role the policy has).
+		return consent.Prepare(cp.Policy, consent.User{Org: org, Role: anyRole(cp.Policy)}, pat, cp.now()).Related(), nil
+	}
+}
+
+// anyRole is a role of pol (the first by name), "" if it has none.
+func anyRole(pol *consent.Policy) string {
+	names := make([]string, 0, len(pol.Roles))
+	for n := range pol.Roles {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	if len(names) == 0 {
+		return ""
+	}
+	return names[0]
 }
 
 func lookupFinder(l store.Lookup) patientFinder {
@@ -226,6 +343,9 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 		return err
 	}
 	if len(numbers) == 1 {
+		if found, err = f.filter(found); err != nil {
+			return err
+		}
 		for _, m := range found {
 			into[numbers[0]] = appendNew(into[numbers[0]], m.ID)
 		}
@@ -239,6 +359,9 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 			}
 		}
 		return nil
+	}
+	if found, err = f.filter(found); err != nil {
+		return err
 	}
 	// Which number each found Patient carries: from its identifiers.
 	want := map[string]bool{}
@@ -272,4 +395,88 @@ func patientNumbers(patient map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// sourceKeeps: an item naming someone carex could not identify is its
+// source organisation's alone, with or without break-glass (review 5d).
+// gate.ownData is skipped under break-glass, which opens a person's record
+// to be decided under it; such an item is in no one's record, so without
+// this its source lost it exactly when it broke glass. As ownData
+// otherwise: a role that reads this class, for a purpose carex serves.
+func (g *gate) sourceKeeps(m *store.Meta) bool {
+	if g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
+		return false
+	}
+	role := g.cp.Policy.Role(g.user.Role)
+	return role != nil && (!role.Audit || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
+}
+
+// targetPeople: a Provenance names its person through the items it is
+// about (target: Condition/diabetes), which the patient compartment does
+// not follow (review 5d: the provenance of an opted-out person's diagnosis
+// — who recorded it, when, why — was no one's, released by role class).
+// Each target that is an item is looked up as the write transaction sees
+// it (one written beside it by the same request as written), and the
+// Provenance takes its people (markers included). A target that is not
+// stored, or that admit refuses (another organisation's item the writer
+// may not see: taking its people would tell the writer whose it is),
+// makes it name someone carex cannot tell: it stays with its source. A
+// target that names no one (an Organization) adds no one.
+func targetPeople(current func(typ, id string) (*store.Meta, error), admit func(*store.Meta) bool, ws []*store.Write) error {
+	for _, w := range ws {
+		if w.Type != "Provenance" || w.Op == store.OpDelete {
+			continue
+		}
+		for _, t := range asList(w.Resource["target"]) {
+			tm, _ := t.(map[string]any)
+			ref, _ := tm["reference"].(string)
+			n, ok := search.NormalizeReference(ref)
+			if !ok || strings.HasPrefix(n, "Patient/") {
+				continue // the compartment's (a Patient), or NamedPeople's
+			}
+			typ, id, _ := strings.Cut(n, "/")
+			people, labels, found := batchPeople(ws, w, typ, id)
+			if !found {
+				m, err := current(typ, id)
+				if err != nil {
+					return err
+				}
+				if m != nil && !m.Deleted && (strings.EqualFold(m.SourceOrg, w.SourceOrg) || admit(m)) {
+					people, labels, found = m.Patients, m.Labels, true
+				}
+			}
+			if !found {
+				people = []string{unidentifiedPerson}
+			}
+			w.Patients = appendNew(w.Patients, people...)
+			// Its labels too, as a Binary takes its context's: the
+			// provenance of a PSY diagnosis is no less sensitive.
+			w.Labels = appendNew(w.Labels, labels...)
+		}
+	}
+	return nil
+}
+
+// batchPeople are the people of the write of ws (other than self) that
+// stores typ/id, and its labels.
+func batchPeople(ws []*store.Write, self *store.Write, typ, id string) (people, labels []string, found bool) {
+	for _, o := range ws {
+		if o != self && o.Type == typ && o.ID == id {
+			if o.Op == store.OpDelete {
+				return nil, nil, false
+			}
+			return o.Patients, o.Labels, true
+		}
+	}
+	return nil, nil, false
+}
+
+// provenanceWrites reports whether ws hold a Provenance to store.
+func provenanceWrites(ws []*store.Write) bool {
+	for _, w := range ws {
+		if w.Type == "Provenance" && w.Op != store.OpDelete {
+			return true
+		}
+	}
+	return false
 }

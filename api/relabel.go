@@ -31,14 +31,35 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		// A person named by NHS number alone is the Patient that now
 		// carries it (one who arrived after the item did), as a write
 		// would find them.
-		if err := resolvePeople(find, w); err != nil {
+		// Only among the Patients personAdmits takes for its source:
+		// relabel has no writer whose view to ask.
+		f := find
+		if needsLookup(w.Patients) {
+			f.admit = s.personAdmits(ctx, v.SourceOrg, nil)
+		}
+		if err := resolvePeople(f, w); err != nil {
+			return store.Derived{}, err
+		}
+		// A Provenance takes the people of the items it targets: only its
+		// own organisation's (no writer to ask what it may see).
+		current := func(typ, id string) (*store.Meta, error) {
+			t, err := s.store.Read(ctx, typ, id)
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return &t.Meta, nil
+		}
+		if err := targetPeople(current, func(*store.Meta) bool { return false }, []*store.Write{w}); err != nil {
 			return store.Derived{}, err
 		}
 		// A Binary may take its people and labels from the item its
 		// securityContext names (binaryContext); all else comes from the
 		// body, the policy and the Patients' NHS numbers.
 		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, Date: w.Date,
-			ReadsStore: w.Type == "Binary"}, nil
+			ReadsStore: w.Type == "Binary" || w.Type == "Provenance"}, nil
 	}
 	return r.Relabel(ctx, derive)
 }

@@ -263,7 +263,23 @@ func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
 	if typ != "" && res.Type != typ {
 		return nil, fmtErr(ErrBadRequest, "resourceType %q does not match the URL's %q", res.Type, typ)
 	}
+	if ref := conditionalRef(res); ref != "" {
+		// FHIR resolves conditional references only in a transaction;
+		// stored as written, one would name no one carex can identify.
+		return nil, fmtErr(ErrBadRequest, "conditional reference %q: carex resolves conditional references only inside a transaction; send the resource as an entry of a transaction Bundle (POST /fhir), or refer to the resource by id", ref)
+	}
 	return res, nil
+}
+
+// conditionalRef is the first conditional reference (Type?query) in res,
+// "" if none.
+func conditionalRef(res *fhir.Resource) string {
+	for _, ref := range res.Refs {
+		if typ, _, ok := strings.Cut(ref.Value, "?"); ok && fhir.IsResourceType(typ) {
+			return ref.Value
+		}
+	}
+	return ""
 }
 
 func readAll(c echo.Context) ([]byte, error) {
@@ -313,7 +329,7 @@ func (s *Server) derive(w *store.Write) {
 	w.DataClass = search.DataClassFrom(w.Type, w.Resource, w.SourceOrg)
 	// Its people: its compartment, anyone else it names (named.go).
 	w.Patients = itemPeople(w.Type, w.Resource)
-	if hasUnresolved(w.Patients) {
+	if needsLookup(w.Patients) {
 		w.Alone = true // resolved by a search inside the transaction (decideWrites)
 	}
 	w.Labels = securityLabels(w.Resource)

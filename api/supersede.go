@@ -19,8 +19,17 @@ import (
 func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
 	// People named by NHS number alone are found now, as the transaction
 	// sees the Patients (resolvePeople), and decided as the others.
-	if err := resolvePeople(lookupFinder(lookup), ws...); err != nil {
+	if err := resolvePeople(s.writerFinder(ctx, p, x, lookup, ws), ws...); err != nil {
 		return err
+	}
+	// A Provenance is the people's of the items it targets, as the
+	// writer may see them (named.go).
+	if provenanceWrites(ws) {
+		vis := s.policy.Visible(ctx, p, x)
+		admit := func(m *store.Meta) bool { return vis == nil || vis(m) }
+		if err := targetPeople(lookup.Current, admit, ws); err != nil {
+			return err
+		}
 	}
 	// Logged against everyone it would touch, allowed or not, though the
 	// first refusal ends the decision.

@@ -203,6 +203,9 @@ var sharingContextTypes = map[string]bool{"Patient": true, "CareTeam": true, "Ep
 // Patient by another identifier (a hospital number) — whom no one can
 // tell.
 func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, unidentified bool) {
+	if resourceType == "Bundle" && res != nil {
+		return bundlePeople(res)
+	}
 	ids = PatientCompartment(resourceType, res)
 	if res == nil || resourceType == "Patient" {
 		return ids, nil, false
@@ -212,6 +215,7 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 	for _, id := range ids {
 		set[id] = true
 	}
+	var about bool // walking an element that says whom the item is about
 	named := func(v any) {
 		m, _ := v.(map[string]any)
 		if m == nil {
@@ -219,9 +223,12 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 		}
 		s, _ := m["reference"].(string)
 		r, ok := NormalizeReference(s)
+		typ, _ := m["type"].(string)
 		switch {
 		case ok && strings.HasPrefix(r, "Patient/"):
 			set[r[len("Patient/"):]] = true
+		case ok:
+			// Another resource (a Group, a Device, a Practitioner).
 		case strings.HasPrefix(s, "#"):
 			if p := containedPatient(res, s[1:]); p != nil {
 				if n := patientNHS(p); n != "" {
@@ -229,19 +236,29 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 				} else {
 					unidentified = true
 				}
+			} else if about && (typ == "" || typ == "Patient") && !containsID(res, s[1:]) {
+				unidentified = true // a local reference to nothing
 			}
-		case s == "":
-			if n := nhsOfReference(m); n != "" {
-				numbers[n] = true
-			} else if m["identifier"] != nil && m["type"] == "Patient" {
-				unidentified = true
-			}
+		case s == "" && nhsOfReference(m) != "":
+			numbers[nhsOfReference(m)] = true
+		case typ == "Patient" && (s != "" || m["identifier"] != nil || m["display"] != nil):
+			// A Patient by another identifier (a hospital number), by
+			// display alone, or by a reference carex cannot follow (a
+			// urn:uuid or conditional reference outside a transaction).
+			unidentified = true
+		case about && typ == "" && (s != "" || m["identifier"] != nil || m["display"] != nil):
+			// The item's subject, given without type, by anything but a
+			// reference carex can follow: whoever it is, carex cannot
+			// tell, and it may well be a person.
+			unidentified = true
 		}
 	}
-	for _, p := range compartmentSteps[resourceType] {
+	for i, p := range compartmentSteps[resourceType] {
+		about = !sharingContextTypes[resourceType] && aboutPath(compartmentPaths[resourceType][i])
 		walk(res, p, named)
 	}
-	for _, p := range focalSteps[resourceType] {
+	for i, p := range focalSteps[resourceType] {
+		about = aboutPath(focalPaths[resourceType][i])
 		walk(res, p, named)
 	}
 	if len(set) == 0 && len(numbers) == 0 && !unidentified && !sharingContextTypes[resourceType] {
@@ -251,6 +268,68 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 		ids = sortedKeys(set)
 	}
 	return ids, sortedKeys(numbers), unidentified
+}
+
+// aboutPath reports whether a compartment or focal element says whom its
+// item is about (Condition.subject, Device.patient, Coverage.beneficiary),
+// as opposed to who took part (a performer, an author, an asserter) or
+// what it concerns (Observation.focus, which may be anything). Such an
+// element that is present but names no one carex can identify (an
+// identifier other than an NHS number, a display alone) names an
+// unidentified person, not no one.
+func aboutPath(path string) bool {
+	last := path[strings.LastIndexByte(path, '.')+1:]
+	switch last {
+	case "subject", "patient", "beneficiary", "candidate", "individual", "for", "sourcePatientInfo":
+		return true
+	}
+	return false
+}
+
+// containsID reports whether res contains a resource with this id.
+func containsID(res map[string]any, id string) bool {
+	cs, _ := res["contained"].([]any)
+	for _, c := range cs {
+		if cm, _ := c.(map[string]any); cm["id"] == id {
+			return true
+		}
+	}
+	return false
+}
+
+// bundlePeople: a stored Bundle (a document, a collection a feed keeps)
+// is its entries' data and names everyone they name, each entry as
+// NamedPeople takes it on its own (a Device's patient, a diagnosis by NHS
+// number), the Bundles inside it included. (PatientCompartment gives only
+// the entries' compartments.)
+func bundlePeople(res map[string]any) (ids, nhs []string, unidentified bool) {
+	set, numbers := map[string]bool{}, map[string]bool{}
+	entries, _ := res["entry"].([]any)
+	for _, e := range entries {
+		em, _ := e.(map[string]any)
+		r, _ := em["resource"].(map[string]any)
+		rt, _ := r["resourceType"].(string)
+		if rt == "" {
+			continue
+		}
+		i, n, u := NamedPeople(rt, r)
+		if rt == "Patient" && len(i) == 0 {
+			// An entry Patient without an id: who it is, by NHS number.
+			if x := patientNHS(r); x != "" {
+				n = []string{x}
+			} else {
+				u = true
+			}
+		}
+		for _, x := range i {
+			set[x] = true
+		}
+		for _, x := range n {
+			numbers[x] = true
+		}
+		unidentified = unidentified || u
+	}
+	return sortedKeys(set), sortedKeys(numbers), unidentified
 }
 
 // namedIn adds to ids every Patient a reference anywhere in v names, and to

@@ -18,6 +18,16 @@ func TestNamedPeople(t *testing.T) {
 		{"contained Patient with the number", "Condition", `{"contained":[{"resourceType":"Patient","id":"p","identifier":[` + nhs + `]}],"subject":{"reference":"#p"}}`, nil, []string{"9434765919"}, false},
 		{"contained Patient without one", "Condition", `{"contained":[{"resourceType":"Patient","id":"p"}],"subject":{"reference":"#p"}}`, nil, nil, true},
 		{"Patient by hospital number", "Condition", `{"subject":{"type":"Patient","identifier":{"system":"x","value":"1"}}}`, nil, nil, true},
+		{"subject by hospital number without type", "Condition", `{"subject":{"identifier":{"system":"x","value":"1"}}}`, nil, nil, true},
+		{"subject by display alone", "Condition", `{"subject":{"display":"Jane Smith"}}`, nil, nil, true},
+		{"subject by a conditional reference", "Condition", `{"subject":{"reference":"Patient?identifier=x|1"}}`, nil, nil, true},
+		{"subject by urn:uuid", "Observation", `{"subject":{"reference":"urn:uuid:5e1ab6b1-2d5c-4b8e-9c38-0b8f3a1b6f10"}}`, nil, nil, true},
+		{"subject a Group", "Observation", `{"subject":{"reference":"Group/g"}}`, nil, nil, false},
+		{"subject typed Device by identifier", "Observation", `{"subject":{"type":"Device","identifier":{"system":"x","value":"1"}}}`, nil, nil, false},
+		{"a performer by display is no one", "Observation", `{"performer":[{"display":"Dr Adams"}]}`, nil, nil, false},
+		{"a focus by display is no one", "Observation", `{"subject":{"reference":"Patient/jane"},"focus":[{"display":"the left knee"}]}`, []string{"jane"}, nil, false},
+		{"Device.patient by display", "Device", `{"patient":{"display":"Jane"}}`, nil, nil, true},
+		{"a Consent's patient by display stays no one's", "Consent", `{"patient":{"display":"Jane"}}`, nil, nil, false},
 		{"Device.patient", "Device", `{"patient":{"reference":"Patient/jane"}}`, []string{"jane"}, nil, false},
 		{"sourcePatientInfo", "DocumentReference", `{"subject":{"reference":"Patient/a"},"context":{"sourcePatientInfo":{"reference":"Patient/b"}}}`, []string{"a", "b"}, nil, false},
 		{"Observation.focus", "Observation", `{"focus":[{"reference":"Patient/jane"}]}`, []string{"jane"}, nil, false},
@@ -29,6 +39,8 @@ func TestNamedPeople(t *testing.T) {
 		{"a Consent naming no one is no one's", "Consent", `{"provision":{"actor":[{"reference":{"reference":"Patient/bob"}}]}}`, nil, nil, false},
 		{"a Patient names itself", "Patient", `{"id":"jane","link":[{"other":{"reference":"Patient/old"}}]}`, []string{"jane"}, nil, false},
 		{"directory data names no one", "Organization", `{"name":"x"}`, nil, nil, false},
+		{"a stored Bundle names whom its entries name", "Bundle", `{"entry":[{"resource":{"resourceType":"Condition","subject":{"reference":"Patient/bob"}}},{"resource":{"resourceType":"Device","patient":{"reference":"Patient/jane"}}},{"resource":{"resourceType":"Bundle","entry":[{"resource":{"resourceType":"Condition","subject":{"identifier":` + nhs + `}}}]}}]}`, []string{"bob", "jane"}, []string{"9434765919"}, false},
+		{"a stored Bundle's Patient entry without an id", "Bundle", `{"entry":[{"resource":{"resourceType":"Patient","identifier":[` + nhs + `]}},{"resource":{"resourceType":"Patient"}}]}`, nil, []string{"9434765919"}, true},
 	} {
 		var m map[string]any
 		if err := json.Unmarshal([]byte(c.body), &m); err != nil {
