@@ -419,7 +419,7 @@ func (g *gate) decide(m *store.Meta) bool {
 func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
 	own := strings.EqualFold(m.SourceOrg, g.user.Org)
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own) && (own || !role.OwnOrgOnly) &&
+	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own && role.SeesOwn) && (own || !role.OwnOrgOnly) &&
 		(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive) && m.Type != "Binary")
 }
 

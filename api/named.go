@@ -150,14 +150,13 @@ func (s *Server) writerFinder(ctx context.Context, p *auth.Principal, x *Exchang
 //   - org has a legitimate relationship with its person (their GP, a care
 //     team or episode of care, a source of their data) — a feed's client
 //     system sees only its own organisation's data, yet the hospital that
-//     admitted someone is who names them by number; or
-//   - it is the person's registration record: written by the practice its
-//     generalPractitioner names (how a person's record arrives in carex),
-//     so an item written before they arrived joins it, by relabel, and
-//     one written after, as it is written.
+//     admitted someone is who names them by number.
 //
-// Not a Patient another organisation recorded, without registering them,
-// for someone org has nothing to do with.
+// Not a Patient another organisation recorded for someone org has nothing
+// to do with — even one naming its writer as the person's GP, which any
+// organisation can write carrying someone's number (review 5e). An item
+// written before org had a relationship with the person stays with org
+// until a relabel after it has one.
 func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible) func(m *store.Meta) (bool, error) {
 	cp, ok := s.policy.(*ConsentPolicy)
 	if !ok {
@@ -171,13 +170,9 @@ func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible
 		if err != nil {
 			return false, err
 		}
-		if pc.Patient != nil {
-			for _, r := range asList(decodeMap(pc.Patient.Raw)["generalPractitioner"]) {
-				if gp := orgOf(r); gp != "" && strings.EqualFold(gp, m.SourceOrg) {
-					return true, nil
-				}
-			}
-		}
+		// A Patient's own say that the practice writing it is the
+		// person's GP is not trusted here: any organisation can write
+		// one carrying someone's number (review 5e).
 		if org == "" {
 			return false, nil
 		}
@@ -402,13 +397,14 @@ func patientNumbers(patient map[string]any) []string {
 // gate.ownData is skipped under break-glass, which opens a person's record
 // to be decided under it; such an item is in no one's record, so without
 // this its source lost it exactly when it broke glass. As ownData
-// otherwise: a role that reads this class, for a purpose carex serves.
+// otherwise: a role that sees its own organisation's records or reads
+// this class, for a purpose carex serves.
 func (g *gate) sourceKeeps(m *store.Meta) bool {
 	if g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
 		return false
 	}
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && (!role.Audit || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
+	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
 }
 
 // targetPeople: a Provenance names its person through the items it is
@@ -431,6 +427,14 @@ func targetPeople(current func(typ, id string) (*store.Meta, error), admit func(
 			tm, _ := t.(map[string]any)
 			ref, _ := tm["reference"].(string)
 			n, ok := search.NormalizeReference(ref)
+			if !ok && ref == "" && len(tm) > 0 {
+				// A target given by identifier or display alone cannot be
+				// followed: the Provenance stays with its source (review 5e).
+				if typ, _ := tm["type"].(string); typ != "Patient" {
+					w.Patients = appendNew(w.Patients, unidentifiedPerson)
+				}
+				continue
+			}
 			if !ok || strings.HasPrefix(n, "Patient/") {
 				continue // the compartment's (a Patient), or NamedPeople's
 			}

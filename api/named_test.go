@@ -106,6 +106,10 @@ func TestNamedByUnknownNHSNumberFailsClosedUntilRelabel(t *testing.T) {
 	// The person arrives, registered with the GP practice.
 	gpSys := e.token("system", "nhs", "A81001")
 	e.putAll(t, gpSys, [2]string{"/fhir/Patient/newcomer", `{"resourceType":"Patient","id":"newcomer","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}],"name":[{"family":"New"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	// The hospital takes them into its care: an NHS number alone does not
+	// tie its items to a Patient another organisation wrote (review 5e: a
+	// practice naming itself as GP on someone's number captured them).
+	e.putAll(t, hosp, [2]string{"/fhir/CareTeam/newcomer-ward", `{"resourceType":"CareTeam","id":"newcomer-ward","status":"active","subject":{"reference":"Patient/newcomer"},"participant":[{"member":{"reference":"Organization/RHX"}}]}`})
 	withheld("the person arrived, not relabelled")
 	if _, err := e.api.Relabel(context.Background()); err != nil {
 		t.Fatal(err)
@@ -166,6 +170,9 @@ func TestNamedByAmbiguousNHSNumberFailsClosed(t *testing.T) {
 	gpSys := e.token("system", "nhs", "A81001")
 	e.putAll(t, gpSys, [2]string{"/fhir/Patient/jane-dup", `{"resourceType":"Patient","id":"jane-dup","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
 	hosp := e.token("system", "nhs", "RHX")
+	// Both carriers are the hospital's to trust (it has a relationship with
+	// each), so the number cannot tell them apart.
+	e.putAll(t, hosp, [2]string{"/fhir/CareTeam/dup-ward", `{"resourceType":"CareTeam","id":"dup-ward","status":"active","subject":{"reference":"Patient/jane-dup"},"participant":[{"member":{"reference":"Organization/RHX"}}]}`})
 	e.putAll(t, hosp, [2]string{"/fhir/Condition/by-nhs", hospByNHS})
 	gp := e.token("gp", "nhs", "A81001")
 	if r := e.do("GET", "/fhir/Condition/by-nhs", gp, ""); r.status != 404 {

@@ -195,8 +195,8 @@ func TestConditionalReferenceOnlyInATransaction(t *testing.T) {
 
 // A Patient another organisation recorded for someone the writer has
 // nothing to do with does not capture the writer's item, nor stop the
-// person's registration record (written by their practice) from being
-// them, at write and at relabel.
+// record of the person the writer cares for from being them, at write and
+// at relabel.
 func TestNHSNumberResolvesToTheRegistrationRecordNotADuplicate(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
@@ -206,6 +206,10 @@ func TestNHSNumberResolvesToTheRegistrationRecordNotADuplicate(t *testing.T) {
 	e.putAll(t, hosp, [2]string{"/fhir/Condition/early", item})
 	e.putAll(t, e.token("system", "nhs", "Z99999"), [2]string{"/fhir/Patient/claimed", `{"resourceType":"Patient","id":"claimed","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}]}`})
 	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/Patient/real", `{"resourceType":"Patient","id":"real","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	// The hospital takes the person into its care: the relationship is what
+	// makes the record its to trust (a Patient's own say that its writer is
+	// the GP is not, review 5e).
+	e.putAll(t, hosp, [2]string{"/fhir/CareTeam/real-ward", `{"resourceType":"CareTeam","id":"real-ward","status":"active","subject":{"reference":"Patient/real"},"participant":[{"member":{"reference":"Organization/RHX"}}]}`})
 	e.putAll(t, hosp, [2]string{"/fhir/Condition/late", strings.NewReplacer(`"early"`, `"late"`, "HOSP-EARLY", "HOSP-LATE").Replace(item)})
 	if _, err := e.api.Relabel(context.Background()); err != nil {
 		t.Fatal(err)

@@ -93,13 +93,17 @@ func (a *accessLog) Close() error {
 // records (accessLogPath), signing checkpoints with the key at keyPath
 // (created on first use). A log still kept in the record database (carex
 // before 2026-12) is first moved there, entry for entry.
-func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointCopy string, log *slog.Logger) (*accessLog, error) {
+func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointCopy string, newLog bool, log *slog.Logger) (*accessLog, error) {
 	// Before anything is created: a new, empty log in the place of one that
-	// was deleted would hide the deletion.
+	// was deleted would hide the deletion — unless the operator says a new
+	// one is meant (serve --new-access-log: a copy of served records for a
+	// test or benchmark server, or a loss already recorded as an incident).
 	if gone, err := accessLogGone(ctx, records.Reader(), records.Path()); err != nil {
 		return nil, err
+	} else if gone != "" && !newLog {
+		return nil, fmt.Errorf("%s.\nThis is an information-governance incident: carex will not start a new, empty access log in its place (if a new log is meant — a copy of these records for a test server, or a loss already recorded — start it with --new-access-log)", gone)
 	} else if gone != "" {
-		return nil, fmt.Errorf("%s.\nThis is an information-governance incident: carex will not start a new, empty access log in its place", gone)
+		log.Warn("starting a new, empty access log in the place of one that is missing, as --new-access-log asks", "records", records.Path())
 	}
 	if err := os.MkdirAll(filepath.Dir(keyPath), 0o700); err != nil {
 		return nil, err

@@ -338,7 +338,7 @@ func TestAccessLogMovesOut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	l, err := openAccessLog(ctx, st, logKey, "", slog.New(slog.DiscardHandler))
+	l, err := openAccessLog(ctx, st, logKey, "", false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,7 @@ import (
 func TestDemoPopulation(t *testing.T) {
 	ctx := context.Background()
 	db, key, v := devStore(t, filepath.Join(t.TempDir(), "demo.db"))
-	log, err := openAccessLog(ctx, db, filepath.Join(t.TempDir(), "log-key"), "", slog.New(slog.DiscardHandler))
+	log, err := openAccessLog(ctx, db, filepath.Join(t.TempDir(), "log-key"), "", false, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -34,7 +34,7 @@ func TestReview5aServeSignsWithAnotherExistingKey(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer records.Close()
-		l, err := openAccessLog(ctx, records, key, "", quiet)
+		l, err := openAccessLog(ctx, records, key, "", false, quiet)
 		if err != nil {
 			return err
 		}

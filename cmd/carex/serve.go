@@ -23,7 +23,7 @@ type serverFlags struct {
 	db, addr, jwks, issuer, audience, devKey, baseURL string
 	logKey, checkpointCopy, policy, cpuProfile        string
 	logLevel, logFormat                               string
-	dev, benchNoPrivacy, trustProxy                   bool
+	dev, benchNoPrivacy, trustProxy, newAccessLog     bool
 	maxBody                                           int64
 	shutdown                                          time.Duration
 }
@@ -56,6 +56,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
 	}
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
+	fs.BoolVar(&f.newAccessLog, "new-access-log", false, "start a new, empty access log where these records had one that is missing (a copy of served records for a test or benchmark server, or a loss already recorded as an incident); without it serve refuses")
 	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev; see carex bench --baseline-url)")
 }
 
@@ -140,7 +141,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		apiCfg.Policy = api.OpenPolicy{}
 		log.Warn("!!! --bench-no-privacy: CONSENT FILTERING AND THE ACCESS LOG ARE OFF. Every user sees every record and nothing is logged. This server is a benchmark baseline only: never load real data into it !!!")
 	} else {
-		accessLog, err := openAccessLog(ctx, db, f.logKey, f.checkpointCopy, log)
+		accessLog, err := openAccessLog(ctx, db, f.logKey, f.checkpointCopy, f.newAccessLog, log)
 		if err != nil {
 			return err
 		}

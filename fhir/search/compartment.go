@@ -313,6 +313,12 @@ func bundlePeople(res map[string]any) (ids, nhs []string, unidentified bool) {
 			continue
 		}
 		i, n, u := NamedPeople(rt, r)
+		if rt == "Provenance" && provenanceTargetsItems(r) {
+			// Its person is that of the items it targets, which a stored
+			// Bundle's entries are not looked up for: fail closed, to the
+			// Bundle's source (review 5e).
+			u = true
+		}
 		if rt == "Patient" && len(i) == 0 {
 			// An entry Patient without an id: who it is, by NHS number.
 			if x := patientNHS(r); x != "" {
@@ -330,6 +336,23 @@ func bundlePeople(res map[string]any) (ids, nhs []string, unidentified bool) {
 		unidentified = unidentified || u
 	}
 	return sortedKeys(set), sortedKeys(numbers), unidentified
+}
+
+// provenanceTargetsItems: a Provenance targets something other than a
+// Patient (by reference, identifier or display).
+func provenanceTargetsItems(r map[string]any) bool {
+	targets, _ := r["target"].([]any)
+	for _, t := range targets {
+		tm, _ := t.(map[string]any)
+		ref, _ := tm["reference"].(string)
+		if typ, _ := tm["type"].(string); typ == "Patient" || strings.HasPrefix(ref, "Patient/") {
+			continue
+		}
+		if len(tm) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // namedIn adds to ids every Patient a reference anywhere in v names, and to

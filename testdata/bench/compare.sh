@@ -49,7 +49,11 @@ run() { # run BIN: one measured run on a fresh copy
 	[ -n "${CAREX_BENCH_PROFILE:-}" ] && mkdir -p "$CAREX_BENCH_PROFILE" && prof=(--cpuprofile "$CAREX_BENCH_PROFILE/$op-$runs.prof")
 	rm -f "$db"* "$dir"/c-access.db* && cp "$pop" "$db" # the access log too: each run starts with an empty one
 	sync # the copy's dirty pages would queue every durable write behind them
-	"$bin" serve --dev --db "$db" --addr 127.0.0.1:18095 --log-level warn "${prof[@]}" "$@" >"$dir/serve.log" 2>&1 &
+	# A copy of a population served before in place has its access log
+	# removed on purpose: say a new one is meant (builds that know how).
+	local fresh=()
+	"$bin" serve -h 2>&1 | grep -q -- -new-access-log && fresh=(--new-access-log)
+	"$bin" serve --dev "${fresh[@]}" --db "$db" --addr 127.0.0.1:18095 --log-level warn "${prof[@]}" "$@" >"$dir/serve.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 100); do curl -sf http://127.0.0.1:18095/healthz >/dev/null && break; sleep 0.2; done
 	"$bin" bench --url "$url" --manifest "$pop.manifest.json" --wrk-setup "$dir/wrk" >/dev/null 2>&1

@@ -37,7 +37,9 @@ export CAREX_DEV_KEY=$out/dev-key.pem CAREX_LOG_KEY=$out/log-key
 serve() { # serve DB PORT [flags...]: starts a server, prints its pid
 	local db=$1 port=$2
 	shift 2
-	"$carex" serve --dev --db "$db" --addr 127.0.0.1:"$port" --log-level warn "$@" >"$db.serve.log" 2>&1 &
+	# --new-access-log: a fresh copy of a population served before (in
+	# place) has its records' access log removed on purpose.
+	"$carex" serve --dev --new-access-log --db "$db" --addr 127.0.0.1:"$port" --log-level warn "$@" >"$db.serve.log" 2>&1 &
 	local pid=$!
 	for _ in $(seq 100); do
 		curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && { echo "$pid"; return; }
