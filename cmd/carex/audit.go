@@ -400,6 +400,25 @@ func noLog(ctx context.Context, conn *sql.DB) (bool, error) {
 	return !has, nil
 }
 
+// logAbsent is noLog for the audit commands that check a log: an absent
+// log the records say they had was deleted or replaced, which it prints
+// as FAILED and returns as errTampered.
+func logAbsent(ctx context.Context, conn *sql.DB, db string, stdout io.Writer) (bool, error) {
+	absent, err := noLog(ctx, conn)
+	if err != nil || !absent {
+		return absent, err
+	}
+	gone, err := accessLogGoneAt(ctx, db)
+	if err != nil {
+		return true, err
+	}
+	if gone != "" {
+		fmt.Fprintf(stdout, "FAILED: %s\n", gone)
+		return true, errTampered
+	}
+	return true, nil
+}
+
 // emptyLogNote says what an absent access log means.
 func emptyLogNote(db string) string {
 	return fmt.Sprintf("the access log is empty: %s holds no access log yet (a database loaded by carex import and never served; carex serve starts the log)", db)
@@ -427,15 +446,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		saved = append(saved, s)
 	}
-	if absent, err := noLog(ctx, conn); err != nil {
+	if absent, err := logAbsent(ctx, conn, db, stdout); err != nil {
 		return err
 	} else if absent {
-		if gone, err := accessLogGoneAt(ctx, db); err != nil {
-			return err
-		} else if gone != "" {
-			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
-			return errTampered
-		}
 		return verifyNoLog(ctx, conn, logDB(db), saved, stdout)
 	}
 	rep, err := auditlog.VerifyWith(ctx, conn, verifiers, saved)
@@ -531,15 +544,9 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 		return err
 	}
 	defer conn.Close()
-	if absent, err := noLog(ctx, conn); err != nil {
+	if absent, err := logAbsent(ctx, conn, db, stdout); err != nil {
 		return err
 	} else if absent {
-		if gone, err := accessLogGoneAt(ctx, db); err != nil {
-			return err
-		} else if gone != "" {
-			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
-			return errTampered
-		}
 		return fmt.Errorf("%s: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", emptyLogNote(logDB(db)), auditlog.ErrEmpty)
 	}
 	ck, err := auditlog.LatestCheckpoint(ctx, conn, verifiers)
@@ -593,15 +600,9 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer conn.Close()
-	if absent, err := noLog(ctx, conn); err != nil {
+	if absent, err := logAbsent(ctx, conn, db, stdout); err != nil {
 		return err
 	} else if absent {
-		if gone, err := accessLogGoneAt(ctx, db); err != nil {
-			return err
-		} else if gone != "" {
-			fmt.Fprintf(stdout, "FAILED: %s\n", gone)
-			return errTampered
-		}
 		return fmt.Errorf("--seq %d: %s: %w", seq.n, emptyLogNote(logDB(db)), auditlog.ErrEmpty)
 	}
 	// ProveEntry's answer for an entry past the end is that a running server
