@@ -140,20 +140,8 @@ func TestReplacedAccessLogIsDetected(t *testing.T) {
 // A log an earlier carex made has no record in the records database: the
 // first carex command that opens the records for writing records it.
 func TestAccessLogOfAnEarlierReleaseIsRecorded(t *testing.T) {
-	ctx := context.Background()
 	db, devKey, logKey := servedLog(t, 2)
-	// As an earlier release left it: no record.
-	st, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Writer().ExecContext(ctx, `DELETE FROM carex_meta`); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, err := sqlite.AccessLogSince(ctx, st.Reader()); err != nil || ok {
-		t.Fatalf("record after delete: %v %v", ok, err)
-	}
-	st.Close()
+	forgetLog(t, db) // as an earlier release left it: no record
 	if code, _, errOut := e2eRun(t, "relabel", "--db", db); code != 0 {
 		t.Fatalf("relabel: exit %d %s", code, errOut)
 	}
@@ -165,16 +153,8 @@ func TestAccessLogOfAnEarlierReleaseIsRecorded(t *testing.T) {
 // it: the file left in its place is recorded as the log (import does not
 // fail on it), and fails verify.
 func TestEmptiedLogOfAnEarlierReleaseIsRecorded(t *testing.T) {
-	ctx := context.Background()
 	db, devKey, logKey := servedLog(t, 2)
-	st, err := sqlite.Open(ctx, db, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Writer().ExecContext(ctx, `DELETE FROM carex_meta`); err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
+	forgetLog(t, db)
 	removeLog(t, db)
 	if err := os.WriteFile(accessLogPath(db), nil, 0o600); err != nil {
 		t.Fatal(err)
@@ -216,5 +196,23 @@ func TestNoLogWithoutPrivacyStaysEmpty(t *testing.T) {
 	}
 	if code, out, errOut := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", pub); code != 0 || !strings.Contains(out, "the access log is empty") {
 		t.Errorf("verify: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// forgetLog removes the records' note that they have an access log, as
+// records an earlier release served have none.
+func forgetLog(t *testing.T, db string) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Writer().ExecContext(ctx, `DELETE FROM carex_meta`); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := sqlite.AccessLogSince(ctx, st.Reader()); err != nil || ok {
+		t.Fatalf("record after delete: %v %v", ok, err)
 	}
 }

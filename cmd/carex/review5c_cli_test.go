@@ -4,12 +4,8 @@ package main
 // — the tests for items 6-7 of the fix-5c-b brief.
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/carex-project/carex/store/auditlog"
 )
 
 // TestReview5cDemoTakesServeFlags: SPEC §2 "carex demo — takes the same
@@ -47,23 +43,7 @@ func TestReview5cDemoTakesServeFlags(t *testing.T) {
 // verify. An empty log verifies (nothing was changed, removed or
 // reordered) and exports nothing.
 func TestReview5cAuditOnAFreshlyImportedDatabase(t *testing.T) {
-	dir := t.TempDir()
-	db := filepath.Join(dir, "carex.db")
-	file := filepath.Join(dir, "p.json")
-	if err := os.WriteFile(file, []byte(`{"resourceType":"Patient","id":"p1","name":[{"family":"Loaded"}]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if code, _, errOut := e2eRun(t, "import", "--quiet", "--db", db, "--org", "A81001", file); code != 0 {
-		t.Fatalf("import: exit %d %s", code, errOut)
-	}
-	_, vkey, err := auditlog.GenerateKey("carex-test-log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub := filepath.Join(dir, "log-key.pub")
-	if err := os.WriteFile(pub, []byte(vkey+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	db, pub := importedNeverServed(t, `{"resourceType":"Patient","id":"p1","name":[{"family":"Loaded"}]}`)
 	if code, out, errOut := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", pub); code != 0 || strings.Contains(errOut, "SQL") {
 		t.Errorf("audit verify of a loaded, never-served database: exit %d\n%s%s", code, out, errOut)
 	}
