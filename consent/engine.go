@@ -853,7 +853,7 @@ func codeMatch(want, have Coding) bool {
 	if have.System == systemSNOMED && (want.System == "" || want.System == systemSNOMED) && !allDigits(have.Code) {
 		// An expression ("414916001 |Obesity|", a refinement) matches
 		// each concept it names, as the labelling reads it.
-		return slices.Contains(sctIDs(have.Code), want.Code)
+		return sctNames(have.Code, want.Code)
 	}
 	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) && icd10Equal(want.Code, have.Code)
 }

@@ -548,6 +548,21 @@ func allDigits(s string) bool {
 // digit.
 func sctIDs(expr string) []string {
 	var ids []string
+	eachSCTID(expr, func(id string) bool { ids = append(ids, id); return true })
+	return ids
+}
+
+// sctNames reports whether the SNOMED CT expression names concept id,
+// without allocating (codeMatch runs per provision code and item code).
+func sctNames(expr, id string) bool {
+	found := false
+	eachSCTID(expr, func(x string) bool { found = x == id; return !found })
+	return found
+}
+
+// eachSCTID calls fn with each concept id expr names (outside its |terms|),
+// until fn returns false.
+func eachSCTID(expr string, fn func(string) bool) {
 	inTerm := false
 	for i := 0; i < len(expr); {
 		ch := expr[i]
@@ -560,15 +575,14 @@ func sctIDs(expr string) []string {
 			for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
 				j++
 			}
-			if id := expr[i:j]; len(id) >= 6 && len(id) <= 18 && id[0] != '0' && verhoeff(id) {
-				ids = append(ids, id)
+			if id := expr[i:j]; len(id) >= 6 && len(id) <= 18 && id[0] != '0' && verhoeff(id) && !fn(id) {
+				return
 			}
 			i = j
 		default:
 			i++
 		}
 	}
-	return ids
 }
 
 var (
