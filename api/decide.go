@@ -111,7 +111,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	if x != nil && x.gate != nil {
 		return x.gate
 	}
-	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}, restrictChecked: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
 		g.issuer = p.Issuer
@@ -187,9 +187,12 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	if g.x != nil {
 		d := pp.Open()
 		g.note(d)
-		if patientID != "" && slices.ContainsFunc(d.Reasons, func(r consent.Reason) bool { return r.Code == consent.CodeRestrictedPatient }) &&
-			!slices.Contains(g.x.restricted, patientID) {
-			g.x.restricted = append(g.x.restricted, patientID)
+		if patientID != "" {
+			// Prepared: noteRestricted need not look them up again.
+			g.restrictChecked[patientID] = true
+			if slices.ContainsFunc(d.Reasons, func(r consent.Reason) bool { return r.Code == consent.CodeRestrictedPatient }) {
+				g.x.restricted = appendNew(g.x.restricted, patientID)
+			}
 		}
 		if d.Permitted() && g.claimed && !pp.BreakGlass() {
 			if role := g.cp.Policy.Role(u.Role); role != nil && !role.Audit && !role.OwnOrgOnly {
@@ -305,9 +308,6 @@ func (g *gate) noteRestricted(patients []string) {
 	for _, pid := range patients {
 		g.mu.Lock()
 		done := g.restrictChecked[pid]
-		if g.restrictChecked == nil {
-			g.restrictChecked = map[string]bool{}
-		}
 		g.restrictChecked[pid] = true
 		g.mu.Unlock()
 		if done {
@@ -323,9 +323,7 @@ func (g *gate) noteRestricted(patients []string) {
 		}
 		g.mu.Lock()
 		g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
-		if !slices.Contains(g.x.restricted, pid) {
-			g.x.restricted = append(g.x.restricted, pid)
-		}
+		g.x.restricted = appendNew(g.x.restricted, pid)
 		g.mu.Unlock()
 	}
 }
@@ -336,11 +334,7 @@ func (g *gate) noteRestricted(patients []string) {
 // item itself). Not under break-glass, whose use must be noted per
 // patient.
 func (g *gate) ownData(m *store.Meta) bool {
-	if g.user.BreakGlassReason != "" || g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
-		return false
-	}
-	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
+	return g.user.BreakGlassReason == "" && g.sourceKeeps(m)
 }
 
 // visible decides one stored item, counting what it withholds.

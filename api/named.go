@@ -396,9 +396,9 @@ func patientNumbers(patient map[string]any) []string {
 // source organisation's alone, with or without break-glass (review 5d).
 // gate.ownData is skipped under break-glass, which opens a person's record
 // to be decided under it; such an item is in no one's record, so without
-// this its source lost it exactly when it broke glass. As ownData
-// otherwise: a role that sees its own organisation's records or reads
-// this class, for a purpose carex serves.
+// this its source lost it exactly when it broke glass. ownData is this
+// without break-glass: a role that sees its own organisation's records or
+// reads this class, for a purpose carex serves.
 func (g *gate) sourceKeeps(m *store.Meta) bool {
 	if g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
 		return false
