@@ -162,13 +162,12 @@ func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible
 	if !ok {
 		return nil // a policy that releases everything
 	}
+	// The relationship is the organisation's, whatever the role
+	// (consent.Prepare works it out for any role the policy has).
+	role := anyRole(cp.Policy)
 	return func(m *store.Meta) (bool, error) {
 		if (vis != nil && vis(m)) || (org != "" && strings.EqualFold(m.SourceOrg, org)) {
 			return true, nil
-		}
-		pc, err := s.store.PatientContext(ctx, m.ID)
-		if err != nil {
-			return false, err
 		}
 		// A Patient's own say that the practice writing it is the
 		// person's GP is not trusted here: any organisation can write
@@ -176,13 +175,15 @@ func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible
 		if org == "" {
 			return false, nil
 		}
+		pc, err := s.store.PatientContext(ctx, m.ID)
+		if err != nil {
+			return false, err
+		}
 		pat, _, err := cp.person(ctx, deriveContext(m.ID, pc), pc)
 		if err != nil {
 			return false, err
 		}
-		// The relationship is the organisation's, whatever the role
-		// (consent.Prepare works it out for any role the policy has).
-		return consent.Prepare(cp.Policy, consent.User{Org: org, Role: anyRole(cp.Policy)}, pat, cp.now()).Related(), nil
+		return consent.Prepare(cp.Policy, consent.User{Org: org, Role: role}, pat, cp.now()).Related(), nil
 	}
 }
 

@@ -800,17 +800,11 @@ func exportTables(ctx context.Context, db *sql.DB, q auditlog.Query, write func(
 		return 0, err
 	}
 	defer tx.Rollback()
-	var last sql.NullInt64
-	if err := tx.QueryRowContext(ctx, `SELECT max(seq) FROM audit_log`).Scan(&last); err != nil {
+	size, err := auditlog.LogSize(ctx, tx)
+	if err != nil {
 		return 0, err
 	}
-	if err := auditlog.Scan(ctx, tx, q, write); err != nil {
-		return 0, err
-	}
-	if !last.Valid {
-		return 0, nil
-	}
-	return last.Int64 + 1, nil
+	return size, auditlog.Scan(ctx, tx, q, write)
 }
 
 // exportTime reads a FHIR date/dateTime or a duration back from now; end

@@ -340,7 +340,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 					// A mistyped number matches no one: say so, rather than
 					// answer as if the person might be withheld.
 					if _, err := fhir.NormaliseNHSNumber(v.Code); err != nil {
-						return c, badValue(key, raw, "not an NHS number: "+strings.TrimPrefix(err.Error(), "invalid resource: ")+"; check the digits")
+						return c, badValue(key, raw, "not an NHS number: "+err.Error()+"; check the digits")
 					}
 				}
 			} else {

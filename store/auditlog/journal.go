@@ -12,6 +12,10 @@ import (
 	"unsafe"
 )
 
+// ErrJournalInUse: another process holds the access journal open for
+// appending.
+var ErrJournalInUse = errors.New("the access journal is in use by another process (a second carex serve on the same database?): stop it, or serve another database")
+
 // The journal is where an entry first becomes durable: the writer writes
 // a batch of framed entries with one durable write (group commit), then
 // answers the requests; the indexer copies the entries into the SQLite

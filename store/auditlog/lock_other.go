@@ -2,14 +2,7 @@
 
 package auditlog
 
-import (
-	"errors"
-	"os"
-)
-
-// ErrJournalInUse: another process holds the access journal open for
-// appending.
-var ErrJournalInUse = errors.New("the access journal is in use by another process (a second carex serve on the same database?): stop it, or serve another database")
+import "os"
 
 // lockJournal: without flock, the lock file is only created; one process
 // per database is the operator's to ensure.

@@ -9,10 +9,6 @@ import (
 	"syscall"
 )
 
-// ErrJournalInUse: another process holds the access journal open for
-// appending.
-var ErrJournalInUse = errors.New("the access journal is in use by another process (a second carex serve on the same database?): stop it, or serve another database")
-
 // lockJournal takes the lock file beside the journal alone (flock, held
 // until the returned file is closed), failing at once when another
 // process holds it. A file of its own, not the journal: a new journal is
