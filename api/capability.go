@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -28,10 +29,6 @@ func (s *Server) capabilities(c echo.Context) error {
 	}
 	type interaction struct {
 		Code string `json:"code"`
-	}
-	type operation struct {
-		Name       string `json:"name"`
-		Definition string `json:"definition"`
 	}
 	type resource struct {
 		Type              string        `json:"type"`
@@ -63,11 +60,7 @@ func (s *Server) capabilities(c echo.Context) error {
 			for _, sp := range auditSearchParams {
 				r.SearchParam = append(r.SearchParam, param{sp[0], sp[1], sp[2]})
 			}
-			for _, op := range carexOperations {
-				if op.resource == t {
-					r.Operation = append(r.Operation, operation{op.code, "#" + op.id})
-				}
-			}
+			r.Operation = operationsFor(t)
 			resources = append(resources, r)
 			continue
 		}
@@ -86,11 +79,7 @@ func (s *Server) capabilities(c echo.Context) error {
 				r.SearchInclude = append(r.SearchInclude, t+":"+n)
 			}
 		}
-		for _, op := range carexOperations {
-			if op.resource == t {
-				r.Operation = append(r.Operation, operation{op.code, "#" + op.id})
-			}
-		}
+		r.Operation = operationsFor(t)
 		resources = append(resources, r)
 	}
 	cs := map[string]any{
@@ -141,7 +130,9 @@ var auditSearchParams = [][3]string{
 // takes: every reference parameter of another stored type that may refer
 // to it (search.parseInclude's rule). The access log is not among them:
 // its entries are not stored resources.
-func revIncludes() map[string][]string {
+// Built once: /fhir/metadata is public and asked for often, and neither
+// changes while carex runs.
+var revIncludes = sync.OnceValue(func() map[string][]string {
 	out := map[string][]string{}
 	all := fhir.ResourceTypes()
 	for _, src := range search.ResourceTypes() {
@@ -172,6 +163,24 @@ func revIncludes() map[string][]string {
 		sort.Strings(l)
 	}
 	return out
+})
+
+// operation is a CapabilityStatement resource's operation entry.
+type operation struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+}
+
+// operationsFor are the entries of type t's carex operations, each
+// pointing at its contained OperationDefinition.
+func operationsFor(t string) []operation {
+	var out []operation
+	for _, op := range carexOperations {
+		if op.resource == t {
+			out = append(out, operation{op.code, "#" + op.id})
+		}
+	}
+	return out
 }
 
 // opParam is one input parameter of a carex operation.
@@ -187,7 +196,6 @@ type opParam struct {
 type opDef struct {
 	id, code, resource string
 	instance           bool
-	post               bool // also invoked by POST with a Parameters body
 	description        string
 	params             []opParam
 }
@@ -196,7 +204,7 @@ var reportDate = opParam{"date", "date", 0, "*", "when: ge, gt, le, lt on a date
 
 // carexOperations are the operations carex answers (server.go, ig.go).
 var carexOperations = []opDef{
-	{id: "carex-Patient-everything", code: "everything", resource: "Patient", instance: true, post: true,
+	{id: "carex-Patient-everything", code: "everything", resource: "Patient", instance: true,
 		description: "The person's record: the current resources of their compartment that the sharing decision releases to the user, " +
 			"as a searchset Bundle, paged. Invoked by GET, or by POST with a Parameters body of the same parameters. " +
 			"Unlike HL7's Patient-everything it does not take start, end or _since (a 400).",
@@ -233,7 +241,7 @@ var carexOperations = []opDef{
 }
 
 // operationDefinitions are carexOperations as R4 OperationDefinitions.
-func operationDefinitions() []any {
+var operationDefinitions = sync.OnceValue(func() []any {
 	var out []any
 	for _, op := range carexOperations {
 		var params []any
@@ -257,7 +265,7 @@ func operationDefinitions() []any {
 		})
 	}
 	return out
-}
+})
 
 // describe is the CapabilityStatement's implementation.description: it
 // says so when the server must never hold real data.
