@@ -93,13 +93,10 @@ func (x *Exchange) noteUnresolved(people []string) {
 }
 
 // maxNamedNumbers bounds the NHS numbers one entry resolves, in queries
-// of namedChunk: they come from what writers stored (a ward list naming
+// of numberChunk: they come from what writers stored (a ward list naming
 // its patients by NHS number alone), not from what the reader asked, so
 // the cost is bounded; below it every number is looked up, known or not.
-const (
-	maxNamedNumbers = 2000
-	namedChunk      = 200
-)
+const maxNamedNumbers = 2000
 
 // resolveNamed turns the NHS numbers in x.named into the ids of the
 // Patients that carry them, for the log entry only: nothing of them is
@@ -108,14 +105,14 @@ func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 	var out []string
 	var numbers []search.Value
 	for _, n := range x.named {
-		if nhs, ok := strings.CutPrefix(n, "nhs|"); !ok {
+		if nhs, ok := strings.CutPrefix(n, byNumber); !ok {
 			out = appendNew(out, n)
 		} else if len(numbers) < maxNamedNumbers {
 			numbers = append(numbers, search.Value{System: fhir.NHSNumberSystem, Code: nhs})
 		}
 	}
 	for len(numbers) > 0 {
-		chunk := numbers[:min(namedChunk, len(numbers))]
+		chunk := numbers[:min(numberChunk, len(numbers))]
 		numbers = numbers[len(chunk):]
 		q := &search.Query{Type: "Patient", Count: 2 * len(chunk), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: chunk}}}
 		if res, err := s.store.Search(ctx, q, nil); err == nil {

@@ -3,9 +3,7 @@ package auditlog
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
-	"os"
 )
 
 // JournalEntries reads the entries in the journal beside db's file, oldest
@@ -16,27 +14,18 @@ import (
 // before its table snapshot: entries leave the journal only after the
 // tables hold them, so the two then overlap or meet, never leave a gap.
 func JournalEntries(ctx context.Context, db *sql.DB) ([]*Entry, error) {
-	file, err := mainFile(ctx, db)
+	j, err := readJournalView(ctx, db)
 	if err != nil {
-		return nil, nil // no file: no journal
+		return nil, err
 	}
-	path := file + JournalSuffix
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+	if j.perr != nil {
+		return nil, fmt.Errorf("auditlog: the access journal %s is %w (run carex audit verify)", j.path, j.perr)
 	}
-	if err != nil {
-		return nil, fmt.Errorf("auditlog: reading the access journal: %w", err)
-	}
-	frames, _, err := parseJournal(b)
-	if err != nil {
-		return nil, fmt.Errorf("auditlog: the access journal %s is %w (run carex audit verify)", path, err)
-	}
-	out := make([]*Entry, 0, len(frames))
-	for _, data := range frames {
+	out := make([]*Entry, 0, len(j.frames))
+	for _, data := range j.frames {
 		e, err := Decode(data)
 		if err != nil {
-			return nil, fmt.Errorf("auditlog: the access journal %s: %w (run carex audit verify)", path, err)
+			return nil, fmt.Errorf("auditlog: the access journal %s: %w (run carex audit verify)", j.path, err)
 		}
 		out = append(out, e)
 	}
