@@ -25,6 +25,8 @@ type RestoredConsent struct {
 	Inactive     int64     // the version the earlier release wrote
 	Restored     int64     // the version that restores it (0: only found)
 	MadeInactive time.Time // when the earlier release wrote it
+
+	prev *store.Version // the version before it, which the restore stores again
 }
 
 // LegacyInactiveConsents finds the Consents an earlier release rewrote to
@@ -79,7 +81,7 @@ func (s *Server) LegacyInactiveConsents(ctx context.Context, before time.Time) (
 		if !storedWithNewer(v, older, same.Items) {
 			continue
 		}
-		found = append(found, RestoredConsent{ID: v.ID, Inactive: v.VersionID, MadeInactive: v.LastUpdated})
+		found = append(found, RestoredConsent{ID: v.ID, Inactive: v.VersionID, MadeInactive: v.LastUpdated, prev: prev})
 	}
 	return found, nil
 }
@@ -146,10 +148,7 @@ func (s *Server) RestoreLegacyInactiveConsents(ctx context.Context, before time.
 	}
 	for i := range found {
 		r := &found[i]
-		prev, err := s.store.VRead(ctx, "Consent", r.ID, r.Inactive-1)
-		if err != nil {
-			return found[:i], fmt.Errorf("Consent/%s version %d: %w", r.ID, r.Inactive-1, err)
-		}
+		prev := r.prev
 		w := &store.Write{Op: store.OpUpdate, Type: "Consent", ID: r.ID, IfMatch: r.Inactive,
 			Raw: prev.Raw, Resource: decodeMap(prev.Raw), SourceOrg: prev.SourceOrg}
 		s.derive(w)
