@@ -66,6 +66,9 @@ type Exchange struct {
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
 	named []string
+	// intents: the ids of the entries kept with this request's writes
+	// (keepEntry), forgotten once its own entry is durable.
+	intents []string
 }
 
 // noteWritten notes people a write of this request would touch (nil x:
@@ -277,6 +280,8 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
 				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
+			} else {
+				s.store.ForgetIntents(x.intents...)
 			}
 		}
 		return s.send(c, x.reply)
@@ -284,9 +289,10 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // accessLogFailed is what the caller is told when its request's entry
-// could not be logged. A change is committed before its entry is written,
-// so one answered 2xx was stored: the caller must not take the 500 for a
-// failure and send it again.
+// could not be logged. A change is committed before its entry is written
+// (with a copy of the entry kept beside it, which the next start adds to
+// the log), so one answered 2xx was stored: the caller must not take the
+// 500 for a failure and send it again.
 func accessLogFailed(op string, status int) error {
 	switch {
 	case status >= 300 || op != "create" && op != "update" && op != "delete" && op != "transaction" && op != "batch":
@@ -294,7 +300,7 @@ func accessLogFailed(op string, status int) error {
 	case op == "batch":
 		return fmt.Errorf("%w: each batch entry answered 2xx was stored, each with its own access-log entry, but this batch's own entry could not be written; read back before sending it again, and tell your service desk", ErrAccessLog)
 	}
-	return fmt.Errorf("%w: the change was stored, but its access-log entry could not be written; do not send it again (read it back once carex works again), and tell your service desk", ErrAccessLog)
+	return fmt.Errorf("%w: the change was stored, but its access-log entry could not be written (a copy kept with the change is added to the log when carex next starts); do not send it again (read it back once carex works again), and tell your service desk", ErrAccessLog)
 }
 
 // maxLoggedValue bounds what of a request's URL an entry keeps: the log

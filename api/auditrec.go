@@ -2,7 +2,11 @@ package api
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
 
+	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 )
 
@@ -12,6 +16,10 @@ type LogRecorder struct{ Log *auditlog.Log }
 // Record returns once the entry is durable. A client that hangs up does not
 // cancel it: the entry of a request that was processed must not be lost.
 func (r LogRecorder) Record(ctx context.Context, x *Exchange) error {
+	return r.Log.Append(context.WithoutCancel(ctx), entryOf(x))
+}
+
+func entryOf(x *Exchange) *auditlog.Entry {
 	e := &auditlog.Entry{
 		RequestID: x.RequestID, BreakGlass: x.BreakGlass, Client: x.Client,
 		Operation: x.Operation, Method: x.Method, Path: x.Path,
@@ -22,5 +30,84 @@ func (r LogRecorder) Record(ctx context.Context, x *Exchange) error {
 	if p := x.Principal; p != nil {
 		e.Sub, e.Name, e.Role, e.Org, e.Sector, e.Purpose = p.Sub, p.Name, p.Role, p.Org, p.Sector, p.Purpose
 	}
-	return r.Log.Append(context.WithoutCancel(ctx), e)
+	return e
+}
+
+// keptEntry is a write's entry as kept with it (store.Intent): Since is
+// the log's size when it was made, so its own entry, if it was logged,
+// is at or after it.
+type keptEntry struct {
+	Since int64           `json:"since"`
+	Entry json.RawMessage `json:"entry"`
+}
+
+// ReasonEntryRecovered marks an entry carex serve added at start from the
+// copy kept with a change, because the change's own entry never reached
+// the log (the server stopped, or the log failed, between the two). Its
+// time is when it was added; its status is what the request would have
+// answered, though no answer was sent.
+const ReasonEntryRecovered = "entry-recovered"
+
+// Intent implements IntentMaker.
+func (r LogRecorder) Intent(x *Exchange) []byte {
+	size, _ := r.Log.Size(context.Background())
+	e := entryOf(x)
+	e.Path, e.ResourceType, e.ResourceID = boundLogged(e.Path), boundLogged(e.ResourceType), boundLogged(e.ResourceID)
+	entry, err := auditlog.Encode(e)
+	if err != nil {
+		return nil
+	}
+	b, _ := json.Marshal(keptEntry{Since: size, Entry: entry})
+	return b
+}
+
+// RecoverIntents adds to the log each kept entry whose own entry is not in
+// it (one of the same request and operation releasing a version it wrote),
+// then forgets them all. Run again after a crash half-way, it adds none
+// twice: what it added is then in the log.
+func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, error) {
+	ins, err := st.Intents(ctx)
+	if err != nil || len(ins) == 0 {
+		return 0, err
+	}
+	size, err := r.Log.Size(ctx)
+	if err != nil {
+		return 0, err
+	}
+	entries := make([]*auditlog.Entry, len(ins))
+	ids := make([]string, len(ins))
+	from := size
+	for i, in := range ins {
+		var k keptEntry
+		if err := json.Unmarshal(in.Entry, &k); err == nil {
+			entries[i], err = auditlog.Decode(k.Entry)
+		}
+		if err != nil || entries[i] == nil {
+			return 0, fmt.Errorf("the access-log entry kept with a change (%s) cannot be read: %v; the database was changed outside carex: restore it from a backup", in.ID, err)
+		}
+		ids[i] = in.ID
+		from = min(from, max(k.Since, 0))
+	}
+	type key struct{ request, op, version string }
+	logged := map[key]bool{}
+	if err := r.Log.Scan(ctx, auditlog.Query{SeqFrom: from}, func(e *auditlog.Entry) error {
+		for _, v := range e.Released {
+			logged[key{e.RequestID, e.Operation, v}] = true
+		}
+		return nil
+	}); err != nil {
+		return 0, fmt.Errorf("look for the entries of changes kept with them: %w", err)
+	}
+	added := 0
+	for _, e := range entries {
+		if slices.ContainsFunc(e.Released, func(v string) bool { return logged[key{e.RequestID, e.Operation, v}] }) {
+			continue
+		}
+		e.Reasons = append(e.Reasons, ReasonEntryRecovered)
+		if err := r.Log.Append(ctx, e); err != nil {
+			return added, fmt.Errorf("add the entries of changes stored without them: %w", err)
+		}
+		added++
+	}
+	return added, st.DropIntents(ctx, ids...)
 }

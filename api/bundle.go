@@ -436,7 +436,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 					return err
 				}
 			}
-			return s.decideWrites(ctx, p, x, lookup, writes)
+			if err := s.decideWrites(ctx, p, x, lookup, writes); err != nil {
+				return err
+			}
+			s.keepEntry(lookup, x, writes, func([]*store.WriteResult) int { return http.StatusOK })
+			return nil
 		})
 		if err != nil {
 			return nil, nil, err

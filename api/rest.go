@@ -752,7 +752,11 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 				return err
 			}
 		}
-		return s.decideWrites(ctx, p, x, lookup, ws)
+		if err := s.decideWrites(ctx, p, x, lookup, ws); err != nil {
+			return err
+		}
+		s.keepEntry(lookup, x, ws, writeStatus(ws[0]))
+		return nil
 	})
 	if err != nil {
 		return err

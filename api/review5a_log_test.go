@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -15,8 +16,8 @@ import (
 // disk does) the change is stored though the answer is a 500. The answer
 // must say so — a client told only "internal error" sends the change
 // again — and a read in the same state must say nothing was released.
-// (That the stored change has no entry is left open: see the closing note
-// of review 5a.)
+// The change's entry is kept with it, for the next start to log
+// (TestChangeStoredWithoutItsEntryIsLoggedAtStart).
 func TestAccessLogFailureSaysWhatWasStored(t *testing.T) {
 	var l *auditlog.Log
 	e := newEnv(t, withAccessLog(t, &l))
@@ -31,8 +32,10 @@ func TestAccessLogFailureSaysWhatWasStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	var failed resp
+	var failedID string
 	for i := range 400 {
 		id := fmt.Sprintf("w%d", i)
+		failedID = id
 		body := `{"resourceType":"Patient","id":"` + id + `","name":[{"family":"Write"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
 		if failed = e.do("PUT", "/fhir/Patient/"+id, sys, body); failed.status == 500 {
 			break
@@ -46,6 +49,10 @@ func TestAccessLogFailureSaysWhatWasStored(t *testing.T) {
 	}
 	if !strings.Contains(failed.body, "the change was stored") || !strings.Contains(failed.body, "do not send it again") {
 		t.Errorf("a stored change whose entry could not be written is answered as a plain failure: %s", failed.body)
+	}
+	kept, err := e.db.Intents(context.Background())
+	if err != nil || len(kept) == 0 || !strings.Contains(string(kept[len(kept)-1].Entry), `"Patient/`+failedID+`/_history/1"`) {
+		t.Errorf("the failed write's entry is not kept with it (%v): %d kept", err, len(kept))
 	}
 	r := e.do("GET", "/fhir/Patient/w0", sys, "")
 	if r.status != 500 || !strings.Contains(r.body, "nothing was released") || strings.Contains(r.body, "Write") {

@@ -53,6 +53,7 @@ type Server struct {
 	store   store.Store
 	policy  Policy
 	rec     Recorder
+	intents *intentIDs
 	log     *slog.Logger
 	e       *echo.Echo
 	metrics *metrics
@@ -76,7 +77,7 @@ func New(cfg Config) *Server {
 	if cfg.Recorder == nil {
 		cfg.Recorder = nopRecorder{}
 	}
-	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now()}
+	s := &Server{cfg: cfg, store: cfg.Store, policy: cfg.Policy, rec: cfg.Recorder, log: cfg.Logger, started: time.Now(), intents: newIntentIDs()}
 	s.metrics = newMetrics()
 	// What kind of server this is, for monitoring to alert on: one that
 	// takes development tokens, or one with privacy off, must never hold

@@ -128,6 +128,23 @@ type Lookup interface {
 	// longer marked inactive on supersession; the conformance suite keeps
 	// it working.)
 	Add(w *Write)
+	// Intend keeps, in this transaction, what make returns once the
+	// request's writes are applied (nil: nothing): the request's access-log
+	// entry, so that a change is never stored without it (see Intent). A
+	// request rolled back keeps nothing.
+	Intend(id string, make func([]*WriteResult) []byte)
+}
+
+// Intent is a request's access-log entry kept in the transaction that
+// stores the request's changes. The entry is written to the access log
+// only after the commit (the log is its own database, and a read-only
+// request must not wait for a records transaction); should that fail, or
+// the server stop in between, the change is still stored with its entry,
+// and carex serve adds it to the log when it next starts (api.RecoverIntents).
+// Once the entry is durable in the log the intent is forgotten.
+type Intent struct {
+	ID    string
+	Entry []byte
 }
 
 // Store is the persistence contract every backend implements.
@@ -157,6 +174,16 @@ type Store interface {
 	BreakGlassUntil(ctx context.Context, who Grantee, patient string) (time.Time, error)
 	// PatientContext loads what the sharing decision needs about one patient.
 	PatientContext(ctx context.Context, patientID string) (*PatientContext, error)
+	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
+	// the order they were stored.
+	Intents(ctx context.Context) ([]Intent, error)
+	// ForgetIntents drops kept entries whose access-log entries are
+	// durable, with the next write transaction (no disk sync of its own),
+	// or at Close. An id that is not kept is ignored.
+	ForgetIntents(ids ...string)
+	// DropIntents drops kept entries now, with whatever ForgetIntents
+	// queued.
+	DropIntents(ctx context.Context, ids ...string) error
 	Ping(ctx context.Context) error
 	Close() error
 }

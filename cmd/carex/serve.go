@@ -155,6 +155,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		apiCfg.Policy = api.NewConsentPolicy(pol, db)
 	}
 	srv := api.New(apiCfg)
+	// Changes stored while their entries never reached the log (the server
+	// stopped, or the log failed, in between) get them now, before anyone
+	// is served.
+	if added, err := srv.RecoverIntents(ctx); err != nil {
+		return fmt.Errorf("access log: %w", err)
+	} else if added > 0 {
+		log.Warn("added to the access log the entries of changes stored before the server stopped without logging them (reason entry-recovered)", "entries", added)
+	}
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {
 			return fmt.Errorf("loading the demo population: %w", err)

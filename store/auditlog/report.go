@@ -153,7 +153,8 @@ type Thresholds struct {
 	ExemptRoles []string
 	// AlertReasons: an entry whose decision carries one of these reason
 	// codes raises an alert (default restricted-patient,
-	// claimed-relationship).
+	// claimed-relationship, entry-recovered: a change logged at a restart,
+	// its own entry lost).
 	AlertReasons []string
 }
 
@@ -180,7 +181,7 @@ func (t Thresholds) withDefaults() Thresholds {
 		t.ExemptRoles = []string{"system"}
 	}
 	if t.AlertReasons == nil {
-		t.AlertReasons = []string{"restricted-patient", "claimed-relationship"}
+		t.AlertReasons = []string{"restricted-patient", "claimed-relationship", "entry-recovered"}
 	}
 	return t
 }

@@ -22,6 +22,7 @@ type Query struct {
 	// they opened let through.
 	BreakGlassAccesses bool
 	Before             int64  // > 0: only entries before this sequence number (a stable page cursor)
+	SeqFrom            int64  // > 0: only entries from this sequence number on
 	Count, Offset      int    // Count: default 100, at most 1000
 	Outcome            string // AuditEvent outcome code (0, 4, 8, 12): filters by HTTP status (see Outcome)
 }
@@ -57,6 +58,10 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 	if q.Before > 0 {
 		where = append(where, "seq < ?")
 		args = append(args, q.Before)
+	}
+	if q.SeqFrom > 0 {
+		where = append(where, "seq >= ?")
+		args = append(args, q.SeqFrom)
 	}
 	if !q.From.IsZero() {
 		where = append(where, "ts >= ?")

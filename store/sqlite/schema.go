@@ -118,6 +118,15 @@ CREATE TABLE IF NOT EXISTS carex_meta (
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 7: access-log entries kept with the changes they log (store.Intent),
+	// until they are durable in the access log.
+	`
+CREATE TABLE IF NOT EXISTS write_intents (
+	n     INTEGER PRIMARY KEY, -- storage order
+	id    TEXT NOT NULL UNIQUE,
+	entry BLOB NOT NULL
+);
+`,
 }
 
 // migrate brings the schema up to date inside one transaction.

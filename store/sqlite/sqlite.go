@@ -58,6 +58,9 @@ type DB struct {
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
 
+	forgetMu sync.Mutex
+	forget   []string // kept access-log entries to drop with the next write (ForgetIntents)
+
 	lock *os.File // shared while open; exclusive during Relabel (lock_unix.go)
 }
 
@@ -341,6 +344,11 @@ func (db *DB) close() error {
 	var errs []error
 	if db.lock != nil {
 		defer db.lock.Close() // releases the flock
+	}
+	if db.ws != nil {
+		// Entries now in the access log: otherwise the next start looks
+		// each up in the log again.
+		errs = append(errs, db.DropIntents(context.Background()))
 	}
 	if db.wal != nil {
 		db.wal.close()

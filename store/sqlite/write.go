@@ -207,6 +207,15 @@ func (db *DB) commitBatch(batch []*commitReq) {
 			maxVPK = max(maxVPK, w.maxVPK)
 		}
 	}
+	// Kept entries now durable in the access log go with this
+	// transaction: no disk sync of their own.
+	forgotten := db.takeForgotten()
+	if len(forgotten) > 0 {
+		if _, err := tx.StmtContext(bg, db.ws.dropIntents).ExecContext(bg, jsonStrings(forgotten)); err != nil {
+			db.ForgetIntents(forgotten...) // left for the next transaction
+			forgotten = nil
+		}
+	}
 	if db.pcc != nil {
 		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
@@ -214,6 +223,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	err = tx.Commit()
 	db.wstats.commitNs.Add(int64(time.Since(t0)))
 	if err != nil {
+		db.ForgetIntents(forgotten...)
 		if db.pcc != nil {
 			db.pcc.failed(touched)
 		}
@@ -251,7 +261,25 @@ func (w *txWriter) run(writes []*store.Write, prepare func(store.Lookup) error) 
 	if err := w.flush(); err != nil {
 		return nil, err
 	}
+	for _, in := range w.intents {
+		if entry := in.make(results); entry != nil {
+			if _, err := w.stmt(w.st.insIntent).ExecContext(w.ctx, in.id, entry); err != nil {
+				return nil, fmt.Errorf("keep the access-log entry with the change: %w", err)
+			}
+		}
+	}
 	return results, nil
+}
+
+// intent is a Lookup.Intend call waiting for the request's results.
+type intent struct {
+	id   string
+	make func([]*store.WriteResult) []byte
+}
+
+// Intend implements store.Lookup.
+func (w *txWriter) Intend(id string, make func([]*store.WriteResult) []byte) {
+	w.intents = append(w.intents, intent{id, make})
 }
 
 type txWriter struct {
@@ -270,7 +298,8 @@ type txWriter struct {
 	// which apply need not look up again (the write decision looks up
 	// every write first: in an import the second lookup was 8 % of the
 	// writer's time).
-	known map[string]currentRow
+	known   map[string]currentRow
+	intents []intent
 }
 
 // vpkCounter hands out a write transaction's versions keys in order, from
@@ -296,6 +325,7 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 // connection and bound to each transaction.
 type writeStmts struct {
 	current, meta, insResource, insVersion, updResource *sql.Stmt
+	insIntent, dropIntents                              *sql.Stmt // bound when first used
 	// per rowTables entry (and batchSizes entry); bound when first used
 	ins                [][]*sql.Stmt
 	old, drop, dropRid []*sql.Stmt
@@ -317,6 +347,8 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
 		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
+		insIntent:   p(`INSERT INTO write_intents(id, entry) VALUES (?, ?)`),
+		dropIntents: p(`DELETE FROM write_intents WHERE id IN (SELECT value FROM json_each(?))`),
 	}
 	if err != nil {
 		return ws, err
@@ -329,7 +361,7 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
-	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource}
+	all := []*sql.Stmt{ws.current, ws.meta, ws.insResource, ws.insVersion, ws.updResource, ws.insIntent, ws.dropIntents}
 	for _, ss := range ws.ins {
 		all = append(all, ss...)
 	}
@@ -342,7 +374,8 @@ func (ws *writeStmts) all() []*sql.Stmt {
 func (ws *writeStmts) bind(ctx context.Context, tx *sql.Tx) *writeStmts {
 	b := func(s *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, s) }
 	return &writeStmts{current: b(ws.current), meta: b(ws.meta), insResource: b(ws.insResource), insVersion: b(ws.insVersion),
-		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid}
+		updResource: b(ws.updResource), ins: ws.ins, old: ws.old, drop: ws.drop, dropRid: ws.dropRid,
+		insIntent: ws.insIntent, dropIntents: ws.dropIntents}
 }
 
 // Search searches the data as this transaction sees it (no visibility

@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"VisibleMayQueryTheStore", testReentrantVisible},
 		{"PatientContextFollowsWrites", testPatientContextFresh},
 		{"RelabelInPlace", testRelabel},
+		{"IntentsKeptWithTheirChanges", testIntents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -975,5 +976,81 @@ func testRelabel(t *testing.T, s store.Store) {
 		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, Date: v.Date}, nil
 	}); err != nil || st.Changed != 0 {
 		t.Errorf("relabel with nothing to change: %+v %v", st, err)
+	}
+}
+
+// testIntents: an access-log entry kept with a request's writes is stored
+// exactly when the writes are, and forgotten only when asked.
+func testIntents(t *testing.T, s store.Store) {
+	keep := func(id string) func(store.Lookup) error {
+		return func(l store.Lookup) error {
+			l.Intend(id, func(res []*store.WriteResult) []byte {
+				return []byte("entry " + id + " " + res[0].Version.Type + "/" + res[0].Version.ID)
+			})
+			return nil
+		}
+	}
+	kept := func() string {
+		t.Helper()
+		ins, err := s.Intents(ctx)
+		if err != nil {
+			t.Fatalf("Intents: %v", err)
+		}
+		var out []string
+		for _, in := range ins {
+			out = append(out, in.ID+"="+string(in.Entry))
+		}
+		return strings.Join(out, "; ")
+	}
+	if got := kept(); got != "" {
+		t.Fatalf("a new store keeps %q", got)
+	}
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpUpdate, "A81001", patientJSON)}, keep("a")); err != nil {
+		t.Fatal(err)
+	}
+	// Refused in prepare after Intend; failing when applied (If-Match);
+	// make returning nil: nothing kept.
+	refuse := func(l store.Lookup) error {
+		keep("b")(l)
+		return errors.New("refused")
+	}
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpUpdate, "A81001", obsJSON)}, refuse); err == nil {
+		t.Fatal("a refused commit succeeded")
+	}
+	stale := W(t, store.OpUpdate, "A81001", patientJSON)
+	stale.IfMatch = 9
+	if _, err := s.Commit(ctx, []*store.Write{stale}, keep("c")); !errors.Is(err, store.ErrVersionConflict) {
+		t.Fatalf("If-Match 9 on version 1: %v", err)
+	}
+	none := func(l store.Lookup) error {
+		l.Intend("d", func([]*store.WriteResult) []byte { return nil })
+		return nil
+	}
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpUpdate, "A81001", obsJSON)}, none); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kept(), "a=entry a Patient/p1"; got != want {
+		t.Fatalf("kept %q, want %q", got, want)
+	}
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpDelete, "A81001", obsJSON)}, keep("e")); err != nil {
+		t.Fatal(err)
+	}
+	// Forgotten with the next write, not before.
+	s.ForgetIntents("a", "never-kept")
+	if got, want := kept(), "a=entry a Patient/p1; e=entry e Observation/o1"; got != want {
+		t.Fatalf("before the next write: kept %q, want %q", got, want)
+	}
+	if _, err := s.Commit(ctx, []*store.Write{W(t, store.OpUpdate, "A81001", patientJSON)}, keep("f")); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := kept(), "e=entry e Observation/o1; f=entry f Patient/p1"; got != want {
+		t.Fatalf("after the next write: kept %q, want %q", got, want)
+	}
+	s.ForgetIntents("f")
+	if err := s.DropIntents(ctx, "e"); err != nil {
+		t.Fatal(err)
+	}
+	if got := kept(); got != "" {
+		t.Fatalf("after DropIntents: kept %q", got)
 	}
 }
