@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -32,7 +31,8 @@ func (s *Server) everythingPost(c echo.Context) error {
 // everythingParameters adds a POST $everything's Parameters body to the
 // request's query parameters (c.QueryParams, which the handler reads).
 func everythingParameters(c echo.Context) error {
-	raw, err := io.ReadAll(c.Request().Body)
+	// readBody, not readAll: no body is no parameters, as for the GET.
+	raw, err := readBody(c)
 	if err != nil {
 		return err
 	}

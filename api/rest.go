@@ -282,7 +282,22 @@ func conditionalRef(res *fhir.Resource) string {
 	return ""
 }
 
+// readAll is the request's body, which must not be empty.
 func readAll(c echo.Context) ([]byte, error) {
+	body, err := readBody(c)
+	if err != nil {
+		return nil, err
+	}
+	if len(body) == 0 {
+		return nil, fmtErr(fhir.ErrMalformed, "empty body: send a FHIR resource as JSON")
+	}
+	return body, nil
+}
+
+// readBody is the request's body, perhaps empty. A body over --max-body is
+// ErrTooLarge (413), one that breaks off or is badly framed a 400: the
+// client's fault, not a 500.
+func readBody(c echo.Context) ([]byte, error) {
 	body, err := io.ReadAll(c.Request().Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
@@ -290,9 +305,6 @@ func readAll(c echo.Context) ([]byte, error) {
 			return nil, ErrTooLarge
 		}
 		return nil, fmtErr(ErrBadRequest, "reading body: %v", err)
-	}
-	if len(body) == 0 {
-		return nil, fmtErr(fhir.ErrMalformed, "empty body: send a FHIR resource as JSON")
 	}
 	return body, nil
 }
