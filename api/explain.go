@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -52,18 +52,31 @@ func (s *Server) explain(c echo.Context) error {
 		return fmtErr(ErrBadRequest, "_format=%q: $explain answers as FHIR JSON (Parameters) only", f)
 	}
 	ctx := c.Request().Context()
-	if u.Sub == "" {
+	if u.Purpose == "" {
+		u.Purpose = auth.DefaultPurpose // as for a token without one (sourceKeeps reads it)
+	}
+	named := u.Sub != ""
+	if !named {
 		u.Sub = "explain"
-	} else if u.BreakGlassReason == "" {
-		// A grant this user holds from breaking glass earlier, for this
-		// organisation, opens the record to them now, as it does for their
-		// own requests. The user is taken to be named by the IG officer's
-		// token issuer (the server's own; $explain takes no issuer).
-		until, err := s.store.BreakGlassUntil(ctx, store.Grantee{Issuer: p.Issuer, Sub: u.Sub, Org: u.Org}, x.ID)
-		if err != nil {
-			return err
+	}
+	// granted: whether a grant this user holds from breaking glass
+	// earlier, for this organisation, opens person pid's record to them
+	// now, as it does for their own requests: each person's own grant
+	// (gate.prepareFor), so one for this person opens no one else's. The
+	// user is taken to be named by the IG officer's token issuer (the
+	// server's own; $explain takes no issuer).
+	granted := func(pid string) (bool, error) {
+		if !named || u.BreakGlassReason != "" {
+			return false, nil
 		}
-		u.BreakGlassGranted = cp.now().Before(until)
+		until, err := s.store.BreakGlassUntil(ctx, store.Grantee{Issuer: p.Issuer, Sub: u.Sub, Org: u.Org}, pid)
+		if err != nil {
+			return false, err
+		}
+		return cp.now().Before(until), nil
+	}
+	if u.BreakGlassGranted, err = granted(x.ID); err != nil {
+		return err
 	}
 	pc, err := s.store.PatientContext(ctx, x.ID)
 	if err != nil {
@@ -119,34 +132,55 @@ func (s *Server) explain(c echo.Context) error {
 	}
 	params := []part{decision("open", pp.Open())}
 	released, withheld := 0, 0
-	// An item several people share is decided for each of them, as a read
-	// decides it (gate.decide): the explained user's view of the others.
+	// Each item is decided as a read decides it (gate.decide): the user's
+	// own organisation's data without anyone else's decision (ownData),
+	// and so, break-glass or not, an item that also names someone carex
+	// could not identify, which is otherwise withheld (sourceKeeps; the
+	// marker is no Patient id to look up). An item several people share
+	// is decided for each of them: the explained user's view of the
+	// others, whom break-glass for this person brings along only where
+	// their own Consents do not withhold it (bgAlong).
 	others := map[string]*personDecision{}
 	decideFor := func(v *store.Version, it *consent.Item) (consent.Decision, error) {
 		d := pp.Decide(it)
+		if !d.Permitted() {
+			return d, nil
+		}
+		unknown := hasUnresolved(v.Patients)
+		if cp.sourceKeeps(u, &v.Meta) && (u.BreakGlassReason == "" || unknown) {
+			return d, nil
+		}
+		if unknown {
+			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: consent.CodeNoRelationship,
+				Detail: "it also names someone carex could not identify: it stays with its source organisation"}}}, nil
+		}
 		for _, pid := range v.Patients {
-			if pid == x.ID || !d.Permitted() {
-				continue
-			}
-			if unresolved(pid) && !strings.EqualFold(v.SourceOrg, u.Org) {
-				// It also names someone carex could not identify: with its
-				// source only (gate.decide), as for no relationship with them.
-				d = consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: consent.CodeNoRelationship}}}
+			if pid == x.ID {
 				continue
 			}
 			op, ok := others[pid]
 			if !ok {
+				ou := u
+				var err error
+				if ou.BreakGlassGranted, err = granted(pid); err != nil {
+					return d, err
+				}
 				opc, err := s.store.PatientContext(ctx, pid)
 				if err != nil {
 					return d, err
 				}
-				if op, err = cp.preparedFrom(ctx, u, pid, opc); err != nil {
+				if op, err = cp.preparedFrom(ctx, ou, pid, opc); err != nil {
 					return d, err
 				}
 				others[pid] = op
 			}
-			if od := op.Decide(it); !od.Permitted() {
-				d = od
+			od := op.Decide(it)
+			if od.Permitted() && u.BreakGlassReason != "" && op.ConsentWithholds(it) {
+				od = consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerConsent, Code: consent.CodeConsentDeny,
+					Detail: "another person it names withholds it by their Consent, which break-glass for this person does not override"}}}
+			}
+			if !od.Permitted() {
+				return od, nil
 			}
 		}
 		return d, nil

@@ -400,12 +400,15 @@ func patientNumbers(patient map[string]any) []string {
 // this its source lost it exactly when it broke glass. ownData is this
 // without break-glass: a role that sees its own organisation's records or
 // reads this class, for a purpose carex serves.
-func (g *gate) sourceKeeps(m *store.Meta) bool {
-	if g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org) {
+func (g *gate) sourceKeeps(m *store.Meta) bool { return g.cp.sourceKeeps(g.user, m) }
+
+// sourceKeeps is gate.sourceKeeps for user u ($explain decides as the gate).
+func (cp *ConsentPolicy) sourceKeeps(u consent.User, m *store.Meta) bool {
+	if u.Org == "" || !strings.EqualFold(m.SourceOrg, u.Org) {
 		return false
 	}
-	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && g.cp.Policy.Serves(g.user.Purpose)
+	role := cp.Policy.Role(u.Role)
+	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && cp.Policy.Serves(u.Purpose)
 }
 
 // targetPeople: a Provenance names its person through the items it is
