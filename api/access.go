@@ -69,6 +69,10 @@ type Exchange struct {
 	// intents: the ids of the entries kept with this request's writes
 	// (keepEntry), forgotten once its own entry is durable.
 	intents []string
+	// wrote: in an entry kept with a change (keepEntry), the versions the
+	// request wrote, which no other request releases as written; Released
+	// also holds the versions a conditional create matched.
+	wrote []string
 }
 
 // noteWritten notes people a write of this request would touch (nil x:
@@ -105,9 +109,15 @@ const maxNamedNumbers = 2000
 // Patients that carry them, for the log entry only: nothing of them is
 // released. A number no Patient carries names no one.
 func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
+	x.named = resolveNumbers(ctx, s.store, x.named)
+}
+
+// resolveNumbers is people with each "nhs|number" marker replaced by the
+// ids of the Patients in st that carry the number (none: dropped).
+func resolveNumbers(ctx context.Context, st store.Store, people []string) []string {
 	var out []string
 	var numbers []search.Value
-	for _, n := range x.named {
+	for _, n := range people {
 		if nhs, ok := strings.CutPrefix(n, byNumber); !ok {
 			out = appendNew(out, n)
 		} else if len(numbers) < maxNamedNumbers {
@@ -118,13 +128,13 @@ func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 		chunk := numbers[:min(numberChunk, len(numbers))]
 		numbers = numbers[len(chunk):]
 		q := &search.Query{Type: "Patient", Count: 2 * len(chunk), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: chunk}}}
-		if res, err := s.store.Search(ctx, q, nil); err == nil {
+		if res, err := st.Search(ctx, q, nil); err == nil {
 			for _, v := range res.Items {
 				out = appendNew(out, v.ID)
 			}
 		}
 	}
-	x.named = out
+	return out
 }
 
 // withheldWrite counts a write refused because it would replace an item

@@ -50,19 +50,20 @@ func (s *Server) keepEntry(lookup store.Lookup, x *Exchange, writes []*store.Wri
 	id := s.intents.next()
 	lookup.Intend(id, func(results []*store.WriteResult) []byte {
 		k := *x // the exchange as the decision left it; the handler goes on with x
-		k.Released = nil
-		stored := false
+		k.Released, k.wrote = nil, nil
 		for i, r := range results {
 			if r.Version == nil {
 				continue
 			}
-			stored = stored || !r.NoOp
 			k.release(r.Version)
+			if !r.NoOp {
+				k.wrote = append(k.wrote, k.Released[len(k.Released)-1])
+			}
 			if len(writes) == 1 && i == 0 {
 				k.ID = r.Version.ID
 			}
 		}
-		if !stored {
+		if len(k.wrote) == 0 {
 			return nil // nothing changed: nothing to keep
 		}
 		k.Reasons = append([]string(nil), x.Reasons...)
