@@ -246,9 +246,15 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		x := exchangeOf(c)
 		err := next(c)
-		if x.gate != nil && err == nil {
-			err = x.gate.flush()
-		}
+		// The break-glass grants the request made are stored once its
+		// entry is durable (below), not before: a grant stored with no
+		// entry (the log failed, or the server stopped, in between) let
+		// its user into the record for hours with no stated reason in the
+		// log, and IG's list of break-glass accesses, which finds the
+		// accesses under a grant through the entry that opened it, showed
+		// none of them. Nor can a grant that fails turn a committed change
+		// into an error answer.
+		grants := x.gate != nil && err == nil
 		if x.Principal == nil {
 			x.Principal = auth.PrincipalFrom(c)
 		}
@@ -292,6 +298,13 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
 			} else {
 				s.store.ForgetIntents(x.intents...)
+				if grants {
+					if gerr := x.gate.flush(); gerr != nil {
+						// The access is logged and stands; the next asks the
+						// user to break glass again.
+						s.log.Error("break-glass grant not stored", "request_id", x.RequestID, "err", rootCause(gerr))
+					}
+				}
 			}
 		}
 		return s.send(c, x.reply)

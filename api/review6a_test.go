@@ -2,11 +2,16 @@ package api_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -111,6 +116,54 @@ func TestRecoveryMissesAChangeWhenARequestIDIsReused(t *testing.T) {
 	}
 }
 
+// TestBreakGlassGrantStoredWithoutItsEntry: a break-glass request stores
+// a grant in the records database (gate.flush) before its entry is
+// written, and that write keeps no entry with it. When the entry is lost
+// (the log fails, or the server stops, between the two) the grant still
+// lets the user into the person's record for hours without the header,
+// and the log holds neither the stated reason nor the access that opened
+// the record: IG's list of break-glass accesses finds the later accesses
+// only through an entry that carried the reason, so it lists none of
+// them.
+func TestBreakGlassGrantStoredWithoutItsEntry(t *testing.T) {
+	var lose bool
+	e, restart := lossyEnv(t, func(x *api.Exchange) bool { return lose && x.BreakGlass != "" })
+	seedCouple(t, e)
+	ae := e.token("hospital-clinician", "nhs", "RZZ")
+	if r := e.do("GET", "/fhir/Patient/margaret", ae, ""); r.status != 403 {
+		t.Fatalf("no relationship, no break-glass: %d %s", r.status, r.body)
+	}
+	lose = true
+	if r := e.do("GET", "/fhir/Patient/margaret", ae, "", "X-Break-Glass", bgReason); r.status != 500 {
+		t.Fatalf("a break-glass read whose entry was lost: %d %s", r.status, r.body)
+	}
+	lose = false
+	r := e.do("GET", "/fhir/Patient/margaret", ae, "")
+	all, l := restart()
+	if r.status == 200 {
+		// Let in by a grant whose opening the log does not hold.
+		if !slices.ContainsFunc(all, func(en *auditlog.Entry) bool { return en.BreakGlass == bgReason }) {
+			t.Errorf("Margaret's record was opened under a break-glass grant, but no entry of the log states the reason (the request that broke glass has no entry)")
+		}
+	}
+	// Every access under break-glass is in IG's list of break-glass accesses.
+	var marked, listed int
+	for _, en := range all {
+		if en.Sub == "hospital-clinician-user" && en.Patient == "margaret" && slices.Contains(en.Reasons, "break-glass") {
+			marked++
+		}
+	}
+	if err := l.Scan(context.Background(), auditlog.Query{BreakGlassAccesses: true, Patient: "margaret"}, func(*auditlog.Entry) error {
+		listed++
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if listed != marked {
+		t.Errorf("IG's break-glass list for Margaret has %d entries; %d entries of the log are break-glass accesses to her record", listed, marked)
+	}
+}
+
 // TestRecoveredEntryNamesNoMarker: an item naming a person by an NHS
 // number no Patient carries notes the marker "nhs|<number>" for the log
 // entry, which the access stage resolves (resolveNamed) to the Patients
@@ -132,5 +185,68 @@ func TestRecoveredEntryNamesNoMarker(t *testing.T) {
 	}
 	if en := got[0]; strings.HasPrefix(en.Patient, "nhs|") || slices.ContainsFunc(en.Patients, func(p string) bool { return strings.HasPrefix(p, "nhs|") }) {
 		t.Errorf("the recovered entry names %q %v (a marker, not a person)", en.Patient, en.Patients)
+	}
+}
+
+// failingGrants is the records database refusing to store break-glass
+// grants (a full disk, a locked file): the write that stores a request's
+// changes has already committed.
+type failingGrants struct{ *sqlite.DB }
+
+func (failingGrants) GrantBreakGlass(context.Context, store.Grantee, string, string, time.Time) error {
+	return errors.New("disk I/O error")
+}
+
+// TestChangeAnsweredAnErrorAfterItsCommit: a change that was committed
+// and then answered an error (here: the break-glass grant its conditional
+// reference opened could not be stored, flush running after the handler
+// and before Record) is logged by setError with nothing released, and its
+// kept entry is forgotten once that entry is durable: the log then says
+// the request failed and stored nothing, though its change is stored, and
+// no entry releases what it wrote. Had the server stopped before the next
+// write, the kept entry would have been added too: a second entry for the
+// one request, contradicting the first. (Grants are now stored after the
+// entry; a panic after the commit still takes this path.)
+func TestChangeAnsweredAnErrorAfterItsCommit(t *testing.T) {
+	e, restart := lossyEnv(t, func(*api.Exchange) bool { return false }, func(cfg *api.Config) {
+		cfg.Store = failingGrants{cfg.Store.(*sqlite.DB)}
+	})
+	seedCouple(t, e)
+	ae := e.token("hospital-clinician", "nhs", "RZZ")
+	// A transaction naming the person by a conditional reference, which
+	// is matched under break-glass and opens their record.
+	create := func(who, id string) {
+		t.Helper()
+		tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Observation","status":"final",
+		 "code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient?_id=` + who + `"}},"request":{"method":"POST","url":"Observation"}}]}`
+		// Answered 500 (the grant failed after the commit), or 200.
+		e.do("POST", "/fhir", ae, tx, "X-Break-Glass", bgReason, "X-Request-ID", id)
+	}
+	create("margaret", "bg-1")
+	// The next write forgets bg-1's kept entry.
+	if r := e.do("PUT", "/fhir/Patient/margaret", e.token("system", "nhs", "A81001"), `{"resourceType":"Patient","id":"margaret","name":[{"family":"Jones","given":["Margaret"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`); r.status != 200 {
+		t.Fatalf("update: %d %s", r.status, r.body)
+	}
+	create("arthur", "bg-2") // the server stops before another write
+	all, _ := restart()
+	found, err := e.db.Search(context.Background(), &search.Query{Type: "Observation", Count: 10}, nil)
+	if err != nil || len(found.Items) != 2 {
+		t.Fatalf("the Observations stored: %v %v", found, err)
+	}
+	for _, v := range found.Items {
+		if n := len(entriesReleasing(all, v.Type+"/"+v.ID+"/_history/1")); n != 1 {
+			t.Errorf("the stored Observation about %v is in %d write entries of the log, want 1", v.Patients, n)
+		}
+	}
+	for _, id := range []string{"bg-1", "bg-2"} {
+		var mine []string
+		for _, en := range all {
+			if en.RequestID == id {
+				mine = append(mine, fmt.Sprintf("%d %s %v", en.Status, en.Decision, en.Released))
+			}
+		}
+		if len(mine) != 1 {
+			t.Errorf("request %s has %d entries, want 1: %v", id, len(mine), mine)
+		}
 	}
 }
