@@ -138,6 +138,13 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 				e.Patients = people
 			}
 		}
+		// The NHS number of the one person touched, as the access stage
+		// adds it after the kept entry was made.
+		if e.Patient != "" && e.NHSNumber == "" {
+			if pc, err := st.PatientContext(ctx, e.Patient); err == nil {
+				e.NHSNumber = deriveRecords(e.Patient, pc).nhs
+			}
+		}
 		e.Reasons = append(e.Reasons, ReasonEntryRecovered)
 		if err := r.Log.Append(ctx, e); err != nil {
 			return added, fmt.Errorf("add the entries of changes stored without them: %w", err)

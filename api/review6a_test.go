@@ -250,3 +250,30 @@ func TestChangeAnsweredAnErrorAfterItsCommit(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveredEntryNamesTheNHSNumber: the access stage adds to a write's
+// entry the NHS number of the person whose record it touched (the
+// $who-accessed report and the AuditEvent show it beside the patient id);
+// the kept entry is made before that, so a recovered entry had none.
+func TestRecoveredEntryNamesTheNHSNumber(t *testing.T) {
+	lose := false
+	e, restart := lossyEnv(t, func(*api.Exchange) bool { return lose })
+	sys := e.token("system", "nhs", "A81001")
+	e.putAll(t, sys, [2]string{"/fhir/Patient/jane", janeJSON})
+	obs := func(id string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"8867-4"}]},"subject":{"reference":"Patient/jane"}}`
+	}
+	e.putAll(t, sys, [2]string{"/fhir/Observation/logged", obs("logged")})
+	lose = true
+	e.do("PUT", "/fhir/Observation/recovered", sys, obs("recovered"))
+	all, _ := restart()
+	for _, id := range []string{"logged", "recovered"} {
+		got := entriesReleasing(all, "Observation/"+id+"/_history/1")
+		if len(got) != 1 {
+			t.Fatalf("Observation/%s is in %d entries", id, len(got))
+		}
+		if en := got[0]; en.Patient != "jane" || en.NHSNumber != "9434765919" {
+			t.Errorf("the entry of Observation/%s names patient %q, NHS number %q; want jane, 9434765919", id, en.Patient, en.NHSNumber)
+		}
+	}
+}
