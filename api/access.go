@@ -297,7 +297,13 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
 				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
 			} else {
-				s.store.ForgetIntents(x.intents...)
+				if x.Status < 400 {
+					s.store.ForgetIntents(x.intents...)
+				}
+				// else a change answered with an error after its commit (a
+				// handler that panicked after it): this entry says error,
+				// nothing released; the kept one, which says what was
+				// stored, stays for the next start to add.
 				if grants {
 					if gerr := x.gate.flush(); gerr != nil {
 						// The access is logged and stands; the next asks the

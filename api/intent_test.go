@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -190,5 +191,65 @@ func TestKeptEntriesAreForgotten(t *testing.T) {
 	e.do("PUT", "/fhir/Patient/f1", sys, `{"resourceType":"Patient","id":"f1","birthDate":"1950-02-30"}`)
 	if ins, _ := e.db.Intents(context.Background()); len(ins) != 1 {
 		t.Fatalf("kept %d after a read and a refused write, want 1", len(ins))
+	}
+}
+
+// panicsAfterCommit is a store whose Commit stores the change and then
+// panics: a bug in what runs after the commit.
+type panicsAfterCommit struct{ *sqlite.DB }
+
+func (p panicsAfterCommit) Commit(ctx context.Context, ws []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
+	if _, err := p.DB.Commit(ctx, ws, prepare); err != nil {
+		return nil, err
+	}
+	panic("after the commit")
+}
+
+// TestChangeAnsweredAnErrorKeepsItsEntry: a change stored but answered
+// 500 (a panic after the commit) is logged as an error with nothing
+// released; what was stored reaches the log at the next start, from the
+// entry kept with it.
+func TestChangeAnsweredAnErrorKeepsItsEntry(t *testing.T) {
+	var db *sqlite.DB
+	var open func() *auditlog.Log
+	var l *auditlog.Log
+	e := newEnv(t, func(cfg *api.Config) {
+		db = cfg.Store.(*sqlite.DB)
+		cfg.Store = panicsAfterCommit{db}
+		open = reopenableLog(t, db)
+		l = open()
+		cfg.Recorder, cfg.AuditLog = api.LogRecorder{Log: l}, l
+	})
+	sys := e.token("system", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Patient/pa", sys, `{"resourceType":"Patient","id":"pa","name":[{"family":"Panic"}]}`); r.status != 500 {
+		t.Fatalf("PUT: %d %s", r.status, r.body)
+	}
+	// What ForgetIntents queued is applied with the next write; now here.
+	if err := db.DropIntents(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if ins, _ := db.Intents(context.Background()); len(ins) != 1 {
+		t.Fatalf("kept entries after the 500: %d, want 1", len(ins))
+	}
+	l.Close()
+	l = open()
+	srv := api.New(api.Config{Store: db, Recorder: api.LogRecorder{Log: l}, AuditLog: l, Dev: true})
+	if added, err := srv.RecoverIntents(context.Background()); added != 1 || err != nil {
+		t.Fatalf("recovery added %d (%v), want 1", added, err)
+	}
+	var statuses []int
+	if err := l.Scan(context.Background(), auditlog.Query{}, func(en *auditlog.Entry) error {
+		if en.Path == "/fhir/Patient/pa" {
+			statuses = append(statuses, en.Status)
+			if en.Status == 201 && !slices.Contains(en.Released, "Patient/pa/_history/1") {
+				t.Errorf("the recovered entry releases %v", en.Released)
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(statuses, []int{500, 201}) {
+		t.Errorf("entries of the request: statuses %v, want the 500 and the recovered 201", statuses)
 	}
 }
