@@ -207,11 +207,16 @@ var carexOperations = []opDef{
 	{id: "carex-Patient-everything", code: "everything", resource: "Patient", instance: true,
 		description: "The person's record: the current resources of their compartment that the sharing decision releases to the user, " +
 			"as a searchset Bundle, paged. Invoked by GET, or by POST with a Parameters body of the same parameters. " +
-			"Unlike HL7's Patient-everything it does not take start, end or _since (a 400).",
+			"start and end filter by care date (an item's clinical date, the start of its first clinical date element); items with no clinical date, " +
+			"and the Patient, are always in their range. _since filters by meta.lastUpdated; the Patient is always included. " +
+			"Items the filters leave out are not counted as withheld.",
 		params: []opParam{
 			{"_count", "integer", 0, "1", "page size (default 500)"},
 			{"_offset", "integer", 0, "1", "the page's offset, as in the paging links"},
 			{"_type", "string", 0, "1", "only these resource types, comma-separated"},
+			{"start", "date", 0, "1", "care dates from this day (YYYY-MM-DD, or the first day of a month YYYY-MM or year YYYY), UTC; items with no clinical date are kept"},
+			{"end", "date", 0, "1", "care dates up to the end of this day (YYYY-MM-DD, or the last day of a month YYYY-MM or year YYYY), UTC; items with no clinical date are kept"},
+			{"_since", "instant", 0, "1", "only items whose meta.lastUpdated is at or after this instant (with seconds and a time zone); the Patient is always included"},
 		}},
 	{id: "carex-Patient-explain", code: "explain", resource: "Patient", instance: true,
 		description: "For information governance officers: what a user would see of this person's record and why " +

@@ -10,9 +10,8 @@ import (
 // TestOperationsAreDefinedAsServed: every operation the CapabilityStatement
 // lists points at an OperationDefinition contained in it, for its type;
 // $everything's lists exactly the parameters it takes, each of which works
-// by GET and by POST (a Parameters body), and HL7's start, end and _since,
-// which carex does not take, are neither listed nor accepted. Every
-// _revinclude advertised for Patient works.
+// by GET and by POST (a Parameters body), HL7's start, end and _since
+// among them. Every _revinclude advertised for Patient works.
 func TestOperationsAreDefinedAsServed(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
@@ -71,18 +70,28 @@ func TestOperationsAreDefinedAsServed(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(everything, ",") != "_count,_offset,_type" {
+	if strings.Join(everything, ",") != "_count,_offset,_type,start,end,_since" {
 		t.Errorf("$everything's definition lists %v", everything)
 	}
-	sample := map[string]string{"_count": "1", "_offset": "0", "_type": "Condition,Observation"}
-	for _, p := range everything {
-		if r := e.do("GET", "/fhir/Patient/jane/$everything?"+p+"="+url.QueryEscape(sample[p]), gp, ""); r.status != 200 {
-			t.Errorf("GET $everything?%s: %d %.200s", p, r.status, r.body)
+	sample := map[string]string{"_count": "1", "_offset": "0", "_type": "Condition,Observation",
+		"start": "2020-01-01", "end": "2030-12-31", "_since": "2020-01-01T00:00:00Z"}
+	valueType := map[string]string{"integer": "valueInteger", "string": "valueString", "date": "valueDate", "instant": "valueInstant"}
+	for _, od := range cs.Contained {
+		if od.ID != "carex-Patient-everything" {
+			continue
 		}
-	}
-	for _, q := range []string{"start=2020-01-01", "end=2030-12-31", "_since=2020-01-01T00:00:00Z"} {
-		if r := e.do("GET", "/fhir/Patient/jane/$everything?"+q, gp, ""); r.status != 400 {
-			t.Errorf("GET $everything?%s (not in carex's definition): %d; want 400", q, r.status)
+		for _, p := range od.Parameter {
+			if r := e.do("GET", "/fhir/Patient/jane/$everything?"+p.Name+"="+url.QueryEscape(sample[p.Name]), gp, ""); r.status != 200 {
+				t.Errorf("GET $everything?%s: %d %.200s", p.Name, r.status, r.body)
+			}
+			v, _ := json.Marshal(sample[p.Name])
+			if p.Type == "integer" {
+				v = []byte(sample[p.Name])
+			}
+			body := `{"resourceType":"Parameters","parameter":[{"name":"` + p.Name + `","` + valueType[p.Type] + `":` + string(v) + `}]}`
+			if r := e.do("POST", "/fhir/Patient/jane/$everything", gp, body); r.status != 200 {
+				t.Errorf("POST $everything %s: %d %.200s", body, r.status, r.body)
+			}
 		}
 	}
 	// POST: the same operation, its parameters in a Parameters body.
@@ -97,7 +106,7 @@ func TestOperationsAreDefinedAsServed(t *testing.T) {
 		t.Errorf("POST $everything with no parameters: %d %.200s", r.status, r.body)
 	}
 	for _, body := range []string{
-		`{"resourceType":"Parameters","parameter":[{"name":"start","valueDate":"2020-01-01"}]}`,
+		`{"resourceType":"Parameters","parameter":[{"name":"start","valueInteger":2020}]}`,
 		`{"resourceType":"Patient"}`,
 		`{"resourceType":"Parameters","parameter":[{"name":"_count","valueBoolean":true}]}`,
 		`not json`,

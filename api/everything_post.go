@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -13,7 +14,9 @@ import (
 // everythingPost is $everything invoked by POST, as FHIR lets any
 // operation be: its parameters come in a Parameters body (each a string
 // or number value[x]), join the query's, and the GET handler answers, so
-// that both are decided, logged and refused alike.
+// that both are decided, logged and refused alike. start and end take a
+// valueDate, _since a valueInstant (or either a valueDateTime or
+// valueString holding the same).
 //
 //	POST /fhir/Patient/{id}/$everything  {"resourceType":"Parameters","parameter":[{"name":"_count","valueInteger":50}]}
 func (s *Server) everythingPost(c echo.Context) error {
@@ -65,6 +68,9 @@ func everythingParameters(c echo.Context) error {
 				continue
 			}
 			n++
+			if types, ok := everythingDateParams[name]; ok && !slices.Contains(types, k) {
+				return fmtErr(ErrBadRequest, "Parameters.parameter[%d] (%s): %s is not taken; give one of %s", i, name, k, strings.Join(types, ", "))
+			}
 			var str string
 			var num json.Number
 			switch {

@@ -1055,12 +1055,16 @@ func (s *Server) everything(c echo.Context) error {
 	}
 	for k := range c.QueryParams() {
 		switch k {
-		case "_count", "_offset", "_type", "_format":
+		case "_count", "_offset", "_type", "_format", "start", "end", "_since":
 		default:
-			return fmtErr(search.ErrUnknownParam, "$everything does not support %q (supported: _count, _offset, _type)", k)
+			return fmtErr(search.ErrUnknownParam, "$everything does not support %q (supported: _count, _offset, _type, start, end, _since)", k)
 		}
 	}
 	page, err := pageParams(c, everythingPage)
+	if err != nil {
+		return err
+	}
+	dates, err := parseEverythingDates(c.QueryParams())
 	if err != nil {
 		return err
 	}
@@ -1084,14 +1088,27 @@ func (s *Server) everything(c echo.Context) error {
 	if _, err := s.store.Read(ctx, "Patient", x.ID); err != nil {
 		return err
 	}
-	res, err := s.store.Compartment(ctx, x.ID, types, vis, page)
+	// The date filters run before the sharing decision: an item they
+	// leave out is not withheld, and neither decided nor counted.
+	res, err := s.store.Compartment(ctx, x.ID, types, dates.visible(x.ID, vis), page)
 	if err != nil {
 		return err
 	}
 	x.release(res.Items...)
 	b := newBundle("searchset", s.base(c), x)
 	b.total = &res.Total
-	self := url.Values{}
+	if dates.any() && x.gate != nil && x.Withheld == 0 {
+		// The notice must not follow the filters (it would tell when a
+		// withheld item is dated, or was written): as for a search naming
+		// the person that filters, it is there when any item of their
+		// record (of _type) is withheld from the user.
+		notice, err := x.recordWithholds(ctx, s.store, x.ID, types)
+		if err != nil {
+			return err
+		}
+		b.notice = &notice
+	}
+	self := dates.given
 	if len(types) > 0 {
 		self.Set("_type", strings.Join(types, ","))
 	}
