@@ -373,9 +373,13 @@ var contextTypes = []string{"Patient", "CareTeam", "EpisodeOfCare", "Consent"}
 
 func (db *DB) loadPatientContext(ctx context.Context, patientID string) (*store.PatientContext, error) {
 	// All of these few resources' bodies are needed: one statement reads
-	// them with their metadata.
+	// them with their metadata. All of them, however many: the context was
+	// once cut at search.MaxCount, in the order they were first stored, and
+	// a person with a thousand CareTeams (which any organisation's feed may
+	// write) had every later Consent left out of it, never applied (review
+	// 6b: an opt-out answered 201 withheld nothing).
 	q, args := compartmentQuery(patientID, contextTypes, true)
-	res, err := db.window(ctx, q, args, nil, store.Page{Count: search.MaxCount}, true)
+	res, err := db.window(ctx, q, args, nil, store.Page{Count: math.MaxInt32}, true)
 	if err != nil {
 		return nil, fmt.Errorf("sharing context of Patient/%s: %w", patientID, err)
 	}
