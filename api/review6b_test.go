@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -324,6 +325,46 @@ func TestReview6bOptOutBeyondAThousandContextResources(t *testing.T) {
 	for _, path := range []string{"/fhir/Condition/diabetes", "/fhir/Condition?patient=jane", "/fhir/Patient/jane/$everything"} {
 		if r := e.do("GET", path, nurse, ""); strings.Contains(r.body, "GP-DIABETES") {
 			t.Errorf("GET %s after Jane's opt-out was answered: %d, the GP's diagnosis released", path, r.status)
+		}
+	}
+}
+
+// TestReview6bBinaryKeepsLabelsOfRelabelledDocument: a Binary whose
+// securityContext is a stored item of the same organisation takes that
+// item's people and labels when the Binary is written (README, "Patient
+// compartment"), and keeps them: once the GP relabels the letter PSY by an
+// update (answered 200), the hospital clinician gets 404 for the letter but
+// still reads its content as the Binary, on its own and in $everything.
+// The same happens when the Binary is written while the letter's update
+// commits (binaryContext reads the letter outside the write transaction).
+// Not fixed in review 6b: it is the documented design (carex relabel brings
+// the Binary up to date), and the fix is a decision for the maintainers
+// (decide a Binary by its securityContext's current version at read time,
+// as FHIR describes securityContext, or relabel the Binaries in the
+// letter's write transaction). Unskip when it is.
+func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
+	t.Skip("known leak, reported in review 6b: a Binary keeps the labels its securityContext had when it was written")
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	letter := func(meta string) string {
+		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
+		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
+	}
+	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); r.status != 200 {
+		t.Fatalf("baseline: the clinician reads the letter's content: %d %s", r.status, r.body)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	if r := e.do("GET", "/fhir/DocumentReference/letter", clinician, ""); r.status != 404 {
+		t.Fatalf("the letter labelled PSY: %d", r.status)
+	}
+	for _, path := range []string{"/fhir/Binary/letter-txt", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
+			t.Errorf("GET %s after the letter was labelled PSY: %d, its content released", path, r.status)
 		}
 	}
 }
