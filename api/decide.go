@@ -348,6 +348,9 @@ func (g *gate) decide(m *store.Meta) bool {
 	if g.err != nil {
 		return false
 	}
+	if m.Type == "Binary" {
+		m = g.cp.binaryNow(g.ctx, m)
+	}
 	g.touched(m.Patients) // an item of several people is logged against each
 	if g.ownData(m) {
 		g.noteRestricted(m.Patients)

@@ -186,6 +186,9 @@ func (s *Server) explain(c echo.Context) error {
 		return d, nil
 	}
 	for _, v := range items.Items {
+		if v.Type == "Binary" {
+			v = &store.Version{Meta: *cp.binaryNow(ctx, &v.Meta), Raw: v.Raw}
+		}
 		it := itemOf(&v.Meta)
 		d, err := decideFor(v, it)
 		if err != nil {

@@ -461,6 +461,44 @@ func (s *Server) binaryContext(w *store.Write) {
 	w.Labels = appendNew(w.Labels, v.Labels...)
 }
 
+// binaryNow is Binary m as the item its securityContext names is now. A
+// Binary takes that item's people and labels when it is written
+// (binaryContext), and the item may since have been relabelled (a letter
+// coded PSY by an update) or moved to another person. FHIR applies the
+// referenced resource's access rules to the Binary, so reads decide it by
+// the item's current version, not by the copy (review 6b: the letter was
+// withheld and its content released). Labels only add up: one the item
+// lost stays on the Binary until carex relabel. m itself when the Binary
+// took nothing from the item (none named, a Patient, another
+// organisation's) or the item is gone.
+func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) *store.Meta {
+	v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
+	if err != nil || v.Raw == nil {
+		return m
+	}
+	var b struct {
+		SecurityContext struct {
+			Reference string `json:"reference"`
+		} `json:"securityContext"`
+	}
+	if json.Unmarshal(v.Raw, &b) != nil {
+		return m
+	}
+	n, ok := search.NormalizeReference(b.SecurityContext.Reference)
+	typ, id, _ := strings.Cut(n, "/")
+	if !ok || typ == "Patient" {
+		return m
+	}
+	c, err := cp.store.Read(ctx, typ, id)
+	if err != nil || c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
+		return m
+	}
+	now := *m
+	now.Labels = appendNew(slices.Clone(m.Labels), c.Labels...)
+	now.Patients = slices.Clone(c.Patients)
+	return &now
+}
+
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
 // another write of the same bundle (the same organisation's, by then with
 // its final id) belongs to that write's people and carries its labels.

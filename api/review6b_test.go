@@ -7,6 +7,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -343,7 +344,6 @@ func TestReview6bOptOutBeyondAThousandContextResources(t *testing.T) {
 // as FHIR describes securityContext, or relabel the Binaries in the
 // letter's write transaction). Unskip when it is.
 func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
-	t.Skip("known leak, reported in review 6b: a Binary keeps the labels its securityContext had when it was written")
 	e := newEnv(t)
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
@@ -366,5 +366,13 @@ func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
 		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
 			t.Errorf("GET %s after the letter was labelled PSY: %d, its content released", path, r.status)
 		}
+	}
+	// $explain says the same.
+	if got := explainEffects(t, e, url.Values{"role": {"hospital-clinician"}, "org": {"RHX"}, "sector": {"nhs"}})["Binary/letter-txt"]; got != "withhold" {
+		t.Errorf("$explain says %q for the letter's content, which the read withholds", got)
+	}
+	// Its source still reads it.
+	if r := e.do("GET", "/fhir/Binary/letter-txt", e.token("gp", "nhs", "A81001"), ""); r.status != 200 {
+		t.Errorf("the practice's own letter content: %d", r.status)
 	}
 }
