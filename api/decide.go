@@ -26,6 +26,10 @@ type ConsentPolicy struct {
 	Policy *consent.Policy
 	store  store.Store
 	now    func() time.Time
+	// binaryRefs: the item each Binary version's securityContext names
+	// (binaryNow), so that a many-megabyte Binary is not read again for
+	// each decision: a version never changes.
+	binaryRefs versionRefs
 }
 
 // NewConsentPolicy enforces pol over the records in st.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/carex-project/carex/fhir"
 )
@@ -160,4 +161,56 @@ func (s *envScan) object(where string, keys map[string]uint64) error {
 	}
 	s.i++ // }
 	return nil
+}
+
+// topLevel is the value of key in the JSON object body (a stored
+// resource: valid JSON), nil if it has none. A byte scan, not a decode:
+// a Binary's data may be megabytes.
+func topLevel(body []byte, key string) []byte {
+	s := &envScan{b: body}
+	if s.peek() != '{' {
+		return nil
+	}
+	s.i++
+	for s.peek() == '"' {
+		k := s.str()
+		s.peek()
+		s.i++ // :
+		s.peek()
+		start := s.i
+		s.skip()
+		if string(k) == key {
+			return body[start:s.i]
+		}
+		if s.peek() == ',' {
+			s.i++
+		}
+	}
+	return nil
+}
+
+// versionRefs keeps a reference per resource version, at most
+// maxVersionRefs (then it starts again): versions never change, so an
+// entry is never stale.
+type versionRefs struct {
+	mu sync.Mutex
+	m  map[versionKey]string
+}
+
+const maxVersionRefs = 1 << 14
+
+func (r *versionRefs) get(k versionKey) (string, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ref, ok := r.m[k]
+	return ref, ok
+}
+
+func (r *versionRefs) put(k versionKey, ref string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.m == nil || len(r.m) >= maxVersionRefs {
+		r.m = make(map[versionKey]string)
+	}
+	r.m[k] = ref
 }

@@ -472,21 +472,22 @@ func (s *Server) binaryContext(w *store.Write) {
 // took nothing from the item (none named, a Patient, another
 // organisation's) or the item is gone.
 func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) *store.Meta {
-	v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
-	if err != nil || v.Raw == nil {
-		return m
-	}
-	var b struct {
-		SecurityContext struct {
+	key := versionKey{m.Type, m.ID, m.VersionID}
+	n, known := cp.binaryRefs.get(key)
+	if !known {
+		v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
+		if err != nil || v.Raw == nil {
+			return m
+		}
+		var sc struct {
 			Reference string `json:"reference"`
-		} `json:"securityContext"`
+		}
+		json.Unmarshal(topLevel(v.Raw, "securityContext"), &sc)
+		n, _ = search.NormalizeReference(sc.Reference)
+		cp.binaryRefs.put(key, n)
 	}
-	if json.Unmarshal(v.Raw, &b) != nil {
-		return m
-	}
-	n, ok := search.NormalizeReference(b.SecurityContext.Reference)
 	typ, id, _ := strings.Cut(n, "/")
-	if !ok || typ == "Patient" {
+	if n == "" || typ == "Patient" {
 		return m
 	}
 	c, err := cp.store.Read(ctx, typ, id)
