@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/mod/sumdb/note"
-
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
@@ -32,25 +30,7 @@ func withAccessLog(t testing.TB, out **auditlog.Log) func(*api.Config) {
 }
 
 func openTestLog(t testing.TB, db *sqlite.DB) *auditlog.Log {
-	skey, _, err := auditlog.GenerateKey("carex-test-log")
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := note.NewSigner(skey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// In a database of its own beside the records, as carex serve keeps it.
-	w, r, err := sqlite.OpenConns(strings.TrimSuffix(db.Path(), ".db")+"-access.db", 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := auditlog.Open(context.Background(), w, r, auditlog.Options{Signer: signer})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close(); r.Close(); w.Close() })
-	return l
+	return reopenableLog(t, db)()
 }
 
 type bundle struct {

@@ -33,7 +33,7 @@ func (d dropping) Record(ctx context.Context, x *api.Exchange) error {
 
 // reopenableLog opens the access log beside db with one key, so a test
 // can close it and open it again as a restarted server does.
-func reopenableLog(t *testing.T, db *sqlite.DB) func() *auditlog.Log {
+func reopenableLog(t testing.TB, db *sqlite.DB) func() *auditlog.Log {
 	skey, _, err := auditlog.GenerateKey("carex-test-log")
 	if err != nil {
 		t.Fatal(err)
