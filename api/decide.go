@@ -353,7 +353,14 @@ func (g *gate) decide(m *store.Meta) bool {
 		return false
 	}
 	if m.Type == "Binary" {
-		m = g.cp.binaryNow(g.ctx, m)
+		now, err := g.cp.binaryNow(g.ctx, m)
+		if err != nil {
+			g.mu.Lock()
+			g.err = err
+			g.mu.Unlock()
+			return false
+		}
+		m = now
 	}
 	g.touched(m.Patients) // an item of several people is logged against each
 	if g.ownData(m) {

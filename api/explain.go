@@ -187,7 +187,11 @@ func (s *Server) explain(c echo.Context) error {
 	}
 	for _, v := range items.Items {
 		if v.Type == "Binary" {
-			v = &store.Version{Meta: *cp.binaryNow(ctx, &v.Meta), Raw: v.Raw}
+			now, err := cp.binaryNow(ctx, &v.Meta)
+			if err != nil {
+				return err
+			}
+			v = &store.Version{Meta: *now, Raw: v.Raw}
 		}
 		it := itemOf(&v.Meta)
 		d, err := decideFor(v, it)

@@ -470,14 +470,24 @@ func (s *Server) binaryContext(w *store.Write) {
 // withheld and its content released). Labels only add up: one the item
 // lost stays on the Binary until carex relabel. m itself when the Binary
 // took nothing from the item (none named, a Patient, another
-// organisation's) or the item is gone.
-func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) *store.Meta {
+// organisation's) or the item never existed. A deleted item decides it
+// by its last version (which its delete marker keeps): the copy may be
+// older than a relabelling (review 6c: a letter labelled PSY, then
+// deleted, released its content again). A store error is returned, not
+// answered by the copy.
+func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (*store.Meta, error) {
 	key := versionKey{m.Type, m.ID, m.VersionID}
 	n, known := cp.binaryRefs.get(key)
 	if !known {
 		v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
-		if err != nil || v.Raw == nil {
-			return m
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+			return m, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if v.Raw == nil {
+			return m, nil
 		}
 		var sc struct {
 			Reference string `json:"reference"`
@@ -488,16 +498,24 @@ func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) *store.Me
 	}
 	typ, id, _ := strings.Cut(n, "/")
 	if n == "" || typ == "Patient" {
-		return m
+		return m, nil
 	}
 	c, err := cp.store.Read(ctx, typ, id)
-	if err != nil || c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
-		return m
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return m, nil
+	case errors.Is(err, store.ErrGone) && c != nil:
+		// the delete marker: the last version's people and labels
+	case err != nil:
+		return nil, err
+	}
+	if c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
+		return m, nil
 	}
 	now := *m
 	now.Labels = appendNew(slices.Clone(m.Labels), c.Labels...)
 	now.Patients = slices.Clone(c.Patients)
-	return &now
+	return &now, nil
 }
 
 // bundleBinaryContext: a Binary of a bundle whose securityContext names

@@ -1,0 +1,36 @@
+package api_test
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+// TestReview6cBinaryOfDeletedRelabelledLetter: a letter relabelled PSY
+// withholds its Binary (binaryNow); deleting the letter afterwards must not
+// bring the Binary back under the labels copied when it was written.
+func TestReview6cBinaryOfDeletedRelabelledLetter(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	letter := func(meta string) string {
+		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
+		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
+	}
+	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); strings.Contains(r.body, content) {
+		t.Fatalf("baseline: the relabelled letter's content released: %d", r.status)
+	}
+	if r := e.do("DELETE", "/fhir/DocumentReference/letter", gp, ""); r.status != 200 && r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, path := range []string{"/fhir/Binary/letter-txt", "/fhir/Binary/letter-txt/_history/1", "/fhir/Patient/jane/$everything", "/fhir/Binary?_id=letter-txt"} {
+		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
+			t.Errorf("GET %s after the PSY letter was deleted: %d, its content released", path, r.status)
+		}
+	}
+}
