@@ -476,6 +476,15 @@ func (s *Server) binaryContext(w *store.Write) {
 // deleted, released its content again). A store error is returned, not
 // answered by the copy.
 func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (*store.Meta, error) {
+	return cp.binaryAt(ctx, m, maxBinaryChain)
+}
+
+// maxBinaryChain bounds how many Binaries binaryNow follows through
+// securityContexts that name Binaries (a rendition of an attachment), so
+// that a cycle ends.
+const maxBinaryChain = 8
+
+func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) (*store.Meta, error) {
 	key := versionKey{m.Type, m.ID, m.VersionID}
 	n, known := cp.binaryRefs.get(key)
 	if !known {
@@ -512,9 +521,18 @@ func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (*store.M
 	if c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
 		return m, nil
 	}
+	ctxMeta := &c.Meta
+	if typ == "Binary" && hops > 0 {
+		// Another Binary: as it is decided now, not as it was written
+		// (review 6c: a letter's rendition kept the labels the letter's
+		// text had copied before the letter was labelled PSY).
+		if ctxMeta, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
+			return nil, err
+		}
+	}
 	now := *m
-	now.Labels = appendNew(slices.Clone(m.Labels), c.Labels...)
-	now.Patients = slices.Clone(c.Patients)
+	now.Labels = appendNew(slices.Clone(m.Labels), ctxMeta.Labels...)
+	now.Patients = slices.Clone(ctxMeta.Patients)
 	return &now, nil
 }
 

@@ -34,3 +34,31 @@ func TestReview6cBinaryOfDeletedRelabelledLetter(t *testing.T) {
 		}
 	}
 }
+
+// TestReview6cBinaryOfABinary: a Binary whose securityContext is another
+// Binary of the same organisation (a rendition of a letter's attachment)
+// is decided by what that Binary is decided by now: the letter's current
+// labels, not the labels the middle Binary copied when it was written.
+func TestReview6cBinaryOfABinary(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	letter := func(meta string) string {
+		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
+		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
+	}
+	content := base64.StdEncoding.EncodeToString([]byte("LETTER-RENDITION"))
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"QUJD"}`},
+		[2]string{"/fhir/Binary/letter-pdf", `{"resourceType":"Binary","id":"letter-pdf","contentType":"application/pdf","securityContext":{"reference":"Binary/letter-txt"},"data":"` + content + `"}`})
+	if r := e.do("GET", "/fhir/Binary/letter-pdf", clinician, ""); r.status != 200 {
+		t.Fatalf("baseline: %d %s", r.status, r.body)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	for _, path := range []string{"/fhir/Binary/letter-pdf", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
+			t.Errorf("GET %s after the letter was labelled PSY: %d, the rendition released", path, r.status)
+		}
+	}
+}
