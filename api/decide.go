@@ -353,15 +353,26 @@ func (g *gate) decide(m *store.Meta) bool {
 		return false
 	}
 	if m.Type == "Binary" {
-		now, err := g.cp.binaryNow(g.ctx, m)
+		now, item, err := g.cp.binaryNow(g.ctx, m)
 		if err != nil {
 			g.mu.Lock()
 			g.err = err
 			g.mu.Unlock()
 			return false
 		}
+		// The item the Binary is the content of is released too, or the
+		// Binary is not (it is counted once, as the Binary, either way).
+		if item != nil && item.Type != "Binary" && !g.decideItem(item) {
+			return false
+		}
 		m = now
 	}
+	return g.decideItem(m)
+}
+
+// decideItem is decide for an item as it stands (a Binary as binaryNow
+// made it).
+func (g *gate) decideItem(m *store.Meta) bool {
 	g.touched(m.Patients) // an item of several people is logged against each
 	if g.ownData(m) {
 		g.noteRestricted(m.Patients)

@@ -186,15 +186,23 @@ func (s *Server) explain(c echo.Context) error {
 		return d, nil
 	}
 	for _, v := range items.Items {
+		var item *store.Meta // a Binary's: released too, or the Binary is not (gate.decide)
 		if v.Type == "Binary" {
-			now, err := cp.binaryNow(ctx, &v.Meta)
+			now, of, err := cp.binaryNow(ctx, &v.Meta)
 			if err != nil {
 				return err
 			}
-			v = &store.Version{Meta: *now, Raw: v.Raw}
+			v, item = &store.Version{Meta: *now, Raw: v.Raw}, of
 		}
 		it := itemOf(&v.Meta)
-		d, err := decideFor(v, it)
+		var d consent.Decision
+		var err error
+		if item != nil && item.Type != "Binary" {
+			d, err = decideFor(&store.Version{Meta: *item}, itemOf(item))
+		}
+		if err == nil && (item == nil || item.Type == "Binary" || d.Permitted()) {
+			d, err = decideFor(v, it)
+		}
 		if err != nil {
 			return err
 		}

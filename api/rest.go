@@ -475,7 +475,12 @@ func (s *Server) binaryContext(w *store.Write) {
 // older than a relabelling (review 6c: a letter labelled PSY, then
 // deleted, released its content again). A store error is returned, not
 // answered by the copy.
-func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (*store.Meta, error) {
+//
+// item is that item (its version now, or its delete marker; the one at
+// the end of a chain of Binaries), nil when the Binary took nothing from
+// it: the read must release the item too, since a Consent that withholds
+// it by its code, type, date or id does not name the Binary (review 6c).
+func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (now, item *store.Meta, err error) {
 	return cp.binaryAt(ctx, m, maxBinaryChain)
 }
 
@@ -484,19 +489,19 @@ func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (*store.M
 // that a cycle ends.
 const maxBinaryChain = 8
 
-func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) (*store.Meta, error) {
+func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) (now, item *store.Meta, err error) {
 	key := versionKey{m.Type, m.ID, m.VersionID}
 	n, known := cp.binaryRefs.get(key)
 	if !known {
 		v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
-			return m, nil
+			return m, nil, nil
 		}
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if v.Raw == nil {
-			return m, nil
+			return m, nil, nil
 		}
 		var sc struct {
 			Reference string `json:"reference"`
@@ -507,33 +512,37 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 	}
 	typ, id, _ := strings.Cut(n, "/")
 	if n == "" || typ == "Patient" {
-		return m, nil
+		return m, nil, nil
 	}
 	c, err := cp.store.Read(ctx, typ, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return m, nil
+		return m, nil, nil
 	case errors.Is(err, store.ErrGone) && c != nil:
 		// the delete marker: the last version's people and labels
 	case err != nil:
-		return nil, err
+		return nil, nil, err
 	}
 	if c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
-		return m, nil
+		return m, nil, nil
 	}
-	ctxMeta := &c.Meta
+	ctxMeta, item := &c.Meta, &c.Meta
 	if typ == "Binary" && hops > 0 {
 		// Another Binary: as it is decided now, not as it was written
 		// (review 6c: a letter's rendition kept the labels the letter's
 		// text had copied before the letter was labelled PSY).
-		if ctxMeta, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
-			return nil, err
+		var end *store.Meta
+		if ctxMeta, end, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
+			return nil, nil, err
+		}
+		if end != nil {
+			item = end
 		}
 	}
-	now := *m
-	now.Labels = appendNew(slices.Clone(m.Labels), ctxMeta.Labels...)
-	now.Patients = slices.Clone(ctxMeta.Patients)
-	return &now, nil
+	b := *m
+	b.Labels = appendNew(slices.Clone(m.Labels), ctxMeta.Labels...)
+	b.Patients = slices.Clone(ctxMeta.Patients)
+	return &b, item, nil
 }
 
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
