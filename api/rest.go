@@ -111,10 +111,11 @@ func (s *Server) read(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	v, err := s.store.Read(ctx, x.Type, x.ID)
-	if v != nil && len(v.Patients) == 1 && !unresolved(v.Patients[0]) {
-		x.Patient = v.Patients[0]
+	dv := s.asDecided(ctx, v)
+	if dv != nil && len(dv.Patients) == 1 && !unresolved(dv.Patients[0]) {
+		x.Patient = dv.Patients[0]
 	}
-	x.sharedItem(v)
+	x.sharedItem(dv)
 	vis := s.policy.Visible(ctx, p, x)
 	if x.Type == "Patient" && (v == nil || !visible(vis, v)) {
 		// Reading a person the user may not open at all is a 403.
@@ -148,6 +149,30 @@ func (x *Exchange) sharedItem(v *store.Version) {
 		x.bgPeople = knownPeople(v.Patients)
 		x.bgSubject = subjectOf(v.Raw)
 	}
+}
+
+// asDecided is v as a single-item request decides it: a Binary as the
+// item its securityContext names now (binaryNow), with that item's people
+// and subject, not the people copied onto the Binary when it was written
+// (review 6d: the content of a letter moved from Margaret to Arthur was
+// read, and break-glass chosen, as Margaret's). v itself otherwise, or when
+// binaryNow fails (the decision then fails the same way).
+func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if v == nil || v.Type != "Binary" || !ok {
+		return v
+	}
+	now, item, err := cp.binaryNow(ctx, &v.Meta)
+	if err != nil {
+		return v
+	}
+	out := &store.Version{Meta: *now}
+	if item != nil && item.Type != "Binary" {
+		if c, err := s.store.Read(ctx, item.Type, item.ID); err == nil && c != nil {
+			out.Raw = c.Raw
+		}
+	}
+	return out
 }
 
 // subjectOf is the Patient id the element naming an item's focal person
@@ -233,7 +258,7 @@ func (s *Server) vread(c echo.Context) error {
 	v, err := s.store.VRead(ctx, x.Type, x.ID, vid)
 	if x.BreakGlass != "" {
 		cur, _ := s.store.Read(ctx, x.Type, x.ID)
-		x.sharedItem(cur)
+		x.sharedItem(s.asDecided(ctx, cur))
 	}
 	if v != nil && !visible(s.currentGated(ctx, s.policy.Visible(ctx, p, x)), v) {
 		x.Withheld = 1
@@ -1239,7 +1264,7 @@ func (s *Server) history(c echo.Context, op string) error {
 	ctx := c.Request().Context()
 	if x.ID != "" && x.BreakGlass != "" {
 		cur, _ := s.store.Read(ctx, x.Type, x.ID)
-		x.sharedItem(cur)
+		x.sharedItem(s.asDecided(ctx, cur))
 	}
 	vis := s.currentGated(ctx, s.policy.Visible(ctx, p, x))
 	res, err := s.store.History(ctx, x.Type, x.ID, since, vis, page)
