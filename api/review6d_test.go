@@ -38,3 +38,25 @@ func TestReview6dBreakGlassBinaryOfMovedLetter(t *testing.T) {
 		t.Errorf("the Binary read granted break-glass on Margaret, whose record the letter no longer is")
 	}
 }
+
+// TestReview6dWithheldBinaryCountedOnce: a Binary withheld with the
+// document it is the content of counts once in the access log (the item
+// is decided first, and not counted again as the Binary).
+func TestReview6dWithheldBinaryCountedOnce(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, hosp,
+		[2]string{"/fhir/DocumentReference/ds", `{"resourceType":"DocumentReference","id":"ds","status":"current","subject":{"reference":"Patient/jane"},
+		 "type":{"coding":[{"system":"http://loinc.org","code":"18842-5"}]},"content":[{"attachment":{"contentType":"text/plain","url":"Binary/ds-txt"}}]}`},
+		[2]string{"/fhir/Binary/ds-txt", `{"resourceType":"Binary","id":"ds-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/ds"},"data":"eA=="}`})
+	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/Consent/no-ds", janeConsent("no-ds", "2026-01-10", "OPTIN",
+		`,"provision":{"type":"deny","code":[{"coding":[{"system":"http://loinc.org","code":"18842-5"}]}]}`)})
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Binary?_id=ds-txt", gp, ""); r.status != 200 {
+		t.Fatalf("search: %d", r.status)
+	}
+	if x := e.lastEntry(t); x.Withheld != 1 {
+		t.Errorf("Binary?_id=ds-txt withheld %d, want 1", x.Withheld)
+	}
+}
