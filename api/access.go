@@ -67,12 +67,9 @@ type Exchange struct {
 	// resolved for the log entry (resolveNamed).
 	named []string
 	// intents: the ids of the entries kept with this request's writes
-	// (keepEntry), forgotten once its own entry is durable.
+	// (keepEntry), forgotten once its own entry, which carries them
+	// (Entry.Kept), is durable.
 	intents []string
-	// wrote: in an entry kept with a change (keepEntry), the versions the
-	// request wrote, which no other request releases as written; Released
-	// also holds the versions a conditional create matched.
-	wrote []string
 }
 
 // noteWritten notes people a write of this request would touch (nil x:

@@ -27,6 +27,11 @@ func entryOf(x *Exchange) *auditlog.Entry {
 		Released: x.Released, Withheld: x.Withheld, Decision: x.Decision, Reasons: x.Reasons, Status: x.Status,
 		Restricted: x.restricted,
 	}
+	if x.Status < 400 {
+		// An error answer says nothing was released: the copies kept with
+		// what its commit stored stay, for the next start to add (access).
+		e.Kept = x.intents
+	}
 	if p := x.Principal; p != nil {
 		e.Sub, e.Name, e.Role, e.Org, e.Sector, e.Purpose = p.Sub, p.Name, p.Role, p.Org, p.Sector, p.Purpose
 	}
@@ -35,12 +40,9 @@ func entryOf(x *Exchange) *auditlog.Entry {
 
 // keptEntry is a write's entry as kept with it (store.Intent): Since is
 // the log's size when it was made, so its own entry, if it was logged,
-// is at or after it; Wrote are the versions it wrote (its Released also
-// holds those a conditional create matched, which other requests release
-// too).
+// is at or after it.
 type keptEntry struct {
 	Since int64           `json:"since"`
-	Wrote []string        `json:"wrote,omitempty"`
 	Entry json.RawMessage `json:"entry"`
 }
 
@@ -60,17 +62,17 @@ func (r LogRecorder) Intent(x *Exchange) []byte {
 	if err != nil {
 		return nil
 	}
-	b, _ := json.Marshal(keptEntry{Since: size, Wrote: x.wrote, Entry: entry})
+	b, _ := json.Marshal(keptEntry{Since: size, Entry: entry})
 	return b
 }
 
 // RecoverIntents adds to the log each kept entry whose own entry is not in
-// it, then forgets them all. Its own entry is one at or after its Since,
-// of the same request id and operation, that releases every version it
-// wrote: a version is written by one request only, but the client chooses
-// the request id (X-Request-ID) and may send one twice, and an entry also
-// releases what a conditional create matched. Run again after a crash
-// half-way, it adds none twice: what it added is then in the log.
+// it, then forgets them all. Its own entry is the one at or after its
+// Since that carries its id (Entry.Kept): not found by request id, which
+// the client chooses (X-Request-ID) and may send twice, nor by what it
+// released, which a retry whose conditional creates all match releases
+// too (review 6a). Run again after a crash half-way, it adds none twice:
+// what it added carries its id.
 func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, error) {
 	ins, err := st.Intents(ctx)
 	if err != nil || len(ins) == 0 {
@@ -80,41 +82,28 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 	if err != nil {
 		return 0, err
 	}
-	type key struct{ request, op string }
 	entries := make([]*auditlog.Entry, len(ins))
-	kept := make([]keptEntry, len(ins))
 	ids := make([]string, len(ins))
-	wanted := map[key]bool{}
+	want := map[string]bool{}
 	from := size
 	for i, in := range ins {
-		k := &kept[i]
-		if err := json.Unmarshal(in.Entry, k); err == nil {
+		var k keptEntry
+		if err := json.Unmarshal(in.Entry, &k); err == nil {
 			entries[i], err = auditlog.Decode(k.Entry)
 		}
 		if err != nil || entries[i] == nil {
 			return 0, fmt.Errorf("the access-log entry kept with a change (%s) cannot be read: %v; the database was changed outside carex: restore it from a backup", in.ID, err)
 		}
-		if len(k.Wrote) == 0 {
-			k.Wrote = entries[i].Released
-		}
 		ids[i] = in.ID
-		wanted[key{entries[i].RequestID, entries[i].Operation}] = true
+		want[in.ID] = true
 		from = min(from, max(k.Since, 0))
 	}
-	// Only the entries of the kept ones' requests are held: a kept entry
-	// may be old (the log failed days before this start).
-	type logged struct {
-		seq      int64
-		released map[string]bool
-	}
-	found := map[key][]logged{}
+	logged := map[string]bool{}
 	if err := r.Log.Scan(ctx, auditlog.Query{SeqFrom: from}, func(e *auditlog.Entry) error {
-		if k := (key{e.RequestID, e.Operation}); wanted[k] {
-			l := logged{e.Seq, map[string]bool{}}
-			for _, v := range e.Released {
-				l.released[v] = true
+		for _, id := range e.Kept {
+			if want[id] {
+				logged[id] = true
 			}
-			found[k] = append(found[k], l)
 		}
 		return nil
 	}); err != nil {
@@ -122,10 +111,7 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 	}
 	added := 0
 	for i, e := range entries {
-		k := kept[i]
-		if slices.ContainsFunc(found[key{e.RequestID, e.Operation}], func(l logged) bool {
-			return l.seq >= k.Since && !slices.ContainsFunc(k.Wrote, func(v string) bool { return !l.released[v] })
-		}) {
+		if logged[ids[i]] {
 			continue
 		}
 		// The people the request named by NHS number alone, as the access

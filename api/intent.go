@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/http"
+	"slices"
 	"strconv"
 	"sync/atomic"
 
@@ -50,20 +51,19 @@ func (s *Server) keepEntry(lookup store.Lookup, x *Exchange, writes []*store.Wri
 	id := s.intents.next()
 	lookup.Intend(id, func(results []*store.WriteResult) []byte {
 		k := *x // the exchange as the decision left it; the handler goes on with x
-		k.Released, k.wrote = nil, nil
+		k.Released = nil
+		stored := false
 		for i, r := range results {
 			if r.Version == nil {
 				continue
 			}
 			k.release(r.Version)
-			if !r.NoOp {
-				k.wrote = append(k.wrote, k.Released[len(k.Released)-1])
-			}
+			stored = stored || !r.NoOp
 			if len(writes) == 1 && i == 0 {
 				k.ID = r.Version.ID
 			}
 		}
-		if len(k.wrote) == 0 {
+		if !stored {
 			return nil // nothing changed: nothing to keep
 		}
 		k.Reasons = append([]string(nil), x.Reasons...)
@@ -74,6 +74,7 @@ func (s *Server) keepEntry(lookup store.Lookup, x *Exchange, writes []*store.Wri
 		}
 		k.Patient, k.Patients = k.people()
 		x.intents = append(x.intents, id)
+		k.intents = slices.Clone(x.intents) // its entry carries the id, as x's will
 		return im.Intent(&k)
 	})
 }

@@ -277,3 +277,37 @@ func TestRecoveredEntryNamesTheNHSNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoveryAfterARetryThatMatchesEverything: a feed told "stored, do
+// not send it again" sends the transaction again anyway, with the same
+// request id; every entry is a conditional create, which now matches what
+// the first one stored, so the retry releases exactly the versions the
+// first wrote. The first's lost entry must still be added at the start
+// (found by the kept copy's own id, not by request id and versions).
+func TestRecoveryAfterARetryThatMatchesEverything(t *testing.T) {
+	var lost map[string]bool
+	e, restart := lossyEnv(t, func(x *api.Exchange) bool { return lost[x.Method+" "+x.Path] })
+	sys := e.token("system", "nhs", "A81001")
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[
+	 {"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Smith"}]},
+	  "request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}}]}`
+	lost = map[string]bool{"POST /fhir": true}
+	if r := e.do("POST", "/fhir", sys, tx, "X-Request-ID", "feed-9"); r.status != 500 {
+		t.Fatalf("the transaction whose entry is lost: %d %s", r.status, r.body)
+	}
+	lost = nil
+	r := e.do("POST", "/fhir", sys, tx, "X-Request-ID", "feed-9")
+	if r.status != 200 || !strings.Contains(r.body, `"200 OK"`) {
+		t.Fatalf("the retry, matching what the first stored: %d %s", r.status, r.body)
+	}
+	all, _ := restart()
+	recovered := 0
+	for _, en := range all {
+		if slices.Contains(en.Reasons, api.ReasonEntryRecovered) {
+			recovered++
+		}
+	}
+	if recovered != 1 {
+		t.Errorf("entries added at the start: %d, want the first transaction's", recovered)
+	}
+}

@@ -53,6 +53,12 @@ type Entry struct {
 	// restricted (the reason restricted-patient is theirs alone); nil in
 	// entries written before it was recorded.
 	Restricted []string
+	// Kept: the ids of the copies of this entry kept with the request's
+	// changes in the records (api keepEntry, store.Intent), by which carex
+	// serve tells at start which stored changes' entries reached the log;
+	// nil for requests that stored nothing, and in entries written before
+	// it was recorded.
+	Kept []string
 }
 
 // Options configure Open. Signer is required.

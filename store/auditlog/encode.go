@@ -53,6 +53,7 @@ type wireEntry struct {
 	Reasons      []string `json:"reasons,omitempty"`
 	Status       int      `json:"status"`
 	Restricted   []string `json:"restricted,omitempty"` // added later, last: earlier entries' bytes are unchanged
+	Kept         []string `json:"kept,omitempty"`       // added later still, last
 }
 
 // Encode returns the canonical encoding of e (its Seq and Time included):
@@ -64,7 +65,7 @@ func Encode(e *Entry) ([]byte, error) {
 		Purpose: e.Purpose, BreakGlass: e.BreakGlass, Client: e.Client, Operation: e.Operation,
 		Method: e.Method, Path: stripQuery(e.Path), ResourceType: e.ResourceType, ResourceID: e.ResourceID,
 		Patient: e.Patient, NHSNumber: e.NHSNumber, Patients: e.Patients, Released: e.Released, Withheld: e.Withheld,
-		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status, Restricted: e.Restricted,
+		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status, Restricted: e.Restricted, Kept: e.Kept,
 	}
 	return json.Marshal(&w)
 }
@@ -81,7 +82,7 @@ func Decode(b []byte) (*Entry, error) {
 		Purpose: w.Purpose, BreakGlass: w.BreakGlass, Client: w.Client, Operation: w.Operation,
 		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
 		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
-		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted,
+		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted, Kept: w.Kept,
 	}, nil
 }
 
