@@ -333,32 +333,30 @@ func TestReview6bOptOutBeyondAThousandContextResources(t *testing.T) {
 // TestReview6bBinaryKeepsLabelsOfRelabelledDocument: a Binary whose
 // securityContext is a stored item of the same organisation takes that
 // item's people and labels when the Binary is written (README, "Patient
-// compartment"), and keeps them: once the GP relabels the letter PSY by an
-// update (answered 200), the hospital clinician gets 404 for the letter but
-// still reads its content as the Binary, on its own and in $everything.
-// The same happens when the Binary is written while the letter's update
-// commits (binaryContext reads the letter outside the write transaction).
-// Not fixed in review 6b: it is the documented design (carex relabel brings
-// the Binary up to date), and the fix is a decision for the maintainers
-// (decide a Binary by its securityContext's current version at read time,
-// as FHIR describes securityContext, or relabel the Binaries in the
-// letter's write transaction). Unskip when it is.
+// compartment"). It kept them: once the GP relabelled the letter PSY by an
+// update (answered 200), the hospital clinician got 404 for the letter but
+// still read its content as the Binary, on its own and in $everything.
+// A Binary is now decided by its securityContext's current version at read
+// time (binaryNow), as FHIR describes securityContext.
+// clinicLetter is the GP's letter about Jane whose text is
+// Binary/letter-txt; meta adds elements (`"meta":{…},`).
+func clinicLetter(meta string) string {
+	return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
+	 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
+}
+
 func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
-	letter := func(meta string) string {
-		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
-		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
-	}
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: the clinician reads the letter's content: %d %s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
 	if r := e.do("GET", "/fhir/DocumentReference/letter", clinician, ""); r.status != 404 {
 		t.Fatalf("the letter labelled PSY: %d", r.status)
 	}

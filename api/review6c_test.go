@@ -15,14 +15,10 @@ func TestReview6cBinaryOfDeletedRelabelledLetter(t *testing.T) {
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
-	letter := func(meta string) string {
-		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
-		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
-	}
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); strings.Contains(r.body, content) {
 		t.Fatalf("baseline: the relabelled letter's content released: %d", r.status)
 	}
@@ -45,18 +41,14 @@ func TestReview6cBinaryOfABinary(t *testing.T) {
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
-	letter := func(meta string) string {
-		return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
-		 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
-	}
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-RENDITION"))
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("")},
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"QUJD"}`},
 		[2]string{"/fhir/Binary/letter-pdf", `{"resourceType":"Binary","id":"letter-pdf","contentType":"application/pdf","securityContext":{"reference":"Binary/letter-txt"},"data":"` + content + `"}`})
 	if r := e.do("GET", "/fhir/Binary/letter-pdf", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: %d %s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
 	for _, path := range []string{"/fhir/Binary/letter-pdf", "/fhir/Patient/jane/$everything"} {
 		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
 			t.Errorf("GET %s after the letter was labelled PSY: %d, the rendition released", path, r.status)
