@@ -169,6 +169,20 @@ func (x *Exchange) people() (one string, several []string) {
 	return "", all
 }
 
+// outcome is the entry's decision when no stage set one: from its status
+// and what it released and withheld.
+func (x *Exchange) outcome() string {
+	switch {
+	case x.Withheld > 0 && len(x.Released) == 0 && x.Status < 400:
+		return "deny" // everything it touched withheld, as a read's
+	case x.Withheld > 0:
+		return "partial"
+	case x.Status >= 400:
+		return "error"
+	}
+	return "permit"
+}
+
 type reply struct {
 	status  int
 	header  http.Header
@@ -263,16 +277,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		x.Status = x.reply.status
 		if x.Decision == "" {
-			x.Decision = "permit"
-			if x.Status >= 400 {
-				x.Decision = "error"
-			}
-			if x.Withheld > 0 {
-				x.Decision = "partial"
-				if len(x.Released) == 0 && x.Status < 400 {
-					x.Decision = "deny" // everything it touched withheld, as a read's
-				}
-			}
+			x.Decision = x.outcome()
 		}
 		s.resolveNamed(c.Request().Context(), x)
 		// The NHS number is that of the person whose record the request

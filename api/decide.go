@@ -362,7 +362,7 @@ func (g *gate) decide(m *store.Meta) bool {
 		}
 		// The item the Binary is the content of is released too, or the
 		// Binary is not (it is counted once, as the Binary, either way).
-		if item != nil && item.Type != "Binary" && !g.decideItem(item) {
+		if item != nil && !g.decideItem(&item.Meta) {
 			return false
 		}
 		m = now

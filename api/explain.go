@@ -186,7 +186,7 @@ func (s *Server) explain(c echo.Context) error {
 		return d, nil
 	}
 	for _, v := range items.Items {
-		var item *store.Meta // a Binary's: released too, or the Binary is not (gate.decide)
+		var item *store.Version // a Binary's: released too, or the Binary is not (gate.decide)
 		if v.Type == "Binary" {
 			now, of, err := cp.binaryNow(ctx, &v.Meta)
 			if err != nil {
@@ -197,10 +197,10 @@ func (s *Server) explain(c echo.Context) error {
 		it := itemOf(&v.Meta)
 		var d consent.Decision
 		var err error
-		if item != nil && item.Type != "Binary" {
-			d, err = decideFor(&store.Version{Meta: *item}, itemOf(item))
+		if item != nil {
+			d, err = decideFor(item, itemOf(&item.Meta))
 		}
-		if err == nil && (item == nil || item.Type == "Binary" || d.Permitted()) {
+		if err == nil && (item == nil || d.Permitted()) {
 			d, err = decideFor(v, it)
 		}
 		if err != nil {

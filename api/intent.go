@@ -68,10 +68,7 @@ func (s *Server) keepEntry(lookup store.Lookup, x *Exchange, writes []*store.Wri
 		}
 		k.Reasons = append([]string(nil), x.Reasons...)
 		k.Status = status(results)
-		k.Decision = "permit"
-		if k.Withheld > 0 {
-			k.Decision = "partial"
-		}
+		k.Decision = k.outcome()
 		k.Patient, k.Patients = k.people()
 		x.intents = append(x.intents, id)
 		k.intents = slices.Clone(x.intents) // its entry carries the id, as x's will

@@ -167,10 +167,8 @@ func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version
 		return v
 	}
 	out := &store.Version{Meta: *now}
-	if item != nil && item.Type != "Binary" {
-		if c, err := s.store.Read(ctx, item.Type, item.ID); err == nil && c != nil {
-			out.Raw = c.Raw
-		}
+	if item != nil {
+		out.Raw = item.Raw // its subject (sharedItem); nil for a delete marker
 	}
 	return out
 }
@@ -503,9 +501,10 @@ func (s *Server) binaryContext(w *store.Write) {
 //
 // item is that item (its version now, or its delete marker; the one at
 // the end of a chain of Binaries), nil when the Binary took nothing from
-// it: the read must release the item too, since a Consent that withholds
-// it by its code, type, date or id does not name the Binary (review 6c).
-func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (now, item *store.Meta, err error) {
+// it or the chain ends in a Binary: the read must release the item too,
+// since a Consent that withholds it by its code, type, date or id does
+// not name the Binary (review 6c).
+func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (now *store.Meta, item *store.Version, err error) {
 	return cp.binaryAt(ctx, m, maxBinaryChain)
 }
 
@@ -514,7 +513,7 @@ func (cp *ConsentPolicy) binaryNow(ctx context.Context, m *store.Meta) (now, ite
 // that a cycle ends.
 const maxBinaryChain = 8
 
-func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) (now, item *store.Meta, err error) {
+func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) (now *store.Meta, item *store.Version, err error) {
 	key := versionKey{m.Type, m.ID, m.VersionID}
 	n, known := cp.binaryRefs.get(key)
 	if !known {
@@ -551,17 +550,15 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 	if c == nil || !strings.EqualFold(c.SourceOrg, m.SourceOrg) {
 		return m, nil, nil
 	}
-	ctxMeta, item := &c.Meta, &c.Meta
-	if typ == "Binary" && hops > 0 {
+	ctxMeta := &c.Meta
+	if typ != "Binary" {
+		item = c
+	} else if hops > 0 {
 		// Another Binary: as it is decided now, not as it was written
 		// (review 6c: a letter's rendition kept the labels the letter's
 		// text had copied before the letter was labelled PSY).
-		var end *store.Meta
-		if ctxMeta, end, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
+		if ctxMeta, item, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
 			return nil, nil, err
-		}
-		if end != nil {
-			item = end
 		}
 	}
 	b := *m
@@ -897,9 +894,8 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	v := r.Version
 	x.release(v)
 	h := versionHeaders(v)
-	status := http.StatusOK
+	status := writeStatus(w)(results)
 	if r.Created {
-		status = http.StatusCreated
 		h.Set("Location", s.base(c)+"/"+v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
 	}
 	switch c.Request().Header.Get("Prefer") {
