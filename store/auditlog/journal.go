@@ -240,11 +240,22 @@ func parseJournal(b []byte) (out [][]byte, end int, err error) {
 	for o := off; o+8 <= len(b); o += journalBlock {
 		if body := batchAt(b, o, gen); body != nil {
 			if seq, _, err := parseHead(body[8:]); err != nil || seq > last {
-				return nil, 0, fmt.Errorf("damaged at byte %d (entries follow at byte %d): restore it from backup or move it aside, then run carex audit verify", off, o)
+				return nil, 0, &gapError{at: off, next: o}
 			}
 		}
 	}
 	return out, off, nil
+}
+
+// gapError: a batch that continues the entries lies past a block that
+// does not check out. A crash cannot leave this (a batch is written only
+// after the one before it is durable), but a read racing a running
+// server's appends can: it read the block before the batch there was
+// written and the later one after.
+type gapError struct{ at, next int }
+
+func (e *gapError) Error() string {
+	return fmt.Sprintf("damaged at byte %d (entries follow at byte %d): restore it from backup or move it aside, then run carex audit verify", e.at, e.next)
 }
 
 // batchAt returns the body of the batch at off if it checks out under gen.

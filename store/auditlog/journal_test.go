@@ -274,3 +274,54 @@ func sysTime() int64 {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return ru.Stime.Nano()
 }
+
+// TestJournalTornRead: verify reading a running server's journal can see a
+// batch's block before the batch was written and a later one after. The
+// gap is read again: gone, it was the race; still there, it is damage;
+// and a journal emptied and restarted meanwhile is left to the caller.
+func TestJournalTornRead(t *testing.T) {
+	const n = 30 // 3 a batch (a block)
+	batchOff := func(i int) int { return journalBlock * (1 + i) }
+	path := filepath.Join(t.TempDir(), "j")
+	j, _ := openTestJournal(t, path, false)
+	writeSeqs(t, j, 0, n, 3)
+	j.close()
+	whole, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	torn := bytes.Clone(whole) // batch 4 not yet there when its block was read
+	clear(torn[batchOff(4):batchOff(5)])
+	frames, _, perr := parseJournal(torn)
+	if perr == nil || !strings.Contains(perr.Error(), fmt.Sprintf("damaged at byte %d (entries follow", batchOff(4))) {
+		t.Fatalf("parse of the torn read: %v", perr)
+	}
+
+	t.Run("the batch was being written", func(t *testing.T) {
+		_, frames, perr := settleTornRead(path, bytes.Clone(torn), frames, perr)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		checkSeqs(t, frames, 0, n)
+	})
+	t.Run("the block is damaged", func(t *testing.T) {
+		if err := os.WriteFile(path, torn, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, got := settleTornRead(path, bytes.Clone(torn), frames, perr)
+		if got == nil || got.Error() != perr.Error() {
+			t.Fatalf("got %v, want %v", got, perr)
+		}
+	})
+	t.Run("the journal was emptied meanwhile", func(t *testing.T) {
+		restarted := bytes.Clone(whole)
+		restarted[len(journalMagic2)] ^= 1 // another generation
+		if err := os.WriteFile(path, restarted, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		_, _, got := settleTornRead(path, bytes.Clone(torn), frames, perr)
+		if got == nil || got.Error() != perr.Error() {
+			t.Fatalf("got %v, want %v", got, perr)
+		}
+	})
+}

@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"hash"
 	"hash/maphash"
+	"io"
+	"math"
 	"os"
 	"slices"
 	"strconv"
@@ -503,14 +505,14 @@ func readJournalView(ctx context.Context, db queryRower) (*journalView, error) {
 		return j, nil // no file: no journal
 	}
 	j.path = file + JournalSuffix
-	j.data, err = os.ReadFile(j.path)
+	j.data, j.frames, j.perr, err = readJournalFile(j.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return j, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auditlog: verify: %w", err)
 	}
-	if j.frames, _, j.perr = parseJournal(j.data); j.perr == nil {
+	if j.perr == nil {
 		j.bySeq = make(map[int64][]byte, len(j.frames))
 		for _, data := range j.frames {
 			if seq, _, err := parseHead(data); err == nil {
@@ -519,6 +521,66 @@ func readJournalView(ctx context.Context, db queryRower) (*journalView, error) {
 		}
 	}
 	return j, nil
+}
+
+// readJournalFile reads and parses the journal at path. A running server
+// appends while it is read, so a read can see a block as it was before a
+// batch was written there and a later block after: a gap that is not in
+// the file. The part from the gap on is read again (the blocks before it
+// are final within the header's generation), until it parses, the gap
+// stays where it was (real damage), or after tornRereads reads.
+func readJournalFile(path string) (data []byte, frames [][]byte, perr, err error) {
+	if data, err = os.ReadFile(path); err != nil {
+		return nil, nil, nil, err
+	}
+	frames, _, perr = parseJournal(data)
+	data, frames, perr = settleTornRead(path, data, frames, perr)
+	return data, frames, perr, nil
+}
+
+// settleTornRead is readJournalFile's second look at a gap in data, the
+// journal at path as it was read.
+func settleTornRead(path string, data []byte, frames [][]byte, perr error) ([]byte, [][]byte, error) {
+	for range tornRereads {
+		var gap *gapError
+		if !errors.As(perr, &gap) {
+			break
+		}
+		again, err := rereadFrom(path, data, gap.at)
+		if err != nil || again == nil {
+			break // the file changed under the gap: the caller reads it again
+		}
+		data = again
+		frames, _, perr = parseJournal(data)
+		var now *gapError
+		if errors.As(perr, &now) && now.at == gap.at {
+			break // still there: damage, not a read that raced a write
+		}
+	}
+	return data, frames, perr
+}
+
+// tornRereads bounds how often readJournalFile reads the tail again.
+const tornRereads = 64
+
+// rereadFrom returns data with its bytes from off on read again from the
+// file, or nil when the file's header block (its generation) is no longer
+// data's: it was emptied and restarted meanwhile.
+func rereadFrom(path string, data []byte, off int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	tail, err := io.ReadAll(io.NewSectionReader(f, int64(off), math.MaxInt64-int64(off)))
+	if err != nil {
+		return nil, err
+	}
+	head := make([]byte, journalBlock) // read after the tail: a reset before it shows
+	if _, err := f.ReadAt(head, 0); err != nil || !bytes.Equal(head, data[:journalBlock]) {
+		return nil, err
+	}
+	return append(data[:off:off], tail...), nil
 }
 
 // changed reports whether the journal file differs from what was read.
