@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/labstack/echo/v4"
@@ -191,6 +192,9 @@ func (s *Server) explain(c echo.Context) error {
 			now, of, err := cp.binaryNow(ctx, &v.Meta)
 			if err != nil {
 				return err
+			}
+			if !slices.Contains(now.Patients, x.ID) {
+				continue // no longer theirs (ofPerson)
 			}
 			v, item = &store.Version{Meta: *now, Raw: v.Raw}, of
 		}

@@ -567,6 +567,29 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 	return &b, item, nil
 }
 
+// ofPerson is vis (nil: release all) for pid's record, without the
+// Binaries that are no longer pid's: the content of a letter filed under
+// the wrong person and then moved to the right one stays in the first
+// person's compartment (the index keeps the people the Binary took when
+// it was written) but belongs with the letter. It is left out, neither
+// decided nor counted, as the letter itself is. On a store error the
+// Binary goes on to vis, whose decision meets the same read.
+func (cp *ConsentPolicy) ofPerson(ctx context.Context, pid string, vis store.Visible) store.Visible {
+	return func(m *store.Meta) bool {
+		if m.Type == "Binary" && !cp.binaryOf(ctx, pid, m) {
+			return false
+		}
+		return vis == nil || vis(m)
+	}
+}
+
+// binaryOf reports whether Binary m (of pid's compartment) is still
+// pid's, as binaryNow decides it.
+func (cp *ConsentPolicy) binaryOf(ctx context.Context, pid string, m *store.Meta) bool {
+	now, _, err := cp.binaryNow(ctx, m)
+	return err != nil || slices.Contains(now.Patients, pid)
+}
+
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
 // another write of the same bundle (the same organisation's, by then with
 // its final id) belongs to that write's people and carries its labels.
@@ -1066,7 +1089,7 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
 	return x.gate.anyRefused(func(vis store.Visible) error {
-		_, err := st.Compartment(ctx, pid, types, vis, store.Page{Count: 0})
+		_, err := st.Compartment(ctx, pid, types, x.gate.cp.ofPerson(ctx, pid, vis), store.Page{Count: 0})
 		return err
 	})
 }
@@ -1195,7 +1218,11 @@ func (s *Server) everything(c echo.Context) error {
 	}
 	// The date filters run before the sharing decision: an item they
 	// leave out is not withheld, and neither decided nor counted.
-	res, err := s.store.Compartment(ctx, x.ID, types, dates.visible(x.ID, vis), page)
+	vis = dates.visible(x.ID, vis)
+	if x.gate != nil {
+		vis = x.gate.cp.ofPerson(ctx, x.ID, vis)
+	}
+	res, err := s.store.Compartment(ctx, x.ID, types, vis, page)
 	if err != nil {
 		return err
 	}
