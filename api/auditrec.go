@@ -46,6 +46,40 @@ type keptEntry struct {
 	Entry json.RawMessage `json:"entry"`
 }
 
+// UnloggedIntents decodes the access-log entries kept with changes (ins)
+// and reports which of them the log holds the change's own entry for:
+// scan reads the log from an entry on (the lowest Since among them, at
+// most size, the log's length). carex serve adds the others at start
+// (RecoverIntents); carex audit verify counts them.
+func UnloggedIntents(ins []store.Intent, size int64, scan func(from int64, fn func(*auditlog.Entry) error) error) (entries []*auditlog.Entry, logged []bool, err error) {
+	entries = make([]*auditlog.Entry, len(ins))
+	at := map[string]int{}
+	from := size
+	for i, in := range ins {
+		var k keptEntry
+		if err := json.Unmarshal(in.Entry, &k); err == nil {
+			entries[i], err = auditlog.Decode(k.Entry)
+		}
+		if err != nil || entries[i] == nil {
+			return nil, nil, fmt.Errorf("the access-log entry kept with a change (%s) cannot be read: %v; the database was changed outside carex: restore it from a backup", in.ID, err)
+		}
+		at[in.ID] = i
+		from = min(from, max(k.Since, 0))
+	}
+	logged = make([]bool, len(ins))
+	if err := scan(from, func(e *auditlog.Entry) error {
+		for _, id := range e.Kept {
+			if i, ok := at[id]; ok {
+				logged[i] = true
+			}
+		}
+		return nil
+	}); err != nil {
+		return nil, nil, fmt.Errorf("look for the entries of changes kept with them: %w", err)
+	}
+	return entries, logged, nil
+}
+
 // ReasonEntryRecovered marks an entry carex serve added at start from the
 // copy kept with a change, because the change's own entry never reached
 // the log (the server stopped, or the log failed, between the two). Its
@@ -82,36 +116,19 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 	if err != nil {
 		return 0, err
 	}
-	entries := make([]*auditlog.Entry, len(ins))
-	ids := make([]string, len(ins))
-	want := map[string]bool{}
-	from := size
-	for i, in := range ins {
-		var k keptEntry
-		if err := json.Unmarshal(in.Entry, &k); err == nil {
-			entries[i], err = auditlog.Decode(k.Entry)
-		}
-		if err != nil || entries[i] == nil {
-			return 0, fmt.Errorf("the access-log entry kept with a change (%s) cannot be read: %v; the database was changed outside carex: restore it from a backup", in.ID, err)
-		}
-		ids[i] = in.ID
-		want[in.ID] = true
-		from = min(from, max(k.Since, 0))
+	entries, logged, err := UnloggedIntents(ins, size, func(from int64, fn func(*auditlog.Entry) error) error {
+		return r.Log.Scan(ctx, auditlog.Query{SeqFrom: from}, fn)
+	})
+	if err != nil {
+		return 0, err
 	}
-	logged := map[string]bool{}
-	if err := r.Log.Scan(ctx, auditlog.Query{SeqFrom: from}, func(e *auditlog.Entry) error {
-		for _, id := range e.Kept {
-			if want[id] {
-				logged[id] = true
-			}
-		}
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("look for the entries of changes kept with them: %w", err)
+	ids := make([]string, len(ins))
+	for i, in := range ins {
+		ids[i] = in.ID
 	}
 	added := 0
 	for i, e := range entries {
-		if logged[ids[i]] {
+		if logged[i] {
 			continue
 		}
 		// The people the request named by NHS number alone, as the access

@@ -2,7 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/carex-project/carex/store"
@@ -10,7 +12,27 @@ import (
 
 // Intents implements store.Store.
 func (db *DB) Intents(ctx context.Context) ([]store.Intent, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT id, entry FROM write_intents ORDER BY n`)
+	return ReadIntents(ctx, db.reader)
+}
+
+// ReadIntents reads the access-log entries kept with changes from a
+// records database, which may be open read-only (carex audit verify):
+// none when it predates them.
+func ReadIntents(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]store.Intent, error) {
+	rows, err := q.QueryContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'write_intents'`)
+	if err != nil {
+		return nil, fmt.Errorf("read the access-log entries kept with changes: %w", err)
+	}
+	var n int
+	for rows.Next() {
+		err = rows.Scan(&n)
+	}
+	if err = errors.Join(err, rows.Err(), rows.Close()); err != nil || n == 0 {
+		return nil, err
+	}
+	rows, err = q.QueryContext(ctx, `SELECT id, entry FROM write_intents ORDER BY n`)
 	if err != nil {
 		return nil, fmt.Errorf("read the access-log entries kept with changes: %w", err)
 	}
