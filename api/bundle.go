@@ -317,7 +317,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 	if !alone {
 		gx = nil
 	}
-	vis := s.policy.Visible(ctx, p, gx)
+	vis := withheldOnce(s.policy.Visible(ctx, p, gx))
 	prepare := func(lookup store.Lookup) error {
 		for _, te := range plan {
 			w := te.write

@@ -127,6 +127,15 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	return g
 }
 
+// known reports whether patientID was prepared and has something stored
+// (a Patient resource or data from any source).
+func (g *gate) known(patientID string) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	unknown, prepared := g.unknown[patientID]
+	return prepared && !unknown
+}
+
 // prepare loads and prepares one patient (once per request).
 func (g *gate) prepare(patientID string) *personDecision { return g.prepareFor(patientID, bgOwn) }
 

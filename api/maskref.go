@@ -286,7 +286,28 @@ func (g *gate) refVisible(k refKey) bool {
 // refSees decides m like visible, without counting, noting or storing
 // anything: a person this request decided is taken as it decided them; any
 // other is decided without break-glass, as a lookup of their own would be.
+// A Binary is decided as decide decides it: by the item its
+// securityContext names now (binaryNow), which must be seen too (review
+// 7a: the copy taken when it was written let a reference to the content
+// of a letter labelled PSY since go out unmasked, and a filtered
+// $everything's notice follow its _since).
 func (g *gate) refSees(m *store.Meta) bool {
+	if m.Type == "Binary" {
+		now, item, err := g.cp.binaryNow(g.ctx, m)
+		if err != nil {
+			return false
+		}
+		if item != nil && !g.refSeesItem(&item.Meta) {
+			return false
+		}
+		m = now
+	}
+	return g.refSeesItem(m)
+}
+
+// refSeesItem is refSees for an item as it stands (a Binary as binaryNow
+// made it).
+func (g *gate) refSeesItem(m *store.Meta) bool {
 	if g.ownData(m) {
 		return true
 	}

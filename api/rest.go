@@ -220,6 +220,41 @@ func (s *Server) currentGated(ctx context.Context, vis store.Visible) store.Visi
 	}
 }
 
+// withheldOnce is vis counting each version it withholds once: a
+// condition is matched more than once in its write transaction (the
+// handler's prepare, the write decision, the store), and a search's
+// _include may reach an item its matching withheld; each decision would
+// count the item again in the access log (review 7a: one withheld item
+// was logged as 2, or 3 in a transaction). A version withheld once is
+// withheld again without a second decision; one released is decided
+// again, as before (its decision counts nothing). nil stays nil.
+func withheldOnce(vis store.Visible) store.Visible {
+	if vis == nil {
+		return nil
+	}
+	var mu sync.Mutex
+	var refused map[versionKey]bool
+	return func(m *store.Meta) bool {
+		k := keyOf(m)
+		mu.Lock()
+		done := refused[k]
+		mu.Unlock()
+		if done {
+			return false
+		}
+		if vis(m) {
+			return true
+		}
+		mu.Lock()
+		if refused == nil {
+			refused = map[versionKey]bool{}
+		}
+		refused[k] = true
+		mu.Unlock()
+		return false
+	}
+}
+
 func visible(vis store.Visible, v *store.Version) bool {
 	return vis == nil || vis(&v.Meta)
 }
@@ -756,7 +791,7 @@ func (s *Server) create(c echo.Context) error {
 		if w.IfNoneExist, err = x.conditionQuery(x.Type, cond); err != nil {
 			return err
 		}
-		w.Visible = s.policy.Visible(c.Request().Context(), p, x)
+		w.Visible = withheldOnce(s.policy.Visible(c.Request().Context(), p, x))
 		w.IfNoneExist = x.refSearch(w.IfNoneExist)
 	}
 	return s.commitOne(c, x, p, w)
@@ -989,7 +1024,7 @@ func (s *Server) search(c echo.Context) error {
 		return err
 	}
 	x.asksRedacted = asksRedacted(q)
-	vis := s.policy.Visible(ctx, p, x)
+	vis := withheldOnce(s.policy.Visible(ctx, p, x)) // an _include may meet a withheld match again
 	if q.Summary == "count" {
 		q.Count = 0
 	}
@@ -1213,8 +1248,25 @@ func (s *Server) everything(c echo.Context) error {
 	// The Patient resource itself may be withheld (a person can object to
 	// their demographics being shared) while the user's own data about
 	// them stays visible: the compartment answers either way.
-	if _, err := s.store.Read(ctx, "Patient", x.ID); err != nil {
-		return err
+	if pv, err := s.store.Read(ctx, "Patient", x.ID); err != nil {
+		// A deleted Patient withheld from the user is answered as before
+		// its delete, withheld (and counted where _type asks for it): its
+		// read and _history are the 404 of one that never existed, and a
+		// 410 here told what became of it (review 7a).
+		// A person with data stored and no Patient resource (yet) is
+		// answered from the compartment too: a 404 until one withheld from
+		// the user was written, and a 200 then, told that it had been.
+		if errors.Is(err, store.ErrNotFound) && x.gate != nil && x.gate.known(x.ID) {
+			err = nil
+		} else if !errors.Is(err, store.ErrGone) || pv == nil || x.gate == nil {
+			return err
+		} else if len(types) == 0 || slices.Contains(types, "Patient") {
+			if vis(&pv.Meta) {
+				return err
+			}
+		} else if x.gate.refSees(&pv.Meta) {
+			return err
+		}
 	}
 	// The date filters run before the sharing decision: an item they
 	// leave out is not withheld, and neither decided nor counted.
