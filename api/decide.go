@@ -361,22 +361,31 @@ func (g *gate) decide(m *store.Meta) bool {
 	if g.err != nil {
 		return false
 	}
-	if m.Type == "Binary" {
-		now, item, err := g.cp.binaryNow(g.ctx, m)
-		if err != nil {
-			g.mu.Lock()
-			g.err = err
-			g.mu.Unlock()
-			return false
-		}
-		// The item the Binary is the content of is released too, or the
-		// Binary is not (it is counted once, as the Binary, either way).
-		if item != nil && !g.decideItem(&item.Meta) {
-			return false
-		}
-		m = now
+	ok, err := g.throughBinary(m, g.decideItem)
+	if err != nil {
+		g.mu.Lock()
+		g.err = err
+		g.mu.Unlock()
+		return false
 	}
-	return g.decideItem(m)
+	return ok
+}
+
+// throughBinary is one(m), but for a Binary one of the Binary as binaryNow
+// makes it and of the item it is the content of, which is released too or
+// the Binary is not (it is counted once, as the Binary, either way).
+func (g *gate) throughBinary(m *store.Meta, one func(*store.Meta) bool) (bool, error) {
+	if m.Type != "Binary" {
+		return one(m), nil
+	}
+	now, item, err := g.cp.binaryNow(g.ctx, m)
+	if err != nil {
+		return false, err
+	}
+	if item != nil && !one(&item.Meta) {
+		return false, nil
+	}
+	return one(now), nil
 }
 
 // decideItem is decide for an item as it stands (a Binary as binaryNow

@@ -292,17 +292,8 @@ func (g *gate) refVisible(k refKey) bool {
 // of a letter labelled PSY since go out unmasked, and a filtered
 // $everything's notice follow its _since).
 func (g *gate) refSees(m *store.Meta) bool {
-	if m.Type == "Binary" {
-		now, item, err := g.cp.binaryNow(g.ctx, m)
-		if err != nil {
-			return false
-		}
-		if item != nil && !g.refSeesItem(&item.Meta) {
-			return false
-		}
-		m = now
-	}
-	return g.refSeesItem(m)
+	ok, err := g.throughBinary(m, g.refSeesItem)
+	return ok && err == nil
 }
 
 // refSeesItem is refSees for an item as it stands (a Binary as binaryNow
