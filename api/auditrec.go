@@ -46,12 +46,12 @@ type keptEntry struct {
 	Entry json.RawMessage `json:"entry"`
 }
 
-// UnloggedIntents decodes the access-log entries kept with changes (ins)
+// KeptEntriesLogged decodes the access-log entries kept with changes (ins)
 // and reports which of them the log holds the change's own entry for:
 // scan reads the log from an entry on (the lowest Since among them, at
 // most size, the log's length). carex serve adds the others at start
 // (RecoverIntents); carex audit verify counts them.
-func UnloggedIntents(ins []store.Intent, size int64, scan func(from int64, fn func(*auditlog.Entry) error) error) (entries []*auditlog.Entry, logged []bool, err error) {
+func KeptEntriesLogged(ins []store.Intent, size int64, scan func(from int64, fn func(*auditlog.Entry) error) error) (entries []*auditlog.Entry, logged []bool, err error) {
 	entries = make([]*auditlog.Entry, len(ins))
 	at := map[string]int{}
 	from := size
@@ -116,7 +116,7 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 	if err != nil {
 		return 0, err
 	}
-	entries, logged, err := UnloggedIntents(ins, size, func(from int64, fn func(*auditlog.Entry) error) error {
+	entries, logged, err := KeptEntriesLogged(ins, size, func(from int64, fn func(*auditlog.Entry) error) error {
 		return r.Log.Scan(ctx, auditlog.Query{SeqFrom: from}, fn)
 	})
 	if err != nil {

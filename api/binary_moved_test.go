@@ -21,7 +21,7 @@ func TestMovedLetterTakesItsContentAlong(t *testing.T) {
 	content := base64.StdEncoding.EncodeToString([]byte("JOHNS-LETTER"))
 	e.putAll(t, gp, [2]string{"/fhir/Patient/john", john},
 		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+		[2]string{"/fhir/Binary/letter-txt", letterText(content)})
 	doctor := e.token("gp", "nhs", "A81001")
 	if r := e.do("GET", "/fhir/Patient/jane/$everything", doctor, ""); !strings.Contains(r.body, content) {
 		t.Fatalf("baseline: the letter's content in Jane's record: %d %.300s", r.status, r.body)
@@ -56,7 +56,7 @@ func TestMovedLetterIsNoNoticeInOldRecord(t *testing.T) {
 	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON}, [2]string{"/fhir/Patient/john", john},
 		[2]string{"/fhir/Consent/john-out", johnOptOut},
 		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"TEVUVEVS"}`},
+		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
 		[2]string{"/fhir/DocumentReference/letter", strings.Replace(clinicLetter(""), "Patient/jane", "Patient/john", 1)})
 	e.putAll(t, e.token("system", "nhs", "RCX"), [2]string{"/fhir/CareTeam/nursing", `{"resourceType":"CareTeam","id":"nursing","status":"active","subject":{"reference":"Patient/jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`})
 	nurse := e.token("district-nurse", "nhs", "RCX")

@@ -46,7 +46,8 @@ type gate struct {
 	x        *Exchange
 	mu       sync.Mutex
 	prepared map[preparedKey]*personDecision
-	unknown  map[string]bool // patients with nothing stored: nothing to protect
+	unknown  map[string]bool           // patients with nothing stored: nothing to protect
+	binaries map[versionKey]binaryView // binaryNow's answers in this request
 	// restrictChecked: people of own-organisation items looked up for the
 	// restricted-patient alert (noteRestricted).
 	restrictChecked map[string]bool
@@ -371,6 +372,36 @@ func (g *gate) decide(m *store.Meta) bool {
 	return ok
 }
 
+// binaryView is what binaryNow answered for one Binary version.
+type binaryView struct {
+	now  *store.Meta
+	item *store.Version
+}
+
+// binaryNow is the policy's binaryNow, read once per Binary version in a
+// request: an $everything asks for each Binary whose it is (ofPerson),
+// then decides it, and its notice asks again (refSees).
+func (g *gate) binaryNow(m *store.Meta) (*store.Meta, *store.Version, error) {
+	k := keyOf(m)
+	g.mu.Lock()
+	b, ok := g.binaries[k]
+	g.mu.Unlock()
+	if ok {
+		return b.now, b.item, nil
+	}
+	now, item, err := g.cp.binaryNow(g.ctx, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	g.mu.Lock()
+	if g.binaries == nil {
+		g.binaries = map[versionKey]binaryView{}
+	}
+	g.binaries[k] = binaryView{now, item}
+	g.mu.Unlock()
+	return now, item, nil
+}
+
 // throughBinary is one(m), but for a Binary one of the Binary as binaryNow
 // makes it and of the item it is the content of, which is released too or
 // the Binary is not (it is counted once, as the Binary, either way).
@@ -378,7 +409,7 @@ func (g *gate) throughBinary(m *store.Meta, one func(*store.Meta) bool) (bool, e
 	if m.Type != "Binary" {
 		return one(m), nil
 	}
-	now, item, err := g.cp.binaryNow(g.ctx, m)
+	now, item, err := g.binaryNow(m)
 	if err != nil {
 		return false, err
 	}

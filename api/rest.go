@@ -609,20 +609,15 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 // it was written) but belongs with the letter. It is left out, neither
 // decided nor counted, as the letter itself is. On a store error the
 // Binary goes on to vis, whose decision meets the same read.
-func (cp *ConsentPolicy) ofPerson(ctx context.Context, pid string, vis store.Visible) store.Visible {
+func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 	return func(m *store.Meta) bool {
-		if m.Type == "Binary" && !cp.binaryOf(ctx, pid, m) {
-			return false
+		if m.Type == "Binary" {
+			if now, _, err := g.binaryNow(m); err == nil && !slices.Contains(now.Patients, pid) {
+				return false
+			}
 		}
 		return vis == nil || vis(m)
 	}
-}
-
-// binaryOf reports whether Binary m (of pid's compartment) is still
-// pid's, as binaryNow decides it.
-func (cp *ConsentPolicy) binaryOf(ctx context.Context, pid string, m *store.Meta) bool {
-	now, _, err := cp.binaryNow(ctx, m)
-	return err != nil || slices.Contains(now.Patients, pid)
 }
 
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
@@ -1124,7 +1119,7 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
 	return x.gate.anyRefused(func(vis store.Visible) error {
-		_, err := st.Compartment(ctx, pid, types, x.gate.cp.ofPerson(ctx, pid, vis), store.Page{Count: 0})
+		_, err := st.Compartment(ctx, pid, types, x.gate.ofPerson(pid, vis), store.Page{Count: 0})
 		return err
 	})
 }
@@ -1248,31 +1243,14 @@ func (s *Server) everything(c echo.Context) error {
 	// The Patient resource itself may be withheld (a person can object to
 	// their demographics being shared) while the user's own data about
 	// them stays visible: the compartment answers either way.
-	if pv, err := s.store.Read(ctx, "Patient", x.ID); err != nil {
-		// A deleted Patient withheld from the user is answered as before
-		// its delete, withheld (and counted where _type asks for it): its
-		// read and _history are the 404 of one that never existed, and a
-		// 410 here told what became of it (review 7a).
-		// A person with data stored and no Patient resource (yet) is
-		// answered from the compartment too: a 404 until one withheld from
-		// the user was written, and a 200 then, told that it had been.
-		if errors.Is(err, store.ErrNotFound) && x.gate != nil && x.gate.known(x.ID) {
-			err = nil
-		} else if !errors.Is(err, store.ErrGone) || pv == nil || x.gate == nil {
-			return err
-		} else if len(types) == 0 || slices.Contains(types, "Patient") {
-			if vis(&pv.Meta) {
-				return err
-			}
-		} else if x.gate.refSees(&pv.Meta) {
-			return err
-		}
+	if pv, err := s.store.Read(ctx, "Patient", x.ID); x.everythingRefuses(vis, types, pv, err) {
+		return err
 	}
 	// The date filters run before the sharing decision: an item they
 	// leave out is not withheld, and neither decided nor counted.
 	vis = dates.visible(x.ID, vis)
 	if x.gate != nil {
-		vis = x.gate.cp.ofPerson(ctx, x.ID, vis)
+		vis = x.gate.ofPerson(x.ID, vis)
 	}
 	res, err := s.store.Compartment(ctx, x.ID, types, vis, page)
 	if err != nil {
@@ -1301,6 +1279,29 @@ func (s *Server) everything(c echo.Context) error {
 		b.add(v, "match")
 	}
 	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+// everythingRefuses reports whether $everything answers with the error of
+// reading the person's Patient resource (pv, err) rather than from their
+// record. A deleted Patient withheld from the user is answered as before
+// its delete, withheld (and counted where _type asks for it): its read
+// and _history are the 404 of one that never existed, and a 410 here told
+// what became of it (review 7a). A person with data stored and no Patient
+// resource (yet) is answered from the compartment too: a 404 until one
+// withheld from the user was written, and a 200 then, told that it had
+// been.
+func (x *Exchange) everythingRefuses(vis store.Visible, types []string, pv *store.Version, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound) && x.gate != nil && x.gate.known(x.ID):
+		return false
+	case !errors.Is(err, store.ErrGone) || pv == nil || x.gate == nil:
+		return true
+	case len(types) == 0 || slices.Contains(types, "Patient"):
+		return vis(&pv.Meta) // decided and counted, as the compartment would
+	}
+	return x.gate.refSees(&pv.Meta)
 }
 
 func (s *Server) historyInstance(c echo.Context) error { return s.history(c, "history-instance") }

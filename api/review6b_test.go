@@ -355,6 +355,12 @@ func TestReview6bOptOutBeyondAThousandContextResources(t *testing.T) {
 // time (binaryNow), as FHIR describes securityContext.
 // clinicLetter is the GP's letter about Jane whose text is
 // Binary/letter-txt; meta adds elements (`"meta":{…},`).
+// letterText is the letter's content (base64 data), a Binary whose
+// securityContext is the letter.
+func letterText(data string) string {
+	return `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + data + `"}`
+}
+
 func clinicLetter(meta string) string {
 	return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
 	 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
@@ -367,7 +373,7 @@ func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+		[2]string{"/fhir/Binary/letter-txt", letterText(content)})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: the clinician reads the letter's content: %d %s", r.status, r.body)
 	}

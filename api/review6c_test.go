@@ -17,7 +17,7 @@ func TestReview6cBinaryOfDeletedRelabelledLetter(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+		[2]string{"/fhir/Binary/letter-txt", letterText(content)})
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); strings.Contains(r.body, content) {
 		t.Fatalf("baseline: the relabelled letter's content released: %d", r.status)
@@ -43,7 +43,7 @@ func TestReview6cBinaryOfABinary(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-RENDITION"))
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"QUJD"}`},
+		[2]string{"/fhir/Binary/letter-txt", letterText("QUJD")},
 		[2]string{"/fhir/Binary/letter-pdf", `{"resourceType":"Binary","id":"letter-pdf","contentType":"application/pdf","securityContext":{"reference":"Binary/letter-txt"},"data":"` + content + `"}`})
 	if r := e.do("GET", "/fhir/Binary/letter-pdf", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: %d %s", r.status, r.body)

@@ -24,7 +24,7 @@ func TestReview6dBreakGlassBinaryOfMovedLetter(t *testing.T) {
 	}
 	e.putAll(t, gp,
 		[2]string{"/fhir/DocumentReference/letter", letter("margaret")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + content + `"}`})
+		[2]string{"/fhir/Binary/letter-txt", letterText(content)})
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", letter("arthur")})
 
 	ae := e.token("hospital-clinician", "nhs", "RZZ")

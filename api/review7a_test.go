@@ -34,7 +34,7 @@ func TestReview7aEverythingSinceNoticeBinaryOfRelabelledLetter(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")})
-	r := e.do("PUT", "/fhir/Binary/letter-txt", gp, `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"TEVUVEVS"}`)
+	r := e.do("PUT", "/fhir/Binary/letter-txt", gp, letterText("TEVUVEVS"))
 	if r.status != 201 {
 		t.Fatalf("binary: %d %s", r.status, r.body)
 	}
@@ -62,7 +62,7 @@ func TestReview7aReferenceToWithheldBinaryMasked(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"TEVUVEVS"}`},
+		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
 		[2]string{"/fhir/List/letters", `{"resourceType":"List","id":"letters","status":"current","mode":"working","title":"LETTERS-LIST","subject":{"reference":"Patient/jane"},"entry":[{"item":{"reference":"Binary/letter-txt"}}]}`})
 	if r := e.do("GET", "/fhir/List/letters", clinician, ""); r.status != 200 || !strings.Contains(r.body, "Binary/letter-txt") {
 		t.Fatalf("baseline: the clinician reads the list naming the letter's content: %d %.300s", r.status, r.body)
@@ -196,7 +196,7 @@ func TestReview7aBinaryHistorySinceNotice(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	other := strings.NewReplacer(`"id":"letter"`, `"id":"letter2"`, "Binary/letter-txt", "Binary/other-txt").Replace(clinicLetter(""))
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")}, [2]string{"/fhir/DocumentReference/letter2", other},
-		[2]string{"/fhir/Binary/letter-txt", `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"VjEtVEVYVA=="}`})
+		[2]string{"/fhir/Binary/letter-txt", letterText("VjEtVEVYVA==")})
 	r := e.do("PUT", "/fhir/Binary/letter-txt", gp, `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter2"},"data":"VjItVEVYVA=="}`)
 	if r.status != 200 {
 		t.Fatalf("second version: %d %s", r.status, r.body)

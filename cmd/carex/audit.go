@@ -511,7 +511,7 @@ func changesUnlogged(ctx context.Context, db string, logConn *sql.DB) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	_, logged, err := api.UnloggedIntents(ins, size+int64(len(journal)), func(from int64, fn func(*auditlog.Entry) error) error {
+	_, logged, err := api.KeptEntriesLogged(ins, size+int64(len(journal)), func(from int64, fn func(*auditlog.Entry) error) error {
 		for _, e := range journal {
 			if e.Seq >= from {
 				if err := fn(e); err != nil {
