@@ -160,19 +160,21 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	key := preparedKey{patientID, mode}
-	if pp, ok := g.prepared[key]; ok {
+	if pp, ok := g.prepared[key]; ok && g.current(&pp.basis) {
 		return pp
 	}
 	now := g.cp.now()
 	pat := consent.Patient{ID: patientID}
 	var linked []consent.Patient
+	b := basis{changes: g.cp.store.Changes()}
 	if patientID != "" {
 		pc, err := g.cp.store.PatientContext(g.ctx, patientID)
 		if err != nil {
 			g.err = err
 		} else {
+			b.add(patientID, pc)
 			d := deriveContext(patientID, pc)
-			if pat, linked, err = g.cp.person(g.ctx, d, pc); err != nil {
+			if pat, linked, err = g.cp.person(g.ctx, d, pc, &b); err != nil {
 				g.err = err
 			}
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
@@ -191,11 +193,12 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 		u.BreakGlassGranted = now.Before(until)
 	}
 	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
+	pp.basis = b
 	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgTrace && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
 		// second write would wait for itself.
-		g.grants = append(g.grants, patientID)
+		g.grants = appendNew(g.grants, patientID)
 	}
 	g.prepared[key] = pp
 	if g.x != nil {
@@ -331,7 +334,7 @@ func (g *gate) noteRestricted(patients []string) {
 		if err != nil {
 			continue // the release is the organisation's own; only the alert is lost
 		}
-		pat, _, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
+		pat, _, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc, nil)
 		if err != nil || !pat.Restricted {
 			continue
 		}
@@ -704,7 +707,8 @@ func patientLinks(id string, m map[string]any) []string {
 // anyone who writes a Patient can make, can neither borrow another
 // person's permits nor have a newer consent there supersede an objection
 // here. A deleted Patient's Consents still count.
-func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.PatientContext) (consent.Patient, []consent.Patient, error) {
+// The linked records' contexts are added to b when it is not nil.
+func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.PatientContext, b *basis) (consent.Patient, []consent.Patient, error) {
 	pat := d.pat
 	var linked []consent.Patient
 	sameAs := d.sameAs
@@ -723,6 +727,9 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
 			return pat, nil, err
+		}
+		if b != nil {
+			b.add(other, pc)
 		}
 		od := deriveContext(other, pc)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
@@ -779,6 +786,42 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 type personDecision struct {
 	*consent.Prepared
 	linked []*consent.Prepared
+	basis  basis // what it was prepared from (gate.current)
+}
+
+// basis is the sharing contexts a person was prepared from, and the
+// store's Changes when they were fetched.
+type basis struct {
+	changes uint64
+	ids     []string
+	ctxs    []*store.PatientContext
+}
+
+func (b *basis) add(id string, pc *store.PatientContext) {
+	b.ids = append(b.ids, id)
+	b.ctxs = append(b.ctxs, pc)
+}
+
+// current reports whether a person prepared from b decides as their
+// records now stand: nothing committed since b's contexts were fetched, or
+// fetching them again gives the same ones (the store shares a context
+// until the person's record changes). A person prepared before an item was
+// read must not decide it with an older context than the item's: a Consent
+// and the data it withholds may land in one commit between the two (an
+// $everything prepares the person to open the record, then reads it).
+// Called with g.mu held.
+func (g *gate) current(b *basis) bool {
+	n := g.cp.store.Changes()
+	if n == b.changes && n%2 == 0 {
+		return true
+	}
+	for i, id := range b.ids {
+		if pc, err := g.cp.store.PatientContext(g.ctx, id); err != nil || pc != b.ctxs[i] {
+			return false
+		}
+	}
+	b.changes = n
+	return true
 }
 
 // preparePerson prepares pat and their linked records for u.

@@ -239,7 +239,7 @@ func fmtCount(released, withheld int) string {
 // preparedFrom is u's prepared decision for person pid, whose sharing
 // context is pc, with their linked records.
 func (cp *ConsentPolicy) preparedFrom(ctx context.Context, u consent.User, pid string, pc *store.PatientContext) (*personDecision, error) {
-	pat, linked, err := cp.person(ctx, deriveContext(pid, pc), pc)
+	pat, linked, err := cp.person(ctx, deriveContext(pid, pc), pc, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -328,23 +328,34 @@ func (g *gate) refSeesItem(m *store.Meta) bool {
 // quietly.
 func (g *gate) preparedOf(pid string) *personDecision {
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	for _, mode := range [...]bgMode{bgWithout, bgOwn} {
 		if pp, ok := g.prepared[preparedKey{pid, mode}]; ok {
-			return pp
+			if g.current(&pp.basis) {
+				g.mu.Unlock()
+				return pp
+			}
+			g.mu.Unlock()
+			return g.prepareFor(pid, mode) // again, as the records now stand
 		}
 	}
-	return g.quiet[pid]
+	defer g.mu.Unlock()
+	if pp := g.quiet[pid]; pp != nil && g.current(&pp.basis) {
+		return pp
+	}
+	delete(g.quiet, pid)
+	return nil
 }
 
 // prepareQuiet prepares pid for deciding references only: no break-glass
 // reason (a grant the user already holds counts), nothing noted in the
 // access log, no grant stored. nil when the person cannot be loaded.
 func (g *gate) prepareQuiet(pid string) *personDecision {
+	b := basis{changes: g.cp.store.Changes()}
 	pc, err := g.cp.store.PatientContext(g.ctx, pid)
 	if err != nil {
 		return nil
 	}
+	b.add(pid, pc)
 	u := g.user
 	u.BreakGlassReason = ""
 	until, err := g.cp.store.BreakGlassUntil(g.ctx, g.grantee(), pid)
@@ -353,11 +364,12 @@ func (g *gate) prepareQuiet(pid string) *personDecision {
 	}
 	now := g.cp.now()
 	u.BreakGlassGranted = now.Before(until)
-	pat, linked, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc)
+	pat, linked, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc, &b)
 	if err != nil {
 		return nil
 	}
 	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
+	pp.basis = b
 	g.mu.Lock()
 	if g.quiet == nil {
 		g.quiet = map[string]*personDecision{}

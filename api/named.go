@@ -179,7 +179,7 @@ func (s *Server) personAdmits(ctx context.Context, org string, vis store.Visible
 		if err != nil {
 			return false, err
 		}
-		pat, _, err := cp.person(ctx, deriveContext(m.ID, pc), pc)
+		pat, _, err := cp.person(ctx, deriveContext(m.ID, pc), pc, nil)
 		if err != nil {
 			return false, err
 		}

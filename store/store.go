@@ -174,6 +174,15 @@ type Store interface {
 	BreakGlassUntil(ctx context.Context, who Grantee, patient string) (time.Time, error)
 	// PatientContext loads what the sharing decision needs about one patient.
 	PatientContext(ctx context.Context, patientID string) (*PatientContext, error)
+	// Changes moves whenever one of this store's commits may become
+	// visible to reads: it is odd while a commit is under way and even
+	// otherwise. While it reads the same even number, nothing has changed:
+	// a PatientContext fetched after it was read holds every change a read
+	// begun since can see. The sharing decision uses it to decide items
+	// with contexts no older than the items (a Consent and the data it
+	// withholds may be written in one commit). Commits by other processes
+	// on the same database do not move it.
+	Changes() uint64
 	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
 	// the order they were stored.
 	Intents(ctx context.Context) ([]Intent, error)

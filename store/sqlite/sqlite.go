@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
@@ -50,7 +51,8 @@ type DB struct {
 	stBodies *sql.Stmt
 	stBody   *sql.Stmt
 	ws       *writeStmts
-	pcc      *pcCache // nil: no cache
+	pcc      *pcCache      // nil: no cache
+	changes  atomic.Uint64 // store.Store.Changes: odd while a commit is under way
 	wal      *walWatch
 	ck       *checkpointer
 	stc      stmtCache
@@ -327,6 +329,9 @@ func (db *DB) Reader() *sql.DB { return db.reader }
 
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
+
+// Changes implements store.Store.
+func (db *DB) Changes() uint64 { return db.changes.Load() }
 
 func (db *DB) Ping(ctx context.Context) error {
 	var one int

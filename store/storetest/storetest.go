@@ -49,6 +49,7 @@ func Run(t *testing.T, open Opener) {
 		{"BreakGlassGrantsPerOrganisation", testGrantsPerOrganisation},
 		{"VisibleMayQueryTheStore", testReentrantVisible},
 		{"PatientContextFollowsWrites", testPatientContextFresh},
+		{"ChangesMoveBeforeCommitsShow", testChanges},
 		{"RelabelInPlace", testRelabel},
 		{"IntentsKeptWithTheirChanges", testIntents},
 	}
@@ -836,6 +837,49 @@ func testPatientContextFresh(t *testing.T, s store.Store) {
 	}
 	if _, ok := pc.Sources["Z99999"]; ok || len(pc.Links) != 1 {
 		t.Fatalf("after another organisation's Consent: links %d, sources %v (a Consent's recorder is no source)", len(pc.Links), pc.Sources)
+	}
+}
+
+// testChanges: Changes is even at rest and moves with every commit, before
+// a read can see it: a reader that sees a commit's data and then reads
+// Changes never gets the number from before the commit.
+func testChanges(t *testing.T, s store.Store) {
+	n0 := s.Changes()
+	if n0%2 != 0 {
+		t.Fatalf("Changes at rest = %d, odd", n0)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", patientJSON))
+	n1 := s.Changes()
+	if n1 == n0 || n1%2 != 0 {
+		t.Fatalf("Changes %d before a commit, %d after: want another even number", n0, n1)
+	}
+	if _, err := s.PatientContext(ctx, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Changes() != n1 {
+		t.Fatal("Changes moved with a read")
+	}
+	for i := range 20 {
+		before := s.Changes()
+		id := fmt.Sprintf("ch%d", i)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			commit(t, s, W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`))
+		}()
+		for seen := false; !seen; {
+			_, err := s.Read(ctx, "Observation", id)
+			after := s.Changes()
+			if err == nil {
+				seen = true
+				if after == before {
+					t.Fatalf("a read saw Observation/%s, then Changes was still %d, as before its commit", id, before)
+				}
+			} else if !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+		}
+		<-done
 	}
 }
 

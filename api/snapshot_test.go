@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// writeBeforeRead runs its write, once, just before the request's next read
+// of a compartment or search: after the request prepared the person (to
+// open their record) and before it reads the items it decides.
+type writeBeforeRead struct {
+	store.Store
+	write atomic.Pointer[func()]
+}
+
+func (s *writeBeforeRead) fire() {
+	if f := s.write.Swap(nil); f != nil {
+		(*f)()
+	}
+}
+
+func (s *writeBeforeRead) Compartment(ctx context.Context, pid string, types []string, vis store.Visible, p store.Page) (*store.Result, error) {
+	s.fire()
+	return s.Store.Compartment(ctx, pid, types, vis, p)
+}
+
+func (s *writeBeforeRead) Search(ctx context.Context, q *search.Query, vis store.Visible) (*store.Result, error) {
+	s.fire()
+	return s.Store.Search(ctx, q, vis)
+}
+
+// TestConsentWrittenWithItsDataMidRequest: Jane's GP system sends, in one
+// transaction, a new diagnosis and her opt-out (a person who opts out as
+// something sensitive is recorded). A nurse's request that prepared Jane's
+// sharing decision before that commit and reads her record after it must
+// not decide the new diagnosis by the sharing state before the opt-out:
+// at no moment was that diagnosis stored while Jane's record was shared.
+func TestConsentWrittenWithItsDataMidRequest(t *testing.T) {
+	var ws *writeBeforeRead
+	e := newEnv(t, func(c *api.Config) {
+		ws = &writeBeforeRead{Store: c.Store}
+		c.Store = ws
+	})
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	n := 0
+	arm := func() {
+		n++
+		id := "secret" + string(rune('a'+n))
+		bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
+			{"resource":{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"Patient/jane"},"code":{"text":"GP-NEW-SECRET"}},"request":{"method":"PUT","url":"Condition/` + id + `"}},
+			{"resource":` + janeConsent("out-"+id, "2026-02-0"+string(rune('0'+n)), "OPTOUT", "") + `,"request":{"method":"PUT","url":"Consent/out-` + id + `"}}]}`
+		f := func() {
+			if status, body, err := r6bSend(e.base, "POST", "/fhir", gpSys, bundle); err != nil || status != 200 {
+				t.Errorf("transaction: %d %v %.300s", status, err, body)
+			}
+		}
+		ws.write.Store(&f)
+	}
+	undo := func() {
+		// Jane opts back in, the secret stays: the next case starts shared.
+		e.putAll(t, gpSys, [2]string{"/fhir/Consent/back-in" + string(rune('a'+n)), janeConsent("back-in"+string(rune('a'+n)), "2026-02-0"+string(rune('0'+n))+"T12:00:00Z", "OPTIN", "")})
+	}
+	for _, path := range []string{
+		"/fhir/Patient/jane/$everything",
+		"/fhir/Condition?patient=jane",
+		"/fhir/Patient/jane/$everything?_type=Condition",
+	} {
+		if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+			t.Fatalf("before %s: Jane's record is not shared with the nurse (%d)", path, r.status)
+		}
+		arm()
+		r := e.do("GET", path, nurse, "")
+		if ws.write.Load() != nil {
+			t.Fatalf("%s: the write did not run", path)
+		}
+		if strings.Contains(r.body, "GP-NEW-SECRET") {
+			t.Errorf("%s released a diagnosis stored in the same commit as Jane's opt-out: %d %.400s", path, r.status, r.body)
+		}
+		undo()
+	}
+}
