@@ -1,0 +1,56 @@
+package api_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// Review 8: ways around 6368ce1 (a moved letter takes its content along)
+// and 238609a (review 7a), and features no earlier review named. Each
+// test failed on fae9658 and says, in its comment, what went wrong.
+
+// review8John is John's Patient, registered with Jane's GP practice.
+var review8John = strings.NewReplacer(`"id":"jane"`, `"id":"john"`, "9434765919", "9434765870", `"Jane"`, `"John"`).Replace(janeJSON)
+
+// review8Moved writes John, the GP's letter about Jane and its content,
+// then moves the letter to John (a wrong-patient correction): the content
+// is John's (binaryNow) though the compartment index keeps it Jane's.
+func review8Moved(t *testing.T, e *env) {
+	t.Helper()
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/john", review8John},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Binary/letter-txt", letterText("Sk9ITlMtTEVUVEVS")},
+		[2]string{"/fhir/DocumentReference/letter", strings.Replace(clinicLetter(""), "Patient/jane", "Patient/john", 1)})
+}
+
+// TestReview8ChangeToContentOfMovedLetterLogsItsPerson: once the letter
+// is moved to John, its content is John's: a read of it is logged as
+// John's (review 6d), and it is decided as his. A change to it was not:
+// the write named the people of the version it replaces as stored (the
+// copy the Binary took from the letter when it was written: Jane), so the
+// GP system's DELETE of John's letter text, or a PUT replacing it, was
+// logged against Jane alone, and IG's "who changed John's record" never
+// showed it.
+func TestReview8ChangeToContentOfMovedLetterLogsItsPerson(t *testing.T) {
+	other := `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","data":"T1RIRVI="}`
+	for _, c := range []struct{ method, body string }{{"PUT", other}, {"DELETE", ""}} {
+		e := newEnv(t)
+		seedShared(t, e)
+		review8Moved(t, e)
+		gp := e.token("system", "nhs", "A81001")
+		if r := e.do("GET", "/fhir/Binary/letter-txt", gp, ""); r.status != 200 {
+			t.Fatalf("read: %d %s", r.status, r.body)
+		}
+		if got := e.loggedPeople(t, "GET", "/fhir/Binary/letter-txt"); !slices.Contains(got, "john") {
+			t.Fatalf("premise: the read of the moved letter's content is logged as John's: %v", got)
+		}
+		if r := e.do(c.method, "/fhir/Binary/letter-txt", gp, c.body); r.status != 200 && r.status != 204 {
+			t.Fatalf("%s: %d %s", c.method, r.status, r.body)
+		}
+		if got := e.loggedPeople(t, c.method, "/fhir/Binary/letter-txt"); !slices.Contains(got, "john") {
+			t.Errorf("a %s of John's letter text is logged against %v, not John", c.method, got)
+		}
+	}
+}
