@@ -54,3 +54,39 @@ func TestReview8ChangeToContentOfMovedLetterLogsItsPerson(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8DeletedContentOfWithheldLetterLooksNeverStored: the content
+// of a letter labelled PSY since it was written is withheld from the
+// hospital clinician (a 404, as for an id never used). Once the practice
+// deletes that Binary, it must answer the same: its delete marker was
+// decided by the people and labels the Binary copied when it was written
+// (binaryNow reads the securityContext of the version decided, and a
+// delete marker has none), so the clinician was answered 410 Gone, and
+// its _history listed the delete: what became of an item withheld from
+// him (as the 410 of a withheld Patient's $everything did, review 7a).
+func TestReview8DeletedContentOfWithheldLetterLooksNeverStored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	paths := []string{"/fhir/Binary/letter-txt", "/fhir/Binary/letter-txt/_history", "/fhir/Binary/letter-txt/_history/2"}
+	for _, path := range paths[:2] {
+		if r := e.do("GET", path, clinician, ""); r.status != 404 {
+			t.Fatalf("premise: GET %s of the relabelled letter's content: %d %.300s", path, r.status, r.body)
+		}
+	}
+	if r := e.do("DELETE", "/fhir/Binary/letter-txt", gp, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, path := range paths {
+		if r := e.do("GET", path, clinician, ""); r.status != 404 {
+			t.Errorf("GET %s after the withheld content was deleted: %d, want the 404 of an id never used: %.300s", path, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Binary/_history", clinician, ""); r.status != 200 || strings.Contains(r.body, "letter-txt") {
+		t.Errorf("GET /fhir/Binary/_history lists the deleted withheld content: %d %.400s", r.status, r.body)
+	}
+}
