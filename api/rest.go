@@ -593,19 +593,32 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 		return m, nil, nil
 	}
 	ctxMeta := &c.Meta
-	if typ != "Binary" {
+	cut := false
+	switch {
+	case typ != "Binary":
 		item = c
-	} else if hops > 0 {
+	case hops > 0:
 		// Another Binary: as it is decided now, not as it was written
 		// (review 6c: a letter's rendition kept the labels the letter's
 		// text had copied before the letter was labelled PSY).
 		if ctxMeta, item, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
 			return nil, nil, err
 		}
+	default:
+		// The chain is longer than maxBinaryChain (or a cycle): what it
+		// ends in is not known, and the copy may be older than a
+		// relabelling (review 8: the tenth rendition of a letter labelled
+		// PSY was released by the labels the ninth had copied). It
+		// stays with its source, as an item naming someone carex cannot
+		// identify does.
+		cut = true
 	}
 	b := *m
 	b.Labels = appendNew(slices.Clone(m.Labels), ctxMeta.Labels...)
 	b.Patients = slices.Clone(ctxMeta.Patients)
+	if cut {
+		b.Patients = appendNew(b.Patients, unidentifiedPerson)
+	}
 	return &b, item, nil
 }
 

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -88,5 +89,43 @@ func TestReview8DeletedContentOfWithheldLetterLooksNeverStored(t *testing.T) {
 	}
 	if r := e.do("GET", "/fhir/Binary/_history", clinician, ""); r.status != 200 || strings.Contains(r.body, "letter-txt") {
 		t.Errorf("GET /fhir/Binary/_history lists the deleted withheld content: %d %.400s", r.status, r.body)
+	}
+}
+
+// TestReview8LongChainOfRenditionsFollowsTheLetter: a Binary whose
+// securityContext is another Binary (a rendition of a letter's text) is
+// decided as that Binary is decided now (review 6c), through at most
+// maxBinaryChain Binaries, so that a cycle ends. Where the chain was cut,
+// the Binary was decided by the labels the last Binary reached had copied
+// when it was written: the tenth rendition of a letter labelled PSY since
+// was released to the hospital clinician, content and all, though the
+// letter and its first nine renditions are withheld from him. A Binary
+// beyond the bound now stays with its source, as an item naming someone
+// carex cannot identify does.
+func TestReview8LongChainOfRenditionsFollowsTheLetter(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Binary/r1", `{"resourceType":"Binary","id":"r1","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"UjEtVEVYVA=="}`})
+	const n = 12
+	for i := 2; i <= n; i++ {
+		id, prev := "r"+strconv.Itoa(i), "r"+strconv.Itoa(i-1)
+		e.putAll(t, gp, [2]string{"/fhir/Binary/" + id, `{"resourceType":"Binary","id":"` + id + `","contentType":"text/plain","securityContext":{"reference":"Binary/` + prev + `"},"data":"UkVORElUSU9O"}`})
+	}
+	for i := 1; i <= 9; i++ { // (further renditions stay with their source: the chain is cut)
+		if r := e.do("GET", "/fhir/Binary/r"+strconv.Itoa(i), clinician, ""); r.status != 200 {
+			t.Fatalf("baseline: rendition %d of the plain letter: %d", i, r.status)
+		}
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	for i := 1; i <= n; i++ {
+		if r := e.do("GET", "/fhir/Binary/r"+strconv.Itoa(i), clinician, ""); r.status != 404 {
+			t.Errorf("rendition %d of the letter labelled PSY: %d, want 404 as the letter's", i, r.status)
+		}
+	}
+	if r := e.do("GET", "/fhir/Binary/r"+strconv.Itoa(n), gp, ""); r.status != 200 {
+		t.Errorf("its source reads the last rendition: %d", r.status)
 	}
 }
