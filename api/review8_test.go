@@ -129,3 +129,48 @@ func TestReview8LongChainOfRenditionsFollowsTheLetter(t *testing.T) {
 		t.Errorf("its source reads the last rendition: %d", r.status)
 	}
 }
+
+// TestReview8ProvenanceOfContentFollowsTheLetter: a Provenance takes the
+// people and labels of the items it targets (review 5d), the provenance
+// of a PSY letter being no less sensitive than the letter. Of the letter's
+// content it took those the Binary copied when it was written, not those
+// it is decided by now (binaryNow): once the letter was labelled PSY, the
+// provenance of its text (who transcribed it, when, why) went on being
+// released to the hospital clinician, and once the letter was moved to
+// John, it was Jane's, shown in her record to whoever sees her.
+func TestReview8ProvenanceOfContentFollowsTheLetter(t *testing.T) {
+	prov := func(id, target string) string {
+		return `{"resourceType":"Provenance","id":"` + id + `","target":[{"reference":"` + target + `"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-` + id + `"}}`
+	}
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)},
+		[2]string{"/fhir/Provenance/of-letter", prov("of-letter", "DocumentReference/letter")},
+		[2]string{"/fhir/Provenance/of-text", prov("of-text", "Binary/letter-txt")})
+	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 404 {
+		t.Fatalf("premise: the provenance of the PSY letter is withheld from the clinician: %d %.300s", r.status, r.body)
+	}
+	for _, path := range []string{"/fhir/Provenance/of-text", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, "PROV-of-text") {
+			t.Errorf("GET %s: the provenance of the PSY letter's text is released to the clinician: %d %.300s", path, r.status, r.body)
+		}
+	}
+
+	// Moved: the provenance of John's letter text is John's, not Jane's.
+	e = newEnv(t)
+	seedShared(t, e)
+	review8Moved(t, e)
+	gp = e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Provenance/of-text", prov("of-text", "Binary/letter-txt")})
+	if got := e.loggedPeople(t, "PUT", "/fhir/Provenance/of-text"); !slices.Contains(got, "john") || slices.Contains(got, "jane") {
+		t.Errorf("the provenance of John's letter text is written to the record of %v", got)
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", e.token("gp", "nhs", "A81001"), ""); strings.Contains(r.body, "PROV-of-text") {
+		t.Errorf("Jane's record holds the provenance of John's letter text: %.300s", r.body)
+	}
+}

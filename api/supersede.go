@@ -27,7 +27,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	if provenanceWrites(ws) {
 		vis := s.policy.Visible(ctx, p, x)
 		admit := func(m *store.Meta) bool { return vis == nil || vis(m) }
-		if err := targetPeople(lookup.Current, admit, ws); err != nil {
+		if err := targetPeople(s.asBinaryNow(ctx, lookup.Current), admit, ws); err != nil {
 			return err
 		}
 	}
