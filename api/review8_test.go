@@ -174,3 +174,25 @@ func TestReview8ProvenanceOfContentFollowsTheLetter(t *testing.T) {
 		t.Errorf("Jane's record holds the provenance of John's letter text: %.300s", r.body)
 	}
 }
+
+// TestReview8CountOfVisibleItemsIsNoDenial: a search asked for its count
+// alone (_summary=count, or _count=0) tells the user how many items they
+// may see: the district nurse learns that Jane has one problem she may
+// see. Her GP's HIV diagnosis is withheld from her, and the access log
+// said "deny" ("everything it touched withheld, as a read's"), as if she
+// had been told nothing of Jane's record, since the count's page sends no
+// resource. The answer told her something: it is a partial release.
+func TestReview8CountOfVisibleItemsIsNoDenial(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for _, path := range []string{"/fhir/Condition?patient=jane&_summary=count", "/fhir/Condition?patient=jane&_count=0", "/fhir/Patient/jane/$everything?_type=Condition&_count=0"} {
+		r := e.do("GET", path, nurse, "")
+		if r.status != 200 || !strings.Contains(r.body, `"total":1`) {
+			t.Fatalf("GET %s: %d %.300s", path, r.status, r.body)
+		}
+		if x := e.lastEntry(t); x.Decision != "partial" || x.Withheld != 1 {
+			t.Errorf("GET %s told the nurse Jane has one problem she may see, logged decision=%s withheld=%d (want partial, 1)", path, x.Decision, x.Withheld)
+		}
+	}
+}
