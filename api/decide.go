@@ -30,6 +30,9 @@ type ConsentPolicy struct {
 	// (binaryNow), so that a many-megabyte Binary is not read again for
 	// each decision: a version never changes.
 	binaryRefs versionRefs
+	// provTargets: the items each Provenance version targets
+	// (provenanceTargets), one per line.
+	provTargets versionRefs
 }
 
 // NewConsentPolicy enforces pol over the records in st.
@@ -475,7 +478,65 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.note(d)
 		}
 	}
+	if m.Type == "Provenance" && !g.targetsSeen(m) {
+		g.withheld()
+		return false
+	}
 	return true
+}
+
+// targetsSeen reports whether the user sees every item Provenance m
+// targets, as they are now (refVisible): the provenance of an item (who
+// recorded it, when, why) goes with it. A Provenance takes its targets'
+// people and labels when it is written (targetPeople), as a Binary does
+// its letter's, and a target may since have been labelled PSY (review 8:
+// the provenance of a letter labelled PSY since was released by the
+// labels it copied, as a Binary was before binaryNow). Its source sees it
+// (ownData) before this is asked.
+func (g *gate) targetsSeen(m *store.Meta) bool {
+	targets, err := g.cp.provenanceTargets(g.ctx, m)
+	if err != nil {
+		return false
+	}
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		if !ok || typ == "Patient" || unlookedDirectory(typ) {
+			continue // a person is decided as the Provenance's own; directory data is no one's
+		}
+		if !g.refVisible(refKey{typ, id}) {
+			return false
+		}
+	}
+	return true
+}
+
+// provenanceTargets are the references ("Type/id") of Provenance version
+// m's targets, read once per version (a version never changes); none for
+// a delete marker.
+func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) ([]string, error) {
+	key := keyOf(m)
+	if s, ok := cp.provTargets.get(key); ok {
+		return strings.Fields(s), nil
+	}
+	v, err := cp.store.VRead(ctx, "Provenance", m.ID, m.VersionID)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var targets []struct {
+		Reference string `json:"reference"`
+	}
+	json.Unmarshal(topLevel(v.Raw, "target"), &targets)
+	var out []string
+	for _, t := range targets {
+		if n, ok := search.NormalizeReference(t.Reference); ok && !strings.ContainsAny(n, " \t\n") {
+			out = append(out, n)
+		}
+	}
+	cp.provTargets.put(key, strings.Join(out, "\n"))
+	return out, nil
 }
 
 // seesOutsideCompartments decides an item that names no person

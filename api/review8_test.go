@@ -196,3 +196,33 @@ func TestReview8CountOfVisibleItemsIsNoDenial(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8ProvenanceFollowsItsTargetRelabelled: a Provenance takes the
+// people and labels of the items it targets when it is written (review
+// 5d), as a Binary takes its letter's. A letter labelled PSY after its
+// provenance was written withholds the letter from the hospital
+// clinician, and the provenance of the letter (who wrote it, when, why)
+// must go with it, as a Binary does (binaryNow, review 6b): it was still
+// released to him by id and in Jane's $everything, by the labels it
+// copied when it was written.
+func TestReview8ProvenanceFollowsItsTargetRelabelled(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 200 {
+		t.Fatalf("baseline: the provenance of the plain letter: %d %.300s", r.status, r.body)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	if r := e.do("GET", "/fhir/DocumentReference/letter", clinician, ""); r.status != 404 {
+		t.Fatalf("premise: the letter labelled PSY is withheld: %d", r.status)
+	}
+	for _, path := range []string{"/fhir/Provenance/of-letter", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, "PROV-OF-LETTER") {
+			t.Errorf("GET %s: the provenance of the letter labelled PSY is released: %d %.300s", path, r.status, r.body)
+		}
+	}
+}
