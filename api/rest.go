@@ -1047,6 +1047,15 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if id := patientByID(q); id != "" && x.gate != nil && len(q.Clauses) == 1 {
+		// A deleted Patient withheld from the user is answered as before
+		// its delete: withheld, and counted, as its match was (review 8;
+		// its $everything, review 7a). Without it, the notice's going
+		// told the user that it had been deleted.
+		if pv, err := s.store.Read(ctx, "Patient", id); errors.Is(err, store.ErrGone) && pv != nil {
+			vis(&pv.Meta)
+		}
+	}
 	var inc []*store.Version
 	if len(q.Includes) > 0 && len(res.Items) > 0 {
 		if inc, err = s.included(ctx, x, res.Items, q.Includes, vis); err != nil {
@@ -1090,12 +1099,8 @@ func (s *Server) search(c echo.Context) error {
 func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query) (bool, error) {
 	withheld := x.Withheld > 0
 	pid := patientParam(q)
-	if pid == "" && q.Type == "Patient" {
-		for _, cl := range q.Clauses {
-			if cl.Param == "_id" && cl.Modifier == "" && len(cl.Values) == 1 {
-				pid = cl.Values[0].Code
-			}
-		}
+	if pid == "" {
+		pid = patientByID(q)
 	}
 	switch {
 	case x.gate == nil, withheld && pid != "":
@@ -1139,10 +1144,38 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // of pid's record (their compartment) of the given types (nil: all),
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
-	return x.gate.anyRefused(func(vis store.Visible) error {
+	refused, err := x.gate.anyRefused(func(vis store.Visible) error {
 		_, err := st.Compartment(ctx, pid, types, x.gate.ofPerson(pid, vis), store.Page{Count: 0})
 		return err
 	})
+	if err != nil || refused || len(types) > 0 && !slices.Contains(types, "Patient") {
+		return refused, err
+	}
+	// A deleted Patient is in no one's compartment: withheld from the
+	// user, it is as before its delete (review 8: the notice's going told
+	// that it had been deleted).
+	pv, err := st.Read(ctx, "Patient", pid)
+	switch {
+	case errors.Is(err, store.ErrGone) && pv != nil:
+		return !x.gate.refSees(&pv.Meta), nil
+	case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrGone):
+		return false, err
+	}
+	return false, nil
+}
+
+// patientByID is the id a Patient search names by _id (one value; the
+// last such clause), "" when it names none.
+func patientByID(q *search.Query) (id string) {
+	if q.Type != "Patient" {
+		return ""
+	}
+	for _, cl := range q.Clauses {
+		if cl.Param == "_id" && cl.Modifier == "" && len(cl.Values) == 1 {
+			id = cl.Values[0].Code
+		}
+	}
+	return id
 }
 
 // nhsSearched is the NHS number a search looks for, for the access log:

@@ -226,3 +226,47 @@ func TestReview8ProvenanceFollowsItsTargetRelabelled(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8SearchOfDeletedWithheldPatient: Jane's Consent withholds her
+// Patient resource from the hospital (as in
+// TestReview7aEverythingOfDeletedWithheldPatient). A search for her by id,
+// or for her encounters including their subject, answers without it and
+// with the notice that something was withheld. Once the practice deletes
+// her Patient, the read stays the same 404 and her $everything the same
+// 200 (review 7a), but these searches lost the notice (the deleted
+// Patient no longer matched, nor was included, nor was in her compartment
+// for the notice's scan): the clinician was told that the Patient withheld
+// from him had been deleted.
+func TestReview8SearchOfDeletedWithheldPatient(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Consent/no-demo", janeConsent("no-demo", "2026-01-10", "OPTIN",
+		`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/RHX"}}],"class":[{"system":"http://hl7.org/fhir/resource-types","code":"Patient"}]}`)})
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	paths := []string{"/fhir/Patient?_id=jane", "/fhir/Patient?_id=jane&_revinclude=Encounter:subject", "/fhir/Patient?_id=jane&gender=male",
+		"/fhir/Encounter?patient=jane&_include=Encounter:subject"}
+	for _, p := range paths {
+		if r := e.do("GET", p, clinician, ""); r.status != 200 || !strings.Contains(r.body, "confidential-items") || strings.Contains(r.body, `"resourceType":"Patient"`) {
+			t.Fatalf("baseline %s: %d %.300s", p, r.status, r.body)
+		}
+	}
+	if r := e.do("DELETE", "/fhir/Patient/jane", gp, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, p := range paths {
+		if r := e.do("GET", p, clinician, ""); r.status != 200 || !strings.Contains(r.body, "confidential-items") {
+			t.Errorf("%s after the withheld Patient was deleted: %d, the notice gone (it was there before): %.300s", p, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Patient?_id=jane", clinician, ""); r.status == 200 {
+		if x := e.lastEntry(t); x.Withheld != 1 {
+			t.Errorf("Patient?_id=jane after the withheld Patient was deleted: logged withheld=%d, want 1 as before", x.Withheld)
+		}
+	}
+	// Whoever sees the Patient finds it gone, with no notice.
+	gpUser := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Patient?_id=jane", gpUser, ""); r.status != 200 || strings.Contains(r.body, "confidential-items") {
+		t.Errorf("the GP's search for the deleted Patient: %d %.300s", r.status, r.body)
+	}
+}
