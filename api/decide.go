@@ -511,14 +511,18 @@ func (g *gate) targetsSeen(m *store.Meta) bool {
 }
 
 // provenanceTargets are the references ("Type/id") of Provenance version
-// m's targets, read once per version (a version never changes); none for
-// a delete marker.
+// m's targets, read once per version (a version never changes); a delete
+// marker's are those of the version it deleted (as binaryNow's, review 8:
+// the deleted provenance of a letter labelled PSY since answered 410).
 func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) ([]string, error) {
 	key := keyOf(m)
 	if s, ok := cp.provTargets.get(key); ok {
 		return strings.Fields(s), nil
 	}
 	v, err := cp.store.VRead(ctx, "Provenance", m.ID, m.VersionID)
+	for ver := m.VersionID - 1; errors.Is(err, store.ErrGone) && ver > 0; ver-- {
+		v, err = cp.store.VRead(ctx, "Provenance", m.ID, ver)
+	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
 		return nil, nil
 	}

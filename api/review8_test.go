@@ -270,3 +270,34 @@ func TestReview8SearchOfDeletedWithheldPatient(t *testing.T) {
 		t.Errorf("the GP's search for the deleted Patient: %d %.300s", r.status, r.body)
 	}
 }
+
+// TestReview8DeletedProvenanceOfWithheldLetterLooksNeverStored: the
+// provenance of a letter labelled PSY since is withheld from the hospital
+// clinician with the letter (targetsSeen); once the practice deletes the
+// Provenance, it must still answer as an id never used. Its delete marker
+// has no targets, so it was decided by the labels it copied when it was
+// written: 410 Gone, and its _history listed the delete.
+func TestReview8DeletedProvenanceOfWithheldLetterLooksNeverStored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	paths := []string{"/fhir/Provenance/of-letter", "/fhir/Provenance/of-letter/_history"}
+	for _, path := range paths {
+		if r := e.do("GET", path, clinician, ""); r.status != 404 {
+			t.Fatalf("premise: GET %s: %d %.300s", path, r.status, r.body)
+		}
+	}
+	if r := e.do("DELETE", "/fhir/Provenance/of-letter", gp, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	for _, path := range append(paths, "/fhir/Provenance/of-letter/_history/2") {
+		if r := e.do("GET", path, clinician, ""); r.status != 404 {
+			t.Errorf("GET %s after the withheld provenance was deleted: %d, want 404: %.300s", path, r.status, r.body)
+		}
+	}
+}
