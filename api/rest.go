@@ -631,13 +631,67 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 // Binary goes on to vis, whose decision meets the same read.
 func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 	return func(m *store.Meta) bool {
-		if m.Type == "Binary" {
+		switch m.Type {
+		case "Binary":
 			if now, _, err := g.binaryNow(m); err == nil && !slices.Contains(now.Patients, pid) {
+				return false
+			}
+		case "Provenance":
+			if g.cp.provenanceLeft(g.ctx, m, pid) {
 				return false
 			}
 		}
 		return vis == nil || vis(m)
 	}
+}
+
+// provenanceLeft reports whether Provenance m is no longer pid's: it took
+// its people from the items it targets when it was written (targetPeople),
+// and each item it targets that is a person's data is stored now as
+// other people's (moved to the right person; a Binary as binaryNow makes
+// it), none naming pid (review 8: the provenance of a letter moved from
+// Jane to John stayed in Jane's record, released there, and once it went
+// with the letter's decision, withheld there from those who may not see
+// John, telling them Jane's record withheld something). A target that is
+// not stored, deleted, unreadable or naming someone carex cannot identify
+// keeps it where it is.
+func (cp *ConsentPolicy) provenanceLeft(ctx context.Context, m *store.Meta, pid string) bool {
+	targets, err := cp.provenanceTargets(ctx, m)
+	if err != nil {
+		return false
+	}
+	moved := false
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		switch {
+		case !ok:
+			return false
+		case typ == "Patient":
+			if id == pid {
+				return false
+			}
+			continue
+		case unlookedDirectory(typ):
+			continue
+		}
+		t, err := cp.store.Read(ctx, typ, id)
+		if err != nil || t == nil {
+			return false
+		}
+		people := t.Patients
+		if typ == "Binary" {
+			now, _, err := cp.binaryNow(ctx, &t.Meta)
+			if err != nil {
+				return false
+			}
+			people = now.Patients
+		}
+		if len(people) == 0 || slices.Contains(people, pid) || hasUnresolved(people) {
+			return false
+		}
+		moved = true
+	}
+	return moved
 }
 
 // bundleBinaryContext: a Binary of a bundle whose securityContext names

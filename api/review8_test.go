@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -299,5 +300,39 @@ func TestReview8DeletedProvenanceOfWithheldLetterLooksNeverStored(t *testing.T) 
 		if r := e.do("GET", path, clinician, ""); r.status != 404 {
 			t.Errorf("GET %s after the withheld provenance was deleted: %d, want 404: %.300s", path, r.status, r.body)
 		}
+	}
+}
+
+// TestReview8ProvenanceOfMovedLetterLeavesOldRecord: a letter filed under
+// Jane is moved to John, who has opted out; its provenance, written before
+// the move, took Jane as its person and stays in her compartment. The
+// provenance of John's letter is not Jane's: as the letter's content
+// (6368ce1), it must be neither listed in her record nor withheld from it,
+// or the hospital clinician, who sees Jane's record (the hospital admitted
+// her) and nothing of John's, is told that Jane's record withholds
+// something.
+func TestReview8ProvenanceOfMovedLetterLeavesOldRecord(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("system", "nhs", "A81001")
+	johnOptOut := strings.ReplaceAll(janeConsent("john-out", "2026-02-01", "OPTOUT", ""), "Patient/jane", "Patient/john")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON}, [2]string{"/fhir/Patient/john", review8John},
+		[2]string{"/fhir/Consent/john-out", johnOptOut},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/Encounter/admission", `{"resourceType":"Encounter","id":"admission","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane"}}`})
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", clinician, ""); r.status != 200 || !strings.Contains(r.body, "PROV-OF-LETTER") {
+		t.Fatalf("baseline: the clinician reads the provenance of Jane's letter: %d %.300s", r.status, r.body)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", strings.Replace(clinicLetter(""), "Patient/jane", "Patient/john", 1)})
+	for _, q := range []string{"", "?_since=2000-01-01T00:00:00Z", "?_type=Provenance"} {
+		r := e.do("GET", "/fhir/Patient/jane/$everything"+q, clinician, "")
+		if r.status != 200 || strings.Contains(r.body, "PROV-OF-LETTER") || strings.Contains(r.body, "confidential-items") {
+			t.Errorf("the clinician's $everything%s of Jane after the letter was moved to John: %d %.400s", q, r.status, r.body)
+		}
+	}
+	if _, ok := explainEffects(t, e, url.Values{"role": {"hospital-clinician"}, "org": {"RHX"}, "sector": {"nhs"}})["Provenance/of-letter"]; ok {
+		t.Error("$explain of Jane's record lists the provenance of John's letter")
 	}
 }
