@@ -426,6 +426,11 @@ func (g *gate) throughBinary(m *store.Meta, one func(*store.Meta) bool) (bool, e
 // made it).
 func (g *gate) decideItem(m *store.Meta) bool {
 	g.touched(m.Patients) // an item of several people is logged against each
+	if m.Type == "Provenance" {
+		// and a provenance against those of the items it is about now
+		// (review 8: that of a letter moved to John was logged as Jane's)
+		g.touched(g.cp.provenancePeople(g.ctx, m))
+	}
 	if g.ownData(m) {
 		g.noteRestricted(m.Patients)
 		return true
@@ -508,6 +513,36 @@ func (g *gate) targetsSeen(m *store.Meta) bool {
 		}
 	}
 	return true
+}
+
+// provenancePeople are the people of the items Provenance m targets, as
+// they are stored now (a Binary as binaryNow makes it), for the log; a
+// target that cannot be read adds no one.
+func (cp *ConsentPolicy) provenancePeople(ctx context.Context, m *store.Meta) []string {
+	targets, _ := cp.provenanceTargets(ctx, m)
+	var out []string
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		switch {
+		case !ok || unlookedDirectory(typ):
+			continue
+		case typ == "Patient":
+			out = appendNew(out, id)
+			continue
+		}
+		t, _ := cp.store.Read(ctx, typ, id)
+		if t == nil {
+			continue
+		}
+		meta := &t.Meta
+		if typ == "Binary" {
+			if now, _, err := cp.binaryNow(ctx, meta); err == nil {
+				meta = now
+			}
+		}
+		out = appendNew(out, meta.Patients...)
+	}
+	return out
 }
 
 // provenanceTargets are the references ("Type/id") of Provenance version

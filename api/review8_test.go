@@ -336,3 +336,30 @@ func TestReview8ProvenanceOfMovedLetterLeavesOldRecord(t *testing.T) {
 		t.Error("$explain of Jane's record lists the provenance of John's letter")
 	}
 }
+
+// TestReview8ReadOfProvenanceOfMovedLetterLogsItsPerson: after the letter
+// is moved from Jane to John, its provenance (written before the move)
+// is about John's letter, and is released only with it (targetsSeen). A
+// read of it was logged against Jane alone, the person it copied when it
+// was written: IG's "who accessed John's record" never showed it (as the
+// read of the letter's content before review 6d).
+func TestReview8ReadOfProvenanceOfMovedLetterLogsItsPerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/john", review8John},
+		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`},
+		[2]string{"/fhir/DocumentReference/letter", strings.Replace(clinicLetter(""), "Patient/jane", "Patient/john", 1)})
+	doctor := e.token("gp", "nhs", "A81001")
+	for _, path := range []string{"/fhir/Provenance/of-letter", "/fhir/Provenance?_id=of-letter"} {
+		if r := e.do("GET", path, doctor, ""); r.status != 200 || !strings.Contains(r.body, "PROV-OF-LETTER") {
+			t.Fatalf("GET %s: %d %.300s", path, r.status, r.body)
+		}
+		p, _, _ := strings.Cut(path, "?")
+		if got := e.loggedPeople(t, "GET", p); !slices.Contains(got, "john") {
+			t.Errorf("GET %s of the provenance of John's letter is logged against %v, not John", path, got)
+		}
+	}
+}
