@@ -41,9 +41,13 @@ type Exchange struct {
 	restricted []string
 	Released   []string // Type/id/_history/version of every resource sent
 	Withheld   int
-	Decision   string // permit, partial, deny, error
-	Reasons    []string
-	Status     int
+	// counted: the items an answer counted in its Bundle.total, which
+	// tells the user of them though its page may send none of them
+	// (_summary=count, _count=0, a page past the end).
+	counted  int
+	Decision string // permit, partial, deny, error
+	Reasons  []string
+	Status   int
 
 	reply *reply
 	gate  *gate // the consent decision context, when ConsentPolicy decides
@@ -173,8 +177,8 @@ func (x *Exchange) people() (one string, several []string) {
 // and what it released and withheld.
 func (x *Exchange) outcome() string {
 	switch {
-	case x.Withheld > 0 && len(x.Released) == 0 && x.Status < 400:
-		return "deny" // everything it touched withheld, as a read's
+	case x.Withheld > 0 && len(x.Released) == 0 && x.counted == 0 && x.Status < 400:
+		return "deny" // everything it touched withheld, as a read's (review 8: a count of what it may see is no denial)
 	case x.Withheld > 0:
 		return "partial"
 	case x.Status >= 400:

@@ -30,6 +30,9 @@ type ConsentPolicy struct {
 	// (binaryNow), so that a many-megabyte Binary is not read again for
 	// each decision: a version never changes.
 	binaryRefs versionRefs
+	// provTargets: the items each Provenance version targets
+	// (provenanceTargets), one per line.
+	provTargets versionRefs
 }
 
 // NewConsentPolicy enforces pol over the records in st.
@@ -426,6 +429,11 @@ func (g *gate) throughBinary(m *store.Meta, one func(*store.Meta) bool) (bool, e
 // made it).
 func (g *gate) decideItem(m *store.Meta) bool {
 	g.touched(m.Patients) // an item of several people is logged against each
+	if m.Type == "Provenance" {
+		// and a provenance against those of the items it is about now
+		// (review 8: that of a letter moved to John was logged as Jane's)
+		g.touched(g.cp.provenancePeople(g.ctx, m))
+	}
 	if g.ownData(m) {
 		g.noteRestricted(m.Patients)
 		return true
@@ -478,7 +486,99 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.note(d)
 		}
 	}
+	if m.Type == "Provenance" && !g.targetsSeen(m) {
+		g.withheld()
+		return false
+	}
 	return true
+}
+
+// targetsSeen reports whether the user sees every item Provenance m
+// targets, as they are now (refVisible): the provenance of an item (who
+// recorded it, when, why) goes with it. A Provenance takes its targets'
+// people and labels when it is written (targetPeople), as a Binary does
+// its letter's, and a target may since have been labelled PSY (review 8:
+// the provenance of a letter labelled PSY since was released by the
+// labels it copied, as a Binary was before binaryNow). Its source sees it
+// (ownData) before this is asked.
+func (g *gate) targetsSeen(m *store.Meta) bool {
+	targets, err := g.cp.provenanceTargets(g.ctx, m)
+	if err != nil {
+		return false
+	}
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		if !ok || typ == "Patient" || unlookedDirectory(typ) {
+			continue // a person is decided as the Provenance's own; directory data is no one's
+		}
+		if !g.refVisible(refKey{typ, id}) {
+			return false
+		}
+	}
+	return true
+}
+
+// provenancePeople are the people of the items Provenance m targets, as
+// they are stored now (a Binary as binaryNow makes it), for the log; a
+// target that cannot be read adds no one.
+func (cp *ConsentPolicy) provenancePeople(ctx context.Context, m *store.Meta) []string {
+	targets, _ := cp.provenanceTargets(ctx, m)
+	var out []string
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		switch {
+		case !ok || unlookedDirectory(typ):
+			continue
+		case typ == "Patient":
+			out = appendNew(out, id)
+			continue
+		}
+		t, _ := cp.store.Read(ctx, typ, id)
+		if t == nil {
+			continue
+		}
+		meta := &t.Meta
+		if typ == "Binary" {
+			if now, _, err := cp.binaryNow(ctx, meta); err == nil {
+				meta = now
+			}
+		}
+		out = appendNew(out, meta.Patients...)
+	}
+	return out
+}
+
+// provenanceTargets are the references ("Type/id") of Provenance version
+// m's targets, read once per version (a version never changes); a delete
+// marker's are those of the version it deleted (as binaryNow's, review 8:
+// the deleted provenance of a letter labelled PSY since answered 410).
+func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) ([]string, error) {
+	key := keyOf(m)
+	if s, ok := cp.provTargets.get(key); ok {
+		return strings.Fields(s), nil
+	}
+	v, err := cp.store.VRead(ctx, "Provenance", m.ID, m.VersionID)
+	for ver := m.VersionID - 1; errors.Is(err, store.ErrGone) && ver > 0; ver-- {
+		v, err = cp.store.VRead(ctx, "Provenance", m.ID, ver)
+	}
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var targets []struct {
+		Reference string `json:"reference"`
+	}
+	json.Unmarshal(topLevel(v.Raw, "target"), &targets)
+	var out []string
+	for _, t := range targets {
+		if n, ok := search.NormalizeReference(t.Reference); ok && !strings.ContainsAny(n, " \t\n") {
+			out = append(out, n)
+		}
+	}
+	cp.provTargets.put(key, strings.Join(out, "\n"))
+	return out, nil
 }
 
 // seesOutsideCompartments decides an item that names no person

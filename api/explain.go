@@ -198,6 +198,9 @@ func (s *Server) explain(c echo.Context) error {
 			}
 			v, item = &store.Version{Meta: *now, Raw: v.Raw}, of
 		}
+		if v.Type == "Provenance" && cp.provenanceLeft(ctx, &v.Meta, x.ID) {
+			continue // no longer theirs (ofPerson)
+		}
 		it := itemOf(&v.Meta)
 		var d consent.Decision
 		var err error

@@ -318,7 +318,7 @@ func (g *gate) refSeesItem(m *store.Meta) bool {
 			return false
 		}
 	}
-	return true
+	return m.Type != "Provenance" || g.targetsSeen(m)
 }
 
 // preparedOf is how the request decided pid's own items: as its

@@ -465,6 +465,26 @@ func targetPeople(current func(typ, id string) (*store.Meta, error), admit func(
 	return nil
 }
 
+// asBinaryNow is current, but a Binary as binaryNow makes it: the people
+// and labels of the item its securityContext names now, not those it
+// copied when it was written (review 8: the provenance of the text of a
+// letter labelled PSY since, or moved to John, took the copy's: it was
+// released as unlabelled, and as Jane's).
+func (s *Server) asBinaryNow(ctx context.Context, current func(typ, id string) (*store.Meta, error)) func(typ, id string) (*store.Meta, error) {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok {
+		return current
+	}
+	return func(typ, id string) (*store.Meta, error) {
+		m, err := current(typ, id)
+		if err != nil || m == nil || m.Deleted || typ != "Binary" {
+			return m, err
+		}
+		now, _, err := cp.binaryNow(ctx, m)
+		return now, err
+	}
+}
+
 // batchPeople are the people of the write of ws (other than self) that
 // stores typ/id, and its labels.
 func batchPeople(ws []*store.Write, self *store.Write, typ, id string) (people, labels []string, found bool) {

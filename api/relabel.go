@@ -52,7 +52,7 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 			}
 			return &t.Meta, nil
 		}
-		if err := targetPeople(current, func(*store.Meta) bool { return false }, []*store.Write{w}); err != nil {
+		if err := targetPeople(s.asBinaryNow(ctx, current), func(*store.Meta) bool { return false }, []*store.Write{w}); err != nil {
 			return store.Derived{}, err
 		}
 		// A Binary may take its people and labels from the item its

@@ -553,6 +553,13 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 	n, known := cp.binaryRefs.get(key)
 	if !known {
 		v, err := cp.store.VRead(ctx, "Binary", m.ID, m.VersionID)
+		for ver := m.VersionID - 1; errors.Is(err, store.ErrGone) && ver > 0; ver-- {
+			// A delete marker is decided by the securityContext of the
+			// version it deleted (review 8: decided by the copy, the
+			// deleted content of a letter labelled PSY since answered
+			// 410, not the 404 of an id never used).
+			v, err = cp.store.VRead(ctx, "Binary", m.ID, ver)
+		}
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
 			return m, nil, nil
 		}
@@ -586,19 +593,32 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 		return m, nil, nil
 	}
 	ctxMeta := &c.Meta
-	if typ != "Binary" {
+	cut := false
+	switch {
+	case typ != "Binary":
 		item = c
-	} else if hops > 0 {
+	case hops > 0:
 		// Another Binary: as it is decided now, not as it was written
 		// (review 6c: a letter's rendition kept the labels the letter's
 		// text had copied before the letter was labelled PSY).
 		if ctxMeta, item, err = cp.binaryAt(ctx, ctxMeta, hops-1); err != nil {
 			return nil, nil, err
 		}
+	default:
+		// The chain is longer than maxBinaryChain (or a cycle): what it
+		// ends in is not known, and the copy may be older than a
+		// relabelling (review 8: the tenth rendition of a letter labelled
+		// PSY was released by the labels the ninth had copied). It
+		// stays with its source, as an item naming someone carex cannot
+		// identify does.
+		cut = true
 	}
 	b := *m
 	b.Labels = appendNew(slices.Clone(m.Labels), ctxMeta.Labels...)
 	b.Patients = slices.Clone(ctxMeta.Patients)
+	if cut {
+		b.Patients = appendNew(b.Patients, unidentifiedPerson)
+	}
 	return &b, item, nil
 }
 
@@ -611,13 +631,67 @@ func (cp *ConsentPolicy) binaryAt(ctx context.Context, m *store.Meta, hops int) 
 // Binary goes on to vis, whose decision meets the same read.
 func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 	return func(m *store.Meta) bool {
-		if m.Type == "Binary" {
+		switch m.Type {
+		case "Binary":
 			if now, _, err := g.binaryNow(m); err == nil && !slices.Contains(now.Patients, pid) {
+				return false
+			}
+		case "Provenance":
+			if g.cp.provenanceLeft(g.ctx, m, pid) {
 				return false
 			}
 		}
 		return vis == nil || vis(m)
 	}
+}
+
+// provenanceLeft reports whether Provenance m is no longer pid's: it took
+// its people from the items it targets when it was written (targetPeople),
+// and each item it targets that is a person's data is stored now as
+// other people's (moved to the right person; a Binary as binaryNow makes
+// it), none naming pid (review 8: the provenance of a letter moved from
+// Jane to John stayed in Jane's record, released there, and once it went
+// with the letter's decision, withheld there from those who may not see
+// John, telling them Jane's record withheld something). A target that is
+// not stored, deleted, unreadable or naming someone carex cannot identify
+// keeps it where it is.
+func (cp *ConsentPolicy) provenanceLeft(ctx context.Context, m *store.Meta, pid string) bool {
+	targets, err := cp.provenanceTargets(ctx, m)
+	if err != nil {
+		return false
+	}
+	moved := false
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		switch {
+		case !ok:
+			return false
+		case typ == "Patient":
+			if id == pid {
+				return false
+			}
+			continue
+		case unlookedDirectory(typ):
+			continue
+		}
+		t, err := cp.store.Read(ctx, typ, id)
+		if err != nil || t == nil {
+			return false
+		}
+		people := t.Patients
+		if typ == "Binary" {
+			now, _, err := cp.binaryNow(ctx, &t.Meta)
+			if err != nil {
+				return false
+			}
+			people = now.Patients
+		}
+		if len(people) == 0 || slices.Contains(people, pid) || hasUnresolved(people) {
+			return false
+		}
+		moved = true
+	}
+	return moved
 }
 
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
@@ -1027,6 +1101,15 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if id := patientByID(q); id != "" && x.gate != nil && len(q.Clauses) == 1 {
+		// A deleted Patient withheld from the user is answered as before
+		// its delete: withheld, and counted, as its match was (review 8;
+		// its $everything, review 7a). Without it, the notice's going
+		// told the user that it had been deleted.
+		if pv, err := s.store.Read(ctx, "Patient", id); errors.Is(err, store.ErrGone) && pv != nil {
+			vis(&pv.Meta)
+		}
+	}
 	var inc []*store.Version
 	if len(q.Includes) > 0 && len(res.Items) > 0 {
 		if inc, err = s.included(ctx, x, res.Items, q.Includes, vis); err != nil {
@@ -1044,6 +1127,7 @@ func (s *Server) search(c echo.Context) error {
 	b.view = view
 	b.notice = &notice
 	b.total = &res.Total
+	x.counted = res.Total
 	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
 	for _, v := range res.Items {
 		b.add(v, "match")
@@ -1069,12 +1153,8 @@ func (s *Server) search(c echo.Context) error {
 func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query) (bool, error) {
 	withheld := x.Withheld > 0
 	pid := patientParam(q)
-	if pid == "" && q.Type == "Patient" {
-		for _, cl := range q.Clauses {
-			if cl.Param == "_id" && cl.Modifier == "" && len(cl.Values) == 1 {
-				pid = cl.Values[0].Code
-			}
-		}
+	if pid == "" {
+		pid = patientByID(q)
 	}
 	switch {
 	case x.gate == nil, withheld && pid != "":
@@ -1118,10 +1198,38 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // of pid's record (their compartment) of the given types (nil: all),
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
-	return x.gate.anyRefused(func(vis store.Visible) error {
+	refused, err := x.gate.anyRefused(func(vis store.Visible) error {
 		_, err := st.Compartment(ctx, pid, types, x.gate.ofPerson(pid, vis), store.Page{Count: 0})
 		return err
 	})
+	if err != nil || refused || len(types) > 0 && !slices.Contains(types, "Patient") {
+		return refused, err
+	}
+	// A deleted Patient is in no one's compartment: withheld from the
+	// user, it is as before its delete (review 8: the notice's going told
+	// that it had been deleted).
+	pv, err := st.Read(ctx, "Patient", pid)
+	switch {
+	case errors.Is(err, store.ErrGone) && pv != nil:
+		return !x.gate.refSees(&pv.Meta), nil
+	case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrGone):
+		return false, err
+	}
+	return false, nil
+}
+
+// patientByID is the id a Patient search names by _id (one value; the
+// last such clause), "" when it names none.
+func patientByID(q *search.Query) (id string) {
+	if q.Type != "Patient" {
+		return ""
+	}
+	for _, cl := range q.Clauses {
+		if cl.Param == "_id" && cl.Modifier == "" && len(cl.Values) == 1 {
+			id = cl.Values[0].Code
+		}
+	}
+	return id
 }
 
 // nhsSearched is the NHS number a search looks for, for the access log:
@@ -1259,6 +1367,7 @@ func (s *Server) everything(c echo.Context) error {
 	x.release(res.Items...)
 	b := newBundle("searchset", s.base(c), x)
 	b.total = &res.Total
+	x.counted = res.Total
 	if dates.any() && x.gate != nil && x.Withheld == 0 {
 		// The notice must not follow the filters (it would tell when a
 		// withheld item is dated, or was written): as for a search naming
@@ -1356,6 +1465,7 @@ func (s *Server) history(c echo.Context, op string) error {
 	x.release(res.Items...)
 	b := newBundle("history", s.base(c), x)
 	b.total = &res.Total
+	x.counted = res.Total
 	if !since.IsZero() && x.gate != nil {
 		// _since filters like _lastUpdated: the notice must not follow it
 		// (it would tell when a withheld version was written). An item's

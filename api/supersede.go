@@ -27,7 +27,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	if provenanceWrites(ws) {
 		vis := s.policy.Visible(ctx, p, x)
 		admit := func(m *store.Meta) bool { return vis == nil || vis(m) }
-		if err := targetPeople(lookup.Current, admit, ws); err != nil {
+		if err := targetPeople(s.asBinaryNow(ctx, lookup.Current), admit, ws); err != nil {
 			return err
 		}
 	}
@@ -60,6 +60,9 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		}
 		if existing != nil {
 			x.noteWritten(existing.Patients)
+			if err := s.noteBinaryWritten(ctx, x, existing); err != nil {
+				return err
+			}
 		}
 		if err := s.policy.MayWrite(ctx, p, w, existing, stored); err != nil {
 			if errors.As(err, new(withheldError)) {
@@ -107,4 +110,22 @@ func conditionMatches(lookup store.Lookup, w *store.Write) (bool, error) {
 		return false, err
 	}
 	return len(visibleOnly(found, w.Visible)) > 0, nil
+}
+
+// noteBinaryWritten notes, for the log, the people of the item a Binary
+// being changed is the content of now (binaryNow), beside those copied
+// onto it when it was written (review 8: the content of a letter moved
+// from Jane to John is John's, read and decided as his, and its DELETE, or
+// a PUT replacing it, was logged against Jane alone).
+func (s *Server) noteBinaryWritten(ctx context.Context, x *Exchange, existing *store.Meta) error {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if existing.Type != "Binary" || !ok {
+		return nil
+	}
+	now, _, err := cp.binaryNow(ctx, existing)
+	if err != nil {
+		return err
+	}
+	x.noteWritten(now.Patients)
+	return nil
 }
