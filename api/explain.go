@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -210,6 +211,9 @@ func (s *Server) explain(c echo.Context) error {
 		if err == nil && (item == nil || d.Permitted()) {
 			d, err = decideFor(v, it)
 		}
+		if err == nil && d.Permitted() && v.Type == "Provenance" && (u.BreakGlassReason != "" || !cp.sourceKeeps(u, &v.Meta)) {
+			d, err = cp.provenanceExplained(ctx, &v.Meta, d, decideFor)
+		}
 		if err != nil {
 			return err
 		}
@@ -238,6 +242,55 @@ func (s *Server) explain(c echo.Context) error {
 func fmtCount(released, withheld int) string {
 	return strconv.Itoa(released) + " released, " + strconv.Itoa(withheld) + " withheld"
 }
+
+// provenanceExplained is d, the decision of Provenance m by its own
+// people, as a request makes it (gate.targetsSeen): withheld, with the
+// target's reasons, unless every item it targets is released as decideFor
+// decides them (a Binary with the item its securityContext names now). A
+// target not stored is no one's; a deleted one withholds it, as a
+// reference to it is masked.
+func (cp *ConsentPolicy) provenanceExplained(ctx context.Context, m *store.Meta, d consent.Decision, decideFor func(*store.Version, *consent.Item) (consent.Decision, error)) (consent.Decision, error) {
+	targets, err := cp.provenanceTargets(ctx, m)
+	if err != nil {
+		return d, err
+	}
+	for _, n := range targets {
+		typ, id, _, ok := refTarget(n)
+		if !ok || typ == "Patient" || unlookedDirectory(typ) {
+			continue
+		}
+		t, err := cp.store.Read(ctx, typ, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			continue
+		case errors.Is(err, store.ErrGone):
+			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetDeleted,
+				Detail: "it is the provenance of " + n + ", which is deleted"}}}, nil
+		case err != nil:
+			return d, err
+		}
+		if typ == "Binary" {
+			now, of, err := cp.binaryNow(ctx, &t.Meta)
+			if err != nil {
+				return d, err
+			}
+			if of != nil {
+				if td, err := decideFor(of, itemOf(&of.Meta)); err != nil || !td.Permitted() {
+					return td, err
+				}
+			}
+			t = &store.Version{Meta: *now, Raw: t.Raw}
+		}
+		if td, err := decideFor(t, itemOf(&t.Meta)); err != nil || !td.Permitted() {
+			return td, err
+		}
+	}
+	return d, nil
+}
+
+// CodeTargetDeleted: $explain's reason for withholding the provenance of
+// a deleted item.
+const CodeTargetDeleted = "target-deleted"
 
 // preparedFrom is u's prepared decision for person pid, whose sharing
 // context is pc, with their linked records.

@@ -363,3 +363,32 @@ func TestReview8ReadOfProvenanceOfMovedLetterLogsItsPerson(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainWithholdsProvenanceOfWithheldItem: $explain decides a
+// Provenance as a request does (gate.targetsSeen): with the items it
+// targets. After the letter was labelled PSY, the hospital clinician's
+// reads withhold its provenance, and $explain said permit.
+func TestExplainWithholdsProvenanceOfWithheldItem(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	clinician := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
+		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+	q := url.Values{"role": {"hospital-clinician"}, "org": {"RHX"}, "sector": {"nhs"}}
+	if got := explainEffects(t, e, q)["Provenance/of-letter"]; got != "permit" {
+		t.Fatalf("baseline: $explain says %q for the provenance of the plain letter", got)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 404 {
+		t.Fatalf("premise: the provenance of the letter labelled PSY is withheld from the clinician: %d", r.status)
+	}
+	if got := explainEffects(t, e, q)["Provenance/of-letter"]; got == "permit" {
+		t.Errorf("$explain says permit for the provenance of the letter labelled PSY, which the clinician's reads withhold")
+	}
+	// Its source's own provenance stays its own.
+	if got := explainEffects(t, e, url.Values{"role": {"gp"}, "org": {"A81001"}, "sector": {"nhs"}})["Provenance/of-letter"]; got != "permit" {
+		t.Errorf("$explain for the practice that recorded it: %q", got)
+	}
+}
