@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 )
 
@@ -69,22 +74,25 @@ func (s *Server) alertThresholds() auditlog.Thresholds {
 
 // report is the JSON shape of the entry-listing reports.
 type report struct {
-	Report    string                 `json:"report"`
-	Generated time.Time              `json:"generated"`
-	Patient   string                 `json:"patient,omitempty"`
-	Agent     string                 `json:"agent,omitempty"`
-	From      *time.Time             `json:"from,omitempty"`
-	To        *time.Time             `json:"to,omitempty"`             // exclusive
-	Total     int                    `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned   int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated bool                   `json:"truncated,omitempty"`
-	Summary   *auditlog.Activity     `json:"summary,omitempty"`
-	Entries   []auditlog.ReportEntry `json:"entries"`
-	Alerts    []alertOut             `json:"alerts,omitempty"`
-	Threshold *thresholdsOut         `json:"thresholds,omitempty"`
-	x         *Exchange
-	summarise func(*auditlog.Entry)
-	title     string
+	Report    string    `json:"report"`
+	Generated time.Time `json:"generated"`
+	Patient   string    `json:"patient,omitempty"`
+	// OtherRecords: the person's other records (Patient.link), whose
+	// entries the report lists too.
+	OtherRecords []string               `json:"otherRecords,omitempty"`
+	Agent        string                 `json:"agent,omitempty"`
+	From         *time.Time             `json:"from,omitempty"`
+	To           *time.Time             `json:"to,omitempty"`             // exclusive
+	Total        int                    `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned      int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated    bool                   `json:"truncated,omitempty"`
+	Summary      *auditlog.Activity     `json:"summary,omitempty"`
+	Entries      []auditlog.ReportEntry `json:"entries"`
+	Alerts       []alertOut             `json:"alerts,omitempty"`
+	Threshold    *thresholdsOut         `json:"thresholds,omitempty"`
+	x            *Exchange
+	summarise    func(*auditlog.Entry)
+	title        string
 }
 
 type alertOut struct {
@@ -165,8 +173,50 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
 	x.Patient = q.Patient
-	r := &report{Report: "who-accessed", Patient: q.Patient, x: x, title: "Who accessed the record of patient " + q.Patient}
+	if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+		return err
+	}
+	title := "Who accessed the record of patient " + q.Patient
+	if len(q.Also) > 0 {
+		title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
+	}
+	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, x: x, title: title}
 	return s.runReport(c, r, q, format)
+}
+
+// otherRecords are the person's other records (Patient.link, as the
+// sharing decision follows them: a merged duplicate's items are decided
+// with the surviving record's objections): the records patient's Patient
+// links to (its newest version that is not a delete marker), and the
+// Patients that link to it. Their entries are the person's too.
+func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
+	var out []string
+	res, err := s.store.History(ctx, "Patient", patient, time.Time{}, nil, store.Page{Count: 20})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		for _, v := range res.Items {
+			if !v.Deleted && v.Raw != nil {
+				out = patientLinks(patient, decodeMap(v.Raw))
+				break
+			}
+		}
+	}
+	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {"1000"}})
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.store.Search(ctx, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range found.Items {
+		if v.ID != patient {
+			out = appendNew(out, v.ID)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) igUserActivity(c echo.Context) error {

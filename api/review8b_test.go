@@ -1,0 +1,52 @@
+package api_test
+
+// Review 8b: the access log and its users (IG officers' queries). Each
+// test fails on the code as reviewed (8c2290c) and says, in its comment,
+// what an IG officer saw.
+
+import (
+	"testing"
+
+	"github.com/carex-project/carex/api/auth"
+)
+
+// janeOldRecord is Jane's duplicate record, merged into Patient/jane
+// (Patient.link replaced-by), with a diagnosis still filed under it.
+func seedJaneOldRecord(t *testing.T, e *env) {
+	t.Helper()
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","active":false,"name":[{"family":"Smith","given":["Jane"]}],"birthDate":"1950-03-04","generalPractitioner":[{"reference":"Organization/A81001"}],"link":[{"other":{"reference":"Patient/jane"},"type":"replaced-by"}]}`},
+		[2]string{"/fhir/Condition/old-asthma", `{"resourceType":"Condition","id":"old-asthma","subject":{"reference":"Patient/jane-old"},"code":{"text":"OLD-RECORD-ASTHMA"}}`},
+	)
+}
+
+// TestReview8bWhoAccessedFollowsMergedRecord: Jane's duplicate record
+// (jane-old, merged into Patient/jane by a replaced-by link) still holds a
+// diagnosis. The sharing decision treats it as Jane's (README: "an
+// objection recorded on the surviving record reaches items still filed
+// under the old one"), but the access log names only the record an item
+// is filed under, and $who-accessed?patient=jane looks for that id alone:
+// a GP at another practice reads Jane's old diagnosis and Jane's subject
+// access report ("who accessed the record of patient jane") does not list
+// it. Asked for the old record, the report left out every access to the
+// surviving one just the same.
+func TestReview8bWhoAccessedFollowsMergedRecord(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	seedJaneOldRecord(t, e)
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-8b-old" })
+	if r := e.do("GET", "/fhir/Condition/old-asthma", gp, ""); r.status != 200 {
+		t.Fatalf("read of the old record's diagnosis: %d %s", r.status, r.body)
+	}
+	gp2 := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-8b-new" })
+	if r := e.do("GET", "/fhir/Condition/diabetes", gp2, ""); r.status != 200 {
+		t.Fatalf("read of Jane's diagnosis: %d %s", r.status, r.body)
+	}
+	if len(bySub(whoAccessed4e(t, e, "jane"), "gp-8b-old")) == 0 {
+		t.Errorf("$who-accessed?patient=jane does not list the GP's read of Condition/old-asthma, filed under Jane's merged record Patient/jane-old")
+	}
+	if len(bySub(whoAccessed4e(t, e, "jane-old"), "gp-8b-new")) == 0 {
+		t.Errorf("$who-accessed?patient=jane-old does not list the GP's read of Condition/diabetes, filed under the record jane-old was merged into")
+	}
+}
