@@ -124,6 +124,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.Generated = time.Now().UTC().Truncate(time.Second)
 	r.From, r.To = timePtr(q.From), timePtr(q.To)
 	r.Entries = []auditlog.ReportEntry{}
+	shown := &shownPeople{x: r.x}
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
 		if r.summarise != nil {
@@ -132,6 +133,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 		if len(r.Entries) < reportMaxEntries {
 			r.Entries = append(r.Entries, e.Report())
 			r.x.Released = append(r.x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
+			shown.add(e.PatientIDs()...)
 		} else {
 			r.Truncated = true
 		}
@@ -140,7 +142,38 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	if err != nil {
 		return err
 	}
+	if r.Summary != nil {
+		shown.add(r.Summary.Patients...) // every person the summary names
+	}
 	return s.sendReport(c, r, format)
+}
+
+// shownPeople collects the people whose entries an IG request sends, for
+// its own entry (Exchange.Patients), as a read of one entry names them
+// (auditRead): so that a person's $who-accessed lists the IG officers who
+// looked at their entries, whichever way they were listed.
+type shownPeople struct {
+	x    *Exchange
+	seen map[string]bool
+}
+
+func (sp *shownPeople) add(ids ...string) {
+	for _, id := range ids {
+		if id == "" || sp.seen[id] {
+			continue
+		}
+		if sp.seen == nil {
+			sp.seen = map[string]bool{sp.x.Patient: true}
+			for _, p := range sp.x.Patients {
+				sp.seen[p] = true
+			}
+			if sp.seen[id] {
+				continue
+			}
+		}
+		sp.seen[id] = true
+		sp.x.Patients = append(sp.x.Patients, id)
+	}
 }
 
 func reportFormat(c echo.Context) (string, error) {
@@ -290,8 +323,10 @@ func (s *Server) igAlerts(c echo.Context) error {
 		Scanned: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{}, title: "Access alerts",
 		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
 			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
+	shown := &shownPeople{x: x}
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
+		shown.add(al.Patient)
 		for _, seq := range al.Seqs {
 			o.AuditEvents = append(o.AuditEvents, "AuditEvent/"+strconv.FormatInt(seq, 10))
 		}

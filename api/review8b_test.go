@@ -5,6 +5,7 @@ package api_test
 // what an IG officer saw.
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/carex-project/carex/api/auth"
@@ -48,5 +49,41 @@ func TestReview8bWhoAccessedFollowsMergedRecord(t *testing.T) {
 	}
 	if len(bySub(whoAccessed4e(t, e, "jane-old"), "gp-8b-new")) == 0 {
 		t.Errorf("$who-accessed?patient=jane-old does not list the GP's read of Condition/diabetes, filed under the record jane-old was merged into")
+	}
+}
+
+// TestReview8bIGSearchNamesThePeopleItShows: an IG officer who reads one
+// entry (AuditEvent/{seq}) is logged against the people it is about, so
+// that Jane's $who-accessed shows who looked at her entries. The same
+// entries read through a search (AuditEvent?agent=, ?outcome=, ?date=) or
+// a report ($user-activity, $break-glass without patient=, $alerts,
+// which names the patient of each alert) were logged
+// against no one, though they send the same thing: that the nurse opened
+// Jane's record, when, and her NHS number. Jane's $who-accessed listed
+// the read and missed the searches and reports.
+func TestReview8bIGSearchNamesThePeopleItShows(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seed4e(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "nurse-8b" })
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", nurse, "", "X-Break-Glass", "EMERGENCY: found collapsed at home, unresponsive"); r.status != 200 {
+		t.Fatalf("$everything: %d %.300s", r.status, r.body)
+	}
+	for i, path := range []string{
+		"/fhir/AuditEvent?agent=nurse-8b",
+		"/fhir/AuditEvent?outcome=0&_count=1000",
+		"/fhir/AuditEvent/$user-activity?agent=nurse-8b",
+		"/fhir/AuditEvent/$break-glass",
+		"/fhir/AuditEvent/$alerts",
+		"/fhir/AuditEvent/$user-activity?agent=nurse-8b&_format=text",
+	} {
+		sub := "ig-8b-" + string(rune('a'+i))
+		ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = sub })
+		if r := e.do("GET", path, ig, ""); r.status != 200 || !strings.Contains(r.body, "nurse-8b") {
+			t.Fatalf("%s: %d %.300s", path, r.status, r.body)
+		}
+		who := whoAccessed4e(t, e, "jane")
+		if len(bySub(who, sub)) == 0 {
+			t.Errorf("GET %s sent the nurse's entry about Jane, but Jane's $who-accessed does not list it", path)
+		}
 	}
 }
