@@ -361,12 +361,15 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		if len(e.Reasons) > 0 {
 			decision += ": " + strings.Join(e.Reasons, ", ")
 		}
-		patient := e.Patient
-		if patient == "" {
-			patient = strings.Join(e.Patients, ", ")
+		// The NHS number is the first person's (the one the request
+		// opened, named first), of several too.
+		people := e.Patients
+		if e.Patient != "" {
+			people = []string{e.Patient}
 		}
-		if e.NHSNumber != "" && e.Patient != "" {
-			patient = strings.TrimSpace(patient + " (NHS " + e.NHSNumber + ")")
+		patient := strings.Join(people, ", ")
+		if e.NHSNumber != "" && len(people) > 0 {
+			patient = strings.Join(append([]string{people[0] + " (NHS " + e.NHSNumber + ")"}, people[1:]...), ", ")
 		}
 		rows = append(rows, []string{
 			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action, patient,

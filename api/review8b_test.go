@@ -87,3 +87,39 @@ func TestReview8bIGSearchNamesThePeopleItShows(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8bAuditEventOfSeveralPeopleKeepsTheNHSNumber: the GP opens
+// Jane's record ($everything); it holds an appointment Jane shares with
+// her husband, so the entry names both (patients) and carries Jane's NHS
+// number. The AuditEvent made of it — what AuditEvent? search and carex
+// audit export give IG — attached the NHS number only to an entry naming
+// one person, so for this one, the commonest kind of access to a person
+// with a carer or a joint appointment, it carried no NHS number at all;
+// the printable $who-accessed row showed "jane, bob" without it either.
+func TestReview8bAuditEventOfSeveralPeopleKeepsTheNHSNumber(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seed4e(t, e)
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-8b-nhs" })
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", gp, ""); r.status != 200 || !strings.Contains(r.body, "JOINT-MEMORY-CLINIC") {
+		t.Fatalf("$everything: %d %.300s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-8b-nhs" })
+	r := e.do("GET", "/fhir/AuditEvent?agent=gp-8b-nhs", ig, "")
+	b := parseBundle(t, r.body)
+	if r.status != 200 || len(b.Entry) != 1 {
+		t.Fatalf("AuditEvent?agent=: %d %.300s", r.status, r.body)
+	}
+	ev := string(b.Entry[0].Resource)
+	if !strings.Contains(ev, `"Patient/bob"`) {
+		t.Fatalf("the entry does not name Bob: %s", ev)
+	}
+	if !strings.Contains(ev, `{"reference":"Patient/jane","identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}}`) {
+		t.Errorf("the AuditEvent of Jane's $everything (which touched Bob too) does not carry Jane's NHS number on her entity: %s", ev)
+	}
+	txt := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane&_format=text", ig, "")
+	for _, line := range strings.Split(txt.body, "\n") {
+		if strings.Contains(line, "gp-8b-nhs") && !strings.Contains(line, "9434765919") {
+			t.Errorf("the printable $who-accessed row of the GP's access has no NHS number: %q", line)
+		}
+	}
+}
