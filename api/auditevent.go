@@ -264,6 +264,12 @@ func (s *Server) auditSearch(c echo.Context) error {
 		return err
 	}
 	x.Patient = q.Patient
+	if q.Patient != "" {
+		// The person's other records too (Patient.link), as $who-accessed.
+		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+			return err
+		}
+	}
 	count := q.Count
 	if count == 0 {
 		q.Count = 1 // the total only

@@ -288,7 +288,17 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	}
 	q.BreakGlassAccesses = true
 	x.Patient = q.Patient
-	r := &report{Report: "break-glass", Patient: q.Patient, Agent: q.Sub, x: x, title: "Break-glass accesses"}
+	title := "Break-glass accesses"
+	if q.Patient != "" {
+		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+			return err
+		}
+		title += " to the record of patient " + q.Patient
+		if len(q.Also) > 0 {
+			title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
+		}
+	}
+	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, Agent: q.Sub, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 

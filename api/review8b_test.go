@@ -123,3 +123,29 @@ func TestReview8bAuditEventOfSeveralPeopleKeepsTheNHSNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8bBreakGlassAndSearchFollowMergedRecord: as
+// TestReview8bWhoAccessedFollowsMergedRecord, for the other IG queries by
+// person: a hospital clinician with no relationship with Jane breaks
+// glass to read the diagnosis still filed under her merged duplicate
+// record; $break-glass?patient=jane and AuditEvent?patient=jane did not
+// list it.
+func TestReview8bBreakGlassAndSearchFollowMergedRecord(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	seedJaneOldRecord(t, e)
+	hosp := e.token("hospital-clinician", "nhs", "RHX", func(c *auth.DevClaims) { c.Sub = "hosp-8b-old" })
+	if r := e.do("GET", "/fhir/Condition/old-asthma", hosp, "", "X-Break-Glass", "EMERGENCY: severe breathing difficulty in A&E"); r.status != 200 {
+		t.Fatalf("break-glass read of the old record's diagnosis: %d %s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-8b-bg" })
+	for _, path := range []string{"/fhir/AuditEvent/$break-glass?patient=jane", "/fhir/AuditEvent?patient=jane"} {
+		r := e.do("GET", path, ig, "")
+		if r.status != 200 {
+			t.Fatalf("%s: %d %s", path, r.status, r.body)
+		}
+		if !strings.Contains(r.body, "hosp-8b-old") {
+			t.Errorf("%s does not list the break-glass read of Condition/old-asthma, filed under Jane's merged record Patient/jane-old", path)
+		}
+	}
+}
