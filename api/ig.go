@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
@@ -223,6 +224,9 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 // links to (its newest version that is not a delete marker), and the
 // Patients that link to it. Their entries are the person's too.
 func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
+	if !fhir.ValidID(patient) {
+		return nil, nil // no Patient has it (a request may name any id: its entry keeps it)
+	}
 	var out []string
 	res, err := s.store.History(ctx, "Patient", patient, time.Time{}, nil, store.Page{Count: 20})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

@@ -149,3 +149,27 @@ func TestReview8bBreakGlassAndSearchFollowMergedRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestReview8bWhoAccessedAnIdNoPatientCanHave: a client may ask for any
+// id — a GP system that uses the NHS number as typed, with spaces — and
+// the entry names the person by that id. Following a person's other
+// records (1f06293, 227cbb4) looked it up as a link=Patient/<id> search,
+// which refuses such an id: $who-accessed, AuditEvent? and $break-glass
+// answered 400 for it where they had listed its entries.
+func TestReview8bWhoAccessedAnIdNoPatientCanHave(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-8b-spaces" })
+	if r := e.do("GET", "/fhir/Patient/943%20476%205919", gp, ""); r.status != 404 {
+		t.Fatalf("read of Patient/943 476 5919: %d %s", r.status, r.body)
+	}
+	if len(bySub(whoAccessed4e(t, e, "943%20476%205919"), "gp-8b-spaces")) == 0 {
+		t.Errorf("$who-accessed?patient=943 476 5919 does not list the read of Patient/943 476 5919")
+	}
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-8b-spaces" })
+	for _, path := range []string{"/fhir/AuditEvent?patient=943%20476%205919", "/fhir/AuditEvent/$break-glass?patient=943%20476%205919"} {
+		if r := e.do("GET", path, ig, ""); r.status != 200 {
+			t.Errorf("%s: %d %.300s", path, r.status, r.body)
+		}
+	}
+}
