@@ -40,10 +40,13 @@ type Exchange struct {
 	// reason restricted-patient concerns (the IG alert names them alone).
 	restricted []string
 	Released   []string // Type/id/_history/version of every resource sent
-	Withheld   int
-	Decision   string // permit, partial, deny, error
-	Reasons    []string
-	Status     int
+	// counted: how many items the answer counted (Bundle.total), which
+	// it may tell without sending them (_summary=count, _count=0).
+	counted  int
+	Withheld int
+	Decision string // permit, partial, deny, error
+	Reasons  []string
+	Status   int
 
 	reply *reply
 	gate  *gate // the consent decision context, when ConsentPolicy decides
@@ -173,8 +176,8 @@ func (x *Exchange) people() (one string, several []string) {
 // and what it released and withheld.
 func (x *Exchange) outcome() string {
 	switch {
-	case x.Withheld > 0 && len(x.Released) == 0 && x.Status < 400:
-		return "deny" // everything it touched withheld, as a read's
+	case x.Withheld > 0 && len(x.Released) == 0 && x.counted == 0 && x.Status < 400:
+		return "deny" // everything it touched withheld, as a read's (a count of what it may see tells of some)
 	case x.Withheld > 0:
 		return "partial"
 	case x.Status >= 400:

@@ -5,6 +5,7 @@ package api_test
 // what an IG officer saw.
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -170,6 +171,44 @@ func TestReview8bWhoAccessedAnIdNoPatientCanHave(t *testing.T) {
 	for _, path := range []string{"/fhir/AuditEvent?patient=943%20476%205919", "/fhir/AuditEvent/$break-glass?patient=943%20476%205919"} {
 		if r := e.do("GET", path, ig, ""); r.status != 200 {
 			t.Errorf("%s: %d %.300s", path, r.status, r.body)
+		}
+	}
+}
+
+// TestReview8bCountOnlySearchIsNotADenial: a district nurse asks how many
+// of Jane's conditions there are (_summary=count, or _count=0): she is
+// told 1 (her diabetes, which she may see; the HIV diagnosis is withheld).
+// The entry said decision "deny", as for a search whose every match was
+// withheld (README: "a search whose every match was withheld is a deny
+// too, one that released some of them a partial"), because no resource
+// was sent: IG, looking for what the nurse learnt of Jane's record, read
+// that she was refused, though she was told of an item she may see.
+func TestReview8bCountOnlySearchIsNotADenial(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-8b-count" })
+	for i, c := range []struct{ path, total, decision string }{
+		{"/fhir/Condition?patient=jane&_summary=count", `"total":1`, "partial"},
+		{"/fhir/Condition?patient=jane&_count=0", `"total":1`, "partial"},
+		{"/fhir/Condition?patient=jane&code=http://snomed.info/sct|86406008&_summary=count", `"total":0`, "deny"}, // control: the only match withheld
+	} {
+		sub := "nurse-8b-count-" + string(rune('a'+i))
+		nurse := e.token("district-nurse", "nhs", "RCX", func(cl *auth.DevClaims) { cl.Sub = sub })
+		if r := e.do("GET", c.path, nurse, ""); r.status != 200 || !strings.Contains(r.body, c.total) {
+			t.Fatalf("%s: %d %.300s", c.path, r.status, r.body)
+		}
+		r := e.do("GET", "/fhir/AuditEvent/$user-activity?agent="+sub, ig, "")
+		var rep struct {
+			Entries []struct {
+				Decision string `json:"decision"`
+				Withheld int    `json:"withheld"`
+			} `json:"entries"`
+		}
+		if err := json.Unmarshal([]byte(r.body), &rep); err != nil || len(rep.Entries) != 1 {
+			t.Fatalf("$user-activity %s: %v %.300s", sub, err, r.body)
+		}
+		if en := rep.Entries[0]; en.Decision != c.decision || en.Withheld != 1 {
+			t.Errorf("GET %s (%s): entry decision %q, withheld %d; want %q, 1", c.path, c.total, en.Decision, en.Withheld, c.decision)
 		}
 	}
 }
