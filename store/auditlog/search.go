@@ -46,10 +46,12 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 		}
 	}
 	if q.Patient != "" {
-		ids := append([]any{q.Patient}, anys(q.Also)...)
+		// The patient column holds the id as the request gave it; the
+		// rows of an entry naming several, as the entry decodes (canonical).
+		ids := append([]string{q.Patient}, q.Also...)
 		in := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
 		where = append(where, "(patient IN ("+in+") OR seq IN (SELECT seq FROM audit_patient WHERE patient IN ("+in+")))")
-		args = append(append(args, ids...), ids...)
+		args = append(append(args, anys(ids)...), anys(canonicalAll(ids))...)
 	}
 	eq("sub", q.Sub)
 	eq("org", q.Org)
