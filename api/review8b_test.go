@@ -1,8 +1,10 @@
 package api_test
 
 // Review 8b: the access log and its users (IG officers' queries). Each
-// test fails on the code as reviewed (8c2290c) and says, in its comment,
-// what an IG officer saw.
+// test failed on the code before its fix and says, in its comment, what an
+// IG officer saw; all but TestReview8bWhoAccessedAnIdNoPatientCanHave (a
+// regression of this review's own fix) fail on the code as reviewed
+// (8c2290c).
 
 import (
 	"encoding/json"
