@@ -264,6 +264,12 @@ func (s *Server) auditSearch(c echo.Context) error {
 		return err
 	}
 	x.Patient = q.Patient
+	if q.Patient != "" {
+		// The person's other records too (Patient.link), as $who-accessed.
+		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+			return err
+		}
+	}
 	count := q.Count
 	if count == 0 {
 		q.Count = 1 // the total only
@@ -288,9 +294,11 @@ func (s *Server) auditSearch(c echo.Context) error {
 	}
 	b.pageLinks(base+"/AuditEvent", vals, count, q.Offset, total)
 	opt := s.fhirOptions(c)
+	shown := &shownPeople{x: x}
 	for _, e := range entries {
 		b.addRaw(auditEntry(base, e, opt))
 		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
+		shown.add(e.PatientIDs()...)
 	}
 	return respond(c, http.StatusOK, b.json(), nil)
 }

@@ -134,6 +134,9 @@ func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total in
 }
 
 func (b *bundleOut) json() []byte {
+	if b.x != nil && b.total != nil {
+		b.x.counted = *b.total // told, if not sent (the entry's decision)
+	}
 	size := 512
 	for i := range b.entries {
 		size += b.entries[i].size() + 1

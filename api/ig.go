@@ -2,9 +2,12 @@ package api
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -12,6 +15,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/auditlog"
 )
 
@@ -69,22 +75,25 @@ func (s *Server) alertThresholds() auditlog.Thresholds {
 
 // report is the JSON shape of the entry-listing reports.
 type report struct {
-	Report    string                 `json:"report"`
-	Generated time.Time              `json:"generated"`
-	Patient   string                 `json:"patient,omitempty"`
-	Agent     string                 `json:"agent,omitempty"`
-	From      *time.Time             `json:"from,omitempty"`
-	To        *time.Time             `json:"to,omitempty"`             // exclusive
-	Total     int                    `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned   int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated bool                   `json:"truncated,omitempty"`
-	Summary   *auditlog.Activity     `json:"summary,omitempty"`
-	Entries   []auditlog.ReportEntry `json:"entries"`
-	Alerts    []alertOut             `json:"alerts,omitempty"`
-	Threshold *thresholdsOut         `json:"thresholds,omitempty"`
-	x         *Exchange
-	summarise func(*auditlog.Entry)
-	title     string
+	Report    string    `json:"report"`
+	Generated time.Time `json:"generated"`
+	Patient   string    `json:"patient,omitempty"`
+	// OtherRecords: the person's other records (Patient.link), whose
+	// entries the report lists too.
+	OtherRecords []string               `json:"otherRecords,omitempty"`
+	Agent        string                 `json:"agent,omitempty"`
+	From         *time.Time             `json:"from,omitempty"`
+	To           *time.Time             `json:"to,omitempty"`             // exclusive
+	Total        int                    `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned      int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated    bool                   `json:"truncated,omitempty"`
+	Summary      *auditlog.Activity     `json:"summary,omitempty"`
+	Entries      []auditlog.ReportEntry `json:"entries"`
+	Alerts       []alertOut             `json:"alerts,omitempty"`
+	Threshold    *thresholdsOut         `json:"thresholds,omitempty"`
+	x            *Exchange
+	summarise    func(*auditlog.Entry)
+	title        string
 }
 
 type alertOut struct {
@@ -116,6 +125,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.Generated = time.Now().UTC().Truncate(time.Second)
 	r.From, r.To = timePtr(q.From), timePtr(q.To)
 	r.Entries = []auditlog.ReportEntry{}
+	shown := &shownPeople{x: r.x}
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
 		if r.summarise != nil {
@@ -124,6 +134,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 		if len(r.Entries) < reportMaxEntries {
 			r.Entries = append(r.Entries, e.Report())
 			r.x.Released = append(r.x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
+			shown.add(e.PatientIDs()...)
 		} else {
 			r.Truncated = true
 		}
@@ -132,7 +143,38 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	if err != nil {
 		return err
 	}
+	if r.Summary != nil {
+		shown.add(r.Summary.Patients...) // every person the summary names
+	}
 	return s.sendReport(c, r, format)
+}
+
+// shownPeople collects the people whose entries an IG request sends, for
+// its own entry (Exchange.Patients), as a read of one entry names them
+// (auditRead): so that a person's $who-accessed lists the IG officers who
+// looked at their entries, whichever way they were listed.
+type shownPeople struct {
+	x    *Exchange
+	seen map[string]bool
+}
+
+func (sp *shownPeople) add(ids ...string) {
+	for _, id := range ids {
+		if id == "" || sp.seen[id] {
+			continue
+		}
+		if sp.seen == nil {
+			sp.seen = map[string]bool{sp.x.Patient: true}
+			for _, p := range sp.x.Patients {
+				sp.seen[p] = true
+			}
+			if sp.seen[id] {
+				continue
+			}
+		}
+		sp.seen[id] = true
+		sp.x.Patients = append(sp.x.Patients, id)
+	}
 }
 
 func reportFormat(c echo.Context) (string, error) {
@@ -165,8 +207,53 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
 	x.Patient = q.Patient
-	r := &report{Report: "who-accessed", Patient: q.Patient, x: x, title: "Who accessed the record of patient " + q.Patient}
+	if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+		return err
+	}
+	title := "Who accessed the record of patient " + q.Patient
+	if len(q.Also) > 0 {
+		title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
+	}
+	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, x: x, title: title}
 	return s.runReport(c, r, q, format)
+}
+
+// otherRecords are the person's other records (Patient.link, as the
+// sharing decision follows them: a merged duplicate's items are decided
+// with the surviving record's objections): the records patient's Patient
+// links to (its newest version that is not a delete marker), and the
+// Patients that link to it. Their entries are the person's too.
+func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
+	if !fhir.ValidID(patient) {
+		return nil, nil // no Patient has it (a request may name any id: its entry keeps it)
+	}
+	var out []string
+	res, err := s.store.History(ctx, "Patient", patient, time.Time{}, nil, store.Page{Count: 20})
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if err == nil {
+		for _, v := range res.Items {
+			if !v.Deleted && v.Raw != nil {
+				out = patientLinks(patient, decodeMap(v.Raw))
+				break
+			}
+		}
+	}
+	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {"1000"}})
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.store.Search(ctx, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range found.Items {
+		if v.ID != patient {
+			out = appendNew(out, v.ID)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) igUserActivity(c echo.Context) error {
@@ -205,7 +292,17 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	}
 	q.BreakGlassAccesses = true
 	x.Patient = q.Patient
-	r := &report{Report: "break-glass", Patient: q.Patient, Agent: q.Sub, x: x, title: "Break-glass accesses"}
+	title := "Break-glass accesses"
+	if q.Patient != "" {
+		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+			return err
+		}
+		title += " to the record of patient " + q.Patient
+		if len(q.Also) > 0 {
+			title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
+		}
+	}
+	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, Agent: q.Sub, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 
@@ -240,8 +337,10 @@ func (s *Server) igAlerts(c echo.Context) error {
 		Scanned: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{}, title: "Access alerts",
 		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
 			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
+	shown := &shownPeople{x: x}
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
+		shown.add(al.Patient)
 		for _, seq := range al.Seqs {
 			o.AuditEvents = append(o.AuditEvents, "AuditEvent/"+strconv.FormatInt(seq, 10))
 		}
@@ -276,12 +375,15 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		if len(e.Reasons) > 0 {
 			decision += ": " + strings.Join(e.Reasons, ", ")
 		}
-		patient := e.Patient
-		if patient == "" {
-			patient = strings.Join(e.Patients, ", ")
+		// The NHS number is the first person's (the one the request
+		// opened, named first), of several too.
+		people := e.Patients
+		if e.Patient != "" {
+			people = []string{e.Patient}
 		}
-		if e.NHSNumber != "" && e.Patient != "" {
-			patient = strings.TrimSpace(patient + " (NHS " + e.NHSNumber + ")")
+		patient := strings.Join(people, ", ")
+		if e.NHSNumber != "" && len(people) > 0 {
+			patient = strings.Join(append([]string{people[0] + " (NHS " + e.NHSNumber + ")"}, people[1:]...), ", ")
 		}
 		rows = append(rows, []string{
 			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action, patient,

@@ -1127,7 +1127,6 @@ func (s *Server) search(c echo.Context) error {
 	b.view = view
 	b.notice = &notice
 	b.total = &res.Total
-	x.counted = res.Total
 	b.pageLinks(s.base(c)+"/"+x.Type, q.Encode(), q.Count, q.Offset, res.Total)
 	for _, v := range res.Items {
 		b.add(v, "match")
@@ -1367,7 +1366,6 @@ func (s *Server) everything(c echo.Context) error {
 	x.release(res.Items...)
 	b := newBundle("searchset", s.base(c), x)
 	b.total = &res.Total
-	x.counted = res.Total
 	if dates.any() && x.gate != nil && x.Withheld == 0 {
 		// The notice must not follow the filters (it would tell when a
 		// withheld item is dated, or was written): as for a search naming
@@ -1465,7 +1463,6 @@ func (s *Server) history(c echo.Context, op string) error {
 	x.release(res.Items...)
 	b := newBundle("history", s.base(c), x)
 	b.total = &res.Total
-	x.counted = res.Total
 	if !since.IsZero() && x.gate != nil {
 		// _since filters like _lastUpdated: the notice must not follow it
 		// (it would tell when a withheld version was written). An item's

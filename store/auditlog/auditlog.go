@@ -511,7 +511,7 @@ func (l *Log) recover() error {
 func newRow(e *Entry, data []byte, hh *hasher, prev tlog.Hash) row {
 	leaf := hh.leaf(data)
 	return row{seq: e.Seq, ts: e.Time.UnixMilli(), data: data, leaf: leaf, chain: hh.chain(prev, leaf),
-		patient: e.Patient, patients: distinct(e.Patients), sub: e.Sub, org: e.Org, decision: e.Decision, breakGlass: e.BreakGlass != ""}
+		patient: e.Patient, patients: distinct(canonicalAll(e.Patients)), sub: e.Sub, org: e.Org, decision: e.Decision, breakGlass: e.BreakGlass != ""}
 }
 
 // distinct is l sorted without repeats or empty ids (one index row each).

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // EntryFormat names the canonical entry encoding below; it is recorded in
@@ -84,6 +85,36 @@ func Decode(b []byte) (*Entry, error) {
 		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
 		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted, Kept: w.Kept,
 	}, nil
+}
+
+// canonical is s as the canonical entry decodes: encoding/json writes
+// each byte of invalid UTF-8 as U+FFFD. audit_patient holds the ids an
+// entry naming several decodes to (verify reads them so): two ids that
+// decode alike are one row.
+func canonical(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// canonicalAll is canonical of each of l.
+func canonicalAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = canonical(s)
+	}
+	return out
 }
 
 // stripQuery keeps the URL path only: a query string may hold personal data.

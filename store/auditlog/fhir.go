@@ -324,11 +324,14 @@ func AuditEvent(e *Entry, o FHIROptions) any {
 			Type: &coding{System: SysEntityType, Code: "1", Display: "Person"},
 			Role: &coding{System: SysObjectRole, Code: "1", Display: "Patient"}})
 	}
-	for _, p := range e.PatientIDs() {
+	// The NHS number is the first person's: the one the request opened
+	// (or the only one), whom an entry naming several names first; or the
+	// number a search asked for, whose match it decided, so named, first.
+	for i, p := range e.PatientIDs() {
 		pe := entity{What: &reference{Reference: "Patient/" + p},
 			Type: &coding{System: SysEntityType, Code: "1", Display: "Person"},
 			Role: &coding{System: SysObjectRole, Code: "1", Display: "Patient"}}
-		if e.NHSNumber != "" && p == e.Patient {
+		if e.NHSNumber != "" && i == 0 {
 			pe.What.Identifier = &identifier{System: SysNHSNumber, Value: e.NHSNumber}
 		}
 		ae.Entity = append(ae.Entity, pe)

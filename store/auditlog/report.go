@@ -69,10 +69,10 @@ func scanBreakGlass(ctx context.Context, db Querier, q Query, fn func(*Entry) er
 	type pair struct{ sub, patient string }
 	broke := map[pair]int64{} // 1 + the first entry that broke glass
 	var pairs []pair
-	all := Query{Patient: q.Patient, Sub: q.Sub, Org: q.Org, BreakGlassOnly: true}
+	all := Query{Patient: q.Patient, Also: q.Also, Sub: q.Sub, Org: q.Org, BreakGlassOnly: true}
 	if err := Scan(ctx, db, all, func(e *Entry) error {
 		for _, id := range e.PatientIDs() { // a search may break glass for several
-			if q.Patient != "" && id != q.Patient {
+			if q.Patient != "" && id != q.Patient && !slices.Contains(q.Also, id) {
 				continue
 			}
 			if p := (pair{e.Sub, id}); broke[p] == 0 {
@@ -100,7 +100,7 @@ func scanBreakGlass(ctx context.Context, db Querier, q Query, fn func(*Entry) er
 	}
 	for _, p := range pairs {
 		pq := q
-		pq.BreakGlassAccesses, pq.Patient, pq.Sub, pq.Count, pq.Offset = false, p.patient, p.sub, 0, 0
+		pq.BreakGlassAccesses, pq.Patient, pq.Also, pq.Sub, pq.Count, pq.Offset = false, p.patient, nil, p.sub, 0, 0
 		if err := Scan(ctx, db, pq, func(e *Entry) error {
 			if e.Seq >= broke[p] && (slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override")) {
 				return keep(e)

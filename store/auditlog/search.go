@@ -14,8 +14,11 @@ import (
 // Query selects entries for IG queries. Zero fields do not filter.
 type Query struct {
 	Patient, Sub, Org string
-	From, To          time.Time // From inclusive, To exclusive
-	Decision          string
+	// Also: other records of the same person as Patient (Patient.link: a
+	// merged duplicate), whose entries are selected with Patient's.
+	Also     []string
+	From, To time.Time // From inclusive, To exclusive
+	Decision string
 	// BreakGlassOnly: the requests that broke glass (carried a reason).
 	BreakGlassOnly bool
 	// BreakGlassAccesses (Scan only): those and the later requests a grant
@@ -43,8 +46,12 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 		}
 	}
 	if q.Patient != "" {
-		where = append(where, "(patient = ? OR seq IN (SELECT seq FROM audit_patient WHERE patient = ?))")
-		args = append(args, q.Patient, q.Patient)
+		// The patient column holds the id as the request gave it; the
+		// rows of an entry naming several, as the entry decodes (canonical).
+		ids := append([]string{q.Patient}, q.Also...)
+		in := strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",")
+		where = append(where, "(patient IN ("+in+") OR seq IN (SELECT seq FROM audit_patient WHERE patient IN ("+in+")))")
+		args = append(append(args, anys(ids)...), anys(canonicalAll(ids))...)
 	}
 	eq("sub", q.Sub)
 	eq("org", q.Org)
@@ -93,6 +100,14 @@ func (q Query) where(ctx context.Context, db Querier) (string, []any, error) {
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(where, " AND "), args, nil
+}
+
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // seqRange turns q's dates into the entries between them, lo to hi-1 (hi
