@@ -361,6 +361,11 @@ func letterText(data string) string {
 	return `{"resourceType":"Binary","id":"letter-txt","contentType":"text/plain","securityContext":{"reference":"DocumentReference/letter"},"data":"` + data + `"}`
 }
 
+// psyLetter is the letter labelled PSY (mental health).
+func psyLetter() string {
+	return clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)
+}
+
 func clinicLetter(meta string) string {
 	return `{"resourceType":"DocumentReference","id":"letter",` + meta + `"status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},
 	 "content":[{"attachment":{"contentType":"text/plain","url":"Binary/letter-txt"}}]}`
@@ -377,7 +382,7 @@ func TestReview6bBinaryKeepsLabelsOfRelabelledDocument(t *testing.T) {
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: the clinician reads the letter's content: %d %s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	if r := e.do("GET", "/fhir/DocumentReference/letter", clinician, ""); r.status != 404 {
 		t.Fatalf("the letter labelled PSY: %d", r.status)
 	}

@@ -18,7 +18,7 @@ func TestReview6cBinaryOfDeletedRelabelledLetter(t *testing.T) {
 	content := base64.StdEncoding.EncodeToString([]byte("LETTER-CONTENT"))
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", letterText(content)})
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); strings.Contains(r.body, content) {
 		t.Fatalf("baseline: the relabelled letter's content released: %d", r.status)
 	}
@@ -48,7 +48,7 @@ func TestReview6cBinaryOfABinary(t *testing.T) {
 	if r := e.do("GET", "/fhir/Binary/letter-pdf", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: %d %s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	for _, path := range []string{"/fhir/Binary/letter-pdf", "/fhir/Patient/jane/$everything"} {
 		if r := e.do("GET", path, clinician, ""); strings.Contains(r.body, content) {
 			t.Errorf("GET %s after the letter was labelled PSY: %d, the rendition released", path, r.status)

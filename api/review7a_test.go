@@ -39,7 +39,7 @@ func TestReview7aEverythingSinceNoticeBinaryOfRelabelledLetter(t *testing.T) {
 		t.Fatalf("binary: %d %s", r.status, r.body)
 	}
 	since := lastUpdatedOf(t, r.body).Add(time.Millisecond).UTC().Format("2006-01-02T15:04:05.000Z")
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	for _, q := range []string{"?_type=Binary", "?_type=Binary&_since=" + url.QueryEscape(since)} {
 		r := e.do("GET", "/fhir/Patient/jane/$everything"+q, clinician, "")
 		if r.status != 200 || strings.Contains(r.body, "TEVUVEVS") {
@@ -67,7 +67,7 @@ func TestReview7aReferenceToWithheldBinaryMasked(t *testing.T) {
 	if r := e.do("GET", "/fhir/List/letters", clinician, ""); r.status != 200 || !strings.Contains(r.body, "Binary/letter-txt") {
 		t.Fatalf("baseline: the clinician reads the list naming the letter's content: %d %.300s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	if r := e.do("GET", "/fhir/Binary/letter-txt", clinician, ""); r.status != 404 {
 		t.Fatalf("the relabelled letter's content: %d", r.status)
 	}
@@ -202,7 +202,7 @@ func TestReview7aBinaryHistorySinceNotice(t *testing.T) {
 		t.Fatalf("second version: %d %s", r.status, r.body)
 	}
 	since := lastUpdatedOf(t, r.body).UTC().Format("2006-01-02T15:04:05.000Z")
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	for _, q := range []string{"", "?_since=" + url.QueryEscape(since)} {
 		r := e.do("GET", "/fhir/Binary/letter-txt/_history"+q, clinician, "")
 		if r.status != 200 || strings.Contains(r.body, "VjEtVEVYVA==") || !strings.Contains(r.body, "VjItVEVYVA==") {

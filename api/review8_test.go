@@ -73,7 +73,7 @@ func TestReview8DeletedContentOfWithheldLetterLooksNeverStored(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
-		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+		[2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	paths := []string{"/fhir/Binary/letter-txt", "/fhir/Binary/letter-txt/_history", "/fhir/Binary/letter-txt/_history/2"}
 	for _, path := range paths[:2] {
 		if r := e.do("GET", path, clinician, ""); r.status != 404 {
@@ -120,7 +120,7 @@ func TestReview8LongChainOfRenditionsFollowsTheLetter(t *testing.T) {
 			t.Fatalf("baseline: rendition %d of the plain letter: %d", i, r.status)
 		}
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	for i := 1; i <= n; i++ {
 		if r := e.do("GET", "/fhir/Binary/r"+strconv.Itoa(i), clinician, ""); r.status != 404 {
 			t.Errorf("rendition %d of the letter labelled PSY: %d, want 404 as the letter's", i, r.status)
@@ -150,7 +150,7 @@ func TestReview8ProvenanceOfContentFollowsTheLetter(t *testing.T) {
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
 		[2]string{"/fhir/Binary/letter-txt", letterText("TEVUVEVS")},
-		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)},
+		[2]string{"/fhir/DocumentReference/letter", psyLetter()},
 		[2]string{"/fhir/Provenance/of-letter", prov("of-letter", "DocumentReference/letter")},
 		[2]string{"/fhir/Provenance/of-text", prov("of-text", "Binary/letter-txt")})
 	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 404 {
@@ -212,12 +212,11 @@ func TestReview8ProvenanceFollowsItsTargetRelabelled(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
-		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+		[2]string{"/fhir/Provenance/of-letter", provenanceOfLetter})
 	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 200 {
 		t.Fatalf("baseline: the provenance of the plain letter: %d %.300s", r.status, r.body)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	if r := e.do("GET", "/fhir/DocumentReference/letter", clinician, ""); r.status != 404 {
 		t.Fatalf("premise: the letter labelled PSY is withheld: %d", r.status)
 	}
@@ -284,9 +283,8 @@ func TestReview8DeletedProvenanceOfWithheldLetterLooksNeverStored(t *testing.T) 
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
-		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`},
-		[2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+		[2]string{"/fhir/Provenance/of-letter", provenanceOfLetter},
+		[2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	paths := []string{"/fhir/Provenance/of-letter", "/fhir/Provenance/of-letter/_history"}
 	for _, path := range paths {
 		if r := e.do("GET", path, clinician, ""); r.status != 404 {
@@ -318,8 +316,7 @@ func TestReview8ProvenanceOfMovedLetterLeavesOldRecord(t *testing.T) {
 	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON}, [2]string{"/fhir/Patient/john", review8John},
 		[2]string{"/fhir/Consent/john-out", johnOptOut},
 		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
-		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+		[2]string{"/fhir/Provenance/of-letter", provenanceOfLetter})
 	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/Encounter/admission", `{"resourceType":"Encounter","id":"admission","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane"}}`})
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	if r := e.do("GET", "/fhir/Patient/jane/$everything", clinician, ""); r.status != 200 || !strings.Contains(r.body, "PROV-OF-LETTER") {
@@ -349,8 +346,7 @@ func TestReview8ReadOfProvenanceOfMovedLetterLogsItsPerson(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	e.putAll(t, gp, [2]string{"/fhir/Patient/john", review8John},
 		[2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
-		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`},
+		[2]string{"/fhir/Provenance/of-letter", provenanceOfLetter},
 		[2]string{"/fhir/DocumentReference/letter", strings.Replace(clinicLetter(""), "Patient/jane", "Patient/john", 1)})
 	doctor := e.token("gp", "nhs", "A81001")
 	for _, path := range []string{"/fhir/Provenance/of-letter", "/fhir/Provenance?_id=of-letter"} {
@@ -374,13 +370,12 @@ func TestExplainWithholdsProvenanceOfWithheldItem(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	clinician := e.token("hospital-clinician", "nhs", "RHX")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter("")},
-		[2]string{"/fhir/Provenance/of-letter", `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
-		 "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`})
+		[2]string{"/fhir/Provenance/of-letter", provenanceOfLetter})
 	q := url.Values{"role": {"hospital-clinician"}, "org": {"RHX"}, "sector": {"nhs"}}
 	if got := explainEffects(t, e, q)["Provenance/of-letter"]; got != "permit" {
 		t.Fatalf("baseline: $explain says %q for the provenance of the plain letter", got)
 	}
-	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", clinicLetter(`"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`)})
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/letter", psyLetter()})
 	if r := e.do("GET", "/fhir/Provenance/of-letter", clinician, ""); r.status != 404 {
 		t.Fatalf("premise: the provenance of the letter labelled PSY is withheld from the clinician: %d", r.status)
 	}
@@ -392,3 +387,7 @@ func TestExplainWithholdsProvenanceOfWithheldItem(t *testing.T) {
 		t.Errorf("$explain for the practice that recorded it: %q", got)
 	}
 }
+
+// provenanceOfLetter is the practice's Provenance of the letter.
+const provenanceOfLetter = `{"resourceType":"Provenance","id":"of-letter","target":[{"reference":"DocumentReference/letter"}],"recorded":"2026-03-01T10:00:00Z",
+ "agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-OF-LETTER"}}`
