@@ -1087,6 +1087,12 @@ func (s *Server) search(c echo.Context) error {
 		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
 			return err
 		}
+	} else if pid := patientByID(q); pid != "" {
+		// The person a search by id names, as patient= does (their NHS
+		// number goes on the entry, though an _revinclude reaches others
+		// too), without opening their record: a Patient search answers
+		// with what the user may see of whoever matches.
+		x.Patient = pid
 	}
 	view, err := resourceView(q.Type, q.Elements, q.Summary)
 	if err != nil {

@@ -8,6 +8,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -211,6 +212,36 @@ func TestReview8bCountOnlySearchIsNotADenial(t *testing.T) {
 		}
 		if en := rep.Entries[0]; en.Decision != c.decision || en.Withheld != 1 {
 			t.Errorf("GET %s (%s): entry decision %q, withheld %d; want %q, 1", c.path, c.total, en.Decision, en.Withheld, c.decision)
+		}
+	}
+}
+
+// TestSearchByPatientIDNamesThatPersonsNHSNumber: a search for Jane by id
+// whose _revinclude reaches an appointment she shares with Bob touches
+// them both; its entry carried no NHS number, as the handler did not mark
+// Jane as the person the request named (review 8b's left-over). A search
+// by patient= does.
+func TestSearchByPatientIDNamesThatPersonsNHSNumber(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seed4e(t, e)
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-8b-id" })
+	for i, path := range []string{"/fhir/Appointment?patient=jane", "/fhir/Patient?_id=jane&_revinclude=Appointment:patient"} {
+		sub := "gp-8b-id-" + strconv.Itoa(i)
+		gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = sub })
+		if r := e.do("GET", path, gp, ""); r.status != 200 || !strings.Contains(r.body, "JOINT-MEMORY-CLINIC") {
+			t.Fatalf("%s: %d %.300s", path, r.status, r.body)
+		}
+		r := e.do("GET", "/fhir/AuditEvent?agent="+sub, ig, "")
+		b := parseBundle(t, r.body)
+		if r.status != 200 || len(b.Entry) != 1 {
+			t.Fatalf("AuditEvent?agent=%s: %d %.300s", sub, r.status, r.body)
+		}
+		ev := string(b.Entry[0].Resource)
+		if !strings.Contains(ev, `"Patient/bob"`) {
+			t.Fatalf("%s: the entry does not name Bob: %s", path, ev)
+		}
+		if !strings.Contains(ev, `{"reference":"Patient/jane","identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}}`) {
+			t.Errorf("%s named Jane and touched Bob: its AuditEvent carries no NHS number on Jane's entity: %s", path, ev)
 		}
 	}
 }
