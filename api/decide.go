@@ -42,15 +42,16 @@ func NewConsentPolicy(pol *consent.Policy, st store.Store) *ConsentPolicy {
 
 // gate is one request's decision context, kept in its Exchange.
 type gate struct {
-	cp       *ConsentPolicy
-	ctx      context.Context
-	user     consent.User
-	issuer   string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
-	x        *Exchange
-	mu       sync.Mutex
-	prepared map[preparedKey]*personDecision
-	unknown  map[string]bool           // patients with nothing stored: nothing to protect
-	binaries map[versionKey]binaryView // binaryNow's answers in this request
+	cp          *ConsentPolicy
+	ctx         context.Context
+	user        consent.User
+	issuer      string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
+	x           *Exchange
+	mu          sync.Mutex
+	prepared    map[preparedKey]*personDecision
+	unknown     map[string]bool             // patients with nothing stored: nothing to protect
+	binaries    map[versionKey]binaryView   // binaryNow's answers in this request
+	provenances map[versionKey][]provTarget // provenanceNow's answers in this request
 	// restrictChecked: people of own-organisation items looked up for the
 	// restricted-patient alert (noteRestricted).
 	restrictChecked map[string]bool
@@ -432,7 +433,8 @@ func (g *gate) decideItem(m *store.Meta) bool {
 	if m.Type == "Provenance" {
 		// and a provenance against those of the items it is about now
 		// (review 8: that of a letter moved to John was logged as Jane's)
-		g.touched(g.cp.provenancePeople(g.ctx, m))
+		targets, _ := g.provenanceNow(m)
+		g.touched(provenancePeople(targets))
 	}
 	if g.ownData(m) {
 		g.noteRestricted(m.Patients)
@@ -518,32 +520,87 @@ func (g *gate) targetsSeen(m *store.Meta) bool {
 	return true
 }
 
-// provenancePeople are the people of the items Provenance m targets, as
-// they are stored now (a Binary as binaryNow makes it), for the log; a
-// target that cannot be read adds no one.
-func (cp *ConsentPolicy) provenancePeople(ctx context.Context, m *store.Meta) []string {
-	targets, _ := cp.provenanceTargets(ctx, m)
-	var out []string
-	for _, n := range targets {
+// provTarget is an item a Provenance targets, as it is stored now.
+type provTarget struct {
+	typ, id string // "" when the target is no literal reference (refTarget)
+	// now is the item as it is decided now (a Binary as binaryNow makes
+	// it, of the item it is the content of); nil when it is not stored or
+	// not read: a Patient, directory data, which are no one's records.
+	now  *store.Meta
+	of   *store.Version
+	gone bool // deleted (now is its delete marker)
+}
+
+// provenanceNow reads the items Provenance m targets, as they are stored
+// now. On a store error it returns the targets read until then with it.
+func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]provTarget, error) {
+	refs, err := cp.provenanceTargets(ctx, m)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]provTarget, 0, len(refs))
+	for _, n := range refs {
+		var t provTarget
 		typ, id, _, ok := refTarget(n)
-		switch {
-		case !ok || unlookedDirectory(typ):
-			continue
-		case typ == "Patient":
-			out = appendNew(out, id)
-			continue
+		if ok {
+			t.typ, t.id = typ, id
 		}
-		t, _ := cp.store.Read(ctx, typ, id)
-		if t == nil {
-			continue
-		}
-		meta := &t.Meta
-		if typ == "Binary" {
-			if now, _, err := cp.binaryNow(ctx, meta); err == nil {
-				meta = now
+		if ok && typ != "Patient" && !unlookedDirectory(typ) {
+			v, err := cp.store.Read(ctx, typ, id)
+			t.gone = errors.Is(err, store.ErrGone)
+			switch {
+			case errors.Is(err, store.ErrNotFound), v == nil && t.gone:
+			case err != nil && !t.gone:
+				return out, err
+			case typ == "Binary":
+				if t.now, t.of, err = cp.binaryNow(ctx, &v.Meta); err != nil {
+					return out, err
+				}
+			default:
+				t.now = &v.Meta
 			}
 		}
-		out = appendNew(out, meta.Patients...)
+		out = append(out, t)
+	}
+	return out, nil
+}
+
+// provenanceNow is cp.provenanceNow, read once per Provenance version in a
+// request: $everything asks for it where it keeps a person's items
+// (ofPerson), where it logs (decideItem), and again for its notice.
+func (g *gate) provenanceNow(m *store.Meta) ([]provTarget, error) {
+	k := keyOf(m)
+	g.mu.Lock()
+	ts, ok := g.provenances[k]
+	g.mu.Unlock()
+	if ok {
+		return ts, nil
+	}
+	ts, err := g.cp.provenanceNow(g.ctx, m)
+	if err != nil {
+		return ts, err
+	}
+	g.mu.Lock()
+	if g.provenances == nil {
+		g.provenances = map[versionKey][]provTarget{}
+	}
+	g.provenances[k] = ts
+	g.mu.Unlock()
+	return ts, nil
+}
+
+// provenancePeople are the people of the items a Provenance targets, as
+// they are stored now, for the log; a target that cannot be read adds no
+// one.
+func provenancePeople(targets []provTarget) []string {
+	var out []string
+	for _, t := range targets {
+		switch {
+		case t.typ == "Patient":
+			out = appendNew(out, t.id)
+		case t.now != nil:
+			out = appendNew(out, t.now.Patients...)
+		}
 	}
 	return out
 }

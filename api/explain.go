@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -199,8 +198,15 @@ func (s *Server) explain(c echo.Context) error {
 			}
 			v, item = &store.Version{Meta: *now, Raw: v.Raw}, of
 		}
-		if v.Type == "Provenance" && cp.provenanceLeft(ctx, &v.Meta, x.ID) {
-			continue // no longer theirs (ofPerson)
+		var targets []provTarget
+		if v.Type == "Provenance" {
+			var err error
+			if targets, err = cp.provenanceNow(ctx, &v.Meta); err != nil {
+				return err
+			}
+			if provenanceLeft(targets, x.ID) {
+				continue // no longer theirs (ofPerson)
+			}
 		}
 		it := itemOf(&v.Meta)
 		var d consent.Decision
@@ -212,7 +218,7 @@ func (s *Server) explain(c echo.Context) error {
 			d, err = decideFor(v, it)
 		}
 		if err == nil && d.Permitted() && v.Type == "Provenance" && (u.BreakGlassReason != "" || !cp.sourceKeeps(u, &v.Meta)) {
-			d, err = cp.provenanceExplained(ctx, &v.Meta, d, decideFor)
+			d, err = provenanceExplained(targets, d, decideFor)
 		}
 		if err != nil {
 			return err
@@ -243,45 +249,29 @@ func fmtCount(released, withheld int) string {
 	return strconv.Itoa(released) + " released, " + strconv.Itoa(withheld) + " withheld"
 }
 
-// provenanceExplained is d, the decision of Provenance m by its own
+// provenanceExplained is d, the decision of a Provenance by its own
 // people, as a request makes it (gate.targetsSeen): withheld, with the
-// target's reasons, unless every item it targets is released as decideFor
-// decides them (a Binary with the item its securityContext names now). A
-// target not stored is no one's; a deleted one withholds it, as a
-// reference to it is masked.
-func (cp *ConsentPolicy) provenanceExplained(ctx context.Context, m *store.Meta, d consent.Decision, decideFor func(*store.Version, *consent.Item) (consent.Decision, error)) (consent.Decision, error) {
-	targets, err := cp.provenanceTargets(ctx, m)
-	if err != nil {
-		return d, err
-	}
-	for _, n := range targets {
-		typ, id, _, ok := refTarget(n)
-		if !ok || typ == "Patient" || unlookedDirectory(typ) {
-			continue
-		}
-		t, err := cp.store.Read(ctx, typ, id)
+// target's reasons, unless every item it targets (provenanceNow) is
+// released as decideFor decides them (a Binary with the item its
+// securityContext names now). A target not stored is no one's; a deleted
+// one withholds it, as a reference to it is masked.
+func provenanceExplained(targets []provTarget, d consent.Decision, decideFor func(*store.Version, *consent.Item) (consent.Decision, error)) (consent.Decision, error) {
+	for _, t := range targets {
 		switch {
-		case errors.Is(err, store.ErrNotFound):
+		case t.typ == "" || t.typ == "Patient" || unlookedDirectory(t.typ):
 			continue
-		case errors.Is(err, store.ErrGone):
+		case t.gone:
 			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetDeleted,
-				Detail: "it is the provenance of " + n + ", which is deleted"}}}, nil
-		case err != nil:
-			return d, err
+				Detail: "it is the provenance of " + t.typ + "/" + t.id + ", which is deleted"}}}, nil
+		case t.now == nil:
+			continue
 		}
-		if typ == "Binary" {
-			now, of, err := cp.binaryNow(ctx, &t.Meta)
-			if err != nil {
-				return d, err
+		if t.of != nil {
+			if td, err := decideFor(t.of, itemOf(&t.of.Meta)); err != nil || !td.Permitted() {
+				return td, err
 			}
-			if of != nil {
-				if td, err := decideFor(of, itemOf(&of.Meta)); err != nil || !td.Permitted() {
-					return td, err
-				}
-			}
-			t = &store.Version{Meta: *now, Raw: t.Raw}
 		}
-		if td, err := decideFor(t, itemOf(&t.Meta)); err != nil || !td.Permitted() {
+		if td, err := decideFor(&store.Version{Meta: *t.now}, itemOf(t.now)); err != nil || !td.Permitted() {
 			return td, err
 		}
 	}

@@ -210,12 +210,17 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 		return err
 	}
-	title := "Who accessed the record of patient " + q.Patient
-	if len(q.Also) > 0 {
-		title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
-	}
+	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
 	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, x: x, title: title}
 	return s.runReport(c, r, q, format)
+}
+
+// alsoRecords is a report title's mention of the other records it lists.
+func alsoRecords(also []string) string {
+	if len(also) == 0 {
+		return ""
+	}
+	return " (and their other records " + strings.Join(also, ", ") + ")"
 }
 
 // otherRecords are the person's other records (Patient.link, as the
@@ -297,10 +302,7 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
-		title += " to the record of patient " + q.Patient
-		if len(q.Also) > 0 {
-			title += " (and their other records " + strings.Join(q.Also, ", ") + ")"
-		}
+		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
 	}
 	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, Agent: q.Sub, x: x, title: title}
 	return s.runReport(c, r, q, format)

@@ -637,7 +637,7 @@ func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 				return false
 			}
 		case "Provenance":
-			if g.cp.provenanceLeft(g.ctx, m, pid) {
+			if targets, err := g.provenanceNow(m); err == nil && provenanceLeft(targets, pid) {
 				return false
 			}
 		}
@@ -645,9 +645,9 @@ func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 	}
 }
 
-// provenanceLeft reports whether Provenance m is no longer pid's: it took
-// its people from the items it targets when it was written (targetPeople),
-// and each item it targets that is a person's data is stored now as
+// provenanceLeft reports whether the Provenance of targets (provenanceNow)
+// is no longer pid's: it took its people from the items it targets when it
+// was written (targetPeople), and each item it targets that is a person's data is stored now as
 // other people's (moved to the right person; a Binary as binaryNow makes
 // it), none naming pid (review 8: the provenance of a letter moved from
 // Jane to John stayed in Jane's record, released there, and once it went
@@ -655,38 +655,23 @@ func (g *gate) ofPerson(pid string, vis store.Visible) store.Visible {
 // John, telling them Jane's record withheld something). A target that is
 // not stored, deleted, unreadable or naming someone carex cannot identify
 // keeps it where it is.
-func (cp *ConsentPolicy) provenanceLeft(ctx context.Context, m *store.Meta, pid string) bool {
-	targets, err := cp.provenanceTargets(ctx, m)
-	if err != nil {
-		return false
-	}
+func provenanceLeft(targets []provTarget, pid string) bool {
 	moved := false
-	for _, n := range targets {
-		typ, id, _, ok := refTarget(n)
+	for _, t := range targets {
 		switch {
-		case !ok:
+		case t.typ == "":
 			return false
-		case typ == "Patient":
-			if id == pid {
+		case t.typ == "Patient":
+			if t.id == pid {
 				return false
 			}
 			continue
-		case unlookedDirectory(typ):
+		case unlookedDirectory(t.typ):
 			continue
-		}
-		t, err := cp.store.Read(ctx, typ, id)
-		if err != nil || t == nil {
+		case t.now == nil || t.gone:
 			return false
 		}
-		people := t.Patients
-		if typ == "Binary" {
-			now, _, err := cp.binaryNow(ctx, &t.Meta)
-			if err != nil {
-				return false
-			}
-			people = now.Patients
-		}
-		if len(people) == 0 || slices.Contains(people, pid) || hasUnresolved(people) {
+		if people := t.now.Patients; len(people) == 0 || slices.Contains(people, pid) || hasUnresolved(people) {
 			return false
 		}
 		moved = true
