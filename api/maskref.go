@@ -47,14 +47,17 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	if bytes.Contains(v.Raw, []byte(`\u`)) {
 		// A key or value written with escapes: read the document, not
 		// its bytes (rare: JSON writers escape only what they must).
-		walkRefs(decodeMap(v.Raw), func(ref string) {
+		m := decodeMap(v.Raw)
+		check := func(ref string) {
 			if ok, _ := g.refReleasable(v, ref); !ok {
 				masked(ref)
 			}
-		})
+		}
+		walkRefs(m, check)
+		walkBinaryURLs(m, check)
 		return mask
 	}
-	forEachRef(v.Raw, func(b []byte) {
+	decideRef := func(b []byte) {
 		if id, ok := bytes.CutPrefix(b, []byte("Patient/")); ok {
 			for _, p := range v.Patients {
 				if string(id) == p {
@@ -87,7 +90,12 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		if !ok {
 			masked(string(b))
 		}
-	})
+	}
+	forEachRef(v.Raw, decideRef)
+	// An attachment's url naming its content stored here (Binary/id) says
+	// what a reference would: it goes out masked where the content is
+	// withheld.
+	forEachBinaryURL(v.Raw, decideRef)
 	return mask
 }
 
@@ -126,6 +134,17 @@ func (g *gate) ownOrgOnly() bool {
 func walkRefs(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["reference"].(string); ok {
+			fn(s)
+		}
+		return true
+	})
+}
+
+// walkBinaryURLs calls fn with every "url" string in a decoded document
+// that names a Binary (namesBinary).
+func walkBinaryURLs(v any, fn func(string)) {
+	eachObject(v, "", func(m map[string]any) bool {
+		if s, ok := m["url"].(string); ok && namesBinary(s) {
 			fn(s)
 		}
 		return true
@@ -413,20 +432,45 @@ func refTarget(ref string) (typ, id string, ver int64, ok bool) {
 func forEachRef(raw []byte, fn func([]byte)) {
 	// Searching from the rarer 'f' (of "reference") is several times
 	// faster than from the quote every JSON key starts with.
-	key := []byte(`ference"`)
+	forEachString(raw, []byte(`"re`), []byte(`ference"`), fn)
+}
+
+// forEachBinaryURL calls fn with each "url" string in a JSON document that
+// names a Binary (an attachment's content stored here), as forEachRef.
+func forEachBinaryURL(raw []byte, fn func([]byte)) {
+	if !bytes.Contains(raw, []byte("Binary/")) {
+		return
+	}
+	forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
+		if namesBinary(string(b)) {
+			fn(b)
+		}
+	})
+}
+
+// namesBinary: an attachment url that names a Binary, relative
+// (Binary/id) or absolute; a reference decides it as it would a Reference.
+func namesBinary(url string) bool {
+	typ, _, _, ok := refTarget(url)
+	return ok && typ == "Binary"
+}
+
+// forEachString calls fn with the string value of each key written as
+// before+after (after is searched for, before checked in front of it).
+func forEachString(raw, before, after []byte, fn func([]byte)) {
 	for i := 0; ; {
-		j := bytes.Index(raw[i:], key)
+		j := bytes.Index(raw[i:], after)
 		if j < 0 {
 			return
 		}
 		j += i
-		i = j + len(key)
-		if j < 3 || string(raw[j-3:j]) != `"re` {
+		i = j + len(after)
+		if j < len(before) || !bytes.Equal(raw[j-len(before):j], before) {
 			continue
 		}
 		k := skipSpace(raw, i)
 		if k >= len(raw) || raw[k] != ':' {
-			continue // a value "reference", not the key
+			continue // a value, not the key
 		}
 		k = skipSpace(raw, k+1)
 		if k >= len(raw) || raw[k] != '"' {
@@ -464,16 +508,27 @@ func skipSpace(b []byte, i int) int {
 }
 
 // maskRefs replaces, in a decoded resource, every Reference whose
-// reference is in mask by an empty Reference that says it was masked.
+// reference is in mask by an empty Reference that says it was masked, and
+// takes out every url in mask naming a Binary, leaving FHIR's mark on the
+// primitive (_url) that it was masked; the attachment's other elements
+// stay.
 func maskRefs(v any, mask map[string]bool) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["reference"].(string); ok && mask[s] {
 			clear(m)
-			m["extension"] = []any{map[string]any{"url": dataAbsentReason, "valueCode": "masked"}}
+			m["extension"] = maskedMark()
 			return false
+		}
+		if s, ok := m["url"].(string); ok && mask[s] && namesBinary(s) {
+			delete(m, "url")
+			m["_url"] = map[string]any{"extension": maskedMark()}
 		}
 		return true
 	})
+}
+
+func maskedMark() []any {
+	return []any{map[string]any{"url": dataAbsentReason, "valueCode": "masked"}}
 }
 
 // maskedMarks counts the references in a resource written as carex
@@ -633,14 +688,21 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 	}
 	out := q
 	for i, c := range q.Clauses {
-		if c.Type != search.Reference || c.Modifier == "missing" {
+		if c.Modifier == "missing" || (c.Type != search.Reference && c.Type != search.URI) {
 			continue
 		}
 		for j, v := range c.Values {
-			if v.Ref == "" {
+			ref := v.Ref
+			if c.Type == search.URI {
+				// An attachment's url naming its content (maskRefs).
+				if ref = v.Str; !namesBinary(ref) {
+					continue
+				}
+			}
+			if ref == "" {
 				continue
 			}
-			if ok, _ := g.refReleasable(&store.Version{}, v.Ref); ok && !g.someVersionWithheld(v.Ref) {
+			if ok, _ := g.refReleasable(&store.Version{}, ref); ok && !g.someVersionWithheld(ref) {
 				continue
 			}
 			if out == q {
@@ -651,8 +713,25 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 			if &out.Clauses[i].Values[0] == &q.Clauses[i].Values[0] {
 				out.Clauses[i].Values = slices.Clone(c.Values)
 			}
-			out.Clauses[i].Values[j].Ref = maskedRefValue
+			if c.Type == search.URI {
+				out.Clauses[i].Values[j].Str = maskedURIValue
+			} else {
+				out.Clauses[i].Values[j].Ref = maskedRefValue
+			}
 		}
 	}
 	return out
 }
+
+// attachmentURLs: a search parameter on attachments' urls, which may name
+// a Binary masked for the user.
+func attachmentURLs(def search.ParamDef) bool {
+	return def.Type == search.URI && slices.ContainsFunc(def.Paths, func(p string) bool {
+		return strings.HasSuffix(p, "attachment.url")
+	})
+}
+
+// maskedURIValue stands for a url search value naming a Binary the user
+// sees masked: FHIR's uri and url hold no whitespace, so no stored value
+// is equal to it.
+const maskedURIValue = "masked url"

@@ -1052,8 +1052,8 @@ func (s *Server) search(c echo.Context) error {
 	for _, k := range q.Sort {
 		// The order would show what a masked reference names: refused
 		// for everyone, so that the refusal says nothing about anyone.
-		if search.Params(q.Type)[k.Param].Type == search.Reference {
-			return fmtErr(search.ErrUnknownParam, "_sort=%s: sorting by a reference is not supported (references to items you may not see are masked, and the order would show them)", k.Param)
+		if def := search.Params(q.Type)[k.Param]; def.Type == search.Reference || attachmentURLs(def) {
+			return fmtErr(search.ErrUnknownParam, "_sort=%s: sorting by a reference or an attachment's url is not supported (references to items you may not see are masked, and the order would show them)", k.Param)
 		}
 	}
 	ctx := c.Request().Context()
