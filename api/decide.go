@@ -164,8 +164,9 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	key := preparedKey{patientID, mode}
-	if pp, ok := g.prepared[key]; ok && g.current(&pp.basis) {
-		return pp
+	earlier, ok := g.prepared[key]
+	if ok && g.current(&earlier.basis) {
+		return earlier
 	}
 	now := g.cp.now()
 	pat := consent.Patient{ID: patientID}
@@ -198,6 +199,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	}
 	pp := preparePerson(g.cp.Policy, u, pat, linked, now)
 	pp.basis = b
+	pp.earlier = earlier
 	if patientID != "" && pp.BreakGlass() && !u.BreakGlassGranted && pp.Open().Permitted() && g.err == nil && mode != bgTrace && mode != bgAlong {
 		// Stored by flush, after the handler: prepare may run inside the
 		// store's write transaction (a conditional create's match), where a
@@ -944,6 +946,13 @@ type personDecision struct {
 	*consent.Prepared
 	linked []*consent.Prepared
 	basis  basis // what it was prepared from (gate.current)
+	// earlier is how the same request prepared the person before their
+	// records changed under it (nil: they did not). An item read before
+	// that change and decided after it is released only where every
+	// preparation permits it: one commit may delete an item and lift the
+	// objection that withheld it, and the item, read from before it, was
+	// never stored while shared.
+	earlier *personDecision
 }
 
 // basis is the sharing contexts a person was prepared from, and the
@@ -990,9 +999,30 @@ func preparePerson(pol *consent.Policy, u consent.User, pat consent.Patient, lin
 	return pd
 }
 
-// Decide decides it for the person and their linked records.
+// Decide decides it for the person and their linked records, as they are
+// now and as the request found them before (earlier); the first
+// preparation that withholds it decides.
 func (pd *personDecision) Decide(it *consent.Item) consent.Decision {
-	return withLinked(pd.Prepared.Decide(it), it, pd.linked)
+	d := withLinked(pd.Prepared.Decide(it), it, pd.linked)
+	for e := pd.earlier; e != nil && d.Permitted(); e = e.earlier {
+		ed := withLinked(e.Prepared.Decide(it), it, e.linked)
+		if !ed.Permitted() {
+			return ed
+		}
+		d.Flags |= ed.Flags // a redaction or an IG flag of either stands
+	}
+	return d
+}
+
+// ConsentWithholds reports whether the person's Consents withhold it, now
+// or as the request found them before (earlier).
+func (pd *personDecision) ConsentWithholds(it *consent.Item) bool {
+	for p := pd; p != nil; p = p.earlier {
+		if p.Prepared.ConsentWithholds(it) {
+			return true
+		}
+	}
+	return false
 }
 
 // withLinked is d, or a linked record's Consent's withhold when d releases

@@ -361,8 +361,7 @@ func (g *gate) preparedOf(pid string) *personDecision {
 	if pp := g.quiet[pid]; pp != nil && g.current(&pp.basis) {
 		return pp
 	}
-	delete(g.quiet, pid)
-	return nil
+	return nil // prepareQuiet replaces a stale one, keeping it as earlier
 }
 
 // prepareQuiet prepares pid for deciding references only: no break-glass
@@ -393,6 +392,7 @@ func (g *gate) prepareQuiet(pid string) *personDecision {
 	if g.quiet == nil {
 		g.quiet = map[string]*personDecision{}
 	}
+	pp.earlier = g.quiet[pid]
 	g.quiet[pid] = pp
 	g.mu.Unlock()
 	return pp

@@ -87,3 +87,77 @@ func TestConsentWrittenWithItsDataMidRequest(t *testing.T) {
 		undo()
 	}
 }
+
+// writeWhileDeciding runs its write, once, as the request decides the first
+// item it read: the items come from the read's snapshot, from before the
+// write, and the sharing contexts the decision fetches again are from
+// after it.
+type writeWhileDeciding struct {
+	writeBeforeRead
+}
+
+func (s *writeWhileDeciding) firing(vis store.Visible) store.Visible {
+	return func(m *store.Meta) bool {
+		s.fire()
+		return vis(m)
+	}
+}
+
+func (s *writeWhileDeciding) Compartment(ctx context.Context, pid string, types []string, vis store.Visible, p store.Page) (*store.Result, error) {
+	return s.Store.Compartment(ctx, pid, types, s.firing(vis), p)
+}
+
+func (s *writeWhileDeciding) Search(ctx context.Context, q *search.Query, vis store.Visible) (*store.Result, error) {
+	return s.Store.Search(ctx, q, s.firing(vis))
+}
+
+// TestConsentLiftedWithDataDeletedMidRequest is the other side of
+// TestConsentWrittenWithItsDataMidRequest: Jane has opted out, and her GP's
+// system sends, in one transaction, the deletion of a diagnosis recorded
+// while she was opted out and her opt-in. A request that read her record
+// before that commit and decides it after must not release the deleted
+// diagnosis by the opt-in: at no moment was it stored while her record
+// was shared.
+func TestConsentLiftedWithDataDeletedMidRequest(t *testing.T) {
+	var ws *writeWhileDeciding
+	e := newEnv(t, func(c *api.Config) {
+		ws = &writeWhileDeciding{writeBeforeRead{Store: c.Store}}
+		c.Store = ws
+	})
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for n, path := range []string{
+		"/fhir/Patient/jane/$everything",
+		"/fhir/Condition?patient=jane",
+		"/fhir/Patient/jane/$everything?_type=Condition",
+	} {
+		day := func(d int) string { return "2026-03-1" + string(rune('0'+2*n+d)) }
+		id := "secret" + string(rune('a'+n))
+		e.putAll(t, gpSys,
+			[2]string{"/fhir/Consent/out-" + id, janeConsent("out-"+id, day(1), "OPTOUT", "")},
+			[2]string{"/fhir/Condition/" + id, `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"Patient/jane"},"code":{"text":"GP-OLD-SECRET"}}`})
+		if r := e.do("GET", "/fhir/Condition/"+id, nurse, ""); r.status != 404 {
+			t.Fatalf("before %s: Jane's opt-out does not withhold the diagnosis (%d)", path, r.status)
+		}
+		bundle := `{"resourceType":"Bundle","type":"transaction","entry":[
+			{"request":{"method":"DELETE","url":"Condition/` + id + `"}},
+			{"resource":` + janeConsent("in-"+id, day(2), "OPTIN", "") + `,"request":{"method":"PUT","url":"Consent/in-` + id + `"}}]}`
+		f := func() {
+			if status, body, err := r6bSend(e.base, "POST", "/fhir", gpSys, bundle); err != nil || status != 200 {
+				t.Errorf("transaction: %d %v %.300s", status, err, body)
+			}
+		}
+		ws.write.Store(&f)
+		r := e.do("GET", path, nurse, "")
+		if ws.write.Load() != nil {
+			t.Fatalf("%s: the write did not run", path)
+		}
+		if strings.Contains(r.body, "GP-OLD-SECRET") {
+			t.Errorf("%s released a diagnosis deleted in the same commit as Jane's opt-in: %d %.400s", path, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+			t.Fatalf("after %s: the opt-in does not share Jane's record (%d)", path, r.status)
+		}
+	}
+}
