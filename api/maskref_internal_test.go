@@ -1,6 +1,11 @@
 package api
 
-import "testing"
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestRefTarget(t *testing.T) {
 	for _, c := range []struct {
@@ -72,4 +77,41 @@ func TestEncodeResource(t *testing.T) {
 			t.Errorf("encodeResource(%s) = %s, %v; want %s", c.in, got, err, c.want)
 		}
 	}
+}
+
+// FuzzScanFindsWhatDecodingFinds: the byte scans that decide which
+// references and attachment urls go out masked (forEachRef,
+// forEachBinaryURL) find every one the decoded document holds: one they
+// missed would go out unmasked. (A document with \u escapes is decoded
+// instead: maskedRefs.)
+func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
+	f.Add([]byte(`{"subject":{"reference":"Patient/1"},"content":[{"attachment":{"url":"Binary/b1"}}]}`))
+	f.Add([]byte(`{"a":[{"reference" : "Condition\/2"},{"url":"http://x/fhir/Binary/3/_history/2"}],"b":"\"reference\":\"Foo/1\""}`))
+	f.Add([]byte(`{"reference":"A/1","reference":"B/2","url":"Binary/x","url":"https://e.org/y.pdf"}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
+		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
+			return
+		}
+		var doc any
+		if json.Unmarshal(raw, &doc) != nil {
+			return
+		}
+		scanned := func(scan func([]byte, func([]byte))) map[string]bool {
+			got := map[string]bool{}
+			scan(raw, func(b []byte) { got[string(b)] = true })
+			return got
+		}
+		refs, urls := scanned(forEachRef), scanned(forEachBinaryURL)
+		walkRefs(doc, func(s string) {
+			if !refs[s] {
+				t.Errorf("forEachRef missed reference %q in %s", s, raw)
+			}
+		})
+		walkBinaryURLs(doc, func(s string) {
+			if !urls[s] {
+				t.Errorf("forEachBinaryURL missed url %q in %s", s, raw)
+			}
+		})
+	})
 }
