@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -511,11 +512,16 @@ func (g *gate) targetsSeen(m *store.Meta) bool {
 		return false
 	}
 	for _, n := range targets {
-		typ, id, _, ok := refTarget(n)
+		typ, id, ver, ok := refTarget(n)
 		if !ok || typ == "Patient" || unlookedDirectory(typ) {
 			continue // a person is decided as the Provenance's own; directory data is no one's
 		}
 		if !g.refVisible(refKey{typ, id}) {
+			return false
+		}
+		// The provenance of one version (Condition/1/_history/2) goes
+		// with that version too.
+		if ver != 0 && !g.versionVisible(typ, id, ver) {
 			return false
 		}
 	}
@@ -531,6 +537,10 @@ type provTarget struct {
 	now  *store.Meta
 	of   *store.Version
 	gone bool // deleted (now is its delete marker)
+	// was and wasOf are the version the reference names, where it names
+	// one other than the current (as now and of; nil when not stored).
+	was   *store.Meta
+	wasOf *store.Version
 }
 
 // provenanceNow reads the items Provenance m targets, as they are stored
@@ -543,7 +553,7 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 	out := make([]provTarget, 0, len(refs))
 	for _, n := range refs {
 		var t provTarget
-		typ, id, _, ok := refTarget(n)
+		typ, id, ver, ok := refTarget(n)
 		if ok {
 			t.typ, t.id = typ, id
 		}
@@ -554,17 +564,36 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 			case errors.Is(err, store.ErrNotFound), v == nil && t.gone:
 			case err != nil && !t.gone:
 				return out, err
-			case typ == "Binary":
-				if t.now, t.of, err = cp.binaryNow(ctx, &v.Meta); err != nil {
+			default:
+				if t.now, t.of, err = cp.asItNow(ctx, &v.Meta); err != nil {
 					return out, err
 				}
-			default:
-				t.now = &v.Meta
+			}
+			if ver != 0 && (t.now == nil || ver != t.now.VersionID) {
+				vv, err := cp.store.VRead(ctx, typ, id, ver)
+				switch {
+				case errors.Is(err, store.ErrNotFound), err == nil && (vv == nil || vv.Deleted):
+				case err != nil:
+					return out, err
+				default:
+					if t.was, t.wasOf, err = cp.asItNow(ctx, &vv.Meta); err != nil {
+						return out, err
+					}
+				}
 			}
 		}
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// asItNow is m as it is decided now: a Binary as binaryNow makes it, with
+// the item it is the content of.
+func (cp *ConsentPolicy) asItNow(ctx context.Context, m *store.Meta) (*store.Meta, *store.Version, error) {
+	if m.Type == "Binary" {
+		return cp.binaryNow(ctx, m)
+	}
+	return m, nil, nil
 }
 
 // provenanceNow is cp.provenanceNow, read once per Provenance version in a
@@ -633,6 +662,10 @@ func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) (
 	var out []string
 	for _, t := range targets {
 		if n, ok := search.NormalizeReference(t.Reference); ok && !strings.ContainsAny(n, " \t\n") {
+			if _, _, ver, ok := refTarget(strings.TrimSpace(t.Reference)); ok && ver != 0 {
+				// the version it names is decided too (targetsSeen)
+				n += "/_history/" + strconv.FormatInt(ver, 10)
+			}
 			out = append(out, n)
 		}
 	}

@@ -266,13 +266,21 @@ func provenanceExplained(targets []provTarget, d consent.Decision, decideFor fun
 		case t.now == nil:
 			continue
 		}
-		if t.of != nil {
-			if td, err := decideFor(t.of, itemOf(&t.of.Meta)); err != nil || !td.Permitted() {
+		for _, m := range [...]struct {
+			now *store.Meta
+			of  *store.Version
+		}{{t.now, t.of}, {t.was, t.wasOf}} {
+			if m.of != nil {
+				if td, err := decideFor(m.of, itemOf(&m.of.Meta)); err != nil || !td.Permitted() {
+					return td, err
+				}
+			}
+			if m.now == nil {
+				continue
+			}
+			if td, err := decideFor(&store.Version{Meta: *m.now}, itemOf(m.now)); err != nil || !td.Permitted() {
 				return td, err
 			}
-		}
-		if td, err := decideFor(&store.Version{Meta: *t.now}, itemOf(t.now)); err != nil || !td.Permitted() {
-			return td, err
 		}
 	}
 	return d, nil
