@@ -9,6 +9,8 @@ import (
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/sqlite"
+	"github.com/carex-project/carex/store/storetest"
 )
 
 // writeBeforeRead runs its write, once, just before the request's next read
@@ -158,6 +160,62 @@ func TestConsentLiftedWithDataDeletedMidRequest(t *testing.T) {
 		}
 		if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
 			t.Fatalf("after %s: the opt-in does not share Jane's record (%d)", path, r.status)
+		}
+	}
+}
+
+// TestConsentImportedWithItsDataMidRequest is
+// TestConsentWrittenWithItsDataMidRequest with the commit made by another
+// process on the same file (carex import beside the server): a diagnosis
+// and Jane's opt-out, imported in one transaction between the nurse's
+// request preparing Jane and reading her record.
+func TestConsentImportedWithItsDataMidRequest(t *testing.T) {
+	var ws *writeBeforeRead
+	e := newEnv(t, func(c *api.Config) {
+		ws = &writeBeforeRead{Store: c.Store}
+		c.Store = ws
+	})
+	seedShared(t, e)
+	importer, err := sqlite.Open(context.Background(), e.db.Path(), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer importer.Close()
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for n, path := range []string{
+		"/fhir/Patient/jane/$everything",
+		"/fhir/Condition?patient=jane",
+		"/fhir/Patient/jane/$everything?_type=Condition",
+	} {
+		if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+			t.Fatalf("before %s: Jane's record is not shared with the nurse (%d)", path, r.status)
+		}
+		id := "imported" + string(rune('a'+n))
+		day := "2026-04-1" + string(rune('0'+2*n))
+		f := func() {
+			ws := []*store.Write{
+				storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Condition","id":"`+id+`","subject":{"reference":"Patient/jane"},"code":{"text":"GP-IMPORTED-SECRET"}}`),
+				storetest.W(t, store.OpUpdate, "A81001", janeConsent("out-"+id, day, "OPTOUT", "")),
+			}
+			if _, err := importer.Commit(context.Background(), ws, nil); err != nil {
+				t.Errorf("import: %v", err)
+			}
+		}
+		ws.write.Store(&f)
+		r := e.do("GET", path, nurse, "")
+		if ws.write.Load() != nil {
+			t.Fatalf("%s: the import did not run", path)
+		}
+		if strings.Contains(r.body, "GP-IMPORTED-SECRET") {
+			t.Errorf("%s released a diagnosis imported in the same commit as Jane's opt-out: %d %.400s", path, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 404 {
+			t.Fatalf("after %s: the imported opt-out does not withhold Jane's record (%d)", path, r.status)
+		}
+		// Jane opts back in: the next case starts shared.
+		back := storetest.W(t, store.OpUpdate, "A81001", janeConsent("in-"+id, "2026-04-1"+string(rune('1'+2*n)), "OPTIN", ""))
+		if _, err := importer.Commit(context.Background(), []*store.Write{back}, nil); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

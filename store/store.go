@@ -180,8 +180,9 @@ type Store interface {
 	// a PatientContext fetched after it was read holds every change a read
 	// begun since can see. The sharing decision uses it to decide items
 	// with contexts no older than the items (a Consent and the data it
-	// withholds may be written in one commit). Commits by other processes
-	// on the same database do not move it.
+	// withholds may be written in one commit). A commit by another process
+	// on the same database moves it by the time it is visible (sqlite: the
+	// WAL index's change counter), though it is not seen to be under way.
 	Changes() uint64
 	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
 	// the order they were stored.

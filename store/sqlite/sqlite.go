@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"runtime"
@@ -330,8 +331,17 @@ func (db *DB) Reader() *sql.DB { return db.reader }
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
-// Changes implements store.Store.
-func (db *DB) Changes() uint64 { return db.changes.Load() }
+// Changes implements store.Store: this process's own counter (odd while
+// one of its commits is under way) in the low half, and in the high half
+// the WAL index's change counter, which a commit by another process on the
+// same file (carex import beside the server) moves as it becomes visible.
+func (db *DB) Changes() uint64 {
+	own := db.changes.Load() & math.MaxUint32
+	if db.wal == nil {
+		return own
+	}
+	return uint64(db.wal.commits())<<32 | own
+}
 
 func (db *DB) Ping(ctx context.Context) error {
 	var one int

@@ -101,3 +101,46 @@ func TestPatientContextSeesOtherWriters(t *testing.T) {
 		t.Fatalf("after another process's second consent and a write here: %d links, want 2", n)
 	}
 }
+
+// TestChangesMoveWithOtherWriters: a commit by a second process on the same
+// file (carex import beside a running server) moves the first one's
+// Changes too, so that a request decides the items that commit brought
+// with sharing contexts no older than them (store.Store.Changes).
+func TestChangesMoveWithOtherWriters(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carex.db")
+	ctx := context.Background()
+	server, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	importer, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer importer.Close()
+	put := func(db *sqlite.DB, raw string) {
+		t.Helper()
+		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, "A81001", raw)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(server, `{"resourceType":"Patient","id":"p1"}`)
+	for i, id := range []string{"o1", "o2", "o3"} {
+		before := server.Changes()
+		if before%2 != 0 {
+			t.Fatalf("odd with no commit under way: %d", before)
+		}
+		put(importer, `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+		after := server.Changes()
+		if after == before {
+			t.Fatalf("commit %d by another process left Changes at %d", i+1, after)
+		}
+		if after%2 != 0 {
+			t.Fatalf("odd after another process's commit: %d", after)
+		}
+		if again := server.Changes(); again != after {
+			t.Fatalf("Changes moved with nothing committed: %d then %d", after, again)
+		}
+	}
+}

@@ -117,6 +117,17 @@ func (w *walWatch) remember(hdr [walHeaderSize]byte, value int64) {
 	w.hdr, w.value, w.known = hdr, value, true
 }
 
+// commits is the WAL-index header's change counter (iChange), which every
+// commit by any process moves; 0 while the -shm is not mapped.
+func (w *walWatch) commits() uint32 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.mem == nil {
+		return 0
+	}
+	return binary.NativeEndian.Uint32(w.mem[8:12])
+}
+
 func (w *walWatch) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
