@@ -541,11 +541,18 @@ type provTarget struct {
 	// one other than the current (as now and of; nil when not stored).
 	was   *store.Meta
 	wasOf *store.Version
+	// unread: the targets from here on were not read (past the request's
+	// lookup budget); nothing can be said of them.
+	unread bool
 }
 
 // provenanceNow reads the items Provenance m targets, as they are stored
-// now. On a store error it returns the targets read until then with it.
-func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]provTarget, error) {
+// now, each read taken from spend (a request's lookup budget): a
+// Provenance may name any number of items, and one naming 50,000 made
+// every request deciding it read them all. Where spend refuses, the list
+// ends with an unread target. On a store error it returns the targets read
+// until then with it.
+func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta, spend func() bool) ([]provTarget, error) {
 	refs, err := cp.provenanceTargets(ctx, m)
 	if err != nil {
 		return nil, err
@@ -558,6 +565,9 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 			t.typ, t.id = typ, id
 		}
 		if ok && typ != "Patient" && !unlookedDirectory(typ) {
+			if !spend() {
+				return append(out, provTarget{unread: true}), nil
+			}
 			v, err := cp.store.Read(ctx, typ, id)
 			t.gone = errors.Is(err, store.ErrGone)
 			switch {
@@ -570,6 +580,9 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 				}
 			}
 			if ver != 0 && (t.now == nil || ver != t.now.VersionID) {
+				if !spend() {
+					return append(out, provTarget{unread: true}), nil
+				}
 				vv, err := cp.store.VRead(ctx, typ, id, ver)
 				switch {
 				case errors.Is(err, store.ErrNotFound), err == nil && (vv == nil || vv.Deleted):
@@ -585,6 +598,21 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// maxProvenanceTargets bounds the targets read for one Provenance: one
+// naming more is not decided past them, and stays with its source.
+const maxProvenanceTargets = 1000
+
+// provenanceReads is the spend for one Provenance's targets: at most
+// maxProvenanceTargets reads, each also taken from budget (a request's
+// lookups; nil: none).
+func provenanceReads(budget func() bool) func() bool {
+	n := 0
+	return func() bool {
+		n++
+		return n <= maxProvenanceTargets && (budget == nil || budget())
+	}
 }
 
 // asItNow is m as it is decided now: a Binary as binaryNow makes it, with
@@ -607,7 +635,7 @@ func (g *gate) provenanceNow(m *store.Meta) ([]provTarget, error) {
 	if ok {
 		return ts, nil
 	}
-	ts, err := g.cp.provenanceNow(g.ctx, m)
+	ts, err := g.cp.provenanceNow(g.ctx, m, provenanceReads(g.spendLookup))
 	if err != nil {
 		return ts, err
 	}

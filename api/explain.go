@@ -201,7 +201,7 @@ func (s *Server) explain(c echo.Context) error {
 		var targets []provTarget
 		if v.Type == "Provenance" {
 			var err error
-			if targets, err = cp.provenanceNow(ctx, &v.Meta); err != nil {
+			if targets, err = cp.provenanceNow(ctx, &v.Meta, provenanceReads(nil)); err != nil {
 				return err
 			}
 			if provenanceLeft(targets, x.ID) {
@@ -258,6 +258,9 @@ func fmtCount(released, withheld int) string {
 func provenanceExplained(targets []provTarget, d consent.Decision, decideFor func(*store.Version, *consent.Item) (consent.Decision, error)) (consent.Decision, error) {
 	for _, t := range targets {
 		switch {
+		case t.unread:
+			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetsUndecided,
+				Detail: "it is the provenance of more items than carex reads for one"}}}, nil
 		case t.typ == "" || t.typ == "Patient" || unlookedDirectory(t.typ):
 			continue
 		case t.gone:
@@ -289,6 +292,11 @@ func provenanceExplained(targets []provTarget, d consent.Decision, decideFor fun
 // CodeTargetDeleted: $explain's reason for withholding the provenance of
 // a deleted item.
 const CodeTargetDeleted = "target-deleted"
+
+// CodeTargetsUndecided: $explain's reason for withholding a provenance of
+// more items than are read for one (maxProvenanceTargets; a request
+// withholds it too, and also one past its own lookup budget).
+const CodeTargetsUndecided = "targets-undecided"
 
 // preparedFrom is u's prepared decision for person pid, whose sharing
 // context is pc, with their linked records.
