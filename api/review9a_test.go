@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api"
 )
 
 // Review 9a: side channels by which a user learns that an item withheld
@@ -52,5 +54,43 @@ func TestReview9aReferenceBudgetCountsOnlyReleasedItems(t *testing.T) {
 	}
 	if after := unmasked(); after != before {
 		t.Errorf("the references released of the nurse's own plan went from %d to %d when 25 items withheld from her were written: the budget counts withheld items", before, after)
+	}
+}
+
+// TestReview9aRevincludeLimitCountsOnlyReleasedItems: a search's
+// _revinclude brings at most 1,000 items. The store read the first 1,000
+// items pointing at each match, withheld or not, and then dropped those
+// withheld: with more than 1,000, the district nurse got fewer items
+// than she may see, 1,000 less the number withheld among them (Jane's
+// HIV diagnosis and the GP's five PSY ones: 994 of the 1,001 diagnoses
+// Condition?patient=jane counts for her), though a response must never
+// say how much was withheld.
+func TestReview9aRevincludeLimitCountsOnlyReleasedItems(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.MaxBody = 8 << 20 })
+	seedShared(t, e)
+	var entries []string
+	for i := range 1005 {
+		id := "c-" + strconv.Itoa(i)
+		meta := ""
+		if i < 5 {
+			meta = `"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"PSY"}]},`
+		}
+		entries = append(entries, `{"resource":{"resourceType":"Condition","id":"`+id+`",`+meta+`"subject":{"reference":"Patient/jane"},"code":{"text":"C"}},"request":{"method":"PUT","url":"Condition/`+id+`"}}`)
+	}
+	gp := e.token("system", "nhs", "A81001")
+	if r := e.do("POST", "/fhir", gp, `{"resourceType":"Bundle","type":"transaction","entry":[`+strings.Join(entries, ",")+`]}`); r.status != 200 {
+		t.Fatalf("transaction: %d %.300s", r.status, r.body)
+	}
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	r := e.do("GET", "/fhir/Condition?patient=jane&_summary=count", nurse, "")
+	if r.status != 200 || !strings.Contains(r.body, `"total":1001`) {
+		t.Fatalf("premise: the nurse may see 1,001 of Jane's diagnoses (not the HIV one, nor the five PSY): %d %.300s", r.status, r.body)
+	}
+	r = e.do("GET", "/fhir/Patient?_id=jane&_revinclude=Condition:subject", nurse, "")
+	if r.status != 200 {
+		t.Fatalf("revinclude: %d %.300s", r.status, r.body)
+	}
+	if n := strings.Count(r.body, `"mode":"include"`); n != 1000 {
+		t.Errorf("Patient?_id=jane&_revinclude=Condition:subject brought %d of the 1,001 diagnoses she may see, not the 1,000 a search includes at most: the items withheld from her took their places", n)
 	}
 }
