@@ -94,3 +94,36 @@ func TestReview9aRevincludeLimitCountsOnlyReleasedItems(t *testing.T) {
 		t.Errorf("Patient?_id=jane&_revinclude=Condition:subject brought %d of the 1,001 diagnoses she may see, not the 1,000 a search includes at most: the items withheld from her took their places", n)
 	}
 }
+
+// TestReview9aIGOfficerAtTheSourceSeesNoProvenanceOfClinicalItems: the IG
+// officer sees no clinical data, her own organisation's included (rule 1
+// does not list her role), and the provenance of an item goes with it
+// (review 8: a Provenance is released only where every item it targets
+// is seen now). At the practice that recorded Jane's HIV diagnosis, the
+// practice's IG officer read its Provenance — who recorded the diagnosis,
+// when and why — since the provenance class is hers and a source's own
+// data skipped the question of its targets.
+func TestReview9aIGOfficerAtTheSourceSeesNoProvenanceOfClinicalItems(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/Provenance/of-hiv", `{"resourceType":"Provenance","id":"of-hiv","target":[{"reference":"Condition/hiv"}],
+	 "recorded":"2026-01-05T10:00:00Z","agent":[{"who":{"reference":"Organization/A81001"}}],"reason":[{"text":"PROV-POSITIVE-TEST"}]}`})
+	ig := e.token("ig-officer", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Condition/hiv", ig, ""); r.status != 404 {
+		t.Fatalf("premise: the practice's IG officer does not see its HIV diagnosis: %d", r.status)
+	}
+	for _, p := range []string{"/fhir/Provenance/of-hiv", "/fhir/Provenance/of-hiv/_history/1", "/fhir/Provenance?patient=jane", "/fhir/Provenance?target=Condition/hiv",
+		"/fhir/Patient/jane/$everything", "/fhir/Patient?_id=jane&_revinclude=Provenance:patient"} {
+		if r := e.do("GET", p, ig, ""); strings.Contains(r.body, "PROV-POSITIVE-TEST") {
+			t.Errorf("GET %s releases the provenance of the HIV diagnosis to the practice's IG officer: %d %.300s", p, r.status, r.body)
+		}
+	}
+	r := e.do("GET", "/fhir/Patient/jane/$explain?role=ig-officer&org=A81001&sector=nhs", ig, "")
+	if i := strings.Index(r.body, `"Provenance/of-hiv"`); r.status != 200 || i < 0 || !strings.Contains(r.body[i:min(i+200, len(r.body))], `"withhold"`) {
+		t.Errorf("$explain for the practice's IG officer does not say the provenance is withheld: %d %.2000s", r.status, r.body)
+	}
+	// Its clinicians still see their own organisation's provenance.
+	if r := e.do("GET", "/fhir/Provenance/of-hiv", e.token("gp", "nhs", "A81001"), ""); r.status != 200 || !strings.Contains(r.body, "PROV-POSITIVE-TEST") {
+		t.Errorf("the practice's GP: %d %.300s", r.status, r.body)
+	}
+}
