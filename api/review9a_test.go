@@ -127,3 +127,34 @@ func TestReview9aIGOfficerAtTheSourceSeesNoProvenanceOfClinicalItems(t *testing.
 		t.Errorf("the practice's GP: %d %.300s", r.status, r.body)
 	}
 }
+
+// TestReview9aIGOfficerSeesNoLegallyRestrictedItem: assisted-fertilisation
+// and gender-history records (HFEA, GRA) are never released outside their
+// source organisation, not even by break-glass, and the access log, the IG
+// reports and $explain never tell the IG officer that an item is legally
+// restricted (TestAccessLogNeverTellsLegallyRestricted). Yet the IG officer
+// was released such items of the classes she reads, whatever their labels
+// (an audit role was permitted before the sensitivity layer): the donor
+// the fertility clinic records as a RelatedPerson, labelled HFEA, and a
+// Consent that releases Jane's gender-history records to the hospital —
+// each telling her, by its label, what the log keeps from her.
+func TestReview9aIGOfficerSeesNoLegallyRestrictedItem(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	const lbl = `{"system":"https://carex.example/label","code":"`
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/RelatedPerson/donor", `{"resourceType":"RelatedPerson","id":"donor","meta":{"security":[` + lbl + `HFEA"}]},"patient":{"reference":"Patient/jane"},"name":[{"family":"DONOR-NAME"}]}`},
+		[2]string{"/fhir/Consent/gra-hosp", janeConsent("gra-hosp", "2026-01-10", "OPTIN", `,"provision":{"type":"permit",
+		 "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"Organization/RHX"}}],
+		 "securityLabel":[`+lbl+`GRA"}]}`)})
+	ig := e.token("ig-officer", "nhs", "RCX")
+	for _, p := range []string{"/fhir/RelatedPerson/donor", "/fhir/RelatedPerson?patient=jane", "/fhir/Consent/gra-hosp", "/fhir/Consent?patient=jane", "/fhir/Patient/jane/$everything", "/fhir/Consent/gra-hosp/_history"} {
+		r := e.do("GET", p, ig, "")
+		if r.status != 200 && r.status != 404 {
+			t.Errorf("GET %s: %d %.300s", p, r.status, r.body)
+		}
+		if r.status == 200 && (strings.Contains(r.body, "DONOR-NAME") || strings.Contains(r.body, `"id":"gra-hosp"`) || strings.Contains(r.body, "HFEA") || strings.Contains(r.body, "GRA")) {
+			t.Errorf("GET %s releases a legally restricted item to the IG officer: %d %.400s", p, r.status, r.body)
+		}
+	}
+}
