@@ -59,6 +59,7 @@ type gate struct {
 	claimed         bool                // the last prepared patient is related to the user's org only by its own say-so
 	redact          map[versionKey]bool // versions to release with demographics redacted
 	decisions       []decision          // items decided, in order (maskref.go)
+	releasedItems   int                 // of decisions, those that released the item: the reference budget's (spendLookup)
 	seen            map[refKey]decision // decisions[:indexed] by item, and references looked up
 	indexed         int
 	refOK           map[string]bool            // reference strings decided for masking: released as stored or not

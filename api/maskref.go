@@ -198,9 +198,12 @@ func (g *gate) mayOpen(pid string) bool {
 
 // maxRefLookups and refLookupsPerItem bound the items and people one
 // request looks up to decide references: 1,000, and 4 more for each item
-// it decided. A response of many items pointing at many others is paid for
+// it released. A response of many items pointing at many others is paid for
 // by its items; one resource naming thousands of others is not. Past the
-// bound, references not yet decided are masked.
+// bound, references not yet decided are masked. Only items released count:
+// with those withheld, the references left unmasked in a plan naming
+// thousands of ids told how many items of a record were withheld (review
+// 9a).
 const (
 	maxRefLookups     = 1000
 	refLookupsPerItem = 4
@@ -210,7 +213,7 @@ const (
 func (g *gate) spendLookup() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.lookups >= maxRefLookups+refLookupsPerItem*len(g.decisions) {
+	if g.lookups >= maxRefLookups+refLookupsPerItem*g.releasedItems {
 		return false
 	}
 	g.lookups++
@@ -241,6 +244,9 @@ func (g *gate) versionVisible(typ, id string, ver int64) bool {
 func (g *gate) decided(m *store.Meta, ok bool) {
 	g.mu.Lock()
 	g.decisions = append(g.decisions, decision{refKey{m.Type, m.ID}, m.VersionID, ok})
+	if ok {
+		g.releasedItems++
+	}
 	g.mu.Unlock()
 }
 

@@ -399,7 +399,12 @@ func patientNumbers(patient map[string]any) []string {
 // to be decided under it; such an item is in no one's record, so without
 // this its source lost it exactly when it broke glass. ownData is this
 // without break-glass: a role that sees its own organisation's records or
-// reads this class, for a purpose carex serves.
+// reads this class, for a purpose carex serves. A Provenance is the
+// provenance of the items it targets: a role that reads the class but not
+// its own organisation's records (the IG officer, who sees no clinical
+// data, her own included) has it decided as anyone's, by those items
+// (review 9a: the practice's IG officer read the provenance of its HIV
+// diagnosis, who recorded it, when and why).
 func (g *gate) sourceKeeps(m *store.Meta) bool { return g.cp.sourceKeeps(g.user, m) }
 
 // sourceKeeps is gate.sourceKeeps for user u ($explain decides as the gate).
@@ -408,7 +413,7 @@ func (cp *ConsentPolicy) sourceKeeps(u consent.User, m *store.Meta) bool {
 		return false
 	}
 	role := cp.Policy.Role(u.Role)
-	return role != nil && (role.SeesOwn || role.Sees(m.DataClass)) && cp.Policy.Serves(u.Purpose)
+	return role != nil && (role.SeesOwn || role.Sees(m.DataClass) && m.Type != "Provenance") && cp.Policy.Serves(u.Purpose)
 }
 
 // targetPeople: a Provenance names its person through the items it is

@@ -32,7 +32,9 @@
 //     listed: it sees no clinical data, its own included);
 //  2. role: the role does not see the item's data class → withhold;
 //  3. role: an own-org-only role (system) → withhold;
-//  4. audit role (ig-officer) → permit (its classes are non-clinical);
+//  4. audit role (ig-officer) → permit (its classes are non-clinical),
+//     unless the item carries a legally restricted label → withhold
+//     (legally-restricted);
 //  5. consent: the deciding Consent withholds → withhold, unless
 //     break-glass is in force (then released, flagged break-glass-override);
 //  6. sensitivity: each sensitive label on the item must be covered by an

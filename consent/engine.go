@@ -546,6 +546,17 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	// tagged them with (a carer's RelatedPerson tagged social-care).
 	redact := (pp.restrict || it.Restricted) && (it.DataClass == "demographics" || personType(it.Type))
 	if role.Audit {
+		// Its classes are non-clinical, and it sees their sensitive
+		// items (a Consent that permits HIV data tells it that the person
+		// has some), but not a legally restricted one, which nothing
+		// releases outside its source (review 9a: a fertility clinic's
+		// donor, labelled HFEA, or a Consent releasing gender-history
+		// records told the IG officer what the access log keeps from her).
+		for _, l := range it.Labels {
+			if pp.pol.legal[l] {
+				return withhold(LayerSensitivity, CodeLegallyRestricted, "label "+l)
+			}
+		}
 		return pp.permit(false, redact)
 	}
 	cr := pp.consentLayer(it)

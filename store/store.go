@@ -159,7 +159,8 @@ type Store interface {
 	// (the patient included), oldest first; types restricts it when not empty.
 	Compartment(ctx context.Context, patientID string, types []string, vis Visible, p Page) (*Result, error)
 	// Included resolves _include (resources the matches refer to) and
-	// _revinclude (resources referring to the matches), at most limit.
+	// _revinclude (resources referring to the matches), at most limit of
+	// those vis releases (those it withholds take no place among them).
 	Included(ctx context.Context, matches []*Version, inc []search.Include, vis Visible, limit int) ([]*Version, error)
 	// Commit applies writes atomically: all or none. prepare, when not nil,
 	// runs first inside the transaction and may edit the writes (resolving

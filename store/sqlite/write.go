@@ -775,21 +775,31 @@ func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []sear
 				if in.TargetType != "" && in.TargetType != m.Type {
 					continue
 				}
+				// In pages of limit rows, until limit items are released:
+				// the items vis withholds must not take the places of
+				// those it releases (review 9a: with more than limit, the
+				// number released told how many were withheld).
 				param, args := paramIs("x.", in.SourceType, in.Param)
-				args = append(append([]any{in.SourceType}, args...), m.Type+"/"+m.ID, limit)
-				rows, err := db.reader.QueryContext(ctx, `SELECT r.type, r.id FROM idx_ref x JOIN resources r ON r.rid = x.rid
-					WHERE x.type = ? AND `+param+` AND x.ref = ? AND r.deleted = 0 ORDER BY r.rid LIMIT ?`, args...)
-				if err != nil {
-					return nil, err
-				}
-				pairs, err := scanPairs(rows)
-				if err != nil {
-					return nil, err
-				}
-				for _, p := range pairs {
-					if err := add(p[0], p[1]); err != nil {
+				args = append(append([]any{in.SourceType}, args...), m.Type+"/"+m.ID)
+				for after := int64(0); len(out) < limit; {
+					rows, err := db.reader.QueryContext(ctx, `SELECT r.rid, r.type, r.id FROM idx_ref x JOIN resources r ON r.rid = x.rid
+						WHERE x.type = ? AND `+param+` AND x.ref = ? AND r.deleted = 0 AND r.rid > ? ORDER BY r.rid LIMIT ?`, append(args, after, limit)...)
+					if err != nil {
 						return nil, err
 					}
+					page, err := scanRefRows(rows)
+					if err != nil {
+						return nil, err
+					}
+					for _, p := range page {
+						if err := add(p.typ, p.id); err != nil {
+							return nil, err
+						}
+					}
+					if len(page) < limit {
+						break
+					}
+					after = page[len(page)-1].rid
 				}
 				continue
 			}
@@ -826,12 +836,18 @@ func (db *DB) Included(ctx context.Context, matches []*store.Version, inc []sear
 	return out, nil
 }
 
-func scanPairs(rows *sql.Rows) ([][2]string, error) {
+// refRow is a resource that refers to another (Included's _revinclude).
+type refRow struct {
+	rid     int64
+	typ, id string
+}
+
+func scanRefRows(rows *sql.Rows) ([]refRow, error) {
 	defer rows.Close()
-	var out [][2]string
+	var out []refRow
 	for rows.Next() {
-		var p [2]string
-		if err := rows.Scan(&p[0], &p[1]); err != nil {
+		var p refRow
+		if err := rows.Scan(&p.rid, &p.typ, &p.id); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
