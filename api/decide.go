@@ -509,7 +509,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 // (ownData) before this is asked.
 func (g *gate) targetsSeen(m *store.Meta) bool {
 	targets, err := g.cp.provenanceTargets(g.ctx, m)
-	if err != nil {
+	if err != nil || len(targets) > maxProvenanceTargets {
 		return false
 	}
 	for _, n := range targets {
@@ -542,21 +542,22 @@ type provTarget struct {
 	// one other than the current (as now and of; nil when not stored).
 	was   *store.Meta
 	wasOf *store.Version
-	// unread: the targets from here on were not read (past the request's
-	// lookup budget); nothing can be said of them.
+	// unread: the Provenance names more than maxProvenanceTargets, none
+	// read; nothing can be said of them.
 	unread bool
 }
 
 // provenanceNow reads the items Provenance m targets, as they are stored
-// now, each read taken from spend (a request's lookup budget): a
-// Provenance may name any number of items, and one naming 50,000 made
-// every request deciding it read them all. Where spend refuses, the list
-// ends with an unread target. On a store error it returns the targets read
-// until then with it.
-func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta, spend func() bool) ([]provTarget, error) {
+// now. One naming more than maxProvenanceTargets has none read: its list
+// is one unread target. On a store error it returns the targets read until
+// then with it.
+func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]provTarget, error) {
 	refs, err := cp.provenanceTargets(ctx, m)
 	if err != nil {
 		return nil, err
+	}
+	if len(refs) > maxProvenanceTargets {
+		return []provTarget{{unread: true}}, nil
 	}
 	out := make([]provTarget, 0, len(refs))
 	for _, n := range refs {
@@ -566,9 +567,6 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta, spend
 			t.typ, t.id = typ, id
 		}
 		if ok && typ != "Patient" && !unlookedDirectory(typ) {
-			if !spend() {
-				return append(out, provTarget{unread: true}), nil
-			}
 			v, err := cp.store.Read(ctx, typ, id)
 			t.gone = errors.Is(err, store.ErrGone)
 			switch {
@@ -581,9 +579,6 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta, spend
 				}
 			}
 			if ver != 0 && (t.now == nil || ver != t.now.VersionID) {
-				if !spend() {
-					return append(out, provTarget{unread: true}), nil
-				}
 				vv, err := cp.store.VRead(ctx, typ, id, ver)
 				switch {
 				case errors.Is(err, store.ErrNotFound), err == nil && (vv == nil || vv.Deleted):
@@ -601,20 +596,13 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta, spend
 	return out, nil
 }
 
-// maxProvenanceTargets bounds the targets read for one Provenance: one
-// naming more is not decided past them, and stays with its source.
-const maxProvenanceTargets = 1000
-
-// provenanceReads is the spend for one Provenance's targets: at most
-// maxProvenanceTargets reads, each also taken from budget (a request's
-// lookups; nil: none).
-func provenanceReads(budget func() bool) func() bool {
-	n := 0
-	return func() bool {
-		n++
-		return n <= maxProvenanceTargets && (budget == nil || budget())
-	}
-}
+// maxProvenanceTargets bounds the targets of a Provenance carex decides
+// outside its source: a Provenance may name any number, and one naming
+// 50,000 made every request deciding it read them all. A bound per
+// Provenance, not per request: what one request can afford must not
+// depend on the other items it holds, withheld ones among them (review 9a:
+// a request's lookup budget counted the items withheld from the user).
+const maxProvenanceTargets = 100
 
 // asItNow is m as it is decided now: a Binary as binaryNow makes it, with
 // the item it is the content of.
@@ -636,7 +624,7 @@ func (g *gate) provenanceNow(m *store.Meta) ([]provTarget, error) {
 	if ok {
 		return ts, nil
 	}
-	ts, err := g.cp.provenanceNow(g.ctx, m, provenanceReads(g.spendLookup))
+	ts, err := g.cp.provenanceNow(g.ctx, m)
 	if err != nil {
 		return ts, err
 	}

@@ -201,7 +201,7 @@ func (s *Server) explain(c echo.Context) error {
 		var targets []provTarget
 		if v.Type == "Provenance" {
 			var err error
-			if targets, err = cp.provenanceNow(ctx, &v.Meta, provenanceReads(nil)); err != nil {
+			if targets, err = cp.provenanceNow(ctx, &v.Meta); err != nil {
 				return err
 			}
 			if provenanceLeft(targets, x.ID) {
@@ -260,7 +260,7 @@ func provenanceExplained(targets []provTarget, d consent.Decision, decideFor fun
 		switch {
 		case t.unread:
 			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetsUndecided,
-				Detail: "it is the provenance of more items than carex reads for one"}}}, nil
+				Detail: "it is the provenance of more items than carex decides a provenance by"}}}, nil
 		case t.typ == "" || t.typ == "Patient" || unlookedDirectory(t.typ):
 			continue
 		case t.gone:
@@ -294,8 +294,8 @@ func provenanceExplained(targets []provTarget, d consent.Decision, decideFor fun
 const CodeTargetDeleted = "target-deleted"
 
 // CodeTargetsUndecided: $explain's reason for withholding a provenance of
-// more items than are read for one (maxProvenanceTargets; a request
-// withholds it too, and also one past its own lookup budget).
+// more items than carex decides one by (maxProvenanceTargets; a request
+// withholds it too).
 const CodeTargetsUndecided = "targets-undecided"
 
 // preparedFrom is u's prepared decision for person pid, whose sharing

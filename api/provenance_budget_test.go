@@ -32,10 +32,10 @@ func (s *countingReads) VRead(ctx context.Context, typ, id string, ver int64) (*
 // any number of targets, and every request that decided it read each of
 // them: one write of 1.6 MiB (50,001 targets) made every later opening of
 // Jane's record read 50,001 items (about 1.3 s on this machine, each
-// time), and $explain too. Now at most 1,000 are read for one Provenance,
-// each also out of the request's lookup budget; past either, it is not
-// decided, so it is withheld outside its source, in $explain too. One of a
-// single target is released beside it.
+// time), and $explain too. Now one naming more than 100 is withheld
+// outside its source, none of its targets read, in $explain too; one of
+// 100 targets is decided by them, and one of a single target is released
+// beside them.
 func TestProvenanceOfManyTargetsCostsABoundedRequest(t *testing.T) {
 	var cs *countingReads
 	e := newEnv(t, func(c *api.Config) {
@@ -57,7 +57,24 @@ func TestProvenanceOfManyTargetsCostsABoundedRequest(t *testing.T) {
 		t.Fatalf("%d %.300s", r.status, r.body)
 	}
 	few := `{"resourceType":"Provenance","id":"few","target":[{"reference":"Condition/diabetes"}],"recorded":"2026-03-01T10:00:00Z","agent":[{"who":{"reference":"Organization/A81001"}}],"activity":{"text":"PROV-FEW"}}`
-	e.putAll(t, gp, [2]string{"/fhir/Provenance/few", few})
+	bound := func(id string, targets int) string {
+		refs := []string{`{"reference":"Condition/diabetes"}`}
+		for i := 1; i < targets; i++ {
+			// The same item again: a target not stored would keep it
+			// with its source anyway.
+			refs = append(refs, `{"reference":"Condition/diabetes"}`)
+		}
+		return strings.NewReplacer(`"id":"few"`, `"id":"`+id+`"`, `[{"reference":"Condition/diabetes"}]`, "["+strings.Join(refs, ",")+"]", "PROV-FEW", "PROV-"+strings.ToUpper(id)).Replace(few)
+	}
+	e.putAll(t, gp, [2]string{"/fhir/Provenance/few", few},
+		[2]string{"/fhir/Provenance/hundred", bound("hundred", 100)},
+		[2]string{"/fhir/Provenance/hundred1", bound("hundred1", 101)})
+	if r := e.do("GET", "/fhir/Provenance/hundred", clinician, ""); r.status != 200 {
+		t.Errorf("a provenance of 100 targets: %d", r.status)
+	}
+	if r := e.do("GET", "/fhir/Provenance/hundred1", clinician, ""); r.status != 404 {
+		t.Errorf("a provenance of 101 targets: %d", r.status)
+	}
 	for _, path := range []string{"/fhir/Patient/jane/$everything", "/fhir/Provenance/many", "/fhir/Provenance?target=Condition/diabetes"} {
 		before := cs.reads.Load()
 		r := e.do("GET", path, clinician, "")
@@ -76,8 +93,8 @@ func TestProvenanceOfManyTargetsCostsABoundedRequest(t *testing.T) {
 	}
 	before := cs.reads.Load()
 	got := explainEffects(t, e, url.Values{"role": {"hospital-clinician"}, "org": {"RHX"}, "sector": {"nhs"}})
-	if got["Provenance/many"] == "permit" || got["Provenance/few"] != "permit" {
-		t.Errorf("$explain: many %q, few %q", got["Provenance/many"], got["Provenance/few"])
+	if got["Provenance/many"] == "permit" || got["Provenance/hundred1"] == "permit" || got["Provenance/few"] != "permit" || got["Provenance/hundred"] != "permit" {
+		t.Errorf("$explain: many %q, 101 targets %q, few %q, 100 targets %q", got["Provenance/many"], got["Provenance/hundred1"], got["Provenance/few"], got["Provenance/hundred"])
 	}
 	if reads := cs.reads.Load() - before; reads > 5000 {
 		t.Errorf("$explain read %d items one by one", reads)
