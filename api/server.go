@@ -124,14 +124,17 @@ func (s *Server) routes() {
 			return errPanic // a 500 like any unknown error
 		},
 	})
-	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic, s.bodyLimit, s.acceptable)
+	// The token is checked before the body and the format, so that a
+	// request refused for those (413, 415, 406) is logged with its user,
+	// and one without a valid token is a 401 whatever its body.
+	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic)
 	e.Use(auth.Middleware(s.cfg.Verifier, func(c echo.Context) bool {
 		switch c.Path() {
 		case "/healthz", "/readyz", "/fhir/metadata":
 			return true
 		}
 		return false
-	}), s.options)
+	}), s.bodyLimit, s.acceptable, s.options)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
