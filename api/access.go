@@ -357,7 +357,9 @@ func boundLogged(s string) string {
 // capability statement carry no personal data and are not.
 func recorded(c echo.Context) bool {
 	r := c.Request()
-	if r.URL.Path == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	// By the route, not the decoded path: /fhir/%6Detadata is routed (by
+	// the path as sent) as a search, not to the capability statement.
+	if c.Path() == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		return false // the public capability statement
 	}
 	return strings.HasPrefix(r.URL.Path, "/fhir")

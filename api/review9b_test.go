@@ -52,6 +52,27 @@ func TestReview9bRefusedBeforeAuthNamesTheUser(t *testing.T) {
 	}
 }
 
+// TestReview9bEncodedMetadataPathIsLogged: only GET /fhir/metadata goes
+// unlogged, but the stage decided it by the decoded path while the router
+// routes by the path as sent: GET /fhir/%6Detadata was routed as a search
+// of a type "%6Detadata" (401 without a token, 404 with one) and left no
+// entry.
+func TestReview9bEncodedMetadataPathIsLogged(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	for _, tok := range []string{"", gp} {
+		n0 := e.entriesOf9b()
+		r := e.do("GET", "/fhir/%6Detadata", tok, "")
+		if n := e.entriesOf9b() - n0; r.status != 200 && n != 1 {
+			t.Errorf("GET /fhir/%%6Detadata (token %v): %d with %d entries, want 1", tok != "", r.status, n)
+		}
+	}
+	n0 := e.entriesOf9b()
+	if r := e.do("GET", "/fhir/metadata", "", ""); r.status != 200 || e.entriesOf9b() != n0 {
+		t.Errorf("GET /fhir/metadata: %d, %d entries", r.status, e.entriesOf9b()-n0)
+	}
+}
+
 // teeLog9b records to a real access log and to the env's memRecorder, so
 // that a test can read both the entries and the IG reports.
 type teeLog9b struct {
