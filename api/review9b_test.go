@@ -7,10 +7,12 @@ package api_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
 )
 
 // entriesOf9b is the number of access-log entries recorded so far.
@@ -92,5 +94,68 @@ func withTeeLog9b(t testing.TB) func(*api.Config) {
 		mem := cfg.Recorder.(*memRecorder)
 		withAccessLog(t, nil)(cfg)
 		cfg.Recorder = teeLog9b{cfg.Recorder.(api.LogRecorder), mem}
+	}
+}
+
+// hiddenPerson9b is a person whose demographics are restricted (R), with
+// one Observation, registered at the practice A81001.
+func hiddenPerson9b(t *testing.T, e *env) {
+	t.Helper()
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/Patient/hidden", `{"resourceType":"Patient","id":"hidden","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},"name":[{"family":"Hidden"}],"birthDate":"1950-01-01","address":[{"line":["1 Refuge Road"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
+		[2]string{"/fhir/Observation/h1", `{"resourceType":"Observation","id":"h1","status":"final","subject":{"reference":"Patient/hidden"},"code":{"text":"HIDDEN-OBS"}}`})
+}
+
+// restrictedAlerts9b are the subs $alerts names in a restricted-patient
+// alert about patient.
+func restrictedAlerts9b(t *testing.T, e *env, patient string) map[string]bool {
+	t.Helper()
+	r := e.do("GET", "/fhir/AuditEvent/$alerts", e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-9b" }), "")
+	var rep struct {
+		Alerts []struct{ Sub, Patient, Code string } `json:"alerts"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+		t.Fatalf("alerts: %d %v %.300s", r.status, err, r.body)
+	}
+	subs := map[string]bool{}
+	for _, a := range rep.Alerts {
+		if a.Patient == patient && a.Code == "restricted-patient" {
+			subs[a.Sub] = true
+		}
+	}
+	return subs
+}
+
+// TestReview9bRefusedAccessToRestrictedPersonAlerts: SPEC §5 "every access
+// to [a restricted person] raises an IG alert". A user whose organisation
+// has no relationship with the person, trying to open their record (403),
+// read their item (404) or find them by NHS number raised none: the decision's refusal dropped the
+// restricted-patient reason, so IG saw the entry only by asking for that
+// person. An attempt on a person at risk (a refuge's resident) is what the
+// alert is for.
+func TestReview9bRefusedAccessToRestrictedPersonAlerts(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	hiddenPerson9b(t, e)
+	clin := e.token("hospital-clinician", "nhs", "RHX", func(c *auth.DevClaims) { c.Sub = "clin-9b" })
+	sw := e.token("social-worker", "council", "E06000999", func(c *auth.DevClaims) { c.Sub = "sw-9b" })
+	for _, c := range []struct {
+		tok, path string
+		want      int
+		hdr       []string
+	}{
+		{clin, "/fhir/Patient/hidden", 403, nil},
+		{sw, "/fhir/Observation/h1", 404, nil},
+		{sw, "/fhir/Patient?identifier=9000000009", 200, nil},
+		{clin, "/fhir/Patient/hidden/$everything", 403, nil},
+	} {
+		if r := e.do("GET", c.path, c.tok, "", c.hdr...); r.status != c.want || strings.Contains(r.body, "Refuge") || strings.Contains(r.body, "restrict") {
+			t.Fatalf("GET %s: %d %.300s", c.path, r.status, r.body)
+		}
+	}
+	subs := restrictedAlerts9b(t, e, "hidden")
+	for _, sub := range []string{"clin-9b", "sw-9b"} {
+		if !subs[sub] {
+			t.Errorf("%s tried to open the restricted person's record and was refused: no restricted-patient alert (alerts for %v)", sub, subs)
+		}
 	}
 }
