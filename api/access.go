@@ -283,7 +283,11 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		if x.Decision == "" {
 			x.Decision = x.outcome()
 		}
-		s.resolveNamed(c.Request().Context(), x)
+		// What the entry says is looked up whatever the client does: a
+		// client that hung up after its change was stored cancelled the
+		// request's context, and the entry went without the NHS number.
+		logCtx := context.WithoutCancel(c.Request().Context())
+		s.resolveNamed(logCtx, x)
 		// The NHS number is that of the person whose record the request
 		// opened (or, failing that, of the only one it touched), though
 		// it touched others too.
@@ -293,7 +297,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			opened = x.Patient
 		}
 		if opened != "" && x.gate != nil {
-			if nhs := x.gate.nhsNumber(opened); nhs != "" {
+			if nhs := x.gate.nhsNumber(logCtx, opened); nhs != "" {
 				x.NHSNumber = nhs
 			}
 		}

@@ -98,8 +98,8 @@ func (g *gate) touched(patients []string) {
 // nhsNumber is the NHS number on the patient's Patient resource, from the
 // store's shared context (decoded once per change of the record); "" when
 // there is none or it cannot be loaded (the entry then names the id alone).
-func (g *gate) nhsNumber(patientID string) string {
-	pc, err := g.cp.store.PatientContext(g.ctx, patientID)
+func (g *gate) nhsNumber(ctx context.Context, patientID string) string {
+	pc, err := g.cp.store.PatientContext(ctx, patientID)
 	if err != nil {
 		return ""
 	}

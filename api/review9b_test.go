@@ -8,11 +8,16 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/sqlite"
 )
 
 // entriesOf9b is the number of access-log entries recorded so far.
@@ -156,6 +161,60 @@ func TestReview9bRefusedAccessToRestrictedPersonAlerts(t *testing.T) {
 	for _, sub := range []string{"clin-9b", "sw-9b"} {
 		if !subs[sub] {
 			t.Errorf("%s tried to open the restricted person's record and was refused: no restricted-patient alert (alerts for %v)", sub, subs)
+		}
+	}
+}
+
+// hangUpStore9b is the records store, which cancels the request's context
+// once a commit has returned: the client hung up while its change was
+// being stored (net/http cancels a request's context when its connection
+// closes).
+type hangUpStore9b struct {
+	*sqlite.DB
+	hangUp atomic.Pointer[context.CancelFunc]
+}
+
+func (s *hangUpStore9b) Commit(ctx context.Context, ws []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
+	res, err := s.DB.Commit(ctx, ws, prepare)
+	if cancel := s.hangUp.Swap(nil); cancel != nil {
+		(*cancel)()
+	}
+	return res, err
+}
+
+// TestReview9bStoredChangeOfAClientThatHungUpNamesTheNHSNumber: the access
+// stage looked up the NHS number of the person an entry names (and the
+// people named by NHS number alone) with the request's context, so when the
+// client hung up after its change was committed the lookup failed and the
+// entry of the stored change went without the person's NHS number (seen
+// with a real connection closed after a PUT: status 201, patient jane, NHS
+// number ""). The entry is written whatever the client does; so is what
+// it says.
+func TestReview9bStoredChangeOfAClientThatHungUpNamesTheNHSNumber(t *testing.T) {
+	var hs *hangUpStore9b
+	e := newEnv(t, func(c *api.Config) {
+		hs = &hangUpStore9b{DB: c.Store.(*sqlite.DB)}
+		c.Store = hs
+	})
+	gp := e.token("gp", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON})
+	for i, hangUp := range []bool{false, true} {
+		ctx, cancel := context.WithCancel(context.Background())
+		if hangUp {
+			hs.hangUp.Store(&cancel)
+		}
+		id := fmt.Sprintf("o%d", i)
+		req := httptest.NewRequestWithContext(ctx, "PUT", "/fhir/Observation/"+id, strings.NewReader(`{"resourceType":"Observation","id":"`+id+`","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"X"}}`))
+		req.Header.Set("Authorization", "Bearer "+gp)
+		req.Header.Set("Content-Type", "application/fhir+json")
+		w := httptest.NewRecorder()
+		e.api.Handler().ServeHTTP(w, req)
+		cancel()
+		if w.Code != 201 {
+			t.Fatalf("PUT (client hung up: %v): %d %s", hangUp, w.Code, w.Body)
+		}
+		if x := e.lastEntry(t); x.Patient != "jane" || x.NHSNumber != "9434765919" {
+			t.Errorf("PUT stored (client hung up: %v): entry names patient %q, NHS number %q; want jane, 9434765919", hangUp, x.Patient, x.NHSNumber)
 		}
 	}
 }
