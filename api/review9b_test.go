@@ -218,3 +218,33 @@ func TestReview9bStoredChangeOfAClientThatHungUpNamesTheNHSNumber(t *testing.T) 
 		}
 	}
 }
+
+// TestReview9bTrustedProxyLogsTheAddressItForwards: behind a proxy
+// (--trust-proxy) the log is to name the address the proxy forwards, the
+// last in X-Forwarded-For (a proxy appends the peer it saw to what the
+// client sent). Echo's extractor trusted every private address as a
+// proxy, so a client on a private network (a trust's intranet, 10.x) had
+// its own X-Forwarded-For taken: sending "198.51.100.7" (the proxy makes
+// it "198.51.100.7, 10.1.2.3") logged 198.51.100.7, and sending
+// "10.9.9.9" (another ward's PC) logged 10.9.9.9.
+func TestReview9bTrustedProxyLogsTheAddressItForwards(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.TrustProxy = true }) // the test's proxy is on loopback
+	gp := e.token("gp", "nhs", "A81001")
+	for _, c := range []struct{ xff, want string }{
+		{"10.1.2.3", "10.1.2.3"},
+		{"198.51.100.7, 10.1.2.3", "10.1.2.3"},
+		{"10.9.9.9, 10.1.2.3", "10.1.2.3"},
+		{"10.9.9.9,10.1.2.3", "10.1.2.3"},
+		{"203.0.113.5", "203.0.113.5"},
+		{"not-an-address, 10.1.2.3", "10.1.2.3"},
+		{"10.1.2.3, not-an-address", "127.0.0.1"},
+	} {
+		e.do("GET", "/fhir/Patient/jane", gp, "", "X-Forwarded-For", c.xff)
+		if x := e.lastEntry(t); x.Client != c.want {
+			t.Errorf("X-Forwarded-For %q through the proxy: logged client %q, want %q", c.xff, x.Client, c.want)
+		}
+	}
+	// The proxy is trusted only where it is on a private or loopback
+	// address; a connection from elsewhere is its own client (not testable
+	// here: the test's connections come from loopback).
+}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
+	"net"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -107,7 +108,7 @@ func (s *Server) routes() {
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = echo.ExtractIPDirect()
 	if s.cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+		e.IPExtractor = forwardedIP
 	}
 	// /fhir/ and /fhir/Patient/ work like /fhir and /fhir/Patient.
 	e.Pre(middleware.RemoveTrailingSlash())
@@ -183,6 +184,30 @@ func (s *Server) routes() {
 		}
 	}
 	s.e = e
+}
+
+// forwardedIP is the client address behind a trusted proxy: the last in
+// X-Forwarded-For, which the proxy appended (what comes before it the
+// client wrote), when the connection comes from a private or loopback
+// address; otherwise the connection's peer. Echo's own extractor took any
+// private address for a proxy and went on leftwards, so a client on a
+// private network had the address it wrote logged.
+func forwardedIP(r *http.Request) string {
+	direct := echo.ExtractIPDirect()(r)
+	peer := net.ParseIP(direct)
+	if peer == nil || !(peer.IsLoopback() || peer.IsPrivate() || peer.IsLinkLocalUnicast()) {
+		return direct
+	}
+	xff := r.Header.Values(echo.HeaderXForwardedFor)
+	if len(xff) == 0 {
+		return direct
+	}
+	all := strings.Split(strings.Join(xff, ","), ",")
+	last := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(all[len(all)-1]), "["), "]")
+	if ip := net.ParseIP(last); ip != nil {
+		return ip.String()
+	}
+	return direct
 }
 
 // head answers a HEAD with the handler of the GET route of the same path.
