@@ -248,3 +248,31 @@ func TestReview9bTrustedProxyLogsTheAddressItForwards(t *testing.T) {
 	// address; a connection from elsewhere is its own client (not testable
 	// here: the test's connections come from loopback).
 }
+
+// TestReview9bBatchEntriesKeepTheBatchRequestID: each entry of a batch is
+// logged as a request of its own, with the batch's request id and the
+// entry's index ("<id>.0"), which is how IG finds the entries of a batch.
+// A client's X-Request-ID is kept up to 64 characters; one of 63 or 64
+// made "<id>.0" too long, and the entry was logged under a random id that
+// nothing ties to the batch.
+func TestReview9bBatchEntriesKeepTheBatchRequestID(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON})
+	for _, id := range []string{"feed-42", strings.Repeat("a", 64)} {
+		n0 := e.entriesOf9b()
+		r := e.do("POST", "/fhir", gp, `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/jane"}},{"request":{"method":"GET","url":"Patient/jane"}}]}`, "X-Request-ID", id)
+		if r.status != 200 {
+			t.Fatalf("batch: %d %s", r.status, r.body)
+		}
+		e.rec.mu.Lock()
+		var got []string
+		for _, x := range e.rec.xs[n0:] {
+			got = append(got, x.RequestID)
+		}
+		e.rec.mu.Unlock()
+		if want := []string{id + ".0", id + ".1", id}; strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Errorf("X-Request-ID of %d characters: the batch and its entries were logged as %q, want %q", len(id), got, want)
+		}
+	}
+}

@@ -278,7 +278,9 @@ func (s *Server) readyz(c echo.Context) error {
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !saneRequestID(id) {
+		// A batch entry's id is the batch's and the entry's index, made
+		// by subRequest ("<id>.3"): kept, though it may pass 64 characters.
+		if sub, _ := c.Request().Context().Value(subRequestKey{}).(bool); !(sub && batchEntryID(id)) && !saneRequestID(id) {
 			var b [12]byte
 			rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
@@ -320,6 +322,20 @@ func saneRequestID(id string) bool {
 	}
 	for _, r := range id {
 		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// batchEntryID: id is a batch's request id, a dot and an entry's index.
+func batchEntryID(id string) bool {
+	i := strings.LastIndexByte(id, '.')
+	if i < 0 || i == len(id)-1 || !saneRequestID(id[:i]) {
+		return false
+	}
+	for _, r := range id[i+1:] {
+		if r < '0' || r > '9' {
 			return false
 		}
 	}
