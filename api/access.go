@@ -288,6 +288,9 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		// request's context, and the entry went without the NHS number.
 		logCtx := context.WithoutCancel(c.Request().Context())
 		s.resolveNamed(logCtx, x)
+		if cp, ok := s.policy.(*ConsentPolicy); ok {
+			cp.noteRestrictedWritten(logCtx, x)
+		}
 		// The NHS number is that of the person whose record the request
 		// opened (or, failing that, of the only one it touched), though
 		// it touched others too.

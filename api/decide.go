@@ -224,6 +224,15 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	return pp
 }
 
+// noteRestrictedWritten notes, for the IG alert, the restricted people
+// whose records the request's writes would change, allowed or refused.
+func (cp *ConsentPolicy) noteRestrictedWritten(ctx context.Context, x *Exchange) {
+	if len(x.written) == 0 || x.Principal == nil {
+		return
+	}
+	cp.gate(ctx, x.Principal, x).noteRestricted(ctx, x.written)
+}
+
 // bgShare is the one break-glass person of a batch, whose entries are
 // requests of their own (bgShareKey in the batch's context).
 type bgShare struct {
@@ -319,10 +328,12 @@ func (g *gate) note(d consent.Decision) {
 
 // noteRestricted notes, for the IG alert, the restricted people among
 // those of an item released as the user's own organisation's (ownData
-// decides without preparing them): every access to a restricted person
-// raises one, the source's included (SPEC §5; review 5d). Each person is
-// looked up once per request, from the store's shared context.
-func (g *gate) noteRestricted(patients []string) {
+// decides without preparing them), or among those a write would change
+// (the write decision does not prepare them either): every access to a
+// restricted person raises one, the source's included (SPEC §5; reviews
+// 5d, 9b). Each person is looked up once per request, from the store's
+// shared context.
+func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 	if g.x == nil {
 		return
 	}
@@ -334,11 +345,11 @@ func (g *gate) noteRestricted(patients []string) {
 		if done {
 			continue
 		}
-		pc, err := g.cp.store.PatientContext(g.ctx, pid)
+		pc, err := g.cp.store.PatientContext(ctx, pid)
 		if err != nil {
 			continue // the release is the organisation's own; only the alert is lost
 		}
-		pat, _, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc, nil)
+		pat, _, err := g.cp.person(ctx, deriveContext(pid, pc), pc, nil)
 		if err != nil || !pat.Restricted {
 			continue
 		}
@@ -437,7 +448,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 		g.touched(provenancePeople(targets))
 	}
 	if g.ownData(m) {
-		g.noteRestricted(m.Patients)
+		g.noteRestricted(g.ctx, m.Patients)
 		return true
 	}
 	if len(m.Patients) == 0 {

@@ -276,3 +276,41 @@ func TestReview9bBatchEntriesKeepTheBatchRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9bWriteToRestrictedPersonAlerts: SPEC §5 "every access to [a
+// restricted person] raises an IG alert"; a write into their record is an
+// access (it is in their $who-accessed). None raised one: a hospital
+// clinician whose trust has no relationship with the person adding an
+// Observation to their record (201; it makes the trust a source of their
+// record), a feed's transaction or batch entry, an update, or a refused
+// write over their item.
+func TestReview9bWriteToRestrictedPersonAlerts(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	hiddenPerson9b(t, e)
+	tok := func(role, sector, org, sub string) string {
+		return e.token(role, sector, org, func(c *auth.DevClaims) { c.Sub = sub })
+	}
+	obs := func(id string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","subject":{"reference":"Patient/hidden"},"code":{"text":"X"}}`
+	}
+	for _, c := range []struct {
+		tok, method, path, body string
+		want                    int
+	}{
+		{tok("hospital-clinician", "nhs", "RHX", "clin-w-9b"), "PUT", "/fhir/Observation/w1", obs("w1"), 201},
+		{tok("system", "nhs", "A81001", "feed-tx-9b"), "POST", "/fhir", `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + obs("w2") + `,"request":{"method":"PUT","url":"Observation/w2"}}]}`, 200},
+		{tok("system", "nhs", "A81001", "feed-batch-9b"), "POST", "/fhir", `{"resourceType":"Bundle","type":"batch","entry":[{"resource":` + obs("w3") + `,"request":{"method":"PUT","url":"Observation/w3"}}]}`, 200},
+		{tok("system", "nhs", "A81001", "feed-update-9b"), "PUT", "/fhir/Observation/h1", obs("h1"), 200},
+		{tok("social-worker", "council", "E06000999", "sw-w-9b"), "PUT", "/fhir/Observation/h1", obs("h1"), 409},
+	} {
+		if r := e.do(c.method, c.path, c.tok, c.body); r.status != c.want || strings.Contains(r.body, "restrict") {
+			t.Fatalf("%s %s: %d %.300s", c.method, c.path, r.status, r.body)
+		}
+	}
+	subs := restrictedAlerts9b(t, e, "hidden")
+	for _, sub := range []string{"clin-w-9b", "feed-tx-9b", "feed-batch-9b", "feed-update-9b", "sw-w-9b"} {
+		if !subs[sub] {
+			t.Errorf("%s wrote (or tried to write) into the restricted person's record: no restricted-patient alert (alerts for %v)", sub, subs)
+		}
+	}
+}
