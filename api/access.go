@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -305,7 +306,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}
 		if recorded(c) {
-			x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
+			x.bound()
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
 				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
@@ -349,6 +350,22 @@ func accessLogFailed(op string, status int) error {
 // can never be pruned, and a client without a token could otherwise add a
 // megabyte to it with every request line.
 const maxLoggedValue = 1024
+
+// bound cuts what of the request the entry keeps to maxLoggedValue bytes a
+// value: its path, type and id, and where the client's values reach the
+// entry otherwise, the patient (an id), the break-glass reason (refused
+// when too long, but logged) and the NHS number searched for.
+func (x *Exchange) bound() {
+	x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
+	x.Patient, x.BreakGlass, x.NHSNumber = boundLogged(x.Patient), boundLogged(x.BreakGlass), boundLogged(x.NHSNumber)
+	if slices.ContainsFunc(x.Patients, func(p string) bool { return len(p) > maxLoggedValue }) {
+		ps := make([]string, len(x.Patients))
+		for i, p := range x.Patients {
+			ps[i] = boundLogged(p)
+		}
+		x.Patients = ps
+	}
+}
 
 // boundLogged is s, or its first maxLoggedValue bytes with its length and
 // digest (so that IG can still tell two long values apart).

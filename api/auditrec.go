@@ -90,8 +90,9 @@ const ReasonEntryRecovered = "entry-recovered"
 // Intent implements IntentMaker.
 func (r LogRecorder) Intent(x *Exchange) []byte {
 	size, _ := r.Log.Size(context.Background())
-	e := entryOf(x)
-	e.Path, e.ResourceType, e.ResourceID = boundLogged(e.Path), boundLogged(e.ResourceType), boundLogged(e.ResourceID)
+	bx := *x
+	bx.bound()
+	e := entryOf(&bx)
 	entry, err := auditlog.Encode(e)
 	if err != nil {
 		return nil

@@ -314,3 +314,35 @@ func TestReview9bWriteToRestrictedPersonAlerts(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9bLongIdsAndReasonsBoundedInAccessLog: the log is never
+// pruned, so an entry keeps at most 1 KiB of the request's path, type and
+// id (review 4g). The id reached the entry unbounded as its patient (a
+// read of Patient/<id>, a search by _id=, $everything), and the
+// X-Break-Glass header as its break-glass reason (refused as too long,
+// but logged whole): any user with a token added 600 KB to the log, and
+// to its patient index, with each request.
+func TestReview9bLongIdsAndReasonsBoundedInAccessLog(t *testing.T) {
+	e := newEnv(t)
+	gp := e.token("gp", "nhs", "A81001")
+	long := strings.Repeat("A", 600_000)
+	for _, c := range []struct {
+		path string
+		hdr  []string
+	}{
+		{"/fhir/Patient/" + long, nil},
+		{"/fhir/Patient?_id=" + long, nil},
+		{"/fhir/Patient/" + long + "/$everything", nil},
+		{"/fhir/Patient/jane", []string{"X-Break-Glass", "EMERGENCY: " + long}},
+	} {
+		e.do("GET", c.path, gp, "", c.hdr...)
+		x := e.lastEntry(t)
+		n := len(x.Patient) + len(x.BreakGlass) + len(x.NHSNumber)
+		for _, p := range x.Patients {
+			n += len(p)
+		}
+		if n > 4<<10 {
+			t.Errorf("GET %.40s… (X-Break-Glass %d bytes): the entry keeps %d bytes of patient and break-glass reason (status %d)", c.path, len(strings.Join(c.hdr, "")), n, x.Status)
+		}
+	}
+}
