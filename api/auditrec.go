@@ -146,7 +146,7 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 		// adds it after the kept entry was made.
 		if e.Patient != "" && e.NHSNumber == "" {
 			if pc, err := st.PatientContext(ctx, e.Patient); err == nil {
-				e.NHSNumber = deriveRecords(e.Patient, pc).nhs
+				e.NHSNumber = nhsOfPerson(ctx, st, e.Patient, pc)
 			}
 		}
 		e.Reasons = append(e.Reasons, ReasonEntryRecovered)

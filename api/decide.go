@@ -103,7 +103,25 @@ func (g *gate) nhsNumber(ctx context.Context, patientID string) string {
 	if err != nil {
 		return ""
 	}
-	return deriveRecords(patientID, pc).nhs
+	return nhsOfPerson(ctx, g.cp.store, patientID, pc)
+}
+
+// nhsOfPerson is the NHS number on the person's Patient, or, once it has
+// been deleted, on the version the delete ended: the person is the same,
+// and their entries name them by it (a read of that version releases it).
+func nhsOfPerson(ctx context.Context, st store.Store, patientID string, pc *store.PatientContext) string {
+	if nhs := deriveRecords(patientID, pc).nhs; nhs != "" || pc.Patient != nil {
+		return nhs
+	}
+	// No current Patient: deleted (its marker), or never stored.
+	gone, err := st.Read(ctx, "Patient", patientID)
+	if !errors.Is(err, store.ErrGone) || gone == nil || gone.VersionID < 2 {
+		return ""
+	}
+	if v, err := st.VRead(ctx, "Patient", patientID, gone.VersionID-1); err == nil && v != nil && !v.Deleted && v.Raw != nil {
+		return nhsNumberOf(decodeMap(v.Raw))
+	}
+	return ""
 }
 
 // patients are the patients the request touched: the one, or several.

@@ -346,3 +346,31 @@ func TestReview9bLongIdsAndReasonsBoundedInAccessLog(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9bEntriesOfADeletedPatientKeepTheirNHSNumber: each entry names
+// the person by id and NHS number, which the access stage takes from their
+// Patient. Once the Patient was deleted (a registration ended, a record
+// retired) the delete marker carries no number, so every later entry about
+// the person went without it: the delete itself, a read (410), their
+// $everything, and the history that released the Patient's versions with
+// the number in them. The last version that had one names them.
+func TestReview9bEntriesOfADeletedPatientKeepTheirNHSNumber(t *testing.T) {
+	e := newEnv(t)
+	sys := e.token("system", "nhs", "A81001")
+	gp := e.token("gp", "nhs", "A81001")
+	e.putAll(t, sys,
+		[2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"name":[{"family":"Smith","given":["Bob"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
+		[2]string{"/fhir/Observation/bob-obs", `{"resourceType":"Observation","id":"bob-obs","status":"final","subject":{"reference":"Patient/bob"},"code":{"text":"X"}}`})
+	if r := e.do("DELETE", "/fhir/Patient/bob", sys, ""); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); x.Patient != "bob" || x.NHSNumber != "9000000009" {
+		t.Errorf("DELETE Patient/bob: entry names %q, NHS number %q; want bob, 9000000009", x.Patient, x.NHSNumber)
+	}
+	for _, p := range []string{"/fhir/Patient/bob", "/fhir/Patient/bob/_history", "/fhir/Patient/bob/$everything", "/fhir/Observation/bob-obs", "/fhir/Observation?patient=bob"} {
+		r := e.do("GET", p, gp, "")
+		if x := e.lastEntry(t); x.Patient != "bob" || x.NHSNumber != "9000000009" {
+			t.Errorf("GET %s (%d) after the Patient's delete: entry names %q, NHS number %q; want bob, 9000000009", p, r.status, x.Patient, x.NHSNumber)
+		}
+	}
+}
