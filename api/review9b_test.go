@@ -374,3 +374,30 @@ func TestReview9bEntriesOfADeletedPatientKeepTheirNHSNumber(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9bMatchedConditionalCreateNamesNoOneElse: a conditional create
+// that matched stores nothing and answers with the match, but its entry
+// also named the person the write would have created: a Patient id carex
+// made up and never stored (POST Patient, If-None-Exist matching Bob,
+// logged as touching "bob" and "19ecb80b-…").
+func TestReview9bMatchedConditionalCreateNamesNoOneElse(t *testing.T) {
+	e := newEnv(t)
+	sys := e.token("system", "nhs", "A81001")
+	e.putAll(t, sys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"name":[{"family":"Smith","given":["Bob"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	const body = `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
+	if r := e.do("POST", "/fhir/Patient", sys, body, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9000000009"); r.status != 200 {
+		t.Fatalf("conditional create: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); x.Patient != "bob" || len(x.Patients) != 0 || x.NHSNumber != "9000000009" {
+		t.Errorf("a conditional create that matched Bob: entry names %q %q, NHS number %q; want bob alone", x.Patient, x.Patients, x.NHSNumber)
+	}
+	// One that matched nothing names the person it created.
+	const other = `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
+	r := e.do("POST", "/fhir/Patient", sys, other, "If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919")
+	if r.status != 201 {
+		t.Fatalf("conditional create: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); x.Patient == "" || x.Patient == "bob" || x.NHSNumber != "9434765919" {
+		t.Errorf("a conditional create that created a Patient: entry names %q %q, NHS number %q", x.Patient, x.Patients, x.NHSNumber)
+	}
+}
