@@ -9,6 +9,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -399,5 +400,93 @@ func TestReview9bMatchedConditionalCreateNamesNoOneElse(t *testing.T) {
 	}
 	if x := e.lastEntry(t); x.Patient == "" || x.Patient == "bob" || x.NHSNumber != "9434765919" {
 		t.Errorf("a conditional create that created a Patient: entry names %q %q, NHS number %q", x.Patient, x.Patients, x.NHSNumber)
+	}
+}
+
+// nosyPanicPolicy panics with the patient's id in its value, as a bug
+// formatting what it was deciding might.
+type nosyPanicPolicy struct{ api.OpenPolicy }
+
+func (nosyPanicPolicy) OpenPatient(_ context.Context, _ *auth.Principal, _ *api.Exchange, id string) error {
+	panic("deciding Patient/" + id)
+}
+
+// TestReview9bApplicationLogCarriesNoPersonalData (a regression test: it
+// never failed): the application log must never hold personal data, only
+// the access log may. Refused requests that echo values to the caller (an
+// invalid NHS number, an unknown parameter, a bad date, malformed JSON),
+// store faults on every kind of request (reads, searches by NHS number,
+// conditional creates and updates, transactions and batches, IG queries,
+// $explain, history, delete), and a panic whose value names the patient
+// leave no NHS number, id, name or query value in it.
+func TestReview9bApplicationLogCarriesNoPersonalData(t *testing.T) {
+	var buf lockedBuf
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnv(t, withAccessLog(t, nil), func(c *api.Config) { c.Logger = logger })
+	gp := e.token("gp", "nhs", "A81001")
+	sys := e.token("system", "nhs", "A81001")
+	ig := e.token("ig-officer", "nhs", "A81001")
+	const id, wrong = "9434765919", "9434765918"
+	e.putAll(t, gp, [2]string{"/fhir/Patient/" + id, `{"resourceType":"Patient","id":"` + id + `","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Zebedee"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	nhs := func(n string) string {
+		return `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + n + `"}]}`
+	}
+	type req struct {
+		method, path, tok, body string
+		hdr                     []string
+	}
+	refused := []req{
+		{"POST", "/fhir/Patient", gp, nhs(wrong), nil},
+		{"GET", "/fhir/Patient?favourite=Zebedee" + id, gp, "", nil},
+		{"GET", "/fhir/Patient?birthdate=Zebedee", gp, "", nil},
+		{"GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + wrong, gp, "", nil},
+		{"GET", "/fhir/Patient/" + id + "?_elements=Zebedee", gp, "", nil},
+		{"POST", "/fhir/Patient", gp, `{"resourceType":"Patient","name":[{"family":"Zebedee",`, nil},
+		{"POST", "/fhir", gp, `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + nhs(wrong) + `,"request":{"method":"POST","url":"Patient"}}]}`, nil},
+	}
+	faults := []req{
+		{"GET", "/fhir/Patient/" + id, gp, "", nil},
+		{"GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + id, gp, "", nil},
+		{"GET", "/fhir/Patient?family=Zebedee", gp, "", nil},
+		{"GET", "/fhir/Observation?patient=Patient/" + id, gp, "", nil},
+		{"GET", "/fhir/Patient?_id=" + id + "&_revinclude=Observation:subject", gp, "", nil},
+		{"POST", "/fhir/Patient/" + id + "/$everything", gp, `{"resourceType":"Parameters"}`, nil},
+		{"POST", "/fhir/Patient", sys, nhs(id), []string{"If-None-Exist", "identifier=https://fhir.nhs.uk/Id/nhs-number|" + id}},
+		{"PUT", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|" + id, sys, nhs(id), nil},
+		{"POST", "/fhir", sys, `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Observation","status":"final","subject":{"reference":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|` + id + `"},"code":{"text":"Zebedee"}},"request":{"method":"POST","url":"Observation"}}]}`, nil},
+		{"POST", "/fhir", sys, `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/` + id + `"}},{"request":{"method":"GET","url":"Patient?family=Zebedee"}}]}`, nil},
+		{"GET", "/fhir/AuditEvent?patient=" + id, ig, "", nil},
+		{"GET", "/fhir/AuditEvent/$who-accessed?patient=" + id, ig, "", nil},
+		{"GET", "/fhir/Patient/" + id + "/$explain?role=gp&org=A81001&sector=nhs", ig, "", nil},
+		{"GET", "/fhir/Patient/" + id + "/_history", gp, "", nil},
+		{"DELETE", "/fhir/Patient/" + id, sys, "", nil},
+	}
+	for _, r := range refused {
+		if got := e.do(r.method, r.path, r.tok, r.body, r.hdr...); got.status < 400 || got.status >= 500 {
+			t.Errorf("%s %.60s: %d, want a 4xx", r.method, r.path, got.status)
+		}
+	}
+	e.db.Close() // the database fails under the server
+	fivexx := 0
+	for _, r := range faults {
+		if got := e.do(r.method, r.path, r.tok, r.body, r.hdr...); got.status >= 500 {
+			fivexx++
+		}
+	}
+	if fivexx < len(faults)/2 {
+		t.Errorf("premise: only %d of %d requests met the store fault", fivexx, len(faults))
+	}
+	p := newEnv(t, func(c *api.Config) { c.Logger, c.Policy = logger, nosyPanicPolicy{} })
+	if r := p.do("GET", "/fhir/Patient/"+id+"/$everything", p.token("gp", "nhs", "A81001"), ""); r.status != 500 {
+		t.Errorf("premise: the panic answered %d", r.status)
+	}
+	log := buf.String()
+	if !strings.Contains(log, "request failed") || !strings.Contains(log, "handler panicked") {
+		t.Fatalf("premise: the faults were not logged:\n%s", log)
+	}
+	for _, personal := range []string{id, wrong, "Zebedee", "favourite"} {
+		if strings.Contains(log, personal) {
+			t.Errorf("the application log holds %q:\n%s", personal, log)
+		}
 	}
 }
