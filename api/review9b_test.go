@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -487,6 +488,41 @@ func TestReview9bApplicationLogCarriesNoPersonalData(t *testing.T) {
 	for _, personal := range []string{id, wrong, "Zebedee", "favourite"} {
 		if strings.Contains(log, personal) {
 			t.Errorf("the application log holds %q:\n%s", personal, log)
+		}
+	}
+}
+
+// TestReview9bBatchEntriesLogTheForwardedAddress: behind --trust-proxy, a
+// proxy that adds its X-Forwarded-For as a header line of its own (HAProxy's
+// option forwardfor) leaves the client's line first. The batch was logged
+// with the proxy's address, but each entry's request copied the first line
+// only: the batch's entries were logged with the address the client wrote.
+func TestReview9bBatchEntriesLogTheForwardedAddress(t *testing.T) {
+	e := newEnv(t, func(c *api.Config) { c.TrustProxy = true }) // the test's proxy is on loopback
+	gp := e.token("gp", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/jane", janeJSON})
+	req, err := http.NewRequest("POST", e.base+"/fhir", strings.NewReader(`{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient/jane"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+gp)
+	req.Header.Set("Content-Type", "application/fhir+json")
+	req.Header.Add("X-Forwarded-For", "198.51.100.7") // the client's
+	req.Header.Add("X-Forwarded-For", "10.1.2.3")     // the proxy's
+	n0 := e.entriesOf9b()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("batch: %d", res.StatusCode)
+	}
+	e.rec.mu.Lock()
+	defer e.rec.mu.Unlock()
+	for _, x := range e.rec.xs[n0:] {
+		if x.Client != "10.1.2.3" {
+			t.Errorf("%s %s (request %s): logged client %q, want the address the proxy forwarded, 10.1.2.3", x.Method, x.Path, x.RequestID, x.Client)
 		}
 	}
 }
