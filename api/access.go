@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -283,7 +284,14 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		if x.Decision == "" {
 			x.Decision = x.outcome()
 		}
-		s.resolveNamed(c.Request().Context(), x)
+		// What the entry says is looked up whatever the client does: a
+		// client that hung up after its change was stored cancelled the
+		// request's context, and the entry went without the NHS number.
+		logCtx := context.WithoutCancel(c.Request().Context())
+		s.resolveNamed(logCtx, x)
+		if cp, ok := s.policy.(*ConsentPolicy); ok {
+			cp.noteRestrictedWritten(logCtx, x)
+		}
 		// The NHS number is that of the person whose record the request
 		// opened (or, failing that, of the only one it touched), though
 		// it touched others too.
@@ -293,12 +301,12 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			opened = x.Patient
 		}
 		if opened != "" && x.gate != nil {
-			if nhs := x.gate.nhsNumber(opened); nhs != "" {
+			if nhs := x.gate.nhsNumber(logCtx, opened); nhs != "" {
 				x.NHSNumber = nhs
 			}
 		}
 		if recorded(c) {
-			x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
+			x.bound()
 			if rerr := s.rec.Record(c.Request().Context(), x); rerr != nil {
 				s.log.Error("access log write failed: response withheld", "request_id", x.RequestID, "err", rootCause(rerr))
 				s.setError(c, x, accessLogFailed(x.Operation, x.Status))
@@ -343,6 +351,22 @@ func accessLogFailed(op string, status int) error {
 // megabyte to it with every request line.
 const maxLoggedValue = 1024
 
+// bound cuts what of the request the entry keeps to maxLoggedValue bytes a
+// value: its path, type and id, and where the client's values reach the
+// entry otherwise, the patient (an id), the break-glass reason (refused
+// when too long, but logged) and the NHS number searched for.
+func (x *Exchange) bound() {
+	x.Path, x.Type, x.ID = boundLogged(x.Path), boundLogged(x.Type), boundLogged(x.ID)
+	x.Patient, x.BreakGlass, x.NHSNumber = boundLogged(x.Patient), boundLogged(x.BreakGlass), boundLogged(x.NHSNumber)
+	if slices.ContainsFunc(x.Patients, func(p string) bool { return len(p) > maxLoggedValue }) {
+		ps := make([]string, len(x.Patients))
+		for i, p := range x.Patients {
+			ps[i] = boundLogged(p)
+		}
+		x.Patients = ps
+	}
+}
+
 // boundLogged is s, or its first maxLoggedValue bytes with its length and
 // digest (so that IG can still tell two long values apart).
 func boundLogged(s string) string {
@@ -357,7 +381,9 @@ func boundLogged(s string) string {
 // capability statement carry no personal data and are not.
 func recorded(c echo.Context) bool {
 	r := c.Request()
-	if r.URL.Path == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+	// By the route, not the decoded path: /fhir/%6Detadata is routed (by
+	// the path as sent) as a search, not to the capability statement.
+	if c.Path() == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 		return false // the public capability statement
 	}
 	return strings.HasPrefix(r.URL.Path, "/fhir")

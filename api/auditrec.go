@@ -90,8 +90,9 @@ const ReasonEntryRecovered = "entry-recovered"
 // Intent implements IntentMaker.
 func (r LogRecorder) Intent(x *Exchange) []byte {
 	size, _ := r.Log.Size(context.Background())
-	e := entryOf(x)
-	e.Path, e.ResourceType, e.ResourceID = boundLogged(e.Path), boundLogged(e.ResourceType), boundLogged(e.ResourceID)
+	bx := *x
+	bx.bound()
+	e := entryOf(&bx)
 	entry, err := auditlog.Encode(e)
 	if err != nil {
 		return nil
@@ -145,7 +146,7 @@ func (r LogRecorder) RecoverIntents(ctx context.Context, st store.Store) (int, e
 		// adds it after the kept entry was made.
 		if e.Patient != "" && e.NHSNumber == "" {
 			if pc, err := st.PatientContext(ctx, e.Patient); err == nil {
-				e.NHSNumber = deriveRecords(e.Patient, pc).nhs
+				e.NHSNumber = nhsOfPerson(ctx, st, e.Patient, pc)
 			}
 		}
 		e.Reasons = append(e.Reasons, ReasonEntryRecovered)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -604,9 +605,11 @@ func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body [
 	for k, v := range h {
 		req.Header[k] = v
 	}
+	// Every line, as the parent has them: a proxy may add its
+	// X-Forwarded-For as a line of its own after the client's.
 	for _, k := range []string{"Authorization", "X-Break-Glass", "X-Forwarded-For", "X-Real-Ip", "X-Forwarded-Proto"} {
-		if v := parent.Header.Get(k); v != "" {
-			req.Header.Set(k, v)
+		if vs := parent.Header.Values(k); len(vs) > 0 {
+			req.Header[http.CanonicalHeaderKey(k)] = slices.Clone(vs)
 		}
 	}
 	if len(body) > 0 {

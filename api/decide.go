@@ -100,12 +100,30 @@ func (g *gate) touched(patients []string) {
 // nhsNumber is the NHS number on the patient's Patient resource, from the
 // store's shared context (decoded once per change of the record); "" when
 // there is none or it cannot be loaded (the entry then names the id alone).
-func (g *gate) nhsNumber(patientID string) string {
-	pc, err := g.cp.store.PatientContext(g.ctx, patientID)
+func (g *gate) nhsNumber(ctx context.Context, patientID string) string {
+	pc, err := g.cp.store.PatientContext(ctx, patientID)
 	if err != nil {
 		return ""
 	}
-	return deriveRecords(patientID, pc).nhs
+	return nhsOfPerson(ctx, g.cp.store, patientID, pc)
+}
+
+// nhsOfPerson is the NHS number on the person's Patient, or, once it has
+// been deleted, on the version the delete ended: the person is the same,
+// and their entries name them by it (a read of that version releases it).
+func nhsOfPerson(ctx context.Context, st store.Store, patientID string, pc *store.PatientContext) string {
+	if nhs := deriveRecords(patientID, pc).nhs; nhs != "" || pc.Patient != nil {
+		return nhs
+	}
+	// No current Patient: deleted (its marker), or never stored.
+	gone, err := st.Read(ctx, "Patient", patientID)
+	if !errors.Is(err, store.ErrGone) || gone == nil || gone.VersionID < 2 {
+		return ""
+	}
+	if v, err := st.VRead(ctx, "Patient", patientID, gone.VersionID-1); err == nil && v != nil && !v.Deleted && v.Raw != nil {
+		return nhsNumberOf(decodeMap(v.Raw))
+	}
+	return ""
 }
 
 // patients are the patients the request touched: the one, or several.
@@ -228,6 +246,15 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 	return pp
 }
 
+// noteRestrictedWritten notes, for the IG alert, the restricted people
+// whose records the request's writes would change, allowed or refused.
+func (cp *ConsentPolicy) noteRestrictedWritten(ctx context.Context, x *Exchange) {
+	if len(x.written) == 0 || x.Principal == nil {
+		return
+	}
+	cp.gate(ctx, x.Principal, x).noteRestricted(ctx, x.written)
+}
+
 // bgShare is the one break-glass person of a batch, whose entries are
 // requests of their own (bgShareKey in the batch's context).
 type bgShare struct {
@@ -323,10 +350,12 @@ func (g *gate) note(d consent.Decision) {
 
 // noteRestricted notes, for the IG alert, the restricted people among
 // those of an item released as the user's own organisation's (ownData
-// decides without preparing them): every access to a restricted person
-// raises one, the source's included (SPEC §5; review 5d). Each person is
-// looked up once per request, from the store's shared context.
-func (g *gate) noteRestricted(patients []string) {
+// decides without preparing them), or among those a write would change
+// (the write decision does not prepare them either): every access to a
+// restricted person raises one, the source's included (SPEC §5; reviews
+// 5d, 9b). Each person is looked up once per request, from the store's
+// shared context.
+func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 	if g.x == nil {
 		return
 	}
@@ -338,11 +367,11 @@ func (g *gate) noteRestricted(patients []string) {
 		if done {
 			continue
 		}
-		pc, err := g.cp.store.PatientContext(g.ctx, pid)
+		pc, err := g.cp.store.PatientContext(ctx, pid)
 		if err != nil {
 			continue // the release is the organisation's own; only the alert is lost
 		}
-		pat, _, err := g.cp.person(g.ctx, deriveContext(pid, pc), pc, nil)
+		pat, _, err := g.cp.person(ctx, deriveContext(pid, pc), pc, nil)
 		if err != nil || !pat.Restricted {
 			continue
 		}
@@ -441,7 +470,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 		g.touched(provenancePeople(targets))
 	}
 	if g.ownData(m) {
-		g.noteRestricted(m.Patients)
+		g.noteRestricted(g.ctx, m.Patients)
 		return true
 	}
 	if len(m.Patients) == 0 {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"github.com/prometheus/client_golang/prometheus"
 	"log/slog"
+	"net"
 	"net/http"
 	"reflect"
 	"runtime"
@@ -107,7 +108,7 @@ func (s *Server) routes() {
 	e.HTTPErrorHandler = s.errorHandler
 	e.IPExtractor = echo.ExtractIPDirect()
 	if s.cfg.TrustProxy {
-		e.IPExtractor = echo.ExtractIPFromXFFHeader()
+		e.IPExtractor = forwardedIP
 	}
 	// /fhir/ and /fhir/Patient/ work like /fhir and /fhir/Patient.
 	e.Pre(middleware.RemoveTrailingSlash())
@@ -124,14 +125,17 @@ func (s *Server) routes() {
 			return errPanic // a 500 like any unknown error
 		},
 	})
-	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic, s.bodyLimit, s.acceptable)
+	// The token is checked before the body and the format, so that a
+	// request refused for those (413, 415, 406) is logged with its user,
+	// and one without a valid token is a 401 whatever its body.
+	e.Use(s.requestContext, s.metrics.middleware, s.access, recoverPanic)
 	e.Use(auth.Middleware(s.cfg.Verifier, func(c echo.Context) bool {
 		switch c.Path() {
 		case "/healthz", "/readyz", "/fhir/metadata":
 			return true
 		}
 		return false
-	}), s.options)
+	}), s.bodyLimit, s.acceptable, s.options)
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
@@ -180,6 +184,30 @@ func (s *Server) routes() {
 		}
 	}
 	s.e = e
+}
+
+// forwardedIP is the client address behind a trusted proxy: the last in
+// X-Forwarded-For, which the proxy appended (what comes before it the
+// client wrote), when the connection comes from a private or loopback
+// address; otherwise the connection's peer. Echo's own extractor took any
+// private address for a proxy and went on leftwards, so a client on a
+// private network had the address it wrote logged.
+func forwardedIP(r *http.Request) string {
+	direct := echo.ExtractIPDirect()(r)
+	peer := net.ParseIP(direct)
+	if peer == nil || !(peer.IsLoopback() || peer.IsPrivate() || peer.IsLinkLocalUnicast()) {
+		return direct
+	}
+	xff := r.Header.Values(echo.HeaderXForwardedFor)
+	if len(xff) == 0 {
+		return direct
+	}
+	all := strings.Split(strings.Join(xff, ","), ",")
+	last := strings.TrimSuffix(strings.TrimPrefix(strings.TrimSpace(all[len(all)-1]), "["), "]")
+	if ip := net.ParseIP(last); ip != nil {
+		return ip.String()
+	}
+	return direct
 }
 
 // head answers a HEAD with the handler of the GET route of the same path.
@@ -250,7 +278,9 @@ func (s *Server) readyz(c echo.Context) error {
 func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		id := c.Request().Header.Get(echo.HeaderXRequestID)
-		if !saneRequestID(id) {
+		// A batch entry's id is the batch's and the entry's index, made
+		// by subRequest ("<id>.3"): kept, though it may pass 64 characters.
+		if sub, _ := c.Request().Context().Value(subRequestKey{}).(bool); !(sub && batchEntryID(id)) && !saneRequestID(id) {
 			var b [12]byte
 			rand.Read(b[:])
 			id = hex.EncodeToString(b[:])
@@ -292,6 +322,20 @@ func saneRequestID(id string) bool {
 	}
 	for _, r := range id {
 		if !(r == '-' || r == '_' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// batchEntryID: id is a batch's request id, a dot and an entry's index.
+func batchEntryID(id string) bool {
+	i := strings.LastIndexByte(id, '.')
+	if i < 0 || i == len(id)-1 || !saneRequestID(id[:i]) {
+		return false
+	}
+	for _, r := range id[i+1:] {
+		if r < '0' || r > '9' {
 			return false
 		}
 	}

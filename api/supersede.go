@@ -31,24 +31,28 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 			return err
 		}
 	}
-	// Logged against everyone it would touch, allowed or not, though the
-	// first refusal ends the decision.
-	for _, w := range ws {
-		x.noteWritten(w.Patients)
-	}
 	// What the request stores: a matched conditional create stores
 	// nothing, so it does not count as the person's data beside a Consent
-	// (MayWrite's batch).
+	// (MayWrite's batch), nor is it logged against the person it would
+	// have created (a Patient id made up and never stored).
 	matches := make([]bool, len(ws))
 	stored := make([]*store.Write, 0, len(ws))
 	for i, w := range ws {
 		m, err := conditionMatches(lookup, w)
 		if err != nil {
+			for _, w := range ws {
+				x.noteWritten(w.Patients)
+			}
 			return err
 		}
 		if matches[i] = m; !m {
 			stored = append(stored, w)
 		}
+	}
+	// Logged against everyone it would touch, allowed or not, though the
+	// first refusal ends the decision.
+	for _, w := range stored {
+		x.noteWritten(w.Patients)
 	}
 	for i, w := range ws {
 		var existing *store.Meta

@@ -260,7 +260,20 @@ func withhold(layer, code, detail string) Decision {
 	return Decision{Effect: Withhold, Reasons: []Reason{{Layer: layer, Code: code, Detail: detail}}}
 }
 
+// gate decides whether the record opens. Every attempt on a restricted
+// person raises the IG alert, a refused one too: one without a
+// relationship trying to open a refuge resident's record is what the alert
+// is for.
 func (pp *Prepared) gate(p Patient) Decision {
+	d := pp.opens(p)
+	if p.Restricted && d.Effect != Permit {
+		d.Flags |= FlagIGAlert
+		d.Reasons = append([]Reason{{Layer: LayerRestricted, Code: CodeRestrictedPatient}}, d.Reasons...)
+	}
+	return d
+}
+
+func (pp *Prepared) opens(p Patient) Decision {
 	u, pol := pp.user, pp.pol
 	if !pol.Serves(u.Purpose) {
 		return withhold(LayerPurpose, CodePurposeNotServed, "purpose of use "+u.Purpose+" is not served by carex (direct care only)")
