@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -45,6 +46,37 @@ type tokenClaims struct {
 	Sector  string `json:"sector,omitempty"`
 	Role    string `json:"role,omitempty"`
 	Purpose string `json:"purpose,omitempty"`
+}
+
+// claimNames are the members of the payload carex reads.
+var claimNames = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true,
+	"name": true, "org": true, "sector": true, "role": true, "purpose": true,
+}
+
+// UnmarshalJSON reads the claims by their exact names. Claim names are
+// case-sensitive (RFC 7519 §4), but encoding/json matches a struct's
+// fields in any case: a "Role" or "ORG" an identity provider adds for
+// another relying party, or maps from an attribute its user may edit, was
+// read as carex's role or org, and given last it won over the real one
+// (review 9d). Members of other names are left out before decoding. Of
+// two members of the same name the last counts, as RFC 7519 allows.
+func (c *tokenClaims) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	for k := range all {
+		if !claimNames[k] {
+			delete(all, k)
+		}
+	}
+	ours, err := json.Marshal(all)
+	if err != nil {
+		return err
+	}
+	type plain tokenClaims // without this method
+	return json.Unmarshal(ours, (*plain)(c))
 }
 
 // mapRole returns the carex role for a role claim and the RBAC code it came
