@@ -29,7 +29,9 @@ const DefaultPurpose = "TREAT"
 // KnownRoles are the carex roles accepted without a policy file.
 var KnownRoles = []string{"gp", "district-nurse", "hospital-clinician", "social-worker", "ig-officer", "system"}
 
-// RBACRoles maps national RBAC job role codes to carex roles.
+// RBACRoles maps national RBAC job role codes to carex roles, as the
+// built-in policy does; a server maps them as its policy file does
+// (Config.JobRoles).
 var RBACRoles = map[string]string{
 	"R8000": "gp",             // clinical practitioner
 	"R8001": "district-nurse", // nurse
@@ -80,8 +82,9 @@ func (c *tokenClaims) UnmarshalJSON(b []byte) error {
 }
 
 // mapRole returns the carex role for a role claim and the RBAC code it came
-// from (or ""). The full national form "S8000:G8000:R8001" is accepted.
-func mapRole(role string, extra map[string]bool) (carexRole, jobRole string, ok bool) {
+// from (or ""), by jobs (upper-case codes). The full national form
+// "S8000:G8000:R8001" is accepted.
+func mapRole(role string, extra map[string]bool, jobs map[string]string) (carexRole, jobRole string, ok bool) {
 	if extra[role] {
 		return role, "", true
 	}
@@ -95,7 +98,7 @@ func mapRole(role string, extra map[string]bool) (carexRole, jobRole string, ok 
 		code = code[i+1:]
 	}
 	code = strings.ToUpper(code)
-	if m, found := RBACRoles[code]; found {
+	if m, found := jobs[code]; found {
 		return m, code, true
 	}
 	return "", "", false
@@ -131,7 +134,7 @@ func printable(s string) string {
 
 // principalFrom validates the carex claims (after the signature and the
 // registered claims have been checked) and builds the Principal.
-func principalFrom(c *tokenClaims, extra map[string]bool, dev bool) (*Principal, error) {
+func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string, dev bool) (*Principal, error) {
 	if strings.TrimSpace(c.Subject) == "" {
 		return nil, fail("missing claim sub")
 	}
@@ -151,7 +154,7 @@ func principalFrom(c *tokenClaims, extra map[string]bool, dev bool) (*Principal,
 	if c.Role == "" {
 		return nil, fail("missing claim role")
 	}
-	role, jobRole, ok := mapRole(c.Role, extra)
+	role, jobRole, ok := mapRole(c.Role, extra, jobs)
 	if !ok {
 		if s := printable(c.Role); s != "" {
 			return nil, fail("unknown role " + s)
