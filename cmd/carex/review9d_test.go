@@ -8,6 +8,7 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -92,5 +93,35 @@ func TestReview9dTokenJobRolesFollowThePolicy(t *testing.T) {
 	}
 	if code, _, errs := e2eRun(t, "token", "--dev-key", key, "--sub", "u1", "--role", "R0001", "--sector", "nhs", "--org", "A81001"); code != 0 {
 		t.Errorf("carex token --role R0001 with the built-in policy: exit %d: %s", code, errs)
+	}
+}
+
+// Review 9d: a job-role line the policy cannot apply is refused, naming
+// its line: a code in lower case was never found for a Consent's actor
+// (looked up in upper case), and a second line for the same code replaced
+// the first silently (a typo "job-role R8000 ig-officer" beside "job-role
+// R8000 gp" turned every clinical practitioner into an IG officer).
+func TestReview9dPolicyJobRoleLinesAreChecked(t *testing.T) {
+	_, builtin, _ := e2eRun(t, "policy")
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, add, want string }{
+		{"lower-case code", "role clerk demographics\njob-role r8008 clerk\n", "upper case"},
+		{"second line for a code", "job-role R8000 ig-officer\n", "R8000"},
+		{"code with a colon", "job-role S8000:G8000:R8000 gp\n", "job-role"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".policy")
+			if err := os.WriteFile(f, []byte(builtin+tc.add), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Count(builtin, "\n") + strings.Count(tc.add, "\n")
+			code, out, errs := e2eRun(t, "policy", "check", f)
+			if code == 0 {
+				t.Fatalf("policy check accepted it: %s", out)
+			}
+			if !strings.Contains(errs, tc.want) || !strings.Contains(errs, "line "+strconv.Itoa(lines)) {
+				t.Errorf("error %q: want it to name line %d and %s", errs, lines, tc.want)
+			}
+		})
 	}
 }
