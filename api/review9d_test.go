@@ -36,3 +36,78 @@ func TestReview9dGrantDoesNotRefuseTheUsersOtherRole(t *testing.T) {
 		}
 	}
 }
+
+// Review 9d probes (they pass: recorded as sound): break-glass for
+// Margaret does not reach Arthur, her husband on her care team, through
+// _include, _revinclude or POST $everything's body; a refused break-glass
+// leaves no grant.
+func TestReview9dBreakGlassStaysWithOnePerson(t *testing.T) {
+	e := newEnv(t)
+	seedCouple(t, e)
+	ae := e.token("hospital-clinician", "nhs", "RZZ")
+	bg := []string{"X-Break-Glass", bgReason}
+	for _, path := range []string{
+		"/fhir/CareTeam?patient=margaret&_include=CareTeam:participant",
+		"/fhir/CareTeam?patient=margaret&_include=CareTeam:patient&_include=CareTeam:participant",
+		"/fhir/Patient?_id=margaret&_revinclude=CareTeam:participant",
+	} {
+		// Control: the couple's GP is given Arthur by the same request.
+		if r := e.do("GET", path, e.token("gp", "nhs", "A81001"), ""); strings.Contains(path, "_include") && !strings.Contains(r.body, `"Arthur"`) {
+			t.Errorf("control: the GP's GET %s does not include Arthur: %d %.300s", path, r.status, r.body)
+		}
+		r := e.do("GET", path, ae, "", bg...)
+		if r.status != 200 {
+			t.Errorf("GET %s: %d %.300s", path, r.status, r.body)
+			continue
+		}
+		if strings.Contains(r.body, `"Arthur"`) {
+			t.Errorf("GET %s under break-glass for Margaret released Arthur's Patient: %.600s", path, r.body)
+		}
+	}
+	// POST $everything naming another person in its body.
+	r := e.do("POST", "/fhir/Patient/margaret/$everything", ae, `{"resourceType":"Parameters","parameter":[{"name":"patient","valueString":"arthur"}]}`, bg...)
+	if strings.Contains(r.body, `"Arthur"`) {
+		t.Errorf("POST $everything of Margaret with patient=arthur in its body released Arthur: %d %.600s", r.status, r.body)
+	}
+	if r.status != 400 {
+		t.Errorf("POST $everything with patient in its body: %d, want 400 (not a parameter of $everything)", r.status)
+	}
+	for _, id := range []string{"arthur"} {
+		if g := e.do("GET", "/fhir/Patient/"+id, ae, ""); g.status == 200 {
+			t.Errorf("a grant is held for %s after break-glass requests for Margaret", id)
+		}
+	}
+	// Refused break-glass (a role that may not) leaves no grant.
+	sw := e.token("social-worker", "council", "E06000001")
+	if r := e.do("GET", "/fhir/Patient/margaret", sw, "", bg...); r.status != 403 {
+		t.Errorf("social worker's break-glass: %d, want 403", r.status)
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", sw, ""); r.status == 200 {
+		t.Errorf("a refused break-glass left a grant")
+	}
+}
+
+// Review 9d: a break-glass reason is a stated reason IG can read. Its
+// free text counted invisible characters: ten zero-width spaces made the
+// ten characters of reason the policy requires, shown to IG as none; and
+// a right-to-left override (U+202E) passed as text, reordering how IG's
+// reports show the reason and what follows it.
+func TestReview9dBreakGlassReasonIsVisibleText(t *testing.T) {
+	e := newEnv(t)
+	seedCouple(t, e)
+	ae := e.token("hospital-clinician", "nhs", "RZZ")
+	for name, reason := range map[string]string{
+		"zero-width spaces":      "EMERGENCY: " + strings.Repeat("\u200b", 10),
+		"word joiners":           "EMERGENCY: x" + strings.Repeat("\u2060", 12),
+		"right-to-left override": "EMERGENCY: \u202edetaerht efil ,E&A ni suoicsnocnu",
+		"byte order marks":       "LEGAL: " + strings.Repeat("\ufeff", 10),
+	} {
+		r := e.do("GET", "/fhir/Patient/margaret", ae, "", "X-Break-Glass", reason)
+		if r.status != 403 || !strings.Contains(r.body, "break-glass") {
+			t.Errorf("%s: break-glass with reason %q: %d %.300s, want 403 naming the reason", name, reason, r.status, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", ae, "", "X-Break-Glass", "EMERGENCY: patient inconsciente en urgencias, sin antecedentes — 患者意識不明"); r.status != 200 {
+		t.Errorf("a reason in other scripts: %d %.300s", r.status, r.body)
+	}
+}
