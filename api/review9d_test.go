@@ -111,3 +111,34 @@ func TestReview9dBreakGlassReasonIsVisibleText(t *testing.T) {
 		t.Errorf("a reason in other scripts: %d %.300s", r.status, r.body)
 	}
 }
+
+// Review 9d: a person's objection to sharing with the council (a deny to
+// the council sector) reached the council's users by their token's sector
+// claim alone: a token of the council's organisation (E06000999, a local
+// authority's code, as carex itself tells a care package by) that said
+// sector nhs read her NHS record. A local authority's code with sector
+// nhs is refused (401).
+func TestReview9dCouncilOrganisationIsCouncilSector(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Consent/jane-no-council-sector", gp, janeConsent("jane-no-council-sector", "2026-01-10", "OPTIN",
+		`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"https://carex.example/sector","code":"council"}]},"reference":{"display":"any council organisation"}}]}`)); r.status != 201 {
+		t.Fatalf("seed consent: %d %s", r.status, r.body)
+	}
+	honest := e.token("social-worker", "council", "E06000999")
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", honest, ""); strings.Contains(r.body, "GP-DIABETES") {
+		t.Fatalf("control: the council's social worker read Jane's GP record despite her objection: %d", r.status)
+	}
+	for _, role := range []string{"social-worker", "gp", "system"} {
+		tok := e.token(role, "nhs", "E06000999")
+		r := e.do("GET", "/fhir/Patient/jane/$everything", tok, "")
+		if strings.Contains(r.body, "GP-DIABETES") {
+			t.Errorf("a %s token of the council E06000999 saying sector nhs read Jane's GP record despite her objection to the council: %d", role, r.status)
+		}
+		if r.status != 401 {
+			t.Errorf("a %s token of the council E06000999 saying sector nhs: %d %.200s, want 401", role, r.status, r.body)
+		}
+	}
+}
+

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/carex-project/carex/fhir/search"
 )
 
 // Principal is the authenticated caller.
@@ -150,6 +152,14 @@ func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string
 		return nil, fail("missing claim sector")
 	default:
 		return nil, fail("invalid sector (want nhs or council)")
+	}
+	if c.Sector != SectorCouncil && search.CouncilCode(strings.ToUpper(c.Org)) {
+		// A person's objection to sharing with the council (a deny to
+		// the council sector) is decided by this claim: a council's
+		// user whose token said nhs read the record she objected to
+		// (review 9d). carex tells a council by its code (as it tells
+		// a care package); an NHS body's code tells nothing either way.
+		return nil, fail("sector " + c.Sector + " does not match org " + printable(c.Org) + ", a local authority's code: its users are sector council")
 	}
 	if c.Role == "" {
 		return nil, fail("missing claim role")
