@@ -1,9 +1,22 @@
 package api_test
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
 )
 
@@ -112,6 +125,31 @@ func TestReview9dBreakGlassReasonIsVisibleText(t *testing.T) {
 	}
 }
 
+// Review 9d probe (it passes: recorded as sound): a purpose of use is its
+// HL7 v3 code as the policy lists it; a variant (lower case, a system|code
+// token, padded by spaces inside) is refused with 403 and logged as a
+// purpose refusal, naming the person.
+func TestReview9dPurposeVariantsAreRefusedAndLogged(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	for _, purpose := range []string{"treat", "Treat", "http://terminology.hl7.org/CodeSystem/v3-ActReason|TREAT", "TREAT,HMARKT", "T REAT", "HRESCH", "ETREAT\u200b"} {
+		tok := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = purpose })
+		r := e.do("GET", "/fhir/Patient/jane", tok, "")
+		if r.status != 403 || strings.Contains(r.body, "Smith") {
+			t.Errorf("purpose %q: %d %.200s, want 403", purpose, r.status, r.body)
+			continue
+		}
+		x := e.lastEntry(t)
+		if x.Status != 403 || x.Principal == nil || x.Principal.Purpose != purpose || !slices.Contains(x.Reasons, "purpose-not-served") || x.Patient != "jane" {
+			t.Errorf("purpose %q: logged as %+v (reasons %v, patient %q)", purpose, x.Principal, x.Reasons, x.Patient)
+		}
+	}
+	tok := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = " TREAT " })
+	if r := e.do("GET", "/fhir/Patient/jane", tok, ""); r.status != 200 {
+		t.Errorf("purpose \" TREAT \" (trimmed): %d", r.status)
+	}
+}
+
 // Review 9d: a person's objection to sharing with the council (a deny to
 // the council sector) reached the council's users by their token's sector
 // claim alone: a token of the council's organisation (E06000999, a local
@@ -142,3 +180,54 @@ func TestReview9dCouncilOrganisationIsCouncilSector(t *testing.T) {
 	}
 }
 
+// Review 9d probe (it passes: recorded as sound): a break-glass grant is
+// held per token issuer. On a server that accepts both its identity
+// provider's tokens and development tokens, the grant a development
+// token's user made is not held by a token of the provider naming the
+// same sub and organisation.
+func TestReview9dGrantStaysWithTheIssuer(t *testing.T) {
+	idp, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]any{{"kty": "RSA", "kid": "idp", "alg": "RS256",
+		"n": base64.RawURLEncoding.EncodeToString(idp.N.Bytes()), "e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(idp.E)).Bytes())}}})
+	file := filepath.Join(t.TempDir(), "jwks.json")
+	if err := os.WriteFile(file, jwks, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _ := ed25519.GenerateKey(rand.Reader)
+	dev, err := auth.NewDevKey(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auth.NewVerifier(auth.Config{JWKS: file, DevKey: dev})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *api.Config) { c.Verifier = v })
+	e.key = dev
+	seedCouple(t, e)
+	sub := func(c *auth.DevClaims) { c.Sub = "dr-x" }
+	devTok := e.token("hospital-clinician", "nhs", "RZZ", sub)
+	now := time.Now()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, jwt.MapClaims{"iss": "carex", "aud": "carex", "sub": "dr-x", "role": "hospital-clinician",
+		"sector": "nhs", "org": "RZZ", "iat": now.Unix(), "exp": now.Add(time.Hour).Unix()})
+	tok.Header["kid"] = "idp"
+	idpTok, err := tok.SignedString(idp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", idpTok, ""); r.status != 403 {
+		t.Fatalf("control: the provider's token before any grant: %d", r.status)
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", devTok, "", "X-Break-Glass", bgReason); r.status != 200 {
+		t.Fatalf("break-glass with the development token: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", devTok, ""); r.status != 200 {
+		t.Fatalf("control: the grant holds for the development token: %d", r.status)
+	}
+	if r := e.do("GET", "/fhir/Patient/margaret", idpTok, ""); r.status != 403 {
+		t.Errorf("the grant of the development token's user held for the provider's token of the same sub and org: %d", r.status)
+	}
+}

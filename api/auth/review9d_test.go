@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
 	"testing"
@@ -98,4 +99,58 @@ func containsStr(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// Review 9d probes (they pass: recorded as sound): embedded-key headers
+// are ignored (the key is the JWKS's, by kid), an empty or wrong aud list
+// is refused, a kid naming the development key on a server without it is
+// refused, and wrongly typed carex claims are refused.
+func TestReview9dHeadersAndClaimShapes(t *testing.T) {
+	k := getKeys(t)
+	v := newTestVerifier(t, nil)
+	good := claimsAt(t0)
+	attacker, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	withHeader := func(key *rsa.PrivateKey, hdr map[string]any, c jwt.MapClaims) string {
+		tok := jwt.NewWithClaims(jwt.SigningMethodRS256, c)
+		for h, x := range hdr {
+			tok.Header[h] = x
+		}
+		s, err := tok.SignedString(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	attackerJWK := jwkOf("rsa1", attacker)
+	rs := func(c jwt.MapClaims) string { return sign(t, jwt.SigningMethodRS256, k.rsa, "rsa1", c) }
+	for _, tc := range []struct{ name, token, want string }{
+		{"jwk header with the attacker's key", withHeader(attacker, map[string]any{"kid": "rsa1", "jwk": attackerJWK}, good), "bad signature"},
+		{"jwk header, no kid", withHeader(attacker, map[string]any{"jwk": attackerJWK}, good), "no kid"},
+		{"jku header", withHeader(attacker, map[string]any{"kid": "evil", "jku": "https://evil.example/jwks.json"}, good), "unknown kid"},
+		{"x5u header", withHeader(attacker, map[string]any{"kid": "rsa1", "x5u": "https://evil.example/cert.pem"}, good), "bad signature"},
+		{"x5c header", withHeader(attacker, map[string]any{"kid": "rsa1", "x5c": []string{"MIIB"}}, good), "bad signature"},
+		{"aud empty list", rs(with(good, "aud", []string{})), "aud"},
+		{"aud list without carex", rs(with(good, "aud", []string{"a", "b", "Carex"})), "wrong audience"},
+		{"aud list with carex", rs(with(good, "aud", []any{"carex", 7})), ""},
+		{"role as a list", rs(with(good, "role", []string{"gp", "ig-officer"})), "malformed"},
+		{"org as a number", rs(with(good, "org", 81001)), "malformed"},
+		{"purpose as a list", rs(with(good, "purpose", []string{"TREAT"})), "malformed"},
+		{"role in upper case", rs(with(good, "role", "GP")), "unknown role"},
+		{"role with a space", rs(with(good, "role", " gp")), "unknown role"},
+		{"sub of spaces", rs(with(good, "sub", "   ")), "missing claim sub"},
+		{"dev kid on a server without the dev key", withHeader(k.rsa, map[string]any{"kid": "dev-0123456789abcdef"}, with(good, "iss", DevIssuer)), "development tokens are not accepted"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := v.Verify(context.Background(), tc.token)
+			if err == nil {
+				t.Fatalf("accepted: %+v", *p)
+			}
+			if !containsStr(err.Error(), tc.want) {
+				t.Errorf("error %q, want it to mention %q", err, tc.want)
+			}
+		})
+	}
 }

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/carex-project/carex/api/auth"
 )
 
 // Review 9d: national RBAC job roles are mapped onto carex roles by the
@@ -123,5 +125,78 @@ func TestReview9dPolicyJobRoleLinesAreChecked(t *testing.T) {
 				t.Errorf("error %q: want it to name line %d and %s", errs, lines, tc.want)
 			}
 		})
+	}
+}
+
+// Review 9d probe (it passes: recorded as sound): a production server
+// whose JWKS holds the development key's public half, under its own kid,
+// still refuses development tokens (their issuer is carex-dev, which a
+// JWKS issuer may not be), with and without --issuer carex-dev.
+func TestReview9dJWKSHoldingTheDevKeyRefusesDevTokens(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "dev-key.pem")
+	dev, err := auth.LoadOrCreateDevKey(keyFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks, _ := json.Marshal(map[string]any{"keys": []map[string]any{
+		{"kty": "OKP", "crv": "Ed25519", "kid": dev.KID, "use": "sig", "x": base64.RawURLEncoding.EncodeToString(dev.Public)},
+		{"kty": "OKP", "crv": "Ed25519", "kid": "other", "use": "sig", "x": base64.RawURLEncoding.EncodeToString(dev.Public)},
+	}})
+	jwksFile := filepath.Join(dir, "jwks.json")
+	if err := os.WriteFile(jwksFile, jwks, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := e2eRun(t, "serve", "--db", filepath.Join(dir, "x.db"), "--addr", e2eFreeAddr(t), "--jwks", jwksFile, "--issuer", "carex-dev"); code == 0 || !strings.Contains(errs, "carex-dev") {
+		t.Errorf("serve --issuer carex-dev: exit %d, %s", code, errs)
+	}
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--db", filepath.Join(dir, "carex.db"), "--addr", addr, "--jwks", jwksFile, "--dev-key", keyFile)
+	tok := e2eToken(t, keyFile)
+	if status, body := s.get(t, "/fhir/Patient?_count=1", tok); status != 401 {
+		t.Errorf("a dev token on a server whose JWKS holds the dev key: %d %s", status, body)
+	}
+	// The same token with its kid changed to the JWKS's other name for
+	// the key is no longer signed; one the dev key signs anew with iss
+	// carex is a token of the JWKS's key: accepted, as any token its
+	// holder signs (the operator put the key there).
+	now := time.Now()
+	re := jwt.NewWithClaims(jwt.SigningMethodEdDSA, jwt.MapClaims{"iss": "carex-dev", "aud": "carex", "sub": "x", "role": "gp", "sector": "nhs", "org": "A81001", "exp": now.Add(time.Minute).Unix()})
+	re.Header["kid"] = "other"
+	str, _ := re.SignedString(dev.Private)
+	if status, body := s.get(t, "/fhir/Patient?_count=1", str); status != 401 {
+		t.Errorf("iss carex-dev under the JWKS's other kid: %d %s", status, body)
+	}
+}
+
+// Review 9d probe (it passes: recorded as sound): a typo in a policy file
+// does not silently widen a role: each is refused, naming its line.
+func TestReview9dPolicyTyposAreRefused(t *testing.T) {
+	_, builtin, _ := e2eRun(t, "policy")
+	dir := t.TempDir()
+	for i, add := range []string{
+		"role clerk demographics, appointments\n",
+		"role clerk demographics *appointments\n",
+		"role clerk demographics appointment\n",
+		"role gp demographics\n",
+		"audit-role ig-oficer\n",
+		"break-glass-roles clerk\n",
+		"break-glass-roles ig-officer\n",
+		"role auditor demographics observations\naudit-role auditor\n",
+		"own-org-only sytem\n",
+		"sees-own-records ig-officer\n",
+		"purposes treat\n",
+		"break-glass-releases HFEA\n",
+		"legally-restricted FOO\n",
+		"job-role R8008 clerk\n",
+	} {
+		f := filepath.Join(dir, strconv.Itoa(i)+".policy")
+		if err := os.WriteFile(f, []byte(builtin+add), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errs := e2eRun(t, "policy", "check", f)
+		if code == 0 || !strings.Contains(errs, "line ") {
+			t.Errorf("policy with %q: exit %d, %s%s; want refused naming the line", add, code, out, errs)
+		}
 	}
 }
