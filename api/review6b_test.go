@@ -238,11 +238,12 @@ func r6bRun(t *testing.T, c r6bCase, d time.Duration) {
 	}()
 	// Feeds: new data for Jane from two organisations, in shared
 	// transactions, which the cache carries contexts over.
-	for f, org := range []string{"RHX", "E06000999"} {
+	for f, feed := range [][2]string{{"RHX", "nhs"}, {"E06000999", "council"}} {
+		org := feed[0]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			tok := e.token("system", "nhs", org)
+			tok := e.token("system", feed[1], org) // the council's feed is sector council (review 9d: a council code with sector nhs is a 401)
 			for i := 0; ; i++ {
 				select {
 				case <-stop:

@@ -30,8 +30,10 @@ type BreakGlassReason struct {
 //
 // where CATEGORY is CONSENT, LEGAL, EMERGENCY or PUBLIC-INTEREST (any case)
 // and the free text has at least minText characters (Policy.
-// BreakGlassMinReason; at least 1). Control characters and headers longer
-// than MaxBreakGlassReason are refused, so the reason is safe to log.
+// BreakGlassMinReason; at least 1; format characters such as zero-width
+// spaces do not count). Control and bidirectional control characters and
+// headers longer than MaxBreakGlassReason are refused, so the reason is
+// safe to log and shows as written.
 // Example: "EMERGENCY: unconscious in ED, no history available".
 func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 	if minText < 1 {
@@ -47,6 +49,11 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 		if unicode.IsControl(r) {
 			return BreakGlassReason{}, fmt.Errorf("break-glass reason contains control characters")
 		}
+		if unicode.Is(unicode.Bidi_Control, r) {
+			// An override (U+202E) reorders how IG's reports show the
+			// reason and what follows it (review 9d).
+			return BreakGlassReason{}, fmt.Errorf("break-glass reason contains bidirectional control characters (U+%04X): write it as plain text", r)
+		}
 	}
 	cat, text, ok := strings.Cut(s, ":")
 	if !ok {
@@ -59,8 +66,21 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 		return BreakGlassReason{}, fmt.Errorf("break-glass category %q: must be CONSENT, LEGAL, EMERGENCY or PUBLIC-INTEREST", cat)
 	}
 	text = strings.TrimSpace(text)
-	if n := utf8.RuneCountInString(text); n < minText {
+	if n := visibleRunes(text); n < minText {
 		return BreakGlassReason{}, fmt.Errorf("break-glass reason text has %d characters: at least %d are required", n, minText)
 	}
 	return BreakGlassReason{Category: cat, Text: text}, nil
+}
+
+// visibleRunes counts the characters of s that show: not format
+// characters (zero-width spaces, joiners, byte order marks), which made
+// the minimum length of a reason IG is shown as empty (review 9d).
+func visibleRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if !unicode.Is(unicode.Cf, r) {
+			n++
+		}
+	}
+	return n
 }

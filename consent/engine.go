@@ -244,6 +244,16 @@ func Prepare(pol *Policy, u User, p Patient, now time.Time) *Prepared {
 	}
 	pp := &Prepared{pol: pol, user: u, org: strings.ToUpper(u.Org), now: now, restrict: p.Restricted}
 	pp.role = pol.Roles[u.Role]
+	if u.BreakGlassGranted && (pp.role == nil || !pp.role.BreakGlass) {
+		// A grant is held by the user at their organisation, whatever
+		// the role of their token. One of a role that may not break glass
+		// neither uses it nor is refused for it: a consultant who is also
+		// her trust's Caldicott guardian broke glass as a clinician, and
+		// as the IG officer she was refused the person's record for the
+		// grant's hours (review 9d).
+		u.BreakGlassGranted = false
+		pp.user.BreakGlassGranted = false
+	}
 	pp.userRefs = append([]string{"Practitioner/" + u.Sub}, u.Practitioner)
 	pp.bgAsked = u.BreakGlassReason != "" || u.BreakGlassGranted
 	pp.bgReasons = []Reason{{Layer: LayerBreakGlass, Code: CodeBreakGlassOverride, Detail: u.BreakGlassReason}}

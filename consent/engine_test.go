@@ -125,7 +125,13 @@ func TestLayerBreakGlass(t *testing.T) {
 		{name: "reason without category", user: "stranger", mod: func(u *User) { u.BreakGlassReason = "patient collapsed in the street" }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassReason},
 		{name: "reason too short", user: "stranger", mod: func(u *User) { u.BreakGlassReason = "EMERGENCY: help" }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassReason},
 		{name: "grant held", user: "stranger", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Permit, code: CodeBreakGlassOverride, flags: FlagBreakGlass},
-		{name: "grant held but role no longer allowed", user: "sw", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Withhold, code: CodeBreakGlassRole},
+		// A grant is the user's at their organisation; a token of a role
+		// that may not break glass does not use it, and is not refused for
+		// holding it: decided by its own relationship (review 9d; this
+		// case wanted withhold/break-glass-role-not-allowed before).
+		{name: "grant held but role no longer allowed", user: "sw", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Permit},
+		{name: "grant held, role not allowed, no relationship", user: "stranger", mod: func(u *User) { u.BreakGlassGranted = true; u.Role = "social-worker" }, item: med(orgGP), effect: Withhold, code: CodeNoRelationship},
+		{name: "grant held by an IG officer's sub", user: "ig", mod: func(u *User) { u.BreakGlassGranted = true }, item: med(orgGP), effect: Withhold, code: CodeClassNotPermitted},
 	})
 }
 

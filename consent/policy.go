@@ -212,6 +212,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 	seen := map[string]int{}
 	var bgRoles []roleUse
 	firstLine := map[string]int{}
+	jobLine := map[string]int{}
 	for sc.Scan() {
 		line++
 		text := sc.Text()
@@ -284,6 +285,18 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			if len(args) != 2 {
 				return nil, bad("expected: job-role RBAC-CODE ROLE")
 			}
+			// A token's job role and a Consent's actor are looked up in
+			// upper case, the last part of the national form
+			// (S8000:G8000:R8001): a code in another form would never be
+			// found, and a second line for a code would replace the first
+			// unseen (review 9d).
+			if !isUpperCode(args[0]) {
+				return nil, bad("%q is not a national RBAC job role code (upper case, e.g. R8000; not the full S8000:G8000:R8000 form)", args[0])
+			}
+			if prev, dup := jobLine[args[0]]; dup {
+				return nil, bad("job role %s is already mapped on line %d", args[0], prev)
+			}
+			jobLine[args[0]] = line
 			p.JobRoles[args[0]] = args[1]
 			uses = append(uses, roleUse{line, args[1], dir})
 		case "break-glass-grant", "source-lifetime":

@@ -1,10 +1,13 @@
 package auth
 
 import (
+	"encoding/json"
 	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/carex-project/carex/fhir/search"
 )
 
 // Principal is the authenticated caller.
@@ -28,7 +31,9 @@ const DefaultPurpose = "TREAT"
 // KnownRoles are the carex roles accepted without a policy file.
 var KnownRoles = []string{"gp", "district-nurse", "hospital-clinician", "social-worker", "ig-officer", "system"}
 
-// RBACRoles maps national RBAC job role codes to carex roles.
+// RBACRoles maps national RBAC job role codes to carex roles, as the
+// built-in policy does; a server maps them as its policy file does
+// (Config.JobRoles).
 var RBACRoles = map[string]string{
 	"R8000": "gp",             // clinical practitioner
 	"R8001": "district-nurse", // nurse
@@ -47,9 +52,41 @@ type tokenClaims struct {
 	Purpose string `json:"purpose,omitempty"`
 }
 
+// claimNames are the members of the payload carex reads.
+var claimNames = map[string]bool{
+	"iss": true, "sub": true, "aud": true, "exp": true, "nbf": true, "iat": true, "jti": true,
+	"name": true, "org": true, "sector": true, "role": true, "purpose": true,
+}
+
+// UnmarshalJSON reads the claims by their exact names. Claim names are
+// case-sensitive (RFC 7519 §4), but encoding/json matches a struct's
+// fields in any case: a "Role" or "ORG" an identity provider adds for
+// another relying party, or maps from an attribute its user may edit, was
+// read as carex's role or org, and given last it won over the real one
+// (review 9d). Members of other names are left out before decoding. Of
+// two members of the same name the last counts, as RFC 7519 allows.
+func (c *tokenClaims) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	for k := range all {
+		if !claimNames[k] {
+			delete(all, k)
+		}
+	}
+	ours, err := json.Marshal(all)
+	if err != nil {
+		return err
+	}
+	type plain tokenClaims // without this method
+	return json.Unmarshal(ours, (*plain)(c))
+}
+
 // mapRole returns the carex role for a role claim and the RBAC code it came
-// from (or ""). The full national form "S8000:G8000:R8001" is accepted.
-func mapRole(role string, extra map[string]bool) (carexRole, jobRole string, ok bool) {
+// from (or ""), by jobs (upper-case codes). The full national form
+// "S8000:G8000:R8001" is accepted.
+func mapRole(role string, extra map[string]bool, jobs map[string]string) (carexRole, jobRole string, ok bool) {
 	if extra[role] {
 		return role, "", true
 	}
@@ -63,7 +100,7 @@ func mapRole(role string, extra map[string]bool) (carexRole, jobRole string, ok 
 		code = code[i+1:]
 	}
 	code = strings.ToUpper(code)
-	if m, found := RBACRoles[code]; found {
+	if m, found := jobs[code]; found {
 		return m, code, true
 	}
 	return "", "", false
@@ -99,7 +136,7 @@ func printable(s string) string {
 
 // principalFrom validates the carex claims (after the signature and the
 // registered claims have been checked) and builds the Principal.
-func principalFrom(c *tokenClaims, extra map[string]bool, dev bool) (*Principal, error) {
+func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string, dev bool) (*Principal, error) {
 	if strings.TrimSpace(c.Subject) == "" {
 		return nil, fail("missing claim sub")
 	}
@@ -116,10 +153,18 @@ func principalFrom(c *tokenClaims, extra map[string]bool, dev bool) (*Principal,
 	default:
 		return nil, fail("invalid sector (want nhs or council)")
 	}
+	if c.Sector != SectorCouncil && search.CouncilCode(strings.ToUpper(c.Org)) {
+		// A person's objection to sharing with the council (a deny to
+		// the council sector) is decided by this claim: a council's
+		// user whose token said nhs read the record she objected to
+		// (review 9d). carex tells a council by its code (as it tells
+		// a care package); an NHS body's code tells nothing either way.
+		return nil, fail("sector " + c.Sector + " does not match org " + printable(c.Org) + ", a local authority's code: its users are sector council")
+	}
 	if c.Role == "" {
 		return nil, fail("missing claim role")
 	}
-	role, jobRole, ok := mapRole(c.Role, extra)
+	role, jobRole, ok := mapRole(c.Role, extra, jobs)
 	if !ok {
 		if s := printable(c.Role); s != "" {
 			return nil, fail("unknown role " + s)

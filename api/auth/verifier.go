@@ -26,7 +26,11 @@ type Config struct {
 	Leeway     time.Duration // clock skew allowed on exp/nbf/iat; 0 = default 30s, negative = none
 	DevKey     *DevKey       // non-nil only in development mode
 	ExtraRoles []string      // roles added by the policy file
-	HTTPClient *http.Client  // for a JWKS URL; default: 10s timeout
+	// JobRoles maps national RBAC job role codes (R8000) to carex roles:
+	// the policy file's job-role lines. nil = RBACRoles, the built-in
+	// policy's; an empty map accepts no job role codes.
+	JobRoles   map[string]string
+	HTTPClient *http.Client // for a JWKS URL; default: 10s timeout
 	Now        func() time.Time
 }
 
@@ -35,6 +39,7 @@ type Verifier struct {
 	jwks      *keySet // nil when no JWKS
 	dev       *verifyKey
 	extra     map[string]bool
+	jobRoles  map[string]string
 	now       func() time.Time
 	leeway    time.Duration
 	jwksParse *jwt.Parser
@@ -81,6 +86,19 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 			return nil, fmt.Errorf("auth: invalid extra role %q", r)
 		}
 		v.extra[r] = true
+	}
+	if cfg.JobRoles == nil {
+		cfg.JobRoles = RBACRoles
+	}
+	v.jobRoles = make(map[string]string, len(cfg.JobRoles))
+	for code, role := range cfg.JobRoles {
+		if code == "" || strings.ContainsAny(code, " \t\r\n:") {
+			return nil, fmt.Errorf("auth: invalid job role code %q", code)
+		}
+		if _, _, ok := mapRole(role, v.extra, nil); !ok {
+			return nil, fmt.Errorf("auth: job role %s maps to %q, which is not a role", code, role)
+		}
+		v.jobRoles[strings.ToUpper(code)] = role
 	}
 	common := []jwt.ParserOption{
 		jwt.WithLeeway(cfg.Leeway),
@@ -182,7 +200,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	if err != nil {
 		return nil, describe(err, claims)
 	}
-	p, err := principalFrom(claims, v.extra, dev)
+	p, err := principalFrom(claims, v.extra, v.jobRoles, dev)
 	if err != nil {
 		return nil, err
 	}

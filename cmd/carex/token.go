@@ -31,14 +31,11 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("--sub, --role, --sector and --org are required")
 	}
-	var extra []string
-	if policyPath != "" {
-		pol, err := loadPolicyFile(policyPath)
-		if err != nil {
-			return err
-		}
-		extra = extraRoles(pol)
+	pol, err := loadPolicyFile(policyPath) // "": the built-in policy
+	if err != nil {
+		return err
 	}
+	extra := extraRoles(pol)
 	key, err := auth.LoadOrCreateDevKey(keyPath)
 	if err != nil {
 		return err
@@ -50,14 +47,14 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 	// The token is checked as a dev server (serve --dev, demo) checks it, so
 	// that a role or organisation it would refuse with a 401 is refused here
 	// instead, and the list of roles is the server's own.
-	v, err := auth.NewVerifier(auth.Config{DevKey: key, ExtraRoles: extra})
+	v, err := auth.NewVerifier(auth.Config{DevKey: key, ExtraRoles: extra, JobRoles: pol.JobRoles})
 	if err != nil {
 		return err
 	}
 	if _, err := v.Verify(context.Background(), tok); err != nil {
 		if strings.Contains(err.Error(), "role") {
 			roles := strings.Join(append(slices.Clone(auth.KnownRoles), extra...), ", ")
-			codes := strings.Join(slices.Sorted(maps.Keys(auth.RBACRoles)), ", ")
+			codes := strings.Join(slices.Sorted(maps.Keys(pol.JobRoles)), ", ")
 			return fmt.Errorf("--role %s: the server refuses a token with it (401 %v); it accepts %s, a national RBAC job role code (%s), or a role of the policy file it runs with (give that file here with --policy)", c.Role, err, roles, codes)
 		}
 		return fmt.Errorf("the server would refuse this token: %v", err)
