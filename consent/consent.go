@@ -372,8 +372,10 @@ func Unreadable(id string) *Consent {
 //     carex's implied-consent default already permits; HL7's own examples
 //     use that shape to mean a withholding — refused as ambiguous.
 //   - actors: v3 ParticipationType CST (custodian) and AUT (author) name
-//     whose data the rule covers; any other role names a recipient, which
-//     must be an Organization (reference or ODS identifier), a
+//     whose data the rule covers; IRCP and PRCP, a carex role or a sector
+//     name a recipient (any other role is refused: what the actor is to
+//     the rule is unknown; no role at all is refused on write and read
+//     as a recipient), which must be an Organization (reference or ODS identifier), a
 //     Practitioner/PractitionerRole (reference or SDS user id), a carex role
 //     (role system SystemRole) or a sector (SystemSector). Patients,
 //     RelatedPersons, Groups, CareTeams and Devices are refused: carex
@@ -566,6 +568,14 @@ const unknowable = "carex cannot tell an item's author practitioner or what refe
 	"name the Organization as author or custodian (AUT/CST, or authoredby an Organization), " +
 	"each item (data meaning instance), or a class or code"
 
+// participationRoles are the v3 ParticipationType codes an actor's role
+// may carry: true for a recipient, false for whose data it is.
+var participationRoles = map[string]bool{"IRCP": true, "PRCP": true, "CST": false, "AUT": false}
+
+// actorRoles says which actor roles carex understands.
+const actorRoles = "use " + SystemParticipation + " IRCP or PRCP (the recipient) or CST or AUT (whose data: its custodian or author), " +
+	"or a carex role (" + SystemRole + ") or sector (" + SystemSector + ")"
+
 type parser struct {
 	c     *Consent
 	count int
@@ -737,8 +747,27 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		case SystemSector:
 			sector = cd.Code
 		case SystemParticipation:
+			if _, ok := participationRoles[cd.Code]; !ok {
+				continue
+			}
+			if part != "" && participationRoles[part] != participationRoles[cd.Code] {
+				return &ConsentError{el + ".role", "names both a recipient and whose data it is (" + part + ", " + cd.Code + "): " + actorRoles}
+			}
 			part = cd.Code
 		}
+	}
+	if carexRole == "" && sector == "" && part == "" {
+		// What the actor is to the rule is unknown: reading it as a
+		// recipient turned a deny of the data an organisation entered,
+		// informed or collected (ENT, INF, datacollector, CST without
+		// its system) into a deny to that organisation, and released its
+		// data to everyone else.
+		if a.Role != nil {
+			return &ConsentError{el + ".role", "no role carex understands: " + actorRoles}
+		}
+		// R4 requires a role; one stored by an older release without one
+		// is read as a recipient, as it was.
+		ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".role", "required: " + actorRoles})
 	}
 	if carexRole != "" || sector != "" {
 		if carexRole != "" && sector != "" {

@@ -1,0 +1,72 @@
+package consent
+
+// Review 9c: the FHIR forms a real Consent arrives in, against what the
+// engine decides from it. Each test was seen failing before its fix.
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+// TestReview9cActorRoleNotUnderstoodIsRefused: an actor's role says what
+// the actor is to the rule — a recipient (IRCP, PRCP) or whose data it is
+// (CST custodian, AUT author). Any other role was read as a recipient: a
+// deny of "data the sexual health clinic entered / informed / collected"
+// (ENT, INF, extra-security-role-type datacollector), or a custodian
+// written without its system, withheld the GP's data from the clinic and
+// released the clinic's data to the hospital — the opposite of what the
+// person asked. A role carex does not understand is refused (422 naming
+// the role), as a class or action it does not understand is.
+func TestReview9cActorRoleNotUnderstoodIsRefused(t *testing.T) {
+	cases := []struct{ name, role string }{
+		{"informant", `{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"INF"}]}`},
+		{"data entry", `{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"ENT"}]}`},
+		{"custodian without system", `{"coding":[{"code":"CST"}]}`},
+		{"data collector", `{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/extra-security-role-type","code":"datacollector"}]}`},
+		{"a SNOMED CT job role", `{"coding":[{"system":"http://snomed.info/sct","code":"106328005"}]}`},
+		{"text only", `{"text":"informant"}`},
+		{"recipient and custodian at once", `{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"},{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"CST"}]}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			prov := `{"type":"deny","actor":[{"role":` + tc.role + `,"reference":{"reference":"Organization/` + orgClinic + `"}}]}`
+			c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", prov))
+			if err == nil {
+				err = DefaultPolicy().CheckConsent(c)
+			}
+			var ce *ConsentError
+			if !errors.As(err, &ce) || ce.Element != "provision.actor[0].role" {
+				d1 := decide(t, users()["hosp"], patient(c), med(orgClinic))
+				d2 := decide(t, users()["clinic"], patient(c), med(orgGP))
+				t.Fatalf("accepted (%v): the hospital reads the clinic's data: %s; the clinic reads the GP's: %s", err, d1.Explain(), d2.Explain())
+			}
+			if !strings.Contains(ce.Msg, "IRCP") || !strings.Contains(ce.Msg, "CST") {
+				t.Errorf("the message does not say what to send instead: %v", err)
+			}
+		})
+	}
+	// An actor with no role at all (R4 requires one) is refused on write.
+	prov := `{"type":"deny","actor":[{"reference":{"reference":"Organization/` + orgClinic + `"}}]}`
+	c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", prov))
+	if err == nil {
+		err = DefaultPolicy().CheckConsent(c)
+	}
+	var ce *ConsentError
+	if !errors.As(err, &ce) || ce.Element != "provision.actor[0].role" {
+		t.Errorf("an actor without role: %v", err)
+	}
+	// The roles carex understands are still read as before.
+	for _, ok := range []string{org(orgClinic), custodian(orgClinic), author("Organization/" + orgClinic),
+		`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/X"}}`,
+		`{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"},{"system":"http://snomed.info/sct","code":"106328005"}]},"reference":{"reference":"Organization/X"}}`,
+		roleActor("gp"), sectorActor("council")} {
+		c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", `{"type":"deny","actor":[`+ok+`]}`))
+		if err == nil {
+			err = DefaultPolicy().CheckConsent(c)
+		}
+		if err != nil {
+			t.Errorf("%s refused: %v", ok, err)
+		}
+	}
+}
