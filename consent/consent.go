@@ -183,7 +183,25 @@ type Consent struct {
 	// roleActors: the carex role codes actors name, with their elements,
 	// for Policy.CheckConsent.
 	roleActors []namedRole
+	// refs: the literal references naming organisations and
+	// practitioners (References).
+	refs []NamedReference
 }
+
+// NamedReference is an organisation or practitioner a Consent names by a
+// literal reference (an actor, a role's organisation, data authoredby).
+// The engine compares it with the user's ODS code ("Organization/RHX")
+// or SDS user id ("Practitioner/<sub>"): one naming a stored resource
+// whose id is neither (Organization/5f0c…, its ODS code an identifier)
+// would match no one, and a caller that can look it up refuses it.
+type NamedReference struct {
+	Element  string // e.g. "provision.actor[0].reference"
+	Type, ID string // "Organization", "5f0c…" as written
+}
+
+// References lists the literal organisation and practitioner references
+// the Consent names.
+func (c *Consent) References() []NamedReference { return c.refs }
 
 type namedRole struct{ el, code string }
 
@@ -696,7 +714,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		}
 		ref := normRef(d.Reference.Reference)
 		if d.Meaning == MeaningAuthoredBy {
-			a, err := refActor(d.Reference, el+".reference")
+			a, err := ps.refActor(d.Reference, el+".reference")
 			if err != nil {
 				return nil, err
 			}
@@ -775,7 +793,7 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		}
 		org := ""
 		if a.Reference != nil && (a.Reference.Reference != "" || a.Reference.Identifier != nil) {
-			ra, err := refActor(a.Reference, el+".reference")
+			ra, err := ps.refActor(a.Reference, el+".reference")
 			if err != nil {
 				return err
 			}
@@ -798,7 +816,7 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 	if a.Reference == nil {
 		return &ConsentError{el + ".reference", "required"}
 	}
-	ra, err := refActor(a.Reference, el+".reference")
+	ra, err := ps.refActor(a.Reference, el+".reference")
 	if err != nil {
 		return err
 	}
@@ -827,7 +845,17 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 }
 
 // refActor reads an Organization or Practitioner(Role) reference, by
-// literal reference or by ODS / SDS identifier.
+// literal reference or by ODS / SDS identifier, and notes a literal one
+// (Consent.References).
+func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
+	a, err := refActor(r, el)
+	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemSDSUser)) {
+		typ, id, _ := strings.Cut(normRef(r.Reference), "/")
+		ps.c.refs = append(ps.c.refs, NamedReference{Element: el, Type: typ, ID: id})
+	}
+	return a, err
+}
+
 func refActor(r *rawRef, el string) (Actor, error) {
 	if r.Identifier != nil && r.Identifier.Value != "" {
 		switch r.Identifier.System {

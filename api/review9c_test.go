@@ -1,0 +1,79 @@
+package api_test
+
+// Review 9c: the FHIR forms a real Consent arrives in (a GP system, the
+// NHS App, a council system) against what the engine decides from it.
+// Each test was seen failing before its fix.
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestReview9cDenyNamingAnOrganisationByItsStoredID: the hospital's
+// Organization is stored under an id of its own (as a feed that POSTs it,
+// or a transaction resolving a conditional reference, leaves it), with its
+// ODS code RHX as identifier. Jane objects to the hospital; her GP system
+// names it the FHIR way, by the reference it knows: Organization/<id>.
+// carex compares actor references with the user's ODS code only, so the
+// Consent was stored (201) and never applied: the hospital clinician read
+// her GP record; a permit naming it so, as the one exception to a deny,
+// withheld what she shared with it. A reference carex cannot match to a
+// user is refused (422 naming the element and the code to send instead),
+// for each place a Consent names an organisation, and for a Practitioner
+// stored under another id than the SDS user id.
+func TestReview9cDenyNamingAnOrganisationByItsStoredID(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, hospSys, [2]string{"/fhir/Practitioner/9a1d-dr-ward", `{"resourceType":"Practitioner","id":"9a1d-dr-ward","identifier":[{"system":"https://fhir.nhs.uk/Id/sds-user-id","value":"hospital-clinician-user"}],"name":[{"family":"Ward"}]}`})
+	e.putAll(t, hospSys, [2]string{"/fhir/Organization/5f0c2a9e-hosp", `{"resourceType":"Organization","id":"5f0c2a9e-hosp","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"RHX"}],"name":"Riverside Hospital"}`})
+	const ref = `"reference":{"reference":"Organization/5f0c2a9e-hosp"}`
+	ircp := `{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},` + ref + `}`
+	gp := e.token("gp", "nhs", "A81001")
+	cases := []struct {
+		name, prov, element string
+		reader              string // token
+		path                string
+		want                int // what the reader gets, as the person asked
+	}{
+		{"deny to the hospital", `{"type":"deny","actor":[` + ircp + `]}`, "provision.actor[0].reference", hosp, "/fhir/Condition/diabetes", 404},
+		{"deny to the hospital by absolute reference", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"PRCP"}]},"reference":{"reference":"https://carex.example/fhir/Organization/5f0c2a9e-hosp"}}]}`, "provision.actor[0].reference", hosp, "/fhir/Condition/diabetes", 404},
+		{"deny to Dr Ward", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Practitioner/9a1d-dr-ward"}}]}`, "provision.actor[0].reference", hosp, "/fhir/Condition/diabetes", 404},
+		{"deny to the hospital's clinicians", `{"type":"deny","actor":[{"role":{"coding":[{"system":"https://carex.example/role","code":"hospital-clinician"}]},` + ref + `}]}`, "provision.actor[0].reference", hosp, "/fhir/Condition/diabetes", 404},
+		{"diagnoses to no one but the hospital", `{"type":"deny","class":[{"system":"http://hl7.org/fhir/resource-types","code":"Condition"}],"provision":[{"type":"permit","actor":[` + ircp + `]}]}`, "provision.provision[0].actor[0].reference", hosp, "/fhir/Condition/diabetes", 200},
+		{"deny of the hospital's data (custodian)", `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"CST"}]},` + ref + `}]}`, "provision.actor[0].reference", gp, "/fhir/Encounter/admission", 404},
+		{"deny of the hospital's data (authoredby)", `{"type":"deny","data":[{"meaning":"authoredby",` + ref + `}]}`, "provision.data[0].reference", gp, "/fhir/Encounter/admission", 404},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do("PUT", "/fhir/Consent/jane-choice", gpSys, janeConsent("jane-choice", "2026-01-10", "OPTIN", `,"provision":`+tc.prov))
+			defer e.do("DELETE", "/fhir/Consent/jane-choice", gpSys, "")
+			if r.status == 422 {
+				if !strings.Contains(r.body, "Consent."+tc.element) || !strings.Contains(r.body, "value RHX") && !strings.Contains(r.body, "value hospital-clinician-user") {
+					t.Errorf("422 does not name %s and the code to send: %s", tc.element, r.body)
+				}
+				return
+			}
+			if r.status != 201 {
+				t.Fatalf("write: %d %s", r.status, r.body)
+			}
+			if r := e.do("GET", tc.path, tc.reader, ""); r.status != tc.want {
+				t.Errorf("Jane's consent naming the hospital as Organization/5f0c2a9e-hosp was stored (201) and misapplied: GET %s answers %d, she asked for %d", tc.path, r.status, tc.want)
+			}
+		})
+	}
+	// Naming it by its ODS code, by reference or identifier, is accepted.
+	for _, ok := range []string{`"reference":{"reference":"Organization/RHX"}`, `"reference":{"identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"RHX"}}`} {
+		r := e.do("PUT", "/fhir/Consent/no-hosp-ods", gpSys, janeConsent("no-hosp-ods", "2026-01-10", "OPTIN",
+			`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},`+ok+`}]}`))
+		if r.status != 201 && r.status != 200 {
+			t.Errorf("%s: %d %s", ok, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/diabetes", hosp, ""); r.status != 404 {
+			t.Errorf("%s: the hospital reads the diagnosis (%d)", ok, r.status)
+		}
+		e.do("DELETE", "/fhir/Consent/no-hosp-ods", gpSys, "")
+	}
+}
