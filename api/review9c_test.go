@@ -77,3 +77,33 @@ func TestReview9cDenyNamingAnOrganisationByItsStoredID(t *testing.T) {
 		e.do("DELETE", "/fhir/Consent/no-hosp-ods", gpSys, "")
 	}
 }
+
+// TestReview9cDataPeriodDenyWithholdsThePerson: Jane asks that her records
+// from 2015 (a year she spent in a mental health unit) are not shared: a
+// deny with dataPeriod 2015. An item with no clinical date is taken to be
+// covered by a deny's dataPeriod (it may be from 2015) — but her Patient
+// resource, her demographics, is no period's data, and it was withheld
+// too: the district nurse and the hospital clinician got 404 for
+// Patient/jane and her $everything came without it, as if she had opted
+// out. A person's demographics (Patient, RelatedPerson, Person) are outside
+// any dataPeriod: a deny of a period does not withhold them.
+func TestReview9cDataPeriodDenyWithholdsThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gpSys, [2]string{"/fhir/RelatedPerson/son", `{"resourceType":"RelatedPerson","id":"son","patient":{"reference":"Patient/jane"},"name":[{"family":"SON-OF-JANE"}]}`},
+		[2]string{"/fhir/Consent/no-2015", janeConsent("no-2015", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","dataPeriod":{"start":"2015-01-01","end":"2015-12-31"}}`)})
+	for _, tok := range []string{nurse, hosp} {
+		if r := e.do("GET", "/fhir/Patient/jane", tok, ""); r.status != 200 {
+			t.Errorf("Jane's objection to sharing her 2015 records withheld her Patient resource: %d", r.status)
+		}
+		if r := e.do("GET", "/fhir/RelatedPerson/son", tok, ""); r.status != 200 {
+			t.Errorf("... and her son's details: %d", r.status)
+		}
+		if r := e.do("GET", "/fhir/Patient/jane/$everything", tok, ""); !strings.Contains(r.body, `"resourceType":"Patient"`) {
+			t.Errorf("her $everything came without her Patient resource: %d %.200s", r.status, r.body)
+		}
+	}
+}

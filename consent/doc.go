@@ -90,7 +90,9 @@
 // ParseConsent refuses any other), code (as the labelling compares codes:
 // ICD-10 without dots, in any case, the ICD-10 systems as one; a code
 // without system in any system),
-// period (now), dataPeriod (the item's clinical date), data (instance:
+// period (now), dataPeriod (the item's clinical date; a person's
+// demographics — Patient, RelatedPerson, Person — are no period's data
+// and match no dataPeriod), data (instance:
 // this item; related: this item or items referring to it; authoredby: its
 // source organisation or author).
 //

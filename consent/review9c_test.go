@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReview9cActorRoleNotUnderstoodIsRefused: an actor's role says what
@@ -69,4 +70,23 @@ func TestReview9cActorRoleNotUnderstoodIsRefused(t *testing.T) {
 			t.Errorf("%s refused: %v", ok, err)
 		}
 	}
+}
+
+// TestReview9cDataPeriodAndThePersonsDemographics: a deny limited to a
+// dataPeriod covers an item whose clinical date is unknown (it may be
+// from then), but not the person's demographics, which are no period's
+// data: "not my 2015 records" withheld the Patient as an opt-out would.
+func TestReview9cDataPeriodAndThePersonsDemographics(t *testing.T) {
+	deny2015 := cs{"OPTIN", `{"type":"deny","dataPeriod":{"start":"2015-01-01","end":"2015-12-31"}}`}
+	only2020 := cs{"OPTOUT", `{"type":"permit","dataPeriod":{"start":"2020-01-01"}}`}
+	pat := &Item{Type: "Patient", ID: "p1", DataClass: "demographics", SourceOrg: orgGP}
+	carer := &Item{Type: "RelatedPerson", ID: "r1", DataClass: "demographics", SourceOrg: orgGP}
+	undated := &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP}
+	runCases(t, []engineCase{
+		{name: "deny 2015: the Patient is shared", user: "hosp", consents: []cs{deny2015}, item: pat, effect: Permit},
+		{name: "deny 2015: a carer's details are shared", user: "hosp", consents: []cs{deny2015}, item: carer, effect: Permit},
+		{name: "deny 2015: an undated diagnosis may be from 2015", user: "hosp", consents: []cs{deny2015}, item: undated, effect: Withhold, code: CodeConsentDeny},
+		{name: "deny 2015: one from 2015", user: "hosp", consents: []cs{deny2015}, item: &Item{Type: "Condition", ID: "c8", DataClass: "problems", SourceOrg: orgGP, Date: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC)}, effect: Withhold, code: CodeConsentDeny},
+		{name: "opt-out but data from 2020: the Patient is not such data", user: "hosp", consents: []cs{only2020}, item: pat, effect: Withhold, code: CodeConsentDeny},
+	})
 }
