@@ -422,6 +422,7 @@ func (s *Server) derive(w *store.Write) {
 			break
 		}
 	}
+	s.medicationCodes(w)
 	w.OtherCodes = nil
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
@@ -446,6 +447,47 @@ func (s *Server) derive(w *store.Write) {
 		}
 	}
 	s.policy.Label(w)
+}
+
+// medicationTypes name their drug by medication[x].
+var medicationTypes = map[string]bool{"MedicationRequest": true, "MedicationStatement": true, "MedicationAdministration": true, "MedicationDispense": true}
+
+// medicationCodes adds to an item's codes (those a Consent's
+// provision.code is matched with) the code of the Medication it names by
+// medicationReference — contained, or stored here — as it has that of a
+// medicationCodeableConcept: GP Connect and UK Core feeds name the drug
+// by reference as often as not, and a deny by the drug's code withheld
+// only the prescriptions that carried it inline (review 9c). A stored
+// Medication is read as it is when the item is written (carex relabel
+// reads it again).
+func (s *Server) medicationCodes(w *store.Write) {
+	if !medicationTypes[w.Type] {
+		return
+	}
+	ref, _ := w.Resource["medicationReference"].(map[string]any)
+	r, _ := ref["reference"].(string)
+	var med map[string]any
+	if id, ok := strings.CutPrefix(r, "#"); ok && id != "" {
+		for _, c := range asList(w.Resource["contained"]) {
+			if m, _ := c.(map[string]any); m["resourceType"] == "Medication" && m["id"] == id {
+				med = m
+			}
+		}
+	} else if id, ok := strings.CutPrefix(r, "Medication/"); ok && id != "" && !strings.Contains(id, "/") || ok && strings.Contains(id, "/_history/") {
+		id, _, _ = strings.Cut(id, "/")
+		if v, err := s.store.Read(context.Background(), "Medication", id); err == nil {
+			med = decodeMap(v.Raw)
+		}
+	}
+	code, _ := med["code"].(map[string]any)
+	for _, c := range asList(code["coding"]) {
+		m, _ := c.(map[string]any)
+		sys, _ := m["system"].(string)
+		cd, _ := m["code"].(string)
+		if cd != "" && !slices.Contains(w.Codes, sys+"|"+cd) {
+			w.Codes = append(w.Codes, sys+"|"+cd)
+		}
+	}
 }
 
 // otherCodings are the codings anywhere in a resource but its meta and

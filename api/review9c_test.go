@@ -107,3 +107,37 @@ func TestReview9cDataPeriodDenyWithholdsThePerson(t *testing.T) {
 		}
 	}
 }
+
+// TestReview9cDenyByDrugCodeMissesMedicationReference: Jane asks that her
+// sertraline prescriptions are not shared: a deny by the drug's dm+d code
+// (SNOMED CT). A prescription names its drug by medicationCodeableConcept
+// or, as GP Connect and UK Core feeds commonly do, by medicationReference
+// to a Medication resource (contained, or stored). Only the first was
+// withheld: the item's codes for provision.code came from its "code"
+// search parameter, which is medication.as(CodeableConcept), so the
+// hospital clinician read the prescription, the statement and the
+// administration that named sertraline by reference.
+func TestReview9cDenyByDrugCodeMissesMedicationReference(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	const sert = `{"system":"http://snomed.info/sct","code":"36032311000001104"}`
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Medication/sertraline", `{"resourceType":"Medication","id":"sertraline","code":{"coding":[` + sert + `]}}`},
+		[2]string{"/fhir/MedicationRequest/concept", `{"resourceType":"MedicationRequest","id":"concept","status":"active","intent":"order","medicationCodeableConcept":{"coding":[` + sert + `]},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/MedicationRequest/contained", `{"resourceType":"MedicationRequest","id":"contained","status":"active","intent":"order","contained":[{"resourceType":"Medication","id":"m","code":{"coding":[` + sert + `]}}],"medicationReference":{"reference":"#m"},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/MedicationRequest/referenced", `{"resourceType":"MedicationRequest","id":"referenced","status":"active","intent":"order","medicationReference":{"reference":"Medication/sertraline"},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/MedicationStatement/stmt", `{"resourceType":"MedicationStatement","id":"stmt","status":"active","medicationReference":{"reference":"Medication/sertraline"},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/MedicationAdministration/given", `{"resourceType":"MedicationAdministration","id":"given","status":"completed","medicationReference":{"reference":"Medication/sertraline"},"subject":{"reference":"Patient/jane"},"effectiveDateTime":"2026-01-05"}`},
+		[2]string{"/fhir/MedicationRequest/other", `{"resourceType":"MedicationRequest","id":"other","status":"active","intent":"order","medicationReference":{"reference":"#x"},"contained":[{"resourceType":"Medication","id":"x","code":{"coding":[{"system":"http://snomed.info/sct","code":"39720311000001101"}]}}],"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/Consent/no-sertraline", janeConsent("no-sertraline", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","code":[{"coding":[`+sert+`]}]}`)})
+	for _, p := range []string{"/fhir/MedicationRequest/concept", "/fhir/MedicationRequest/contained", "/fhir/MedicationRequest/referenced", "/fhir/MedicationStatement/stmt", "/fhir/MedicationAdministration/given"} {
+		if r := e.do("GET", p, hosp, ""); r.status != 404 {
+			t.Errorf("Jane's deny of sertraline by its code: the hospital clinician reads %s (%d)", p, r.status)
+		}
+	}
+	if r := e.do("GET", "/fhir/MedicationRequest/other", hosp, ""); r.status != 200 {
+		t.Errorf("another drug's prescription withheld: %d", r.status)
+	}
+}
