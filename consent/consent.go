@@ -586,6 +586,41 @@ const unknowable = "carex cannot tell an item's author practitioner or what refe
 	"name the Organization as author or custodian (AUT/CST, or authoredby an Organization), " +
 	"each item (data meaning instance), or a class or code"
 
+// snomedNames are other names GP and CDA-derived systems give SNOMED CT's
+// system (its OID, https, a trailing slash).
+var snomedNames = map[string]bool{systemSNOMED: true, "https://snomed.info/sct": true, "urn:oid:2.16.840.1.113883.6.96": true}
+
+// coding reads a provision code as items carry it (review 9c): SNOMED CT
+// under another of its names is SNOMED CT, and a concept written with its
+// term ("35489007 |Depressive disorder|", as GP systems show codes) is
+// that concept — as written, neither matched an item's code, and a deny
+// so written was ignored. A post-coordinated expression, which no item's
+// plain code can be compared with, is refused on write.
+func (ps *parser) coding(cd rawCoding, el string) Coding {
+	sys, code := cd.System, cd.Code
+	if snomedNames[strings.TrimSuffix(sys, "/")] && sys != systemSNOMED {
+		ps.c.Notes = append(ps.c.Notes, el+": system "+sys+" read as "+systemSNOMED)
+		sys = systemSNOMED
+	}
+	if allDigits(code) || sys != systemSNOMED && (sys != "" || !strings.Contains(code, "|")) {
+		return Coding{sys, code}
+	}
+	ids := sctIDs(code)
+	rest := code
+	for strings.Count(rest, "|") >= 2 {
+		i := strings.IndexByte(rest, '|')
+		j := i + 1 + strings.IndexByte(rest[i+1:], '|')
+		rest = rest[:i] + rest[j+1:]
+	}
+	if len(ids) == 1 && strings.TrimSpace(rest) == ids[0] {
+		return Coding{sys, ids[0]}
+	}
+	if sys == systemSNOMED {
+		ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q is not a SNOMED CT concept id: items are compared by concept, so name the concept (without its term), one coding for each", code)})
+	}
+	return Coding{sys, code}
+}
+
 // participationRoles are the v3 ParticipationType codes an actor's role
 // may carry: true for a recipient, false for whose data it is.
 var participationRoles = map[string]bool{"IRCP": true, "PRCP": true, "CST": false, "AUT": false}
@@ -694,10 +729,11 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 			return nil, &ConsentError{el, "a coding (system and code) is required"}
 		}
 		for j, cd := range cc.Coding {
+			cel := fmt.Sprintf("%s.coding[%d]", el, j)
 			if cd.Code == "" {
-				return nil, &ConsentError{fmt.Sprintf("%s.coding[%d]", el, j), "code required"}
+				return nil, &ConsentError{cel, "code required"}
 			}
-			p.Codes = append(p.Codes, Coding{cd.System, cd.Code})
+			p.Codes = append(p.Codes, ps.coding(cd, cel))
 		}
 	}
 	for i, d := range rp.Data {

@@ -90,3 +90,52 @@ func TestReview9cDataPeriodAndThePersonsDemographics(t *testing.T) {
 		{name: "opt-out but data from 2020: the Patient is not such data", user: "hosp", consents: []cs{only2020}, item: pat, effect: Withhold, code: CodeConsentDeny},
 	})
 }
+
+// TestReview9cSNOMEDCodeForms: a GP system writes a Consent's code the way
+// it writes its own: a SNOMED CT concept with its term (the compositional
+// grammar's "35489007 |Depressive disorder|", as SNOMED's guidance and GP
+// systems show codes), or SNOMED named by its OID or with a trailing
+// slash. The engine compared the code as one string in one exact system,
+// so a deny of depression so written was accepted and matched nothing: the
+// hospital read the diagnosis. The concept with its term is the concept;
+// SNOMED's other names are SNOMED's; a post-coordinated expression, which
+// no item's plain code can be compared with, is refused on write (name the
+// concept).
+func TestReview9cSNOMEDCodeForms(t *testing.T) {
+	it := &Item{Type: "Condition", ID: "c1", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{systemSNOMED, "35489007"}}, Date: now.AddDate(-1, 0, 0)}
+	for _, code := range []string{
+		`{"system":"http://snomed.info/sct","code":"35489007 |Depressive disorder|"}`,
+		`{"system":"http://snomed.info/sct","code":"35489007|Depressive disorder|"}`,
+		`{"system":"http://snomed.info/sct","code":" 35489007 | Depressive disorder (disorder) | "}`,
+		`{"system":"urn:oid:2.16.840.1.113883.6.96","code":"35489007"}`,
+		`{"system":"http://snomed.info/sct/","code":"35489007"}`,
+		`{"system":"https://snomed.info/sct","code":"35489007"}`,
+		`{"code":"35489007 |Depressive disorder|"}`,
+	} {
+		c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[`+code+`]}]}`))
+		if err == nil {
+			err = DefaultPolicy().CheckConsent(c)
+		}
+		if err != nil {
+			t.Errorf("%s refused: %v", code, err)
+			continue
+		}
+		if d := decide(t, users()["hosp"], patient(c), it); d.Effect != Withhold {
+			t.Errorf("deny of depression as %s: the hospital reads the diagnosis (%s)", code, d.Explain())
+		}
+	}
+	// A post-coordinated expression names more than one concept.
+	c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007 |Depressive disorder| : 246112005 |Severity| = 24484000 |Severe|"}]}]}`))
+	if err == nil {
+		err = DefaultPolicy().CheckConsent(c)
+	}
+	var ce *ConsentError
+	if !errors.As(err, &ce) || ce.Element != "provision.code[0].coding[0]" {
+		t.Errorf("a post-coordinated expression: %v", err)
+	}
+	// Other systems' codes are as written.
+	c = cons(t, "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F32.1"}]}]}`)
+	if got := c.Root.Codes[0]; got != (Coding{"http://hl7.org/fhir/sid/icd-10", "F32.1"}) {
+		t.Errorf("ICD-10 code changed: %v", got)
+	}
+}
