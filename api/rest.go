@@ -381,6 +381,12 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 // whose value is an item's clinical date (for consent dataPeriod).
 var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "authored-on", "period", "issued"}
 
+// documentDateParams: a document's "date" is when it was written or
+// indexed, its "period" the care it documents (DocumentReference
+// context.period, Composition event.period): a letter from 2015 scanned in
+// 2024 is 2015 data (review 9c: a deny of 2015 released it).
+var documentDateParams = append([]string{"period"}, clinicalDateParams...)
+
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
 // document's code is its type.
@@ -416,7 +422,11 @@ func (s *Server) derive(w *store.Write) {
 			}
 		}
 	}
-	for _, p := range clinicalDateParams {
+	params := clinicalDateParams
+	if w.Type == "DocumentReference" || w.Type == "Composition" {
+		params = documentDateParams
+	}
+	for _, p := range params {
 		if lo, ok := dates[p]; ok && lo > -1<<62 {
 			w.Date = time.UnixMilli(lo).UTC()
 			break

@@ -141,3 +141,33 @@ func TestReview9cDenyByDrugCodeMissesMedicationReference(t *testing.T) {
 		t.Errorf("another drug's prescription withheld: %d", r.status)
 	}
 }
+
+// TestReview9cDataPeriodMissesALetterIndexedLater: Jane asks that her
+// records from 2015 are not shared (a deny with dataPeriod 2015). Her
+// discharge letter from April 2015 was scanned into her GP record in 2024:
+// a DocumentReference whose date (when the reference was made) is 2024
+// and whose context.period (the care it documents) is April 2015 — as the
+// digitised paper records are — and likewise a Composition whose
+// event.period is April 2015. The item's clinical date was taken from the
+// "date" search parameter before "period", so the letter counted as 2024
+// data and the hospital clinician read it. A document's clinical date is
+// the period of the care it documents, when it gives one.
+func TestReview9cDataPeriodMissesALetterIndexedLater(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/DocumentReference/old-letter", `{"resourceType":"DocumentReference","id":"old-letter","status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"discharge letter"},"date":"2024-03-01T10:00:00Z","context":{"period":{"start":"2015-04-01","end":"2015-04-20"}},"content":[{"attachment":{"contentType":"text/plain","data":"T0xE"}}]}`},
+		[2]string{"/fhir/Composition/old-summary", `{"resourceType":"Composition","id":"old-summary","status":"final","subject":{"reference":"Patient/jane"},"type":{"text":"discharge summary"},"date":"2024-03-01T10:00:00Z","title":"x","author":[{"display":"x"}],"event":[{"period":{"start":"2015-04-01","end":"2015-04-20"}}]}`},
+		[2]string{"/fhir/DocumentReference/new-letter", `{"resourceType":"DocumentReference","id":"new-letter","status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"clinic letter"},"date":"2024-03-01T10:00:00Z","content":[{"attachment":{"contentType":"text/plain","data":"TkVX"}}]}`},
+		[2]string{"/fhir/Consent/no-2015", janeConsent("no-2015", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","dataPeriod":{"start":"2015-01-01","end":"2015-12-31"}}`)})
+	for _, p := range []string{"/fhir/DocumentReference/old-letter", "/fhir/Composition/old-summary"} {
+		if r := e.do("GET", p, hosp, ""); r.status != 404 {
+			t.Errorf("Jane's deny of her 2015 records: the hospital clinician reads %s, about April 2015, indexed in 2024 (%d)", p, r.status)
+		}
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/new-letter", hosp, ""); r.status != 200 {
+		t.Errorf("a 2024 letter with no period withheld: %d", r.status)
+	}
+}
