@@ -171,3 +171,28 @@ func TestReview9cDataPeriodMissesALetterIndexedLater(t *testing.T) {
 		t.Errorf("a 2024 letter with no period withheld: %d", r.status)
 	}
 }
+
+// TestReview9cTransactionResolvesTheOrganisationToItsStoredID: the same
+// objection sent the way FHIR offers to a system that knows only the ODS
+// code: a transaction whose Consent names the hospital by a conditional
+// reference (Organization?identifier=<ODS system>|RHX). carex resolves it
+// to the stored Organization's id, Organization/5f0c2a9e-hosp, which the
+// engine matches with no one: stored (200) and ignored, before the fix.
+func TestReview9cTransactionResolvesTheOrganisationToItsStoredID(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, hospSys, [2]string{"/fhir/Organization/5f0c2a9e-hosp", `{"resourceType":"Organization","id":"5f0c2a9e-hosp","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"RHX"}],"name":"Riverside Hospital"}`})
+	c := janeConsent("c", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization?identifier=https://fhir.nhs.uk/Id/ods-organization-code|RHX"}}]}`)
+	c = strings.Replace(c, `"id":"c",`, ``, 1)
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:11111111-1111-1111-1111-111111111111","resource":` + c + `,"request":{"method":"POST","url":"Consent"}}]}`
+	r := e.do("POST", "/fhir", gp, tx)
+	if r.status == 422 && strings.Contains(r.body, "value RHX") {
+		return
+	}
+	if g := e.do("GET", "/fhir/Condition/diabetes", hosp, ""); g.status != 404 {
+		t.Errorf("the transaction answered %d and Jane's objection to the hospital is ignored: the hospital clinician reads her diagnosis (%d)", r.status, g.status)
+	}
+}
