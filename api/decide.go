@@ -1416,7 +1416,7 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 // Organization or Practitioner carries the code a user's token names
 // (org: an ODS or council code; sub: an SDS user id).
 var userIdentifiers = map[string][]string{
-	"Organization": {consent.SystemODS, "https://carex.example/Id/council-code"},
+	"Organization": {consent.SystemODS, consent.SystemCouncil},
 	"Practitioner": {consent.SystemSDSUser},
 }
 

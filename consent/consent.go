@@ -24,6 +24,7 @@ const (
 	SystemRole             = "https://carex.example/role"       // actor.role: a carex role (gp, social-worker, …)
 	SystemSector           = "https://carex.example/sector"     // actor.role: a sector (nhs, council)
 	SystemODS              = "https://fhir.nhs.uk/Id/ods-organization-code"
+	SystemCouncil          = "https://carex.example/Id/council-code" // a council's code, as its token's org
 	SystemSDSUser          = "https://fhir.nhs.uk/Id/sds-user-id"
 	SystemCarexSensitivity = "https://carex.example/sensitivity" // carex labels HFEA, GRA
 )
@@ -885,7 +886,7 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 // (Consent.References).
 func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 	a, err := refActor(r, el)
-	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemSDSUser)) {
+	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemCouncil || r.Identifier.System == SystemSDSUser)) {
 		typ, id, _ := strings.Cut(normRef(r.Reference), "/")
 		ps.c.refs = append(ps.c.refs, NamedReference{Element: el, Type: typ, ID: id})
 	}
@@ -895,13 +896,13 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 func refActor(r *rawRef, el string) (Actor, error) {
 	if r.Identifier != nil && r.Identifier.Value != "" {
 		switch r.Identifier.System {
-		case SystemODS:
+		case SystemODS, SystemCouncil:
 			return Actor{Kind: ActorOrg, Value: strings.ToUpper(r.Identifier.Value)}, nil
 		case SystemSDSUser:
 			return Actor{Kind: ActorPerson, Value: "Practitioner/" + r.Identifier.Value}, nil
 		}
 		if r.Reference == "" {
-			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s or %s", r.Identifier.System, SystemODS, SystemSDSUser)}
+			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s, %s or %s", r.Identifier.System, SystemODS, SystemCouncil, SystemSDSUser)}
 		}
 	}
 	ref := normRef(r.Reference)

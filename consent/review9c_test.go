@@ -139,3 +139,24 @@ func TestReview9cSNOMEDCodeForms(t *testing.T) {
 		t.Errorf("ICD-10 code changed: %v", got)
 	}
 }
+
+// TestReview9cCouncilByItsCouncilCode: carex knows a council by its council
+// code (SPEC §4: the token's org is "an ODS code … or a council code"),
+// which the council's Organization carries as an identifier in
+// https://carex.example/Id/council-code. A Consent naming the council so —
+// as a council system names itself — was refused ("use ODS or SDS"): the
+// person's objection to the council could not be recorded the way the
+// council's own system writes it.
+func TestReview9cCouncilByItsCouncilCode(t *testing.T) {
+	byCode := `{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"identifier":{"system":"https://carex.example/Id/council-code","value":"` + orgCouncil + `"}}}`
+	c, err := ParseConsent(consentJSON("x", "2024-01-01", "OPTIN", `{"type":"deny","actor":[`+byCode+`]}`))
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	if d := decide(t, users()["sw"], patient(c), med(orgGP)); d.Effect != Withhold {
+		t.Errorf("deny to the council by its code: %s", d.Explain())
+	}
+	if d := decide(t, users()["hosp"], patient(c), med(orgGP)); d.Effect != Permit {
+		t.Errorf("others: %s", d.Explain())
+	}
+}
