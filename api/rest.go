@@ -483,12 +483,28 @@ func (s *Server) medicationCodes(w *store.Write) {
 				med = m
 			}
 		}
-	} else if id, ok := strings.CutPrefix(r, "Medication/"); ok && id != "" && !strings.Contains(id, "/") || ok && strings.Contains(id, "/_history/") {
-		id, _, _ = strings.Cut(id, "/")
-		if v, err := s.store.Read(context.Background(), "Medication", id); err == nil {
+	} else if n := medicationRef(w); n != "" {
+		if v, err := s.store.Read(context.Background(), "Medication", strings.TrimPrefix(n, "Medication/")); err == nil {
 			med = decodeMap(v.Raw)
 		}
 	}
+	addMedicationCodes(w, med)
+}
+
+// medicationRef is the Medication/id an item names by medicationReference
+// ("" for none, a contained one or another server's).
+func medicationRef(w *store.Write) string {
+	ref, _ := w.Resource["medicationReference"].(map[string]any)
+	r, _ := ref["reference"].(string)
+	if id, ok := strings.CutPrefix(r, "Medication/"); ok && id != "" {
+		id, _, _ = strings.Cut(id, "/")
+		return "Medication/" + id
+	}
+	return ""
+}
+
+// addMedicationCodes adds the codes of Medication med to w's.
+func addMedicationCodes(w *store.Write, med map[string]any) {
 	code, _ := med["code"].(map[string]any)
 	for _, c := range asList(code["coding"]) {
 		m, _ := c.(map[string]any)
@@ -496,6 +512,26 @@ func (s *Server) medicationCodes(w *store.Write) {
 		cd, _ := m["code"].(string)
 		if cd != "" && !slices.Contains(w.Codes, sys+"|"+cd) {
 			w.Codes = append(w.Codes, sys+"|"+cd)
+		}
+	}
+}
+
+// bundleMedicationCodes: a prescription whose Medication the same
+// transaction writes (a GP Connect bundle: the Medication, then the
+// MedicationRequest naming it by urn:uuid) takes that Medication's codes,
+// which the store does not hold yet.
+func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
+	n := medicationRef(w)
+	if n == "" {
+		return
+	}
+	for _, te := range plan {
+		if t := te.write; t != nil && t.Op != store.OpDelete && t.Type+"/"+t.ID == n {
+			before := len(w.Codes)
+			addMedicationCodes(w, t.Resource)
+			if len(w.Codes) > before {
+				s.policy.Label(w)
+			}
 		}
 	}
 }

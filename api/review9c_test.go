@@ -196,3 +196,27 @@ func TestReview9cTransactionResolvesTheOrganisationToItsStoredID(t *testing.T) {
 		t.Errorf("the transaction answered %d and Jane's objection to the hospital is ignored: the hospital clinician reads her diagnosis (%d)", r.status, g.status)
 	}
 }
+
+// TestReview9cDenyByDrugCodeMissesTheBundlesMedication: the same deny of
+// sertraline (17891ba), the prescription sent as GP Connect sends it: a
+// transaction writing the Medication and a MedicationRequest naming it by
+// urn:uuid. The reference resolves to the new Medication, which the store
+// does not hold while the bundle's writes are derived, so the prescription
+// got no code and the hospital clinician read it.
+func TestReview9cDenyByDrugCodeMissesTheBundlesMedication(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	const sert = `{"system":"http://snomed.info/sct","code":"36032311000001104"}`
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/no-sertraline", janeConsent("no-sertraline", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","code":[{"coding":[`+sert+`]}]}`)})
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[
+	{"fullUrl":"urn:uuid:22222222-2222-2222-2222-222222222222","resource":{"resourceType":"Medication","code":{"coding":[` + sert + `]}},"request":{"method":"POST","url":"Medication"}},
+	{"fullUrl":"urn:uuid:33333333-3333-3333-3333-333333333333","resource":{"resourceType":"MedicationRequest","id":"tx","status":"active","intent":"order","medicationReference":{"reference":"urn:uuid:22222222-2222-2222-2222-222222222222"},"subject":{"reference":"Patient/jane"}},"request":{"method":"PUT","url":"MedicationRequest/tx"}}]}`
+	if r := e.do("POST", "/fhir", gpSys, tx); r.status != 200 {
+		t.Fatalf("transaction: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/MedicationRequest/tx", hosp, ""); r.status != 404 {
+		t.Errorf("Jane's deny of sertraline: the hospital clinician reads the prescription written with its Medication in one transaction (%d)", r.status)
+	}
+}
