@@ -418,6 +418,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if w := te.write; w != nil && w.Type == "Binary" && w.Op != store.OpDelete {
 				bundleBinaryContext(w, plan)
 			}
+			if w := te.write; w != nil && medicationTypes[w.Type] && w.Op != store.OpDelete {
+				s.bundleMedicationCodes(w, plan)
+			}
 		}
 		return nil
 	}

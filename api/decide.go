@@ -1383,6 +1383,11 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		if err == nil && c.Future(cp.now()) {
 			err = &consent.ConsentError{Element: "dateTime", Msg: "is in the future: a Consent is dated when it was recorded (a later one would never supersede it)"}
 		}
+		if err == nil {
+			if err = cp.checkReferences(ctx, c); err != nil && !errors.As(err, new(*consent.ConsentError)) {
+				return err // the store failed
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%v: %w", err, fhir.ErrInvalid)
 		}
@@ -1402,6 +1407,58 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 				continue
 			}
 			return fmtErr(ErrForbidden, "recording a consent needs a legitimate relationship with the person (break-glass does not give one)")
+		}
+	}
+	return nil
+}
+
+// userIdentifiers are the identifier systems by which a stored
+// Organization or Practitioner carries the code a user's token names
+// (org: an ODS or council code; sub: an SDS user id).
+var userIdentifiers = map[string][]string{
+	"Organization": {consent.SystemODS, consent.SystemCouncil},
+	"Practitioner": {consent.SystemSDSUser},
+}
+
+// checkReferences refuses a Consent that names an organisation or
+// practitioner by the id of a resource stored here whose id is not the
+// code users carry (review 9c): the engine compares Organization/<id>
+// with the user's ODS code and Practitioner/<id> with the SDS user id, so
+// a deny naming the hospital as Organization/5f0c… (its ODS code RHX an
+// identifier) was stored and never applied. An id nothing is stored
+// under, or a resource without such an identifier, is taken to be the
+// code itself, as before.
+func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent) error {
+	for _, r := range c.References() {
+		systems := userIdentifiers[r.Type]
+		if systems == nil {
+			continue
+		}
+		v, err := cp.store.Read(ctx, r.Type, r.ID)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		var sys, code string
+		for _, id := range asList(decodeMap(v.Raw)["identifier"]) {
+			m, _ := id.(map[string]any)
+			s, _ := m["system"].(string)
+			val, _ := m["value"].(string)
+			if val != "" && slices.Contains(systems, s) {
+				if strings.EqualFold(val, r.ID) {
+					sys, code = "", ""
+					break
+				}
+				if code == "" {
+					sys, code = s, val
+				}
+			}
+		}
+		if code != "" {
+			return &consent.ConsentError{Element: r.Element, Msg: fmt.Sprintf("%s/%s is stored here with identifier %s|%s; carex knows users by that code, so this reference would match no one: name it by identifier (system %s, value %s) or as %s/%s",
+				r.Type, r.ID, sys, code, sys, code, r.Type, code)}
 		}
 	}
 	return nil

@@ -381,6 +381,12 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 // whose value is an item's clinical date (for consent dataPeriod).
 var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "authored-on", "period", "issued"}
 
+// documentDateParams: a document's "date" is when it was written or
+// indexed, its "period" the care it documents (DocumentReference
+// context.period, Composition event.period): a letter from 2015 scanned in
+// 2024 is 2015 data (review 9c: a deny of 2015 released it).
+var documentDateParams = append([]string{"period"}, clinicalDateParams...)
+
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
 // document's code is its type.
@@ -416,12 +422,17 @@ func (s *Server) derive(w *store.Write) {
 			}
 		}
 	}
-	for _, p := range clinicalDateParams {
+	params := clinicalDateParams
+	if w.Type == "DocumentReference" || w.Type == "Composition" {
+		params = documentDateParams
+	}
+	for _, p := range params {
 		if lo, ok := dates[p]; ok && lo > -1<<62 {
 			w.Date = time.UnixMilli(lo).UTC()
 			break
 		}
 	}
+	s.medicationCodes(w)
 	w.OtherCodes = nil
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
@@ -446,6 +457,83 @@ func (s *Server) derive(w *store.Write) {
 		}
 	}
 	s.policy.Label(w)
+}
+
+// medicationTypes name their drug by medication[x].
+var medicationTypes = map[string]bool{"MedicationRequest": true, "MedicationStatement": true, "MedicationAdministration": true, "MedicationDispense": true}
+
+// medicationCodes adds to an item's codes (those a Consent's
+// provision.code is matched with) the code of the Medication it names by
+// medicationReference — contained, or stored here — as it has that of a
+// medicationCodeableConcept: GP Connect and UK Core feeds name the drug
+// by reference as often as not, and a deny by the drug's code withheld
+// only the prescriptions that carried it inline (review 9c). A stored
+// Medication is read as it is when the item is written (carex relabel
+// reads it again).
+func (s *Server) medicationCodes(w *store.Write) {
+	if !medicationTypes[w.Type] {
+		return
+	}
+	ref, _ := w.Resource["medicationReference"].(map[string]any)
+	r, _ := ref["reference"].(string)
+	var med map[string]any
+	if id, ok := strings.CutPrefix(r, "#"); ok && id != "" {
+		for _, c := range asList(w.Resource["contained"]) {
+			if m, _ := c.(map[string]any); m["resourceType"] == "Medication" && m["id"] == id {
+				med = m
+			}
+		}
+	} else if n := medicationRef(w); n != "" {
+		if v, err := s.store.Read(context.Background(), "Medication", strings.TrimPrefix(n, "Medication/")); err == nil {
+			med = decodeMap(v.Raw)
+		}
+	}
+	addMedicationCodes(w, med)
+}
+
+// medicationRef is the Medication/id an item names by medicationReference
+// ("" for none, a contained one or another server's).
+func medicationRef(w *store.Write) string {
+	ref, _ := w.Resource["medicationReference"].(map[string]any)
+	r, _ := ref["reference"].(string)
+	if id, ok := strings.CutPrefix(r, "Medication/"); ok && id != "" {
+		id, _, _ = strings.Cut(id, "/")
+		return "Medication/" + id
+	}
+	return ""
+}
+
+// addMedicationCodes adds the codes of Medication med to w's.
+func addMedicationCodes(w *store.Write, med map[string]any) {
+	code, _ := med["code"].(map[string]any)
+	for _, c := range asList(code["coding"]) {
+		m, _ := c.(map[string]any)
+		sys, _ := m["system"].(string)
+		cd, _ := m["code"].(string)
+		if cd != "" && !slices.Contains(w.Codes, sys+"|"+cd) {
+			w.Codes = append(w.Codes, sys+"|"+cd)
+		}
+	}
+}
+
+// bundleMedicationCodes: a prescription whose Medication the same
+// transaction writes (a GP Connect bundle: the Medication, then the
+// MedicationRequest naming it by urn:uuid) takes that Medication's codes,
+// which the store does not hold yet.
+func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
+	n := medicationRef(w)
+	if n == "" {
+		return
+	}
+	for _, te := range plan {
+		if t := te.write; t != nil && t.Op != store.OpDelete && t.Type+"/"+t.ID == n {
+			before := len(w.Codes)
+			addMedicationCodes(w, t.Resource)
+			if len(w.Codes) > before {
+				s.policy.Label(w)
+			}
+		}
+	}
 }
 
 // otherCodings are the codings anywhere in a resource but its meta and

@@ -24,6 +24,7 @@ const (
 	SystemRole             = "https://carex.example/role"       // actor.role: a carex role (gp, social-worker, …)
 	SystemSector           = "https://carex.example/sector"     // actor.role: a sector (nhs, council)
 	SystemODS              = "https://fhir.nhs.uk/Id/ods-organization-code"
+	SystemCouncil          = "https://carex.example/Id/council-code" // a council's code, as its token's org
 	SystemSDSUser          = "https://fhir.nhs.uk/Id/sds-user-id"
 	SystemCarexSensitivity = "https://carex.example/sensitivity" // carex labels HFEA, GRA
 )
@@ -183,7 +184,25 @@ type Consent struct {
 	// roleActors: the carex role codes actors name, with their elements,
 	// for Policy.CheckConsent.
 	roleActors []namedRole
+	// refs: the literal references naming organisations and
+	// practitioners (References).
+	refs []NamedReference
 }
+
+// NamedReference is an organisation or practitioner a Consent names by a
+// literal reference (an actor, a role's organisation, data authoredby).
+// The engine compares it with the user's ODS code ("Organization/RHX")
+// or SDS user id ("Practitioner/<sub>"): one naming a stored resource
+// whose id is neither (Organization/5f0c…, its ODS code an identifier)
+// would match no one, and a caller that can look it up refuses it.
+type NamedReference struct {
+	Element  string // e.g. "provision.actor[0].reference"
+	Type, ID string // "Organization", "5f0c…" as written
+}
+
+// References lists the literal organisation and practitioner references
+// the Consent names.
+func (c *Consent) References() []NamedReference { return c.refs }
 
 type namedRole struct{ el, code string }
 
@@ -372,8 +391,10 @@ func Unreadable(id string) *Consent {
 //     carex's implied-consent default already permits; HL7's own examples
 //     use that shape to mean a withholding — refused as ambiguous.
 //   - actors: v3 ParticipationType CST (custodian) and AUT (author) name
-//     whose data the rule covers; any other role names a recipient, which
-//     must be an Organization (reference or ODS identifier), a
+//     whose data the rule covers; IRCP and PRCP, a carex role or a sector
+//     name a recipient (any other role is refused: what the actor is to
+//     the rule is unknown; no role at all is refused on write and read
+//     as a recipient), which must be an Organization (reference or ODS identifier), a
 //     Practitioner/PractitionerRole (reference or SDS user id), a carex role
 //     (role system SystemRole) or a sector (SystemSector). Patients,
 //     RelatedPersons, Groups, CareTeams and Devices are refused: carex
@@ -566,6 +587,49 @@ const unknowable = "carex cannot tell an item's author practitioner or what refe
 	"name the Organization as author or custodian (AUT/CST, or authoredby an Organization), " +
 	"each item (data meaning instance), or a class or code"
 
+// snomedNames are other names GP and CDA-derived systems give SNOMED CT's
+// system (its OID, https, a trailing slash).
+var snomedNames = map[string]bool{systemSNOMED: true, "https://snomed.info/sct": true, "urn:oid:2.16.840.1.113883.6.96": true}
+
+// coding reads a provision code as items carry it (review 9c): SNOMED CT
+// under another of its names is SNOMED CT, and a concept written with its
+// term ("35489007 |Depressive disorder|", as GP systems show codes) is
+// that concept — as written, neither matched an item's code, and a deny
+// so written was ignored. A post-coordinated expression, which no item's
+// plain code can be compared with, is refused on write.
+func (ps *parser) coding(cd rawCoding, el string) Coding {
+	sys, code := cd.System, cd.Code
+	if snomedNames[strings.TrimSuffix(sys, "/")] && sys != systemSNOMED {
+		ps.c.Notes = append(ps.c.Notes, el+": system "+sys+" read as "+systemSNOMED)
+		sys = systemSNOMED
+	}
+	if allDigits(code) || sys != systemSNOMED && (sys != "" || !strings.Contains(code, "|")) {
+		return Coding{sys, code}
+	}
+	ids := sctIDs(code)
+	rest := code
+	for strings.Count(rest, "|") >= 2 {
+		i := strings.IndexByte(rest, '|')
+		j := i + 1 + strings.IndexByte(rest[i+1:], '|')
+		rest = rest[:i] + rest[j+1:]
+	}
+	if len(ids) == 1 && strings.TrimSpace(rest) == ids[0] {
+		return Coding{sys, ids[0]}
+	}
+	if sys == systemSNOMED {
+		ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q is not a SNOMED CT concept id: items are compared by concept, so name the concept (without its term), one coding for each", code)})
+	}
+	return Coding{sys, code}
+}
+
+// participationRoles are the v3 ParticipationType codes an actor's role
+// may carry: true for a recipient, false for whose data it is.
+var participationRoles = map[string]bool{"IRCP": true, "PRCP": true, "CST": false, "AUT": false}
+
+// actorRoles says which actor roles carex understands.
+const actorRoles = "use " + SystemParticipation + " IRCP or PRCP (the recipient) or CST or AUT (whose data: its custodian or author), " +
+	"or a carex role (" + SystemRole + ") or sector (" + SystemSector + ")"
+
 type parser struct {
 	c     *Consent
 	count int
@@ -666,10 +730,11 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 			return nil, &ConsentError{el, "a coding (system and code) is required"}
 		}
 		for j, cd := range cc.Coding {
+			cel := fmt.Sprintf("%s.coding[%d]", el, j)
 			if cd.Code == "" {
-				return nil, &ConsentError{fmt.Sprintf("%s.coding[%d]", el, j), "code required"}
+				return nil, &ConsentError{cel, "code required"}
 			}
-			p.Codes = append(p.Codes, Coding{cd.System, cd.Code})
+			p.Codes = append(p.Codes, ps.coding(cd, cel))
 		}
 	}
 	for i, d := range rp.Data {
@@ -686,7 +751,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		}
 		ref := normRef(d.Reference.Reference)
 		if d.Meaning == MeaningAuthoredBy {
-			a, err := refActor(d.Reference, el+".reference")
+			a, err := ps.refActor(d.Reference, el+".reference")
 			if err != nil {
 				return nil, err
 			}
@@ -737,8 +802,27 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		case SystemSector:
 			sector = cd.Code
 		case SystemParticipation:
+			if _, ok := participationRoles[cd.Code]; !ok {
+				continue
+			}
+			if part != "" && participationRoles[part] != participationRoles[cd.Code] {
+				return &ConsentError{el + ".role", "names both a recipient and whose data it is (" + part + ", " + cd.Code + "): " + actorRoles}
+			}
 			part = cd.Code
 		}
+	}
+	if carexRole == "" && sector == "" && part == "" {
+		// What the actor is to the rule is unknown: reading it as a
+		// recipient turned a deny of the data an organisation entered,
+		// informed or collected (ENT, INF, datacollector, CST without
+		// its system) into a deny to that organisation, and released its
+		// data to everyone else.
+		if a.Role != nil {
+			return &ConsentError{el + ".role", "no role carex understands: " + actorRoles}
+		}
+		// R4 requires a role; one stored by an older release without one
+		// is read as a recipient, as it was.
+		ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".role", "required: " + actorRoles})
 	}
 	if carexRole != "" || sector != "" {
 		if carexRole != "" && sector != "" {
@@ -746,7 +830,7 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		}
 		org := ""
 		if a.Reference != nil && (a.Reference.Reference != "" || a.Reference.Identifier != nil) {
-			ra, err := refActor(a.Reference, el+".reference")
+			ra, err := ps.refActor(a.Reference, el+".reference")
 			if err != nil {
 				return err
 			}
@@ -769,7 +853,7 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 	if a.Reference == nil {
 		return &ConsentError{el + ".reference", "required"}
 	}
-	ra, err := refActor(a.Reference, el+".reference")
+	ra, err := ps.refActor(a.Reference, el+".reference")
 	if err != nil {
 		return err
 	}
@@ -798,17 +882,27 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 }
 
 // refActor reads an Organization or Practitioner(Role) reference, by
-// literal reference or by ODS / SDS identifier.
+// literal reference or by ODS / SDS identifier, and notes a literal one
+// (Consent.References).
+func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
+	a, err := refActor(r, el)
+	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemCouncil || r.Identifier.System == SystemSDSUser)) {
+		typ, id, _ := strings.Cut(normRef(r.Reference), "/")
+		ps.c.refs = append(ps.c.refs, NamedReference{Element: el, Type: typ, ID: id})
+	}
+	return a, err
+}
+
 func refActor(r *rawRef, el string) (Actor, error) {
 	if r.Identifier != nil && r.Identifier.Value != "" {
 		switch r.Identifier.System {
-		case SystemODS:
+		case SystemODS, SystemCouncil:
 			return Actor{Kind: ActorOrg, Value: strings.ToUpper(r.Identifier.Value)}, nil
 		case SystemSDSUser:
 			return Actor{Kind: ActorPerson, Value: "Practitioner/" + r.Identifier.Value}, nil
 		}
 		if r.Reference == "" {
-			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s or %s", r.Identifier.System, SystemODS, SystemSDSUser)}
+			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s, %s or %s", r.Identifier.System, SystemODS, SystemCouncil, SystemSDSUser)}
 		}
 	}
 	ref := normRef(r.Reference)

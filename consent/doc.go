@@ -89,8 +89,12 @@
 // R/V confidentiality is N), class (an R4 resource type or a data class;
 // ParseConsent refuses any other), code (as the labelling compares codes:
 // ICD-10 without dots, in any case, the ICD-10 systems as one; a code
-// without system in any system),
-// period (now), dataPeriod (the item's clinical date), data (instance:
+// without system in any system; a provision's SNOMED CT concept given
+// with its term, or SNOMED named by its OID, is read as the concept, and
+// a post-coordinated one is refused on write),
+// period (now), dataPeriod (the item's clinical date; a person's
+// demographics — Patient, RelatedPerson, Person — are no period's data
+// and match no dataPeriod), data (instance:
 // this item; related: this item or items referring to it; authoredby: its
 // source organisation or author).
 //

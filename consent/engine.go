@@ -860,6 +860,12 @@ func itemMatch(p *Provision, it *Item) match {
 		}
 	}
 	if !p.DataPeriod.IsZero() {
+		if personType(it.Type) {
+			// A person's demographics are no period's data: "not my
+			// records from 2015" does not withhold who the person is
+			// (review 9c: it withheld their Patient, as an opt-out would).
+			return noMatch
+		}
 		if it.Date.IsZero() {
 			// Unknown clinical date: a deny covers it, a permit does not
 			// (decide).
