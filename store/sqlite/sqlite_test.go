@@ -56,24 +56,8 @@ func TestReopenKeepsData(t *testing.T) {
 // file (carex import beside a running server) is seen by the first one's
 // PatientContext cache at once, whether or not the first one writes too.
 func TestPatientContextSeesOtherWriters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "carex.db")
 	ctx := context.Background()
-	server, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	importer, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer importer.Close()
-	put := func(db *sqlite.DB, org, raw string) {
-		t.Helper()
-		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, org, raw)}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	server, importer, put := twoProcesses(t)
 	nlinks := func() int {
 		t.Helper()
 		pc, err := server.PatientContext(ctx, "p1")
@@ -107,31 +91,14 @@ func TestPatientContextSeesOtherWriters(t *testing.T) {
 // Changes too, so that a request decides the items that commit brought
 // with sharing contexts no older than them (store.Store.Changes).
 func TestChangesMoveWithOtherWriters(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "carex.db")
-	ctx := context.Background()
-	server, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	importer, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer importer.Close()
-	put := func(db *sqlite.DB, raw string) {
-		t.Helper()
-		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, "A81001", raw)}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	put(server, `{"resourceType":"Patient","id":"p1"}`)
+	server, importer, put := twoProcesses(t)
+	put(server, "A81001", `{"resourceType":"Patient","id":"p1"}`)
 	for i, id := range []string{"o1", "o2", "o3"} {
 		before := server.Changes()
 		if before%2 != 0 {
 			t.Fatalf("odd with no commit under way: %d", before)
 		}
-		put(importer, `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+		put(importer, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
 		after := server.Changes()
 		if after == before {
 			t.Fatalf("commit %d by another process left Changes at %d", i+1, after)
@@ -143,4 +110,28 @@ func TestChangesMoveWithOtherWriters(t *testing.T) {
 			t.Fatalf("Changes moved with nothing committed: %d then %d", after, again)
 		}
 	}
+}
+
+// twoProcesses opens the same file twice, as a server and a carex import
+// beside it would (each handle its own connections, as another process's),
+// and put commits one write through either.
+func twoProcesses(t *testing.T) (server, importer *sqlite.DB, put func(db *sqlite.DB, org, raw string)) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	ctx := context.Background()
+	for _, db := range []**sqlite.DB{&server, &importer} {
+		d, err := sqlite.Open(ctx, path, sqlite.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { d.Close() })
+		*db = d
+	}
+	put = func(db *sqlite.DB, org, raw string) {
+		t.Helper()
+		if _, err := db.Commit(ctx, []*store.Write{storetest.W(t, store.OpUpdate, org, raw)}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return server, importer, put
 }
