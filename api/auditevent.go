@@ -294,7 +294,7 @@ func (s *Server) auditSearch(c echo.Context) error {
 	}
 	b.pageLinks(base+"/AuditEvent", vals, count, q.Offset, total)
 	opt := s.fhirOptions(c)
-	shown := &shownPeople{x: x}
+	shown := newShownPeople(x)
 	for _, e := range entries {
 		b.addRaw(auditEntry(base, e, opt))
 		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))

@@ -125,7 +125,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.Generated = time.Now().UTC().Truncate(time.Second)
 	r.From, r.To = timePtr(q.From), timePtr(q.To)
 	r.Entries = []auditlog.ReportEntry{}
-	shown := &shownPeople{x: r.x}
+	shown := newShownPeople(r.x)
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
 		if r.summarise != nil {
@@ -158,22 +158,21 @@ type shownPeople struct {
 	seen map[string]bool
 }
 
+// newShownPeople adds to x's people, each once beside those it names.
+func newShownPeople(x *Exchange) *shownPeople {
+	seen := map[string]bool{"": true, x.Patient: true}
+	for _, p := range x.Patients {
+		seen[p] = true
+	}
+	return &shownPeople{x: x, seen: seen}
+}
+
 func (sp *shownPeople) add(ids ...string) {
 	for _, id := range ids {
-		if id == "" || sp.seen[id] {
-			continue
+		if !sp.seen[id] {
+			sp.seen[id] = true
+			sp.x.Patients = append(sp.x.Patients, id)
 		}
-		if sp.seen == nil {
-			sp.seen = map[string]bool{sp.x.Patient: true}
-			for _, p := range sp.x.Patients {
-				sp.seen[p] = true
-			}
-			if sp.seen[id] {
-				continue
-			}
-		}
-		sp.seen[id] = true
-		sp.x.Patients = append(sp.x.Patients, id)
 	}
 }
 
@@ -339,7 +338,7 @@ func (s *Server) igAlerts(c echo.Context) error {
 		Scanned: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{}, title: "Access alerts",
 		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
 			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
-	shown := &shownPeople{x: x}
+	shown := newShownPeople(x)
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
 		shown.add(al.Patient)

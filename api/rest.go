@@ -474,10 +474,8 @@ func (s *Server) medicationCodes(w *store.Write) {
 	if !medicationTypes[w.Type] {
 		return
 	}
-	ref, _ := w.Resource["medicationReference"].(map[string]any)
-	r, _ := ref["reference"].(string)
 	var med map[string]any
-	if id, ok := strings.CutPrefix(r, "#"); ok && id != "" {
+	if id, ok := strings.CutPrefix(medicationReference(w), "#"); ok && id != "" {
 		for _, c := range asList(w.Resource["contained"]) {
 			if m, _ := c.(map[string]any); m["resourceType"] == "Medication" && m["id"] == id {
 				med = m
@@ -491,12 +489,18 @@ func (s *Server) medicationCodes(w *store.Write) {
 	addMedicationCodes(w, med)
 }
 
+// medicationReference is the reference string of an item's
+// medicationReference ("" for none).
+func medicationReference(w *store.Write) string {
+	ref, _ := w.Resource["medicationReference"].(map[string]any)
+	r, _ := ref["reference"].(string)
+	return r
+}
+
 // medicationRef is the Medication/id an item names by medicationReference
 // ("" for none, a contained one or another server's).
 func medicationRef(w *store.Write) string {
-	ref, _ := w.Resource["medicationReference"].(map[string]any)
-	r, _ := ref["reference"].(string)
-	if id, ok := strings.CutPrefix(r, "Medication/"); ok && id != "" {
+	if id, ok := strings.CutPrefix(medicationReference(w), "Medication/"); ok && id != "" {
 		id, _, _ = strings.Cut(id, "/")
 		return "Medication/" + id
 	}
@@ -509,9 +513,8 @@ func addMedicationCodes(w *store.Write, med map[string]any) {
 	for _, c := range asList(code["coding"]) {
 		m, _ := c.(map[string]any)
 		sys, _ := m["system"].(string)
-		cd, _ := m["code"].(string)
-		if cd != "" && !slices.Contains(w.Codes, sys+"|"+cd) {
-			w.Codes = append(w.Codes, sys+"|"+cd)
+		if cd, _ := m["code"].(string); cd != "" {
+			w.Codes = appendNew(w.Codes, sys+"|"+cd)
 		}
 	}
 }
@@ -1146,6 +1149,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
+	byID := patientByID(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		if !traceSearch(q) {
 			return fmtErr(ErrBadRequest, "X-Break-Glass opens one person's record: search with patient=Patient/ID, identifier= (Patient?identifier= an NHS number) or _id=, trace them by an exact birthdate= with family=, given=, name= or address-postalcode= (no _include, first page only), or use Patient/ID/$everything")
@@ -1160,12 +1164,12 @@ func (s *Server) search(c echo.Context) error {
 		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
 			return err
 		}
-	} else if pid := patientByID(q); pid != "" {
+	} else if byID != "" {
 		// The person a search by id names, as patient= does (their NHS
 		// number goes on the entry, though an _revinclude reaches others
 		// too), without opening their record: a Patient search answers
 		// with what the user may see of whoever matches.
-		x.Patient = pid
+		x.Patient = byID
 	}
 	view, err := resourceView(q.Type, q.Elements, q.Summary)
 	if err != nil {
@@ -1180,12 +1184,13 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if id := patientByID(q); id != "" && x.gate != nil && len(q.Clauses) == 1 {
+	if byID != "" && x.gate != nil && len(q.Clauses) == 1 && res.Total == 0 {
 		// A deleted Patient withheld from the user is answered as before
 		// its delete: withheld, and counted, as its match was (review 8;
 		// its $everything, review 7a). Without it, the notice's going
-		// told the user that it had been deleted.
-		if pv, err := s.store.Read(ctx, "Patient", id); errors.Is(err, store.ErrGone) && pv != nil {
+		// told the user that it had been deleted. (A match is not
+		// deleted: no read then.)
+		if pv, err := s.store.Read(ctx, "Patient", byID); errors.Is(err, store.ErrGone) && pv != nil {
 			vis(&pv.Meta)
 		}
 	}
