@@ -802,11 +802,22 @@ func itemOf(m *store.Meta) *consent.Item {
 		it.Labels = without(m.Labels, "R")
 		it.Restricted = true
 	}
-	for _, c := range m.Codes {
-		sys, code, _ := strings.Cut(c, "|")
-		it.Codes = append(it.Codes, consent.Coding{System: sys, Code: code})
-	}
+	it.Codes = codings(m.Codes)
+	it.OtherCodes = codings(m.OtherCodes)
 	return it
+}
+
+// codings reads system|code strings.
+func codings(l []string) []consent.Coding {
+	if len(l) == 0 {
+		return nil
+	}
+	out := make([]consent.Coding, 0, len(l))
+	for _, c := range l {
+		sys, code, _ := strings.Cut(c, "|")
+		out = append(out, consent.Coding{System: sys, Code: code})
+	}
+	return out
 }
 
 func without(l []string, drop string) []string {

@@ -457,6 +457,33 @@ func (s *Server) derive(w *store.Write) {
 		}
 	}
 	s.policy.Label(w)
+	w.OtherCodes = clinicalCodings(w.OtherCodes)
+}
+
+// clinicalCodings keeps the codings a deny by code may name: not those of
+// units (UCUM) or of the code systems and value sets HL7 defines for
+// FHIR's own elements (a category, a status, an encounter's class, a
+// language), which name no one's condition, drug or procedure, and would
+// only make every item's stored codes longer.
+func clinicalCodings(l []string) []string {
+	out := l[:0]
+	for _, c := range l {
+		sys, _, _ := strings.Cut(c, "|")
+		switch {
+		case sys == "http://unitsofmeasure.org", sys == "urn:ietf:bcp:47",
+			strings.HasPrefix(sys, "http://terminology.hl7.org/"), strings.HasPrefix(sys, "http://hl7.org/fhir/"),
+			strings.HasPrefix(sys, "urn:iso:std:iso:"):
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	// Sorted: found by walking maps, they come in any order, and relabel
+	// compares them as stored.
+	slices.Sort(out)
+	return out
 }
 
 // medicationTypes name their drug by medication[x].

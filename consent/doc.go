@@ -91,7 +91,8 @@
 // ICD-10 without dots, in any case, the ICD-10 systems as one; a code
 // without system in any system; a provision's SNOMED CT concept given
 // with its term, or SNOMED named by its OID, is read as the concept, and
-// a post-coordinated one is refused on write),
+// a post-coordinated one is refused on write; a deny's code matches the
+// item's Codes or OtherCodes, a permit's its Codes only),
 // period (now), dataPeriod (the item's clinical date; a person's
 // demographics — Patient, RelatedPerson, Person — are no period's data
 // and match no dataPeriod), data (instance:

@@ -68,11 +68,16 @@ type Item struct {
 	Type, ID  string
 	DataClass string
 	SourceOrg string
-	Labels    []string  // meta.security codes plus Policy.Labels of its codes
-	Codes     []Coding  // the item's main code(s), for provision.code
-	Date      time.Time // clinical date, for provision.dataPeriod; zero = unknown
-	Refs      []string  // "Type/id" references the item makes, for data.meaning related
-	Author    string    // "Practitioner/x" (or "PractitionerRole/x"), for AUT/CST actors and authoredby
+	Labels    []string // meta.security codes plus Policy.Labels of its codes
+	Codes     []Coding // the item's main code(s), for provision.code
+	// OtherCodes: its other codings (a reason, a contained resource's
+	// code). FHIR's provision.code applies "if this code is found in an
+	// instance": a deny's code matches them too, a permit's only the main
+	// code, so that no item is released for what it merely mentions.
+	OtherCodes []Coding
+	Date       time.Time // clinical date, for provision.dataPeriod; zero = unknown
+	Refs       []string  // "Type/id" references the item makes, for data.meaning related
+	Author     string    // "Practitioner/x" (or "PractitionerRole/x"), for AUT/CST actors and authoredby
 	// RefsKnown says Refs lists every reference the item makes, and
 	// AuthorKnown that Author is its author practitioner ("" = none). When
 	// false (the zero value: the caller does not know), a provision
@@ -845,19 +850,8 @@ func itemMatch(p *Provision, it *Item) match {
 	if len(p.SecurityLabels) > 0 && !labelsMatch(p.SecurityLabels, it.Labels) {
 		return noMatch
 	}
-	if len(p.Codes) > 0 {
-		ok := false
-		for _, want := range p.Codes {
-			for _, have := range it.Codes {
-				if codeMatch(want, have) {
-					ok = true
-					break
-				}
-			}
-		}
-		if !ok {
-			return noMatch
-		}
+	if len(p.Codes) > 0 && !anyCodeMatch(p.Codes, it.Codes) && (p.Type == Permit || !anyCodeMatch(p.Codes, it.OtherCodes)) {
+		return noMatch
 	}
 	if !p.DataPeriod.IsZero() {
 		if personType(it.Type) {
@@ -884,6 +878,17 @@ func itemMatch(p *Provision, it *Item) match {
 // does (normCode): ICD-10 codes without dots and in any case, and the
 // ICD-10 systems (http://hl7.org/fhir/sid/icd-10, -uk, …) as one. A code
 // without system matches the code in any system. No allocation.
+func anyCodeMatch(wants, haves []Coding) bool {
+	for _, want := range wants {
+		for _, have := range haves {
+			if codeMatch(want, have) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func codeMatch(want, have Coding) bool {
 	if want.System == "" || want.System == have.System {
 		if have.Code == want.Code {

@@ -157,6 +157,9 @@ func genItem(s *byteSrc) *Item {
 	if s.next()%2 == 0 {
 		it.Codes = []Coding{{"http://snomed.info/sct", s.pick([]string{"1", "2"})}}
 	}
+	if s.next()%2 == 0 {
+		it.OtherCodes = []Coding{{"http://snomed.info/sct", s.pick([]string{"1", "2"})}}
+	}
 	return it
 }
 

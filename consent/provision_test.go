@@ -82,6 +82,18 @@ func TestConsentConditions(t *testing.T) {
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "44054006"}}}, effect: Withhold, code: CodeConsentDeny},
 		{name: "code other system", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://loinc.org", "44054006"}}}, effect: Permit},
+		// A deny's code matches an item's other codings too ("if this code
+		// is found in an instance"); a permit's only its main code.
+		{name: "code deny of a reason", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
+			item: &Item{Type: "MedicationRequest", DataClass: "medications", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "325278007"}}, OtherCodes: []Coding{{"http://snomed.info/sct", "44054006"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code deny of another reason", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]`)},
+			item: &Item{Type: "MedicationRequest", DataClass: "medications", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "325278007"}}, OtherCodes: []Coding{{"http://snomed.info/sct", "195967001"}}}, effect: Permit},
+		{name: "code permit exception ignores a reason", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","code":[{"coding":[{"system":"http://snomed.info/sct","code":"195967001"}]}]}`}},
+			item: &Item{Type: "MedicationRequest", DataClass: "medications", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "39720311000001101"}}, OtherCodes: []Coding{{"http://snomed.info/sct", "195967001"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code permit exception by main code", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","code":[{"coding":[{"system":"http://snomed.info/sct","code":"195967001"}]}]}`}},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "195967001"}}}, effect: Permit},
+		{name: "code deny inside a permit of a class", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","class":[` + class("medications") + `],"provision":[{"type":"deny","code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]}]}`}},
+			item: &Item{Type: "MedicationRequest", DataClass: "medications", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "325278007"}}, OtherCodes: []Coding{{"http://snomed.info/sct", "44054006"}}}, effect: Withhold, code: CodeConsentDeny},
 		// ICD-10 codes compare as the labelling compares them: without
 		// dots, in any case, the ICD-10 systems as one (review 4c).
 		{name: "code ICD-10 without dot", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},

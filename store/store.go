@@ -33,12 +33,15 @@ type Meta struct {
 	VersionID   int64
 	LastUpdated time.Time
 	Deleted     bool
-	SourceOrg   string    // organisation whose system wrote this version: the data controller
-	DataClass   string    // sharing-policy class, see search.DataClass
-	Labels      []string  // sensitivity labels (v3 ActCode / confidentiality codes)
-	Patients    []string  // patient compartment membership
-	Codes       []string  // the resource's main codes as system|code, for consent provisions on code
-	Date        time.Time // clinical date (zero if none), for consent dataPeriod
+	SourceOrg   string   // organisation whose system wrote this version: the data controller
+	DataClass   string   // sharing-policy class, see search.DataClass
+	Labels      []string // sensitivity labels (v3 ActCode / confidentiality codes)
+	Patients    []string // patient compartment membership
+	Codes       []string // the resource's main codes as system|code, for consent provisions on code
+	// OtherCodes: its other codings of clinical code systems (reasons,
+	// contained resources, values) as system|code, for a deny by code.
+	OtherCodes []string
+	Date       time.Time // clinical date (zero if none), for consent dataPeriod
 }
 
 // Version is one stored version of a resource. Raw is the exact JSON
@@ -90,7 +93,9 @@ type Write struct {
 	Patients    []string
 	Codes       []string
 	// OtherCodes: every other coding in the resource (reasons, values,
-	// contained resources…) as system|code, for labelling only; not stored.
+	// contained resources…) as system|code. All of them label the item;
+	// those of clinical code systems are then kept and stored
+	// (Meta.OtherCodes), for a deny by code.
 	OtherCodes []string
 	Date       time.Time
 	// Index is the resource's extracted search values; nil means the store
@@ -249,11 +254,12 @@ type WriterStatter interface {
 // written: its compartment, data class, labels, main codes and clinical
 // date (the fields of Meta a write sets).
 type Derived struct {
-	DataClass string
-	Labels    []string
-	Patients  []string
-	Codes     []string
-	Date      time.Time
+	DataClass  string
+	Labels     []string
+	Patients   []string
+	Codes      []string
+	OtherCodes []string
+	Date       time.Time
 	// ReadsStore: derived from another stored item too (which relabelling
 	// may change), not from the version and the policy alone.
 	ReadsStore bool

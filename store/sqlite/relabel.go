@@ -151,7 +151,8 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 		n++
 		*last = vpk
 		v.LastUpdated = time.UnixMilli(ms).UTC()
-		v.Labels, v.Patients, v.Codes = splitList(labels), splitList(patients), splitList(codes)
+		v.Labels, v.Patients = splitList(labels), splitList(patients)
+		v.Codes, v.OtherCodes = splitCodes(codes)
 		if clinical != 0 {
 			v.Date = time.UnixMilli(clinical).UTC()
 		}
@@ -167,7 +168,7 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 		// Compared as stored (space-joined): a code with a space in it
 		// reads back as two, and must not count as a change every run.
 		if d.DataClass != v.DataClass || joinList(d.Labels) != labels || joinList(d.Patients) != patients ||
-			joinList(d.Codes) != codes || !d.Date.Equal(v.Date) {
+			joinCodes(d.Codes, d.OtherCodes) != codes || !d.Date.Equal(v.Date) {
 			changed = append(changed, relabelRow{vpk: vpk, rid: rid, current: current, d: d})
 		}
 	}
@@ -188,7 +189,7 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 }
 
 func relabelOne(ctx context.Context, tx *sql.Tx, c relabelRow) error {
-	labels, patients, codes := joinList(c.d.Labels), joinList(c.d.Patients), joinList(c.d.Codes)
+	labels, patients, codes := joinList(c.d.Labels), joinList(c.d.Patients), joinCodes(c.d.Codes, c.d.OtherCodes)
 	var clinical int64
 	if !c.d.Date.IsZero() {
 		clinical = c.d.Date.UnixMilli()

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -451,7 +452,7 @@ func unpackMeta(packed string, v *store.Version) error {
 		v.Date = time.UnixMilli(clinical).UTC()
 	}
 	v.Labels = splitList(labels)
-	v.Codes = splitList(codes)
+	v.Codes, v.OtherCodes = splitCodes(codes)
 	return nil
 }
 
@@ -477,6 +478,33 @@ func splitList(s string) []string {
 }
 
 func joinList(l []string) string { return strings.Join(l, " ") }
+
+// codesMark separates, in the codes column, a version's main codes from
+// its other codes (store.Meta.OtherCodes). No code is "~": each has a "|".
+const codesMark = "~"
+
+// joinCodes is the codes column of main and other codes; with no other
+// codes it is what versions stored before them hold.
+func joinCodes(main, other []string) string {
+	if len(other) == 0 {
+		return joinList(main)
+	}
+	if len(main) == 0 {
+		return codesMark + " " + joinList(other)
+	}
+	return joinList(main) + " " + codesMark + " " + joinList(other)
+}
+
+// splitCodes reads a codes column back into main and other codes.
+func splitCodes(s string) (main, other []string) {
+	l := splitList(s)
+	if i := slices.Index(l, codesMark); i > 0 {
+		return l[:i:i], l[i+1:]
+	} else if i == 0 {
+		return nil, l[1:]
+	}
+	return l, nil
+}
 
 func (db *DB) Read(ctx context.Context, typ, id string) (*store.Version, error) {
 	var raw []byte

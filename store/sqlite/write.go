@@ -634,7 +634,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 	if err != nil {
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
 	}
-	labels, patients, codes := joinList(wr.Labels), joinList(wr.Patients), joinList(wr.Codes)
+	labels, patients, codes := joinList(wr.Labels), joinList(wr.Patients), joinCodes(wr.Codes, wr.OtherCodes)
 	var clinical int64
 	if !wr.Date.IsZero() {
 		clinical = wr.Date.UnixMilli()
@@ -678,7 +678,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
 		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
-		Codes: wr.Codes, Date: wr.Date,
+		Codes: wr.Codes, OtherCodes: wr.OtherCodes, Date: wr.Date,
 	}, Raw: raw}, nil
 }
 

@@ -144,11 +144,13 @@ func testMetaRoundTrips(t *testing.T, s store.Store) {
 	// Labels and codes come from the resource's content: any character.
 	w.Labels = []string{"http://terminology.hl7.org/CodeSystem/v3-Confidentiality|R", "odd|\x1f\x00é"}
 	w.Codes = []string{"http://snomed.info/sct|86406008", "http://loinc.org|8867-4", "x|\x1f"}
+	// Other codes apart from the main ones (a deny by code matches both).
+	w.OtherCodes = []string{"http://snomed.info/sct|44054006", "|~", "y|z"}
 	w.Date = time.Date(2025, 6, 1, 10, 0, 0, 123e6, time.UTC)
 	w.DataClass = "clinical"
 	commit(t, s, w)
 	want := store.Meta{Type: "Observation", ID: "o.meta-1", VersionID: 1, SourceOrg: "RCX", DataClass: "clinical",
-		Labels: w.Labels, Patients: []string{"p-2", "p1"}, Codes: w.Codes, Date: w.Date}
+		Labels: w.Labels, Patients: []string{"p-2", "p1"}, Codes: w.Codes, OtherCodes: w.OtherCodes, Date: w.Date}
 	check := func(how string, got store.Meta) {
 		t.Helper()
 		if got.LastUpdated.IsZero() {
@@ -981,9 +983,10 @@ func testRelabel(t *testing.T, s store.Store) {
 	}
 	// The new rules: every Condition is labelled PSY and belongs to p2 too.
 	st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
-		d := store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, Date: v.Date}
+		d := store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date}
 		if v.Type == "Condition" {
 			d.Labels, d.Patients = []string{"PSY"}, []string{"p1", "p2"}
+			d.OtherCodes = []string{"http://snomed.info/sct|44054006"}
 		}
 		return d, nil
 	})
@@ -997,8 +1000,9 @@ func testRelabel(t *testing.T, s store.Store) {
 	if err != nil || after.VersionID != before.VersionID || string(after.Raw) != string(before.Raw) || !after.LastUpdated.Equal(before.LastUpdated) {
 		t.Fatalf("relabel changed the resource: %v\n%+v\n%+v", err, before.Meta, after.Meta)
 	}
-	if !slices.Equal(after.Labels, []string{"PSY"}) || !slices.Equal(after.Patients, []string{"p1", "p2"}) {
-		t.Errorf("current version: labels %v patients %v", after.Labels, after.Patients)
+	if !slices.Equal(after.Labels, []string{"PSY"}) || !slices.Equal(after.Patients, []string{"p1", "p2"}) ||
+		after.Codes != nil || !slices.Equal(after.OtherCodes, []string{"http://snomed.info/sct|44054006"}) {
+		t.Errorf("current version: labels %v patients %v codes %v other codes %v", after.Labels, after.Patients, after.Codes, after.OtherCodes)
 	}
 	v1, err := s.VRead(ctx, "Condition", "c1", 1)
 	if err != nil || !slices.Equal(v1.Labels, []string{"PSY"}) {
@@ -1017,7 +1021,7 @@ func testRelabel(t *testing.T, s store.Store) {
 		t.Errorf("compartment of p2 after an update that leaves it: %v, %d", err, res.Total)
 	}
 	if st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
-		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, Date: v.Date}, nil
+		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date}, nil
 	}); err != nil || st.Changed != 0 {
 		t.Errorf("relabel with nothing to change: %+v %v", st, err)
 	}
