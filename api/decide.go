@@ -74,6 +74,11 @@ type gate struct {
 	// order met.
 	touchedIDs []string
 	touchedSet map[string]bool
+
+	// redactCopies: versions of other types about a restricted person,
+	// released outside their source organisation, whose contained copies
+	// of a person's demographics are redacted (review 10a).
+	redactCopies map[versionKey]bool
 }
 
 // touched notes the patients of an item the request decided.
@@ -140,7 +145,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	if x != nil && x.gate != nil {
 		return x.gate
 	}
-	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, unknown: map[string]bool{}, restrictChecked: map[string]bool{}}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, redactCopies: map[versionKey]bool{}, unknown: map[string]bool{}, restrictChecked: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
 		g.issuer = p.Issuer
@@ -519,6 +524,15 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			}
 			g.mu.Unlock()
 			g.note(d)
+		}
+		if pp.Restricted() && !personResource(m.Type) && (g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org)) {
+			// A copy of her demographics inside another item (a
+			// referral's contained Patient) is redacted as her own
+			// records are: review 10a, the council's referral released
+			// her refuge address to the district nurse.
+			g.mu.Lock()
+			g.redactCopies[keyOf(m)] = true
+			g.mu.Unlock()
 		}
 	}
 	if m.Type == "Provenance" && !g.targetsSeen(m) {
@@ -1546,6 +1560,22 @@ func (x *Exchange) redacted(v *store.Version) bool {
 	return g.redact[keyOf(&v.Meta)]
 }
 
+// redactedCopies reports whether v's contained copies of a person's
+// demographics are released redacted (see gate.redactCopies).
+func (x *Exchange) redactedCopies(v *store.Version) bool {
+	g := x.gate
+	if g == nil {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.redactCopies[keyOf(&v.Meta)]
+}
+
+// personResource: a type that holds a person's demographics, redacted
+// whole for a restricted person (consent.Decide's FlagRedact).
+func personResource(t string) bool { return t == "Patient" || t == "RelatedPerson" || t == "Person" }
+
 // versionKey names one version of a resource.
 type versionKey struct {
 	typ, id string
@@ -1565,16 +1595,21 @@ func (x *Exchange) body(v *store.Version) []byte {
 // echo of a resource the user just wrote: its references are the user's).
 func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	redact := x.redacted(v)
+	// (a key written with escapes is read from the document)
+	copies := x.redactedCopies(v) && (bytes.Contains(v.Raw, []byte(`"contained"`)) || v.Type == "Bundle" || bytes.Contains(v.Raw, []byte(`\u`)))
 	var mask map[string]bool
 	if refs {
 		mask = x.maskedRefs(v)
 	}
-	if !redact && mask == nil {
+	if !redact && !copies && mask == nil {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)
 	if redact {
 		redactPerson(m)
+	}
+	if redact || copies {
+		redactContainedPeople(m)
 	}
 	if mask != nil {
 		maskRefs(m, mask)

@@ -121,6 +121,35 @@ func redactPerson(m map[string]any) {
 	}
 }
 
+// redactContainedPeople redacts, as redactPerson, each Patient,
+// RelatedPerson and Person that m carries: contained, or an entry of a
+// stored Bundle (and contained in one): a copy of a restricted person's
+// demographics (or their carer's) carried by another of their items, such
+// as a referral or a feed's stored collection.
+func redactContainedPeople(m map[string]any) {
+	for _, c := range asList(m["contained"]) {
+		if cm, ok := c.(map[string]any); ok {
+			if t, _ := cm["resourceType"].(string); personResource(t) {
+				redactPerson(cm)
+			}
+		}
+	}
+	if t, _ := m["resourceType"].(string); t != "Bundle" {
+		return
+	}
+	for _, e := range asList(m["entry"]) {
+		em, _ := e.(map[string]any)
+		res, ok := em["resource"].(map[string]any)
+		if !ok {
+			continue
+		}
+		if t, _ := res["resourceType"].(string); personResource(t) {
+			redactPerson(res)
+		}
+		redactContainedPeople(res)
+	}
+}
+
 // dropContactExtensions is l without the extensions whose value, or a
 // nested extension's value, is an Address or a ContactPoint.
 func dropContactExtensions(l []any) []any {

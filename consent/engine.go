@@ -533,6 +533,14 @@ func (pp *Prepared) Open() Decision { return pp.open }
 // relationship with the patient, break-glass aside.
 func (pp *Prepared) Related() bool { return pp.related }
 
+// Restricted reports whether the person's demographics are restricted
+// (their Patient, or a record of theirs it links to, labelled R or V): the
+// API removes their address, telecom and GP from copies of their
+// demographics that other items carry (a referral's contained Patient),
+// outside those items' source organisations, as Decide's FlagRedact does
+// for their own Patient, RelatedPersons and Person.
+func (pp *Prepared) Restricted() bool { return pp.restrict }
+
 // BreakGlass reports whether break-glass is in force for this request; when
 // it is and the user held no grant, the API records one for
 // Policy.BreakGlassGrant.
