@@ -1287,23 +1287,37 @@ func orgOf(v any) string {
 	return ""
 }
 
-func periodEnd(v any) time.Time { return periodTime(v, "end") }
+// periodEnd is the instant just after a Period's end: the end value's
+// whole span is the period's last part ("2026-12-04" includes all of 4
+// December, "2026-12" all of December), as a consent period reads it;
+// zero when it has none (or it cannot be read).
+func periodEnd(v any) time.Time {
+	_, hi, ok := periodBound(v, "end")
+	if !ok {
+		return time.Time{}
+	}
+	return time.UnixMilli(hi + 1).UTC()
+}
 
 // periodStart is a Period's start; zero when it has none.
-func periodStart(v any) time.Time { return periodTime(v, "start") }
+func periodStart(v any) time.Time {
+	lo, _, ok := periodBound(v, "start")
+	if !ok {
+		return time.Time{}
+	}
+	return time.UnixMilli(lo).UTC()
+}
 
-func periodTime(v any, key string) time.Time {
+// periodBound is the span [lo, hi] (Unix ms) of a Period's start or end
+// value.
+func periodBound(v any, key string) (lo, hi int64, ok bool) {
 	m, _ := v.(map[string]any)
 	s, _ := m[key].(string)
 	if s == "" {
-		return time.Time{}
+		return 0, 0, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
-	}
-	return time.Time{}
+	lo, hi, err := search.ParseDate(s)
+	return lo, hi, err == nil
 }
 
 // earliest is the earlier of two bounds, zero meaning none.
