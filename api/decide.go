@@ -1290,34 +1290,42 @@ func orgOf(v any) string {
 // periodEnd is the instant just after a Period's end: the end value's
 // whole span is the period's last part ("2026-12-04" includes all of 4
 // December, "2026-12" all of December), as a consent period reads it;
-// zero when it has none (or it cannot be read).
+// zero when it has none (or it cannot be read). Dates are days in England,
+// as a Consent's are (consent.DateSpan).
 func periodEnd(v any) time.Time {
-	_, hi, ok := periodBound(v, "end")
+	_, after, ok := periodBound(v, "end")
 	if !ok {
 		return time.Time{}
 	}
-	return time.UnixMilli(hi + 1).UTC()
+	return after
 }
 
 // periodStart is a Period's start; zero when it has none.
 func periodStart(v any) time.Time {
-	lo, _, ok := periodBound(v, "start")
+	start, _, ok := periodBound(v, "start")
 	if !ok {
 		return time.Time{}
 	}
-	return time.UnixMilli(lo).UTC()
+	return start
 }
 
-// periodBound is the span [lo, hi] (Unix ms) of a Period's start or end
-// value.
-func periodBound(v any, key string) (lo, hi int64, ok bool) {
+// periodBound is the span [start, after) of a Period's start or end value.
+func periodBound(v any, key string) (start, after time.Time, ok bool) {
 	m, _ := v.(map[string]any)
 	s, _ := m[key].(string)
 	if s == "" {
-		return 0, 0, false
+		return time.Time{}, time.Time{}, false
 	}
+	if start, after, err := consent.DateSpan(s); err == nil {
+		return start, after, true
+	}
+	// A form the validator refuses (a time without seconds or zone),
+	// stored by an older release: read as search reads it, never as open.
 	lo, hi, err := search.ParseDate(s)
-	return lo, hi, err == nil
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	return time.UnixMilli(lo).UTC(), time.UnixMilli(hi + 1).UTC(), true
 }
 
 // earliest is the earlier of two bounds, zero meaning none.

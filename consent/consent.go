@@ -974,6 +974,11 @@ var england = func() *time.Location {
 	return loc
 }()
 
+// DateSpan is the span a FHIR date or dateTime covers, as the sharing
+// decision reads it: from start up to (not including) after, with dates
+// without a time read as days in England (parseFHIRTime).
+func DateSpan(s string) (start, after time.Time, err error) { return parseFHIRTime(s) }
+
 // parseFHIRTime parses a FHIR date or dateTime. It returns the instant the
 // value starts and the instant just after the span its precision covers
 // ("2016" → 2016-01-01 and 2017-01-01). Dates without a time (a year, a
