@@ -71,3 +71,35 @@ func TestReview10cConsentDaysAreDaysInEngland(t *testing.T) {
 		}
 	}
 }
+
+// TestReview10cSourceRelationshipLasts730Days: an organisation that
+// recorded some of the person's data keeps a relationship for the policy's
+// source-lifetime (730 days by default) from the last time it did, and
+// not a moment longer: a GP practice the person has left (no longer their
+// generalPractitioner) reads the record for two years after its last entry,
+// then gets the "no relationship" refusal. A probe: it passed when first
+// written.
+func TestReview10cSourceRelationshipLasts730Days(t *testing.T) {
+	oldGP := User{Sub: "u-old", Name: "Dr Former", Role: "gp", Org: "B82002", Sector: "nhs"}
+	for _, tc := range []struct {
+		ago  time.Duration
+		want bool
+	}{
+		{729 * 24 * time.Hour, true},
+		{730*24*time.Hour - time.Millisecond, true},
+		{730 * 24 * time.Hour, false},
+		{731 * 24 * time.Hour, false},
+	} {
+		p := Patient{ID: "p1", Relationships: []Relationship{
+			{Org: orgGP, Kind: RelRegisteredGP},
+			{Org: "B82002", Kind: RelSource, LastRecorded: now.Add(-tc.ago)},
+		}}
+		d := Prepare(DefaultPolicy(), oldGP, p, now).Open()
+		if d.Permitted() != tc.want {
+			t.Errorf("last recorded %v ago: open %v, want %v: %s", tc.ago, d.Permitted(), tc.want, d.Explain())
+		}
+		if !tc.want && firstCode(d) != CodeNoRelationship {
+			t.Errorf("last recorded %v ago: refused with %q, want %q", tc.ago, firstCode(d), CodeNoRelationship)
+		}
+	}
+}
