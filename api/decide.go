@@ -1312,23 +1312,45 @@ func orgOf(v any) string {
 	return ""
 }
 
-func periodEnd(v any) time.Time { return periodTime(v, "end") }
+// periodEnd is the instant just after a Period's end: the end value's
+// whole span is the period's last part ("2026-12-04" includes all of 4
+// December, "2026-12" all of December), as a consent period reads it;
+// zero when it has none (or it cannot be read). Dates are days in England,
+// as a Consent's are (consent.DateSpan).
+func periodEnd(v any) time.Time {
+	_, after, ok := periodBound(v, "end")
+	if !ok {
+		return time.Time{}
+	}
+	return after
+}
 
 // periodStart is a Period's start; zero when it has none.
-func periodStart(v any) time.Time { return periodTime(v, "start") }
+func periodStart(v any) time.Time {
+	start, _, ok := periodBound(v, "start")
+	if !ok {
+		return time.Time{}
+	}
+	return start
+}
 
-func periodTime(v any, key string) time.Time {
+// periodBound is the span [start, after) of a Period's start or end value.
+func periodBound(v any, key string) (start, after time.Time, ok bool) {
 	m, _ := v.(map[string]any)
 	s, _ := m[key].(string)
 	if s == "" {
-		return time.Time{}
+		return time.Time{}, time.Time{}, false
 	}
-	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05", "2006-01-02", "2006-01", "2006"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t
-		}
+	if start, after, err := consent.DateSpan(s); err == nil {
+		return start, after, true
 	}
-	return time.Time{}
+	// A form the validator refuses (a time without seconds or zone),
+	// stored by an older release: read as search reads it, never as open.
+	lo, hi, err := search.ParseDate(s)
+	if err != nil {
+		return time.Time{}, time.Time{}, false
+	}
+	return time.UnixMilli(lo).UTC(), time.UnixMilli(hi + 1).UTC(), true
 }
 
 // earliest is the earlier of two bounds, zero meaning none.

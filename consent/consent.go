@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
 
 	"github.com/carex-project/carex/fhir"
 )
@@ -962,9 +963,27 @@ func period(rp *rawPeriod, el string) (Period, error) {
 	return p, nil
 }
 
+// england is where a Consent's dates are days: a person who objects to
+// sharing "from 1 June" means from midnight in England, which in British
+// Summer Time is 23:00 UTC the day before.
+var england = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("consent: Europe/London: " + err.Error()) // tzdata is embedded
+	}
+	return loc
+}()
+
+// DateSpan is the span a FHIR date or dateTime covers, as the sharing
+// decision reads it: from start up to (not including) after, with dates
+// without a time read as days in England (parseFHIRTime).
+func DateSpan(s string) (start, after time.Time, err error) { return parseFHIRTime(s) }
+
 // parseFHIRTime parses a FHIR date or dateTime. It returns the instant the
 // value starts and the instant just after the span its precision covers
-// ("2016" → 2016-01-01 and 2017-01-01). Dates without a zone are UTC.
+// ("2016" → 2016-01-01 and 2017-01-01). Dates without a time (a year, a
+// month, a day) are days in England (Europe/London: in British Summer Time
+// "2016-06-01" starts at 2016-05-31T23:00Z); both instants are UTC.
 func parseFHIRTime(s string) (start, after time.Time, err error) {
 	layouts := []struct {
 		layout string
@@ -984,9 +1003,11 @@ func parseFHIRTime(s string) (start, after time.Time, err error) {
 		if len(l.layout) > 10 && len(s) <= 10 || len(l.layout) <= 10 && len(s) != len(l.layout) {
 			continue
 		}
-		t, e := time.Parse(l.layout, s)
+		t, e := time.ParseInLocation(l.layout, s, england)
 		if e == nil {
-			return t, l.step(t), nil
+			// A date's next day, month or year starts at midnight in
+			// England too (AddDate in the location keeps to its days).
+			return t.UTC(), l.step(t).UTC(), nil
 		}
 	}
 	return time.Time{}, time.Time{}, fmt.Errorf("%q is not a FHIR date or dateTime", s)

@@ -95,7 +95,8 @@
 // item's Codes or OtherCodes, a permit's its Codes only),
 // period (now), dataPeriod (the item's clinical date; a person's
 // demographics — Patient, RelatedPerson, Person — are no period's data
-// and match no dataPeriod), data (instance:
+// and match no dataPeriod; a date without a time, in period, dataPeriod
+// or the Consent's dateTime, is a day in England, Europe/London), data (instance:
 // this item; related: this item or items referring to it; authoredby: its
 // source organisation or author).
 //

@@ -91,7 +91,8 @@ func TestParseConsentNormalised(t *testing.T) {
 	if r.Recipients[0] != (Actor{Kind: ActorOrg, Value: "A81001"}) {
 		t.Fatalf("org upper-cased: %+v", r.Recipients)
 	}
-	if !r.Period.Start.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) || !r.Period.End.Equal(time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)) {
+	// Days in England (review 10c): June ends at midnight BST, 23:00 UTC.
+	if !r.Period.Start.Equal(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)) || !r.Period.End.Equal(time.Date(2025, 6, 30, 23, 0, 0, 0, time.UTC)) {
 		t.Fatalf("period: %+v", r.Period)
 	}
 	ch := r.Provisions[0]

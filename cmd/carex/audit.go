@@ -770,6 +770,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if q.To, err = exportTime(until, true); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		// Swapped dates select nothing: an empty export must not read as
+		// "nobody accessed anything then".
+		return fmt.Errorf("--since %s is not before --until %s (the end of the period --until covers): swapped?", since, until)
+	}
 	conn, err := openReadOnly(logDBWarn(db, stderr))
 	if err != nil {
 		return err

@@ -321,10 +321,14 @@ func dateCond(lo, hi string, v search.Value) (string, []any) {
 	switch v.Prefix {
 	case "ne":
 		return fmt.Sprintf("NOT (%s >= ? AND %s <= ?)", lo, hi), []any{v.Lo, v.Hi}
-	case "gt", "sa":
+	case "gt":
 		return fmt.Sprintf("%s > ?", hi), []any{v.Hi}
-	case "lt", "eb":
+	case "lt":
 		return fmt.Sprintf("%s < ?", lo), []any{v.Lo}
+	case "sa": // starts after: the whole stored range is after the searched one
+		return fmt.Sprintf("%s > ?", lo), []any{v.Hi}
+	case "eb": // ends before: the whole stored range is before the searched one
+		return fmt.Sprintf("%s < ?", hi), []any{v.Lo}
 	case "ge":
 		return fmt.Sprintf("%s >= ?", hi), []any{v.Lo}
 	case "le":
