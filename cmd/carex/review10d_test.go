@@ -1,0 +1,103 @@
+package main
+
+// Review 10d: operating carex — the commands an administrator runs (import,
+// relabel, audit, serve, token, demo). Each test says whether it was seen
+// failing before its fix or passed when first written.
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+// r10dWrite writes a file in dir and returns its path.
+func r10dWrite(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// r10dStored lists the current Type/id of a database's records.
+func r10dStored(t *testing.T, db string) map[string]bool {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.Reader().QueryContext(context.Background(), `SELECT type, id FROM resources WHERE deleted = 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var typ, id string
+		if err := rows.Scan(&typ, &id); err != nil {
+			t.Fatal(err)
+		}
+		out[typ+"/"+id] = true
+	}
+	return out
+}
+
+const r10dJane = `{"resourceType":"Patient","id":"jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Hargreaves"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
+
+func r10dConsent(id, provision string) string {
+	return `{"resourceType":"Consent","id":"` + id + `","status":"active",
+ "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+ "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+ "patient":{"reference":"Patient/jane"},"dateTime":"2026-01-10",
+ "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
+ "provision":` + provision + `}`
+}
+
+// TestReview10dImportConsentNamingAnOrganisationOfTheSameBundle: a GP
+// system's export holds the hospital's Organization under an id of its own
+// (its ODS code RHX an identifier) and Jane's objection to the hospital
+// naming it by that id. The API refuses such a Consent when the
+// Organization is already stored (review 9c: the engine matches
+// Organization/<id> against the user's ODS code, so it would match no
+// one), but the check read only what was stored before the bundle: in the
+// same bundle (carex import, or a transaction) the Consent was stored and
+// never applied — the hospital clinician would read what Jane withheld from
+// it. Seen failing before its fix: the import exited 0 and stored the
+// Consent.
+func TestReview10dImportConsentNamingAnOrganisationOfTheSameBundle(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	deny := `{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/5f0c2a9e-hosp"}}]}`
+	for _, c := range []struct{ name, bundle string }{
+		{"collection", `{"resourceType":"Bundle","type":"collection","entry":[
+ {"resource":{"resourceType":"Organization","id":"5f0c2a9e-hosp","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"RHX"}],"name":"Riverside Hospital"}},
+ {"resource":` + r10dJane + `},
+ {"resource":{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}}},
+ {"resource":` + r10dConsent("jane-no-hosp", deny) + `}]}`},
+		{"transaction, the Consent first", `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"resource":` + r10dConsent("jane-no-hosp", deny) + `,"request":{"method":"PUT","url":"Consent/jane-no-hosp"}},
+ {"resource":` + r10dJane + `,"request":{"method":"PUT","url":"Patient/jane"}},
+ {"resource":{"resourceType":"Organization","id":"5f0c2a9e-hosp","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"RHX"}],"name":"Riverside Hospital"},"request":{"method":"PUT","url":"Organization/5f0c2a9e-hosp"}}]}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := db + strings.ReplaceAll(c.name, " ", "") + ".db"
+			f := r10dWrite(t, dir, "gp-export.json", c.bundle)
+			code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", f)
+			if code == 0 {
+				t.Fatalf("import of a Consent naming the hospital by the id this bundle stores it under: exit 0, the Consent stored and matching no one\n%s%s", out, errs)
+			}
+			if !strings.Contains(errs, "provision.actor[0].reference") || !strings.Contains(errs, "value RHX") {
+				t.Errorf("the error does not name the element and the code to send: %s", errs)
+			}
+			if got := r10dStored(t, db); len(got) != 0 {
+				t.Errorf("a refused bundle left records: %v", got)
+			}
+		})
+	}
+}
