@@ -770,6 +770,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	if q.To, err = exportTime(until, true); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
+	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
+		// A period the wrong way round holds no entry: an empty export
+		// would read as "nobody accessed it" (review 10d).
+		return fmt.Errorf("--since %s is not before the end of --until %s: the period holds no entry (give the earlier time as --since)", since, until)
+	}
 	conn, err := openReadOnly(logDBWarn(db, stderr))
 	if err != nil {
 		return err
@@ -865,6 +870,10 @@ func exportTime(s string, end bool) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			// -24h would be 24 hours ahead: a period with no entries yet.
+			return time.Time{}, fmt.Errorf("%q: a duration back from now is positive (24h, not -24h)", s)
+		}
 		return time.Now().Add(-d), nil
 	}
 	lo, hi, err := search.ParseDate(s)

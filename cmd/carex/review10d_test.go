@@ -101,3 +101,42 @@ func TestReview10dImportConsentNamingAnOrganisationOfTheSameBundle(t *testing.T)
 		})
 	}
 }
+
+// TestReview10dExportRefusesAnEmptyPeriod: an IG officer exporting the
+// access log for a subject access request who typed the period the wrong
+// way round (--since after --until), or a duration back from now with a
+// minus sign (--since -24h: 24 hours ahead), got an empty export and exit
+// 0 — "nobody accessed this record". Such a period can hold no entry; it
+// is refused, naming the flags, as the API refuses a start after its end.
+// Seen failing before its fix: exit 0 and nothing written.
+func TestReview10dExportRefusesAnEmptyPeriod(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	tok := e2eToken(t, devKey)
+	if code, body := s.get(t, "/fhir/Patient?_count=1", tok); code != 200 {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	if code, out, errs := e2eRun(t, "audit", "export", "--db", db, "--since", "2000-01-01", "--until", "2999-12-31"); code != 0 || strings.Count(out, "\n") != 1 {
+		t.Fatalf("export of a period holding the entry: exit %d, %q %s", code, out, errs)
+	}
+	for _, args := range [][]string{
+		{"--since", "2999-01-02", "--until", "2999-01-01"},
+		{"--since", "2026-12-04T10:00:00Z", "--until", "2026-12-04T09:00:00Z"},
+		{"--since", "-24h"},
+		{"--until", "-1h"},
+	} {
+		code, out, errs := e2eRun(t, append([]string{"audit", "export", "--db", db}, args...)...)
+		if code == 0 {
+			t.Errorf("export %v: exit 0 with %d entries, want a refusal of a period that can hold none", args, strings.Count(out, "\n"))
+			continue
+		}
+		if !strings.Contains(errs, args[0]) {
+			t.Errorf("export %v: the error does not name %s: %s", args, args[0], errs)
+		}
+	}
+}
