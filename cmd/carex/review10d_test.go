@@ -8,6 +8,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -138,5 +139,37 @@ func TestReview10dExportRefusesAnEmptyPeriod(t *testing.T) {
 		if !strings.Contains(errs, args[0]) {
 			t.Errorf("export %v: the error does not name %s: %s", args, args[0], errs)
 		}
+	}
+}
+
+// TestReview10dNDJSONErrorNamesTheLine: a bad line in an NDJSON file was
+// reported as "lines 501-700: Bundle.entry[150]…": an NDJSON file has no
+// Bundle, and counting 150 on from line 501 gives line 651, when the bad
+// line is 652 (the batch holds a blank line). The error names the file's
+// line, and says which lines were imported. Seen failing before its fix
+// with that message.
+func TestReview10dNDJSONErrorNamesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := 1; i <= 700; i++ {
+		switch {
+		case i == 600:
+			b.WriteString("\n") // a blank line, skipped
+		case i == 652:
+			b.WriteString(`{"resourceType":"Patient","id":"bad","bogus":1}` + "\n")
+		default:
+			b.WriteString(`{"resourceType":"Patient","id":"p` + strconv.Itoa(i) + `"}` + "\n")
+		}
+	}
+	f := r10dWrite(t, dir, "big.ndjson", b.String())
+	code, _, errs := e2eRun(t, "import", "--db", filepath.Join(dir, "c.db"), "--org", "A81001", "--quiet", f)
+	if code == 0 {
+		t.Fatalf("import of a bad line: exit 0")
+	}
+	if !strings.Contains(errs, "line 652: ") || strings.Contains(errs, "Bundle.entry") {
+		t.Errorf("the error does not name line 652 (and only it): %s", errs)
+	}
+	if !strings.Contains(errs, "lines 1-500") {
+		t.Errorf("the error does not say which lines were imported (1-500): %s", errs)
 	}
 }
