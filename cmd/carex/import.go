@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -136,8 +137,9 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var batch [][]byte
-	var lines []int    // the file's line of each of batch
-	line, done := 0, 0 // done: the last line of the batches imported
+	var lines []int           // the file's line of each of batch
+	keys := map[string]bool{} // Type/id of batch's lines
+	line, done := 0, 0        // done: the last line of the batches imported
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -150,6 +152,7 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 		im.progress(i, path)
 		done = lines[len(lines)-1]
 		batch, lines = nil, nil
+		clear(keys)
 		return nil
 	}
 	for sc.Scan() {
@@ -157,6 +160,23 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 		b := bytes.TrimSpace(sc.Bytes())
 		if len(b) == 0 {
 			continue
+		}
+		// A line that changes a resource an earlier line of the batch
+		// changed (a feed's amendment) starts a new batch: the lines are
+		// applied in order, wherever line 500 falls, as a transaction
+		// refuses two entries changing one resource (review 10d).
+		var head struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		}
+		if json.Unmarshal(b, &head) == nil && head.ID != "" {
+			key := head.ResourceType + "/" + head.ID
+			if keys[key] {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			keys[key] = true
 		}
 		batch = append(batch, bytes.Clone(b))
 		lines = append(lines, line)

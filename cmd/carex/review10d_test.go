@@ -173,3 +173,36 @@ func TestReview10dNDJSONErrorNamesTheLine(t *testing.T) {
 		t.Errorf("the error does not say which lines were imported (1-500): %s", errs)
 	}
 }
+
+// TestReview10dNDJSONSameResourceTwice: a feed's NDJSON of updates holds
+// an item and, later, its amendment (the same Type/id). carex import
+// writes NDJSON in batches of 500 lines, one transaction each, and a
+// transaction refuses two entries changing one resource: the file failed
+// when the two lines fell in one batch and imported when they fell in two —
+// the result hung on where line 500 fell. Lines are applied in order, the
+// later one a new version, wherever they fall. Seen failing before its
+// fix: "lines 1-3: Bundle.entry[0] and entry[2] both change Condition/c1".
+func TestReview10dNDJSONSameResourceTwice(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	cond := func(status string) string {
+		return `{"resourceType":"Condition","id":"c1","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"` + status + `"}]},"subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}}`
+	}
+	f := r10dWrite(t, dir, "updates.ndjson", r10dJane+"\n"+cond("active")+"\n\n"+cond("resolved")+"\n")
+	code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", f)
+	if code != 0 {
+		t.Fatalf("import of an NDJSON whose line 4 amends line 2: exit %d\n%s%s", code, out, errs)
+	}
+	st, err := sqlite.Open(context.Background(), db, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, err := st.Read(context.Background(), "Condition", "c1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.VersionID != 2 || !strings.Contains(string(v.Raw), `"resolved"`) {
+		t.Errorf("Condition/c1 is version %d %s; want version 2, the amendment (resolved)", v.VersionID, v.Raw)
+	}
+}
