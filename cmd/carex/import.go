@@ -49,6 +49,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fset.Usage()
 		return fmt.Errorf("--org is required: every record carex holds has a source organisation")
 	}
+	if err := auth.CheckOrg(org, sector); err != nil {
+		return fmt.Errorf("--org %s --sector %s: %v", org, sector, err)
+	}
 	pol, err := loadPolicyFile(policyPath)
 	if err != nil {
 		return err

@@ -206,3 +206,46 @@ func TestReview10dNDJSONSameResourceTwice(t *testing.T) {
 		t.Errorf("Condition/c1 is version %d %s; want version 2, the amendment (resolved)", v.VersionID, v.Raw)
 	}
 }
+
+// TestReview10dImportRefusesAnOrganisationNoTokenCarries: carex import
+// stores --org as the source (the data controller) of everything it loads,
+// but took any text: " A81001" or "A81001 " from a script, or
+// "Organization/A81001", became a source that no user's token can name
+// (the server refuses such an org claim), so the GP practice's own data was
+// no longer its own — its sensitive items, released only to their source,
+// were withheld from the practice that recorded them, and its system could
+// not read back or correct them. A sector other than nhs or council, and a
+// council's code with sector nhs, are refused as the server refuses them in
+// a token. Seen failing before its fix: each was imported (exit 0).
+func TestReview10dImportRefusesAnOrganisationNoTokenCarries(t *testing.T) {
+	dir := t.TempDir()
+	f := r10dWrite(t, dir, "jane.json", r10dJane)
+	for _, args := range [][]string{
+		{"--org", "A81001 "},
+		{"--org", " A81001"},
+		{"--org", "Organization/A81001"},
+		{"--org", "A81001", "--sector", "NHS"},
+		{"--org", "A81001", "--sector", "social-care"},
+		{"--org", "E06000999"}, // --sector nhs by default
+	} {
+		db := filepath.Join(t.TempDir(), "c.db")
+		code, out, errs := e2eRun(t, append(append([]string{"import", "--db", db, "--quiet"}, args...), f)...)
+		if code == 0 {
+			t.Errorf("import %q: exit 0, stored under a source no token names\n%s", args, out)
+			continue
+		}
+		if !strings.Contains(errs, "--org") && !strings.Contains(errs, "--sector") {
+			t.Errorf("import %q: the error names neither --org nor --sector: %s", args, errs)
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("import %q: refused, but the database was created", args)
+		}
+	}
+	// What a token carries is accepted.
+	for _, args := range [][]string{{"--org", "A81001"}, {"--org", "E06000999", "--sector", "council"}} {
+		db := filepath.Join(t.TempDir(), "c.db")
+		if code, out, errs := e2eRun(t, append(append([]string{"import", "--db", db, "--quiet"}, args...), f)...); code != 0 {
+			t.Errorf("import %q: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+}
