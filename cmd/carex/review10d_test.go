@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -246,6 +247,41 @@ func TestReview10dImportRefusesAnOrganisationNoTokenCarries(t *testing.T) {
 		db := filepath.Join(t.TempDir(), "c.db")
 		if code, out, errs := e2eRun(t, append(append([]string{"import", "--db", db, "--quiet"}, args...), f)...); code != 0 {
 			t.Errorf("import %q: exit %d\n%s%s", args, code, out, errs)
+		}
+	}
+}
+
+// TestReview10dBenchNoPrivacyRefusesTheIdentityProvidersKeys:
+// --bench-no-privacy (no consent filtering, no access log) is refused
+// without --dev "so that it can never run in production", but --dev only
+// adds the development key: "serve --dev --bench-no-privacy --jwks
+// idp.json" started, and every user of the real identity provider read
+// every record with nothing logged. carex bench mints development tokens,
+// so the baseline never needs the identity provider's keys: with --jwks it
+// is refused. Seen failing before its fix: the server started and ran
+// until the test's context stopped it (exit 0).
+func TestReview10dBenchNoPrivacyRefusesTheIdentityProvidersKeys(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	jwks := r10dWrite(t, dir, "idp.json", `{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"idp-1","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}`)
+	for _, env := range []bool{false, true} {
+		args := []string{"serve", "--dev", "--bench-no-privacy", "--db", db, "--addr", e2eFreeAddr(t),
+			"--dev-key", filepath.Join(dir, "dev.pem"), "--log-key", filepath.Join(dir, "log-key")}
+		if env {
+			t.Setenv("CAREX_JWKS", jwks)
+		} else {
+			args = append(args, "--jwks", jwks)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var out, errb syncBuffer
+		code := run(ctx, args, &out, &errb)
+		cancel()
+		if code == 0 || !strings.Contains(errb.String(), "--jwks") {
+			t.Errorf("serve --dev --bench-no-privacy with the identity provider's keys (from the environment: %v): exit %d (0 is a server that ran until stopped), stderr:\n%s", env, code, errb.String())
+		}
+		if _, err := os.Stat(db); err == nil {
+			t.Errorf("the refused server created its database")
+			os.Remove(db)
 		}
 	}
 }
