@@ -285,3 +285,40 @@ func TestReview10dBenchNoPrivacyRefusesTheIdentityProvidersKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestReview10dImportBatchKeepsItsRequests: a feed's batch Bundle says
+// what each entry does — "PUT Patient?identifier=…|9434765919" (update the
+// person with this NHS number, or create them), "POST Organization" with
+// ifNoneExist. carex import ran a batch as a collection: every request was
+// dropped and each entry without an id became a create, so importing the
+// feed's batch twice made two Patients with one NHS number — one person's
+// record split in two, a Consent on one not covering the items of the
+// other. A batch's requests are kept (run as one transaction, as import
+// runs every bundle), as the API runs them. Seen failing before its fix:
+// two Patients and two Organizations after the second import.
+func TestReview10dImportBatchKeepsItsRequests(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "c.db")
+	f := r10dWrite(t, dir, "feed-batch.json", `{"resourceType":"Bundle","type":"batch","entry":[
+ {"resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Hargreaves"}]},"request":{"method":"PUT","url":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}},
+ {"resource":{"resourceType":"Organization","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"A81001"}],"name":"Riverside Surgery"},"request":{"method":"POST","url":"Organization","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/ods-organization-code|A81001"}},
+ {"resource":{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/jane"}}}]}`)
+	for run := 1; run <= 2; run++ {
+		if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", f); code != 0 {
+			t.Fatalf("import %d: exit %d\n%s%s", run, code, out, errs)
+		}
+	}
+	byType := map[string]int{}
+	for k := range r10dStored(t, db) {
+		typ, _, _ := strings.Cut(k, "/")
+		byType[typ]++
+	}
+	if byType["Patient"] != 1 || byType["Organization"] != 1 || byType["Condition"] != 1 {
+		t.Errorf("after importing the batch twice: %v; want one Patient, one Organization, one Condition", byType)
+	}
+	// A read in a batch is refused, as in a transaction.
+	g := r10dWrite(t, dir, "read-batch.json", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Patient"}}]}`)
+	if code, _, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", g); code == 0 || !strings.Contains(errs, "does not run reads") {
+		t.Errorf("import of a batch that reads: exit %d %s", code, errs)
+	}
+}
