@@ -184,6 +184,9 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 // the records have an access log when one is found: a log an earlier carex
 // made, before the records kept that (noteAccessLog).
 func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
+	if err := notAccessLogDB(ctx, path); err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		return nil, err
@@ -193,6 +196,36 @@ func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// notAccessLogDB refuses the access log's own database given as the
+// records (--db carex-access.db, a tab-completion away from carex.db): it
+// holds the log's tables and none of the records', which serve took for a
+// record database of an earlier carex, moving the real log out into
+// carex-access-access.db and dropping it from its file (review 10d); import
+// and relabel wrote the records' tables into it. Checked read-only, before
+// anything is created.
+func notAccessLogDB(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil // a new database
+	}
+	conn, err := openReadOnly(path)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var logTables, records int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE name = 'audit_log'), count(*) FILTER (WHERE name = 'resources') FROM sqlite_master WHERE type = 'table'`).Scan(&logTables, &records); err != nil {
+		return nil // not a database sqlite.Open can read either: it says why
+	}
+	if logTables == 0 || records > 0 {
+		return nil
+	}
+	recs := "the record database beside it"
+	if strings.HasSuffix(path, "-access.db") {
+		recs = strings.TrimSuffix(path, "-access.db") + ".db"
+	}
+	return fmt.Errorf("--db %s is carex's access log, not a record database: give --db the records (%s); the access log is kept beside them and found from their name", path, recs)
 }
 
 // noteAccessLog records in the record database that it has an access log,

@@ -322,3 +322,59 @@ func TestReview10dImportBatchKeepsItsRequests(t *testing.T) {
 		t.Errorf("import of a batch that reads: exit %d %s", code, errs)
 	}
 }
+
+// TestReview10dAccessLogDatabaseIsNotRecords: an administrator who gives
+// --db the access log's file (carex-access.db, one tab-completion away
+// from carex.db) to serve, import or relabel: carex took it for a record
+// database from before the log had a file of its own — serve moved the
+// real log out into carex-access-access.db and dropped it from
+// carex-access.db, so the real server then refused to start and "audit
+// verify" reported the log deleted; import and relabel wrote the records'
+// tables (and import a person's record) into the log's file, which is
+// kept for ever. The access log's database is refused as records, naming
+// the record file, and left as it was. Seen failing before its fix: each
+// command exited 0, and serve left "the access log was deleted or
+// replaced".
+func TestReview10dAccessLogDatabaseIsNotRecords(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	logDB := accessLogPath(db)
+	f := r10dWrite(t, dir, "jane.json", r10dJane)
+	for _, args := range [][]string{
+		{"import", "--db", logDB, "--org", "A81001", "--quiet", f},
+		{"relabel", "--db", logDB},
+		{"serve", "--dev", "--db", logDB, "--addr", e2eFreeAddr(t), "--dev-key", devKey, "--log-key", logKey},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		var out, errb syncBuffer
+		code := run(ctx, args, &out, &errb)
+		cancel()
+		if code == 0 || !strings.Contains(errb.String(), "access log") || !strings.Contains(errb.String(), db) {
+			t.Errorf("%s --db %s: exit %d, stderr %s; want a refusal naming the record file %s", args[0], logDB, code, errb.String(), db)
+		}
+		if _, err := os.Stat(accessLogPath(logDB)); err == nil {
+			t.Fatalf("%s --db %s made %s", args[0], logDB, accessLogPath(logDB))
+		}
+	}
+	conn, err := openReadOnly(logDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = conn.QueryRow(`SELECT count(*) FROM sqlite_master WHERE name = 'resources'`).Scan(&n)
+	conn.Close()
+	if err != nil || n != 0 {
+		t.Errorf("the access log's database holds the records' tables (%d, %v)", n, err)
+	}
+	if code, out, errs := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 || !strings.Contains(out, "entries: 1") {
+		t.Errorf("verify after the refusals: exit %d\n%s%s", code, out, errs)
+	}
+}
