@@ -6,6 +6,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -376,5 +379,37 @@ func TestReview10dAccessLogDatabaseIsNotRecords(t *testing.T) {
 	}
 	if code, out, errs := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 || !strings.Contains(out, "entries: 1") {
 		t.Errorf("verify after the refusals: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestReview10dJWKSKeysSkippedAreLogged: the identity provider's JWKS
+// held, beside the key in use, the key it is rotating to — 1024-bit RSA,
+// or an HMAC "oct" key, which carex rightly refuses. carex skipped them
+// without a word: the server started, and once the provider signed with
+// the new key every user got 401 "unknown key" with nothing in the
+// application log to say why. Each skipped key is now logged at start
+// (kid and reason; a JWKS holds no personal data). Seen failing before its
+// fix: nothing in the log named either key.
+func TestReview10dJWKSKeysSkippedAreLogged(t *testing.T) {
+	dir := t.TempDir()
+	small, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jwks := `{"keys":[
+ {"kty":"OKP","crv":"Ed25519","kid":"idp-2025","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},
+ {"kty":"RSA","kid":"idp-2026-rsa","alg":"RS256","n":"` + base64.RawURLEncoding.EncodeToString(small.N.Bytes()) + `","e":"AQAB"},
+ {"kty":"oct","kid":"idp-2026-hmac","k":"c2VjcmV0"}]}`
+	f := r10dWrite(t, dir, "idp.json", jwks)
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--db", filepath.Join(dir, "c.db"), "--addr", addr, "--jwks", f, "--log-key", filepath.Join(dir, "log-key"))
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	log := s.stderr.String()
+	for _, want := range []string{"idp-2026-rsa", "too short", "idp-2026-hmac", "oct"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("the application log does not say %q of the keys the JWKS holds and carex skipped:\n%s", want, log)
+		}
 	}
 }

@@ -117,7 +117,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return err
 	}
-	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol), JobRoles: pol.JobRoles}
+	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol), JobRoles: pol.JobRoles, Logger: log}
 	var devKey *auth.DevKey
 	if f.dev {
 		if devKey, err = auth.LoadOrCreateDevKey(f.devKey); err != nil {
