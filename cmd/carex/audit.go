@@ -808,6 +808,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		// would read as "nobody accessed it" (review 10d).
 		return fmt.Errorf("--since %s is not before the end of --until %s: the period holds no entry (give the earlier time as --since)", since, until)
 	}
+	if out != "-" && out != "" {
+		if err := notADatabase(out, db); err != nil {
+			return fmt.Errorf("--out %s: %v; export writes NDJSON: name a new file (or an earlier export)", out, err)
+		}
+	}
 	conn, err := openReadOnly(logDBWarn(db, stderr))
 	if err != nil {
 		return err
@@ -877,6 +882,34 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
+	}
+	return nil
+}
+
+// notADatabase refuses an output file that is a database: one of carex's
+// files for db (the records, the access log, their -wal, -shm and -audit
+// files) or any SQLite database. "audit export --out carex-access.db"
+// truncated the access log to nothing before reading it (review 10d).
+func notADatabase(out, db string) error {
+	fi, err := os.Stat(out)
+	if err != nil {
+		return nil // a new file
+	}
+	for _, p := range []string{db, accessLogPath(db)} {
+		for _, f := range []string{p, p + "-wal", p + "-shm", p + "-audit"} {
+			if g, err := os.Stat(f); err == nil && os.SameFile(fi, g) {
+				return fmt.Errorf("it is %s, one of carex's database files", f)
+			}
+		}
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	if n, _ := io.ReadFull(f, head); n == 16 && string(head) == "SQLite format 3\x00" {
+		return errors.New("it is an SQLite database")
 	}
 	return nil
 }

@@ -413,3 +413,50 @@ func TestReview10dJWKSKeysSkippedAreLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestReview10dExportDoesNotOverwriteTheDatabases: "carex audit export
+// --out carex-access.db" (meaning carex-access.ndjson, one tab-completion
+// short) truncated the access log's database to nothing before reading it:
+// the export failed ("database disk image is malformed") and the whole log
+// was gone — verify then reported it deleted. --out carex.db destroyed the
+// records the same way. audit checkpoint --out already refused a file that
+// is not a checkpoint; export refuses an --out that is a database (or its
+// -wal, -shm or -audit file), and leaves it as it was. Seen failing before
+// its fix: the access log's file was 0 bytes after the export.
+func TestReview10dExportDoesNotOverwriteTheDatabases(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	other := filepath.Join(dir, "other.db") // another SQLite database
+	if code, out, errs := e2eRun(t, "import", "--db", other, "--org", "A81001", "--quiet", r10dWrite(t, dir, "jane.json", r10dJane)); code != 0 {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	for _, out := range []string{accessLogPath(db), db, other} {
+		before, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", out)
+		after, _ := os.ReadFile(out)
+		if code == 0 || len(after) != len(before) || !strings.Contains(errs, "--out") {
+			t.Errorf("export --out %s: exit %d, %d bytes before, %d after: %s", filepath.Base(out), code, len(before), len(after), errs)
+		}
+	}
+	if code, out, errs := e2eRun(t, "audit", "verify", "--db", db, "--pubkey", logKey+".pub"); code != 0 {
+		t.Errorf("verify after the exports: exit %d\n%s%s", code, out, errs)
+	}
+	// An earlier export is replaced, as before.
+	nd := filepath.Join(dir, "log.ndjson")
+	for i := 0; i < 2; i++ {
+		if code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", nd); code != 0 {
+			t.Fatalf("export --out log.ndjson (%d): exit %d %s", i, code, errs)
+		}
+	}
+}
