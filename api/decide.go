@@ -1431,7 +1431,7 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 			err = &consent.ConsentError{Element: "dateTime", Msg: "is in the future: a Consent is dated when it was recorded (a later one would never supersede it)"}
 		}
 		if err == nil {
-			if err = cp.checkReferences(ctx, c); err != nil && !errors.As(err, new(*consent.ConsentError)) {
+			if err = cp.checkReferences(ctx, c, batch); err != nil && !errors.As(err, new(*consent.ConsentError)) {
 				return err // the store failed
 			}
 		}
@@ -1474,22 +1474,29 @@ var userIdentifiers = map[string][]string{
 // a deny naming the hospital as Organization/5f0c… (its ODS code RHX an
 // identifier) was stored and never applied. An id nothing is stored
 // under, or a resource without such an identifier, is taken to be the
-// code itself, as before.
-func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent) error {
+// code itself, as before. The request's own writes (batch) count as
+// stored: a bundle (carex import, a transaction) that brings the
+// Organization with the Consent naming it by its id stored the Consent,
+// matching no one (review 10d).
+func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent, batch []*store.Write) error {
 	for _, r := range c.References() {
 		systems := userIdentifiers[r.Type]
 		if systems == nil {
 			continue
 		}
-		v, err := cp.store.Read(ctx, r.Type, r.ID)
-		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
-			continue
-		}
-		if err != nil {
-			return err
+		raw, inBatch := batchBody(batch, r.Type, r.ID)
+		if !inBatch {
+			v, err := cp.store.Read(ctx, r.Type, r.ID)
+			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			raw = v.Raw
 		}
 		var sys, code string
-		for _, id := range asList(decodeMap(v.Raw)["identifier"]) {
+		for _, id := range asList(decodeMap(raw)["identifier"]) {
 			m, _ := id.(map[string]any)
 			s, _ := m["system"].(string)
 			val, _ := m["value"].(string)
@@ -1509,6 +1516,20 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent
 		}
 	}
 	return nil
+}
+
+// batchBody is what the request's writes leave at typ/id: found, the body
+// of its last write there (nil when that write deletes it).
+func batchBody(batch []*store.Write, typ, id string) (raw []byte, found bool) {
+	for _, w := range batch {
+		if w.Type == typ && w.ID == id {
+			raw, found = w.Raw, true
+			if w.Op == store.OpDelete {
+				raw = nil
+			}
+		}
+	}
+	return raw, found
 }
 
 // writesDataOf reports whether batch writes an item of pid's record other

@@ -4,15 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir"
 )
 
 // Import loads one FHIR document as principal p, atomically: a
-// transaction Bundle as if POSTed to /fhir, a collection or batch Bundle
-// as one transaction of its entries (kept ids become PUTs), or a single
-// resource. It returns the number of resources written by type.
+// transaction Bundle as if POSTed to /fhir, a batch Bundle as one
+// transaction of its entries' requests, a collection (or document,
+// searchset, message) Bundle as one transaction of its entries (kept ids
+// become PUTs), or a single resource. It returns the number of resources
+// written by type.
 func (s *Server) Import(ctx context.Context, p *auth.Principal, raw []byte) (map[string]int, error) {
 	res, err := fhir.Parse(raw)
 	if err != nil {
@@ -26,13 +29,27 @@ func (s *Server) Import(ctx context.Context, p *auth.Principal, raw []byte) (map
 		return nil, fmtErr(fhir.ErrMalformed, "bundle: %v", err)
 	}
 	switch in.Type {
-	case "transaction":
-		for i, e := range in.Entry {
-			if e.Request != nil && (e.Request.Method == "GET" || e.Request.Method == "HEAD") {
+	case "transaction", "batch":
+		// A batch's requests say what each entry does (a conditional
+		// update by NHS number, a create if none exists): run as a
+		// collection, they were dropped and every entry without an id
+		// created again at each import (review 10d). An entry without a
+		// request is taken as in a collection.
+		for i := range in.Entry {
+			e := &in.Entry[i]
+			if e.Request != nil && (strings.EqualFold(e.Request.Method, "GET") || strings.EqualFold(e.Request.Method, "HEAD")) {
 				return nil, fmtErr(ErrBadRequest, "Bundle.entry[%d]: import does not run reads", i)
 			}
+			if in.Type == "batch" && e.Request == nil {
+				one := bundleIn{Entry: []bundleEntryIn{*e}}
+				if err := asTransaction(&one); err != nil {
+					return nil, fmtErr(fhir.ErrInvalid, "Bundle.entry[%d] has no resource and no request", i)
+				}
+				e.Request = one.Entry[0].Request
+			}
 		}
-	case "collection", "batch", "searchset", "document", "message":
+		in.Type = "transaction"
+	case "collection", "searchset", "document", "message":
 		if err := asTransaction(&in); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -118,6 +119,24 @@ func validOrg(s string) bool {
 		}
 	}
 	return true
+}
+
+// CheckOrg says whether a token may carry org and sector as its org and
+// sector claims, as the verifier decides it: carex import and gen write
+// data under an organisation, which must be one users' tokens can name
+// (review 10d: import took " A81001" or "Organization/A81001", a source
+// no token names, so the practice's own data was not its own).
+func CheckOrg(org, sector string) error {
+	if !validOrg(org) {
+		return fmt.Errorf("org %q is not an organisation code a token can carry (an ODS or council code: 1 to 32 letters, digits, '-', '_' or '.')", org)
+	}
+	if sector != SectorNHS && sector != SectorCouncil {
+		return fmt.Errorf("sector %q: want nhs or council", sector)
+	}
+	if sector != SectorCouncil && search.CouncilCode(strings.ToUpper(org)) {
+		return fmt.Errorf("org %s is a local authority's code: its sector is council, not %s", org, sector)
+	}
+	return nil
 }
 
 // printable returns s if it is short and made of harmless characters, so that

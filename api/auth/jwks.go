@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
 	"net"
 	"net/http"
@@ -53,15 +54,16 @@ type jwk struct {
 	Y      string   `json:"y"`
 }
 
-// parseJWKS returns the usable signature keys of a JWKS document, by kid.
-// Keys for encryption, of unsupported types/curves/algorithms, or malformed
-// ones are skipped; zero usable keys is an error.
-func parseJWKS(data []byte) (map[string]*verifyKey, error) {
+// parseJWKS returns the usable signature keys of a JWKS document, by kid,
+// and why each other signature key was skipped. Keys for encryption are
+// left out; of unsupported types/curves/algorithms, or malformed ones are
+// skipped; zero usable keys is an error.
+func parseJWKS(data []byte) (map[string]*verifyKey, []string, error) {
 	var doc struct {
 		Keys []json.RawMessage `json:"keys"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("invalid JWKS JSON: %w", err)
+		return nil, nil, fmt.Errorf("invalid JWKS JSON: %w", err)
 	}
 	keys := make(map[string]*verifyKey)
 	var skipped []string
@@ -87,11 +89,11 @@ func parseJWKS(data []byte) (map[string]*verifyKey, error) {
 	}
 	if len(keys) == 0 {
 		if len(skipped) > 0 {
-			return nil, fmt.Errorf("JWKS has no usable signature keys (%s)", strings.Join(skipped, "; "))
+			return nil, nil, fmt.Errorf("JWKS has no usable signature keys (%s)", strings.Join(skipped, "; "))
 		}
-		return nil, errors.New("JWKS has no usable signature keys")
+		return nil, nil, errors.New("JWKS has no usable signature keys")
 	}
-	return keys, nil
+	return keys, skipped, nil
 }
 
 func b64(s string) ([]byte, error) {
@@ -179,6 +181,11 @@ type keySet struct {
 	isURL  bool
 	client *http.Client
 	now    func() time.Time
+	// log says which keys were skipped, and when a refresh failed: a
+	// provider rotating to a key carex refuses (1024-bit RSA, an HMAC
+	// "oct" key) otherwise showed only as every user's 401 (review 10d).
+	log     *slog.Logger
+	skipped string // the skipped keys last logged
 
 	mu        sync.RWMutex
 	keys      map[string]*verifyKey
@@ -187,8 +194,11 @@ type keySet struct {
 	inflight  chan struct{} // closed when the fetch in flight ends; nil when none is
 }
 
-func newKeySet(src string, client *http.Client, now func() time.Time, allowHTTP bool) (*keySet, error) {
-	ks := &keySet{src: src, client: client, now: now}
+func newKeySet(src string, client *http.Client, now func() time.Time, allowHTTP bool, log *slog.Logger) (*keySet, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	ks := &keySet{src: src, client: client, now: now, log: log}
 	if strings.HasPrefix(src, "https://") || strings.HasPrefix(src, "http://") {
 		u, err := url.Parse(src)
 		if err != nil || u.Host == "" {
@@ -231,14 +241,19 @@ func (ks *keySet) load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	keys, err := parseJWKS(data)
+	keys, skipped, err := parseJWKS(data)
 	if err != nil {
 		return fmt.Errorf("JWKS %s: %w", ks.src, err)
 	}
 	ks.mu.Lock()
 	ks.keys = keys
 	ks.fetchedAt = ks.now()
+	changed := strings.Join(skipped, "; ") != ks.skipped
+	ks.skipped = strings.Join(skipped, "; ")
 	ks.mu.Unlock()
+	if changed && len(skipped) > 0 {
+		ks.log.Warn("JWKS: keys skipped (tokens signed with them are refused with 401)", "jwks", ks.src, "skipped", ks.skipped, "usable", len(keys))
+	}
 	return nil
 }
 
@@ -325,7 +340,9 @@ func (ks *keySet) refresh() (done <-chan struct{}, started bool) {
 	ch := make(chan struct{})
 	ks.inflight = ch
 	go func() {
-		ks.load(context.Background()) // on failure the previous keys are kept
+		if err := ks.load(context.Background()); err != nil { // the previous keys are kept
+			ks.log.Warn("JWKS refresh failed: the keys fetched before stay in use", "jwks", ks.src, "err", err)
+		}
 		ks.mu.Lock()
 		ks.inflight = nil
 		ks.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ type Config struct {
 	JobRoles   map[string]string
 	HTTPClient *http.Client // for a JWKS URL; default: 10s timeout
 	Now        func() time.Time
+	Logger     *slog.Logger // keys of the JWKS skipped, refreshes that failed; default slog.Default()
 }
 
 // Verifier verifies bearer tokens. It is safe for concurrent use.
@@ -108,7 +110,7 @@ func NewVerifier(cfg Config) (*Verifier, error) {
 		jwt.WithStrictDecoding(),
 	}
 	if cfg.JWKS != "" {
-		ks, err := newKeySet(cfg.JWKS, cfg.HTTPClient, cfg.Now, cfg.DevKey != nil)
+		ks, err := newKeySet(cfg.JWKS, cfg.HTTPClient, cfg.Now, cfg.DevKey != nil, cfg.Logger)
 		if err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}

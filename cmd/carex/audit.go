@@ -184,6 +184,9 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 // the records have an access log when one is found: a log an earlier carex
 // made, before the records kept that (noteAccessLog).
 func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
+	if err := notAccessLogDB(ctx, path); err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
 		return nil, err
@@ -193,6 +196,36 @@ func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// notAccessLogDB refuses the access log's own database given as the
+// records (--db carex-access.db, a tab-completion away from carex.db): it
+// holds the log's tables and none of the records', which serve took for a
+// record database of an earlier carex, moving the real log out into
+// carex-access-access.db and dropping it from its file (review 10d); import
+// and relabel wrote the records' tables into it. Checked read-only, before
+// anything is created.
+func notAccessLogDB(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil // a new database
+	}
+	conn, err := openReadOnly(path)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	var logTables, records int
+	if err := conn.QueryRowContext(ctx, `SELECT count(*) FILTER (WHERE name = 'audit_log'), count(*) FILTER (WHERE name = 'resources') FROM sqlite_master WHERE type = 'table'`).Scan(&logTables, &records); err != nil {
+		return nil // not a database sqlite.Open can read either: it says why
+	}
+	if logTables == 0 || records > 0 {
+		return nil
+	}
+	recs := "the record database beside it"
+	if strings.HasSuffix(path, "-access.db") {
+		recs = strings.TrimSuffix(path, "-access.db") + ".db"
+	}
+	return fmt.Errorf("--db %s is carex's access log, not a record database: give --db the records (%s); the access log is kept beside them and found from their name", path, recs)
 }
 
 // noteAccessLog records in the record database that it has an access log,
@@ -771,9 +804,14 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return fmt.Errorf("--until: %w", err)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		// Swapped dates select nothing: an empty export must not read as
-		// "nobody accessed anything then".
-		return fmt.Errorf("--since %s is not before --until %s (the end of the period --until covers): swapped?", since, until)
+		// A period the wrong way round holds no entry: an empty export
+		// would read as "nobody accessed it" (review 10d).
+		return fmt.Errorf("--since %s is not before the end of --until %s: the period holds no entry (give the earlier time as --since)", since, until)
+	}
+	if out != "-" && out != "" {
+		if err := notADatabase(out, db); err != nil {
+			return fmt.Errorf("--out %s: %v; export writes NDJSON: name a new file (or an earlier export)", out, err)
+		}
 	}
 	conn, err := openReadOnly(logDBWarn(db, stderr))
 	if err != nil {
@@ -848,6 +886,34 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
+// notADatabase refuses an output file that is a database: one of carex's
+// files for db (the records, the access log, their -wal, -shm and -audit
+// files) or any SQLite database. "audit export --out carex-access.db"
+// truncated the access log to nothing before reading it (review 10d).
+func notADatabase(out, db string) error {
+	fi, err := os.Stat(out)
+	if err != nil {
+		return nil // a new file
+	}
+	for _, p := range []string{db, accessLogPath(db)} {
+		for _, f := range []string{p, p + "-wal", p + "-shm", p + "-audit"} {
+			if g, err := os.Stat(f); err == nil && os.SameFile(fi, g) {
+				return fmt.Errorf("it is %s, one of carex's database files", f)
+			}
+		}
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	if n, _ := io.ReadFull(f, head); n == 16 && string(head) == "SQLite format 3\x00" {
+		return errors.New("it is an SQLite database")
+	}
+	return nil
+}
+
 // exportTables writes the entries q selects from the tables, in one read
 // transaction, and says how many entries the tables held then.
 func exportTables(ctx context.Context, db *sql.DB, q auditlog.Query, write func(*auditlog.Entry) error) (int64, error) {
@@ -870,6 +936,10 @@ func exportTime(s string, end bool) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if d, err := time.ParseDuration(s); err == nil {
+		if d < 0 {
+			// -24h would be 24 hours ahead: a period with no entries yet.
+			return time.Time{}, fmt.Errorf("%q: a duration back from now is positive (24h, not -24h)", s)
+		}
 		return time.Now().Add(-d), nil
 	}
 	lo, hi, err := search.ParseDate(s)

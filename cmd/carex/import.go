@@ -4,13 +4,17 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +49,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fset.Usage()
 		return fmt.Errorf("--org is required: every record carex holds has a source organisation")
 	}
+	if err := auth.CheckOrg(org, sector); err != nil {
+		return fmt.Errorf("--org %s --sector %s: %v", org, sector, err)
+	}
 	pol, err := loadPolicyFile(policyPath)
 	if err != nil {
 		return err
@@ -71,6 +78,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if err := imp.file(ctx, i, f); err != nil {
 			imp.summary(stdout)
+			if errors.As(err, new(*ndjsonError)) {
+				return fmt.Errorf("%s: %w (earlier files stay imported)", f, err)
+			}
 			return fmt.Errorf("%s: %w (earlier files and bundles stay imported; this bundle was not)", f, err)
 		}
 	}
@@ -130,18 +140,22 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	var batch [][]byte
-	line, first := 0, 1
+	var lines []int           // the file's line of each of batch
+	keys := map[string]bool{} // Type/id of batch's lines
+	line, done := 0, 0        // done: the last line of the batches imported
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
 		c, err := im.srv.ImportResources(ctx, im.p, batch)
 		if err != nil {
-			return fmt.Errorf("lines %d-%d: %w", first, line, err)
+			return &ndjsonError{err: err, lines: lines, done: done}
 		}
 		im.add(c)
 		im.progress(i, path)
-		batch, first = nil, line+1
+		done = lines[len(lines)-1]
+		batch, lines = nil, nil
+		clear(keys)
 		return nil
 	}
 	for sc.Scan() {
@@ -150,7 +164,25 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 		if len(b) == 0 {
 			continue
 		}
+		// A line that changes a resource an earlier line of the batch
+		// changed (a feed's amendment) starts a new batch: the lines are
+		// applied in order, wherever line 500 falls, as a transaction
+		// refuses two entries changing one resource (review 10d).
+		var head struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		}
+		if json.Unmarshal(b, &head) == nil && head.ID != "" {
+			key := head.ResourceType + "/" + head.ID
+			if keys[key] {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+			keys[key] = true
+		}
 		batch = append(batch, bytes.Clone(b))
+		lines = append(lines, line)
 		if len(batch) == ndjsonBatch {
 			if err := flush(); err != nil {
 				return err
@@ -158,10 +190,44 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return err
+		return fmt.Errorf("line %d: %w", line+1, err)
 	}
 	return flush()
 }
+
+// ndjsonError is a batch of NDJSON lines that was not imported: its
+// message names the file's lines where the transaction's names its entries
+// (Bundle.entry[149] of lines 502-701 was line 652, not 651, when the batch
+// held a blank line), and says which lines were imported before it.
+type ndjsonError struct {
+	err   error
+	lines []int // the file's line of each entry of the batch
+	done  int   // lines up to this one were imported
+}
+
+var entryRef = regexp.MustCompile(`(Bundle\.)?entry\[(\d+)\](\.resource)?(\.)?`)
+
+func (e *ndjsonError) Error() string {
+	msg := entryRef.ReplaceAllStringFunc(e.err.Error(), func(m string) string {
+		sub := entryRef.FindStringSubmatch(m)
+		n, err := strconv.Atoi(sub[2])
+		if err != nil || n >= len(e.lines) {
+			return m
+		}
+		out := "line " + strconv.Itoa(e.lines[n])
+		if sub[4] != "" {
+			out += ": "
+		}
+		return out
+	})
+	first, last := e.lines[0], e.lines[len(e.lines)-1]
+	if e.done == 0 {
+		return fmt.Sprintf("%s; lines %d-%d (one transaction) were not imported, nor any before them", msg, first, last)
+	}
+	return fmt.Sprintf("%s; lines %d-%d (one transaction) were not imported, lines 1-%d were (a second run of the whole file would add their resources without an id a second time)", msg, first, last, e.done)
+}
+
+func (e *ndjsonError) Unwrap() error { return e.err }
 
 func (im *importer) summary(w io.Writer) {
 	if !im.quiet {

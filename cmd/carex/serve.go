@@ -81,6 +81,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if f.benchNoPrivacy && !demo && !f.dev {
 		return errors.New("--bench-no-privacy switches off consent filtering and the access log, so that benchmarks can measure what they cost; it is refused without --dev so that it can never run in production")
 	}
+	if f.benchNoPrivacy && f.jwks != "" {
+		// --dev adds the development key; with the identity provider's
+		// keys too, its real users would read every record unlogged
+		// (review 10d). carex bench mints development tokens.
+		return errors.New("--bench-no-privacy with --jwks: the identity provider's users would read every record with nothing logged; a benchmark baseline takes development tokens only (carex bench mints them), so leave out --jwks (and CAREX_JWKS)")
+	}
 	tempDB := false
 	if demo {
 		if !f.dev {
@@ -111,7 +117,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return err
 	}
-	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol), JobRoles: pol.JobRoles}
+	cfg := auth.Config{JWKS: f.jwks, Issuer: f.issuer, Audience: f.audience, ExtraRoles: extraRoles(pol), JobRoles: pol.JobRoles, Logger: log}
 	var devKey *auth.DevKey
 	if f.dev {
 		if devKey, err = auth.LoadOrCreateDevKey(f.devKey); err != nil {
