@@ -141,7 +141,7 @@ func auditParams(c echo.Context) (url.Values, error) {
 // lists the parameters beyond _format, and beyond _count and _offset for a
 // paged search; a report lists every entry it selects (up to its limit),
 // so paging parameters there are refused rather than ignored.
-func auditQuery(vals url.Values, paged bool, allowed ...string) (auditlog.Query, error) {
+func auditQuery(vals url.Values, paged bool, loc *time.Location, allowed ...string) (auditlog.Query, error) {
 	var q auditlog.Query
 	q.Count = auditDefaultCount
 	if paged {
@@ -188,7 +188,7 @@ func auditQuery(vals url.Values, paged bool, allowed ...string) (auditlog.Query,
 			}
 		case "date":
 			for _, d := range vs {
-				if err := dateBound(&q, strings.TrimSpace(d)); err != nil {
+				if err := dateBound(&q, strings.TrimSpace(d), loc); err != nil {
 					return q, err
 				}
 			}
@@ -217,12 +217,14 @@ func auditQuery(vals url.Values, paged bool, allowed ...string) (auditlog.Query,
 
 // dateBound narrows q's [From, To) by one date parameter (eq, ge, gt, le,
 // lt; no prefix is eq: the period the value covers).
-func dateBound(q *auditlog.Query, v string) error {
+func dateBound(q *auditlog.Query, v string, loc *time.Location) error {
 	prefix := "eq"
 	if len(v) > 2 && v[0] >= 'a' && v[0] <= 'z' {
 		prefix, v = v[:2], v[2:]
 	}
-	lo, hi, err := search.ParseDate(v)
+	// A day is a day where IG works (the policy's alert zone), as the
+	// alerts report counts hours there: not a UTC day.
+	lo, hi, err := search.ParseDateIn(v, loc)
 	if err != nil {
 		return err
 	}
@@ -259,7 +261,7 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(vals, true, "patient", "agent", "date", "outcome", "_before")
+	q, err := auditQuery(vals, true, s.alertThresholds().Location, "patient", "agent", "date", "outcome", "_before")
 	if err != nil {
 		return err
 	}

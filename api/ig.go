@@ -198,7 +198,7 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), false, "patient", "date")
+	q, err := auditQuery(c.QueryParams(), false, s.alertThresholds().Location, "patient", "date")
 	if err != nil {
 		return err
 	}
@@ -269,7 +269,7 @@ func (s *Server) igUserActivity(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), false, "agent", "date")
+	q, err := auditQuery(c.QueryParams(), false, s.alertThresholds().Location, "agent", "date")
 	if err != nil {
 		return err
 	}
@@ -290,7 +290,7 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), false, "agent", "patient", "date")
+	q, err := auditQuery(c.QueryParams(), false, s.alertThresholds().Location, "agent", "patient", "date")
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func (s *Server) igAlerts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q, err := auditQuery(c.QueryParams(), false, "date")
+	q, err := auditQuery(c.QueryParams(), false, s.alertThresholds().Location, "date")
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,11 @@ import (
 // precision given: a year, month, day, minute, second, or 100/10/1 ms for
 // 1/2/3+ fraction digits. Year 0000, hour 24 and leap second 60 are rejected;
 // offsets are limited to ±14:00.
-func ParseDate(s string) (lo, hi int64, err error) {
+func ParseDate(s string) (lo, hi int64, err error) { return ParseDateIn(s, time.UTC) }
+
+// ParseDateIn is ParseDate with dates and times without a zone taken in
+// loc: a day there may be 23 or 25 hours long.
+func ParseDateIn(s string, loc *time.Location) (lo, hi int64, err error) {
 	bad := func(why string) (int64, int64, error) {
 		return 0, 0, fmt.Errorf("%w: date %q: %s", ErrBadValue, s, why)
 	}
@@ -22,7 +26,7 @@ func ParseDate(s string) (lo, hi int64, err error) {
 		return bad("expected year YYYY (0001-9999)")
 	}
 	if n == 4 {
-		t := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+		t := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
 		return t.UnixMilli(), t.AddDate(1, 0, 0).UnixMilli() - 1, nil
 	}
 	if s[4] != '-' {
@@ -33,7 +37,7 @@ func ParseDate(s string) (lo, hi int64, err error) {
 		return bad("invalid month")
 	}
 	if n == 7 {
-		t := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, time.UTC)
+		t := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, loc)
 		return t.UnixMilli(), t.AddDate(0, 1, 0).UnixMilli() - 1, nil
 	}
 	if n < 10 || s[7] != '-' {
@@ -44,8 +48,8 @@ func ParseDate(s string) (lo, hi int64, err error) {
 		return bad("invalid day")
 	}
 	if n == 10 {
-		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-		return t.UnixMilli(), t.UnixMilli() + 86400000 - 1, nil
+		t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, loc)
+		return t.UnixMilli(), t.AddDate(0, 0, 1).UnixMilli() - 1, nil
 	}
 	if s[10] != 'T' || n < 16 || s[13] != ':' {
 		return bad("expected THH:MM after the date")
@@ -86,9 +90,10 @@ func ParseDate(s string) (lo, hi int64, err error) {
 			}
 		}
 	}
-	offset := 0
+	offset, zone := 0, time.UTC
 	switch {
 	case i == n:
+		zone = loc
 	case s[i] == 'Z' && i+1 == n:
 	case (s[i] == '+' || s[i] == '-') && n-i == 6 && s[i+3] == ':':
 		oh, ok1 := digits(s, i+1, 2)
@@ -103,7 +108,7 @@ func ParseDate(s string) (lo, hi int64, err error) {
 	default:
 		return bad("invalid time or zone")
 	}
-	t := time.Date(year, time.Month(month), day, hour, minute, sec, ms*1e6, time.UTC)
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, ms*1e6, zone)
 	lo = t.UnixMilli() - int64(offset)*1000
 	return lo, lo + width - 1, nil
 }
