@@ -100,8 +100,16 @@ var socialCareElements = map[string][]string{
 	"ServiceRequest": {"category", "code"},
 }
 
+// nonClinicalClasses are the classes an audit role (the IG officer, who
+// sees no clinical data) may be given: the same set as the consent
+// package's policy check.
+var nonClinicalClasses = map[string]bool{ClassDemographics: true, ClassConsent: true, ClassProvenance: true, ClassDirectory: true}
+
 // DataClass returns the sharing-policy data class of a resource:
-//  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first one);
+//  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first
+//     one), except that a non-clinical class (nonClinicalClasses) counts only
+//     on a type whose own class is non-clinical too: a laboratory result
+//     tagged "directory" went to the IG officer (review 10b);
 //  2. EpisodeOfCare/Task/ServiceRequest with a social-care coding (see
 //     IsSocialCareCoding) in type / code / category|code -> "social-care";
 //  3. otherwise by resource type (EpisodeOfCare -> encounters, Task and
@@ -120,7 +128,7 @@ func DataClass(resourceType string, res map[string]any) string {
 				class = code
 			}
 		})
-		if class != "" {
+		if class != "" && (!nonClinicalClasses[class] || nonClinicalClasses[typeClass[resourceType]]) {
 			return class
 		}
 	}
