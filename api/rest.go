@@ -542,7 +542,8 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 
 // withInnerClasses joins an item's data class with the classes of the
 // resources inside it — contained resources, a stored Bundle's entries,
-// FHIR JSON carried in an attachment or a Binary — that differ from it
+// FHIR JSON carried in an attachment or a Binary — and those its content
+// adds (search.ContentClasses: a lab alert Flag) that differ from it
 // (consent.ClassSep, sorted), so that a role sees the item only when it
 // sees each of them. Review 10b: a care plan containing a laboratory
 // Observation went to the social worker, and a RelatedPerson or Consent
@@ -562,8 +563,15 @@ func withInnerClasses(class string, res map[string]any, org string) string {
 	visit := func(x map[string]any) bool {
 		if rt, _ := x["resourceType"].(string); rt != "" {
 			add(search.DataClassFrom(rt, x, org))
+			for _, c := range search.ContentClasses(rt, x) {
+				add(c)
+			}
 		}
 		return true
+	}
+	rt, _ := res["resourceType"].(string)
+	for _, c := range search.ContentClasses(rt, res) {
+		add(c)
 	}
 	for _, v := range res {
 		eachObject(v, "", visit)

@@ -100,6 +100,35 @@ var socialCareElements = map[string][]string{
 	"ServiceRequest": {"category", "code"},
 }
 
+// flagCategoryClass: the classes a Flag's category (HL7 flag-category)
+// shows it to carry beside safeguarding.
+var flagCategoryClass = map[string]string{"lab": ClassObservations, "clinical": ClassProblems, "drug": ClassMedications}
+
+// ContentClasses returns the data classes a resource's own content adds to
+// its class (DataClass): a Flag is safeguarding (SPEC §5: a safeguarding
+// concern is a Flag), but one whose category is HL7 flag-category "lab" is
+// a laboratory alert, and carries the observations class too ("clinical"
+// problems, "drug" medications). Review 10b: a lab alert went to the social
+// worker, who sees no lab results.
+func ContentClasses(resourceType string, res map[string]any) []string {
+	if resourceType != "Flag" {
+		return nil
+	}
+	var out []string
+	walk(res["category"], []step{{name: "coding"}}, func(v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		sys, _ := m["system"].(string)
+		code, _ := m["code"].(string)
+		if c, ok := flagCategoryClass[code]; ok && sys == "http://terminology.hl7.org/CodeSystem/flag-category" {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
 // nonClinicalClasses are the classes an audit role (the IG officer, who
 // sees no clinical data) may be given: the same set as the consent
 // package's policy check.
