@@ -438,9 +438,10 @@ func (s *Server) derive(w *store.Write) {
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
 	}
-	if w.Type != "Consent" && (search.HasPatientCompartment(w.Type) || len(w.Patients) > 0) {
-		// A Consent's codes name the data it governs, not the person's
-		// own; a terminology or directory resource's codes are no one's,
+	if (w.Type != "Consent" || !privacyScope(w.Resource)) && (search.HasPatientCompartment(w.Type) || len(w.Patients) > 0) {
+		// A patient-privacy Consent's codes name the data it governs, not
+		// the person's own (a treatment or research Consent's are: review
+		// 10b, a consent to a termination of pregnancy); a terminology or directory resource's codes are no one's,
 		// but an item that names a person (a Device's patient) is theirs,
 		// and so is one of a type with a compartment that names no one
 		// (a feed's item with its subject left out). A stored Bundle's

@@ -18,7 +18,7 @@ const review10bLab = `{"resourceType":"Observation","id":"lab","status":"final",
 // Observation went to the social worker and the district nurse, lab value
 // and all — by read, search, _revinclude, _history and $everything — though
 // the policy gives neither of them observations (SPEC §1: the social worker
-// sees no lab results). A RelatedPerson (demographics) and a treatment
+// sees no lab results). A RelatedPerson (demographics) and a
 // Consent containing one, or carrying it as FHIR JSON in its
 // sourceAttachment, went to the IG officer, who sees no clinical data at
 // all. Labels already came from contained resources; classes did not.
@@ -36,7 +36,8 @@ func TestReview10bContainedClinicalResourceKeepsItsClass(t *testing.T) {
 		[2]string{"/fhir/RelatedPerson/rp-lab", `{"resourceType":"RelatedPerson","id":"rp-lab","patient":{"reference":"Patient/jane"},"name":[{"family":"RP-WITH-LAB"}],
 		 "contained":[` + review10bLab + `],"extension":[{"url":"http://example.org/result","valueReference":{"reference":"#lab"}}]}`},
 		[2]string{"/fhir/Consent/treat-lab", `{"resourceType":"Consent","id":"treat-lab","status":"active",
-		 "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"treatment"}]},
+		 "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},"dateTime":"2026-01-02",
+		 "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
 		 "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/jane"},
 		 "sourceAttachment":{"contentType":"application/fhir+json","data":"` + attach + `"}}`},
 	)

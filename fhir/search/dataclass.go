@@ -110,7 +110,16 @@ var flagCategoryClass = map[string]string{"lab": ClassObservations, "clinical": 
 // a laboratory alert, and carries the observations class too ("clinical"
 // problems, "drug" medications). Review 10b: a lab alert went to the social
 // worker, who sees no lab results.
+//
+// A Consent whose scope is not patient-privacy is the person's clinical
+// record, not a sharing rule (review 10b: a treatment consent to a
+// termination of pregnancy went to the social worker and the IG officer):
+// treatment carries procedures, adr (an advance directive) care-plans,
+// research or anything else other.
 func ContentClasses(resourceType string, res map[string]any) []string {
+	if resourceType == "Consent" {
+		return consentScopeClasses(res)
+	}
 	if resourceType != "Flag" {
 		return nil
 	}
@@ -126,6 +135,39 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 			out = append(out, c)
 		}
 	})
+	return out
+}
+
+// consentScopeClasses: see ContentClasses. A Consent with no scope coding
+// (R4 requires one) or any coding of patient-privacy is read as a
+// patient-privacy Consent, as the sharing decision reads it.
+func consentScopeClasses(res map[string]any) []string {
+	sc, _ := res["scope"].(map[string]any)
+	codings, _ := sc["coding"].([]any)
+	if len(codings) == 0 {
+		return nil
+	}
+	var out []string
+	for _, c := range codings {
+		m, _ := c.(map[string]any)
+		code, _ := m["code"].(string)
+		if code == "patient-privacy" {
+			return nil
+		}
+		sys, _ := m["system"].(string)
+		if sys != "" && sys != "http://terminology.hl7.org/CodeSystem/consentscope" {
+			continue
+		}
+		switch code {
+		case "treatment":
+			out = append(out, ClassProcedures)
+		case "adr":
+			out = append(out, ClassCarePlans)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, ClassOther)
+	}
 	return out
 }
 
