@@ -116,11 +116,27 @@ var flagCategoryClass = map[string]string{"lab": ClassObservations, "clinical": 
 // termination of pregnancy went to the social worker and the IG officer):
 // treatment carries procedures, adr (an advance directive) care-plans,
 // research or anything else other.
+//
+// A laboratory result — an Observation of category laboratory, a
+// DiagnosticReport of category LAB (HL7 v2-0074) — carries observations
+// whatever its data-class tag (review 10b: one tagged social-care went to
+// the social worker, who sees no lab results).
 func ContentClasses(resourceType string, res map[string]any) []string {
-	if resourceType == "Consent" {
+	switch resourceType {
+	case "Consent":
 		return consentScopeClasses(res)
-	}
-	if resourceType != "Flag" {
+	case "Observation":
+		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory") {
+			return []string{ClassObservations}
+		}
+		return nil
+	case "DiagnosticReport":
+		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/v2-0074", "LAB") {
+			return []string{ClassObservations}
+		}
+		return nil
+	case "Flag":
+	default:
 		return nil
 	}
 	var out []string
@@ -136,6 +152,19 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		}
 	})
 	return out
+}
+
+// hasCoding reports whether a CodeableConcept (or a list of them) holds the
+// coding system|code.
+func hasCoding(v any, system, code string) bool {
+	found := false
+	walk(v, []step{{name: "coding"}}, func(x any) {
+		m, _ := x.(map[string]any)
+		if m["system"] == system && m["code"] == code {
+			found = true
+		}
+	})
+	return found
 }
 
 // consentScopeClasses: see ContentClasses. A Consent with no scope coding
