@@ -550,8 +550,9 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 // Observation went to the social worker, and a RelatedPerson or Consent
 // carrying one to the IG officer, because only the carrier's type was
 // classed (labels already came from everything inside). Directory
-// resources (a contained Practitioner or Organization) are no one's data
-// and add nothing.
+// resources (a contained Practitioner or Organization), definition and
+// terminology resources (a contained Questionnaire) are no one's data and
+// add nothing, nor does a Bundle itself (its entries do).
 func withInnerClasses(class string, res map[string]any, org string) string {
 	seen := map[string]bool{search.ClassDirectory: true, class: true}
 	var extra []string
@@ -563,7 +564,13 @@ func withInnerClasses(class string, res map[string]any, org string) string {
 	}
 	visit := func(x map[string]any) bool {
 		if rt, _ := x["resourceType"].(string); rt != "" {
-			add(search.DataClassFrom(rt, x, org))
+			// A Bundle's entries count, not the Bundle; a definition or
+			// terminology resource (a contained Questionnaire or
+			// PlanDefinition) is no one's data and adds nothing.
+			if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
+				(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
+				add(c)
+			}
 			for _, c := range search.ContentClasses(rt, x) {
 				add(c)
 			}

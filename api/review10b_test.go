@@ -75,3 +75,28 @@ func TestReview10bContainedClinicalResourceKeepsItsClass(t *testing.T) {
 		t.Errorf("social worker reading a plain care plan: %d %.200s", r.status, r.body)
 	}
 }
+
+// TestReview10bContainedDefinitionAddsNoClass: a definition or terminology
+// resource inside an item (a care plan's contained PlanDefinition, an
+// assessment Task's contained Questionnaire) is no one's data: it must not
+// add the class "other" and withhold the item from the social worker and
+// the nurse, who see care plans. Seen failing after the first fix of this
+// review (which counted every contained resource's class).
+func TestReview10bContainedDefinitionAddsNoClass(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/CarePlan/cp-def", `{"resourceType":"CarePlan","id":"cp-def","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},
+		 "title":"CP-WITH-DEFINITION","contained":[{"resourceType":"PlanDefinition","id":"pd","status":"active"}],"instantiatesCanonical":["#pd"]}`},
+		[2]string{"/fhir/Task/assess", `{"resourceType":"Task","id":"assess","status":"requested","intent":"order","for":{"reference":"Patient/jane"},
+		 "description":"TASK-WITH-QUESTIONNAIRE","contained":[{"resourceType":"Questionnaire","id":"q","status":"active"}],"input":[{"type":{"text":"form"},"valueCanonical":"#q"}]}`},
+	)
+	for _, who := range []struct{ name, tok string }{
+		{"social worker", e.token("social-worker", "council", "E06000999")}, {"district nurse", e.token("district-nurse", "nhs", "RCX")}} {
+		for _, p := range []string{"/fhir/CarePlan/cp-def", "/fhir/Task/assess"} {
+			if r := e.do("GET", p, who.tok, ""); r.status != 200 {
+				t.Errorf("%s GET %s: %d %.200s", who.name, p, r.status, r.body)
+			}
+		}
+	}
+}
