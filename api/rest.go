@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -402,7 +403,7 @@ func codeParam(typ, param string) bool {
 
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
-	w.DataClass = search.DataClassFrom(w.Type, w.Resource, w.SourceOrg)
+	w.DataClass = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Resource, w.SourceOrg)
 	// Its people: its compartment, anyone else it names (named.go).
 	w.Patients = itemPeople(w.Type, w.Resource)
 	if needsLookup(w.Patients) {
@@ -437,9 +438,10 @@ func (s *Server) derive(w *store.Write) {
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
 	}
-	if w.Type != "Consent" && (search.HasPatientCompartment(w.Type) || len(w.Patients) > 0) {
-		// A Consent's codes name the data it governs, not the person's
-		// own; a terminology or directory resource's codes are no one's,
+	if (w.Type != "Consent" || !privacyScope(w.Resource)) && (search.HasPatientCompartment(w.Type) || len(w.Patients) > 0) {
+		// A patient-privacy Consent's codes name the data it governs, not
+		// the person's own (a treatment or research Consent's are: review
+		// 10b, a consent to a termination of pregnancy); a terminology or directory resource's codes are no one's,
 		// but an item that names a person (a Device's patient) is theirs,
 		// and so is one of a type with a compartment that names no one
 		// (a feed's item with its subject left out). A stored Bundle's
@@ -564,6 +566,59 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 			}
 		}
 	}
+}
+
+// withInnerClasses joins an item's data class with the classes of the
+// resources inside it — contained resources, a stored Bundle's entries,
+// FHIR JSON carried in an attachment or a Binary — and those its content
+// adds (search.ContentClasses: a lab alert Flag) that differ from it
+// (consent.ClassSep, sorted), so that a role sees the item only when it
+// sees each of them. Review 10b: a care plan containing a laboratory
+// Observation went to the social worker, and a RelatedPerson or Consent
+// carrying one to the IG officer, because only the carrier's type was
+// classed (labels already came from everything inside). Directory
+// resources (a contained Practitioner or Organization), definition and
+// terminology resources (a contained Questionnaire) are no one's data and
+// add nothing, nor does a Bundle itself (its entries do).
+func withInnerClasses(class string, res map[string]any, org string) string {
+	seen := map[string]bool{search.ClassDirectory: true, class: true}
+	var extra []string
+	add := func(c string) {
+		if !seen[c] {
+			seen[c] = true
+			extra = append(extra, c)
+		}
+	}
+	visit := func(x map[string]any) bool {
+		if rt, _ := x["resourceType"].(string); rt != "" {
+			// A Bundle's entries count, not the Bundle; a definition or
+			// terminology resource (a contained Questionnaire or
+			// PlanDefinition) is no one's data and adds nothing.
+			if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
+				(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
+				add(c)
+			}
+			for _, c := range search.ContentClasses(rt, x) {
+				add(c)
+			}
+		}
+		return true
+	}
+	rt, _ := res["resourceType"].(string)
+	for _, c := range search.ContentClasses(rt, res) {
+		add(c)
+	}
+	for _, v := range res {
+		eachObject(v, "", visit)
+	}
+	for _, doc := range fhirAttachments(res) {
+		eachObject(doc, "", visit)
+	}
+	if len(extra) == 0 {
+		return class
+	}
+	slices.Sort(extra)
+	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep)
 }
 
 // otherCodings are the codings anywhere in a resource but its meta and

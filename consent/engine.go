@@ -66,7 +66,7 @@ func (p *Patient) about(c *Consent) bool {
 // Item is one resource to be released or withheld.
 type Item struct {
 	Type, ID  string
-	DataClass string
+	DataClass string // its own class, then those of resources inside it, joined by ClassSep
 	SourceOrg string
 	Labels    []string // meta.security codes plus Policy.Labels of its codes
 	Codes     []Coding // the item's main code(s), for provision.code
@@ -580,7 +580,7 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	}
 	// A person's demographics are redacted whatever class the source
 	// tagged them with (a carer's RelatedPerson tagged social-care).
-	redact := (pp.restrict || it.Restricted) && (it.DataClass == "demographics" || personType(it.Type))
+	redact := (pp.restrict || it.Restricted) && (PrimaryClass(it.DataClass) == "demographics" || personType(it.Type))
 	if role.Audit {
 		// Its classes are non-clinical, and it sees their sensitive
 		// items (a Consent that permits HIV data tells it that the person
@@ -827,6 +827,42 @@ func (m match) and(o match) match {
 	return isMatch
 }
 
+// classMatch is whether an item is of a provision's types or classes. An
+// item that carries resources of other classes (ClassSep) matches when it
+// and all of them do, and not at all when none does; when only some do it
+// is unknown: a deny of observations covers a care plan carrying a lab
+// result, and a permit of care plans does not release it.
+func classMatch(p *Provision, it *Item) match {
+	own, rest, more := strings.Cut(it.DataClass, ClassSep)
+	m := contains(p.Types, it.Type) || contains(p.Classes, own)
+	if !more {
+		if m {
+			return isMatch
+		}
+		return noMatch
+	}
+	all, some := m, m
+	for {
+		c, r, more := strings.Cut(rest, ClassSep)
+		if contains(p.Classes, c) {
+			some = true
+		} else {
+			all = false
+		}
+		if !more {
+			break
+		}
+		rest = r
+	}
+	switch {
+	case all:
+		return isMatch
+	case some:
+		return unknown
+	}
+	return noMatch
+}
+
 // itemMatch evaluates a provision's item-side conditions.
 func itemMatch(p *Provision, it *Item) match {
 	out := isMatch
@@ -851,7 +887,7 @@ func itemMatch(p *Provision, it *Item) match {
 		}
 	}
 	if len(p.Types) > 0 || len(p.Classes) > 0 {
-		if !contains(p.Types, it.Type) && !contains(p.Classes, it.DataClass) {
+		if out = out.and(classMatch(p, it)); out == noMatch {
 			return noMatch
 		}
 	}

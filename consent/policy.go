@@ -48,8 +48,37 @@ type RolePolicy struct {
 	classes map[string]bool
 }
 
-// Sees reports whether the role may see a data class.
-func (r *RolePolicy) Sees(class string) bool { return r.all || r.classes[class] }
+// ClassSep joins an item's own data class with the classes of the
+// resources inside it (contained resources, a stored Bundle's entries, FHIR
+// JSON in an attachment): "care-plans+observations" is a care plan that
+// carries a laboratory result (review 10b: it went to the social worker).
+const ClassSep = "+"
+
+// PrimaryClass is the item's own data class, without those of the
+// resources inside it.
+func PrimaryClass(class string) string {
+	c, _, _ := strings.Cut(class, ClassSep)
+	return c
+}
+
+// Sees reports whether the role may see a data class: for an item that
+// carries resources of other classes ("care-plans+observations"), every
+// one of them.
+func (r *RolePolicy) Sees(class string) bool {
+	if r.all {
+		return true
+	}
+	for {
+		c, rest, more := strings.Cut(class, ClassSep)
+		if !r.classes[c] {
+			return false
+		}
+		if !more {
+			return true
+		}
+		class = rest
+	}
+}
 
 // Policy is the sharing policy. Build one with DefaultPolicy or LoadPolicy;
 // it is read-only afterwards and safe for concurrent use.

@@ -100,8 +100,116 @@ var socialCareElements = map[string][]string{
 	"ServiceRequest": {"category", "code"},
 }
 
+// flagCategoryClass: the classes a Flag's category (HL7 flag-category)
+// shows it to carry beside safeguarding.
+var flagCategoryClass = map[string]string{"lab": ClassObservations, "clinical": ClassProblems, "drug": ClassMedications}
+
+// ContentClasses returns the data classes a resource's own content adds to
+// its class (DataClass): a Flag is safeguarding (SPEC §5: a safeguarding
+// concern is a Flag), but one whose category is HL7 flag-category "lab" is
+// a laboratory alert, and carries the observations class too ("clinical"
+// problems, "drug" medications). Review 10b: a lab alert went to the social
+// worker, who sees no lab results.
+//
+// A Consent whose scope is not patient-privacy is the person's clinical
+// record, not a sharing rule (review 10b: a treatment consent to a
+// termination of pregnancy went to the social worker and the IG officer):
+// treatment carries procedures, adr (an advance directive) care-plans,
+// research or anything else other.
+//
+// A laboratory result — an Observation of category laboratory, a
+// DiagnosticReport of category LAB (HL7 v2-0074) — carries observations
+// whatever its data-class tag (review 10b: one tagged social-care went to
+// the social worker, who sees no lab results).
+func ContentClasses(resourceType string, res map[string]any) []string {
+	switch resourceType {
+	case "Consent":
+		return consentScopeClasses(res)
+	case "Observation":
+		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory") {
+			return []string{ClassObservations}
+		}
+		return nil
+	case "DiagnosticReport":
+		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/v2-0074", "LAB") {
+			return []string{ClassObservations}
+		}
+		return nil
+	case "Flag":
+	default:
+		return nil
+	}
+	var out []string
+	walk(res["category"], []step{{name: "coding"}}, func(v any) {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return
+		}
+		sys, _ := m["system"].(string)
+		code, _ := m["code"].(string)
+		if c, ok := flagCategoryClass[code]; ok && sys == "http://terminology.hl7.org/CodeSystem/flag-category" {
+			out = append(out, c)
+		}
+	})
+	return out
+}
+
+// hasCoding reports whether a CodeableConcept (or a list of them) holds the
+// coding system|code.
+func hasCoding(v any, system, code string) bool {
+	found := false
+	walk(v, []step{{name: "coding"}}, func(x any) {
+		m, _ := x.(map[string]any)
+		if m["system"] == system && m["code"] == code {
+			found = true
+		}
+	})
+	return found
+}
+
+// consentScopeClasses: see ContentClasses. A Consent with no scope coding
+// (R4 requires one) or any coding of patient-privacy is read as a
+// patient-privacy Consent, as the sharing decision reads it.
+func consentScopeClasses(res map[string]any) []string {
+	sc, _ := res["scope"].(map[string]any)
+	codings, _ := sc["coding"].([]any)
+	if len(codings) == 0 {
+		return nil
+	}
+	var out []string
+	for _, c := range codings {
+		m, _ := c.(map[string]any)
+		code, _ := m["code"].(string)
+		if code == "patient-privacy" {
+			return nil
+		}
+		sys, _ := m["system"].(string)
+		if sys != "" && sys != "http://terminology.hl7.org/CodeSystem/consentscope" {
+			continue
+		}
+		switch code {
+		case "treatment":
+			out = append(out, ClassProcedures)
+		case "adr":
+			out = append(out, ClassCarePlans)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, ClassOther)
+	}
+	return out
+}
+
+// nonClinicalClasses are the classes an audit role (the IG officer, who
+// sees no clinical data) may be given: the same set as the consent
+// package's policy check.
+var nonClinicalClasses = map[string]bool{ClassDemographics: true, ClassConsent: true, ClassProvenance: true, ClassDirectory: true}
+
 // DataClass returns the sharing-policy data class of a resource:
-//  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first one);
+//  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first
+//     one), except that a non-clinical class (nonClinicalClasses) counts only
+//     on a type whose own class is non-clinical too: a laboratory result
+//     tagged "directory" went to the IG officer (review 10b);
 //  2. EpisodeOfCare/Task/ServiceRequest with a social-care coding (see
 //     IsSocialCareCoding) in type / code / category|code -> "social-care";
 //  3. otherwise by resource type (EpisodeOfCare -> encounters, Task and
@@ -120,7 +228,7 @@ func DataClass(resourceType string, res map[string]any) string {
 				class = code
 			}
 		})
-		if class != "" {
+		if class != "" && (!nonClinicalClasses[class] || nonClinicalClasses[typeClass[resourceType]]) {
 			return class
 		}
 	}

@@ -1,0 +1,43 @@
+package consent
+
+import "testing"
+
+// TestReview10bItemCarryingOtherClasses: an item that carries resources of
+// other classes (a care plan containing a laboratory Observation, DataClass
+// "care-plans+observations") is seen by a role only when it sees each class,
+// is covered by a deny of any of them, and is not released by a permit of
+// its own class alone. Written with the api test of the same review, which
+// was seen failing (the class was the carrier's alone).
+func TestReview10bItemCarryingOtherClasses(t *testing.T) {
+	cp := &Item{Type: "CarePlan", ID: "cp1", DataClass: "care-plans" + ClassSep + "observations", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0)}
+	plain := &Item{Type: "CarePlan", ID: "cp2", DataClass: "care-plans", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0)}
+	u := users()
+	for _, who := range []string{"sw", "nurse"} {
+		if d := decide(t, u[who], patient(), cp); d.Effect == Permit {
+			t.Errorf("%s sees a care plan carrying a lab result: %s", who, d.Explain())
+		}
+		if d := decide(t, u[who], patient(), plain); d.Effect != Permit {
+			t.Errorf("%s does not see a plain care plan: %s", who, d.Explain())
+		}
+	}
+	if d := decide(t, u["hosp"], patient(), cp); d.Effect != Permit {
+		t.Errorf("the hospital (every class) does not see it: %s", d.Explain())
+	}
+	for _, tc := range []struct{ name, rule, prov string }{
+		{"deny of observations", "OPTIN", `{"type":"deny","class":[` + class("observations") + `]}`},
+		{"deny of CarePlan", "OPTIN", `{"type":"deny","class":[` + class("CarePlan") + `]}`},
+		{"opt-out, permit of care plans", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","class":[` + class("care-plans") + `]}]}`},
+	} {
+		if d := decide(t, u["hosp"], patient(cons(t, tc.rule, tc.prov)), cp); d.Effect == Permit {
+			t.Errorf("%s: the care plan carrying a lab result is released: %s", tc.name, d.Explain())
+		}
+	}
+	// A permit of both classes releases it; a deny of neither leaves it.
+	both := `{"type":"deny","provision":[{"type":"permit","class":[` + class("care-plans") + `,` + class("observations") + `]}]}`
+	if d := decide(t, u["hosp"], patient(cons(t, "OPTOUT", both)), cp); d.Effect != Permit {
+		t.Errorf("a permit of care plans and observations: %s", d.Explain())
+	}
+	if d := decide(t, u["hosp"], patient(cons(t, "OPTIN", `{"type":"deny","class":[`+class("medications")+`]}`)), cp); d.Effect != Permit {
+		t.Errorf("a deny of medications: %s", d.Explain())
+	}
+}
