@@ -81,3 +81,27 @@ func TestDenyByCodeCoversTheItemsOtherCodes(t *testing.T) {
 		t.Errorf("the permit of asthma released a prescription whose reason is asthma: %d", r.status)
 	}
 }
+
+// TestDenyByICD10CodeCoversAReason: ICD-10 and the other code systems HL7
+// names under http://hl7.org/fhir/sid/ are clinical codes, not FHIR's own:
+// a hospital's Encounter whose reasonCode is ICD-10 E11 (type 2 diabetes)
+// is covered by Jane's deny of E11, as a SNOMED CT reason is. The first
+// cut of other codes dropped every system under http://hl7.org/fhir/, and
+// this Encounter went to the district nurse's trust.
+func TestDenyByICD10CodeCoversAReason(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	const e11 = `{"system":"http://hl7.org/fhir/sid/icd-10","code":"E11"}`
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Encounter/dm-review", `{"resourceType":"Encounter","id":"dm-review","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"reasonCode":[{"coding":[` + e11 + `]}],"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/Encounter/other", `{"resourceType":"Encounter","id":"other","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"reasonCode":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"J45"}]}],"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/Consent/no-e11", janeConsent("no-e11", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","code":[{"coding":[`+e11+`]}]}`)})
+	if r := e.do("GET", "/fhir/Encounter/dm-review", hosp, ""); r.status != 404 {
+		t.Errorf("Jane's deny of ICD-10 E11: the hospital clinician reads the Encounter for it (%d)", r.status)
+	}
+	if r := e.do("GET", "/fhir/Encounter/other", hosp, ""); r.status != 200 {
+		t.Errorf("an Encounter for another reason withheld: %d", r.status)
+	}
+}

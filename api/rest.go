@@ -472,6 +472,8 @@ func clinicalCodings(l []string) []string {
 	for _, c := range l {
 		sys, _, _ := strings.Cut(c, "|")
 		switch {
+		case strings.HasPrefix(sys, "http://hl7.org/fhir/sid/"):
+			// ICD-10, NDC, CVX…: clinical code systems HL7 only names.
 		case sys == "http://unitsofmeasure.org", sys == "urn:ietf:bcp:47",
 			strings.HasPrefix(sys, "http://terminology.hl7.org/"), strings.HasPrefix(sys, "http://hl7.org/fhir/"),
 			strings.HasPrefix(sys, "urn:iso:std:iso:"):
