@@ -80,6 +80,7 @@ func FuzzUnpackMeta(f *testing.F) {
 	f.Add("1\x1f34\x1fRhttp://snomed.info/sct|1234567 a|b\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1 p2\x1f1748772000123")
 	f.Add("3\x1f0\x1fR\x1fV\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
 	f.Add("\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
+	f.Add("0\x1f45\x1fhttp://loinc.org|1 ~ http://snomed.info/sct|2\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1\x1f0")
 	f.Fuzz(func(t *testing.T, packed string) {
 		var v store.Version
 		if err := unpackMeta(packed, &v); err != nil {
@@ -92,10 +93,16 @@ func FuzzUnpackMeta(f *testing.F) {
 		nc, _ := strconv.Atoi(h[1])
 		labels, codes := h[2][:nl], h[2][nl:nl+nc]
 		f := strings.Split(h[2][nl+nc+1:], "\x1f")
+		// Main codes, then after a "~" token the other codes.
+		mainCodes, otherCodes := strings.Fields(codes), []string(nil)
+		if i := slices.Index(mainCodes, "~"); i >= 0 {
+			mainCodes, otherCodes = mainCodes[:i], mainCodes[i+1:]
+		}
 		if len(f) != packFields || v.Type != f[0] || v.ID != f[1] || v.SourceOrg != f[5] || v.DataClass != f[6] ||
 			strings.Join(v.Patients, " ") != strings.Join(strings.Fields(f[7]), " ") ||
 			strings.Join(v.Labels, " ") != strings.Join(strings.Fields(labels), " ") ||
-			strings.Join(v.Codes, " ") != strings.Join(strings.Fields(codes), " ") {
+			strings.Join(v.Codes, " ") != strings.Join(mainCodes, " ") ||
+			strings.Join(v.OtherCodes, " ") != strings.Join(otherCodes, " ") {
 			t.Fatalf("unpackMeta(%q) = %+v", packed, v.Meta)
 		}
 	})
