@@ -1639,7 +1639,9 @@ func (x *Exchange) body(v *store.Version) []byte {
 func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	redact := x.redacted(v)
 	// (a key written with escapes is read from the document)
-	copies := x.redactedCopies(v) && (bytes.Contains(v.Raw, []byte(`"contained"`)) || v.Type == "Bundle" || bytes.Contains(v.Raw, []byte(`\u`)))
+	// (a key written with escapes is read from the document; a copy may
+	// sit anywhere another resource does, or in an attachment's data)
+	copies := x.redactedCopies(v) && (bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1 || bytes.Contains(v.Raw, []byte(`"data"`)) || bytes.Contains(v.Raw, []byte(`\u`)))
 	var mask map[string]bool
 	if refs {
 		mask = x.maskedRefs(v)
