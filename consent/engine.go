@@ -832,16 +832,33 @@ func (m match) and(o match) match {
 // and all of them do, and not at all when none does; when only some do it
 // is unknown: a deny of observations covers a care plan carrying a lab
 // result, and a permit of care plans does not release it.
+//
+// The types of the resources inside it (OtherCodes of SystemResourceTypes)
+// count as its inner classes do: a deny of Observations covers a care plan
+// carrying one, a permit of them does not release it (review 11a).
 func classMatch(p *Provision, it *Item) match {
 	own, rest, more := strings.Cut(it.DataClass, ClassSep)
 	m := contains(p.Types, it.Type) || contains(p.Classes, own)
+	innerType := false
+	if len(p.Types) > 0 {
+		for _, c := range it.OtherCodes {
+			if c.System == SystemResourceTypes && contains(p.Types, c.Code) {
+				innerType = true
+				break
+			}
+		}
+	}
 	if !more {
-		if m {
+		switch {
+		case m:
 			return isMatch
+		case innerType:
+			// not of the type, carrying one: as an inner class
+			return unknown
 		}
 		return noMatch
 	}
-	all, some := m, m
+	all, some := m, m || innerType
 	for {
 		c, r, more := strings.Cut(rest, ClassSep)
 		if contains(p.Classes, c) {
