@@ -130,19 +130,23 @@ func redactPerson(m map[string]any) {
 // demographics (or their carer's) carried by another of their items
 // (review 10a; review 11a: those below the first level were released
 // whole). m itself is not redacted. It reports whether it redacted any.
-func redactContainedPeople(m map[string]any) bool {
+func redactContainedPeople(m map[string]any) bool { return redactCarriedPeople(m, nil) }
+
+// redactCarriedPeople is redactContainedPeople for the people which
+// reports true of (all of them when which is nil).
+func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool {
 	found := false
 	visit := func(x map[string]any) bool {
-		if t, _ := x["resourceType"].(string); personResource(t) {
+		if t, _ := x["resourceType"].(string); personResource(t) && (which == nil || which(x)) {
 			redactPerson(x)
 			found = true
 		}
-		if redactAttachedPeople(x) {
+		if redactAttachedPeople(x, which) {
 			found = true
 		}
 		return true
 	}
-	if redactAttachedPeople(m) {
+	if redactAttachedPeople(m, which) {
 		found = true
 	}
 	for _, v := range m {
@@ -155,7 +159,7 @@ func redactContainedPeople(m map[string]any) bool {
 // carries as an attachment's (or a Binary's) data, and writes the data
 // back (without the hash and with the size of what it now carries);
 // data that carries no one is left as it is.
-func redactAttachedPeople(x map[string]any) bool {
+func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
 	ct, _ := x["contentType"].(string)
 	data, _ := x["data"].(string)
 	if data == "" || !fhirJSONType(ct) {
@@ -176,11 +180,11 @@ func redactAttachedPeople(x map[string]any) bool {
 			break
 		}
 		if dm, ok := doc.(map[string]any); ok {
-			if t, _ := dm["resourceType"].(string); personResource(t) {
+			if t, _ := dm["resourceType"].(string); personResource(t) && (which == nil || which(dm)) {
 				redactPerson(dm)
 				found = true
 			}
-			if redactContainedPeople(dm) {
+			if redactCarriedPeople(dm, which) {
 				found = true
 			}
 			b, err := encodeResource(dm)
