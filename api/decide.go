@@ -79,6 +79,9 @@ type gate struct {
 	// released outside their source organisation, whose contained copies
 	// of a person's demographics are redacted (review 10a).
 	redactCopies map[versionKey]bool
+	// numbers: whether a Patient carrying the NHS number is restricted
+	// (restrictedNumber).
+	numbers map[string]bool
 }
 
 // touched notes the patients of an item the request decided.
@@ -1615,6 +1618,40 @@ func (x *Exchange) redactedCopies(v *store.Version) bool {
 	return g.redactCopies[keyOf(&v.Meta)]
 }
 
+// restrictedNumber reports whether a Patient carrying NHS number n is
+// restricted (labelled R or V), for a copy of that person's demographics
+// in another person's item. Fails closed: on a store error, or when more
+// Patients carry it than are read, it says yes. Asked once per number in
+// a request.
+func (g *gate) restrictedNumber(n string) bool {
+	if n == "" {
+		return false
+	}
+	g.mu.Lock()
+	r, ok := g.numbers[n]
+	g.mu.Unlock()
+	if ok {
+		return r
+	}
+	const most = 20
+	q := &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
+		Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
+	res, err := g.cp.store.Search(g.ctx, q, nil)
+	r = err != nil || len(res.Items) >= most
+	if err == nil {
+		for _, v := range res.Items {
+			r = r || restrictedLabels(v.Labels)
+		}
+	}
+	g.mu.Lock()
+	if g.numbers == nil {
+		g.numbers = map[string]bool{}
+	}
+	g.numbers[n] = r
+	g.mu.Unlock()
+	return r
+}
+
 // personResource: a type that holds a person's demographics, redacted
 // whole for a restricted person (consent.Decide's FlagRedact).
 func personResource(t string) bool { return t == "Patient" || t == "RelatedPerson" || t == "Person" }
@@ -1638,13 +1675,18 @@ func (x *Exchange) body(v *store.Version) []byte {
 // echo of a resource the user just wrote: its references are the user's).
 func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	redact := x.redacted(v)
-	// (a key written with escapes is read from the document)
-	copies := x.redactedCopies(v) && (bytes.Contains(v.Raw, []byte(`"contained"`)) || v.Type == "Bundle" || bytes.Contains(v.Raw, []byte(`\u`)))
+	// (a key written with escapes is read from the document; a copy may
+	// sit anywhere another resource does, or in an attachment's data)
+	copies := x.redactedCopies(v) && (bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1 || bytes.Contains(v.Raw, []byte(`"data"`)) || bytes.Contains(v.Raw, []byte(`\u`)))
 	var mask map[string]bool
 	if refs {
 		mask = x.maskedRefs(v)
 	}
-	if !redact && !copies && mask == nil {
+	// an item released outside its source that carries someone's
+	// demographics (a copy of a Patient): whose is known by NHS number
+	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
+		(bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1 || bytes.Contains(v.Raw, []byte(`"data"`)) || bytes.Contains(v.Raw, []byte(`\u`)))
+	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)
@@ -1653,6 +1695,13 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	}
 	if redact || copies {
 		redactContainedPeople(m)
+	} else if carries {
+		// Another person's item carrying a copy of a restricted person's
+		// demographics, known by her NHS number (review 11a: Jane's carer
+		// assessment carrying the Patient of Margaret, whom she cares for).
+		if !redactCarriedPeople(m, func(p map[string]any) bool { return x.gate.restrictedNumber(search.PatientNHS(p)) }) && mask == nil {
+			return v.Raw // (carrying no one restricted: as stored)
+		}
 	}
 	if mask != nil {
 		maskRefs(m, mask)

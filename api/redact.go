@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"slices"
 
@@ -122,32 +123,90 @@ func redactPerson(m map[string]any) {
 }
 
 // redactContainedPeople redacts, as redactPerson, each Patient,
-// RelatedPerson and Person that m carries: contained, or an entry of a
-// stored Bundle (and contained in one): a copy of a restricted person's
-// demographics (or their carer's) carried by another of their items, such
-// as a referral or a feed's stored collection.
-func redactContainedPeople(m map[string]any) {
-	for _, c := range asList(m["contained"]) {
-		if cm, ok := c.(map[string]any); ok {
-			if t, _ := cm["resourceType"].(string); personResource(t) {
-				redactPerson(cm)
+// RelatedPerson and Person that m carries, wherever it sits: contained,
+// an entry of a stored Bundle, a Bundle contained in a referral, an
+// entry's response outcome, or FHIR JSON carried in an attachment (a
+// document's content, a Binary): a copy of a restricted person's
+// demographics (or their carer's) carried by another of their items
+// (review 10a; review 11a: those below the first level were released
+// whole). m itself is not redacted. It reports whether it redacted any.
+func redactContainedPeople(m map[string]any) bool { return redactCarriedPeople(m, nil) }
+
+// redactCarriedPeople is redactContainedPeople for the people which
+// reports true of (all of them when which is nil).
+func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool {
+	found := false
+	visit := func(x map[string]any) bool {
+		if t, _ := x["resourceType"].(string); personResource(t) && (which == nil || which(x)) {
+			redactPerson(x)
+			found = true
+		}
+		if redactAttachedPeople(x, which) {
+			found = true
+		}
+		return true
+	}
+	if redactAttachedPeople(m, which) {
+		found = true
+	}
+	for _, v := range m {
+		eachObject(v, "", visit)
+	}
+	return found
+}
+
+// redactAttachedPeople redacts the people inside the FHIR JSON that x
+// carries as an attachment's (or a Binary's) data, and writes the data
+// back (without the hash and with the size of what it now carries);
+// data that carries no one is left as it is.
+func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
+	ct, _ := x["contentType"].(string)
+	data, _ := x["data"].(string)
+	if data == "" || !fhirJSONType(ct) {
+		return false
+	}
+	raw, ok := decodeBase64(data)
+	if !ok {
+		return false
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var docs [][]byte
+	found := false
+	for {
+		var doc any
+		if d.Decode(&doc) != nil {
+			break
+		}
+		if dm, ok := doc.(map[string]any); ok {
+			if t, _ := dm["resourceType"].(string); personResource(t) && (which == nil || which(dm)) {
+				redactPerson(dm)
+				found = true
 			}
+			if redactCarriedPeople(dm, which) {
+				found = true
+			}
+			b, err := encodeResource(dm)
+			if err != nil {
+				return false
+			}
+			docs = append(docs, bytes.TrimSuffix(b, []byte("\n")))
+		} else {
+			b, _ := json.Marshal(doc)
+			docs = append(docs, b)
 		}
 	}
-	if t, _ := m["resourceType"].(string); t != "Bundle" {
-		return
+	if !found {
+		return false
 	}
-	for _, e := range asList(m["entry"]) {
-		em, _ := e.(map[string]any)
-		res, ok := em["resource"].(map[string]any)
-		if !ok {
-			continue
-		}
-		if t, _ := res["resourceType"].(string); personResource(t) {
-			redactPerson(res)
-		}
-		redactContainedPeople(res)
+	out := bytes.Join(docs, []byte("\n"))
+	x["data"] = base64.StdEncoding.EncodeToString(out)
+	delete(x, "hash")
+	if _, ok := x["size"]; ok {
+		x["size"] = len(out)
 	}
+	return true
 }
 
 // dropContactExtensions is l without the extensions whose value, or a

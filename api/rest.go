@@ -403,7 +403,8 @@ func codeParam(typ, param string) bool {
 
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
-	w.DataClass = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Resource, w.SourceOrg)
+	var inner []string
+	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, w.SourceOrg)
 	// Its people: its compartment, anyone else it names (named.go).
 	w.Patients = itemPeople(w.Type, w.Resource)
 	if needsLookup(w.Patients) {
@@ -460,6 +461,16 @@ func (s *Server) derive(w *store.Write) {
 	}
 	s.policy.Label(w)
 	w.OtherCodes = clinicalCodings(w.OtherCodes)
+	if len(inner) > 0 {
+		// The types of the resources inside it, for a deny of a type
+		// (consent.Item.OtherCodes): review 11a, Jane's deny of her
+		// Observations released one contained in a care plan.
+		for _, t := range inner {
+			w.OtherCodes = append(w.OtherCodes, consent.SystemResourceTypes+"|"+t)
+		}
+		slices.Sort(w.OtherCodes)
+		w.OtherCodes = slices.Compact(w.OtherCodes)
+	}
 }
 
 // clinicalCodings keeps the codings a deny by code may name: not those of
@@ -582,9 +593,13 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 // resources (a contained Practitioner or Organization), definition and
 // terminology resources (a contained Questionnaire) are no one's data and
 // add nothing, nor does a Bundle itself (its entries do).
-func withInnerClasses(class string, res map[string]any, org string) string {
+//
+// It also returns the types of those resources other than typ, the
+// item's own, sorted: a deny of a type covers an item carrying one
+// (review 11a).
+func withInnerClasses(class, typ string, res map[string]any, org string) (string, []string) {
 	seen := map[string]bool{search.ClassDirectory: true, class: true}
-	var extra []string
+	var extra, types []string
 	add := func(c string) {
 		if !seen[c] {
 			seen[c] = true
@@ -599,6 +614,9 @@ func withInnerClasses(class string, res map[string]any, org string) string {
 			if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
 				(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
 				add(c)
+				if c != search.ClassDirectory && rt != typ && !slices.Contains(types, rt) {
+					types = append(types, rt)
+				}
 			}
 			for _, c := range search.ContentClasses(rt, x) {
 				add(c)
@@ -616,11 +634,12 @@ func withInnerClasses(class string, res map[string]any, org string) string {
 	for _, doc := range fhirAttachments(res) {
 		eachObject(doc, "", visit)
 	}
+	slices.Sort(types)
 	if len(extra) == 0 {
-		return class
+		return class, types
 	}
 	slices.Sort(extra)
-	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep)
+	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep), types
 }
 
 // otherCodings are the codings anywhere in a resource but its meta and

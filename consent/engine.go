@@ -725,8 +725,26 @@ func (pc *pconsent) decide(it *Item) consentResult {
 	// could record a Consent could release anyone's HIV diagnosis. Nor
 	// does one that might not match (uncertain) release it.
 	mayRelease := pc.byGP || c.Recorder != "" && strings.EqualFold(c.Recorder, it.SourceOrg)
-	return consentResult{opinion: true, effect: n.p.Type, explicit: n.explicit && n.p.Type == Permit && mayRelease && !uncertain,
+	explicit := n.explicit && n.p.Type == Permit && mayRelease && !uncertain && !pc.byMention(best, it)
+	return consentResult{opinion: true, effect: n.p.Type, explicit: explicit,
 		labels: n.p.pathLabels, c: c, path: n.p.Path}
+}
+
+// byMention reports whether a provision on the path to node i (the root
+// included) matched the item by a code only through what it mentions
+// (OtherCodes: a deny's code found as a reason). A permit reached so still
+// permits, but is no explicit release of sensitive labels: a permit
+// matches main codes only so that nothing is released for what it merely
+// mentions, and a deny of "my HIV diagnosis, except HIV records to the
+// hospital" released the HIV-labelled prescription given for it, which
+// without the consent stays with its source (review 11a).
+func (pc *pconsent) byMention(i int, it *Item) bool {
+	for j := 0; j <= i; j++ {
+		if n := &pc.nodes[j]; n.end > i && len(n.p.Codes) > 0 && !anyCodeMatch(n.p.Codes, it.Codes) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayWithhold finds a deny that decides for some answer to the item's
@@ -832,16 +850,33 @@ func (m match) and(o match) match {
 // and all of them do, and not at all when none does; when only some do it
 // is unknown: a deny of observations covers a care plan carrying a lab
 // result, and a permit of care plans does not release it.
+//
+// The types of the resources inside it (OtherCodes of SystemResourceTypes)
+// count as its inner classes do: a deny of Observations covers a care plan
+// carrying one, a permit of them does not release it (review 11a).
 func classMatch(p *Provision, it *Item) match {
 	own, rest, more := strings.Cut(it.DataClass, ClassSep)
 	m := contains(p.Types, it.Type) || contains(p.Classes, own)
+	innerType := false
+	if len(p.Types) > 0 {
+		for _, c := range it.OtherCodes {
+			if c.System == SystemResourceTypes && contains(p.Types, c.Code) {
+				innerType = true
+				break
+			}
+		}
+	}
 	if !more {
-		if m {
+		switch {
+		case m:
 			return isMatch
+		case innerType:
+			// not of the type, carrying one: as an inner class
+			return unknown
 		}
 		return noMatch
 	}
-	all, some := m, m
+	all, some := m, m || innerType
 	for {
 		c, r, more := strings.Cut(rest, ClassSep)
 		if contains(p.Classes, c) {

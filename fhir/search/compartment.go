@@ -458,3 +458,7 @@ func sortedKeys(m map[string]bool) []string {
 	sort.Strings(out)
 	return out
 }
+
+// PatientNHS is the first NHS number among a Patient's (or a
+// RelatedPerson's, a Person's) identifiers, as ten digits; "" if none.
+func PatientNHS(p map[string]any) string { return patientNHS(p) }
