@@ -1677,7 +1677,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	redact := x.redacted(v)
 	// (a key written with escapes is read from the document; a copy may
 	// sit anywhere another resource does, or in an attachment's data)
-	copies := x.redactedCopies(v) && (bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1 || bytes.Contains(v.Raw, []byte(`"data"`)) || bytes.Contains(v.Raw, []byte(`\u`)))
+	copies := x.redactedCopies(v) && mayCarryPeople(v.Raw)
 	var mask map[string]bool
 	if refs {
 		mask = x.maskedRefs(v)
@@ -1685,7 +1685,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
-		(bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1 || bytes.Contains(v.Raw, []byte(`"data"`)) || bytes.Contains(v.Raw, []byte(`\u`)))
+		mayCarryPeople(v.Raw)
 	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
@@ -1711,6 +1711,22 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		return nil
 	}
 	return out
+}
+
+// mayCarryPeople reports whether a stored body may carry a copy of a
+// person's demographics: a Patient, RelatedPerson or Person resource
+// inside it (not the body itself) names its type as a JSON string, or
+// behind an escape, or sits in an attachment's base64 data. Most items
+// carry none and are released without being decoded: a prescription's
+// contained Medication, and a Patient itself (a search by NHS number).
+func mayCarryPeople(raw []byte) bool {
+	if bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`\u`)) {
+		return true
+	}
+	if !bytes.Contains(raw, []byte(`"Patient"`)) && !bytes.Contains(raw, []byte(`"RelatedPerson"`)) && !bytes.Contains(raw, []byte(`"Person"`)) {
+		return false
+	}
+	return bytes.Count(raw, []byte(`"resourceType"`)) > 1
 }
 
 // encodeResource writes a decoded resource back as JSON with resourceType
