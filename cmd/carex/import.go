@@ -22,6 +22,9 @@ import (
 	"github.com/carex-project/carex/api/auth"
 )
 
+// utf8BOM is the byte order mark a file may start with.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // ndjsonBatch is how many NDJSON lines share one transaction.
 const ndjsonBatch = 500
 
@@ -122,6 +125,9 @@ func (im *importer) file(ctx context.Context, i int, path string) error {
 	if err != nil {
 		return err
 	}
+	// A UTF-8 byte order mark, which Windows tools write and JSON parsers
+	// may ignore (RFC 8259 §8.1), was refused as a character (review 11b).
+	raw = bytes.TrimPrefix(raw, utf8BOM)
 	c, err := im.srv.Import(ctx, im.p, raw)
 	if err != nil {
 		return err
@@ -160,7 +166,11 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 	}
 	for sc.Scan() {
 		line++
-		b := bytes.TrimSpace(sc.Bytes())
+		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, utf8BOM) // as a file's (review 11b)
+		}
+		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
 		}

@@ -65,3 +65,30 @@ func TestReview11bExportDoesNotOverwriteTheLogsKeysAndCheckpoints(t *testing.T) 
 	}
 }
 
+// TestReview11bImportTakesAByteOrderMark: a file saved by a Windows tool
+// often starts with a UTF-8 byte order mark, which JSON parsers may ignore
+// (RFC 8259 §8.1). carex import refused such an NDJSON file with "line 1:
+// malformed" and no reason, and such a Bundle with "unexpected character
+// 'ï'"; with CRLF line ends (which were taken) the file was otherwise
+// good. The mark at the start of a file is now skipped.
+func TestReview11bImportTakesAByteOrderMark(t *testing.T) {
+	dir := t.TempDir()
+	bom := "\xef\xbb\xbf"
+	nd := r10dWrite(t, dir, "people.ndjson", bom+r10dJane+"\r\n"+`{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/jane"}}`+"\r\n")
+	js := r10dWrite(t, dir, "org.json", bom+`{"resourceType":"Organization","id":"A81001","name":"Riverside Surgery"}`)
+	db := filepath.Join(dir, "c.db")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", nd, js); code != 0 {
+		t.Fatalf("import of files starting with a byte order mark: exit %d\n%s%s", code, out, errs)
+	}
+	got := r10dStored(t, db)
+	for _, k := range []string{"Patient/jane", "Condition/c1", "Organization/A81001"} {
+		if !got[k] {
+			t.Errorf("%s not imported: %v", k, got)
+		}
+	}
+	// A mark inside the file is not skipped: it is not at the start.
+	bad := r10dWrite(t, dir, "bad.ndjson", r10dJane+"\n"+bom+`{"resourceType":"Condition","id":"c2","subject":{"reference":"Patient/jane"}}`+"\n")
+	if code, _, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", bad); code == 0 || !strings.Contains(errs, "line 2") {
+		t.Errorf("a mark on line 2: exit %d %s", code, errs)
+	}
+}
