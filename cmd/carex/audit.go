@@ -785,7 +785,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]", stderr)
 	var db, since, until, out, site string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z) or a duration back from now (24h)")
+	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; UTC days and times when it has no zone, unlike the API's date=, which is read in the alert zone) or a duration back from now (24h)")
 	fs.StringVar(&until, "until", "", "only entries up to the end of this date or time (same forms as --since)")
 	fs.StringVar(&out, "out", "-", "output file (- for standard output); an existing file is replaced only when empty or an earlier export")
 	fs.StringVar(&site, "site", "", "source.site of each AuditEvent, e.g. the server's public base URL")
