@@ -218,18 +218,29 @@ type ndjsonError struct {
 var entryRef = regexp.MustCompile(`(Bundle\.)?entry\[(\d+)\](\.resource)?(\.)?`)
 
 func (e *ndjsonError) Error() string {
-	msg := entryRef.ReplaceAllStringFunc(e.err.Error(), func(m string) string {
-		sub := entryRef.FindStringSubmatch(m)
-		n, err := strconv.Atoi(sub[2])
+	// Only the transaction's entries are lines: an entry[N] inside an
+	// element path (List.entry[1], a Bundle resource's own entries) is the
+	// resource's own element, left as it is (review 11b: "List.line 2").
+	src := e.err.Error()
+	var b strings.Builder
+	at := 0
+	for _, m := range entryRef.FindAllStringSubmatchIndex(src, -1) {
+		if m[0] > 0 && (src[m[0]-1] == '.' || isWordByte(src[m[0]-1])) {
+			continue
+		}
+		n, err := strconv.Atoi(src[m[4]:m[5]])
 		if err != nil || n >= len(e.lines) {
-			return m
+			continue
 		}
-		out := "line " + strconv.Itoa(e.lines[n])
-		if sub[4] != "" {
-			out += ": "
+		b.WriteString(src[at:m[0]])
+		b.WriteString("line " + strconv.Itoa(e.lines[n]))
+		if m[8] >= 0 {
+			b.WriteString(": ")
 		}
-		return out
-	})
+		at = m[1]
+	}
+	b.WriteString(src[at:])
+	msg := b.String()
 	first, last := e.lines[0], e.lines[len(e.lines)-1]
 	if e.done == 0 {
 		return fmt.Sprintf("%s; lines %d-%d (one transaction) were not imported, nor any before them", msg, first, last)
@@ -238,6 +249,10 @@ func (e *ndjsonError) Error() string {
 }
 
 func (e *ndjsonError) Unwrap() error { return e.err }
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
 
 func (im *importer) summary(w io.Writer) {
 	if !im.quiet {

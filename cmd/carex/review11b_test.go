@@ -92,3 +92,25 @@ func TestReview11bImportTakesAByteOrderMark(t *testing.T) {
 		t.Errorf("a mark on line 2: exit %d %s", code, errs)
 	}
 }
+
+// TestReview11bNDJSONErrorKeepsTheResourcesOwnEntries: review 10d made an
+// NDJSON import error name the file's line instead of the transaction's
+// Bundle.entry[N], but it rewrote every "entry[N]" in the message, the
+// resource's own elements too: a List on line 3 whose second entry held an
+// unknown element was reported as "line 3: List.line 2: bogus", sending the
+// operator to line 2 (a good Patient) for an element that is List.entry[1].
+// Only the transaction's entry is a line; a resource's own entry[N]
+// (List, Bundle, Composition.section.entry) is left as it is.
+func TestReview11bNDJSONErrorKeepsTheResourcesOwnEntries(t *testing.T) {
+	dir := t.TempDir()
+	f := r10dWrite(t, dir, "lists.ndjson", r10dJane+"\n"+
+		`{"resourceType":"Patient","id":"p2"}`+"\n"+
+		`{"resourceType":"List","id":"l1","status":"current","mode":"working","subject":{"reference":"Patient/jane"},"entry":[{"item":{"reference":"Patient/jane"}},{"item":{"reference":"Patient/jane"},"bogus":1}]}`+"\n")
+	code, _, errs := e2eRun(t, "import", "--db", filepath.Join(dir, "c.db"), "--org", "A81001", "--quiet", f)
+	if code == 0 {
+		t.Fatal("import of a List with an unknown element: exit 0")
+	}
+	if !strings.Contains(errs, "line 3") || !strings.Contains(errs, "List.entry[1]") || strings.Contains(errs, "line 2:") {
+		t.Errorf("the error should name line 3 and List.entry[1], not line 2: %s", errs)
+	}
+}
