@@ -878,7 +878,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if f != nil {
-		if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		var serr error
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			serr = f.Sync() // a pipe or device cannot be synced (EINVAL)
+		}
+		if err := errors.Join(serr, f.Close()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
@@ -902,6 +906,12 @@ func notADatabase(out, db string) error {
 				return fmt.Errorf("it is %s, one of carex's database files", f)
 			}
 		}
+	}
+	if !fi.Mode().IsRegular() {
+		// A pipe or device (--out /dev/stdout | gzip) is neither a
+		// database nor truncated; reading it to look waited for ever
+		// (review 11b).
+		return nil
 	}
 	f, err := os.Open(out)
 	if err != nil {

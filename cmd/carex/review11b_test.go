@@ -1,10 +1,13 @@
 package main
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestReview11bExportDoesNotOverwriteTheLogsKeysAndCheckpoints: review 10d
@@ -112,5 +115,64 @@ func TestReview11bNDJSONErrorKeepsTheResourcesOwnEntries(t *testing.T) {
 	}
 	if !strings.Contains(errs, "line 3") || !strings.Contains(errs, "List.entry[1]") || strings.Contains(errs, "line 2:") {
 		t.Errorf("the error should name line 3 and List.entry[1], not line 2: %s", errs)
+	}
+}
+
+// TestReview11bExportToAPipeDoesNotHang: "carex audit export --out
+// /dev/stdout | gzip" (or a named pipe) hung for ever, and ignored Ctrl-C
+// and SIGTERM: the check that --out is not a database (review 10d) opened
+// it for reading and waited for input that never came; and once past it,
+// export wrote every entry and then failed (exit 1: "sync ...: invalid
+// argument"), as a pipe cannot be synced. Only a regular file can be a
+// database or be truncated, and is synced; a pipe or device is written as
+// it is.
+func TestReview11bExportToAPipeDoesNotHang(t *testing.T) {
+	dir := t.TempDir()
+	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
+		t.Fatalf("search: %d %s", code, body)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve exit %d", code)
+	}
+	fifo := filepath.Join(dir, "export.pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	got := make(chan []byte, 1)
+	go func() { // the other end: gzip, say
+		f, err := os.Open(fifo)
+		if err != nil {
+			got <- nil
+			return
+		}
+		b, _ := io.ReadAll(f)
+		f.Close()
+		got <- b
+	}()
+	done := make(chan int, 1)
+	go func() {
+		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", fifo)
+		if code != 0 {
+			t.Log(errs)
+		}
+		done <- code
+	}()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Errorf("export to a pipe: exit %d", code)
+		}
+		if b := <-got; strings.Count(string(b), "\n") != 1 || !strings.Contains(string(b), `"AuditEvent"`) {
+			t.Errorf("the pipe's reader got %q, want the one AuditEvent", b)
+		}
+	case <-time.After(20 * time.Second):
+		// Unblock the export's read so that the test ends.
+		if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("export --out a named pipe hung")
 	}
 }
