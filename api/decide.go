@@ -1318,42 +1318,63 @@ func orgOf(v any) string {
 // periodEnd is the instant just after a Period's end: the end value's
 // whole span is the period's last part ("2026-12-04" includes all of 4
 // December, "2026-12" all of December), as a consent period reads it;
-// zero when it has none (or it cannot be read). Dates are days in England,
-// as a Consent's are (consent.DateSpan).
+// zero when it has none. Dates are days in England, as a Consent's are
+// (consent.DateSpan). An end that cannot be read has passed: it was read
+// as none, and a team that ended on a leap second was one for ever
+// (review 11b).
 func periodEnd(v any) time.Time {
-	_, after, ok := periodBound(v, "end")
-	if !ok {
+	_, after, present, ok := periodBound(v, "end")
+	if !present {
 		return time.Time{}
+	}
+	if !ok {
+		return unreadableEnd
 	}
 	return after
 }
 
-// periodStart is a Period's start; zero when it has none.
+// periodStart is a Period's start; zero when it has none. A start that
+// cannot be read is not yet come (never read as none: from the beginning).
 func periodStart(v any) time.Time {
-	start, _, ok := periodBound(v, "start")
-	if !ok {
+	start, _, present, ok := periodBound(v, "start")
+	if !present {
 		return time.Time{}
+	}
+	if !ok {
+		return unreadableStart
 	}
 	return start
 }
 
-// periodBound is the span [start, after) of a Period's start or end value.
-func periodBound(v any, key string) (start, after time.Time, ok bool) {
+// unreadableEnd and unreadableStart close a relationship whose period has a
+// bound that cannot be read: ended long ago, starting after any now.
+var (
+	unreadableEnd   = time.Unix(0, 0).UTC()
+	unreadableStart = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
+// periodBound is the span [start, after) of a Period's start or end value;
+// present says the Period has that value, ok that it could be read.
+func periodBound(v any, key string) (start, after time.Time, present, ok bool) {
 	m, _ := v.(map[string]any)
-	s, _ := m[key].(string)
+	raw, has := m[key]
+	s, _ := raw.(string)
+	if !has || raw == nil {
+		return time.Time{}, time.Time{}, false, false
+	}
 	if s == "" {
-		return time.Time{}, time.Time{}, false
+		return time.Time{}, time.Time{}, true, false
 	}
 	if start, after, err := consent.DateSpan(s); err == nil {
-		return start, after, true
+		return start, after, true, true
 	}
 	// A form the validator refuses (a time without seconds or zone),
 	// stored by an older release: read as search reads it, never as open.
 	lo, hi, err := search.ParseDate(s)
 	if err != nil {
-		return time.Time{}, time.Time{}, false
+		return time.Time{}, time.Time{}, true, false
 	}
-	return time.UnixMilli(lo).UTC(), time.UnixMilli(hi + 1).UTC(), true
+	return time.UnixMilli(lo).UTC(), time.UnixMilli(hi + 1).UTC(), true, true
 }
 
 // earliest is the earlier of two bounds, zero meaning none.

@@ -985,6 +985,16 @@ func DateSpan(s string) (start, after time.Time, err error) { return parseFHIRTi
 // month, a day) are days in England (Europe/London: in British Summer Time
 // "2016-06-01" starts at 2016-05-31T23:00Z); both instants are UTC.
 func parseFHIRTime(s string) (start, after time.Time, err error) {
+	if len(s) > 19 && s[10] == 'T' && s[16] == ':' && s[17:19] == "60" {
+		// A leap second (23:59:60Z, which R4 allows): the second after
+		// :59, read as the start of the next minute (review 11b: it could
+		// not be read, and a care team's end that cannot be read was none).
+		start, after, err := parseFHIRTime(s[:17] + "59" + s[19:])
+		if err != nil {
+			return start, after, err
+		}
+		return start.Add(time.Second), after.Add(time.Second), nil
+	}
 	layouts := []struct {
 		layout string
 		step   func(time.Time) time.Time

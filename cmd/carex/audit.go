@@ -785,9 +785,9 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]", stderr)
 	var db, since, until, out, site string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z) or a duration back from now (24h)")
+	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; UTC days and times when it has no zone, unlike the API's date=, which is read in the alert zone) or a duration back from now (24h)")
 	fs.StringVar(&until, "until", "", "only entries up to the end of this date or time (same forms as --since)")
-	fs.StringVar(&out, "out", "-", "output file (- for standard output)")
+	fs.StringVar(&out, "out", "-", "output file (- for standard output); an existing file is replaced only when empty or an earlier export")
 	fs.StringVar(&site, "site", "", "source.site of each AuditEvent, e.g. the server's public base URL")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -878,7 +878,11 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	if f != nil {
-		if err := errors.Join(f.Sync(), f.Close()); err != nil {
+		var serr error
+		if fi, err := f.Stat(); err == nil && fi.Mode().IsRegular() {
+			serr = f.Sync() // a pipe or device cannot be synced (EINVAL)
+		}
+		if err := errors.Join(serr, f.Close()); err != nil {
 			return err
 		}
 		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
@@ -889,7 +893,8 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 // notADatabase refuses an output file that is a database: one of carex's
 // files for db (the records, the access log, their -wal, -shm and -audit
 // files) or any SQLite database. "audit export --out carex-access.db"
-// truncated the access log to nothing before reading it (review 10d).
+// truncated the access log to nothing before reading it (review 10d). An
+// existing file is overwritten only when it is empty or an earlier export.
 func notADatabase(out, db string) error {
 	fi, err := os.Stat(out)
 	if err != nil {
@@ -902,14 +907,37 @@ func notADatabase(out, db string) error {
 			}
 		}
 	}
+	if !fi.Mode().IsRegular() {
+		// A pipe or device (--out /dev/stdout | gzip) is neither a
+		// database nor truncated; reading it to look waited for ever
+		// (review 11b).
+		return nil
+	}
 	f, err := os.Open(out)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	head := make([]byte, 16)
-	if n, _ := io.ReadFull(f, head); n == 16 && string(head) == "SQLite format 3\x00" {
+	n, _ := io.ReadFull(f, head)
+	if n == 16 && string(head) == "SQLite format 3\x00" {
 		return errors.New("it is an SQLite database")
+	}
+	if n == 0 {
+		return nil // empty
+	}
+	// Anything else but an earlier export is someone's file: a saved
+	// checkpoint, the log's signing key, another database's access journal
+	// or write-ahead log were truncated (review 11b).
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	first, _ := bufio.NewReaderSize(io.LimitReader(f, 1<<20), 64<<10).ReadString('\n')
+	var ev struct {
+		ResourceType string `json:"resourceType"`
+	}
+	if json.Unmarshal([]byte(first), &ev) != nil || ev.ResourceType != "AuditEvent" {
+		return errors.New("it holds something other than an earlier export (its first line is not an AuditEvent): it may be a checkpoint, a key or a journal")
 	}
 	return nil
 }

@@ -22,6 +22,9 @@ import (
 	"github.com/carex-project/carex/api/auth"
 )
 
+// utf8BOM is the byte order mark a file may start with.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // ndjsonBatch is how many NDJSON lines share one transaction.
 const ndjsonBatch = 500
 
@@ -122,6 +125,9 @@ func (im *importer) file(ctx context.Context, i int, path string) error {
 	if err != nil {
 		return err
 	}
+	// A UTF-8 byte order mark, which Windows tools write and JSON parsers
+	// may ignore (RFC 8259 §8.1), was refused as a character (review 11b).
+	raw = bytes.TrimPrefix(raw, utf8BOM)
 	c, err := im.srv.Import(ctx, im.p, raw)
 	if err != nil {
 		return err
@@ -160,7 +166,11 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 	}
 	for sc.Scan() {
 		line++
-		b := bytes.TrimSpace(sc.Bytes())
+		b := sc.Bytes()
+		if line == 1 {
+			b = bytes.TrimPrefix(b, utf8BOM) // as a file's (review 11b)
+		}
+		b = bytes.TrimSpace(b)
 		if len(b) == 0 {
 			continue
 		}
@@ -208,18 +218,29 @@ type ndjsonError struct {
 var entryRef = regexp.MustCompile(`(Bundle\.)?entry\[(\d+)\](\.resource)?(\.)?`)
 
 func (e *ndjsonError) Error() string {
-	msg := entryRef.ReplaceAllStringFunc(e.err.Error(), func(m string) string {
-		sub := entryRef.FindStringSubmatch(m)
-		n, err := strconv.Atoi(sub[2])
+	// Only the transaction's entries are lines: an entry[N] inside an
+	// element path (List.entry[1], a Bundle resource's own entries) is the
+	// resource's own element, left as it is (review 11b: "List.line 2").
+	src := e.err.Error()
+	var b strings.Builder
+	at := 0
+	for _, m := range entryRef.FindAllStringSubmatchIndex(src, -1) {
+		if m[0] > 0 && (src[m[0]-1] == '.' || isWordByte(src[m[0]-1])) {
+			continue
+		}
+		n, err := strconv.Atoi(src[m[4]:m[5]])
 		if err != nil || n >= len(e.lines) {
-			return m
+			continue
 		}
-		out := "line " + strconv.Itoa(e.lines[n])
-		if sub[4] != "" {
-			out += ": "
+		b.WriteString(src[at:m[0]])
+		b.WriteString("line " + strconv.Itoa(e.lines[n]))
+		if m[8] >= 0 {
+			b.WriteString(": ")
 		}
-		return out
-	})
+		at = m[1]
+	}
+	b.WriteString(src[at:])
+	msg := b.String()
 	first, last := e.lines[0], e.lines[len(e.lines)-1]
 	if e.done == 0 {
 		return fmt.Sprintf("%s; lines %d-%d (one transaction) were not imported, nor any before them", msg, first, last)
@@ -228,6 +249,10 @@ func (e *ndjsonError) Error() string {
 }
 
 func (e *ndjsonError) Unwrap() error { return e.err }
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_'
+}
 
 func (im *importer) summary(w io.Writer) {
 	if !im.quiet {

@@ -57,7 +57,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	}
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
 	fs.BoolVar(&f.newAccessLog, "new-access-log", false, "start a new, empty access log where these records had one that is missing (a copy of served records for a test or benchmark server, or a loss already recorded as an incident); without it serve refuses")
-	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev; see carex bench --baseline-url)")
+	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev, refused with --jwks; see carex bench --baseline-url)")
 }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo bool) error {

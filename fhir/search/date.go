@@ -110,7 +110,39 @@ func ParseDateIn(s string, loc *time.Location) (lo, hi int64, err error) {
 	}
 	t := time.Date(year, time.Month(month), day, hour, minute, sec, ms*1e6, zone)
 	lo = t.UnixMilli() - int64(offset)*1000
+	if zone == loc && loc != time.UTC {
+		// When the clocks go back a time in the repeated hour happens
+		// twice (01:30 on 25 October 2026 in England is 00:30 and 01:30
+		// UTC): it covers both, from the first to the end of the second
+		// (review 11b: it was the second only).
+		if first, last, ok := occurrences(t, loc); ok {
+			return first.UnixMilli(), last.UnixMilli() + width - 1, nil
+		}
+	}
 	return lo, lo + width - 1, nil
+}
+
+// occurrences are the first and last instants at which the clock in loc
+// shows t's wall time (the same unless the clocks went back over it); ok is
+// false when it never does (the clocks went forward over it).
+func occurrences(t time.Time, loc *time.Location) (first, last time.Time, ok bool) {
+	wall := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+	for _, probe := range []time.Time{wall.Add(-24 * time.Hour), wall, wall.Add(24 * time.Hour)} {
+		_, off := probe.In(loc).Zone()
+		at := wall.Add(-time.Duration(off) * time.Second)
+		l := at.In(loc)
+		if l.Year() != wall.Year() || l.YearDay() != wall.YearDay() || l.Hour() != wall.Hour() || l.Minute() != wall.Minute() || l.Second() != wall.Second() {
+			continue
+		}
+		if !ok || at.Before(first) {
+			first = at
+		}
+		if !ok || at.After(last) {
+			last = at
+		}
+		ok = true
+	}
+	return first, last, ok
 }
 
 func digits(s string, at, n int) (int, bool) {
