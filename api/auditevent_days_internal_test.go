@@ -16,21 +16,7 @@ import (
 // policy's working hours, Europe/London by default, as a Consent's dates
 // are (review 10c); a dateTime with a zone is that instant.
 func TestAuditDatesAreDaysInTheAlertZone(t *testing.T) {
-	london, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	for _, c := range []struct {
-		date     []string
-		from, to string // RFC 3339; "" = unbounded
-	}{
+	checkAuditDates(t, []auditDateCase{
 		{[]string{"2026-07-07"}, "2026-07-06T23:00:00Z", "2026-07-07T23:00:00Z"},
 		{[]string{"2026-01-07"}, "2026-01-07T00:00:00Z", "2026-01-08T00:00:00Z"},
 		{[]string{"2026-07"}, "2026-06-30T23:00:00Z", "2026-07-31T23:00:00Z"},
@@ -45,7 +31,32 @@ func TestAuditDatesAreDaysInTheAlertZone(t *testing.T) {
 		{[]string{"ge2026-07-07T00:30"}, "2026-07-06T23:30:00Z", ""},
 		{[]string{"ge2026-07-07T00:30:00Z"}, "2026-07-07T00:30:00Z", ""},
 		{[]string{"ge2026-07-07T00:30:00+01:00"}, "2026-07-06T23:30:00Z", ""},
-	} {
+	})
+}
+
+// auditDateCase is one AuditEvent date= query and the [From, To) it must
+// select (RFC 3339; "" = unbounded).
+type auditDateCase struct {
+	date     []string
+	from, to string
+}
+
+// checkAuditDates checks each case's query bounds, with Europe/London as
+// the policy's alert zone.
+func checkAuditDates(t *testing.T, cases []auditDateCase) {
+	t.Helper()
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, c := range cases {
 		q, err := auditQuery(url.Values{"date": c.date}, true, london, "date")
 		if err != nil {
 			t.Fatalf("%v: %v", c.date, err)

@@ -1,10 +1,6 @@
 package api
 
-import (
-	"net/url"
-	"testing"
-	"time"
-)
+import "testing"
 
 // TestReview11bAuditTimeInTheRepeatedHour: when the clocks go back (25
 // October 2026 in England) the hour from 01:00 to 02:00 happens twice, in
@@ -17,21 +13,7 @@ import (
 // the end of the second, ge from the first, le to the end of the second.
 // The 25-hour day itself was already whole.
 func TestReview11bAuditTimeInTheRepeatedHour(t *testing.T) {
-	london, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		t.Fatal(err)
-	}
-	at := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	for _, c := range []struct {
-		date     []string
-		from, to string // RFC 3339; "" = unbounded
-	}{
+	checkAuditDates(t, []auditDateCase{
 		{[]string{"2026-10-25T01:30"}, "2026-10-25T00:30:00Z", "2026-10-25T01:31:00Z"},
 		{[]string{"2026-10-25T01:30:15"}, "2026-10-25T00:30:15Z", "2026-10-25T01:30:16Z"},
 		{[]string{"ge2026-10-25T01:30"}, "2026-10-25T00:30:00Z", ""},
@@ -45,22 +27,5 @@ func TestReview11bAuditTimeInTheRepeatedHour(t *testing.T) {
 		{[]string{"2026-10-25"}, "2026-10-24T23:00:00Z", "2026-10-26T00:00:00Z"},
 		// A zone says which 01:30 it is.
 		{[]string{"2026-10-25T01:30:00+01:00"}, "2026-10-25T00:30:00Z", "2026-10-25T00:30:01Z"},
-	} {
-		q, err := auditQuery(url.Values{"date": c.date}, true, london, "date")
-		if err != nil {
-			t.Fatalf("%v: %v", c.date, err)
-		}
-		check := func(what string, got time.Time, want string) {
-			t.Helper()
-			if want == "" {
-				if !got.IsZero() {
-					t.Errorf("date=%v: %s %v, want unbounded", c.date, what, got.UTC())
-				}
-			} else if !got.Equal(at(want)) {
-				t.Errorf("date=%v: %s %v, want %s", c.date, what, got.UTC(), want)
-			}
-		}
-		check("from", q.From, c.from)
-		check("to", q.To, c.to)
-	}
+	})
 }
