@@ -782,25 +782,29 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 // cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
 // line, oldest first, streaming from a read-only connection.
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]", stderr)
-	var db, since, until, out, site string
+	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--out FILE]", stderr)
+	var db, since, until, out, site, zone string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
-	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; UTC days and times when it has no zone, unlike the API's date=, which is read in the alert zone) or a duration back from now (24h)")
+	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; one without a zone is read in --zone) or a duration back from now (24h)")
 	fs.StringVar(&until, "until", "", "only entries up to the end of this date or time (same forms as --since)")
 	fs.StringVar(&out, "out", "-", "output file (- for standard output); an existing file is replaced only when empty or an earlier export")
 	fs.StringVar(&site, "site", "", "source.site of each AuditEvent, e.g. the server's public base URL")
+	fs.StringVar(&zone, "zone", "Europe/London", "time zone of --since and --until dates and times given without one: IG's working hours' zone, as the API's date= reads them (the policy's alert-working-hours zone); UTC for UTC days")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return fmt.Errorf("--zone %q: %v (an IANA zone name, such as Europe/London or UTC)", zone, err)
+	}
 	var q auditlog.Query
-	var err error
-	if q.From, err = exportTime(since, false); err != nil {
+	if q.From, err = exportTime(since, false, loc); err != nil {
 		return fmt.Errorf("--since: %w", err)
 	}
-	if q.To, err = exportTime(until, true); err != nil {
+	if q.To, err = exportTime(until, true, loc); err != nil {
 		return fmt.Errorf("--until: %w", err)
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
@@ -959,7 +963,7 @@ func exportTables(ctx context.Context, db *sql.DB, q auditlog.Query, write func(
 
 // exportTime reads a FHIR date/dateTime or a duration back from now; end
 // selects the end of the period a date covers (for --until, exclusive).
-func exportTime(s string, end bool) (time.Time, error) {
+func exportTime(s string, end bool, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
@@ -970,7 +974,7 @@ func exportTime(s string, end bool) (time.Time, error) {
 		}
 		return time.Now().Add(-d), nil
 	}
-	lo, hi, err := search.ParseDate(s)
+	lo, hi, err := search.ParseDateIn(s, loc)
 	if err != nil {
 		return time.Time{}, err
 	}
