@@ -160,25 +160,9 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // back (without the hash and with the size of what it now carries);
 // data that carries no one is left as it is.
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
-	ct, _ := x["contentType"].(string)
-	data, _ := x["data"].(string)
-	if data == "" || !fhirJSONType(ct) {
-		return false
-	}
-	raw, ok := decodeBase64(data)
-	if !ok {
-		return false
-	}
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf"))
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
 	var docs [][]byte
 	found := false
-	for {
-		var doc any
-		if d.Decode(&doc) != nil {
-			break
-		}
+	for _, doc := range attachedDocs(x) {
 		if dm, ok := doc.(map[string]any); ok {
 			if t, _ := dm["resourceType"].(string); personResource(t) && (which == nil || which(dm)) {
 				redactPerson(dm)

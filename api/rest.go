@@ -403,8 +403,12 @@ func codeParam(typ, param string) bool {
 
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
+	// FHIR JSON inside its attachments (a document's content, a Binary),
+	// decoded once: it counts for classes, codes and labels as a
+	// contained resource does.
+	attached := fhirAttachments(w.Resource)
 	var inner []string
-	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, w.SourceOrg)
+	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, attached, w.SourceOrg)
 	// Its people: its compartment, anyone else it names (named.go).
 	w.Patients = itemPeople(w.Type, w.Resource)
 	if needsLookup(w.Patients) {
@@ -452,11 +456,9 @@ func (s *Server) derive(w *store.Write) {
 		} else {
 			w.OtherCodes = otherCodings(w.Resource, w.Codes)
 		}
-		// FHIR JSON inside an attachment (a document's content, a Binary)
-		// labels its carrier like a contained resource.
-		if inner := fhirAttachments(w.Resource); len(inner) > 0 {
-			w.OtherCodes = append(w.OtherCodes, otherCodings(inner, slices.Concat(w.Codes, w.OtherCodes))...)
-			w.Labels = appendNew(w.Labels, securityLabels(inner)...)
+		if len(attached) > 0 {
+			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
+			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 		}
 	}
 	s.policy.Label(w)
@@ -597,7 +599,7 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 // It also returns the types of those resources other than typ, the
 // item's own, sorted: a deny of a type covers an item carrying one
 // (review 11a).
-func withInnerClasses(class, typ string, res map[string]any, org string) (string, []string) {
+func withInnerClasses(class, typ string, res map[string]any, attached []any, org string) (string, []string) {
 	seen := map[string]bool{search.ClassDirectory: true, class: true}
 	var extra, types []string
 	add := func(c string) {
@@ -631,7 +633,7 @@ func withInnerClasses(class, typ string, res map[string]any, org string) (string
 	for _, v := range res {
 		eachObject(v, "", visit)
 	}
-	for _, doc := range fhirAttachments(res) {
+	for _, doc := range attached {
 		eachObject(doc, "", visit)
 	}
 	slices.Sort(types)
@@ -931,27 +933,40 @@ func fhirAttachments(m map[string]any) []any {
 	var out []any
 	var visit func(x map[string]any) bool
 	visit = func(x map[string]any) bool {
-		ct, _ := x["contentType"].(string)
-		data, _ := x["data"].(string)
-		if data != "" && fhirJSONType(ct) {
-			if raw, ok := decodeBase64(data); ok {
-				raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
-				d := json.NewDecoder(bytes.NewReader(raw))
-				d.UseNumber()
-				for {
-					var doc any
-					if d.Decode(&doc) != nil {
-						break
-					}
-					out = append(out, doc)
-					eachObject(doc, "data", visit) // a document inside a document
-				}
-			}
+		for _, doc := range attachedDocs(x) {
+			out = append(out, doc)
+			eachObject(doc, "data", visit) // a document inside a document
 		}
 		return true
 	}
 	eachObject(m, "data", visit)
 	return out
+}
+
+// attachedDocs decodes the FHIR JSON documents (one, or several as
+// NDJSON) that attachment or Binary x carries as base64 data; nil when its
+// content type is not JSON or its data does not decode.
+func attachedDocs(x map[string]any) []any {
+	ct, _ := x["contentType"].(string)
+	data, _ := x["data"].(string)
+	if data == "" || !fhirJSONType(ct) {
+		return nil
+	}
+	raw, ok := decodeBase64(data)
+	if !ok {
+		return nil
+	}
+	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var docs []any
+	for {
+		var doc any
+		if d.Decode(&doc) != nil {
+			return docs
+		}
+		docs = append(docs, doc)
+	}
 }
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
