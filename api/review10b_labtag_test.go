@@ -16,17 +16,14 @@ func TestReview10bLabResultTaggedSocialCareStaysALabResult(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	gpSys := e.token("system", "nhs", "A81001")
-	tag := func(c string) string {
-		return `"meta":{"tag":[{"system":"https://carex.example/data-class","code":"` + c + `"}]},`
-	}
 	e.putAll(t, gpSys,
-		[2]string{"/fhir/Observation/lab-sc", `{"resourceType":"Observation","id":"lab-sc",` + tag("social-care") + `"status":"final",
+		[2]string{"/fhir/Observation/lab-sc", `{"resourceType":"Observation","id":"lab-sc",` + classTag("social-care") + `"status":"final",
 		 "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],
 		 "code":{"text":"TAGGED-LAB-SOCIALCARE"},"subject":{"reference":"Patient/jane"},"valueQuantity":{"value":6.8}}`},
-		[2]string{"/fhir/DiagnosticReport/rep-sg", `{"resourceType":"DiagnosticReport","id":"rep-sg",` + tag("safeguarding") + `"status":"final",
+		[2]string{"/fhir/DiagnosticReport/rep-sg", `{"resourceType":"DiagnosticReport","id":"rep-sg",` + classTag("safeguarding") + `"status":"final",
 		 "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v2-0074","code":"LAB"}]}],
 		 "code":{"text":"TAGGED-REPORT-SAFEGUARDING"},"subject":{"reference":"Patient/jane"}}`},
-		[2]string{"/fhir/Observation/housing", `{"resourceType":"Observation","id":"housing",` + tag("social-care") + `"status":"final",
+		[2]string{"/fhir/Observation/housing", `{"resourceType":"Observation","id":"housing",` + classTag("social-care") + `"status":"final",
 		 "category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"social-history"}]}],
 		 "code":{"text":"HOUSING-SITUATION lives alone"},"subject":{"reference":"Patient/jane"}}`},
 	)

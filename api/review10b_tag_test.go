@@ -20,22 +20,19 @@ func TestReview10bClassTagCannotMakeClinicalDataNonClinical(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	gpSys := e.token("system", "nhs", "A81001")
-	tag := func(c string) string {
-		return `"meta":{"tag":[{"system":"https://carex.example/data-class","code":"` + c + `"}]},`
-	}
 	e.putAll(t, gpSys,
-		[2]string{"/fhir/Observation/tag-dir", `{"resourceType":"Observation","id":"tag-dir",` + tag("directory") + `"status":"final","code":{"text":"TAGGED-LAB-DIRECTORY"},"subject":{"reference":"Patient/jane"},"valueQuantity":{"value":6.8}}`},
-		[2]string{"/fhir/Condition/tag-consent", `{"resourceType":"Condition","id":"tag-consent",` + tag("consent") + `"code":{"text":"TAGGED-CONDITION-CONSENT"},"subject":{"reference":"Patient/jane"}}`},
-		[2]string{"/fhir/DiagnosticReport/tag-prov", `{"resourceType":"DiagnosticReport","id":"tag-prov",` + tag("provenance") + `"status":"final","code":{"text":"TAGGED-REPORT-PROVENANCE"},"subject":{"reference":"Patient/jane"}}`},
-		[2]string{"/fhir/Observation/tag-demo", `{"resourceType":"Observation","id":"tag-demo",` + tag("demographics") + `"status":"final","code":{"text":"TAGGED-LAB-DEMOGRAPHICS"},"subject":{"reference":"Patient/jane"},"valueQuantity":{"value":6.8}}`},
+		[2]string{"/fhir/Observation/tag-dir", `{"resourceType":"Observation","id":"tag-dir",` + classTag("directory") + `"status":"final","code":{"text":"TAGGED-LAB-DIRECTORY"},"subject":{"reference":"Patient/jane"},"valueQuantity":{"value":6.8}}`},
+		[2]string{"/fhir/Condition/tag-consent", `{"resourceType":"Condition","id":"tag-consent",` + classTag("consent") + `"code":{"text":"TAGGED-CONDITION-CONSENT"},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/DiagnosticReport/tag-prov", `{"resourceType":"DiagnosticReport","id":"tag-prov",` + classTag("provenance") + `"status":"final","code":{"text":"TAGGED-REPORT-PROVENANCE"},"subject":{"reference":"Patient/jane"}}`},
+		[2]string{"/fhir/Observation/tag-demo", `{"resourceType":"Observation","id":"tag-demo",` + classTag("demographics") + `"status":"final","code":{"text":"TAGGED-LAB-DEMOGRAPHICS"},"subject":{"reference":"Patient/jane"},"valueQuantity":{"value":6.8}}`},
 		[2]string{"/fhir/Consent/treat-tagged", `{"resourceType":"Consent","id":"treat-tagged","status":"active",
 		 "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},"dateTime":"2026-01-02",
 		 "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
 		 "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/jane"},
-		 "contained":[{"resourceType":"Observation","id":"o",` + tag("consent") + `"status":"final","code":{"text":"TAGGED-CONTAINED-LAB"},"valueQuantity":{"value":6.8}}],
+		 "contained":[{"resourceType":"Observation","id":"o",` + classTag("consent") + `"status":"final","code":{"text":"TAGGED-CONTAINED-LAB"},"valueQuantity":{"value":6.8}}],
 		 "sourceReference":{"reference":"#o"}}`},
 		// A non-clinical type may still be tagged into another non-clinical class.
-		[2]string{"/fhir/Practitioner/tag-ok", `{"resourceType":"Practitioner","id":"tag-ok",` + tag("demographics") + `"name":[{"family":"TAGGED-PRACTITIONER"}]}`},
+		[2]string{"/fhir/Practitioner/tag-ok", `{"resourceType":"Practitioner","id":"tag-ok",` + classTag("demographics") + `"name":[{"family":"TAGGED-PRACTITIONER"}]}`},
 	)
 	ig := e.token("ig-officer", "nhs", "A81001")
 	nurse := e.token("district-nurse", "nhs", "RCX")
@@ -66,4 +63,10 @@ func TestReview10bClassTagCannotMakeClinicalDataNonClinical(t *testing.T) {
 	if r := e.do("GET", "/fhir/Practitioner/tag-ok", ig, ""); r.status != 200 || !strings.Contains(r.body, "TAGGED-PRACTITIONER") {
 		t.Errorf("IG officer reading a Practitioner tagged demographics: %d %.200s", r.status, r.body)
 	}
+}
+
+// classTag is the meta element of a resource its source tags with carex's
+// data class c, followed by a comma.
+func classTag(c string) string {
+	return `"meta":{"tag":[{"system":"https://carex.example/data-class","code":"` + c + `"}]},`
 }
