@@ -37,9 +37,7 @@ func TestMain(m *testing.M) {
 // names the entry an attacker edited.
 func TestAccessLogEndToEnd(t *testing.T) {
 	dir := t.TempDir()
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	addr := e2eFreeAddr(t)
-	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	s, db, devKey, logKey := e2eDevServer(t, dir)
 	tok := e2eToken(t, devKey)
 	if code, body := s.get(t, "/fhir/Patient?_count=1", tok); code != 200 {
 		t.Fatalf("search: %d %s", code, body)

@@ -92,6 +92,16 @@ type server struct {
 
 // e2eServe starts run(serve …) and waits until /healthz answers 200 at addr.
 // The server is stopped at cleanup if the test did not stop it.
+// e2eDevServer serves a development-mode carex on a new database in dir
+// (c.db, with its dev key dev.pem and log key log-key there), on a free
+// address.
+func e2eDevServer(t *testing.T, dir string) (s *server, db, devKey, logKey string) {
+	t.Helper()
+	db, devKey, logKey = filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	addr := e2eFreeAddr(t)
+	return e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey), db, devKey, logKey
+}
+
 func e2eServe(t *testing.T, addr string, args ...string) *server {
 	t.Helper()
 	return e2eStart(t, "serve", addr, args...)

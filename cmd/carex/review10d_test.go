@@ -116,9 +116,7 @@ func TestReview10dImportConsentNamingAnOrganisationOfTheSameBundle(t *testing.T)
 // Seen failing before its fix: exit 0 and nothing written.
 func TestReview10dExportRefusesAnEmptyPeriod(t *testing.T) {
 	dir := t.TempDir()
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	addr := e2eFreeAddr(t)
-	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	s, db, devKey, _ := e2eDevServer(t, dir)
 	tok := e2eToken(t, devKey)
 	if code, body := s.get(t, "/fhir/Patient?_count=1", tok); code != 200 {
 		t.Fatalf("search: %d %s", code, body)
@@ -340,9 +338,7 @@ func TestReview10dImportBatchKeepsItsRequests(t *testing.T) {
 // replaced".
 func TestReview10dAccessLogDatabaseIsNotRecords(t *testing.T) {
 	dir := t.TempDir()
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	addr := e2eFreeAddr(t)
-	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	s, db, devKey, logKey := e2eDevServer(t, dir)
 	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
 		t.Fatalf("search: %d %s", code, body)
 	}
@@ -425,9 +421,7 @@ func TestReview10dJWKSKeysSkippedAreLogged(t *testing.T) {
 // its fix: the access log's file was 0 bytes after the export.
 func TestReview10dExportDoesNotOverwriteTheDatabases(t *testing.T) {
 	dir := t.TempDir()
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	addr := e2eFreeAddr(t)
-	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	s, db, devKey, logKey := e2eDevServer(t, dir)
 	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
 		t.Fatalf("search: %d %s", code, body)
 	}

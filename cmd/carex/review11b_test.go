@@ -128,9 +128,7 @@ func TestReview11bNDJSONErrorKeepsTheResourcesOwnEntries(t *testing.T) {
 // it is.
 func TestReview11bExportToAPipeDoesNotHang(t *testing.T) {
 	dir := t.TempDir()
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	addr := e2eFreeAddr(t)
-	s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey)
+	s, db, devKey, _ := e2eDevServer(t, dir)
 	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
 		t.Fatalf("search: %d %s", code, body)
 	}
