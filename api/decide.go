@@ -810,7 +810,7 @@ func (g *gate) withheld() {
 }
 
 func itemOf(m *store.Meta) *consent.Item {
-	it := &consent.Item{Type: m.Type, ID: m.ID, DataClass: m.DataClass, SourceOrg: m.SourceOrg, Labels: m.Labels, Date: m.Date}
+	it := &consent.Item{Type: m.Type, ID: m.ID, DataClass: m.DataClass, SourceOrg: m.SourceOrg, Labels: m.Labels, Date: m.Date, DateEnd: m.DateEnd}
 	if m.Type == "Patient" && slices.Contains(m.Labels, "R") {
 		// A restricted person's Patient is redacted, not withheld: R on it
 		// marks the person. A version labelled R is redacted even when the

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"regexp"
 
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
@@ -37,9 +38,11 @@ var everythingDateParams = map[string][]string{
 
 // parseEverythingDates reads start, end and _since from q. A date is
 // YYYY, YYYY-MM or YYYY-MM-DD (a year or month is the whole of it: start
-// from its first day, end to its last), read as search's date parameters
-// read them (UTC days); _since is a FHIR instant, with seconds and a time
-// zone.
+// from its first day, end to its last), days in England as items' clinical
+// dates are (a date without a time there is a day in England: in British
+// Summer Time an item dated 1 June starts at 23:00 UTC on 31 May, and
+// start=2026-06-01 must keep it); _since is a FHIR instant, with seconds and
+// a time zone.
 func parseEverythingDates(q url.Values) (*everythingDates, error) {
 	d := &everythingDates{given: url.Values{}}
 	for _, k := range []string{"start", "end", "_since"} {
@@ -60,7 +63,7 @@ func parseEverythingDates(q url.Values) (*everythingDates, error) {
 			d.given.Set(k, v)
 			continue
 		}
-		lo, hi, err := search.ParseDate(v)
+		lo, hi, err := search.ParseDateIn(v, consent.England())
 		if err != nil || !fhirDate.MatchString(v) {
 			return nil, fmtErr(search.ErrBadValue, "%s=%q: expected a date, YYYY-MM-DD (or a month YYYY-MM, a year YYYY)", k, v)
 		}

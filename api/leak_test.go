@@ -132,12 +132,39 @@ type leakItem struct {
 	res          map[string]any
 	codes        []consent.Coding
 	date         time.Time
-	versions     int
-	consent      *consent.Consent // Consent items: as parsed at write
-	status       string           // Consent items: current status
+	// The clinical date's extent, as the generator wrote it: date is a
+	// day (in England) unless instant (a dateTime to the second); a
+	// period from that day runs to the end of endDay, or with open set
+	// has no end (ongoing).
+	instant, open bool
+	endDay        string
+	versions      int
+	consent       *consent.Consent // Consent items: as parsed at write
+	status        string           // Consent items: current status
 }
 
-func (it *leakItem) ref() string    { return it.typ + "/" + it.id }
+func (it *leakItem) ref() string { return it.typ + "/" + it.id }
+
+// span is the item's clinical date as the sharing decision takes it: its
+// first and last instants (last zero for an instant).
+func (it *leakItem) span() (start, end time.Time) {
+	if it.date.IsZero() || it.instant {
+		return it.date, time.Time{}
+	}
+	last := lkDay(it.date)
+	if it.endDay != "" {
+		last = it.endDay
+	}
+	start, _, err1 := consent.DateSpan(lkDay(it.date))
+	_, after, err2 := consent.DateSpan(last)
+	if err1 != nil || err2 != nil {
+		panic(fmt.Sprint(err1, err2))
+	}
+	if it.open {
+		return start, time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+	}
+	return start, after.Add(-time.Millisecond)
+}
 func (it *leakItem) marker() string { return "LEAK-" + it.id }
 
 type leakPatient struct {
@@ -383,8 +410,9 @@ func (g *leakGen) writeRelationship(p *leakPatient, org, writer string) {
 	}
 	var it *leakItem
 	kind := consent.RelCareTeam
+	end, hasEnd := period["end"].(string)
 	if g.chance(0.5) {
-		it = &leakItem{typ: "CareTeam", id: g.id(), src: writer, date: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}
+		it = &leakItem{typ: "CareTeam", id: g.id(), src: writer, date: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), endDay: end, open: !hasEnd}
 		res := map[string]any{"status": "active", "subject": lkRef("Patient/" + p.id), "name": it.marker(), "period": period}
 		switch g.rng.IntN(3) {
 		case 0:
@@ -400,7 +428,7 @@ func (g *leakGen) writeRelationship(p *leakPatient, org, writer string) {
 		g.finish(p, it, res)
 	} else {
 		kind = consent.RelEpisodeOfCare
-		it = &leakItem{typ: "EpisodeOfCare", id: g.id(), src: writer, date: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC)}
+		it = &leakItem{typ: "EpisodeOfCare", id: g.id(), src: writer, date: time.Date(2023, 1, 1, 0, 0, 0, 0, time.UTC), endDay: end, open: !hasEnd}
 		res := map[string]any{"status": "active", "patient": lkRef("Patient/" + p.id), "managingOrganization": lkRef("Organization/" + org),
 			"period": period, "type": []any{lkCC("", "", it.marker())}}
 		if ended && g.chance(0.3) {
@@ -461,6 +489,7 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 	case 5:
 		it.typ = "CarePlan"
 		res = map[string]any{"status": "active", "intent": "plan", "subject": subj, "title": it.marker(), "period": map[string]any{"start": lkDay(it.date)}}
+		it.open = true
 	case 6:
 		if g.chance(0.5) {
 			it.typ = "EpisodeOfCare" // a care package, managed by its source
@@ -468,6 +497,7 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 				"type": []any{lkCC("", "", it.marker())}, "period": map[string]any{"start": lkDay(it.date)},
 				"meta": map[string]any{"tag": []any{map[string]any{"system": search.DataClassTagSystem, "code": "social-care"}}}}
 			p.rels = append(p.rels, consent.Relationship{Org: src, Kind: consent.RelEpisodeOfCare})
+			it.open = true
 		} else {
 			it.typ = "Task" // an assessment
 			res = map[string]any{"status": "requested", "intent": "order", "for": subj, "description": it.marker(),
@@ -477,16 +507,19 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 				res["authoredOn"] = lkDay(it.date)
 			} else {
 				res["executionPeriod"] = map[string]any{"start": lkDay(it.date)}
+				it.open = true
 			}
 		}
 	case 7:
 		it.typ = "Flag"
 		res = map[string]any{"status": "active", "subject": subj, "code": lkCC("", "", it.marker()), "period": map[string]any{"start": lkDay(it.date)}}
+		it.open = true
 		if g.chance(0.4) {
 			g.security(res, "SDV")
 		}
 	case 8:
 		it.typ = "DocumentReference"
+		it.instant = true // its date is a dateTime, to the second
 		docType := g.pick(leakDocTypes)
 		it.codes = append(it.codes, consent.Coding{System: loinc, Code: docType}) // a document's code is its type
 		res = map[string]any{"status": "current", "subject": subj, "type": lkCC(loinc, docType, "letter"), "description": it.marker(),
@@ -496,6 +529,7 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		it.typ = "Encounter"
 		res = map[string]any{"status": "finished", "class": map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
 			"subject": subj, "period": map[string]any{"start": lkDay(it.date)}, "serviceType": lkCC("", "", it.marker())}
+		it.open = true
 	default:
 		it.typ = "Immunization"
 		res = map[string]any{"status": "completed", "patient": subj, "vaccineCode": code(snomed, leakImmCodes), "occurrenceDateTime": lkDay(it.date)}
@@ -824,7 +858,8 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 			it2.date = time.Time{}
 			_ = it2
 		}
-		d := pp.Decide(&consent.Item{Type: it.typ, ID: it.id, DataClass: class, SourceOrg: it.src, Labels: labels, Codes: it.codes, Date: it.date})
+		start, end := it.span()
+		d := pp.Decide(&consent.Item{Type: it.typ, ID: it.id, DataClass: class, SourceOrg: it.src, Labels: labels, Codes: it.codes, Date: start, DateEnd: end})
 		if os.Getenv("LEAK_MUTATE") == "hiv" && it.typ == "Condition" && lkHas(labels, "HIV") {
 			d = consent.Decision{Effect: consent.Permit}
 		}

@@ -58,7 +58,7 @@ func (s *Server) Relabel(ctx context.Context) (store.RelabelStats, error) {
 		// A Binary may take its people and labels from the item its
 		// securityContext names (binaryContext); all else comes from the
 		// body, the policy and the Patients' NHS numbers.
-		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, OtherCodes: w.OtherCodes, Date: w.Date,
+		return store.Derived{DataClass: w.DataClass, Labels: w.Labels, Patients: w.Patients, Codes: w.Codes, OtherCodes: w.OtherCodes, Date: w.Date, DateEnd: w.DateEnd,
 			ReadsStore: w.Type == "Binary" || w.Type == "Provenance"}, nil
 	}
 	return r.Relabel(ctx, derive)

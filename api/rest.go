@@ -378,6 +378,39 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 	return w
 }
 
+// maxClinicalEnd stands for an open end (an ongoing period): the year
+// 9999, which time.Time and every store keep exactly.
+var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
+
+// clinicalSpan is an item's clinical date from its index entry (unix ms,
+// both inclusive): its first instant, and its last when it is a range (a
+// date to the year, month or day, a period; zero for an instant). The
+// index reads a date without a time as UTC days (as search does); the
+// sharing decision reads dates as days in England, as a Consent's
+// dataPeriod is read, so a span of whole UTC days is moved to the same
+// days in England: "2015-05" ends at 23:59 on 31 May, British Summer Time,
+// not at 00:59 on 1 June, inside a deny of June.
+func clinicalSpan(lo, hi int64) (start, end time.Time) {
+	start = time.UnixMilli(lo).UTC()
+	if hi <= lo+999 { // an instant, to the second or millisecond
+		return start, time.Time{}
+	}
+	if hi >= maxClinicalEnd.UnixMilli() {
+		return start, maxClinicalEnd
+	}
+	end = time.UnixMilli(hi).UTC()
+	after := end.Add(time.Millisecond)
+	if midnight(start) && midnight(after) {
+		start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, consent.England()).UTC()
+		end = time.Date(after.Year(), after.Month(), after.Day(), 0, 0, 0, 0, consent.England()).Add(-time.Millisecond).UTC()
+	}
+	return start, end
+}
+
+func midnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
 // clinicalDateParams name, in order of preference, the search parameter
 // whose value is an item's clinical date (for consent dataPeriod).
 var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "authored-on", "period", "issued"}
@@ -416,15 +449,15 @@ func (s *Server) derive(w *store.Write) {
 	}
 	w.Labels = securityLabels(w.Resource)
 	w.Index = search.Extract(w.Type, w.Resource)
-	w.Codes, w.Date = nil, time.Time{}
-	dates := map[string]int64{}
+	w.Codes, w.Date, w.DateEnd = nil, time.Time{}, time.Time{}
+	dates := map[string]search.IndexEntry{}
 	for _, e := range w.Index {
 		switch {
 		case e.Type == search.Token && codeParam(w.Type, e.Param):
 			w.Codes = append(w.Codes, e.System+"|"+e.Code)
 		case e.Type == search.Date:
 			if _, ok := dates[e.Param]; !ok {
-				dates[e.Param] = e.Lo
+				dates[e.Param] = e
 			}
 		}
 	}
@@ -433,8 +466,11 @@ func (s *Server) derive(w *store.Write) {
 		params = documentDateParams
 	}
 	for _, p := range params {
-		if lo, ok := dates[p]; ok && lo > -1<<62 {
-			w.Date = time.UnixMilli(lo).UTC()
+		if d, ok := dates[p]; ok && d.Lo > -1<<62 {
+			// A date to the year or month, or a period, is a range: a
+			// dataPeriod meets the item by the whole of it (a deny of June
+			// 2015 covers an item dated "2015").
+			w.Date, w.DateEnd = clinicalSpan(d.Lo, d.Hi)
 			break
 		}
 	}

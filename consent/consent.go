@@ -81,6 +81,24 @@ func (p Period) Contains(t time.Time) bool {
 	return (p.Start.IsZero() || !t.Before(p.Start)) && (p.End.IsZero() || t.Before(p.End))
 }
 
+// Overlaps reports whether the range from start to end (inclusive; a zero
+// end: start alone) has an instant inside the period.
+func (p Period) Overlaps(start, end time.Time) bool {
+	if end.IsZero() || end.Before(start) {
+		end = start
+	}
+	return (p.Start.IsZero() || !end.Before(p.Start)) && (p.End.IsZero() || start.Before(p.End))
+}
+
+// Holds reports whether every instant from start to end (inclusive; a
+// zero end: start alone) is inside the period.
+func (p Period) Holds(start, end time.Time) bool {
+	if end.IsZero() || end.Before(start) {
+		end = start
+	}
+	return p.Contains(start) && p.Contains(end)
+}
+
 // ActorKind says what a provision actor identifies.
 type ActorKind int8
 
@@ -973,6 +991,9 @@ var england = func() *time.Location {
 	}
 	return loc
 }()
+
+// England is the zone a Consent's dates are days in (Europe/London).
+func England() *time.Location { return england }
 
 // DateSpan is the span a FHIR date or dateTime covers, as the sharing
 // decision reads it: from start up to (not including) after, with dates

@@ -76,8 +76,13 @@ type Item struct {
 	// code, so that no item is released for what it merely mentions.
 	OtherCodes []Coding
 	Date       time.Time // clinical date, for provision.dataPeriod; zero = unknown
-	Refs       []string  // "Type/id" references the item makes, for data.meaning related
-	Author     string    // "Practitioner/x" (or "PractitionerRole/x"), for AUT/CST actors and authoredby
+	// DateEnd: the clinical date's last instant (inclusive) when it is a
+	// range (a year, a month, a period); zero when Date is an instant. A
+	// deny's dataPeriod covers an item whose range it overlaps, a permit's
+	// only one whose range it holds whole.
+	DateEnd time.Time
+	Refs    []string // "Type/id" references the item makes, for data.meaning related
+	Author  string   // "Practitioner/x" (or "PractitionerRole/x"), for AUT/CST actors and authoredby
 	// RefsKnown says Refs lists every reference the item makes, and
 	// AuthorKnown that Author is its author practitioner ("" = none). When
 	// false (the zero value: the caller does not know), a provision
@@ -939,12 +944,18 @@ func itemMatch(p *Provision, it *Item) match {
 			// (review 9c: it withheld their Patient, as an opt-out would).
 			return noMatch
 		}
-		if it.Date.IsZero() {
+		switch {
+		case it.Date.IsZero():
 			// Unknown clinical date: a deny covers it, a permit does not
 			// (decide).
 			out = unknown
-		} else if !p.DataPeriod.Contains(it.Date) {
+		case !p.DataPeriod.Overlaps(it.Date, it.DateEnd):
 			return noMatch
+		case !p.DataPeriod.Holds(it.Date, it.DateEnd):
+			// Dated to a year, a month or over a period the provision's
+			// covers in part: it may be data of the period or not, so a
+			// deny covers it and a permit does not.
+			out = out.and(unknown)
 		}
 	}
 	if len(p.Data) > 0 {

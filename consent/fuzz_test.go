@@ -153,6 +153,9 @@ func genItem(s *byteSrc) *Item {
 	}
 	if s.next()%2 == 0 {
 		it.Date = now.AddDate(0, 0, -int(s.next())*10)
+		if s.next()%2 == 0 { // a range: a year, a month, a period
+			it.DateEnd = it.Date.AddDate(0, 0, int(s.next()))
+		}
 	}
 	if s.next()%2 == 0 {
 		it.Codes = []Coding{{"http://snomed.info/sct", s.pick([]string{"1", "2"})}}

@@ -60,6 +60,16 @@ func TestConsentConditions(t *testing.T) {
 	deny := func(cond string) cs { return cs{"OPTIN", `{"type":"deny",` + cond + `}`} }
 	old := &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP, Date: time.Date(2015, 1, 15, 0, 0, 0, 0, time.UTC)}
 	undated := &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP}
+	span := func(from, to string) *Item {
+		start, _, err1 := DateSpan(from)
+		_, after, err2 := DateSpan(to)
+		if err1 != nil || err2 != nil {
+			panic(from + " " + to)
+		}
+		return &Item{Type: "Condition", ID: "c9", DataClass: "problems", SourceOrg: orgGP, Date: start, DateEnd: after.Add(-time.Millisecond)}
+	}
+	year2015, jan2015 := span("2015", "2015"), span("2015-01", "2015-01")
+	ongoing := span("2018-03-01", "9999-12-31")
 	runCases(t, []engineCase{
 		// action
 		{name: "action access denies reads", user: "hosp", consents: []cs{deny(`"action":[` + action("access") + `]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
@@ -123,6 +133,18 @@ func TestConsentConditions(t *testing.T) {
 		{name: "dataPeriod leaves recent data", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-01","end":"2015-02-01"}`)}, item: med(orgGP), effect: Permit},
 		{name: "dataPeriod deny covers undated", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-01","end":"2015-02-01"}`)}, item: undated, effect: Withhold, code: CodeConsentDeny},
 		{name: "dataPeriod permit does not cover undated", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2015-01-01"}}]}`}}, item: undated, effect: Withhold, code: CodeConsentDeny},
+		// An item dated to a year, a month or over a period: a deny covers
+		// it if the ranges overlap, a permit releases it only if its range
+		// lies wholly inside.
+		{name: "dataPeriod deny covers a year overlapping it", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-06-01","end":"2015-06-30"}`)}, item: year2015, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod deny covers a period overlapping its start", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-01-20","end":"2015-06-30"}`)}, item: jan2015, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod deny covers an ongoing period", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2020-01-01","end":"2020-12-31"}`)}, item: ongoing, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod deny leaves a range before it", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2015-02-01","end":"2015-06-30"}`)}, item: jan2015, effect: Permit},
+		{name: "dataPeriod deny leaves a range after it", user: "hosp", consents: []cs{deny(`"dataPeriod":{"start":"2014-01-01","end":"2014-12-31"}`)}, item: year2015, effect: Permit},
+		{name: "dataPeriod permit releases a range inside it", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2015-01-01","end":"2015-01-31"}}]}`}}, item: jan2015, effect: Permit},
+		{name: "dataPeriod permit holds not a year it overlaps", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2015-01-01","end":"2015-01-31"}}]}`}}, item: year2015, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod permit holds not an ongoing period", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2010-01-01","end":"2030-12-31"}}]}`}}, item: ongoing, effect: Withhold, code: CodeConsentDeny},
+		{name: "dataPeriod permit open-ended holds an ongoing period", user: "hosp", consents: []cs{{"OPTOUT", `{"provision":[{"type":"permit","dataPeriod":{"start":"2010-01-01"}}]}`}}, item: ongoing, effect: Permit},
 		// data
 		{name: "data instance", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"Condition/c9"}}]`)}, item: old, effect: Withhold, code: CodeConsentDeny},
 		{name: "data instance other", user: "hosp", consents: []cs{deny(`"data":[{"meaning":"instance","reference":{"reference":"Condition/c8"}}]`)}, item: old, effect: Permit},

@@ -42,6 +42,10 @@ type Meta struct {
 	// contained resources, values) as system|code, for a deny by code.
 	OtherCodes []string
 	Date       time.Time // clinical date (zero if none), for consent dataPeriod
+	// DateEnd: the clinical date's last instant (inclusive), when it is a
+	// range: a year or a month ("2015"), or a period; zero when Date is an
+	// instant or unknown. A deny of June 2015 covers an item dated "2015".
+	DateEnd time.Time
 }
 
 // Version is one stored version of a resource. Raw is the exact JSON
@@ -98,6 +102,7 @@ type Write struct {
 	// (Meta.OtherCodes), for a deny by code.
 	OtherCodes []string
 	Date       time.Time
+	DateEnd    time.Time // see Meta.DateEnd
 	// Index is the resource's extracted search values; nil means the store
 	// extracts them itself.
 	Index []search.IndexEntry
@@ -260,6 +265,7 @@ type Derived struct {
 	Codes      []string
 	OtherCodes []string
 	Date       time.Time
+	DateEnd    time.Time
 	// ReadsStore: derived from another stored item too (which relabelling
 	// may change), not from the version and the policy alone.
 	ReadsStore bool

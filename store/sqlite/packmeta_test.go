@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/store"
 )
@@ -18,12 +19,12 @@ import (
 // order: packing a row through SQLite itself and reading it back is the
 // test (the conformance suite checks every read path end to end).
 func TestPackedMetaMalformed(t *testing.T) {
-	const fixed = "Patient\x1fp1\x1f1\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0"
+	const fixed = "Patient\x1fp1\x1f1\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0\x1f0"
 	for _, packed := range []string{
 		"",
 		"0\x1f0\x1f\x1fPatient\x1fp1",      // too few
 		"0\x1f0\x1f\x1f" + fixed + "\x1fx", // too many
-		"0\x1f0\x1f\x1fPatient\x1fp1\x1fone\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0", // not a number
+		"0\x1f0\x1f\x1fPatient\x1fp1\x1fone\x1f0\x1f0\x1fA81001\x1fdemo\x1fp1\x1f0\x1f0", // not a number
 		fixed,                                      // no lengths
 		"1\x1f0\x1f\x1f" + fixed,                   // labels longer than what follows them allows
 		"0\x1f2\x1fR\x1f" + fixed,                  // the same for codes
@@ -44,13 +45,14 @@ func TestPackedMetaMalformed(t *testing.T) {
 // after them too.
 func TestPackedMetaLabelsHoldSeparator(t *testing.T) {
 	labels, codes := "R x\x1fy", "http://snomed.info/sct|1\x1f2"
-	packed := fmt.Sprintf("%d\x1f%d\x1f%s%s\x1fObservation\x1fo1\x1f2\x1f1700000000000\x1f0\x1fRCX\x1fobservations\x1fp1 p2\x1f0", len(labels), len(codes), labels, codes)
+	packed := fmt.Sprintf("%d\x1f%d\x1f%s%s\x1fObservation\x1fo1\x1f2\x1f1700000000000\x1f0\x1fRCX\x1fobservations\x1fp1 p2\x1f0\x1f1700000000999", len(labels), len(codes), labels, codes)
 	var v store.Version
 	if err := unpackMeta(packed, &v); err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(v.Labels, []string{"R", "x\x1fy"}) || !slices.Equal(v.Codes, []string{"http://snomed.info/sct|1\x1f2"}) ||
-		v.Type != "Observation" || v.ID != "o1" || v.VersionID != 2 || v.SourceOrg != "RCX" || !slices.Equal(v.Patients, []string{"p1", "p2"}) {
+		v.Type != "Observation" || v.ID != "o1" || v.VersionID != 2 || v.SourceOrg != "RCX" || !slices.Equal(v.Patients, []string{"p1", "p2"}) ||
+		!v.Date.IsZero() || v.DateEnd.UnixMilli() != 1700000000999 {
 		t.Errorf("unpackMeta(%q) = %+v", packed, v.Meta)
 	}
 }
@@ -76,11 +78,11 @@ func TestPackableRefusesSeparator(t *testing.T) {
 // FuzzUnpackMeta: any packed text either reads back as the fields it was
 // made of or is refused; it never panics or shifts a field.
 func FuzzUnpackMeta(f *testing.F) {
-	f.Add("0\x1f0\x1f\x1fPatient\x1fp1\x1f1\x1f1700000000000\x1f0\x1fA81001\x1fdemographics\x1fp1\x1f0")
-	f.Add("1\x1f34\x1fRhttp://snomed.info/sct|1234567 a|b\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1 p2\x1f1748772000123")
-	f.Add("3\x1f0\x1fR\x1fV\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
-	f.Add("\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
-	f.Add("0\x1f45\x1fhttp://loinc.org|1 ~ http://snomed.info/sct|2\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1\x1f0")
+	f.Add("0\x1f0\x1f\x1fPatient\x1fp1\x1f1\x1f1700000000000\x1f0\x1fA81001\x1fdemographics\x1fp1\x1f0\x1f0")
+	f.Add("1\x1f34\x1fRhttp://snomed.info/sct|1234567 a|b\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1 p2\x1f1748772000123\x1f1751320799999")
+	f.Add("3\x1f0\x1fR\x1fV\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
+	f.Add("\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f\x1f")
+	f.Add("0\x1f45\x1fhttp://loinc.org|1 ~ http://snomed.info/sct|2\x1fObservation\x1fo1\x1f3\x1f-1\x1f1\x1fRCX\x1fclinical\x1fp1\x1f0\x1f0")
 	f.Fuzz(func(t *testing.T, packed string) {
 		var v store.Version
 		if err := unpackMeta(packed, &v); err != nil {
@@ -102,7 +104,8 @@ func FuzzUnpackMeta(f *testing.F) {
 			strings.Join(v.Patients, " ") != strings.Join(strings.Fields(f[7]), " ") ||
 			strings.Join(v.Labels, " ") != strings.Join(strings.Fields(labels), " ") ||
 			strings.Join(v.Codes, " ") != strings.Join(mainCodes, " ") ||
-			strings.Join(v.OtherCodes, " ") != strings.Join(otherCodes, " ") {
+			strings.Join(v.OtherCodes, " ") != strings.Join(otherCodes, " ") ||
+			!sameClinicalEnd(v.DateEnd, f[9]) {
 			t.Fatalf("unpackMeta(%q) = %+v", packed, v.Meta)
 		}
 	})
@@ -131,4 +134,17 @@ func TestOpenRefusesUTF16(t *testing.T) {
 	if !errors.Is(err, ErrEncoding) {
 		t.Fatalf("err = %v, want ErrEncoding", err)
 	}
+}
+
+// sameClinicalEnd: end is what the clinical_end field f (unix ms, 0 = none)
+// says.
+func sameClinicalEnd(end time.Time, f string) bool {
+	n, err := strconv.ParseInt(f, 10, 64)
+	if err != nil {
+		return false
+	}
+	if n == 0 {
+		return end.IsZero()
+	}
+	return end.UnixMilli() == n
 }

@@ -79,17 +79,17 @@ func (db *DB) relabelDeleted(ctx context.Context) (int64, error) {
 		return 0, err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `UPDATE versions AS d SET data_class = p.data_class, labels = p.labels, patients = p.patients, codes = p.codes, clinical = p.clinical
+	res, err := tx.ExecContext(ctx, `UPDATE versions AS d SET data_class = p.data_class, labels = p.labels, patients = p.patients, codes = p.codes, clinical = p.clinical, clinical_end = p.clinical_end
 		FROM versions AS p
 		WHERE d.raw IS NULL AND p.vpk = (SELECT v2.vpk FROM versions v2 WHERE v2.rid = d.rid AND v2.version < d.version AND v2.raw IS NOT NULL ORDER BY v2.version DESC LIMIT 1)
-		AND (d.data_class != p.data_class OR d.labels != p.labels OR d.patients != p.patients OR d.codes != p.codes OR d.clinical != p.clinical)`)
+		AND (d.data_class != p.data_class OR d.labels != p.labels OR d.patients != p.patients OR d.codes != p.codes OR d.clinical != p.clinical OR d.clinical_end != p.clinical_end)`)
 	if err != nil {
 		return 0, fmt.Errorf("relabel delete markers: %w", err)
 	}
 	n, _ := res.RowsAffected()
-	if _, err := tx.ExecContext(ctx, `UPDATE resources AS r SET data_class = v.data_class, labels = v.labels, patients = v.patients, codes = v.codes, clinical = v.clinical
+	if _, err := tx.ExecContext(ctx, `UPDATE resources AS r SET data_class = v.data_class, labels = v.labels, patients = v.patients, codes = v.codes, clinical = v.clinical, clinical_end = v.clinical_end
 		FROM versions AS v WHERE r.deleted = 1 AND v.vpk = r.vpk
-		AND (r.data_class != v.data_class OR r.labels != v.labels OR r.patients != v.patients OR r.codes != v.codes OR r.clinical != v.clinical)`); err != nil {
+		AND (r.data_class != v.data_class OR r.labels != v.labels OR r.patients != v.patients OR r.codes != v.codes OR r.clinical != v.clinical OR r.clinical_end != v.clinical_end)`); err != nil {
 		return 0, fmt.Errorf("relabel deleted resources: %w", err)
 	}
 	return n, tx.Commit()
@@ -132,7 +132,7 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 		return 0, err
 	}
 	defer tx.Rollback()
-	rows, err := tx.QueryContext(ctx, `SELECT v.vpk, v.rid, r.type, r.id, v.version, v.last_updated, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.raw, r.vpk = v.vpk
+	rows, err := tx.QueryContext(ctx, `SELECT v.vpk, v.rid, r.type, r.id, v.version, v.last_updated, v.source_org, v.data_class, v.labels, v.patients, v.codes, v.clinical, v.clinical_end, v.raw, r.vpk = v.vpk
 		FROM versions v JOIN resources r ON r.rid = v.rid WHERE v.raw IS NOT NULL AND `+sel.where, sel.args...)
 	if err != nil {
 		return 0, err
@@ -141,10 +141,10 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 	n := 0
 	for rows.Next() {
 		var v store.Version
-		var vpk, rid, ms, clinical int64
+		var vpk, rid, ms, clinical, clinicalEnd int64
 		var labels, patients, codes string
 		var current bool
-		if err := rows.Scan(&vpk, &rid, &v.Type, &v.ID, &v.VersionID, &ms, &v.SourceOrg, &v.DataClass, &labels, &patients, &codes, &clinical, &v.Raw, &current); err != nil {
+		if err := rows.Scan(&vpk, &rid, &v.Type, &v.ID, &v.VersionID, &ms, &v.SourceOrg, &v.DataClass, &labels, &patients, &codes, &clinical, &clinicalEnd, &v.Raw, &current); err != nil {
 			rows.Close()
 			return 0, err
 		}
@@ -153,9 +153,7 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 		v.LastUpdated = time.UnixMilli(ms).UTC()
 		v.Labels, v.Patients = splitList(labels), splitList(patients)
 		v.Codes, v.OtherCodes = splitCodes(codes)
-		if clinical != 0 {
-			v.Date = time.UnixMilli(clinical).UTC()
-		}
+		v.Date, v.DateEnd = clinicalDates(clinical, clinicalEnd)
 		d, err := derive(&v)
 		if err != nil {
 			rows.Close()
@@ -168,7 +166,7 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 		// Compared as stored (space-joined): a code with a space in it
 		// reads back as two, and must not count as a change every run.
 		if d.DataClass != v.DataClass || joinList(d.Labels) != labels || joinList(d.Patients) != patients ||
-			joinCodes(d.Codes, d.OtherCodes) != codes || !d.Date.Equal(v.Date) {
+			joinCodes(d.Codes, d.OtherCodes) != codes || !d.Date.Equal(v.Date) || !d.DateEnd.Equal(v.DateEnd) {
 			changed = append(changed, relabelRow{vpk: vpk, rid: rid, current: current, d: d})
 		}
 	}
@@ -190,19 +188,16 @@ func (db *DB) relabelBatch(ctx context.Context, derive func(v *store.Version) (s
 
 func relabelOne(ctx context.Context, tx *sql.Tx, c relabelRow) error {
 	labels, patients, codes := joinList(c.d.Labels), joinList(c.d.Patients), joinCodes(c.d.Codes, c.d.OtherCodes)
-	var clinical int64
-	if !c.d.Date.IsZero() {
-		clinical = c.d.Date.UnixMilli()
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE versions SET data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ? WHERE vpk = ?`,
-		c.d.DataClass, labels, patients, codes, clinical, c.vpk); err != nil {
+	clinical, clinicalEnd := clinicalColumns(c.d.Date, c.d.DateEnd)
+	if _, err := tx.ExecContext(ctx, `UPDATE versions SET data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, clinical_end = ? WHERE vpk = ?`,
+		c.d.DataClass, labels, patients, codes, clinical, clinicalEnd, c.vpk); err != nil {
 		return err
 	}
 	if !c.current {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE resources SET data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = NULL WHERE rid = ?`,
-		c.d.DataClass, labels, patients, codes, clinical, c.rid); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE resources SET data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, clinical_end = ?, idx_sums = NULL WHERE rid = ?`,
+		c.d.DataClass, labels, patients, codes, clinical, clinicalEnd, c.rid); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM compartment WHERE rid = ?`, c.rid); err != nil {

@@ -127,6 +127,15 @@ CREATE TABLE IF NOT EXISTS write_intents (
 	entry BLOB NOT NULL
 );
 `,
+	// 8: the clinical date's last instant (inclusive, unix ms) when it is a
+	// range (a year, a month, a period); 0 when the date is an instant or
+	// none. A Consent's dataPeriod met an item by its first instant only:
+	// a deny of June 2015 missed an item dated "2015". Rows written
+	// before read as instants until carex relabel derives them again.
+	`
+ALTER TABLE resources ADD COLUMN clinical_end INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE versions ADD COLUMN clinical_end INTEGER NOT NULL DEFAULT 0;
+`,
 }
 
 // migrate brings the schema up to date inside one transaction.

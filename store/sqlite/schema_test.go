@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/storetest"
 )
 
 // TestNewerSchemaRefused: a file that a later carex migrated further is
@@ -50,7 +51,7 @@ func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carex.db")
 	db := openAt(t, path)
 	// Back to schema 4: the table as migration 2 made it, with a grant.
-	for _, q := range []string{`DROP TABLE break_glass_grants`, migrations[1],
+	for _, q := range []string{`DROP TABLE break_glass_grants`, migrations[1], dropClinicalEnd,
 		`INSERT INTO break_glass_grants(sub, patient, until, reason, granted) VALUES ('locum-1', 'p1', 32503680000000, 'EMERGENCY: old', 0)`,
 		`PRAGMA user_version = 4`} {
 		if _, err := db.writer.ExecContext(ctx, q); err != nil {
@@ -80,5 +81,41 @@ func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
 	}
 	if got, err := db.BreakGlassUntil(ctx, who, "p1"); err != nil || !got.Equal(until) {
 		t.Fatalf("grant after migration: %v %v, want %v", got, err, until)
+	}
+}
+
+// dropClinicalEnd undoes migration 8, for tests that take a database back
+// to an older schema.
+const dropClinicalEnd = `ALTER TABLE resources DROP COLUMN clinical_end; ALTER TABLE versions DROP COLUMN clinical_end;`
+
+// TestClinicalEndMigration: a database written before migration 8 opens
+// with every clinical date read as an instant (DateEnd zero), as carex
+// read it before, and new writes keep their ranges.
+func TestClinicalEndMigration(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db := openAt(t, path)
+	w := storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Condition","id":"c1","subject":{"reference":"Patient/p1"},"onsetDateTime":"2015"}`)
+	w.Date, w.DateEnd = time.UnixMilli(1420070400000).UTC(), time.UnixMilli(1451606399999).UTC()
+	if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.writer.ExecContext(ctx, dropClinicalEnd+` PRAGMA user_version = 7`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = openAt(t, path)
+	v, err := db.Read(ctx, "Condition", "c1")
+	if err != nil || !v.Date.Equal(w.Date) || !v.DateEnd.IsZero() {
+		t.Fatalf("after migration 8: %v, dates %v to %v; want %v and no end", err, v.Date, v.DateEnd, w.Date)
+	}
+	w.ID = "c2"
+	if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := db.Read(ctx, "Condition", "c2"); err != nil || !v.DateEnd.Equal(w.DateEnd) {
+		t.Fatalf("a write after migration 8: %v, end %v, want %v", err, v.DateEnd, w.DateEnd)
 	}
 }

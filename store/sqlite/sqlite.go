@@ -280,7 +280,7 @@ var versionMetaCols = packMeta("r.type", "r.id", "v")
 // Labels and codes come from the resource's content and may hold any
 // character, so they go first, after their lengths in bytes:
 //
-//	len(labels) US len(codes) US labels codes US type US id US … US clinical
+//	len(labels) US len(codes) US labels codes US type US id US … US clinical US clinical_end
 //
 // (US: U+001F). The fixed fields follow, separated by US (concat_ws skips
 // NULLs, but every column here is NOT NULL). None of them can hold the
@@ -289,12 +289,12 @@ var versionMetaCols = packMeta("r.type", "r.id", "v")
 // fields out of place.
 func packMeta(typ, id, t string) string {
 	f := []string{"octet_length(" + t + ".labels)", "octet_length(" + t + ".codes)", t + ".labels || " + t + ".codes",
-		typ, id, t + ".version", t + ".last_updated", t + ".deleted", t + ".source_org", t + ".data_class", t + ".patients", t + ".clinical"}
+		typ, id, t + ".version", t + ".last_updated", t + ".deleted", t + ".source_org", t + ".data_class", t + ".patients", t + ".clinical", t + ".clinical_end"}
 	return "concat_ws(char(31), " + strings.Join(f, ", ") + ")"
 }
 
 // packFields is the number of fixed fields after labels and codes.
-const packFields = 9
+const packFields = 10
 
 func (db *DB) prepare(ctx context.Context) error {
 	var err error
@@ -439,7 +439,7 @@ func unpackMeta(packed string, v *store.Version) error {
 		}
 		return x
 	}
-	version, updated, deleted, clinical := num(f[2]), num(f[3]), num(f[4]), num(f[8])
+	version, updated, deleted, clinical, clinicalEnd := num(f[2]), num(f[3]), num(f[4]), num(f[8]), num(f[9])
 	if err != nil {
 		return err
 	}
@@ -448,12 +448,33 @@ func unpackMeta(packed string, v *store.Version) error {
 	v.LastUpdated = time.UnixMilli(updated).UTC()
 	v.Deleted = deleted != 0
 	v.Patients = splitList(f[7])
-	if clinical != 0 {
-		v.Date = time.UnixMilli(clinical).UTC()
-	}
+	v.Date, v.DateEnd = clinicalDates(clinical, clinicalEnd)
 	v.Labels = splitList(labels)
 	v.Codes, v.OtherCodes = splitCodes(codes)
 	return nil
+}
+
+// clinicalDates reads the clinical and clinical_end columns (unix ms, 0 =
+// none) as store.Meta's Date and DateEnd.
+func clinicalDates(clinical, end int64) (date, dateEnd time.Time) {
+	if clinical != 0 {
+		date = time.UnixMilli(clinical).UTC()
+	}
+	if end != 0 {
+		dateEnd = time.UnixMilli(end).UTC()
+	}
+	return date, dateEnd
+}
+
+// clinicalColumns is the inverse of clinicalDates.
+func clinicalColumns(date, dateEnd time.Time) (clinical, end int64) {
+	if !date.IsZero() {
+		clinical = date.UnixMilli()
+	}
+	if !dateEnd.IsZero() {
+		end = dateEnd.UnixMilli()
+	}
+	return clinical, end
 }
 
 // splitLengths takes labels and codes, of the byte lengths nl and nc, off

@@ -347,9 +347,9 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	ws := &writeStmts{
 		current:     p(`SELECT ` + currentCols + ` FROM resources WHERE type = ? AND id = ?`),
 		meta:        p(`SELECT ` + metaCols + `, ` + currentCols + ` FROM resources r WHERE r.type = ? AND r.id = ?`),
-		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
-		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?)`),
-		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, idx_sums = ? WHERE rid = ?`),
+		insResource: p(`INSERT INTO resources(type, id, version, vpk, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, clinical_end, idx_sums) VALUES (?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		insVersion:  p(`INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, clinical_end, raw) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		updResource: p(`UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 0, source_org = ?, data_class = ?, labels = ?, patients = ?, codes = ?, clinical = ?, clinical_end = ?, idx_sums = ? WHERE rid = ?`),
 		insIntent:   p(`INSERT INTO write_intents(id, entry) VALUES (?, ?)`),
 		dropIntents: p(`DELETE FROM write_intents WHERE id IN (SELECT value FROM json_each(?))`),
 	}
@@ -635,10 +635,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		return nil, fmt.Errorf("%s/%s: %w", wr.Type, wr.ID, err)
 	}
 	labels, patients, codes := joinList(wr.Labels), joinList(wr.Patients), joinCodes(wr.Codes, wr.OtherCodes)
-	var clinical int64
-	if !wr.Date.IsZero() {
-		clinical = wr.Date.UnixMilli()
-	}
+	clinical, clinicalEnd := clinicalColumns(wr.Date, wr.DateEnd)
 	ms := now.UnixMilli()
 	if w.pend.rids[rid] { // written twice in one transaction: the first rows go first
 		if err := w.flush(); err != nil {
@@ -659,7 +656,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 	addIndexRows(&rows, rid, wr.Type, entries)
 	sums := rowDigests(&rows) // without the rid, which a new resource gets next
 	if rid == 0 {
-		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums)
+		res, err := w.st.insResource.ExecContext(w.ctx, wr.Type, wr.ID, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, clinicalEnd, sums)
 		if err != nil {
 			return nil, err
 		}
@@ -667,10 +664,10 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 			return nil, err
 		}
 		rows.setRid(rid)
-	} else if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, sums, rid); err != nil {
+	} else if _, err := w.st.updResource.ExecContext(w.ctx, version, vpk, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, clinicalEnd, sums, rid); err != nil {
 		return nil, err
 	}
-	if _, err := w.st.insVersion.ExecContext(w.ctx, vpk, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, raw); err != nil {
+	if _, err := w.st.insVersion.ExecContext(w.ctx, vpk, rid, version, ms, wr.SourceOrg, wr.DataClass, labels, patients, codes, clinical, clinicalEnd, raw); err != nil {
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
@@ -678,7 +675,7 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
 		SourceOrg: wr.SourceOrg, DataClass: wr.DataClass, Labels: wr.Labels, Patients: wr.Patients,
-		Codes: wr.Codes, OtherCodes: wr.OtherCodes, Date: wr.Date,
+		Codes: wr.Codes, OtherCodes: wr.OtherCodes, Date: wr.Date, DateEnd: wr.DateEnd,
 	}, Raw: raw}, nil
 }
 
@@ -688,14 +685,14 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	delete(w.known, wr.Type+"/"+wr.ID)
 	ms := now.UnixMilli()
 	var org, class, labels, patients, codes string
-	var clinical int64
-	if err := w.tx.QueryRowContext(w.ctx, `SELECT source_org, data_class, labels, patients, codes, clinical FROM resources WHERE rid = ?`, rid).
-		Scan(&org, &class, &labels, &patients, &codes, &clinical); err != nil {
+	var clinical, clinicalEnd int64
+	if err := w.tx.QueryRowContext(w.ctx, `SELECT source_org, data_class, labels, patients, codes, clinical, clinical_end FROM resources WHERE rid = ?`, rid).
+		Scan(&org, &class, &labels, &patients, &codes, &clinical, &clinicalEnd); err != nil {
 		return nil, err
 	}
 	vpk := w.vpks.take()
-	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, raw)
-		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, NULL)`, vpk, rid, version, ms, org, class, labels, patients, codes, clinical); err != nil {
+	if _, err := w.tx.ExecContext(w.ctx, `INSERT INTO versions(vpk, rid, version, last_updated, deleted, source_org, data_class, labels, patients, codes, clinical, clinical_end, raw)
+		VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, NULL)`, vpk, rid, version, ms, org, class, labels, patients, codes, clinical, clinicalEnd); err != nil {
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)

@@ -147,10 +147,11 @@ func testMetaRoundTrips(t *testing.T, s store.Store) {
 	// Other codes apart from the main ones (a deny by code matches both).
 	w.OtherCodes = []string{"http://snomed.info/sct|44054006", "|~", "y|z"}
 	w.Date = time.Date(2025, 6, 1, 10, 0, 0, 123e6, time.UTC)
+	w.DateEnd = time.Date(2025, 6, 30, 22, 59, 59, 999e6, time.UTC) // a month (in England)
 	w.DataClass = "clinical"
 	commit(t, s, w)
 	want := store.Meta{Type: "Observation", ID: "o.meta-1", VersionID: 1, SourceOrg: "RCX", DataClass: "clinical",
-		Labels: w.Labels, Patients: []string{"p-2", "p1"}, Codes: w.Codes, OtherCodes: w.OtherCodes, Date: w.Date}
+		Labels: w.Labels, Patients: []string{"p-2", "p1"}, Codes: w.Codes, OtherCodes: w.OtherCodes, Date: w.Date, DateEnd: w.DateEnd}
 	check := func(how string, got store.Meta) {
 		t.Helper()
 		if got.LastUpdated.IsZero() {
@@ -983,10 +984,11 @@ func testRelabel(t *testing.T, s store.Store) {
 	}
 	// The new rules: every Condition is labelled PSY and belongs to p2 too.
 	st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
-		d := store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date}
+		d := store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date, DateEnd: v.DateEnd}
 		if v.Type == "Condition" {
 			d.Labels, d.Patients = []string{"PSY"}, []string{"p1", "p2"}
 			d.OtherCodes = []string{"http://snomed.info/sct|44054006"}
+			d.Date, d.DateEnd = time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2015, 12, 31, 23, 59, 59, 999e6, time.UTC)
 		}
 		return d, nil
 	})
@@ -1001,8 +1003,9 @@ func testRelabel(t *testing.T, s store.Store) {
 		t.Fatalf("relabel changed the resource: %v\n%+v\n%+v", err, before.Meta, after.Meta)
 	}
 	if !slices.Equal(after.Labels, []string{"PSY"}) || !slices.Equal(after.Patients, []string{"p1", "p2"}) ||
-		after.Codes != nil || !slices.Equal(after.OtherCodes, []string{"http://snomed.info/sct|44054006"}) {
-		t.Errorf("current version: labels %v patients %v codes %v other codes %v", after.Labels, after.Patients, after.Codes, after.OtherCodes)
+		after.Codes != nil || !slices.Equal(after.OtherCodes, []string{"http://snomed.info/sct|44054006"}) ||
+		after.Date.Year() != 2015 || after.DateEnd.Year() != 2015 || after.DateEnd.Month() != 12 {
+		t.Errorf("current version: labels %v patients %v codes %v other codes %v dates %v to %v", after.Labels, after.Patients, after.Codes, after.OtherCodes, after.Date, after.DateEnd)
 	}
 	v1, err := s.VRead(ctx, "Condition", "c1", 1)
 	if err != nil || !slices.Equal(v1.Labels, []string{"PSY"}) {
@@ -1021,7 +1024,7 @@ func testRelabel(t *testing.T, s store.Store) {
 		t.Errorf("compartment of p2 after an update that leaves it: %v, %d", err, res.Total)
 	}
 	if st, err := r.Relabel(ctx, func(v *store.Version) (store.Derived, error) {
-		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date}, nil
+		return store.Derived{DataClass: v.DataClass, Labels: v.Labels, Patients: v.Patients, Codes: v.Codes, OtherCodes: v.OtherCodes, Date: v.Date, DateEnd: v.DateEnd}, nil
 	}); err != nil || st.Changed != 0 {
 		t.Errorf("relabel with nothing to change: %+v %v", st, err)
 	}
