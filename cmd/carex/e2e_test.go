@@ -82,9 +82,12 @@ func e2eFreeAddr(t *testing.T) string {
 	return addr
 }
 
+// listeningAddr finds the address in serve's "carex listening" log line.
+var listeningAddr = regexp.MustCompile(`msg="carex listening" addr=(127\.0\.0\.1:[0-9]+)`)
+
 // server is carex serve (or demo) running in a goroutine.
 type server struct {
-	base           string
+	base, addr     string // where it listens (addr: host:port)
 	stdout, stderr *syncBuffer
 	cancel         context.CancelFunc
 	done           chan int
@@ -108,10 +111,31 @@ func e2eServe(t *testing.T, addr string, args ...string) *server {
 }
 
 // e2eStart is e2eServe for serve or demo.
+//
+// An --addr in args is replaced by 127.0.0.1:0, and the server's own
+// "carex listening" line says where it listens (s.base, s.addr): a port
+// e2eFreeAddr found free could be taken by another test's server before
+// this one bound it, and the test then talked to that server ("unknown
+// kid").
 func e2eStart(t *testing.T, cmd, addr string, args ...string) *server {
 	t.Helper()
+	args = slices.Clone(args)
+	quiet := false // the listening line is not logged: addr is used as given
+	for i := range args {
+		if args[i] == "--log-level" && i+1 < len(args) && args[i+1] != "debug" && args[i+1] != "info" {
+			quiet = true
+		}
+	}
+	for i := range args {
+		if args[i] == "--addr" && i+1 < len(args) && !quiet {
+			args[i+1] = "127.0.0.1:0"
+		}
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{base: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	s := &server{addr: addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	if quiet {
+		s.base = "http://" + addr
+	}
 	go func() { s.done <- run(ctx, append([]string{cmd}, args...), s.stdout, s.stderr) }()
 	t.Cleanup(func() {
 		cancel()
@@ -130,11 +154,19 @@ func e2eStart(t *testing.T, cmd, addr string, args ...string) *server {
 			t.Fatalf("%s exited %d before answering /healthz:\n%s", cmd, code, s.stderr.String())
 		default:
 		}
-		res, err := client.Get(s.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return s
+		if s.base == "" {
+			if m := listeningAddr.FindStringSubmatch(s.stderr.String()); m != nil {
+				s.addr, s.base = m[1], "http://"+m[1]
+			}
+		}
+		var err error
+		if s.base != "" {
+			var res *http.Response
+			if res, err = client.Get(s.base + "/healthz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					return s
+				}
 			}
 		}
 		if time.Now().After(deadline) {
@@ -282,7 +314,7 @@ func TestServeDevAcceptsDevTokens(t *testing.T) {
 		t.Errorf("database file: %v", err)
 	}
 	// The port is free again.
-	if ln, err := net.Listen("tcp", addr); err != nil {
+	if ln, err := net.Listen("tcp", s.addr); err != nil {
 		t.Errorf("port still held after shutdown: %v", err)
 	} else {
 		ln.Close()
