@@ -53,3 +53,45 @@ func TestReview12aUserClaimsAreVisibleText(t *testing.T) {
 		}
 	}
 }
+
+// Review 12a: a request whose token is refused (none, forged, expired,
+// from another issuer) is logged as a failed login, but its entry named
+// no patient though the path did: GET /fhir/Patient/jane/$everything
+// with a stolen, expired token was not among the accesses IG's
+// $who-accessed?patient=jane and AuditEvent?patient=jane list, so
+// someone trying Jane's record with tokens that do not work went unseen
+// where IG looks for who tried to read her record. The entry now names
+// the resource type, id and person the path names (what is known without
+// a user); it still names no user.
+func TestReview12aRefusedLoginNamesThePatientOfThePath(t *testing.T) {
+	e := newEnv(t, withTeeLog9b(t))
+	seedShared(t, e)
+	good := e.token("gp", "nhs", "A81001")
+	forged := good[:strings.LastIndexByte(good, '.')+1] + "AAAA"
+	for _, tok := range []struct{ name, token string }{{"no token", ""}, {"expired", e.expiredToken()}, {"forged", forged}} {
+		for _, c := range []struct{ path, typ, id string }{
+			{"/fhir/Patient/jane/$everything", "Patient", "jane"},
+			{"/fhir/Patient/jane", "Patient", "jane"},
+			{"/fhir/Patient/jane/_history/1", "Patient", "jane"},
+			{"/fhir/Condition/diabetes", "Condition", "diabetes"},
+		} {
+			r := e.do("GET", c.path, tok.token, "")
+			x := e.lastEntry(t)
+			if r.status != 401 || x.Status != 401 || x.Principal != nil {
+				t.Fatalf("%s %s: %d, logged %d with user %+v", tok.name, c.path, r.status, x.Status, x.Principal)
+			}
+			wantPatient := ""
+			if c.typ == "Patient" {
+				wantPatient = "jane"
+			}
+			if x.Patient != wantPatient || x.Type != c.typ || x.ID != c.id {
+				t.Errorf("%s %s: logged patient %q, resource %s/%s; want patient %q, %s/%s", tok.name, c.path, x.Patient, x.Type, x.ID, wantPatient, c.typ, c.id)
+			}
+		}
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane", ig, "")
+	if r.status != 200 || strings.Count(r.body, `"status": 401`) != 9 {
+		t.Errorf("who-accessed jane lists %d refused logins, want 9: %d %.300s", strings.Count(r.body, `"status": 401`), r.status, r.body)
+	}
+}
