@@ -95,3 +95,30 @@ func TestReview12aRefusedLoginNamesThePatientOfThePath(t *testing.T) {
 		t.Errorf("who-accessed jane lists %d refused logins, want 9: %d %.300s", strings.Count(r.body, `"status": 401`), r.status, r.body)
 	}
 }
+
+// Review 12a probe (it passed when first written: recorded as sound): an
+// ODS code is one organisation whatever its case. Jane's objection to
+// sharing with the community trust RCX holds for a token saying rcx or
+// Rcx (a consent's actor is read in upper case; carex compares the
+// token's org in upper case too), while the trust still sees the care
+// plan it recorded itself; and the practice's own data stays its own for
+// a token saying a81001.
+func TestReview12aOrganisationCodeCaseDoesNotEscapeAnObjection(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("PUT", "/fhir/Consent/jane-no-rcx", gp, janeConsent("jane-no-rcx", "2026-01-10", "OPTIN",
+		`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/RCX"}}]}`)); r.status != 201 {
+		t.Fatalf("seed consent: %d %s", r.status, r.body)
+	}
+	for _, org := range []string{"RCX", "rcx", "Rcx"} {
+		r := e.do("GET", "/fhir/Patient/jane/$everything", e.token("district-nurse", "nhs", org), "")
+		if r.status != 200 || strings.Contains(r.body, "GP-DIABETES") || !strings.Contains(r.body, "TRUST-WOUND-CARE") {
+			t.Errorf("district nurse of %s: %d, GP data %v, own care plan %v", org, r.status, strings.Contains(r.body, "GP-DIABETES"), strings.Contains(r.body, "TRUST-WOUND-CARE"))
+		}
+	}
+	r := e.do("GET", "/fhir/Patient/jane/$everything", e.token("gp", "nhs", "a81001"), "")
+	if r.status != 200 || !strings.Contains(r.body, "GP-DIABETES") || !strings.Contains(r.body, "GP-HIV-UNLABELLED") {
+		t.Errorf("GP of a81001: %d, want the practice's own data", r.status)
+	}
+}
