@@ -275,6 +275,10 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			x.Principal = auth.PrincipalFrom(c)
 		}
 		if err != nil {
+			var ae *auth.AuthError
+			if errors.As(err, &ae) && x.Principal == nil {
+				pathNames(c, x)
+			}
 			s.setError(c, x, err)
 		}
 		if x.reply == nil {
@@ -494,5 +498,24 @@ func setFailure(c echo.Context, status int, code string) {
 	if x := exchangeOf(c); x != nil {
 		x.Status = status
 		x.Reasons = append(x.Reasons, code)
+	}
+}
+
+// pathNames notes in a refused login's entry the resource and the person
+// its path names, which is what is known of a request without a user: a
+// GET /fhir/Patient/jane/$everything with a forged or expired token named
+// no one, and was not among the attempts on Jane's record IG lists
+// (review 12a).
+func pathNames(c echo.Context, x *Exchange) {
+	typ, id := c.Param("type"), c.Param("id")
+	if strings.HasPrefix(c.Path(), "/fhir/Patient/") {
+		typ = "Patient"
+	}
+	if !fhir.IsResourceType(typ) {
+		return
+	}
+	x.Type, x.ID = typ, id
+	if typ == "Patient" && id != "" {
+		x.Patient = id
 	}
 }

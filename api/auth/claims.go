@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 
@@ -153,11 +155,36 @@ func printable(s string) string {
 	return s
 }
 
+// visibleText reports whether s shows as written: valid UTF-8 with no
+// control characters and no bidirectional controls.
+func visibleText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return false
+		}
+	}
+	return true
+}
+
 // principalFrom validates the carex claims (after the signature and the
 // registered claims have been checked) and builds the Principal.
 func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string, dev bool) (*Principal, error) {
 	if strings.TrimSpace(c.Subject) == "" {
 		return nil, fail("missing claim sub")
+	}
+	// The user is shown to IG as sub and name: in the access log and its
+	// printable reports. A control character (a line feed, a carriage
+	// return, an escape) or a bidirectional control (U+202E) rewrote or
+	// reordered the report's row, so that it showed another user, as
+	// review 9d found of break-glass reasons (review 12a).
+	if !visibleText(c.Subject) {
+		return nil, fail("claim sub holds control or bidirectional control characters")
+	}
+	if !visibleText(c.Name) {
+		return nil, fail("claim name holds control or bidirectional control characters")
 	}
 	if c.Org == "" {
 		return nil, fail("missing claim org")

@@ -208,11 +208,35 @@ func newKeySet(src string, client *http.Client, now func() time.Time, allowHTTP 
 			return nil, errors.New("JWKS URL must use https (http is allowed only for localhost or in development mode)")
 		}
 		ks.isURL = true
+		ks.client = httpsOnly(client, allowHTTP)
 	}
 	if err := ks.load(context.Background()); err != nil {
 		return nil, err
 	}
 	return ks, nil
+}
+
+// httpsOnly is a copy of client that follows a redirect only where the
+// JWKS URL itself may point: https, or plain http to localhost or in
+// development mode. The rule was checked on the URL configured alone, and
+// a redirect from it to plain http fetched the token keys in clear, for
+// anyone on the path to replace with their own (review 12a).
+func httpsOnly(client *http.Client, allowHTTP bool) *http.Client {
+	c := *client
+	next := client.CheckRedirect
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" && !(req.URL.Scheme == "http" && (allowHTTP || isLoopback(req.URL.Hostname()))) {
+			return fmt.Errorf("JWKS redirected to %s://%s: the token keys must come over https (http is allowed only for localhost or in development mode)", req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("JWKS: stopped after 10 redirects")
+		}
+		return nil
+	}
+	return &c
 }
 
 func isLoopback(host string) bool {
