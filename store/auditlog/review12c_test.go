@@ -1,0 +1,62 @@
+package auditlog
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+// review12cCrashed returns a fixture on a copy of f's files as a crash
+// leaves them (the journal still holding entries the tables hold too).
+func review12cCrashed(t *testing.T, f *fixture) *fixture {
+	t.Helper()
+	c := &fixture{path: f.snapshot(t), signer: f.signer, vs: f.vs, opt: f.opt}
+	db, err := sqlite.Open(context.Background(), c.path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.db = db
+	t.Cleanup(func() {
+		if c.log != nil {
+			c.log.Close()
+		}
+		c.db.Close()
+	})
+	return c
+}
+
+// TestReview12cOpenComparesJournalOverlap: after a crash the journal still
+// holds entries the tables hold too (the journal is written first). An
+// insider who then rewrote an unsigned entry in the tables, recomputing its
+// leaf, chain and tree hashes and putting the triggers back, is caught by
+// carex audit verify, which compares the two copies. But carex serve's
+// start-up skipped every journal entry the tables already had without
+// looking at it, signed a checkpoint over the rewritten entry and emptied
+// the journal: the only evidence was destroyed, and verify then passed.
+// Open must refuse, as verify does.
+func TestReview12cOpenComparesJournalOverlap(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 100, IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 150) // in the tables (checkpoint at 100), and still in the journal
+	c := review12cCrashed(t, f)
+	c.dropTriggers(t)
+	c.editRow(t, 120)
+	c.rehash(t, 120, 149)
+	c.rebuildTree(t)
+	c.restoreTriggers(t)
+	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
+
+	err := c.openErr(t)
+	if err == nil {
+		r := c.verify(t)
+		t.Fatalf("carex serve's start-up accepted a table entry that differs from the journal's copy, signed over it and emptied the journal; verify now says OK=%v (%s)", r.OK(), r.Problem)
+	}
+	if !strings.Contains(err.Error(), "entry 120") || !strings.Contains(err.Error(), "journal") {
+		t.Fatalf("Open refused, but without naming entry 120 and the journal: %v", err)
+	}
+	t.Logf("refused: %v", err)
+	// Nothing was changed: verify still names it.
+	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
+}
