@@ -501,9 +501,14 @@ func (l *Log) recover() error {
 		if err != nil {
 			return fmt.Errorf("auditlog: access journal entry %d: %w", seq, err)
 		}
+		if ts < l.lastTS {
+			// The writer never goes back in time (verify checks it too):
+			// copied in, it would leave the log unverifiable (review 12c).
+			return fmt.Errorf("auditlog: %w: access journal %s: entry %d is earlier than entry %d (entries reordered, or one back-dated); run carex audit verify", ErrTampered, l.opt.Journal, seq, seq-1)
+		}
 		r := newRow(e, data, hh, l.chain)
 		l.queue = append(l.queue, r)
-		l.next, l.chain, l.lastTS = seq+1, r.chain, max(l.lastTS, ts)
+		l.next, l.chain, l.lastTS = seq+1, r.chain, ts
 	}
 	l.appended = l.next
 	if err := l.index(true); err != nil {

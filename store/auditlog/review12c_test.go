@@ -2,6 +2,8 @@ package auditlog
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -59,4 +61,55 @@ func TestReview12cOpenComparesJournalOverlap(t *testing.T) {
 	t.Logf("refused: %v", err)
 	// Nothing was changed: verify still names it.
 	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
+}
+
+// TestReview12cOpenChecksJournalTimeOrder: entries are in time order (IG's
+// date searches binary-search on it, and verify checks it, for the
+// journal's entries too). A journal whose entry is earlier than the one
+// before it (edited, checksums and all, after a crash: an access
+// back-dated) is named by carex audit verify, but carex serve's start-up
+// copied it into the tables and signed it: the server went on appending to
+// a log that no longer verifies, and IG's date searches skipped entries.
+// Open must refuse it, as verify does, and leave the files as they are.
+func TestReview12cOpenChecksJournalTimeOrder(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 10)
+	for i := 10; i < 15; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := review12cCrashed(t, f)
+	b, err := os.ReadFile(c.path + JournalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _, err := parseJournal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []byte(journalMagic) // format 1: read as any journal is
+	for _, fr := range frames {
+		if seq, ts, _ := parseHead(fr); seq == 12 {
+			old := fmt.Sprintf(`"ts":%d,`, ts)
+			fr = []byte(strings.Replace(string(fr), old, fmt.Sprintf(`"ts":%d,`, ts-3600_000), 1))
+		}
+		out = appendFrame(out, fr)
+	}
+	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	expectBad(t, c.verify(t), 12, -1, "journal entry 12 is earlier than entry 11")
+
+	err = c.openErr(t)
+	if err == nil {
+		r := c.verify(t)
+		t.Fatalf("carex serve's start-up copied a back-dated journal entry into the tables and signed it; verify now: OK=%v %q", r.OK(), r.Problem)
+	}
+	if !strings.Contains(err.Error(), "entry 12") {
+		t.Fatalf("Open refused without naming entry 12: %v", err)
+	}
+	t.Logf("refused: %v", err)
+	expectBad(t, c.verify(t), 12, -1, "journal entry 12 is earlier than entry 11")
 }
