@@ -88,7 +88,7 @@ type Options struct {
 	// CheckpointCopy is a file outside the database where every new signed
 	// checkpoint is also written, replacing the one before. Open refuses a
 	// log that does not extend the checkpoint found there (ErrBehindSaved),
-	// or that holds entries when there is none (ErrNoSaved).
+	// or that holds a signed checkpoint when there is none (ErrNoSaved).
 	CheckpointCopy string
 	// Verifiers check the copy's and the newest checkpoint's signatures at
 	// Open (nil: not checked; the newest checkpoint must still name Signer).
@@ -268,7 +268,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	}
 	if opt.CheckpointCopy != "" {
 		// Before recover, which may sign a newer checkpoint.
-		c, err := openCopier(ctx, opt.CheckpointCopy, l.w, l.tree.n, opt.Verifiers, l.opt.Logger, &l.stats.copyErrs)
+		c, err := openCopier(ctx, opt.CheckpointCopy, l.w, l.tree.n, l.ckSize, opt.Verifiers, l.opt.Logger, &l.stats.copyErrs)
 		if err != nil {
 			return nil, fmt.Errorf("auditlog: %w", err)
 		}

@@ -2,8 +2,10 @@ package auditlog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,4 +114,44 @@ func TestReview12cOpenChecksJournalTimeOrder(t *testing.T) {
 	}
 	t.Logf("refused: %v", err)
 	expectBad(t, c.verify(t), 12, -1, "journal entry 12 is earlier than entry 11")
+}
+
+// TestReview12cCrashBeforeFirstCheckpointKeepsACopy: a new log kept with a
+// checkpoint copy outside (serve --checkpoint-copy) holds entries but no
+// checkpoint for its first 10 seconds, so no copy can exist yet. A crash
+// then (seen with kill -9 of a real carex serve: 325 entries, no copy)
+// left a server that would not start: "no saved checkpoint where one is
+// expected … the log has 325 entries", an information-governance incident
+// that was none, and the way out it printed (carex audit checkpoint --out)
+// failed too, as there was no checkpoint to copy. A missing copy shows a
+// loss only when the log has a checkpoint that could have been copied.
+func TestReview12cCrashBeforeFirstCheckpointKeepsACopy(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{CheckpointCopy: filepath.Join(t.TempDir(), "copy")})
+	f.fill(t, 50) // in the tables; nothing signed yet (every 1,000 or 10 s)
+	if ck := f.log.Latest(); ck != nil {
+		t.Fatalf("premise: a checkpoint of size %d was signed already", ck.Size)
+	}
+	c := review12cCrashed(t, f)
+	c.opt.CheckpointCopy = filepath.Join(t.TempDir(), "copy")
+	c.opt.Verifiers = f.vs
+	l, err := Open(ctx, c.db.Writer(), c.db.Reader(), c.opt)
+	if err != nil {
+		t.Fatalf("restart after a crash before the first checkpoint: %v", err)
+	}
+	c.log = l
+	c.close(t)
+	s, err := ReadSavedCheckpoint(c.opt.CheckpointCopy, f.vs)
+	if err != nil || s.Size != 50 {
+		t.Fatalf("the copy after the restart: %+v %v; want one of 50 entries", s, err)
+	}
+	if r := c.verify(t); !r.OK() || r.Entries != 50 {
+		t.Fatalf("verify: %+v", r)
+	}
+
+	// A log with a checkpoint and no copy is still refused (TestSavedCheckpointMissingOrStale).
+	c.opt.CheckpointCopy = filepath.Join(t.TempDir(), "copy")
+	if err := c.openErr(t); !errors.Is(err, ErrNoSaved) {
+		t.Fatalf("a signed log without its copy: %v; want ErrNoSaved", err)
+	}
 }
