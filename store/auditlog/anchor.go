@@ -140,10 +140,11 @@ type copier struct {
 }
 
 // openCopier checks the saved copy at path against a log of size entries
-// (its stored tree read through db) and starts keeping it up to date. A
+// (its stored tree read through db), whose newest checkpoint covers signed
+// (0: none yet), and starts keeping it up to date. A
 // symbolic link is followed once, here, so that the copy is replaced where
 // the link points. Temp files left by a crash mid-write are removed.
-func openCopier(ctx context.Context, path string, db querier, size int64, verifiers note.Verifiers, log *slog.Logger, errs *atomic.Int64) (*copier, error) {
+func openCopier(ctx context.Context, path string, db querier, size, signed int64, verifiers note.Verifiers, log *slog.Logger, errs *atomic.Int64) (*copier, error) {
 	path = followLinks(path)
 	if fi, err := os.Stat(filepath.Dir(path)); err != nil || !fi.IsDir() {
 		return nil, fmt.Errorf("%w: the directory of %s is not there (is the share mounted?): %v", ErrNoSaved, path, err)
@@ -157,7 +158,11 @@ func openCopier(ctx context.Context, path string, db querier, size int64, verifi
 	close(c.idle)
 	s, err := ReadSavedCheckpoint(path, verifiers)
 	switch {
-	case errors.Is(err, os.ErrNotExist) && size > 0:
+	case errors.Is(err, os.ErrNotExist) && signed > 0:
+		// Only a log with a signed checkpoint can have had a copy: one that
+		// a crash stopped before its first checkpoint (its first 10 s) has
+		// none to miss, and refusing it left a server that could not start
+		// (review 12c).
 		return nil, fmt.Errorf("%w: %s does not exist and the log has %d entries", ErrNoSaved, path, size)
 	case errors.Is(err, os.ErrNotExist):
 	case err != nil:

@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -87,7 +88,7 @@ type Options struct {
 	// CheckpointCopy is a file outside the database where every new signed
 	// checkpoint is also written, replacing the one before. Open refuses a
 	// log that does not extend the checkpoint found there (ErrBehindSaved),
-	// or that holds entries when there is none (ErrNoSaved).
+	// or that holds a signed checkpoint when there is none (ErrNoSaved).
 	CheckpointCopy string
 	// Verifiers check the copy's and the newest checkpoint's signatures at
 	// Open (nil: not checked; the newest checkpoint must still name Signer).
@@ -267,7 +268,7 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	}
 	if opt.CheckpointCopy != "" {
 		// Before recover, which may sign a newer checkpoint.
-		c, err := openCopier(ctx, opt.CheckpointCopy, l.w, l.tree.n, opt.Verifiers, l.opt.Logger, &l.stats.copyErrs)
+		c, err := openCopier(ctx, opt.CheckpointCopy, l.w, l.tree.n, l.ckSize, opt.Verifiers, l.opt.Logger, &l.stats.copyErrs)
 		if err != nil {
 			return nil, fmt.Errorf("auditlog: %w", err)
 		}
@@ -481,6 +482,9 @@ func (l *Log) recover() error {
 		return err
 	}
 	l.j = j
+	if err := l.compareOverlap(frames); err != nil {
+		return err
+	}
 	hh := newHasher()
 	for _, data := range frames {
 		seq, ts, err := parseHead(data)
@@ -488,7 +492,7 @@ func (l *Log) recover() error {
 			return fmt.Errorf("auditlog: access journal %s: %w", l.opt.Journal, err)
 		}
 		if seq < l.next {
-			continue // already in SQLite
+			continue // already in SQLite (compareOverlap: the same bytes)
 		}
 		if seq != l.next {
 			return fmt.Errorf("auditlog: access journal %s continues at entry %d but the database holds %d entries: the database is older than the journal (restored from a backup?); run carex audit verify", l.opt.Journal, seq, l.next)
@@ -497,15 +501,73 @@ func (l *Log) recover() error {
 		if err != nil {
 			return fmt.Errorf("auditlog: access journal entry %d: %w", seq, err)
 		}
+		if ts < l.lastTS {
+			// The writer never goes back in time (verify checks it too):
+			// copied in, it would leave the log unverifiable (review 12c).
+			return fmt.Errorf("auditlog: %w: access journal %s: entry %d is earlier than entry %d (entries reordered, or one back-dated); run carex audit verify", ErrTampered, l.opt.Journal, seq, seq-1)
+		}
 		r := newRow(e, data, hh, l.chain)
 		l.queue = append(l.queue, r)
-		l.next, l.chain, l.lastTS = seq+1, r.chain, max(l.lastTS, ts)
+		l.next, l.chain, l.lastTS = seq+1, r.chain, ts
 	}
 	l.appended = l.next
 	if err := l.index(true); err != nil {
 		return err
 	}
 	return l.j.reset()
+}
+
+// compareOverlap checks that the journal's entries the tables hold too
+// (the journal is written first, and emptied only once the tables hold all
+// of it) are the same bytes there, as verify does. An entry rewritten in
+// the tables with its hashes recomputed after the newest checkpoint shows
+// only here: recovering would sign over it and empty the journal, the one
+// copy that shows it (review 12c).
+func (l *Log) compareOverlap(frames [][]byte) error {
+	var first int64 = -1
+	want := make(map[int64][]byte)
+	for _, data := range frames {
+		seq, _, err := parseHead(data)
+		if err != nil {
+			return fmt.Errorf("auditlog: access journal %s: %w", l.opt.Journal, err)
+		}
+		if seq >= l.next {
+			break
+		}
+		if first < 0 {
+			first = seq
+		}
+		want[seq] = data
+	}
+	if first < 0 {
+		return nil
+	}
+	rows, err := l.w.Query(`SELECT seq, entry FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`, first, l.next)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var entry sql.RawBytes
+		if err := rows.Scan(&seq, &entry); err != nil {
+			return err
+		}
+		if jb, ok := want[seq]; ok {
+			if !bytes.Equal(jb, entry) {
+				return fmt.Errorf("auditlog: %w: entry %d differs from the copy the access journal %s holds of it (the journal is written first): the entry in the tables was rewritten; run carex audit verify, and restore the log from a backup that verifies (the journal is left as it is)", ErrTampered, seq, l.opt.Journal)
+			}
+			delete(want, seq)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(want) > 0 {
+		seq := slices.Min(slices.Collect(maps.Keys(want)))
+		return fmt.Errorf("auditlog: %w: entry %d, in the access journal %s, is missing from the tables: run carex audit verify", ErrTampered, seq, l.opt.Journal)
+	}
+	return nil
 }
 
 func newRow(e *Entry, data []byte, hh *hasher, prev tlog.Hash) row {
