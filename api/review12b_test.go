@@ -1,0 +1,58 @@
+package api_test
+
+// Review 12b: joining records into one person — how an item is attributed
+// to a person, and what happens when the attribution is wrong or changes.
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/carex-project/carex/api/auth"
+)
+
+// A second Patient resource of a restricted person: the hospital's own
+// record of Margaret (its PAS keeps its own Patient), carrying her NHS
+// number and her refuge address but not the R label the GP's record
+// carries. Before, it was an ordinary Patient: the district nurse, whose
+// trust the hospital referred her to, read the refuge address and phone
+// from it (and found her by postcode), and no restricted-patient alert was
+// raised. A person is restricted wherever her NHS number is (the copies of
+// her demographics inside other items were already redacted by NHS number,
+// review 11a).
+func TestReview12bSecondRecordOfRestrictedPersonIsRestricted(t *testing.T) {
+	e := newEnv(t)
+	seedRestricted(t, e) // Patient/marg, R, NHS 9990000069, by the GP
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Patient/hosp-marg", `{"resourceType":"Patient","id":"hosp-marg","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"999 000 0069"}],
+			"name":[{"family":"Doyle"}],"address":[{"line":["HOSP-REFUGE 1 Hidden Lane"],"postalCode":"LS9 7TF"}],"telecom":[{"system":"phone","value":"01134960777"}]}`},
+		[2]string{"/fhir/CareTeam/hosp-marg-referral", `{"resourceType":"CareTeam","id":"hosp-marg-referral","status":"active","subject":{"reference":"Patient/hosp-marg"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
+	)
+	nurse := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "nurse-12b" })
+	for _, p := range []string{
+		"/fhir/Patient/hosp-marg",
+		"/fhir/Patient/hosp-marg/$everything",
+		"/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000069",
+		"/fhir/Patient?_id=hosp-marg",
+	} {
+		r := e.do("GET", p, nurse, "")
+		if r.status != 200 {
+			t.Errorf("%s: %d %.300s", p, r.status, r.body)
+		}
+		for _, s := range []string{"HOSP-REFUGE", "01134960777", "LS9"} {
+			if strings.Contains(r.body, s) {
+				t.Errorf("%s releases the restricted person's %s to the district nurse: %.500s", p, s, r.body)
+			}
+		}
+	}
+	if r := e.do("GET", "/fhir/Patient?_id=hosp-marg&address-postalcode=LS9", nurse, ""); !strings.Contains(r.body, `"total":0`) {
+		t.Errorf("a search by the restricted person's postcode finds her second record: %.300s", r.body)
+	}
+	if !e.accessLogged(t, "nurse-12b", "restricted-patient") {
+		t.Errorf("no restricted-patient alert for the nurse's reads of Margaret's second record")
+	}
+	// The hospital, its source, reads it whole.
+	if r := e.do("GET", "/fhir/Patient/hosp-marg", e.token("hospital-clinician", "nhs", "RHX"), ""); !strings.Contains(r.body, "HOSP-REFUGE") {
+		t.Errorf("the hospital reads its own record of her: %.300s", r.body)
+	}
+}
