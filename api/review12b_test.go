@@ -56,3 +56,45 @@ func TestReview12bSecondRecordOfRestrictedPersonIsRestricted(t *testing.T) {
 		t.Errorf("the hospital reads its own record of her: %.300s", r.body)
 	}
 }
+
+// A Person resource (FHIR's person-level record, which links a person's
+// Patient, RelatedPerson and Practitioner records) is a person's
+// demographics. One carrying an NHS number but linking to no Patient named
+// no one, and an item naming no one is decided by the role's classes
+// alone: every GP in the country read the Person the hospital wrote for
+// Margaret — her NHS number and refuge address — with no relationship to
+// her, and her restriction did not apply. Now a Person names the person
+// its NHS number is (as a Patient inside a stored Bundle does), and one
+// naming no one by link or number is a person carex cannot tell: it stays
+// with its source.
+func TestReview12bPersonNamesItsPersonByNHSNumber(t *testing.T) {
+	e := newEnv(t)
+	seedRestricted(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Person/p-marg", `{"resourceType":"Person","id":"p-marg","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"999 000 0069"}],"name":[{"family":"Doyle"}],"address":[{"line":["PERSON-REFUGE"]}]}`},
+		[2]string{"/fhir/Person/p-anon", `{"resourceType":"Person","id":"p-anon","name":[{"family":"Nobody"}],"address":[{"line":["ANON-ADDRESS"]}]}`},
+	)
+	stranger := e.token("gp", "nhs", "Z99999")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for _, tok := range []string{stranger, nurse} {
+		for _, p := range []string{"/fhir/Person/p-marg", "/fhir/Person/p-anon", "/fhir/Person?name=doyle", "/fhir/Person?name=nobody"} {
+			if r := e.do("GET", p, tok, ""); strings.Contains(r.body, "REFUGE") || strings.Contains(r.body, "ANON-ADDRESS") {
+				t.Errorf("%s released to another organisation: %d %.300s", p, r.status, r.body)
+			}
+		}
+	}
+	// Its source reads both.
+	clin := e.token("hospital-clinician", "nhs", "RHX")
+	for _, p := range []string{"/fhir/Person/p-marg", "/fhir/Person/p-anon"} {
+		if r := e.do("GET", p, clin, ""); r.status != 200 {
+			t.Errorf("the hospital reads its own %s: %d %.300s", p, r.status, r.body)
+		}
+	}
+	// A Person linking to her Patient is hers, redacted as her Patient is.
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Person/p-linked", `{"resourceType":"Person","id":"p-linked","name":[{"family":"Doyle"}],"address":[{"line":["LINKED-REFUGE"]}],"link":[{"target":{"reference":"Patient/marg"}}]}`})
+	if r := e.do("GET", "/fhir/Person/p-linked", nurse, ""); r.status != 200 || strings.Contains(r.body, "LINKED-REFUGE") {
+		t.Errorf("a Person linking to her Patient, for her district nurse: %d %.300s", r.status, r.body)
+	}
+}
