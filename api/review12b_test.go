@@ -98,3 +98,92 @@ func TestReview12bPersonNamesItsPersonByNHSNumber(t *testing.T) {
 		t.Errorf("a Person linking to her Patient, for her district nurse: %d %.300s", r.status, r.body)
 	}
 }
+
+// An item filed under the wrong person (Jane, who objects to the council)
+// and moved by its source to the right one (Bob, whose care package the
+// council runs): its earlier version is still Jane's data, kept from the
+// council in vread, the item's, type's and system's _history, Bob's
+// $everything and searches. Passed when first written (a probe of review
+// 12b: each version is decided under its own people).
+func TestReview12bMovedItemsEarlierVersionStaysTheFirstPersons(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	council := e.token("system", "council", "E06000999")
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-no-council", janeNotSharedWithCouncil},
+		[2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"4010232137"}],"name":[{"family":"Brown"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	e.putAll(t, council, [2]string{"/fhir/EpisodeOfCare/bob-package", `{"resourceType":"EpisodeOfCare","id":"bob-package","status":"active","patient":{"reference":"Patient/bob"},"managingOrganization":{"reference":"Organization/E06000999"},
+		"meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},"type":[{"text":"BOB-PACKAGE"}]}`})
+	cond := func(who, text string) string {
+		return `{"resourceType":"Condition","id":"mixup","subject":{"reference":"Patient/` + who + `"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"195967001"}],"text":"` + text + `"}}`
+	}
+	e.putAll(t, hosp, [2]string{"/fhir/Condition/mixup", cond("jane", "JANE-ASTHMA")})
+	sw := e.token("social-worker", "council", "E06000999")
+	if r := e.do("GET", "/fhir/Condition/mixup", sw, ""); r.status != 404 {
+		t.Fatalf("Jane's objection to the council: %d %.300s", r.status, r.body)
+	}
+	e.putAll(t, hosp, [2]string{"/fhir/Condition/mixup", cond("bob", "BOB-ASTHMA")})
+	if r := e.do("GET", "/fhir/Condition/mixup", sw, ""); r.status != 200 || !strings.Contains(r.body, "BOB-ASTHMA") {
+		t.Fatalf("Bob's diagnosis for his social worker: %d %.300s", r.status, r.body)
+	}
+	for _, p := range []string{"/fhir/Condition/mixup/_history/1", "/fhir/Condition/mixup/_history", "/fhir/Condition/_history", "/fhir/_history",
+		"/fhir/Patient/bob/$everything", "/fhir/Condition?patient=bob", "/fhir/Condition?_id=mixup"} {
+		if r := e.do("GET", p, sw, ""); strings.Contains(r.body, "JANE-ASTHMA") {
+			t.Errorf("%s releases Jane's version to the council she objected to: %d %.400s", p, r.status, r.body)
+		}
+	}
+}
+
+// An item naming its person by an absolute URL (this server's, or a
+// feed's own PAS), or by a versioned reference, is hers: her objection to
+// the council and the relationship layer apply. Passed when first written
+// (a probe of review 12b).
+func TestReview12bAbsoluteSubject(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-no-council", janeNotSharedWithCouncil})
+	hosp := e.token("system", "nhs", "RHX")
+	for i, ref := range []string{e.base + "/fhir/Patient/jane", "https://pas.rhx.example/fhir/Patient/jane", "Patient/jane/_history/1", "https://pas.rhx.example/fhir/Patient/jane/_history/3"} {
+		id := "abs" + string(rune('a'+i))
+		e.putAll(t, hosp, [2]string{"/fhir/Condition/" + id, `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"` + ref + `"},"code":{"text":"ABS-` + id + `"}}`})
+		sw := e.token("social-worker", "council", "E06000999")
+		if r := e.do("GET", "/fhir/Condition/"+id, sw, ""); r.status != 404 {
+			t.Errorf("%s: released to the council: %d %.300s", ref, r.status, r.body)
+		}
+		stranger := e.token("gp", "nhs", "Z99999")
+		if r := e.do("GET", "/fhir/Condition/"+id, stranger, ""); r.status != 404 {
+			t.Errorf("%s: released to a stranger: %d %.300s", ref, r.status, r.body)
+		}
+	}
+}
+
+// The access log of a moved item's versions: a version read, history or
+// search that released Jane's earlier version is listed in her
+// $who-accessed, and one that released Bob's current one in his. Passed
+// when first written (a probe of review 12b).
+func TestReview12bMovedItemsVersionsLoggedUnderTheirPeople(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seed4e(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	cond := func(who, text string) string {
+		return `{"resourceType":"Condition","id":"mixup","subject":{"reference":"Patient/` + who + `"},"code":{"text":"` + text + `"}}`
+	}
+	e.putAll(t, hosp, [2]string{"/fhir/Condition/mixup", cond("jane", "JANE-ASTHMA")})
+	e.putAll(t, hosp, [2]string{"/fhir/Condition/mixup", cond("bob", "BOB-ASTHMA")})
+	for i, p := range []string{"/fhir/Condition/mixup/_history/1", "/fhir/Condition/mixup/_history", "/fhir/Condition/_history", "/fhir/Condition?_id=mixup&_lastUpdated=gt2000-01-01"} {
+		sub := "gp-12b-" + string(rune('a'+i))
+		gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = sub })
+		r := e.do("GET", p, gp, "")
+		if r.status != 200 || i < 3 && !strings.Contains(r.body, "JANE-ASTHMA") {
+			t.Fatalf("%s: their GP gets Jane's version: %d %.300s", p, r.status, r.body)
+		}
+		if strings.Contains(r.body, "JANE-ASTHMA") && len(bySub(whoAccessed4e(t, e, "jane"), sub)) == 0 {
+			t.Errorf("%s released Jane's version; Jane's $who-accessed does not list it", p)
+		}
+		if strings.Contains(r.body, "BOB-ASTHMA") && len(bySub(whoAccessed4e(t, e, "bob"), sub)) == 0 {
+			t.Errorf("%s released Bob's version; Bob's $who-accessed does not list it", p)
+		}
+	}
+}
