@@ -156,7 +156,7 @@ func TestRestrictedPersonStaysWithGPInclude(t *testing.T) {
 	e := newEnv(t)
 	seedRestricted(t, e)
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	q := "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
+	q := "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000069"
 	if r := e.do("GET", q, nurse, ""); !strings.Contains(r.body, `"total":1`) {
 		t.Fatalf("precondition: plain lookup finds her: %s", r.body)
 	}

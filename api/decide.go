@@ -210,6 +210,9 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 			if pat, linked, err = g.cp.person(g.ctx, d, pc, &b); err != nil {
 				g.err = err
 			}
+			// Another record carrying the person's NHS number is
+			// restricted (review 12b): so is this one.
+			pat.Restricted = pat.Restricted || g.restrictedNumberLocked(d.nhs)
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
 			g.claimed = d.onlyClaimed(pc, g.user.Org)
 		}
@@ -379,8 +382,9 @@ func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 		if err != nil {
 			continue // the release is the organisation's own; only the alert is lost
 		}
-		pat, _, err := g.cp.person(ctx, deriveContext(pid, pc), pc, nil)
-		if err != nil || !pat.Restricted {
+		d := deriveContext(pid, pc)
+		pat, _, err := g.cp.person(ctx, d, pc, nil)
+		if err != nil || !pat.Restricted && !g.restrictedNumber(d.nhs) {
 			continue
 		}
 		g.mu.Lock()
@@ -1641,16 +1645,26 @@ func (x *Exchange) redactedCopies(v *store.Version) bool {
 
 // restrictedNumber reports whether a Patient carrying NHS number n is
 // restricted (labelled R or V), for a copy of that person's demographics
-// in another person's item. Fails closed: on a store error, or when more
-// Patients carry it than are read, it says yes. Asked once per number in
-// a request.
+// in another person's item, and for another Patient resource carrying
+// the number (review 12b: the hospital's own record of a person whose GP
+// record is restricted released her refuge address, it being unlabelled).
+// Fails closed: on a store error, or when more Patients carry it than
+// are read, it says yes. Asked once per number in a request.
 func (g *gate) restrictedNumber(n string) bool {
 	if n == "" {
 		return false
 	}
 	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.restrictedNumberLocked(n)
+}
+
+// restrictedNumberLocked is restrictedNumber with g.mu held (prepareFor).
+func (g *gate) restrictedNumberLocked(n string) bool {
+	if n == "" {
+		return false
+	}
 	r, ok := g.numbers[n]
-	g.mu.Unlock()
 	if ok {
 		return r
 	}
@@ -1664,12 +1678,10 @@ func (g *gate) restrictedNumber(n string) bool {
 			r = r || restrictedLabels(v.Labels)
 		}
 	}
-	g.mu.Lock()
 	if g.numbers == nil {
 		g.numbers = map[string]bool{}
 	}
 	g.numbers[n] = r
-	g.mu.Unlock()
 	return r
 }
 

@@ -47,7 +47,7 @@ func TestStoredBundleCarriesWithheldItems(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	bundle := `{"resourceType":"Bundle","id":"disch","type":"collection","entry":[
 	 {"fullUrl":"https://rhx.example/fhir/Patient/marg","resource":{"resourceType":"Patient","id":"marg","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
-	   "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Doyle"}],"address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"postalCode":"LS9 7TF"}]}},
+	   "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000069"}],"name":[{"family":"Doyle"}],"address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"postalCode":"LS9 7TF"}]}},
 	 {"fullUrl":"https://rhx.example/fhir/Condition/bhiv","resource":{"resourceType":"Condition","id":"bhiv","subject":{"reference":"Patient/jane"},"code":` + hivCC + `,"note":[{"text":"BUNDLED-HIV"}]}}]}`
 	if r := e.do("PUT", "/fhir/Bundle/disch", hosp, bundle); r.status != 201 {
 		t.Fatalf("store the bundle: %d %s", r.status, r.body)

@@ -17,7 +17,7 @@ func seedRestricted(t *testing.T, e *env) {
 	for _, s := range []struct{ tok, path, body string }{
 		{gp, "/fhir/Practitioner/dr-secret", `{"resourceType":"Practitioner","id":"dr-secret","name":[{"family":"SECRET-GP-NAME"}]}`},
 		{gp, "/fhir/Patient/marg", `{"resourceType":"Patient","id":"marg","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
-			"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Doyle"}],
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000069"}],"name":[{"family":"Doyle"}],
 			"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">SECRET-NARRATIVE</div>"},
 			"address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"postalCode":"LS9 7TF"}],"telecom":[{"system":"phone","value":"01134960999"}],
 			"generalPractitioner":[{"reference":"Practitioner/dr-secret"}]}`},

@@ -61,7 +61,7 @@ func TestReview10aRestrictedSearchMatchAndMissAlike(t *testing.T) {
 		[2]string{"/fhir/RelatedPerson/marg-carer", `{"resourceType":"RelatedPerson","id":"marg-carer","patient":{"reference":"Patient/marg"},"name":[{"family":"Doyle","given":["Tom"]}],
 	 "address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"city":"Leeds","postalCode":"LS9 7TF","use":"home"}],"telecom":[{"system":"phone","value":"01134960999"},{"system":"email","value":"m@refuge.example"}]}`},
 		[2]string{"/fhir/Patient/marg", `{"resourceType":"Patient","id":"marg","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},
-	 "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Doyle"}],"birthDate":"1970-01-01",
+	 "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000069"}],"name":[{"family":"Doyle"}],"birthDate":"1970-01-01",
 	 "address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"city":"Leeds","state":"WY","country":"UK","use":"home","postalCode":"LS9 7TF"}],
 	 "telecom":[{"system":"phone","value":"01134960999"},{"system":"email","value":"m@refuge.example"}],
 	 "generalPractitioner":[{"reference":"Practitioner/dr-secret"}],"managingOrganization":{"reference":"Organization/A81001"}}`},

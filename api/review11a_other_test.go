@@ -23,7 +23,7 @@ func TestReview11aOtherPersonsItemCarryingHerCopy(t *testing.T) {
 	e.putAll(t, council,
 		[2]string{"/fhir/EpisodeOfCare/jane-pkg", `{"resourceType":"EpisodeOfCare","id":"jane-pkg","status":"active","patient":{"reference":"Patient/jane"},"managingOrganization":{"reference":"Organization/E06000999"}}`},
 		[2]string{"/fhir/Task/jane-carer", `{"resourceType":"Task","id":"jane-carer","status":"requested","intent":"order","for":{"reference":"Patient/jane"},"code":{"text":"CARER-ASSESSMENT"},
-		 "contained":[{"resourceType":"Patient","id":"cared","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"943 476 5919"}],"name":[{"family":"Doyle"}],
+		 "contained":[{"resourceType":"Patient","id":"cared","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"999 000 0069"}],"name":[{"family":"Doyle"}],
 		   "address":[{"line":["SECRET-ADDR 1 Hidden Lane"],"postalCode":"LS9 7TF"}],"telecom":[{"system":"phone","value":"01134960999"}]},
 		  {"resourceType":"Patient","id":"self","name":[{"family":"JaneCopy"}],"address":[{"line":["JANE-OWN-ADDR"]}]}],
 		 "input":[{"type":{"text":"cared-for person"},"valueReference":{"reference":"#cared"}},{"type":{"text":"carer"},"valueReference":{"reference":"#self"}}]}`})

@@ -99,6 +99,9 @@ type writeWhileDeciding struct {
 }
 
 func (s *writeWhileDeciding) firing(vis store.Visible) store.Visible {
+	if vis == nil {
+		return nil // a lookup that decides nothing (a restricted NHS number's)
+	}
 	return func(m *store.Meta) bool {
 		s.fire()
 		return vis(m)

@@ -122,7 +122,7 @@ func TestTransactionConditionalCreateRedacts(t *testing.T) {
 	e := newEnv(t)
 	seedRestricted(t, e)
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Doyle"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}}]}`
+	tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":{"resourceType":"Patient","name":[{"family":"Doyle"}]},"request":{"method":"POST","url":"Patient","ifNoneExist":"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000069"}}]}`
 	r := e.do("POST", "/fhir", nurse, tx)
 	if !strings.Contains(r.body, "Doyle") || !strings.Contains(r.body, `"200 OK"`) {
 		t.Fatalf("no match: %d %s", r.status, r.body)

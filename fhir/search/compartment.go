@@ -261,6 +261,18 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 		about = aboutPath(focalPaths[resourceType][i])
 		walk(res, p, named)
 	}
+	if resourceType == "Person" {
+		// A person-level record is that person's demographics (review
+		// 12b: one linking to no Patient named no one, and went to every
+		// role that reads demographics): the person is who its NHS number
+		// says, beside the Patients it links to; one with neither and no
+		// link at all is a person no one can tell.
+		if n := patientNHS(res); n != "" {
+			numbers[n] = true
+		} else if len(set) == 0 && res["link"] == nil {
+			unidentified = true
+		}
+	}
 	if len(set) == 0 && len(numbers) == 0 && !unidentified && !sharingContextTypes[resourceType] {
 		unidentified = namedIn(res, set, numbers)
 	}
