@@ -34,6 +34,41 @@ type ConsentPolicy struct {
 	// provTargets: the items each Provenance version targets
 	// (provenanceTargets), one per line.
 	provTargets versionRefs
+	// numbers: whether a Patient carrying an NHS number is restricted
+	// (restrictedNumber), kept while the store is unchanged. Every read
+	// opens a person and asks it: a search each time cost reads about a
+	// quarter of their throughput (BenchmarkReadByID).
+	numbers numberCache
+}
+
+// numberCache holds restrictedNumber's answers found while the store's
+// Changes() read at (even: no commit under way).
+type numberCache struct {
+	mu sync.Mutex
+	at uint64
+	m  map[string]bool
+}
+
+// maxCachedNumbers bounds numberCache: past it, the answers start again.
+const maxCachedNumbers = 100_000
+
+func (c *numberCache) get(at uint64, n string) (restricted, ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != at {
+		return false, false
+	}
+	restricted, ok = c.m[n]
+	return restricted, ok
+}
+
+func (c *numberCache) put(at uint64, n string, restricted bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.at != at || c.m == nil || len(c.m) >= maxCachedNumbers {
+		c.at, c.m = at, make(map[string]bool)
+	}
+	c.m[n] = restricted
 }
 
 // NewConsentPolicy enforces pol over the records in st.
@@ -1668,14 +1703,23 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 	if ok {
 		return r
 	}
-	const most = 20
-	q := &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
-		Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
-	res, err := g.cp.store.Search(g.ctx, q, nil)
-	r = err != nil || len(res.Items) >= most
-	if err == nil {
-		for _, v := range res.Items {
-			r = r || restrictedLabels(v.Labels)
+	at := g.cp.store.Changes()
+	r, ok = g.cp.numbers.get(at, n)
+	if !ok {
+		const most = 20
+		q := &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
+			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
+		res, err := g.cp.store.Search(g.ctx, q, nil)
+		r = err != nil || len(res.Items) >= most
+		if err == nil {
+			for _, v := range res.Items {
+				r = r || restrictedLabels(v.Labels)
+			}
+		}
+		// Kept only if nothing was committed, nor under way, from before
+		// the search to after it: the answer holds for that state alone.
+		if err == nil && at%2 == 0 && g.cp.store.Changes() == at {
+			g.cp.numbers.put(at, n, r)
 		}
 	}
 	if g.numbers == nil {
