@@ -477,6 +477,11 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		// newest: it cannot be shown to be older), but refused on write.
 		c.refusals = append(c.refusals, &ConsentError{"dateTime", "required: when the person's choice was recorded decides which of the recorder's consents is the newest"})
 	}
+	if rc.Patient != nil && c.Patient == "" && rc.Patient.Identifier != nil {
+		// An NHS number alone (UK Core style) names the person but not
+		// her record here (review 12b: "required" told the sender nothing).
+		return nil, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID; an identifier alone (an NHS number) is not taken: find the Patient first (GET /fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|NUMBER) and send its reference, with the identifier beside it if you like"}
+	}
 	if rc.Patient == nil || c.Patient == "" {
 		return nil, &ConsentError{"patient", "required"}
 	}

@@ -173,3 +173,21 @@ func TestParseBreakGlass(t *testing.T) {
 		}
 	}
 }
+
+// TestParseConsentPatientByNHSNumberOnly: a Consent naming its person by
+// NHS number alone (UK Core style) was refused with "Consent.patient:
+// required", which told its sender nothing (review 12b). It is still
+// refused — a Consent must be the record's, or it would never apply — and
+// the message says what to send.
+func TestParseConsentPatientByNHSNumberOnly(t *testing.T) {
+	raw := strings.Replace(string(consentJSON("x", "2024-01-01", "OPTOUT", "")), `"patient":{"reference":"Patient/p1"}`,
+		`"patient":{"identifier":{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}}`, 1)
+	if !strings.Contains(raw, "nhs-number") {
+		t.Fatalf("the test Consent names its patient otherwise: %s", raw)
+	}
+	_, err := ParseConsent([]byte(raw))
+	var ce *ConsentError
+	if !errors.As(err, &ce) || ce.Element != "patient" || !strings.Contains(err.Error(), "identifier alone") || !strings.Contains(err.Error(), "GET /fhir/Patient?identifier=") {
+		t.Fatalf("got %v", err)
+	}
+}
