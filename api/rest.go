@@ -395,16 +395,23 @@ func clinicalSpan(lo, hi int64) (start, end time.Time) {
 	if hi <= lo+999 { // an instant, to the second or millisecond
 		return start, time.Time{}
 	}
-	if hi >= maxClinicalEnd.UnixMilli() {
+	if hi >= maxClinicalEnd.UnixMilli() { // ongoing: from a day, or an instant
+		if midnight(start) {
+			start = inEngland(start)
+		}
 		return start, maxClinicalEnd
 	}
 	end = time.UnixMilli(hi).UTC()
 	after := end.Add(time.Millisecond)
 	if midnight(start) && midnight(after) {
-		start = time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, consent.England()).UTC()
-		end = time.Date(after.Year(), after.Month(), after.Day(), 0, 0, 0, 0, consent.England()).Add(-time.Millisecond).UTC()
+		start, end = inEngland(start), inEngland(after).Add(-time.Millisecond)
 	}
 	return start, end
+}
+
+// inEngland is the start of t's UTC day as the same day in England.
+func inEngland(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, consent.England()).UTC()
 }
 
 func midnight(t time.Time) bool {
