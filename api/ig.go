@@ -326,7 +326,18 @@ func (s *Server) igAlerts(c echo.Context) error {
 	q.Count, q.Offset = 0, 0
 	a := auditlog.NewAlerter(s.alertThresholds())
 	total := 0
-	if err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
+	// The hour before the period counts towards the volume rule (Lead): a
+	// burst that straddles its start (23:30 to 00:30, for a day's
+	// alerts) is the period's too; it was seen by neither day's report.
+	sq, from := q, q.From
+	if !from.IsZero() {
+		sq.From = from.Add(-auditlog.VolumeWindow)
+	}
+	if err := s.cfg.AuditLog.Scan(c.Request().Context(), sq, func(e *auditlog.Entry) error {
+		if e.Time.Before(from) {
+			a.Lead(e)
+			return nil
+		}
 		total++
 		a.Add(e)
 		return nil

@@ -317,6 +317,30 @@ func (a *Alerter) Add(e *Entry) {
 			len(al.Seqs), hhmm(th.DayStart), hhmm(th.DayEnd), th.Location, weekendNote(th.WeekendsInHours),
 			al.From.In(th.Location).Format("Mon 2 Jan 2006 15:04"), al.To.In(th.Location).Format("Mon 2 Jan 15:04"))
 	}
+	a.volume(e, ids, true)
+}
+
+// Lead considers an entry from the hour before the period whose alerts
+// are asked for: it counts towards the volume rule's window ("more than N
+// patients within an hour"), so that a burst straddling the period's start
+// is reported, but raises no alert of its own. Entries must come in log
+// order, before those given to Add.
+func (a *Alerter) Lead(e *Entry) {
+	ids := e.PatientIDs()
+	if len(ids) == 0 || slices.Contains(a.th.ExemptRoles, e.Role) {
+		return
+	}
+	a.volume(e, ids, false)
+}
+
+// VolumeWindow is how far back before a period the volume rule looks
+// (Lead).
+const VolumeWindow = time.Hour
+
+// volume counts e's people in its user's last hour; report: an alert may
+// open or grow with e.
+func (a *Alerter) volume(e *Entry, ids []string, report bool) {
+	th := &a.th
 	// Volume: distinct patients in the last 60 minutes.
 	w := a.users[e.Sub]
 	if w == nil {
@@ -327,7 +351,7 @@ func (a *Alerter) Add(e *Entry) {
 		w.items = append(w.items, winItem{e.Time, p, e.Seq})
 		w.counts[p]++
 	}
-	cut := e.Time.Add(-time.Hour)
+	cut := e.Time.Add(-VolumeWindow)
 	i := 0
 	for ; i < len(w.items) && !w.items[i].t.After(cut); i++ {
 		it := w.items[i]
@@ -338,6 +362,7 @@ func (a *Alerter) Add(e *Entry) {
 	w.items = w.items[i:]
 	n := len(w.counts)
 	switch {
+	case !report:
 	case n > th.PatientsPerHour && w.open == nil:
 		al := &Alert{Kind: AlertVolume, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, From: w.items[0].t, To: e.Time}
 		for _, it := range w.items {
