@@ -308,7 +308,13 @@ func (a *Alerter) Add(e *Entry) {
 	clock := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute + time.Duration(local.Second())*time.Second
 	weekend := local.Weekday() == time.Saturday || local.Weekday() == time.Sunday
 	if clock < th.DayStart || clock >= th.DayEnd || (weekend && !th.WeekendsInHours) {
-		day := local.Add(-th.DayStart).Format("2006-01-02")
+		// By the clock, not by elapsed time: on the nights the clocks
+		// change, 7 hours of real time before 06:30 is not the day before.
+		night := local
+		if clock < th.DayStart {
+			night = local.AddDate(0, 0, -1)
+		}
+		day := night.Format("2006-01-02")
 		a.keyed(AlertOutOfHours+"|"+e.Sub+"|"+day, e, func() *Alert {
 			return &Alert{Kind: AlertOutOfHours}
 		})
