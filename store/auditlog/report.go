@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
 )
@@ -208,6 +209,9 @@ type Alert struct {
 	To      time.Time `json:"to"`             // last entry
 	Detail  string    `json:"detail"`
 	Seqs    []int64   `json:"seqs"`
+
+	bgReasons []string // a break-glass alert's reasons, each once
+	grantUses int      // a break-glass alert's accesses under a grant
 }
 
 // Alerter computes alerts over entries given in log order, one at a time,
@@ -278,11 +282,22 @@ func (a *Alerter) Add(e *Entry) {
 			a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+p, e, func() *Alert {
 				return &Alert{Kind: AlertBreakGlass, Patient: p}
 			})
-			if al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]; e.BreakGlass != "" && al.Detail == "" {
-				al.Detail = "break-glass: " + e.BreakGlass
-			} else if al.Detail == "" {
-				al.Detail = "access under a break-glass grant"
+			// Every reason given, each once, and how many accesses the
+			// grants let through: not the first entry's alone.
+			al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]
+			if e.BreakGlass == "" {
+				al.grantUses++
+			} else if !slices.Contains(al.bgReasons, e.BreakGlass) {
+				al.bgReasons = append(al.bgReasons, e.BreakGlass)
 			}
+			var parts []string
+			if len(al.bgReasons) > 0 {
+				parts = append(parts, "break-glass: "+strings.Join(al.bgReasons, "; "))
+			}
+			if al.grantUses > 0 {
+				parts = append(parts, fmt.Sprintf("%d access(es) under a break-glass grant", al.grantUses))
+			}
+			al.Detail = strings.Join(parts, "; and ")
 		}
 	}
 	for _, r := range e.Reasons {

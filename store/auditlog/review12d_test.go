@@ -3,6 +3,7 @@ package auditlog
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -45,5 +46,45 @@ func TestReview12dOutOfHoursNightAcrossTheClocksChanging(t *testing.T) {
 				t.Errorf("out-of-hours alerts %q, want %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestReview12dBreakGlassAlertGivesEveryReason: the break-glass alert of a
+// user and a person gathers every break-glass access of the period, but
+// its detail gave only the first reason: a nurse who broke glass on Monday
+// ("EMERGENCY: …") and again on Thursday with another ("CONSENT: …") was
+// reported with Monday's reason alone, and an alert whose period began
+// under an earlier grant said "access under a break-glass grant" however
+// often she broke glass again, with whatever reasons.
+func TestReview12dBreakGlassAlertGivesEveryReason(t *testing.T) {
+	at := []struct{ when, bg string }{
+		{"2026-03-02 10:00", ""}, // under a grant from before the period
+		{"2026-03-02 11:00", "EMERGENCY: collapsed at home"},
+		{"2026-03-02 11:05", ""},
+		{"2026-03-05 09:00", "CONSENT: patient agreed in clinic"},
+		{"2026-03-05 09:10", "EMERGENCY: collapsed at home"},
+	}
+	var es []*Entry
+	for i, a := range at {
+		es = append(es, &Entry{Seq: int64(i), Time: london(t, a.when), Sub: "u1", Role: "district-nurse", Patient: "p1",
+			BreakGlass: a.bg, Reasons: []string{"break-glass"}, Decision: "permit", Status: 200})
+	}
+	var got []Alert
+	for _, al := range Alerts(es, Thresholds{}) {
+		if al.Kind == AlertBreakGlass {
+			got = append(got, al)
+		}
+	}
+	if len(got) != 1 || !slices.Equal(got[0].Seqs, []int64{0, 1, 2, 3, 4}) {
+		t.Fatalf("want one break-glass alert with every entry: %+v", got)
+	}
+	d := got[0].Detail
+	for _, want := range []string{"EMERGENCY: collapsed at home", "CONSENT: patient agreed in clinic", "grant"} {
+		if !strings.Contains(d, want) {
+			t.Errorf("the alert's detail %q does not give %q", d, want)
+		}
+	}
+	if strings.Count(d, "collapsed at home") != 1 {
+		t.Errorf("the alert's detail %q repeats a reason", d)
 	}
 }
