@@ -394,8 +394,14 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 			people = []string{e.Patient}
 		}
 		patient := strings.Join(people, ", ")
-		if e.NHSNumber != "" && len(people) > 0 {
+		switch {
+		case e.NHSNumber != "" && len(people) > 0:
 			patient = strings.Join(append([]string{people[0] + " (NHS " + e.NHSNumber + ")"}, people[1:]...), ", ")
+		case e.NHSNumber != "":
+			// An entry naming no one keeps the NHS number searched for (a
+			// search that found no one, or was refused): the printed copy
+			// shows it as the JSON does.
+			patient = "NHS " + e.NHSNumber + " (no patient named)"
 		}
 		rows = append(rows, []string{
 			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action, patient,

@@ -131,3 +131,29 @@ func TestReview12dVolumeAlertSeesTheHourBeforeThePeriod(t *testing.T) {
 		t.Errorf("a period after the burst reports it: %s", r.body)
 	}
 }
+
+// TestReview12dPrintableReportShowsTheNHSNumberSearched: an entry keeps
+// the NHS number a user searched for even when nothing matched (README),
+// and the JSON report gives it, but the printable $user-activity and
+// $who-accessed (_format=text or html, the copies handed over for a
+// subject access request or a disciplinary case) printed an NHS number
+// only beside a person the entry named: a user looking up numbers of
+// people carex does not hold was shown searching for no one.
+func TestReview12dPrintableReportShowsTheNHSNumberSearched(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	gp := e.token("gp", "nhs", "A81001")
+	const nhs = "9990000018" // passes the modulus-11 check; no one has it
+	if r := e.do("GET", "/fhir/Patient?identifier="+url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|"+nhs), gp, ""); r.status != 200 {
+		t.Fatalf("search: %d %s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/AuditEvent/$user-activity?agent=gp-user", ig, ""); r.status != 200 || !strings.Contains(r.body, nhs) {
+		t.Fatalf("baseline: the JSON report gives the number searched: %d %s", r.status, r.body)
+	}
+	for _, f := range []string{"text", "html"} {
+		r := e.do("GET", "/fhir/AuditEvent/$user-activity?agent=gp-user&_format="+f, ig, "")
+		if r.status != 200 || !strings.Contains(r.body, "NHS "+nhs) {
+			t.Errorf("printable (%s) user activity does not show the NHS number searched for: %d\n%s", f, r.status, r.body)
+		}
+	}
+}
