@@ -157,3 +157,46 @@ func TestReview12dPrintableReportShowsTheNHSNumberSearched(t *testing.T) {
 		}
 	}
 }
+
+// TestReview12dRefusedLookAtTheLogNamesThePerson: a user who is not an IG
+// officer and asks who accessed a person's record ($who-accessed,
+// AuditEvent?patient=, $break-glass?patient=) is refused (403), and the
+// entry of the refusal named no one, so that person's $who-accessed did
+// not show that a colleague had tried to find out who looked at their
+// record ($explain, refused alike, named them).
+func TestReview12dRefusedLookAtTheLogNamesThePerson(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	paths := []string{
+		"/fhir/AuditEvent/$who-accessed?patient=jane",
+		"/fhir/AuditEvent?patient=Patient/jane",
+		"/fhir/AuditEvent/$break-glass?patient=jane",
+	}
+	for _, p := range paths {
+		if r := e.do("GET", p, nurse, ""); r.status != 403 {
+			t.Fatalf("%s by a nurse: %d, want 403", p, r.status)
+		}
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane", ig, "")
+	var rep struct {
+		Entries []struct {
+			Sub       string `json:"sub"`
+			Operation string `json:"operation"`
+			Status    int    `json:"status"`
+		} `json:"entries"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+		t.Fatalf("who-accessed: %d %v %s", r.status, err, r.body)
+	}
+	refused := 0
+	for _, en := range rep.Entries {
+		if en.Sub == "district-nurse-user" && en.Status == 403 {
+			refused++
+		}
+	}
+	if refused != len(paths) {
+		t.Errorf("jane's who-accessed lists %d of the nurse's %d refused looks at her log entries:\n%s", refused, len(paths), r.body)
+	}
+}
