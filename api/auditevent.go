@@ -69,16 +69,40 @@ func (s *Server) isAuditor(p *auth.Principal) bool {
 func (s *Server) igBegin(c echo.Context, op string) (*Exchange, *auth.Principal, error) {
 	x, p, err := s.begin(c, op)
 	x.Type = "AuditEvent"
-	if err != nil {
-		return x, p, err
+	if err == nil && !s.isAuditor(p) {
+		err = fmtErr(ErrForbidden, "the access log is for information governance officers only (role ig-officer)")
 	}
-	if !s.isAuditor(p) {
-		return x, p, fmtErr(ErrForbidden, "the access log is for information governance officers only (role ig-officer)")
+	if err != nil {
+		// The person whose log entries were asked for is named, as a
+		// refused $explain names them: their $who-accessed shows who tried
+		// to find out who looked at their record.
+		x.Patient = askedPatient(c)
+		return x, p, err
 	}
 	if s.cfg.AuditLog == nil {
 		return x, p, fmtErr(ErrNotSupported, "the access log is not enabled on this server")
 	}
 	return x, p, nil
+}
+
+// askedPatient is the person a refused IG request named (patient=ID or
+// Patient/ID, in the query or a POST _search form), "" when it named no
+// one or not one id.
+func askedPatient(c echo.Context) string {
+	v := c.QueryParam("patient")
+	if v == "" && c.Request().Method == http.MethodPost {
+		if form, err := c.FormParams(); err == nil {
+			v = form.Get("patient")
+		}
+	}
+	v = strings.TrimSpace(v)
+	if i := strings.LastIndex(v, "Patient/"); i >= 0 {
+		v = v[i+len("Patient/"):]
+	}
+	if strings.ContainsAny(v, ",/") {
+		return ""
+	}
+	return v
 }
 
 func (s *Server) auditWrite(c echo.Context) error {

@@ -104,8 +104,10 @@ func TestAuditEventPerRole(t *testing.T) {
 	)
 	e.run(t, scs)
 
-	// The GP's read of Patient/jane, with the GP as the requesting agent.
-	r := e.do("GET", "/fhir/AuditEvent?patient=Patient/jane&agent=gp-user", ig, "")
+	// The GP's read of Patient/jane, with the GP as the requesting agent
+	// (outcome=0: her refused looks at jane's log entries above are jane's
+	// too since review 12d).
+	r := e.do("GET", "/fhir/AuditEvent?patient=Patient/jane&agent=gp-user&outcome=0", ig, "")
 	b := parseBundle(t, r.body)
 	if b.Total != 1 || len(b.Entry) != 1 {
 		t.Fatalf("GP reads of jane: total %d\n%s", b.Total, r.body)

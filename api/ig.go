@@ -326,7 +326,18 @@ func (s *Server) igAlerts(c echo.Context) error {
 	q.Count, q.Offset = 0, 0
 	a := auditlog.NewAlerter(s.alertThresholds())
 	total := 0
-	if err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
+	// The hour before the period counts towards the volume rule (Lead): a
+	// burst that straddles its start (23:30 to 00:30, for a day's
+	// alerts) is the period's too; it was seen by neither day's report.
+	sq, from := q, q.From
+	if !from.IsZero() {
+		sq.From = from.Add(-auditlog.VolumeWindow)
+	}
+	if err := s.cfg.AuditLog.Scan(c.Request().Context(), sq, func(e *auditlog.Entry) error {
+		if e.Time.Before(from) {
+			a.Lead(e)
+			return nil
+		}
 		total++
 		a.Add(e)
 		return nil
@@ -383,8 +394,14 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 			people = []string{e.Patient}
 		}
 		patient := strings.Join(people, ", ")
-		if e.NHSNumber != "" && len(people) > 0 {
+		switch {
+		case e.NHSNumber != "" && len(people) > 0:
 			patient = strings.Join(append([]string{people[0] + " (NHS " + e.NHSNumber + ")"}, people[1:]...), ", ")
+		case e.NHSNumber != "":
+			// An entry naming no one keeps the NHS number searched for (a
+			// search that found no one, or was refused): the printed copy
+			// shows it as the JSON does.
+			patient = "NHS " + e.NHSNumber + " (no patient named)"
 		}
 		rows = append(rows, []string{
 			e.Time.In(loc).Format("2006-01-02 15:04:05"), user, e.Role, e.Org, e.Purpose, action, patient,

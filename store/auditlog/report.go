@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
 )
@@ -208,6 +209,9 @@ type Alert struct {
 	To      time.Time `json:"to"`             // last entry
 	Detail  string    `json:"detail"`
 	Seqs    []int64   `json:"seqs"`
+
+	bgReasons []string // a break-glass alert's reasons, each once
+	grantUses int      // a break-glass alert's accesses under a grant
 }
 
 // Alerter computes alerts over entries given in log order, one at a time,
@@ -278,11 +282,22 @@ func (a *Alerter) Add(e *Entry) {
 			a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+p, e, func() *Alert {
 				return &Alert{Kind: AlertBreakGlass, Patient: p}
 			})
-			if al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]; e.BreakGlass != "" && al.Detail == "" {
-				al.Detail = "break-glass: " + e.BreakGlass
-			} else if al.Detail == "" {
-				al.Detail = "access under a break-glass grant"
+			// Every reason given, each once, and how many accesses the
+			// grants let through: not the first entry's alone.
+			al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]
+			if e.BreakGlass == "" {
+				al.grantUses++
+			} else if !slices.Contains(al.bgReasons, e.BreakGlass) {
+				al.bgReasons = append(al.bgReasons, e.BreakGlass)
 			}
+			var parts []string
+			if len(al.bgReasons) > 0 {
+				parts = append(parts, "break-glass: "+strings.Join(al.bgReasons, "; "))
+			}
+			if al.grantUses > 0 {
+				parts = append(parts, fmt.Sprintf("%d access(es) under a break-glass grant", al.grantUses))
+			}
+			al.Detail = strings.Join(parts, "; and ")
 		}
 	}
 	for _, r := range e.Reasons {
@@ -308,7 +323,13 @@ func (a *Alerter) Add(e *Entry) {
 	clock := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute + time.Duration(local.Second())*time.Second
 	weekend := local.Weekday() == time.Saturday || local.Weekday() == time.Sunday
 	if clock < th.DayStart || clock >= th.DayEnd || (weekend && !th.WeekendsInHours) {
-		day := local.Add(-th.DayStart).Format("2006-01-02")
+		// By the clock, not by elapsed time: on the nights the clocks
+		// change, 7 hours of real time before 06:30 is not the day before.
+		night := local
+		if clock < th.DayStart {
+			night = local.AddDate(0, 0, -1)
+		}
+		day := night.Format("2006-01-02")
 		a.keyed(AlertOutOfHours+"|"+e.Sub+"|"+day, e, func() *Alert {
 			return &Alert{Kind: AlertOutOfHours}
 		})
@@ -317,6 +338,30 @@ func (a *Alerter) Add(e *Entry) {
 			len(al.Seqs), hhmm(th.DayStart), hhmm(th.DayEnd), th.Location, weekendNote(th.WeekendsInHours),
 			al.From.In(th.Location).Format("Mon 2 Jan 2006 15:04"), al.To.In(th.Location).Format("Mon 2 Jan 15:04"))
 	}
+	a.volume(e, ids, true)
+}
+
+// Lead considers an entry from the hour before the period whose alerts
+// are asked for: it counts towards the volume rule's window ("more than N
+// patients within an hour"), so that a burst straddling the period's start
+// is reported, but raises no alert of its own. Entries must come in log
+// order, before those given to Add.
+func (a *Alerter) Lead(e *Entry) {
+	ids := e.PatientIDs()
+	if len(ids) == 0 || slices.Contains(a.th.ExemptRoles, e.Role) {
+		return
+	}
+	a.volume(e, ids, false)
+}
+
+// VolumeWindow is how far back before a period the volume rule looks
+// (Lead).
+const VolumeWindow = time.Hour
+
+// volume counts e's people in its user's last hour; report: an alert may
+// open or grow with e.
+func (a *Alerter) volume(e *Entry, ids []string, report bool) {
+	th := &a.th
 	// Volume: distinct patients in the last 60 minutes.
 	w := a.users[e.Sub]
 	if w == nil {
@@ -327,7 +372,7 @@ func (a *Alerter) Add(e *Entry) {
 		w.items = append(w.items, winItem{e.Time, p, e.Seq})
 		w.counts[p]++
 	}
-	cut := e.Time.Add(-time.Hour)
+	cut := e.Time.Add(-VolumeWindow)
 	i := 0
 	for ; i < len(w.items) && !w.items[i].t.After(cut); i++ {
 		it := w.items[i]
@@ -338,6 +383,7 @@ func (a *Alerter) Add(e *Entry) {
 	w.items = w.items[i:]
 	n := len(w.counts)
 	switch {
+	case !report:
 	case n > th.PatientsPerHour && w.open == nil:
 		al := &Alert{Kind: AlertVolume, Sub: e.Sub, Name: e.Name, Role: e.Role, Org: e.Org, From: w.items[0].t, To: e.Time}
 		for _, it := range w.items {
