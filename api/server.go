@@ -270,6 +270,11 @@ func (s *Server) readyz(c echo.Context) error {
 	if err := s.store.Ping(ctx); err != nil {
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database not reachable"})
 	}
+	if s.cfg.AuditLog != nil && s.cfg.AuditLog.Err() != nil {
+		// Every request would be refused (each waits for its entry):
+		// take this server out of service until it is restarted.
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the access log cannot be written: restart carex"})
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 

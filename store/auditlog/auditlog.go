@@ -154,6 +154,8 @@ type Log struct {
 	chain  tlog.Hash // chain hash of entry next-1
 	lastTS int64
 	broken error // the journal's end is unknown: refuse appends
+	// brokenErr is broken for other goroutines (Err).
+	brokenErr atomic.Pointer[error]
 
 	// the hand-off from writer to indexer, guarded by hmu
 	hmu      sync.Mutex
@@ -627,6 +629,16 @@ func (l *Log) Append(ctx context.Context, e *Entry) error {
 	}
 }
 
+// Err reports why the log takes no more entries, nil while it takes
+// them: its journal could not be repaired after a failed write, and only
+// a restart (which recovers it) helps. /readyz says so.
+func (l *Log) Err() error {
+	if p := l.brokenErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
 // Sync waits until every entry appended before the call is in the SQLite
 // tables, so that queries see it.
 func (l *Log) Sync(ctx context.Context) error {
@@ -847,6 +859,7 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 	if err != nil {
 		if errors.Is(err, errJournalBroken) {
 			l.broken = err
+			l.brokenErr.Store(&err)
 		}
 	} else {
 		l.next, l.chain, l.lastTS = next, chain, lastTS
