@@ -96,6 +96,30 @@ func (p *proc) do(c *http.Client, method, path, token, reqID, body string) (int,
 	return res.StatusCode, res.Header.Get("X-Request-Id"), nil
 }
 
+// crashRig is a carex serve built and run as a real process on a new
+// database in a temp dir, with Patient/crash stored (request id "seed").
+type crashRig struct {
+	bin, db, devKey, logKey, tok string
+	args                         []string // serve's flags, for a restart
+	p                            *proc
+	client                       *http.Client
+}
+
+func newCrashRig(t *testing.T, extra ...string) *crashRig {
+	t.Helper()
+	dir := t.TempDir()
+	r := &crashRig{bin: buildCarex(t, dir), db: filepath.Join(dir, "c.db"), devKey: filepath.Join(dir, "dev.pem"), logKey: filepath.Join(dir, "log-key")}
+	r.args = append([]string{"--dev", "--db", r.db, "--dev-key", r.devKey, "--log-key", r.logKey, "--log-level", "error"}, extra...)
+	r.p = startCarex(t, r.bin, r.args...)
+	r.tok = e2eToken(t, r.devKey)
+	r.client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
+	patient := `{"resourceType":"Patient","id":"crash","name":[{"family":"Crash"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
+	if code, _, err := r.p.do(r.client, "PUT", "/fhir/Patient/crash", r.tok, "seed", patient); err != nil || code != 201 {
+		t.Fatalf("seed: %d %v\n%s", code, err, r.p.stderr.String())
+	}
+	return r
+}
+
 // TestCrashLosesNoAcknowledgedEntry: carex serve under concurrent load is
 // killed with SIGKILL; after a restart every request whose response
 // reached the client has its access-log entry, the log verifies, and it
@@ -104,18 +128,8 @@ func TestCrashLosesNoAcknowledgedEntry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real carex process")
 	}
-	dir := t.TempDir()
-	bin := buildCarex(t, dir)
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
-	args := []string{"--dev", "--db", db, "--dev-key", devKey, "--log-key", logKey, "--log-level", "error"}
-
-	p := startCarex(t, bin, args...)
-	tok := e2eToken(t, devKey)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
-	patient := `{"resourceType":"Patient","id":"crash","name":[{"family":"Crash"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
-	if code, _, err := p.do(client, "PUT", "/fhir/Patient/crash", tok, "seed", patient); err != nil || code != 201 {
-		t.Fatalf("seed: %d %v\n%s", code, err, p.stderr.String())
-	}
+	r := newCrashRig(t)
+	bin, db, logKey, args, p, tok, client := r.bin, r.db, r.logKey, r.args, r.p, r.tok, r.client
 
 	const workers = 8
 	var (

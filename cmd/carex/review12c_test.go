@@ -3,7 +3,6 @@ package main
 import (
 	"database/sql"
 	"fmt"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -29,19 +28,9 @@ func TestReview12cKillLosesNoStoredChangesEntry(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills a real carex process")
 	}
-	dir := t.TempDir()
-	bin := buildCarex(t, dir)
-	db, devKey, logKey := filepath.Join(dir, "c.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
 	copyPath := filepath.Join(t.TempDir(), "saved-checkpoint")
-	args := []string{"--dev", "--db", db, "--dev-key", devKey, "--log-key", logKey, "--log-level", "error", "--checkpoint-copy", copyPath}
-
-	p := startCarex(t, bin, args...)
-	tok := e2eToken(t, devKey)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}, Timeout: 10 * time.Second}
-	patient := `{"resourceType":"Patient","id":"crash","name":[{"family":"Crash"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
-	if code, _, err := p.do(client, "PUT", "/fhir/Patient/crash", tok, "seed", patient); err != nil || code != 201 {
-		t.Fatalf("seed: %d %v\n%s", code, err, p.stderr.String())
-	}
+	r := newCrashRig(t, "--checkpoint-copy", copyPath)
+	bin, db, logKey, args, p, tok, client := r.bin, r.db, r.logKey, r.args, r.p, r.tok, r.client
 	const workers = 6
 	var stop atomic.Bool
 	var acked atomic.Int64
