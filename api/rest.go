@@ -456,9 +456,14 @@ func (s *Server) derive(w *store.Write) {
 		case e.Type == search.Token && codeParam(w.Type, e.Param):
 			w.Codes = append(w.Codes, e.System+"|"+e.Code)
 		case e.Type == search.Date:
-			if _, ok := dates[e.Param]; !ok {
-				dates[e.Param] = e
+			// Every value of the element counts (a Timing's events, a
+			// Composition's event periods): the clinical date runs from
+			// the first to the last (review 13a: a deny of June 2015
+			// released an observation timed in January and June).
+			if d, ok := dates[e.Param]; ok {
+				e.Lo, e.Hi = min(e.Lo, d.Lo), max(e.Hi, d.Hi)
 			}
+			dates[e.Param] = e
 		}
 	}
 	params := clinicalDateParams
