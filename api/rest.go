@@ -382,6 +382,11 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 // 9999, which time.Time and every store keep exactly.
 var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
+// minClinicalStart stands for an open start (a period with an end and no
+// start: "until 20 June 2015"): the first millisecond of the year 1, not
+// the zero time, which means no clinical date.
+var minClinicalStart = time.Date(1, 1, 1, 0, 0, 0, 1e6, time.UTC)
+
 // clinicalSpan is an item's clinical date from its index entry (unix ms,
 // both inclusive): its first instant, and its last when it is a range (a
 // date to the year, month or day, a period; zero for an instant). The
@@ -391,6 +396,7 @@ var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 // days in England: "2015-05" ends at 23:59 on 31 May, British Summer Time,
 // not at 00:59 on 1 June, inside a deny of June.
 func clinicalSpan(lo, hi int64) (start, end time.Time) {
+	lo = max(lo, minClinicalStart.UnixMilli())
 	start = time.UnixMilli(lo).UTC()
 	if hi <= lo+999 { // an instant, to the second or millisecond
 		return start, time.Time{}
@@ -471,10 +477,13 @@ func (s *Server) derive(w *store.Write) {
 		params = documentDateParams
 	}
 	for _, p := range params {
-		if d, ok := dates[p]; ok && d.Lo > -1<<62 {
+		if d, ok := dates[p]; ok {
 			// A date to the year or month, or a period, is a range: a
 			// dataPeriod meets the item by the whole of it (a deny of June
-			// 2015 covers an item dated "2015").
+			// 2015 covers an item dated "2015"). A period with no start
+			// runs from the earliest time: it is not passed over for a
+			// later element (review 13a: a letter about care until June
+			// 2015, written in 2024, was judged by 2024).
 			w.Date, w.DateEnd = clinicalSpan(d.Lo, d.Hi)
 			break
 		}
