@@ -1766,7 +1766,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
-		mayCarryPeople(v.Raw)
+		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && bytes.Contains(v.Raw, []byte("nhs-number")))
 	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
@@ -1780,7 +1780,16 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		// Another person's item carrying a copy of a restricted person's
 		// demographics, known by her NHS number (review 11a: Jane's carer
 		// assessment carrying the Patient of Margaret, whom she cares for).
-		if !redactCarriedPeople(m, func(p map[string]any) bool { return x.gate.restrictedNumbers(nhsNumbersOf(p)) }) && mask == nil {
+		which := func(p map[string]any) bool { return x.gate.restrictedNumbers(nhsNumbersOf(p)) }
+		// A RelatedPerson is itself a copy of someone's demographics, in
+		// another person's record: a carer who is a restricted person
+		// (review 13a: Jane's carer record released Margaret's refuge
+		// address to Jane's district nurse).
+		self := v.Type == "RelatedPerson" && which(m)
+		if self {
+			redactPerson(m)
+		}
+		if !redactCarriedPeople(m, which) && !self && mask == nil {
 			return v.Raw // (carrying no one restricted: as stored)
 		}
 	}
