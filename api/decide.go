@@ -247,7 +247,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 			}
 			// Another record carrying the person's NHS number is
 			// restricted (review 12b): so is this one.
-			pat.Restricted = pat.Restricted || g.restrictedNumberLocked(d.nhs)
+			pat.Restricted = pat.Restricted || g.restrictedNumbersLocked(d.numbers)
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
 			g.claimed = d.onlyClaimed(pc, g.user.Org)
 		}
@@ -419,7 +419,7 @@ func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 		}
 		d := deriveContext(pid, pc)
 		pat, _, err := g.cp.person(ctx, d, pc, nil)
-		if err != nil || !pat.Restricted && !g.restrictedNumber(d.nhs) {
+		if err != nil || !pat.Restricted && !g.restrictedNumbers(d.numbers) {
 			continue
 		}
 		g.mu.Lock()
@@ -922,10 +922,13 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 // derived is what the decision needs from a PatientContext, worked out once
 // per context (kept in its Memo) rather than once per request.
 type derived struct {
-	pat    consent.Patient
-	links  []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
-	nhs    string     // the Patient resource's NHS number, for the access log
-	sameAs []string   // other records of the same person (Patient.link)
+	pat   consent.Patient
+	links []linkOrgs // per CareTeam and EpisodeOfCare: who recorded it, whom it relates
+	nhs   string     // the Patient resource's NHS number, for the access log
+	// numbers: every NHS number the Patient resource carries (review 13a:
+	// one listing a superseded number first), for restrictedNumbers.
+	numbers []string
+	sameAs  []string // other records of the same person (Patient.link)
 	// deleted: with no Patient resource, what its last version says
 	// (person), looked up once per context rather than once per request.
 	deleted atomic.Pointer[lastRecord]
@@ -949,7 +952,7 @@ func deriveContext(id string, pc *store.PatientContext) *derived {
 		return d
 	}
 	r := deriveRecords(id, pc)
-	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs, sameAs: r.sameAs}
+	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs, numbers: r.numbers, sameAs: r.sameAs}
 	// r is shared with the contexts that hold the same records: the
 	// sources go on a copy of its list.
 	d.pat.Relationships = append(slices.Clip(r.pat.Relationships), sourceRelationships(pc)...)
@@ -969,6 +972,7 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	r.pat = patientFromRecords(id, pc, &r.links)
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
+		r.numbers = nhsNumbersOf(m)
 		r.nhs = nhsNumberOf(m)
 		r.sameAs = patientLinks(id, m)
 	}
@@ -1762,7 +1766,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
-		mayCarryPeople(v.Raw)
+		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && bytes.Contains(v.Raw, []byte("nhs-number")))
 	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
@@ -1776,7 +1780,16 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		// Another person's item carrying a copy of a restricted person's
 		// demographics, known by her NHS number (review 11a: Jane's carer
 		// assessment carrying the Patient of Margaret, whom she cares for).
-		if !redactCarriedPeople(m, func(p map[string]any) bool { return x.gate.restrictedNumber(search.PatientNHS(p)) }) && mask == nil {
+		which := func(p map[string]any) bool { return x.gate.restrictedNumbers(nhsNumbersOf(p)) }
+		// A RelatedPerson is itself a copy of someone's demographics, in
+		// another person's record: a carer who is a restricted person
+		// (review 13a: Jane's carer record released Margaret's refuge
+		// address to Jane's district nurse).
+		self := v.Type == "RelatedPerson" && which(m)
+		if self {
+			redactPerson(m)
+		}
+		if !redactCarriedPeople(m, which) && !self && mask == nil {
 			return v.Raw // (carrying no one restricted: as stored)
 		}
 	}
@@ -1839,14 +1852,46 @@ func encodeResource(m map[string]any) ([]byte, error) {
 // nhsNumberOf is the first NHS number among a Patient's identifiers,
 // without spaces.
 func nhsNumberOf(patient map[string]any) string {
+	if l := nhsNumbersOf(patient); len(l) > 0 {
+		return l[0]
+	}
+	return ""
+}
+
+// nhsNumbersOf is every NHS number among a Patient's (a RelatedPerson's,
+// a Person's) identifiers, without spaces, in order: one listing a
+// superseded number first carries the person's current one too.
+func nhsNumbersOf(patient map[string]any) []string {
+	var out []string
 	for _, id := range asList(patient["identifier"]) {
 		im, _ := id.(map[string]any)
 		if sys, _ := im["system"].(string); sys == fhir.NHSNumberSystem {
 			v, _ := im["value"].(string)
-			if n, err := fhir.NormaliseNHSNumber(v); err == nil {
-				return n
+			if n, err := fhir.NormaliseNHSNumber(v); err == nil && !slices.Contains(out, n) {
+				out = append(out, n)
 			}
 		}
 	}
-	return ""
+	return out
+}
+
+// restrictedNumbers reports whether a Patient carrying any of the NHS
+// numbers is restricted (restrictedNumberLocked), with g.mu held.
+func (g *gate) restrictedNumbersLocked(numbers []string) bool {
+	for _, n := range numbers {
+		if g.restrictedNumberLocked(n) {
+			return true
+		}
+	}
+	return false
+}
+
+// restrictedNumbers is restrictedNumbersLocked without g.mu held.
+func (g *gate) restrictedNumbers(numbers []string) bool {
+	if len(numbers) == 0 {
+		return false
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.restrictedNumbersLocked(numbers)
 }

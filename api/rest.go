@@ -382,6 +382,11 @@ func (s *Server) newWrite(op store.Op, p *auth.Principal, res *fhir.Resource, id
 // 9999, which time.Time and every store keep exactly.
 var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 
+// minClinicalStart stands for an open start (a period with an end and no
+// start: "until 20 June 2015"): the first millisecond of the year 1, not
+// the zero time, which means no clinical date.
+var minClinicalStart = time.Date(1, 1, 1, 0, 0, 0, 1e6, time.UTC)
+
 // clinicalSpan is an item's clinical date from its index entry (unix ms,
 // both inclusive): its first instant, and its last when it is a range (a
 // date to the year, month or day, a period; zero for an instant). The
@@ -391,6 +396,7 @@ var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 // days in England: "2015-05" ends at 23:59 on 31 May, British Summer Time,
 // not at 00:59 on 1 June, inside a deny of June.
 func clinicalSpan(lo, hi int64) (start, end time.Time) {
+	lo = max(lo, minClinicalStart.UnixMilli())
 	start = time.UnixMilli(lo).UTC()
 	if hi <= lo+999 { // an instant, to the second or millisecond
 		return start, time.Time{}
@@ -441,6 +447,59 @@ func codeParam(typ, param string) bool {
 	return false
 }
 
+// clinicalRange is the clinical date (unix ms, both inclusive) among the
+// index entries of a resource of type typ: its first date element, in
+// order of preference, that it has. Every value of the element counts (a
+// Timing's events, a Composition's event periods): the range runs from
+// the first to the last (review 13a: a deny of June 2015 released an
+// observation timed in January and June). A period with no start runs
+// from the earliest time: it is not passed over for a later element
+// (review 13a: a letter about care until June 2015, written in 2024, was
+// judged by 2024). ok is false when it has none.
+func clinicalRange(typ string, index []search.IndexEntry) (lo, hi int64, ok bool) {
+	params := clinicalDateParams
+	if typ == "DocumentReference" || typ == "Composition" {
+		params = documentDateParams
+	}
+	for _, p := range params {
+		for _, e := range index {
+			if e.Type != search.Date || e.Param != p {
+				continue
+			}
+			if !ok {
+				lo, hi, ok = e.Lo, e.Hi, true
+			}
+			lo, hi = min(lo, e.Lo), max(hi, e.Hi)
+		}
+		if ok {
+			return lo, hi, true
+		}
+	}
+	return 0, 0, false
+}
+
+// innerClinicalRange widens lo..hi by the clinical dates of the resources
+// res carries (contained, inside another element, or FHIR JSON in an
+// attachment, attached), as they count for its classes and codes. A
+// person's demographics are no period's data.
+func innerClinicalRange(res map[string]any, attached []any, lo, hi int64) (int64, int64) {
+	visit := func(x map[string]any) bool {
+		if rt, _ := x["resourceType"].(string); rt != "" && !personResource(rt) {
+			if l, h, ok := clinicalRange(rt, search.Extract(rt, x)); ok {
+				lo, hi = min(lo, l), max(hi, h)
+			}
+		}
+		return true
+	}
+	for _, v := range res {
+		eachObject(v, "", visit)
+	}
+	for _, doc := range attached {
+		eachObject(doc, "", visit)
+	}
+	return lo, hi
+}
+
 // derive fills the fields that depend on the resource's content.
 func (s *Server) derive(w *store.Write) {
 	// FHIR JSON inside its attachments (a document's content, a Binary),
@@ -457,29 +516,19 @@ func (s *Server) derive(w *store.Write) {
 	w.Labels = securityLabels(w.Resource)
 	w.Index = search.Extract(w.Type, w.Resource)
 	w.Codes, w.Date, w.DateEnd = nil, time.Time{}, time.Time{}
-	dates := map[string]search.IndexEntry{}
 	for _, e := range w.Index {
-		switch {
-		case e.Type == search.Token && codeParam(w.Type, e.Param):
+		if e.Type == search.Token && codeParam(w.Type, e.Param) {
 			w.Codes = append(w.Codes, e.System+"|"+e.Code)
-		case e.Type == search.Date:
-			if _, ok := dates[e.Param]; !ok {
-				dates[e.Param] = e
-			}
 		}
 	}
-	params := clinicalDateParams
-	if w.Type == "DocumentReference" || w.Type == "Composition" {
-		params = documentDateParams
-	}
-	for _, p := range params {
-		if d, ok := dates[p]; ok && d.Lo > -1<<62 {
-			// A date to the year or month, or a period, is a range: a
-			// dataPeriod meets the item by the whole of it (a deny of June
-			// 2015 covers an item dated "2015").
-			w.Date, w.DateEnd = clinicalSpan(d.Lo, d.Hi)
-			break
-		}
+	if lo, hi, ok := clinicalRange(w.Type, w.Index); ok {
+		// A date to the year or month, or a period, is a range: a
+		// dataPeriod meets the item by the whole of it (a deny of June
+		// 2015 covers an item dated "2015"). The resources it carries are
+		// its content, and their dates are its too (review 13a: a care
+		// plan of 2020 carrying an observation of June 2015).
+		lo, hi = innerClinicalRange(w.Resource, attached, lo, hi)
+		w.Date, w.DateEnd = clinicalSpan(lo, hi)
 	}
 	s.medicationCodes(w)
 	w.OtherCodes = nil
