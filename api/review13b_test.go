@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"github.com/carex-project/carex/api/auth"
 )
 
 // hiddenRunes13b lists the characters of s that do not show as written in
@@ -60,5 +62,49 @@ func TestReview13bPrintableReportShowsRequestTextAsWritten(t *testing.T) {
 				t.Errorf("printable (%s) report does not show %s: %q", f, want, r.body)
 			}
 		}
+	}
+}
+
+// TestReview13bPurposeClaimIsVisibleText: review 12a refused a token
+// whose sub or name holds control or bidirectional control characters,
+// because the access log and IG's reports show the user as written. The
+// purpose claim is shown beside them (the Purpose column, AuditEvent's
+// purposeOfUse) and was taken as any text: a token saying
+// "MARKETING\rTREAT" was refused as a purpose not served but logged with
+// the carriage return, so the JSON and FHIR copies of the entry read
+// TREAT wherever a viewer honours it, and "TREAT\u202e..." reordered what
+// followed. A line separator (U+2028) in sub, name or purpose was taken
+// too, though editors break the line there. Such tokens are now refused
+// (401), logged as failed logins naming no one.
+func TestReview13bPurposeClaimIsVisibleText(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	for name, mod := range map[string]func(*auth.DevClaims){
+		"purpose with a carriage return":    func(c *auth.DevClaims) { c.Purpose = "MARKETING\rTREAT" },
+		"purpose with a right-to-left mark": func(c *auth.DevClaims) { c.Purpose = "TREAT\u202eTEKRAM" },
+		"purpose with an escape":            func(c *auth.DevClaims) { c.Purpose = "TREAT\x1b[2K" },
+		"purpose with a line separator":     func(c *auth.DevClaims) { c.Purpose = "TREAT\u2028COC" },
+		"name with a line separator":        func(c *auth.DevClaims) { c.Name = "Dr Mallory\u2028Dr Innocent" },
+		"name with a paragraph separator":   func(c *auth.DevClaims) { c.Name = "Dr Mallory\u2029Dr Innocent" },
+		"sub with a line separator":         func(c *auth.DevClaims) { c.Sub = "mallory\u2028innocent" },
+	} {
+		tok := e.token("gp", "nhs", "A81001", mod)
+		r := e.do("GET", "/fhir/Patient/jane", tok, "")
+		if r.status != 401 {
+			t.Errorf("%s: %d %.200s, want 401", name, r.status, r.body)
+			continue
+		}
+		if x := e.lastEntry(t); x.Status != 401 || x.Principal != nil {
+			t.Errorf("%s: logged status %d with user %+v, want a failed login naming no one", name, x.Status, x.Principal)
+		}
+	}
+	// Purposes the policy does not serve are still refused by it (403),
+	// and logged with the user.
+	tok := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	if r := e.do("GET", "/fhir/Patient/jane", tok, ""); r.status != 403 {
+		t.Errorf("purpose HMARKT: %d, want 403", r.status)
+	}
+	if x := e.lastEntry(t); x.Principal == nil || x.Principal.Purpose != "HMARKT" {
+		t.Errorf("purpose HMARKT logged as %+v", x.Principal)
 	}
 }
