@@ -482,6 +482,10 @@ func (l *Log) recover() error {
 		return err
 	}
 	l.j = j
+	if twice := journalTwice(frames); len(twice) > 0 {
+		seq := slices.Min(slices.Collect(maps.Keys(twice)))
+		return fmt.Errorf("auditlog: %w: %s; run carex audit verify, and restore the log from a backup that verifies (the journal is left as it is)", ErrTampered, twiceProblem(l.opt.Journal, seq))
+	}
 	if err := l.compareOverlap(frames); err != nil {
 		return err
 	}

@@ -74,3 +74,54 @@ func TestReview13bOpenComparesAReorderedJournalOverlap(t *testing.T) {
 	}
 	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
 }
+
+// TestReview13bJournalWithTwoCopiesOfAnEntryIsRefused: the journal is the
+// copy of each entry written first, and verify and carex serve's start-up
+// compare it with the tables (review 12c). Both read a journal holding
+// two different copies of one entry by its last, so an insider who
+// rewrote unsigned entry 120 in the tables after a crash (hashes
+// recomputed) and appended the rewritten bytes to the journal as a second
+// frame 120 (checksums and all) passed both: verify said the log was
+// intact and start-up signed over the rewrite and emptied the journal,
+// the original copy with it. carex never writes an entry twice with
+// different bytes: verify names the entry, and Open refuses.
+func TestReview13bJournalWithTwoCopiesOfAnEntryIsRefused(t *testing.T) {
+	f := newFixture(t, Options{CheckpointEvery: 100, IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 150)
+	c := review12cCrashed(t, f)
+	c.dropTriggers(t)
+	c.editRow(t, 120)
+	c.rehash(t, 120, 149)
+	c.rebuildTree(t)
+	c.restoreTriggers(t)
+
+	b, err := os.ReadFile(c.path + JournalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _, err := parseJournal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []byte(journalMagic)
+	for _, fr := range frames {
+		out = appendFrame(out, fr)
+	}
+	out = appendFrame(out, c.entry(t, 120)) // the rewritten bytes, as a second copy
+	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := c.verify(t); r.OK() {
+		t.Errorf("verify passes a journal holding two different copies of entry 120 (the second matching the rewritten table row)")
+	} else if r.FirstBad != 120 || !strings.Contains(r.Problem, "entry 120") {
+		t.Errorf("verify: bad entry %d: %s; want entry 120 named", r.FirstBad, r.Problem)
+	}
+	err = c.openErr(t)
+	if err == nil {
+		r := c.verify(t)
+		t.Fatalf("carex serve's start-up accepted a journal holding two different copies of entry 120, signed over the rewritten one and emptied the journal; verify now says OK=%v (%s)", r.OK(), r.Problem)
+	}
+	if !strings.Contains(err.Error(), "entry 120") {
+		t.Fatalf("Open refused, but without naming entry 120: %v", err)
+	}
+}
