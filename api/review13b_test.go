@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"html"
+	"net/url"
 	"strings"
 	"testing"
 	"unicode"
@@ -106,5 +107,45 @@ func TestReview13bPurposeClaimIsVisibleText(t *testing.T) {
 	}
 	if x := e.lastEntry(t); x.Principal == nil || x.Principal.Purpose != "HMARKT" {
 		t.Errorf("purpose HMARKT logged as %+v", x.Principal)
+	}
+}
+
+// TestReview13bRefusedLoginNamesThePatientSearchedFor: review 12a made a
+// request refused with 401 (no, forged or expired token) name the person
+// its path names, so that IG's $who-accessed?patient=jane lists attempts
+// on Jane's record with tokens that do not work. A search names its
+// person in the query instead, and the same search with a working token
+// is logged as Jane's: GET /fhir/Condition?patient=jane,
+// /fhir/Observation?subject=Patient/jane, /fhir/Patient?_id=jane and
+// /fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919
+// with a stolen, expired token named no one (and kept no NHS number), so
+// someone trying Jane's record that way went unseen where IG looks.
+func TestReview13bRefusedLoginNamesThePatientSearchedFor(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	expired := e.expiredToken()
+	for _, c := range []struct{ path, patient, nhs string }{
+		{"/fhir/Condition?patient=jane", "jane", ""},
+		{"/fhir/Condition?patient=Patient/jane&_count=5", "jane", ""},
+		{"/fhir/Observation?subject=Patient/jane", "jane", ""},
+		{"/fhir/Patient?_id=jane", "jane", ""},
+		{"/fhir/Patient?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|943 476 5919"), "jane", "9434765919"},
+		{"/fhir/Patient?identifier=" + url.QueryEscape("https://fhir.nhs.uk/Id/nhs-number|9990000018"), "", "9990000018"}, // no one has it
+	} {
+		r := e.do("GET", c.path, expired, "")
+		x := e.lastEntry(t)
+		if r.status != 401 || x.Status != 401 || x.Principal != nil {
+			t.Fatalf("%s: %d, logged %d with user %+v", c.path, r.status, x.Status, x.Principal)
+		}
+		if x.Patient != c.patient || x.NHSNumber != c.nhs {
+			t.Errorf("%s with an expired token: logged patient %q (NHS %q), want %q (NHS %q)", c.path, x.Patient, x.NHSNumber, c.patient, c.nhs)
+		}
+	}
+	// Several people, or none: no one is named.
+	for _, p := range []string{"/fhir/Condition?patient=jane,bob", "/fhir/Condition?code=44054006", "/fhir/Condition?patient=jane&patient=bob"} {
+		e.do("GET", p, expired, "")
+		if x := e.lastEntry(t); x.Patient != "" {
+			t.Errorf("%s: logged patient %q, want none", p, x.Patient)
+		}
 	}
 }
