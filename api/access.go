@@ -508,6 +508,18 @@ func setFailure(c echo.Context, status int, code string) {
 // no one, and was not among the attempts on Jane's record IG lists
 // (review 12a).
 func pathNames(c echo.Context, x *Exchange) {
+	if p := c.Path(); p == "/fhir/AuditEvent" || strings.HasPrefix(p, "/fhir/AuditEvent/$") {
+		// A look at a person's log entries names them, as a user refused
+		// as not an IG officer does (igBegin): their $who-accessed shows
+		// that someone tried to find out who looked at their record
+		// (review 13b). The query only: the body of a refused POST is
+		// not read.
+		x.Type = "AuditEvent"
+		if c.Request().Method == http.MethodGet {
+			x.Patient = askedPatient(c)
+		}
+		return
+	}
 	typ, id := c.Param("type"), c.Param("id")
 	if strings.HasPrefix(c.Path(), "/fhir/Patient/") {
 		typ = "Patient"
