@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -507,6 +508,18 @@ func setFailure(c echo.Context, status int, code string) {
 // no one, and was not among the attempts on Jane's record IG lists
 // (review 12a).
 func pathNames(c echo.Context, x *Exchange) {
+	if p := c.Path(); p == "/fhir/AuditEvent" || strings.HasPrefix(p, "/fhir/AuditEvent/$") {
+		// A look at a person's log entries names them, as a user refused
+		// as not an IG officer does (igBegin): their $who-accessed shows
+		// that someone tried to find out who looked at their record
+		// (review 13b). The query only: the body of a refused POST is
+		// not read.
+		x.Type = "AuditEvent"
+		if c.Request().Method == http.MethodGet {
+			x.Patient = askedPatient(c)
+		}
+		return
+	}
 	typ, id := c.Param("type"), c.Param("id")
 	if strings.HasPrefix(c.Path(), "/fhir/Patient/") {
 		typ = "Patient"
@@ -517,5 +530,46 @@ func pathNames(c echo.Context, x *Exchange) {
 	x.Type, x.ID = typ, id
 	if typ == "Patient" && id != "" {
 		x.Patient = id
+	}
+	if id == "" && c.Request().Method == http.MethodGet {
+		searchNames(c.QueryParams(), x)
+	}
+}
+
+// searchNames notes in a refused login's entry the one person a search
+// names in its query, as the search would have been logged with a working
+// token: patient=ID or subject=Patient/ID (Patient/ID or a bare id for
+// patient), a Patient search by _id, or by NHS number — kept as searched
+// for, and resolved to the person who carries it as the entry is made.
+// GET /fhir/Condition?patient=jane with a stolen, expired token named no
+// one, so it was not among the attempts on Jane's record IG lists
+// (review 13b). A parameter given twice, or several people, names no one.
+func searchNames(q url.Values, x *Exchange) {
+	one := func(k string) string {
+		if vs := q[k]; len(vs) == 1 && !strings.Contains(vs[0], ",") {
+			return strings.TrimSpace(vs[0])
+		}
+		return ""
+	}
+	var person string
+	if v := one("patient"); v != "" {
+		person = strings.TrimPrefix(v, "Patient/")
+	} else if v := one("subject"); strings.HasPrefix(v, "Patient/") {
+		person = strings.TrimPrefix(v, "Patient/")
+	} else if x.Type == "Patient" && one("_id") != "" {
+		person = one("_id")
+	}
+	if person != "" && !strings.Contains(person, "/") {
+		x.Patient = person
+		return
+	}
+	if x.Type != "Patient" {
+		return
+	}
+	if sys, n, ok := strings.Cut(one("identifier"), "|"); ok && sys == fhir.NHSNumberSystem {
+		if nhs, err := fhir.NormaliseNHSNumber(n); err == nil {
+			x.NHSNumber = nhs
+			x.named = appendNew(x.named, byNumber+nhs)
+		}
 	}
 }

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -468,6 +470,14 @@ func (r *report) period(loc *time.Location) string {
 // sendTable sends a report's title, introduction and table as printable
 // text or HTML.
 func sendTable(c echo.Context, format, title string, intro, head []string, rows [][]string) error {
+	for i := range intro {
+		intro[i] = shownAsWritten(intro[i])
+	}
+	for _, row := range rows {
+		for i := range row {
+			row[i] = shownAsWritten(row[i])
+		}
+	}
 	h := http.Header{}
 	var buf bytes.Buffer
 	if format == "text" {
@@ -480,9 +490,6 @@ func sendTable(c echo.Context, format, title string, intro, head []string, rows 
 		tw := tabwriter.NewWriter(&buf, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(head, "\t"))
 		for _, row := range rows {
-			for i := range row {
-				row[i] = strings.NewReplacer("\t", " ", "\n", " ").Replace(row[i])
-			}
 			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 		tw.Flush()
@@ -507,3 +514,42 @@ var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 {{end}}</table>
 </body></html>
 `))
+
+// shownAsWritten returns s for a printed report's cell: a tab or line feed
+// becomes a space, and any other character that does not show as written
+// (a control character such as a carriage return or an escape, a
+// bidirectional control such as U+202E, a line or paragraph separator)
+// becomes [U+XXXX]. A request's path, which any user chooses, is printed
+// in the row of its entry: such a character rewrote the row's start in a
+// terminal or reversed its columns in a browser, so that it showed another
+// user or patient (review 13b; review 12a refused them in a token's sub
+// and name).
+func shownAsWritten(s string) string {
+	clean := true
+	for _, r := range s {
+		if hiddenRune(r) {
+			clean = false
+			break
+		}
+	}
+	if clean && utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n':
+			b.WriteByte(' ')
+		case r == utf8.RuneError || hiddenRune(r):
+			fmt.Fprintf(&b, "[U+%04X]", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// hiddenRune reports whether r does not show as written in a report.
+func hiddenRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
+}

@@ -156,13 +156,14 @@ func printable(s string) string {
 }
 
 // visibleText reports whether s shows as written: valid UTF-8 with no
-// control characters and no bidirectional controls.
+// control characters, no bidirectional controls and no line or paragraph
+// separators (U+2028, U+2029: editors break the line there; review 13b).
 func visibleText(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
 			return false
 		}
 	}
@@ -181,10 +182,15 @@ func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string
 	// reordered the report's row, so that it showed another user, as
 	// review 9d found of break-glass reasons (review 12a).
 	if !visibleText(c.Subject) {
-		return nil, fail("claim sub holds control or bidirectional control characters")
+		return nil, fail("claim sub holds control or bidirectional control characters or line separators")
 	}
 	if !visibleText(c.Name) {
-		return nil, fail("claim name holds control or bidirectional control characters")
+		return nil, fail("claim name holds control or bidirectional control characters or line separators")
+	}
+	// The purpose of use is shown beside them: "MARKETING\rTREAT" was
+	// refused as a purpose not served but logged as written (review 13b).
+	if !visibleText(c.Purpose) {
+		return nil, fail("claim purpose holds control or bidirectional control characters or line separators")
 	}
 	if c.Org == "" {
 		return nil, fail("missing claim org")

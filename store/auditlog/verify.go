@@ -234,6 +234,10 @@ scan:
 			if es != k {
 				return fail(k, -1, "entry %d holds the bytes of entry %d: entries reordered or moved", k, es)
 			}
+			if j.twice[k] {
+				j.blamed = true
+				return fail(k, -1, "%s", twiceProblem(j.path, k))
+			}
 			if jb, ok := j.bySeq[k]; ok && !bytes.Equal(jb, entry) {
 				return fail(k, -1, "entry %d differs from the copy the journal %s holds of it (the journal is written first): the entry in the tables was rewritten", k, j.path)
 			}
@@ -494,6 +498,7 @@ type journalView struct {
 	frames [][]byte         // its entries
 	perr   error            // why it does not parse
 	bySeq  map[int64][]byte // its entries by seq
+	twice  map[int64]bool   // entries it holds two different copies of
 	blamed bool             // the check failed on it
 }
 
@@ -519,6 +524,7 @@ func readJournalView(ctx context.Context, db queryRower) (*journalView, error) {
 				j.bySeq[seq] = data
 			}
 		}
+		j.twice = journalTwice(j.frames)
 	}
 	return j, nil
 }
@@ -603,6 +609,9 @@ func (j *journalView) check(size, lastTS int64) (n, bad int64, why string) {
 		seq, ts, err := parseHead(data)
 		if err != nil {
 			return n, next, fmt.Sprintf("journal entry after %d: %v", next-1, err)
+		}
+		if j.twice[seq] && seq >= size {
+			return n, seq, twiceProblem(j.path, seq)
 		}
 		if seq < next {
 			continue // also in the tables (compared with them there)
@@ -993,4 +1002,33 @@ func (s *treeSums) compare(ctx context.Context, db querier, n int64) (int64, str
 		return first, how, err
 	}
 	return from.n, "its hashes are out of order", nil
+}
+
+// journalTwice returns the entries of which the journal frames hold two
+// different copies. carex writes each entry once; a frame repeating one in
+// other bytes was added afterwards, and whichever copy a check read (the
+// last) could be the forged one that matches a rewritten table row
+// (review 13b).
+func journalTwice(frames [][]byte) map[int64]bool {
+	var twice map[int64]bool
+	seen := make(map[int64][]byte, len(frames))
+	for _, data := range frames {
+		seq, _, err := parseHead(data)
+		if err != nil {
+			continue
+		}
+		if prev, ok := seen[seq]; ok && !bytes.Equal(prev, data) {
+			if twice == nil {
+				twice = map[int64]bool{}
+			}
+			twice[seq] = true
+		}
+		seen[seq] = data
+	}
+	return twice
+}
+
+// twiceProblem says that the journal at path holds two copies of entry seq.
+func twiceProblem(path string, seq int64) string {
+	return fmt.Sprintf("the journal %s holds two different copies of entry %d (carex writes each entry once: one was added afterwards)", path, seq)
 }
