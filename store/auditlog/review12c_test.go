@@ -15,6 +15,44 @@ import (
 
 // review12cCrashed returns a fixture on a copy of f's files as a crash
 // leaves them (the journal still holding entries the tables hold too).
+// rewriteUnsigned rewrites entry seq in the tables as an insider would,
+// its hashes recomputed to entry last and the triggers put back.
+func (c *fixture) rewriteUnsigned(t *testing.T, seq, last int64) {
+	t.Helper()
+	c.dropTriggers(t)
+	c.editRow(t, seq)
+	c.rehash(t, seq, last)
+	c.rebuildTree(t)
+	c.restoreTriggers(t)
+}
+
+// journalFrames reads the entries of c's journal, in file order.
+func (c *fixture) journalFrames(t *testing.T) [][]byte {
+	t.Helper()
+	b, err := os.ReadFile(c.path + JournalSuffix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frames, _, err := parseJournal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return frames
+}
+
+// writeJournal replaces c's journal with frames, in format 1 (read as any
+// journal is).
+func (c *fixture) writeJournal(t *testing.T, frames [][]byte) {
+	t.Helper()
+	out := []byte(journalMagic)
+	for _, fr := range frames {
+		out = appendFrame(out, fr)
+	}
+	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func review12cCrashed(t *testing.T, f *fixture) *fixture {
 	t.Helper()
 	c := &fixture{path: f.snapshot(t), signer: f.signer, vs: f.vs, opt: f.opt}
@@ -45,11 +83,7 @@ func TestReview12cOpenComparesJournalOverlap(t *testing.T) {
 	f := newFixture(t, Options{CheckpointEvery: 100, IndexDelay: time.Hour, IndexBatch: 1 << 20})
 	f.fill(t, 150) // in the tables (checkpoint at 100), and still in the journal
 	c := review12cCrashed(t, f)
-	c.dropTriggers(t)
-	c.editRow(t, 120)
-	c.rehash(t, 120, 149)
-	c.rebuildTree(t)
-	c.restoreTriggers(t)
+	c.rewriteUnsigned(t, 120, 149)
 	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
 
 	err := c.openErr(t)
@@ -83,28 +117,19 @@ func TestReview12cOpenChecksJournalTimeOrder(t *testing.T) {
 		}
 	}
 	c := review12cCrashed(t, f)
-	b, err := os.ReadFile(c.path + JournalSuffix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frames, _, err := parseJournal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := []byte(journalMagic) // format 1: read as any journal is
+	frames := c.journalFrames(t)
+	var out [][]byte
 	for _, fr := range frames {
 		if seq, ts, _ := parseHead(fr); seq == 12 {
 			old := fmt.Sprintf(`"ts":%d,`, ts)
 			fr = []byte(strings.Replace(string(fr), old, fmt.Sprintf(`"ts":%d,`, ts-3600_000), 1))
 		}
-		out = appendFrame(out, fr)
+		out = append(out, fr)
 	}
-	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.writeJournal(t, out)
 	expectBad(t, c.verify(t), 12, -1, "journal entry 12 is earlier than entry 11")
 
-	err = c.openErr(t)
+	err := c.openErr(t)
 	if err == nil {
 		r := c.verify(t)
 		t.Fatalf("carex serve's start-up copied a back-dated journal entry into the tables and signed it; verify now: OK=%v %q", r.OK(), r.Problem)

@@ -2,7 +2,6 @@ package auditlog
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -30,20 +29,9 @@ func TestReview13bOpenComparesAReorderedJournalOverlap(t *testing.T) {
 		}
 	}
 	c := review12cCrashed(t, f)
-	c.dropTriggers(t)
-	c.editRow(t, 120)
-	c.rehash(t, 120, 149)
-	c.rebuildTree(t)
-	c.restoreTriggers(t)
+	c.rewriteUnsigned(t, 120, 149)
 
-	b, err := os.ReadFile(c.path + JournalSuffix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frames, _, err := parseJournal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames := c.journalFrames(t)
 	var past, held [][]byte
 	for _, fr := range frames {
 		if seq, _, _ := parseHead(fr); seq >= 150 {
@@ -55,16 +43,10 @@ func TestReview13bOpenComparesAReorderedJournalOverlap(t *testing.T) {
 	if len(past) != 5 || len(held) == 0 {
 		t.Fatalf("journal holds %d entries past the tables and %d they hold too; want 5 and some", len(past), len(held))
 	}
-	out := []byte(journalMagic)
-	for _, fr := range append(past, held...) {
-		out = appendFrame(out, fr)
-	}
-	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	c.writeJournal(t, append(past, held...))
 	expectBad(t, c.verify(t), 120, -1, "entry 120 differs from the copy the journal")
 
-	err = c.openErr(t)
+	err := c.openErr(t)
 	if err == nil {
 		r := c.verify(t)
 		t.Fatalf("carex serve's start-up accepted a table entry that differs from the journal's copy (the journal's frames reordered), signed over it and emptied the journal; verify now says OK=%v (%s)", r.OK(), r.Problem)
@@ -89,34 +71,16 @@ func TestReview13bJournalWithTwoCopiesOfAnEntryIsRefused(t *testing.T) {
 	f := newFixture(t, Options{CheckpointEvery: 100, IndexDelay: time.Hour, IndexBatch: 1 << 20})
 	f.fill(t, 150)
 	c := review12cCrashed(t, f)
-	c.dropTriggers(t)
-	c.editRow(t, 120)
-	c.rehash(t, 120, 149)
-	c.rebuildTree(t)
-	c.restoreTriggers(t)
+	c.rewriteUnsigned(t, 120, 149)
 
-	b, err := os.ReadFile(c.path + JournalSuffix)
-	if err != nil {
-		t.Fatal(err)
-	}
-	frames, _, err := parseJournal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := []byte(journalMagic)
-	for _, fr := range frames {
-		out = appendFrame(out, fr)
-	}
-	out = appendFrame(out, c.entry(t, 120)) // the rewritten bytes, as a second copy
-	if err := os.WriteFile(c.path+JournalSuffix, out, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	frames := c.journalFrames(t)
+	c.writeJournal(t, append(frames, c.entry(t, 120))) // the rewritten bytes, as a second copy
 	if r := c.verify(t); r.OK() {
 		t.Errorf("verify passes a journal holding two different copies of entry 120 (the second matching the rewritten table row)")
 	} else if r.FirstBad != 120 || !strings.Contains(r.Problem, "entry 120") {
 		t.Errorf("verify: bad entry %d: %s; want entry 120 named", r.FirstBad, r.Problem)
 	}
-	err = c.openErr(t)
+	err := c.openErr(t)
 	if err == nil {
 		r := c.verify(t)
 		t.Fatalf("carex serve's start-up accepted a journal holding two different copies of entry 120, signed over the rewritten one and emptied the journal; verify now says OK=%v (%s)", r.OK(), r.Problem)
