@@ -40,11 +40,13 @@ type proc struct {
 	stderr *syncBuffer
 }
 
+// startCarex runs bin serve args on a port the kernel chooses (read from
+// its "carex listening" line, logged at info whatever args say: a port
+// e2eFreeAddr found free could be taken before the process bound it).
 func startCarex(t *testing.T, bin string, args ...string) *proc {
 	t.Helper()
-	addr := e2eFreeAddr(t)
-	p := &proc{base: "http://" + addr, stderr: &syncBuffer{}}
-	p.cmd = exec.Command(bin, append([]string{"serve", "--addr", addr}, args...)...)
+	p := &proc{stderr: &syncBuffer{}}
+	p.cmd = exec.Command(bin, append(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), "--log-level", "info")...)
 	p.cmd.Stderr = p.stderr
 	p.cmd.Env = os.Environ() // XDG_CONFIG_HOME from TestMain
 	if err := p.cmd.Start(); err != nil {
@@ -59,11 +61,19 @@ func startCarex(t *testing.T, bin string, args ...string) *proc {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for {
-		res, err := client.Get(p.base + "/healthz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == 200 {
-				return p
+		var err error
+		if p.base == "" {
+			if m := listeningAddr.FindStringSubmatch(p.stderr.String()); m != nil {
+				p.base = "http://" + m[1]
+			}
+		}
+		if p.base != "" {
+			var res *http.Response
+			if res, err = client.Get(p.base + "/healthz"); err == nil {
+				res.Body.Close()
+				if res.StatusCode == 200 {
+					return p
+				}
 			}
 		}
 		if time.Now().After(deadline) {
