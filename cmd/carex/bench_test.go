@@ -136,9 +136,11 @@ func TestBench(t *testing.T) {
 		t.Errorf("baseline logged %v entries", off.LogEntries)
 	}
 	// Busy time over the window can pass 1 by a transaction that began
-	// before it (one can take 150 ms under -race against a 1.5 s window).
+	// before it (one can take 150 ms under -race against a 1.5 s window,
+	// and 750 ms with other tests loading the machine: 1.51 was seen).
+	// The bound catches a counter read twice or in the wrong unit.
 	for _, w := range []*loadgen.Waits{on, off} {
-		if w.StoreWrites <= 0 || w.StoreWaitMs <= 0 || w.WritesPerTxn < 1 || w.WriterBusy <= 0 || w.WriterBusy > 1.3 {
+		if w.StoreWrites <= 0 || w.StoreWaitMs <= 0 || w.WritesPerTxn < 1 || w.WriterBusy <= 0 || w.WriterBusy > 2 {
 			t.Errorf("store waits: %+v", *w)
 		}
 	}
