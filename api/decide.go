@@ -577,11 +577,35 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.mu.Unlock()
 		}
 	}
+	if g.x != nil && g.x.asksRedacted && g.restrictedCarer(m) {
+		return false // as FlagRedact above: silently, not counted as withheld
+	}
 	if m.Type == "Provenance" && !g.targetsSeen(m) {
 		g.withheld()
 		return false
 	}
 	return true
+}
+
+// restrictedCarer reports whether m is a RelatedPerson released outside
+// its source redacted because an NHS number it carries is a restricted
+// person's (bodyOf; review 13a: a carer who is herself restricted). A
+// search on its redacted elements must not see it (asksRedacted; review
+// 13c: RelatedPerson?patient=jane&address-postalcode=LS9 found Jane's
+// carer and =ZZ1 did not, answering for the refuge address the read
+// redacts). Fails closed on a store error.
+func (g *gate) restrictedCarer(m *store.Meta) bool {
+	if m.Type != "RelatedPerson" || m.Deleted || g.user.Org != "" && strings.EqualFold(m.SourceOrg, g.user.Org) {
+		return false
+	}
+	v, err := g.cp.store.VRead(g.ctx, m.Type, m.ID, m.VersionID)
+	if err != nil || v == nil || v.Raw == nil {
+		return err != nil
+	}
+	if !bytes.Contains(v.Raw, []byte("nhs-number")) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+		return false
+	}
+	return g.restrictedNumbers(nhsNumbersOf(decodeMap(v.Raw)))
 }
 
 // targetsSeen reports whether the user sees every item Provenance m
