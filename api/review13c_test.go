@@ -55,3 +55,31 @@ func TestReview13cRestrictedCarerAnswersNoSearchOnHerAddress(t *testing.T) {
 		}
 	}
 }
+
+// TestReview13cPersonCarryingARestrictedNumber: a probe of review 13a's
+// RelatedPerson fix by another route: the council's Person record (a
+// person-level record linking to Jane's Patient) carrying Margaret's NHS
+// number and her refuge address and phone, read by Jane's district nurse
+// directly, by search, in $everything and by vread. Passed when first
+// written: a Person names the Patients it links to and the person its NHS
+// number is (review 12b), and the nurse was not shown it at all (404,
+// absent from the search and $everything); it fails should it ever be
+// released with her address or phone.
+func TestReview13cPersonCarryingARestrictedNumber(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedRestricted(t, e)
+	e.putAll(t, e.token("system", "council", "E06000999"),
+		[2]string{"/fhir/Person/jane-carer-person", `{"resourceType":"Person","id":"jane-carer-person",
+			"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"999 000 0069"}],
+			"name":[{"family":"Doyle"}],"link":[{"target":{"reference":"Patient/jane"}}],
+			"address":[{"line":["PERSON-ADDR 1 Hidden Lane"]}],"telecom":[{"system":"phone","value":"01134960778"}]}`})
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for _, path := range []string{"/fhir/Person/jane-carer-person", "/fhir/Person?_id=jane-carer-person",
+		"/fhir/Patient/jane/$everything", "/fhir/Person/jane-carer-person/_history/1"} {
+		r := e.do("GET", path, nurse, "")
+		if strings.Contains(r.body, "PERSON-ADDR") || strings.Contains(r.body, "01134960778") {
+			t.Errorf("GET %s releases the restricted person's address or phone: %d %.400s", path, r.status, r.body)
+		}
+	}
+}
