@@ -531,9 +531,47 @@ func pathNames(c echo.Context, x *Exchange) {
 	if typ == "Patient" && id != "" {
 		x.Patient = id
 	}
-	if id == "" && c.Request().Method == http.MethodGet {
+	// (a POST _search's query too, as the search reads it: its body is
+	// not read; review 13c)
+	if id == "" && (c.Request().Method == http.MethodGet || strings.HasSuffix(c.Path(), "/_search")) {
 		searchNames(c.QueryParams(), x)
 	}
+}
+
+// searchedPerson is the one person a search names as the search itself
+// reads its query (patientParam, patientByID): patient= or subject= in
+// any form the search accepts (a bare id for subject, patient:Patient=),
+// or a Patient search by _id; "" when it names none or several people.
+// Review 13c: Condition?subject=jane, subject:Patient=jane and a
+// parameter repeating the same person named Jane with a working token,
+// and no one with an expired one.
+func searchedPerson(q *search.Query) string {
+	person := ""
+	for _, cl := range q.Clauses {
+		var id string
+		switch {
+		case cl.Param == "patient" || cl.Param == "subject":
+			if len(cl.Values) != 1 {
+				return ""
+			}
+			id, _ = strings.CutPrefix(cl.Values[0].Ref, "Patient/")
+			if id == cl.Values[0].Ref {
+				continue // not a Patient (subject=Group/x)
+			}
+		case cl.Param == "_id" && q.Type == "Patient":
+			if len(cl.Values) != 1 || cl.Modifier != "" {
+				return ""
+			}
+			id = cl.Values[0].Code
+		default:
+			continue
+		}
+		if id == "" || strings.Contains(id, "/") || person != "" && id != person {
+			return ""
+		}
+		person = id
+	}
+	return person
 }
 
 // searchNames notes in a refused login's entry the one person a search
@@ -545,6 +583,12 @@ func pathNames(c echo.Context, x *Exchange) {
 // one, so it was not among the attempts on Jane's record IG lists
 // (review 13b). A parameter given twice, or several people, names no one.
 func searchNames(q url.Values, x *Exchange) {
+	if sq, err := search.ParseQuery(x.Type, q); err == nil {
+		if person := searchedPerson(sq); person != "" {
+			x.Patient = person
+			return
+		}
+	}
 	one := func(k string) string {
 		if vs := q[k]; len(vs) == 1 && !strings.Contains(vs[0], ",") {
 			return strings.TrimSpace(vs[0])

@@ -577,11 +577,35 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.mu.Unlock()
 		}
 	}
+	if g.x != nil && g.x.asksRedacted && g.restrictedCarer(m) {
+		return false // as FlagRedact above: silently, not counted as withheld
+	}
 	if m.Type == "Provenance" && !g.targetsSeen(m) {
 		g.withheld()
 		return false
 	}
 	return true
+}
+
+// restrictedCarer reports whether m is a RelatedPerson released outside
+// its source redacted because an NHS number it carries is a restricted
+// person's (bodyOf; review 13a: a carer who is herself restricted). A
+// search on its redacted elements must not see it (asksRedacted; review
+// 13c: RelatedPerson?patient=jane&address-postalcode=LS9 found Jane's
+// carer and =ZZ1 did not, answering for the refuge address the read
+// redacts). Fails closed on a store error.
+func (g *gate) restrictedCarer(m *store.Meta) bool {
+	if m.Type != "RelatedPerson" || m.Deleted || g.user.Org != "" && strings.EqualFold(m.SourceOrg, g.user.Org) {
+		return false
+	}
+	v, err := g.cp.store.VRead(g.ctx, m.Type, m.ID, m.VersionID)
+	if err != nil || v == nil || v.Raw == nil {
+		return err != nil
+	}
+	if !bytes.Contains(v.Raw, []byte("nhs-number")) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+		return false
+	}
+	return g.restrictedNumbers(nhsNumbersOf(decodeMap(v.Raw)))
 }
 
 // targetsSeen reports whether the user sees every item Provenance m
@@ -1733,6 +1757,37 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 	return r
 }
 
+// noteCarried raises the restricted-patient alert (as noteRestricted
+// does) for the people whose NHS numbers a released item carries redacted
+// as a restricted person's: a RelatedPerson who is one, or a copy of her
+// inside another person's item (review 13c: the district nurse read
+// Jane's carer record, Margaret's, and IG's alerts named no one). Each
+// Patient carrying one of the numbers is named, at most 20 a number.
+func (g *gate) noteCarried(numbers []string) {
+	if g.x == nil || len(numbers) == 0 {
+		return
+	}
+	var people []string
+	for _, n := range numbers {
+		q := &search.Query{Type: "Patient", Count: 20, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
+			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
+		res, err := g.cp.store.Search(g.ctx, q, nil)
+		if err != nil {
+			continue // the release is redacted; only the alert's name is lost
+		}
+		for _, v := range res.Items {
+			people = appendNew(people, v.ID)
+		}
+	}
+	if len(people) == 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
+	g.x.restricted = appendNew(g.x.restricted, people...)
+}
+
 // personResource: a type that holds a person's demographics, redacted
 // whole for a restricted person (consent.Decide's FlagRedact).
 func personResource(t string) bool { return t == "Patient" || t == "RelatedPerson" || t == "Person" }
@@ -1780,7 +1835,16 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		// Another person's item carrying a copy of a restricted person's
 		// demographics, known by her NHS number (review 11a: Jane's carer
 		// assessment carrying the Patient of Margaret, whom she cares for).
-		which := func(p map[string]any) bool { return x.gate.restrictedNumbers(nhsNumbersOf(p)) }
+		var carried []string // the restricted people's numbers, for the alert
+		which := func(p map[string]any) bool {
+			n := nhsNumbersOf(p)
+			if !x.gate.restrictedNumbers(n) {
+				return false
+			}
+			carried = append(carried, n...)
+			return true
+		}
+		defer func() { x.gate.noteCarried(carried) }()
 		// A RelatedPerson is itself a copy of someone's demographics, in
 		// another person's record: a carer who is a restricted person
 		// (review 13a: Jane's carer record released Margaret's refuge

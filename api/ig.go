@@ -470,6 +470,9 @@ func (r *report) period(loc *time.Location) string {
 // sendTable sends a report's title, introduction and table as printable
 // text or HTML.
 func sendTable(c echo.Context, format, title string, intro, head []string, rows [][]string) error {
+	// the title too: it repeats the patient or user the query names as
+	// written (review 13c)
+	title = shownAsWritten(title)
 	for i := range intro {
 		intro[i] = shownAsWritten(intro[i])
 	}
