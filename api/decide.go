@@ -1706,23 +1706,13 @@ func (x *Exchange) redactedCopies(v *store.Version) bool {
 	return g.redactCopies[keyOf(&v.Meta)]
 }
 
-// restrictedNumber reports whether a Patient carrying NHS number n is
+// restrictedNumberLocked reports whether a Patient carrying NHS number n is
 // restricted (labelled R or V), for a copy of that person's demographics
 // in another person's item, and for another Patient resource carrying
 // the number (review 12b: the hospital's own record of a person whose GP
 // record is restricted released her refuge address, it being unlabelled).
 // Fails closed: on a store error, or when more Patients carry it than
-// are read, it says yes. Asked once per number in a request.
-func (g *gate) restrictedNumber(n string) bool {
-	if n == "" {
-		return false
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.restrictedNumberLocked(n)
-}
-
-// restrictedNumberLocked is restrictedNumber with g.mu held (prepareFor).
+// are read, it says yes. Asked once per number in a request; g.mu held.
 func (g *gate) restrictedNumberLocked(n string) bool {
 	if n == "" {
 		return false
@@ -1735,9 +1725,7 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 	r, ok = g.cp.numbers.get(at, n)
 	if !ok {
 		const most = 20
-		q := &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
-			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
-		res, err := g.cp.store.Search(g.ctx, q, nil)
+		res, err := g.cp.store.Search(g.ctx, patientsNumbered(n, most), nil)
 		r = err != nil || len(res.Items) >= most
 		if err == nil {
 			for _, v := range res.Items {
@@ -1769,9 +1757,7 @@ func (g *gate) noteCarried(numbers []string) {
 	}
 	var people []string
 	for _, n := range numbers {
-		q := &search.Query{Type: "Patient", Count: 20, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
-			Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
-		res, err := g.cp.store.Search(g.ctx, q, nil)
+		res, err := g.cp.store.Search(g.ctx, patientsNumbered(n, 20), nil)
 		if err != nil {
 			continue // the release is redacted; only the alert's name is lost
 		}
@@ -1786,6 +1772,13 @@ func (g *gate) noteCarried(numbers []string) {
 	defer g.mu.Unlock()
 	g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
 	g.x.restricted = appendNew(g.x.restricted, people...)
+}
+
+// patientsNumbered asks for the Patients carrying NHS number n, at most
+// most of them.
+func patientsNumbered(n string, most int) *search.Query {
+	return &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: "identifier", Type: search.Token,
+		Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
 }
 
 // personResource: a type that holds a person's demographics, redacted

@@ -12,11 +12,11 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -530,7 +530,7 @@ var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 func shownAsWritten(s string) string {
 	clean := true
 	for _, r := range s {
-		if hiddenRune(r) {
+		if auth.HiddenRune(r) {
 			clean = false
 			break
 		}
@@ -543,16 +543,11 @@ func shownAsWritten(s string) string {
 		switch {
 		case r == '\t' || r == '\n':
 			b.WriteByte(' ')
-		case r == utf8.RuneError || hiddenRune(r):
+		case r == utf8.RuneError || auth.HiddenRune(r):
 			fmt.Fprintf(&b, "[U+%04X]", r)
 		default:
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
-}
-
-// hiddenRune reports whether r does not show as written in a report.
-func hiddenRune(r rune) bool {
-	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
 }

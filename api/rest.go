@@ -479,15 +479,28 @@ func clinicalRange(typ string, index []search.IndexEntry) (lo, hi int64, ok bool
 }
 
 // innerClinicalRange widens lo..hi by the clinical dates of the resources
-// res carries (contained, inside another element, or FHIR JSON in an
-// attachment, attached), as they count for its classes and codes. A
+// an item carries (innerResources), as they count for its classes and
+// codes. A
 // person's demographics are no period's data.
-func innerClinicalRange(res map[string]any, attached []any, lo, hi int64) (int64, int64) {
-	visit := func(x map[string]any) bool {
-		if rt, _ := x["resourceType"].(string); rt != "" && !personResource(rt) {
+func innerClinicalRange(inner []map[string]any, lo, hi int64) (int64, int64) {
+	for _, x := range inner {
+		if rt, _ := x["resourceType"].(string); !personResource(rt) {
 			if l, h, ok := clinicalRange(rt, search.Extract(rt, x)); ok {
 				lo, hi = min(lo, l), max(hi, h)
 			}
+		}
+	}
+	return lo, hi
+}
+
+// innerResources are the resources res carries at any depth (contained,
+// inside another element, or FHIR JSON in its attachments, attached),
+// found in one walk for withInnerClasses and innerClinicalRange.
+func innerResources(res map[string]any, attached []any) []map[string]any {
+	var out []map[string]any
+	visit := func(x map[string]any) bool {
+		if rt, _ := x["resourceType"].(string); rt != "" {
+			out = append(out, x)
 		}
 		return true
 	}
@@ -497,7 +510,7 @@ func innerClinicalRange(res map[string]any, attached []any, lo, hi int64) (int64
 	for _, doc := range attached {
 		eachObject(doc, "", visit)
 	}
-	return lo, hi
+	return out
 }
 
 // derive fills the fields that depend on the resource's content.
@@ -507,7 +520,8 @@ func (s *Server) derive(w *store.Write) {
 	// contained resource does.
 	attached := fhirAttachments(w.Resource)
 	var inner []string
-	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, attached, w.SourceOrg)
+	carried := innerResources(w.Resource, attached)
+	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
 	// Its people: its compartment, anyone else it names (named.go).
 	w.Patients = itemPeople(w.Type, w.Resource)
 	if needsLookup(w.Patients) {
@@ -527,7 +541,7 @@ func (s *Server) derive(w *store.Write) {
 		// 2015 covers an item dated "2015"). The resources it carries are
 		// its content, and their dates are its too (review 13a: a care
 		// plan of 2020 carrying an observation of June 2015).
-		lo, hi = innerClinicalRange(w.Resource, attached, lo, hi)
+		lo, hi = innerClinicalRange(carried, lo, hi)
 		w.Date, w.DateEnd = clinicalSpan(lo, hi)
 	}
 	s.medicationCodes(w)
@@ -691,7 +705,7 @@ func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
 // It also returns the types of those resources other than typ, the
 // item's own, sorted: a deny of a type covers an item carrying one
 // (review 11a).
-func withInnerClasses(class, typ string, res map[string]any, attached []any, org string) (string, []string) {
+func withInnerClasses(class, typ string, res map[string]any, carried []map[string]any, org string) (string, []string) {
 	seen := map[string]bool{search.ClassDirectory: true, class: true}
 	var extra, types []string
 	add := func(c string) {
@@ -700,33 +714,25 @@ func withInnerClasses(class, typ string, res map[string]any, attached []any, org
 			extra = append(extra, c)
 		}
 	}
-	visit := func(x map[string]any) bool {
-		if rt, _ := x["resourceType"].(string); rt != "" {
-			// A Bundle's entries count, not the Bundle; a definition or
-			// terminology resource (a contained Questionnaire or
-			// PlanDefinition) is no one's data and adds nothing.
-			if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
-				(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
-				add(c)
-				if c != search.ClassDirectory && rt != typ && !slices.Contains(types, rt) {
-					types = append(types, rt)
-				}
-			}
-			for _, c := range search.ContentClasses(rt, x) {
-				add(c)
-			}
-		}
-		return true
-	}
 	rt, _ := res["resourceType"].(string)
 	for _, c := range search.ContentClasses(rt, res) {
 		add(c)
 	}
-	for _, v := range res {
-		eachObject(v, "", visit)
-	}
-	for _, doc := range attached {
-		eachObject(doc, "", visit)
+	for _, x := range carried {
+		rt, _ := x["resourceType"].(string)
+		// A Bundle's entries count, not the Bundle; a definition or
+		// terminology resource (a contained Questionnaire or
+		// PlanDefinition) is no one's data and adds nothing.
+		if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
+			(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
+			add(c)
+			if c != search.ClassDirectory && rt != typ && !slices.Contains(types, rt) {
+				types = append(types, rt)
+			}
+		}
+		for _, c := range search.ContentClasses(rt, x) {
+			add(c)
+		}
 	}
 	slices.Sort(types)
 	if len(extra) == 0 {

@@ -163,11 +163,19 @@ func visibleText(s string) bool {
 		return false
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029' {
+		if HiddenRune(r) {
 			return false
 		}
 	}
 	return true
+}
+
+// HiddenRune reports whether r does not show as written: a control
+// character, a bidirectional control, or a line or paragraph separator.
+// Refused in the user claims IG is shown; printed as [U+XXXX] in IG's
+// reports.
+func HiddenRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u2028' || r == '\u2029'
 }
 
 // principalFrom validates the carex claims (after the signature and the
