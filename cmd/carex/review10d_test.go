@@ -337,14 +337,8 @@ func TestReview10dImportBatchKeepsItsRequests(t *testing.T) {
 // command exited 0, and serve left "the access log was deleted or
 // replaced".
 func TestReview10dAccessLogDatabaseIsNotRecords(t *testing.T) {
-	dir := t.TempDir()
-	s, db, devKey, logKey := e2eDevServer(t, dir)
-	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
-		t.Fatalf("search: %d %s", code, body)
-	}
-	if code := s.stop(t); code != 0 {
-		t.Fatalf("serve exit %d", code)
-	}
+	db, devKey, logKey := servedLog(t, 1) // served, searched once, stopped
+	dir := filepath.Dir(db)
 	logDB := accessLogPath(db)
 	f := r10dWrite(t, dir, "jane.json", r10dJane)
 	for _, args := range [][]string{
@@ -420,14 +414,8 @@ func TestReview10dJWKSKeysSkippedAreLogged(t *testing.T) {
 // -wal, -shm or -audit file), and leaves it as it was. Seen failing before
 // its fix: the access log's file was 0 bytes after the export.
 func TestReview10dExportDoesNotOverwriteTheDatabases(t *testing.T) {
-	dir := t.TempDir()
-	s, db, devKey, logKey := e2eDevServer(t, dir)
-	if code, body := s.get(t, "/fhir/Patient?_count=1", e2eToken(t, devKey)); code != 200 {
-		t.Fatalf("search: %d %s", code, body)
-	}
-	if code := s.stop(t); code != 0 {
-		t.Fatalf("serve exit %d", code)
-	}
+	db, _, logKey := servedLog(t, 1) // served, searched once, stopped
+	dir := filepath.Dir(db)
 	other := filepath.Join(dir, "other.db") // another SQLite database
 	if code, out, errs := e2eRun(t, "import", "--db", other, "--org", "A81001", "--quiet", r10dWrite(t, dir, "jane.json", r10dJane)); code != 0 {
 		t.Fatalf("import: %d %s %s", code, out, errs)
