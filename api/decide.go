@@ -35,14 +35,16 @@ type ConsentPolicy struct {
 	// (provenanceTargets), one per line.
 	provTargets versionRefs
 	// numbers: whether a Patient carrying an NHS number is restricted
-	// (restrictedNumber), kept while the store is unchanged. Every read
+	// (restrictedNumber), kept while no Patient is written. Every read
 	// opens a person and asks it: a search each time cost reads about a
-	// quarter of their throughput (BenchmarkReadByID).
+	// quarter of their throughput (BenchmarkReadByID); kept only while
+	// nothing at all was written, it was searched again after every
+	// feed's commit.
 	numbers numberCache
 }
 
 // numberCache holds restrictedNumber's answers found while the store's
-// Changes() read at (even: no commit under way).
+// PatientChanges read at (even: no commit of a Patient under way).
 type numberCache struct {
 	mu sync.Mutex
 	at uint64
@@ -1721,9 +1723,9 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 	if ok {
 		return r
 	}
-	at := g.cp.store.Changes()
+	at, stampErr := g.cp.store.PatientChanges(g.ctx)
 	r, ok = g.cp.numbers.get(at, n)
-	if !ok {
+	if !ok || stampErr != nil {
 		const most = 20
 		res, err := g.cp.store.Search(g.ctx, patientsNumbered(n, most), nil)
 		r = err != nil || len(res.Items) >= most
@@ -1732,10 +1734,12 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 				r = r || restrictedLabels(v.Labels)
 			}
 		}
-		// Kept only if nothing was committed, nor under way, from before
-		// the search to after it: the answer holds for that state alone.
-		if err == nil && at%2 == 0 && g.cp.store.Changes() == at {
-			g.cp.numbers.put(at, n, r)
+		// Kept only if no Patient was committed, nor under way, from
+		// before the search to after it: the answer holds while none is.
+		if err == nil && stampErr == nil && at%2 == 0 {
+			if now, err := g.cp.store.PatientChanges(g.ctx); err == nil && now == at {
+				g.cp.numbers.put(at, n, r)
+			}
 		}
 	}
 	if g.numbers == nil {

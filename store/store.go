@@ -195,6 +195,15 @@ type Store interface {
 	// on the same database moves it by the time it is visible (sqlite: the
 	// WAL index's change counter), though it is not seen to be under way.
 	Changes() uint64
+	// PatientChanges is Changes for Patient resources alone: it moves with
+	// every commit that writes one (odd while such a commit is under way)
+	// and, by the time it is visible, with any commit by another process.
+	// An answer that depends on Patient resources only (which of them
+	// carry an NHS number, and their labels) holds while it reads the same
+	// even number, however much else is written meanwhile: feeds write
+	// clinical data all day, and such answers were found again after
+	// every commit.
+	PatientChanges(ctx context.Context) (uint64, error)
 	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
 	// the order they were stored.
 	Intents(ctx context.Context) ([]Intent, error)

@@ -98,6 +98,18 @@ func (c *pcCache) get(id string, latestVPK int64) (pc *store.PatientContext, ver
 	return nil, c.ver[id], c.gen
 }
 
+// generation is the cache's generation once every versions key up to
+// latestVPK is accounted for: a key another process wrote drops the
+// cache, moving it.
+func (c *pcCache) generation(latestVPK int64) uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if latestVPK > max(c.ownVPK, c.pending) {
+		c.dropLocked(latestVPK)
+	}
+	return c.gen
+}
+
 // noCache: a generation no cache ever has, so put keeps nothing.
 const noCache = ^uint64(0)
 

@@ -30,11 +30,13 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 	db.wmu.Lock() // no Commit meanwhile
 	defer db.wmu.Unlock()
 	db.changes.Add(1) // odd: rows change from now on (store.Store.Changes)
+	db.patientChanges.Add(1)
 	defer func() {
 		if db.pcc != nil {
 			db.pcc.dropAll() // this process's cached contexts hold the old labels
 		}
 		db.changes.Add(1)
+		db.patientChanges.Add(1)
 	}()
 	// A derived field may depend on another stored item (a Binary takes
 	// the people of the document its securityContext names), which this

@@ -55,9 +55,12 @@ type DB struct {
 	ws       *writeStmts
 	pcc      *pcCache      // nil: no cache
 	changes  atomic.Uint64 // store.Store.Changes: odd while a commit is under way
-	wal      *walWatch
-	ck       *checkpointer
-	stc      stmtCache
+	// patientChanges: store.Store.PatientChanges' own half, odd while a
+	// commit that writes a Patient is under way.
+	patientChanges atomic.Uint64
+	wal            *walWatch
+	ck             *checkpointer
+	stc            stmtCache
 
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
@@ -342,6 +345,24 @@ func (db *DB) Changes() uint64 {
 		return own
 	}
 	return uint64(db.wal.commits())<<32 | own
+}
+
+// PatientChanges implements store.Store: this process's own count of
+// commits that wrote a Patient (odd while one is under way) in the low
+// half, and in the high half the PatientContext cache's generation, which
+// moves when a versions key this process did not write is seen (another
+// process's commit: every resource write adds a row; see pcCache). Without
+// that cache there is no such generation, and it is Changes.
+func (db *DB) PatientChanges(ctx context.Context) (uint64, error) {
+	if db.pcc == nil {
+		return db.Changes(), nil
+	}
+	latest, err := db.latestVPK(ctx)
+	if err != nil {
+		return 0, err
+	}
+	own := db.patientChanges.Load() & math.MaxUint32
+	return db.pcc.generation(latest)<<32 | own, nil
 }
 
 func (db *DB) Ping(ctx context.Context) error {

@@ -112,6 +112,40 @@ func TestChangesMoveWithOtherWriters(t *testing.T) {
 	}
 }
 
+// TestPatientChangesOnlyWithPatients: PatientChanges stays put while this
+// process commits anything but a Patient (what it is for: an answer about
+// Patients survives the feeds' clinical writes), and moves with another
+// process's commit of anything, whose contents it cannot know.
+func TestPatientChangesOnlyWithPatients(t *testing.T) {
+	ctx := context.Background()
+	server, importer, put := twoProcesses(t)
+	stamp := func() uint64 {
+		t.Helper()
+		n, err := server.PatientChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	put(server, "A81001", `{"resourceType":"Patient","id":"p1"}`)
+	before := stamp()
+	put(server, "A81001", `{"resourceType":"Observation","id":"o1","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+	put(server, "A81001", `{"resourceType":"Consent","id":"c1","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+		"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/p1"}}`)
+	if after := stamp(); after != before {
+		t.Fatalf("PatientChanges moved from %d to %d with an Observation and a Consent", before, after)
+	}
+	put(importer, "A81001", `{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`)
+	if after := stamp(); after == before || after%2 != 0 {
+		t.Fatalf("another process's commit left PatientChanges at %d (before %d)", after, before)
+	}
+	before = stamp()
+	put(server, "A81001", `{"resourceType":"Patient","id":"p1","gender":"female"}`)
+	if after := stamp(); after == before {
+		t.Fatalf("a Patient written here left PatientChanges at %d", after)
+	}
+}
+
 // twoProcesses opens the same file twice, as a server and a carex import
 // beside it would (each handle its own connections, as another process's),
 // and put commits one write through either.

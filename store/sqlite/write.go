@@ -172,6 +172,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	shared := len(batch) > 1
 	var touched []touch
 	var maxVPK int64
+	var wrotePatient bool
 	for _, r := range batch {
 		if r.err = r.ctx.Err(); r.err != nil {
 			continue
@@ -205,6 +206,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		if r.err == nil {
 			touched = append(touched, w.touched...)
 			maxVPK = max(maxVPK, w.maxVPK)
+			wrotePatient = wrotePatient || w.wrotePatient
 		}
 	}
 	// Kept entries now durable in the access log go with this
@@ -220,6 +222,9 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
 	db.changes.Add(1) // odd: the commit may become visible from now on
+	if wrotePatient {
+		db.patientChanges.Add(1)
+	}
 	t0 := time.Now()
 	err = tx.Commit()
 	db.wstats.commitNs.Add(int64(time.Since(t0)))
@@ -229,6 +234,9 @@ func (db *DB) commitBatch(batch []*commitReq) {
 			db.pcc.failed(touched)
 		}
 		db.changes.Add(1)
+		if wrotePatient {
+			db.patientChanges.Add(1)
+		}
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -236,6 +244,9 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		db.pcc.committed(touched, maxVPK)
 	}
 	db.changes.Add(1) // even: visible, and the cached contexts know it
+	if wrotePatient {
+		db.patientChanges.Add(1)
+	}
 	db.ck.committed()
 }
 
@@ -291,6 +302,8 @@ type txWriter struct {
 	st      *writeStmts
 	extra   []*store.Write
 	touched []touch // patients whose compartment changed (for the PatientContext cache)
+	// wrotePatient: a Patient was written (store.Store.PatientChanges).
+	wrotePatient bool
 	// sharedAfter: this request follows others in a shared transaction,
 	// whose rows its searches would see.
 	sharedAfter bool
@@ -597,6 +610,7 @@ func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
 func (w *txWriter) touchOwnPatient(typ, id string) {
 	if typ == "Patient" {
 		w.invalidate(id)
+		w.wrotePatient = true
 	}
 }
 

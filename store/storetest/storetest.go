@@ -50,6 +50,7 @@ func Run(t *testing.T, open Opener) {
 		{"VisibleMayQueryTheStore", testReentrantVisible},
 		{"PatientContextFollowsWrites", testPatientContextFresh},
 		{"ChangesMoveBeforeCommitsShow", testChanges},
+		{"PatientChangesMoveBeforePatientCommitsShow", testPatientChanges},
 		{"RelabelInPlace", testRelabel},
 		{"IntentsKeptWithTheirChanges", testIntents},
 	}
@@ -877,6 +878,62 @@ func testChanges(t *testing.T, s store.Store) {
 				seen = true
 				if after == before {
 					t.Fatalf("a read saw Observation/%s, then Changes was still %d, as before its commit", id, before)
+				}
+			} else if !errors.Is(err, store.ErrNotFound) {
+				t.Fatal(err)
+			}
+		}
+		<-done
+	}
+}
+
+// testPatientChanges: PatientChanges is even at rest and moves with every
+// commit that writes a Patient (a new one, a change, a deletion), before a
+// read can see it; a read that saw such a commit's data and then reads
+// PatientChanges never gets the number from before the commit.
+func testPatientChanges(t *testing.T, s store.Store) {
+	stamp := func() uint64 {
+		t.Helper()
+		n, err := s.PatientChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	n0 := stamp()
+	if n0%2 != 0 {
+		t.Fatalf("PatientChanges at rest = %d, odd", n0)
+	}
+	if again := stamp(); again != n0 {
+		t.Fatalf("PatientChanges moved with nothing committed: %d then %d", n0, again)
+	}
+	for _, w := range []*store.Write{
+		W(t, store.OpUpdate, "A81001", patientJSON),
+		W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"p1","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}}`),
+		{Op: store.OpDelete, Type: "Patient", ID: "p1", SourceOrg: "A81001"},
+	} {
+		before := stamp()
+		commit(t, s, w)
+		after := stamp()
+		if after == before || after%2 != 0 {
+			t.Fatalf("PatientChanges %d before a Patient write (op %d), %d after: want another even number", before, w.Op, after)
+		}
+	}
+	for i := range 20 {
+		before := stamp()
+		id := fmt.Sprintf("pc%d", i)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			commit(t, s, W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"`+id+`"}`))
+		}()
+		for seen := false; !seen; {
+			_, err := s.Read(ctx, "Patient", id)
+			after := stamp()
+			if err == nil {
+				seen = true
+				if after == before {
+					t.Fatalf("a read saw Patient/%s, then PatientChanges was still %d, as before its commit", id, before)
 				}
 			} else if !errors.Is(err, store.ErrNotFound) {
 				t.Fatal(err)
