@@ -211,6 +211,7 @@ type Alert struct {
 	Seqs    []int64   `json:"seqs"`
 
 	bgReasons []string // a break-glass alert's reasons, each once
+	bgRefused []string // …those given for a break-glass that was refused
 	grantUses int      // a break-glass alert's accesses under a grant
 }
 
@@ -284,15 +285,25 @@ func (a *Alerter) Add(e *Entry) {
 			})
 			// Every reason given, each once, and how many accesses the
 			// grants let through: not the first entry's alone.
+			// A refused one (its role may not, its reason is no reason)
+			// is an attempt IG must hear of, and must tell from an access.
 			al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]
-			if e.BreakGlass == "" {
+			switch {
+			case e.BreakGlass == "":
 				al.grantUses++
-			} else if !slices.Contains(al.bgReasons, e.BreakGlass) {
+			case refusedBreakGlass(e):
+				if !slices.Contains(al.bgRefused, e.BreakGlass) {
+					al.bgRefused = append(al.bgRefused, e.BreakGlass)
+				}
+			case !slices.Contains(al.bgReasons, e.BreakGlass):
 				al.bgReasons = append(al.bgReasons, e.BreakGlass)
 			}
 			var parts []string
 			if len(al.bgReasons) > 0 {
 				parts = append(parts, "break-glass: "+strings.Join(al.bgReasons, "; "))
+			}
+			if len(al.bgRefused) > 0 {
+				parts = append(parts, "break-glass refused: "+strings.Join(al.bgRefused, "; "))
 			}
 			if al.grantUses > 0 {
 				parts = append(parts, fmt.Sprintf("%d access(es) under a break-glass grant", al.grantUses))
@@ -339,6 +350,12 @@ func (a *Alerter) Add(e *Entry) {
 			al.From.In(th.Location).Format("Mon 2 Jan 2006 15:04"), al.To.In(th.Location).Format("Mon 2 Jan 15:04"))
 	}
 	a.volume(e, ids, true)
+}
+
+// refusedBreakGlass: the entry's break-glass was refused, by the
+// decision's reason codes (consent.CodeBreakGlassRole, CodeBreakGlassReason).
+func refusedBreakGlass(e *Entry) bool {
+	return slices.Contains(e.Reasons, "break-glass-role-not-allowed") || slices.Contains(e.Reasons, "break-glass-reason-invalid")
 }
 
 // Lead considers an entry from the hour before the period whose alerts

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/consent"
 )
 
 // TestReview12dOutOfHoursNightAcrossTheClocksChanging: an out-of-hours
@@ -86,5 +88,19 @@ func TestReview12dBreakGlassAlertGivesEveryReason(t *testing.T) {
 	}
 	if strings.Count(d, "collapsed at home") != 1 {
 		t.Errorf("the alert's detail %q repeats a reason", d)
+	}
+}
+
+// TestRefusedBreakGlassCodesAreTheEngines: refusedBreakGlass knows the
+// engine's refusal codes by their text; renaming one there must not turn a
+// refused break-glass back into one that reads as granted.
+func TestRefusedBreakGlassCodesAreTheEngines(t *testing.T) {
+	for _, code := range []string{consent.CodeBreakGlassRole, consent.CodeBreakGlassReason} {
+		if !refusedBreakGlass(&Entry{Reasons: []string{code}}) {
+			t.Errorf("a break-glass refused with %q is not seen as refused", code)
+		}
+	}
+	if refusedBreakGlass(&Entry{Reasons: []string{consent.CodeBreakGlass, consent.CodeBreakGlassOverride}}) {
+		t.Error("a granted break-glass is seen as refused")
 	}
 }
