@@ -551,11 +551,18 @@ func searchedPerson(q *search.Query) string {
 		var id string
 		switch {
 		case cl.Param == "patient" || cl.Param == "subject":
-			if len(cl.Values) != 1 {
-				return ""
+			// A bare id is each type the parameter may name (subject=jane:
+			// Patient/jane and Group/jane): the Patient among them is the
+			// person; a Group is no one's.
+			for _, v := range cl.Values {
+				if p, ok := strings.CutPrefix(v.Ref, "Patient/"); ok {
+					if id != "" && p != id {
+						return ""
+					}
+					id = p
+				}
 			}
-			id, _ = strings.CutPrefix(cl.Values[0].Ref, "Patient/")
-			if id == cl.Values[0].Ref {
+			if id == "" {
 				continue // not a Patient (subject=Group/x)
 			}
 		case cl.Param == "_id" && q.Type == "Patient":

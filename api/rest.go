@@ -1386,6 +1386,12 @@ func (s *Server) search(c echo.Context) error {
 		// too), without opening their record: a Patient search answers
 		// with what the user may see of whoever matches.
 		x.Patient = byID
+	} else if person := searchedPerson(q); person != "" {
+		// subject=jane, a bare id, is Patient/jane or Group/jane: the
+		// search is not opened as her record (each item is decided on its
+		// own), but the entry names her whether or not anything matched,
+		// as it does a search by patient=.
+		x.Patient = person
 	}
 	view, err := resourceView(q.Type, q.Elements, q.Summary)
 	if err != nil {
