@@ -6,6 +6,7 @@ package api_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/carex-project/carex/api/auth"
@@ -58,5 +59,46 @@ func TestReview14aRefusedWriteNamesThePersonOfTheItem(t *testing.T) {
 				t.Errorf("%s %s refused with %d is logged naming %v: not Jane, whose item it would have changed", c.method, c.path, r.status, got)
 			}
 		})
+	}
+}
+
+// TestReview14aRefusedTransactionNamesEveryEntrysPerson: a transaction
+// refused at one entry was logged naming the people of the entries
+// decided up to the refusal and of the new versions, but not those of
+// the items later entries would delete or take from a person: the
+// hospital's transaction deleting the GP's diagnosis of Jane (refused,
+// another organisation's) and its own admission of Bob, or moving that
+// admission from Bob to Jane, was logged under Jane alone, so Bob's
+// $who-accessed did not show the attempt on his record. The write
+// decision should note the people of every item the transaction would
+// replace before it refuses any.
+func TestReview14aRefusedTransactionNamesEveryEntrysPerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("system", "nhs", "RHX")
+	hc := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","name":[{"family":"Bob"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	e.putAll(t, hosp, [2]string{"/fhir/Encounter/bob-adm", `{"resourceType":"Encounter","id":"bob-adm","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/bob"}}`})
+	moved := `{"resourceType":"Encounter","id":"bob-adm","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane"}}`
+	for _, c := range []struct{ name, second string }{
+		{"a later DELETE", `{"request":{"method":"DELETE","url":"Encounter/bob-adm"}}`},
+		{"a later PUT moving Bob's item to Jane", `{"request":{"method":"PUT","url":"Encounter/bob-adm"},"resource":` + moved + `}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			tx := `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"DELETE","url":"Condition/diabetes"}},` + c.second + `]}`
+			r := e.do("POST", "/fhir", hc, tx)
+			if r.status != 403 {
+				t.Fatalf("transaction: %d, want 403 (the GP's diagnosis): %s", r.status, r.body)
+			}
+			got := e.loggedPeople(t, "POST", "/fhir")
+			if !slices.Contains(got, "jane") || !slices.Contains(got, "bob") {
+				t.Errorf("the refused transaction is logged naming %v: want Jane and Bob, whose items it would have changed", got)
+			}
+		})
+	}
+	// Nothing was stored.
+	if r := e.do("GET", "/fhir/Encounter/bob-adm", hosp, ""); r.status != 200 || !strings.Contains(r.body, "Patient/bob") {
+		t.Errorf("bob-adm after the refused transactions: %d %s", r.status, r.body)
 	}
 }
