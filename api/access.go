@@ -281,6 +281,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				pathNames(c, x)
 			}
 			s.setError(c, x, err)
+			s.refusedWriteNames(context.WithoutCancel(c.Request().Context()), c, x)
 		}
 		if x.reply == nil {
 			return nil // the handler wrote its own response (metrics)
@@ -535,6 +536,41 @@ func pathNames(c echo.Context, x *Exchange) {
 	// not read; review 13c)
 	if id == "" && (c.Request().Method == http.MethodGet || strings.HasSuffix(c.Path(), "/_search")) {
 		searchNames(c.QueryParams(), x)
+	}
+}
+
+// refusedWriteNames notes in the entry of a write to Type/id refused
+// before the write decision looked the item up (a purpose that is not
+// direct care, no or a bad token, an invalid body, a malformed If-Match,
+// PATCH) the people of the item stored there: its current version, or its
+// last when deleted, and a Binary's those of the item it is the content
+// of. Review 14a: a PUT or DELETE of Jane's diagnosis by a token claiming
+// the purpose "marketing" was refused and logged naming no one, so IG's
+// $who-accessed?patient=jane did not list it, though the same write
+// refused by the write decision (an IG officer's) was listed. Only for the
+// log: nothing of the item is released, and the answer is unchanged.
+func (s *Server) refusedWriteNames(ctx context.Context, c echo.Context, x *Exchange) {
+	switch c.Request().Method {
+	case http.MethodPut, http.MethodDelete, http.MethodPatch:
+	default:
+		return
+	}
+	typ, id := c.Param("type"), c.Param("id")
+	if c.Path() != "/fhir/:type/:id" || id == "" || typ == "AuditEvent" || !fhir.IsResourceType(typ) {
+		return
+	}
+	if one, several := x.people(); one != "" || len(several) > 0 {
+		return // the write decision (or the path: Patient/ID) named them
+	}
+	v, err := s.store.Read(ctx, typ, id)
+	if v == nil || err != nil && !errors.Is(err, store.ErrGone) {
+		return
+	}
+	x.noteWritten(v.Patients)
+	if cp, ok := s.policy.(*ConsentPolicy); ok && typ == "Binary" {
+		if now, _, err := cp.binaryNow(ctx, &v.Meta); err == nil && now != nil {
+			x.noteWritten(now.Patients)
+		}
 	}
 }
 

@@ -54,20 +54,28 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	for _, w := range stored {
 		x.noteWritten(w.Patients)
 	}
+	// So are the people of every item it would replace, looked up before
+	// any is decided (review 14a: a transaction refused at its first
+	// entry was not logged under the person whose item a later entry
+	// would have deleted, or moved to someone else).
+	existings := make([]*store.Meta, len(ws))
 	for i, w := range ws {
-		var existing *store.Meta
-		if !matches[i] {
-			var err error
-			if existing, err = lookup.Current(w.Type, w.ID); err != nil {
-				return err
-			}
+		if matches[i] {
+			continue
 		}
-		if existing != nil {
+		existing, err := lookup.Current(w.Type, w.ID)
+		if err != nil {
+			return err
+		}
+		if existings[i] = existing; existing != nil {
 			x.noteWritten(existing.Patients)
 			if err := s.noteBinaryWritten(ctx, x, existing); err != nil {
 				return err
 			}
 		}
+	}
+	for i, w := range ws {
+		existing := existings[i]
 		if err := s.policy.MayWrite(ctx, p, w, existing, stored); err != nil {
 			if errors.As(err, new(withheldError)) {
 				x.withheldWrite()
