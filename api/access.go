@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -281,7 +282,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 				pathNames(c, x)
 			}
 			s.setError(c, x, err)
-			s.refusedWriteNames(context.WithoutCancel(c.Request().Context()), c, x)
+			s.refusedItemNames(context.WithoutCancel(c.Request().Context()), c, x)
 		}
 		if x.reply == nil {
 			return nil // the handler wrote its own response (metrics)
@@ -539,30 +540,46 @@ func pathNames(c echo.Context, x *Exchange) {
 	}
 }
 
-// refusedWriteNames notes in the entry of a write to Type/id refused
-// before the write decision looked the item up (a purpose that is not
-// direct care, no or a bad token, an invalid body, a malformed If-Match,
-// PATCH) the people of the item stored there: its current version, or its
-// last when deleted, and a Binary's those of the item it is the content
-// of. Review 14a: a PUT or DELETE of Jane's diagnosis by a token claiming
-// the purpose "marketing" was refused and logged naming no one, so IG's
-// $who-accessed?patient=jane did not list it, though the same write
-// refused by the write decision (an IG officer's) was listed. Only for the
-// log: nothing of the item is released, and the answer is unchanged.
-func (s *Server) refusedWriteNames(ctx context.Context, c echo.Context, x *Exchange) {
-	switch c.Request().Method {
-	case http.MethodPut, http.MethodDelete, http.MethodPatch:
+// refusedItemNames notes in the entry of a request for Type/id refused
+// before the handler looked the item up (a purpose that is not direct
+// care, no or a bad token; for a write also an invalid body, a malformed
+// If-Match, PATCH) the people of the item stored there: its current
+// version (the one asked for, in a vread), or its last when deleted, and a
+// Binary's those of the item it is the content of. Review 14a: a PUT or
+// DELETE of Jane's diagnosis by a token claiming the purpose "marketing"
+// was refused and logged naming no one, so IG's $who-accessed?patient=jane
+// did not list it, though the same write refused by the write decision
+// (an IG officer's) was listed; a read with a stolen, expired token too.
+// Only for the log: nothing of the item is released, and the answer is
+// unchanged.
+func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchange) {
+	var version int64
+	switch m, path := c.Request().Method, c.Path(); {
+	case (m == http.MethodPut || m == http.MethodDelete || m == http.MethodPatch) && path == "/fhir/:type/:id":
+	case (m == http.MethodGet || m == http.MethodHead) && (path == "/fhir/:type/:id" || path == "/fhir/:type/:id/_history"):
+	case (m == http.MethodGet || m == http.MethodHead) && path == "/fhir/:type/:id/_history/:vid":
+		n, err := strconv.ParseInt(c.Param("vid"), 10, 64)
+		if err != nil || n < 1 {
+			return
+		}
+		version = n
 	default:
 		return
 	}
 	typ, id := c.Param("type"), c.Param("id")
-	if c.Path() != "/fhir/:type/:id" || id == "" || typ == "AuditEvent" || !fhir.IsResourceType(typ) {
+	if id == "" || typ == "AuditEvent" || !fhir.IsResourceType(typ) {
 		return
 	}
 	if one, several := x.people(); one != "" || len(several) > 0 {
-		return // the write decision (or the path: Patient/ID) named them
+		return // the decision (or the path: Patient/ID) named them
 	}
-	v, err := s.store.Read(ctx, typ, id)
+	var v *store.Version
+	var err error
+	if version > 0 {
+		v, err = s.store.VRead(ctx, typ, id, version)
+	} else {
+		v, err = s.store.Read(ctx, typ, id)
+	}
 	if v == nil || err != nil && !errors.Is(err, store.ErrGone) {
 		return
 	}
