@@ -310,13 +310,14 @@ func (s *Server) vread(c echo.Context) error {
 }
 
 // readBody reads and parses a resource body of the URL's type.
-func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
+func (s *Server) readBody(c echo.Context, x *Exchange, typ string) (*fhir.Resource, error) {
 	body, err := readAll(c)
 	if err != nil {
 		return nil, err
 	}
 	res, err := fhir.Parse(body)
 	if err != nil {
+		x.noteWritten(bodyPeople(body, typ))
 		return nil, err
 	}
 	if typ != "" && res.Type != typ {
@@ -328,6 +329,23 @@ func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
 		return nil, fmtErr(ErrBadRequest, "conditional reference %q: carex resolves conditional references only inside a transaction; send the resource as an entry of a transaction Bundle (POST /fhir), or refer to the resource by id", ref)
 	}
 	return res, nil
+}
+
+// bodyPeople are the people a write's body refused as invalid names by
+// reference, as a valid one's would be (review 14b: a Consent of Jane's
+// refused for a bad status was logged against no one, while one refused
+// for a missing dateTime, or for the writer's lack of a relationship, was
+// logged against her, so her $who-accessed left out some attempts to
+// change her sharing). Nothing when the body is not a JSON object of the
+// URL's type.
+func bodyPeople(body []byte, typ string) []string {
+	m := decodeMap(body)
+	rt, _ := m["resourceType"].(string)
+	if rt == "" || typ != "" && rt != typ || !fhir.IsResourceType(rt) {
+		return nil
+	}
+	ids, _, _ := search.NamedPeople(rt, m)
+	return ids
 }
 
 // conditionalRef is the first conditional reference (Type?query) in res,
@@ -1143,7 +1161,7 @@ func (s *Server) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}
@@ -1201,7 +1219,7 @@ func (s *Server) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}
@@ -1222,7 +1240,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -49,6 +50,122 @@ func TestReview14bConsentPatientReferenceAppliesWhereStored(t *testing.T) {
 			}
 		} else if r.status != 422 {
 			t.Errorf("actor %q: %d %s", ref, r.status, r.body)
+		}
+	}
+}
+
+// loggedAgainst reports whether a recorded request of method on path was
+// logged against patient.
+func (e *env) loggedAgainst(method, path, patient string) bool {
+	e.rec.mu.Lock()
+	defer e.rec.mu.Unlock()
+	for _, x := range e.rec.xs {
+		if x.Method == method && x.Path == path && (x.Patient == patient || slices.Contains(x.Patients, patient)) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestReview14bConsentChangesAreLoggedAgainstThePerson: probe (passed when
+// first written) that each change to a person's sharing — a Consent
+// recorded, withdrawn (inactive), moved to another person's record after
+// being filed under the wrong one, deleted — is in the access log under
+// every person whose sharing it changed (so that her $who-accessed, which
+// reads these entries, shows who changed it).
+func TestReview14bConsentChangesAreLoggedAgainstThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Patient/john", `{"resourceType":"Patient","id":"john","generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	onJohn := strings.Replace(janeNotSharedWithCouncil, `"reference":"Patient/jane"`, `"reference":"Patient/john"`, 1)
+	steps := []struct {
+		method, body string
+		people       []string
+	}{
+		{"PUT", onJohn, []string{"john"}},
+		{"PUT", janeNotSharedWithCouncil, []string{"john", "jane"}}, // moved to Jane's record
+		{"PUT", strings.Replace(janeNotSharedWithCouncil, `"status":"active"`, `"status":"inactive"`, 1), []string{"jane"}},
+		{"DELETE", "", []string{"jane"}},
+	}
+	for i, s := range steps {
+		e.rec.mu.Lock()
+		e.rec.xs = nil
+		e.rec.mu.Unlock()
+		if r := e.do(s.method, "/fhir/Consent/jane-no-council", gpSys, s.body); r.status >= 300 {
+			t.Fatalf("step %d: %d %s", i, r.status, r.body)
+		}
+		for _, p := range s.people {
+			if !e.loggedAgainst(s.method, "/fhir/Consent/jane-no-council", p) {
+				t.Errorf("step %d (%s): not logged against %s: %+v", i, s.method, p, e.rec.xs)
+			}
+		}
+	}
+}
+
+// TestReview14bConsentHistoryKeepsEachVersionsLabels: probe (passed when
+// first written) that a Consent's earlier version is decided by its own
+// labels: the GP's permit of Jane's HIV records to the hospital (labelled
+// HIV and STD: it tells she has some), later replaced by the practice
+// with a plain objection to sharing her documents, must not reach the
+// social worker through the Consent's _history or a vread of version 1,
+// while its current version does.
+func TestReview14bConsentHistoryKeepsEachVersionsLabels(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	permit := janeConsent("jane-c", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","provision":[{"type":"permit",
+	  "actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/RHX"}}],
+	  "securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HIV"},{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"STD"}]}]}`)
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-c", permit})
+	plain := janeConsent("jane-c", "2026-01-11", "OPTIN", `,"provision":{"type":"deny","class":[{"system":"https://carex.example/data-class","code":"documents"}]}`)
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-c", plain})
+	sw := e.token("social-worker", "council", "E06000999")
+	if r := e.do("GET", "/fhir/Consent/jane-c", sw, ""); r.status != 200 {
+		t.Fatalf("the social worker does not read the current objection: %d %s", r.status, r.body)
+	}
+	for _, p := range []string{"/fhir/Consent/jane-c/_history/1", "/fhir/Consent/jane-c/_history", "/fhir/Consent?patient=jane", "/fhir/Patient/jane/$everything", "/fhir/Consent/_history"} {
+		r := e.do("GET", p, sw, "")
+		if strings.Contains(r.body, `"HIV"`) || strings.Contains(r.body, "Organization/RHX") || p == "/fhir/Consent/jane-c/_history/1" && r.status != 404 {
+			t.Errorf("GET %s: the HIV permit's version reaches the social worker: %d %.400s", p, r.status, r.body)
+		}
+	}
+}
+
+// TestReview14bRefusedConsentWritesAreLoggedAgainstThePerson: a refused
+// attempt to change Jane's sharing must be in the access log under her, so
+// that her $who-accessed shows it. One without dateTime, an unknown
+// policyRule, one from an organisation without a relationship and a change
+// to another organisation's objection were; a Consent refused by FHIR
+// validation (status "bogus", 422) was logged against no one. Now the
+// people an invalid body names by reference are logged as a valid one's.
+func TestReview14bRefusedConsentWritesAreLoggedAgainstThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-no-council", janeNotSharedWithCouncil})
+	council := e.token("system", "council", "E06000999")
+	stranger := e.token("gp", "nhs", "Z99999")
+	for i, c := range []struct {
+		method, path, tok, body string
+	}{
+		{"PUT", "/fhir/Consent/x1", gpSys, strings.Replace(janeConsent("x1", "2026-01-12", "OPTIN", ""), `"status":"active"`, `"status":"bogus"`, 1)},
+		{"PUT", "/fhir/Consent/x2", gpSys, strings.Replace(janeConsent("x2", "2026-01-12", "OPTIN", ""), `"dateTime":"2026-01-12",`, ``, 1)},
+		{"PUT", "/fhir/Consent/x3", gpSys, janeConsent("x3", "2026-01-12", "OPTSOMETHING", "")},
+		{"PUT", "/fhir/Consent/x4", stranger, janeConsent("x4", "2026-01-12", "OPTIN", "")},
+		{"POST", "/fhir/Consent", stranger, janeConsent("x5", "2026-01-12", "OPTIN", "")},
+		{"PUT", "/fhir/Consent/jane-no-council", council, strings.Replace(janeNotSharedWithCouncil, `"status":"active"`, `"status":"inactive"`, 1)},
+		{"DELETE", "/fhir/Consent/jane-no-council", council, ""},
+	} {
+		e.rec.mu.Lock()
+		e.rec.xs = nil
+		e.rec.mu.Unlock()
+		r := e.do(c.method, c.path, c.tok, c.body)
+		if r.status < 400 {
+			t.Fatalf("case %d: stored: %d %s", i, r.status, r.body)
+		}
+		if !e.loggedAgainst(c.method, c.path, "jane") {
+			t.Errorf("case %d: the refused write (%d) is not logged against Jane: %+v", i, r.status, e.rec.xs)
 		}
 	}
 }
