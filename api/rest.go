@@ -584,6 +584,19 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
 			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 		}
+	} else if w.Type == "Consent" && len(carried) > 0 {
+		// The resources a patient-privacy Consent carries (a contained
+		// Condition giving the reason for the person's choice, FHIR JSON
+		// in its source attachment) are the person's data, as another
+		// item's are, though the Consent's own codes are not (review 14b:
+		// a Consent carrying Jane's HIV diagnosis went, unlabelled, to
+		// the social worker and the district nurse).
+		inner := make([]any, len(carried))
+		for i, x := range carried {
+			inner[i] = x
+		}
+		w.OtherCodes = otherCodings(inner, w.Codes)
+		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
 	s.policy.Label(w)
 	w.OtherCodes = clinicalCodings(w.OtherCodes)

@@ -169,3 +169,37 @@ func TestReview14bRefusedConsentWritesAreLoggedAgainstThePerson(t *testing.T) {
 		}
 	}
 }
+
+// TestReview14bConsentCarryingADiagnosisIsLabelledByIt: a patient-privacy
+// Consent's own codes name the data it governs and do not label it, but a
+// resource it carries (a contained Condition: the reason for the person's
+// choice) is the person's data like any other item's contained resources.
+// A Consent carrying Jane's HIV diagnosis went, unlabelled, to the social
+// worker and the district nurse (read, search, $everything). Now the
+// codes of what it carries label it and meet a deny's code.
+func TestReview14bConsentCarryingADiagnosisIsLabelledByIt(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	body := janeConsent("jane-why", "2026-01-10", "OPTIN", `,"contained":[{"resourceType":"Condition","id":"why","subject":{"reference":"Patient/jane"},
+	  "code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"CONTAINED-HIV-DIAGNOSIS"}}],
+	  "provision":{"type":"deny","class":[{"system":"https://carex.example/data-class","code":"documents"}]}`)
+	r := e.do("PUT", "/fhir/Consent/jane-why", gpSys, body)
+	if r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Consent/jane-why", e.token("gp", "nhs", "A81001"), ""); !strings.Contains(r.body, "CONTAINED-HIV") {
+		t.Errorf("the practice that recorded it does not read it: %d %.300s", r.status, r.body)
+	}
+	for _, who := range []struct{ name, tok string }{
+		{"social worker", e.token("social-worker", "council", "E06000999")},
+		{"district nurse", e.token("district-nurse", "nhs", "RCX")},
+		{"IG officer", e.token("ig-officer", "nhs", "A81001")},
+	} {
+		for _, p := range []string{"/fhir/Consent/jane-why", "/fhir/Consent?patient=jane", "/fhir/Patient/jane/$everything"} {
+			if r := e.do("GET", p, who.tok, ""); strings.Contains(r.body, "CONTAINED-HIV") {
+				t.Errorf("%s GET %s: the HIV diagnosis the Consent carries is released: %d", who.name, p, r.status)
+			}
+		}
+	}
+}
