@@ -816,6 +816,13 @@ func personEntries(m map[string]any, out []any) []any {
 			out = personEntries(r, out)
 		case rt != "Consent" && (search.HasPatientCompartment(rt) || namesSomeone(rt, r)):
 			out = append(out, r)
+		case rt == "Consent" && !privacyScope(r):
+			// A treatment, advance-directive or research Consent is the
+			// person's clinical record (review 10b), in a Bundle too
+			// (review 14b: a hospital's record of consent to a
+			// termination of pregnancy, kept in a stored Bundle, went
+			// unlabelled to the GP).
+			out = append(out, r)
 		}
 	}
 	return out

@@ -203,3 +203,35 @@ func TestReview14bConsentCarryingADiagnosisIsLabelledByIt(t *testing.T) {
 		}
 	}
 }
+
+// TestReview14bStoredBundleCarryingATreatmentConsent: a stored Bundle (a
+// document a feed keeps) is labelled from its entries that are a person's
+// data; a treatment Consent is the person's clinical record (review 10b),
+// so the hospital's record of consent to a termination of pregnancy, kept
+// in a Bundle, must not reach the social worker, the district nurse or the
+// GP. The Bundle's codings left out every Consent entry, so it went,
+// unlabelled, to the GP (read and $everything), as the Consent alone does
+// not. Now a Consent entry whose scope is not patient-privacy counts.
+func TestReview14bStoredBundleCarryingATreatmentConsent(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, hosp, [2]string{"/fhir/Bundle/doc", `{"resourceType":"Bundle","id":"doc","type":"collection","entry":[{"fullUrl":"urn:uuid:1b0c1f55-2f0e-4b8e-9a7c-3d2f6f0a9b11","resource":
+	 {"resourceType":"Consent","status":"active","scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"treatment"}]},
+	  "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],"patient":{"reference":"Patient/jane"},"dateTime":"2026-01-05",
+	  "provision":{"type":"permit","code":[{"coding":[{"system":"http://snomed.info/sct","code":"386639001"}],"text":"BUNDLED-CONSENT-TO-TOP"}]}}}]}`})
+	if r := e.do("GET", "/fhir/Bundle/doc", e.token("hospital-clinician", "nhs", "RHX"), ""); !strings.Contains(r.body, "BUNDLED-CONSENT-TO-TOP") {
+		t.Errorf("the hospital does not read its own Bundle: %d %.300s", r.status, r.body)
+	}
+	for _, who := range []struct{ name, tok string }{
+		{"social worker", e.token("social-worker", "council", "E06000999")},
+		{"district nurse", e.token("district-nurse", "nhs", "RCX")},
+		{"GP", e.token("gp", "nhs", "A81001")},
+	} {
+		for _, p := range []string{"/fhir/Bundle/doc", "/fhir/Patient/jane/$everything"} {
+			if r := e.do("GET", p, who.tok, ""); strings.Contains(r.body, "BUNDLED-CONSENT-TO-TOP") {
+				t.Errorf("%s GET %s: the termination consent in the Bundle is released: %d", who.name, p, r.status)
+			}
+		}
+	}
+}
