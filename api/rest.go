@@ -310,13 +310,14 @@ func (s *Server) vread(c echo.Context) error {
 }
 
 // readBody reads and parses a resource body of the URL's type.
-func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
+func (s *Server) readBody(c echo.Context, x *Exchange, typ string) (*fhir.Resource, error) {
 	body, err := readAll(c)
 	if err != nil {
 		return nil, err
 	}
 	res, err := fhir.Parse(body)
 	if err != nil {
+		x.noteWritten(bodyPeople(body, typ))
 		return nil, err
 	}
 	if typ != "" && res.Type != typ {
@@ -328,6 +329,23 @@ func (s *Server) readBody(c echo.Context, typ string) (*fhir.Resource, error) {
 		return nil, fmtErr(ErrBadRequest, "conditional reference %q: carex resolves conditional references only inside a transaction; send the resource as an entry of a transaction Bundle (POST /fhir), or refer to the resource by id", ref)
 	}
 	return res, nil
+}
+
+// bodyPeople are the people a write's body refused as invalid names by
+// reference, as a valid one's would be (review 14b: a Consent of Jane's
+// refused for a bad status was logged against no one, while one refused
+// for a missing dateTime, or for the writer's lack of a relationship, was
+// logged against her, so her $who-accessed left out some attempts to
+// change her sharing). Nothing when the body is not a JSON object of the
+// URL's type.
+func bodyPeople(body []byte, typ string) []string {
+	m := decodeMap(body)
+	rt, _ := m["resourceType"].(string)
+	if rt == "" || typ != "" && rt != typ || !fhir.IsResourceType(rt) {
+		return nil
+	}
+	ids, _, _ := search.NamedPeople(rt, m)
+	return ids
 }
 
 // conditionalRef is the first conditional reference (Type?query) in res,
@@ -566,6 +584,19 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
 			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 		}
+	} else if w.Type == "Consent" && len(carried) > 0 {
+		// The resources a patient-privacy Consent carries (a contained
+		// Condition giving the reason for the person's choice, FHIR JSON
+		// in its source attachment) are the person's data, as another
+		// item's are, though the Consent's own codes are not (review 14b:
+		// a Consent carrying Jane's HIV diagnosis went, unlabelled, to
+		// the social worker and the district nurse).
+		inner := make([]any, len(carried))
+		for i, x := range carried {
+			inner[i] = x
+		}
+		w.OtherCodes = otherCodings(inner, w.Codes)
+		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
 	s.policy.Label(w)
 	w.OtherCodes = clinicalCodings(w.OtherCodes)
@@ -784,6 +815,13 @@ func personEntries(m map[string]any, out []any) []any {
 		case rt == "Bundle":
 			out = personEntries(r, out)
 		case rt != "Consent" && (search.HasPatientCompartment(rt) || namesSomeone(rt, r)):
+			out = append(out, r)
+		case rt == "Consent" && !privacyScope(r):
+			// A treatment, advance-directive or research Consent is the
+			// person's clinical record (review 10b), in a Bundle too
+			// (review 14b: a hospital's record of consent to a
+			// termination of pregnancy, kept in a stored Bundle, went
+			// unlabelled to the GP).
 			out = append(out, r)
 		}
 	}
@@ -1143,7 +1181,7 @@ func (s *Server) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}
@@ -1201,7 +1239,7 @@ func (s *Server) update(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}
@@ -1222,7 +1260,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.readBody(c, x.Type)
+	res, err := s.readBody(c, x, x.Type)
 	if err != nil {
 		return err
 	}

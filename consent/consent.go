@@ -460,6 +460,11 @@ func ParseConsent(raw []byte) (*Consent, error) {
 	}
 	if rc.Patient != nil {
 		c.Patient = normRef(rc.Patient.Reference)
+		if r := rc.Patient.Reference; r != strings.TrimSpace(r) {
+			// The search index files a reference with spaces under no
+			// one: the Consent would be stored and never apply.
+			c.refusals = append(c.refusals, &ConsentError{"patient.reference", fmt.Sprintf("%q has spaces around it: send Patient/ID alone", r)})
+		}
 	}
 	if rc.DateTime != "" {
 		t, after, err := parseFHIRTime(rc.DateTime)
@@ -943,9 +948,18 @@ func refActor(r *rawRef, el string) (Actor, error) {
 	return Actor{}, &ConsentError{el, fmt.Sprintf("%s is not an actor carex can identify: carex users are staff of organisations (use Organization, Practitioner, or a role or sector)", typ)}
 }
 
-// normRef reduces an absolute or versioned reference to "Type/id".
+// normRef reduces an absolute or versioned reference to "Type/id". What
+// follows the id — a canonical's "|version", a query, a fragment — is
+// dropped, as the search index reads a reference (search.NormalizeReference):
+// a Consent is filed under the person its patient element names there, and
+// "Patient/jane|2" compared as written was someone else's (review 14b: an
+// objection stored under Jane that applied to no one, and a deny to
+// "Organization/E06000999|1" that matched no one).
 func normRef(s string) string {
 	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, "|?#"); i > 0 {
+		s = s[:i]
+	}
 	if i := strings.Index(s, "/_history/"); i >= 0 {
 		s = s[:i]
 	}
