@@ -158,11 +158,7 @@ func walkBinaryURLs(v any, fn func(string)) {
 // say anything. shared: the answer does not depend on v (a reference to v
 // itself, or to a person, is decided against v's own people).
 func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
-	ref = strings.TrimSpace(ref)
-	if i := strings.IndexByte(ref, '?'); i >= 0 {
-		ref = ref[:i]
-	}
-	ref = strings.TrimRight(ref, "/")
+	ref = refCore(ref)
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
 	}
@@ -455,10 +451,30 @@ func forEachBinaryURL(raw []byte, fn func([]byte)) {
 }
 
 // namesBinary: an attachment url that names a Binary, relative
-// (Binary/id) or absolute; a reference decides it as it would a Reference.
+// (Binary/id) or absolute, with or without a query, a fragment or a
+// trailing slash (refCore); a reference decides it as it would a
+// Reference.
 func namesBinary(url string) bool {
-	typ, _, _, ok := refTarget(url)
+	typ, _, _, ok := refTarget(refCore(url))
 	return ok && typ == "Binary"
+}
+
+// refCore is the part of a literal reference or url that says what it
+// names: without surrounding space, a query, a fragment or trailing
+// slashes, none of which a client fetching it sends as the id (review 14c:
+// Condition/hiv#x and Binary/hivbin/ were taken for ids nothing is stored
+// under and went out unmasked, display and all, though the search index
+// reads them as Condition/hiv and the server answers Binary/hivbin/ as
+// Binary/hivbin). A reference to a contained resource (#id) stays as it is.
+func refCore(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if i := strings.IndexByte(ref, '#'); i > 0 {
+		ref = ref[:i]
+	}
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
+		ref = ref[:i]
+	}
+	return strings.TrimRight(ref, "/")
 }
 
 // forEachString calls fn with the string value of each key written as
