@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
@@ -55,6 +56,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 		walkRefs(m, check)
 		walkBinaryURLs(m, check)
+		g.attachedRefs(v, m, masked)
 		return mask
 	}
 	decideRef := func(b []byte) {
@@ -96,7 +98,44 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// what a reference would: it goes out masked where the content is
 	// withheld.
 	forEachBinaryURL(v.Raw, decideRef)
+	g.attachedRefs(v, decodeMapIfData(v.Raw), masked)
 	return mask
+}
+
+// decodeMapIfData is raw decoded when it may carry FHIR JSON in an
+// attachment's data (a JSON media type, or data without a contentType),
+// nil otherwise: a Binary holding a PDF is not decoded for it.
+func decodeMapIfData(raw []byte) map[string]any {
+	data := bytes.Count(raw, []byte(`"data"`))
+	if data == 0 {
+		return nil
+	}
+	if data <= bytes.Count(raw, []byte(`"contentType"`)) && !bytes.Contains(bytes.ToLower(raw), []byte("json")) {
+		return nil
+	}
+	return decodeMap(raw)
+}
+
+// attachedRefs decides the references and Binary urls inside the FHIR
+// JSON that v's attachments carry (m, v decoded; nil: none), calling
+// masked with each one to mask. That JSON is v's content (its labels,
+// classes and the people it carries count as v's): what it points at is
+// decided as v's own references are (review 14c: a document carrying a
+// care plan addressing Jane's withheld HIV diagnosis released the
+// reference and its display inside the attachment).
+func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(string)) {
+	if m == nil {
+		return
+	}
+	check := func(ref string) {
+		if ok, _ := g.refReleasable(v, ref); !ok {
+			masked(ref)
+		}
+	}
+	for _, doc := range fhirAttachments(m) {
+		walkRefs(doc, check)
+		walkBinaryURLs(doc, check)
+	}
 }
 
 // unlookedTypes are the directory types whose references are released
@@ -534,19 +573,62 @@ func skipSpace(b []byte, i int) int {
 // takes out every url in mask naming a Binary, leaving FHIR's mark on the
 // primitive (_url) that it was masked; the attachment's other elements
 // stay.
-func maskRefs(v any, mask map[string]bool) {
+//
+// It masks them inside the FHIR JSON an attachment carries too, writing
+// the data back (without its hash, with its new size), and reports
+// whether it changed anything.
+func maskRefs(v any, mask map[string]bool) (changed bool) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["reference"].(string); ok && mask[s] {
 			clear(m)
 			m["extension"] = maskedMark()
+			changed = true
 			return false
 		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesBinary(s) {
 			delete(m, "url")
 			m["_url"] = map[string]any{"extension": maskedMark()}
+			changed = true
+		}
+		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
+			changed = true
 		}
 		return true
 	})
+	return changed
+}
+
+// maskAttachedRefs is maskRefs inside the FHIR JSON attachment (or
+// Binary) x carries, written back when anything was masked.
+func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
+	docs := attachedDocs(x)
+	changed := false
+	for _, doc := range docs {
+		if maskRefs(doc, mask) {
+			changed = true
+		}
+	}
+	if !changed {
+		return false
+	}
+	parts := make([][]byte, 0, len(docs))
+	for _, doc := range docs {
+		var b []byte
+		if dm, ok := doc.(map[string]any); ok {
+			b, _ = encodeResource(dm)
+			b = bytes.TrimSuffix(b, []byte("\n"))
+		} else {
+			b, _ = json.Marshal(doc)
+		}
+		parts = append(parts, b)
+	}
+	out := bytes.Join(parts, []byte("\n"))
+	x["data"] = base64.StdEncoding.EncodeToString(out)
+	delete(x, "hash")
+	if _, ok := x["size"]; ok {
+		x["size"] = len(out)
+	}
+	return true
 }
 
 func maskedMark() []any {
