@@ -638,12 +638,18 @@ func maskedMark() []any {
 // maskedMarks counts the references in a resource written as carex
 // releases a masked one (maskRefs): a data-absent-reason "masked" and no
 // reference.
+//
+// Those inside the FHIR JSON an attachment carries count too, since
+// release masks there as well (review 14c: a clinician's copy of her
+// organisation's document, written back, stored the mask in place of a
+// reference inside its data).
 func maskedMarks(raw []byte, res map[string]any) int {
-	if !bytes.Contains(raw, []byte("masked")) {
+	hasData := bytes.Contains(raw, []byte(`"data"`))
+	if !bytes.Contains(raw, []byte("masked")) && !hasData {
 		return 0
 	}
 	n := 0
-	eachObject(res, "", func(m map[string]any) bool {
+	count := func(m map[string]any) bool {
 		if _, ok := m["reference"]; ok {
 			return true
 		}
@@ -655,7 +661,13 @@ func maskedMarks(raw []byte, res map[string]any) int {
 			}
 		}
 		return true
-	})
+	}
+	eachObject(res, "", count)
+	if hasData {
+		for _, doc := range fhirAttachments(res) {
+			eachObject(doc, "", count)
+		}
+	}
 	return n
 }
 
