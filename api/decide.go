@@ -790,8 +790,10 @@ func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) (
 	var out []string
 	for _, t := range targets {
 		if n, ok := search.NormalizeReference(t.Reference); ok && !strings.ContainsAny(n, " \t\n") {
-			if _, _, ver, ok := refTarget(strings.TrimSpace(t.Reference)); ok && ver != 0 {
-				// the version it names is decided too (targetsSeen)
+			if _, _, ver, ok := refTarget(refCore(t.Reference)); ok && ver != 0 {
+				// the version it names is decided too (targetsSeen), with or
+				// without a fragment (review 14c: Condition/1/_history/2#x was
+				// read as the item alone)
 				n += "/_history/" + strconv.FormatInt(ver, 10)
 			}
 			out = append(out, n)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"math"
@@ -55,6 +56,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 		walkRefs(m, check)
 		walkBinaryURLs(m, check)
+		g.attachedRefs(v, m, masked)
 		return mask
 	}
 	decideRef := func(b []byte) {
@@ -96,7 +98,44 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// what a reference would: it goes out masked where the content is
 	// withheld.
 	forEachBinaryURL(v.Raw, decideRef)
+	g.attachedRefs(v, decodeMapIfData(v.Raw), masked)
 	return mask
+}
+
+// decodeMapIfData is raw decoded when it may carry FHIR JSON in an
+// attachment's data (a JSON media type, or data without a contentType),
+// nil otherwise: a Binary holding a PDF is not decoded for it.
+func decodeMapIfData(raw []byte) map[string]any {
+	data := bytes.Count(raw, []byte(`"data"`))
+	if data == 0 {
+		return nil
+	}
+	if data <= bytes.Count(raw, []byte(`"contentType"`)) && !bytes.Contains(bytes.ToLower(raw), []byte("json")) {
+		return nil
+	}
+	return decodeMap(raw)
+}
+
+// attachedRefs decides the references and Binary urls inside the FHIR
+// JSON that v's attachments carry (m, v decoded; nil: none), calling
+// masked with each one to mask. That JSON is v's content (its labels,
+// classes and the people it carries count as v's): what it points at is
+// decided as v's own references are (review 14c: a document carrying a
+// care plan addressing Jane's withheld HIV diagnosis released the
+// reference and its display inside the attachment).
+func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(string)) {
+	if m == nil {
+		return
+	}
+	check := func(ref string) {
+		if ok, _ := g.refReleasable(v, ref); !ok {
+			masked(ref)
+		}
+	}
+	for _, doc := range fhirAttachments(m) {
+		walkRefs(doc, check)
+		walkBinaryURLs(doc, check)
+	}
 }
 
 // unlookedTypes are the directory types whose references are released
@@ -158,11 +197,7 @@ func walkBinaryURLs(v any, fn func(string)) {
 // say anything. shared: the answer does not depend on v (a reference to v
 // itself, or to a person, is decided against v's own people).
 func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
-	ref = strings.TrimSpace(ref)
-	if i := strings.IndexByte(ref, '?'); i >= 0 {
-		ref = ref[:i]
-	}
-	ref = strings.TrimRight(ref, "/")
+	ref = refCore(ref)
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
 	}
@@ -455,10 +490,30 @@ func forEachBinaryURL(raw []byte, fn func([]byte)) {
 }
 
 // namesBinary: an attachment url that names a Binary, relative
-// (Binary/id) or absolute; a reference decides it as it would a Reference.
+// (Binary/id) or absolute, with or without a query, a fragment or a
+// trailing slash (refCore); a reference decides it as it would a
+// Reference.
 func namesBinary(url string) bool {
-	typ, _, _, ok := refTarget(url)
+	typ, _, _, ok := refTarget(refCore(url))
 	return ok && typ == "Binary"
+}
+
+// refCore is the part of a literal reference or url that says what it
+// names: without surrounding space, a query, a fragment or trailing
+// slashes, none of which a client fetching it sends as the id (review 14c:
+// Condition/hiv#x and Binary/hivbin/ were taken for ids nothing is stored
+// under and went out unmasked, display and all, though the search index
+// reads them as Condition/hiv and the server answers Binary/hivbin/ as
+// Binary/hivbin). A reference to a contained resource (#id) stays as it is.
+func refCore(ref string) string {
+	ref = strings.TrimSpace(ref)
+	if i := strings.IndexByte(ref, '#'); i > 0 {
+		ref = ref[:i]
+	}
+	if i := strings.IndexByte(ref, '?'); i >= 0 {
+		ref = ref[:i]
+	}
+	return strings.TrimRight(ref, "/")
 }
 
 // forEachString calls fn with the string value of each key written as
@@ -518,19 +573,62 @@ func skipSpace(b []byte, i int) int {
 // takes out every url in mask naming a Binary, leaving FHIR's mark on the
 // primitive (_url) that it was masked; the attachment's other elements
 // stay.
-func maskRefs(v any, mask map[string]bool) {
+//
+// It masks them inside the FHIR JSON an attachment carries too, writing
+// the data back (without its hash, with its new size), and reports
+// whether it changed anything.
+func maskRefs(v any, mask map[string]bool) (changed bool) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["reference"].(string); ok && mask[s] {
 			clear(m)
 			m["extension"] = maskedMark()
+			changed = true
 			return false
 		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesBinary(s) {
 			delete(m, "url")
 			m["_url"] = map[string]any{"extension": maskedMark()}
+			changed = true
+		}
+		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
+			changed = true
 		}
 		return true
 	})
+	return changed
+}
+
+// maskAttachedRefs is maskRefs inside the FHIR JSON attachment (or
+// Binary) x carries, written back when anything was masked.
+func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
+	docs := attachedDocs(x)
+	changed := false
+	for _, doc := range docs {
+		if maskRefs(doc, mask) {
+			changed = true
+		}
+	}
+	if !changed {
+		return false
+	}
+	parts := make([][]byte, 0, len(docs))
+	for _, doc := range docs {
+		var b []byte
+		if dm, ok := doc.(map[string]any); ok {
+			b, _ = encodeResource(dm)
+			b = bytes.TrimSuffix(b, []byte("\n"))
+		} else {
+			b, _ = json.Marshal(doc)
+		}
+		parts = append(parts, b)
+	}
+	out := bytes.Join(parts, []byte("\n"))
+	x["data"] = base64.StdEncoding.EncodeToString(out)
+	delete(x, "hash")
+	if _, ok := x["size"]; ok {
+		x["size"] = len(out)
+	}
+	return true
 }
 
 func maskedMark() []any {
@@ -540,12 +638,18 @@ func maskedMark() []any {
 // maskedMarks counts the references in a resource written as carex
 // releases a masked one (maskRefs): a data-absent-reason "masked" and no
 // reference.
+//
+// Those inside the FHIR JSON an attachment carries count too, since
+// release masks there as well (review 14c: a clinician's copy of her
+// organisation's document, written back, stored the mask in place of a
+// reference inside its data).
 func maskedMarks(raw []byte, res map[string]any) int {
-	if !bytes.Contains(raw, []byte("masked")) {
+	hasData := bytes.Contains(raw, []byte(`"data"`))
+	if !bytes.Contains(raw, []byte("masked")) && !hasData {
 		return 0
 	}
 	n := 0
-	eachObject(res, "", func(m map[string]any) bool {
+	count := func(m map[string]any) bool {
 		if _, ok := m["reference"]; ok {
 			return true
 		}
@@ -557,7 +661,13 @@ func maskedMarks(raw []byte, res map[string]any) int {
 			}
 		}
 		return true
-	})
+	}
+	eachObject(res, "", count)
+	if hasData {
+		for _, doc := range fhirAttachments(res) {
+			eachObject(doc, "", count)
+		}
+	}
 	return n
 }
 

@@ -1081,11 +1081,16 @@ func fhirAttachments(m map[string]any) []any {
 
 // attachedDocs decodes the FHIR JSON documents (one, or several as
 // NDJSON) that attachment or Binary x carries as base64 data; nil when its
-// content type is not JSON or its data does not decode.
+// content type is not JSON or its data does not decode. Data with no
+// contentType (optional on an Attachment) is read when it decodes to JSON:
+// it was opaque, and a letter carrying an HIV diagnosis that way went
+// unlabelled (review 14c). A line that does not decode is passed over,
+// not the end: what follows it is read too (review 14c: one broken line
+// left the HIV diagnosis after it unlabelled).
 func attachedDocs(x map[string]any) []any {
 	ct, _ := x["contentType"].(string)
 	data, _ := x["data"].(string)
-	if data == "" || !fhirJSONType(ct) {
+	if data == "" || ct != "" && !fhirJSONType(ct) {
 		return nil
 	}
 	raw, ok := decodeBase64(data)
@@ -1093,20 +1098,50 @@ func attachedDocs(x map[string]any) []any {
 		return nil
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
-	d := json.NewDecoder(bytes.NewReader(raw))
-	d.UseNumber()
+	if ct == "" {
+		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+			return nil // not JSON: a PDF, an image, text
+		}
+	}
 	var docs []any
-	for {
-		var doc any
-		if d.Decode(&doc) != nil {
+	for len(raw) > 0 {
+		d := json.NewDecoder(bytes.NewReader(raw))
+		d.UseNumber()
+		var at int64
+		for {
+			var doc any
+			err := d.Decode(&doc)
+			if err == io.EOF {
+				return docs
+			}
+			if err != nil {
+				break
+			}
+			docs = append(docs, doc)
+			at = d.InputOffset()
+		}
+		// Pass over the line that did not decode.
+		nl := bytes.IndexByte(raw[at:], '\n')
+		if nl < 0 {
 			return docs
 		}
-		docs = append(docs, doc)
+		next := raw[at+int64(nl)+1:]
+		if len(bytes.TrimSpace(raw[at:at+int64(nl)])) == 0 {
+			// the error is past a blank line: skip the line after it
+			if nl2 := bytes.IndexByte(next, '\n'); nl2 >= 0 {
+				next = next[nl2+1:]
+			} else {
+				return docs
+			}
+		}
+		raw = next
 	}
+	return docs
 }
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
-// one, or plain).
+// one, or plain) or NDJSON (FHIR's application/fhir+ndjson, or the plain
+// ones: review 14c, they were opaque).
 func fhirJSONType(ct string) bool {
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
@@ -1114,7 +1149,8 @@ func fhirJSONType(ct string) bool {
 		mt = strings.ToLower(strings.TrimSpace(mt))
 	}
 	switch mt {
-	case "application/fhir+json", "application/json+fhir", "application/json", "text/json":
+	case "application/fhir+json", "application/json+fhir", "application/json", "text/json",
+		"application/fhir+ndjson", "application/ndjson", "application/x-ndjson":
 		return true
 	}
 	return false
