@@ -62,7 +62,8 @@ func TestReview12aUserClaimsAreVisibleText(t *testing.T) {
 // someone trying Jane's record with tokens that do not work went unseen
 // where IG looks for who tried to read her record. The entry now names
 // the resource type, id and person the path names (what is known without
-// a user); it still names no user.
+// a user), and since 86c6124 the person of the item a path names
+// (Condition/diabetes is Jane's); it still names no user.
 func TestReview12aRefusedLoginNamesThePatientOfThePath(t *testing.T) {
 	e := newEnv(t, withTeeLog9b(t))
 	seedShared(t, e)
@@ -80,10 +81,7 @@ func TestReview12aRefusedLoginNamesThePatientOfThePath(t *testing.T) {
 			if r.status != 401 || x.Status != 401 || x.Principal != nil {
 				t.Fatalf("%s %s: %d, logged %d with user %+v", tok.name, c.path, r.status, x.Status, x.Principal)
 			}
-			wantPatient := ""
-			if c.typ == "Patient" {
-				wantPatient = "jane"
-			}
+			const wantPatient = "jane"
 			if x.Patient != wantPatient || x.Type != c.typ || x.ID != c.id {
 				t.Errorf("%s %s: logged patient %q, resource %s/%s; want patient %q, %s/%s", tok.name, c.path, x.Patient, x.Type, x.ID, wantPatient, c.typ, c.id)
 			}
@@ -91,8 +89,8 @@ func TestReview12aRefusedLoginNamesThePatientOfThePath(t *testing.T) {
 	}
 	ig := e.token("ig-officer", "nhs", "A81001")
 	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane", ig, "")
-	if r.status != 200 || strings.Count(r.body, `"status": 401`) != 9 {
-		t.Errorf("who-accessed jane lists %d refused logins, want 9: %d %.300s", strings.Count(r.body, `"status": 401`), r.status, r.body)
+	if r.status != 200 || strings.Count(r.body, `"status": 401`) != 12 {
+		t.Errorf("who-accessed jane lists %d refused logins, want 12: %d %.300s", strings.Count(r.body, `"status": 401`), r.status, r.body)
 	}
 }
 
