@@ -626,13 +626,18 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 		}
 		parts = append(parts, b)
 	}
-	out := bytes.Join(parts, []byte("\n"))
-	x["data"] = base64.StdEncoding.EncodeToString(out)
+	setAttachmentData(x, bytes.Join(parts, []byte("\n")))
+	return true
+}
+
+// setAttachmentData writes data back into attachment x as released: the
+// stored hash no longer holds, and a size given is the new one.
+func setAttachmentData(x map[string]any, data []byte) {
+	x["data"] = base64.StdEncoding.EncodeToString(data)
 	delete(x, "hash")
 	if _, ok := x["size"]; ok {
-		x["size"] = len(out)
+		x["size"] = len(data)
 	}
-	return true
 }
 
 func maskedMark() []any {

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"slices"
 
@@ -184,12 +183,7 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 	if !found {
 		return false
 	}
-	out := bytes.Join(docs, []byte("\n"))
-	x["data"] = base64.StdEncoding.EncodeToString(out)
-	delete(x, "hash")
-	if _, ok := x["size"]; ok {
-		x["size"] = len(out)
-	}
+	setAttachmentData(x, bytes.Join(docs, []byte("\n")))
 	return true
 }
 
