@@ -573,6 +573,13 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 	if one, several := x.people(); one != "" || len(several) > 0 {
 		return // the decision (or the path: Patient/ID) named them
 	}
+	s.noteItemPeople(ctx, x, typ, id, version)
+}
+
+// noteItemPeople notes in x, for the log only, the people of the item
+// stored at Type/id: its current version (or the one given), its last
+// when deleted, and a Binary's those of the item it is the content of.
+func (s *Server) noteItemPeople(ctx context.Context, x *Exchange, typ, id string, version int64) {
 	var v *store.Version
 	var err error
 	if version > 0 {
