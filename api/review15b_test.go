@@ -5,6 +5,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -99,5 +100,108 @@ func TestReview15bBreakGlassOfARefusedRequestIsNotReportedAsGranted(t *testing.T
 	}
 	if d := detail(); !strings.Contains(d, "break-glass refused: "+refused) || !strings.Contains(d, "break-glass: "+granted) || strings.Contains(d, "refused: "+granted) {
 		t.Errorf("after a refused and a granted break-glass the alert reads %q", d)
+	}
+}
+
+// TestReview15bRefusedConditionalWriteNamesTheQuerysPerson: a conditional
+// update (PUT /fhir/Condition?patient=jane&identifier=…) refused before
+// the write decision — no or an expired token (401), a token claiming the
+// purpose "marketing" (403) — was logged naming no one, though its query
+// names Jane as a search's does (a GET search with the same query and
+// token is logged under her: review 13b), and so was a conditional delete
+// (not supported, 405). The entry should name the one person the query
+// names. Nothing is stored and the answer is unchanged.
+func TestReview15bRefusedConditionalWriteNamesTheQuerysPerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	exp := e.expiredToken()
+	body := `{"resourceType":"Condition","identifier":[{"system":"urn:x","value":"v1"}],"subject":{"reference":"Patient/jane"},"code":{"text":"X"}}`
+	for _, c := range []struct {
+		name, method, query, tok string
+		status                   int
+	}{
+		{"conditional update, expired token", "PUT", "patient=jane&identifier=urn:x|v1", exp, 401},
+		{"conditional update, no token", "PUT", "subject=Patient/jane&identifier=urn:x|v1", "", 401},
+		{"conditional update, marketing purpose", "PUT", "patient=jane&identifier=urn:x|v1", mk, 403},
+		{"conditional delete, expired token", "DELETE", "patient=jane", exp, 401},
+		{"conditional delete, working token", "DELETE", "patient=jane", gp, 405},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := body
+			if c.method == "DELETE" {
+				b = ""
+			}
+			r := e.do(c.method, "/fhir/Condition?"+c.query, c.tok, b)
+			if r.status != c.status {
+				t.Fatalf("%s ?%s: %d, want %d: %s", c.method, c.query, r.status, c.status, r.body)
+			}
+			if got := e.loggedPeople(t, c.method, "/fhir/Condition"); !slices.Contains(got, "jane") {
+				t.Errorf("%s /fhir/Condition?%s refused with %d is logged naming %v: not Jane, whom its query names", c.method, c.query, r.status, got)
+			}
+		})
+	}
+	if r := e.do("GET", "/fhir/Condition?identifier=urn:x|v1", gp, ""); !strings.Contains(r.body, `"total":0`) {
+		t.Errorf("something was stored: %s", r.body)
+	}
+}
+
+// TestReview15bRefusedAnswersDoNotTellWhatIsStored: a probe (passed when
+// first written) that naming a refused request's people from the store
+// (86c6124, review 14a, and this review's conditional writes and refused
+// transactions) tells the requester nothing: the answer to a request
+// refused before the handler — no token, an expired one, a purpose that is
+// not direct care — has the same status, headers (but the request id) and
+// body (but the Date) whether the item its URL names exists, was deleted, or never did.
+func TestReview15bRefusedAnswersDoNotTellWhatIsStored(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	if r := e.do("DELETE", "/fhir/Observation/hba1c", gp, ""); r.status != 204 {
+		t.Fatalf("deleting hba1c: %d %s", r.status, r.body)
+	}
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	exp := e.expiredToken()
+	body := func(id string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"X"}}`
+	}
+	for _, tok := range []string{"", exp, mk} {
+		for _, form := range []struct{ method, path, body string }{
+			{"GET", "/fhir/Observation/%s", ""},
+			{"HEAD", "/fhir/Observation/%s", ""},
+			{"GET", "/fhir/Observation/%s/_history", ""},
+			{"GET", "/fhir/Observation/%s/_history/1", ""},
+			{"PUT", "/fhir/Observation/%s", "body"},
+			{"DELETE", "/fhir/Observation/%s", ""},
+			{"PATCH", "/fhir/Observation/%s", ""},
+			{"PUT", "/fhir/Observation?_id=%s", "body"},
+			{"POST", "/fhir", "tx"},
+		} {
+			var first resp
+			for i, id := range []string{"hba1c", "never-was"} {
+				b := ""
+				switch form.body {
+				case "body":
+					b = body(id)
+				case "tx":
+					b = `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"DELETE","url":"Observation/` + id + `"}}]}`
+				}
+				path := strings.Replace(form.path, "%s", id, 1)
+				r := e.do(form.method, path, tok, b)
+				if r.status < 400 {
+					t.Fatalf("%s %s: %d, want it refused", form.method, path, r.status)
+				}
+				r.header.Del("X-Request-Id")
+				r.header.Del("Date") // the server's clock, not the item
+				if i == 0 {
+					first = r
+					continue
+				}
+				if r.status != first.status || r.body != first.body || fmt.Sprint(r.header) != fmt.Sprint(first.header) {
+					t.Errorf("%s %s refused: %d %v %s; for the stored item: %d %v %s", form.method, path, r.status, r.header, r.body, first.status, first.header, first.body)
+				}
+			}
+		}
 	}
 }
