@@ -553,12 +553,13 @@ func pathNames(c echo.Context, x *Exchange) {
 // Only for the log: nothing of the item is released, and the answer is
 // unchanged.
 func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchange) {
-	if m := c.Request().Method; (m == http.MethodPut || m == http.MethodDelete) && c.Path() == "/fhir/:type" {
-		// A conditional update (or delete, not supported) names the one
-		// person its query names, as a search with it would be logged
-		// (review 15b: PUT Condition?patient=jane&identifier=… with an
-		// expired token, or a marketing purpose, named no one). Its
-		// query only: which item it would match is not looked up.
+	if m, path := c.Request().Method, c.Path(); path == "/fhir/:type" && m != http.MethodPost || path == "/fhir/:type/_search" && m == http.MethodPost {
+		// A search, or a conditional update (or delete, not supported),
+		// names the one person its query names, as a search with it is
+		// logged (review 15b: Condition?patient=jane by a token claiming
+		// the purpose "marketing", and PUT Condition?patient=jane&
+		// identifier=… with an expired token, named no one). Its query
+		// only: which items it would match is not looked up.
 		typ := c.Param("type")
 		if typ == "" { // a 405 (DELETE) is routed without its parameters
 			typ = strings.TrimPrefix(c.Request().URL.Path, "/fhir/")

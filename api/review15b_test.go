@@ -205,3 +205,34 @@ func TestReview15bRefusedAnswersDoNotTellWhatIsStored(t *testing.T) {
 		}
 	}
 }
+
+// TestReview15bSearchRefusedForItsPurposeNamesThePerson: a search naming
+// Jane (Condition?patient=jane, subject=jane, a POST _search with it in
+// its URL, Patient?_id=jane) by a token claiming the purpose "marketing"
+// (403, refused before the search ran) was logged naming no one, though
+// the same search with an expired token (401) is logged under her (review
+// 13b) and one refused by the sharing decision is too: her $who-accessed
+// missed an attempt to read her record for marketing. The entry should
+// name the person the query names, refused or not.
+func TestReview15bSearchRefusedForItsPurposeNamesThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	for _, c := range []struct{ method, path, query string }{
+		{"GET", "/fhir/Condition", "patient=jane"},
+		{"GET", "/fhir/Condition", "subject=jane"},
+		{"HEAD", "/fhir/Observation", "subject=Patient/jane&code=4548-4"},
+		{"POST", "/fhir/Condition/_search", "patient=jane"},
+		{"GET", "/fhir/Patient", "_id=jane"},
+	} {
+		t.Run(c.method+" "+c.path+"?"+c.query, func(t *testing.T) {
+			r := e.do(c.method, c.path+"?"+c.query, mk, "")
+			if r.status != 403 {
+				t.Fatalf("%d, want 403: %s", r.status, r.body)
+			}
+			if got := e.loggedPeople(t, c.method, c.path); !slices.Contains(got, "jane") {
+				t.Errorf("refused for its purpose, logged naming %v: not Jane, whom its query names", got)
+			}
+		})
+	}
+}
