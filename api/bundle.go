@@ -165,6 +165,58 @@ func (s *Server) bundle(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err = s.bundleBody(c, x, p, body); err != nil {
+		s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body)
+	}
+	return err
+}
+
+// refusedBundleNames notes in the entry of a transaction or batch refused
+// as a whole (an invalid resource, a method or url a transaction does not
+// take, an item changed twice, a bad envelope, or a refusal of the write
+// decision) the people of every item its entries would change and of
+// every resource they carry, for the log only. Review 15b: a transaction
+// deleting Jane's diagnosis and writing Bob's record, refused as
+// malformed before any entry was decided, named no one, so neither's
+// $who-accessed listed it, while the same refused by the write decision
+// was listed under both (review 14a). Its GET entries are requests of
+// their own, logged when they run.
+func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byte) {
+	var in struct {
+		Entry []struct {
+			Resource json.RawMessage `json:"resource"`
+			Request  *struct {
+				Method string `json:"method"`
+				URL    string `json:"url"`
+			} `json:"request"`
+		} `json:"entry"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return
+	}
+	for _, e := range in.Entry {
+		if e.Request != nil {
+			if m := strings.ToUpper(strings.TrimSpace(e.Request.Method)); m == http.MethodGet || m == http.MethodHead {
+				continue
+			}
+		}
+		if len(e.Resource) > 0 {
+			x.noteWritten(bodyPeople(e.Resource, ""))
+		}
+		if e.Request == nil {
+			continue
+		}
+		path, _, _ := strings.Cut(strings.TrimPrefix(e.Request.URL, "/"), "?")
+		typ, id, ok := strings.Cut(path, "/")
+		if !ok || id == "" || strings.Contains(id, "/") || typ == "AuditEvent" || !fhir.IsResourceType(typ) {
+			continue
+		}
+		s.noteItemPeople(ctx, x, typ, id, 0)
+	}
+}
+
+// bundleBody runs a transaction or batch Bundle's body.
+func (s *Server) bundleBody(c echo.Context, x *Exchange, p *auth.Principal, body []byte) error {
 	in, err := decodeBundle(body)
 	if err != nil {
 		return err

@@ -353,9 +353,15 @@ func (a *Alerter) Add(e *Entry) {
 }
 
 // refusedBreakGlass: the entry's break-glass was refused, by the
-// decision's reason codes (consent.CodeBreakGlassRole, CodeBreakGlassReason).
+// decision's reason codes (consent.CodeBreakGlassRole, CodeBreakGlassReason),
+// or with its request (401, 403: no grant is stored for a request
+// answered with an error). Review 15b: a nurse's break-glass with a token
+// claiming the purpose "marketing", refused before any decision, was
+// reported as "break-glass: <reason>", like a grant that opened the
+// record.
 func refusedBreakGlass(e *Entry) bool {
-	return slices.Contains(e.Reasons, "break-glass-role-not-allowed") || slices.Contains(e.Reasons, "break-glass-reason-invalid")
+	return slices.Contains(e.Reasons, "break-glass-role-not-allowed") || slices.Contains(e.Reasons, "break-glass-reason-invalid") ||
+		e.Status == 401 || e.Status == 403
 }
 
 // Lead considers an entry from the hour before the period whose alerts
