@@ -823,6 +823,25 @@ func personEntries(m map[string]any, out []any) []any {
 			// termination of pregnancy, kept in a stored Bundle, went
 			// unlabelled to the GP).
 			out = append(out, r)
+		case rt == "Consent":
+			// A patient-privacy Consent's own codes name the data it
+			// governs, but the resources it carries (a contained Condition
+			// giving the reason for the person's choice) are the person's
+			// data, as they are of the Consent stored alone (review 15a:
+			// kept in a stored Bundle, one carrying Jane's HIV diagnosis
+			// went unlabelled to the GP).
+			for k, v := range r {
+				if k == "meta" {
+					continue
+				}
+				eachObject(v, "", func(x map[string]any) bool {
+					if _, ok := x["resourceType"].(string); ok {
+						out = append(out, x)
+						return false // otherCodings walks what it holds
+					}
+					return true
+				})
+			}
 		}
 	}
 	return out
