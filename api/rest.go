@@ -1118,7 +1118,10 @@ func attachedDocs(x map[string]any) []any {
 	}
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 	if ct == "" {
-		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		// An object, or an array of them (review 15a: a letter carrying
+		// an HIV diagnosis as [{…}] went unlabelled, as it is read under
+		// application/json).
+		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
 			return nil // not JSON: a PDF, an image, text
 		}
 	}
