@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
@@ -494,6 +495,12 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		// A contained Patient (#p) or a bare identifier names no one's
 		// record: the Consent would be stored and never apply (review 5d).
 		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": a contained or identifier-only patient is no one's record, and the consent would never apply"})
+	} else if !fhirID(id) {
+		// An id no resource can have (percent-encoded, an underscore, a
+		// colon): the search index files the Consent under no one, and
+		// it would be stored and never apply (review 15a: Jane's
+		// objection naming Patient/jane%20 was taken, 201).
+		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": " + strconv.Quote(id) + " is not a FHIR id (letters, digits, '-' and '.', at most 64), and the consent would never apply"})
 	}
 	if rc.PolicyRule == nil {
 		return nil, &ConsentError{"policyRule", "required: " + SystemActCode + " OPTIN or OPTOUT"}
@@ -968,6 +975,20 @@ func normRef(s string) string {
 		s = parts[len(parts)-2] + "/" + parts[len(parts)-1]
 	}
 	return s
+}
+
+// fhirID reports whether s is a FHIR resource id: [A-Za-z0-9\-\.]{1,64}.
+func fhirID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
 
 func isTypeID(s string) bool {
