@@ -804,6 +804,11 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		if !isTypeID(ref) {
 			return nil, &ConsentError{el + ".reference", fmt.Sprintf("%q is not a Type/id reference", d.Reference.Reference)}
 		}
+		if _, id, _ := strings.Cut(ref, "/"); !fhirID(id) {
+			// As an actor's (review 15a: a deny of Condition/diabetes%20
+			// was stored and withheld nothing).
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", fmt.Sprintf("%q: %q is not a FHIR id (letters, digits, '-' and '.', at most 64), and the provision would match nothing", d.Reference.Reference, id)})
+		}
 		if d.Meaning == MeaningRelated {
 			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".meaning", "related (" + ref +
 				" and what refers to it) cannot be applied: " + unknowable})
@@ -925,6 +930,14 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemCouncil || r.Identifier.System == SystemSDSUser)) {
 		typ, id, _ := strings.Cut(normRef(r.Reference), "/")
 		ps.c.refs = append(ps.c.refs, NamedReference{Element: el, Type: typ, ID: id})
+		if !fhirID(id) {
+			// An id no resource can have (percent-encoded, an
+			// underscore): no user's organisation or reference is it, and
+			// the provision would be stored and match no one (review 15a:
+			// a deny to Organization/E06000999%20 left the council
+			// reading Jane's record).
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q: %q is not a FHIR id (letters, digits, '-' and '.', at most 64), and the provision would match no one", r.Reference, id)})
+		}
 	}
 	return a, err
 }
