@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -1116,6 +1118,7 @@ func attachedDocs(x map[string]any) []any {
 	if !ok {
 		return nil
 	}
+	raw = fromUTF16(raw)
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 	if ct == "" {
 		// An object, or an array of them (review 15a: a letter carrying
@@ -1159,6 +1162,27 @@ func attachedDocs(x map[string]any) []any {
 		raw = next
 	}
 	return docs
+}
+
+// fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
+// (either byte order; a Windows text writer's), raw itself otherwise: JSON
+// in UTF-16 did not decode, so FHIR JSON attached that way was opaque and
+// a letter carrying an HIV diagnosis went unlabelled (review 15a).
+func fromUTF16(raw []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case len(raw) >= 2 && raw[0] == 0xff && raw[1] == 0xfe:
+		order = binary.LittleEndian
+	case len(raw) >= 2 && raw[0] == 0xfe && raw[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return raw
+	}
+	u := make([]uint16, 0, (len(raw)-2)/2)
+	for i := 2; i+1 < len(raw); i += 2 {
+		u = append(u, order.Uint16(raw[i:]))
+	}
+	return []byte(string(utf16.Decode(u)))
 }
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
