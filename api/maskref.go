@@ -505,12 +505,15 @@ func namesBinary(url string) bool {
 // under and went out unmasked, display and all, though the search index
 // reads them as Condition/hiv and the server answers Binary/hivbin/ as
 // Binary/hivbin). A reference to a contained resource (#id) stays as it is.
+// A canonical-style "|version" is dropped too, as the index drops it
+// (search.NormalizeReference; review 15a: a care plan addressing
+// Condition/hiv|1 went out unmasked, display and all).
 func refCore(ref string) string {
 	ref = strings.TrimSpace(ref)
 	if i := strings.IndexByte(ref, '#'); i > 0 {
 		ref = ref[:i]
 	}
-	if i := strings.IndexByte(ref, '?'); i >= 0 {
+	if i := strings.IndexAny(ref, "?|"); i >= 0 {
 		ref = ref[:i]
 	}
 	return strings.TrimRight(ref, "/")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -823,6 +825,25 @@ func personEntries(m map[string]any, out []any) []any {
 			// termination of pregnancy, kept in a stored Bundle, went
 			// unlabelled to the GP).
 			out = append(out, r)
+		case rt == "Consent":
+			// A patient-privacy Consent's own codes name the data it
+			// governs, but the resources it carries (a contained Condition
+			// giving the reason for the person's choice) are the person's
+			// data, as they are of the Consent stored alone (review 15a:
+			// kept in a stored Bundle, one carrying Jane's HIV diagnosis
+			// went unlabelled to the GP).
+			for k, v := range r {
+				if k == "meta" {
+					continue
+				}
+				eachObject(v, "", func(x map[string]any) bool {
+					if _, ok := x["resourceType"].(string); ok {
+						out = append(out, x)
+						return false // otherCodings walks what it holds
+					}
+					return true
+				})
+			}
 		}
 	}
 	return out
@@ -1097,9 +1118,13 @@ func attachedDocs(x map[string]any) []any {
 	if !ok {
 		return nil
 	}
+	raw = fromUTF16(raw)
 	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 	if ct == "" {
-		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		// An object, or an array of them (review 15a: a letter carrying
+		// an HIV diagnosis as [{…}] went unlabelled, as it is read under
+		// application/json).
+		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
 			return nil // not JSON: a PDF, an image, text
 		}
 	}
@@ -1137,6 +1162,27 @@ func attachedDocs(x map[string]any) []any {
 		raw = next
 	}
 	return docs
+}
+
+// fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
+// (either byte order; a Windows text writer's), raw itself otherwise: JSON
+// in UTF-16 did not decode, so FHIR JSON attached that way was opaque and
+// a letter carrying an HIV diagnosis went unlabelled (review 15a).
+func fromUTF16(raw []byte) []byte {
+	var order binary.ByteOrder
+	switch {
+	case len(raw) >= 2 && raw[0] == 0xff && raw[1] == 0xfe:
+		order = binary.LittleEndian
+	case len(raw) >= 2 && raw[0] == 0xfe && raw[1] == 0xff:
+		order = binary.BigEndian
+	default:
+		return raw
+	}
+	u := make([]uint16, 0, (len(raw)-2)/2)
+	for i := 2; i+1 < len(raw); i += 2 {
+		u = append(u, order.Uint16(raw[i:]))
+	}
+	return []byte(string(utf16.Decode(u)))
 }
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
