@@ -495,7 +495,7 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		// A contained Patient (#p) or a bare identifier names no one's
 		// record: the Consent would be stored and never apply (review 5d).
 		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": a contained or identifier-only patient is no one's record, and the consent would never apply"})
-	} else if !fhirID(id) {
+	} else if !fhir.ValidID(id) {
 		// An id no resource can have (percent-encoded, an underscore, a
 		// colon): the search index files the Consent under no one, and
 		// it would be stored and never apply (review 15a: Jane's
@@ -804,7 +804,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		if !isTypeID(ref) {
 			return nil, &ConsentError{el + ".reference", fmt.Sprintf("%q is not a Type/id reference", d.Reference.Reference)}
 		}
-		if _, id, _ := strings.Cut(ref, "/"); !fhirID(id) {
+		if _, id, _ := strings.Cut(ref, "/"); !fhir.ValidID(id) {
 			// As an actor's (review 15a: a deny of Condition/diabetes%20
 			// was stored and withheld nothing).
 			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", fmt.Sprintf("%q: %q is not a FHIR id (letters, digits, '-' and '.', at most 64), and the provision would match nothing", d.Reference.Reference, id)})
@@ -930,7 +930,7 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 	if err == nil && !(r.Identifier != nil && r.Identifier.Value != "" && (r.Identifier.System == SystemODS || r.Identifier.System == SystemCouncil || r.Identifier.System == SystemSDSUser)) {
 		typ, id, _ := strings.Cut(normRef(r.Reference), "/")
 		ps.c.refs = append(ps.c.refs, NamedReference{Element: el, Type: typ, ID: id})
-		if !fhirID(id) {
+		if !fhir.ValidID(id) {
 			// An id no resource can have (percent-encoded, an
 			// underscore): no user's organisation or reference is it, and
 			// the provision would be stored and match no one (review 15a:
@@ -988,20 +988,6 @@ func normRef(s string) string {
 		s = parts[len(parts)-2] + "/" + parts[len(parts)-1]
 	}
 	return s
-}
-
-// fhirID reports whether s is a FHIR resource id: [A-Za-z0-9\-\.]{1,64}.
-func fhirID(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 func isTypeID(s string) bool {
