@@ -863,28 +863,9 @@ func testChanges(t *testing.T, s store.Store) {
 	if s.Changes() != n1 {
 		t.Fatal("Changes moved with a read")
 	}
-	for i := range 20 {
-		before := s.Changes()
-		id := fmt.Sprintf("ch%d", i)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			commit(t, s, W(t, store.OpUpdate, "A81001", `{"resourceType":"Observation","id":"`+id+`","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`))
-		}()
-		for seen := false; !seen; {
-			_, err := s.Read(ctx, "Observation", id)
-			after := s.Changes()
-			if err == nil {
-				seen = true
-				if after == before {
-					t.Fatalf("a read saw Observation/%s, then Changes was still %d, as before its commit", id, before)
-				}
-			} else if !errors.Is(err, store.ErrNotFound) {
-				t.Fatal(err)
-			}
-		}
-		<-done
-	}
+	movesBeforeSeen(t, s, "Changes", s.Changes, func(id string) string {
+		return `{"resourceType":"Observation","id":"` + id + `","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`
+	})
 }
 
 // testPatientChanges: PatientChanges is even at rest and moves with every
@@ -919,21 +900,31 @@ func testPatientChanges(t *testing.T, s store.Store) {
 			t.Fatalf("PatientChanges %d before a Patient write (op %d), %d after: want another even number", before, w.Op, after)
 		}
 	}
+	movesBeforeSeen(t, s, "PatientChanges", stamp, func(id string) string {
+		return `{"resourceType":"Patient","id":"` + id + `"}`
+	})
+}
+
+// movesBeforeSeen commits 20 resources (body(id) gives each) while
+// reading them, and fails when a read saw one and stamp, read after it,
+// was still what it was before the commit.
+func movesBeforeSeen(t *testing.T, s store.Store, name string, stamp func() uint64, body func(id string) string) {
+	t.Helper()
 	for i := range 20 {
 		before := stamp()
-		id := fmt.Sprintf("pc%d", i)
+		w := W(t, store.OpUpdate, "A81001", body(fmt.Sprintf("race%d", i)))
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			commit(t, s, W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"`+id+`"}`))
+			commit(t, s, w)
 		}()
 		for seen := false; !seen; {
-			_, err := s.Read(ctx, "Patient", id)
+			_, err := s.Read(ctx, w.Type, w.ID)
 			after := stamp()
 			if err == nil {
 				seen = true
 				if after == before {
-					t.Fatalf("a read saw Patient/%s, then PatientChanges was still %d, as before its commit", id, before)
+					t.Fatalf("a read saw %s/%s, then %s was still %d, as before its commit", w.Type, w.ID, name, before)
 				}
 			} else if !errors.Is(err, store.ErrNotFound) {
 				t.Fatal(err)
