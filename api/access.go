@@ -553,21 +553,24 @@ func pathNames(c echo.Context, x *Exchange) {
 // Only for the log: nothing of the item is released, and the answer is
 // unchanged.
 func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchange) {
-	if m, path := c.Request().Method, c.Path(); path == "/fhir/:type" && m != http.MethodPost || path == "/fhir/:type/_search" && m == http.MethodPost {
+	if one, several := x.people(); one != "" || len(several) > 0 {
+		return // the decision (or the path: Patient/ID) named them
+	}
+	m, path := c.Request().Method, c.Path()
+	typ, id := c.Param("type"), c.Param("id")
+	var version int64
+	switch {
+	case path == "/fhir/:type" && m != http.MethodPost || path == "/fhir/:type/_search" && m == http.MethodPost:
 		// A search, or a conditional update (or delete, not supported),
 		// names the one person its query names, as a search with it is
 		// logged (review 15b: Condition?patient=jane by a token claiming
 		// the purpose "marketing", and PUT Condition?patient=jane&
 		// identifier=… with an expired token, named no one). Its query
 		// only: which items it would match is not looked up.
-		typ := c.Param("type")
 		if typ == "" { // a 405 (DELETE) is routed without its parameters
 			typ = strings.TrimPrefix(c.Request().URL.Path, "/fhir/")
 		}
 		if typ == "AuditEvent" || !fhir.IsResourceType(typ) {
-			return
-		}
-		if one, several := x.people(); one != "" || len(several) > 0 {
 			return
 		}
 		if x.Type == "" {
@@ -575,9 +578,6 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		}
 		searchNames(c.QueryParams(), x)
 		return
-	}
-	var version int64
-	switch m, path := c.Request().Method, c.Path(); {
 	case (m == http.MethodPut || m == http.MethodDelete || m == http.MethodPatch) && path == "/fhir/:type/:id":
 	case (m == http.MethodGet || m == http.MethodHead) && (path == "/fhir/:type/:id" || path == "/fhir/:type/:id/_history"):
 	case (m == http.MethodGet || m == http.MethodHead) && path == "/fhir/:type/:id/_history/:vid":
@@ -589,19 +589,12 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 	default:
 		return
 	}
-	typ, id := c.Param("type"), c.Param("id")
 	if id == "" || typ == "AuditEvent" || !fhir.IsResourceType(typ) {
 		return
-	}
-	if one, several := x.people(); one != "" || len(several) > 0 {
-		return // the decision (or the path: Patient/ID) named them
 	}
 	s.noteItemPeople(ctx, x, typ, id, version)
 }
 
-// noteItemPeople notes in x, for the log only, the people of the item
-// stored at Type/id: its current version (or the one given), its last
-// when deleted, and a Binary's those of the item it is the content of.
 func (s *Server) noteItemPeople(ctx context.Context, x *Exchange, typ, id string, version int64) {
 	var v *store.Version
 	var err error

@@ -528,14 +528,7 @@ var reportHTML = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 // user or patient (review 13b; review 12a refused them in a token's sub
 // and name).
 func shownAsWritten(s string) string {
-	clean := true
-	for _, r := range s {
-		if auth.HiddenRune(r) {
-			clean = false
-			break
-		}
-	}
-	if clean && utf8.ValidString(s) {
+	if auth.VisibleText(s) {
 		return s
 	}
 	var b strings.Builder

@@ -618,19 +618,31 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	if !changed {
 		return false
 	}
+	data, _ := encodeAttachedDocs(docs)
+	setAttachmentData(x, data)
+	return true
+}
+
+// encodeAttachedDocs is the FHIR JSON an attachment carries, encoded again
+// one document a line; err is the first document that did not encode
+// (its line left empty).
+func encodeAttachedDocs(docs []any) (data []byte, err error) {
 	parts := make([][]byte, 0, len(docs))
 	for _, doc := range docs {
 		var b []byte
+		var derr error
 		if dm, ok := doc.(map[string]any); ok {
-			b, _ = encodeResource(dm)
+			b, derr = encodeResource(dm)
 			b = bytes.TrimSuffix(b, []byte("\n"))
 		} else {
-			b, _ = json.Marshal(doc)
+			b, derr = json.Marshal(doc)
+		}
+		if err == nil {
+			err = derr
 		}
 		parts = append(parts, b)
 	}
-	setAttachmentData(x, bytes.Join(parts, []byte("\n")))
-	return true
+	return bytes.Join(parts, []byte("\n")), err
 }
 
 // setAttachmentData writes data back into attachment x as released: the

@@ -159,9 +159,9 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // back (without the hash and with the size of what it now carries);
 // data that carries no one is left as it is.
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
-	var docs [][]byte
+	docs := attachedDocs(x)
 	found := false
-	for _, doc := range attachedDocs(x) {
+	for _, doc := range docs {
 		if dm, ok := doc.(map[string]any); ok {
 			if t, _ := dm["resourceType"].(string); personResource(t) && (which == nil || which(dm)) {
 				redactPerson(dm)
@@ -170,20 +170,16 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 			if redactCarriedPeople(dm, which) {
 				found = true
 			}
-			b, err := encodeResource(dm)
-			if err != nil {
-				return false
-			}
-			docs = append(docs, bytes.TrimSuffix(b, []byte("\n")))
-		} else {
-			b, _ := json.Marshal(doc)
-			docs = append(docs, b)
 		}
 	}
 	if !found {
 		return false
 	}
-	setAttachmentData(x, bytes.Join(docs, []byte("\n")))
+	data, err := encodeAttachedDocs(docs)
+	if err != nil {
+		return false
+	}
+	setAttachmentData(x, data)
 	return true
 }
 

@@ -500,7 +500,7 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		// colon): the search index files the Consent under no one, and
 		// it would be stored and never apply (review 15a: Jane's
 		// objection naming Patient/jane%20 was taken, 201).
-		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": " + strconv.Quote(id) + " is not a FHIR id (letters, digits, '-' and '.', at most 64), and the consent would never apply"})
+		c.refusals = append(c.refusals, &ConsentError{"patient", "must reference the person's Patient resource as Patient/ID, not \"" + c.Patient + "\": " + notAnID(id) + ", and the consent would never apply"})
 	}
 	if rc.PolicyRule == nil {
 		return nil, &ConsentError{"policyRule", "required: " + SystemActCode + " OPTIN or OPTOUT"}
@@ -807,7 +807,7 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		if _, id, _ := strings.Cut(ref, "/"); !fhir.ValidID(id) {
 			// As an actor's (review 15a: a deny of Condition/diabetes%20
 			// was stored and withheld nothing).
-			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", fmt.Sprintf("%q: %q is not a FHIR id (letters, digits, '-' and '.', at most 64), and the provision would match nothing", d.Reference.Reference, id)})
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".reference", fmt.Sprintf("%q: %s, and the provision would match nothing", d.Reference.Reference, notAnID(id))})
 		}
 		if d.Meaning == MeaningRelated {
 			ps.c.refusals = append(ps.c.refusals, &ConsentError{el + ".meaning", "related (" + ref +
@@ -936,7 +936,7 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 			// the provision would be stored and match no one (review 15a:
 			// a deny to Organization/E06000999%20 left the council
 			// reading Jane's record).
-			ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q: %q is not a FHIR id (letters, digits, '-' and '.', at most 64), and the provision would match no one", r.Reference, id)})
+			ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q: %s, and the provision would match no one", r.Reference, notAnID(id))})
 		}
 	}
 	return a, err
@@ -988,6 +988,11 @@ func normRef(s string) string {
 		s = parts[len(parts)-2] + "/" + parts[len(parts)-1]
 	}
 	return s
+}
+
+// notAnID says why id is refused where a FHIR id must be.
+func notAnID(id string) string {
+	return strconv.Quote(id) + " is not a FHIR id (letters, digits, '-' and '.', at most 64)"
 }
 
 func isTypeID(s string) bool {

@@ -155,10 +155,10 @@ func printable(s string) string {
 	return s
 }
 
-// visibleText reports whether s shows as written: valid UTF-8 with no
+// VisibleText reports whether s shows as written: valid UTF-8 with no
 // control characters, no bidirectional controls and no line or paragraph
 // separators (U+2028, U+2029: editors break the line there; review 13b).
-func visibleText(s string) bool {
+func VisibleText(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
@@ -189,15 +189,15 @@ func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string
 	// return, an escape) or a bidirectional control (U+202E) rewrote or
 	// reordered the report's row, so that it showed another user, as
 	// review 9d found of break-glass reasons (review 12a).
-	if !visibleText(c.Subject) {
+	if !VisibleText(c.Subject) {
 		return nil, fail("claim sub holds control or bidirectional control characters or line separators")
 	}
-	if !visibleText(c.Name) {
+	if !VisibleText(c.Name) {
 		return nil, fail("claim name holds control or bidirectional control characters or line separators")
 	}
 	// The purpose of use is shown beside them: "MARKETING\rTREAT" was
 	// refused as a purpose not served but logged as written (review 13b).
-	if !visibleText(c.Purpose) {
+	if !VisibleText(c.Purpose) {
 		return nil, fail("claim purpose holds control or bidirectional control characters or line separators")
 	}
 	if c.Org == "" {

@@ -29,14 +29,12 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 	defer lockShareAgain(db.lock)
 	db.wmu.Lock() // no Commit meanwhile
 	defer db.wmu.Unlock()
-	db.changes.Add(1) // odd: rows change from now on (store.Store.Changes)
-	db.patientChanges.Add(1)
+	db.bumpChanges(true) // odd: rows change from now on (store.Store.Changes)
 	defer func() {
 		if db.pcc != nil {
 			db.pcc.dropAll() // this process's cached contexts hold the old labels
 		}
-		db.changes.Add(1)
-		db.patientChanges.Add(1)
+		db.bumpChanges(true)
 	}()
 	// A derived field may depend on another stored item (a Binary takes
 	// the people of the document its securityContext names), which this

@@ -347,6 +347,15 @@ func (db *DB) Changes() uint64 {
 	return uint64(db.wal.commits())<<32 | own
 }
 
+// bumpChanges moves Changes, and PatientChanges too when patients: called
+// once as a commit may become visible (odd) and once after (even).
+func (db *DB) bumpChanges(patients bool) {
+	db.changes.Add(1)
+	if patients {
+		db.patientChanges.Add(1)
+	}
+}
+
 // PatientChanges implements store.Store: this process's own count of
 // commits that wrote a Patient (odd while one is under way) in the low
 // half, and in the high half the PatientContext cache's generation, which

@@ -221,10 +221,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	if db.pcc != nil {
 		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
-	db.changes.Add(1) // odd: the commit may become visible from now on
-	if wrotePatient {
-		db.patientChanges.Add(1)
-	}
+	db.bumpChanges(wrotePatient) // odd: the commit may become visible from now on
 	t0 := time.Now()
 	err = tx.Commit()
 	db.wstats.commitNs.Add(int64(time.Since(t0)))
@@ -233,20 +230,14 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		if db.pcc != nil {
 			db.pcc.failed(touched)
 		}
-		db.changes.Add(1)
-		if wrotePatient {
-			db.patientChanges.Add(1)
-		}
+		db.bumpChanges(wrotePatient)
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
 	if db.pcc != nil {
 		db.pcc.committed(touched, maxVPK)
 	}
-	db.changes.Add(1) // even: visible, and the cached contexts know it
-	if wrotePatient {
-		db.patientChanges.Add(1)
-	}
+	db.bumpChanges(wrotePatient) // even: visible, and the cached contexts know it
 	db.ck.committed()
 }
 
