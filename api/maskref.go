@@ -181,14 +181,36 @@ func walkRefs(v any, fn func(string)) {
 }
 
 // walkBinaryURLs calls fn with every "url" string in a decoded document
-// that names a Binary (namesBinary).
+// that names a Binary (namesBinary), and every uri value naming an item
+// (uriKeys, namesItem).
 func walkBinaryURLs(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["url"].(string); ok && namesBinary(s) {
 			fn(s)
 		}
+		for _, k := range uriKeys {
+			if s, ok := m[k].(string); ok && namesItem(s) {
+				fn(s)
+			}
+		}
 		return true
 	})
+}
+
+// uriKeys are the uri-typed values (of an extension, an Observation, a
+// Parameters) that may name an item of this server as a location does:
+// valueUri "Binary/hivbin", valueCanonical "Condition/hiv". Such a value
+// is decided as a reference (review 16a: they went out as stored, telling
+// the ids of withheld items, which a masked reference hides: a
+// client-chosen id may say what the item is). Other uri elements (a
+// system, a profile, an extension's url) name definitions, not records.
+var uriKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
+
+// namesItem: a uri value that names an item as a reference would (Type/id
+// of an R4 type, relative or absolute, after refCore).
+func namesItem(uri string) bool {
+	typ, _, _, ok := refTarget(refCore(uri))
+	return ok && fhir.IsResourceType(typ)
 }
 
 // refReleasable reports whether a reference in v may go out as stored: it
@@ -483,14 +505,24 @@ func forEachRef(raw []byte, fn func([]byte)) {
 // forEachBinaryURL calls fn with each "url" string in a JSON document that
 // names a Binary (an attachment's content stored here), as forEachRef.
 func forEachBinaryURL(raw []byte, fn func([]byte)) {
-	if !mayNameBinary(raw) {
+	if mayNameBinary(raw) {
+		forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
+			if namesBinary(string(b)) {
+				fn(b)
+			}
+		})
+	}
+	// And the uri values naming an item (uriKeys).
+	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) {
 		return
 	}
-	forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
-		if namesBinary(string(b)) {
-			fn(b)
-		}
-	})
+	for _, k := range uriKeys {
+		forEachString(raw, []byte(`"`), []byte(k+`"`), func(b []byte) {
+			if namesItem(string(b)) {
+				fn(b)
+			}
+		})
+	}
 }
 
 // namesBinary: an attachment url that names a Binary, relative
@@ -631,6 +663,13 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}
 			changed = true
+		}
+		for _, k := range uriKeys {
+			if s, ok := m[k].(string); ok && mask[s] && namesItem(s) {
+				delete(m, k)
+				m["_"+k] = map[string]any{"extension": maskedMark()}
+				changed = true
+			}
 		}
 		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
 			changed = true
