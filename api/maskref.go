@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -180,14 +181,36 @@ func walkRefs(v any, fn func(string)) {
 }
 
 // walkBinaryURLs calls fn with every "url" string in a decoded document
-// that names a Binary (namesBinary).
+// that names a Binary (namesBinary), and every uri value naming an item
+// (uriKeys, namesItem).
 func walkBinaryURLs(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if s, ok := m["url"].(string); ok && namesBinary(s) {
 			fn(s)
 		}
+		for _, k := range uriKeys {
+			if s, ok := m[k].(string); ok && namesItem(s) {
+				fn(s)
+			}
+		}
 		return true
 	})
+}
+
+// uriKeys are the uri-typed values (of an extension, an Observation, a
+// Parameters) that may name an item of this server as a location does:
+// valueUri "Binary/hivbin", valueCanonical "Condition/hiv". Such a value
+// is decided as a reference (review 16a: they went out as stored, telling
+// the ids of withheld items, which a masked reference hides: a
+// client-chosen id may say what the item is). Other uri elements (a
+// system, a profile, an extension's url) name definitions, not records.
+var uriKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
+
+// namesItem: a uri value that names an item as a reference would (Type/id
+// of an R4 type, relative or absolute, after refCore).
+func namesItem(uri string) bool {
+	typ, _, _, ok := refTarget(refCore(uri))
+	return ok && fhir.IsResourceType(typ)
 }
 
 // refReleasable reports whether a reference in v may go out as stored: it
@@ -203,7 +226,10 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 	}
 	typ, id, ver, ok := refTarget(ref)
 	switch {
-	case !ok || !fhir.IsResourceType(typ):
+	case !ok || !fhir.IsResourceType(typ) || !fhir.ValidID(id):
+		// An id that is no FHIR id (Condition/h%69v, stored before such
+		// references were refused: review 16a) may be another way of
+		// writing one: it names nothing readable.
 		return false, true
 	case typ == v.Type && id == v.ID:
 		return true, false
@@ -479,23 +505,64 @@ func forEachRef(raw []byte, fn func([]byte)) {
 // forEachBinaryURL calls fn with each "url" string in a JSON document that
 // names a Binary (an attachment's content stored here), as forEachRef.
 func forEachBinaryURL(raw []byte, fn func([]byte)) {
-	if !bytes.Contains(raw, []byte("Binary/")) {
+	if mayNameBinary(raw) {
+		forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
+			if namesBinary(string(b)) {
+				fn(b)
+			}
+		})
+	}
+	// And the uri values naming an item (uriKeys).
+	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) {
 		return
 	}
-	forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
-		if namesBinary(string(b)) {
-			fn(b)
-		}
-	})
+	for _, k := range uriKeys {
+		forEachString(raw, []byte(`"`), []byte(k+`"`), func(b []byte) {
+			if namesItem(string(b)) {
+				fn(b)
+			}
+		})
+	}
 }
 
 // namesBinary: an attachment url that names a Binary, relative
 // (Binary/id) or absolute, with or without a query, a fragment or a
 // trailing slash (refCore); a reference decides it as it would a
 // Reference.
-func namesBinary(url string) bool {
-	typ, _, _, ok := refTarget(refCore(url))
-	return ok && typ == "Binary"
+//
+// A url refTarget cannot read names a Binary too where, decoded, with
+// empty and "." segments dropped, its last but one segment is Binary
+// (Binary//hivbin, Binary%2Fhivbin, which name Binary/hivbin to many a
+// client; review 16a: they went out with the withheld content's title), in
+// any case when relative (binary/hivbin). Such a url names nothing
+// readable: it is masked as a reference is.
+func namesBinary(u string) bool {
+	core := refCore(u)
+	if typ, _, _, ok := refTarget(core); ok {
+		return typ == "Binary"
+	}
+	if !mayNameBinary(core) {
+		return false
+	}
+	relative := !strings.Contains(core, "://")
+	if strings.Contains(core, "%") {
+		if d, err := neturl.PathUnescape(core); err == nil {
+			core = refCore(d)
+		}
+	}
+	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
+	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
+		segs = segs[:n-2]
+	}
+	n := len(segs)
+	return n >= 2 && (segs[n-2] == "Binary" || relative && strings.EqualFold(segs[n-2], "Binary"))
+}
+
+// mayNameBinary: s could name a Binary however written (namesBinary).
+func mayNameBinary[T string | []byte](s T) bool {
+	b := []byte(s)
+	return bytes.Contains(b, []byte("inary")) || bytes.Contains(b, []byte("INARY"))
 }
 
 // refCore is the part of a literal reference or url that says what it
@@ -596,6 +663,13 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}
 			changed = true
+		}
+		for _, k := range uriKeys {
+			if s, ok := m[k].(string); ok && mask[s] && namesItem(s) {
+				delete(m, k)
+				m["_"+k] = map[string]any{"extension": maskedMark()}
+				changed = true
+			}
 		}
 		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
 			changed = true

@@ -983,7 +983,12 @@ func normRef(s string) string {
 	if i := strings.Index(s, "/_history/"); i >= 0 {
 		s = s[:i]
 	}
-	if strings.Count(s, "/") > 1 {
+	if strings.Count(s, "/") > 1 && strings.Contains(s, "://") {
+		// Absolute: the last two segments. A relative reference is taken
+		// only as exactly Type/id, as the index takes it (review 16a:
+		// ./Patient/jane was read here as Patient/jane and accepted while
+		// the index filed the Consent under no one, so Jane's objection
+		// applied to no one); anything longer is refused where read.
 		parts := strings.Split(s, "/")
 		s = parts[len(parts)-2] + "/" + parts[len(parts)-1]
 	}

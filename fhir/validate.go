@@ -3,9 +3,11 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	m "github.com/samply/golang-fhir-models/fhir-models/fhir"
 )
@@ -213,6 +215,16 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 			w.addAt(g.prefix+"[x]", "required element missing")
 		case n > 1:
 			w.addAt(g.prefix+"[x]", "only one of the "+g.prefix+"[x] choices may be present")
+		}
+	}
+	switch si.name {
+	case "Reference":
+		if ref, ok := obj["reference"].(string); ok && EncodedTypeID(ref) {
+			w.addAt("reference", encodedMsg(ref))
+		}
+	case "Attachment":
+		if url, ok := obj["url"].(string); ok && EncodedTypeID(url) {
+			w.addAt("url", encodedMsg(url))
 		}
 	}
 	if si.ident {
@@ -428,4 +440,37 @@ func (w *walker) comments(v any) {
 			w.pop()
 		}
 	}
+}
+
+// EncodedTypeID reports whether a literal reference (or an attachment's
+// url) writes the resource type or id it names percent-encoded
+// (Condition/h%69v, Binary/%68ivbin, Condition%2Fhiv): decoded, what comes
+// before any query, fragment or canonical "|version" ends in Type/id or
+// Type/id/_history/vid of an R4 type. A FHIR id ([A-Za-z0-9-.]) never needs
+// encoding, and a client fetching such a reference gets the decoded item,
+// while carex's masking, search index, Consents and access log read
+// references as written: such references are refused on write (review
+// 16a). An escape elsewhere (a query, a file name with a space on another
+// server) is not this.
+func EncodedTypeID(ref string) bool {
+	if i := strings.IndexAny(ref, "?#|"); i >= 0 {
+		ref = ref[:i]
+	}
+	if !strings.Contains(ref, "%") {
+		return false
+	}
+	dec, err := url.PathUnescape(ref)
+	if err != nil {
+		dec = ref
+	}
+	segs := strings.Split(strings.TrimRight(dec, "/"), "/")
+	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
+		segs = segs[:n-2]
+	}
+	n := len(segs)
+	return n >= 2 && IsResourceType(segs[n-2])
+}
+
+func encodedMsg(ref string) string {
+	return fmt.Sprintf("%q writes the type or id it names percent-encoded: FHIR ids never need it; write the reference as Type/id", ref)
 }
