@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
@@ -35,6 +36,7 @@ type load16c struct {
 	mu   sync.Mutex
 	errs []string
 	n    atomic.Int64
+	once sync.Once
 }
 
 func (e *env) get16c(method, path, token, body string) (int, string, error) {
@@ -86,17 +88,24 @@ func (l *load16c) loop(f func(i int)) {
 
 func (l *load16c) finish(t *testing.T) {
 	t.Helper()
-	close(l.stop)
-	l.wg.Wait()
+	l.halt()
 	for _, s := range l.errs {
 		t.Error(s)
 	}
 }
 
+// halt stops the traffic (also when a test stops early: startLoad16c
+// registers it as a cleanup).
+func (l *load16c) halt() {
+	l.once.Do(func() { close(l.stop) })
+	l.wg.Wait()
+}
+
 // startLoad16c starts neutral writers for Jane (GP and hospital feeds) and
 // for another person, and readers of Jane's record as the nurse.
-func startLoad16c(e *env) *load16c {
+func startLoad16c(t *testing.T, e *env) *load16c {
 	l := &load16c{e: e, stop: make(chan struct{})}
+	t.Cleanup(l.halt)
 	gpSys := e.token("system", "nhs", "A81001")
 	hospSys := e.token("system", "nhs", "RHX")
 	nurse := e.token("district-nurse", "nhs", "RCX")
@@ -156,7 +165,7 @@ func TestReview16cObjectionTogglesUnderLoad(t *testing.T) {
 	seedShared(t, e)
 	gpSys := e.token("system", "nhs", "A81001")
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	l := startLoad16c(e)
+	l := startLoad16c(t, e)
 	const rounds = 12
 	for i := range rounds {
 		status := "active"
@@ -207,7 +216,7 @@ func TestReview16cRestrictionTogglesUnderLoad(t *testing.T) {
 		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],
 			"name":[{"family":"Smith"}],"address":[{"line":["HOSP-ADDR 2 Hidden Lane"]}]}`},
 		[2]string{"/fhir/CareTeam/hosp-jane-nursing", `{"resourceType":"CareTeam","id":"hosp-jane-nursing","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`})
-	l := startLoad16c(e)
+	l := startLoad16c(t, e)
 	// Other people's Patients written meanwhile: each moves PatientChanges.
 	l.loop(func(i int) {
 		if s, b, err := e.get16c("PUT", fmt.Sprintf("/fhir/Patient/other-%d", i%3), hospSys,
@@ -259,7 +268,7 @@ func TestReview16cCareTeamEndedUnderLoad(t *testing.T) {
 	team := func(status string) string {
 		return `{"resourceType":"CareTeam","id":"hospice","status":"` + status + `","subject":{"reference":"Patient/jane"},"participant":[{"member":{"reference":"Organization/RYY"}}]}`
 	}
-	l := startLoad16c(e)
+	l := startLoad16c(t, e)
 	l.loop(func(int) {
 		if _, _, err := e.get16c("GET", "/fhir/Patient/jane/$everything", hospice, ""); err != nil {
 			l.fail("hospice read: %v", err)
@@ -311,7 +320,7 @@ func TestReview16cImportedChangesUnderLoad(t *testing.T) {
 		}
 	}
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	l := startLoad16c(e)
+	l := startLoad16c(t, e)
 	const rounds = 10
 	for i := range rounds {
 		for _, status := range []string{"active", "inactive"} {
@@ -348,4 +357,106 @@ func TestReview16cImportedChangesUnderLoad(t *testing.T) {
 	}
 	l.finish(t)
 	t.Logf("%d background requests", l.n.Load())
+}
+
+// togglesUnderReaders switches a change on and off (change(on) returns
+// once answered) 30 times while three readers read paths as token; each
+// read that began after one change was answered and ended before the next
+// was sent must have decided with it: the marker absent while the change
+// is on, present while it is off.
+func togglesUnderReaders(t *testing.T, e *env, l *load16c, token string, paths []string, marker string, change func(on bool)) {
+	t.Helper()
+	// epoch: odd while a change is on its way, even once answered; the
+	// change is on in epochs 2, 6, 10, … (epoch/2 odd).
+	var epoch, checked atomic.Int64
+	for r := range 3 {
+		l.loop(func(i int) {
+			path := paths[(i+r)%len(paths)]
+			e1 := epoch.Load()
+			s, b, err := e.get16c("GET", path, token, "")
+			e2 := epoch.Load()
+			if err != nil {
+				l.fail("read: %v", err)
+				return
+			}
+			if e1 != e2 || e1%2 == 1 || e1 == 0 {
+				return // a change was under way: either answer may hold
+			}
+			checked.Add(1)
+			on := (e1/2)%2 == 1
+			if on && strings.Contains(b, marker) {
+				l.fail("epoch %d: a read begun after the change was answered released %s: %s %d %.300s", e1, marker, path, s, b)
+			}
+			if !on && !strings.Contains(b, marker) {
+				l.fail("epoch %d: a read begun after the change was undone withheld %s: %s %d %.300s", e1, marker, path, s, b)
+			}
+		})
+	}
+	for i := range 30 {
+		epoch.Add(1)
+		change(i%2 == 0)
+		epoch.Add(1)
+		// Let the readers read in this state.
+		for n, k := checked.Load(), 0; checked.Load() < n+6 && k < 5000; k++ {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	l.finish(t)
+	t.Logf("%d background requests, %d checked", l.n.Load(), checked.Load())
+}
+
+// TestReview16cReadersDuringObjectionToggles: as
+// TestReview16cObjectionTogglesUnderLoad, but the checks are the
+// concurrent readers' own (togglesUnderReaders), in $everything, search
+// and read alike. Passed when first written.
+func TestReview16cReadersDuringObjectionToggles(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	l := startLoad16c(t, e)
+	togglesUnderReaders(t, e, l, e.token("district-nurse", "nhs", "RCX"), everyWay16c, "GP-DIABETES", func(on bool) {
+		status := "inactive"
+		if on {
+			status = "active"
+		}
+		body := strings.Replace(janeConsent("jane-objects", "2026-02-01", "OPTOUT", ""), `"status":"active"`, `"status":"`+status+`"`, 1)
+		if s, b, err := e.get16c("PUT", "/fhir/Consent/jane-objects", gpSys, body); err != nil || (s != 200 && s != 201) {
+			t.Fatalf("consent %s: %d %v %.200s", status, s, err, b)
+		}
+	})
+}
+
+// TestReview16cReadersDuringRestrictionToggles: the GP's record of Jane
+// marked restricted and not, while the nurse's readers read the
+// hospital's own record of her (same NHS number: restricted through the
+// number answers kept between requests) and other people's Patients are
+// written (moving those answers' stamp). Passed when first written.
+func TestReview16cReadersDuringRestrictionToggles(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	hospSys := e.token("system", "nhs", "RHX")
+	e.putAll(t, hospSys,
+		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],
+			"name":[{"family":"Smith"}],"address":[{"line":["HOSP-ADDR 2 Hidden Lane"]}]}`},
+		[2]string{"/fhir/CareTeam/hosp-jane-nursing", `{"resourceType":"CareTeam","id":"hosp-jane-nursing","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`})
+	l := startLoad16c(t, e)
+	l.loop(func(i int) {
+		if s, b, err := e.get16c("PUT", fmt.Sprintf("/fhir/Patient/other-%d", i%3), hospSys,
+			fmt.Sprintf(`{"resourceType":"Patient","id":"other-%d","name":[{"family":"Other%d"}]}`, i%3, i)); err != nil || (s != 200 && s != 201) {
+			l.fail("other Patient: %d %v %.200s", s, err, b)
+		}
+	})
+	togglesUnderReaders(t, e, l, e.token("district-nurse", "nhs", "RCX"),
+		[]string{"/fhir/Patient/hosp-jane", "/fhir/Patient/hosp-jane/$everything", "/fhir/Patient?identifier=9434765919&_id=hosp-jane"}, "HOSP-ADDR", func(on bool) {
+			sec := ""
+			if on {
+				sec = `"meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},`
+			}
+			body := `{"resourceType":"Patient","id":"jane",` + sec + `"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],
+"name":[{"family":"Smith","given":["Jane"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`
+			if s, b, err := e.get16c("PUT", "/fhir/Patient/jane", gpSys, body); err != nil || s != 200 {
+				t.Fatalf("Patient/jane (restricted %v): %d %v %.200s", on, s, err, b)
+			}
+		})
 }
