@@ -396,9 +396,6 @@ func (db *DB) close() error {
 		// each up in the log again.
 		errs = append(errs, db.DropIntents(context.Background()))
 	}
-	if db.wal != nil {
-		db.wal.close()
-	}
 	db.stc.close()
 	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies, db.stBody}
 	if db.ws != nil {
@@ -419,6 +416,11 @@ func (db *DB) close() error {
 		// Fold the WAL back into the main file so a copied .db is complete.
 		db.writer.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 		errs = append(errs, db.writer.Close())
+	}
+	if db.wal != nil {
+		// Last: closing its descriptor of the -shm drops this process's
+		// SQLite locks on it (see shmFiles).
+		db.wal.close()
 	}
 	return errors.Join(errs...)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 )
@@ -23,8 +24,9 @@ type walWatch struct {
 	path string // the -shm file
 
 	mu    sync.Mutex
-	f     *os.File // the mapped file, kept open to fstat it
+	f     *os.File // the mapped file, to fstat it (shared: see shmFiles)
 	mem   []byte   // the first page of the -shm file, mapped read-only
+	held  []shmKey // the files whose descriptors this watch holds
 	known bool
 	hdr   [walHeaderSize]byte // header when value was queried
 	value int64
@@ -44,31 +46,101 @@ func newWALWatch(dbPath string) *walWatch {
 	return w
 }
 
+// shmFiles are the descriptors of -shm files the watches of this process
+// hold: one per file, closed when no watch holds it. SQLite's locks on the
+// -shm are POSIX locks, which the kernel drops for the whole process when
+// any descriptor of the file in it is closed (review 16c: a watch that
+// closed its own left the process's connections without the lock that
+// keeps another process from reinitialising the WAL index under them).
+// So a watch never opens a second descriptor of a file the process holds
+// one of, and closes it only with the store, after its connections.
+var shmFiles = struct {
+	sync.Mutex
+	m      map[shmKey]*shmFile
+	parked []*os.File // opened for a file held already (the path changed between stat and open): never closed
+}{m: map[shmKey]*shmFile{}}
+
+type shmKey struct{ dev, ino uint64 }
+
+type shmFile struct {
+	f    *os.File
+	refs int
+}
+
+// openShm returns the process's descriptor of the file at path, counted
+// once more.
+func openShm(path string) (*os.File, shmKey, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return nil, shmKey{}, err
+	}
+	key := shmKey{uint64(st.Dev), uint64(st.Ino)}
+	shmFiles.Lock()
+	defer shmFiles.Unlock()
+	if s, ok := shmFiles.m[key]; ok {
+		s.refs++
+		return s.f, key, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, key, err
+	}
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		shmFiles.parked = append(shmFiles.parked, f)
+		return nil, key, err
+	}
+	if got := (shmKey{uint64(st.Dev), uint64(st.Ino)}); got != key {
+		if _, ok := shmFiles.m[got]; ok {
+			shmFiles.parked = append(shmFiles.parked, f)
+			return nil, key, os.ErrNotExist
+		}
+		key = got
+	}
+	shmFiles.m[key] = &shmFile{f: f, refs: 1}
+	return f, key, nil
+}
+
+// releaseShm counts one holder of key less, closing its descriptor after
+// the last.
+func releaseShm(key shmKey) {
+	shmFiles.Lock()
+	defer shmFiles.Unlock()
+	if s, ok := shmFiles.m[key]; ok {
+		if s.refs--; s.refs <= 0 {
+			s.f.Close()
+			delete(shmFiles.m, key)
+		}
+	}
+}
+
 // remap maps the current -shm file; on any failure the watch stays unmapped
-// and every lookup queries.
+// and every lookup queries. It closes no descriptor (see shmFiles).
 func (w *walWatch) remap() {
 	w.unmap()
-	f, err := os.Open(w.path)
+	f, key, err := openShm(w.path)
 	if err != nil {
 		return
 	}
-	st, err := f.Stat()
-	if err != nil || st.Size() < walHeaderSize {
-		f.Close()
+	if slices.Contains(w.held, key) {
+		releaseShm(key) // counted once for this watch already
+	} else {
+		w.held = append(w.held, key)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Size < walHeaderSize {
 		return
 	}
 	mem, err := syscall.Mmap(int(f.Fd()), 0, walHeaderSize, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
-		f.Close()
 		return
 	}
 	w.f, w.mem = f, mem
 }
 
+// unmap drops the mapping; the descriptor stays held until close.
 func (w *walWatch) unmap() {
 	if w.mem != nil {
 		syscall.Munmap(w.mem)
-		w.f.Close()
 		w.mem, w.f = nil, nil
 	}
 }
@@ -128,8 +200,14 @@ func (w *walWatch) commits() uint32 {
 	return binary.NativeEndian.Uint32(w.mem[8:12])
 }
 
+// close drops the mapping and the watch's hold of the files' descriptors:
+// called after the store's connections are closed (see shmFiles).
 func (w *walWatch) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.unmap()
+	for _, k := range w.held {
+		releaseShm(k)
+	}
+	w.held = nil
 }
