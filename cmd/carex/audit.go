@@ -894,6 +894,20 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	return nil
 }
 
+// databaseFileOf is which of carex's files for the records database db
+// (its write-ahead log and WAL index, the access log's database and its
+// journal, theirs) fi is, or "".
+func databaseFileOf(fi os.FileInfo, db string) string {
+	for _, p := range []string{db, accessLogPath(db)} {
+		for _, f := range []string{p, p + "-wal", p + "-shm", p + "-audit"} {
+			if g, err := os.Stat(f); err == nil && os.SameFile(fi, g) {
+				return f
+			}
+		}
+	}
+	return ""
+}
+
 // notADatabase refuses an output file that is a database: one of carex's
 // files for db (the records, the access log, their -wal, -shm and -audit
 // files) or any SQLite database. "audit export --out carex-access.db"
@@ -904,12 +918,8 @@ func notADatabase(out, db string) error {
 	if err != nil {
 		return nil // a new file
 	}
-	for _, p := range []string{db, accessLogPath(db)} {
-		for _, f := range []string{p, p + "-wal", p + "-shm", p + "-audit"} {
-			if g, err := os.Stat(f); err == nil && os.SameFile(fi, g) {
-				return fmt.Errorf("it is %s, one of carex's database files", f)
-			}
-		}
+	if f := databaseFileOf(fi, db); f != "" {
+		return fmt.Errorf("it is %s, one of carex's database files", f)
 	}
 	if !fi.Mode().IsRegular() {
 		// A pipe or device (--out /dev/stdout | gzip) is neither a

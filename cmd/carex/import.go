@@ -67,6 +67,11 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fset.Usage()
 		return fmt.Errorf("no files to import: give Bundle, resource (.json) or NDJSON (.ndjson) files or directories")
 	}
+	for _, f := range files {
+		if err := notAnInput(f, db); err != nil {
+			return fmt.Errorf("%s: %w: nothing was imported", f, err)
+		}
+	}
 	store, err := openRecords(ctx, db)
 	if err != nil {
 		return err
@@ -299,6 +304,34 @@ func byCount(counts map[string]int) []string {
 }
 
 // expandFiles turns directories into their .json and .ndjson files.
+// notAnInput refuses, before the store opens, a file to import that is one
+// of carex's database files or any SQLite database (carex.db a
+// tab-completion away from carex.json): it is no FHIR JSON, and reading it
+// while the store is open would close a descriptor of the file, which drops
+// every SQLite lock the process holds on it (review 16c).
+func notAnInput(path, db string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if f := databaseFileOf(fi, db); f != "" {
+		return fmt.Errorf("it is %s, one of carex's database files, not FHIR JSON", f)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil // a pipe is read once, by the import
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 16)
+	if n, _ := io.ReadFull(f, head); n == 16 && string(head) == "SQLite format 3\x00" {
+		return errors.New("it is an SQLite database, not FHIR JSON")
+	}
+	return nil
+}
+
 func expandFiles(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
