@@ -576,7 +576,20 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		if x.Type == "" {
 			x.Type = typ
 		}
-		searchNames(c.QueryParams(), x)
+		q := c.QueryParams()
+		if m == http.MethodPost && x.Principal != nil {
+			// A POST _search's parameters are in its form body, as the
+			// search reads them (review 16b: patient=jane there, by a
+			// token claiming the purpose "marketing", named no one). Only
+			// with a valid token: the body of a refused login is not read.
+			if form, err := c.FormParams(); err == nil && len(form) > 0 {
+				q = cloneValues(q)
+				for k, v := range form {
+					q[k] = append(q[k], v...)
+				}
+			}
+		}
+		searchNames(q, x)
 		return
 	case (m == http.MethodPut || m == http.MethodDelete || m == http.MethodPatch) && path == "/fhir/:type/:id":
 	case (m == http.MethodGet || m == http.MethodHead) && (path == "/fhir/:type/:id" || path == "/fhir/:type/:id/_history"):
@@ -699,4 +712,13 @@ func searchNames(q url.Values, x *Exchange) {
 			x.named = appendNew(x.named, byNumber+nhs)
 		}
 	}
+}
+
+// cloneValues is a copy of v whose lists can be appended to.
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
 }

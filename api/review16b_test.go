@@ -6,8 +6,11 @@ package api_test
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api/auth"
 )
 
 // TestReview16bMaskedAttachmentUrlTakesItsDataToo: an attachment may give
@@ -46,5 +49,37 @@ func TestReview16bMaskedAttachmentUrlTakesItsDataToo(t *testing.T) {
 	}
 	if r := e.do("GET", "/fhir/DocumentReference/both", e.token("gp", "nhs", "A81001"), ""); !strings.Contains(r.body, secret) {
 		t.Errorf("the practice reads its own letter as stored: %.400s", r.body)
+	}
+}
+
+// TestReview16bFormSearchRefusedForItsPurposeNamesThePerson: a POST
+// _search whose parameters are in its form body (patient=jane, as FHIR's
+// POST search sends them) by a token claiming the purpose "marketing"
+// (403, refused before the search read its body) was logged naming no one,
+// though the same search with patient=jane in its URL (review 15b), or the
+// same body with a working token (even one refused for an unknown
+// parameter, 400), is logged under Jane: her $who-accessed missed an
+// attempt to read her record for marketing. The entry should name the
+// person the body names; the answer is unchanged. (At 401 the body of a
+// request without a valid token is still not read.)
+func TestReview16bFormSearchRefusedForItsPurposeNamesThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	for _, body := range []string{"patient=jane", "subject=Patient%2Fjane&code=44054006"} {
+		r := e.do("POST", "/fhir/Condition/_search", mk, body, "Content-Type", "application/x-www-form-urlencoded")
+		if r.status != 403 || strings.Contains(r.body, "GP-DIABETES") {
+			t.Fatalf("POST _search %s for marketing: %d, want 403: %s", body, r.status, r.body)
+		}
+		if got := e.loggedPeople(t, "POST", "/fhir/Condition/_search"); !slices.Contains(got, "jane") {
+			t.Errorf("POST _search with body %q refused for its purpose is logged naming %v: not Jane, whom its body names", body, got)
+		}
+	}
+	r := e.do("POST", "/fhir/Patient/_search", mk, "_id=jane", "Content-Type", "application/x-www-form-urlencoded")
+	if r.status != 403 {
+		t.Fatalf("POST Patient/_search for marketing: %d", r.status)
+	}
+	if got := e.loggedPeople(t, "POST", "/fhir/Patient/_search"); !slices.Contains(got, "jane") {
+		t.Errorf("POST Patient/_search with _id=jane in its body refused for its purpose is logged naming %v", got)
 	}
 }
