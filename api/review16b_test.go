@@ -83,3 +83,48 @@ func TestReview16bFormSearchRefusedForItsPurposeNamesThePerson(t *testing.T) {
 		t.Errorf("POST Patient/_search with _id=jane in its body refused for its purpose is logged naming %v", got)
 	}
 }
+
+// TestReview16bBundleRefusedForItsPurposeNamesItsPeople: a transaction
+// deleting Jane's diagnosis, or a batch reading it and Bob's record, sent
+// with a token claiming the purpose "marketing" (403, refused before the
+// body was read), was logged naming no one, though a DELETE or a read of
+// Condition/diabetes refused the same way is logged under Jane (review
+// 14a, 86c6124) and a malformed transaction under the people of its
+// entries (review 15b): Jane's and Bob's $who-accessed missed the attempt.
+// The entry should name the people of every item its entries would change
+// or read, and of every resource they carry. The answer is unchanged
+// (the same whether the items exist or not) and nothing is stored.
+func TestReview16bBundleRefusedForItsPurposeNamesItsPeople(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	bob := `{"resourceType":"Condition","id":"bob-c","subject":{"reference":"Patient/bob"},"code":{"text":"X"}}`
+	for _, c := range []struct{ name, bundle string }{
+		{"transaction", `{"resourceType":"Bundle","type":"transaction","entry":[{"request":{"method":"DELETE","url":"Condition/diabetes"}},{"request":{"method":"PUT","url":"Condition/bob-c"},"resource":` + bob + `}]}`},
+		{"batch", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Condition/diabetes"}},{"request":{"method":"GET","url":"Patient/bob/$everything"}}]}`},
+		{"batch of a search and a version read", `{"resourceType":"Bundle","type":"batch","entry":[{"request":{"method":"GET","url":"Condition?patient=bob"}},{"request":{"method":"GET","url":"Condition/diabetes/_history/1"}}]}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do("POST", "/fhir", mk, c.bundle)
+			if r.status != 403 {
+				t.Fatalf("%s for marketing: %d, want 403: %s", c.name, r.status, r.body)
+			}
+			got := e.loggedPeople(t, "POST", "/fhir")
+			if !slices.Contains(got, "jane") || !slices.Contains(got, "bob") {
+				t.Errorf("a %s refused for its purpose is logged naming %v: want Jane (whose diagnosis it deletes or reads) and Bob", c.name, got)
+			}
+			// The answer does not tell whether the items exist.
+			other := strings.NewReplacer("Condition/diabetes", "Condition/never-was", "Patient/bob", "Patient/nobody").Replace(c.bundle)
+			r2 := e.do("POST", "/fhir", mk, other)
+			if r2.status != r.status || r2.body != r.body {
+				t.Errorf("the answer differs by what is stored: %d %s against %d %s", r.status, r.body, r2.status, r2.body)
+			}
+		})
+	}
+	if r := e.do("GET", "/fhir/Condition/diabetes", e.token("system", "nhs", "A81001"), ""); r.status != 200 {
+		t.Errorf("diabetes after the refused transaction: %d %s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/bob-c", e.token("system", "nhs", "A81001"), ""); r.status != 404 {
+		t.Errorf("Bob's condition was stored by a refused transaction: %d", r.status)
+	}
+}
