@@ -6,6 +6,7 @@ package api_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -126,5 +127,67 @@ func TestReview16bBundleRefusedForItsPurposeNamesItsPeople(t *testing.T) {
 	}
 	if r := e.do("GET", "/fhir/Condition/bob-c", e.token("system", "nhs", "A81001"), ""); r.status != 404 {
 		t.Errorf("Bob's condition was stored by a refused transaction: %d", r.status)
+	}
+}
+
+// TestReview16bBreakGlassOfAFailedRequestIsNotReportedAsGranted: IG's
+// break-glass alert listed as refused only a break-glass its role or
+// reason refused, or whose request was refused with 401 or 403
+// (fcf1916, 76c7411). One whose request was answered with any other error
+// — a search naming no one (400: "X-Break-Glass opens one person's
+// record"), $everything of a person with nothing stored (404), an invalid
+// write to Jane's record (422) — opened nothing and stored no grant, yet
+// read "break-glass: <reason>", exactly like a grant that opened a record.
+// It should be listed under "break-glass refused:"; a granted one after
+// it, by the same user, under "break-glass:".
+func TestReview16bBreakGlassOfAFailedRequestIsNotReportedAsGranted(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	nurse := e.token("district-nurse", "nhs", "RYY", func(c *auth.DevClaims) { c.Sub = "nurse-16b" })
+	const (
+		search  = "EMERGENCY: collapsed, searching by diagnosis"
+		unknown = "EMERGENCY: collapsed, unknown person"
+		invalid = "EMERGENCY: collapsed, recording a finding"
+		granted = "EMERGENCY: collapsed, opening her record"
+	)
+	for _, c := range []struct {
+		method, path, reason, body string
+		status                     int
+	}{
+		{"GET", "/fhir/Condition?code=44054006", search, "", 400},
+		{"GET", "/fhir/Patient/nobody/$everything", unknown, "", 404},
+		{"PUT", "/fhir/Condition/x1", invalid, `{"resourceType":"Condition","id":"x1","subject":{"reference":"Patient/jane"},"colour":"red"}`, 422},
+	} {
+		if r := e.do(c.method, c.path, nurse, c.body, "X-Break-Glass", c.reason); r.status != c.status {
+			t.Fatalf("%s %s with break-glass: %d, want %d: %.300s", c.method, c.path, r.status, c.status, r.body)
+		}
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	details := func() string {
+		t.Helper()
+		r := e.do("GET", "/fhir/AuditEvent/$alerts", ig, "")
+		var rep alerts12d
+		if err := json.Unmarshal([]byte(r.body), &rep); err != nil || r.status != 200 {
+			t.Fatalf("$alerts: %d %v %.300s", r.status, err, r.body)
+		}
+		var all []string
+		for _, al := range rep.Alerts {
+			if al.Kind == "break-glass" && al.Sub == "nurse-16b" {
+				all = append(all, al.Detail)
+			}
+		}
+		return strings.Join(all, " | ")
+	}
+	d := details()
+	for _, reason := range []string{search, unknown, invalid} {
+		if strings.Contains(d, "break-glass: "+reason) || !strings.Contains(d, reason) {
+			t.Errorf("a break-glass whose request failed (%q) is reported as %q: want it listed as refused", reason, d)
+		}
+	}
+	if r := e.do("GET", "/fhir/Patient/jane/$everything", nurse, "", "X-Break-Glass", granted); r.status != 200 {
+		t.Fatalf("the nurse's break-glass: %d %.300s", r.status, r.body)
+	}
+	if d := details(); !strings.Contains(d, "break-glass: "+granted) || strings.Contains(d, "break-glass: "+invalid) {
+		t.Errorf("after a granted break-glass the alerts read %q", d)
 	}
 }
