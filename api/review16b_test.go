@@ -191,3 +191,42 @@ func TestReview16bBreakGlassOfAFailedRequestIsNotReportedAsGranted(t *testing.T)
 		t.Errorf("after a granted break-glass the alerts read %q", d)
 	}
 }
+
+// TestReview16bWriteRefusedForItsPurposeNamesItsBodysPeople: a create
+// (POST /fhir/Condition, with or without If-None-Exist), a PUT of a new id,
+// and a Consent recording Jane's objection, sent with a token claiming the
+// purpose "marketing" (403, refused before the body was read), were logged
+// naming no one, though the same bodies refused as invalid (422) are logged
+// under Jane (review 14b) and a PUT over a stored item under its people
+// (review 14a): her $who-accessed missed an attempt to write her record
+// and to change her sharing. With a valid token the entry should name the
+// people the body names; the answer is unchanged and nothing is stored.
+func TestReview16bWriteRefusedForItsPurposeNamesItsBodysPeople(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Purpose = "HMARKT" })
+	body := `{"resourceType":"Condition","subject":{"reference":"Patient/jane"},"code":{"text":"MARKETING-WRITE"}}`
+	for _, c := range []struct {
+		name, method, path, body string
+		hdr                      []string
+	}{
+		{"create", "POST", "/fhir/Condition", body, nil},
+		{"conditional create", "POST", "/fhir/Condition", body, []string{"If-None-Exist", "identifier=urn:x|1"}},
+		{"PUT of a new id", "PUT", "/fhir/Condition/new1", strings.Replace(body, `{"resourceType":"Condition",`, `{"resourceType":"Condition","id":"new1",`, 1), nil},
+		{"a Consent of Jane's", "POST", "/fhir/Consent", janeNotSharedWithCouncil, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := e.do(c.method, c.path, mk, c.body, c.hdr...)
+			if r.status != 403 {
+				t.Fatalf("%d, want 403: %s", r.status, r.body)
+			}
+			if got := e.loggedPeople(t, c.method, c.path); !slices.Contains(got, "jane") {
+				t.Errorf("%s %s refused for its purpose is logged naming %v: not Jane, whom its body names", c.method, c.path, got)
+			}
+		})
+	}
+	sys := e.token("system", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Condition?patient=jane", sys, ""); r.status != 200 || strings.Contains(r.body, "MARKETING-WRITE") {
+		t.Errorf("a refused write was stored: %.300s", r.body)
+	}
+}
