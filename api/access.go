@@ -558,6 +558,18 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 	}
 	m, path := c.Request().Method, c.Path()
 	typ, id := c.Param("type"), c.Param("id")
+	if (m == http.MethodPost && path == "/fhir/:type" || m == http.MethodPut && (path == "/fhir/:type/:id" || path == "/fhir/:type")) &&
+		refusedUnread(x) && typ != "AuditEvent" && fhir.IsResourceType(typ) {
+		// A create, update or conditional update refused before its body
+		// was read names the people the body names, as one refused as
+		// invalid does (review 16b: a Condition or a Consent of Jane's
+		// sent with a token claiming the purpose "marketing" named no
+		// one). What was read already (a body the handler took) is not
+		// read again.
+		if body, err := readBody(c); err == nil && len(body) > 0 {
+			x.noteWritten(bodyPeople(body, typ))
+		}
+	}
 	var version int64
 	switch {
 	case path == "/fhir/:type" && m != http.MethodPost || path == "/fhir/:type/_search" && m == http.MethodPost:
@@ -576,7 +588,19 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		if x.Type == "" {
 			x.Type = typ
 		}
-		searchNames(c.QueryParams(), x)
+		q := c.QueryParams()
+		if m == http.MethodPost && refusedUnread(x) {
+			// A POST _search's parameters are in its form body, as the
+			// search reads them (review 16b: patient=jane there, by a
+			// token claiming the purpose "marketing", named no one).
+			if form, err := c.FormParams(); err == nil && len(form) > 0 {
+				q = cloneValues(q)
+				for k, v := range form {
+					q[k] = append(q[k], v...)
+				}
+			}
+		}
+		searchNames(q, x)
 		return
 	case (m == http.MethodPut || m == http.MethodDelete || m == http.MethodPatch) && path == "/fhir/:type/:id":
 	case (m == http.MethodGet || m == http.MethodHead) && (path == "/fhir/:type/:id" || path == "/fhir/:type/:id/_history"):
@@ -699,4 +723,21 @@ func searchNames(q url.Values, x *Exchange) {
 			x.named = appendNew(x.named, byNumber+nhs)
 		}
 	}
+}
+
+// refusedUnread: the request was refused (403: its purpose, or its role)
+// by a valid token, so its body, if the handler did not read it, may be
+// read for the log: the body limit holds it (a 401's body is never read,
+// nor one refused as too large).
+func refusedUnread(x *Exchange) bool {
+	return x.Principal != nil && x.reply != nil && x.reply.status == http.StatusForbidden
+}
+
+// cloneValues is a copy of v whose lists can be appended to.
+func cloneValues(v url.Values) url.Values {
+	out := make(url.Values, len(v))
+	for k, vs := range v {
+		out[k] = slices.Clone(vs)
+	}
+	return out
 }

@@ -154,6 +154,16 @@ func (s *Server) bundle(c echo.Context) error {
 	}
 	x, p, err := s.begin(c, "transaction")
 	if err != nil {
+		// Refused before its body was read (a purpose that is not direct
+		// care), by a valid token: the entry names its entries' people as
+		// a refused write or read of Type/id does (review 16b: a
+		// transaction deleting Jane's diagnosis by a token claiming the
+		// purpose "marketing" named no one). For the log only.
+		if p != nil && c.Request().Context().Value(subRequestKey{}) == nil {
+			if body, rerr := readAll(c); rerr == nil {
+				s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body)
+			}
+		}
 		return err
 	}
 	if c.Request().Context().Value(subRequestKey{}) != nil {
@@ -179,8 +189,10 @@ func (s *Server) bundle(c echo.Context) error {
 // deleting Jane's diagnosis and writing Bob's record, refused as
 // malformed before any entry was decided, named no one, so neither's
 // $who-accessed listed it, while the same refused by the write decision
-// was listed under both (review 14a). Its GET entries are requests of
-// their own, logged when they run.
+// was listed under both (review 14a). Its GET entries name the people they
+// would read as a refused read or search does (none of them ran: review
+// 16b, a batch reading Jane's diagnosis by a token claiming the purpose
+// "marketing" named no one).
 func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byte) {
 	var in struct {
 		Entry []struct {
@@ -197,6 +209,7 @@ func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byt
 	for _, e := range in.Entry {
 		if e.Request != nil {
 			if m := strings.ToUpper(strings.TrimSpace(e.Request.Method)); m == http.MethodGet || m == http.MethodHead {
+				s.refusedReadNames(ctx, x, e.Request.URL)
 				continue
 			}
 		}
@@ -212,6 +225,41 @@ func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byt
 			continue
 		}
 		s.noteItemPeople(ctx, x, typ, id, 0)
+	}
+}
+
+// refusedReadNames notes in x, for the log only, the people a bundle's
+// GET entry that never ran would have read: Patient/ID/… names ID, a read,
+// version read or history of Type/id the people of that item, and a
+// search the one person its query names.
+func (s *Server) refusedReadNames(ctx context.Context, x *Exchange, raw string) {
+	path, query, _ := strings.Cut(strings.TrimPrefix(strings.TrimSpace(raw), "/"), "?")
+	parts := strings.Split(path, "/")
+	typ := parts[0]
+	if typ == "AuditEvent" || !fhir.IsResourceType(typ) {
+		return
+	}
+	switch {
+	case len(parts) == 1 || len(parts) == 2 && parts[1] == "_search":
+		q, err := url.ParseQuery(query)
+		if err != nil {
+			return
+		}
+		one := &Exchange{Type: typ}
+		searchNames(q, one)
+		if one.Patient != "" {
+			x.noteWritten([]string{one.Patient})
+		}
+		x.named = appendNew(x.named, one.named...)
+	case parts[1] == "" || parts[1] == "_history":
+	case typ == "Patient":
+		x.noteWritten([]string{parts[1]})
+	case len(parts) == 2 || len(parts) == 3 && parts[2] == "_history":
+		s.noteItemPeople(ctx, x, typ, parts[1], 0)
+	case len(parts) == 4 && parts[2] == "_history":
+		if n, err := strconv.ParseInt(parts[3], 10, 64); err == nil && n > 0 {
+			s.noteItemPeople(ctx, x, typ, parts[1], n)
+		}
 	}
 }
 

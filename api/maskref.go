@@ -641,10 +641,12 @@ func skipSpace(b []byte, i int) int {
 // maskRefs replaces, in a decoded resource, every Reference whose
 // reference is in mask by an empty Reference that says it was masked, and
 // takes out every url in mask naming a Binary, leaving FHIR's mark on the
-// primitive (_url) that it was masked, and with it the attachment's title
-// and hash: the title describes the withheld content as a display does a
-// withheld item ("HIV clinic letter"), and a hash confirms a guess at it.
-// Its content type, language, size and creation date stay.
+// primitive (_url) that it was masked, and with it the attachment's title,
+// hash and data: the title describes the withheld content as a display
+// does a withheld item ("HIV clinic letter"), a hash confirms a guess at
+// it, and data given beside a url is that same content (FHIR: the url then
+// points at what the data holds; review 16b, it went out inline). Its
+// content type, language, size and creation date stay.
 //
 // It masks them inside the FHIR JSON an attachment carries too, writing
 // the data back (without its hash, with its new size), and reports
@@ -658,7 +660,7 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			return false
 		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesBinary(s) {
-			for _, k := range []string{"url", "title", "_title", "hash", "_hash"} {
+			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data"} {
 				delete(m, k)
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}

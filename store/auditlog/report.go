@@ -354,14 +354,16 @@ func (a *Alerter) Add(e *Entry) {
 
 // refusedBreakGlass: the entry's break-glass was refused, by the
 // decision's reason codes (consent.CodeBreakGlassRole, CodeBreakGlassReason),
-// or with its request (401, 403: no grant is stored for a request
-// answered with an error). Review 15b: a nurse's break-glass with a token
-// claiming the purpose "marketing", refused before any decision, was
-// reported as "break-glass: <reason>", like a grant that opened the
-// record.
+// or with its request: no grant is stored for a request answered with an
+// error, whatever the error. Review 15b: a nurse's break-glass with a
+// token claiming the purpose "marketing" (403), refused before any
+// decision, was reported as "break-glass: <reason>", like a grant that
+// opened the record; review 16b: so was one in a search naming no one
+// (400, the break-glass itself refused), in $everything of a person with
+// nothing stored (404) and in an invalid write (422).
 func refusedBreakGlass(e *Entry) bool {
 	return slices.Contains(e.Reasons, "break-glass-role-not-allowed") || slices.Contains(e.Reasons, "break-glass-reason-invalid") ||
-		e.Status == 401 || e.Status == 403
+		e.Status >= 400
 }
 
 // Lead considers an entry from the hour before the period whose alerts
