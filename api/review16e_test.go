@@ -6,8 +6,14 @@ package api_test
 // passed when first written.
 
 import (
+	"fmt"
+	"log/slog"
+	"net"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
 )
 
 // TestReview16eMalformedQueryIsRefused: a query string Go cannot read
@@ -49,5 +55,67 @@ func TestReview16eMalformedQueryIsRefused(t *testing.T) {
 	// A well-formed query is served as before.
 	if r := e.do("GET", "/fhir/Condition?patient=jane&code=http://snomed.info/sct%7C44054006", gp, ""); r.status != 200 || !strings.Contains(r.body, `"total":1`) {
 		t.Errorf("a well-formed search: %d %.300s", r.status, r.body)
+	}
+}
+
+// TestReview16eApplicationLogHoldsNoPersonalData (passed when first
+// written; a regression test beside review 9b's, which makes the store
+// fail): at the most verbose level the application log holds none of the
+// personal data of requests that do not fail — searches by NHS number and
+// name, $everything, break-glass with a reason naming the patient, a token
+// whose name claim is a person's and one refused for its purpose, invalid
+// bodies whose answers echo values, conflicts, a transaction with a bad
+// entry, a Consent refused, an oversized body, a query that cannot be read,
+// a client that hung up mid-body — nor the data stored. A store fault at
+// the end shows the log is wired.
+func TestReview16eApplicationLogHoldsNoPersonalData(t *testing.T) {
+	var buf lockedBuf
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e := newEnv(t, withAccessLog(t, nil), func(c *api.Config) { c.Logger = logger })
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Name = "Dr Quentin Zebedee" })
+	sys := e.token("system", "nhs", "A81001")
+	stranger := e.token("hospital-clinician", "nhs", "Z99999")
+	mk := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Name = "Dr Quentin Zebedee"; c.Purpose = "HMARKT" })
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	obs := `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"Smith-note"},"valueString":"lives at 1 Refuge Road"}`
+	for _, r := range []struct {
+		method, path, tok, body string
+		hdr                     []string
+	}{
+		{"GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919&family=Smith&birthdate=1950-03-04", gp, "", nil},
+		{"GET", "/fhir/Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765918", gp, "", nil},
+		{"GET", "/fhir/Patient/jane/$everything?_count=1", gp, "", nil},
+		{"GET", "/fhir/Patient/jane/$everything", stranger, "", []string{"X-Break-Glass", "EMERGENCY: Jane Smith 9434765919 collapsed at 1 Refuge Road"}},
+		{"GET", "/fhir/Patient/jane", mk, "", nil},
+		{"GET", "/fhir/Patient?family=Smith%zz", gp, "", nil},
+		{"POST", "/fhir/Patient", gp, `{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765918"}],"name":[{"family":"Smith"}],"birthDate":"1950-02-30"}`, nil},
+		{"POST", "/fhir/Observation", sys, `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"Smith-note"},"valueString":"lives at 1 Refuge Road","colour":"Smith"}`, nil},
+		{"PUT", "/fhir/Condition/hiv", nurse, `{"resourceType":"Condition","id":"hiv","subject":{"reference":"Patient/jane"},"code":{"text":"Smith-note"}}`, []string{"If-Match", `W/"7"`}},
+		{"PUT", "/fhir/Condition/diabetes", sys, `{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"Smith-note"}}`, []string{"If-Match", `W/"7"`}},
+		{"POST", "/fhir", sys, `{"resourceType":"Bundle","type":"transaction","entry":[{"resource":` + obs + `,"request":{"method":"POST","url":"Observation"}},{"resource":{"resourceType":"Observation","subject":{"reference":"Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"}},"request":{"method":"POST","url":"Observation"}}]}`, nil},
+		{"POST", "/fhir/Consent", stranger, janeConsent("c-16e", "2026-01-10", "OPTOUT", ""), nil},
+		{"POST", "/fhir/Observation", sys, `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"code":{"text":"Smith ` + strings.Repeat("x", 70<<10) + `"}}`, nil},
+	} {
+		if got := e.do(r.method, r.path, r.tok, r.body, r.hdr...); got.status >= 500 {
+			t.Errorf("premise: %s %.60s answered %d", r.method, r.path, got.status)
+		}
+	}
+	// A client that hangs up mid-body.
+	if conn, err := net.Dial("tcp", strings.TrimPrefix(e.base, "http://")); err == nil {
+		fmt.Fprintf(conn, "POST /fhir/Observation HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/fhir+json\r\nContent-Length: 5000\r\n\r\n%s", sys, obs[:len(obs)-1])
+		conn.Close()
+	}
+	e.do("GET", "/fhir/Patient/jane", gp, "") // served after the hang-up
+	e.db.Close()                              // the store fails: the log is wired
+	e.do("GET", "/fhir/Patient?family=Smith", gp, "")
+	log := buf.String()
+	if !strings.Contains(log, "request failed") {
+		t.Fatalf("premise: the store fault was not logged:\n%s", log)
+	}
+	for _, personal := range []string{"9434765919", "9434765918", "Smith", "Jane", "1950-03-04", "1950-02-30", "Refuge", "Zebedee", "Quentin", "jane", "hiv", "diabetes"} {
+		if strings.Contains(log, personal) {
+			t.Errorf("the application log holds %q:\n%s", personal, log)
+		}
 	}
 }
