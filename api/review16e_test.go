@@ -119,3 +119,35 @@ func TestReview16eApplicationLogHoldsNoPersonalData(t *testing.T) {
 		}
 	}
 }
+
+// TestReview16eRefusedEverythingNamesThePerson: a $everything refused
+// before its handler with a valid token — `_format=xml` (406), a query that
+// cannot be read (400, this review's) — was logged naming no one, though
+// its path names Jane and the same refusal of her _history, or of a search
+// by patient=jane, names her: her $who-accessed missed it. Such an entry
+// names the person its path names, as a refused login's does (review 12a).
+// Seen failing before its fix.
+func TestReview16eRefusedEverythingNamesThePerson(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, c := range []struct {
+		method, path, tok, body string
+		want                    int
+	}{
+		{"GET", "/fhir/Patient/jane/$everything?_format=xml", gp, "", 406},
+		{"HEAD", "/fhir/Patient/jane/$everything?_format=xml", gp, "", 406},
+		{"GET", "/fhir/Patient/jane/$everything?_type=Condition%zz", gp, "", 400},
+		{"POST", "/fhir/Patient/jane/$everything?_format=xml", gp, `{"resourceType":"Parameters"}`, 406},
+		{"GET", "/fhir/Patient/jane/$explain?role=gp&org=A81001%zz", ig, "", 400},
+	} {
+		r := e.do(c.method, c.path, c.tok, c.body)
+		if r.status != c.want {
+			t.Fatalf("%s %s: %d, want %d: %.300s", c.method, c.path, r.status, c.want, r.body)
+		}
+		if x := e.lastEntry(t); x.Patient != "jane" {
+			t.Errorf("%s %s refused with %d: logged naming %q %v, not Jane, whose record its path names", c.method, c.path, r.status, x.Patient, x.Patients)
+		}
+	}
+}
