@@ -557,6 +557,14 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		return // the decision (or the path: Patient/ID) named them
 	}
 	m, path := c.Request().Method, c.Path()
+	if strings.HasPrefix(path, "/fhir/Patient/:id/$") {
+		// $everything or $explain refused before its handler (406 for
+		// _format=xml, 400 for a query that cannot be read) names the
+		// person its path names, as a refused login's does (review 16e:
+		// it named no one, where her _history refused alike named her).
+		pathNames(c, x)
+		return
+	}
 	typ, id := c.Param("type"), c.Param("id")
 	if (m == http.MethodPost && path == "/fhir/:type" || m == http.MethodPut && (path == "/fhir/:type/:id" || path == "/fhir/:type")) &&
 		refusedUnread(x) && typ != "AuditEvent" && fhir.IsResourceType(typ) {

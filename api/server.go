@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"reflect"
 	"runtime"
 	"strconv"
@@ -394,6 +395,12 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		if !strings.HasPrefix(r.URL.Path, "/fhir") {
 			return next(c)
+		}
+		// A pair Go cannot read (a '%' without two hex digits after it, a
+		// ';') was dropped without a word: the search answered as if it
+		// had not been asked (review 16e). The value is not quoted.
+		if _, err := url.ParseQuery(r.URL.RawQuery); err != nil {
+			return fmtErr(ErrBadRequest, "the query string cannot be read: a '%%' not followed by two hex digits, or a ';' (FHIR separates parameters with '&'); percent-encode such characters in values (%%25, %%3B)")
 		}
 		report := reportRoutes[c.Path()]
 		if fs, ok := c.QueryParams()["_format"]; ok {

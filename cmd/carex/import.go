@@ -86,6 +86,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		if err := imp.file(ctx, i, f); err != nil {
 			imp.summary(stdout)
+			err = valuesLeftOut{err}
 			if errors.As(err, new(*ndjsonError)) {
 				return fmt.Errorf("%s: %w (earlier files stay imported)", f, err)
 			}
@@ -94,6 +95,58 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	imp.summary(stdout)
 	return nil
+}
+
+// valuesLeftOut is an import error whose text leaves out the values it
+// quotes. The validator's words quote what they refuse (a birth date, an
+// NHS number failing its check, the number a conditional reference looked
+// for): right for the API's client, which sent them, but an import's
+// error goes to an operator's terminal, a scheduler's or CI's log, which
+// must hold no personal data (review 16e). The file, line or entry,
+// element and what is wrong with it stay: enough to find the value.
+type valuesLeftOut struct{ err error }
+
+func (e valuesLeftOut) Error() string { return leaveOutValues(e.err.Error()) }
+func (e valuesLeftOut) Unwrap() error { return e.err }
+
+// longNumber is a run of digits as long as an NHS number, or longer;
+// februaryOf is the year the validator names of a 29 or 30 February.
+var (
+	longNumber = regexp.MustCompile(`[0-9]{10,}`)
+	februaryOf = regexp.MustCompile(`February [0-9]+ has`)
+)
+
+// leaveOutValues replaces each quoted string of msg ("1951-02-30", a Go
+// quoted string as the validator writes them) with "…", and each number
+// of ten digits or more (an NHS number as the modulus-11 message writes
+// it) with …, and the year of "February 1951 has 28 days" too.
+func leaveOutValues(msg string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(msg, '"')
+		if i < 0 {
+			break
+		}
+		j := i + 1
+		for j < len(msg) && msg[j] != '"' {
+			if msg[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		if j >= len(msg) { // no closing quote: leave the rest out
+			b.WriteString(msg[:i])
+			b.WriteString(`"…"`)
+			msg = ""
+			break
+		}
+		b.WriteString(msg[:i])
+		b.WriteString(`"…"`)
+		msg = msg[j+1:]
+	}
+	b.WriteString(msg)
+	out := februaryOf.ReplaceAllString(b.String(), "February … has")
+	return longNumber.ReplaceAllString(out, "…")
 }
 
 type importer struct {
