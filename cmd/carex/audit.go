@@ -183,11 +183,11 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 // (serve, import, relabel, gen) and records there, if it is not yet, that
 // the records have an access log when one is found: a log an earlier carex
 // made, before the records kept that (noteAccessLog).
-func openRecords(ctx context.Context, path string) (*sqlite.DB, error) {
+func openRecords(ctx context.Context, path string, log *slog.Logger) (*sqlite.DB, error) {
 	if err := notAccessLogDB(ctx, path); err != nil {
 		return nil, err
 	}
-	db, err := sqlite.Open(ctx, path, sqlite.Options{})
+	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log})
 	if err != nil {
 		return nil, err
 	}

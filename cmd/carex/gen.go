@@ -306,7 +306,7 @@ type genBatch struct {
 }
 
 func newDBSink(ctx context.Context, cancel context.CancelFunc, path string, pol *consent.Policy, orgs []synth.Org, batch, workers int) (*dbSink, error) {
-	st, err := openRecords(ctx, path)
+	st, err := openRecords(ctx, path, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -72,7 +72,7 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%s: %w: nothing was imported", f, err)
 		}
 	}
-	store, err := openRecords(ctx, db)
+	store, err := openRecords(ctx, db, nil)
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,7 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	st, err := openRecords(ctx, db)
+	st, err := openRecords(ctx, db, nil)
 	if err != nil {
 		return err
 	}

@@ -132,7 +132,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return fmt.Errorf("token keys: %w", err)
 	}
-	db, err := openRecords(ctx, f.db)
+	db, err := openRecords(ctx, f.db, log)
 	if err != nil {
 		return err
 	}

@@ -30,6 +30,7 @@ const checkpointGap = 50 * time.Millisecond
 
 type checkpointer struct {
 	conn *sql.DB
+	log  *slog.Logger
 	kick chan struct{}
 	stop chan struct{}
 	done chan struct{}
@@ -39,12 +40,15 @@ type checkpointer struct {
 	walFrames, copied atomic.Int64
 }
 
-func startCheckpointer(path string) (*checkpointer, error) {
+func startCheckpointer(path string, log *slog.Logger) (*checkpointer, error) {
 	conn, err := openPool(dsn(path, true), 1)
 	if err != nil {
 		return nil, err
 	}
-	c := &checkpointer{conn: conn, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	if log == nil {
+		log = slog.Default()
+	}
+	c := &checkpointer{conn: conn, log: log, kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go c.run()
 	return c, nil
 }
@@ -73,7 +77,7 @@ func (c *checkpointer) run() {
 		var busy, frames, copied int64
 		if err := c.conn.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied); err != nil {
 			// Not fatal: the writer's own checkpoints still copy everything.
-			slog.Warn("background WAL checkpoint failed; the writer's checkpoints continue", "err", err)
+			c.log.Warn("background WAL checkpoint failed; the writer's checkpoints continue", "err", err)
 		} else {
 			c.walFrames.Store(frames)
 			c.copied.Store(copied)

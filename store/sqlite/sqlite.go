@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"net/url"
 	"os"
@@ -30,6 +31,9 @@ type Options struct {
 	// PatientCache is how many patients' PatientContext are kept between
 	// requests (default 20,000; negative: none).
 	PatientCache int
+	// Logger reports faults the store survives (a background checkpoint
+	// that failed); default slog.Default().
+	Logger *slog.Logger
 }
 
 // DB is a store.Store backed by one SQLite file.
@@ -222,7 +226,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{path: path, writer: w, reader: r, lock: lock}
-	if db.ck, err = startCheckpointer(path); err != nil {
+	if db.ck, err = startCheckpointer(path, opt.Logger); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
