@@ -207,10 +207,13 @@ func walkBinaryURLs(v any, fn func(string)) {
 var uriKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
 
 // namesItem: a uri value that names an item as a reference would (Type/id
-// of an R4 type, relative or absolute, after refCore).
+// of an R4 type, relative or absolute, after refCore), however written, as
+// an attachment's url is read (urlType): Condition//hiv, ./Condition/hiv,
+// condition/hiv and Binary%2Fhivbin went out as stored, telling the
+// withheld items' ids (review 16d), where a reference or an attachment url
+// so written was masked. Written so, it names nothing readable: masked.
 func namesItem(uri string) bool {
-	typ, _, _, ok := refTarget(refCore(uri))
-	return ok && fhir.IsResourceType(typ)
+	return urlType(uri) != ""
 }
 
 // refReleasable reports whether a reference in v may go out as stored: it
