@@ -1,6 +1,8 @@
 package api_test
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"testing"
 )
@@ -42,5 +44,45 @@ func TestReview16dProbeEncodedReferencesByOtherWritePaths(t *testing.T) {
 		if r := e.do("POST", "/fhir", gp, batch); !strings.Contains(r.body, "422") {
 			t.Errorf("%s batch POST: %d %.300s", ref, r.status, r.body)
 		}
+	}
+}
+
+// TestReview16dProbeAttachedJSONAttachmentUrlIsMasked: FHIR JSON carried in
+// an attachment (a DocumentReference inside a document's data) is decided
+// as the item's own content (review 14c); an attachment inside it whose url
+// names Jane's withheld HIV letter's DocumentReference goes out masked with
+// its title, and a versioned or oddly written valueUri there too. Passed
+// when first written (after 3340793 and 3599835); kept as a probe.
+func TestReview16dProbeAttachedJSONAttachmentUrlIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	inner := `{"resourceType":"DocumentReference","id":"in","status":"current","subject":{"reference":"Patient/jane"},` +
+		`"extension":[{"url":"http://e.example/a","valueUri":"./DocumentReference/hivdoc"}],` +
+		`"content":[{"attachment":{"url":"DocumentReference/hivdoc/_history/1","title":"HIV16D-INNER-TITLE"}}]}`
+	data := base64.StdEncoding.EncodeToString([]byte(inner))
+	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/DocumentReference/outer16d", `{"resourceType":"DocumentReference","id":"outer16d","status":"current",
+		"subject":{"reference":"Patient/jane"},"description":"OUTER16D","content":[{"attachment":{"contentType":"application/fhir+json","data":"` + data + `"}}]}`})
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	r := e.do("GET", "/fhir/DocumentReference/outer16d", hosp, "")
+	if r.status != 200 || !strings.Contains(r.body, "OUTER16D") {
+		t.Fatalf("the premise: the hospital reads the GP's document: %d %.300s", r.status, r.body)
+	}
+	var doc struct {
+		Content []struct {
+			Attachment struct{ Data string } `json:"attachment"`
+		} `json:"content"`
+	}
+	if err := json.Unmarshal([]byte(r.body), &doc); err != nil || len(doc.Content) != 1 {
+		t.Fatalf("%v %.300s", err, r.body)
+	}
+	got, _ := base64.StdEncoding.DecodeString(doc.Content[0].Attachment.Data)
+	for _, leak := range []string{"HIV16D-INNER-TITLE", "hivdoc"} {
+		if strings.Contains(string(got), leak) {
+			t.Errorf("the FHIR JSON in the attachment goes to the hospital with %q: %s", leak, got)
+		}
+	}
+	if !strings.Contains(string(got), "masked") {
+		t.Errorf("want the masked mark inside: %s", got)
 	}
 }
