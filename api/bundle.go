@@ -161,7 +161,7 @@ func (s *Server) bundle(c echo.Context) error {
 		// purpose "marketing" named no one). For the log only.
 		if p != nil && c.Request().Context().Value(subRequestKey{}) == nil {
 			if body, rerr := readAll(c); rerr == nil {
-				s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body)
+				s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body, s.base(c))
 			}
 		}
 		return err
@@ -176,7 +176,7 @@ func (s *Server) bundle(c echo.Context) error {
 		return err
 	}
 	if err = s.bundleBody(c, x, p, body); err != nil {
-		s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body)
+		s.refusedBundleNames(context.WithoutCancel(c.Request().Context()), x, body, s.base(c))
 	}
 	return err
 }
@@ -192,8 +192,11 @@ func (s *Server) bundle(c echo.Context) error {
 // was listed under both (review 14a). Its GET entries name the people they
 // would read as a refused read or search does (none of them ran: review
 // 16b, a batch reading Jane's diagnosis by a token claiming the purpose
-// "marketing" named no one).
-func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byte) {
+// "marketing" named no one). An entry url written absolute, with this
+// server's base (base), names what its path does, as a batch runs it
+// (subRequest; review 16d: such a batch reading Jane's diagnosis, refused
+// for its purpose, named no one).
+func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byte, base string) {
 	var in struct {
 		Entry []struct {
 			Resource json.RawMessage `json:"resource"`
@@ -208,6 +211,7 @@ func (s *Server) refusedBundleNames(ctx context.Context, x *Exchange, body []byt
 	}
 	for _, e := range in.Entry {
 		if e.Request != nil {
+			e.Request.URL = strings.TrimPrefix(strings.TrimSpace(e.Request.URL), base+"/")
 			if m := strings.ToUpper(strings.TrimSpace(e.Request.Method)); m == http.MethodGet || m == http.MethodHead {
 				s.refusedReadNames(ctx, x, e.Request.URL)
 				continue

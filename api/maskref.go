@@ -181,11 +181,11 @@ func walkRefs(v any, fn func(string)) {
 }
 
 // walkBinaryURLs calls fn with every "url" string in a decoded document
-// that names a Binary (namesBinary), and every uri value naming an item
+// that names a Binary or another record (namesRecord), and every uri value naming an item
 // (uriKeys, namesItem).
 func walkBinaryURLs(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
-		if s, ok := m["url"].(string); ok && namesBinary(s) {
+		if s, ok := m["url"].(string); ok && namesRecord(s) {
 			fn(s)
 		}
 		for _, k := range uriKeys {
@@ -207,10 +207,13 @@ func walkBinaryURLs(v any, fn func(string)) {
 var uriKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
 
 // namesItem: a uri value that names an item as a reference would (Type/id
-// of an R4 type, relative or absolute, after refCore).
+// of an R4 type, relative or absolute, after refCore), however written, as
+// an attachment's url is read (urlType): Condition//hiv, ./Condition/hiv,
+// condition/hiv and Binary%2Fhivbin went out as stored, telling the
+// withheld items' ids (review 16d), where a reference or an attachment url
+// so written was masked. Written so, it names nothing readable: masked.
 func namesItem(uri string) bool {
-	typ, _, _, ok := refTarget(refCore(uri))
-	return ok && fhir.IsResourceType(typ)
+	return urlType(uri) != ""
 }
 
 // refReleasable reports whether a reference in v may go out as stored: it
@@ -503,15 +506,14 @@ func forEachRef(raw []byte, fn func([]byte)) {
 }
 
 // forEachBinaryURL calls fn with each "url" string in a JSON document that
-// names a Binary (an attachment's content stored here), as forEachRef.
+// names a Binary (an attachment's content stored here) or another record
+// (namesRecord), as forEachRef.
 func forEachBinaryURL(raw []byte, fn func([]byte)) {
-	if mayNameBinary(raw) {
-		forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
-			if namesBinary(string(b)) {
-				fn(b)
-			}
-		})
-	}
+	forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
+		if namesRecord(string(b)) {
+			fn(b)
+		}
+	})
 	// And the uri values naming an item (uriKeys).
 	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) {
 		return
@@ -557,6 +559,78 @@ func namesBinary(u string) bool {
 	}
 	n := len(segs)
 	return n >= 2 && (segs[n-2] == "Binary" || relative && strings.EqualFold(segs[n-2], "Binary"))
+}
+
+// namesRecord: an attachment url that names an item stored here however
+// written, as namesBinary reads a Binary's: Binary/hivbin, and as well
+// DocumentReference/hivdoc or Condition/hiv (review 16d: an attachment
+// whose url named Jane's withheld HIV letter's DocumentReference went to
+// the hospital with the url, its title and the letter inline in data,
+// where Binary/hivbin was masked with all three). Types that are
+// definitions, not anyone's record (StructureDefinition: every
+// extension's url; ValueSet, Questionnaire...) are left alone.
+func namesRecord(u string) bool {
+	if namesBinary(u) {
+		return true
+	}
+	typ := urlType(u)
+	return typ != "" && !definitionTypes[typ]
+}
+
+// urlType is the R4 resource type a url names as Type/id, however written
+// (namesBinary's reading: decoded, empty and "." segments dropped, in any
+// case when relative); "" when none.
+func urlType(u string) string {
+	core := refCore(u)
+	if typ, _, _, ok := refTarget(core); ok {
+		if fhir.IsResourceType(typ) {
+			return typ
+		}
+		return ""
+	}
+	relative := !strings.Contains(core, "://")
+	if strings.Contains(core, "%") {
+		if d, err := neturl.PathUnescape(core); err == nil {
+			core = refCore(d)
+		}
+	}
+	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
+	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
+		segs = segs[:n-2]
+	}
+	n := len(segs)
+	if n < 2 {
+		return ""
+	}
+	if t := segs[n-2]; fhir.IsResourceType(t) {
+		return t
+	} else if relative {
+		return lowerTypes[strings.ToLower(t)]
+	}
+	return ""
+}
+
+// lowerTypes maps each R4 resource type, in lower case, to its name.
+var lowerTypes = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range fhir.ResourceTypes() {
+		m[strings.ToLower(t)] = t
+	}
+	return m
+}()
+
+// definitionTypes are the R4 types whose items are definitions (their url
+// is their canonical name), not anyone's record: a url naming one is not
+// decided as an item (namesRecord).
+var definitionTypes = map[string]bool{
+	"StructureDefinition": true, "ValueSet": true, "CodeSystem": true, "ConceptMap": true, "NamingSystem": true,
+	"SearchParameter": true, "OperationDefinition": true, "CapabilityStatement": true, "ImplementationGuide": true,
+	"CompartmentDefinition": true, "StructureMap": true, "GraphDefinition": true, "MessageDefinition": true,
+	"TerminologyCapabilities": true, "ActivityDefinition": true, "PlanDefinition": true, "Library": true,
+	"Measure": true, "Questionnaire": true, "EventDefinition": true, "ChargeItemDefinition": true,
+	"ResearchDefinition": true, "ResearchElementDefinition": true, "Evidence": true, "EvidenceVariable": true,
+	"EffectEvidenceSynthesis": true, "RiskEvidenceSynthesis": true, "ExampleScenario": true, "TestScript": true,
 }
 
 // mayNameBinary: s could name a Binary however written (namesBinary).
@@ -659,7 +733,7 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			changed = true
 			return false
 		}
-		if s, ok := m["url"].(string); ok && mask[s] && namesBinary(s) {
+		if s, ok := m["url"].(string); ok && mask[s] && namesRecord(s) {
 			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data"} {
 				delete(m, k)
 			}
@@ -910,8 +984,9 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 		for j, v := range c.Values {
 			ref := v.Ref
 			if c.Type == search.URI {
-				// An attachment's url naming its content (maskRefs).
-				if ref = v.Str; !namesBinary(ref) {
+				// An attachment's url naming its content, or another
+				// record (maskRefs, namesRecord).
+				if ref = v.Str; !namesRecord(ref) {
 					continue
 				}
 			}
