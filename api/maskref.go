@@ -204,7 +204,7 @@ func walkBinaryURLs(v any, fn func(string)) {
 // the ids of withheld items, which a masked reference hides: a
 // client-chosen id may say what the item is). Other uri elements (a
 // system, a profile, an extension's url) name definitions, not records.
-var uriKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
+var uriKeys = fhir.URIValueKeys
 
 // namesItem: a uri value that names an item as a reference would (Type/id
 // of an R4 type, relative or absolute, after refCore), however written, as

@@ -26,7 +26,13 @@ func TestReview16dOddlyWrittenURIsNamingWithheldItemsAreMasked(t *testing.T) {
 			id := "uri16d-" + string(rune('a'+i)) + "-" + k
 			body := `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
 				"description":"DOC16D","extension":[{"url":"http://e.example/a","` + k + `":"` + u + `"}],"content":[{"attachment":{"url":"https://docs.example.org/x.pdf"}}]}`
-			e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, body})
+			if strings.Contains(u, "%") {
+				// Refused on write since (TestPercentEncodedURIValuesAreRefused):
+				// stored as an earlier carex stored it.
+				storeAsIs16a(t, e, "A81001", strings.Replace(body, `"`+u+`"`, `"https://e.example/b"`, 1), body)
+			} else {
+				e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, body})
+			}
 			r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
 			if r.status != 200 || !strings.Contains(r.body, "DOC16D") {
 				t.Fatalf("%s: the premise: the hospital reads the GP's document: %d %.300s", id, r.status, r.body)

@@ -227,6 +227,13 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 			w.addAt("url", encodedMsg(url))
 		}
 	}
+	// uri values are read for the items they name as references are (the
+	// release masks them), so they are refused alike.
+	for _, k := range URIValueKeys {
+		if v, ok := obj[k].(string); ok && EncodedTypeID(v) {
+			w.addAt(k, encodedMsg(v))
+		}
+	}
 	if si.ident {
 		if sys, _ := obj["system"].(string); sys == NHSNumberSystem {
 			if val, ok := obj["value"].(string); ok {
@@ -470,6 +477,11 @@ func EncodedTypeID(ref string) bool {
 	n := len(segs)
 	return n >= 2 && IsResourceType(segs[n-2])
 }
+
+// URIValueKeys are the uri-typed choice values that may name an item of
+// this server as a reference does (an extension's valueUri "Binary/x"):
+// refused here when percent-encoded, masked by the release when withheld.
+var URIValueKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
 
 func encodedMsg(ref string) string {
 	return fmt.Sprintf("%q writes the type or id it names percent-encoded: FHIR ids never need it; write the reference as Type/id", ref)
