@@ -227,7 +227,7 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
 	}
-	typ, id, ver, ok := refTarget(ref)
+	typ, id, ver, ok := itemTarget(ref)
 	switch {
 	case !ok || !fhir.IsResourceType(typ) || !fhir.ValidID(id):
 		// An id that is no FHIR id (Condition/h%69v, stored before such
@@ -496,6 +496,27 @@ func refTarget(ref string) (typ, id string, ver int64, ok bool) {
 	return typ, id, ver, true
 }
 
+// itemTarget is refTarget, reading as well a url naming an item's history
+// or an operation on it (Type/id/_history, Type/id/$op, Type/id/_history/n/$op)
+// as naming the item (review 16f: an attachment url
+// DocumentReference/hivdoc/_history went out as stored, title and data).
+func itemTarget(ref string) (typ, id string, ver int64, ok bool) {
+	if typ, id, ver, ok = refTarget(ref); ok && fhir.IsResourceType(typ) {
+		return typ, id, ver, ok
+	}
+	base := ref
+	if i := strings.LastIndexByte(base, '/'); i > 0 && strings.HasPrefix(base[i+1:], "$") {
+		base = base[:i]
+	}
+	if b, cut := strings.CutSuffix(base, "/_history"); cut {
+		base = b
+	}
+	if base == ref {
+		return typ, id, ver, ok
+	}
+	return refTarget(base)
+}
+
 // forEachRef calls fn with each "reference" string in a JSON document,
 // found by scanning the bytes: no decoding for the common case. The
 // string fn gets is only valid during the call.
@@ -579,14 +600,12 @@ func namesRecord(u string) bool {
 
 // urlType is the R4 resource type a url names as Type/id, however written
 // (namesBinary's reading: decoded, empty and "." segments dropped, in any
-// case when relative); "" when none.
+// case when relative), or as that item's history, a version of it or an
+// operation on it (Type/id/_history, Type/id/$op); "" when none.
 func urlType(u string) string {
 	core := refCore(u)
-	if typ, _, _, ok := refTarget(core); ok {
-		if fhir.IsResourceType(typ) {
-			return typ
-		}
-		return ""
+	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
+		return typ
 	}
 	relative := !strings.Contains(core, "://")
 	if strings.Contains(core, "%") {
@@ -596,8 +615,18 @@ func urlType(u string) string {
 	}
 	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
 	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	// An operation on the item (Type/id/$op), a version of it
+	// (Type/id/_history/n) or its history (Type/id/_history) names it as
+	// well (review 16f: DocumentReference/hivdoc/_history, which the
+	// server answers with the withheld letter's versions, went out as
+	// stored with its title and data).
+	if n := len(segs); n >= 3 && strings.HasPrefix(segs[n-1], "$") {
+		segs = segs[:n-1]
+	}
 	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
 		segs = segs[:n-2]
+	} else if n >= 3 && segs[n-1] == "_history" {
+		segs = segs[:n-1]
 	}
 	n := len(segs)
 	if n < 2 {
@@ -852,7 +881,7 @@ func maskedMarks(raw []byte, res map[string]any) int {
 // is searched as masked. People and directory items have no such
 // versions to protect; past the lookup budget it counts as withheld.
 func (g *gate) someVersionWithheld(ref string) bool {
-	typ, id, _, ok := refTarget(ref)
+	typ, id, _, ok := itemTarget(refCore(ref))
 	if !ok || typ == "Patient" || unlookedDirectory(typ) {
 		return false
 	}

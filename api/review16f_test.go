@@ -1,0 +1,67 @@
+package api_test
+
+// Review 16f: ways around the last hour's changes (review 16d's attachment
+// urls and uri values naming withheld items; review 16e's query strings).
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+)
+
+// TestReview16fHistoryUrlNamingAWithheldItemIsMasked: an attachment url or
+// a uri value naming a withheld item goes out masked (review 16d), but one
+// naming the item's history — DocumentReference/hivdoc/_history (Jane's
+// HIV clinic letter), absolute or relative, or Condition/hiv/_history/ —
+// was read as naming nothing here (its last but one segment is the id,
+// not a type) and went to the hospital clinician as stored: the url
+// telling the withheld letter's id, which GET answers as that item's
+// history, with the attachment's title "HIV clinic letter" and the letter
+// inline in data; so did DocumentReference/hivdoc/$meta (an operation on
+// it). A reference so written was masked already. Now they are decided as
+// the item they name: masked for the hospital, as stored for the practice.
+func TestReview16fHistoryUrlNamingAWithheldItemIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	secret := base64.StdEncoding.EncodeToString([]byte("SECRET-HIV-LETTER-CONTENT"))
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/DocumentReference/hivdoc", hosp, ""); r.status != 404 {
+		t.Fatalf("the premise: the HIV letter is withheld from the hospital: %d", r.status)
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/hivdoc/_history", gp, ""); r.status != 200 || !strings.Contains(r.body, `"hivdoc"`) {
+		t.Fatalf("the premise: the url names the letter (its history): %d %.300s", r.status, r.body)
+	}
+	forms := []string{"DocumentReference/hivdoc/_history", e.base + "/fhir/DocumentReference/hivdoc/_history", "Condition/hiv/_history/",
+		"Binary/hivbin/_history", e.base + "/fhir/DocumentReference/hivdoc/_history/1#x", "DocumentReference/hivdoc/$meta"}
+	for i, u := range forms {
+		id := "att16f-" + string(rune('a'+i))
+		e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"description":"DOC16F","extension":[{"url":"http://e.example/a","valueUri":"` + u + `"}],
+			"content":[{"attachment":{"url":"` + u + `","contentType":"text/plain","title":"HIV16F-TITLE","data":"` + secret + `"}}]}`})
+		for _, path := range []string{"/fhir/DocumentReference/" + id, "/fhir/DocumentReference?patient=jane", "/fhir/Patient/jane/$everything"} {
+			r := e.do("GET", path, hosp, "")
+			if r.status != 200 || !strings.Contains(r.body, "DOC16F") {
+				t.Fatalf("%s %s: the premise: the hospital reads the GP's covering document: %d %.300s", u, path, r.status, r.body)
+			}
+			for _, leak := range []string{secret, "HIV16F-TITLE", `"` + u + `"`} {
+				if strings.Contains(r.body, leak) {
+					t.Errorf("%s %s: a url naming a withheld item's history goes to the hospital with %q", u, path, leak)
+				}
+			}
+		}
+		if r := e.do("GET", "/fhir/DocumentReference/"+id, e.token("gp", "nhs", "A81001"), ""); !strings.Contains(r.body, `"`+u+`"`) || !strings.Contains(r.body, "HIV16F-TITLE") {
+			t.Errorf("%s: the practice reads its own document as stored: %.400s", u, r.body)
+		}
+	}
+	// Nor does a search by such a url find the documents pointing at it.
+	for _, u := range []string{"DocumentReference/hivdoc/_history", "Binary/hivbin/_history"} {
+		if r := e.do("GET", "/fhir/DocumentReference?location="+u, hosp, ""); r.status != 200 || strings.Contains(r.body, "att16f-") {
+			t.Errorf("location=%s: the hospital finds the document whose masked url names the withheld item: %d %.400s", u, r.status, r.body)
+		}
+		if r := e.do("GET", "/fhir/DocumentReference?location="+u, gp, ""); !strings.Contains(r.body, "att16f-") {
+			t.Errorf("location=%s: the practice finds its own document by its url: %.400s", u, r.body)
+		}
+	}
+}
