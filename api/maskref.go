@@ -573,8 +573,7 @@ func namesBinary(u string) bool {
 			core = refCore(d)
 		}
 	}
-	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
-	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	segs := urlSegments(core)
 	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
 		segs = segs[:n-2]
 	}
@@ -613,8 +612,7 @@ func urlType(u string) string {
 			core = refCore(d)
 		}
 	}
-	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
-	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	segs := urlSegments(core)
 	// An operation on the item (Type/id/$op), a version of it
 	// (Type/id/_history/n) or its history (Type/id/_history) names it as
 	// well (review 16f: DocumentReference/hivdoc/_history, which the
@@ -638,6 +636,16 @@ func urlType(u string) string {
 		return lowerTypes[strings.ToLower(t)]
 	}
 	return ""
+}
+
+// urlSegments are u's path segments, split at '/' and at a backslash (which a
+// WHATWG URL parser, every browser's, reads as '/' in an http(s) url and in
+// one relative to it: Condition\hiv names Condition/hiv there; review
+// 16f: written so, an attachment url naming a withheld item went out as
+// stored, title and all), without empty and "." segments.
+func urlSegments(u string) []string {
+	segs := strings.FieldsFunc(u, func(r rune) bool { return r == '/' || r == '\\' })
+	return slices.DeleteFunc(segs, func(s string) bool { return s == "." })
 }
 
 // lowerTypes maps each R4 resource type, in lower case, to its name.

@@ -65,3 +65,41 @@ func TestReview16fHistoryUrlNamingAWithheldItemIsMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestReview16fBackslashUrlNamingAWithheldItemIsMasked: an attachment url
+// or a uri value naming a withheld item however written goes out masked
+// (review 16d: Condition//hiv, ./Binary/hivbin, which many a client
+// resolves to the item) — but one written with backslashes
+// (Condition\hiv, DocumentReference\hivdoc, Binary\hivbin, or absolute
+// https://…/fhir/Condition\hiv), which a WHATWG URL parser (every browser,
+// and the web viewers of many a GP and council system) reads as
+// Condition/hiv, went to the hospital clinician as stored, telling the
+// ids of Jane's withheld HIV diagnosis and letter, with the attachment's
+// title. Such a url names nothing readable here: masked, as Condition//hiv.
+func TestReview16fBackslashUrlNamingAWithheldItemIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	forms := []string{`Condition\\hiv`, `DocumentReference\\hivdoc`, `Binary\\hivbin`, e.base + `/fhir/Condition\\hiv`, `.\\Condition\\hiv\\`}
+	for i, u := range forms {
+		id := "bs16f-" + string(rune('a'+i))
+		e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"description":"DOC16F","extension":[{"url":"http://e.example/a","valueUrl":"` + u + `"}],
+			"content":[{"attachment":{"url":"` + u + `","contentType":"text/plain","title":"HIV16F-TITLE"}}]}`})
+		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "DOC16F") {
+			t.Fatalf("%s: the premise: the hospital reads the GP's covering document: %d %.300s", u, r.status, r.body)
+		}
+		if strings.Contains(r.body, "HIV16F-TITLE") || strings.Contains(r.body, `"`+u+`"`) || strings.Count(r.body, `"valueCode":"masked"`) != 2 {
+			t.Errorf("%s: a url naming a withheld item written with backslashes goes to the hospital as stored: %.500s", u, r.body)
+		}
+		if r := e.do("GET", "/fhir/DocumentReference/"+id, gp, ""); !strings.Contains(r.body, `"`+u+`"`) {
+			t.Errorf("%s: the practice's system reads its own document as stored: %.400s", u, r.body)
+		}
+	}
+	if r := e.do("GET", `/fhir/DocumentReference?location=DocumentReference%5Chivdoc`, hosp, ""); r.status != 200 || strings.Contains(r.body, "bs16f-") {
+		t.Errorf("location=DocumentReference\\hivdoc: the hospital finds the document whose masked url names the withheld item: %d %.400s", r.status, r.body)
+	}
+}
