@@ -99,6 +99,9 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// what a reference would: it goes out masked where the content is
 	// withheld.
 	forEachBinaryURL(v.Raw, decideRef)
+	if bytes.Contains(v.Raw, []byte(`"instantiates`)) {
+		walkURILists(decodeMap(v.Raw), func(s string) { decideRef([]byte(s)) })
+	}
 	g.attachedRefs(v, decodeMapIfData(v.Raw), masked)
 	return mask
 }
@@ -191,6 +194,34 @@ func walkBinaryURLs(v any, fn func(string)) {
 		for _, k := range uriKeys {
 			if s, ok := m[k].(string); ok && namesItem(s) {
 				fn(s)
+			}
+		}
+		for _, k := range uriListKeys {
+			for _, e := range asList(m[k]) {
+				if s, ok := e.(string); ok && namesItem(s) {
+					fn(s)
+				}
+			}
+		}
+		return true
+	})
+}
+
+// uriListKeys are the lists of canonicals and uris that may name an item
+// of this server as uriKeys do (a care plan's instantiatesCanonical
+// "Condition/hiv", instantiatesUri "DocumentReference/hivdoc"; review 16f:
+// they went out as stored, telling the withheld items' ids).
+var uriListKeys = []string{"instantiatesCanonical", "instantiatesUri"}
+
+// walkURILists calls fn with each value of uriListKeys in a decoded
+// document naming an item (namesItem).
+func walkURILists(v any, fn func(string)) {
+	eachObject(v, "", func(m map[string]any) bool {
+		for _, k := range uriListKeys {
+			for _, e := range asList(m[k]) {
+				if s, ok := e.(string); ok && namesItem(s) {
+					fn(s)
+				}
 			}
 		}
 		return true
@@ -782,6 +813,21 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 				delete(m, k)
 				m["_"+k] = map[string]any{"extension": maskedMark()}
 				changed = true
+			}
+		}
+		for _, k := range uriListKeys {
+			list, _ := m[k].([]any)
+			for i, e := range list {
+				if s, ok := e.(string); ok && mask[s] && namesItem(s) {
+					ext, _ := m["_"+k].([]any)
+					if len(ext) < len(list) {
+						ext = append(ext, make([]any, len(list)-len(ext))...)
+					}
+					list[i] = nil
+					ext[i] = map[string]any{"extension": maskedMark()}
+					m["_"+k] = ext
+					changed = true
+				}
 			}
 		}
 		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {

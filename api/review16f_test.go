@@ -103,3 +103,35 @@ func TestReview16fBackslashUrlNamingAWithheldItemIsMasked(t *testing.T) {
 		t.Errorf("location=DocumentReference\\hivdoc: the hospital finds the document whose masked url names the withheld item: %d %.400s", r.status, r.body)
 	}
 }
+
+// TestReview16fInstantiatesNamingAWithheldItemIsMasked: a uri value naming
+// a withheld item goes out masked (review 16a, 16d), but the lists of them
+// a CarePlan, ServiceRequest or Procedure carries (instantiatesCanonical
+// "Condition/hiv", instantiatesUri "DocumentReference/hivdoc") went to the
+// hospital clinician as stored, telling the ids of Jane's withheld HIV
+// diagnosis and letter. Each such value now goes out as null with the
+// masked mark in _instantiatesCanonical (etc.) at its place; others, and
+// the practice's system, see them as stored.
+func TestReview16fInstantiatesNamingAWithheldItemIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	e.putAll(t, gp, [2]string{"/fhir/CarePlan/p16f", `{"resourceType":"CarePlan","id":"p16f","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"description":"CP16F",
+		"instantiatesCanonical":["http://e.example/PlanDefinition/kept16f","Condition/hiv"],"instantiatesUri":["DocumentReference/hivdoc"]}`})
+	r := e.do("GET", "/fhir/CarePlan/p16f", hosp, "")
+	if r.status != 200 || !strings.Contains(r.body, "CP16F") {
+		t.Fatalf("the premise: the hospital reads the GP's care plan: %d %.300s", r.status, r.body)
+	}
+	if strings.Contains(r.body, "Condition/hiv") || strings.Contains(r.body, "hivdoc") || !strings.Contains(r.body, "kept16f") ||
+		strings.Count(r.body, `"valueCode":"masked"`) != 2 {
+		t.Errorf("instantiates values naming withheld items go to the hospital: %.600s", r.body)
+	}
+	if r := e.do("GET", "/fhir/CarePlan/p16f", gp, ""); !strings.Contains(r.body, `"Condition/hiv"`) || !strings.Contains(r.body, `"DocumentReference/hivdoc"`) {
+		t.Errorf("the practice's system reads its own plan as stored: %.400s", r.body)
+	}
+	if r := e.do("GET", "/fhir/CarePlan?instantiates-canonical=Condition/hiv", hosp, ""); r.status != 200 || strings.Contains(r.body, "p16f") {
+		t.Errorf("instantiates-canonical=Condition/hiv: the hospital finds the plan whose masked value names the withheld item: %d %.400s", r.status, r.body)
+	}
+}
