@@ -99,6 +99,9 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// what a reference would: it goes out masked where the content is
 	// withheld.
 	forEachBinaryURL(v.Raw, decideRef)
+	if bytes.Contains(v.Raw, []byte(`"instantiates`)) {
+		walkURILists(decodeMap(v.Raw), func(s string) { decideRef([]byte(s)) })
+	}
 	g.attachedRefs(v, decodeMapIfData(v.Raw), masked)
 	return mask
 }
@@ -193,6 +196,34 @@ func walkBinaryURLs(v any, fn func(string)) {
 				fn(s)
 			}
 		}
+		for _, k := range uriListKeys {
+			for _, e := range asList(m[k]) {
+				if s, ok := e.(string); ok && namesItem(s) {
+					fn(s)
+				}
+			}
+		}
+		return true
+	})
+}
+
+// uriListKeys are the lists of canonicals and uris that may name an item
+// of this server as uriKeys do (a care plan's instantiatesCanonical
+// "Condition/hiv", instantiatesUri "DocumentReference/hivdoc"; review 16f:
+// they went out as stored, telling the withheld items' ids).
+var uriListKeys = []string{"instantiatesCanonical", "instantiatesUri"}
+
+// walkURILists calls fn with each value of uriListKeys in a decoded
+// document naming an item (namesItem).
+func walkURILists(v any, fn func(string)) {
+	eachObject(v, "", func(m map[string]any) bool {
+		for _, k := range uriListKeys {
+			for _, e := range asList(m[k]) {
+				if s, ok := e.(string); ok && namesItem(s) {
+					fn(s)
+				}
+			}
+		}
 		return true
 	})
 }
@@ -227,7 +258,7 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
 	}
-	typ, id, ver, ok := refTarget(ref)
+	typ, id, ver, ok := itemTarget(ref)
 	switch {
 	case !ok || !fhir.IsResourceType(typ) || !fhir.ValidID(id):
 		// An id that is no FHIR id (Condition/h%69v, stored before such
@@ -496,6 +527,27 @@ func refTarget(ref string) (typ, id string, ver int64, ok bool) {
 	return typ, id, ver, true
 }
 
+// itemTarget is refTarget, reading as well a url naming an item's history
+// or an operation on it (Type/id/_history, Type/id/$op, Type/id/_history/n/$op)
+// as naming the item (review 16f: an attachment url
+// DocumentReference/hivdoc/_history went out as stored, title and data).
+func itemTarget(ref string) (typ, id string, ver int64, ok bool) {
+	if typ, id, ver, ok = refTarget(ref); ok && fhir.IsResourceType(typ) {
+		return typ, id, ver, ok
+	}
+	base := ref
+	if i := strings.LastIndexByte(base, '/'); i > 0 && strings.HasPrefix(base[i+1:], "$") {
+		base = base[:i]
+	}
+	if b, cut := strings.CutSuffix(base, "/_history"); cut {
+		base = b
+	}
+	if base == ref {
+		return typ, id, ver, ok
+	}
+	return refTarget(base)
+}
+
 // forEachRef calls fn with each "reference" string in a JSON document,
 // found by scanning the bytes: no decoding for the common case. The
 // string fn gets is only valid during the call.
@@ -552,8 +604,7 @@ func namesBinary(u string) bool {
 			core = refCore(d)
 		}
 	}
-	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
-	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	segs := urlSegments(core)
 	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
 		segs = segs[:n-2]
 	}
@@ -579,14 +630,12 @@ func namesRecord(u string) bool {
 
 // urlType is the R4 resource type a url names as Type/id, however written
 // (namesBinary's reading: decoded, empty and "." segments dropped, in any
-// case when relative); "" when none.
+// case when relative), or as that item's history, a version of it or an
+// operation on it (Type/id/_history, Type/id/$op); "" when none.
 func urlType(u string) string {
 	core := refCore(u)
-	if typ, _, _, ok := refTarget(core); ok {
-		if fhir.IsResourceType(typ) {
-			return typ
-		}
-		return ""
+	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
+		return typ
 	}
 	relative := !strings.Contains(core, "://")
 	if strings.Contains(core, "%") {
@@ -594,10 +643,19 @@ func urlType(u string) string {
 			core = refCore(d)
 		}
 	}
-	segs := strings.FieldsFunc(core, func(r rune) bool { return r == '/' })
-	segs = slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	segs := urlSegments(core)
+	// An operation on the item (Type/id/$op), a version of it
+	// (Type/id/_history/n) or its history (Type/id/_history) names it as
+	// well (review 16f: DocumentReference/hivdoc/_history, which the
+	// server answers with the withheld letter's versions, went out as
+	// stored with its title and data).
+	if n := len(segs); n >= 3 && strings.HasPrefix(segs[n-1], "$") {
+		segs = segs[:n-1]
+	}
 	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
 		segs = segs[:n-2]
+	} else if n >= 3 && segs[n-1] == "_history" {
+		segs = segs[:n-1]
 	}
 	n := len(segs)
 	if n < 2 {
@@ -609,6 +667,16 @@ func urlType(u string) string {
 		return lowerTypes[strings.ToLower(t)]
 	}
 	return ""
+}
+
+// urlSegments are u's path segments, split at '/' and at a backslash (which a
+// WHATWG URL parser, every browser's, reads as '/' in an http(s) url and in
+// one relative to it: Condition\hiv names Condition/hiv there; review
+// 16f: written so, an attachment url naming a withheld item went out as
+// stored, title and all), without empty and "." segments.
+func urlSegments(u string) []string {
+	segs := strings.FieldsFunc(u, func(r rune) bool { return r == '/' || r == '\\' })
+	return slices.DeleteFunc(segs, func(s string) bool { return s == "." })
 }
 
 // lowerTypes maps each R4 resource type, in lower case, to its name.
@@ -747,6 +815,21 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 				changed = true
 			}
 		}
+		for _, k := range uriListKeys {
+			list, _ := m[k].([]any)
+			for i, e := range list {
+				if s, ok := e.(string); ok && mask[s] && namesItem(s) {
+					ext, _ := m["_"+k].([]any)
+					if len(ext) < len(list) {
+						ext = append(ext, make([]any, len(list)-len(ext))...)
+					}
+					list[i] = nil
+					ext[i] = map[string]any{"extension": maskedMark()}
+					m["_"+k] = ext
+					changed = true
+				}
+			}
+		}
 		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
 			changed = true
 		}
@@ -852,7 +935,7 @@ func maskedMarks(raw []byte, res map[string]any) int {
 // is searched as masked. People and directory items have no such
 // versions to protect; past the lookup budget it counts as withheld.
 func (g *gate) someVersionWithheld(ref string) bool {
-	typ, id, _, ok := refTarget(ref)
+	typ, id, _, ok := itemTarget(refCore(ref))
 	if !ok || typ == "Patient" || unlookedDirectory(typ) {
 		return false
 	}
