@@ -579,59 +579,29 @@ func forEachBinaryURL(raw []byte, fn func([]byte)) {
 	}
 }
 
-// namesBinary: an attachment url that names a Binary, relative
-// (Binary/id) or absolute, with or without a query, a fragment or a
-// trailing slash (refCore); a reference decides it as it would a
-// Reference.
-//
-// A url refTarget cannot read names a Binary too where, decoded, with
-// empty and "." segments dropped, its last but one segment is Binary
-// (Binary//hivbin, Binary%2Fhivbin, which name Binary/hivbin to many a
-// client; review 16a: they went out with the withheld content's title), in
-// any case when relative (binary/hivbin). Such a url names nothing
-// readable: it is masked as a reference is.
-func namesBinary(u string) bool {
-	core := refCore(u)
-	if typ, _, _, ok := refTarget(core); ok {
-		return typ == "Binary"
-	}
-	if !mayNameBinary(core) {
-		return false
-	}
-	relative := !strings.Contains(core, "://")
-	if strings.Contains(core, "%") {
-		if d, err := neturl.PathUnescape(core); err == nil {
-			core = refCore(d)
-		}
-	}
-	segs := urlSegments(core)
-	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
-		segs = segs[:n-2]
-	}
-	n := len(segs)
-	return n >= 2 && (segs[n-2] == "Binary" || relative && strings.EqualFold(segs[n-2], "Binary"))
-}
-
 // namesRecord: an attachment url that names an item stored here however
-// written, as namesBinary reads a Binary's: Binary/hivbin, and as well
-// DocumentReference/hivdoc or Condition/hiv (review 16d: an attachment
-// whose url named Jane's withheld HIV letter's DocumentReference went to
-// the hospital with the url, its title and the letter inline in data,
-// where Binary/hivbin was masked with all three). Types that are
-// definitions, not anyone's record (StructureDefinition: every
-// extension's url; ValueSet, Questionnaire...) are left alone.
+// written (urlType): Binary/hivbin, and as well DocumentReference/hivdoc
+// or Condition/hiv (review 16d: an attachment whose url named Jane's
+// withheld HIV letter's DocumentReference went to the hospital with the
+// url, its title and the letter inline in data, where Binary/hivbin was
+// masked with all three). Types that are definitions, not anyone's record
+// (StructureDefinition: every extension's url; ValueSet, Questionnaire...)
+// are left alone.
 func namesRecord(u string) bool {
-	if namesBinary(u) {
-		return true
-	}
 	typ := urlType(u)
 	return typ != "" && !definitionTypes[typ]
 }
 
-// urlType is the R4 resource type a url names as Type/id, however written
-// (namesBinary's reading: decoded, empty and "." segments dropped, in any
-// case when relative), or as that item's history, a version of it or an
-// operation on it (Type/id/_history, Type/id/$op); "" when none.
+// urlType is the R4 resource type a url names as Type/id, however written,
+// or as that item's history, a version of it or an operation on it
+// (Type/id/_history, Type/id/$op); "" when none. Relative or absolute,
+// with or without a query, a fragment or a trailing slash (refCore). A
+// url refTarget cannot read names a type too where, decoded, with empty
+// and "." segments dropped, its last but one segment is that type
+// (Binary//hivbin, Binary%2Fhivbin, which name Binary/hivbin to many a
+// client; review 16a: they went out with the withheld content's title),
+// in any case when relative (binary/hivbin). Such a url names nothing
+// readable: it is masked as a reference is.
 func urlType(u string) string {
 	core := refCore(u)
 	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
@@ -699,12 +669,6 @@ var definitionTypes = map[string]bool{
 	"Measure": true, "Questionnaire": true, "EventDefinition": true, "ChargeItemDefinition": true,
 	"ResearchDefinition": true, "ResearchElementDefinition": true, "Evidence": true, "EvidenceVariable": true,
 	"EffectEvidenceSynthesis": true, "RiskEvidenceSynthesis": true, "ExampleScenario": true, "TestScript": true,
-}
-
-// mayNameBinary: s could name a Binary however written (namesBinary).
-func mayNameBinary[T string | []byte](s T) bool {
-	b := []byte(s)
-	return bytes.Contains(b, []byte("inary")) || bytes.Contains(b, []byte("INARY"))
 }
 
 // refCore is the part of a literal reference or url that says what it
