@@ -356,7 +356,6 @@ func byCount(counts map[string]int) []string {
 	return types
 }
 
-// expandFiles turns directories into their .json and .ndjson files.
 // notAnInput refuses, before the store opens, a file to import that is one
 // of carex's database files or any SQLite database (carex.db a
 // tab-completion away from carex.json): it is no FHIR JSON, and reading it
@@ -385,6 +384,7 @@ func notAnInput(path, db string) error {
 	return nil
 }
 
+// expandFiles turns directories into their .json and .ndjson files.
 func expandFiles(args []string) ([]string, error) {
 	var out []string
 	for _, a := range args {
