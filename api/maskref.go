@@ -233,9 +233,11 @@ func walkURILists(v any, fn func(string)) {
 // valueUri "Binary/hivbin", valueCanonical "Condition/hiv". Such a value
 // is decided as a reference (review 16a: they went out as stored, telling
 // the ids of withheld items, which a masked reference hides: a
-// client-chosen id may say what the item is). Other uri elements (a
+// client-chosen id may say what the item is). So is meta.source, the uri
+// of the system or item a resource came from (review 16f's left-over:
+// "Condition/hiv" there went out as stored). Other uri elements (a
 // system, a profile, an extension's url) name definitions, not records.
-var uriKeys = fhir.URIValueKeys
+var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source")
 
 // namesItem: a uri value that names an item as a reference would (Type/id
 // of an R4 type, relative or absolute, after refCore), however written, as
@@ -567,7 +569,7 @@ func forEachBinaryURL(raw []byte, fn func([]byte)) {
 		}
 	})
 	// And the uri values naming an item (uriKeys).
-	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) {
+	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) && !bytes.Contains(raw, []byte(`"source"`)) {
 		return
 	}
 	for _, k := range uriKeys {
