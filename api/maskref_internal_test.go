@@ -89,7 +89,7 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	f.Add([]byte(`{"a":[{"reference" : "Condition\/2"},{"url":"http://x/fhir/Binary/3/_history/2"}],"b":"\"reference\":\"Foo/1\""}`))
 	f.Add([]byte(`{"reference":"A/1","reference":"B/2","url":"Binary/x","url":"https://e.org/y.pdf"}`))
 	// uri values naming items (review 16a) and Binary urls written oddly.
-	f.Add([]byte(`{"extension":[{"url":"http://e.org/x","valueUri":"Binary/b1"},{"valueCanonical":"Condition/c|1"},{"valueUrl":"https://h/fhir/Observation/o"}],"url":"Binary//b2"}`))
+	f.Add([]byte(`{"extension":[{"url":"http://e.org/x","valueUri":"Binary/b1"},{"valueCanonical":"Condition/c|1"},{"valueUrl":"https://h/fhir/Observation/o"}],"url":"Binary//b2","meta":{"source":"Condition/c"}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
