@@ -99,25 +99,29 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// what a reference would: it goes out masked where the content is
 	// withheld.
 	forEachBinaryURL(v.Raw, decideRef)
-	if bytes.Contains(v.Raw, []byte(`"instantiates`)) {
-		walkURILists(decodeMap(v.Raw), func(s string) { decideRef([]byte(s)) })
+	// The lists and the attachments' FHIR JSON are read decoded, once.
+	var doc map[string]any
+	decoded := func() map[string]any {
+		if doc == nil {
+			doc = decodeMap(v.Raw)
+		}
+		return doc
 	}
-	g.attachedRefs(v, decodeMapIfData(v.Raw), masked)
+	if bytes.Contains(v.Raw, []byte(`"instantiates`)) {
+		walkURILists(decoded(), func(s string) { decideRef([]byte(s)) })
+	}
+	if mayCarryFHIRData(v.Raw) {
+		g.attachedRefs(v, decoded(), masked)
+	}
 	return mask
 }
 
-// decodeMapIfData is raw decoded when it may carry FHIR JSON in an
-// attachment's data (a JSON media type, or data without a contentType),
-// nil otherwise: a Binary holding a PDF is not decoded for it.
-func decodeMapIfData(raw []byte) map[string]any {
+// mayCarryFHIRData reports whether raw may carry FHIR JSON in an
+// attachment's data (a JSON media type, or data without a contentType):
+// a Binary holding a PDF is not decoded for it.
+func mayCarryFHIRData(raw []byte) bool {
 	data := bytes.Count(raw, []byte(`"data"`))
-	if data == 0 {
-		return nil
-	}
-	if data <= bytes.Count(raw, []byte(`"contentType"`)) && !bytes.Contains(bytes.ToLower(raw), []byte("json")) {
-		return nil
-	}
-	return decodeMap(raw)
+	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || bytes.Contains(bytes.ToLower(raw), []byte("json")))
 }
 
 // attachedRefs decides the references and Binary urls inside the FHIR
@@ -196,13 +200,7 @@ func walkBinaryURLs(v any, fn func(string)) {
 				fn(s)
 			}
 		}
-		for _, k := range uriListKeys {
-			for _, e := range asList(m[k]) {
-				if s, ok := e.(string); ok && namesItem(s) {
-					fn(s)
-				}
-			}
-		}
+		uriListValues(m, fn)
 		return true
 	})
 }
@@ -217,15 +215,21 @@ var uriListKeys = []string{"instantiatesCanonical", "instantiatesUri"}
 // document naming an item (namesItem).
 func walkURILists(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
-		for _, k := range uriListKeys {
-			for _, e := range asList(m[k]) {
-				if s, ok := e.(string); ok && namesItem(s) {
-					fn(s)
-				}
-			}
-		}
+		uriListValues(m, fn)
 		return true
 	})
+}
+
+// uriListValues calls fn with each value of m's uriListKeys lists that
+// names an item (namesItem).
+func uriListValues(m map[string]any, fn func(string)) {
+	for _, k := range uriListKeys {
+		for _, e := range asList(m[k]) {
+			if s, ok := e.(string); ok && namesItem(s) {
+				fn(s)
+			}
+		}
+	}
 }
 
 // uriKeys are the uri-typed values (of an extension, an Observation, a

@@ -151,6 +151,21 @@ func check16c(e *env, token string, paths []string, marker string) (holding, lac
 	return holding, lacking
 }
 
+// want16c checks every read of paths by token: with withhold, none may
+// release marker (each that does is reported with ifReleased), else each
+// must (reported with ifWithheld).
+func want16c(t *testing.T, e *env, token string, paths []string, marker string, withhold bool, round int, ifReleased, ifWithheld string) {
+	t.Helper()
+	holding, lacking := check16c(e, token, paths, marker)
+	wrong, why := lacking, ifWithheld
+	if withhold {
+		wrong, why = holding, ifReleased
+	}
+	for _, h := range wrong {
+		t.Errorf("round %d: %s: %s", round, why, h)
+	}
+}
+
 var everyWay16c = []string{"/fhir/Patient/jane/$everything", "/fhir/Condition?patient=jane", "/fhir/Condition/diabetes"}
 
 // TestReview16cObjectionTogglesUnderLoad: Jane objects to sharing her
@@ -177,16 +192,9 @@ func TestReview16cObjectionTogglesUnderLoad(t *testing.T) {
 			if s, b, err := e.get16c("PUT", "/fhir/Consent/jane-objects", gpSys, body); err != nil || (s != 200 && s != 201) {
 				t.Fatalf("round %d: consent %s: %d %v %.200s", i, status, s, err, b)
 			}
-			holding, lacking := check16c(e, nurse, everyWay16c, "GP-DIABETES")
-			if on {
-				for _, h := range holding {
-					t.Errorf("round %d: after her objection was answered, a read released the GP's diagnosis: %s", i, h)
-				}
-			} else {
-				for _, h := range lacking {
-					t.Errorf("round %d: after her objection was withdrawn, a read still withheld the GP's diagnosis: %s", i, h)
-				}
-			}
+			want16c(t, e, nurse, everyWay16c, "GP-DIABETES", on, i,
+				"after her objection was answered, a read released the GP's diagnosis",
+				"after her objection was withdrawn, a read still withheld the GP's diagnosis")
 		}
 	}
 	l.finish(t)
@@ -238,16 +246,9 @@ func TestReview16cRestrictionTogglesUnderLoad(t *testing.T) {
 				{"/fhir/Patient/jane", "GP-ADDR"}, {"/fhir/Patient/hosp-jane", "HOSP-ADDR"},
 				{"/fhir/Patient/jane/$everything", "GP-ADDR"}, {"/fhir/Patient/hosp-jane/$everything", "HOSP-ADDR"},
 			} {
-				holding, lacking := check16c(e, nurse, []string{c.path}, c.marker)
-				if on {
-					for _, h := range holding {
-						t.Errorf("round %d: after she was marked restricted, a read released her address: %s", i, h)
-					}
-				} else {
-					for _, h := range lacking {
-						t.Errorf("round %d: after the restriction was lifted, a read still withheld her address: %s", i, h)
-					}
-				}
+				want16c(t, e, nurse, []string{c.path}, c.marker, on, i,
+					"after she was marked restricted, a read released her address",
+					"after the restriction was lifted, a read still withheld her address")
 			}
 		}
 	}
@@ -280,16 +281,9 @@ func TestReview16cCareTeamEndedUnderLoad(t *testing.T) {
 			if s, b, err := e.get16c("PUT", "/fhir/CareTeam/hospice", trustSys, team(status)); err != nil || (s != 200 && s != 201) {
 				t.Fatalf("round %d: CareTeam %s: %d %v %.200s", i, status, s, err, b)
 			}
-			holding, lacking := check16c(e, hospice, everyWay16c, "GP-DIABETES")
-			if status == "inactive" {
-				for _, h := range holding {
-					t.Errorf("round %d: after the hospice's care team ended, a read released Jane's diagnosis to it: %s", i, h)
-				}
-			} else {
-				for _, h := range lacking {
-					t.Errorf("round %d: with the hospice's care team active, a read withheld Jane's diagnosis: %s", i, h)
-				}
-			}
+			want16c(t, e, hospice, everyWay16c, "GP-DIABETES", status == "inactive", i,
+				"after the hospice's care team ended, a read released Jane's diagnosis to it",
+				"with the hospice's care team active, a read withheld Jane's diagnosis")
 		}
 	}
 	l.finish(t)
@@ -325,16 +319,9 @@ func TestReview16cImportedChangesUnderLoad(t *testing.T) {
 	for i := range rounds {
 		for _, status := range []string{"active", "inactive"} {
 			imp(strings.Replace(janeConsent("jane-objects", "2026-02-01", "OPTOUT", ""), `"status":"active"`, `"status":"`+status+`"`, 1))
-			holding, lacking := check16c(e, nurse, everyWay16c, "GP-DIABETES")
-			if status == "active" {
-				for _, h := range holding {
-					t.Errorf("round %d: after her imported objection, a read released the GP's diagnosis: %s", i, h)
-				}
-			} else {
-				for _, h := range lacking {
-					t.Errorf("round %d: after her imported withdrawal, a read still withheld the GP's diagnosis: %s", i, h)
-				}
-			}
+			want16c(t, e, nurse, everyWay16c, "GP-DIABETES", status == "active", i,
+				"after her imported objection, a read released the GP's diagnosis",
+				"after her imported withdrawal, a read still withheld the GP's diagnosis")
 		}
 		for _, on := range []bool{true, false} {
 			sec := ""
@@ -343,16 +330,9 @@ func TestReview16cImportedChangesUnderLoad(t *testing.T) {
 			}
 			imp(`{"resourceType":"Patient","id":"jane",` + sec + `"identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],
 "name":[{"family":"Smith","given":["Jane"]}],"address":[{"line":["GP-ADDR 1 Hidden Lane"]}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`)
-			holding, lacking := check16c(e, nurse, []string{"/fhir/Patient/jane", "/fhir/Patient/jane/$everything"}, "GP-ADDR")
-			if on {
-				for _, h := range holding {
-					t.Errorf("round %d: after her imported restriction, a read released her address: %s", i, h)
-				}
-			} else {
-				for _, h := range lacking {
-					t.Errorf("round %d: after the imported restriction was lifted, a read withheld her address: %s", i, h)
-				}
-			}
+			want16c(t, e, nurse, []string{"/fhir/Patient/jane", "/fhir/Patient/jane/$everything"}, "GP-ADDR", on, i,
+				"after her imported restriction, a read released her address",
+				"after the imported restriction was lifted, a read withheld her address")
 		}
 	}
 	l.finish(t)
