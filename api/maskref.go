@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
@@ -56,7 +57,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 			}
 		}
 		walkRefs(m, check)
-		walkBinaryURLs(m, check)
+		walkItemStrings(m, check)
 		g.attachedRefs(v, m, masked)
 		return mask
 	}
@@ -95,23 +96,13 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 	}
 	forEachRef(v.Raw, decideRef)
-	// An attachment's url naming its content stored here (Binary/id) says
-	// what a reference would: it goes out masked where the content is
-	// withheld.
-	forEachBinaryURL(v.Raw, decideRef)
-	// The lists and the attachments' FHIR JSON are read decoded, once.
-	var doc map[string]any
-	decoded := func() map[string]any {
-		if doc == nil {
-			doc = decodeMap(v.Raw)
-		}
-		return doc
-	}
-	if bytes.Contains(v.Raw, []byte(`"instantiates`)) {
-		walkURILists(decoded(), func(s string) { decideRef([]byte(s)) })
-	}
+	// Any other string naming an item stored here (an attachment's url
+	// naming its content, a uri value, a search url by _id) says what a
+	// reference would: it goes out masked where the item is withheld.
+	forEachItemString(v.Raw, decideRef)
+	// The attachments' FHIR JSON is read decoded.
 	if mayCarryFHIRData(v.Raw) {
-		g.attachedRefs(v, decoded(), masked)
+		g.attachedRefs(v, decodeMap(v.Raw), masked)
 	}
 	return mask
 }
@@ -142,7 +133,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 	}
 	for _, doc := range fhirAttachments(m) {
 		walkRefs(doc, check)
-		walkBinaryURLs(doc, check)
+		walkItemStrings(doc, check)
 	}
 }
 
@@ -187,61 +178,134 @@ func walkRefs(v any, fn func(string)) {
 	})
 }
 
-// walkBinaryURLs calls fn with every "url" string in a decoded document
-// that names a Binary or another record (namesRecord), and every uri value naming an item
-// (uriKeys, namesItem).
-func walkBinaryURLs(v any, fn func(string)) {
+// walkItemStrings calls fn with every string in a decoded document, a
+// member's value or a list's element, that names an item stored here
+// (namesItemAt), other than a reference's.
+func walkItemStrings(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
-		if s, ok := m["url"].(string); ok && namesRecord(s) {
-			fn(s)
-		}
-		for _, k := range uriKeys {
-			if s, ok := m[k].(string); ok && namesItem(s) {
-				fn(s)
+		for k, e := range m {
+			switch x := e.(type) {
+			case string:
+				if namesItemAt(k, x) {
+					fn(x)
+				}
+			case []any:
+				for _, e := range x {
+					if s, ok := e.(string); ok && namesItemAt(k, s) {
+						fn(s)
+					}
+				}
 			}
 		}
-		uriListValues(m, fn)
 		return true
 	})
-}
-
-// uriListKeys are the lists of canonicals and uris that may name an item
-// of this server as uriKeys do (a care plan's instantiatesCanonical
-// "Condition/hiv", instantiatesUri "DocumentReference/hivdoc"; review 16f:
-// they went out as stored, telling the withheld items' ids).
-var uriListKeys = []string{"instantiatesCanonical", "instantiatesUri"}
-
-// walkURILists calls fn with each value of uriListKeys in a decoded
-// document naming an item (namesItem).
-func walkURILists(v any, fn func(string)) {
-	eachObject(v, "", func(m map[string]any) bool {
-		uriListValues(m, fn)
-		return true
-	})
-}
-
-// uriListValues calls fn with each value of m's uriListKeys lists that
-// names an item (namesItem).
-func uriListValues(m map[string]any, fn func(string)) {
-	for _, k := range uriListKeys {
-		for _, e := range asList(m[k]) {
-			if s, ok := e.(string); ok && namesItem(s) {
-				fn(s)
-			}
-		}
-	}
 }
 
 // uriKeys are the uri-typed values (of an extension, an Observation, a
-// Parameters) that may name an item of this server as a location does:
-// valueUri "Binary/hivbin", valueCanonical "Condition/hiv". Such a value
-// is decided as a reference (review 16a: they went out as stored, telling
-// the ids of withheld items, which a masked reference hides: a
-// client-chosen id may say what the item is). So is meta.source, the uri
-// of the system or item a resource came from (review 16f's left-over:
-// "Condition/hiv" there went out as stored). Other uri elements (a
-// system, a profile, an extension's url) name definitions, not records.
-var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source")
+// Parameters) and lists (a care plan's instantiatesCanonical and
+// instantiatesUri) whose values may name any item, a definition among
+// them, as a location does: valueUri "Binary/hivbin", valueCanonical
+// "Condition/hiv" (review 16a; review 16f for the lists). So is
+// meta.source, the uri of the system or item a resource came from (review
+// 16f's left-over).
+var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source", "instantiatesCanonical", "instantiatesUri")
+
+// namesItemAt reports whether s, a string value of key (or an element of
+// its list), names an item stored here and is decided as a reference
+// naming it, withheld items' ids being a leak whatever the element (six
+// review rounds in turn found another: attachment urls, uri values, odd
+// forms, meta.source, history urls, instantiates lists; and then search
+// urls by _id, upper-case types in absolute urls and plain strings such as
+// an extension's valueString "Condition/hiv"). An attachment's url names
+// records (namesRecord), a uri value any item (namesItem); a string of
+// any other element names a record when it is one url or reference, free
+// text with spaces ("Patient/carer discussed") being neither. A reference
+// is decided as such (forEachRef).
+func namesItemAt(key, s string) bool {
+	switch {
+	case key == "reference":
+		return false
+	case key == "url":
+		return mayNameItem(s, false) && namesRecord(s)
+	case isURIKey(key):
+		return mayNameItem(s, true) && namesItem(s)
+	}
+	return mayNameItem(s, false) && !strings.ContainsFunc(strings.TrimSpace(s), unicode.IsSpace) && namesRecord(s)
+}
+
+// isURIKey: key is one of uriKeys.
+func isURIKey[S ~string | ~[]byte](key S) bool {
+	for _, k := range uriKeys {
+		if string(key) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// mayNameItem: s may name an item, as urlType reads it. It holds a
+// percent-encoding, or a path separator (or a query) and a segment naming
+// a resource type in any case (a record's type; or any with definitions),
+// between the characters urlType splits at or trims (space, and for
+// safety any byte of a character beyond ASCII). Most strings of a
+// resource (codes, dates, text, a code system's url) are passed over here,
+// unread and with nothing allocated.
+func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
+	if !hasSeparator(s) {
+		return false
+	}
+	var buf [40]byte
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) {
+			switch c := s[i]; {
+			case c == '%':
+				return true
+			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c <= ' ' || c >= 0x80:
+			default:
+				continue
+			}
+		}
+		seg := s[start:i]
+		start = i + 1
+		if len(seg) < 4 || len(seg) > len(buf) || typeInitials[len(seg)]&(1<<(seg[0]|0x20-'a')) == 0 {
+			continue
+		}
+		letters := true
+		for j := 0; j < len(seg) && letters; j++ {
+			buf[j] = seg[j] | 0x20
+			letters = 'a' <= buf[j] && buf[j] <= 'z'
+		}
+		if t, ok := lowerTypes[string(buf[:len(seg)])]; letters && ok && (definitions || !definitionTypes[t]) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSeparator: s holds a path separator, a query or a percent-encoding,
+// which every way of naming an item needs.
+func hasSeparator[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '\\', '?', '%':
+			return true
+		}
+	}
+	return false
+}
+
+// typeInitials has, for each length, a bit for each letter an R4 resource
+// type of that length starts with (in any case): most segments of a url
+// are passed over without a lookup.
+var typeInitials = func() (t [41]uint32) {
+	for _, typ := range fhir.ResourceTypes() {
+		if len(typ) < len(t) {
+			t[len(typ)] |= 1 << (typ[0] | 0x20 - 'a')
+		}
+	}
+	return t
+}()
 
 // namesItem: a uri value that names an item as a reference would (Type/id
 // of an R4 type, relative or absolute, after refCore), however written, as
@@ -260,11 +324,23 @@ func namesItem(uri string) bool {
 // say anything. shared: the answer does not depend on v (a reference to v
 // itself, or to a person, is decided against v's own people).
 func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
+	if typ, ids := searchTargets(ref); typ != "" {
+		// A search url by _id names each of its ids.
+		for _, id := range ids {
+			if ok, _ := g.refReleasable(v, typ+"/"+id); !ok {
+				return false, false
+			}
+		}
+		return true, false
+	}
 	ref = refCore(ref)
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
 	}
 	typ, id, ver, ok := itemTarget(ref)
+	if !ok || !fhir.IsResourceType(typ) {
+		typ, id, ver, ok = anyCaseTarget(ref)
+	}
 	switch {
 	case !ok || !fhir.IsResourceType(typ) || !fhir.ValidID(id):
 		// An id that is no FHIR id (Condition/h%69v, stored before such
@@ -563,25 +639,76 @@ func forEachRef(raw []byte, fn func([]byte)) {
 	forEachString(raw, []byte(`"re`), []byte(`ference"`), fn)
 }
 
-// forEachBinaryURL calls fn with each "url" string in a JSON document that
-// names a Binary (an attachment's content stored here) or another record
-// (namesRecord), as forEachRef.
-func forEachBinaryURL(raw []byte, fn func([]byte)) {
-	forEachString(raw, []byte(`"`), []byte(`url"`), func(b []byte) {
-		if namesRecord(string(b)) {
-			fn(b)
+// forEachItemString calls fn with each string in a JSON document that
+// walkItemStrings would, found by scanning the bytes as forEachRef does:
+// from string to string, keeping only the key each value belongs to.
+func forEachItemString(raw []byte, fn func([]byte)) {
+	var stack [16][]byte
+	open := stack[:0] // the key holding each object or list open at i
+	var key []byte    // the key of the member being read
+	for i := 0; i < len(raw); {
+		q := bytes.IndexByte(raw[i:], '"')
+		gap := raw[i:]
+		if q >= 0 {
+			gap = raw[i : i+q]
 		}
-	})
-	// And the uri values naming an item (uriKeys).
-	if !bytes.Contains(raw, []byte(`"valueU`)) && !bytes.Contains(raw, []byte(`"valueCanonical"`)) && !bytes.Contains(raw, []byte(`"source"`)) {
-		return
-	}
-	for _, k := range uriKeys {
-		forEachString(raw, []byte(`"`), []byte(k+`"`), func(b []byte) {
-			if namesItem(string(b)) {
-				fn(b)
+		for _, c := range gap {
+			switch c {
+			case '{', '[':
+				open = append(open, key)
+			case '}', ']':
+				if n := len(open); n > 0 {
+					key, open = open[n-1], open[:n-1]
+				}
 			}
-		})
+		}
+		if q < 0 {
+			return
+		}
+		start := i + q + 1
+		end := stringEnd(raw, start)
+		if end < 0 {
+			return
+		}
+		i = end + 1
+		if j := skipSpace(raw, i); j < len(raw) && raw[j] == ':' {
+			key = raw[start:end]
+			continue
+		}
+		val := raw[start:end]
+		if !hasSeparator(val) || string(key) == "reference" || !mayNameItem(val, isURIKey(key)) {
+			continue
+		}
+		if bytes.IndexByte(val, '\\') >= 0 {
+			var s string
+			if json.Unmarshal(raw[start-1:end+1], &s) != nil {
+				continue
+			}
+			val = []byte(s)
+		}
+		if namesItemAt(string(key), string(val)) {
+			fn(val)
+		}
+	}
+}
+
+// stringEnd is the index of the quote ending the JSON string that starts
+// at raw[start] (after its opening quote), -1 when none.
+func stringEnd(raw []byte, start int) int {
+	for i := start; ; {
+		q := bytes.IndexByte(raw[i:], '"')
+		if q < 0 {
+			return -1
+		}
+		end := i + q
+		n := 0 // backslashes before the quote: an odd count escapes it
+		for k := end - 1; k >= start && raw[k] == '\\'; k-- {
+			n++
+		}
+		if n%2 == 0 {
+			return end
+		}
+		i = end + 1
 	}
 }
 
@@ -613,9 +740,14 @@ func urlType(u string) string {
 	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
 		return typ
 	}
-	relative := !strings.Contains(core, "://")
+	if typ, _ := searchTargets(u); typ != "" {
+		return typ
+	}
 	if strings.Contains(core, "%") {
-		if d, err := neturl.PathUnescape(core); err == nil {
+		if d, err := neturl.PathUnescape(u); err == nil {
+			if typ, _ := searchTargets(d); typ != "" {
+				return typ
+			}
 			core = refCore(d)
 		}
 	}
@@ -639,10 +771,80 @@ func urlType(u string) string {
 	}
 	if t := segs[n-2]; fhir.IsResourceType(t) {
 		return t
-	} else if relative {
-		return lowerTypes[strings.ToLower(t)]
 	}
-	return ""
+	return lowerTypes[strings.ToLower(segs[n-2])]
+}
+
+// searchTargets reads a search url naming items by id
+// (DocumentReference?_id=hivdoc, absolute or relative, _id:modifier, a
+// list of ids): their type and ids; "" when u is no such url. It names
+// those items as a reference would (it finds them, and tells their ids):
+// an attachment's url so written went to the hospital with the withheld
+// letter's title and data.
+func searchTargets(u string) (typ string, ids []string) {
+	u = strings.TrimSpace(u)
+	if i := strings.IndexByte(u, '#'); i >= 0 {
+		u = u[:i]
+	}
+	path, query, ok := strings.Cut(u, "?")
+	if !ok {
+		return "", nil
+	}
+	segs := urlSegments(path)
+	if len(segs) == 0 {
+		return "", nil
+	}
+	if typ = segs[len(segs)-1]; !fhir.IsResourceType(typ) {
+		if typ = lowerTypes[strings.ToLower(typ)]; typ == "" {
+			return "", nil
+		}
+	}
+	for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		k, v, _ := strings.Cut(kv, "=")
+		if d, err := neturl.QueryUnescape(k); err == nil {
+			k = d
+		}
+		if k != "_id" && !strings.HasPrefix(k, "_id:") {
+			continue
+		}
+		if d, err := neturl.QueryUnescape(v); err == nil {
+			v = d
+		}
+		for _, id := range strings.Split(v, ",") {
+			if id = strings.TrimSpace(id); id != "" {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return typ, ids
+}
+
+// anyCaseTarget is itemTarget for a reference or url whose type is written
+// in another case (https://…/fhir/DOCUMENTREFERENCE/hivdoc,
+// condition/hiv/_history/1): the item it names to a reader who takes it
+// so, decided as that item (a withheld one's id may say what it is).
+func anyCaseTarget(ref string) (typ, id string, ver int64, ok bool) {
+	segs := strings.Split(ref, "/")
+	n := len(segs)
+	if n >= 3 && strings.HasPrefix(segs[n-1], "$") {
+		n--
+	}
+	if n >= 4 && segs[n-2] == "_history" {
+		n -= 2
+	} else if n >= 3 && segs[n-1] == "_history" {
+		n--
+	}
+	if n < 2 {
+		return "", "", 0, false
+	}
+	t := lowerTypes[strings.ToLower(segs[n-2])]
+	if t == "" {
+		return "", "", 0, false
+	}
+	return itemTarget(t + "/" + strings.Join(segs[n-1:], "/"))
 }
 
 // urlSegments are u's path segments, split at '/' and at a backslash (which a
@@ -752,13 +954,15 @@ func skipSpace(b []byte, i int) int {
 
 // maskRefs replaces, in a decoded resource, every Reference whose
 // reference is in mask by an empty Reference that says it was masked, and
-// takes out every url in mask naming a Binary, leaving FHIR's mark on the
+// takes out every url in mask naming a record, leaving FHIR's mark on the
 // primitive (_url) that it was masked, and with it the attachment's title,
-// hash and data: the title describes the withheld content as a display
-// does a withheld item ("HIV clinic letter"), a hash confirms a guess at
-// it, and data given beside a url is that same content (FHIR: the url then
-// points at what the data holds; review 16b, it went out inline). Its
-// content type, language, size and creation date stay.
+// hash, data and size: the title describes the withheld content as a
+// display does a withheld item ("HIV clinic letter"), a hash confirms a
+// guess at it, data given beside a url is that same content (FHIR: the url
+// then points at what the data holds; review 16b, it went out inline) and
+// its size measures it. Its content type, language and creation date
+// stay. Any other string in mask naming an item (namesItemAt) goes out as
+// _key with the mark, a list's element as null with the mark beside it.
 //
 // It masks them inside the FHIR JSON an attachment carries too, writing
 // the data back (without its hash, with its new size), and reports
@@ -772,31 +976,32 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			return false
 		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesRecord(s) {
-			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data"} {
+			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
 				delete(m, k)
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}
 			changed = true
 		}
-		for _, k := range uriKeys {
-			if s, ok := m[k].(string); ok && mask[s] && namesItem(s) {
-				delete(m, k)
-				m["_"+k] = map[string]any{"extension": maskedMark()}
-				changed = true
-			}
-		}
-		for _, k := range uriListKeys {
-			list, _ := m[k].([]any)
-			for i, e := range list {
-				if s, ok := e.(string); ok && mask[s] && namesItem(s) {
-					ext, _ := m["_"+k].([]any)
-					if len(ext) < len(list) {
-						ext = append(ext, make([]any, len(list)-len(ext))...)
-					}
-					list[i] = nil
-					ext[i] = map[string]any{"extension": maskedMark()}
-					m["_"+k] = ext
+		for k, e := range m {
+			switch x := e.(type) {
+			case string:
+				if k != "url" && mask[x] && namesItemAt(k, x) {
+					delete(m, k)
+					m["_"+k] = map[string]any{"extension": maskedMark()}
 					changed = true
+				}
+			case []any:
+				for i, e := range x {
+					if s, ok := e.(string); ok && mask[s] && namesItemAt(k, s) {
+						ext, _ := m["_"+k].([]any)
+						if len(ext) < len(x) {
+							ext = append(ext, make([]any, len(x)-len(ext))...)
+						}
+						x[i] = nil
+						ext[i] = map[string]any{"extension": maskedMark()}
+						m["_"+k] = ext
+						changed = true
+					}
 				}
 			}
 		}

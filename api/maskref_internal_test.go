@@ -65,6 +65,17 @@ func BenchmarkForEachRef(b *testing.B) {
 	}
 }
 
+// BenchmarkForEachItemString: the scan for strings naming items other than
+// references, which every released item goes through, over the same
+// Condition (its system urls read, naming nothing).
+func BenchmarkForEachItemString(b *testing.B) {
+	raw := []byte(`{"resourceType":"Condition","id":"0b8b6d43-2d2c-4bd5-a1c4-1b6f3f1d3c9a","meta":{"versionId":"1","lastUpdated":"2026-11-24T10:00:00.000Z"},"subject":{"reference":"Patient/p0"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006","display":"Diabetes mellitus type 2"}]},"onsetDateTime":"2019-01-01","clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]}}`)
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		forEachItemString(raw, func(b []byte) { refTarget(string(b)) })
+	}
+}
+
 func TestEncodeResource(t *testing.T) {
 	for _, c := range []struct{ in, want string }{
 		{`{"status":"final","resourceType":"Observation","valueQuantity":{"value":72.50},"text":{"div":"<div>a & b</div>"}}`,
@@ -80,8 +91,8 @@ func TestEncodeResource(t *testing.T) {
 }
 
 // FuzzScanFindsWhatDecodingFinds: the byte scans that decide which
-// references and attachment urls go out masked (forEachRef,
-// forEachBinaryURL) find every one the decoded document holds: one they
+// references and other strings naming items go out masked (forEachRef,
+// forEachItemString) find every one the decoded document holds: one they
 // missed would go out unmasked. (A document with \u escapes is decoded
 // instead: maskedRefs.)
 func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
@@ -90,6 +101,9 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	f.Add([]byte(`{"reference":"A/1","reference":"B/2","url":"Binary/x","url":"https://e.org/y.pdf"}`))
 	// uri values naming items (review 16a) and Binary urls written oddly.
 	f.Add([]byte(`{"extension":[{"url":"http://e.org/x","valueUri":"Binary/b1"},{"valueCanonical":"Condition/c|1"},{"valueUrl":"https://h/fhir/Observation/o"}],"url":"Binary//b2","meta":{"source":"Condition/c"}}`))
+	// Any string naming an item, in any element or list, in objects inside
+	// lists, escaped, or as a search url by _id.
+	f.Add([]byte(`{"a":[{"b":"x"},"Condition/1",["DOCUMENTREFERENCE/d"]],"c":{"valueString":"DocumentReference?_id=d1"},"instantiatesUri":["Condition/2"],"d":"Patient/carer discussed","e":"x\"y\/Condition/3","f":{"g":{}},"h":"Binary\\b4"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
@@ -104,16 +118,34 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 			scan(raw, func(b []byte) { got[string(b)] = true })
 			return got
 		}
-		refs, urls := scanned(forEachRef), scanned(forEachBinaryURL)
+		refs, urls := scanned(forEachRef), scanned(forEachItemString)
 		walkRefs(doc, func(s string) {
 			if !refs[s] {
 				t.Errorf("forEachRef missed reference %q in %s", s, raw)
 			}
 		})
-		walkBinaryURLs(doc, func(s string) {
+		walkItemStrings(doc, func(s string) {
 			if !urls[s] {
-				t.Errorf("forEachBinaryURL missed url %q in %s", s, raw)
+				t.Errorf("forEachItemString missed %q in %s", s, raw)
 			}
 		})
+	})
+}
+
+// FuzzMayNameItemPassesWhatNamesAnItem: mayNameItem, which passes over
+// most strings unread, passes every string that names an item (namesItem)
+// or a record (namesRecord): one it missed would go out unmasked.
+func FuzzMayNameItemPassesWhatNamesAnItem(f *testing.F) {
+	for _, s := range []string{"Condition/hiv", "https://h/fhir/DOCUMENTREFERENCE/hivdoc/_history/1", "binary\\hivbin", "Binary%2Fhivbin",
+		"DocumentReference?_id=hivdoc", "https://h/fhir/condition?_id:not=hiv", "StructureDefinition/x", "http://snomed.info/sct", "Condition/hiv/$meta", "./Condition//hiv#x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if namesItem(s) && !mayNameItem(s, true) {
+			t.Errorf("mayNameItem(%q, true) = false; namesItem is true", s)
+		}
+		if namesRecord(s) && !mayNameItem(s, false) {
+			t.Errorf("mayNameItem(%q, false) = false; namesRecord is true", s)
+		}
 	})
 }
