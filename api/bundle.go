@@ -502,15 +502,26 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 					changed[ref.Value] = to
 				}
 			}
-			if len(changed) > 0 {
-				w.Raw = te.res.WithReferences(changed)
+			// An attachment's url or a uri value naming an entry (a
+			// letter's Binary by its urn:uuid) is that entry's link too.
+			var links map[string]string
+			for _, l := range te.res.Links {
+				if to, ok := refs[l.Value]; ok && to != l.Value {
+					if links == nil {
+						links = map[string]string{}
+					}
+					links[l.Value] = to
+				}
+			}
+			if len(changed) > 0 || len(links) > 0 {
+				w.Raw = te.res.WithLinks(changed, links)
 				// The decoded copy gets the same edits, so it need not be parsed again.
-				rewriteMapRefs(w.Resource, changed)
+				rewriteMapRefs(w.Resource, changed, links)
 			}
 			// newWrite derived everything from the same content: again only
 			// if a reference or the id changed, or for a Binary, whose people
 			// come from what its securityContext names in the store.
-			if len(changed) > 0 || w.Resource["id"] != w.ID || w.Type == "Binary" {
+			if len(changed) > 0 || len(links) > 0 || w.Resource["id"] != w.ID || w.Type == "Binary" {
 				w.Resource["id"] = w.ID
 				s.derive(w)
 			}

@@ -1,5 +1,7 @@
 package api
 
+import "github.com/carex-project/carex/fhir"
+
 // eachObject calls fn with every JSON object in a decoded document, an
 // object before what it holds; fn returns false to leave the object's
 // members alone, and a member named skip is never entered.
@@ -22,12 +24,22 @@ func eachObject(v any, skip string, fn func(map[string]any) bool) {
 }
 
 // rewriteMapRefs applies to a decoded resource the replacements
-// fhir.Resource.WithReferences made in its bytes.
-func rewriteMapRefs(v any, changed map[string]string) {
+// fhir.Resource.WithLinks made in its bytes: of references (changed) and
+// of links (fhir.IsLinkKey).
+func rewriteMapRefs(v any, changed, links map[string]string) {
 	eachObject(v, "", func(m map[string]any) bool {
-		if s, ok := m["reference"].(string); ok {
-			if to, ok := changed[s]; ok {
-				m["reference"] = to
+		for k, e := range m {
+			s, ok := e.(string)
+			if !ok {
+				continue
+			}
+			to, ok := changed[s]
+			if k != "reference" {
+				to, ok = links[s]
+				ok = ok && fhir.IsLinkKey(k)
+			}
+			if ok {
+				m[k] = to
 			}
 		}
 		return true

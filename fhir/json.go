@@ -47,6 +47,7 @@ type parser struct {
 	path  []pathSeg
 	dups  [][]pathSeg
 	refs  []Ref
+	uris  []Ref
 }
 
 // decodeJSON decodes one JSON value filling the whole of data. Invalid UTF-8 is
@@ -333,8 +334,13 @@ func (p *parser) object() (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ref, ok := v.(string); ok && k == "reference" {
-			p.refs = append(p.refs, Ref{Value: ref, Start: start, End: p.pos})
+		if s, ok := v.(string); ok {
+			switch {
+			case k == "reference":
+				p.refs = append(p.refs, Ref{Value: s, Start: start, End: p.pos})
+			case IsLinkKey(k):
+				p.uris = append(p.uris, Ref{Value: s, Start: start, End: p.pos})
+			}
 		}
 		if _, dup := m[k]; dup {
 			if len(p.dups) < 10 {

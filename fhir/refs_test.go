@@ -213,3 +213,28 @@ func BenchmarkParseReferences(b *testing.B) {
 		}
 	})
 }
+
+// TestWithLinks: references and links (IsLinkKey members) interleaved in
+// a document are each replaced from their own map, in place, the rest of
+// the bytes kept; a string of another member, equal to a key, is not.
+func TestWithLinks(t *testing.T) {
+	raw := []byte(`{"resourceType":"DocumentReference","status":"current",
+ "masterIdentifier":{"value":"urn:uuid:b"},
+ "extension":[{"url":"http://e.example/x","valueUri":"urn:uuid:b"}],
+ "subject":{"reference":"urn:uuid:p"},
+ "content":[{"attachment":{"url":"urn:uuid:b"}},{"attachment":{"url":"urn:uuid:none"}}],
+ "context":{"related":[{"reference":"urn:uuid:b"}]}}`)
+	r, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(r.WithLinks(map[string]string{"urn:uuid:p": "Patient/1", "urn:uuid:b": "Binary/2"}, map[string]string{"urn:uuid:b": "Binary/2"}))
+	want := strings.NewReplacer(`"valueUri":"urn:uuid:b"`, `"valueUri":"Binary/2"`, `"reference":"urn:uuid:p"`, `"reference":"Patient/1"`,
+		`{"url":"urn:uuid:b"}`, `{"url":"Binary/2"}`, `[{"reference":"urn:uuid:b"}]`, `[{"reference":"Binary/2"}]`).Replace(string(raw))
+	if got != want {
+		t.Errorf("WithLinks:\n got %s\nwant %s", got, want)
+	}
+	if got := string(r.WithLinks(map[string]string{"urn:uuid:p": "Patient/1"}, nil)); got != strings.Replace(string(raw), "urn:uuid:p", "Patient/1", 1) {
+		t.Errorf("WithLinks without links: %s", got)
+	}
+}

@@ -23,6 +23,10 @@ type Resource struct {
 	Map map[string]any
 	// Refs are Raw's references in document order (see Ref).
 	Refs []Ref
+	// Links are, likewise, the values of Raw's members that may link to
+	// another resource as a uri (IsLinkKey): an attachment's url, an
+	// extension's valueUri.
+	Links []Ref
 }
 
 // maxIssues bounds how many issues one Parse reports.
@@ -70,7 +74,7 @@ func Parse(body []byte) (*Resource, error) {
 		return nil, w.issues
 	}
 	id, _ := obj["id"].(string)
-	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs}, nil
+	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs, Links: p.uris}, nil
 }
 
 // ValidID reports whether s is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}).
@@ -482,6 +486,20 @@ func EncodedTypeID(ref string) bool {
 // this server as a reference does (an extension's valueUri "Binary/x"):
 // refused here when percent-encoded, masked by the release when withheld.
 var URIValueKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
+
+// IsLinkKey reports whether a member named key holds, where it is a
+// string, a uri or url that may link to another resource as a reference
+// does: an attachment's url (Attachment.url; also an extension's own url,
+// which names a definition) and the uri-typed choice values. A
+// transaction replaces an entry's fullUrl in them as in references (FHIR:
+// "elements of type uri, url, oid, uuid").
+func IsLinkKey(key string) bool {
+	switch key {
+	case "url", "valueUri", "valueUrl", "valueCanonical", "valueOid", "valueUuid":
+		return true
+	}
+	return false
+}
 
 func encodedMsg(ref string) string {
 	return fmt.Sprintf("%q writes the type or id it names percent-encoded: FHIR ids never need it; write the reference as Type/id", ref)
