@@ -34,8 +34,8 @@ type ConsentPolicy struct {
 	// provTargets: the items each Provenance version targets
 	// (provenanceTargets), one per line.
 	provTargets versionRefs
-	// numbers: whether a Patient carrying an NHS number is restricted
-	// (restrictedNumber), kept while no Patient is written. Every read
+	// numbers: the Patients carrying an NHS number and whether one is
+	// restricted (numberInfo), kept while no Patient is written. Every read
 	// opens a person and asks it: a search each time cost reads about a
 	// quarter of their throughput (BenchmarkReadByID); kept only while
 	// nothing at all was written, it was searched again after every
@@ -48,29 +48,68 @@ type ConsentPolicy struct {
 type numberCache struct {
 	mu sync.Mutex
 	at uint64
-	m  map[string]bool
+	m  map[string]numberInfo
 }
+
+// numberInfo is what the store holds about an NHS number: the Patients
+// carrying it (at most maxSameNumber), and whether one of them is
+// restricted (yes, too, when more carry it than are read).
+type numberInfo struct {
+	restricted bool
+	ids        []string
+}
+
+// maxSameNumber bounds the Patients read for one NHS number.
+const maxSameNumber = 20
 
 // maxCachedNumbers bounds numberCache: past it, the answers start again.
 const maxCachedNumbers = 100_000
 
-func (c *numberCache) get(at uint64, n string) (restricted, ok bool) {
+func (c *numberCache) get(at uint64, n string) (info numberInfo, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at != at {
-		return false, false
+		return numberInfo{}, false
 	}
-	restricted, ok = c.m[n]
-	return restricted, ok
+	info, ok = c.m[n]
+	return info, ok
 }
 
-func (c *numberCache) put(at uint64, n string, restricted bool) {
+func (c *numberCache) put(at uint64, n string, info numberInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.at != at || c.m == nil || len(c.m) >= maxCachedNumbers {
-		c.at, c.m = at, make(map[string]bool)
+		c.at, c.m = at, make(map[string]numberInfo)
 	}
-	c.m[n] = restricted
+	c.m[n] = info
+}
+
+// numberInfo is what the store holds about NHS number n now (the Patients
+// carrying it), from the cache while no Patient has been written since.
+// Fails closed: on a store error, or when more Patients carry it than are
+// read, it is restricted; err says whether the Patients were read.
+func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, error) {
+	at, stampErr := cp.store.PatientChanges(ctx)
+	if info, ok := cp.numbers.get(at, n); ok && stampErr == nil {
+		return info, nil
+	}
+	res, err := cp.store.Search(ctx, patientsNumbered(n, maxSameNumber), nil)
+	if err != nil {
+		return numberInfo{restricted: true}, fmt.Errorf("Patients carrying an NHS number: %w", err)
+	}
+	info := numberInfo{restricted: len(res.Items) >= maxSameNumber}
+	for _, v := range res.Items {
+		info.restricted = info.restricted || restrictedLabels(v.Labels)
+		info.ids = append(info.ids, v.ID)
+	}
+	// Kept only if no Patient was committed, nor under way, from before
+	// the search to after it: the answer holds while none is.
+	if stampErr == nil && at%2 == 0 {
+		if now, err := cp.store.PatientChanges(ctx); err == nil && now == at {
+			cp.numbers.put(at, n, info)
+		}
+	}
+	return info, nil
 }
 
 // NewConsentPolicy enforces pol over the records in st.
@@ -1043,7 +1082,10 @@ func patientLinks(id string, m map[string]any) []string {
 // record reaches the items still filed under another, while a link, which
 // anyone who writes a Patient can make, can neither borrow another
 // person's permits nor have a newer consent there supersede an objection
-// here. A deleted Patient's Consents still count.
+// here. A deleted Patient's Consents still count. So do the Consents of
+// every other Patient carrying one of the record's NHS numbers, the same
+// person as carex joins records (a hospital's own record of her: Jane's
+// opt-out at her GP did not reach what the hospital filed under it).
 // The linked records' contexts are added to b when it is not nil.
 func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.PatientContext, b *basis) (consent.Patient, []consent.Patient, error) {
 	pat := d.pat
@@ -1059,6 +1101,17 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	if last != nil {
 		sameAs = last.links
 		pat.Restricted = pat.Restricted || last.restricted
+	}
+	for _, n := range d.numbers {
+		info, err := cp.numberInfo(ctx, n)
+		if err != nil {
+			return pat, nil, err
+		}
+		for _, id := range info.ids {
+			if id != pat.ID && !slices.Contains(sameAs, id) {
+				sameAs = append(slices.Clip(sameAs), id)
+			}
+		}
 	}
 	for _, other := range sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
@@ -1725,25 +1778,8 @@ func (g *gate) restrictedNumberLocked(n string) bool {
 	if ok {
 		return r
 	}
-	at, stampErr := g.cp.store.PatientChanges(g.ctx)
-	r, ok = g.cp.numbers.get(at, n)
-	if !ok || stampErr != nil {
-		const most = 20
-		res, err := g.cp.store.Search(g.ctx, patientsNumbered(n, most), nil)
-		r = err != nil || len(res.Items) >= most
-		if err == nil {
-			for _, v := range res.Items {
-				r = r || restrictedLabels(v.Labels)
-			}
-		}
-		// Kept only if no Patient was committed, nor under way, from
-		// before the search to after it: the answer holds while none is.
-		if err == nil && stampErr == nil && at%2 == 0 {
-			if now, err := g.cp.store.PatientChanges(g.ctx); err == nil && now == at {
-				g.cp.numbers.put(at, n, r)
-			}
-		}
-	}
+	info, _ := g.cp.numberInfo(g.ctx, n)
+	r = info.restricted
 	if g.numbers == nil {
 		g.numbers = map[string]bool{}
 	}

@@ -228,7 +228,13 @@ func TestReview2RelabelUnseenByRunningServer(t *testing.T) {
 	seedRestricted(t, e)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	asOlderRelease(t, e, "Patient")
-	// A write of hers makes the server load her context again.
+	// A write of hers makes the server load her context again; a
+	// Patient's write (anyone's) makes it forget what it found by NHS
+	// number while the test seeded her, labelled: a server never holds
+	// what an older release wrote in its caches.
+	if r := e.do("PUT", "/fhir/Patient/unrelated", e.token("system", "nhs", "RCX"), `{"resourceType":"Patient","id":"unrelated"}`); r.status != 201 {
+		t.Fatalf("%d %s", r.status, r.body)
+	}
 	if r := e.do("PUT", "/fhir/CareTeam/marg-nursing", e.token("system", "nhs", "RCX"), `{"resourceType":"CareTeam","id":"marg-nursing","status":"active","subject":{"reference":"Patient/marg"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`); r.status != 200 {
 		t.Fatalf("%d %s", r.status, r.body)
 	}
