@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"time"
 	"unicode/utf8"
 )
 
@@ -69,22 +68,6 @@ func Encode(e *Entry) ([]byte, error) {
 		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status, Restricted: e.Restricted, Kept: e.Kept,
 	}
 	return json.Marshal(&w)
-}
-
-// Decode parses a canonical encoding.
-func Decode(b []byte) (*Entry, error) {
-	var w wireEntry
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil, err
-	}
-	return &Entry{
-		Seq: w.Seq, Time: time.UnixMilli(w.TS).UTC(),
-		RequestID: w.RequestID, Sub: w.Sub, Name: w.Name, Role: w.Role, Org: w.Org, Sector: w.Sector,
-		Purpose: w.Purpose, BreakGlass: w.BreakGlass, Client: w.Client, Operation: w.Operation,
-		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
-		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
-		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted, Kept: w.Kept,
-	}, nil
 }
 
 // canonical is s as the canonical entry decodes: encoding/json writes

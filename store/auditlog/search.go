@@ -199,7 +199,11 @@ func (l *Log) Search(ctx context.Context, q Query) ([]*Entry, int, error) {
 		count = 100
 	}
 	count = min(count, 1000)
-	rows, err := l.r.QueryContext(ctx, `SELECT entry FROM audit_log`+cond+` ORDER BY seq DESC LIMIT ? OFFSET ?`,
+	// The page's seqs first, from the indexes, then only their entries:
+	// selecting the entries themselves sorted every matching entry (a
+	// person's are found by two indexes, so not in seq order) to keep 20.
+	rows, err := l.r.QueryContext(ctx, `SELECT entry FROM audit_log WHERE seq IN (SELECT seq FROM audit_log`+cond+
+		` ORDER BY seq DESC LIMIT ? OFFSET ?) ORDER BY seq DESC`,
 		append(args, count, max(q.Offset, 0))...)
 	if err != nil {
 		return nil, 0, err
