@@ -224,11 +224,12 @@ func alsoRecords(also []string) string {
 	return " (and their other records " + strings.Join(also, ", ") + ")"
 }
 
-// otherRecords are the person's other records (Patient.link, as the
-// sharing decision follows them: a merged duplicate's items are decided
-// with the surviving record's objections): the records patient's Patient
-// links to (its newest version that is not a delete marker), and the
-// Patients that link to it. Their entries are the person's too.
+// otherRecords are the person's other records (as the sharing decision
+// follows them: a merged duplicate's items are decided with the surviving
+// record's objections): the records patient's Patient links to (its
+// newest version that is not a delete marker), the Patients carrying one
+// of its NHS numbers, and the Patients that link to it. Their entries are
+// the person's too.
 func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
 	if !fhir.ValidID(patient) {
 		return nil, nil // no Patient has it (a request may name any id: its entry keeps it)
@@ -238,11 +239,27 @@ func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, er
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
+	var numbers []string
 	if err == nil {
 		for _, v := range res.Items {
 			if !v.Deleted && v.Raw != nil {
-				out = patientLinks(patient, decodeMap(v.Raw))
+				m := decodeMap(v.Raw)
+				out = patientLinks(patient, m)
+				numbers = nhsNumbersOf(m)
 				break
+			}
+		}
+	}
+	// And the other Patients carrying one of its NHS numbers, whose items
+	// its objections reach (person).
+	for _, n := range numbers {
+		found, err := s.store.Search(ctx, patientsNumbered(n, maxSameNumber), nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range found.Items {
+			if v.ID != patient {
+				out = appendNew(out, v.ID)
 			}
 		}
 	}

@@ -3,6 +3,8 @@ package api_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api/auth"
 )
 
 // TestObjectionReachesThePersonsOtherRecords: carex joins each
@@ -61,5 +63,33 @@ func TestObjectionReachesThePersonsOtherRecords(t *testing.T) {
 	}
 	if r := e.do("GET", "/fhir/Condition/hosp-fracture", nurse, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-FRACTURE") {
 		t.Errorf("after the objection is withdrawn the nurse reads the hospital's record again: %d %.300s", r.status, r.body)
+	}
+}
+
+// TestWhoAccessedListsThePersonsOtherRecords: IG's answer to "who
+// accessed Jane's record" listed accesses to the records her Patient
+// links to, but not to another organisation's Patient carrying her NHS
+// number, which carex takes as her record (her objection reaches it): the
+// district nurse's read of the hospital's record of Jane was missing from
+// $who-accessed?patient=jane and AuditEvent?patient=jane. Now both list
+// it, and the report names the other record.
+func TestWhoAccessedListsThePersonsOtherRecords(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Smith"}]}`},
+		[2]string{"/fhir/CareTeam/hosp-discharge", `{"resourceType":"CareTeam","id":"hosp-discharge","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
+		[2]string{"/fhir/Condition/hosp-fracture", `{"resourceType":"Condition","id":"hosp-fracture","subject":{"reference":"Patient/hosp-jane"},"code":{"text":"HOSP-FRACTURE"}}`})
+	nurse := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "nurse-17-sub" })
+	if r := e.do("GET", "/fhir/Condition/hosp-fracture", nurse, ""); r.status != 200 {
+		t.Fatalf("the premise: the nurse reads the hospital's record of Jane: %d %s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=jane", "/fhir/AuditEvent?patient=jane&_count=1000"} {
+		r := e.do("GET", path, ig, "")
+		if r.status != 200 || !strings.Contains(r.body, "nurse-17-sub") || !strings.Contains(r.body, "hosp-fracture") {
+			t.Errorf("%s: the nurse's read of the hospital's record of Jane is not listed: %d %.600s", path, r.status, r.body)
+		}
 	}
 }
