@@ -321,7 +321,9 @@ func (s *Server) auditSearch(c echo.Context) error {
 	b.pageLinks(base+"/AuditEvent", vals, count, q.Offset, total)
 	opt := s.fhirOptions(c)
 	shown := newShownPeople(x)
+	person := personRecords(q.Patient, q.Also)
 	for _, e := range entries {
+		e = concerning(e, person)
 		b.addRaw(auditEntry(base, e, opt))
 		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
 		shown.add(e.PatientIDs()...)

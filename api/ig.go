@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -128,12 +129,14 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.From, r.To = timePtr(q.From), timePtr(q.To)
 	r.Entries = []auditlog.ReportEntry{}
 	shown := newShownPeople(r.x)
+	person := personRecords(r.Patient, r.OtherRecords)
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
 		if r.summarise != nil {
 			r.summarise(e)
 		}
 		if len(r.Entries) < reportMaxEntries {
+			e = concerning(e, person)
 			r.Entries = append(r.Entries, e.Report())
 			r.x.Released = append(r.x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
 			shown.add(e.PatientIDs()...)
@@ -149,6 +152,73 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 		shown.add(r.Summary.Patients...) // every person the summary names
 	}
 	return s.sendReport(c, r, format)
+}
+
+// personRecords is the set of a person's records (patient and others) a
+// report or search is about; nil when it is about no one person.
+func personRecords(patient string, others []string) map[string]bool {
+	if patient == "" {
+		return nil
+	}
+	m := map[string]bool{patient: true}
+	for _, o := range others {
+		m[o] = true
+	}
+	return m
+}
+
+// concerning is e as it concerns the person whose records are person (a
+// report or search about her; nil: e whole). An entry naming others too
+// (a search matching several people, a record of someone else's naming
+// her, an IG query) is shown without them: $who-accessed is printable for
+// a subject access request, and told her about other people; and the IG
+// request's own entry, naming everyone shown, made each of them seem
+// looked at, every IG entry naming more people than the one before
+// (review 17a: 10,500 in one 20-entry page after 100 IG queries). Where
+// the request was about someone else (named first), their NHS number, path
+// and resource go too; where it was about several (a search, a history, a
+// bundle, an IG query), the items it released, which are not told apart
+// by person. Her own record's opening ($everything of hers holding a
+// joint appointment) keeps them. The entry read by its id (AuditEvent/seq)
+// is shown whole.
+func concerning(e *auditlog.Entry, person map[string]bool) *auditlog.Entry {
+	ids := e.PatientIDs()
+	var others []string
+	for _, id := range ids {
+		if !person[id] {
+			others = append(others, id)
+		}
+	}
+	if person == nil || len(others) == 0 {
+		return e
+	}
+	c := *e
+	c.Patient, c.Patients = "", nil
+	for _, id := range ids {
+		if person[id] {
+			c.Patients = append(c.Patients, id)
+		}
+	}
+	if len(c.Patients) == 1 {
+		c.Patient, c.Patients = c.Patients[0], nil
+	}
+	c.Restricted = slices.DeleteFunc(slices.Clone(e.Restricted), func(id string) bool { return !person[id] })
+	hers := person[ids[0]] // the request was about her (or named her first)
+	if !hers {
+		c.NHSNumber = ""
+		if e.Patient != "" || slices.ContainsFunc(strings.Split(e.Path, "/"), func(seg string) bool { return slices.Contains(others, seg) }) {
+			c.Path, c.ResourceType, c.ResourceID = "", "", ""
+		}
+	}
+	switch e.Operation {
+	case "search", "history", "transaction", "batch":
+		c.Released = nil
+	default:
+		if !hers || strings.HasPrefix(e.Operation, "audit") {
+			c.Released = nil
+		}
+	}
+	return &c
 }
 
 // shownPeople collects the people whose entries an IG request sends, for

@@ -1,0 +1,66 @@
+package api_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/carex-project/carex/api/auth"
+)
+
+// TestPersonsAccessReportNamesNoOneElse: $who-accessed is printable for a
+// subject access request, and AuditEvent?patient= answers the same
+// question; but an entry naming Jane among others (a search whose matches
+// were several people, an IG query about someone else) went out whole: the
+// other people's ids, the NHS number and path of the one it was about, and
+// the items released of theirs. Handed to Jane, her report told her about
+// other people. And the IG request's own entry named every one of them, so
+// each of their reports then listed an IG officer looking at "their"
+// record, and each IG entry named more people than the one before (review
+// 17a: after 100 IG queries one 20-entry page held 10,500 people). Now a
+// report or search about a person shows each entry as it concerns her:
+// other people, and what the entry released or read of theirs, are left
+// out, and the IG request's own entry names her records alone.
+func TestPersonsAccessReportNamesNoOneElse(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
+		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
+		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-17-sub" })
+	// One search matching both people, one read of Bob's alone, and one
+	// of Jane's alone.
+	if r := e.do("GET", "/fhir/Condition?_count=100", gp, ""); r.status != 200 || !strings.Contains(r.body, "bob-gout") || !strings.Contains(r.body, "GP-DIABETES") {
+		t.Fatalf("the premise: the GP's search matches both people: %d %.300s", r.status, r.body)
+	}
+	e.do("GET", "/fhir/Patient/bob/$everything", gp, "")
+	e.do("GET", "/fhir/Patient/jane", gp, "")
+	ig := e.token("ig-officer", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "ig-17-sub" })
+	for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=jane", "/fhir/AuditEvent/$who-accessed?patient=jane&_format=text",
+		"/fhir/AuditEvent/$who-accessed?patient=jane&_format=html", "/fhir/AuditEvent?patient=jane&_count=1000"} {
+		r := e.do("GET", path, ig, "")
+		if r.status != 200 || !strings.Contains(r.body, "gp-17-sub") {
+			t.Fatalf("%s: the premise: the GP's accesses to Jane are listed: %d %.300s", path, r.status, r.body)
+		}
+		if !strings.Contains(r.body, "diabetes") {
+			t.Errorf("%s: what was released of Jane's own record is still shown: %.600s", path, r.body)
+		}
+		for _, other := range []string{"bob", "9990000018"} {
+			if strings.Contains(r.body, other) {
+				t.Errorf("%s: Jane's access report tells of another person (%q): %.800s", path, other, r.body)
+			}
+		}
+	}
+	// The IG officer looked at Jane's accesses, not Bob's.
+	r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=bob", ig, "")
+	if r.status != 200 || !strings.Contains(r.body, "gp-17-sub") {
+		t.Fatalf("the premise: Bob's report lists the GP: %d %.300s", r.status, r.body)
+	}
+	if strings.Contains(r.body, "ig-17-sub") {
+		t.Errorf("Bob's report lists the IG officer who asked only about Jane: %.800s", r.body)
+	}
+	// Bob's own report still shows the shared search, as it concerns him.
+	if !strings.Contains(r.body, "bob-gout") {
+		t.Errorf("Bob's report lost what the shared search released of his: %.800s", r.body)
+	}
+}
