@@ -247,8 +247,9 @@ func isURIKey[S ~string | ~[]byte](key S) bool {
 // percent-encoding, or a path separator (or a query) and a segment naming
 // a resource type in any case (a record's type; or any with definitions),
 // between the characters urlType splits at or trims (space, a query's
-// = & , ; and : which searchTargets reads values and chains between, and
-// for safety any byte of a character beyond ASCII). Most strings of a
+// = & and : which searchTargets reads values and chains between, the
+// delimiters of refParts, and for safety any byte of a character beyond
+// ASCII). Most strings of a
 // resource (codes, dates, text, a code system's url) are passed over here,
 // unread and with nothing allocated.
 func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
@@ -262,7 +263,7 @@ func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 			switch c := s[i]; {
 			case c == '%':
 				return true
-			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c == '=' || c == '&' || c == ',' || c == ';' || c == ':' || c <= ' ' || c >= 0x80:
+			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c == '=' || c == '&' || c == ':' || strings.IndexByte(refDelimiters, c) >= 0 || c <= ' ' || c >= 0x80:
 			default:
 				continue
 			}
@@ -330,6 +331,19 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 		for _, r := range refs {
 			if ok, _ := g.refReleasable(v, r); !ok {
 				return false, false
+			}
+		}
+		return true, false
+	}
+	if parts := refParts(ref); parts != nil {
+		// Several references in one string, or one between delimiters
+		// (Condition/diabetes,Condition/hiv; <Condition/hiv>): each part
+		// naming an item is decided as a reference (review 17b).
+		for _, p := range parts {
+			if namesItem(p) {
+				if ok, _ := g.refReleasable(v, p); !ok {
+					return false, false
+				}
 			}
 		}
 		return true, false
@@ -744,6 +758,19 @@ func urlType(u string) string {
 	if typ, _ := searchTargets(u); typ != "" {
 		return typ
 	}
+	if parts := refParts(u); parts != nil {
+		// Several references in one string, or one between delimiters:
+		// a record's type rather than a definition's.
+		typ := ""
+		for _, p := range parts {
+			if t := urlType(p); t != "" && (typ == "" || definitionTypes[typ] && !definitionTypes[t]) {
+				typ = t
+			}
+		}
+		if typ != "" {
+			return typ
+		}
+	}
 	if strings.Contains(core, "%") {
 		if d, err := neturl.PathUnescape(u); err == nil {
 			if typ, _ := searchTargets(d); typ != "" {
@@ -833,6 +860,21 @@ func searchTargets(u string) (typ string, refs []string) {
 	}
 	return typ, refs
 }
+
+// refParts are the parts of s between the delimiters a list of references
+// or a reference set in text is written with (, ; < > " ' ( ) [ ] { }),
+// nil when s holds none of them or is a search url (searchTargets reads
+// those). Review 17b: Condition/diabetes,Condition/hiv and <Condition/hiv>,
+// as an identifier's value or an attachment's url, went out as stored
+// where Condition/hiv alone was masked.
+func refParts(s string) []string {
+	if strings.IndexByte(s, '?') >= 0 || !strings.ContainsAny(s, refDelimiters) {
+		return nil
+	}
+	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(refDelimiters, r) })
+}
+
+const refDelimiters = ",;<>\"'()[]{}"
 
 // anyCaseTarget is itemTarget for a reference or url whose type is written
 // in another case (https://…/fhir/DOCUMENTREFERENCE/hivdoc,
