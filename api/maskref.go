@@ -831,22 +831,38 @@ func searchTargets(u string) (typ string, refs []string) {
 			kv = d // a '=' written %3D too
 		}
 		k, v, _ := strings.Cut(kv, "=")
-		// The type whose _id the parameter is: the last type a _has or a
-		// chain names before it, else the url's own.
-		idType, byID := typ, false
-		for _, p := range strings.FieldsFunc(k, func(r rune) bool { return r == ':' || r == '.' }) {
+		// The types whose ids the values are: for an _id, the last type a
+		// _has or a chain names before it, else the types the chain's
+		// reference parameter points at, else the url's own; for a
+		// reference parameter (with a type modifier or none), the types
+		// it points at (Encounter?diagnosis=hiv names Condition/hiv).
+		names := strings.FieldsFunc(k, func(r rune) bool { return r == ':' || r == '.' })
+		var idTypes []string
+		if typ != "" {
+			idTypes = []string{typ}
+		}
+		byID, bareIDs := false, false
+		for i, p := range names {
 			if byID = strings.EqualFold(p, "_id"); byID {
 				break
 			}
 			if t := lowerTypes[strings.ToLower(p)]; t != "" {
-				idType = t
+				idTypes = []string{t}
+			} else if def, ok := search.Params(typ)[p]; i == 0 && typ != "" && ok && def.Type == search.Reference && len(def.Targets) > 0 {
+				idTypes = def.Targets
 			}
+		}
+		if !byID && len(names) > 0 && len(names) <= 2 && typ != "" {
+			def, ok := search.Params(typ)[names[0]]
+			bareIDs = ok && def.Type == search.Reference && (len(names) == 1 || lowerTypes[strings.ToLower(names[1])] != "")
 		}
 		for _, x := range strings.Split(v, ",") {
 			switch x = strings.TrimSpace(x); {
 			case x == "":
-			case byID && idType != "":
-				refs = append(refs, idType+"/"+x)
+			case (byID || bareIDs && !strings.ContainsAny(x, "/\\")) && len(idTypes) > 0:
+				for _, t := range idTypes {
+					refs = append(refs, t+"/"+x)
+				}
 			case namesRecord(x):
 				refs = append(refs, x)
 			}

@@ -76,3 +76,47 @@ func TestReview17bSearchURLByOtherParamsIsMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestReview17bSearchURLByBareIDIsMasked: a search url naming a withheld
+// item by a reference parameter's bare id (Encounter?diagnosis=hiv,
+// CarePlan?condition=hiv, with a type modifier diagnosis:Condition=hiv) or
+// by a chain ending in _id without a type (Encounter?diagnosis._id=hiv),
+// which the server reads as naming Condition/hiv (the parameter's target),
+// went to the hospital clinician as stored after 396590d, as an attachment's
+// url with the withheld letter's data beside it. Now a bare id is read as
+// naming each type the parameter may point at; ids the user sees stay.
+func TestReview17bSearchURLByBareIDIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	secret := base64.StdEncoding.EncodeToString([]byte("SECRET-17B-BARE"))
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	doc := func(id, s string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"extension":[{"url":"http://e.example/x","valueString":"` + s + `"}],
+			"content":[{"attachment":{"url":"` + s + `","title":"TITLE17B","contentType":"text/plain","data":"` + secret + `"}}]}`
+	}
+	for i, s := range []string{"Encounter?diagnosis=hiv", "CarePlan?condition=diabetes,hiv", "Encounter?diagnosis:Condition=hiv", "Encounter?diagnosis._id=hiv"} {
+		id := "b17b-" + string(rune('a'+i))
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, doc(id, s)})
+		for _, path := range []string{"/fhir/DocumentReference/" + id, "/fhir/Patient/jane/$everything"} {
+			r := e.do("GET", path, hosp, "")
+			if r.status != 200 || !strings.Contains(r.body, `"`+id+`"`) {
+				t.Fatalf("%s: the premise: the hospital reads the GP's covering document: %d %.300s", path, r.status, r.body)
+			}
+			for _, leak := range []string{s, secret} {
+				if strings.Contains(r.body, leak) {
+					t.Errorf("%s %s: a search url naming a withheld item by its bare id goes to the hospital with %q", id, path, leak)
+				}
+			}
+		}
+	}
+	for i, s := range []string{"Encounter?diagnosis=diabetes", "Condition?patient=jane", "Condition?code=hiv"} {
+		id := "bk17b-" + string(rune('a'+i))
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, doc(id, s)})
+		if r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, ""); r.status != 200 || strings.Count(r.body, `"`+s+`"`) != 2 || !strings.Contains(r.body, secret) {
+			t.Errorf("%s: a url naming nothing withheld goes out as stored: %d %.500s", s, r.status, r.body)
+		}
+	}
+}
