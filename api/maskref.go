@@ -246,8 +246,10 @@ func isURIKey[S ~string | ~[]byte](key S) bool {
 // mayNameItem: s may name an item, as urlType reads it. It holds a
 // percent-encoding, or a path separator (or a query) and a segment naming
 // a resource type in any case (a record's type; or any with definitions),
-// between the characters urlType splits at or trims (space, and for
-// safety any byte of a character beyond ASCII). Most strings of a
+// between the characters urlType splits at or trims (space, a query's
+// = & and : which searchTargets reads values and chains between, the
+// delimiters of refParts, and for safety any byte of a character beyond
+// ASCII). Most strings of a
 // resource (codes, dates, text, a code system's url) are passed over here,
 // unread and with nothing allocated.
 func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
@@ -261,7 +263,7 @@ func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 			switch c := s[i]; {
 			case c == '%':
 				return true
-			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c <= ' ' || c >= 0x80:
+			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c == '=' || c == '&' || c == ':' || strings.IndexByte(refDelimiters, c) >= 0 || c <= ' ' || c >= 0x80:
 			default:
 				continue
 			}
@@ -324,11 +326,24 @@ func namesItem(uri string) bool {
 // say anything. shared: the answer does not depend on v (a reference to v
 // itself, or to a person, is decided against v's own people).
 func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
-	if typ, ids := searchTargets(ref); typ != "" {
-		// A search url by _id names each of its ids.
-		for _, id := range ids {
-			if ok, _ := g.refReleasable(v, typ+"/"+id); !ok {
+	if typ, refs := searchTargets(ref); typ != "" {
+		// A search url naming items names each of them.
+		for _, r := range refs {
+			if ok, _ := g.refReleasable(v, r); !ok {
 				return false, false
+			}
+		}
+		return true, false
+	}
+	if parts := refParts(ref); parts != nil {
+		// Several references in one string, or one between delimiters
+		// (Condition/diabetes,Condition/hiv; <Condition/hiv>): each part
+		// naming an item is decided as a reference (review 17b).
+		for _, p := range parts {
+			if namesItem(p) {
+				if ok, _ := g.refReleasable(v, p); !ok {
+					return false, false
+				}
 			}
 		}
 		return true, false
@@ -743,6 +758,19 @@ func urlType(u string) string {
 	if typ, _ := searchTargets(u); typ != "" {
 		return typ
 	}
+	if parts := refParts(u); parts != nil {
+		// Several references in one string, or one between delimiters:
+		// a record's type rather than a definition's.
+		typ := ""
+		for _, p := range parts {
+			if t := urlType(p); t != "" && (typ == "" || definitionTypes[typ] && !definitionTypes[t]) {
+				typ = t
+			}
+		}
+		if typ != "" {
+			return typ
+		}
+	}
 	if strings.Contains(core, "%") {
 		if d, err := neturl.PathUnescape(u); err == nil {
 			if typ, _ := searchTargets(d); typ != "" {
@@ -775,13 +803,16 @@ func urlType(u string) string {
 	return lowerTypes[strings.ToLower(segs[n-2])]
 }
 
-// searchTargets reads a search url naming items by id
-// (DocumentReference?_id=hivdoc, absolute or relative, _id:modifier, a
-// list of ids): their type and ids; "" when u is no such url. It names
-// those items as a reference would (it finds them, and tells their ids):
-// an attachment's url so written went to the hospital with the withheld
-// letter's title and data.
-func searchTargets(u string) (typ string, ids []string) {
+// searchTargets reads a search url naming items (DocumentReference?_id=hivdoc,
+// absolute or relative, _id:modifier, a list of ids; a reference
+// parameter's value, Encounter?diagnosis=Condition/hiv; a _has or a chain
+// ending in _id, Patient?_has:Condition:subject:_id=hiv): a type it names
+// and the items it names, as references (Type/id, or a value as written);
+// "" when u names no item so. It names those items as a reference would
+// (it finds them, and tells their ids): an attachment's url so written went
+// to the hospital with the withheld letter's title and data (review 17b:
+// those by another parameter than _id, or with '=' percent-encoded, did).
+func searchTargets(u string) (typ string, refs []string) {
 	u = strings.TrimSpace(u)
 	if i := strings.IndexByte(u, '#'); i >= 0 {
 		u = u[:i]
@@ -790,37 +821,76 @@ func searchTargets(u string) (typ string, ids []string) {
 	if !ok {
 		return "", nil
 	}
-	segs := urlSegments(path)
-	if len(segs) == 0 {
-		return "", nil
-	}
-	if typ = segs[len(segs)-1]; !fhir.IsResourceType(typ) {
-		if typ = lowerTypes[strings.ToLower(typ)]; typ == "" {
-			return "", nil
+	if segs := urlSegments(path); len(segs) > 0 {
+		if typ = segs[len(segs)-1]; !fhir.IsResourceType(typ) {
+			typ = lowerTypes[strings.ToLower(typ)]
 		}
 	}
 	for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
+		if d, err := neturl.QueryUnescape(kv); err == nil {
+			kv = d // a '=' written %3D too
+		}
 		k, v, _ := strings.Cut(kv, "=")
-		if d, err := neturl.QueryUnescape(k); err == nil {
-			k = d
+		// The types whose ids the values are: for an _id, the last type a
+		// _has or a chain names before it, else the types the chain's
+		// reference parameter points at, else the url's own; for a
+		// reference parameter (with a type modifier or none), the types
+		// it points at (Encounter?diagnosis=hiv names Condition/hiv).
+		names := strings.FieldsFunc(k, func(r rune) bool { return r == ':' || r == '.' })
+		var idTypes []string
+		if typ != "" {
+			idTypes = []string{typ}
 		}
-		if k != "_id" && !strings.HasPrefix(k, "_id:") {
-			continue
+		byID, bareIDs := false, false
+		for i, p := range names {
+			if byID = strings.EqualFold(p, "_id"); byID {
+				break
+			}
+			if t := lowerTypes[strings.ToLower(p)]; t != "" {
+				idTypes = []string{t}
+			} else if def, ok := search.Params(typ)[p]; i == 0 && typ != "" && ok && def.Type == search.Reference && len(def.Targets) > 0 {
+				idTypes = def.Targets
+			}
 		}
-		if d, err := neturl.QueryUnescape(v); err == nil {
-			v = d
+		if !byID && len(names) > 0 && len(names) <= 2 && typ != "" {
+			def, ok := search.Params(typ)[names[0]]
+			bareIDs = ok && def.Type == search.Reference && (len(names) == 1 || lowerTypes[strings.ToLower(names[1])] != "")
 		}
-		for _, id := range strings.Split(v, ",") {
-			if id = strings.TrimSpace(id); id != "" {
-				ids = append(ids, id)
+		for _, x := range strings.Split(v, ",") {
+			switch x = strings.TrimSpace(x); {
+			case x == "":
+			case (byID || bareIDs && !strings.ContainsAny(x, "/\\")) && len(idTypes) > 0:
+				for _, t := range idTypes {
+					refs = append(refs, t+"/"+x)
+				}
+			case namesRecord(x):
+				refs = append(refs, x)
 			}
 		}
 	}
-	if len(ids) == 0 {
+	if len(refs) == 0 {
 		return "", nil
 	}
-	return typ, ids
+	if typ == "" {
+		typ = urlType(refs[0])
+	}
+	return typ, refs
 }
+
+// refParts are the parts of s between the delimiters a list of references
+// or a reference set in text is written with (, ; < > " ' ( ) [ ] { }),
+// nil when s holds none of them or is a search url (searchTargets reads
+// those). Review 17b: Condition/diabetes,Condition/hiv and <Condition/hiv>,
+// as an identifier's value or an attachment's url, went out as stored
+// where Condition/hiv alone was masked.
+func refParts(s string) []string {
+	if strings.IndexByte(s, '?') >= 0 || !strings.ContainsAny(s, refDelimiters) {
+		return nil
+	}
+	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(refDelimiters, r) })
+}
+
+const refDelimiters = ",;<>\"'()[]{}"
 
 // anyCaseTarget is itemTarget for a reference or url whose type is written
 // in another case (https://…/fhir/DOCUMENTREFERENCE/hivdoc,
