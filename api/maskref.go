@@ -263,7 +263,7 @@ func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 			switch c := s[i]; {
 			case c == '%':
 				return true
-			case c == '/' || c == '\\' || c == '?' || c == '#' || c == '|' || c == '=' || c == '&' || c == ':' || strings.IndexByte(refDelimiters, c) >= 0 || c <= ' ' || c >= 0x80:
+			case segmentEnds[c]:
 			default:
 				continue
 			}
@@ -891,6 +891,17 @@ func refParts(s string) []string {
 }
 
 const refDelimiters = ",;<>\"'()[]{}"
+
+// segmentEnds are the bytes mayNameItem ends a segment at.
+var segmentEnds = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' ' || c >= 0x80
+	}
+	for _, c := range []byte("/\\?#|=&:" + refDelimiters) {
+		t[c] = true
+	}
+	return t
+}()
 
 // anyCaseTarget is itemTarget for a reference or url whose type is written
 // in another case (https://…/fhir/DOCUMENTREFERENCE/hivdoc,
