@@ -1007,6 +1007,10 @@ type derived struct {
 type lastRecord struct {
 	links      []string
 	restricted bool
+	// numbers: the NHS numbers it carried, whose other Patients are the
+	// person's records still (a hospital retiring its own record of Jane
+	// does not free the items filed under it from her objection).
+	numbers []string
 }
 
 type linkOrgs struct {
@@ -1098,11 +1102,13 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	if err != nil {
 		return pat, nil, err
 	}
+	numbers := d.numbers
 	if last != nil {
 		sameAs = last.links
+		numbers = last.numbers
 		pat.Restricted = pat.Restricted || last.restricted
 	}
-	for _, n := range d.numbers {
+	for _, n := range numbers {
 		info, err := cp.numberInfo(ctx, n)
 		if err != nil {
 			return pat, nil, err
@@ -1164,7 +1170,8 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 	}
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
-			return lastRecord{links: patientLinks(id, decodeMap(v.Raw)), restricted: restrictedLabels(v.Labels)}, nil
+			m := decodeMap(v.Raw)
+			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: nhsNumbersOf(m)}, nil
 		}
 	}
 	return lastRecord{}, nil
