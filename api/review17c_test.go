@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"github.com/carex-project/carex/api/auth"
 	"strings"
 	"testing"
 )
@@ -43,6 +44,43 @@ func TestReview17cObjectionSurvivesDeletedSameNumberRecord(t *testing.T) {
 	for _, path := range reads {
 		if r := e.do("GET", path, nurse, ""); strings.Contains(r.body, "HOSP-FRACTURE") {
 			t.Errorf("%s: with the hospital's Patient deleted, Jane's opt-out no longer reaches its items: %d %.300s", path, r.status, r.body)
+		}
+	}
+}
+
+// TestReview17cHistoryEntryNamesNoOneElsesItems: a person's access report
+// shows an entry naming several people without the items it released,
+// which are not told apart by person (a9d0a16); but the operations it
+// knew as several people's were "search", "history", "transaction" and
+// "batch", while carex logs a history as "history-type", "history-system"
+// or "history-instance". A GP's GET /fhir/Condition/_history releasing
+// Jane's and Bob's conditions went into Jane's report (or Bob's, whoever
+// the entry named first) with the other person's items listed:
+// Condition/bob-gout in the report about Jane. Now a history of a type
+// or of the server is shown as a search is.
+func TestReview17cHistoryEntryNamesNoOneElsesItems(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
+		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
+		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-17c-sub" })
+	for _, path := range []string{"/fhir/Condition/_history?_count=100", "/fhir/_history?_count=100"} {
+		if r := e.do("GET", path, gp, ""); r.status != 200 || !strings.Contains(r.body, "bob-gout") || !strings.Contains(r.body, "diabetes") {
+			t.Fatalf("the premise: the GP's %s holds both people's conditions: %d %.300s", path, r.status, r.body)
+		}
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, who := range []struct{ patient, others string }{{"jane", "bob-gout"}, {"bob", "Condition/diabetes"}} {
+		for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=" + who.patient, "/fhir/AuditEvent?patient=" + who.patient + "&_count=1000"} {
+			r := e.do("GET", path, ig, "")
+			if r.status != 200 || !strings.Contains(r.body, "gp-17c-sub") {
+				t.Fatalf("%s: the premise: the GP's histories are listed: %d %.300s", path, r.status, r.body)
+			}
+			if strings.Contains(r.body, who.others) {
+				t.Errorf("%s: the report about %s lists another person's item (%s) from a history: %.1500s", path, who.patient, who.others, r.body)
+			}
 		}
 	}
 }
