@@ -1,7 +1,9 @@
 package api_test
 
 import (
+	"fmt"
 	"github.com/carex-project/carex/api/auth"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -82,5 +84,48 @@ func TestReview17cHistoryEntryNamesNoOneElsesItems(t *testing.T) {
 				t.Errorf("%s: the report about %s lists another person's item (%s) from a history: %.1500s", path, who.patient, who.others, r.body)
 			}
 		}
+	}
+}
+
+// TestReview17cObjectionNotLostBehindManySameNumberRecords: a person's
+// objection reaches the other Patients carrying her NHS number, at most
+// 20 of them read, oldest first (1a2a415); with more, restriction fails
+// closed but the objections of the records not read were left out. Any
+// system may write a Patient: with 25 records already filed under Jane's
+// NHS number by another organisation's feed, Jane's opt-out recorded on
+// the hospital's new record of her (Patient/hosp-jane) did not reach her
+// GP's record, and the district nurse read her GP diagnosis. Now a number
+// carried by more Patients than are read fails closed for consent too.
+func TestReview17cObjectionNotLostBehindManySameNumberRecords(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	other := e.token("system", "nhs", "RYY")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+		t.Fatalf("the premise: the nurse reads Jane's GP diagnosis: %d", r.status)
+	}
+	for i := 0; i < 25; i++ {
+		id := fmt.Sprintf("aa-dup-%02d", i)
+		if r := e.do("PUT", "/fhir/Patient/"+id, other, `{"resourceType":"Patient","id":"`+id+`","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}]}`); r.status != 201 {
+			t.Fatalf("%s: %d %s", id, r.status, r.body)
+		}
+	}
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Smith"}]}`},
+		[2]string{"/fhir/Consent/hosp-optout", strings.Replace(janeConsent("hosp-optout", "2026-11-01", "OPTOUT", ""), "Patient/jane", "Patient/hosp-jane", 1)})
+	for _, path := range []string{"/fhir/Condition/diabetes", "/fhir/Condition?patient=jane", "/fhir/Patient/jane/$everything"} {
+		if r := e.do("GET", path, nurse, ""); strings.Contains(r.body, "GP-DIABETES") {
+			t.Errorf("%s: with 25 older records carrying Jane's number, her opt-out on the hospital's record no longer reaches her GP record: %d %.300s", path, r.status, r.body)
+		}
+	}
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Condition/diabetes", gp, ""); r.status != 200 {
+		t.Errorf("her GP, the source, still reads its own record: %d", r.status)
+	}
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, "", "X-Break-Glass", "EMERGENCY: collapsed at home, no history available"); r.status != 200 {
+		t.Errorf("break-glass overrides the objection assumed: %d %.300s", r.status, r.body)
+	} else if x := e.lastEntry(t); !slices.Contains(x.Reasons, "break-glass-override") {
+		t.Errorf("the access log's reasons %v do not say break-glass overrode an objection", x.Reasons)
 	}
 }
