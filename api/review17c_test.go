@@ -87,6 +87,46 @@ func TestReview17cHistoryEntryNamesNoOneElsesItems(t *testing.T) {
 	}
 }
 
+// TestReview17cSameNumberObjectionByActorAndBreakGlass: an objection
+// recorded on the hospital's own record of Jane (Patient/hosp-jane,
+// carrying her NHS number) that denies one organisation (provision actor)
+// reaches her GP's record of her for that organisation only; break-glass
+// over it is logged as an override, and $explain gives the other record's
+// Consent as the reason for that organisation. (Passed when first written: a probe of 1a2a415.)
+func TestReview17cSameNumberObjectionByActorAndBreakGlass(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	gp := e.token("gp", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 200 {
+		t.Fatalf("the premise: the nurse reads Jane's GP diagnosis: %d %s", r.status, r.body)
+	}
+	denyRCX := strings.Replace(janeConsent("hosp-deny-rcx", "2026-11-01", "OPTIN",
+		`,"provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/RCX"}}]}`),
+		"Patient/jane", "Patient/hosp-jane", 1)
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"943 476 5919"}],"name":[{"family":"Smith"}]}`},
+		[2]string{"/fhir/Consent/hosp-deny-rcx", denyRCX})
+	if r := e.do("GET", "/fhir/Condition/diabetes", nurse, ""); r.status != 404 {
+		t.Errorf("the objection to RCX on the hospital's record of Jane does not reach her GP record: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/diabetes", gp, ""); r.status != 200 {
+		t.Errorf("the objection names RCX alone, yet her GP is refused: %d", r.status)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	if r := e.do("GET", "/fhir/Patient/jane/$explain?role=district-nurse&org=RCX&sector=nhs", ig, ""); r.status != 200 || !strings.Contains(r.body, "Consent/hosp-deny-rcx") {
+		t.Errorf("$explain does not name the other record's objection as withholding from RCX: %d %.600s", r.status, r.body)
+	}
+	r := e.do("GET", "/fhir/Condition/diabetes", nurse, "", "X-Break-Glass", "EMERGENCY: collapsed at home, no history available")
+	if r.status != 200 {
+		t.Fatalf("break-glass read: %d %s", r.status, r.body)
+	}
+	if x := e.lastEntry(t); !slices.Contains(x.Reasons, "break-glass-override") {
+		t.Errorf("the access log's reasons %v do not say break-glass overrode her objection on the other record", x.Reasons)
+	}
+}
+
 // TestReview17cObjectionNotLostBehindManySameNumberRecords: a person's
 // objection reaches the other Patients carrying her NHS number, at most
 // 20 of them read, oldest first (1a2a415); with more, restriction fails
