@@ -57,6 +57,9 @@ type numberCache struct {
 type numberInfo struct {
 	restricted bool
 	ids        []string
+	// unread: more Patients carry it than are read, whose objections
+	// are then not known (person fails closed).
+	unread bool
 }
 
 // maxSameNumber bounds the Patients read for one NHS number.
@@ -97,7 +100,7 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 	if err != nil {
 		return numberInfo{restricted: true}, fmt.Errorf("Patients carrying an NHS number: %w", err)
 	}
-	info := numberInfo{restricted: len(res.Items) >= maxSameNumber}
+	info := numberInfo{restricted: len(res.Items) >= maxSameNumber, unread: len(res.Items) >= maxSameNumber}
 	for _, v := range res.Items {
 		info.restricted = info.restricted || restrictedLabels(v.Labels)
 		info.ids = append(info.ids, v.ID)
@@ -1007,6 +1010,10 @@ type derived struct {
 type lastRecord struct {
 	links      []string
 	restricted bool
+	// numbers: the NHS numbers it carried, whose other Patients are the
+	// person's records still (a hospital retiring its own record of Jane
+	// does not free the items filed under it from her objection).
+	numbers []string
 }
 
 type linkOrgs struct {
@@ -1098,15 +1105,19 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	if err != nil {
 		return pat, nil, err
 	}
+	numbers := d.numbers
 	if last != nil {
 		sameAs = last.links
+		numbers = last.numbers
 		pat.Restricted = pat.Restricted || last.restricted
 	}
-	for _, n := range d.numbers {
+	unread := false
+	for _, n := range numbers {
 		info, err := cp.numberInfo(ctx, n)
 		if err != nil {
 			return pat, nil, err
 		}
+		unread = unread || info.unread
 		for _, id := range info.ids {
 			if id != pat.ID && !slices.Contains(sameAs, id) {
 				sameAs = append(slices.Clip(sameAs), id)
@@ -1132,7 +1143,32 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
 		}
 	}
+	if unread {
+		// More Patients carry one of her NHS numbers than are read: an
+		// objection on one not read is not known, so the person is kept
+		// to the sources as under an opt-out (review 17c: 25 records
+		// filed under Jane's number by another feed hid the objection on
+		// the hospital's newer record of her from her GP record).
+		linked = append(linked, consent.Patient{ID: pat.ID, Relationships: pat.Relationships, Consents: []*consent.Consent{unreadObjection(pat.ID)}})
+	}
 	return pat, linked, nil
+}
+
+// unreadNumberConsent is the Consent ID of the objection person assumes
+// for a person whose NHS number more Patients carry than are read.
+const unreadNumberConsent = "carex-nhs-number-unread"
+
+// unreadObjection is that assumed objection, on Patient id: an opt-out.
+func unreadObjection(id string) *consent.Consent {
+	c, err := consent.ParseConsent([]byte(`{"resourceType":"Consent","id":"` + unreadNumberConsent + `","status":"active",
+		"scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+		"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+		"patient":{"reference":"Patient/` + id + `"},
+		"policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTOUT"}]}}`))
+	if err != nil {
+		panic("unreadObjection: " + err.Error()) // a constant: a test would see it
+	}
+	return c
 }
 
 // lastOf is what a deleted Patient's last version says, for a context
@@ -1164,7 +1200,8 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 	}
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
-			return lastRecord{links: patientLinks(id, decodeMap(v.Raw)), restricted: restrictedLabels(v.Labels)}, nil
+			m := decodeMap(v.Raw)
+			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: nhsNumbersOf(m)}, nil
 		}
 	}
 	return lastRecord{}, nil

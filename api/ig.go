@@ -211,7 +211,9 @@ func concerning(e *auditlog.Entry, person map[string]bool) *auditlog.Entry {
 		}
 	}
 	switch e.Operation {
-	case "search", "history", "transaction", "batch":
+	// A history of a type or of the server (logged as history-type,
+	// history-system) is several people's, as a search is.
+	case "search", "history", "history-type", "history-system", "transaction", "batch":
 		c.Released = nil
 	default:
 		if !hers || strings.HasPrefix(e.Operation, "audit") {
