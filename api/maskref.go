@@ -314,7 +314,8 @@ var typeInitials = func() (t [41]uint32) {
 // an attachment's url is read (urlType): Condition//hiv, ./Condition/hiv,
 // condition/hiv and Binary%2Fhivbin went out as stored, telling the
 // withheld items' ids (review 16d), where a reference or an attachment url
-// so written was masked. Written so, it names nothing readable: masked.
+// so written was masked; they are decided as a reference so written is
+// (refReleasable).
 func namesItem(uri string) bool {
 	return urlType(uri) != ""
 }
@@ -694,17 +695,24 @@ func forEachItemString(raw []byte, fn func([]byte)) {
 		if !hasSeparator(val) || string(key) == "reference" || !mayNameItem(val, isURIKey(key)) {
 			continue
 		}
-		if bytes.IndexByte(val, '\\') >= 0 {
-			var s string
-			if json.Unmarshal(raw[start-1:end+1], &s) != nil {
-				continue
-			}
-			val = []byte(s)
-		}
-		if namesItemAt(string(key), string(val)) {
+		if val, ok := stringValue(raw, start, end); ok && namesItemAt(string(key), string(val)) {
 			fn(val)
 		}
 	}
+}
+
+// stringValue is the JSON string raw[start:end] (between its quotes) as
+// it reads: the bytes themselves, or decoded where it holds an escape;
+// false when it does not decode.
+func stringValue(raw []byte, start, end int) ([]byte, bool) {
+	if bytes.IndexByte(raw[start:end], '\\') < 0 {
+		return raw[start:end], true
+	}
+	var s string
+	if json.Unmarshal(raw[start-1:end+1], &s) != nil {
+		return nil, false
+	}
+	return []byte(s), true
 }
 
 // stringEnd is the index of the quote ending the JSON string that starts
@@ -748,8 +756,10 @@ func namesRecord(u string) bool {
 // and "." segments dropped, its last but one segment is that type
 // (Binary//hivbin, Binary%2Fhivbin, which name Binary/hivbin to many a
 // client; review 16a: they went out with the withheld content's title),
-// in any case when relative (binary/hivbin). Such a url names nothing
-// readable: it is masked as a reference is.
+// in any case (binary/hivbin, …/fhir/BINARY/hivbin). Such a url is
+// decided as a reference is: masked where it names nothing readable, and
+// where its type is written in another case, decided as the item it names
+// (anyCaseTarget).
 func urlType(u string) string {
 	core := refCore(u)
 	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
@@ -779,20 +789,7 @@ func urlType(u string) string {
 			core = refCore(d)
 		}
 	}
-	segs := urlSegments(core)
-	// An operation on the item (Type/id/$op), a version of it
-	// (Type/id/_history/n) or its history (Type/id/_history) names it as
-	// well (review 16f: DocumentReference/hivdoc/_history, which the
-	// server answers with the withheld letter's versions, went out as
-	// stored with its title and data).
-	if n := len(segs); n >= 3 && strings.HasPrefix(segs[n-1], "$") {
-		segs = segs[:n-1]
-	}
-	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
-		segs = segs[:n-2]
-	} else if n >= 3 && segs[n-1] == "_history" {
-		segs = segs[:n-1]
-	}
+	segs := itemSegments(urlSegments(core))
 	n := len(segs)
 	if n < 2 {
 		return ""
@@ -909,15 +906,7 @@ var segmentEnds = func() (t [256]bool) {
 // so, decided as that item (a withheld one's id may say what it is).
 func anyCaseTarget(ref string) (typ, id string, ver int64, ok bool) {
 	segs := strings.Split(ref, "/")
-	n := len(segs)
-	if n >= 3 && strings.HasPrefix(segs[n-1], "$") {
-		n--
-	}
-	if n >= 4 && segs[n-2] == "_history" {
-		n -= 2
-	} else if n >= 3 && segs[n-1] == "_history" {
-		n--
-	}
+	n := len(itemSegments(segs))
 	if n < 2 {
 		return "", "", 0, false
 	}
@@ -926,6 +915,23 @@ func anyCaseTarget(ref string) (typ, id string, ver int64, ok bool) {
 		return "", "", 0, false
 	}
 	return itemTarget(t + "/" + strings.Join(segs[n-1:], "/"))
+}
+
+// itemSegments is segs up to the item's id: without an operation on the
+// item (Type/id/$op), a version of it (Type/id/_history/n) or its history
+// (Type/id/_history), which name it as well (review 16f:
+// DocumentReference/hivdoc/_history, which the server answers with the
+// withheld letter's versions, went out as stored with its title and data).
+func itemSegments(segs []string) []string {
+	if n := len(segs); n >= 3 && strings.HasPrefix(segs[n-1], "$") {
+		segs = segs[:n-1]
+	}
+	if n := len(segs); n >= 4 && segs[n-2] == "_history" {
+		segs = segs[:n-2]
+	} else if n >= 3 && segs[n-1] == "_history" {
+		segs = segs[:n-1]
+	}
+	return segs
 }
 
 // urlSegments are u's path segments, split at '/' and at a backslash (which a
@@ -1002,25 +1008,12 @@ func forEachString(raw, before, after []byte, fn func([]byte)) {
 		if k >= len(raw) || raw[k] != '"' {
 			continue
 		}
-		end := k + 1
-		escaped := false
-		for end < len(raw) && raw[end] != '"' {
-			if raw[end] == '\\' {
-				escaped = true
-				end++
-			}
-			end++
-		}
-		if end >= len(raw) {
+		end := stringEnd(raw, k+1)
+		if end < 0 {
 			return
 		}
-		if escaped {
-			var s string
-			if json.Unmarshal(raw[k:end+1], &s) == nil {
-				fn([]byte(s))
-			}
-		} else {
-			fn(raw[k+1 : end])
+		if val, ok := stringValue(raw, k+1, end); ok {
+			fn(val)
 		}
 		i = end + 1
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -494,11 +495,7 @@ var URIValueKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
 // transaction replaces an entry's fullUrl in them as in references (FHIR:
 // "elements of type uri, url, oid, uuid").
 func IsLinkKey(key string) bool {
-	switch key {
-	case "url", "valueUri", "valueUrl", "valueCanonical", "valueOid", "valueUuid":
-		return true
-	}
-	return false
+	return key == "url" || key == "valueOid" || key == "valueUuid" || slices.Contains(URIValueKeys, key)
 }
 
 func encodedMsg(ref string) string {
