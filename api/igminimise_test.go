@@ -24,9 +24,7 @@ func TestPersonsAccessReportNamesNoOneElse(t *testing.T) {
 	e := newEnv(t, withAccessLog(t, nil))
 	seedShared(t, e)
 	gpSys := e.token("system", "nhs", "A81001")
-	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
-		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
-		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
+	seedBobAtTheGP(t, e, gpSys)
 	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-17-sub" })
 	// One search matching both people, one read of Bob's alone, and one
 	// of Jane's alone.
@@ -63,4 +61,14 @@ func TestPersonsAccessReportNamesNoOneElse(t *testing.T) {
 	if !strings.Contains(r.body, "bob-gout") {
 		t.Errorf("Bob's report lost what the shared search released of his: %.800s", r.body)
 	}
+}
+
+// seedBobAtTheGP writes, as the GP practice's system (gpSys), a second
+// person of the practice, Bob (NHS number 9990000018), with a diagnosis
+// (BOB-GOUT).
+func seedBobAtTheGP(t *testing.T, e *env, gpSys string) {
+	t.Helper()
+	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
+		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
+		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
 }

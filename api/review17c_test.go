@@ -23,11 +23,7 @@ func TestReview17cObjectionSurvivesDeletedSameNumberRecord(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	hosp := e.token("system", "nhs", "RHX")
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	e.putAll(t, hosp,
-		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"943 476 5919"}],
-			"name":[{"family":"Smith","given":["Jane"]}],"gender":"female","birthDate":"1950-03-04"}`},
-		[2]string{"/fhir/CareTeam/hosp-discharge", `{"resourceType":"CareTeam","id":"hosp-discharge","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
-		[2]string{"/fhir/Condition/hosp-fracture", `{"resourceType":"Condition","id":"hosp-fracture","subject":{"reference":"Patient/hosp-jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"5913000"}],"text":"HOSP-FRACTURE"}}`})
+	seedHospitalJane(t, e, hosp, "943 476 5919")
 	if r := e.do("PUT", "/fhir/Consent/jane-optout", gp, janeConsent("jane-optout", "2026-11-01", "OPTOUT", "")); r.status != 201 {
 		t.Fatalf("opt-out: %d %s", r.status, r.body)
 	}
@@ -64,9 +60,7 @@ func TestReview17cHistoryEntryNamesNoOneElsesItems(t *testing.T) {
 	e := newEnv(t, withAccessLog(t, nil))
 	seedShared(t, e)
 	gpSys := e.token("system", "nhs", "A81001")
-	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
-		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
-		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
+	seedBobAtTheGP(t, e, gpSys)
 	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-17c-sub" })
 	for _, path := range []string{"/fhir/Condition/_history?_count=100", "/fhir/_history?_count=100"} {
 		if r := e.do("GET", path, gp, ""); r.status != 200 || !strings.Contains(r.body, "bob-gout") || !strings.Contains(r.body, "diabetes") {

@@ -24,11 +24,7 @@ func TestObjectionReachesThePersonsOtherRecords(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	hosp := e.token("system", "nhs", "RHX")
 	nurse := e.token("district-nurse", "nhs", "RCX")
-	e.putAll(t, hosp,
-		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],
-			"name":[{"family":"Smith","given":["Jane"]}],"gender":"female","birthDate":"1950-03-04"}`},
-		[2]string{"/fhir/CareTeam/hosp-discharge", `{"resourceType":"CareTeam","id":"hosp-discharge","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
-		[2]string{"/fhir/Condition/hosp-fracture", `{"resourceType":"Condition","id":"hosp-fracture","subject":{"reference":"Patient/hosp-jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"5913000"}],"text":"HOSP-FRACTURE"}}`})
+	seedHospitalJane(t, e, hosp, "9434765919")
 	reads := []string{"/fhir/Condition/hosp-fracture", "/fhir/Condition?patient=hosp-jane", "/fhir/Patient/hosp-jane/$everything"}
 	for _, path := range reads {
 		if r := e.do("GET", path, nurse, ""); r.status != 200 || !strings.Contains(r.body, "HOSP-FRACTURE") {
@@ -77,10 +73,7 @@ func TestWhoAccessedListsThePersonsOtherRecords(t *testing.T) {
 	e := newEnv(t, withAccessLog(t, nil))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
-	e.putAll(t, hosp,
-		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Smith"}]}`},
-		[2]string{"/fhir/CareTeam/hosp-discharge", `{"resourceType":"CareTeam","id":"hosp-discharge","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
-		[2]string{"/fhir/Condition/hosp-fracture", `{"resourceType":"Condition","id":"hosp-fracture","subject":{"reference":"Patient/hosp-jane"},"code":{"text":"HOSP-FRACTURE"}}`})
+	seedHospitalJane(t, e, hosp, "9434765919")
 	nurse := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "nurse-17-sub" })
 	if r := e.do("GET", "/fhir/Condition/hosp-fracture", nurse, ""); r.status != 200 {
 		t.Fatalf("the premise: the nurse reads the hospital's record of Jane: %d %s", r.status, r.body)
@@ -92,4 +85,17 @@ func TestWhoAccessedListsThePersonsOtherRecords(t *testing.T) {
 			t.Errorf("%s: the nurse's read of the hospital's record of Jane is not listed: %d %.600s", path, r.status, r.body)
 		}
 	}
+}
+
+// seedHospitalJane writes, as the hospital's system (hosp), its own record
+// of Jane: Patient/hosp-jane carrying her NHS number written as nhs, a care
+// team of it with the community trust (RCX), and a diagnosis filed under
+// it (HOSP-FRACTURE).
+func seedHospitalJane(t *testing.T, e *env, hosp, nhs string) {
+	t.Helper()
+	e.putAll(t, hosp,
+		[2]string{"/fhir/Patient/hosp-jane", `{"resourceType":"Patient","id":"hosp-jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + nhs + `"}],
+			"name":[{"family":"Smith","given":["Jane"]}],"gender":"female","birthDate":"1950-03-04"}`},
+		[2]string{"/fhir/CareTeam/hosp-discharge", `{"resourceType":"CareTeam","id":"hosp-discharge","status":"active","subject":{"reference":"Patient/hosp-jane"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`},
+		[2]string{"/fhir/Condition/hosp-fracture", `{"resourceType":"Condition","id":"hosp-fracture","subject":{"reference":"Patient/hosp-jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"5913000"}],"text":"HOSP-FRACTURE"}}`})
 }
