@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-	"unicode"
 
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
@@ -226,11 +225,11 @@ func namesItemAt(key, s string) bool {
 	case key == "reference":
 		return false
 	case key == "url":
-		return mayNameItem(s, false) && namesRecord(s)
+		return fhir.MayNameItem(s, false) && namesRecord(s)
 	case isURIKey(key):
-		return mayNameItem(s, true) && namesItem(s)
+		return fhir.MayNameItem(s, true) && namesItem(s)
 	}
-	return mayNameItem(s, false) && !strings.ContainsFunc(strings.TrimSpace(s), unicode.IsSpace) && namesRecord(s)
+	return fhir.StringMayNameItem(s) && namesRecord(s)
 }
 
 // isURIKey: key is one of uriKeys.
@@ -242,72 +241,6 @@ func isURIKey[S ~string | ~[]byte](key S) bool {
 	}
 	return false
 }
-
-// mayNameItem: s may name an item, as urlType reads it. It holds a
-// percent-encoding, or a path separator (or a query) and a segment naming
-// a resource type in any case (a record's type; or any with definitions),
-// between the characters urlType splits at or trims (space, a query's
-// = & and : which searchTargets reads values and chains between, the
-// delimiters of refParts, and for safety any byte of a character beyond
-// ASCII). Most strings of a
-// resource (codes, dates, text, a code system's url) are passed over here,
-// unread and with nothing allocated.
-func mayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
-	if !hasSeparator(s) {
-		return false
-	}
-	var buf [40]byte
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i < len(s) {
-			switch c := s[i]; {
-			case c == '%':
-				return true
-			case segmentEnds[c]:
-			default:
-				continue
-			}
-		}
-		seg := s[start:i]
-		start = i + 1
-		if len(seg) < 4 || len(seg) > len(buf) || typeInitials[len(seg)]&(1<<(seg[0]|0x20-'a')) == 0 {
-			continue
-		}
-		letters := true
-		for j := 0; j < len(seg) && letters; j++ {
-			buf[j] = seg[j] | 0x20
-			letters = 'a' <= buf[j] && buf[j] <= 'z'
-		}
-		if t, ok := lowerTypes[string(buf[:len(seg)])]; letters && ok && (definitions || !definitionTypes[t]) {
-			return true
-		}
-	}
-	return false
-}
-
-// hasSeparator: s holds a path separator, a query or a percent-encoding,
-// which every way of naming an item needs.
-func hasSeparator[S ~string | ~[]byte](s S) bool {
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case '/', '\\', '?', '%':
-			return true
-		}
-	}
-	return false
-}
-
-// typeInitials has, for each length, a bit for each letter an R4 resource
-// type of that length starts with (in any case): most segments of a url
-// are passed over without a lookup.
-var typeInitials = func() (t [41]uint32) {
-	for _, typ := range fhir.ResourceTypes() {
-		if len(typ) < len(t) {
-			t[len(typ)] |= 1 << (typ[0] | 0x20 - 'a')
-		}
-	}
-	return t
-}()
 
 // namesItem: a uri value that names an item as a reference would (Type/id
 // of an R4 type, relative or absolute, after refCore), however written, as
@@ -692,7 +625,7 @@ func forEachItemString(raw []byte, fn func([]byte)) {
 			continue
 		}
 		val := raw[start:end]
-		if !hasSeparator(val) || string(key) == "reference" || !mayNameItem(val, isURIKey(key)) {
+		if !fhir.HasSeparator(val) || string(key) == "reference" || !fhir.MayNameItem(val, isURIKey(key)) {
 			continue
 		}
 		if val, ok := stringValue(raw, start, end); ok && namesItemAt(string(key), string(val)) {
@@ -745,7 +678,7 @@ func stringEnd(raw []byte, start int) int {
 // are left alone.
 func namesRecord(u string) bool {
 	typ := urlType(u)
-	return typ != "" && !definitionTypes[typ]
+	return typ != "" && !fhir.IsDefinitionType(typ)
 }
 
 // urlType is the R4 resource type a url names as Type/id, however written,
@@ -773,7 +706,7 @@ func urlType(u string) string {
 		// a record's type rather than a definition's.
 		typ := ""
 		for _, p := range parts {
-			if t := urlType(p); t != "" && (typ == "" || definitionTypes[typ] && !definitionTypes[t]) {
+			if t := urlType(p); t != "" && (typ == "" || fhir.IsDefinitionType(typ) && !fhir.IsDefinitionType(t)) {
 				typ = t
 			}
 		}
@@ -797,7 +730,7 @@ func urlType(u string) string {
 	if t := segs[n-2]; fhir.IsResourceType(t) {
 		return t
 	}
-	return lowerTypes[strings.ToLower(segs[n-2])]
+	return fhir.TypeAnyCase(segs[n-2])
 }
 
 // searchTargets reads a search url naming items (DocumentReference?_id=hivdoc,
@@ -820,7 +753,7 @@ func searchTargets(u string) (typ string, refs []string) {
 	}
 	if segs := urlSegments(path); len(segs) > 0 {
 		if typ = segs[len(segs)-1]; !fhir.IsResourceType(typ) {
-			typ = lowerTypes[strings.ToLower(typ)]
+			typ = fhir.TypeAnyCase(typ)
 		}
 	}
 	for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
@@ -843,7 +776,7 @@ func searchTargets(u string) (typ string, refs []string) {
 			if byID = strings.EqualFold(p, "_id"); byID {
 				break
 			}
-			if t := lowerTypes[strings.ToLower(p)]; t != "" {
+			if t := fhir.TypeAnyCase(p); t != "" {
 				idTypes = []string{t}
 			} else if def, ok := search.Params(typ)[p]; i == 0 && typ != "" && ok && def.Type == search.Reference && len(def.Targets) > 0 {
 				idTypes = def.Targets
@@ -851,7 +784,7 @@ func searchTargets(u string) (typ string, refs []string) {
 		}
 		if !byID && len(names) > 0 && len(names) <= 2 && typ != "" {
 			def, ok := search.Params(typ)[names[0]]
-			bareIDs = ok && def.Type == search.Reference && (len(names) == 1 || lowerTypes[strings.ToLower(names[1])] != "")
+			bareIDs = ok && def.Type == search.Reference && (len(names) == 1 || fhir.TypeAnyCase(names[1]) != "")
 		}
 		for _, x := range strings.Split(v, ",") {
 			switch x = strings.TrimSpace(x); {
@@ -881,24 +814,11 @@ func searchTargets(u string) (typ string, refs []string) {
 // as an identifier's value or an attachment's url, went out as stored
 // where Condition/hiv alone was masked.
 func refParts(s string) []string {
-	if strings.IndexByte(s, '?') >= 0 || !strings.ContainsAny(s, refDelimiters) {
+	if strings.IndexByte(s, '?') >= 0 || !strings.ContainsAny(s, fhir.RefDelimiters) {
 		return nil
 	}
-	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(refDelimiters, r) })
+	return strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(fhir.RefDelimiters, r) })
 }
-
-const refDelimiters = ",;<>\"'()[]{}"
-
-// segmentEnds are the bytes mayNameItem ends a segment at.
-var segmentEnds = func() (t [256]bool) {
-	for c := range t {
-		t[c] = c <= ' ' || c >= 0x80
-	}
-	for _, c := range []byte("/\\?#|=&:" + refDelimiters) {
-		t[c] = true
-	}
-	return t
-}()
 
 // anyCaseTarget is itemTarget for a reference or url whose type is written
 // in another case (https://…/fhir/DOCUMENTREFERENCE/hivdoc,
@@ -910,7 +830,7 @@ func anyCaseTarget(ref string) (typ, id string, ver int64, ok bool) {
 	if n < 2 {
 		return "", "", 0, false
 	}
-	t := lowerTypes[strings.ToLower(segs[n-2])]
+	t := fhir.TypeAnyCase(segs[n-2])
 	if t == "" {
 		return "", "", 0, false
 	}
@@ -942,28 +862,6 @@ func itemSegments(segs []string) []string {
 func urlSegments(u string) []string {
 	segs := strings.FieldsFunc(u, func(r rune) bool { return r == '/' || r == '\\' })
 	return slices.DeleteFunc(segs, func(s string) bool { return s == "." })
-}
-
-// lowerTypes maps each R4 resource type, in lower case, to its name.
-var lowerTypes = func() map[string]string {
-	m := map[string]string{}
-	for _, t := range fhir.ResourceTypes() {
-		m[strings.ToLower(t)] = t
-	}
-	return m
-}()
-
-// definitionTypes are the R4 types whose items are definitions (their url
-// is their canonical name), not anyone's record: a url naming one is not
-// decided as an item (namesRecord).
-var definitionTypes = map[string]bool{
-	"StructureDefinition": true, "ValueSet": true, "CodeSystem": true, "ConceptMap": true, "NamingSystem": true,
-	"SearchParameter": true, "OperationDefinition": true, "CapabilityStatement": true, "ImplementationGuide": true,
-	"CompartmentDefinition": true, "StructureMap": true, "GraphDefinition": true, "MessageDefinition": true,
-	"TerminologyCapabilities": true, "ActivityDefinition": true, "PlanDefinition": true, "Library": true,
-	"Measure": true, "Questionnaire": true, "EventDefinition": true, "ChargeItemDefinition": true,
-	"ResearchDefinition": true, "ResearchElementDefinition": true, "Evidence": true, "EvidenceVariable": true,
-	"EffectEvidenceSynthesis": true, "RiskEvidenceSynthesis": true, "ExampleScenario": true, "TestScript": true,
 }
 
 // refCore is the part of a literal reference or url that says what it
@@ -1308,6 +1206,12 @@ func (x *Exchange) refSearch(q *search.Query) *search.Query {
 	if g.ownOrgOnly() {
 		return q
 	}
+	// A string or token value that may name an item goes out masked where
+	// the item is withheld; matched or sorted by, it would tell what it
+	// holds (identifier=DocumentReference/hivdoc, description=Condition/h).
+	cp := *q
+	cp.HideItemNames = true
+	q = &cp
 	out := q
 	for i, c := range q.Clauses {
 		if c.Modifier == "missing" || (c.Type != search.Reference && c.Type != search.URI) {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 func TestRefTarget(t *testing.T) {
@@ -141,10 +143,10 @@ func FuzzMayNameItemPassesWhatNamesAnItem(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		if namesItem(s) && !mayNameItem(s, true) {
+		if namesItem(s) && !fhir.MayNameItem(s, true) {
 			t.Errorf("mayNameItem(%q, true) = false; namesItem is true", s)
 		}
-		if namesRecord(s) && !mayNameItem(s, false) {
+		if namesRecord(s) && !fhir.MayNameItem(s, false) {
 			t.Errorf("mayNameItem(%q, false) = false; namesRecord is true", s)
 		}
 	})

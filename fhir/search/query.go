@@ -83,6 +83,14 @@ type Query struct {
 	Summary  string
 	Total    string
 	Elements []string
+	// HideItemNames: a string or token value that may name an item
+	// (fhir.StringMayNameItem; a uri's, fhir.MayNameItem) matches no
+	// string or token clause that could match it, and sorts as missing.
+	// Set for a reader to whom such values go out masked where the item
+	// they name is withheld: a search matching or ordering by them would
+	// tell what the masked value holds (by prefix or contains, letter by
+	// letter). Not a search parameter: Encode leaves it out.
+	HideItemNames bool
 }
 
 var prefixes = map[string]bool{"eq": true, "ne": true, "gt": true, "lt": true, "ge": true, "le": true, "sa": true, "eb": true, "ap": true}

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"math"
@@ -10,8 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
+	"modernc.org/sqlite"
 )
 
 // Search runs a type-level search: the matching rows' metadata is filtered by
@@ -74,7 +77,7 @@ func buildSearchCols(q *search.Query, withBody bool) (string, []any, error) {
 	b.WriteString(windowCols(withBody) + ` FROM resources r WHERE ` + typeCol + ` = ? AND r.deleted = 0`)
 	driver := drivingClause(q.Clauses)
 	for i, c := range q.Clauses {
-		cond, cargs, err := clauseSQL(q.Type, c, i == driver)
+		cond, cargs, err := clauseSQL(q.Type, c, i == driver, q.HideItemNames)
 		if err != nil {
 			return "", nil, err
 		}
@@ -84,7 +87,7 @@ func buildSearchCols(q *search.Query, withBody bool) (string, []any, error) {
 	}
 	b.WriteString(" ORDER BY ")
 	for _, s := range q.Sort {
-		expr, sargs := sortSQL(q.Type, s)
+		expr, sargs := sortSQL(q.Type, s, q.HideItemNames)
 		b.WriteString(expr)
 		args = append(args, sargs...)
 		if s.Desc {
@@ -137,7 +140,7 @@ func drivenByIndex(q *search.Query) bool {
 	return idx
 }
 
-func sortSQL(typ string, s search.SortKey) (string, []any) {
+func sortSQL(typ string, s search.SortKey, hideItemNames bool) (string, []any) {
 	switch s.Param {
 	case "_lastUpdated":
 		return "r.last_updated", nil
@@ -153,7 +156,8 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 	}
 	param, args := paramIs("d.", typ, s.Param)
 	var col, table string
-	switch search.Params(typ)[s.Param].Type {
+	ptype := search.Params(typ)[s.Param].Type
+	switch ptype {
 	case search.Date:
 		col, table = date, "idx_date"
 	case search.String, search.URI:
@@ -165,7 +169,48 @@ func sortSQL(typ string, s search.SortKey) (string, []any) {
 	default:
 		col, table = "code", "idx_token"
 	}
+	if hideItemNames && (ptype == search.String || ptype == search.URI || ptype == search.Token) {
+		param += " AND " + notItemName("d."+col, ptype == search.URI)
+	}
 	return "(SELECT " + agg + "(" + col + ") FROM " + table + " d WHERE d.rid = r.rid AND " + param + ")", args
+}
+
+// notItemName is the condition that an index row's column does not hold a
+// value that may name an item (HideItemNames): SQLite's own instr passes
+// over values without a separator, and only the rest go to the Go test.
+func notItemName(col string, uri bool) string {
+	u := "0"
+	if uri {
+		u = "1"
+	}
+	return "(instr(" + col + ", '/') = 0 AND instr(" + col + ", '\\') = 0 AND instr(" + col + ", '?') = 0 AND instr(" + col + ", '%') = 0 OR NOT " + mayNameItemFunc + "(" + col + ", " + u + "))"
+}
+
+// mayNameItemFunc is the SQL function notItemName calls: 1 when its
+// first argument, a value, may name an item (as a uri when its second is
+// 1: fhir.MayNameItem with definitions; else fhir.StringMayNameItem).
+const mayNameItemFunc = "carex_may_name_item"
+
+func init() {
+	err := sqlite.RegisterDeterministicScalarFunction(mayNameItemFunc, 2, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		var v string
+		switch x := args[0].(type) {
+		case string:
+			v = x
+		case []byte:
+			v = string(x)
+		default:
+			return int64(0), nil
+		}
+		uri, _ := args[1].(int64)
+		if uri == 1 && fhir.MayNameItem(v, true) || uri != 1 && fhir.StringMayNameItem(v) {
+			return int64(1), nil
+		}
+		return int64(0), nil
+	})
+	if err != nil {
+		panic(err)
+	}
 }
 
 // paramIs is the condition that an index row (columns prefixed with
@@ -195,7 +240,7 @@ func paramIs(alias, typ, name string) (string, []any) {
 	return cond, args
 }
 
-func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
+func clauseSQL(typ string, c search.Clause, drive, hideItemNames bool) (string, []any, error) {
 	param, paramArgs := paramIs("", typ, c.Param)
 	if c.Modifier == "missing" {
 		present := "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE type = ? AND " + param + ")"
@@ -283,6 +328,9 @@ func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
 		return "1=1", nil, nil
 	}
 	match := "type = ? AND " + param + " AND (" + strings.Join(ors, " OR ") + ")"
+	if hideItemNames {
+		match += hiddenItemNames(c)
+	}
 	if drive {
 		return "r.rid IN (SELECT rid FROM " + tableFor(c.Type) + " WHERE " + match + ")", args, nil
 	}
@@ -291,6 +339,25 @@ func clauseSQL(typ string, c search.Clause, drive bool) (string, []any, error) {
 	t := tableFor(c.Type)
 	sub := "EXISTS (SELECT 1 FROM " + t + " x INDEXED BY " + t + "_rid WHERE x.rid = r.rid AND " + match + ")"
 	return negate(c.Modifier == "not", sub), args, nil
+}
+
+// hiddenItemNames is what a clause's match adds under HideItemNames: a
+// string clause (a prefix or contains may match any value) leaves out the
+// values that may name an item; a token clause, whose match is exact, does
+// so where what it asks for may name one (identifier=Condition/hiv), so
+// that a search by NHS number or code is as it was.
+func hiddenItemNames(c search.Clause) string {
+	switch c.Type {
+	case search.String:
+		return " AND " + notItemName("value", false)
+	case search.Token:
+		for _, v := range c.Values {
+			if fhir.StringMayNameItem(v.Code) || fhir.StringMayNameItem(v.System) {
+				return " AND " + notItemName("code", false) + " AND " + notItemName("system", false)
+			}
+		}
+	}
+	return ""
 }
 
 func negate(not bool, cond string) string {

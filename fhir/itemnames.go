@@ -1,0 +1,132 @@
+package fhir
+
+import (
+	"strings"
+	"unicode"
+)
+
+// What a string of a resource may name: the cheap test, shared by the
+// release (which masks a string naming an item the reader may not see)
+// and the search index (which must not match on such a string for that
+// reader), so that the two agree on which strings they are.
+
+// MayNameItem: s may name an item, as urlType reads it. It holds a
+// percent-encoding, or a path separator (or a query) and a segment naming
+// a resource type in any case (a record's type; or any with definitions),
+// between the characters urlType splits at or trims (space, a query's
+// = & and : which searchTargets reads values and chains between, the
+// delimiters of refParts, and for safety any byte of a character beyond
+// ASCII). Most strings of a
+// resource (codes, dates, text, a code system's url) are passed over here,
+// unread and with nothing allocated.
+func MayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
+	if !HasSeparator(s) {
+		return false
+	}
+	var buf [40]byte
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) {
+			switch c := s[i]; {
+			case c == '%':
+				return true
+			case segmentEnds[c]:
+			default:
+				continue
+			}
+		}
+		seg := s[start:i]
+		start = i + 1
+		if len(seg) < 4 || len(seg) > len(buf) || typeInitials[len(seg)]&(1<<(seg[0]|0x20-'a')) == 0 {
+			continue
+		}
+		letters := true
+		for j := 0; j < len(seg) && letters; j++ {
+			buf[j] = seg[j] | 0x20
+			letters = 'a' <= buf[j] && buf[j] <= 'z'
+		}
+		if t, ok := lowerTypes[string(buf[:len(seg)])]; letters && ok && (definitions || !definitionTypes[t]) {
+			return true
+		}
+	}
+	return false
+}
+
+// HasSeparator: s holds a path separator, a query or a percent-encoding,
+// which every way of naming an item needs.
+func HasSeparator[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '/', '\\', '?', '%':
+			return true
+		}
+	}
+	return false
+}
+
+// typeInitials has, for each length, a bit for each letter an R4 resource
+// type of that length starts with (in any case): most segments of a url
+// are passed over without a lookup.
+var typeInitials = func() (t [41]uint32) {
+	for typ := range resourceModels { // not ResourceTypes(): filled by an init, after this runs
+		if len(typ) < len(t) {
+			t[len(typ)] |= 1 << (typ[0] | 0x20 - 'a')
+		}
+	}
+	return t
+}()
+
+const RefDelimiters = ",;<>\"'()[]{}"
+
+// segmentEnds are the bytes MayNameItem ends a segment at.
+var segmentEnds = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' ' || c >= 0x80
+	}
+	for _, c := range []byte("/\\?#|=&:" + RefDelimiters) {
+		t[c] = true
+	}
+	return t
+}()
+
+// lowerTypes maps each R4 resource type, in lower case, to its name.
+var lowerTypes = func() map[string]string {
+	m := map[string]string{}
+	for t := range resourceModels {
+		m[strings.ToLower(t)] = t
+	}
+	return m
+}()
+
+// definitionTypes are the R4 types whose items are definitions (their url
+// is their canonical name), not anyone's record: a url naming one is not
+// decided as an item (namesRecord).
+var definitionTypes = map[string]bool{
+	"StructureDefinition": true, "ValueSet": true, "CodeSystem": true, "ConceptMap": true, "NamingSystem": true,
+	"SearchParameter": true, "OperationDefinition": true, "CapabilityStatement": true, "ImplementationGuide": true,
+	"CompartmentDefinition": true, "StructureMap": true, "GraphDefinition": true, "MessageDefinition": true,
+	"TerminologyCapabilities": true, "ActivityDefinition": true, "PlanDefinition": true, "Library": true,
+	"Measure": true, "Questionnaire": true, "EventDefinition": true, "ChargeItemDefinition": true,
+	"ResearchDefinition": true, "ResearchElementDefinition": true, "Evidence": true, "EvidenceVariable": true,
+	"EffectEvidenceSynthesis": true, "RiskEvidenceSynthesis": true, "ExampleScenario": true, "TestScript": true,
+}
+
+// TypeAnyCase is the R4 resource type s names in any case (condition,
+// CONDITION: Condition), "" when none.
+func TypeAnyCase(s string) string { return lowerTypes[strings.ToLower(s)] }
+
+// IsDefinitionType: typ is one of definitionTypes.
+func IsDefinitionType(typ string) bool { return definitionTypes[typ] }
+
+// StringMayNameItem: a string value that is not a reference or a uri may
+// name a record's item, as the release reads it: MayNameItem, with no
+// whitespace inside (free text is left as written). The release decides
+// such a string as a reference and masks it where the item is withheld;
+// a search must not match it for a reader who may see it masked.
+func StringMayNameItem[S ~string | ~[]byte](s S) bool {
+	if !MayNameItem(s, false) {
+		return false
+	}
+	t := strings.TrimSpace(string(s))
+	return !strings.ContainsFunc(t, unicode.IsSpace)
+}
