@@ -322,8 +322,9 @@ func (s *Server) auditSearch(c echo.Context) error {
 	opt := s.fhirOptions(c)
 	shown := newShownPeople(x)
 	person := personRecords(q.Patient, q.Also)
+	hers := s.itemsOf(c.Request().Context(), person)
 	for _, e := range entries {
-		e = concerning(e, person)
+		e = concerning(e, person, hers.of)
 		b.addRaw(auditEntry(base, e, opt))
 		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
 		shown.add(e.PatientIDs()...)

@@ -83,20 +83,24 @@ type report struct {
 	Patient   string    `json:"patient,omitempty"`
 	// OtherRecords: the person's other records (Patient.link), whose
 	// entries the report lists too.
-	OtherRecords []string               `json:"otherRecords,omitempty"`
-	Agent        string                 `json:"agent,omitempty"`
-	From         *time.Time             `json:"from,omitempty"`
-	To           *time.Time             `json:"to,omitempty"`             // exclusive
-	Total        int                    `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned      int                    `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated    bool                   `json:"truncated,omitempty"`
-	Summary      *auditlog.Activity     `json:"summary,omitempty"`
-	Entries      []auditlog.ReportEntry `json:"entries"`
-	Alerts       []alertOut             `json:"alerts,omitempty"`
-	Threshold    *thresholdsOut         `json:"thresholds,omitempty"`
-	x            *Exchange
-	summarise    func(*auditlog.Entry)
-	title        string
+	OtherRecords []string   `json:"otherRecords,omitempty"`
+	Agent        string     `json:"agent,omitempty"`
+	From         *time.Time `json:"from,omitempty"`
+	To           *time.Time `json:"to,omitempty"`             // exclusive
+	Total        int        `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned      int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated    bool       `json:"truncated,omitempty"`
+	// ItemsIncomplete: entries about several people list her items only
+	// up to maxReportItemLookups looked up; past that, none (narrow the
+	// period).
+	ItemsIncomplete bool                   `json:"itemsIncomplete,omitempty"`
+	Summary         *auditlog.Activity     `json:"summary,omitempty"`
+	Entries         []auditlog.ReportEntry `json:"entries"`
+	Alerts          []alertOut             `json:"alerts,omitempty"`
+	Threshold       *thresholdsOut         `json:"thresholds,omitempty"`
+	x               *Exchange
+	summarise       func(*auditlog.Entry)
+	title           string
 }
 
 type alertOut struct {
@@ -130,13 +134,14 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.Entries = []auditlog.ReportEntry{}
 	shown := newShownPeople(r.x)
 	person := personRecords(r.Patient, r.OtherRecords)
+	hers := s.itemsOf(c.Request().Context(), person)
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
 		if r.summarise != nil {
 			r.summarise(e)
 		}
 		if len(r.Entries) < reportMaxEntries {
-			e = concerning(e, person)
+			e = concerning(e, person, hers.of)
 			r.Entries = append(r.Entries, e.Report())
 			r.x.Released = append(r.x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
 			shown.add(e.PatientIDs()...)
@@ -148,6 +153,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	if err != nil {
 		return err
 	}
+	r.ItemsIncomplete = hers.incomplete
 	if r.Summary != nil {
 		shown.add(r.Summary.Patients...) // every person the summary names
 	}
@@ -181,7 +187,7 @@ func personRecords(patient string, others []string) map[string]bool {
 // by person. Her own record's opening ($everything of hers holding a
 // joint appointment) keeps them. The entry read by its id (AuditEvent/seq)
 // is shown whole.
-func concerning(e *auditlog.Entry, person map[string]bool) *auditlog.Entry {
+func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string) bool) *auditlog.Entry {
 	ids := e.PatientIDs()
 	var others []string
 	for _, id := range ids {
@@ -212,15 +218,74 @@ func concerning(e *auditlog.Entry, person map[string]bool) *auditlog.Entry {
 	}
 	switch e.Operation {
 	// A history of a type or of the server (logged as history-type,
-	// history-system) is several people's, as a search is.
+	// history-system) is several people's, as a search is: of what it
+	// released, her items alone (review 18: her report lost them all, and
+	// could not say what of hers a search had sent).
 	case "search", "history", "history-type", "history-system", "transaction", "batch":
-		c.Released = nil
+		c.Released = herItems(e.Released, hersItem)
 	default:
-		if !hers || strings.HasPrefix(e.Operation, "audit") {
-			c.Released = nil
+		switch {
+		case strings.HasPrefix(e.Operation, "audit"):
+			c.Released = nil // log entries, not her record
+		case !hers:
+			c.Released = herItems(e.Released, hersItem) // someone else's record holding items of hers
 		}
 	}
 	return &c
+}
+
+// herItems are the released items (Type/id/_history/n) for which hers is
+// true; none when hers is nil.
+func herItems(released []string, hers func(string) bool) []string {
+	var out []string
+	for _, ref := range released {
+		if hers != nil && hers(ref) {
+			out = append(out, ref)
+		}
+	}
+	return out
+}
+
+// maxReportItemLookups bounds the versions one report or page reads to
+// tell a person's items from others' in entries about several people.
+const maxReportItemLookups = 10000
+
+// itemLookup tells whether a released item was, at the version released,
+// in the compartment of one of a person's records; each version is read
+// once. Past maxReportItemLookups reads it answers false and is
+// incomplete: an entry then lists fewer of her items, never another's.
+type itemLookup struct {
+	ctx        context.Context
+	s          *Server
+	person     map[string]bool
+	seen       map[string]bool
+	incomplete bool
+}
+
+// itemsOf is the lookup for the person whose records are person (nil:
+// one that finds nothing).
+func (s *Server) itemsOf(ctx context.Context, person map[string]bool) *itemLookup {
+	return &itemLookup{ctx: ctx, s: s, person: person, seen: map[string]bool{}}
+}
+
+func (l *itemLookup) of(ref string) bool {
+	if mine, ok := l.seen[ref]; ok {
+		return mine
+	}
+	typ, id, ver, ok := refTarget(ref)
+	switch {
+	case !ok || ver == 0 || len(l.person) == 0:
+		return false
+	case typ == "Patient":
+		return l.person[id]
+	case len(l.seen) >= maxReportItemLookups:
+		l.incomplete = true
+		return false
+	}
+	v, err := l.s.store.VRead(l.ctx, typ, id, ver)
+	mine := err == nil && v != nil && slices.ContainsFunc(v.Patients, func(p string) bool { return l.person[p] })
+	l.seen[ref] = mine
+	return mine
 }
 
 // shownPeople collects the people whose entries an IG request sends, for
@@ -508,6 +573,9 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 	}
 	if r.Truncated {
 		intro = append(intro, fmt.Sprintf("Only the first %d are listed: narrow the period with date=ge…&date=lt…", len(r.Entries)))
+	}
+	if r.ItemsIncomplete {
+		intro = append(intro, fmt.Sprintf("Entries about several people list the person's items among the first %d looked up; later ones list none: narrow the period with date=ge…&date=lt…", maxReportItemLookups))
 	}
 	if sm := r.Summary; sm != nil {
 		intro = append(intro, fmt.Sprintf("Distinct patients: %d; break-glass: %d; items withheld: %d", len(sm.Patients), sm.BreakGlass, sm.Withheld))

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -71,4 +72,79 @@ func seedBobAtTheGP(t *testing.T, e *env, gpSys string) {
 	e.putAll(t, gpSys, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000018"}],
 		"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`},
 		[2]string{"/fhir/Condition/bob-gout", `{"resourceType":"Condition","id":"bob-gout","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-GOUT"}}`})
+}
+
+// TestPersonsAccessReportKeepsHerItemsOfASharedRequest: a search matching
+// Jane and Bob is shown in Jane's report without Bob (a9d0a16), but it
+// also lost what it released of Jane's: her report told her that a GP had
+// searched, not that her diabetes had gone to them, so it could not answer
+// "what of mine was seen". Likewise a record of Bob's opened with an item
+// of hers in it (a joint appointment). Now such an entry keeps the items
+// released that were hers at the version released; Bob's stay out.
+func TestPersonsAccessReportKeepsHerItemsOfASharedRequest(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	seedBobAtTheGP(t, e, gpSys)
+	e.putAll(t, gpSys, [2]string{"/fhir/Appointment/joint", `{"resourceType":"Appointment","id":"joint","status":"booked",
+		"participant":[{"actor":{"reference":"Patient/bob"},"status":"accepted"},{"actor":{"reference":"Patient/jane"},"status":"accepted"}]}`})
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-18-sub" })
+	if r := e.do("GET", "/fhir/Condition?_count=100", gp, ""); r.status != 200 || !strings.Contains(r.body, "bob-gout") || !strings.Contains(r.body, "GP-DIABETES") {
+		t.Fatalf("the premise: the GP's search matches both people: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Patient/bob/$everything", gp, ""); r.status != 200 || !strings.Contains(r.body, `"joint"`) {
+		t.Fatalf("the premise: Bob's record holds the joint appointment: %d %.300s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=jane", "/fhir/AuditEvent?patient=jane&_count=1000"} {
+		r := e.do("GET", path, ig, "")
+		if r.status != 200 || !strings.Contains(r.body, "gp-18-sub") {
+			t.Fatalf("%s: the premise: the GP's accesses are listed: %d %.300s", path, r.status, r.body)
+		}
+		for _, c := range []struct{ request, hers string }{
+			{"search", "Condition/diabetes/_history/"},
+			{"everything", "Appointment/joint/_history/"},
+		} {
+			found := false
+			for _, entry := range reportEntries(t, r.body) {
+				if strings.Contains(entry, "gp-18-sub") && strings.Contains(entry, c.request) {
+					found = true
+					if !strings.Contains(entry, c.hers) {
+						t.Errorf("%s: Jane's report does not say that the GP's %s released %s: %s", path, c.request, c.hers, entry)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("%s: the premise: the GP's %s is in Jane's report: %q", path, c.request, reportEntries(t, r.body))
+			}
+		}
+		for _, other := range []string{"bob", "9990000018"} {
+			if strings.Contains(r.body, other) {
+				t.Errorf("%s: Jane's access report tells of another person (%q): %.900s", path, other, r.body)
+			}
+		}
+	}
+}
+
+// reportEntries are the entries of an IG report ($who-accessed: entries)
+// or of an AuditEvent search (its resources), each as JSON.
+func reportEntries(t *testing.T, body string) []string {
+	t.Helper()
+	var doc struct {
+		Entries []json.RawMessage `json:"entries"`
+		Entry   []struct {
+			Resource json.RawMessage `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal([]byte(body), &doc); err != nil {
+		t.Fatalf("%v: %.300s", err, body)
+	}
+	var out []string
+	for _, e := range doc.Entries {
+		out = append(out, string(e))
+	}
+	for _, e := range doc.Entry {
+		out = append(out, string(e.Resource))
+	}
+	return out
 }
