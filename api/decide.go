@@ -105,6 +105,23 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 		info.restricted = info.restricted || restrictedLabels(v.Labels)
 		info.ids = append(info.ids, v.ID)
 	}
+	// Deleted Patients that carried it are the person's records still:
+	// their Consents and items remain (review 18a: once the GP deleted
+	// Patient/jane, her opt-out no longer reached the hospital's
+	// Patient/hosp-jane carrying her number). person reads what each
+	// last said (lastOf).
+	retired, err := cp.store.RetiredPatients(ctx, n, maxSameNumber)
+	if err != nil {
+		return numberInfo{restricted: true}, err
+	}
+	if len(retired) >= maxSameNumber {
+		info.unread = true
+	}
+	for _, id := range retired {
+		if !slices.Contains(info.ids, id) {
+			info.ids = append(info.ids, id)
+		}
+	}
 	// Kept only if no Patient was committed, nor under way, from before
 	// the search to after it: the answer holds while none is.
 	if stampErr == nil && at%2 == 0 {

@@ -365,7 +365,8 @@ func alsoRecords(also []string) string {
 // follows them: a merged duplicate's items are decided with the surviving
 // record's objections): the records patient's Patient links to (its
 // newest version that is not a delete marker), the Patients carrying one
-// of its NHS numbers, and the Patients that link to it. Their entries are
+// of its NHS numbers (deleted ones by their last), and the Patients that
+// link to it. Their entries are
 // the person's too.
 func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
 	if !fhir.ValidID(patient) {
@@ -397,6 +398,18 @@ func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, er
 		for _, v := range found.Items {
 			if v.ID != patient {
 				out = appendNew(out, v.ID)
+			}
+		}
+		// Deleted ones too, as person finds them (review 18a: once the
+		// GP deleted Patient/jane, accesses to what remained filed under
+		// it left the report on the hospital's record of her).
+		retired, err := s.store.RetiredPatients(ctx, n, maxSameNumber)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range retired {
+			if id != patient {
+				out = appendNew(out, id)
 			}
 		}
 	}

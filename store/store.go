@@ -204,6 +204,11 @@ type Store interface {
 	// clinical data all day, and such answers were found again after
 	// every commit.
 	PatientChanges(ctx context.Context) (uint64, error)
+	// RetiredPatients are the ids of deleted Patients whose last version
+	// carried NHS number n (without spaces), at most most of them: they
+	// leave search, but their items and Consents remain the person's
+	// (a Patient stored again leaves them). It moves with PatientChanges.
+	RetiredPatients(ctx context.Context, n string, most int) ([]string, error)
 	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
 	// the order they were stored.
 	Intents(ctx context.Context) ([]Intent, error)

@@ -545,3 +545,21 @@ func (db *DB) BreakGlassUntil(ctx context.Context, who store.Grantee, patient st
 	}
 	return time.UnixMilli(ms), nil
 }
+
+// RetiredPatients implements store.Store.
+func (db *DB) RetiredPatients(ctx context.Context, n string, most int) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT id FROM retired_numbers WHERE number = ? ORDER BY id LIMIT ?`, n, most)
+	if err != nil {
+		return nil, fmt.Errorf("deleted Patients carrying an NHS number: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -255,7 +255,7 @@ func TestIndexDigestsAfterMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Back to schema version 2: no digest column (nor migration 8's).
-	if _, err := db.writer.Exec(`ALTER TABLE resources DROP COLUMN idx_sums; ` + dropClinicalEnd); err != nil {
+	if _, err := db.writer.Exec(`ALTER TABLE resources DROP COLUMN idx_sums; ` + dropToSchema7); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.writer.Exec(`PRAGMA user_version = 2`); err != nil {

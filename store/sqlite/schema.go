@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+
+	"github.com/carex-project/carex/fhir/search"
 )
 
 // migrations are applied in order; user_version records how many ran.
@@ -136,7 +138,34 @@ CREATE TABLE IF NOT EXISTS write_intents (
 ALTER TABLE resources ADD COLUMN clinical_end INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE versions ADD COLUMN clinical_end INTEGER NOT NULL DEFAULT 0;
 `,
+	// 9: the NHS numbers deleted Patients' last versions carried
+	// (store.Store.RetiredPatients), which leave the search index with
+	// them: the person's other records are still found by them (review
+	// 18a: once the GP deleted Patient/jane, her opt-out no longer reached
+	// the hospital's Patient/hosp-jane carrying her number). Patients
+	// deleted before are filled in from their last versions.
+	`
+CREATE TABLE retired_numbers (
+	number TEXT NOT NULL, -- without spaces
+	id     TEXT NOT NULL, -- the deleted Patient's id
+	PRIMARY KEY (number, id)
+) WITHOUT ROWID;
+CREATE INDEX retired_numbers_id ON retired_numbers(id);
+INSERT OR IGNORE INTO retired_numbers(number, id)
+	SELECT ` + retiredNumberCol + `, r.id
+	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
+		json_each(CAST(v.raw AS TEXT), '$.identifier') i
+	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere + `;
+`,
 }
+
+// retiredNumberCol and retiredNumberWhere pick a Patient body's NHS
+// numbers (json_each over its identifiers, i), without spaces, as the
+// search index has them.
+const (
+	retiredNumberCol   = `replace(json_extract(i.value, '$.value'), ' ', '')`
+	retiredNumberWhere = `json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' AND json_type(i.value, '$.value') = 'text'`
+)
 
 // migrate brings the schema up to date inside one transaction.
 func migrate(ctx context.Context, db *sql.DB) error {

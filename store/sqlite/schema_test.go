@@ -51,7 +51,7 @@ func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carex.db")
 	db := openAt(t, path)
 	// Back to schema 4: the table as migration 2 made it, with a grant.
-	for _, q := range []string{`DROP TABLE break_glass_grants`, migrations[1], dropClinicalEnd,
+	for _, q := range []string{`DROP TABLE break_glass_grants`, migrations[1], dropToSchema7,
 		`INSERT INTO break_glass_grants(sub, patient, until, reason, granted) VALUES ('locum-1', 'p1', 32503680000000, 'EMERGENCY: old', 0)`,
 		`PRAGMA user_version = 4`} {
 		if _, err := db.writer.ExecContext(ctx, q); err != nil {
@@ -84,9 +84,9 @@ func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
 	}
 }
 
-// dropClinicalEnd undoes migration 8, for tests that take a database back
-// to an older schema.
-const dropClinicalEnd = `ALTER TABLE resources DROP COLUMN clinical_end; ALTER TABLE versions DROP COLUMN clinical_end;`
+// dropToSchema7 undoes migrations 9 and 8, for tests that take a
+// database back to an older schema.
+const dropToSchema7 = `DROP TABLE retired_numbers; ALTER TABLE resources DROP COLUMN clinical_end; ALTER TABLE versions DROP COLUMN clinical_end;`
 
 // TestClinicalEndMigration: a database written before migration 8 opens
 // with every clinical date read as an instant (DateEnd zero), as carex
@@ -100,7 +100,7 @@ func TestClinicalEndMigration(t *testing.T) {
 	if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.writer.ExecContext(ctx, dropClinicalEnd+` PRAGMA user_version = 7`); err != nil {
+	if _, err := db.writer.ExecContext(ctx, dropToSchema7+` PRAGMA user_version = 7`); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

@@ -676,6 +676,13 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
+	if wr.Type == "Patient" && version > 1 {
+		// Stored again after a delete: it is found by its numbers again,
+		// by its new version's (a no-op for one never deleted).
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_numbers WHERE id = ?`, wr.ID); err != nil {
+			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
+		}
+	}
 	w.pend.replace(rid, version, &rows, oldSums, sums)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
@@ -703,6 +710,15 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	w.maxVPK = max(w.maxVPK, vpk)
 	w.invalidate(splitList(patients)...)
 	w.touchOwnPatient(wr.Type, wr.ID)
+	if wr.Type == "Patient" {
+		// Its NHS numbers leave the index with it: kept (RetiredPatients),
+		// from the version deleted, still current here.
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO retired_numbers(number, id)
+			SELECT `+retiredNumberCol+`, ? FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.identifier') i
+			WHERE r.rid = ? AND `+retiredNumberWhere, wr.ID, rid); err != nil {
+			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
+		}
+	}
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
 		return nil, err
 	}
