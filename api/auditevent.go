@@ -292,7 +292,9 @@ func (s *Server) auditSearch(c echo.Context) error {
 	x.Patient = q.Patient
 	if q.Patient != "" {
 		// The person's other records too (Patient.link), as $who-accessed.
-		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+		// (A search answer has nowhere to say that more than
+		// reportSameNumber were left out: $who-accessed says it.)
+		if q.Also, _, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
 	}

@@ -83,13 +83,17 @@ type report struct {
 	Patient   string    `json:"patient,omitempty"`
 	// OtherRecords: the person's other records (Patient.link), whose
 	// entries the report lists too.
-	OtherRecords []string   `json:"otherRecords,omitempty"`
-	Agent        string     `json:"agent,omitempty"`
-	From         *time.Time `json:"from,omitempty"`
-	To           *time.Time `json:"to,omitempty"`             // exclusive
-	Total        int        `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned      int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated    bool       `json:"truncated,omitempty"`
+	OtherRecords []string `json:"otherRecords,omitempty"`
+	// OtherRecordsIncomplete: more Patients carry one of her NHS numbers,
+	// or link to her, than a report reads (reportSameNumber): accesses to
+	// the rest are not listed.
+	OtherRecordsIncomplete bool       `json:"otherRecordsIncomplete,omitempty"`
+	Agent                  string     `json:"agent,omitempty"`
+	From                   *time.Time `json:"from,omitempty"`
+	To                     *time.Time `json:"to,omitempty"`             // exclusive
+	Total                  int        `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned                int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated              bool       `json:"truncated,omitempty"`
 	// ItemsIncomplete: entries about several people list her items only
 	// up to maxReportItemLookups looked up; past that, none (narrow the
 	// period).
@@ -345,11 +349,12 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
 	x.Patient = q.Patient
-	if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+	var incomplete bool
+	if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 		return err
 	}
 	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
-	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, x: x, title: title}
+	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 
@@ -361,6 +366,13 @@ func alsoRecords(also []string) string {
 	return " (and their other records " + strings.Join(also, ", ") + ")"
 }
 
+// reportSameNumber bounds the Patients a report reads for each of the
+// person's NHS numbers, and those linking to her: more than the sharing
+// decision reads (maxSameNumber, past which it fails closed), as a report
+// must name every record whose accesses it lists; past it, the report
+// says it is incomplete.
+const reportSameNumber = search.MaxCount
+
 // otherRecords are the person's other records (as the sharing decision
 // follows them: a merged duplicate's items are decided with the surviving
 // record's objections): the records patient's Patient links to (its
@@ -368,14 +380,13 @@ func alsoRecords(also []string) string {
 // of its NHS numbers (deleted ones by their last), and the Patients that
 // link to it. Their entries are
 // the person's too.
-func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, error) {
+func (s *Server) otherRecords(ctx context.Context, patient string) (out []string, incomplete bool, err error) {
 	if !fhir.ValidID(patient) {
-		return nil, nil // no Patient has it (a request may name any id: its entry keeps it)
+		return nil, false, nil // no Patient has it (a request may name any id: its entry keeps it)
 	}
-	var out []string
 	res, err := s.store.History(ctx, "Patient", patient, time.Time{}, nil, store.Page{Count: 20})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
+		return nil, false, err
 	}
 	var numbers []string
 	if err == nil {
@@ -391,10 +402,11 @@ func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, er
 	// And the other Patients carrying one of its NHS numbers, whose items
 	// its objections reach (person).
 	for _, n := range numbers {
-		found, err := s.store.Search(ctx, patientsNumbered(n, maxSameNumber), nil)
+		found, err := s.store.Search(ctx, patientsNumbered(n, reportSameNumber), nil)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
+		incomplete = incomplete || found.Total > len(found.Items)
 		for _, v := range found.Items {
 			if v.ID != patient {
 				out = appendNew(out, v.ID)
@@ -403,9 +415,12 @@ func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, er
 		// Deleted ones too, as person finds them (review 18a: once the
 		// GP deleted Patient/jane, accesses to what remained filed under
 		// it left the report on the hospital's record of her).
-		retired, err := s.store.RetiredPatients(ctx, n, maxSameNumber)
+		retired, err := s.store.RetiredPatients(ctx, n, reportSameNumber+1)
 		if err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if len(retired) > reportSameNumber {
+			retired, incomplete = retired[:reportSameNumber], true
 		}
 		for _, id := range retired {
 			if id != patient {
@@ -413,20 +428,21 @@ func (s *Server) otherRecords(ctx context.Context, patient string) ([]string, er
 			}
 		}
 	}
-	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {"1000"}})
+	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {strconv.Itoa(reportSameNumber)}})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	found, err := s.store.Search(ctx, q, nil)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
+	incomplete = incomplete || found.Total > len(found.Items)
 	for _, v := range found.Items {
 		if v.ID != patient {
 			out = appendNew(out, v.ID)
 		}
 	}
-	return out, nil
+	return out, incomplete, nil
 }
 
 func (s *Server) igUserActivity(c echo.Context) error {
@@ -466,13 +482,14 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	q.BreakGlassAccesses = true
 	x.Patient = q.Patient
 	title := "Break-glass accesses"
+	var incomplete bool
 	if q.Patient != "" {
-		if q.Also, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+		if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
 		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
 	}
-	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, Agent: q.Sub, x: x, title: title}
+	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 
@@ -586,6 +603,9 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 	}
 	if r.Truncated {
 		intro = append(intro, fmt.Sprintf("Only the first %d are listed: narrow the period with date=ge…&date=lt…", len(r.Entries)))
+	}
+	if r.OtherRecordsIncomplete {
+		intro = append(intro, fmt.Sprintf("More than %d other records carry one of the person's NHS numbers or link to hers: accesses to the rest are not listed", reportSameNumber))
 	}
 	if r.ItemsIncomplete {
 		intro = append(intro, fmt.Sprintf("Entries about several people list the person's items among the first %d looked up; later ones list none: narrow the period with date=ge…&date=lt…", maxReportItemLookups))
