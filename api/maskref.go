@@ -58,6 +58,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 		walkRefs(m, check)
 		walkItemStrings(m, check)
+		walkNarrativeLinks(m, check)
 		g.attachedRefs(v, m, masked)
 		return mask
 	}
@@ -100,6 +101,8 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// naming its content, a uri value, a search url by _id) says what a
 	// reference would: it goes out masked where the item is withheld.
 	forEachItemString(v.Raw, decideRef)
+	// So does a narrative's href or src (review 18b).
+	forEachNarrativeLink(v.Raw, decideRef)
 	// The attachments' FHIR JSON is read decoded.
 	if mayCarryFHIRData(v.Raw) {
 		g.attachedRefs(v, decodeMap(v.Raw), masked)
@@ -134,6 +137,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 	for _, doc := range fhirAttachments(m) {
 		walkRefs(doc, check)
 		walkItemStrings(doc, check)
+		walkNarrativeLinks(doc, check)
 	}
 }
 
@@ -1054,6 +1058,9 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 				delete(m, k)
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}
+			changed = true
+		}
+		if maskNarrativeLinks(m, mask) {
 			changed = true
 		}
 		for k, e := range m {
