@@ -353,6 +353,15 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 		}
 		return true, false
 	}
+	if p := embeddedTarget(ref); p != "" {
+		// A urn with a path, or an app's url routing by its fragment,
+		// names what its path does (review 18b); a url naming an item
+		// before its fragment names that too.
+		ok, _ := g.refReleasable(v, p)
+		if !ok || urnPath(ref) != "" || urlType(refCore(ref)) == "" {
+			return ok, false
+		}
+	}
 	ref = refCore(ref)
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
 		return true, false // contained, or a bundle-local id: nothing stored
@@ -765,6 +774,9 @@ func namesRecord(u string) bool {
 // where its type is written in another case, decided as the item it names
 // (anyCaseTarget).
 func urlType(u string) string {
+	if p := urnPath(u); p != "" {
+		return urlType(p) // urn:x/Condition/hiv (review 18b)
+	}
 	core := refCore(u)
 	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
 		return typ
@@ -795,13 +807,18 @@ func urlType(u string) string {
 	}
 	segs := itemSegments(urlSegments(core))
 	n := len(segs)
-	if n < 2 {
-		return ""
+	if n >= 2 {
+		if t := segs[n-2]; fhir.IsResourceType(t) {
+			return t
+		}
+		if t := lowerTypes[strings.ToLower(segs[n-2])]; t != "" {
+			return t
+		}
 	}
-	if t := segs[n-2]; fhir.IsResourceType(t) {
-		return t
+	if f := fragmentPath(u); f != "" {
+		return urlType(f) // an app's route: …/#/Condition/hiv (review 18b)
 	}
-	return lowerTypes[strings.ToLower(segs[n-2])]
+	return ""
 }
 
 // searchTargets reads a search url naming items (DocumentReference?_id=hivdoc,
