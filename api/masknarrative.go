@@ -38,6 +38,7 @@ func narrativeLinkTarget(v string) string {
 // document that may name an item stored here (narrativeLinkTarget), found
 // by scanning the bytes as forEachRef does.
 func forEachNarrativeLink(raw []byte, fn func([]byte)) {
+	forEachMarkdownLink(raw, fn) // and a markdown note's inline links
 	if !bytes.Contains(raw, []byte(`iv"`)) {
 		return
 	}
@@ -62,14 +63,20 @@ func walkNarrativeLinks(v any, fn func(string)) {
 		}
 		return true
 	})
+	walkMarkdownLinks(v, fn)
 }
 
-// maskNarrativeLinks masks, in m's narrative (m["div"]), each link naming
-// an item in mask, reporting whether it masked any.
+// maskNarrativeLinks masks, in m's narrative (m["div"]) and in the inline
+// markdown links of its other strings, each link naming an item in mask,
+// reporting whether it masked any.
 func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
-	div, ok := m["div"].(string)
-	if !ok || len(mask) == 0 {
+	if len(mask) == 0 {
 		return false
+	}
+	md := maskMarkdownLinks(m, mask) // and a markdown note's inline links
+	div, ok := m["div"].(string)
+	if !ok {
+		return md
 	}
 	out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
 		t := narrativeLinkTarget(v)
@@ -78,7 +85,7 @@ func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
 	if changed {
 		m["div"] = out
 	}
-	return changed
+	return changed || md
 }
 
 // maskedNarrativeLinks counts the narrative links in a resource written as
@@ -89,7 +96,7 @@ func maskedNarrativeLinks(raw []byte) int {
 	if !bytes.Contains(raw, []byte(maskedNarrativeLink)) {
 		return 0
 	}
-	n := 0
+	n := maskedMarkdownLinks(raw)
 	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
 		fhir.EachNarrativeLink(string(div), func(v string) {
 			if v == maskedNarrativeLink {
