@@ -504,14 +504,23 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			}
 			// An attachment's url or a uri value naming an entry (a
 			// letter's Binary by its urn:uuid) is that entry's link too.
+			// So is a narrative's href or src naming one (FHIR's
+			// transaction rules: "<a href="" & <img src="" in the
+			// narrative"; review 18b).
 			var links map[string]string
-			for _, l := range te.res.Links {
-				if to, ok := refs[l.Value]; ok && to != l.Value {
+			link := func(v string) {
+				if to, ok := refs[v]; ok && to != v {
 					if links == nil {
 						links = map[string]string{}
 					}
-					links[l.Value] = to
+					links[v] = to
 				}
+			}
+			for _, l := range te.res.Links {
+				link(l.Value)
+			}
+			for _, n := range te.res.Narratives {
+				fhir.EachNarrativeLink(n.Value, link)
 			}
 			if len(changed) > 0 || len(links) > 0 {
 				w.Raw = te.res.WithLinks(changed, links)

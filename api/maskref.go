@@ -57,6 +57,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 		walkRefs(m, check)
 		walkItemStrings(m, check)
+		walkNarrativeLinks(m, check)
 		g.attachedRefs(v, m, masked)
 		return mask
 	}
@@ -99,6 +100,8 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// naming its content, a uri value, a search url by _id) says what a
 	// reference would: it goes out masked where the item is withheld.
 	forEachItemString(v.Raw, decideRef)
+	// So does a narrative's href or src (review 18b).
+	forEachNarrativeLink(v.Raw, decideRef)
 	// The attachments' FHIR JSON is read decoded.
 	if mayCarryFHIRData(v.Raw) {
 		g.attachedRefs(v, decodeMap(v.Raw), masked)
@@ -133,6 +136,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 	for _, doc := range fhirAttachments(m) {
 		walkRefs(doc, check)
 		walkItemStrings(doc, check)
+		walkNarrativeLinks(doc, check)
 	}
 }
 
@@ -281,6 +285,15 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 			}
 		}
 		return true, false
+	}
+	if p := embeddedTarget(ref); p != "" {
+		// A urn with a path, or an app's url routing by its fragment,
+		// names what its path does (review 18b); a url naming an item
+		// before its fragment names that too.
+		ok, _ := g.refReleasable(v, p)
+		if !ok || urnPath(ref) != "" || urlType(refCore(ref)) == "" {
+			return ok, false
+		}
 	}
 	ref = refCore(ref)
 	if ref == "" || ref[0] == '#' || strings.HasPrefix(ref, "urn:") {
@@ -694,6 +707,9 @@ func namesRecord(u string) bool {
 // where its type is written in another case, decided as the item it names
 // (anyCaseTarget).
 func urlType(u string) string {
+	if p := urnPath(u); p != "" {
+		return urlType(p) // urn:x/Condition/hiv (review 18b)
+	}
 	core := refCore(u)
 	if typ, _, _, ok := refTarget(core); ok && fhir.IsResourceType(typ) {
 		return typ
@@ -724,13 +740,18 @@ func urlType(u string) string {
 	}
 	segs := itemSegments(urlSegments(core))
 	n := len(segs)
-	if n < 2 {
-		return ""
+	if n >= 2 {
+		if t := segs[n-2]; fhir.IsResourceType(t) {
+			return t
+		}
+		if t := fhir.TypeAnyCase(segs[n-2]); t != "" {
+			return t
+		}
 	}
-	if t := segs[n-2]; fhir.IsResourceType(t) {
-		return t
+	if f := fragmentPath(u); f != "" {
+		return urlType(f) // an app's route: …/#/Condition/hiv (review 18b)
 	}
-	return fhir.TypeAnyCase(segs[n-2])
+	return ""
 }
 
 // searchTargets reads a search url naming items (DocumentReference?_id=hivdoc,
@@ -952,6 +973,9 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 				delete(m, k)
 			}
 			m["_url"] = map[string]any{"extension": maskedMark()}
+			changed = true
+		}
+		if maskNarrativeLinks(m, mask) {
 			changed = true
 		}
 		for k, e := range m {

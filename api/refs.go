@@ -25,12 +25,22 @@ func eachObject(v any, skip string, fn func(map[string]any) bool) {
 
 // rewriteMapRefs applies to a decoded resource the replacements
 // fhir.Resource.WithLinks made in its bytes: of references (changed) and
-// of links (fhir.IsLinkKey).
+// of links (fhir.IsLinkKey), and of links in a narrative's href and src
+// attributes.
 func rewriteMapRefs(v any, changed, links map[string]string) {
 	eachObject(v, "", func(m map[string]any) bool {
 		for k, e := range m {
 			s, ok := e.(string)
 			if !ok {
+				continue
+			}
+			if k == "div" {
+				if div, ok := fhir.ReplaceNarrativeLinks(s, func(v string) (string, bool) {
+					to, ok := links[v]
+					return to, ok
+				}); ok {
+					m[k] = div
+				}
 				continue
 			}
 			to, ok := changed[s]

@@ -48,6 +48,7 @@ type parser struct {
 	dups  [][]pathSeg
 	refs  []Ref
 	uris  []Ref
+	divs  []Ref
 }
 
 // decodeJSON decodes one JSON value filling the whole of data. Invalid UTF-8 is
@@ -340,6 +341,8 @@ func (p *parser) object() (any, error) {
 				p.refs = append(p.refs, Ref{Value: s, Start: start, End: p.pos})
 			case IsLinkKey(k):
 				p.uris = append(p.uris, Ref{Value: s, Start: start, End: p.pos})
+			case k == "div":
+				p.divs = append(p.divs, Ref{Value: s, Start: start, End: p.pos})
 			}
 		}
 		if _, dup := m[k]; dup {

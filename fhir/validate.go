@@ -28,6 +28,10 @@ type Resource struct {
 	// another resource as a uri (IsLinkKey): an attachment's url, an
 	// extension's valueUri.
 	Links []Ref
+	// Narratives are, likewise, Raw's narratives (the string value of each
+	// member named "div", Narrative.div), whose href and src attributes
+	// may link to another resource.
+	Narratives []Ref
 }
 
 // maxIssues bounds how many issues one Parse reports.
@@ -75,7 +79,7 @@ func Parse(body []byte) (*Resource, error) {
 		return nil, w.issues
 	}
 	id, _ := obj["id"].(string)
-	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs, Links: p.uris}, nil
+	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs, Links: p.uris, Narratives: p.divs}, nil
 }
 
 // ValidID reports whether s is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}).

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"bytes"
+	"regexp"
+	"strings"
+)
+
+// A markdown note's inline link ("See [the diagnosis](Condition/hiv)") is a
+// link, as a narrative's href is, though the note is free text: its target
+// naming an item stored here is decided as a reference, and where the item
+// is withheld goes out as maskedNarrativeLink, the link's text staying
+// (review 18b: such a note told the hospital the withheld items' ids).
+
+// markdownLink matches an inline markdown link's opening "](" and its
+// target, written plain or between angle brackets (group 1).
+var markdownLink = regexp.MustCompile(`\]\(\s*(<[^<>\n]*>|[^\s()<>]+)`)
+
+// markdownTarget is an inline link's target without its angle brackets.
+func markdownTarget(t string) string {
+	if strings.HasPrefix(t, "<") {
+		return t[1 : len(t)-1]
+	}
+	return t
+}
+
+// eachMarkdownLink calls fn with each inline link target in s naming an
+// item stored here (narrativeLinkTarget).
+func eachMarkdownLink(s string, fn func(string)) {
+	if !strings.Contains(s, "](") {
+		return
+	}
+	for _, m := range markdownLink.FindAllStringSubmatch(s, -1) {
+		if t := narrativeLinkTarget(markdownTarget(m[1])); t != "" {
+			fn(t)
+		}
+	}
+}
+
+// walkMarkdownLinks calls fn with each inline link target naming an item
+// in a decoded document's strings (a narrative's aside: its links are
+// its attributes).
+func walkMarkdownLinks(v any, fn func(string)) {
+	eachObject(v, "", func(m map[string]any) bool {
+		for k, e := range m {
+			switch x := e.(type) {
+			case string:
+				if k != "div" {
+					eachMarkdownLink(x, fn)
+				}
+			case []any:
+				for _, e := range x {
+					if s, ok := e.(string); ok {
+						eachMarkdownLink(s, fn)
+					}
+				}
+			}
+		}
+		return true
+	})
+}
+
+// forEachMarkdownLink is walkMarkdownLinks for a JSON document, decoded
+// only where it may hold an inline link.
+func forEachMarkdownLink(raw []byte, fn func([]byte)) {
+	if !bytes.Contains(raw, []byte("](")) {
+		return
+	}
+	walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
+}
+
+// replaceMarkdownLinks masks each inline link target of s naming an item
+// in mask.
+func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
+	if !strings.Contains(s, "](") {
+		return s, false
+	}
+	changed := false
+	out := markdownLink.ReplaceAllStringFunc(s, func(m string) string {
+		sub := markdownLink.FindStringSubmatchIndex(m)
+		t := m[sub[2]:sub[3]]
+		if nt := narrativeLinkTarget(markdownTarget(t)); nt == "" || !mask[nt] {
+			return m
+		}
+		changed = true
+		repl := maskedNarrativeLink
+		if strings.HasPrefix(t, "<") {
+			repl = "<" + repl + ">"
+		}
+		return m[:sub[2]] + repl + m[sub[3]:]
+	})
+	return out, changed
+}
+
+// maskMarkdownLinks masks the inline links of m's strings naming an item
+// in mask, reporting whether it masked any.
+func maskMarkdownLinks(m map[string]any, mask map[string]bool) bool {
+	changed := false
+	for k, e := range m {
+		switch x := e.(type) {
+		case string:
+			if k == "div" {
+				continue
+			}
+			if s, ok := replaceMarkdownLinks(x, mask); ok {
+				m[k] = s
+				changed = true
+			}
+		case []any:
+			for i, e := range x {
+				if s, ok := e.(string); ok {
+					if s, ok := replaceMarkdownLinks(s, mask); ok {
+						x[i] = s
+						changed = true
+					}
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// maskedMarkdownLinks counts the inline links in raw written as
+// maskMarkdownLinks releases a masked one.
+func maskedMarkdownLinks(raw []byte) int {
+	if !bytes.Contains(raw, []byte(maskedNarrativeLink)) {
+		return 0
+	}
+	return len(maskedMarkdownLink.FindAllIndex(raw, -1))
+}
+
+// maskedMarkdownLink matches an inline link masked (its target holds
+// parentheses, which markdownLink's plain targets do not).
+var maskedMarkdownLink = regexp.MustCompile(`\]\(\s*<?` + regexp.QuoteMeta(maskedNarrativeLink))

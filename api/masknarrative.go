@@ -1,0 +1,108 @@
+package api
+
+import (
+	"bytes"
+	"html"
+	"strings"
+
+	"github.com/carex-project/carex/fhir"
+)
+
+// A narrative (text.div) is free text and goes out as written, but for its
+// links: an href or src attribute naming an item stored here says what a
+// reference would, and is decided as one (review 18b: <a href="Condition/hiv">
+// and <img src="Binary/hivbin"> in a shared encounter's narrative told the
+// hospital the withheld items' ids). Where the item is withheld the value
+// goes out as maskedNarrativeLink.
+
+// maskedNarrativeLink replaces a narrative link naming a withheld item: a
+// fragment naming no contained resource (an id holds no parentheses), so
+// the XHTML stays valid with every attribute in place.
+const maskedNarrativeLink = "#(masked)"
+
+// narrativeLinkTarget is a narrative link's value as a browser reads it
+// (XML entities decoded: Condition&#x2F;hiv), where it may name an item
+// stored here as an attachment's url does (namesItemAt's rule for "url");
+// "" otherwise.
+func narrativeLinkTarget(v string) string {
+	if strings.IndexByte(v, '&') >= 0 {
+		v = html.UnescapeString(v)
+	}
+	if fhir.MayNameItem(v, false) && namesRecord(v) {
+		return v
+	}
+	return ""
+}
+
+// forEachNarrativeLink calls fn with each narrative link in a JSON
+// document that may name an item stored here (narrativeLinkTarget), found
+// by scanning the bytes as forEachRef does.
+func forEachNarrativeLink(raw []byte, fn func([]byte)) {
+	forEachMarkdownLink(raw, fn) // and a markdown note's inline links
+	if !bytes.Contains(raw, []byte(`iv"`)) {
+		return
+	}
+	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
+		fhir.EachNarrativeLink(string(div), func(v string) {
+			if t := narrativeLinkTarget(v); t != "" {
+				fn([]byte(t))
+			}
+		})
+	})
+}
+
+// walkNarrativeLinks is forEachNarrativeLink for a decoded document.
+func walkNarrativeLinks(v any, fn func(string)) {
+	eachObject(v, "", func(m map[string]any) bool {
+		if div, ok := m["div"].(string); ok {
+			fhir.EachNarrativeLink(div, func(v string) {
+				if t := narrativeLinkTarget(v); t != "" {
+					fn(t)
+				}
+			})
+		}
+		return true
+	})
+	walkMarkdownLinks(v, fn)
+}
+
+// maskNarrativeLinks masks, in m's narrative (m["div"]) and in the inline
+// markdown links of its other strings, each link naming an item in mask,
+// reporting whether it masked any.
+func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
+	if len(mask) == 0 {
+		return false
+	}
+	md := maskMarkdownLinks(m, mask) // and a markdown note's inline links
+	div, ok := m["div"].(string)
+	if !ok {
+		return md
+	}
+	out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
+		t := narrativeLinkTarget(v)
+		return maskedNarrativeLink, t != "" && mask[t]
+	})
+	if changed {
+		m["div"] = out
+	}
+	return changed || md
+}
+
+// maskedNarrativeLinks counts the narrative links in a resource written as
+// carex releases a masked one (maskNarrativeLinks): an update carrying
+// more than the version it replaces would lose what they named
+// (maskedWriteBack).
+func maskedNarrativeLinks(raw []byte) int {
+	if !bytes.Contains(raw, []byte(maskedNarrativeLink)) {
+		return 0
+	}
+	n := maskedMarkdownLinks(raw)
+	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
+		fhir.EachNarrativeLink(string(div), func(v string) {
+			if v == maskedNarrativeLink {
+				n++
+			}
+		})
+	})
+	return n
+}
