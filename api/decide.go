@@ -115,7 +115,12 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 		return numberInfo{restricted: true}, err
 	}
 	if len(retired) >= maxSameNumber {
-		info.unread = true
+		// As for live Patients: a restricted one among those not read
+		// would go unseen, and break-glass overrides the objection
+		// assumed for them, not a restriction (review 18c: the 21st
+		// deleted record, restricted, let a break-glass read release
+		// the hospital's record's address).
+		info.unread, info.restricted = true, true
 	}
 	for _, id := range retired {
 		if !slices.Contains(info.ids, id) {

@@ -345,12 +345,14 @@ func clauseSQL(typ string, c search.Clause, drive, hideItemNames bool) (string, 
 // string clause (a prefix or contains may match any value) leaves out the
 // values that may name an item; a token clause, whose match is exact, does
 // so where what it asks for may name one (identifier=Condition/hiv), so
-// that a search by NHS number or code is as it was.
+// that a search by NHS number or code is as it was; so does a quantity
+// clause, whose unit code (or text) and system are matched exactly and go
+// out masked as any other string (value-quantity=5||Condition/hiv).
 func hiddenItemNames(c search.Clause) string {
 	switch c.Type {
 	case search.String:
 		return " AND " + notItemName("value", false)
-	case search.Token:
+	case search.Token, search.Quantity:
 		for _, v := range c.Values {
 			if fhir.StringMayNameItem(v.Code) || fhir.StringMayNameItem(v.System) {
 				return " AND " + notItemName("code", false) + " AND " + notItemName("system", false)
