@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -106,6 +107,8 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	// Any string naming an item, in any element or list, in objects inside
 	// lists, escaped, or as a search url by _id.
 	f.Add([]byte(`{"a":[{"b":"x"},"Condition/1",["DOCUMENTREFERENCE/d"]],"c":{"valueString":"DocumentReference?_id=d1"},"instantiatesUri":["Condition/2"],"d":"Patient/carer discussed","e":"x\"y\/Condition/3","f":{"g":{}},"h":"Binary\\b4"}`))
+	// Narrative links (review 18b), as written and with escaped slashes.
+	f.Add([]byte(`{"text":{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a HREF=\"Condition\/hiv\">x</a><img src='Binary/b'/></div>"},"note":[{"text":"see [x](Condition/c)"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
@@ -120,7 +123,12 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 			scan(raw, func(b []byte) { got[string(b)] = true })
 			return got
 		}
-		refs, urls := scanned(forEachRef), scanned(forEachItemString)
+		refs, urls, links := scanned(forEachRef), scanned(forEachItemString), scanned(forEachNarrativeLink)
+		walkNarrativeLinks(doc, func(s string) {
+			if !links[s] {
+				t.Errorf("forEachNarrativeLink missed %q in %s", s, raw)
+			}
+		})
 		walkRefs(doc, func(s string) {
 			if !refs[s] {
 				t.Errorf("forEachRef missed reference %q in %s", s, raw)
@@ -150,4 +158,25 @@ func FuzzMayNameItemPassesWhatNamesAnItem(f *testing.F) {
 			t.Errorf("mayNameItem(%q, false) = false; namesRecord is true", s)
 		}
 	})
+}
+
+// BenchmarkForEachNarrativeLink: the narrative and markdown link scan each
+// released item now takes (review 18b), on a Synthea-like Encounter whose
+// generated narrative holds no link (the common case) and on one whose
+// narrative links a Condition.
+func BenchmarkForEachNarrativeLink(b *testing.B) {
+	const head = `{"resourceType":"Encounter","id":"e1","meta":{"versionId":"1","lastUpdated":"2026-11-24T10:00:00.000Z"},"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">`
+	const tail = `</div>"},"status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},"type":[{"coding":[{"system":"http://snomed.info/sct","code":"185349003","display":"Encounter for check up (procedure)"}],"text":"Encounter for check up (procedure)"}],"subject":{"reference":"Patient/p0"},"period":{"start":"2019-01-01T10:00:00Z","end":"2019-01-01T10:15:00Z"}}`
+	for _, c := range []struct{ name, div string }{
+		{"no-link", `Generated Narrative: Encounter e1: finished; ambulatory; Encounter for check up (procedure); 2019-01-01 10:00 to 10:15 with Dr Smith at the practice. ` + strings.Repeat("Further text of the visit. ", 10)},
+		{"one-link", `Encounter e1 for <a href=\"Condition/c1\">diabetes review</a>; finished. ` + strings.Repeat("Further text of the visit. ", 10)},
+	} {
+		raw := []byte(head + c.div + tail)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(raw)))
+			for b.Loop() {
+				forEachNarrativeLink(raw, func(b []byte) { refTarget(string(b)) })
+			}
+		})
+	}
 }

@@ -65,15 +65,21 @@ func linkValue(m []int) (start, end int) {
 
 // mayLink: div may hold an href or src attribute, in any case (most
 // narratives are passed over without the regular expression).
-func mayLink(div string) bool {
-	for i := 0; i+3 <= len(div); i++ {
-		switch div[i] | 0x20 {
+func mayLink(div string) bool { return MayHoldLink(div) }
+
+// MayHoldLink: s, a narrative or a whole JSON document as written, holds
+// "href" or "src" in any case, as any narrative link does (an attribute's
+// name is not read through entities; a JSON escape is not looked through
+// here). Most documents are passed over without decoding their narrative.
+func MayHoldLink[S ~string | ~[]byte](s S) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		switch s[i] | 0x20 {
 		case 'h':
-			if i+4 <= len(div) && strings.EqualFold(div[i:i+4], "href") {
+			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'e' && s[i+3]|0x20 == 'f' {
 				return true
 			}
 		case 's':
-			if strings.EqualFold(div[i:i+3], "src") {
+			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
 				return true
 			}
 		}
