@@ -378,8 +378,8 @@ const reportSameNumber = search.MaxCount
 // record's objections): the records patient's Patient links to (its
 // newest version that is not a delete marker), the Patients carrying one
 // of its NHS numbers (deleted ones by their last), and the Patients that
-// link to it. Their entries are
-// the person's too.
+// link to it (deleted ones by their last links). Their entries are the
+// person's too.
 func (s *Server) otherRecords(ctx context.Context, patient string) (out []string, incomplete bool, err error) {
 	if !fhir.ValidID(patient) {
 		return nil, false, nil // no Patient has it (a request may name any id: its entry keeps it)
@@ -440,6 +440,22 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 	for _, v := range found.Items {
 		if v.ID != patient {
 			out = appendNew(out, v.ID)
+		}
+	}
+	// Deleted ones too, by their last links, as the sharing decision
+	// follows them (review 18d: once the GP deleted the merged duplicate
+	// Patient/jane-old, reads of what remained filed under it left the
+	// reports on Jane's record).
+	retired, err := s.store.RetiredLinks(ctx, patient, reportSameNumber+1)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(retired) > reportSameNumber {
+		retired, incomplete = retired[:reportSameNumber], true
+	}
+	for _, id := range retired {
+		if id != patient {
+			out = appendNew(out, id)
 		}
 	}
 	return out, incomplete, nil

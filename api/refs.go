@@ -30,6 +30,17 @@ func eachObject(v any, skip string, fn func(map[string]any) bool) {
 func rewriteMapRefs(v any, changed, links map[string]string) {
 	eachObject(v, "", func(m map[string]any) bool {
 		for k, e := range m {
+			if l, ok := e.([]any); ok && fhir.IsLinkKey(k) {
+				// A list of uris (instantiatesCanonical; review 18d).
+				for i, x := range l {
+					if s, ok := x.(string); ok {
+						if to, ok := links[s]; ok {
+							l[i] = to
+						}
+					}
+				}
+				continue
+			}
 			s, ok := e.(string)
 			if !ok {
 				continue

@@ -377,6 +377,8 @@ func (p *parser) array() (any, error) {
 	}
 	p.pos++ // '['
 	a := make([]any, 0, 4)
+	// A list of uris (instantiatesCanonical) links as its member would.
+	linkList := len(p.path) > 0 && p.path[len(p.path)-1].idx == -1 && IsLinkKey(p.path[len(p.path)-1].key)
 	p.ws()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {
 		p.pos++
@@ -385,9 +387,14 @@ func (p *parser) array() (any, error) {
 	}
 	for i := 0; ; i++ {
 		p.path = append(p.path, pathSeg{idx: i})
+		p.ws()
+		start := p.pos
 		v, err := p.value()
 		if err != nil {
 			return nil, err
+		}
+		if s, ok := v.(string); ok && linkList {
+			p.uris = append(p.uris, Ref{Value: s, Start: start, End: p.pos})
 		}
 		p.path = p.path[:len(p.path)-1]
 		a = append(a, v)

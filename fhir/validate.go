@@ -25,8 +25,9 @@ type Resource struct {
 	// Refs are Raw's references in document order (see Ref).
 	Refs []Ref
 	// Links are, likewise, the values of Raw's members that may link to
-	// another resource as a uri (IsLinkKey): an attachment's url, an
-	// extension's valueUri.
+	// another resource as a uri (IsLinkKey), and the strings of such
+	// members' lists: an attachment's url, an extension's valueUri, a care
+	// plan's instantiatesCanonical.
 	Links []Ref
 	// Narratives are, likewise, Raw's narratives (the string value of each
 	// member named "div", Narrative.div), whose href and src attributes
@@ -492,14 +493,23 @@ func EncodedTypeID(ref string) bool {
 // refused here when percent-encoded, masked by the release when withheld.
 var URIValueKeys = []string{"valueUri", "valueUrl", "valueCanonical"}
 
+// uriElementKeys are uri-typed elements (canonical and uri), single or
+// lists, that name another resource by what a transaction's entry may be
+// known by: a care plan's or a task's instantiatesCanonical and
+// instantiatesUri, a questionnaire response's questionnaire, and
+// meta.source (review 18d: a transaction left the entry's urn:uuid in
+// them, naming nothing once stored).
+var uriElementKeys = []string{"instantiatesCanonical", "instantiatesUri", "questionnaire", "source"}
+
 // IsLinkKey reports whether a member named key holds, where it is a
-// string, a uri or url that may link to another resource as a reference
-// does: an attachment's url (Attachment.url; also an extension's own url,
-// which names a definition) and the uri-typed choice values. A
-// transaction replaces an entry's fullUrl in them as in references (FHIR:
-// "elements of type uri, url, oid, uuid").
+// string or a list of strings, a uri or url that may link to another
+// resource as a reference does: an attachment's url (Attachment.url; also
+// an extension's own url, which names a definition), the uri-typed choice
+// values and uriElementKeys. A transaction replaces an entry's fullUrl in
+// them as in references (FHIR: "elements of type uri, url, oid, uuid",
+// canonical being a uri).
 func IsLinkKey(key string) bool {
-	return key == "url" || key == "valueOid" || key == "valueUuid" || slices.Contains(URIValueKeys, key)
+	return key == "url" || key == "valueOid" || key == "valueUuid" || slices.Contains(URIValueKeys, key) || slices.Contains(uriElementKeys, key)
 }
 
 func encodedMsg(ref string) string {

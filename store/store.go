@@ -209,6 +209,12 @@ type Store interface {
 	// leave search, but their items and Consents remain the person's
 	// (a Patient stored again leaves them). It moves with PatientChanges.
 	RetiredPatients(ctx context.Context, n string, most int) ([]string, error)
+	// RetiredLinks are the ids of deleted Patients whose last version
+	// linked to Patient/patient (Patient.link.other, as search's link
+	// parameter has it), at most most of them: they leave search, but a
+	// merged duplicate's items remain the person's (a Patient stored
+	// again leaves them).
+	RetiredLinks(ctx context.Context, patient string, most int) ([]string, error)
 	// Intents are the kept entries (Lookup.Intend) not yet forgotten, in
 	// the order they were stored.
 	Intents(ctx context.Context) ([]Intent, error)

@@ -565,3 +565,21 @@ func (db *DB) RetiredPatients(ctx context.Context, n string, most int) ([]string
 	}
 	return ids, rows.Err()
 }
+
+// RetiredLinks implements store.Store.
+func (db *DB) RetiredLinks(ctx context.Context, patient string, most int) ([]string, error) {
+	rows, err := db.query(ctx, `SELECT id FROM retired_links WHERE target = ? ORDER BY id LIMIT ?`, patient, most)
+	if err != nil {
+		return nil, fmt.Errorf("deleted Patients linking to Patient/%s: %w", patient, err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

@@ -64,7 +64,7 @@ func TestReview18aRetiredPatients(t *testing.T) {
 	del("jane")
 	del("bob")
 	// Back to schema 8: opening fills the table in from the last versions.
-	if _, err := db.writer.ExecContext(ctx, `DROP TABLE retired_numbers; PRAGMA user_version = 8`); err != nil {
+	if _, err := db.writer.ExecContext(ctx, dropSchema10+`DROP TABLE retired_numbers; PRAGMA user_version = 8`); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {

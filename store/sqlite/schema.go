@@ -1,9 +1,13 @@
 package sqlite
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/carex-project/carex/fhir/search"
 )
@@ -157,6 +161,88 @@ INSERT OR IGNORE INTO retired_numbers(number, id)
 		json_each(CAST(v.raw AS TEXT), '$.identifier') i
 	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere + `;
 `,
+	// 10: the Patients deleted Patients' last versions linked to
+	// (Patient.link.other; store.Store.RetiredLinks), which leave the
+	// search index with them: a merged duplicate's items are still the
+	// person's (review 18d: once the GP deleted Patient/jane-old, linking
+	// replaced-by Patient/jane, reads of what remained filed under it left
+	// IG's reports on Jane's record). Patients deleted before are filled
+	// in from their last versions by fillRetiredLinks, in Go, as SQL
+	// cannot normalise references the way the search index does.
+	`
+CREATE TABLE retired_links (
+	target TEXT NOT NULL, -- the id of the Patient linked to
+	id     TEXT NOT NULL, -- the deleted Patient's id
+	PRIMARY KEY (target, id)
+) WITHOUT ROWID;
+CREATE INDEX retired_links_id ON retired_links(id);
+`,
+}
+
+// migrationSteps are the Go steps of migrations (by number) that SQL
+// cannot do, run right after the migration's SQL in its transaction.
+var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
+	10: fillRetiredLinks,
+}
+
+// fillRetiredLinks fills retired_links in for the Patients deleted before
+// migration 10, from their last versions that were not delete markers.
+func fillRetiredLinks(ctx context.Context, tx *sql.Tx) error {
+	rows, err := tx.QueryContext(ctx, `SELECT r.id, v.raw
+	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0)
+	WHERE r.type = 'Patient' AND r.deleted = 1`)
+	if err != nil {
+		return err
+	}
+	var pairs [][2]string // target, id
+	for rows.Next() {
+		var id string
+		var raw []byte
+		if err := rows.Scan(&id, &raw); err != nil {
+			rows.Close()
+			return err
+		}
+		for _, target := range patientLinkTargets(id, raw) {
+			pairs = append(pairs, [2]string{target, id})
+		}
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, p := range pairs {
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO retired_links(target, id) VALUES (?, ?)`, p[0], p[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// patientLinkTargets are the ids of the other Patients a Patient body
+// (of Patient/id) links to, as the search index has them (Patient's link
+// parameter: link.other, normalised as search.NormalizeReference does).
+func patientLinkTargets(id string, raw []byte) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range search.Extract("Patient", m) {
+		if e.Param != "link" || e.Type != search.Reference {
+			continue
+		}
+		if target, ok := strings.CutPrefix(e.Ref, "Patient/"); ok && target != id && !slices.Contains(out, target) {
+			out = append(out, target)
+		}
+	}
+	return out
 }
 
 // retiredNumberCol and retiredNumberWhere pick a Patient body's NHS
@@ -184,6 +270,11 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	for i := have; i < len(migrations); i++ {
 		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
 			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+		if step := migrationSteps[i+1]; step != nil {
+			if err := step(ctx, tx); err != nil {
+				return fmt.Errorf("migration %d: %w", i+1, err)
+			}
 		}
 	}
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA user_version = %d`, len(migrations))); err != nil {

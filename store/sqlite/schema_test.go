@@ -84,9 +84,9 @@ func TestGrantsMigrationDropsSubOnlyGrants(t *testing.T) {
 	}
 }
 
-// dropToSchema7 undoes migrations 9 and 8, for tests that take a
+// dropToSchema7 undoes migrations 10, 9 and 8, for tests that take a
 // database back to an older schema.
-const dropToSchema7 = `DROP TABLE retired_numbers; ALTER TABLE resources DROP COLUMN clinical_end; ALTER TABLE versions DROP COLUMN clinical_end;`
+const dropToSchema7 = dropSchema10 + `DROP TABLE retired_numbers; ALTER TABLE resources DROP COLUMN clinical_end; ALTER TABLE versions DROP COLUMN clinical_end;`
 
 // TestClinicalEndMigration: a database written before migration 8 opens
 // with every clinical date read as an instant (DateEnd zero), as carex

@@ -682,6 +682,9 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_numbers WHERE id = ?`, wr.ID); err != nil {
 			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
 		}
+		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_links WHERE id = ?`, wr.ID); err != nil {
+			return nil, fmt.Errorf("retired links of Patient/%s: %w", wr.ID, err)
+		}
 	}
 	w.pend.replace(rid, version, &rows, oldSums, sums)
 	return &store.Version{Meta: store.Meta{
@@ -717,6 +720,16 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 			SELECT `+retiredNumberCol+`, ? FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.identifier') i
 			WHERE r.rid = ? AND `+retiredNumberWhere, wr.ID, rid); err != nil {
 			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
+		}
+		// And the Patients it links to (RetiredLinks), as the index has them.
+		var raw []byte
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.rid = ?`, rid).Scan(&raw); err != nil {
+			return nil, fmt.Errorf("retired links of Patient/%s: %w", wr.ID, err)
+		}
+		for _, target := range patientLinkTargets(wr.ID, raw) {
+			if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO retired_links(target, id) VALUES (?, ?)`, target, wr.ID); err != nil {
+				return nil, fmt.Errorf("retired links of Patient/%s: %w", wr.ID, err)
+			}
 		}
 	}
 	if _, err := w.tx.ExecContext(w.ctx, `UPDATE resources SET version = ?, vpk = ?, last_updated = ?, deleted = 1, idx_sums = NULL WHERE rid = ?`, version, vpk, ms, rid); err != nil {
