@@ -309,9 +309,14 @@ func clauseSQL(typ string, c search.Clause, drive, hideItemNames bool) (string, 
 			args = append(args, v.Str)
 		case search.Number, search.Quantity:
 			cond, a := numCond(v)
-			if c.Type == search.Quantity && v.Code != "" {
-				cond = "(" + cond + " AND code = ?"
-				a = append(a, v.Code)
+			if c.Type == search.Quantity && (v.Code != "" || v.System != "") {
+				// number|system|code; either may be empty (5|system|: any
+				// unit of that system; 5||mg: that unit in any system).
+				cond = "(" + cond
+				if v.Code != "" {
+					cond += " AND code = ?"
+					a = append(a, v.Code)
+				}
 				if v.System != "" {
 					cond += " AND system = ?"
 					a = append(a, v.System)

@@ -524,6 +524,8 @@ func testCombinedParams(t *testing.T, s store.Store) {
 		{"combo-value-quantity=120", 1}, {"combo-value-quantity=gt100", 1}, {"combo-value-quantity=lt60", 1},
 		{"combo-value-quantity=gt10", 2}, {"combo-value-quantity=120|http://unitsofmeasure.org|mm[Hg]", 1},
 		{"combo-value-quantity=72|http://unitsofmeasure.org|mm[Hg]", 0},
+		// A unit system without a code matches values in that system only.
+		{"combo-value-quantity=120|http://unitsofmeasure.org|", 1}, {"combo-value-quantity=120|http://other.example/units|", 0},
 		{"component-code=9-9", 1}, {"component-code=2-2", 0}, {"code=9-9", 0}, {"value-quantity=120", 0},
 	})
 	// Sorted by the smallest code or value of all it holds: ob's 1-1 before
