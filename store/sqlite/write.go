@@ -530,6 +530,9 @@ func (w *txWriter) apply(wr *store.Write, now time.Time) (*store.WriteResult, er
 			return nil, fmt.Errorf("%s/%s is at version %d, If-Match asked for %d: %w", wr.Type, wr.ID, c.version, wr.IfMatch, store.ErrVersionConflict)
 		}
 		v, err := w.put(wr, c.rid, c.version+1, c.sums, now)
+		if err == nil && c.deleted && wr.Type == "Patient" {
+			err = w.unretire(wr.ID)
+		}
 		w.touch(wr, c, now)
 		return &store.WriteResult{Version: v, Created: c.rid == 0 || c.deleted}, err
 	case store.OpDelete:
@@ -580,6 +583,19 @@ func (w *txWriter) readCurrent(typ, id string) (*store.Version, error) {
 // source in the same compartment, at no earlier time. Anything else (a
 // consent, a care team, a patient who leaves the compartment, another
 // source) makes the context load afresh.
+// unretire: a deleted Patient stored again is found by its numbers and
+// links again, its new version's; its last ones before the delete go.
+// Only then: an update of a live Patient (most of a feed's) runs neither.
+func (w *txWriter) unretire(id string) error {
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_numbers WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("retired NHS numbers of Patient/%s: %w", id, err)
+	}
+	if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_links WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("retired links of Patient/%s: %w", id, err)
+	}
+	return nil
+}
+
 func (w *txWriter) touch(wr *store.Write, old currentRow, now time.Time) {
 	ms := now.UnixMilli()
 	live := old.rid != 0 && !old.deleted // deleted: out of the compartment already
@@ -676,16 +692,6 @@ func (w *txWriter) put(wr *store.Write, rid, version int64, oldSums []byte, now 
 		return nil, err
 	}
 	w.maxVPK = max(w.maxVPK, vpk)
-	if wr.Type == "Patient" && version > 1 {
-		// Stored again after a delete: it is found by its numbers again,
-		// by its new version's (a no-op for one never deleted).
-		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_numbers WHERE id = ?`, wr.ID); err != nil {
-			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
-		}
-		if _, err := w.tx.ExecContext(w.ctx, `DELETE FROM retired_links WHERE id = ?`, wr.ID); err != nil {
-			return nil, fmt.Errorf("retired links of Patient/%s: %w", wr.ID, err)
-		}
-	}
 	w.pend.replace(rid, version, &rows, oldSums, sums)
 	return &store.Version{Meta: store.Meta{
 		Type: wr.Type, ID: wr.ID, VersionID: version, LastUpdated: now,
