@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -290,11 +291,10 @@ func (s *Server) auditSearch(c echo.Context) error {
 		return err
 	}
 	x.Patient = q.Patient
+	var recordsIncomplete bool
 	if q.Patient != "" {
 		// The person's other records too (Patient.link), as $who-accessed.
-		// (A search answer has nowhere to say that more than
-		// reportSameNumber were left out: $who-accessed says it.)
-		if q.Also, _, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
+		if q.Also, recordsIncomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
 	}
@@ -331,7 +331,21 @@ func (s *Server) auditSearch(c echo.Context) error {
 		x.Released = append(x.Released, "AuditEvent/"+strconv.FormatInt(e.Seq, 10))
 		shown.add(e.PatientIDs()...)
 	}
+	// What $who-accessed says in otherRecordsIncomplete and
+	// itemsIncomplete, a search says in an outcome entry.
+	if recordsIncomplete {
+		b.addRaw(incompleteOutcome(fmt.Sprintf("more than %d other records carry one of the person's NHS numbers or link to hers: accesses to the rest are not listed", reportSameNumber)))
+	}
+	if hers.incomplete {
+		b.addRaw(incompleteOutcome(fmt.Sprintf("entries about several people list the person's items among the first %d looked up; later ones list none: ask for a smaller _count", maxReportItemLookups)))
+	}
 	return respond(c, http.StatusOK, b.json(), nil)
+}
+
+// incompleteOutcome is a search's outcome entry saying what it left out.
+func incompleteOutcome(diagnostics string) []byte {
+	return []byte(`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"incomplete","diagnostics":` +
+		string(jsonString(diagnostics)) + `}]},"search":{"mode":"outcome"}}`)
 }
 
 func auditEntry(base string, e *auditlog.Entry, opt auditlog.FHIROptions) []byte {

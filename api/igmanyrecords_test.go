@@ -71,4 +71,7 @@ func TestWhoAccessedSaysWhenItsRecordsAreIncomplete(t *testing.T) {
 	if r := e.do("GET", "/fhir/AuditEvent/$who-accessed?patient=jane&_format=text", ig, ""); !strings.Contains(r.body, "accesses to the rest are not listed") {
 		t.Errorf("the printable copy does not say so: %.600s", r.body)
 	}
+	if r := e.do("GET", "/fhir/AuditEvent?patient=jane", ig, ""); r.status != 200 || !strings.Contains(r.body, `"code":"incomplete"`) || !strings.Contains(r.body, "accesses to the rest are not listed") {
+		t.Errorf("AuditEvent?patient=jane does not say so in an outcome entry: %d %.600s", r.status, r.body)
+	}
 }
