@@ -33,6 +33,7 @@ func TestSearchByAMaskedStringFindsNothing(t *testing.T) {
 			"content":[{"attachment":{"contentType":"text/plain","title":"` + id + `-title"}}]}`}
 	}
 	e.putAll(t, gpSystem,
+		doc("ms-markdown", "See [the letter](DocumentReference/hivdoc) first", "M-1"),
 		doc("ms-covering", "Condition/hiv", "DocumentReference/hivdoc"),
 		doc("ms-before", "a letter", "A-1"),
 		doc("ms-after", "d letter", "Z-2"))
@@ -62,6 +63,20 @@ func TestSearchByAMaskedStringFindsNothing(t *testing.T) {
 			t.Errorf("DocumentReference?%s: the hospital finds the document by a string it sees masked", q)
 		}
 		if !finds(gpSystem, q) {
+			t.Errorf("DocumentReference?%s: the practice no longer finds its own document", q)
+		}
+	}
+	// A markdown link's target goes out masked inside the text (review
+	// 18b): the text is not found by what the link names.
+	if r := e.do("GET", "/fhir/DocumentReference/ms-markdown", hosp, ""); r.status != 200 || strings.Contains(r.body, "hivdoc") {
+		t.Fatalf("the premise: the markdown link goes out masked: %d %.400s", r.status, r.body)
+	}
+	for _, q := range []string{"description:contains=hivdoc", "description=" + url.QueryEscape("See [the letter](Doc")} {
+		r := e.do("GET", "/fhir/DocumentReference?"+q, hosp, "")
+		if r.status != 200 || strings.Contains(r.body, `"ms-markdown"`) {
+			t.Errorf("DocumentReference?%s: the hospital finds the document by its masked markdown link: %d", q, r.status)
+		}
+		if r := e.do("GET", "/fhir/DocumentReference?"+q, gpSystem, ""); !strings.Contains(r.body, `"ms-markdown"`) {
 			t.Errorf("DocumentReference?%s: the practice no longer finds its own document", q)
 		}
 	}

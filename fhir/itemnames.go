@@ -130,3 +130,13 @@ func StringMayNameItem[S ~string | ~[]byte](s S) bool {
 	t := strings.TrimSpace(string(s))
 	return !strings.ContainsFunc(t, unicode.IsSpace)
 }
+
+// IndexedMayNameItem: a string or token index value that may go out
+// masked, whole or in part, where the item it names is withheld:
+// StringMayNameItem, or free text holding a markdown inline link ("](")
+// that may name an item (review 18b masks such a link's target inside
+// the text). A search must not match or sort by it for a reader who may
+// see it masked.
+func IndexedMayNameItem(s string) bool {
+	return StringMayNameItem(s) || strings.Contains(s, "](") && MayNameItem(s, false)
+}

@@ -37,6 +37,14 @@ func TestMayNameItem(t *testing.T) {
 			t.Errorf("MayNameItem([]byte %q, false) = %v", c.s, got)
 		}
 	}
+	for s, want := range map[string]bool{
+		"Condition/hiv": true, "see [x](Condition/hiv) first": true, "see Condition/hiv": false,
+		"see [x](https://example.org/page) first": false, "120/80": false,
+	} {
+		if got := IndexedMayNameItem(s); got != want {
+			t.Errorf("IndexedMayNameItem(%q) = %v", s, got)
+		}
+	}
 	if TypeAnyCase("DOCUMENTreference") != "DocumentReference" || TypeAnyCase("Nope") != "" {
 		t.Errorf("TypeAnyCase: %q %q", TypeAnyCase("DOCUMENTreference"), TypeAnyCase("Nope"))
 	}

@@ -188,7 +188,7 @@ func notItemName(col string, uri bool) string {
 
 // mayNameItemFunc is the SQL function notItemName calls: 1 when its
 // first argument, a value, may name an item (as a uri when its second is
-// 1: fhir.MayNameItem with definitions; else fhir.StringMayNameItem).
+// 1: fhir.MayNameItem with definitions; else fhir.IndexedMayNameItem).
 const mayNameItemFunc = "carex_may_name_item"
 
 func init() {
@@ -203,7 +203,7 @@ func init() {
 			return int64(0), nil
 		}
 		uri, _ := args[1].(int64)
-		if uri == 1 && fhir.MayNameItem(v, true) || uri != 1 && fhir.StringMayNameItem(v) {
+		if uri == 1 && fhir.MayNameItem(v, true) || uri != 1 && fhir.IndexedMayNameItem(v) {
 			return int64(1), nil
 		}
 		return int64(0), nil
