@@ -555,6 +555,9 @@ func (db *DB) BreakGlassUntil(ctx context.Context, who store.Grantee, patient st
 
 // RetiredPatients implements store.Store.
 func (db *DB) RetiredPatients(ctx context.Context, n string, most int) ([]string, error) {
+	if !db.retired.Load() {
+		return nil, nil
+	}
 	rows, err := db.query(ctx, `SELECT id FROM retired_numbers WHERE number = ? ORDER BY id LIMIT ?`, n, most)
 	if err != nil {
 		return nil, fmt.Errorf("deleted Patients carrying an NHS number: %w", err)
@@ -573,6 +576,9 @@ func (db *DB) RetiredPatients(ctx context.Context, n string, most int) ([]string
 
 // RetiredLinks implements store.Store.
 func (db *DB) RetiredLinks(ctx context.Context, patient string, most int) ([]string, error) {
+	if !db.retired.Load() {
+		return nil, nil
+	}
 	rows, err := db.query(ctx, `SELECT id FROM retired_links WHERE target = ? ORDER BY id LIMIT ?`, patient, most)
 	if err != nil {
 		return nil, fmt.Errorf("deleted Patients linking to Patient/%s: %w", patient, err)

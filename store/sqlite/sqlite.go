@@ -65,6 +65,11 @@ type DB struct {
 	wal            *walWatch
 	ck             *checkpointer
 	stc            stmtCache
+	// retired: deleted Patients' NHS numbers or links may be kept
+	// (retired_numbers, retired_links). Until one is, RetiredPatients and
+	// RetiredLinks answer without a query: the sharing decision asks after
+	// every Patient write, and most databases never delete one.
+	retired atomic.Bool
 
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
@@ -244,6 +249,12 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 			return nil, err
 		}
 	}
+	var retired bool
+	if err := w.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM retired_numbers) OR EXISTS(SELECT 1 FROM retired_links)`).Scan(&retired); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	db.retired.Store(retired)
 	db.wal = newWALWatch(path)
 	if err := db.loadGrantSubs(ctx); err != nil {
 		db.Close()

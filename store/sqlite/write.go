@@ -183,7 +183,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 				return
 			}
 		}
-		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st, vpks: vpks, sharedAfter: shared && r != batch[0]}
+		w := &txWriter{ctx: context.WithoutCancel(r.ctx), tx: tx, st: st, vpks: vpks, sharedAfter: shared && r != batch[0], retired: &db.retired}
 		r.results, r.err = w.run(r.writes, r.prepare)
 		if r.err != nil {
 			r.results = nil
@@ -295,6 +295,7 @@ type txWriter struct {
 	touched []touch // patients whose compartment changed (for the PatientContext cache)
 	// wrotePatient: a Patient was written (store.Store.PatientChanges).
 	wrotePatient bool
+	retired      *atomic.Bool // DB.retired, set before a deleted Patient's numbers or links are kept
 	// sharedAfter: this request follows others in a shared transaction,
 	// whose rows its searches would see.
 	sharedAfter bool
@@ -722,6 +723,7 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 	if wr.Type == "Patient" {
 		// Its NHS numbers leave the index with it: kept (RetiredPatients),
 		// from the version deleted, still current here.
+		w.retired.Store(true)
 		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO retired_numbers(number, id)
 			SELECT `+retiredNumberCol+`, ? FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.identifier') i
 			WHERE r.rid = ? AND `+retiredNumberWhere, wr.ID, rid); err != nil {
