@@ -419,14 +419,7 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 		if err != nil {
 			return nil, false, err
 		}
-		if len(retired) > reportSameNumber {
-			retired, incomplete = retired[:reportSameNumber], true
-		}
-		for _, id := range retired {
-			if id != patient {
-				out = appendNew(out, id)
-			}
-		}
+		out, incomplete = addRetired(out, retired, patient, incomplete)
 	}
 	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {strconv.Itoa(reportSameNumber)}})
 	if err != nil {
@@ -450,6 +443,14 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 	if err != nil {
 		return nil, false, err
 	}
+	out, incomplete = addRetired(out, retired, patient, incomplete)
+	return out, incomplete, nil
+}
+
+// addRetired adds to out the deleted Patients read (up to
+// reportSameNumber+1) other than patient: the first reportSameNumber, and
+// incomplete when there were more.
+func addRetired(out, retired []string, patient string, incomplete bool) ([]string, bool) {
 	if len(retired) > reportSameNumber {
 		retired, incomplete = retired[:reportSameNumber], true
 	}
@@ -458,7 +459,7 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 			out = appendNew(out, id)
 		}
 	}
-	return out, incomplete, nil
+	return out, incomplete
 }
 
 func (s *Server) igUserActivity(c echo.Context) error {

@@ -555,33 +555,31 @@ func (db *DB) BreakGlassUntil(ctx context.Context, who store.Grantee, patient st
 
 // RetiredPatients implements store.Store.
 func (db *DB) RetiredPatients(ctx context.Context, n string, most int) ([]string, error) {
-	if !db.retired.Load() {
-		return nil, nil
-	}
-	rows, err := db.query(ctx, `SELECT id FROM retired_numbers WHERE number = ? ORDER BY id LIMIT ?`, n, most)
+	ids, err := db.retiredIDs(ctx, `SELECT id FROM retired_numbers WHERE number = ? ORDER BY id LIMIT ?`, n, most)
 	if err != nil {
 		return nil, fmt.Errorf("deleted Patients carrying an NHS number: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return ids, nil
 }
 
 // RetiredLinks implements store.Store.
 func (db *DB) RetiredLinks(ctx context.Context, patient string, most int) ([]string, error) {
+	ids, err := db.retiredIDs(ctx, `SELECT id FROM retired_links WHERE target = ? ORDER BY id LIMIT ?`, patient, most)
+	if err != nil {
+		return nil, fmt.Errorf("deleted Patients linking to Patient/%s: %w", patient, err)
+	}
+	return ids, nil
+}
+
+// retiredIDs are the deleted Patients' ids query selects; none, without a
+// query, until a Patient has been deleted (DB.retired).
+func (db *DB) retiredIDs(ctx context.Context, query string, args ...any) ([]string, error) {
 	if !db.retired.Load() {
 		return nil, nil
 	}
-	rows, err := db.query(ctx, `SELECT id FROM retired_links WHERE target = ? ORDER BY id LIMIT ?`, patient, most)
+	rows, err := db.query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("deleted Patients linking to Patient/%s: %w", patient, err)
+		return nil, err
 	}
 	defer rows.Close()
 	var ids []string
