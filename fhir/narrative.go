@@ -5,13 +5,25 @@ import (
 	"strings"
 )
 
-// narrativeLink matches an href or src attribute in a narrative's XHTML
-// (Narrative.div), quoted either way or, as a browser reads HTML, not at
-// all, its name in any case after a space or a slash (<img/src=…>), spaces
-// allowed around '=' (carex does not parse the XHTML: whatever a browser
-// would follow counts); groups: what precedes the value, the value in
-// double quotes, in single quotes, unquoted.
-var narrativeLink = regexp.MustCompile(`(?i)([\s/](?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'<>=` + "`" + `]+))`)
+// narrativeLink matches an attribute in a narrative's XHTML
+// (Narrative.div) whose value a browser follows, loads or resolves as a url
+// (linkAttrs: href and src, an image's srcset, an object's data, a video's
+// poster, a quotation's cite, …, with or without a namespace prefix such as
+// xlink:href), quoted either way or, as a browser reads HTML, not at all
+// (an unquoted value runs to a space or '>', '=' and quotes included), its
+// name in any case after a space, a slash (<img/src=…>) or the quote ending
+// the attribute before it (<a title="x"href=…>, which HTML parsers read as
+// two attributes), spaces allowed around '=' (carex does not parse the
+// XHTML: whatever a browser would follow counts; review 18e: the forms
+// beyond href and src after a space went out as written); groups: what
+// precedes the value, the value in double quotes, in single quotes,
+// unquoted.
+var narrativeLink = regexp.MustCompile(`(?i)([\s/"'](?:[a-z][a-z0-9._-]*:)?(?:` + strings.Join(linkAttrs, "|") + `)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>][^\s>]*))`)
+
+// linkAttrs are the HTML, SVG and XML attributes whose value is a url (or,
+// srcset, a list of them), longest first where one begins another.
+var linkAttrs = []string{"href", "srcset", "src", "lowsrc", "dynsrc", "data", "poster", "cite", "longdesc",
+	"background", "formaction", "action", "usemap", "icon", "manifest", "codebase", "archive", "classid", "profile", "ping", "base"}
 
 // EachNarrativeLink calls fn with each href or src attribute value of
 // div, a narrative's XHTML, as written (entities not decoded).
@@ -63,14 +75,16 @@ func linkValue(m []int) (start, end int) {
 	return m[2], m[2] // not reached: one of the groups matches
 }
 
-// mayLink: div may hold an href or src attribute, in any case (most
-// narratives are passed over without the regular expression).
+// mayLink: div may hold a link attribute (most narratives are passed over
+// without the regular expression).
 func mayLink(div string) bool { return MayHoldLink(div) }
 
 // MayHoldLink: s, a narrative or a whole JSON document as written, holds
-// "href" or "src" in any case, as any narrative link does (an attribute's
-// name is not read through entities; a JSON escape is not looked through
-// here). Most documents are passed over without decoding their narrative.
+// "href" or "src" in any case, or another of linkAttrs followed by '='
+// (spaces, and JSON's escaped ones, between), as any narrative link does
+// (an attribute's name is not read through entities; a JSON escape other
+// than a space's is not looked through here). Most documents are passed
+// over without decoding their narrative.
 func MayHoldLink[S ~string | ~[]byte](s S) bool {
 	for i := 0; i+3 <= len(s); i++ {
 		switch s[i] | 0x20 {
@@ -82,6 +96,44 @@ func MayHoldLink[S ~string | ~[]byte](s S) bool {
 			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
 				return true
 			}
+		case 'a', 'b', 'c', 'd', 'f', 'i', 'l', 'm', 'p', 'u':
+			for _, a := range linkAttrs {
+				if i+len(a) <= len(s) && equalFoldASCII(s[i:i+len(a)], a) && equalsFollows(s, i+len(a)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// equalFoldASCII: b is a, a lower-case ASCII word, in any case.
+func equalFoldASCII[S ~string | ~[]byte](b S, a string) bool {
+	for j := 0; j < len(a); j++ {
+		if b[j]|0x20 != a[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalsFollows: s holds '=' at i, after spaces written as such or as JSON
+// escapes (\n, \t, \r, \f).
+func equalsFollows[S ~string | ~[]byte](s S, i int) bool {
+	for i < len(s) {
+		switch s[i] {
+		case '=':
+			return true
+		case ' ', '\t', '\n', '\r', '\f':
+			i++
+		case '\\':
+			if i+1 < len(s) && strings.IndexByte("ntrf", s[i+1]) >= 0 {
+				i += 2
+				continue
+			}
+			return false
+		default:
+			return false
 		}
 	}
 	return false
