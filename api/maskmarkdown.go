@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // A markdown note's inline link ("See [the diagnosis](Condition/hiv)") is a
@@ -41,6 +43,9 @@ func markdownTarget(t string) string {
 // eachMarkdownLink calls fn with each inline link target in s naming an
 // item stored here (narrativeLinkTarget).
 func eachMarkdownLink(s string, fn func(string)) {
+	if mayHoldHTMLLink(s) {
+		fhir.EachNarrativeLink(s, func(v string) { eachNarrativeLinkTarget(v, fn) })
+	}
 	if !mayHoldMarkdownLink(s) {
 		return
 	}
@@ -49,6 +54,19 @@ func eachMarkdownLink(s string, fn func(string)) {
 			fn(t)
 		}
 	}
+}
+
+// mayHoldHTMLLink: s, a string other than a narrative, may hold an HTML
+// link attribute: markdown is GitHub-flavoured, which renders raw HTML
+// (review 18e: 'See <a href="Condition/hiv">the diagnosis</a>' in a note
+// went out as written, where the same link in the narrative is masked).
+func mayHoldHTMLLink[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '<' {
+			return fhir.MayHoldLink(s[i:])
+		}
+	}
+	return false
 }
 
 // walkMarkdownLinks calls fn with each inline link target naming an item
@@ -77,19 +95,23 @@ func walkMarkdownLinks(v any, fn func(string)) {
 // forEachMarkdownLink is walkMarkdownLinks for a JSON document, decoded
 // only where it may hold an inline link.
 func forEachMarkdownLink(raw []byte, fn func([]byte)) {
-	if !mayHoldMarkdownLink(raw) {
+	if !mayHoldMarkdownLink(raw) && !mayHoldHTMLLink(raw) {
 		return
 	}
 	walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
 }
 
 // replaceMarkdownLinks masks each inline link target of s naming an item
-// in mask.
+// in mask, and each HTML link attribute (mayHoldHTMLLink).
 func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
-	if !mayHoldMarkdownLink(s) {
-		return s, false
+	html := false
+	if mayHoldHTMLLink(s) {
+		s, html = fhir.ReplaceNarrativeLinks(s, maskedLinkValue(mask))
 	}
-	changed := false
+	if !mayHoldMarkdownLink(s) {
+		return s, html
+	}
+	changed := html
 	out := markdownLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := markdownLink.FindStringSubmatchIndex(m)
 		t := m[sub[2]:sub[3]]

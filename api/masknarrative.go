@@ -121,15 +121,21 @@ func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
 	if !ok {
 		return md
 	}
-	out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
-		masked := false
-		eachNarrativeLinkTarget(v, func(t string) { masked = masked || mask[t] })
-		return maskedNarrativeLink, masked
-	})
+	out, changed := fhir.ReplaceNarrativeLinks(div, maskedLinkValue(mask))
 	if changed {
 		m["div"] = out
 	}
 	return changed || md
+}
+
+// maskedLinkValue is ReplaceNarrativeLinks' replacement masking a link
+// value naming an item in mask.
+func maskedLinkValue(mask map[string]bool) func(string) (string, bool) {
+	return func(v string) (string, bool) {
+		masked := false
+		eachNarrativeLinkTarget(v, func(t string) { masked = masked || mask[t] })
+		return maskedNarrativeLink, masked
+	}
 }
 
 // maskedNarrativeLinks counts the narrative links in a resource written as
@@ -141,12 +147,31 @@ func maskedNarrativeLinks(raw []byte) int {
 		return 0
 	}
 	n := maskedMarkdownLinks(raw)
-	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
-		fhir.EachNarrativeLink(string(div), func(v string) {
-			if v == maskedNarrativeLink {
-				n++
+	// A narrative's, and any other string's HTML (review 18e): read
+	// decoded, as only a write-back of what carex masked holds the mark.
+	count := func(s string) {
+		if strings.IndexByte(s, '<') >= 0 {
+			fhir.EachNarrativeLink(s, func(v string) {
+				if v == maskedNarrativeLink {
+					n++
+				}
+			})
+		}
+	}
+	eachObject(decodeMap(raw), "", func(m map[string]any) bool {
+		for _, e := range m {
+			switch x := e.(type) {
+			case string:
+				count(x)
+			case []any:
+				for _, e := range x {
+					if s, ok := e.(string); ok {
+						count(s)
+					}
+				}
 			}
-		})
+		}
+		return true
 	})
 	return n
 }
