@@ -2,6 +2,7 @@ package fhir
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -25,30 +26,70 @@ var narrativeLink = regexp.MustCompile(`(?i)([\s/"'](?:[a-z][a-z0-9._-]*:)?(?:` 
 var linkAttrs = []string{"href", "srcset", "src", "lowsrc", "dynsrc", "data", "poster", "cite", "longdesc",
 	"background", "formaction", "action", "usemap", "icon", "manifest", "codebase", "archive", "classid", "profile", "ping", "base"}
 
-// EachNarrativeLink calls fn with each href or src attribute value of
-// div, a narrative's XHTML, as written (entities not decoded).
+// cssURL matches a CSS url() in a narrative (a style attribute's
+// background: a browser loads it as it does an img's src; review 18e), the
+// same groups as narrativeLink.
+var cssURL = regexp.MustCompile(`(?i)(\burl\(\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'()]+))`)
+
+// linkSpans are where the link values of div lie (its link attributes'
+// and CSS urls'), in order, none overlapping another.
+func linkSpans(div string) [][2]int {
+	var out [][2]int
+	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
+		s, e := linkValue(m)
+		out = append(out, [2]int{s, e})
+	}
+	if !hasCSSURL(div) {
+		return out
+	}
+	for _, m := range cssURL.FindAllStringSubmatchIndex(div, -1) {
+		s, e := linkValue(m)
+		out = append(out, [2]int{s, e})
+	}
+	slices.SortFunc(out, func(a, b [2]int) int { return a[0] - b[0] })
+	kept := out[:0]
+	for _, sp := range out {
+		if len(kept) == 0 || sp[0] >= kept[len(kept)-1][1] {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
+}
+
+// hasCSSURL: s holds "url(" in any case.
+func hasCSSURL[S ~string | ~[]byte](s S) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		if s[i]|0x20 == 'u' && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
+			return true
+		}
+	}
+	return false
+}
+
+// EachNarrativeLink calls fn with each link value of div, a narrative's
+// XHTML (a link attribute's, narrativeLink, or a CSS url's), as written
+// (entities not decoded).
 func EachNarrativeLink(div string, fn func(string)) {
 	if !mayLink(div) {
 		return
 	}
-	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
-		s, e := linkValue(m)
-		fn(div[s:e])
+	for _, sp := range linkSpans(div) {
+		fn(div[sp[0]:sp[1]])
 	}
 }
 
-// ReplaceNarrativeLinks is div, a narrative's XHTML, with each href or src
-// attribute value for which to reports a replacement replaced by it (which
-// must need no escaping in an attribute: a Type/id, a url), and whether
-// any was. Every other byte stays as written.
+// ReplaceNarrativeLinks is div, a narrative's XHTML, with each link value
+// (EachNarrativeLink's) for which to reports a replacement replaced by it
+// (which must need no escaping in an attribute: a Type/id, a url), and
+// whether any was. Every other byte stays as written.
 func ReplaceNarrativeLinks(div string, to func(string) (string, bool)) (string, bool) {
 	if !mayLink(div) {
 		return div, false
 	}
 	var b strings.Builder
 	last := 0
-	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
-		s, e := linkValue(m)
+	for _, sp := range linkSpans(div) {
+		s, e := sp[0], sp[1]
 		repl, ok := to(div[s:e])
 		if !ok || repl == div[s:e] {
 			continue
@@ -81,7 +122,8 @@ func mayLink(div string) bool { return MayHoldLink(div) }
 
 // MayHoldLink: s, a narrative or a whole JSON document as written, holds
 // "href" or "src" in any case, or another of linkAttrs followed by '='
-// (spaces, and JSON's escaped ones, between), as any narrative link does
+// (spaces, and JSON's escaped ones, between), or a CSS "url(", as any
+// narrative link does
 // (an attribute's name is not read through entities; a JSON escape other
 // than a space's is not looked through here). Most documents are passed
 // over without decoding their narrative.
@@ -96,7 +138,12 @@ func MayHoldLink[S ~string | ~[]byte](s S) bool {
 			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
 				return true
 			}
-		case 'a', 'b', 'c', 'd', 'f', 'i', 'l', 'm', 'p', 'u':
+		case 'u':
+			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
+				return true // a CSS url()
+			}
+			fallthrough
+		case 'a', 'b', 'c', 'd', 'f', 'i', 'l', 'm', 'p':
 			for _, a := range linkAttrs {
 				if i+len(a) <= len(s) && equalFoldASCII(s[i:i+len(a)], a) && equalsFollows(s, i+len(a)) {
 					return true
