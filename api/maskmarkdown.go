@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"regexp"
 	"strings"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // A markdown note's inline link ("See [the diagnosis](Condition/hiv)") is a
@@ -13,8 +15,22 @@ import (
 // (review 18b: such a note told the hospital the withheld items' ids).
 
 // markdownLink matches an inline markdown link's opening "](" and its
-// target, written plain or between angle brackets (group 1).
-var markdownLink = regexp.MustCompile(`\]\(\s*(<[^<>\n]*>|[^\s()<>]+)`)
+// target, or a link reference definition's "]:" and its target (review
+// 18e: "[1]: Condition/hiv" under "See [the diagnosis][1]" went out as
+// written; its target may be on the next line, and the definition in a
+// quoted block: it is matched wherever "]:" is), written plain or between
+// angle brackets (group 1).
+var markdownLink = regexp.MustCompile(`\](?:\(\s*|:[ \t]*(?:\r?\n[ \t>]*)?)(<[^<>\n]*>|[^\s()<>]+)`)
+
+// mayHoldMarkdownLink: s may hold an inline link or a link definition.
+func mayHoldMarkdownLink[S ~string | ~[]byte](s S) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == ']' && (s[i+1] == '(' || s[i+1] == ':') {
+			return true
+		}
+	}
+	return false
+}
 
 // markdownTarget is an inline link's target without its angle brackets.
 func markdownTarget(t string) string {
@@ -27,7 +43,10 @@ func markdownTarget(t string) string {
 // eachMarkdownLink calls fn with each inline link target in s naming an
 // item stored here (narrativeLinkTarget).
 func eachMarkdownLink(s string, fn func(string)) {
-	if !strings.Contains(s, "](") {
+	if mayHoldHTMLLink(s) {
+		fhir.EachNarrativeLink(s, func(v string) { eachNarrativeLinkTarget(v, fn) })
+	}
+	if !mayHoldMarkdownLink(s) {
 		return
 	}
 	for _, m := range markdownLink.FindAllStringSubmatch(s, -1) {
@@ -35,6 +54,19 @@ func eachMarkdownLink(s string, fn func(string)) {
 			fn(t)
 		}
 	}
+}
+
+// mayHoldHTMLLink: s, a string other than a narrative, may hold an HTML
+// link attribute: markdown is GitHub-flavoured, which renders raw HTML
+// (review 18e: 'See <a href="Condition/hiv">the diagnosis</a>' in a note
+// went out as written, where the same link in the narrative is masked).
+func mayHoldHTMLLink[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '<' {
+			return fhir.MayHoldLink(s[i:])
+		}
+	}
+	return false
 }
 
 // walkMarkdownLinks calls fn with each inline link target naming an item
@@ -63,19 +95,23 @@ func walkMarkdownLinks(v any, fn func(string)) {
 // forEachMarkdownLink is walkMarkdownLinks for a JSON document, decoded
 // only where it may hold an inline link.
 func forEachMarkdownLink(raw []byte, fn func([]byte)) {
-	if !bytes.Contains(raw, []byte("](")) {
+	if !mayHoldMarkdownLink(raw) && !mayHoldHTMLLink(raw) {
 		return
 	}
 	walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
 }
 
 // replaceMarkdownLinks masks each inline link target of s naming an item
-// in mask.
+// in mask, and each HTML link attribute (mayHoldHTMLLink).
 func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
-	if !strings.Contains(s, "](") {
-		return s, false
+	html := false
+	if mayHoldHTMLLink(s) {
+		s, html = fhir.ReplaceNarrativeLinks(s, maskedLinkValue(mask))
 	}
-	changed := false
+	if !mayHoldMarkdownLink(s) {
+		return s, html
+	}
+	changed := html
 	out := markdownLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := markdownLink.FindStringSubmatchIndex(m)
 		t := m[sub[2]:sub[3]]
@@ -129,6 +165,7 @@ func maskedMarkdownLinks(raw []byte) int {
 	return len(maskedMarkdownLink.FindAllIndex(raw, -1))
 }
 
-// maskedMarkdownLink matches an inline link masked (its target holds
-// parentheses, which markdownLink's plain targets do not).
-var maskedMarkdownLink = regexp.MustCompile(`\]\(\s*<?` + regexp.QuoteMeta(maskedNarrativeLink))
+// maskedMarkdownLink matches an inline link or a link definition masked
+// (its target holds parentheses, which markdownLink's plain targets do
+// not), in a JSON document as written (a newline before it escaped).
+var maskedMarkdownLink = regexp.MustCompile(`\][(:](?:[\s>]|\\[nrt])*<?` + regexp.QuoteMeta(maskedNarrativeLink))

@@ -28,10 +28,55 @@ func narrativeLinkTarget(v string) string {
 	if strings.IndexByte(v, '&') >= 0 {
 		v = html.UnescapeString(v)
 	}
+	return linkTarget(v)
+}
+
+// linkTarget is narrativeLinkTarget for a value whose entities are decoded.
+func linkTarget(v string) string {
 	if fhir.MayNameItem(v, false) && namesRecord(v) {
 		return v
 	}
 	return ""
+}
+
+// urlDropped are the characters a url parser drops wherever they are in a
+// url (WHATWG: ASCII tab and newline).
+var urlDropped = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
+// eachNarrativeLinkTarget calls fn with what a narrative link's value v
+// names as narrativeLinkTarget reads it: the value with the tabs and
+// newlines a url parser drops taken out (Condi&#x09;tion/hiv is
+// Condition/hiv to a browser), or, where it holds spaces, each of its
+// words and their comma-separated parts (a srcset's candidates:
+// "Binary/hivbin 1x, …"; a url's spaces, which a browser trims or escapes,
+// split it too; review 18e). The link goes out masked where any of them is
+// withheld.
+func eachNarrativeLinkTarget(v string, fn func(string)) {
+	if strings.IndexByte(v, '&') >= 0 {
+		v = html.UnescapeString(v)
+	}
+	if strings.ContainsAny(v, "\t\n\r") {
+		v = urlDropped.Replace(v)
+	}
+	if !strings.ContainsAny(v, " \f") {
+		if t := linkTarget(v); t != "" {
+			fn(t)
+		}
+		return
+	}
+	for _, f := range strings.FieldsFunc(v, func(r rune) bool { return r == ' ' || r == '\f' }) {
+		f = strings.TrimRight(f, ",")
+		if t := linkTarget(f); t != "" {
+			fn(t)
+		}
+		if strings.IndexByte(f, ',') >= 0 {
+			for _, p := range strings.Split(f, ",") {
+				if t := linkTarget(p); t != "" {
+					fn(t)
+				}
+			}
+		}
+	}
 }
 
 // forEachNarrativeLink calls fn with each narrative link in a JSON
@@ -48,9 +93,7 @@ func forEachNarrativeLink(raw []byte, fn func([]byte)) {
 	}
 	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
 		fhir.EachNarrativeLink(string(div), func(v string) {
-			if t := narrativeLinkTarget(v); t != "" {
-				fn([]byte(t))
-			}
+			eachNarrativeLinkTarget(v, func(t string) { fn([]byte(t)) })
 		})
 	})
 }
@@ -59,11 +102,7 @@ func forEachNarrativeLink(raw []byte, fn func([]byte)) {
 func walkNarrativeLinks(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
 		if div, ok := m["div"].(string); ok {
-			fhir.EachNarrativeLink(div, func(v string) {
-				if t := narrativeLinkTarget(v); t != "" {
-					fn(t)
-				}
-			})
+			fhir.EachNarrativeLink(div, func(v string) { eachNarrativeLinkTarget(v, fn) })
 		}
 		return true
 	})
@@ -82,14 +121,21 @@ func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
 	if !ok {
 		return md
 	}
-	out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
-		t := narrativeLinkTarget(v)
-		return maskedNarrativeLink, t != "" && mask[t]
-	})
+	out, changed := fhir.ReplaceNarrativeLinks(div, maskedLinkValue(mask))
 	if changed {
 		m["div"] = out
 	}
 	return changed || md
+}
+
+// maskedLinkValue is ReplaceNarrativeLinks' replacement masking a link
+// value naming an item in mask.
+func maskedLinkValue(mask map[string]bool) func(string) (string, bool) {
+	return func(v string) (string, bool) {
+		masked := false
+		eachNarrativeLinkTarget(v, func(t string) { masked = masked || mask[t] })
+		return maskedNarrativeLink, masked
+	}
 }
 
 // maskedNarrativeLinks counts the narrative links in a resource written as
@@ -101,12 +147,31 @@ func maskedNarrativeLinks(raw []byte) int {
 		return 0
 	}
 	n := maskedMarkdownLinks(raw)
-	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
-		fhir.EachNarrativeLink(string(div), func(v string) {
-			if v == maskedNarrativeLink {
-				n++
+	// A narrative's, and any other string's HTML (review 18e): read
+	// decoded, as only a write-back of what carex masked holds the mark.
+	count := func(s string) {
+		if strings.IndexByte(s, '<') >= 0 {
+			fhir.EachNarrativeLink(s, func(v string) {
+				if v == maskedNarrativeLink {
+					n++
+				}
+			})
+		}
+	}
+	eachObject(decodeMap(raw), "", func(m map[string]any) bool {
+		for _, e := range m {
+			switch x := e.(type) {
+			case string:
+				count(x)
+			case []any:
+				for _, e := range x {
+					if s, ok := e.(string); ok {
+						count(s)
+					}
+				}
 			}
-		})
+		}
+		return true
 	})
 	return n
 }

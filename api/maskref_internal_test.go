@@ -109,6 +109,9 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	f.Add([]byte(`{"a":[{"b":"x"},"Condition/1",["DOCUMENTREFERENCE/d"]],"c":{"valueString":"DocumentReference?_id=d1"},"instantiatesUri":["Condition/2"],"d":"Patient/carer discussed","e":"x\"y\/Condition/3","f":{"g":{}},"h":"Binary\\b4"}`))
 	// Narrative links (review 18b), as written and with escaped slashes.
 	f.Add([]byte(`{"text":{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\"><a HREF=\"Condition\/hiv\">x</a><img src='Binary/b'/></div>"},"note":[{"text":"see [x](Condition/c)"}]}`))
+	// Other link forms (review 18e): srcset, an attribute after a quote, a
+	// CSS url(), a link definition and HTML in a note.
+	f.Add([]byte(`{"text":{"div":"<div><img srcset=\"Binary/b 1x, Condition/c 2x\"/><a t=\"x\"href=Condition?_id=c>x</a><p style='background:url(Binary/b)'/></div>"},"note":[{"text":"[x][1]\n\n[1]: Condition/c <a href=\"Condition/d\">d</a>"}]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {

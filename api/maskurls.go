@@ -1,6 +1,9 @@
 package api
 
-import "strings"
+import (
+	neturl "net/url"
+	"strings"
+)
 
 // Two more ways a string names an item stored here (review 18b): a urn
 // with a path (urn:x/Condition/hiv, urn:carex:Binary/hivbin), which was
@@ -27,16 +30,29 @@ func urnPath(s string) string {
 
 // fragmentPath is the path a url's fragment carries (an app's route:
 // Condition/hiv from https://app.example/#/Condition/hiv or #!/…), ""
-// when it has no fragment holding a slash. A reference to a contained
-// resource (#id) has none.
+// when it has no fragment holding a slash, a query or a parameter. A
+// reference to a contained resource (#id) has none. The fragment is read
+// percent-decoded (#Condition%2Fhiv, as a router decodes it), a hashbang
+// needs no slash (#!Condition/hiv), a search in it is one (#/Condition?_id=hiv)
+// and a route given as a parameter (#route=Condition/hiv) is read as a
+// query's (review 18e: those went out as stored).
 func fragmentPath(s string) string {
 	i := strings.IndexByte(s, '#')
 	if i <= 0 {
 		return ""
 	}
-	f := strings.TrimLeft(strings.TrimSpace(s[i+1:]), "!/\\")
-	if !strings.ContainsAny(f, "/\\") {
+	f := strings.TrimSpace(s[i+1:])
+	if strings.IndexByte(f, '%') >= 0 {
+		if d, err := neturl.PathUnescape(f); err == nil {
+			f = d
+		}
+	}
+	f = strings.TrimLeft(f, "!/\\")
+	if !strings.ContainsAny(f, "/\\?=") {
 		return ""
+	}
+	if eq := strings.IndexByte(f, '='); eq >= 0 && !strings.ContainsAny(f[:eq], "/\\?") {
+		f = "?" + f // route=Condition/hiv: a parameter, as in a query
 	}
 	return f
 }

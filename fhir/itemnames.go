@@ -83,7 +83,7 @@ var segmentEnds = func() (t [256]bool) {
 	for c := range t {
 		t[c] = c <= ' ' || c >= 0x80
 	}
-	for _, c := range []byte("/\\?#|=&:" + RefDelimiters) {
+	for _, c := range []byte("/\\?#|=&:!" + RefDelimiters) { // '!': a hashbang, #!Condition/hiv
 		t[c] = true
 	}
 	return t

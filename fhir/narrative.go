@@ -2,41 +2,94 @@ package fhir
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
-// narrativeLink matches an href or src attribute in a narrative's XHTML
-// (Narrative.div), quoted either way or, as a browser reads HTML, not at
-// all, its name in any case after a space or a slash (<img/src=…>), spaces
-// allowed around '=' (carex does not parse the XHTML: whatever a browser
-// would follow counts); groups: what precedes the value, the value in
-// double quotes, in single quotes, unquoted.
-var narrativeLink = regexp.MustCompile(`(?i)([\s/](?:href|src)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'<>=` + "`" + `]+))`)
+// narrativeLink matches an attribute in a narrative's XHTML
+// (Narrative.div) whose value a browser follows, loads or resolves as a url
+// (linkAttrs: href and src, an image's srcset, an object's data, a video's
+// poster, a quotation's cite, …, with or without a namespace prefix such as
+// xlink:href), quoted either way or, as a browser reads HTML, not at all
+// (an unquoted value runs to a space or '>', '=' and quotes included), its
+// name in any case after a space, a slash (<img/src=…>) or the quote ending
+// the attribute before it (<a title="x"href=…>, which HTML parsers read as
+// two attributes), spaces allowed around '=' (carex does not parse the
+// XHTML: whatever a browser would follow counts; review 18e: the forms
+// beyond href and src after a space went out as written); groups: what
+// precedes the value, the value in double quotes, in single quotes,
+// unquoted.
+var narrativeLink = regexp.MustCompile(`(?i)([\s/"'](?:[a-z][a-z0-9._-]*:)?(?:` + strings.Join(linkAttrs, "|") + `)\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'>][^\s>]*))`)
 
-// EachNarrativeLink calls fn with each href or src attribute value of
-// div, a narrative's XHTML, as written (entities not decoded).
+// linkAttrs are the HTML, SVG and XML attributes whose value is a url (or,
+// srcset, a list of them), longest first where one begins another.
+var linkAttrs = []string{"href", "srcset", "src", "lowsrc", "dynsrc", "data", "poster", "cite", "longdesc",
+	"background", "formaction", "action", "usemap", "icon", "manifest", "codebase", "archive", "classid", "profile", "ping", "base"}
+
+// cssURL matches a CSS url() in a narrative (a style attribute's
+// background: a browser loads it as it does an img's src; review 18e), the
+// same groups as narrativeLink.
+var cssURL = regexp.MustCompile(`(?i)(\burl\(\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'()]+))`)
+
+// linkSpans are where the link values of div lie (its link attributes'
+// and CSS urls'), in order, none overlapping another.
+func linkSpans(div string) [][2]int {
+	var out [][2]int
+	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
+		s, e := linkValue(m)
+		out = append(out, [2]int{s, e})
+	}
+	if !hasCSSURL(div) {
+		return out
+	}
+	for _, m := range cssURL.FindAllStringSubmatchIndex(div, -1) {
+		s, e := linkValue(m)
+		out = append(out, [2]int{s, e})
+	}
+	slices.SortFunc(out, func(a, b [2]int) int { return a[0] - b[0] })
+	kept := out[:0]
+	for _, sp := range out {
+		if len(kept) == 0 || sp[0] >= kept[len(kept)-1][1] {
+			kept = append(kept, sp)
+		}
+	}
+	return kept
+}
+
+// hasCSSURL: s holds "url(" in any case.
+func hasCSSURL[S ~string | ~[]byte](s S) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		if s[i]|0x20 == 'u' && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
+			return true
+		}
+	}
+	return false
+}
+
+// EachNarrativeLink calls fn with each link value of div, a narrative's
+// XHTML (a link attribute's, narrativeLink, or a CSS url's), as written
+// (entities not decoded).
 func EachNarrativeLink(div string, fn func(string)) {
 	if !mayLink(div) {
 		return
 	}
-	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
-		s, e := linkValue(m)
-		fn(div[s:e])
+	for _, sp := range linkSpans(div) {
+		fn(div[sp[0]:sp[1]])
 	}
 }
 
-// ReplaceNarrativeLinks is div, a narrative's XHTML, with each href or src
-// attribute value for which to reports a replacement replaced by it (which
-// must need no escaping in an attribute: a Type/id, a url), and whether
-// any was. Every other byte stays as written.
+// ReplaceNarrativeLinks is div, a narrative's XHTML, with each link value
+// (EachNarrativeLink's) for which to reports a replacement replaced by it
+// (which must need no escaping in an attribute: a Type/id, a url), and
+// whether any was. Every other byte stays as written.
 func ReplaceNarrativeLinks(div string, to func(string) (string, bool)) (string, bool) {
 	if !mayLink(div) {
 		return div, false
 	}
 	var b strings.Builder
 	last := 0
-	for _, m := range narrativeLink.FindAllStringSubmatchIndex(div, -1) {
-		s, e := linkValue(m)
+	for _, sp := range linkSpans(div) {
+		s, e := sp[0], sp[1]
 		repl, ok := to(div[s:e])
 		if !ok || repl == div[s:e] {
 			continue
@@ -63,14 +116,17 @@ func linkValue(m []int) (start, end int) {
 	return m[2], m[2] // not reached: one of the groups matches
 }
 
-// mayLink: div may hold an href or src attribute, in any case (most
-// narratives are passed over without the regular expression).
+// mayLink: div may hold a link attribute (most narratives are passed over
+// without the regular expression).
 func mayLink(div string) bool { return MayHoldLink(div) }
 
 // MayHoldLink: s, a narrative or a whole JSON document as written, holds
-// "href" or "src" in any case, as any narrative link does (an attribute's
-// name is not read through entities; a JSON escape is not looked through
-// here). Most documents are passed over without decoding their narrative.
+// "href" or "src" in any case, or another of linkAttrs followed by '='
+// (spaces, and JSON's escaped ones, between), or a CSS "url(", as any
+// narrative link does
+// (an attribute's name is not read through entities; a JSON escape other
+// than a space's is not looked through here). Most documents are passed
+// over without decoding their narrative.
 func MayHoldLink[S ~string | ~[]byte](s S) bool {
 	for i := 0; i+3 <= len(s); i++ {
 		switch s[i] | 0x20 {
@@ -82,6 +138,49 @@ func MayHoldLink[S ~string | ~[]byte](s S) bool {
 			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
 				return true
 			}
+		case 'u':
+			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
+				return true // a CSS url()
+			}
+			fallthrough
+		case 'a', 'b', 'c', 'd', 'f', 'i', 'l', 'm', 'p':
+			for _, a := range linkAttrs {
+				if i+len(a) <= len(s) && equalFoldASCII(s[i:i+len(a)], a) && equalsFollows(s, i+len(a)) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// equalFoldASCII: b is a, a lower-case ASCII word, in any case.
+func equalFoldASCII[S ~string | ~[]byte](b S, a string) bool {
+	for j := 0; j < len(a); j++ {
+		if b[j]|0x20 != a[j] {
+			return false
+		}
+	}
+	return true
+}
+
+// equalsFollows: s holds '=' at i, after spaces written as such or as JSON
+// escapes (\n, \t, \r, \f).
+func equalsFollows[S ~string | ~[]byte](s S, i int) bool {
+	for i < len(s) {
+		switch s[i] {
+		case '=':
+			return true
+		case ' ', '\t', '\n', '\r', '\f':
+			i++
+		case '\\':
+			if i+1 < len(s) && strings.IndexByte("ntrf", s[i+1]) >= 0 {
+				i += 2
+				continue
+			}
+			return false
+		default:
+			return false
 		}
 	}
 	return false
