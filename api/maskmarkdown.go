@@ -92,15 +92,6 @@ func walkMarkdownLinks(v any, fn func(string)) {
 	})
 }
 
-// forEachMarkdownLink is walkMarkdownLinks for a JSON document, decoded
-// only where it may hold an inline link.
-func forEachMarkdownLink(raw []byte, fn func([]byte)) {
-	if !mayHoldMarkdownLink(raw) && !mayHoldHTMLLink(raw) {
-		return
-	}
-	walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
-}
-
 // replaceMarkdownLinks masks each inline link target of s naming an item
 // in mask, and each HTML link attribute (mayHoldHTMLLink).
 func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {

@@ -83,12 +83,18 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 // document that may name an item stored here (narrativeLinkTarget), found
 // by scanning the bytes as forEachRef does.
 func forEachNarrativeLink(raw []byte, fn func([]byte)) {
-	forEachMarkdownLink(raw, fn) // and a markdown note's inline links
-	// Without href or src anywhere, no div holds a link: passed over
-	// without decoding it (its attributes' quotes are escaped, so reading
-	// the div decodes it: ten times the cost of the rest of the scans).
-	// A document with \u escapes is read decoded (maskedRefs).
-	if !bytes.Contains(raw, []byte(`iv"`)) || !fhir.MayHoldLink(raw) {
+	// Without a link attribute after a '<', no div and no markdown string
+	// holds an HTML link: passed over without decoding (a div's attribute
+	// quotes are escaped, so reading it decodes it: ten times the cost of
+	// the rest of the scans). One scan serves both. A document with \u
+	// escapes is read decoded (maskedRefs).
+	lt := bytes.IndexByte(raw, '<')
+	links := lt >= 0 && fhir.MayHoldLink(raw[lt:])
+	if links || mayHoldMarkdownLink(raw) {
+		// A markdown note's links, inline, by reference or as HTML.
+		walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
+	}
+	if !links || !bytes.Contains(raw, []byte(`iv"`)) {
 		return
 	}
 	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {

@@ -128,27 +128,66 @@ func mayLink(div string) bool { return MayHoldLink(div) }
 // than a space's is not looked through here). Most documents are passed
 // over without decoding their narrative.
 func MayHoldLink[S ~string | ~[]byte](s S) bool {
-	for i := 0; i+3 <= len(s); i++ {
-		switch s[i] | 0x20 {
+	// Keyed on the rarer bytes: a link attribute is followed by '=', a
+	// CSS url by '('. Trying every attribute at each letter that may begin
+	// one cost 13 us on a 1 KB document without a link.
+	for i := 0; i < len(s); i++ {
+		if !linkBytes[s[i]] {
+			continue
+		}
+		switch c := s[i]; c | 0x20 {
 		case 'h':
 			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'e' && s[i+3]|0x20 == 'f' {
 				return true
 			}
 		case 's':
-			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
+			if i+3 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
 				return true
 			}
-		case 'u':
-			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
-				return true // a CSS url()
-			}
-			fallthrough
-		case 'a', 'b', 'c', 'd', 'f', 'i', 'l', 'm', 'p':
-			for _, a := range linkAttrs {
-				if i+len(a) <= len(s) && equalFoldASCII(s[i:i+len(a)], a) && equalsFollows(s, i+len(a)) {
+		default:
+			switch c {
+			case '=':
+				if linkAttrBefore(s, i) {
 					return true
 				}
+			case '(':
+				if i >= 3 && equalFoldASCII(s[i-3:i], "url") {
+					return true // a CSS url()
+				}
 			}
+		}
+	}
+	return false
+}
+
+// linkBytes are the bytes MayHoldLink looks at: the first of "href" and
+// "src" in either case, '=' and '('.
+var linkBytes = func() (t [256]bool) {
+	for _, c := range []byte("hHsS=(") {
+		t[c] = true
+	}
+	return t
+}()
+
+// linkAttrBefore: one of linkAttrs ends before the '=' at e, spaces
+// written as such or as JSON escapes (\n, \t, \r, \f) between, as
+// equalsFollows reads them forwards.
+func linkAttrBefore[S ~string | ~[]byte](s S, e int) bool {
+	j := e
+	for j > 0 {
+		switch c := s[j-1]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f':
+			j--
+			continue
+		case j >= 2 && s[j-2] == '\\' && strings.IndexByte("ntrf", c) >= 0:
+			j -= 2
+			continue
+		}
+		break
+	}
+	for _, a := range linkAttrs {
+		if j >= len(a) && equalFoldASCII(s[j-len(a):j], a) && equalsFollows(s, j) {
+			return true
 		}
 	}
 	return false

@@ -19,3 +19,49 @@ func TestReview18bWithLinksInNarrative(t *testing.T) {
 		t.Errorf("WithLinks:\n got %s\nwant %s", got, want)
 	}
 }
+
+// mayHoldLinkEachLetter is MayHoldLink as review 18e wrote it, trying
+// every link attribute at each letter: the reference the faster scan
+// must agree with.
+func mayHoldLinkEachLetter(s string) bool {
+	for i := 0; i+3 <= len(s); i++ {
+		switch s[i] | 0x20 {
+		case 'h':
+			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'e' && s[i+3]|0x20 == 'f' {
+				return true
+			}
+		case 's':
+			if s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'c' {
+				return true
+			}
+		case 'u':
+			if i+4 <= len(s) && s[i+1]|0x20 == 'r' && s[i+2]|0x20 == 'l' && s[i+3] == '(' {
+				return true
+			}
+		}
+		for _, a := range linkAttrs {
+			if i+len(a) <= len(s) && equalFoldASCII(s[i:i+len(a)], a) && equalsFollows(s, i+len(a)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// FuzzMayHoldLinkAgrees: MayHoldLink, keyed on '=' and '(', passes every
+// document the letter-by-letter scan does (a miss would leave a link
+// unmasked), and no other.
+func FuzzMayHoldLinkAgrees(f *testing.F) {
+	for _, s := range []string{
+		`<div>plain text</div>`, `<a HREF="x">`, `<img SRCSET = "a 1x">`, `<object data\n=x>`, `<object DATA\\n = x>`,
+		`<p style="background:URL('Binary/b')">`, `<q cite=x>`, `<svg><use xlink:href="#a"/></svg>`, `data=`, `poster  =`,
+		`{"div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">Encounter (procedure)</div>"}`, `url (`, `xdata\\\\n=`,
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := MayHoldLink(s), mayHoldLinkEachLetter(s); got != want {
+			t.Errorf("MayHoldLink(%q) = %v, the letter-by-letter scan says %v", s, got, want)
+		}
+	})
+}
