@@ -37,6 +37,11 @@ func MayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 		}
 		seg := s[start:i]
 		start = i + 1
+		if i+1 < len(s) && s[i] == '\\' && strings.IndexByte("tnrbf", s[i+1]) >= 0 {
+			// A JSON escape read as written (forEachItemString): \tBinary
+			// is a tab and Binary; its letter ends the segment too.
+			start = i + 2
+		}
 		if len(seg) < 4 || len(seg) > len(buf) || typeInitials[len(seg)]&(1<<(seg[0]|0x20-'a')) == 0 {
 			continue
 		}
