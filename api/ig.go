@@ -399,67 +399,51 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 			}
 		}
 	}
-	// And the other Patients carrying one of its NHS numbers, whose items
-	// its objections reach (person).
-	for _, n := range numbers {
-		found, err := s.store.Search(ctx, patientsNumbered(n, reportSameNumber), nil)
+	// records adds the Patients q finds and the deleted ones retired finds,
+	// up to reportSameNumber each, noting when there were more.
+	records := func(q *search.Query, retired func(ctx context.Context, key string, most int) ([]string, error), key string) error {
+		found, err := s.store.Search(ctx, q, nil)
 		if err != nil {
-			return nil, false, err
+			return err
 		}
-		incomplete = incomplete || found.Total > len(found.Items)
+		gone, err := retired(ctx, key, reportSameNumber+1)
+		if err != nil {
+			return err
+		}
+		incomplete = incomplete || found.Total > len(found.Items) || len(gone) > reportSameNumber
+		ids := make([]string, 0, len(found.Items)+len(gone))
 		for _, v := range found.Items {
-			if v.ID != patient {
-				out = appendNew(out, v.ID)
+			ids = append(ids, v.ID)
+		}
+		for _, id := range append(ids, gone[:min(len(gone), reportSameNumber)]...) {
+			if id != patient {
+				out = appendNew(out, id)
 			}
 		}
-		// Deleted ones too, as person finds them (review 18a: once the
-		// GP deleted Patient/jane, accesses to what remained filed under
-		// it left the report on the hospital's record of her).
-		retired, err := s.store.RetiredPatients(ctx, n, reportSameNumber+1)
-		if err != nil {
+		return nil
+	}
+	// The other Patients carrying one of its NHS numbers, whose items its
+	// objections reach (person); deleted ones too, by their last numbers
+	// (review 18a: once the GP deleted Patient/jane, accesses to what
+	// remained filed under it left the report on the hospital's record of
+	// her).
+	for _, n := range numbers {
+		if err := records(patientsNumbered(n, reportSameNumber), s.store.RetiredPatients, n); err != nil {
 			return nil, false, err
 		}
-		out, incomplete = addRetired(out, retired, patient, incomplete)
 	}
+	// And those linking to it; deleted ones by their last links, as the
+	// sharing decision follows them (review 18d: once the GP deleted the
+	// merged duplicate Patient/jane-old, reads of what remained filed under
+	// it left the reports on Jane's record).
 	q, err := search.ParseQuery("Patient", url.Values{"link": {"Patient/" + patient}, "_count": {strconv.Itoa(reportSameNumber)}})
 	if err != nil {
 		return nil, false, err
 	}
-	found, err := s.store.Search(ctx, q, nil)
-	if err != nil {
+	if err := records(q, s.store.RetiredLinks, patient); err != nil {
 		return nil, false, err
 	}
-	incomplete = incomplete || found.Total > len(found.Items)
-	for _, v := range found.Items {
-		if v.ID != patient {
-			out = appendNew(out, v.ID)
-		}
-	}
-	// Deleted ones too, by their last links, as the sharing decision
-	// follows them (review 18d: once the GP deleted the merged duplicate
-	// Patient/jane-old, reads of what remained filed under it left the
-	// reports on Jane's record).
-	retired, err := s.store.RetiredLinks(ctx, patient, reportSameNumber+1)
-	if err != nil {
-		return nil, false, err
-	}
-	out, incomplete = addRetired(out, retired, patient, incomplete)
 	return out, incomplete, nil
-}
-
-// addRetired adds to out the deleted Patients read (up to
-// reportSameNumber+1) other than patient: the first reportSameNumber, and
-// incomplete when there were more.
-func addRetired(out, retired []string, patient string, incomplete bool) ([]string, bool) {
-	if len(retired) > reportSameNumber {
-		retired, incomplete = retired[:reportSameNumber], true
-	}
-	for _, id := range retired {
-		if id != patient {
-			out = appendNew(out, id)
-		}
-	}
-	return out, incomplete
 }
 
 func (s *Server) igUserActivity(c echo.Context) error {

@@ -33,7 +33,7 @@ func narrativeLinkTarget(v string) string {
 
 // linkTarget is narrativeLinkTarget for a value whose entities are decoded.
 func linkTarget(v string) string {
-	if fhir.MayNameItem(v, false) && namesRecord(v) {
+	if namesItemAt("url", v) {
 		return v
 	}
 	return ""
@@ -79,29 +79,17 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 	}
 }
 
-// forEachNarrativeLink calls fn with each narrative link in a JSON
-// document that may name an item stored here (narrativeLinkTarget), found
-// by scanning the bytes as forEachRef does.
+// forEachNarrativeLink calls fn with each narrative or markdown link in a
+// JSON document that may name an item stored here (walkNarrativeLinks).
+// A byte scan passes over the documents that hold none, most of them,
+// without decoding (a div's attribute quotes are escaped, so reading one
+// decodes it); a document with \u escapes is read decoded (maskedRefs).
 func forEachNarrativeLink(raw []byte, fn func([]byte)) {
-	// Without a link attribute after a '<', no div and no markdown string
-	// holds an HTML link: passed over without decoding (a div's attribute
-	// quotes are escaped, so reading it decodes it: ten times the cost of
-	// the rest of the scans). One scan serves both. A document with \u
-	// escapes is read decoded (maskedRefs).
-	lt := bytes.IndexByte(raw, '<')
-	links := lt >= 0 && fhir.MayHoldLink(raw[lt:])
-	if links || mayHoldMarkdownLink(raw) {
-		// A markdown note's links, inline, by reference or as HTML.
-		walkMarkdownLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
+	if mayHoldHTMLLink(raw) || mayHoldMarkdownLink(raw) {
+		// Decoded once, for the divs' links and a markdown note's
+		// (inline, by reference or as HTML).
+		walkNarrativeLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
 	}
-	if !links || !bytes.Contains(raw, []byte(`iv"`)) {
-		return
-	}
-	forEachString(raw, []byte(`"d`), []byte(`iv"`), func(div []byte) {
-		fhir.EachNarrativeLink(string(div), func(v string) {
-			eachNarrativeLinkTarget(v, func(t string) { fn([]byte(t)) })
-		})
-	})
 }
 
 // walkNarrativeLinks is forEachNarrativeLink for a decoded document.

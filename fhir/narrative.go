@@ -70,7 +70,7 @@ func hasCSSURL[S ~string | ~[]byte](s S) bool {
 // XHTML (a link attribute's, narrativeLink, or a CSS url's), as written
 // (entities not decoded).
 func EachNarrativeLink(div string, fn func(string)) {
-	if !mayLink(div) {
+	if !MayHoldLink(div) { // most are passed over without the regular expression
 		return
 	}
 	for _, sp := range linkSpans(div) {
@@ -83,7 +83,7 @@ func EachNarrativeLink(div string, fn func(string)) {
 // (which must need no escaping in an attribute: a Type/id, a url), and
 // whether any was. Every other byte stays as written.
 func ReplaceNarrativeLinks(div string, to func(string) (string, bool)) (string, bool) {
-	if !mayLink(div) {
+	if !MayHoldLink(div) { // most are passed over without the regular expression
 		return div, false
 	}
 	var b strings.Builder
@@ -115,10 +115,6 @@ func linkValue(m []int) (start, end int) {
 	}
 	return m[2], m[2] // not reached: one of the groups matches
 }
-
-// mayLink: div may hold a link attribute (most narratives are passed over
-// without the regular expression).
-func mayLink(div string) bool { return MayHoldLink(div) }
 
 // MayHoldLink: s, a narrative or a whole JSON document as written, holds
 // "href" or "src" in any case, or another of linkAttrs followed by '='

@@ -2,7 +2,9 @@ package fhir
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
+	"slices"
 )
 
 // Ref is a reference the parser met: the string value of a member named
@@ -26,56 +28,43 @@ func (r *Resource) WithReferences(to map[string]string) []byte {
 // a narrative (Narratives) whose value is one (FHIR's transaction rules:
 // a fullUrl is replaced "in the narrative" too).
 func (r *Resource) WithLinks(refs, links map[string]string) []byte {
-	var out []byte
-	last := 0
-	edit := func(ref Ref, enc []byte) {
-		if out == nil {
-			out = make([]byte, 0, len(r.Raw)+64)
-		}
-		out = append(out, r.Raw[last:ref.Start]...)
-		out = append(out, enc...)
-		last = ref.End
+	type change struct {
+		at  Ref
+		enc []byte
 	}
-	replace := func(ref Ref, to map[string]string) {
-		if repl, ok := to[ref.Value]; ok && repl != ref.Value {
-			enc, _ := json.Marshal(repl) // a string always marshals
-			edit(ref, enc)
+	var changes []change
+	replace := func(l []Ref, to map[string]string) {
+		for _, ref := range l {
+			if repl, ok := to[ref.Value]; ok && repl != ref.Value {
+				enc, _ := json.Marshal(repl) // a string always marshals
+				changes = append(changes, change{ref, enc})
+			}
 		}
 	}
-	// The lists are each in document order: merged, each edit follows the last.
-	i, j, k := 0, 0, 0
-	if len(links) == 0 {
-		j, k = len(r.Links), len(r.Narratives)
-	}
-	const none = int(^uint(0) >> 1)
-	at := func(l []Ref, n int) int {
-		if n < len(l) {
-			return l[n].Start
-		}
-		return none
-	}
-	for i < len(r.Refs) || j < len(r.Links) || k < len(r.Narratives) {
-		a, b, c := at(r.Refs, i), at(r.Links, j), at(r.Narratives, k)
-		switch {
-		case a <= b && a <= c:
-			replace(r.Refs[i], refs)
-			i++
-		case b <= c:
-			replace(r.Links[j], links)
-			j++
-		default:
-			n := r.Narratives[k]
+	replace(r.Refs, refs)
+	if len(links) > 0 {
+		replace(r.Links, links)
+		for _, n := range r.Narratives {
 			if div, ok := ReplaceNarrativeLinks(n.Value, func(v string) (string, bool) {
 				to, ok := links[v]
 				return to, ok
 			}); ok {
-				edit(n, xhtmlString(div))
+				changes = append(changes, change{n, xhtmlString(div)})
 			}
-			k++
 		}
 	}
-	if out == nil {
+	if len(changes) == 0 {
 		return r.Raw
+	}
+	// Each list is in document order, and no two overlap: in order of
+	// place, each edit follows the last.
+	slices.SortFunc(changes, func(a, b change) int { return cmp.Compare(a.at.Start, b.at.Start) })
+	out := make([]byte, 0, len(r.Raw)+64)
+	last := 0
+	for _, c := range changes {
+		out = append(out, r.Raw[last:c.at.Start]...)
+		out = append(out, c.enc...)
+		last = c.at.End
 	}
 	return append(out, r.Raw[last:]...)
 }
