@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 
@@ -41,7 +40,8 @@ func markdownTarget(t string) string {
 }
 
 // eachMarkdownLink calls fn with each inline link target in s naming an
-// item stored here (narrativeLinkTarget).
+// item stored here, read as a narrative link's value is
+// (eachNarrativeLinkTarget: "Condi&#x09;tion/hiv" is Condition/hiv).
 func eachMarkdownLink(s string, fn func(string)) {
 	if mayHoldHTMLLink(s) {
 		fhir.EachNarrativeLink(s, func(v string) { eachNarrativeLinkTarget(v, fn) })
@@ -50,9 +50,7 @@ func eachMarkdownLink(s string, fn func(string)) {
 		return
 	}
 	for _, m := range markdownLink.FindAllStringSubmatch(s, -1) {
-		if t := narrativeLinkTarget(markdownTarget(m[1])); t != "" {
-			fn(t)
-		}
+		eachNarrativeLinkTarget(markdownTarget(m[1]), fn)
 	}
 }
 
@@ -106,7 +104,9 @@ func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
 	out := markdownLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := markdownLink.FindStringSubmatchIndex(m)
 		t := m[sub[2]:sub[3]]
-		if nt := narrativeLinkTarget(markdownTarget(t)); nt == "" || !mask[nt] {
+		masked := false
+		eachNarrativeLinkTarget(markdownTarget(t), func(nt string) { masked = masked || mask[nt] })
+		if !masked {
 			return m
 		}
 		changed = true
@@ -147,16 +147,7 @@ func maskMarkdownLinks(m map[string]any, mask map[string]bool) bool {
 	return changed
 }
 
-// maskedMarkdownLinks counts the inline links in raw written as
-// maskMarkdownLinks releases a masked one.
-func maskedMarkdownLinks(raw []byte) int {
-	if !bytes.Contains(raw, []byte(maskedNarrativeLink)) {
-		return 0
-	}
-	return len(maskedMarkdownLink.FindAllIndex(raw, -1))
-}
-
 // maskedMarkdownLink matches an inline link or a link definition masked
 // (its target holds parentheses, which markdownLink's plain targets do
-// not), in a JSON document as written (a newline before it escaped).
-var maskedMarkdownLink = regexp.MustCompile(`\][(:](?:[\s>]|\\[nrt])*<?` + regexp.QuoteMeta(maskedNarrativeLink))
+// not), in a decoded string.
+var maskedMarkdownLink = regexp.MustCompile(`\][(:][\s>]*<?` + regexp.QuoteMeta(maskedNarrativeLink))

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"bytes"
 	"html"
 	"strings"
 
@@ -20,18 +19,8 @@ import (
 // the XHTML stays valid with every attribute in place.
 const maskedNarrativeLink = "#(masked)"
 
-// narrativeLinkTarget is a narrative link's value as a browser reads it
-// (XML entities decoded: Condition&#x2F;hiv), where it may name an item
-// stored here as an attachment's url does (namesItemAt's rule for "url");
-// "" otherwise.
-func narrativeLinkTarget(v string) string {
-	if strings.IndexByte(v, '&') >= 0 {
-		v = html.UnescapeString(v)
-	}
-	return linkTarget(v)
-}
-
-// linkTarget is narrativeLinkTarget for a value whose entities are decoded.
+// linkTarget is v where it may name an item stored here as an
+// attachment's url does (namesItemAt's rule for "url"); "" otherwise.
 func linkTarget(v string) string {
 	if namesItemAt("url", v) {
 		return v
@@ -43,10 +32,11 @@ func linkTarget(v string) string {
 // url (WHATWG: ASCII tab and newline).
 var urlDropped = strings.NewReplacer("\t", "", "\n", "", "\r", "")
 
-// eachNarrativeLinkTarget calls fn with what a narrative link's value v
-// names as narrativeLinkTarget reads it: the value with the tabs and
-// newlines a url parser drops taken out (Condi&#x09;tion/hiv is
-// Condition/hiv to a browser), or, where it holds spaces, each of its
+// eachNarrativeLinkTarget calls fn with what a narrative or markdown
+// link's value v names as a browser reads it: XML entities decoded
+// (Condition&#x2F;hiv), the tabs and newlines a url parser drops taken
+// out (Condi&#x09;tion/hiv is Condition/hiv to a browser), or, where it
+// holds spaces, each of its
 // words and their comma-separated parts (a srcset's candidates:
 // "Binary/hivbin 1x, …"; a url's spaces, which a browser trims or escapes,
 // split it too; review 18e). The link goes out masked where any of them is
@@ -132,18 +122,16 @@ func maskedLinkValue(mask map[string]bool) func(string) (string, bool) {
 	}
 }
 
-// maskedNarrativeLinks counts the narrative links in a resource written as
-// carex releases a masked one (maskNarrativeLinks): an update carrying
-// more than the version it replaces would lose what they named
-// (maskedWriteBack).
-func maskedNarrativeLinks(raw []byte) int {
-	if !bytes.Contains(raw, []byte(maskedNarrativeLink)) {
-		return 0
-	}
-	n := maskedMarkdownLinks(raw)
-	// A narrative's, and any other string's HTML (review 18e): read
-	// decoded, as only a write-back of what carex masked holds the mark.
-	count := func(s string) {
+// maskedLinks counts the links among m's strings written as carex
+// releases a masked one (maskNarrativeLinks): a narrative's, and any other
+// string's HTML (review 18e), and a markdown string's inline links and
+// link definitions. maskedMarks adds them up with the masked references.
+func maskedLinks(m map[string]any) int {
+	n := 0
+	count := func(k, s string) {
+		if !strings.Contains(s, maskedNarrativeLink) {
+			return
+		}
 		if strings.IndexByte(s, '<') >= 0 {
 			fhir.EachNarrativeLink(s, func(v string) {
 				if v == maskedNarrativeLink {
@@ -151,21 +139,21 @@ func maskedNarrativeLinks(raw []byte) int {
 				}
 			})
 		}
+		if k != "div" {
+			n += len(maskedMarkdownLink.FindAllStringIndex(s, -1))
+		}
 	}
-	eachObject(decodeMap(raw), "", func(m map[string]any) bool {
-		for _, e := range m {
-			switch x := e.(type) {
-			case string:
-				count(x)
-			case []any:
-				for _, e := range x {
-					if s, ok := e.(string); ok {
-						count(s)
-					}
+	for k, e := range m {
+		switch x := e.(type) {
+		case string:
+			count(k, x)
+		case []any:
+			for _, e := range x {
+				if s, ok := e.(string); ok {
+					count(k, s)
 				}
 			}
 		}
-		return true
-	})
+	}
 	return n
 }

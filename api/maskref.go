@@ -1065,7 +1065,7 @@ func maskedMark() []any {
 
 // maskedMarks counts the references in a resource written as carex
 // releases a masked one (maskRefs): a data-absent-reason "masked" and no
-// reference.
+// reference; and the links in its free text masked (maskedLinks).
 //
 // Those inside the FHIR JSON an attachment carries count too, since
 // release masks there as well (review 14c: a clinician's copy of her
@@ -1078,6 +1078,7 @@ func maskedMarks(raw []byte, res map[string]any) int {
 	}
 	n := 0
 	count := func(m map[string]any) bool {
+		n += maskedLinks(m)
 		if _, ok := m["reference"]; ok {
 			return true
 		}

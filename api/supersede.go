@@ -97,7 +97,7 @@ func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) 
 	if existing == nil || existing.Deleted || w.Op == store.OpDelete {
 		return nil
 	}
-	n := maskedMarks(w.Raw, w.Resource) + maskedNarrativeLinks(w.Raw)
+	n := maskedMarks(w.Raw, w.Resource)
 	if n == 0 {
 		return nil
 	}
@@ -105,7 +105,7 @@ func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) 
 	if err != nil || v == nil {
 		return err
 	}
-	if n > maskedMarks(v.Raw, decodeMap(v.Raw))+maskedNarrativeLinks(v.Raw) {
+	if n > maskedMarks(v.Raw, decodeMap(v.Raw)) {
 		return fmtErr(ErrMaskedWriteBack, "%s/%s holds a reference carex masked for you (an extension data-absent-reason \"masked\" where the reference was): storing it would lose what it points at; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
 	}
 	return nil
