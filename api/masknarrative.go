@@ -28,10 +28,6 @@ func linkTarget(v string) string {
 	return ""
 }
 
-// urlDropped are the characters a url parser drops wherever they are in a
-// url (WHATWG: ASCII tab and newline).
-var urlDropped = strings.NewReplacer("\t", "", "\n", "", "\r", "")
-
 // eachNarrativeLinkTarget calls fn with what a narrative or markdown
 // link's value v names as a browser reads it: XML entities decoded
 // (Condition&#x2F;hiv), the tabs and newlines a url parser drops taken
@@ -46,7 +42,7 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 		v = html.UnescapeString(v)
 	}
 	if strings.ContainsAny(v, "\t\n\r") {
-		v = urlDropped.Replace(v)
+		v = fhir.URLDropped.Replace(v)
 	}
 	if !strings.ContainsAny(v, " \f") {
 		if t := linkTarget(v); t != "" {

@@ -163,6 +163,27 @@ func FuzzMayNameItemPassesWhatNamesAnItem(f *testing.F) {
 	})
 }
 
+// FuzzSearchHidesWhatReleaseMasks: a free-text string whose link the
+// release would mask where the record it names is withheld (eachMarkdownLink:
+// markdown and HTML links, read through character references and dropped
+// tabs) is one the search index hides from such a reader
+// (fhir.IndexedMayNameItem); one it missed could be found by its masked
+// target letter by letter.
+func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
+	for _, s := range []string{"See [x](Condition/hiv) now", "See [x][1]\n\n[1]: Condition/hiv", `See <a href="Condition/hiv">x</a>`,
+		"[x](Condi&#x09;tion/hiv)", "[x](<Binary/hiv\tbin>)", `<img srcset="a.png 1x, Binary/hivbin 2x">`, "[x](Cond&#105;tion/hiv)",
+		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		eachMarkdownLink(s, func(target string) {
+			if namesRecord(target) && !fhir.IndexedMayNameItem(s) {
+				t.Errorf("release masks %q in %q, but the search index would match it", target, s)
+			}
+		})
+	})
+}
+
 // BenchmarkForEachNarrativeLink: the narrative and markdown link scan each
 // released item now takes (review 18b), on a Synthea-like Encounter whose
 // generated narrative holds no link (the common case) and on one whose

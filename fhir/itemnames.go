@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"html"
 	"strings"
 	"unicode"
 )
@@ -138,10 +139,36 @@ func StringMayNameItem[S ~string | ~[]byte](s S) bool {
 
 // IndexedMayNameItem: a string or token index value that may go out
 // masked, whole or in part, where the item it names is withheld:
-// StringMayNameItem, or free text holding a markdown inline link ("](")
-// that may name an item (review 18b masks such a link's target inside
-// the text). A search must not match or sort by it for a reader who may
-// see it masked.
+// StringMayNameItem, or free text holding a link the release masks inside
+// the text (a markdown inline link "](" or link definition "]:", review
+// 18b; an HTML link attribute, review 18e) that may name an item, read
+// as the release reads a link's target: character references decoded and
+// the tabs and newlines a url parser drops taken out ("Condi&#x09;tion"
+// is Condition). A search must not match or sort by it for a reader who
+// may see it masked.
 func IndexedMayNameItem(s string) bool {
-	return StringMayNameItem(s) || strings.Contains(s, "](") && MayNameItem(s, false)
+	if StringMayNameItem(s) {
+		return true
+	}
+	if !strings.Contains(s, "](") && !strings.Contains(s, "]:") && !htmlLinkIn(s) {
+		return false
+	}
+	if MayNameItem(s, false) {
+		return true
+	}
+	if strings.ContainsAny(s, "&\t\n\r") {
+		d := html.UnescapeString(s)
+		return MayNameItem(d, false) || MayNameItem(URLDropped.Replace(d), false)
+	}
+	return false
+}
+
+// URLDropped takes out the characters a url parser drops wherever they
+// are in a url (WHATWG: ASCII tab and newline).
+var URLDropped = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+
+// htmlLinkIn: s holds an HTML tag that may hold a link attribute.
+func htmlLinkIn(s string) bool {
+	i := strings.IndexByte(s, '<')
+	return i >= 0 && MayHoldLink(s[i:])
 }
