@@ -46,12 +46,24 @@ func eachMarkdownLink(s string, fn func(string)) {
 	if mayHoldHTMLLink(s) {
 		fhir.EachNarrativeLink(s, func(v string) { eachNarrativeLinkTarget(v, fn) })
 	}
+	eachAutolink(s, func(i, j int) { eachNarrativeLinkTarget(s[i:j], fn) })
 	if !mayHoldMarkdownLink(s) {
 		return
 	}
 	for _, m := range markdownLink.FindAllStringSubmatch(s, -1) {
 		eachNarrativeLinkTarget(markdownTarget(m[1]), fn)
 	}
+}
+
+// eachAutolink calls fn with where each url in free text s lies
+// (fhir.EachAutolink), but for one that is the whole string, which is
+// decided and masked as a string (namesItemAt).
+func eachAutolink(s string, fn func(start, end int)) {
+	fhir.EachAutolink(s, func(i, j int) {
+		if strings.TrimSpace(s) != s[i:j] {
+			fn(i, j)
+		}
+	})
 }
 
 // mayHoldHTMLLink: s, a string other than a narrative, may hold an HTML
@@ -91,16 +103,19 @@ func walkMarkdownLinks(v any, fn func(string)) {
 }
 
 // replaceMarkdownLinks masks each inline link target of s naming an item
-// in mask, and each HTML link attribute (mayHoldHTMLLink).
+// in mask, each HTML link attribute (mayHoldHTMLLink) and each url in its
+// text (replaceAutolinks).
 func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
 	html := false
 	if mayHoldHTMLLink(s) {
 		s, html = fhir.ReplaceNarrativeLinks(s, maskedLinkValue(mask))
 	}
-	if !mayHoldMarkdownLink(s) {
-		return s, html
-	}
 	changed := html
+	s, auto := replaceAutolinks(s, mask)
+	changed = changed || auto
+	if !mayHoldMarkdownLink(s) {
+		return s, changed
+	}
 	out := markdownLink.ReplaceAllStringFunc(s, func(m string) string {
 		sub := markdownLink.FindStringSubmatchIndex(m)
 		t := m[sub[2]:sub[3]]
@@ -117,6 +132,27 @@ func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
 		return m[:sub[2]] + repl + m[sub[3]:]
 	})
 	return out, changed
+}
+
+// replaceAutolinks masks each url in free text s (eachAutolink) naming
+// an item in mask.
+func replaceAutolinks(s string, mask map[string]bool) (string, bool) {
+	var b strings.Builder
+	done := 0
+	eachAutolink(s, func(i, j int) {
+		masked := false
+		eachNarrativeLinkTarget(s[i:j], func(t string) { masked = masked || mask[t] })
+		if masked {
+			b.WriteString(s[done:i])
+			b.WriteString(maskedNarrativeLink)
+			done = j
+		}
+	})
+	if done == 0 {
+		return s, false
+	}
+	b.WriteString(s[done:])
+	return b.String(), true
 }
 
 // maskMarkdownLinks masks the inline links of m's strings naming an item
@@ -146,8 +182,3 @@ func maskMarkdownLinks(m map[string]any, mask map[string]bool) bool {
 	}
 	return changed
 }
-
-// maskedMarkdownLink matches an inline link or a link definition masked
-// (its target holds parentheses, which markdownLink's plain targets do
-// not), in a decoded string.
-var maskedMarkdownLink = regexp.MustCompile(`\][(:][\s>]*<?` + regexp.QuoteMeta(maskedNarrativeLink))

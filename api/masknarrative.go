@@ -71,7 +71,7 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 // without decoding (a div's attribute quotes are escaped, so reading one
 // decodes it); a document with \u escapes is read decoded (maskedRefs).
 func forEachNarrativeLink(raw []byte, fn func([]byte)) {
-	if mayHoldHTMLLink(raw) || mayHoldMarkdownLink(raw) {
+	if mayHoldHTMLLink(raw) || mayHoldMarkdownLink(raw) || fhir.MayHoldAutolink(raw) {
 		// Decoded once, for the divs' links and a markdown note's
 		// (inline, by reference or as HTML).
 		walkNarrativeLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
@@ -119,24 +119,23 @@ func maskedLinkValue(mask map[string]bool) func(string) (string, bool) {
 }
 
 // maskedLinks counts the links among m's strings written as carex
-// releases a masked one (maskNarrativeLinks): a narrative's, and any other
-// string's HTML (review 18e), and a markdown string's inline links and
-// link definitions. maskedMarks adds them up with the masked references.
+// releases a masked one (maskNarrativeLinks): a narrative's link
+// attributes, and in any other string each maskedNarrativeLink (a
+// markdown link's target, an HTML link attribute, a url in the text).
+// maskedMarks adds them up with the masked references.
 func maskedLinks(m map[string]any) int {
 	n := 0
 	count := func(k, s string) {
-		if !strings.Contains(s, maskedNarrativeLink) {
-			return
-		}
-		if strings.IndexByte(s, '<') >= 0 {
+		switch {
+		case !strings.Contains(s, maskedNarrativeLink):
+		case k == "div":
 			fhir.EachNarrativeLink(s, func(v string) {
 				if v == maskedNarrativeLink {
 					n++
 				}
 			})
-		}
-		if k != "div" {
-			n += len(maskedMarkdownLink.FindAllStringIndex(s, -1))
+		default:
+			n += strings.Count(s, maskedNarrativeLink)
 		}
 	}
 	for k, e := range m {

@@ -112,6 +112,8 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	// Other link forms (review 18e): srcset, an attribute after a quote, a
 	// CSS url(), a link definition and HTML in a note.
 	f.Add([]byte(`{"text":{"div":"<div><img srcset=\"Binary/b 1x, Condition/c 2x\"/><a t=\"x\"href=Condition?_id=c>x</a><p style='background:url(Binary/b)'/></div>"},"note":[{"text":"[x][1]\n\n[1]: Condition/c <a href=\"Condition/d\">d</a>"}]}`))
+	// Urls in free text (autolinks), escaped slashes, a whole-string url.
+	f.Add([]byte(`{"note":[{"text":"see <https://h/fhir/Condition/c>, https:\/\/h\/fhir\/Binary\/b. or www.h.org/fhir/Condition/d)"}],"url":"https://h/fhir/Binary/e","d":" https://h/fhir/Binary/f"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
@@ -172,7 +174,8 @@ func FuzzMayNameItemPassesWhatNamesAnItem(f *testing.F) {
 func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
 	for _, s := range []string{"See [x](Condition/hiv) now", "See [x][1]\n\n[1]: Condition/hiv", `See <a href="Condition/hiv">x</a>`,
 		"[x](Condi&#x09;tion/hiv)", "[x](<Binary/hiv\tbin>)", `<img srcset="a.png 1x, Binary/hivbin 2x">`, "[x](Cond&#105;tion/hiv)",
-		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)"} {
+		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)",
+		"see <https://h/fhir/Condition/hiv>, https://h/fhir/Binary/hivbin. or www.h.org/fhir/Condition/hiv)", "<urn:x:Condition/hiv> ok"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

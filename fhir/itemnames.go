@@ -140,19 +140,27 @@ func StringMayNameItem[S ~string | ~[]byte](s S) bool {
 // IndexedMayNameItem: a string or token index value that may go out
 // masked, whole or in part, where the item it names is withheld:
 // StringMayNameItem, or free text holding a link the release masks inside
-// the text (a markdown inline link "](" or link definition "]:", review
-// 18b; an HTML link attribute, review 18e) that may name an item, read
-// as the release reads a link's target: character references decoded and
-// the tabs and newlines a url parser drops taken out ("Condi&#x09;tion"
-// is Condition). A search must not match or sort by it for a reader who
-// may see it masked.
+// the text that may name an item (a markdown inline link "](" or link
+// definition "]:", review 18b; an HTML link attribute, review 18e; a url,
+// EachAutolink), read as the release reads a link's target: character
+// references decoded and the tabs and newlines a url parser drops taken
+// out ("Condi&#x09;tion" is Condition). A search must not match or sort by
+// it for a reader who may see it masked.
 func IndexedMayNameItem(s string) bool {
 	if StringMayNameItem(s) {
 		return true
 	}
-	if !strings.Contains(s, "](") && !strings.Contains(s, "]:") && !htmlLinkIn(s) {
-		return false
+	if (strings.Contains(s, "](") || strings.Contains(s, "]:") || htmlLinkIn(s)) && textMayNameItem(s) {
+		return true
 	}
+	named := false
+	EachAutolink(s, func(i, j int) { named = named || textMayNameItem(s[i:j]) })
+	return named
+}
+
+// textMayNameItem: MayNameItem of s as written or as a link's target is
+// read (IndexedMayNameItem).
+func textMayNameItem(s string) bool {
 	if MayNameItem(s, false) {
 		return true
 	}

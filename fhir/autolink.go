@@ -1,0 +1,129 @@
+package fhir
+
+import (
+	"bytes"
+	"strings"
+	"unsafe"
+)
+
+// A url written in free text is a link too: a markdown viewer renders
+// CommonMark's autolink "<https://…>" and GitHub's bare "https://…" or
+// "www.…" as one, showing and following it, as it does an inline link.
+
+// EachAutolink calls fn with the start and end of each url in s that a
+// markdown viewer may render as a link: a scheme followed by "://", or
+// "www.", or a CommonMark autolink's inside (<scheme:…>), running to a
+// space, '<', '>', a quote or a backquote (a JSON escape's backslash too,
+// for a document read as written), less the trailing punctuation GitHub
+// leaves out of a bare url (?!.,:;*_~ and closing parentheses). It reads
+// more as links than a viewer would, which only widens what is decided.
+func EachAutolink(s string, fn func(start, end int)) {
+	last := 0 // where the previous url ended: one url is reported once
+	for i := 0; i < len(s); {
+		// Only a ':' or a "www."'s '.' may mark one: found with IndexByte,
+		// which passes over the rest of a document far faster than a loop.
+		c, d := strings.IndexByte(s[i:], ':'), strings.IndexByte(s[i:], '.')
+		var p int
+		switch {
+		case c < 0 && d < 0:
+			return
+		case c < 0 || d >= 0 && d < c:
+			p = i + d
+		default:
+			p = i + c
+		}
+		i = p + 1
+		start := -1
+		switch {
+		case s[p] == '.':
+			if p-3 >= last && s[p-3]|0x20 == 'w' && s[p-2]|0x20 == 'w' && s[p-1]|0x20 == 'w' && (p == 3 || !schemeByte(s[p-4])) {
+				start = p - 3
+			}
+		case p+2 < len(s) && s[p+1] == '/' && s[p+2] == '/':
+			for start = p; start > last && schemeByte(s[start-1]); start-- {
+			}
+			if start == p {
+				start = -1
+			}
+		default:
+			if j := angleScheme(s, p); j > last {
+				start = j
+			}
+		}
+		if start < 0 {
+			continue
+		}
+		end := p
+		for end < len(s) && !autolinkEnds[s[end]] {
+			end++
+		}
+		i = end
+		for end > start && autolinkTrailing[s[end-1]] {
+			end--
+		}
+		last = i
+		if end > start {
+			fn(start, end)
+		}
+	}
+}
+
+// schemeByte: c may be part of a url's scheme.
+func schemeByte(c byte) bool {
+	return 'a' <= c|0x20 && c|0x20 <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '.' || c == '-'
+}
+
+// angleScheme is where the scheme ending at the ':' at i begins, when a
+// '<' comes before it (a CommonMark autolink, "<urn:x:Condition/hiv>",
+// any scheme of 2 to 32 characters); -1 otherwise.
+func angleScheme(s string, i int) int {
+	j := i
+	for j > 0 && i-j < 32 && schemeByte(s[j-1]) {
+		j--
+	}
+	if j > 0 && s[j-1] == '<' && i-j >= 2 {
+		return j
+	}
+	return -1
+}
+
+// autolinkEnds are the bytes a url in free text ends at.
+var autolinkEnds = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' '
+	}
+	for _, c := range []byte("<>\"'`\\") {
+		t[c] = true
+	}
+	return t
+}()
+
+// autolinkTrailing are the bytes taken off a url's end.
+var autolinkTrailing = func() (t [256]bool) {
+	for _, c := range []byte("?!.,:;*_~)") {
+		t[c] = true
+	}
+	return t
+}()
+
+// MayHoldAutolink: a JSON document as written may hold a url in free text
+// that may name an item (MayNameItem, records only): one that is not a
+// whole string, which is decided as a string is. Most documents' urls (a
+// code system's, a profile's) name no item and are passed over unread.
+func MayHoldAutolink(b []byte) bool {
+	if bytes.Contains(b, []byte(`\/`)) {
+		b = bytes.ReplaceAll(b, []byte(`\/`), []byte("/")) // an escaped slash, as some encoders write every one
+	}
+	if len(b) == 0 {
+		return false
+	}
+	raw := unsafe.String(&b[0], len(b)) // read only, while b is
+	found := false
+	EachAutolink(raw, func(i, j int) {
+		if found || i > 0 && raw[i-1] == '"' && j < len(raw) && raw[j] == '"' {
+			return
+		}
+		found = MayNameItem(raw[i:j], false)
+	})
+	return found
+}

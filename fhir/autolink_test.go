@@ -1,0 +1,67 @@
+package fhir
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestEachAutolink(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"no url here. Nor: this", nil},
+		{"see https://h/fhir/Condition/c.", []string{"https://h/fhir/Condition/c"}},
+		{"see <https://h/fhir/Condition/c>, then", []string{"https://h/fhir/Condition/c"}},
+		{"(at http://h/fhir/Binary/b)!", []string{"http://h/fhir/Binary/b"}},
+		{"Www.h.org/Condition/c?", []string{"Www.h.org/Condition/c"}},
+		{"http://www.h.org/x www.y.org", []string{"http://www.h.org/x", "www.y.org"}},
+		{"<urn:x:Condition/c> and <a:b>", []string{"urn:x:Condition/c"}},
+		{`"https://h/Condition/c" x\"https://h/Binary/b\"`, []string{"https://h/Condition/c", "https://h/Binary/b"}},
+		{"://x, awww.x, a.b:c, :", nil},
+		{"https://h/Condition/c;_~*", []string{"https://h/Condition/c"}},
+	} {
+		var got []string
+		EachAutolink(c.in, func(i, j int) { got = append(got, c.in[i:j]) })
+		if !reflect.DeepEqual(got, c.want) {
+			t.Errorf("EachAutolink(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestMayHoldAutolink(t *testing.T) {
+	for in, want := range map[string]bool{
+		`{"system":"http://snomed.info/sct","url":"https://fhir.nhs.uk/Id/nhs-number"}`: false,
+		`{"url":"https://h/fhir/Condition/c"}`:                                          false, // a whole string: decided as a string
+		`{"text":"see https://h/fhir/Condition/c now"}`:                                 true,
+		`{"text":"see https:\/\/h\/fhir\/Condition\/c now"}`:                            true,
+		`{"text":"see <urn:x:Binary/b>"}`:                                               true,
+		`{"text":"www.h.org/CodeSystem/x"}`:                                             false, // a definition
+	} {
+		if got := MayHoldAutolink([]byte(in)); got != want {
+			t.Errorf("MayHoldAutolink(%s) = %v, want %v", in, got, want)
+		}
+	}
+}
+
+// FuzzEachAutolink: spans lie in s, in order, apart, and hold no byte a
+// url ends at; and it never panics.
+func FuzzEachAutolink(f *testing.F) {
+	for _, s := range []string{"see https://h/fhir/Condition/c.", "<urn:x:y>", "www.x", "a.b:c//d", "w.w.w.", ":::..."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		last := 0
+		EachAutolink(s, func(i, j int) {
+			if i < last || j <= i || j > len(s) {
+				t.Fatalf("span [%d,%d) after %d in %q", i, j, last, s)
+			}
+			if strings.ContainsAny(s[i:j], " <>\"'`\\\n") {
+				t.Errorf("span %q in %q holds a byte a url ends at", s[i:j], s)
+			}
+			last = j
+		})
+		MayHoldAutolink([]byte(s))
+	})
+}
