@@ -84,20 +84,11 @@ func mayHoldHTMLLink[S ~string | ~[]byte](s S) bool {
 // its attributes).
 func walkMarkdownLinks(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
-		for k, e := range m {
-			switch x := e.(type) {
-			case string:
-				if k != "div" {
-					eachMarkdownLink(x, fn)
-				}
-			case []any:
-				for _, e := range x {
-					if s, ok := e.(string); ok {
-						eachMarkdownLink(s, fn)
-					}
-				}
+		eachString(m, func(k, s string) {
+			if k != "div" {
+				eachMarkdownLink(s, fn)
 			}
-		}
+		})
 		return true
 	})
 }
@@ -137,48 +128,21 @@ func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
 // replaceAutolinks masks each url in free text s (eachAutolink) naming
 // an item in mask.
 func replaceAutolinks(s string, mask map[string]bool) (string, bool) {
-	var b strings.Builder
-	done := 0
-	eachAutolink(s, func(i, j int) {
-		masked := false
-		eachNarrativeLinkTarget(s[i:j], func(t string) { masked = masked || mask[t] })
-		if masked {
-			b.WriteString(s[done:i])
-			b.WriteString(maskedNarrativeLink)
-			done = j
-		}
-	})
-	if done == 0 {
+	var spans [][2]int
+	eachAutolink(s, func(i, j int) { spans = append(spans, [2]int{i, j}) })
+	if spans == nil {
 		return s, false
 	}
-	b.WriteString(s[done:])
-	return b.String(), true
+	return fhir.ReplaceSpans(s, spans, maskedLinkValue(mask))
 }
 
 // maskMarkdownLinks masks the inline links of m's strings naming an item
 // in mask, reporting whether it masked any.
 func maskMarkdownLinks(m map[string]any, mask map[string]bool) bool {
-	changed := false
-	for k, e := range m {
-		switch x := e.(type) {
-		case string:
-			if k == "div" {
-				continue
-			}
-			if s, ok := replaceMarkdownLinks(x, mask); ok {
-				m[k] = s
-				changed = true
-			}
-		case []any:
-			for i, e := range x {
-				if s, ok := e.(string); ok {
-					if s, ok := replaceMarkdownLinks(s, mask); ok {
-						x[i] = s
-						changed = true
-					}
-				}
-			}
+	return replaceStrings(m, func(k, s string) (string, bool) {
+		if k == "div" {
+			return s, false
 		}
-	}
-	return changed
+		return replaceMarkdownLinks(s, mask)
+	})
 }

@@ -138,17 +138,6 @@ func maskedLinks(m map[string]any) int {
 			n += strings.Count(s, maskedNarrativeLink)
 		}
 	}
-	for k, e := range m {
-		switch x := e.(type) {
-		case string:
-			count(k, x)
-		case []any:
-			for _, e := range x {
-				if s, ok := e.(string); ok {
-					count(k, s)
-				}
-			}
-		}
-	}
+	eachString(m, count)
 	return n
 }

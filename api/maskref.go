@@ -186,20 +186,11 @@ func walkRefs(v any, fn func(string)) {
 // (namesItemAt), other than a reference's.
 func walkItemStrings(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
-		for k, e := range m {
-			switch x := e.(type) {
-			case string:
-				if namesItemAt(k, x) {
-					fn(x)
-				}
-			case []any:
-				for _, e := range x {
-					if s, ok := e.(string); ok && namesItemAt(k, s) {
-						fn(s)
-					}
-				}
+		eachString(m, func(k, s string) {
+			if namesItemAt(k, s) {
+				fn(s)
 			}
-		}
+		})
 		return true
 	})
 }

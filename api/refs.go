@@ -23,6 +23,46 @@ func eachObject(v any, skip string, fn func(map[string]any) bool) {
 	}
 }
 
+// eachString calls fn with each string value of m, and each string in
+// its lists, with its key.
+func eachString(m map[string]any, fn func(k, s string)) {
+	for k, e := range m {
+		switch x := e.(type) {
+		case string:
+			fn(k, x)
+		case []any:
+			for _, e := range x {
+				if s, ok := e.(string); ok {
+					fn(k, s)
+				}
+			}
+		}
+	}
+}
+
+// replaceStrings replaces each string value of m, and each string in its
+// lists, for which to reports a replacement, and reports whether any was.
+func replaceStrings(m map[string]any, to func(k, s string) (string, bool)) bool {
+	changed := false
+	for k, e := range m {
+		switch x := e.(type) {
+		case string:
+			if r, ok := to(k, x); ok {
+				m[k], changed = r, true
+			}
+		case []any:
+			for i, e := range x {
+				if s, ok := e.(string); ok {
+					if r, ok := to(k, s); ok {
+						x[i], changed = r, true
+					}
+				}
+			}
+		}
+	}
+	return changed
+}
+
 // rewriteMapRefs applies to a decoded resource the replacements
 // fhir.Resource.WithLinks made in its bytes: of references (changed) and
 // of links (fhir.IsLinkKey), and of links in a narrative's href and src

@@ -86,22 +86,28 @@ func ReplaceNarrativeLinks(div string, to func(string) (string, bool)) (string, 
 	if !MayHoldLink(div) { // most are passed over without the regular expression
 		return div, false
 	}
+	return ReplaceSpans(div, linkSpans(div), to)
+}
+
+// ReplaceSpans is s with each of spans (in order, apart) for which to
+// reports a replacement replaced by it, and whether any was.
+func ReplaceSpans(s string, spans [][2]int, to func(string) (string, bool)) (string, bool) {
 	var b strings.Builder
-	last := 0
-	for _, sp := range linkSpans(div) {
-		s, e := sp[0], sp[1]
-		repl, ok := to(div[s:e])
-		if !ok || repl == div[s:e] {
+	last, changed := 0, false
+	for _, sp := range spans {
+		start, end := sp[0], sp[1]
+		repl, ok := to(s[start:end])
+		if !ok || repl == s[start:end] {
 			continue
 		}
-		b.WriteString(div[last:s])
+		b.WriteString(s[last:start])
 		b.WriteString(repl)
-		last = e
+		last, changed = end, true
 	}
-	if last == 0 {
-		return div, false
+	if !changed {
+		return s, false
 	}
-	b.WriteString(div[last:])
+	b.WriteString(s[last:])
 	return b.String(), true
 }
 
