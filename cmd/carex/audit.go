@@ -467,6 +467,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
+	}
 	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
@@ -623,6 +626,9 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
+	}
 	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
@@ -671,6 +677,9 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.BoolVar(&asJSON, "json", false, "print the proof as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
 	}
 	if !seq.set {
 		fs.Usage()
