@@ -42,6 +42,13 @@ type notAllowed struct {
 func (e *notAllowed) Error() string { return e.msg }
 func (e *notAllowed) Unwrap() error { return ErrMethodNotAllowed }
 
+// tooLarge is the 413 of a body over limit bytes: the number, which a
+// client splitting its bundles needs (review 19b: it was told only of a
+// server flag, --max-body).
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: this server takes request bodies of at most %d bytes (its --max-body); split a large bundle into several", ErrTooLarge, limit)
+}
+
 // outcome is how an error leaves the server: status, OperationOutcome
 // issue code, and text safe to show the caller.
 type outcome struct {
@@ -62,8 +69,10 @@ func classify(err error) outcome {
 		return outcome{http.StatusUnauthorized, "login", err.Error()}
 	case errors.Is(err, ErrForbidden):
 		return outcome{http.StatusForbidden, "forbidden", err.Error()}
-	case errors.As(err, &vb) || errors.Is(err, ErrTooLarge):
-		return outcome{http.StatusRequestEntityTooLarge, "too-costly", "request body too large: the limit is set by --max-body"}
+	case errors.Is(err, ErrTooLarge):
+		return outcome{http.StatusRequestEntityTooLarge, "too-costly", err.Error()}
+	case errors.As(err, &vb):
+		return outcome{http.StatusRequestEntityTooLarge, "too-costly", tooLarge(vb.Limit).Error()}
 	case errors.Is(err, ErrMediaType):
 		return outcome{http.StatusUnsupportedMediaType, "not-supported", err.Error()}
 	case errors.Is(err, ErrMethodNotAllowed):

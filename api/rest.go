@@ -400,7 +400,7 @@ func readBody(c echo.Context) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, ErrTooLarge
+			return nil, tooLarge(mbe.Limit)
 		}
 		return nil, fmtErr(ErrBadRequest, "reading body: %v", err)
 	}

@@ -359,7 +359,7 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.ContentLength > s.cfg.MaxBody {
-			return ErrTooLarge
+			return tooLarge(s.cfg.MaxBody)
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
