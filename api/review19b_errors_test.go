@@ -50,3 +50,18 @@ func TestReview19bUnknownPathOrMethodSaysWhat(t *testing.T) {
 		}
 	}
 }
+
+// TestReview19bMetadataHeaders: the README promises that every answer
+// under /fhir carries Cache-Control: no-store and X-Content-Type-Options:
+// nosniff; GET and HEAD /fhir/metadata, the one answer written outside
+// the access stage, carried neither (its OPTIONS and its errors did).
+// Now it carries both.
+func TestReview19bMetadataHeaders(t *testing.T) {
+	e := newEnv(t)
+	for _, m := range []string{"GET", "HEAD"} {
+		r := e.do(m, "/fhir/metadata", "", "")
+		if r.status != 200 || r.header.Get("Cache-Control") != "no-store" || r.header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s /fhir/metadata: %d Cache-Control %q X-Content-Type-Options %q", m, r.status, r.header.Get("Cache-Control"), r.header.Get("X-Content-Type-Options"))
+		}
+	}
+}
