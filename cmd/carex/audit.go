@@ -382,7 +382,7 @@ const auditUsage = `Usage:
       with --checkpoint, also that the log extends a checkpoint saved elsewhere
   carex audit checkpoint [--db FILE] [--pubkey FILE] [--out FILE]
       the latest signed checkpoint, checked, to keep outside the database
-  carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
+  carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE]
       the access log as NDJSON of FHIR R4 AuditEvent (IHE BALP shapes)
   carex audit prove --seq N [--db FILE] [--pubkey FILE] [--json]
       an inclusion proof that entry N is in a signed checkpoint, checked offline
@@ -791,7 +791,7 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 // cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
 // line, oldest first, streaming from a read-only connection.
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--out FILE]", stderr)
+	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE]", stderr)
 	var db, since, until, out, site, zone string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
 	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; one without a zone is read in --zone) or a duration back from now (24h)")
