@@ -410,6 +410,7 @@ func withheldNotFound(format string, args ...any) error {
 
 func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	o := classify(err)
+	o.text = routeText(err, c, o.text)
 	var we withheldError
 	withheld := errors.As(err, &we) && x.Withheld > 0
 	if o.status >= 500 {

@@ -344,6 +344,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		}
 		r, err := fhir.Parse(e.Resource)
 		if err != nil {
+			if rt := declaredType(e.Resource, err); rt != "" && rt != "AuditEvent" {
+				if typ, _, _ := strings.Cut(path, "/"); typ != rt {
+					return nil, nil, fmtErr(ErrBadRequest, "%s: request.url %q does not match resourceType %q", where, e.Request.URL, rt)
+				}
+			}
 			return nil, nil, fmt.Errorf("%s.resource: %w", where, err)
 		}
 		te.res = r

@@ -114,6 +114,11 @@ func (s *Server) capabilities(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Written here, not by the access stage (it is not logged): the
+	// headers every answer under /fhir carries (review 19b: it had none).
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, fhirJSON, body)
 }
 

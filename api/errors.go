@@ -3,8 +3,10 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -40,6 +42,13 @@ type notAllowed struct {
 func (e *notAllowed) Error() string { return e.msg }
 func (e *notAllowed) Unwrap() error { return ErrMethodNotAllowed }
 
+// tooLarge is the 413 of a body over limit bytes: the number, which a
+// client splitting its bundles needs (review 19b: it was told only of a
+// server flag, --max-body).
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: this server takes request bodies of at most %d bytes (its --max-body); split a large bundle into several", ErrTooLarge, limit)
+}
+
 // outcome is how an error leaves the server: status, OperationOutcome
 // issue code, and text safe to show the caller.
 type outcome struct {
@@ -60,8 +69,10 @@ func classify(err error) outcome {
 		return outcome{http.StatusUnauthorized, "login", err.Error()}
 	case errors.Is(err, ErrForbidden):
 		return outcome{http.StatusForbidden, "forbidden", err.Error()}
-	case errors.As(err, &vb) || errors.Is(err, ErrTooLarge):
-		return outcome{http.StatusRequestEntityTooLarge, "too-costly", "request body too large: the limit is set by --max-body"}
+	case errors.Is(err, ErrTooLarge):
+		return outcome{http.StatusRequestEntityTooLarge, "too-costly", err.Error()}
+	case errors.As(err, &vb):
+		return outcome{http.StatusRequestEntityTooLarge, "too-costly", tooLarge(vb.Limit).Error()}
 	case errors.Is(err, ErrMediaType):
 		return outcome{http.StatusUnsupportedMediaType, "not-supported", err.Error()}
 	case errors.Is(err, ErrMethodNotAllowed):
@@ -115,6 +126,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		return
 	}
 	o := classify(err)
+	o.text = routeText(err, c, o.text)
 	if o.status >= 500 {
 		// Only the innermost cause: the layers above it name what failed,
 		// and an id may be an NHS number.
@@ -140,6 +152,36 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if werr := c.Blob(o.status, fhirJSON, fhir.OperationOutcome(severity, o.code, o.text)); werr != nil {
 		s.log.Debug("write error response", "err", werr)
 	}
+}
+
+// routeText replaces the router's bare "Not Found" and "Method Not
+// Allowed" (a path or operation carex does not serve, a method the path
+// does not answer) with what went wrong and what to do (review 19b: the
+// OperationOutcome said only "Not Found" for Patient/jane/$summary).
+func routeText(err error, c echo.Context, text string) string {
+	var he *echo.HTTPError
+	if !errors.As(err, &he) || text != http.StatusText(he.Code) {
+		return text
+	}
+	path := c.Request().URL.Path
+	if len(path) > 200 {
+		path = path[:200] + "…"
+	}
+	switch he.Code {
+	case http.StatusNotFound:
+		last := path[strings.LastIndexByte(path, '/')+1:]
+		if strings.HasPrefix(last, "$") {
+			return fmt.Sprintf("operation %s is not supported on %q: GET /fhir/metadata lists the operations carex supports ($everything and $explain on Patient/{id}; the access-log reports on AuditEvent)", last, path)
+		}
+		return fmt.Sprintf("%s %q: carex serves no such path; the FHIR API is at /fhir/{type}, /fhir/{type}/{id} and the operations GET /fhir/metadata lists", c.Request().Method, path)
+	case http.StatusMethodNotAllowed:
+		allow, _ := c.Get(echo.ContextKeyHeaderAllow).(string)
+		if allow == "" {
+			allow = c.Response().Header().Get("Allow")
+		}
+		return fmt.Sprintf("%s is not supported on %q: it answers %s (the Allow header)", c.Request().Method, path, allow)
+	}
+	return text
 }
 
 var _ = slog.LevelInfo

@@ -45,7 +45,14 @@ func (s *Server) explain(c echo.Context) error {
 	u := consent.User{Sub: q.Get("sub"), Name: q.Get("name"), Role: q.Get("role"), Org: q.Get("org"), Sector: q.Get("sector"),
 		Purpose: q.Get("purpose"), BreakGlassReason: q.Get("break-glass")}
 	if u.Role == "" || u.Org == "" {
-		return fmtErr(ErrBadRequest, "$explain needs the user's role and org (and sector, sub, purpose if they matter)")
+		return fmtErr(ErrBadRequest, "$explain needs the user's role, org and sector (and sub, purpose if they matter)")
+	}
+	// The user as a token carries them: every token's sector is nhs or
+	// council, and a Consent may deny a sector (review 19b: without it a
+	// council social worker was explained as seeing what Arthur denied
+	// the council).
+	if err := auth.CheckOrg(u.Org, u.Sector); err != nil {
+		return fmtErr(ErrBadRequest, "$explain: %v; give org= and sector=nhs or sector=council as the user's token carries them", err)
 	}
 	switch f := q.Get("_format"); f {
 	case "", "json", "application/json", "application/fhir+json":

@@ -320,6 +320,11 @@ func (s *Server) readBody(c echo.Context, x *Exchange, typ string) (*fhir.Resour
 	res, err := fhir.Parse(body)
 	if err != nil {
 		x.noteWritten(bodyPeople(body, typ))
+		if rt := declaredType(body, err); typ != "" && rt != "" && rt != typ {
+			// Not the Observation's missing elements: the client sent it
+			// to the wrong URL (review 19b).
+			return nil, fmtErr(ErrBadRequest, "resourceType %q does not match the URL's %q", rt, typ)
+		}
 		return nil, err
 	}
 	if typ != "" && res.Type != typ {
@@ -348,6 +353,20 @@ func bodyPeople(body []byte, typ string) []string {
 	}
 	ids, _, _ := search.NamedPeople(rt, m)
 	return ids
+}
+
+// declaredType is the R4 resourceType a body that failed validation (err)
+// declares, "" when it is not one or the body failed for another reason:
+// a resource sent to another type's URL is refused for that first.
+func declaredType(body []byte, err error) string {
+	if !errors.Is(err, fhir.ErrInvalid) {
+		return ""
+	}
+	rt, _ := decodeMap(body)["resourceType"].(string)
+	if !fhir.IsResourceType(rt) {
+		return ""
+	}
+	return rt
 }
 
 // conditionalRef is the first conditional reference (Type?query) in res,
@@ -381,7 +400,7 @@ func readBody(c echo.Context) ([]byte, error) {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, ErrTooLarge
+			return nil, tooLarge(mbe.Limit)
 		}
 		return nil, fmtErr(ErrBadRequest, "reading body: %v", err)
 	}

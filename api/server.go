@@ -359,7 +359,7 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.ContentLength > s.cfg.MaxBody {
-			return ErrTooLarge
+			return tooLarge(s.cfg.MaxBody)
 		}
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
@@ -429,6 +429,9 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 				// A + in a query string is a space: _format=application/fhir+json.
 				mt := strings.ToLower(strings.TrimSpace(strings.SplitN(strings.ReplaceAll(f, " ", "+"), ";", 2)[0]))
 				if mt != "" && !jsonFormat(mt) && !(report && textFormat(mt)) {
+					if report { // review 19b: it said JSON only, hiding the printable copies
+						return fmtErr(ErrNotAcceptable, "_format=%q: a report comes as JSON (_format=json), or printable as _format=text or _format=html", f)
+					}
 					return fmtErr(ErrNotAcceptable, "_format=%q: carex answers in FHIR JSON only (_format=json or application/fhir+json)", f)
 				}
 			}
@@ -447,6 +450,9 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 			if mt == "*/*" || mt == "application/*" || jsonFormat(mt) || report && (mt == "text/*" || textFormat(mt)) {
 				return next(c)
 			}
+		}
+		if report {
+			return fmtErr(ErrNotAcceptable, "Accept %q: a report comes as JSON (application/json), or printable as text/plain or text/html (or _format=text, _format=html)", boundLogged(accept))
 		}
 		return fmtErr(ErrNotAcceptable, "Accept %q: carex answers in FHIR JSON only (application/fhir+json)", boundLogged(accept))
 	}

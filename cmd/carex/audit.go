@@ -382,7 +382,7 @@ const auditUsage = `Usage:
       with --checkpoint, also that the log extends a checkpoint saved elsewhere
   carex audit checkpoint [--db FILE] [--pubkey FILE] [--out FILE]
       the latest signed checkpoint, checked, to keep outside the database
-  carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--out FILE]
+  carex audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE]
       the access log as NDJSON of FHIR R4 AuditEvent (IHE BALP shapes)
   carex audit prove --seq N [--db FILE] [--pubkey FILE] [--json]
       an inclusion proof that entry N is in a signed checkpoint, checked offline
@@ -466,6 +466,9 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Var(&savedPaths, "checkpoint", "a signed checkpoint kept outside the database (serve --checkpoint-copy, audit checkpoint): the log must extend it; repeatable")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
 	}
 	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
@@ -623,6 +626,9 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
+	}
 	conn, verifiers, err := openForCheck(db, pub, stderr)
 	if err != nil {
 		return err
@@ -671,6 +677,9 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	fs.BoolVar(&asJSON, "json", false, "print the proof as JSON")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
+		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
 	}
 	if !seq.set {
 		fs.Usage()
@@ -782,7 +791,7 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 // cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
 // line, oldest first, streaming from a read-only connection.
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--out FILE]", stderr)
+	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE]", stderr)
 	var db, since, until, out, site, zone string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
 	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; one without a zone is read in --zone) or a duration back from now (24h)")

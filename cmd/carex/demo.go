@@ -119,7 +119,29 @@ func printDemo(w io.Writer, key *auth.DevKey, base, db string, tempDB bool, keyP
 		}
 		fmt.Fprintf(w, "# %s\ncurl -s -H \"Authorization: Bearer $%s\"%s '%s%s'\n\n", ex.Title, vars[ex.User], extra, base, ex.Path)
 	}
-	fmt.Fprintf(w, "Mint your own in another terminal: TOKEN=$(go run ./cmd/carex token --sub me --role gp --sector nhs --org A81001)\n")
+	// The demo's own key, when it is not the one carex token uses by
+	// default (review 19b: the line made tokens the demo refused, 401).
+	keyFlag := ""
+	if keyPath != auth.DefaultDevKeyPath() {
+		keyFlag = " --dev-key " + shellWord(keyPath)
+	}
+	fmt.Fprintf(w, "Mint your own in another terminal: TOKEN=$(go run ./cmd/carex token%s --sub me --role gp --sector nhs --org A81001)\n", keyFlag)
 	fmt.Fprintln(w, "Stop with Ctrl-C.")
 	return nil
+}
+
+// shellWord is s as one word of a POSIX shell command line: as it is when
+// it holds no character the shell reads, else single-quoted.
+func shellWord(s string) string {
+	safe := s != ""
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_-./+:=@,%", r)) {
+			safe = false
+			break
+		}
+	}
+	if safe {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -27,6 +27,9 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
 	if c.Sub == "" || c.Role == "" || c.Sector == "" || c.Org == "" {
 		fs.Usage()
 		return fmt.Errorf("--sub, --role, --sector and --org are required")
