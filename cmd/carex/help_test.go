@@ -74,3 +74,18 @@ func TestAuditProveSeqHelp(t *testing.T) {
 		t.Errorf("audit prove --seq -1: exit %d, %q", code, errOut)
 	}
 }
+
+// TestHelpNamesACommand: "carex help serve" printed the general help, not
+// serve's flags, as "carex serve --help" does.
+func TestHelpNamesACommand(t *testing.T) {
+	for _, cmd := range []string{"serve", "audit verify", "token"} {
+		args := append([]string{"help"}, strings.Fields(cmd)...)
+		code, out, errOut := e2eRun(t, args...)
+		if code != 0 || out != "" || !strings.HasPrefix(errOut, "Usage: carex "+cmd) {
+			t.Errorf("carex %s: exit %d, stdout %.80q, stderr %.80q; want exit 0 and serve's usage", strings.Join(args, " "), code, out, errOut)
+		}
+	}
+	if code, _, errOut := e2eRun(t, "help", "nosuch"); code != 2 || !strings.Contains(errOut, `unknown command "nosuch"`) {
+		t.Errorf("carex help nosuch: exit %d, %q; want 2 and unknown command", code, errOut)
+	}
+}
