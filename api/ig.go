@@ -224,8 +224,12 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 	// A history of a type or of the server (logged as history-type,
 	// history-system) is several people's, as a search is: of what it
 	// released, her items alone (review 18: her report lost them all, and
-	// could not say what of hers a search had sent).
-	case "search", "history", "history-type", "history-system", "transaction", "batch":
+	// could not say what of hers a search had sent). So is an item's own
+	// history or a version of it (history-instance, vread) naming others:
+	// the item moved between people, and its versions are each one's
+	// (review 19a: Bob's first version of a Condition later moved to Jane
+	// went into her report).
+	case "search", "history", "history-instance", "vread", "history-type", "history-system", "transaction", "batch":
 		c.Released = herItems(e.Released, hersItem)
 	default:
 		switch {

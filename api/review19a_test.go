@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/store"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -49,6 +50,56 @@ func TestReview19aObjectionSurvivesDeleteByAnotherProcess(t *testing.T) {
 	for _, path := range reads {
 		if r := e.do("GET", path, nurse, ""); strings.Contains(r.body, "HOSP-FRACTURE") {
 			t.Errorf("%s: with the GP's Patient deleted by another process, Jane's opt-out no longer reaches the hospital's record of her: %d %.300s", path, r.status, r.body)
+		}
+	}
+}
+
+// TestReview19aMovedItemsVersionsStayWithTheirPerson: a Condition filed
+// under Bob and later moved to Jane (its subject corrected) is both
+// people's: its history and a vread of its first version name them both.
+// 31670c2 keeps, of an entry about several people, only the items that
+// were in one of her records at the version released, but only for
+// searches, histories of a type or the server, and bundles: an instance
+// history (logged as history-instance) and a vread, named after Jane (the
+// current subject) first, went into her $who-accessed and
+// AuditEvent?patient= whole, listing Bob's version (Condition/moved/
+// _history/1) as released of hers. Her versions stay in her report, and
+// his in his.
+func TestReview19aMovedItemsVersionsStayWithTheirPerson(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	seedBobAtTheGP(t, e, gpSys)
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Condition/moved", `{"resourceType":"Condition","id":"moved","subject":{"reference":"Patient/bob"},"code":{"text":"MOVED-V1"}}`},
+		[2]string{"/fhir/Condition/moved", `{"resourceType":"Condition","id":"moved","subject":{"reference":"Patient/jane"},"code":{"text":"MOVED-V2"}}`})
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-19a-sub" })
+	for _, p := range []string{"/fhir/Condition/moved/_history", "/fhir/Condition/moved/_history/1"} {
+		if r := e.do("GET", p, gp, ""); r.status != 200 || !strings.Contains(r.body, "MOVED-V1") {
+			t.Fatalf("the premise: the GP reads Bob's first version (%s): %d %.300s", p, r.status, r.body)
+		}
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, c := range []struct {
+		person, mine, theirs string
+		requests             int
+	}{
+		{"jane", "Condition/moved/_history/2", "Condition/moved/_history/1", 1},
+		{"bob", "Condition/moved/_history/1", "Condition/moved/_history/2", 2},
+	} {
+		for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=" + c.person, "/fhir/AuditEvent?patient=" + c.person + "&_count=1000"} {
+			r := e.do("GET", path, ig, "")
+			if r.status != 200 || !strings.Contains(r.body, "gp-19a-sub") {
+				t.Fatalf("%s: the premise: the GP's reads are listed: %d %.300s", path, r.status, r.body)
+			}
+			// Quoted: released items (and AuditEvent entity references)
+			// as a whole string; the vread's own path names the item, now hers.
+			if strings.Contains(r.body, `"`+c.theirs+`"`) {
+				t.Errorf("%s: %s's report lists the other person's version %s as released of theirs: %.1500s", path, c.person, c.theirs, r.body)
+			}
+			if n := strings.Count(r.body, `"`+c.mine+`"`); n < c.requests {
+				t.Errorf("%s: %s's report lists their version %s %d times, want %d: %.1500s", path, c.person, c.mine, n, c.requests, r.body)
+			}
 		}
 	}
 }
