@@ -291,9 +291,32 @@ func (l *itemLookup) of(ref string) bool {
 		return false
 	}
 	v, err := l.s.store.VRead(l.ctx, typ, id, ver)
-	mine := err == nil && v != nil && slices.ContainsFunc(v.Patients, func(p string) bool { return l.person[p] })
+	mine := err == nil && v != nil && slices.ContainsFunc(l.people(&v.Meta), func(p string) bool { return l.person[p] })
 	l.seen[ref] = mine
 	return mine
+}
+
+// people are the people whose item the version m was as released: its
+// compartment, but a Binary's, as the sharing decision follows it, are
+// those of the item its securityContext names (binaryNow; review 19a: a
+// letter moved from Bob to Jane was released, content and all, as hers,
+// but its content was listed in Bob's report and not in hers). The item as
+// it is now, not as it was at the release: a letter moved again since is
+// listed with its new person. On an error, none (fewer of her items, never
+// another's).
+func (l *itemLookup) people(m *store.Meta) []string {
+	if m.Type != "Binary" {
+		return m.Patients
+	}
+	cp, ok := l.s.policy.(*ConsentPolicy)
+	if !ok {
+		return m.Patients
+	}
+	now, _, err := cp.binaryNow(l.ctx, m)
+	if err != nil || now == nil {
+		return nil
+	}
+	return now.Patients
 }
 
 // shownPeople collects the people whose entries an IG request sends, for

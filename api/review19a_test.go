@@ -103,3 +103,61 @@ func TestReview19aMovedItemsVersionsStayWithTheirPerson(t *testing.T) {
 		}
 	}
 }
+
+// TestReview19aMovedLetterContentStaysWithItsPerson: a letter
+// (DocumentReference/letter, its content Binary/b by securityContext)
+// filed under Bob and then moved to Jane is released, content and all, as
+// Jane's: the Binary is decided by the letter's current version. But a
+// request about both people (a search Binary?_id=b,bobbin matching Jane's
+// letter's content and Bob's) was shown in Jane's report without
+// Binary/b, and in Bob's with it, as 31670c2 looked the Binary up by the
+// people its version took when written (Bob). Now a Binary's people are
+// those the sharing decision follows (the letter's): her report lists her
+// letter's content, and his does not.
+func TestReview19aMovedLetterContentStaysWithItsPerson(t *testing.T) {
+	e := newEnv(t, withAccessLog(t, nil))
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	seedBobAtTheGP(t, e, gpSys)
+	letter := func(id, who, bin string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/` + who + `"},"content":[{"attachment":{"contentType":"text/plain","url":"Binary/` + bin + `"}}]}`
+	}
+	binary := func(id, doc string) string {
+		return `{"resourceType":"Binary","id":"` + id + `","contentType":"text/plain","securityContext":{"reference":"DocumentReference/` + doc + `"},"data":"TEVUVEVS"}`
+	}
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/DocumentReference/letter", letter("letter", "bob", "b")},
+		[2]string{"/fhir/Binary/b", binary("b", "letter")},
+		[2]string{"/fhir/DocumentReference/letter", letter("letter", "jane", "b")}, // moved to Jane
+		[2]string{"/fhir/DocumentReference/bobdoc", letter("bobdoc", "bob", "bobbin")},
+		[2]string{"/fhir/Binary/bobbin", binary("bobbin", "bobdoc")})
+	gp := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-19a-sub" })
+	if r := e.do("GET", "/fhir/Binary?_id=b,bobbin", gp, ""); r.status != 200 || !strings.Contains(r.body, `"id":"b"`) || !strings.Contains(r.body, `"id":"bobbin"`) {
+		t.Fatalf("the premise: the GP's search releases both letters' content: %d %.300s", r.status, r.body)
+	}
+	ig := e.token("ig-officer", "nhs", "A81001")
+	for _, c := range []struct{ person, mine, theirs string }{
+		{"jane", "Binary/b/_history/1", "Binary/bobbin/_history/1"},
+		{"bob", "Binary/bobbin/_history/1", "Binary/b/_history/1"},
+	} {
+		for _, path := range []string{"/fhir/AuditEvent/$who-accessed?patient=" + c.person, "/fhir/AuditEvent?patient=" + c.person + "&_count=1000"} {
+			r := e.do("GET", path, ig, "")
+			found := false
+			for _, entry := range reportEntries(t, r.body) {
+				if !strings.Contains(entry, "gp-19a-sub") {
+					continue
+				}
+				found = true
+				if !strings.Contains(entry, `"`+c.mine+`"`) {
+					t.Errorf("%s: %s's report does not say the search released %s: %s", path, c.person, c.mine, entry)
+				}
+				if strings.Contains(entry, `"`+c.theirs+`"`) {
+					t.Errorf("%s: %s's report lists the other person's %s as released of theirs: %s", path, c.person, c.theirs, entry)
+				}
+			}
+			if !found {
+				t.Errorf("%s: the premise: the GP's search is in %s's report: %.600s", path, c.person, r.body)
+			}
+		}
+	}
+}
