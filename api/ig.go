@@ -224,8 +224,12 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 	// A history of a type or of the server (logged as history-type,
 	// history-system) is several people's, as a search is: of what it
 	// released, her items alone (review 18: her report lost them all, and
-	// could not say what of hers a search had sent).
-	case "search", "history", "history-type", "history-system", "transaction", "batch":
+	// could not say what of hers a search had sent). So is an item's own
+	// history or a version of it (history-instance, vread) naming others:
+	// the item moved between people, and its versions are each one's
+	// (review 19a: Bob's first version of a Condition later moved to Jane
+	// went into her report).
+	case "search", "history", "history-instance", "vread", "history-type", "history-system", "transaction", "batch":
 		c.Released = herItems(e.Released, hersItem)
 	default:
 		switch {
@@ -287,9 +291,32 @@ func (l *itemLookup) of(ref string) bool {
 		return false
 	}
 	v, err := l.s.store.VRead(l.ctx, typ, id, ver)
-	mine := err == nil && v != nil && slices.ContainsFunc(v.Patients, func(p string) bool { return l.person[p] })
+	mine := err == nil && v != nil && slices.ContainsFunc(l.people(&v.Meta), func(p string) bool { return l.person[p] })
 	l.seen[ref] = mine
 	return mine
+}
+
+// people are the people whose item the version m was as released: its
+// compartment, but a Binary's, as the sharing decision follows it, are
+// those of the item its securityContext names (binaryNow; review 19a: a
+// letter moved from Bob to Jane was released, content and all, as hers,
+// but its content was listed in Bob's report and not in hers). The item as
+// it is now, not as it was at the release: a letter moved again since is
+// listed with its new person. On an error, none (fewer of her items, never
+// another's).
+func (l *itemLookup) people(m *store.Meta) []string {
+	if m.Type != "Binary" {
+		return m.Patients
+	}
+	cp, ok := l.s.policy.(*ConsentPolicy)
+	if !ok {
+		return m.Patients
+	}
+	now, _, err := cp.binaryNow(l.ctx, m)
+	if err != nil || now == nil {
+		return nil
+	}
+	return now.Patients
 }
 
 // shownPeople collects the people whose entries an IG request sends, for

@@ -572,10 +572,13 @@ func (db *DB) RetiredLinks(ctx context.Context, patient string, most int) ([]str
 }
 
 // retiredIDs are the deleted Patients' ids query selects; none, without a
-// query, until a Patient has been deleted (DB.retired).
+// query, until a Patient has been deleted (DB.retired), by this process or
+// another (retiredElsewhere).
 func (db *DB) retiredIDs(ctx context.Context, query string, args ...any) ([]string, error) {
 	if !db.retired.Load() {
-		return nil, nil
+		if found, err := db.retiredElsewhere(ctx); err != nil || !found {
+			return nil, err
+		}
 	}
 	rows, err := db.query(ctx, query, args...)
 	if err != nil {
@@ -591,4 +594,43 @@ func (db *DB) retiredIDs(ctx context.Context, query string, args ...any) ([]stri
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// retiredElsewhere reports whether another process on the same file
+// (carex import of a transaction deleting a Patient) has kept a deleted
+// Patient's numbers or links since DB.retired was last found unset. Only a
+// versions key past DB.retiredVPK can be such a write: without one, no
+// query beyond latestVPK's (answered from the WAL index between commits).
+func (db *DB) retiredElsewhere(ctx context.Context) (bool, error) {
+	latest, err := db.latestVPK(ctx)
+	if err != nil {
+		return false, fmt.Errorf("deleted Patients: %w", err)
+	}
+	if latest <= db.retiredVPK.Load() {
+		return false, nil
+	}
+	var found bool
+	if err := db.reader.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM retired_numbers) OR EXISTS(SELECT 1 FROM retired_links)`).Scan(&found); err != nil {
+		return false, fmt.Errorf("deleted Patients: %w", err)
+	}
+	if found {
+		db.retired.Store(true)
+		return true, nil
+	}
+	db.accountRetired(0, latest)
+	return false, nil
+}
+
+// accountRetired moves DB.retiredVPK to upto once every key to from is
+// accounted for (from 0: unconditionally, to at least upto).
+func (db *DB) accountRetired(from, upto int64) {
+	for {
+		cur := db.retiredVPK.Load()
+		if cur >= upto || cur < from {
+			return
+		}
+		if db.retiredVPK.CompareAndSwap(cur, upto) {
+			return
+		}
+	}
 }

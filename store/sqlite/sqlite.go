@@ -70,6 +70,11 @@ type DB struct {
 	// RetiredLinks answer without a query: the sharing decision asks after
 	// every Patient write, and most databases never delete one.
 	retired atomic.Bool
+	// retiredVPK: the largest versions key up to which no write left
+	// retired has been missed. Another process's delete (carex import
+	// beside the server) adds a versions key past it, and the next
+	// RetiredPatients or RetiredLinks looks at the tables again.
+	retiredVPK atomic.Int64
 
 	gmuGrants sync.Mutex
 	grantSubs map[string]bool // users this process knows to hold (or have held) a break-glass grant
@@ -250,11 +255,17 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		}
 	}
 	var retired bool
+	var latest int64 // first: a delete committed after it is looked for again
+	if err := w.QueryRowContext(ctx, `SELECT COALESCE(MAX(vpk), 0) FROM versions`).Scan(&latest); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if err := w.QueryRowContext(ctx, `SELECT EXISTS(SELECT 1 FROM retired_numbers) OR EXISTS(SELECT 1 FROM retired_links)`).Scan(&retired); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db.retired.Store(retired)
+	db.retiredVPK.Store(latest)
 	db.wal = newWALWatch(path)
 	if err := db.loadGrantSubs(ctx); err != nil {
 		db.Close()

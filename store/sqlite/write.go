@@ -237,6 +237,10 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	if db.pcc != nil {
 		db.pcc.committed(touched, maxVPK)
 	}
+	// This process's own keys need no look for another's deletes, if no
+	// other process wrote before this transaction (foundVPK, read under
+	// the write lock); its own deletes set DB.retired themselves.
+	db.accountRetired(foundVPK, maxVPK)
 	db.bumpChanges(wrotePatient) // even: visible, and the cached contexts know it
 	db.ck.committed()
 }
