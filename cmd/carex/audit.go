@@ -995,7 +995,7 @@ func exportTime(s string, end bool, loc *time.Location) (time.Time, error) {
 	}
 	lo, hi, err := search.ParseDateIn(s, loc)
 	if err != nil {
-		return time.Time{}, err
+		return time.Time{}, fmt.Errorf("%q is neither a date or time (2026-03-01, 2026-03-01T09:00:00Z) nor a duration back from now (24h, 90m): %w", s, err)
 	}
 	if end {
 		return time.UnixMilli(hi + 1), nil

@@ -77,3 +77,16 @@ func TestAuditExport(t *testing.T) {
 		t.Fatal("missing --db accepted")
 	}
 }
+
+// TestAuditExportBadSinceNamesBothForms: "--since yesterday" was refused
+// as a search value ("invalid search value … expected year"), without
+// saying a duration back from now is taken too.
+func TestAuditExportBadSinceNamesBothForms(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "c.db")
+	for _, flag := range []string{"--since", "--until"} {
+		code, _, errOut := e2eRun(t, "audit", "export", "--db", db, flag, "yesterday")
+		if code != 1 || !strings.Contains(errOut, flag+`: "yesterday" is neither a date or time`) || !strings.Contains(errOut, "duration back from now (24h") {
+			t.Errorf("export %s yesterday: exit %d, %q; want 1 and both forms named", flag, code, errOut)
+		}
+	}
+}
