@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"sort"
@@ -517,6 +518,20 @@ type Activity struct {
 	First       *time.Time     `json:"first,omitempty"`
 	Last        *time.Time     `json:"last,omitempty"`
 	patients    map[string]bool
+}
+
+// MarshalJSON writes an activity with no entries, or none naming a
+// patient, with empty lists and counts rather than null, so a reader need
+// not tell "none" from "missing".
+func (s Activity) MarshalJSON() ([]byte, error) {
+	type plain Activity
+	if s.Patients == nil {
+		s.Patients = []string{}
+	}
+	if s.ByOperation == nil {
+		s.ByOperation, s.ByDecision = map[string]int{}, map[string]int{}
+	}
+	return json.Marshal(plain(s))
 }
 
 // Add counts one entry.
