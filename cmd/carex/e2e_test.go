@@ -679,3 +679,18 @@ func TestImportLabelsWithThePolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestTokenRefusesNoLifetime: "--ttl 0" minted an 8-hour token (0 was
+// read as the default; review 19b noticed).
+func TestTokenRefusesNoLifetime(t *testing.T) {
+	key := filepath.Join(t.TempDir(), "dev-key.pem")
+	for _, ttl := range []string{"0", "0s", "-1h"} {
+		code, out, errs := e2eRun(t, "token", "--dev-key", key, "--sub", "n1", "--role", "district-nurse", "--sector", "nhs", "--org", "RCX", "--ttl", ttl)
+		if code == 0 || out != "" || !strings.Contains(errs, "lifetime is positive") {
+			t.Errorf("--ttl %s: exit %d, stdout %.40q, stderr %q; want an error and no token", ttl, code, out, errs)
+		}
+	}
+	if code, out, errs := e2eRun(t, "token", "--dev-key", key, "--sub", "n1", "--role", "district-nurse", "--sector", "nhs", "--org", "RCX", "--ttl", "5m"); code != 0 || out == "" {
+		t.Errorf("--ttl 5m: exit %d: %s", code, errs)
+	}
+}

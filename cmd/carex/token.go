@@ -34,6 +34,10 @@ func cmdToken(args []string, stdout, stderr io.Writer) error {
 		fs.Usage()
 		return fmt.Errorf("--sub, --role, --sector and --org are required")
 	}
+	if c.TTL <= 0 {
+		// Mint reads 0 as its default: "--ttl 0" minted an 8-hour token.
+		return fmt.Errorf("--ttl %s: a token's lifetime is positive (leave --ttl out for %s)", c.TTL, auth.DefaultDevTTL)
+	}
 	pol, err := loadPolicyFile(policyPath) // "": the built-in policy
 	if err != nil {
 		return err
