@@ -19,18 +19,21 @@ import (
 // more as links than a viewer would, which only widens what is decided.
 func EachAutolink(s string, fn func(start, end int)) {
 	last := 0 // where the previous url ended: one url is reported once
+	// Only a ':' or a "www."'s '.' may mark one: found with IndexByte,
+	// which passes over the rest of a document far faster than a loop.
+	// Each is looked for again only once passed: a document with many of
+	// one and none of the other would be read to its end at each.
+	c, d := nextByte(s, 0, ':'), nextByte(s, 0, '.')
 	for i := 0; i < len(s); {
-		// Only a ':' or a "www."'s '.' may mark one: found with IndexByte,
-		// which passes over the rest of a document far faster than a loop.
-		c, d := strings.IndexByte(s[i:], ':'), strings.IndexByte(s[i:], '.')
-		var p int
-		switch {
-		case c < 0 && d < 0:
+		if c < i {
+			c = nextByte(s, i, ':')
+		}
+		if d < i {
+			d = nextByte(s, i, '.')
+		}
+		p := min(c, d)
+		if p == len(s) {
 			return
-		case c < 0 || d >= 0 && d < c:
-			p = i + d
-		default:
-			p = i + c
 		}
 		i = p + 1
 		start := -1
@@ -66,6 +69,14 @@ func EachAutolink(s string, fn func(start, end int)) {
 			fn(start, end)
 		}
 	}
+}
+
+// nextByte is where the first b in s at or after i is; len(s) if none.
+func nextByte(s string, i int, b byte) int {
+	if j := strings.IndexByte(s[i:], b); j >= 0 {
+		return i + j
+	}
+	return len(s)
 }
 
 // schemeByte: c may be part of a url's scheme.
