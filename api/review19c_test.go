@@ -1,0 +1,73 @@
+package api_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestReview19cBackslashURLInFreeTextIsMasked: a browser reads a
+// backslash in an http(s) url as '/' (WHATWG; carex's own url reader,
+// urlSegments, does too), and a markdown viewer renders
+// "BASE/fhir\Condition\hiv" in free text as one link: clicking it fetches
+// BASE/fhir/Condition/hiv. But a url in free text ended at its first
+// backslash (fhir.EachAutolink, written for JSON escapes read as
+// written), so the GP document's description went to the hospital
+// clinician as written, telling her the withheld diagnosis' and letter's
+// ids, and she found the document by them (description:contains=hiv).
+// Now such a url is read whole: it goes out as #(masked), a search does
+// not match the text for her, the practice reads and finds it as stored,
+// and writing her masked copy back is refused (409). A url so written to
+// an item she sees (the diabetes diagnosis) goes out masked too, as an
+// attachment url so written does (review 16f): the reference reader
+// (refReleasable) reads no backslash as a separator, so it names nothing
+// readable.
+func TestReview19cBackslashURLInFreeTextIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	hospSys := e.token("system", "nhs", "RHX")
+	// As JSON: each \\ is one backslash in the text.
+	text := `BSL-ONE see ` + e.base + `/fhir\\Condition\\hiv and ` + e.base + `\\fhir\\Binary\\hivbin, sugar ` + e.base + `/fhir\\Condition\\diabetes end`
+	doc := func(id string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain","title":"` + id + `-title"}}]}`
+	}
+	e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/bsl-gp", doc("bsl-gp")})
+	e.putAll(t, hospSys, [2]string{"/fhir/DocumentReference/bsl-hosp", doc("bsl-hosp")})
+	for _, path := range []string{"/fhir/DocumentReference/bsl-gp", "/fhir/DocumentReference?patient=jane", "/fhir/Patient/jane/$everything"} {
+		r := e.do("GET", path, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "BSL-ONE") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", path, r.status, r.body)
+		}
+		for _, leak := range []string{`Condition\\hiv`, `Binary\\hivbin`} {
+			if strings.Contains(r.body, leak) {
+				t.Errorf("%s: a url in the text names a withheld item to the hospital: %s", path, leak)
+			}
+		}
+		if want := `BSL-ONE see #(masked) and #(masked), sugar #(masked) end`; !strings.Contains(r.body, want) {
+			t.Errorf("%s: the hospital's text lacks %s: %.1500s", path, want, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/bsl-gp", gpSystem, ""); !strings.Contains(r.body, `/fhir\\Condition\\hiv and`) {
+		t.Errorf("the practice reads its text as stored: %s", r.body)
+	}
+	for _, q := range []string{"description:contains=hiv", "description:contains=" + url.QueryEscape(`Binary\h`), "description=bsl-one"} {
+		rh := e.do("GET", "/fhir/DocumentReference?"+q, hosp, "")
+		if rh.status != 200 || strings.Contains(rh.body, `"bsl-gp"`) {
+			t.Errorf("DocumentReference?%s: the hospital finds the document by text it sees masked: %d", q, rh.status)
+		}
+		if rg := e.do("GET", "/fhir/DocumentReference?"+q, gpSystem, ""); !strings.Contains(rg.body, `"bsl-gp"`) {
+			t.Errorf("DocumentReference?%s: the practice no longer finds its own document", q)
+		}
+	}
+	read := e.do("GET", "/fhir/DocumentReference/bsl-hosp", hosp, "")
+	if read.status != 200 || !strings.Contains(read.body, "#(masked)") {
+		t.Fatalf("the premise: the clinician reads her organisation's document masked: %d %.400s", read.status, read.body)
+	}
+	if w := e.do("PUT", "/fhir/DocumentReference/bsl-hosp", hosp, strings.Replace(read.body, "BSL-ONE", "BSL-EDITED", 1)); w.status != 409 {
+		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
+	}
+}
