@@ -116,6 +116,8 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	f.Add([]byte(`{"note":[{"text":"see <https://h/fhir/Condition/c>, https:\/\/h\/fhir\/Binary\/b. or www.h.org/fhir/Condition/d)"}],"url":"https://h/fhir/Binary/e","d":" https://h/fhir/Binary/f"}`))
 	// A url in free text written with backslashes (review 19c).
 	f.Add([]byte(`{"note":[{"text":"see https://h/fhir\\Condition\\c, x\"https://h\\Binary\\b\" y"}]}`))
+	// Or with a character a viewer does not show, a whole string too.
+	f.Add([]byte("{\"note\":[{\"text\":\"see https://h/fhir/Condi\u00adtion/c, <https://h/Bin\u200bary/b>\"}],\"d\":\"https://h/fhir/Bin\u00adary/b\"}"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
@@ -178,7 +180,7 @@ func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
 		"[x](Condi&#x09;tion/hiv)", "[x](<Binary/hiv\tbin>)", `<img srcset="a.png 1x, Binary/hivbin 2x">`, "[x](Cond&#105;tion/hiv)",
 		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)",
 		"see <https://h/fhir/Condition/hiv>, https://h/fhir/Binary/hivbin. or www.h.org/fhir/Condition/hiv)", "<urn:x:Condition/hiv> ok",
-		`see https://h/fhir\Condition\hiv now`} {
+		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

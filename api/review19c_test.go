@@ -71,3 +71,79 @@ func TestReview19cBackslashURLInFreeTextIsMasked(t *testing.T) {
 		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
 	}
 }
+
+// TestReview19cURLWithInvisibleCharacterIsMasked: a soft hyphen or a
+// zero-width character (Unicode format characters) is invisible in the
+// text: a markdown viewer renders "BASE/fhir/Condi<soft hyphen>tion/hiv"
+// in free text as one link, shown as BASE/fhir/Condition/hiv. But the
+// link's target was read with the character in place, naming no resource
+// type, so the GP document's description went to the hospital clinician
+// as written (as UTF-8, or as the JSON escape \u200b), showing her the
+// withheld diagnosis' and letter's ids, and she found the document by them
+// (description:contains=hiv). Now a link's target is read without such
+// characters, as the tabs and newlines a url parser drops: the urls go out
+// as #(masked), a search does not match the text for her, the practice
+// reads and finds it as stored, and her masked copy written back is
+// refused (409). A url that is the whole string, decided as a string, was
+// read so too: it goes out as #(masked) as well.
+func TestReview19cURLWithInvisibleCharacterIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	hospSys := e.token("system", "nhs", "RHX")
+	texts := map[string]string{
+		"inv-utf8":   "INV-ONE see " + e.base + "/fhir/Condi\u00adtion/hiv and <" + e.base + "/fhir/Bin\u200bary/hivbin> or " + e.base + "/fhir/Condi&shy;tion/hiv, guide https://other.example/guide end",
+		"inv-escape": "INV-ONE see " + e.base + `/fhir/Condi\u00adtion/hiv and <` + e.base + `/fhir/Bin\u200bary/hivbin> or ` + e.base + "/fhir/Condi&shy;tion/hiv, guide https://other.example/guide end",
+		"inv-whole":  e.base + "/fhir/Condi\u00adtion/hiv",
+	}
+	doc := func(id, text string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain","title":"` + id + `-title"}}]}`
+	}
+	for id, text := range texts {
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, doc(id, text)})
+		e.putAll(t, hospSys, [2]string{"/fhir/DocumentReference/" + id + "-hosp", doc(id+"-hosp", text)})
+	}
+	for id := range texts {
+		want := `INV-ONE see #(masked) and <#(masked)> or #(masked), guide https://other.example/guide end`
+		if id == "inv-whole" {
+			want = `"description":"#(masked)"` // a url that is the whole string too
+		}
+		for _, path := range []string{"/fhir/DocumentReference/" + id, "/fhir/DocumentReference?_id=" + id, "/fhir/Patient/jane/$everything"} {
+			r := e.do("GET", path, hosp, "")
+			if r.status != 200 || !strings.Contains(r.body, `"`+id+`"`) {
+				t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", path, r.status, r.body)
+			}
+			for _, leak := range []string{"tion/hiv", "ary/hivbin"} {
+				if strings.Contains(r.body, leak) {
+					t.Errorf("%s: a url in the text names a withheld item to the hospital: %s", path, leak)
+				}
+			}
+			if !strings.Contains(r.body, want) {
+				t.Errorf("%s: the hospital's text lacks %s: %.1500s", path, want, r.body)
+			}
+		}
+		if r := e.do("GET", "/fhir/DocumentReference/"+id, gpSystem, ""); !strings.Contains(r.body, "tion/hiv") || strings.Contains(r.body, "#(masked)") {
+			t.Errorf("%s: the practice reads its text as stored: %s", id, r.body)
+		}
+		for _, q := range []string{"description:contains=hiv", "description=" + strings.ToLower(texts[id][:7])} {
+			rh := e.do("GET", "/fhir/DocumentReference?"+q, hosp, "")
+			if rh.status != 200 || strings.Contains(rh.body, `"`+id+`"`) {
+				t.Errorf("DocumentReference?%s: the hospital finds %s by text it sees masked: %d", q, id, rh.status)
+			}
+			if rg := e.do("GET", "/fhir/DocumentReference?"+q, gpSystem, ""); !strings.Contains(rg.body, `"`+id+`"`) {
+				t.Errorf("DocumentReference?%s: the practice no longer finds its own %s", q, id)
+			}
+		}
+		read := e.do("GET", "/fhir/DocumentReference/"+id+"-hosp", hosp, "")
+		if read.status != 200 || !strings.Contains(read.body, "#(masked)") {
+			t.Errorf("%s: the premise: the clinician reads her organisation's document masked: %d %.400s", id, read.status, read.body)
+			continue
+		}
+		if w := e.do("PUT", "/fhir/DocumentReference/"+id+"-hosp", hosp, strings.Replace(read.body, `"current"`, `"superseded"`, 1)); w.status != 409 {
+			t.Errorf("%s: writing back the masked text: %d %.300s, want 409", id, w.status, w.body)
+		}
+	}
+}

@@ -124,8 +124,9 @@ var autolinkTrailing = func() (t [256]bool) {
 }()
 
 // MayHoldAutolink: a JSON document as written may hold a url in free text
-// that may name an item (MayNameItem, records only): one that is not a
-// whole string, which is decided as a string is. Most documents' urls (a
+// that may name an item (MayNameItem, records only, read as LinkDropped):
+// one that is not a whole string, which is decided as a string is, or one
+// holding what LinkDropped takes out. Most documents' urls (a
 // code system's, a profile's) name no item and are passed over unread.
 func MayHoldAutolink(b []byte) bool {
 	if bytes.Contains(b, []byte(`\\`)) {
@@ -140,10 +141,11 @@ func MayHoldAutolink(b []byte) bool {
 	raw := unsafe.String(&b[0], len(b)) // read only, while b is
 	found := false
 	eachAutolink(raw, &rawAutolinkEnds, func(i, j int) {
-		if found || i > 0 && raw[i-1] == '"' && j < len(raw) && raw[j] == '"' {
-			return
+		u := LinkDropped(raw[i:j])
+		if found || u == raw[i:j] && i > 0 && raw[i-1] == '"' && j < len(raw) && raw[j] == '"' {
+			return // a whole string, but for one holding what a reader does not see (review 19c)
 		}
-		found = MayNameItem(raw[i:j], false)
+		found = MayNameItem(u, false)
 	})
 	return found
 }
