@@ -147,3 +147,50 @@ func TestReview19cURLWithInvisibleCharacterIsMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestReview19cURLAfterQuoteAtTheEndIsMasked: the byte scan that passes
+// over items holding no url in free text (fhir.MayHoldAutolink) leaves a
+// url that is a whole JSON string to be decided as a string, knowing it
+// by the quotes around it; but a quote inside the text (written \" in the
+// JSON) was taken for the string's opening quote. The GP document whose
+// description ends `letter at "BASE/fhir/Binary/hivbin` was passed over
+// unread, and went to the hospital clinician as written, telling her the
+// withheld letter's id, though the decoded text reads the url as one
+// inside it (found by FuzzScanFindsWhatDecodingFinds). Now it goes out as
+// #(masked), and her masked copy written back is refused (409).
+func TestReview19cURLAfterQuoteAtTheEndIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	hospSys := e.token("system", "nhs", "RHX")
+	doc := func(id string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"description":"QUOTE-ONE letter at \"` + e.base + `/fhir/Binary/hivbin","content":[{"attachment":{"contentType":"text/plain","title":"` + id + `-title"}}]}`
+	}
+	e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/quote-gp", doc("quote-gp")})
+	e.putAll(t, hospSys, [2]string{"/fhir/DocumentReference/quote-hosp", doc("quote-hosp")})
+	for _, path := range []string{"/fhir/DocumentReference/quote-gp", "/fhir/DocumentReference?patient=jane", "/fhir/Patient/jane/$everything"} {
+		r := e.do("GET", path, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "QUOTE-ONE") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", path, r.status, r.body)
+		}
+		if strings.Contains(r.body, "hivbin") {
+			t.Errorf("%s: a url in the text names the withheld letter to the hospital", path)
+		}
+		if want := `"QUOTE-ONE letter at \"#(masked)"`; !strings.Contains(r.body, want) {
+			t.Errorf("%s: the hospital's text lacks %s: %.1500s", path, want, r.body)
+		}
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/quote-gp", gpSystem, ""); !strings.Contains(r.body, `/fhir/Binary/hivbin"`) {
+		t.Errorf("the practice reads its text as stored: %s", r.body)
+	}
+	read := e.do("GET", "/fhir/DocumentReference/quote-hosp", hosp, "")
+	if read.status != 200 || !strings.Contains(read.body, "#(masked)") {
+		t.Fatalf("the premise: the clinician reads her organisation's document masked: %d %.400s", read.status, read.body)
+	}
+	if w := e.do("PUT", "/fhir/DocumentReference/quote-hosp", hosp, strings.Replace(read.body, "QUOTE-ONE", "QUOTE-EDITED", 1)); w.status != 409 {
+		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
+	}
+}

@@ -142,8 +142,12 @@ func MayHoldAutolink(b []byte) bool {
 	found := false
 	eachAutolink(raw, &rawAutolinkEnds, func(i, j int) {
 		u := LinkDropped(raw[i:j])
-		if found || u == raw[i:j] && i > 0 && raw[i-1] == '"' && j < len(raw) && raw[j] == '"' {
-			return // a whole string, but for one holding what a reader does not see (review 19c)
+		// A whole string, between its quotes, but for one holding what a
+		// reader does not see; a quote written \" is the text's own (every
+		// escaped backslash is a '/' by now), and a url after it is inside
+		// the text (review 19c: `letter at \"…/Binary/hivbin"` was passed over).
+		if found || u == raw[i:j] && i > 0 && raw[i-1] == '"' && (i < 2 || raw[i-2] != '\\') && j < len(raw) && raw[j] == '"' {
+			return
 		}
 		found = MayNameItem(u, false)
 	})

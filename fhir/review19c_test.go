@@ -23,6 +23,7 @@ func TestLinkDropped(t *testing.T) {
 		`{"text":"see https://h/fhir/Condi` + "\u00ad" + `tion/c now"}`: true,
 		`{"text":"see https://h/fhir/Bin` + "\u200b" + `ary/b now"}`:    true,
 		`{"text":"see https://h/fhir/Café/b now"}`:                      false,
+		`{"text":"letter at \"https://h/fhir/Binary/b"}`:                true, // a quote inside the text
 	} {
 		if got := MayHoldAutolink([]byte(in)); got != want {
 			t.Errorf("MayHoldAutolink(%s) = %v, want %v", in, got, want)
