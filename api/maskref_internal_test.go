@@ -180,13 +180,18 @@ func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
 		"[x](Condi&#x09;tion/hiv)", "[x](<Binary/hiv\tbin>)", `<img srcset="a.png 1x, Binary/hivbin 2x">`, "[x](Cond&#105;tion/hiv)",
 		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)",
 		"see <https://h/fhir/Condition/hiv>, https://h/fhir/Binary/hivbin. or www.h.org/fhir/Condition/hiv)", "<urn:x:Condition/hiv> ok",
-		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)"} {
+		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)", "[x](Binary&#x2F;hivbin)"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		eachMarkdownLink(s, func(target string) {
 			if namesRecord(target) && !fhir.IndexedMayNameItem(s) {
 				t.Errorf("release masks %q in %q, but the search index would match it", target, s)
+			}
+			// The SQL passes over, unread, a value holding none of these
+			// (store/sqlite notItemName; review 19c: "Binary&#x2F;hivbin").
+			if namesRecord(target) && !strings.ContainsAny(s, "/\\?%&") {
+				t.Errorf("release masks %q in %q, but the SQL would pass it over", target, s)
 			}
 		})
 	})

@@ -194,3 +194,49 @@ func TestReview19cURLAfterQuoteAtTheEndIsMasked(t *testing.T) {
 		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
 	}
 }
+
+// TestReview19cSearchByEntityEncodedLinkTargetFindsNothing: release reads
+// a link's target in free text with character references decoded, and
+// masks "[the letter](Binary&#x2F;hivbin)" (a viewer follows
+// Binary/hivbin); the search index hides such text from gated readers
+// (fhir.IndexedMayNameItem reads it decoded too), but the SQL before it
+// passed over every value holding no '/', '\', '?' or '%' as naming
+// nothing, unread. A target whose every slash is a character reference
+// holds none, and the hospital clinician found the GP's document by the
+// masked target (description:contains=hivbin) and could read it letter
+// by letter. Now a value holding '&' is read too.
+func TestReview19cSearchByEntityEncodedLinkTargetFindsNothing(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	forms := map[string]string{
+		"ent-hex":   `See [the letter](Binary&#x2F;hivbin) first`,
+		"ent-named": `See [the letter](Binary&sol;hivbin) first`,
+		"ent-html":  `See <a href=\"Binary&#47;hivbin\">the letter</a> first`,
+	}
+	for id, desc := range forms {
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current",
+			"subject":{"reference":"Patient/jane"},"description":"` + desc + `","content":[{"attachment":{"contentType":"text/plain","title":"` + id + `-title"}}]}`})
+		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+		if r.status != 200 || strings.Contains(r.body, "hivbin") || !strings.Contains(r.body, "#(masked)") {
+			t.Fatalf("%s: the premise: the hospital reads the document with its link masked: %d %.400s", id, r.status, r.body)
+		}
+	}
+	for _, q := range []string{"description:contains=hivbin", "description=see", "_sort=description&description:contains=letter"} {
+		rh := e.do("GET", "/fhir/DocumentReference?"+q, hosp, "")
+		rg := e.do("GET", "/fhir/DocumentReference?"+q, gpSystem, "")
+		if rh.status != 200 || rg.status != 200 {
+			t.Fatalf("%s: %d %d", q, rh.status, rg.status)
+		}
+		for id := range forms {
+			if strings.Contains(rh.body, `"`+id+`"`) {
+				t.Errorf("DocumentReference?%s: the hospital finds %s by text it sees masked", q, id)
+			}
+			if !strings.Contains(rg.body, `"`+id+`"`) {
+				t.Errorf("DocumentReference?%s: the practice no longer finds its own %s", q, id)
+			}
+		}
+	}
+}
