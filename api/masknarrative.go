@@ -30,8 +30,10 @@ func linkTarget(v string) string {
 
 // eachNarrativeLinkTarget calls fn with what a narrative or markdown
 // link's value v names as a browser reads it: XML entities decoded
-// (Condition&#x2F;hiv), the tabs and newlines a url parser drops taken
-// out (Condi&#x09;tion/hiv is Condition/hiv to a browser), or, where it
+// (Condition&#x2F;hiv), the tabs and newlines a url parser drops and the
+// format characters a viewer does not show taken out (fhir.LinkDropped:
+// Condi&#x09;tion/hiv is Condition/hiv to a browser, and so, to a reader,
+// is Condi&shy;tion/hiv, review 19c), or, where it
 // holds spaces, each of its
 // words and their comma-separated parts (a srcset's candidates:
 // "Binary/hivbin 1x, …"; a url's spaces, which a browser trims or escapes,
@@ -41,9 +43,7 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 	if strings.IndexByte(v, '&') >= 0 {
 		v = html.UnescapeString(v)
 	}
-	if strings.ContainsAny(v, "\t\n\r") {
-		v = fhir.URLDropped.Replace(v)
-	}
+	v = fhir.LinkDropped(v)
 	if !strings.ContainsAny(v, " \f") {
 		if t := linkTarget(v); t != "" {
 			fn(t)

@@ -13,11 +13,19 @@ import (
 // EachAutolink calls fn with the start and end of each url in s that a
 // markdown viewer may render as a link: a scheme followed by "://", or
 // "www.", or a CommonMark autolink's inside (<scheme:…>), running to a
-// space, '<', '>', a quote or a backquote (a JSON escape's backslash too,
-// for a document read as written), less the trailing punctuation GitHub
-// leaves out of a bare url (?!.,:;*_~ and closing parentheses). It reads
-// more as links than a viewer would, which only widens what is decided.
+// space, '<', '>', a quote or a backquote, less the trailing punctuation
+// GitHub leaves out of a bare url (?!.,:;*_~ and closing parentheses). It
+// reads more as links than a viewer would, which only widens what is
+// decided. A backslash does not end a url: a browser reads one in an
+// http(s) url as '/' (review 19c: "BASE/fhir\Condition\hiv" in free text,
+// one link to a viewer, went out as written).
 func EachAutolink(s string, fn func(start, end int)) {
+	eachAutolink(s, &autolinkEnds, fn)
+}
+
+// eachAutolink is EachAutolink with the bytes a url ends at: those of
+// free text, or of a JSON document read as written (rawAutolinkEnds).
+func eachAutolink(s string, ends *[256]bool, fn func(start, end int)) {
 	last := 0 // where the previous url ended: one url is reported once
 	// Only a ':' or a "www."'s '.' may mark one: found with IndexByte,
 	// which passes over the rest of a document far faster than a loop.
@@ -57,7 +65,7 @@ func EachAutolink(s string, fn func(start, end int)) {
 			continue
 		}
 		end := p
-		for end < len(s) && !autolinkEnds[s[end]] {
+		for end < len(s) && !ends[s[end]] {
 			end++
 		}
 		i = end
@@ -103,9 +111,18 @@ var autolinkEnds = func() (t [256]bool) {
 	for c := range t {
 		t[c] = c <= ' '
 	}
-	for _, c := range []byte("<>\"'`\\") {
+	for _, c := range []byte("<>\"'`") {
 		t[c] = true
 	}
+	return t
+}()
+
+// rawAutolinkEnds are autolinkEnds and a JSON escape's backslash, for a
+// document read as written (MayHoldAutolink, which reads an escaped
+// backslash, the text's own, as the '/' a browser reads it as).
+var rawAutolinkEnds = func() (t [256]bool) {
+	t = autolinkEnds
+	t['\\'] = true
 	return t
 }()
 
@@ -118,10 +135,14 @@ var autolinkTrailing = func() (t [256]bool) {
 }()
 
 // MayHoldAutolink: a JSON document as written may hold a url in free text
-// that may name an item (MayNameItem, records only): one that is not a
-// whole string, which is decided as a string is. Most documents' urls (a
+// that may name an item (MayNameItem, records only, read as LinkDropped):
+// one that is not a whole string, which is decided as a string is, or one
+// holding what LinkDropped takes out. Most documents' urls (a
 // code system's, a profile's) name no item and are passed over unread.
 func MayHoldAutolink(b []byte) bool {
+	if bytes.Contains(b, []byte(`\\`)) {
+		b = bytes.ReplaceAll(b, []byte(`\\`), []byte("/")) // the text's backslash, a '/' to a browser (review 19c)
+	}
 	if bytes.Contains(b, []byte(`\/`)) {
 		b = bytes.ReplaceAll(b, []byte(`\/`), []byte("/")) // an escaped slash, as some encoders write every one
 	}
@@ -130,11 +151,16 @@ func MayHoldAutolink(b []byte) bool {
 	}
 	raw := unsafe.String(&b[0], len(b)) // read only, while b is
 	found := false
-	EachAutolink(raw, func(i, j int) {
-		if found || i > 0 && raw[i-1] == '"' && j < len(raw) && raw[j] == '"' {
+	eachAutolink(raw, &rawAutolinkEnds, func(i, j int) {
+		u := LinkDropped(raw[i:j])
+		// A whole string, between its quotes, but for one holding what a
+		// reader does not see; a quote written \" is the text's own (every
+		// escaped backslash is a '/' by now), and a url after it is inside
+		// the text (review 19c: `letter at \"…/Binary/hivbin"` was passed over).
+		if found || u == raw[i:j] && i > 0 && raw[i-1] == '"' && (i < 2 || raw[i-2] != '\\') && j < len(raw) && raw[j] == '"' {
 			return
 		}
-		found = MayNameItem(raw[i:j], false)
+		found = MayNameItem(u, false)
 	})
 	return found
 }

@@ -18,7 +18,8 @@ func TestEachAutolink(t *testing.T) {
 		{"Www.h.org/Condition/c?", []string{"Www.h.org/Condition/c"}},
 		{"http://www.h.org/x www.y.org", []string{"http://www.h.org/x", "www.y.org"}},
 		{"<urn:x:Condition/c> and <a:b>", []string{"urn:x:Condition/c"}},
-		{`"https://h/Condition/c" x\"https://h/Binary/b\"`, []string{"https://h/Condition/c", "https://h/Binary/b"}},
+		{`"https://h/Condition/c" x"https://h/Binary/b"`, []string{"https://h/Condition/c", "https://h/Binary/b"}},
+		{`see https://h/fhir\Condition\c now`, []string{`https://h/fhir\Condition\c`}}, // a '/' to a browser (review 19c)
 		{"://x, awww.x, a.b:c, :", nil},
 		{"https://h/Condition/c;_~*", []string{"https://h/Condition/c"}},
 	} {
@@ -38,6 +39,9 @@ func TestMayHoldAutolink(t *testing.T) {
 		`{"text":"see https:\/\/h\/fhir\/Condition\/c now"}`:                            true,
 		`{"text":"see <urn:x:Binary/b>"}`:                                               true,
 		`{"text":"www.h.org/CodeSystem/x"}`:                                             false, // a definition
+		`{"text":"see https://h/fhir\\Condition\\c now"}`:                               true,  // review 19c
+		`{"text":"x\"https://h/Binary/b\" y"}`:                                          true,
+		`{"url":"https://h/fhir\\Condition\\c"}`:                                        false,
 	} {
 		if got := MayHoldAutolink([]byte(in)); got != want {
 			t.Errorf("MayHoldAutolink(%s) = %v, want %v", in, got, want)
@@ -57,7 +61,7 @@ func FuzzEachAutolink(f *testing.F) {
 			if i < last || j <= i || j > len(s) {
 				t.Fatalf("span [%d,%d) after %d in %q", i, j, last, s)
 			}
-			if strings.ContainsAny(s[i:j], " <>\"'`\\\n") {
+			if strings.ContainsAny(s[i:j], " <>\"'`\n") {
 				t.Errorf("span %q in %q holds a byte a url ends at", s[i:j], s)
 			}
 			last = j

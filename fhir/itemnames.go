@@ -4,6 +4,7 @@ import (
 	"html"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // What a string of a resource may name: the cheap test, shared by the
@@ -164,16 +165,46 @@ func textMayNameItem(s string) bool {
 	if MayNameItem(s, false) {
 		return true
 	}
-	if strings.ContainsAny(s, "&\t\n\r") {
+	if strings.IndexByte(s, '&') >= 0 || LinkDropped(s) != s {
 		d := html.UnescapeString(s)
-		return MayNameItem(d, false) || MayNameItem(URLDropped.Replace(d), false)
+		return MayNameItem(d, false) || MayNameItem(LinkDropped(d), false)
 	}
 	return false
 }
 
-// URLDropped takes out the characters a url parser drops wherever they
-// are in a url (WHATWG: ASCII tab and newline).
-var URLDropped = strings.NewReplacer("\t", "", "\n", "", "\r", "")
+// LinkDropped is s, a link's target or a url in free text, without what a
+// reader does not see of it: the tabs and newlines a url parser drops
+// wherever they are in a url (WHATWG), and Unicode's format characters, a
+// viewer showing none (a soft hyphen, a zero-width space or joiner, a
+// byte-order mark: "Condi<soft hyphen>tion/hiv" reads Condition/hiv;
+// review 19c, such a url in free text went out as written). s itself,
+// unless it holds any.
+func LinkDropped(s string) string {
+	found := false
+	for i := 0; i < len(s) && !found; i++ {
+		switch c := s[i]; {
+		case c == '\t' || c == '\n' || c == '\r':
+			found = true
+		case c >= utf8.RuneSelf:
+			found = strings.ContainsFunc(s[i:], linkDroppedRune)
+			i = len(s)
+		}
+	}
+	if !found {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if linkDroppedRune(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// linkDroppedRune: r is one LinkDropped takes out.
+func linkDroppedRune(r rune) bool {
+	return r == '\t' || r == '\n' || r == '\r' || r >= utf8.RuneSelf && unicode.Is(unicode.Cf, r)
+}
 
 // htmlLinkIn: s holds an HTML tag that may hold a link attribute.
 func htmlLinkIn(s string) bool {

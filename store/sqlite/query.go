@@ -177,13 +177,15 @@ func sortSQL(typ string, s search.SortKey, hideItemNames bool) (string, []any) {
 
 // notItemName is the condition that an index row's column does not hold a
 // value that may name an item (HideItemNames): SQLite's own instr passes
-// over values without a separator, and only the rest go to the Go test.
+// over values without a separator or a character reference (free text's
+// link target "Binary&#x2F;hivbin" names Binary/hivbin, review 19c: it was
+// passed over unread), and only the rest go to the Go test.
 func notItemName(col string, uri bool) string {
 	u := "0"
 	if uri {
 		u = "1"
 	}
-	return "(instr(" + col + ", '/') = 0 AND instr(" + col + ", '\\') = 0 AND instr(" + col + ", '?') = 0 AND instr(" + col + ", '%') = 0 OR NOT " + mayNameItemFunc + "(" + col + ", " + u + "))"
+	return "(instr(" + col + ", '/') = 0 AND instr(" + col + ", '\\') = 0 AND instr(" + col + ", '?') = 0 AND instr(" + col + ", '%') = 0 AND instr(" + col + ", '&') = 0 OR NOT " + mayNameItemFunc + "(" + col + ", " + u + "))"
 }
 
 // mayNameItemFunc is the SQL function notItemName calls: 1 when its
