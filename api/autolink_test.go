@@ -67,3 +67,27 @@ func TestAutolinksToWithheldItemsAreMasked(t *testing.T) {
 		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
 	}
 }
+
+// TestAutolinkInsideMarkdownLinkTextKeepsTheLink: a url in a markdown
+// link's text ran on over "](…)", so masking it took the link with it:
+// "[the link BASE/fhir/Condition/hiv](https://other.example/guide)" went
+// out as "[the link #(masked))", losing the other server's url, which the
+// hospital may read (review 19c noticed). A url now ends at '[' or ']',
+// which no id holds.
+func TestAutolinkInsideMarkdownLinkTextKeepsTheLink(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	text := `LT-ONE [the link ` + e.base + `/fhir/Condition/hiv](https://other.example/guide) and [` + e.base + `/fhir/Binary/hivbin]`
+	e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/auto-lt", `{"resourceType":"DocumentReference","id":"auto-lt","status":"current","subject":{"reference":"Patient/jane"},
+		"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain","title":"lt"}}]}`})
+	r := e.do("GET", "/fhir/DocumentReference/auto-lt", hosp, "")
+	if r.status != 200 || strings.Contains(r.body, "Condition/hiv") || strings.Contains(r.body, "hivbin") {
+		t.Fatalf("the premise: the hospital reads the text with the urls masked: %d %.600s", r.status, r.body)
+	}
+	if want := `LT-ONE [the link #(masked)](https://other.example/guide) and [#(masked)]`; !strings.Contains(r.body, want) {
+		t.Errorf("the hospital's text lacks %s: %.600s", want, r.body)
+	}
+}

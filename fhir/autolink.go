@@ -13,7 +13,7 @@ import (
 // EachAutolink calls fn with the start and end of each url in s that a
 // markdown viewer may render as a link: a scheme followed by "://", or
 // "www.", or a CommonMark autolink's inside (<scheme:…>), running to a
-// space, '<', '>', a quote or a backquote, less the trailing punctuation
+// space, '<', '>', a quote, a backquote or a bracket, less the trailing punctuation
 // GitHub leaves out of a bare url (?!.,:;*_~ and closing parentheses). It
 // reads more as links than a viewer would, which only widens what is
 // decided. A backslash does not end a url: a browser reads one in an
@@ -111,7 +111,10 @@ var autolinkEnds = func() (t [256]bool) {
 	for c := range t {
 		t[c] = c <= ' '
 	}
-	for _, c := range []byte("<>\"'`") {
+	// '[' and ']': a url in a markdown link's text ends before "](…)",
+	// which masking it would otherwise take along (review 19c); no id
+	// holds either.
+	for _, c := range []byte("<>\"'`[]") {
 		t[c] = true
 	}
 	return t

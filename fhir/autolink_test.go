@@ -61,7 +61,7 @@ func FuzzEachAutolink(f *testing.F) {
 			if i < last || j <= i || j > len(s) {
 				t.Fatalf("span [%d,%d) after %d in %q", i, j, last, s)
 			}
-			if strings.ContainsAny(s[i:j], " <>\"'`\n") {
+			if strings.ContainsAny(s[i:j], " <>\"'`[]\n") {
 				t.Errorf("span %q in %q holds a byte a url ends at", s[i:j], s)
 			}
 			last = j
