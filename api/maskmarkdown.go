@@ -57,13 +57,13 @@ func eachMarkdownLink(s string, fn func(string)) {
 
 // eachAutolink calls fn with where each url in free text s lies
 // (fhir.EachAutolink), but for one that is the whole string, which is
-// decided and masked as a string (namesItemAt), unless it holds what a
-// reader does not see (fhir.LinkDropped), which the string's reader does
-// not read through (review 19c: "…/fhir/Condi<soft hyphen>tion/hiv" went
+// decided and masked as a string (namesItemAt), unless it reads otherwise
+// as a link (fhir.LinkRead: a character reference, what a reader does not
+// see), which the string's reader does not read through (review 19c: "…/fhir/Condi<soft hyphen>tion/hiv" went
 // out as written).
 func eachAutolink(s string, fn func(start, end int)) {
 	fhir.EachAutolink(s, func(i, j int) {
-		if strings.TrimSpace(s) != s[i:j] || fhir.LinkDropped(s[i:j]) != s[i:j] {
+		if strings.TrimSpace(s) != s[i:j] || fhir.LinkRead(s[i:j]) != s[i:j] {
 			fn(i, j)
 		}
 	})

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"html"
 	"strings"
 
 	"github.com/carex-project/carex/fhir"
@@ -29,21 +28,16 @@ func linkTarget(v string) string {
 }
 
 // eachNarrativeLinkTarget calls fn with what a narrative or markdown
-// link's value v names as a browser reads it: XML entities decoded
-// (Condition&#x2F;hiv), the tabs and newlines a url parser drops and the
-// format characters a viewer does not show taken out (fhir.LinkDropped:
-// Condi&#x09;tion/hiv is Condition/hiv to a browser, and so, to a reader,
-// is Condi&shy;tion/hiv, review 19c), or, where it
-// holds spaces, each of its
-// words and their comma-separated parts (a srcset's candidates:
+// link's value v names as a browser reads it (fhir.LinkRead: entities
+// decoded, Condition&#x2F;hiv; what a url parser drops and a viewer does
+// not show taken out, Condi&#x09;tion/hiv and Condi&shy;tion/hiv, review
+// 19c), or, where it holds spaces, each of its words and their
+// comma-separated parts (a srcset's candidates:
 // "Binary/hivbin 1x, …"; a url's spaces, which a browser trims or escapes,
 // split it too; review 18e). The link goes out masked where any of them is
 // withheld.
 func eachNarrativeLinkTarget(v string, fn func(string)) {
-	if strings.IndexByte(v, '&') >= 0 {
-		v = html.UnescapeString(v)
-	}
-	v = fhir.LinkDropped(v)
+	v = fhir.LinkRead(v)
 	if !strings.ContainsAny(v, " \f") {
 		if t := linkTarget(v); t != "" {
 			fn(t)

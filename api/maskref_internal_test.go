@@ -118,6 +118,9 @@ func FuzzScanFindsWhatDecodingFinds(f *testing.F) {
 	f.Add([]byte(`{"note":[{"text":"see https://h/fhir\\Condition\\c, x\"https://h\\Binary\\b\" y"}]}`))
 	// Or with a character a viewer does not show, a whole string too.
 	f.Add([]byte("{\"note\":[{\"text\":\"see https://h/fhir/Condi\u00adtion/c, <https://h/Bin\u200bary/b>\"}],\"d\":\"https://h/fhir/Bin\u00adary/b\"}"))
+	// A re-read's leaks: a url of character references, www. after a JSON
+	// escape, an ignorable character, an angle autolink with brackets.
+	f.Add([]byte(`{"a":"see https://h/fhir/Condi&#x74;ion/c now","b":"x:\nwww.h.org/fhir/Condition/c y","c":"see https://h/Condi️tion/c","d":"<http://[::1]/fhir/Binary/b>"}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		// What is stored is valid UTF-8 JSON (fhir.SetMeta refuses the rest).
 		if !json.Valid(raw) || !utf8.Valid(raw) || bytes.Contains(raw, []byte(`\u`)) {
@@ -180,7 +183,8 @@ func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
 		"[x](Condi&#x09;tion/hiv)", "[x](<Binary/hiv\tbin>)", `<img srcset="a.png 1x, Binary/hivbin 2x">`, "[x](Cond&#105;tion/hiv)",
 		`<p style="background:url(Binary/hivbin)">`, "[x](https://h.example/fhir/Condition/hiv)",
 		"see <https://h/fhir/Condition/hiv>, https://h/fhir/Binary/hivbin. or www.h.org/fhir/Condition/hiv)", "<urn:x:Condition/hiv> ok",
-		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)", "[x](Binary&#x2F;hivbin)"} {
+		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)", "[x](Binary&#x2F;hivbin)",
+		"see https://h/fhir/Condi&shy;tion/hiv now", "see [r](Condi&Tab;tion/hiv)", "<http://[::1]/fhir/Condition/hiv>", "see https://h/Condi\u034Ftion/hiv"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -106,7 +106,7 @@ func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) 
 		return err
 	}
 	if n > maskedMarks(v.Raw, decodeMap(v.Raw)) {
-		return fmtErr(ErrMaskedWriteBack, "%s/%s holds a reference carex masked for you (an extension data-absent-reason \"masked\" where the reference was): storing it would lose what it points at; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
+		return fmtErr(ErrMaskedWriteBack, "%s/%s holds a reference or link carex masked for you (an extension data-absent-reason \"masked\" where a reference was, or #(masked) where a link or url was): storing it would lose what it points at; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
 	}
 	return nil
 }

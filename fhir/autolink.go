@@ -20,12 +20,17 @@ import (
 // http(s) url as '/' (review 19c: "BASE/fhir\Condition\hiv" in free text,
 // one link to a viewer, went out as written).
 func EachAutolink(s string, fn func(start, end int)) {
-	eachAutolink(s, &autolinkEnds, fn)
+	eachAutolink(s, false, fn)
 }
 
-// eachAutolink is EachAutolink with the bytes a url ends at: those of
-// free text, or of a JSON document read as written (rawAutolinkEnds).
-func eachAutolink(s string, ends *[256]bool, fn func(start, end int)) {
+// eachAutolink is EachAutolink for free text, or for a JSON document read
+// as written (raw: a url ends at a JSON escape's backslash too, and an
+// escape's letter before "www." is not a scheme's).
+func eachAutolink(s string, raw bool, fn func(start, end int)) {
+	bare, angle := &autolinkEnds, &angleEnds
+	if raw {
+		bare, angle = &rawAutolinkEnds, &rawAngleEnds
+	}
 	last := 0 // where the previous url ended: one url is reported once
 	// Only a ':' or a "www."'s '.' may mark one: found with IndexByte,
 	// which passes over the rest of a document far faster than a loop.
@@ -47,7 +52,7 @@ func eachAutolink(s string, ends *[256]bool, fn func(start, end int)) {
 		start := -1
 		switch {
 		case s[p] == '.':
-			if p-3 >= last && s[p-3]|0x20 == 'w' && s[p-2]|0x20 == 'w' && s[p-1]|0x20 == 'w' && (p == 3 || !schemeByte(s[p-4])) {
+			if p-3 >= last && s[p-3]|0x20 == 'w' && s[p-2]|0x20 == 'w' && s[p-1]|0x20 == 'w' && (p == 3 || !schemeByte(s[p-4]) || raw && jsonEscapeAt(s, p-5)) {
 				start = p - 3
 			}
 		case p+2 < len(s) && s[p+1] == '/' && s[p+2] == '/':
@@ -63,6 +68,10 @@ func eachAutolink(s string, ends *[256]bool, fn func(start, end int)) {
 		}
 		if start < 0 {
 			continue
+		}
+		ends := bare
+		if start > 0 && s[start-1] == '<' {
+			ends = angle // CommonMark's autolink runs to its '>', brackets and all: <http://[::1]/…>
 		}
 		end := p
 		for end < len(s) && !ends[s[end]] {
@@ -120,14 +129,30 @@ var autolinkEnds = func() (t [256]bool) {
 	return t
 }()
 
-// rawAutolinkEnds are autolinkEnds and a JSON escape's backslash, for a
-// document read as written (MayHoldAutolink, which reads an escaped
-// backslash, the text's own, as the '/' a browser reads it as).
-var rawAutolinkEnds = func() (t [256]bool) {
-	t = autolinkEnds
-	t['\\'] = true
+// angleEnds are the bytes a CommonMark autolink (<scheme:…>) ends at.
+var angleEnds = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c <= ' '
+	}
+	t['<'], t['>'] = true, true
 	return t
 }()
+
+// rawAutolinkEnds and rawAngleEnds are autolinkEnds and angleEnds with a
+// JSON string's end and an escape's backslash, for a document read as
+// written (MayHoldAutolink, which reads an escaped backslash, the text's
+// own, as the '/' a browser reads it as).
+var rawAutolinkEnds, rawAngleEnds = func() (a, b [256]bool) {
+	a, b = autolinkEnds, angleEnds
+	a['\\'], b['\\'], b['"'] = true, true, true
+	return a, b
+}()
+
+// jsonEscapeAt: s holds a JSON escape of a space character at i (\n,
+// \t, \r, \b, \f), whose letter is not a scheme's.
+func jsonEscapeAt(s string, i int) bool {
+	return i >= 0 && s[i] == '\\' && strings.IndexByte("ntrbf", s[i+1]) >= 0
+}
 
 // autolinkTrailing are the bytes taken off a url's end.
 var autolinkTrailing = func() (t [256]bool) {
@@ -154,8 +179,8 @@ func MayHoldAutolink(b []byte) bool {
 	}
 	raw := unsafe.String(&b[0], len(b)) // read only, while b is
 	found := false
-	eachAutolink(raw, &rawAutolinkEnds, func(i, j int) {
-		u := LinkDropped(raw[i:j])
+	eachAutolink(raw, true, func(i, j int) {
+		u := LinkRead(raw[i:j])
 		// A whole string, between its quotes, but for one holding what a
 		// reader does not see; a quote written \" is the text's own (every
 		// escaped backslash is a '/' by now), and a url after it is inside

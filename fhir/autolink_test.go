@@ -52,7 +52,7 @@ func TestMayHoldAutolink(t *testing.T) {
 // FuzzEachAutolink: spans lie in s, in order, apart, and hold no byte a
 // url ends at; and it never panics.
 func FuzzEachAutolink(f *testing.F) {
-	for _, s := range []string{"see https://h/fhir/Condition/c.", "<urn:x:y>", "www.x", "a.b:c//d", "w.w.w.", ":::..."} {
+	for _, s := range []string{"see https://h/fhir/Condition/c.", "<urn:x:y>", "<http://[::1]/x\"y>", "www.x", "a.b:c//d", "w.w.w.", ":::..."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -61,7 +61,11 @@ func FuzzEachAutolink(f *testing.F) {
 			if i < last || j <= i || j > len(s) {
 				t.Fatalf("span [%d,%d) after %d in %q", i, j, last, s)
 			}
-			if strings.ContainsAny(s[i:j], " <>\"'`[]\n") {
+			ends := " <>\"'`[]\n\t"
+			if i > 0 && s[i-1] == '<' {
+				ends = " <>\n\t" // an angle autolink's
+			}
+			if strings.ContainsAny(s[i:j], ends) {
 				t.Errorf("span %q in %q holds a byte a url ends at", s[i:j], s)
 			}
 			last = j

@@ -143,10 +143,10 @@ func StringMayNameItem[S ~string | ~[]byte](s S) bool {
 // StringMayNameItem, or free text holding a link the release masks inside
 // the text that may name an item (a markdown inline link "](" or link
 // definition "]:", review 18b; an HTML link attribute, review 18e; a url,
-// EachAutolink), read as the release reads a link's target: character
-// references decoded and the tabs and newlines a url parser drops taken
-// out ("Condi&#x09;tion" is Condition). A search must not match or sort by
-// it for a reader who may see it masked.
+// EachAutolink), read as the release reads a link's target (LinkRead:
+// character references decoded, and what a url parser drops or a viewer
+// does not show taken out: "Condi&#x09;tion" is Condition). A search must
+// not match or sort by it for a reader who may see it masked.
 func IndexedMayNameItem(s string) bool {
 	if StringMayNameItem(s) {
 		return true
@@ -160,16 +160,49 @@ func IndexedMayNameItem(s string) bool {
 }
 
 // textMayNameItem: MayNameItem of s as written or as a link's target is
-// read (IndexedMayNameItem).
+// read (LinkRead; IndexedMayNameItem). The index holds its values lower
+// cased, and a named character reference's case matters ("&Tab;" is a
+// tab, "&tab;" nothing): with every reference taken out too, whatever it
+// was, the test errs towards hiding.
 func textMayNameItem(s string) bool {
-	if MayNameItem(s, false) {
+	if MayNameItem(s, false) || MayNameItem(LinkRead(s), false) {
 		return true
 	}
-	if strings.IndexByte(s, '&') >= 0 || LinkDropped(s) != s {
-		d := html.UnescapeString(s)
-		return MayNameItem(d, false) || MayNameItem(LinkDropped(d), false)
+	return strings.IndexByte(s, '&') >= 0 && MayNameItem(LinkRead(withoutCharRefs(s)), false)
+}
+
+// LinkRead is s, a link's target or a url in free text, as a reader
+// follows and sees it: its character references decoded ("Condi&#x74;ion",
+// "Condi&shy;tion"), then LinkDropped.
+func LinkRead(s string) string {
+	if strings.IndexByte(s, '&') >= 0 {
+		s = html.UnescapeString(s)
 	}
-	return false
+	return LinkDropped(s)
+}
+
+// withoutCharRefs is s with each character reference ("&name;", "&#…;")
+// taken out.
+func withoutCharRefs(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '&')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + 1
+		for j < len(s) && j-i <= 40 && (s[j] == '#' || 'a' <= s[j]|0x20 && s[j]|0x20 <= 'z' || '0' <= s[j] && s[j] <= '9') {
+			j++
+		}
+		b.WriteString(s[:i])
+		if j < len(s) && s[j] == ';' && j > i+1 {
+			s = s[j+1:]
+		} else {
+			b.WriteByte('&')
+			s = s[i+1:]
+		}
+	}
 }
 
 // LinkDropped is s, a link's target or a url in free text, without what a
@@ -201,9 +234,13 @@ func LinkDropped(s string) string {
 	}, s)
 }
 
-// linkDroppedRune: r is one LinkDropped takes out.
+// linkDroppedRune: r is one LinkDropped takes out: a tab or newline, or
+// one of Unicode's default ignorable code points, which a viewer shows as
+// nothing (format characters; variation selectors, a combining grapheme
+// joiner, Hangul fillers: "Condi<U+FE0F>tion/hiv" reads Condition/hiv).
 func linkDroppedRune(r rune) bool {
-	return r == '\t' || r == '\n' || r == '\r' || r >= utf8.RuneSelf && unicode.Is(unicode.Cf, r)
+	return r == '\t' || r == '\n' || r == '\r' || r >= utf8.RuneSelf &&
+		(unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r))
 }
 
 // htmlLinkIn: s holds an HTML tag that may hold a link attribute.
