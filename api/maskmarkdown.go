@@ -39,11 +39,12 @@ func markdownTarget(t string) string {
 	return t
 }
 
-// eachMarkdownLink calls fn with each inline link target in s naming an
-// item stored here, read as a narrative link's value is
+// eachMarkdownLink calls fn with each link target in free text s naming
+// an item stored here (a markdown inline link or link definition, an HTML
+// link attribute, a url in the text), read as a narrative link's value is
 // (eachNarrativeLinkTarget: "Condi&#x09;tion/hiv" is Condition/hiv).
 func eachMarkdownLink(s string, fn func(string)) {
-	if mayHoldHTMLLink(s) {
+	if fhir.MayHoldHTMLLink(s) {
 		fhir.EachNarrativeLink(s, func(v string) { eachNarrativeLinkTarget(v, fn) })
 	}
 	eachAutolink(s, func(i, j int) { eachNarrativeLinkTarget(s[i:j], fn) })
@@ -69,21 +70,8 @@ func eachAutolink(s string, fn func(start, end int)) {
 	})
 }
 
-// mayHoldHTMLLink: s, a string other than a narrative, may hold an HTML
-// link attribute: markdown is GitHub-flavoured, which renders raw HTML
-// (review 18e: 'See <a href="Condition/hiv">the diagnosis</a>' in a note
-// went out as written, where the same link in the narrative is masked).
-func mayHoldHTMLLink[S ~string | ~[]byte](s S) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '<' {
-			return fhir.MayHoldLink(s[i:])
-		}
-	}
-	return false
-}
-
-// walkMarkdownLinks calls fn with each inline link target naming an item
-// in a decoded document's strings (a narrative's aside: its links are
+// walkMarkdownLinks calls fn with each link target naming an item in a
+// decoded document's free text (eachMarkdownLink) (a narrative's aside: its links are
 // its attributes).
 func walkMarkdownLinks(v any, fn func(string)) {
 	eachObject(v, "", func(m map[string]any) bool {
@@ -97,11 +85,11 @@ func walkMarkdownLinks(v any, fn func(string)) {
 }
 
 // replaceMarkdownLinks masks each inline link target of s naming an item
-// in mask, each HTML link attribute (mayHoldHTMLLink) and each url in its
+// in mask, each HTML link attribute (fhir.MayHoldHTMLLink) and each url in its
 // text (replaceAutolinks).
 func replaceMarkdownLinks(s string, mask map[string]bool) (string, bool) {
 	html := false
-	if mayHoldHTMLLink(s) {
+	if fhir.MayHoldHTMLLink(s) {
 		s, html = fhir.ReplaceNarrativeLinks(s, maskedLinkValue(mask))
 	}
 	changed := html
@@ -139,8 +127,8 @@ func replaceAutolinks(s string, mask map[string]bool) (string, bool) {
 	return fhir.ReplaceSpans(s, spans, maskedLinkValue(mask))
 }
 
-// maskMarkdownLinks masks the inline links of m's strings naming an item
-// in mask, reporting whether it masked any.
+// maskMarkdownLinks masks the links in m's free text (replaceMarkdownLinks)
+// naming an item in mask, reporting whether it masked any.
 func maskMarkdownLinks(m map[string]any, mask map[string]bool) bool {
 	return replaceStrings(m, func(k, s string) (string, bool) {
 		if k == "div" {

@@ -59,15 +59,15 @@ func eachNarrativeLinkTarget(v string, fn func(string)) {
 	}
 }
 
-// forEachNarrativeLink calls fn with each narrative or markdown link in a
-// JSON document that may name an item stored here (walkNarrativeLinks).
+// forEachNarrativeLink calls fn with each link in a JSON document's
+// narratives and free text (markdown and HTML links, urls in the text)
+// that may name an item stored here (walkNarrativeLinks).
 // A byte scan passes over the documents that hold none, most of them,
 // without decoding (a div's attribute quotes are escaped, so reading one
 // decodes it); a document with \u escapes is read decoded (maskedRefs).
 func forEachNarrativeLink(raw []byte, fn func([]byte)) {
-	if mayHoldHTMLLink(raw) || mayHoldMarkdownLink(raw) || fhir.MayHoldAutolink(raw) {
-		// Decoded once, for the divs' links and a markdown note's
-		// (inline, by reference or as HTML).
+	if fhir.MayHoldHTMLLink(raw) || mayHoldMarkdownLink(raw) || fhir.MayHoldAutolink(raw) {
+		// Decoded once, for the divs' links and the free text's.
 		walkNarrativeLinks(decodeMap(raw), func(t string) { fn([]byte(t)) })
 	}
 }
@@ -83,14 +83,14 @@ func walkNarrativeLinks(v any, fn func(string)) {
 	walkMarkdownLinks(v, fn)
 }
 
-// maskNarrativeLinks masks, in m's narrative (m["div"]) and in the inline
-// markdown links of its other strings, each link naming an item in mask,
-// reporting whether it masked any.
+// maskNarrativeLinks masks, in m's narrative (m["div"]) and in the links
+// of its other strings (maskMarkdownLinks), each link naming an item in
+// mask, reporting whether it masked any.
 func maskNarrativeLinks(m map[string]any, mask map[string]bool) bool {
 	if len(mask) == 0 {
 		return false
 	}
-	md := maskMarkdownLinks(m, mask) // and a markdown note's inline links
+	md := maskMarkdownLinks(m, mask)
 	div, ok := m["div"].(string)
 	if !ok {
 		return md

@@ -151,7 +151,7 @@ func IndexedMayNameItem(s string) bool {
 	if StringMayNameItem(s) {
 		return true
 	}
-	if (strings.Contains(s, "](") || strings.Contains(s, "]:") || htmlLinkIn(s)) && textMayNameItem(s) {
+	if (strings.Contains(s, "](") || strings.Contains(s, "]:") || MayHoldHTMLLink(s)) && textMayNameItem(s) {
 		return true
 	}
 	named := false
@@ -243,8 +243,16 @@ func linkDroppedRune(r rune) bool {
 		(unicode.Is(unicode.Cf, r) || unicode.Is(unicode.Other_Default_Ignorable_Code_Point, r) || unicode.Is(unicode.Variation_Selector, r))
 }
 
-// htmlLinkIn: s holds an HTML tag that may hold a link attribute.
-func htmlLinkIn(s string) bool {
-	i := strings.IndexByte(s, '<')
-	return i >= 0 && MayHoldLink(s[i:])
+// MayHoldHTMLLink: s, a string other than a narrative, may hold an HTML
+// link attribute after its first '<' (MayHoldLink): markdown is
+// GitHub-flavoured, which renders raw HTML (review 18e: 'See <a
+// href="Condition/hiv">the diagnosis</a>' in a note went out as written,
+// where the same link in the narrative is masked).
+func MayHoldHTMLLink[S ~string | ~[]byte](s S) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '<' {
+			return MayHoldLink(s[i:])
+		}
+	}
+	return false
 }

@@ -84,7 +84,8 @@ type Query struct {
 	Total    string
 	Elements []string
 	// HideItemNames: a string or token value that may name an item
-	// (fhir.StringMayNameItem; a uri's, fhir.MayNameItem) matches no
+	// (fhir.IndexedMayNameItem: a whole string, or a link in free text;
+	// a uri's, fhir.MayNameItem) matches no
 	// string or token clause that could match it, and sorts as missing.
 	// Set for a reader to whom such values go out masked where the item
 	// they name is withheld: a search matching or ordering by them would
