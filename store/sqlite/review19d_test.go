@@ -7,6 +7,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/carex-project/carex/store"
@@ -61,5 +62,34 @@ func TestReview19dRelabelThroughSymlinkRefusedBesideServer(t *testing.T) {
 				t.Errorf("relabel of %s ran while a server had the same file open as %s", c.relabel, c.server)
 			}
 		})
+	}
+}
+
+// TestReview19dFilesFollowLink: sqlite.Files lists the files the store
+// keeps for a database, which carex refuses as a --checkpoint-copy (writing
+// the copy over one would destroy it: the WAL, the -shm, the lock relabel
+// relies on). Given a symbolic link it listed only the names beside the
+// link, where SQLite keeps none of them: its -wal and -shm, and the lock
+// file, lie beside the file the link leads to, so a server run on the link
+// took a copy named as its own WAL. Now the files beside the real file are
+// listed too.
+func TestReview19dFilesFollowLink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "carex-2026-12-05.db")
+	link := filepath.Join(dir, "current.db")
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, real, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	files := sqlite.Files(link)
+	for _, want := range []string{real, real + "-wal", real + "-shm", real + "-lock", link} {
+		if !slices.Contains(files, want) {
+			t.Errorf("Files(%s) leaves out %s: %q", link, want, files)
+		}
 	}
 }
