@@ -5,6 +5,7 @@ package sqlite
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -14,7 +15,14 @@ import (
 // without telling them. flock, not SQLite's own fcntl locks: closing any
 // other descriptor of the database file would drop those.
 
+// The lock file is named from the file a symbolic link leads to, as
+// SQLite names its -wal and -shm (review 19d: a server run on a link to the
+// database locked the file beside the link, and carex relabel of the file
+// itself, seeing no lock beside it, ran under the server).
 func lockShared(path string) (*os.File, error) {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	f, err := os.OpenFile(path+lockSuffix, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, err

@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -108,9 +109,14 @@ const lockSuffix = "-lock"
 
 // Files are the files the store keeps for the database at path: the
 // database, SQLite's own beside it and the lock file. Nothing else may
-// replace them.
+// replace them. Where path is a symbolic link, SQLite's files and the lock
+// lie beside the file it leads to, and those are listed too (review 19d).
 func Files(path string) []string {
-	return []string{path, path + "-wal", path + "-shm", path + "-journal", path + lockSuffix}
+	files := []string{path, path + "-wal", path + "-shm", path + "-journal", path + lockSuffix}
+	if real, err := filepath.EvalSymlinks(path); err == nil && real != path {
+		files = append(files, real, real+"-wal", real+"-shm", real+"-journal", real+lockSuffix)
+	}
+	return files
 }
 
 // dsn puts the pragmas in the DSN so that every pooled connection gets them:
