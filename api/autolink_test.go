@@ -50,22 +50,8 @@ func TestAutolinksToWithheldItemsAreMasked(t *testing.T) {
 	if r := e.do("GET", "/fhir/DocumentReference/auto-gp", gpSystem, ""); !strings.Contains(r.body, e.base+`/fhir/Condition/hiv>`) {
 		t.Errorf("the practice reads its text as stored: %s", r.body)
 	}
-	for _, q := range []string{"description:contains=hiv", "description:contains=" + url.QueryEscape("Binary/h"), "description=auto-one"} {
-		rh := e.do("GET", "/fhir/DocumentReference?"+q, hosp, "")
-		if rh.status != 200 || strings.Contains(rh.body, `"auto-gp"`) {
-			t.Errorf("DocumentReference?%s: the hospital finds the document by text it sees masked: %d", q, rh.status)
-		}
-		if rg := e.do("GET", "/fhir/DocumentReference?"+q, gpSystem, ""); !strings.Contains(rg.body, `"auto-gp"`) {
-			t.Errorf("DocumentReference?%s: the practice no longer finds its own document", q)
-		}
-	}
-	read := e.do("GET", "/fhir/DocumentReference/auto-hosp", hosp, "")
-	if read.status != 200 || !strings.Contains(read.body, "#(masked)") {
-		t.Fatalf("the premise: the clinician reads her organisation's document masked: %d %.400s", read.status, read.body)
-	}
-	if w := e.do("PUT", "/fhir/DocumentReference/auto-hosp", hosp, strings.Replace(read.body, "AUTO-ONE", "AUTO-EDITED", 1)); w.status != 409 {
-		t.Errorf("writing back the masked text: %d %.300s, want 409", w.status, w.body)
-	}
+	searchHidesDocument(t, e, hosp, gpSystem, "auto-gp", "description:contains=hiv", "description:contains="+url.QueryEscape("Binary/h"), "description=auto-one")
+	maskedCopyRefused(t, e, hosp, "/fhir/DocumentReference/auto-hosp", "AUTO-ONE", "AUTO-EDITED")
 }
 
 // TestAutolinkInsideMarkdownLinkTextKeepsTheLink: a url in a markdown
