@@ -2,8 +2,10 @@ package consent
 
 import (
 	"bufio"
+	"crypto/sha256"
 	"embed"
 	_ "embed"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -744,6 +746,30 @@ func (p *Policy) ConsentLabels(c *Consent) []string {
 	walk(c.Root)
 	slices.Sort(out)
 	return out
+}
+
+// LabellingLists names what labels items on write, as "sha256:" and a
+// hash: the code lists (Labels) and the sensitive labels (ConsentLabels).
+// Two policies with the same name label every item alike, however their
+// files order or repeat the lines. Stored labels are only right under the
+// lists they were derived with, so the record database keeps this name and
+// the commands that write to it compare it with theirs.
+func (p *Policy) LabellingLists() string {
+	lines := make([]string, 0, len(p.CodeLabels)+len(p.Sensitive))
+	for _, r := range p.CodeLabels {
+		kind := "code"
+		if r.Prefix {
+			kind = "prefix"
+		}
+		lines = append(lines, kind+"\t"+r.Label+"\t"+r.System+"\t"+r.Code)
+	}
+	for _, l := range p.Sensitive {
+		lines = append(lines, "sensitive\t"+l)
+	}
+	slices.Sort(lines)
+	lines = slices.Compact(lines)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // CheckConsent says what a write of a parsed Consent must refuse beyond

@@ -201,3 +201,42 @@ func TestCheckConsent(t *testing.T) {
 		t.Fatalf("research consent: %v %v", err, p.CheckConsent(c))
 	}
 }
+
+// TestLabellingLists: the name of what labels items on write changes with
+// the code lists and sensitive labels, and with nothing else a policy says.
+func TestLabellingLists(t *testing.T) {
+	base := DefaultPolicyText()
+	want := DefaultPolicy().LabellingLists()
+	if !strings.HasPrefix(want, "sha256:") || len(want) != len("sha256:")+64 {
+		t.Fatalf("built-in policy: %q", want)
+	}
+	for _, c := range []struct {
+		name, text string
+		same       bool
+	}{
+		{"the built-in text", base, true},
+		{"a role added", base + "\nrole clerk demographics\n", true},
+		{"purposes and break-glass changed", strings.Replace(base, "break-glass-min-reason 10", "break-glass-min-reason 20", 1), true},
+		{"a code already listed, again", base + "\ncode HIV snomed 86406008\n", true},
+		{"an ICD-10 code with its dot", base + "\ncode PSY icd10 F42.0\n", false},
+		{"the same code without its dot", base + "\ncode PSY icd10 F420\n", false},
+		{"a code added", base + "\ncode PSY snomed 191736004\n", false},
+		{"the same code under another label", base + "\ncode ETH snomed 191736004\n", false},
+		{"a prefix rather than a code", base + "\ncode PSY snomed 191736004*\n", false},
+		{"a sensitive label added", strings.Replace(base, "sensitive HIV", "sensitive HIV SDV2", 1), false},
+		{"a code list left out", strings.Replace(base, "codeset GRA snomed gender_related_issues\n", "", 1), false},
+	} {
+		p, err := LoadPolicy(strings.NewReader(c.text))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if got := p.LabellingLists(); (got == want) != c.same {
+			t.Errorf("%s: %s, built-in %s: want same %v", c.name, got, want, c.same)
+		}
+	}
+	dot, _ := LoadPolicy(strings.NewReader(base + "\ncode PSY icd10 F42.0\n"))
+	nodot, _ := LoadPolicy(strings.NewReader(base + "\ncode PSY icd10 F420\n"))
+	if dot.LabellingLists() != nodot.LabellingLists() {
+		t.Errorf("F42.0 and F420 label alike (ICD-10 dots are ignored) but are named differently")
+	}
+}

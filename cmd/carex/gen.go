@@ -128,7 +128,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err != nil {
 			return err
 		}
-		if dbs, err = newDBSink(ctx2, cancel, db, pol, cfg.Orgs(), batch, workers); err != nil {
+		if dbs, err = newDBSink(ctx2, cancel, db, policyPath, pol, cfg.Orgs(), batch, workers); err != nil {
 			return err
 		}
 		defer dbs.abort()
@@ -305,9 +305,13 @@ type genBatch struct {
 	raws [][]byte
 }
 
-func newDBSink(ctx context.Context, cancel context.CancelFunc, path string, pol *consent.Policy, orgs []synth.Org, batch, workers int) (*dbSink, error) {
+func newDBSink(ctx context.Context, cancel context.CancelFunc, path, policyPath string, pol *consent.Policy, orgs []synth.Org, batch, workers int) (*dbSink, error) {
 	st, err := openRecords(ctx, path, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := claimLabellingLists(ctx, st, path, policyPath, pol, "gen"); err != nil {
+		st.Close()
 		return nil, err
 	}
 	s := &dbSink{ctx: ctx, cancel: cancel, store: st, orgs: map[string]*auth.Principal{}, pending: map[string][][]byte{},

@@ -77,6 +77,9 @@ func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer store.Close()
+	if err := claimLabellingLists(ctx, store, db, policyPath, pol, "import"); err != nil {
+		return fmt.Errorf("%w: nothing was imported", err)
+	}
 	srv := api.New(api.Config{Store: store, Policy: api.NewConsentPolicy(pol, store)})
 	p := &auth.Principal{Sub: "carex-import", Name: "carex import", Org: org, Sector: sector, Role: "system", Purpose: "TREAT"}
 	imp := &importer{srv: srv, p: p, counts: map[string]int{}, out: stderr, quiet: quiet, start: time.Now(), files: len(files)}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/store/sqlite"
 )
 
 const policyUsage = `Usage:
@@ -75,4 +78,34 @@ func loadPolicyFile(path string) (*consent.Policy, error) {
 		return nil, fmt.Errorf("--policy %s: %w", path, err)
 	}
 	return pol, nil
+}
+
+// errOtherCodeLists: the records were labelled with other code lists than
+// the command's policy has. Labels are set when data is written, so a
+// code the policy lists and the records' lists did not is on no stored
+// item, and the server would release it as unlabelled.
+var errOtherCodeLists = errors.New("the records were labelled with other code lists than this policy's")
+
+// claimLabellingLists records pol's code lists as those the records in db
+// are labelled with when none are recorded, and refuses other lists than
+// those recorded: import or gen beside a server with another --policy
+// labelled what they wrote with their own lists (review 19d: a code the
+// deployment's policy lists as PSY, imported without its --policy, went
+// to the district nurse), and a server started with new lists decided
+// with labels written under the old. cmd says what the refusal is for.
+func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath string, pol *consent.Policy, cmd string) error {
+	mine := pol.LabellingLists()
+	recorded, err := db.ClaimLabellingLists(ctx, mine)
+	if err != nil || recorded == mine {
+		return err
+	}
+	policy, relabel := "the built-in policy", "carex relabel --db "+dbPath
+	if policyPath != "" {
+		policy, relabel = "--policy "+policyPath, relabel+" --policy "+policyPath
+	}
+	what := fmt.Sprintf("%s: %v: %s labels with code lists %.19s…, the records' are %.19s…", dbPath, errOtherCodeLists, policy, mine, recorded)
+	if cmd == "serve" {
+		return fmt.Errorf("%s. Start the server with the policy the records were labelled with, or, to change the lists, label them with the new ones first: %s", what, relabel)
+	}
+	return fmt.Errorf("%s. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first", what, cmd, dbPath)
 }

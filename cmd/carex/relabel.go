@@ -42,6 +42,9 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("relabel %s: %w (what was relabelled before the error is kept; run it again)", db, err)
 	}
+	if err := st.SetLabellingLists(ctx, pol.LabellingLists()); err != nil {
+		return fmt.Errorf("relabel %s: %w (the versions were relabelled; run it again)", db, err)
+	}
 	fmt.Fprintf(stdout, "versions: %d\nchanged: %d (%d current)\n", stats.Versions, stats.Changed, stats.Current)
 	// Consents a release before api.LegacySupersessionEnd rewrote to
 	// inactive get back the status their recorder gave them.

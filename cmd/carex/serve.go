@@ -137,6 +137,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer db.Close()
+	if !f.benchNoPrivacy {
+		if err := claimLabellingLists(ctx, db, f.db, f.policy, pol, "serve"); err != nil {
+			return err
+		}
+	}
 	warnReadableByOthers(log, f.db, accessLogPath(f.db))
 	apiCfg := api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,

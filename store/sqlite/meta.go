@@ -52,3 +52,38 @@ func AccessLogSince(ctx context.Context, db *sql.DB) (since time.Time, ok bool, 
 	}
 	return since, true, nil
 }
+
+// labellingListsKey is the carex_meta key naming the code lists the
+// stored labels were derived with (consent.Policy.LabellingLists).
+const labellingListsKey = "labelling_lists"
+
+// ClaimLabellingLists records lists as the code lists these records are
+// labelled with, unless some are recorded already, and returns those
+// recorded, which the caller compares with its own. Records an earlier
+// carex wrote have none recorded: the first command to open them records
+// its own, as nothing tells which lists that carex used.
+func (db *DB) ClaimLabellingLists(ctx context.Context, lists string) (recorded string, err error) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`,
+		labellingListsKey, lists); err != nil {
+		return "", fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)
+	}
+	if err := db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded); err != nil {
+		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
+	}
+	return recorded, nil
+}
+
+// SetLabellingLists records lists as the code lists these records are
+// labelled with, in place of any recorded: carex relabel, once it has
+// labelled every stored version with them.
+func (db *DB) SetLabellingLists(ctx context.Context, lists string) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		labellingListsKey, lists); err != nil {
+		return fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)
+	}
+	return nil
+}

@@ -30,3 +30,21 @@ func TestAccessLogRecord(t *testing.T) {
 		t.Fatalf("without carex_meta: recorded %v (%v)", ok, err)
 	}
 }
+
+// The code lists the records are labelled with: the first claim records
+// its lists and later claims are told them; only a set replaces them.
+func TestLabellingListsRecord(t *testing.T) {
+	ctx := context.Background()
+	db := openAt(t, "")
+	for _, c := range []struct{ claim, want string }{{"sha256:a", "sha256:a"}, {"sha256:b", "sha256:a"}} {
+		if got, err := db.ClaimLabellingLists(ctx, c.claim); err != nil || got != c.want {
+			t.Fatalf("claim %s: %q (%v), want %q", c.claim, got, err, c.want)
+		}
+	}
+	if err := db.SetLabellingLists(ctx, "sha256:b"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.ClaimLabellingLists(ctx, "sha256:a"); err != nil || got != "sha256:b" {
+		t.Fatalf("after set: %q (%v), want sha256:b", got, err)
+	}
+}
