@@ -1,0 +1,85 @@
+package main
+
+import (
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestReview20aInterruptedRelabelKeepsServerOut: carex relabel relabels in
+// batches of 500 versions, each committed, and recorded its policy's code
+// lists only at the end. A relabel to lists without a code (here: the
+// built-in lists, after a policy that labelled 191736004 PSY) that stopped
+// part-way (a disk error, Ctrl-C, a killed process) left the first
+// batches labelled with the new lists while the old lists stayed recorded:
+// serve with the old --policy started, and the district nurse read a
+// Condition coded 191736004 that its policy withholds (it was unlabelled by
+// the unfinished relabel). Now a relabel records, before it changes
+// anything, that one is under way, and serve, import and gen refuse the
+// records until a relabel has finished, saying so.
+func TestReview20aInterruptedRelabelKeepsServerOut(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	// 500 more Conditions with the PSY code, so that the relabel takes two
+	// batches: ocd1 in the first, the last of these in the second.
+	var nd strings.Builder
+	for i := 0; i < 500; i++ {
+		fmt.Fprintf(&nd, `{"resourceType":"Condition","id":"more%d","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"191736004"}]}}`+"\n", i)
+	}
+	more := filepath.Join(dir, "more.ndjson")
+	if err := os.WriteFile(more, []byte(nd.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3], conds[0], more); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The second batch fails: a real SQLite error on its one version.
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`CREATE TRIGGER review20a_fail BEFORE UPDATE ON versions WHEN OLD.vpk = (SELECT max(vpk) FROM versions) BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`); err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	conn.Close()
+	if code, out, errs := e2eRun(t, "relabel", "--db", db); code == 0 {
+		t.Fatalf("relabel with a failing second batch: exit 0, want a failure\n%s\n%s", out, errs)
+	}
+	serve := []string{"serve", "--dev", "--addr", "127.0.0.1:0", "--db", db, "--dev-key", key, "--log-key", logKey}
+	code, errs := runBriefly(t, append(serve, "--policy", pol)...)
+	if code == 0 || !strings.Contains(errs, "did not finish") || !strings.Contains(errs, "carex relabel --db "+db) {
+		t.Errorf("serve with the old lists after an unfinished relabel: exit %d, want a refusal saying the relabel did not finish and naming it\n%s", code, errs)
+	}
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[1]); code == 0 || !strings.Contains(errs, "did not finish") {
+		t.Errorf("import with the old lists after an unfinished relabel: exit %d, want a refusal\n%s\n%s", code, out, errs)
+	}
+	if code, errs := runBriefly(t, serve...); code == 0 {
+		t.Errorf("serve with the unfinished relabel's lists: exit 0, want a refusal\n%s", errs)
+	}
+	// The trouble mended, the relabel run again (with the old policy, the
+	// operator having changed their mind), the server starts and withholds.
+	if conn, err = sql.Open("sqlite", db); err != nil {
+		t.Fatal(err)
+	}
+	_, err = conn.Exec(`DROP TRIGGER review20a_fail`)
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := e2eRun(t, "relabel", "--db", db, "--policy", pol); code != 0 {
+		t.Fatalf("relabel again: exit %d\n%s\n%s", code, out, errs)
+	}
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, append(serve[1:], "--addr", addr, "--policy", pol)...)
+	_, nurse, _ := e2eRun(t, "token", "--dev-key", key, "--policy", pol, "--sub", "dn1", "--role", "district-nurse", "--sector", "nhs", "--org", "RCX")
+	if status, body := s.get(t, "/fhir/Condition/ocd1", strings.TrimSpace(nurse)); status != 404 {
+		t.Errorf("the district nurse reads the PSY Condition: %d, want 404\n%s", status, body)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+}
