@@ -3,10 +3,13 @@ package main
 import (
 	"database/sql"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReview20aInterruptedRelabelKeepsServerOut: carex relabel relabels in
@@ -81,5 +84,63 @@ func TestReview20aInterruptedRelabelKeepsServerOut(t *testing.T) {
 	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve: exit %d", code)
+	}
+}
+
+// put sends body to path with PUT as token's user, returning the status.
+func (s *server) review20aPut(t *testing.T, path, token, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest("PUT", s.base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/fhir+json")
+	res, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(b)
+}
+
+// TestReview20aBenchBaselineLabelsWhatItWrites: serve --bench-no-privacy
+// skipped the code-list check and labelled nothing on write (its policy
+// was api.OpenPolicy, whose Label does nothing), so a Condition coded with
+// a code the deployment's policy lists as PSY, written to the baseline,
+// was stored unlabelled in records whose recorded lists were the
+// policy's: the next ordinary serve with that --policy started and the
+// district nurse read it. Now the baseline labels on write with its
+// policy's lists and, like serve, refuses records labelled with others.
+func TestReview20aBenchBaselineLabelsWhatItWrites(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	args := []string{"--dev", "--db", db, "--dev-key", key, "--log-key", logKey, "--policy", pol}
+	addr := e2eFreeAddr(t)
+	b := e2eServe(t, addr, append(args, "--addr", addr, "--bench-no-privacy")...)
+	_, gp, _ := e2eRun(t, "token", "--dev-key", key, "--policy", pol, "--sub", "gp1", "--role", "gp", "--sector", "nhs", "--org", "A81001")
+	body := `{"resourceType":"Condition","id":"ocd9","subject":{"reference":"Patient/p1"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"191736004"}]}}`
+	if status, resp := b.review20aPut(t, "/fhir/Condition/ocd9", strings.TrimSpace(gp), body); status != 201 && status != 200 {
+		t.Fatalf("PUT to the baseline: %d\n%s", status, resp)
+	}
+	if code := b.stop(t); code != 0 {
+		t.Fatalf("the baseline: exit %d", code)
+	}
+	addr = e2eFreeAddr(t)
+	s := e2eServe(t, addr, append(args, "--addr", addr)...)
+	_, nurse, _ := e2eRun(t, "token", "--dev-key", key, "--policy", pol, "--sub", "dn1", "--role", "district-nurse", "--sector", "nhs", "--org", "RCX")
+	if status, resp := s.get(t, "/fhir/Condition/ocd9", strings.TrimSpace(nurse)); status != 404 {
+		t.Errorf("the district nurse reads the PSY Condition the baseline stored: %d, want 404\n%s", status, resp)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+	// A baseline with other lists than the records' is refused, as serve is.
+	if code, errs := runBriefly(t, append([]string{"serve", "--addr", "127.0.0.1:0", "--bench-no-privacy"}, args[:len(args)-2]...)...); code == 0 || !strings.Contains(errs, "carex relabel --db "+db) {
+		t.Errorf("baseline with other code lists: exit %d, want a refusal naming the relabel to run\n%s", code, errs)
 	}
 }
