@@ -42,9 +42,7 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// take them for either (review 20a: a relabel stopped part-way left the
 	// old lists recorded, and a server with the old policy released what
 	// the first batches had unlabelled).
-	if err := st.SetLabellingLists(ctx, relabelUnfinished+pol.LabellingLists()); err != nil {
-		return fmt.Errorf("relabel %s: %w (nothing was relabelled)", db, err)
-	}
+	st.MarkRelabel(relabelUnfinished + pol.LabellingLists())
 	t0 := time.Now()
 	stats, err := srv.Relabel(ctx)
 	if err != nil {

@@ -144,3 +144,30 @@ func TestReview20aBenchBaselineLabelsWhatItWrites(t *testing.T) {
 		t.Errorf("baseline with other code lists: exit %d, want a refusal naming the relabel to run\n%s", code, errs)
 	}
 }
+
+// TestReview20aRelabelRefusedBesideServerLeavesListsAlone: a relabel
+// refused because a server has the records open changed nothing, and
+// leaves the recorded lists as they were: the server starts again after
+// it (the first version of the unfinished-relabel mark, written before the
+// relabel had the records alone, kept it out; seen to fail then).
+func TestReview20aRelabelRefusedBesideServerLeavesListsAlone(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3], conds[0]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	args := []string{"--dev", "--db", db, "--dev-key", key, "--log-key", logKey, "--policy", pol}
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, append(args, "--addr", addr)...)
+	if code, out, errs := e2eRun(t, "relabel", "--db", db); code == 0 || !strings.Contains(errs, "another process") {
+		t.Errorf("relabel beside a server: exit %d, want a refusal\n%s\n%s", code, out, errs)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+	addr = e2eFreeAddr(t)
+	s = e2eServe(t, addr, append(args, "--addr", addr)...)
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve again: exit %d", code)
+	}
+}
