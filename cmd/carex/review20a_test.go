@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/consent"
 	"time"
 )
 
@@ -169,5 +171,41 @@ func TestReview20aRelabelRefusedBesideServerLeavesListsAlone(t *testing.T) {
 	s = e2eServe(t, addr, append(args, "--addr", addr)...)
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve again: exit %d", code)
+	}
+}
+
+// TestReview20aCodesetFileEditedInPlace: a policy's codeset names a TSV
+// file, and the fingerprint of the code lists is taken from the codes the
+// file holds when the policy is loaded, not from the policy's lines: a
+// code added to the file between two runs makes other lists, and the
+// second import (same policy file, same codeset line) is refused; ICD-10
+// codes written with a dot or in lower case are the same lists. (Passed
+// when first written.)
+func TestReview20aCodesetFileEditedInPlace(t *testing.T) {
+	dir, _, conds := labellingFixture(t)
+	db, tsv, pol := filepath.Join(dir, "carex.db"), filepath.Join(dir, "psy.tsv"), filepath.Join(dir, "codeset.policy")
+	if err := os.WriteFile(tsv, []byte("# local PSY list\n35489007\tdepression\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, extra string) string {
+		f := filepath.Join(dir, name)
+		if err := os.WriteFile(f, []byte(consent.DefaultPolicyText()+"\ncodeset PSY snomed "+tsv+"\n"+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	pol = write("codeset.policy", "code PSY icd10 F32.1\n")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	same := write("same.policy", "code PSY icd10 f321\n")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", same, conds[2]); code != 0 {
+		t.Errorf("import with the same lists written otherwise: exit %d\n%s\n%s", code, out, errs)
+	}
+	if err := os.WriteFile(tsv, []byte("# local PSY list\n35489007\tdepression\n191736004\tobsessive-compulsive disorder\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[0]); code == 0 || !strings.Contains(errs, "other code lists") {
+		t.Errorf("import after the codeset file gained a code: exit %d, want a refusal\n%s\n%s", code, out, errs)
 	}
 }
