@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store/sqlite"
@@ -86,6 +87,15 @@ func loadPolicyFile(path string) (*consent.Policy, error) {
 // item, and the server would release it as unlabelled.
 var errOtherCodeLists = errors.New("the records were labelled with other code lists than this policy's")
 
+// relabelUnfinished starts the code lists recorded while carex relabel
+// runs (the lists it relabels with follow): its batches are committed one
+// by one, so until it has finished the records are labelled with no one
+// policy's lists, and no lists match.
+const relabelUnfinished = "relabel-unfinished:"
+
+// errRelabelUnfinished: a carex relabel of the records stopped part-way.
+var errRelabelUnfinished = errors.New("a carex relabel of these records did not finish: some are labelled with its policy's code lists, some with the earlier ones")
+
 // claimLabellingLists records pol's code lists as those the records in db
 // are labelled with when none are recorded, and refuses other lists than
 // those recorded: import or gen beside a server with another --policy
@@ -102,6 +112,9 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	policy, relabel := "the built-in policy", "carex relabel --db "+dbPath
 	if policyPath != "" {
 		policy, relabel = "--policy "+policyPath, relabel+" --policy "+policyPath
+	}
+	if strings.HasPrefix(recorded, relabelUnfinished) {
+		return fmt.Errorf("%s: %w. Stop any server and run the relabel again, with the policy %s is to run with (for %s: %s), before carex %s", dbPath, errRelabelUnfinished, "carex serve", policy, relabel, cmd)
 	}
 	what := fmt.Sprintf("%s: %v: %s labels with code lists %.19s…, the records' are %.19s…", dbPath, errOtherCodeLists, policy, mine, recorded)
 	if cmd == "serve" {

@@ -37,6 +37,12 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer st.Close()
 	srv := api.New(api.Config{Store: st, Policy: api.NewConsentPolicy(pol, st)})
+	// Each batch of versions is committed as it is relabelled: until the
+	// last, the records hold labels of two lists, and no command is to
+	// take them for either (review 20a: a relabel stopped part-way left the
+	// old lists recorded, and a server with the old policy released what
+	// the first batches had unlabelled).
+	st.MarkRelabel(relabelUnfinished + pol.LabellingLists())
 	t0 := time.Now()
 	stats, err := srv.Relabel(ctx)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
+	"github.com/carex-project/carex/store"
 )
 
 type serverFlags struct {
@@ -137,10 +138,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		return err
 	}
 	defer db.Close()
-	if !f.benchNoPrivacy {
-		if err := claimLabellingLists(ctx, db, f.db, f.policy, pol, "serve"); err != nil {
-			return err
-		}
+	// The benchmark baseline too: it labels what it writes (below), with
+	// its policy's lists, which must be the records'.
+	if err := claimLabellingLists(ctx, db, f.db, f.policy, pol, "serve"); err != nil {
+		return err
 	}
 	warnReadableByOthers(log, f.db, accessLogPath(f.db))
 	apiCfg := api.Config{
@@ -149,7 +150,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	if f.benchNoPrivacy {
 		// Recorder and AuditLog nil: nothing is logged, IG queries answer 501.
-		apiCfg.Policy = api.OpenPolicy{}
+		// Labels are data, not filtering: what the baseline stores is
+		// labelled as the server would label it (review 20a: it stored
+		// items unlabelled, and the next ordinary server released them).
+		apiCfg.Policy = labellingOpenPolicy{labeller: api.NewConsentPolicy(pol, db)}
 		log.Warn("!!! --bench-no-privacy: CONSENT FILTERING AND THE ACCESS LOG ARE OFF. Every user sees every record and nothing is logged. This server is a benchmark baseline only: never load real data into it !!!")
 	} else {
 		accessLog, err := openAccessLog(ctx, db, f.logKey, f.checkpointCopy, f.newAccessLog, log)
@@ -298,3 +302,13 @@ func warnReadableByOthers(log *slog.Logger, paths ...string) {
 		}
 	}
 }
+
+// labellingOpenPolicy is api.OpenPolicy that labels on write as cp does:
+// the --bench-no-privacy baseline filters nothing, but what it stores is
+// labelled for the servers that come after it.
+type labellingOpenPolicy struct {
+	api.OpenPolicy
+	labeller *api.ConsentPolicy
+}
+
+func (p labellingOpenPolicy) Label(w *store.Write) { p.labeller.Label(w) }

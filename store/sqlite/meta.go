@@ -87,3 +87,15 @@ func (db *DB) SetLabellingLists(ctx context.Context, lists string) error {
 	}
 	return nil
 }
+
+// MarkRelabel has the next Relabel record mark as the code lists, once it
+// has the database to itself and before it changes anything: its batches
+// are committed one by one, so until it has finished (and the caller
+// records the lists it relabelled with) the records hold labels of two
+// lists, and mark is to match neither. A Relabel refused because another
+// process has the database open records nothing.
+func (db *DB) MarkRelabel(mark string) {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	db.relabelMark = mark
+}

@@ -29,6 +29,12 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 	defer lockShareAgain(db.lock)
 	db.wmu.Lock() // no Commit meanwhile
 	defer db.wmu.Unlock()
+	if db.relabelMark != "" {
+		if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+			labellingListsKey, db.relabelMark); err != nil {
+			return st, fmt.Errorf("marking %s as being relabelled: %w", db.path, err)
+		}
+	}
 	db.bumpChanges(true) // odd: rows change from now on (store.Store.Changes)
 	defer func() {
 		if db.pcc != nil {

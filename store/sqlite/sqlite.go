@@ -47,9 +47,11 @@ type DB struct {
 	writer *sql.DB // exactly one connection: SQLite has one writer anyway
 	reader *sql.DB
 	wmu    sync.Mutex // serialises Commit so a busy writer never spins on SQLITE_BUSY
-	gmu    sync.Mutex // guards queue
-	queue  []*commitReq
-	wstats writerCounters
+	// relabelMark: what Relabel records as the code lists while it runs (MarkRelabel).
+	relabelMark string
+	gmu         sync.Mutex // guards queue
+	queue       []*commitReq
+	wstats      writerCounters
 
 	stRead   *sql.Stmt
 	stVRead  *sql.Stmt
