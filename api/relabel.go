@@ -7,6 +7,16 @@ import (
 	"github.com/carex-project/carex/store"
 )
 
+// DerivationRevision names how this release works out what a write stores
+// beside the resource: compartment, data class, labels, codes and clinical
+// date. A release that works any of them out differently changes it: the
+// records keep the revision they were derived under, with the policy's
+// code lists, and serve and import refuse them until carex relabel has
+// derived them again (an upgrade's "run carex relabel" was the README's
+// word alone: until it ran, items were decided with what the earlier
+// release had derived).
+const DerivationRevision = "2026-12-05"
+
 // ErrNoRelabel: the store cannot work derived fields out again in place.
 var ErrNoRelabel = errors.New("this store cannot relabel in place")
 

@@ -127,31 +127,71 @@ func TestServeRefusesRecordsLabelledWithOtherCodeLists(t *testing.T) {
 	}
 }
 
-// TestRecordsFromAnEarlierCarexTakeTheFirstCodeLists: a database an
-// earlier carex wrote has no record of its code lists; the first command
-// to open it records its own rather than refusing a running deployment.
-func TestRecordsFromAnEarlierCarexTakeTheFirstCodeLists(t *testing.T) {
-	dir, pol, conds := labellingFixture(t)
-	db := filepath.Join(dir, "carex.db")
-	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[0]); code != 0 {
-		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
-	}
+// setLabelledWith writes what the records say they were labelled with
+// ("": nothing, as an earlier carex left them).
+func setLabelledWith(t *testing.T, db, value string) {
+	t.Helper()
 	conn, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := conn.Exec(`DELETE FROM carex_meta WHERE key = 'labelling_lists'`)
-	conn.Close()
+	defer conn.Close()
+	q, args := `INSERT INTO carex_meta(key, value) VALUES ('labelling_lists', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`, []any{value}
+	if value == "" {
+		q, args = `DELETE FROM carex_meta WHERE key = 'labelling_lists'`, nil
+	}
+	res, err := conn.Exec(q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
-		t.Fatalf("deleted %d records of the code lists, want 1", n)
+		t.Fatalf("changed %d records of the code lists, want 1", n)
+	}
+}
+
+// TestRecordsFromAnEarlierCarexNeedRelabel: records an earlier carex wrote
+// say nothing of the code lists that labelled them, and may hold items an
+// import without the server's --policy left unlabelled (review 19d);
+// taking the first command's lists for theirs (b37dc54; review 20a
+// noticed) let a server decide with those labels. They are refused until
+// carex relabel has labelled them, and so are records worked out by an
+// earlier release's rules (api.DerivationRevision).
+func TestRecordsFromAnEarlierCarexNeedRelabel(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[0], conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	serve := []string{"serve", "--dev", "--addr", "127.0.0.1:0", "--db", db, "--dev-key", key, "--log-key", logKey, "--policy", pol}
+	relabel := "carex relabel --db " + db + " --policy " + pol
+	for _, c := range []struct{ recorded, says string }{
+		{"", "did not record the code lists"},
+		{labelledWith(mustPolicy(t, pol))[:len("sha256:")+64] + " derived:2026-01-01", "After upgrading carex"},
+	} {
+		setLabelledWith(t, db, c.recorded)
+		if code, errs := runBriefly(t, serve...); code == 0 || !strings.Contains(errs, c.says) || !strings.Contains(errs, relabel) {
+			t.Errorf("serve on records labelled with %q: exit %d, want a refusal saying %q and naming %q\n%s", c.recorded, code, c.says, relabel, errs)
+		}
+		if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[1]); code == 0 || !strings.Contains(errs, c.says) {
+			t.Errorf("import into records labelled with %q: exit %d, want a refusal saying %q\n%s\n%s", c.recorded, code, c.says, out, errs)
+		}
+	}
+	if code, out, errs := e2eRun(t, "relabel", "--db", db, "--policy", pol); code != 0 || !strings.Contains(out, "changed: 1 ") {
+		t.Fatalf("relabel --policy: exit %d, want one version changed (PSY added)\n%s\n%s", code, out, errs)
 	}
 	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[1]); code != 0 {
-		t.Fatalf("import into records with no recorded code lists: exit %d\n%s\n%s", code, out, errs)
+		t.Errorf("import after relabel: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[0]); code == 0 {
-		t.Errorf("import with other code lists than those now recorded: exit 0, want a refusal\n%s\n%s", out, errs)
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[2]); code == 0 {
+		t.Errorf("import with other code lists than the relabel's: exit 0, want a refusal\n%s\n%s", out, errs)
 	}
+}
+
+func mustPolicy(t *testing.T, path string) *consent.Policy {
+	t.Helper()
+	p, err := loadPolicyFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -93,32 +94,53 @@ var errOtherCodeLists = errors.New("the records were labelled with other code li
 // policy's lists, and no lists match.
 const relabelUnfinished = "relabel-unfinished:"
 
+// errUnrecordedCodeLists: the records were written by a carex that did not
+// record the code lists it labelled them with.
+var errUnrecordedCodeLists = errors.New("the records were written by an earlier carex, which did not record the code lists it labelled them with")
+
 // errRelabelUnfinished: a carex relabel of the records stopped part-way.
 var errRelabelUnfinished = errors.New("a carex relabel of these records did not finish: some are labelled with its policy's code lists, some with the earlier ones")
 
-// claimLabellingLists records pol's code lists as those the records in db
-// are labelled with when none are recorded, and refuses other lists than
-// those recorded: import or gen beside a server with another --policy
+// errOtherDerivation: the records were derived by a release that works
+// labels, compartments or classes out otherwise than this one.
+var errOtherDerivation = errors.New("the records' labels, compartments and classes were worked out by a carex release that works them out otherwise than this one")
+
+// labelledWith names what the records' derived fields follow: pol's code
+// lists and this release's rules (api.DerivationRevision).
+func labelledWith(pol *consent.Policy) string {
+	return pol.LabellingLists() + " derived:" + api.DerivationRevision
+}
+
+// claimLabellingLists records what pol and this release label with
+// (labelledWith) as what the records in db are labelled with when the
+// database is new, and refuses anything else recorded, and records for
+// which nothing is: import or gen beside a server with another --policy
 // labelled what they wrote with their own lists (review 19d: a code the
-// deployment's policy lists as PSY, imported without its --policy, went
-// to the district nurse), and a server started with new lists decided
-// with labels written under the old. cmd says what the refusal is for.
+// deployment's policy lists as PSY, imported without its --policy, went to
+// the district nurse), and a server started with new lists, or after an
+// upgrade, decided with labels the old ones set. cmd says what the
+// refusal is for.
 func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath string, pol *consent.Policy, cmd string) error {
-	mine := pol.LabellingLists()
+	mine := labelledWith(pol)
 	recorded, err := db.ClaimLabellingLists(ctx, mine)
 	if err != nil || recorded == mine {
 		return err
 	}
+	myLists, myRev, _ := strings.Cut(mine, " ")
+	recLists, recRev, _ := strings.Cut(recorded, " ")
 	policy, relabel := "the built-in policy", "carex relabel --db "+dbPath
 	if policyPath != "" {
 		policy, relabel = "--policy "+policyPath, relabel+" --policy "+policyPath
 	}
-	if strings.HasPrefix(recorded, relabelUnfinished) {
-		return fmt.Errorf("%s: %w. Stop any server and run the relabel again, with the policy %s is to run with (for %s: %s), before carex %s", dbPath, errRelabelUnfinished, "carex serve", policy, relabel, cmd)
+	switch {
+	case strings.HasPrefix(recorded, relabelUnfinished):
+		return fmt.Errorf("%s: %w. Stop any server and run the relabel again, with the policy carex serve is to run with (for %s: %s), before carex %s", dbPath, errRelabelUnfinished, policy, relabel, cmd)
+	case recorded == "":
+		return fmt.Errorf("%s: %w. Stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errUnrecordedCodeLists, relabel, cmd)
+	case recLists == myLists:
+		return fmt.Errorf("%s: %w (%s; this release: %s). After upgrading carex, stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errOtherDerivation, recRev, myRev, relabel, cmd)
+	case cmd == "serve":
+		return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Start the server with the policy the records were labelled with, or, to change the lists, label them with the new ones first: %s", dbPath, errOtherCodeLists, policy, myLists, recLists, relabel)
 	}
-	what := fmt.Sprintf("%s: %v: %s labels with code lists %.19s…, the records' are %.19s…", dbPath, errOtherCodeLists, policy, mine, recorded)
-	if cmd == "serve" {
-		return fmt.Errorf("%s. Start the server with the policy the records were labelled with, or, to change the lists, label them with the new ones first: %s", what, relabel)
-	}
-	return fmt.Errorf("%s. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first", what, cmd, dbPath)
+	return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first", dbPath, errOtherCodeLists, policy, myLists, recLists, cmd, dbPath)
 }

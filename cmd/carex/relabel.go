@@ -42,13 +42,13 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// take them for either (review 20a: a relabel stopped part-way left the
 	// old lists recorded, and a server with the old policy released what
 	// the first batches had unlabelled).
-	st.MarkRelabel(relabelUnfinished + pol.LabellingLists())
+	st.MarkRelabel(relabelUnfinished + labelledWith(pol))
 	t0 := time.Now()
 	stats, err := srv.Relabel(ctx)
 	if err != nil {
 		return fmt.Errorf("relabel %s: %w (what was relabelled before the error is kept; run it again)", db, err)
 	}
-	if err := st.SetLabellingLists(ctx, pol.LabellingLists()); err != nil {
+	if err := st.SetLabellingLists(ctx, labelledWith(pol)); err != nil {
 		return fmt.Errorf("relabel %s: %w (the versions were relabelled; run it again)", db, err)
 	}
 	fmt.Fprintf(stdout, "versions: %d\nchanged: %d (%d current)\n", stats.Versions, stats.Changed, stats.Current)

@@ -58,18 +58,23 @@ func AccessLogSince(ctx context.Context, db *sql.DB) (since time.Time, ok bool, 
 const labellingListsKey = "labelling_lists"
 
 // ClaimLabellingLists records lists as the code lists these records are
-// labelled with, unless some are recorded already, and returns those
-// recorded, which the caller compares with its own. Records an earlier
-// carex wrote have none recorded: the first command to open them records
-// its own, as nothing tells which lists that carex used.
+// labelled with when none are recorded and nothing is stored yet, and
+// returns those recorded, which the caller compares with its own. It
+// returns "" for records an earlier carex wrote, which recorded no lists:
+// nothing tells which lists labelled them (an import without the server's
+// policy, review 19d, among them), so only a relabel may record any.
 func (db *DB) ClaimLabellingLists(ctx context.Context, lists string) (recorded string, err error) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
-	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING`,
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM resources) ON CONFLICT(key) DO NOTHING`,
 		labellingListsKey, lists); err != nil {
 		return "", fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)
 	}
-	if err := db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded); err != nil {
+	err = db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
 	}
 	return recorded, nil
