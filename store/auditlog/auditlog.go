@@ -853,6 +853,9 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 		l.jmu.Lock()
 		t0 := time.Now()
 		err = l.j.write(buf)
+		if (err == nil || !errors.Is(err, errJournalBroken)) && l.j.moved() {
+			err = l.rejournal(buf)
+		}
 		l.stats.writeNs.Add(int64(time.Since(t0)))
 		l.stats.writes.Add(1)
 		if err == nil {
@@ -894,6 +897,27 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 		}
 	}
 	return buf
+}
+
+// rejournal writes a new journal at the journal's path holding every
+// entry the tables lack and frames (the batch being written), once the
+// path no longer names the file the log writes: someone removed the
+// journal, or renamed another file over it, while the log ran. Written
+// there, those entries would reach no file a start reads: a crash lost
+// them though their responses had left (review 20b). Called under jmu.
+func (l *Log) rejournal(frames []byte) error {
+	l.hmu.Lock()
+	var all []byte
+	for _, r := range l.queue {
+		all = appendFrame(all, r.data)
+	}
+	l.hmu.Unlock()
+	all = append(all, frames...)
+	if err := l.j.recreate(all); err != nil {
+		return fmt.Errorf("auditlog: the access journal %s was removed or replaced while carex ran, and a new one could not be written: %w", l.opt.Journal, err)
+	}
+	l.opt.Logger.Warn("the access journal was removed or replaced while carex ran: a new one was written with the entries not yet in the access log's tables", "journal", l.opt.Journal)
+	return nil
 }
 
 // wake asks the indexer to run now (a no-op when it has been asked already).

@@ -85,6 +85,9 @@ type journal struct {
 	buf    []byte // block-aligned
 	broken error  // the header on disk is unknown: no more writes
 	writes int64  // batches written (tests count group commits with it)
+	// id is the file f is, as opened: the path names another file, or
+	// none, once the journal was removed or replaced (moved).
+	id os.FileInfo
 }
 
 // slowWrites makes every batch write take at least this long (tests: a
@@ -135,6 +138,17 @@ func openJournal(path string) (j *journal, entries [][]byte, err error) {
 	}
 	j = &journal{path: path, size: int64(end), cap: int64(len(b)) &^ (journalBlock - 1),
 		gen: binary.LittleEndian.Uint64(b[len(journalMagic2):])}
+	if err = j.openFile(); err != nil {
+		return nil, nil, err
+	}
+	return j, out, nil
+}
+
+// openFile opens j.path for writing batches: with O_DIRECT|O_DSYNC where
+// the file system takes it, else for pwrite and fdatasync.
+func (j *journal) openFile() (err error) {
+	path := j.path
+	j.direct = false
 	if !forceBuffered {
 		// O_DIRECT may be accepted at open but not at write: rewriting the
 		// header (identical bytes) tells, and a failure here costs nothing.
@@ -149,15 +163,53 @@ func openJournal(path string) (j *journal, entries [][]byte, err error) {
 			if j.f != nil {
 				j.f.Close()
 			}
-			return nil, nil, fmt.Errorf("auditlog: access journal %s: %w", path, err)
+			return fmt.Errorf("auditlog: access journal %s: %w", path, err)
 		}
 	}
 	if j.f == nil {
 		if j.f, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
-			return nil, nil, fmt.Errorf("auditlog: access journal: %w", err)
+			return fmt.Errorf("auditlog: access journal: %w", err)
 		}
 	}
-	return j, out, nil
+	if j.id, err = j.f.Stat(); err != nil {
+		j.f.Close()
+		return fmt.Errorf("auditlog: access journal: %w", err)
+	}
+	return nil
+}
+
+// moved reports whether j.path no longer names the file j writes: it was
+// removed, or another file was renamed over it, while the log ran. What
+// j writes from then on reaches no file a start would read.
+func (j *journal) moved() bool {
+	fi, err := os.Stat(j.path)
+	return err != nil || !os.SameFile(fi, j.id)
+}
+
+// recreate writes a new journal at j.path whose one batch is frames (every
+// entry the tables lack) and writes there from then on.
+func (j *journal) recreate(frames []byte) error {
+	if j.broken != nil {
+		return j.broken
+	}
+	if err := createJournal(j.path, frames); err != nil {
+		return err
+	}
+	old := j.f
+	size := int64(journalBlock)
+	if len(frames) > 0 {
+		size += int64(roundBlock(8 + len(frames)))
+	}
+	j.f, j.gen, j.size, j.cap = nil, 1, size, max(journalStart, size)
+	if err := j.openFile(); err != nil {
+		// The new file holds the entries, but j cannot write to it: its
+		// end is unknown to j from here on.
+		j.f = old
+		j.broken = fmt.Errorf("%w (%v)", errJournalBroken, err)
+		return j.broken
+	}
+	old.Close()
+	return nil
 }
 
 // createJournal writes a new journal (generation 1, frames as its first

@@ -1,0 +1,83 @@
+package auditlog
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/carex-project/carex/store/sqlite"
+)
+
+// TestReview20bJournalRemovedOrReplacedKeepsAcknowledgedEntries: the
+// access journal (carex-access.db-audit) removed while carex ran (a
+// clean-up of "stray" files beside the database) or replaced (an older
+// copy restored over it), then the machine went down. Before, the log went
+// on acknowledging entries into the file it held open, which no path named
+// any more: a crash lost every entry not yet copied into the tables, each
+// of whose responses had left (a removed journal: 10..29 of 30; a replaced
+// one: those after the copy), and the start that followed found nothing
+// amiss. Now a write notices that the path no longer names its file and
+// writes a new journal there holding every entry the tables lack before it
+// acknowledges anything.
+func TestReview20bJournalRemovedOrReplacedKeepsAcknowledgedEntries(t *testing.T) {
+	for _, how := range []string{"removed", "replaced"} {
+		t.Run(how, func(t *testing.T) {
+			ctx := context.Background()
+			f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 20})
+			f.fill(t, 10) // 0..9 in the tables
+			for i := 10; i < 15; i++ {
+				if err := f.log.Append(ctx, sample(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			jpath := f.path + JournalSuffix
+			old, err := os.ReadFile(jpath) // 10..14
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := 15; i < 20; i++ {
+				if err := f.log.Append(ctx, sample(i)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			switch how {
+			case "removed":
+				if err := os.Remove(jpath); err != nil {
+					t.Fatal(err)
+				}
+			case "replaced":
+				if err := os.WriteFile(jpath+".old", old, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(jpath+".old", jpath); err != nil {
+					t.Fatal(err)
+				}
+			}
+			acked := 20
+			for i := 20; i < 30; i++ {
+				if err := f.log.Append(ctx, sample(i)); err != nil {
+					t.Logf("append %d after the journal was %s: %v", i, how, err)
+					continue
+				}
+				acked++
+			}
+			// The machine goes down: what the disk holds now.
+			crashed := f.snapshot(t)
+			db, err := sqlite.Open(ctx, crashed, sqlite.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			l, err := Open(ctx, db.Writer(), db.Reader(), Options{Signer: f.signer})
+			if err != nil {
+				t.Fatalf("start after the crash: %v", err)
+			}
+			defer l.Close()
+			n, _ := l.Size(ctx)
+			if n != int64(acked) {
+				t.Errorf("journal %s, then a crash: the log holds %d entries after the start, %d were acknowledged", how, n, acked)
+			}
+		})
+	}
+}
