@@ -60,3 +60,66 @@ func TestReview20cCustomSchemeAutolinkIsMasked(t *testing.T) {
 	searchHidesDocument(t, e, hosp, gpSystem, "scheme-gp", "description:contains=hiv", "description:contains="+url.QueryEscape("Binary/h"), "description=scheme-one")
 	maskedCopyRefused(t, e, hosp, "/fhir/DocumentReference/scheme-hosp", "SCHEME-ONE", "SCHEME-EDITED")
 }
+
+// TestReview20cWholeStringWithInvisibleCharacterIsMasked: a soft hyphen, a
+// zero-width space or a word joiner is invisible: a viewer shows
+// "Condi<soft hyphen>tion/hiv" as Condition/hiv. Inside free text such a
+// link was read without them (review 19c), but a string that is one
+// reference was read with them in place, its segments ending at the
+// character and naming no type: the GP document's description
+// "Condi<U+00AD>tion/hiv", its extension's valueString
+// "Bin<U+200B>ary/hivbin" (written as the JSON escape) and its identifier
+// "DocumentReference/hiv<U+2060>doc" went to the hospital clinician as
+// written, showing her the withheld items' ids, and she found the
+// document by them (description:contains=hiv). Now such a string is read
+// without what a viewer does not show: it goes out as _description (etc.)
+// with the masked mark, as the same string without the character does, a
+// search does not match it for her, the practice reads and finds it as
+// stored, and her masked copy written back is refused (409). One naming an
+// item she sees goes out masked too: written so it names nothing the
+// server reads (as a url with backslashes, review 16f).
+func TestReview20cWholeStringWithInvisibleCharacterIsMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	hospSys := e.token("system", "nhs", "RHX")
+	doc := func(id string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"identifier":[{"system":"https://example.org/links","value":"DocumentReference/hiv` + "\u2060" + `doc"}],
+			"extension":[{"url":"https://example.org/app-link","valueString":"Bin\u200bary/hivbin"},{"url":"https://example.org/other","valueString":"Condi` + "\u00ad" + `tion/diabetes"}],
+			"description":"Condi` + "\u00ad" + `tion/hiv","content":[{"attachment":{"contentType":"text/plain","title":"INVIS-ONE"}}]}`
+	}
+	e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/invis-gp", doc("invis-gp")})
+	e.putAll(t, hospSys, [2]string{"/fhir/DocumentReference/invis-hosp", doc("invis-hosp")})
+	for _, path := range []string{"/fhir/DocumentReference/invis-gp", "/fhir/DocumentReference?patient=jane", "/fhir/Patient/jane/$everything"} {
+		r := e.do("GET", path, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "INVIS-ONE") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", path, r.status, r.body)
+		}
+		for _, leak := range []string{"tion/hiv", "ary/hivbin", "hiv\u2060doc", `hiv\u2060doc`, "Condi\u00adtion/diabetes"} {
+			if strings.Contains(r.body, leak) {
+				t.Errorf("%s: a string naming an item with an invisible character goes to the hospital: %q", path, leak)
+			}
+		}
+		for _, want := range []string{`"_description":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason"`,
+			`"_valueString":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason"`,
+			`"_value":{"extension":[{"url":"http://hl7.org/fhir/StructureDefinition/data-absent-reason"`} {
+			if !strings.Contains(r.body, want) {
+				t.Errorf("%s: the hospital's copy lacks %s: %.1500s", path, want, r.body)
+			}
+		}
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/invis-gp", gpSystem, ""); !strings.Contains(r.body, "Condi\u00adtion/hiv") || strings.Contains(r.body, "masked") {
+		t.Errorf("the practice reads its document as stored: %s", r.body)
+	}
+	searchHidesDocument(t, e, hosp, gpSystem, "invis-gp", "description:contains=hiv", "description:contains=tion", "identifier=DocumentReference/hiv"+url.QueryEscape("\u2060")+"doc")
+	read := e.do("GET", "/fhir/DocumentReference/invis-hosp", hosp, "")
+	if read.status != 200 || !strings.Contains(read.body, `"_description"`) {
+		t.Fatalf("the premise: the clinician reads her organisation's document masked: %d %.400s", read.status, read.body)
+	}
+	if w := e.do("PUT", "/fhir/DocumentReference/invis-hosp", hosp, strings.Replace(read.body, "INVIS-ONE", "INVIS-EDITED", 1)); w.status != 409 {
+		t.Errorf("writing back the masked copy: %d %.300s, want 409", w.status, w.body)
+	}
+}
