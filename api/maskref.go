@@ -216,6 +216,10 @@ var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source", "instantiatesCano
 // text with spaces ("Patient/carer discussed") being neither. A reference
 // is decided as such (forEachRef).
 func namesItemAt(key, s string) bool {
+	// Read as a viewer shows it: "Condi<soft hyphen>tion/hiv" is
+	// Condition/hiv (review 20c). Written so, it names nothing the server
+	// reads (refReleasable): it goes out masked, whatever it names.
+	s = fhir.Unshown(s)
 	switch {
 	case key == "reference":
 		return false
@@ -959,7 +963,7 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			changed = true
 			return false
 		}
-		if s, ok := m["url"].(string); ok && mask[s] && namesRecord(s) {
+		if s, ok := m["url"].(string); ok && mask[s] && namesItemAt("url", s) {
 			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
 				delete(m, k)
 			}

@@ -13,12 +13,20 @@ import (
 // reading what it names. Each names what its path does: decided as a
 // reference written so.
 
-// urnPath is the path a urn carries after its last ':' before the first
-// slash (x/Condition/hiv, Binary/hivbin); "" for any other string and for
-// a urn without a slash (urn:uuid:…, urn:oid:…).
+// urnPath is the path a urn, or a url of another scheme written without
+// an authority, carries after its last ':' before the first slash
+// (x/Condition/hiv, Binary/hivbin; Condition/hiv from
+// "x-carex:Condition/hiv" or "web+app:app:Condition/hiv", which CommonMark
+// renders as links and an app's protocol handler routes by their path:
+// review 20c, those went out as written); "" for any other string, for a
+// url with an authority (its path is read by segments:
+// https://…/Condition/hiv, https:\\…) and for one without a slash (urn:uuid:…,
+// urn:oid:…, mailto:, tel:).
 func urnPath(s string) string {
 	s = strings.TrimSpace(s)
-	if len(s) < 4 || !strings.EqualFold(s[:4], "urn:") {
+	n := schemeLen(s)
+	urn := n == 3 && strings.EqualFold(s[:3], "urn") // read as ever, whatever follows: carex takes any other urn for a bundle-local id
+	if n == 0 || !urn && n+2 < len(s) && slashByte(s[n+1]) && slashByte(s[n+2]) {
 		return ""
 	}
 	slash := strings.IndexAny(s, "/\\")
@@ -26,6 +34,31 @@ func urnPath(s string) string {
 		return ""
 	}
 	return s[strings.LastIndexByte(s[:slash], ':')+1:]
+}
+
+// slashByte: c is '/' or a backslash, which a browser reads as one.
+func slashByte(c byte) bool { return c == '/' || c == '\\' }
+
+// schemeLen is the length of the url scheme s begins with, as CommonMark
+// reads an autolink's (a letter, then 1 to 31 letters, digits, '+', '.'
+// or '-', before a ':'), 0 when none.
+func schemeLen(s string) int {
+	if s == "" || 'a' > s[0]|0x20 || s[0]|0x20 > 'z' {
+		return 0
+	}
+	for i := 1; i < len(s) && i <= 32; i++ {
+		switch c := s[i]; {
+		case c == ':':
+			if i < 2 {
+				return 0
+			}
+			return i
+		case 'a' <= c|0x20 && c|0x20 <= 'z', '0' <= c && c <= '9', c == '+', c == '.', c == '-':
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 // fragmentPath is the path a url's fragment carries (an app's route:

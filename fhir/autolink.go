@@ -1,8 +1,8 @@
 package fhir
 
 import (
-	"bytes"
 	"strings"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -52,10 +52,10 @@ func eachAutolink(s string, raw bool, fn func(start, end int)) {
 		start := -1
 		switch {
 		case s[p] == '.':
-			if p-3 >= last && s[p-3]|0x20 == 'w' && s[p-2]|0x20 == 'w' && s[p-1]|0x20 == 'w' && (p == 3 || !schemeByte(s[p-4]) || raw && jsonEscapeAt(s, p-5)) {
+			if p-3 >= last && s[p-3]|0x20 == 'w' && s[p-2]|0x20 == 'w' && s[p-1]|0x20 == 'w' && (p == 3 || !schemeByte(s[p-4]) || raw && jsonEscapeAt(s, p-5) && escapeStarts(s, p-5)) {
 				start = p - 3
 			}
-		case p+2 < len(s) && s[p+1] == '/' && s[p+2] == '/':
+		case !raw && p+2 < len(s) && s[p+1] == '/' && s[p+2] == '/', raw && twoSlashes(s, p+1):
 			for start = p; start > last && schemeByte(s[start-1]); start-- {
 			}
 			if start == p {
@@ -74,7 +74,14 @@ func eachAutolink(s string, raw bool, fn func(start, end int)) {
 			ends = angle // CommonMark's autolink runs to its '>', brackets and all: <http://[::1]/…>
 		}
 		end := p
-		for end < len(s) && !ends[s[end]] {
+		for end < len(s) {
+			if raw && escapedSlash(s, end) {
+				end += 2 // "\\" or "\/": a '/' to a browser, not the url's end
+				continue
+			}
+			if ends[s[end]] {
+				break
+			}
 			end++
 		}
 		i = end
@@ -148,6 +155,41 @@ var rawAutolinkEnds, rawAngleEnds = func() (a, b [256]bool) {
 	return a, b
 }()
 
+// escapedSlash: a JSON document as written holds, at i, the escape of a
+// backslash ("\\", the text's own, which a browser reads as '/') or of a
+// slash ("\/", as some encoders write every one); i begins a character.
+func escapedSlash(s string, i int) bool {
+	return i+1 < len(s) && s[i] == '\\' && (s[i+1] == '\\' || s[i+1] == '/')
+}
+
+// twoSlashes: a JSON document as written holds two slashes from i (a
+// url's "//" after its scheme's ':'), each written as such or escaped
+// (escapedSlash); i begins a character.
+func twoSlashes(s string, i int) bool {
+	for range 2 {
+		switch {
+		case i < len(s) && s[i] == '/':
+			i++
+		case escapedSlash(s, i):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// escapeStarts: the backslash at i in a JSON document as written begins
+// an escape: an odd number of them run up to it (in "\\n" the second
+// ends the escape of a backslash, and 'n' is a letter).
+func escapeStarts(s string, i int) bool {
+	n := 0
+	for ; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
 // jsonEscapeAt: s holds a JSON escape of a space character at i (\n,
 // \t, \r, \b, \f), whose letter is not a scheme's.
 func jsonEscapeAt(s string, i int) bool {
@@ -167,28 +209,57 @@ var autolinkTrailing = func() (t [256]bool) {
 // one that is not a whole string, which is decided as a string is, or one
 // holding what LinkDropped takes out. Most documents' urls (a
 // code system's, a profile's) name no item and are passed over unread.
+// An escaped backslash, the text's own, is read as the '/' a browser
+// reads it as (review 19c), as is an escaped slash, as some encoders
+// write every one: the scan steps over both where it meets them, and
+// reads a url holding one decoded (review 20c: it copied every document
+// holding one, on every release).
 func MayHoldAutolink(b []byte) bool {
-	if bytes.Contains(b, []byte(`\\`)) {
-		b = bytes.ReplaceAll(b, []byte(`\\`), []byte("/")) // the text's backslash, a '/' to a browser (review 19c)
-	}
-	if bytes.Contains(b, []byte(`\/`)) {
-		b = bytes.ReplaceAll(b, []byte(`\/`), []byte("/")) // an escaped slash, as some encoders write every one
-	}
 	if len(b) == 0 {
 		return false
 	}
 	raw := unsafe.String(&b[0], len(b)) // read only, while b is
 	found := false
 	eachAutolink(raw, true, func(i, j int) {
-		u := LinkRead(raw[i:j])
-		// A whole string, between its quotes, but for one holding what a
-		// reader does not see; a quote written \" is the text's own (every
-		// escaped backslash is a '/' by now), and a url after it is inside
-		// the text (review 19c: `letter at \"…/Binary/hivbin"` was passed over).
-		if found || u == raw[i:j] && i > 0 && raw[i-1] == '"' && (i < 2 || raw[i-2] != '\\') && j < len(raw) && raw[j] == '"' {
-			return
+		if !found {
+			found = autolinkMayNameItem(raw, i, j)
 		}
-		found = MayNameItem(u, false)
 	})
 	return found
+}
+
+// autolinkMayNameItem: the url at raw[i:j] in a JSON document as written
+// (MayHoldAutolink) may name an item, read with its escaped slashes as '/'
+// (decoded into a buffer on the stack: no copy of a url, most of them, that
+// holds neither a character reference nor what LinkDropped takes out), and
+// is not a whole string read as a string is.
+func autolinkMayNameItem(raw string, i, j int) bool {
+	// A whole string, between its quotes, but for one holding what a
+	// reader does not see; a quote after an escaping backslash is the
+	// text's own, and a url after it is inside the text (review 19c:
+	// `letter at \"…/Binary/hivbin"` was passed over).
+	whole := i > 0 && raw[i-1] == '"' && !escapeStarts(raw, i-2) && j < len(raw) && raw[j] == '"'
+	url := raw[i:j]
+	if strings.IndexByte(url, '\\') < 0 {
+		u := LinkRead(url)
+		return !(whole && u == url) && MayNameItem(u, false)
+	}
+	var buf [256]byte
+	d := buf[:0]
+	plain := true // as LinkRead reads it
+	for k := 0; k < len(url); k++ {
+		c := url[k]
+		if escapedSlash(url, k) {
+			c = '/'
+			k++
+		}
+		plain = plain && c != '&' && c != '\t' && c != '\n' && c != '\r' && c < utf8.RuneSelf
+		d = append(d, c)
+	}
+	if plain {
+		return !whole && MayNameItem(d, false)
+	}
+	s := string(d)
+	u := LinkRead(s)
+	return !(whole && u == s) && MayNameItem(u, false)
 }

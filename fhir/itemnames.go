@@ -26,13 +26,14 @@ func MayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 		return false
 	}
 	var buf [40]byte
-	start := 0
+	start, wide := 0, false
 	for i := 0; i <= len(s); i++ {
 		if i < len(s) {
 			switch c := s[i]; {
 			case c == '%':
 				return true
 			case segmentEnds[c]:
+				wide = wide || c >= utf8.RuneSelf
 			default:
 				continue
 			}
@@ -56,8 +57,42 @@ func MayNameItem[S ~string | ~[]byte](s S, definitions bool) bool {
 			return true
 		}
 	}
+	if wide {
+		// Read as a viewer shows it, without the characters it does not
+		// show: "Condi<soft hyphen>tion/hiv" is Condition/hiv (review 20c:
+		// a whole string so written went out as written). Only a string
+		// holding a byte beyond ASCII, rare, is read twice.
+		if u := Unshown(string(s)); len(u) != len(s) {
+			return MayNameItem(u, definitions)
+		}
+	}
 	return false
 }
+
+// Unshown is s without the characters a viewer does not show
+// (linkDroppedRune's beyond ASCII: a soft hyphen, a zero-width space or
+// joiner, a word joiner, a variation selector), as a reader sees a string
+// that is one reference or url; s itself, unless it holds any (a string of
+// ASCII alone is returned at once). Tabs and newlines, which a viewer
+// shows as space, stay: such a string is free text.
+func Unshown(s string) string {
+	i := 0
+	for i < len(s) && s[i] < utf8.RuneSelf {
+		i++
+	}
+	if i == len(s) || !strings.ContainsFunc(s[i:], unshownRune) {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if unshownRune(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// unshownRune: r is one of linkDroppedRune's beyond ASCII.
+func unshownRune(r rune) bool { return r >= utf8.RuneSelf && linkDroppedRune(r) }
 
 // HasSeparator: s holds a path separator, a query or a percent-encoding,
 // which every way of naming an item needs.
