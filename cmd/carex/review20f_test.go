@@ -1,0 +1,62 @@
+package main
+
+import (
+	"database/sql"
+	"path/filepath"
+	"testing"
+)
+
+// lastUncheckedSchema is the records' schema version written by the last
+// carex that did not record or check the code lists its records were
+// labelled with (056bd10 and before). Such a carex refuses only records
+// of a newer schema version ("database schema version N is newer than
+// this carex").
+const lastUncheckedSchema = 10
+
+func schemaVersion(t *testing.T, db string) int {
+	t.Helper()
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var v int
+	if err := conn.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// TestReview20fEarlierCarexRefusesCheckedRecords: records this carex has
+// labelled and recorded code lists for were still opened by an earlier
+// carex (same schema version, 10), which writes with its own lists and
+// rules and checks nothing. Walked with real binaries: after upgrading and
+// `carex relabel --policy` (adding a PSY code), a scheduled `carex import`
+// still run with the previous release's binary stored a Condition carrying
+// that code unlabelled, and the upgraded `carex serve --policy` started
+// and released it to the social worker. Now every command that opens the
+// records for writing brings them to a schema version the earlier carex
+// refuses.
+func TestReview20fEarlierCarexRefusesCheckedRecords(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db := filepath.Join(dir, "carex.db")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[0], conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	if v := schemaVersion(t, db); v <= lastUncheckedSchema {
+		t.Errorf("records an import labelled and recorded lists for: schema version %d, want above %d (an earlier carex would write into them unchecked)", v, lastUncheckedSchema)
+	}
+	if code, out, errs := e2eRun(t, "relabel", "--db", db, "--policy", pol); code != 0 {
+		t.Fatalf("relabel: exit %d\n%s\n%s", code, out, errs)
+	}
+	if v := schemaVersion(t, db); v <= lastUncheckedSchema {
+		t.Errorf("relabelled records: schema version %d, want above %d", v, lastUncheckedSchema)
+	}
+	gdb := filepath.Join(dir, "gen.db")
+	if code, out, errs := e2eRun(t, "gen", "--people", "3", "--quiet", "--db", gdb); code != 0 {
+		t.Fatalf("gen: exit %d\n%s\n%s", code, out, errs)
+	}
+	if v := schemaVersion(t, gdb); v <= lastUncheckedSchema {
+		t.Errorf("generated records: schema version %d, want above %d", v, lastUncheckedSchema)
+	}
+}
