@@ -3,6 +3,7 @@ package main
 import (
 	"database/sql"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +59,49 @@ func TestReview20fEarlierCarexRefusesCheckedRecords(t *testing.T) {
 	}
 	if v := schemaVersion(t, gdb); v <= lastUncheckedSchema {
 		t.Errorf("generated records: schema version %d, want above %d", v, lastUncheckedSchema)
+	}
+}
+
+// TestReview20fRelabelSaysWhenAndHowToRunAgain: carex help relabel gave
+// its flags alone, not that it is to be run after upgrading carex or
+// changing the policy's code lists (serve, import and gen refuse the
+// records until it has), nor that one stopped part-way must be run again;
+// carex help import did not say that an import with other code lists than
+// the records' is refused. A relabel that failed or was stopped with
+// Ctrl-C said "context canceled (… run it again)", naming neither the
+// command (with its --policy) nor that the records stay refused until then.
+func TestReview20fRelabelSaysWhenAndHowToRunAgain(t *testing.T) {
+	_, _, help := e2eRun(t, "relabel", "--help")
+	for _, w := range []string{"after upgrading carex", "code lists", "with the server stopped", "refuse", "Ctrl-C", "again"} {
+		if !strings.Contains(help, w) {
+			t.Errorf("carex relabel --help does not say %q:\n%s", w, help)
+		}
+	}
+	_, _, help = e2eRun(t, "import", "--help")
+	for _, w := range []string{"code lists", "refused", "carex relabel"} {
+		if !strings.Contains(help, w) {
+			t.Errorf("carex import --help does not say %q:\n%s", w, help)
+		}
+	}
+
+	dir, pol, conds := labellingFixture(t)
+	db := filepath.Join(dir, "carex.db")
+	// Imported with the built-in lists; the relabel with pol's adds PSY.
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[0], conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	// The relabel fails on a version: a real SQLite error.
+	conn, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(`CREATE TRIGGER review20f_fail BEFORE UPDATE ON versions BEGIN SELECT RAISE(ABORT, 'disk trouble'); END`); err != nil {
+		conn.Close()
+		t.Fatal(err)
+	}
+	conn.Close()
+	code, out, errs := e2eRun(t, "relabel", "--db", db, "--policy", pol)
+	if code == 0 || !strings.Contains(errs, "disk trouble") || !strings.Contains(errs, "carex relabel --db "+db+" --policy "+pol) || !strings.Contains(errs, "serve") {
+		t.Errorf("failed relabel: exit %d, want an error giving the cause, that serve refuses the records, and the command to run again\n%s\n%s", code, out, errs)
 	}
 }
