@@ -105,3 +105,22 @@ func TestReview20fRelabelSaysWhenAndHowToRunAgain(t *testing.T) {
 		t.Errorf("failed relabel: exit %d, want an error giving the cause, that serve refuses the records, and the command to run again\n%s\n%s", code, out, errs)
 	}
 }
+
+// TestReview20fRecordsWithoutRevisionNamed: records a carex of b37dc54
+// to ce20aae labelled record their code lists without the revision of the
+// rules ("derived:…"); serve refused them rightly, but its message read
+// "… otherwise than this one (; this release: derived:2026-12-05)". Now
+// it says that the records' rules were not recorded.
+func TestReview20fRecordsWithoutRevisionNamed(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[0], conds[3]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	lists, _, _ := strings.Cut(labelledWith(mustPolicy(t, pol)), " ")
+	setLabelledWith(t, db, lists)
+	code, errs := runBriefly(t, "serve", "--dev", "--addr", "127.0.0.1:0", "--db", db, "--dev-key", key, "--log-key", logKey, "--policy", pol)
+	if code == 0 || strings.Contains(errs, "(;") || !strings.Contains(errs, "records: none recorded; this release: derived:") || !strings.Contains(errs, "carex relabel --db "+db+" --policy "+pol) {
+		t.Errorf("serve on records whose rules are not recorded: exit %d, want a refusal saying none are recorded and naming the relabel\n%s", code, errs)
+	}
+}
