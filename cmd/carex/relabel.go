@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/carex-project/carex/api"
@@ -61,6 +62,11 @@ a relabel has run to the end: run it again.`, stderr)
 	if err != nil {
 		if ctx.Err() != nil {
 			err = errors.New("interrupted")
+		}
+		// Refused before it had the records alone (a server has them
+		// open), it marked and relabelled nothing (sqlite.DB.MarkRelabel).
+		if rec, rerr := st.LabellingLists(context.WithoutCancel(ctx)); rerr == nil && !strings.HasPrefix(rec, relabelUnfinished) {
+			return fmt.Errorf("relabel %s: %w. Nothing was relabelled; run %s again", db, err, again)
 		}
 		return fmt.Errorf("relabel %s: %w. What was relabelled is kept; serve, import and gen refuse the records until a relabel has run to the end: run %s again", db, err, again)
 	}

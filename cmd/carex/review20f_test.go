@@ -124,3 +124,28 @@ func TestReview20fRecordsWithoutRevisionNamed(t *testing.T) {
 		t.Errorf("serve on records whose rules are not recorded: exit %d, want a refusal saying none are recorded and naming the relabel\n%s", code, errs)
 	}
 }
+
+// TestReview20fRelabelRefusedBesideServerSaysNothingChanged: a relabel
+// refused because a server had the records open said (after review 20f's
+// first wording) that what was relabelled is kept and that serve, import
+// and gen refuse the records until a relabel has run to the end, which is
+// not so: it relabelled nothing and marked nothing (aaf8dfd), and the
+// server may be started again as it was. Now it says nothing was
+// relabelled, and names the command to run once the server has stopped.
+func TestReview20fRelabelRefusedBesideServerSaysNothingChanged(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3], conds[0]); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, errs)
+	}
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, "--dev", "--db", db, "--dev-key", key, "--log-key", logKey, "--policy", pol, "--addr", addr)
+	code, out, errs := e2eRun(t, "relabel", "--db", db, "--policy", pol)
+	if code == 0 || !strings.Contains(errs, "another process") || strings.Contains(errs, "refuse the records") ||
+		!strings.Contains(errs, "Nothing was relabelled") || !strings.Contains(errs, "carex relabel --db "+db+" --policy "+pol) {
+		t.Errorf("relabel beside a server: exit %d, want a refusal saying nothing was relabelled and naming the command\n%s\n%s", code, out, errs)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+}

@@ -80,6 +80,21 @@ func (db *DB) ClaimLabellingLists(ctx context.Context, lists string) (recorded s
 	return recorded, nil
 }
 
+// LabellingLists returns the code lists recorded for these records ("" when
+// none are): a relabel that failed reads whether it had marked them as
+// being relabelled (MarkRelabel) before it changed anything.
+func (db *DB) LabellingLists(ctx context.Context) (string, error) {
+	var v string
+	err := db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
+	}
+	return v, nil
+}
+
 // SetLabellingLists records lists as the code lists these records are
 // labelled with, in place of any recorded: carex relabel, once it has
 // labelled every stored version with them.
