@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Benchmarks go through the real HTTP stack: token check, SQLite, JSON out.
@@ -87,11 +88,19 @@ func BenchmarkReadByID(b *testing.B) {
 	readSeeded(b, e, tok)
 }
 
+// reportCPU adds the process's CPU time per operation since cpu0 (client
+// and server together): on a machine other work shares, ns/op follows
+// that work, CPU per operation much less.
+func reportCPU(b *testing.B, cpu0 time.Duration) {
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+}
+
 // readSeeded reads the 200 patients seedPatients wrote, round robin, on
 // b.RunParallel's goroutines.
 func readSeeded(b *testing.B, e *env, tok string) {
 	c := newClient()
 	var i atomic.Int64
+	defer reportCPU(b, cpuTime())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := i.Add(1) % 200
@@ -108,6 +117,7 @@ func BenchmarkSearchByNHSNumber(b *testing.B) {
 	c := newClient()
 	var i atomic.Int64
 	b.ResetTimer()
+	defer reportCPU(b, cpuTime())
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			n := int(i.Add(1) % 200)

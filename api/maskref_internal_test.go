@@ -185,7 +185,8 @@ func FuzzSearchHidesWhatReleaseMasks(f *testing.F) {
 		"see <https://h/fhir/Condition/hiv>, https://h/fhir/Binary/hivbin. or www.h.org/fhir/Condition/hiv)", "<urn:x:Condition/hiv> ok",
 		`see https://h/fhir\Condition\hiv now`, "see https://h/fhir/Condi\u00adtion/hiv now", "[x](Bin\u200bary/hivbin)", "[x](Binary&#x2F;hivbin)",
 		"see https://h/fhir/Condi&shy;tion/hiv now", "see [r](Condi&Tab;tion/hiv)", "<http://[::1]/fhir/Condition/hiv>", "see https://h/Condi\u034Ftion/hiv",
-		"see <x-carex:Condition/hiv> and <web+app:app:Binary/hivbin> now", "<X-Carex:condition/hiv>"} { // review 20c
+		"see <x-carex:Condition/hiv> and <web+app:app:Binary/hivbin> now", "<X-Carex:condition/hiv>", // review 20c
+		"see <web+app:Condition%2Fhiv> and <urn:x:Condition%2F%68iv> now"} { // review 20e
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

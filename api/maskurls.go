@@ -21,9 +21,17 @@ import (
 // review 20c, those went out as written); "" for any other string, for a
 // url with an authority (its path is read by segments:
 // https://…/Condition/hiv, https:\\…) and for one without a slash (urn:uuid:…,
-// urn:oid:…, mailto:, tel:).
+// urn:oid:…, mailto:, tel:). It is read percent-decoded.
 func urnPath(s string) string {
 	s = strings.TrimSpace(s)
+	if strings.IndexByte(s, '%') >= 0 {
+		// Read decoded, as a fragment is: an app decodes
+		// "web+app:Condition%2Fhiv" to the path it routes by (review 20e:
+		// those went out as written).
+		if d, err := neturl.PathUnescape(s); err == nil {
+			s = d
+		}
+	}
 	n := schemeLen(s)
 	urn := n == 3 && strings.EqualFold(s[:3], "urn") // read as ever, whatever follows: carex takes any other urn for a bundle-local id
 	if n == 0 || !urn && n+2 < len(s) && slashByte(s[n+1]) && slashByte(s[n+2]) {

@@ -195,3 +195,35 @@ func mustPolicy(t *testing.T, path string) *consent.Policy {
 	}
 	return p
 }
+
+// TestEmptyDatabaseTakesTheDeploymentsCodeLists: the first command on a new
+// database recorded its code lists even when it stored nothing (a serve
+// started once without --policy, an import whose first file failed), and
+// the deployment's own serve and import with its --policy were then
+// refused, for records that did not exist (review 20e). A database holding
+// no records takes the lists of a command that has it to itself; one a
+// server with other lists has open still refuses them.
+func TestEmptyDatabaseTakesTheDeploymentsCodeLists(t *testing.T) {
+	dir, pol, conds := labellingFixture(t)
+	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
+	serve := []string{"--dev", "--db", db, "--dev-key", key, "--log-key", logKey}
+	addr := e2eFreeAddr(t)
+	s := e2eServe(t, addr, append(serve, "--addr", addr)...)
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code == 0 {
+		t.Errorf("import with other lists beside a server on an empty database: exit 0, want a refusal\n%s\n%s", out, errs)
+	}
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve: exit %d", code)
+	}
+	addr = e2eFreeAddr(t)
+	s = e2eServe(t, addr, append(serve, "--addr", addr, "--policy", pol)...)
+	if code := s.stop(t); code != 0 {
+		t.Fatalf("serve --policy: exit %d", code)
+	}
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[0], conds[3]); code != 0 {
+		t.Fatalf("import with the deployment's --policy: exit %d\n%s\n%s", code, out, errs)
+	}
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", conds[2]); code == 0 {
+		t.Errorf("import with other lists once records are stored: exit 0, want a refusal\n%s\n%s", out, errs)
+	}
+}

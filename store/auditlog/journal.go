@@ -180,10 +180,12 @@ func (j *journal) openFile() (err error) {
 
 // moved reports whether j.path no longer names the file j writes: it was
 // removed, or another file was renamed over it, while the log ran. What
-// j writes from then on reaches no file a start would read.
+// j writes from then on reaches no file a start would read. A file shorter
+// than j preallocated was emptied or cut in place (review 20e): what it
+// held before j's next write is gone, and its header with it.
 func (j *journal) moved() bool {
 	fi, err := os.Stat(j.path)
-	return err != nil || !os.SameFile(fi, j.id)
+	return err != nil || !os.SameFile(fi, j.id) || fi.Size() < j.cap
 }
 
 // recreate writes a new journal at j.path whose one batch is frames (every

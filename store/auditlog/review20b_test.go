@@ -17,11 +17,13 @@ import (
 // any more: a crash lost every entry not yet copied into the tables, each
 // of whose responses had left (a removed journal: 10..29 of 30; a replaced
 // one: those after the copy), and the start that followed found nothing
-// amiss. Now a write notices that the path no longer names its file and
+// amiss. A journal emptied in place (truncated) was not noticed either,
+// and the start after the crash refused the log as "not a carex access
+// journal". Now a write notices that the path no longer names its file and
 // writes a new journal there holding every entry the tables lack before it
 // acknowledges anything.
 func TestReview20bJournalRemovedOrReplacedKeepsAcknowledgedEntries(t *testing.T) {
-	for _, how := range []string{"removed", "replaced"} {
+	for _, how := range []string{"removed", "replaced", "truncated"} {
 		t.Run(how, func(t *testing.T) {
 			ctx := context.Background()
 			f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 20})
@@ -51,6 +53,10 @@ func TestReview20bJournalRemovedOrReplacedKeepsAcknowledgedEntries(t *testing.T)
 					t.Fatal(err)
 				}
 				if err := os.Rename(jpath+".old", jpath); err != nil {
+					t.Fatal(err)
+				}
+			case "truncated": // emptied in place, to free the space (review 20e)
+				if err := os.Truncate(jpath, 0); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -64,6 +64,14 @@ const labellingListsKey = "labelling_lists"
 // nothing tells which lists labelled them (an import without the server's
 // policy, review 19d, among them), so only a relabel may record any.
 func (db *DB) ClaimLabellingLists(ctx context.Context, lists string) (recorded string, err error) {
+	if recorded, err = db.claimLists(ctx, lists); err != nil || recorded == lists || recorded == "" {
+		return recorded, err
+	}
+	return db.reclaimEmpty(ctx, lists, recorded)
+}
+
+// claimLists is ClaimLabellingLists but for reclaimEmpty.
+func (db *DB) claimLists(ctx context.Context, lists string) (recorded string, err error) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) SELECT ?, ? WHERE NOT EXISTS (SELECT 1 FROM resources) ON CONFLICT(key) DO NOTHING`,
@@ -93,6 +101,29 @@ func (db *DB) LabellingLists(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
 	}
 	return v, nil
+}
+
+// reclaimEmpty records lists in place of recorded when nothing is stored
+// and no other process has the records open, and returns what is recorded
+// then. Lists recorded by a command that stored nothing (a server started
+// once without --policy, an import whose first file failed) label no
+// record, and kept the deployment's own serve and import out (review
+// 20e); but a server running with them would label what it stores next.
+func (db *DB) reclaimEmpty(ctx context.Context, lists, recorded string) (string, error) {
+	if err := lockAlone(db.lock); err != nil {
+		return recorded, nil // another process has them: its lists stand
+	}
+	defer lockShareAgain(db.lock)
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	res, err := db.writer.ExecContext(ctx, `UPDATE carex_meta SET value = ? WHERE key = ? AND NOT EXISTS (SELECT 1 FROM resources)`, lists, labellingListsKey)
+	if err != nil {
+		return "", fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)
+	}
+	if n, _ := res.RowsAffected(); n == 1 {
+		return lists, nil
+	}
+	return recorded, nil
 }
 
 // SetLabellingLists records lists as the code lists these records are

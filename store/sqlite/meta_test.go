@@ -2,8 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/storetest"
 )
 
 // The access-log record: absent until made, then its first time stays;
@@ -32,19 +36,31 @@ func TestAccessLogRecord(t *testing.T) {
 }
 
 // The code lists the records are labelled with: the first claim records
-// its lists and later claims are told them; only a set replaces them.
+// its lists; a later one with other lists takes their place while nothing
+// is stored and no other handle has the records open (review 20e), and is
+// told the recorded ones otherwise; a set replaces them.
 func TestLabellingListsRecord(t *testing.T) {
 	ctx := context.Background()
-	db := openAt(t, "")
-	for _, c := range []struct{ claim, want string }{{"sha256:a", "sha256:a"}, {"sha256:b", "sha256:a"}} {
-		if got, err := db.ClaimLabellingLists(ctx, c.claim); err != nil || got != c.want {
-			t.Fatalf("claim %s: %q (%v), want %q", c.claim, got, err, c.want)
+	path := filepath.Join(t.TempDir(), "carex.db")
+	db := openAt(t, path)
+	claim := func(lists, want string) {
+		t.Helper()
+		if got, err := db.ClaimLabellingLists(ctx, lists); err != nil || got != want {
+			t.Fatalf("claim %s: %q (%v), want %q", lists, got, err, want)
 		}
 	}
-	if err := db.SetLabellingLists(ctx, "sha256:b"); err != nil {
+	claim("sha256:a", "sha256:a")
+	claim("sha256:b", "sha256:b") // empty, and only this handle
+	other := openAt(t, path)      // a second process (a server) has them open
+	claim("sha256:a", "sha256:b")
+	other.Close()
+	w := storetest.W(t, store.OpUpdate, "A81001", `{"resourceType":"Patient","id":"p1","gender":"female"}`)
+	if _, err := db.Commit(ctx, []*store.Write{w}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := db.ClaimLabellingLists(ctx, "sha256:a"); err != nil || got != "sha256:b" {
-		t.Fatalf("after set: %q (%v), want sha256:b", got, err)
+	claim("sha256:a", "sha256:b") // records stored
+	if err := db.SetLabellingLists(ctx, "sha256:a"); err != nil {
+		t.Fatal(err)
 	}
+	claim("sha256:a", "sha256:a")
 }
