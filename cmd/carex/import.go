@@ -29,7 +29,12 @@ var utf8BOM = []byte("\xef\xbb\xbf")
 const ndjsonBatch = 500
 
 func cmdImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fset := newFlags("import", "import --org CODE [flags] FILE|DIR...", stderr)
+	fset := newFlags("import", `import --org CODE [flags] FILE|DIR...
+
+Loads FHIR Bundles, resources and NDJSON as the system role of --org. Give it
+the --policy carex serve runs with: its code lists label what is imported. An
+import with other code lists than the records' is refused before anything is
+imported; to change the lists, stop the server and run carex relabel first.`, stderr)
 	var db, org, sector string
 	var quiet bool
 	var policyPath string

@@ -138,7 +138,10 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	case recorded == "":
 		return fmt.Errorf("%s: %w. Stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errUnrecordedCodeLists, relabel, cmd)
 	case recLists == myLists:
-		return fmt.Errorf("%s: %w (%s; this release: %s). After upgrading carex, stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errOtherDerivation, recRev, myRev, relabel, cmd)
+		if recRev == "" {
+			recRev = "none recorded" // a carex of b37dc54 to ce20aae recorded the lists alone
+		}
+		return fmt.Errorf("%s: %w (records: %s; this release: %s). After upgrading carex, stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errOtherDerivation, recRev, myRev, relabel, cmd)
 	case cmd == "serve":
 		return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Start the server with the policy the records were labelled with, or, to change the lists, label them with the new ones first: %s", dbPath, errOtherCodeLists, policy, myLists, recLists, relabel)
 	}

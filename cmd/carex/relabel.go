@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/carex-project/carex/api"
@@ -14,7 +16,15 @@ import (
 // out again under this release's rules and the given policy, and undoes
 // an earlier release's rewriting of superseded Consents to inactive.
 func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("relabel", "relabel [--db FILE] [--policy FILE]", stderr)
+	fs := newFlags("relabel", `relabel [--db FILE] [--policy FILE]
+
+Works every stored version's labels, compartment and class out again, as a
+write would now, and records the policy's code lists as the records'.
+Run it after upgrading carex and after changing the policy's code lists,
+with the server stopped and the --policy carex serve runs with: until it
+has run, serve, import and gen refuse the records. One stopped part-way (an
+error, Ctrl-C) keeps what it relabelled, and the records stay refused until
+a relabel has run to the end: run it again.`, stderr)
 	var db, policyPath string
 	fs.StringVar(&db, "db", "carex.db", "SQLite database file (stop the server first)")
 	fs.StringVar(&policyPath, "policy", "", "the sharing policy file the server runs with: its code lists label the data (default: the built-in policy)")
@@ -44,12 +54,24 @@ func cmdRelabel(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	// the first batches had unlabelled).
 	st.MarkRelabel(relabelUnfinished + labelledWith(pol))
 	t0 := time.Now()
+	again := "carex relabel --db " + db
+	if policyPath != "" {
+		again += " --policy " + policyPath
+	}
 	stats, err := srv.Relabel(ctx)
 	if err != nil {
-		return fmt.Errorf("relabel %s: %w (what was relabelled before the error is kept; run it again)", db, err)
+		if ctx.Err() != nil {
+			err = errors.New("interrupted")
+		}
+		// Refused before it had the records alone (a server has them
+		// open), it marked and relabelled nothing (sqlite.DB.MarkRelabel).
+		if rec, rerr := st.LabellingLists(context.WithoutCancel(ctx)); rerr == nil && !strings.HasPrefix(rec, relabelUnfinished) {
+			return fmt.Errorf("relabel %s: %w. Nothing was relabelled; run %s again", db, err, again)
+		}
+		return fmt.Errorf("relabel %s: %w. What was relabelled is kept; serve, import and gen refuse the records until a relabel has run to the end: run %s again", db, err, again)
 	}
 	if err := st.SetLabellingLists(ctx, labelledWith(pol)); err != nil {
-		return fmt.Errorf("relabel %s: %w (the versions were relabelled; run it again)", db, err)
+		return fmt.Errorf("relabel %s: %w. The versions were relabelled; serve, import and gen refuse the records until a relabel has run to the end: run %s again", db, err, again)
 	}
 	fmt.Fprintf(stdout, "versions: %d\nchanged: %d (%d current)\n", stats.Versions, stats.Changed, stats.Current)
 	// Consents a release before api.LegacySupersessionEnd rewrote to

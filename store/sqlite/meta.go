@@ -88,6 +88,21 @@ func (db *DB) claimLists(ctx context.Context, lists string) (recorded string, er
 	return recorded, nil
 }
 
+// LabellingLists returns the code lists recorded for these records ("" when
+// none are): a relabel that failed reads whether it had marked them as
+// being relabelled (MarkRelabel) before it changed anything.
+func (db *DB) LabellingLists(ctx context.Context) (string, error) {
+	var v string
+	err := db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
+	}
+	return v, nil
+}
+
 // reclaimEmpty records lists in place of recorded when nothing is stored
 // and no other process has the records open, and returns what is recorded
 // then. Lists recorded by a command that stored nothing (a server started

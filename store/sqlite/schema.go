@@ -177,6 +177,16 @@ CREATE TABLE retired_links (
 ) WITHOUT ROWID;
 CREATE INDEX retired_links_id ON retired_links(id);
 `,
+	// 11: no table changes. The records keep the code lists and the
+	// derivation rules their labels were worked out under (carex_meta
+	// labelling_lists), which every command that writes checks; a carex
+	// of schema 10 or before checks nothing and writes with its own lists
+	// and rules, and it refuses only records of a newer schema (review
+	// 20f: after an upgrade and carex relabel --policy, an import run
+	// with the earlier release's binary stored a Condition carrying a
+	// code the new lists label PSY unlabelled, and the upgraded server
+	// released it to the social worker).
+	`SELECT 1;`,
 }
 
 // migrationSteps are the Go steps of migrations (by number) that SQL
