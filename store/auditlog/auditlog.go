@@ -852,8 +852,12 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 	if len(rows) > 0 {
 		l.jmu.Lock()
 		t0 := time.Now()
-		err = l.j.write(buf)
-		if (err == nil || !errors.Is(err, errJournalBroken)) && l.j.moved() {
+		// Looked for before the write too: a journal cut in place and then
+		// written to its old end (a batch filling it, or the zeros that
+		// grow it) is no shorter than before, its header gone (review 20g).
+		if l.j.broken == nil && l.j.moved() {
+			err = l.rejournal(buf)
+		} else if err = l.j.write(buf); (err == nil || !errors.Is(err, errJournalBroken)) && l.j.moved() {
 			err = l.rejournal(buf)
 		}
 		l.stats.writeNs.Add(int64(time.Since(t0)))

@@ -87,3 +87,57 @@ func TestReview20bJournalRemovedOrReplacedKeepsAcknowledgedEntries(t *testing.T)
 		})
 	}
 }
+
+// TestReview20gJournalCutThenGrownKeepsAcknowledgedEntries: a journal cut
+// in place when full, whose next batch needed more room. Growing it wrote
+// zeros from its old end, so it was no shorter than carex had made it, and
+// the check for a cut (made after the write) saw nothing: its header and
+// the entries not yet in the tables were gone, every later entry was
+// acknowledged, and the start after a crash refused the journal (review
+// 20g). The cut is now looked for before the write too.
+func TestReview20gJournalCutThenGrownKeepsAcknowledgedEntries(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, Options{IndexDelay: time.Hour, IndexBatch: 1 << 20})
+	f.fill(t, 10)
+	i := 10
+	for {
+		f.log.jmu.Lock()
+		room := f.log.j.cap - f.log.j.size
+		f.log.jmu.Unlock()
+		if room < journalBlock {
+			break
+		}
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+		i++
+	}
+	jpath := f.path + JournalSuffix
+	if err := os.Truncate(jpath, 0); err != nil {
+		t.Fatal(err)
+	}
+	acked := i
+	for k := 0; k < 3; k++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Logf("append %d: %v", i, err)
+		} else {
+			acked++
+		}
+		i++
+	}
+	crashed := f.snapshot(t)
+	db, err := sqlite.Open(ctx, crashed, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := Open(ctx, db.Writer(), db.Reader(), Options{Signer: f.signer})
+	if err != nil {
+		t.Fatalf("start after the crash (%d acknowledged): %v", acked, err)
+	}
+	defer l.Close()
+	n, _ := l.Size(ctx)
+	if n != int64(acked) {
+		t.Errorf("log holds %d entries after the start, %d were acknowledged", n, acked)
+	}
+}
