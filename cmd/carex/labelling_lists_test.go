@@ -201,8 +201,9 @@ func mustPolicy(t *testing.T, path string) *consent.Policy {
 // started once without --policy, an import whose first file failed), and
 // the deployment's own serve and import with its --policy were then
 // refused, for records that did not exist (review 20e). A database holding
-// no records takes the lists of a command that has it to itself; one a
-// server with other lists has open still refuses them.
+// no records takes the lists of a server that has it to itself; one a
+// server with other lists has open still refuses them, and import does not
+// replace them.
 func TestEmptyDatabaseTakesTheDeploymentsCodeLists(t *testing.T) {
 	dir, pol, conds := labellingFixture(t)
 	db, key, logKey := filepath.Join(dir, "carex.db"), filepath.Join(dir, "dev.pem"), filepath.Join(dir, "log-key")
@@ -214,6 +215,12 @@ func TestEmptyDatabaseTakesTheDeploymentsCodeLists(t *testing.T) {
 	}
 	if code := s.stop(t); code != 0 {
 		t.Fatalf("serve: exit %d", code)
+	}
+	// Only the server takes the place of recorded lists: an import run
+	// without the deployment's --policy would otherwise replace those a
+	// server with it recorded (review 20g).
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code == 0 || !strings.Contains(errs, "No records are stored yet") {
+		t.Errorf("import with other lists than the server's, on an empty database: exit %d, want a refusal saying no records are stored\n%s\n%s", code, out, errs)
 	}
 	addr = e2eFreeAddr(t)
 	s = e2eServe(t, addr, append(serve, "--addr", addr, "--policy", pol)...)

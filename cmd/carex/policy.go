@@ -122,7 +122,7 @@ func labelledWith(pol *consent.Policy) string {
 // refusal is for.
 func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath string, pol *consent.Policy, cmd string) error {
 	mine := labelledWith(pol)
-	recorded, err := db.ClaimLabellingLists(ctx, mine)
+	recorded, err := db.ClaimLabellingLists(ctx, mine, cmd == "serve")
 	if err != nil || recorded == mine {
 		return err
 	}
@@ -145,5 +145,11 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	case cmd == "serve":
 		return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Start the server with the policy the records were labelled with, or, to change the lists, label them with the new ones first: %s", dbPath, errOtherCodeLists, policy, myLists, recLists, relabel)
 	}
-	return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first", dbPath, errOtherCodeLists, policy, myLists, recLists, cmd, dbPath)
+	empty := ""
+	if holds, err := db.HoldsRecords(ctx); err == nil && !holds {
+		// Recorded by a server (or relabel) that stored nothing: the
+		// server with the deployment's --policy records its own at start.
+		empty = " No records are stored yet: the lists are those of the last carex serve or relabel run on it, and starting carex serve with the deployment's --policy records that policy's."
+	}
+	return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first.%s", dbPath, errOtherCodeLists, policy, myLists, recLists, cmd, dbPath, empty)
 }

@@ -63,11 +63,25 @@ const labellingListsKey = "labelling_lists"
 // returns "" for records an earlier carex wrote, which recorded no lists:
 // nothing tells which lists labelled them (an import without the server's
 // policy, review 19d, among them), so only a relabel may record any.
-func (db *DB) ClaimLabellingLists(ctx context.Context, lists string) (recorded string, err error) {
-	if recorded, err = db.claimLists(ctx, lists); err != nil || recorded == lists || recorded == "" {
+//
+// With replaceEmpty (the server's claim), lists take the place of other
+// lists while nothing is stored (reclaimEmpty): the server decides, and
+// labels what it stores, with its own. An import's or gen's claim does
+// not: one run without the deployment's --policy would take the place of
+// the lists a server with it recorded, and leave the operator a refusal
+// at the server's next start pointing to the wrong lists (review 20g).
+func (db *DB) ClaimLabellingLists(ctx context.Context, lists string, replaceEmpty bool) (recorded string, err error) {
+	if recorded, err = db.claimLists(ctx, lists); err != nil || recorded == lists || recorded == "" || !replaceEmpty {
 		return recorded, err
 	}
 	return db.reclaimEmpty(ctx, lists, recorded)
+}
+
+// HoldsRecords reports whether anything is stored (deleted items count).
+func (db *DB) HoldsRecords(ctx context.Context) (bool, error) {
+	var any bool
+	err := db.reader.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM resources)`).Scan(&any)
+	return any, err
 }
 
 // claimLists is ClaimLabellingLists but for reclaimEmpty.

@@ -45,7 +45,7 @@ func TestLabellingListsRecord(t *testing.T) {
 	db := openAt(t, path)
 	claim := func(lists, want string) {
 		t.Helper()
-		if got, err := db.ClaimLabellingLists(ctx, lists); err != nil || got != want {
+		if got, err := db.ClaimLabellingLists(ctx, lists, true); err != nil || got != want {
 			t.Fatalf("claim %s: %q (%v), want %q", lists, got, err, want)
 		}
 	}
