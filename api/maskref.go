@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	neturl "net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -726,12 +725,11 @@ func urlType(u string) string {
 		}
 	}
 	if strings.Contains(core, "%") {
-		if d, err := neturl.PathUnescape(u); err == nil {
-			if typ, _ := searchTargets(d); typ != "" {
-				return typ
-			}
-			core = refCore(d)
+		d := unescapeLoose(u)
+		if typ, _ := searchTargets(d); typ != "" {
+			return typ
 		}
+		core = refCore(d)
 	}
 	segs := itemSegments(urlSegments(core))
 	n := len(segs)
@@ -773,9 +771,7 @@ func searchTargets(u string) (typ string, refs []string) {
 		}
 	}
 	for _, kv := range strings.FieldsFunc(query, func(r rune) bool { return r == '&' || r == ';' }) {
-		if d, err := neturl.QueryUnescape(kv); err == nil {
-			kv = d // a '=' written %3D too
-		}
+		kv = unescapeLoose(strings.ReplaceAll(kv, "+", " ")) // a '=' written %3D too; as a query is decoded, loosely (review 20g)
 		k, v, _ := strings.Cut(kv, "=")
 		// The types whose ids the values are: for an _id, the last type a
 		// _has or a chain names before it, else the types the chain's

@@ -1,7 +1,6 @@
 package api
 
 import (
-	neturl "net/url"
 	"strings"
 )
 
@@ -24,14 +23,10 @@ import (
 // urn:oid:…, mailto:, tel:). It is read percent-decoded.
 func urnPath(s string) string {
 	s = strings.TrimSpace(s)
-	if strings.IndexByte(s, '%') >= 0 {
-		// Read decoded, as a fragment is: an app decodes
-		// "web+app:Condition%2Fhiv" to the path it routes by (review 20e:
-		// those went out as written).
-		if d, err := neturl.PathUnescape(s); err == nil {
-			s = d
-		}
-	}
+	// Read decoded, as a fragment is: an app decodes
+	// "web+app:Condition%2Fhiv" to the path it routes by (review 20e:
+	// those went out as written).
+	s = unescapeLoose(s)
 	n := schemeLen(s)
 	urn := n == 3 && strings.EqualFold(s[:3], "urn") // read as ever, whatever follows: carex takes any other urn for a bundle-local id
 	if n == 0 || !urn && n+2 < len(s) && slashByte(s[n+1]) && slashByte(s[n+2]) {
@@ -82,12 +77,7 @@ func fragmentPath(s string) string {
 	if i <= 0 {
 		return ""
 	}
-	f := strings.TrimSpace(s[i+1:])
-	if strings.IndexByte(f, '%') >= 0 {
-		if d, err := neturl.PathUnescape(f); err == nil {
-			f = d
-		}
-	}
+	f := unescapeLoose(strings.TrimSpace(s[i+1:]))
 	f = strings.TrimLeft(f, "!/\\")
 	if !strings.ContainsAny(f, "/\\?=") {
 		return ""
@@ -107,4 +97,33 @@ func embeddedTarget(s string) string {
 		}
 	}
 	return ""
+}
+
+// unescapeLoose decodes each valid %XX of s and leaves any other '%' as
+// written, as a lenient decoder (a router, Python's unquote) reads a url:
+// one stray '%' made the strict decoder give up, and the url was read
+// undecoded, naming no type ("web+app:Condition%2Fhiv%"; review 20g).
+func unescapeLoose(s string) string {
+	i := strings.IndexByte(s, '%')
+	if i < 0 {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	b = append(b, s[:i]...)
+	for ; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func unhex(c byte) byte {
+	if c <= '9' {
+		return c - '0'
+	}
+	return c | 0x20 - 'a' + 10
 }

@@ -43,3 +43,36 @@ func TestReview20eEncodedSlashAfterSchemeIsMasked(t *testing.T) {
 		t.Errorf("a url naming a diagnosis the hospital sees is masked: %.500s", r.body)
 	}
 }
+
+// TestReview20gStrayPercentDoesNotStopDecoding: a url's percent-encoded
+// slash was read decoded, but one stray '%' anywhere in it (a trailing
+// "%", "%zz", "?p=5%") made the strict decoder give up, and the url was
+// read as written, naming no type: "web+app:Condition%2Fhiv%" and
+// "https://h.example/fhir/Condition%2Fhiv%" went to the hospital
+// clinician, though a lenient decoder (routers, Python's unquote) reads
+// them as Condition/hiv% (review 20g). Each valid escape is now decoded
+// and a stray '%' left as written.
+func TestReview20gStrayPercentDoesNotStopDecoding(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	for i, s := range []string{"Condition%2Fhiv%", "web+app:Condition%2Fhiv%", "web+app:Condition%2Fhiv?p=5%", "web+app:Condition%2Fhiv#5%",
+		"urn:x:Condition%2Fhiv%zz", "https://h.example/fhir/Condition%2Fhiv%", "https://h.example/app#/Condition%2Fhiv%"} {
+		id := "pct20g-" + string(rune('a'+i))
+		text := "PCT20G see <" + s + "> end"
+		if !strings.Contains(s, ":") {
+			text = "PCT20G" // in free text without a scheme, a mention, not a link: it stays as written
+		}
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
+			"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain","title":"t"}}]}`})
+		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "PCT20G") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
+		}
+		if n := strings.Count(r.body, s); n != 0 {
+			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
+		}
+	}
+}
