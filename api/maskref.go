@@ -280,11 +280,18 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 		}
 		return true, false
 	}
-	if p := embeddedTarget(ref); p != "" {
+	if ps := embeddedTargets(ref); len(ps) > 0 {
 		// A urn with a path, or an app's url routing by its fragment,
-		// names what its path does (review 18b); a url naming an item
-		// before its fragment names that too.
-		ok, _ := g.refReleasable(v, p)
+		// names what its path does (review 18b), in each way it may be
+		// read (review 20h); a url naming an item before its fragment
+		// names that too.
+		ok := true
+		for _, p := range ps {
+			if r, _ := g.refReleasable(v, p); !r {
+				ok = false
+				break
+			}
+		}
 		if !ok || urnPath(ref) != "" || urlType(refCore(ref)) == "" {
 			return ok, false
 		}

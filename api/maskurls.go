@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strings"
 )
 
@@ -21,18 +22,24 @@ import (
 // url with an authority (its path is read by segments:
 // https://…/Condition/hiv, https:\\…) and for one without a slash (urn:uuid:…,
 // urn:oid:…, mailto:, tel:). It is read percent-decoded.
-func urnPath(s string) string {
+func urnPath(s string) string { return urnPathOf(s, false) }
+
+// urnPathOf is urnPath, with keepDelims an encoded '?' or '#' left as
+// written (unescape).
+func urnPathOf(s string, keepDelims bool) string {
 	s = strings.TrimSpace(s)
 	// Read decoded, as a fragment is: an app decodes
 	// "web+app:Condition%2Fhiv" to the path it routes by (review 20e:
 	// those went out as written).
-	s = unescapeLoose(s)
+	s = unescape(s, keepDelims)
 	n := schemeLen(s)
 	urn := n == 3 && strings.EqualFold(s[:3], "urn") // read as ever, whatever follows: carex takes any other urn for a bundle-local id
 	if n == 0 || !urn && n+2 < len(s) && slashByte(s[n+1]) && slashByte(s[n+2]) {
 		return ""
 	}
-	slash := strings.IndexAny(s, "/\\")
+	// A query ends the scheme's part too: web+app:DocumentReference?_id=hivdoc
+	// is a search an app runs (review 20h).
+	slash := strings.IndexAny(s, "/\\?")
 	if slash < 0 {
 		return ""
 	}
@@ -72,12 +79,16 @@ func schemeLen(s string) int {
 // needs no slash (#!Condition/hiv), a search in it is one (#/Condition?_id=hiv)
 // and a route given as a parameter (#route=Condition/hiv) is read as a
 // query's (review 18e: those went out as stored).
-func fragmentPath(s string) string {
+func fragmentPath(s string) string { return fragmentPathOf(s, false) }
+
+// fragmentPathOf is fragmentPath, with keepDelims an encoded '?' or '#'
+// left as written (unescape).
+func fragmentPathOf(s string, keepDelims bool) string {
 	i := strings.IndexByte(s, '#')
 	if i <= 0 {
 		return ""
 	}
-	f := unescapeLoose(strings.TrimSpace(s[i+1:]))
+	f := unescape(strings.TrimSpace(s[i+1:]), keepDelims)
 	f = strings.TrimLeft(f, "!/\\")
 	if !strings.ContainsAny(f, "/\\?=") {
 		return ""
@@ -88,22 +99,35 @@ func fragmentPath(s string) string {
 	return f
 }
 
-// embeddedTarget is what urnPath or fragmentPath finds in s where it names
-// an item stored here (urlType), else "".
-func embeddedTarget(s string) string {
-	for _, p := range [...]string{urnPath(s), fragmentPath(s)} {
-		if p != "" && urlType(p) != "" {
-			return p
+// embeddedTargets are what urnPath and fragmentPath find in s where they
+// name an item stored here (urlType), each read twice: decoded whole, and
+// with an encoded '?' or '#' left as written, as a router that splits the
+// path before it decodes each segment reads it. Decoded whole,
+// "web+app:Condition/diabetes%3F/Condition/hiv" names the diabetes
+// diagnosis the hospital clinician may see; split first, the withheld HIV
+// diagnosis; the first reading alone let it out (review 20h). So does a
+// urn's path and a fragment: each is decided.
+func embeddedTargets(s string) []string {
+	var out []string
+	for _, keep := range [...]bool{false, true} {
+		for _, p := range [...]string{urnPathOf(s, keep), fragmentPathOf(s, keep)} {
+			if p != "" && !slices.Contains(out, p) && urlType(p) != "" {
+				out = append(out, p)
+			}
 		}
 	}
-	return ""
+	return out
 }
 
 // unescapeLoose decodes each valid %XX of s and leaves any other '%' as
 // written, as a lenient decoder (a router, Python's unquote) reads a url:
 // one stray '%' made the strict decoder give up, and the url was read
 // undecoded, naming no type ("web+app:Condition%2Fhiv%"; review 20g).
-func unescapeLoose(s string) string {
+func unescapeLoose(s string) string { return unescape(s, false) }
+
+// unescape is unescapeLoose, with keepDelims an encoded '?' or '#' left
+// as written.
+func unescape(s string, keepDelims bool) string {
 	i := strings.IndexByte(s, '%')
 	if i < 0 {
 		return s
@@ -112,9 +136,11 @@ func unescapeLoose(s string) string {
 	b = append(b, s[:i]...)
 	for ; i < len(s); i++ {
 		if s[i] == '%' && i+2 < len(s) && isHexDigit(s[i+1]) && isHexDigit(s[i+2]) {
-			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
-			i += 2
-			continue
+			if c := unhex(s[i+1])<<4 | unhex(s[i+2]); !keepDelims || c != '?' && c != '#' {
+				b = append(b, c)
+				i += 2
+				continue
+			}
 		}
 		b = append(b, s[i])
 	}

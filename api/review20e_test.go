@@ -76,3 +76,41 @@ func TestReview20gStrayPercentDoesNotStopDecoding(t *testing.T) {
 		}
 	}
 }
+
+// TestReview20hDecodedQuestionMarkDoesNotCutThePath: a url's path read
+// decoded took an encoded '?' (%3F) for the start of a query and cut the
+// path there, so "web+app:Condition/diabetes%3F/Condition/hiv" was read
+// as naming the diabetes diagnosis the hospital clinician may see, and
+// went to her as written, naming the withheld HIV diagnosis (a router
+// splits the path first and decodes each segment; review 20h found it,
+// and that c114f37's loose decoding let the same through with a stray
+// '%'). Such a path is now read both ways, decoded whole and split
+// first, and each reading is decided; so are a urn's path and its
+// fragment.
+func TestReview20hDecodedQuestionMarkDoesNotCutThePath(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seedHIVLetter14c(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	for i, s := range []string{"web+app:Condition/diabetes%3F/Condition/hiv%", "web+app:Condition/diabetes%3F/Condition/hiv",
+		"web+app:Condition/diabetes%3f%/Condition/hiv", "urn:x:Condition/diabetes%3F/Condition/hiv%", "urn:x:Condition/diabetes%3F/Condition/hiv",
+		"https://h.example/app#/Condition/diabetes%3F/Condition/hiv%", "https://h.example/app#/Condition/diabetes%3F/Condition/hiv",
+		"web+app:Condition/diabetes%23/Condition/hiv", "web+app:Condition/diabetes#/Condition/hiv",
+		// Decoded whole, these are searches for the withheld letter: both
+		// readings are decided.
+		"https://h.example/app#/DocumentReference%3F_id=hivdoc", "https://h.example/app#DocumentReference%3F_id%3Dhivdoc",
+		"web+app:DocumentReference%3F_id=hivdoc", "urn:x:DocumentReference%3F_id=hivdoc"} {
+		id := "q20h-" + string(rune('a'+i))
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
+			"description":"Q20H see <` + s + `> end","content":[{"attachment":{"contentType":"text/plain","title":"t"}}]}`})
+		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "Q20H") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
+		}
+		if n := strings.Count(r.body, s); n != 0 {
+			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
+		}
+	}
+}
