@@ -219,7 +219,7 @@ func TestEmptyDatabaseTakesTheDeploymentsCodeLists(t *testing.T) {
 	// Only the server takes the place of recorded lists: an import run
 	// without the deployment's --policy would otherwise replace those a
 	// server with it recorded (review 20g).
-	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code == 0 || !strings.Contains(errs, "No records are stored yet") {
+	if code, out, errs := e2eRun(t, "import", "--db", db, "--org", "A81001", "--quiet", "--policy", pol, conds[3]); code == 0 || !strings.Contains(errs, "no records are stored yet") {
 		t.Errorf("import with other lists than the server's, on an empty database: exit %d, want a refusal saying no records are stored\n%s\n%s", code, out, errs)
 	}
 	addr = e2eFreeAddr(t)

@@ -149,7 +149,7 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	if holds, err := db.HoldsRecords(ctx); err == nil && !holds {
 		// Recorded by a server (or relabel) that stored nothing: the
 		// server with the deployment's --policy records its own at start.
-		empty = " No records are stored yet: the lists are those of the last carex serve or relabel run on it, and starting carex serve with the deployment's --policy records that policy's."
+		empty = " (no records are stored yet: the lists are those of the command that created the database, or of the last serve or relabel run on it; starting carex serve with the deployment's --policy records that policy's)"
 	}
-	return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first.%s", dbPath, errOtherCodeLists, policy, myLists, recLists, cmd, dbPath, empty)
+	return fmt.Errorf("%s: %w: %s labels with code lists %.19s…, the records' are %.19s…. Pass the --policy FILE that carex serve runs with, so that what %s writes is labelled as the server would label it; to change the lists, stop the server and run carex relabel --db %s --policy FILE first%s", dbPath, errOtherCodeLists, policy, myLists, recLists, cmd, dbPath, empty)
 }
