@@ -880,7 +880,22 @@ func itemSegments(segs []string) []string {
 // stored, title and all), without empty and "." segments.
 func urlSegments(u string) []string {
 	segs := strings.FieldsFunc(u, func(r rune) bool { return r == '/' || r == '\\' })
-	return slices.DeleteFunc(segs, func(s string) bool { return s == "." })
+	// Dot segments resolved as a browser resolves them (review 20h:
+	// Condition/diabetes/../hiv, read with its "..", named no type and went
+	// out as written), "%2e" being a dot too.
+	out := segs[:0]
+	for _, s := range segs {
+		switch strings.ToLower(s) {
+		case ".", "%2e":
+		case "..", ".%2e", "%2e.", "%2e%2e":
+			if len(out) > 0 {
+				out = out[:len(out)-1]
+			}
+		default:
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // refCore is the part of a literal reference or url that says what it

@@ -114,3 +114,30 @@ func TestReview20hDecodedQuestionMarkDoesNotCutThePath(t *testing.T) {
 		}
 	}
 }
+
+// TestReview20hDotSegmentsAreResolved: every browser (and curl) resolves
+// "Condition/diabetes/../hiv" and ".../Condition/x/%2e%2e/hiv" to
+// Condition/hiv, but carex's url reader kept the ".." segment, read the
+// url as naming no type, and sent it to the hospital clinician as written,
+// naming the withheld HIV diagnosis, in an attachment's url and in a
+// string (review 20h). Dot segments are now resolved first.
+func TestReview20hDotSegmentsAreResolved(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSystem := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	for i, s := range []string{"https://h.example/fhir/Condition/x/../hiv", "https://h.example/fhir/Condition/diabetes/%2e%2e/hiv",
+		"Condition/diabetes/../hiv", "https://h.example/fhir/Observation/../Condition/hiv", "https://h.example/fhir/Condition/x/%2E./hiv"} {
+		id := "dot20h-" + string(rune('a'+i))
+		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
+			"description":"DOT20H","content":[{"attachment":{"contentType":"text/plain","url":"` + s + `","title":"t"}}]}`})
+		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+		if r.status != 200 || !strings.Contains(r.body, "DOT20H") {
+			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
+		}
+		if n := strings.Count(r.body, s); n != 0 {
+			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
+		}
+	}
+}
