@@ -21,18 +21,12 @@ func TestReview20eEncodedSlashAfterSchemeIsMasked(t *testing.T) {
 	hosp := e.token("hospital-clinician", "nhs", "RHX")
 	for i, s := range []string{"web+app:Condition%2Fhiv", "urn:x:Condition%2Fhiv", "x-carex:Condition%2fhiv", "urn:x:Condition%2F%68iv"} {
 		id := "enc20e-" + string(rune('a'+i))
-		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
-			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
-			"description":"ENC20E see <` + s + `> end","content":[{"attachment":{"contentType":"text/plain","title":"t"}}]}`})
-		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
-		if r.status != 200 || !strings.Contains(r.body, "ENC20E") {
-			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
+		body := urlDocReadByHospital(t, e, gpSystem, hosp, id, s, "ENC20E see <"+s+"> end", false)
+		if strings.Contains(body, s) {
+			t.Errorf("%s names the withheld diagnosis to the hospital: %.800s", s, body)
 		}
-		if strings.Contains(r.body, s) {
-			t.Errorf("%s names the withheld diagnosis to the hospital: %.800s", s, r.body)
-		}
-		if !strings.Contains(r.body, "ENC20E see <#(masked)> end") || !strings.Contains(r.body, `"_valueString"`) {
-			t.Errorf("%s: want the text's url and the valueString masked: %.800s", s, r.body)
+		if !strings.Contains(body, "ENC20E see <#(masked)> end") || !strings.Contains(body, `"_valueString"`) {
+			t.Errorf("%s: want the text's url and the valueString masked: %.800s", s, body)
 		}
 		searchHidesDocument(t, e, hosp, gpSystem, id, "description:contains="+url.QueryEscape(s))
 	}
@@ -59,19 +53,11 @@ func TestReview20gStrayPercentDoesNotStopDecoding(t *testing.T) {
 	hosp := e.token("hospital-clinician", "nhs", "RHX")
 	for i, s := range []string{"Condition%2Fhiv%", "web+app:Condition%2Fhiv%", "web+app:Condition%2Fhiv?p=5%", "web+app:Condition%2Fhiv#5%",
 		"urn:x:Condition%2Fhiv%zz", "https://h.example/fhir/Condition%2Fhiv%", "https://h.example/app#/Condition%2Fhiv%"} {
-		id := "pct20g-" + string(rune('a'+i))
 		text := "PCT20G see <" + s + "> end"
 		if !strings.Contains(s, ":") {
 			text = "PCT20G" // in free text without a scheme, a mention, not a link: it stays as written
 		}
-		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
-			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
-			"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain","title":"t"}}]}`})
-		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
-		if r.status != 200 || !strings.Contains(r.body, "PCT20G") {
-			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
-		}
-		if n := strings.Count(r.body, s); n != 0 {
+		if n := strings.Count(urlDocReadByHospital(t, e, gpSystem, hosp, "pct20g-"+string(rune('a'+i)), s, text, false), s); n != 0 {
 			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
 		}
 	}
@@ -101,15 +87,7 @@ func TestReview20hDecodedQuestionMarkDoesNotCutThePath(t *testing.T) {
 		// readings are decided.
 		"https://h.example/app#/DocumentReference%3F_id=hivdoc", "https://h.example/app#DocumentReference%3F_id%3Dhivdoc",
 		"web+app:DocumentReference%3F_id=hivdoc", "urn:x:DocumentReference%3F_id=hivdoc"} {
-		id := "q20h-" + string(rune('a'+i))
-		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
-			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
-			"description":"Q20H see <` + s + `> end","content":[{"attachment":{"contentType":"text/plain","title":"t"}}]}`})
-		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
-		if r.status != 200 || !strings.Contains(r.body, "Q20H") {
-			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
-		}
-		if n := strings.Count(r.body, s); n != 0 {
+		if n := strings.Count(urlDocReadByHospital(t, e, gpSystem, hosp, "q20h-"+string(rune('a'+i)), s, "Q20H see <"+s+"> end", false), s); n != 0 {
 			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
 		}
 	}
@@ -128,16 +106,27 @@ func TestReview20hDotSegmentsAreResolved(t *testing.T) {
 	hosp := e.token("hospital-clinician", "nhs", "RHX")
 	for i, s := range []string{"https://h.example/fhir/Condition/x/../hiv", "https://h.example/fhir/Condition/diabetes/%2e%2e/hiv",
 		"Condition/diabetes/../hiv", "https://h.example/fhir/Observation/../Condition/hiv", "https://h.example/fhir/Condition/x/%2E./hiv"} {
-		id := "dot20h-" + string(rune('a'+i))
-		e.putAll(t, gpSystem, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
-			"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
-			"description":"DOT20H","content":[{"attachment":{"contentType":"text/plain","url":"` + s + `","title":"t"}}]}`})
-		r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
-		if r.status != 200 || !strings.Contains(r.body, "DOT20H") {
-			t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
-		}
-		if n := strings.Count(r.body, s); n != 0 {
+		if n := strings.Count(urlDocReadByHospital(t, e, gpSystem, hosp, "dot20h-"+string(rune('a'+i)), s, "DOT20H", true), s); n != 0 {
 			t.Errorf("%s goes to the hospital %d times, naming the withheld diagnosis", s, n)
 		}
 	}
+}
+
+// urlDocReadByHospital stores the GP's DocumentReference id carrying s as
+// an extension's valueString (and as its attachment's url when asURL),
+// described by text, and returns the hospital clinician's read of it.
+func urlDocReadByHospital(t *testing.T, e *env, gp, hosp, id, s, text string, asURL bool) string {
+	t.Helper()
+	url := ""
+	if asURL {
+		url = `"url":"` + s + `",`
+	}
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+		"extension":[{"url":"https://example.org/app-link","valueString":"` + s + `"}],
+		"description":"` + text + `","content":[{"attachment":{"contentType":"text/plain",` + url + `"title":"t"}}]}`})
+	r := e.do("GET", "/fhir/DocumentReference/"+id, hosp, "")
+	if marker := strings.Fields(text)[0]; r.status != 200 || !strings.Contains(r.body, marker) {
+		t.Fatalf("%s: the premise: the hospital reads the document: %d %.300s", s, r.status, r.body)
+	}
+	return r.body
 }

@@ -83,8 +83,13 @@ func Unshown(s string) string {
 	if i == len(s) || !strings.ContainsFunc(s[i:], unshownRune) {
 		return s
 	}
+	return withoutRunes(s, unshownRune)
+}
+
+// withoutRunes is s without the runes drop reports.
+func withoutRunes(s string, drop func(rune) bool) string {
 	return strings.Map(func(r rune) rune {
-		if unshownRune(r) {
+		if drop(r) {
 			return -1
 		}
 		return r
@@ -261,12 +266,7 @@ func LinkDropped(s string) string {
 	if !found {
 		return s
 	}
-	return strings.Map(func(r rune) rune {
-		if linkDroppedRune(r) {
-			return -1
-		}
-		return r
-	}, s)
+	return withoutRunes(s, linkDroppedRune)
 }
 
 // linkDroppedRune: r is one LinkDropped takes out: a tab or newline, or
