@@ -1375,9 +1375,18 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 			}
 		}
 	}
+	var numbers []string // the NHS numbers of id's Patient, read when a CareTeam needs them
 	for _, v := range pc.Links {
 		switch v.Type {
 		case "CareTeam", "EpisodeOfCare":
+			if v.Type == "CareTeam" {
+				if numbers == nil && pc.Patient != nil {
+					numbers = nhsNumbersOf(decodeMap(pc.Patient.Raw))
+				}
+				if !careTeamFor(decodeMap(v.Raw), id, numbers) {
+					continue
+				}
+			}
 			rels := linkRelationships(v)
 			p.Relationships = append(p.Relationships, rels...)
 			if links != nil {
@@ -1408,6 +1417,29 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 		}
 	}
 	return p
+}
+
+// careTeamFor reports whether a CareTeam's subject is the person whose
+// record id is: by reference, or by an NHS number her Patient carries. A
+// CareTeam is in the record of everyone it names as a member too (the
+// patient compartment), and each one in her record gave its organisations
+// a relationship with her: Bob's team, naming Jane as his carer, opened
+// her whole record to every organisation on it (review 20i). SPEC relates
+// the members of a team "for the patient" only.
+func careTeamFor(m map[string]any, id string, numbers []string) bool {
+	sub, _ := m["subject"].(map[string]any)
+	if s, _ := sub["reference"].(string); s != "" {
+		r, ok := search.NormalizeReference(s)
+		return ok && r == "Patient/"+id
+	}
+	if ident, _ := sub["identifier"].(map[string]any); ident != nil {
+		if sys, _ := ident["system"].(string); sys == fhir.NHSNumberSystem {
+			v, _ := ident["value"].(string)
+			n, err := fhir.NormaliseNHSNumber(v)
+			return err == nil && slices.Contains(numbers, n)
+		}
+	}
+	return false
 }
 
 // linkRelationships are the relationships a CareTeam (while active) or an
