@@ -1524,8 +1524,14 @@ func orgOf(v any) string {
 		return ""
 	}
 	if id, _ := m["identifier"].(map[string]any); id != nil {
-		v, _ := id["value"].(string)
-		return v
+		// Only an organisation's code, as a Consent's actor reads one:
+		// any identifier was taken for one, a practitioner's user id or
+		// a person's NHS number among them (review 20i).
+		typ, _ := m["type"].(string)
+		if sys, _ := id["system"].(string); (typ == "" || typ == "Organization") && (sys == consent.SystemODS || sys == consent.SystemCouncil) {
+			v, _ := id["value"].(string)
+			return v
+		}
 	}
 	return ""
 }

@@ -40,3 +40,24 @@ func TestReview20iOtherPersonsCareTeamGivesNoRelationship(t *testing.T) {
 		t.Errorf("a member of Jane's own care team (subject by NHS number): %d %.300s", r.status, r.body)
 	}
 }
+
+// TestReview20iMemberIdentifierIsAnOrganisationOnlyByItsSystem: a care
+// team member given by identifier was taken for an organisation whatever
+// the identifier was: a practitioner's SDS user id or a person's NHS
+// number became an organisation code, and a token naming that "org" read
+// Jane's record (review 20i). Only an ODS or council code is an
+// organisation, as a Consent's actor reads it.
+func TestReview20iMemberIdentifierIsAnOrganisationOnlyByItsSystem(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/CareTeam/ids20i", `{"resourceType":"CareTeam","id":"ids20i","status":"active","subject":{"reference":"Patient/jane"},
+		"participant":[{"member":{"type":"Practitioner","identifier":{"system":"https://fhir.nhs.uk/Id/sds-user-id","value":"Z22226"}}},
+			{"member":{"identifier":{"value":"Z22229"}}},
+			{"member":{"type":"Organization","identifier":{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"Z22227"}}}]}`})
+	for org, want := range map[string]int{"Z22226": 403, "Z22229": 403, "Z22227": 200} {
+		if r := e.do("GET", "/fhir/Patient/jane/$everything", e.token("hospital-clinician", "nhs", org), ""); r.status != want {
+			t.Errorf("org %s reads Jane: %d, want %d", org, r.status, want)
+		}
+	}
+}
