@@ -1366,8 +1366,10 @@ func restrictedLabels(labels []string) bool {
 
 func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) consent.Patient {
 	p := consent.Patient{ID: id}
+	var numbers []string // her Patient's NHS numbers: a CareTeam may name her by one
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
+		numbers = nhsNumbersOf(m)
 		p.Restricted = restrictedLabels(pc.Patient.Labels)
 		for _, r := range asList(m["generalPractitioner"]) {
 			if org := orgOf(r); org != "" {
@@ -1375,19 +1377,14 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 			}
 		}
 	}
-	var numbers []string // the NHS numbers of id's Patient, read when a CareTeam needs them
 	for _, v := range pc.Links {
 		switch v.Type {
 		case "CareTeam", "EpisodeOfCare":
-			if v.Type == "CareTeam" {
-				if numbers == nil && pc.Patient != nil {
-					numbers = nhsNumbersOf(decodeMap(pc.Patient.Raw))
-				}
-				if !careTeamFor(decodeMap(v.Raw), id, numbers) {
-					continue
-				}
+			m := decodeMap(v.Raw)
+			if v.Type == "CareTeam" && !careTeamFor(m, id, numbers) {
+				continue
 			}
-			rels := linkRelationships(v)
+			rels := linkRelationshipsOf(v.Type, m)
 			p.Relationships = append(p.Relationships, rels...)
 			if links != nil {
 				l := linkOrgs{source: v.SourceOrg}
@@ -1432,24 +1429,23 @@ func careTeamFor(m map[string]any, id string, numbers []string) bool {
 		r, ok := search.NormalizeReference(s)
 		return ok && r == "Patient/"+id
 	}
-	if ident, _ := sub["identifier"].(map[string]any); ident != nil {
-		if sys, _ := ident["system"].(string); sys == fhir.NHSNumberSystem {
-			v, _ := ident["value"].(string)
-			n, err := fhir.NormaliseNHSNumber(v)
-			return err == nil && slices.Contains(numbers, n)
-		}
-	}
-	return false
+	ident, _ := sub["identifier"].(map[string]any)
+	n := nhsOfIdentifier(ident)
+	return n != "" && slices.Contains(numbers, n)
 }
 
 // linkRelationships are the relationships a CareTeam (while active) or an
 // EpisodeOfCare (while active, waitlisted or on hold) gives organisations.
 func linkRelationships(v *store.Version) []consent.Relationship {
-	m := decodeMap(v.Raw)
+	return linkRelationshipsOf(v.Type, decodeMap(v.Raw))
+}
+
+// linkRelationshipsOf is linkRelationships of a decoded resource of type typ.
+func linkRelationshipsOf(typ string, m map[string]any) []consent.Relationship {
 	status, _ := m["status"].(string)
 	until := periodEnd(m["period"])
 	var rels []consent.Relationship
-	switch v.Type {
+	switch typ {
 	case "CareTeam":
 		if status != "" && status != "active" {
 			return nil
@@ -2061,14 +2057,25 @@ func nhsNumbersOf(patient map[string]any) []string {
 	var out []string
 	for _, id := range asList(patient["identifier"]) {
 		im, _ := id.(map[string]any)
-		if sys, _ := im["system"].(string); sys == fhir.NHSNumberSystem {
-			v, _ := im["value"].(string)
-			if n, err := fhir.NormaliseNHSNumber(v); err == nil && !slices.Contains(out, n) {
-				out = append(out, n)
-			}
+		if n := nhsOfIdentifier(im); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// nhsOfIdentifier is the NHS number an Identifier gives (normalised), ""
+// when it gives none or one that fails its check.
+func nhsOfIdentifier(im map[string]any) string {
+	if sys, _ := im["system"].(string); sys != fhir.NHSNumberSystem {
+		return ""
+	}
+	v, _ := im["value"].(string)
+	n, err := fhir.NormaliseNHSNumber(v)
+	if err != nil {
+		return ""
+	}
+	return n
 }
 
 // restrictedNumbers reports whether a Patient carrying any of the NHS

@@ -110,6 +110,9 @@ func fragmentPathOf(s string, keepDelims bool) string {
 func embeddedTargets(s string) []string {
 	var out []string
 	for _, keep := range [...]bool{false, true} {
+		if keep && strings.IndexByte(s, '%') < 0 {
+			break // nothing encoded: the second reading is the first
+		}
 		for _, p := range [...]string{urnPathOf(s, keep), fragmentPathOf(s, keep)} {
 			if p != "" && !slices.Contains(out, p) && urlType(p) != "" {
 				out = append(out, p)

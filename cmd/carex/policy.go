@@ -105,6 +105,15 @@ var errRelabelUnfinished = errors.New("a carex relabel of these records did not 
 // labels, compartments or classes out otherwise than this one.
 var errOtherDerivation = errors.New("the records' labels, compartments and classes were worked out by a carex release that works them out otherwise than this one")
 
+// relabelCommand is the carex relabel command line for the records in
+// dbPath and the policy file policyPath ("": the built-in policy).
+func relabelCommand(dbPath, policyPath string) string {
+	if policyPath == "" {
+		return "carex relabel --db " + dbPath
+	}
+	return "carex relabel --db " + dbPath + " --policy " + policyPath
+}
+
 // labelledWith names what the records' derived fields follow: pol's code
 // lists and this release's rules (api.DerivationRevision).
 func labelledWith(pol *consent.Policy) string {
@@ -128,9 +137,9 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	}
 	myLists, myRev, _ := strings.Cut(mine, " ")
 	recLists, recRev, _ := strings.Cut(recorded, " ")
-	policy, relabel := "the built-in policy", "carex relabel --db "+dbPath
+	policy, relabel := "the built-in policy", relabelCommand(dbPath, policyPath)
 	if policyPath != "" {
-		policy, relabel = "--policy "+policyPath, relabel+" --policy "+policyPath
+		policy = "--policy " + policyPath
 	}
 	switch {
 	case strings.HasPrefix(recorded, relabelUnfinished):

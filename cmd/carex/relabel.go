@@ -54,10 +54,7 @@ a relabel has run to the end: run it again.`, stderr)
 	// the first batches had unlabelled).
 	st.MarkRelabel(relabelUnfinished + labelledWith(pol))
 	t0 := time.Now()
-	again := "carex relabel --db " + db
-	if policyPath != "" {
-		again += " --policy " + policyPath
-	}
+	again := relabelCommand(db, policyPath)
 	stats, err := srv.Relabel(ctx)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -92,14 +92,7 @@ func (db *DB) claimLists(ctx context.Context, lists string) (recorded string, er
 		labellingListsKey, lists); err != nil {
 		return "", fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)
 	}
-	err = db.writer.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("reading the code lists recorded in %s: %w", db.path, err)
-	}
-	return recorded, nil
+	return db.LabellingLists(ctx)
 }
 
 // LabellingLists returns the code lists recorded for these records ("" when
@@ -146,6 +139,11 @@ func (db *DB) reclaimEmpty(ctx context.Context, lists, recorded string) (string,
 func (db *DB) SetLabellingLists(ctx context.Context, lists string) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
+	return db.setLabellingListsLocked(ctx, lists)
+}
+
+// setLabellingListsLocked is SetLabellingLists with db.wmu held.
+func (db *DB) setLabellingListsLocked(ctx context.Context, lists string) error {
 	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
 		labellingListsKey, lists); err != nil {
 		return fmt.Errorf("recording the policy's code lists in %s: %w", db.path, err)

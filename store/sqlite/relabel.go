@@ -30,8 +30,7 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 	db.wmu.Lock() // no Commit meanwhile
 	defer db.wmu.Unlock()
 	if db.relabelMark != "" {
-		if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
-			labellingListsKey, db.relabelMark); err != nil {
+		if err := db.setLabellingListsLocked(ctx, db.relabelMark); err != nil {
 			return st, fmt.Errorf("marking %s as being relabelled: %w", db.path, err)
 		}
 	}

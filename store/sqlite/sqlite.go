@@ -114,9 +114,13 @@ const lockSuffix = "-lock"
 // replace them. Where path is a symbolic link, SQLite's files and the lock
 // lie beside the file it leads to, and those are listed too (review 19d).
 func Files(path string) []string {
-	files := []string{path, path + "-wal", path + "-shm", path + "-journal", path + lockSuffix}
+	paths := []string{path}
 	if real, err := filepath.EvalSymlinks(path); err == nil && real != path {
-		files = append(files, real, real+"-wal", real+"-shm", real+"-journal", real+lockSuffix)
+		paths = append(paths, real)
+	}
+	var files []string
+	for _, p := range paths {
+		files = append(files, p, p+"-wal", p+"-shm", p+"-journal", p+lockSuffix)
 	}
 	return files
 }
