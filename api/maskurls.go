@@ -49,14 +49,17 @@ func urnPathOf(s string, keepDelims bool) string {
 // slashByte: c is '/' or a backslash, which a browser reads as one.
 func slashByte(c byte) bool { return c == '/' || c == '\\' }
 
-// schemeLen is the length of the url scheme s begins with, as CommonMark
-// reads an autolink's (a letter, then 1 to 31 letters, digits, '+', '.'
-// or '-', before a ':'), 0 when none.
+// schemeLen is the length of the url scheme s begins with (a letter, then
+// at least one letter, digit, '+', '.' or '-', before a ':'), 0 when none.
+// Of any length, as RFC 3986 and an app's protocol handler read it: the
+// 32 characters CommonMark allows an autolink's scheme let a whole string
+// with a longer one (web+ and 40 letters, :Condition/hiv) go out as
+// written.
 func schemeLen(s string) int {
 	if s == "" || 'a' > s[0]|0x20 || s[0]|0x20 > 'z' {
 		return 0
 	}
-	for i := 1; i < len(s) && i <= 32; i++ {
+	for i := 1; i < len(s); i++ {
 		switch c := s[i]; {
 		case c == ':':
 			if i < 2 {
@@ -129,8 +132,28 @@ func embeddedTargets(s string) []string {
 func unescapeLoose(s string) string { return unescape(s, false) }
 
 // unescape is unescapeLoose, with keepDelims an encoded '?' or '#' left
-// as written.
+// as written. It decodes again what decoding made an escape, a few times:
+// a proxy and the app behind it each decode once, so "Condition%252Fhiv"
+// reaches the app as Condition/hiv (double encoding; it went out as
+// written). The rounds are bounded so that a long run of "%25" costs no
+// more than a few passes.
 func unescape(s string, keepDelims bool) string {
+	for range maxDecodeRounds {
+		d := unescapeOnce(s, keepDelims)
+		if d == s {
+			break
+		}
+		s = d
+	}
+	return s
+}
+
+// maxDecodeRounds is how many decoders in a row unescape reads a url as
+// passing through.
+const maxDecodeRounds = 4
+
+// unescapeOnce decodes s once, as unescape describes.
+func unescapeOnce(s string, keepDelims bool) string {
 	i := strings.IndexByte(s, '%')
 	if i < 0 {
 		return s
