@@ -183,6 +183,9 @@ type gate struct {
 	// numbers: whether a Patient carrying the NHS number is restricted
 	// (restrictedNumber).
 	numbers map[string]bool
+	// linkedRestricted: whether the Patient of each id a carried copy of
+	// a person links to is restricted (restrictedID), once per request.
+	linkedRestricted map[string]bool
 }
 
 // touched notes the patients of an item the request decided.
@@ -1672,7 +1675,7 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 			err = &consent.ConsentError{Element: "dateTime", Msg: "is in the future: a Consent is dated when it was recorded (a later one would never supersede it)"}
 		}
 		if err == nil {
-			if err = cp.checkReferences(ctx, c, batch); err != nil && !errors.As(err, new(*consent.ConsentError)) {
+			if err = cp.checkReferences(ctx, p, c, batch); err != nil && !errors.As(err, new(*consent.ConsentError)) {
 				return err // the store failed
 			}
 		}
@@ -1718,8 +1721,12 @@ var userIdentifiers = map[string][]string{
 // code itself, as before. The request's own writes (batch) count as
 // stored: a bundle (carex import, a transaction) that brings the
 // Organization with the Consent naming it by its id stored the Consent,
-// matching no one (review 10d).
-func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent, batch []*store.Write) error {
+// matching no one (review 10d). One labelled sensitive, of another
+// organisation than the writer p's, is taken as an id nothing is stored
+// under: the refusal would tell her it exists, and its code. (Directory
+// data is otherwise no one's record: a client system, which reads only its
+// organisation's items, is told the hospital's code as before.)
+func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal, c *consent.Consent, batch []*store.Write) error {
 	for _, r := range c.References() {
 		systems := userIdentifiers[r.Type]
 		if systems == nil {
@@ -1733,6 +1740,12 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, c *consent.Consent
 			}
 			if err != nil {
 				return err
+			}
+			if !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive) {
+				// As an id never stored (review 21b: the refusal quoted the
+				// identifier of a refuge's Organization labelled R, withheld
+				// from the writer).
+				continue
 			}
 			raw = v.Raw
 		}
@@ -1792,9 +1805,13 @@ func writesDataOf(batch []*store.Write, pid string) bool {
 // PUT-as-create can always tell a taken id from a free one.
 func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role *consent.RolePolicy, w *store.Write, existing *store.Meta) error {
 	own := strings.EqualFold(existing.SourceOrg, p.Org)
-	// An organisation replaces its own data whatever its user's role sees
-	// (a nurse retries or corrects the observation she recorded).
-	seen := !existing.Deleted && (own || cp.gate(ctx, p, nil).visible(existing))
+	// Decided as a read is: an organisation's own items are seen by the
+	// roles that see its records (sees-own-records; a nurse retries or
+	// corrects the observation she recorded), not by a role its policy
+	// keeps from them (review 21b: a practice's receptionist deleted, and
+	// overwrote, the practice's HIV diagnosis she reads as 404, and the
+	// 204 told her it was there).
+	seen := !existing.Deleted && cp.gate(ctx, p, nil).visible(existing)
 	// The answer is a missing or taken id's; the access log records a
 	// write over an item withheld from the caller as a denial (withheld).
 	hidden := func(err error) error {
@@ -1909,6 +1926,61 @@ func (g *gate) noteCarried(numbers []string) {
 	g.x.restricted = appendNew(g.x.restricted, people...)
 }
 
+// noteLinked raises the restricted-patient alert for the restricted
+// people (by Patient id) a released item carries a copy of, redacted.
+func (g *gate) noteLinked(ids []string) {
+	if g.x == nil || len(ids) == 0 {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
+	g.x.restricted = appendNew(g.x.restricted, ids...)
+}
+
+// restrictedLinks is the ids of the restricted Patients that p, a copy of
+// a person's demographics, links to: a Patient's link.other, a Person's
+// link.target.
+func (g *gate) restrictedLinks(p map[string]any) []string {
+	var out []string
+	for _, l := range asList(p["link"]) {
+		lm, _ := l.(map[string]any)
+		for _, k := range [...]string{"other", "target"} {
+			r, _ := lm[k].(map[string]any)
+			ref, _ := r["reference"].(string)
+			n, _ := search.NormalizeReference(ref)
+			if id, ok := strings.CutPrefix(n, "Patient/"); ok && g.restrictedID(id) {
+				out = appendNew(out, id)
+			}
+		}
+	}
+	return out
+}
+
+// restrictedID reports whether Patient id is a restricted person's (as
+// noteRestricted decides it), once per request; it fails closed.
+func (g *gate) restrictedID(id string) bool {
+	g.mu.Lock()
+	r, ok := g.linkedRestricted[id]
+	g.mu.Unlock()
+	if ok {
+		return r
+	}
+	r = true
+	if pc, err := g.cp.store.PatientContext(g.ctx, id); err == nil {
+		d := deriveContext(id, pc)
+		pat, _, err := g.cp.person(g.ctx, d, pc, nil)
+		r = err != nil || pat.Restricted || g.restrictedNumbers(d.numbers)
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.linkedRestricted == nil {
+		g.linkedRestricted = map[string]bool{}
+	}
+	g.linkedRestricted[id] = r
+	return r
+}
+
 // patientsNumbered asks for the Patients carrying NHS number n, at most
 // most of them.
 func patientsNumbered(n string, most int) *search.Query {
@@ -1941,7 +2013,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	redact := x.redacted(v)
 	// (a key written with escapes is read from the document; a copy may
 	// sit anywhere another resource does, or in an attachment's data)
-	copies := x.redactedCopies(v) && mayCarryPeople(v.Raw)
+	copies := x.redactedCopies(v) && (mayCarryPeople(v.Raw) || mayCarryPlaces(v.Raw))
 	var mask map[string]bool
 	if refs {
 		mask = x.maskedRefs(v)
@@ -1963,16 +2035,21 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		// Another person's item carrying a copy of a restricted person's
 		// demographics, known by her NHS number (review 11a: Jane's carer
 		// assessment carrying the Patient of Margaret, whom she cares for).
-		var carried []string // the restricted people's numbers, for the alert
+		var carried, linked []string // the restricted people's numbers and ids, for the alert
 		which := func(p map[string]any) bool {
 			n := nhsNumbersOf(p)
-			if !x.gate.restrictedNumbers(n) {
-				return false
+			byNumber := x.gate.restrictedNumbers(n)
+			if byNumber {
+				carried = append(carried, n...)
 			}
-			carried = append(carried, n...)
-			return true
+			// A copy without her number says whose it is by a link to
+			// her Patient (review 21a: Jane's care plan carried her
+			// restricted carer as a Person linking to her, released whole).
+			ids := x.gate.restrictedLinks(p)
+			linked = append(linked, ids...)
+			return byNumber || len(ids) > 0
 		}
-		defer func() { x.gate.noteCarried(carried) }()
+		defer func() { x.gate.noteCarried(carried); x.gate.noteLinked(linked) }()
 		// A RelatedPerson is itself a copy of someone's demographics, in
 		// another person's record: a carer who is a restricted person
 		// (review 13a: Jane's carer record released Margaret's refuge

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
 )
@@ -34,7 +36,7 @@ var redactedParams = map[string]bool{
 func asksRedacted(q *search.Query) bool {
 	if q.Type == "Patient" || q.Type == "RelatedPerson" || q.Type == "Person" {
 		for _, c := range q.Clauses {
-			if redactedParams[c.Param] {
+			if redactedParams[c.Param] || c.Param == "identifier" && !nhsNumbersOnly(c.Values) {
 				return true
 			}
 		}
@@ -82,20 +84,48 @@ func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Ver
 	return out, nil
 }
 
+// nhsNumbersOnly: an identifier search asks by NHS number alone. One by
+// another system asks about an identifier the redaction drops (a
+// practice's own patient number names the practice).
+func nhsNumbersOnly(vals []search.Value) bool {
+	for _, v := range vals {
+		if !v.HasSystem || v.System != fhir.NHSNumberSystem {
+			return false
+		}
+	}
+	return true
+}
+
 // redactPerson removes from a Patient everything that says where the
 // person lives, how to reach them or who their GP is (a GP system's
 // managingOrganization is the practice again): the elements
 // themselves, the narrative (which repeats them, and cannot be edited
-// reliably), extensions carrying an address or contact point (birth
-// place, for one), and contained resources that only the removed elements
+// reliably), extensions carrying an address, a contact point or a
+// reference (birth place; GP Connect's registration details, naming the
+// branch surgery), identifiers other than the NHS number (a practice's own
+// patient number names the practice, by its system and its assigner:
+// review 21a), and contained resources that only the removed elements
 // referred to (a next of kin's organisation, a contained GP).
 func redactPerson(m map[string]any) {
 	for _, k := range []string{"address", "_address", "telecom", "_telecom", "generalPractitioner", "managingOrganization", "contact", "text"} {
 		delete(m, k)
 	}
+	if ids, ok := m["identifier"].([]any); ok {
+		var kept []any
+		for _, id := range ids {
+			if im, _ := id.(map[string]any); im != nil && im["system"] == fhir.NHSNumberSystem {
+				delete(im, "assigner")
+				kept = append(kept, im)
+			}
+		}
+		delete(m, "_identifier")
+		if m["identifier"] = kept; len(kept) == 0 {
+			delete(m, "identifier")
+		}
+	}
 	for _, k := range []string{"extension", "modifierExtension"} {
 		if l, ok := m[k].([]any); ok {
-			if kept := dropContactExtensions(l); len(kept) > 0 {
+			if kept := dropContactExtensions(l, m); len(kept) > 0 {
 				m[k] = kept
 			} else {
 				delete(m, k)
@@ -133,6 +163,10 @@ func redactContainedPeople(m map[string]any) bool { return redactCarriedPeople(m
 
 // redactCarriedPeople is redactContainedPeople for the people which
 // reports true of (all of them when which is nil).
+//
+// Where which is nil (the items of a restricted person), where she lives
+// and how to reach her are taken out of the places and values m carries
+// too (redactPlaces).
 func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool {
 	found := false
 	visit := func(x map[string]any) bool {
@@ -140,12 +174,15 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 			redactPerson(x)
 			found = true
 		}
+		if which == nil && (redactPlaces(x) || maskXMLPeople(x)) {
+			found = true
+		}
 		if redactAttachedPeople(x, which) {
 			found = true
 		}
 		return true
 	}
-	if redactAttachedPeople(m, which) {
+	if redactAttachedPeople(m, which) || which == nil && maskXMLPeople(m) {
 		found = true
 	}
 	for _, v := range m {
@@ -167,6 +204,9 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 				redactPerson(dm)
 				found = true
 			}
+			if which == nil && redactPlaces(dm) {
+				found = true
+			}
 			if redactCarriedPeople(dm, which) {
 				found = true
 			}
@@ -183,21 +223,110 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 	return true
 }
 
-// dropContactExtensions is l without the extensions whose value, or a
-// nested extension's value, is an Address or a ContactPoint.
-func dropContactExtensions(l []any) []any {
+// dropContactExtensions is l, the extensions of person m, without those
+// whose value, or a nested extension's value, is an Address, a
+// ContactPoint or a Reference to anything but a person (placeReference).
+func dropContactExtensions(l []any, m map[string]any) []any {
 	var kept []any
 	for _, e := range l {
 		em, _ := e.(map[string]any)
-		if em == nil || em["valueAddress"] != nil || em["valueContactPoint"] != nil {
+		if em == nil || em["valueAddress"] != nil || em["valueContactPoint"] != nil || placeReference(em["valueReference"], m) {
 			continue
 		}
 		if sub, ok := em["extension"].([]any); ok {
-			if len(dropContactExtensions(sub)) < len(sub) {
+			if len(dropContactExtensions(sub, m)) < len(sub) {
 				continue
 			}
 		}
 		kept = append(kept, e)
 	}
 	return kept
+}
+
+// placeReference reports whether ref, a Reference value in person m, may
+// name a place or a carer of hers rather than a person: a practice, a
+// branch surgery, a pharmacy, a practitioner (her GP), written as a
+// reference to one (contained in m or not), or by identifier or display
+// alone. A reference to a Patient, RelatedPerson or Person stays (a carer's
+// record naming the person cared for).
+func placeReference(ref any, m map[string]any) bool {
+	rm, ok := ref.(map[string]any)
+	if !ok {
+		return ref != nil
+	}
+	r, _ := rm["reference"].(string)
+	if id, local := strings.CutPrefix(r, "#"); local {
+		for _, c := range asList(m["contained"]) {
+			if cm, _ := c.(map[string]any); cm != nil && cm["id"] == id {
+				t, _ := cm["resourceType"].(string)
+				return !personResource(t)
+			}
+		}
+		return true
+	}
+	n, ok := search.NormalizeReference(r)
+	typ, _, _ := strings.Cut(n, "/")
+	return !ok || !personResource(typ)
+}
+
+// redactPlaces takes out of x where a restricted person lives and how to
+// reach her, when an item of hers gives them other than in a copy of her
+// demographics (review 21a: a home-visit plan's or booking's contained
+// Location "patient's home", the council's assessment Task with the visit
+// address as an input, went whole to the district nurse): a Location's
+// address, telecom, position and narrative, and an Address or
+// ContactPoint value, which becomes a masked one (FHIR's
+// data-absent-reason, as a masked reference is; writing such a copy back
+// is refused as for one: maskedWriteBack).
+func redactPlaces(x map[string]any) bool {
+	found := false
+	if t, _ := x["resourceType"].(string); t == "Location" {
+		for _, k := range []string{"address", "_address", "telecom", "_telecom", "position", "text"} {
+			if _, ok := x[k]; ok {
+				delete(x, k)
+				found = true
+			}
+		}
+	}
+	for _, k := range []string{"valueAddress", "valueContactPoint"} {
+		if _, ok := x[k]; ok {
+			x[k] = map[string]any{"extension": maskedMark()}
+			found = true
+		}
+	}
+	return found
+}
+
+// mayCarryPlaces reports whether a stored body may give an address or a
+// contact point redactPlaces takes out: a Location inside it, or an
+// Address or ContactPoint value (escapes and attachments: mayCarryPeople).
+func mayCarryPlaces(raw []byte) bool {
+	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
+		bytes.Contains(raw, []byte(`"Location"`)) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
+}
+
+// maskXMLPeople masks the data of attachment (or Binary) x when it is XML
+// that may hold a person's demographics or a place: carex reads FHIR JSON
+// only, and cannot take an address out of FHIR XML or a CDA letter
+// (review 21a: her Patient as FHIR XML in the GP's letter went whole to
+// the hospital clinician). The data becomes a data-absent-reason "masked".
+func maskXMLPeople(x map[string]any) bool {
+	ct, _ := x["contentType"].(string)
+	data, _ := x["data"].(string)
+	if data == "" || !strings.Contains(strings.ToLower(ct), "xml") {
+		return false
+	}
+	raw, ok := decodeBase64(data)
+	if !ok {
+		return false
+	}
+	raw = bytes.ToLower(fromUTF16(raw))
+	if !slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location"}, func(w string) bool { return bytes.Contains(raw, []byte(w)) }) {
+		return false
+	}
+	delete(x, "data")
+	delete(x, "hash")
+	delete(x, "size")
+	x["_data"] = map[string]any{"extension": maskedMark()}
+	return true
 }
