@@ -84,12 +84,16 @@ func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Ver
 	return out, nil
 }
 
-// nhsNumbersOnly: an identifier search asks by NHS number alone. One by
-// another system asks about an identifier the redaction drops (a
-// practice's own patient number names the practice).
+// nhsNumbersOnly: an identifier search asks by NHS number alone (with
+// its system, or a bare value that is one). One by another system asks
+// about an identifier the redaction drops (a practice's own patient
+// number names the practice).
 func nhsNumbersOnly(vals []search.Value) bool {
 	for _, v := range vals {
-		if !v.HasSystem || v.System != fhir.NHSNumberSystem {
+		if v.HasSystem && v.System != fhir.NHSNumberSystem {
+			return false
+		}
+		if _, err := fhir.NormaliseNHSNumber(v.Code); err != nil {
 			return false
 		}
 	}

@@ -418,3 +418,32 @@ func around21a(body string, of ...string) string {
 	}
 	return body[:min(len(body), 300)]
 }
+
+// TestReview21aSearchByAnotherIdentifierDoesNotSeeHer: her practice's own
+// patient number is dropped from her Patient outside the practice, so a
+// search by it does not see her, for a right guess and a wrong one alike;
+// by NHS number (with its system or bare) she is found, redacted.
+func TestReview21aSearchByAnotherIdentifierDoesNotSeeHer(t *testing.T) {
+	e := newEnv(t)
+	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/Patient/r21", `{"resourceType":"Patient","id":"r21",` + rLabel21a + `,
+		 "identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9990000077"},{"system":"https://fhir.a81001.example/Id/local-patient-number","value":"12345"}],
+		 "name":[{"family":"Doyle"}],"address":[{"line":["SECRET-ADDR"]}]}`})
+	e.putAll(t, e.token("system", "nhs", "RCX"),
+		[2]string{"/fhir/CareTeam/r21-nursing", `{"resourceType":"CareTeam","id":"r21-nursing","status":"active","subject":{"reference":"Patient/r21"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`})
+	nurse := nurse21a(e, "n21-ident")
+	for _, qs := range [][2]string{{"identifier=https://fhir.a81001.example/Id/local-patient-number|12345", "identifier=https://fhir.a81001.example/Id/local-patient-number|99999"},
+		{"identifier=12345", "identifier=99999"}} {
+		hit, miss := e.do("GET", "/fhir/Patient?"+qs[0], nurse, ""), e.do("GET", "/fhir/Patient?"+qs[1], nurse, "")
+		if hit.status != 200 || strings.Contains(hit.body, `"r21"`) {
+			t.Errorf("Patient?%s: %d %.600s, want her not seen", qs[0], hit.status, hit.body)
+		}
+		if strings.Contains(hit.body, "confidential-items") != strings.Contains(miss.body, "confidential-items") || strings.Contains(hit.body, `"total":0`) != strings.Contains(miss.body, `"total":0`) {
+			t.Errorf("Patient?%s answers otherwise than a wrong guess: %.600s against %.600s", qs[0], hit.body, miss.body)
+		}
+	}
+	for _, q := range []string{"identifier=https://fhir.nhs.uk/Id/nhs-number|9990000077", "identifier=9990000077"} {
+		if r := e.do("GET", "/fhir/Patient?"+q, nurse, ""); r.status != 200 || !strings.Contains(r.body, `"r21"`) || strings.Contains(r.body, "12345") {
+			t.Errorf("Patient?%s: %d %.400s, want her found, without the practice's number", q, r.status, r.body)
+		}
+	}
+}
