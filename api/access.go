@@ -277,9 +277,14 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 			x.Principal = auth.PrincipalFrom(c)
 		}
 		if err != nil {
-			var ae *auth.AuthError
-			if errors.As(err, &ae) && x.Principal == nil {
-				pathNames(c, x)
+			if x.Operation == "" {
+				// Refused before its handler began (a token, a media type,
+				// a size, a method): named from its route (review 21c: such
+				// entries said neither what was asked nor of what).
+				x.Operation = routeOperation(c.Request().Method, c.Path())
+				if x.Type == "" {
+					pathNames(c, x)
+				}
 			}
 			s.setError(c, x, err)
 			s.refusedItemNames(context.WithoutCancel(c.Request().Context()), c, x)
@@ -510,6 +515,42 @@ func setFailure(c echo.Context, status int, code string) {
 // GET /fhir/Patient/jane/$everything with a forged or expired token named
 // no one, and was not among the attempts on Jane's record IG lists
 // (review 12a).
+// routeOperation is the operation the handler of route path (echo's
+// pattern) answers method with, as begin names it; the method, in lower
+// case, where the route has no handler of its own.
+func routeOperation(method, path string) string {
+	if method == http.MethodHead {
+		method = http.MethodGet
+	}
+	switch method + " " + path {
+	case "GET /fhir/:type", "POST /fhir/:type/_search":
+		return "search"
+	case "POST /fhir/:type":
+		return "create"
+	case "PUT /fhir/:type", "PUT /fhir/:type/:id":
+		return "update"
+	case "DELETE /fhir/:type/:id":
+		return "delete"
+	case "GET /fhir/:type/:id":
+		return "read"
+	case "GET /fhir/:type/:id/_history/:vid":
+		return "vread"
+	case "GET /fhir/:type/:id/_history":
+		return "history-instance"
+	case "GET /fhir/:type/_history":
+		return "history-type"
+	case "GET /fhir/_history":
+		return "history-system"
+	case "GET /fhir/Patient/:id/$everything", "POST /fhir/Patient/:id/$everything":
+		return "everything"
+	case "GET /fhir/Patient/:id/$explain":
+		return "explain"
+	case "POST /fhir":
+		return "transaction"
+	}
+	return strings.ToLower(method)
+}
+
 func pathNames(c echo.Context, x *Exchange) {
 	if p := c.Path(); p == "/fhir/AuditEvent" || strings.HasPrefix(p, "/fhir/AuditEvent/$") {
 		// A look at a person's log entries names them, as a user refused
@@ -726,7 +767,14 @@ func searchNames(q url.Values, x *Exchange) {
 	if x.Type != "Patient" {
 		return
 	}
-	if sys, n, ok := strings.Cut(one("identifier"), "|"); ok && sys == fhir.NHSNumberSystem {
+	// By NHS number with its system, or bare, as the search reads a bare
+	// value that is one (review 21c: Patient?identifier=9434765919,
+	// refused, named no one).
+	id := one("identifier")
+	if sys, n, ok := strings.Cut(id, "|"); ok && sys == fhir.NHSNumberSystem || !ok && id != "" {
+		if !ok {
+			n = id
+		}
 		if nhs, err := fhir.NormaliseNHSNumber(n); err == nil {
 			x.NHSNumber = nhs
 			x.named = appendNew(x.named, byNumber+nhs)
@@ -734,12 +782,12 @@ func searchNames(q url.Values, x *Exchange) {
 	}
 }
 
-// refusedUnread: the request was refused (403: its purpose, or its role)
-// by a valid token, so its body, if the handler did not read it, may be
-// read for the log: the body limit holds it (a 401's body is never read,
-// nor one refused as too large).
+// refusedUnread: the request was refused (403: its purpose, or its role;
+// 415: its media type, review 21c) by a valid token, so its body, if the
+// handler did not read it, may be read for the log: the body limit holds
+// it (a 401's body is never read, nor one refused as too large).
 func refusedUnread(x *Exchange) bool {
-	return x.Principal != nil && x.reply != nil && x.reply.status == http.StatusForbidden
+	return x.Principal != nil && x.reply != nil && (x.reply.status == http.StatusForbidden || x.reply.status == http.StatusUnsupportedMediaType)
 }
 
 // cloneValues is a copy of v whose lists can be appended to.

@@ -291,7 +291,11 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 			id = hex.EncodeToString(b[:])
 		}
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
-		x := &Exchange{RequestID: id, Time: time.Now().UTC(), Client: c.RealIP(), Method: c.Request().Method, Path: c.Request().URL.Path}
+		x := &Exchange{RequestID: id, Time: time.Now().UTC(), Client: c.RealIP(), Method: c.Request().Method, Path: c.Request().URL.Path,
+			// here, not in begin alone: a request refused before its
+			// handler (406, 415, 413, 405, 401) is logged with the
+			// break-glass it asked for, and is IG's alert (review 21c)
+			BreakGlass: strings.TrimSpace(c.Request().Header.Get("X-Break-Glass"))}
 		c.Set(exchangeKey, x)
 		return next(c)
 	}
