@@ -278,8 +278,8 @@ func placeReference(ref any, m map[string]any) bool {
 // demographics (review 21a: a home-visit plan's or booking's contained
 // Location "patient's home", the council's assessment Task with the visit
 // address as an input, went whole to the district nurse): a Location's
-// address, telecom, position and narrative, and an Address or
-// ContactPoint value, which becomes a masked one (FHIR's
+// address, telecom, position and narrative, a Location reference's
+// display, and an Address or ContactPoint value, which becomes a masked one (FHIR's
 // data-absent-reason, as a masked reference is; writing such a copy back
 // is refused as for one: maskedWriteBack).
 func redactPlaces(x map[string]any) bool {
@@ -295,6 +295,15 @@ func redactPlaces(x map[string]any) bool {
 	for _, k := range []string{"valueAddress", "valueContactPoint"} {
 		if _, ok := x[k]; ok {
 			x[k] = map[string]any{"extension": maskedMark()}
+			found = true
+		}
+	}
+	if ref, _ := x["reference"].(string); x["display"] != nil {
+		if n, _ := search.NormalizeReference(ref); strings.HasPrefix(n, "Location/") {
+			// "Home, 1 Hidden Lane": the place itself is decided on its
+			// own (a patient's residence is its source's alone).
+			delete(x, "display")
+			delete(x, "_display")
 			found = true
 		}
 	}

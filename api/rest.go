@@ -567,6 +567,14 @@ func (s *Server) derive(w *store.Write) {
 		w.Alone = true // resolved by a search inside the transaction (decideWrites)
 	}
 	w.Labels = securityLabels(w.Resource)
+	if w.Type == "Location" && patientResidence(w.Resource) {
+		// A person's home kept as a Location names no one (directory
+		// data), yet says where someone lives: it is released to its
+		// source alone, as a labelled item is (review 21a: a restricted
+		// person's home went to the district nurse, and a search by her
+		// postcode, including the appointments held there, named her).
+		w.Labels = appendNew(w.Labels, "R")
+	}
 	w.Index = search.Extract(w.Type, w.Resource)
 	w.Codes, w.Date, w.DateEnd = nil, time.Time{}, time.Time{}
 	for _, e := range w.Index {
@@ -1236,6 +1244,22 @@ func decodeBase64(s string) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// patientResidence reports whether Location m is a patient's residence
+// (type PTRES of HL7's v3 RoleCode).
+func patientResidence(m map[string]any) bool {
+	for _, t := range asList(m["type"]) {
+		tm, _ := t.(map[string]any)
+		for _, c := range asList(tm["coding"]) {
+			cm, _ := c.(map[string]any)
+			sys, _ := cm["system"].(string)
+			if cm["code"] == "PTRES" && (sys == "http://terminology.hl7.org/CodeSystem/v3-RoleCode" || sys == "urn:oid:2.16.840.1.113883.5.111") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // securityLabels are the meta.security codes of the resource and of every

@@ -447,3 +447,45 @@ func TestReview21aSearchByAnotherIdentifierDoesNotSeeHer(t *testing.T) {
 		}
 	}
 }
+
+// TestReview21aHomeLocationIsItsSourcesAlone: her home as a Location of
+// type PTRES (patient's residence), as home-visit scheduling records it,
+// referenced by her appointment: the Location named no one, so it was
+// directory data released to every role, found by postcode, and included
+// with her appointment. A patient's residence is now labelled on write and
+// released to its source alone; her appointment's reference to it goes
+// out without its display. A clinic's Location stays everyone's.
+func TestReview21aHomeLocationIsItsSourcesAlone(t *testing.T) {
+	e := newEnv(t)
+	seed21a(t, e, "")
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp,
+		[2]string{"/fhir/Location/r21-home", `{"resourceType":"Location","id":"r21-home","name":"Home",
+		 "type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-RoleCode","code":"PTRES"}]}],
+		 "address":{"line":["SECRET-ADDR 1 Hidden Lane"],"postalCode":"LS9 7TF"},"telecom":[{"system":"phone","value":"01134960999"}]}`},
+		[2]string{"/fhir/Location/clinic", `{"resourceType":"Location","id":"clinic","name":"CLINIC-21A","address":{"postalCode":"LS1 1AA"}}`},
+		[2]string{"/fhir/Appointment/r21-appt", `{"resourceType":"Appointment","id":"r21-appt","status":"booked","description":"R21-APPT",
+		 "participant":[{"actor":{"reference":"Patient/r21"},"status":"accepted"},{"actor":{"reference":"Location/r21-home","display":"Home, SECRET-ADDR 1 Hidden Lane"},"status":"accepted"}]}`})
+	nurse := nurse21a(e, "n21-home")
+	r := e.do("GET", "/fhir/Appointment?patient=r21&_include=Appointment:location", nurse, "")
+	if r.status != 200 || !strings.Contains(r.body, "R21-APPT") {
+		t.Fatalf("premise: %d %.300s", r.status, r.body)
+	}
+	if strings.Contains(r.body, "SECRET-ADDR") || strings.Contains(r.body, "01134960999") {
+		t.Errorf("her appointment's _include releases her home address (a PTRES Location): …%s…", around21a(r.body, "SECRET-ADDR"))
+	}
+	for _, q := range []string{"address-postalcode=" + url.QueryEscape("LS9 7TF") + "&_revinclude=Appointment:location", "_id=r21-home", "address=Hidden"} {
+		if hit := e.do("GET", "/fhir/Location?"+q, nurse, ""); hit.status != 200 || strings.Contains(hit.body, "Patient/r21") || strings.Contains(hit.body, "SECRET-ADDR") {
+			t.Errorf("Location?%s releases her home or names her: %d %.500s", q, hit.status, hit.body)
+		}
+	}
+	if l := e.do("GET", "/fhir/Location/r21-home", nurse, ""); l.status != 404 {
+		t.Errorf("her home Location read by the nurse: %d %.400s, want 404", l.status, l.body)
+	}
+	if l := e.do("GET", "/fhir/Location/r21-home", e.token("gp", "nhs", "A81001"), ""); l.status != 200 || !strings.Contains(l.body, "SECRET-ADDR") {
+		t.Errorf("the practice reads the home it recorded: %d %.300s", l.status, l.body)
+	}
+	if l := e.do("GET", "/fhir/Location/clinic", nurse, ""); l.status != 200 || !strings.Contains(l.body, "CLINIC-21A") {
+		t.Errorf("a clinic's Location is everyone's: %d %.300s", l.status, l.body)
+	}
+}
