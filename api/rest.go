@@ -627,6 +627,7 @@ func (s *Server) derive(w *store.Write) {
 		w.OtherCodes = otherCodings(inner, w.Codes)
 		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
+	w.Codes, w.OtherCodes = canonicalCodes(w.Codes), canonicalCodes(w.OtherCodes)
 	s.policy.Label(w)
 	w.OtherCodes = clinicalCodings(w.OtherCodes)
 	if len(inner) > 0 {
@@ -1244,6 +1245,18 @@ func decodeBase64(s string) ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// canonicalCodes is codes (system|code) as the policy and Consents name
+// them (consent.CanonicalCoding), without repeats.
+func canonicalCodes(codes []string) []string {
+	var out []string
+	for _, c := range codes {
+		sys, code, _ := strings.Cut(c, "|")
+		sys, code = consent.CanonicalCoding(sys, code)
+		out = appendNew(out, sys+"|"+code)
+	}
+	return out
 }
 
 // patientResidence reports whether Location m is a patient's residence

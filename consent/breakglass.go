@@ -74,11 +74,15 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 
 // visibleRunes counts the characters of s that show: not format
 // characters (zero-width spaces, joiners, byte order marks), which made
-// the minimum length of a reason IG is shown as empty (review 9d).
+// the minimum length of a reason IG is shown as empty (review 9d), nor the
+// other characters Unicode says to draw as nothing (Hangul fillers,
+// variation selectors) or that draw blank (the Braille blank): review
+// 22b, twelve of them after "EMERGENCY: " opened a record with a reason
+// IG saw as empty.
 func visibleRunes(s string) int {
 	n := 0
 	for _, r := range s {
-		if !unicode.Is(unicode.Cf, r) {
+		if !unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) && r != '\u2800' {
 			n++
 		}
 	}

@@ -167,7 +167,10 @@ func TestParseBreakGlass(t *testing.T) {
 			t.Errorf("%q: %v %v", in, r, err)
 		}
 	}
-	for _, bad := range []string{"", "EMERGENCY", "EMERGENCY:", "EMERGENCY: short", "CURIOSITY: just looking around", "EMERGENCY: line\nbreak here", strings.Repeat("EMERGENCY: x", 100)} {
+	for _, bad := range []string{"", "EMERGENCY", "EMERGENCY:", "EMERGENCY: short", "CURIOSITY: just looking around", "EMERGENCY: line\nbreak here", strings.Repeat("EMERGENCY: x", 100),
+		// characters that draw as nothing (review 22b)
+		"EMERGENCY: " + strings.Repeat("\u2800", 12), "EMERGENCY: " + strings.Repeat("\u3164", 12), "LEGAL: " + strings.Repeat("\u1160", 12),
+		"CONSENT: " + strings.Repeat("\uffa0", 12), "EMERGENCY: ab" + strings.Repeat("\ufe0f", 12), "EMERGENCY: " + strings.Repeat("\u200b", 12)} {
 		if _, err := ParseBreakGlass(bad, 10); err == nil {
 			t.Errorf("%q accepted", bad)
 		}

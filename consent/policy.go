@@ -577,6 +577,36 @@ func (p *Policy) Labels(codes []Coding) []string {
 
 const systemSNOMED = "http://snomed.info/sct"
 
+// CanonicalCoding is system|code as the policy's code lists and a
+// Consent's provisions name it: SNOMED CT under another of its names (its
+// OID, https, a trailing slash, an edition's URI, any case) is SNOMED CT,
+// and a SNOMED CT identifier written with leading zeros is that
+// identifier; ICD-10 under its OID is ICD-10. An item coded so escaped
+// labelling and denies by code (review 22b: an HIV diagnosis coded under
+// SNOMED CT's OID went to every organisation with a relationship, and an
+// assisted-fertilisation procedure so coded out under break-glass).
+func CanonicalCoding(system, code string) (string, string) {
+	switch low := strings.ToLower(strings.TrimSpace(system)); {
+	case snomedNames[strings.TrimRight(low, "/")], isSnomedEdition(low):
+		system = systemSNOMED
+		if allDigits(code) {
+			if c := strings.TrimLeft(code, "0"); c != "" {
+				code = c
+			}
+		}
+	case low == "urn:oid:2.16.840.1.113883.6.3":
+		system = systemICD10
+	}
+	return system, code
+}
+
+// isSnomedEdition: an edition's URI (http://snomed.info/sct/999000041000000102),
+// which belongs in Coding.version, written as the system.
+func isSnomedEdition(system string) bool {
+	rest, ok := strings.CutPrefix(system, systemSNOMED+"/")
+	return ok && allDigits(strings.TrimRight(rest, "/"))
+}
+
 func allDigits(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
