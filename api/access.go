@@ -418,7 +418,9 @@ func (s *Server) setError(c echo.Context, x *Exchange, err error) {
 	o.text = routeText(err, c, o.text)
 	var we withheldError
 	withheld := errors.As(err, &we) && x.Withheld > 0
-	if o.status >= 500 {
+	if o.status >= 500 && o.status != http.StatusNotImplemented {
+		// (501: a capability this server leaves out, such as the access
+		// log's reports on a --bench-no-privacy server, is no fault.)
 		// Only the innermost cause: the layers above it name what failed
 		// ("read Patient/<id>: …"), and an id may be an NHS number.
 		s.log.Error("request failed", "request_id", x.RequestID, "method", x.Method, "route", c.Path(), "err", rootCause(err))

@@ -127,7 +127,9 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	o := classify(err)
 	o.text = routeText(err, c, o.text)
-	if o.status >= 500 {
+	if o.status >= 500 && o.status != http.StatusNotImplemented {
+		// (501: a capability this server leaves out, such as the access
+		// log's reports on a --bench-no-privacy server, is no fault.)
 		// Only the innermost cause: the layers above it name what failed,
 		// and an id may be an NHS number.
 		s.log.Error("request failed", "request_id", requestID(c), "method", c.Request().Method, "route", c.Path(), "err", rootCause(err))
