@@ -1721,17 +1721,18 @@ var userIdentifiers = map[string][]string{
 // code itself, as before. The request's own writes (batch) count as
 // stored: a bundle (carex import, a transaction) that brings the
 // Organization with the Consent naming it by its id stored the Consent,
-// matching no one (review 10d). One labelled sensitive, of another
-// organisation than the writer p's, is taken as an id nothing is stored
-// under: the refusal would tell her it exists, and its code. (Directory
-// data is otherwise no one's record: a client system, which reads only its
-// organisation's items, is told the hospital's code as before.)
+// matching no one (review 10d). For one labelled sensitive, of another
+// organisation than the writer p's, the refusal does not quote the code
+// (review 21b). (Directory data is otherwise no one's record: a client
+// system, which reads only its organisation's items, is told the
+// hospital's code as before.)
 func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal, c *consent.Consent, batch []*store.Write) error {
 	for _, r := range c.References() {
 		systems := userIdentifiers[r.Type]
 		if systems == nil {
 			continue
 		}
+		withheld := false
 		raw, inBatch := batchBody(batch, r.Type, r.ID)
 		if !inBatch {
 			v, err := cp.store.Read(ctx, r.Type, r.ID)
@@ -1741,13 +1742,8 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal,
 			if err != nil {
 				return err
 			}
-			if !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive) {
-				// As an id never stored (review 21b: the refusal quoted the
-				// identifier of a refuge's Organization labelled R, withheld
-				// from the writer).
-				continue
-			}
 			raw = v.Raw
+			withheld = !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive)
 		}
 		var sys, code string
 		for _, id := range asList(decodeMap(raw)["identifier"]) {
@@ -1763,6 +1759,14 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal,
 					sys, code = s, val
 				}
 			}
+		}
+		if code != "" && withheld {
+			// Refused still (stored, it would match no one: review 22a,
+			// a deny of the hospital so written never applied), without
+			// the code of an item withheld from the writer (review 21b:
+			// a refuge's Organization labelled R).
+			return &consent.ConsentError{Element: r.Element, Msg: fmt.Sprintf("%s/%s is stored here with an identifier carex knows users by, which is not its id, so this reference would match no one: name the %s by its code (an ODS code, a council code, an SDS user id) as an identifier or as %s/CODE",
+				r.Type, r.ID, strings.ToLower(r.Type), r.Type)}
 		}
 		if code != "" {
 			return &consent.ConsentError{Element: r.Element, Msg: fmt.Sprintf("%s/%s is stored here with identifier %s|%s; carex knows users by that code, so this reference would match no one: name it by identifier (system %s, value %s) or as %s/%s",

@@ -479,9 +479,10 @@ func TestReview21bOwnPracticeItemWithheldFromRoleIsNotOverwritten(t *testing.T) 
 // Organization and a Practitioner labelled restricted (R) by their source
 // are withheld from the district nurse (GET is 404: README, a sensitive
 // label keeps an item that names no person with its source). Naming them
-// by id as a Consent's actor must then answer as naming ids never stored,
-// not quote the identifier they are stored with (SPEC §5: withheld items
-// are simply absent; §3: 404 "not found or not yours to know about").
+// by id as a Consent's actor must not quote the identifier they are
+// stored with. It is refused still, unlike an id never stored: stored, the
+// deny would match no one (review 22a: a deny of the hospital so written
+// was stored and never applied); that the id is taken is all it tells.
 func TestReview21bConsentActorCheckTellsWithheldDirectoryItem(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
@@ -506,7 +507,7 @@ func TestReview21bConsentActorCheckTellsWithheldDirectoryItem(t *testing.T) {
 		}
 		a := e.do("PUT", "/fhir/Consent/c21b-"+c.withheld, nurse, consentFor("c21b-"+c.withheld, c.typ+"/"+c.withheld))
 		b := e.do("PUT", "/fhir/Consent/c21b-"+c.never, nurse, consentFor("c21b-"+c.never, c.typ+"/"+c.never))
-		if a.status != b.status || strings.Contains(a.body, c.secret) {
+		if a.status != 422 || b.status != 201 || strings.Contains(a.body, c.secret) {
 			t.Errorf("a Consent naming the withheld %s/%s: %d %.400s\n  naming %s/%s, never stored: %d %.200s", c.typ, c.withheld, a.status, a.body, c.typ, c.never, b.status, b.body)
 		}
 	}
