@@ -570,6 +570,18 @@ func pathNames(c echo.Context, x *Exchange) {
 	if strings.HasPrefix(c.Path(), "/fhir/Patient/") {
 		typ = "Patient"
 	}
+	if c.Param("type") == "" && id == "" {
+		// A method no route of the path has (405): echo gives no
+		// parameters, but the path still names what was asked for
+		// (review 22a: PATCH Patient/jane/$everything named no one).
+		segs := strings.Split(strings.TrimPrefix(c.Request().URL.Path, "/fhir/"), "/")
+		if strings.HasPrefix(c.Request().URL.Path, "/fhir/") && len(segs) >= 1 {
+			typ = segs[0]
+			if len(segs) >= 2 && segs[1] != "" && !strings.HasPrefix(segs[1], "_") && !strings.HasPrefix(segs[1], "$") {
+				id = segs[1]
+			}
+		}
+	}
 	if !fhir.IsResourceType(typ) {
 		return
 	}
@@ -607,6 +619,15 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		// person its path names, as a refused login's does (review 16e:
 		// it named no one, where her _history refused alike named her).
 		pathNames(c, x)
+		return
+	}
+	if m == http.MethodPost && path == "/fhir" && refusedUnread(x) && x.Operation == "transaction" {
+		// A batch or transaction refused before its handler (415 for its
+		// media type) names its entries' people, as one refused for its
+		// purpose does (review 22a: it named no one).
+		if body, err := readBody(c); err == nil && len(body) > 0 {
+			s.refusedBundleNames(ctx, x, body, s.base(c))
+		}
 		return
 	}
 	typ, id := c.Param("type"), c.Param("id")

@@ -1942,23 +1942,51 @@ func (g *gate) noteLinked(ids []string) {
 	g.x.restricted = appendNew(g.x.restricted, ids...)
 }
 
-// restrictedLinks is the ids of the restricted Patients that p, a copy of
-// a person's demographics, links to: a Patient's link.other, a Person's
-// link.target.
-func (g *gate) restrictedLinks(p map[string]any) []string {
-	var out []string
+// restrictedLinks is who among the people that p, a copy of a person's
+// demographics, links to (a Patient's link.other, a Person's link.target)
+// is restricted: the Patients by id, and the NHS numbers of a link given
+// by identifier or to a RelatedPerson or Person carrying one (review 22a:
+// those copies went out whole). unread: a linked RelatedPerson or Person
+// could not be read (the copy is then redacted: it fails closed).
+func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread bool) {
 	for _, l := range asList(p["link"]) {
 		lm, _ := l.(map[string]any)
 		for _, k := range [...]string{"other", "target"} {
 			r, _ := lm[k].(map[string]any)
+			if im, _ := r["identifier"].(map[string]any); im != nil {
+				if n := nhsOfIdentifier(im); n != "" && g.restrictedNumbers([]string{n}) {
+					numbers = appendNew(numbers, n)
+				}
+			}
 			ref, _ := r["reference"].(string)
 			n, _ := search.NormalizeReference(ref)
-			if id, ok := strings.CutPrefix(n, "Patient/"); ok && g.restrictedID(id) {
-				out = appendNew(out, id)
+			typ, id, _ := strings.Cut(n, "/")
+			switch {
+			case typ == "Patient" && g.restrictedID(id):
+				ids = appendNew(ids, id)
+			case typ == "RelatedPerson" || typ == "Person":
+				nums, err := g.numbersOf(typ, id)
+				unread = unread || err != nil
+				if g.restrictedNumbers(nums) {
+					numbers = appendNew(numbers, nums...)
+				}
 			}
 		}
 	}
-	return out
+	return ids, numbers, unread
+}
+
+// numbersOf is the NHS numbers stored RelatedPerson or Person typ/id
+// carries now (none when it is not stored).
+func (g *gate) numbersOf(typ, id string) ([]string, error) {
+	v, err := g.cp.store.Read(g.ctx, typ, id)
+	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return nhsNumbersOf(decodeMap(v.Raw)), nil
 }
 
 // restrictedID reports whether Patient id is a restricted person's (as
@@ -2049,9 +2077,10 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 			// A copy without her number says whose it is by a link to
 			// her Patient (review 21a: Jane's care plan carried her
 			// restricted carer as a Person linking to her, released whole).
-			ids := x.gate.restrictedLinks(p)
+			ids, nums, unread := x.gate.restrictedLinks(p)
 			linked = append(linked, ids...)
-			return byNumber || len(ids) > 0
+			carried = append(carried, nums...)
+			return byNumber || len(ids) > 0 || len(nums) > 0 || unread
 		}
 		defer func() { x.gate.noteCarried(carried); x.gate.noteLinked(linked) }()
 		// A RelatedPerson is itself a copy of someone's demographics, in
@@ -2083,8 +2112,8 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 // carry none and are released without being decoded: a prescription's
 // contained Medication, and a Patient itself (a search by NHS number).
 func mayCarryPeople(raw []byte) bool {
-	if bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`\u`)) {
-		return true
+	if bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte(`ata:`)) {
+		return true // (ata: a data: url, maskUnreadPeople)
 	}
 	if !bytes.Contains(raw, []byte(`"Patient"`)) && !bytes.Contains(raw, []byte(`"RelatedPerson"`)) && !bytes.Contains(raw, []byte(`"Person"`)) {
 		return false

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -178,7 +180,10 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 			redactPerson(x)
 			found = true
 		}
-		if which == nil && (redactPlaces(x) || maskXMLPeople(x)) {
+		if which == nil && redactPlaces(x) {
+			found = true
+		}
+		if maskUnreadPeople(x, which) {
 			found = true
 		}
 		if redactAttachedPeople(x, which) {
@@ -186,7 +191,7 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 		}
 		return true
 	}
-	if redactAttachedPeople(m, which) || which == nil && maskXMLPeople(m) {
+	if redactAttachedPeople(m, which) || maskUnreadPeople(m, which) {
 		found = true
 	}
 	for _, v := range m {
@@ -229,12 +234,14 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 
 // dropContactExtensions is l, the extensions of person m, without those
 // whose value, or a nested extension's value, is an Address, a
-// ContactPoint or a Reference to anything but a person (placeReference).
+// ContactPoint, a Reference to anything but a person (placeReference), an
+// Identifier, or a code naming an organisation (namesOrganisation).
 func dropContactExtensions(l []any, m map[string]any) []any {
 	var kept []any
 	for _, e := range l {
 		em, _ := e.(map[string]any)
-		if em == nil || em["valueAddress"] != nil || em["valueContactPoint"] != nil || placeReference(em["valueReference"], m) {
+		if em == nil || em["valueAddress"] != nil || em["valueContactPoint"] != nil || placeReference(em["valueReference"], m) ||
+			em["valueIdentifier"] != nil || namesOrganisation(em["valueCoding"]) || namesOrganisation(em["valueCodeableConcept"]) {
 			continue
 		}
 		if sub, ok := em["extension"].([]any); ok {
@@ -245,6 +252,19 @@ func dropContactExtensions(l []any, m map[string]any) []any {
 		kept = append(kept, e)
 	}
 	return kept
+}
+
+// namesOrganisation reports whether a Coding or CodeableConcept value
+// codes an organisation or a practitioner by its ODS, council or SDS code
+// (review 22a: her practice as an extension's valueCoding).
+func namesOrganisation(v any) bool {
+	found := false
+	eachObject(v, "", func(c map[string]any) bool {
+		sys, _ := c["system"].(string)
+		found = found || sys == consent.SystemODS || sys == consent.SystemCouncil || sys == consent.SystemSDSUser
+		return !found
+	})
+	return found
 }
 
 // placeReference reports whether ref, a Reference value in person m, may
@@ -277,19 +297,30 @@ func placeReference(ref any, m map[string]any) bool {
 // reach her, when an item of hers gives them other than in a copy of her
 // demographics (review 21a: a home-visit plan's or booking's contained
 // Location "patient's home", the council's assessment Task with the visit
-// address as an input, went whole to the district nurse): a Location's
-// address, telecom, position and narrative, a Location reference's
-// display, and an Address or ContactPoint value, which becomes a masked one (FHIR's
+// address as an input, went whole to the district nurse): the address,
+// telecom and narrative of any resource it carries but a person (redacted
+// as one), a Location's position, a Location reference's display, and an
+// Address or ContactPoint value, which becomes a masked one (FHIR's
 // data-absent-reason, as a masked reference is; writing such a copy back
 // is refused as for one: maskedWriteBack).
 func redactPlaces(x map[string]any) bool {
 	found := false
-	if t, _ := x["resourceType"].(string); t == "Location" {
-		for _, k := range []string{"address", "_address", "telecom", "_telecom", "position", "text"} {
+	if t, _ := x["resourceType"].(string); t != "" && !personResource(t) {
+		// Any other resource it carries: a Location, and an Organization
+		// (review 22a: the council's referral carried the refuge she lives
+		// in, address and phone), a practitioner, a service.
+		keys := []string{"address", "_address", "telecom", "_telecom"}
+		if t == "Location" {
+			keys = append(keys, "position")
+		}
+		for _, k := range keys {
 			if _, ok := x[k]; ok {
 				delete(x, k)
 				found = true
 			}
+		}
+		if found {
+			delete(x, "text") // the narrative repeats them
 		}
 	}
 	for _, k := range []string{"valueAddress", "valueContactPoint"} {
@@ -311,35 +342,99 @@ func redactPlaces(x map[string]any) bool {
 }
 
 // mayCarryPlaces reports whether a stored body may give an address or a
-// contact point redactPlaces takes out: a Location inside it, or an
-// Address or ContactPoint value (escapes and attachments: mayCarryPeople).
+// contact point redactPlaces takes out: a resource inside it with either,
+// an Address or ContactPoint value, or a reference to a Location (its
+// display); escapes and attachments: mayCarryPeople.
 func mayCarryPlaces(raw []byte) bool {
 	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
-		bytes.Contains(raw, []byte(`"Location"`)) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
+		bytes.Contains(raw, []byte(`"Location/`)) ||
+		(bytes.Contains(raw, []byte(`"address"`)) || bytes.Contains(raw, []byte(`"telecom"`))) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
 }
 
-// maskXMLPeople masks the data of attachment (or Binary) x when it is XML
-// that may hold a person's demographics or a place: carex reads FHIR JSON
-// only, and cannot take an address out of FHIR XML or a CDA letter
-// (review 21a: her Patient as FHIR XML in the GP's letter went whole to
-// the hospital clinician). The data becomes a data-absent-reason "masked".
-func maskXMLPeople(x map[string]any) bool {
+// maskUnreadPeople masks the data of attachment (or Binary) x, or a
+// data: url it gives, when it is structured text carex does not read as
+// FHIR JSON — XML (FHIR XML, a CDA letter), HL7 v2, JSON under another
+// media type, whatever its content type says, in UTF-8 or UTF-16 with or
+// without a byte order mark — that may hold a restricted person's
+// demographics: carex cannot take her address out of it (review 21a: her
+// Patient as FHIR XML in the GP's letter went whole to the hospital;
+// review 22a: so did XML as text/plain, without a content type or in
+// UTF-16 without a mark, a PID segment, and the same in another person's
+// item). In her own items (which nil) any such data naming a person or a
+// place is masked; in another person's, data carrying an NHS number which
+// reports as a restricted person's. The data becomes a data-absent-reason
+// "masked". Opaque formats (a PDF, an image) are left as they are.
+func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
+	masked := false
 	ct, _ := x["contentType"].(string)
-	data, _ := x["data"].(string)
-	if data == "" || !strings.Contains(strings.ToLower(ct), "xml") {
+	if data, _ := x["data"].(string); data != "" && unreadPeople(data, ct, true, which) {
+		delete(x, "data")
+		delete(x, "hash")
+		delete(x, "size")
+		x["_data"] = map[string]any{"extension": maskedMark()}
+		masked = true
+	}
+	if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
+		head, body, _ := strings.Cut(u[5:], ",")
+		mt, _, _ := strings.Cut(head, ";")
+		if strings.HasSuffix(strings.ToLower(head), ";base64") {
+			if unreadPeople(body, mt, true, which) {
+				masked = true
+			}
+		} else if unreadPeople(unescapeLoose(body), mt, false, which) {
+			masked = true
+		}
+		if masked {
+			delete(x, "url")
+			x["_url"] = map[string]any{"extension": maskedMark()}
+		}
+	}
+	return masked
+}
+
+// unreadPeople reports whether data (base64 when encoded) is structured
+// text that carex does not read as FHIR JSON and that may hold a person's
+// demographics, as maskUnreadPeople decides it.
+func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool) bool {
+	raw := []byte(data)
+	if encoded {
+		// The first bytes tell the format: most attachments (a PDF, an
+		// image) are not decoded whole.
+		head, ok := decodeBase64(data[:min(len(data), 96)&^3])
+		if !ok || !structuredText(head) {
+			return false
+		}
+		if raw, ok = decodeBase64(data); !ok {
+			return false
+		}
+	} else if !structuredText(raw) {
 		return false
 	}
-	raw, ok := decodeBase64(data)
-	if !ok {
-		return false
+	text := bytes.ToLower(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil))
+	if t := bytes.TrimLeft(text, "\xef\xbb\xbf \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') && (ct == "" || fhirJSONType(ct)) {
+		return false // FHIR JSON: read, and redacted, as such (redactAttachedPeople)
 	}
-	raw = bytes.ToLower(fromUTF16(raw))
-	if !slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location"}, func(w string) bool { return bytes.Contains(raw, []byte(w)) }) {
-		return false
+	if which == nil {
+		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
 	}
-	delete(x, "data")
-	delete(x, "hash")
-	delete(x, "size")
-	x["_data"] = map[string]any{"extension": maskedMark()}
-	return true
+	found := false
+	for _, m := range nhsNumberLike.FindAll(text, -1) {
+		if n, err := fhir.NormaliseNHSNumber(string(m)); err == nil {
+			// decided as a copy carrying only that number is
+			person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
+			found = which(person) || found
+		}
+	}
+	return found
+}
+
+// nhsNumberLike finds what may be an NHS number in text: ten digits, in
+// groups of 3, 3 and 4 or not.
+var nhsNumberLike = regexp.MustCompile(`\d{3}[ -]?\d{3}[ -]?\d{4}`)
+
+// structuredText reports whether b (the first bytes of some data) starts
+// as markup, JSON or an HL7 v2 message, in UTF-8 or UTF-16.
+func structuredText(b []byte) bool {
+	b = bytes.TrimLeft(bytes.ReplaceAll(fromUTF16(b), []byte{0}, nil), "\xef\xbb\xbf \t\r\n")
+	return len(b) > 0 && (b[0] == '<' || b[0] == '{' || b[0] == '[') || bytes.HasPrefix(b, []byte("MSH|"))
 }

@@ -354,6 +354,12 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 				}
 			} else {
 				v = Value{Code: unescape(sys)}
+				if n, err := fhir.NormaliseNHSNumber(v.Code); err == nil && n != v.Code && c.Param == "identifier" {
+					// An NHS number written with spaces, without its system,
+					// matches the number as stored too (review 22a: it found
+					// no one; with its system it found her).
+					c.Values = append(c.Values, Value{Code: n})
+				}
 			}
 			c.Values = append(c.Values, v)
 		case Reference:
