@@ -318,7 +318,7 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 			// restricted (review 12b): so is this one.
 			pat.Restricted = pat.Restricted || g.restrictedNumbersLocked(d.numbers)
 			g.unknown[patientID] = pc.Patient == nil && len(pc.Sources) == 0
-			g.claimed = d.onlyClaimed(pc, g.user.Org)
+			g.claimed = d.onlyClaimed(pc, g.user.Org, now)
 		}
 	}
 	u := g.user
@@ -990,7 +990,7 @@ const CodeClaimedRelationship = "claimed-relationship"
 
 // onlyClaimed reports whether org's relationships with the patient were all
 // recorded by org itself.
-func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
+func (d *derived) onlyClaimed(pc *store.PatientContext, org string, now time.Time) bool {
 	if org == "" {
 		return false
 	}
@@ -1001,8 +1001,12 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 	}
 	related := false
 	for _, l := range d.links {
-		for _, o := range l.orgs {
-			if strings.EqualFold(o, org) {
+		for _, r := range l.rels {
+			// Only a membership in force counts: another organisation's
+			// ended (or future) care team relates no one, and hid a
+			// relationship the user's organisation made itself by writing
+			// (review 22f).
+			if strings.EqualFold(r.Org, org) && r.ActiveAt(now) {
 				related = true
 				if !strings.EqualFold(l.source, org) {
 					return false // someone else recorded this relationship
@@ -1010,7 +1014,12 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string) bool {
 			}
 		}
 	}
-	_, wrote := pc.Sources[org]
+	wrote := false
+	for src := range pc.Sources {
+		// in any case, as the relationship itself is granted (review
+		// 22f: a token's org in lower case went unflagged)
+		wrote = wrote || strings.EqualFold(src, org)
+	}
 	return related || wrote
 }
 
@@ -1043,7 +1052,7 @@ type lastRecord struct {
 
 type linkOrgs struct {
 	source string
-	orgs   []string
+	rels   []consent.Relationship
 }
 
 func deriveContext(id string, pc *store.PatientContext) *derived {
@@ -1390,11 +1399,7 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 			rels := linkRelationshipsOf(v.Type, m)
 			p.Relationships = append(p.Relationships, rels...)
 			if links != nil {
-				l := linkOrgs{source: v.SourceOrg}
-				for _, r := range rels {
-					l.orgs = append(l.orgs, r.Org)
-				}
-				*links = append(*links, l)
+				*links = append(*links, linkOrgs{source: v.SourceOrg, rels: rels})
 			}
 		case "Consent":
 			// The status by its exact key only: ParseConsent's struct
@@ -1471,7 +1476,9 @@ func linkRelationshipsOf(typ string, m map[string]any) []consent.Relationship {
 			add(r, from, until)
 		}
 	case "EpisodeOfCare":
-		if status != "active" && status != "waitlist" && status != "onhold" {
+		if status != "active" {
+			// SPEC: an active EpisodeOfCare; one on the waiting list or on
+			// hold related its organisation too (review 22f).
 			return nil
 		}
 		if org := orgOf(m["managingOrganization"]); org != "" {

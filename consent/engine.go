@@ -347,7 +347,7 @@ func (pp *Prepared) hasRelationship(p Patient) bool {
 		}
 		switch r.Kind {
 		case RelRegisteredGP, RelCareTeam, RelEpisodeOfCare:
-			if r.activeAt(pp.now) {
+			if r.ActiveAt(pp.now) {
 				return true
 			}
 		case RelSource:
@@ -430,16 +430,16 @@ func (pp *Prepared) prepareConsents(p Patient) {
 	}
 }
 
-// activeAt reports whether a bounded relationship (registered GP, care
+// ActiveAt reports whether a bounded relationship (registered GP, care
 // team, episode of care) holds at now.
-func (r Relationship) activeAt(now time.Time) bool {
+func (r Relationship) ActiveAt(now time.Time) bool {
 	return (r.Until.IsZero() || now.Before(r.Until)) && !now.Before(r.From)
 }
 
 // registeredGP reports whether org is p's registered GP practice now.
 func registeredGP(p Patient, org string, now time.Time) bool {
 	for _, r := range p.Relationships {
-		if r.Kind == RelRegisteredGP && org != "" && strings.EqualFold(r.Org, org) && r.activeAt(now) {
+		if r.Kind == RelRegisteredGP && org != "" && strings.EqualFold(r.Org, org) && r.ActiveAt(now) {
 			return true
 		}
 	}
