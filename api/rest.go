@@ -1157,37 +1157,51 @@ func attachedDocs(x map[string]any) []any {
 		}
 	}
 	var docs []any
-	for len(raw) > 0 {
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.UseNumber()
-		var at int64
-		for {
-			var doc any
-			err := d.Decode(&doc)
-			if err == io.EOF {
-				return docs
-			}
-			if err != nil {
-				break
-			}
-			docs = append(docs, doc)
-			at = d.InputOffset()
-		}
-		// Pass over the line that did not decode.
-		nl := bytes.IndexByte(raw[at:], '\n')
-		if nl < 0 {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var at int64
+	for {
+		var doc any
+		err := d.Decode(&doc)
+		if err == io.EOF {
 			return docs
 		}
-		next := raw[at+int64(nl)+1:]
-		if len(bytes.TrimSpace(raw[at:at+int64(nl)])) == 0 {
-			// the error is past a blank line: skip the line after it
-			if nl2 := bytes.IndexByte(next, '\n'); nl2 >= 0 {
-				next = next[nl2+1:]
-			} else {
-				return docs
-			}
+		if err != nil {
+			break
 		}
-		raw = next
+		docs = append(docs, doc)
+		at = d.InputOffset()
+	}
+	// Pass over the line that did not decode, and read each line after it
+	// on its own (NDJSON): resuming the stream after it read every later
+	// line as the rest of one unfinished object, again for each line, and
+	// a letter of 128 KiB of broken lines took seconds to write and to
+	// read (review 22e).
+	rest := raw[at:]
+	if nl := bytes.IndexByte(rest, '\n'); nl >= 0 && len(bytes.TrimSpace(rest[:nl])) == 0 {
+		rest = rest[nl+1:] // the error is past a blank line: the bad line is the next
+	}
+	if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+		rest = rest[nl+1:]
+	} else {
+		return docs
+	}
+	for len(rest) > 0 {
+		line := rest
+		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+			line, rest = rest[:nl], rest[nl+1:]
+		} else {
+			rest = nil
+		}
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		ld := json.NewDecoder(bytes.NewReader(line))
+		ld.UseNumber()
+		var doc any
+		if ld.Decode(&doc) == nil {
+			docs = append(docs, doc)
+		}
 	}
 	return docs
 }
@@ -1250,11 +1264,15 @@ func decodeBase64(s string) ([]byte, bool) {
 // canonicalCodes is codes (system|code) as the policy and Consents name
 // them (consent.CanonicalCoding), without repeats.
 func canonicalCodes(codes []string) []string {
-	var out []string
+	out := make([]string, 0, len(codes))
+	seen := make(map[string]bool, len(codes))
 	for _, c := range codes {
 		sys, code, _ := strings.Cut(c, "|")
 		sys, code = consent.CanonicalCoding(sys, code)
-		out = appendNew(out, sys+"|"+code)
+		if c = sys + "|" + code; !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
 	}
 	return out
 }
