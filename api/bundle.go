@@ -393,6 +393,12 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			}
 		}
 		if e.FullURL != "" {
+			if _, dup := refs[e.FullURL]; dup {
+				// R4 bdl-7: which entry a reference to it named depended
+				// on their order (review 22e: the Observation went to the
+				// second of two Patients sharing one).
+				return nil, nil, fmtErr(fhir.ErrInvalid, "%s.fullUrl %q: another entry has the same fullUrl (FHIR bdl-7): give each entry its own", where, e.FullURL)
+			}
 			refs[e.FullURL] = te.write.Type + "/" + te.write.ID
 		}
 	}

@@ -128,7 +128,7 @@ func (b *bundleOut) pageLinks(path string, q url.Values, count, offset, total in
 	if offset > 0 && count > 0 {
 		b.links = append(b.links, [2]string{"previous", link(max(0, offset-count))})
 	}
-	if count > 0 && offset+count < total {
+	if count > 0 && offset < total-count { // (offset+count overflowed for a huge _offset: review 22e)
 		b.links = append(b.links, [2]string{"next", link(offset + count)})
 	}
 }

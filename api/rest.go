@@ -558,6 +558,7 @@ func (s *Server) derive(w *store.Write) {
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
 	attached := fhirAttachments(w.Resource)
+	attached = append(attached, attachedFirstKept(w.Resource)...)
 	var inner []string
 	carried := innerResources(w.Resource, attached)
 	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
@@ -1206,6 +1207,43 @@ func attachedDocs(x map[string]any) []any {
 	return docs
 }
 
+// attachedFirstKept is the FHIR JSON documents in m's attachments that
+// repeat a key, decoded keeping the first of each (fhir.DecodeKeepingFirst):
+// attachedDocs keeps the last, as encoding/json does, so a Condition
+// carrying the HIV code in its first "code" and a follow-up in a second
+// went unlabelled (review 22e). Their codes, labels and classes count too.
+func attachedFirstKept(m map[string]any) []any {
+	var out []any
+	eachObject(m, "", func(x map[string]any) bool {
+		ct, _ := x["contentType"].(string)
+		data, _ := x["data"].(string)
+		if data == "" || ct != "" && !fhirJSONType(ct) {
+			return true
+		}
+		raw, ok := decodeBase64(data)
+		if !ok {
+			return true
+		}
+		raw = bytes.TrimPrefix(fromUTF16(raw), []byte("\xef\xbb\xbf"))
+		if !bytes.Contains(raw, []byte(`"`)) {
+			return true
+		}
+		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw)); err == nil {
+			if dups {
+				out = append(out, v)
+			}
+			return true
+		}
+		for _, line := range bytes.Split(raw, []byte("\n")) { // NDJSON
+			if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(line)); err == nil && dups {
+				out = append(out, v)
+			}
+		}
+		return true
+	})
+	return out
+}
+
 // fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
 // (either byte order; a Windows text writer's), raw itself otherwise: JSON
 // in UTF-16 did not decode, so FHIR JSON attached that way was opaque and
@@ -1380,6 +1418,13 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 	q, err := search.ParseQuery(typ, vals)
 	if err != nil {
 		return nil, err
+	}
+	if len(q.Clauses) == 0 {
+		// A search ignores an empty parameter (FHIR), so "identifier="
+		// alone matched every item the caller sees: an update replaced
+		// the trust's only care plan, and a feed's reference with an empty
+		// NHS number was filed under its only Patient (review 22e).
+		return nil, fmtErr(ErrBadRequest, "condition %q has no criterion with a value: a conditional write or reference needs at least one (identifier=system|value)", cond)
 	}
 	if asksRedacted(q) {
 		// A match would answer for a restricted person's redacted address,

@@ -573,3 +573,13 @@ func scanObject(data []byte, start int) (members []member, open, close int, err 
 		}
 	}
 }
+
+// DecodeKeepingFirst decodes one JSON value filling the whole of data as
+// carex's parser reads a resource: of two members with the same key, the
+// first is kept (encoding/json keeps the last). dups reports whether any
+// key was repeated, so that a caller that decoded the same data the other
+// way can read both.
+func DecodeKeepingFirst(data []byte) (v any, dups bool, err error) {
+	v, d, err := decodeJSON(data)
+	return v, len(d) > 0, err
+}
