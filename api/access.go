@@ -643,6 +643,14 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 			x.noteWritten(bodyPeople(body, typ))
 		}
 	}
+	if x.reply != nil && x.reply.status == http.StatusMethodNotAllowed && x.Type != "" && x.ID != "" && x.Type != "AuditEvent" && fhir.IsResourceType(x.Type) {
+		// A method the path has no route for names the item its path
+		// names, whatever follows the id (review 23a: DELETE
+		// Condition/diabetes/_history/1 and POST Condition/diabetes named
+		// no one).
+		s.noteItemPeople(ctx, x, x.Type, x.ID, 0)
+		return
+	}
 	var version int64
 	switch {
 	case path == "/fhir/:type" && m != http.MethodPost || path == "/fhir/:type/_search" && m == http.MethodPost:
@@ -806,11 +814,12 @@ func searchNames(q url.Values, x *Exchange) {
 }
 
 // refusedUnread: the request was refused (403: its purpose, or its role;
-// 415: its media type, review 21c) by a valid token, so its body, if the
+// 415: its media type, review 21c; 406: the format it asked for, review
+// 23a) by a valid token, so its body, if the
 // handler did not read it, may be read for the log: the body limit holds
 // it (a 401's body is never read, nor one refused as too large).
 func refusedUnread(x *Exchange) bool {
-	return x.Principal != nil && x.reply != nil && (x.reply.status == http.StatusForbidden || x.reply.status == http.StatusUnsupportedMediaType)
+	return x.Principal != nil && x.reply != nil && (x.reply.status == http.StatusForbidden || x.reply.status == http.StatusUnsupportedMediaType || x.reply.status == http.StatusNotAcceptable)
 }
 
 // cloneValues is a copy of v whose lists can be appended to.

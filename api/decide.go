@@ -2119,8 +2119,8 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 // carry none and are released without being decoded: a prescription's
 // contained Medication, and a Patient itself (a search by NHS number).
 func mayCarryPeople(raw []byte) bool {
-	if bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte(`ata:`)) {
-		return true // (ata: a data: url, maskUnreadPeople)
+	if bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`\u`)) || bytes.Contains(raw, []byte(`ata:`)) || bytes.Contains(raw, []byte(`"valueBase64Binary"`)) {
+		return true // (ata: a data: url; base64 values: maskUnreadPeople)
 	}
 	if !bytes.Contains(raw, []byte(`"Patient"`)) && !bytes.Contains(raw, []byte(`"RelatedPerson"`)) && !bytes.Contains(raw, []byte(`"Person"`)) {
 		return false

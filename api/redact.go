@@ -319,6 +319,24 @@ func redactPlaces(x map[string]any) bool {
 				found = true
 			}
 		}
+		// and its parts' (an Organization's contact: review 23a)
+		for k, v := range x {
+			if k == "contained" {
+				continue // resources of their own, visited as such
+			}
+			eachObject(v, "", func(part map[string]any) bool {
+				if _, res := part["resourceType"]; res {
+					return false
+				}
+				for _, k := range [...]string{"address", "_address", "telecom", "_telecom"} {
+					if _, ok := part[k]; ok {
+						delete(part, k)
+						found = true
+					}
+				}
+				return true
+			})
+		}
 		if found {
 			delete(x, "text") // the narrative repeats them
 		}
@@ -374,11 +392,17 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 		x["_data"] = map[string]any{"extension": maskedMark()}
 		masked = true
 	}
+	// an extension's base64 value (review 23a)
+	if data, _ := x["valueBase64Binary"].(string); data != "" && unreadPeople(data, "", true, which) {
+		delete(x, "valueBase64Binary")
+		x["_valueBase64Binary"] = map[string]any{"extension": maskedMark()}
+		masked = true
+	}
 	if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
 		head, body, _ := strings.Cut(u[5:], ",")
 		mt, _, _ := strings.Cut(head, ";")
 		if strings.HasSuffix(strings.ToLower(head), ";base64") {
-			if unreadPeople(body, mt, true, which) {
+			if unreadPeople(unescapeLoose(body), mt, true, which) { // (padding written %3D: review 23a)
 				masked = true
 			}
 		} else if unreadPeople(unescapeLoose(body), mt, false, which) {
@@ -399,12 +423,17 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	raw := []byte(data)
 	if encoded {
 		// The first bytes tell the format: most attachments (a PDF, an
-		// image) are not decoded whole.
-		head, ok := decodeBase64(data[:min(len(data), 96)&^3])
-		if !ok || !structuredText(head) {
+		// image) are not decoded whole. Only base64's own characters
+		// count (review 23a: base64 wrapped with CRLF, and XML after a
+		// hundred blank lines, passed for neither).
+		head, ok := decodeBase64(base64Head(data, 128))
+		if !ok {
 			return false
 		}
-		if raw, ok = decodeBase64(data); !ok {
+		if len(bytes.TrimSpace(bytes.ReplaceAll(head, []byte{0}, nil))) > 0 && !structuredText(head) {
+			return false
+		}
+		if raw, ok = decodeBase64(data); !ok || !structuredText(raw) {
 			return false
 		}
 	} else if !structuredText(raw) {
@@ -419,13 +448,29 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	}
 	found := false
 	for _, m := range nhsNumberLike.FindAll(text, -1) {
-		if n, err := fhir.NormaliseNHSNumber(string(m)); err == nil {
+		if n, err := fhir.NormaliseNHSNumber(strings.ReplaceAll(string(m), "-", "")); err == nil { // (dashes: review 23a)
 			// decided as a copy carrying only that number is
 			person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
 			found = which(person) || found
 		}
 	}
 	return found
+}
+
+// base64Head is the first n characters of base64 data s (a multiple of
+// four), without the whitespace a wrapped encoding carries.
+func base64Head(s string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s) && b.Len() < n; i++ {
+		if c := s[i]; c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			b.WriteByte(c)
+		}
+	}
+	h := b.String()
+	if len(h) == len(strings.TrimSpace(s)) {
+		return h // all of it: decodeBase64 takes it unpadded too
+	}
+	return h[:len(h)&^3]
 }
 
 // nhsNumberLike finds what may be an NHS number in text: ten digits, in

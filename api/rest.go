@@ -1316,15 +1316,19 @@ func canonicalCodes(codes []string) []string {
 }
 
 // patientResidence reports whether Location m is a patient's residence
-// (type PTRES of HL7's v3 RoleCode).
+// (type PTRES of HL7's v3 RoleCode, under any of its names or none).
 func patientResidence(m map[string]any) bool {
 	for _, t := range asList(m["type"]) {
 		tm, _ := t.(map[string]any)
 		for _, c := range asList(tm["coding"]) {
 			cm, _ := c.(map[string]any)
 			sys, _ := cm["system"].(string)
-			if cm["code"] == "PTRES" && (sys == "http://terminology.hl7.org/CodeSystem/v3-RoleCode" || sys == "urn:oid:2.16.840.1.113883.5.111") {
-				return true
+			switch strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") {
+			case "http://terminology.hl7.org/codesystem/v3-rolecode", "urn:oid:2.16.840.1.113883.5.111",
+				"http://hl7.org/fhir/v3/rolecode", "": // STU3's name, and none (review 23a)
+				if code, _ := cm["code"].(string); strings.EqualFold(strings.TrimSpace(code), "PTRES") {
+					return true
+				}
 			}
 		}
 	}

@@ -634,10 +634,11 @@ var snomedNames = map[string]bool{systemSNOMED: true, "https://snomed.info/sct":
 // so written was ignored. A post-coordinated expression, which no item's
 // plain code can be compared with, is refused on write.
 func (ps *parser) coding(cd rawCoding, el string) Coding {
-	sys, code := cd.System, cd.Code
-	if snomedNames[strings.TrimSuffix(sys, "/")] && sys != systemSNOMED {
-		ps.c.Notes = append(ps.c.Notes, el+": system "+sys+" read as "+systemSNOMED)
-		sys = systemSNOMED
+	sys, code := CanonicalCoding(cd.System, cd.Code)
+	if sys != cd.System {
+		// as items' codes are read on write (review 23a: a deny written
+		// as the item was coded no longer met it)
+		ps.c.Notes = append(ps.c.Notes, el+": system "+cd.System+" read as "+sys)
 	}
 	if allDigits(code) || sys != systemSNOMED && (sys != "" || !strings.Contains(code, "|")) {
 		return Coding{sys, code}

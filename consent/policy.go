@@ -579,15 +579,24 @@ const systemSNOMED = "http://snomed.info/sct"
 
 // CanonicalCoding is system|code as the policy's code lists and a
 // Consent's provisions name it: SNOMED CT under another of its names (its
-// OID, https, a trailing slash, an edition's URI, any case) is SNOMED CT,
-// and a SNOMED CT identifier written with leading zeros is that
-// identifier; ICD-10 under its OID is ICD-10. An item coded so escaped
-// labelling and denies by code (review 22b: an HIV diagnosis coded under
-// SNOMED CT's OID went to every organisation with a relationship, and an
-// assisted-fertilisation procedure so coded out under break-glass).
+// OID, https, a trailing slash, an edition's URI, "SCT", a concept URI's
+// prefix, a value-set suffix, any case) is SNOMED CT, and a SNOMED CT
+// identifier written with leading zeros is that identifier; ICD-10 under
+// its OID, https, a trailing slash or in any case is ICD-10 (its national
+// editions keep their names). An item coded so escaped labelling and
+// denies by code (review 22b: an HIV diagnosis coded under SNOMED CT's OID
+// went to every organisation with a relationship, and an
+// assisted-fertilisation procedure so coded out under break-glass; review
+// 23a: the other forms). A Consent's provision codes are read the same way
+// (parser.coding), so that a deny written as the item is still meets it.
 func CanonicalCoding(system, code string) (string, string) {
-	switch low := strings.ToLower(strings.TrimSpace(system)); {
-	case snomedNames[strings.TrimRight(low, "/")], isSnomedEdition(low):
+	low := strings.ToLower(strings.TrimSpace(system))
+	if i := strings.IndexByte(low, '?'); i >= 0 {
+		low = low[:i] // http://snomed.info/sct?fhir_vs: a value set's url
+	}
+	low = strings.TrimRight(low, "/")
+	switch {
+	case snomedNames[low], isSnomedEdition(low), low == "sct", low == "snomed", low == "snomed-ct", low == "http://snomed.info/id":
 		system = systemSNOMED
 		if allDigits(code) {
 			if c := strings.TrimLeft(code, "0"); c != "" {
@@ -596,6 +605,8 @@ func CanonicalCoding(system, code string) (string, string) {
 		}
 	case low == "urn:oid:2.16.840.1.113883.6.3":
 		system = systemICD10
+	case strings.HasPrefix(strings.Replace(low, "https://", "http://", 1), systemICD10):
+		system = strings.Replace(low, "https://", "http://", 1)
 	}
 	return system, code
 }
@@ -649,7 +660,9 @@ func eachSCTID(expr string, fn func(string) bool) {
 			for j < len(expr) && expr[j] >= '0' && expr[j] <= '9' {
 				j++
 			}
-			if id := expr[i:j]; len(id) >= 6 && len(id) <= 18 && id[0] != '0' && verhoeff(id) && !fn(id) {
+			// (leading zeros dropped: "086406008 |HIV|" names 86406008;
+			// review 23a)
+			if id := strings.TrimLeft(expr[i:j], "0"); len(id) >= 6 && len(id) <= 18 && verhoeff(id) && !fn(id) {
 				return
 			}
 			i = j
