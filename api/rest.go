@@ -1138,17 +1138,10 @@ func fhirAttachments(m map[string]any) []any {
 // not the end: what follows it is read too (review 14c: one broken line
 // left the HIV diagnosis after it unlabelled).
 func attachedDocs(x map[string]any) []any {
-	ct, _ := x["contentType"].(string)
-	data, _ := x["data"].(string)
-	if data == "" || ct != "" && !fhirJSONType(ct) {
-		return nil
-	}
-	raw, ok := decodeBase64(data)
+	ct, raw, ok := attachedJSONBytes(x)
 	if !ok {
 		return nil
 	}
-	raw = fromUTF16(raw)
-	raw = bytes.TrimPrefix(raw, []byte("\xef\xbb\xbf")) // a byte-order mark
 	if ct == "" {
 		// An object, or an array of them (review 15a: a letter carrying
 		// an HIV diagnosis as [{…}] went unlabelled, as it is read under
@@ -1207,6 +1200,21 @@ func attachedDocs(x map[string]any) []any {
 	return docs
 }
 
+// attachedJSONBytes is the data of attachment or Binary x decoded (UTF-8,
+// without a byte order mark), when its content type says JSON or it gives
+// none; ok is false otherwise, or when the data does not decode.
+func attachedJSONBytes(x map[string]any) (ct string, raw []byte, ok bool) {
+	ct, _ = x["contentType"].(string)
+	data, _ := x["data"].(string)
+	if data == "" || ct != "" && !fhirJSONType(ct) {
+		return ct, nil, false
+	}
+	if raw, ok = decodeBase64(data); !ok {
+		return ct, nil, false
+	}
+	return ct, bytes.TrimPrefix(fromUTF16(raw), []byte("\xef\xbb\xbf")), true
+}
+
 // attachedFirstKept is the FHIR JSON documents in m's attachments that
 // repeat a key, decoded keeping the first of each (fhir.DecodeKeepingFirst):
 // attachedDocs keeps the last, as encoding/json does, so a Condition
@@ -1215,18 +1223,9 @@ func attachedDocs(x map[string]any) []any {
 func attachedFirstKept(m map[string]any) []any {
 	var out []any
 	eachObject(m, "", func(x map[string]any) bool {
-		ct, _ := x["contentType"].(string)
-		data, _ := x["data"].(string)
-		if data == "" || ct != "" && !fhirJSONType(ct) {
-			return true
-		}
-		raw, ok := decodeBase64(data)
-		if !ok {
-			return true
-		}
-		raw = bytes.TrimPrefix(fromUTF16(raw), []byte("\xef\xbb\xbf"))
-		if !bytes.Contains(raw, []byte(`"`)) {
-			return true
+		ct, raw, ok := attachedJSONBytes(x)
+		if t := bytes.TrimLeft(raw, " \t\r\n"); !ok || len(t) == 0 || ct == "" && t[0] != '{' && t[0] != '[' {
+			return true // not JSON (attachedDocs reads no more)
 		}
 		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw)); err == nil {
 			if dups {
