@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"regexp"
 	"slices"
 	"strings"
@@ -311,7 +312,7 @@ func redactPlaces(x map[string]any) bool {
 		// in, address and phone), a practitioner, a service.
 		keys := []string{"address", "_address", "telecom", "_telecom"}
 		if t == "Location" {
-			keys = append(keys, "position")
+			keys = append(keys, "position", "text") // (either alone gives the place: review 24a)
 		}
 		for _, k := range keys {
 			if _, ok := x[k]; ok {
@@ -365,7 +366,7 @@ func redactPlaces(x map[string]any) bool {
 // display); escapes and attachments: mayCarryPeople.
 func mayCarryPlaces(raw []byte) bool {
 	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
-		bytes.Contains(raw, []byte(`"Location/`)) ||
+		bytes.Contains(raw, []byte(`"Location/`)) || bytes.Contains(raw, []byte(`"Location"`)) ||
 		(bytes.Contains(raw, []byte(`"address"`)) || bytes.Contains(raw, []byte(`"telecom"`))) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
 }
 
@@ -385,7 +386,7 @@ func mayCarryPlaces(raw []byte) bool {
 func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 	masked := false
 	ct, _ := x["contentType"].(string)
-	if data, _ := x["data"].(string); data != "" && unreadPeople(data, ct, true, which) {
+	if data, _ := x["data"].(string); data != "" && !readWhole(x) && unreadPeople(data, ct, true, which) {
 		delete(x, "data")
 		delete(x, "hash")
 		delete(x, "size")
@@ -416,6 +417,36 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 	return masked
 }
 
+// readWhole reports whether attachment x's data is FHIR JSON that
+// attachedDocs reads to its end without a broken part, so that
+// redactAttachedPeople redacts the people in it: anything else there
+// (truncated or non-FHIR JSON, UTF-16 without a mark) is unread, and
+// masked as such (review 24a: it went whole).
+func readWhole(x map[string]any) bool {
+	_, raw, ok := attachedJSONBytes(x)
+	if !ok {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		var v any
+		if err := d.Decode(&v); err == io.EOF {
+			return true
+		} else if err != nil {
+			return false
+		}
+		docs, isList := v.([]any)
+		if !isList {
+			docs = []any{v}
+		}
+		for _, doc := range docs {
+			if m, _ := doc.(map[string]any); m == nil || m["resourceType"] == nil {
+				return false // JSON, but not FHIR's: not read as a person
+			}
+		}
+	}
+}
+
 // unreadPeople reports whether data (base64 when encoded) is structured
 // text that carex does not read as FHIR JSON and that may hold a person's
 // demographics, as maskUnreadPeople decides it.
@@ -440,9 +471,6 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 		return false
 	}
 	text := bytes.ToLower(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil))
-	if t := bytes.TrimLeft(text, "\xef\xbb\xbf \t\r\n"); len(t) > 0 && (t[0] == '{' || t[0] == '[') && (ct == "" || fhirJSONType(ct)) {
-		return false // FHIR JSON: read, and redacted, as such (redactAttachedPeople)
-	}
 	if which == nil {
 		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
 	}
@@ -481,5 +509,6 @@ var nhsNumberLike = regexp.MustCompile(`\d{3}[ -]?\d{3}[ -]?\d{4}`)
 // as markup, JSON or an HL7 v2 message, in UTF-8 or UTF-16.
 func structuredText(b []byte) bool {
 	b = bytes.TrimLeft(bytes.ReplaceAll(fromUTF16(b), []byte{0}, nil), "\xef\xbb\xbf \t\r\n")
-	return len(b) > 0 && (b[0] == '<' || b[0] == '{' || b[0] == '[') || bytes.HasPrefix(b, []byte("MSH|"))
+	return len(b) > 0 && (b[0] == '<' || b[0] == '{' || b[0] == '[') ||
+		bytes.HasPrefix(b, []byte("MSH|")) || bytes.HasPrefix(b, []byte("FHS|")) || bytes.HasPrefix(b, []byte("BHS|")) // (a v2 batch: review 24a)
 }

@@ -559,6 +559,7 @@ func (s *Server) derive(w *store.Write) {
 	// contained resource does.
 	attached := fhirAttachments(w.Resource)
 	attached = append(attached, attachedFirstKept(w.Resource)...)
+	attached = append(attached, inlineAttachedDocs(w.Resource)...)
 	var inner []string
 	carried := innerResources(w.Resource, attached)
 	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
@@ -1166,38 +1167,125 @@ func attachedDocs(x map[string]any) []any {
 		docs = append(docs, doc)
 		at = d.InputOffset()
 	}
-	// Pass over the line that did not decode, and read each line after it
-	// on its own (NDJSON): resuming the stream after it read every later
-	// line as the rest of one unfinished object, again for each line, and
-	// a letter of 128 KiB of broken lines took seconds to write and to
-	// read (review 22e).
+	// Pass over the line that did not decode, and read on from the next
+	// line. Resuming the stream there read every later line as the rest
+	// of one unfinished object, again for each broken line: a letter of
+	// 128 KiB of broken lines took seconds to write and to read (review
+	// 22e). So each value is found by its brackets first, matched in one
+	// pass over the data (jsonValueEnds), and decoded only when closed; a
+	// document spread over several lines still counts (review 24a: read
+	// line by line, a pretty-printed HIV diagnosis after a broken line
+	// went unlabelled).
 	rest := raw[at:]
 	if nl := bytes.IndexByte(rest, '\n'); nl >= 0 && len(bytes.TrimSpace(rest[:nl])) == 0 {
-		rest = rest[nl+1:] // the error is past a blank line: the bad line is the next
-	}
-	if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
+		at += int64(nl + 1) // the error is past a blank line: the bad line is the next
 		rest = rest[nl+1:]
-	} else {
+	}
+	nl := bytes.IndexByte(rest, '\n')
+	if nl < 0 {
 		return docs
 	}
-	for len(rest) > 0 {
-		line := rest
-		if nl := bytes.IndexByte(rest, '\n'); nl >= 0 {
-			line, rest = rest[:nl], rest[nl+1:]
-		} else {
-			rest = nil
+	ends := jsonValueEnds(raw)
+	for i := int(at) + nl + 1; i < len(raw); {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n') {
+			i++
 		}
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+		if i == len(raw) {
+			break
 		}
-		ld := json.NewDecoder(bytes.NewReader(line))
-		ld.UseNumber()
-		var doc any
-		if ld.Decode(&doc) == nil {
-			docs = append(docs, doc)
+		if end, ok := ends[i]; ok {
+			var doc any
+			vd := json.NewDecoder(bytes.NewReader(raw[i:end]))
+			vd.UseNumber()
+			if vd.Decode(&doc) == nil {
+				docs = append(docs, doc)
+				i = end // another value may follow on the same line
+				continue
+			}
 		}
+		// not a value that closes and decodes: on to the next line
+		nl := bytes.IndexByte(raw[i:], '\n')
+		if nl < 0 {
+			break
+		}
+		i += nl + 1
 	}
 	return docs
+}
+
+// jsonValueEnds maps the offset of each '{' or '[' of b that begins a
+// line (after spaces) or follows such a value on its line, outside
+// strings, to the offset just past its matching bracket; one that never closes, or closes with the other kind,
+// is left out. One pass over b.
+func jsonValueEnds(b []byte) map[int]int {
+	ends := map[int]int{}
+	type open struct {
+		at        int
+		c         byte
+		lineStart bool
+	}
+	var stack []open
+	inStr, esc, lineStart := false, false, true
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case inStr:
+			if esc {
+				esc = false
+			} else if c == '\\' {
+				esc = true
+			} else if c == '"' {
+				inStr = false
+			}
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			stack = append(stack, open{i, c, lineStart})
+		case c == '}' || c == ']':
+			if len(stack) == 0 {
+				break
+			}
+			o := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if o.lineStart && (o.c == '{') == (c == '}') {
+				ends[o.at] = i + 1
+				lineStart = true // a value may follow it on the same line
+				continue
+			}
+		}
+		switch {
+		case c == '\n':
+			lineStart, inStr, esc = true, false, false // a string does not run past a line end
+		case c != ' ' && c != '\t' && c != '\r':
+			lineStart = false
+		}
+	}
+	return ends
+}
+
+// inlineAttachedDocs is the FHIR JSON documents m carries other than as
+// an attachment's data: in a data: url (an attachment's url) or an
+// extension's valueBase64Binary. Their codes, labels and classes count as
+// the data's do (review 24a: an HIV diagnosis so carried went
+// unlabelled).
+func inlineAttachedDocs(m map[string]any) []any {
+	var out []any
+	eachObject(m, "", func(x map[string]any) bool {
+		if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
+			head, body, _ := strings.Cut(u[5:], ",")
+			mt, _, _ := strings.Cut(head, ";")
+			data := unescapeLoose(body)
+			if !strings.HasSuffix(strings.ToLower(head), ";base64") {
+				data = base64.StdEncoding.EncodeToString([]byte(data))
+			}
+			out = append(out, attachedDocs(map[string]any{"contentType": mt, "data": data})...)
+		}
+		if data, _ := x["valueBase64Binary"].(string); data != "" {
+			out = append(out, attachedDocs(map[string]any{"data": data})...)
+		}
+		return true
+	})
+	return out
 }
 
 // attachedJSONBytes is the data of attachment or Binary x decoded (UTF-8,
