@@ -417,8 +417,9 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 	return masked
 }
 
-// readWhole reports whether attachment x's data is FHIR JSON that
-// attachedDocs reads to its end without a broken part, so that
+// readWhole reports whether attachment x's data is FHIR JSON, resources
+// of known types one after another, that attachedDocs reads to its end
+// without a broken part, so that
 // redactAttachedPeople redacts the people in it: anything else there
 // (truncated or non-FHIR JSON, UTF-16 without a mark) is unread, and
 // masked as such (review 24a: it went whole).
@@ -426,6 +427,9 @@ func readWhole(x map[string]any) bool {
 	_, raw, ok := attachedJSONBytes(x)
 	if !ok {
 		return false
+	}
+	if len(attachedFirstKept(x)) > 0 {
+		return false // a resource repeating a key: redaction reads the last value
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	for {
@@ -435,14 +439,13 @@ func readWhole(x map[string]any) bool {
 		} else if err != nil {
 			return false
 		}
-		docs, isList := v.([]any)
-		if !isList {
-			docs = []any{v}
-		}
-		for _, doc := range docs {
-			if m, _ := doc.(map[string]any); m == nil || m["resourceType"] == nil {
-				return false // JSON, but not FHIR's: not read as a person
-			}
+		// A resource of a known type, not a list of them (redaction does
+		// not look inside one), not JSON that is not FHIR's, nor a
+		// resource repeating a key (redaction reads the last value):
+		// review 25a, each went whole.
+		m, _ := v.(map[string]any)
+		if t, _ := m["resourceType"].(string); !fhir.IsResourceType(t) {
+			return false
 		}
 	}
 }
@@ -472,7 +475,7 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	}
 	text := bytes.ToLower(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil))
 	if which == nil {
-		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
+		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
 	}
 	found := false
 	for _, m := range nhsNumberLike.FindAll(text, -1) {
@@ -509,6 +512,12 @@ var nhsNumberLike = regexp.MustCompile(`\d{3}[ -]?\d{3}[ -]?\d{4}`)
 // as markup, JSON or an HL7 v2 message, in UTF-8 or UTF-16.
 func structuredText(b []byte) bool {
 	b = bytes.TrimLeft(bytes.ReplaceAll(fromUTF16(b), []byte{0}, nil), "\xef\xbb\xbf \t\r\n")
-	return len(b) > 0 && (b[0] == '<' || b[0] == '{' || b[0] == '[') ||
-		bytes.HasPrefix(b, []byte("MSH|")) || bytes.HasPrefix(b, []byte("FHS|")) || bytes.HasPrefix(b, []byte("BHS|")) // (a v2 batch: review 24a)
+	b = bytes.TrimLeft(b, "\x0b\x1c") // an HL7 v2 message as framed on the wire (MLLP: review 25a)
+	if len(b) > 0 && (b[0] == '<' || b[0] == '{' || b[0] == '[') {
+		return true
+	}
+	// HL7 v2: a message, or a batch (review 24a), whatever its field
+	// separator (MSH-1; review 25a)
+	return len(b) > 3 && (bytes.HasPrefix(b, []byte("MSH")) || bytes.HasPrefix(b, []byte("FHS")) || bytes.HasPrefix(b, []byte("BHS"))) &&
+		b[3] > ' ' && b[3] < 0x7f && (b[3] < 'A' || b[3] > 'Z') && (b[3] < 'a' || b[3] > 'z') && (b[3] < '0' || b[3] > '9')
 }

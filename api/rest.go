@@ -559,7 +559,10 @@ func (s *Server) derive(w *store.Write) {
 	// contained resource does.
 	attached := fhirAttachments(w.Resource)
 	attached = append(attached, attachedFirstKept(w.Resource)...)
-	attached = append(attached, inlineAttachedDocs(w.Resource)...)
+	for _, a := range inlineAttachments(w.Resource) {
+		attached = append(attached, attachedDocs(a)...)
+		attached = append(attached, attachedFirstKept(a)...)
+	}
 	var inner []string
 	carried := innerResources(w.Resource, attached)
 	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
@@ -1176,39 +1179,58 @@ func attachedDocs(x map[string]any) []any {
 	// document spread over several lines still counts (review 24a: read
 	// line by line, a pretty-printed HIV diagnosis after a broken line
 	// went unlabelled).
+	nextLine := func(b []byte) int { return bytes.IndexFunc(b, func(r rune) bool { return r == '\n' || r == '\r' }) } // (CR alone ends one too)
 	rest := raw[at:]
-	if nl := bytes.IndexByte(rest, '\n'); nl >= 0 && len(bytes.TrimSpace(rest[:nl])) == 0 {
+	if nl := nextLine(rest); nl >= 0 && len(bytes.TrimSpace(rest[:nl])) == 0 {
 		at += int64(nl + 1) // the error is past a blank line: the bad line is the next
 		rest = rest[nl+1:]
 	}
-	nl := bytes.IndexByte(rest, '\n')
+	nl := nextLine(rest)
 	if nl < 0 {
 		return docs
 	}
 	ends := jsonValueEnds(raw)
+	// What the decoder may read in all, so that values nested in one that
+	// failed are not each read to the same error (review 25a: "[" on each
+	// of N lines took time in N squared: 64 KiB, 10 s).
+	budget := 16*len(raw) + 64<<10
+	lineEnd := func(c byte) bool { return c == '\n' || c == '\r' }
 	for i := int(at) + nl + 1; i < len(raw); {
-		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n') {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || lineEnd(raw[i])) {
 			i++
 		}
 		if i == len(raw) {
 			break
 		}
-		if end, ok := ends[i]; ok {
+		if end, ok := ends[i]; ok && end-i <= budget {
+			budget -= end - i
 			var doc any
 			vd := json.NewDecoder(bytes.NewReader(raw[i:end]))
 			vd.UseNumber()
-			if vd.Decode(&doc) == nil {
+			decoded := vd.Decode(&doc) == nil
+			if decoded {
 				docs = append(docs, doc)
-				i = end // another value may follow on the same line
+			}
+			// Another value may follow on the same line, after this one
+			// whether it decoded or not (review 25a).
+			j := end
+			for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
+				j++
+			}
+			if _, next := ends[j]; next {
+				i = j
 				continue
 			}
+			if decoded {
+				i = j // what is inside it is read: not again
+			} // else the lines inside it may hold values that decode
 		}
-		// not a value that closes and decodes: on to the next line
-		nl := bytes.IndexByte(raw[i:], '\n')
-		if nl < 0 {
+		// on to the next line
+		n := nextLine(raw[i:])
+		if n < 0 {
 			break
 		}
-		i += nl + 1
+		i += n + 1
 	}
 	return docs
 }
@@ -1254,7 +1276,7 @@ func jsonValueEnds(b []byte) map[int]int {
 			}
 		}
 		switch {
-		case c == '\n':
+		case c == '\n' || c == '\r':
 			lineStart, inStr, esc = true, false, false // a string does not run past a line end
 		case c != ' ' && c != '\t' && c != '\r':
 			lineStart = false
@@ -1263,13 +1285,14 @@ func jsonValueEnds(b []byte) map[int]int {
 	return ends
 }
 
-// inlineAttachedDocs is the FHIR JSON documents m carries other than as
-// an attachment's data: in a data: url (an attachment's url) or an
-// extension's valueBase64Binary. Their codes, labels and classes count as
-// the data's do (review 24a: an HIV diagnosis so carried went
-// unlabelled).
-func inlineAttachedDocs(m map[string]any) []any {
-	var out []any
+// inlineAttachments are the attachments m carries other than as an
+// attachment's data, as attachments with data: a data: url (an
+// attachment's url) and an extension's valueBase64Binary. FHIR JSON in
+// them counts for codes, labels and classes as an attachment's does
+// (review 24a: an HIV diagnosis so carried went unlabelled; review 25a:
+// with a repeated key too).
+func inlineAttachments(m map[string]any) []map[string]any {
+	var out []map[string]any
 	eachObject(m, "", func(x map[string]any) bool {
 		if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
 			head, body, _ := strings.Cut(u[5:], ",")
@@ -1278,10 +1301,10 @@ func inlineAttachedDocs(m map[string]any) []any {
 			if !strings.HasSuffix(strings.ToLower(head), ";base64") {
 				data = base64.StdEncoding.EncodeToString([]byte(data))
 			}
-			out = append(out, attachedDocs(map[string]any{"contentType": mt, "data": data})...)
+			out = append(out, map[string]any{"contentType": mt, "data": data})
 		}
 		if data, _ := x["valueBase64Binary"].(string); data != "" {
-			out = append(out, attachedDocs(map[string]any{"data": data})...)
+			out = append(out, map[string]any{"data": data})
 		}
 		return true
 	})
