@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
@@ -473,7 +474,7 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	} else if !structuredText(raw) {
 		return false
 	}
-	text := bytes.ToLower(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil))
+	text := bytes.ToLower(resolveUEscapes(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)))
 	if which == nil {
 		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
 	}
@@ -486,6 +487,27 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 		}
 	}
 	return found
+}
+
+// resolveUEscapes is b with each JSON \uXXXX escape written as the
+// character it stands for: the words and numbers unreadPeople looks for
+// may be written so ("\u0050atient", "\u0039990000069": review 26a, they
+// went whole).
+func resolveUEscapes(b []byte) []byte {
+	if !bytes.Contains(b, []byte(`\u`)) {
+		return b
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '\\' && i+5 < len(b) && b[i+1] == 'u' && isHexDigit(b[i+2]) && isHexDigit(b[i+3]) && isHexDigit(b[i+4]) && isHexDigit(b[i+5]) {
+			r := rune(unhex(b[i+2]))<<12 | rune(unhex(b[i+3]))<<8 | rune(unhex(b[i+4]))<<4 | rune(unhex(b[i+5]))
+			out = utf8.AppendRune(out, r)
+			i += 5
+			continue
+		}
+		out = append(out, b[i])
+	}
+	return out
 }
 
 // base64Head is the first n characters of base64 data s (a multiple of

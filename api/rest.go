@@ -1190,47 +1190,83 @@ func attachedDocs(x map[string]any) []any {
 		return docs
 	}
 	ends := jsonValueEnds(raw)
-	// What the decoder may read in all, so that values nested in one that
-	// failed are not each read to the same error (review 25a: "[" on each
-	// of N lines took time in N squared: 64 KiB, 10 s).
+	// A value inside one that failed at a point it holds fails there too,
+	// and is not read again: each was read to the same error (review 25a:
+	// "[" on each of N lines took time in N squared, 64 KiB in 10 s). Only
+	// what a decoder reads before its error counts against the budget, a
+	// safety net (review 26a: charged whole lengths, nested junk used it
+	// up before a diagnosis on its own line, which went unlabelled).
 	budget := 16*len(raw) + 64<<10
-	lineEnd := func(c byte) bool { return c == '\n' || c == '\r' }
+	var failedAt []int // where decoding failed, ascending
+	var resume []int   // values after a failed one on its closing line, ascending
 	for i := int(at) + nl + 1; i < len(raw); {
-		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || lineEnd(raw[i])) {
+		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 			i++
 		}
 		if i == len(raw) {
 			break
 		}
-		if end, ok := ends[i]; ok && end-i <= budget {
-			budget -= end - i
+		end, ok := ends[i]
+		if ok {
+			if k, _ := slices.BinarySearch(failedAt, i); k < len(failedAt) && failedAt[k] < end || budget <= 0 {
+				ok = false // holds a point where a value around it failed
+			}
+		}
+		if ok {
 			var doc any
 			vd := json.NewDecoder(bytes.NewReader(raw[i:end]))
 			vd.UseNumber()
-			decoded := vd.Decode(&doc) == nil
-			if decoded {
+			err := vd.Decode(&doc)
+			if err == nil {
 				docs = append(docs, doc)
+				budget -= end - i
+			} else {
+				e := i + int(vd.InputOffset())
+				var se *json.SyntaxError
+				if errors.As(err, &se) {
+					e = i + int(se.Offset) - 1
+				}
+				e = min(max(e, i), end-1)
+				budget -= e - i + 1
+				if k, found := slices.BinarySearch(failedAt, e); !found {
+					failedAt = slices.Insert(failedAt, k, e)
+				}
 			}
-			// Another value may follow on the same line, after this one
-			// whether it decoded or not (review 25a).
+			// Another value may follow on the same line, whether this one
+			// decoded or not (review 25a); after one that did not, the
+			// lines inside it are read first (review 26a).
 			j := end
 			for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
 				j++
 			}
 			if _, next := ends[j]; next {
-				i = j
-				continue
-			}
-			if decoded {
+				if err == nil || !bytes.ContainsAny(raw[i:end], "\r\n") {
+					i = j // (no lines inside it to read)
+					continue
+				}
+				if k, found := slices.BinarySearch(resume, j); !found {
+					resume = slices.Insert(resume, k, j)
+				}
+			} else if err == nil {
 				i = j // what is inside it is read: not again
-			} // else the lines inside it may hold values that decode
+			}
 		}
-		// on to the next line
+		// on to the next line, or to a value waiting on a line passed
 		n := nextLine(raw[i:])
-		if n < 0 {
+		next := len(raw)
+		if n >= 0 {
+			next = i + n + 1
+		}
+		for len(resume) > 0 && resume[0] <= i {
+			resume = resume[1:] // reached already
+		}
+		if len(resume) > 0 && resume[0] < next {
+			next, resume = resume[0], resume[1:]
+		}
+		if next >= len(raw) {
 			break
 		}
-		i += n + 1
+		i = next
 	}
 	return docs
 }
