@@ -1198,7 +1198,7 @@ func attachedDocs(x map[string]any) []any {
 	// up before a diagnosis on its own line, which went unlabelled).
 	budget := 16*len(raw) + 64<<10
 	var failedAt []int // where decoding failed, ascending
-	var resume []int   // values after a failed one on its closing line, ascending
+	var resume []int   // values after a failed one on its closing line, descending (the next is last)
 	for i := int(at) + nl + 1; i < len(raw); {
 		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 			i++
@@ -1208,7 +1208,10 @@ func attachedDocs(x map[string]any) []any {
 		}
 		end, ok := ends[i]
 		if ok {
-			if k, _ := slices.BinarySearch(failedAt, i); k < len(failedAt) && failedAt[k] < end || budget <= 0 {
+			// (strictly inside: one starting where the value around it
+			// failed failed for where it sits, not for what it holds;
+			// review 27a)
+			if k, _ := slices.BinarySearch(failedAt, i+1); k < len(failedAt) && failedAt[k] < end || budget <= 0 {
 				ok = false // holds a point where a value around it failed
 			}
 		}
@@ -1244,29 +1247,30 @@ func attachedDocs(x map[string]any) []any {
 					i = j // (no lines inside it to read)
 					continue
 				}
-				if k, found := slices.BinarySearch(resume, j); !found {
-					resume = slices.Insert(resume, k, j)
+				if k, found := slices.BinarySearchFunc(resume, j, func(a, b int) int { return b - a }); !found {
+					resume = slices.Insert(resume, k, j) // most often at the end: nested values close inner first
 				}
 			} else if err == nil {
 				i = j // what is inside it is read: not again
 			}
 		}
-		// on to the next line, or to a value waiting on a line passed
-		n := nextLine(raw[i:])
-		next := len(raw)
-		if n >= 0 {
-			next = i + n + 1
+		// on to the next line, or to a value waiting before its end (the
+		// line is searched only that far: review 27a, searched to its end
+		// from each waiting value, a long line took time in N squared)
+		for len(resume) > 0 && resume[len(resume)-1] <= i {
+			resume = resume[:len(resume)-1] // reached already
 		}
-		for len(resume) > 0 && resume[0] <= i {
-			resume = resume[1:] // reached already
+		limit := len(raw)
+		if len(resume) > 0 {
+			limit = resume[len(resume)-1]
 		}
-		if len(resume) > 0 && resume[0] < next {
-			next, resume = resume[0], resume[1:]
-		}
-		if next >= len(raw) {
+		if n := nextLine(raw[i:limit]); n >= 0 {
+			i += n + 1
+		} else if limit < len(raw) {
+			i, resume = limit, resume[:len(resume)-1]
+		} else {
 			break
 		}
-		i = next
 	}
 	return docs
 }
