@@ -1197,8 +1197,9 @@ func attachedDocs(x map[string]any) []any {
 	// safety net (review 26a: charged whole lengths, nested junk used it
 	// up before a diagnosis on its own line, which went unlabelled).
 	budget := 16*len(raw) + 64<<10
-	var failedAt []int // where decoding failed, ascending
-	var resume []int   // values after a failed one on its closing line, descending (the next is last)
+	var failedAt []int       // where decoding failed, ascending
+	var resume []int         // values after a failed one on its closing line, descending (the next is last)
+	noneFrom, noneTo := 0, 0 // a stretch of a line known to begin no value
 	for i := int(at) + nl + 1; i < len(raw); {
 		for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
 			i++
@@ -1207,6 +1208,24 @@ func attachedDocs(x map[string]any) []any {
 			break
 		}
 		end, ok := ends[i]
+		if !ok && (i < noneFrom || i >= noneTo) {
+			// a value later on the line, after a scalar (review 28a)
+			p := i
+			for p < len(raw) && raw[p] != '\n' && raw[p] != '\r' {
+				if _, v := ends[p]; v && (raw[p] == '{' || raw[p] == '[') {
+					break
+				}
+				p++
+			}
+			if p < len(raw) && p > i && raw[p] != '\n' && raw[p] != '\r' {
+				i = p
+				continue
+			}
+			// none from i to the line's end: a later waiting value on the
+			// same line need not look again (review 27a's shapes: a closing
+			// line of N brackets, each a waiting value, took N squared)
+			noneFrom, noneTo = i, p
+		}
 		if ok {
 			// (strictly inside: one starting where the value around it
 			// failed failed for where it sits, not for what it holds;
@@ -1231,7 +1250,9 @@ func attachedDocs(x map[string]any) []any {
 				}
 				e = min(max(e, i), end-1)
 				budget -= e - i + 1
-				if k, found := slices.BinarySearch(failedAt, e); !found {
+				// (not a depth error: a value inside decodes on its own
+				// with less around it; review 28a)
+				if k, found := slices.BinarySearch(failedAt, e); !found && !strings.Contains(err.Error(), "max depth") {
 					failedAt = slices.Insert(failedAt, k, e)
 				}
 			}
@@ -1242,16 +1263,12 @@ func attachedDocs(x map[string]any) []any {
 			for j < len(raw) && (raw[j] == ' ' || raw[j] == '\t') {
 				j++
 			}
-			if _, next := ends[j]; next {
-				if err == nil || !bytes.ContainsAny(raw[i:end], "\r\n") {
-					i = j // (no lines inside it to read)
-					continue
-				}
-				if k, found := slices.BinarySearchFunc(resume, j, func(a, b int) int { return b - a }); !found {
-					resume = slices.Insert(resume, k, j) // most often at the end: nested values close inner first
-				}
-			} else if err == nil {
-				i = j // what is inside it is read: not again
+			if err == nil || !bytes.ContainsAny(raw[i:end], "\r\n") {
+				i = j // on from after it (no lines inside it to read)
+				continue
+			}
+			if k, found := slices.BinarySearchFunc(resume, j, func(a, b int) int { return b - a }); !found {
+				resume = slices.Insert(resume, k, j) // most often at the end: nested values close inner first
 			}
 		}
 		// on to the next line, or to a value waiting before its end (the
@@ -1275,19 +1292,20 @@ func attachedDocs(x map[string]any) []any {
 	return docs
 }
 
-// jsonValueEnds maps the offset of each '{' or '[' of b that begins a
-// line (after spaces) or follows such a value on its line, outside
-// strings, to the offset just past its matching bracket; one that never closes, or closes with the other kind,
+// jsonValueEnds maps the offset of each '{' or '[' of b that may begin a
+// value of its own (see below), outside strings, to the offset just past
+// its matching bracket; one that never closes, or closes with the other kind,
 // is left out. One pass over b.
 func jsonValueEnds(b []byte) map[int]int {
 	ends := map[int]int{}
 	type open struct {
 		at        int
 		c         byte
-		lineStart bool
+		candidate bool
 	}
 	var stack []open
-	inStr, esc, lineStart := false, false, true
+	inStr, esc := false, false
+	var prev byte // the last character on the line but spaces; 0 at its start
 	for i := 0; i < len(b); i++ {
 		c := b[i]
 		switch {
@@ -1298,28 +1316,35 @@ func jsonValueEnds(b []byte) map[int]int {
 				esc = true
 			} else if c == '"' {
 				inStr = false
+				prev = c
+			}
+			if c != '\n' && c != '\r' {
+				continue
 			}
 		case c == '"':
 			inStr = true
 		case c == '{' || c == '[':
-			stack = append(stack, open{i, c, lineStart})
+			// A value begins here unless a container's syntax comes
+			// before it on its line (a key's ':', a ',', an opening
+			// bracket): at a line's start, after a value, and after a
+			// scalar (review 28a: "1 {…}" after a broken line was never
+			// read).
+			stack = append(stack, open{i, c, prev == 0 || strings.IndexByte(":,[{", prev) < 0})
 		case c == '}' || c == ']':
 			if len(stack) == 0 {
 				break
 			}
 			o := stack[len(stack)-1]
 			stack = stack[:len(stack)-1]
-			if o.lineStart && (o.c == '{') == (c == '}') {
+			if o.candidate && (o.c == '{') == (c == '}') {
 				ends[o.at] = i + 1
-				lineStart = true // a value may follow it on the same line
-				continue
 			}
 		}
 		switch {
 		case c == '\n' || c == '\r':
-			lineStart, inStr, esc = true, false, false // a string does not run past a line end
-		case c != ' ' && c != '\t' && c != '\r':
-			lineStart = false
+			prev, inStr, esc = 0, false, false // a string does not run past a line end
+		case c != ' ' && c != '\t':
+			prev = c
 		}
 	}
 	return ends
