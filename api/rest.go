@@ -1207,6 +1207,27 @@ func attachedDocs(x map[string]any) []any {
 		if i == len(raw) {
 			break
 		}
+		if budget <= 0 {
+			// Spent (values nested past encoding/json's depth limit, each
+			// read to it): each line left is read on its own, at the cost
+			// of its length, so one-line documents are still read (review
+			// 29a: a diagnosis after 10,100 "[" lines went unlabelled).
+			// Only lines that begin an object: a resource is one.
+			lineEnd := len(raw)
+			if n := nextLine(raw[i:]); n >= 0 {
+				lineEnd = i + n
+			}
+			if raw[i] == '{' {
+				var doc map[string]any
+				ld := json.NewDecoder(bytes.NewReader(raw[i:lineEnd]))
+				ld.UseNumber()
+				if ld.Decode(&doc) == nil {
+					docs = append(docs, doc)
+				}
+			}
+			i = lineEnd + 1
+			continue
+		}
 		end, ok := ends[i]
 		if !ok && (i < noneFrom || i >= noneTo) {
 			// a value later on the line, after a scalar (review 28a)
