@@ -1212,20 +1212,31 @@ func attachedDocs(x map[string]any) []any {
 			// read to it): each line left is read on its own, at the cost
 			// of its length, so one-line documents are still read (review
 			// 29a: a diagnosis after 10,100 "[" lines went unlabelled).
-			// Only lines that begin an object: a resource is one.
+			// Only lines that begin an object: a resource is one. One that
+			// closes on a later line (pretty-printed) is read whole, once,
+			// and what is inside it is not read again, so each byte is
+			// read at most once from here on.
 			lineEnd := len(raw)
 			if n := nextLine(raw[i:]); n >= 0 {
 				lineEnd = i + n
 			}
+			to := lineEnd
+			if end, ok := ends[i]; ok && end > lineEnd && raw[i] == '{' {
+				to = end
+			}
 			if raw[i] == '{' {
 				var doc map[string]any
-				ld := json.NewDecoder(bytes.NewReader(raw[i:lineEnd]))
+				ld := json.NewDecoder(bytes.NewReader(raw[i:to]))
 				ld.UseNumber()
 				if ld.Decode(&doc) == nil {
 					docs = append(docs, doc)
 				}
 			}
-			i = lineEnd + 1
+			if to > lineEnd {
+				i = to
+			} else {
+				i = lineEnd + 1
+			}
 			continue
 		}
 		end, ok := ends[i]

@@ -242,3 +242,24 @@ func BenchmarkReview29aAttachedDocs(b *testing.B) {
 		})
 	}
 }
+
+// TestAttachedDocsAfterBudgetSpentReadsPrettyDocuments: once the budget is
+// spent, a document that begins an object on its line and closes on a
+// later one (pretty-printed) is still read, whole, once; one on one line,
+// after a wrapper past the depth limit or inside it, too (f902526 read
+// lines that begin an object on their own only).
+func TestAttachedDocsAfterBudgetSpentReadsPrettyDocuments(t *testing.T) {
+	wrap := func(inner string) string {
+		return "{bad\n" + strings.Repeat("[\n", 10100) + "0\n" + strings.Repeat("]", 10100) + "\n" + inner + "\n"
+	}
+	for name, data := range map[string]string{
+		"pretty after":    wrap(r29aPretty),
+		"one line after":  wrap(r29aCond),
+		"indented pretty": wrap("  " + strings.ReplaceAll(r29aPretty, "\n", "\n  ")),
+	} {
+		docs := attachedDocs(map[string]any{"contentType": "application/fhir+ndjson", "data": base64.StdEncoding.EncodeToString([]byte(data))})
+		if !r29aHasHIV(docs) {
+			t.Errorf("%s: the HIV Condition after a wrapper past the depth limit is not read", name)
+		}
+	}
+}
