@@ -1212,31 +1212,43 @@ func attachedDocs(x map[string]any) []any {
 			// read to it): each line left is read on its own, at the cost
 			// of its length, so one-line documents are still read (review
 			// 29a: a diagnosis after 10,100 "[" lines went unlabelled).
-			// Only lines that begin an object: a resource is one. One that
-			// closes on a later line (pretty-printed) is read whole, once,
-			// and what is inside it is not read again, so each byte is
-			// read at most once from here on.
+			// Each value on the line in turn (after a number, in an array,
+			// a second one: review 30a), and one that begins on the line
+			// and closes on a later one (pretty-printed) whole, once; what
+			// is inside that is not read again, so each byte is read at
+			// most twice from here on.
 			lineEnd := len(raw)
 			if n := nextLine(raw[i:]); n >= 0 {
 				lineEnd = i + n
 			}
-			to := lineEnd
-			if end, ok := ends[i]; ok && end > lineEnd && raw[i] == '{' {
-				to = end
+			next := lineEnd + 1
+			if bytes.IndexByte(raw[i:lineEnd], '{') < 0 {
+				i = next // no object begins on it: a resource is one
+				continue
 			}
-			if raw[i] == '{' {
-				var doc map[string]any
-				ld := json.NewDecoder(bytes.NewReader(raw[i:to]))
-				ld.UseNumber()
+			ld := json.NewDecoder(bytes.NewReader(raw[i:lineEnd]))
+			ld.UseNumber()
+			for {
+				at := i + int(ld.InputOffset())
+				var doc any
 				if ld.Decode(&doc) == nil {
 					docs = append(docs, doc)
+					continue
 				}
+				for at < lineEnd && (raw[at] == ' ' || raw[at] == '\t') {
+					at++
+				}
+				if end, ok := ends[at]; ok && end > lineEnd && raw[at] == '{' { // (an array's lines are read: it may wrap them)
+					vd := json.NewDecoder(bytes.NewReader(raw[at:end]))
+					vd.UseNumber()
+					if vd.Decode(&doc) == nil {
+						docs = append(docs, doc)
+					}
+					next = end
+				}
+				break
 			}
-			if to > lineEnd {
-				i = to
-			} else {
-				i = lineEnd + 1
-			}
+			i = next
 			continue
 		}
 		end, ok := ends[i]
