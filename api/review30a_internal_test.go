@@ -84,7 +84,6 @@ func r30aTimingShapes(size int) map[string]string {
 	}
 }
 
-
 func BenchmarkReview30aBudgetSpent(b *testing.B) {
 	for name, raw := range r30aTimingShapes(48 << 10) {
 		x := map[string]any{"contentType": "application/fhir+ndjson", "data": base64.StdEncoding.EncodeToString([]byte(raw))}
