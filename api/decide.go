@@ -482,14 +482,8 @@ func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 		if done {
 			continue
 		}
-		pc, err := g.cp.store.PatientContext(ctx, pid)
-		if err != nil {
-			continue // the release is the organisation's own; only the alert is lost
-		}
-		d := deriveContext(pid, pc)
-		pat, _, err := g.cp.person(ctx, d, pc, nil)
-		if err != nil || !pat.Restricted && !g.restrictedNumbers(d.numbers) {
-			continue
+		if restricted, err := g.personRestricted(ctx, pid); err != nil || !restricted {
+			continue // (on an error the release is the organisation's own; only the alert is lost)
 		}
 		g.mu.Lock()
 		g.note(consent.Decision{Reasons: []consent.Reason{{Code: consent.CodeRestrictedPatient}}})
@@ -1996,6 +1990,22 @@ func (g *gate) numbersOf(typ, id string) ([]string, error) {
 	return nhsNumbersOf(decodeMap(v.Raw)), nil
 }
 
+// personRestricted reports whether Patient pid is a restricted person's:
+// labelled so, linked to a record that is, or carrying an NHS number a
+// restricted Patient carries.
+func (g *gate) personRestricted(ctx context.Context, pid string) (bool, error) {
+	pc, err := g.cp.store.PatientContext(ctx, pid)
+	if err != nil {
+		return false, err
+	}
+	d := deriveContext(pid, pc)
+	pat, _, err := g.cp.person(ctx, d, pc, nil)
+	if err != nil {
+		return false, err
+	}
+	return pat.Restricted || g.restrictedNumbers(d.numbers), nil
+}
+
 // restrictedID reports whether Patient id is a restricted person's (as
 // noteRestricted decides it), once per request; it fails closed.
 func (g *gate) restrictedID(id string) bool {
@@ -2005,12 +2015,8 @@ func (g *gate) restrictedID(id string) bool {
 	if ok {
 		return r
 	}
-	r = true
-	if pc, err := g.cp.store.PatientContext(g.ctx, id); err == nil {
-		d := deriveContext(id, pc)
-		pat, _, err := g.cp.person(g.ctx, d, pc, nil)
-		r = err != nil || pat.Restricted || g.restrictedNumbers(d.numbers)
-	}
+	r, err := g.personRestricted(g.ctx, id)
+	r = r || err != nil
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.linkedRestricted == nil {

@@ -400,19 +400,15 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 		x["_valueBase64Binary"] = map[string]any{"extension": maskedMark()}
 		masked = true
 	}
-	if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
-		head, body, _ := strings.Cut(u[5:], ",")
-		mt, _, _ := strings.Cut(head, ";")
-		if strings.HasSuffix(strings.ToLower(head), ";base64") {
-			if unreadPeople(unescapeLoose(body), mt, true, which) { // (padding written %3D: review 23a)
+	if u, _ := x["url"].(string); u != "" {
+		if mt, data, encoded, ok := dataURL(u); ok {
+			if unreadPeople(data, mt, encoded, which) {
 				masked = true
 			}
-		} else if unreadPeople(unescapeLoose(body), mt, false, which) {
-			masked = true
-		}
-		if masked {
-			delete(x, "url")
-			x["_url"] = map[string]any{"extension": maskedMark()}
+			if masked {
+				delete(x, "url")
+				x["_url"] = map[string]any{"extension": maskedMark()}
+			}
 		}
 	}
 	return masked

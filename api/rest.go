@@ -1403,14 +1403,13 @@ func jsonValueEnds(b []byte) map[int]int {
 func inlineAttachments(m map[string]any) []map[string]any {
 	var out []map[string]any
 	eachObject(m, "", func(x map[string]any) bool {
-		if u, _ := x["url"].(string); len(u) > 5 && strings.EqualFold(u[:5], "data:") {
-			head, body, _ := strings.Cut(u[5:], ",")
-			mt, _, _ := strings.Cut(head, ";")
-			data := unescapeLoose(body)
-			if !strings.HasSuffix(strings.ToLower(head), ";base64") {
-				data = base64.StdEncoding.EncodeToString([]byte(data))
+		if u, _ := x["url"].(string); u != "" {
+			if mt, data, encoded, ok := dataURL(u); ok {
+				if !encoded {
+					data = base64.StdEncoding.EncodeToString([]byte(data))
+				}
+				out = append(out, map[string]any{"contentType": mt, "data": data})
 			}
-			out = append(out, map[string]any{"contentType": mt, "data": data})
 		}
 		if data, _ := x["valueBase64Binary"].(string); data != "" {
 			out = append(out, map[string]any{"data": data})
@@ -1418,6 +1417,18 @@ func inlineAttachments(m map[string]any) []map[string]any {
 		return true
 	})
 	return out
+}
+
+// dataURL reads u as a data: url: its media type, its data
+// percent-decoded (base64 padding written %3D too: review 23a), and
+// whether that data is base64; ok is false for any other url.
+func dataURL(u string) (mediaType, data string, encoded, ok bool) {
+	if len(u) <= 5 || !strings.EqualFold(u[:5], "data:") {
+		return "", "", false, false
+	}
+	head, body, _ := strings.Cut(u[5:], ",")
+	mediaType, _, _ = strings.Cut(head, ";")
+	return mediaType, unescapeLoose(body), strings.HasSuffix(strings.ToLower(head), ";base64"), true
 }
 
 // attachedJSONBytes is the data of attachment or Binary x decoded (UTF-8,
