@@ -349,12 +349,46 @@ func redactPlaces(x map[string]any) bool {
 			found = true
 		}
 	}
-	if ref, _ := x["reference"].(string); x["display"] != nil {
-		if n, _ := search.NormalizeReference(ref); strings.HasPrefix(n, "Location/") {
-			// "Home, 1 Hidden Lane": the place itself is decided on its
-			// own (a patient's residence is its source's alone).
-			delete(x, "display")
-			delete(x, "_display")
+	if placeReferenceText(x) {
+		found = true
+	}
+	return found
+}
+
+// placeReferenceText takes out of reference x what may say where someone
+// is or who her GP is: a Location reference's display ("Home, 1 Hidden
+// Lane": the place itself is decided on its own, a patient's residence
+// being its source's alone), and a reference naming nothing stored (a
+// logical one, by identifier, or a display alone), its display and
+// identifier: an ODS or property number names her practice or her home
+// as a display does (review 31b: her appointment naming her home by type
+// and identifier, display "Home, 1 Hidden Lane", went to the district
+// nurse). A Coding (system, code) is no reference.
+func placeReferenceText(x map[string]any) bool {
+	_, hasDisplay := x["display"]
+	_, hasExt := x["_display"]
+	_, hasID := x["identifier"]
+	if !hasDisplay && !hasExt && !hasID {
+		return false
+	}
+	for _, k := range [...]string{"system", "code", "version", "userSelected", "use", "value"} {
+		if _, ok := x[k]; ok {
+			return false // a Coding, an Identifier
+		}
+	}
+	ref, _ := x["reference"].(string)
+	n, literal := search.NormalizeReference(ref)
+	if literal && !strings.HasPrefix(n, "Location/") {
+		return false // decided on its own (maskRefs), and not a place
+	}
+	found := false
+	keys := []string{"display", "_display"}
+	if !literal {
+		keys = append(keys, "identifier")
+	}
+	for _, k := range keys {
+		if _, ok := x[k]; ok {
+			delete(x, k)
 			found = true
 		}
 	}
@@ -363,11 +397,12 @@ func redactPlaces(x map[string]any) bool {
 
 // mayCarryPlaces reports whether a stored body may give an address or a
 // contact point redactPlaces takes out: a resource inside it with either,
-// an Address or ContactPoint value, or a reference to a Location (its
-// display); escapes and attachments: mayCarryPeople.
+// an Address or ContactPoint value, or a reference's display
+// (placeReferenceText); escapes and attachments: mayCarryPeople.
 func mayCarryPlaces(raw []byte) bool {
 	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
 		bytes.Contains(raw, []byte(`"Location/`)) || bytes.Contains(raw, []byte(`"Location"`)) ||
+		bytes.Contains(raw, []byte(`display"`)) || bytes.Contains(raw, []byte(`"identifier"`)) ||
 		(bytes.Contains(raw, []byte(`"address"`)) || bytes.Contains(raw, []byte(`"telecom"`))) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
 }
 
