@@ -228,6 +228,9 @@ type Policy interface {
 	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta, batch []*store.Write) error
 	// Label adds the sensitivity labels derived from the item's codes.
 	Label(w *store.Write)
+	// LabelText adds the labels derived from the codes written in the
+	// text of the item's attachments (consent.Policy.TextLabels).
+	LabelText(w *store.Write, texts [][]byte)
 }
 
 // DirectCarePurposes are the purposes of use carex serves by default.
@@ -256,6 +259,8 @@ func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *stor
 }
 
 func (OpenPolicy) Label(*store.Write) {}
+
+func (OpenPolicy) LabelText(*store.Write, [][]byte) {}
 
 // access is the log stage: it runs the rest of the chain, turns an error
 // into its OperationOutcome, records the exchange durably, and only then

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/consent"
 )
 
 // Review 22e: work that grew faster than the input. Measured here, not
@@ -54,6 +56,38 @@ func BenchmarkCanonicalCodes(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {
 				canonicalCodes(codes)
+			}
+		})
+	}
+}
+
+// BenchmarkAttachedContentLetter: what a write pays for reading a
+// letter's attachment (review 31a/31c): every payload is decoded and its
+// text scanned for the policy's concept ids, a PDF's too (1 MiB of
+// pseudo-random bytes), against FHIR JSON of the same size.
+func BenchmarkAttachedContentLetter(b *testing.B) {
+	pol := consent.DefaultPolicy()
+	pdf := make([]byte, 1<<20)
+	x := uint32(1)
+	for i := range pdf {
+		x = x*1664525 + 1013904223
+		pdf[i] = byte(x >> 24)
+	}
+	obs := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://snomed.info/sct","code":"271649006"}]},"valueQuantity":{"value":120}}` + "\n"
+	js := []byte(strings.Repeat(obs, 1<<20/len(obs)))
+	for _, c := range []struct {
+		name, ct string
+		data     []byte
+	}{{"pdf-1MiB", "application/pdf", pdf}, {"ndjson-1MiB", "application/fhir+ndjson", js}} {
+		m := map[string]any{"resourceType": "DocumentReference", "content": []any{map[string]any{"attachment": map[string]any{
+			"contentType": c.ct, "data": base64.StdEncoding.EncodeToString(c.data)}}}}
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				_, texts := attachedContent(m, true)
+				for _, t := range texts {
+					pol.TextLabels(t)
+				}
 			}
 		})
 	}

@@ -1855,6 +1855,14 @@ func (cp *ConsentPolicy) Label(w *store.Write) {
 	w.Labels = appendNew(w.Labels, labels...)
 }
 
+// LabelText adds the labels the policy's code lists derive from the
+// concept ids written in texts, the item's attachments (attachedContent).
+func (cp *ConsentPolicy) LabelText(w *store.Write, texts [][]byte) {
+	for _, t := range texts {
+		w.Labels = appendNew(w.Labels, cp.Policy.TextLabels(t)...)
+	}
+}
+
 // redacted reports whether v is released with demographics redacted.
 func (x *Exchange) redacted(v *store.Version) bool {
 	g := x.gate

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"regexp"
@@ -203,35 +204,69 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 }
 
 // redactAttachedPeople redacts the people inside the FHIR JSON that x
-// carries as an attachment's (or a Binary's) data, and writes the data
-// back (without the hash and with the size of what it now carries);
-// data that carries no one is left as it is.
+// carries as an attachment's (or a Binary's) data, an extension's
+// valueBase64Binary, or a data: url in any of its values, and writes each
+// back (data without the hash and with the size of what it now carries);
+// data that carries no one is left as it is. A document may be a list of
+// resources (review 31a: her linked copy in a data: url, a
+// valueBase64Binary or an attached array went whole).
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
-	docs := attachedDocs(x)
 	found := false
-	for _, doc := range docs {
-		if dm, ok := doc.(map[string]any); ok {
-			if t, _ := dm["resourceType"].(string); personResource(t) && (which == nil || which(dm)) {
-				redactPerson(dm)
-				found = true
-			}
-			if which == nil && redactPlaces(dm) {
-				found = true
-			}
-			if redactCarriedPeople(dm, which) {
-				found = true
+	if docs := attachedDocs(x); redactDocs(docs, which) {
+		if data, err := encodeAttachedDocs(docs); err == nil {
+			setAttachmentData(x, data)
+			found = true
+		}
+	}
+	if data, _ := x["valueBase64Binary"].(string); data != "" {
+		if raw, ok := decodeBase64(data); ok {
+			if docs := jsonDocs("", attachmentText("", raw)); redactDocs(docs, which) {
+				if data, err := encodeAttachedDocs(docs); err == nil {
+					x["valueBase64Binary"] = base64.StdEncoding.EncodeToString(data)
+					found = true
+				}
 			}
 		}
 	}
-	if !found {
-		return false
+	if replaceStrings(x, func(_, s string) (string, bool) {
+		mt, data, encoded, ok := dataURL(s)
+		if !ok || mt != "" && !fhirJSONType(mt) {
+			return "", false
+		}
+		raw := []byte(data)
+		if encoded {
+			if raw, ok = decodeBase64(data); !ok {
+				return "", false
+			}
+		}
+		docs := jsonDocs(mt, attachmentText(mt, raw))
+		if !redactDocs(docs, which) {
+			return "", false
+		}
+		out, err := encodeAttachedDocs(docs)
+		if err != nil {
+			return "", false
+		}
+		return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
+	}) {
+		found = true
 	}
-	data, err := encodeAttachedDocs(docs)
-	if err != nil {
-		return false
+	return found
+}
+
+// redactDocs redacts the people (which; nil: all, and the places too) in
+// documents docs in place, objects or lists, and reports whether it
+// changed any.
+func redactDocs(docs []any, which func(map[string]any) bool) bool {
+	found := false
+	for _, doc := range docs {
+		// (held by a member, so that each object of a list, and the
+		// document itself, is visited as a carried resource)
+		if redactCarriedPeople(map[string]any{"": doc}, which) {
+			found = true
+		}
 	}
-	setAttachmentData(x, data)
-	return true
+	return found
 }
 
 // dropContactExtensions is l, the extensions of person m, without those
@@ -435,15 +470,14 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 		x["_valueBase64Binary"] = map[string]any{"extension": maskedMark()}
 		masked = true
 	}
-	if u, _ := x["url"].(string); u != "" {
-		if mt, data, encoded, ok := dataURL(u); ok {
-			if unreadPeople(data, mt, encoded, which) {
-				masked = true
-			}
-			if masked {
-				delete(x, "url")
-				x["_url"] = map[string]any{"extension": maskedMark()}
-			}
+	// a data: url, in an attachment's url or any other value (review 31a:
+	// her Patient in an extension's valueUri went whole)
+	for k, v := range x {
+		u, _ := v.(string)
+		if mt, data, encoded, ok := dataURL(u); ok && (masked && k == "url" || unreadPeople(data, mt, encoded, which)) {
+			delete(x, k)
+			x["_"+k] = map[string]any{"extension": maskedMark()}
+			masked = true
 		}
 	}
 	return masked

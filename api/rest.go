@@ -557,12 +557,7 @@ func (s *Server) derive(w *store.Write) {
 	// FHIR JSON inside its attachments (a document's content, a Binary),
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
-	attached := fhirAttachments(w.Resource)
-	attached = append(attached, attachedFirstKept(w.Resource)...)
-	for _, a := range inlineAttachments(w.Resource) {
-		attached = append(attached, attachedDocs(a)...)
-		attached = append(attached, attachedFirstKept(a)...)
-	}
+	attached, texts := attachedContent(w.Resource, true)
 	var inner []string
 	carried := innerResources(w.Resource, attached)
 	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
@@ -618,6 +613,7 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
 			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 		}
+		s.policy.LabelText(w, texts)
 	} else if w.Type == "Consent" && len(carried) > 0 {
 		// The resources a patient-privacy Consent carries (a contained
 		// Condition giving the reason for the person's choice, FHIR JSON
@@ -1112,27 +1108,6 @@ func appendNew(dst []string, src ...string) []string {
 	return dst
 }
 
-// fhirAttachments are the JSON values carried base64-encoded in a
-// resource's attachments (contentType application/fhir+json,
-// application/json+fhir or application/json, any case and parameters; data
-// padded or not) or as a Binary's content, every one of them: none may be
-// skipped, or what follows it would go unlabelled. The caller walks them
-// all at once. Other formats (PDF, XML, images) are opaque, like free
-// text.
-func fhirAttachments(m map[string]any) []any {
-	var out []any
-	var visit func(x map[string]any) bool
-	visit = func(x map[string]any) bool {
-		for _, doc := range attachedDocs(x) {
-			out = append(out, doc)
-			eachObject(doc, "data", visit) // a document inside a document
-		}
-		return true
-	}
-	eachObject(m, "data", visit)
-	return out
-}
-
 // attachedDocs decodes the FHIR JSON documents (one, or several as
 // NDJSON) that attachment or Binary x carries as base64 data; nil when its
 // content type is not JSON or its data does not decode. Data with no
@@ -1146,6 +1121,12 @@ func attachedDocs(x map[string]any) []any {
 	if !ok {
 		return nil
 	}
+	return jsonDocs(ct, raw)
+}
+
+// jsonDocs is attachedDocs of data raw (text, attachmentText) given
+// media type ct (a JSON one, or "").
+func jsonDocs(ct string, raw []byte) []any {
 	if ct == "" {
 		// An object, or an array of them (review 15a: a letter carrying
 		// an HIV diagnosis as [{…}] went unlabelled, as it is read under
@@ -1394,31 +1375,6 @@ func jsonValueEnds(b []byte) map[int]int {
 	return ends
 }
 
-// inlineAttachments are the attachments m carries other than as an
-// attachment's data, as attachments with data: a data: url (an
-// attachment's url) and an extension's valueBase64Binary. FHIR JSON in
-// them counts for codes, labels and classes as an attachment's does
-// (review 24a: an HIV diagnosis so carried went unlabelled; review 25a:
-// with a repeated key too).
-func inlineAttachments(m map[string]any) []map[string]any {
-	var out []map[string]any
-	eachObject(m, "", func(x map[string]any) bool {
-		if u, _ := x["url"].(string); u != "" {
-			if mt, data, encoded, ok := dataURL(u); ok {
-				if !encoded {
-					data = base64.StdEncoding.EncodeToString([]byte(data))
-				}
-				out = append(out, map[string]any{"contentType": mt, "data": data})
-			}
-		}
-		if data, _ := x["valueBase64Binary"].(string); data != "" {
-			out = append(out, map[string]any{"data": data})
-		}
-		return true
-	})
-	return out
-}
-
 // dataURL reads u as a data: url: its media type, its data
 // percent-decoded (base64 padding written %3D too: review 23a), and
 // whether that data is base64; ok is false for any other url.
@@ -1443,7 +1399,7 @@ func attachedJSONBytes(x map[string]any) (ct string, raw []byte, ok bool) {
 	if raw, ok = decodeBase64(data); !ok {
 		return ct, nil, false
 	}
-	return ct, bytes.TrimPrefix(fromUTF16(raw), []byte("\xef\xbb\xbf")), true
+	return ct, attachmentText(ct, raw), true
 }
 
 // attachedFirstKept is the FHIR JSON documents in m's attachments that
@@ -1454,23 +1410,32 @@ func attachedJSONBytes(x map[string]any) (ct string, raw []byte, ok bool) {
 func attachedFirstKept(m map[string]any) []any {
 	var out []any
 	eachObject(m, "", func(x map[string]any) bool {
-		ct, raw, ok := attachedJSONBytes(x)
-		if t := bytes.TrimLeft(raw, " \t\r\n"); !ok || len(t) == 0 || ct == "" && t[0] != '{' && t[0] != '[' {
-			return true // not JSON (attachedDocs reads no more)
-		}
-		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw)); err == nil {
-			if dups {
-				out = append(out, v)
-			}
-			return true
-		}
-		for _, line := range bytes.Split(raw, []byte("\n")) { // NDJSON
-			if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(line)); err == nil && dups {
-				out = append(out, v)
-			}
+		if ct, raw, ok := attachedJSONBytes(x); ok {
+			out = append(out, firstKeptDocs(ct, raw)...)
 		}
 		return true
 	})
+	return out
+}
+
+// firstKeptDocs is attachedFirstKept of data raw (text) given media type
+// ct (a JSON one, or "").
+func firstKeptDocs(ct string, raw []byte) []any {
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || ct == "" && t[0] != '{' && t[0] != '[' {
+		return nil // not JSON (attachedDocs reads no more)
+	}
+	if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw)); err == nil {
+		if dups {
+			return []any{v}
+		}
+		return nil
+	}
+	var out []any
+	for _, line := range bytes.Split(raw, []byte("\n")) { // NDJSON
+		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(line)); err == nil && dups {
+			out = append(out, v)
+		}
+	}
 	return out
 }
 

@@ -36,7 +36,7 @@ func TestReview26aSoundNoPanicOnBracketSoup(t *testing.T) {
 				attachedDocs(x)
 				readWhole(x)
 				attachedFirstKept(x)
-				inlineAttachments(x)
+				attachedContent(x, true)
 				unreadPeople(data, ct, true, nil)
 				unreadPeople(raw, ct, false, nil)
 				structuredText([]byte(raw))

@@ -577,6 +577,39 @@ func (p *Policy) Labels(codes []Coding) []string {
 
 const systemSNOMED = "http://snomed.info/sct"
 
+// TextLabels derives labels from the SNOMED CT concept ids written
+// anywhere in text (every run of 6 to 18 digits, leading zeros dropped,
+// with a valid Verhoeff check digit), as Labels does from codes: for data
+// carex cannot read as FHIR JSON — an attachment's XML, a CDA document,
+// JSON sent as text, JSON broken part way — the ids it holds are the
+// codes it may carry (review 31c: an assisted-fertilisation procedure in a
+// letter's FHIR XML went out under break-glass). Sorted, without
+// duplicates; nil when none apply. Linear in the text.
+func (p *Policy) TextLabels(text []byte) []string {
+	var codes []Coding
+	for i := 0; i < len(text); {
+		if text[i] < '0' || text[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			j++
+		}
+		run := text[i:j]
+		for len(run) > 0 && run[0] == '0' {
+			run = run[1:]
+		}
+		if len(run) >= 6 && len(run) <= 18 {
+			if id := string(run); verhoeff(id) {
+				codes = append(codes, Coding{System: systemSNOMED, Code: id})
+			}
+		}
+		i = j
+	}
+	return p.Labels(codes)
+}
+
 // CanonicalCoding is system|code as the policy's code lists and a
 // Consent's provisions name it: SNOMED CT under another of its names (its
 // OID, https, a trailing slash, an edition's URI, "SCT", a concept URI's

@@ -240,3 +240,27 @@ func TestLabellingLists(t *testing.T) {
 		t.Errorf("F42.0 and F420 label alike (ICD-10 dots are ignored) but are named differently")
 	}
 }
+
+// TestTextLabels: the concept ids written in any text label as codes do:
+// in XML, in JSON as a number, with leading zeros; not inside a longer
+// run of digits, nor with a wrong check digit.
+func TestTextLabels(t *testing.T) {
+	p := DefaultPolicy()
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{`<code value="86406008"/>`, true},
+		{`{"code":86406008}`, true},
+		{`code="086406008" codeSystem="2.16.840.1.113883.6.96"`, true},
+		{`PR1|1||52637005^IVF^SCT`, true},
+		{`186406008`, false}, // another number
+		{`86406009`, false},  // check digit wrong
+		{`NHS 9434765919, 20150601, 80146002`, false},
+		{``, false},
+	} {
+		if got := len(p.TextLabels([]byte(c.text))) > 0; got != c.want {
+			t.Errorf("TextLabels(%q) = %v, want labelled %v", c.text, p.TextLabels([]byte(c.text)), c.want)
+		}
+	}
+}
