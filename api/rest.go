@@ -453,6 +453,12 @@ var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effect
 // 2024 is 2015 data (review 9c: a deny of 2015 released it).
 var documentDateParams = append([]string{"period"}, clinicalDateParams...)
 
+// taskDateParams: a Task's "period" (executionPeriod) is when it was
+// carried out, its "authored-on" when it was entered: an assessment
+// carried out in 2015 and entered in 2024 is 2015 data, as a document is
+// (review 31d: a deny of 2015 released it, judged by 2024).
+var taskDateParams = append([]string{"period"}, clinicalDateParams...)
+
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
 // document's code is its type.
@@ -484,6 +490,8 @@ func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
 	switch typ {
 	case "DocumentReference", "Composition":
 		params = documentDateParams
+	case "Task":
+		params = taskDateParams
 	}
 	dates := search.ExtractDatesIn(typ, res, consent.England())
 	for _, p := range params {

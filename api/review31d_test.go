@@ -65,6 +65,36 @@ func TestReview31dDataPeriodMissesExplicitUTCWholeDays(t *testing.T) {
 	}
 }
 
+// TestReview31dDataPeriodTaskJudgedByAuthoredOn: a social-care assessment
+// (Task) carried out in June 2015 (executionPeriod) and entered in 2024
+// (authoredOn) is 2015 data, as a letter about 2015 care written in 2024
+// is (review 9c). Jane's deny of her 2015 data must withhold it from the
+// district nurse; carex judges a Task by authoredOn (rest.go
+// clinicalDateParams puts authored-on before period).
+func TestReview31dDataPeriodTaskJudgedByAuthoredOn(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	council := e.token("system", "council", "E06000999")
+	e.putAll(t, council,
+		[2]string{"/fhir/Task/r31d-assess", `{"resourceType":"Task","id":"r31d-assess","status":"completed","intent":"order","for":{"reference":"Patient/jane"},
+		 "meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},
+		 "code":{"text":"R31D-ASSESSMENT-JUNE-2015"},"authoredOn":"2024-02-01","executionPeriod":{"start":"2015-06-02","end":"2015-06-20"}}`},
+		[2]string{"/fhir/Task/r31d-ctl", `{"resourceType":"Task","id":"r31d-ctl","status":"completed","intent":"order","for":{"reference":"Patient/jane"},
+		 "meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},
+		 "code":{"text":"R31D-ASSESSMENT-2024"},"authoredOn":"2024-02-01","executionPeriod":{"start":"2024-01-10","end":"2024-01-20"}}`},
+	)
+	e.putAll(t, e.token("system", "nhs", "A81001"),
+		[2]string{"/fhir/Consent/r31d-no-2015", janeConsent("r31d-no-2015", "2026-01-10", "OPTIN",
+			`,"provision":{"type":"deny","dataPeriod":{"start":"2015","end":"2015"}}`)})
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	if s, b := r31dRead(e, nurse, "/fhir/Task/r31d-ctl"); s != 200 {
+		t.Fatalf("premise: the nurse reads the 2024 assessment: %d %.200s", s, b)
+	}
+	if s, b := r31dRead(e, nurse, "/fhir/Task/r31d-assess"); s != 404 {
+		t.Errorf("GET Task/r31d-assess (assessment carried out June 2015, authoredOn 2024) released despite Jane's deny of her 2015 data: %d %.160s", s, b)
+	}
+}
+
 // TestReview31dSoundThreeLevelNesting: OPTIN; deny to RHX; except permit
 // of problems; except deny of the diabetes code. RHX's clinician sees the
 // HbA1c? No (deny to RHX), the HIV diagnosis? No (sensitive), diabetes? No
