@@ -1,30 +1,38 @@
 package api
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 )
 
 // TestClinicalSpan: an item's dates as the sharing decision takes them.
-// Whole UTC days (how the index reads a date without a time) become the
-// same days in England; an instant has no end; an ongoing period runs to
-// 9999 and starts on its day in England too.
+// A date without a time is a run of days in England, each end of a period
+// on its own; a time keeps its zone (review 31d: explicit UTC instants on
+// UTC midnights were moved, an end date with no start was not); an instant
+// has no end; an ongoing period runs to 9999.
 func TestClinicalSpan(t *testing.T) {
-	ms := func(s string) int64 {
-		v, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
+	for _, c := range []struct{ typ, res, start, end string }{
+		{"Observation", `{"effectiveDateTime":"2015-05"}`, "2015-04-30T23:00:00Z", "2015-05-31T22:59:59.999Z"},                                                  // May 2015, BST
+		{"Observation", `{"effectiveDateTime":"2015"}`, "2015-01-01T00:00:00Z", "2015-12-31T23:59:59.999Z"},                                                     // 2015, GMT at both ends
+		{"Observation", `{"effectiveDateTime":"2015-06-01T09:30:00Z"}`, "2015-06-01T09:30:00Z", ""},                                                             // an instant
+		{"Encounter", `{"period":{"start":"2015-06-01"}}`, "2015-05-31T23:00:00Z", "9999-12-31T23:59:59.999Z"},                                                  // ongoing from 1 June
+		{"Encounter", `{"period":{"start":"2015-06-01T09:30:00Z","end":"2015-06-03T17:00:00Z"}}`, "2015-06-01T09:30:00Z", "2015-06-03T17:00:00.999Z"},           // a period of instants
+		{"Encounter", `{"period":{"start":"2015-06-01T00:00:00Z","end":"2015-06-30T23:59:59Z"}}`, "2015-06-01T00:00:00Z", "2015-06-30T23:59:59.999Z"},           // UTC instants on midnights: not moved
+		{"Encounter", `{"period":{"end":"2015-06-20"}}`, "0001-01-01T00:00:00.001Z", "2015-06-20T22:59:59.999Z"},                                                // until 20 June, in England
+		{"Encounter", `{"period":{"start":"2015-06-01","end":"2015-06-20T12:00:00Z"}}`, "2015-05-31T23:00:00Z", "2015-06-20T12:00:00.999Z"},                     // a date, then an instant
+		{"Task", `{"authoredOn":"2024-02-01","executionPeriod":{"start":"2015-06-02","end":"2015-06-20"}}`, "2015-06-01T23:00:00Z", "2015-06-20T22:59:59.999Z"}, // carried out, not entered
+	} {
+		var res map[string]any
+		if err := json.Unmarshal([]byte(c.res), &res); err != nil {
 			t.Fatal(err)
 		}
-		return v.UnixMilli()
-	}
-	for _, c := range []struct{ lo, hi, start, end string }{
-		{"2015-05-01T00:00:00Z", "2015-05-31T23:59:59.999Z", "2015-04-30T23:00:00Z", "2015-05-31T22:59:59.999Z"}, // May 2015, BST
-		{"2015-01-01T00:00:00Z", "2015-12-31T23:59:59.999Z", "2015-01-01T00:00:00Z", "2015-12-31T23:59:59.999Z"}, // 2015, GMT at both ends
-		{"2015-06-01T09:30:00Z", "2015-06-01T09:30:00.999Z", "2015-06-01T09:30:00Z", ""},                         // an instant
-		{"2015-06-01T00:00:00Z", "9999-12-31T23:59:59.999Z", "2015-05-31T23:00:00Z", "9999-12-31T23:59:59.999Z"}, // ongoing from 1 June
-		{"2015-06-01T09:30:00Z", "2015-06-03T17:00:00.999Z", "2015-06-01T09:30:00Z", "2015-06-03T17:00:00.999Z"}, // a period of instants
-	} {
-		start, end := clinicalSpan(ms(c.lo), ms(c.hi))
+		lo, hi, ok := clinicalRange(c.typ, res)
+		if !ok {
+			t.Errorf("%s %s: no clinical date", c.typ, c.res)
+			continue
+		}
+		start, end := clinicalSpan(lo, hi)
 		gotEnd := ""
 		if !end.IsZero() {
 			gotEnd = end.Format(time.RFC3339Nano)
@@ -36,7 +44,7 @@ func TestClinicalSpan(t *testing.T) {
 			wantEnd = e.Format(time.RFC3339Nano)
 		}
 		if !start.Equal(wantStart) || gotEnd != wantEnd {
-			t.Errorf("clinicalSpan(%s, %s) = %s, %s; want %s, %s", c.lo, c.hi, start.Format(time.RFC3339Nano), gotEnd, c.start, wantEnd)
+			t.Errorf("%s %s: %s, %s; want %s, %s", c.typ, c.res, start.Format(time.RFC3339Nano), gotEnd, c.start, wantEnd)
 		}
 	}
 }

@@ -426,14 +426,11 @@ var maxClinicalEnd = time.Date(9999, 12, 31, 23, 59, 59, 999e6, time.UTC)
 // the zero time, which means no clinical date.
 var minClinicalStart = time.Date(1, 1, 1, 0, 0, 0, 1e6, time.UTC)
 
-// clinicalSpan is an item's clinical date from its index entry (unix ms,
-// both inclusive): its first instant, and its last when it is a range (a
-// date to the year, month or day, a period; zero for an instant). The
-// index reads a date without a time as UTC days (as search does); the
-// sharing decision reads dates as days in England, as a Consent's
-// dataPeriod is read, so a span of whole UTC days is moved to the same
-// days in England: "2015-05" ends at 23:59 on 31 May, British Summer Time,
-// not at 00:59 on 1 June, inside a deny of June.
+// clinicalSpan is an item's clinical date from its range (unix ms, both
+// inclusive, from clinicalRange, which reads a date without a time as days
+// in England): its first instant, and its last when it is a range (a date
+// to the year, month or day, a period; zero for an instant). An open start
+// is minClinicalStart, an open end maxClinicalEnd.
 func clinicalSpan(lo, hi int64) (start, end time.Time) {
 	lo = max(lo, minClinicalStart.UnixMilli())
 	start = time.UnixMilli(lo).UTC()
@@ -441,26 +438,9 @@ func clinicalSpan(lo, hi int64) (start, end time.Time) {
 		return start, time.Time{}
 	}
 	if hi >= maxClinicalEnd.UnixMilli() { // ongoing: from a day, or an instant
-		if midnight(start) {
-			start = inEngland(start)
-		}
 		return start, maxClinicalEnd
 	}
-	end = time.UnixMilli(hi).UTC()
-	after := end.Add(time.Millisecond)
-	if midnight(start) && midnight(after) {
-		start, end = inEngland(start), inEngland(after).Add(-time.Millisecond)
-	}
-	return start, end
-}
-
-// inEngland is the start of t's UTC day as the same day in England.
-func inEngland(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, consent.England()).UTC()
-}
-
-func midnight(t time.Time) bool {
-	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	return start, time.UnixMilli(hi).UTC()
 }
 
 // clinicalDateParams name, in order of preference, the search parameter
@@ -472,6 +452,12 @@ var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effect
 // context.period, Composition event.period): a letter from 2015 scanned in
 // 2024 is 2015 data (review 9c: a deny of 2015 released it).
 var documentDateParams = append([]string{"period"}, clinicalDateParams...)
+
+// taskDateParams: a Task's "period" (executionPeriod) is when it was
+// carried out, its "authored-on" when it was entered: an assessment
+// carried out in 2015 and entered in 2024 is 2015 data, as a document is
+// (review 31d: a deny of 2015 released it, judged by 2024).
+var taskDateParams = append([]string{"period"}, clinicalDateParams...)
 
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
@@ -486,23 +472,31 @@ func codeParam(typ, param string) bool {
 	return false
 }
 
-// clinicalRange is the clinical date (unix ms, both inclusive) among the
-// index entries of a resource of type typ: its first date element, in
+// clinicalRange is the clinical date (unix ms, both inclusive) of res, a
+// resource of type typ: its first date element, in
 // order of preference, that it has. Every value of the element counts (a
 // Timing's events, a Composition's event periods): the range runs from
 // the first to the last (review 13a: a deny of June 2015 released an
 // observation timed in January and June). A period with no start runs
 // from the earliest time: it is not passed over for a later element
 // (review 13a: a letter about care until June 2015, written in 2024, was
-// judged by 2024). ok is false when it has none.
-func clinicalRange(typ string, index []search.IndexEntry) (lo, hi int64, ok bool) {
+// judged by 2024). A date without a time is read as days in England, as a
+// Consent's dataPeriod is, each end of a period on its own; a time keeps
+// its zone (review 31d: whole UTC days were guessed from UTC midnights in
+// the index's reading, which moved explicit UTC instants an hour and left
+// an end date with no start unmoved). ok is false when it has none.
+func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
 	params := clinicalDateParams
-	if typ == "DocumentReference" || typ == "Composition" {
+	switch typ {
+	case "DocumentReference", "Composition":
 		params = documentDateParams
+	case "Task":
+		params = taskDateParams
 	}
+	dates := search.ExtractDatesIn(typ, res, consent.England())
 	for _, p := range params {
-		for _, e := range index {
-			if e.Type != search.Date || e.Param != p {
+		for _, e := range dates {
+			if e.Param != p {
 				continue
 			}
 			if !ok {
@@ -524,7 +518,7 @@ func clinicalRange(typ string, index []search.IndexEntry) (lo, hi int64, ok bool
 func innerClinicalRange(inner []map[string]any, lo, hi int64) (int64, int64) {
 	for _, x := range inner {
 		if rt, _ := x["resourceType"].(string); !personResource(rt) {
-			if l, h, ok := clinicalRange(rt, search.Extract(rt, x)); ok {
+			if l, h, ok := clinicalRange(rt, x); ok {
 				lo, hi = min(lo, l), max(hi, h)
 			}
 		}
@@ -582,7 +576,7 @@ func (s *Server) derive(w *store.Write) {
 			w.Codes = append(w.Codes, e.System+"|"+e.Code)
 		}
 	}
-	if lo, hi, ok := clinicalRange(w.Type, w.Index); ok {
+	if lo, hi, ok := clinicalRange(w.Type, w.Resource); ok {
 		// A date to the year or month, or a period, is a range: a
 		// dataPeriod meets the item by the whole of it (a deny of June
 		// 2015 covers an item dated "2015"). The resources it carries are

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -67,6 +68,42 @@ func Extract(resourceType string, res map[string]any) []IndexEntry {
 	return out
 }
 
+// ExtractDatesIn returns the Date entries Extract does, but with each
+// date written without a time (a year, month or day) read as days in loc,
+// each end of a period on its own; a time keeps its own zone (one without
+// a zone is UTC, as in Extract). The index reads such a date as UTC days,
+// as search does; the sharing decision reads it as days in England, as a
+// Consent's dataPeriod is (review 31d: guessing "a date" back from UTC
+// midnights moved explicit UTC instants, and missed an end date whose
+// period had no start).
+func ExtractDatesIn(resourceType string, res map[string]any, loc *time.Location) []IndexEntry {
+	if res == nil {
+		return nil
+	}
+	parse := func(s string) (int64, int64, error) {
+		if len(s) > 10 { // a time follows the date: its zone says when
+			return ParseDate(s)
+		}
+		return ParseDateIn(s, loc)
+	}
+	list, _ := paramsFor(resourceType)
+	var out []IndexEntry
+	for _, cp := range list {
+		def := &cp.def
+		if def.Type != Date || len(def.Union) > 0 {
+			continue
+		}
+		emit := func(e IndexEntry) {
+			e.Param, e.Type = def.Name, Date
+			out = append(out, e)
+		}
+		for _, p := range cp.paths {
+			walk(res, p, func(v any) { extractDate(v, parse, emit) })
+		}
+	}
+	return out
+}
+
 // walk visits every value at path below v, flattening arrays at every step.
 func walk(v any, path []step, fn func(any)) {
 	if arr, ok := v.([]any); ok {
@@ -117,7 +154,7 @@ func extractValue(def *ParamDef, v any, emit func(IndexEntry)) {
 	case Reference:
 		extractRef(def, v, emit)
 	case Date:
-		extractDate(v, emit)
+		extractDate(v, ParseDate, emit)
 	case String:
 		extractString(v, emit)
 	case URI:
@@ -266,10 +303,10 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-func extractDate(v any, emit func(IndexEntry)) {
+func extractDate(v any, parse func(string) (int64, int64, error), emit func(IndexEntry)) {
 	switch x := v.(type) {
 	case string:
-		if lo, hi, err := ParseDate(x); err == nil {
+		if lo, hi, err := parse(x); err == nil {
 			emit(IndexEntry{Lo: lo, Hi: hi})
 		}
 	case map[string]any:
@@ -278,11 +315,11 @@ func extractDate(v any, emit func(IndexEntry)) {
 		if isEvent || isRepeat { // Timing: each event, and repeat.boundsPeriod
 			walk(ev, nil, func(e any) {
 				if s, ok := e.(string); ok {
-					extractDate(s, emit)
+					extractDate(s, parse, emit)
 				}
 			})
 			if bp, ok := rep["boundsPeriod"].(map[string]any); ok {
-				extractDate(bp, emit)
+				extractDate(bp, parse, emit)
 			}
 			return
 		}
@@ -293,14 +330,14 @@ func extractDate(v any, emit func(IndexEntry)) {
 		}
 		lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 		if hasS {
-			l, _, err := ParseDate(s)
+			l, _, err := parse(s)
 			if err != nil {
 				return
 			}
 			lo = l
 		}
 		if hasE {
-			_, h, err := ParseDate(e)
+			_, h, err := parse(e)
 			if err != nil {
 				return
 			}

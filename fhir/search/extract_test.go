@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func decode(t testing.TB, s string) map[string]any {
@@ -419,6 +420,52 @@ func TestNoRepeatedReferenceRows(t *testing.T) {
 					t.Errorf("%s.%s repeats the rows of %s.%s: declare it union(…, %q)", typ, d.Name, typ, o.Name, o.Name)
 				}
 			}
+		}
+	}
+}
+
+// TestExtractDatesIn: a date without a time is read in the given zone,
+// each end of a period on its own; a time keeps its zone (review 31d).
+func TestExtractDatesIn(t *testing.T) {
+	london, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	ms := func(s string) int64 {
+		v, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v.UnixMilli()
+	}
+	for _, c := range []struct {
+		period string
+		lo, hi int64
+	}{
+		{`{"start":"2015-06-01T00:00:00Z","end":"2015-06-30T23:59:59Z"}`, ms("2015-06-01T00:00:00Z"), ms("2015-06-30T23:59:59.999Z")},
+		{`{"start":"2015-06-01","end":"2015-06-30"}`, ms("2015-05-31T23:00:00Z"), ms("2015-06-30T22:59:59.999Z")},
+		{`{"end":"2015-06-20"}`, math.MinInt64, ms("2015-06-20T22:59:59.999Z")},
+		{`{"start":"2015-06-01","end":"2015-06-20T12:00:00Z"}`, ms("2015-05-31T23:00:00Z"), ms("2015-06-20T12:00:00.999Z")},
+	} {
+		res := map[string]any{}
+		if err := json.Unmarshal([]byte(`{"period":`+c.period+`}`), &res); err != nil {
+			t.Fatal(err)
+		}
+		got := ExtractDatesIn("Encounter", res, london)
+		var found bool
+		for _, e := range got {
+			if e.Type != Date {
+				t.Errorf("%s: non-date entry %+v", c.period, e)
+			}
+			if e.Param == "date" {
+				found = true
+				if e.Lo != c.lo || e.Hi != c.hi {
+					t.Errorf("%s: %d..%d, want %d..%d", c.period, e.Lo, e.Hi, c.lo, c.hi)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no date entry in %+v", c.period, got)
 		}
 	}
 }
