@@ -93,6 +93,12 @@ func (s *Server) explain(c echo.Context) error {
 	if pc.Patient == nil && len(pc.Sources) == 0 {
 		return fmtErr(store.ErrNotFound, "Patient/%s", x.ID)
 	}
+	// The IG officer's own access to the person: the explained user's
+	// decision is made apart from a gate (preparedFrom), so nothing else
+	// notes a restricted person on this request's entry, and every access
+	// to one raises an IG alert (SPEC §5; review 31c).
+	g := cp.gate(ctx, p, x)
+	g.noteRestricted(ctx, []string{x.ID})
 	pp, err := cp.preparedFrom(ctx, u, x.ID, pc)
 	if err != nil {
 		return err
@@ -215,6 +221,10 @@ func (s *Server) explain(c echo.Context) error {
 				continue // no longer theirs (ofPerson)
 			}
 		}
+		// Listed by type, id, class and source: an access to everyone
+		// the item names, a restricted one among them raising the alert
+		// too (review 31c).
+		g.noteRestricted(ctx, v.Patients)
 		it := itemOf(&v.Meta)
 		var d consent.Decision
 		var err error

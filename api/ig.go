@@ -567,6 +567,7 @@ func (s *Server) igAlerts(c echo.Context) error {
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
 		shown.add(al.Patient)
+		shown.add(al.People...) // a grouped alert of requests refused at login (review 31c)
 		for _, seq := range al.Seqs {
 			o.AuditEvents = append(o.AuditEvents, "AuditEvent/"+strconv.FormatInt(seq, 10))
 		}

@@ -318,6 +318,11 @@ func (s *Server) options(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if x := exchangeOf(c); x != nil {
 			x.Operation = "options"
+			if x.Type == "" {
+				// Named as a 405 on the path is: OPTIONS Patient/margaret
+				// with X-Break-Glass was an alert naming no one (review 31c).
+				pathNames(c, x)
+			}
 		}
 		h := http.Header{}
 		h.Set("Allow", allow)

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -210,10 +211,19 @@ type Alert struct {
 	To      time.Time `json:"to"`             // last entry
 	Detail  string    `json:"detail"`
 	Seqs    []int64   `json:"seqs"`
+	// People: those an alert of requests with no user (refused at login)
+	// named, at most maxAnonPeople of them (anonBreakGlass).
+	People []string `json:"people,omitempty"`
 
 	bgReasons []string // a break-glass alert's reasons, each once
 	bgRefused []string // …those given for a break-glass that was refused
+	bgUnused  []string // …those given with a request that opened no one under it
 	grantUses int      // a break-glass alert's accesses under a grant
+
+	anonRequests int // an alert of requests with no user: how many
+	anonClient   string
+	morePeople   bool // …naming more people than People holds
+	moreReasons  bool // …giving more reasons than bgRefused holds
 }
 
 // Alerter computes alerts over entries given in log order, one at a time,
@@ -223,6 +233,10 @@ type Alerter struct {
 	alerts []*Alert
 	byKey  map[string]*Alert // open break-glass, out-of-hours and reason alerts
 	users  map[string]*window
+	// bgBundles: batches and transactions (user and request id) an entry
+	// of which carried a break-glass reason: the bundle's own entry, which
+	// follows its entries', is no alert of its own (review 31c).
+	bgBundles map[string]bool
 }
 
 type window struct {
@@ -240,7 +254,7 @@ type winItem struct {
 
 // NewAlerter starts an alert computation (zero Thresholds: the defaults).
 func NewAlerter(th Thresholds) *Alerter {
-	return &Alerter{th: th.withDefaults(), byKey: map[string]*Alert{}, users: map[string]*window{}}
+	return &Alerter{th: th.withDefaults(), byKey: map[string]*Alert{}, users: map[string]*window{}, bgBundles: map[string]bool{}}
 }
 
 // Thresholds returns the thresholds in use (defaults filled in).
@@ -278,8 +292,12 @@ func (a *Alerter) Add(e *Entry) {
 		keys = []string{""}
 	}
 	// Break-glass: the act (the header) and every access made under the
-	// grant it opened, one alert per user and patient.
-	if e.BreakGlass != "" || slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override") {
+	// grant it opened, one alert per user and patient; with no user
+	// (refused at login), one per client and hour (anonBreakGlass).
+	bg := e.BreakGlass != "" || openedUnderBreakGlass(e)
+	if bg && e.Sub == "" {
+		a.anonBreakGlass(e, ids)
+	} else if bg && !a.bundleOfBreakGlass(e) {
 		for _, p := range keys {
 			a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+p, e, func() *Alert {
 				return &Alert{Kind: AlertBreakGlass, Patient: p}
@@ -296,6 +314,13 @@ func (a *Alerter) Add(e *Entry) {
 				if !slices.Contains(al.bgRefused, e.BreakGlass) {
 					al.bgRefused = append(al.bgRefused, e.BreakGlass)
 				}
+			case !openedUnderBreakGlass(e):
+				// Answered, yet no one was decided under it, so no grant
+				// was stored: an OPTIONS, a directory read, a write. Review
+				// 31c: it read as a grant that opened a record.
+				if !slices.Contains(al.bgUnused, e.BreakGlass) {
+					al.bgUnused = append(al.bgUnused, e.BreakGlass)
+				}
 			case !slices.Contains(al.bgReasons, e.BreakGlass):
 				al.bgReasons = append(al.bgReasons, e.BreakGlass)
 			}
@@ -305,6 +330,9 @@ func (a *Alerter) Add(e *Entry) {
 			}
 			if len(al.bgRefused) > 0 {
 				parts = append(parts, "break-glass refused: "+strings.Join(al.bgRefused, "; "))
+			}
+			if len(al.bgUnused) > 0 {
+				parts = append(parts, "break-glass that opened no record (no grant stored): "+strings.Join(al.bgUnused, "; "))
 			}
 			if al.grantUses > 0 {
 				parts = append(parts, fmt.Sprintf("%d access(es) under a break-glass grant", al.grantUses))
@@ -326,7 +354,9 @@ func (a *Alerter) Add(e *Entry) {
 			}
 		}
 	}
-	if len(ids) == 0 || slices.Contains(th.ExemptRoles, e.Role) {
+	if len(ids) == 0 || e.Sub == "" || slices.Contains(th.ExemptRoles, e.Role) {
+		// (No user: refused at login, nothing was accessed; such requests
+		// raised out-of-hours and volume alerts for user "": review 31c.)
 		return
 	}
 	// Out of hours: grouped per user and working day (a night belongs to
@@ -350,7 +380,107 @@ func (a *Alerter) Add(e *Entry) {
 			len(al.Seqs), hhmm(th.DayStart), hhmm(th.DayEnd), th.Location, weekendNote(th.WeekendsInHours),
 			al.From.In(th.Location).Format("Mon 2 Jan 2006 15:04"), al.To.In(th.Location).Format("Mon 2 Jan 15:04"))
 	}
-	a.volume(e, ids, true)
+	if opened(e) {
+		a.volume(e, ids, true)
+	}
+}
+
+// opened: the entry's request was answered without an error, so it may
+// have opened the records of the people it names; the volume rule counts
+// no others ("opened up to N distinct patients"). Review 31c: 60 requests
+// refused at login, naming ids no record has, were an unusual-volume
+// alert.
+func opened(e *Entry) bool {
+	return e.Sub != "" && e.Status < 400
+}
+
+// openedUnderBreakGlass: the request decided someone under break-glass
+// (its grant, stored then, or one stored earlier).
+func openedUnderBreakGlass(e *Entry) bool {
+	return slices.Contains(e.Reasons, "break-glass") || slices.Contains(e.Reasons, "break-glass-override")
+}
+
+// bundleOfBreakGlass reports whether e is a batch's or transaction's own
+// entry, answered and naming no one, whose entries (logged before it as
+// requests "<id>.<n>") carried its break-glass reason: they are its
+// alert. Otherwise it notes e if it is such an entry.
+func (a *Alerter) bundleOfBreakGlass(e *Entry) bool {
+	if i := strings.LastIndexByte(e.RequestID, '.'); i > 0 && e.BreakGlass != "" {
+		a.bgBundles[e.Sub+"|"+e.RequestID[:i]] = true
+		return false
+	}
+	key := e.Sub + "|" + e.RequestID
+	if !a.bgBundles[key] {
+		return false
+	}
+	delete(a.bgBundles, key)
+	return len(e.PatientIDs()) == 0 && e.Status < 400 && (e.Operation == "batch" || e.Operation == "transaction")
+}
+
+// Requests with no user: at most this many of the people and of the
+// reasons they gave are listed in their alert.
+const maxAnonPeople, maxAnonReasons = 5, 5
+
+// anonBreakGlass adds a request refused at login (no user known) that
+// carried a break-glass reason to the one alert of its client address
+// (an IPv6 address by its /64) and clock hour, which counts the requests
+// and names the first people they asked for. Each was an alert of its own
+// naming the person its path named: anyone without an account could bury
+// IG's real alerts under made-up ids (review 31c). An attempt on one
+// person alone still names her as its patient (review 22a).
+func (a *Alerter) anonBreakGlass(e *Entry, ids []string) {
+	client := clientGroup(e.Client)
+	key := AlertBreakGlass + "|login|" + client + "|" + e.Time.UTC().Truncate(time.Hour).Format(time.RFC3339)
+	a.keyed(key, e, func() *Alert { return &Alert{Kind: AlertBreakGlass, anonClient: client} })
+	al := a.byKey[key]
+	al.anonRequests++
+	for _, p := range ids {
+		switch {
+		case slices.Contains(al.People, p):
+		case len(al.People) < maxAnonPeople:
+			al.People = append(al.People, p)
+		default:
+			al.morePeople = true
+		}
+	}
+	al.Patient = ""
+	if len(al.People) == 1 && !al.morePeople {
+		al.Patient = al.People[0]
+	}
+	if r := e.BreakGlass; r != "" && !slices.Contains(al.bgRefused, r) {
+		if len(al.bgRefused) < maxAnonReasons {
+			al.bgRefused = append(al.bgRefused, r)
+		} else {
+			al.moreReasons = true
+		}
+	}
+	reasons := strings.Join(al.bgRefused, "; ")
+	if al.moreReasons {
+		reasons += "; and other reasons"
+	}
+	named := "naming no one"
+	if len(al.People) > 0 {
+		named = "naming " + strings.Join(al.People, ", ")
+		if al.morePeople {
+			named += " and others"
+		}
+	}
+	from := al.anonClient
+	if from == "" {
+		from = "an unknown address"
+	}
+	al.Detail = fmt.Sprintf("break-glass refused: %s; and %d request(s) refused at login (no working token) from %s, %s",
+		reasons, al.anonRequests, from, named)
+}
+
+// clientGroup is the client address that anonBreakGlass groups by: an
+// IPv6 address by its /64, which one client holds whole.
+func clientGroup(client string) string {
+	ip, err := netip.ParseAddr(client)
+	if err != nil || !ip.Is6() || ip.Is4In6() {
+		return client
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
 }
 
 // refusedBreakGlass: the entry's break-glass was refused, by the
@@ -374,7 +504,7 @@ func refusedBreakGlass(e *Entry) bool {
 // order, before those given to Add.
 func (a *Alerter) Lead(e *Entry) {
 	ids := e.PatientIDs()
-	if len(ids) == 0 || slices.Contains(a.th.ExemptRoles, e.Role) {
+	if len(ids) == 0 || !opened(e) || slices.Contains(a.th.ExemptRoles, e.Role) {
 		return
 	}
 	a.volume(e, ids, false)
