@@ -385,13 +385,13 @@ func (a *Alerter) Add(e *Entry) {
 	}
 }
 
-// opened: the entry's request was answered without an error, so it may
-// have opened the records of the people it names; the volume rule counts
-// no others ("opened up to N distinct patients"). Review 31c: 60 requests
-// refused at login, naming ids no record has, were an unusual-volume
-// alert.
+// opened: the entry's request was made by a known user, who opened, or
+// asked to open, the records of the people it names: the volume rule
+// counts those, refusals too (a user trying one record after another is
+// what the rule is for). Review 31c: 60 requests refused at login (no
+// user), naming ids no record has, were an unusual-volume alert.
 func opened(e *Entry) bool {
-	return e.Sub != "" && e.Status < 400
+	return e.Sub != ""
 }
 
 // openedUnderBreakGlass: the request decided someone under break-glass
@@ -557,7 +557,7 @@ func (a *Alerter) volume(e *Entry, ids []string, report bool) {
 		w.open = nil
 	}
 	if w.open != nil {
-		w.open.Detail = fmt.Sprintf("opened up to %d distinct patients within an hour (threshold %d)", w.peak, th.PatientsPerHour)
+		w.open.Detail = fmt.Sprintf("opened or asked to open up to %d distinct patients' records within an hour (threshold %d)", w.peak, th.PatientsPerHour)
 	}
 	if len(w.items) == 0 {
 		delete(a.users, e.Sub)
