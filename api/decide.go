@@ -41,6 +41,9 @@ type ConsentPolicy struct {
 	// nothing at all was written, it was searched again after every
 	// feed's commit.
 	numbers numberCache
+	// dir: the labelled directory items (labelledDirectory), kept while
+	// no directory item is written.
+	dir dirCache
 }
 
 // numberCache holds restrictedNumber's answers found while the store's
@@ -186,6 +189,9 @@ type gate struct {
 	// linkedRestricted: whether the Patient of each id a carried copy of
 	// a person links to is restricted (restrictedID), once per request.
 	linkedRestricted map[string]bool
+	// dir: the labelled directory items, looked up once (directory).
+	dirOnce sync.Once
+	dir     *labelledDir
 }
 
 // touched notes the patients of an item the request decided.
@@ -686,8 +692,8 @@ func (g *gate) targetsSeen(m *store.Meta) bool {
 	}
 	for _, n := range targets {
 		typ, id, ver, ok := refTarget(n)
-		if !ok || typ == "Patient" || unlookedDirectory(typ) {
-			continue // a person is decided as the Provenance's own; directory data is no one's
+		if !ok || typ == "Patient" || g.unlooked(typ, id) {
+			continue // a person is decided as the Provenance's own; directory data is no one's (unless labelled: review 31b)
 		}
 		if !g.refVisible(refKey{typ, id}) {
 			return false
@@ -738,7 +744,7 @@ func (cp *ConsentPolicy) provenanceNow(ctx context.Context, m *store.Meta) ([]pr
 		if ok {
 			t.typ, t.id = typ, id
 		}
-		if ok && typ != "Patient" && !unlookedDirectory(typ) {
+		if ok && typ != "Patient" && (!unlookedDirectory(typ) || cp.directoryLabelled(ctx, typ, id)) {
 			v, err := cp.store.Read(ctx, typ, id)
 			t.gone = errors.Is(err, store.ErrGone)
 			switch {

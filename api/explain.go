@@ -278,8 +278,8 @@ func provenanceExplained(targets []provTarget, d consent.Decision, decideFor fun
 		case t.unread:
 			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetsUndecided,
 				Detail: "it is the provenance of more items than carex decides a provenance by"}}}, nil
-		case t.typ == "" || t.typ == "Patient" || unlookedDirectory(t.typ):
-			continue
+		case t.typ == "" || t.typ == "Patient" || unlookedDirectory(t.typ) && t.now == nil && !t.gone:
+			continue // (a labelled directory item is read, and decided: review 31b)
 		case t.gone:
 			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: CodeTargetDeleted,
 				Detail: "it is the provenance of " + t.typ + "/" + t.id + ", which is deleted"}}}, nil

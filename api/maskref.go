@@ -57,6 +57,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		walkRefs(m, check)
 		walkItemStrings(m, check)
 		walkNarrativeLinks(m, check)
+		g.logicalRefs(m, masked)
 		g.attachedRefs(v, m, masked)
 		return mask
 	}
@@ -68,9 +69,9 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 				}
 			}
 		}
-		for _, dir := range directoryPrefixes {
-			if bytes.HasPrefix(b, dir) && bytes.IndexByte(b[len(dir):], '/') < 0 {
-				return // directory data: no one's record
+		for i, dir := range directoryPrefixes {
+			if bytes.HasPrefix(b, dir) && bytes.IndexByte(b[len(dir):], '/') < 0 && !g.labelled(refKey{unlookedTypes[i], string(b[len(dir):])}) {
+				return // directory data: no one's record (unless labelled: review 31b)
 			}
 		}
 		// The items of a record point at the same few encounters and
@@ -101,9 +102,19 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	forEachItemString(v.Raw, decideRef)
 	// So does a narrative's href or src (review 18b).
 	forEachNarrativeLink(v.Raw, decideRef)
+	// A logical reference (an identifier, no literal reference) naming a
+	// labelled directory item is decided as the literal one (review 31b).
+	var m map[string]any
+	if d := g.directory(); d == nil && bytes.Contains(v.Raw, []byte(`"identifier"`)) || d != nil && d.maybeNamesLabelled(v.Raw) {
+		m = decodeMap(v.Raw)
+		g.logicalRefs(m, masked)
+	}
 	// The attachments' FHIR JSON is read decoded.
 	if mayCarryFHIRData(v.Raw) {
-		g.attachedRefs(v, decodeMap(v.Raw), masked)
+		if m == nil {
+			m = decodeMap(v.Raw)
+		}
+		g.attachedRefs(v, m, masked)
 	}
 	return mask
 }
@@ -136,6 +147,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 		walkRefs(doc, check)
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
+		g.logicalRefs(doc, masked)
 	}
 }
 
@@ -143,7 +155,9 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 // without a lookup: every Patient names its GP organisation, and a lookup
 // for it would cost a read a tenth of its time. A Location or
 // HealthcareService may be labelled (a refuge's address) and is decided
-// like any item.
+// like any item; so is an item of these types that a source labelled
+// (gate.unlooked: review 31b, a refuge's Organization named by Jane's
+// encounter).
 var unlookedTypes = []string{"Practitioner", "Organization", "PractitionerRole", "Endpoint"}
 
 // directoryPrefixes are unlookedTypes as relative references' prefixes,
@@ -314,7 +328,7 @@ func (g *gate) refReleasable(v *store.Version, ref string) (ok, shared bool) {
 		return true, false
 	case typ == "Patient":
 		return slices.Contains(v.Patients, id) || g.mayOpen(id), false
-	case unlookedDirectory(typ):
+	case g.unlooked(typ, id):
 		return true, true
 	}
 	if !g.refVisible(refKey{typ, id}) {
@@ -975,7 +989,7 @@ func skipSpace(b []byte, i int) int {
 // whether it changed anything.
 func maskRefs(v any, mask map[string]bool) (changed bool) {
 	eachObject(v, "", func(m map[string]any) bool {
-		if s, ok := m["reference"].(string); ok && mask[s] {
+		if s, ok := m["reference"].(string); ok && mask[s] || logicalMasked(m, mask) {
 			clear(m)
 			m["extension"] = maskedMark()
 			changed = true
@@ -1121,7 +1135,7 @@ func maskedMarks(raw []byte, res map[string]any) int {
 // versions to protect; past the lookup budget it counts as withheld.
 func (g *gate) someVersionWithheld(ref string) bool {
 	typ, id, _, ok := itemTarget(refCore(ref))
-	if !ok || typ == "Patient" || unlookedDirectory(typ) {
+	if !ok || typ == "Patient" || g.unlooked(typ, id) {
 		return false
 	}
 	if !g.spendLookup() {

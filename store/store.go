@@ -204,6 +204,19 @@ type Store interface {
 	// clinical data all day, and such answers were found again after
 	// every commit.
 	PatientChanges(ctx context.Context) (uint64, error)
+	// DirectoryChanges is Changes for items of DirectoryTypes alone, as
+	// PatientChanges is for Patients: it moves with every commit that
+	// writes one (odd while such a commit is under way) and, by the time
+	// it is visible, with any commit by another process. LabelledDirectory
+	// holds while it reads the same even number.
+	DirectoryChanges(ctx context.Context) (uint64, error)
+	// LabelledDirectory is the current (not deleted) items of
+	// DirectoryTypes that carry a label, with their identifiers, but for
+	// a Location of type PTRES (a person's home, which carex labels
+	// itself: one for each person visited at home, no directory entry).
+	// References to directory items are released without a lookup
+	// unless they name one of these (review 31b).
+	LabelledDirectory(ctx context.Context) ([]LabelledItem, error)
 	// RetiredPatients are the ids of deleted Patients whose last version
 	// carried NHS number n (without spaces), at most most of them: they
 	// leave search, but their items and Consents remain the person's
@@ -307,4 +320,16 @@ type RelabelStats struct {
 // the store open: its cached sharing contexts would not see the change.
 type Relabeler interface {
 	Relabel(ctx context.Context, derive func(v *Version) (Derived, error)) (RelabelStats, error)
+}
+
+// DirectoryTypes are the types of directory data (no one's record) whose
+// labelled items LabelledDirectory lists.
+var DirectoryTypes = []string{"Organization", "Practitioner", "PractitionerRole", "Endpoint", "Location", "HealthcareService"}
+
+// LabelledItem is a labelled directory item (Store.LabelledDirectory).
+type LabelledItem struct {
+	Type, ID string
+	// Identifiers are its identifiers as system|value (system may be
+	// empty).
+	Identifiers []string
 }

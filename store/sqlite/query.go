@@ -636,3 +636,43 @@ func (db *DB) accountRetired(from, upto int64) {
 		}
 	}
 }
+
+// LabelledDirectory implements store.Store: one query over the directory
+// types' current rows with a label (few: a source labels a refuge's entry,
+// not its whole directory), their identifiers joined. A Location of type
+// PTRES is left out (store.Store.LabelledDirectory).
+func (db *DB) LabelledDirectory(ctx context.Context) ([]store.LabelledItem, error) {
+	types := strings.Repeat("?,", len(store.DirectoryTypes))
+	args := make([]any, len(store.DirectoryTypes))
+	for i, t := range store.DirectoryTypes {
+		args[i] = t
+	}
+	rows, err := db.reader.QueryContext(ctx, `SELECT r.type, r.id, COALESCE(t.system, ''), COALESCE(t.code, '')
+		FROM resources r LEFT JOIN idx_token t ON t.rid = r.rid AND t.type = r.type AND t.param = 'identifier'
+		WHERE r.type IN (`+types[:len(types)-1]+`) AND r.labels <> '' AND r.deleted = 0
+		AND NOT (r.type = 'Location' AND EXISTS (SELECT 1 FROM idx_token p
+			WHERE p.rid = r.rid AND p.type = 'Location' AND p.param = 'type' AND UPPER(TRIM(p.code)) = 'PTRES'))
+		ORDER BY r.rid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("labelled directory items: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LabelledItem
+	for rows.Next() {
+		var typ, id, sys, code string
+		if err := rows.Scan(&typ, &id, &sys, &code); err != nil {
+			return nil, fmt.Errorf("labelled directory items: %w", err)
+		}
+		if n := len(out); n == 0 || out[n-1].Type != typ || out[n-1].ID != id {
+			out = append(out, store.LabelledItem{Type: typ, ID: id})
+		}
+		if code != "" {
+			it := &out[len(out)-1]
+			it.Identifiers = append(it.Identifiers, sys+"|"+code)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("labelled directory items: %w", err)
+	}
+	return out, nil
+}

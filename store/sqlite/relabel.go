@@ -34,12 +34,12 @@ func (db *DB) Relabel(ctx context.Context, derive func(v *store.Version) (store.
 			return st, fmt.Errorf("marking %s as being relabelled: %w", db.path, err)
 		}
 	}
-	db.bumpChanges(true) // odd: rows change from now on (store.Store.Changes)
+	db.bumpChanges(true, true) // odd: rows change from now on (store.Store.Changes)
 	defer func() {
 		if db.pcc != nil {
 			db.pcc.dropAll() // this process's cached contexts hold the old labels
 		}
-		db.bumpChanges(true)
+		db.bumpChanges(true, true)
 	}()
 	// A derived field may depend on another stored item (a Binary takes
 	// the people of the document its securityContext names), which this

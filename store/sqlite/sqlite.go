@@ -65,9 +65,12 @@ type DB struct {
 	// patientChanges: store.Store.PatientChanges' own half, odd while a
 	// commit that writes a Patient is under way.
 	patientChanges atomic.Uint64
-	wal            *walWatch
-	ck             *checkpointer
-	stc            stmtCache
+	// directoryChanges: store.Store.DirectoryChanges' own half, odd while
+	// a commit that writes an item of store.DirectoryTypes is under way.
+	directoryChanges atomic.Uint64
+	wal              *walWatch
+	ck               *checkpointer
+	stc              stmtCache
 	// retired: deleted Patients' NHS numbers or links may be kept
 	// (retired_numbers, retired_links). Until one is, RetiredPatients and
 	// RetiredLinks answer without a query: the sharing decision asks after
@@ -385,13 +388,32 @@ func (db *DB) Changes() uint64 {
 	return uint64(db.wal.commits())<<32 | own
 }
 
-// bumpChanges moves Changes, and PatientChanges too when patients: called
-// once as a commit may become visible (odd) and once after (even).
-func (db *DB) bumpChanges(patients bool) {
+// bumpChanges moves Changes, PatientChanges too when patients and
+// DirectoryChanges when directory: called once as a commit may become
+// visible (odd) and once after (even).
+func (db *DB) bumpChanges(patients, directory bool) {
 	db.changes.Add(1)
 	if patients {
 		db.patientChanges.Add(1)
 	}
+	if directory {
+		db.directoryChanges.Add(1)
+	}
+}
+
+// DirectoryChanges implements store.Store as PatientChanges does, with
+// this process's own count of commits that wrote an item of
+// store.DirectoryTypes.
+func (db *DB) DirectoryChanges(ctx context.Context) (uint64, error) {
+	if db.pcc == nil {
+		return db.Changes(), nil
+	}
+	latest, err := db.latestVPK(ctx)
+	if err != nil {
+		return 0, err
+	}
+	own := db.directoryChanges.Load() & math.MaxUint32
+	return db.pcc.generation(latest)<<32 | own, nil
 }
 
 // PatientChanges implements store.Store: this process's own count of

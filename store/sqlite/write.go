@@ -172,7 +172,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	shared := len(batch) > 1
 	var touched []touch
 	var maxVPK int64
-	var wrotePatient bool
+	var wrotePatient, wroteDirectory bool
 	for _, r := range batch {
 		if r.err = r.ctx.Err(); r.err != nil {
 			continue
@@ -207,6 +207,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 			touched = append(touched, w.touched...)
 			maxVPK = max(maxVPK, w.maxVPK)
 			wrotePatient = wrotePatient || w.wrotePatient
+			wroteDirectory = wroteDirectory || w.wroteDirectory
 		}
 	}
 	// Kept entries now durable in the access log go with this
@@ -221,7 +222,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	if db.pcc != nil {
 		db.pcc.committing(touched, foundVPK, maxVPK)
 	}
-	db.bumpChanges(wrotePatient) // odd: the commit may become visible from now on
+	db.bumpChanges(wrotePatient, wroteDirectory) // odd: the commit may become visible from now on
 	t0 := time.Now()
 	err = tx.Commit()
 	db.wstats.commitNs.Add(int64(time.Since(t0)))
@@ -230,7 +231,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 		if db.pcc != nil {
 			db.pcc.failed(touched)
 		}
-		db.bumpChanges(wrotePatient)
+		db.bumpChanges(wrotePatient, wroteDirectory)
 		fail(fmt.Errorf("commit: %w", err))
 		return
 	}
@@ -241,7 +242,7 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	// other process wrote before this transaction (foundVPK, read under
 	// the write lock); its own deletes set DB.retired themselves.
 	db.accountRetired(foundVPK, maxVPK)
-	db.bumpChanges(wrotePatient) // even: visible, and the cached contexts know it
+	db.bumpChanges(wrotePatient, wroteDirectory) // even: visible, and the cached contexts know it
 	db.ck.committed()
 }
 
@@ -299,7 +300,10 @@ type txWriter struct {
 	touched []touch // patients whose compartment changed (for the PatientContext cache)
 	// wrotePatient: a Patient was written (store.Store.PatientChanges).
 	wrotePatient bool
-	retired      *atomic.Bool // DB.retired, set before a deleted Patient's numbers or links are kept
+	// wroteDirectory: an item of store.DirectoryTypes was written
+	// (store.Store.DirectoryChanges).
+	wroteDirectory bool
+	retired        *atomic.Bool // DB.retired, set before a deleted Patient's numbers or links are kept
 	// sharedAfter: this request follows others in a shared transaction,
 	// whose rows its searches would see.
 	sharedAfter bool
@@ -623,6 +627,9 @@ func (w *txWriter) touchOwnPatient(typ, id string) {
 	if typ == "Patient" {
 		w.invalidate(id)
 		w.wrotePatient = true
+	}
+	if slices.Contains(store.DirectoryTypes, typ) {
+		w.wroteDirectory = true
 	}
 }
 

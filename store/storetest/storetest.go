@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"PatientContextFollowsWrites", testPatientContextFresh},
 		{"ChangesMoveBeforeCommitsShow", testChanges},
 		{"PatientChangesMoveBeforePatientCommitsShow", testPatientChanges},
+		{"LabelledDirectoryFollowsDirectoryWrites", testLabelledDirectory},
 		{"RelabelInPlace", testRelabel},
 		{"IntentsKeptWithTheirChanges", testIntents},
 	}
@@ -904,6 +905,70 @@ func testPatientChanges(t *testing.T, s store.Store) {
 	}
 	movesBeforeSeen(t, s, "PatientChanges", stamp, func(id string) string {
 		return `{"resourceType":"Patient","id":"` + id + `"}`
+	})
+}
+
+// testLabelledDirectory: LabelledDirectory lists the labelled directory
+// items as they are now, with their identifiers (not an unlabelled one,
+// not a person's home, not one deleted), and DirectoryChanges moves with
+// every commit writing a directory item, not with a clinical one (review
+// 31b).
+func testLabelledDirectory(t *testing.T, s store.Store) {
+	stamp := func() uint64 {
+		t.Helper()
+		n, err := s.DirectoryChanges(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	list := func() string {
+		t.Helper()
+		items, err := s.LabelledDirectory(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, it := range items {
+			out = append(out, it.Type+"/"+it.ID+"="+strings.Join(it.Identifiers, ","))
+		}
+		return strings.Join(out, " ")
+	}
+	labelled := func(w *store.Write) *store.Write { w.Labels = []string{"R"}; return w }
+	n0 := stamp()
+	if n0%2 != 0 {
+		t.Fatalf("DirectoryChanges at rest = %d, odd", n0)
+	}
+	commit(t, s, W(t, store.OpUpdate, "A81001", obsJSON))
+	if n := stamp(); n != n0 {
+		t.Fatalf("DirectoryChanges moved with an Observation: %d then %d", n0, n)
+	}
+	for _, w := range []*store.Write{
+		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"ref","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSREF"},{"value":"X1"}]}`)),
+		W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"plain","identifier":[{"system":"s","value":"PLAIN"}]}`),
+		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Practitioner","id":"pr"}`)),
+		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"HealthcareService","id":"gum","identifier":[{"system":"s","value":"GUM"}]}`)),
+		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Location","id":"home","identifier":[{"system":"s","value":"HOME"}],
+			"type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-RoleCode","code":"PTRES"}]}]}`)),
+		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Location","id":"doomed","identifier":[{"system":"s","value":"GONE"}]}`)),
+		{Op: store.OpDelete, Type: "Location", ID: "doomed", SourceOrg: "RHX"},
+	} {
+		before := stamp()
+		commit(t, s, w)
+		if after := stamp(); after == before || after%2 != 0 {
+			t.Fatalf("DirectoryChanges %d before a %s write (op %d), %d after: want another even number", before, w.Type, w.Op, after)
+		}
+	}
+	want := "Organization/ref=https://fhir.nhs.uk/Id/ods-organization-code|NSREF,|X1 Practitioner/pr= HealthcareService/gum=s|GUM"
+	if got := list(); got != want {
+		t.Fatalf("LabelledDirectory = %q, want %q", got, want)
+	}
+	commit(t, s, W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"ref"}`)) // the label taken off
+	if got := list(); strings.Contains(got, "Organization/ref") {
+		t.Fatalf("LabelledDirectory after the label was taken off: %q", got)
+	}
+	movesBeforeSeen(t, s, "DirectoryChanges", stamp, func(id string) string {
+		return `{"resourceType":"Organization","id":"` + id + `"}`
 	})
 }
 
