@@ -544,8 +544,15 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })
 	}
 	found := false
+	seen := map[string]bool{}
 	for _, m := range nhsNumberLike.FindAll(text, -1) {
-		if n, err := fhir.NormaliseNHSNumber(strings.ReplaceAll(string(m), "-", "")); err == nil { // (dashes: review 23a)
+		if n, err := fhir.NormaliseNHSNumber(strings.ReplaceAll(string(m), "-", "")); err == nil && !seen[n] { // (dashes: review 23a)
+			if seen[n] = true; len(seen) > maxUnreadNumbers {
+				// Each number not cached costs store lookups: a letter
+				// listing thousands took a second to read (review 31a).
+				// One carrying that many people is masked unread.
+				return true
+			}
 			// decided as a copy carrying only that number is
 			person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
 			found = which(person) || found
@@ -553,6 +560,11 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	}
 	return found
 }
+
+// maxUnreadNumbers is how many distinct NHS numbers unreadPeople looks up
+// in one attachment carex does not read: one carrying more (a clinic list
+// in another person's letter) is masked outside its source.
+const maxUnreadNumbers = 100
 
 // resolveUEscapes is b with each JSON \uXXXX escape written as the
 // character it stands for: the words and numbers unreadPeople looks for

@@ -488,3 +488,33 @@ func TestReview31aHIVNestedReachesDistrictNurse(t *testing.T) {
 		t.Errorf("control: the district nurse RCX reads the care plan carrying the diagnosis directly: %d", r.status)
 	}
 }
+
+// TestReview31aManyNumbersMaskedUnread: an XML letter in Jane's item
+// listing more than 100 distinct NHS numbers is masked for another
+// organisation without a lookup for each (each took store searches: a
+// letter of thousands took a second to read); one listing a few that are
+// no restricted person's goes as stored.
+func TestReview31aManyNumbersMaskedUnread(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	few := "<list><id>" + r31aNHS(1) + "</id><id>" + r31aNHS(2) + "</id></list>"
+	many, n := r31aXMLNumbers(3)
+	if n <= 100 {
+		t.Fatalf("premise: %d numbers", n)
+	}
+	for id, xml := range map[string]string{"r31a-few": few, "r31a-many": many} {
+		e.putAll(t, gp, [2]string{"/fhir/DocumentReference/" + id, `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},
+		"content":[{"attachment":{"contentType":"application/xml","data":"` + b64r31a(xml) + `"}}]}`})
+	}
+	clin := e.token("hospital-clinician", "nhs", "RHX")
+	if r := e.do("GET", "/fhir/DocumentReference/r31a-few", clin, ""); r.status != 200 || !strings.Contains(r.body, b64r31a(few)) {
+		t.Errorf("a letter of two numbers: %d %.300s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/r31a-many", clin, ""); r.status != 200 || strings.Contains(r.body, b64r31a(many)) || !strings.Contains(r.body, "masked") {
+		t.Errorf("a letter of %d numbers: %d %.300s", n, r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/DocumentReference/r31a-many", e.token("gp", "nhs", "A81001"), ""); !strings.Contains(r.body, b64r31a(many)) {
+		t.Errorf("the practice reads its own letter as stored: %d", r.status)
+	}
+}
