@@ -632,9 +632,18 @@ func (s *Server) derive(w *store.Write) {
 		for _, t := range inner {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemResourceTypes+"|"+t)
 		}
-		slices.Sort(w.OtherCodes)
-		w.OtherCodes = slices.Compact(w.OtherCodes)
 	}
+	// The items it carries copies of, for a deny of an instance (review
+	// 31d: a summary Bundle carrying Condition/diabetes, denied to the
+	// hospital, went to it).
+	for _, x := range carried {
+		t, _ := x["resourceType"].(string)
+		if id, _ := x["id"].(string); fhir.IsResourceType(t) && fhir.ValidID(id) && (t != w.Type || id != w.ID) {
+			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+t+"/"+id)
+		}
+	}
+	slices.Sort(w.OtherCodes)
+	w.OtherCodes = slices.Compact(w.OtherCodes)
 }
 
 // clinicalCodings keeps the codings a deny by code may name: not those of

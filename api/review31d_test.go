@@ -361,3 +361,73 @@ func TestReview31dSoundNotJanesSharingRule(t *testing.T) {
 		t.Errorf("a same-day objection recorded after the permission does not decide: %d", s)
 	}
 }
+
+// TestReview31dDenyOfAnInstanceMissesItsCopies: Jane's deny of one
+// diagnosis to the hospital RHX. Written by its code (subtest "code": sound)
+// it also keeps from RHX the GP's summary Bundle that carries the same
+// diagnosis, whose entries are its content (README: a stored Bundle is
+// labelled and coded from its entries). Written as the item itself (data
+// meaning instance, Condition/diabetes: subtest "instance") it withholds
+// the Condition but RHX's clinician reads the same diagnosis, same id,
+// from the Bundle, by read, search and $everything. A clinician at RCX
+// reads the summary in both cases.
+func TestReview31dDenyOfAnInstanceMissesItsCopies(t *testing.T) {
+	for _, what := range []string{"code", "instance"} {
+		t.Run(what, func(t *testing.T) { r31dInstanceCopies(t, what) })
+	}
+}
+
+func r31dInstanceCopies(t *testing.T, what string) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Bundle/r31d-summary", `{"resourceType":"Bundle","id":"r31d-summary","type":"collection","entry":[
+		 {"fullUrl":"Patient/jane","resource":{"resourceType":"Patient","id":"jane","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9434765919"}],"name":[{"family":"Smith"}]}},
+		 {"fullUrl":"Condition/diabetes","resource":{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}],"text":"GP-DIABETES"}}}]}`})
+	sw := e.token("hospital-clinician", "nhs", "RHX")
+	if s, b := r31dRead(e, sw, "/fhir/Bundle/r31d-summary"); s != 200 || !strings.Contains(b, "GP-DIABETES") {
+		t.Fatalf("premise: without the consent the RHX clinician reads the summary: %d %.300s", s, b)
+	}
+	e.putAll(t, gpSys, [2]string{"/fhir/Consent/r31d-inst", janeConsent("r31d-inst", "2026-01-10", "OPTIN",
+		`,"provision":{"type":"deny","actor":[`+r31dOrgActor("RHX")+`],`+map[string]string{
+			"instance": `"data":[{"meaning":"instance","reference":{"reference":"Condition/diabetes"}}]}`,
+			"code":     `"code":[{"coding":[{"system":"http://snomed.info/sct","code":"44054006"}]}]}`}[what])})
+	if s, _ := r31dRead(e, sw, "/fhir/Condition/diabetes"); s != 404 {
+		t.Fatalf("premise: the instance deny withholds the diagnosis: %d", s)
+	}
+	for _, p := range []string{"/fhir/Condition?patient=jane", "/fhir/Condition/diabetes/_history", "/fhir/Patient/jane/$everything", "/fhir/Bundle/r31d-summary", "/fhir/Bundle?_id=r31d-summary"} {
+		if _, b := r31dRead(e, sw, p); strings.Contains(b, "GP-DIABETES") {
+			t.Errorf("deny by %s of Condition/diabetes to RHX: RHX clinician GET %s releases the denied diagnosis (GP-DIABETES, from the GP's summary Bundle carrying it)", what, p)
+		}
+	}
+	if s, b := r31dRead(e, e.token("hospital-clinician", "nhs", "RCX"), "/fhir/Bundle/r31d-summary"); s != 200 || !strings.Contains(b, "GP-DIABETES") {
+		t.Errorf("the deny to RHX withholds the summary from RCX: %d", s)
+	}
+}
+
+// TestReview31dSoundOptOutShapes: an opt-out written as OPTOUT alone, as
+// OPTIN with an unnarrowed deny, or as OPTOUT with a root limited only by
+
+// TestReview31dSoundPermitOfAnInstanceReleasesNoCarrier: under Jane's
+// objection, a permit of Condition/diabetes to the hospital releases that
+// Condition, and not the GP's summary Bundle carrying it beside another
+// diagnosis.
+func TestReview31dSoundPermitOfAnInstanceReleasesNoCarrier(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gpSys := e.token("system", "nhs", "A81001")
+	e.putAll(t, gpSys,
+		[2]string{"/fhir/Bundle/r31d-summary2", `{"resourceType":"Bundle","id":"r31d-summary2","type":"collection","entry":[
+		 {"fullUrl":"Condition/diabetes","resource":{"resourceType":"Condition","id":"diabetes","subject":{"reference":"Patient/jane"},"code":{"text":"GP-DIABETES"}}},
+		 {"fullUrl":"Condition/r31d-other","resource":{"resourceType":"Condition","id":"r31d-other","subject":{"reference":"Patient/jane"},"code":{"text":"R31D-OTHER"}}}]}`},
+		[2]string{"/fhir/Consent/r31d-permit", janeConsent("r31d-permit", "2026-01-10", "OPTOUT",
+			`,"provision":{"type":"permit","actor":[`+r31dOrgActor("RHX")+`],"data":[{"meaning":"instance","reference":{"reference":"Condition/diabetes"}}]}`)})
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	if s, _ := r31dRead(e, hosp, "/fhir/Condition/diabetes"); s != 200 {
+		t.Errorf("the permitted Condition: %d", s)
+	}
+	if s, b := r31dRead(e, hosp, "/fhir/Bundle/r31d-summary2"); s != 404 || strings.Contains(b, "R31D-OTHER") {
+		t.Errorf("the Bundle carrying it and another: %d", s)
+	}
+}

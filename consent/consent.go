@@ -16,12 +16,16 @@ import (
 
 // Code systems the consent reader understands.
 const (
-	SystemActCode          = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-	SystemConfidentiality  = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
-	SystemConsentScope     = "http://terminology.hl7.org/CodeSystem/consentscope"
-	SystemConsentAction    = "http://terminology.hl7.org/CodeSystem/consentaction"
-	SystemParticipation    = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
-	SystemResourceTypes    = "http://hl7.org/fhir/resource-types"
+	SystemActCode         = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	SystemConfidentiality = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+	SystemConsentScope    = "http://terminology.hl7.org/CodeSystem/consentscope"
+	SystemConsentAction   = "http://terminology.hl7.org/CodeSystem/consentaction"
+	SystemParticipation   = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
+	SystemResourceTypes   = "http://hl7.org/fhir/resource-types"
+	// SystemCarriedItem names, in an item's OtherCodes, a resource it
+	// carries as Type/id (a stored Bundle's entry, a contained or
+	// attached copy): a deny of that instance covers the carrier.
+	SystemCarriedItem      = "urn:carex:carried-item"
 	SystemDataClass        = "https://carex.example/data-class" // same as search.DataClassTagSystem
 	SystemRole             = "https://carex.example/role"       // actor.role: a carex role (gp, social-worker, …)
 	SystemSector           = "https://carex.example/sector"     // actor.role: a sector (nhs, council)

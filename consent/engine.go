@@ -1056,11 +1056,14 @@ func dataMatch(data []DataRef, it *Item) match {
 			if isRef(d.Ref, it.Type, it.ID) {
 				return isMatch
 			}
+			if carries(it, d.Ref) {
+				out = unknown
+			}
 		case MeaningRelated:
 			if isRef(d.Ref, it.Type, it.ID) || it.RefsKnown && contains(it.Refs, d.Ref) {
 				return isMatch
 			}
-			if !it.RefsKnown {
+			if !it.RefsKnown || carries(it, d.Ref) {
 				out = unknown
 			}
 		case MeaningAuthoredBy:
@@ -1076,6 +1079,20 @@ func dataMatch(data []DataRef, it *Item) match {
 		}
 	}
 	return out
+}
+
+// carries reports whether the item carries a copy of the instance ref
+// names (SystemCarriedItem): unknown to a provision, so a deny of it
+// covers the carrier and a permit of it does not release what else the
+// carrier holds (review 31d: a summary Bundle carrying the Condition Jane
+// had denied to the hospital went to it).
+func carries(it *Item, ref string) bool {
+	for _, c := range it.OtherCodes {
+		if c.System == SystemCarriedItem && c.Code == ref {
+			return true
+		}
+	}
+	return false
 }
 
 func isRef(ref, typ, id string) bool {
