@@ -3,17 +3,13 @@ package api
 import (
 	"bytes"
 	"encoding/binary"
+	"html"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 )
-
-// maxAttachedDepth bounds how deep attachments inside attached documents
-// are followed (a letter's FHIR JSON carrying a document carrying data…):
-// each level is base64 of the one inside, so the body limit bounds the
-// bytes, and this the walk.
-const maxAttachedDepth = 8
 
 // payload is the data one place in a resource carries: an attachment's or
 // a Binary's data, a data: url in any string value, an extension's
@@ -63,36 +59,116 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 // FHIR JSON documents read from them (attachedDocs, and those repeating a
 // key read keeping the first value, attachedFirstKept), each walked for
 // payloads of its own; and, when texts, the text of every payload, JSON or
-// not (attachmentText), for the policy's codes written in it.
+// not (attachmentText, scanText), for the policy's codes written in it. In
+// text that is not JSON (XML, CDA), a long run of base64 is a payload too
+// (a FHIR XML Attachment's <data value>, a CDA body with
+// representation="B64": review 32a).
 //
 // One walk for every route: the routes were walked one by one, so an HIV
 // diagnosis in a data: url inside an attached document, a document in an
 // extension's valueBase64Binary, or a repeated key in a nested document
-// went unlabelled (review 31a).
+// went unlabelled (review 31a). It goes as deep as the documents nest
+// (review 32a: a limit of eight levels let a ninth go unread): each level
+// is base64 of the one inside, three quarters of its size, so the whole
+// walk reads at most four times what the body holds.
 func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
-	var walk func(v any, depth int)
-	walk = func(v any, depth int) {
+	var walk func(v any)
+	var visit func(p payload)
+	visit = func(p payload) {
+		t := attachmentText(p.ct, p.raw)
+		if texts && !binaryFormat(t) {
+			text = append(text, scanText(t))
+		}
+		var inner []any
+		if p.ct == "" || fhirJSONType(p.ct) {
+			inner = jsonDocs(p.ct, t)
+			inner = append(inner, firstKeptDocs(p.ct, t)...)
+		}
+		docs = append(docs, inner...)
+		for _, d := range inner {
+			walk(d)
+		}
+		if texts && len(inner) == 0 && !binaryFormat(t) {
+			eachBase64Run(t, func(raw []byte) { visit(payload{"", raw}) })
+		}
+	}
+	walk = func(v any) {
 		eachObject(v, "", func(x map[string]any) bool {
-			payloadsOf(x, texts, func(p payload) {
-				t := attachmentText(p.ct, p.raw)
-				if texts {
-					text = append(text, t)
-				}
-				if depth >= maxAttachedDepth || p.ct != "" && !fhirJSONType(p.ct) {
-					return
-				}
-				inner := jsonDocs(p.ct, t)
-				inner = append(inner, firstKeptDocs(p.ct, t)...)
-				docs = append(docs, inner...)
-				for _, d := range inner {
-					walk(d, depth+1)
-				}
-			})
+			payloadsOf(x, texts, visit)
 			return true
 		})
 	}
-	walk(m, 0)
+	walk(m)
 	return docs, text
+}
+
+// binaryFormat reports whether data starts as a format whose bytes are
+// not text (a PDF, an image, an archive): its digits are offsets and
+// pixels, not codes (review 32a: a PDF's cross-reference offset
+// 0000151004 was read as a sexually-transmitted-disease code).
+func binaryFormat(b []byte) bool {
+	for _, magic := range [...]string{"%PDF", "\x89PNG", "\xff\xd8\xff", "GIF8", "II*\x00", "MM\x00*", "PK\x03\x04", "\x1f\x8b", "RIFF"} {
+		if bytes.HasPrefix(b, []byte(magic)) {
+			return true
+		}
+	}
+	return false
+}
+
+// eachBase64Run calls fn with the decoded bytes of each run of at least
+// 64 base64 characters in text (line breaks inside it allowed, as MIME
+// wraps it), that decodes.
+func eachBase64Run(text []byte, fn func([]byte)) {
+	isB64 := func(c byte) bool {
+		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+	}
+	for i := 0; i < len(text); {
+		if !isB64(text[i]) {
+			i++
+			continue
+		}
+		j, n := i, 0
+		for j < len(text) && (isB64(text[j]) || text[j] == '\r' || text[j] == '\n') {
+			if text[j] != '\r' && text[j] != '\n' {
+				n++
+			}
+			j++
+		}
+		if n >= 64 {
+			if raw, ok := decodeBase64(string(text[i:j])); ok {
+				fn(raw)
+			}
+		}
+		i = j
+	}
+}
+
+// scanText is text as a reader sees it, for the codes written in it: JSON
+// \u escapes and XML character references resolved, and the characters a
+// viewer does not show (a soft hyphen, a zero-width space: Unicode's
+// format characters) dropped (review 32a: "&#53;2637005", "\u00352637005"
+// and "86406\u00ad008" each hid a code).
+func scanText(t []byte) []byte {
+	ascii := true
+	for _, c := range t {
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii && bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\\') < 0 {
+		return t
+	}
+	t = resolveUEscapes(t)
+	if bytes.IndexByte(t, '&') >= 0 {
+		t = []byte(html.UnescapeString(string(t)))
+	}
+	return bytes.Map(func(r rune) rune {
+		if unicode.Is(unicode.Cf, r) {
+			return -1
+		}
+		return r
+	}, t)
 }
 
 // fhirAttachments is the FHIR JSON documents m carries (attachedContent).
@@ -134,25 +210,35 @@ func attachmentText(ct string, raw []byte) []byte {
 		return fromUTF32(raw, binary.LittleEndian) // JSON's first character is ASCII (RFC 4627 §3)
 	case len(raw) >= 4 && raw[0] == 0 && raw[1] == 0 && raw[2] == 0 && raw[3] != 0:
 		return fromUTF32(raw, binary.BigEndian)
-	case len(raw) >= 2 && raw[0] != 0 && raw[1] == 0 && utf16Like(raw, 1):
+	case utf16Like(raw, 1):
 		return fromUTF16Order(raw, binary.LittleEndian)
-	case len(raw) >= 2 && raw[0] == 0 && raw[1] != 0 && utf16Like(raw, 0):
+	case utf16Like(raw, 0):
 		return fromUTF16Order(raw, binary.BigEndian)
 	}
 	return raw
 }
 
-// utf16Like reports whether the first bytes of raw have a zero byte at
-// every other place from zero (ASCII text in UTF-16), as a text's would
-// and a binary format's would not.
+// utf16Like reports whether the first bytes of raw look like mostly
+// ASCII text in UTF-16: a zero byte at most of the places of one parity
+// (zero: 0 big-endian, 1 little-endian), few at the other, as a text's
+// would and a binary format's would not; a character beyond Latin-1 has
+// no zero byte (review 32a: an en dash early on hid the text).
 func utf16Like(raw []byte, zero int) bool {
-	n := min(len(raw), 64) &^ 1
-	for i := zero; i < n; i += 2 {
-		if raw[i] != 0 {
-			return false
+	n := min(len(raw), 256) &^ 1
+	if n < 4 {
+		return false
+	}
+	at, other := 0, 0
+	for i := 0; i < n; i++ {
+		if raw[i] == 0 {
+			if i%2 == zero {
+				at++
+			} else {
+				other++
+			}
 		}
 	}
-	return n >= 2
+	return at*4 >= n/2*3 && other*8 <= n/2
 }
 
 // fromUTF16Order is UTF-16 raw in the given byte order as UTF-8.

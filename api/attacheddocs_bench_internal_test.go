@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -63,8 +64,9 @@ func BenchmarkCanonicalCodes(b *testing.B) {
 
 // BenchmarkAttachedContentLetter: what a write pays for reading a
 // letter's attachment (review 31a/31c): every payload is decoded and its
-// text scanned for the policy's concept ids, a PDF's too (1 MiB of
-// pseudo-random bytes), against FHIR JSON of the same size.
+// text scanned for the policy's concept ids but a PDF's (1 MiB of
+// pseudo-random bytes, decoded only), bytes of no known format (scanned),
+// against FHIR JSON of the same size.
 func BenchmarkAttachedContentLetter(b *testing.B) {
 	pol := consent.DefaultPolicy()
 	pdf := make([]byte, 1<<20)
@@ -73,12 +75,14 @@ func BenchmarkAttachedContentLetter(b *testing.B) {
 		x = x*1664525 + 1013904223
 		pdf[i] = byte(x >> 24)
 	}
+	raw := slices.Clone(pdf) // bytes of no known format: scanned as text
+	copy(pdf, "%PDF-1.7\n")
 	obs := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://snomed.info/sct","code":"271649006"}]},"valueQuantity":{"value":120}}` + "\n"
 	js := []byte(strings.Repeat(obs, 1<<20/len(obs)))
 	for _, c := range []struct {
 		name, ct string
 		data     []byte
-	}{{"pdf-1MiB", "application/pdf", pdf}, {"ndjson-1MiB", "application/fhir+ndjson", js}} {
+	}{{"pdf-1MiB", "application/pdf", pdf}, {"unknown-binary-1MiB", "application/octet-stream", raw}, {"ndjson-1MiB", "application/fhir+ndjson", js}} {
 		m := map[string]any{"resourceType": "DocumentReference", "content": []any{map[string]any{"attachment": map[string]any{
 			"contentType": c.ct, "data": base64.StdEncoding.EncodeToString(c.data)}}}}
 		b.Run(c.name, func(b *testing.B) {

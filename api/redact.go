@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"mime"
 	"regexp"
 	"slices"
 	"strings"
@@ -215,6 +216,9 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 	if docs := attachedDocs(x); redactDocs(docs, which) {
 		if data, err := encodeAttachedDocs(docs); err == nil {
 			setAttachmentData(x, data)
+			if ct, _ := x["contentType"].(string); ct != "" {
+				x["contentType"] = utf8Type(ct)
+			}
 			found = true
 		}
 	}
@@ -252,6 +256,17 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 		found = true
 	}
 	return found
+}
+
+// utf8Type is media type ct saying UTF-8: data written back is (review
+// 32a: her letter in UTF-16 came back as UTF-8 still typed utf-16le).
+func utf8Type(ct string) string {
+	mt, params, err := mime.ParseMediaType(ct)
+	if err != nil || params["charset"] == "" || strings.EqualFold(params["charset"], "utf-8") {
+		return ct
+	}
+	params["charset"] = "utf-8"
+	return mime.FormatMediaType(mt, params)
 }
 
 // redactDocs redacts the people (which; nil: all, and the places too) in
@@ -472,12 +487,38 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 	}
 	// a data: url, in an attachment's url or any other value (review 31a:
 	// her Patient in an extension's valueUri went whole)
+	unread := func(k, u string) bool {
+		mt, data, encoded, ok := dataURL(u)
+		return ok && (masked && k == "url" || unreadPeople(data, mt, encoded, which))
+	}
 	for k, v := range x {
-		u, _ := v.(string)
-		if mt, data, encoded, ok := dataURL(u); ok && (masked && k == "url" || unreadPeople(data, mt, encoded, which)) {
-			delete(x, k)
-			x["_"+k] = map[string]any{"extension": maskedMark()}
-			masked = true
+		switch v := v.(type) {
+		case string:
+			if unread(k, v) {
+				delete(x, k)
+				x["_"+k] = map[string]any{"extension": maskedMark()}
+				masked = true
+			}
+		case []any:
+			// each of a list (a care plan's instantiatesUri: review 32a),
+			// masked in place: null, with its extension in the list
+			// beside it, as FHIR writes a repeating primitive's
+			var marks []any
+			for i, e := range v {
+				if u, _ := e.(string); u != "" && unread(k, u) {
+					if marks == nil {
+						marks = make([]any, len(v))
+						if old, ok := x["_"+k].([]any); ok && len(old) == len(v) {
+							copy(marks, old)
+						}
+					}
+					v[i], marks[i] = nil, map[string]any{"extension": maskedMark()}
+				}
+			}
+			if marks != nil {
+				x["_"+k] = marks
+				masked = true
+			}
 		}
 	}
 	return masked

@@ -459,6 +459,11 @@ var documentDateParams = append([]string{"period"}, clinicalDateParams...)
 // (review 31d: a deny of 2015 released it, judged by 2024).
 var taskDateParams = append([]string{"period"}, clinicalDateParams...)
 
+// serviceRequestDateParams: a referral's "occurrence" is when the care it
+// asks for took place, its "authored" when it was entered (review 32c: a
+// council referral for June 2015 entered in 2024 was judged by 2024).
+var serviceRequestDateParams = append([]string{"occurrence"}, clinicalDateParams...)
+
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
 // document's code is its type.
@@ -492,6 +497,8 @@ func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
 		params = documentDateParams
 	case "Task":
 		params = taskDateParams
+	case "ServiceRequest":
+		params = serviceRequestDateParams
 	}
 	dates := search.ExtractDatesIn(typ, res, consent.England())
 	for _, p := range params {

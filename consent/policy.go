@@ -578,7 +578,7 @@ func (p *Policy) Labels(codes []Coding) []string {
 const systemSNOMED = "http://snomed.info/sct"
 
 // TextLabels derives labels from the SNOMED CT concept ids written
-// anywhere in text (every run of 6 to 18 digits, leading zeros dropped,
+// anywhere in text (every run of 6 to 18 digits, not starting with a zero,
 // with a valid Verhoeff check digit), as Labels does from codes: for data
 // carex cannot read as FHIR JSON — an attachment's XML, a CDA document,
 // JSON sent as text, JSON broken part way — the ids it holds are the
@@ -596,11 +596,9 @@ func (p *Policy) TextLabels(text []byte) []string {
 		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
 			j++
 		}
-		run := text[i:j]
-		for len(run) > 0 && run[0] == '0' {
-			run = run[1:]
-		}
-		if len(run) >= 6 && len(run) <= 18 {
+		// (one with leading zeros is a padded number, a PDF's offset,
+		// not an id: review 32a)
+		if run := text[i:j]; run[0] != '0' && len(run) >= 6 && len(run) <= 18 {
 			if id := string(run); verhoeff(id) {
 				codes = append(codes, Coding{System: systemSNOMED, Code: id})
 			}

@@ -242,8 +242,8 @@ func TestLabellingLists(t *testing.T) {
 }
 
 // TestTextLabels: the concept ids written in any text label as codes do:
-// in XML, in JSON as a number, with leading zeros; not inside a longer
-// run of digits, nor with a wrong check digit.
+// in XML, in JSON as a number; not inside a longer run of digits, nor
+// padded with zeros, nor with a wrong check digit.
 func TestTextLabels(t *testing.T) {
 	p := DefaultPolicy()
 	for _, c := range []struct {
@@ -252,7 +252,8 @@ func TestTextLabels(t *testing.T) {
 	}{
 		{`<code value="86406008"/>`, true},
 		{`{"code":86406008}`, true},
-		{`code="086406008" codeSystem="2.16.840.1.113883.6.96"`, true},
+		{`code="86406008" codeSystem="2.16.840.1.113883.6.96"`, true},
+		{`0000151004 00000 n`, false}, // a PDF's offset, padded
 		{`PR1|1||52637005^IVF^SCT`, true},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
