@@ -289,6 +289,17 @@ func parseJournal(b []byte) (out [][]byte, end int, err error) {
 		}
 		off += roundBlock(8 + len(body))
 	}
+	// A batch at the end that goes on from the last entry but runs past
+	// the end of the file was cut off, not torn: a write fills blocks of
+	// a file already that long (grow writes its zeros first), so a crash
+	// leaves a torn batch inside the file. Review 33c: a journal cut at
+	// an arbitrary byte lost the acknowledged entries after the cut
+	// quietly.
+	if last >= 0 && off+16 <= len(b) {
+		if n := int(binary.LittleEndian.Uint32(b[off:])); n > len(b)-off-8 && nextSeqAt(b[off+16:]) == last+1 {
+			return nil, 0, fmt.Errorf("damaged at byte %d (the batch there runs past the end of the file, at byte %d: it was cut short): restore it from backup, then run carex audit verify", off, len(b))
+		}
+	}
 	// A batch of this generation past the end that goes on from the last
 	// entry was written after the one at the end had become durable.
 	for o := off; o+8 <= len(b); o += journalBlock {
@@ -299,6 +310,24 @@ func parseJournal(b []byte) (out [][]byte, end int, err error) {
 		}
 	}
 	return out, off, nil
+}
+
+// nextSeqAt is the seq a frame's data starting at b begins with
+// (`{"seq":N`), -1 when it does not.
+func nextSeqAt(b []byte) int64 {
+	rest, ok := bytes.CutPrefix(b, []byte(`{"seq":`))
+	if !ok {
+		return -1
+	}
+	var n int64
+	i := 0
+	for ; i < len(rest) && i < 19 && rest[i] >= '0' && rest[i] <= '9'; i++ {
+		n = n*10 + int64(rest[i]-'0')
+	}
+	if i == 0 {
+		return -1
+	}
+	return n
 }
 
 // gapError: a batch that continues the entries lies past a block that
