@@ -210,10 +210,12 @@ type Store interface {
 	// it is visible, with any commit by another process. LabelledDirectory
 	// holds while it reads the same even number.
 	DirectoryChanges(ctx context.Context) (uint64, error)
-	// LabelledDirectory is the current (not deleted) items of
-	// DirectoryTypes that carry a label, with their identifiers, but for
-	// a Location of type PTRES (a person's home, which carex labels
-	// itself: one for each person visited at home, no directory entry).
+	// LabelledDirectory is the items of DirectoryTypes that carry a
+	// label, with their identifiers, but for a Location of type PTRES (a
+	// person's home, which carex labels itself: one for each person
+	// visited at home, no directory entry). A deleted item is listed when
+	// its last version carried a label, with that version's identifiers:
+	// its versions stay withheld, and so does what names it (review 32b).
 	// References to directory items are released without a lookup
 	// unless they name one of these (review 31b).
 	LabelledDirectory(ctx context.Context) ([]LabelledItem, error)

@@ -910,7 +910,8 @@ func testPatientChanges(t *testing.T, s store.Store) {
 
 // testLabelledDirectory: LabelledDirectory lists the labelled directory
 // items as they are now, with their identifiers (not an unlabelled one,
-// not a person's home, not one deleted), and DirectoryChanges moves with
+// not a person's home; one deleted whose last version was labelled, with
+// that version's identifiers: review 32b), and DirectoryChanges moves with
 // every commit writing a directory item, not with a clinical one (review
 // 31b).
 func testLabelledDirectory(t *testing.T, s store.Store) {
@@ -952,6 +953,9 @@ func testLabelledDirectory(t *testing.T, s store.Store) {
 			"type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-RoleCode","code":"PTRES"}]}]}`)),
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Location","id":"doomed","identifier":[{"system":"s","value":"GONE"}]}`)),
 		{Op: store.OpDelete, Type: "Location", ID: "doomed", SourceOrg: "RHX"},
+		// (deleted too, and still left out: a person's home, an unlabelled item)
+		{Op: store.OpDelete, Type: "Location", ID: "home", SourceOrg: "RHX"},
+		{Op: store.OpDelete, Type: "Organization", ID: "plain", SourceOrg: "RHX"},
 	} {
 		before := stamp()
 		commit(t, s, w)
@@ -959,7 +963,7 @@ func testLabelledDirectory(t *testing.T, s store.Store) {
 			t.Fatalf("DirectoryChanges %d before a %s write (op %d), %d after: want another even number", before, w.Type, w.Op, after)
 		}
 	}
-	want := "Organization/ref=https://fhir.nhs.uk/Id/ods-organization-code|NSREF,|X1 Practitioner/pr= HealthcareService/gum=s|GUM"
+	want := "Organization/ref=https://fhir.nhs.uk/Id/ods-organization-code|NSREF,|X1 Practitioner/pr= HealthcareService/gum=s|GUM Location/doomed=s|GONE"
 	if got := list(); got != want {
 		t.Fatalf("LabelledDirectory = %q, want %q", got, want)
 	}
