@@ -226,6 +226,11 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 		val, _ := ident["value"].(string)
 		if withheld(sys, val) {
 			masked(logicalRefKey(sys, val))
+			if lit, ok := m["reference"].(string); ok {
+				// the literal reference beside names the same item: masked
+				// as it is, an _include does not follow it either
+				masked(lit)
+			}
 		}
 		return false
 	})
