@@ -10,7 +10,7 @@ import (
 
 // seedShared writes one person's record the way carex receives it: each
 // organisation's system writes its own part.
-func seedShared(t *testing.T, e *env) {
+func seedShared(t testing.TB, e *env) {
 	t.Helper()
 	put := func(tok, path, body string) {
 		t.Helper()

@@ -1,9 +1,9 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -26,11 +26,9 @@ import (
 type labelledDir struct {
 	ids map[refKey]bool
 	// byValue: the items carrying each identifier value, with the
-	// identifier's system.
+	// identifier's system (normSystem). A stored body is scanned once for
+	// its "value" strings, each looked up here (maybeNamesLabelled).
 	byValue map[string][]labelledIdent
-	// values: the identifier values as JSON strings, for the scan of a
-	// stored body (maybeNamesLabelled).
-	values [][]byte
 }
 
 type labelledIdent struct {
@@ -50,21 +48,48 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 			if val == "" {
 				continue
 			}
-			if _, had := d.byValue[val]; !had {
-				d.values = append(d.values, []byte(`"`+val+`"`))
-			}
-			d.byValue[val] = append(d.byValue[val], labelledIdent{sys, k})
+			d.byValue[val] = append(d.byValue[val], labelledIdent{normSystem(sys), k})
 		}
 	}
 	return d
 }
 
+// systemAliases are other names writers give the identifier systems a
+// directory item is named by (normSystem form): the ODS organisation
+// code's OID and the retired fhir.nhs.net namespace (review 32b).
+var systemAliases = map[string]string{
+	"urn:oid:2.16.840.1.113883.2.1.4.3":             "https://fhir.nhs.uk/id/ods-organization-code",
+	"https://fhir.nhs.net/id/ods-organization-code": "https://fhir.nhs.uk/id/ods-organization-code",
+	"https://fhir.nhs.net/id/ods-site-code":         "https://fhir.nhs.uk/id/ods-site-code",
+	"https://fhir.nhs.net/id/sds-user-id":           "https://fhir.nhs.uk/id/sds-user-id",
+}
+
+// normSystem is an identifier system as compared with a labelled item's:
+// writers vary its case, a trailing slash, http for https, or give an
+// OID (review 32b: the refuge's ODS code under any of them went out with
+// its name). A wider match masks more, never less.
+func normSystem(s string) string {
+	s = strings.TrimRight(strings.ToLower(strings.TrimSpace(s)), "/")
+	if rest, ok := strings.CutPrefix(s, "http://"); ok {
+		s = "https://" + rest
+	}
+	if a, ok := systemAliases[s]; ok {
+		return a
+	}
+	return s
+}
+
 // named returns the labelled items an identifier (system, value) names:
-// the same value under the same system, or under no system on either side
-// (a feed writing the code alone).
+// the same value under the same system (normSystem), or under no system
+// on either side (a feed writing the code alone).
 func (d *labelledDir) named(system, value string) []refKey {
 	var out []refKey
-	for _, li := range d.byValue[value] {
+	lis := d.byValue[value]
+	if len(lis) == 0 {
+		return nil
+	}
+	system = normSystem(system)
+	for _, li := range lis {
 		if li.system == system || li.system == "" || system == "" {
 			out = append(out, li.item)
 		}
@@ -72,15 +97,23 @@ func (d *labelledDir) named(system, value string) []refKey {
 	return out
 }
 
-// maybeNamesLabelled: raw may hold a labelled item's identifier value (as
-// a JSON string), which a logical reference would give.
+// maybeNamesLabelled: raw may hold a labelled item's identifier value (a
+// "value" string), which a logical reference or a contained copy would
+// give. One pass over raw, each value unescaped (review 32b: "\/" in a
+// value passed the byte search) and looked up, not one search of raw
+// per labelled value (review 32b: 5,000 labelled Practitioners made
+// $everything 50 times slower).
 func (d *labelledDir) maybeNamesLabelled(raw []byte) bool {
-	for _, v := range d.values {
-		if bytes.Contains(raw, v) {
-			return true
-		}
+	if len(d.byValue) == 0 {
+		return false
 	}
-	return false
+	found := false
+	forEachString(raw, []byte(`"va`), []byte(`lue"`), func(v []byte) {
+		if !found {
+			_, found = d.byValue[string(v)]
+		}
+	})
+	return found
 }
 
 // dirCache keeps the labelled directory items found while the store's
@@ -154,17 +187,36 @@ func (g *gate) directory() *labelledDir {
 	return g.dir
 }
 
-// logicalRefs calls masked with logicalRefKey of each logical reference
-// in v (an object with an identifier and no literal reference) naming a
-// labelled directory item the user may not see (review 31b: an
-// appointment naming a refuge's site by its ODS code, the display giving
-// its name, went out as stored where the literal reference was masked).
-// On a store error every logical reference is masked.
+// logicalRefs calls masked with logicalRefKey of each reference in v
+// whose identifier names a labelled directory item the user may not see
+// (review 31b: an appointment naming a refuge's site by its ODS code, the
+// display giving its name, went out as stored where the literal
+// reference was masked), with a literal reference or without (review
+// 32b: a literal reference to an Organization nothing labelled, beside
+// the refuge's identifier and name, went out whole). And with
+// containedKey and "#id" of each contained directory resource carrying
+// such an identifier: a copy of the withheld item (review 32b).
+// On a store error every logical reference, and every contained
+// directory resource with an identifier, is masked.
 func (g *gate) logicalRefs(v any, masked func(string)) {
 	d := g.directory()
-	eachObject(v, "", func(m map[string]any) bool {
-		if _, lit := m["reference"].(string); lit {
+	withheld := func(sys, val string) bool {
+		if d == nil {
 			return true
+		}
+		for _, k := range d.named(sys, val) {
+			if !g.refVisible(k) {
+				return true
+			}
+		}
+		return false
+	}
+	eachObject(v, "", func(m map[string]any) bool {
+		for _, c := range asList(m["contained"]) {
+			if typ, id, ok := containedCopy(c, withheld); ok {
+				masked(containedKey(typ, id))
+				masked("#" + id)
+			}
 		}
 		ident, ok := m["identifier"].(map[string]any)
 		if !ok || !referenceShaped(m) {
@@ -172,18 +224,74 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 		}
 		sys, _ := ident["system"].(string)
 		val, _ := ident["value"].(string)
-		if d == nil {
+		if withheld(sys, val) {
 			masked(logicalRefKey(sys, val))
-			return false
-		}
-		for _, k := range d.named(sys, val) {
-			if !g.refVisible(k) {
-				masked(logicalRefKey(sys, val))
-				break
+			if lit, ok := m["reference"].(string); ok {
+				// the literal reference beside names the same item: masked
+				// as it is, an _include does not follow it either
+				masked(lit)
 			}
 		}
 		return false
 	})
+}
+
+// containedCopy reports the type and id of c, a contained resource, when
+// it is a directory resource carrying an identifier withheld reports:
+// a copy of a labelled item, decided as that item (review 32b: the GP's
+// encounter carried the refuge's entry, ODS code, name and address).
+func containedCopy(c any, withheld func(sys, val string) bool) (typ, id string, ok bool) {
+	r, _ := c.(map[string]any)
+	typ, _ = r["resourceType"].(string)
+	id, _ = r["id"].(string)
+	if !slices.Contains(store.DirectoryTypes, typ) {
+		return "", "", false
+	}
+	for _, x := range asList(r["identifier"]) {
+		ident, _ := x.(map[string]any)
+		sys, _ := ident["system"].(string)
+		val, _ := ident["value"].(string)
+		if val != "" && withheld(sys, val) {
+			return typ, id, true
+		}
+	}
+	return "", "", false
+}
+
+// containedKey is how maskedRefs names a contained resource to take out
+// (maskRefs): no reference string starts with a NUL.
+func containedKey(typ, id string) string {
+	return "\x00contained\x00" + typ + "/" + id
+}
+
+// dropContained takes out of m's contained list the resources named in
+// mask (containedKey); the references to them ("#id") are masked as
+// any is. FHIR requires a contained resource to be referenced: one taken
+// out with its references masked leaves the resource valid.
+func dropContained(m map[string]any, mask map[string]bool) bool {
+	list, ok := m["contained"].([]any)
+	if !ok {
+		return false
+	}
+	kept := list[:0:0]
+	for _, c := range list {
+		r, _ := c.(map[string]any)
+		typ, _ := r["resourceType"].(string)
+		id, _ := r["id"].(string)
+		if r != nil && mask[containedKey(typ, id)] {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	if len(kept) == len(list) {
+		return false
+	}
+	if len(kept) == 0 {
+		delete(m, "contained")
+	} else {
+		m["contained"] = kept
+	}
+	return true
 }
 
 // referenceShaped: m holds only what a Reference may (reference, type,
@@ -207,11 +315,9 @@ func logicalRefKey(system, value string) string {
 	return "\x00identifier\x00" + system + "|" + value
 }
 
-// logicalMasked: m is a logical reference whose identifier is in mask.
+// logicalMasked: m is a reference whose identifier is in mask (with a
+// literal reference or without: review 32b).
 func logicalMasked(m map[string]any, mask map[string]bool) bool {
-	if _, lit := m["reference"].(string); lit {
-		return false
-	}
 	ident, ok := m["identifier"].(map[string]any)
 	if !ok {
 		return false

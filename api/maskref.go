@@ -995,6 +995,9 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			changed = true
 			return false
 		}
+		if dropContained(m, mask) {
+			changed = true
+		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesItemAt("url", s) {
 			for _, k := range []string{"url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
 				delete(m, k)

@@ -204,16 +204,20 @@ type Store interface {
 	// clinical data all day, and such answers were found again after
 	// every commit.
 	PatientChanges(ctx context.Context) (uint64, error)
-	// DirectoryChanges is Changes for items of DirectoryTypes alone, as
-	// PatientChanges is for Patients: it moves with every commit that
-	// writes one (odd while such a commit is under way) and, by the time
-	// it is visible, with any commit by another process. LabelledDirectory
-	// holds while it reads the same even number.
+	// DirectoryChanges is Changes for labelled items of DirectoryTypes
+	// alone, as PatientChanges is for Patients: it moves with every commit
+	// that writes one labelled, or one that carried a label (odd while
+	// such a commit is under way), and, by the time it is visible, with
+	// any commit by another process. LabelledDirectory holds while it
+	// reads the same even number: an unlabelled directory item written
+	// leaves it as it was (review 32b).
 	DirectoryChanges(ctx context.Context) (uint64, error)
-	// LabelledDirectory is the current (not deleted) items of
-	// DirectoryTypes that carry a label, with their identifiers, but for
-	// a Location of type PTRES (a person's home, which carex labels
-	// itself: one for each person visited at home, no directory entry).
+	// LabelledDirectory is the items of DirectoryTypes that carry a
+	// label, with their identifiers, but for a Location of type PTRES (a
+	// person's home, which carex labels itself: one for each person
+	// visited at home, no directory entry). A deleted item is listed when
+	// its last version carried a label, with that version's identifiers:
+	// its versions stay withheld, and so does what names it (review 32b).
 	// References to directory items are released without a lookup
 	// unless they name one of these (review 31b).
 	LabelledDirectory(ctx context.Context) ([]LabelledItem, error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -639,8 +640,9 @@ func (db *DB) accountRetired(from, upto int64) {
 
 // LabelledDirectory implements store.Store: one query over the directory
 // types' current rows with a label (few: a source labels a refuge's entry,
-// not its whole directory), their identifiers joined. A Location of type
-// PTRES is left out (store.Store.LabelledDirectory).
+// not its whole directory), their identifiers joined, then the deleted
+// ones (deletedLabelledDirectory). A Location of type PTRES is left out
+// (store.Store.LabelledDirectory).
 func (db *DB) LabelledDirectory(ctx context.Context) ([]store.LabelledItem, error) {
 	types := strings.Repeat("?,", len(store.DirectoryTypes))
 	args := make([]any, len(store.DirectoryTypes))
@@ -673,6 +675,58 @@ func (db *DB) LabelledDirectory(ctx context.Context) ([]store.LabelledItem, erro
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("labelled directory items: %w", err)
+	}
+	rows.Close()
+	deleted, err := db.deletedLabelledDirectory(ctx, types[:len(types)-1], args)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, deleted...), nil
+}
+
+// deletedLabelledDirectory is LabelledDirectory's deleted items whose
+// last version carried a label (the delete marker keeps its labels), with
+// the identifiers of the last version stored: their versions stay
+// withheld, and a reference to one names the labelled item still
+// (review 32b: deleting the refuge's entry released every reference to
+// it). A deleted item has no index rows: its last body is read, and
+// indexed as it was (search.Extract).
+func (db *DB) deletedLabelledDirectory(ctx context.Context, types string, args []any) ([]store.LabelledItem, error) {
+	rows, err := db.reader.QueryContext(ctx, `SELECT r.type, r.id, (SELECT v.raw FROM versions v WHERE v.rid = r.rid AND v.raw IS NOT NULL ORDER BY v.version DESC LIMIT 1)
+		FROM resources r WHERE r.type IN (`+types+`) AND r.labels <> '' AND r.deleted = 1 ORDER BY r.rid`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("deleted labelled directory items: %w", err)
+	}
+	defer rows.Close()
+	var out []store.LabelledItem
+	for rows.Next() {
+		var it store.LabelledItem
+		var raw []byte
+		if err := rows.Scan(&it.Type, &it.ID, &raw); err != nil {
+			return nil, fmt.Errorf("deleted labelled directory items: %w", err)
+		}
+		var res map[string]any
+		if raw != nil {
+			if err := json.Unmarshal(raw, &res); err != nil {
+				return nil, fmt.Errorf("deleted labelled directory items: %s/%s: %w", it.Type, it.ID, err)
+			}
+		}
+		home := false
+		for _, e := range search.Extract(it.Type, res) {
+			switch {
+			case e.Type != search.Token || e.Code == "":
+			case e.Param == "identifier":
+				it.Identifiers = append(it.Identifiers, e.System+"|"+e.Code)
+			case e.Param == "type" && it.Type == "Location" && strings.ToUpper(strings.TrimSpace(e.Code)) == "PTRES":
+				home = true
+			}
+		}
+		if !home {
+			out = append(out, it)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("deleted labelled directory items: %w", err)
 	}
 	return out, nil
 }

@@ -910,9 +910,11 @@ func testPatientChanges(t *testing.T, s store.Store) {
 
 // testLabelledDirectory: LabelledDirectory lists the labelled directory
 // items as they are now, with their identifiers (not an unlabelled one,
-// not a person's home, not one deleted), and DirectoryChanges moves with
-// every commit writing a directory item, not with a clinical one (review
-// 31b).
+// not a person's home; one deleted whose last version was labelled, with
+// that version's identifiers: review 32b), and DirectoryChanges moves with
+// every commit writing a labelled directory item or one that was
+// labelled, not with a clinical one (review 31b) nor with an unlabelled
+// directory item (review 32b: what LabelledDirectory lists is the same).
 func testLabelledDirectory(t *testing.T, s store.Store) {
 	stamp := func() uint64 {
 		t.Helper()
@@ -943,15 +945,21 @@ func testLabelledDirectory(t *testing.T, s store.Store) {
 	if n := stamp(); n != n0 {
 		t.Fatalf("DirectoryChanges moved with an Observation: %d then %d", n0, n)
 	}
+	n0 = stamp()
+	commit(t, s, W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"plain","identifier":[{"system":"s","value":"PLAIN"}]}`))
+	if n := stamp(); n != n0 {
+		t.Fatalf("DirectoryChanges moved with an unlabelled Organization: %d then %d", n0, n)
+	}
 	for _, w := range []*store.Write{
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"ref","identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSREF"},{"value":"X1"}]}`)),
-		W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"plain","identifier":[{"system":"s","value":"PLAIN"}]}`),
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Practitioner","id":"pr"}`)),
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"HealthcareService","id":"gum","identifier":[{"system":"s","value":"GUM"}]}`)),
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Location","id":"home","identifier":[{"system":"s","value":"HOME"}],
 			"type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-RoleCode","code":"PTRES"}]}]}`)),
 		labelled(W(t, store.OpUpdate, "RHX", `{"resourceType":"Location","id":"doomed","identifier":[{"system":"s","value":"GONE"}]}`)),
 		{Op: store.OpDelete, Type: "Location", ID: "doomed", SourceOrg: "RHX"},
+		// (deleted too, and still left out: a person's home)
+		{Op: store.OpDelete, Type: "Location", ID: "home", SourceOrg: "RHX"},
 	} {
 		before := stamp()
 		commit(t, s, w)
@@ -959,27 +967,39 @@ func testLabelledDirectory(t *testing.T, s store.Store) {
 			t.Fatalf("DirectoryChanges %d before a %s write (op %d), %d after: want another even number", before, w.Type, w.Op, after)
 		}
 	}
-	want := "Organization/ref=https://fhir.nhs.uk/Id/ods-organization-code|NSREF,|X1 Practitioner/pr= HealthcareService/gum=s|GUM"
+	n0 = stamp()
+	commit(t, s, &store.Write{Op: store.OpDelete, Type: "Organization", ID: "plain", SourceOrg: "RHX"})
+	if n := stamp(); n != n0 {
+		t.Fatalf("DirectoryChanges moved with an unlabelled Organization deleted: %d then %d", n0, n)
+	}
+	want := "Organization/ref=https://fhir.nhs.uk/Id/ods-organization-code|NSREF,|X1 Practitioner/pr= HealthcareService/gum=s|GUM Location/doomed=s|GONE"
 	if got := list(); got != want {
 		t.Fatalf("LabelledDirectory = %q, want %q", got, want)
 	}
+	n0 = stamp()
 	commit(t, s, W(t, store.OpUpdate, "RHX", `{"resourceType":"Organization","id":"ref"}`)) // the label taken off
 	if got := list(); strings.Contains(got, "Organization/ref") {
 		t.Fatalf("LabelledDirectory after the label was taken off: %q", got)
 	}
+	if n := stamp(); n == n0 || n%2 != 0 {
+		t.Fatalf("DirectoryChanges %d before the label was taken off, %d after: want another even number", n0, n)
+	}
 	movesBeforeSeen(t, s, "DirectoryChanges", stamp, func(id string) string {
 		return `{"resourceType":"Organization","id":"` + id + `"}`
-	})
+	}, labelled)
 }
 
 // movesBeforeSeen commits 20 resources (body(id) gives each) while
 // reading them, and fails when a read saw one and stamp, read after it,
 // was still what it was before the commit.
-func movesBeforeSeen(t *testing.T, s store.Store, name string, stamp func() uint64, body func(id string) string) {
+func movesBeforeSeen(t *testing.T, s store.Store, name string, stamp func() uint64, body func(id string) string, mod ...func(*store.Write) *store.Write) {
 	t.Helper()
 	for i := range 20 {
 		before := stamp()
 		w := W(t, store.OpUpdate, "A81001", body(fmt.Sprintf("race%d", i)))
+		for _, f := range mod {
+			w = f(w)
+		}
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
