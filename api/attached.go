@@ -127,8 +127,10 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 			i++
 			continue
 		}
+		// (a blank line ends it: review 33a, a MIME part's base64 was
+		// joined to the header word above it)
 		j, n := i, 0
-		for j < len(text) && (isB64(text[j]) || text[j] == '\r' || text[j] == '\n') {
+		for j < len(text) && (isB64(text[j]) || (text[j] == '\r' || text[j] == '\n') && !blankLineAt(text, j)) {
 			if text[j] != '\r' && text[j] != '\n' {
 				n++
 			}
@@ -141,6 +143,15 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 		}
 		i = j
 	}
+}
+
+// blankLineAt reports whether the line break at text[i] is followed by
+// another (a blank line), CRLF or LF.
+func blankLineAt(text []byte, i int) bool {
+	rest := text[i:]
+	rest, _ = bytes.CutPrefix(rest, []byte("\r"))
+	rest, _ = bytes.CutPrefix(rest, []byte("\n"))
+	return bytes.HasPrefix(rest, []byte("\r")) || bytes.HasPrefix(rest, []byte("\n"))
 }
 
 // scanText is text as a reader sees it, for the codes written in it: JSON
@@ -159,16 +170,34 @@ func scanText(t []byte) []byte {
 	if ascii && bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\\') < 0 {
 		return t
 	}
+	if !ascii && !utf8.Valid(t) {
+		return t // bytes, not text: its ASCII digits are read as they are
+	}
 	t = resolveUEscapes(t)
 	if bytes.IndexByte(t, '&') >= 0 {
 		t = []byte(html.UnescapeString(string(t)))
 	}
 	return bytes.Map(func(r rune) rune {
-		if unicode.Is(unicode.Cf, r) {
-			return -1
+		switch {
+		case r < 0x80:
+			return r
+		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r), r == 0x034f:
+			return -1 // shows as nothing (a combining grapheme joiner too: review 33a)
+		case unicode.Is(unicode.Nd, r):
+			return '0' + digitValue(r) // a full-width or other script's digit (review 33a)
 		}
 		return r
 	}, t)
+}
+
+// digitValue is the value of decimal digit r (Unicode's Nd digits come in
+// runs of ten from zero, some runs side by side).
+func digitValue(r rune) rune {
+	start := r
+	for unicode.Is(unicode.Nd, start-1) {
+		start--
+	}
+	return (r - start) % 10
 }
 
 // fhirAttachments is the FHIR JSON documents m carries (attachedContent).

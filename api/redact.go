@@ -580,6 +580,23 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	} else if !structuredText(raw) {
 		return false
 	}
+	if peopleIn(raw, which) {
+		return true
+	}
+	// and in base64 inside it (a FHIR XML Attachment's <data value>, a CDA
+	// body with representation="B64": review 33a, her Patient so carried
+	// went whole)
+	found := false
+	eachBase64Run(attachmentText("", raw), func(b []byte) {
+		found = found || peopleIn(b, which)
+	})
+	return found
+}
+
+// peopleIn reports whether text raw names a person or a place (which nil)
+// or carries an NHS number which reports (a restricted person's), as
+// unreadPeople decides it.
+func peopleIn(raw []byte, which func(map[string]any) bool) bool {
 	text := bytes.ToLower(resolveUEscapes(bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)))
 	if which == nil {
 		return slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) })

@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -643,15 +644,60 @@ func (s *Server) derive(w *store.Write) {
 	// The items it carries copies of, for a deny of an instance (review
 	// 31d: a summary Bundle carrying Condition/diabetes, denied to the
 	// hospital, went to it).
-	for _, x := range carried {
-		t, _ := x["resourceType"].(string)
-		if id, _ := x["id"].(string); fhir.IsResourceType(t) && fhir.ValidID(id) && (t != w.Type || id != w.ID) {
-			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+t+"/"+id)
+	for _, ref := range carriedItems(w.Resource, attached, carried, texts) {
+		if ref != w.Type+"/"+w.ID {
+			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+ref)
 		}
 	}
 	slices.Sort(w.OtherCodes)
 	w.OtherCodes = slices.Compact(w.OtherCodes)
 }
+
+// carriedItems are the items (Type/id) res carries copies of: each
+// resource inside it by its id, a Bundle entry's by its fullUrl too
+// (relative or absolute), and a FHIR XML copy in an attachment's text by
+// its <id value> (review 33a: a copy named by its fullUrl alone, or
+// written as XML, escaped a deny of the item).
+func carriedItems(res map[string]any, attached []any, carried []map[string]any, texts [][]byte) []string {
+	var out []string
+	add := func(t, id string) {
+		if fhir.IsResourceType(t) && fhir.ValidID(id) {
+			out = append(out, t+"/"+id)
+		}
+	}
+	for _, x := range carried {
+		t, _ := x["resourceType"].(string)
+		id, _ := x["id"].(string)
+		add(t, id)
+	}
+	entries := func(x map[string]any) bool {
+		u, _ := x["fullUrl"].(string)
+		r, _ := x["resource"].(map[string]any)
+		if t, _ := r["resourceType"].(string); u != "" && t != "" {
+			if n, ok := search.NormalizeReference(u); ok {
+				if typ, id, ok := strings.Cut(n, "/"); ok && typ == t {
+					add(typ, id)
+				}
+			}
+		}
+		return true
+	}
+	eachObject(res, "", entries)
+	for _, d := range attached {
+		eachObject(d, "", entries)
+	}
+	for _, t := range texts {
+		if bytes.Contains(t, []byte("<id")) {
+			for _, m := range xmlResourceID.FindAllSubmatch(t, -1) {
+				add(string(m[1]), string(m[2]))
+			}
+		}
+	}
+	return out
+}
+
+// xmlResourceID finds a FHIR XML resource's element and its id.
+var xmlResourceID = regexp.MustCompile(`<([A-Z][A-Za-z]{1,63})(?:\s[^>]*)?>\s*<id\s+value="([A-Za-z0-9.\-]{1,64})"`)
 
 // clinicalCodings keeps the codings a deny by code may name: not those of
 // units (UCUM) or of the code systems and value sets HL7 defines for

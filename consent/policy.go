@@ -578,8 +578,8 @@ func (p *Policy) Labels(codes []Coding) []string {
 const systemSNOMED = "http://snomed.info/sct"
 
 // TextLabels derives labels from the SNOMED CT concept ids written
-// anywhere in text (every run of 6 to 18 digits, not starting with a zero,
-// with a valid Verhoeff check digit), as Labels does from codes: for data
+// anywhere in text (every run of 6 to 18 digits, after one leading zero
+// at most, with a valid Verhoeff check digit), as Labels does from codes: for data
 // carex cannot read as FHIR JSON — an attachment's XML, a CDA document,
 // JSON sent as text, JSON broken part way — the ids it holds are the
 // codes it may carry (review 31c: an assisted-fertilisation procedure in a
@@ -596,9 +596,14 @@ func (p *Policy) TextLabels(text []byte) []string {
 		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
 			j++
 		}
-		// (one with leading zeros is a padded number, a PDF's offset,
-		// not an id: review 32a)
-		if run := text[i:j]; run[0] != '0' && len(run) >= 6 && len(run) <= 18 {
+		// (one leading zero is read as a coded value's is, 086406008;
+		// more make a padded number, a PDF's offset 0000151004, not an
+		// id: reviews 32a, 33a)
+		run := text[i:j]
+		if run[0] == '0' && len(run) > 1 && run[1] != '0' {
+			run = run[1:]
+		}
+		if run[0] != '0' && len(run) >= 6 && len(run) <= 18 {
 			if id := string(run); verhoeff(id) {
 				codes = append(codes, Coding{System: systemSNOMED, Code: id})
 			}

@@ -405,7 +405,11 @@ func openedUnderBreakGlass(e *Entry) bool {
 // requests "<id>.<n>") carried its break-glass reason: they are its
 // alert. Otherwise it notes e if it is such an entry.
 func (a *Alerter) bundleOfBreakGlass(e *Entry) bool {
-	if i := strings.LastIndexByte(e.RequestID, '.'); i > 0 && e.BreakGlass != "" {
+	// (an entry's id is its bundle's, a dot and its index: the server
+	// keeps no client id of that form; review 33a: "x.y" sent first hid
+	// batch "x")
+	if i := strings.LastIndexByte(e.RequestID, '.'); i > 0 && i < len(e.RequestID)-1 && e.BreakGlass != "" &&
+		strings.Trim(e.RequestID[i+1:], "0123456789") == "" {
 		a.bgBundles[e.Sub+"|"+e.RequestID[:i]] = true
 		return false
 	}
