@@ -455,7 +455,7 @@ func logAbsent(ctx context.Context, conn *sql.DB, db string, stdout io.Writer) (
 
 // emptyLogNote says what an absent access log means.
 func emptyLogNote(db string) string {
-	return fmt.Sprintf("the access log is empty: %s holds no access log yet (a database loaded by carex import and never served; carex serve starts the log)", db)
+	return fmt.Sprintf("the access log is empty: %s holds no access log yet (a database loaded by carex import and never served, or served only with --bench-no-privacy; carex serve starts the log)", db)
 }
 
 func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer) error {
