@@ -82,7 +82,11 @@ func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
 		var inner []any
 		if p.ct == "" || fhirJSONType(p.ct) {
 			inner = jsonDocs(p.ct, t)
-			inner = append(inner, firstKeptDocs(p.ct, t)...)
+			if texts {
+				// (for labels: a second reading keeping each repeated
+				// key's first value)
+				inner = append(inner, firstKeptDocs(p.ct, t)...)
+			}
 		}
 		docs = append(docs, inner...)
 		for _, d := range inner {

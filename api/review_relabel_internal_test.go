@@ -32,7 +32,9 @@ func TestReview2AttachmentCodingsQuadratic(t *testing.T) {
 	t.Logf("%d codings, %d bytes", n, len(doc))
 	m := decodeMap([]byte(doc))
 	// Bounded in CPU time, not by the clock: it takes about 0.7 s of CPU
-	// (with -race), and on a loaded CI machine over 2 s by the clock.
+	// (with -race), and on a loaded CI machine over 2 s by the clock. The
+	// bound is for quadratic work (70,000 codings squared: minutes), not
+	// a measure: 2 s of CPU was passed under -race on a loaded machine.
 	start, cpu := time.Now(), cpuTime()
 	for _, inner := range fhirAttachments(m) {
 		otherCodings(inner, nil)
@@ -40,7 +42,7 @@ func TestReview2AttachmentCodingsQuadratic(t *testing.T) {
 			break
 		}
 	}
-	if d := cpuTime() - cpu; d > 2*time.Second {
+	if d := cpuTime() - cpu; d > 10*time.Second {
 		t.Errorf("labelling one %d-byte write took %v of CPU (%v by the clock)", len(doc), d, time.Since(start))
 	}
 }
