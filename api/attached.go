@@ -133,12 +133,18 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 		}
 		// (a blank line ends it: review 33a, a MIME part's base64 was
 		// joined to the header word above it)
+		// (and at a line starting "--", a MIME boundary, and after its
+		// padding: review 34a, a part joined to its closing boundary, and
+		// two payloads on adjacent lines)
 		j, n := i, 0
-		for j < len(text) && (isB64(text[j]) || (text[j] == '\r' || text[j] == '\n') && !blankLineAt(text, j)) {
+		for j < len(text) && (isB64(text[j]) || (text[j] == '\r' || text[j] == '\n') && !blankLineAt(text, j) && !boundaryAt(text, j)) {
 			if text[j] != '\r' && text[j] != '\n' {
 				n++
 			}
 			j++
+			if text[j-1] == '=' && j < len(text) && text[j] != '=' {
+				break
+			}
 		}
 		if n >= 64 {
 			if raw, ok := decodeBase64(string(text[i:j])); ok {
@@ -158,6 +164,15 @@ func blankLineAt(text []byte, i int) bool {
 	return bytes.HasPrefix(rest, []byte("\r")) || bytes.HasPrefix(rest, []byte("\n"))
 }
 
+// boundaryAt reports whether the line break at text[i] is followed by a
+// line starting "--" (a MIME boundary).
+func boundaryAt(text []byte, i int) bool {
+	rest := text[i:]
+	rest, _ = bytes.CutPrefix(rest, []byte("\r"))
+	rest, _ = bytes.CutPrefix(rest, []byte("\n"))
+	return bytes.HasPrefix(rest, []byte("--"))
+}
+
 // scanText is text as a reader sees it, for the codes written in it: JSON
 // \u escapes and XML character references resolved, and the characters a
 // viewer does not show (a soft hyphen, a zero-width space: Unicode's
@@ -174,9 +189,8 @@ func scanText(t []byte) []byte {
 	if ascii && bytes.IndexByte(t, '&') < 0 && bytes.IndexByte(t, '\\') < 0 {
 		return t
 	}
-	if !ascii && !utf8.Valid(t) {
-		return t // bytes, not text: its ASCII digits are read as they are
-	}
+	// (bytes that are not UTF-8 are read past, not given up on: review
+	// 34a, one Latin-1 byte turned the reading off)
 	t = resolveUEscapes(t)
 	if bytes.IndexByte(t, '&') >= 0 {
 		t = []byte(html.UnescapeString(string(t)))
@@ -185,8 +199,8 @@ func scanText(t []byte) []byte {
 		switch {
 		case r < 0x80:
 			return r
-		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r), r == 0x034f:
-			return -1 // shows as nothing (a combining grapheme joiner too: review 33a)
+		case unicode.Is(unicode.Cf, r), unicode.Is(unicode.Variation_Selector, r), unicode.Is(unicode.Mn, r), unicode.Is(unicode.Me, r):
+			return -1 // shows as nothing, or as a mark on the digit before (review 33a, 34a)
 		case unicode.Is(unicode.Nd, r):
 			return '0' + digitValue(r) // a full-width or other script's digit (review 33a)
 		}
@@ -194,14 +208,21 @@ func scanText(t []byte) []byte {
 	}, t)
 }
 
-// digitValue is the value of decimal digit r (Unicode's Nd digits come in
-// runs of ten from zero, some runs side by side).
+// digitValue is the value of decimal digit r: Unicode's Nd digits come in
+// runs of ten from zero, some runs side by side (the mathematical digits:
+// five), so its distance from the start of its range, in tens.
 func digitValue(r rune) rune {
-	start := r
-	for unicode.Is(unicode.Nd, start-1) {
-		start--
+	for _, rg := range unicode.Nd.R16 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return (r - rune(rg.Lo)) % 10
+		}
 	}
-	return (r - start) % 10
+	for _, rg := range unicode.Nd.R32 {
+		if rune(rg.Lo) <= r && r <= rune(rg.Hi) {
+			return (r - rune(rg.Lo)) % 10
+		}
+	}
+	return 0
 }
 
 // fhirAttachments is the FHIR JSON documents m carries (attachedContent).
@@ -231,6 +252,14 @@ func attachmentText(ct string, raw []byte) []byte {
 		return fromUTF16(raw)
 	case bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")):
 		return raw[3:]
+	case charset == "iso-8859-1", charset == "latin1", charset == "iso-8859-15", charset == "windows-1252", charset == "cp1252":
+		// one byte a character: its digits and soft hyphen (0xAD) as
+		// Latin-1's (review 34a)
+		out := make([]byte, 0, len(raw))
+		for _, c := range raw {
+			out = utf8.AppendRune(out, rune(c))
+		}
+		return out
 	case charset == "utf-32le", charset == "utf-32" && len(raw) >= 4 && raw[0] != 0:
 		return fromUTF32(raw, binary.LittleEndian)
 	case charset == "utf-32be", charset == "utf-32":

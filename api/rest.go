@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -687,17 +687,59 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 		eachObject(d, "", entries)
 	}
 	for _, t := range texts {
-		if bytes.Contains(t, []byte("<id")) {
-			for _, m := range xmlResourceID.FindAllSubmatch(t, -1) {
-				add(string(m[1]), string(m[2]))
-			}
+		if bytes.Contains(t, []byte("id")) || bytes.Contains(t, []byte("fullUrl")) {
+			xmlCarriedItems(t, add)
 		}
 	}
 	return out
 }
 
-// xmlResourceID finds a FHIR XML resource's element and its id.
-var xmlResourceID = regexp.MustCompile(`<([A-Z][A-Za-z]{1,63})(?:\s[^>]*)?>\s*<id\s+value="([A-Za-z0-9.\-]{1,64})"`)
+// xmlCarriedItems calls add with each FHIR XML resource in t and its id
+// (its <id value> child, whatever the quotes, prefix, comments or
+// elements before it), and with each Bundle entry's <fullUrl value> that
+// names an item: review 34a, a regular expression missed those forms.
+func xmlCarriedItems(t []byte, add func(typ, id string)) {
+	if s := bytes.TrimLeft(t, " \t\r\n"); len(s) == 0 || s[0] != '<' {
+		return
+	}
+	d := xml.NewDecoder(bytes.NewReader(t))
+	d.Strict = false
+	var stack []string
+	for {
+		tok, err := d.RawToken()
+		if err != nil {
+			return
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			parent := ""
+			if len(stack) > 0 {
+				parent = stack[len(stack)-1]
+			}
+			value := ""
+			for _, a := range el.Attr {
+				if a.Name.Local == "value" {
+					value = a.Value
+				}
+			}
+			switch {
+			case el.Name.Local == "id" && fhir.IsResourceType(parent):
+				add(parent, value)
+			case el.Name.Local == "fullUrl" && parent == "entry":
+				if n, ok := search.NormalizeReference(value); ok {
+					if typ, id, ok := strings.Cut(n, "/"); ok {
+						add(typ, id)
+					}
+				}
+			}
+			stack = append(stack, el.Name.Local)
+		case xml.EndElement:
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+		}
+	}
+}
 
 // clinicalCodings keeps the codings a deny by code may name: not those of
 // units (UCUM) or of the code systems and value sets HL7 defines for

@@ -577,9 +577,19 @@ func (p *Policy) Labels(codes []Coding) []string {
 
 const systemSNOMED = "http://snomed.info/sct"
 
+// wholeValue reports whether text[i:j] is a whole value: between quotes
+// of one kind, or between an element's > and <.
+func wholeValue(text []byte, i, j int) bool {
+	if i == 0 || j == len(text) {
+		return false
+	}
+	a, b := text[i-1], text[j]
+	return (a == '"' || a == '\'') && b == a || a == '>' && b == '<'
+}
+
 // TextLabels derives labels from the SNOMED CT concept ids written
-// anywhere in text (every run of 6 to 18 digits, after one leading zero
-// at most, with a valid Verhoeff check digit), as Labels does from codes: for data
+// anywhere in text (every run of 6 to 18 digits with a valid Verhoeff
+// check digit; leading zeros only in a whole value, wholeValue), as Labels does from codes: for data
 // carex cannot read as FHIR JSON — an attachment's XML, a CDA document,
 // JSON sent as text, JSON broken part way — the ids it holds are the
 // codes it may carry (review 31c: an assisted-fertilisation procedure in a
@@ -596,12 +606,16 @@ func (p *Policy) TextLabels(text []byte) []string {
 		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
 			j++
 		}
-		// (one leading zero is read as a coded value's is, 086406008;
-		// more make a padded number, a PDF's offset 0000151004, not an
-		// id: reviews 32a, 33a)
+		// Leading zeros are dropped from a whole value (quoted, an
+		// attribute's or a string's, or an element's text: code="086406008",
+		// as a coded value's are), and a run with them in running text is
+		// no id: a date of birth 04082005, a phone number 01142043006, a
+		// PDF's offset 0000151004 (reviews 32a, 33a, 34a).
 		run := text[i:j]
-		if run[0] == '0' && len(run) > 1 && run[1] != '0' {
-			run = run[1:]
+		if run[0] == '0' && wholeValue(text, i, j) {
+			for len(run) > 1 && run[0] == '0' {
+				run = run[1:]
+			}
 		}
 		if run[0] != '0' && len(run) >= 6 && len(run) <= 18 {
 			if id := string(run); verhoeff(id) {

@@ -255,6 +255,9 @@ func TestTextLabels(t *testing.T) {
 		{`code="86406008" codeSystem="2.16.840.1.113883.6.96"`, true},
 		{`0000151004 00000 n`, false}, // a PDF's offset, padded
 		{`<code value="086406008"/>`, true},
+		{`<code value='0086406008'/>`, true},
+		{`{"code":"0086406008"}`, true},
+		{`DOB 04082005, tel 01142043006`, false}, // running text: a date, a phone number
 		{`PR1|1||52637005^IVF^SCT`, true},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
