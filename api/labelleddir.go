@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/carex-project/carex/store"
 )
@@ -25,16 +27,32 @@ import (
 // (store.Store.LabelledDirectory), as looked up.
 type labelledDir struct {
 	ids map[refKey]bool
-	// byValue: the items carrying each identifier value, with the
-	// identifier's system (normSystem). A stored body is scanned once for
-	// its "value" strings, each looked up here (maybeNamesLabelled).
+	// byValue: the items carrying each identifier value (normValue), with
+	// the identifier's system (normSystem) and value as written, trimmed.
+	// A stored body is scanned once for its "value" strings, each looked
+	// up here (maybeNamesLabelled).
 	byValue map[string][]labelledIdent
 }
 
 type labelledIdent struct {
-	system string
-	item   refKey
+	system, value string
+	item          refKey
 }
+
+// normValue is an identifier value as indexed: trimmed and upper case
+// (review 34b: " NSREF31 " and "nsref31" named the refuge and went out
+// with its name). named compares case only where the system's codes have
+// none (caseless).
+func normValue(v string) string {
+	return strings.ToUpper(strings.TrimSpace(v))
+}
+
+// odsSystem is the one code space of ODS codes (normSystem form).
+const odsSystem = "https://fhir.nhs.uk/id/ods-organization-code"
+
+// caseless: codes of system (normSystem form) are compared without case:
+// ODS codes are upper case, written in either by hand (review 34b).
+func caseless(system string) bool { return system == odsSystem }
 
 func newLabelledDir(items []store.LabelledItem) *labelledDir {
 	d := &labelledDir{ids: make(map[refKey]bool, len(items)), byValue: map[string][]labelledIdent{}}
@@ -48,7 +66,7 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 			if val == "" {
 				continue
 			}
-			d.byValue[val] = append(d.byValue[val], labelledIdent{normSystem(sys), k})
+			d.byValue[normValue(val)] = append(d.byValue[normValue(val)], labelledIdent{normSystem(sys), strings.TrimSpace(val), k})
 		}
 	}
 	return d
@@ -56,11 +74,15 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 
 // systemAliases are other names writers give the identifier systems a
 // directory item is named by (normSystem form): the ODS organisation
-// code's OID and the retired fhir.nhs.net namespace (review 32b).
+// code's OID and the retired fhir.nhs.net namespace (review 32b). ODS
+// organisation and site codes are one code space, and writers confuse
+// the two systems (review 34b: the refuge's code as a site code went
+// out with its name): both are odsSystem.
 var systemAliases = map[string]string{
-	"urn:oid:2.16.840.1.113883.2.1.4.3":             "https://fhir.nhs.uk/id/ods-organization-code",
-	"https://fhir.nhs.net/id/ods-organization-code": "https://fhir.nhs.uk/id/ods-organization-code",
-	"https://fhir.nhs.net/id/ods-site-code":         "https://fhir.nhs.uk/id/ods-site-code",
+	"urn:oid:2.16.840.1.113883.2.1.4.3":             odsSystem,
+	"https://fhir.nhs.net/id/ods-organization-code": odsSystem,
+	"https://fhir.nhs.net/id/ods-site-code":         odsSystem,
+	"https://fhir.nhs.uk/id/ods-site-code":          odsSystem,
 	"https://fhir.nhs.net/id/sds-user-id":           "https://fhir.nhs.uk/id/sds-user-id",
 }
 
@@ -81,16 +103,19 @@ func normSystem(s string) string {
 
 // named returns the labelled items an identifier (system, value) names:
 // the same value under the same system (normSystem), or under no system
-// on either side (a feed writing the code alone).
+// on either side (a feed writing the code alone); trimmed, and without
+// case where either system's codes have none (caseless).
 func (d *labelledDir) named(system, value string) []refKey {
 	var out []refKey
-	lis := d.byValue[value]
+	lis := d.byValue[normValue(value)]
 	if len(lis) == 0 {
 		return nil
 	}
 	system = normSystem(system)
+	value = strings.TrimSpace(value)
 	for _, li := range lis {
-		if li.system == system || li.system == "" || system == "" {
+		if (li.system == system || li.system == "" || system == "") &&
+			(li.value == value || caseless(li.system) || caseless(system)) {
 			out = append(out, li.item)
 		}
 	}
@@ -109,8 +134,13 @@ func (d *labelledDir) maybeNamesLabelled(raw []byte) bool {
 	}
 	found := false
 	forEachString(raw, []byte(`"va`), []byte(`lue"`), func(v []byte) {
-		if !found {
-			_, found = d.byValue[string(v)]
+		if found {
+			return
+		}
+		// (as indexed, normValue: most values need no copy for it)
+		v = bytes.TrimSpace(v)
+		if _, found = d.byValue[string(v)]; !found && bytes.ContainsFunc(v, unicode.IsLower) {
+			_, found = d.byValue[string(bytes.ToUpper(v))]
 		}
 	})
 	return found
