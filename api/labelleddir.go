@@ -9,6 +9,7 @@ import (
 	"sync"
 	"unicode"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/store"
 )
 
@@ -224,10 +225,15 @@ func (g *gate) directory() *labelledDir {
 // reference was masked), with a literal reference or without (review
 // 32b: a literal reference to an Organization nothing labelled, beside
 // the refuge's identifier and name, went out whole). And with
-// containedKey and "#id" of each contained directory resource carrying
-// such an identifier: a copy of the withheld item (review 32b).
-// On a store error every logical reference, and every contained
-// directory resource with an identifier, is masked.
+// logicalRefKey of each such identifier carried by a copy of the withheld
+// item: a contained directory resource (review 32b), a Bundle entry's or
+// a parameter's (review 34b: the refuge's entry, name and address, went
+// out whole as a collection Bundle's entry), which maskRefs takes out;
+// and by an Identifier value that is not a resource's own (review 34b: an
+// extension's valueIdentifier), which maskRefs masks.
+// On a store error every logical reference, every contained or nested
+// directory resource with an identifier and every such Identifier value
+// is masked.
 func (g *gate) logicalRefs(v any, masked func(string)) {
 	d := g.directory()
 	withheld := func(sys, val string) bool {
@@ -243,9 +249,26 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 	}
 	eachObject(v, "", func(m map[string]any) bool {
 		for _, c := range asList(m["contained"]) {
-			if typ, id, ok := containedCopy(c, withheld); ok {
-				masked(containedKey(typ, id))
-				masked("#" + id)
+			r, _ := c.(map[string]any)
+			for _, k := range copyIdentifiers(r, withheld) {
+				masked(k)
+			}
+		}
+		if r, ok := m["resource"].(map[string]any); ok {
+			g.nestedCopy(m, r, withheld, masked)
+		}
+		for k, e := range m {
+			if k == "identifier" || k == "telecom" {
+				continue // (the resource's own, or a reference's: below)
+			}
+			list, _ := e.([]any)
+			if _, ok := e.(map[string]any); ok {
+				list = []any{e}
+			}
+			for _, x := range list {
+				if sys, val, ok := identifierValue(x); ok && withheld(sys, val) {
+					masked(logicalRefKey(sys, val))
+				}
 			}
 		}
 		ident, ok := m["identifier"].(map[string]any)
@@ -266,49 +289,129 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 	})
 }
 
-// containedCopy reports the type and id of c, a contained resource, when
-// it is a directory resource carrying an identifier withheld reports:
-// a copy of a labelled item, decided as that item (review 32b: the GP's
-// encounter carried the refuge's entry, ODS code, name and address).
-func containedCopy(c any, withheld func(sys, val string) bool) (typ, id string, ok bool) {
-	r, _ := c.(map[string]any)
-	typ, _ = r["resourceType"].(string)
-	id, _ = r["id"].(string)
+// nestedCopy calls masked for r, the resource of e (a Bundle entry, a
+// parameter), when it is a directory resource carrying an identifier
+// withheld reports, or whose id or e's fullUrl names a labelled item the
+// user may not see: a copy of that item (review 34b). Its identifiers,
+// and e's fullUrl and the Type/id it names, are masked: maskRefs takes
+// e out (entryCopy), and the references to it are masked.
+func (g *gate) nestedCopy(e, r map[string]any, withheld func(sys, val string) bool, masked func(string)) {
+	typ, _ := r["resourceType"].(string)
 	if !slices.Contains(store.DirectoryTypes, typ) {
+		return
+	}
+	keys := copyIdentifiers(r, withheld)
+	id, _ := r["id"].(string)
+	full, _ := e["fullUrl"].(string)
+	var names []string
+	if id != "" {
+		names = append(names, typ+"/"+id)
+	}
+	fullNames := "" // the Type/id a RESTful fullUrl gives it
+	if ft, fid, ok := fullUrlTarget(full); ok && ft == typ {
+		fullNames = ft + "/" + fid
+		names = append(names, fullNames)
+	}
+	copied := len(keys) > 0
+	for _, n := range names {
+		t, i, _ := strings.Cut(n, "/")
+		if k := (refKey{t, i}); g.labelled(k) && !g.refVisible(k) {
+			copied = true
+		}
+	}
+	if !copied {
+		return
+	}
+	for _, k := range keys {
+		masked(k)
+	}
+	if full != "" {
+		masked(full)
+	}
+	if fullNames != "" {
+		// a relative reference in the Bundle resolves to it by fullUrl
+		masked(fullNames)
+	}
+	if id != "" && g.labelled(refKey{typ, id}) && !g.refVisible(refKey{typ, id}) {
+		masked(typ + "/" + id)
+	}
+}
+
+// fullUrlTarget is the Type/id a RESTful fullUrl ends with.
+func fullUrlTarget(full string) (typ, id string, ok bool) {
+	if strings.HasPrefix(full, "urn:") {
 		return "", "", false
 	}
+	segs := strings.Split(strings.TrimRight(full, "/"), "/")
+	if len(segs) < 2 || segs[len(segs)-1] == "" || !slices.Contains(store.DirectoryTypes, segs[len(segs)-2]) {
+		return "", "", false
+	}
+	return segs[len(segs)-2], segs[len(segs)-1], true
+}
+
+// copyIdentifiers is logicalRefKey of each identifier withheld reports
+// that r carries, when r is a directory resource: a copy of a labelled
+// item, decided as that item (review 32b: the GP's encounter carried the
+// refuge's entry, ODS code, name and address).
+func copyIdentifiers(r map[string]any, withheld func(sys, val string) bool) []string {
+	typ, _ := r["resourceType"].(string)
+	if !slices.Contains(store.DirectoryTypes, typ) {
+		return nil
+	}
+	var out []string
 	for _, x := range asList(r["identifier"]) {
 		ident, _ := x.(map[string]any)
 		sys, _ := ident["system"].(string)
 		val, _ := ident["value"].(string)
 		if val != "" && withheld(sys, val) {
-			return typ, id, true
+			out = append(out, logicalRefKey(sys, val))
 		}
 	}
-	return "", "", false
+	return out
 }
 
-// containedKey is how maskedRefs names a contained resource to take out
-// (maskRefs): no reference string starts with a NUL.
-func containedKey(typ, id string) string {
-	return "\x00contained\x00" + typ + "/" + id
+// isCopy reports whether r is a directory resource maskedRefs found a
+// copy of a withheld labelled item (copyIdentifiers, nestedCopy): one of
+// its identifiers, or (a nested resource's) its Type/id or fullUrl, is
+// in mask.
+func isCopy(r map[string]any, full string, nested bool, mask map[string]bool) bool {
+	typ, _ := r["resourceType"].(string)
+	if !slices.Contains(store.DirectoryTypes, typ) {
+		return false
+	}
+	for _, x := range asList(r["identifier"]) {
+		ident, _ := x.(map[string]any)
+		sys, _ := ident["system"].(string)
+		val, _ := ident["value"].(string)
+		if val != "" && mask[logicalRefKey(sys, val)] {
+			return true
+		}
+	}
+	if !nested {
+		return false // (a contained resource's id is local)
+	}
+	id, _ := r["id"].(string)
+	return id != "" && mask[typ+"/"+id] || full != "" && mask[full]
 }
 
-// dropContained takes out of m's contained list the resources named in
-// mask (containedKey); the references to them ("#id") are masked as
-// any is. FHIR requires a contained resource to be referenced: one taken
-// out with its references masked leaves the resource valid.
-func dropContained(m map[string]any, mask map[string]bool) bool {
+// dropContainedCopies takes out of m's contained list the copies of
+// withheld items (isCopy), and masks the references to them ("#id") and
+// its narrative's links to them in m alone: a contained id is local to
+// its resource (review 34b: in a Bundle, another entry's contained
+// resource of the same id was taken out or its references masked). FHIR
+// requires a contained resource to be referenced: one taken out with its
+// references masked leaves the resource valid.
+func dropContainedCopies(m map[string]any, mask map[string]bool) bool {
 	list, ok := m["contained"].([]any)
 	if !ok {
 		return false
 	}
 	kept := list[:0:0]
+	gone := map[string]bool{}
 	for _, c := range list {
-		r, _ := c.(map[string]any)
-		typ, _ := r["resourceType"].(string)
-		id, _ := r["id"].(string)
-		if r != nil && mask[containedKey(typ, id)] {
+		if r, ok := c.(map[string]any); ok && isCopy(r, "", false, mask) {
+			id, _ := r["id"].(string)
+			gone["#"+id] = true
 			continue
 		}
 		kept = append(kept, c)
@@ -321,7 +424,111 @@ func dropContained(m map[string]any, mask map[string]bool) bool {
 	} else {
 		m["contained"] = kept
 	}
+	delete(gone, "#") // (a copy without an id: "#" names m itself)
+	if len(gone) == 0 {
+		return true
+	}
+	eachObject(m, "", func(o map[string]any) bool {
+		if s, ok := o["reference"].(string); ok && gone[s] {
+			clear(o)
+			o["extension"] = maskedMark()
+			return false
+		}
+		if div, ok := o["div"].(string); ok {
+			// review 34b: <a href="#refuge"> went out, naming what was there
+			if out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
+				return maskedNarrativeLink, gone[fhir.LinkRead(v)]
+			}); changed {
+				o["div"] = out
+			}
+		}
+		return true
+	})
 	return true
+}
+
+// dropEntryCopies takes out of m's lists the elements (Bundle entries,
+// parameters) whose resource is a copy of a withheld item (isCopy,
+// nestedCopy; review 34b): withheld items are absent. The references to
+// it (its fullUrl) are masked as any is.
+func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
+	changed := false
+	for k, e := range m {
+		list, ok := e.([]any)
+		if !ok {
+			continue
+		}
+		kept := list[:0:0]
+		for _, x := range list {
+			el, _ := x.(map[string]any)
+			r, _ := el["resource"].(map[string]any)
+			full, _ := el["fullUrl"].(string)
+			if r != nil && isCopy(r, full, true, mask) {
+				continue
+			}
+			kept = append(kept, x)
+		}
+		if len(kept) == len(list) {
+			continue
+		}
+		changed = true
+		if len(kept) == 0 {
+			delete(m, k)
+		} else {
+			m[k] = kept
+		}
+	}
+	return changed
+}
+
+// identifierValue reports the system and value of x when it is an
+// Identifier (not a ContactPoint: its system is no uri).
+func identifierValue(x any) (sys, val string, ok bool) {
+	m, _ := x.(map[string]any)
+	val, _ = m["value"].(string)
+	if val == "" {
+		return "", "", false
+	}
+	for k := range m {
+		switch k {
+		case "id", "extension", "use", "type", "system", "value", "period", "assigner",
+			"_use", "_system", "_value":
+		default:
+			return "", "", false
+		}
+	}
+	sys, _ = m["system"].(string)
+	if sys != "" && !strings.Contains(sys, ":") {
+		return "", "", false
+	}
+	return sys, val, true
+}
+
+// maskIdentifierValues masks each Identifier among m's values but its
+// own "identifier" (a resource's, or a reference's: logicalMasked) that
+// names a withheld item (in mask: logicalRefs; review 34b: the refuge's
+// ODS code as an extension's valueIdentifier), as a reference is: the
+// data-absent-reason "masked" alone.
+func maskIdentifierValues(m map[string]any, mask map[string]bool) bool {
+	changed := false
+	for k, e := range m {
+		if k == "identifier" || k == "telecom" {
+			continue
+		}
+		if sys, val, ok := identifierValue(e); ok && mask[logicalRefKey(sys, val)] {
+			m[k] = map[string]any{"extension": maskedMark()}
+			changed = true
+			continue
+		}
+		list, _ := e.([]any)
+		for i, x := range list {
+			if sys, val, ok := identifierValue(x); ok && mask[logicalRefKey(sys, val)] {
+				list[i] = map[string]any{"extension": maskedMark()}
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // referenceShaped: m holds only what a Reference may (reference, type,
@@ -346,10 +553,12 @@ func logicalRefKey(system, value string) string {
 }
 
 // logicalMasked: m is a reference whose identifier is in mask (with a
-// literal reference or without: review 32b).
+// literal reference or without: review 32b); not a resource or element
+// with an identifier of its own, which the key names too since review
+// 34b masks Identifier values (maskIdentifierValues).
 func logicalMasked(m map[string]any, mask map[string]bool) bool {
 	ident, ok := m["identifier"].(map[string]any)
-	if !ok {
+	if !ok || !referenceShaped(m) {
 		return false
 	}
 	sys, _ := ident["system"].(string)

@@ -323,3 +323,41 @@ func TestReview34bNoteContainedCopyByNameOnly(t *testing.T) {
 	b := read32b(t, e, "/fhir/Encounter/enc34b-name", e.token("social-worker", "council", "E06000999"), "ENC34B-NAME")
 	t.Logf("contained copy by name only (id refuge31b, no identifier), released to the social worker: %v", strings.Contains(b, refugeName31b))
 }
+
+// TestReview34bSoundFixScope (fix 34b): beside a Bundle entry copy of the
+// refuge, an unlabelled organisation's entry and the references to it
+// stay, the reference to the copy is masked; the hospital that labelled
+// the refuge gets the copy; an unlabelled organisation's ODS code as a
+// valueIdentifier, and a telephone number, stay.
+func TestReview34bSoundFixScope(t *testing.T) {
+	e := newEnv(t)
+	seed31b(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	e.putAll(t, gp, [2]string{"/fhir/Bundle/b34b-scope", `{"resourceType":"Bundle","id":"b34b-scope","type":"collection","entry":[
+	  {"fullUrl":"urn:uuid:3b0c1f1e-0000-4000-8000-000000000021","resource":` + enc32b("enc34b-scope", `,"serviceProvider":{"reference":"urn:uuid:3b0c1f1e-0000-4000-8000-000000000022"},"participant":[{"individual":{"reference":"urn:uuid:3b0c1f1e-0000-4000-8000-000000000023","display":"PLAIN34B ENTRYREF"}}]`) + `},
+	  {"fullUrl":"urn:uuid:3b0c1f1e-0000-4000-8000-000000000022","resource":` + refugeCopy34b("x34b") + `},
+	  {"fullUrl":"urn:uuid:3b0c1f1e-0000-4000-8000-000000000023","resource":{"resourceType":"Organization","id":"y34b","identifier":[{"system":"` + odsOrg34b + `","value":"PLAIN34"}],"name":"PLAIN34B ENTRY"}}]}`},
+		[2]string{"/fhir/Encounter/enc34b-keep", enc32b("enc34b-keep", `,"extension":[{"url":"https://example.org/x","valueIdentifier":{"system":"`+odsOrg34b+`","value":"PLAIN34V"}}],
+		  "contained":[{"resourceType":"Organization","id":"o","identifier":[{"system":"`+odsOrg34b+`","value":"PLAIN34C"}],"name":"PLAIN34B CONT","telecom":[{"system":"phone","value":"0113 496 0000"}]}],"serviceProvider":{"reference":"#o"}`)})
+	rcx := e.token("hospital-clinician", "nhs", "RCX")
+	b := read32b(t, e, "/fhir/Bundle/b34b-scope", rcx, "ENC34B-SCOPE")
+	for _, s := range []string{refugeName31b, "NSREF31", "000000000022"} {
+		if strings.Contains(b, s) {
+			t.Errorf("RCX: %q left in: …%s…", s, snippet32b(b, s))
+		}
+	}
+	for _, s := range []string{"PLAIN34B ENTRY\"", "PLAIN34B ENTRYREF", "000000000023"} {
+		if !strings.Contains(b, s) {
+			t.Errorf("RCX: the unlabelled entry or its reference lost %q: %.1200s", s, b)
+		}
+	}
+	if own := read32b(t, e, "/fhir/Bundle/b34b-scope", e.token("gp", "nhs", "RHX"), "ENC34B-SCOPE"); !strings.Contains(own, refugeName31b) || !strings.Contains(own, "000000000022\"}") {
+		t.Errorf("the hospital that labelled the refuge gets the copy masked: %.1200s", own)
+	}
+	k := read32b(t, e, "/fhir/Encounter/enc34b-keep", e.token("social-worker", "council", "E06000999"), "ENC34B-KEEP")
+	for _, s := range []string{"PLAIN34V", "PLAIN34B CONT", `"#o"`, "0113 496 0000"} {
+		if !strings.Contains(k, s) {
+			t.Errorf("social worker: %q (nothing labelled) masked: %.900s", s, k)
+		}
+	}
+}
