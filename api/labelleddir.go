@@ -1,12 +1,15 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/store"
 )
 
@@ -25,16 +28,32 @@ import (
 // (store.Store.LabelledDirectory), as looked up.
 type labelledDir struct {
 	ids map[refKey]bool
-	// byValue: the items carrying each identifier value, with the
-	// identifier's system (normSystem). A stored body is scanned once for
-	// its "value" strings, each looked up here (maybeNamesLabelled).
+	// byValue: the items carrying each identifier value (normValue), with
+	// the identifier's system (normSystem) and value as written, trimmed.
+	// A stored body is scanned once for its "value" strings, each looked
+	// up here (maybeNamesLabelled).
 	byValue map[string][]labelledIdent
 }
 
 type labelledIdent struct {
-	system string
-	item   refKey
+	system, value string
+	item          refKey
 }
+
+// normValue is an identifier value as indexed: trimmed and upper case
+// (review 34b: " NSREF31 " and "nsref31" named the refuge and went out
+// with its name). named compares case only where the system's codes have
+// none (caseless).
+func normValue(v string) string {
+	return strings.ToUpper(strings.TrimSpace(v))
+}
+
+// odsSystem is the one code space of ODS codes (normSystem form).
+const odsSystem = "https://fhir.nhs.uk/id/ods-organization-code"
+
+// caseless: codes of system (normSystem form) are compared without case:
+// ODS codes are upper case, written in either by hand (review 34b).
+func caseless(system string) bool { return system == odsSystem }
 
 func newLabelledDir(items []store.LabelledItem) *labelledDir {
 	d := &labelledDir{ids: make(map[refKey]bool, len(items)), byValue: map[string][]labelledIdent{}}
@@ -48,7 +67,7 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 			if val == "" {
 				continue
 			}
-			d.byValue[val] = append(d.byValue[val], labelledIdent{normSystem(sys), k})
+			d.byValue[normValue(val)] = append(d.byValue[normValue(val)], labelledIdent{normSystem(sys), strings.TrimSpace(val), k})
 		}
 	}
 	return d
@@ -56,11 +75,15 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 
 // systemAliases are other names writers give the identifier systems a
 // directory item is named by (normSystem form): the ODS organisation
-// code's OID and the retired fhir.nhs.net namespace (review 32b).
+// code's OID and the retired fhir.nhs.net namespace (review 32b). ODS
+// organisation and site codes are one code space, and writers confuse
+// the two systems (review 34b: the refuge's code as a site code went
+// out with its name): both are odsSystem.
 var systemAliases = map[string]string{
-	"urn:oid:2.16.840.1.113883.2.1.4.3":             "https://fhir.nhs.uk/id/ods-organization-code",
-	"https://fhir.nhs.net/id/ods-organization-code": "https://fhir.nhs.uk/id/ods-organization-code",
-	"https://fhir.nhs.net/id/ods-site-code":         "https://fhir.nhs.uk/id/ods-site-code",
+	"urn:oid:2.16.840.1.113883.2.1.4.3":             odsSystem,
+	"https://fhir.nhs.net/id/ods-organization-code": odsSystem,
+	"https://fhir.nhs.net/id/ods-site-code":         odsSystem,
+	"https://fhir.nhs.uk/id/ods-site-code":          odsSystem,
 	"https://fhir.nhs.net/id/sds-user-id":           "https://fhir.nhs.uk/id/sds-user-id",
 }
 
@@ -81,16 +104,19 @@ func normSystem(s string) string {
 
 // named returns the labelled items an identifier (system, value) names:
 // the same value under the same system (normSystem), or under no system
-// on either side (a feed writing the code alone).
+// on either side (a feed writing the code alone); trimmed, and without
+// case where either system's codes have none (caseless).
 func (d *labelledDir) named(system, value string) []refKey {
 	var out []refKey
-	lis := d.byValue[value]
+	lis := d.byValue[normValue(value)]
 	if len(lis) == 0 {
 		return nil
 	}
 	system = normSystem(system)
+	value = strings.TrimSpace(value)
 	for _, li := range lis {
-		if li.system == system || li.system == "" || system == "" {
+		if (li.system == system || li.system == "" || system == "") &&
+			(li.value == value || caseless(li.system) || caseless(system)) {
 			out = append(out, li.item)
 		}
 	}
@@ -109,8 +135,13 @@ func (d *labelledDir) maybeNamesLabelled(raw []byte) bool {
 	}
 	found := false
 	forEachString(raw, []byte(`"va`), []byte(`lue"`), func(v []byte) {
-		if !found {
-			_, found = d.byValue[string(v)]
+		if found {
+			return
+		}
+		// (as indexed, normValue: most values need no copy for it)
+		v = bytes.TrimSpace(v)
+		if _, found = d.byValue[string(v)]; !found && bytes.ContainsFunc(v, unicode.IsLower) {
+			_, found = d.byValue[string(bytes.ToUpper(v))]
 		}
 	})
 	return found
@@ -194,10 +225,15 @@ func (g *gate) directory() *labelledDir {
 // reference was masked), with a literal reference or without (review
 // 32b: a literal reference to an Organization nothing labelled, beside
 // the refuge's identifier and name, went out whole). And with
-// containedKey and "#id" of each contained directory resource carrying
-// such an identifier: a copy of the withheld item (review 32b).
-// On a store error every logical reference, and every contained
-// directory resource with an identifier, is masked.
+// logicalRefKey of each such identifier carried by a copy of the withheld
+// item: a contained directory resource (review 32b), a Bundle entry's or
+// a parameter's (review 34b: the refuge's entry, name and address, went
+// out whole as a collection Bundle's entry), which maskRefs takes out;
+// and by an Identifier value that is not a resource's own (review 34b: an
+// extension's valueIdentifier), which maskRefs masks.
+// On a store error every logical reference, every contained or nested
+// directory resource with an identifier and every such Identifier value
+// is masked.
 func (g *gate) logicalRefs(v any, masked func(string)) {
 	d := g.directory()
 	withheld := func(sys, val string) bool {
@@ -213,9 +249,26 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 	}
 	eachObject(v, "", func(m map[string]any) bool {
 		for _, c := range asList(m["contained"]) {
-			if typ, id, ok := containedCopy(c, withheld); ok {
-				masked(containedKey(typ, id))
-				masked("#" + id)
+			r, _ := c.(map[string]any)
+			for _, k := range copyIdentifiers(r, withheld) {
+				masked(k)
+			}
+		}
+		if r, ok := m["resource"].(map[string]any); ok {
+			g.nestedCopy(m, r, withheld, masked)
+		}
+		for k, e := range m {
+			if k == "identifier" || k == "telecom" {
+				continue // (the resource's own, or a reference's: below)
+			}
+			list, _ := e.([]any)
+			if _, ok := e.(map[string]any); ok {
+				list = []any{e}
+			}
+			for _, x := range list {
+				if sys, val, ok := identifierValue(x); ok && withheld(sys, val) {
+					masked(logicalRefKey(sys, val))
+				}
 			}
 		}
 		ident, ok := m["identifier"].(map[string]any)
@@ -236,49 +289,129 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 	})
 }
 
-// containedCopy reports the type and id of c, a contained resource, when
-// it is a directory resource carrying an identifier withheld reports:
-// a copy of a labelled item, decided as that item (review 32b: the GP's
-// encounter carried the refuge's entry, ODS code, name and address).
-func containedCopy(c any, withheld func(sys, val string) bool) (typ, id string, ok bool) {
-	r, _ := c.(map[string]any)
-	typ, _ = r["resourceType"].(string)
-	id, _ = r["id"].(string)
+// nestedCopy calls masked for r, the resource of e (a Bundle entry, a
+// parameter), when it is a directory resource carrying an identifier
+// withheld reports, or whose id or e's fullUrl names a labelled item the
+// user may not see: a copy of that item (review 34b). Its identifiers,
+// and e's fullUrl and the Type/id it names, are masked: maskRefs takes
+// e out (entryCopy), and the references to it are masked.
+func (g *gate) nestedCopy(e, r map[string]any, withheld func(sys, val string) bool, masked func(string)) {
+	typ, _ := r["resourceType"].(string)
 	if !slices.Contains(store.DirectoryTypes, typ) {
+		return
+	}
+	keys := copyIdentifiers(r, withheld)
+	id, _ := r["id"].(string)
+	full, _ := e["fullUrl"].(string)
+	var names []string
+	if id != "" {
+		names = append(names, typ+"/"+id)
+	}
+	fullNames := "" // the Type/id a RESTful fullUrl gives it
+	if ft, fid, ok := fullUrlTarget(full); ok && ft == typ {
+		fullNames = ft + "/" + fid
+		names = append(names, fullNames)
+	}
+	copied := len(keys) > 0
+	for _, n := range names {
+		t, i, _ := strings.Cut(n, "/")
+		if k := (refKey{t, i}); g.labelled(k) && !g.refVisible(k) {
+			copied = true
+		}
+	}
+	if !copied {
+		return
+	}
+	for _, k := range keys {
+		masked(k)
+	}
+	if full != "" {
+		masked(full)
+	}
+	if fullNames != "" {
+		// a relative reference in the Bundle resolves to it by fullUrl
+		masked(fullNames)
+	}
+	if id != "" && g.labelled(refKey{typ, id}) && !g.refVisible(refKey{typ, id}) {
+		masked(typ + "/" + id)
+	}
+}
+
+// fullUrlTarget is the Type/id a RESTful fullUrl ends with.
+func fullUrlTarget(full string) (typ, id string, ok bool) {
+	if strings.HasPrefix(full, "urn:") {
 		return "", "", false
 	}
+	segs := strings.Split(strings.TrimRight(full, "/"), "/")
+	if len(segs) < 2 || segs[len(segs)-1] == "" || !slices.Contains(store.DirectoryTypes, segs[len(segs)-2]) {
+		return "", "", false
+	}
+	return segs[len(segs)-2], segs[len(segs)-1], true
+}
+
+// copyIdentifiers is logicalRefKey of each identifier withheld reports
+// that r carries, when r is a directory resource: a copy of a labelled
+// item, decided as that item (review 32b: the GP's encounter carried the
+// refuge's entry, ODS code, name and address).
+func copyIdentifiers(r map[string]any, withheld func(sys, val string) bool) []string {
+	typ, _ := r["resourceType"].(string)
+	if !slices.Contains(store.DirectoryTypes, typ) {
+		return nil
+	}
+	var out []string
 	for _, x := range asList(r["identifier"]) {
 		ident, _ := x.(map[string]any)
 		sys, _ := ident["system"].(string)
 		val, _ := ident["value"].(string)
 		if val != "" && withheld(sys, val) {
-			return typ, id, true
+			out = append(out, logicalRefKey(sys, val))
 		}
 	}
-	return "", "", false
+	return out
 }
 
-// containedKey is how maskedRefs names a contained resource to take out
-// (maskRefs): no reference string starts with a NUL.
-func containedKey(typ, id string) string {
-	return "\x00contained\x00" + typ + "/" + id
+// isCopy reports whether r is a directory resource maskedRefs found a
+// copy of a withheld labelled item (copyIdentifiers, nestedCopy): one of
+// its identifiers, or (a nested resource's) its Type/id or fullUrl, is
+// in mask.
+func isCopy(r map[string]any, full string, nested bool, mask map[string]bool) bool {
+	typ, _ := r["resourceType"].(string)
+	if !slices.Contains(store.DirectoryTypes, typ) {
+		return false
+	}
+	for _, x := range asList(r["identifier"]) {
+		ident, _ := x.(map[string]any)
+		sys, _ := ident["system"].(string)
+		val, _ := ident["value"].(string)
+		if val != "" && mask[logicalRefKey(sys, val)] {
+			return true
+		}
+	}
+	if !nested {
+		return false // (a contained resource's id is local)
+	}
+	id, _ := r["id"].(string)
+	return id != "" && mask[typ+"/"+id] || full != "" && mask[full]
 }
 
-// dropContained takes out of m's contained list the resources named in
-// mask (containedKey); the references to them ("#id") are masked as
-// any is. FHIR requires a contained resource to be referenced: one taken
-// out with its references masked leaves the resource valid.
-func dropContained(m map[string]any, mask map[string]bool) bool {
+// dropContainedCopies takes out of m's contained list the copies of
+// withheld items (isCopy), and masks the references to them ("#id") and
+// its narrative's links to them in m alone: a contained id is local to
+// its resource (review 34b: in a Bundle, another entry's contained
+// resource of the same id was taken out or its references masked). FHIR
+// requires a contained resource to be referenced: one taken out with its
+// references masked leaves the resource valid.
+func dropContainedCopies(m map[string]any, mask map[string]bool) bool {
 	list, ok := m["contained"].([]any)
 	if !ok {
 		return false
 	}
 	kept := list[:0:0]
+	gone := map[string]bool{}
 	for _, c := range list {
-		r, _ := c.(map[string]any)
-		typ, _ := r["resourceType"].(string)
-		id, _ := r["id"].(string)
-		if r != nil && mask[containedKey(typ, id)] {
+		if r, ok := c.(map[string]any); ok && isCopy(r, "", false, mask) {
+			id, _ := r["id"].(string)
+			gone["#"+id] = true
 			continue
 		}
 		kept = append(kept, c)
@@ -291,7 +424,111 @@ func dropContained(m map[string]any, mask map[string]bool) bool {
 	} else {
 		m["contained"] = kept
 	}
+	delete(gone, "#") // (a copy without an id: "#" names m itself)
+	if len(gone) == 0 {
+		return true
+	}
+	eachObject(m, "", func(o map[string]any) bool {
+		if s, ok := o["reference"].(string); ok && gone[s] {
+			clear(o)
+			o["extension"] = maskedMark()
+			return false
+		}
+		if div, ok := o["div"].(string); ok {
+			// review 34b: <a href="#refuge"> went out, naming what was there
+			if out, changed := fhir.ReplaceNarrativeLinks(div, func(v string) (string, bool) {
+				return maskedNarrativeLink, gone[fhir.LinkRead(v)]
+			}); changed {
+				o["div"] = out
+			}
+		}
+		return true
+	})
 	return true
+}
+
+// dropEntryCopies takes out of m's lists the elements (Bundle entries,
+// parameters) whose resource is a copy of a withheld item (isCopy,
+// nestedCopy; review 34b): withheld items are absent. The references to
+// it (its fullUrl) are masked as any is.
+func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
+	changed := false
+	for k, e := range m {
+		list, ok := e.([]any)
+		if !ok {
+			continue
+		}
+		kept := list[:0:0]
+		for _, x := range list {
+			el, _ := x.(map[string]any)
+			r, _ := el["resource"].(map[string]any)
+			full, _ := el["fullUrl"].(string)
+			if r != nil && isCopy(r, full, true, mask) {
+				continue
+			}
+			kept = append(kept, x)
+		}
+		if len(kept) == len(list) {
+			continue
+		}
+		changed = true
+		if len(kept) == 0 {
+			delete(m, k)
+		} else {
+			m[k] = kept
+		}
+	}
+	return changed
+}
+
+// identifierValue reports the system and value of x when it is an
+// Identifier (not a ContactPoint: its system is no uri).
+func identifierValue(x any) (sys, val string, ok bool) {
+	m, _ := x.(map[string]any)
+	val, _ = m["value"].(string)
+	if val == "" {
+		return "", "", false
+	}
+	for k := range m {
+		switch k {
+		case "id", "extension", "use", "type", "system", "value", "period", "assigner",
+			"_use", "_system", "_value":
+		default:
+			return "", "", false
+		}
+	}
+	sys, _ = m["system"].(string)
+	if sys != "" && !strings.Contains(sys, ":") {
+		return "", "", false
+	}
+	return sys, val, true
+}
+
+// maskIdentifierValues masks each Identifier among m's values but its
+// own "identifier" (a resource's, or a reference's: logicalMasked) that
+// names a withheld item (in mask: logicalRefs; review 34b: the refuge's
+// ODS code as an extension's valueIdentifier), as a reference is: the
+// data-absent-reason "masked" alone.
+func maskIdentifierValues(m map[string]any, mask map[string]bool) bool {
+	changed := false
+	for k, e := range m {
+		if k == "identifier" || k == "telecom" {
+			continue
+		}
+		if sys, val, ok := identifierValue(e); ok && mask[logicalRefKey(sys, val)] {
+			m[k] = map[string]any{"extension": maskedMark()}
+			changed = true
+			continue
+		}
+		list, _ := e.([]any)
+		for i, x := range list {
+			if sys, val, ok := identifierValue(x); ok && mask[logicalRefKey(sys, val)] {
+				list[i] = map[string]any{"extension": maskedMark()}
+				changed = true
+			}
+		}
+	}
+	return changed
 }
 
 // referenceShaped: m holds only what a Reference may (reference, type,
@@ -316,10 +553,12 @@ func logicalRefKey(system, value string) string {
 }
 
 // logicalMasked: m is a reference whose identifier is in mask (with a
-// literal reference or without: review 32b).
+// literal reference or without: review 32b); not a resource or element
+// with an identifier of its own, which the key names too since review
+// 34b masks Identifier values (maskIdentifierValues).
 func logicalMasked(m map[string]any, mask map[string]bool) bool {
 	ident, ok := m["identifier"].(map[string]any)
-	if !ok {
+	if !ok || !referenceShaped(m) {
 		return false
 	}
 	sys, _ := ident["system"].(string)

@@ -995,7 +995,13 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 			changed = true
 			return false
 		}
-		if dropContained(m, mask) {
+		if dropContainedCopies(m, mask) {
+			changed = true
+		}
+		if dropEntryCopies(m, mask) {
+			changed = true
+		}
+		if maskIdentifierValues(m, mask) {
 			changed = true
 		}
 		if s, ok := m["url"].(string); ok && mask[s] && namesItemAt("url", s) {
