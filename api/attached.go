@@ -252,9 +252,10 @@ func attachmentText(ct string, raw []byte) []byte {
 		return fromUTF16(raw)
 	case bytes.HasPrefix(raw, []byte("\xef\xbb\xbf")):
 		return raw[3:]
-	case charset == "iso-8859-1", charset == "latin1", charset == "iso-8859-15", charset == "windows-1252", charset == "cp1252":
+	case (charset == "iso-8859-1" || charset == "latin1" || charset == "iso-8859-15" || charset == "windows-1252" || charset == "cp1252") && !utf8.Valid(raw):
 		// one byte a character: its digits and soft hyphen (0xAD) as
-		// Latin-1's (review 34a)
+		// Latin-1's (review 34a); UTF-8 so labelled is read as UTF-8
+		// (review 35a: a soft hyphen's two bytes became two characters)
 		out := make([]byte, 0, len(raw))
 		for _, c := range raw {
 			out = utf8.AppendRune(out, rune(c))

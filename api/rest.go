@@ -560,6 +560,10 @@ func (s *Server) derive(w *store.Write) {
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
 	attached, texts := attachedContent(w.Resource, true)
+	scanned := make([][]byte, len(texts))
+	for i, t := range texts {
+		scanned[i] = scanText(t)
+	}
 	var inner []string
 	carried := innerResources(w.Resource, attached)
 	w.DataClass, inner = withInnerClasses(search.DataClassFrom(w.Type, w.Resource, w.SourceOrg), w.Type, w.Resource, carried, w.SourceOrg)
@@ -615,7 +619,7 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
 			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 		}
-		s.policy.LabelText(w, texts)
+		s.policy.LabelText(w, scanned)
 	} else if w.Type == "Consent" && len(carried) > 0 {
 		// The resources a patient-privacy Consent carries (a contained
 		// Condition giving the reason for the person's choice, FHIR JSON
@@ -697,45 +701,60 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 // xmlCarriedItems calls add with each FHIR XML resource in t and its id
 // (its <id value> child, whatever the quotes, prefix, comments or
 // elements before it), and with each Bundle entry's <fullUrl value> that
-// names an item: review 34a, a regular expression missed those forms.
+// names an item: review 34a, a regular expression missed those forms. t is
+// the text as stored (its entities not yet resolved), read from its first
+// '<' whatever its declared encoding (it is UTF-8 by now), and after an
+// error on from the next '<' (review 35a: "&lt;" in a value, a declared
+// ISO-8859-1, a mail's headers before the XML, each stopped the reading
+// before the copy).
 func xmlCarriedItems(t []byte, add func(typ, id string)) {
-	if s := bytes.TrimLeft(t, " \t\r\n"); len(s) == 0 || s[0] != '<' {
-		return
-	}
-	d := xml.NewDecoder(bytes.NewReader(t))
-	d.Strict = false
-	var stack []string
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return
-		}
-		switch el := tok.(type) {
-		case xml.StartElement:
-			parent := ""
-			if len(stack) > 0 {
-				parent = stack[len(stack)-1]
-			}
-			value := ""
-			for _, a := range el.Attr {
-				if a.Name.Local == "value" {
-					value = a.Value
+	at := bytes.IndexByte(t, '<')
+	for at >= 0 && at < len(t) {
+		d := xml.NewDecoder(bytes.NewReader(t[at:]))
+		d.Strict = false
+		d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+		var stack []string
+		for {
+			tok, err := d.RawToken()
+			if err != nil {
+				if err == io.EOF {
+					return
 				}
+				next := at + int(max(d.InputOffset(), 1))
+				if n := bytes.IndexByte(t[min(next, len(t)):], '<'); n >= 0 {
+					at = min(next, len(t)) + n
+				} else {
+					at = -1
+				}
+				break
 			}
-			switch {
-			case el.Name.Local == "id" && fhir.IsResourceType(parent):
-				add(parent, value)
-			case el.Name.Local == "fullUrl" && parent == "entry":
-				if n, ok := search.NormalizeReference(value); ok {
-					if typ, id, ok := strings.Cut(n, "/"); ok {
-						add(typ, id)
+			switch el := tok.(type) {
+			case xml.StartElement:
+				parent := ""
+				if len(stack) > 0 {
+					parent = stack[len(stack)-1]
+				}
+				value := ""
+				for _, a := range el.Attr {
+					if a.Name.Local == "value" {
+						value = a.Value
 					}
 				}
-			}
-			stack = append(stack, el.Name.Local)
-		case xml.EndElement:
-			if len(stack) > 0 {
-				stack = stack[:len(stack)-1]
+				switch {
+				case el.Name.Local == "id" && fhir.IsResourceType(parent):
+					add(parent, value)
+				case el.Name.Local == "fullUrl" && parent == "entry":
+					if n, ok := search.NormalizeReference(value); ok {
+						if typ, id, ok := strings.Cut(n, "/"); ok {
+							add(typ, id)
+						}
+					}
+				}
+				stack = append(stack, el.Name.Local)
+			case xml.EndElement:
+				if len(stack) > 0 {
+					stack = stack[:len(stack)-1]
+				}
 			}
 		}
 	}

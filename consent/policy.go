@@ -2,6 +2,7 @@ package consent
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	_ "embed"
@@ -578,13 +579,32 @@ func (p *Policy) Labels(codes []Coding) []string {
 const systemSNOMED = "http://snomed.info/sct"
 
 // wholeValue reports whether text[i:j] is a whole value: between quotes
-// of one kind, or between an element's > and <.
+// of one kind, between an element's > and < or in CDATA (spaces around
+// it aside), or an HL7 v2 field or component (| ^ ~ & about it). Review
+// 35a: a pretty-printed element's text and a v2 OBX field went unread.
 func wholeValue(text []byte, i, j int) bool {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for i > 0 && space(text[i-1]) {
+		i--
+	}
+	for j < len(text) && space(text[j]) {
+		j++
+	}
 	if i == 0 || j == len(text) {
 		return false
 	}
 	a, b := text[i-1], text[j]
-	return (a == '"' || a == '\'') && b == a || a == '>' && b == '<'
+	switch {
+	case a == '"' || a == '\'':
+		return b == a
+	case a == '>':
+		return b == '<'
+	case a == '[': // <![CDATA[…]]>
+		return b == ']' && bytes.HasSuffix(text[:i], []byte("<![CDATA["))
+	case strings.IndexByte("|^~&", a) >= 0:
+		return strings.IndexByte("|^~&", b) >= 0
+	}
+	return false
 }
 
 // TextLabels derives labels from the SNOMED CT concept ids written

@@ -258,6 +258,9 @@ func TestTextLabels(t *testing.T) {
 		{`<code value='0086406008'/>`, true},
 		{`{"code":"0086406008"}`, true},
 		{`DOB 04082005, tel 01142043006`, false}, // running text: a date, a phone number
+		{"<code>\n  086406008\n</code>", true},
+		{`<![CDATA[086406008]]>`, true},
+		{`OBX|1|CE|||086406008^HIV infection^SCT||`, true},
 		{`PR1|1||52637005^IVF^SCT`, true},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
