@@ -59,7 +59,9 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 // FHIR JSON documents read from them (attachedDocs, and those repeating a
 // key read keeping the first value, attachedFirstKept), each walked for
 // payloads of its own; and, when texts, the text of every payload, JSON or
-// not (attachmentText, scanText), for the policy's codes written in it. In
+// not (attachmentText; not yet read as a reader sees it, scanText: read
+// twice, "&amp;#49;" became a digit, review 36a), for the policy's codes
+// written in it. In
 // text that is not JSON (XML, CDA), a long run of base64 is a payload too
 // (a FHIR XML Attachment's <data value>, a CDA body with
 // representation="B64": review 32a).
@@ -77,7 +79,7 @@ func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
 	visit = func(p payload) {
 		t := attachmentText(p.ct, p.raw)
 		if texts && !binaryFormat(t) {
-			text = append(text, scanText(t))
+			text = append(text, t) // as stored: the caller reads it (scanText) once
 		}
 		var inner []any
 		if p.ct == "" || fhirJSONType(p.ct) {

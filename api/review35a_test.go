@@ -104,7 +104,9 @@ func TestReview35aLeadingZeroWholeValueForms(t *testing.T) {
 		{"ctl-ivf-quoted", "application/xml", `<letter><value code="052637005"/></letter>`},
 		{"element-pretty", "application/xml", "<letter>\n  <code>\n    086406008\n  </code>\n</letter>"},
 		{"element-space", "application/xml", "<letter><code> 086406008 </code></letter>"},
-		{"ivf-element-pretty", "application/xml", "<letter>\n  <procedure>\n    052637005\n  </procedure>\n</letter>"},
+		// (choice, README: the text of an element not named as a code, such
+		// as <procedure>, is running text: review 36a, a phone number in a
+		// table cell read as a code. Not asserted.)
 		{"cdata", "application/xml", "<letter><code><![CDATA[086406008]]></code></letter>"},
 		{"hl7v2", "text/plain", "MSH|^~\\&|GP|A81001|HOSP|RHX|202612050900||ORU^R01|1|P|2.4\rPID|1||9434765919^^^NHS||SMITH^JANE\rOBX|1|CE|DX^Diagnosis||086406008^HIV infection^SCT||||||F\r"},
 		// (choice, README: a CSV cell, an unquoted attribute and key=value

@@ -579,9 +579,12 @@ func (p *Policy) Labels(codes []Coding) []string {
 const systemSNOMED = "http://snomed.info/sct"
 
 // wholeValue reports whether text[i:j] is a whole value: between quotes
-// of one kind, between an element's > and < or in CDATA (spaces around
-// it aside), or an HL7 v2 field or component (| ^ ~ & about it). Review
-// 35a: a pretty-printed element's text and a v2 OBX field went unread.
+// of one kind, the text of an element named as a code (code, value,
+// conceptId, sctid) or CDATA, spaces around it aside, or an HL7 v2
+// component coded in SNOMED CT (…|086406008^HIV infection^SCT|). Review
+// 35a: a pretty-printed element's text and a v2 OBX code went unread;
+// review 36a: read in any element or v2 field, a phone number in a table
+// cell or PID-13 became a code.
 func wholeValue(text []byte, i, j int) bool {
 	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 	for i > 0 && space(text[i-1]) {
@@ -598,11 +601,40 @@ func wholeValue(text []byte, i, j int) bool {
 	case a == '"' || a == '\'':
 		return b == a
 	case a == '>':
-		return b == '<'
+		return b == '<' && codeElement(text[:i-1])
 	case a == '[': // <![CDATA[…]]>
 		return b == ']' && bytes.HasSuffix(text[:i], []byte("<![CDATA["))
-	case strings.IndexByte("|^~&", a) >= 0:
-		return strings.IndexByte("|^~&", b) >= 0
+	case a == '|' || a == '^':
+		if b != '^' {
+			return false
+		}
+		field := text[j:]
+		if k := bytes.IndexAny(field, "|\r\n"); k >= 0 {
+			field = field[:k]
+		}
+		return bytes.Contains(field, []byte("^SCT")) || bytes.Contains(field, []byte("^SNM")) || bytes.Contains(field, []byte("^2.16.840.1.113883.6.96"))
+	}
+	return false
+}
+
+// codeElement reports whether the start tag that head ends with (its '>'
+// cut off) names a code: code, value, conceptId or sctid, any prefix and
+// case.
+func codeElement(head []byte) bool {
+	k := bytes.LastIndexByte(head, '<')
+	if k < 0 {
+		return false
+	}
+	name := head[k+1:]
+	if n := bytes.IndexAny(name, " \t\r\n/"); n >= 0 {
+		name = name[:n]
+	}
+	if n := bytes.LastIndexByte(name, ':'); n >= 0 {
+		name = name[n+1:]
+	}
+	switch strings.ToLower(string(name)) {
+	case "code", "value", "conceptid", "sctid":
+		return true
 	}
 	return false
 }

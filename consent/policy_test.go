@@ -261,6 +261,9 @@ func TestTextLabels(t *testing.T) {
 		{"<code>\n  086406008\n</code>", true},
 		{`<![CDATA[086406008]]>`, true},
 		{`OBX|1|CE|||086406008^HIV infection^SCT||`, true},
+		{"PID|1||123||Doe^Jane||19800101|F|||||01142043006^PRN^PH", false}, // a phone number
+		{"<td>\n  01142043006\n</td>", false},                              // a table cell
+		{`| 01142043006 |`, false},
 		{`PR1|1||52637005^IVF^SCT`, true},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
