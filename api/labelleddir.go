@@ -28,6 +28,10 @@ import (
 // (store.Store.LabelledDirectory), as looked up.
 type labelledDir struct {
 	ids map[refKey]bool
+	// idValues: the labelled items' ids, of any type: a stored body
+	// naming one as an "id" or a fullUrl's last segment may carry a copy
+	// named by its id alone (maybeCopiedByID).
+	idValues map[string]bool
 	// byValue: the items carrying each identifier value (normValue), with
 	// the identifier's system (normSystem) and value as written, trimmed.
 	// A stored body is scanned once for its "value" strings, each looked
@@ -56,10 +60,11 @@ const odsSystem = "https://fhir.nhs.uk/id/ods-organization-code"
 func caseless(system string) bool { return system == odsSystem }
 
 func newLabelledDir(items []store.LabelledItem) *labelledDir {
-	d := &labelledDir{ids: make(map[refKey]bool, len(items)), byValue: map[string][]labelledIdent{}}
+	d := &labelledDir{ids: make(map[refKey]bool, len(items)), idValues: make(map[string]bool, len(items)), byValue: map[string][]labelledIdent{}}
 	for _, it := range items {
 		k := refKey{it.Type, it.ID}
 		d.ids[k] = true
+		d.idValues[it.ID] = true
 		for _, ident := range it.Identifiers {
 			// (the store joins them as system|value; a system may hold "|")
 			i := strings.LastIndex(ident, "|")
@@ -144,6 +149,29 @@ func (d *labelledDir) maybeNamesLabelled(raw []byte) bool {
 			_, found = d.byValue[string(bytes.ToUpper(v))]
 		}
 	})
+	return found
+}
+
+// maybeCopiedByID: raw may hold a copy of a labelled item named by its id
+// alone (review 36b: the refuge's Organization as a Bundle entry, its id,
+// name and address, no identifier, a urn:uuid fullUrl or none, went out
+// whole, maybeNamesLabelled finding no identifier value): an "id" value,
+// or a fullUrl's last segment, is a labelled item's id. One pass over raw
+// each, as maybeNamesLabelled.
+func (d *labelledDir) maybeCopiedByID(raw []byte) bool {
+	if len(d.idValues) == 0 {
+		return false
+	}
+	found := false
+	forEachString(raw, []byte(`"`), []byte(`id"`), func(v []byte) {
+		found = found || d.idValues[string(v)]
+	})
+	if !found {
+		forEachString(raw, []byte(`"full`), []byte(`Url"`), func(v []byte) {
+			i := bytes.LastIndexByte(bytes.TrimRight(v, "/"), '/')
+			found = found || i >= 0 && d.idValues[string(bytes.TrimRight(v[i+1:], "/"))]
+		})
+	}
 	return found
 }
 

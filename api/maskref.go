@@ -103,9 +103,11 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// So does a narrative's href or src (review 18b).
 	forEachNarrativeLink(v.Raw, decideRef)
 	// A logical reference (an identifier, no literal reference) naming a
-	// labelled directory item is decided as the literal one (review 31b).
+	// labelled directory item is decided as the literal one (review 31b);
+	// so is a nested copy of one named by its id alone (review 36b).
 	var m map[string]any
-	if d := g.directory(); d == nil && bytes.Contains(v.Raw, []byte(`"identifier"`)) || d != nil && d.maybeNamesLabelled(v.Raw) {
+	if d := g.directory(); d == nil && (bytes.Contains(v.Raw, []byte(`"identifier"`)) || bytes.Contains(v.Raw, []byte(`"resource"`))) ||
+		d != nil && (d.maybeNamesLabelled(v.Raw) || d.maybeCopiedByID(v.Raw)) {
 		m = decodeMap(v.Raw)
 		g.logicalRefs(m, masked)
 	}
