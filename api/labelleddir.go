@@ -263,18 +263,7 @@ func (g *gate) directory() *labelledDir {
 // directory resource with an identifier and every such Identifier value
 // is masked.
 func (g *gate) logicalRefs(v any, masked func(string)) {
-	d := g.directory()
-	withheld := func(sys, val string) bool {
-		if d == nil {
-			return true
-		}
-		for _, k := range d.named(sys, val) {
-			if !g.refVisible(k) {
-				return true
-			}
-		}
-		return false
-	}
+	withheld := g.identWithheld
 	eachObject(v, "", func(m map[string]any) bool {
 		for _, c := range asList(m["contained"]) {
 			r, _ := c.(map[string]any)
@@ -315,6 +304,21 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 		}
 		return false
 	})
+}
+
+// identWithheld reports whether the identifier (sys, val) names a
+// labelled directory item the user may not see (any, on a store error).
+func (g *gate) identWithheld(sys, val string) bool {
+	d := g.directory()
+	if d == nil {
+		return true
+	}
+	for _, k := range d.named(sys, val) {
+		if !g.refVisible(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // nestedCopy calls masked for r, the resource of e (a Bundle entry, a

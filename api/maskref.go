@@ -150,6 +150,14 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
 		g.logicalRefs(doc, masked)
+		if r, ok := doc.(map[string]any); ok {
+			// The document may itself be a copy of a withheld labelled
+			// item (review 36b: an attachment whose FHIR JSON is the
+			// refuge's Organization went out whole): its identifiers and
+			// Type/id are masked, and maskAttachedRefs masks the whole
+			// attachment (attachedCopy).
+			g.nestedCopy(map[string]any{}, r, g.identWithheld, masked)
+		}
 	}
 }
 
@@ -1051,6 +1059,19 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 // Binary) x carries, written back when anything was masked.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	docs := attachedDocs(x)
+	if attachedCopy(docs, mask) {
+		// The whole content is a withheld item: masked as a withheld
+		// url's attachment is (review 36b).
+		_, hadURL := x["url"]
+		for _, k := range []string{"url", "_url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
+			delete(x, k)
+		}
+		x["_data"] = map[string]any{"extension": maskedMark()}
+		if hadURL {
+			x["_url"] = map[string]any{"extension": maskedMark()}
+		}
+		return true
+	}
 	changed := false
 	for _, doc := range docs {
 		if maskRefs(doc, mask) {
@@ -1063,6 +1084,18 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	data, _ := encodeAttachedDocs(docs)
 	setAttachmentData(x, data)
 	return true
+}
+
+// attachedCopy: one of the documents an attachment carries is itself a
+// directory resource maskedRefs found a copy of a withheld labelled item
+// (attachedRefs, isCopy by its identifiers or Type/id; review 36b).
+func attachedCopy(docs []any, mask map[string]bool) bool {
+	for _, doc := range docs {
+		if r, ok := doc.(map[string]any); ok && isCopy(r, "", true, mask) {
+			return true
+		}
+	}
+	return false
 }
 
 // encodeAttachedDocs is the FHIR JSON an attachment carries, encoded again
