@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -491,11 +493,15 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 			continue
 		}
 		kept := list[:0:0]
+		matches := 0 // match entries taken out
 		for _, x := range list {
 			el, _ := x.(map[string]any)
 			r, _ := el["resource"].(map[string]any)
 			full, _ := el["fullUrl"].(string)
 			if r != nil && isCopy(r, full, true, mask) {
+				if search, _ := el["search"].(map[string]any); search["mode"] == nil || search["mode"] == "match" {
+					matches++
+				}
 				continue
 			}
 			kept = append(kept, x)
@@ -504,6 +510,9 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 			continue
 		}
 		changed = true
+		if k == "entry" && m["resourceType"] == "Bundle" {
+			lowerTotal(m, matches)
+		}
 		if len(kept) == 0 {
 			delete(m, k)
 		} else {
@@ -511,6 +520,26 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 		}
 	}
 	return changed
+}
+
+// lowerTotal lowers a stored Bundle's total by n match entries taken out:
+// withheld items are absent from totals, and a total beside fewer entries
+// says how many were withheld (review 36b, SPEC §5).
+func lowerTotal(b map[string]any, n int) {
+	var total float64
+	switch t := b["total"].(type) {
+	case json.Number:
+		f, err := t.Float64()
+		if err != nil {
+			return
+		}
+		total = f
+	case float64:
+		total = t
+	default:
+		return
+	}
+	b["total"] = json.Number(strconv.FormatFloat(max(total-float64(n), 0), 'f', -1, 64))
 }
 
 // identifierValue reports the system and value of x when it is an
