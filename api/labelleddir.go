@@ -109,10 +109,25 @@ func normSystem(s string) string {
 	return s
 }
 
+// directorySystems are the code systems (normSystem form) a labelled
+// item's identifier written without a system may be a code of: ODS and
+// SDS codes name directory items. A patient's identifier (an NHS number)
+// or a professional register's number is not read as one (review 36b: a
+// labelled Practitioner's system-less "9434765919" masked Jane's NHS
+// number, and its "G36B" took the GP's own Practitioner, GMC number G36B,
+// out of a Bundle).
+var directorySystems = map[string]bool{
+	odsSystem:                                    true,
+	"https://fhir.nhs.uk/id/sds-user-id":         true,
+	"https://fhir.nhs.uk/id/sds-role-profile-id": true,
+}
+
 // named returns the labelled items an identifier (system, value) names:
 // the same value under the same system (normSystem), or under no system
-// on either side (a feed writing the code alone); trimmed, and without
-// case where either system's codes have none (caseless).
+// on the reader's side (a feed writing the code alone), or a labelled
+// identifier with no system under none or a directory code system
+// (directorySystems); trimmed, and without case where either system's
+// codes have none (caseless).
 func (d *labelledDir) named(system, value string) []refKey {
 	var out []refKey
 	lis := d.byValue[normValue(value)]
@@ -122,7 +137,7 @@ func (d *labelledDir) named(system, value string) []refKey {
 	system = normSystem(system)
 	value = strings.TrimSpace(value)
 	for _, li := range lis {
-		if (li.system == system || li.system == "" || system == "") &&
+		if (li.system == system || system == "" || li.system == "" && directorySystems[system]) &&
 			(li.value == value || caseless(li.system) || caseless(system)) {
 			out = append(out, li.item)
 		}
