@@ -3,8 +3,10 @@ package api
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -28,6 +30,10 @@ import (
 // (store.Store.LabelledDirectory), as looked up.
 type labelledDir struct {
 	ids map[refKey]bool
+	// idValues: the labelled items' ids, of any type: a stored body
+	// naming one as an "id" or a fullUrl's last segment may carry a copy
+	// named by its id alone (maybeCopiedByID).
+	idValues map[string]bool
 	// byValue: the items carrying each identifier value (normValue), with
 	// the identifier's system (normSystem) and value as written, trimmed.
 	// A stored body is scanned once for its "value" strings, each looked
@@ -56,10 +62,11 @@ const odsSystem = "https://fhir.nhs.uk/id/ods-organization-code"
 func caseless(system string) bool { return system == odsSystem }
 
 func newLabelledDir(items []store.LabelledItem) *labelledDir {
-	d := &labelledDir{ids: make(map[refKey]bool, len(items)), byValue: map[string][]labelledIdent{}}
+	d := &labelledDir{ids: make(map[refKey]bool, len(items)), idValues: make(map[string]bool, len(items)), byValue: map[string][]labelledIdent{}}
 	for _, it := range items {
 		k := refKey{it.Type, it.ID}
 		d.ids[k] = true
+		d.idValues[it.ID] = true
 		for _, ident := range it.Identifiers {
 			// (the store joins them as system|value; a system may hold "|")
 			i := strings.LastIndex(ident, "|")
@@ -102,10 +109,25 @@ func normSystem(s string) string {
 	return s
 }
 
+// directorySystems are the code systems (normSystem form) a labelled
+// item's identifier written without a system may be a code of: ODS and
+// SDS codes name directory items. A patient's identifier (an NHS number)
+// or a professional register's number is not read as one (review 36b: a
+// labelled Practitioner's system-less "9434765919" masked Jane's NHS
+// number, and its "G36B" took the GP's own Practitioner, GMC number G36B,
+// out of a Bundle).
+var directorySystems = map[string]bool{
+	odsSystem:                                    true,
+	"https://fhir.nhs.uk/id/sds-user-id":         true,
+	"https://fhir.nhs.uk/id/sds-role-profile-id": true,
+}
+
 // named returns the labelled items an identifier (system, value) names:
 // the same value under the same system (normSystem), or under no system
-// on either side (a feed writing the code alone); trimmed, and without
-// case where either system's codes have none (caseless).
+// on the reader's side (a feed writing the code alone), or a labelled
+// identifier with no system under none or a directory code system
+// (directorySystems); trimmed, and without case where either system's
+// codes have none (caseless).
 func (d *labelledDir) named(system, value string) []refKey {
 	var out []refKey
 	lis := d.byValue[normValue(value)]
@@ -115,7 +137,7 @@ func (d *labelledDir) named(system, value string) []refKey {
 	system = normSystem(system)
 	value = strings.TrimSpace(value)
 	for _, li := range lis {
-		if (li.system == system || li.system == "" || system == "") &&
+		if (li.system == system || system == "" || li.system == "" && directorySystems[system]) &&
 			(li.value == value || caseless(li.system) || caseless(system)) {
 			out = append(out, li.item)
 		}
@@ -144,6 +166,29 @@ func (d *labelledDir) maybeNamesLabelled(raw []byte) bool {
 			_, found = d.byValue[string(bytes.ToUpper(v))]
 		}
 	})
+	return found
+}
+
+// maybeCopiedByID: raw may hold a copy of a labelled item named by its id
+// alone (review 36b: the refuge's Organization as a Bundle entry, its id,
+// name and address, no identifier, a urn:uuid fullUrl or none, went out
+// whole, maybeNamesLabelled finding no identifier value): an "id" value,
+// or a fullUrl's last segment, is a labelled item's id. One pass over raw
+// each, as maybeNamesLabelled.
+func (d *labelledDir) maybeCopiedByID(raw []byte) bool {
+	if len(d.idValues) == 0 {
+		return false
+	}
+	found := false
+	forEachString(raw, []byte(`"`), []byte(`id"`), func(v []byte) {
+		found = found || d.idValues[string(v)]
+	})
+	if !found {
+		forEachString(raw, []byte(`"full`), []byte(`Url"`), func(v []byte) {
+			i := bytes.LastIndexByte(bytes.TrimRight(v, "/"), '/')
+			found = found || i >= 0 && d.idValues[string(bytes.TrimRight(v[i+1:], "/"))]
+		})
+	}
 	return found
 }
 
@@ -235,18 +280,7 @@ func (g *gate) directory() *labelledDir {
 // directory resource with an identifier and every such Identifier value
 // is masked.
 func (g *gate) logicalRefs(v any, masked func(string)) {
-	d := g.directory()
-	withheld := func(sys, val string) bool {
-		if d == nil {
-			return true
-		}
-		for _, k := range d.named(sys, val) {
-			if !g.refVisible(k) {
-				return true
-			}
-		}
-		return false
-	}
+	withheld := g.identWithheld
 	eachObject(v, "", func(m map[string]any) bool {
 		for _, c := range asList(m["contained"]) {
 			r, _ := c.(map[string]any)
@@ -287,6 +321,21 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 		}
 		return false
 	})
+}
+
+// identWithheld reports whether the identifier (sys, val) names a
+// labelled directory item the user may not see (any, on a store error).
+func (g *gate) identWithheld(sys, val string) bool {
+	d := g.directory()
+	if d == nil {
+		return true
+	}
+	for _, k := range d.named(sys, val) {
+		if !g.refVisible(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // nestedCopy calls masked for r, the resource of e (a Bundle entry, a
@@ -459,11 +508,15 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 			continue
 		}
 		kept := list[:0:0]
+		matches := 0 // match entries taken out
 		for _, x := range list {
 			el, _ := x.(map[string]any)
 			r, _ := el["resource"].(map[string]any)
 			full, _ := el["fullUrl"].(string)
 			if r != nil && isCopy(r, full, true, mask) {
+				if search, _ := el["search"].(map[string]any); search["mode"] == nil || search["mode"] == "match" {
+					matches++
+				}
 				continue
 			}
 			kept = append(kept, x)
@@ -472,6 +525,9 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 			continue
 		}
 		changed = true
+		if k == "entry" && m["resourceType"] == "Bundle" {
+			lowerTotal(m, matches)
+		}
 		if len(kept) == 0 {
 			delete(m, k)
 		} else {
@@ -479,6 +535,26 @@ func dropEntryCopies(m map[string]any, mask map[string]bool) bool {
 		}
 	}
 	return changed
+}
+
+// lowerTotal lowers a stored Bundle's total by n match entries taken out:
+// withheld items are absent from totals, and a total beside fewer entries
+// says how many were withheld (review 36b, SPEC §5).
+func lowerTotal(b map[string]any, n int) {
+	var total float64
+	switch t := b["total"].(type) {
+	case json.Number:
+		f, err := t.Float64()
+		if err != nil {
+			return
+		}
+		total = f
+	case float64:
+		total = t
+	default:
+		return
+	}
+	b["total"] = json.Number(strconv.FormatFloat(max(total-float64(n), 0), 'f', -1, 64))
 }
 
 // identifierValue reports the system and value of x when it is an

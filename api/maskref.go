@@ -103,9 +103,11 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// So does a narrative's href or src (review 18b).
 	forEachNarrativeLink(v.Raw, decideRef)
 	// A logical reference (an identifier, no literal reference) naming a
-	// labelled directory item is decided as the literal one (review 31b).
+	// labelled directory item is decided as the literal one (review 31b);
+	// so is a nested copy of one named by its id alone (review 36b).
 	var m map[string]any
-	if d := g.directory(); d == nil && bytes.Contains(v.Raw, []byte(`"identifier"`)) || d != nil && d.maybeNamesLabelled(v.Raw) {
+	if d := g.directory(); d == nil && (bytes.Contains(v.Raw, []byte(`"identifier"`)) || bytes.Contains(v.Raw, []byte(`"resource"`))) ||
+		d != nil && (d.maybeNamesLabelled(v.Raw) || d.maybeCopiedByID(v.Raw)) {
 		m = decodeMap(v.Raw)
 		g.logicalRefs(m, masked)
 	}
@@ -148,6 +150,14 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
 		g.logicalRefs(doc, masked)
+		if r, ok := doc.(map[string]any); ok {
+			// The document may itself be a copy of a withheld labelled
+			// item (review 36b: an attachment whose FHIR JSON is the
+			// refuge's Organization went out whole): its identifiers and
+			// Type/id are masked, and maskAttachedRefs masks the whole
+			// attachment (attachedCopy).
+			g.nestedCopy(map[string]any{}, r, g.identWithheld, masked)
+		}
 	}
 }
 
@@ -1049,6 +1059,19 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 // Binary) x carries, written back when anything was masked.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	docs := attachedDocs(x)
+	if attachedCopy(docs, mask) {
+		// The whole content is a withheld item: masked as a withheld
+		// url's attachment is (review 36b).
+		_, hadURL := x["url"]
+		for _, k := range []string{"url", "_url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
+			delete(x, k)
+		}
+		x["_data"] = map[string]any{"extension": maskedMark()}
+		if hadURL {
+			x["_url"] = map[string]any{"extension": maskedMark()}
+		}
+		return true
+	}
 	changed := false
 	for _, doc := range docs {
 		if maskRefs(doc, mask) {
@@ -1061,6 +1084,18 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	data, _ := encodeAttachedDocs(docs)
 	setAttachmentData(x, data)
 	return true
+}
+
+// attachedCopy: one of the documents an attachment carries is itself a
+// directory resource maskedRefs found a copy of a withheld labelled item
+// (attachedRefs, isCopy by its identifiers or Type/id; review 36b).
+func attachedCopy(docs []any, mask map[string]bool) bool {
+	for _, doc := range docs {
+		if r, ok := doc.(map[string]any); ok && isCopy(r, "", true, mask) {
+			return true
+		}
+	}
+	return false
 }
 
 // encodeAttachedDocs is the FHIR JSON an attachment carries, encoded again

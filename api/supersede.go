@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"errors"
 
@@ -85,6 +86,9 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		if err := maskedWriteBack(lookup, w, existing); err != nil {
 			return err
 		}
+		if err := s.copiesWriteBack(ctx, p, x, lookup, w, existing); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -109,6 +113,70 @@ func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) 
 		return fmtErr(ErrMaskedWriteBack, "%s/%s holds a reference or link carex masked for you (an extension data-absent-reason \"masked\" where a reference was, or #(masked) where a link or url was): storing it would lose what it points at; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
 	}
 	return nil
+}
+
+// copiesWriteBack refuses an update that carries fewer copies of withheld
+// labelled directory items (Bundle entries, parameters, contained
+// resources, in the body or its attachments' FHIR JSON) than the version
+// it replaces goes out to the writer with taken out: an entry taken out
+// leaves no mark when nothing references it, and writing back what was
+// read would silently lose it for everyone (review 36b), as a masked
+// reference would (maskedWriteBack). The refusal says no count (SPEC §5).
+func (s *Server) copiesWriteBack(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, w *store.Write, existing *store.Meta) error {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok || x == nil || existing == nil || existing.Deleted || w.Op == store.OpDelete {
+		return nil
+	}
+	v, err := lookup.Get(w.Type, w.ID)
+	if err != nil || v == nil || v.Raw == nil {
+		return err
+	}
+	// (only a body with a nested resource or data holds such copies)
+	if !bytes.Contains(v.Raw, []byte(`"resource"`)) && !bytes.Contains(v.Raw, []byte(`"contained"`)) &&
+		!bytes.Contains(v.Raw, []byte(`"data"`)) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+		return nil
+	}
+	cp.gate(ctx, p, x)
+	mask := x.maskedRefs(v)
+	if len(mask) == 0 {
+		return nil
+	}
+	if n := countCopies(decodeMap(v.Raw), mask); n > 0 && countCopies(w.Resource, mask) < n {
+		return fmtErr(ErrMaskedWriteBack, "%s/%s was released to you with entries or contained resources taken out (copies of directory items withheld from you): storing it would lose them; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
+	}
+	return nil
+}
+
+// countCopies counts the copies of withheld labelled items (isCopy) that
+// maskRefs would take out of res: contained resources and list elements'
+// (Bundle entries', parameters') resources, in res and in its
+// attachments' FHIR JSON.
+func countCopies(res map[string]any, mask map[string]bool) int {
+	n := 0
+	count := func(m map[string]any) bool {
+		for _, c := range asList(m["contained"]) {
+			if r, ok := c.(map[string]any); ok && isCopy(r, "", false, mask) {
+				n++
+			}
+		}
+		for _, e := range m {
+			list, _ := e.([]any)
+			for _, x := range list {
+				el, _ := x.(map[string]any)
+				r, _ := el["resource"].(map[string]any)
+				full, _ := el["fullUrl"].(string)
+				if r != nil && isCopy(r, full, true, mask) {
+					n++
+				}
+			}
+		}
+		return true
+	}
+	eachObject(res, "", count)
+	for _, doc := range fhirAttachments(res) {
+		eachObject(doc, "", count)
+	}
+	return n
 }
 
 // conditionMatches: w is a create whose If-None-Exist matches a resource
