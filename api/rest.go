@@ -648,7 +648,7 @@ func (s *Server) derive(w *store.Write) {
 	// The items it carries copies of, for a deny of an instance (review
 	// 31d: a summary Bundle carrying Condition/diabetes, denied to the
 	// hospital, went to it).
-	for _, ref := range carriedItems(w.Resource, attached, carried, texts) {
+	for _, ref := range carriedItems(w.Resource, attached, carried, texts, scanned) {
 		if ref != w.Type+"/"+w.ID {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+ref)
 		}
@@ -662,7 +662,7 @@ func (s *Server) derive(w *store.Write) {
 // (relative or absolute), and a FHIR XML copy in an attachment's text by
 // its <id value> (review 33a: a copy named by its fullUrl alone, or
 // written as XML, escaped a deny of the item).
-func carriedItems(res map[string]any, attached []any, carried []map[string]any, texts [][]byte) []string {
+func carriedItems(res map[string]any, attached []any, carried []map[string]any, texts, scanned [][]byte) []string {
 	var out []string
 	add := func(t, id string) {
 		if fhir.IsResourceType(t) && fhir.ValidID(id) {
@@ -690,9 +690,17 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 	for _, d := range attached {
 		eachObject(d, "", entries)
 	}
-	for _, t := range texts {
+	for i, t := range texts {
 		if bytes.Contains(t, []byte("id")) || bytes.Contains(t, []byte("fullUrl")) {
-			xmlCarriedItems(t, add)
+			// as stored, and as a reader sees it (markup shown escaped,
+			// an id with an invisible character: review 37a)
+			complete := xmlCarriedItems(t, add)
+			if i < len(scanned) && !bytes.Equal(scanned[i], t) {
+				complete = xmlCarriedItems(scanned[i], add) && complete
+			}
+			if !complete {
+				out = append(out, consent.CarriedUnread)
+			}
 		}
 	}
 	return out
@@ -707,12 +715,16 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 // error on from the next '<' (review 35a: "&lt;" in a value, a declared
 // ISO-8859-1, a mail's headers before the XML, each stopped the reading
 // before the copy).
-func xmlCarriedItems(t []byte, add func(typ, id string)) {
+func xmlCarriedItems(t []byte, add func(typ, id string)) (complete bool) {
 	// Where an id or a fullUrl may still come: past it, an error is the
 	// end (review 36a: a restart at every '<' of 6 MiB of them took 2 s).
 	last := max(bytes.LastIndex(t, []byte("id")), bytes.LastIndex(t, []byte("fullUrl")))
 	var stack []string // kept over a restart (review 36a: an entry's fullUrl after an error in the entry)
-	for at, restarts := bytes.IndexByte(t, '<'), 0; at >= 0 && at < last && restarts <= maxXMLRestarts; restarts++ {
+	at := bytes.IndexByte(t, '<')
+	for restarts := 0; at >= 0 && at < last; restarts++ {
+		if restarts > maxXMLRestarts {
+			return false // not read to its end: a copy may be past here (review 37a)
+		}
 		d := xml.NewDecoder(bytes.NewReader(t[at:]))
 		d.Strict = false
 		d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
@@ -720,7 +732,7 @@ func xmlCarriedItems(t []byte, add func(typ, id string)) {
 			tok, err := d.RawToken()
 			if err != nil {
 				if err == io.EOF {
-					return
+					return true
 				}
 				from := at + int(max(d.InputOffset(), 1))
 				at = nextStartTag(t, from)
@@ -757,6 +769,7 @@ func xmlCarriedItems(t []byte, add func(typ, id string)) {
 			}
 		}
 	}
+	return true
 }
 
 // maxXMLRestarts bounds xmlCarriedItems' restarts after errors.

@@ -87,7 +87,7 @@ func BenchmarkReview36aXMLCarriedItemsRestarts(b *testing.B) {
 			for _, impl := range []struct {
 				name string
 				fn   func([]byte, func(string, string))
-			}{{"now", xmlCarriedItems}, {"parent", r36aParentXMLCarriedItems}} {
+			}{{"now", func(t []byte, add func(string, string)) { xmlCarriedItems(t, add) }}, {"parent", r36aParentXMLCarriedItems}} {
 				b.Run(fmt.Sprintf("%s/%dMiB/%s", name, size>>20, impl.name), func(b *testing.B) {
 					b.ReportAllocs()
 					b.SetBytes(int64(len(x)))

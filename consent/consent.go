@@ -25,7 +25,10 @@ const (
 	// SystemCarriedItem names, in an item's OtherCodes, a resource it
 	// carries as Type/id (a stored Bundle's entry, a contained or
 	// attached copy): a deny of that instance covers the carrier.
-	SystemCarriedItem      = "urn:carex:carried-item"
+	SystemCarriedItem = "urn:carex:carried-item"
+	// CarriedUnread, as a carried item, says the item may carry copies
+	// carex could not read through: a deny of any instance covers it.
+	CarriedUnread          = "*"
 	SystemDataClass        = "https://carex.example/data-class" // same as search.DataClassTagSystem
 	SystemRole             = "https://carex.example/role"       // actor.role: a carex role (gp, social-worker, …)
 	SystemSector           = "https://carex.example/sector"     // actor.role: a sector (nhs, council)

@@ -1088,7 +1088,7 @@ func dataMatch(data []DataRef, it *Item) match {
 // had denied to the hospital went to it).
 func carries(it *Item, ref string) bool {
 	for _, c := range it.OtherCodes {
-		if c.System == SystemCarriedItem && c.Code == ref {
+		if c.System == SystemCarriedItem && (c.Code == ref || c.Code == CarriedUnread) {
 			return true
 		}
 	}

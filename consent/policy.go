@@ -601,26 +601,42 @@ func wholeValue(text []byte, i, j int) bool {
 	case a == '"' || a == '\'':
 		return b == a
 	case a == '>':
-		return b == '<' && codeElement(text[:i-1])
+		return b == '<' && codeElement(text[:i])
 	case a == '[': // <![CDATA[…]]>
 		return b == ']' && bytes.HasSuffix(text[:i], []byte("<![CDATA["))
-	case a == '|' || a == '^':
+	case strings.IndexByte("|^~&", a) >= 0:
 		if b != '^' {
 			return false
 		}
-		field := text[j:]
-		if k := bytes.IndexAny(field, "|\r\n"); k >= 0 {
-			field = field[:k]
+		// its coding system, later in the component (review 37a: any case,
+		// SNOMED CT's other names; a repetition after ~)
+		comp := text[j:]
+		if k := bytes.IndexAny(comp, "|~\r\n"); k >= 0 {
+			comp = comp[:k]
 		}
-		return bytes.Contains(field, []byte("^SCT")) || bytes.Contains(field, []byte("^SNM")) || bytes.Contains(field, []byte("^2.16.840.1.113883.6.96"))
+		low := bytes.ToLower(comp)
+		return bytes.Contains(low, []byte("^sct")) || bytes.Contains(low, []byte("^snm")) || bytes.Contains(low, []byte("snomed")) ||
+			bytes.Contains(low, []byte("2.16.840.1.113883.6.96"))
 	}
 	return false
 }
 
-// codeElement reports whether the start tag that head ends with (its '>'
-// cut off) names a code: code, value, conceptId or sctid, any prefix and
-// case.
+// codeElement reports whether the start tag that head ends with (comments
+// and spaces after it aside: review 37a) names a code: code, value,
+// conceptId or sctid, any prefix and case.
 func codeElement(head []byte) bool {
+	for {
+		head = bytes.TrimRight(head, " \t\r\n")
+		if !bytes.HasSuffix(head, []byte("-->")) {
+			break
+		}
+		k := bytes.LastIndex(head, []byte("<!--"))
+		if k < 0 {
+			return false
+		}
+		head = head[:k]
+	}
+	head = bytes.TrimSuffix(head, []byte(">"))
 	k := bytes.LastIndexByte(head, '<')
 	if k < 0 {
 		return false

@@ -261,6 +261,8 @@ func TestTextLabels(t *testing.T) {
 		{"<code>\n  086406008\n</code>", true},
 		{`<![CDATA[086406008]]>`, true},
 		{`OBX|1|CE|||086406008^HIV infection^SCT||`, true},
+		{`OBX|1|CE|||44054006^Diabetes^SCT~086406008^HIV^sct||`, true},
+		{`<code><!-- SNOMED CT --> 086406008 </code>`, true},
 		{"PID|1||123||Doe^Jane||19800101|F|||||01142043006^PRN^PH", false}, // a phone number
 		{"<td>\n  01142043006\n</td>", false},                              // a table cell
 		{`| 01142043006 |`, false},
