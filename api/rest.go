@@ -659,9 +659,11 @@ func (s *Server) derive(w *store.Write) {
 
 // carriedItems are the items (Type/id) res carries copies of: each
 // resource inside it by its id, a Bundle entry's by its fullUrl too
-// (relative or absolute), and a FHIR XML copy in an attachment's text by
-// its <id value> (review 33a: a copy named by its fullUrl alone, or
-// written as XML, escaped a deny of the item).
+// (relative or absolute), and a FHIR XML copy in an attachment's text
+// (texts as stored, scanned as a reader sees them) by its <id value> or
+// its entry's <fullUrl value> (review 33a: a copy named by its fullUrl
+// alone, or written as XML, escaped a deny of the item); and
+// consent.CarriedUnread when such text could not be read to its end.
 func carriedItems(res map[string]any, attached []any, carried []map[string]any, texts, scanned [][]byte) []string {
 	var out []string
 	add := func(t, id string) {
@@ -709,12 +711,13 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 // xmlCarriedItems calls add with each FHIR XML resource in t and its id
 // (its <id value> child, whatever the quotes, prefix, comments or
 // elements before it), and with each Bundle entry's <fullUrl value> that
-// names an item: review 34a, a regular expression missed those forms. t is
-// the text as stored (its entities not yet resolved), read from its first
-// '<' whatever its declared encoding (it is UTF-8 by now), and after an
-// error on from the next '<' (review 35a: "&lt;" in a value, a declared
-// ISO-8859-1, a mail's headers before the XML, each stopped the reading
-// before the copy).
+// names an item: review 34a, a regular expression missed those forms. t
+// is read from its first '<' whatever its declared encoding (it is UTF-8
+// by now), and after an error on from the next element's start (review
+// 35a: "&lt;" in a value, a declared ISO-8859-1, a mail's headers before
+// the XML, each stopped the reading before the copy). complete is false
+// when it gave up before the end (maxXMLRestarts) with an id or a fullUrl
+// still ahead.
 func xmlCarriedItems(t []byte, add func(typ, id string)) (complete bool) {
 	// Where an id or a fullUrl may still come: past it, an error is the
 	// end (review 36a: a restart at every '<' of 6 MiB of them took 2 s).

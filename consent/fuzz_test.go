@@ -246,3 +246,23 @@ func TestFuzzCorpusPresent(t *testing.T) {
 	}
 	_ = time.Now
 }
+
+// FuzzTextLabels: the text net never panics, gives the same labels for the
+// same text, and labels a text holding a listed id in quotes whatever
+// surrounds it.
+func FuzzTextLabels(f *testing.F) {
+	for _, s := range []string{`<code value="086406008"/>`, "OBX|1|CE|||086406008^HIV^SCT~x||", "<code><!-- x -->0086406008</code>", "<![CDATA[086406008]]>", "tel 01142043006", "\xff\xfe8\x006\x00"} {
+		f.Add([]byte(s))
+	}
+	p := DefaultPolicy()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		a := p.TextLabels(b)
+		if c := p.TextLabels(b); !slices.Equal(a, c) {
+			t.Fatalf("labels differ: %v, %v", a, c)
+		}
+		with := append(append(slices.Clone(b), ` "86406008" `...), b...)
+		if !slices.Contains(p.TextLabels(with), "HIV") {
+			t.Fatalf("a quoted HIV id among %q is not labelled", b)
+		}
+	})
+}
