@@ -41,18 +41,29 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	// url, an extension's valueUri or valueUrl, a list of them (review
 	// 31a: an HIV diagnosis in a valueUri's data: url went unlabelled).
 	eachString(x, func(_, s string) {
-		mt, data, encoded, ok := dataURL(s)
-		if !ok || !decode && mt != "" && !fhirJSONType(mt) {
-			return
-		}
-		raw := []byte(data)
-		if encoded {
-			if raw, ok = decodeBase64(data); !ok {
-				return
+		if mt, ok := dataURLType(s); ok && (decode || mt == "" || fhirJSONType(mt)) {
+			if raw, ok := dataURLBytes(s); ok {
+				fn(payload{mt, raw})
 			}
 		}
-		fn(payload{mt, raw})
 	})
+}
+
+// dataURLType is the media type of data: url u; ok is false for any other
+// url.
+func dataURLType(u string) (mt string, ok bool) {
+	mt, _, _, ok = dataURL(u)
+	return mt, ok
+}
+
+// dataURLBytes is the data of data: url u, decoded from base64 where it
+// says so; ok is false for any other url, or data that does not decode.
+func dataURLBytes(u string) ([]byte, bool) {
+	_, data, encoded, ok := dataURL(u)
+	if !ok || !encoded {
+		return []byte(data), ok
+	}
+	return decodeBase64(data)
 }
 
 // attachedContent is what m carries in its payloads, at any depth: the
@@ -160,19 +171,21 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 // blankLineAt reports whether the line break at text[i] is followed by
 // another (a blank line), CRLF or LF.
 func blankLineAt(text []byte, i int) bool {
-	rest := text[i:]
-	rest, _ = bytes.CutPrefix(rest, []byte("\r"))
-	rest, _ = bytes.CutPrefix(rest, []byte("\n"))
+	rest := afterLineBreak(text, i)
 	return bytes.HasPrefix(rest, []byte("\r")) || bytes.HasPrefix(rest, []byte("\n"))
 }
 
 // boundaryAt reports whether the line break at text[i] is followed by a
 // line starting "--" (a MIME boundary).
 func boundaryAt(text []byte, i int) bool {
-	rest := text[i:]
-	rest, _ = bytes.CutPrefix(rest, []byte("\r"))
+	return bytes.HasPrefix(afterLineBreak(text, i), []byte("--"))
+}
+
+// afterLineBreak is text after the line break (CRLF, LF or CR) at text[i].
+func afterLineBreak(text []byte, i int) []byte {
+	rest, _ := bytes.CutPrefix(text[i:], []byte("\r"))
 	rest, _ = bytes.CutPrefix(rest, []byte("\n"))
-	return bytes.HasPrefix(rest, []byte("--"))
+	return rest
 }
 
 // scanText is text as a reader sees it, for the codes written in it: JSON

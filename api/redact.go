@@ -213,10 +213,10 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // valueBase64Binary or an attached array went whole).
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
 	found := false
-	if docs := attachedDocs(x); redactDocs(docs, which) {
-		if data, err := encodeAttachedDocs(docs); err == nil {
-			setAttachmentData(x, data)
-			if ct, _ := x["contentType"].(string); ct != "" {
+	if ct, raw, ok := attachedJSONBytes(x); ok {
+		if out, ok := redactedPayload(ct, raw, which); ok {
+			setAttachmentData(x, out)
+			if ct != "" {
 				x["contentType"] = utf8Type(ct)
 			}
 			found = true
@@ -224,31 +224,23 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 	}
 	if data, _ := x["valueBase64Binary"].(string); data != "" {
 		if raw, ok := decodeBase64(data); ok {
-			if docs := jsonDocs("", attachmentText("", raw)); redactDocs(docs, which) {
-				if data, err := encodeAttachedDocs(docs); err == nil {
-					x["valueBase64Binary"] = base64.StdEncoding.EncodeToString(data)
-					found = true
-				}
+			if out, ok := redactedPayload("", attachmentText("", raw), which); ok {
+				x["valueBase64Binary"] = base64.StdEncoding.EncodeToString(out)
+				found = true
 			}
 		}
 	}
 	if replaceStrings(x, func(_, s string) (string, bool) {
-		mt, data, encoded, ok := dataURL(s)
+		mt, ok := dataURLType(s)
 		if !ok || mt != "" && !fhirJSONType(mt) {
 			return "", false
 		}
-		raw := []byte(data)
-		if encoded {
-			if raw, ok = decodeBase64(data); !ok {
-				return "", false
-			}
-		}
-		docs := jsonDocs(mt, attachmentText(mt, raw))
-		if !redactDocs(docs, which) {
+		raw, ok := dataURLBytes(s)
+		if !ok {
 			return "", false
 		}
-		out, err := encodeAttachedDocs(docs)
-		if err != nil {
+		out, ok := redactedPayload(mt, attachmentText(mt, raw), which)
+		if !ok {
 			return "", false
 		}
 		return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
@@ -256,6 +248,18 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 		found = true
 	}
 	return found
+}
+
+// redactedPayload is FHIR JSON text (media type ct) with its people
+// redacted (redactDocs), re-encoded; ok is false when it carries no one to
+// redact, or cannot be written again.
+func redactedPayload(ct string, text []byte, which func(map[string]any) bool) ([]byte, bool) {
+	docs := jsonDocs(ct, text)
+	if !redactDocs(docs, which) {
+		return nil, false
+	}
+	out, err := encodeAttachedDocs(docs)
+	return out, err == nil
 }
 
 // utf8Type is media type ct saying UTF-8: data written back is (review

@@ -17,7 +17,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf16"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -1631,11 +1630,7 @@ func fromUTF16(raw []byte) []byte {
 	default:
 		return raw
 	}
-	u := make([]uint16, 0, (len(raw)-2)/2)
-	for i := 2; i+1 < len(raw); i += 2 {
-		u = append(u, order.Uint16(raw[i:]))
-	}
-	return []byte(string(utf16.Decode(u)))
+	return fromUTF16Order(raw[2:], order)
 }
 
 // fhirJSONType reports whether a media type says JSON (FHIR's, the legacy
