@@ -633,8 +633,21 @@ func (s *Server) derive(w *store.Write) {
 		w.OtherCodes = otherCodings(inner, w.Codes)
 		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
+	directory := len(w.Patients) == 0 && slices.Contains(store.DirectoryTypes, w.Type)
+	if directory {
+		// A directory item's codes are no one's, yet one coded in the
+		// policy's lists (an HIV clinic's service type) is labelled by
+		// them, as its source could have labelled it: withheld from
+		// others, and a reference to it masked as one to the refuge is
+		// (review 31b F4: Jane's appointment at an HIV clinic named it
+		// to the district nurse). Its codes are not kept.
+		w.OtherCodes = otherCodings(w.Resource, w.Codes)
+	}
 	w.Codes, w.OtherCodes = canonicalCodes(w.Codes), canonicalCodes(w.OtherCodes)
 	s.policy.Label(w)
+	if directory {
+		w.OtherCodes = nil
+	}
 	w.OtherCodes = clinicalCodings(w.OtherCodes)
 	if len(inner) > 0 {
 		// The types of the resources inside it, for a deny of a type
