@@ -704,17 +704,20 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 	for _, d := range attached {
 		eachObject(d, "", entries)
 	}
+	names := func(b []byte) bool { return bytes.Contains(b, []byte("id")) || bytes.Contains(b, []byte("fullUrl")) }
 	for i, t := range texts {
-		if bytes.Contains(t, []byte("id")) || bytes.Contains(t, []byte("fullUrl")) {
-			// as stored, and as a reader sees it (markup shown escaped,
-			// an id with an invisible character: review 37a)
-			complete := xmlCarriedItems(t, add)
-			if i < len(scanned) && !bytes.Equal(scanned[i], t) {
-				complete = xmlCarriedItems(scanned[i], add) && complete
-			}
-			if !complete {
-				out = append(out, consent.CarriedUnread)
-			}
+		// as stored, and as a reader sees it (markup shown escaped, an id
+		// with an invisible character: review 37a), each read where it
+		// may name an item (review 38a: "i\u200bd" stored, "id" seen)
+		complete := true
+		if names(t) {
+			complete = xmlCarriedItems(t, add)
+		}
+		if i < len(scanned) && !bytes.Equal(scanned[i], t) && names(scanned[i]) {
+			complete = xmlCarriedItems(scanned[i], add) && complete
+		}
+		if !complete {
+			out = append(out, consent.CarriedUnread)
 		}
 	}
 	return out

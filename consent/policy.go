@@ -608,17 +608,32 @@ func wholeValue(text []byte, i, j int) bool {
 		if b != '^' {
 			return false
 		}
-		// its coding system, later in the component (review 37a: any case,
-		// SNOMED CT's other names; a repetition after ~)
-		comp := text[j:]
-		if k := bytes.IndexAny(comp, "|~\r\n"); k >= 0 {
-			comp = comp[:k]
+		// its coding system: the component two on (identifier^text^system,
+		// a CE or CWE triplet, the alternate one too), its first
+		// subcomponent, under any of SNOMED CT's names and any case (review
+		// 37a). Review 38a: "snomed" anywhere later in the field (an e-mail
+		// at snomed.org after a phone number) made 01142043006 a code.
+		rest := text[j+1:]
+		if k := bytes.IndexAny(rest, "|~\r\n"); k >= 0 {
+			rest = rest[:k]
 		}
-		low := bytes.ToLower(comp)
-		return bytes.Contains(low, []byte("^sct")) || bytes.Contains(low, []byte("^snm")) || bytes.Contains(low, []byte("snomed")) ||
-			bytes.Contains(low, []byte("2.16.840.1.113883.6.96"))
+		_, system, ok := bytes.Cut(rest, []byte("^"))
+		if !ok {
+			return false
+		}
+		if k := bytes.IndexAny(system, "^&"); k >= 0 {
+			system = system[:k]
+		}
+		return v2SNOMED[strings.ToLower(strings.TrimSpace(string(system)))]
 	}
 	return false
+}
+
+// v2SNOMED: SNOMED CT's names as an HL7 v2 coding system (HL7 table 0396
+// and what senders write), lower case.
+var v2SNOMED = map[string]bool{
+	"sct": true, "snm": true, "snm3": true, "snomed": true, "snomed ct": true, "snomed-ct": true, "snomedct": true,
+	"2.16.840.1.113883.6.96": true, "urn:oid:2.16.840.1.113883.6.96": true, "http://snomed.info/sct": true,
 }
 
 // codeElement reports whether the start tag that head ends with (comments
@@ -631,7 +646,9 @@ func codeElement(head []byte) bool {
 			break
 		}
 		k := bytes.LastIndex(head, []byte("<!--"))
-		if k < 0 {
+		if k < 0 || bytes.Contains(head[k+4:len(head)-3], []byte("--")) {
+			// a comment holds no "--" (review 38a: "-->" in running text
+			// after an earlier element's comment looked back to it)
 			return false
 		}
 		head = head[:k]

@@ -267,8 +267,13 @@ func TestTextLabels(t *testing.T) {
 		{"<td>\n  01142043006\n</td>", false},                              // a table cell
 		{`| 01142043006 |`, false},
 		{`PR1|1||52637005^IVF^SCT`, true},
-		{`186406008`, false}, // another number
-		{`86406009`, false},  // check digit wrong
+		{`OBX|1|CWE|||B20^HIV disease^I10^086406008^HIV^SNOMED CT||`, true}, // the alternate triplet
+		{`OBX|1|CE|||086406008^HIV^SCT&SNOMED||`, true},
+		{`PID|1||||||||||||01142043006^WPN^PH^jane.doe@snomed.org|`, false}, // review 38a: "snomed" in an e-mail
+		{`PID|1||||||||||||01142043006^WPN^PH^^^^^^^SNOMED CT queries|`, false},
+		{`<value><!-- phone --></value><p>Call us --> 01142043006</p>`, false}, // review 38a: not a comment
+		{`186406008`, false},                                                   // another number
+		{`86406009`, false},                                                    // check digit wrong
 		{`NHS 9434765919, 20150601, 80146002`, false},
 		{``, false},
 	} {
