@@ -1,6 +1,7 @@
 package consent
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -102,5 +103,27 @@ func TestDecidePermitDoesNotAllocate(t *testing.T) {
 	ppbg := Prepare(DefaultPolicy(), bg, p, now)
 	if n := testing.AllocsPerRun(100, func() { ppbg.Decide(med(orgGP)) }); n > 1 { // med() itself allocates one Item
 		t.Errorf("break-glass permit: %v allocs", n)
+	}
+}
+
+// BenchmarkTextLabelsAdversarial: 1 MiB of the markup wholeValue reads
+// around a zero-led listed id, repeated (review 39b: searches to either
+// end of the text made 128 KiB of "-->0<" cost 3 s). Linear: compare the
+// ns/op of the shapes with "plain".
+func BenchmarkTextLabelsAdversarial(b *testing.B) {
+	p := DefaultPolicy()
+	for _, c := range []struct{ name, unit string }{
+		{"plain", "letter 086406008 x "},
+		{"comment", "-->086406008<"},
+		{"v2", "^086406008^x^"},
+		{"quoted", `="086406008"`},
+	} {
+		text := []byte(strings.Repeat(c.unit, 1<<20/len(c.unit)))
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(text)))
+			for b.Loop() {
+				p.TextLabels(text)
+			}
+		})
 	}
 }

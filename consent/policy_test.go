@@ -272,8 +272,28 @@ func TestTextLabels(t *testing.T) {
 		{`PID|1||||||||||||01142043006^WPN^PH^jane.doe@snomed.org|`, false}, // review 38a: "snomed" in an e-mail
 		{`PID|1||||||||||||01142043006^WPN^PH^^^^^^^SNOMED CT queries|`, false},
 		{`<value><!-- phone --></value><p>Call us --> 01142043006</p>`, false}, // review 38a: not a comment
-		{`186406008`, false},                                                   // another number
-		{`86406009`, false},                                                    // check digit wrong
+		// review 39a: SNOMED CT's other names, the OID in CWE-14, other
+		// separators, a comment with "--", a quoted telecom value
+		{"OBX|1|CWE|||086406008^HIV infection^^^^^^^^^^^^2.16.840.1.113883.6.96||", true},
+		{`OBX|1|CE|||086406008^HIV^SCT2||`, true},
+		{`PR1|1||052637005^IVF^SNOMEDCT_US|`, true},
+		{`OBX|1|CE|||086406008^HIV^SNOMED CT UK||`, true},
+		{`OBX|1|CE|||086406008^HIV^https://snomed.info/sct||`, true},
+		{`OBX|1|CE|||086406008^HIV^http://snomed.info/sct/999000041000000102||`, true},
+		{"MSH#^~\\&#GP\rOBX#1#CE###086406008^HIV#", false}, // '#' declared as the field separator: '^' still the component's
+		{"MSH|#~\\&|GP|A81001\rOBX|1|CE|||086406008#HIV infection#SCT||", true},
+		{`PRB|AD|20261201|086406008&HIV infection&SCT^Problem^L|1|`, true},
+		{`PRB|AD|20261201|x&086406008^HIV^SCT|1|`, false}, // a later subcomponent
+		{`OBX|1|CE|||x^086406008^HIV^SCT||`, false},       // component 2: no identifier
+		{`<code><!-- IVF -- HFEA licensed --> 052637005</code>`, true},
+		{`<telecom><system value="phone"/><value value="01142043006"/></telecom>`, false},
+		{`<telecom value="01142043006" use="WP"/>`, false},
+		{`{"system":"phone","value":"01142043006"}`, false},
+		{`<value xsi:type="CD" code="086406008" codeSystem="2.16.840.1.113883.6.96"/>`, true},
+		{`<fhir:code value="086406008"/>`, true},
+		{`{"valueCode" : "052637005"}`, true},
+		{`186406008`, false}, // another number
+		{`86406009`, false},  // check digit wrong
 		{`NHS 9434765919, 20150601, 80146002`, false},
 		{``, false},
 	} {

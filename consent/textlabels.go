@@ -1,0 +1,304 @@
+package consent
+
+import (
+	"bytes"
+	"strings"
+)
+
+// TextLabels derives labels from the SNOMED CT concept ids written
+// anywhere in text (every run of 6 to 18 digits with a valid Verhoeff
+// check digit; leading zeros only in a whole value, wholeValue), as Labels
+// does from codes: for data carex cannot read as FHIR JSON — an
+// attachment's XML, a CDA document, JSON sent as text, JSON broken part
+// way, an HL7 v2 message — the ids it holds are the codes it may carry
+// (review 31c: an assisted-fertilisation procedure in a letter's FHIR XML
+// went out under break-glass). Sorted, without duplicates; nil when none
+// apply. Linear in the text: wholeValue looks at most a few windows of
+// fixed size around a run (review 39b: searches to either end of the text
+// made 128 KiB of "-->0<" cost 3 s).
+func (p *Policy) TextLabels(text []byte) []string {
+	var codes []Coding
+	seps := defaultV2
+	for i := 0; i < len(text); {
+		if text[i] < '0' || text[i] > '9' {
+			if text[i] == 'M' && (i == 0 || text[i-1] == '\r' || text[i-1] == '\n') {
+				seps = seps.header(text[i:])
+			}
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && text[j] >= '0' && text[j] <= '9' {
+			j++
+		}
+		// Leading zeros are dropped from a whole value (a code's
+		// attribute or key, a code element's text, a SNOMED-coded v2
+		// component: code="086406008", as a coded value's are), and a run
+		// with them elsewhere is no id: a date of birth 04082005, a phone
+		// number 01142043006, a PDF's offset 0000151004 (reviews 32a, 33a,
+		// 34a, 39a).
+		// The markup around a run is read only for a listed id.
+		run := text[i:j]
+		id := bytes.TrimLeft(run, "0")
+		if len(id) >= 6 && len(id) <= 18 && verhoeff(string(id)) {
+			c := Coding{System: systemSNOMED, Code: string(id)}
+			if len(id) == len(run) || len(p.Labels([]Coding{c})) > 0 && wholeValue(text, i, j, seps) {
+				codes = append(codes, c)
+			}
+		}
+		i = j
+	}
+	return p.Labels(codes)
+}
+
+// window bounds how far wholeValue looks from a run for the markup around
+// it: a tag, a comment, a key, a v2 component group. Markup farther away
+// is not read as naming the run a code.
+const window = 512
+
+// commentWindow bounds a comment between a code element's tag and its
+// text ("<!-- IVF -- HFEA licensed -->").
+const commentWindow = 160
+
+// wholeValue reports whether text[i:j] is a whole value: the value of an
+// attribute or JSON key named as a code, the text of an element named as
+// a code (code, value, conceptId, sctid) or CDATA, spaces around it
+// aside, or an HL7 v2 identifier whose coding system is SNOMED CT
+// (…|086406008^HIV infection^SCT|). Review 35a: a pretty-printed
+// element's text and a v2 OBX code went unread; review 36a: read in any
+// element or v2 field, a phone number in a table cell or PID-13 became a
+// code; review 39a: so did one in a quoted telecom value.
+func wholeValue(text []byte, i, j int, seps v2Seps) bool {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for i > 0 && space(text[i-1]) {
+		i--
+	}
+	for j < len(text) && space(text[j]) {
+		j++
+	}
+	if i == 0 || j == len(text) {
+		return false
+	}
+	a, b := text[i-1], text[j]
+	switch {
+	case a == '"' || a == '\'':
+		return b == a && codeNamed(text[max(0, i-1-window):i-1])
+	case a == '>':
+		return b == '<' && codeElement(text[max(0, i-window):i])
+	case a == '[': // <![CDATA[…]]>
+		return b == ']' && bytes.HasSuffix(text[:i], []byte("<![CDATA["))
+	case seps.is(a):
+		return seps.snomedCoded(text, i, j)
+	}
+	return false
+}
+
+// codeNames: the names of an element, an attribute or a key whose value
+// is a code, lower case, any namespace prefix aside.
+var codeNames = map[string]bool{"code": true, "valuecode": true, "conceptid": true, "sctid": true}
+
+// codeNamed reports whether the quoted value head ends before is a code's:
+// a JSON key or an attribute named as a code (code="…", "code":"…"), or
+// the value attribute of an element so named (<code value="…"/>); not a
+// telecom's or an identifier's value (review 39a: a phone number in FHIR
+// XML's <value value="01142043006"/> labelled a letter STD).
+func codeNamed(head []byte) bool {
+	head = bytes.TrimRight(head, " \t\r\n")
+	if len(head) == 0 {
+		return false
+	}
+	switch head[len(head)-1] {
+	case ':': // a JSON key
+		head = bytes.TrimRight(head[:len(head)-1], " \t\r\n")
+		if len(head) == 0 || head[len(head)-1] != '"' {
+			return false
+		}
+		k := bytes.LastIndexByte(head[:len(head)-1], '"')
+		return k >= 0 && codeNames[strings.ToLower(string(head[k+1:len(head)-1]))]
+	case '=': // an attribute
+		head = bytes.TrimRight(head[:len(head)-1], " \t\r\n")
+		k := len(head)
+		for k > 0 && nameByte(head[k-1]) {
+			k--
+		}
+		attr := localName(head[k:])
+		if codeNames[attr] {
+			return true
+		}
+		if attr != "value" {
+			return false
+		}
+		t := bytes.LastIndexByte(head[:k], '<')
+		if t < 0 {
+			return false
+		}
+		name := head[t+1:]
+		if n := bytes.IndexAny(name, " \t\r\n/>"); n >= 0 {
+			name = name[:n]
+		}
+		return codeNames[localName(name)]
+	}
+	return false
+}
+
+func nameByte(c byte) bool {
+	return c == '_' || c == '-' || c == '.' || c == ':' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// localName is an XML name lower case without its namespace prefix.
+func localName(name []byte) string {
+	if n := bytes.LastIndexByte(name, ':'); n >= 0 {
+		name = name[n+1:]
+	}
+	return strings.ToLower(string(name))
+}
+
+// codeElement reports whether the start tag that head ends with (comments
+// and spaces after it aside: review 37a) names a code: code, value,
+// conceptId or sctid, any prefix and case. A comment ends at its first
+// "-->" (review 38a: "-->" in running text after an earlier element's
+// comment looked back to it; review 39a: "--" inside one is no end).
+func codeElement(head []byte) bool {
+	for {
+		head = bytes.TrimRight(head, " \t\r\n")
+		if !bytes.HasSuffix(head, []byte("-->")) {
+			break
+		}
+		// (a comment of at most commentWindow bytes)
+		from := max(0, len(head)-commentWindow)
+		k := bytes.LastIndex(head[from:], []byte("<!--"))
+		if k += from; k < from || k+4 > len(head)-3 || bytes.Contains(head[k+4:len(head)-3], []byte("-->")) {
+			return false
+		}
+		head = head[:k]
+	}
+	head = bytes.TrimSuffix(head, []byte(">"))
+	k := bytes.LastIndexByte(head, '<')
+	if k < 0 {
+		return false
+	}
+	name := head[k+1:]
+	if n := bytes.IndexAny(name, " \t\r\n/"); n >= 0 {
+		name = name[:n]
+	}
+	switch localName(name) {
+	case "code", "value", "conceptid", "sctid":
+		return true
+	}
+	return false
+}
+
+// v2Seps are an HL7 v2 message's separators: field, component,
+// repetition and subcomponent (MSH-1 and MSH-2).
+type v2Seps struct{ field, comp, rep, sub byte }
+
+var defaultV2 = v2Seps{'|', '^', '~', '&'}
+
+// header is the separators an "MSH" segment at the start of b declares,
+// or s where b is no such header (review 39a: a message declaring
+// MSH|#~\& went unread).
+func (s v2Seps) header(b []byte) v2Seps {
+	if len(b) < 8 || !bytes.HasPrefix(b, []byte("MSH")) {
+		return s
+	}
+	h := v2Seps{b[3], b[4], b[5], b[7]}
+	seen := map[byte]bool{}
+	for _, c := range []byte{h.field, h.comp, h.rep, b[6], h.sub} {
+		if seen[c] || c <= ' ' || c >= 0x7f || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' {
+			return s
+		}
+		seen[c] = true
+	}
+	return h
+}
+
+func (s v2Seps) is(c byte) bool { return c == s.field || c == s.comp || c == s.rep || c == s.sub }
+
+// snomedCoded reports whether text[i:j], right after a separator, is an
+// identifier of a CE/CWE triplet (component 1, 4 or 10 of its group, or
+// subcomponent 1, 4 or 10 where the triplet is written as subcomponents)
+// whose coding system — the name two on, or the OID in position 14, 17
+// or 20 — is SNOMED CT (review 38a: "snomed" anywhere later in the field,
+// an e-mail address at snomed.org, made a phone number a code; review 39a:
+// SNOMED CT's other names, the OID alone, subcomponent triplets).
+func (s v2Seps) snomedCoded(text []byte, i, j int) bool {
+	var sep byte // the separator between the group's parts
+	switch text[j] {
+	case s.comp:
+		sep = s.comp
+		if text[i-1] == s.sub {
+			return false // a later subcomponent, not a triplet's first
+		}
+	case s.sub:
+		sep = s.sub
+	default:
+		return false
+	}
+	ends := func(c byte) bool {
+		return c == s.field || c == s.rep || c == '\r' || c == '\n' || sep == s.sub && c == s.comp
+	}
+	// its position in the group, counting back
+	pos := 1
+	for k := i - 1; k >= max(0, i-window); k-- {
+		c := text[k]
+		if c == sep {
+			if pos++; pos > 10 {
+				return false
+			}
+			continue
+		}
+		if ends(c) {
+			break
+		}
+		if k == max(0, i-window) && k > 0 {
+			return false // the group's start is out of sight
+		}
+	}
+	var nameAt, oidAt int
+	switch pos {
+	case 1:
+		nameAt, oidAt = 3, 14
+	case 4:
+		nameAt, oidAt = 6, 17
+	case 10:
+		nameAt, oidAt = 12, 20
+	default:
+		return false
+	}
+	// the parts after it, each to its first subcomponent
+	part, start := pos+1, j+1
+	for k := j + 1; k <= min(len(text), j+1+window) && part <= oidAt; k++ {
+		if k < len(text) && text[k] != sep && !ends(text[k]) {
+			continue
+		}
+		if part == nameAt || part == oidAt {
+			name := text[start:k]
+			if n := bytes.IndexByte(name, s.sub); n >= 0 {
+				name = name[:n]
+			}
+			if snomedName(string(name)) {
+				return true
+			}
+		}
+		if k == len(text) || text[k] != sep {
+			break
+		}
+		part, start = part+1, k+1
+	}
+	return false
+}
+
+// snomedName reports whether a v2 coding system names SNOMED CT: by HL7
+// table 0396's names and what senders write (SCT, SNM, SNOMEDCT_US,
+// "SNOMED CT UK"), its OID, or a URI CanonicalCoding reads as SNOMED CT.
+func snomedName(name string) bool {
+	low := strings.ToLower(strings.TrimSpace(name))
+	if low == "" {
+		return false
+	}
+	if sys, _ := CanonicalCoding(low, ""); sys == systemSNOMED {
+		return true
+	}
+	low = strings.TrimPrefix(low, "urn:oid:")
+	return low == "2.16.840.1.113883.6.96" || strings.HasPrefix(low, "snomed") || strings.HasPrefix(low, "sct") || strings.HasPrefix(low, "snm")
+}
