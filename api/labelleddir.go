@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -288,7 +289,7 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 				masked(k)
 			}
 		}
-		if r, ok := m["resource"].(map[string]any); ok {
+		for _, r := range nestedResources(m) {
 			g.nestedCopy(m, r, withheld, masked)
 		}
 		for k, e := range m {
@@ -384,6 +385,41 @@ func (g *gate) nestedCopy(e, r map[string]any, withheld func(sys, val string) bo
 	if id != "" && g.labelled(refKey{typ, id}) && !g.refVisible(refKey{typ, id}) {
 		masked(typ + "/" + id)
 	}
+}
+
+// nestedResources are m's members that are resources of their own: a
+// Bundle entry's resource, its response's outcome, a parameter's resource
+// (review 38b: the refuge as a batch-response entry's outcome went out
+// whole, only "resource" being read), any object with a resourceType.
+func nestedResources(m map[string]any) map[string]map[string]any {
+	var out map[string]map[string]any
+	for k, e := range m {
+		if r, ok := e.(map[string]any); ok {
+			if _, ok := r["resourceType"].(string); ok {
+				if out == nil {
+					out = map[string]map[string]any{}
+				}
+				out[k] = r
+			}
+		}
+	}
+	return out
+}
+
+// dropNestedCopies takes out of m its members that are copies of withheld
+// items (isCopy; nestedResources): a Bundle entry's response.outcome
+// (review 38b). A list's element whose resource is one goes whole
+// (dropEntryCopies, on the list's holder, first).
+func dropNestedCopies(m map[string]any, mask map[string]bool) bool {
+	full, _ := m["fullUrl"].(string)
+	changed := false
+	for k, r := range nestedResources(m) {
+		if isCopy(r, full, true, mask) {
+			delete(m, k)
+			changed = true
+		}
+	}
+	return changed
 }
 
 // fullUrlTarget is the Type/id a RESTful fullUrl ends with.
@@ -640,4 +676,16 @@ func logicalMasked(m map[string]any, mask map[string]bool) bool {
 	sys, _ := ident["system"].(string)
 	val, _ := ident["value"].(string)
 	return mask[logicalRefKey(sys, val)]
+}
+
+// textCopyMark, in a mask, says it holds payloadKey of some payload text
+// to mask whole (xmlDirCopies): only then are payloads other than FHIR
+// JSON decoded again to release them (maskAttachedRefs).
+const textCopyMark = "\x00payload"
+
+// payloadKey is how maskedRefs names a payload, by its text
+// (attachmentText), to mask whole: no reference string starts with a NUL.
+func payloadKey(text []byte) string {
+	sum := sha256.Sum256(text)
+	return textCopyMark + "\x00" + string(sum[:])
 }
