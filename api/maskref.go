@@ -59,6 +59,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		walkNarrativeLinks(m, check)
 		g.logicalRefs(m, masked)
 		g.attachedRefs(v, m, masked)
+		g.xmlDirCopies(m, masked)
 		return mask
 	}
 	decideRef := func(b []byte) {
@@ -117,6 +118,14 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 			m = decodeMap(v.Raw)
 		}
 		g.attachedRefs(v, m, masked)
+	}
+	// So is other text they carry (FHIR XML) naming a labelled directory
+	// item (review 38b), where one is labelled.
+	if d := g.directory(); (d == nil || len(d.ids) > 0) && mayCarryPayload(v.Raw) {
+		if m == nil {
+			m = decodeMap(v.Raw)
+		}
+		g.xmlDirCopies(m, masked)
 	}
 	return mask
 }

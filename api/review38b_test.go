@@ -364,3 +364,84 @@ func TestReview38bSoundBundleCopyOtherRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestReview38bAttachedRefToWithheldItemMasked (fix 38b, the review's
+// note): the gate that missed the refuge's copies decides every
+// reference inside attached FHIR JSON (review 14c). A care plan
+// addressing Jane's Condition/hiv (labelled HIV by derive), with a
+// display, carried as a data: url and as an extension's
+// valueBase64Binary, goes out masked to the district nurse and the
+// social worker, as it does in an attachment's data.
+func TestReview38bAttachedRefToWithheldItemMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	plan := `{"resourceType":"CarePlan","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"addresses":[{"reference":"Condition/hiv","display":"HIVDISPLAY38B"},{"reference":"Condition/diabetes","display":"DIABETES38B"}]}`
+	// (carried by a care plan: the district nurse and the social worker
+	// read care plans, not documents)
+	carrier := func(id, ext string) string {
+		return `{"resourceType":"CarePlan","id":"` + id + `","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"` + strings.ToUpper(id) + `","extension":[` + ext + `]}`
+	}
+	e.putAll(t, gp,
+		[2]string{"/fhir/CarePlan/p38b-hiv-data", carrier("p38b-hiv-data", `{"url":"https://example.org/attached","valueAttachment":{"contentType":"application/fhir+json","data":"`+b64(plan)+`"}}`)},
+		[2]string{"/fhir/CarePlan/p38b-hiv-url", carrier("p38b-hiv-url", `{"url":"https://example.org/attached","valueAttachment":{"contentType":"application/fhir+json","url":"data:application/fhir+json;base64,`+b64(plan)+`"}}`)},
+		[2]string{"/fhir/CarePlan/p38b-hiv-b64", carrier("p38b-hiv-b64", `{"url":"https://example.org/attached","valueBase64Binary":"`+b64(plan)+`"}`)},
+	)
+	readers := map[string]string{"district-nurse RCX": e.token("district-nurse", "nhs", "RCX"), "social-worker E06000999": e.token("social-worker", "council", "E06000999")}
+	for who, tok := range readers {
+		if r := e.do("GET", "/fhir/Condition/hiv", tok, ""); r.status != 404 {
+			t.Fatalf("premise: %s reads Condition/hiv: %d", who, r.status)
+		}
+		for _, id := range []string{"p38b-hiv-data", "p38b-hiv-url", "p38b-hiv-b64"} {
+			r := e.do("GET", "/fhir/CarePlan/"+id, tok, "")
+			if r.status != 200 {
+				t.Fatalf("premise: %s: GET %s -> %d %.300s", who, id, r.status, r.body)
+			}
+			dec := decoded38b(r.body)
+			if strings.Contains(dec, "HIVDISPLAY38B") || strings.Contains(dec, "Condition/hiv") {
+				t.Errorf("%s: GET /fhir/CarePlan/%s releases the reference to the withheld diagnosis inside the attached care plan: …%s…", who, id, snippet32b(dec, "Condition/hiv"))
+			}
+			if !strings.Contains(dec, "DIABETES38B") || !strings.Contains(dec, `"masked"`) {
+				t.Errorf("%s: GET /fhir/CarePlan/%s: want the reference to what she sees kept and the other masked: %.1500s", who, id, dec)
+			}
+		}
+	}
+}
+
+// TestReview38bSoundXMLCopyKeptForSourceAndCoincidentIds (fix 38b): the
+// hospital that labelled the refuge reads the XML copy as stored; an XML
+// attachment whose Observation merely shares the refuge's id, or names
+// an identifier value under another system, goes out whole to RCX; the
+// GP person's write-back of a document whose XML copy was masked for her
+// is refused (409), the copy kept.
+func TestReview38bSoundXMLCopyKeptForSourceAndCoincidentIds(t *testing.T) {
+	e := newEnv(t)
+	seed31b(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	doc := func(id, x string) string {
+		return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},"description":"` + strings.ToUpper(id) + `","content":[{"attachment":{"contentType":"application/fhir+xml","data":"` + b64(x) + `"}}]}`
+	}
+	refuge := `<Organization xmlns="http://hl7.org/fhir"><id value="refuge31b"/><name value="` + refugeName31b + `"/></Organization>`
+	e.putAll(t, gp,
+		[2]string{"/fhir/DocumentReference/d38b-xml-src", doc("d38b-xml-src", refuge)},
+		[2]string{"/fhir/DocumentReference/d38b-xml-obs", doc("d38b-xml-obs", `<Observation xmlns="http://hl7.org/fhir"><id value="refuge31b"/><status value="final"/><code><text value="OBSXML38B"/></code><identifier><system value="https://example.org/lab"/><value value="NSREF31"/></identifier></Observation>`)},
+	)
+	if r := e.do("GET", "/fhir/DocumentReference/d38b-xml-src", e.token("hospital-clinician", "nhs", "RHX"), ""); r.status != 200 || !strings.Contains(decoded38b(r.body), refugeName31b) {
+		t.Errorf("hospital-clinician RHX (the refuge's source): the XML copy is not released as stored: %d %.600s", r.status, r.body)
+	}
+	rcx := e.token("hospital-clinician", "nhs", "RCX")
+	if r := e.do("GET", "/fhir/DocumentReference/d38b-xml-obs", rcx, ""); r.status != 200 || !strings.Contains(decoded38b(r.body), "OBSXML38B") {
+		t.Errorf("hospital-clinician RCX: an XML Observation sharing the refuge's id is masked (over-withholding): %d %.600s", r.status, r.body)
+	}
+	gpu := e.token("gp", "nhs", "A81001")
+	r := e.do("GET", "/fhir/DocumentReference/d38b-xml-src", gpu, "")
+	if r.status != 200 || strings.Contains(decoded38b(r.body), refugeName31b) {
+		t.Fatalf("premise: the GP person reads the document with the copy masked: %d %.600s", r.status, r.body)
+	}
+	if w := e.do("PUT", "/fhir/DocumentReference/d38b-xml-src", gpu, r.body); w.status != 409 || strings.Contains(strings.ToLower(w.body), "directory") {
+		t.Errorf("gp A81001: PUT back the document whose XML copy was masked -> %d, want 409 saying nothing of what: %.400s", w.status, w.body)
+	}
+	if after := e.do("GET", "/fhir/DocumentReference/d38b-xml-src", gp, ""); !strings.Contains(decoded38b(after.body), refugeName31b) {
+		t.Errorf("the XML copy is lost from the stored document: %.400s", after.body)
+	}
+}
