@@ -2,9 +2,11 @@ package api
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/binary"
 	"html"
 	"mime"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -339,4 +341,155 @@ func fromUTF32(raw []byte, order binary.ByteOrder) []byte {
 		out = utf8.AppendRune(out, r)
 	}
 	return out
+}
+
+// payloadEdit is what an edit of one payload's text asks editPayloads to
+// do with it.
+type payloadEdit int
+
+const (
+	payloadKept      payloadEdit = iota
+	payloadRewritten             // its text replaced, encoded again in its place
+	payloadMasked                // masked whole
+)
+
+// editPayloads calls edit with the text (attachmentText) of each payload
+// x holds itself, by payloadsOf's routes (an attachment's or a Binary's
+// data, an extension's valueBase64Binary, a data: url in any value or
+// list), and writes back what edit asks: new text encoded again in the
+// payload's place (data without its hash, with its new size, its media
+// type saying UTF-8), or the payload masked whole (maskPayload). all
+// false: only payloads that may be FHIR JSON by their media type (none,
+// or a JSON one); true: any whose first bytes are not a binary format
+// (binaryFormat: a PDF is not decoded). It reports whether it changed x.
+//
+// The one walker with a write-back: redaction (redactAttachedPeople) and
+// masking (maskRefs) each walked the routes their own way, and masking
+// walked data alone (review 38b: the refuge's copy as a data: url or a
+// valueBase64Binary went out whole).
+func editPayloads(x map[string]any, all bool, edit func(ct string, text []byte) (payloadEdit, []byte)) bool {
+	wanted := func(ct, data string, encoded bool) ([]byte, bool) {
+		if !all && ct != "" && !fhirJSONType(ct) {
+			return nil, false
+		}
+		if !encoded {
+			return []byte(data), !all || !binaryFormat([]byte(data))
+		}
+		if all {
+			// (the first bytes tell the format: a PDF is not decoded whole)
+			if head, ok := decodeBase64(base64Head(data, 128)); ok && binaryFormat(head) {
+				return nil, false
+			}
+		}
+		return decodeBase64(data)
+	}
+	changed := false
+	if data, _ := x["data"].(string); data != "" {
+		ct, _ := x["contentType"].(string)
+		if raw, ok := wanted(ct, data, true); ok {
+			switch e, out := edit(ct, attachmentText(ct, raw)); e {
+			case payloadRewritten:
+				setAttachmentData(x, out)
+				if ct != "" {
+					x["contentType"] = utf8Type(ct)
+				}
+				changed = true
+			case payloadMasked:
+				maskPayload(x, "data", -1)
+				changed = true
+			}
+		}
+	}
+	if data, _ := x["valueBase64Binary"].(string); data != "" {
+		if raw, ok := wanted("", data, true); ok {
+			switch e, out := edit("", attachmentText("", raw)); e {
+			case payloadRewritten:
+				x["valueBase64Binary"] = base64.StdEncoding.EncodeToString(out)
+				changed = true
+			case payloadMasked:
+				maskPayload(x, "valueBase64Binary", -1)
+				changed = true
+			}
+		}
+	}
+	// data: urls, in any value or list (keys taken first: masking adds
+	// and removes some)
+	keys := make([]string, 0, len(x))
+	for k := range x {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	dataURLEdit := func(k string, i int, u string) (string, bool) {
+		mt, data, encoded, ok := dataURL(u)
+		if !ok {
+			return "", false
+		}
+		raw, ok := wanted(mt, data, encoded)
+		if !ok {
+			return "", false
+		}
+		switch e, out := edit(mt, attachmentText(mt, raw)); e {
+		case payloadRewritten:
+			changed = true
+			return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
+		case payloadMasked:
+			maskPayload(x, k, i)
+			changed = true
+		}
+		return "", false
+	}
+	for _, k := range keys {
+		switch v := x[k].(type) {
+		case string:
+			if out, ok := dataURLEdit(k, -1, v); ok {
+				x[k] = out
+			}
+		case []any:
+			for i, e := range v {
+				if s, ok := e.(string); ok {
+					if out, ok := dataURLEdit(k, i, s); ok {
+						v[i] = out
+					}
+				}
+			}
+		}
+	}
+	return changed
+}
+
+// maskPayload masks the payload x gives as k (the i-th of its list; -1:
+// k's value itself) whole: a data-absent-reason "masked" in its place, a
+// list's element null with the mark beside it, as FHIR writes a repeating
+// primitive's. With an attachment's data or its url go the url or data
+// beside it (the same content: FHIR), its title (which describes it), hash
+// (which confirms a guess at it) and size, as with a withheld url's
+// (maskRefs; review 36b).
+func maskPayload(x map[string]any, k string, i int) {
+	mark := func() map[string]any { return map[string]any{"extension": maskedMark()} }
+	if i >= 0 {
+		list, _ := x[k].([]any)
+		marks, _ := x["_"+k].([]any)
+		if len(marks) != len(list) {
+			marks = make([]any, len(list))
+		}
+		list[i], marks[i] = nil, mark()
+		x["_"+k] = marks
+		return
+	}
+	if k != "data" && k != "url" {
+		delete(x, k)
+		x["_"+k] = mark()
+		return
+	}
+	_, hadData := x["data"]
+	_, hadURL := x["url"]
+	for _, k := range []string{"url", "_url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
+		delete(x, k)
+	}
+	if hadData {
+		x["_data"] = mark()
+	}
+	if hadURL {
+		x["_url"] = mark()
+	}
 }

@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -39,6 +40,9 @@ type labelledDir struct {
 	// A stored body is scanned once for its "value" strings, each looked
 	// up here (maybeNamesLabelled).
 	byValue map[string][]labelledIdent
+	// oddValues: byValue's keys holding a character other than a
+	// token's (maybeInText), found in a text by a search of their own.
+	oddValues []string
 }
 
 type labelledIdent struct {
@@ -74,10 +78,61 @@ func newLabelledDir(items []store.LabelledItem) *labelledDir {
 			if val == "" {
 				continue
 			}
+			if _, had := d.byValue[normValue(val)]; !had && strings.ContainsFunc(normValue(val), func(r rune) bool { return !textToken(r) }) {
+				d.oddValues = append(d.oddValues, normValue(val))
+			}
 			d.byValue[normValue(val)] = append(d.byValue[normValue(val)], labelledIdent{normSystem(sys), strings.TrimSpace(val), k})
 		}
 	}
 	return d
+}
+
+// textToken: r may be part of an id or a directory code as maybeInText
+// reads a text's words (FHIR ids: letters, digits, '-' and '.').
+func textToken(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_'
+}
+
+// maybeInText: text (an attachment's, not FHIR JSON) may name a labelled
+// item, by its id or an identifier value, as one of its words: the
+// cheap test before it is read as XML (xmlDirCopies). One pass over the
+// text, each word looked up, as maybeNamesLabelled does.
+func (d *labelledDir) maybeInText(text []byte) bool {
+	if len(d.idValues) == 0 && len(d.byValue) == 0 {
+		return false
+	}
+	for i := 0; i < len(text); {
+		if !textToken(rune(text[i])) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && textToken(rune(text[j])) {
+			j++
+		}
+		w := text[i:j]
+		if d.idValues[string(w)] {
+			return true
+		}
+		if _, ok := d.byValue[string(w)]; ok {
+			return true
+		}
+		if bytes.ContainsFunc(w, unicode.IsLower) {
+			if _, ok := d.byValue[string(bytes.ToUpper(w))]; ok {
+				return true
+			}
+		}
+		i = j
+	}
+	if len(d.oddValues) > 0 {
+		up := bytes.ToUpper(text)
+		for _, v := range d.oddValues {
+			if bytes.Contains(up, []byte(v)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // systemAliases are other names writers give the identifier systems a
@@ -288,7 +343,7 @@ func (g *gate) logicalRefs(v any, masked func(string)) {
 				masked(k)
 			}
 		}
-		if r, ok := m["resource"].(map[string]any); ok {
+		for _, r := range nestedResources(m) {
 			g.nestedCopy(m, r, withheld, masked)
 		}
 		for k, e := range m {
@@ -384,6 +439,41 @@ func (g *gate) nestedCopy(e, r map[string]any, withheld func(sys, val string) bo
 	if id != "" && g.labelled(refKey{typ, id}) && !g.refVisible(refKey{typ, id}) {
 		masked(typ + "/" + id)
 	}
+}
+
+// nestedResources are m's members that are resources of their own: a
+// Bundle entry's resource, its response's outcome, a parameter's resource
+// (review 38b: the refuge as a batch-response entry's outcome went out
+// whole, only "resource" being read), any object with a resourceType.
+func nestedResources(m map[string]any) map[string]map[string]any {
+	var out map[string]map[string]any
+	for k, e := range m {
+		if r, ok := e.(map[string]any); ok {
+			if _, ok := r["resourceType"].(string); ok {
+				if out == nil {
+					out = map[string]map[string]any{}
+				}
+				out[k] = r
+			}
+		}
+	}
+	return out
+}
+
+// dropNestedCopies takes out of m its members that are copies of withheld
+// items (isCopy; nestedResources): a Bundle entry's response.outcome
+// (review 38b). A list's element whose resource is one goes whole
+// (dropEntryCopies, on the list's holder, first).
+func dropNestedCopies(m map[string]any, mask map[string]bool) bool {
+	full, _ := m["fullUrl"].(string)
+	changed := false
+	for k, r := range nestedResources(m) {
+		if isCopy(r, full, true, mask) {
+			delete(m, k)
+			changed = true
+		}
+	}
+	return changed
 }
 
 // fullUrlTarget is the Type/id a RESTful fullUrl ends with.
@@ -640,4 +730,106 @@ func logicalMasked(m map[string]any, mask map[string]bool) bool {
 	sys, _ := ident["system"].(string)
 	val, _ := ident["value"].(string)
 	return mask[logicalRefKey(sys, val)]
+}
+
+// textCopyMark, in a mask, says it holds payloadKey of some payload text
+// to mask whole (xmlDirCopies): only then are payloads other than FHIR
+// JSON decoded again to release them (maskAttachedRefs).
+const textCopyMark = "\x00payload"
+
+// payloadKey is how maskedRefs names a payload, by its text
+// (attachmentText), to mask whole: no reference string starts with a NUL.
+func payloadKey(text []byte) string {
+	sum := sha256.Sum256(text)
+	return textCopyMark + "\x00" + string(sum[:])
+}
+
+// xmlDirCopies calls masked with payloadKey of each payload m carries, at
+// any depth of the FHIR JSON it carries, whose text is not FHIR JSON and
+// names a labelled directory item the user may not see (textWithholds),
+// and with textCopyMark: maskRefs masks it whole, as an attachment whose
+// FHIR JSON is such a copy (review 38b: the refuge's Organization as an
+// application/fhir+xml attachment, by its id or its ODS code, went out
+// whole; XML was read for consent's instance denies alone). Only while
+// some directory item is labelled (or the store failed: fail closed).
+func (g *gate) xmlDirCopies(m map[string]any, masked func(string)) {
+	d := g.directory()
+	if d != nil && len(d.ids) == 0 {
+		return
+	}
+	var walk func(v any)
+	walk = func(v any) {
+		eachObject(v, "", func(x map[string]any) bool {
+			editPayloads(x, true, func(ct string, text []byte) (payloadEdit, []byte) {
+				if ct == "" || fhirJSONType(ct) {
+					if docs := jsonDocs(ct, text); len(docs) > 0 {
+						for _, doc := range docs {
+							walk(doc) // (its own payloads; its copies: attachedRefs)
+						}
+						return payloadKept, nil
+					}
+				}
+				if g.textWithholds(d, text, false) {
+					masked(textCopyMark)
+					masked(payloadKey(text))
+				}
+				return payloadKept, nil
+			})
+			return true
+		})
+	}
+	walk(m)
+}
+
+// textWithholds reports whether text t names a labelled directory item
+// the user may not see, as stored or as a reader sees it (scanText): as
+// FHIR XML, a directory resource of its id (its <id value>, an entry's
+// fullUrl), an <identifier> or a CDA <id root extension> naming it
+// (identWithheld), or a <reference value> to it; and, failing closed,
+// where t is not read to its end, or a base64 run in it (a FHIR XML
+// Attachment's <data value>: nested) that is not XML holds its id or one
+// of its identifier values as a word. Text holding none of those words
+// (maybeInText) is not read as XML: most is not. d nil (a store error):
+// every directory resource, identifier and reference in XML counts.
+func (g *gate) textWithholds(d *labelledDir, t []byte, nested bool) bool {
+	if binaryFormat(t) {
+		return false
+	}
+	withheld := func(typ, id string) bool {
+		k := refKey{typ, id}
+		return slices.Contains(store.DirectoryTypes, typ) && g.labelled(k) && !g.refVisible(k)
+	}
+	forms := [][]byte{t}
+	if s := scanText(t); !bytes.Equal(s, t) {
+		forms = append(forms, s)
+	}
+	for _, s := range forms {
+		if d != nil && !d.maybeInText(s) {
+			continue
+		}
+		if bytes.IndexByte(s, '<') < 0 {
+			if nested {
+				return true // not read: fail closed
+			}
+			continue // (plain text, a v2 message: free text, as a note's)
+		}
+		found := false
+		complete := xmlItems(s, xmlReads{
+			item:  func(typ, id string) { found = found || withheld(typ, id) },
+			ident: func(sys, val string) { found = found || g.identWithheld(sys, val) },
+			ref: func(ref string) {
+				if typ, id, _, ok := refTarget(refCore(ref)); ok {
+					found = found || withheld(typ, id)
+				}
+			},
+		})
+		if found || !complete {
+			return true
+		}
+	}
+	found := false
+	eachBase64Run(t, func(raw []byte) {
+		found = found || g.textWithholds(d, attachmentText("", raw), true)
+	})
+	return found
 }

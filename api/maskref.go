@@ -59,6 +59,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		walkNarrativeLinks(m, check)
 		g.logicalRefs(m, masked)
 		g.attachedRefs(v, m, masked)
+		g.xmlDirCopies(m, masked)
 		return mask
 	}
 	decideRef := func(b []byte) {
@@ -106,7 +107,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 	// labelled directory item is decided as the literal one (review 31b);
 	// so is a nested copy of one named by its id alone (review 36b).
 	var m map[string]any
-	if d := g.directory(); d == nil && (bytes.Contains(v.Raw, []byte(`"identifier"`)) || bytes.Contains(v.Raw, []byte(`"resource"`))) ||
+	if d := g.directory(); d == nil && (bytes.Contains(v.Raw, []byte(`"identifier"`)) || bytes.Count(v.Raw, []byte(`"resourceType"`)) > 1) ||
 		d != nil && (d.maybeNamesLabelled(v.Raw) || d.maybeCopiedByID(v.Raw)) {
 		m = decodeMap(v.Raw)
 		g.logicalRefs(m, masked)
@@ -118,15 +119,54 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		}
 		g.attachedRefs(v, m, masked)
 	}
+	// So is other text they carry (FHIR XML) naming a labelled directory
+	// item (review 38b), where one is labelled.
+	if d := g.directory(); (d == nil || len(d.ids) > 0) && mayCarryPayload(v.Raw) {
+		if m == nil {
+			m = decodeMap(v.Raw)
+		}
+		g.xmlDirCopies(m, masked)
+	}
 	return mask
 }
 
-// mayCarryFHIRData reports whether raw may carry FHIR JSON in an
-// attachment's data (a JSON media type, or data without a contentType):
-// a Binary holding a PDF is not decoded for it.
+// mayCarryFHIRData reports whether raw may carry FHIR JSON in a payload
+// (payloadsOf): an attachment's data (a JSON media type, or data without
+// a contentType: a Binary holding a PDF is not decoded for it), an
+// extension's valueBase64Binary or a data: url (review 38b: the gate
+// looked for data alone, and the refuge's copy, or a reference to it, in
+// either of the others went out as stored).
 func mayCarryFHIRData(raw []byte) bool {
 	data := bytes.Count(raw, []byte(`"data"`))
-	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || bytes.Contains(bytes.ToLower(raw), []byte("json")))
+	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || bytes.Contains(bytes.ToLower(raw), []byte("json"))) ||
+		bytes.Contains(raw, []byte(`"valueBase64Binary"`)) || hasDataURL(raw)
+}
+
+// mayCarryPayload reports whether raw may carry a payload of any media
+// type (payloadsOf's routes).
+func mayCarryPayload(raw []byte) bool {
+	return bytes.Contains(raw, []byte(`"data"`)) || bytes.Contains(raw, []byte(`"valueBase64Binary"`)) || hasDataURL(raw)
+}
+
+// hasDataURL reports whether raw holds a JSON string starting "data:", in
+// any case (dataURL). An escape in it (\u0064ata:) sends maskedRefs down
+// its decoded path, which reads every payload.
+func hasDataURL(raw []byte) bool {
+	// (from the rare "a:", as forEachRef searches from a rare byte)
+	for _, sep := range [...]string{"a:", "A:"} {
+		for i := 0; ; {
+			j := bytes.Index(raw[i:], []byte(sep))
+			if j < 0 {
+				break
+			}
+			j += i
+			i = j + 2
+			if j >= 4 && raw[j-4] == '"' && bytes.EqualFold(raw[j-3:j], []byte("dat")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // attachedRefs decides the references and Binary urls inside the FHIR
@@ -150,7 +190,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
 		g.logicalRefs(doc, masked)
-		if r, ok := doc.(map[string]any); ok {
+		for _, r := range docResources(doc) {
 			// The document may itself be a copy of a withheld labelled
 			// item (review 36b: an attachment whose FHIR JSON is the
 			// refuge's Organization went out whole): its identifiers and
@@ -1011,6 +1051,9 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 		if dropEntryCopies(m, mask) {
 			changed = true
 		}
+		if dropNestedCopies(m, mask) {
+			changed = true
+		}
 		if maskIdentifierValues(m, mask) {
 			changed = true
 		}
@@ -1047,7 +1090,7 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 				}
 			}
 		}
-		if _, ok := m["data"].(string); ok && maskAttachedRefs(m, mask) {
+		if maskAttachedRefs(m, mask) {
 			changed = true
 		}
 		return true
@@ -1055,47 +1098,73 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 	return changed
 }
 
-// maskAttachedRefs is maskRefs inside the FHIR JSON attachment (or
-// Binary) x carries, written back when anything was masked.
+// maskAttachedRefs is maskRefs inside the FHIR JSON that x carries as
+// an attachment's (or a Binary's) data, an extension's valueBase64Binary
+// or a data: url in any of its values (editPayloads: review 38b, those
+// but data went out as stored), each written back when anything was
+// masked; a payload that is itself a copy of a withheld item
+// (attachedCopy), or text maskedRefs found naming one (xmlDirCopies), is
+// masked whole.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
-	docs := attachedDocs(x)
-	if attachedCopy(docs, mask) {
-		// The whole content is a withheld item: masked as a withheld
-		// url's attachment is (review 36b).
-		_, hadURL := x["url"]
-		for _, k := range []string{"url", "_url", "title", "_title", "hash", "_hash", "data", "_data", "size", "_size"} {
-			delete(x, k)
+	return editPayloads(x, mask[textCopyMark], func(ct string, text []byte) (payloadEdit, []byte) {
+		if ct == "" || fhirJSONType(ct) {
+			if docs := jsonDocs(ct, text); len(docs) > 0 {
+				if attachedCopy(docs, mask) {
+					// The whole content is a withheld item: masked as a
+					// withheld url's attachment is (review 36b).
+					return payloadMasked, nil
+				}
+				changed := false
+				for _, doc := range docs {
+					if maskRefs(doc, mask) {
+						changed = true
+					}
+				}
+				if !changed {
+					return payloadKept, nil
+				}
+				data, _ := encodeAttachedDocs(docs)
+				return payloadRewritten, data
+			}
 		}
-		x["_data"] = map[string]any{"extension": maskedMark()}
-		if hadURL {
-			x["_url"] = map[string]any{"extension": maskedMark()}
+		if mask[textCopyMark] && mask[payloadKey(text)] {
+			return payloadMasked, nil
 		}
-		return true
-	}
-	changed := false
-	for _, doc := range docs {
-		if maskRefs(doc, mask) {
-			changed = true
-		}
-	}
-	if !changed {
-		return false
-	}
-	data, _ := encodeAttachedDocs(docs)
-	setAttachmentData(x, data)
-	return true
+		return payloadKept, nil
+	})
 }
 
-// attachedCopy: one of the documents an attachment carries is itself a
-// directory resource maskedRefs found a copy of a withheld labelled item
-// (attachedRefs, isCopy by its identifiers or Type/id; review 36b).
+// attachedCopy: one of the documents an attachment carries (or a
+// resource of a list so carried) is itself a directory resource
+// maskedRefs found a copy of a withheld labelled item (attachedRefs,
+// isCopy by its identifiers or Type/id; review 36b).
 func attachedCopy(docs []any, mask map[string]bool) bool {
 	for _, doc := range docs {
-		if r, ok := doc.(map[string]any); ok && isCopy(r, "", true, mask) {
-			return true
+		for _, r := range docResources(doc) {
+			if isCopy(r, "", true, mask) {
+				return true
+			}
 		}
 	}
 	return false
+}
+
+// docResources are the resources an attached document is: itself, or
+// the objects of a list (jsonDocs reads an array of resources too).
+func docResources(doc any) []map[string]any {
+	switch d := doc.(type) {
+	case map[string]any:
+		return []map[string]any{d}
+	case []any:
+		var out []map[string]any
+		for _, e := range d {
+			if r, ok := e.(map[string]any); ok {
+				out = append(out, r)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // encodeAttachedDocs is the FHIR JSON an attachment carries, encoded again
@@ -1143,7 +1212,7 @@ func maskedMark() []any {
 // organisation's document, written back, stored the mask in place of a
 // reference inside its data).
 func maskedMarks(raw []byte, res map[string]any) int {
-	hasData := bytes.Contains(raw, []byte(`"data"`))
+	hasData := mayCarryPayload(raw) // (any route: review 38b)
 	if !bytes.Contains(raw, []byte("masked")) && !hasData {
 		return 0
 	}

@@ -3,7 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"io"
 	"mime"
@@ -210,44 +209,15 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // back (data without the hash and with the size of what it now carries);
 // data that carries no one is left as it is. A document may be a list of
 // resources (review 31a: her linked copy in a data: url, a
-// valueBase64Binary or an attached array went whole).
+// valueBase64Binary or an attached array went whole). The routes are
+// editPayloads', which masking walks too.
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
-	found := false
-	if ct, raw, ok := attachedJSONBytes(x); ok {
-		if out, ok := redactedPayload(ct, raw, which); ok {
-			setAttachmentData(x, out)
-			if ct != "" {
-				x["contentType"] = utf8Type(ct)
-			}
-			found = true
+	return editPayloads(x, false, func(ct string, text []byte) (payloadEdit, []byte) {
+		if out, ok := redactedPayload(ct, text, which); ok {
+			return payloadRewritten, out
 		}
-	}
-	if data, _ := x["valueBase64Binary"].(string); data != "" {
-		if raw, ok := decodeBase64(data); ok {
-			if out, ok := redactedPayload("", attachmentText("", raw), which); ok {
-				x["valueBase64Binary"] = base64.StdEncoding.EncodeToString(out)
-				found = true
-			}
-		}
-	}
-	if replaceStrings(x, func(_, s string) (string, bool) {
-		mt, ok := dataURLType(s)
-		if !ok || mt != "" && !fhirJSONType(mt) {
-			return "", false
-		}
-		raw, ok := dataURLBytes(s)
-		if !ok {
-			return "", false
-		}
-		out, ok := redactedPayload(mt, attachmentText(mt, raw), which)
-		if !ok {
-			return "", false
-		}
-		return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
-	}) {
-		found = true
-	}
-	return found
+		return payloadKept, nil
+	})
 }
 
 // redactedPayload is FHIR JSON text (media type ct) with its people

@@ -734,10 +734,33 @@ func carriedItems(res map[string]any, attached []any, carried []map[string]any, 
 // when it gave up before the end (maxXMLRestarts) with an id or a fullUrl
 // still ahead.
 func xmlCarriedItems(t []byte, add func(typ, id string)) (complete bool) {
+	return xmlItems(t, xmlReads{item: add})
+}
+
+// xmlReads are what xmlItems reports: item, each resource's Type and
+// <id value> and each entry's fullUrl naming an item; ident (optional),
+// each <identifier>'s system and value, and a CDA <id root extension> as
+// urn:oid:root and extension; ref (optional), each <reference value>.
+type xmlReads struct {
+	item  func(typ, id string)
+	ident func(system, value string)
+	ref   func(ref string)
+}
+
+// xmlItems is xmlCarriedItems reporting as well identifiers and
+// references where r asks for them (review 38b: a labelled directory
+// item's copy, or a reference to it, in FHIR XML: xmlDirCopies).
+func xmlItems(t []byte, r xmlReads) (complete bool) {
+	add := r.item
 	// Where an id or a fullUrl may still come: past it, an error is the
 	// end (review 36a: a restart at every '<' of 6 MiB of them took 2 s).
+	// ("id" is in "identifier" too.)
 	last := max(bytes.LastIndex(t, []byte("id")), bytes.LastIndex(t, []byte("fullUrl")))
-	var stack []string // kept over a restart (review 36a: an entry's fullUrl after an error in the entry)
+	if r.ref != nil {
+		last = max(last, bytes.LastIndex(t, []byte("reference")))
+	}
+	var identSys string // of the <identifier> open
+	var stack []string  // kept over a restart (review 36a: an entry's fullUrl after an error in the entry)
 	at := bytes.IndexByte(t, '<')
 	for restarts := 0; at >= 0 && at < last; restarts++ {
 		if restarts > maxXMLRestarts {
@@ -763,13 +786,33 @@ func xmlCarriedItems(t []byte, add func(typ, id string)) (complete bool) {
 				if len(stack) > 0 {
 					parent = stack[len(stack)-1]
 				}
-				value := ""
+				value, root, ext := "", "", ""
 				for _, a := range el.Attr {
-					if a.Name.Local == "value" {
+					switch a.Name.Local {
+					case "value":
 						value = a.Value
+					case "root":
+						root = a.Value
+					case "extension":
+						ext = a.Value
 					}
 				}
 				switch {
+				case r.ident != nil && parent == "identifier" && el.Name.Local == "system":
+					identSys = value
+				case r.ident != nil && parent == "identifier" && el.Name.Local == "value":
+					// (FHIR XML writes system before value; one after it
+					// leaves "" here, which matches under any system)
+					r.ident(identSys, value)
+				case r.ident != nil && el.Name.Local == "identifier":
+					identSys = ""
+				case r.ref != nil && el.Name.Local == "reference" && value != "":
+					r.ref(value)
+				case r.ident != nil && el.Name.Local == "id" && root != "" && ext != "":
+					if !strings.HasPrefix(root, "urn:") {
+						root = "urn:oid:" + root // CDA's II: an OID, or a UUID
+					}
+					r.ident(root, ext)
 				case el.Name.Local == "id" && fhir.IsResourceType(parent):
 					add(parent, value)
 				case el.Name.Local == "fullUrl" && parent == "entry":

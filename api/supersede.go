@@ -121,7 +121,8 @@ func maskedWriteBack(lookup store.Lookup, w *store.Write, existing *store.Meta) 
 // it replaces goes out to the writer with taken out: an entry taken out
 // leaves no mark when nothing references it, and writing back what was
 // read would silently lose it for everyone (review 36b), as a masked
-// reference would (maskedWriteBack). The refusal says no count (SPEC §5).
+// reference would (maskedWriteBack). The refusal says no count, nor what
+// was excluded (SPEC §5; review 38b: it named copies of directory items).
 func (s *Server) copiesWriteBack(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, w *store.Write, existing *store.Meta) error {
 	cp, ok := s.policy.(*ConsentPolicy)
 	if !ok || x == nil || existing == nil || existing.Deleted || w.Op == store.OpDelete {
@@ -131,9 +132,9 @@ func (s *Server) copiesWriteBack(ctx context.Context, p *auth.Principal, x *Exch
 	if err != nil || v == nil || v.Raw == nil {
 		return err
 	}
-	// (only a body with a nested resource or data holds such copies)
-	if !bytes.Contains(v.Raw, []byte(`"resource"`)) && !bytes.Contains(v.Raw, []byte(`"contained"`)) &&
-		!bytes.Contains(v.Raw, []byte(`"data"`)) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+	// (only a body with a nested resource or a payload holds such copies:
+	// review 38b, a data: url's or a valueBase64Binary's too)
+	if bytes.Count(v.Raw, []byte(`"resourceType"`)) < 2 && !mayCarryPayload(v.Raw) && !bytes.Contains(v.Raw, []byte(`\u`)) {
 		return nil
 	}
 	cp.gate(ctx, p, x)
@@ -142,7 +143,7 @@ func (s *Server) copiesWriteBack(ctx context.Context, p *auth.Principal, x *Exch
 		return nil
 	}
 	if n := countCopies(decodeMap(v.Raw), mask); n > 0 && countCopies(w.Resource, mask) < n {
-		return fmtErr(ErrMaskedWriteBack, "%s/%s was released to you with entries or contained resources taken out (copies of directory items withheld from you): storing it would lose them; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
+		return fmtErr(ErrMaskedWriteBack, "%s/%s was released to you with some items excluded: storing it would lose them; ask a colleague whose role sees the whole item to make the change, or make it from your organisation's system", w.Type, w.ID)
 	}
 	return nil
 }
@@ -156,6 +157,13 @@ func countCopies(res map[string]any, mask map[string]bool) int {
 	count := func(m map[string]any) bool {
 		for _, c := range asList(m["contained"]) {
 			if r, ok := c.(map[string]any); ok && isCopy(r, "", false, mask) {
+				n++
+			}
+		}
+		for k, r := range nestedResources(m) {
+			// (a response's outcome: review 38b; an entry's resource is
+			// counted with its list, below)
+			if k != "resource" && isCopy(r, "", true, mask) {
 				n++
 			}
 		}
