@@ -265,7 +265,64 @@ func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) st
 	if resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg) {
 		return ClassSocialCare
 	}
+	if resourceType == "Flag" && c == ClassSafeguarding && !CouncilCode(sourceOrg) && !classTagged(res) {
+		if a := flagAlertClass(res); a != "" {
+			return a
+		}
+	}
 	return c
+}
+
+// flagAlertClass is the class of an NHS organisation's Flag that is a
+// clinical alert alone — every category a drug, diet or lab one of HL7's
+// flag-category — or "" (review 39c: a GP's "allergy to penicillin"
+// drug alert, classed safeguarding beside medications, was withheld from
+// the district nurse, who sees no safeguarding yet needs allergies and
+// medications on a home visit). Any other category, or none, keeps a Flag
+// safeguarding: a concern is not to be guessed an alert.
+func flagAlertClass(res map[string]any) string {
+	class, other := "", false
+	walk(res["category"], nil, func(v any) {
+		cc, _ := v.(map[string]any)
+		codings, _ := cc["coding"].([]any)
+		if len(codings) == 0 {
+			other = true
+		}
+		for _, x := range codings {
+			m, _ := x.(map[string]any)
+			sys, _ := m["system"].(string)
+			code, _ := m["code"].(string)
+			c := flagAlertClasses[code]
+			if sys != flagCategorySystem || c == "" {
+				other = true
+			} else if class == "" {
+				class = c
+			}
+		}
+	})
+	if other {
+		return ""
+	}
+	return class
+}
+
+const flagCategorySystem = "http://terminology.hl7.org/CodeSystem/flag-category"
+
+// flagAlertClasses: the flag-category codes of clinical alerts, and the
+// class each is.
+var flagAlertClasses = map[string]string{"drug": ClassMedications, "diet": ClassAllergies, "lab": ClassObservations}
+
+// classTagged reports whether res carries a data-class tag.
+func classTagged(res map[string]any) bool {
+	meta, _ := res["meta"].(map[string]any)
+	tagged := false
+	walk(meta["tag"], nil, func(v any) {
+		m, _ := v.(map[string]any)
+		if sys, _ := m["system"].(string); sys == DataClassTagSystem {
+			tagged = true
+		}
+	})
+	return tagged
 }
 
 // CouncilCode reports whether org is the code of an English or Welsh local
