@@ -671,7 +671,7 @@ func (g *gate) restrictedCarer(m *store.Meta) bool {
 	if err != nil || v == nil || v.Raw == nil {
 		return err != nil
 	}
-	if !bytes.Contains(v.Raw, []byte("nhs-number")) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+	if !fhir.MayHoldNHSNumberSystem(v.Raw) && !bytes.Contains(v.Raw, []byte(`\u`)) {
 		return false
 	}
 	return g.restrictedNumbers(nhsNumbersOf(decodeMap(v.Raw)))
@@ -2080,7 +2080,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
-		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && bytes.Contains(v.Raw, []byte("nhs-number")))
+		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && fhir.MayHoldNHSNumberSystem(v.Raw))
 	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
@@ -2201,10 +2201,18 @@ func nhsNumbersOf(patient map[string]any) []string {
 	return out
 }
 
+// isNHSSystem reports whether a decoded identifier system is the NHS
+// number's, in any form feeds write it (fhir.IsNHSNumberSystem; review
+// 38c: one under http://fhir.nhs.uk/Id/nhs-number was not joined).
+func isNHSSystem(sys any) bool {
+	s, _ := sys.(string)
+	return fhir.IsNHSNumberSystem(s)
+}
+
 // nhsOfIdentifier is the NHS number an Identifier gives (normalised), ""
 // when it gives none or one that fails its check.
 func nhsOfIdentifier(im map[string]any) string {
-	if sys, _ := im["system"].(string); sys != fhir.NHSNumberSystem {
+	if !isNHSSystem(im["system"]) {
 		return ""
 	}
 	v, _ := im["value"].(string)

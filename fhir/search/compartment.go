@@ -3,6 +3,8 @@ package search
 import (
 	"sort"
 	"strings"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // compartmentPaths follows the R4 CompartmentDefinition "patient": for each
@@ -410,7 +412,7 @@ func namedIn(v any, ids, nhs map[string]bool) (unidentified bool) {
 // (reference.identifier with the NHS number system), "" if none.
 func nhsOfReference(m map[string]any) string {
 	id, _ := m["identifier"].(map[string]any)
-	if id == nil || id["system"] != NHSNumberSystem {
+	if sys, _ := id["system"].(string); id == nil || !fhir.IsNHSNumberSystem(sys) {
 		return ""
 	}
 	v, _ := id["value"].(string)
@@ -422,7 +424,7 @@ func patientNHS(p map[string]any) string {
 	ids, _ := p["identifier"].([]any)
 	for _, i := range ids {
 		im, _ := i.(map[string]any)
-		if im["system"] == NHSNumberSystem {
+		if sys, _ := im["system"].(string); fhir.IsNHSNumberSystem(sys) {
 			v, _ := im["value"].(string)
 			if n := nhsDigits(v); n != "" {
 				return n
