@@ -226,6 +226,13 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 		s, _ := m["reference"].(string)
 		r, ok := NormalizeReference(s)
 		typ, _ := m["type"].(string)
+		if n := nhsOfReference(m); n != "" && s != "" {
+			// The NHS number beside a reference names that person too
+			// (review 38c: a diagnosis under the hospital's untraced
+			// Patient giving Jane's number beside it went to the nurse
+			// despite her opt-out): the item is decided under both.
+			numbers[n] = true
+		}
 		switch {
 		case ok && strings.HasPrefix(r, "Patient/"):
 			set[r[len("Patient/"):]] = true
