@@ -1080,7 +1080,7 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	r.pat = patientFromRecords(id, pc, &r.links)
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
-		r.numbers = nhsNumbersOf(m)
+		r.numbers = recordNumbers(m)
 		r.nhs = nhsNumberOf(m)
 		r.sameAs = patientLinks(id, m)
 	}
@@ -1110,6 +1110,26 @@ func patientLinks(id string, m map[string]any) []string {
 					break
 				}
 			}
+		}
+	}
+	return out
+}
+
+// recordNumbers are the NHS numbers that join a Patient to the person's
+// other records: its own (nhsNumbersOf), then those it links to by
+// identifier (Patient.link.other.identifier), as a link by reference
+// joins the Patient it names. Review 38c: the hospital's Patient linking
+// replaced-by to the restricted person by her NHS number alone went out
+// with its address, and what was filed under one linking to Jane so went
+// to the nurse despite her opt-out.
+func recordNumbers(m map[string]any) []string {
+	out := nhsNumbersOf(m)
+	for _, l := range asList(m["link"]) {
+		lm, _ := l.(map[string]any)
+		other, _ := lm["other"].(map[string]any)
+		im, _ := other["identifier"].(map[string]any)
+		if n := nhsOfIdentifier(im); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out
@@ -1235,7 +1255,7 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
 			m := decodeMap(v.Raw)
-			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: nhsNumbersOf(m)}, nil
+			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: recordNumbers(m)}, nil
 		}
 	}
 	return lastRecord{}, nil

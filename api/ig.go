@@ -421,7 +421,7 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 			if !v.Deleted && v.Raw != nil {
 				m := decodeMap(v.Raw)
 				out = patientLinks(patient, m)
-				numbers = nhsNumbersOf(m)
+				numbers = recordNumbers(m) // and those it links to by identifier, as person joins them (review 38c)
 				break
 			}
 		}
