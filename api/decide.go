@@ -91,33 +91,66 @@ func (c *numberCache) put(at uint64, n string, info numberInfo) {
 }
 
 // numberInfo is what the store holds about NHS number n now (the Patients
-// carrying it), from the cache while no Patient has been written since.
-// Fails closed: on a store error, or when more Patients carry it than are
-// read, it is restricted; err says whether the Patients were read.
+// carrying it, or linking to it by identifier: review 38c), from the
+// cache while no Patient has been written since. Fails closed: on a store
+// error, or when more Patients carry it than are read, it is restricted;
+// err says whether the Patients were read.
 func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, error) {
+	return cp.patientsInfo(ctx, n, "Patients carrying an NHS number",
+		[]*search.Query{patientsNumbered(n, maxSameNumber), patientsLinkingByNumber(n, maxSameNumber)}, cp.store.RetiredPatients)
+}
+
+// linkersInfo is what the store holds about the Patients linking to
+// Patient id (Patient.link.other by reference), deleted ones by their
+// last links, as numberInfo is for a number (cached alike: a Patient
+// written moves PatientChanges, so a new link is seen at once). Review
+// 38c: Patient/jane, recording her opt-out, links replaces to her old
+// record, which does not link back; what stayed filed under the old
+// record went to the district nurse.
+func (cp *ConsentPolicy) linkersInfo(ctx context.Context, id string) (numberInfo, error) {
+	q := &search.Query{Type: "Patient", Count: maxSameNumber, Clauses: []search.Clause{{Param: "link", Type: search.Reference,
+		Values: []search.Value{{Ref: "Patient/" + id}}}}}
+	// The cache's key: an NHS number is digits alone.
+	return cp.patientsInfo(ctx, "Patient/"+id, "Patients linking to a Patient", []*search.Query{q},
+		func(ctx context.Context, _ string, most int) ([]string, error) {
+			return cp.store.RetiredLinks(ctx, id, most)
+		})
+}
+
+// patientsInfo is numberInfo's and linkersInfo's look-up: the Patients
+// the queries find (at most maxSameNumber each) and the deleted ones
+// retired finds, kept in cp.numbers under key while no Patient is written.
+func (cp *ConsentPolicy) patientsInfo(ctx context.Context, key, what string, qs []*search.Query, retired func(context.Context, string, int) ([]string, error)) (numberInfo, error) {
 	at, stampErr := cp.store.PatientChanges(ctx)
-	if info, ok := cp.numbers.get(at, n); ok && stampErr == nil {
+	if info, ok := cp.numbers.get(at, key); ok && stampErr == nil {
 		return info, nil
 	}
-	res, err := cp.store.Search(ctx, patientsNumbered(n, maxSameNumber), nil)
-	if err != nil {
-		return numberInfo{restricted: true}, fmt.Errorf("Patients carrying an NHS number: %w", err)
-	}
-	info := numberInfo{restricted: len(res.Items) >= maxSameNumber, unread: len(res.Items) >= maxSameNumber}
-	for _, v := range res.Items {
-		info.restricted = info.restricted || restrictedLabels(v.Labels)
-		info.ids = append(info.ids, v.ID)
+	var info numberInfo
+	for _, q := range qs {
+		res, err := cp.store.Search(ctx, q, nil)
+		if err != nil {
+			return numberInfo{restricted: true}, fmt.Errorf("%s: %w", what, err)
+		}
+		if len(res.Items) >= maxSameNumber {
+			info.restricted, info.unread = true, true
+		}
+		for _, v := range res.Items {
+			info.restricted = info.restricted || restrictedLabels(v.Labels)
+			if !slices.Contains(info.ids, v.ID) {
+				info.ids = append(info.ids, v.ID)
+			}
+		}
 	}
 	// Deleted Patients that carried it are the person's records still:
 	// their Consents and items remain (review 18a: once the GP deleted
 	// Patient/jane, her opt-out no longer reached the hospital's
 	// Patient/hosp-jane carrying her number). person reads what each
 	// last said (lastOf).
-	retired, err := cp.store.RetiredPatients(ctx, n, maxSameNumber)
+	gone, err := retired(ctx, key, maxSameNumber)
 	if err != nil {
-		return numberInfo{restricted: true}, err
+		return numberInfo{restricted: true}, fmt.Errorf("%s: %w", what, err)
 	}
-	if len(retired) >= maxSameNumber {
+	if len(gone) >= maxSameNumber {
 		// As for live Patients: a restricted one among those not read
 		// would go unseen, and break-glass overrides the objection
 		// assumed for them, not a restriction (review 18c: the 21st
@@ -125,7 +158,7 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 		// the hospital's record's address).
 		info.unread, info.restricted = true, true
 	}
-	for _, id := range retired {
+	for _, id := range gone {
 		if !slices.Contains(info.ids, id) {
 			info.ids = append(info.ids, id)
 		}
@@ -134,7 +167,7 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 	// the search to after it: the answer holds while none is.
 	if stampErr == nil && at%2 == 0 {
 		if now, err := cp.store.PatientChanges(ctx); err == nil && now == at {
-			cp.numbers.put(at, n, info)
+			cp.numbers.put(at, key, info)
 		}
 	}
 	return info, nil
@@ -1178,6 +1211,28 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 			}
 		}
 	}
+	// And the Patients linking to this one (by reference; by one of its
+	// numbers, numberInfo above): their objections and restriction, which
+	// only withhold, reach it; their relationships do not (review 38c: the
+	// old record Jane's survivor links replaces to, not linking back, went
+	// to the nurse despite her opt-out; the record a restricted person's
+	// Patient links seealso to went out with its address).
+	// Looked up only for a Patient id with something stored (a person
+	// named by NHS number alone, or with nothing stored, has nothing a
+	// link could withhold: review 4f counts the searches such names cost).
+	if fhir.ValidID(pat.ID) && (pc.Patient != nil || len(pc.Sources) > 0) {
+		info, err := cp.linkersInfo(ctx, pat.ID)
+		if err != nil {
+			return pat, nil, err
+		}
+		unread = unread || info.unread
+		pat.Restricted = pat.Restricted || info.restricted
+		for _, id := range info.ids {
+			if id != pat.ID && !slices.Contains(sameAs, id) {
+				sameAs = append(slices.Clip(sameAs), id)
+			}
+		}
+	}
 	for _, other := range sameAs {
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
@@ -2058,6 +2113,14 @@ func (g *gate) restrictedID(id string) bool {
 	}
 	g.linkedRestricted[id] = r
 	return r
+}
+
+// patientsLinkingByNumber asks for the Patients linking to NHS number n
+// by identifier (Patient.link.other.identifier, which the store indexes
+// as store.LinkNumberParam; review 38c), at most most of them.
+func patientsLinkingByNumber(n string, most int) *search.Query {
+	return &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: store.LinkNumberParam, Type: search.Token,
+		Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
 }
 
 // patientsNumbered asks for the Patients carrying NHS number n, at most

@@ -11,6 +11,7 @@ import (
 
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 )
 
 // migrations are applied in order; user_version records how many ran.
@@ -195,7 +196,10 @@ CREATE INDEX retired_links_id ON retired_links(id);
 	// that her other records are found by them; the bodies are left as
 	// written. A changed resource's row digest is dropped (the next write
 	// compares the rows themselves), and deleted Patients' numbers so
-	// written are kept as their others are (retired_numbers).
+	// written are kept as their others are (retired_numbers). And the NHS
+	// numbers a Patient links to by identifier, which join it to the
+	// Patients carrying them as its own do, are indexed
+	// (store.LinkNumberParam) and kept for deleted Patients alike.
 	`
 UPDATE resources SET idx_sums = NULL WHERE rid IN (SELECT rid FROM idx_token WHERE ` + nhsSystemFormWhere("system") + `);
 UPDATE idx_token SET system = '` + search.NHSNumberSystem + `', code = replace(code, ' ', '') WHERE ` + nhsSystemFormWhere("system") + `;
@@ -204,6 +208,17 @@ INSERT OR IGNORE INTO retired_numbers(number, id)
 	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
 		json_each(CAST(v.raw AS TEXT), '$.identifier') i
 	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere + `;
+INSERT OR IGNORE INTO retired_numbers(number, id)
+	SELECT ` + retiredLinkNumberCol + `, r.id
+	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
+		json_each(CAST(v.raw AS TEXT), '$.link') l
+	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredLinkNumberWhere + `;
+UPDATE resources SET idx_sums = NULL WHERE type = 'Patient' AND deleted = 0 AND rid IN (SELECT r.rid FROM resources r JOIN versions v ON v.vpk = r.vpk,
+		json_each(CAST(v.raw AS TEXT), '$.link') l WHERE r.type = 'Patient' AND ` + retiredLinkNumberWhere + `);
+INSERT INTO idx_token(type, param, system, code, rid)
+	SELECT DISTINCT 'Patient', '` + store.LinkNumberParam + `', '` + search.NHSNumberSystem + `', ` + retiredLinkNumberCol + `, r.rid
+	FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.link') l
+	WHERE r.type = 'Patient' AND r.deleted = 0 AND ` + retiredLinkNumberWhere + `;
 `,
 }
 
@@ -293,6 +308,13 @@ const (
 	retiredNumberCol    = `replace(json_extract(i.value, '$.value'), ' ', '')`
 	retiredNumberWhere9 = `json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' AND json_type(i.value, '$.value') = 'text'`
 )
+
+// retiredLinkNumberCol and retiredLinkNumberWhere pick the NHS numbers a
+// Patient body links to by identifier (json_each over its links, l), as
+// the index has them (store.LinkNumberParam).
+const retiredLinkNumberCol = `replace(json_extract(l.value, '$.other.identifier.value'), ' ', '')`
+
+var retiredLinkNumberWhere = `(json_extract(l.value, '$.other.identifier.system') = '` + search.NHSNumberSystem + `' OR ` + nhsSystemFormWhere(`json_extract(l.value, '$.other.identifier.system')`) + `) AND json_type(l.value, '$.other.identifier.value') = 'text'`
 
 var retiredNumberWhere = `(json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' OR ` + nhsSystemFormWhere(`json_extract(i.value, '$.system')`) + `) AND json_type(i.value, '$.value') = 'text'`
 
