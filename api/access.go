@@ -807,7 +807,7 @@ func searchNames(q url.Values, x *Exchange) {
 	// value that is one (review 21c: Patient?identifier=9434765919,
 	// refused, named no one).
 	id := one("identifier")
-	if sys, n, ok := strings.Cut(id, "|"); ok && sys == fhir.NHSNumberSystem || !ok && id != "" {
+	if sys, n, ok := strings.Cut(id, "|"); ok && fhir.IsNHSNumberSystem(sys) || !ok && id != "" {
 		if !ok {
 			n = id
 		}

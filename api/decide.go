@@ -91,33 +91,66 @@ func (c *numberCache) put(at uint64, n string, info numberInfo) {
 }
 
 // numberInfo is what the store holds about NHS number n now (the Patients
-// carrying it), from the cache while no Patient has been written since.
-// Fails closed: on a store error, or when more Patients carry it than are
-// read, it is restricted; err says whether the Patients were read.
+// carrying it, or linking to it by identifier: review 38c), from the
+// cache while no Patient has been written since. Fails closed: on a store
+// error, or when more Patients carry it than are read, it is restricted;
+// err says whether the Patients were read.
 func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, error) {
+	return cp.patientsInfo(ctx, n, "Patients carrying an NHS number",
+		[]*search.Query{patientsNumbered(n, maxSameNumber), patientsLinkingByNumber(n, maxSameNumber)}, cp.store.RetiredPatients)
+}
+
+// linkersInfo is what the store holds about the Patients linking to
+// Patient id (Patient.link.other by reference), deleted ones by their
+// last links, as numberInfo is for a number (cached alike: a Patient
+// written moves PatientChanges, so a new link is seen at once). Review
+// 38c: Patient/jane, recording her opt-out, links replaces to her old
+// record, which does not link back; what stayed filed under the old
+// record went to the district nurse.
+func (cp *ConsentPolicy) linkersInfo(ctx context.Context, id string) (numberInfo, error) {
+	q := &search.Query{Type: "Patient", Count: maxSameNumber, Clauses: []search.Clause{{Param: "link", Type: search.Reference,
+		Values: []search.Value{{Ref: "Patient/" + id}}}}}
+	// The cache's key: an NHS number is digits alone.
+	return cp.patientsInfo(ctx, "Patient/"+id, "Patients linking to a Patient", []*search.Query{q},
+		func(ctx context.Context, _ string, most int) ([]string, error) {
+			return cp.store.RetiredLinks(ctx, id, most)
+		})
+}
+
+// patientsInfo is numberInfo's and linkersInfo's look-up: the Patients
+// the queries find (at most maxSameNumber each) and the deleted ones
+// retired finds, kept in cp.numbers under key while no Patient is written.
+func (cp *ConsentPolicy) patientsInfo(ctx context.Context, key, what string, qs []*search.Query, retired func(context.Context, string, int) ([]string, error)) (numberInfo, error) {
 	at, stampErr := cp.store.PatientChanges(ctx)
-	if info, ok := cp.numbers.get(at, n); ok && stampErr == nil {
+	if info, ok := cp.numbers.get(at, key); ok && stampErr == nil {
 		return info, nil
 	}
-	res, err := cp.store.Search(ctx, patientsNumbered(n, maxSameNumber), nil)
-	if err != nil {
-		return numberInfo{restricted: true}, fmt.Errorf("Patients carrying an NHS number: %w", err)
-	}
-	info := numberInfo{restricted: len(res.Items) >= maxSameNumber, unread: len(res.Items) >= maxSameNumber}
-	for _, v := range res.Items {
-		info.restricted = info.restricted || restrictedLabels(v.Labels)
-		info.ids = append(info.ids, v.ID)
+	var info numberInfo
+	for _, q := range qs {
+		res, err := cp.store.Search(ctx, q, nil)
+		if err != nil {
+			return numberInfo{restricted: true}, fmt.Errorf("%s: %w", what, err)
+		}
+		if len(res.Items) >= maxSameNumber {
+			info.restricted, info.unread = true, true
+		}
+		for _, v := range res.Items {
+			info.restricted = info.restricted || restrictedLabels(v.Labels)
+			if !slices.Contains(info.ids, v.ID) {
+				info.ids = append(info.ids, v.ID)
+			}
+		}
 	}
 	// Deleted Patients that carried it are the person's records still:
 	// their Consents and items remain (review 18a: once the GP deleted
 	// Patient/jane, her opt-out no longer reached the hospital's
 	// Patient/hosp-jane carrying her number). person reads what each
 	// last said (lastOf).
-	retired, err := cp.store.RetiredPatients(ctx, n, maxSameNumber)
+	gone, err := retired(ctx, key, maxSameNumber)
 	if err != nil {
-		return numberInfo{restricted: true}, err
+		return numberInfo{restricted: true}, fmt.Errorf("%s: %w", what, err)
 	}
-	if len(retired) >= maxSameNumber {
+	if len(gone) >= maxSameNumber {
 		// As for live Patients: a restricted one among those not read
 		// would go unseen, and break-glass overrides the objection
 		// assumed for them, not a restriction (review 18c: the 21st
@@ -125,7 +158,7 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 		// the hospital's record's address).
 		info.unread, info.restricted = true, true
 	}
-	for _, id := range retired {
+	for _, id := range gone {
 		if !slices.Contains(info.ids, id) {
 			info.ids = append(info.ids, id)
 		}
@@ -134,7 +167,7 @@ func (cp *ConsentPolicy) numberInfo(ctx context.Context, n string) (numberInfo, 
 	// the search to after it: the answer holds while none is.
 	if stampErr == nil && at%2 == 0 {
 		if now, err := cp.store.PatientChanges(ctx); err == nil && now == at {
-			cp.numbers.put(at, n, info)
+			cp.numbers.put(at, key, info)
 		}
 	}
 	return info, nil
@@ -671,7 +704,7 @@ func (g *gate) restrictedCarer(m *store.Meta) bool {
 	if err != nil || v == nil || v.Raw == nil {
 		return err != nil
 	}
-	if !bytes.Contains(v.Raw, []byte("nhs-number")) && !bytes.Contains(v.Raw, []byte(`\u`)) {
+	if !fhir.MayHoldNHSNumberSystem(v.Raw) && !bytes.Contains(v.Raw, []byte(`\u`)) {
 		return false
 	}
 	return g.restrictedNumbers(nhsNumbersOf(decodeMap(v.Raw)))
@@ -1080,7 +1113,7 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 	r.pat = patientFromRecords(id, pc, &r.links)
 	if pc.Patient != nil {
 		m := decodeMap(pc.Patient.Raw)
-		r.numbers = nhsNumbersOf(m)
+		r.numbers = recordNumbers(m)
 		r.nhs = nhsNumberOf(m)
 		r.sameAs = patientLinks(id, m)
 	}
@@ -1110,6 +1143,26 @@ func patientLinks(id string, m map[string]any) []string {
 					break
 				}
 			}
+		}
+	}
+	return out
+}
+
+// recordNumbers are the NHS numbers that join a Patient to the person's
+// other records: its own (nhsNumbersOf), then those it links to by
+// identifier (Patient.link.other.identifier), as a link by reference
+// joins the Patient it names. Review 38c: the hospital's Patient linking
+// replaced-by to the restricted person by her NHS number alone went out
+// with its address, and what was filed under one linking to Jane so went
+// to the nurse despite her opt-out.
+func recordNumbers(m map[string]any) []string {
+	out := nhsNumbersOf(m)
+	for _, l := range asList(m["link"]) {
+		lm, _ := l.(map[string]any)
+		other, _ := lm["other"].(map[string]any)
+		im, _ := other["identifier"].(map[string]any)
+		if n := nhsOfIdentifier(im); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
 		}
 	}
 	return out
@@ -1152,6 +1205,28 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 			return pat, nil, err
 		}
 		unread = unread || info.unread
+		for _, id := range info.ids {
+			if id != pat.ID && !slices.Contains(sameAs, id) {
+				sameAs = append(slices.Clip(sameAs), id)
+			}
+		}
+	}
+	// And the Patients linking to this one (by reference; by one of its
+	// numbers, numberInfo above): their objections and restriction, which
+	// only withhold, reach it; their relationships do not (review 38c: the
+	// old record Jane's survivor links replaces to, not linking back, went
+	// to the nurse despite her opt-out; the record a restricted person's
+	// Patient links seealso to went out with its address).
+	// Looked up only for a Patient id with something stored (a person
+	// named by NHS number alone, or with nothing stored, has nothing a
+	// link could withhold: review 4f counts the searches such names cost).
+	if fhir.ValidID(pat.ID) && (pc.Patient != nil || len(pc.Sources) > 0) {
+		info, err := cp.linkersInfo(ctx, pat.ID)
+		if err != nil {
+			return pat, nil, err
+		}
+		unread = unread || info.unread
+		pat.Restricted = pat.Restricted || info.restricted
 		for _, id := range info.ids {
 			if id != pat.ID && !slices.Contains(sameAs, id) {
 				sameAs = append(slices.Clip(sameAs), id)
@@ -1235,7 +1310,7 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
 			m := decodeMap(v.Raw)
-			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: nhsNumbersOf(m)}, nil
+			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: recordNumbers(m)}, nil
 		}
 	}
 	return lastRecord{}, nil
@@ -2040,6 +2115,14 @@ func (g *gate) restrictedID(id string) bool {
 	return r
 }
 
+// patientsLinkingByNumber asks for the Patients linking to NHS number n
+// by identifier (Patient.link.other.identifier, which the store indexes
+// as store.LinkNumberParam; review 38c), at most most of them.
+func patientsLinkingByNumber(n string, most int) *search.Query {
+	return &search.Query{Type: "Patient", Count: most, Clauses: []search.Clause{{Param: store.LinkNumberParam, Type: search.Token,
+		Values: []search.Value{{System: fhir.NHSNumberSystem, Code: n}}}}}
+}
+
 // patientsNumbered asks for the Patients carrying NHS number n, at most
 // most of them.
 func patientsNumbered(n string, most int) *search.Query {
@@ -2080,7 +2163,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
-		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && bytes.Contains(v.Raw, []byte("nhs-number")))
+		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && fhir.MayHoldNHSNumberSystem(v.Raw))
 	if !redact && !copies && !carries && mask == nil {
 		return v.Raw
 	}
@@ -2201,10 +2284,18 @@ func nhsNumbersOf(patient map[string]any) []string {
 	return out
 }
 
+// isNHSSystem reports whether a decoded identifier system is the NHS
+// number's, in any form feeds write it (fhir.IsNHSNumberSystem; review
+// 38c: one under http://fhir.nhs.uk/Id/nhs-number was not joined).
+func isNHSSystem(sys any) bool {
+	s, _ := sys.(string)
+	return fhir.IsNHSNumberSystem(s)
+}
+
 // nhsOfIdentifier is the NHS number an Identifier gives (normalised), ""
 // when it gives none or one that fails its check.
 func nhsOfIdentifier(im map[string]any) string {
-	if sys, _ := im["system"].(string); sys != fhir.NHSNumberSystem {
+	if !isNHSSystem(im["system"]) {
 		return ""
 	}
 	v, _ := im["value"].(string)

@@ -421,7 +421,7 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 			if !v.Deleted && v.Raw != nil {
 				m := decodeMap(v.Raw)
 				out = patientLinks(patient, m)
-				numbers = nhsNumbersOf(m)
+				numbers = recordNumbers(m) // and those it links to by identifier, as person joins them (review 38c)
 				break
 			}
 		}
@@ -458,6 +458,11 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 		if err := records(patientsNumbered(n, reportSameNumber), s.store.RetiredPatients, n); err != nil {
 			return nil, false, err
 		}
+		// And those linking to it by identifier (review 38c), deleted
+		// ones being among RetiredPatients already.
+		if err := records(patientsLinkingByNumber(n, reportSameNumber), noRetired, n); err != nil {
+			return nil, false, err
+		}
 	}
 	// And those linking to it; deleted ones by their last links, as the
 	// sharing decision follows them (review 18d: once the GP deleted the
@@ -472,6 +477,10 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 	}
 	return out, incomplete, nil
 }
+
+// noRetired is otherRecords' look-up of deleted Patients where the other
+// look-up already gives them.
+func noRetired(context.Context, string, int) ([]string, error) { return nil, nil }
 
 func (s *Server) igUserActivity(c echo.Context) error {
 	x, _, err := s.igBegin(c, "audit-user-activity")

@@ -384,7 +384,7 @@ func patientNumbers(patient map[string]any) []string {
 	var out []string
 	for _, id := range asList(patient["identifier"]) {
 		im, _ := id.(map[string]any)
-		if sys, _ := im["system"].(string); sys == fhir.NHSNumberSystem {
+		if isNHSSystem(im["system"]) {
 			if v, _ := im["value"].(string); v != "" {
 				out = append(out, strings.ReplaceAll(v, " ", ""))
 			}

@@ -122,7 +122,7 @@ func redactPerson(m map[string]any) {
 	if ids, ok := m["identifier"].([]any); ok {
 		var kept []any
 		for _, id := range ids {
-			if im, _ := id.(map[string]any); im != nil && im["system"] == fhir.NHSNumberSystem {
+			if im, _ := id.(map[string]any); im != nil && isNHSSystem(im["system"]) {
 				delete(im, "assigner")
 				kept = append(kept, im)
 			}

@@ -70,7 +70,7 @@ func namedPeople(raw []byte) []string {
 	// Most such items are directory data naming no one: decoded only when
 	// the bytes could hold a Patient reference or an NHS number (or an
 	// escape that could spell either).
-	if !bytes.Contains(raw, []byte("atient")) && !bytes.Contains(raw, []byte("nhs-number")) && bytes.IndexByte(raw, '\\') < 0 {
+	if !bytes.Contains(raw, []byte("atient")) && !fhir.MayHoldNHSNumberSystem(raw) && bytes.IndexByte(raw, '\\') < 0 {
 		return nil
 	}
 	var out []string
@@ -83,7 +83,7 @@ func namedPeople(raw []byte) []string {
 		}
 	})
 	eachObject(m, "", func(o map[string]any) bool {
-		if id, ok := o["identifier"].(map[string]any); ok && id["system"] == fhir.NHSNumberSystem {
+		if id, ok := o["identifier"].(map[string]any); ok && isNHSSystem(id["system"]) {
 			if v, ok := id["value"].(string); ok && v != "" {
 				// As the Patient search index holds it: no spaces.
 				out = appendNew(out, byNumber+strings.ReplaceAll(v, " ", ""))

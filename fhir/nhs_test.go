@@ -75,3 +75,29 @@ func FuzzNHSNumber(f *testing.F) {
 		}
 	})
 }
+
+// TestNHSNumberSystemForms: review 38c, the forms feeds write the NHS
+// number system in are all the NHS number's; look-alikes are not.
+func TestNHSNumberSystemForms(t *testing.T) {
+	for _, s := range []string{NHSNumberSystem, "http://fhir.nhs.uk/Id/nhs-number", "https://fhir.nhs.uk/Id/nhs-number/",
+		"HTTPS://FHIR.NHS.UK/ID/NHS-NUMBER", "http://fhir.nhs.uk/id/nhs-number/", "urn:oid:2.16.840.1.113883.2.1.4.1"} {
+		if !IsNHSNumberSystem(s) {
+			t.Errorf("IsNHSNumberSystem(%q) = false", s)
+		}
+		if !MayHoldNHSNumberSystem([]byte(`{"system":"` + s + `"}`)) {
+			t.Errorf("MayHoldNHSNumberSystem with %q = false", s)
+		}
+	}
+	for _, s := range []string{"", "https://fhir.nhs.uk/Id/nhs-number//", "https://fhir.nhs.uk/Id/nhs-numbers", "https://fhir.hl7.org.uk/Id/nhs-number-x",
+		"urn:oid:2.16.840.1.113883.2.1.4.11", "https://fhir.nhs.uk/Id/ods-organization-code"} {
+		if IsNHSNumberSystem(s) {
+			t.Errorf("IsNHSNumberSystem(%q) = true", s)
+		}
+	}
+	if MayHoldNHSNumberSystem([]byte(`{"system":"https://fhir.nhs.uk/Id/ods-organization-code","date":"2026-01-01"}`)) {
+		t.Error("MayHoldNHSNumberSystem without one = true")
+	}
+	if !MayHoldNHSNumberSystem([]byte(`-Nhs-Number`)) || MayHoldNHSNumberSystem([]byte(`-number`)) {
+		t.Error("MayHoldNHSNumberSystem at the edges")
+	}
+}

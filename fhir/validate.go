@@ -245,7 +245,7 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 		}
 	}
 	if si.ident {
-		if sys, _ := obj["system"].(string); sys == NHSNumberSystem {
+		if sys, _ := obj["system"].(string); IsNHSNumberSystem(sys) { // any form of it (review 38c)
 			if val, ok := obj["value"].(string); ok {
 				if _, err := NormaliseNHSNumber(val); err != nil {
 					w.addAt("value", err.Error())

@@ -222,7 +222,8 @@ type Store interface {
 	// unless they name one of these (review 31b).
 	LabelledDirectory(ctx context.Context) ([]LabelledItem, error)
 	// RetiredPatients are the ids of deleted Patients whose last version
-	// carried NHS number n (without spaces), at most most of them: they
+	// carried NHS number n (without spaces), or linked to it by identifier
+	// (LinkNumberParam; review 38c), at most most of them: they
 	// leave search, but their items and Consents remain the person's
 	// (a Patient stored again leaves them). It moves with PatientChanges.
 	RetiredPatients(ctx context.Context, n string, most int) ([]string, error)
@@ -245,6 +246,15 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
 }
+
+// LinkNumberParam is the token parameter under which a store indexes the
+// NHS numbers a Patient links to by identifier (Patient.link.other.identifier
+// under search.NHSNumberSystem, without spaces): search's link parameter
+// is a reference, whose identifiers the index does not hold. It is no
+// search parameter (a request cannot name it: a modifier follows a
+// colon); the sharing decision asks by it for the Patients linking to a
+// person's number, which are the person's records (review 38c).
+const LinkNumberParam = "link:nhs-number"
 
 // Grantee is who holds a break-glass grant: the user (Sub, as named by
 // the token's Issuer) while working for Org. A reason stated for one

@@ -3,6 +3,8 @@ package search
 import (
 	"sort"
 	"strings"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // compartmentPaths follows the R4 CompartmentDefinition "patient": for each
@@ -224,6 +226,13 @@ func NamedPeople(resourceType string, res map[string]any) (ids, nhs []string, un
 		s, _ := m["reference"].(string)
 		r, ok := NormalizeReference(s)
 		typ, _ := m["type"].(string)
+		if n := nhsOfReference(m); n != "" && s != "" {
+			// The NHS number beside a reference names that person too
+			// (review 38c: a diagnosis under the hospital's untraced
+			// Patient giving Jane's number beside it went to the nurse
+			// despite her opt-out): the item is decided under both.
+			numbers[n] = true
+		}
 		switch {
 		case ok && strings.HasPrefix(r, "Patient/"):
 			set[r[len("Patient/"):]] = true
@@ -410,7 +419,7 @@ func namedIn(v any, ids, nhs map[string]bool) (unidentified bool) {
 // (reference.identifier with the NHS number system), "" if none.
 func nhsOfReference(m map[string]any) string {
 	id, _ := m["identifier"].(map[string]any)
-	if id == nil || id["system"] != NHSNumberSystem {
+	if sys, _ := id["system"].(string); id == nil || !fhir.IsNHSNumberSystem(sys) {
 		return ""
 	}
 	v, _ := id["value"].(string)
@@ -422,7 +431,7 @@ func patientNHS(p map[string]any) string {
 	ids, _ := p["identifier"].([]any)
 	for _, i := range ids {
 		im, _ := i.(map[string]any)
-		if im["system"] == NHSNumberSystem {
+		if sys, _ := im["system"].(string); fhir.IsNHSNumberSystem(sys) {
 			v, _ := im["value"].(string)
 			if n := nhsDigits(v); n != "" {
 				return n

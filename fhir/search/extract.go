@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/carex-project/carex/fhir"
 )
 
 // NHSNumberSystem is the identifier system of NHS numbers; their values are
@@ -237,7 +239,7 @@ func extractToken(v any, emit func(IndexEntry)) {
 				}
 				return
 			}
-			val = normIdentifier(sys, val)
+			sys, val = normIdentifier(sys, val)
 			if val != "" {
 				emit(IndexEntry{System: sys, Code: val})
 			}
@@ -256,11 +258,15 @@ func coding(m map[string]any, emit func(IndexEntry)) {
 	emit(IndexEntry{System: sys, Code: code})
 }
 
-func normIdentifier(system, value string) string {
-	if system == NHSNumberSystem {
-		return strings.ReplaceAll(value, " ", "")
+// normIdentifier is an identifier as indexed and searched: an NHS number
+// under NHSNumberSystem, in whichever form of the system it was written
+// (fhir.IsNHSNumberSystem; review 38c: one under the http form was not
+// found by her number, nor joined to her other records), without spaces.
+func normIdentifier(system, value string) (string, string) {
+	if fhir.IsNHSNumberSystem(system) {
+		return NHSNumberSystem, strings.ReplaceAll(value, " ", "")
 	}
-	return value
+	return system, value
 }
 
 func extractRef(def *ParamDef, v any, emit func(IndexEntry)) {
@@ -280,7 +286,8 @@ func extractRef(def *ParamDef, v any, emit func(IndexEntry)) {
 			sys, _ := id["system"].(string)
 			typ, _ := x["type"].(string)
 			if val != "" && (typ == "" || len(def.Targets) == 0 || contains(def.Targets, typ)) {
-				emit(IndexEntry{System: sys, Code: normIdentifier(sys, val)})
+				sys, val = normIdentifier(sys, val)
+				emit(IndexEntry{System: sys, Code: val})
 			}
 		}
 	}

@@ -341,7 +341,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 			v := Value{Code: unescape(code)}
 			if has {
 				v.System, v.HasSystem = unescape(sys), true
-				v.Code = normIdentifier(v.System, v.Code)
+				v.System, v.Code = normIdentifier(v.System, v.Code)
 				if v.System == "" && v.Code == "" {
 					return c, badValue(key, raw, "empty token")
 				}

@@ -9,7 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
 )
 
 // migrations are applied in order; user_version records how many ran.
@@ -159,7 +161,7 @@ INSERT OR IGNORE INTO retired_numbers(number, id)
 	SELECT ` + retiredNumberCol + `, r.id
 	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
 		json_each(CAST(v.raw AS TEXT), '$.identifier') i
-	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere + `;
+	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere9 + `;
 `,
 	// 10: the Patients deleted Patients' last versions linked to
 	// (Patient.link.other; store.Store.RetiredLinks), which leave the
@@ -187,6 +189,48 @@ CREATE INDEX retired_links_id ON retired_links(id);
 	// code the new lists label PSY unlabelled, and the upgraded server
 	// released it to the social worker).
 	`SELECT 1;`,
+	// 12: NHS numbers under another form of their system (review 38c:
+	// http://fhir.nhs.uk/Id/nhs-number, a trailing slash, another case,
+	// the OID; fhir.IsNHSNumberSystem) are indexed as the search index
+	// holds NHS numbers, under search.NHSNumberSystem without spaces, so
+	// that her other records are found by them; the bodies are left as
+	// written. A changed resource's row digest is dropped (the next write
+	// compares the rows themselves), and deleted Patients' numbers so
+	// written are kept as their others are (retired_numbers). And the NHS
+	// numbers a Patient links to by identifier, which join it to the
+	// Patients carrying them as its own do, are indexed
+	// (store.LinkNumberParam) and kept for deleted Patients alike.
+	`
+UPDATE resources SET idx_sums = NULL WHERE rid IN (SELECT rid FROM idx_token WHERE ` + nhsSystemFormWhere("system") + `);
+UPDATE idx_token SET system = '` + search.NHSNumberSystem + `', code = replace(code, ' ', '') WHERE ` + nhsSystemFormWhere("system") + `;
+INSERT OR IGNORE INTO retired_numbers(number, id)
+	SELECT ` + retiredNumberCol + `, r.id
+	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
+		json_each(CAST(v.raw AS TEXT), '$.identifier') i
+	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredNumberWhere + `;
+INSERT OR IGNORE INTO retired_numbers(number, id)
+	SELECT ` + retiredLinkNumberCol + `, r.id
+	FROM resources r JOIN versions v ON v.rid = r.rid AND v.version = (SELECT MAX(version) FROM versions WHERE rid = r.rid AND deleted = 0),
+		json_each(CAST(v.raw AS TEXT), '$.link') l
+	WHERE r.type = 'Patient' AND r.deleted = 1 AND ` + retiredLinkNumberWhere + `;
+UPDATE resources SET idx_sums = NULL WHERE type = 'Patient' AND deleted = 0 AND rid IN (SELECT r.rid FROM resources r JOIN versions v ON v.vpk = r.vpk,
+		json_each(CAST(v.raw AS TEXT), '$.link') l WHERE r.type = 'Patient' AND ` + retiredLinkNumberWhere + `);
+INSERT INTO idx_token(type, param, system, code, rid)
+	SELECT DISTINCT 'Patient', '` + store.LinkNumberParam + `', '` + search.NHSNumberSystem + `', ` + retiredLinkNumberCol + `, r.rid
+	FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.link') l
+	WHERE r.type = 'Patient' AND r.deleted = 0 AND ` + retiredLinkNumberWhere + `;
+`,
+}
+
+// nhsSystemFormWhere is an SQL condition: column col holds the NHS
+// number system in another form than search.NHSNumberSystem
+// (fhir.NHSNumberSystemForms, compared lower-cased).
+func nhsSystemFormWhere(col string) string {
+	forms := fhir.NHSNumberSystemForms()
+	for i, f := range forms {
+		forms[i] = "'" + f + "'"
+	}
+	return "lower(" + col + ") IN (" + strings.Join(forms, ", ") + ") AND " + col + " <> '" + search.NHSNumberSystem + "'"
 }
 
 // migrationSteps are the Go steps of migrations (by number) that SQL
@@ -257,11 +301,22 @@ func patientLinkTargets(id string, raw []byte) []string {
 
 // retiredNumberCol and retiredNumberWhere pick a Patient body's NHS
 // numbers (json_each over its identifiers, i), without spaces, as the
-// search index has them.
+// search index has them: under any form of the system (review 38c).
+// retiredNumberWhere9 is migration 9's, under search.NHSNumberSystem as
+// written only (a released migration is never edited).
 const (
-	retiredNumberCol   = `replace(json_extract(i.value, '$.value'), ' ', '')`
-	retiredNumberWhere = `json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' AND json_type(i.value, '$.value') = 'text'`
+	retiredNumberCol    = `replace(json_extract(i.value, '$.value'), ' ', '')`
+	retiredNumberWhere9 = `json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' AND json_type(i.value, '$.value') = 'text'`
 )
+
+// retiredLinkNumberCol and retiredLinkNumberWhere pick the NHS numbers a
+// Patient body links to by identifier (json_each over its links, l), as
+// the index has them (store.LinkNumberParam).
+const retiredLinkNumberCol = `replace(json_extract(l.value, '$.other.identifier.value'), ' ', '')`
+
+var retiredLinkNumberWhere = `(json_extract(l.value, '$.other.identifier.system') = '` + search.NHSNumberSystem + `' OR ` + nhsSystemFormWhere(`json_extract(l.value, '$.other.identifier.system')`) + `) AND json_type(l.value, '$.other.identifier.value') = 'text'`
+
+var retiredNumberWhere = `(json_extract(i.value, '$.system') = '` + search.NHSNumberSystem + `' OR ` + nhsSystemFormWhere(`json_extract(i.value, '$.system')`) + `) AND json_type(i.value, '$.value') = 'text'`
 
 // migrate brings the schema up to date inside one transaction.
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -751,6 +751,13 @@ func (w *txWriter) remove(wr *store.Write, rid, version int64, now time.Time) (*
 			WHERE r.rid = ? AND `+retiredNumberWhere, wr.ID, rid); err != nil {
 			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
 		}
+		// And those it linked to by identifier, which joined it as its own
+		// numbers do (review 38c).
+		if _, err := w.tx.ExecContext(w.ctx, `INSERT OR IGNORE INTO retired_numbers(number, id)
+			SELECT `+retiredLinkNumberCol+`, ? FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.link') l
+			WHERE r.rid = ? AND `+retiredLinkNumberWhere, wr.ID, rid); err != nil {
+			return nil, fmt.Errorf("retired NHS numbers of Patient/%s: %w", wr.ID, err)
+		}
 		// And the Patients it links to (RetiredLinks), as the index has them.
 		var raw []byte
 		if err := w.tx.QueryRowContext(w.ctx, `SELECT v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk WHERE r.rid = ?`, rid).Scan(&raw); err != nil {
@@ -791,6 +798,10 @@ func addIndexRows(p *pendingRows, rid int64, typ string, entries []search.IndexE
 		case search.Reference:
 			if e.Ref != "" {
 				p.add(tRef, typ, e.Param, e.Ref, rid)
+			} else if typ == "Patient" && e.Param == "link" && e.System == search.NHSNumberSystem && e.Code != "" {
+				// The NHS number a Patient links to by identifier, which
+				// joins the Patients carrying it (review 38c).
+				p.add(tToken, typ, store.LinkNumberParam, e.System, e.Code, rid)
 			}
 		case search.Date:
 			p.add(tDate, typ, e.Param, e.Lo, e.Hi, rid)
