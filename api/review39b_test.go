@@ -211,3 +211,71 @@ func TestReview39bSoundRestrictedOwnLargeXMLReadCost(t *testing.T) {
 		}
 	}
 }
+
+// r39bXMLAttachments is a DocumentReference of Jane's whose application/xml
+// attachments hold texts, and the base64 of each.
+func r39bXMLAttachments(id string, texts ...string) (string, []string) {
+	var content, data []string
+	for _, text := range texts {
+		d := base64.StdEncoding.EncodeToString([]byte(text))
+		data = append(data, d)
+		content = append(content, `{"attachment":{"contentType":"application/xml","data":"`+d+`"}}`)
+	}
+	return `{"resourceType":"DocumentReference","id":"` + id + `","status":"current","subject":{"reference":"Patient/jane"},"type":{"text":"R39B-LIST"},"content":[` + strings.Join(content, ",") + `]}`, data
+}
+
+// TestReview39bUnreadNumbersCappedPerItem: maxUnreadNumbers (100) counts
+// the distinct NHS numbers looked up across an item's attachments, not in
+// each (the fix of TestReview39bManyNumbersPerAttachmentEveryRead, shown
+// by what is released rather than by time): two XML attachments of 60
+// numbers each, read by RHX, the first goes whole and the second, past
+// the cap, is masked. Control: one attachment of 60 goes whole.
+func TestReview39bUnreadNumbersCappedPerItem(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	nums := r39bNHSNumbers(100000000, 120)
+	a, b := "<p>"+strings.Join(nums[:60], " ")+"</p>", "<p>"+strings.Join(nums[60:], " ")+"</p>"
+	one, oneData := r39bXMLAttachments("r39b-cap-one", a)
+	two, twoData := r39bXMLAttachments("r39b-cap-two", a, b)
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/r39b-cap-one", one}, [2]string{"/fhir/DocumentReference/r39b-cap-two", two})
+	r := e.do("GET", "/fhir/DocumentReference/r39b-cap-one", hosp, "")
+	if r.status != 200 || !strings.Contains(r.body, oneData[0]) {
+		t.Errorf("control: one attachment of 60 numbers: %d, whole %v", r.status, strings.Contains(r.body, oneData[0]))
+	}
+	r = e.do("GET", "/fhir/DocumentReference/r39b-cap-two", hosp, "")
+	if r.status != 200 {
+		t.Fatalf("premise: RHX reads Jane's list: %d %.200s", r.status, r.body)
+	}
+	if !strings.Contains(r.body, twoData[0]) {
+		t.Errorf("the first attachment (60 numbers, under the cap) was masked")
+	}
+	if strings.Contains(r.body, twoData[1]) {
+		t.Errorf("the second attachment (numbers 61 to 120 of the item, past the cap of 100 per item) went whole")
+	}
+}
+
+// TestReview39bRestrictedNumberInEachAttachmentMasked: numbers are looked
+// up once per item, and a number's answer holds for every attachment that
+// carries it: r21's (restricted) NHS number in both of Jane's XML
+// attachments masks both, the second too though her number was looked up
+// for the first.
+func TestReview39bRestrictedNumberInEachAttachmentMasked(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	seed21a(t, e, "")
+	gp := e.token("system", "nhs", "A81001")
+	hosp := e.token("hospital-clinician", "nhs", "RHX")
+	body, data := r39bXMLAttachments("r39b-twice", "<p>Carer: 9990000069</p>", "<p>Next of kin 999 000 0069, see above</p>")
+	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/r39b-twice", body})
+	r := e.do("GET", "/fhir/DocumentReference/r39b-twice", hosp, "")
+	if r.status != 200 {
+		t.Fatalf("premise: RHX reads Jane's letter: %d %.200s", r.status, r.body)
+	}
+	for i, d := range data {
+		if strings.Contains(r.body, d) {
+			t.Errorf("attachment %d carrying r21's (restricted) NHS number went whole to RHX", i)
+		}
+	}
+}
