@@ -279,3 +279,42 @@ func TestReview39bRestrictedNumberInEachAttachmentMasked(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReview39bLabelledDirXMLRead measures what review 38b's
+// xmlDirCopies (maybeInText, textWithholds) adds to a read: RCX reads a
+// letter of Jane's with a 1 MiB attachment (XML or plain text) naming no
+// directory item, with a labelled directory item stored (the refuge, as
+// seed31b) or none. Reported, not fixed (review 39b):
+//
+//	go test ./api -run '^$' -bench Review39bLabelledDirXMLRead -benchtime 20x
+func BenchmarkReview39bLabelledDirXMLRead(b *testing.B) {
+	text := "<letter>" + strings.Repeat("<p>Seen in clinic today, well; review 3 months.</p>\n", (1<<20)/52) + "</letter>"
+	for _, labelled := range []bool{false, true} {
+		for _, ct := range []string{"text/plain", "application/xml"} {
+			b.Run(fmt.Sprintf("labelled=%v/ct=%s", labelled, ct), func(b *testing.B) {
+				e := newEnv(b, func(c *api.Config) { c.MaxBody = 8 << 20 })
+				gp := e.token("system", "nhs", "A81001")
+				must := func(r resp) {
+					if r.status != 200 && r.status != 201 {
+						b.Fatalf("%d %.300s", r.status, r.body)
+					}
+				}
+				must(e.do("PUT", "/fhir/Patient/jane", gp, janeJSON))
+				must(e.do("PUT", "/fhir/Encounter/admission", e.token("system", "nhs", "RHX"), `{"resourceType":"Encounter","id":"admission","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},"subject":{"reference":"Patient/jane"}}`))
+				if labelled {
+					must(e.do("PUT", "/fhir/Organization/refuge39b", e.token("system", "nhs", "RHX"), `{"resourceType":"Organization","id":"refuge39b",`+rLabel31b+`,
+					  "identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSREF39"}],"name":"Refuge 39b"}`))
+				}
+				must(e.do("PUT", "/fhir/DocumentReference/r39b-dir", gp, r39bDocRef("r39b-dir", ct, base64.StdEncoding.EncodeToString([]byte(text)))))
+				hosp := e.token("hospital-clinician", "nhs", "RHX")
+				must(e.do("GET", "/fhir/DocumentReference/r39b-dir", hosp, ""))
+				b.ResetTimer()
+				c0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					must(e.do("GET", "/fhir/DocumentReference/r39b-dir", hosp, ""))
+				}
+				b.ReportMetric(float64((cpuTime()-c0).Microseconds())/float64(b.N), "cpu-us/read")
+			})
+		}
+	}
+}
