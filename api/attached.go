@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"html"
@@ -86,10 +87,56 @@ func dataURLBytes(u string) ([]byte, bool) {
 // (review 32a: a limit of eight levels let a ninth go unread): each level
 // is base64 of the one inside, three quarters of its size, so the whole
 // walk reads at most four times what the body holds.
+//
+// Each payload is read once, however many documents carry it (review 39b:
+// a repeated key at each of 16 levels made both readings of each level,
+// jsonDocs and firstKeptDocs, walk the level inside, 2^16 reads of a 44 KB
+// body, 2.5 s to write). What is decoded is capped at maxDecodedFactor
+// times the strings m holds (over: the rest is not read, and the caller
+// fails closed, attachedContentCapped).
 func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
+	docs, text, _ = attachedContentCapped(m, texts)
+	return docs, text
+}
+
+// maxDecodedFactor bounds what attachedContent decodes, as a multiple of
+// the bytes of m's strings, at least minDecodedCap: read once each, nested
+// payloads come to at most about four times what the body holds (each
+// level base64 of the one inside), so only a crafted item passes it.
+// (Variables so that a test can reach the cap.)
+var (
+	maxDecodedFactor = 8
+	minDecodedCap    = 1 << 20
+)
+
+// attachedContentCapped is attachedContent, and over reports that the
+// payloads came to more than the cap, so that some were not read.
+func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]byte, over bool) {
+	budget := minDecodedCap
+	if n := maxDecodedFactor * stringBytes(m); n > budget {
+		budget = n
+	}
+	seen := map[[sha256.Size]byte]bool{}
 	var walk func(v any)
 	var visit func(p payload)
 	visit = func(p payload) {
+		if over {
+			return
+		}
+		// (the media type too: it decides how the bytes are read)
+		h := sha256.New()
+		h.Write([]byte(p.ct + "\x00"))
+		h.Write(p.raw)
+		var key [sha256.Size]byte
+		h.Sum(key[:0])
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+		if budget -= len(p.raw); budget < 0 {
+			over = true
+			return
+		}
 		t := attachmentText(p.ct, p.raw)
 		if texts && !binaryFormat(t) {
 			text = append(text, t) // as stored: the caller reads it (scanText) once
@@ -118,7 +165,25 @@ func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
 		})
 	}
 	walk(m)
-	return docs, text
+	return docs, text, over
+}
+
+// stringBytes is the length of every string m holds, at any depth.
+func stringBytes(v any) int {
+	n := 0
+	switch x := v.(type) {
+	case string:
+		n = len(x)
+	case map[string]any:
+		for k, e := range x {
+			n += len(k) + stringBytes(e)
+		}
+	case []any:
+		for _, e := range x {
+			n += stringBytes(e)
+		}
+	}
+	return n
 }
 
 // binaryFormat reports whether data starts as a format whose bytes are

@@ -177,6 +177,14 @@ func redactContainedPeople(m map[string]any) bool { return redactCarriedPeople(m
 // and how to reach her are taken out of the places and values m carries
 // too (redactPlaces).
 func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool {
+	return redactCarried(m, which, map[string]bool{})
+}
+
+// redactCarried is redactCarriedPeople with seen, the NHS numbers looked
+// up so far in the item's unread data (numbersIn): one map, and so one
+// cap, for the whole item (review 39b: a map per attachment let 500
+// attachments of 100 numbers each cost 50,000 lookups, 2.6 s, per read).
+func redactCarried(m map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
 	found := false
 	visit := func(x map[string]any) bool {
 		if t, _ := x["resourceType"].(string); personResource(t) && (which == nil || which(x)) {
@@ -186,15 +194,15 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 		if which == nil && redactPlaces(x) {
 			found = true
 		}
-		if maskUnreadPeople(x, which) {
+		if maskUnread(x, which, seen) {
 			found = true
 		}
-		if redactAttachedPeople(x, which) {
+		if redactAttached(x, which, seen) {
 			found = true
 		}
 		return true
 	}
-	if redactAttachedPeople(m, which) || maskUnreadPeople(m, which) {
+	if redactAttached(m, which, seen) || maskUnread(m, which, seen) {
 		found = true
 	}
 	for _, v := range m {
@@ -212,8 +220,13 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // valueBase64Binary or an attached array went whole). The routes are
 // editPayloads', which masking walks too.
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
+	return redactAttached(x, which, map[string]bool{})
+}
+
+// redactAttached is redactAttachedPeople with the item's seen (redactCarried).
+func redactAttached(x map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
 	return editPayloads(x, false, func(ct string, text []byte) (payloadEdit, []byte) {
-		if out, ok := redactedPayload(ct, text, which); ok {
+		if out, ok := redactedPayload(ct, text, which, seen); ok {
 			return payloadRewritten, out
 		}
 		return payloadKept, nil
@@ -223,9 +236,9 @@ func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) boo
 // redactedPayload is FHIR JSON text (media type ct) with its people
 // redacted (redactDocs), re-encoded; ok is false when it carries no one to
 // redact, or cannot be written again.
-func redactedPayload(ct string, text []byte, which func(map[string]any) bool) ([]byte, bool) {
+func redactedPayload(ct string, text []byte, which func(map[string]any) bool, seen map[string]bool) ([]byte, bool) {
 	docs := jsonDocs(ct, text)
-	if !redactDocs(docs, which) {
+	if !redactDocs(docs, which, seen) {
 		return nil, false
 	}
 	out, err := encodeAttachedDocs(docs)
@@ -245,13 +258,13 @@ func utf8Type(ct string) string {
 
 // redactDocs redacts the people (which; nil: all, and the places too) in
 // documents docs in place, objects or lists, and reports whether it
-// changed any.
-func redactDocs(docs []any, which func(map[string]any) bool) bool {
+// changed any; seen is the item's (redactCarried).
+func redactDocs(docs []any, which func(map[string]any) bool, seen map[string]bool) bool {
 	found := false
 	for _, doc := range docs {
 		// (held by a member, so that each object of a list, and the
 		// document itself, is visited as a carried resource)
-		if redactCarriedPeople(map[string]any{"": doc}, which) {
+		if redactCarried(map[string]any{"": doc}, which, seen) {
 			found = true
 		}
 	}
@@ -444,9 +457,14 @@ func mayCarryPlaces(raw []byte) bool {
 // reports as a restricted person's. The data becomes a data-absent-reason
 // "masked". Opaque formats (a PDF, an image) are left as they are.
 func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
+	return maskUnread(x, which, map[string]bool{})
+}
+
+// maskUnread is maskUnreadPeople with the item's seen (redactCarried).
+func maskUnread(x map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
 	masked := false
 	ct, _ := x["contentType"].(string)
-	if data, _ := x["data"].(string); data != "" && !readWhole(x) && unreadPeople(data, ct, true, which) {
+	if data, _ := x["data"].(string); data != "" && !readWhole(x) && unreadPeopleSeen(data, ct, true, which, seen) {
 		delete(x, "data")
 		delete(x, "hash")
 		delete(x, "size")
@@ -454,7 +472,7 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 		masked = true
 	}
 	// an extension's base64 value (review 23a)
-	if data, _ := x["valueBase64Binary"].(string); data != "" && unreadPeople(data, "", true, which) {
+	if data, _ := x["valueBase64Binary"].(string); data != "" && unreadPeopleSeen(data, "", true, which, seen) {
 		delete(x, "valueBase64Binary")
 		x["_valueBase64Binary"] = map[string]any{"extension": maskedMark()}
 		masked = true
@@ -463,7 +481,7 @@ func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
 	// her Patient in an extension's valueUri went whole)
 	unread := func(k, u string) bool {
 		mt, data, encoded, ok := dataURL(u)
-		return ok && (masked && k == "url" || unreadPeople(data, mt, encoded, which))
+		return ok && (masked && k == "url" || unreadPeopleSeen(data, mt, encoded, which, seen))
 	}
 	for k, v := range x {
 		switch v := v.(type) {
@@ -535,6 +553,12 @@ func readWhole(x map[string]any) bool {
 // text that carex does not read as FHIR JSON and that may hold a person's
 // demographics, as maskUnreadPeople decides it.
 func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool) bool {
+	return unreadPeopleSeen(data, ct, encoded, which, map[string]bool{})
+}
+
+// unreadPeopleSeen is unreadPeople with seen, the numbers looked up so
+// far in the item (redactCarried).
+func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) bool, seen map[string]bool) bool {
 	raw := []byte(data)
 	if encoded {
 		// The first bytes tell the format: most attachments (a PDF, an
@@ -554,7 +578,7 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 	} else if !structuredText(raw) {
 		return false
 	}
-	return peopleIn(raw, which, map[string]bool{})
+	return peopleIn(raw, which, seen)
 }
 
 // peopleIn reports whether text raw, or base64 inside it at any depth (a
@@ -565,7 +589,8 @@ func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool
 // text is read as a reader sees it (scanText: review 34a, her number
 // written "&#57;990000069" or in full-width digits went whole); seen is
 // the numbers looked up so far, across the runs (review 34a: a cap per
-// run let 400 runs of 100 numbers take 1.8 s).
+// run let 400 runs of 100 numbers take 1.8 s) and the item's other
+// attachments (review 39b).
 func peopleIn(raw []byte, which func(map[string]any) bool, seen map[string]bool) bool {
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
@@ -584,28 +609,42 @@ func peopleIn(raw []byte, which func(map[string]any) bool, seen map[string]bool)
 }
 
 // numbersIn reports whether text carries an NHS number which reports, or
-// more than maxUnreadNumbers of them with those seen before.
+// more than maxUnreadNumbers of them with those seen before in the item;
+// seen holds each number looked up with which's answer.
 func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]bool) bool {
 	found := false
 	for _, m := range nhsNumberLike.FindAll(text, -1) {
-		if n, err := fhir.NormaliseNHSNumber(strings.ReplaceAll(string(m), "-", "")); err == nil && !seen[n] { // (dashes: review 23a)
-			if seen[n] = true; len(seen) > maxUnreadNumbers {
-				// Each number not cached costs store lookups: a letter
-				// listing thousands took a second to read (review 31a).
-				// One carrying that many people is masked unread.
-				return true
-			}
-			// decided as a copy carrying only that number is
-			person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
-			found = which(person) || found
+		n, err := fhir.NormaliseNHSNumber(strings.ReplaceAll(string(m), "-", "")) // (dashes: review 23a)
+		if err != nil {
+			continue
 		}
+		if r, ok := seen[n]; ok {
+			// looked up already, in this text or another of the item's
+			// (review 39b): its answer holds here too
+			found = found || r
+			continue
+		}
+		if len(seen) >= maxUnreadNumbers {
+			// Each number not cached costs store lookups: a letter
+			// listing thousands took a second to read (review 31a).
+			// One carrying that many people is masked unread.
+			seen[n] = true
+			return true
+		}
+		// decided as a copy carrying only that number is
+		person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
+		seen[n] = which(person)
+		found = seen[n] || found
 	}
 	return found
 }
 
 // maxUnreadNumbers is how many distinct NHS numbers unreadPeople looks up
-// in one attachment carex does not read: one carrying more (a clinic list
-// in another person's letter) is masked outside its source.
+// in one item's attachments carex does not read: one carrying more (a
+// clinic list in another person's letter) is masked outside its source,
+// and so is each later one in the item carrying a number not yet looked
+// up (review 39b: the cap was per attachment, so 500 attachments cost
+// 50,000 lookups a read).
 const maxUnreadNumbers = 100
 
 // resolveUEscapes is b with each JSON \uXXXX escape written as the

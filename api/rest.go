@@ -558,7 +558,7 @@ func (s *Server) derive(w *store.Write) {
 	// FHIR JSON inside its attachments (a document's content, a Binary),
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
-	attached, texts := attachedContent(w.Resource, true)
+	attached, texts, over := attachedContentCapped(w.Resource, true)
 	scanned := make([][]byte, len(texts))
 	for i, t := range texts {
 		scanned[i] = scanText(t)
@@ -572,6 +572,12 @@ func (s *Server) derive(w *store.Write) {
 		w.Alone = true // resolved by a search inside the transaction (decideWrites)
 	}
 	w.Labels = securityLabels(w.Resource)
+	if over {
+		// Payloads past the cap were not read for codes: the item is
+		// released to its source alone, as a labelled item is (review
+		// 39b: fail closed rather than read without bound).
+		w.Labels = appendNew(w.Labels, "R")
+	}
 	if w.Type == "Location" && patientResidence(w.Resource) {
 		// A person's home kept as a Location names no one (directory
 		// data), yet says where someone lives: it is released to its
