@@ -707,7 +707,7 @@ func (g *gate) restrictedCarer(m *store.Meta) bool {
 	if !fhir.MayHoldNHSNumberSystem(v.Raw) && !bytes.Contains(v.Raw, []byte(`\u`)) {
 		return false
 	}
-	return g.restrictedNumbers(nhsNumbersOf(decodeMap(v.Raw)))
+	return g.restrictedCopyNumbers(nhsNumbersOf(decodeMap(v.Raw)))
 }
 
 // targetsSeen reports whether the user sees every item Provenance m
@@ -2044,7 +2044,7 @@ func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread 
 		for _, k := range [...]string{"other", "target"} {
 			r, _ := lm[k].(map[string]any)
 			if im, _ := r["identifier"].(map[string]any); im != nil {
-				if n := nhsOfIdentifier(im); n != "" && g.restrictedNumbers([]string{n}) {
+				if n := nhsOfIdentifier(im); n != "" && g.restrictedCopyNumbers([]string{n}) {
 					numbers = appendNew(numbers, n)
 				}
 			}
@@ -2057,7 +2057,7 @@ func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread 
 			case typ == "RelatedPerson" || typ == "Person":
 				nums, err := g.numbersOf(typ, id)
 				unread = unread || err != nil
-				if g.restrictedNumbers(nums) {
+				if g.restrictedCopyNumbers(nums) {
 					numbers = appendNew(numbers, nums...)
 				}
 			}
@@ -2180,7 +2180,7 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		var carried, linked []string // the restricted people's numbers and ids, for the alert
 		which := func(p map[string]any) bool {
 			n := nhsNumbersOf(p)
-			byNumber := x.gate.restrictedNumbers(n)
+			byNumber := x.gate.restrictedCopyNumbers(n)
 			if byNumber {
 				carried = append(carried, n...)
 			}
@@ -2312,6 +2312,32 @@ func (g *gate) restrictedNumbersLocked(numbers []string) bool {
 	for _, n := range numbers {
 		if g.restrictedNumberLocked(n) {
 			return true
+		}
+	}
+	return false
+}
+
+// restrictedCopyNumbers reports whether any of the NHS numbers that a
+// copy of a person's demographics carries (a RelatedPerson, a contained
+// Patient, a link by identifier) is a restricted person's: a Patient
+// carrying it is labelled so (restrictedNumbers), or is restricted by its
+// links, either way, as person reads them (restrictedID). Review 41a: the
+// restricted Patient/m41 replaces Patient/m41-old, whose number Jane's
+// carer record carried, and the carer's address went to the district
+// nurse. Fails closed.
+func (g *gate) restrictedCopyNumbers(numbers []string) bool {
+	if g.restrictedNumbers(numbers) {
+		return true
+	}
+	for _, n := range numbers {
+		info, err := g.cp.numberInfo(g.ctx, n)
+		if err != nil {
+			return true
+		}
+		for _, id := range info.ids {
+			if g.restrictedID(id) {
+				return true
+			}
 		}
 	}
 	return false

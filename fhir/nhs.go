@@ -34,6 +34,15 @@ func IsNHSNumberSystem(system string) bool {
 	if len(system) > len(NHSNumberSystem)+1 || len(system) < len("http://fhir.nhs.uk/id/nhs-number") {
 		return false
 	}
+	// ASCII letters only, as SQLite's lower() folds them (review 41a:
+	// "İd" lowered to "id" here and not in the store, which then kept no
+	// retired number for a deleted record so written, and its objection
+	// stopped counting).
+	for i := 0; i < len(system); i++ {
+		if system[i] >= 0x80 {
+			return false
+		}
+	}
 	return slices.Contains(nhsNumberSystemForms, strings.ToLower(system))
 }
 

@@ -89,7 +89,8 @@ func TestNHSNumberSystemForms(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"", "https://fhir.nhs.uk/Id/nhs-number//", "https://fhir.nhs.uk/Id/nhs-numbers", "https://fhir.hl7.org.uk/Id/nhs-number-x",
-		"urn:oid:2.16.840.1.113883.2.1.4.11", "https://fhir.nhs.uk/Id/ods-organization-code"} {
+		"urn:oid:2.16.840.1.113883.2.1.4.11", "https://fhir.nhs.uk/Id/ods-organization-code",
+		"https://fhir.nhs.uk/İd/nhs-number"} { // non-ASCII letters folded by Go, not by SQLite (review 41a)
 		if IsNHSNumberSystem(s) {
 			t.Errorf("IsNHSNumberSystem(%q) = true", s)
 		}
