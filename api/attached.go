@@ -496,6 +496,16 @@ func editPayloads(x map[string]any, all bool, edit func(ct string, text []byte) 
 		switch e, out := edit(mt, attachmentText(mt, raw)); e {
 		case payloadRewritten:
 			changed = true
+			if k == "url" && i < 0 {
+				// An attachment's url: its hash and size were of the
+				// content as stored, and the hash confirms a guess at it
+				// (review 40a, as setAttachmentData for data: review 36b).
+				delete(x, "hash")
+				delete(x, "_hash")
+				if _, ok := x["size"]; ok {
+					x["size"] = len(out)
+				}
+			}
 			return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
 		case payloadMasked:
 			maskPayload(x, k, i)

@@ -489,6 +489,16 @@ func maskUnread(x map[string]any, which func(map[string]any) bool, seen map[stri
 			if unread(k, v) {
 				delete(x, k)
 				x["_"+k] = map[string]any{"extension": maskedMark()}
+				if k == "url" {
+					// An attachment's url: its hash (sha1 of her whole
+					// Patient) confirms a guess at it, its size and title
+					// describe it (review 40a, as maskPayload: review 36b).
+					// (Not maskPayload itself: data beside it is decided
+					// on its own, and its mark kept.)
+					for _, d := range []string{"hash", "_hash", "size", "_size", "title", "_title"} {
+						delete(x, d)
+					}
+				}
 				masked = true
 			}
 		case []any:
