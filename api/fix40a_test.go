@@ -69,3 +69,23 @@ func TestFix40aHerPatientInWrappedBase64InsideXML(t *testing.T) {
 		}
 	}
 }
+
+// TestFix40aLabelFromJSONUnderOtherMediaType: Jane's letter whose
+// attachment, typed text/plain or application/octet-stream, is a
+// Condition as FHIR JSON labelled HIV in its meta.security (no code the
+// text net reads): labelled as typed application/fhir+json, so withheld
+// from the hospital clinician RHX (review 40a F3, the labels' reading).
+func TestFix40aLabelFromJSONUnderOtherMediaType(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	cond := `{"resourceType":"Condition","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"HIV"}]},"subject":{"reference":"Patient/jane"},"code":{"text":"F40A-CONDITION"}}`
+	if st := r26aLetter(t, e, "f40a-lab-json", `{"contentType":"application/fhir+json","data":"`+b64r31a(cond)+`"}`, ""); st != 404 {
+		t.Fatalf("premise: typed application/fhir+json: RHX reads the letter: %d, want 404", st)
+	}
+	for i, ct := range []string{"text/plain", "application/octet-stream"} {
+		id := "f40a-lab-" + itoa40a(i)
+		if st := r26aLetter(t, e, id, `{"contentType":"`+ct+`","data":"`+b64r31a(cond)+`"}`, ""); st != 404 {
+			t.Errorf("hospital-clinician RHX: GET %s (an HIV-labelled Condition as FHIR JSON typed %s) -> %d, want 404 (labelled)", id, ct, st)
+		}
+	}
+}
