@@ -29,7 +29,7 @@ type payload struct {
 func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	if data, _ := x["data"].(string); data != "" {
 		ct, _ := x["contentType"].(string)
-		if decode || ct == "" || fhirJSONType(ct) {
+		if decode || jsonPayload(ct, data, true) {
 			if raw, ok := decodeBase64(data); ok {
 				fn(payload{ct, raw})
 			}
@@ -44,12 +44,41 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	// url, an extension's valueUri or valueUrl, a list of them (review
 	// 31a: an HIV diagnosis in a valueUri's data: url went unlabelled).
 	eachString(x, func(_, s string) {
-		if mt, ok := dataURLType(s); ok && (decode || mt == "" || fhirJSONType(mt)) {
+		if mt, data, encoded, ok := dataURL(s); ok && (decode || jsonPayload(mt, data, encoded)) {
 			if raw, ok := dataURLBytes(s); ok {
 				fn(payload{mt, raw})
 			}
 		}
 	})
+}
+
+// jsonPayload reports whether data (base64 when encoded) given media type
+// ct may be FHIR JSON: its type says JSON or it has none, or its text
+// starts as JSON does, an object or an array, whatever its type says
+// (review 40a: the refuge's Organization as FHIR JSON typed text/plain,
+// application/octet-stream or application/fhir+xml went out whole; typed
+// application/fhir+json it was masked). Only the first bytes are decoded
+// for that: a PDF is not decoded whole.
+func jsonPayload(ct, data string, encoded bool) bool {
+	if ct == "" || fhirJSONType(ct) {
+		return true
+	}
+	head := []byte(data)
+	if encoded {
+		var ok bool
+		if head, ok = decodeBase64(base64Head(data, 128)); !ok {
+			return false
+		}
+	}
+	return jsonLike(attachmentText(ct, head))
+}
+
+// jsonLike reports whether text (attachmentText: without a byte order
+// mark) starts, past white space, as JSON that may be FHIR's: an object or
+// an array of them.
+func jsonLike(text []byte) bool {
+	t := bytes.TrimLeft(text, " \t\r\n")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
 }
 
 // dataURLType is the media type of data: url u; ok is false for any other
@@ -142,7 +171,7 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 			text = append(text, t) // as stored: the caller reads it (scanText) once
 		}
 		var inner []any
-		if p.ct == "" || fhirJSONType(p.ct) {
+		if p.ct == "" || fhirJSONType(p.ct) || jsonLike(t) { // (JSON whatever its type says: review 40a)
 			inner = jsonDocs(p.ct, t)
 			if texts {
 				// (for labels: a second reading keeping each repeated
@@ -201,13 +230,30 @@ func binaryFormat(b []byte) bool {
 
 // eachBase64Run calls fn with the decoded bytes of each run of at least
 // 64 base64 characters in text (line breaks inside it allowed, as MIME
-// wraps it), that decodes.
+// wraps it), that decodes. A line break followed by indentation continues
+// a run too, as a pretty-printed XML document wraps an Attachment's <data
+// value> (review 40a: each indented line of the refuge's base64 was a run
+// of its own, too short to be read), where the line before holds at least
+// minIndentedLine of it (not a word of prose); a run so joined that does
+// not decode is read in its parts, as before.
 func eachBase64Run(text []byte, fn func([]byte)) {
-	isB64 := func(c byte) bool {
-		return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
-	}
+	base64Runs(text, true, fn)
+}
+
+// minIndentedLine is how many base64 characters a line must end with for
+// an indented line after it to continue its run: base64 is wrapped at 60,
+// 64 or 76 a line.
+const minIndentedLine = 16
+
+func isBase64Char(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_'
+}
+
+// base64Runs is eachBase64Run's scan; indent says whether indentation
+// after a line break continues a run.
+func base64Runs(text []byte, indent bool, fn func([]byte)) {
 	for i := 0; i < len(text); {
-		if !isB64(text[i]) {
+		if !isBase64Char(text[i]) {
 			i++
 			continue
 		}
@@ -216,19 +262,46 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 		// (and at a line starting "--", a MIME boundary, and after its
 		// padding: review 34a, a part joined to its closing boundary, and
 		// two payloads on adjacent lines)
-		j, n := i, 0
-		for j < len(text) && (isB64(text[j]) || (text[j] == '\r' || text[j] == '\n') && !blankLineAt(text, j) && !boundaryAt(text, j)) {
-			if text[j] != '\r' && text[j] != '\n' {
-				n++
+		j, n, line, indented := i, 0, 0, false
+		for j < len(text) {
+			c := text[j]
+			if c == '\r' || c == '\n' {
+				if blankLineAt(text, j) || boundaryAt(text, j) {
+					break
+				}
+				j++
+				if indent && line >= minIndentedLine {
+					k := j
+					if c == '\r' && k < len(text) && text[k] == '\n' {
+						k++ // (CRLF)
+					}
+					w := k
+					for w < len(text) && (text[w] == ' ' || text[w] == '\t') {
+						w++
+					}
+					if w > k && w < len(text) && isBase64Char(text[w]) {
+						indented = true
+						j = w
+					}
+				}
+				line = 0
+				continue
 			}
+			if !isBase64Char(c) {
+				break
+			}
+			n++
+			line++
 			j++
-			if text[j-1] == '=' && j < len(text) && text[j] != '=' {
+			if c == '=' && j < len(text) && text[j] != '=' {
 				break
 			}
 		}
 		if n >= 64 {
 			if raw, ok := decodeBase64(string(text[i:j])); ok {
 				fn(raw)
+			} else if indented {
+				base64Runs(text[i:j], false, fn) // (its parts, as read before)
 			}
 		}
 		i = j
@@ -236,16 +309,18 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 }
 
 // blankLineAt reports whether the line break at text[i] is followed by
-// another (a blank line), CRLF or LF.
+// another (a blank line), CRLF or LF, or by a line of spaces and tabs
+// alone (review 40a: indentation now continues a run, so a blank line
+// indented still ends one).
 func blankLineAt(text []byte, i int) bool {
-	rest := afterLineBreak(text, i)
+	rest := bytes.TrimLeft(afterLineBreak(text, i), " \t")
 	return bytes.HasPrefix(rest, []byte("\r")) || bytes.HasPrefix(rest, []byte("\n"))
 }
 
 // boundaryAt reports whether the line break at text[i] is followed by a
-// line starting "--" (a MIME boundary).
+// line starting "--" (a MIME boundary), indented or not.
 func boundaryAt(text []byte, i int) bool {
-	return bytes.HasPrefix(afterLineBreak(text, i), []byte("--"))
+	return bytes.HasPrefix(bytes.TrimLeft(afterLineBreak(text, i), " \t"), []byte("--"))
 }
 
 // afterLineBreak is text after the line break (CRLF, LF or CR) at text[i].
@@ -434,7 +509,7 @@ const (
 // valueBase64Binary went out whole).
 func editPayloads(x map[string]any, all bool, edit func(ct string, text []byte) (payloadEdit, []byte)) bool {
 	wanted := func(ct, data string, encoded bool) ([]byte, bool) {
-		if !all && ct != "" && !fhirJSONType(ct) {
+		if !all && !jsonPayload(ct, data, encoded) {
 			return nil, false
 		}
 		if !encoded {
@@ -496,6 +571,16 @@ func editPayloads(x map[string]any, all bool, edit func(ct string, text []byte) 
 		switch e, out := edit(mt, attachmentText(mt, raw)); e {
 		case payloadRewritten:
 			changed = true
+			if k == "url" && i < 0 {
+				// An attachment's url: its hash and size were of the
+				// content as stored, and the hash confirms a guess at it
+				// (review 40a, as setAttachmentData for data: review 36b).
+				delete(x, "hash")
+				delete(x, "_hash")
+				if _, ok := x["size"]; ok {
+					x["size"] = len(out)
+				}
+			}
 			return "data:" + mt + ";base64," + base64.StdEncoding.EncodeToString(out), true
 		case payloadMasked:
 			maskPayload(x, k, i)

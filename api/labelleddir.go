@@ -761,12 +761,18 @@ func (g *gate) xmlDirCopies(m map[string]any, masked func(string)) {
 	walk = func(v any) {
 		eachObject(v, "", func(x map[string]any) bool {
 			editPayloads(x, true, func(ct string, text []byte) (payloadEdit, []byte) {
-				if ct == "" || fhirJSONType(ct) {
+				// JSON whatever its type says (review 40a); typed other
+				// than JSON, its text is read as XML too: JSON may open
+				// it and XML follow
+				jsonType := ct == "" || fhirJSONType(ct)
+				if jsonType || jsonLike(text) {
 					if docs := jsonDocs(ct, text); len(docs) > 0 {
 						for _, doc := range docs {
 							walk(doc) // (its own payloads; its copies: attachedRefs)
 						}
-						return payloadKept, nil
+						if jsonType {
+							return payloadKept, nil
+						}
 					}
 				}
 				if g.textWithholds(d, text, false) {
@@ -791,9 +797,24 @@ func (g *gate) xmlDirCopies(m map[string]any, masked func(string)) {
 // of its identifier values as a word. Text holding none of those words
 // (maybeInText) is not read as XML: most is not. d nil (a store error):
 // every directory resource, identifier and reference in XML counts.
+//
+// What the payloads inside t decode to is capped as attachedContent's is
+// (maxDecodedFactor times t, at least minDecodedCap), failing closed past
+// it: a data: url's data may be a base64 run as well, each read at every
+// level of a crafted nesting (review 40a).
 func (g *gate) textWithholds(d *labelledDir, t []byte, nested bool) bool {
+	budget := max(minDecodedCap, maxDecodedFactor*len(t))
+	return g.textWithholdsIn(d, t, nested, &budget)
+}
+
+func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, budget *int) bool {
 	if binaryFormat(t) {
 		return false
+	}
+	if nested {
+		if *budget -= len(t); *budget < 0 {
+			return true // not read: fail closed
+		}
 	}
 	withheld := func(typ, id string) bool {
 		k := refKey{typ, id}
@@ -829,7 +850,49 @@ func (g *gate) textWithholds(d *labelledDir, t []byte, nested bool) bool {
 	}
 	found := false
 	eachBase64Run(t, func(raw []byte) {
-		found = found || g.textWithholds(d, attachmentText("", raw), true)
+		found = found || g.textWithholdsIn(d, attachmentText("", raw), true, budget)
 	})
+	// A data: url in it (an XML Attachment's <url value>) is a payload
+	// too, as the JSON walk reads one (review 40a: the refuge's XML
+	// percent-encoded in one went out whole); as a reader sees it too
+	// (its characters written as references).
+	for _, s := range forms {
+		if found {
+			break
+		}
+		eachDataURL(s, func(mt string, raw []byte) {
+			found = found || g.textWithholdsIn(d, attachmentText(mt, raw), true, budget)
+		})
+	}
 	return found
+}
+
+// eachDataURL calls fn with the media type and data (dataURLBytes) of
+// each data: url in text, any case, up to a quote, '<', '>' or white
+// space, as an attribute value or element text ends.
+func eachDataURL(text []byte, fn func(mt string, raw []byte)) {
+	for i := 0; i+5 <= len(text); {
+		k := bytes.Index(text[i:], []byte("ata:"))
+		if k < 0 {
+			return
+		}
+		at := i + k - 1
+		i += k + 4
+		if at < 0 || text[at] != 'd' && text[at] != 'D' {
+			continue
+		}
+		end := at
+		for end < len(text) && !bytes.ContainsRune([]byte("\"'<> \t\r\n"), rune(text[end])) {
+			end++
+		}
+		u := string(text[at:end])
+		if !strings.Contains(u, ",") {
+			continue
+		}
+		if raw, ok := dataURLBytes(u); ok {
+			mt, _ := dataURLType(u)
+			fn(mt, raw)
+		}
+		i = end
+	}
 }

@@ -1107,7 +1107,13 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 // masked whole.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	return editPayloads(x, mask[textCopyMark], func(ct string, text []byte) (payloadEdit, []byte) {
-		if ct == "" || fhirJSONType(ct) {
+		jsonType := ct == "" || fhirJSONType(ct)
+		if mask[textCopyMark] && mask[payloadKey(text)] {
+			return payloadMasked, nil // (its text names a withheld item: xmlDirCopies)
+		}
+		// JSON whatever its type says (review 40a: typed text/plain, the
+		// refuge's FHIR JSON went out whole)
+		if jsonType || jsonLike(text) {
 			if docs := jsonDocs(ct, text); len(docs) > 0 {
 				if attachedCopy(docs, mask) {
 					// The whole content is a withheld item: masked as a
@@ -1126,9 +1132,6 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 				data, _ := encodeAttachedDocs(docs)
 				return payloadRewritten, data
 			}
-		}
-		if mask[textCopyMark] && mask[payloadKey(text)] {
-			return payloadMasked, nil
 		}
 		return payloadKept, nil
 	})
