@@ -176,7 +176,16 @@ func redactContainedPeople(m map[string]any) bool { return redactCarriedPeople(m
 // and how to reach her are taken out of the places and values m carries
 // too (redactPlaces).
 func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool {
-	return redactCarried(m, which, map[string]bool{})
+	found, _ := redactCarriedUnlooked(m, which)
+	return found
+}
+
+// redactCarriedUnlooked is redactCarriedPeople that also gives the NHS
+// numbers masked past maxUnreadNumbers without a look-up.
+func redactCarriedUnlooked(m map[string]any, which func(map[string]any) bool) (bool, []string) {
+	seen := map[string]bool{}
+	found := redactCarried(m, which, seen)
+	return found, unlookedNumbers(seen)
 }
 
 // redactCarried is redactCarriedPeople with seen, the NHS numbers looked
@@ -644,7 +653,13 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]boo
 		if len(seen) >= maxUnreadNumbers {
 			// Each number not cached costs store lookups: a letter
 			// listing thousands took a second to read (review 31a).
-			// One carrying that many people is masked unread.
+			// One carrying that many people is masked unread. The
+			// numbers past the cap are kept (unlooked) for the IG
+			// alert, asked about at once (review 41b: a restricted
+			// person's number behind 100 others raised none).
+			if len(seen) < maxUnlookedNumbers {
+				seen[unlooked+n] = true
+			}
 			seen[n] = true
 			return true
 		}
@@ -663,6 +678,26 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]boo
 // up (review 39b: the cap was per attachment, so 500 attachments cost
 // 50,000 lookups a read).
 const maxUnreadNumbers = 100
+
+// unlooked prefixes, in an item's seen map, a number past
+// maxUnreadNumbers: masked without a look-up (numbersIn), asked about for
+// the alert alone, all at once (unlookedNumbers).
+const unlooked = "+"
+
+// maxUnlookedNumbers bounds the numbers past the cap kept for the alert.
+const maxUnlookedNumbers = 10_000
+
+// unlookedNumbers are the NHS numbers numbersIn masked past the cap.
+func unlookedNumbers(seen map[string]bool) []string {
+	var out []string
+	for k := range seen {
+		if n, ok := strings.CutPrefix(k, unlooked); ok {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // resolveUEscapes is b with each JSON \uXXXX escape written as the
 // character it stands for: the words and numbers unreadPeople looks for

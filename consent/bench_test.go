@@ -117,6 +117,7 @@ func BenchmarkTextLabelsAdversarial(b *testing.B) {
 		{"comment", "-->086406008<"},
 		{"v2", "^086406008^x^"},
 		{"quoted", `="086406008"`},
+		{"v2-long-parts", "^" + strings.Repeat("x", 600) + "^086406008"},
 	} {
 		text := []byte(strings.Repeat(c.unit, 1<<20/len(c.unit)))
 		b.Run(c.name, func(b *testing.B) {

@@ -292,6 +292,16 @@ func TestTextLabels(t *testing.T) {
 		{`<value xsi:type="CD" code="086406008" codeSystem="2.16.840.1.113883.6.96"/>`, true},
 		{`<fhir:code value="086406008"/>`, true},
 		{`{"valueCode" : "052637005"}`, true},
+		// review 41b: other code names, Python-style quotes, MLLP framing,
+		// a long text before the system; SNMP and SCTN are not SNOMED CT
+		{`<problem snomedCode="086406008" term="HIV infection"/>`, true},
+		{`{'system': 'http://snomed.info/sct', 'code': '086406008'}`, true},
+		{`{"snomedConceptId":"052637005"}`, true},
+		{"\x0bMSH#$~\\&#GP\rOBX#1#CE#DX$Dx$L##086406008$HIV infection$SCT##\r\x1c\r", true},
+		{"OBX|1|CE|DX^Dx^L||086406008^" + strings.Repeat("x", 600) + "^SCT||", true},
+		{`PID|1||||||||||||01142043006^PRN^SNMP|`, false},
+		{`<postalCode value="01142043006"/>`, false},
+		{`{"areaCode":"01142043006"}`, false},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
 		{`NHS 9434765919, 20150601, 80146002`, false},

@@ -21,7 +21,8 @@ func (p *Policy) TextLabels(text []byte) []string {
 	seps := defaultV2
 	for i := 0; i < len(text); {
 		if text[i] < '0' || text[i] > '9' {
-			if text[i] == 'M' && (i == 0 || text[i-1] == '\r' || text[i-1] == '\n') {
+			if text[i] == 'M' && (i == 0 || text[i-1] == '\r' || text[i-1] == '\n' || text[i-1] == 0x0b) {
+				// (0x0b: MLLP's start of block; review 41b)
 				seps = seps.header(text[i:])
 			}
 			i++
@@ -93,9 +94,23 @@ func wholeValue(text []byte, i, j int, seps v2Seps) bool {
 	return false
 }
 
-// codeNames: the names of an element, an attribute or a key whose value
-// is a code, lower case, any namespace prefix aside.
-var codeNames = map[string]bool{"code": true, "valuecode": true, "conceptid": true, "sctid": true}
+// codeName reports whether an attribute's or a key's name (lower case,
+// any namespace prefix aside) names a code: one holding "code",
+// "conceptid" or "sctid" (review 41b: snomedCode, conceptCode,
+// snomedConceptId went unread once only code, valueCode, conceptId and
+// sctid counted).
+func codeName(name string) bool {
+	for _, n := range notCodeNames {
+		if strings.Contains(name, n) {
+			return false
+		}
+	}
+	return strings.Contains(name, "code") || strings.Contains(name, "conceptid") || strings.Contains(name, "sctid")
+}
+
+// notCodeNames: names holding "code" whose values are no concept's: a
+// postcode, a dialling or area code, a bar code.
+var notCodeNames = []string{"postalcode", "postcode", "zipcode", "areacode", "countrycode", "dialcode", "diallingcode", "barcode"}
 
 // codeNamed reports whether the quoted value head ends before is a code's:
 // a JSON key or an attribute named as a code (code="…", "code":"…"), or
@@ -108,13 +123,13 @@ func codeNamed(head []byte) bool {
 		return false
 	}
 	switch head[len(head)-1] {
-	case ':': // a JSON key
+	case ':': // a JSON key, in either quotes (a Python-style dump)
 		head = bytes.TrimRight(head[:len(head)-1], " \t\r\n")
-		if len(head) == 0 || head[len(head)-1] != '"' {
+		if len(head) == 0 || head[len(head)-1] != '"' && head[len(head)-1] != '\'' {
 			return false
 		}
-		k := bytes.LastIndexByte(head[:len(head)-1], '"')
-		return k >= 0 && codeNames[strings.ToLower(string(head[k+1:len(head)-1]))]
+		k := bytes.LastIndexByte(head[:len(head)-1], head[len(head)-1])
+		return k >= 0 && codeName(localName(head[k+1:len(head)-1]))
 	case '=': // an attribute
 		head = bytes.TrimRight(head[:len(head)-1], " \t\r\n")
 		k := len(head)
@@ -122,7 +137,7 @@ func codeNamed(head []byte) bool {
 			k--
 		}
 		attr := localName(head[k:])
-		if codeNames[attr] {
+		if codeName(attr) {
 			return true
 		}
 		if attr != "value" {
@@ -136,7 +151,7 @@ func codeNamed(head []byte) bool {
 		if n := bytes.IndexAny(name, " \t\r\n/>"); n >= 0 {
 			name = name[:n]
 		}
-		return codeNames[localName(name)]
+		return codeName(localName(name))
 	}
 	return false
 }
@@ -238,8 +253,11 @@ func (s v2Seps) snomedCoded(text []byte, i, j int) bool {
 		return c == s.field || c == s.rep || c == '\r' || c == '\n' || sep == s.sub && c == s.comp
 	}
 	// its position in the group, counting back
+	// (no byte window: at most 10 parts back and 20 on, each crossed by
+	// at most 30 runs, so linear; review 41b: a 600-byte text before the
+	// system hid the code)
 	pos := 1
-	for k := i - 1; k >= max(0, i-window); k-- {
+	for k := i - 1; k >= 0; k-- {
 		c := text[k]
 		if c == sep {
 			if pos++; pos > 10 {
@@ -249,9 +267,6 @@ func (s v2Seps) snomedCoded(text []byte, i, j int) bool {
 		}
 		if ends(c) {
 			break
-		}
-		if k == max(0, i-window) && k > 0 {
-			return false // the group's start is out of sight
 		}
 	}
 	var nameAt, oidAt int
@@ -267,7 +282,7 @@ func (s v2Seps) snomedCoded(text []byte, i, j int) bool {
 	}
 	// the parts after it, each to its first subcomponent
 	part, start := pos+1, j+1
-	for k := j + 1; k <= min(len(text), j+1+window) && part <= oidAt; k++ {
+	for k := j + 1; k <= len(text) && part <= oidAt; k++ {
 		if k < len(text) && text[k] != sep && !ends(text[k]) {
 			continue
 		}
@@ -300,5 +315,15 @@ func snomedName(name string) bool {
 		return true
 	}
 	low = strings.TrimPrefix(low, "urn:oid:")
-	return low == "2.16.840.1.113883.6.96" || strings.HasPrefix(low, "snomed") || strings.HasPrefix(low, "sct") || strings.HasPrefix(low, "snm")
+	if low == "2.16.840.1.113883.6.96" || strings.HasPrefix(low, "snomed") {
+		return true
+	}
+	// SCT, SNM and their numbered forms (SCT2, SNM3), not SNMP or SCTN
+	// (review 41b)
+	for _, p := range []string{"sct", "snm"} {
+		if rest, ok := strings.CutPrefix(low, p); ok && strings.Trim(rest, "0123456789") == "" {
+			return true
+		}
+	}
+	return false
 }
