@@ -5,13 +5,16 @@ import (
 	"testing"
 )
 
-// TestFlagAlertClassedByCategory: an NHS organisation's Flag that is a
-// clinical alert alone (HL7 flag-category drug, diet or lab) is of that
-// alert's class, not safeguarding: a GP's penicillin alert and a diet
-// alert reach the district nurse, who sees medications and allergies but
-// no safeguarding (review 39c: both were withheld from her). A safety or
-// behavioural flag, one with no category or another category beside, one
-// the council recorded and one tagged safeguarding stay safeguarding.
+// TestFlagAlertClassedByCategory: every Flag is safeguarding (SPEC §5: a
+// safeguarding concern is a Flag), a drug, lab or clinical one carrying
+// that class beside it (review 10b), so none reaches the district nurse,
+// who sees no safeguarding, and the social worker sees each her other
+// classes allow. (choice, README) Review 39c asked that a GP's penicillin
+// alert and a diet alert reach the nurse; classing an NHS organisation's
+// drug, diet or lab Flag as that alert alone (c12407f) let a council's
+// Flag under a code not shaped as a GSS one, and a "safeguarding concern"
+// of category drug, reach her (reviews 41b, 42b), as carex does not record
+// the writer's sector with an item: reverted.
 func TestFlagAlertClassedByCategory(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
@@ -44,7 +47,7 @@ func TestFlagAlertClassedByCategory(t *testing.T) {
 		id        string
 		nurse, sw int
 	}{
-		{"drug", 200, 200}, {"diet", 200, 200}, {"lab", 404, 404},
+		{"drug", 404, 200}, {"diet", 404, 200}, {"lab", 404, 404},
 		{"safety", 404, 200}, {"clinical", 404, 200}, {"none", 404, 200}, {"drugsafety", 404, 200},
 		{"local", 404, 200}, {"tagged", 404, 200}, {"council", 404, 200},
 	} {
@@ -56,7 +59,7 @@ func TestFlagAlertClassedByCategory(t *testing.T) {
 		}
 	}
 	r := e.do("GET", "/fhir/Patient/jane/$everything", nurse, "")
-	if !strings.Contains(r.body, "FLAG-drug") || strings.Contains(r.body, "FLAG-safety") {
-		t.Errorf("the nurse's $everything: the drug alert and not the safety flag: %.300s", r.body)
+	if strings.Contains(r.body, "FLAG-") {
+		t.Errorf("the nurse's $everything holds a Flag: %.300s", r.body)
 	}
 }

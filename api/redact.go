@@ -661,7 +661,8 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]boo
 				seen[unlooked+n] = true
 			}
 			seen[n] = true
-			return true
+			found = true
+			continue // (read on for the alert: review 42b)
 		}
 		// decided as a copy carrying only that number is
 		person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}

@@ -234,38 +234,8 @@ func TestReview41bDrugFlagSafeguardingConcern(t *testing.T) {
 	}
 }
 
-// TestReview41bSoundFlagSearchFollowsClass: the nurse's searches, _include
-// and $everything follow the read: Flag?category=drug and Flag?patient=
-// give the GP's drug and diet alerts and not the safety flag, totals count
-// what she sees, and the safety flag is absent by _id too.
-func TestReview41bSoundFlagSearchFollowsClass(t *testing.T) {
-	e := newEnv(t)
-	seedShared(t, e)
-	gp := e.token("system", "nhs", "A81001")
-	nurse := e.token("district-nurse", "nhs", "RCX")
-	e.putAll(t, gp, r41bFlag("r41b-drug", "R41B-DRUG", "drug"), r41bFlag("r41b-diet", "R41B-DIET", "diet"),
-		r41bFlag("r41b-safety", "R41B-SAFETY", "safety"), r41bFlag("r41b-drugsafety", "R41B-DRUGSAFETY", "drug", "safety"))
-	for _, q := range []string{
-		"/fhir/Flag?patient=jane", "/fhir/Flag?category=drug", "/fhir/Flag?category=http://terminology.hl7.org/CodeSystem/flag-category|drug",
-		"/fhir/Flag?patient=jane&_include=Flag:subject", "/fhir/Flag?_id=r41b-safety,r41b-drug,r41b-drugsafety", "/fhir/Patient/jane/$everything",
-		"/fhir/Patient?_id=jane&_revinclude=Flag:subject",
-	} {
-		r := e.do("GET", q, nurse, "")
-		if r.status != 200 {
-			t.Errorf("%s: %d %.200s", q, r.status, r.body)
-			continue
-		}
-		if strings.Contains(r.body, "R41B-SAFETY") || strings.Contains(r.body, "R41B-DRUGSAFETY") {
-			t.Errorf("%s: the safety flag reached the nurse", q)
-		}
-		if !strings.Contains(r.body, "R41B-DRUG\"") {
-			t.Errorf("%s: the drug alert missing: %.300s", q, r.body)
-		}
-		if strings.Contains(q, "category=drug") && !strings.Contains(r.body, `"total":1`) {
-			t.Errorf("%s: total not 1: %.300s", q, r.body)
-		}
-	}
-}
+// (TestReview41bSoundFlagSearchFollowsClass left out: the drug-category
+// Flag alert classing it followed was reverted, README choice)
 
 // TestReview41bCappedNumberRaisesNoAlert: ee51394 made maxUnreadNumbers
 // count per item. Jane's letter (GP A81001) with one XML attachment listing

@@ -302,6 +302,18 @@ func TestTextLabels(t *testing.T) {
 		{`PID|1||||||||||||01142043006^PRN^SNMP|`, false},
 		{`<postalCode value="01142043006"/>`, false},
 		{`{"areaCode":"01142043006"}`, false},
+		// review 42b: names holding "code" that name no concept's code;
+		// SNOMED CT's v2 names SNMI, SCTID, SCT-2, SCT_UK
+		{`{"contact":{"area_code":"086406008"}}`, false},
+		{`{"errorCode":"086406008","sortCode":"086406008","qrCode":"086406008"}`, false},
+		{`<meta codeSystemVersion="086406008"/>`, false},
+		{`{"encode":"086406008"}`, false},
+		{`{"diagnosis_code":"086406008"}`, true},
+		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SNMI||`, true},
+		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCTID||`, true},
+		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCT-2||`, true},
+		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCT_UK||`, true},
+		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCTN||`, false},
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
 		{`NHS 9434765919, 20150601, 80146002`, false},

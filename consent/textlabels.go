@@ -95,22 +95,55 @@ func wholeValue(text []byte, i, j int, seps v2Seps) bool {
 }
 
 // codeName reports whether an attribute's or a key's name (lower case,
-// any namespace prefix aside) names a code: one holding "code",
-// "conceptid" or "sctid" (review 41b: snomedCode, conceptCode,
-// snomedConceptId went unread once only code, valueCode, conceptId and
-// sctid counted).
+// any namespace prefix aside; as written, for its word breaks) names a
+// concept's code: its last word is "code" alone or after a clinical
+// word (snomedCode, conceptCode, valueCode, diagnosis_code), or its last
+// words are "concept id" or "sct id" (conceptId, sctid, snomedConceptId).
+// Review 41b: snomedCode went unread once only code, valueCode, conceptId
+// and sctid counted; review 42b: any name holding "code" (area_code,
+// errorCode, sortCode, encode) then made a number a code.
 func codeName(name string) bool {
-	for _, n := range notCodeNames {
-		if strings.Contains(name, n) {
-			return false
-		}
+	w := nameWords(name)
+	n := len(w)
+	switch {
+	case n == 0:
+		return false
+	case w[n-1] == "sctid" || w[n-1] == "conceptid":
+		return true
+	case n >= 2 && w[n-1] == "id" && (w[n-2] == "concept" || w[n-2] == "sct"):
+		return true
+	case w[n-1] != "code":
+		return false
 	}
-	return strings.Contains(name, "code") || strings.Contains(name, "conceptid") || strings.Contains(name, "sctid")
+	return n == 1 || codeWords[w[n-2]]
 }
 
-// notCodeNames: names holding "code" whose values are no concept's: a
-// postcode, a dialling or area code, a bar code.
-var notCodeNames = []string{"postalcode", "postcode", "zipcode", "areacode", "countrycode", "dialcode", "diallingcode", "barcode"}
+// codeWords: the words before "code" in a concept's code's name.
+var codeWords = map[string]bool{"value": true, "snomed": true, "sct": true, "concept": true, "clinical": true, "diagnosis": true,
+	"problem": true, "procedure": true, "finding": true, "condition": true, "disorder": true, "observation": true, "read": true}
+
+// nameWords splits a name at case changes, '_', '-' and '.', lower case.
+func nameWords(name string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(name); i++ {
+		end := i == len(name)
+		if !end && (name[i] == '_' || name[i] == '-' || name[i] == '.') {
+			if i > start {
+				out = append(out, strings.ToLower(name[start:i]))
+			}
+			start = i + 1
+			continue
+		}
+		if end || i > start && name[i] >= 'A' && name[i] <= 'Z' && name[i-1] >= 'a' && name[i-1] <= 'z' {
+			if i > start {
+				out = append(out, strings.ToLower(name[start:i]))
+			}
+			start = i
+		}
+	}
+	return out
+}
 
 // codeNamed reports whether the quoted value head ends before is a code's:
 // a JSON key or an attribute named as a code (code="…", "code":"…"), or
@@ -129,18 +162,18 @@ func codeNamed(head []byte) bool {
 			return false
 		}
 		k := bytes.LastIndexByte(head[:len(head)-1], head[len(head)-1])
-		return k >= 0 && codeName(localName(head[k+1:len(head)-1]))
+		return k >= 0 && codeName(localNameAsWritten(head[k+1:len(head)-1]))
 	case '=': // an attribute
 		head = bytes.TrimRight(head[:len(head)-1], " \t\r\n")
 		k := len(head)
 		for k > 0 && nameByte(head[k-1]) {
 			k--
 		}
-		attr := localName(head[k:])
+		attr := localNameAsWritten(head[k:])
 		if codeName(attr) {
 			return true
 		}
-		if attr != "value" {
+		if strings.ToLower(attr) != "value" {
 			return false
 		}
 		t := bytes.LastIndexByte(head[:k], '<')
@@ -151,13 +184,21 @@ func codeNamed(head []byte) bool {
 		if n := bytes.IndexAny(name, " \t\r\n/>"); n >= 0 {
 			name = name[:n]
 		}
-		return codeName(localName(name))
+		return codeName(localNameAsWritten(name))
 	}
 	return false
 }
 
 func nameByte(c byte) bool {
 	return c == '_' || c == '-' || c == '.' || c == ':' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// localNameAsWritten is an XML name without its namespace prefix.
+func localNameAsWritten(name []byte) string {
+	if n := bytes.LastIndexByte(name, ':'); n >= 0 {
+		name = name[n+1:]
+	}
+	return string(name)
 }
 
 // localName is an XML name lower case without its namespace prefix.
@@ -318,11 +359,17 @@ func snomedName(name string) bool {
 	if low == "2.16.840.1.113883.6.96" || strings.HasPrefix(low, "snomed") {
 		return true
 	}
-	// SCT, SNM and their numbered forms (SCT2, SNM3), not SNMP or SCTN
-	// (review 41b)
+	// SCT, SNM and their forms (SCT2, SNM3, SNMI, SCTID, SCT-2, SCT_UK),
+	// not another word (SNMP, SCTN: review 41b; review 42b, SNMI and SCTID
+	// went unread once only digits could follow)
 	for _, p := range []string{"sct", "snm"} {
-		if rest, ok := strings.CutPrefix(low, p); ok && strings.Trim(rest, "0123456789") == "" {
-			return true
+		if rest, ok := strings.CutPrefix(low, p); ok {
+			switch {
+			case rest == "" || rest == "i" || rest == "id" || strings.Trim(rest, "0123456789") == "":
+				return true
+			case rest[0] < 'a' || rest[0] > 'z':
+				return true
+			}
 		}
 	}
 	return false

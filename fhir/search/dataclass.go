@@ -3,7 +3,6 @@ package search
 import (
 	"regexp"
 	"sort"
-	"strings"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -266,114 +265,7 @@ func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) st
 	if resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg) {
 		return ClassSocialCare
 	}
-	if resourceType == "Flag" && c == ClassSafeguarding && odsShaped(sourceOrg) && !CouncilCode(sourceOrg) && !classTagged(res) && !namesConcern(res["code"]) {
-		if a := flagAlertClass(res); a != "" {
-			return a
-		}
-	}
 	return c
-}
-
-// flagAlertClass is the class of an NHS organisation's Flag that is a
-// clinical alert alone — every category a drug, diet or lab one of HL7's
-// flag-category — or "" (review 39c: a GP's "allergy to penicillin"
-// drug alert, classed safeguarding beside medications, was withheld from
-// the district nurse, who sees no safeguarding yet needs allergies and
-// medications on a home visit). Any other category, or none, keeps a Flag
-// safeguarding: a concern is not to be guessed an alert.
-func flagAlertClass(res map[string]any) string {
-	class, other := "", false
-	walk(res["category"], nil, func(v any) {
-		cc, _ := v.(map[string]any)
-		codings, _ := cc["coding"].([]any)
-		if len(codings) == 0 {
-			other = true
-		}
-		for _, x := range codings {
-			m, _ := x.(map[string]any)
-			sys, _ := m["system"].(string)
-			code, _ := m["code"].(string)
-			c := flagAlertClasses[code]
-			if sys != flagCategorySystem || c == "" {
-				other = true
-			} else if class == "" {
-				class = c
-			}
-		}
-	})
-	if other {
-		return ""
-	}
-	return class
-}
-
-// odsShaped reports whether org is shaped as an NHS organisation's ODS
-// code (A81001, RHX, RHX01, 15F): 3 to 6 upper-case letters and digits.
-// A council's code need not be a GSS one (a token may carry LBX-ASC, or
-// e06000999): review 41b, a council's drug-category Flag so written went
-// to the district nurse as medications.
-func odsShaped(org string) bool {
-	if len(org) < 3 || len(org) > 6 {
-		return false
-	}
-	for i := 0; i < len(org); i++ {
-		if c := org[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// concernWords: words in a Flag's code that name a safeguarding concern,
-// lower case.
-var concernWords = []string{"safeguard", "abuse", "neglect", "exploit", "protection", "violen", "domestic", "coerc", "grooming", "trafficking", "marac", "mappa", "dols", "deprivation of liberty", "self-harm", "suicid"}
-
-// namesConcern reports whether a Flag's code (its text, or a coding's
-// display) names a safeguarding concern, whatever its category (review
-// 41b: a GP's "adult safeguarding concern" Flag of category drug went to
-// the district nurse as medications).
-func namesConcern(code any) bool {
-	found := false
-	check := func(s string) {
-		low := strings.ToLower(s)
-		for _, w := range concernWords {
-			if strings.Contains(low, w) {
-				found = true
-			}
-		}
-	}
-	walk(code, nil, func(v any) {
-		m, _ := v.(map[string]any)
-		if t, ok := m["text"].(string); ok {
-			check(t)
-		}
-		walk(m["coding"], nil, func(x any) {
-			cm, _ := x.(map[string]any)
-			if d, ok := cm["display"].(string); ok {
-				check(d)
-			}
-		})
-	})
-	return found
-}
-
-const flagCategorySystem = "http://terminology.hl7.org/CodeSystem/flag-category"
-
-// flagAlertClasses: the flag-category codes of clinical alerts, and the
-// class each is.
-var flagAlertClasses = map[string]string{"drug": ClassMedications, "diet": ClassAllergies, "lab": ClassObservations}
-
-// classTagged reports whether res carries a data-class tag.
-func classTagged(res map[string]any) bool {
-	meta, _ := res["meta"].(map[string]any)
-	tagged := false
-	walk(meta["tag"], nil, func(v any) {
-		m, _ := v.(map[string]any)
-		if sys, _ := m["system"].(string); sys == DataClassTagSystem {
-			tagged = true
-		}
-	})
-	return tagged
 }
 
 // CouncilCode reports whether org is the code of an English or Welsh local
