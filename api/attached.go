@@ -171,7 +171,8 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 			text = append(text, t) // as stored: the caller reads it (scanText) once
 		}
 		var inner []any
-		if p.ct == "" || fhirJSONType(p.ct) || jsonLike(t) { // (JSON whatever its type says: review 40a)
+		declared := p.ct == "" || fhirJSONType(p.ct)
+		if declared || jsonLike(t) { // (JSON whatever its type says: review 40a)
 			inner = jsonDocs(p.ct, t)
 			if texts {
 				// (for labels: a second reading keeping each repeated
@@ -183,7 +184,9 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		for _, d := range inner {
 			walk(d)
 		}
-		if texts && len(inner) == 0 && !binaryFormat(t) {
+		if texts && (len(inner) == 0 || !declared) && !binaryFormat(t) {
+			// (JSON only guessed from its first byte — a letter opening
+			// "[1] Seen in clinic" — is read as text too: review 42a)
 			eachBase64Run(t, func(raw []byte) { visit(payload{"", raw}) })
 		}
 	}
@@ -300,8 +303,13 @@ func base64Runs(text []byte, indent bool, fn func([]byte)) {
 		if n >= 64 {
 			if raw, ok := decodeBase64(string(text[i:j])); ok {
 				fn(raw)
-			} else if indented {
-				base64Runs(text[i:j], false, fn) // (its parts, as read before)
+			}
+			if indented {
+				// its parts too, as read before, whether or not the whole
+				// decodes (review 42a: a reference of 18 characters on
+				// the line above, or a block above without padding,
+				// shifted the joined run, which decoded to garbage)
+				base64Runs(text[i:j], false, fn)
 			}
 		}
 		i = j
@@ -571,10 +579,12 @@ func editPayloads(x map[string]any, all bool, edit func(ct string, text []byte) 
 		switch e, out := edit(mt, attachmentText(mt, raw)); e {
 		case payloadRewritten:
 			changed = true
-			if k == "url" && i < 0 {
+			if _, data := x["data"]; k == "url" && i < 0 && !data {
 				// An attachment's url: its hash and size were of the
 				// content as stored, and the hash confirms a guess at it
 				// (review 40a, as setAttachmentData for data: review 36b).
+				// Beside data they are the data's (review 42a: the size
+				// became the url's).
 				delete(x, "hash")
 				delete(x, "_hash")
 				if _, ok := x["size"]; ok {

@@ -803,16 +803,31 @@ func (g *gate) xmlDirCopies(m map[string]any, masked func(string)) {
 // it: a data: url's data may be a base64 run as well, each read at every
 // level of a crafted nesting (review 40a).
 func (g *gate) textWithholds(d *labelledDir, t []byte, nested bool) bool {
-	budget := max(minDecodedCap, maxDecodedFactor*len(t))
-	return g.textWithholdsIn(d, t, nested, &budget)
+	r := &textRead{budget: max(minDecodedCap, maxDecodedFactor*len(t)), seen: map[[sha256.Size]byte]bool{}}
+	return g.textWithholdsIn(d, t, nested, r)
 }
 
-func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, budget *int) bool {
+// textRead is what one textWithholds has read: the bytes it may still
+// decode, and the nested texts read already, by their hash (review 42a: a
+// data: url read as a base64 run and as a url, in each of the text's
+// forms, was read again at every level, passed the budget, and masked an
+// ordinary note nested three deep).
+type textRead struct {
+	budget int
+	seen   map[[sha256.Size]byte]bool
+}
+
+func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, r *textRead) bool {
 	if binaryFormat(t) {
 		return false
 	}
 	if nested {
-		if *budget -= len(t); *budget < 0 {
+		k := sha256.Sum256(t)
+		if r.seen[k] {
+			return false // read already, with the same answer
+		}
+		r.seen[k] = true
+		if r.budget -= len(t); r.budget < 0 {
 			return true // not read: fail closed
 		}
 	}
@@ -850,7 +865,7 @@ func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, budget *in
 	}
 	found := false
 	eachBase64Run(t, func(raw []byte) {
-		found = found || g.textWithholdsIn(d, attachmentText("", raw), true, budget)
+		found = found || g.textWithholdsIn(d, attachmentText("", raw), true, r)
 	})
 	// A data: url in it (an XML Attachment's <url value>) is a payload
 	// too, as the JSON walk reads one (review 40a: the refuge's XML
@@ -861,7 +876,7 @@ func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, budget *in
 			break
 		}
 		eachDataURL(s, func(mt string, raw []byte) {
-			found = found || g.textWithholdsIn(d, attachmentText(mt, raw), true, budget)
+			found = found || g.textWithholdsIn(d, attachmentText(mt, raw), true, r)
 		})
 	}
 	return found

@@ -138,8 +138,22 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 // either of the others went out as stored).
 func mayCarryFHIRData(raw []byte) bool {
 	data := bytes.Count(raw, []byte(`"data"`))
-	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || bytes.Contains(bytes.ToLower(raw), []byte("json"))) ||
+	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || textTyped(raw)) ||
 		bytes.Contains(raw, []byte(`"valueBase64Binary"`)) || hasDataURL(raw)
+}
+
+// textTyped reports whether raw names a media type whose data may be FHIR
+// JSON read by its first byte (jsonLike): a JSON, text, XML or untyped
+// octet-stream one (review 42a: the refuge as FHIR JSON typed text/plain
+// was masked only when "json" happened to be written elsewhere).
+func textTyped(raw []byte) bool {
+	low := bytes.ToLower(raw)
+	for _, t := range [...]string{"json", "text/", "xml", "octet-stream"} {
+		if bytes.Contains(low, []byte(t)) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayCarryPayload reports whether raw may carry a payload of any media
@@ -1128,6 +1142,13 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 				}
 				if !changed {
 					return payloadKept, nil
+				}
+				if !jsonType {
+					// JSON only guessed from its first byte may hold
+					// more than its documents (a letter's prose after a
+					// JSON line): masked whole, not rewritten without it
+					// (review 42a)
+					return payloadMasked, nil
 				}
 				data, _ := encodeAttachedDocs(docs)
 				return payloadRewritten, data
