@@ -521,7 +521,9 @@ func (g *gate) noteRestricted(ctx context.Context, patients []string) {
 		if done {
 			continue
 		}
-		if restricted, err := g.personRestricted(ctx, pid); err != nil || !restricted {
+		// (pid itself in progress: the carriers of its numbers other than
+		// itself are asked, and a person with one record asks none)
+		if restricted, err := g.personRestricted(ctx, pid, map[string]bool{pid: false}); err != nil || !restricted {
 			continue // (on an error the release is the organisation's own; only the alert is lost)
 		}
 		g.mu.Lock()
@@ -2082,7 +2084,7 @@ func (g *gate) numbersOf(typ, id string) ([]string, error) {
 // personRestricted reports whether Patient pid is a restricted person's:
 // labelled so, linked to a record that is, or carrying an NHS number a
 // restricted Patient carries.
-func (g *gate) personRestricted(ctx context.Context, pid string) (bool, error) {
+func (g *gate) personRestricted(ctx context.Context, pid string, ev map[string]bool) (bool, error) {
 	pc, err := g.cp.store.PatientContext(ctx, pid)
 	if err != nil {
 		return false, err
@@ -2095,34 +2097,56 @@ func (g *gate) personRestricted(ctx context.Context, pid string) (bool, error) {
 	// Another Patient carrying one of its numbers may be restricted by
 	// its links (review 42b: a copy's number was carried by a Patient
 	// sharing another number with one a restricted record replaces).
-	return pat.Restricted || g.restrictedCopyNumbers(d.numbers), nil
+	return pat.Restricted || g.restrictedCopyNumbersIn(d.numbers, ev), nil
 }
 
 // restrictedID reports whether Patient id is a restricted person's (as
-// noteRestricted decides it), once per request; it fails closed.
+// noteRestricted decides it, and through the Patients sharing its
+// numbers), once per request; it fails closed.
 func (g *gate) restrictedID(id string) bool {
 	g.mu.Lock()
 	r, ok := g.linkedRestricted[id]
-	if !ok {
-		// while it is worked out: a cycle of shared numbers and links
-		// (restrictedCopyNumbers) ends here
-		if g.linkedRestricted == nil {
-			g.linkedRestricted = map[string]bool{}
-		}
-		g.linkedRestricted[id] = false
-	}
 	g.mu.Unlock()
 	if ok {
 		return r
 	}
-	r, err := g.personRestricted(g.ctx, id)
-	r = r || err != nil
+	ev := map[string]bool{}
+	r = g.restrictedIDIn(id, ev)
+	// Kept for the request: every answer when this one is "no" (each was
+	// worked out to the end), and only the "yes" answers otherwise: one
+	// worked out while another id was in progress, counted "no" until it
+	// ended, may be "yes" after all (review 43a: the carer's copy linking
+	// to such a Patient went out whole, depending on what was asked first).
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.linkedRestricted == nil {
 		g.linkedRestricted = map[string]bool{}
 	}
-	g.linkedRestricted[id] = r
+	for k, v := range ev {
+		if v || !r {
+			g.linkedRestricted[k] = v
+		}
+	}
+	return r
+}
+
+// restrictedIDIn is restrictedID within one evaluation: ev holds the
+// answers so far, and "no" for the ids in progress (a cycle of shared
+// numbers and links ends there).
+func (g *gate) restrictedIDIn(id string, ev map[string]bool) bool {
+	if r, ok := ev[id]; ok {
+		return r
+	}
+	g.mu.Lock()
+	r, ok := g.linkedRestricted[id]
+	g.mu.Unlock()
+	if ok {
+		return r
+	}
+	ev[id] = false
+	r, err := g.personRestricted(g.ctx, id, ev)
+	r = r || err != nil
+	ev[id] = r
 	return r
 }
 
@@ -2339,6 +2363,12 @@ func (g *gate) restrictedNumbersLocked(numbers []string) bool {
 // carer record carried, and the carer's address went to the district
 // nurse. Fails closed.
 func (g *gate) restrictedCopyNumbers(numbers []string) bool {
+	return g.restrictedCopyNumbersIn(numbers, nil)
+}
+
+// restrictedCopyNumbersIn is restrictedCopyNumbers within an evaluation
+// of restrictedID (ev), or on its own (nil).
+func (g *gate) restrictedCopyNumbersIn(numbers []string, ev map[string]bool) bool {
 	if g.restrictedNumbers(numbers) {
 		return true
 	}
@@ -2348,7 +2378,7 @@ func (g *gate) restrictedCopyNumbers(numbers []string) bool {
 			return true
 		}
 		for _, id := range info.ids {
-			if g.restrictedID(id) {
+			if ev == nil && g.restrictedID(id) || ev != nil && g.restrictedIDIn(id, ev) {
 				return true
 			}
 		}

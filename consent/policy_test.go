@@ -309,6 +309,12 @@ func TestTextLabels(t *testing.T) {
 		{`<meta codeSystemVersion="086406008"/>`, false},
 		{`{"encode":"086406008"}`, false},
 		{`{"diagnosis_code":"086406008"}`, true},
+		// review 43a: SNOMED_CT_code, SCTCode, snomed2Code, CodeValue
+		{`{"SNOMED_CT_code":"086406008"}`, true},
+		{`{"SCTCode":"052637005"}`, true},
+		{`{"snomed2Code":"086406008"}`, true},
+		{`{"CodeValue":"086406008","CodeSystem":"SNOMED CT"}`, true},
+		{`<obs snomedct_code="052637005"/>`, true},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SNMI||`, true},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCTID||`, true},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCT-2||`, true},

@@ -94,54 +94,83 @@ func wholeValue(text []byte, i, j int, seps v2Seps) bool {
 	return false
 }
 
-// codeName reports whether an attribute's or a key's name (lower case,
-// any namespace prefix aside; as written, for its word breaks) names a
-// concept's code: its last word is "code" alone or after a clinical
-// word (snomedCode, conceptCode, valueCode, diagnosis_code), or its last
-// words are "concept id" or "sct id" (conceptId, sctid, snomedConceptId).
-// Review 41b: snomedCode went unread once only code, valueCode, conceptId
-// and sctid counted; review 42b: any name holding "code" (area_code,
-// errorCode, sortCode, encode) then made a number a code.
+// codeName reports whether an attribute's or a key's name (any
+// namespace prefix aside; as written, for its word breaks) names a
+// concept's code: its last word is "code" (snomedCode, SNOMED_CT_code,
+// SCTCode, diagnosis_code), but for words naming another kind of code
+// before it (area_code, errorCode, postCode, qrCode: review 42b, they
+// made numbers codes); or its last words are "code value" or "code id"
+// (CodeValue), "concept id" or "sct id" (conceptId, sct_id), or it is
+// sctid or conceptid. Review 41b: snomedCode went unread when only code,
+// valueCode, conceptId and sctid counted; review 43a: SNOMED_CT_code,
+// SCTCode and CodeValue went unread when only clinical words could come
+// before "code".
 func codeName(name string) bool {
 	w := nameWords(name)
 	n := len(w)
-	switch {
-	case n == 0:
-		return false
-	case w[n-1] == "sctid" || w[n-1] == "conceptid":
-		return true
-	case n >= 2 && w[n-1] == "id" && (w[n-2] == "concept" || w[n-2] == "sct"):
-		return true
-	case w[n-1] != "code":
+	if n == 0 {
 		return false
 	}
-	return n == 1 || codeWords[w[n-2]]
+	last, before := w[n-1], ""
+	if n >= 2 {
+		before = w[n-2]
+	}
+	switch {
+	case last == "sctid" || last == "conceptid":
+		return true
+	case (last == "id" || last == "identifier") && (before == "concept" || before == "sct" || before == "code"):
+		return true
+	case last == "value" && before == "code":
+		return true
+	case last != "code":
+		return false
+	}
+	return !otherCodeWords[before]
 }
 
-// codeWords: the words before "code" in a concept's code's name.
-var codeWords = map[string]bool{"value": true, "snomed": true, "sct": true, "concept": true, "clinical": true, "diagnosis": true,
-	"problem": true, "procedure": true, "finding": true, "condition": true, "disorder": true, "observation": true, "read": true}
+// otherCodeWords: words before "code" in a name whose value is no
+// concept's code.
+var otherCodeWords = map[string]bool{"area": true, "postal": true, "post": true, "zip": true, "country": true, "dial": true, "dialling": true,
+	"dialing": true, "bar": true, "sort": true, "error": true, "transaction": true, "access": true, "pin": true, "qr": true, "status": true,
+	"response": true, "http": true, "currency": true, "language": true, "lang": true, "promo": true, "discount": true, "auth": true,
+	"verification": true, "security": true, "colour": true, "color": true, "region": true, "state": true, "bank": true, "branch": true,
+	"otp": true, "invite": true, "activation": true, "exit": true, "return": true, "source": true, "zone": true}
 
-// nameWords splits a name at case changes, '_', '-' and '.', lower case.
+// nameWords splits a name into words, lower case: at '_', '-', '.' and
+// spaces, before an upper-case letter after a lower-case one or a digit,
+// before the last capital of a run of them followed by a lower-case
+// letter (SNOMEDCode: snomed, code), and between digits and letters.
 func nameWords(name string) []string {
 	var out []string
 	start := 0
-	for i := 0; i <= len(name); i++ {
-		end := i == len(name)
-		if !end && (name[i] == '_' || name[i] == '-' || name[i] == '.') {
-			if i > start {
-				out = append(out, strings.ToLower(name[start:i]))
-			}
+	upper := func(c byte) bool { return c >= 'A' && c <= 'Z' }
+	lower := func(c byte) bool { return c >= 'a' && c <= 'z' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	cut := func(i int) {
+		if i > start {
+			out = append(out, strings.ToLower(name[start:i]))
+		}
+		start = i
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '_' || c == '-' || c == '.' || c == ' ' {
+			cut(i)
 			start = i + 1
 			continue
 		}
-		if end || i > start && name[i] >= 'A' && name[i] <= 'Z' && name[i-1] >= 'a' && name[i-1] <= 'z' {
-			if i > start {
-				out = append(out, strings.ToLower(name[start:i]))
-			}
-			start = i
+		if i == start {
+			continue
+		}
+		p := name[i-1]
+		switch {
+		case upper(c) && (lower(p) || digit(p)),
+			upper(c) && upper(p) && i+1 < len(name) && lower(name[i+1]),
+			digit(c) != digit(p):
+			cut(i)
 		}
 	}
+	cut(len(name))
 	return out
 }
 
