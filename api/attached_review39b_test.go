@@ -66,7 +66,7 @@ func TestReview39bTextLabelsQuadratic(t *testing.T) {
 			times = append(times, d)
 			t.Logf("%s %d KiB: cpu %v", c.name, kib, d)
 		}
-		if times[2] > 10*times[0]+200*time.Millisecond {
+		if times[2] > 10*times[0]+raceSlowdown*200*time.Millisecond {
 			t.Errorf("TextLabels on %q repeated: 32 KiB %v, 128 KiB %v (x%.1f for x4 the text: quadratic)", c.unit, times[0], times[2], float64(times[2])/float64(times[0]))
 		}
 	}
