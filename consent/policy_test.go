@@ -315,6 +315,9 @@ func TestTextLabels(t *testing.T) {
 		{`{"snomed2Code":"086406008"}`, true},
 		{`{"CodeValue":"086406008","CodeSystem":"SNOMED CT"}`, true},
 		{`<obs snomedct_code="052637005"/>`, true},
+		{`{"COde":"086406008"}`, true}, // review 44a: odd casing
+		{`{"CODe":"052637005"}`, true},
+		{`{"keySafeCode":"0864060080","telephoneCode":"086406008"}`, false},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SNMI||`, true},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCTID||`, true},
 		{`OBX|1|CE|DX^Dx^L||086406008^HIV infection^SCT-2||`, true},

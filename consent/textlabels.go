@@ -122,6 +122,9 @@ func codeName(name string) bool {
 		return true
 	case last == "value" && before == "code":
 		return true
+	case last != "code" && n >= 2 && before+last == "code":
+		// odd casing split "code" itself (COde, CODe: review 44a)
+		return n == 2 || !otherCodeWords[w[n-3]]
 	case last != "code":
 		return false
 	}
@@ -134,7 +137,9 @@ var otherCodeWords = map[string]bool{"area": true, "postal": true, "post": true,
 	"dialing": true, "bar": true, "sort": true, "error": true, "transaction": true, "access": true, "pin": true, "qr": true, "status": true,
 	"response": true, "http": true, "currency": true, "language": true, "lang": true, "promo": true, "discount": true, "auth": true,
 	"verification": true, "security": true, "colour": true, "color": true, "region": true, "state": true, "bank": true, "branch": true,
-	"otp": true, "invite": true, "activation": true, "exit": true, "return": true, "source": true, "zone": true}
+	"otp": true, "invite": true, "activation": true, "exit": true, "return": true, "source": true, "zone": true,
+	"phone": true, "telephone": true, "tel": true, "mobile": true, "std": true, "calling": true, "ext": true, "door": true,
+	"safe": true, "booking": true}
 
 // nameWords splits a name into words, lower case: at '_', '-', '.' and
 // spaces, before an upper-case letter after a lower-case one or a digit,
