@@ -13,9 +13,10 @@ import (
 // way, an HL7 v2 message — the ids it holds are the codes it may carry
 // (review 31c: an assisted-fertilisation procedure in a letter's FHIR XML
 // went out under break-glass). Sorted, without duplicates; nil when none
-// apply. Linear in the text: wholeValue looks at most a few windows of
-// fixed size around a run (review 39b: searches to either end of the text
-// made 128 KiB of "-->0<" cost 3 s).
+// apply. Linear in the text: wholeValue reads markup at most a window of
+// fixed size from a run, and at most 30 parts of an HL7 v2 field around
+// it, each part so read by at most 30 runs (review 39b: searches to either
+// end of the text made 128 KiB of "-->0<" cost 3 s).
 func (p *Policy) TextLabels(text []byte) []string {
 	var codes []Coding
 	seps := defaultV2
