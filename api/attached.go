@@ -138,31 +138,50 @@ var (
 	minDecodedCap    = 1 << 20
 )
 
+// readOnce is what one item's payloads have had decoded: each read once,
+// by its media type (it decides how the bytes are read) and bytes, and at
+// most maxDecodedFactor times the item's size, at least minDecodedCap
+// (reviews 39b, 42a). attachedContent and textWithholds share it.
+type readOnce struct {
+	left int
+	seen map[[sha256.Size]byte]bool
+}
+
+func newReadOnce(size int) *readOnce {
+	return &readOnce{left: max(minDecodedCap, maxDecodedFactor*size), seen: map[[sha256.Size]byte]bool{}}
+}
+
+// first reports whether the payload is read for the first time (fresh),
+// and whether reading it spends the budget.
+func (r *readOnce) first(ct string, raw []byte) (fresh, spent bool) {
+	h := sha256.New()
+	h.Write([]byte(ct + "\x00"))
+	h.Write(raw)
+	var key [sha256.Size]byte
+	h.Sum(key[:0])
+	if r.seen[key] {
+		return false, false
+	}
+	r.seen[key] = true
+	r.left -= len(raw)
+	return true, r.left < 0
+}
+
 // attachedContentCapped is attachedContent, and over reports that the
 // payloads came to more than the cap, so that some were not read.
 func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]byte, over bool) {
-	budget := minDecodedCap
-	if n := maxDecodedFactor * stringBytes(m); n > budget {
-		budget = n
-	}
-	seen := map[[sha256.Size]byte]bool{}
+	reads := newReadOnce(stringBytes(m))
 	var walk func(v any)
 	var visit func(p payload)
 	visit = func(p payload) {
 		if over {
 			return
 		}
-		// (the media type too: it decides how the bytes are read)
-		h := sha256.New()
-		h.Write([]byte(p.ct + "\x00"))
-		h.Write(p.raw)
-		var key [sha256.Size]byte
-		h.Sum(key[:0])
-		if seen[key] {
+		fresh, spent := reads.first(p.ct, p.raw)
+		if !fresh {
 			return
 		}
-		seen[key] = true
-		if budget -= len(p.raw); budget < 0 {
+		if spent {
 			over = true
 			return
 		}

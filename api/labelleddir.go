@@ -803,31 +803,23 @@ func (g *gate) xmlDirCopies(m map[string]any, masked func(string)) {
 // it: a data: url's data may be a base64 run as well, each read at every
 // level of a crafted nesting (review 40a).
 func (g *gate) textWithholds(d *labelledDir, t []byte, nested bool) bool {
-	r := &textRead{budget: max(minDecodedCap, maxDecodedFactor*len(t)), seen: map[[sha256.Size]byte]bool{}}
-	return g.textWithholdsIn(d, t, nested, r)
+	return g.textWithholdsIn(d, t, nested, newReadOnce(len(t)))
 }
 
-// textRead is what one textWithholds has read: the bytes it may still
-// decode, and the nested texts read already, by their hash (review 42a: a
+// textWithholdsIn is textWithholds within one reading (r: review 42a, a
 // data: url read as a base64 run and as a url, in each of the text's
 // forms, was read again at every level, passed the budget, and masked an
 // ordinary note nested three deep).
-type textRead struct {
-	budget int
-	seen   map[[sha256.Size]byte]bool
-}
-
-func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, r *textRead) bool {
+func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, r *readOnce) bool {
 	if binaryFormat(t) {
 		return false
 	}
 	if nested {
-		k := sha256.Sum256(t)
-		if r.seen[k] {
+		fresh, spent := r.first("", t)
+		if !fresh {
 			return false // read already, with the same answer
 		}
-		r.seen[k] = true
-		if r.budget -= len(t); r.budget < 0 {
+		if spent {
 			return true // not read: fail closed
 		}
 	}

@@ -183,16 +183,16 @@ func redactCarriedPeople(m map[string]any, which func(map[string]any) bool) bool
 // redactCarriedUnlooked is redactCarriedPeople that also gives the NHS
 // numbers masked past maxUnreadNumbers without a look-up.
 func redactCarriedUnlooked(m map[string]any, which func(map[string]any) bool) (bool, []string) {
-	seen := map[string]bool{}
+	seen := newNumbersSeen()
 	found := redactCarried(m, which, seen)
-	return found, unlookedNumbers(seen)
+	return found, slices.Sorted(slices.Values(seen.unlooked))
 }
 
 // redactCarried is redactCarriedPeople with seen, the NHS numbers looked
 // up so far in the item's unread data (numbersIn): one map, and so one
 // cap, for the whole item (review 39b: a map per attachment let 500
 // attachments of 100 numbers each cost 50,000 lookups, 2.6 s, per read).
-func redactCarried(m map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
+func redactCarried(m map[string]any, which func(map[string]any) bool, seen *numbersSeen) bool {
 	found := false
 	visit := func(x map[string]any) bool {
 		if t, _ := x["resourceType"].(string); personResource(t) && (which == nil || which(x)) {
@@ -228,11 +228,11 @@ func redactCarried(m map[string]any, which func(map[string]any) bool, seen map[s
 // valueBase64Binary or an attached array went whole). The routes are
 // editPayloads', which masking walks too.
 func redactAttachedPeople(x map[string]any, which func(map[string]any) bool) bool {
-	return redactAttached(x, which, map[string]bool{})
+	return redactAttached(x, which, newNumbersSeen())
 }
 
 // redactAttached is redactAttachedPeople with the item's seen (redactCarried).
-func redactAttached(x map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
+func redactAttached(x map[string]any, which func(map[string]any) bool, seen *numbersSeen) bool {
 	return editPayloads(x, false, func(ct string, text []byte) (payloadEdit, []byte) {
 		if out, ok := redactedPayload(ct, text, which, seen); ok {
 			return payloadRewritten, out
@@ -244,7 +244,7 @@ func redactAttached(x map[string]any, which func(map[string]any) bool, seen map[
 // redactedPayload is FHIR JSON text (media type ct) with its people
 // redacted (redactDocs), re-encoded; ok is false when it carries no one to
 // redact, or cannot be written again.
-func redactedPayload(ct string, text []byte, which func(map[string]any) bool, seen map[string]bool) ([]byte, bool) {
+func redactedPayload(ct string, text []byte, which func(map[string]any) bool, seen *numbersSeen) ([]byte, bool) {
 	docs := jsonDocs(ct, text)
 	if !redactDocs(docs, which, seen) {
 		return nil, false
@@ -267,7 +267,7 @@ func utf8Type(ct string) string {
 // redactDocs redacts the people (which; nil: all, and the places too) in
 // documents docs in place, objects or lists, and reports whether it
 // changed any; seen is the item's (redactCarried).
-func redactDocs(docs []any, which func(map[string]any) bool, seen map[string]bool) bool {
+func redactDocs(docs []any, which func(map[string]any) bool, seen *numbersSeen) bool {
 	found := false
 	for _, doc := range docs {
 		// (held by a member, so that each object of a list, and the
@@ -465,11 +465,11 @@ func mayCarryPlaces(raw []byte) bool {
 // reports as a restricted person's. The data becomes a data-absent-reason
 // "masked". Opaque formats (a PDF, an image) are left as they are.
 func maskUnreadPeople(x map[string]any, which func(map[string]any) bool) bool {
-	return maskUnread(x, which, map[string]bool{})
+	return maskUnread(x, which, newNumbersSeen())
 }
 
 // maskUnread is maskUnreadPeople with the item's seen (redactCarried).
-func maskUnread(x map[string]any, which func(map[string]any) bool, seen map[string]bool) bool {
+func maskUnread(x map[string]any, which func(map[string]any) bool, seen *numbersSeen) bool {
 	masked := false
 	ct, _ := x["contentType"].(string)
 	if data, _ := x["data"].(string); data != "" && !readWhole(x) && unreadPeopleSeen(data, ct, true, which, seen) {
@@ -571,12 +571,12 @@ func readWhole(x map[string]any) bool {
 // text that carex does not read as FHIR JSON and that may hold a person's
 // demographics, as maskUnreadPeople decides it.
 func unreadPeople(data, ct string, encoded bool, which func(map[string]any) bool) bool {
-	return unreadPeopleSeen(data, ct, encoded, which, map[string]bool{})
+	return unreadPeopleSeen(data, ct, encoded, which, newNumbersSeen())
 }
 
 // unreadPeopleSeen is unreadPeople with seen, the numbers looked up so
 // far in the item (redactCarried).
-func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) bool, seen map[string]bool) bool {
+func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) bool, seen *numbersSeen) bool {
 	raw := []byte(data)
 	if encoded {
 		// The first bytes tell the format: most attachments (a PDF, an
@@ -609,7 +609,7 @@ func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) 
 // the numbers looked up so far, across the runs (review 34a: a cap per
 // run let 400 runs of 100 numbers take 1.8 s) and the item's other
 // attachments (review 39b).
-func peopleIn(raw []byte, which func(map[string]any) bool, seen map[string]bool) bool {
+func peopleIn(raw []byte, which func(map[string]any) bool, seen *numbersSeen) bool {
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
 	if which == nil {
@@ -628,8 +628,8 @@ func peopleIn(raw []byte, which func(map[string]any) bool, seen map[string]bool)
 
 // numbersIn reports whether text carries an NHS number which reports, or
 // more than maxUnreadNumbers of them with those seen before in the item;
-// seen holds each number looked up with which's answer.
-func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]bool) bool {
+// seen holds each number looked up with which's answer (numbersSeen).
+func numbersIn(text []byte, which func(map[string]any) bool, seen *numbersSeen) bool {
 	found := false
 	for at := 0; ; {
 		m, next := nextNHSNumberLike(text, at)
@@ -644,30 +644,30 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]boo
 		if err != nil {
 			continue
 		}
-		if r, ok := seen[n]; ok {
+		if r, ok := seen.answer[n]; ok {
 			// looked up already, in this text or another of the item's
 			// (review 39b): its answer holds here too
 			found = found || r
 			continue
 		}
-		if len(seen) >= maxUnreadNumbers {
+		if seen.size() >= maxUnreadNumbers {
 			// Each number not cached costs store lookups: a letter
 			// listing thousands took a second to read (review 31a).
 			// One carrying that many people is masked unread. The
 			// numbers past the cap are kept (unlooked) for the IG
 			// alert, asked about at once (review 41b: a restricted
 			// person's number behind 100 others raised none).
-			if len(seen) < maxUnlookedNumbers {
-				seen[unlooked+n] = true
+			if seen.size() < maxUnlookedNumbers {
+				seen.unlooked = append(seen.unlooked, n)
 			}
-			seen[n] = true
+			seen.answer[n] = true
 			found = true
 			continue // (read on for the alert: review 42b)
 		}
 		// decided as a copy carrying only that number is
 		person := map[string]any{"identifier": []any{map[string]any{"system": fhir.NHSNumberSystem, "value": n}}}
-		seen[n] = which(person)
-		found = seen[n] || found
+		seen.answer[n] = which(person)
+		found = seen.answer[n] || found
 	}
 	return found
 }
@@ -680,25 +680,23 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen map[string]boo
 // 50,000 lookups a read).
 const maxUnreadNumbers = 100
 
-// unlooked prefixes, in an item's seen map, a number past
-// maxUnreadNumbers: masked without a look-up (numbersIn), asked about for
-// the alert alone, all at once (unlookedNumbers).
-const unlooked = "+"
-
 // maxUnlookedNumbers bounds the numbers past the cap kept for the alert.
 const maxUnlookedNumbers = 10_000
 
-// unlookedNumbers are the NHS numbers numbersIn masked past the cap.
-func unlookedNumbers(seen map[string]bool) []string {
-	var out []string
-	for k := range seen {
-		if n, ok := strings.CutPrefix(k, unlooked); ok {
-			out = append(out, n)
-		}
-	}
-	slices.Sort(out)
-	return out
+// numbersSeen is what an item's unread data has had looked up (numbersIn):
+// each NHS number with which's answer (true for those masked past the
+// cap), and the numbers past maxUnreadNumbers, masked without a look-up,
+// kept to be asked about for the IG alert alone, all at once (review 41b:
+// a restricted person's number behind 100 others raised none).
+type numbersSeen struct {
+	answer   map[string]bool
+	unlooked []string
 }
+
+func newNumbersSeen() *numbersSeen { return &numbersSeen{answer: map[string]bool{}} }
+
+// size counts both, as the caps do.
+func (s *numbersSeen) size() int { return len(s.answer) + len(s.unlooked) }
 
 // resolveUEscapes is b with each JSON \uXXXX escape written as the
 // character it stands for: the words and numbers unreadPeople looks for
