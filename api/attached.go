@@ -206,7 +206,7 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		if texts && (len(inner) == 0 || !declared) && !binaryFormat(t) {
 			// (JSON only guessed from its first byte — a letter opening
 			// "[1] Seen in clinic" — is read as text too: review 42a)
-			eachBase64Run(t, func(raw []byte) { visit(payload{"", raw}) })
+			eachEmbeddedPayload(t, func(ct string, raw []byte) { visit(payload{ct, raw}) })
 		}
 	}
 	walk = func(v any) {
@@ -260,6 +260,63 @@ func binaryFormat(b []byte) bool {
 // not decode is read in its parts, as before.
 func eachBase64Run(text []byte, fn func([]byte)) {
 	base64Runs(text, true, fn)
+}
+
+// eachEmbeddedPayload calls fn with each payload written inside text, as
+// the JSON walk reads an Attachment's data and url: a run of base64
+// (eachBase64Run, ct ""), and a data: url (an XML Attachment's <url
+// value>, ct its media type), its characters perhaps written as a reader
+// sees them (scanText). One finder for every reader of attachment text
+// (the labels, the restricted person's check, the refuge check): review
+// 40a gave data: urls to the refuge check alone, so an HIV Condition or a
+// restricted person's Patient percent-encoded in one went out (note 33).
+//
+// Each payload is given once: a base64 data: url is a base64 run too, and
+// each form of the text holds the same urls (review 42a: read three times
+// at each level, an ordinary note nested four deep passed a decode cap).
+func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte)) {
+	given := map[[sha256.Size]byte]bool{}
+	once := func(ct string, raw []byte) {
+		if k := sha256.Sum256(raw); !given[k] {
+			given[k] = true
+			fn(ct, raw)
+		}
+	}
+	eachBase64Run(text, func(raw []byte) { once("", raw) })
+	eachDataURL(text, once)
+	if s := scanText(text); !bytes.Equal(s, text) {
+		eachDataURL(s, once)
+	}
+}
+
+// eachDataURL calls fn with the media type and data (dataURLBytes) of
+// each data: url in text, any case, up to a quote, '<', '>' or white
+// space, as an attribute value or element text ends.
+func eachDataURL(text []byte, fn func(mt string, raw []byte)) {
+	for i := 0; i+5 <= len(text); {
+		k := bytes.Index(text[i:], []byte("ata:"))
+		if k < 0 {
+			return
+		}
+		at := i + k - 1
+		i += k + 4
+		if at < 0 || text[at] != 'd' && text[at] != 'D' {
+			continue
+		}
+		end := at
+		for end < len(text) && !bytes.ContainsRune([]byte("\"'<> \t\r\n"), rune(text[end])) {
+			end++
+		}
+		u := string(text[at:end])
+		if !strings.Contains(u, ",") {
+			continue
+		}
+		if raw, ok := dataURLBytes(u); ok {
+			mt, _ := dataURLType(u)
+			fn(mt, raw)
+		}
+		i = end
+	}
 }
 
 // minIndentedLine is how many base64 characters a line must end with for

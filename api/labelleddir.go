@@ -856,50 +856,8 @@ func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, r *readOnc
 		}
 	}
 	found := false
-	eachBase64Run(t, func(raw []byte) {
-		found = found || g.textWithholdsIn(d, attachmentText("", raw), true, r)
+	eachEmbeddedPayload(t, func(ct string, raw []byte) {
+		found = found || g.textWithholdsIn(d, attachmentText(ct, raw), true, r)
 	})
-	// A data: url in it (an XML Attachment's <url value>) is a payload
-	// too, as the JSON walk reads one (review 40a: the refuge's XML
-	// percent-encoded in one went out whole); as a reader sees it too
-	// (its characters written as references).
-	for _, s := range forms {
-		if found {
-			break
-		}
-		eachDataURL(s, func(mt string, raw []byte) {
-			found = found || g.textWithholdsIn(d, attachmentText(mt, raw), true, r)
-		})
-	}
 	return found
-}
-
-// eachDataURL calls fn with the media type and data (dataURLBytes) of
-// each data: url in text, any case, up to a quote, '<', '>' or white
-// space, as an attribute value or element text ends.
-func eachDataURL(text []byte, fn func(mt string, raw []byte)) {
-	for i := 0; i+5 <= len(text); {
-		k := bytes.Index(text[i:], []byte("ata:"))
-		if k < 0 {
-			return
-		}
-		at := i + k - 1
-		i += k + 4
-		if at < 0 || text[at] != 'd' && text[at] != 'D' {
-			continue
-		}
-		end := at
-		for end < len(text) && !bytes.ContainsRune([]byte("\"'<> \t\r\n"), rune(text[end])) {
-			end++
-		}
-		u := string(text[at:end])
-		if !strings.Contains(u, ",") {
-			continue
-		}
-		if raw, ok := dataURLBytes(u); ok {
-			mt, _ := dataURLType(u)
-			fn(mt, raw)
-		}
-		i = end
-	}
 }

@@ -599,17 +599,27 @@ func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) 
 	return peopleIn(raw, which, seen)
 }
 
-// peopleIn reports whether text raw, or base64 inside it at any depth (a
-// FHIR XML Attachment's <data value>, a CDA body with
-// representation="B64": reviews 33a, 34a, her Patient so carried went
-// whole), names a person or a place (which nil) or carries an NHS number
-// which reports (a restricted person's), as unreadPeople decides it. The
-// text is read as a reader sees it (scanText: review 34a, her number
-// written "&#57;990000069" or in full-width digits went whole); seen is
-// the numbers looked up so far, across the runs (review 34a: a cap per
-// run let 400 runs of 100 numbers take 1.8 s) and the item's other
+// peopleIn reports whether text raw, or a payload written inside it at
+// any depth (base64, a FHIR XML Attachment's <data value>, a CDA body
+// with representation="B64": reviews 33a, 34a, her Patient so carried
+// went whole; a data: url, an XML Attachment's <url value>: note 33),
+// names a person or a place (which nil) or carries an NHS number which
+// reports (a restricted person's), as unreadPeople decides it. The text
+// is read as a reader sees it (scanText: review 34a, her number written
+// "&#57;990000069" or in full-width digits went whole); seen is the
+// numbers looked up so far, across the runs (review 34a: a cap per run
+// let 400 runs of 100 numbers take 1.8 s) and the item's other
 // attachments (review 39b).
 func peopleIn(raw []byte, which func(map[string]any) bool, seen *numbersSeen) bool {
+	// What is decoded inside it is capped as the label net caps it: a
+	// data: url escaping one "%" more at each level shrinks by two bytes
+	// a level, so reading every level would take the square of its size.
+	// Past the cap it is not read, so it counts as found (fail closed).
+	left := max(minDecodedCap, maxDecodedFactor*len(raw))
+	return peopleInLeft(raw, which, seen, &left)
+}
+
+func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen, left *int) bool {
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
 	if which == nil {
@@ -620,8 +630,15 @@ func peopleIn(raw []byte, which func(map[string]any) bool, seen *numbersSeen) bo
 		return true
 	}
 	found := false
-	eachBase64Run(plain, func(b []byte) {
-		found = found || peopleIn(b, which, seen)
+	eachEmbeddedPayload(plain, func(_ string, b []byte) {
+		if found {
+			return
+		}
+		if *left -= len(b); *left < 0 {
+			found = true
+			return
+		}
+		found = peopleInLeft(b, which, seen, left)
 	})
 	return found
 }
