@@ -123,23 +123,31 @@ func codeName(name string) bool {
 		return true
 	case last == "value" && before == "code":
 		return true
-	case last != "code" && n >= 2 && before+last == "code":
-		// odd casing split "code" itself (COde, CODe: review 44a)
-		return n == 2 || !otherCodeWords[w[n-3]]
 	case last != "code":
+		// odd casing may have split "code" itself (COde, CODe: review
+		// 44a; cOdE, snomedCOdE in three words: review 45a)
+		s := ""
+		for k := n - 1; k >= 0 && len(s) < len("code"); k-- {
+			if s = w[k] + s; s == "code" {
+				return k == 0 || !otherCodeWords[w[k-1]]
+			}
+		}
 		return false
 	}
 	return !otherCodeWords[before]
 }
 
 // otherCodeWords: words before "code" in a name whose value is no
-// concept's code.
+// concept's code. Not "std" nor "ext" (review 45a): a sexual-health
+// export's stdCode and an external extCode are a diagnosis's code, and a
+// leak is worse than a letter withheld; a dialling code is short of any
+// listed concept.
 var otherCodeWords = map[string]bool{"area": true, "postal": true, "post": true, "zip": true, "country": true, "dial": true, "dialling": true,
 	"dialing": true, "bar": true, "sort": true, "error": true, "transaction": true, "access": true, "pin": true, "qr": true, "status": true,
 	"response": true, "http": true, "currency": true, "language": true, "lang": true, "promo": true, "discount": true, "auth": true,
 	"verification": true, "security": true, "colour": true, "color": true, "region": true, "state": true, "bank": true, "branch": true,
 	"otp": true, "invite": true, "activation": true, "exit": true, "return": true, "source": true, "zone": true,
-	"phone": true, "telephone": true, "tel": true, "mobile": true, "std": true, "calling": true, "ext": true, "door": true,
+	"phone": true, "telephone": true, "tel": true, "mobile": true, "calling": true, "door": true,
 	"safe": true, "booking": true}
 
 // nameWords splits a name into words, lower case: at '_', '-', '.' and
@@ -245,8 +253,8 @@ func localName(name []byte) string {
 }
 
 // codeElement reports whether the start tag that head ends with (comments
-// and spaces after it aside: review 37a) names a code: code, value,
-// conceptId or sctid, any prefix and case. A comment ends at its first
+// and spaces after it aside: review 37a) names a code: value, or a name
+// codeName takes (code, conceptId, sctid, snomedCode), any prefix. A comment ends at its first
 // "-->" (review 38a: "-->" in running text after an earlier element's
 // comment looked back to it; review 39a: "--" inside one is no end).
 func codeElement(head []byte) bool {
@@ -272,11 +280,9 @@ func codeElement(head []byte) bool {
 	if n := bytes.IndexAny(name, " \t\r\n/"); n >= 0 {
 		name = name[:n]
 	}
-	switch localName(name) {
-	case "code", "value", "conceptid", "sctid":
-		return true
-	}
-	return false
+	// (any name codeName reads as a code's too: review 45a,
+	// <snomedCode>086406008</snomedCode> went unread)
+	return localName(name) == "value" || codeName(localNameAsWritten(name))
 }
 
 // v2Seps are an HL7 v2 message's separators: field, component,
