@@ -1912,7 +1912,17 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 	case !seen && w.Op == store.OpDelete:
 		return hidden(fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound)) // the store's words for a missing id
 	case existing.Deleted && own:
-		return nil // the source organisation may record it again
+		// The source organisation may record it again, but a role of it
+		// that may not see what the delete ended (its marker keeps that
+		// version's class and labels) is answered as for a withheld item:
+		// the version its write got told a receptionist how many versions
+		// the practice's deleted HIV diagnosis had had (review 45c).
+		ended := *existing
+		ended.Deleted = false
+		if !cp.gate(ctx, p, nil).visible(&ended) {
+			return withheldError{fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists)}
+		}
+		return nil
 	case !seen:
 		return hidden(fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists))
 	case !own:
