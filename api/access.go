@@ -394,16 +394,22 @@ func boundLogged(s string) string {
 	return strings.ToValidUTF8(s[:maxLoggedValue], "") + fmt.Sprintf("…[%d bytes, sha256 %x]", len(s), sum[:8])
 }
 
-// recorded: every FHIR interaction is logged; health, metrics and the
-// capability statement carry no personal data and are not.
+// recorded: every request that carries or needs a token is logged, FHIR
+// or not (review 45b: /metrics and unknown paths checked a token and left
+// no entry, so a stolen or forged one could be tried there unseen); the
+// health probes and the public capability statement, which need none and
+// carry no personal data, are not.
 func recorded(c echo.Context) bool {
 	r := c.Request()
 	// By the route, not the decoded path: /fhir/%6Detadata is routed (by
 	// the path as sent) as a search, not to the capability statement.
-	if c.Path() == "/fhir/metadata" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		return false // the public capability statement
+	switch c.Path() {
+	case "/fhir/metadata":
+		return r.Method != http.MethodGet && r.Method != http.MethodHead
+	case "/healthz", "/readyz":
+		return false
 	}
-	return strings.HasPrefix(r.URL.Path, "/fhir")
+	return true
 }
 
 // withheldError is a 404 that the sharing decision caused: the caller sees
@@ -494,11 +500,15 @@ func (s *Server) send(c echo.Context, r *reply) error {
 	if r.body == nil {
 		return c.NoContent(r.status)
 	}
+	ct := fhirJSON
+	if v := r.header.Get(echo.HeaderContentType); v != "" {
+		ct = v // (the metrics' text format)
+	}
 	if c.Request().Method == http.MethodHead {
-		hdr.Set(echo.HeaderContentType, fhirJSON)
+		hdr.Set(echo.HeaderContentType, ct)
 		return c.NoContent(r.status)
 	}
-	return c.Blob(r.status, fhirJSON, r.body)
+	return c.Blob(r.status, ct, r.body)
 }
 
 // respond stages a successful response; access sends it after logging.

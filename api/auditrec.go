@@ -34,6 +34,7 @@ func entryOf(x *Exchange) *auditlog.Entry {
 	}
 	if p := x.Principal; p != nil {
 		e.Sub, e.Name, e.Role, e.Org, e.Sector, e.Purpose = p.Sub, p.Name, p.Role, p.Org, p.Sector, p.Purpose
+		e.Issuer = p.Issuer
 	}
 	return e
 }

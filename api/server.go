@@ -139,7 +139,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(s.metrics.handler()))
+	e.GET("/metrics", s.metrics.page)
 
 	f := e.Group("/fhir")
 	f.GET("/metadata", s.capabilities)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -82,13 +83,21 @@ func (r *RolePolicy) Sees(class string) bool {
 	}
 }
 
+// directCarePurposes are the PurposeOfUse codes (v3 ActReason) of direct
+// care, the only ones a policy may serve: SPEC §4 refuses marketing,
+// insurance, payment and research whatever the policy lists (review 45b:
+// a policy listing HMARKT, HRESCH and HPAYMT released whole records to
+// them). TREAT, its emergency and break-the-glass forms, coordination of
+// care and care management.
+var directCarePurposes = map[string]bool{"TREAT": true, "ETREAT": true, "BTG": true, "COC": true, "CAREMGT": true}
+
 // Policy is the sharing policy. Build one with DefaultPolicy or LoadPolicy;
 // it is read-only afterwards and safe for concurrent use.
 //
 // File format (one directive per line, '#' comments, words split by
 // spaces; see default.policy for the built-in one):
 //
-//	purposes CODE...                  purposes of use served (default TREAT ETREAT COC)
+//	purposes CODE...                  purposes of use served (default TREAT ETREAT COC; direct care only: TREAT ETREAT BTG COC CAREMGT)
 //	role NAME CLASS...|*              data classes a role may see
 //	own-org-only ROLE...              roles that read only their own organisation's data
 //	sees-own-records ROLE...          roles that see everything their own organisation recorded, whatever their classes (not audit roles)
@@ -277,6 +286,9 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			for _, a := range args {
 				if !isUpperCode(a) {
 					return nil, bad("%q is not a PurposeOfUse code (upper case, e.g. TREAT)", a)
+				}
+				if !directCarePurposes[a] {
+					return nil, bad("%q is not a purpose of direct care: carex serves direct care only (%s); marketing, insurance, payment, research and other secondary uses are always refused", a, strings.Join(slices.Sorted(maps.Keys(directCarePurposes)), ", "))
 				}
 			}
 			p.Purposes = append(p.Purposes, args...)

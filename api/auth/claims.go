@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -73,9 +75,16 @@ func (c *tokenClaims) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &all); err != nil {
 		return err
 	}
-	for k := range all {
+	for k, v := range all {
 		if !claimNames[k] {
 			delete(all, k)
+			continue
+		}
+		// RFC 7519 makes a NumericDate a JSON number; golang-jwt also
+		// takes a string of digits (review 45b: "exp":"9999999999" made a
+		// token that lived until 2286).
+		if (k == "exp" || k == "nbf" || k == "iat") && !jsonNumber(v) {
+			return fmt.Errorf("%s: %w", k, errNotNumericDate)
 		}
 	}
 	ours, err := json.Marshal(all)
@@ -84,6 +93,14 @@ func (c *tokenClaims) UnmarshalJSON(b []byte) error {
 	}
 	type plain tokenClaims // without this method
 	return json.Unmarshal(ours, (*plain)(c))
+}
+
+var errNotNumericDate = errors.New("a NumericDate is a JSON number of seconds")
+
+// jsonNumber reports whether v is a JSON number (not a string, nor null).
+func jsonNumber(v json.RawMessage) bool {
+	v = bytes.TrimSpace(v)
+	return len(v) > 0 && (v[0] == '-' || v[0] >= '0' && v[0] <= '9')
 }
 
 // mapRole returns the carex role for a role claim and the RBAC code it came

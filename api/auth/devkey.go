@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -115,6 +116,17 @@ func LoadOrCreateDevKey(path string) (*DevKey, error) {
 }
 
 func readDevKey(path string) (*DevKey, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	// Whoever reads the key signs tokens a --dev server takes as any user
+	// of any organisation, and whoever replaces it chooses that key: one
+	// other users may read or write is refused, as ssh refuses such a
+	// private key (review 45b). carex creates it 0600.
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 && runtime.GOOS != "windows" {
+		return nil, fmt.Errorf("development key %s is open to other users of this machine (mode %04o): whoever reads it can sign tokens as anyone; run chmod 600 %s, or delete it for a new one", path, perm, path)
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err

@@ -60,6 +60,11 @@ type Entry struct {
 	// nil for requests that stored nothing, and in entries written before
 	// it was recorded.
 	Kept []string
+	// Issuer: the iss of the caller's token, which tells an identity
+	// provider's user from a development token's of the same sub (review
+	// 45b); "" in entries written before it was recorded, and for a
+	// request without a valid token.
+	Issuer string
 }
 
 // Options configure Open. Signer is required.

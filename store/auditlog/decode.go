@@ -37,6 +37,7 @@ func (w *wireEntry) entry() *Entry {
 		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
 		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
 		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted, Kept: w.Kept,
+		Issuer: w.Issuer,
 	}
 }
 
@@ -44,7 +45,7 @@ func (w *wireEntry) entry() *Entry {
 // (decodeCanonical's switch reads each by its index here).
 var wireKeys = [...]string{"request_id", "sub", "name", "role", "org", "sector", "purpose", "break_glass",
 	"client", "op", "method", "path", "type", "id", "patient", "nhs_number", "patients", "released",
-	"withheld", "decision", "reasons", "status", "restricted", "kept"}
+	"withheld", "decision", "reasons", "status", "restricted", "kept", "iss"}
 
 // decodeCanonical reads b when it is a JSON object of wireEntry's keys,
 // each at most once and in its order, seq and ts first, with no
@@ -131,6 +132,8 @@ func decodeCanonical(b []byte) (e *Entry, ok bool) {
 			good = d.strs(&w.Restricted)
 		case 23:
 			good = d.strs(&w.Kept)
+		case 24:
+			good = d.str(&w.Issuer)
 		}
 		if !good {
 			return nil, false

@@ -74,8 +74,9 @@ type concept struct {
 }
 
 type identifier struct {
-	System string `json:"system,omitempty"`
-	Value  string `json:"value"`
+	System   string     `json:"system,omitempty"`
+	Value    string     `json:"value"`
+	Assigner *reference `json:"assigner,omitempty"`
 }
 
 type reference struct {
@@ -262,6 +263,12 @@ func AuditEvent(e *Entry, o FHIROptions) any {
 		user.Who = &reference{Display: e.Name}
 		if e.Sub != "" {
 			user.Who.Identifier = &identifier{System: SysCarexSub, Value: e.Sub}
+			if e.Issuer != "" {
+				// the token's issuer, which assigned the sub: a development
+				// token's (carex-dev) is told from an identity
+				// provider's user of the same sub (review 45b)
+				user.Who.Identifier.Assigner = &reference{Display: e.Issuer}
+			}
 		}
 	}
 	if e.Role != "" {
