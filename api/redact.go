@@ -667,16 +667,17 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen *numbersSeen) 
 			found = found || r
 			continue
 		}
-		if seen.size() >= maxUnreadNumbers {
+		if len(seen.answer) >= maxUnreadNumbers {
 			// Each number not cached costs store lookups: a letter
 			// listing thousands took a second to read (review 31a).
 			// One carrying that many people is masked unread. The
 			// numbers past the cap are kept (unlooked) for the IG
 			// alert, asked about at once (review 41b: a restricted
 			// person's number behind 100 others raised none).
-			if seen.size() < maxUnlookedNumbers {
-				seen.unlooked = append(seen.unlooked, n)
+			if len(seen.unlooked) >= maxUnlookedNumbers {
+				return true // (nothing more is kept: masked)
 			}
+			seen.unlooked = append(seen.unlooked, n)
 			seen.answer[n] = true
 			found = true
 			continue // (read on for the alert: review 42b)
@@ -697,23 +698,22 @@ func numbersIn(text []byte, which func(map[string]any) bool, seen *numbersSeen) 
 // 50,000 lookups a read).
 const maxUnreadNumbers = 100
 
-// maxUnlookedNumbers bounds the numbers past the cap kept for the alert.
+// maxUnlookedNumbers bounds the numbers past the cap kept for the alert
+// (review 45a: counted twice, as answered and as unlooked, it kept half).
 const maxUnlookedNumbers = 10_000
 
 // numbersSeen is what an item's unread data has had looked up (numbersIn):
 // each NHS number with which's answer (true for those masked past the
-// cap), and the numbers past maxUnreadNumbers, masked without a look-up,
-// kept to be asked about for the IG alert alone, all at once (review 41b:
-// a restricted person's number behind 100 others raised none).
+// cap), and, among them, the numbers past maxUnreadNumbers, masked
+// without a look-up, kept to be asked about for the IG alert alone, all
+// at once (review 41b: a restricted person's number behind 100 others
+// raised none).
 type numbersSeen struct {
 	answer   map[string]bool
 	unlooked []string
 }
 
 func newNumbersSeen() *numbersSeen { return &numbersSeen{answer: map[string]bool{}} }
-
-// size counts both, as the caps do.
-func (s *numbersSeen) size() int { return len(s.answer) + len(s.unlooked) }
 
 // resolveUEscapes is b with each JSON \uXXXX escape written as the
 // character it stands for: the words and numbers unreadPeople looks for

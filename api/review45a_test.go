@@ -97,6 +97,10 @@ func r45aNumbersLetter(t *testing.T, e *env, id string, past int) string {
 // unlooked (the last kept: size counts each unlooked number twice, so
 // 100 + 2*4949 < 10,000), masks the list and alerts; behind 100 + 4950
 // it masks the list and (at both commits) raises no alert (logged).
+//
+// Fixed: each number past the cap counts once, so the 10,000 kept for the
+// alert are 10,000: behind 100 + 4950 and 100 + 9999 alerts; behind
+// 100 + 10000 it masks and raises none (the cap: logged).
 func TestReview45aSoundNumbersSeenCaps(t *testing.T) {
 	e := newEnv(t, withAccessLog(t, nil), func(c *api.Config) { c.MaxBody = 8 << 20 })
 	seedShared(t, e)
@@ -105,7 +109,7 @@ func TestReview45aSoundNumbersSeenCaps(t *testing.T) {
 		id        string
 		past      int
 		wantAlert bool
-	}{{"r45a-n0", 0, true}, {"r45a-n4949", 4949, true}, {"r45a-n4950", 4950, false}} {
+	}{{"r45a-n0", 0, true}, {"r45a-n4949", 4949, true}, {"r45a-n4950", 4950, true}, {"r45a-n9999", 9999, true}, {"r45a-n10000", 10000, false}} {
 		data := r45aNumbersLetter(t, e, c.id, c.past)
 		sub := "hosp-" + c.id
 		hosp := e.token("hospital-clinician", "nhs", "RHX", func(d *auth.DevClaims) { d.Sub = sub })
