@@ -2398,7 +2398,7 @@ func (g *gate) restrictedCopyNumbersIn(numbers []string, ev map[string]bool) boo
 
 // restrictedAmong are the numbers, masked unread without a look-up each
 // (numbersIn past maxUnreadNumbers), that a restricted Patient carries:
-// asked in one search per 500, for the IG alert alone (review 41b: her
+// asked in one search per amongBatch, for the IG alert alone (review 41b: her
 // number behind 100 others in Jane's letter raised none). The masking
 // does not wait on it; a store error loses only the alert's names.
 func (g *gate) restrictedAmong(numbers []string) []string {

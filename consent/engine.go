@@ -469,13 +469,29 @@ func (pp *Prepared) flatten(pc *pconsent, p *Provision, explicit, self bool) {
 	pc.nodes[i].end = len(pc.nodes)
 }
 
+// purposeParents are, for a purpose of use, the purposes it specialises in
+// v3 ActReason: emergency treatment and coordination of care are
+// treatment, break-the-glass is emergency treatment.
+var purposeParents = map[string][]string{"ETREAT": {"TREAT"}, "COC": {"TREAT"}, "BTG": {"ETREAT", "TREAT"}}
+
+// purposeCovered reports whether a provision naming purposes applies to a
+// user of purpose user: one it names, or one that specialises it (review
+// 46b: a deny for TREAT let a nurse claiming ETREAT or COC through). A
+// provision for COC does not cover TREAT: the other way round.
+func purposeCovered(purposes []string, user string) bool {
+	if contains(purposes, user) {
+		return true
+	}
+	return slices.ContainsFunc(purposeParents[user], func(p string) bool { return contains(purposes, p) })
+}
+
 // userMatch evaluates a provision's user/time conditions. named reports
 // whether an organisation or person recipient named this user.
 func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
 	if !p.Period.Contains(pp.now) || !actionsRead(p.Actions) {
 		return false, false
 	}
-	if len(p.Purposes) > 0 && !contains(p.Purposes, pp.user.Purpose) {
+	if len(p.Purposes) > 0 && !purposeCovered(p.Purposes, pp.user.Purpose) {
 		return false, false
 	}
 	if len(p.Recipients) == 0 {

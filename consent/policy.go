@@ -87,9 +87,12 @@ func (r *RolePolicy) Sees(class string) bool {
 // care, the only ones a policy may serve: SPEC §4 refuses marketing,
 // insurance, payment and research whatever the policy lists (review 45b:
 // a policy listing HMARKT, HRESCH and HPAYMT released whole records to
-// them). TREAT, its emergency and break-the-glass forms, coordination of
-// care and care management.
-var directCarePurposes = map[string]bool{"TREAT": true, "ETREAT": true, "BTG": true, "COC": true, "CAREMGT": true}
+// them). Treatment, emergency treatment and coordination of care; not
+// BTG, since break-glass is asked per request with its reason
+// (X-Break-Glass), nor care management, an operation in ActReason
+// (review 46b: a token claiming BTG passed a deny for TREAT, with no
+// reason and no alert).
+var directCarePurposes = map[string]bool{"TREAT": true, "ETREAT": true, "COC": true}
 
 // Policy is the sharing policy. Build one with DefaultPolicy or LoadPolicy;
 // it is read-only afterwards and safe for concurrent use.
@@ -97,7 +100,7 @@ var directCarePurposes = map[string]bool{"TREAT": true, "ETREAT": true, "BTG": t
 // File format (one directive per line, '#' comments, words split by
 // spaces; see default.policy for the built-in one):
 //
-//	purposes CODE...                  purposes of use served (default TREAT ETREAT COC; direct care only: TREAT ETREAT BTG COC CAREMGT)
+//	purposes CODE...                  purposes of use served (default and most: TREAT ETREAT COC, direct care)
 //	role NAME CLASS...|*              data classes a role may see
 //	own-org-only ROLE...              roles that read only their own organisation's data
 //	sees-own-records ROLE...          roles that see everything their own organisation recorded, whatever their classes (not audit roles)

@@ -79,6 +79,12 @@ func TestConsentConditions(t *testing.T) {
 		// purpose
 		{name: "purpose matches", user: "hosp", mod: func(u *User) { u.Purpose = "COC" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"COC"}]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
 		{name: "purpose differs", user: "hosp", consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"COC"}]`)}, item: med(orgGP), effect: Permit},
+		// a purpose covers those that specialise it (review 46b)
+		{name: "deny TREAT covers ETREAT", user: "hosp", mod: func(u *User) { u.Purpose = "ETREAT" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"TREAT"}]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "deny TREAT covers COC", user: "hosp", mod: func(u *User) { u.Purpose = "COC" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"TREAT"}]`)}, item: med(orgGP), effect: Withhold, code: CodeConsentDeny},
+		{name: "BTG is no purpose served", user: "hosp", mod: func(u *User) { u.Purpose = "BTG" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"TREAT"}]`)}, item: med(orgGP), effect: Withhold, code: CodePurposeNotServed},
+		{name: "deny ETREAT does not cover TREAT", user: "hosp", consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"ETREAT"}]`)}, item: med(orgGP), effect: Permit},
+		{name: "deny ETREAT does not cover COC", user: "hosp", mod: func(u *User) { u.Purpose = "COC" }, consents: []cs{deny(`"purpose":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActReason","code":"ETREAT"}]`)}, item: med(orgGP), effect: Permit},
 		// securityLabel
 		{name: "label deny", user: "hosp", consents: []cs{deny(`"securityLabel":[` + label("PSY") + `]`)}, item: cond(orgHosp+"X", "PSY"), effect: Withhold, code: CodeConsentDeny},
 		{name: "label deny other item", user: "hosp", consents: []cs{deny(`"securityLabel":[` + label("PSY") + `]`)}, item: med(orgGP), effect: Permit},
