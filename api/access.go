@@ -64,6 +64,9 @@ type Exchange struct {
 	// asksRedacted: the search matches, sorts or includes by an element a
 	// restricted person's Patient has redacted (see asksRedacted).
 	asksRedacted bool
+	// bareNumbers: the NHS numbers the search gives without a system
+	// (see bareNumbers).
+	bareNumbers [][]string
 	// written: the people whose records the request's writes would change
 	// (new and replaced versions), noted inside the writer's transaction
 	// before the write decision, so that a refused write is logged against

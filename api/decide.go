@@ -660,8 +660,8 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.withheld()
 			return false
 		}
-		if d.Flags&consent.FlagRedact != 0 && g.x != nil && g.x.asksRedacted {
-			return false // see asksRedacted: silently, not counted as withheld
+		if d.Flags&consent.FlagRedact != 0 && g.x != nil && (g.x.asksRedacted || !g.carriesNumbers(m, g.x.bareNumbers)) {
+			return false // see asksRedacted, bareNumbers: silently, not counted as withheld
 		}
 		if d.Flags != 0 {
 			g.mu.Lock()
@@ -681,12 +681,32 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.mu.Unlock()
 		}
 	}
-	if g.x != nil && g.x.asksRedacted && g.restrictedCarer(m) {
+	if g.x != nil && (g.x.asksRedacted || !g.carriesNumbers(m, g.x.bareNumbers)) && g.restrictedCarer(m) {
 		return false // as FlagRedact above: silently, not counted as withheld
 	}
 	if m.Type == "Provenance" && !g.targetsSeen(m) {
 		g.withheld()
 		return false
+	}
+	return true
+}
+
+// carriesNumbers reports whether the person resource m carries, for each
+// clause of clauses (bareNumbers), one of its numbers as an NHS number;
+// false on a store error.
+func (g *gate) carriesNumbers(m *store.Meta, clauses [][]string) bool {
+	if len(clauses) == 0 {
+		return true
+	}
+	v, err := g.cp.store.VRead(g.ctx, m.Type, m.ID, m.VersionID)
+	if err != nil || v == nil || v.Raw == nil {
+		return false
+	}
+	own := nhsNumbersOf(decodeMap(v.Raw))
+	for _, nums := range clauses {
+		if !slices.ContainsFunc(nums, func(n string) bool { return slices.Contains(own, n) }) {
+			return false
+		}
 	}
 	return true
 }

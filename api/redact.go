@@ -45,7 +45,9 @@ func asksRedacted(q *search.Query) bool {
 			}
 		}
 		for _, k := range q.Sort {
-			if redactedParams[k.Param] {
+			// (and by identifier: sorted by every identifier, her place
+			// in the order told her redacted practice number: review 46c)
+			if redactedParams[k.Param] || k.Param == "identifier" {
 				return true
 			}
 		}
@@ -92,6 +94,40 @@ func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Ver
 // its system, or a bare value that is one). One by another system asks
 // about an identifier the redaction drops (a practice's own patient
 // number names the practice).
+// bareNumbers are, for each identifier clause of a Patient, RelatedPerson
+// or Person search that gives an NHS number without a system, the NHS
+// numbers it gives (with or without the system): the store matches a bare
+// one under any system, so a restricted person's record is seen only
+// where she carries one of each clause's as her NHS number (review 46c:
+// her practice number, redacted, that passed the NHS number check,
+// answered a search by it).
+func bareNumbers(q *search.Query) [][]string {
+	if q.Type != "Patient" && q.Type != "RelatedPerson" && q.Type != "Person" {
+		return nil
+	}
+	var out [][]string
+	for _, c := range q.Clauses {
+		if c.Param != "identifier" {
+			continue
+		}
+		var nums []string
+		bare := false
+		for _, v := range c.Values {
+			if v.HasSystem && v.System != fhir.NHSNumberSystem {
+				continue
+			}
+			if n, err := fhir.NormaliseNHSNumber(v.Code); err == nil {
+				nums = append(nums, n)
+				bare = bare || !v.HasSystem
+			}
+		}
+		if bare {
+			out = append(out, nums)
+		}
+	}
+	return out
+}
+
 func nhsNumbersOnly(vals []search.Value) bool {
 	for _, v := range vals {
 		if v.HasSystem && v.System != fhir.NHSNumberSystem {

@@ -2073,7 +2073,7 @@ func (s *Server) search(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	x.asksRedacted = asksRedacted(q)
+	x.asksRedacted, x.bareNumbers = asksRedacted(q), bareNumbers(q)
 	vis := withheldOnce(s.policy.Visible(ctx, p, x)) // an _include may meet a withheld match again
 	if q.Summary == "count" {
 		q.Count = 0

@@ -310,6 +310,11 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 	c := Clause{Param: def.Name, Type: def.Type, Modifier: mod}
 	items := splitList(raw)
 	if mod == "missing" {
+		if def.Name == "_id" || def.Name == "_lastUpdated" {
+			// (every resource has both: answered from the index, which
+			// holds neither, it said the opposite: review 46c)
+			return c, badValue(key, raw, "every resource has an id and a lastUpdated, so :missing asks nothing of them")
+		}
 		for _, it := range items {
 			if it != "true" && it != "false" {
 				return c, badValue(key, raw, "missing expects true or false")
