@@ -2094,6 +2094,9 @@ func (s *Server) search(c echo.Context) error {
 	}
 	var inc []*store.Version
 	if len(q.Includes) > 0 && len(res.Items) > 0 {
+		// (what the bare numbers matched is decided: an included item
+		// was not matched by them, and is seen as read: review 47b)
+		x.bareNumbers = nil
 		if inc, err = s.included(ctx, x, res.Items, q.Includes, vis); err != nil {
 			return err
 		}
