@@ -206,7 +206,7 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		if texts && (len(inner) == 0 || !declared) && !binaryFormat(t) {
 			// (JSON only guessed from its first byte — a letter opening
 			// "[1] Seen in clinic" — is read as text too: review 42a)
-			eachEmbeddedPayload(t, func(ct string, raw []byte) { visit(payload{ct, raw}) })
+			eachEmbeddedPayload(t, func(ct string, raw []byte) bool { visit(payload{ct, raw}); return !over })
 		}
 	}
 	walk = func(v any) {
@@ -270,70 +270,121 @@ func eachBase64Run(text []byte, fn func([]byte)) {
 // (the labels, the restricted person's check, the refuge check): review
 // 40a gave data: urls to the refuge check alone, so an HIV Condition or a
 // restricted person's Patient percent-encoded in one went out (note 33).
+// It stops once fn returns false (its reader has read enough, or past its
+// cap).
 //
 // Each payload is given once: a base64 data: url is a base64 run too, and
 // each form of the text holds the same urls (review 42a: read three times
 // at each level, an ordinary note nested four deep passed a decode cap).
-func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte)) {
+func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte) bool) {
 	given := map[[sha256.Size]byte]bool{}
-	once := func(ct string, raw []byte) {
-		if k := sha256.Sum256(raw); !given[k] {
+	more := true
+	once := func(ct string, raw []byte) bool {
+		if k := sha256.Sum256(raw); more && !given[k] {
 			given[k] = true
-			fn(ct, raw)
+			more = fn(ct, raw)
 		}
+		return more
 	}
 	eachBase64Run(text, func(raw []byte) { once("", raw) })
+	if !more {
+		return
+	}
 	eachDataURL(text, once)
-	if s := scanText(text); !bytes.Equal(s, text) {
+	if s := scanText(text); more && !bytes.Equal(s, text) {
 		eachDataURL(s, once)
 	}
 }
 
 // eachDataURL calls fn with the media type and data (dataURLBytes) of
 // each data: url in text, its scheme in any case (review 46a: "DATA:"
-// went unread), as a reader takes it: up to a quote, '<' or '>', as an
-// attribute value or element text ends, with the tabs and line breaks a
-// URL parser drops left out, and, in base64, the spaces its decoder drops
-// (review 46a: a url broken by "&#10;" went unread); and up to the first
-// white space too (a url in prose, the words after it no part of it:
-// either reading may be the one meant). The scan
-// goes on from the url's end, so text is read once (review 46a: after a
+// went unread), until fn returns false. A url's header (media type and
+// parameters, up to its comma) holds no white space: "lab data: Hb 120,
+// ..." is prose (review 47a). Each url is read up to the first white space
+// or what ends it (the quote that opened it, or, unquoted, a quote, '<' or
+// '>': review 47a, an apostrophe in a double-quoted value ended it), and,
+// as a reader takes it, on across white space: base64 over base64
+// characters, with and without its last word (a reader's decoder drops
+// the spaces; review 47a, a word after spaced base64 hid it), and
+// percent-encoded text to what ends it, without the tabs and line breaks
+// a URL parser drops (review 46a: a url broken by "&#10;" went unread).
+// The scan goes on after each url's first reading, so a url after it is
+// read on its own too (review 47a: skipped, an HIV Condition after an
+// image's base64 url went out), and no reading runs past the next url, so
+// each byte is scanned a bounded number of times (review 46a: after a
 // "data:" without a comma it read the rest again, 200 KB of "data:" took
 // 32 s to write).
-func eachDataURL(text []byte, fn func(mt string, raw []byte)) {
+func eachDataURL(text []byte, fn func(mt string, raw []byte) bool) {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	scheme := func(i int) bool {
+		return i+5 <= len(text) && text[i+4] == ':' && text[i]|0x20 == 'd' && text[i+1]|0x20 == 'a' && text[i+2]|0x20 == 't' && text[i+3]|0x20 == 'a'
+	}
 	for i := 0; i+5 <= len(text); i++ {
-		if text[i+4] != ':' || text[i]|0x20 != 'd' || text[i+1]|0x20 != 'a' || text[i+2]|0x20 != 't' || text[i+3]|0x20 != 'a' {
+		if !scheme(i) {
 			continue
 		}
-		at, end, short := i, i, -1
-		for end < len(text) && text[end] != '"' && text[end] != '\'' && text[end] != '<' && text[end] != '>' {
-			if short < 0 && (text[end] == ' ' || text[end] == '\t' || text[end] == '\r' || text[end] == '\n') {
-				short = end
-			}
-			end++
+		at := i
+		var quote byte
+		if at > 0 && (text[at-1] == '"' || text[at-1] == '\'') {
+			quote = text[at-1]
 		}
-		if short < 0 {
-			short = end
-		}
-		i = end - 1
-		whole := strings.Map(func(r rune) rune {
-			if r == '\t' || r == '\r' || r == '\n' {
-				return -1
+		ends := func(c byte) bool {
+			if quote != 0 {
+				return c == quote || c == '<'
 			}
-			return r
-		}, string(text[at:end]))
-		if !strings.Contains(whole, ",") {
+			return c == '"' || c == '\'' || c == '<' || c == '>'
+		}
+		comma := at + 5
+		for comma < len(text) && text[comma] != ',' && !ends(text[comma]) && !space(text[comma]) {
+			comma++
+		}
+		if comma >= len(text) || text[comma] != ',' {
+			i = comma - 1 // (its header scanned once)
 			continue
 		}
-		for j, u := range []string{whole, string(text[at:short])} {
-			if j == 1 && u == whole {
-				break
+		short := comma + 1
+		for short < len(text) && !ends(text[short]) && !space(text[short]) {
+			short++
+		}
+		reads := []string{string(text[at:short])}
+		header := string(text[at:comma])
+		if strings.HasSuffix(strings.ToLower(header), ";base64") {
+			e, lastWord := short, -1
+			for e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])) {
+				if !space(text[e]) && space(text[e-1]) {
+					lastWord = e
+				}
+				e++
 			}
+			if lastWord > short {
+				reads = append(reads, header+","+string(text[comma+1:e]), header+","+string(text[comma+1:lastWord]))
+			}
+		} else if short < len(text) && space(text[short]) {
+			// (to the next url at most: each byte read once, review 47a's
+			// 1 MiB of "data:, " took a minute; that one is read on its
+			// own)
+			e := short
+			for e < len(text) && !ends(text[e]) && !scheme(e) {
+				e++
+			}
+			if bytes.IndexByte(text[comma:e], '%') >= 0 {
+				reads = append(reads, strings.Map(func(r rune) rune {
+					if r == '\t' || r == '\r' || r == '\n' {
+						return -1
+					}
+					return r
+				}, string(text[at:e])))
+			}
+		}
+		for _, u := range reads {
 			if raw, ok := dataURLBytes(u); ok {
 				mt, _ := dataURLType(u)
-				fn(mt, raw)
+				if !fn(mt, raw) {
+					return
+				}
 			}
 		}
+		i = short - 1
 	}
 }
 

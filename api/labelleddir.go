@@ -856,8 +856,9 @@ func (g *gate) textWithholdsIn(d *labelledDir, t []byte, nested bool, r *readOnc
 		}
 	}
 	found := false
-	eachEmbeddedPayload(t, func(ct string, raw []byte) {
-		found = found || g.textWithholdsIn(d, attachmentText(ct, raw), true, r)
+	eachEmbeddedPayload(t, func(ct string, raw []byte) bool {
+		found = g.textWithholdsIn(d, attachmentText(ct, raw), true, r)
+		return !found
 	})
 	return found
 }

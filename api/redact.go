@@ -666,15 +666,13 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 		return true
 	}
 	found := false
-	eachEmbeddedPayload(plain, func(_ string, b []byte) {
-		if found {
-			return
-		}
+	eachEmbeddedPayload(plain, func(_ string, b []byte) bool {
 		if *left -= len(b); *left < 0 {
 			found = true
-			return
+		} else {
+			found = peopleInLeft(b, which, seen, left)
 		}
-		found = peopleInLeft(b, which, seen, left)
+		return !found
 	})
 	return found
 }
