@@ -72,6 +72,10 @@ type Exchange struct {
 	// before the write decision, so that a refused write is logged against
 	// them too. No lock: store.Commit returns after its callback has run.
 	written []string
+	// writtenSet: written as a set, so that noting a bundle's people one
+	// write at a time is linear (review 47c: appendNew rebuilt it for each
+	// write, 30,000 Patients in one transaction took 18 s).
+	writtenSet map[string]bool
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
@@ -88,7 +92,15 @@ func (x *Exchange) noteWritten(people []string) {
 	if x == nil {
 		return
 	}
-	x.written = appendNew(x.written, knownPeople(people)...)
+	if x.writtenSet == nil {
+		x.writtenSet = map[string]bool{}
+	}
+	for _, p := range knownPeople(people) {
+		if !x.writtenSet[p] {
+			x.writtenSet[p] = true
+			x.written = append(x.written, p)
+		}
+	}
 	x.noteUnresolved(people)
 }
 

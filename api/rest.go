@@ -977,18 +977,16 @@ func addMedicationCodes(w *store.Write, med map[string]any) {
 // transaction writes (a GP Connect bundle: the Medication, then the
 // MedicationRequest naming it by urn:uuid) takes that Medication's codes,
 // which the store does not hold yet.
-func (s *Server) bundleMedicationCodes(w *store.Write, plan []*txEntry) {
+func (s *Server) bundleMedicationCodes(w *store.Write, written map[string]*store.Write) {
 	n := medicationRef(w)
 	if n == "" {
 		return
 	}
-	for _, te := range plan {
-		if t := te.write; t != nil && t.Op != store.OpDelete && t.Type+"/"+t.ID == n {
-			before := len(w.Codes)
-			addMedicationCodes(w, t.Resource)
-			if len(w.Codes) > before {
-				s.policy.Label(w)
-			}
+	if t := written[n]; t != nil {
+		before := len(w.Codes)
+		addMedicationCodes(w, t.Resource)
+		if len(w.Codes) > before {
+			s.policy.Label(w)
 		}
 	}
 }
@@ -1306,16 +1304,12 @@ func provenanceLeft(targets []provTarget, pid string) bool {
 // bundleBinaryContext: a Binary of a bundle whose securityContext names
 // another write of the same bundle (the same organisation's, by then with
 // its final id) belongs to that write's people and carries its labels.
-func bundleBinaryContext(w *store.Write, plan []*txEntry) {
+func bundleBinaryContext(w *store.Write, written map[string]*store.Write) {
 	n, ok := securityContext(w)
 	if !ok {
 		return
 	}
-	for _, te := range plan {
-		t := te.write
-		if t == nil || t == w || t.Op == store.OpDelete || t.Type+"/"+t.ID != n {
-			continue
-		}
+	if t := written[n]; t != nil && t != w {
 		// (A Patient written in the bundle is its own compartment, as the
 		// Binary's already is.)
 		w.Patients = slices.Clone(t.Patients)
