@@ -79,7 +79,8 @@ type Exchange struct {
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
-	named []string
+	named    []string
+	namedSet map[string]bool // (noteUnresolved's: named as a set)
 	// intents: the ids of the entries kept with this request's writes
 	// (keepEntry), forgotten once its own entry, which carries them
 	// (Entry.Kept), is durable.
@@ -111,9 +112,19 @@ func (x *Exchange) noteUnresolved(people []string) {
 	if x == nil || !hasUnresolved(people) {
 		return
 	}
+	if x.namedSet == nil || len(x.namedSet) != len(x.named) {
+		// (named is appended to elsewhere too, each value once)
+		x.namedSet = make(map[string]bool, len(x.named))
+		for _, p := range x.named {
+			x.namedSet[p] = true
+		}
+	}
 	for _, p := range people {
-		if unresolved(p) && p != unidentifiedPerson {
-			x.named = appendNew(x.named, p)
+		if unresolved(p) && p != unidentifiedPerson && !x.namedSet[p] {
+			// (a set, not appendNew's rebuilt one at each write: as
+			// written, review 47c)
+			x.namedSet[p] = true
+			x.named = append(x.named, p)
 		}
 	}
 }
