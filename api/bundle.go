@@ -311,7 +311,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
 			return nil, nil, fmtErr(fhir.ErrInvalid, "%s.request: method and url are required in a transaction", where)
 		}
-		te := &txEntry{method: strings.ToUpper(e.Request.Method), fullURL: e.FullURL}
+		// (a fullUrl naming a version names the resource: review 48b, as
+		// references to it are read without theirs)
+		te := &txEntry{method: strings.ToUpper(e.Request.Method), fullURL: unversioned(e.FullURL)}
 		plan[i] = te
 		u := strings.TrimPrefix(e.Request.URL, "/")
 		path, query, _ := strings.Cut(u, "?")
@@ -393,13 +395,13 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			}
 		}
 		if e.FullURL != "" {
-			if _, dup := refs[e.FullURL]; dup {
+			if _, dup := refs[te.fullURL]; dup {
 				// R4 bdl-7: which entry a reference to it named depended
 				// on their order (review 22e: the Observation went to the
 				// second of two Patients sharing one).
 				return nil, nil, fmtErr(fhir.ErrInvalid, "%s.fullUrl %q: another entry has the same fullUrl (FHIR bdl-7): give each entry its own", where, e.FullURL)
 			}
-			refs[e.FullURL] = te.write.Type + "/" + te.write.ID
+			refs[te.fullURL] = te.write.Type + "/" + te.write.ID
 		}
 	}
 
@@ -435,6 +437,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 	}
 	vis := withheldOnce(s.policy.Visible(ctx, p, gx))
 	prepare := func(lookup store.Lookup) error {
+		matched := map[*store.Write]bool{}
 		for _, te := range plan {
 			w := te.write
 			if w == nil {
@@ -461,6 +464,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				return fmtErr(store.ErrPrecondition, "a condition on %s matched %d resources", w.Type, len(found))
 			}
 			if len(found) == 1 {
+				if w.IfNoneExist != nil {
+					matched[w] = true
+				}
 				w.ID = found[0].ID
 				if te.fullURL != "" {
 					refs[te.fullURL] = w.Type + "/" + w.ID
@@ -474,14 +480,16 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		// order).
 		changes := map[string]int{}
 		for i, te := range plan {
-			if w := te.write; w != nil {
+			if w := te.write; w != nil && !matched[w] { // (a create that matched stores nothing: review 48b)
 				if err := once(changes, w.Type+"/"+w.ID, i); err != nil {
 					return err
 				}
 			}
 		}
 		resolveIn := func(base, ref string) (string, error) {
-			if to, ok := refs[ref]; ok {
+			// (read without a version, as fullUrls are: FHIR's rules;
+			// review 48b, Patient/jane/_history/1 went to carex's Jane)
+			if to, ok := refs[unversioned(ref)]; ok {
 				return to, nil
 			}
 			if base != "" && !strings.ContainsAny(ref, ":?#") {
@@ -491,7 +499,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				// one has that fullUrl (review 47c: a feed's Observation
 				// naming its own Patient/jane, created under a new id,
 				// was filed under carex's Jane, another person).
-				if to, ok := refs[base+"/"+ref]; ok {
+				if to, ok := refs[base+"/"+unversioned(ref)]; ok {
 					return to, nil
 				}
 			}
@@ -546,8 +554,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			var links map[string]string
 			link := func(v string) {
 				to, ok := refs[v]
+				if !ok {
+					to, ok = refs[unversioned(v)] // (as resolveIn)
+				}
 				if !ok && base != "" && !strings.ContainsAny(v, ":?#") {
-					to, ok = refs[base+"/"+v] // (as resolveIn)
+					to, ok = refs[base+"/"+unversioned(v)]
 				}
 				if ok && to != v {
 					if links == nil {
@@ -656,6 +667,15 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 		}
 	}
 	return respond(c, http.StatusOK, out.json(), nil)
+}
+
+// unversioned is a reference or fullUrl without a trailing
+// "/_history/vid".
+func unversioned(ref string) string {
+	if k := strings.LastIndex(ref, "/_history/"); k > 0 && !strings.Contains(ref[k+len("/_history/"):], "/") {
+		return ref[:k]
+	}
+	return ref
 }
 
 // restfulBase is the base of a RESTful fullUrl ("http://x/fhir" of
