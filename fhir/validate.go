@@ -83,6 +83,20 @@ func Parse(body []byte) (*Resource, error) {
 	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs, Links: p.uris, Narratives: p.divs}, nil
 }
 
+// badRelativeID reports whether ref is a relative literal reference
+// (Type/id, or Type/id/_history/vid) whose id or version is not a FHIR id.
+func badRelativeID(ref string) bool {
+	if strings.ContainsAny(ref, ":?#") {
+		return false // absolute, a search, or contained: read elsewhere
+	}
+	ref, _, _ = strings.Cut(ref, "|") // (a canonical-style version: read as Type/id, as the index reads it)
+	seg := strings.Split(strings.TrimSuffix(ref, "/"), "/")
+	if len(seg) != 2 && (len(seg) != 4 || seg[2] != "_history") || !IsResourceType(seg[0]) {
+		return false
+	}
+	return !ValidID(seg[1]) || len(seg) == 4 && !ValidID(seg[3])
+}
+
 // ValidID reports whether s is a valid FHIR id ([A-Za-z0-9\-\.]{1,64}).
 func ValidID(s string) bool {
 	if len(s) == 0 || len(s) > 64 {
@@ -231,6 +245,11 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 	case "Reference":
 		if ref, ok := obj["reference"].(string); ok && EncodedTypeID(ref) {
 			w.addAt("reference", encodedMsg(ref))
+		} else if ok && badRelativeID(ref) {
+			// (review 48c: Patient/jane_x, or jane and a NUL, was stored
+			// and filed under no one: the system's diagnosis for Jane
+			// silently missing from her record)
+			w.addAt("reference", fmt.Sprintf("%q names a resource by an id that is not a FHIR id ([A-Za-z0-9\\-\\.]{1,64}): write the id as the resource has it", ref))
 		}
 	case "Attachment":
 		if url, ok := obj["url"].(string); ok && EncodedTypeID(url) {
