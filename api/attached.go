@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"html"
 	"mime"
 	"slices"
@@ -207,6 +208,9 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 			// (JSON only guessed from its first byte — a letter opening
 			// "[1] Seen in clinic" — is read as text too: review 42a)
 			eachEmbeddedPayload(t, func(ct string, raw []byte) bool { visit(payload{ct, raw}); return !over })
+		} else if texts && len(inner) > 0 {
+			// (a data: url in a JSON string's prose: review 48a)
+			eachDataURLInJSON(t, func(ct string, raw []byte) bool { visit(payload{ct, raw}); return !over })
 		}
 	}
 	walk = func(v any) {
@@ -294,18 +298,59 @@ func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte) bool) {
 	if s := scanText(text); more && !bytes.Equal(s, text) {
 		eachDataURL(s, once)
 	}
+	if more && jsonLike(text) {
+		eachDataURLInJSON(text, once)
+	}
+}
+
+// eachDataURLInJSON calls fn with each data: url inside a string value of
+// JSON text t, its escapes read (review 48a: a \" in one ended it in the
+// raw text, and a url in a JSON letter's prose went unread), until fn
+// returns false; it reports whether fn asked for more.
+func eachDataURLInJSON(t []byte, fn func(mt string, raw []byte) bool) bool {
+	if !hasDataScheme(t) {
+		return true
+	}
+	more := true
+	d := json.NewDecoder(bytes.NewReader(t))
+	for more {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		if s, ok := tok.(string); ok && hasDataScheme([]byte(s)) {
+			dataURLs([]byte(s), false, func(mt string, raw []byte) bool {
+				more = fn(mt, raw)
+				return more
+			})
+		}
+	}
+	return more
+}
+
+// hasDataScheme reports whether b holds "data:" in any case.
+func hasDataScheme(b []byte) bool {
+	for i := 4; i < len(b); i++ {
+		if b[i] == ':' && b[i-4]|0x20 == 'd' && b[i-3]|0x20 == 'a' && b[i-2]|0x20 == 't' && b[i-1]|0x20 == 'a' {
+			return true
+		}
+	}
+	return false
 }
 
 // eachDataURL calls fn with the media type and data (dataURLBytes) of
 // each data: url in text, its scheme in any case (review 46a: "DATA:"
 // went unread), until fn returns false. A url's header (media type and
 // parameters, up to its comma) holds no white space: "lab data: Hb 120,
-// ..." is prose (review 47a). Each url is read up to the first white space
-// or what ends it (the quote that opened it, or, unquoted, a quote, '<' or
-// '>': review 47a, an apostrophe in a double-quoted value ended it), and,
+// ..." is prose (review 47a), but for the tabs and line breaks a URL
+// parser drops. Each url is read up to the first white space or what ends
+// it (the quote that opened it, or, unquoted, a quote, '<' or '>': review
+// 47a, an apostrophe in a double-quoted value ended it), across tabs and
+// line breaks alone (a wrapped url: review 48a), and,
 // as a reader takes it, on across white space: base64 over base64
-// characters, with and without its last word (a reader's decoder drops
-// the spaces; review 47a, a word after spaced base64 hid it), and
+// characters, with and without its last words (up to maxWordsBack: a
+// reader's decoder drops the spaces; reviews 47a, 48a, words after spaced
+// base64 hid it), and
 // percent-encoded text to what ends it, without the tabs and line breaks
 // a URL parser drops (review 46a: a url broken by "&#10;" went unread).
 // The scan goes on after each url's first reading, so a url after it is
@@ -315,49 +360,82 @@ func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte) bool) {
 // "data:" without a comma it read the rest again, 200 KB of "data:" took
 // 32 s to write).
 func eachDataURL(text []byte, fn func(mt string, raw []byte) bool) {
+	dataURLs(text, true, fn)
+}
+
+// dataURLs is eachDataURL; quotes says whether quotes end a url (not in a
+// JSON string's decoded value, where they are its characters).
+func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
 	scheme := func(i int) bool {
 		return i+5 <= len(text) && text[i+4] == ':' && text[i]|0x20 == 'd' && text[i+1]|0x20 == 'a' && text[i+2]|0x20 == 't' && text[i+3]|0x20 == 'a'
 	}
+	undropped := func(b []byte) string {
+		return strings.Map(func(r rune) rune {
+			if r == '\t' || r == '\r' || r == '\n' {
+				return -1
+			}
+			return r
+		}, string(b))
+	}
+	const maxWordsBack = 8 // (base64 then prose: the readings tried, words dropped from its end)
 	for i := 0; i+5 <= len(text); i++ {
 		if !scheme(i) {
 			continue
 		}
 		at := i
 		var quote byte
-		if at > 0 && (text[at-1] == '"' || text[at-1] == '\'') {
+		if quotes && at > 0 && (text[at-1] == '"' || text[at-1] == '\'') {
 			quote = text[at-1]
 		}
 		ends := func(c byte) bool {
-			if quote != 0 {
-				return c == quote || c == '<'
+			switch {
+			case quote != 0:
+				return c == quote // (a literal '<' is an attribute's character: review 48a)
+			case !quotes:
+				return c == '<' || c == '>'
 			}
 			return c == '"' || c == '\'' || c == '<' || c == '>'
 		}
+		// The header runs to the comma; tabs and line breaks in it are
+		// dropped, as a URL parser drops them (review 48a: one hid it).
 		comma := at + 5
-		for comma < len(text) && text[comma] != ',' && !ends(text[comma]) && !space(text[comma]) {
+		for comma < len(text) && text[comma] != ',' && !ends(text[comma]) && text[comma] != ' ' {
 			comma++
 		}
 		if comma >= len(text) || text[comma] != ',' {
 			i = comma - 1 // (its header scanned once)
 			continue
 		}
+		header := undropped(text[at:comma])
 		short := comma + 1
 		for short < len(text) && !ends(text[short]) && !space(text[short]) {
 			short++
 		}
-		reads := []string{string(text[at:short])}
-		header := string(text[at:comma])
+		reads := []string{header + "," + string(text[comma+1:short])}
+		// On across tabs and line breaks alone (a wrapped url: review
+		// 48a), to a space or what ends it, and not past the next url.
+		wrap := short
+		for wrap < len(text) && !ends(text[wrap]) && text[wrap] != ' ' && !scheme(wrap) {
+			wrap++
+		}
+		if wrap > short {
+			reads = append(reads, header+","+undropped(text[comma+1:wrap]))
+		}
 		if strings.HasSuffix(strings.ToLower(header), ";base64") {
-			e, lastWord := short, -1
+			e := short
+			var words []int
 			for e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])) {
 				if !space(text[e]) && space(text[e-1]) {
-					lastWord = e
+					words = append(words, e)
 				}
 				e++
 			}
-			if lastWord > short {
-				reads = append(reads, header+","+string(text[comma+1:e]), header+","+string(text[comma+1:lastWord]))
+			if len(words) > 0 {
+				reads = append(reads, header+","+string(text[comma+1:e]))
+				for k := len(words) - 1; k >= 0 && k >= len(words)-maxWordsBack; k-- {
+					reads = append(reads, header+","+string(text[comma+1:words[k]]))
+				}
 			}
 		} else if short < len(text) && space(text[short]) {
 			// (to the next url at most: each byte read once, review 47a's
@@ -368,12 +446,7 @@ func eachDataURL(text []byte, fn func(mt string, raw []byte) bool) {
 				e++
 			}
 			if bytes.IndexByte(text[comma:e], '%') >= 0 {
-				reads = append(reads, strings.Map(func(r rune) rune {
-					if r == '\t' || r == '\r' || r == '\n' {
-						return -1
-					}
-					return r
-				}, string(text[at:e])))
+				reads = append(reads, header+","+undropped(text[comma+1:e]))
 			}
 		}
 		for _, u := range reads {
