@@ -100,6 +100,8 @@ func classify(err error) outcome {
 		return outcome{http.StatusConflict, "duplicate", err.Error()}
 	case errors.Is(err, ErrAccessLog):
 		return outcome{http.StatusInternalServerError, "exception", err.Error()}
+	case errors.Is(err, store.ErrUnavailable):
+		return outcome{http.StatusServiceUnavailable, "transient", err.Error()}
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return outcome{http.StatusServiceUnavailable, "timeout", "request cancelled or timed out"}
 	case errors.As(err, &he):

@@ -275,6 +275,11 @@ func (s *Server) readyz(c echo.Context) error {
 		// take this server out of service until it is restarted.
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the access log cannot be written: restart carex"})
 	}
+	if s.cfg.AuditLog != nil && s.cfg.AuditLog.Failing() != nil {
+		// Its last writes failed (a full disk): out of service for a while,
+		// then a request tries again.
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the access log's last writes failed (is the disk full?): see the application log"})
+	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }
 

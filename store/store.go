@@ -23,6 +23,7 @@ var (
 	ErrReadOnly        = errors.New("store opened read-only")   // write on a read-only store
 	ErrUnresolvable    = errors.New("reference cannot resolve") // conditional reference with no or several matches
 	ErrInvalid         = errors.New("write cannot be stored")   // metadata the store cannot keep
+	ErrUnavailable     = errors.New("store unavailable")        // its file was removed or replaced under it: nothing more is stored
 )
 
 // Meta is what the sharing decision needs about a stored resource, without

@@ -198,6 +198,29 @@ func openRecords(ctx context.Context, path string, log *slog.Logger) (*sqlite.DB
 	return db, nil
 }
 
+// recordsGone refuses (carex serve) to create a record database at path
+// beside an access log that holds entries: the records it logged were deleted or
+// replaced, and a server started on a new, empty database answered 404
+// for every change it had acknowledged, its log verifying (review 48c).
+func recordsGone(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		return nil // there (or not ours to judge: sqlite.Open says why)
+	}
+	logPath := accessLogPath(path)
+	if _, err := os.Stat(logPath); err != nil {
+		return nil
+	}
+	conn, err := openReadOnly(logPath)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if has, err := auditlog.HasLog(ctx, conn); err != nil || !has {
+		return nil // (not a log: noteAccessLog's and serve's checks say so)
+	}
+	return fmt.Errorf("the record database %s is missing, but the access log beside it, %s, holds the log of records that were there: they were deleted or moved. Restore them (%s and its -wal file) from a backup; to start afresh on purpose, move the access log away first", path, logPath, path)
+}
+
 // notAccessLogDB refuses the access log's own database given as the
 // records (--db carex-access.db, a tab-completion away from carex.db): it
 // holds the log's tables and none of the records', which serve took for a

@@ -161,6 +161,9 @@ type Log struct {
 	broken error // the journal's end is unknown: refuse appends
 	// brokenErr is broken for other goroutines (Err).
 	brokenErr atomic.Pointer[error]
+	// lastFail is the latest journal write that failed, while none has
+	// succeeded since (Failing).
+	lastFail atomic.Pointer[writeFailure]
 
 	// the hand-off from writer to indexer, guarded by hmu
 	hmu      sync.Mutex
@@ -652,6 +655,30 @@ func (l *Log) Err() error {
 	return nil
 }
 
+// writeFailure is a journal write that failed, and when.
+type writeFailure struct {
+	err error
+	at  time.Time
+}
+
+// failingFor is how long after a failed write, with none succeeding
+// since, Failing reports it: then a request tries the log again.
+const failingFor = 30 * time.Second
+
+// Failing reports why the log takes no entries now: Err's reason, or a
+// journal write that failed less than failingFor ago with none succeeding
+// since (a full disk, a journal that cannot be written at its path:
+// review 48c, /readyz said ready while every request was refused).
+func (l *Log) Failing() error {
+	if err := l.Err(); err != nil {
+		return err
+	}
+	if f := l.lastFail.Load(); f != nil && time.Since(f.at) < failingFor {
+		return f.err
+	}
+	return nil
+}
+
 // Sync waits until every entry appended before the call is in the SQLite
 // tables, so that queries see it.
 func (l *Log) Sync(ctx context.Context) error {
@@ -881,8 +908,14 @@ func (l *Log) write(batch []*pending, buf []byte) []byte {
 			l.broken = err
 			l.brokenErr.Store(&err)
 		}
+		if len(rows) > 0 {
+			l.lastFail.Store(&writeFailure{err, time.Now()})
+		}
 	} else {
 		l.next, l.chain, l.lastTS = next, chain, lastTS
+		if len(rows) > 0 && l.lastFail.Load() != nil {
+			l.lastFail.Store(nil)
+		}
 	}
 	for i, p := range batch {
 		r := results[i]

@@ -40,6 +40,7 @@ type Options struct {
 // DB is a store.Store backed by one SQLite file.
 type DB struct {
 	path   string
+	file   os.FileInfo // the file at path when opened (moved)
 	closed struct {
 		once sync.Once
 		err  error
@@ -251,6 +252,10 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	db := &DB{path: path, writer: w, reader: r, lock: lock}
+	if db.file, err = os.Stat(path); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	if db.ck, err = startCheckpointer(path, opt.Logger); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -435,8 +440,23 @@ func (db *DB) PatientChanges(ctx context.Context) (uint64, error) {
 }
 
 func (db *DB) Ping(ctx context.Context) error {
+	if err := db.moved(); err != nil {
+		return err
+	}
 	var one int
 	return db.reader.QueryRowContext(ctx, `SELECT 1`).Scan(&one)
+}
+
+// moved reports, as store.ErrUnavailable, that the path no longer names
+// the file the store writes: someone removed or replaced it while carex
+// ran. Written on, what is acknowledged would be in no file a start reads,
+// and a restart would begin on an empty database (review 48c).
+func (db *DB) moved() error {
+	fi, err := os.Stat(db.path)
+	if err == nil && os.SameFile(fi, db.file) {
+		return nil
+	}
+	return fmt.Errorf("%w: the record database %s was removed or replaced while carex ran, so nothing more is stored: stop carex and restore it from a backup", store.ErrUnavailable, db.path)
 }
 
 // Close closes the store; later calls return the first one's result (a

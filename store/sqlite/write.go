@@ -27,6 +27,9 @@ import (
 // that a request that fails leaves the others in. One disk sync and one
 // write of each changed page then serve the whole batch.
 func (db *DB) Commit(ctx context.Context, writes []*store.Write, prepare func(store.Lookup) error) ([]*store.WriteResult, error) {
+	if err := db.moved(); err != nil {
+		return nil, err
+	}
 	r := &commitReq{ctx: ctx, writes: writes, prepare: prepare}
 	start := time.Now()
 	defer func() {
