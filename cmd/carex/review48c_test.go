@@ -386,10 +386,14 @@ func review48cRemoved(t *testing.T, which func(db string) string) {
 	t.Logf("verify: exit %d %.400s %.400s", code, out, errOut)
 }
 
-// TestReview48cRecordDatabaseRemovedUnderServer: c.db removed. (The same
-// with c-access.db removed, review 48c F3, is left: see the stop's note.)
+// TestReview48cRecordDatabaseRemovedUnderServer: c.db removed.
 func TestReview48cRecordDatabaseRemovedUnderServer(t *testing.T) {
 	review48cRemoved(t, func(db string) string { return db })
+}
+
+// TestReview48cAccessDatabaseRemovedUnderServer: c-access.db removed.
+func TestReview48cAccessDatabaseRemovedUnderServer(t *testing.T) {
+	review48cRemoved(t, accessLogPath)
 }
 
 // TestReview48cJournalMadeADirectory: the access journal

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"sync"
@@ -164,6 +165,10 @@ type Log struct {
 	// lastFail is the latest journal write that failed, while none has
 	// succeeded since (Failing).
 	lastFail atomic.Pointer[writeFailure]
+	// dbFile, dbInfo: the access database's path and the file there when
+	// opened (dbMoved).
+	dbFile string
+	dbInfo os.FileInfo
 
 	// the hand-off from writer to indexer, guarded by hmu
 	hmu      sync.Mutex
@@ -272,6 +277,11 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 		progress: make(chan struct{}), kick: make(chan struct{}, 1)}
 	if err := l.load(ctx); err != nil {
 		return nil, err
+	}
+	if file, err := mainFile(ctx, writer); err == nil {
+		if fi, err := os.Stat(file); err == nil {
+			l.dbFile, l.dbInfo = file, fi
+		}
 	}
 	if l.opt.Logger == nil {
 		l.opt.Logger = slog.Default()
@@ -655,6 +665,18 @@ func (l *Log) Err() error {
 	return nil
 }
 
+// dbMoved reports that the access database's path no longer names the
+// file opened (removed or replaced while carex ran).
+func (l *Log) dbMoved() error {
+	if l.dbInfo == nil {
+		return nil
+	}
+	if fi, err := os.Stat(l.dbFile); err == nil && os.SameFile(fi, l.dbInfo) {
+		return nil
+	}
+	return fmt.Errorf("auditlog: the access log's database %s was removed or replaced while carex ran: restore it from a backup and restart carex", l.dbFile)
+}
+
 // writeFailure is a journal write that failed, and when.
 type writeFailure struct {
 	err error
@@ -853,6 +875,16 @@ func (l *Log) drain(batch *[]*pending) bool {
 // write journals one batch and answers its waiters.
 func (l *Log) write(batch []*pending, buf []byte) []byte {
 	results := make([]result, len(batch))
+	if l.broken == nil {
+		if p := l.brokenErr.Load(); p != nil {
+			l.broken = *p // (the indexer found the database gone: dbMoved)
+		} else if err := l.dbMoved(); err != nil {
+			// (looked for at each batch too, one stat beside its sync:
+			// the first request after the removal was answered 201)
+			l.broken = err
+			l.brokenErr.Store(&err)
+		}
+	}
 	if l.broken != nil {
 		for _, p := range batch {
 			p.done <- result{err: l.broken}
@@ -1040,6 +1072,14 @@ func (l *Log) indexChunk(forceCk bool) (more bool, err error) {
 	due = due && n > l.ckSize
 	if len(take) == 0 && !due {
 		return false, nil
+	}
+	if err := l.dbMoved(); err != nil {
+		// Copied there, the entries would be in no file a start reads,
+		// and the journal then emptied of them (review 48c): kept in the
+		// journal; nothing more is taken (Err, /readyz) until a restart.
+		l.brokenErr.Store(&err)
+		l.opt.Logger.Error("the access log's database was removed or replaced while carex ran: no more requests are served; its entries stay in the journal", "db", l.dbFile)
+		return false, err
 	}
 	ctx := context.Background()
 	t0 := time.Now()
