@@ -187,6 +187,9 @@ func openRecords(ctx context.Context, path string, log *slog.Logger) (*sqlite.DB
 	if err := notAccessLogDB(ctx, path); err != nil {
 		return nil, err
 	}
+	if err := recordsGone(ctx, path); err != nil {
+		return nil, err
+	}
 	db, err := sqlite.Open(ctx, path, sqlite.Options{Logger: log})
 	if err != nil {
 		return nil, err
@@ -198,10 +201,12 @@ func openRecords(ctx context.Context, path string, log *slog.Logger) (*sqlite.DB
 	return db, nil
 }
 
-// recordsGone refuses (carex serve) to create a record database at path
-// beside an access log that holds entries: the records it logged were deleted or
-// replaced, and a server started on a new, empty database answered 404
-// for every change it had acknowledged, its log verifying (review 48c).
+// recordsGone refuses to create a record database at path beside an
+// access log: the records it logged were deleted or replaced, and a
+// server started on a new, empty database answered 404 for every change
+// it had acknowledged, its log verifying (review 48c); serve, import, gen
+// and relabel all open the records here (review 49b: an import made them
+// anew, and serve then started).
 func recordsGone(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
 		return nil // there (or not ours to judge: sqlite.Open says why)
@@ -218,7 +223,7 @@ func recordsGone(ctx context.Context, path string) error {
 	if has, err := auditlog.HasLog(ctx, conn); err != nil || !has {
 		return nil // (not a log: noteAccessLog's and serve's checks say so)
 	}
-	return fmt.Errorf("the record database %s is missing, but the access log beside it, %s, holds the log of records that were there: they were deleted or moved. Restore them (%s and its -wal file) from a backup; to start afresh on purpose, move the access log away first", path, logPath, path)
+	return fmt.Errorf("the record database %s is missing, but there is an access log beside it, %s, which only a server of those records makes: they were deleted or moved. Restore them (%s and its -wal file) from a backup; to start afresh on purpose, move the access log away first", path, logPath, path)
 }
 
 // notAccessLogDB refuses the access log's own database given as the

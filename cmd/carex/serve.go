@@ -133,9 +133,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return fmt.Errorf("token keys: %w", err)
 	}
-	if err := recordsGone(ctx, f.db); err != nil {
-		return err
-	}
 	db, err := openRecords(ctx, f.db, log)
 	if err != nil {
 		return err
