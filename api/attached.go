@@ -300,6 +300,52 @@ func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte) bool) {
 	}
 	if more && jsonLike(text) {
 		eachDataURLInJSON(text, once)
+	} else if more && bytes.IndexByte(text, '\\') >= 0 {
+		eachJSONStringIn(text, func(s []byte) bool {
+			eachBase64Run(s, func(raw []byte) { once("", raw) })
+			return more && dataURLsMore(s, once)
+		})
+	}
+}
+
+// dataURLsMore is dataURLs over a JSON string's value, reporting whether
+// fn asked for more.
+func dataURLsMore(s []byte, fn func(mt string, raw []byte) bool) bool {
+	more := true
+	dataURLs(s, false, func(mt string, raw []byte) bool {
+		more = fn(mt, raw)
+		return more
+	})
+	return more
+}
+
+// eachJSONStringIn calls fn with the value of each JSON string literal in
+// text that is not JSON (a JSON document inside XML or a note) and holds
+// an escape: there "\n" or "\/" wraps base64 or a data: url, which the
+// raw reading stops at (review 49a: her Patient so wrapped went whole).
+// Spans are found from each quote to the next quote not escaped.
+func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
+	for i := 0; i < len(text); i++ {
+		if text[i] != '"' {
+			continue
+		}
+		j, esc := i+1, false
+		for ; j < len(text) && text[j] != '"'; j++ {
+			if text[j] == '\\' {
+				esc = true
+				j++
+			}
+		}
+		if j >= len(text) {
+			return
+		}
+		if esc && j-i > 16 {
+			var s string
+			if json.Unmarshal(text[i:j+1], &s) == nil && !fn([]byte(s)) {
+				return
+			}
+		}
+		i = j
 	}
 }
 
@@ -423,26 +469,38 @@ func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 			reads = append(reads, header+","+undropped(text[comma+1:wrap]))
 		}
 		if strings.HasSuffix(strings.ToLower(header), ";base64") {
-			e := short
+			// From the comma over base64 characters and white space (not
+			// from short: a '.' or ')' after it, in short, hid it: review
+			// 49a).
+			e := comma + 1
 			var words []int
 			for e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])) {
-				if !space(text[e]) && space(text[e-1]) {
+				if !space(text[e]) && e > comma+1 && space(text[e-1]) {
 					words = append(words, e)
 				}
 				e++
 			}
-			if len(words) > 0 {
+			if e != short {
 				reads = append(reads, header+","+string(text[comma+1:e]))
-				for k := len(words) - 1; k >= 0 && k >= len(words)-maxWordsBack; k-- {
-					reads = append(reads, header+","+string(text[comma+1:words[k]]))
+			}
+			for k := len(words) - 1; k >= 0 && k >= len(words)-maxWordsBack; k-- {
+				reads = append(reads, header+","+string(text[comma+1:words[k]]))
+			}
+			if len(words) > maxWordsBack {
+				// More prose after it: where its decoding ends as JSON or
+				// XML does (review 49a: nine words hid it).
+				if k := structuredEnd(text[comma+1:e], words, comma+1); k > 0 {
+					reads = append(reads, header+","+string(text[comma+1:k]))
 				}
 			}
 		} else if short < len(text) && space(text[short]) {
 			// (to the next url at most: each byte read once, review 47a's
 			// 1 MiB of "data:, " took a minute; that one is read on its
 			// own)
+			// (a quoted url to its quote, whatever "data:" is written in
+			// it: review 49a, a note's literal "data:" hid the rest)
 			e := short
-			for e < len(text) && !ends(text[e]) && !scheme(e) {
+			for e < len(text) && !ends(text[e]) && (quote != 0 || !scheme(e)) {
 				e++
 			}
 			if bytes.IndexByte(text[comma:e], '%') >= 0 {
@@ -459,6 +517,50 @@ func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 		}
 		i = short - 1
 	}
+}
+
+// structuredEnd is the last of words (offsets in the text, less base
+// from b's) at which b's base64 up to it decodes to text ending as JSON or
+// XML ends ('}', ']' or '>'); 0 if none. One decoding of the whole: base64
+// decodes in groups of four characters, so each prefix at a group's end is
+// a prefix of it.
+func structuredEnd(b []byte, words []int, base int) int {
+	var chars []byte
+	at := make([]int, 0, len(words)) // characters before each word
+	w := 0
+	for i, c := range b {
+		for w < len(words) && words[w]-base == i {
+			at = append(at, len(chars))
+			w++
+		}
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			chars = append(chars, c)
+		}
+	}
+	if p := bytes.IndexByte(chars, '='); p >= 0 {
+		// padded: it ends with the group holding its first '='
+		for k, a := range at {
+			if a == (p/4+1)*4 {
+				return words[k]
+			}
+		}
+		return 0
+	}
+	n := len(chars) / 4 * 4
+	dec, ok := decodeBase64(string(chars[:n]))
+	if !ok {
+		return 0
+	}
+	for k := len(at) - 1; k >= 0; k-- {
+		if at[k]%4 != 0 || at[k]/4*3 > len(dec) {
+			continue
+		}
+		d := bytes.TrimRight(dec[:at[k]/4*3], " \t\r\n\x00")
+		if len(d) > 0 && (d[len(d)-1] == '}' || d[len(d)-1] == ']' || d[len(d)-1] == '>') {
+			return words[k]
+		}
+	}
+	return 0
 }
 
 // minIndentedLine is how many base64 characters a line must end with for
