@@ -322,30 +322,38 @@ func dataURLsMore(s []byte, fn func(mt string, raw []byte) bool) bool {
 // eachJSONStringIn calls fn with the value of each JSON string literal in
 // text that is not JSON (a JSON document inside XML or a note) and holds
 // an escape: there "\n" or "\/" wraps base64 or a data: url, which the
-// raw reading stops at (review 49a: her Patient so wrapped went whole).
-// Spans are found from each quote to the next quote not escaped.
+// raw reading stops at (review 49a: her Patient so wrapped went whole). A
+// literal is taken around each escape, from the last quote before it to
+// the next quote not escaped after it, so a stray quote earlier in the
+// text (an inch mark) does not shift it (review 50a).
 func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
+	last := -1 // the last quote not escaped
 	for i := 0; i < len(text); i++ {
-		if text[i] != '"' {
-			continue
-		}
-		j, esc := i+1, false
-		for ; j < len(text) && text[j] != '"'; j++ {
-			if text[j] == '\\' {
-				esc = true
-				j++
+		switch text[i] {
+		case '"':
+			last = i
+		case '\\':
+			if last < 0 {
+				i++
+				continue
 			}
-		}
-		if j >= len(text) {
-			return
-		}
-		if esc && j-i > 16 {
-			var s string
-			if json.Unmarshal(text[i:j+1], &s) == nil && !fn([]byte(s)) {
+			j := i
+			for ; j < len(text) && text[j] != '"'; j++ {
+				if text[j] == '\\' {
+					j++
+				}
+			}
+			if j >= len(text) {
 				return
 			}
+			if j-last > 16 {
+				var s string
+				if json.Unmarshal(text[last:j+1], &s) == nil && !fn([]byte(s)) {
+					return
+				}
+			}
+			i, last = j, j
 		}
-		i = j
 	}
 }
 
@@ -365,10 +373,7 @@ func eachDataURLInJSON(t []byte, fn func(mt string, raw []byte) bool) bool {
 			break
 		}
 		if s, ok := tok.(string); ok && hasDataScheme([]byte(s)) {
-			dataURLs([]byte(s), false, func(mt string, raw []byte) bool {
-				more = fn(mt, raw)
-				return more
-			})
+			more = dataURLsMore([]byte(s), fn)
 		}
 	}
 	return more
@@ -392,19 +397,19 @@ func hasDataScheme(b []byte) bool {
 // parser drops. Each url is read up to the first white space or what ends
 // it (the quote that opened it, or, unquoted, a quote, '<' or '>': review
 // 47a, an apostrophe in a double-quoted value ended it), across tabs and
-// line breaks alone (a wrapped url: review 48a), and,
-// as a reader takes it, on across white space: base64 over base64
-// characters, with and without its last words (up to maxWordsBack: a
-// reader's decoder drops the spaces; reviews 47a, 48a, words after spaced
-// base64 hid it), and
+// line breaks alone (a wrapped url: review 48a), and, as a reader takes
+// it, on across white space: base64 over base64 characters, with and
+// without its last words (up to maxWordsBack, and past them where its
+// decoding ends as JSON or XML does: a reader's decoder drops the spaces;
+// reviews 47a, 48a, 49a, words after spaced base64 hid it), and
 // percent-encoded text to what ends it, without the tabs and line breaks
 // a URL parser drops (review 46a: a url broken by "&#10;" went unread).
 // The scan goes on after each url's first reading, so a url after it is
 // read on its own too (review 47a: skipped, an HIV Condition after an
-// image's base64 url went out), and no reading runs past the next url, so
-// each byte is scanned a bounded number of times (review 46a: after a
-// "data:" without a comma it read the rest again, 200 KB of "data:" took
-// 32 s to write).
+// image's base64 url went out), and only a quoted url's reading runs past
+// the next url (to its quote), so each byte is scanned a bounded number
+// of times (review 46a: after a "data:" without a comma it read the rest
+// again, 200 KB of "data:" took 32 s to write).
 func eachDataURL(text []byte, fn func(mt string, raw []byte) bool) {
 	dataURLs(text, true, fn)
 }
@@ -469,17 +474,23 @@ func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 			reads = append(reads, header+","+undropped(text[comma+1:wrap]))
 		}
 		if strings.HasSuffix(strings.ToLower(header), ";base64") {
-			// From the comma over base64 characters and white space (not
-			// from short: a '.' or ')' after it, in short, hid it: review
-			// 49a).
-			e := comma + 1
-			var words []int
-			for e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])) {
-				if !space(text[e]) && e > comma+1 && space(text[e-1]) {
-					words = append(words, e)
+			// Over base64 characters and white space, from where the first
+			// reading ends (its first word may hold what is not base64: a
+			// "%2F", which the url decodes: review 50a); and from the comma,
+			// when that stops before: a '.' or ')' after it, in the first
+			// reading, hid it (review 49a).
+			scan := func(from int) (e int, words []int) {
+				for e = from; e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])); e++ {
+					if !space(text[e]) && e > comma+1 && space(text[e-1]) {
+						words = append(words, e)
+					}
 				}
-				e++
+				return e, words
 			}
+			if c, _ := scan(comma + 1); c < short {
+				reads = append(reads, header+","+string(text[comma+1:c]))
+			}
+			e, words := scan(short)
 			if e != short {
 				reads = append(reads, header+","+string(text[comma+1:e]))
 			}
@@ -494,11 +505,10 @@ func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 				}
 			}
 		} else if short < len(text) && space(text[short]) {
-			// (to the next url at most: each byte read once, review 47a's
-			// 1 MiB of "data:, " took a minute; that one is read on its
-			// own)
-			// (a quoted url to its quote, whatever "data:" is written in
-			// it: review 49a, a note's literal "data:" hid the rest)
+			// (to the next url at most, which is read on its own: review
+			// 47a's 1 MiB of "data:, " took a minute; but a quoted url to
+			// its quote, whatever "data:" is written in it: review 49a, a
+			// note's literal "data:" hid the rest)
 			e := short
 			for e < len(text) && !ends(text[e]) && (quote != 0 || !scheme(e)) {
 				e++

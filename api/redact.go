@@ -647,9 +647,9 @@ func unreadPeopleSeen(data, ct string, encoded bool, which func(map[string]any) 
 // let 400 runs of 100 numbers take 1.8 s) and the item's other
 // attachments (review 39b).
 func peopleIn(raw []byte, which func(map[string]any) bool, seen *numbersSeen) bool {
-	// What is decoded inside it is capped as the label net caps it: a
-	// data: url escaping one "%" more at each level shrinks by two bytes
-	// a level, so reading every level would take the square of its size.
+	// What is decoded inside it is capped as the label net caps it:
+	// "data:,data:,…" nests each url in the one before, a few bytes
+	// shorter, so reading every level would take the square of its size.
 	// Past the cap it is not read, so it counts as found (fail closed).
 	left := max(minDecodedCap, maxDecodedFactor*len(raw))
 	return peopleInLeft(raw, which, seen, &left)
