@@ -76,7 +76,7 @@ func TestReview47bSoundCarriesNumbersCost(t *testing.T) {
 		}
 		t.Logf("%s: %v", c.name, took[c.name])
 	}
-	if took["bare"] > 3*took["system"]+200*time.Millisecond {
+	if took["bare"] > 3*took["system"]+raceSlowdown*200*time.Millisecond {
 		t.Errorf("bare %v against system %v", took["bare"], took["system"])
 	}
 }
