@@ -97,12 +97,19 @@ func (x *Exchange) noteWritten(people []string) {
 		x.writtenSet = map[string]bool{}
 	}
 	for _, p := range knownPeople(people) {
-		if !x.writtenSet[p] {
-			x.writtenSet[p] = true
-			x.written = append(x.written, p)
-		}
+		x.written = addNew(x.written, x.writtenSet, p)
 	}
 	x.noteUnresolved(people)
+}
+
+// addNew appends v to list unless set, list's values, holds it already
+// (and adds it there): appendNew without rebuilding the set each call.
+func addNew(list []string, set map[string]bool, v string) []string {
+	if set[v] {
+		return list
+	}
+	set[v] = true
+	return append(list, v)
 }
 
 // noteUnresolved notes the people an item names by an NHS number carex
@@ -120,11 +127,10 @@ func (x *Exchange) noteUnresolved(people []string) {
 		}
 	}
 	for _, p := range people {
-		if unresolved(p) && p != unidentifiedPerson && !x.namedSet[p] {
+		if unresolved(p) && p != unidentifiedPerson {
 			// (a set, not appendNew's rebuilt one at each write: as
 			// written, review 47c)
-			x.namedSet[p] = true
-			x.named = append(x.named, p)
+			x.named = addNew(x.named, x.namedSet, p)
 		}
 	}
 }

@@ -486,22 +486,27 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				}
 			}
 		}
-		resolveIn := func(base, ref string) (string, error) {
-			// (read without a version, as fullUrls are: FHIR's rules;
-			// review 48b, Patient/jane/_history/1 went to carex's Jane)
+		// entryAt is what an entry whose fullUrl ref names (in an entry
+		// whose fullUrl's base is base) is now, as "Type/id": read without
+		// a version, as fullUrls are (FHIR's rules; review 48b,
+		// Patient/jane/_history/1 went to carex's Jane); and a relative
+		// reference in an entry whose fullUrl is RESTful names what that
+		// base holds: another entry, when one has that fullUrl (review
+		// 47c: a feed's Observation naming its own Patient/jane, created
+		// under a new id, was filed under carex's Jane, another person).
+		entryAt := func(base, ref string) (string, bool) {
 			if to, ok := refs[unversioned(ref)]; ok {
-				return to, nil
+				return to, true
 			}
 			if base != "" && !strings.ContainsAny(ref, ":?#") {
-				// A relative reference in an entry whose fullUrl is
-				// RESTful names what that base holds (FHIR's rules for
-				// resolving references in bundles): another entry, when
-				// one has that fullUrl (review 47c: a feed's Observation
-				// naming its own Patient/jane, created under a new id,
-				// was filed under carex's Jane, another person).
-				if to, ok := refs[base+"/"+unversioned(ref)]; ok {
-					return to, nil
-				}
+				to, ok := refs[base+"/"+unversioned(ref)]
+				return to, ok
+			}
+			return "", false
+		}
+		resolveIn := func(base, ref string) (string, error) {
+			if to, ok := entryAt(base, ref); ok {
+				return to, nil
 			}
 			if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
 				return "", fmtErr(ErrBadRequest, "reference %q names no entry of this transaction", ref)
@@ -553,14 +558,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			// narrative"; review 18b).
 			var links map[string]string
 			link := func(v string) {
-				to, ok := refs[v]
-				if !ok {
-					to, ok = refs[unversioned(v)] // (as resolveIn)
-				}
-				if !ok && base != "" && !strings.ContainsAny(v, ":?#") {
-					to, ok = refs[base+"/"+unversioned(v)]
-				}
-				if ok && to != v {
+				if to, ok := entryAt(base, v); ok && to != v {
 					if links == nil {
 						links = map[string]string{}
 					}
