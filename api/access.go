@@ -80,7 +80,7 @@ type Exchange struct {
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
 	named    []string
-	namedSet map[string]bool // (noteUnresolved's: named as a set)
+	namedSet map[string]bool // (noteNamed's: named as a set)
 	// intents: the ids of the entries kept with this request's writes
 	// (keepEntry), forgotten once its own entry, which carries them
 	// (Entry.Kept), is durable.
@@ -119,19 +119,25 @@ func (x *Exchange) noteUnresolved(people []string) {
 	if x == nil || !hasUnresolved(people) {
 		return
 	}
-	if x.namedSet == nil || len(x.namedSet) != len(x.named) {
-		// (named is appended to elsewhere too, each value once)
-		x.namedSet = make(map[string]bool, len(x.named))
+	for _, p := range people {
+		if unresolved(p) && p != unidentifiedPerson {
+			x.noteNamed(p)
+		}
+	}
+}
+
+// noteNamed adds people to named, each once, in time linear in what it
+// adds: a refused batch of 40,000 searches by NHS number took 44 s when
+// each entry's number rebuilt the set of those before it.
+func (x *Exchange) noteNamed(people ...string) {
+	if x.namedSet == nil {
+		x.namedSet = make(map[string]bool, len(x.named)+len(people))
 		for _, p := range x.named {
 			x.namedSet[p] = true
 		}
 	}
 	for _, p := range people {
-		if unresolved(p) && p != unidentifiedPerson {
-			// (a set, not appendNew's rebuilt one at each write: as
-			// written, review 47c)
-			x.named = addNew(x.named, x.namedSet, p)
-		}
+		x.named = addNew(x.named, x.namedSet, p)
 	}
 }
 
@@ -146,6 +152,7 @@ const maxNamedNumbers = 2000
 // released. A number no Patient carries names no one.
 func (s *Server) resolveNamed(ctx context.Context, x *Exchange) {
 	x.named = resolveNumbers(ctx, s.store, x.named)
+	x.namedSet = nil // (named changed under it)
 }
 
 // resolveNumbers is people with each "nhs|number" marker replaced by the
@@ -855,7 +862,7 @@ func searchNames(q url.Values, x *Exchange) {
 		}
 		if nhs, err := fhir.NormaliseNHSNumber(n); err == nil {
 			x.NHSNumber = nhs
-			x.named = appendNew(x.named, byNumber+nhs)
+			x.noteNamed(byNumber + nhs)
 		}
 	}
 }

@@ -254,7 +254,7 @@ func (s *Server) refusedReadNames(ctx context.Context, x *Exchange, raw string) 
 		if one.Patient != "" {
 			x.noteWritten([]string{one.Patient})
 		}
-		x.named = appendNew(x.named, one.named...)
+		x.noteNamed(one.named...)
 	case parts[1] == "" || parts[1] == "_history":
 	case typ == "Patient":
 		x.noteWritten([]string{parts[1]})

@@ -59,7 +59,7 @@ func (x *Exchange) release(vs ...*store.Version) {
 			// actor, or an item stored before items were given everyone
 			// they name (search.NamedPeople) and not yet relabelled. The
 			// log names them too.
-			x.named = appendNew(x.named, namedPeople(v.Raw)...)
+			x.noteNamed(namedPeople(v.Raw)...)
 		}
 	}
 }
