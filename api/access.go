@@ -162,7 +162,7 @@ func resolveNumbers(ctx context.Context, st store.Store, people []string) []stri
 	var numbers []search.Value
 	for _, n := range people {
 		if nhs, ok := strings.CutPrefix(n, byNumber); !ok {
-			out = appendNew(out, n)
+			out = append(out, n)
 		} else if len(numbers) < maxNamedNumbers {
 			numbers = append(numbers, search.Value{System: fhir.NHSNumberSystem, Code: nhs})
 		}
@@ -173,11 +173,11 @@ func resolveNumbers(ctx context.Context, st store.Store, people []string) []stri
 		q := &search.Query{Type: "Patient", Count: 2 * len(chunk), Clauses: []search.Clause{{Param: "identifier", Type: search.Token, Values: chunk}}}
 		if res, err := st.Search(ctx, q, nil); err == nil {
 			for _, v := range res.Items {
-				out = appendNew(out, v.ID)
+				out = append(out, v.ID)
 			}
 		}
 	}
-	return out
+	return appendNew(nil, out...) // (once: each appendNew builds a set)
 }
 
 // withheldWrite counts a write refused because it would replace an item

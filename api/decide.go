@@ -878,12 +878,12 @@ func provenancePeople(targets []provTarget) []string {
 	for _, t := range targets {
 		switch {
 		case t.typ == "Patient":
-			out = appendNew(out, t.id)
+			out = append(out, t.id)
 		case t.now != nil:
-			out = appendNew(out, t.now.Patients...)
+			out = append(out, t.now.Patients...)
 		}
 	}
-	return out
+	return appendNew(nil, out...) // (once: each appendNew builds a set)
 }
 
 // provenanceTargets are the references ("Type/id") of Provenance version
@@ -2040,7 +2040,7 @@ func (g *gate) noteCarried(numbers []string) {
 			continue // the release is redacted; only the alert's name is lost
 		}
 		for _, v := range res.Items {
-			people = appendNew(people, v.ID)
+			people = append(people, v.ID)
 		}
 	}
 	if len(people) == 0 {
@@ -2077,7 +2077,7 @@ func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread 
 			r, _ := lm[k].(map[string]any)
 			if im, _ := r["identifier"].(map[string]any); im != nil {
 				if n := nhsOfIdentifier(im); n != "" && g.restrictedCopyNumbers([]string{n}) {
-					numbers = appendNew(numbers, n)
+					numbers = append(numbers, n)
 				}
 			}
 			ref, _ := r["reference"].(string)
@@ -2085,17 +2085,18 @@ func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread 
 			typ, id, _ := strings.Cut(n, "/")
 			switch {
 			case typ == "Patient" && g.restrictedID(id):
-				ids = appendNew(ids, id)
+				ids = append(ids, id)
 			case typ == "RelatedPerson" || typ == "Person":
 				nums, err := g.numbersOf(typ, id)
 				unread = unread || err != nil
 				if g.restrictedCopyNumbers(nums) {
-					numbers = appendNew(numbers, nums...)
+					numbers = append(numbers, nums...)
 				}
 			}
 		}
 	}
-	return ids, numbers, unread
+	// (deduplicated once: each appendNew builds a set)
+	return appendNew(nil, ids...), appendNew(nil, numbers...), unread
 }
 
 // numbersOf is the NHS numbers stored RelatedPerson or Person typ/id
@@ -2447,7 +2448,7 @@ func (g *gate) restrictedAmong(numbers []string) []string {
 			// asked on its own, as a copy's is
 			for _, n := range batch {
 				if g.restrictedCopyNumbers([]string{n}) {
-					out = appendNew(out, n)
+					out = append(out, n)
 				}
 			}
 			continue
@@ -2456,13 +2457,13 @@ func (g *gate) restrictedAmong(numbers []string) []string {
 			if restrictedLabels(v.Labels) {
 				for _, n := range recordNumbers(decodeMap(v.Raw)) {
 					if slices.Contains(batch, n) {
-						out = appendNew(out, n)
+						out = append(out, n)
 					}
 				}
 			}
 		}
 	}
-	return out
+	return appendNew(nil, out...) // (once: each appendNew builds a set)
 }
 
 // amongBatch is how many numbers restrictedAmong asks about in one search.

@@ -282,9 +282,9 @@ func resolvePeople(find patientFinder, ws ...*store.Write) error {
 					p = ids[0]
 				}
 			}
-			out = appendNew(out, p)
+			out = append(out, p)
 		}
-		w.Patients = out
+		w.Patients = appendNew(nil, out...) // (once: each appendNew builds a set)
 		indexResolved(w, carriers)
 	}
 	return nil
@@ -320,7 +320,9 @@ func batchCarriers(ws []*store.Write) map[string][]string {
 	for _, b := range ws {
 		if b.Type == "Patient" && b.Op != store.OpDelete && b.IfNoneExist == nil && b.ID != "" {
 			for _, n := range patientNumbers(b.Resource) {
-				carriers[n] = appendNew(carriers[n], b.ID)
+				if len(carriers[n]) < 2 { // (two tell one from several)
+					carriers[n] = appendNew(carriers[n], b.ID)
+				}
 			}
 		}
 	}
@@ -343,7 +345,9 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 			return err
 		}
 		for _, m := range found {
-			into[numbers[0]] = appendNew(into[numbers[0]], m.ID)
+			if len(into[numbers[0]]) < 2 {
+				into[numbers[0]] = appendNew(into[numbers[0]], m.ID)
+			}
 		}
 		return nil
 	}
@@ -370,7 +374,7 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 			return err
 		}
 		for _, n := range patientNumbers(decodeMap(raw)) {
-			if want[n] {
+			if want[n] && len(into[n]) < 2 {
 				into[n] = appendNew(into[n], m.ID)
 			}
 		}

@@ -78,7 +78,7 @@ func namedPeople(raw []byte) []string {
 	walkRefs(m, func(ref string) {
 		if n, ok := search.NormalizeReference(ref); ok {
 			if id, ok := strings.CutPrefix(n, "Patient/"); ok {
-				out = appendNew(out, id)
+				out = append(out, id)
 			}
 		}
 	})
@@ -86,12 +86,12 @@ func namedPeople(raw []byte) []string {
 		if id, ok := o["identifier"].(map[string]any); ok && isNHSSystem(id["system"]) {
 			if v, ok := id["value"].(string); ok && v != "" {
 				// As the Patient search index holds it: no spaces.
-				out = appendNew(out, byNumber+strings.ReplaceAll(v, " ", ""))
+				out = append(out, byNumber+strings.ReplaceAll(v, " ", ""))
 			}
 		}
 		return true
 	})
-	return out
+	return appendNew(nil, out...) // (once: each appendNew builds a set)
 }
 
 func versionHeaders(v *store.Version) http.Header {
@@ -963,14 +963,16 @@ func medicationRef(w *store.Write) string {
 
 // addMedicationCodes adds the codes of Medication med to w's.
 func addMedicationCodes(w *store.Write, med map[string]any) {
+	var codes []string
 	code, _ := med["code"].(map[string]any)
 	for _, c := range asList(code["coding"]) {
 		m, _ := c.(map[string]any)
 		sys, _ := m["system"].(string)
 		if cd, _ := m["code"].(string); cd != "" {
-			w.Codes = appendNew(w.Codes, sys+"|"+cd)
+			codes = append(codes, sys+"|"+cd)
 		}
 	}
+	w.Codes = appendNew(w.Codes, codes...) // (once: each appendNew builds a set)
 }
 
 // bundleMedicationCodes: a prescription whose Medication the same
