@@ -322,39 +322,59 @@ func dataURLsMore(s []byte, fn func(mt string, raw []byte) bool) bool {
 // eachJSONStringIn calls fn with the value of each JSON string literal in
 // text that is not JSON (a JSON document inside XML or a note) and holds
 // an escape: there "\n" or "\/" wraps base64 or a data: url, which the
-// raw reading stops at (review 49a: her Patient so wrapped went whole). A
-// literal is taken around each escape, from the last quote before it to
-// the next quote not escaped after it, so a stray quote earlier in the
-// text (an inch mark) does not shift it (review 50a).
+// raw reading stops at (review 49a: her Patient so wrapped went whole).
+// Read in one pass: every quote closes the literal open before it and
+// opens the next, so a stray quote earlier in the text (an inch mark) does
+// not shift the pairing (review 50a); a backslash that is no JSON escape
+// (a Windows path's "D:\exports\") ends the literal it is in, and the next
+// quote opens one, even a quote written after a backslash (review 51a: a
+// wrapped HIV Condition after D:\exports\" went unread).
 func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
-	last := -1 // the last quote not escaped
+	start := -1 // the quote that opened the literal being read
+	esc := false
 	for i := 0; i < len(text); i++ {
-		switch text[i] {
-		case '"':
-			last = i
-		case '\\':
-			if last < 0 {
-				i++
-				continue
-			}
-			j := i
-			for ; j < len(text) && text[j] != '"'; j++ {
-				if text[j] == '\\' {
-					j++
-				}
-			}
-			if j >= len(text) {
-				return
-			}
-			if j-last > 16 {
+		c := text[i]
+		switch {
+		case c == '"':
+			if start >= 0 && esc && i-start > 16 {
 				var s string
-				if json.Unmarshal(text[last:j+1], &s) == nil && !fn([]byte(s)) {
+				if json.Unmarshal(text[start:i+1], &s) == nil && !fn([]byte(s)) {
 					return
 				}
 			}
-			i, last = j, j
+			start, esc = i, false
+		case start < 0:
+		case c == '\\' && i+1 < len(text) && jsonEscape(text[i+1:]):
+			esc = true
+			if text[i+1] == 'u' {
+				i += 5
+			} else {
+				i++
+			}
+		case c == '\\' || c < 0x20:
+			start = -1 // no JSON string holds it
 		}
 	}
+}
+
+// jsonEscape reports whether b, what follows a backslash, begins a JSON
+// escape.
+func jsonEscape(b []byte) bool {
+	switch b[0] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return true
+	case 'u':
+		if len(b) < 5 {
+			return false
+		}
+		for _, h := range b[1:5] {
+			if !isHexDigit(h) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // eachDataURLInJSON calls fn with each data: url inside a string value of
@@ -479,10 +499,15 @@ func dataURLs(text []byte, quotes bool, fn func(mt string, raw []byte) bool) {
 			// "%2F", which the url decodes: review 50a); and from the comma,
 			// when that stops before: a '.' or ')' after it, in the first
 			// reading, hid it (review 49a).
+			// A percent escape in any word is one character, as the url
+			// decodes it (review 51a: "%2F" in a later word stopped it).
 			scan := func(from int) (e int, words []int) {
-				for e = from; e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e])); e++ {
+				for e = from; e < len(text) && !ends(text[e]) && (space(text[e]) || isBase64Char(text[e]) || pctEscape(text[e:])); e++ {
 					if !space(text[e]) && e > comma+1 && space(text[e-1]) {
 						words = append(words, e)
+					}
+					if text[e] == '%' {
+						e += 2
 					}
 				}
 				return e, words
@@ -538,12 +563,16 @@ func structuredEnd(b []byte, words []int, base int) int {
 	var chars []byte
 	at := make([]int, 0, len(words)) // characters before each word
 	w := 0
-	for i, c := range b {
+	for i := 0; i < len(b); i++ {
 		for w < len(words) && words[w]-base == i {
 			at = append(at, len(chars))
 			w++
 		}
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+		switch c := b[i]; {
+		case pctEscape(b[i:]):
+			chars = append(chars, unhex(b[i+1])<<4|unhex(b[i+2]))
+			i += 2
+		case c != ' ' && c != '\t' && c != '\r' && c != '\n':
 			chars = append(chars, c)
 		}
 	}
@@ -571,6 +600,11 @@ func structuredEnd(b []byte, words []int, base int) int {
 		}
 	}
 	return 0
+}
+
+// pctEscape reports whether b begins with a percent escape ("%2F").
+func pctEscape(b []byte) bool {
+	return len(b) >= 3 && b[0] == '%' && isHexDigit(b[1]) && isHexDigit(b[2])
 }
 
 // minIndentedLine is how many base64 characters a line must end with for

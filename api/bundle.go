@@ -495,6 +495,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		// 47c: a feed's Observation naming its own Patient/jane, created
 		// under a new id, was filed under carex's Jane, another person).
 		entryAt := func(base, ref string) (string, bool) {
+			if to, ok := refs[ref]; ok { // (as written first: review 51a)
+				return to, true
+			}
 			if to, ok := refs[unversioned(ref)]; ok {
 				return to, true
 			}
