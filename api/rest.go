@@ -961,18 +961,15 @@ func medicationRef(w *store.Write) string {
 	return ""
 }
 
-// addMedicationCodes adds the codes of Medication med to w's.
+// addMedicationCodes adds the codes of Medication med to w's: its code's
+// and every other coding it holds, as a contained one's are (review 51f:
+// a stored Medication's HIV-coded ingredient left the prescription naming
+// it unlabelled).
 func addMedicationCodes(w *store.Write, med map[string]any) {
-	var codes []string
-	code, _ := med["code"].(map[string]any)
-	for _, c := range asList(code["coding"]) {
-		m, _ := c.(map[string]any)
-		sys, _ := m["system"].(string)
-		if cd, _ := m["code"].(string); cd != "" {
-			codes = append(codes, sys+"|"+cd)
-		}
+	if med == nil {
+		return
 	}
-	w.Codes = appendNew(w.Codes, codes...) // (once: each appendNew builds a set)
+	w.Codes = appendNew(w.Codes, otherCodings(med, nil)...)
 }
 
 // bundleMedicationCodes: a prescription whose Medication the same
@@ -1046,28 +1043,81 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep), types
 }
 
-// otherCodings are the codings anywhere in a resource but its meta and
-// main codes: an HIV diagnosis code as an Encounter's reason, an
-// Observation's value or a contained Condition labels the item as surely
-// as a Condition's code does.
+// otherCodings are the codings anywhere in a resource but its
+// meta.security and main codes: an HIV diagnosis code as an Encounter's
+// reason, an Observation's value or a contained Condition labels the item
+// as surely as a Condition's code does. So do, since review 51f, a coding
+// with no system (Policy.Labels reads a concept id there as SNOMED CT), a
+// code in meta.tag, and a SNOMED CT concept's URI as a value
+// (valueUri "http://snomed.info/id/86406008"): each such HIV diagnosis went
+// out unlabelled.
 func otherCodings(m any, main []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range main {
 		seen[c] = true
 	}
-	eachObject(m, "meta", func(x map[string]any) bool {
+	add := func(sys, code string) {
+		if c := sys + "|" + code; code != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
+	coding := func(x map[string]any) {
+		code, _ := x["code"].(string)
 		if sys, ok := x["system"].(string); ok {
-			if code, ok := x["code"].(string); ok && code != "" {
-				if c := sys + "|" + code; !seen[c] {
-					seen[c] = true
-					out = append(out, c)
+			add(sys, code)
+		} else if _, ok := x["system"]; !ok {
+			add("", code)
+		}
+	}
+	eachObject(m, "meta", func(x map[string]any) bool {
+		coding(x)
+		if meta, ok := x["meta"].(map[string]any); ok {
+			for _, t := range asList(meta["tag"]) {
+				if tm, ok := t.(map[string]any); ok {
+					coding(tm)
+				}
+			}
+		}
+		for _, v := range x {
+			switch v := v.(type) {
+			case string:
+				if id, ok := snomedConceptURI(v); ok {
+					add("http://snomed.info/id", id) // (canonicalCodes: SNOMED CT)
+				}
+			case []any:
+				for _, e := range v {
+					if s, ok := e.(string); ok {
+						if id, ok := snomedConceptURI(s); ok {
+							add("http://snomed.info/id", id) // (canonicalCodes: SNOMED CT)
+						}
+					}
 				}
 			}
 		}
 		return true
 	})
 	return out
+}
+
+// snomedConceptURI is the concept id of a SNOMED CT concept's URI
+// (http://snomed.info/id/86406008, any case, http or https).
+func snomedConceptURI(s string) (string, bool) {
+	if len(s) < len("http://snomed.info/id/123456") || len(s) > 64 {
+		return "", false
+	}
+	i := strings.Index(strings.ToLower(s), "snomed.info/id/")
+	if i < 0 {
+		return "", false
+	}
+	switch strings.ToLower(strings.TrimSpace(s[:i])) {
+	case "http://", "https://":
+	default:
+		return "", false
+	}
+	id := strings.TrimRight(strings.TrimSpace(s[i+len("snomed.info/id/"):]), "/")
+	return id, id != "" && strings.Trim(id, "0123456789") == ""
 }
 
 // bundleCodings are the codings of a stored Bundle's entries that are a
@@ -2299,9 +2349,14 @@ func (s *Server) everything(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	for k := range c.QueryParams() {
+	for k, vs := range c.QueryParams() {
 		switch k {
 		case "_count", "_offset", "_type", "_format", "start", "end", "_since":
+			if len(vs) > 1 {
+				// (review 51b: _type=CarePlan&_type=Condition answered
+				// for CarePlan alone, as if she had no diagnoses)
+				return fmtErr(search.ErrBadValue, "$everything takes %s once: give several types as one comma-separated _type", k)
+			}
 		default:
 			return fmtErr(search.ErrUnknownParam, "$everything does not support %q (supported: _count, _offset, _type, start, end, _since)", k)
 		}

@@ -78,11 +78,14 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 // other characters Unicode says to draw as nothing (Hangul fillers,
 // variation selectors) or that draw blank (the Braille blank): review
 // 22b, twelve of them after "EMERGENCY: " opened a record with a reason
-// IG saw as empty.
+// IG saw as empty), nor spaces of any width and combining marks (review
+// 51d: "a", twelve spaces and "b", or "e" and twelve accents drawn as one
+// letter, opened a record with a reason that said nothing).
 func visibleRunes(s string) int {
 	n := 0
 	for _, r := range s {
-		if !unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) && r != '\u2800' {
+		if !unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector, unicode.Mn, unicode.Me) &&
+			r != '\u2800' && !unicode.IsSpace(r) && !unicode.Is(unicode.Zs, r) {
 			n++
 		}
 	}
