@@ -410,6 +410,12 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			}
 			p.AlertPatientsPerHour = n
 		case "alert-working-hours":
+			if prev, ok := seen[dir]; ok {
+				// (review 52d: a second line, 00:00 23:59, silently
+				// switched the out-of-hours alert off)
+				return nil, bad("already given on line %d", prev)
+			}
+			seen[dir] = line
 			if len(args) != 2 && len(args) != 3 {
 				return nil, bad("expected: alert-working-hours HH:MM HH:MM [TIME-ZONE]")
 			}
@@ -501,6 +507,14 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			return nil, &PolicyError{firstLine["legally-restricted"], fmt.Sprintf("legally-restricted: %s must also be listed as sensitive", l)}
 		}
 	}
+	for _, l := range statutoryLabels {
+		// assisted fertilisation (HFE Act 1990 s.33A) and gender
+		// recognition (GRA 2004 s.22): a policy deriving them cannot
+		// let break-glass release them (review 52d)
+		if (p.sensitive[l] || slices.ContainsFunc(p.CodeLabels, func(r CodeRule) bool { return r.Label == l })) && !p.legal[l] {
+			return nil, &PolicyError{line, fmt.Sprintf("%s must be listed in legally-restricted (and sensitive): the law restricts its disclosure, break-glass included", l)}
+		}
+	}
 	for _, l := range p.BreakGlassReleases {
 		if p.legal[l] {
 			return nil, &PolicyError{firstLine["break-glass-releases"], fmt.Sprintf("break-glass-releases: %s is legally restricted and can never be released by break-glass", l)}
@@ -509,8 +523,23 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			return nil, &PolicyError{firstLine["break-glass-releases"], fmt.Sprintf("break-glass-releases: %s is not a sensitive label", l)}
 		}
 	}
+	// What SPEC fixes for its own roles, a policy cannot undo (review 52d:
+	// a file without these lines gave the IG officer Jane's diagnoses, and
+	// a feed's system account other organisations' records).
+	if rp := p.Roles["ig-officer"]; rp != nil && !rp.Audit {
+		return nil, &PolicyError{firstLine["role"], "role ig-officer must be listed in audit-role: the IG officer sees no clinical data"}
+	}
+	if rp := p.Roles["system"]; rp != nil && !rp.OwnOrgOnly {
+		return nil, &PolicyError{firstLine["role"], "role system must be listed in own-org-only: a client system reads back only what its organisation recorded"}
+	}
+	if !slices.ContainsFunc(slices.Collect(maps.Values(p.Roles)), func(rp *RolePolicy) bool { return rp.Audit }) {
+		return nil, &PolicyError{line, "no audit-role: IG officers could not read the access log; list one (audit-role ig-officer)"}
+	}
 	return p, nil
 }
+
+// statutoryLabels are the labels whose records the law restricts.
+var statutoryLabels = []string{"HFEA", "GRA"}
 
 func (p *Policy) compile() {
 	set := func(l []string) map[string]bool {
@@ -577,6 +606,13 @@ func (p *Policy) Labels(codes []Coding) []string {
 	for _, c := range codes {
 		code := normCode(c.System, c.Code)
 		one(c.System, code)
+		if c.System == "" && allDigits(code) {
+			// A concept id with no system: labelled as SNOMED CT would
+			// label it (review 51f: {"code":"86406008"} went out).
+			if id := strings.TrimLeft(code, "0"); id != "" {
+				one(systemSNOMED, id)
+			}
+		}
 		if c.System == systemSNOMED && !allDigits(code) {
 			// A SNOMED CT expression ("86406008 |HIV infection|",
 			// "86406008:246454002=41847000"): labelled at least as each
@@ -626,11 +662,18 @@ func CanonicalCoding(system, code string) (string, string) {
 	return system, code
 }
 
-// isSnomedEdition: an edition's URI (http://snomed.info/sct/999000041000000102),
-// which belongs in Coding.version, written as the system.
+// isSnomedEdition: an edition's or a version's URI
+// (http://snomed.info/sct/999000041000000102, …/version/20240403), which
+// belongs in Coding.version, written as the system, over http or https
+// (review 51f: a versioned one was not read as SNOMED CT, and an IVF
+// procedure so coded went out even under break-glass).
 func isSnomedEdition(system string) bool {
-	rest, ok := strings.CutPrefix(system, systemSNOMED+"/")
-	return ok && allDigits(strings.TrimRight(rest, "/"))
+	rest, ok := strings.CutPrefix(strings.Replace(system, "https://", "http://", 1), systemSNOMED+"/")
+	if !ok {
+		return false
+	}
+	module, version, versioned := strings.Cut(strings.TrimRight(rest, "/"), "/version/")
+	return allDigits(module) && (!versioned || allDigits(version))
 }
 
 func allDigits(s string) bool {

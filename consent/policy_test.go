@@ -125,7 +125,7 @@ func TestLoadPolicyErrors(t *testing.T) {
 }
 
 func TestLoadPolicyMinimal(t *testing.T) {
-	p, err := LoadPolicy(strings.NewReader("role gp *  # everything\nbreak-glass-roles gp\nsource-lifetime 0\n"))
+	p, err := LoadPolicy(strings.NewReader("role gp *  # everything\nbreak-glass-roles gp\nsource-lifetime 0\nrole ig-officer demographics\naudit-role ig-officer\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -251,6 +251,13 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 			// silently missing from her record)
 			w.addAt("reference", fmt.Sprintf("%q names a resource by an id that is not a FHIR id ([A-Za-z0-9\\-\\.]{1,64}): write the id as the resource has it", ref))
 		}
+	case "Coding":
+		if sys, ok := obj["system"].(string); ok && strings.Contains(sys, "|") {
+			// carex keeps codes as system|code: "http://snomed.info/sct|20240101"
+			// split there, and an HIV diagnosis so coded went unlabelled
+			// (review 51f)
+			w.addAt("system", fmt.Sprintf("%q holds a '|': write the code system's version in Coding.version, not in its system", sys))
+		}
 	case "Attachment":
 		if url, ok := obj["url"].(string); ok && EncodedTypeID(url) {
 			w.addAt("url", encodedMsg(url))
@@ -364,7 +371,7 @@ func (w *walker) value(v any, fi *fieldInfo) {
 		}
 		i, err := strconv.ParseInt(string(n), 10, 32)
 		if err != nil {
-			w.add(fmt.Sprintf("%s is not a 32-bit integer", n))
+			w.add(fmt.Sprintf("%q is not a 32-bit integer", string(n)))
 		} else if fi.prim != pNone {
 			if msg := intMsg(fi.prim, i); msg != "" {
 				w.add(msg)
