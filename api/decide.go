@@ -68,6 +68,11 @@ type numberInfo struct {
 // maxSameNumber bounds the Patients read for one NHS number.
 const maxSameNumber = 20
 
+// maxJoinedRecords bounds the other records of one person that person
+// reads (links and NHS numbers followed); past it the person is kept to
+// the sources, as when more Patients carry a number than are read.
+const maxJoinedRecords = 40
+
 // maxCachedNumbers bounds numberCache: past it, the answers start again.
 const maxCachedNumbers = 100_000
 
@@ -1220,42 +1225,65 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		numbers = last.numbers
 		pat.Restricted = pat.Restricted || last.restricted
 	}
+	// The person's records: from this one through links, both ways, and
+	// NHS numbers, followed until nothing new turns up (review 52a: an
+	// opt-out on Jane's GP record did not reach the hospital's merged
+	// duplicate of her, linked to its record carrying her number, two
+	// steps away; nor did a restriction, either way). Their objections
+	// and restriction, which only withhold, reach this one; their
+	// relationships do not. Past maxJoinedRecords the rest is not read,
+	// and the person is kept to the sources (unread, below).
 	unread := false
-	for _, n := range numbers {
-		info, err := cp.numberInfo(ctx, n)
-		if err != nil {
-			return pat, nil, err
-		}
-		unread = unread || info.unread
-		for _, id := range info.ids {
-			if id != pat.ID && !slices.Contains(sameAs, id) {
-				sameAs = append(slices.Clip(sameAs), id)
+	seen := map[string]bool{pat.ID: true}
+	var queue []string
+	found := func(ids []string) {
+		for _, id := range ids {
+			if !seen[id] {
+				seen[id] = true
+				queue = append(queue, id)
 			}
 		}
 	}
-	// And the Patients linking to this one (by reference; by one of its
-	// numbers, numberInfo above): their objections and restriction, which
-	// only withhold, reach it; their relationships do not (review 38c: the
-	// old record Jane's survivor links replaces to, not linking back, went
-	// to the nurse despite her opt-out; the record a restricted person's
-	// Patient links seealso to went out with its address).
-	// Looked up only for a Patient id with something stored (a person
-	// named by NHS number alone, or with nothing stored, has nothing a
-	// link could withhold: review 4f counts the searches such names cost).
-	if fhir.ValidID(pat.ID) && (pc.Patient != nil || len(pc.Sources) > 0) {
-		info, err := cp.linkersInfo(ctx, pat.ID)
-		if err != nil {
-			return pat, nil, err
-		}
-		unread = unread || info.unread
-		pat.Restricted = pat.Restricted || info.restricted
-		for _, id := range info.ids {
-			if id != pat.ID && !slices.Contains(sameAs, id) {
-				sameAs = append(slices.Clip(sameAs), id)
+	// neighbours finds the records record id joins: those it links to,
+	// those carrying one of its numbers, and those linking to it. (Those
+	// linking to it are looked up only for a Patient id with something
+	// stored: a person named by NHS number alone, or with nothing stored,
+	// has nothing a link could withhold; review 4f counts the searches
+	// such names cost.) Review 38c: the old record Jane's survivor links
+	// replaces to, not linking back, went to the nurse despite her
+	// opt-out; the record a restricted person's Patient links seealso to
+	// went out with its address.
+	neighbours := func(id string, links, numbers []string, stored bool) error {
+		found(links)
+		for _, n := range numbers {
+			info, err := cp.numberInfo(ctx, n)
+			if err != nil {
+				return err
 			}
+			unread = unread || info.unread
+			found(info.ids)
 		}
+		if fhir.ValidID(id) && stored {
+			info, err := cp.linkersInfo(ctx, id)
+			if err != nil {
+				return err
+			}
+			unread = unread || info.unread
+			pat.Restricted = pat.Restricted || info.restricted
+			found(info.ids)
+		}
+		return nil
 	}
-	for _, other := range sameAs {
+	if err := neighbours(pat.ID, sameAs, numbers, pc.Patient != nil || len(pc.Sources) > 0); err != nil {
+		return pat, nil, err
+	}
+	for visited := 0; len(queue) > 0; visited++ {
+		if visited == maxJoinedRecords {
+			unread = true
+			break
+		}
+		other := queue[0]
+		queue = queue[1:]
 		pc, err := cp.store.PatientContext(ctx, other)
 		if err != nil {
 			return pat, nil, err
@@ -1265,13 +1293,18 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		}
 		od := deriveContext(other, pc)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
+		links, numbers := od.sameAs, od.numbers
 		if last, err := cp.lastOf(ctx, od, pc); err != nil {
 			return pat, nil, err
 		} else if last != nil {
 			pat.Restricted = pat.Restricted || last.restricted // a retired restricted duplicate
+			links, numbers = last.links, last.numbers
 		}
 		if len(od.pat.Consents) > 0 {
 			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
+		}
+		if err := neighbours(other, links, numbers, pc.Patient != nil || len(pc.Sources) > 0); err != nil {
+			return pat, nil, err
 		}
 	}
 	if unread {

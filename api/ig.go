@@ -411,6 +411,39 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 	if !fhir.ValidID(patient) {
 		return nil, false, nil // no Patient has it (a request may name any id: its entry keeps it)
 	}
+	// Followed until nothing new turns up, as the sharing decision follows
+	// them (review 52a: a read of what the hospital's merged duplicate of
+	// Jane held, two steps from her GP record, was missing from her
+	// report), up to reportSameNumber records.
+	seen := map[string]bool{patient: true}
+	for queue := []string{patient}; len(queue) > 0; {
+		next, more, err := s.recordsJoined(ctx, queue[0])
+		if err != nil {
+			return nil, false, err
+		}
+		queue = queue[1:]
+		incomplete = incomplete || more
+		for _, id := range next {
+			if seen[id] {
+				continue
+			}
+			if len(out) == reportSameNumber {
+				return out, true, nil
+			}
+			seen[id] = true
+			out = append(out, id)
+			queue = append(queue, id)
+		}
+	}
+	return out, incomplete, nil
+}
+
+// recordsJoined is otherRecords' one step: the records Patient patient
+// links to, those carrying one of its numbers, and those linking to it.
+func (s *Server) recordsJoined(ctx context.Context, patient string) (out []string, incomplete bool, err error) {
+	if !fhir.ValidID(patient) {
+		return nil, false, nil
+	}
 	res, err := s.store.History(ctx, "Patient", patient, time.Time{}, nil, store.Page{Count: 20})
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, false, err
