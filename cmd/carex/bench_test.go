@@ -176,8 +176,9 @@ func TestBench(t *testing.T) {
 		t.Fatalf("rounds %d, %d round ratios, %d runs:\n%s", rounds.Rounds, len(rounds.RoundRatios), len(rounds.Runs), raw)
 	}
 	for _, r := range rounds.Runs {
-		// Three turns of 400 ms each: their requests, over their summed time.
-		if r.DurationS != 1.2 || r.Total.Count == 0 || r.Total.RPS != math.Round(float64(r.Total.Count)/1.2*10)/10 {
+		// Three turns of 400 ms each: their requests, over their summed
+		// time, each turn's measured to its last request's end (review 51e).
+		if r.DurationS < 1.2 || r.DurationS > 2 || r.Total.Count == 0 || r.Total.RPS != math.Round(float64(r.Total.Count)/r.DurationS*10)/10 {
 			t.Errorf("%s: %v s, %d requests, %v req/s", r.Label, r.DurationS, r.Total.Count, r.Total.RPS)
 		}
 	}

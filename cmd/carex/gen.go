@@ -89,6 +89,16 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("--as-of %q: use YYYY-MM-DD", asOf)
 	}
+	if day.After(time.Now().UTC()) {
+		// (review 51e: its Consents, dated then, were refused at import,
+		// a --db run stopping part-way)
+		return fmt.Errorf("--as-of %s is after today: carex refuses records dated in the future; give today or an earlier day", asOf)
+	}
+	if seed == 0 {
+		// (review 51e: synth takes 0 for "the default", so --seed 0 made
+		// seed 1's population and recorded seed 1)
+		return fmt.Errorf("--seed 0: seeds start at 1")
+	}
 	if bigEvery == 0 {
 		bigEvery = -1 // synth: <0 is nobody, 0 the default
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/carex-project/carex/api"
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/fhir"
 )
 
 // utf8BOM is the byte order mark a file may start with.
@@ -118,10 +119,13 @@ func (e valuesLeftOut) Error() string { return leaveOutValues(e.err.Error()) }
 func (e valuesLeftOut) Unwrap() error { return e.err }
 
 // longNumber is a run of digits as long as an NHS number, or longer;
-// februaryOf is the year the validator names of a 29 or 30 February.
+// februaryOf is the year the validator names of a 29 or 30 February;
+// typeAndID a resource's Type/id, its id perhaps a name and a date of
+// birth (review 52c: "Patient/smith-jane-19500304 is at version 1").
 var (
 	longNumber = regexp.MustCompile(`[0-9]{10,}`)
 	februaryOf = regexp.MustCompile(`February [0-9]+ has`)
+	typeAndID  = regexp.MustCompile(`\b([A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}`)
 )
 
 // leaveOutValues replaces each quoted string of msg ("1951-02-30", a Go
@@ -154,6 +158,12 @@ func leaveOutValues(msg string) string {
 	}
 	b.WriteString(msg)
 	out := februaryOf.ReplaceAllString(b.String(), "February … has")
+	out = typeAndID.ReplaceAllStringFunc(out, func(m string) string {
+		if typ, _, _ := strings.Cut(m, "/"); fhir.IsResourceType(typ) {
+			return typ + "/…"
+		}
+		return m
+	})
 	return longNumber.ReplaceAllString(out, "…")
 }
 

@@ -358,6 +358,13 @@ func (l *Log) load(ctx context.Context) error {
 		n = seq.Int64 + 1
 		l.lastTS = ts.Int64
 		copy(l.chain[:], chain)
+		if ahead := time.Duration(l.lastTS-time.Now().UnixMilli()) * time.Millisecond; ahead > time.Minute {
+			// Entries keep time order: each later one would carry this
+			// time until the clock passes it (review 52b: one entry dated
+			// 30 days ahead re-dated every access after it, unseen).
+			slog.Warn("access log: its newest entry is dated after this machine's clock; later entries will carry that time until the clock passes it: check the clock, and the log (carex audit verify)",
+				"seq", seq.Int64, "ahead", ahead.Round(time.Second).String())
+		}
 	}
 	var ntree int64
 	if err := l.w.QueryRowContext(ctx, `SELECT COALESCE(MAX(start + length(hashes) / 32), 0) FROM audit_tree_chunk`).Scan(&ntree); err != nil {

@@ -228,6 +228,16 @@ func migrate(ctx context.Context, db *sql.DB) error {
 			return fmt.Errorf("auditlog: bad schema_version %q", v)
 		}
 	case sql.ErrNoRows:
+		// A log with entries and no version was altered (review 52b: after
+		// DELETE FROM auditlog_meta, migration 1 failed on "table audit_log
+		// already exists", naming no cause).
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("auditlog: the access log's schema_version row is missing from auditlog_meta: it was removed, or the file is not carex's; restore the access log from a copy (carex audit verify checks a copy)")
+		}
 	default:
 		return err
 	}
@@ -348,6 +358,28 @@ func schemaProblem(ctx context.Context, db querier, d driver.Driver) (string, er
 		if !seen[name] {
 			return fmt.Sprintf("the access log's %s %s is missing: removed", want[name].typ, name), nil
 		}
+	}
+	// (review 52b: emptied, it passed here while serve refused the log)
+	rows, err := db.QueryContext(ctx, `SELECT value FROM auditlog_meta WHERE key = 'schema_version'`)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var v string
+	found := rows.Next()
+	if found {
+		if err := rows.Scan(&v); err != nil {
+			return "", err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return "", err
+	}
+	switch {
+	case !found:
+		return "the access log's schema_version row is missing from auditlog_meta: removed", nil
+	case v != strconv.Itoa(len(migrations)):
+		return fmt.Sprintf("the access log's schema_version in auditlog_meta is %q, not %d: altered", v, len(migrations)), nil
 	}
 	return "", nil
 }
