@@ -300,7 +300,11 @@ func eachEmbeddedPayload(text []byte, fn func(ct string, raw []byte) bool) {
 	}
 	if more && jsonLike(text) {
 		eachDataURLInJSON(text, once)
-	} else if more && bytes.IndexByte(text, '\\') >= 0 {
+	}
+	// And string by string, JSON or not: a JSON reader stops at a raw tab
+	// in a string (review 53a: the wrapped HIV Condition after it went
+	// unread).
+	if more && bytes.IndexByte(text, '\\') >= 0 {
 		eachJSONStringIn(text, func(s []byte) bool {
 			eachBase64Run(s, func(raw []byte) { once("", raw) })
 			return more && dataURLsMore(s, once)
@@ -325,24 +329,30 @@ func dataURLsMore(s []byte, fn func(mt string, raw []byte) bool) bool {
 // raw reading stops at (review 49a: her Patient so wrapped went whole).
 // Read in one pass: every quote closes the literal open before it and
 // opens the next, so a stray quote earlier in the text (an inch mark) does
-// not shift the pairing (review 50a); a backslash that is no JSON escape
-// (a Windows path's "D:\exports\") ends the literal it is in, and the next
-// quote opens one, even a quote written after a backslash (review 51a: a
-// wrapped HIV Condition after D:\exports\" went unread).
+// not shift the pairing (review 50a), and a quote after a backslash opens
+// one where none is open (review 51a: a wrapped HIV Condition after
+// D:\exports\" went unread). Inside one, a backslash that is no JSON escape
+// (a Windows path's) is a backslash, and a raw tab or line break white
+// space, as a lenient reader takes them (review 53a: either hid the url
+// after it); another control character ends it.
 func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
 	start := -1 // the quote that opened the literal being read
-	esc := false
+	esc, lenient := false, false
 	for i := 0; i < len(text); i++ {
 		c := text[i]
 		switch {
 		case c == '"':
 			if start >= 0 && esc && i-start > 16 {
+				lit := text[start : i+1]
+				if lenient {
+					lit = strictLiteral(lit)
+				}
 				var s string
-				if json.Unmarshal(text[start:i+1], &s) == nil && !fn([]byte(s)) {
+				if json.Unmarshal(lit, &s) == nil && !fn([]byte(s)) {
 					return
 				}
 			}
-			start, esc = i, false
+			start, esc, lenient = i, false, false
 		case start < 0:
 		case c == '\\' && i+1 < len(text) && jsonEscape(text[i+1:]):
 			esc = true
@@ -351,10 +361,41 @@ func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
 			} else {
 				i++
 			}
-		case c == '\\' || c < 0x20:
+		case c == '\\' || c == '\t' || c == '\n' || c == '\r':
+			lenient = true
+		case c < 0x20:
 			start = -1 // no JSON string holds it
 		}
 	}
+}
+
+// strictLiteral is JSON string literal lit (its quotes included) with a
+// backslash that begins no escape doubled and raw tabs and line breaks
+// escaped, as eachJSONStringIn reads them.
+func strictLiteral(lit []byte) []byte {
+	out := make([]byte, 0, len(lit)+8)
+	for i := 0; i < len(lit); i++ {
+		switch c := lit[i]; {
+		case c == '\\' && i+1 < len(lit)-1 && jsonEscape(lit[i+1:]):
+			n := 2
+			if lit[i+1] == 'u' {
+				n = 6
+			}
+			out = append(out, lit[i:i+n]...)
+			i += n - 1
+		case c == '\\':
+			out = append(out, '\\', '\\')
+		case c == '\t':
+			out = append(out, '\\', 't')
+		case c == '\n':
+			out = append(out, '\\', 'n')
+		case c == '\r':
+			out = append(out, '\\', 'r')
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // jsonEscape reports whether b, what follows a backslash, begins a JSON
@@ -590,12 +631,22 @@ func structuredEnd(b []byte, words []int, base int) int {
 	if !ok {
 		return 0
 	}
+	// last[i]: the last byte of dec[:i] that is not white space or NUL
+	// (0 for none), found in one pass: trimming each word's prefix on its
+	// own took the square of a run of "AAAA " words (review 53a: 1 MiB,
+	// 102 s)
+	last := make([]byte, len(dec)+1)
+	for i, c := range dec {
+		last[i+1] = last[i]
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0 {
+			last[i+1] = c
+		}
+	}
 	for k := len(at) - 1; k >= 0; k-- {
 		if at[k]%4 != 0 || at[k]/4*3 > len(dec) {
 			continue
 		}
-		d := bytes.TrimRight(dec[:at[k]/4*3], " \t\r\n\x00")
-		if len(d) > 0 && (d[len(d)-1] == '}' || d[len(d)-1] == ']' || d[len(d)-1] == '>') {
+		if c := last[at[k]/4*3]; c == '}' || c == ']' || c == '>' {
 			return words[k]
 		}
 	}

@@ -495,9 +495,6 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		// 47c: a feed's Observation naming its own Patient/jane, created
 		// under a new id, was filed under carex's Jane, another person).
 		entryAt := func(base, ref string) (string, bool) {
-			if to, ok := refs[ref]; ok { // (as written first: review 51a)
-				return to, true
-			}
 			if to, ok := refs[unversioned(ref)]; ok {
 				return to, true
 			}
@@ -561,7 +558,15 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			// narrative"; review 18b).
 			var links map[string]string
 			link := func(v string) {
-				if to, ok := entryAt(base, v); ok && to != v {
+				// A link as written first (review 51a), then as a
+				// reference (not for references: review 53a, one to
+				// urn:uuid:X/_history/1 went to the entry whose fullUrl
+				// was that and /_history/2, not to X's)
+				to, ok := refs[v]
+				if !ok {
+					to, ok = entryAt(base, v)
+				}
+				if ok && to != v {
 					if links == nil {
 						links = map[string]string{}
 					}

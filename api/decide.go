@@ -73,6 +73,10 @@ const maxSameNumber = 20
 // the sources, as when more Patients carry a number than are read.
 const maxJoinedRecords = 40
 
+// maxJoinedNumbers bounds the distinct NHS numbers person looks up over
+// all of a person's records; past it, as past maxJoinedRecords.
+const maxJoinedNumbers = 12
+
 // maxCachedNumbers bounds numberCache: past it, the answers start again.
 const maxCachedNumbers = 100_000
 
@@ -1253,9 +1257,19 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	// replaces to, not linking back, went to the nurse despite her
 	// opt-out; the record a restricted person's Patient links seealso to
 	// went out with its address.
+	looked := map[string]bool{} // the NHS numbers looked up, at most maxJoinedNumbers
 	neighbours := func(id string, links, numbers []string, stored bool) error {
 		found(links)
 		for _, n := range numbers {
+			if looked[n] {
+				continue
+			}
+			if looked[n] = true; len(looked) > maxJoinedNumbers {
+				// (review 53b: a Patient anyone may write, linked to Jane
+				// and carrying 800 numbers, cost each read of her 240 ms)
+				unread = true
+				return nil
+			}
 			info, err := cp.numberInfo(ctx, n)
 			if err != nil {
 				return err
@@ -1277,7 +1291,7 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	if err := neighbours(pat.ID, sameAs, numbers, pc.Patient != nil || len(pc.Sources) > 0); err != nil {
 		return pat, nil, err
 	}
-	for visited := 0; len(queue) > 0; visited++ {
+	for visited := 0; len(queue) > 0 && len(looked) <= maxJoinedNumbers; visited++ {
 		if visited == maxJoinedRecords {
 			unread = true
 			break
@@ -1303,7 +1317,9 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		if len(od.pat.Consents) > 0 {
 			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
 		}
-		if err := neighbours(other, links, numbers, pc.Patient != nil || len(pc.Sources) > 0); err != nil {
+		// (a record with nothing stored on the way may still be the one
+		// both of a person's records link to: review 53b)
+		if err := neighbours(other, links, numbers, true); err != nil {
 			return pat, nil, err
 		}
 	}
@@ -2256,14 +2272,18 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// sit anywhere another resource does, or in an attachment's data)
 	copies := x.redactedCopies(v) && (mayCarryPeople(v.Raw) || mayCarryPlaces(v.Raw))
 	var mask map[string]bool
+	var codePaths []string
 	if refs {
 		mask = x.maskedRefs(v)
+		if x.gate != nil {
+			codePaths = x.gate.withheldCodePaths(v)
+		}
 	}
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
 		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && fhir.MayHoldNHSNumberSystem(v.Raw))
-	if !redact && !copies && !carries && mask == nil {
+	if !redact && !copies && !carries && mask == nil && codePaths == nil {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)
@@ -2302,13 +2322,14 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		}
 		found, unlooked := redactCarriedUnlooked(m, which)
 		carried = append(carried, x.gate.restrictedAmong(unlooked)...)
-		if !found && !self && mask == nil {
+		if !found && !self && mask == nil && codePaths == nil {
 			return v.Raw // (carrying no one restricted: as stored)
 		}
 	}
 	if mask != nil {
 		maskRefs(m, mask)
 	}
+	maskProvisionCodes(m, codePaths)
 	out, err := encodeResource(m)
 	if err != nil {
 		return nil

@@ -602,7 +602,7 @@ func (s *Server) derive(w *store.Write) {
 		lo, hi = innerClinicalRange(carried, lo, hi)
 		w.Date, w.DateEnd = clinicalSpan(lo, hi)
 	}
-	s.medicationCodes(w)
+	mentions := s.medicationCodes(w)
 	w.OtherCodes = nil
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
@@ -620,6 +620,7 @@ func (s *Server) derive(w *store.Write) {
 		} else {
 			w.OtherCodes = otherCodings(w.Resource, w.Codes)
 		}
+		w.OtherCodes = append(w.OtherCodes, mentions...)
 		if len(attached) > 0 {
 			w.OtherCodes = append(w.OtherCodes, otherCodings(attached, slices.Concat(w.Codes, w.OtherCodes))...)
 			w.Labels = appendNew(w.Labels, securityLabels(attached)...)
@@ -924,9 +925,9 @@ var medicationTypes = map[string]bool{"MedicationRequest": true, "MedicationStat
 // only the prescriptions that carried it inline (review 9c). A stored
 // Medication is read as it is when the item is written (carex relabel
 // reads it again).
-func (s *Server) medicationCodes(w *store.Write) {
+func (s *Server) medicationCodes(w *store.Write) (mentions []string) {
 	if !medicationTypes[w.Type] {
-		return
+		return nil
 	}
 	var med map[string]any
 	if id, ok := strings.CutPrefix(medicationReference(w), "#"); ok && id != "" {
@@ -940,7 +941,7 @@ func (s *Server) medicationCodes(w *store.Write) {
 			med = decodeMap(v.Raw)
 		}
 	}
-	addMedicationCodes(w, med)
+	return addMedicationCodes(w, med)
 }
 
 // medicationReference is the reference string of an item's
@@ -962,14 +963,34 @@ func medicationRef(w *store.Write) string {
 }
 
 // addMedicationCodes adds the codes of Medication med to w's: its code's
-// and every other coding it holds, as a contained one's are (review 51f:
-// a stored Medication's HIV-coded ingredient left the prescription naming
-// it unlabelled).
-func addMedicationCodes(w *store.Write, med map[string]any) {
+// and its ingredients' (what the drug is: review 51f, a stored
+// Medication's HIV-coded ingredient left the prescription naming it
+// unlabelled); and returns its other codings (what it mentions: an
+// extension's, a tag's), which are the item's other codes, as a contained
+// one's are (review 53c: among its main codes, they released a
+// prescription through a permit by what its Medication mentioned).
+func addMedicationCodes(w *store.Write, med map[string]any) (mentions []string) {
 	if med == nil {
-		return
+		return nil
 	}
-	w.Codes = appendNew(w.Codes, otherCodings(med, nil)...)
+	var main []string
+	add := func(cc any) {
+		m, _ := cc.(map[string]any)
+		for _, c := range asList(m["coding"]) {
+			cm, _ := c.(map[string]any)
+			sys, _ := cm["system"].(string)
+			if cd, _ := cm["code"].(string); cd != "" {
+				main = append(main, sys+"|"+cd)
+			}
+		}
+	}
+	add(med["code"])
+	for _, in := range asList(med["ingredient"]) {
+		im, _ := in.(map[string]any)
+		add(im["itemCodeableConcept"])
+	}
+	w.Codes = appendNew(w.Codes, main...) // (once: each appendNew builds a set)
+	return otherCodings(med, main)
 }
 
 // bundleMedicationCodes: a prescription whose Medication the same
@@ -983,9 +1004,12 @@ func (s *Server) bundleMedicationCodes(w *store.Write, written map[string]*store
 	}
 	if t := written[n]; t != nil {
 		before := len(w.Codes)
-		addMedicationCodes(w, t.Resource)
-		if len(w.Codes) > before {
+		mentions := addMedicationCodes(w, t.Resource)
+		if len(w.Codes) > before || len(mentions) > 0 {
+			w.Codes = canonicalCodes(w.Codes)
+			w.OtherCodes = appendNew(w.OtherCodes, canonicalCodes(mentions)...)
 			s.policy.Label(w)
+			w.OtherCodes = clinicalCodings(w.OtherCodes)
 		}
 	}
 }
@@ -1067,7 +1091,7 @@ func otherCodings(m any, main []string) []string {
 		code, _ := x["code"].(string)
 		if sys, ok := x["system"].(string); ok {
 			add(sys, code)
-		} else if _, ok := x["system"]; !ok {
+		} else if _, ok := x["system"]; !ok && codingShaped(x) {
 			add("", code)
 		}
 	}
@@ -1099,6 +1123,21 @@ func otherCodings(m any, main []string) []string {
 		return true
 	})
 	return out
+}
+
+// codingShaped reports whether x, with no system, is a Coding: none of
+// its keys is another type's (review 53c: a Quantity's unit code of
+// digits, which FHIR gives no meaning without a system, was read as a
+// SNOMED CT concept and withheld the Observation as HIV).
+func codingShaped(x map[string]any) bool {
+	for k := range x {
+		switch strings.TrimPrefix(k, "_") {
+		case "code", "display", "version", "userSelected", "id", "extension":
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // snomedConceptURI is the concept id of a SNOMED CT concept's URI

@@ -78,16 +78,25 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 // other characters Unicode says to draw as nothing (Hangul fillers,
 // variation selectors) or that draw blank (the Braille blank): review
 // 22b, twelve of them after "EMERGENCY: " opened a record with a reason
-// IG saw as empty), nor spaces of any width and combining marks (review
-// 51d: "a", twelve spaces and "b", or "e" and twelve accents drawn as one
-// letter, opened a record with a reason that said nothing).
+// IG saw as empty. A run of spaces of any width counts as one, and of
+// the combining marks on a letter only the first (review 51d: "a", twelve
+// spaces and "b", or "e" and twelve accents drawn as one letter, opened a
+// record; review 53d: counting no space and no mark refused "chest pain"
+// and short reasons in Hindi, Bengali and Thai, whose vowel signs are
+// marks).
 func visibleRunes(s string) int {
 	n := 0
+	prevSpace, prevMark := false, false
 	for _, r := range s {
-		if !unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector, unicode.Mn, unicode.Me) &&
-			r != '\u2800' && !unicode.IsSpace(r) && !unicode.Is(unicode.Zs, r) {
+		if unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) || r == '\u2800' {
+			continue
+		}
+		space := unicode.IsSpace(r) || unicode.Is(unicode.Zs, r)
+		mark := unicode.In(r, unicode.Mn, unicode.Me)
+		if !(space && prevSpace) && !(mark && (prevMark || prevSpace)) {
 			n++
 		}
+		prevSpace, prevMark = space, mark
 	}
 	return n
 }

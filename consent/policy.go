@@ -256,6 +256,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 	var bgRoles []roleUse
 	firstLine := map[string]int{}
 	jobLine := map[string]int{}
+	roleLine := map[string]int{} // where each role is defined
 	for sc.Scan() {
 		line++
 		text := sc.Text()
@@ -317,6 +318,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				rp.classes[c] = true
 			}
 			p.Roles[name] = rp
+			roleLine[name] = line
 		case "own-org-only", "audit-role", "break-glass-roles", "sees-own-records":
 			if len(args) == 0 {
 				return nil, bad("list at least one role")
@@ -512,7 +514,13 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 		// recognition (GRA 2004 s.22): a policy deriving them cannot
 		// let break-glass release them (review 52d)
 		if (p.sensitive[l] || slices.ContainsFunc(p.CodeLabels, func(r CodeRule) bool { return r.Label == l })) && !p.legal[l] {
-			return nil, &PolicyError{line, fmt.Sprintf("%s must be listed in legally-restricted (and sensitive): the law restricts its disclosure, break-glass included", l)}
+			at := firstLine["legally-restricted"]
+			for _, d := range []string{"sensitive", "codeset", "code"} {
+				if at == 0 {
+					at = firstLine[d]
+				}
+			}
+			return nil, &PolicyError{at, fmt.Sprintf("%s must be listed in legally-restricted (and sensitive): the law restricts its disclosure, break-glass included", l)}
 		}
 	}
 	for _, l := range p.BreakGlassReleases {
@@ -527,10 +535,10 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 	// a file without these lines gave the IG officer Jane's diagnoses, and
 	// a feed's system account other organisations' records).
 	if rp := p.Roles["ig-officer"]; rp != nil && !rp.Audit {
-		return nil, &PolicyError{firstLine["role"], "role ig-officer must be listed in audit-role: the IG officer sees no clinical data"}
+		return nil, &PolicyError{roleLine["ig-officer"], "role ig-officer must be listed in audit-role: the IG officer sees no clinical data"}
 	}
 	if rp := p.Roles["system"]; rp != nil && !rp.OwnOrgOnly {
-		return nil, &PolicyError{firstLine["role"], "role system must be listed in own-org-only: a client system reads back only what its organisation recorded"}
+		return nil, &PolicyError{roleLine["system"], "role system must be listed in own-org-only: a client system reads back only what its organisation recorded"}
 	}
 	if !slices.ContainsFunc(slices.Collect(maps.Values(p.Roles)), func(rp *RolePolicy) bool { return rp.Audit }) {
 		return nil, &PolicyError{line, "no audit-role: IG officers could not read the access log; list one (audit-role ig-officer)"}

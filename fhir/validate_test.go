@@ -58,7 +58,7 @@ func TestParseValidation(t *testing.T) {
 		{"bool as string", `{"resourceType":"Patient","active":"true"}`, ErrInvalid, "Patient.active: must be a boolean"},
 		{"array as single value", `{"resourceType":"Patient","name":{"family":"X"}}`, ErrInvalid, "Patient.name: must be an array"},
 		{"string as number", `{"resourceType":"Patient","birthDate":19700101}`, ErrInvalid, "Patient.birthDate: must be a string"},
-		{"integer with fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, ErrInvalid, "Patient.multipleBirthInteger: 1.5 is not a 32-bit integer"},
+		{"integer with fraction", `{"resourceType":"Patient","multipleBirthInteger":1.5}`, ErrInvalid, `Patient.multipleBirthInteger: "1.5" is not a 32-bit integer`},
 		{"integer overflow", `{"resourceType":"Patient","multipleBirthInteger":3000000000}`, ErrInvalid, "Patient.multipleBirthInteger"},
 		{"decimal as string", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":"1.5"}}`, ErrInvalid, "Observation.valueQuantity.value: must be a number"},
 		{"decimal ok", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"valueQuantity":{"value":1.50,"unit":"mg"}}`, nil, ""},

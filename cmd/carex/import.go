@@ -158,13 +158,26 @@ func leaveOutValues(msg string) string {
 	}
 	b.WriteString(msg)
 	out := februaryOf.ReplaceAllString(b.String(), "February … has")
-	out = typeAndID.ReplaceAllStringFunc(out, func(m string) string {
-		if typ, _, _ := strings.Cut(m, "/"); fhir.IsResourceType(typ) {
-			return typ + "/…"
-		}
-		return m
-	})
+	out = leaveOutIDs(out)
 	return longNumber.ReplaceAllString(out, "…")
+}
+
+// leaveOutIDs replaces the id of each Type/id in msg with …, but in a
+// URL's path (review 53d: http://terminology.hl7.org/CodeSystem/v3-ActCode,
+// the system an operator must use, was left out).
+func leaveOutIDs(msg string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range typeAndID.FindAllStringSubmatchIndex(msg, -1) {
+		if typ := msg[m[2]:m[3]]; !fhir.IsResourceType(typ) || m[0] > 0 && msg[m[0]-1] == '/' {
+			continue
+		}
+		b.WriteString(msg[last:m[0]])
+		b.WriteString(msg[m[2]:m[3]] + "/…")
+		last = m[1]
+	}
+	b.WriteString(msg[last:])
+	return b.String()
 }
 
 type importer struct {

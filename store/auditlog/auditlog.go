@@ -275,16 +275,16 @@ func Open(ctx context.Context, writer, reader *sql.DB, opt Options) (*Log, error
 	l := &Log{w: writer, r: reader, opt: opt, reqs: make(chan *pending, opt.MaxBatch),
 		wdone: make(chan struct{}), stop: make(chan struct{}), idone: make(chan struct{}),
 		progress: make(chan struct{}), kick: make(chan struct{}, 1)}
-	if err := l.load(ctx); err != nil {
+	if l.opt.Logger == nil {
+		l.opt.Logger = slog.Default()
+	}
+	if err := l.load(ctx); err != nil { // (its warning in serve's log: review 53d)
 		return nil, err
 	}
 	if file, err := mainFile(ctx, writer); err == nil {
 		if fi, err := os.Stat(file); err == nil {
 			l.dbFile, l.dbInfo = file, fi
 		}
-	}
-	if l.opt.Logger == nil {
-		l.opt.Logger = slog.Default()
 	}
 	if opt.CheckpointCopy != "" {
 		// Before recover, which may sign a newer checkpoint.
@@ -362,7 +362,7 @@ func (l *Log) load(ctx context.Context) error {
 			// Entries keep time order: each later one would carry this
 			// time until the clock passes it (review 52b: one entry dated
 			// 30 days ahead re-dated every access after it, unseen).
-			slog.Warn("access log: its newest entry is dated after this machine's clock; later entries will carry that time until the clock passes it: check the clock, and the log (carex audit verify)",
+			l.opt.Logger.Warn("access log: its newest entry is dated after this machine's clock; later entries will carry that time until the clock passes it: check the clock, and the log (carex audit verify)",
 				"seq", seq.Int64, "ahead", ahead.Round(time.Second).String())
 		}
 	}
