@@ -223,6 +223,9 @@ func TestReview51aSoundOrdinaryLetters(t *testing.T) {
 // TestReview51aSoundCost: 1 MiB adversarial shapes for the new readings,
 // against an ordinary letter of the same size.
 func TestReview51aSoundCost(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	const size = 1 << 20
 	ordinary := r51aProse(size / 4)[:size]
 	_, _, _, base := r51aNet("text/plain", ordinary)

@@ -129,6 +129,9 @@ func r53aLetters() []r53aCase {
 
 // TestReview53aCost: 1 MiB adversarial shapes, against an ordinary letter.
 func TestReview53aCost(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	const size = 1 << 20
 	ws := strings.Fields("the patient was seen in clinic today and reported feeling much better since the last review")
 	var ord strings.Builder
@@ -175,6 +178,9 @@ func TestReview53aCost(t *testing.T) {
 // url's comma ("%41 " a word; "A " a word before 4676780 too), at 256 KiB,
 // 512 KiB and 1 MiB: the time should grow linearly.
 func TestReview53aCostScaling(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	for _, unit := range []string{"%41 ", "A ", "%41%41%41%41 ", "AAAA ", "%2F%2F%2F%2F "} {
 		var prev time.Duration
 		for _, size := range []int{1 << 18, 1 << 19, 1 << 20} {

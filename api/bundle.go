@@ -558,15 +558,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			// narrative"; review 18b).
 			var links map[string]string
 			link := func(v string) {
-				// A link as written first (review 51a), then as a
-				// reference (not for references: review 53a, one to
-				// urn:uuid:X/_history/1 went to the entry whose fullUrl
-				// was that and /_history/2, not to X's)
-				to, ok := refs[v]
-				if !ok {
-					to, ok = entryAt(base, v)
-				}
-				if ok && to != v {
+				// as a reference is (review 54a: looked up as written
+				// first, one string named two entries)
+				if to, ok := entryAt(base, v); ok && to != v {
 					if links == nil {
 						links = map[string]string{}
 					}
@@ -678,10 +672,15 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 // unversioned is a reference or fullUrl without a trailing
 // "/_history/vid".
 func unversioned(ref string) string {
-	if k := strings.LastIndex(ref, "/_history/"); k > 0 && !strings.Contains(ref[k+len("/_history/"):], "/") {
-		return ref[:k]
+	// every one (review 54a: a fullUrl written with two was keyed with
+	// one, so one string named two entries as a reference and as a link)
+	for {
+		k := strings.LastIndex(ref, "/_history/")
+		if k <= 0 || strings.Contains(ref[k+len("/_history/"):], "/") {
+			return ref
+		}
+		ref = ref[:k]
 	}
-	return ref
 }
 
 // restfulBase is the base of a RESTful fullUrl ("http://x/fhir" of

@@ -2,45 +2,79 @@ package api
 
 import (
 	"bytes"
-	"strconv"
 	"strings"
 
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store"
 )
 
-// withheldCodePaths are the provisions of patient-privacy Consent v whose
-// codes are masked for this user: those withholding coded data from them
-// (consent.Prepared.WithheldCodePaths). Its source organisation sees them.
-func (g *gate) withheldCodePaths(v *store.Version) []string {
-	if v.Type != "Consent" || !bytes.Contains(v.Raw, []byte(`"provision"`)) && !bytes.Contains(v.Raw, []byte(`\u`)) || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) || g.ownSystem(v) {
-		return nil
+// masksConsentCodes reports whether Consent v is released to this user
+// with its clinical codes masked: to everyone but its recording
+// organisation (IG officers too, who see no clinical data: review 54c). A provision's code names the data a
+// person's choice is about, which may be withheld from the reader by it or
+// by another of their choices (review 51c: "deny 44054006 to the council"
+// named the diagnosis to the council's social worker; review 54c: so did a
+// permit to the hospital nested in a deny to the council, another
+// Consent's permit, and the code written in the Consent's extension or
+// category).
+func (g *gate) masksConsentCodes(v *store.Version) bool {
+	if v.Type != "Consent" || v.Raw == nil || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) || g.ownSystem(v) {
+		return false
 	}
-	c, err := consent.ParseConsent(v.Raw)
-	if err != nil || c.Root == nil {
-		return nil
-	}
-	return consent.Prepare(g.cp.Policy, g.user, consent.Patient{}, g.cp.now()).WithheldCodePaths(c)
+	return bytes.Contains(v.Raw, []byte(`"code"`)) || bytes.Contains(v.Raw, []byte(`\u`))
 }
 
-// maskProvisionCodes replaces each code of the provisions of Consent m at
-// paths ("provision.provision[1]") with a masked mark, as a masked
-// reference is written.
-func maskProvisionCodes(m map[string]any, paths []string) {
-	for _, path := range paths {
-		p, _ := m["provision"].(map[string]any)
-		for _, seg := range strings.Split(path, ".")[1:] {
-			i, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(seg, "provision["), "]"))
-			list, _ := p["provision"].([]any)
-			if err != nil || i < 0 || i >= len(list) {
-				p = nil
-				break
+// maskClinicalCodes replaces, in Consent m, each CodeableConcept holding a
+// clinical coding (SNOMED CT, ICD-10, Read, or a concept id with no
+// system) and each such Coding with a masked mark, as a masked reference
+// is written; its narrative and attachments are left as they are (free
+// text is never edited). It reports whether it masked any.
+func maskClinicalCodes(m map[string]any) (masked bool) {
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if clinicalCoding(x) || anyClinical(x["coding"]) {
+				clear(x)
+				x["extension"] = maskedMark()
+				masked = true
+				return
 			}
-			p, _ = list[i].(map[string]any)
-		}
-		codes, _ := p["code"].([]any)
-		for i := range codes {
-			codes[i] = map[string]any{"extension": maskedMark()}
+			for k, e := range x {
+				if k != "text" && k != "sourceAttachment" && k != "contained" {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
 		}
 	}
+	walk(m)
+	return masked
+}
+
+func anyClinical(codings any) bool {
+	for _, c := range asList(codings) {
+		if cm, ok := c.(map[string]any); ok && clinicalCoding(cm) {
+			return true
+		}
+	}
+	return false
+}
+
+// clinicalCoding reports whether x is a Coding of a clinical code system.
+func clinicalCoding(x map[string]any) bool {
+	code, ok := x["code"].(string)
+	if !ok || code == "" {
+		return false
+	}
+	sys, hasSys := x["system"].(string)
+	if !hasSys {
+		return codingShaped(x) && strings.Trim(code, "0123456789") == ""
+	}
+	canon, _ := consent.CanonicalCoding(sys, code)
+	low := strings.ToLower(canon)
+	return canon == "http://snomed.info/sct" || strings.Contains(low, "icd-10") || strings.Contains(low, "icd10") || strings.Contains(low, "read.info")
 }

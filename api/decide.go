@@ -1266,8 +1266,10 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 			}
 			if looked[n] = true; len(looked) > maxJoinedNumbers {
 				// (review 53b: a Patient anyone may write, linked to Jane
-				// and carrying 800 numbers, cost each read of her 240 ms)
-				unread = true
+				// and carrying 800 numbers, cost each read of her 240 ms);
+				// a record not reached may be restricted (review 54b:
+				// break-glass then released her address)
+				unread, pat.Restricted = true, true
 				return nil
 			}
 			info, err := cp.numberInfo(ctx, n)
@@ -1275,6 +1277,7 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 				return err
 			}
 			unread = unread || info.unread
+			pat.Restricted = pat.Restricted || info.restricted // (a carrier's, read or not)
 			found(info.ids)
 		}
 		if fhir.ValidID(id) && stored {
@@ -1293,7 +1296,7 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	}
 	for visited := 0; len(queue) > 0 && len(looked) <= maxJoinedNumbers; visited++ {
 		if visited == maxJoinedRecords {
-			unread = true
+			unread, pat.Restricted = true, true
 			break
 		}
 		other := queue[0]
@@ -2272,18 +2275,16 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 	// sit anywhere another resource does, or in an attachment's data)
 	copies := x.redactedCopies(v) && (mayCarryPeople(v.Raw) || mayCarryPlaces(v.Raw))
 	var mask map[string]bool
-	var codePaths []string
+	maskCodes := false
 	if refs {
 		mask = x.maskedRefs(v)
-		if x.gate != nil {
-			codePaths = x.gate.withheldCodePaths(v)
-		}
+		maskCodes = x.gate != nil && x.gate.masksConsentCodes(v)
 	}
 	// an item released outside its source that carries someone's
 	// demographics (a copy of a Patient): whose is known by NHS number
 	carries := !redact && !copies && x.gate != nil && (x.gate.user.Org == "" || !strings.EqualFold(v.SourceOrg, x.gate.user.Org)) &&
 		(mayCarryPeople(v.Raw) || v.Type == "RelatedPerson" && fhir.MayHoldNHSNumberSystem(v.Raw))
-	if !redact && !copies && !carries && mask == nil && codePaths == nil {
+	if !redact && !copies && !carries && mask == nil && !maskCodes {
 		return v.Raw
 	}
 	m := decodeMap(v.Raw)
@@ -2322,14 +2323,16 @@ func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
 		}
 		found, unlooked := redactCarriedUnlooked(m, which)
 		carried = append(carried, x.gate.restrictedAmong(unlooked)...)
-		if !found && !self && mask == nil && codePaths == nil {
+		if !found && !self && mask == nil && !maskCodes {
 			return v.Raw // (carrying no one restricted: as stored)
 		}
 	}
 	if mask != nil {
 		maskRefs(m, mask)
 	}
-	maskProvisionCodes(m, codePaths)
+	if maskCodes && !maskClinicalCodes(m) && mask == nil && !redact && !copies && !carries {
+		return v.Raw // (no clinical code in it)
+	}
 	out, err := encodeResource(m)
 	if err != nil {
 		return nil

@@ -76,6 +76,9 @@ func TestReview53aSoundLettersWritePath(t *testing.T) {
 // percent-escaped (or plain) one-to-four-character words after a base64
 // data: url's comma, against an ordinary letter of the same size.
 func TestReview53aCostWritePath(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	e := newEnv(t, func(c *api.Config) { c.MaxBody = 8 << 20 }) // (serve's default)
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")

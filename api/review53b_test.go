@@ -281,6 +281,9 @@ func TestReview53bSoundWhoAccessedThreeHops(t *testing.T) {
 // earlier one (at most 8). Time per read and $everything by the nurse
 // (logged, not asserted beyond a generous bound).
 func TestReview53bCostFortyRecordsManyNumbers(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	e := newEnv(t)
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
@@ -366,6 +369,9 @@ func readCost53b(t *testing.T, e *env, p string, n int) time.Duration {
 // looks each number up. Compared with the same read before the Patient
 // was written.
 func TestReview53bCostAdversaryLinkerNumbers(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	e := newEnv(t)
 	seedShared(t, e)
 	base := readCost53b(t, e, "/fhir/Condition/diabetes", 10)

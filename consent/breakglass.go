@@ -93,7 +93,10 @@ func visibleRunes(s string) int {
 		}
 		space := unicode.IsSpace(r) || unicode.Is(unicode.Zs, r)
 		mark := unicode.In(r, unicode.Mn, unicode.Me)
-		if !(space && prevSpace) && !(mark && (prevMark || prevSpace)) {
+		if mark && prevSpace {
+			continue // part of the space's run (review 54b: " ́" ×11 counted 11)
+		}
+		if !(space && prevSpace) && !(mark && prevMark) {
 			n++
 		}
 		prevSpace, prevMark = space, mark

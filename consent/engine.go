@@ -485,32 +485,6 @@ func purposeCovered(purposes []string, user string) bool {
 	return slices.ContainsFunc(purposeParents[user], func(p string) bool { return contains(purposes, p) })
 }
 
-// WithheldCodePaths are the paths ("provision.provision[1]") of c's
-// withholding provisions that name codes and whoever they withhold from
-// takes in this user (any recipient, or none named), in or out of force:
-// their codes tell the user what is kept from them (review 51c: "deny
-// 44054006 to the council" named the diagnosis to the council's social
-// worker, from whom it was withheld).
-func (pp *Prepared) WithheldCodePaths(c *Consent) []string {
-	var out []string
-	var walk func(p *Provision)
-	walk = func(p *Provision) {
-		if p == nil {
-			return
-		}
-		if p.Type == Withhold && len(p.Codes) > 0 {
-			if ok, _ := pp.recipientsMatch(p); ok {
-				out = append(out, p.Path)
-			}
-		}
-		for _, ch := range p.Provisions {
-			walk(ch)
-		}
-	}
-	walk(c.Root)
-	return out
-}
-
 // userMatch evaluates a provision's user/time conditions. named reports
 // whether an organisation or person recipient named this user.
 func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {

@@ -162,14 +162,16 @@ func leaveOutValues(msg string) string {
 	return longNumber.ReplaceAllString(out, "…")
 }
 
-// leaveOutIDs replaces the id of each Type/id in msg with …, but in a
-// URL's path (review 53d: http://terminology.hl7.org/CodeSystem/v3-ActCode,
-// the system an operator must use, was left out).
+// leaveOutIDs replaces the id of each Type/id in msg with …, but a
+// terminology resource's in a URL (review 53d:
+// http://terminology.hl7.org/CodeSystem/v3-ActCode, the system an operator
+// must use, was left out; review 54b: not a Patient's in a URL).
 func leaveOutIDs(msg string) string {
 	var b strings.Builder
 	last := 0
 	for _, m := range typeAndID.FindAllStringSubmatchIndex(msg, -1) {
-		if typ := msg[m[2]:m[3]]; !fhir.IsResourceType(typ) || m[0] > 0 && msg[m[0]-1] == '/' {
+		typ := msg[m[2]:m[3]]
+		if !fhir.IsResourceType(typ) || m[0] > 0 && msg[m[0]-1] == '/' && terminologyTypes[typ] {
 			continue
 		}
 		b.WriteString(msg[last:m[0]])
@@ -179,6 +181,9 @@ func leaveOutIDs(msg string) string {
 	b.WriteString(msg[last:])
 	return b.String()
 }
+
+// terminologyTypes name no one: their ids in a URL are kept.
+var terminologyTypes = map[string]bool{"CodeSystem": true, "ValueSet": true, "NamingSystem": true, "ConceptMap": true, "StructureDefinition": true}
 
 type importer struct {
 	srv    *api.Server
