@@ -416,7 +416,12 @@ func (s *Server) otherRecords(ctx context.Context, patient string) (out []string
 	// Jane held, two steps from her GP record, was missing from her
 	// report), up to reportSameNumber records.
 	seen := map[string]bool{patient: true}
-	for queue := []string{patient}; len(queue) > 0; {
+	for queue, expanded := []string{patient}, 0; len(queue) > 0; expanded++ {
+		if expanded > maxJoinedRecords {
+			// (as person stops: a record past it is not followed, and
+			// the report says it may be incomplete)
+			return out, true, nil
+		}
 		next, more, err := s.recordsJoined(ctx, queue[0])
 		if err != nil {
 			return nil, false, err
