@@ -1104,22 +1104,11 @@ func otherCodings(m any, main []string) []string {
 				}
 			}
 		}
-		for _, v := range x {
-			switch v := v.(type) {
-			case string:
-				if id, ok := snomedConceptURI(v); ok {
-					add("http://snomed.info/id", id) // (canonicalCodes: SNOMED CT)
-				}
-			case []any:
-				for _, e := range v {
-					if s, ok := e.(string); ok {
-						if id, ok := snomedConceptURI(s); ok {
-							add("http://snomed.info/id", id) // (canonicalCodes: SNOMED CT)
-						}
-					}
-				}
+		eachString(x, func(_, s string) {
+			if id, ok := snomedConceptURI(s); ok {
+				add("http://snomed.info/id", id) // (canonicalCodes: SNOMED CT)
 			}
-		}
+		})
 		return true
 	})
 	return out

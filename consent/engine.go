@@ -494,12 +494,6 @@ func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
 	if len(p.Purposes) > 0 && !purposeCovered(p.Purposes, pp.user.Purpose) {
 		return false, false
 	}
-	return pp.recipientsMatch(p)
-}
-
-// recipientsMatch: a provision's recipients take in this user (none named
-// takes in everyone).
-func (pp *Prepared) recipientsMatch(p *Provision) (ok, named bool) {
 	if len(p.Recipients) == 0 {
 		return true, false
 	}
