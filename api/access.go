@@ -177,7 +177,7 @@ func resolveNumbers(ctx context.Context, st store.Store, people []string) []stri
 			}
 		}
 	}
-	return appendNew(nil, out...) // (once: each appendNew builds a set)
+	return distinct(out)
 }
 
 // withheldWrite counts a write refused because it would replace an item

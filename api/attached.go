@@ -354,13 +354,9 @@ func eachJSONStringIn(text []byte, fn func(s []byte) bool) {
 			}
 			start, esc, lenient = i, false, false
 		case start < 0:
-		case c == '\\' && i+1 < len(text) && jsonEscape(text[i+1:]):
+		case c == '\\' && i+1 < len(text) && jsonEscape(text[i+1:]) > 0:
 			esc = true
-			if text[i+1] == 'u' {
-				i += 5
-			} else {
-				i++
-			}
+			i += jsonEscape(text[i+1:])
 		case c == '\\' || c == '\t' || c == '\n' || c == '\r':
 			lenient = true
 		case c < 0x20:
@@ -376,13 +372,10 @@ func strictLiteral(lit []byte) []byte {
 	out := make([]byte, 0, len(lit)+8)
 	for i := 0; i < len(lit); i++ {
 		switch c := lit[i]; {
-		case c == '\\' && i+1 < len(lit)-1 && jsonEscape(lit[i+1:]):
-			n := 2
-			if lit[i+1] == 'u' {
-				n = 6
-			}
-			out = append(out, lit[i:i+n]...)
-			i += n - 1
+		case c == '\\' && i+1 < len(lit)-1 && jsonEscape(lit[i+1:]) > 0:
+			n := jsonEscape(lit[i+1:])
+			out = append(out, lit[i:i+1+n]...)
+			i += n
 		case c == '\\':
 			out = append(out, '\\', '\\')
 		case c == '\t':
@@ -398,24 +391,24 @@ func strictLiteral(lit []byte) []byte {
 	return out
 }
 
-// jsonEscape reports whether b, what follows a backslash, begins a JSON
-// escape.
-func jsonEscape(b []byte) bool {
+// jsonEscape is how many bytes of b, what follows a backslash, a JSON
+// escape takes (1, or 5 for \uXXXX); 0 when it begins none.
+func jsonEscape(b []byte) int {
 	switch b[0] {
 	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-		return true
+		return 1
 	case 'u':
 		if len(b) < 5 {
-			return false
+			return 0
 		}
 		for _, h := range b[1:5] {
 			if !isHexDigit(h) {
-				return false
+				return 0
 			}
 		}
-		return true
+		return 5
 	}
-	return false
+	return 0
 }
 
 // eachDataURLInJSON calls fn with each data: url inside a string value of

@@ -10,9 +10,9 @@ import (
 
 // masksConsentCodes reports whether Consent v is released to this user
 // with its clinical codes masked: to everyone but its recording
-// organisation (IG officers too, who see no clinical data: review 54c). A provision's code names the data a
-// person's choice is about, which may be withheld from the reader by it or
-// by another of their choices (review 51c: "deny 44054006 to the council"
+// organisation (IG officers too, who see no clinical data: review 54c). A
+// provision's code names the data a person's choice is about, which may be
+// withheld from the reader by it or by another of their choices (review 51c: "deny 44054006 to the council"
 // named the diagnosis to the council's social worker; review 54c: so did a
 // permit to the hospital nested in a deny to the council, another
 // Consent's permit, and the code written in the Consent's extension or
@@ -74,7 +74,5 @@ func clinicalCoding(x map[string]any) bool {
 	if !hasSys {
 		return codingShaped(x) && strings.Trim(code, "0123456789") == ""
 	}
-	canon, _ := consent.CanonicalCoding(sys, code)
-	low := strings.ToLower(canon)
-	return canon == "http://snomed.info/sct" || strings.Contains(low, "icd-10") || strings.Contains(low, "icd10") || strings.Contains(low, "read.info")
+	return consent.ClinicalSystem(sys)
 }

@@ -892,7 +892,7 @@ func provenancePeople(targets []provTarget) []string {
 			out = append(out, t.now.Patients...)
 		}
 	}
-	return appendNew(nil, out...) // (once: each appendNew builds a set)
+	return distinct(out)
 }
 
 // provenanceTargets are the references ("Type/id") of Provenance version
@@ -1257,6 +1257,13 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	// replaces to, not linking back, went to the nurse despite her
 	// opt-out; the record a restricted person's Patient links seealso to
 	// went out with its address.
+	// take adds what the store holds about a number's carriers or a
+	// record's linkers
+	take := func(info numberInfo) {
+		unread = unread || info.unread
+		pat.Restricted = pat.Restricted || info.restricted // (a carrier's, read or not)
+		found(info.ids)
+	}
 	looked := map[string]bool{} // the NHS numbers looked up, at most maxJoinedNumbers
 	neighbours := func(id string, links, numbers []string, stored bool) error {
 		found(links)
@@ -1276,18 +1283,14 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 			if err != nil {
 				return err
 			}
-			unread = unread || info.unread
-			pat.Restricted = pat.Restricted || info.restricted // (a carrier's, read or not)
-			found(info.ids)
+			take(info)
 		}
 		if fhir.ValidID(id) && stored {
 			info, err := cp.linkersInfo(ctx, id)
 			if err != nil {
 				return err
 			}
-			unread = unread || info.unread
-			pat.Restricted = pat.Restricted || info.restricted
-			found(info.ids)
+			take(info)
 		}
 		return nil
 	}
@@ -2147,8 +2150,7 @@ func (g *gate) restrictedLinks(p map[string]any) (ids, numbers []string, unread 
 			}
 		}
 	}
-	// (deduplicated once: each appendNew builds a set)
-	return appendNew(nil, ids...), appendNew(nil, numbers...), unread
+	return distinct(ids), distinct(numbers), unread
 }
 
 // numbersOf is the NHS numbers stored RelatedPerson or Person typ/id
@@ -2520,7 +2522,7 @@ func (g *gate) restrictedAmong(numbers []string) []string {
 			}
 		}
 	}
-	return appendNew(nil, out...) // (once: each appendNew builds a set)
+	return distinct(out)
 }
 
 // amongBatch is how many numbers restrictedAmong asks about in one search.

@@ -284,7 +284,7 @@ func resolvePeople(find patientFinder, ws ...*store.Write) error {
 			}
 			out = append(out, p)
 		}
-		w.Patients = appendNew(nil, out...) // (once: each appendNew builds a set)
+		w.Patients = distinct(out)
 		indexResolved(w, carriers)
 	}
 	return nil
@@ -312,6 +312,14 @@ func indexResolved(w *store.Write, carriers map[string][]string) {
 	w.Index = append(w.Index, add...)
 }
 
+// addCarrier notes Patient id as a carrier of NHS number n in carriers,
+// up to two: two tell one from several, all a carrier list is asked.
+func addCarrier(carriers map[string][]string, n, id string) {
+	if len(carriers[n]) < 2 {
+		carriers[n] = appendNew(carriers[n], id)
+	}
+}
+
 // batchCarriers are the NHS numbers of the Patients ws write. (A
 // conditional create may store nothing: the Patient it matches is found
 // in the store.)
@@ -320,9 +328,7 @@ func batchCarriers(ws []*store.Write) map[string][]string {
 	for _, b := range ws {
 		if b.Type == "Patient" && b.Op != store.OpDelete && b.IfNoneExist == nil && b.ID != "" {
 			for _, n := range patientNumbers(b.Resource) {
-				if len(carriers[n]) < 2 { // (two tell one from several)
-					carriers[n] = appendNew(carriers[n], b.ID)
-				}
+				addCarrier(carriers, n, b.ID)
 			}
 		}
 	}
@@ -345,9 +351,7 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 			return err
 		}
 		for _, m := range found {
-			if len(into[numbers[0]]) < 2 {
-				into[numbers[0]] = appendNew(into[numbers[0]], m.ID)
-			}
+			addCarrier(into, numbers[0], m.ID)
 		}
 		return nil
 	}
@@ -374,8 +378,8 @@ func (f patientFinder) carriers(numbers []string, into map[string][]string) erro
 			return err
 		}
 		for _, n := range patientNumbers(decodeMap(raw)) {
-			if want[n] && len(into[n]) < 2 {
-				into[n] = appendNew(into[n], m.ID)
+			if want[n] {
+				addCarrier(into, n, m.ID)
 			}
 		}
 	}

@@ -540,7 +540,11 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 	if rp := p.Roles["system"]; rp != nil && !rp.OwnOrgOnly {
 		return nil, &PolicyError{roleLine["system"], "role system must be listed in own-org-only: a client system reads back only what its organisation recorded"}
 	}
-	if !slices.ContainsFunc(slices.Collect(maps.Values(p.Roles)), func(rp *RolePolicy) bool { return rp.Audit }) {
+	audit := false
+	for _, rp := range p.Roles {
+		audit = audit || rp.Audit
+	}
+	if !audit {
 		return nil, &PolicyError{line, "no audit-role: IG officers could not read the access log; list one (audit-role ig-officer)"}
 	}
 	return p, nil
@@ -617,9 +621,7 @@ func (p *Policy) Labels(codes []Coding) []string {
 		if c.System == "" && allDigits(code) {
 			// A concept id with no system: labelled as SNOMED CT would
 			// label it (review 51f: {"code":"86406008"} went out).
-			if id := strings.TrimLeft(code, "0"); id != "" {
-				one(systemSNOMED, id)
-			}
+			one(CanonicalCoding(systemSNOMED, code))
 		}
 		if c.System == systemSNOMED && !allDigits(code) {
 			// A SNOMED CT expression ("86406008 |HIV infection|",
@@ -668,6 +670,14 @@ func CanonicalCoding(system, code string) (string, string) {
 		system = strings.Replace(low, "https://", "http://", 1)
 	}
 	return system, code
+}
+
+// ClinicalSystem reports whether a Coding's system is a clinical code
+// system under any of its names: SNOMED CT, ICD-10 (any edition), Read.
+func ClinicalSystem(system string) bool {
+	canon, _ := CanonicalCoding(system, "")
+	low := strings.ToLower(canon)
+	return canon == systemSNOMED || strings.Contains(low, "icd-10") || strings.Contains(low, "icd10") || strings.Contains(low, "read.info")
 }
 
 // isSnomedEdition: an edition's or a version's URI

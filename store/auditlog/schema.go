@@ -221,13 +221,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	have := 0
-	var v string
-	switch err := tx.QueryRowContext(ctx, `SELECT value FROM auditlog_meta WHERE key = 'schema_version'`).Scan(&v); err {
-	case nil:
+	v, found, err := schemaVersion(ctx, tx)
+	switch {
+	case err != nil:
+		return err
+	case found:
 		if have, err = strconv.Atoi(v); err != nil {
 			return fmt.Errorf("auditlog: bad schema_version %q", v)
 		}
-	case sql.ErrNoRows:
+	default:
 		// A log with entries and no version was altered (review 52b: after
 		// DELETE FROM auditlog_meta, migration 1 failed on "table audit_log
 		// already exists", naming no cause).
@@ -238,8 +240,6 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		if n > 0 {
 			return fmt.Errorf("auditlog: the access log's schema_version row is missing from auditlog_meta: it was removed, or the file is not carex's; restore the access log from a copy (carex audit verify checks a copy)")
 		}
-	default:
-		return err
 	}
 	if have > len(migrations) {
 		return fmt.Errorf("auditlog: access log schema version %d is newer than this carex (%d): upgrade carex", have, len(migrations))
@@ -262,6 +262,22 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// schemaVersion is auditlog_meta's schema_version, found or not.
+func schemaVersion(ctx context.Context, db querier) (v string, found bool, err error) {
+	rows, err := db.QueryContext(ctx, `SELECT value FROM auditlog_meta WHERE key = 'schema_version'`)
+	if err != nil {
+		return "", false, err
+	}
+	defer rows.Close()
+	if found = rows.Next(); found {
+		err = rows.Scan(&v)
+	}
+	if err == nil {
+		err = rows.Err()
+	}
+	return v, found, err
 }
 
 // schemaObject is a row of sqlite_master.
@@ -360,22 +376,10 @@ func schemaProblem(ctx context.Context, db querier, d driver.Driver) (string, er
 		}
 	}
 	// (review 52b: emptied, it passed here while serve refused the log)
-	rows, err := db.QueryContext(ctx, `SELECT value FROM auditlog_meta WHERE key = 'schema_version'`)
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	var v string
-	found := rows.Next()
-	if found {
-		if err := rows.Scan(&v); err != nil {
-			return "", err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return "", err
-	}
+	v, found, err := schemaVersion(ctx, db)
 	switch {
+	case err != nil:
+		return "", err
 	case !found:
 		return "the access log's schema_version row is missing from auditlog_meta: removed", nil
 	case v != strconv.Itoa(len(migrations)):
