@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"maps"
 	"strings"
 
 	"github.com/carex-project/carex/consent"
@@ -10,7 +11,8 @@ import (
 
 // masksConsentCodes reports whether Consent v is released to this user
 // with its clinical codes masked: to everyone but its recording
-// organisation (IG officers too, who see no clinical data: review 54c). A
+// organisation's clinical users (IG officers too, who see no clinical
+// data, their own organisation's included: reviews 54c, 55a). A
 // provision's code names the data a person's choice is about, which may be
 // withheld from the reader by it or by another of their choices (review 51c: "deny 44054006 to the council"
 // named the diagnosis to the council's social worker; review 54c: so did a
@@ -18,18 +20,27 @@ import (
 // Consent's permit, and the code written in the Consent's extension or
 // category).
 func (g *gate) masksConsentCodes(v *store.Version) bool {
-	if v.Type != "Consent" || v.Raw == nil || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) || g.ownSystem(v) {
+	if v.Type != "Consent" || v.Raw == nil || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) && !g.auditOnly() {
 		return false
 	}
 	return bytes.Contains(v.Raw, []byte(`"code"`)) || bytes.Contains(v.Raw, []byte(`\u`))
 }
 
-// maskClinicalCodes replaces, in Consent m, each CodeableConcept holding a
-// clinical coding (SNOMED CT, ICD-10, Read, or a concept id with no
-// system) and each such Coding with a masked mark, as a masked reference
-// is written; its narrative and attachments are left as they are (free
-// text is never edited). It reports whether it masked any.
+// auditOnly: the user's role is an oversight role, which sees no clinical
+// data.
+func (g *gate) auditOnly() bool {
+	role := g.cp.Policy.Role(g.user.Role)
+	return role != nil && role.Audit
+}
+
+// maskClinicalCodes replaces, in Consent m, every provision's code, each
+// other CodeableConcept holding a clinical coding (SNOMED CT, ICD-10,
+// Read, or a concept id with no system) and each such Coding, and each
+// extension's value naming a concept, with a masked mark, as a masked
+// reference is written; its narrative and attachments are left as they
+// are (free text is never edited). It reports whether it masked any.
 func maskClinicalCodes(m map[string]any) (masked bool) {
+	maskProvisionCodes(m["provision"], &masked)
 	var walk func(v any)
 	walk = func(v any) {
 		switch x := v.(type) {
@@ -37,6 +48,10 @@ func maskClinicalCodes(m map[string]any) (masked bool) {
 			if clinicalCoding(x) || anyClinical(x["coding"]) {
 				clear(x)
 				x["extension"] = maskedMark()
+				masked = true
+				return
+			}
+			if maskConceptValue(x) {
 				masked = true
 				return
 			}
@@ -53,6 +68,74 @@ func maskClinicalCodes(m map[string]any) (masked bool) {
 	}
 	walk(m)
 	return masked
+}
+
+// maskProvisionCodes masks every code of provision p and of the
+// provisions nested in it, whatever its system: the engine compares codes
+// of any system (one written without a system matches any), so each names
+// what the person's choice is about (review 55a: an ICD-10 code with no
+// system, a practice's local code, a concept written with its term and a
+// system given only as _system went out to the council the deny named).
+func maskProvisionCodes(p any, masked *bool) {
+	for _, e := range asList(p) {
+		pm, ok := e.(map[string]any)
+		if !ok {
+			continue
+		}
+		if codes := asList(pm["code"]); len(codes) > 0 {
+			out := make([]any, len(codes))
+			for i := range codes {
+				out[i] = map[string]any{"extension": maskedMark()}
+			}
+			pm["code"] = out
+			*masked = true
+		}
+		maskProvisionCodes(pm["provision"], masked)
+	}
+}
+
+// maskConceptValue masks extension x's value where it names a clinical
+// concept (review 55a: a valueCode of a concept id, a valueUri of a
+// SNOMED CT concept and a valueIdentifier of a SNOMED CT code went out):
+// the value goes, and a masked mark takes its place.
+func maskConceptValue(x map[string]any) bool {
+	if _, ok := x["url"].(string); !ok {
+		return false
+	}
+	for k, v := range x {
+		if strings.HasPrefix(k, "value") && namesConcept(v) {
+			delete(x, k)
+			delete(x, "_"+k)
+			x["extension"] = maskedMark()
+			return true
+		}
+	}
+	return false
+}
+
+// namesConcept: v is a concept id, a SNOMED CT concept's URI, or an
+// Identifier under a clinical code system.
+func namesConcept(v any) bool {
+	switch y := v.(type) {
+	case string:
+		_, uri := snomedConceptURI(y)
+		return uri || conceptID(y)
+	case map[string]any:
+		sys, _ := y["system"].(string)
+		val, _ := y["value"].(string)
+		return val != "" && consent.ClinicalSystem(sys)
+	}
+	return false
+}
+
+// conceptID: s is a SNOMED CT concept id (6 to 18 digits), alone or with
+// its term ("44054006 |Diabetes|", as GP systems show codes).
+func conceptID(s string) bool {
+	if i := strings.IndexByte(s, '|'); i > 0 {
+		s = s[:i]
+	}
+	s = strings.TrimSpace(s)
+	return len(s) >= 6 && len(s) <= 18 && strings.Trim(s, "0123456789") == ""
 }
 
 func anyClinical(codings any) bool {
@@ -72,7 +155,14 @@ func clinicalCoding(x map[string]any) bool {
 	}
 	sys, hasSys := x["system"].(string)
 	if !hasSys {
-		return codingShaped(x) && strings.Trim(code, "0123456789") == ""
+		shape := x
+		if _, ok := x["_system"]; ok {
+			// a system given only as _system (an extension, no value) is
+			// none: the engine's code then matches any system
+			shape = maps.Clone(x)
+			delete(shape, "_system")
+		}
+		return codingShaped(shape) && (strings.Trim(code, "0123456789") == "" || conceptID(code))
 	}
 	return consent.ClinicalSystem(sys)
 }

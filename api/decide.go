@@ -1046,36 +1046,53 @@ func without(l []string, drop string) []string {
 }
 
 // CodeClaimedRelationship marks an access whose only basis is a
-// relationship the user's own organisation recorded (its own CareTeam or
-// EpisodeOfCare naming itself, or data it wrote), not one another party
-// recorded (GP registration, another organisation's care team): the IG
-// alerts report lists these.
+// relationship no legitimate party recorded (its own CareTeam or
+// EpisodeOfCare naming itself, or data it wrote; or a team recorded by an
+// organisation whose own relationship is so claimed), not one another
+// party recorded (GP registration, a care team the registered practice,
+// or a member of one of its teams, recorded): the IG alerts report lists
+// these.
 const CodeClaimedRelationship = "claimed-relationship"
 
 // onlyClaimed reports whether org's relationships with the patient were all
-// recorded by org itself.
+// claimed: none reaches it from the registered GP practices through care
+// teams and episodes of care in force, each recorded by an organisation
+// so reached (review 55d: an organisation with no relationship wrote a
+// care team naming a third, whose reads then went unflagged; two could
+// write each other onto teams alike).
 func (d *derived) onlyClaimed(pc *store.PatientContext, org string, now time.Time) bool {
 	if org == "" {
 		return false
 	}
+	org = strings.ToUpper(org)
+	reached := map[string]bool{}
 	for _, r := range d.pat.Relationships {
-		if strings.EqualFold(r.Org, org) && r.Kind == consent.RelRegisteredGP {
-			return false
+		if r.Kind == consent.RelRegisteredGP {
+			reached[strings.ToUpper(r.Org)] = true
 		}
+	}
+	for grew := len(reached) > 0; grew && !reached[org]; {
+		grew = false
+		for _, l := range d.links {
+			if !reached[strings.ToUpper(l.source)] {
+				continue
+			}
+			for _, r := range l.rels {
+				// Only a membership in force counts: another organisation's
+				// ended (or future) care team relates no one (review 22f).
+				if o := strings.ToUpper(r.Org); r.ActiveAt(now) && !reached[o] {
+					reached[o], grew = true, true
+				}
+			}
+		}
+	}
+	if reached[org] {
+		return false
 	}
 	related := false
 	for _, l := range d.links {
 		for _, r := range l.rels {
-			// Only a membership in force counts: another organisation's
-			// ended (or future) care team relates no one, and hid a
-			// relationship the user's organisation made itself by writing
-			// (review 22f).
-			if strings.EqualFold(r.Org, org) && r.ActiveAt(now) {
-				related = true
-				if !strings.EqualFold(l.source, org) {
-					return false // someone else recorded this relationship
-				}
-			}
+			related = related || strings.EqualFold(r.Org, org) && r.ActiveAt(now)
 		}
 	}
 	wrote := false
@@ -1085,6 +1102,22 @@ func (d *derived) onlyClaimed(pc *store.PatientContext, org string, now time.Tim
 		wrote = wrote || strings.EqualFold(src, org)
 	}
 	return related || wrote
+}
+
+// noteClaimedConsent flags for IG a Consent recorded by an organisation
+// whose relationship with the person is only claimed (onlyClaimed): it is
+// allowed, as a council records its clients' choices on the care package
+// it recorded itself, but an organisation that wrote itself onto a care
+// team could record an objection that withdraws everyone else's data
+// (review 55d).
+func (cp *ConsentPolicy) noteClaimedConsent(ctx context.Context, p *auth.Principal, x *Exchange, w *store.Write) {
+	for _, pid := range w.Patients {
+		g := cp.gate(ctx, p, nil)
+		g.prepare(pid)
+		if g.claimed && !slices.Contains(x.Reasons, CodeClaimedRelationship) {
+			x.Reasons = append(x.Reasons, CodeClaimedRelationship)
+		}
+	}
 }
 
 // derived is what the decision needs from a PatientContext, worked out once

@@ -1942,6 +1942,9 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 		// NHS number was filed under its only Patient (review 22e).
 		return nil, fmtErr(ErrBadRequest, "condition %q has no criterion with a value: a conditional write or reference needs at least one (identifier=system|value)", cond)
 	}
+	if param := consentCodeParam(q); param != "" {
+		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on a Consent's %s are not supported (its clinical codes are masked for readers outside its recording organisation): use identifier", cond, param)
+	}
 	if asksRedacted(q) {
 		// A match would answer for a restricted person's redacted address,
 		// telecom or GP (created or not, which id): refused for everyone,
@@ -1950,6 +1953,32 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 	}
 	return q, nil
 }
+
+// consentCodeParam is the first parameter of a Consent search q that
+// matches or sorts by an element a Consent's clinical codes may be written
+// in (maskClinicalCodes): refused for every role that may read another
+// organisation's Consents, so that the refusal says nothing about anyone
+// (review 55c: category=http://snomed.info/sct|44054006 found the Consent
+// whose body went out masked, and _sort=category ordered two by their
+// codes). A client system reads its own organisation's Consents, unmasked.
+func consentCodeParam(q *search.Query) string {
+	if q.Type != "Consent" {
+		return ""
+	}
+	for _, c := range q.Clauses {
+		if consentCodeParams[c.Param] {
+			return c.Param
+		}
+	}
+	for _, k := range q.Sort {
+		if consentCodeParams[k.Param] {
+			return k.Param
+		}
+	}
+	return ""
+}
+
+var consentCodeParams = map[string]bool{"category": true, "_tag": true, "action": true, "purpose": true}
 
 func (s *Server) update(c echo.Context) error {
 	x, p, err := s.begin(c, "update")
@@ -2118,6 +2147,9 @@ func (s *Server) search(c echo.Context) error {
 			return fmtErr(search.ErrUnknownParam, "_sort=%s: sorting by a reference or an attachment's url is not supported (references to items you may not see are masked, and the order would show them)", k.Param)
 		}
 	}
+	if param := consentCodeParam(q); param != "" && x.gate != nil && !x.gate.ownOrgOnly() {
+		return fmtErr(search.ErrUnknownParam, "Consent search by %s is not supported: a Consent's clinical codes are masked for readers outside its recording organisation, and a match or the order would tell them; search by patient, scope, status or date", param)
+	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
 	byID := patientByID(q)
@@ -2210,9 +2242,9 @@ func (s *Server) search(c echo.Context) error {
 // includes further carries it when any item of that person's record of
 // the types it may release is withheld from the user, whatever the
 // filters (what Type?patient=X tells anyway); one that names no one and
-// filters carries it always (across people, some record is withheld from
-// anyone but IG and the sources); an unfiltered search, when it withheld
-// anything. Each is so whenever the search itself withheld something.
+// filters or includes carries it always (across people, some record is
+// withheld from anyone but IG and the sources); an unfiltered search, when
+// it withheld anything. Each is so whenever the search itself withheld something.
 func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query) (bool, error) {
 	withheld := x.Withheld > 0
 	pid := patientParam(q)
@@ -2223,7 +2255,10 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 	case x.gate == nil, withheld && pid != "":
 		return withheld, nil
 	case pid == "":
-		return withheld || len(q.Clauses) > 0, nil
+		// (an _include or _revinclude decides only the page's matches' items:
+		// the notice followed the page, telling which Medication had a
+		// withheld prescription, review 55c)
+		return withheld || len(q.Clauses) > 0 || len(q.Includes) > 0, nil
 	case len(q.Clauses) == 1 && len(q.Includes) == 0:
 		return false, nil // Type?patient=X: what its own matches withheld (nothing)
 	}

@@ -380,13 +380,17 @@ func TestReview22fSoundTokenOrgForms(t *testing.T) {
 // TestReview22fSoundAccessLogReasons: the registered GP's access is not
 // flagged claimed; a member of a care team another organisation recorded is
 // not; a member of its own team is (TestSharingDecisionScenarios covers
-// the nurse).
+// the nurse). (Review 55d chose otherwise for a team recorded by an
+// organisation whose own relationship is claimed: RHX, here a source and
+// a member of its own team only, now flags RZ603; the team another
+// organisation recorded is the registered practice's.)
 func TestReview22fSoundAccessLogReasons(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
-	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CareTeam/o22f", r22fTeam("o22f", "active", "", `{"member":{"reference":"Organization/RZ601"}}`)})
+	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/CareTeam/o22f", r22fTeam("o22f", "active", "", `{"member":{"reference":"Organization/RZ601"}}`)})
 	e.putAll(t, e.token("system", "nhs", "RZ602"), [2]string{"/fhir/CareTeam/s22f", r22fTeam("s22f", "active", "", `{"member":{"reference":"Organization/RZ602"}}`)})
-	for org, want := range map[string]bool{"A81001": false, "RZ601": false, "RZ602": true} {
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/CareTeam/h22f", r22fTeam("h22f", "active", "", `{"member":{"reference":"Organization/RZ603"}}`)})
+	for org, want := range map[string]bool{"A81001": false, "RZ601": false, "RZ602": true, "RZ603": true} {
 		tok := e.token("gp", "nhs", org, func(c *authClaims) { c.Sub = "u-" + org })
 		if r := e.do("GET", r22fEverything, tok, ""); r.status != 200 {
 			t.Fatalf("%s: %d", org, r.status)

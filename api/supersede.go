@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/store"
@@ -82,6 +83,17 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 				x.withheldWrite()
 			}
 			return err
+		}
+		if cp, ok := s.policy.(*ConsentPolicy); ok && x != nil && w.Type == "Consent" && w.Op != store.OpDelete && !matches[i] {
+			cp.noteClaimedConsent(ctx, p, x, w)
+		}
+		if w.Op == store.OpDelete && existing == nil && !matches[i] {
+			// Answered here, where a withheld item's DELETE is (MayWrite),
+			// not by the store after the later entries are decided (review
+			// 55d: a transaction deleting a withheld id answered 404, and one
+			// deleting an id never stored the 403 of its next entry, so it
+			// told a taken id from a free one, storing nothing).
+			return fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound)
 		}
 		if err := maskedWriteBack(lookup, w, existing); err != nil {
 			return err

@@ -125,7 +125,7 @@ func (e valuesLeftOut) Unwrap() error { return e.err }
 var (
 	longNumber = regexp.MustCompile(`[0-9]{10,}`)
 	februaryOf = regexp.MustCompile(`February [0-9]+ has`)
-	typeAndID  = regexp.MustCompile(`\b([A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}`)
+	typeAndID  = regexp.MustCompile(`\b([A-Za-z]+)/([^\s/"'` + "`" + `:;,()<>\[\]{}|?#]+)`)
 )
 
 // leaveOutValues replaces each quoted string of msg ("1951-02-30", a Go
@@ -165,22 +165,46 @@ func leaveOutValues(msg string) string {
 // leaveOutIDs replaces the id of each Type/id in msg with …, but a
 // terminology resource's in a URL (review 53d:
 // http://terminology.hl7.org/CodeSystem/v3-ActCode, the system an operator
-// must use, was left out; review 54b: not a Patient's in a URL).
+// must use, was left out; review 54b: not a Patient's in a URL). The id
+// runs to the next space, slash, quote or punctuation, whatever FHIR
+// allows in one, and a type is read in any case (review 55a:
+// "Patient/smith_jane_19500304" left "_jane_19500304" in; a kept
+// ".../ValueSet/Patient/<id>" hid the Patient's id behind it).
 func leaveOutIDs(msg string) string {
 	var b strings.Builder
-	last := 0
-	for _, m := range typeAndID.FindAllStringSubmatchIndex(msg, -1) {
-		typ := msg[m[2]:m[3]]
-		if !fhir.IsResourceType(typ) || m[0] > 0 && msg[m[0]-1] == '/' && terminologyTypes[typ] {
-			continue
+	last, pos := 0, 0
+	for pos < len(msg) {
+		m := typeAndID.FindStringSubmatchIndex(msg[pos:])
+		if m == nil {
+			break
 		}
-		b.WriteString(msg[last:m[0]])
-		b.WriteString(msg[m[2]:m[3]] + "/…")
-		last = m[1]
+		for i := range m {
+			m[i] += pos
+		}
+		typ, ok := resourceTypeFold[strings.ToLower(msg[m[2]:m[3]])]
+		switch {
+		case !ok:
+			pos = m[4] // the id may be a type itself
+		case m[0] > 0 && msg[m[0]-1] == '/' && terminologyTypes[typ]:
+			pos = m[4]
+		default:
+			b.WriteString(msg[last:m[0]])
+			b.WriteString(msg[m[2]:m[3]] + "/…")
+			last, pos = m[1], m[1]
+		}
 	}
 	b.WriteString(msg[last:])
 	return b.String()
 }
+
+// resourceTypeFold finds a resource type by its name in lower case.
+var resourceTypeFold = func() map[string]string {
+	m := map[string]string{}
+	for _, t := range fhir.ResourceTypes() {
+		m[strings.ToLower(t)] = t
+	}
+	return m
+}()
 
 // terminologyTypes name no one: their ids in a URL are kept.
 var terminologyTypes = map[string]bool{"CodeSystem": true, "ValueSet": true, "NamingSystem": true, "ConceptMap": true, "StructureDefinition": true}
