@@ -9,10 +9,13 @@ import (
 	"github.com/carex-project/carex/store"
 )
 
-// masksConsentCodes reports whether Consent v is released to this user
-// with its clinical codes masked: to everyone but its recording
+// masksConsentCodes reports whether v is released to this user with its
+// clinical codes masked: a Consent to everyone but its recording
 // organisation's clinical users (IG officers too, who see no clinical
-// data, their own organisation's included: reviews 54c, 55a). A
+// data, their own organisation's included: reviews 54c, 55a), and any
+// item to an audit role (review 56c: a Provenance's reason and activity,
+// and a RelatedPerson's extension, went to IG as coded, an HIV diagnosis
+// and a termination of pregnancy among them). A
 // provision's code names the data a person's choice is about, which may be
 // withheld from the reader by it or by another of their choices (review 51c: "deny 44054006 to the council"
 // named the diagnosis to the council's social worker; review 54c: so did a
@@ -20,10 +23,13 @@ import (
 // Consent's permit, and the code written in the Consent's extension or
 // category).
 func (g *gate) masksConsentCodes(v *store.Version) bool {
-	if v.Type != "Consent" || v.Raw == nil || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org) && !g.auditOnly() {
+	if v.Raw == nil || !bytes.Contains(v.Raw, []byte(`"code"`)) && !bytes.Contains(v.Raw, []byte(`\u`)) && !bytes.Contains(v.Raw, []byte(`"value`)) {
 		return false
 	}
-	return bytes.Contains(v.Raw, []byte(`"code"`)) || bytes.Contains(v.Raw, []byte(`\u`))
+	if g.auditOnly() {
+		return true
+	}
+	return v.Type == "Consent" && (g.user.Org == "" || !strings.EqualFold(v.SourceOrg, g.user.Org))
 }
 
 // auditOnly: the user's role is an oversight role, which sees no clinical
@@ -52,6 +58,13 @@ func maskClinicalCodes(m map[string]any) (masked bool) {
 				return
 			}
 			if maskConceptValue(x) {
+				masked = true
+				return
+			}
+			if clinicalIdentifier(x) {
+				// (review 56a: an identifier under SNOMED CT went out)
+				clear(x)
+				x["extension"] = maskedMark()
 				masked = true
 				return
 			}
@@ -97,13 +110,15 @@ func maskProvisionCodes(p any, masked *bool) {
 // maskConceptValue masks extension x's value where it names a clinical
 // concept (review 55a: a valueCode of a concept id, a valueUri of a
 // SNOMED CT concept and a valueIdentifier of a SNOMED CT code went out):
-// the value goes, and a masked mark takes its place.
+// the value goes, and a masked mark takes its place. A string of digits
+// is a concept only as a code or with its term (review 56a: a phone
+// number and a case reference, as valueString, went out masked).
 func maskConceptValue(x map[string]any) bool {
 	if _, ok := x["url"].(string); !ok {
 		return false
 	}
 	for k, v := range x {
-		if strings.HasPrefix(k, "value") && namesConcept(v) {
+		if strings.HasPrefix(k, "value") && namesConcept(k, v) {
 			delete(x, k)
 			delete(x, "_"+k)
 			x["extension"] = maskedMark()
@@ -113,19 +128,27 @@ func maskConceptValue(x map[string]any) bool {
 	return false
 }
 
-// namesConcept: v is a concept id, a SNOMED CT concept's URI, or an
-// Identifier under a clinical code system.
-func namesConcept(v any) bool {
+// namesConcept: value[x] v (named key) is a concept id as a code, one
+// with its term, a SNOMED CT concept's URI, or an Identifier under a
+// clinical code system.
+func namesConcept(key string, v any) bool {
 	switch y := v.(type) {
 	case string:
-		_, uri := snomedConceptURI(y)
-		return uri || conceptID(y)
+		if _, uri := snomedConceptURI(y); uri {
+			return true
+		}
+		return conceptID(y) && (key == "valueCode" || key == "valueId" || strings.Contains(y, "|"))
 	case map[string]any:
-		sys, _ := y["system"].(string)
-		val, _ := y["value"].(string)
-		return val != "" && consent.ClinicalSystem(sys)
+		return key == "valueIdentifier" && clinicalIdentifier(y)
 	}
 	return false
+}
+
+// clinicalIdentifier: x is an Identifier under a clinical code system.
+func clinicalIdentifier(x map[string]any) bool {
+	sys, _ := x["system"].(string)
+	val, _ := x["value"].(string)
+	return val != "" && consent.ClinicalSystem(sys)
 }
 
 // conceptID: s is a SNOMED CT concept id (6 to 18 digits), alone or with

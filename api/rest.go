@@ -1955,12 +1955,15 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 }
 
 // consentCodeParam is the first parameter of a Consent search q that
-// matches or sorts by an element a Consent's clinical codes may be written
-// in (maskClinicalCodes): refused for every role that may read another
-// organisation's Consents, so that the refusal says nothing about anyone
-// (review 55c: category=http://snomed.info/sct|44054006 found the Consent
-// whose body went out masked, and _sort=category ordered two by their
-// codes). A client system reads its own organisation's Consents, unmasked.
+// may match or sort by a code maskClinicalCodes masks: refused for every
+// role that may read another organisation's Consents, so that the refusal
+// says nothing about anyone (review 55c: category=http://snomed.info/sct|44054006
+// found the Consent whose body went out masked, and _sort=category ordered
+// two by their codes; review 56a: so did scope, _security and identifier).
+// A client system reads its own organisation's Consents, unmasked. Other
+// token criteria are taken with a system that is not a clinical one, or a
+// code with no digit (scope=patient-privacy, status=active), and no
+// modifier; a sort by status only.
 func consentCodeParam(q *search.Query) string {
 	if q.Type != "Consent" {
 		return ""
@@ -1969,9 +1972,20 @@ func consentCodeParam(q *search.Query) string {
 		if consentCodeParams[c.Param] {
 			return c.Param
 		}
+		if c.Type != search.Token || c.Param == "status" || c.Param == "_id" {
+			continue
+		}
+		if c.Modifier != "" {
+			return c.Param + ":" + c.Modifier
+		}
+		for _, v := range c.Values {
+			if v.System != "" && consent.ClinicalSystem(v.System) || v.System == "" && (v.Code == "" || strings.ContainsAny(v.Code, "0123456789")) {
+				return c.Param
+			}
+		}
 	}
 	for _, k := range q.Sort {
-		if consentCodeParams[k.Param] {
+		if consentCodeParams[k.Param] || search.Params(q.Type)[k.Param].Type == search.Token && k.Param != "status" && k.Param != "_id" {
 			return k.Param
 		}
 	}
@@ -2148,7 +2162,7 @@ func (s *Server) search(c echo.Context) error {
 		}
 	}
 	if param := consentCodeParam(q); param != "" && x.gate != nil && !x.gate.ownOrgOnly() {
-		return fmtErr(search.ErrUnknownParam, "Consent search by %s is not supported: a Consent's clinical codes are masked for readers outside its recording organisation, and a match or the order would tell them; search by patient, scope, status or date", param)
+		return fmtErr(search.ErrUnknownParam, "Consent search by %s is not supported: a Consent's clinical codes are masked for readers outside its recording organisation, and a match or the order would tell them; search by patient, status or date, and by scope, identifier or a label with its (non-clinical) system", param)
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
@@ -2257,8 +2271,9 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 	case pid == "":
 		// (an _include or _revinclude decides only the page's matches' items:
 		// the notice followed the page, telling which Medication had a
-		// withheld prescription, review 55c)
-		return withheld || len(q.Clauses) > 0 || len(q.Includes) > 0, nil
+		// withheld prescription, review 55c; a client system reads its own
+		// organisation's items only, and is withheld nothing: review 56a)
+		return withheld || len(q.Clauses) > 0 || len(q.Includes) > 0 && !x.gate.ownOrgOnly(), nil
 	case len(q.Clauses) == 1 && len(q.Includes) == 0:
 		return false, nil // Type?patient=X: what its own matches withheld (nothing)
 	}

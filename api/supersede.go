@@ -85,7 +85,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 			return err
 		}
 		if cp, ok := s.policy.(*ConsentPolicy); ok && x != nil && w.Type == "Consent" && w.Op != store.OpDelete && !matches[i] {
-			cp.noteClaimedConsent(ctx, p, x, w)
+			cp.noteClaimedConsent(ctx, p, x, w, stored)
 		}
 		if w.Op == store.OpDelete && existing == nil && !matches[i] {
 			// Answered here, where a withheld item's DELETE is (MayWrite),

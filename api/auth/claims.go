@@ -209,6 +209,12 @@ func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string
 	if !VisibleText(c.Subject) {
 		return nil, fail("claim sub holds control or bidirectional control characters or line separators")
 	}
+	if strings.TrimFunc(c.Subject, unicode.IsSpace) != c.Subject {
+		// IG lists a user's accesses by agent=, read without the white
+		// space around it: "dr-smith " could not be listed, and showed
+		// as dr-smith in reports (review 56b).
+		return nil, fail("claim sub begins or ends with white space")
+	}
 	if !VisibleText(c.Name) {
 		return nil, fail("claim name holds control or bidirectional control characters or line separators")
 	}

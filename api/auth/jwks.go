@@ -89,11 +89,21 @@ func parseJWKS(data []byte) (map[string]*verifyKey, []string, error) {
 	}
 	if len(keys) == 0 {
 		if len(skipped) > 0 {
-			return nil, nil, fmt.Errorf("JWKS has no usable signature keys (%s)", strings.Join(skipped, "; "))
+			return nil, nil, fmt.Errorf("%w (%s)", errNoUsableKeys, strings.Join(skipped, "; "))
 		}
-		return nil, nil, errors.New("JWKS has no usable signature keys")
+		return nil, nil, errNoUsableKeys
 	}
 	return keys, skipped, nil
+}
+
+var errNoUsableKeys = errors.New("JWKS has no usable signature keys")
+
+// loaded reports whether a JWKS was loaded before (a refresh, not the
+// start).
+func (ks *keySet) loaded() bool {
+	ks.mu.RLock()
+	defer ks.mu.RUnlock()
+	return ks.keys != nil
 }
 
 func b64(s string) ([]byte, error) {
@@ -266,6 +276,18 @@ func (ks *keySet) load(ctx context.Context) error {
 		return err
 	}
 	keys, skipped, err := parseJWKS(data)
+	if errors.Is(err, errNoUsableKeys) && ks.loaded() {
+		// The provider answered with no key carex can use (every key
+		// revoked, or rotated to ones it does not accept): the keys
+		// fetched before are dropped, not kept (review 56b: a removed key
+		// was accepted for as long as the provider served such a JWKS).
+		ks.mu.Lock()
+		ks.keys = map[string]*verifyKey{}
+		ks.fetchedAt = ks.now()
+		ks.mu.Unlock()
+		ks.log.Error("JWKS has no usable signature keys now: every token is refused until it has one", "jwks", ks.src, "err", err)
+		return nil
+	}
 	if err != nil {
 		return fmt.Errorf("JWKS %s: %w", ks.src, err)
 	}

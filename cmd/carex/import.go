@@ -167,7 +167,7 @@ func leaveOutValues(msg string) string {
 // http://terminology.hl7.org/CodeSystem/v3-ActCode, the system an operator
 // must use, was left out; review 54b: not a Patient's in a URL). The id
 // runs to the next space, slash, quote or punctuation, whatever FHIR
-// allows in one, and a type is read in any case (review 55a:
+// allows in one, and a type in a URL is read in any case (review 55a:
 // "Patient/smith_jane_19500304" left "_jane_19500304" in; a kept
 // ".../ValueSet/Patient/<id>" hid the Patient's id behind it).
 func leaveOutIDs(msg string) string {
@@ -181,11 +181,17 @@ func leaveOutIDs(msg string) string {
 		for i := range m {
 			m[i] += pos
 		}
-		typ, ok := resourceTypeFold[strings.ToLower(msg[m[2]:m[3]])]
+		inURL := m[0] > 0 && msg[m[0]-1] == '/'
+		typ, ok := msg[m[2]:m[3]], fhir.IsResourceType(msg[m[2]:m[3]])
+		if !ok && inURL {
+			// a URL's path may be written in lower case (…/fhir/patient/ID);
+			// prose may not ("list/group" is no list's id: review 56a)
+			typ, ok = resourceTypeFold[strings.ToLower(typ)]
+		}
 		switch {
 		case !ok:
 			pos = m[4] // the id may be a type itself
-		case m[0] > 0 && msg[m[0]-1] == '/' && terminologyTypes[typ]:
+		case inURL && terminologyTypes[typ]:
 			pos = m[4]
 		default:
 			b.WriteString(msg[last:m[0]])

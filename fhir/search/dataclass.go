@@ -117,50 +117,53 @@ var flagCategoryClass = map[string]string{"lab": ClassObservations, "clinical": 
 // treatment carries procedures, adr (an advance directive) care-plans,
 // research or anything else other.
 //
-// A laboratory result — an Observation of category laboratory, a
-// DiagnosticReport of category LAB (HL7 v2-0074) — carries observations
-// whatever its data-class tag (review 10b: one tagged social-care went to
-// the social worker, who sees no lab results).
+// A laboratory result — an Observation of category laboratory — and any
+// result report or sample (a DiagnosticReport of any section, a Specimen,
+// an ImagingStudy, a MolecularSequence) carries observations whatever its
+// data-class tag (review 10b: one tagged social-care went to the social
+// worker, who sees no lab results; review 56c: so did a report of the
+// haematology section, HM, beside LAB, and a Specimen). A category is
+// read under R4's system, STU3's, or none (review 56c: a lab result coded
+// http://hl7.org/fhir/observation-category|laboratory, or with no system,
+// went to the social worker; so did a lab Flag so coded).
 func ContentClasses(resourceType string, res map[string]any) []string {
 	switch resourceType {
 	case "Consent":
 		return consentScopeClasses(res)
 	case "Observation":
-		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/observation-category", "laboratory") {
+		if hasCategory(res["category"], "observation-category", "laboratory") {
 			return []string{ClassObservations}
 		}
 		return nil
-	case "DiagnosticReport":
-		if hasCoding(res["category"], "http://terminology.hl7.org/CodeSystem/v2-0074", "LAB") {
-			return []string{ClassObservations}
-		}
-		return nil
+	case "DiagnosticReport", "Specimen", "ImagingStudy", "MolecularSequence":
+		return []string{ClassObservations}
 	case "Flag":
 	default:
 		return nil
 	}
 	var out []string
-	walk(res["category"], []step{{name: "coding"}}, func(v any) {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return
-		}
-		sys, _ := m["system"].(string)
-		code, _ := m["code"].(string)
-		if c, ok := flagCategoryClass[code]; ok && sys == "http://terminology.hl7.org/CodeSystem/flag-category" {
+	for code, c := range flagCategoryClass {
+		if hasCategory(res["category"], "flag-category", code) {
 			out = append(out, c)
 		}
-	})
+	}
+	sort.Strings(out)
 	return out
 }
 
-// hasCoding reports whether a CodeableConcept (or a list of them) holds the
-// coding system|code.
-func hasCoding(v any, system, code string) bool {
+// hasCategory reports whether a CodeableConcept (or a list of them) holds
+// code under the HL7 code system named (R4's
+// http://terminology.hl7.org/CodeSystem/NAME, STU3's
+// http://hl7.org/fhir/NAME), or under no system.
+func hasCategory(v any, name, code string) bool {
 	found := false
 	walk(v, []step{{name: "coding"}}, func(x any) {
 		m, _ := x.(map[string]any)
-		if m["system"] == system && m["code"] == code {
+		if c, _ := m["code"].(string); c != code {
+			return
+		}
+		switch sys, ok := m["system"].(string); {
+		case !ok, sys == "http://terminology.hl7.org/CodeSystem/"+name, sys == "http://hl7.org/fhir/"+name:
 			found = true
 		}
 	})
