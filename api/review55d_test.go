@@ -398,25 +398,6 @@ func TestReview55dSoundIGOfficerWritesTellNothing(t *testing.T) {
 	r55dGPUnchanged(t, e)
 }
 
-// TestReview55dNoteMetaSourceIsTheWritersClaim documents, without
-// asserting a breach (SPEC §5 does not say what meta.source shows), that a
-// council item claiming the GP's system in meta.source goes to the nurse
-// with that claim, and that $explain names the real source.
-func TestReview55dNoteMetaSourceIsTheWritersClaim(t *testing.T) {
-	e := newEnv(t)
-	r55dSeed(t, e)
-	council := e.token("system", "council", "E06000999")
-	spoof := `{"resourceType":"Condition","id":"spoof55e","meta":{"source":"https://gp-system.example/A81001"},"subject":{"reference":"Patient/jane"},"code":{"text":"COUNCIL-SAYS-GP"}}`
-	if r := e.do("PUT", "/fhir/Condition/spoof55e", council, spoof); r.status != 201 {
-		t.Fatalf("council write: %d %.300s", r.status, r.body)
-	}
-	nurse := e.token("district-nurse", "nhs", "RCX")
-	r := e.do("GET", "/fhir/Condition/spoof55e", nurse, "")
-	t.Logf("nurse reads the council's item: %d %.400s", r.status, r.body)
-	x := e.do("GET", "/fhir/Patient/jane/$explain?item=Condition/spoof55e", nurse, "")
-	t.Logf("$explain: %d %.600s", x.status, x.body)
-}
-
 // TestReview55dSoundCreateWithBodyIDOfWithheldItem: a POST whose body
 // carries the id of the GP's withheld item (or a conditional update that
 // matches nothing, with no body id) is stored under a new id of carex's

@@ -226,29 +226,6 @@ func TestReview56aSoundConsentScopeConditionalCreate(t *testing.T) {
 	}
 }
 
-// TestReview56aNoticeUnfilteredInclude: what the notice now says on an
-// unfiltered search with _include/_revinclude for readers from whom
-// nothing can be withheld (logged; compare with the parent).
-func TestReview56aNoticeUnfilteredInclude(t *testing.T) {
-	e := newEnv(t)
-	seedShared(t, e)
-	gpSys := e.token("system", "nhs", "A81001")
-	e.putAll(t, gpSys, [2]string{"/fhir/Consent/jane-no-council", janeNotSharedWithCouncil})
-	for _, c := range []struct{ who, tok, path string }{
-		{"GP system", gpSys, "/fhir/Observation?_include=Observation:subject"},
-		{"GP system", gpSys, "/fhir/Patient?_revinclude=Condition:subject"},
-		{"GP system", gpSys, "/fhir/Observation"},
-		{"GP", e.token("gp", "nhs", "A81001"), "/fhir/Observation?_include=Observation:subject"},
-		{"IG A81001", e.token("ig-officer", "nhs", "A81001"), "/fhir/Patient?_revinclude=Consent:patient"},
-		{"IG A81001", e.token("ig-officer", "nhs", "A81001"), "/fhir/Consent?_include=Consent:patient"},
-		{"GP", e.token("gp", "nhs", "A81001"), "/fhir/Patient/jane/$everything"},
-		{"GP", e.token("gp", "nhs", "A81001"), "/fhir/Condition?patient=jane&_include=Condition:subject"},
-	} {
-		r := e.do("GET", c.path, c.tok, "")
-		t.Logf("%s %s: %d total %s notice %v", c.who, c.path, r.status, r56aTotal(r.body), strings.Contains(r.body, "confidential-items"))
-	}
-}
-
 // TestReview56aNoticeOwnOrgSystemUnfilteredInclude: the GP's client
 // system reads only its own organisation's items, and every item here is
 // the GP's: an unfiltered search with _include withholds nothing from it,
@@ -311,10 +288,22 @@ func TestReview56aClaimedConsentInOneTransaction(t *testing.T) {
 // TestReview56aClaimedChainCost: a person with 300 care teams, each
 // recorded by the organisation the one before named, written last to
 // first (the reach then grows one organisation a pass). Time per read of
-// the last organisation's clinician (logged; compare with the parent).
+// the last organisation's clinician, against a GP's read before the
+// chain: 4c40ff7's rescans cost 6× the parent's at 300 teams, 59× at
+// 1,000; the reach is now kept per stored record.
 func TestReview56aClaimedChainCost(t *testing.T) {
+	if raceSlowdown > 1 {
+		t.Skip("a cost probe: run without -race")
+	}
 	e := newEnv(t)
 	seedShared(t, e)
+	gp := e.token("gp", "nhs", "A81001")
+	e.do("GET", "/fhir/Condition?patient=jane", gp, "")
+	start := time.Now()
+	for k := 0; k < 50; k++ {
+		e.do("GET", "/fhir/Condition?patient=jane", gp, "")
+	}
+	before := time.Since(start) / 50
 	n := 300
 	if v, err := strconv.Atoi(os.Getenv("R56A_N")); err == nil && v > 0 {
 		n = v
@@ -334,12 +323,17 @@ func TestReview56aClaimedChainCost(t *testing.T) {
 		}
 	}
 	clin := e.token("hospital-clinician", "nhs", org(n-1))
-	start := time.Now()
+	e.do("GET", "/fhir/Condition?patient=jane", clin, "")
+	start = time.Now()
 	var last resp
-	for k := 0; k < 20; k++ {
+	for k := 0; k < 50; k++ {
 		last = e.do("GET", "/fhir/Condition?patient=jane", clin, "")
 	}
-	t.Logf("20 reads by %s: %v (%v each), last %d total %s, flagged %v", org(n-1), time.Since(start), time.Since(start)/20, last.status, r56aTotal(last.body), e.accessLogged(t, "hospital-clinician-user", "claimed-relationship"))
+	each := time.Since(start) / 50
+	t.Logf("50 reads by %s: %v each (before the chain, the GP's: %v), last %d total %s, flagged %v", org(n-1), each, before, last.status, r56aTotal(last.body), e.accessLogged(t, "hospital-clinician-user", "claimed-relationship"))
+	if last.status != 200 || each > 4*before+time.Millisecond {
+		t.Errorf("a read through a chain of %d care teams: %d, %v each against %v before the chain", n, last.status, each, before)
+	}
 }
 
 // TestReview56aConsentSortByMaskedScope: two Consents of Jane's whose

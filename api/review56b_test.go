@@ -1,11 +1,9 @@
 package api_test
 
 import (
-	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -440,39 +438,6 @@ func TestReview56bSoundPathVariants(t *testing.T) {
 			}
 			t.Logf("%-45s token=%v %d", p, tok != "", res.StatusCode)
 		}
-	}
-}
-
-// TestReview56bNoteJWKSWithPrivateKey (observation, not a SPEC rule): a
-// --jwks file that holds the provider's private key ("d", as a
-// misconfigured export writes it) is loaded as the public key; what the
-// application log says about it is logged here.
-func TestReview56bNoteJWKSWithPrivateKey(t *testing.T) {
-	k := review45bNewKeys(t)
-	b := base64.RawURLEncoding.EncodeToString
-	var d struct {
-		Keys []map[string]any `json:"keys"`
-	}
-	json.Unmarshal(k.jwks, &d)
-	d.Keys[0]["d"] = b(k.rsa.D.Bytes())
-	d.Keys[2]["d"] = b(k.ed.Seed())
-	doc, _ := json.Marshal(d)
-	file := t.TempDir() + "/jwks.json"
-	if err := os.WriteFile(file, doc, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	var logBuf strings.Builder
-	var mu sync.Mutex
-	lw := writerFunc56b(func(p []byte) (int, error) { mu.Lock(); defer mu.Unlock(); return logBuf.Write(p) })
-	v, err := auth.NewVerifier(auth.Config{JWKS: file, Issuer: "idp", Audience: "carex-api", Logger: slog.New(slog.NewTextHandler(lw, nil))})
-	t.Logf("NewVerifier with private keys in the JWKS: err=%v", err)
-	mu.Lock()
-	t.Logf("application log: %q", logBuf.String())
-	mu.Unlock()
-	if err == nil {
-		tok := review45bSign(map[string]any{"alg": "RS256", "kid": "rsa1"}, review45bClaims(nil), k.rs)
-		_, verr := v.Verify(context.Background(), tok)
-		t.Logf("token of that key: verify err=%v", verr)
 	}
 }
 

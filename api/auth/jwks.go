@@ -65,6 +65,12 @@ func parseJWKS(data []byte) (map[string]*verifyKey, []string, error) {
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, nil, fmt.Errorf("invalid JWKS JSON: %w", err)
 	}
+	if doc.Keys == nil {
+		// not a JWKS (RFC 7517 requires keys): an error a provider or a
+		// proxy answers while down, which must not drop the keys in use
+		// (review 57a), as an empty key list does
+		return nil, nil, errors.New("invalid JWKS: no keys array")
+	}
 	keys := make(map[string]*verifyKey)
 	var skipped []string
 	for i, raw := range doc.Keys {

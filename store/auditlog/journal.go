@@ -171,6 +171,10 @@ func (j *journal) openFile() (err error) {
 			return fmt.Errorf("auditlog: access journal: %w", err)
 		}
 	}
+	if err = lockOpenJournal(j.f); err != nil {
+		j.f.Close()
+		return fmt.Errorf("auditlog: %s: %w", path, err)
+	}
 	if j.id, err = j.f.Stat(); err != nil {
 		j.f.Close()
 		return fmt.Errorf("auditlog: access journal: %w", err)

@@ -9,3 +9,6 @@ import "os"
 func lockJournal(path string) (*os.File, error) {
 	return os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 }
+
+// lockOpenJournal: without flock, nothing to take (see lockJournal).
+func lockOpenJournal(*os.File) error { return nil }
