@@ -39,7 +39,8 @@ func (g *gate) auditOnly() bool {
 	return role != nil && role.Audit
 }
 
-// maskClinicalCodes replaces, in Consent m, every provision's code, each
+// maskClinicalCodes replaces, in m (a Consent, or any item an audit role
+// reads), every provision's code, each
 // other CodeableConcept holding a clinical coding (SNOMED CT, ICD-10,
 // Read, or a concept id with no system) and each such Coding, and each
 // extension's value naming a concept, with a masked mark, as a masked

@@ -1943,7 +1943,7 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 		return nil, fmtErr(ErrBadRequest, "condition %q has no criterion with a value: a conditional write or reference needs at least one (identifier=system|value)", cond)
 	}
 	if param := consentCodeParam(q); param != "" {
-		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on a Consent's %s are not supported (its clinical codes are masked for readers outside its recording organisation): use identifier", cond, param)
+		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on a Consent's %s are not supported (its clinical codes are masked for readers outside its recording organisation): use identifier=SYSTEM|VALUE", cond, param)
 	}
 	if asksRedacted(q) {
 		// A match would answer for a restricted person's redacted address,

@@ -59,16 +59,17 @@ type jwk struct {
 // left out; of unsupported types/curves/algorithms, or malformed ones are
 // skipped; zero usable keys is an error.
 func parseJWKS(data []byte) (map[string]*verifyKey, []string, error) {
-	var doc struct {
-		Keys []json.RawMessage `json:"keys"`
-	}
-	if err := json.Unmarshal(data, &doc); err != nil {
+	var members map[string]json.RawMessage
+	if err := json.Unmarshal(data, &members); err != nil {
 		return nil, nil, fmt.Errorf("invalid JWKS JSON: %w", err)
 	}
-	if doc.Keys == nil {
-		// not a JWKS (RFC 7517 requires keys): an error a provider or a
-		// proxy answers while down, which must not drop the keys in use
-		// (review 57a), as an empty key list does
+	var doc struct{ Keys []json.RawMessage }
+	// The member "keys" exactly, an array (encoding/json would also take
+	// "Keys" or "KEYS" into a field: review 58a): anything else is not a
+	// JWKS (RFC 7517) but an error a provider or a proxy answers while
+	// down, which must not drop the keys in use as an empty key list does
+	// (review 57a).
+	if raw, ok := members["keys"]; !ok || json.Unmarshal(raw, &doc.Keys) != nil || doc.Keys == nil {
 		return nil, nil, errors.New("invalid JWKS: no keys array")
 	}
 	keys := make(map[string]*verifyKey)

@@ -105,6 +105,19 @@ var errRelabelUnfinished = errors.New("a carex relabel of these records did not 
 // labels, compartments or classes out otherwise than this one.
 var errOtherDerivation = errors.New("the records' labels, compartments and classes were worked out by a carex release that works them out otherwise than this one")
 
+// errLaterDerivation: the records were derived by a later carex release.
+var errLaterDerivation = errors.New("the records were derived by a later carex release")
+
+// laterDerivation reports whether recorded (what the records are labelled
+// with, labelledWith's form) names a later derivation revision than this
+// release's: revisions are dates with a letter, in order as text. Such
+// records are refused, relabel too, which would derive them by this
+// release's older rules (review 58b).
+func laterDerivation(recorded string) bool {
+	_, rev, ok := strings.Cut(recorded, " derived:")
+	return ok && rev > api.DerivationRevision
+}
+
 // relabelCommand is the carex relabel command line for the records in
 // dbPath and the policy file policyPath ("": the built-in policy).
 func relabelCommand(dbPath, policyPath string) string {
@@ -142,6 +155,8 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 		policy = "--policy " + policyPath
 	}
 	switch {
+	case laterDerivation(recorded):
+		return fmt.Errorf("%s: %w (records: %s; this release: %s): upgrade carex, or restore a copy of the records made before the upgrade", dbPath, errLaterDerivation, recRev, myRev)
 	case strings.HasPrefix(recorded, relabelUnfinished):
 		return fmt.Errorf("%s: %w. Stop any server and run the relabel again, with the policy carex serve is to run with (for %s: %s), before carex %s", dbPath, errRelabelUnfinished, policy, relabel, cmd)
 	case recorded == "":

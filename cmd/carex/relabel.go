@@ -46,6 +46,11 @@ a relabel has run to the end: run it again.`, stderr)
 		return err
 	}
 	defer st.Close()
+	if rec, err := st.LabellingLists(ctx); err != nil {
+		return err
+	} else if laterDerivation(rec) {
+		return fmt.Errorf("relabel %s: %w (%s; this release: derived:%s): upgrade carex, or restore a copy of the records made before the upgrade. Nothing was relabelled", db, errLaterDerivation, rec, api.DerivationRevision)
+	}
 	srv := api.New(api.Config{Store: st, Policy: api.NewConsentPolicy(pol, st)})
 	// Each batch of versions is committed as it is relabelled: until the
 	// last, the records hold labels of two lists, and no command is to

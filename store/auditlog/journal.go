@@ -141,6 +141,12 @@ func openJournal(path string) (j *journal, entries [][]byte, err error) {
 	if err = j.openFile(); err != nil {
 		return nil, nil, err
 	}
+	// Read before the journal was locked: one another process wrote to in
+	// between is not what was parsed (review 58a).
+	if now, rerr := os.ReadFile(path); rerr != nil || !bytes.Equal(now[:min(len(now), end)], b[:end]) {
+		j.close()
+		return nil, nil, fmt.Errorf("auditlog: %s: %w", path, ErrJournalInUse)
+	}
 	return j, out, nil
 }
 
@@ -154,6 +160,12 @@ func (j *journal) openFile() (err error) {
 		// header (identical bytes) tells, and a failure here costs nothing.
 		if j.f, err = openDirect(path); err == nil && j.f != nil {
 			j.direct = true
+			// taken before the test write: a second server's rewrote the
+			// running one's header before it was refused (review 58a)
+			if err = lockOpenJournal(j.f); err != nil {
+				j.f.Close()
+				return fmt.Errorf("auditlog: %s: %w", path, err)
+			}
 			if err = j.put(j.header(j.gen), 0); isEINVAL(err) {
 				j.f.Close()
 				j.f, j.direct, err = nil, false, nil
@@ -170,10 +182,10 @@ func (j *journal) openFile() (err error) {
 		if j.f, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
 			return fmt.Errorf("auditlog: access journal: %w", err)
 		}
-	}
-	if err = lockOpenJournal(j.f); err != nil {
-		j.f.Close()
-		return fmt.Errorf("auditlog: %s: %w", path, err)
+		if err = lockOpenJournal(j.f); err != nil {
+			j.f.Close()
+			return fmt.Errorf("auditlog: %s: %w", path, err)
+		}
 	}
 	if j.id, err = j.f.Stat(); err != nil {
 		j.f.Close()

@@ -220,6 +220,12 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	FROM resources r JOIN versions v ON v.vpk = r.vpk, json_each(CAST(v.raw AS TEXT), '$.link') l
 	WHERE r.type = 'Patient' AND r.deleted = 0 AND ` + retiredLinkNumberWhere + `;
 `,
+	// 13: no change to the schema. Records this release derives (revision
+	// 2026-12-06b) are refused by earlier releases, which would otherwise
+	// tell the operator to run their own carex relabel and so derive them
+	// by their older rules again (review 58b: the haematology report went
+	// back to the social worker).
+	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
 // nhsSystemFormWhere is an SQL condition: column col holds the NHS
