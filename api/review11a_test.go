@@ -27,10 +27,6 @@ func TestReview11aCopiesElsewhereInItems(t *testing.T) {
 		// A referral carrying the council's message as a contained Bundle.
 		[2]string{"/fhir/ServiceRequest/r-bundle", `{"resourceType":"ServiceRequest","id":"r-bundle","status":"active","intent":"order","subject":{"reference":"Patient/marg"},"code":{"text":"REF-1"},
 		 "contained":[{"resourceType":"Bundle","id":"b","type":"collection","entry":[{"resource":` + copyOf + `}]}],"supportingInfo":[{"reference":"#b"}]}`},
-		// A stored Bundle carrying her Patient as an entry's response outcome.
-		[2]string{"/fhir/Bundle/marg-msg", `{"resourceType":"Bundle","id":"marg-msg","type":"collection","entry":[
-		 {"resource":{"resourceType":"Task","id":"t1","status":"requested","intent":"order","for":{"reference":"Patient/marg"},"code":{"text":"REF-3"}}},
-		 {"resource":{"resourceType":"Task","id":"t2","status":"requested","intent":"order","for":{"reference":"Patient/marg"}},"response":{"status":"200","outcome":` + copyOf + `}}]}`},
 		// The referral letter as FHIR JSON in an attachment.
 		[2]string{"/fhir/DocumentReference/marg-doc", `{"resourceType":"DocumentReference","id":"marg-doc","status":"current","subject":{"reference":"Patient/marg"},"description":"REF-4",
 		 "content":[{"attachment":{"contentType":"application/fhir+json","data":"` + doc + `","size":` + strconv.Itoa(len(copyOf)) + `}}]}`},
@@ -61,7 +57,14 @@ func TestReview11aCopiesElsewhereInItems(t *testing.T) {
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	clinician := e.token("hospital-clinician", "nhs", "RCX")
 	check("nurse", nurse, "/fhir/ServiceRequest/r-bundle", "REF-1")
-	check("clinician", clinician, "/fhir/Bundle/marg-msg", "REF-3")
+	// A stored Bundle carrying her Patient as an entry's response outcome:
+	// (review 60a chose otherwise) refused, 422, as any resource but an
+	// OperationOutcome there is.
+	if r := e.do("PUT", "/fhir/Bundle/marg-msg", council, `{"resourceType":"Bundle","id":"marg-msg","type":"collection","entry":[
+		 {"resource":{"resourceType":"Task","id":"t1","status":"requested","intent":"order","for":{"reference":"Patient/marg"},"code":{"text":"REF-3"}}},
+		 {"resource":{"resourceType":"Task","id":"t2","status":"requested","intent":"order","for":{"reference":"Patient/marg"}},"response":{"status":"200","outcome":`+copyOf+`}}]}`); r.status != 422 {
+		t.Errorf("a Bundle carrying her Patient as an entry's response.outcome: %d, want 422", r.status)
+	}
 	check("clinician", clinician, "/fhir/DocumentReference/marg-doc", "REF-4")
 	check("clinician", clinician, "/fhir/Binary/marg-bin", "marg-bin")
 	check("clinician", clinician, "/fhir/Patient/marg/$everything", "REF-4")
@@ -74,7 +77,7 @@ func TestReview11aCopiesElsewhereInItems(t *testing.T) {
 		t.Errorf("the attachment's copy of her Patient is gone: %q", raw)
 	}
 	sw := e.token("social-worker", "council", "E06000999")
-	for _, p := range []string{"/fhir/ServiceRequest/r-bundle", "/fhir/Bundle/marg-msg", "/fhir/DocumentReference/marg-doc"} {
+	for _, p := range []string{"/fhir/ServiceRequest/r-bundle", "/fhir/DocumentReference/marg-doc"} { // (Bundle/marg-msg is refused: review 60a)
 		r := e.do("GET", p, sw, "")
 		if !strings.Contains(r.body+attachmentData(t, r.body), "SECRET-ADDR") {
 			t.Errorf("the council's own %s is redacted for the council: %d %.300s", p, r.status, r.body)

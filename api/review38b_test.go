@@ -260,10 +260,17 @@ func TestReview38bResponseOutcomeCopy(t *testing.T) {
 	e := newEnv(t)
 	seed31b(t, e)
 	gp := e.token("system", "nhs", "A81001")
+	// (Review 60a chose otherwise: a resource other than an
+	// OperationOutcome as an entry's response.outcome is refused, 422, so
+	// the refuge's copies there are never stored.)
+	if r := e.do("PUT", "/fhir/Bundle/b38b-resp", gp, `{"resourceType":"Bundle","id":"b38b-resp","type":"batch-response","entry":[
+	  {"resource":`+enc32b("enc38b-resp", "")+`,"response":{"status":"200 OK"}},
+	  {"response":{"status":"200 OK","outcome":`+refugeCopy34b("x38b")+`}},
+	  {"response":{"status":"200 OK","outcome":`+strings.Replace(refugeNoIdent36b("refuge31b"), refugeAddr31b, refugeAddr31b+" IDONLY", 1)+`}}]}`); r.status != 422 {
+		t.Errorf("a Bundle carrying the refuge as entries' response.outcome: %d, want 422", r.status)
+	}
 	e.putAll(t, gp, [2]string{"/fhir/Bundle/b38b-resp", `{"resourceType":"Bundle","id":"b38b-resp","type":"batch-response","entry":[
-	  {"resource":` + enc32b("enc38b-resp", "") + `,"response":{"status":"200 OK"}},
-	  {"response":{"status":"200 OK","outcome":` + refugeCopy34b("x38b") + `}},
-	  {"response":{"status":"200 OK","outcome":` + strings.Replace(refugeNoIdent36b("refuge31b"), refugeAddr31b, refugeAddr31b+" IDONLY", 1) + `}}]}`})
+	  {"resource":` + enc32b("enc38b-resp", "") + `,"response":{"status":"200 OK"}}]}`})
 	rcx := e.token("hospital-clinician", "nhs", "RCX")
 	for _, p := range []string{"/fhir/Bundle/b38b-resp", "/fhir/Patient/jane/$everything"} {
 		r := e.do("GET", p, rcx, "")

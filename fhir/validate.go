@@ -160,6 +160,9 @@ func (w *walker) resource(obj map[string]any, contained bool) {
 	w.inContained = contained
 	si := getStruct(t)
 	w.object(obj, si)
+	if rt == "Bundle" {
+		w.bundleOutcomes(obj)
+	}
 	if contained {
 		if meta, ok := obj["meta"].(map[string]any); ok {
 			for _, k := range [...]string{"versionId", "lastUpdated"} {
@@ -278,6 +281,30 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 				}
 			}
 		}
+	}
+}
+
+// bundleOutcomes refuses a resource other than an OperationOutcome (with
+// nothing contained) in a Bundle entry's response.outcome: carex reads whom a Bundle's entries are about, and how
+// sensitive they are, from entry.resource, and a copy of a withheld
+// diagnosis kept as an outcome went to anyone who could read the Bundle
+// (review 60a).
+func (w *walker) bundleOutcomes(obj map[string]any) {
+	entries, _ := obj["entry"].([]any)
+	for i, e := range entries {
+		em, _ := e.(map[string]any)
+		resp, _ := em["response"].(map[string]any)
+		out, ok := resp["outcome"]
+		if o, _ := out.(map[string]any); !ok || o["resourceType"] == "OperationOutcome" && o["contained"] == nil {
+			continue // (an OperationOutcome, as R4 means it: a batch entry's warnings)
+		}
+		w.push("entry")
+		w.pushIdx(i)
+		w.push("response")
+		w.addAt("outcome", "carex takes only an OperationOutcome, with nothing contained, as a Bundle entry's response.outcome (whom another resource there is about, and how sensitive it is, are not read): leave it out, or store the resource as an entry's resource")
+		w.pop()
+		w.pop()
+		w.pop()
 	}
 }
 

@@ -151,8 +151,9 @@ type Thresholds struct {
 	// WeekendsInHours: weekends count as working hours (default false:
 	// every weekend access is out-of-hours).
 	WeekendsInHours bool
-	// ExemptRoles raise no volume or out-of-hours alert (default
-	// "system": feeds run at night and touch many patients).
+	// ExemptRoles' writes raise no volume or out-of-hours alert (default
+	// "system": feeds run at night and touch many patients); their reads
+	// do (exempt).
 	ExemptRoles []string
 	// AlertReasons: an entry whose decision carries one of these reason
 	// codes raises an alert (default restricted-patient,
@@ -354,7 +355,7 @@ func (a *Alerter) Add(e *Entry) {
 			}
 		}
 	}
-	if len(ids) == 0 || e.Sub == "" || slices.Contains(th.ExemptRoles, e.Role) {
+	if len(ids) == 0 || e.Sub == "" || th.exempt(e) {
 		// (No user: refused at login, nothing was accessed; such requests
 		// raised out-of-hours and volume alerts for user "": review 31c.)
 		return
@@ -390,6 +391,21 @@ func (a *Alerter) Add(e *Entry) {
 // counts those, refusals too (a user trying one record after another is
 // what the rule is for). Review 31c: 60 requests refused at login (no
 // user), naming ids no record has, were an unusual-volume alert.
+// exempt: e is a write by an exempt role (a feed's create, update,
+// delete or transaction). Its reads count (review 60b: a practice's client
+// system read its whole population, 60 people in three requests, and IG
+// was told nothing).
+func (t Thresholds) exempt(e *Entry) bool {
+	if !slices.Contains(t.ExemptRoles, e.Role) {
+		return false
+	}
+	switch e.Operation {
+	case "create", "update", "delete", "patch", "transaction":
+		return true
+	}
+	return false
+}
+
 func opened(e *Entry) bool {
 	return e.Sub != ""
 }
@@ -508,7 +524,7 @@ func refusedBreakGlass(e *Entry) bool {
 // order, before those given to Add.
 func (a *Alerter) Lead(e *Entry) {
 	ids := e.PatientIDs()
-	if len(ids) == 0 || !opened(e) || slices.Contains(a.th.ExemptRoles, e.Role) {
+	if len(ids) == 0 || !opened(e) || a.th.exempt(e) {
 		return
 	}
 	a.volume(e, ids, false)

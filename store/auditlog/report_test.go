@@ -34,6 +34,7 @@ func TestAlerts(t *testing.T) {
 		patient string
 		bg      string
 		reasons []string
+		op      string
 	}
 	cases := []struct {
 		name    string
@@ -60,8 +61,12 @@ func TestAlerts(t *testing.T) {
 			{at: "2026-03-03 07:30", sub: "u1", patient: "p1"}, {at: "2026-03-03 17:59", sub: "u1", patient: "p1"},
 		}, want: []string{"out-of-hours u1 [0]"}},
 		{name: "system feeds and requests without a patient raise no out-of-hours alert", entries: []acc{
-			{at: "2026-03-03 03:00", sub: "feed", role: "system", patient: "p1"}, {at: "2026-03-03 03:00", sub: "u1"},
+			{at: "2026-03-03 03:00", sub: "feed", role: "system", patient: "p1", op: "create"}, {at: "2026-03-03 03:00", sub: "u1"},
 		}},
+		// (review 60b: a client system's reads count, as anyone's)
+		{name: "a client system's reads out of hours", entries: []acc{
+			{at: "2026-03-03 03:00", sub: "feed", role: "system", patient: "p1", op: "search"},
+		}, want: []string{"out-of-hours feed [0]"}},
 		{name: "volume: more than the threshold of distinct patients within an hour", th: Thresholds{PatientsPerHour: 3}, entries: []acc{
 			{at: "2026-03-03 10:00", sub: "u1", patient: "p1"},
 			{at: "2026-03-03 10:10", sub: "u1", patient: "p1"}, // the same patient again
@@ -76,9 +81,12 @@ func TestAlerts(t *testing.T) {
 			{at: "2026-03-03 09:00", sub: "u1", patient: "p1"}, {at: "2026-03-03 09:30", sub: "u1", patient: "p2"},
 			{at: "2026-03-03 10:00", sub: "u1", patient: "p3"}, {at: "2026-03-03 10:01", sub: "u1", patient: "p4"},
 		}},
-		{name: "volume: exempt role", th: Thresholds{PatientsPerHour: 1}, entries: []acc{
-			{at: "2026-03-03 09:00", sub: "feed", role: "system", patient: "p1"}, {at: "2026-03-03 09:01", sub: "feed", role: "system", patient: "p2"},
+		{name: "volume: exempt role's writes", th: Thresholds{PatientsPerHour: 1}, entries: []acc{
+			{at: "2026-03-03 09:00", sub: "feed", role: "system", patient: "p1", op: "update"}, {at: "2026-03-03 09:01", sub: "feed", role: "system", patient: "p2", op: "transaction"},
 		}},
+		{name: "volume: exempt role's reads count", th: Thresholds{PatientsPerHour: 1}, entries: []acc{
+			{at: "2026-03-03 09:00", sub: "feed", role: "system", patient: "p1", op: "read"}, {at: "2026-03-03 09:01", sub: "feed", role: "system", patient: "p2", op: "search"},
+		}, want: []string{"volume feed [0 1]"}},
 		{name: "break-glass: the act and the accesses under its grant, per user and patient", entries: []acc{
 			{at: "2026-03-03 10:00", sub: "u1", patient: "p1", bg: "EMERGENCY: collapsed", reasons: []string{"break-glass"}},
 			{at: "2026-03-03 10:05", sub: "u1", patient: "p1", reasons: []string{"break-glass"}},
@@ -99,7 +107,7 @@ func TestAlerts(t *testing.T) {
 				if role == "" {
 					role = "gp"
 				}
-				es = append(es, &Entry{Seq: int64(i), Time: london(t, a.at), Sub: a.sub, Role: role, Patient: a.patient, BreakGlass: a.bg, Reasons: a.reasons, Decision: "permit", Status: 200})
+				es = append(es, &Entry{Seq: int64(i), Time: london(t, a.at), Sub: a.sub, Role: role, Patient: a.patient, BreakGlass: a.bg, Reasons: a.reasons, Operation: a.op, Decision: "permit", Status: 200})
 			}
 			var got []string
 			for _, al := range Alerts(es, c.th) {
