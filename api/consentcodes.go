@@ -23,13 +23,12 @@ import (
 // Consent's permit, and the code written in the Consent's extension or
 // category).
 func (g *gate) masksConsentCodes(v *store.Version) bool {
-	if v.Raw == nil || !bytes.Contains(v.Raw, []byte(`"code"`)) && !bytes.Contains(v.Raw, []byte(`\u`)) && !bytes.Contains(v.Raw, []byte(`"value`)) {
+	// (the role and type first: this runs on every item released, and
+	// most are neither an audit role's nor another organisation's Consent)
+	if !g.auditOnly() && (v.Type != "Consent" || g.user.Org != "" && strings.EqualFold(v.SourceOrg, g.user.Org)) {
 		return false
 	}
-	if g.auditOnly() {
-		return true
-	}
-	return v.Type == "Consent" && (g.user.Org == "" || !strings.EqualFold(v.SourceOrg, g.user.Org))
+	return v.Raw != nil && (bytes.Contains(v.Raw, []byte(`"code"`)) || bytes.Contains(v.Raw, []byte(`\u`)) || bytes.Contains(v.Raw, []byte(`"value`)))
 }
 
 // auditOnly: the user's role is an oversight role, which sees no clinical
@@ -52,20 +51,14 @@ func maskClinicalCodes(m map[string]any) (masked bool) {
 	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
-			if clinicalCoding(x) || anyClinical(x["coding"]) {
+			// (an identifier under SNOMED CT went out: review 56a)
+			if clinicalCoding(x) || anyClinical(x["coding"]) || clinicalIdentifier(x) {
 				clear(x)
 				x["extension"] = maskedMark()
 				masked = true
 				return
 			}
 			if maskConceptValue(x) {
-				masked = true
-				return
-			}
-			if clinicalIdentifier(x) {
-				// (review 56a: an identifier under SNOMED CT went out)
-				clear(x)
-				x["extension"] = maskedMark()
 				masked = true
 				return
 			}

@@ -1972,7 +1972,7 @@ func consentCodeParam(q *search.Query) string {
 		if consentCodeParams[c.Param] {
 			return c.Param
 		}
-		if c.Type != search.Token || c.Param == "status" || c.Param == "_id" {
+		if c.Type != search.Token || consentPlainTokens[c.Param] {
 			continue
 		}
 		if c.Modifier != "" {
@@ -1985,7 +1985,7 @@ func consentCodeParam(q *search.Query) string {
 		}
 	}
 	for _, k := range q.Sort {
-		if consentCodeParams[k.Param] || search.Params(q.Type)[k.Param].Type == search.Token && k.Param != "status" && k.Param != "_id" {
+		if consentCodeParams[k.Param] || search.Params(q.Type)[k.Param].Type == search.Token && !consentPlainTokens[k.Param] {
 			return k.Param
 		}
 	}
@@ -1993,6 +1993,10 @@ func consentCodeParam(q *search.Query) string {
 }
 
 var consentCodeParams = map[string]bool{"category": true, "_tag": true, "action": true, "purpose": true}
+
+// consentPlainTokens are the Consent token parameters no masked code is
+// indexed under: taken as any search takes them.
+var consentPlainTokens = map[string]bool{"status": true, "_id": true}
 
 func (s *Server) update(c echo.Context) error {
 	x, p, err := s.begin(c, "update")

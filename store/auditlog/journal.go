@@ -162,9 +162,8 @@ func (j *journal) openFile() (err error) {
 			j.direct = true
 			// taken before the test write: a second server's rewrote the
 			// running one's header before it was refused (review 58a)
-			if err = lockOpenJournal(j.f); err != nil {
-				j.f.Close()
-				return fmt.Errorf("auditlog: %s: %w", path, err)
+			if err = j.lockFile(); err != nil {
+				return err
 			}
 			if err = j.put(j.header(j.gen), 0); isEINVAL(err) {
 				j.f.Close()
@@ -182,14 +181,24 @@ func (j *journal) openFile() (err error) {
 		if j.f, err = os.OpenFile(path, os.O_RDWR, 0); err != nil {
 			return fmt.Errorf("auditlog: access journal: %w", err)
 		}
-		if err = lockOpenJournal(j.f); err != nil {
-			j.f.Close()
-			return fmt.Errorf("auditlog: %s: %w", path, err)
+		if err = j.lockFile(); err != nil {
+			return err
 		}
 	}
 	if j.id, err = j.f.Stat(); err != nil {
 		j.f.Close()
 		return fmt.Errorf("auditlog: access journal: %w", err)
+	}
+	return nil
+}
+
+// lockFile takes the journal file j.f alone (lockOpenJournal), closing it
+// when another process has it.
+func (j *journal) lockFile() error {
+	if err := lockOpenJournal(j.f); err != nil {
+		j.f.Close()
+		j.f = nil
+		return fmt.Errorf("auditlog: %s: %w", j.path, err)
 	}
 	return nil
 }
