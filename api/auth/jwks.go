@@ -52,6 +52,11 @@ type jwk struct {
 	E      string   `json:"e"`
 	X      string   `json:"x"`
 	Y      string   `json:"y"`
+	// Private members (RFC 7518 §6.2.2, §6.3.2; RFC 8037 §2):
+	// present, the key is not a public key.
+	D string `json:"d"`
+	P string `json:"p"`
+	Q string `json:"q"`
 }
 
 // parseJWKS returns the usable signature keys of a JWKS document, by kid,
@@ -130,6 +135,12 @@ func (k *jwk) toKey() (*verifyKey, error) {
 		if !verify {
 			return nil, nil
 		}
+	}
+	// A JWKS holding a private key publishes what signs the tokens: anyone
+	// who can read it can mint any user's. Such a key is compromised and
+	// not trusted (review 56b: it loaded without a word).
+	if k.Kty != "oct" && (k.D != "" || k.P != "" || k.Q != "") {
+		return nil, errors.New("holds private key material (d, p or q): the key is compromised; publish and give carex the public key only")
 	}
 	switch k.Kty {
 	case "RSA":
