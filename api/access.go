@@ -42,8 +42,11 @@ type Exchange struct {
 	// restricted: the touched people whose record is restricted, whom the
 	// reason restricted-patient concerns (the IG alert names them alone).
 	restricted []string
-	Released   []string // Type/id/_history/version of every resource sent
-	Withheld   int
+	// claimed: the people reached through a claimed relationship
+	// (CodeClaimedRelationship is theirs).
+	claimed  []string
+	Released []string // Type/id/_history/version of every resource sent
+	Withheld int
 	// counted: the items an answer counted in its Bundle.total, which
 	// tells the user of them though its page may send none of them
 	// (_summary=count, _count=0, a page past the end).

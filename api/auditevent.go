@@ -200,6 +200,15 @@ func auditQuery(vals url.Values, paged bool, loc *time.Location, allowed ...stri
 			if v == "" || strings.Contains(v, ",") {
 				return q, fmtErr(search.ErrBadValue, "agent=%q: give one user (the token's sub)", vs[0])
 			}
+			// The AuditEvent's agent.who.identifier, system|sub, names
+			// the user too (review 61e: it found nothing, read as "this
+			// user accessed nothing"); another system is not a sub's (a
+			// sub may hold "|" itself: auth0|…).
+			if sub, ok := strings.CutPrefix(v, auditlog.SysCarexSub+"|"); ok {
+				v = sub
+			} else if sys, _, ok := strings.Cut(v, "|"); ok && (sys == "" || strings.Contains(sys, ":")) {
+				return q, fmtErr(search.ErrBadValue, "agent=%q: the log names users by their token's sub (system %s): give the sub alone, or %s|sub", vs[0], auditlog.SysCarexSub, auditlog.SysCarexSub)
+			}
 			q.Sub = v
 		case "outcome":
 			if i := strings.LastIndexByte(v, '|'); i >= 0 {

@@ -19,13 +19,23 @@ func (r LogRecorder) Record(ctx context.Context, x *Exchange) error {
 	return r.Log.Append(context.WithoutCancel(ctx), entryOf(x))
 }
 
+// matchedExisting notes that the write answered with a stored resource
+// it did not write (a matched conditional create): a client system's
+// such write counts for the volume and out-of-hours alerts as its reads
+// do.
+func (x *Exchange) matchedExisting() {
+	if !slices.Contains(x.Reasons, auditlog.ReasonMatchedExisting) {
+		x.Reasons = append(x.Reasons, auditlog.ReasonMatchedExisting)
+	}
+}
+
 func entryOf(x *Exchange) *auditlog.Entry {
 	e := &auditlog.Entry{
 		RequestID: x.RequestID, BreakGlass: x.BreakGlass, Client: x.Client,
 		Operation: x.Operation, Method: x.Method, Path: x.Path,
 		ResourceType: x.Type, ResourceID: x.ID, Patient: x.Patient, NHSNumber: x.NHSNumber, Patients: x.Patients,
 		Released: x.Released, Withheld: x.Withheld, Decision: x.Decision, Reasons: x.Reasons, Status: x.Status,
-		Restricted: x.restricted,
+		Restricted: x.restricted, Claimed: x.claimed,
 	}
 	if x.Status < 400 {
 		// An error answer says nothing was released: the copies kept with

@@ -651,6 +651,9 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 			continue
 		}
 		r := byWrite[te.write]
+		if r.NoOp {
+			x.matchedExisting()
+		}
 		if r.Version != nil {
 			x.release(r.Version)
 			for _, pid := range knownPeople(r.Version.Patients) {

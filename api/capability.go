@@ -229,7 +229,7 @@ var carexOperations = []opDef{
 		params: []opParam{
 			{"role", "string", 1, "1", "the user's role"},
 			{"org", "string", 1, "1", "the user's organisation code"},
-			{"sector", "string", 0, "1", "the user's sector"},
+			{"sector", "string", 1, "1", "the user's sector (nhs or council)"},
 			{"sub", "string", 0, "1", "the user's token sub (a break-glass grant they hold counts)"},
 			{"name", "string", 0, "1", "the user's name"},
 			{"purpose", "string", 0, "1", "purpose of use"},

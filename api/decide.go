@@ -234,6 +234,10 @@ type gate struct {
 	// dir: the labelled directory items, looked up once (directory).
 	dirOnce sync.Once
 	dir     *labelledDir
+	// identItems: whether a logical reference's identifier names an item
+	// withheld from the user (identItemWithheld), once per request.
+	identItems     map[string]bool
+	typelessIdents int
 }
 
 // touched notes the patients of an item the request decided.
@@ -403,6 +407,9 @@ func (g *gate) prepareFor(patientID string, mode bgMode) *personDecision {
 		if d.Permitted() && g.claimed && !pp.BreakGlass() {
 			if role := g.cp.Policy.Role(u.Role); role != nil && !role.Audit && !role.OwnOrgOnly {
 				g.note(consent.Decision{Reasons: []consent.Reason{{Code: CodeClaimedRelationship}}})
+				if patientID != "" && g.x != nil {
+					g.x.claimed = appendNew(g.x.claimed, patientID)
+				}
 			}
 		}
 	}
@@ -1159,8 +1166,11 @@ func (cp *ConsentPolicy) noteClaimedConsent(ctx context.Context, p *auth.Princip
 		g := cp.gate(ctx, p, nil)
 		pp := g.prepare(pid)
 		claimed := g.claimed || !pp.Related() && !registersWith(batch, pid, p.Org)
-		if claimed && !slices.Contains(x.Reasons, CodeClaimedRelationship) {
-			x.Reasons = append(x.Reasons, CodeClaimedRelationship)
+		if claimed {
+			if !slices.Contains(x.Reasons, CodeClaimedRelationship) {
+				x.Reasons = append(x.Reasons, CodeClaimedRelationship)
+			}
+			x.claimed = appendNew(x.claimed, pid)
 		}
 	}
 }
@@ -1929,6 +1939,13 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		if err := cp.mayReplace(ctx, p, role, w, existing); err != nil {
 			return err
 		}
+	} else if w.Op != store.OpDelete && !role.SeesOwn && !role.Sees(w.DataClass) {
+		// A role that keeps its classes in its own organisation too
+		// records only what it may read (review 61d: a practice's
+		// receptionist, who may not see Consents, recorded one for Jane
+		// that lifted her objection, and one that withheld her record
+		// from her nurse).
+		return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, consent.PrimaryClass(w.DataClass))
 	}
 	if w.Type == "Consent" && w.Op != store.OpDelete {
 		c, err := consent.ParseConsent(w.Raw)

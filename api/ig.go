@@ -177,6 +177,10 @@ func personRecords(patient string, others []string) map[string]bool {
 	return m
 }
 
+// severalPeopleOps are the operations whose one entry may be about
+// several people: what each released is not told apart by person.
+var severalPeopleOps = []string{"search", "history", "history-instance", "vread", "history-type", "history-system", "transaction", "batch"}
+
 // concerning is e as it concerns the person whose records are person (a
 // report or search about her; nil: e whole). An entry naming others too
 // (a search matching several people, a record of someone else's naming
@@ -220,7 +224,23 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 			c.Path, c.ResourceType, c.ResourceID = "", "", ""
 		}
 	}
-	switch e.Operation {
+	// The request's decision, its reasons and how many items it withheld
+	// are of everyone it was about (review 61e: Jane's report said of a
+	// nurse's opening of Bob's record, naming her in a joint appointment,
+	// "partial: claimed-relationship; 2 item(s) withheld": Bob's HIV and
+	// mental health diagnoses, and his trust's claim): told only where the
+	// request was about her alone, or her own record holding others.
+	several := slices.Contains(severalPeopleOps, e.Operation) || strings.HasPrefix(e.Operation, "audit")
+	if !hers || several {
+		c.Withheld, c.Reasons = 0, nil
+		c.Decision = "several-people"
+		if !hers {
+			c.Decision = "another-person"
+			if c.BreakGlass != "" {
+				c.BreakGlass = "(given for another person's record)"
+			}
+		}
+	}
 	// A history of a type or of the server (logged as history-type,
 	// history-system) is several people's, as a search is: of what it
 	// released, her items alone (review 18: her report lost them all, and
@@ -228,16 +248,13 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 	// history or a version of it (history-instance, vread) naming others:
 	// the item moved between people, and its versions are each one's
 	// (review 19a: Bob's first version of a Condition later moved to Jane
-	// went into her report).
-	case "search", "history", "history-instance", "vread", "history-type", "history-system", "transaction", "batch":
+	// went into her report). An IG query released log entries, not her
+	// record.
+	switch {
+	case strings.HasPrefix(e.Operation, "audit"):
+		c.Released = nil
+	case several || !hers: // or someone else's record holding items of hers
 		c.Released = herItems(e.Released, hersItem)
-	default:
-		switch {
-		case strings.HasPrefix(e.Operation, "audit"):
-			c.Released = nil // log entries, not her record
-		case !hers:
-			c.Released = herItems(e.Released, hersItem) // someone else's record holding items of hers
-		}
 	}
 	return &c
 }

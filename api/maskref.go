@@ -58,6 +58,7 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		walkItemStrings(m, check)
 		walkNarrativeLinks(m, check)
 		g.logicalRefs(m, masked)
+		g.itemLogicalRefs(m, masked)
 		g.attachedRefs(v, m, masked)
 		g.xmlDirCopies(m, masked)
 		return mask
@@ -111,6 +112,13 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		d != nil && (d.maybeNamesLabelled(v.Raw) || d.maybeCopiedByID(v.Raw)) {
 		m = decodeMap(v.Raw)
 		g.logicalRefs(m, masked)
+	}
+	// So is one naming a stored item of someone's (review 61b).
+	if mayHoldLogicalRef(v.Raw) {
+		if m == nil {
+			m = decodeMap(v.Raw)
+		}
+		g.itemLogicalRefs(m, masked)
 	}
 	// The attachments' FHIR JSON is read decoded.
 	if mayCarryFHIRData(v.Raw) {
@@ -204,6 +212,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
 		g.logicalRefs(doc, masked)
+		g.itemLogicalRefs(doc, masked)
 		for _, r := range docResources(doc) {
 			// The document may itself be a copy of a withheld labelled
 			// item (review 36b: an attachment whose FHIR JSON is the

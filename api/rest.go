@@ -443,26 +443,22 @@ func clinicalSpan(lo, hi int64) (start, end time.Time) {
 	return start, time.UnixMilli(hi).UTC()
 }
 
-// clinicalDateParams name, in order of preference, the search parameter
-// whose value is an item's clinical date (for consent dataPeriod).
-var clinicalDateParams = []string{"date", "onset-date", "recorded-date", "effective", "authored", "authoredon", "authored-on", "period", "issued"}
+// clinicalDateParams name the search parameters whose values are an
+// item's clinical dates (for consent dataPeriod): when the care took place
+// (a document's or a Task's period, a referral's occurrence, a problem's
+// onset and abatement, an allergy's reactions and last occurrence) and
+// when it was recorded, authored or issued.
+var clinicalDateParams = map[string]bool{
+	"date": true, "onset-date": true, "abatement-date": true, "recorded-date": true, "effective": true,
+	"authored": true, "authoredon": true, "authored-on": true, "period": true, "issued": true,
+	"occurrence": true, "onset": true, "last-date": true,
+}
 
-// documentDateParams: a document's "date" is when it was written or
-// indexed, its "period" the care it documents (DocumentReference
-// context.period, Composition event.period): a letter from 2015 scanned in
-// 2024 is 2015 data (review 9c: a deny of 2015 released it).
-var documentDateParams = append([]string{"period"}, clinicalDateParams...)
-
-// taskDateParams: a Task's "period" (executionPeriod) is when it was
-// carried out, its "authored-on" when it was entered: an assessment
-// carried out in 2015 and entered in 2024 is 2015 data, as a document is
-// (review 31d: a deny of 2015 released it, judged by 2024).
-var taskDateParams = append([]string{"period"}, clinicalDateParams...)
-
-// serviceRequestDateParams: a referral's "occurrence" is when the care it
-// asks for took place, its "authored" when it was entered (review 32c: a
-// council referral for June 2015 entered in 2024 was judged by 2024).
-var serviceRequestDateParams = append([]string{"occurrence"}, clinicalDateParams...)
+// clinicalDateElements are date elements no search parameter indexes: an
+// allergy's onset (its "onset" parameter is a reaction's).
+var clinicalDateElements = map[string][]string{
+	"AllergyIntolerance": {"onsetDateTime", "onsetPeriod"},
+}
 
 // codeParams are the token search parameters whose values are an item's
 // codes (for consent provision.code and the sensitive code lists). A
@@ -478,44 +474,49 @@ func codeParam(typ, param string) bool {
 }
 
 // clinicalRange is the clinical date (unix ms, both inclusive) of res, a
-// resource of type typ: its first date element, in
-// order of preference, that it has. Every value of the element counts (a
-// Timing's events, a Composition's event periods): the range runs from
-// the first to the last (review 13a: a deny of June 2015 released an
-// observation timed in January and June). A period with no start runs
-// from the earliest time: it is not passed over for a later element
-// (review 13a: a letter about care until June 2015, written in 2024, was
-// judged by 2024). A date without a time is read as days in England, as a
-// Consent's dataPeriod is, each end of a period on its own; a time keeps
-// its zone (review 31d: whole UTC days were guessed from UTC midnights in
-// the index's reading, which moved explicit UTC instants an hour and left
-// an end date with no start unmoved). ok is false when it has none.
+// resource of type typ: the span of every clinical date it has, each
+// value of each element (a Timing's events, a Composition's event
+// periods). Every one counts (review 61c: an allergy that began in June
+// 2015 and was recorded in 2024, judged by its recording, escaped a deny
+// of June 2015 data, and a permit of 2024 data released it; so did a
+// prescription written in June 2015 judged by its later doses): a deny
+// covers an item any of whose dates it meets, and a permit releases one
+// whose dates it holds all of. A period with no start runs from the
+// earliest time (review 13a). A date without a time is read as days in
+// England, as a Consent's dataPeriod is, each end of a period on its own;
+// a time keeps its zone (review 31d). ok is false when it has none, or
+// when it gives a time of care only in words, an age or a range of ages
+// (review 61c: a diagnosis with its onset as "June 2015", recorded in
+// 2024, was judged by 2024): such an item is undated.
 func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
-	params := clinicalDateParams
-	switch typ {
-	case "DocumentReference", "Composition":
-		params = documentDateParams
-	case "Task":
-		params = taskDateParams
-	case "ServiceRequest":
-		params = serviceRequestDateParams
+	if undatedCare(res) {
+		return 0, 0, false
 	}
 	dates := search.ExtractDatesIn(typ, res, consent.England())
-	for _, p := range params {
-		for _, e := range dates {
-			if e.Param != p {
-				continue
-			}
-			if !ok {
-				lo, hi, ok = e.Lo, e.Hi, true
-			}
-			lo, hi = min(lo, e.Lo), max(hi, e.Hi)
+	dates = append(dates, search.ElementDatesIn(res, clinicalDateElements[typ], consent.England())...)
+	for _, e := range dates {
+		if e.Param != "" && !clinicalDateParams[e.Param] || typ == "Consent" && e.Param != "date" {
+			continue // (a Consent's period is when its rules are in force)
 		}
-		if ok {
-			return lo, hi, true
+		if !ok {
+			lo, hi, ok = e.Lo, e.Hi, true
+		}
+		lo, hi = min(lo, e.Lo), max(hi, e.Hi)
+	}
+	return lo, hi, ok
+}
+
+// undatedCare: res gives when the care took place (onset, abatement,
+// performed, occurrence) as words, an age or a range of ages.
+func undatedCare(res map[string]any) bool {
+	for _, el := range [...]string{"onset", "abatement", "performed", "occurrence"} {
+		for _, kind := range [...]string{"String", "Age", "Range"} {
+			if _, ok := res[el+kind]; ok {
+				return true
+			}
 		}
 	}
-	return 0, 0, false
+	return false
 }
 
 // innerClinicalRange widens lo..hi by the clinical dates of the resources
@@ -1156,43 +1157,38 @@ func bundleCodings(m map[string]any, main []string) []string {
 }
 
 // personEntries appends to out the entry resources of Bundle m, and of the
-// Bundles inside it, that are a person's data.
+// Bundles inside it, that are a person's data, and what the entries'
+// outcomes say of them.
 func personEntries(m map[string]any, out []any) []any {
 	for _, e := range asList(m["entry"]) {
 		em, _ := e.(map[string]any)
+		if resp, ok := em["response"].(map[string]any); ok {
+			if o, ok := resp["outcome"].(map[string]any); ok {
+				// What the server said of the entry is about the entry's
+				// data (review 61a: an OperationOutcome's issue details
+				// naming an HIV diagnosis went to the hospital clinician).
+				out = append(out, o)
+			}
+		}
 		r, _ := em["resource"].(map[string]any)
 		rt, _ := r["resourceType"].(string)
 		switch {
 		case rt == "Bundle":
 			out = personEntries(r, out)
-		case rt != "Consent" && (search.HasPatientCompartment(rt) || namesSomeone(rt, r)):
+		case rt == "OperationOutcome" || rt == "Consent":
+			// An outcome kept as an entry, as above; and a Consent of
+			// any scope: a patient-privacy Consent's codes name the data
+			// the person's choice is about, which its body masks when it
+			// is read alone, but a copy in a stored Bundle is the
+			// Bundle's content, labelled from them (review 61a: a deny of
+			// an HIV code, kept in a collection, went to the hospital
+			// clinician as written). A treatment, advance-directive or
+			// research Consent is the person's clinical record (reviews
+			// 10b, 14b); either's carried resources are the person's data
+			// (review 15a).
 			out = append(out, r)
-		case rt == "Consent" && !privacyScope(r):
-			// A treatment, advance-directive or research Consent is the
-			// person's clinical record (review 10b), in a Bundle too
-			// (review 14b: a hospital's record of consent to a
-			// termination of pregnancy, kept in a stored Bundle, went
-			// unlabelled to the GP).
+		case search.HasPatientCompartment(rt) || namesSomeone(rt, r):
 			out = append(out, r)
-		case rt == "Consent":
-			// A patient-privacy Consent's own codes name the data it
-			// governs, but the resources it carries (a contained Condition
-			// giving the reason for the person's choice) are the person's
-			// data, as they are of the Consent stored alone (review 15a:
-			// kept in a stored Bundle, one carrying Jane's HIV diagnosis
-			// went unlabelled to the GP).
-			for k, v := range r {
-				if k == "meta" {
-					continue
-				}
-				eachObject(v, "", func(x map[string]any) bool {
-					if _, ok := x["resourceType"].(string); ok {
-						out = append(out, x)
-						return false // otherCodings walks what it holds
-					}
-					return true
-				})
-			}
 		}
 	}
 	return out
@@ -1850,22 +1846,43 @@ func patientResidence(m map[string]any) bool {
 // securityLabels are the meta.security codes of the resource and of every
 // resource inside it (contained resources, a stored Bundle's entries): a
 // source's PSY label on a contained Condition, or the R on a contained
-// copy of a restricted person, protects whatever carries it.
+// copy of a restricted person, protects whatever carries it. A document's
+// own labels count as its meta.security does: a DocumentReference's
+// securityLabel and a Composition's confidentiality (review 61b: a
+// DocumentReference its source labelled HIV, and a Composition of
+// confidentiality R, went to the hospital clinician).
 func securityLabels(m any) []string {
 	var out []string
 	seen := map[string]bool{}
+	add := func(code any) {
+		if c, ok := code.(string); ok && c != "" && !seen[c] {
+			seen[c] = true
+			out = append(out, c)
+		}
+	}
 	eachObject(m, "meta", func(x map[string]any) bool {
 		// Only a resource has a "meta" element in FHIR; an object in an
 		// attachment that leaves out its resourceType counts too.
-		meta, _ := x["meta"].(map[string]any)
-		sec, _ := meta["security"].([]any)
-		for _, s := range sec {
-			if cd, ok := s.(map[string]any); ok {
-				if code, ok := cd["code"].(string); ok && code != "" && !seen[code] {
-					seen[code] = true
-					out = append(out, code)
+		if meta, ok := x["meta"].(map[string]any); ok {
+			for _, s := range asList(meta["security"]) {
+				if cd, ok := s.(map[string]any); ok {
+					add(cd["code"])
 				}
 			}
+		}
+		switch x["resourceType"] {
+		case "DocumentReference":
+			for _, cc := range asList(x["securityLabel"]) {
+				if c, ok := cc.(map[string]any); ok {
+					for _, cd := range asList(c["coding"]) {
+						if cd, ok := cd.(map[string]any); ok {
+							add(cd["code"])
+						}
+					}
+				}
+			}
+		case "Composition":
+			add(x["confidentiality"])
 		}
 		return true
 	})
@@ -2114,6 +2131,9 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	}
 	v := r.Version
 	x.release(v)
+	if r.NoOp {
+		x.matchedExisting()
+	}
 	h := versionHeaders(v)
 	status := writeStatus(w)(results)
 	if r.Created {

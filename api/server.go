@@ -139,7 +139,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", s.metrics.page)
+	e.GET("/metrics", s.metricsPage)
 
 	f := e.Group("/fhir")
 	f.GET("/metadata", s.capabilities)
@@ -274,6 +274,11 @@ func (s *Server) readyz(c echo.Context) error {
 		// Every request would be refused (each waits for its entry):
 		// take this server out of service until it is restarted.
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the access log cannot be written: restart carex"})
+	}
+	if s.cfg.AuditLog != nil && s.cfg.AuditLog.Closed() {
+		// Stopping: every request is refused (review 61f: a server past
+		// its shutdown's deadline still said ready).
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "the access log is closed: carex is stopping"})
 	}
 	if s.cfg.AuditLog != nil && s.cfg.AuditLog.Failing() != nil {
 		// Its last writes failed (a full disk): out of service for a while,

@@ -22,6 +22,10 @@ var (
 type ValidationError struct {
 	Path string
 	Msg  string
+	// Unknown: for an unknown element, the end of Path that names it: the
+	// key as written, which may be anything (a name, a date of birth), for
+	// a reader that must not repeat data (carex import's messages).
+	Unknown string
 }
 
 func (e *ValidationError) Error() string {

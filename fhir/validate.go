@@ -132,6 +132,19 @@ func (w *walker) addAt(key, msg string) {
 	w.pop()
 }
 
+// addUnknown is addAt for an unknown element k, noting which end of the
+// path names it.
+func (w *walker) addUnknown(key, msg string) {
+	if len(w.issues) >= maxIssues {
+		return
+	}
+	parent := formatPath(w.root, w.path)
+	w.addAt(key, msg)
+	if e := w.issues[len(w.issues)-1]; strings.HasPrefix(e.Path, parent) {
+		e.Unknown = e.Path[len(parent):]
+	}
+}
+
 func (w *walker) push(key string) { w.path = append(w.path, pathSeg{key: key, idx: -1}) }
 func (w *walker) pushIdx(i int)   { w.path = append(w.path, pathSeg{idx: i}) }
 func (w *walker) pop()            { w.path = w.path[:len(w.path)-1] }
@@ -208,7 +221,7 @@ func (w *walker) object(obj map[string]any, si *structInfo) {
 					continue
 				}
 			}
-			w.addAt(k, "unknown element for "+si.name)
+			w.addUnknown(k, "unknown element for "+si.name)
 			continue
 		}
 		w.push(k)
@@ -488,7 +501,7 @@ func (w *walker) elementExt(v any) {
 			w.comments(e)
 			w.pop()
 		default:
-			w.addAt(k, "unknown element (only id and extension are allowed here)")
+			w.addUnknown(k, "unknown element (only id and extension are allowed here)")
 		}
 	}
 }

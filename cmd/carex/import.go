@@ -115,7 +115,27 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 // element and what is wrong with it stay: enough to find the value.
 type valuesLeftOut struct{ err error }
 
-func (e valuesLeftOut) Error() string { return leaveOutValues(e.err.Error()) }
+func (e valuesLeftOut) Error() string { return leaveOutValues(leaveOutUnknownKeys(e.err)) }
+
+// leaveOutUnknownKeys is err's text with each unknown element's name
+// written as …: a key may be anything, a person's name or date of birth
+// (review 61f: "Patient.Quimby_1950_03_04: unknown element for Patient"
+// went to the terminal).
+func leaveOutUnknownKeys(err error) string {
+	msg := err.Error()
+	var all fhir.ValidationErrors
+	var one *fhir.ValidationError
+	if !errors.As(err, &all) && errors.As(err, &one) {
+		all = fhir.ValidationErrors{one}
+	}
+	for _, ve := range all {
+		if ve.Unknown != "" && strings.HasSuffix(ve.Path, ve.Unknown) {
+			path := strings.TrimSuffix(ve.Path, ve.Unknown)
+			msg = strings.Replace(msg, ve.Path+": ", path+"…: ", 1)
+		}
+	}
+	return msg
+}
 func (e valuesLeftOut) Unwrap() error { return e.err }
 
 // longNumber is a run of digits as long as an NHS number, or longer;

@@ -82,12 +82,7 @@ func ExtractDatesIn(resourceType string, res map[string]any, loc *time.Location)
 	if res == nil {
 		return nil
 	}
-	parse := func(s string) (int64, int64, error) {
-		if len(s) > 10 { // a time follows the date: its zone says when
-			return ParseDate(s)
-		}
-		return ParseDateIn(s, loc)
-	}
+	parse := dateParserIn(loc)
 	list, _ := paramsFor(resourceType)
 	var out []IndexEntry
 	for _, cp := range list {
@@ -102,6 +97,31 @@ func ExtractDatesIn(resourceType string, res map[string]any, loc *time.Location)
 		for _, p := range cp.paths {
 			walk(res, p, func(v any) { extractDate(v, parse, emit) })
 		}
+	}
+	return out
+}
+
+// dateParserIn parses a date as ExtractDatesIn does: one with a time by
+// its own zone, one without in loc.
+func dateParserIn(loc *time.Location) func(string) (int64, int64, error) {
+	return func(s string) (int64, int64, error) {
+		if len(s) > 10 { // a time follows the date: its zone says when
+			return ParseDate(s)
+		}
+		return ParseDateIn(s, loc)
+	}
+}
+
+// ElementDatesIn are the dates of res's top-level elements names (each a
+// dateTime, a Period or a Timing), read as ExtractDatesIn reads them, with
+// no Param: for dates no search parameter indexes.
+func ElementDatesIn(res map[string]any, names []string, loc *time.Location) []IndexEntry {
+	var out []IndexEntry
+	parse := dateParserIn(loc)
+	for _, n := range names {
+		walk(res[n], nil, func(v any) {
+			extractDate(v, parse, func(e IndexEntry) { e.Type = Date; out = append(out, e) })
+		})
 	}
 	return out
 }

@@ -66,6 +66,12 @@ type Entry struct {
 	// 45b); "" in entries written before it was recorded, and for a
 	// request without a valid token.
 	Issuer string
+	// Claimed: the people the request reached through a relationship its
+	// user's organisation claimed (the reason claimed-relationship is
+	// theirs alone: review 61e, the alert named a person the request
+	// reached only in another's record); nil in entries written before it
+	// was recorded.
+	Claimed []string
 }
 
 // Options configure Open. Signer is required.
@@ -660,6 +666,14 @@ func (l *Log) Append(ctx context.Context, e *Entry) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Closed reports whether the log was closed: no entry is written any more
+// (a server past its shutdown's deadline still answering).
+func (l *Log) Closed() bool {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.closed
 }
 
 // Err reports why the log takes no more entries, nil while it takes

@@ -37,7 +37,7 @@ func (w *wireEntry) entry() *Entry {
 		Method: w.Method, Path: w.Path, ResourceType: w.ResourceType, ResourceID: w.ResourceID,
 		Patient: w.Patient, NHSNumber: w.NHSNumber, Patients: w.Patients, Released: w.Released, Withheld: w.Withheld,
 		Decision: w.Decision, Reasons: w.Reasons, Status: w.Status, Restricted: w.Restricted, Kept: w.Kept,
-		Issuer: w.Issuer,
+		Issuer: w.Issuer, Claimed: w.Claimed,
 	}
 }
 
@@ -45,7 +45,7 @@ func (w *wireEntry) entry() *Entry {
 // (decodeCanonical's switch reads each by its index here).
 var wireKeys = [...]string{"request_id", "sub", "name", "role", "org", "sector", "purpose", "break_glass",
 	"client", "op", "method", "path", "type", "id", "patient", "nhs_number", "patients", "released",
-	"withheld", "decision", "reasons", "status", "restricted", "kept", "iss"}
+	"withheld", "decision", "reasons", "status", "restricted", "kept", "iss", "claimed"}
 
 // decodeCanonical reads b when it is a JSON object of wireEntry's keys,
 // each at most once and in its order, seq and ts first, with no
@@ -134,6 +134,8 @@ func decodeCanonical(b []byte) (e *Entry, ok bool) {
 			good = d.strs(&w.Kept)
 		case 24:
 			good = d.str(&w.Issuer)
+		case 25:
+			good = d.strs(&w.Claimed)
 		}
 		if !good {
 			return nil, false

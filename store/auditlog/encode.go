@@ -55,6 +55,7 @@ type wireEntry struct {
 	Restricted   []string `json:"restricted,omitempty"` // added later, last: earlier entries' bytes are unchanged
 	Kept         []string `json:"kept,omitempty"`       // added later still, last
 	Issuer       string   `json:"iss,omitempty"`        // added later still, last
+	Claimed      []string `json:"claimed,omitempty"`    // added later still, last
 }
 
 // Encode returns the canonical encoding of e (its Seq and Time included):
@@ -67,7 +68,7 @@ func Encode(e *Entry) ([]byte, error) {
 		Method: e.Method, Path: stripQuery(e.Path), ResourceType: e.ResourceType, ResourceID: e.ResourceID,
 		Patient: e.Patient, NHSNumber: e.NHSNumber, Patients: e.Patients, Released: e.Released, Withheld: e.Withheld,
 		Decision: e.Decision, Reasons: e.Reasons, Status: e.Status, Restricted: e.Restricted, Kept: e.Kept,
-		Issuer: e.Issuer,
+		Issuer: e.Issuer, Claimed: e.Claimed,
 	}
 	return json.Marshal(&w)
 }
