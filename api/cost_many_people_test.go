@@ -63,7 +63,9 @@ func TestCostItemNamingManyPeople(t *testing.T) {
 			w1, r1 := cost(3000)
 			w2, r2 := cost(15000)
 			t.Logf("3,000 members: write %v, read %v; 15,000: write %v, read %v", w1, r1, w2, r2)
-			if w2 > 12*w1 || r2 > 12*r1 {
+			// (10x: the read compared each member's reference with every
+			// member, 11-15x, until the item's people were a set)
+			if w2 > 10*w1 || r2 > 10*r1 {
 				t.Errorf("five times the members took %.0f× as long to write and %.0f× to read (linear: about 5×)", float64(w2)/float64(w1), float64(r2)/float64(r1))
 			}
 		})

@@ -63,12 +63,19 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 		g.xmlDirCopies(m, masked)
 		return mask
 	}
+	// The item's own people, decided with it: a set when they are many (a
+	// ward list of 15,000 compared each reference with every member).
+	var own map[string]bool
+	if len(v.Patients) > 16 {
+		own = make(map[string]bool, len(v.Patients))
+		for _, p := range v.Patients {
+			own[p] = true
+		}
+	}
 	decideRef := func(b []byte) {
 		if id, ok := bytes.CutPrefix(b, []byte("Patient/")); ok {
-			for _, p := range v.Patients {
-				if string(id) == p {
-					return // the item's own person, decided with it
-				}
+			if own != nil && own[string(id)] || own == nil && slices.Contains(v.Patients, string(id)) {
+				return // the item's own person, decided with it
 			}
 		}
 		for i, dir := range directoryPrefixes {
