@@ -44,13 +44,26 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	// A data: url is a payload wherever a url may stand: an attachment's
 	// url, an extension's valueUri or valueUrl, a list of them (review
 	// 31a: an HIV diagnosis in a valueUri's data: url went unlabelled).
-	eachString(x, func(_, s string) {
+	eachString(x, func(k, s string) {
 		if mt, data, encoded, ok := dataURL(s); ok && (decode || jsonPayload(mt, data, encoded)) {
 			if raw, ok := dataURLBytes(s); ok {
 				fn(payload{mt, raw})
 			}
+		} else if decode && k != "div" && structuredString(s) {
+			// A message or a document written into a string (a
+			// Communication's contentString, an answer's valueString) is
+			// read as the same text attached would be (review 62b: an HL7
+			// v2 result and FHIR JSON of an HIV diagnosis went out as
+			// contentString, withheld as contentAttachment).
+			fn(payload{"", []byte(strings.TrimSpace(s))})
 		}
 	})
+}
+
+// structuredString: s is an HL7 v2 message or a JSON document, not prose.
+func structuredString(s string) bool {
+	t := strings.TrimSpace(s)
+	return strings.HasPrefix(t, "MSH|") || (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t))
 }
 
 // jsonPayload reports whether data (base64 when encoded) given media type

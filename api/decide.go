@@ -1939,13 +1939,20 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		if err := cp.mayReplace(ctx, p, role, w, existing); err != nil {
 			return err
 		}
-	} else if w.Op != store.OpDelete && !role.SeesOwn && !role.Sees(w.DataClass) {
+	}
+	if w.Op != store.OpDelete && !role.SeesOwn {
 		// A role that keeps its classes in its own organisation too
 		// records only what it may read (review 61d: a practice's
 		// receptionist, who may not see Consents, recorded one for Jane
 		// that lifted her objection, and one that withheld her record
-		// from her nurse).
-		return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, consent.PrimaryClass(w.DataClass))
+		// from her nurse), by the item's class and by its type's, which a
+		// data-class tag does not change (review 62a: a Consent tagged
+		// appointments, and an update of her appointment tagged problems).
+		for _, class := range []string{w.DataClass, search.DataClass(w.Type, nil)} {
+			if !role.Sees(class) {
+				return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, consent.PrimaryClass(class))
+			}
+		}
 	}
 	if w.Type == "Consent" && w.Op != store.OpDelete {
 		c, err := consent.ParseConsent(w.Raw)

@@ -94,7 +94,7 @@ func (g *gate) identItemWithheld(typ, sys, val string) bool {
 
 // maxTypelessIdents: the logical references with no type a request
 // looks up (each reads every type); past them, each is masked.
-const maxTypelessIdents = 16
+const maxTypelessIdents = 64
 
 // identifiedItemTypes are the types a logical reference with no type may
 // name: those of someone's data (a patient compartment) that carry

@@ -443,15 +443,35 @@ func clinicalSpan(lo, hi int64) (start, end time.Time) {
 	return start, time.UnixMilli(hi).UTC()
 }
 
-// clinicalDateParams name the search parameters whose values are an
-// item's clinical dates (for consent dataPeriod): when the care took place
-// (a document's or a Task's period, a referral's occurrence, a problem's
-// onset and abatement, an allergy's reactions and last occurrence) and
-// when it was recorded, authored or issued.
-var clinicalDateParams = map[string]bool{
-	"date": true, "onset-date": true, "abatement-date": true, "recorded-date": true, "effective": true,
-	"authored": true, "authoredon": true, "authored-on": true, "period": true, "issued": true,
-	"occurrence": true, "onset": true, "last-date": true,
+// clinicalDateGroups name, in order of preference, the groups of search
+// parameters whose values are an item's clinical date (for consent
+// dataPeriod): the first group the item has dates in gives them all. The
+// general order is when the care took place before when it was recorded.
+var clinicalDateGroups = [][]string{{"date"}, {"onset-date"}, {"recorded-date"}, {"effective"}, {"authored"}, {"authoredon"}, {"authored-on"}, {"period"}, {"issued"}}
+
+// typeDateGroups are the types whose care is dated otherwise, each group
+// spanning what it holds:
+//   - a document's "period" (DocumentReference context.period, Composition
+//     event.period) is the care it documents, its "date" when it was
+//     written or indexed (review 9c: a letter from 2015 scanned in 2024);
+//   - a Task's "period" (executionPeriod) is when it was carried out
+//     (review 31d), a referral's "occurrence" when the care it asks for
+//     took place (review 32c);
+//   - a problem runs from its onset to its abatement, before when it was
+//     recorded; an allergy from its onset (an element no parameter
+//     indexes, "" here) through its reactions ("onset") to its last
+//     occurrence, before when it was recorded; a prescription from when
+//     it was written through its doses (review 61c: each was judged by
+//     its recording or its doses alone, and an allergy begun in June 2015
+//     and recorded in 2024 escaped a deny of June 2015).
+var typeDateGroups = map[string][][]string{
+	"DocumentReference":  append([][]string{{"period"}}, clinicalDateGroups...),
+	"Composition":        append([][]string{{"period"}}, clinicalDateGroups...),
+	"Task":               append([][]string{{"period"}}, clinicalDateGroups...),
+	"ServiceRequest":     append([][]string{{"occurrence"}}, clinicalDateGroups...),
+	"Condition":          {{"onset-date", "abatement-date"}, {"recorded-date"}},
+	"AllergyIntolerance": {{"", "onset", "last-date"}, {"date"}},
+	"MedicationRequest":  {{"authoredon", "date"}},
 }
 
 // clinicalDateElements are date elements no search parameter indexes: an
@@ -474,42 +494,50 @@ func codeParam(typ, param string) bool {
 }
 
 // clinicalRange is the clinical date (unix ms, both inclusive) of res, a
-// resource of type typ: the span of every clinical date it has, each
-// value of each element (a Timing's events, a Composition's event
-// periods). Every one counts (review 61c: an allergy that began in June
-// 2015 and was recorded in 2024, judged by its recording, escaped a deny
-// of June 2015 data, and a permit of 2024 data released it; so did a
-// prescription written in June 2015 judged by its later doses): a deny
-// covers an item any of whose dates it meets, and a permit releases one
-// whose dates it holds all of. A period with no start runs from the
-// earliest time (review 13a). A date without a time is read as days in
-// England, as a Consent's dataPeriod is, each end of a period on its own;
-// a time keeps its zone (review 31d). ok is false when it has none, or
-// when it gives a time of care only in words, an age or a range of ages
-// (review 61c: a diagnosis with its onset as "June 2015", recorded in
-// 2024, was judged by 2024): such an item is undated.
+// resource of type typ: the dates of the first group of its date elements,
+// in order of preference (clinicalDateGroups, typeDateGroups), that it
+// has. Every value of each counts (a Timing's events, a Composition's
+// event periods): the range runs from the first to the last (review 13a:
+// a deny of June 2015 released an observation timed in January and
+// June). A period with no start runs from the earliest time: it is not
+// passed over for a later element (review 13a). A date without a time is
+// read as days in England, as a Consent's dataPeriod is, each end of a
+// period on its own; a time keeps its zone (review 31d). ok is false when
+// it has none, or when it gives when its care began only in words, as an
+// age or a range of ages (review 61c: a diagnosis with its onset as "June
+// 2015", recorded in 2024, was judged by 2024): such an item is undated.
 func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
 	if undatedCare(res) {
 		return 0, 0, false
 	}
+	groups := clinicalDateGroups
+	if g, ok := typeDateGroups[typ]; ok {
+		groups = g
+	}
 	dates := search.ExtractDatesIn(typ, res, consent.England())
 	dates = append(dates, search.ElementDatesIn(res, clinicalDateElements[typ], consent.England())...)
-	for _, e := range dates {
-		if e.Param != "" && !clinicalDateParams[e.Param] || typ == "Consent" && e.Param != "date" {
-			continue // (a Consent's period is when its rules are in force)
+	for _, group := range groups {
+		for _, e := range dates {
+			if !slices.Contains(group, e.Param) {
+				continue
+			}
+			if !ok {
+				lo, hi, ok = e.Lo, e.Hi, true
+			}
+			lo, hi = min(lo, e.Lo), max(hi, e.Hi)
 		}
-		if !ok {
-			lo, hi, ok = e.Lo, e.Hi, true
+		if ok {
+			return lo, hi, true
 		}
-		lo, hi = min(lo, e.Lo), max(hi, e.Hi)
 	}
-	return lo, hi, ok
+	return 0, 0, false
 }
 
-// undatedCare: res gives when the care took place (onset, abatement,
-// performed, occurrence) as words, an age or a range of ages.
+// undatedCare: res gives when its care began (onset, performed,
+// occurrence) only in words, as an age or a range of ages. (An end so
+// given, an abatement, leaves the start known: review 62a.)
 func undatedCare(res map[string]any) bool {
-	for _, el := range [...]string{"onset", "abatement", "performed", "occurrence"} {
+	for _, el := range [...]string{"onset", "performed", "occurrence"} {
 		for _, kind := range [...]string{"String", "Age", "Range"} {
 			if _, ok := res[el+kind]; ok {
 				return true
@@ -523,15 +551,23 @@ func undatedCare(res map[string]any) bool {
 // an item carries (innerResources), as they count for its classes and
 // codes. A
 // person's demographics are no period's data.
-func innerClinicalRange(inner []map[string]any, lo, hi int64) (int64, int64) {
+//
+// One that gives when its care began only in words or as an age leaves
+// the item undated (ok false), as it is stored alone (review 62a: a 2024
+// letter carrying a diagnosis begun "June 2015" escaped a deny of June
+// 2015).
+func innerClinicalRange(inner []map[string]any, lo, hi int64) (int64, int64, bool) {
 	for _, x := range inner {
 		if rt, _ := x["resourceType"].(string); !personResource(rt) {
+			if undatedCare(x) {
+				return 0, 0, false
+			}
 			if l, h, ok := clinicalRange(rt, x); ok {
 				lo, hi = min(lo, l), max(hi, h)
 			}
 		}
 	}
-	return lo, hi
+	return lo, hi, true
 }
 
 // innerResources are the resources res carries at any depth (contained,
@@ -600,10 +636,12 @@ func (s *Server) derive(w *store.Write) {
 		// 2015 covers an item dated "2015"). The resources it carries are
 		// its content, and their dates are its too (review 13a: a care
 		// plan of 2020 carrying an observation of June 2015).
-		lo, hi = innerClinicalRange(carried, lo, hi)
-		w.Date, w.DateEnd = clinicalSpan(lo, hi)
+		if lo, hi, ok := innerClinicalRange(carried, lo, hi); ok {
+			w.Date, w.DateEnd = clinicalSpan(lo, hi)
+		}
 	}
 	mentions := s.medicationCodes(w)
+	mentions = append(mentions, s.definitionCodes(w)...)
 	w.OtherCodes = nil
 	if w.Type == "Binary" && len(w.Patients) == 0 {
 		s.binaryContext(w)
@@ -641,7 +679,7 @@ func (s *Server) derive(w *store.Write) {
 		w.OtherCodes = otherCodings(inner, w.Codes)
 		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
-	directory := len(w.Patients) == 0 && slices.Contains(store.DirectoryTypes, w.Type)
+	directory := len(w.Patients) == 0 && (slices.Contains(store.DirectoryTypes, w.Type) || slices.Contains(definitionTypes, w.Type))
 	if directory {
 		// A directory item's codes are no one's, yet one coded in the
 		// policy's lists (an HIV clinic's service type) is labelled by
@@ -1189,6 +1227,64 @@ func personEntries(m map[string]any, out []any) []any {
 			out = append(out, r)
 		case search.HasPatientCompartment(rt) || namesSomeone(rt, r):
 			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// definitionTypes are definitions that a person's items name (the form
+// they answered, the pathway they follow): labelled by their own codes as
+// directory items are (review 62b: Jane's answers named an HIV screening
+// Questionnaire, and her care plan an HIV PlanDefinition, which anyone
+// read in full).
+var definitionTypes = []string{"Questionnaire", "PlanDefinition", "ActivityDefinition"}
+
+// definitionCodes are the codings of the stored definitions an item
+// follows — the Questionnaire a form answers, what it instantiates — as
+// codes it mentions: a form's answers are yes and no by linkId, and mean
+// what its questionnaire's codes say (review 62b: Jane's "yes" to an
+// HIV-coded question went to the hospital, where the same form with its
+// questionnaire contained was withheld). Named by id or by canonical url;
+// read as stored when the item is written (carex relabel reads it again).
+func (s *Server) definitionCodes(w *store.Write) []string {
+	var names []string
+	if w.Type == "QuestionnaireResponse" {
+		if q, ok := w.Resource["questionnaire"].(string); ok {
+			names = append(names, q)
+		}
+	}
+	for _, k := range [...]string{"instantiatesCanonical", "instantiatesUri"} {
+		for _, v := range asList(w.Resource[k]) {
+			if str, ok := v.(string); ok {
+				names = append(names, str)
+			}
+		}
+	}
+	var out []string
+	ctx := context.Background()
+	for _, n := range names {
+		n, _, _ = strings.Cut(strings.TrimSpace(n), "|") // a canonical's version
+		if n == "" || strings.HasPrefix(n, "#") {
+			continue // contained: read with the item
+		}
+		for _, t := range definitionTypes {
+			// By id, or by a canonical url ending in Type/id whose
+			// definition carries that url (no index holds the urls).
+			i := strings.LastIndex(n, t+"/")
+			if i < 0 || i > 0 && n[i-1] != '/' {
+				continue
+			}
+			id := n[i+len(t)+1:]
+			if id == "" || strings.Contains(id, "/") {
+				continue
+			}
+			v, err := s.store.Read(ctx, t, id)
+			if err != nil {
+				continue
+			}
+			if m := decodeMap(v.Raw); m != nil && (i == 0 || m["url"] == n) {
+				out = append(out, otherCodings(m, nil)...)
+			}
 		}
 	}
 	return out

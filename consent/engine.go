@@ -222,6 +222,14 @@ type pconsent struct {
 	// practice, which may release any of their data; another recorder
 	// releases only the data it is the source of.
 	byGP bool
+	// last: the Consent is dated and newer than every other that counts,
+	// whoever recorded it: the person's latest word, which alone may
+	// release sensitive data (review 62c: the GP's older permit of HIV
+	// records to the hospital outlived the clinic's newer Consent naming
+	// the nurses instead; an undated or unordered permit released HIV
+	// beside a newer Consent). A withhold needs no such order: any
+	// counted Consent's withhold wins.
+	last bool
 }
 
 // Prepared is one user's view of one patient, built once per request.
@@ -419,7 +427,7 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		}
 		// The root's period and action are the Consent's (in force and
 		// governing reads: checked above).
-		pc := pconsent{c: c, byGP: registeredGP(p, c.Recorder, pp.now)}
+		pc := pconsent{c: c, byGP: registeredGP(p, c.Recorder, pp.now), last: lastWord(c, latest, dated)}
 		// A permit does not name its own recorder: an organisation cannot
 		// release a person's sensitive data to itself by recording a
 		// consent (the person's choice is recorded by someone else: the
@@ -428,6 +436,23 @@ func (pp *Prepared) prepareConsents(p Patient) {
 		pp.flatten(&pc, c.Root, false, self)
 		pp.consents = append(pp.consents, pc)
 	}
+}
+
+// lastWord reports whether c is dated and newer than every other Consent
+// of counted (at both precisions of their dateTimes), or of the very same
+// dateTime (Consents recorded together: an opt-out with its exceptions,
+// and a permit of HIV records to the hospital, written the same day).
+func lastWord(c *Consent, counted []*Consent, dated func(*Consent) bool) bool {
+	if !dated(c) {
+		return false
+	}
+	for _, d := range counted {
+		together := d.DateTime.Equal(c.DateTime) && d.dateAfter.Equal(c.dateAfter)
+		if d != c && (!dated(d) || !c.NewerThan(d) && !together) {
+			return false
+		}
+	}
+	return true
 }
 
 // ActiveAt reports whether a bounded relationship (registered GP, care
@@ -497,6 +522,9 @@ func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
 	if len(p.Recipients) == 0 {
 		return true, false
 	}
+	// Every recipient is looked at: one naming the user's organisation or
+	// the user names them, wherever it stands among the provision's actors
+	// (review 62c: after a sector actor, the organisation went unseen).
 	for _, a := range p.Recipients {
 		switch a.Kind {
 		case ActorOrg:
@@ -510,15 +538,15 @@ func (pp *Prepared) userMatch(p *Provision) (ok, named bool) {
 		case ActorRole:
 			// A carex role, or a national RBAC job role the policy maps.
 			if pp.user.Role != "" && pp.pol.roleOf(a.Value) == pp.user.Role && (a.Org == "" || pp.isOrg(a.Org)) {
-				return true, false
+				ok = true
 			}
 		case ActorSector:
 			if a.Value == pp.user.Sector && (a.Org == "" || pp.isOrg(a.Org)) {
-				return true, false
+				ok = true
 			}
 		}
 	}
-	return false, false
+	return ok, false
 }
 
 func (pp *Prepared) isOrg(v string) bool {
@@ -745,7 +773,7 @@ func (pc *pconsent) decide(it *Item) consentResult {
 	// data's source or the person's GP. Otherwise any organisation that
 	// could record a Consent could release anyone's HIV diagnosis. Nor
 	// does one that might not match (uncertain) release it.
-	mayRelease := pc.byGP || c.Recorder != "" && strings.EqualFold(c.Recorder, it.SourceOrg)
+	mayRelease := pc.last && (pc.byGP || c.Recorder != "" && strings.EqualFold(c.Recorder, it.SourceOrg))
 	explicit := n.explicit && n.p.Type == Permit && mayRelease && !uncertain && !pc.byMention(best, it)
 	return consentResult{opinion: true, effect: n.p.Type, explicit: explicit,
 		labels: n.p.pathLabels, c: c, path: n.p.Path}
