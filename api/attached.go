@@ -60,10 +60,31 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	})
 }
 
-// structuredString: s is an HL7 v2 message or a JSON document, not prose.
+// structuredString: s is an HL7 v2 message or FHIR JSON (a resource, or a
+// list of them), not prose nor other JSON (review 63a: a device's
+// configuration, {"pollIntervalMs": 86406008}, and a note of readings,
+// [62479008, 72, 71], were read as codes).
 func structuredString(s string) bool {
 	t := strings.TrimSpace(s)
-	return strings.HasPrefix(t, "MSH|") || (strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")) && json.Valid([]byte(t))
+	if strings.HasPrefix(t, "MSH|") {
+		return true
+	}
+	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
+		return false
+	}
+	var v any
+	if json.Unmarshal([]byte(t), &v) != nil {
+		return false
+	}
+	isResource := func(x any) bool {
+		m, ok := x.(map[string]any)
+		_, rt := m["resourceType"].(string)
+		return ok && rt
+	}
+	if list, ok := v.([]any); ok {
+		return len(list) > 0 && isResource(list[0])
+	}
+	return isResource(v)
 }
 
 // jsonPayload reports whether data (base64 when encoded) given media type

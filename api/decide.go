@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -1948,7 +1949,7 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		// from her nurse), by the item's class and by its type's, which a
 		// data-class tag does not change (review 62a: a Consent tagged
 		// appointments, and an update of her appointment tagged problems).
-		for _, class := range []string{w.DataClass, search.DataClass(w.Type, nil)} {
+		for _, class := range []string{w.DataClass, untaggedClass(w)} {
 			if !role.Sees(class) {
 				return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, consent.PrimaryClass(class))
 			}
@@ -1989,6 +1990,14 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		}
 	}
 	return nil
+}
+
+// untaggedClass is w's class as its body gives it without its data-class
+// tag (a Task of social care is social care: review 63a).
+func untaggedClass(w *store.Write) string {
+	body := maps.Clone(w.Resource)
+	delete(body, "meta")
+	return search.DataClassFrom(w.Type, body, w.SourceOrg)
 }
 
 // userIdentifiers are the identifier systems by which a stored

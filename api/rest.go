@@ -534,17 +534,27 @@ func clinicalRange(typ string, res map[string]any) (lo, hi int64, ok bool) {
 }
 
 // undatedCare: res gives when its care began (onset, performed,
-// occurrence) only in words, as an age or a range of ages. (An end so
-// given, an abatement, leaves the start known: review 62a.)
+// occurrence) only in words, as an age or a range of ages; or gives no
+// beginning and its end (abatement) so. (An end so given beside a dated
+// onset leaves the start known: review 62a; with none, a problem resolved
+// "June 2015" was judged by its recording in 2024: review 63a.)
 func undatedCare(res map[string]any) bool {
-	for _, el := range [...]string{"onset", "performed", "occurrence"} {
+	inWords := func(el string) bool {
 		for _, kind := range [...]string{"String", "Age", "Range"} {
 			if _, ok := res[el+kind]; ok {
 				return true
 			}
 		}
+		return false
 	}
-	return false
+	for _, el := range [...]string{"onset", "performed", "occurrence"} {
+		if inWords(el) {
+			return true
+		}
+	}
+	_, onsetDate := res["onsetDateTime"]
+	_, onsetPeriod := res["onsetPeriod"]
+	return inWords("abatement") && !onsetDate && !onsetPeriod
 }
 
 // innerClinicalRange widens lo..hi by the clinical dates of the resources
@@ -1240,12 +1250,18 @@ func personEntries(m map[string]any, out []any) []any {
 var definitionTypes = []string{"Questionnaire", "PlanDefinition", "ActivityDefinition"}
 
 // definitionCodes are the codings of the stored definitions an item
-// follows — the Questionnaire a form answers, what it instantiates — as
-// codes it mentions: a form's answers are yes and no by linkId, and mean
-// what its questionnaire's codes say (review 62b: Jane's "yes" to an
-// HIV-coded question went to the hospital, where the same form with its
-// questionnaire contained was withheld). Named by id or by canonical url;
-// read as stored when the item is written (carex relabel reads it again).
+// follows — the Questionnaire a form answers (its own code, and those of
+// the questions the form answers: not the answer options it offers,
+// review 63a), what it instantiates (the whole PlanDefinition or
+// ActivityDefinition) — as codes it mentions: a form's answers are yes
+// and no by linkId, and mean what its questionnaire's codes say (review
+// 62b: Jane's "yes" to an HIV-coded question went to the hospital, where
+// the same form with its questionnaire contained was withheld). Named by
+// id or by a canonical url ending in Type/id; each read once (review 63a:
+// one named 2,000 times took 23 s); past maxDefinitions named, the item
+// is labelled R, released to its source alone, as an item whose
+// attachments are past their cap is. Read as stored when the item is
+// written (carex relabel reads it again).
 func (s *Server) definitionCodes(w *store.Write) []string {
 	var names []string
 	if w.Type == "QuestionnaireResponse" {
@@ -1262,6 +1278,7 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 	}
 	var out []string
 	ctx := context.Background()
+	read := map[string]bool{}
 	for _, n := range names {
 		n, _, _ = strings.Cut(strings.TrimSpace(n), "|") // a canonical's version
 		if n == "" || strings.HasPrefix(n, "#") {
@@ -1275,18 +1292,52 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 				continue
 			}
 			id := n[i+len(t)+1:]
-			if id == "" || strings.Contains(id, "/") {
+			if id == "" || strings.Contains(id, "/") || read[n] {
 				continue
+			}
+			read[n] = true
+			if len(read) > maxDefinitions {
+				w.Labels = appendNew(w.Labels, "R")
+				return out
 			}
 			v, err := s.store.Read(ctx, t, id)
 			if err != nil {
 				continue
 			}
-			if m := decodeMap(v.Raw); m != nil && (i == 0 || m["url"] == n) {
+			m := decodeMap(v.Raw)
+			if m == nil || i > 0 && m["url"] != n {
+				continue
+			}
+			if t == "Questionnaire" && w.Type == "QuestionnaireResponse" {
+				out = append(out, otherCodings(answeredQuestions(m, w.Resource), nil)...)
+			} else {
 				out = append(out, otherCodings(m, nil)...)
 			}
 		}
 	}
+	return out
+}
+
+// maxDefinitions: the definitions one item's names are read for.
+const maxDefinitions = 32
+
+// answeredQuestions is what of Questionnaire q form r's answers mean: its
+// code, and the code of each item, at any depth, whose linkId r answers.
+func answeredQuestions(q, r map[string]any) []any {
+	linkIDs := map[string]bool{}
+	eachObject(r["item"], "", func(x map[string]any) bool {
+		if id, ok := x["linkId"].(string); ok {
+			linkIDs[id] = true
+		}
+		return true
+	})
+	out := []any{map[string]any{"code": q["code"]}}
+	eachObject(q["item"], "", func(x map[string]any) bool {
+		if id, ok := x["linkId"].(string); ok && linkIDs[id] {
+			out = append(out, map[string]any{"code": x["code"]})
+		}
+		return true
+	})
 	return out
 }
 
