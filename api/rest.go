@@ -689,7 +689,7 @@ func (s *Server) derive(w *store.Write) {
 		w.OtherCodes = otherCodings(inner, w.Codes)
 		w.Labels = appendNew(w.Labels, securityLabels(attached)...)
 	}
-	directory := len(w.Patients) == 0 && (slices.Contains(store.DirectoryTypes, w.Type) || slices.Contains(definitionTypes, w.Type))
+	directory := len(w.Patients) == 0 && (slices.Contains(store.DirectoryTypes, w.Type) || slices.Contains(definitionTypes, w.Type) || slices.Contains(ownCodeTypes, w.Type))
 	if directory {
 		// A directory item's codes are no one's, yet one coded in the
 		// policy's lists (an HIV clinic's service type) is labelled by
@@ -1247,7 +1247,13 @@ func personEntries(m map[string]any, out []any) []any {
 // directory items are (review 62b: Jane's answers named an HIV screening
 // Questionnaire, and her care plan an HIV PlanDefinition, which anyone
 // read in full).
-var definitionTypes = []string{"Questionnaire", "PlanDefinition", "ActivityDefinition"}
+var definitionTypes = []string{"Questionnaire", "PlanDefinition", "ActivityDefinition", "ChargeItemDefinition"}
+
+// ownCodeTypes are the types, beside directory and definition types,
+// that name no one yet are labelled by their own codes: a Slot says what
+// service an appointment booked into it is with (review 64b: a Slot of an
+// STD clinic, named by Jane's appointment, went to everyone).
+var ownCodeTypes = []string{"Slot", "Schedule"}
 
 // definitionCodes are the codings of the stored definitions an item
 // follows — the Questionnaire a form answers (its own code, and those of
@@ -1269,7 +1275,7 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 			names = append(names, q)
 		}
 	}
-	for _, k := range [...]string{"instantiatesCanonical", "instantiatesUri"} {
+	for _, k := range [...]string{"instantiatesCanonical", "instantiatesUri", "definitionCanonical", "definitionUri"} {
 		for _, v := range asList(w.Resource[k]) {
 			if str, ok := v.(string); ok {
 				names = append(names, str)
