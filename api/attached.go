@@ -60,31 +60,46 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	})
 }
 
-// structuredString: s is an HL7 v2 message or FHIR JSON (a resource, or a
-// list of them), not prose nor other JSON (review 63a: a device's
-// configuration, {"pollIntervalMs": 86406008}, and a note of readings,
-// [62479008, 72, 71], were read as codes).
+// structuredString: s is an HL7 v2 message, FHIR XML, or JSON (NDJSON
+// too) holding a FHIR resource at any depth; not prose, nor other JSON
+// (review 63a: a device's configuration, {"pollIntervalMs": 86406008},
+// and a note of readings, [62479008, 72, 71], were read as codes; review
+// 64a: a resource second in a list, inside a message envelope, after a
+// byte order mark, as XML or NDJSON went unread).
 func structuredString(s string) bool {
-	t := strings.TrimSpace(s)
+	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\ufeff"))
 	if strings.HasPrefix(t, "MSH|") {
 		return true
+	}
+	if strings.HasPrefix(t, "<") {
+		return strings.Contains(t, "http://hl7.org/fhir")
 	}
 	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
 		return false
 	}
-	var v any
-	if json.Unmarshal([]byte(t), &v) != nil {
-		return false
+	holdsResource := func(doc string) bool {
+		var v any
+		if json.Unmarshal([]byte(doc), &v) != nil {
+			return false
+		}
+		found := false
+		eachObject(v, "", func(m map[string]any) bool {
+			if _, ok := m["resourceType"].(string); ok {
+				found = true
+			}
+			return !found
+		})
+		return found
 	}
-	isResource := func(x any) bool {
-		m, ok := x.(map[string]any)
-		_, rt := m["resourceType"].(string)
-		return ok && rt
+	if holdsResource(t) {
+		return true
 	}
-	if list, ok := v.([]any); ok {
-		return len(list) > 0 && isResource(list[0])
+	for _, line := range strings.Split(t, "\n") { // NDJSON
+		if holdsResource(strings.TrimSpace(line)) {
+			return true
+		}
 	}
-	return isResource(v)
+	return false
 }
 
 // jsonPayload reports whether data (base64 when encoded) given media type

@@ -295,7 +295,11 @@ func walkItemStrings(v any, fn func(string)) {
 // "Condition/hiv" (review 16a; review 16f for the lists). So is
 // meta.source, the uri of the system or item a resource came from (review
 // 16f's left-over).
-var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source", "instantiatesCanonical", "instantiatesUri")
+//
+// And the canonicals naming the definition an item follows: the
+// Questionnaire a form answers, a charge's definition (review 64a: a form
+// named the HIV-labelled Questionnaire withheld from its reader).
+var uriKeys = append(slices.Clip(fhir.URIValueKeys), "source", "instantiatesCanonical", "instantiatesUri", "questionnaire", "definitionCanonical", "definitionUri")
 
 // namesItemAt reports whether s, a string value of key (or an element of
 // its list), names an item stored here and is decided as a reference

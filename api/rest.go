@@ -552,9 +552,12 @@ func undatedCare(res map[string]any) bool {
 			return true
 		}
 	}
-	_, onsetDate := res["onsetDateTime"]
-	_, onsetPeriod := res["onsetPeriod"]
-	return inWords("abatement") && !onsetDate && !onsetPeriod
+	// (an onset present only as data-absent-reason is none: review 64a)
+	onsetDate, _ := res["onsetDateTime"].(string)
+	period, _ := res["onsetPeriod"].(map[string]any)
+	_, start := period["start"]
+	_, end := period["end"]
+	return inWords("abatement") && onsetDate == "" && !start && !end
 }
 
 // innerClinicalRange widens lo..hi by the clinical dates of the resources
@@ -697,7 +700,7 @@ func (s *Server) derive(w *store.Write) {
 		// others, and a reference to it masked as one to the refuge is
 		// (review 31b F4: Jane's appointment at an HIV clinic named it
 		// to the district nurse). Its codes are not kept.
-		w.OtherCodes = otherCodings(w.Resource, w.Codes)
+		w.OtherCodes = append(otherCodings(w.Resource, w.Codes), mentions...) // (a pathway's actions' definitions)
 	}
 	w.Codes, w.OtherCodes = canonicalCodes(w.Codes), canonicalCodes(w.OtherCodes)
 	s.policy.Label(w)
@@ -1256,9 +1259,8 @@ var definitionTypes = []string{"Questionnaire", "PlanDefinition", "ActivityDefin
 var ownCodeTypes = []string{"Slot", "Schedule"}
 
 // definitionCodes are the codings of the stored definitions an item
-// follows — the Questionnaire a form answers (its own code, and those of
-// the questions the form answers: not the answer options it offers,
-// review 63a), what it instantiates (the whole PlanDefinition or
+// follows — the Questionnaire a form answers (but the answer options it
+// offers: withoutOffers), what it instantiates (the whole PlanDefinition or
 // ActivityDefinition) — as codes it mentions: a form's answers are yes
 // and no by linkId, and mean what its questionnaire's codes say (review
 // 62b: Jane's "yes" to an HIV-coded question went to the hospital, where
@@ -1269,23 +1271,13 @@ var ownCodeTypes = []string{"Slot", "Schedule"}
 // attachments are past their cap is. Read as stored when the item is
 // written (carex relabel reads it again).
 func (s *Server) definitionCodes(w *store.Write) []string {
-	var names []string
-	if w.Type == "QuestionnaireResponse" {
-		if q, ok := w.Resource["questionnaire"].(string); ok {
-			names = append(names, q)
-		}
-	}
-	for _, k := range [...]string{"instantiatesCanonical", "instantiatesUri", "definitionCanonical", "definitionUri"} {
-		for _, v := range asList(w.Resource[k]) {
-			if str, ok := v.(string); ok {
-				names = append(names, str)
-			}
-		}
-	}
+	names := definitionNames(w.Resource)
 	var out []string
 	ctx := context.Background()
 	read := map[string]bool{}
-	for _, n := range names {
+	for len(names) > 0 {
+		n := names[0]
+		names = names[1:]
 		n, _, _ = strings.Cut(strings.TrimSpace(n), "|") // a canonical's version
 		if n == "" || strings.HasPrefix(n, "#") {
 			continue // contained: read with the item
@@ -1314,37 +1306,72 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 			if m == nil || i > 0 && m["url"] != n {
 				continue
 			}
-			if t == "Questionnaire" && w.Type == "QuestionnaireResponse" {
-				out = append(out, otherCodings(answeredQuestions(m, w.Resource), nil)...)
+			if t == "Questionnaire" {
+				out = append(out, otherCodings(withoutOffers(m), nil)...)
 			} else {
 				out = append(out, otherCodings(m, nil)...)
+				// and what its actions name (review 64a: a pathway whose
+				// action is an HIV-coded ActivityDefinition)
+				names = append(names, definitionNames(m)...)
 			}
 		}
 	}
 	return out
 }
 
+// definitionNames are the definitions v names at any depth: a form's
+// Questionnaire (its own, or a carried form's), what it or a part of it
+// instantiates, a charge's definition (review 64a: a plan activity's
+// instantiatesCanonical, a contained form, went unread).
+func definitionNames(v any) []string {
+	var names []string
+	eachObject(v, "", func(m map[string]any) bool {
+		if m["resourceType"] == "QuestionnaireResponse" {
+			if q, ok := m["questionnaire"].(string); ok {
+				names = append(names, q)
+			}
+		}
+		for _, k := range [...]string{"instantiatesCanonical", "instantiatesUri", "definitionCanonical", "definitionUri"} {
+			for _, v := range asList(m[k]) {
+				if str, ok := v.(string); ok {
+					names = append(names, str)
+				}
+			}
+		}
+		return true
+	})
+	return names
+}
+
 // maxDefinitions: the definitions one item's names are read for.
 const maxDefinitions = 32
 
-// answeredQuestions is what of Questionnaire q form r's answers mean: its
-// code, and the code of each item, at any depth, whose linkId r answers.
-func answeredQuestions(q, r map[string]any) []any {
-	linkIDs := map[string]bool{}
-	eachObject(r["item"], "", func(x map[string]any) bool {
-		if id, ok := x["linkId"].(string); ok {
-			linkIDs[id] = true
+// withoutOffers is Questionnaire q without the answers it offers
+// (answerOption, initial) at any depth: what a form answering it means is
+// everything else, its context, groups, display items and conditions
+// (review 64a: an HIV screening form coded only in its useContext, or by
+// the group or the enableWhen question of the one it answered, went to
+// the hospital), not the options it did not choose (review 63a: a form
+// answering "asthma" was labelled HIV for offering it).
+func withoutOffers(q any) any {
+	switch x := q.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, v := range x {
+			if k == "answerOption" || k == "initial" {
+				continue
+			}
+			out[k] = withoutOffers(v)
 		}
-		return true
-	})
-	out := []any{map[string]any{"code": q["code"]}}
-	eachObject(q["item"], "", func(x map[string]any) bool {
-		if id, ok := x["linkId"].(string); ok && linkIDs[id] {
-			out = append(out, map[string]any{"code": x["code"]})
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, v := range x {
+			out[i] = withoutOffers(v)
 		}
-		return true
-	})
-	return out
+		return out
+	}
+	return q
 }
 
 // binaryContext: a Binary whose securityContext is another resource (the
