@@ -1950,8 +1950,10 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 		// data-class tag does not change (review 62a: a Consent tagged
 		// appointments, and an update of her appointment tagged problems).
 		for _, class := range []string{w.DataClass, untaggedClass(w)} {
-			if !role.Sees(class) {
-				return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, consent.PrimaryClass(class))
+			for _, c := range strings.Split(class, consent.ClassSep) {
+				if !role.Sees(c) { // (the class refused, not the item's first: review 64a)
+					return fmtErr(ErrForbidden, "role %s may not record %s data: the sharing policy keeps that class from it", p.Role, c)
+				}
 			}
 		}
 	}
