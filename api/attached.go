@@ -49,57 +49,82 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 			if raw, ok := dataURLBytes(s); ok {
 				fn(payload{mt, raw})
 			}
-		} else if decode && k != "div" && structuredString(s) {
+		} else if decode && k != "div" {
 			// A message or a document written into a string (a
 			// Communication's contentString, an answer's valueString) is
-			// read as the same text attached would be (review 62b: an HL7
-			// v2 result and FHIR JSON of an HIV diagnosis went out as
+			// read as the same attached would be (review 62b: an HL7 v2
+			// result and FHIR JSON of an HIV diagnosis went out as
 			// contentString, withheld as contentAttachment).
-			fn(payload{"", []byte(strings.TrimSpace(s))})
+			for _, p := range structuredPayloads(s) {
+				fn(p)
+			}
 		}
 	})
 }
 
-// structuredString: s is an HL7 v2 message, FHIR XML, or JSON (NDJSON
-// too) holding a FHIR resource at any depth; not prose, nor other JSON
-// (review 63a: a device's configuration, {"pollIntervalMs": 86406008},
-// and a note of readings, [62479008, 72, 71], were read as codes; review
-// 64a: a resource second in a list, inside a message envelope, after a
-// byte order mark, as XML or NDJSON went unread).
-func structuredString(s string) bool {
+// structuredPayloads are what string s carries that is read as an
+// attachment is: an HL7 v2 message; FHIR XML (a root element in FHIR's
+// namespace); and each FHIR resource in JSON or NDJSON, at any depth (in
+// a list, an envelope, a Bundle's entries), on its own. Other JSON and
+// XML, and the JSON around a resource, are not read (review 63a: a
+// device's configuration, {"pollIntervalMs": 86406008}, and a note of
+// readings were read as codes; review 65a: so was a configuration naming
+// a Device, and an XHTML note linking FHIR's site; review 64a: a resource
+// second in a list, in an envelope, after a byte order mark, as XML or
+// NDJSON went unread).
+func structuredPayloads(s string) []payload {
 	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\ufeff"))
-	if strings.HasPrefix(t, "MSH|") {
-		return true
+	switch {
+	case strings.HasPrefix(t, "MSH|"):
+		return []payload{{"", []byte(t)}}
+	case strings.HasPrefix(t, "<"):
+		if fhirXMLRoot(t) {
+			return []payload{{"application/fhir+xml", []byte(t)}}
+		}
+		return nil
+	case !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "["):
+		return nil
 	}
-	if strings.HasPrefix(t, "<") {
-		return strings.Contains(t, "http://hl7.org/fhir")
-	}
-	if !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "[") {
-		return false
-	}
-	holdsResource := func(doc string) bool {
+	var out []payload
+	resources := func(doc string) {
 		var v any
 		if json.Unmarshal([]byte(doc), &v) != nil {
+			return
+		}
+		eachObject(v, "", func(m map[string]any) bool {
+			if _, ok := m["resourceType"].(string); !ok {
+				return true
+			}
+			if raw, err := json.Marshal(m); err == nil {
+				out = append(out, payload{"application/fhir+json", raw})
+			}
+			return false // (its own inner resources are read with it)
+		})
+	}
+	resources(t)
+	if len(out) == 0 {
+		for _, line := range strings.Split(t, "\n") { // NDJSON
+			resources(strings.TrimSpace(line))
+		}
+	}
+	return out
+}
+
+// fhirXMLRoot: xml's first element is in FHIR's namespace by default.
+func fhirXMLRoot(xml string) bool {
+	for strings.HasPrefix(xml, "<?") || strings.HasPrefix(xml, "<!--") {
+		end := "?>"
+		if strings.HasPrefix(xml, "<!--") {
+			end = "-->"
+		}
+		i := strings.Index(xml, end)
+		if i < 0 {
 			return false
 		}
-		found := false
-		eachObject(v, "", func(m map[string]any) bool {
-			if _, ok := m["resourceType"].(string); ok {
-				found = true
-			}
-			return !found
-		})
-		return found
+		xml = strings.TrimSpace(xml[i+len(end):])
 	}
-	if holdsResource(t) {
-		return true
-	}
-	for _, line := range strings.Split(t, "\n") { // NDJSON
-		if holdsResource(strings.TrimSpace(line)) {
-			return true
-		}
-	}
-	return false
+	tag, _, ok := strings.Cut(xml, ">")
+	return ok && (strings.Contains(tag, `xmlns="http://hl7.org/fhir"`) || strings.Contains(tag, `xmlns='http://hl7.org/fhir'`))
 }
 
 // jsonPayload reports whether data (base64 when encoded) given media type

@@ -1266,15 +1266,16 @@ var ownCodeTypes = []string{"Slot", "Schedule"}
 // 62b: Jane's "yes" to an HIV-coded question went to the hospital, where
 // the same form with its questionnaire contained was withheld). Named by
 // id or by a canonical url ending in Type/id; each read once (review 63a:
-// one named 2,000 times took 23 s); past maxDefinitions named, the item
-// is labelled R, released to its source alone, as an item whose
-// attachments are past their cap is. Read as stored when the item is
+// one named 2,000 times took 23 s); past maxDefinitions found or
+// maxDefinitionReads looked up, the item is labelled R, released to its
+// source alone, as an item whose attachments are past their cap is. Read as stored when the item is
 // written (carex relabel reads it again).
 func (s *Server) definitionCodes(w *store.Write) []string {
 	names := definitionNames(w.Resource)
 	var out []string
 	ctx := context.Background()
 	read := map[string]bool{}
+	found := 0
 	for len(names) > 0 {
 		n := names[0]
 		names = names[1:]
@@ -1294,7 +1295,7 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 				continue
 			}
 			read[n] = true
-			if len(read) > maxDefinitions {
+			if len(read) > maxDefinitionReads || found >= maxDefinitions {
 				w.Labels = appendNew(w.Labels, "R")
 				return out
 			}
@@ -1306,6 +1307,7 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 			if m == nil || i > 0 && m["url"] != n {
 				continue
 			}
+			found++
 			if t == "Questionnaire" {
 				out = append(out, otherCodings(withoutOffers(m), nil)...)
 			} else {
@@ -1343,8 +1345,15 @@ func definitionNames(v any) []string {
 	return names
 }
 
-// maxDefinitions: the definitions one item's names are read for.
-const maxDefinitions = 32
+// maxDefinitions, maxDefinitionReads: the definitions read for one item,
+// and the names looked up (most name nothing stored here: a national
+// pathway's steps), past which it is labelled R (review 65a: a care plan
+// of 34 national steps, and one following a 40-step pathway, were R at
+// 32 names).
+const (
+	maxDefinitions     = 256
+	maxDefinitionReads = 1024
+)
 
 // withoutOffers is Questionnaire q without the answers it offers
 // (answerOption, initial) at any depth: what a form answering it means is
@@ -1353,12 +1362,30 @@ const maxDefinitions = 32
 // the group or the enableWhen question of the one it answered, went to
 // the hospital), not the options it did not choose (review 63a: a form
 // answering "asthma" was labelled HIV for offering it).
+//
+// An offer repeated elsewhere is an offer too: an enableWhen's answer (the
+// choice that shows a question: only the question it points to is kept)
+// and a contained ValueSet of choices (review 65a: a form answering
+// "asthma" was labelled HIV again through both).
 func withoutOffers(q any) any {
 	switch x := q.(type) {
 	case map[string]any:
+		if x["resourceType"] == "ValueSet" {
+			return nil
+		}
 		out := make(map[string]any, len(x))
 		for k, v := range x {
-			if k == "answerOption" || k == "initial" {
+			switch {
+			case k == "answerOption" || k == "initial" || k == "answerValueSet":
+				continue
+			case k == "enableWhen":
+				var kept []any
+				for _, e := range asList(v) {
+					if em, ok := e.(map[string]any); ok {
+						kept = append(kept, map[string]any{"question": em["question"]})
+					}
+				}
+				out[k] = kept
 				continue
 			}
 			out[k] = withoutOffers(v)
