@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"encoding/xml"
 	"html"
 	"mime"
 	"slices"
@@ -85,46 +86,40 @@ func structuredPayloads(s string) []payload {
 	case !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "["):
 		return nil
 	}
+	// Read as attached JSON is (jsonDocs: values one after another, NDJSON,
+	// broken lines passed over; firstKeptDocs: a repeated key's first
+	// value too — review 66a: a pretty-printed resource after a one-line
+	// header, and a repeated "code" key, went unread).
 	var out []payload
-	resources := func(doc string) {
-		var v any
-		if json.Unmarshal([]byte(doc), &v) != nil {
-			return
-		}
-		eachObject(v, "", func(m map[string]any) bool {
+	raw := []byte(t)
+	for _, doc := range append(jsonDocs("", raw), firstKeptDocs("", raw)...) {
+		eachObject(doc, "", func(m map[string]any) bool {
 			if _, ok := m["resourceType"].(string); !ok {
 				return true
 			}
-			if raw, err := json.Marshal(m); err == nil {
-				out = append(out, payload{"application/fhir+json", raw})
+			if b, err := json.Marshal(m); err == nil {
+				out = append(out, payload{"application/fhir+json", b})
 			}
 			return false // (its own inner resources are read with it)
 		})
 	}
-	resources(t)
-	if len(out) == 0 {
-		for _, line := range strings.Split(t, "\n") { // NDJSON
-			resources(strings.TrimSpace(line))
-		}
-	}
 	return out
 }
 
-// fhirXMLRoot: xml's first element is in FHIR's namespace by default.
-func fhirXMLRoot(xml string) bool {
-	for strings.HasPrefix(xml, "<?") || strings.HasPrefix(xml, "<!--") {
-		end := "?>"
-		if strings.HasPrefix(xml, "<!--") {
-			end = "-->"
-		}
-		i := strings.Index(xml, end)
-		if i < 0 {
+// fhirXMLRoot: doc's root element is in FHIR's namespace (by default or
+// by a prefix; after a declaration, a DOCTYPE or comments: review 66a).
+func fhirXMLRoot(doc string) bool {
+	d := xml.NewDecoder(strings.NewReader(doc))
+	d.Strict = false
+	for {
+		tok, err := d.Token()
+		if err != nil {
 			return false
 		}
-		xml = strings.TrimSpace(xml[i+len(end):])
+		if se, ok := tok.(xml.StartElement); ok {
+			return se.Name.Space == "http://hl7.org/fhir"
+		}
 	}
-	tag, _, ok := strings.Cut(xml, ">")
-	return ok && (strings.Contains(tag, `xmlns="http://hl7.org/fhir"`) || strings.Contains(tag, `xmlns='http://hl7.org/fhir'`))
 }
 
 // jsonPayload reports whether data (base64 when encoded) given media type
