@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"html"
+	"io"
 	"mime"
 	"slices"
 	"strings"
@@ -91,8 +92,8 @@ func structuredPayloads(s string) []payload {
 	// value too — review 66a: a pretty-printed resource after a one-line
 	// header, and a repeated "code" key, went unread).
 	var out []payload
-	raw := []byte(t)
-	for _, doc := range append(jsonDocs("", raw), firstKeptDocs("", raw)...) {
+	docs, kept := jsonDocsBoth("", []byte(t))
+	for _, doc := range append(docs, kept...) {
 		eachObject(doc, "", func(m map[string]any) bool {
 			if _, ok := m["resourceType"].(string); !ok {
 				return true
@@ -108,13 +109,19 @@ func structuredPayloads(s string) []payload {
 
 // fhirXMLRoot: doc's root element is in FHIR's namespace (by default or
 // by a prefix; after a declaration, a DOCTYPE or comments: review 66a).
+// The string is Unicode already, so a declared encoding is not applied;
+// XML the tokenizer refuses before its root is read when it names FHIR's
+// namespace at all, which fails closed (review 67a: a declaration of
+// encoding="utf-16" or version="1.1", or "--" in a comment, stopped the
+// tokenizer, and FHIR XML carrying an HIV diagnosis went unread).
 func fhirXMLRoot(doc string) bool {
 	d := xml.NewDecoder(strings.NewReader(doc))
 	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return false
+			return strings.Contains(doc, "http://hl7.org/fhir")
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			return se.Name.Space == "http://hl7.org/fhir"
@@ -262,11 +269,14 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		var inner []any
 		declared := p.ct == "" || fhirJSONType(p.ct)
 		if declared || jsonLike(t) { // (JSON whatever its type says: review 40a)
-			inner = jsonDocs(p.ct, t)
 			if texts {
 				// (for labels: a second reading keeping each repeated
 				// key's first value)
-				inner = append(inner, firstKeptDocs(p.ct, t)...)
+				var kept []any
+				inner, kept = jsonDocsBoth(p.ct, t)
+				inner = append(inner, kept...)
+			} else {
+				inner = jsonDocs(p.ct, t)
 			}
 		}
 		docs = append(docs, inner...)

@@ -684,6 +684,14 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.mu.Lock()
 			if d.Flags&consent.FlagRedact != 0 {
 				g.redact[keyOf(m)] = true
+				if it.Restricted && !pp.Restricted() && g.x != nil {
+					// A version of hers labelled R, read after the
+					// restriction was lifted, is an access to restricted
+					// demographics as any is (review 67b: an old refuge
+					// address's version, redacted, raised no alert).
+					d.Reasons = append(slices.Clip(d.Reasons), consent.Reason{Layer: consent.LayerRestricted, Code: consent.CodeRestrictedPatient})
+					g.x.restricted = appendNew(g.x.restricted, pid)
+				}
 			}
 			g.mu.Unlock()
 			g.note(d)

@@ -249,6 +249,9 @@ func redactCarried(m map[string]any, which func(map[string]any) bool, seen *numb
 	if redactAttached(m, which, seen) || maskUnread(m, which, seen) {
 		found = true
 	}
+	if which == nil && redactTypedPlaces(m) {
+		found = true
+	}
 	for _, v := range m {
 		eachObject(v, "", visit)
 	}
@@ -420,6 +423,9 @@ func redactPlaces(x map[string]any) bool {
 				return true
 			})
 		}
+		if redactTypedPlaces(x) {
+			found = true
+		}
 		if found {
 			delete(x, "text") // the narrative repeats them
 		}
@@ -432,6 +438,30 @@ func redactPlaces(x map[string]any) bool {
 	}
 	if placeReferenceText(x) {
 		found = true
+	}
+	return found
+}
+
+// redactTypedPlaces takes out of resource x (not a person's: redactPerson)
+// every element R4 types Address or ContactPoint, whatever its name (review
+// 67b: a telecare alarm Device's contact gave her phone, a Claim's
+// accident.locationAddress her refuge, to a hospital clinician), and with
+// them the narrative; a value[x] is masked instead (redactPlaces). It
+// reports whether it took any out.
+func redactTypedPlaces(x map[string]any) bool {
+	t, _ := x["resourceType"].(string)
+	if t == "" || personResource(t) {
+		return false
+	}
+	found := false
+	fhir.EachPlaceElement(t, x, func(parent map[string]any, k string) {
+		if !strings.HasPrefix(k, "value") {
+			delete(parent, k)
+			found = true
+		}
+	})
+	if found {
+		delete(x, "text")
 	}
 	return found
 }
@@ -481,6 +511,11 @@ func placeReferenceText(x map[string]any) bool {
 // an Address or ContactPoint value, or a reference's display
 // (placeReferenceText); escapes and attachments: mayCarryPeople.
 func mayCarryPlaces(raw []byte) bool {
+	for _, k := range fhir.PlaceElementNames() { // (an element typed as one: redactTypedPlaces)
+		if k != "address" && k != "telecom" && bytes.Contains(raw, []byte(`"`+k+`"`)) {
+			return true
+		}
+	}
 	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
 		bytes.Contains(raw, []byte(`"Location/`)) || bytes.Contains(raw, []byte(`"Location"`)) ||
 		bytes.Contains(raw, []byte(`display"`)) || bytes.Contains(raw, []byte(`"identifier"`)) ||

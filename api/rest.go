@@ -1651,15 +1651,22 @@ func attachedDocs(x map[string]any) []any {
 // jsonDocs is attachedDocs of data raw (text, attachmentText) given
 // media type ct (a JSON one, or "").
 func jsonDocs(ct string, raw []byte) []any {
+	docs, _ := jsonDocSpans(ct, raw)
+	return docs
+}
+
+// jsonDocSpans is jsonDocs, with where in raw each document was read
+// (raw[span[0]:span[1]]), for a second reading of the same documents
+// (firstKeptDocs).
+func jsonDocSpans(ct string, raw []byte) (docs []any, spans [][2]int) {
 	if ct == "" {
 		// An object, or an array of them (review 15a: a letter carrying
 		// an HIV diagnosis as [{…}] went unlabelled, as it is read under
 		// application/json).
 		if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || t[0] != '{' && t[0] != '[' {
-			return nil // not JSON: a PDF, an image, text
+			return nil, nil // not JSON: a PDF, an image, text
 		}
 	}
-	var docs []any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
 	var at int64
@@ -1667,12 +1674,13 @@ func jsonDocs(ct string, raw []byte) []any {
 		var doc any
 		err := d.Decode(&doc)
 		if err == io.EOF {
-			return docs
+			return docs, spans
 		}
 		if err != nil {
 			break
 		}
 		docs = append(docs, doc)
+		spans = append(spans, [2]int{int(at), int(d.InputOffset())})
 		at = d.InputOffset()
 	}
 	// Pass over the line that did not decode, and read on from the next
@@ -1692,7 +1700,7 @@ func jsonDocs(ct string, raw []byte) []any {
 	}
 	nl := nextLine(rest)
 	if nl < 0 {
-		return docs
+		return docs, spans
 	}
 	ends := jsonValueEnds(raw)
 	// A value inside one that failed at a point it holds fails there too,
@@ -1738,6 +1746,7 @@ func jsonDocs(ct string, raw []byte) []any {
 				var doc any
 				if ld.Decode(&doc) == nil {
 					docs = append(docs, doc)
+					spans = append(spans, [2]int{at, i + int(ld.InputOffset())})
 					continue
 				}
 				for at < lineEnd && (raw[at] == ' ' || raw[at] == '\t') {
@@ -1748,6 +1757,7 @@ func jsonDocs(ct string, raw []byte) []any {
 					vd.UseNumber()
 					if vd.Decode(&doc) == nil {
 						docs = append(docs, doc)
+						spans = append(spans, [2]int{at, end})
 					}
 					next = end
 				}
@@ -1790,6 +1800,7 @@ func jsonDocs(ct string, raw []byte) []any {
 			err := vd.Decode(&doc)
 			if err == nil {
 				docs = append(docs, doc)
+				spans = append(spans, [2]int{i, end})
 				budget -= end - i
 			} else {
 				e := i + int(vd.InputOffset())
@@ -1838,7 +1849,7 @@ func jsonDocs(ct string, raw []byte) []any {
 			break
 		}
 	}
-	return docs
+	return docs, spans
 }
 
 // jsonValueEnds maps the offset of each '{' or '[' of b that may begin a
@@ -1945,22 +1956,24 @@ func attachedFirstKept(m map[string]any) []any {
 // firstKeptDocs is attachedFirstKept of data raw (text) given media type
 // ct (a JSON one, or "").
 func firstKeptDocs(ct string, raw []byte) []any {
-	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) == 0 || ct == "" && t[0] != '{' && t[0] != '[' {
-		return nil // not JSON (attachedDocs reads no more)
-	}
-	if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw)); err == nil {
-		if dups {
-			return []any{v}
+	_, kept := jsonDocsBoth(ct, raw)
+	return kept
+}
+
+// jsonDocsBoth is jsonDocs of raw, and firstKeptDocs of it: each document
+// jsonDocs found that repeats a key, read again keeping the first of each.
+// Each is read where jsonDocs found it, however it was found (review 67a:
+// only the whole data, or a line, was read again, and a pretty-printed
+// Condition after a one-line header, its HIV code in the first of two
+// "code" keys, went unread).
+func jsonDocsBoth(ct string, raw []byte) (docs, kept []any) {
+	docs, spans := jsonDocSpans(ct, raw)
+	for _, sp := range spans {
+		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw[sp[0]:sp[1]])); err == nil && dups {
+			kept = append(kept, v)
 		}
-		return nil
 	}
-	var out []any
-	for _, line := range bytes.Split(raw, []byte("\n")) { // NDJSON
-		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(line)); err == nil && dups {
-			out = append(out, v)
-		}
-	}
-	return out
+	return docs, kept
 }
 
 // fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
@@ -2031,13 +2044,32 @@ func canonicalCodes(codes []string) []string {
 }
 
 // patientResidence reports whether Location m is a patient's residence
-// (type PTRES of HL7's v3 RoleCode, under any of its names or none).
+// (type PTRES of HL7's v3 RoleCode, under any of its names or none), or a
+// home by another code: SNOMED CT's 264362003 |Home|, as a type, or a
+// physical type ho (house) of FHIR's location-physical-type (review 67b:
+// a home-visit Encounter's Location typed Home by SNOMED CT gave a
+// restricted person's refuge to the hospital through _include).
 func patientResidence(m map[string]any) bool {
+	pt, _ := m["physicalType"].(map[string]any)
+	for _, c := range asList(pt["coding"]) {
+		cm, _ := c.(map[string]any)
+		sys, _ := cm["system"].(string)
+		code, _ := cm["code"].(string)
+		if strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") == "http://terminology.hl7.org/codesystem/location-physical-type" &&
+			strings.EqualFold(strings.TrimSpace(code), "ho") {
+			return true
+		}
+	}
 	for _, t := range asList(m["type"]) {
 		tm, _ := t.(map[string]any)
 		for _, c := range asList(tm["coding"]) {
 			cm, _ := c.(map[string]any)
 			sys, _ := cm["system"].(string)
+			if code, _ := cm["code"].(string); code != "" {
+				if cs, cc := consent.CanonicalCoding(sys, strings.TrimSpace(code)); cs == "http://snomed.info/sct" && cc == "264362003" {
+					return true
+				}
+			}
 			switch strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") {
 			case "http://terminology.hl7.org/codesystem/v3-rolecode", "urn:oid:2.16.840.1.113883.5.111",
 				"http://hl7.org/fhir/v3/rolecode", "": // STU3's name, and none (review 23a)
