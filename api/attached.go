@@ -10,6 +10,7 @@ import (
 	"html"
 	"io"
 	"mime"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode"
@@ -110,10 +111,12 @@ func structuredPayloads(s string) []payload {
 // fhirXMLRoot: doc's root element is in FHIR's namespace (by default or
 // by a prefix; after a declaration, a DOCTYPE or comments: review 66a).
 // The string is Unicode already, so a declared encoding is not applied;
-// XML the tokenizer refuses before its root is read when it names FHIR's
-// namespace at all, which fails closed (review 67a: a declaration of
+// XML the tokenizer refuses before its root is read when its first start
+// tag declares FHIR's namespace, found past declarations, comments and a
+// DOCTYPE by their end markers (review 67a: a declaration of
 // encoding="utf-16" or version="1.1", or "--" in a comment, stopped the
-// tokenizer, and FHIR XML carrying an HIV diagnosis went unread).
+// tokenizer, and FHIR XML carrying an HIV diagnosis went unread; review
+// 68a: XHTML merely linking FHIR's site after such a comment was read).
 func fhirXMLRoot(doc string) bool {
 	d := xml.NewDecoder(strings.NewReader(doc))
 	d.Strict = false
@@ -121,13 +124,64 @@ func fhirXMLRoot(doc string) bool {
 	for {
 		tok, err := d.Token()
 		if err != nil {
-			return strings.Contains(doc, "http://hl7.org/fhir")
+			return fhirNamespaceFirstTag(doc)
 		}
 		if se, ok := tok.(xml.StartElement); ok {
 			return se.Name.Space == "http://hl7.org/fhir"
 		}
 	}
 }
+
+// fhirNamespaceFirstTag reports whether the first start tag of doc (past
+// <?…?>, <!--…--> and <!…> by their end markers) is in FHIR's namespace,
+// declared there by default or for the tag's prefix; when no start tag
+// can be told, whether doc names FHIR's namespace at all (fails closed).
+func fhirNamespaceFirstTag(doc string) bool {
+	rest := doc
+	for {
+		i := strings.IndexByte(rest, '<')
+		if i < 0 {
+			return strings.Contains(doc, "http://hl7.org/fhir")
+		}
+		rest = rest[i:]
+		end := ">"
+		switch {
+		case strings.HasPrefix(rest, "<?"):
+			end = "?>"
+		case strings.HasPrefix(rest, "<!--"):
+			end = "-->"
+		case strings.HasPrefix(rest, "<!"):
+		default:
+			tag, _, ok := strings.Cut(rest, ">")
+			if !ok {
+				return strings.Contains(doc, "http://hl7.org/fhir")
+			}
+			// the root's own namespace: the default one, or its prefix's
+			name := strings.FieldsFunc(tag[1:], func(r rune) bool { return unicode.IsSpace(r) || r == '/' })
+			decl := "xmlns"
+			if len(name) > 0 {
+				if p, _, ok := strings.Cut(name[0], ":"); ok {
+					decl = "xmlns:" + p
+				}
+			}
+			for _, m := range xmlnsFHIR.FindAllStringSubmatch(tag, -1) {
+				if m[1] == decl {
+					return true
+				}
+			}
+			return false
+		}
+		j := strings.Index(rest[1:], end)
+		if j < 0 {
+			return strings.Contains(doc, "http://hl7.org/fhir")
+		}
+		rest = rest[1+j+len(end):]
+	}
+}
+
+// xmlnsFHIR is a declaration of FHIR's namespace in a start tag; its
+// group is the attribute's name (xmlns, or xmlns:prefix).
+var xmlnsFHIR = regexp.MustCompile(`(xmlns(?::[^\s=]+)?)\s*=\s*["']\s*http://hl7\.org/fhir/?\s*["']`)
 
 // jsonPayload reports whether data (base64 when encoded) given media type
 // ct may be FHIR JSON: its type says JSON or it has none, or its text

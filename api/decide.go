@@ -226,6 +226,10 @@ type gate struct {
 	// released outside their source organisation, whose contained copies
 	// of a person's demographics are redacted (review 10a).
 	redactCopies map[versionKey]bool
+	// liftedR: versions of a Patient labelled R whose person is not
+	// restricted now (the restriction lifted), by the person's id: each
+	// released raises the restricted-patient alert (noteLiftedR).
+	liftedR map[versionKey]string
 	// numbers: whether a Patient carrying the NHS number is restricted
 	// (restrictedNumber).
 	numbers map[string]bool
@@ -305,7 +309,7 @@ func (cp *ConsentPolicy) gate(ctx context.Context, p *auth.Principal, x *Exchang
 	if x != nil && x.gate != nil {
 		return x.gate
 	}
-	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, redactCopies: map[versionKey]bool{}, unknown: map[string]bool{}, restrictChecked: map[string]bool{}}
+	g := &gate{cp: cp, ctx: ctx, x: x, prepared: map[preparedKey]*personDecision{}, redact: map[versionKey]bool{}, redactCopies: map[versionKey]bool{}, liftedR: map[versionKey]string{}, unknown: map[string]bool{}, restrictChecked: map[string]bool{}}
 	if p != nil {
 		g.user = consent.User{Sub: p.Sub, Name: p.Name, Role: p.Role, Org: p.Org, Sector: p.Sector, Purpose: p.Purpose}
 		g.issuer = p.Issuer
@@ -639,6 +643,11 @@ func (g *gate) decideItem(m *store.Meta) bool {
 	}
 	if g.ownData(m) {
 		g.noteRestricted(g.ctx, m.Patients)
+		if m.Type == "Patient" && slices.Contains(m.Labels, "R") {
+			g.mu.Lock()
+			g.liftedR[keyOf(m)] = m.ID // (noteRestricted raised it already if she is restricted now)
+			g.mu.Unlock()
+		}
 		return true
 	}
 	if len(m.Patients) == 0 {
@@ -684,13 +693,8 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.mu.Lock()
 			if d.Flags&consent.FlagRedact != 0 {
 				g.redact[keyOf(m)] = true
-				if it.Restricted && !pp.Restricted() && g.x != nil {
-					// A version of hers labelled R, read after the
-					// restriction was lifted, is an access to restricted
-					// demographics as any is (review 67b: an old refuge
-					// address's version, redacted, raised no alert).
-					d.Reasons = append(slices.Clip(d.Reasons), consent.Reason{Layer: consent.LayerRestricted, Code: consent.CodeRestrictedPatient})
-					g.x.restricted = appendNew(g.x.restricted, pid)
+				if it.Restricted && !pp.Restricted() {
+					g.liftedR[keyOf(m)] = pid
 				}
 			}
 			g.mu.Unlock()
@@ -2190,6 +2194,25 @@ func (x *Exchange) redacted(v *store.Version) bool {
 	return g.redact[keyOf(&v.Meta)]
 }
 
+// noteLiftedR raises the restricted-patient alert for v, a version of a
+// Patient labelled R read after the restriction was lifted, as it is
+// released: it is an access to restricted demographics as any is (review
+// 67b: the old refuge address's version, redacted, raised none; review
+// 68a: nor did the source's read, and a version counted in a total only
+// raised one).
+func (x *Exchange) noteLiftedR(v *store.Version) {
+	g := x.gate
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if pid, ok := g.liftedR[keyOf(&v.Meta)]; ok && g.x != nil {
+		g.note(consent.Decision{Reasons: []consent.Reason{{Layer: consent.LayerRestricted, Code: consent.CodeRestrictedPatient}}})
+		g.x.restricted = appendNew(g.x.restricted, pid)
+	}
+}
+
 // redactedCopies reports whether v's contained copies of a person's
 // demographics are released redacted (see gate.redactCopies).
 func (x *Exchange) redactedCopies(v *store.Version) bool {
@@ -2420,6 +2443,7 @@ func (x *Exchange) body(v *store.Version) []byte {
 // bodyOf is body; with refs false, references are released as stored (the
 // echo of a resource the user just wrote: its references are the user's).
 func (x *Exchange) bodyOf(v *store.Version, refs bool) []byte {
+	x.noteLiftedR(v)
 	redact := x.redacted(v)
 	// (a key written with escapes is read from the document; a copy may
 	// sit anywhere another resource does, or in an attachment's data)

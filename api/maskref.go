@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -1163,11 +1164,14 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 				if !changed {
 					return payloadKept, nil
 				}
-				if !jsonType {
+				if !jsonType || !decodesWhole(text) || len(firstKeptDocs(ct, text)) > 0 {
 					// JSON only guessed from its first byte may hold
 					// more than its documents (a letter's prose after a
 					// JSON line): masked whole, not rewritten without it
-					// (review 42a)
+					// (review 42a); so is JSON with a line that does not
+					// decode, or a key repeated, which writing back the
+					// documents read would drop (review 68b: a letter's
+					// broken potassium line went, with no mark)
 					return payloadMasked, nil
 				}
 				data, _ := encodeAttachedDocs(docs)
@@ -1176,6 +1180,20 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 		}
 		return payloadKept, nil
 	})
+}
+
+// decodesWhole reports whether text is JSON values one after another, to
+// its end, each of which decodes.
+func decodesWhole(text []byte) bool {
+	d := json.NewDecoder(bytes.NewReader(text))
+	for {
+		var v json.RawMessage
+		if err := d.Decode(&v); err == io.EOF {
+			return true
+		} else if err != nil {
+			return false
+		}
+	}
 }
 
 // attachedCopy: one of the documents an attachment carries (or a

@@ -249,7 +249,9 @@ func redactCarried(m map[string]any, which func(map[string]any) bool, seen *numb
 	if redactAttached(m, which, seen) || maskUnread(m, which, seen) {
 		found = true
 	}
-	if which == nil && redactTypedPlaces(m) {
+	if t, _ := m["resourceType"].(string); which == nil && t != "CareTeam" && t != "MessageHeader" && redactTypedPlaces(m) {
+		// (the item's own too, but a team's telecom and a message's
+		// sender's contact, which are theirs, not hers: review 68a)
 		found = true
 	}
 	for _, v := range m {
@@ -476,6 +478,16 @@ func redactTypedPlaces(x map[string]any) bool {
 // and identifier, display "Home, 1 Hidden Lane", went to the district
 // nurse). A Coding (system, code) is no reference.
 func placeReferenceText(x map[string]any) bool {
+	switch t, _ := x["resourceType"].(string); t {
+	case "", "Location", "Organization", "Practitioner", "PractitionerRole", "HealthcareService":
+		// (a reference, or a place or party carried whole, whose
+		// identifier names it: a UPRN, an ODS code)
+	default:
+		// A resource is no reference: a Specimen's accession number, the
+		// NHS number of her copy (redactPerson's) stay (review 68b: they
+		// were taken out, as a reference by identifier alone is).
+		return false
+	}
 	_, hasDisplay := x["display"]
 	_, hasExt := x["_display"]
 	_, hasID := x["identifier"]
@@ -694,7 +706,7 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
 	if which == nil {
-		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) {
+		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "contact", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) {
 			return true
 		}
 	} else if numbersIn(text, which, seen) {

@@ -2045,18 +2045,35 @@ func canonicalCodes(codes []string) []string {
 
 // patientResidence reports whether Location m is a patient's residence
 // (type PTRES of HL7's v3 RoleCode, under any of its names or none), or a
-// home by another code: SNOMED CT's 264362003 |Home|, as a type, or a
-// physical type ho (house) of FHIR's location-physical-type (review 67b:
-// a home-visit Encounter's Location typed Home by SNOMED CT gave a
-// restricted person's refuge to the hospital through _include).
+// home by another code: SNOMED CT's 264362003 |Home| as its type or
+// physical type, or, with no type, physical type ho (house) of FHIR's
+// location-physical-type under any of its names or none (review 67b: a
+// home-visit Encounter's Location typed Home by SNOMED CT gave a
+// restricted person's refuge to the hospital through _include; review
+// 68a: so did physical type ho under STU3's system; a care home typed a
+// facility, of physical type ho, is not one).
 func patientResidence(m map[string]any) bool {
+	home := func(c map[string]any) bool {
+		sys, _ := c["system"].(string)
+		code, _ := c["code"].(string)
+		cs, cc := consent.CanonicalCoding(sys, strings.TrimSpace(code))
+		return cs == "http://snomed.info/sct" && cc == "264362003"
+	}
 	pt, _ := m["physicalType"].(map[string]any)
 	for _, c := range asList(pt["coding"]) {
 		cm, _ := c.(map[string]any)
+		if cm == nil {
+			continue
+		}
 		sys, _ := cm["system"].(string)
 		code, _ := cm["code"].(string)
-		if strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") == "http://terminology.hl7.org/codesystem/location-physical-type" &&
-			strings.EqualFold(strings.TrimSpace(code), "ho") {
+		switch strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") {
+		case "http://terminology.hl7.org/codesystem/location-physical-type", "http://hl7.org/fhir/location-physical-type", "":
+			if strings.EqualFold(strings.TrimSpace(code), "ho") && len(asList(m["type"])) == 0 {
+				return true
+			}
+		}
+		if home(cm) {
 			return true
 		}
 	}
@@ -2064,12 +2081,13 @@ func patientResidence(m map[string]any) bool {
 		tm, _ := t.(map[string]any)
 		for _, c := range asList(tm["coding"]) {
 			cm, _ := c.(map[string]any)
-			sys, _ := cm["system"].(string)
-			if code, _ := cm["code"].(string); code != "" {
-				if cs, cc := consent.CanonicalCoding(sys, strings.TrimSpace(code)); cs == "http://snomed.info/sct" && cc == "264362003" {
-					return true
-				}
+			if cm == nil {
+				continue
 			}
+			if home(cm) {
+				return true
+			}
+			sys, _ := cm["system"].(string)
 			switch strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") {
 			case "http://terminology.hl7.org/codesystem/v3-rolecode", "urn:oid:2.16.840.1.113883.5.111",
 				"http://hl7.org/fhir/v3/rolecode", "": // STU3's name, and none (review 23a)

@@ -50,18 +50,21 @@ func eachPlace(t reflect.Type, obj map[string]any, fn func(map[string]any, strin
 var holdsPlacesCache sync.Map // reflect.Type -> bool
 
 // holdsPlaces reports whether a value of struct type t is, or may hold
-// below it (not through a resource), an Address or a ContactPoint.
+// below it (not through a resource or an extension), an Address or a
+// ContactPoint.
 func holdsPlaces(t reflect.Type) bool {
 	if v, ok := holdsPlacesCache.Load(t); ok {
 		return v.(bool)
 	}
 	holdsPlacesCache.Store(t, false) // (a type that holds itself: Extension)
 	found := t == addressType || t == contactPointType
-	for _, fi := range getStruct(t).fields {
+	for name, fi := range getStruct(t).fields {
 		if found {
 			break
 		}
-		found = fi.kind == kStruct && fi.elem != t && holdsPlaces(fi.elem)
+		// (not through extensions, which every element may have: their
+		// values are masked on their own)
+		found = fi.kind == kStruct && fi.elem != t && name != "extension" && name != "modifierExtension" && holdsPlaces(fi.elem)
 	}
 	holdsPlacesCache.Store(t, found)
 	return found
