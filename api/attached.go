@@ -144,20 +144,26 @@ func fhirNamespaceFirstTag(doc string) bool {
 			return strings.Contains(doc, "http://hl7.org/fhir")
 		}
 		rest = rest[i:]
-		end := ">"
+		var n int
 		switch {
 		case strings.HasPrefix(rest, "<?"):
-			end = "?>"
+			if n = strings.Index(rest, "?>"); n >= 0 {
+				n += len("?>")
+			}
 		case strings.HasPrefix(rest, "<!--"):
-			end = "-->"
+			if n = strings.Index(rest[len("<!--"):], "-->"); n >= 0 {
+				n += len("<!--") + len("-->")
+			}
 		case strings.HasPrefix(rest, "<!"):
+			n = markupEnd(rest) // (a DOCTYPE's internal subset, its quoted '>': review 69a)
 		default:
-			tag, _, ok := strings.Cut(rest, ">")
-			if !ok {
+			n = markupEnd(rest)
+			if n <= 0 {
 				return strings.Contains(doc, "http://hl7.org/fhir")
 			}
+			tag := rest[:n]
 			// the root's own namespace: the default one, or its prefix's
-			name := strings.FieldsFunc(tag[1:], func(r rune) bool { return unicode.IsSpace(r) || r == '/' })
+			name := strings.FieldsFunc(tag[1:], func(r rune) bool { return unicode.IsSpace(r) || r == '/' || r == '>' })
 			decl := "xmlns"
 			if len(name) > 0 {
 				if p, _, ok := strings.Cut(name[0], ":"); ok {
@@ -171,12 +177,36 @@ func fhirNamespaceFirstTag(doc string) bool {
 			}
 			return false
 		}
-		j := strings.Index(rest[1:], end)
-		if j < 0 {
+		if n <= 0 {
 			return strings.Contains(doc, "http://hl7.org/fhir")
 		}
-		rest = rest[1+j+len(end):]
+		rest = rest[n:]
 	}
+}
+
+// markupEnd is the length of the markup s starts with, to its closing
+// '>' outside quotes and square brackets; 0 when it does not close.
+func markupEnd(s string) int {
+	var quote byte
+	depth := 0
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '[':
+			depth++
+		case c == ']':
+			depth--
+		case c == '>' && depth <= 0:
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // xmlnsFHIR is a declaration of FHIR's namespace in a start tag; its

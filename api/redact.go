@@ -432,7 +432,9 @@ func redactPlaces(x map[string]any) bool {
 			delete(x, "text") // the narrative repeats them
 		}
 	}
-	for _, k := range []string{"valueAddress", "valueContactPoint"} {
+	// (a ContactDetail or a Contributor holds contact points: review 69a,
+	// her phone in an extension's valueContactDetail went whole)
+	for _, k := range []string{"valueAddress", "valueContactPoint", "valueContactDetail", "valueContributor"} {
 		if _, ok := x[k]; ok {
 			x[k] = map[string]any{"extension": maskedMark()}
 			found = true
@@ -478,14 +480,14 @@ func redactTypedPlaces(x map[string]any) bool {
 // and identifier, display "Home, 1 Hidden Lane", went to the district
 // nurse). A Coding (system, code) is no reference.
 func placeReferenceText(x map[string]any) bool {
-	switch t, _ := x["resourceType"].(string); t {
-	case "", "Location", "Organization", "Practitioner", "PractitionerRole", "HealthcareService":
-		// (a reference, or a place or party carried whole, whose
-		// identifier names it: a UPRN, an ODS code)
-	default:
-		// A resource is no reference: a Specimen's accession number, the
-		// NHS number of her copy (redactPerson's) stay (review 68b: they
-		// were taken out, as a reference by identifier alone is).
+	if t, _ := x["resourceType"].(string); t == "Specimen" || personResource(t) {
+		// A sample's accession number, and the NHS number of her copy
+		// (redactPerson's), name no place or party (review 68b: they were
+		// taken out, as a reference by identifier alone is). Any other
+		// resource carried whole with no code of its own loses its
+		// identifiers as such a reference does (review 69a: a Device's
+		// UPRN, an Endpoint's or a Group's ODS code named her home and
+		// her practice).
 		return false
 	}
 	_, hasDisplay := x["display"]
@@ -519,19 +521,19 @@ func placeReferenceText(x map[string]any) bool {
 }
 
 // mayCarryPlaces reports whether a stored body may give an address or a
-// contact point redactPlaces takes out: a resource inside it with either,
-// an Address or ContactPoint value, or a reference's display
-// (placeReferenceText); escapes and attachments: mayCarryPeople.
+// contact point redactPlaces takes out: an element typed as one
+// (redactTypedPlaces), anywhere (an extension's valueContactDetail:
+// review 69a), an Address or ContactPoint value, a Location, or a
+// reference's display or identifier (placeReferenceText); escapes and
+// attachments: mayCarryPeople.
 func mayCarryPlaces(raw []byte) bool {
-	for _, k := range fhir.PlaceElementNames() { // (an element typed as one: redactTypedPlaces)
-		if k != "address" && k != "telecom" && bytes.Contains(raw, []byte(`"`+k+`"`)) {
+	for _, k := range fhir.PlaceElementNames() {
+		if bytes.Contains(raw, []byte(`"`+k+`"`)) {
 			return true
 		}
 	}
-	return bytes.Contains(raw, []byte(`"valueAddress"`)) || bytes.Contains(raw, []byte(`"valueContactPoint"`)) ||
-		bytes.Contains(raw, []byte(`"Location/`)) || bytes.Contains(raw, []byte(`"Location"`)) ||
-		bytes.Contains(raw, []byte(`display"`)) || bytes.Contains(raw, []byte(`"identifier"`)) ||
-		(bytes.Contains(raw, []byte(`"address"`)) || bytes.Contains(raw, []byte(`"telecom"`))) && bytes.Count(raw, []byte(`"resourceType"`)) > 1
+	return bytes.Contains(raw, []byte(`"Location/`)) || bytes.Contains(raw, []byte(`"Location"`)) ||
+		bytes.Contains(raw, []byte(`display"`)) || bytes.Contains(raw, []byte(`"identifier"`))
 }
 
 // maskUnreadPeople masks the data of attachment (or Binary) x, or a
@@ -706,7 +708,7 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
 	if which == nil {
-		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "contact", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) {
+		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "<contact", ":contact", `"contact"`, "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) {
 			return true
 		}
 	} else if numbersIn(text, which, seen) {

@@ -2046,12 +2046,13 @@ func canonicalCodes(codes []string) []string {
 // patientResidence reports whether Location m is a patient's residence
 // (type PTRES of HL7's v3 RoleCode, under any of its names or none), or a
 // home by another code: SNOMED CT's 264362003 |Home| as its type or
-// physical type, or, with no type, physical type ho (house) of FHIR's
+// physical type, or, with no coded type, physical type ho (house) of FHIR's
 // location-physical-type under any of its names or none (review 67b: a
 // home-visit Encounter's Location typed Home by SNOMED CT gave a
 // restricted person's refuge to the hospital through _include; review
 // 68a: so did physical type ho under STU3's system; a care home typed a
-// facility, of physical type ho, is not one).
+// facility, of physical type ho, is not one; review 69a: one typed by
+// text alone, "Client's own home", is).
 func patientResidence(m map[string]any) bool {
 	home := func(c map[string]any) bool {
 		sys, _ := c["system"].(string)
@@ -2069,7 +2070,7 @@ func patientResidence(m map[string]any) bool {
 		code, _ := cm["code"].(string)
 		switch strings.TrimRight(strings.ToLower(strings.TrimSpace(sys)), "/") {
 		case "http://terminology.hl7.org/codesystem/location-physical-type", "http://hl7.org/fhir/location-physical-type", "":
-			if strings.EqualFold(strings.TrimSpace(code), "ho") && len(asList(m["type"])) == 0 {
+			if strings.EqualFold(strings.TrimSpace(code), "ho") && !codedType(m) {
 				return true
 			}
 		}
@@ -2092,6 +2093,21 @@ func patientResidence(m map[string]any) bool {
 			case "http://terminology.hl7.org/codesystem/v3-rolecode", "urn:oid:2.16.840.1.113883.5.111",
 				"http://hl7.org/fhir/v3/rolecode", "": // STU3's name, and none (review 23a)
 				if code, _ := cm["code"].(string); strings.EqualFold(strings.TrimSpace(code), "PTRES") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// codedType reports whether Location m has a type coded by some coding.
+func codedType(m map[string]any) bool {
+	for _, t := range asList(m["type"]) {
+		tm, _ := t.(map[string]any)
+		for _, c := range asList(tm["coding"]) {
+			if cm, _ := c.(map[string]any); cm != nil {
+				if code, _ := cm["code"].(string); strings.TrimSpace(code) != "" {
 					return true
 				}
 			}
