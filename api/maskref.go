@@ -1213,21 +1213,7 @@ func attachedCopy(docs []any, mask map[string]bool) bool {
 
 // docResources are the resources an attached document is: itself, or
 // the objects of a list (jsonDocs reads an array of resources too).
-func docResources(doc any) []map[string]any {
-	switch d := doc.(type) {
-	case map[string]any:
-		return []map[string]any{d}
-	case []any:
-		var out []map[string]any
-		for _, e := range d {
-			if r, ok := e.(map[string]any); ok {
-				out = append(out, r)
-			}
-		}
-		return out
-	}
-	return nil
-}
+func docResources(doc any) []map[string]any { return fhir.Objects(doc) }
 
 // encodeAttachedDocs is the FHIR JSON an attachment carries, encoded again
 // one document a line; err is the first document that did not encode

@@ -470,6 +470,13 @@ func redactTypedPlaces(x map[string]any) bool {
 	return found
 }
 
+// placeOrParty are the resource types whose identifiers name a place or a
+// party (placeReferenceText).
+var placeOrParty = map[string]bool{
+	"Location": true, "Organization": true, "OrganizationAffiliation": true, "Practitioner": true,
+	"PractitionerRole": true, "HealthcareService": true, "Device": true, "Endpoint": true, "Group": true, "Basic": true,
+}
+
 // placeReferenceText takes out of reference x what may say where someone
 // is or who her GP is: a Location reference's display ("Home, 1 Hidden
 // Lane": the place itself is decided on its own, a patient's residence
@@ -480,15 +487,20 @@ func redactTypedPlaces(x map[string]any) bool {
 // and identifier, display "Home, 1 Hidden Lane", went to the district
 // nurse). A Coding (system, code) is no reference.
 func placeReferenceText(x map[string]any) bool {
-	if t, _ := x["resourceType"].(string); t == "Specimen" || personResource(t) {
-		// A sample's accession number, and the NHS number of her copy
-		// (redactPerson's), name no place or party (review 68b: they were
-		// taken out, as a reference by identifier alone is). Any other
-		// resource carried whole with no code of its own loses its
-		// identifiers as such a reference does (review 69a: a Device's
-		// UPRN, an Endpoint's or a Group's ODS code named her home and
-		// her practice).
-		return false
+	if t, _ := x["resourceType"].(string); t != "" {
+		// A resource carried whole is no reference. A place's or a
+		// party's identifiers name it (review 69a: a Device's UPRN, an
+		// Endpoint's or a Group's ODS code named her home and her
+		// practice; review 70a: whatever other elements it has); other
+		// resources' identifiers stay (review 68b: a Specimen's accession
+		// number, her copy's NHS number — redactPerson's —; review 70a: a
+		// prescription's and an encounter's numbers).
+		if !placeOrParty[t] {
+			return false
+		}
+		_, found := x["identifier"]
+		delete(x, "identifier")
+		return found
 	}
 	_, hasDisplay := x["display"]
 	_, hasExt := x["_display"]
@@ -708,7 +720,7 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 	plain := bytes.ReplaceAll(fromUTF16(raw), []byte{0}, nil)
 	text := bytes.ToLower(scanText(plain))
 	if which == nil {
-		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "<contact", ":contact", `"contact"`, "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) {
+		if slices.ContainsFunc([]string{"patient", "person", "addr", "telecom", "location", "pid|", "\rpid", "\npid"}, func(w string) bool { return bytes.Contains(text, []byte(w)) }) || contactName(text) {
 			return true
 		}
 	} else if numbersIn(text, which, seen) {
@@ -724,6 +736,28 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 		return !found
 	})
 	return found
+}
+
+// contactName reports whether lower-case text names a contact as an
+// element or key does — "contact" joined to a name character or markup
+// before or after it (<contact, "safecontactnumber", emergencycontact,
+// contact_number) — not in prose ("contact the laboratory": review 69a;
+// review 70a: a name holding it, safeContactNumber, went whole).
+func contactName(text []byte) bool {
+	nameChar := func(c byte) bool {
+		return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '<' || c == ':' || c == '"' || c == '/'
+	}
+	for at := 0; ; {
+		i := bytes.Index(text[at:], []byte("contact"))
+		if i < 0 {
+			return false
+		}
+		i += at
+		if end := i + len("contact"); i > 0 && nameChar(text[i-1]) || end < len(text) && nameChar(text[end]) && text[end] != '-' {
+			return true
+		}
+		at = i + 1
+	}
 }
 
 // numbersIn reports whether text carries an NHS number which reports, or

@@ -2046,7 +2046,8 @@ func canonicalCodes(codes []string) []string {
 // patientResidence reports whether Location m is a patient's residence
 // (type PTRES of HL7's v3 RoleCode, under any of its names or none), or a
 // home by another code: SNOMED CT's 264362003 |Home| as its type or
-// physical type, or, with no coded type, physical type ho (house) of FHIR's
+// physical type, or, with no type coded or naming a facility, physical
+// type ho (house) of FHIR's
 // location-physical-type under any of its names or none (review 67b: a
 // home-visit Encounter's Location typed Home by SNOMED CT gave a
 // restricted person's refuge to the hospital through _include; review
@@ -2101,10 +2102,19 @@ func patientResidence(m map[string]any) bool {
 	return false
 }
 
-// codedType reports whether Location m has a type coded by some coding.
+// codedType reports whether Location m has a type coded by some coding,
+// or one whose text names a facility (review 70a: "Residential care home",
+// of physical type ho, was labelled R as someone's home).
 func codedType(m map[string]any) bool {
 	for _, t := range asList(m["type"]) {
 		tm, _ := t.(map[string]any)
+		text, _ := tm["text"].(string)
+		text = strings.ToLower(text)
+		for _, w := range [...]string{"care home", "nursing", "residential", "hospice", "hospital", "clinic", "surgery", "centre", "center", "facility", "unit", "ward"} {
+			if strings.Contains(text, w) {
+				return true
+			}
+		}
 		for _, c := range asList(tm["coding"]) {
 			if cm, _ := c.(map[string]any); cm != nil {
 				if code, _ := cm["code"].(string); strings.TrimSpace(code) != "" {

@@ -1,6 +1,7 @@
 package fhir
 
 import (
+	"maps"
 	"reflect"
 	"slices"
 	"sort"
@@ -32,7 +33,7 @@ func EachPlaceElement(resourceType string, body map[string]any, fn func(parent m
 
 func eachPlace(t reflect.Type, obj map[string]any, fn func(map[string]any, string)) {
 	si := getStruct(t)
-	for _, k := range slices.Sorted(mapsKeys(obj)) {
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
 		fi := si.fields[k]
 		if fi == nil || fi.kind != kStruct || k == "extension" || k == "modifierExtension" || !holdsPlaces(fi.elem) {
 			continue
@@ -41,7 +42,7 @@ func eachPlace(t reflect.Type, obj map[string]any, fn func(map[string]any, strin
 			fn(obj, k)
 			continue
 		}
-		for _, v := range asObjects(obj[k]) {
+		for _, v := range Objects(obj[k]) {
 			eachPlace(fi.elem, v, fn)
 		}
 	}
@@ -104,17 +105,8 @@ var PlaceElementNames = sync.OnceValue(func() []string {
 	return names
 })
 
-func mapsKeys(obj map[string]any) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range obj {
-			if !yield(k) {
-				return
-			}
-		}
-	}
-}
-
-func asObjects(v any) []map[string]any {
+// Objects are the JSON objects v is: itself, or the objects of a list.
+func Objects(v any) []map[string]any {
 	switch x := v.(type) {
 	case map[string]any:
 		return []map[string]any{x}
