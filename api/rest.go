@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -2102,18 +2103,19 @@ func patientResidence(m map[string]any) bool {
 	return false
 }
 
+// facilityText: a Location type's text naming a facility, in whole words
+// only ("community flat" names no unit, "Edward's house" no ward): a home
+// taken for a facility goes out.
+var facilityText = regexp.MustCompile(`(?i)\b(care home|nursing home|residential care|hospice|hospital|clinic|surgery|health centre|health center|facility)\b`)
+
 // codedType reports whether Location m has a type coded by some coding,
 // or one whose text names a facility (review 70a: "Residential care home",
 // of physical type ho, was labelled R as someone's home).
 func codedType(m map[string]any) bool {
 	for _, t := range asList(m["type"]) {
 		tm, _ := t.(map[string]any)
-		text, _ := tm["text"].(string)
-		text = strings.ToLower(text)
-		for _, w := range [...]string{"care home", "nursing", "residential", "hospice", "hospital", "clinic", "surgery", "centre", "center", "facility", "unit", "ward"} {
-			if strings.Contains(text, w) {
-				return true
-			}
+		if text, _ := tm["text"].(string); facilityText.MatchString(text) {
+			return true
 		}
 		for _, c := range asList(tm["coding"]) {
 			if cm, _ := c.(map[string]any); cm != nil {

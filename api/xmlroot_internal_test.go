@@ -30,3 +30,23 @@ func TestFHIRXMLRoot(t *testing.T) {
 		}
 	}
 }
+
+func TestPatientResidenceFacilityText(t *testing.T) {
+	loc := func(typeText string) map[string]any {
+		return map[string]any{"resourceType": "Location",
+			"type":         []any{map[string]any{"text": typeText}},
+			"physicalType": map[string]any{"coding": []any{map[string]any{"system": "http://terminology.hl7.org/CodeSystem/location-physical-type", "code": "ho"}}}}
+	}
+	for text, home := range map[string]bool{
+		"Client's own home":       true,
+		"Client's community flat": true, // (no "unit")
+		"Edward's house":          true, // (no "ward")
+		"Residential care home":   false,
+		"Nursing home":            false,
+		"St Mary's Hospice":       false,
+	} {
+		if got := patientResidence(loc(text)); got != home {
+			t.Errorf("physical type ho, type text %q: patientResidence %v, want %v", text, got, home)
+		}
+	}
+}
