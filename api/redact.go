@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"mime"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -475,6 +476,18 @@ func redactTypedPlaces(x map[string]any) bool {
 var placeOrParty = map[string]bool{
 	"Location": true, "Organization": true, "OrganizationAffiliation": true, "Practitioner": true,
 	"PractitionerRole": true, "HealthcareService": true, "Device": true, "Endpoint": true, "Group": true, "Basic": true,
+	"CareTeam": true,
+}
+
+// placeOrPartyIdentifier reports whether Identifier id names a place or
+// a party by its system: an ODS, council or SDS code, a property number
+// (UPRN).
+func placeOrPartyIdentifier(id any) bool {
+	m, _ := id.(map[string]any)
+	sys, _ := m["system"].(string)
+	low := strings.ToLower(sys)
+	return namesOrganisation(map[string]any{"system": sys}) || strings.Contains(low, "uprn") || strings.Contains(low, "ods-") ||
+		strings.Contains(low, "property")
 }
 
 // placeReferenceText takes out of reference x what may say where someone
@@ -495,12 +508,24 @@ func placeReferenceText(x map[string]any) bool {
 		// resources' identifiers stay (review 68b: a Specimen's accession
 		// number, her copy's NHS number — redactPerson's —; review 70a: a
 		// prescription's and an encounter's numbers).
-		if !placeOrParty[t] {
+		if placeOrParty[t] {
+			_, found := x["identifier"]
+			delete(x, "identifier")
+			return found
+		}
+		// (but an identifier under a place's or a party's system: review
+		// 71a, an Account's UPRN, a Consent's ODS code)
+		ids := asList(x["identifier"])
+		kept := slices.DeleteFunc(slices.Clone(ids), placeOrPartyIdentifier)
+		if len(kept) == len(ids) {
 			return false
 		}
-		_, found := x["identifier"]
-		delete(x, "identifier")
-		return found
+		if len(kept) == 0 {
+			delete(x, "identifier")
+		} else {
+			x["identifier"] = kept
+		}
+		return true
 	}
 	_, hasDisplay := x["display"]
 	_, hasExt := x["_display"]
@@ -738,27 +763,18 @@ func peopleInLeft(raw []byte, which func(map[string]any) bool, seen *numbersSeen
 	return found
 }
 
-// contactName reports whether lower-case text names a contact as an
-// element or key does — "contact" joined to a name character or markup
-// before or after it (<contact, "safecontactnumber", emergencycontact,
-// contact_number) — not in prose ("contact the laboratory": review 69a;
-// review 70a: a name holding it, safeContactNumber, went whole).
-func contactName(text []byte) bool {
-	nameChar := func(c byte) bool {
-		return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '<' || c == ':' || c == '"' || c == '/'
-	}
-	for at := 0; ; {
-		i := bytes.Index(text[at:], []byte("contact"))
-		if i < 0 {
-			return false
-		}
-		i += at
-		if end := i + len("contact"); i > 0 && nameChar(text[i-1]) || end < len(text) && nameChar(text[end]) && text[end] != '-' {
-			return true
-		}
-		at = i + 1
-	}
-}
+// contactName reports whether lower-case text names a contact or a phone
+// as an XML element or attribute or a JSON key does (<contact>,
+// <safecontactnumber>, <f:mobile>, contactno="…", "contact number":) —
+// not in prose or a value ("contact the laboratory", "close contacts
+// traced": reviews 69a, 71a; review 70a: a name holding it,
+// safeContactNumber, went whole; review 71a: so did <phone>, <tel> and
+// "mobileNumber").
+func contactName(text []byte) bool { return contactNameRE.Match(text) }
+
+var contactNameRE = regexp.MustCompile(`<[a-z0-9_.-]*:?[a-z0-9_.-]*(contact|phone|mobile|tel)[a-z0-9_.-]*[\s>/]|` +
+	`\s[a-z0-9_.:-]*(contact|phone|mobile|tel)[a-z0-9_.-]*\s*=\s*["']|` +
+	`"[^"\n]{0,64}(contact|phone|mobile|tel)[^"\n]{0,64}"\s*:`)
 
 // numbersIn reports whether text carries an NHS number which reports, or
 // more than maxUnreadNumbers of them with those seen before in the item;

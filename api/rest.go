@@ -12,7 +12,6 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -2047,8 +2046,7 @@ func canonicalCodes(codes []string) []string {
 // patientResidence reports whether Location m is a patient's residence
 // (type PTRES of HL7's v3 RoleCode, under any of its names or none), or a
 // home by another code: SNOMED CT's 264362003 |Home| as its type or
-// physical type, or, with no type coded or naming a facility, physical
-// type ho (house) of FHIR's
+// physical type, or, with no coded type, physical type ho (house) of FHIR's
 // location-physical-type under any of its names or none (review 67b: a
 // home-visit Encounter's Location typed Home by SNOMED CT gave a
 // restricted person's refuge to the hospital through _include; review
@@ -2103,20 +2101,15 @@ func patientResidence(m map[string]any) bool {
 	return false
 }
 
-// facilityText: a Location type's text naming a facility, in whole words
-// only ("community flat" names no unit, "Edward's house" no ward): a home
-// taken for a facility goes out.
-var facilityText = regexp.MustCompile(`(?i)\b(care home|nursing home|residential care|hospice|hospital|clinic|surgery|health centre|health center|facility)\b`)
-
-// codedType reports whether Location m has a type coded by some coding,
-// or one whose text names a facility (review 70a: "Residential care home",
-// of physical type ho, was labelled R as someone's home).
+// codedType reports whether Location m has a type coded by some coding.
+// A type in words alone is not read (**choice**, fails closed: review 70a
+// asked that "Residential care home" not be a home; review 71a showed
+// words mislead both ways — "Hospital at Home" is a home, "Care-home" a
+// care home — so a care home of physical type ho typed in words alone is
+// labelled R, released to its source only).
 func codedType(m map[string]any) bool {
 	for _, t := range asList(m["type"]) {
 		tm, _ := t.(map[string]any)
-		if text, _ := tm["text"].(string); facilityText.MatchString(text) {
-			return true
-		}
 		for _, c := range asList(tm["coding"]) {
 			if cm, _ := c.(map[string]any); cm != nil {
 				if code, _ := cm["code"].(string); strings.TrimSpace(code) != "" {
