@@ -230,6 +230,9 @@ type gate struct {
 	// restricted now (the restriction lifted), by the person's id: each
 	// released raises the restricted-patient alert (noteLiftedR).
 	liftedR map[versionKey]string
+	// anyLiftedR: liftedR holds some version (so that a release of none,
+	// the hot path, takes no lock for it)
+	anyLiftedR atomic.Bool
 	// numbers: whether a Patient carrying the NHS number is restricted
 	// (restrictedNumber).
 	numbers map[string]bool
@@ -646,6 +649,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 		if m.Type == "Patient" && slices.Contains(m.Labels, "R") {
 			g.mu.Lock()
 			g.liftedR[keyOf(m)] = m.ID // (noteRestricted raised it already if she is restricted now)
+			g.anyLiftedR.Store(true)
 			g.mu.Unlock()
 		}
 		return true
@@ -695,6 +699,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 				g.redact[keyOf(m)] = true
 				if it.Restricted && !pp.Restricted() {
 					g.liftedR[keyOf(m)] = pid
+					g.anyLiftedR.Store(true)
 				}
 			}
 			g.mu.Unlock()
@@ -2202,7 +2207,7 @@ func (x *Exchange) redacted(v *store.Version) bool {
 // raised one).
 func (x *Exchange) noteLiftedR(v *store.Version) {
 	g := x.gate
-	if g == nil {
+	if g == nil || !g.anyLiftedR.Load() {
 		return
 	}
 	g.mu.Lock()

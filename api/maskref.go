@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -1149,7 +1148,7 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 		// JSON whatever its type says (review 40a: typed text/plain, the
 		// refuge's FHIR JSON went out whole)
 		if jsonType || jsonLike(text) {
-			if docs := jsonDocs(ct, text); len(docs) > 0 {
+			if docs, spans := jsonDocSpans(ct, text); len(docs) > 0 {
 				if attachedCopy(docs, mask) {
 					// The whole content is a withheld item: masked as a
 					// withheld url's attachment is (review 36b).
@@ -1164,7 +1163,7 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 				if !changed {
 					return payloadKept, nil
 				}
-				if !jsonType || !decodesWhole(text) || len(firstKeptDocs(ct, text)) > 0 {
+				if !jsonType || !spansWhole(text, spans) || len(keptFirst(text, spans)) > 0 {
 					// JSON only guessed from its first byte may hold
 					// more than its documents (a letter's prose after a
 					// JSON line): masked whole, not rewritten without it
@@ -1180,20 +1179,6 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 		}
 		return payloadKept, nil
 	})
-}
-
-// decodesWhole reports whether text is JSON values one after another, to
-// its end, each of which decodes.
-func decodesWhole(text []byte) bool {
-	d := json.NewDecoder(bytes.NewReader(text))
-	for {
-		var v json.RawMessage
-		if err := d.Decode(&v); err == io.EOF {
-			return true
-		} else if err != nil {
-			return false
-		}
-	}
 }
 
 // attachedCopy: one of the documents an attachment carries (or a

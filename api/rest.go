@@ -1968,12 +1968,32 @@ func firstKeptDocs(ct string, raw []byte) []any {
 // "code" keys, went unread).
 func jsonDocsBoth(ct string, raw []byte) (docs, kept []any) {
 	docs, spans := jsonDocSpans(ct, raw)
+	return docs, keptFirst(raw, spans)
+}
+
+// keptFirst is each document of raw at spans (jsonDocSpans) that repeats
+// a key, read again keeping the first of each.
+func keptFirst(raw []byte, spans [][2]int) []any {
+	var kept []any
 	for _, sp := range spans {
 		if v, dups, err := fhir.DecodeKeepingFirst(bytes.TrimSpace(raw[sp[0]:sp[1]])); err == nil && dups {
 			kept = append(kept, v)
 		}
 	}
-	return docs, kept
+	return kept
+}
+
+// spansWhole reports whether the documents at spans (jsonDocSpans) are
+// all of raw: nothing but white space outside them, no part passed over.
+func spansWhole(raw []byte, spans [][2]int) bool {
+	at := 0
+	for _, sp := range spans {
+		if len(bytes.TrimSpace(raw[at:sp[0]])) > 0 {
+			return false
+		}
+		at = sp[1]
+	}
+	return len(bytes.TrimSpace(raw[at:])) == 0
 }
 
 // fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
