@@ -89,7 +89,7 @@ func structuredPayloads(s string) []payload {
 		return nil
 	}
 	// Read as attached JSON is (jsonDocs: values one after another, NDJSON,
-	// broken lines passed over; firstKeptDocs: a repeated key's first
+	// broken lines passed over; keptFirst: a repeated key's first
 	// value too — review 66a: a pretty-printed resource after a one-line
 	// header, and a repeated "code" key, went unread).
 	var out []payload
@@ -261,7 +261,7 @@ func dataURLBytes(u string) ([]byte, bool) {
 
 // attachedContent is what m carries in its payloads, at any depth: the
 // FHIR JSON documents read from them (attachedDocs, and those repeating a
-// key read keeping the first value, attachedFirstKept), each walked for
+// key read keeping the first value, jsonDocsBoth), each walked for
 // payloads of its own; and, when texts, the text of every payload, JSON or
 // not (attachmentText; not yet read as a reader sees it, scanText: read
 // twice, "&amp;#49;" became a digit, review 36a), for the policy's codes
@@ -280,7 +280,7 @@ func dataURLBytes(u string) ([]byte, bool) {
 //
 // Each payload is read once, however many documents carry it (review 39b:
 // a repeated key at each of 16 levels made both readings of each level,
-// jsonDocs and firstKeptDocs, walk the level inside, 2^16 reads of a 44 KB
+// jsonDocs and keptFirst, walk the level inside, 2^16 reads of a 44 KB
 // body, 2.5 s to write). What is decoded is capped at maxDecodedFactor
 // times the strings m holds (over: the rest is not read, and the caller
 // fails closed, attachedContentCapped).

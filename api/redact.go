@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"mime"
 	"regexp"
 	"slices"
@@ -663,30 +662,24 @@ func maskUnread(x map[string]any, which func(map[string]any) bool, seen *numbers
 // (truncated or non-FHIR JSON, UTF-16 without a mark) is unread, and
 // masked as such (review 24a: it went whole).
 func readWhole(x map[string]any) bool {
-	_, raw, ok := attachedJSONBytes(x)
+	ct, raw, ok := attachedJSONBytes(x)
 	if !ok {
 		return false
 	}
-	if len(attachedFirstKept(x)) > 0 {
-		return false // a resource repeating a key: redaction reads the last value
+	docs, spans := jsonDocSpans(ct, raw)
+	if !spansWhole(raw, spans) || len(keptFirst(raw, spans)) > 0 {
+		return false // a part passed over, or a resource repeating a key: redaction reads the last value
 	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	for {
-		var v any
-		if err := d.Decode(&v); err == io.EOF {
-			return true
-		} else if err != nil {
-			return false
-		}
+	for _, v := range docs {
 		// A resource of a known type, not a list of them (redaction does
-		// not look inside one), not JSON that is not FHIR's, nor a
-		// resource repeating a key (redaction reads the last value):
-		// review 25a, each went whole.
+		// not look inside one), not JSON that is not FHIR's: review 25a,
+		// each went whole.
 		m, _ := v.(map[string]any)
 		if t, _ := m["resourceType"].(string); !fhir.IsResourceType(t) {
 			return false
 		}
 	}
+	return true
 }
 
 // unreadPeople reports whether data (base64 when encoded) is structured

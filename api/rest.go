@@ -1657,7 +1657,7 @@ func jsonDocs(ct string, raw []byte) []any {
 
 // jsonDocSpans is jsonDocs, with where in raw each document was read
 // (raw[span[0]:span[1]]), for a second reading of the same documents
-// (firstKeptDocs).
+// (keptFirst).
 func jsonDocSpans(ct string, raw []byte) (docs []any, spans [][2]int) {
 	if ct == "" {
 		// An object, or an array of them (review 15a: a letter carrying
@@ -1937,31 +1937,11 @@ func attachedJSONBytes(x map[string]any) (ct string, raw []byte, ok bool) {
 	return ct, attachmentText(ct, raw), true
 }
 
-// attachedFirstKept is the FHIR JSON documents in m's attachments that
-// repeat a key, decoded keeping the first of each (fhir.DecodeKeepingFirst):
-// attachedDocs keeps the last, as encoding/json does, so a Condition
-// carrying the HIV code in its first "code" and a follow-up in a second
-// went unlabelled (review 22e). Their codes, labels and classes count too.
-func attachedFirstKept(m map[string]any) []any {
-	var out []any
-	eachObject(m, "", func(x map[string]any) bool {
-		if ct, raw, ok := attachedJSONBytes(x); ok {
-			out = append(out, firstKeptDocs(ct, raw)...)
-		}
-		return true
-	})
-	return out
-}
-
-// firstKeptDocs is attachedFirstKept of data raw (text) given media type
-// ct (a JSON one, or "").
-func firstKeptDocs(ct string, raw []byte) []any {
-	_, kept := jsonDocsBoth(ct, raw)
-	return kept
-}
-
-// jsonDocsBoth is jsonDocs of raw, and firstKeptDocs of it: each document
-// jsonDocs found that repeats a key, read again keeping the first of each.
+// jsonDocsBoth is jsonDocs of raw, and each document jsonDocs found that
+// repeats a key read again keeping the first of each (fhir.DecodeKeepingFirst:
+// jsonDocs keeps the last, as encoding/json does, so a Condition carrying
+// the HIV code in its first "code" and a follow-up in a second went
+// unlabelled, review 22e).
 // Each is read where jsonDocs found it, however it was found (review 67a:
 // only the whole data, or a line, was read again, and a pretty-printed
 // Condition after a one-line header, its HIV code in the first of two

@@ -35,7 +35,9 @@ func TestReview26aSoundNoPanicOnBracketSoup(t *testing.T) {
 				x := map[string]any{"contentType": ct, "data": data, "url": "data:" + ct + "," + raw, "valueBase64Binary": data}
 				attachedDocs(x)
 				readWhole(x)
-				attachedFirstKept(x)
+				if ct, raw, ok := attachedJSONBytes(x); ok {
+					jsonDocsBoth(ct, raw)
+				}
 				attachedContent(x, true)
 				unreadPeople(data, ct, true, nil)
 				unreadPeople(raw, ct, false, nil)
@@ -71,7 +73,9 @@ func BenchmarkReview26aAttachedDocs(b *testing.B) {
 				for b.Loop() {
 					attachedDocs(x)
 					readWhole(x)
-					attachedFirstKept(x)
+					if ct, raw, ok := attachedJSONBytes(x); ok {
+						jsonDocsBoth(ct, raw)
+					}
 					unreadPeople(data, "application/fhir+ndjson", true, nil)
 				}
 			})
