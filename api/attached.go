@@ -24,6 +24,10 @@ import (
 type payload struct {
 	ct  string
 	raw []byte
+	// docs, when not nil, are raw's FHIR JSON documents, read already
+	// (structuredPayloads): not read again (review 72b: a string's JSON
+	// was decoded four to six times, 3 s for 8 MiB).
+	docs []any
 }
 
 // payloadsOf calls fn with each payload object x holds itself (not those
@@ -35,13 +39,13 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 		ct, _ := x["contentType"].(string)
 		if decode || jsonPayload(ct, data, true) {
 			if raw, ok := decodeBase64(data); ok {
-				fn(payload{ct, raw})
+				fn(payload{ct: ct, raw: raw})
 			}
 		}
 	}
 	if data, _ := x["valueBase64Binary"].(string); data != "" {
 		if raw, ok := decodeBase64(data); ok {
-			fn(payload{"", raw})
+			fn(payload{raw: raw})
 		}
 	}
 	// A data: url is a payload wherever a url may stand: an attachment's
@@ -50,7 +54,7 @@ func payloadsOf(x map[string]any, decode bool, fn func(payload)) {
 	eachString(x, func(k, s string) {
 		if mt, data, encoded, ok := dataURL(s); ok && (decode || jsonPayload(mt, data, encoded)) {
 			if raw, ok := dataURLBytes(s); ok {
-				fn(payload{mt, raw})
+				fn(payload{ct: mt, raw: raw})
 			}
 		} else if decode && k != "div" {
 			// A message or a document written into a string (a
@@ -79,10 +83,10 @@ func structuredPayloads(s string) []payload {
 	t := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "\ufeff"))
 	switch {
 	case strings.HasPrefix(t, "MSH|"):
-		return []payload{{"", []byte(t)}}
+		return []payload{{raw: []byte(t)}}
 	case strings.HasPrefix(t, "<"):
 		if fhirXMLRoot(t) {
-			return []payload{{"application/fhir+xml", []byte(t)}}
+			return []payload{{ct: "application/fhir+xml", raw: []byte(t)}}
 		}
 		return nil
 	case !strings.HasPrefix(t, "{") && !strings.HasPrefix(t, "["):
@@ -100,7 +104,7 @@ func structuredPayloads(s string) []payload {
 				return true
 			}
 			if b, err := json.Marshal(m); err == nil {
-				out = append(out, payload{"application/fhir+json", b})
+				out = append(out, payload{"application/fhir+json", b, []any{m}})
 			}
 			return false // (its own inner resources are read with it)
 		})
@@ -285,7 +289,7 @@ func dataURLBytes(u string) ([]byte, bool) {
 // times the strings m holds (over: the rest is not read, and the caller
 // fails closed, attachedContentCapped).
 func attachedContent(m map[string]any, texts bool) (docs []any, text [][]byte) {
-	docs, text, _ = attachedContentCapped(m, texts)
+	docs, text, _ = attachedContentRead(m, texts, texts)
 	return docs, text
 }
 
@@ -331,6 +335,13 @@ func (r *readOnce) first(ct string, raw []byte) (fresh, spent bool) {
 // attachedContentCapped is attachedContent, and over reports that the
 // payloads came to more than the cap, so that some were not read.
 func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]byte, over bool) {
+	return attachedContentRead(m, texts, texts)
+}
+
+// attachedContentRead is attachedContentCapped, with the documents that
+// repeat a key read again keeping the first of each (jsonDocsBoth) where
+// firstToo (with texts: for labels).
+func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, text [][]byte, over bool) {
 	reads := newReadOnce(stringBytes(m))
 	var walk func(v any)
 	var visit func(p payload)
@@ -352,10 +363,12 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		}
 		var inner []any
 		declared := p.ct == "" || fhirJSONType(p.ct)
-		if declared || jsonLike(t) { // (JSON whatever its type says: review 40a)
-			if texts {
-				// (for labels: a second reading keeping each repeated
-				// key's first value)
+		if p.docs != nil {
+			inner = p.docs
+		} else if declared || jsonLike(t) { // (JSON whatever its type says: review 40a)
+			if firstToo {
+				// (for labels and references: a second reading keeping
+				// each repeated key's first value)
 				var kept []any
 				inner, kept = jsonDocsBoth(p.ct, t)
 				inner = append(inner, kept...)
@@ -370,10 +383,10 @@ func attachedContentCapped(m map[string]any, texts bool) (docs []any, text [][]b
 		if texts && (len(inner) == 0 || !declared) && !binaryFormat(t) {
 			// (JSON only guessed from its first byte — a letter opening
 			// "[1] Seen in clinic" — is read as text too: review 42a)
-			eachEmbeddedPayload(t, func(ct string, raw []byte) bool { visit(payload{ct, raw}); return !over })
+			eachEmbeddedPayload(t, func(ct string, raw []byte) bool { visit(payload{ct: ct, raw: raw}); return !over })
 		} else if texts && len(inner) > 0 {
 			// (a data: url in a JSON string's prose: review 48a)
-			eachDataURLInJSON(t, func(ct string, raw []byte) bool { visit(payload{ct, raw}); return !over })
+			eachDataURLInJSON(t, func(ct string, raw []byte) bool { visit(payload{ct: ct, raw: raw}); return !over })
 		}
 	}
 	walk = func(v any) {
@@ -964,6 +977,15 @@ func digitValue(r rune) rune {
 // fhirAttachments is the FHIR JSON documents m carries (attachedContent).
 func fhirAttachments(m map[string]any) []any {
 	docs, _ := attachedContent(m, false)
+	return docs
+}
+
+// fhirAttachmentsBoth is fhirAttachments and, for the documents that
+// repeat a key, each read again keeping the first of each (review 72a: an
+// attached Observation's first "focus" named a withheld diagnosis, and
+// only the last was looked at).
+func fhirAttachmentsBoth(m map[string]any) []any {
+	docs, _, _ := attachedContentRead(m, false, true)
 	return docs
 }
 

@@ -74,7 +74,7 @@ func (s *Server) capabilities(c echo.Context) error {
 		sort.Strings(names)
 		for _, n := range names {
 			d := defs[n]
-			r.SearchParam = append(r.SearchParam, param{Name: n, Type: paramTypeNames[d.Type]})
+			r.SearchParam = append(r.SearchParam, param{Name: n, Type: paramTypeNames[d.Type], Documentation: consentParamDoc(t, n, d)})
 			if d.Type == search.Reference {
 				r.SearchInclude = append(r.SearchInclude, t+":"+n)
 			}
@@ -120,6 +120,23 @@ func (s *Server) capabilities(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Content-Type-Options", "nosniff")
 	return c.Blob(http.StatusOK, fhirJSON, body)
+}
+
+// consentParamDoc is what a Consent search parameter takes, where it is
+// less than FHIR's (consentCodeParam; review 72c: category, _tag, action
+// and purpose were claimed with no word of the 400 they answer).
+func consentParamDoc(typ, name string, d search.ParamDef) string {
+	switch {
+	case typ != "Consent":
+		return ""
+	case consentCodeParams[name]:
+		return "Searchable and sortable only by a client system (role system) for its own organisation's Consents; " +
+			"400 for anyone else, whatever the value: a Consent's clinical codes are masked for readers outside its recording organisation."
+	case d.Type == search.Token && !consentPlainTokens[name]:
+		return "For readers outside a Consent's recording organisation: a system that is not a clinical code system, or a code " +
+			"with no digit, and no modifier; no sort by it (400 otherwise: a Consent's clinical codes are masked for them)."
+	}
+	return ""
 }
 
 // auditSearchParams are the search parameters of the access log (name,

@@ -214,7 +214,7 @@ func (g *gate) attachedRefs(v *store.Version, m map[string]any, masked func(stri
 			masked(ref)
 		}
 	}
-	for _, doc := range fhirAttachments(m) {
+	for _, doc := range fhirAttachmentsBoth(m) {
 		walkRefs(doc, check)
 		walkItemStrings(doc, check)
 		walkNarrativeLinks(doc, check)
@@ -1149,13 +1149,17 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 		// refuge's FHIR JSON went out whole)
 		if jsonType || jsonLike(text) {
 			if docs, spans := jsonDocSpans(ct, text); len(docs) > 0 {
-				if attachedCopy(docs, mask) {
+				// (a repeated key's first value too: review 72a, a
+				// letter's Observation whose first "focus" named her
+				// withheld diagnosis went out as stored)
+				kept := keptFirst(text, spans)
+				if attachedCopy(docs, mask) || attachedCopy(kept, mask) {
 					// The whole content is a withheld item: masked as a
 					// withheld url's attachment is (review 36b).
 					return payloadMasked, nil
 				}
 				changed := false
-				for _, doc := range docs {
+				for _, doc := range append(docs, kept...) {
 					if maskRefs(doc, mask) {
 						changed = true
 					}
@@ -1163,7 +1167,7 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 				if !changed {
 					return payloadKept, nil
 				}
-				if !jsonType || !spansWhole(text, spans) || len(keptFirst(text, spans)) > 0 {
+				if !jsonType || !spansWhole(text, spans) || len(kept) > 0 {
 					// JSON only guessed from its first byte may hold
 					// more than its documents (a letter's prose after a
 					// JSON line): masked whole, not rewritten without it

@@ -1964,17 +1964,22 @@ func keptFirst(raw []byte, spans [][2]int) []any {
 }
 
 // spansWhole reports whether the documents at spans (jsonDocSpans) are
-// all of raw: nothing but white space outside them, no part passed over.
+// all of raw: nothing but JSON's white space outside them, no part passed
+// over (review 72a: a no-break space or a form feed beside a document,
+// which JSON does not allow, was taken for white space and dropped).
 func spansWhole(raw []byte, spans [][2]int) bool {
 	at := 0
 	for _, sp := range spans {
-		if len(bytes.TrimSpace(raw[at:sp[0]])) > 0 {
+		if len(jsonTrim(raw[at:sp[0]])) > 0 {
 			return false
 		}
 		at = sp[1]
 	}
-	return len(bytes.TrimSpace(raw[at:])) == 0
+	return len(jsonTrim(raw[at:])) == 0
 }
+
+// jsonTrim is b without JSON's white space at either end.
+func jsonTrim(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
 // fromUTF16 is raw as UTF-8 when it is UTF-16 with a byte-order mark
 // (either byte order; a Windows text writer's), raw itself otherwise: JSON

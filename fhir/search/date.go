@@ -3,7 +3,22 @@ package search
 import (
 	"fmt"
 	"time"
+	_ "time/tzdata" // Europe/London on hosts without a zoneinfo database
 )
+
+// Days is where a date without a time is a day (a year, a month) when
+// search indexes and searches by it: England, as the sharing decision
+// reads dates (review 72c: in British Summer Time date=2024-06-05 took the
+// UTC day, and a reading taken at 00:30 on 5 June was found on the 4th).
+// R4: "Where both search parameters and resource element date times do
+// not have time zones, the servers local time zone should be assumed."
+var Days = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/London")
+	if err != nil {
+		panic("search: Europe/London: " + err.Error()) // tzdata is embedded
+	}
+	return loc
+}()
 
 // ParseDate parses a FHIR date, dateTime or instant
 // (YYYY, YYYY-MM, YYYY-MM-DD, YYYY-MM-DDThh:mm[:ss[.f{1,9}]][Z|(+|-)hh:mm])
@@ -179,22 +194,27 @@ var (
 // FormatDateRange renders a range produced by ParseDate back into a FHIR
 // date string that parses to the same range. It reports false for ranges
 // ParseDate cannot produce.
-func FormatDateRange(lo, hi int64) (string, bool) {
+func FormatDateRange(lo, hi int64) (string, bool) { return FormatDateRangeIn(lo, hi, time.UTC) }
+
+// FormatDateRangeIn is FormatDateRange for ranges ParseDateIn(…, loc)
+// produces: a year, a month or a day in loc is written as one; a time
+// carries its zone (UTC).
+func FormatDateRangeIn(lo, hi int64, loc *time.Location) (string, bool) {
 	if hi < lo {
 		return "", false
 	}
 	w := hi - lo + 1
-	t := time.UnixMilli(lo).UTC()
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 && t.Year() >= 1 && t.Year() <= 9999 {
+	if t := time.UnixMilli(lo).In(loc); t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0 && t.Year() >= 1 && t.Year() <= 9999 {
 		switch {
 		case t.Month() == 1 && t.Day() == 1 && hi == t.AddDate(1, 0, 0).UnixMilli()-1:
 			return fmt.Sprintf("%04d", t.Year()), true
 		case t.Day() == 1 && hi == t.AddDate(0, 1, 0).UnixMilli()-1:
 			return fmt.Sprintf("%04d-%02d", t.Year(), int(t.Month())), true
-		case w == 86400000:
+		case hi == t.AddDate(0, 0, 1).UnixMilli()-1:
 			return fmt.Sprintf("%04d-%02d-%02d", t.Year(), int(t.Month()), t.Day()), true
 		}
 	}
+	t := time.UnixMilli(lo).UTC()
 	var layout string
 	switch w {
 	case 60000:

@@ -143,3 +143,21 @@ func FuzzParseDate(f *testing.F) {
 		}
 	})
 }
+
+// TestFormatDateRangeInEnglandDays: a search's date in England (Days) is
+// written back as it was given, in paging links (review 72c).
+func TestFormatDateRangeInEnglandDays(t *testing.T) {
+	for _, s := range []string{"2024-06-05", "2024-03-31", "2024-10-27", "2024-06", "2024-03", "2024", "1818-07-30", "2024-06-05T00:30:00Z", "2024-06-05T00:30:00.123Z"} {
+		lo, hi, err := ParseDateIn(s, Days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := FormatDateRangeIn(lo, hi, Days)
+		if l2, h2, err := ParseDateIn(got, Days); !ok || err != nil || l2 != lo || h2 != hi {
+			t.Errorf("%s: written back as %q (%v), which reads as another range", s, got, ok)
+		}
+		if len(s) <= 10 && got != s {
+			t.Errorf("%s: written back as %q", s, got)
+		}
+	}
+}

@@ -101,6 +101,10 @@ func ExtractDatesIn(resourceType string, res map[string]any, loc *time.Location)
 	return out
 }
 
+// parseIndexDate reads a date as the index has it: a day in England (Days),
+// as a search by it is.
+var parseIndexDate = dateParserIn(Days)
+
 // dateParserIn parses a date as ExtractDatesIn does: one with a time by
 // its own zone, one without in loc.
 func dateParserIn(loc *time.Location) func(string) (int64, int64, error) {
@@ -176,7 +180,7 @@ func extractValue(def *ParamDef, v any, emit func(IndexEntry)) {
 	case Reference:
 		extractRef(def, v, emit)
 	case Date:
-		extractDate(v, ParseDate, emit)
+		extractDate(v, parseIndexDate, emit)
 	case String:
 		extractString(v, emit)
 	case URI:

@@ -82,7 +82,9 @@ func TestExtractPatient(t *testing.T) {
 	check("phone", []IndexEntry{{Code: "01234 567890"}})
 	check("email", []IndexEntry{{Code: "emily@example.org"}})
 	check("telecom", []IndexEntry{{Code: "01234 567890"}, {Code: "emily@example.org"}})
-	check("birthdate", []IndexEntry{{Lo: ms("1818-07-30T00:00:00Z"), Hi: ms("1818-07-30T23:59:59.999Z")}})
+	// (days in England, whose clocks kept local mean time, 75 s behind
+	// Greenwich, until 1847)
+	check("birthdate", []IndexEntry{{Lo: ms("1818-07-30T00:01:15Z"), Hi: ms("1818-07-31T00:01:14.999Z")}})
 	check("death-date", []IndexEntry{{Lo: ms("1848-12-19T00:00:00Z"), Hi: ms("1848-12-19T23:59:59.999Z")}})
 	check("general-practitioner", []IndexEntry{{Ref: "Organization/Y12345"}})
 	check("organization", []IndexEntry{{Ref: "Organization/council"}})
@@ -181,7 +183,7 @@ func TestExtractMedicationStatement(t *testing.T) {
 		"code":      {{System: "https://dmd.nhs.uk", Code: "322236009"}},
 		"patient":   nil, // subject's rows that refer to a Patient: none here
 		"subject":   {{Ref: "Group/g1"}},
-		"effective": {{Lo: ms("2023-06-01T00:00:00Z"), Hi: ms("2023-06-30T23:59:59.999Z")}},
+		"effective": {{Lo: ms("2023-05-31T23:00:00Z"), Hi: ms("2023-06-30T22:59:59.999Z")}}, // (June in England)
 		"context":   nil, // urn:uuid references are not indexed
 		"status":    {{Code: "active"}},
 	}

@@ -375,7 +375,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 			c.Values = append(c.Values, vals...)
 		case Date:
 			p, rest := splitPrefix(unescape(it))
-			lo, hi, err := ParseDate(rest)
+			lo, hi, err := ParseDateIn(rest, Days) // (a day in England; a time without a zone too: R4's "server's local time")
 			if err != nil {
 				return c, badValue(key, raw, "invalid date")
 			}
@@ -611,7 +611,7 @@ func encodeValue(c Clause, v Value) string {
 	case Reference:
 		return escape(v.Ref)
 	case Date:
-		s, _ := FormatDateRange(v.Lo, v.Hi)
+		s, _ := FormatDateRangeIn(v.Lo, v.Hi, Days)
 		return prefix + s
 	case String, URI:
 		return escape(v.Str)

@@ -18,7 +18,8 @@ func mustValues(t testing.TB, raw string) url.Values {
 
 func TestParseQuery(t *testing.T) {
 	y2020lo, y2020hi := ms("2020-01-01T00:00:00Z"), ms("2020-12-31T23:59:59.999Z")
-	mar := func() (int64, int64) { return ms("2021-03-01T00:00:00Z"), ms("2021-03-31T23:59:59.999Z") }
+	// (March in England: British Summer Time began on 28 March 2021)
+	mar := func() (int64, int64) { return ms("2021-03-01T00:00:00Z"), ms("2021-03-31T22:59:59.999Z") }
 	marLo, marHi := mar()
 	tests := []struct {
 		name, typ, raw string

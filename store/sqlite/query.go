@@ -406,10 +406,16 @@ func dateCond(lo, hi string, v search.Value) (string, []any) {
 		return fmt.Sprintf("%s > ?", lo), []any{v.Hi}
 	case "eb": // ends before: the whole stored range is before the searched one
 		return fmt.Sprintf("%s < ?", hi), []any{v.Lo}
+	// ge and le are gt and lt or eq (R4: "the range above the search value
+	// intersects … the range of the target value, or the range of the
+	// search value fully contains the range of the target value"): a
+	// period that only touches the searched one from below (ge) or above
+	// (le) is not taken (review 72c: one ending on 5 March at noon was
+	// found by ge2024-03-05). For an instant, the same as hi >= lo.
 	case "ge":
-		return fmt.Sprintf("%s >= ?", hi), []any{v.Lo}
+		return fmt.Sprintf("(%s > ? OR (%s >= ? AND %s <= ?))", hi, lo, hi), []any{v.Hi, v.Lo, v.Hi}
 	case "le":
-		return fmt.Sprintf("%s <= ?", lo), []any{v.Hi}
+		return fmt.Sprintf("(%s < ? OR (%s >= ? AND %s <= ?))", lo, lo, hi), []any{v.Lo, v.Lo, v.Hi}
 	case "ap": // overlap
 		return fmt.Sprintf("(%s <= ? AND %s >= ?)", lo, hi), []any{v.Hi, v.Lo}
 	default: // eq: the stored range lies within the searched one

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -226,6 +227,11 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	// by their older rules again (review 58b: the haematology report went
 	// back to the social worker).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
+	// 14: dates without a time are indexed as days in England, as search
+	// now reads them (search.Days; review 72c): the dates of each current
+	// resource holding one are indexed again (reindexDates). Earlier
+	// releases, which search by UTC days, refuse the records.
+	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
 // nhsSystemFormWhere is an SQL condition: column col holds the NHS
@@ -243,6 +249,116 @@ func nhsSystemFormWhere(col string) string {
 // cannot do, run right after the migration's SQL in its transaction.
 var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	10: fillRetiredLinks,
+	14: reindexDates,
+}
+
+// dateOnly finds a JSON string that is a FHIR date without a time (a
+// year, a month, a day): what reindexDates indexes again.
+var dateOnly = regexp.MustCompile(`"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"`)
+
+// reindexDates indexes the dates of every current resource holding a
+// date without a time again (migration 14), in batches of rows, storing
+// only those whose rows change (in winter a day in England is the UTC
+// day); a resource whose rows change compares them again at its next
+// write (idx_sums NULL).
+func reindexDates(ctx context.Context, tx *sql.Tx) error {
+	type item struct {
+		rid int64
+		typ string
+		raw []byte
+	}
+	for last := int64(-1 << 62); ; {
+		rows, err := tx.QueryContext(ctx, `SELECT r.rid, r.type, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
+			WHERE r.rid > ? AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`, last)
+		if err != nil {
+			return err
+		}
+		var batch []item
+		n := 0
+		for rows.Next() {
+			var it item
+			if err := rows.Scan(&it.rid, &it.typ, &it.raw); err != nil {
+				rows.Close()
+				return err
+			}
+			n++
+			last = it.rid
+			if dateOnly.Match(it.raw) {
+				batch = append(batch, it)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, it := range batch {
+			if err := reindexDatesOf(ctx, tx, it.rid, it.typ, it.raw); err != nil {
+				return fmt.Errorf("%s (rid %d): %w", it.typ, it.rid, err)
+			}
+		}
+		if n < 1000 {
+			return nil
+		}
+	}
+}
+
+// reindexDatesOf replaces resource rid's date rows with those its body
+// raw gives now, when they differ.
+func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte) error {
+	var m map[string]any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&m) != nil {
+		return nil // (a body the index could not read when it was written either)
+	}
+	var want []string
+	var p pendingRows
+	var entries []search.IndexEntry
+	for _, e := range search.Extract(typ, m) {
+		if e.Type == search.Date && e.Param != "_lastUpdated" {
+			entries = append(entries, e)
+			want = append(want, fmt.Sprint(e.Param, "|", e.Lo, "|", e.Hi))
+		}
+	}
+	addIndexRows(&p, rid, typ, entries)
+	rows, err := tx.QueryContext(ctx, `SELECT param, lo, hi FROM idx_date WHERE rid = ?`, rid)
+	if err != nil {
+		return err
+	}
+	var have []string
+	for rows.Next() {
+		var param string
+		var lo, hi int64
+		if err := rows.Scan(&param, &lo, &hi); err != nil {
+			rows.Close()
+			return err
+		}
+		have = append(have, fmt.Sprint(param, "|", lo, "|", hi))
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	slices.Sort(want)
+	slices.Sort(have)
+	if slices.Equal(want, have) {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM idx_date WHERE rid = ?`, rid); err != nil {
+		return err
+	}
+	var vals []any
+	if p.args != nil {
+		vals = p.args[tDate]
+	}
+	for i := 0; i+5 <= len(vals); i += 5 {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`, vals[i:i+5]...); err != nil {
+			return err
+		}
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE resources SET idx_sums = NULL WHERE rid = ?`, rid)
+	return err
 }
 
 // fillRetiredLinks fills retired_links in for the Patients deleted before
