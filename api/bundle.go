@@ -806,7 +806,11 @@ func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body [
 		rawURL = strings.TrimPrefix(rawURL, base)
 	}
 	target := "/fhir/" + strings.TrimPrefix(rawURL, "/")
-	if u, err := url.ParseRequestURI(target); err != nil || strings.Contains(rawURL, "://") || u.Host != "" {
+	// (an absolute url's scheme is refused in the path only: a query's
+	// identifier system is a url — review 73b, every conditional update
+	// and search by NHS number in a batch was refused)
+	path, _, _ := strings.Cut(rawURL, "?")
+	if u, err := url.ParseRequestURI(target); err != nil || strings.Contains(path, "://") || u.Host != "" {
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request.url %q is not a relative URL", i, rawURL))
 	}
 	ctx := context.WithValue(parent.Context(), subRequestKey{}, true)

@@ -2141,6 +2141,18 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 		return withheldError{err}
 	}
 	switch {
+	case existing.Deleted && own && w.Op == store.OpDelete:
+		// Deleting it again has no effect (R4: "the server should return
+		// either a 200 OK … or a 204 No Content"; review 73b: a feed's
+		// resent transaction failed for ever on its DELETE): for its
+		// source, which reads it as gone (410), when the role may see what
+		// the delete ended; a 404 otherwise, as for a missing id.
+		ended := *existing
+		ended.Deleted = false
+		if !cp.gate(ctx, p, nil).visible(&ended) {
+			return hidden(fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound))
+		}
+		return nil
 	case !seen && w.Op == store.OpDelete:
 		return hidden(fmt.Errorf("%s/%s: %w", w.Type, w.ID, store.ErrNotFound)) // the store's words for a missing id
 	case existing.Deleted && own:

@@ -2881,10 +2881,28 @@ func (s *Server) history(c echo.Context, op string) error {
 		return err
 	}
 	if x.ID != "" && res.Total == 0 {
-		if x.Withheld > 0 { // every version withheld: the same 404, logged as such
-			return withheldNotFound("%s/%s", x.Type, x.ID)
+		known := false
+		if !since.IsZero() {
+			// Nothing since: an empty history where the caller sees the
+			// item at all (review 73b: a feed polling its own item's
+			// changes was told it did not exist whenever nothing had
+			// changed). The versions before _since are decided to tell,
+			// not released: a withheld one counts only for the 404.
+			withheld := x.Withheld
+			all, err := s.store.History(ctx, x.Type, x.ID, time.Time{}, vis, store.Page{Count: 1})
+			if err != nil {
+				return err
+			}
+			if known = all.Total > 0; known {
+				x.Withheld = withheld
+			}
 		}
-		return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
+		if !known {
+			if x.Withheld > 0 { // every version withheld: the same 404, logged as such
+				return withheldNotFound("%s/%s", x.Type, x.ID)
+			}
+			return fmtErr(store.ErrNotFound, "%s/%s", x.Type, x.ID)
+		}
 	}
 	x.release(res.Items...)
 	b := newBundle("history", s.base(c), x)
