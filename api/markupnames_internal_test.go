@@ -40,6 +40,11 @@ func TestContactPart(t *testing.T) {
 		"tel_no": true, "homeTel": true, "hometel": true, "mobile": true, "mobileNumber": true, "patient_mobile": true, "mob": true, "tel2": true,
 		"telemetryRhythm": false, "intellectualDisability": false, "Stelara": false, "immobile": false, "automobileAccident": false,
 		"hotel": false, "attempted": false, "mobility": false, "telomere": false, "status": false,
+		// run together, or after an acronym (review 73a)
+		"hometelno": true, "HOMETELNO": true, "NOKTEL": true, "telhome": true, "MOBTEL": true, "nokmobile": true, "TELMOBILE": true,
+		"carertel": true, "NOKTel": true, "NOKMobile": true, "GPTel": true, "HOME_TEL_NO": true, "Mobile No.": true,
+		"hotelStay": false, "pastelColour": false, "mobilisationPlan": false, "Telangiectasia": false, "immobileSince": false,
+		"telemedicine": true, // (fails closed: a word beginning tel is taken for a phone's)
 	} {
 		if got := slices.ContainsFunc(nameParts([]byte(name)), contactPart); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)

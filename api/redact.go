@@ -848,14 +848,18 @@ func eachMarkupName(text []byte, fn func(name []byte) bool) {
 }
 
 // nameParts are name's parts, lower-cased: split at anything but a letter
-// or a digit, and where a small letter meets a capital (safeContactNumber,
-// TEL_NO, f:mobile, "home phone").
+// or a digit, where a small letter meets a capital, and where a run of
+// capitals meets a capitalised word (safeContactNumber, TEL_NO, f:mobile,
+// "home phone", NOKTel: review 73a).
 func nameParts(name []byte) []string {
+	upper := func(c byte) bool { return 'A' <= c && c <= 'Z' }
+	lower := func(c byte) bool { return 'a' <= c && c <= 'z' }
 	var parts []string
 	start := -1
 	for i, c := range name {
-		alnum := 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-		if start >= 0 && (!alnum || 'A' <= c && c <= 'Z' && 'a' <= name[i-1] && name[i-1] <= 'z') {
+		alnum := lower(c) || upper(c) || '0' <= c && c <= '9'
+		if start >= 0 && (!alnum || upper(c) && lower(name[i-1]) ||
+			upper(c) && i > start && upper(name[i-1]) && i+1 < len(name) && lower(name[i+1])) {
 			parts = append(parts, strings.ToLower(string(name[start:i])))
 			start = -1
 		}
@@ -870,29 +874,36 @@ func nameParts(name []byte) []string {
 }
 
 // contactPart reports whether part of a name says a contact or a phone:
-// it holds "contact" or "phone", or is a telephone's or a mobile's word
-// (tel, mob, mobile), alone, with a number's (telno, mobilenumber) or
-// after whose it is (hometel, patientmobile) — not a word that merely
-// holds one (telemetry, hotel, immobile, automobile).
+// it holds "contact" or "phone", or begins or ends with a telephone's or a
+// mobile's word (tel, mob, mobile: telno, hometelno, noktel, telhome,
+// mobilenumber, nokmobile), but for the words that merely begin or end so
+// (telemetry, hotel, immobile, automobile, mobility: review 72a). Names
+// run together are read so (review 73a: <hometelno>, <NOKTEL>, "nokmobile"
+// went whole).
 func contactPart(part string) bool {
 	if strings.Contains(part, "contact") || strings.Contains(part, "phone") {
 		return true
 	}
 	part = strings.TrimRight(part, "0123456789")
-	for _, w := range []string{"tel", "mob", "mobile"} {
-		if rest, ok := strings.CutPrefix(part, w); ok && (rest == "" || slices.Contains(numberWords, rest)) {
-			return true
+	for _, w := range numberWords {
+		if p, ok := strings.CutSuffix(part, w); ok && p != "" {
+			part = p // (hometelno: hometel)
+			break
 		}
-		if whose, ok := strings.CutSuffix(part, w); ok && slices.Contains(whoseWords, whose) {
-			return true
+	}
+	for _, w := range []string{"tel", "mob", "mobile"} {
+		if strings.HasPrefix(part, w) || strings.HasSuffix(part, w) {
+			return !slices.ContainsFunc(notPhoneWords, func(n string) bool { return strings.HasPrefix(part, n) || strings.HasSuffix(part, n) })
 		}
 	}
 	return false
 }
 
 var (
-	numberWords = []string{"no", "nos", "nr", "num", "number", "numbers"}
-	whoseWords  = []string{"home", "work", "day", "daytime", "evening", "night", "patient", "personal", "private", "main", "alt", "other", "own", "direct", "emergency"}
+	numberWords = []string{"numbers", "number", "nos", "num", "nr", "no"}
+	// notPhoneWords begin or end with tel or mob(ile) and name no phone.
+	notPhoneWords = []string{"telemetr", "telomer", "telang", "telescop", "televis", "telegra", "telepath", "teller", "tellur",
+		"hotel", "motel", "hostel", "pastel", "cartel", "chattel", "lintel", "mantel", "bagatel", "mobili", "automobile", "immobile", "snowmobile"}
 )
 
 // numbersIn reports whether text carries an NHS number which reports, or

@@ -29,7 +29,7 @@ const (
 //	Token:     System, HasSystem, Code ("sys|code", "|code" = HasSystem with
 //	           System "", "sys|" = Code ""); NHS numbers have spaces removed
 //	Reference: Ref ("Type/id")
-//	Date:      Prefix, Lo, Hi
+//	Date:      Prefix, Lo, Hi; Str the value as given (written back in links)
 //	String:    Str (NormString-ed); URI: Str (exact)
 //	Number:    Prefix, Num
 //	Quantity:  Prefix, Num, System/HasSystem (unit system), Code (unit code)
@@ -379,7 +379,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 			if err != nil {
 				return c, badValue(key, raw, "invalid date")
 			}
-			c.Values = append(c.Values, Value{Prefix: p, Lo: lo, Hi: hi})
+			c.Values = append(c.Values, Value{Prefix: p, Lo: lo, Hi: hi, Str: rest})
 		case String:
 			c.Values = append(c.Values, Value{Str: NormString(unescape(it))})
 		case URI:
@@ -611,7 +611,13 @@ func encodeValue(c Clause, v Value) string {
 	case Reference:
 		return escape(v.Ref)
 	case Date:
-		s, _ := FormatDateRangeIn(v.Lo, v.Hi, Days)
+		// As given (review 73a: 01:30 on the night the clocks go back
+		// is a range of 61 minutes no FHIR date writes, and the paging
+		// links lost the filter), else as the range is written.
+		s := v.Str
+		if s == "" {
+			s, _ = FormatDateRangeIn(v.Lo, v.Hi, Days)
+		}
 		return prefix + s
 	case String, URI:
 		return escape(v.Str)

@@ -43,10 +43,10 @@ func TestParseQuery(t *testing.T) {
 				{System: NHSNumberSystem, HasSystem: true, Code: "9434765919"}}}}}},
 		{name: "repeated param AND", typ: "Observation", raw: "date=ge2020&date=lt2021-03",
 			want: &Query{Clauses: []Clause{
-				{Param: "date", Type: Date, Values: []Value{{Prefix: "ge", Lo: y2020lo, Hi: y2020hi}}},
-				{Param: "date", Type: Date, Values: []Value{{Prefix: "lt", Lo: marLo, Hi: marHi}}}}}},
+				{Param: "date", Type: Date, Values: []Value{{Prefix: "ge", Lo: y2020lo, Hi: y2020hi, Str: "2020"}}},
+				{Param: "date", Type: Date, Values: []Value{{Prefix: "lt", Lo: marLo, Hi: marHi, Str: "2021-03"}}}}}},
 		{name: "date default eq", typ: "Patient", raw: "birthdate=2020",
-			want: &Query{Clauses: []Clause{{Param: "birthdate", Type: Date, Values: []Value{{Prefix: "eq", Lo: y2020lo, Hi: y2020hi}}}}}},
+			want: &Query{Clauses: []Clause{{Param: "birthdate", Type: Date, Values: []Value{{Prefix: "eq", Lo: y2020lo, Hi: y2020hi, Str: "2020"}}}}}},
 		{name: "clauses sorted", typ: "Observation", raw: "status=final&code=x&category=vital-signs",
 			want: &Query{Clauses: []Clause{
 				{Param: "category", Type: Token, Values: []Value{{Code: "vital-signs"}}},
@@ -172,7 +172,7 @@ func TestEncodeStable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "_include=Observation%3Asubject&_sort=-date&code=b&code=a&date=ge2020-01-01T09%3A00Z&status=final"
+	want := "_include=Observation%3Asubject&_sort=-date&code=b&code=a&date=ge2020-01-01T10%3A00%2B01%3A00&status=final" // (a date as given: review 73a)
 	for i := 0; i < 5; i++ {
 		if got := q.Encode().Encode(); got != want {
 			t.Fatalf("Encode() = %q want %q", got, want)

@@ -283,7 +283,7 @@ func reindexDates(ctx context.Context, tx *sql.Tx) error {
 			}
 			n++
 			last = it.rid
-			if dateOnly.Match(it.raw) {
+			if dateOnly.Match(it.raw) || bytes.Contains(it.raw, []byte(`\u`)) { // (a date may be written with escapes: review 73a)
 				batch = append(batch, it)
 			}
 		}
