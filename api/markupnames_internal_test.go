@@ -44,7 +44,9 @@ func TestContactPart(t *testing.T) {
 		"hometelno": true, "HOMETELNO": true, "NOKTEL": true, "telhome": true, "MOBTEL": true, "nokmobile": true, "TELMOBILE": true,
 		"carertel": true, "NOKTel": true, "NOKMobile": true, "GPTel": true, "HOME_TEL_NO": true, "Mobile No.": true,
 		"hotelStay": false, "pastelColour": false, "mobilisationPlan": false, "Telangiectasia": false, "immobileSince": false,
-		"telemedicine": true, // (fails closed: a word beginning tel is taken for a phone's)
+		"telemedicine": false, "telecareAlarm": false, "Telehealth": false, "TelemedicineReview": false, // (review 74a)
+		"HOTELTEL": true, "hoteltelno": true, "HOSTELTEL": true, "hostelmobile": true, "TELHOSTEL": true, "MOBHOTEL": true, // (review 74a)
+		"teletext": true, // (fails closed: another word beginning tel is taken for a phone's)
 	} {
 		if got := slices.ContainsFunc(nameParts([]byte(name)), contactPart); got != want {
 			t.Errorf("%s: %v, want %v", name, got, want)

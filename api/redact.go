@@ -876,10 +876,11 @@ func nameParts(name []byte) []string {
 // contactPart reports whether part of a name says a contact or a phone:
 // it holds "contact" or "phone", or begins or ends with a telephone's or a
 // mobile's word (tel, mob, mobile: telno, hometelno, noktel, telhome,
-// mobilenumber, nokmobile), but for the words that merely begin or end so
-// (telemetry, hotel, immobile, automobile, mobility: review 72a). Names
-// run together are read so (review 73a: <hometelno>, <NOKTEL>, "nokmobile"
-// went whole).
+// mobilenumber, nokmobile), but for the words that merely begin or end so,
+// each excusing the end it covers (telemetry, telecare, hotel, immobile,
+// mobility: reviews 72a, 74a; "hoteltel" still ends with a phone's word:
+// review 74a). Names run together are read so (review 73a: <hometelno>,
+// <NOKTEL>, "nokmobile" went whole).
 func contactPart(part string) bool {
 	if strings.Contains(part, "contact") || strings.Contains(part, "phone") {
 		return true
@@ -891,9 +892,14 @@ func contactPart(part string) bool {
 			break
 		}
 	}
+	for _, w := range []string{"tel", "mob"} { // (mob: mobile too)
+		if strings.HasPrefix(part, w) && !slices.ContainsFunc(notPhoneStarts, func(n string) bool { return strings.HasPrefix(part, n) }) {
+			return true
+		}
+	}
 	for _, w := range []string{"tel", "mob", "mobile"} {
-		if strings.HasPrefix(part, w) || strings.HasSuffix(part, w) {
-			return !slices.ContainsFunc(notPhoneWords, func(n string) bool { return strings.HasPrefix(part, n) || strings.HasSuffix(part, n) })
+		if strings.HasSuffix(part, w) && !slices.ContainsFunc(notPhoneEnds, func(n string) bool { return strings.HasSuffix(part, n) }) {
+			return true
 		}
 	}
 	return false
@@ -901,9 +907,11 @@ func contactPart(part string) bool {
 
 var (
 	numberWords = []string{"numbers", "number", "nos", "num", "nr", "no"}
-	// notPhoneWords begin or end with tel or mob(ile) and name no phone.
-	notPhoneWords = []string{"telemetr", "telomer", "telang", "telescop", "televis", "telegra", "telepath", "teller", "tellur",
-		"hotel", "motel", "hostel", "pastel", "cartel", "chattel", "lintel", "mantel", "bagatel", "mobili", "automobile", "immobile", "snowmobile"}
+	// notPhoneStarts and notPhoneEnds begin or end with tel or mob(ile)
+	// and name no phone.
+	notPhoneStarts = []string{"telemetr", "telomer", "telang", "telescop", "televis", "telegra", "telepath", "teller", "tellur",
+		"telecare", "telehealth", "telemedic", "teletriage", "telecons", "mobili"}
+	notPhoneEnds = []string{"hotel", "motel", "hostel", "pastel", "cartel", "chattel", "lintel", "mantel", "bagatel", "automobile", "immobile", "snowmobile"}
 )
 
 // numbersIn reports whether text carries an NHS number which reports, or

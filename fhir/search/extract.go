@@ -6,9 +6,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/carex-project/carex/fhir"
+	"golang.org/x/text/unicode/norm"
 )
 
 // NHSNumberSystem is the identifier system of NHS numbers; their values are
@@ -452,7 +454,12 @@ func validID(id string) bool {
 }
 
 // NormString is the normalisation applied to String index values and String
-// search values: lower-case, with common Latin accents folded (é -> e, ß -> ss).
+// search values: lower-case, with accents folded (é -> e, ß -> ss): each
+// letter decomposed (compatibility decomposition: a ligature, a full-width
+// letter) and its combining marks dropped, so Romanian ș and ț, and an
+// accent typed or stored as a mark of its own (Zoe\u0308), fold too (review
+// 74b: Ștefan Țurcanu and a name stored decomposed were not found); the
+// letters that do not decompose (ß, æ, ø, ł, ı, …) by a table.
 func NormString(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -464,10 +471,13 @@ func NormString(s string) string {
 	if ascii {
 		return s
 	}
-	s = strings.ToLower(s)
+	s = norm.NFKD.String(strings.ToLower(s))
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
+		if unicode.Is(unicode.Mn, r) {
+			continue // a combining mark: the accent of the letter before
+		}
 		if f, ok := fold[r]; ok {
 			b.WriteString(f)
 		} else {

@@ -180,10 +180,11 @@ func TestExtractMedicationStatement(t *testing.T) {
 	  "context": {"reference": "urn:uuid:7f0c4cd0-1c6d-4a5c-9d43-5b0fd1e0b3a1"}
 	}`))
 	want := map[string][]IndexEntry{
-		"code":      {{System: "https://dmd.nhs.uk", Code: "322236009"}},
-		"patient":   nil, // subject's rows that refer to a Patient: none here
-		"subject":   {{Ref: "Group/g1"}},
-		"effective": {{Lo: ms("2023-05-31T23:00:00Z"), Hi: ms("2023-06-30T22:59:59.999Z")}}, // (June in England)
+		"code":    {{System: "https://dmd.nhs.uk", Code: "322236009"}},
+		"patient": nil, // subject's rows that refer to a Patient: none here
+		"subject": {{Ref: "Group/g1"}},
+		// (June in England)
+		"effective": {{Lo: ms("2023-05-31T23:00:00Z"), Hi: ms("2023-06-30T22:59:59.999Z")}},
 		"context":   nil, // urn:uuid references are not indexed
 		"status":    {{Code: "active"}},
 	}
@@ -468,6 +469,21 @@ func TestExtractDatesIn(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s: no date entry in %+v", c.period, got)
+		}
+	}
+}
+
+// TestNormStringFoldsEveryAccent: letters with any accent fold to their
+// base letter, however the accent is written (review 74b).
+func TestNormStringFoldsEveryAccent(t *testing.T) {
+	for in, want := range map[string]string{
+		"Ștefan": "stefan", "Țurcanu": "turcanu", "Şerban": "serban", "Chloé": "chloe", "Chloe\u0301": "chloe",
+		"Zoe\u0308": "zoe", "Kova\u0301cs": "kovacs", "İbrahim": "ibrahim", "Yılmaz": "yilmaz", "Straße": "strasse",
+		"Ørsted": "orsted", "Łukasz": "lukasz", "ＳＭＩＴＨ": "smith", "ﬁnn": "finn", "Nguyễn": "nguyen", "O'Brien": "o'brien",
+		"smith": "smith",
+	} {
+		if got := NormString(in); got != want {
+			t.Errorf("NormString(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -228,9 +228,11 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	// back to the social worker).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 	// 14: dates without a time are indexed as days in England, as search
-	// now reads them (search.Days; review 72c): the dates of each current
-	// resource holding one are indexed again (reindexDates). Earlier
-	// releases, which search by UTC days, refuse the records.
+	// now reads them (search.Days; review 72c), and strings with every
+	// accent folded (search.NormString; review 74b): the dates and strings
+	// of each current resource that may hold such a value are indexed
+	// again (reindexDates). Earlier releases, which search by UTC days and
+	// fold fewer accents, refuse the records.
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
@@ -256,10 +258,11 @@ var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 // year, a month, a day): what reindexDates indexes again.
 var dateOnly = regexp.MustCompile(`"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"`)
 
-// reindexDates indexes the dates of every current resource holding a
-// date without a time again (migration 14), in batches of rows, storing
-// only those whose rows change (in winter a day in England is the UTC
-// day); a resource whose rows change compares them again at its next
+// reindexDates indexes the dates and strings of every current resource
+// holding a date without a time, or any character but ASCII, again
+// (migration 14), in batches of rows, storing only those whose rows
+// change (in winter a day in England is the UTC day; é was folded
+// before); a resource whose rows change compares them again at its next
 // write (idx_sums NULL).
 func reindexDates(ctx context.Context, tx *sql.Tx) error {
 	type item struct {
@@ -283,7 +286,7 @@ func reindexDates(ctx context.Context, tx *sql.Tx) error {
 			}
 			n++
 			last = it.rid
-			if dateOnly.Match(it.raw) || bytes.Contains(it.raw, []byte(`\u`)) { // (a date may be written with escapes: review 73a)
+			if dateOnly.Match(it.raw) || !ascii(it.raw) || bytes.Contains(it.raw, []byte(`\u`)) { // (a date may be written with escapes: review 73a)
 				batch = append(batch, it)
 			}
 		}
@@ -304,8 +307,18 @@ func reindexDates(ctx context.Context, tx *sql.Tx) error {
 	}
 }
 
-// reindexDatesOf replaces resource rid's date rows with those its body
-// raw gives now, when they differ.
+// ascii reports whether b holds no byte but ASCII's.
+func ascii(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// reindexDatesOf replaces resource rid's date and string rows with those
+// its body raw gives now, each table where they differ.
 func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte) error {
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
@@ -313,29 +326,49 @@ func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw 
 	if d.Decode(&m) != nil {
 		return nil // (a body the index could not read when it was written either)
 	}
-	var want []string
 	var p pendingRows
-	var entries []search.IndexEntry
-	for _, e := range search.Extract(typ, m) {
-		if e.Type == search.Date && e.Param != "_lastUpdated" {
-			entries = append(entries, e)
-			want = append(want, fmt.Sprint(e.Param, "|", e.Lo, "|", e.Hi))
+	addIndexRows(&p, rid, typ, search.Extract(typ, m))
+	for _, t := range []int{tDate, tStr} {
+		if err := replaceRows(ctx, tx, rid, t, &p); err != nil {
+			return err
 		}
 	}
-	addIndexRows(&p, rid, typ, entries)
-	rows, err := tx.QueryContext(ctx, `SELECT param, lo, hi FROM idx_date WHERE rid = ?`, rid)
+	return nil
+}
+
+// replaceRows replaces resource rid's rows in table t with those p holds
+// for it, when they differ, and then clears its digest.
+func replaceRows(ctx context.Context, tx *sql.Tx, rid int64, t int, p *pendingRows) error {
+	tab := rowTables[t]
+	var vals []any
+	if p.args != nil {
+		vals = p.args[t]
+	}
+	var want []string
+	for i := 0; i+tab.ncols <= len(vals); i += tab.ncols {
+		want = append(want, fmt.Sprintf("%#v", vals[i:i+tab.ncols-1]))
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+tab.cols+` FROM `+tab.name+` WHERE rid = ?`, rid)
 	if err != nil {
 		return err
 	}
 	var have []string
 	for rows.Next() {
-		var param string
-		var lo, hi int64
-		if err := rows.Scan(&param, &lo, &hi); err != nil {
+		row := make([]any, tab.ncols)
+		ptrs := make([]any, tab.ncols)
+		for i := range row {
+			ptrs[i] = &row[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
 			rows.Close()
 			return err
 		}
-		have = append(have, fmt.Sprint(param, "|", lo, "|", hi))
+		for i, v := range row[:tab.ncols-1] {
+			if b, ok := v.([]byte); ok {
+				row[i] = string(b)
+			}
+		}
+		have = append(have, fmt.Sprintf("%#v", row[:tab.ncols-1]))
 	}
 	if err := rows.Close(); err != nil {
 		return err
@@ -345,15 +378,12 @@ func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw 
 	if slices.Equal(want, have) {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM idx_date WHERE rid = ?`, rid); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM `+tab.name+` WHERE rid = ?`, rid); err != nil {
 		return err
 	}
-	var vals []any
-	if p.args != nil {
-		vals = p.args[tDate]
-	}
-	for i := 0; i+5 <= len(vals); i += 5 {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO idx_date(type, param, lo, hi, rid) VALUES (?, ?, ?, ?, ?)`, vals[i:i+5]...); err != nil {
+	ins := `INSERT INTO ` + tab.name + `(` + tab.cols + `) VALUES (?` + strings.Repeat(`, ?`, tab.ncols-1) + `)`
+	for i := 0; i+tab.ncols <= len(vals); i += tab.ncols {
+		if _, err := tx.ExecContext(ctx, ins, vals[i:i+tab.ncols]...); err != nil {
 			return err
 		}
 	}
