@@ -419,7 +419,7 @@ const auditUsage = `Usage:
 var errTampered = errors.New("the access log does not verify")
 
 // openForCheck opens the database read-only and loads the log's public key.
-func openForCheck(db, pub string, stderr io.Writer) (*sql.DB, note.Verifiers, error) {
+func openForCheck(ctx context.Context, db, pub string, stderr io.Writer) (*sql.DB, note.Verifiers, error) {
 	db = logDBWarn(db, stderr)
 	conn, err := openReadOnly(db)
 	if err != nil {
@@ -427,8 +427,15 @@ func openForCheck(db, pub string, stderr io.Writer) (*sql.DB, note.Verifiers, er
 	}
 	verifiers, err := auditlog.LoadVerifiers(pub)
 	if err != nil {
+		// A database with no log yet (imported, never served) needs no
+		// key to say so (review 74c: on a machine where no server had run,
+		// verify failed on the missing key instead of reporting an empty
+		// log); the callers see the absent log before any use of the key.
+		if absent, aerr := noLog(ctx, conn); aerr == nil && absent {
+			return conn, nil, nil
+		}
 		conn.Close()
-		return nil, nil, fmt.Errorf("--pubkey: %w", err)
+		return nil, nil, fmt.Errorf("--pubkey: %w: give --pubkey the public key of the server that signed this log (the .pub beside its --log-key, %s.pub by default, on the server's host)", err, defaultLogKey())
 	}
 	return conn, verifiers, nil
 }
@@ -444,7 +451,7 @@ func logCheckFlags(fs *flag.FlagSet, db, pub *string) {
 // the right to change it: they must not alter the file they check.
 func openReadOnly(db string) (*sql.DB, error) {
 	if _, err := os.Stat(db); err != nil {
-		return nil, fmt.Errorf("--db %s: %w", db, err)
+		return nil, fmt.Errorf("--db %s: %w: name the server's record database with --db FILE", db, err)
 	}
 	return sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")
 }
@@ -498,11 +505,14 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
 		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
 	}
-	conn, verifiers, err := openForCheck(db, pub, stderr)
+	conn, verifiers, err := openForCheck(ctx, db, pub, stderr)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
+	if verifiers == nil && len(savedPaths) > 0 {
+		return fmt.Errorf("--checkpoint needs the log's public key: give --pubkey the .pub beside the server's --log-key")
+	}
 	var saved []*auditlog.SavedCheckpoint
 	for _, p := range savedPaths {
 		s, err := auditlog.ReadSavedCheckpoint(p, verifiers)
@@ -657,7 +667,7 @@ func cmdAuditCheckpoint(ctx context.Context, args []string, stdout, stderr io.Wr
 	if fs.NArg() > 0 { // review 19b: verify /backup/carex.db checked ./carex.db
 		return fmt.Errorf("unexpected arguments %q: name the database with --db FILE", fs.Args())
 	}
-	conn, verifiers, err := openForCheck(db, pub, stderr)
+	conn, verifiers, err := openForCheck(ctx, db, pub, stderr)
 	if err != nil {
 		return err
 	}
@@ -716,7 +726,7 @@ func cmdAuditProve(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if seq.n < 0 {
 		return fmt.Errorf("--seq %d: sequence numbers start at 0", seq.n)
 	}
-	conn, verifiers, err := openForCheck(db, pub, stderr)
+	conn, verifiers, err := openForCheck(ctx, db, pub, stderr)
 	if err != nil {
 		return err
 	}

@@ -76,7 +76,7 @@ func cmdGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		var env []string
 		for _, name := range []string{"out", "db"} {
 			if !given[name] {
-				env = append(env, fmt.Sprintf("--%s from %s", name, envName(name)))
+				env = append(env, fmt.Sprintf("--%s from %s", name, envName(fset.Name(), name)))
 			}
 		}
 		from := ""

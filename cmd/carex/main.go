@@ -131,14 +131,33 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 			if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "0s" {
 				def = fmt.Sprintf(" (default %s)", f.DefValue)
 			}
-			fmt.Fprintf(stderr, "  --%-12s %s%s  [%s]\n", f.Name, f.Usage, def, envName(f.Name))
+			fmt.Fprintf(stderr, "  --%-12s %s%s  [%s]\n", f.Name, f.Usage, def, envName(name, f.Name))
 		})
 	}
 	return fs
 }
 
-func envName(flagName string) string {
+// envName is the environment variable of command cmd's flag: CAREX_ and
+// the flag's name, shared by the commands where it means the same (the
+// database, the address, the keys), but for flags another command's flag
+// of the same name means something else by (review 74c: CAREX_ORG,
+// exported for carex token, filed an import under that organisation;
+// CAREX_JSON set for carex bench broke carex audit prove).
+func envName(cmd, flagName string) string {
+	if v := ownEnvNames[cmd+" --"+flagName]; v != "" {
+		return v
+	}
 	return "CAREX_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+var ownEnvNames = map[string]string{
+	"import --org":           "CAREX_IMPORT_ORG",
+	"import --sector":        "CAREX_IMPORT_SECTOR",
+	"bench --json":           "CAREX_BENCH_JSON",
+	"audit prove --json":     "CAREX_PROVE_JSON",
+	"gen --out":              "CAREX_GEN_OUT",
+	"audit export --out":     "CAREX_EXPORT_OUT",
+	"audit checkpoint --out": "CAREX_CHECKPOINT_OUT",
 }
 
 // parseFlags applies environment variables first, then the command line,
@@ -146,9 +165,11 @@ func envName(flagName string) string {
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if v, ok := os.LookupEnv(envName(f.Name)); ok {
+		if v, ok := os.LookupEnv(envName(fs.Name(), f.Name)); ok {
 			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+				// (review 74c: "CAREX_DEV="yes": parse error" named neither
+				// the flag nor what it takes)
+				errs = append(errs, fmt.Errorf("%s=%q (--%s): %v: %s, or unset it", envName(fs.Name(), f.Name), v, f.Name, err, valueForm(fs.Name(), f)))
 			}
 		}
 	})
@@ -177,4 +198,21 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: use text or json", format)
+}
+
+// valueForm says what flag f takes, for an error naming a value it could
+// not take.
+func valueForm(cmd string, f *flag.Flag) string {
+	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return "give true or false"
+	}
+	switch fmt.Sprintf("%T", f.Value) {
+	case "*flag.durationValue":
+		return "give a duration such as 8h or 30m"
+	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue", "*flag.uint64Value":
+		return "give a whole number (bytes, for a size)"
+	case "*flag.float64Value":
+		return "give a number"
+	}
+	return "see carex " + cmd + " --help for what --" + f.Name + " takes"
 }

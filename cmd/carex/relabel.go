@@ -35,7 +35,7 @@ a relabel has run to the end: run it again.`, stderr)
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
 	if _, err := os.Stat(db); err != nil {
-		return fmt.Errorf("--db %s: %w", db, err)
+		return fmt.Errorf("--db %s: %w: name the record database to relabel with --db FILE", db, err)
 	}
 	pol, err := loadPolicyFile(policyPath)
 	if err != nil {

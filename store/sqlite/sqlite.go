@@ -223,6 +223,12 @@ func jsonInts(xs []int64) string {
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	if dir := filepath.Dir(path); dir != "" {
+		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
+			// (review 74c: "open X: open X: no such file or directory")
+			return nil, fmt.Errorf("open %s: the directory %s does not exist: create it, or name a database in another directory (--db)", path, dir)
+		}
+	}
 	readers := opt.Readers
 	if readers <= 0 {
 		readers = defaultReaders()
