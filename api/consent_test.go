@@ -242,7 +242,12 @@ func TestWritesDoNotRevealWithheldItems(t *testing.T) {
 		t.Fatalf("the GP's delete: %d %s", r.status, r.body)
 	}
 	same("DELETE of a deleted item and of a missing one", e.do("DELETE", "/fhir/Condition/gone", hospSys, ""), e.do("DELETE", "/fhir/Condition/never", hospSys, ""), "gone", "never")
-	same("the source's second DELETE", e.do("DELETE", "/fhir/Condition/gone", gpSys, ""), e.do("DELETE", "/fhir/Condition/never", gpSys, ""), "gone", "never")
+	// The source's second DELETE is R4's 204, storing nothing: it reads the
+	// item as gone (410) already (review 73b chose so; it was the 404 of a
+	// missing id). Anyone else's is that 404, above.
+	if r := e.do("DELETE", "/fhir/Condition/gone", gpSys, ""); r.status != 204 {
+		t.Errorf("the source's second DELETE: %d %s", r.status, r.body)
+	}
 	taken := e.do("PUT", "/fhir/Condition/hiv", nurse, cond("hiv"))
 	if taken.status != 409 {
 		t.Fatalf("PUT over a withheld id: %d %s", taken.status, taken.body)

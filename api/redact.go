@@ -910,7 +910,7 @@ var (
 	// notPhoneStarts and notPhoneEnds begin or end with tel or mob(ile)
 	// and name no phone.
 	notPhoneStarts = []string{"telemetr", "telomer", "telang", "telescop", "televis", "telegra", "telepath", "teller", "tellur",
-		"telecare", "telehealth", "telemedic", "teletriage", "telecons", "mobili"}
+		"telecare", "telehealth", "telemedic", "teletriage", "telecons", "teleconf", "tell", "telford", "mobili"}
 	notPhoneEnds = []string{"hotel", "motel", "hostel", "pastel", "cartel", "chattel", "lintel", "mantel", "bagatel", "automobile", "immobile", "snowmobile"}
 )
 

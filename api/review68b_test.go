@@ -33,7 +33,7 @@ import (
 // values whose literal is significant (FHIR: a decimal's precision is
 // significant), Unicode, primitive extensions and nulls in lists.
 const rich68 = `"status":"final","_status":{"id":"st1","extension":[{"url":"http://example.org/fhir/StructureDefinition/x","valueString":"s"}]},
- "code":{"text":"Dose <check> & review \u2028 next\u2029 para 😀 \ud83d\ude01 \"q\" \\ tab\t end \u0000 nul"},
+ "code":{"text":"Dose <check> & review \u2028 next\u2029 para 😀 \ud83d\ude01 \"q\" \\ tab\t end"},
  "valueQuantity":{"value":1.50,"unit":"mg","system":"http://unitsofmeasure.org","code":"mg"},
  "component":[
   {"code":{"text":"c1"},"valueQuantity":{"value":0.1250}},

@@ -74,6 +74,10 @@ func Parse(body []byte) (*Resource, error) {
 	for _, d := range dups {
 		w.issues = append(w.issues, &ValidationError{Path: formatPath(rt, d), Msg: "duplicate JSON key"})
 	}
+	if esc := loneSurrogate(body); esc != "" {
+		// (review 75b: decoded as U+FFFD, so stored and indexed apart)
+		w.issues = append(w.issues, &ValidationError{Path: rt, Msg: fmt.Sprintf("a string holds %s, half of a UTF-16 surrogate pair without its other half: no Unicode character; send the character it was meant to be", esc)})
+	}
 	w.resource(obj, false)
 	if len(w.issues) > 0 {
 		sort.SliceStable(w.issues, func(i, j int) bool { return w.issues[i].Path < w.issues[j].Path })
@@ -81,6 +85,53 @@ func Parse(body []byte) (*Resource, error) {
 	}
 	id, _ := obj["id"].(string)
 	return &Resource{Type: rt, ID: id, Raw: body, Map: obj, Refs: p.refs, Links: p.uris, Narratives: p.divs}, nil
+}
+
+// controlMsg is why string s is not an R4 string, when it holds a
+// control character (R4: "SHALL NOT contain Unicode character points
+// below 32, except for u0009 (horizontal tab), u000D (carriage return)
+// and u000A (line feed)"; review 75b: U+0000 was stored as sent).
+func controlMsg(s string) string {
+	for _, r := range s {
+		if r < 0x20 && r != '\t' && r != '\r' && r != '\n' {
+			return fmt.Sprintf("holds the control character U+%04X: R4 strings hold none but tab, carriage return and line feed", r)
+		}
+	}
+	return ""
+}
+
+// loneSurrogate is the first \u escape in JSON text raw that is half of a
+// UTF-16 surrogate pair without its other half, or "".
+func loneSurrogate(raw []byte) string {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 16)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // another escape (\\, \"): its second byte is no escape's start
+			continue
+		}
+		switch {
+		case 0xD800 <= r && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && 0xDC00 <= lo && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		case 0xDC00 <= r && r <= 0xDFFF:
+			return string(raw[i : i+6])
+		}
+		i += 5
+	}
+	return ""
 }
 
 // badRelativeID reports whether ref is a relative literal reference
@@ -394,6 +445,8 @@ func (w *walker) value(v any, fi *fieldInfo) {
 			w.add("must be a string")
 		} else if s == "" {
 			w.add("empty string not allowed")
+		} else if msg := controlMsg(s); msg != "" {
+			w.add(msg)
 		} else if fi.prim != pNone {
 			if msg := primitiveMsg(fi.prim, s); msg != "" {
 				w.add(msg)

@@ -183,7 +183,7 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 		case strings.HasPrefix(hdr.Kid, "dev-") && v.dev == nil:
 			// (review 74c: say which servers take them)
 			return nil, fail("development tokens are not accepted by this server: only carex demo and carex serve --dev take them; mint tokens with your identity provider for this one")
-		case strings.HasPrefix(hdr.Kid, "dev-") && v.jwks == nil:
+		case strings.HasPrefix(hdr.Kid, "dev-") && v.dev != nil:
 			// (review 74c: "unknown kid" said nothing of the key)
 			return nil, fail("signed with another development key than this server's: mint it with the --dev-key (CAREX_DEV_KEY) the server was started with")
 		case hdr.Kid == "":

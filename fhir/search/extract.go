@@ -456,10 +456,16 @@ func validID(id string) bool {
 // NormString is the normalisation applied to String index values and String
 // search values: lower-case, with accents folded (é -> e, ß -> ss): each
 // letter decomposed (compatibility decomposition: a ligature, a full-width
-// letter) and its combining marks dropped, so Romanian ș and ț, and an
-// accent typed or stored as a mark of its own (Zoe\u0308), fold too (review
-// 74b: Ștefan Țurcanu and a name stored decomposed were not found); the
-// letters that do not decompose (ß, æ, ø, ł, ı, …) by a table.
+// letter, ℌ) and the accents of Latin, Greek and Cyrillic letters dropped,
+// so Romanian ș and ț, and an accent typed or stored as a mark of its own
+// (Zoe\u0308), fold too (review 74b: Ștefan Țurcanu and a name stored
+// decomposed were not found), and Hebrew and Arabic vowel points; then
+// composed again, so that what is a letter of its own stays one (review
+// 75a: Hangul syllables split into letters, 기 a prefix of 김; kana's
+// voicing marks, ガ found by カ; Cyrillic й, found by и); the letters that
+// do not decompose (ß, æ, ø, ł, ı, …) by a table. A value is read up to
+// maxNormBytes (review 75a: 3 MiB of U+FDFA, one character of 18 letters,
+// took 2 s).
 func NormString(s string) string {
 	ascii := true
 	for i := 0; i < len(s); i++ {
@@ -471,13 +477,30 @@ func NormString(s string) string {
 	if ascii {
 		return s
 	}
-	s = norm.NFKD.String(strings.ToLower(s))
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		if unicode.Is(unicode.Mn, r) {
-			continue // a combining mark: the accent of the letter before
+	if len(s) > maxNormBytes {
+		cut := maxNormBytes
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
 		}
+		s = s[:cut]
+	}
+	d := norm.NFKD.String(strings.ToLower(s))
+	var b strings.Builder
+	b.Grow(len(d))
+	var base rune
+	for _, r := range d {
+		if unicode.Is(unicode.Mn, r) {
+			if accentOf(base, r) {
+				continue
+			}
+		} else {
+			base = r
+		}
+		b.WriteRune(r)
+	}
+	s = strings.ToLower(norm.NFC.String(b.String())) // (ℌ decomposed to H)
+	b.Reset()
+	for _, r := range s {
 		if f, ok := fold[r]; ok {
 			b.WriteString(f)
 		} else {
@@ -485,6 +508,27 @@ func NormString(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// maxNormBytes is how much of a string value is indexed and searched for.
+const maxNormBytes = 4096
+
+// accentOf reports whether combining mark r, after letter base, is an
+// accent search folds: a Latin or Greek letter's (U+0300–U+036F, the
+// extended blocks), a Cyrillic letter's but the breve of й and ў, a
+// Hebrew or Arabic vowel point.
+func accentOf(base, r rune) bool {
+	switch {
+	case unicode.In(base, unicode.Latin, unicode.Greek):
+		return 0x300 <= r && r <= 0x36F || 0x1AB0 <= r && r <= 0x1AFF || 0x1DC0 <= r && r <= 0x1DFF
+	case unicode.Is(unicode.Cyrillic, base):
+		return 0x300 <= r && r <= 0x36F && r != 0x306
+	case unicode.Is(unicode.Hebrew, base):
+		return 0x591 <= r && r <= 0x5C7
+	case unicode.Is(unicode.Arabic, base):
+		return 0x610 <= r && r <= 0x61A || 0x64B <= r && r <= 0x65F || r == 0x670
+	}
+	return false
 }
 
 var fold = func() map[rune]string {

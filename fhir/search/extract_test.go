@@ -487,3 +487,23 @@ func TestNormStringFoldsEveryAccent(t *testing.T) {
 		}
 	}
 }
+
+// TestNormStringKeepsLettersApart: what is a letter of its own in its
+// script is not an accent (review 75a), and the result is lower case and
+// normalised already.
+func TestNormStringKeepsLettersApart(t *testing.T) {
+	for _, p := range [][2]string{{"カトウ", "ガトウ"}, {"はら", "ぱら"}, {"Андрей", "Андреи"}, {"기", "김"}, {"이", "임"}} {
+		if a, b := NormString(p[0]), NormString(p[1]); a == b || strings.HasPrefix(b, a) {
+			t.Errorf("%s and %s fold alike (%q, %q)", p[0], p[1], a, b)
+		}
+	}
+	for in, want := range map[string]string{"𝐒𝐦𝐢𝐭𝐡": "smith", "ℌelen": "helen", "Ёлкин": "елкин", "Άννα": "αννα", "שָׁלוֹם": "שלום", "مُحَمَّد": "محمد", "김민준": "김민준"} {
+		got := NormString(in)
+		if got != want {
+			t.Errorf("NormString(%q) = %q, want %q", in, got, want)
+		}
+		if again := NormString(got); again != got {
+			t.Errorf("NormString(%q) = %q, but NormString of that is %q", in, got, again)
+		}
+	}
+}

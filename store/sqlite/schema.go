@@ -228,11 +228,14 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	// back to the social worker).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 	// 14: dates without a time are indexed as days in England, as search
-	// now reads them (search.Days; review 72c), and strings with every
-	// accent folded (search.NormString; review 74b): the dates and strings
-	// of each current resource that may hold such a value are indexed
-	// again (reindexDates). Earlier releases, which search by UTC days and
-	// fold fewer accents, refuse the records.
+	// now reads them (search.Days; review 72c): the dates of each current
+	// resource holding one are indexed again (reindexDates). Earlier
+	// releases, which search by UTC days, refuse the records.
+	`UPDATE carex_meta SET value = value WHERE 0;`,
+	// 15: strings are indexed with every accent folded, as search now
+	// folds them (search.NormString; reviews 74b, 75a): the strings of
+	// each current resource holding any character but ASCII are indexed
+	// again (reindexStrings).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
@@ -252,19 +255,33 @@ func nhsSystemFormWhere(col string) string {
 var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	10: fillRetiredLinks,
 	14: reindexDates,
+	15: reindexStrings,
 }
 
 // dateOnly finds a JSON string that is a FHIR date without a time (a
 // year, a month, a day): what reindexDates indexes again.
 var dateOnly = regexp.MustCompile(`"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"`)
 
-// reindexDates indexes the dates and strings of every current resource
-// holding a date without a time, or any character but ASCII, again
-// (migration 14), in batches of rows, storing only those whose rows
-// change (in winter a day in England is the UTC day; é was folded
-// before); a resource whose rows change compares them again at its next
-// write (idx_sums NULL).
+// reindexDates indexes the dates of every current resource holding a
+// date without a time again (migration 14), storing only those whose rows
+// change (in winter a day in England is the UTC day).
 func reindexDates(ctx context.Context, tx *sql.Tx) error {
+	return reindexRows(ctx, tx, tDate, func(raw []byte) bool {
+		return dateOnly.Match(raw) || bytes.Contains(raw, []byte(`\u`)) // (a date may be written with escapes: review 73a)
+	})
+}
+
+// reindexStrings indexes the strings of every current resource holding
+// any character but ASCII again (migration 15), storing only those whose
+// rows change (é was folded before).
+func reindexStrings(ctx context.Context, tx *sql.Tx) error {
+	return reindexRows(ctx, tx, tStr, func(raw []byte) bool { return !ascii(raw) || bytes.Contains(raw, []byte(`\u`)) })
+}
+
+// reindexRows indexes table t's rows of every current resource whose body
+// pick reports again, in batches of resources; a resource whose rows
+// change compares them again at its next write (idx_sums NULL).
+func reindexRows(ctx context.Context, tx *sql.Tx, t int, pick func(raw []byte) bool) error {
 	type item struct {
 		rid int64
 		typ string
@@ -286,7 +303,7 @@ func reindexDates(ctx context.Context, tx *sql.Tx) error {
 			}
 			n++
 			last = it.rid
-			if dateOnly.Match(it.raw) || !ascii(it.raw) || bytes.Contains(it.raw, []byte(`\u`)) { // (a date may be written with escapes: review 73a)
+			if pick(it.raw) {
 				batch = append(batch, it)
 			}
 		}
@@ -297,7 +314,7 @@ func reindexDates(ctx context.Context, tx *sql.Tx) error {
 			return err
 		}
 		for _, it := range batch {
-			if err := reindexDatesOf(ctx, tx, it.rid, it.typ, it.raw); err != nil {
+			if err := reindexOf(ctx, tx, it.rid, it.typ, it.raw, t); err != nil {
 				return fmt.Errorf("%s (rid %d): %w", it.typ, it.rid, err)
 			}
 		}
@@ -317,9 +334,9 @@ func ascii(b []byte) bool {
 	return true
 }
 
-// reindexDatesOf replaces resource rid's date and string rows with those
-// its body raw gives now, each table where they differ.
-func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte) error {
+// reindexOf replaces resource rid's rows in table t with those its body
+// raw gives now, when they differ.
+func reindexOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte, t int) error {
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
@@ -328,12 +345,7 @@ func reindexDatesOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw 
 	}
 	var p pendingRows
 	addIndexRows(&p, rid, typ, search.Extract(typ, m))
-	for _, t := range []int{tDate, tStr} {
-		if err := replaceRows(ctx, tx, rid, t, &p); err != nil {
-			return err
-		}
-	}
-	return nil
+	return replaceRows(ctx, tx, rid, t, &p)
 }
 
 // replaceRows replaces resource rid's rows in table t with those p holds
