@@ -1678,7 +1678,7 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 		switch v.Type {
 		case "CareTeam", "EpisodeOfCare":
 			m := decodeMap(v.Raw)
-			if v.Type == "CareTeam" && !careTeamFor(m, id, numbers) {
+			if v.Type == "CareTeam" && !careTeamFor(m, id, numbers) || v.Type == "EpisodeOfCare" && !episodeFor(m, id, numbers) {
 				continue
 			}
 			rels := linkRelationshipsOf(v.Type, m)
@@ -1717,7 +1717,21 @@ func patientFromRecords(id string, pc *store.PatientContext, links *[]linkOrgs) 
 // her whole record to every organisation on it (review 20i). SPEC relates
 // the members of a team "for the patient" only.
 func careTeamFor(m map[string]any, id string, numbers []string) bool {
-	sub, _ := m["subject"].(map[string]any)
+	return namesPerson(m["subject"], id, numbers)
+}
+
+// episodeFor is careTeamFor of an EpisodeOfCare, by its patient (review
+// 76b: an episode naming Jane by reference and Bob by his NHS number, a
+// feed's keying slip, opened Bob's whole record to the council).
+func episodeFor(m map[string]any, id string, numbers []string) bool {
+	return namesPerson(m["patient"], id, numbers)
+}
+
+// namesPerson reports whether Reference ref names the person whose record
+// id is: by its reference where it has one, or else by an NHS number her
+// Patient carries.
+func namesPerson(ref any, id string, numbers []string) bool {
+	sub, _ := ref.(map[string]any)
 	if s, _ := sub["reference"].(string); s != "" {
 		r, ok := search.NormalizeReference(s)
 		return ok && r == "Patient/"+id
@@ -1974,6 +1988,11 @@ func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *sto
 			}
 		}
 	}
+	if w.Op != store.OpDelete {
+		if err := cp.checkRelationshipRefs(ctx, p, w, batch); err != nil {
+			return err
+		}
+	}
 	if w.Type == "Consent" && w.Op != store.OpDelete {
 		c, err := consent.ParseConsent(w.Raw)
 		if err == nil {
@@ -2044,37 +2063,9 @@ var userIdentifiers = map[string][]string{
 // hospital's code as before.)
 func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal, c *consent.Consent, batch []*store.Write) error {
 	for _, r := range c.References() {
-		systems := userIdentifiers[r.Type]
-		if systems == nil {
-			continue
-		}
-		withheld := false
-		raw, inBatch := batchBody(batch, r.Type, r.ID)
-		if !inBatch {
-			v, err := cp.store.Read(ctx, r.Type, r.ID)
-			if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			raw = v.Raw
-			withheld = !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive)
-		}
-		var sys, code string
-		for _, id := range asList(decodeMap(raw)["identifier"]) {
-			m, _ := id.(map[string]any)
-			s, _ := m["system"].(string)
-			val, _ := m["value"].(string)
-			if val != "" && slices.Contains(systems, s) {
-				if strings.EqualFold(val, r.ID) {
-					sys, code = "", ""
-					break
-				}
-				if code == "" {
-					sys, code = s, val
-				}
-			}
+		sys, code, withheld, err := cp.storedUnderCode(ctx, p, batch, r.Type, r.ID)
+		if err != nil {
+			return err
 		}
 		if code != "" && withheld {
 			// Refused still (stored, it would match no one: review 22a,
@@ -2087,6 +2078,96 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal,
 		if code != "" {
 			return &consent.ConsentError{Element: r.Element, Msg: fmt.Sprintf("%s/%s is stored here with identifier %s|%s; carex knows users by that code, so this reference would match no one: name it by identifier (system %s, value %s) or as %s/%s",
 				r.Type, r.ID, sys, code, sys, code, r.Type, code)}
+		}
+	}
+	return nil
+}
+
+// storedUnderCode is, for the Organization or Practitioner typ/id stored
+// here (or written in batch), the identifier users are known by when it is
+// not its id (sys, code), and whether the item is withheld from the writer
+// (its code then not to be told); code is "" when the id is the code, the
+// item is not stored, or typ is no user's.
+func (cp *ConsentPolicy) storedUnderCode(ctx context.Context, p *auth.Principal, batch []*store.Write, typ, id string) (sys, code string, withheld bool, err error) {
+	systems := userIdentifiers[typ]
+	if systems == nil {
+		return "", "", false, nil
+	}
+	raw, inBatch := batchBody(batch, typ, id)
+	if !inBatch {
+		v, err := cp.store.Read(ctx, typ, id)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
+			return "", "", false, nil
+		}
+		if err != nil {
+			return "", "", false, err
+		}
+		raw = v.Raw
+		withheld = !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive)
+	}
+	for _, ident := range asList(decodeMap(raw)["identifier"]) {
+		m, _ := ident.(map[string]any)
+		s, _ := m["system"].(string)
+		val, _ := m["value"].(string)
+		if val != "" && slices.Contains(systems, s) {
+			if strings.EqualFold(val, id) {
+				return "", "", false, nil
+			}
+			if code == "" {
+				sys, code = s, val
+			}
+		}
+	}
+	return sys, code, withheld, nil
+}
+
+// checkRelationshipRefs refuses a CareTeam, an EpisodeOfCare or a Patient
+// whose element that gives an organisation a relationship with the person
+// (a team's members and managing organisation, an episode's managing
+// organisation, a registered practice) names an Organization stored here
+// under an id that is not its code (review 76b: a client that POSTed the
+// trust's Organization, given a uuid, and named it so, had its team stored
+// and ignored, and the district nurse locked out of the record), as a
+// Consent naming one is (checkReferences).
+func (cp *ConsentPolicy) checkRelationshipRefs(ctx context.Context, p *auth.Principal, w *store.Write, batch []*store.Write) error {
+	type named struct {
+		element string
+		ref     any
+	}
+	var refs []named
+	m := w.Resource
+	switch w.Type {
+	case "CareTeam":
+		for i, part := range asList(m["participant"]) {
+			pm, _ := part.(map[string]any)
+			refs = append(refs, named{fmt.Sprintf("participant[%d].member", i), pm["member"]}, named{fmt.Sprintf("participant[%d].onBehalfOf", i), pm["onBehalfOf"]})
+		}
+		for i, r := range asList(m["managingOrganization"]) {
+			refs = append(refs, named{fmt.Sprintf("managingOrganization[%d]", i), r})
+		}
+	case "EpisodeOfCare":
+		refs = append(refs, named{"managingOrganization", m["managingOrganization"]})
+	case "Patient":
+		for i, r := range asList(m["generalPractitioner"]) {
+			refs = append(refs, named{fmt.Sprintf("generalPractitioner[%d]", i), r})
+		}
+	default:
+		return nil
+	}
+	for _, r := range refs {
+		org := orgOf(r.ref)
+		if rm, _ := r.ref.(map[string]any); org == "" || rm["reference"] == nil {
+			continue // (by identifier: the code itself)
+		}
+		sys, code, withheld, err := cp.storedUnderCode(ctx, p, batch, "Organization", org)
+		if err != nil {
+			return err
+		}
+		switch {
+		case code != "" && withheld:
+			return fmt.Errorf("%s.%s: Organization/%s is stored here with an identifier carex knows organisations by, which is not its id, so it would give no one a relationship with the person: name the organisation by its code (ODS or council) as an identifier or as Organization/CODE: %w", w.Type, r.element, org, fhir.ErrInvalid)
+		case code != "":
+			return fmt.Errorf("%s.%s: Organization/%s is stored here with identifier %s|%s; carex knows organisations by that code, so this reference would give no one a relationship with the person: name it by identifier (system %s, value %s) or as Organization/%s: %w", w.Type, r.element, org, sys, code, sys, code, code, fhir.ErrInvalid)
 		}
 	}
 	return nil

@@ -544,6 +544,8 @@ func (w *walker) elementExt(v any) {
 		case "id":
 			if s, ok := e.(string); !ok || s == "" {
 				w.addAt(k, "must be a non-empty string")
+			} else if msg := controlMsg(s); msg != "" {
+				w.addAt(k, msg) // (review 76a)
 			}
 		case "extension":
 			w.push(k)
@@ -573,6 +575,10 @@ func (w *walker) comments(v any) {
 		if s, ok := e.(string); !ok || s == "" {
 			w.pushIdx(i)
 			w.add("must be a non-empty string")
+			w.pop()
+		} else if msg := controlMsg(s); msg != "" {
+			w.pushIdx(i)
+			w.add(msg) // (review 76a)
 			w.pop()
 		}
 	}

@@ -463,27 +463,29 @@ func validID(id string) bool {
 // composed again, so that what is a letter of its own stays one (review
 // 75a: Hangul syllables split into letters, 기 a prefix of 김; kana's
 // voicing marks, ガ found by カ; Cyrillic й, found by и); the letters that
-// do not decompose (ß, æ, ø, ł, ı, …) by a table. A value is read up to
-// maxNormBytes (review 75a: 3 MiB of U+FDFA, one character of 18 letters,
-// took 2 s).
+// do not decompose (ß, æ, ø, ł, ı, …) and Greek final sigma (review 76a:
+// ΠΑΠΑΔΟΠΟΥΛΟΣ) by a table. A value holding any character but ASCII is
+// kept up to maxNormBytes (review 75a: 3 MiB of U+FDFA, one character of
+// 18 letters, took 2 s); one of ASCII only, whole.
 func NormString(s string) string {
-	ascii := true
+	ascii, lower := true, true
 	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf || (s[i] >= 'A' && s[i] <= 'Z') {
+		if s[i] >= utf8.RuneSelf {
 			ascii = false
 			break
 		}
+		lower = lower && (s[i] < 'A' || s[i] > 'Z')
 	}
 	if ascii {
-		return s
-	}
-	if len(s) > maxNormBytes {
-		cut := maxNormBytes
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
+		if lower {
+			return s
 		}
-		s = s[:cut]
+		return strings.ToLower(s) // (whole: review 76a, a long note with a capital was cut)
 	}
+	// Read up to 4 times the cut (what decomposition may take of it), and
+	// cut what that gives: an accent written in its letter or as a mark of
+	// its own cuts alike (review 76a).
+	s = cutRunes(s, 4*maxNormBytes)
 	d := norm.NFKD.String(strings.ToLower(s))
 	var b strings.Builder
 	b.Grow(len(d))
@@ -507,7 +509,18 @@ func NormString(s string) string {
 			b.WriteRune(r)
 		}
 	}
-	return b.String()
+	return cutRunes(b.String(), maxNormBytes)
+}
+
+// cutRunes is s up to n bytes, cut where a character starts.
+func cutRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // maxNormBytes is how much of a string value is indexed and searched for.
@@ -522,7 +535,9 @@ func accentOf(base, r rune) bool {
 	case unicode.In(base, unicode.Latin, unicode.Greek):
 		return 0x300 <= r && r <= 0x36F || 0x1AB0 <= r && r <= 0x1AFF || 0x1DC0 <= r && r <= 0x1DFF
 	case unicode.Is(unicode.Cyrillic, base):
-		return 0x300 <= r && r <= 0x36F && r != 0x306
+		// (but the letters of their own: й and ў, Ukrainian ї, Macedonian
+		// ѓ and ќ: review 76a)
+		return 0x300 <= r && r <= 0x36F && r != 0x306 && !(r == 0x308 && base == 'і') && !(r == 0x301 && (base == 'г' || base == 'к'))
 	case unicode.Is(unicode.Hebrew, base):
 		return 0x591 <= r && r <= 0x5C7
 	case unicode.Is(unicode.Arabic, base):
@@ -532,7 +547,7 @@ func accentOf(base, r rune) bool {
 }
 
 var fold = func() map[rune]string {
-	m := map[rune]string{'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i"}
+	m := map[rune]string{'ς': "σ", 'ß': "ss", 'æ': "ae", 'œ': "oe", 'ø': "o", 'ł': "l", 'đ': "d", 'ð': "d", 'þ': "th", 'ı': "i"}
 	groups := map[string]string{
 		"a": "àáâãäåāăą", "c": "çćĉċč", "d": "ď", "e": "èéêëēĕėęě", "g": "ĝğġģ", "h": "ĥħ",
 		"i": "ìíîïĩīĭįı", "j": "ĵ", "k": "ķ", "l": "ĺļľŀ", "n": "ñńņňŉ", "o": "òóôõöōŏő",
