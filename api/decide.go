@@ -2063,7 +2063,7 @@ var userIdentifiers = map[string][]string{
 // hospital's code as before.)
 func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal, c *consent.Consent, batch []*store.Write) error {
 	for _, r := range c.References() {
-		sys, code, withheld, err := cp.storedUnderCode(ctx, p, batch, r.Type, r.ID)
+		sys, code, withheld, _, _, err := cp.storedUnderCode(ctx, p, batch, r.Type, r.ID)
 		if err != nil {
 			return err
 		}
@@ -2085,25 +2085,28 @@ func (cp *ConsentPolicy) checkReferences(ctx context.Context, p *auth.Principal,
 
 // storedUnderCode is, for the Organization or Practitioner typ/id stored
 // here (or written in batch), the identifier users are known by when it is
-// not its id (sys, code), and whether the item is withheld from the writer
-// (its code then not to be told); code is "" when the id is the code, the
-// item is not stored, or typ is no user's.
-func (cp *ConsentPolicy) storedUnderCode(ctx context.Context, p *auth.Principal, batch []*store.Write, typ, id string) (sys, code string, withheld bool, err error) {
+// not its id (sys, code), whether the item is withheld from the writer
+// (its code then not to be told), whether the writer's organisation wrote
+// it (own), and whether it is written in batch; code is "" when the id is
+// the code, the item is not stored, or typ is no user's.
+func (cp *ConsentPolicy) storedUnderCode(ctx context.Context, p *auth.Principal, batch []*store.Write, typ, id string) (sys, code string, withheld, own, inBatch bool, err error) {
 	systems := userIdentifiers[typ]
 	if systems == nil {
-		return "", "", false, nil
+		return "", "", false, false, false, nil
 	}
 	raw, inBatch := batchBody(batch, typ, id)
+	own = inBatch
 	if !inBatch {
 		v, err := cp.store.Read(ctx, typ, id)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrGone) {
-			return "", "", false, nil
+			return "", "", false, false, false, nil
 		}
 		if err != nil {
-			return "", "", false, err
+			return "", "", false, false, false, err
 		}
 		raw = v.Raw
-		withheld = !strings.EqualFold(v.SourceOrg, p.Org) && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive)
+		own = strings.EqualFold(v.SourceOrg, p.Org)
+		withheld = !own && slices.ContainsFunc(v.Labels, cp.Policy.IsSensitive)
 	}
 	for _, ident := range asList(decodeMap(raw)["identifier"]) {
 		m, _ := ident.(map[string]any)
@@ -2111,14 +2114,14 @@ func (cp *ConsentPolicy) storedUnderCode(ctx context.Context, p *auth.Principal,
 		val, _ := m["value"].(string)
 		if val != "" && slices.Contains(systems, s) {
 			if strings.EqualFold(val, id) {
-				return "", "", false, nil
+				return "", "", false, false, false, nil
 			}
 			if code == "" {
 				sys, code = s, val
 			}
 		}
 	}
-	return sys, code, withheld, nil
+	return sys, code, withheld, own, inBatch, nil
 }
 
 // checkRelationshipRefs refuses a CareTeam, an EpisodeOfCare or a Patient
@@ -2159,15 +2162,24 @@ func (cp *ConsentPolicy) checkRelationshipRefs(ctx context.Context, p *auth.Prin
 		if rm, _ := r.ref.(map[string]any); org == "" || rm["reference"] == nil {
 			continue // (by identifier: the code itself)
 		}
-		sys, code, withheld, err := cp.storedUnderCode(ctx, p, batch, "Organization", org)
+		sys, code, withheld, own, inBatch, err := cp.storedUnderCode(ctx, p, batch, "Organization", org)
 		if err != nil {
 			return err
 		}
 		switch {
-		case code != "" && withheld:
-			return fmt.Errorf("%s.%s: Organization/%s is stored here with an identifier carex knows organisations by, which is not its id, so it would give no one a relationship with the person: name the organisation by its code (ODS or council) as an identifier or as Organization/CODE: %w", w.Type, r.element, org, fhir.ErrInvalid)
-		case code != "":
+		case code == "" || withheld:
+			// (one withheld from the writer is taken as one not stored:
+			// a refusal told which ids held a refuge's Organization,
+			// review 77a)
+		case inBatch:
+			// (review 77a: "stored here", with a uuid carex chose in
+			// this request, told the integrator nothing it sent)
+			return fmt.Errorf("%s.%s names the Organization this request writes, which carries identifier %s|%s; carex knows organisations by that code, so the reference would give no one a relationship with the person: write the Organization as Organization/%s (PUT), or name it by identifier (system %s, value %s): %w", w.Type, r.element, sys, code, code, sys, code, fhir.ErrInvalid)
+		case own:
 			return fmt.Errorf("%s.%s: Organization/%s is stored here with identifier %s|%s; carex knows organisations by that code, so this reference would give no one a relationship with the person: name it by identifier (system %s, value %s) or as Organization/%s: %w", w.Type, r.element, org, sys, code, sys, code, code, fhir.ErrInvalid)
+		default:
+			// (another organisation's: its identifier not quoted, review 77a)
+			return fmt.Errorf("%s.%s: Organization/%s is stored here under an id that is not the code carex knows organisations by, so this reference would give no one a relationship with the person: name the organisation by its ODS or council code, as an identifier or as Organization/CODE: %w", w.Type, r.element, org, fhir.ErrInvalid)
 		}
 	}
 	return nil
