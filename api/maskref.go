@@ -1159,7 +1159,7 @@ func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 					return payloadMasked, nil
 				}
 				changed := false
-				for _, doc := range append(docs, kept...) {
+				for _, doc := range slices.Concat(docs, kept) {
 					if maskRefs(doc, mask) {
 						changed = true
 					}

@@ -348,10 +348,15 @@ func namesOrganisation(v any) bool {
 	found := false
 	eachObject(v, "", func(c map[string]any) bool {
 		sys, _ := c["system"].(string)
-		found = found || sys == consent.SystemODS || sys == consent.SystemCouncil || sys == consent.SystemSDSUser
+		found = found || organisationSystem(sys)
 		return !found
 	})
 	return found
+}
+
+// organisationSystem: sys is the ODS, council or SDS code system.
+func organisationSystem(sys string) bool {
+	return sys == consent.SystemODS || sys == consent.SystemCouncil || sys == consent.SystemSDSUser
 }
 
 // placeReference reports whether ref, a Reference value in person m, may
@@ -485,7 +490,7 @@ var placeOrParty = map[string]bool{
 func placeOrPartyIdentifier(id any) bool {
 	m, _ := id.(map[string]any)
 	sys, _ := m["system"].(string)
-	if namesOrganisation(map[string]any{"system": sys}) {
+	if organisationSystem(sys) {
 		return true
 	}
 	for _, part := range strings.FieldsFunc(strings.ToLower(sys), func(r rune) bool { return r == '/' || r == ':' || r == '#' || r == '.' }) {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 )
 
 var version = "dev"
@@ -201,18 +202,19 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 }
 
 // valueForm says what flag f takes, for an error naming a value it could
-// not take.
+// not take: by the type of value the flag holds (flag.Getter).
 func valueForm(cmd string, f *flag.Flag) string {
-	if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
-		return "give true or false"
-	}
-	switch fmt.Sprintf("%T", f.Value) {
-	case "*flag.durationValue":
-		return "give a duration such as 8h or 30m"
-	case "*flag.intValue", "*flag.int64Value", "*flag.uintValue", "*flag.uint64Value":
-		return "give a whole number (bytes, for a size)"
-	case "*flag.float64Value":
-		return "give a number"
+	if g, ok := f.Value.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case bool:
+			return "give true or false"
+		case time.Duration:
+			return "give a duration such as 8h or 30m"
+		case int, int64, uint, uint64:
+			return "give a whole number (bytes, for a size)"
+		case float64:
+			return "give a number"
+		}
 	}
 	return "see carex " + cmd + " --help for what --" + f.Name + " takes"
 }

@@ -5,7 +5,6 @@ package sqlite
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -104,31 +103,7 @@ func TestReview75aSoundMigration14LeavesOthersAlone(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	snap := func(q string) string {
-		t.Helper()
-		rows, err := db.writer.QueryContext(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		cols, _ := rows.Columns()
-		var out []string
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			rows.Scan(ptrs...)
-			for i, v := range vals {
-				if b, ok := v.([]byte); ok {
-					vals[i] = string(b)
-				}
-			}
-			out = append(out, fmt.Sprint(vals...))
-		}
-		return strings.Join(out, "\n")
-	}
+	snap := func(q string) string { t.Helper(); return r76aSnap(t, db, q) } // (db changes: reopened below)
 	fresh := snap(`SELECT r.id, s.param, s.value FROM idx_str s JOIN resources r USING(rid) ORDER BY 1, 2, 3`)
 	if _, err := db.writer.ExecContext(ctx, `UPDATE idx_str SET value = 'ștefan' WHERE value = 'stefan';
 		UPDATE idx_str SET value = 'țurcanu' WHERE value = 'turcanu'; PRAGMA user_version = 13`); err != nil {
