@@ -92,6 +92,8 @@ func classify(err error) outcome {
 		return outcome{http.StatusGone, "deleted", err.Error()}
 	case errors.Is(err, store.ErrVersionConflict):
 		return outcome{http.StatusPreconditionFailed, "conflict", err.Error() + ": read the resource again and retry with its current ETag"}
+	case errors.Is(err, store.ErrNoMatch):
+		return outcome{http.StatusPreconditionFailed, "not-found", err.Error() + ": check the identifier, or create the resource in this transaction (a POST with ifNoneExist) and refer to its fullUrl"}
 	case errors.Is(err, store.ErrPrecondition), errors.Is(err, store.ErrUnresolvable):
 		return outcome{http.StatusPreconditionFailed, "multiple-matches", err.Error() + ": make the condition more specific"}
 	case errors.Is(err, ErrMaskedWriteBack):

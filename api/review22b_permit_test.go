@@ -79,7 +79,11 @@ func TestReview22bSoundPermitReleasesOnlyWhatItNames(t *testing.T) {
 		e := newEnv(t)
 		seedShared(t, e)
 		one := strings.Replace(r22bPermit("p1", "2026-01-10", "active", ""), `,{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"STD"}`, "", 1)
-		e.putAll(t, gpSys(e), [2]string{"/fhir/Consent/p1", one})
+		// Refused since review 78c: a permit of a code the lists label
+		// HIV and STD, naming HIV alone, releases nothing it names.
+		if w := e.do("PUT", "/fhir/Consent/p1", gpSys(e), one); w.status != 422 || !strings.Contains(w.body, "add securityLabel STD") {
+			t.Errorf("a permit of an HIV+STD code naming HIV alone: %d %.300s, want 422 naming STD", w.status, w.body)
+		}
 		if s := read(e, hosp(e)); s != 404 {
 			t.Errorf("a permit naming HIV alone releases the HIV+STD item: %d", s)
 		}

@@ -517,18 +517,24 @@ func ParseConsent(raw []byte) (*Consent, error) {
 		if cd.System != SystemActCode {
 			continue
 		}
+		var b Effect
 		switch cd.Code {
 		case "OPTIN", "OPTINR":
-			base, ok = Permit, true
+			b = Permit
 		case "OPTOUT", "OPTOUTE":
-			base, ok = Withhold, true
+			b = Withhold
+		default:
+			continue
 		}
-		if ok && cd.Code != "OPTIN" && cd.Code != "OPTOUT" {
+		if ok && b != base {
+			// The first coding decided: an opt-out also coded OPTIN
+			// shared everything (review 78c).
+			return nil, &ConsentError{"policyRule", "codes both an opt-in and an opt-out: give the one the person chose"}
+		}
+		if !ok && cd.Code != "OPTIN" && cd.Code != "OPTOUT" {
 			c.Notes = append(c.Notes, "policyRule "+cd.Code+" read as "+cd.Code[:len(cd.Code)-1])
 		}
-		if ok {
-			break
-		}
+		base, ok = b, true
 	}
 	if !ok {
 		return nil, &ConsentError{"policyRule", "must be " + SystemActCode + " OPTIN or OPTOUT"}
@@ -646,6 +652,11 @@ func (ps *parser) coding(cd rawCoding, el string) Coding {
 		// as items' codes are read on write (review 23a: a deny written
 		// as the item was coded no longer met it)
 		ps.c.Notes = append(ps.c.Notes, el+": system "+cd.System+" read as "+sys)
+	}
+	if isICD10(sys) && strings.ContainsAny(code, "*-") {
+		// A wildcard (F50*, the policy file's form) or ICD-10's "any
+		// subcategory" (F50.-) matched no item's code (review 78c).
+		ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q is not an ICD-10 code: name the category (F50), which covers its subcategories, or the code itself", code)})
 	}
 	if allDigits(code) || sys != systemSNOMED && (sys != "" || !strings.Contains(code, "|")) {
 		return Coding{sys, code}
@@ -844,12 +855,25 @@ func (ps *parser) addActor(p *Provision, a rawActor, el string) error {
 		roles = a.Role.Coding
 	}
 	var carexRole, sector, part string
+	// One actor is one role or sector: of two, only the last was kept
+	// (review 78c: "not to council, nor nhs" withheld from the NHS alone).
+	one := func(have *string, code, what string) error {
+		if *have != "" && *have != code {
+			return &ConsentError{el + ".role", fmt.Sprintf("names two %ss (%s, %s): give each its own actor", what, *have, code)}
+		}
+		*have = code
+		return nil
+	}
 	for _, cd := range roles {
 		switch cd.System {
 		case SystemRole:
-			carexRole = cd.Code
+			if err := one(&carexRole, cd.Code, "role"); err != nil {
+				return err
+			}
 		case SystemSector:
-			sector = cd.Code
+			if err := one(&sector, cd.Code, "sector"); err != nil {
+				return err
+			}
 		case SystemParticipation:
 			if _, ok := participationRoles[cd.Code]; !ok {
 				continue

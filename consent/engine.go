@@ -1034,7 +1034,24 @@ func codeMatch(want, have Coding) bool {
 		// each concept it names, as the labelling reads it.
 		return sctNames(have.Code, want.Code)
 	}
-	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) && icd10Equal(want.Code, have.Code)
+	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) &&
+		(icd10Equal(want.Code, have.Code) || icd10Category(want.Code) && icd10Equal(want.Code, icd10Head(have.Code)))
+}
+
+// icd10Category: a three-character ICD-10 category (F50), which a person
+// naming it means with its subcategories (review 78c: "not my eating
+// disorder" left F50.0 shared).
+func icd10Category(c string) bool {
+	return len(c) == 3 && ('A' <= c[0] && c[0] <= 'Z' || 'a' <= c[0] && c[0] <= 'z') && '0' <= c[1] && c[1] <= '9' && '0' <= c[2] && c[2] <= '9'
+}
+
+// icd10Head is a code's first three characters, dots aside.
+func icd10Head(c string) string {
+	c = strings.TrimLeft(c, ".")
+	if len(c) > 3 {
+		return c[:3]
+	}
+	return c
 }
 
 func isICD10(system string) bool { return strings.HasPrefix(system, systemICD10) }

@@ -371,3 +371,33 @@ func TestUnknownAuthorRefs(t *testing.T) {
 		{name: "explicit permit, known other author: label released", user: "hosp", consents: []cs{permitHIVExceptX}, item: hivByY, effect: Permit},
 	})
 }
+
+// TestCodeMatchICD10: a Consent's three-character ICD-10 category covers
+// its subcategories ("not my eating disorder", F50, left F50.0 shared:
+// review 78c); a subcategory does not cover its category or a sibling.
+func TestCodeMatchICD10(t *testing.T) {
+	const icd = systemICD10
+	cases := []struct {
+		want, have string
+		match      bool
+	}{
+		{"F50", "F50.0", true},
+		{"f50", "F500", true},
+		{"F50", "F50", true},
+		{"F50", "F5", false},
+		{"F50", "F51.0", false},
+		{"F50.0", "F50", false},
+		{"F50.0", "F50.1", false},
+		{"F500", "F50.0", true},
+		{"F5", "F50.0", false},
+		{"Z30", "Z30.0", true},
+	}
+	for _, tc := range cases {
+		if got := codeMatch(Coding{icd, tc.want}, Coding{icd, tc.have}); got != tc.match {
+			t.Errorf("Consent code %s, item code %s: match %v, want %v", tc.want, tc.have, got, tc.match)
+		}
+	}
+	if codeMatch(Coding{icd, "F50"}, Coding{systemSNOMED, "F50.0"}) {
+		t.Errorf("an ICD-10 category matched another system's code")
+	}
+}

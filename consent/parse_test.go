@@ -42,6 +42,9 @@ func TestParseConsentRefusals(t *testing.T) {
 		{"data no reference", "OPTIN", `{"type":"deny","data":[{"meaning":"instance"}]}`, "provision.data[0].reference"},
 		{"data bad reference", "OPTIN", `{"type":"deny","data":[{"meaning":"instance","reference":{"reference":"#contained"}}]}`, "provision.data[0].reference"},
 		{"nested null", "OPTOUT", `{"provision":[null]}`, "provision.provision[0]"},
+		// One actor, one role or sector: only the last was kept (review 78c).
+		{"actor two sectors", "OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"https://carex.example/sector","code":"council"},{"system":"https://carex.example/sector","code":"nhs"}]}}]}`, "provision.actor[0].role"},
+		{"actor two roles", "OPTIN", `{"type":"deny","actor":[{"role":{"coding":[{"system":"https://carex.example/role","code":"social-worker"},{"system":"https://carex.example/role","code":"district-nurse"}]}}]}`, "provision.actor[0].role"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +58,43 @@ func TestParseConsentRefusals(t *testing.T) {
 			}
 			if !strings.HasPrefix(err.Error(), "Consent."+tc.element+": ") {
 				t.Fatalf("message %q", err)
+			}
+		})
+	}
+}
+
+// TestParseConsentPolicyRuleCodings: an opt-out also coded OPTIN was read
+// by its first coding and shared everything (review 78c); the same choice
+// coded twice, or beside another system's code, is read as before.
+func TestParseConsentPolicyRuleCodings(t *testing.T) {
+	const act = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+	cases := []struct {
+		name, codings string
+		refused       bool
+		want          Effect
+	}{
+		{"opt-in and opt-out", `{"system":"` + act + `","code":"OPTIN"},{"system":"` + act + `","code":"OPTOUT"}`, true, 0},
+		{"opt-out and opt-in", `{"system":"` + act + `","code":"OPTOUTE"},{"system":"` + act + `","code":"OPTINR"}`, true, 0},
+		{"opt-out twice", `{"system":"` + act + `","code":"OPTOUT"},{"system":"` + act + `","code":"OPTOUTE"}`, false, Withhold},
+		{"another system's OPTIN beside", `{"system":"urn:x","code":"OPTIN"},{"system":"` + act + `","code":"OPTOUT"}`, false, Withhold},
+		{"an unknown code beside", `{"system":"` + act + `","code":"OPTIN"},{"system":"` + act + `","code":"HIPAA"}`, false, Permit},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := []byte(`{"resourceType":"Consent","id":"x","status":"active","dateTime":"2024-01-01",
+			"scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
+			"category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
+			"patient":{"reference":"Patient/p1"},"policyRule":{"coding":[` + tc.codings + `]}}`)
+			c, err := ParseConsent(raw)
+			var ce *ConsentError
+			switch {
+			case tc.refused && (!errors.As(err, &ce) || ce.Element != "policyRule"):
+				t.Fatalf("got %v, want a ConsentError at policyRule", err)
+			case tc.refused:
+			case err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.Base != tc.want:
+				t.Fatalf("base %v, want %v", c.Base, tc.want)
 			}
 		})
 	}

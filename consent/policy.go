@@ -910,7 +910,36 @@ func (p *Policy) CheckConsent(c *Consent) error {
 			return &ConsentError{r.el, fmt.Sprintf("%q is not a role of the policy (roles: %s)", r.code, strings.Join(p.roleCodes(), ", "))}
 		}
 	}
-	return p.checkPurposes(c.Root)
+	if err := p.checkPurposes(c.Root); err != nil {
+		return err
+	}
+	return p.checkLabelledPermits(c.Root)
+}
+
+// checkLabelledPermits refuses a permit of codes the policy's lists label
+// that names none of those labels: labelled data needs a permit naming
+// its label (rule 6), so such a permit would release nothing it names
+// and be stored unheeded (review 78c: "nothing, but my depression to the
+// hospital" kept her depression from the hospital, 201).
+func (p *Policy) checkLabelledPermits(pr *Provision) error {
+	if pr == nil {
+		return nil
+	}
+	if pr.Type == Permit {
+		for _, cd := range pr.Codes {
+			for _, l := range p.Labels([]Coding{cd}) {
+				if !slices.Contains(pr.pathLabels, l) {
+					return &ConsentError{pr.Path + ".code", fmt.Sprintf("%s %s is labelled %s by carex's code lists, and a permit releases labelled data only where it names the label: add securityLabel %s to this provision", cd.System, cd.Code, l, l)}
+				}
+			}
+		}
+	}
+	for _, ch := range pr.Provisions {
+		if err := p.checkLabelledPermits(ch); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkPurposes refuses a provision limited to a purpose of use carex does

@@ -171,6 +171,16 @@ func TestCheckConsent(t *testing.T) {
 		{"deny to a national job role, full form", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("S8000:G8000:R8014") + `]}`, ""},
 		{"deny to an unknown role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("Social-Worker") + `]}`, "provision.actor[0].role"},
 		{"deny to an unknown job role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + roleActor("R9999") + `]}`, "provision.actor[0].role"},
+		// An ICD-10 wildcard matched no item's code (review 78c).
+		{"ICD-10 wildcard", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50*"}]}]}`, "provision.code[0].coding[0]"},
+		{"ICD-10 any subcategory", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50.-"}]}]}`, "provision.code[0].coding[0]"},
+		{"ICD-10 category", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50"}]}]}`, ""},
+		// A permit of a code the lists label, not naming the label,
+		// released nothing it named (review 78c).
+		{"permit of a labelled code", "2025-01-01", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, "provision.provision[0].code"},
+		{"permit of a labelled code naming its label", "2025-01-01", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"securityLabel":[` + label("PSY") + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, ""},
+		{"permit of a labelled code under a provision naming its label", "2025-01-01", "OPTIN", `{"type":"deny","securityLabel":[` + label("PSY") + `],"provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, ""},
+		{"deny of a labelled code", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}`, ""},
 		{"nested unknown role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + org(orgHosp) + `],"provision":[{"type":"permit","actor":[` + roleActor("gp") + `,` + roleActor("socialworker") + `]}]}`, "provision.provision[0].actor[1].role"},
 	}
 	for _, tc := range cases {

@@ -17,13 +17,14 @@ import (
 var (
 	ErrNotFound        = errors.New("resource not found")
 	ErrGone            = errors.New("resource deleted")
-	ErrVersionConflict = errors.New("version conflict")         // If-Match does not match the current version
-	ErrPrecondition    = errors.New("precondition failed")      // a conditional operation matched more than one resource
-	ErrExists          = errors.New("resource already exists")  // create with an id that is taken
-	ErrReadOnly        = errors.New("store opened read-only")   // write on a read-only store
-	ErrUnresolvable    = errors.New("reference cannot resolve") // conditional reference with no or several matches
-	ErrInvalid         = errors.New("write cannot be stored")   // metadata the store cannot keep
-	ErrUnavailable     = errors.New("store unavailable")        // its file was removed or replaced under it: nothing more is stored
+	ErrVersionConflict = errors.New("version conflict")          // If-Match does not match the current version
+	ErrPrecondition    = errors.New("precondition failed")       // a conditional operation matched more than one resource
+	ErrExists          = errors.New("resource already exists")   // create with an id that is taken
+	ErrReadOnly        = errors.New("store opened read-only")    // write on a read-only store
+	ErrUnresolvable    = errors.New("reference cannot resolve")  // conditional reference with several matches
+	ErrNoMatch         = errors.New("reference matches nothing") // conditional reference with no match
+	ErrInvalid         = errors.New("write cannot be stored")    // metadata the store cannot keep
+	ErrUnavailable     = errors.New("store unavailable")         // its file was removed or replaced under it: nothing more is stored
 )
 
 // Meta is what the sharing decision needs about a stored resource, without
