@@ -56,7 +56,11 @@ type Exchange struct {
 	Status   int
 
 	reply *reply
-	gate  *gate // the consent decision context, when ConsentPolicy decides
+	// base is this server's base URL as the request reached it
+	// (--base-url, else its scheme and host): an absolute reference to
+	// a Patient elsewhere is refused (checkForeignPatientRefs).
+	base string
+	gate *gate // the consent decision context, when ConsentPolicy decides
 	// bgSubject: the person a read's item is about (its subject), when it
 	// belongs to several: the one its break-glass reason opens.
 	bgSubject string

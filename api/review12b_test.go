@@ -147,7 +147,19 @@ func TestReview12bAbsoluteSubject(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	for i, ref := range []string{e.base + "/fhir/Patient/jane", "https://pas.rhx.example/fhir/Patient/jane", "Patient/jane/_history/1", "https://pas.rhx.example/fhir/Patient/jane/_history/3"} {
 		id := "abs" + string(rune('a'+i))
-		e.putAll(t, hosp, [2]string{"/fhir/Condition/" + id, `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"` + ref + `"},"code":{"text":"ABS-` + id + `"}}`})
+		body := `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"` + ref + `"},"code":{"text":"ABS-` + id + `"}}`
+		if strings.Contains(ref, "pas.rhx.example") {
+			// Since review 78b another server's Patient is refused: it
+			// was filed under carex's Jane, another person.
+			if w := e.do("PUT", "/fhir/Condition/"+id, hosp, body); w.status != 422 {
+				t.Errorf("%s: %d %.300s, want 422", ref, w.status, w.body)
+			}
+			if r := e.do("GET", "/fhir/Condition/"+id, hosp, ""); r.status != 404 {
+				t.Errorf("%s: the refused Condition was stored: %d", ref, r.status)
+			}
+			continue
+		}
+		e.putAll(t, hosp, [2]string{"/fhir/Condition/" + id, body})
 		sw := e.token("social-worker", "council", "E06000999")
 		if r := e.do("GET", "/fhir/Condition/"+id, sw, ""); r.status != 404 {
 			t.Errorf("%s: released to the council: %d %.300s", ref, r.status, r.body)

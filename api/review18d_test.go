@@ -25,7 +25,7 @@ func TestReview18dDeletedDuplicateLinkInWhoAccessed(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	e.putAll(t, gp,
 		[2]string{"/fhir/Patient/jane-old", `{"resourceType":"Patient","id":"jane-old","name":[{"family":"Smith","given":["Jane"]}],"generalPractitioner":[{"reference":"Organization/A81001"}],
-			"link":[{"other":{"reference":"https://carex.example/fhir/Patient/jane/_history/3"},"type":"replaced-by"}]}`},
+			"link":[{"other":{"reference":"` + e.base + `/fhir/Patient/jane/_history/3"},"type":"replaced-by"}]}`},
 		[2]string{"/fhir/Condition/old-dx", `{"resourceType":"Condition","id":"old-dx","subject":{"reference":"Patient/jane-old"},"code":{"text":"OLD-DX"}}`})
 	doc := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "gp-18d-sub" })
 	if r := e.do("GET", "/fhir/Condition/old-dx", doc, ""); r.status != 200 {

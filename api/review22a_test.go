@@ -148,7 +148,7 @@ func TestReview22aSoundCarriedCopyLinkedByOtherReferenceForms(t *testing.T) {
 	seedShared(t, e)
 	seed21a(t, e, "")
 	for i, ref := range []string{
-		`{"reference":"https://carex.example/fhir/Patient/r21"}`,
+		`{"reference":"` + e.base + `/fhir/Patient/r21"}`,
 		`{"reference":"Patient/r21/_history/1"}`,
 		`{"reference":"Patient/r21","display":"x"}`,
 	} {

@@ -286,7 +286,7 @@ func TestReview77aSoundEpisodeForms(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			r77aSeed(t, e)
-			w := e.do("PUT", "/fhir/EpisodeOfCare/pkg", e.token("system", c[1], c[2]), `{"resourceType":"EpisodeOfCare","id":"pkg","status":"active","patient":`+c[0]+`,"managingOrganization":{"reference":"Organization/E06000999"}}`)
+			w := e.do("PUT", "/fhir/EpisodeOfCare/pkg", e.token("system", c[1], c[2]), `{"resourceType":"EpisodeOfCare","id":"pkg","status":"active","patient":`+strings.ReplaceAll(c[0], "https://carex.example/fhir", e.base+"/fhir")+`,"managingOrganization":{"reference":"Organization/E06000999"}}`)
 			if w.status != 201 {
 				t.Fatalf("episode: %d %s", w.status, r77aShort(w.body))
 			}

@@ -330,3 +330,55 @@ func TestReview78bSoundPostParameters(t *testing.T) {
 		t.Errorf("POST %v, GET %v", post, get)
 	}
 }
+
+// TestReview78bForeignAbsoluteURL: an absolute reference to a Patient on
+// another server was read by its type and id, so the hospital's item about
+// its own patient "jane" was filed under carex's Jane and went to her
+// district nurse (found by review 78b; the same at 95fa010). Now refused
+// (422, nothing stored), in a direct write, inside a contained resource
+// and in a transaction; this server's own base, and a transaction entry's
+// fullUrl, still resolve.
+func TestReview78bForeignAbsoluteURL(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	cond := func(id, subject, extra string) string {
+		return `{"resourceType":"Condition","id":"` + id + `","subject":{"reference":"` + subject + `"},"code":{"text":"R78B-` + id + `"}` + extra + `}`
+	}
+	for id, body := range map[string]string{
+		"r78b-foreign":    cond("r78b-foreign", "https://other-trust.example/fhir/Patient/jane", ""),
+		"r78b-foreign-v":  cond("r78b-foreign-v", "https://other-trust.example/fhir/Patient/jane/_history/2", ""),
+		"r78b-scheme":     cond("r78b-scheme", strings.Replace(e.base, "http://", "https://", 1)+"/fhir/Patient/jane", ""),
+		"r78b-contained":  cond("r78b-contained", "Patient/jane", `,"contained":[{"resourceType":"Provenance","id":"pv","recorded":"2026-01-01T00:00:00Z","agent":[{"who":{"display":"x"}}],"target":[{"reference":"https://other-trust.example/fhir/Patient/jane"}]}]`),
+		"r78b-other-path": cond("r78b-other-path", e.base+"/elsewhere/Patient/jane", ""),
+	} {
+		w := e.do("PUT", "/fhir/Condition/"+id, hosp, body)
+		if w.status != 422 || !strings.Contains(w.body, "names a Patient on another server") || !strings.Contains(w.body, "--base-url") {
+			t.Errorf("%s: %d %.300s, want 422 saying the Patient is on another server", id, w.status, w.body)
+		}
+		if r := e.do("GET", "/fhir/Condition/"+id, hosp, ""); r.status != 404 {
+			t.Errorf("%s: the refused Condition was stored: %d", id, r.status)
+		}
+	}
+	if w := e.do("PUT", "/fhir/Condition/r78b-own", hosp, cond("r78b-own", e.base+"/fhir/Patient/jane", "")); w.status != 201 {
+		t.Fatalf("this server's own absolute url: %d %.300s", w.status, w.body)
+	}
+	// A transaction: a reference to another entry's RESTful fullUrl is
+	// that entry; one to no entry on that base is another server's.
+	tx := func(subject string) string {
+		return `{"resourceType":"Bundle","type":"transaction","entry":[
+		 {"fullUrl":"https://feed.example/fhir/Patient/p9","resource":{"resourceType":"Patient","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}]},"request":{"method":"POST","url":"Patient"}},
+		 {"fullUrl":"https://feed.example/fhir/Observation/1","resource":{"resourceType":"Observation","status":"final","code":{"text":"R78B-TX"},"subject":{"reference":"` + subject + `"}},"request":{"method":"POST","url":"Observation"}}]}`
+	}
+	if w := e.do("POST", "/fhir", hosp, tx("https://feed.example/fhir/Patient/jane")); w.status != 422 || !strings.Contains(w.body, "names a Patient on another server") {
+		t.Errorf("transaction naming the feed's own Patient/jane: %d %.300s, want 422", w.status, w.body)
+	}
+	if w := e.do("POST", "/fhir", hosp, tx("https://feed.example/fhir/Patient/p9")); w.status != 200 {
+		t.Errorf("transaction naming its own entry by fullUrl: %d %.300s", w.status, w.body)
+	}
+	ev := e.do("GET", "/fhir/Patient/jane/$everything", nurse, "")
+	if ev.status != 200 || !strings.Contains(ev.body, "R78B-r78b-own") || strings.Contains(ev.body, "R78B-r78b-foreign") || strings.Contains(ev.body, "R78B-TX") {
+		t.Errorf("nurse's $everything of Jane: %d; want her own-base item and no other server's: %.500s", ev.status, ev.body)
+	}
+}

@@ -301,9 +301,9 @@ func TestReview2RefCacheAbsolutePatientReference(t *testing.T) {
 	for p, b := range map[string]string{
 		"/fhir/Patient/bob": `{"resourceType":"Patient","id":"bob","name":[{"family":"Brown"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`,
 		"/fhir/Observation/shared": `{"resourceType":"Observation","id":"shared","status":"final","subject":{"reference":"Patient/jane"},
-		  "performer":[{"reference":"https://carex.example/fhir/Patient/bob","display":"OWN-BOB"}],"code":{"text":"SHARED-OBS"}}`,
+		  "performer":[{"reference":"` + e.base + `/fhir/Patient/bob","display":"OWN-BOB"}],"code":{"text":"SHARED-OBS"}}`,
 		"/fhir/CarePlan/about-bob": `{"resourceType":"CarePlan","id":"about-bob","status":"active","intent":"plan","subject":{"reference":"Patient/jane"},"title":"JANE-PLAN",
-		  "supportingInfo":[{"reference":"https://carex.example/fhir/Patient/bob","display":"OTHER-BOB"}]}`,
+		  "supportingInfo":[{"reference":"` + e.base + `/fhir/Patient/bob","display":"OTHER-BOB"}]}`,
 	} {
 		if r := e.do("PUT", p, hosp, b); r.status != 201 {
 			t.Fatalf("%s: %d %s", p, r.status, r.body)

@@ -309,7 +309,7 @@ func (s *Server) requestContext(next echo.HandlerFunc) echo.HandlerFunc {
 			// here, not in begin alone: a request refused before its
 			// handler (406, 415, 413, 405, 401) is logged with the
 			// break-glass it asked for, and is IG's alert (review 21c)
-			BreakGlass: strings.TrimSpace(c.Request().Header.Get("X-Break-Glass"))}
+			BreakGlass: strings.TrimSpace(c.Request().Header.Get("X-Break-Glass")), base: s.base(c)}
 		c.Set(exchangeKey, x)
 		return next(c)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/store"
@@ -19,6 +20,18 @@ import (
 // inactive here left an objection inactive for good once the newer was
 // corrected, review 4i1).
 func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchange, lookup store.Lookup, ws []*store.Write) error {
+	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	if x != nil && x.base != "" {
+		base = x.base
+	}
+	for _, w := range ws {
+		if err := checkForeignPatientRefs(w, base); err != nil {
+			for _, w := range ws {
+				x.noteWritten(w.Patients)
+			}
+			return err
+		}
+	}
 	// People named by NHS number alone are found now, as the transaction
 	// sees the Patients (resolvePeople), and decided as the others.
 	if err := resolvePeople(s.writerFinder(ctx, p, x, lookup, ws), ws...); err != nil {

@@ -43,7 +43,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.StringVar(&f.devKey, "dev-key", auth.DefaultDevKeyPath(), "development signing key, created on first use")
 	fs.StringVar(&f.logKey, "log-key", defaultLogKey(), "access-log checkpoint signing key (Ed25519 signed-note key, created on first use; public key beside it as .pub)")
 	fs.StringVar(&f.checkpointCopy, "checkpoint-copy", "", "also write each signed checkpoint of the access log to this file, kept where the database's administrators cannot rewrite it; carex then refuses to start on a log that does not extend it (a truncation or rewrite)")
-	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API (default: from each request)")
+	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API, under which an absolute reference to a Patient is carex's own (default: from each request)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy on a private or loopback address: log the client address it puts in X-Forwarded-For (default: the connection's peer; a client could write any address into that header)")
 	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")

@@ -1,0 +1,63 @@
+package api
+
+import (
+	"strings"
+
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+	"github.com/carex-project/carex/store"
+)
+
+// checkForeignPatientRefs refuses a write naming a Patient by an absolute
+// URL on another server. A reference is read by its type and id whatever
+// its base, so `https://other-trust.example/fhir/Patient/jane` (another
+// server's patient "jane") filed the item under carex's Jane: another
+// person's diagnosis in her record (review 78b). base is this server's
+// (--base-url, or the request's own); "" for an import, which has none:
+// there any absolute Patient reference is refused. A reference to an
+// entry of a Bundle the resource holds (a stored document names its
+// entries by their fullUrl) names that entry, not another server's item.
+func checkForeignPatientRefs(w *store.Write, base string) error {
+	if w.Op == store.OpDelete || w.Resource == nil {
+		return nil
+	}
+	var refs []string
+	fullURLs := map[string]bool{}
+	eachObject(w.Resource, "", func(o map[string]any) bool {
+		if v, ok := o["reference"].(string); ok && strings.Contains(v, "://") {
+			refs = append(refs, v)
+		}
+		if v, ok := o["fullUrl"].(string); ok {
+			fullURLs[unversioned(v)] = true
+		}
+		return true
+	})
+	for _, v := range refs {
+		n, ok := search.NormalizeReference(v)
+		if !ok || !strings.HasPrefix(n, "Patient/") || fullURLs[refBase(v)+"/"+n] {
+			continue
+		}
+		if base == "" || refBase(v) != base {
+			return fmtErr(fhir.ErrInvalid, "%s/%s: reference %q names a Patient on another server, whom carex cannot tell from its own record %s: name carex's record (Patient/ID), or the person by NHS number as the reference's identifier (https://fhir.nhs.uk/Id/nhs-number) with no reference; where carex's public address differs from the one this request reached, give it to carex serve as --base-url", w.Type, w.ID, v, n)
+		}
+	}
+	return nil
+}
+
+// refBase is an absolute reference's base: what comes before Type/id, a
+// /_history/version, an #fragment, a |version or a ?query.
+func refBase(v string) string {
+	if i := strings.IndexAny(v, "|?#"); i >= 0 {
+		v = v[:i]
+	}
+	v = strings.TrimSuffix(v, "/")
+	if i := strings.LastIndex(v, "/_history/"); i >= 0 {
+		v = v[:i]
+	}
+	for range 2 {
+		if i := strings.LastIndexByte(v, '/'); i >= 0 {
+			v = v[:i]
+		}
+	}
+	return v
+}
