@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/carex-project/carex/fhir"
 	"net/http"
 	"net/url"
 	"slices"
@@ -209,6 +210,20 @@ func auditQuery(vals url.Values, paged bool, loc *time.Location, allowed ...stri
 			} else if sys, _, ok := strings.Cut(v, "|"); ok && (sys == "" || strings.Contains(sys, ":")) {
 				return q, fmtErr(search.ErrBadValue, "agent=%q: the log names users by their token's sub (system %s): give the sub alone, or %s|sub", vs[0], auditlog.SysCarexSub, auditlog.SysCarexSub)
 			}
+			// A reference, as agent.who is one (review 79c: Practitioner/okafor
+			// and Organization/RCX found nothing, read as "accessed nothing"):
+			// carex knows a user as Practitioner/<sub>.
+			if typ, id, ok := agentReference(v); ok {
+				switch typ {
+				case "Practitioner":
+					q.Sub = id
+				case "Organization":
+					q.Org = id
+				default:
+					return q, fmtErr(search.ErrBadValue, "agent=%q: the log names users by their token's sub (Practitioner/SUB) and organisations by their code (Organization/CODE), not a %s", vs[0], typ)
+				}
+				continue
+			}
 			q.Sub = v
 		case "outcome":
 			if i := strings.LastIndexByte(v, '|'); i >= 0 {
@@ -299,12 +314,19 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	if err != nil {
+		return err
+	}
 	x.Patient = q.Patient
 	var recordsIncomplete bool
 	if q.Patient != "" {
 		// The person's other records too (Patient.link), as $who-accessed.
 		if q.Also, recordsIncomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
+		}
+		if number != "" {
+			q.Also = appendNew(q.Also, number)
 		}
 	}
 	count := q.Count
@@ -376,4 +398,22 @@ func respondJSON(c echo.Context, v any) error {
 	h := http.Header{}
 	h.Set(echo.HeaderContentType, "application/json; charset=utf-8")
 	return respond(c, http.StatusOK, b, h)
+}
+
+// agentReference reads agent=Type/id, or an absolute URL ending in one. A
+// sub holding "/" (a base64 one) is a reference only when what comes
+// before it is a resource type.
+func agentReference(v string) (typ, id string, ok bool) {
+	if strings.Contains(v, "://") {
+		n, ok := search.NormalizeReference(v)
+		if !ok {
+			return "", "", false
+		}
+		v = n
+	}
+	typ, id, ok = strings.Cut(v, "/")
+	if !ok || id == "" || strings.Contains(id, "/") || !fhir.IsResourceType(typ) {
+		return "", "", false
+	}
+	return typ, id, true
 }

@@ -790,16 +790,40 @@ func (s *Server) batch(c echo.Context, in *bundleIn) error {
 	return respond(c, http.StatusOK, out.json(), nil)
 }
 
-// siblingNamed is the index of another entry of a batch whose fullUrl
-// entry i's resource holds as a value, or -1. FHIR R4: a batch's entries
-// SHALL have no interdependencies; stored as written, a Condition naming
-// its Patient's urn:uuid names no one, and leaves her record (review 78d).
+// siblingNamed is the index of another entry of a batch that entry i's
+// resource refers to by a fullUrl that names nothing once stored (a urn:,
+// or the fullUrl of a resource the batch creates, whose id carex gives),
+// or -1. FHIR R4: a batch's entries SHALL have no interdependencies;
+// stored as written, a Condition naming its Patient's urn:uuid names no
+// one, and leaves her record (review 78d). A reference to a resource the
+// batch updates by its own url names it (review 79a), and a value that is
+// no reference (an identifier) is not one.
 func siblingNamed(entries []bundleEntryIn, i int) int {
 	if len(entries[i].Resource) == 0 {
 		return -1
 	}
+	var m map[string]any
 	for j, o := range entries {
-		if j != i && o.FullURL != "" && bytes.Contains(entries[i].Resource, jsonString(o.FullURL)) {
+		if j == i || o.FullURL == "" || !bytes.Contains(entries[i].Resource, jsonString(o.FullURL)) {
+			continue
+		}
+		created := o.Request != nil && strings.EqualFold(o.Request.Method, "POST")
+		if !strings.HasPrefix(o.FullURL, "urn:") && !created {
+			continue
+		}
+		if m == nil {
+			if m = decodeMap(entries[i].Resource); m == nil {
+				return -1
+			}
+		}
+		named := false
+		eachObject(m, "", func(x map[string]any) bool {
+			if v, ok := x["reference"].(string); ok && unversioned(v) == unversioned(o.FullURL) {
+				named = true
+			}
+			return !named
+		})
+		if named {
 			return j
 		}
 	}
@@ -821,6 +845,9 @@ func errorEntry(status int, msg string) []byte {
 // nest batches as deep as a body allows.
 type subRequestKey struct{}
 
+// parentBaseKey carries a bundle's base URL to its entries' requests.
+type parentBaseKey struct{}
+
 // subRequest dispatches one entry through the full handler chain with the
 // caller's credentials and returns the bundle entry for its response.
 func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body []byte, h http.Header) []byte {
@@ -837,6 +864,11 @@ func (s *Server) subRequest(c echo.Context, i int, method, rawURL string, body [
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request.url %q is not a relative URL", i, rawURL))
 	}
 	ctx := context.WithValue(parent.Context(), subRequestKey{}, true)
+	// The entry's base is the bundle's: echo reads the scheme from
+	// headers not all copied below (review 79a: X-Forwarded-Ssl gave the
+	// bundle https and its entries http, and one refused the other's
+	// Location as another server's).
+	ctx = context.WithValue(ctx, parentBaseKey{}, exchangeOf(c).base)
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d]: %v", i, err))

@@ -14,27 +14,25 @@ import (
 // server's patient "jane") filed the item under carex's Jane: another
 // person's diagnosis in her record (review 78b). base is this server's
 // (--base-url, or the request's own); "" for an import, which has none:
-// there any absolute Patient reference is refused. A reference to an
-// entry of a Bundle the resource holds (a stored document names its
-// entries by their fullUrl) names that entry, not another server's item.
+// there any absolute Patient reference is refused. So is one naming an
+// entry of a stored Bundle by its fullUrl on another server: the entry is
+// that server's patient, filed by its id all the same (review 79a: a
+// trust's discharge document about its own "jane" went into carex's
+// Jane's record).
 func checkForeignPatientRefs(w *store.Write, base string) error {
 	if w.Op == store.OpDelete || w.Resource == nil {
 		return nil
 	}
 	var refs []string
-	fullURLs := map[string]bool{}
 	eachObject(w.Resource, "", func(o map[string]any) bool {
 		if v, ok := o["reference"].(string); ok && strings.Contains(v, "://") {
 			refs = append(refs, v)
-		}
-		if v, ok := o["fullUrl"].(string); ok {
-			fullURLs[unversioned(v)] = true
 		}
 		return true
 	})
 	for _, v := range refs {
 		n, ok := search.NormalizeReference(v)
-		if !ok || !strings.HasPrefix(n, "Patient/") || fullURLs[refBase(v)+"/"+n] {
+		if !ok || !strings.HasPrefix(n, "Patient/") {
 			continue
 		}
 		if base == "" || refBase(v) != base {

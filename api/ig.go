@@ -392,10 +392,17 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if q.Patient == "" {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
+	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	if err != nil {
+		return err
+	}
 	x.Patient = q.Patient
 	var incomplete bool
 	if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 		return err
+	}
+	if number != "" {
+		q.Also = appendNew(q.Also, number)
 	}
 	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
 	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, x: x, title: title}
@@ -551,7 +558,7 @@ func (s *Server) igUserActivity(c echo.Context) error {
 		return err
 	}
 	if q.Sub == "" {
-		return fmtErr(ErrBadRequest, "$user-activity needs agent=SUB (the user's token sub)")
+		return fmtErr(ErrBadRequest, "$user-activity needs agent=SUB or Practitioner/SUB (the user's token sub)")
 	}
 	sum := &auditlog.Activity{}
 	r := &report{Report: "user-activity", Agent: q.Sub, x: x, Summary: sum, summarise: sum.Add, title: "Activity of user " + q.Sub}
@@ -572,12 +579,19 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 		return err
 	}
 	q.BreakGlassAccesses = true
+	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	if err != nil {
+		return err
+	}
 	x.Patient = q.Patient
 	title := "Break-glass accesses"
 	var incomplete bool
 	if q.Patient != "" {
 		if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
+		}
+		if number != "" {
+			q.Also = appendNew(q.Also, number)
 		}
 		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
 	}
@@ -826,4 +840,43 @@ func shownAsWritten(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// patientOfNumber reads an IG query's patient= that is an NHS number no
+// Patient has for its id as the person carrying it (review 79c: an
+// officer looking Jane up by her number got an empty report, which read as
+// "nobody accessed her record"). A record carrying it names her (the
+// lower id of the first current and the first deleted one found); the
+// report lists her other records, the rest among them, as for any
+// record. A number no Patient carries is left as given: its report is
+// empty because no record of it exists here.
+// It returns the number given, whose own entries (a request naming
+// Patient/NUMBER) the report lists too, as one of her other records.
+func (s *Server) patientOfNumber(ctx context.Context, q *auditlog.Query) (string, error) {
+	n := q.Patient
+	if !fhir.ValidID(n) || !fhir.ValidNHSNumber(n) {
+		return "", nil
+	}
+	if _, err := s.store.History(ctx, "Patient", n, time.Time{}, nil, store.Page{Count: 1}); !errors.Is(err, store.ErrNotFound) {
+		return "", err // a Patient with this id (or a store error)
+	}
+	found, err := s.store.Search(ctx, patientsNumbered(n, 1), nil)
+	if err != nil {
+		return "", err
+	}
+	ids := make([]string, 0, len(found.Items)+1)
+	for _, v := range found.Items {
+		ids = append(ids, v.ID)
+	}
+	gone, err := s.store.RetiredPatients(ctx, n, 1)
+	if err != nil {
+		return "", err
+	}
+	ids = append(ids, gone...)
+	if len(ids) == 0 {
+		return "", nil
+	}
+	slices.Sort(ids)
+	q.Patient = ids[0]
+	return n, nil
 }

@@ -82,6 +82,12 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
+		if sub, _ := c.Request().Context().Value(subRequestKey{}).(bool); sub {
+			// A bundle's entry is no HTTP request of its own (review 79d:
+			// a batch of five reads counted six requests, five of them
+			// 404s its client never sent).
+			return err
+		}
 		route := c.Path()
 		if route == "" {
 			route = "unmatched"

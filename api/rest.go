@@ -2338,6 +2338,12 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	}
 	w := s.newWrite(store.OpUpdate, p, res, id)
 	w.Alone = true // its condition is matched inside the transaction
+	// Checked against the resource the condition matches, as an update
+	// checks it (review 79d: a stale If-Match was ignored, and the
+	// update stored over a newer version).
+	if w.IfMatch, err = ifMatch(c); err != nil {
+		return err
+	}
 	vis := s.policy.Visible(c.Request().Context(), p, x)
 	q = x.refSearch(q)
 	prepare := func(lookup store.Lookup) error {
@@ -2438,6 +2444,9 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 func (s *Server) base(c echo.Context) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimSuffix(s.cfg.BaseURL, "/")
+	}
+	if b, ok := c.Request().Context().Value(parentBaseKey{}).(string); ok && b != "" {
+		return b // a bundle's entry: the bundle's (subRequest)
 	}
 	return c.Scheme() + "://" + c.Request().Host + "/fhir"
 }

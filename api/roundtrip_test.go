@@ -332,9 +332,11 @@ func TestRoundTripNumberLiterals(t *testing.T) {
 }
 
 // foreignPatientExamples name a Patient by an absolute URL on another
-// server: Person pp links Patients of other systems, and bundle-references
-// shows a reference to another server's Patient.
+// server: Person pp links Patients of other systems, bundle-references
+// shows a reference to another server's Patient, and the document father
+// names its Patient entry by that server's URL (review 79a).
 var foreignPatientExamples = map[string]bool{
+	"hl7-r4/bundle/Bundle-father.json":            true,
 	"hl7-r4/clinical/Person-pp.json":              true,
 	"hl7-r4/bundle/Bundle-bundle-references.json": true,
 }

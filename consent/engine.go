@@ -1034,8 +1034,39 @@ func codeMatch(want, have Coding) bool {
 		// each concept it names, as the labelling reads it.
 		return sctNames(have.Code, want.Code)
 	}
-	return isICD10(have.System) && (want.System == "" || isICD10(want.System)) &&
-		(icd10Equal(want.Code, have.Code) || icd10Category(want.Code) && icd10Equal(want.Code, icd10Head(have.Code)))
+	if !isICD10(have.System) || want.System != "" && !isICD10(want.System) {
+		return false
+	}
+	if icd10Equal(want.Code, have.Code) {
+		return true
+	}
+	w, prefix := icd10Wanted(want.Code)
+	if prefix {
+		return icd10HasPrefix(have.Code, w)
+	}
+	return icd10Category(w) && icd10Equal(w, icd10Head(have.Code))
+}
+
+// icd10Wanted reads a Consent's ICD-10 code as it is meant: F50. is the
+// category F50 (review 79a: the dot left F50.0 shared), and a wildcard
+// (F50*, the policy file's form) or ICD-10's "any subcategory" (F50.-),
+// which a write refuses but an earlier release stored, a prefix (review
+// 79a: stored so, it matched nothing).
+func icd10Wanted(c string) (code string, prefix bool) {
+	if t, ok := strings.CutSuffix(c, "*"); ok {
+		return strings.TrimRight(t, "."), true
+	}
+	if t, ok := strings.CutSuffix(c, "-"); ok {
+		return strings.TrimRight(t, "."), true
+	}
+	return strings.TrimRight(c, "."), false
+}
+
+// icd10HasPrefix: code starts with prefix, dots and case aside; an empty
+// prefix matches nothing.
+func icd10HasPrefix(code, prefix string) bool {
+	p := strings.ToUpper(strings.ReplaceAll(prefix, ".", ""))
+	return p != "" && strings.HasPrefix(strings.ToUpper(strings.ReplaceAll(code, ".", "")), p)
 }
 
 // icd10Category: a three-character ICD-10 category (F50), which a person

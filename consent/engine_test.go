@@ -391,6 +391,16 @@ func TestCodeMatchICD10(t *testing.T) {
 		{"F500", "F50.0", true},
 		{"F5", "F50.0", false},
 		{"Z30", "Z30.0", true},
+		// A trailing dot is the category; a wildcard or "any
+		// subcategory", refused on write, is read as a prefix where an
+		// earlier release stored it (review 79a).
+		{"F50.", "F50.0", true},
+		{"F50*", "F50.0", true},
+		{"F50.-", "F50.1", true},
+		{"F5*", "F59", true},
+		{"F50*", "F51.0", false},
+		{"*", "F50.0", false},
+		{"-", "F50.0", false},
 	}
 	for _, tc := range cases {
 		if got := codeMatch(Coding{icd, tc.want}, Coding{icd, tc.have}); got != tc.match {

@@ -927,7 +927,14 @@ func (p *Policy) checkLabelledPermits(pr *Provision) error {
 	}
 	if pr.Type == Permit {
 		for _, cd := range pr.Codes {
-			for _, l := range p.Labels([]Coding{cd}) {
+			codings := []Coding{cd}
+			if cd.System == "" {
+				// It matches an ICD-10 item's code too (codeMatch):
+				// labelled as one (review 79a: a permit of F32 with no
+				// system was stored, and released nothing labelled).
+				codings = append(codings, Coding{systemICD10, cd.Code})
+			}
+			for _, l := range p.Labels(codings) {
 				if !slices.Contains(pr.pathLabels, l) {
 					return &ConsentError{pr.Path + ".code", fmt.Sprintf("%s %s is labelled %s by carex's code lists, and a permit releases labelled data only where it names the label: add securityLabel %s to this provision", cd.System, cd.Code, l, l)}
 				}

@@ -180,6 +180,7 @@ func TestCheckConsent(t *testing.T) {
 		{"permit of a labelled code", "2025-01-01", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, "provision.provision[0].code"},
 		{"permit of a labelled code naming its label", "2025-01-01", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"securityLabel":[` + label("PSY") + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, ""},
 		{"permit of a labelled code under a provision naming its label", "2025-01-01", "OPTIN", `{"type":"deny","securityLabel":[` + label("PSY") + `],"provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}]}`, ""},
+		{"permit of a labelled ICD-10 category with no system", "2025-01-01", "OPTOUT", `{"type":"deny","provision":[{"type":"permit","actor":[` + org(orgHosp) + `],"code":[{"coding":[{"code":"F32"}]}]}]}`, "provision.provision[0].code"},
 		{"deny of a labelled code", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://snomed.info/sct","code":"35489007"}]}]}`, ""},
 		{"nested unknown role", "2025-01-01", "OPTIN", `{"type":"deny","actor":[` + org(orgHosp) + `],"provision":[{"type":"permit","actor":[` + roleActor("gp") + `,` + roleActor("socialworker") + `]}]}`, "provision.provision[0].actor[1].role"},
 	}

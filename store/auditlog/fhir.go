@@ -12,8 +12,8 @@ import (
 //
 //   - read, vread, history → type rest, subtype restful-interaction, action R
 //     (BALP Read / PatientRead);
-//   - search, $everything, AuditEvent searches and reports → type DCM 110112
-//     Query, subtype search-type / operation, action E (BALP Query /
+//   - search, $everything, AuditEvent searches and reports → type rest,
+//     subtype search-type / operation, action E (BALP Query /
 //     PatientQuery);
 //   - create, update, delete → type rest, action C / U / D (BALP Create /
 //     Update / Delete and their Patient… variants); transaction and batch → E;
@@ -215,13 +215,17 @@ func AuditEvent(e *Entry, o FHIROptions) any {
 		Source: source{Site: o.Site, Observer: reference{Display: o.Observer},
 			Type: []coding{{System: SysSourceType, Code: "4", Display: "Application Server"}}},
 	}
-	if pattern == "Query" {
-		ae.Type = coding{System: SysDICOM, Code: "110112", Display: "Query"}
-	} else {
-		ae.Type = coding{System: SysAuditEventType, Code: "rest", Display: "Restful Operation"}
-	}
+	// Every pattern, Query too: BALP's Query and PatientQuery fix type to
+	// rest, with subtype search (review 79c: DICOM 110112 broke the
+	// profile each query event declares).
+	ae.Type = coding{System: SysAuditEventType, Code: "rest", Display: "Restful Operation"}
 	if subtype != "" {
 		ae.Subtype = []coding{{System: SysRestful, Code: subtype}}
+	}
+	if pattern == "Query" {
+		// BALP's Query slice: restful-interaction search, beside the
+		// interaction itself (search-type, operation).
+		ae.Subtype = append([]coding{{System: SysRestful, Code: "search"}}, ae.Subtype...)
 	}
 	if pattern != "" && e.Status < 400 {
 		profile := pattern

@@ -160,7 +160,7 @@ func TestAuditEventShapes(t *testing.T) {
 		{"search with partial release", func(e *Entry) {
 			e.Operation, e.Path, e.ResourceType, e.Patient, e.Decision, e.Withheld = "search", "/fhir/Condition", "Condition", "jane", "partial", 2
 			e.Released, e.Reasons = []string{"Condition/c1/_history/3"}, []string{"sensitive-label"}
-		}, []string{`"code":"110112"`, `"code":"search-type"`, `"action":"E"`, `IHE.BasicAudit.PatientQuery`, `"code":"24"`, `"type":"withheld","valueString":"2"`, `"type":"reason","valueString":"sensitive-label"`, `2 item(s) withheld`}},
+		}, []string{`"code":"rest"`, `"code":"search-type"`, `"action":"E"`, `IHE.BasicAudit.PatientQuery`, `"code":"24"`, `"type":"withheld","valueString":"2"`, `"type":"reason","valueString":"sensitive-label"`, `2 item(s) withheld`}},
 		{"everything under break-glass", func(e *Entry) {
 			e.Operation, e.Path, e.Patient, e.BreakGlass, e.Purpose, e.NHSNumber = "everything", "/fhir/Patient/jane/$everything", "jane", "EMERGENCY: collapsed", "ETREAT", "9434765919"
 			e.Reasons = []string{"break-glass"}
