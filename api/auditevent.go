@@ -325,8 +325,8 @@ func (s *Server) auditSearch(c echo.Context) error {
 		if q.Also, recordsIncomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
-		if number != "" {
-			q.Also = appendNew(q.Also, number)
+		for _, n := range number {
+			q.Also = appendNew(q.Also, n)
 		}
 	}
 	count := q.Count

@@ -764,6 +764,7 @@ func writeEntry(base string, w *store.Write, r *store.WriteResult, body func(*st
 // every entry is authenticated, decided and logged like a direct call.
 func (s *Server) batch(c echo.Context, in *bundleIn) error {
 	out := newBundle("batch-response", s.base(c), nil)
+	watch := siblingWatch(in.Entry)
 	for i, e := range in.Entry {
 		if e.Request == nil || e.Request.Method == "" || e.Request.URL == "" {
 			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].request: method and url are required", i)))
@@ -781,7 +782,7 @@ func (s *Server) batch(c echo.Context, in *bundleIn) error {
 			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d]: nested bundles are not supported", i)))
 			continue
 		}
-		if j := siblingNamed(in.Entry, i); j >= 0 {
+		if j := siblingNamed(in.Entry, i, watch); j >= 0 {
 			out.addRaw(errorEntry(http.StatusBadRequest, fmt.Sprintf("Bundle.entry[%d].resource refers to entry[%d]'s fullUrl %q: a batch's entries are independent (FHIR R4), so the reference would name nothing once stored; send a transaction to link them", i, j, in.Entry[j].FullURL)))
 			continue
 		}
@@ -790,44 +791,67 @@ func (s *Server) batch(c echo.Context, in *bundleIn) error {
 	return respond(c, http.StatusOK, out.json(), nil)
 }
 
+// siblingWatch are the fullUrls of a batch's entries that name nothing
+// once stored — a urn:, or the fullUrl of a resource the batch creates,
+// whose id carex gives — by the entry's index.
+func siblingWatch(entries []bundleEntryIn) map[string]int {
+	var watch map[string]int
+	for j, o := range entries {
+		created := o.Request != nil && strings.EqualFold(o.Request.Method, "POST")
+		if o.FullURL != "" && (strings.HasPrefix(o.FullURL, "urn:") || created) {
+			if watch == nil {
+				watch = map[string]int{}
+			}
+			watch[unversioned(o.FullURL)] = j
+		}
+	}
+	return watch
+}
+
 // siblingNamed is the index of another entry of a batch that entry i's
-// resource refers to by a fullUrl that names nothing once stored (a urn:,
-// or the fullUrl of a resource the batch creates, whose id carex gives),
-// or -1. FHIR R4: a batch's entries SHALL have no interdependencies;
-// stored as written, a Condition naming its Patient's urn:uuid names no
-// one, and leaves her record (review 78d). A reference to a resource the
-// batch updates by its own url names it (review 79a), and a value that is
-// no reference (an identifier) is not one.
-func siblingNamed(entries []bundleEntryIn, i int) int {
-	if len(entries[i].Resource) == 0 {
+// resource names by a watched fullUrl (siblingWatch), or -1: by a
+// reference, or by a link (an attachment's url, a uri value, a
+// narrative's href or src), read as a transaction reads them, a relative
+// reference against the entry's own RESTful fullUrl. FHIR R4: a batch's
+// entries SHALL have no interdependencies; stored as written, a Condition
+// naming its Patient's urn:uuid names no one, and leaves her record
+// (review 78d), and one naming `Patient/bob` beside a feed's new patient
+// of fullUrl https://feed.example/fhir/Patient/bob went to carex's Bob
+// (review 80a). A reference to a resource the batch updates by its own
+// url names it, and an identifier is no link (review 79a).
+func siblingNamed(entries []bundleEntryIn, i int, watch map[string]int) int {
+	if len(watch) == 0 || len(entries[i].Resource) == 0 {
 		return -1
 	}
-	var m map[string]any
-	for j, o := range entries {
-		if j == i || o.FullURL == "" || !bytes.Contains(entries[i].Resource, jsonString(o.FullURL)) {
-			continue
+	res, err := fhir.Parse(entries[i].Resource)
+	if err != nil {
+		return -1 // the entry's own request refuses it
+	}
+	base := restfulBase(unversioned(entries[i].FullURL))
+	at := func(v string) int {
+		j, ok := watch[unversioned(v)]
+		if !ok && base != "" && !strings.ContainsAny(v, ":?#") {
+			j, ok = watch[base+"/"+unversioned(v)]
 		}
-		created := o.Request != nil && strings.EqualFold(o.Request.Method, "POST")
-		if !strings.HasPrefix(o.FullURL, "urn:") && !created {
-			continue
+		if !ok || j == i {
+			return -1
 		}
-		if m == nil {
-			if m = decodeMap(entries[i].Resource); m == nil {
-				return -1
-			}
-		}
-		named := false
-		eachObject(m, "", func(x map[string]any) bool {
-			if v, ok := x["reference"].(string); ok && unversioned(v) == unversioned(o.FullURL) {
-				named = true
-			}
-			return !named
-		})
-		if named {
+		return j
+	}
+	for _, r := range slices.Concat(res.Refs, res.Links) {
+		if j := at(r.Value); j >= 0 {
 			return j
 		}
 	}
-	return -1
+	found := -1
+	for _, n := range res.Narratives {
+		fhir.EachNarrativeLink(n.Value, func(v string) {
+			if found < 0 {
+				found = at(v)
+			}
+		})
+	}
+	return found
 }
 
 func errorEntry(status int, msg string) []byte {

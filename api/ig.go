@@ -401,8 +401,8 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 		return err
 	}
-	if number != "" {
-		q.Also = appendNew(q.Also, number)
+	for _, n := range number {
+		q.Also = appendNew(q.Also, n)
 	}
 	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
 	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, x: x, title: title}
@@ -590,8 +590,8 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 		if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
 			return err
 		}
-		if number != "" {
-			q.Also = appendNew(q.Also, number)
+		for _, n := range number {
+			q.Also = appendNew(q.Also, n)
 		}
 		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
 	}
@@ -850,19 +850,24 @@ func shownAsWritten(s string) string {
 // report lists her other records, the rest among them, as for any
 // record. A number no Patient carries is left as given: its report is
 // empty because no record of it exists here.
-// It returns the number given, whose own entries (a request naming
-// Patient/NUMBER) the report lists too, as one of her other records.
-func (s *Server) patientOfNumber(ctx context.Context, q *auditlog.Query) (string, error) {
-	n := q.Patient
-	if !fhir.ValidID(n) || !fhir.ValidNHSNumber(n) {
-		return "", nil
+// It returns the number as given and without spaces, whose own entries (a
+// request naming Patient/NUMBER) the report lists too, as her other
+// records.
+func (s *Server) patientOfNumber(ctx context.Context, q *auditlog.Query) ([]string, error) {
+	// With or without spaces, as SPEC takes NHS numbers (review 80a:
+	// "943 476 5919" gave an empty report).
+	n := strings.ReplaceAll(q.Patient, " ", "")
+	if !fhir.ValidNHSNumber(n) {
+		return nil, nil
 	}
-	if _, err := s.store.History(ctx, "Patient", n, time.Time{}, nil, store.Page{Count: 1}); !errors.Is(err, store.ErrNotFound) {
-		return "", err // a Patient with this id (or a store error)
+	if fhir.ValidID(q.Patient) {
+		if _, err := s.store.History(ctx, "Patient", q.Patient, time.Time{}, nil, store.Page{Count: 1}); !errors.Is(err, store.ErrNotFound) {
+			return nil, err // a Patient with this id (or a store error)
+		}
 	}
 	found, err := s.store.Search(ctx, patientsNumbered(n, 1), nil)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	ids := make([]string, 0, len(found.Items)+1)
 	for _, v := range found.Items {
@@ -870,13 +875,14 @@ func (s *Server) patientOfNumber(ctx context.Context, q *auditlog.Query) (string
 	}
 	gone, err := s.store.RetiredPatients(ctx, n, 1)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	ids = append(ids, gone...)
 	if len(ids) == 0 {
-		return "", nil
+		return nil, nil
 	}
 	slices.Sort(ids)
+	given := q.Patient
 	q.Patient = ids[0]
-	return n, nil
+	return distinct([]string{given, n}), nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -653,9 +654,10 @@ func (ps *parser) coding(cd rawCoding, el string) Coding {
 		// as the item was coded no longer met it)
 		ps.c.Notes = append(ps.c.Notes, el+": system "+cd.System+" read as "+sys)
 	}
-	if isICD10(sys) && strings.ContainsAny(code, "*-") {
-		// A wildcard (F50*, the policy file's form) or ICD-10's "any
-		// subcategory" (F50.-) matched no item's code (review 78c).
+	if isICD10(sys) && !icd10Code.MatchString(code) || sys == "" && (strings.Contains(code, "*") || strings.HasSuffix(code, "-")) {
+		// A wildcard (F50*, the policy file's form), ICD-10's "any
+		// subcategory" (F50.-) or a block's first characters (F5)
+		// matched no item's code (reviews 78c, 80a).
 		ps.c.refusals = append(ps.c.refusals, &ConsentError{el, fmt.Sprintf("%q is not an ICD-10 code: name the category (F50), which covers its subcategories, or the code itself", code)})
 	}
 	if allDigits(code) || sys != systemSNOMED && (sys != "" || !strings.Contains(code, "|")) {
@@ -1124,3 +1126,7 @@ func parseFHIRTime(s string) (start, after time.Time, err error) {
 	}
 	return time.Time{}, time.Time{}, fmt.Errorf("%q is not a FHIR date or dateTime", s)
 }
+
+// icd10Code is an ICD-10 code as a Consent names one: a category (a
+// letter and two digits) and any subcategory, with or without its dot.
+var icd10Code = regexp.MustCompile(`^[A-Za-z][0-9]{2}(\.?[0-9A-Za-z]{1,4})?\.?$`)

@@ -174,6 +174,10 @@ func TestCheckConsent(t *testing.T) {
 		// An ICD-10 wildcard matched no item's code (review 78c).
 		{"ICD-10 wildcard", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50*"}]}]}`, "provision.code[0].coding[0]"},
 		{"ICD-10 any subcategory", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50.-"}]}]}`, "provision.code[0].coding[0]"},
+		{"ICD-10 block's first characters", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F5"}]}]}`, "provision.code[0].coding[0]"},
+		{"wildcard with no system", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"code":"F50*"}]}]}`, "provision.code[0].coding[0]"},
+		{"ICD-10 category with its dot", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50."}]}]}`, ""},
+		{"ICD-10 subcategory without its dot", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F500"}]}]}`, ""},
 		{"ICD-10 category", "2025-01-01", "OPTIN", `{"type":"deny","code":[{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10","code":"F50"}]}]}`, ""},
 		// A permit of a code the lists label, not naming the label,
 		// released nothing it named (review 78c).

@@ -6,9 +6,9 @@ package search
 
 import (
 	"math/rand"
+	"runtime"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
@@ -167,15 +167,20 @@ func TestReview76aCyrillicLettersOfTheirOwn(t *testing.T) {
 	}
 }
 
-// TestReview76aSoundCost: 8 MiB of several scripts normalises quickly
-// (the 4,096-byte cut) — but an all-lower-case ASCII value is not cut.
+// TestReview76aSoundCost: 8 MiB of several scripts is normalised from
+// its first 16 KiB only (the 4,096-byte cut): measured by what it
+// allocates, not by the clock (a 200 ms bound failed a CI run under
+// -race on a loaded 2-core machine: 235 ms for U+FDFA). An ASCII value is
+// lower-cased whole, by design (README), and not measured here.
 func TestReview76aSoundCost(t *testing.T) {
-	for _, unit := range []string{"ﷺ", "Nguyễn ", "カトウ", "김기", "Παπαδόπουλος", "Андрей", "שָׁלוֹם", "¼", "Smith "} {
+	for _, unit := range []string{"ﷺ", "Nguyễn ", "カトウ", "김기", "Παπαδόπουλος", "Андрей", "שָׁלוֹם", "¼"} {
 		s := strings.Repeat(unit, 8<<20/len(unit))
-		t0 := time.Now()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		NormString(s)
-		if d := time.Since(t0); d > 200*time.Millisecond {
-			t.Errorf("NormString of 8 MiB of %q took %v", unit, d)
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 4<<20 { // (U+FDFA decomposes to 18 characters: 2 MiB from 16 KiB)
+			t.Errorf("NormString of 8 MiB of %q allocated %d bytes: it read more than its first 16 KiB", unit, n)
 		}
 	}
 }
