@@ -314,20 +314,10 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	// The person's other records too (Patient.link), as $who-accessed.
+	recordsIncomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
-	}
-	x.Patient = q.Patient
-	var recordsIncomplete bool
-	if q.Patient != "" {
-		// The person's other records too (Patient.link), as $who-accessed.
-		if q.Also, recordsIncomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
-			return err
-		}
-		for _, n := range number {
-			q.Also = appendNew(q.Also, n)
-		}
 	}
 	count := q.Count
 	if count == 0 {

@@ -494,16 +494,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 		// base holds: another entry, when one has that fullUrl (review
 		// 47c: a feed's Observation naming its own Patient/jane, created
 		// under a new id, was filed under carex's Jane, another person).
-		entryAt := func(base, ref string) (string, bool) {
-			if to, ok := refs[unversioned(ref)]; ok {
-				return to, true
-			}
-			if base != "" && !strings.ContainsAny(ref, ":?#") {
-				to, ok := refs[base+"/"+unversioned(ref)]
-				return to, ok
-			}
-			return "", false
-		}
+		entryAt := func(base, ref string) (string, bool) { return byFullURL(refs, base, ref) }
 		resolveIn := func(base, ref string) (string, error) {
 			if to, ok := entryAt(base, ref); ok {
 				return to, nil
@@ -703,6 +694,23 @@ func restfulBase(fullURL string) string {
 	return fullURL[:j]
 }
 
+// byFullURL is what the entry whose fullUrl ref names holds in byURL: by
+// the fullUrl itself, read without a version as fullUrls are, or, for a
+// relative reference in an entry whose fullUrl's base is base, by that
+// base and reference, as FHIR resolves it. A transaction's references and
+// a batch's dependencies are looked up alike.
+func byFullURL[V any](byURL map[string]V, base, ref string) (V, bool) {
+	if v, ok := byURL[unversioned(ref)]; ok {
+		return v, true
+	}
+	if base != "" && !strings.ContainsAny(ref, ":?#") {
+		v, ok := byURL[base+"/"+unversioned(ref)]
+		return v, ok
+	}
+	var zero V
+	return zero, false
+}
+
 func once(seen map[string]int, key string, i int) error {
 	if j, dup := seen[key]; dup {
 		return fmtErr(ErrBadRequest, "Bundle.entry[%d] and entry[%d] both change %s", j, i, key)
@@ -829,18 +837,16 @@ func siblingNamed(entries []bundleEntryIn, i int, watch map[string]int) int {
 	}
 	base := restfulBase(unversioned(entries[i].FullURL))
 	at := func(v string) int {
-		j, ok := watch[unversioned(v)]
-		if !ok && base != "" && !strings.ContainsAny(v, ":?#") {
-			j, ok = watch[base+"/"+unversioned(v)]
-		}
-		if !ok || j == i {
-			return -1
-		}
-		return j
-	}
-	for _, r := range slices.Concat(res.Refs, res.Links) {
-		if j := at(r.Value); j >= 0 {
+		if j, ok := byFullURL(watch, base, v); ok && j != i {
 			return j
+		}
+		return -1
+	}
+	for _, refs := range [][]fhir.Ref{res.Refs, res.Links} {
+		for _, r := range refs {
+			if j := at(r.Value); j >= 0 {
+				return j
+			}
 		}
 	}
 	found := -1

@@ -23,23 +23,18 @@ func checkForeignPatientRefs(w *store.Write, base string) error {
 	if w.Op == store.OpDelete || w.Resource == nil {
 		return nil
 	}
-	var refs []string
+	var err error
 	eachObject(w.Resource, "", func(o map[string]any) bool {
-		if v, ok := o["reference"].(string); ok && strings.Contains(v, "://") {
-			refs = append(refs, v)
+		v, ok := o["reference"].(string)
+		if err != nil || !ok || !strings.Contains(v, "://") {
+			return err == nil
 		}
-		return true
+		if n, ok := search.NormalizeReference(v); ok && strings.HasPrefix(n, "Patient/") && (base == "" || refBase(v) != base) {
+			err = fmtErr(fhir.ErrInvalid, "%s/%s: reference %q names a Patient on another server, whom carex cannot tell from its own record %s: name carex's record (Patient/ID), or the person by NHS number as the reference's identifier (https://fhir.nhs.uk/Id/nhs-number) with no reference; where carex's public address differs from the one this request reached, give it to carex serve as --base-url", w.Type, w.ID, v, n)
+		}
+		return err == nil
 	})
-	for _, v := range refs {
-		n, ok := search.NormalizeReference(v)
-		if !ok || !strings.HasPrefix(n, "Patient/") {
-			continue
-		}
-		if base == "" || refBase(v) != base {
-			return fmtErr(fhir.ErrInvalid, "%s/%s: reference %q names a Patient on another server, whom carex cannot tell from its own record %s: name carex's record (Patient/ID), or the person by NHS number as the reference's identifier (https://fhir.nhs.uk/Id/nhs-number) with no reference; where carex's public address differs from the one this request reached, give it to carex serve as --base-url", w.Type, w.ID, v, n)
-		}
-	}
-	return nil
+	return err
 }
 
 // refBase is an absolute reference's base: what comes before Type/id, a

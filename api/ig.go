@@ -392,17 +392,9 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if q.Patient == "" {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
-	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
-	}
-	x.Patient = q.Patient
-	var incomplete bool
-	if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
-		return err
-	}
-	for _, n := range number {
-		q.Also = appendNew(q.Also, n)
 	}
 	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
 	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, x: x, title: title}
@@ -579,20 +571,12 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 		return err
 	}
 	q.BreakGlassAccesses = true
-	number, err := s.patientOfNumber(c.Request().Context(), &q)
+	incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
 	}
-	x.Patient = q.Patient
 	title := "Break-glass accesses"
-	var incomplete bool
 	if q.Patient != "" {
-		if q.Also, incomplete, err = s.otherRecords(c.Request().Context(), q.Patient); err != nil {
-			return err
-		}
-		for _, n := range number {
-			q.Also = appendNew(q.Also, n)
-		}
 		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
 	}
 	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title}
@@ -840,6 +824,27 @@ func shownAsWritten(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// auditPerson settles whom an IG query's patient= names (patientOfNumber),
+// logs the query against her, and gathers her other records into q.Also:
+// the number as given among them. incomplete: not all were read.
+func (s *Server) auditPerson(ctx context.Context, x *Exchange, q *auditlog.Query) (incomplete bool, err error) {
+	number, err := s.patientOfNumber(ctx, q)
+	if err != nil {
+		return false, err
+	}
+	x.Patient = q.Patient
+	if q.Patient == "" {
+		return false, nil
+	}
+	if q.Also, incomplete, err = s.otherRecords(ctx, q.Patient); err != nil {
+		return false, err
+	}
+	for _, n := range number {
+		q.Also = appendNew(q.Also, n)
+	}
+	return incomplete, nil
 }
 
 // patientOfNumber reads an IG query's patient= that is an NHS number no

@@ -1041,10 +1041,7 @@ func codeMatch(want, have Coding) bool {
 		return true
 	}
 	w, prefix := icd10Wanted(want.Code)
-	if prefix {
-		return icd10HasPrefix(have.Code, w)
-	}
-	return icd10Category(w) && icd10Equal(w, icd10Head(have.Code))
+	return (prefix || icd10Category(w)) && icd10Match(w, have.Code, true)
 }
 
 // icd10Wanted reads a Consent's ICD-10 code as it is meant: F50. is the
@@ -1062,13 +1059,6 @@ func icd10Wanted(c string) (code string, prefix bool) {
 	return strings.TrimRight(c, "."), false
 }
 
-// icd10HasPrefix: code starts with prefix, dots and case aside; an empty
-// prefix matches nothing.
-func icd10HasPrefix(code, prefix string) bool {
-	p := strings.ToUpper(strings.ReplaceAll(prefix, ".", ""))
-	return p != "" && strings.HasPrefix(strings.ToUpper(strings.ReplaceAll(code, ".", "")), p)
-}
-
 // icd10Category: a three-character ICD-10 category (F50), which a person
 // naming it means with its subcategories (review 78c: "not my eating
 // disorder" left F50.0 shared).
@@ -1076,20 +1066,15 @@ func icd10Category(c string) bool {
 	return len(c) == 3 && ('A' <= c[0] && c[0] <= 'Z' || 'a' <= c[0] && c[0] <= 'z') && '0' <= c[1] && c[1] <= '9' && '0' <= c[2] && c[2] <= '9'
 }
 
-// icd10Head is a code's first three characters, dots aside.
-func icd10Head(c string) string {
-	c = strings.TrimLeft(c, ".")
-	if len(c) > 3 {
-		return c[:3]
-	}
-	return c
-}
-
 func isICD10(system string) bool { return strings.HasPrefix(system, systemICD10) }
 
 // icd10Equal compares two ICD-10 codes ignoring dots and case.
-func icd10Equal(a, b string) bool {
-	i, j := 0, 0
+func icd10Equal(a, b string) bool { return icd10Match(a, b, false) }
+
+// icd10Match: code b is a, or with prefix starts with a, dots and case
+// aside; an a of dots alone matches nothing as a prefix.
+func icd10Match(a, b string, prefix bool) bool {
+	i, j, n := 0, 0, 0
 	for {
 		for i < len(a) && a[i] == '.' {
 			i++
@@ -1097,8 +1082,11 @@ func icd10Equal(a, b string) bool {
 		for j < len(b) && b[j] == '.' {
 			j++
 		}
-		if i == len(a) || j == len(b) {
-			return i == len(a) && j == len(b)
+		if i == len(a) {
+			return j == len(b) || prefix && n > 0
+		}
+		if j == len(b) {
+			return false
 		}
 		x, y := a[i], b[j]
 		if 'a' <= x && x <= 'z' {
@@ -1112,6 +1100,7 @@ func icd10Equal(a, b string) bool {
 		}
 		i++
 		j++
+		n++
 	}
 }
 
