@@ -61,6 +61,7 @@ type DB struct {
 	stBodies *sql.Stmt
 	stBody   *sql.Stmt
 	ws       *writeStmts
+	insMu    sync.Mutex    // guards ws.ins, prepared on the first write
 	pcc      *pcCache      // nil: no cache
 	changes  atomic.Uint64 // store.Store.Changes: odd while a commit is under way
 	// patientChanges: store.Store.PatientChanges' own half, odd while a
@@ -485,7 +486,9 @@ func (db *DB) close() error {
 	db.stc.close()
 	stmts := []*sql.Stmt{db.stRead, db.stVRead, db.stMaxVPK, db.stGrant, db.stBodies, db.stBody}
 	if db.ws != nil {
+		db.insMu.Lock()
 		stmts = append(stmts, db.ws.all()...)
+		db.insMu.Unlock()
 	}
 	for _, s := range stmts {
 		if s != nil {

@@ -159,6 +159,10 @@ func (db *DB) commitBatch(batch []*commitReq) {
 	// run under its own context without its cancellation, since an
 	// interrupted write statement would roll back the whole transaction.
 	bg := context.Background()
+	if err := db.prepareInserts(bg); err != nil {
+		fail(fmt.Errorf("begin write: %w", err))
+		return
+	}
 	tx, err := db.writer.BeginTx(bg, nil)
 	if err != nil {
 		fail(fmt.Errorf("begin write: %w", err))
@@ -345,7 +349,8 @@ func (w *txWriter) Get(typ, id string) (*store.Version, error) {
 type writeStmts struct {
 	current, meta, insResource, insVersion, updResource *sql.Stmt
 	insIntent, dropIntents                              *sql.Stmt // bound when first used
-	// per rowTables entry (and batchSizes entry); bound when first used
+	// per rowTables entry (and batchSizes entry); prepared on the first
+	// write (DB.prepareInserts), bound when first used
 	ins                [][]*sql.Stmt
 	old, drop, dropRid []*sql.Stmt
 }
@@ -372,11 +377,27 @@ func prepareWrites(ctx context.Context, db *sql.DB) (*writeStmts, error) {
 	if err != nil {
 		return ws, err
 	}
-	if ws.ins, err = prepareBatches(ctx, db); err != nil {
-		return ws, err
-	}
 	ws.old, ws.drop, ws.dropRid, err = prepareRekey(ctx, db)
 	return ws, err
+}
+
+// prepareInserts prepares the batch INSERTs (prepareBatches) before the
+// first write transaction, not at open: parsing them, the 64-row ones
+// most, was about half of what opening the records cost, which every
+// command and every test pays, and commands that only read never use them.
+// Not inside the transaction: the writer pool's one connection is its.
+func (db *DB) prepareInserts(ctx context.Context) error {
+	db.insMu.Lock()
+	defer db.insMu.Unlock()
+	if db.ws.ins != nil {
+		return nil
+	}
+	ins, err := prepareBatches(ctx, db.writer)
+	if err != nil {
+		return err
+	}
+	db.ws.ins = ins
+	return nil
 }
 
 func (ws *writeStmts) all() []*sql.Stmt {
