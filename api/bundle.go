@@ -330,7 +330,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if !ok || query != "" || !fhir.IsResourceType(typ) || id == "" {
 				return nil, nil, fmtErr(ErrBadRequest, "%s.request.url %q: DELETE needs Type/id (conditional delete is not supported)", where, e.Request.URL)
 			}
-			te.write = &store.Write{Op: store.OpDelete, Type: typ, ID: id, SourceOrg: p.Org}
+			te.write = &store.Write{Where: where, Op: store.OpDelete, Type: typ, ID: id, SourceOrg: p.Org}
 			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
 				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
 			}
@@ -394,6 +394,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				}
 			}
 		}
+		te.write.Where = where
 		if e.FullURL != "" {
 			if _, dup := refs[te.fullURL]; dup {
 				// R4 bdl-7: which entry a reference to it named depended
@@ -500,7 +501,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				return to, nil
 			}
 			if strings.HasPrefix(ref, "urn:uuid:") || strings.HasPrefix(ref, "urn:oid:") {
-				return "", fmtErr(ErrBadRequest, "reference %q names no entry of this transaction", ref)
+				return "", fmtErr(ErrBadRequest, "reference %q names no entry of this transaction: a urn:uuid or urn:oid reference names a resource sent in the same transaction Bundle; send it there, or name the stored resource as Type/id", ref)
 			}
 			typ, query, ok := strings.Cut(ref, "?")
 			if !ok || !fhir.IsResourceType(typ) {
@@ -536,7 +537,12 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			for _, ref := range te.res.Refs { // found by the parser, in document order
 				to, err := resolveIn(base, ref.Value)
 				if err != nil {
-					return err
+					// (review 81b: an import's error, its values left
+					// out, named nothing to look for)
+					if at := referencePath(w.Resource, ref.Value); at != "" {
+						return fmt.Errorf("%s.resource: %s: %w", w.Where, at, err)
+					}
+					return fmt.Errorf("%s.resource: %w", w.Where, err)
 				}
 				if to != "" && to != ref.Value {
 					if changed == nil {

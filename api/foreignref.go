@@ -30,7 +30,18 @@ func checkForeignPatientRefs(w *store.Write, base string) error {
 			return err == nil
 		}
 		if n, ok := search.NormalizeReference(v); ok && strings.HasPrefix(n, "Patient/") && (base == "" || refBase(v) != base) {
-			err = fmtErr(fhir.ErrInvalid, "%s/%s: reference %q names a Patient on another server, whom carex cannot tell from its own record %s: name carex's record (Patient/ID), or the person by NHS number as the reference's identifier (https://fhir.nhs.uk/Id/nhs-number) with no reference; where carex's public address differs from the one this request reached, give it to carex serve as --base-url", w.Type, w.ID, v, n)
+			where := w.Type + "/" + w.ID
+			if w.Where != "" { // (review 81b: an import's error named no entry)
+				where = w.Where + ".resource (" + where + ")"
+			}
+			if at := referencePath(w.Resource, v); at != "" {
+				where += ", " + at
+			}
+			advice := "; where carex's public address differs from the one this request reached, give it to carex serve as --base-url"
+			if base == "" {
+				advice = "" // an import has no address
+			}
+			err = fmtErr(fhir.ErrInvalid, "%s: reference %q names a Patient on another server, whom carex cannot tell from its own record %s: name carex's record (Patient/ID), or the person by NHS number as the reference's identifier (https://fhir.nhs.uk/Id/nhs-number) with no reference%s", where, v, n, advice)
 		}
 		return err == nil
 	})

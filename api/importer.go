@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/carex-project/carex/api/auth"
@@ -22,7 +24,13 @@ func (s *Server) Import(ctx context.Context, p *auth.Principal, raw []byte) (map
 		return nil, err
 	}
 	if res.Type != "Bundle" {
-		return s.ImportResources(ctx, p, [][]byte{raw})
+		c, err := s.ImportResources(ctx, p, [][]byte{raw})
+		if err != nil {
+			// The file is the resource, not a Bundle's entry (review
+			// 81b: "Bundle.entry[0]" of a file holding an Observation).
+			err = renamedEntry(err, func(int) string { return "" })
+		}
+		return c, err
 	}
 	// Read as POST /fhir reads one (review 47c: a modifierExtension on an
 	// entry's request, refused there, was passed over and the entry
@@ -53,14 +61,84 @@ func (s *Server) Import(ctx context.Context, p *auth.Principal, raw []byte) (map
 		}
 		in.Type = "transaction"
 	case "collection", "searchset", "document", "message":
-		if err := asTransaction(in); err != nil {
-			return nil, err
+		// A search's own OperationOutcome (search.mode outcome: a
+		// warning, carex's confidential-items notice) is about the
+		// search, not a record (review 81b: it was stored).
+		kept := make([]int, 0, len(in.Entry))
+		for i, e := range in.Entry {
+			if !searchOutcome(e.Search) {
+				kept = append(kept, i)
+			}
 		}
+		if len(kept) < len(in.Entry) {
+			entries := in.Entry
+			in.Entry = make([]bundleEntryIn, len(kept))
+			for k, i := range kept {
+				in.Entry[k] = entries[i]
+			}
+			c, err := s.importCollection(ctx, p, in)
+			if err != nil {
+				err = renamedEntry(err, func(k int) string { return fmt.Sprintf("Bundle.entry[%d]", kept[k]) })
+			}
+			return c, err
+		}
+		return s.importCollection(ctx, p, in)
 	default:
-		return nil, fmtErr(ErrBadRequest, "Bundle.type %q cannot be imported", in.Type)
+		return nil, fmtErr(ErrBadRequest, "Bundle.type %q cannot be imported: import transaction, batch, collection, searchset, document or message Bundles", in.Type)
 	}
 	return s.importBundle(ctx, p, in)
 }
+
+func (s *Server) importCollection(ctx context.Context, p *auth.Principal, in *bundleIn) (map[string]int, error) {
+	if err := asTransaction(in); err != nil {
+		return nil, err
+	}
+	return s.importBundle(ctx, p, in)
+}
+
+// searchOutcome: an entry's search element says mode outcome.
+func searchOutcome(raw json.RawMessage) bool {
+	var se struct {
+		Mode string `json:"mode"`
+	}
+	return len(raw) > 0 && json.Unmarshal(raw, &se) == nil && se.Mode == "outcome"
+}
+
+// entryAt finds the first "Bundle.entry[k]" of an error's text: the entry
+// of the Bundle as imported, which the text names first.
+var entryAt = regexp.MustCompile(`Bundle\.entry\[(\d+)\](\.resource\b)?`)
+
+// renamedEntry is err naming, where its text first names a Bundle.entry[k]
+// of the Bundle carex imported, what name(k) says instead: the entry of
+// the file as written, or nothing for a file that is the resource.
+// errors.Is still sees through it.
+func renamedEntry(err error, name func(k int) string) error {
+	msg := err.Error()
+	m := entryAt.FindStringSubmatchIndex(msg)
+	if m == nil {
+		return err
+	}
+	k, aerr := strconv.Atoi(msg[m[2]:m[3]])
+	if aerr != nil {
+		return err
+	}
+	to, rest := name(k), msg[m[1]:]
+	switch {
+	case to == "":
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, ":"), " ")
+	case m[4] >= 0:
+		to += ".resource"
+	}
+	return &renamedErr{err: err, msg: msg[:m[0]] + to + rest}
+}
+
+type renamedErr struct {
+	err error
+	msg string
+}
+
+func (e *renamedErr) Error() string { return e.msg }
+func (e *renamedErr) Unwrap() error { return e.err }
 
 // ImportResources writes resources (NDJSON lines) in one transaction.
 func (s *Server) ImportResources(ctx context.Context, p *auth.Principal, raws [][]byte) (map[string]int, error) {

@@ -1,6 +1,12 @@
 package api
 
-import "github.com/carex-project/carex/fhir"
+import (
+	"maps"
+	"slices"
+	"strconv"
+
+	"github.com/carex-project/carex/fhir"
+)
 
 // eachObject calls fn with every JSON object in a decoded document, an
 // object before what it holds; fn returns false to leave the object's
@@ -105,4 +111,33 @@ func rewriteMapRefs(v any, changed, links map[string]string) {
 		}
 		return true
 	})
+}
+
+// referencePath is the FHIRPath of the first element of resource r, in
+// its keys' order, whose reference is ref (Observation.performer[1]); ""
+// when none is. For errors: a reference names where it is (review 81b).
+func referencePath(r map[string]any, ref string) string {
+	var walk func(v any, path string) string
+	walk = func(v any, path string) string {
+		switch x := v.(type) {
+		case map[string]any:
+			if s, ok := x["reference"].(string); ok && s == ref {
+				return path
+			}
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				if p := walk(x[k], path+"."+k); p != "" {
+					return p
+				}
+			}
+		case []any:
+			for i, e := range x {
+				if p := walk(e, path+"["+strconv.Itoa(i)+"]"); p != "" {
+					return p
+				}
+			}
+		}
+		return ""
+	}
+	typ, _ := r["resourceType"].(string)
+	return walk(r, typ)
 }

@@ -1041,7 +1041,7 @@ func codeMatch(want, have Coding) bool {
 		return true
 	}
 	w, prefix := icd10Wanted(want.Code)
-	return (prefix || icd10Category(w)) && icd10Match(w, have.Code, true)
+	return (prefix || icd10Stem(w)) && icd10Match(w, have.Code, true)
 }
 
 // icd10Wanted reads a Consent's ICD-10 code as it is meant: F50. is the
@@ -1059,11 +1059,12 @@ func icd10Wanted(c string) (code string, prefix bool) {
 	return strings.TrimRight(c, "."), false
 }
 
-// icd10Category: a three-character ICD-10 category (F50), which a person
-// naming it means with its subcategories (review 78c: "not my eating
-// disorder" left F50.0 shared).
-func icd10Category(c string) bool {
-	return len(c) == 3 && ('A' <= c[0] && c[0] <= 'Z' || 'a' <= c[0] && c[0] <= 'z') && '0' <= c[1] && c[1] <= '9' && '0' <= c[2] && c[2] <= '9'
+// icd10Stem: an ICD-10 code of a category (F50) or below it (F50.0,
+// F500), which a person naming it means with the codes under it (review
+// 78c: "not my eating disorder" left F50.0 shared; review 81c: a deny of
+// S72.0 left S72.00 shared).
+func icd10Stem(c string) bool {
+	return len(c) >= 3 && ('A' <= c[0] && c[0] <= 'Z' || 'a' <= c[0] && c[0] <= 'z') && '0' <= c[1] && c[1] <= '9' && '0' <= c[2] && c[2] <= '9'
 }
 
 func isICD10(system string) bool { return strings.HasPrefix(system, systemICD10) }
@@ -1083,7 +1084,12 @@ func icd10Match(a, b string, prefix bool) bool {
 			j++
 		}
 		if i == len(a) {
-			return j == len(b) || prefix && n > 0
+			if prefix {
+				// (review 81c: an empty stem, a stored "*", matched a
+				// code of dots alone)
+				return n > 0
+			}
+			return j == len(b)
 		}
 		if j == len(b) {
 			return false

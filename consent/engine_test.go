@@ -401,6 +401,15 @@ func TestCodeMatchICD10(t *testing.T) {
 		{"F50*", "F51.0", false},
 		{"*", "F50.0", false},
 		{"-", "F50.0", false},
+		// A subcategory covers the codes under it (review 81c), and a
+		// stem of nothing matches no code of dots alone (review 81c).
+		{"S72.0", "S72.00", true},
+		{"F320", "F32.01", true},
+		{"S72.00", "S72.0", false},
+		{"S72.0", "S72.1", false},
+		{"*", ".", false},
+		{"-", "", false},
+		{".-", ".", false},
 	}
 	for _, tc := range cases {
 		if got := codeMatch(Coding{icd, tc.want}, Coding{icd, tc.have}); got != tc.match {

@@ -121,7 +121,13 @@ func TestConsentConditions(t *testing.T) {
 		{name: "code ICD-10 without system", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"code":"F32.1"}]}]`)},
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10-uk", "F321"}}}, effect: Withhold, code: CodeConsentDeny},
 		{name: "code ICD-10 other code", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
-			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.10"}}}, effect: Permit},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.2"}}}, effect: Permit},
+		// A subcategory covers the codes under it, as a category does
+		// (review 81c: a deny of S72.0 left S72.00 shared).
+		{name: "code ICD-10 code under it", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.10"}}}, effect: Withhold, code: CodeConsentDeny},
+		{name: "code ICD-10 code above it", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.10") + `]}]`)},
+			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://hl7.org/fhir/sid/icd-10", "F32.1"}}}, effect: Permit},
 		{name: "code ICD-10 not in SNOMED", user: "hosp", consents: []cs{deny(`"code":[{"coding":[` + icd10("icd-10", "F32.1") + `]}]`)},
 			item: &Item{Type: "Condition", DataClass: "problems", SourceOrg: orgGP, Codes: []Coding{{"http://snomed.info/sct", "F321"}}}, effect: Permit},
 		{name: "code SNOMED stays verbatim", user: "hosp", consents: []cs{deny(`"code":[{"coding":[{"system":"http://snomed.info/sct","code":"F32.1"}]}]`)},

@@ -86,6 +86,9 @@ const (
 // Write is one change inside a Commit. The resource has already been
 // validated; the store assigns version and time and keeps the JSON as is.
 type Write struct {
+	// Where is the request element it came from (Bundle.entry[3]), for
+	// errors; "" for a single write.
+	Where       string
 	Op          Op
 	Type        string
 	ID          string        // OpCreate: "" lets the store assign one

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime/pprof"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,8 +75,8 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 		return fmt.Errorf("no files to import: give Bundle, resource (.json) or NDJSON (.ndjson) files or directories")
 	}
 	for _, f := range files {
-		if err := notAnInput(f, db); err != nil {
-			return fmt.Errorf("%s: %w: nothing was imported", f, err)
+		if err := notAnInput(f.path, db); err != nil {
+			return fmt.Errorf("%s: %w: nothing was imported", f.shown, err)
 		}
 	}
 	store, err := openRecords(ctx, db, nil)
@@ -97,9 +98,9 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 			imp.summary(stdout)
 			err = valuesLeftOut{err}
 			if errors.As(err, new(*ndjsonError)) {
-				return fmt.Errorf("%s: %w (earlier files stay imported)", f, err)
+				return fmt.Errorf("%s: %w (earlier files stay imported)", f.shown, err)
 			}
-			return fmt.Errorf("%s: %w (earlier files and bundles stay imported; this bundle was not)", f, err)
+			return fmt.Errorf("%s: %w (earlier files and bundles stay imported; this bundle was not)", f.shown, err)
 		}
 	}
 	imp.summary(stdout)
@@ -253,19 +254,19 @@ func (im *importer) add(c map[string]int) {
 	}
 }
 
-func (im *importer) progress(i int, name string) {
+func (im *importer) progress(i int, f inputFile) {
 	if im.quiet {
 		return
 	}
 	el := time.Since(im.start).Seconds()
-	fmt.Fprintf(im.out, "\r[%d/%d] %-40.40s %8d resources %8.0f/s", i+1, im.files, filepath.Base(name), im.total, float64(im.total)/max(el, 1e-9))
+	fmt.Fprintf(im.out, "\r[%d/%d] %-40.40s %8d resources %8.0f/s", i+1, im.files, f.short, im.total, float64(im.total)/max(el, 1e-9))
 }
 
-func (im *importer) file(ctx context.Context, i int, path string) error {
-	if strings.HasSuffix(path, ".ndjson") {
-		return im.ndjson(ctx, i, path)
+func (im *importer) file(ctx context.Context, i int, f inputFile) error {
+	if strings.HasSuffix(f.path, ".ndjson") {
+		return im.ndjson(ctx, i, f)
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(f.path)
 	if err != nil {
 		return err
 	}
@@ -277,12 +278,12 @@ func (im *importer) file(ctx context.Context, i int, path string) error {
 		return err
 	}
 	im.add(c)
-	im.progress(i, path)
+	im.progress(i, f)
 	return nil
 }
 
-func (im *importer) ndjson(ctx context.Context, i int, path string) error {
-	f, err := os.Open(path)
+func (im *importer) ndjson(ctx context.Context, i int, in inputFile) error {
+	f, err := os.Open(in.path)
 	if err != nil {
 		return err
 	}
@@ -302,7 +303,7 @@ func (im *importer) ndjson(ctx context.Context, i int, path string) error {
 			return &ndjsonError{err: err, lines: lines, done: done}
 		}
 		im.add(c)
-		im.progress(i, path)
+		im.progress(i, in)
 		done = lines[len(lines)-1]
 		batch, lines = nil, nil
 		clear(keys)
@@ -470,29 +471,48 @@ func notAnInput(path, db string) error {
 	return nil
 }
 
-// expandFiles turns directories into their .json and .ndjson files.
-func expandFiles(args []string) ([]string, error) {
-	var out []string
+// inputFile is a file to import, and how output names it.
+type inputFile struct {
+	path  string
+	shown string // in errors
+	short string // in the progress line
+}
+
+// expandFiles turns directories into their .json and .ndjson files, in
+// the order of their paths' bytes. A file found in a directory is named
+// by its directory and place, not its name: extracts name files after
+// their people (Synthea: Ada_Quimby_<uuid>.json), and an import's output
+// goes to terminals and scheduler logs, which hold no personal data
+// (review 81b). A file named on the command line is named as given.
+func expandFiles(args []string) ([]inputFile, error) {
+	var out []inputFile
 	for _, a := range args {
 		st, err := os.Stat(a)
 		if err != nil {
 			return nil, err
 		}
 		if !st.IsDir() {
-			out = append(out, a)
+			out = append(out, inputFile{path: a, shown: a, short: filepath.Base(a)})
 			continue
 		}
+		var found []string
 		err = filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if !d.IsDir() && (strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".ndjson")) {
-				out = append(out, p)
+				found = append(found, p)
 			}
 			return nil
 		})
 		if err != nil {
 			return nil, err
+		}
+		slices.Sort(found)
+		for k, p := range found {
+			place := fmt.Sprintf("file %d of %d", k+1, len(found))
+			out = append(out, inputFile{path: p, short: place,
+				shown: fmt.Sprintf("%s: %s (find %s -type f \\( -name '*.json' -o -name '*.ndjson' \\) | LC_ALL=C sort | sed -n %dp)", a, place, a, k+1)})
 		}
 	}
 	return out, nil

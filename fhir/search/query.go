@@ -117,9 +117,15 @@ func ParseQuery(resourceType string, q url.Values) (*Query, error) {
 		if strings.HasPrefix(key, "_format") || strings.HasPrefix(key, "_pretty") {
 			continue
 		}
+		given := 0
 		for _, raw := range q[key] {
 			if raw == "" {
 				continue
+			}
+			if given++; given > 1 && singleValued[key] {
+				// (review 81d: the last value was taken, the first
+				// dropped without a word, as $everything does not)
+				return nil, badValue(key, raw, "given twice: give it once")
 			}
 			if err := out.parseParam(defs, key, raw); err != nil {
 				return nil, err
@@ -138,6 +144,9 @@ func ParseQuery(resourceType string, q url.Values) (*Query, error) {
 	})
 	return out, nil
 }
+
+// singleValued are the result parameters that take one value.
+var singleValued = map[string]bool{"_count": true, "_offset": true, "_summary": true, "_total": true}
 
 // Limits on one search, so that no single request can cost seconds of
 // work or an SQL statement SQLite refuses (a 500): far above what a user
@@ -195,6 +204,9 @@ func (out *Query) parseParam(defs map[string]*cparam, key, raw string) error {
 			out.Sort = append(out.Sort, k)
 		}
 		return nil
+	case "_include:iterate", "_revinclude:iterate", "_include:recurse", "_revinclude:recurse":
+		// (review 81a: "CarePlan has no search parameter _include")
+		return fmt.Errorf("%w: %s: :iterate is not supported: ask for the resources the included ones name by a second search", ErrUnknownParam, key)
 	case "_include", "_revinclude":
 		inc, err := parseInclude(out.Type, key, raw)
 		if err != nil {
@@ -284,6 +296,11 @@ func parseInclude(typ, key, raw string) (Include, error) {
 	if inc.Rev {
 		if _, ok := typeDefs[inc.SourceType]; !ok {
 			return Include{}, badValue(key, raw, "unknown source type "+inc.SourceType)
+		}
+		if inc.SourceType == "AuditEvent" {
+			// The access log is searched on its own, by IG officers
+			// (review 81a: accepted, and it included nothing).
+			return Include{}, badValue(key, raw, "the access log (AuditEvent) is not included in other searches: search AuditEvent")
 		}
 		if inc.TargetType != "" && inc.TargetType != typ {
 			return Include{}, badValue(key, raw, "_revinclude target type must be "+typ)
