@@ -735,7 +735,7 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 			// A POST _search's parameters are in its form body, as the
 			// search reads them (review 16b: patient=jane there, by a
 			// token claiming the purpose "marketing", named no one).
-			if form, err := c.FormParams(); err == nil && len(form) > 0 {
+			if form, err := postForm(c); err == nil && len(form) > 0 {
 				q = cloneValues(q)
 				for k, v := range form {
 					q[k] = append(q[k], v...)

@@ -93,7 +93,7 @@ func (s *Server) igBegin(c echo.Context, op string) (*Exchange, *auth.Principal,
 func askedPatient(c echo.Context) string {
 	v := c.QueryParam("patient")
 	if v == "" && c.Request().Method == http.MethodPost {
-		if form, err := c.FormParams(); err == nil {
+		if form, err := postForm(c); err == nil {
 			v = form.Get("patient")
 		}
 	}
@@ -152,7 +152,7 @@ func auditParams(c echo.Context) (url.Values, error) {
 		vals[k] = v
 	}
 	if c.Request().Method == http.MethodPost {
-		form, err := c.FormParams()
+		form, err := postForm(c)
 		if err != nil {
 			return nil, fmtErr(ErrBadRequest, "POST _search needs an application/x-www-form-urlencoded body")
 		}

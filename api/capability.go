@@ -56,7 +56,7 @@ func (s *Server) capabilities(c echo.Context) error {
 				ConditionalDelete: "not-supported",
 				Documentation: "The access log, one entry per request, written by carex itself: read-only (writes are 405), " +
 					"without history (400), for information governance officers only (403 for anyone else). " +
-					"Searches are paged with _count (up to 1000) and _offset and sorted newest first."}
+					"Searches are paged with _count (up to 1000) and _offset, or _before, and sorted newest first."}
 			for _, sp := range auditSearchParams {
 				r.SearchParam = append(r.SearchParam, param{sp[0], sp[1], sp[2]})
 			}
@@ -66,6 +66,13 @@ func (s *Server) capabilities(c echo.Context) error {
 		}
 		r := resource{Type: t, Interaction: inter, Versioning: "versioned-update", ReadHistory: true, UpdateCreate: true,
 			ConditionalCreate: true, ConditionalUpdate: true, ConditionalDelete: "not-supported", SearchRevInclude: revIncludes[t]}
+		if t == "Subscription" {
+			// carex sends no notifications (review 82d): one stored by an
+			// earlier release may be read and deleted, none written.
+			r.Interaction = []interaction{{"read"}, {"vread"}, {"delete"}, {"history-instance"}, {"history-type"}, {"search-type"}}
+			r.UpdateCreate, r.ConditionalCreate, r.ConditionalUpdate = false, false, false
+			r.Documentation = "carex sends no notifications: creates and updates are 405. Poll with _lastUpdated, or $everything's _since."
+		}
 		defs := search.Params(t)
 		names := make([]string, 0, len(defs))
 		for n := range defs {
@@ -142,10 +149,11 @@ func consentParamDoc(typ, name string, d search.ParamDef) string {
 // auditSearchParams are the search parameters of the access log (name,
 // type, documentation), as auditQuery reads them.
 var auditSearchParams = [][3]string{
-	{"patient", "reference", "the person whose record was accessed: ID or Patient/ID"},
-	{"agent", "token", "the user: their token's sub"},
+	{"patient", "reference", "the person whose record was accessed: ID, Patient/ID, or her NHS number"},
+	{"agent", "token", "the user: their token's sub (or Practitioner/SUB); Organization/CODE for the organisation's users"},
 	{"date", "date", "when: ge, gt, le, lt (and eq) on a date or dateTime; repeat for a period"},
 	{"outcome", "token", "0 success, 4 minor failure (4xx), 8 serious failure (503/504), 12 major failure (other 5xx)"},
+	{"_before", "number", "the entries before this sequence number: the paging cursor the next links carry"},
 }
 
 // revIncludes lists, for each type, the _revinclude values a search of it

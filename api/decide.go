@@ -1219,6 +1219,9 @@ type derived struct {
 	// one listing a superseded number first), for restrictedNumbers.
 	numbers []string
 	sameAs  []string // other records of the same person (Patient.link)
+	// sameAsUnread: it links to more than maxPatientLinks (person then
+	// fails closed, as past its other caps: review 82b)
+	sameAsUnread bool
 	// deleted: with no Patient resource, what its last version says
 	// (person), looked up once per context rather than once per request.
 	deleted atomic.Pointer[lastRecord]
@@ -1239,8 +1242,9 @@ type claimedMemo struct {
 // person's other records, and whether the person is restricted (deleting
 // a duplicate does not lift a restriction from the items that remain).
 type lastRecord struct {
-	links      []string
-	restricted bool
+	links       []string
+	linksUnread bool // more than maxPatientLinks
+	restricted  bool
 	// numbers: the NHS numbers it carried, whose other Patients are the
 	// person's records still (a hospital retiring its own record of Jane
 	// does not free the items filed under it from her objection).
@@ -1257,7 +1261,7 @@ func deriveContext(id string, pc *store.PatientContext) *derived {
 		return d
 	}
 	r := deriveRecords(id, pc)
-	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs, numbers: r.numbers, sameAs: r.sameAs}
+	d := &derived{pat: r.pat, links: r.links, nhs: r.nhs, numbers: r.numbers, sameAs: r.sameAs, sameAsUnread: r.sameAsUnread}
 	// r is shared with the contexts that hold the same records: the
 	// sources go on a copy of its list.
 	d.pat.Relationships = append(slices.Clip(r.pat.Relationships), sourceRelationships(pc)...)
@@ -1279,7 +1283,7 @@ func deriveRecords(id string, pc *store.PatientContext) *derived {
 		m := decodeMap(pc.Patient.Raw)
 		r.numbers = recordNumbers(m)
 		r.nhs = nhsNumberOf(m)
-		r.sameAs = patientLinks(id, m)
+		r.sameAs, r.sameAsUnread = patientLinks(id, m)
 	}
 	if pc.Stable != nil {
 		pc.Stable.Store(r)
@@ -1293,23 +1297,22 @@ const maxPatientLinks = 8
 
 // patientLinks are the ids of the Patients a Patient resource links to
 // (Patient.link: replaced-by, replaces, refer, seealso), at most
-// maxPatientLinks, without repeats.
-func patientLinks(id string, m map[string]any) []string {
-	var out []string
+// maxPatientLinks, without repeats; more: it links to others besides.
+func patientLinks(id string, m map[string]any) (out []string, more bool) {
 	for _, l := range asList(m["link"]) {
 		lm, _ := l.(map[string]any)
 		other, _ := lm["other"].(map[string]any)
 		ref, _ := other["reference"].(string)
 		if n, ok := search.NormalizeReference(ref); ok {
 			if oid, ok := strings.CutPrefix(n, "Patient/"); ok && oid != id && !slices.Contains(out, oid) {
-				out = append(out, oid)
 				if len(out) == maxPatientLinks {
-					break
+					return out, true
 				}
+				out = append(out, oid)
 			}
 		}
 	}
-	return out
+	return out, false
 }
 
 // recordNumbers are the NHS numbers that join a Patient to the person's
@@ -1357,8 +1360,9 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		return pat, nil, err
 	}
 	numbers := d.numbers
+	linksUnread := d.sameAsUnread
 	if last != nil {
-		sameAs = last.links
+		sameAs, linksUnread = last.links, last.linksUnread
 		numbers = last.numbers
 		pat.Restricted = pat.Restricted || last.restricted
 	}
@@ -1370,7 +1374,13 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 	// and restriction, which only withhold, reach this one; their
 	// relationships do not. Past maxJoinedRecords the rest is not read,
 	// and the person is kept to the sources (unread, below).
-	unread := false
+	// Past maxPatientLinks a record's links are not followed: one not
+	// followed may hold her objection or restriction (review 82b: a
+	// hospital's merged duplicate linking seealso to eight earlier
+	// registrations, then replaced-by to Jane, went to the nurse despite
+	// her opt-out, with its address despite her restriction).
+	unread := linksUnread
+	pat.Restricted = pat.Restricted || linksUnread
 	seen := map[string]bool{pat.ID: true}
 	var queue []string
 	found := func(ids []string) {
@@ -1446,12 +1456,15 @@ func (cp *ConsentPolicy) person(ctx context.Context, d *derived, pc *store.Patie
 		}
 		od := deriveContext(other, pc)
 		pat.Restricted = pat.Restricted || od.pat.Restricted
-		links, numbers := od.sameAs, od.numbers
+		links, numbers, more := od.sameAs, od.numbers, od.sameAsUnread
 		if last, err := cp.lastOf(ctx, od, pc); err != nil {
 			return pat, nil, err
 		} else if last != nil {
 			pat.Restricted = pat.Restricted || last.restricted // a retired restricted duplicate
-			links, numbers = last.links, last.numbers
+			links, numbers, more = last.links, last.numbers, last.linksUnread
+		}
+		if more {
+			unread, pat.Restricted = true, true
 		}
 		if len(od.pat.Consents) > 0 {
 			linked = append(linked, consent.Patient{ID: other, Relationships: pat.Relationships, Consents: od.pat.Consents})
@@ -1520,7 +1533,8 @@ func (cp *ConsentPolicy) lastRecord(ctx context.Context, id string) (lastRecord,
 	for _, v := range res.Items {
 		if !v.Deleted && v.Raw != nil {
 			m := decodeMap(v.Raw)
-			return lastRecord{links: patientLinks(id, m), restricted: restrictedLabels(v.Labels), numbers: recordNumbers(m)}, nil
+			links, more := patientLinks(id, m)
+			return lastRecord{links: links, linksUnread: more, restricted: restrictedLabels(v.Labels), numbers: recordNumbers(m)}, nil
 		}
 	}
 	return lastRecord{}, nil

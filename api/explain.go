@@ -35,11 +35,15 @@ func (s *Server) explain(c echo.Context) error {
 		return fmtErr(ErrForbidden, "$explain is for IG officers")
 	}
 	q := c.QueryParams()
-	for k := range q {
+	for k, vs := range q {
 		switch k {
 		case "sub", "name", "role", "org", "sector", "purpose", "break-glass", "_format":
 		default:
 			return fmtErr(search.ErrUnknownParam, "$explain does not take %q (it takes role, org, sector, and sub, name, purpose, break-glass where they matter)", k)
+		}
+		if len(vs) > 1 {
+			// (review 82d: the first was taken, explaining another user)
+			return fmtErr(search.ErrBadValue, "%s given %d times: give it once", k, len(vs))
 		}
 	}
 	u := consent.User{Sub: q.Get("sub"), Name: q.Get("name"), Role: q.Get("role"), Org: q.Get("org"), Sector: q.Get("sector"),

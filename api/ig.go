@@ -474,8 +474,10 @@ func (s *Server) recordsJoined(ctx context.Context, patient string) (out []strin
 		for _, v := range res.Items {
 			if !v.Deleted && v.Raw != nil {
 				m := decodeMap(v.Raw)
-				out = patientLinks(patient, m)
-				numbers = recordNumbers(m) // and those it links to by identifier, as person joins them (review 38c)
+				var more bool
+				out, more = patientLinks(patient, m)
+				incomplete = incomplete || more // (review 82b)
+				numbers = recordNumbers(m)      // and those it links to by identifier, as person joins them (review 38c)
 				break
 			}
 		}

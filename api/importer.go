@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/fhir"
@@ -104,32 +105,49 @@ func searchOutcome(raw json.RawMessage) bool {
 	return len(raw) > 0 && json.Unmarshal(raw, &se) == nil && se.Mode == "outcome"
 }
 
-// entryAt finds the first "Bundle.entry[k]" of an error's text: the entry
-// of the Bundle as imported, which the text names first.
-var entryAt = regexp.MustCompile(`Bundle\.entry\[(\d+)\](\.resource\b)?`)
+// entryAt finds the entries an error's text names: Bundle.entry[k], and a
+// bare entry[k] ("… and entry[2] both change …") unless it follows a dot
+// or a letter, an element of a resource (List.entry[1]).
+var entryAt = regexp.MustCompile(`(Bundle\.)?entry\[(\d+)\](\.resource\b)?`)
 
-// renamedEntry is err naming, where its text first names a Bundle.entry[k]
-// of the Bundle carex imported, what name(k) says instead: the entry of
-// the file as written, or nothing for a file that is the resource.
-// errors.Is still sees through it.
+// renamedEntry is err naming, for each entry k of the Bundle carex
+// imported that its text names, what name(k) says instead: the entry of
+// the file as written (Bundle.entry[k]), or "" for a file that is the
+// resource. errors.Is still sees through it.
 func renamedEntry(err error, name func(k int) string) error {
 	msg := err.Error()
-	m := entryAt.FindStringSubmatchIndex(msg)
-	if m == nil {
+	var b strings.Builder
+	at := 0
+	for _, m := range entryAt.FindAllStringSubmatchIndex(msg, -1) {
+		bundle := m[2] >= 0
+		if !bundle && m[0] > 0 && (msg[m[0]-1] == '.' || unicode.IsLetter(rune(msg[m[0]-1]))) {
+			continue
+		}
+		k, aerr := strconv.Atoi(msg[m[4]:m[5]])
+		if aerr != nil {
+			continue
+		}
+		to := name(k)
+		b.WriteString(msg[at:m[0]])
+		at = m[1]
+		switch {
+		case to == "":
+			rest := strings.TrimPrefix(strings.TrimPrefix(msg[at:], ":"), " ")
+			at = len(msg) - len(rest)
+		case !bundle:
+			b.WriteString(strings.TrimPrefix(to, "Bundle."))
+		default:
+			b.WriteString(to)
+		}
+		if to != "" && m[6] >= 0 {
+			b.WriteString(".resource")
+		}
+	}
+	if at == 0 {
 		return err
 	}
-	k, aerr := strconv.Atoi(msg[m[2]:m[3]])
-	if aerr != nil {
-		return err
-	}
-	to, rest := name(k), msg[m[1]:]
-	switch {
-	case to == "":
-		rest = strings.TrimPrefix(strings.TrimPrefix(rest, ":"), " ")
-	case m[4] >= 0:
-		to += ".resource"
-	}
-	return &renamedErr{err: err, msg: msg[:m[0]] + to + rest}
+	b.WriteString(msg[at:])
+	return &renamedErr{err: err, msg: b.String()}
 }
 
 type renamedErr struct {

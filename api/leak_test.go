@@ -527,7 +527,8 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 			"content": []any{map[string]any{"attachment": map[string]any{"contentType": "text/plain", "title": it.marker()}}}}
 	case 9:
 		it.typ = "Encounter"
-		res = map[string]any{"status": "finished", "class": map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+		// an attendance (AMB: a clinical note too, review 82c) or a stay
+		res = map[string]any{"status": "finished", "class": map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": g.pick([]string{"AMB", "IMP"})},
 			"subject": subj, "period": map[string]any{"start": lkDay(it.date)}, "serviceType": lkCC("", "", it.marker())}
 		it.open = true
 	default:
@@ -642,8 +643,9 @@ func (g *leakGen) writeConsent(p *leakPatient) {
 	if status == "active" {
 		for _, old := range p.items {
 			if old.typ == "Consent" && old.status == "active" && strings.EqualFold(old.src, org) && !old.consent.DateTime.After(parsed.DateTime) {
+				// (in the decision alone: stored as recorded, one
+				// version, since review 4i1)
 				old.status = "inactive"
-				old.versions++
 				g.superseded++
 			}
 		}
@@ -849,6 +851,11 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 			labels = append(labels, g.pol.ConsentLabels(it.consent)...)
 		}
 		class := search.DataClassFrom(it.typ, it.res, it.src)
+		for _, c := range search.ContentClasses(it.typ, it.res) {
+			if c != class {
+				class += consent.ClassSep + c // needs each (as withInnerClasses)
+			}
+		}
 		if class == "demographics" {
 			// The person's confidentiality marks the person (redaction), not the item.
 			labels = lkDrop(labels, "R")

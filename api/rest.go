@@ -2214,14 +2214,20 @@ func (s *Server) create(c echo.Context) error {
 // compartment may name its person too (a Device, a ward list), and is
 // decided under theirs (search.NamedPeople).
 func (x *Exchange) conditionQuery(typ, cond string) (*search.Query, error) {
-	q, err := conditionQuery(typ, cond)
+	// A writer that sees its own organisation's items only (a feed's
+	// system, carex import: x nil) sees nothing redacted, so a condition
+	// on its own identifiers answers for no restricted person (review
+	// 82d: a council's carer number, and a practice's patient number, were
+	// refused, and a feed's retried create made a second carer).
+	ownOrg := x == nil || x.gate != nil && x.gate.ownOrgOnly()
+	q, err := conditionQuery(typ, cond, ownOrg)
 	if err == nil && x != nil && x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		return nil, fmtErr(ErrBadRequest, "condition %q: X-Break-Glass opens one person's record, so a condition on %s must name the person: patient=Patient/ID, identifier= or _id=", cond, typ)
 	}
 	return q, err
 }
 
-func conditionQuery(typ, cond string) (*search.Query, error) {
+func conditionQuery(typ, cond string, ownOrg bool) (*search.Query, error) {
 	// The spec's form is the query alone; HL7's own examples also write
 	// "Type?query", so accept that when the type matches.
 	if t, q, ok := strings.Cut(cond, "?"); ok && (t == "" || t == typ) {
@@ -2245,11 +2251,12 @@ func conditionQuery(typ, cond string) (*search.Query, error) {
 	if param := consentCodeParam(q); param != "" {
 		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on a Consent's %s are not supported (its clinical codes are masked for readers outside its recording organisation): use identifier=SYSTEM|VALUE", cond, param)
 	}
-	if asksRedacted(q) {
+	if !ownOrg && asksRedacted(q) {
 		// A match would answer for a restricted person's redacted address,
-		// telecom or GP (created or not, which id): refused for everyone,
-		// so that the refusal says nothing about anyone.
-		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on address, telecom or GP are not supported (a restricted person's are not released): use identifier", cond)
+		// telecom, GP or local identifier (created or not, which id):
+		// refused for every role that sees other organisations' items, so
+		// that the refusal says nothing about anyone.
+		return nil, fmtErr(search.ErrUnknownParam, "condition %q: conditions on address, telecom, GP or an identifier other than the NHS number are not supported for %s here (a restricted person's are not released outside her source): use identifier=https://fhir.nhs.uk/Id/nhs-number|NUMBER, or write from your organisation's system", cond, typ)
 	}
 	return q, nil
 }
@@ -2451,6 +2458,17 @@ func (s *Server) base(c echo.Context) string {
 	return c.Scheme() + "://" + c.Request().Host + "/fhir"
 }
 
+// postForm is a POST _search's form body alone. Echo's FormParams is
+// net/http's Request.Form, which holds the URL's query too: added to the
+// query, each of its parameters came twice (review 82a: POST
+// Condition/_search?_count=1 was refused, _count "given twice").
+func postForm(c echo.Context) (url.Values, error) {
+	if _, err := c.FormParams(); err != nil { // parses the body, multipart too
+		return nil, err
+	}
+	return c.Request().PostForm, nil
+}
+
 func (s *Server) search(c echo.Context) error {
 	x, p, err := s.begin(c, "search")
 	if err != nil {
@@ -2458,7 +2476,7 @@ func (s *Server) search(c echo.Context) error {
 	}
 	vals := c.QueryParams()
 	if c.Request().Method == http.MethodPost {
-		form, err := c.FormParams()
+		form, err := postForm(c)
 		if err != nil {
 			return fmtErr(ErrBadRequest, "POST _search needs an application/x-www-form-urlencoded body")
 		}

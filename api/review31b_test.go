@@ -79,7 +79,7 @@ func TestReview31bSoundLabelledDirectoryItemsWithheld(t *testing.T) {
 	e := newEnv(t)
 	seed31b(t, e)
 	e.putAll(t, e.token("system", "nhs", "A81001"),
-		[2]string{"/fhir/Encounter/enc31b", `{"resourceType":"Encounter","id":"enc31b","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		[2]string{"/fhir/Encounter/enc31b", `{"resourceType":"Encounter","id":"enc31b","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC31B"},"serviceProvider":{"reference":"Organization/refuge31b"},
 		  "location":[{"location":{"reference":"Location/refugeloc31b"}}]}`},
 		[2]string{"/fhir/Appointment/appt31b", `{"resourceType":"Appointment","id":"appt31b","status":"booked","description":"APPT31B",
@@ -157,10 +157,10 @@ func TestReview31bLabelledOrganisationNamedByHerEncounter(t *testing.T) {
 	e := newEnv(t)
 	seed31b(t, e)
 	e.putAll(t, e.token("system", "nhs", "A81001"),
-		[2]string{"/fhir/Encounter/enc31b-org", `{"resourceType":"Encounter","id":"enc31b-org","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		[2]string{"/fhir/Encounter/enc31b-org", `{"resourceType":"Encounter","id":"enc31b-org","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC31B-ORG"},
 		  "serviceProvider":{"reference":"Organization/refuge31b","display":"` + refugeName31b + `"}}`},
-		[2]string{"/fhir/Encounter/enc31b-loc", `{"resourceType":"Encounter","id":"enc31b-loc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		[2]string{"/fhir/Encounter/enc31b-loc", `{"resourceType":"Encounter","id":"enc31b-loc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC31B-LOC"},
 		  "location":[{"location":{"reference":"Location/refugeloc31b","display":"` + refugeLoc31b + `"}}]}`})
 	sw := e.token("social-worker", "council", "E06000999")
@@ -334,7 +334,7 @@ func TestReview31bSoundSearchByMaskedLocationReference(t *testing.T) {
 	e := newEnv(t)
 	seed31b(t, e)
 	e.putAll(t, e.token("system", "nhs", "A81001"),
-		[2]string{"/fhir/Encounter/enc31b-loc", `{"resourceType":"Encounter","id":"enc31b-loc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		[2]string{"/fhir/Encounter/enc31b-loc", `{"resourceType":"Encounter","id":"enc31b-loc","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC31B-LOC"},
 		  "location":[{"location":{"reference":"Location/refugeloc31b","display":"` + refugeLoc31b + `"}}]}`})
 	sw := e.token("social-worker", "council", "E06000999")
@@ -358,7 +358,7 @@ func TestReview31bLabelFollowsDirectoryWrites(t *testing.T) {
 		return `{"resourceType":"Organization","id":"later31b",` + label + `"identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSLATE31"}],"name":"LATER31B"}`
 	}
 	e.putAll(t, hosp, [2]string{"/fhir/Organization/later31b", org("")},
-		[2]string{"/fhir/Encounter/enc31b-later", `{"resourceType":"Encounter","id":"enc31b-later","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+		[2]string{"/fhir/Encounter/enc31b-later", `{"resourceType":"Encounter","id":"enc31b-later","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC31B-LATER"},"serviceProvider":{"reference":"Organization/later31b","display":"LATER31B"},
 		  "participant":[{"individual":{"type":"Organization","identifier":{"value":"NSLATE31"},"display":"LATER31B LOGICAL"}}]}`})
 	sw := e.token("social-worker", "council", "E06000999")

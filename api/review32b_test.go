@@ -18,7 +18,7 @@ import (
 // enc32b is an Encounter of Jane's by the GP practice, with extra
 // top-level elements (`,"serviceProvider":{…}`).
 func enc32b(id, extra string) string {
-	return `{"resourceType":"Encounter","id":"` + id + `","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+	return `{"resourceType":"Encounter","id":"` + id + `","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 	  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"` + strings.ToUpper(id) + `"}` + extra + `}`
 }
 

@@ -171,7 +171,7 @@ func TestReview63bSoundReadersDuringGPChange(t *testing.T) {
 		return `{"resourceType":"Patient","id":"p63g","name":[{"family":"Moved63"}],"generalPractitioner":[{"reference":"Organization/` + gp + `"}]}`
 	}
 	put63b(t, e, hospSys, "/fhir/Patient/p63g", pat("A81001"))
-	put63b(t, e, hospSys, "/fhir/Encounter/enc63g", `{"resourceType":"Encounter","id":"enc63g","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+	put63b(t, e, hospSys, "/fhir/Encounter/enc63g", `{"resourceType":"Encounter","id":"enc63g","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 	  "subject":{"reference":"Patient/p63g"},"serviceType":{"text":"HOSP-ENC63G"}}`)
 	oldGP := e.token("gp", "nhs", "A81001", func(c *auth.DevClaims) { c.Sub = "oldgp63" })
 	if s, b, _ := e.get16c("GET", "/fhir/Encounter/enc63g", oldGP, ""); !strings.Contains(b, "HOSP-ENC63G") {
@@ -242,7 +242,7 @@ func TestReview63bSoundReadersDuringDirectoryLabel(t *testing.T) {
 		return `{"resourceType":"Organization","id":"later63",` + label + `"identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSLATE63"}],"name":"LATER63B"}`
 	}
 	put63b(t, e, hosp, "/fhir/Organization/later63", org(""))
-	put63b(t, e, hosp, "/fhir/Encounter/enc63-later", `{"resourceType":"Encounter","id":"enc63-later","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+	put63b(t, e, hosp, "/fhir/Encounter/enc63-later", `{"resourceType":"Encounter","id":"enc63-later","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC63-LATER"},"serviceProvider":{"reference":"Organization/later63","display":"LATER63B"},
 		  "participant":[{"individual":{"type":"Organization","identifier":{"value":"NSLATE63"},"display":"LATER63B LOGICAL"}}]}`)
 	sw := e.token("social-worker", "council", "E06000999")
@@ -632,7 +632,7 @@ func TestReview63bSoundImportedDirectoryLabel(t *testing.T) {
 		return `{"resourceType":"Organization","id":"imp63",` + label + `"identifier":[{"system":"https://fhir.nhs.uk/Id/ods-organization-code","value":"NSIMP63"}],"name":"IMP63ORG"}`
 	}
 	put63b(t, e, hosp, "/fhir/Organization/imp63", org(""))
-	put63b(t, e, hosp, "/fhir/Encounter/enc63-imp", `{"resourceType":"Encounter","id":"enc63-imp","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"AMB"},
+	put63b(t, e, hosp, "/fhir/Encounter/enc63-imp", `{"resourceType":"Encounter","id":"enc63-imp","status":"finished","class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"IMP"},
 		  "subject":{"reference":"Patient/jane"},"serviceType":{"text":"ENC63-IMP"},"serviceProvider":{"reference":"Organization/imp63","display":"IMP63ORG"}}`)
 	sw := e.token("social-worker", "council", "E06000999")
 	if s, b, _ := e.get16c("GET", "/fhir/Encounter/enc63-imp", sw, ""); !strings.Contains(b, "imp63") {

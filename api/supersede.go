@@ -25,6 +25,14 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		base = x.base
 	}
 	for _, w := range ws {
+		if w.Type == "Subscription" && w.Op != store.OpDelete {
+			// carex notifies no one: stored, it would stay "requested"
+			// for ever, its client waiting (review 82d)
+			for _, w := range ws {
+				x.noteWritten(w.Patients)
+			}
+			return fmtErr(ErrMethodNotAllowed, "%sSubscription: carex sends no notifications, so a Subscription would be stored and never acted on: poll with _lastUpdated=ge… (or $everything's _since) instead", whereOf(w))
+		}
 		if err := checkForeignPatientRefs(w, base); err != nil {
 			for _, w := range ws {
 				x.noteWritten(w.Patients)
@@ -241,4 +249,13 @@ func (s *Server) noteBinaryWritten(ctx context.Context, x *Exchange, existing *s
 	}
 	x.noteWritten(now.Patients)
 	return nil
+}
+
+// whereOf is "Bundle.entry[N]: " for a write from a Bundle's entry, ""
+// for a single write.
+func whereOf(w *store.Write) string {
+	if w.Where == "" {
+		return ""
+	}
+	return w.Where + ": "
 }

@@ -76,7 +76,7 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 	}
 	for _, f := range files {
 		if err := notAnInput(f.path, db); err != nil {
-			return fmt.Errorf("%s: %w: nothing was imported", f.shown, err)
+			return fmt.Errorf("%s: %w: nothing was imported", f.shown, f.without(err))
 		}
 	}
 	store, err := openRecords(ctx, db, nil)
@@ -96,7 +96,7 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 		}
 		if err := imp.file(ctx, i, f); err != nil {
 			imp.summary(stdout)
-			err = valuesLeftOut{err}
+			err = valuesLeftOut{f.without(err)}
 			if errors.As(err, new(*ndjsonError)) {
 				return fmt.Errorf("%s: %w (earlier files stay imported)", f.shown, err)
 			}
@@ -478,6 +478,27 @@ type inputFile struct {
 	short string // in the progress line
 }
 
+// without is err with the file's path left out, where output names the
+// file by its place: an OS error quotes the path (review 82a: a broken
+// link named after its person printed "stat …/Quimby_Ada_19500304.json").
+func (f inputFile) without(err error) error {
+	if f.path == f.shown {
+		return err
+	}
+	return pathLeftOut{err, f.path}
+}
+
+type pathLeftOut struct {
+	err  error
+	path string
+}
+
+func (e pathLeftOut) Error() string { return strings.ReplaceAll(e.err.Error(), e.path, "the file") }
+func (e pathLeftOut) Unwrap() error { return e.err }
+
+// shellQuoted is s as one word of a POSIX shell command.
+func shellQuoted(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
 // expandFiles turns directories into their .json and .ndjson files, in
 // the order of their paths' bytes. A file found in a directory is named
 // by its directory and place, not its name: extracts name files after
@@ -510,9 +531,11 @@ func expandFiles(args []string) ([]inputFile, error) {
 		}
 		slices.Sort(found)
 		for k, p := range found {
+			// (the command lists what WalkDir found: every name but a
+			// directory's, links too — review 82a)
 			place := fmt.Sprintf("file %d of %d", k+1, len(found))
 			out = append(out, inputFile{path: p, short: place,
-				shown: fmt.Sprintf("%s: %s (find %s -type f \\( -name '*.json' -o -name '*.ndjson' \\) | LC_ALL=C sort | sed -n %dp)", a, place, a, k+1)})
+				shown: fmt.Sprintf("%s: %s (find %s ! -type d \\( -name '*.json' -o -name '*.ndjson' \\) | LC_ALL=C sort | sed -n %dp)", a, place, shellQuoted(a), k+1)})
 		}
 	}
 	return out, nil

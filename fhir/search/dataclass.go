@@ -137,6 +137,11 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		return nil
 	case "DiagnosticReport", "Specimen", "ImagingStudy", "MolecularSequence":
 		return []string{ClassObservations}
+	case "Encounter":
+		if !admission(res) {
+			return []string{ClassDocuments}
+		}
+		return nil
 	case "Flag":
 	default:
 		return nil
@@ -149,6 +154,27 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// admission: an Encounter that is a hospital stay — of an inpatient,
+// acute, non-acute or short-stay class (HL7 v3 ActCode), or with a
+// hospitalization (its admission and discharge). SPEC §1 gives the social
+// worker "admissions and discharges … not lab results or clinical notes":
+// any other encounter (a GP consultation, an outpatient or A&E attendance,
+// a home visit) and its reason is the clinician's record of it, a
+// clinical note, so it carries the documents class too (review 82c: every
+// GP consultation went to her, "low mood, counselling discussed" with it).
+func admission(res map[string]any) bool {
+	if _, ok := res["hospitalization"].(map[string]any); ok {
+		return true
+	}
+	c, _ := res["class"].(map[string]any)
+	code, _ := c["code"].(string)
+	switch sys, ok := c["system"].(string); {
+	case !ok, sys == "http://terminology.hl7.org/CodeSystem/v3-ActCode", sys == "http://hl7.org/fhir/v3/ActCode":
+		return code == "IMP" || code == "ACUTE" || code == "NONAC" || code == "SS"
+	}
+	return false
 }
 
 // hasCategory reports whether a CodeableConcept (or a list of them) holds
