@@ -105,7 +105,8 @@ func searchOutcome(raw json.RawMessage) bool {
 	return len(raw) > 0 && json.Unmarshal(raw, &se) == nil && se.Mode == "outcome"
 }
 
-// entryAt finds the entries an error's text names: Bundle.entry[k], and a
+// entryAt finds the entries an error's text names: its first
+// Bundle.entry[k] (a later one is a stored Bundle's own element), and a
 // bare entry[k] ("… and entry[2] both change …") unless it follows a dot
 // or a letter, an element of a resource (List.entry[1]).
 var entryAt = regexp.MustCompile(`(Bundle\.)?entry\[(\d+)\](\.resource\b)?`)
@@ -118,11 +119,13 @@ func renamedEntry(err error, name func(k int) string) error {
 	msg := err.Error()
 	var b strings.Builder
 	at := 0
+	renamed := false // the first Bundle.entry[k] is the import's; later ones a stored Bundle's own (review 83a)
 	for _, m := range entryAt.FindAllStringSubmatchIndex(msg, -1) {
 		bundle := m[2] >= 0
-		if !bundle && m[0] > 0 && (msg[m[0]-1] == '.' || unicode.IsLetter(rune(msg[m[0]-1]))) {
+		if bundle && renamed || !bundle && m[0] > 0 && (msg[m[0]-1] == '.' || unicode.IsLetter(rune(msg[m[0]-1]))) {
 			continue
 		}
+		renamed = renamed || bundle
 		k, aerr := strconv.Atoi(msg[m[4]:m[5]])
 		if aerr != nil {
 			continue

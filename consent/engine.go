@@ -925,6 +925,14 @@ func classMatch(p *Provision, it *Item) match {
 		}
 		return noMatch
 	}
+	if m && !carriesOtherTypes(it) {
+		// Its other classes are its own content's (an attendance's
+		// clinical note, a lab Flag's result), not a carried resource's:
+		// a provision naming its type or class names them too (review
+		// 83a: "share my encounters with the hospital" stopped releasing
+		// her GP consultations once they carried documents).
+		return isMatch
+	}
 	all, some := m, m || innerType
 	for {
 		c, r, more := strings.Cut(rest, ClassSep)
@@ -945,6 +953,17 @@ func classMatch(p *Provision, it *Item) match {
 		return unknown
 	}
 	return noMatch
+}
+
+// carriesOtherTypes: the item carries a resource of another type (its
+// OtherCodes name one), whose class its DataClass lists beside its own.
+func carriesOtherTypes(it *Item) bool {
+	for _, c := range it.OtherCodes {
+		if c.System == SystemResourceTypes {
+			return true
+		}
+	}
+	return false
 }
 
 // itemMatch evaluates a provision's item-side conditions.

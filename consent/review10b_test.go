@@ -9,7 +9,9 @@ import "testing"
 // its own class alone. Written with the api test of the same review, which
 // was seen failing (the class was the carrier's alone).
 func TestReview10bItemCarryingOtherClasses(t *testing.T) {
-	cp := &Item{Type: "CarePlan", ID: "cp1", DataClass: "care-plans" + ClassSep + "observations", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0)}
+	// (carrying it: its type among OtherCodes, as the api derives it)
+	cp := &Item{Type: "CarePlan", ID: "cp1", DataClass: "care-plans" + ClassSep + "observations", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0),
+		OtherCodes: []Coding{{SystemResourceTypes, "Observation"}}}
 	plain := &Item{Type: "CarePlan", ID: "cp2", DataClass: "care-plans", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0)}
 	u := users()
 	for _, who := range []string{"sw", "nurse"} {
@@ -39,5 +41,16 @@ func TestReview10bItemCarryingOtherClasses(t *testing.T) {
 	}
 	if d := decide(t, u["hosp"], patient(cons(t, "OPTIN", `{"type":"deny","class":[`+class("medications")+`]}`)), cp); d.Effect != Permit {
 		t.Errorf("a deny of medications: %s", d.Explain())
+	}
+	// Its own content's class (an attendance's clinical note): a permit
+	// of its class or type names it too (review 83a).
+	att := &Item{Type: "Encounter", ID: "e1", DataClass: "encounters" + ClassSep + "documents", SourceOrg: orgGP, Date: now.AddDate(0, -1, 0)}
+	for _, prov := range []string{`{"type":"permit","class":[` + class("encounters") + `]}`, `{"type":"permit","class":[` + class("Encounter") + `]}`} {
+		if d := decide(t, u["hosp"], patient(cons(t, "OPTOUT", `{"type":"deny","provision":[`+prov+`]}`)), att); d.Effect != Permit {
+			t.Errorf("opt-out, %s: her consultation is withheld: %s", prov, d.Explain())
+		}
+	}
+	if d := decide(t, u["sw"], patient(), att); d.Effect == Permit {
+		t.Errorf("the social worker (no documents) sees a consultation: %s", d.Explain())
 	}
 }

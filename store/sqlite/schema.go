@@ -237,6 +237,10 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	// each current resource holding any character but ASCII are indexed
 	// again (reindexStrings).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
+	// 16: Communication and CommunicationRequest have search parameters
+	// (review 82c): their current resources are indexed
+	// (reindexTypes).
+	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
 // nhsSystemFormWhere is an SQL condition: column col holds the NHS
@@ -256,6 +260,54 @@ var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	10: fillRetiredLinks,
 	14: reindexDates,
 	15: reindexStrings,
+	16: func(ctx context.Context, tx *sql.Tx) error {
+		return reindexTypes(ctx, tx, "Communication", "CommunicationRequest")
+	},
+}
+
+// reindexTypes indexes every current resource of the types named again,
+// in every search table: a type given search parameters (migration 16).
+func reindexTypes(ctx context.Context, tx *sql.Tx, types ...string) error {
+	for _, typ := range types {
+		for last := int64(-1 << 62); ; {
+			rows, err := tx.QueryContext(ctx, `SELECT r.rid, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
+				WHERE r.type = ? AND r.rid > ? AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`, typ, last)
+			if err != nil {
+				return err
+			}
+			type item struct {
+				rid int64
+				raw []byte
+			}
+			var batch []item
+			for rows.Next() {
+				var it item
+				if err := rows.Scan(&it.rid, &it.raw); err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, it)
+				last = it.rid
+			}
+			if err := rows.Close(); err != nil {
+				return err
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, it := range batch {
+				for _, t := range []int{tToken, tRef, tDate, tStr, tNum} {
+					if err := reindexOf(ctx, tx, it.rid, typ, it.raw, t); err != nil {
+						return fmt.Errorf("%s (rid %d): %w", typ, it.rid, err)
+					}
+				}
+			}
+			if len(batch) < 1000 {
+				break
+			}
+		}
+	}
+	return nil
 }
 
 // dateOnly finds a JSON string that is a FHIR date without a time (a
