@@ -25,15 +25,13 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		base = x.base
 	}
 	for _, w := range ws {
+		err := checkForeignPatientRefs(w, base)
 		if w.Type == "Subscription" && w.Op != store.OpDelete {
 			// carex notifies no one: stored, it would stay "requested"
 			// for ever, its client waiting (review 82d)
-			for _, w := range ws {
-				x.noteWritten(w.Patients)
-			}
-			return fmtErr(ErrMethodNotAllowed, "%sSubscription: carex sends no notifications, so a Subscription would be stored and never acted on: poll with _lastUpdated=ge… (or $everything's _since) instead", whereOf(w))
+			err = fmtErr(ErrMethodNotAllowed, "%sSubscription: carex sends no notifications, so a Subscription would be stored and never acted on: poll with _lastUpdated=ge… (or $everything's _since) instead", whereOf(w))
 		}
-		if err := checkForeignPatientRefs(w, base); err != nil {
+		if err != nil {
 			for _, w := range ws {
 				x.noteWritten(w.Patients)
 			}

@@ -239,7 +239,7 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 	// 16: Communication and CommunicationRequest have search parameters
 	// (review 82c): their current resources are indexed
-	// (reindexTypes).
+	// (indexCommunications).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
@@ -260,51 +260,17 @@ var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	10: fillRetiredLinks,
 	14: reindexDates,
 	15: reindexStrings,
-	16: func(ctx context.Context, tx *sql.Tx) error {
-		return reindexTypes(ctx, tx, "Communication", "CommunicationRequest")
-	},
+	16: indexCommunications,
 }
 
-// reindexTypes indexes every current resource of the types named again,
-// in every search table: a type given search parameters (migration 16).
-func reindexTypes(ctx context.Context, tx *sql.Tx, types ...string) error {
-	for _, typ := range types {
-		for last := int64(-1 << 62); ; {
-			rows, err := tx.QueryContext(ctx, `SELECT r.rid, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
-				WHERE r.type = ? AND r.rid > ? AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`, typ, last)
-			if err != nil {
-				return err
-			}
-			type item struct {
-				rid int64
-				raw []byte
-			}
-			var batch []item
-			for rows.Next() {
-				var it item
-				if err := rows.Scan(&it.rid, &it.raw); err != nil {
-					rows.Close()
-					return err
-				}
-				batch = append(batch, it)
-				last = it.rid
-			}
-			if err := rows.Close(); err != nil {
-				return err
-			}
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			for _, it := range batch {
-				for _, t := range []int{tToken, tRef, tDate, tStr, tNum} {
-					if err := reindexOf(ctx, tx, it.rid, typ, it.raw, t); err != nil {
-						return fmt.Errorf("%s (rid %d): %w", typ, it.rid, err)
-					}
-				}
-			}
-			if len(batch) < 1000 {
-				break
-			}
+// indexCommunications indexes every current Communication and
+// CommunicationRequest again, in every search table (migration 16): they
+// had no search parameters before (review 82c).
+func indexCommunications(ctx context.Context, tx *sql.Tx) error {
+	all := func([]byte) bool { return true }
+	for _, typ := range []string{"Communication", "CommunicationRequest"} {
+		if err := reindexRows(ctx, tx, typ, all, tToken, tRef, tDate, tStr, tNum); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -318,22 +284,23 @@ var dateOnly = regexp.MustCompile(`"[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"`)
 // date without a time again (migration 14), storing only those whose rows
 // change (in winter a day in England is the UTC day).
 func reindexDates(ctx context.Context, tx *sql.Tx) error {
-	return reindexRows(ctx, tx, tDate, func(raw []byte) bool {
+	return reindexRows(ctx, tx, "", func(raw []byte) bool {
 		return dateOnly.Match(raw) || bytes.Contains(raw, []byte(`\u`)) // (a date may be written with escapes: review 73a)
-	})
+	}, tDate)
 }
 
 // reindexStrings indexes the strings of every current resource holding
 // any character but ASCII again (migration 15), storing only those whose
 // rows change (é was folded before).
 func reindexStrings(ctx context.Context, tx *sql.Tx) error {
-	return reindexRows(ctx, tx, tStr, func(raw []byte) bool { return !ascii(raw) || bytes.Contains(raw, []byte(`\u`)) })
+	return reindexRows(ctx, tx, "", func(raw []byte) bool { return !ascii(raw) || bytes.Contains(raw, []byte(`\u`)) }, tStr)
 }
 
-// reindexRows indexes table t's rows of every current resource whose body
-// pick reports again, in batches of resources; a resource whose rows
-// change compares them again at its next write (idx_sums NULL).
-func reindexRows(ctx context.Context, tx *sql.Tx, t int, pick func(raw []byte) bool) error {
+// reindexRows indexes the rows in tables ts of every current resource (of
+// type typ, or of any type for "") whose body pick reports again, in
+// batches of resources; a resource whose rows change compares them again
+// at its next write (idx_sums NULL).
+func reindexRows(ctx context.Context, tx *sql.Tx, typ string, pick func(raw []byte) bool, ts ...int) error {
 	type item struct {
 		rid int64
 		typ string
@@ -341,7 +308,7 @@ func reindexRows(ctx context.Context, tx *sql.Tx, t int, pick func(raw []byte) b
 	}
 	for last := int64(-1 << 62); ; {
 		rows, err := tx.QueryContext(ctx, `SELECT r.rid, r.type, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
-			WHERE r.rid > ? AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`, last)
+			WHERE r.rid > ?1 AND r.deleted = 0 AND v.raw IS NOT NULL AND (?2 = '' OR r.type = ?2) ORDER BY r.rid LIMIT 1000`, last, typ)
 		if err != nil {
 			return err
 		}
@@ -366,7 +333,7 @@ func reindexRows(ctx context.Context, tx *sql.Tx, t int, pick func(raw []byte) b
 			return err
 		}
 		for _, it := range batch {
-			if err := reindexOf(ctx, tx, it.rid, it.typ, it.raw, t); err != nil {
+			if err := reindexOf(ctx, tx, it.rid, it.typ, it.raw, ts...); err != nil {
 				return fmt.Errorf("%s (rid %d): %w", it.typ, it.rid, err)
 			}
 		}
@@ -386,9 +353,9 @@ func ascii(b []byte) bool {
 	return true
 }
 
-// reindexOf replaces resource rid's rows in table t with those its body
+// reindexOf replaces resource rid's rows in tables ts with those its body
 // raw gives now, when they differ.
-func reindexOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte, t int) error {
+func reindexOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byte, ts ...int) error {
 	var m map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber()
@@ -397,7 +364,12 @@ func reindexOf(ctx context.Context, tx *sql.Tx, rid int64, typ string, raw []byt
 	}
 	var p pendingRows
 	addIndexRows(&p, rid, typ, search.Extract(typ, m))
-	return replaceRows(ctx, tx, rid, t, &p)
+	for _, t := range ts {
+		if err := replaceRows(ctx, tx, rid, t, &p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // replaceRows replaces resource rid's rows in table t with those p holds
