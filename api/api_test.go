@@ -104,6 +104,26 @@ func copyNewDatabase(t testing.TB, path string) {
 	}
 }
 
+// bundlePage is the part of a Bundle the search tests read: its total,
+// paging links, and each entry's type, id and search mode.
+type bundlePage struct {
+	ResourceType string `json:"resourceType"`
+	Total        *int   `json:"total"`
+	Link         []struct {
+		Relation string `json:"relation"`
+		URL      string `json:"url"`
+	} `json:"link"`
+	Entry []struct {
+		Resource struct {
+			ResourceType string `json:"resourceType"`
+			ID           string `json:"id"`
+		} `json:"resource"`
+		Search struct {
+			Mode string `json:"mode"`
+		} `json:"search"`
+	} `json:"entry"`
+}
+
 // putAll writes each [path, body] with token, in order, and stops the test
 // unless each is stored (200 or 201).
 func (e *env) putAll(t *testing.T, token string, writes ...[2]string) {

@@ -31,22 +31,7 @@ func seed46c(t *testing.T, e *env, local string) {
 
 func matchIDs46c(t *testing.T, body string) []string {
 	t.Helper()
-	var b struct {
-		Total *int `json:"total"`
-		Link  []struct {
-			Relation string `json:"relation"`
-			URL      string `json:"url"`
-		} `json:"link"`
-		Entry []struct {
-			Resource struct {
-				ResourceType string `json:"resourceType"`
-				ID           string `json:"id"`
-			} `json:"resource"`
-			Search struct {
-				Mode string `json:"mode"`
-			} `json:"search"`
-		} `json:"entry"`
-	}
+	var b bundlePage
 	if err := json.Unmarshal([]byte(body), &b); err != nil {
 		t.Fatalf("bundle: %v: %.300s", err, body)
 	}

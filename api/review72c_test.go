@@ -18,23 +18,7 @@ import (
 	"github.com/carex-project/carex/fhir/search"
 )
 
-type r72cBundle struct {
-	ResourceType string `json:"resourceType"`
-	Total        *int   `json:"total"`
-	Link         []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		Resource struct {
-			ResourceType string `json:"resourceType"`
-			ID           string `json:"id"`
-		} `json:"resource"`
-		Search struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-	} `json:"entry"`
-}
+type r72cBundle = bundlePage
 
 func r72cParse(t *testing.T, body string) r72cBundle {
 	t.Helper()

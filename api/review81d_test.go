@@ -90,22 +90,7 @@ func r81dAppt(id, start string) string {
 	return `{"resourceType":"Appointment","id":"` + id + `","status":"booked","start":"` + start + `","end":"` + strings.Replace(start, "09:00", "09:15", 1) + `","participant":[{"actor":{"reference":"Patient/p81"},"status":"accepted"},{"actor":{"reference":"Organization/RCX"},"status":"accepted"}]}`
 }
 
-type r81dBundle struct {
-	Total *int `json:"total"`
-	Link  []struct {
-		Relation string `json:"relation"`
-		URL      string `json:"url"`
-	} `json:"link"`
-	Entry []struct {
-		Resource struct {
-			ResourceType string `json:"resourceType"`
-			ID           string `json:"id"`
-		} `json:"resource"`
-		Search struct {
-			Mode string `json:"mode"`
-		} `json:"search"`
-	} `json:"entry"`
-}
+type r81dBundle = bundlePage
 
 // r81dIDs runs a search and gives the ids of its matches in order, and total.
 func (e *env) r81dIDs(t *testing.T, path, tok string, hdr ...string) (int, []string, int, r81dBundle, string) {

@@ -88,15 +88,7 @@ func TestReview82aImportDirCommandSkipsLinkedFiles(t *testing.T) {
 	}
 	bad := filepath.Join(in, "c.json")
 	os.WriteFile(bad, []byte(`{"resourceType":"Patient","id":"p9","gender":"femalee"}`), 0o600)
-	code, out, errs := e2eRun(t, "import", "--db", filepath.Join(dir, "c.db"), "--org", "A81001", "--quiet", in)
-	t.Logf("exit %d:\n%s%s", code, out, errs)
-	if code == 0 {
-		t.Fatalf("imported")
-	}
-	cmd, got := r82aShownCommand(t, errs)
-	if got != bad {
-		t.Errorf("the failing file is %s; the command the error gives,\n  %s\nlists %q", bad, cmd, got)
-	}
+	r82aCommandLists(t, dir, in, bad)
 }
 
 // TestReview82aImportDirCommandDirWithSpace: the directory is printed into
@@ -111,15 +103,7 @@ func TestReview82aImportDirCommandDirWithSpace(t *testing.T) {
 	os.WriteFile(filepath.Join(in, "a.json"), []byte(`{"resourceType":"Patient","id":"p1","gender":"male"}`), 0o600)
 	bad := filepath.Join(in, "b.json")
 	os.WriteFile(bad, []byte(`{"resourceType":"Patient","id":"p2","gender":"femalee"}`), 0o600)
-	code, out, errs := e2eRun(t, "import", "--db", filepath.Join(dir, "c.db"), "--org", "A81001", "--quiet", in)
-	t.Logf("exit %d:\n%s%s", code, out, errs)
-	if code == 0 {
-		t.Fatalf("imported")
-	}
-	cmd, got := r82aShownCommand(t, errs)
-	if got != bad {
-		t.Errorf("the failing file is %s; the command the error gives,\n  %s\nlists %q", bad, cmd, got)
-	}
+	r82aCommandLists(t, dir, in, bad)
 }
 
 // TestReview82aSoundImportDirCommandNestedAndOrder: nested directories,
@@ -137,6 +121,13 @@ func TestReview82aSoundImportDirCommandNestedAndOrder(t *testing.T) {
 	}
 	bad := filepath.Join(in, "a/z.json")
 	os.WriteFile(bad, []byte(`{"resourceType":"Patient","id":"p9","gender":"femalee"}`), 0o600)
+	r82aCommandLists(t, dir, in, bad)
+}
+
+// r82aCommandLists imports directory in (into dir's c.db), which must
+// fail at file bad, and checks that the command its error gives lists bad.
+func r82aCommandLists(t *testing.T, dir, in, bad string) {
+	t.Helper()
 	code, out, errs := e2eRun(t, "import", "--db", filepath.Join(dir, "c.db"), "--org", "A81001", "--quiet", in)
 	t.Logf("exit %d:\n%s%s", code, out, errs)
 	if code == 0 {
