@@ -639,8 +639,11 @@ func (g *leakGen) writeConsent(p *leakPatient) {
 	it.consent, it.status = parsed, status
 	// Supersession, from the generator's knowledge: a newer (or same-time)
 	// active patient-privacy consent makes the patient's older active ones
-	// that its organisation recorded inactive.
-	if status == "active" {
+	// that its organisation recorded inactive; one not in force (its root
+	// period does not hold now), or about corrections only, supersedes
+	// nothing (README, "not in force … supersedes nothing"; review 84a:
+	// seed 6's consent from 2099 lifted the opt-out in the oracle alone).
+	if status == "active" && parsed.InForce(time.Now()) && (!parsed.RootIsScope || parsed.GovernsReads()) {
 		for _, old := range p.items {
 			if old.typ == "Consent" && old.status == "active" && strings.EqualFold(old.src, org) && !old.consent.DateTime.After(parsed.DateTime) {
 				// (in the decision alone: stored as recorded, one

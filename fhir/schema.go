@@ -234,3 +234,36 @@ func validEnum(t reflect.Type, code string) bool {
 	enumCache.Store(k, struct{}{})
 	return true
 }
+
+// HasElement reports whether path, dotted element names each optionally
+// filtered as in "telecom[system=phone]", names an element of
+// resourceType in R4; a name may be a choice element's prefix
+// ("effective" for effective[x]). Search parameters' paths are checked
+// with it: a misspelt one indexes nothing, silently.
+func HasElement(resourceType, path string) bool {
+	t, ok := resourceModels[resourceType]
+	if !ok {
+		return false
+	}
+	for _, name := range strings.Split(path, ".") {
+		name, _, _ = strings.Cut(name, "[")
+		if t.Kind() != reflect.Struct {
+			return false
+		}
+		si := getStruct(t)
+		fi := si.fields[name]
+		if fi == nil {
+			for _, f := range si.fields {
+				if p, ok := choicePrefix(f.name); ok && p == name {
+					fi = f
+					break
+				}
+			}
+		}
+		if fi == nil {
+			return false
+		}
+		t = fi.elem
+	}
+	return true
+}

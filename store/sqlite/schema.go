@@ -239,7 +239,11 @@ INSERT INTO idx_token(type, param, system, code, rid)
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 	// 16: Communication and CommunicationRequest have search parameters
 	// (review 82c): their current resources are indexed
-	// (indexCommunications).
+	// (indexTypes).
+	`UPDATE carex_meta SET value = value WHERE 0;`,
+	// 17: the patient compartment's other types have search parameters
+	// (AdverseEvent … VisionPrescription, search.typeDefs): their current
+	// resources are indexed (indexTypes).
 	`UPDATE carex_meta SET value = value WHERE 0;`,
 }
 
@@ -260,20 +264,29 @@ var migrationSteps = map[int]func(context.Context, *sql.Tx) error{
 	10: fillRetiredLinks,
 	14: reindexDates,
 	15: reindexStrings,
-	16: indexCommunications,
+	16: indexTypes("Communication", "CommunicationRequest"),
+	17: indexTypes("AdverseEvent", "Basic", "BodyStructure", "ChargeItem", "ClinicalImpression",
+		"CoverageEligibilityRequest", "CoverageEligibilityResponse", "DetectedIssue", "DeviceRequest",
+		"DeviceUseStatement", "DocumentManifest", "EnrollmentRequest", "FamilyMemberHistory",
+		"ImmunizationEvaluation", "List", "MeasureReport", "MolecularSequence", "NutritionOrder",
+		"Person", "RequestGroup", "ResearchSubject", "RiskAssessment", "SupplyDelivery",
+		"SupplyRequest", "VisionPrescription"),
 }
 
-// indexCommunications indexes every current Communication and
-// CommunicationRequest again, in every search table (migration 16): they
-// had no search parameters before (review 82c).
-func indexCommunications(ctx context.Context, tx *sql.Tx) error {
-	all := func([]byte) bool { return true }
-	for _, typ := range []string{"Communication", "CommunicationRequest"} {
-		if err := reindexRows(ctx, tx, typ, all, tToken, tRef, tDate, tStr, tNum); err != nil {
-			return err
+// indexTypes is a migration step indexing every current resource of the
+// types named again, in every search table: types given search
+// parameters (migration 16: Communication, review 82c; 17: the patient
+// compartment's others), whose stored resources had no rows.
+func indexTypes(types ...string) func(context.Context, *sql.Tx) error {
+	return func(ctx context.Context, tx *sql.Tx) error {
+		all := func([]byte) bool { return true }
+		for _, typ := range types {
+			if err := reindexRows(ctx, tx, typ, all, tToken, tRef, tDate, tStr, tNum); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return nil
 }
 
 // dateOnly finds a JSON string that is a FHIR date without a time (a
