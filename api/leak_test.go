@@ -854,7 +854,7 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 			labels = append(labels, g.pol.ConsentLabels(it.consent)...)
 		}
 		class := search.DataClassFrom(it.typ, it.res, it.src)
-		for _, c := range search.ContentClasses(it.typ, it.res) {
+		for _, c := range search.ContentClassesFrom(it.typ, it.res, it.src) {
 			if c != class {
 				class += consent.ClassSep + c // needs each (as withInnerClasses)
 			}

@@ -55,13 +55,13 @@ func asksRedacted(q *search.Query) bool {
 }
 
 // included is the search's _include/_revinclude resources. One through a
-// redacted element (Patient:general-practitioner) does not follow it from
-// a Patient released redacted, nor bring one in: her GP is not released
+// redacted element (Patient:general-practitioner, Person:organization)
+// does not follow it from a person released redacted, nor bring one in: her GP is not released
 // outside the source organisation, neither as a resource nor as a link.
 func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Version, incs []search.Include, vis store.Visible) ([]*store.Version, error) {
 	var plain, viaRedacted []search.Include
 	for _, in := range incs {
-		if in.SourceType == "Patient" && redactedParams[in.Param] {
+		if personResource(in.SourceType) && redactedParams[in.Param] { // (Person:organization too: review 85a)
 			viaRedacted = append(viaRedacted, in)
 		} else {
 			plain = append(plain, in)

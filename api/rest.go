@@ -1092,7 +1092,7 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 		}
 	}
 	rt, _ := res["resourceType"].(string)
-	for _, c := range search.ContentClasses(rt, res) {
+	for _, c := range search.ContentClassesFrom(rt, res, org) {
 		add(c)
 	}
 	for _, x := range carried {
@@ -1107,7 +1107,7 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 				types = append(types, rt)
 			}
 		}
-		for _, c := range search.ContentClasses(rt, x) {
+		for _, c := range search.ContentClassesFrom(rt, x, org) {
 			add(c)
 		}
 	}

@@ -3,6 +3,7 @@ package search
 import (
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -289,12 +290,58 @@ func DataClass(resourceType string, res map[string]any) string {
 // an encounter it was withheld from the district nurse who needs it
 // (review 5c). The organisation code decides, not the writer's token, so
 // that relabelling stored data works out the same class.
+//
+// A Communication or CommunicationRequest (of no class of its own, by a
+// data-class tag) that a council recorded or that is addressed to a council
+// is social care: a discharge notice to the council, a carer's report
+// from it to the district nurses (review 84b: both were "other", withheld
+// from the organisation they were sent to).
 func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) string {
 	c := DataClass(resourceType, res)
-	if resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg) {
+	switch {
+	case resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg):
+		return ClassSocialCare
+	case (resourceType == "Communication" || resourceType == "CommunicationRequest") && c == ClassOther &&
+		(CouncilCode(sourceOrg) || toCouncil(res["recipient"])):
 		return ClassSocialCare
 	}
 	return c
+}
+
+// toCouncil reports whether a list of references names a council's
+// Organization: by reference (Organization/E06000999, relative or
+// absolute) or by its code as the identifier.
+func toCouncil(refs any) bool {
+	found := false
+	walk(refs, nil, func(v any) {
+		m, _ := v.(map[string]any)
+		if ref, _ := m["reference"].(string); ref != "" {
+			if i := strings.LastIndex(ref, "Organization/"); i >= 0 && (i == 0 || ref[i-1] == '/') {
+				id, _, _ := strings.Cut(ref[i+len("Organization/"):], "/") // (a version: /_history/2)
+				found = found || CouncilCode(id)
+			}
+		}
+		if id, _ := m["identifier"].(map[string]any); id != nil {
+			v, _ := id["value"].(string)
+			found = found || CouncilCode(strings.TrimSpace(v))
+		}
+	})
+	return found
+}
+
+// ContentClassesFrom is ContentClasses for a resource recorded by
+// sourceOrg: an EpisodeOfCare of the NHS that is not social care (an
+// encounters one: a community mental health team's caseload, a district
+// nursing episode) is the clinicians' record of care, a clinical note,
+// and carries the documents class too, as an Encounter that is not a
+// hospital stay does (review 84b: "community mental health team",
+// "low mood, counselling", went to the social worker). A council's is
+// its care package (DataClassFrom).
+func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg string) []string {
+	if resourceType == "EpisodeOfCare" && DataClassFrom(resourceType, res, sourceOrg) == ClassEncounters {
+		return []string{ClassDocuments}
+	}
+	return ContentClasses(resourceType, res)
 }
 
 // CouncilCode reports whether org is the code of an English or Welsh local

@@ -23,3 +23,63 @@ func TestDataClassFromCouncil(t *testing.T) {
 		}
 	}
 }
+
+// TestMessagesToAndFromCouncils: a Communication or CommunicationRequest
+// a council recorded, or addressed to a council's Organization (by
+// reference, relative, absolute or versioned, or by its code as the
+// identifier), is social care; the NHS's messages to the NHS, and one its
+// source tagged with a class, keep their class (review 84b).
+func TestMessagesToAndFromCouncils(t *testing.T) {
+	msg := func(typ string, recipients ...any) map[string]any {
+		return map[string]any{"resourceType": typ, "recipient": recipients}
+	}
+	ref := func(r string) any { return map[string]any{"reference": r} }
+	tagged := msg("Communication", ref("Organization/E06000999"))
+	tagged["meta"] = map[string]any{"tag": []any{map[string]any{"system": DataClassTagSystem, "code": ClassCarePlans}}}
+	for _, tc := range []struct {
+		name, org, want string
+		res             map[string]any
+	}{
+		{"council's own", "E06000999", ClassSocialCare, msg("Communication", ref("Organization/RCX"))},
+		{"council's request", "E08000035", ClassSocialCare, msg("CommunicationRequest")},
+		{"to a council", "RHX", ClassSocialCare, msg("Communication", ref("Organization/RCX"), ref("Organization/E06000999"))},
+		{"request to a council", "RHX", ClassSocialCare, msg("CommunicationRequest", ref("Organization/E06000999"))},
+		{"absolute", "RHX", ClassSocialCare, msg("Communication", ref("https://carex.example/fhir/Organization/E06000999"))},
+		{"versioned", "RHX", ClassSocialCare, msg("Communication", ref("Organization/E06000999/_history/2"))},
+		{"by identifier", "RHX", ClassSocialCare, msg("Communication", map[string]any{"identifier": map[string]any{"value": "E06000999"}})},
+		{"NHS to NHS", "RHX", ClassOther, msg("Communication", ref("Organization/A81001"))},
+		{"not an Organization", "RHX", ClassOther, msg("Communication", ref("Practitioner/E06000999"))},
+		{"a district council", "RHX", ClassOther, msg("Communication", ref("Organization/E07000123"))},
+		{"a longer id", "RHX", ClassOther, msg("Communication", ref("Organization/E06000999x"))},
+		{"tagged", "RHX", ClassCarePlans, tagged},
+	} {
+		if got := DataClassFrom(tc.res["resourceType"].(string), tc.res, tc.org); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestEpisodeOfCareContentClasses: the NHS's episode of care is a clinical
+// record and carries the documents class beside encounters; a council's
+// (a care package) and a social-care coded one do not (review 84b).
+func TestEpisodeOfCareContentClasses(t *testing.T) {
+	plain := map[string]any{"resourceType": "EpisodeOfCare", "type": []any{map[string]any{"text": "community mental health team"}}}
+	social := map[string]any{"resourceType": "EpisodeOfCare", "type": []any{map[string]any{"coding": []any{map[string]any{"system": "http://snomed.info/sct", "code": "410606002"}}}}}
+	for _, tc := range []struct {
+		name, org string
+		res       map[string]any
+		docs      bool
+	}{
+		{"NHS trust's", "RXA", plain, true},
+		{"council's", "E06000999", plain, false},
+		{"NHS, coded social care", "RXA", social, false},
+	} {
+		got := ContentClassesFrom("EpisodeOfCare", tc.res, tc.org)
+		if has := len(got) == 1 && got[0] == ClassDocuments; has != tc.docs || !tc.docs && len(got) != 0 {
+			t.Errorf("%s: %v, want documents %v", tc.name, got, tc.docs)
+		}
+	}
+	if got := ContentClassesFrom("Encounter", map[string]any{"resourceType": "Encounter"}, "RHX"); len(got) != 1 || got[0] != ClassDocuments {
+		t.Errorf("an Encounter's content classes go through: %v", got)
+	}
+}

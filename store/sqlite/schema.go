@@ -320,8 +320,15 @@ func reindexRows(ctx context.Context, tx *sql.Tx, typ string, pick func(raw []by
 		raw []byte
 	}
 	for last := int64(-1 << 62); ; {
-		rows, err := tx.QueryContext(ctx, `SELECT r.rid, r.type, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
-			WHERE r.rid > ?1 AND r.deleted = 0 AND v.raw IS NOT NULL AND (?2 = '' OR r.type = ?2) ORDER BY r.rid LIMIT 1000`, last, typ)
+		// (of one type by resources_type: "?2 = '' OR r.type = ?2" read
+		// every resource, once for each of migration 17's 25 types)
+		q := `SELECT r.rid, r.type, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
+			WHERE r.rid > ?1 AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`
+		if typ != "" {
+			q = `SELECT r.rid, r.type, v.raw FROM resources r JOIN versions v ON v.vpk = r.vpk
+			WHERE r.type = ?2 AND r.rid > ?1 AND r.deleted = 0 AND v.raw IS NOT NULL ORDER BY r.rid LIMIT 1000`
+		}
+		rows, err := tx.QueryContext(ctx, q, last, typ)
 		if err != nil {
 			return err
 		}
