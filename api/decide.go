@@ -526,6 +526,30 @@ func (g *gate) note(d consent.Decision) {
 	}
 }
 
+// noteWithheld adds why an item was withheld to the access log entry, by
+// code (SPEC §5: "the decision and its reasons are recorded"; review 85c:
+// a client system's search that withheld the hospital's Task was logged
+// "deny" with no reason, and no class-not-permitted was ever logged). A
+// sensitivity reason is logged as sensitive-label, as $explain reports
+// it: legally-restricted would tell the IG officer reading the log that
+// the person has assisted-fertilisation or gender-history records.
+func (g *gate) noteWithheld(d consent.Decision) {
+	if g.x == nil {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, r := range d.Reasons {
+		code := r.Code
+		if r.Layer == consent.LayerSensitivity {
+			code = consent.CodeSensitive
+		}
+		if !slices.Contains(g.x.Reasons, code) {
+			g.x.Reasons = append(g.x.Reasons, code)
+		}
+	}
+}
+
 // noteRestricted notes, for the IG alert, the restricted people among
 // those of an item released as the user's own organisation's (ownData
 // decides without preparing them), or among those a write would change
@@ -687,6 +711,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			d = consent.Decision{Effect: consent.Withhold}
 		}
 		if !d.Permitted() {
+			g.noteWithheld(d)
 			g.withheld()
 			return false
 		}

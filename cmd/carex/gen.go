@@ -316,6 +316,9 @@ type genBatch struct {
 }
 
 func newDBSink(ctx context.Context, cancel context.CancelFunc, path, policyPath string, pol *consent.Policy, orgs []synth.Org, batch, workers int) (*dbSink, error) {
+	if err := refuseOtherDerivation(ctx, path, policyPath, pol, "gen"); err != nil {
+		return nil, err
+	}
 	st, err := openRecords(ctx, path, nil)
 	if err != nil {
 		return nil, err

@@ -79,6 +79,9 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 			return fmt.Errorf("%s: %w: nothing was imported", f.shown, f.without(err))
 		}
 	}
+	if err := refuseOtherDerivation(ctx, db, policyPath, pol, "import"); err != nil {
+		return fmt.Errorf("%w: nothing was imported", err)
+	}
 	store, err := openRecords(ctx, db, nil)
 	if err != nil {
 		return err

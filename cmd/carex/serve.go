@@ -133,6 +133,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if err != nil {
 		return fmt.Errorf("token keys: %w", err)
 	}
+	if err := refuseOtherDerivation(ctx, f.db, f.policy, pol, "serve"); err != nil {
+		return err
+	}
 	db, err := openRecords(ctx, f.db, log)
 	if err != nil {
 		return err

@@ -291,42 +291,50 @@ func DataClass(resourceType string, res map[string]any) string {
 // (review 5c). The organisation code decides, not the writer's token, so
 // that relabelling stored data works out the same class.
 //
-// A Communication or CommunicationRequest (of no class of its own, by a
-// data-class tag) that a council recorded or that is addressed to a council
-// is social care: a discharge notice to the council, a carer's report
-// from it to the district nurses (review 84b: both were "other", withheld
-// from the organisation they were sent to).
+// So is one a council manages (managingOrganization), whoever recorded it:
+// a reablement package the hospital records for the council to run
+// (review 85b: as an NHS episode it went from the social worker).
+//
+// A Communication or CommunicationRequest a council recorded (of no class
+// of its own, by a data-class tag) is social care, the council's data: a
+// carer's report to the district nurses (review 84b: as "other", withheld
+// from the nurses it was sent to). The NHS's messages keep theirs: one
+// sent to a council as well is not read as social care, since its text
+// may be a clinical letter copied to the council, which would then reach
+// every reader of social care, the nurses who were not sent it among them
+// (review 85b); its source marks a notice for the council as social care
+// with the data-class tag, or sends a Task the council owns.
 func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) string {
 	c := DataClass(resourceType, res)
 	switch {
-	case resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg):
+	case resourceType == "EpisodeOfCare" && c == ClassEncounters && (CouncilCode(sourceOrg) || councilRef(res["managingOrganization"])):
 		return ClassSocialCare
-	case (resourceType == "Communication" || resourceType == "CommunicationRequest") && c == ClassOther &&
-		(CouncilCode(sourceOrg) || toCouncil(res["recipient"])):
+	case (resourceType == "Communication" || resourceType == "CommunicationRequest") && c == ClassOther && CouncilCode(sourceOrg):
 		return ClassSocialCare
 	}
 	return c
 }
 
-// toCouncil reports whether a list of references names a council's
-// Organization: by reference (Organization/E06000999, relative or
-// absolute) or by its code as the identifier.
-func toCouncil(refs any) bool {
-	found := false
-	walk(refs, nil, func(v any) {
-		m, _ := v.(map[string]any)
-		if ref, _ := m["reference"].(string); ref != "" {
-			if i := strings.LastIndex(ref, "Organization/"); i >= 0 && (i == 0 || ref[i-1] == '/') {
-				id, _, _ := strings.Cut(ref[i+len("Organization/"):], "/") // (a version: /_history/2)
-				found = found || CouncilCode(id)
-			}
+// councilRef reports whether a Reference names a council's Organization:
+// Organization/E06000999 (relative, absolute or versioned), or the
+// council's code under the council-code or ODS system, as the sharing
+// decision reads an organisation's (a staff number shaped like a code is
+// not one: review 85b).
+func councilRef(v any) bool {
+	m, _ := v.(map[string]any)
+	if ref, _ := m["reference"].(string); ref != "" {
+		i := strings.LastIndex(ref, "Organization/")
+		if i < 0 || i > 0 && ref[i-1] != '/' {
+			return false
 		}
-		if id, _ := m["identifier"].(map[string]any); id != nil {
-			v, _ := id["value"].(string)
-			found = found || CouncilCode(strings.TrimSpace(v))
-		}
-	})
-	return found
+		id, _, _ := strings.Cut(ref[i+len("Organization/"):], "/")
+		return CouncilCode(id)
+	}
+	id, _ := m["identifier"].(map[string]any)
+	typ, _ := m["type"].(string)
+	sys, _ := id["system"].(string)
+	v2, _ := id["value"].(string)
+	return (typ == "" || typ == "Organization") && (sys == "https://carex.example/Id/council-code" || sys == "https://fhir.nhs.uk/Id/ods-organization-code") && CouncilCode(v2)
 }
 
 // ContentClassesFrom is ContentClasses for a resource recorded by

@@ -24,16 +24,24 @@ func TestDataClassFromCouncil(t *testing.T) {
 	}
 }
 
-// TestMessagesToAndFromCouncils: a Communication or CommunicationRequest
-// a council recorded, or addressed to a council's Organization (by
-// reference, relative, absolute or versioned, or by its code as the
-// identifier), is social care; the NHS's messages to the NHS, and one its
-// source tagged with a class, keep their class (review 84b).
-func TestMessagesToAndFromCouncils(t *testing.T) {
+// TestMessagesAndEpisodesOfCouncils: a Communication or
+// CommunicationRequest a council recorded is social care; the NHS's
+// messages keep their class whoever they are sent to (review 85b: a
+// clinical letter copied to the council went to the nurses). An
+// EpisodeOfCare a council manages is a care package whoever recorded it,
+// named by reference or by its code under the council-code or ODS system
+// (a staff number shaped like a code is not one).
+func TestMessagesAndEpisodesOfCouncils(t *testing.T) {
 	msg := func(typ string, recipients ...any) map[string]any {
 		return map[string]any{"resourceType": typ, "recipient": recipients}
 	}
 	ref := func(r string) any { return map[string]any{"reference": r} }
+	ident := func(sys, v string) any {
+		return map[string]any{"identifier": map[string]any{"system": sys, "value": v}}
+	}
+	episode := func(managing any) map[string]any {
+		return map[string]any{"resourceType": "EpisodeOfCare", "type": []any{map[string]any{"text": "Reablement"}}, "managingOrganization": managing}
+	}
 	tagged := msg("Communication", ref("Organization/E06000999"))
 	tagged["meta"] = map[string]any{"tag": []any{map[string]any{"system": DataClassTagSystem, "code": ClassCarePlans}}}
 	for _, tc := range []struct {
@@ -42,16 +50,20 @@ func TestMessagesToAndFromCouncils(t *testing.T) {
 	}{
 		{"council's own", "E06000999", ClassSocialCare, msg("Communication", ref("Organization/RCX"))},
 		{"council's request", "E08000035", ClassSocialCare, msg("CommunicationRequest")},
-		{"to a council", "RHX", ClassSocialCare, msg("Communication", ref("Organization/RCX"), ref("Organization/E06000999"))},
-		{"request to a council", "RHX", ClassSocialCare, msg("CommunicationRequest", ref("Organization/E06000999"))},
-		{"absolute", "RHX", ClassSocialCare, msg("Communication", ref("https://carex.example/fhir/Organization/E06000999"))},
-		{"versioned", "RHX", ClassSocialCare, msg("Communication", ref("Organization/E06000999/_history/2"))},
-		{"by identifier", "RHX", ClassSocialCare, msg("Communication", map[string]any{"identifier": map[string]any{"value": "E06000999"}})},
-		{"NHS to NHS", "RHX", ClassOther, msg("Communication", ref("Organization/A81001"))},
-		{"not an Organization", "RHX", ClassOther, msg("Communication", ref("Practitioner/E06000999"))},
-		{"a district council", "RHX", ClassOther, msg("Communication", ref("Organization/E07000123"))},
-		{"a longer id", "RHX", ClassOther, msg("Communication", ref("Organization/E06000999x"))},
-		{"tagged", "RHX", ClassCarePlans, tagged},
+		{"NHS's to a council", "RHX", ClassOther, msg("Communication", ref("Organization/A81001"), ref("Organization/E06000999"))},
+		{"NHS's to NHS", "RHX", ClassOther, msg("Communication", ref("Organization/A81001"))},
+		{"tagged", "E06000999", ClassCarePlans, tagged},
+		{"managed by a council", "RHX", ClassSocialCare, episode(ref("Organization/E06000999"))},
+		{"managed, absolute", "RHX", ClassSocialCare, episode(ref("https://carex.example/fhir/Organization/E06000999"))},
+		{"managed, versioned", "RHX", ClassSocialCare, episode(ref("Organization/E06000999/_history/2"))},
+		{"managed, council code", "RHX", ClassSocialCare, episode(ident("https://carex.example/Id/council-code", "E06000999"))},
+		{"managed, ODS system", "RHX", ClassSocialCare, episode(ident("https://fhir.nhs.uk/Id/ods-organization-code", "E06000999"))},
+		{"staff number shaped like a code", "RHX", ClassEncounters, episode(ident("https://rhx.example/Id/staff-number", "E08000123"))},
+		{"managed by the NHS", "RHX", ClassEncounters, episode(ref("Organization/RHX"))},
+		{"a district council", "RHX", ClassEncounters, episode(ref("Organization/E07000123"))},
+		{"a longer id", "RHX", ClassEncounters, episode(ref("Organization/E06000999x"))},
+		{"not an Organization", "RHX", ClassEncounters, episode(ref("Practitioner/E06000999"))},
+		{"a name ending so", "RHX", ClassEncounters, episode(ref("MyOrganization/E06000999"))},
 	} {
 		if got := DataClassFrom(tc.res["resourceType"].(string), tc.res, tc.org); got != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)

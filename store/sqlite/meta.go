@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"time"
 )
 
@@ -161,4 +162,29 @@ func (db *DB) MarkRelabel(mark string) {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	db.relabelMark = mark
+}
+
+// PeekLabellingLists reads what ClaimLabellingLists would find recorded
+// for the records at path, and whether any are stored, without opening
+// them as Open does: no schema step runs, so a command that then refuses
+// them leaves them as the release before can open (review 83b: a serve
+// that said "run carex relabel" had moved them to its schema first). ok
+// is false where there is nothing to read (no file, no lists recorded,
+// not carex's records): Open, and the claim after it, say why.
+func PeekLabellingLists(ctx context.Context, path string) (recorded string, holds, ok bool) {
+	if _, err := os.Stat(path); err != nil {
+		return "", false, false
+	}
+	conn, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return "", false, false
+	}
+	defer conn.Close()
+	if err := conn.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded); err != nil {
+		return "", false, false
+	}
+	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM resources)`).Scan(&holds); err != nil {
+		return "", false, false
+	}
+	return recorded, holds, true
 }
