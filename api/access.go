@@ -196,6 +196,24 @@ func (x *Exchange) withheldWrite() {
 	x.Withheld++
 }
 
+// untold runs f, a decision made only to tell whether an item exists
+// (Server.history), without noting why items were withheld: none of them
+// is counted, and a permit logged sensitive-label (review 86a).
+func (x *Exchange) untold(f func() error) error {
+	if x.gate == nil {
+		return f()
+	}
+	x.gate.mu.Lock()
+	x.gate.untold = true
+	x.gate.mu.Unlock()
+	defer func() {
+		x.gate.mu.Lock()
+		x.gate.untold = false
+		x.gate.mu.Unlock()
+	}()
+	return f()
+}
+
 // people are the people the request touched, for its log entry: the one,
 // or several. The one a handler named (x.Patient, x.Patients) comes first;
 // then everyone whose items were decided (a joint appointment in Jane's

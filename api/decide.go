@@ -196,6 +196,7 @@ type gate struct {
 	issuer      string // the user's token's iss: with user.Sub and user.Org, who holds a break-glass grant
 	x           *Exchange
 	mu          sync.Mutex
+	untold      bool // why items are withheld is not noted (Exchange.untold)
 	prepared    map[preparedKey]*personDecision
 	unknown     map[string]bool             // patients with nothing stored: nothing to protect
 	binaries    map[versionKey]binaryView   // binaryNow's answers in this request
@@ -532,13 +533,20 @@ func (g *gate) note(d consent.Decision) {
 // "deny" with no reason, and no class-not-permitted was ever logged). A
 // sensitivity reason is logged as sensitive-label, as $explain reports
 // it: legally-restricted would tell the IG officer reading the log that
-// the person has assisted-fertilisation or gender-history records.
-func (g *gate) noteWithheld(d consent.Decision) {
-	if g.x == nil {
+// the person has assisted-fertilisation or gender-history records. Only a
+// decision for the person the request is about is told: an item of hers
+// withheld for another person it names (a joint appointment under Bob's
+// Consent) would put his reasons in her report, which she may print
+// (review 86a), as would one read by its id naming several.
+func (g *gate) noteWithheld(d consent.Decision, pid string, m *store.Meta) {
+	if g.x == nil || g.x.Patient != "" && pid != g.x.Patient || g.x.Patient == "" && len(m.Patients) > 1 {
 		return
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.untold {
+		return
+	}
 	for _, r := range d.Reasons {
 		code := r.Code
 		if r.Layer == consent.LayerSensitivity {
@@ -711,7 +719,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			d = consent.Decision{Effect: consent.Withhold}
 		}
 		if !d.Permitted() {
-			g.noteWithheld(d)
+			g.noteWithheld(d, pid, m)
 			g.withheld()
 			return false
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/carex-project/carex/api/auth"
+	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/fhir"
 	"github.com/carex-project/carex/fhir/search"
 	"github.com/carex-project/carex/store"
@@ -217,6 +218,15 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 		c.Patient, c.Patients = c.Patients[0], nil
 	}
 	c.Restricted = slices.DeleteFunc(slices.Clone(e.Restricted), func(id string) bool { return !person[id] })
+	if len(c.Restricted) == 0 && len(e.Restricted) > 0 {
+		// The alert was another person's, restricted (review 86a: her
+		// report of her own record's opening, holding a joint appointment,
+		// told her that he is in a refuge): the alert is raised for a
+		// restricted person alone (consent.Prepared.gate).
+		c.Reasons = slices.DeleteFunc(slices.Clone(e.Reasons), func(r string) bool {
+			return r == consent.CodeRestrictedPatient || r == "ig-alert"
+		})
+	}
 	hers := person[ids[0]] // the request was about her (or named her first)
 	if !hers {
 		c.NHSNumber = ""

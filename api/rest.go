@@ -2916,7 +2916,11 @@ func (s *Server) history(c echo.Context, op string) error {
 			// changed). The versions before _since are decided to tell,
 			// not released: a withheld one counts only for the 404.
 			withheld := x.Withheld
-			all, err := s.store.History(ctx, x.Type, x.ID, time.Time{}, vis, store.Page{Count: 1})
+			var all *store.Result
+			err := x.untold(func() (err error) {
+				all, err = s.store.History(ctx, x.Type, x.ID, time.Time{}, vis, store.Page{Count: 1})
+				return err
+			})
 			if err != nil {
 				return err
 			}

@@ -122,24 +122,33 @@ func TestReview85bClinicalLetterCopiedToCouncilReachesNurse(t *testing.T) {
 	}
 }
 
-// FINDING (over-withholding of a care package from the social worker of
-// the council that manages it). The hospital's discharge-to-assess feed
-// records the council's reablement package as an EpisodeOfCare whose
-// managingOrganization is the council (no social-care coding: the
-// hospital system types it "Reablement"). DataClassFrom keys on the
-// source's code alone, so it is an NHS episode: encounters + documents
-// (new), and the council's social worker — who sees encounters and was
-// given it by the parent — now gets 404. SPEC §1 gives her "care packages";
-// SPEC §5: "a care package is an EpisodeOfCare". Severity:
-// over-withholding. Parent cca1b6f: encounters, 200 (regression).
+// Review 85b found the hospital's record of the council's reablement
+// package (an EpisodeOfCare managed by the council, typed "Reablement",
+// no social-care coding) withheld from the council's social worker as an
+// NHS episode. Read as a care package from its managing organisation, a
+// hospital's mental health episode naming the council went to her with its
+// narrative (review 86a), so an NHS episode is the NHS's clinical record
+// unless its source marks it social care: untagged, 404 (README's choice);
+// tagged social-care, or typed with a social-care coding, 200.
 func TestReview85bCouncilManagedEpisodeRecordedByHospital(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
-	r85bPut(t, e, hosp, [2]string{"/fhir/EpisodeOfCare/d2a", `{"resourceType":"EpisodeOfCare","id":"d2a","status":"active","patient":{"reference":"Patient/jane"},"managingOrganization":{"reference":"Organization/E06000999"},"type":[{"text":"R85B-REABLEMENT"}],"period":{"start":"2026-11-19"}}`})
+	body := func(id, extra string) string {
+		return `{"resourceType":"EpisodeOfCare","id":"` + id + `",` + extra + `"status":"active","patient":{"reference":"Patient/jane"},"managingOrganization":{"reference":"Organization/E06000999"},"type":[{"text":"R85B-REABLEMENT-` + id + `"}],"period":{"start":"2026-11-19"}}`
+	}
+	r85bPut(t, e, hosp,
+		[2]string{"/fhir/EpisodeOfCare/d2a", body("d2a", "")},
+		[2]string{"/fhir/EpisodeOfCare/d2a-tagged", body("d2a-tagged", `"meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},`)},
+		[2]string{"/fhir/EpisodeOfCare/d2a-coded", strings.Replace(body("d2a-coded", ""), `"type":[{"text"`, `"type":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/episodeofcare-type","code":"hacc"}],"text"`, 1)})
 	sw := e.token("social-worker", "council", "E06000999")
-	if r := e.do("GET", "/fhir/EpisodeOfCare/d2a", sw, ""); r.status != 200 || !strings.Contains(r.body, "R85B-REABLEMENT") {
-		t.Errorf("GET EpisodeOfCare/d2a (managed by the council, recorded by the hospital) by the council's social worker: %d, want 200 (her care package; the parent released it)", r.status)
+	if r := e.do("GET", "/fhir/EpisodeOfCare/d2a", sw, ""); r.status != 404 {
+		t.Errorf("GET EpisodeOfCare/d2a (the hospital's, untagged) by the social worker: %d, want 404", r.status)
+	}
+	for _, id := range []string{"d2a-tagged", "d2a-coded"} {
+		if r := e.do("GET", "/fhir/EpisodeOfCare/"+id, sw, ""); r.status != 200 || !strings.Contains(r.body, "R85B-REABLEMENT-"+id) {
+			t.Errorf("GET EpisodeOfCare/%s (the hospital's, marked social care) by the council's social worker: %d, want 200", id, r.status)
+		}
 	}
 }
 

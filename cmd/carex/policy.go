@@ -172,15 +172,25 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 // this release's schema, which the release before refuses, so a serve that
 // refused them left an operator going back only a copy to restore (review
 // 83b). Anything else is left to the claim after opening.
+//
+// Records that need a relabel for any reason (none recorded, a relabel
+// unfinished, another revision with other code lists too) are refused so
+// (review 86a: those were still moved on first); records of this
+// release's rules with other code lists are left to the claim.
 func refuseOtherDerivation(ctx context.Context, dbPath, policyPath string, pol *consent.Policy, cmd string) error {
 	recorded, holds, ok := sqlite.PeekLabellingLists(ctx, dbPath)
 	mine := labelledWith(pol)
-	myLists, myRev, _ := strings.Cut(mine, " ")
-	recLists, recRev, _ := strings.Cut(recorded, " ")
-	if !ok || !holds || recorded == mine || recRev == myRev || recLists != myLists && !laterDerivation(recorded) {
+	_, myRev, _ := strings.Cut(mine, " ")
+	_, recRev, _ := strings.Cut(recorded, " ")
+	if !ok || !holds || recorded == mine || recRev == myRev && !strings.HasPrefix(recorded, relabelUnfinished) {
 		return nil
 	}
-	return labellingRefusal(recorded, mine, dbPath, policyPath, cmd)
+	if err := labellingRefusal(recorded, mine, dbPath, policyPath, cmd); err != nil {
+		return err
+	}
+	// (import or gen with other code lists than records of an earlier
+	// revision: the relabel comes first, with the server's policy)
+	return fmt.Errorf("%s: %w (records: %s; this release: %s). After upgrading carex, stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errOtherDerivation, recRev, myRev, relabelCommand(dbPath, policyPath), cmd)
 }
 
 // labellingRefusal is claimLabellingLists' refusal of records labelled

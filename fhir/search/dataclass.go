@@ -3,7 +3,6 @@ package search
 import (
 	"regexp"
 	"sort"
-	"strings"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -291,9 +290,13 @@ func DataClass(resourceType string, res map[string]any) string {
 // (review 5c). The organisation code decides, not the writer's token, so
 // that relabelling stored data works out the same class.
 //
-// So is one a council manages (managingOrganization), whoever recorded it:
-// a reablement package the hospital records for the council to run
-// (review 85b: as an NHS episode it went from the social worker).
+// One the NHS recorded is read as the NHS's clinical record of care
+// (ContentClassesFrom) unless its source marks it social care (the
+// data-class tag, or a social-care type coding), whoever manages it: read
+// as a care package when it named the council as its managing
+// organisation, a hospital's mental health episode went to the social
+// worker with its narrative (review 86a; 85b had asked for the hospital's
+// record of a reablement package the council runs, which its source tags).
 //
 // A Communication or CommunicationRequest a council recorded (of no class
 // of its own, by a data-class tag) is social care, the council's data: a
@@ -307,34 +310,12 @@ func DataClass(resourceType string, res map[string]any) string {
 func DataClassFrom(resourceType string, res map[string]any, sourceOrg string) string {
 	c := DataClass(resourceType, res)
 	switch {
-	case resourceType == "EpisodeOfCare" && c == ClassEncounters && (CouncilCode(sourceOrg) || councilRef(res["managingOrganization"])):
+	case resourceType == "EpisodeOfCare" && c == ClassEncounters && CouncilCode(sourceOrg):
 		return ClassSocialCare
 	case (resourceType == "Communication" || resourceType == "CommunicationRequest") && c == ClassOther && CouncilCode(sourceOrg):
 		return ClassSocialCare
 	}
 	return c
-}
-
-// councilRef reports whether a Reference names a council's Organization:
-// Organization/E06000999 (relative, absolute or versioned), or the
-// council's code under the council-code or ODS system, as the sharing
-// decision reads an organisation's (a staff number shaped like a code is
-// not one: review 85b).
-func councilRef(v any) bool {
-	m, _ := v.(map[string]any)
-	if ref, _ := m["reference"].(string); ref != "" {
-		i := strings.LastIndex(ref, "Organization/")
-		if i < 0 || i > 0 && ref[i-1] != '/' {
-			return false
-		}
-		id, _, _ := strings.Cut(ref[i+len("Organization/"):], "/")
-		return CouncilCode(id)
-	}
-	id, _ := m["identifier"].(map[string]any)
-	typ, _ := m["type"].(string)
-	sys, _ := id["system"].(string)
-	v2, _ := id["value"].(string)
-	return (typ == "" || typ == "Organization") && (sys == "https://carex.example/Id/council-code" || sys == "https://fhir.nhs.uk/Id/ods-organization-code") && CouncilCode(v2)
 }
 
 // ContentClassesFrom is ContentClasses for a resource recorded by

@@ -878,8 +878,8 @@ var typeDefs = map[string][]ParamDef{
 	// The patient compartment's other types (R4's parameters on the
 	// elements a record's reader asks by: the person, identifier, status,
 	// codes, dates, references; R4's composite and number-range ones on
-	// molecular coordinates and prices are left out). Before 2026-12-07
-	// they had none, so their items could not be found by patient.
+	// molecular coordinates and prices are left out). Before schema
+	// step 17 they had none, so their items could not be found by patient.
 	"AdverseEvent": {
 		tok("identifier", "identifier"),
 		ref("subject", []string{"Patient", "Group", "Practitioner", "RelatedPerson"}, "subject"),

@@ -168,9 +168,10 @@ func (db *DB) MarkRelabel(mark string) {
 // for the records at path, and whether any are stored, without opening
 // them as Open does: no schema step runs, so a command that then refuses
 // them leaves them as the release before can open (review 83b: a serve
-// that said "run carex relabel" had moved them to its schema first). ok
-// is false where there is nothing to read (no file, no lists recorded,
-// not carex's records): Open, and the claim after it, say why.
+// that said "run carex relabel" had moved them to its schema first);
+// recorded is "" where none are. ok is false where there is nothing to
+// read (no file, not carex's records): Open, and the claim after it, say
+// why.
 func PeekLabellingLists(ctx context.Context, path string) (recorded string, holds, ok bool) {
 	if _, err := os.Stat(path); err != nil {
 		return "", false, false
@@ -180,7 +181,10 @@ func PeekLabellingLists(ctx context.Context, path string) (recorded string, hold
 		return "", false, false
 	}
 	defer conn.Close()
-	if err := conn.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded); err != nil {
+	switch err := conn.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, labellingListsKey).Scan(&recorded); {
+	case errors.Is(err, sql.ErrNoRows):
+		recorded = "" // (none recorded: an earlier carex's, which relabel labels)
+	case err != nil:
 		return "", false, false
 	}
 	if err := conn.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM resources)`).Scan(&holds); err != nil {
