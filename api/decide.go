@@ -537,9 +537,11 @@ func (g *gate) note(d consent.Decision) {
 // decision for the person the request is about is told: an item of hers
 // withheld for another person it names (a joint appointment under Bob's
 // Consent) would put his reasons in her report, which she may print
-// (review 86a), as would one read by its id naming several.
-func (g *gate) noteWithheld(d consent.Decision, pid string, m *store.Meta) {
-	if g.x == nil || g.x.Patient != "" && pid != g.x.Patient || g.x.Patient == "" && len(m.Patients) > 1 {
+// (review 86a). A request naming no one (a read of a joint item by its
+// id, a search) notes all: a person's report shows no reasons of an entry
+// about several people (concerning).
+func (g *gate) noteWithheld(d consent.Decision, pid string) {
+	if g.x == nil || g.x.Patient != "" && pid != g.x.Patient {
 		return
 	}
 	g.mu.Lock()
@@ -719,7 +721,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			d = consent.Decision{Effect: consent.Withhold}
 		}
 		if !d.Permitted() {
-			g.noteWithheld(d, pid, m)
+			g.noteWithheld(d, pid)
 			g.withheld()
 			return false
 		}

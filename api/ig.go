@@ -180,7 +180,23 @@ func personRecords(patient string, others []string) map[string]bool {
 
 // severalPeopleOps are the operations whose one entry may be about
 // several people: what each released is not told apart by person.
-var severalPeopleOps = []string{"search", "history", "history-instance", "vread", "history-type", "history-system", "transaction", "batch"}
+var severalPeopleOps = []string{"search", "history", "history-instance", "read", "vread", "history-type", "history-system", "transaction", "batch"}
+
+// othersRestricted: the entry's restricted-person alert was raised for
+// others alone (review 86a: her report of her own record's opening,
+// holding a joint appointment, told her that he is in a refuge; 86b: so
+// did one holding her carer's record, which carries his NHS number).
+func othersRestricted(e *auditlog.Entry, person map[string]bool) bool {
+	return len(e.Restricted) > 0 && !slices.ContainsFunc(e.Restricted, func(id string) bool { return person[id] })
+}
+
+// withoutRestrictedAlert is reasons without the restricted-person alert,
+// which is raised for a restricted person alone (consent.Prepared.gate).
+func withoutRestrictedAlert(reasons []string) []string {
+	return slices.DeleteFunc(slices.Clone(reasons), func(r string) bool {
+		return r == consent.CodeRestrictedPatient || r == "ig-alert"
+	})
+}
 
 // concerning is e as it concerns the person whose records are person (a
 // report or search about her; nil: e whole). An entry naming others too
@@ -204,8 +220,19 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 			others = append(others, id)
 		}
 	}
-	if person == nil || len(others) == 0 {
+	if person == nil {
 		return e
+	}
+	if len(others) == 0 {
+		if !othersRestricted(e, person) {
+			return e
+		}
+		// (a restricted person the entry does not name: her carer's
+		// record carrying his NHS number, review 86b)
+		c := *e
+		c.Restricted = nil
+		c.Reasons = withoutRestrictedAlert(e.Reasons)
+		return &c
 	}
 	c := *e
 	c.Patient, c.Patients = "", nil
@@ -218,14 +245,8 @@ func concerning(e *auditlog.Entry, person map[string]bool, hersItem func(string)
 		c.Patient, c.Patients = c.Patients[0], nil
 	}
 	c.Restricted = slices.DeleteFunc(slices.Clone(e.Restricted), func(id string) bool { return !person[id] })
-	if len(c.Restricted) == 0 && len(e.Restricted) > 0 {
-		// The alert was another person's, restricted (review 86a: her
-		// report of her own record's opening, holding a joint appointment,
-		// told her that he is in a refuge): the alert is raised for a
-		// restricted person alone (consent.Prepared.gate).
-		c.Reasons = slices.DeleteFunc(slices.Clone(e.Reasons), func(r string) bool {
-			return r == consent.CodeRestrictedPatient || r == "ig-alert"
-		})
+	if othersRestricted(e, person) {
+		c.Reasons = withoutRestrictedAlert(e.Reasons)
 	}
 	hers := person[ids[0]] // the request was about her (or named her first)
 	if !hers {

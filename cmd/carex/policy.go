@@ -153,10 +153,7 @@ func claimLabellingLists(ctx context.Context, db *sqlite.DB, dbPath, policyPath 
 	}
 	myLists, _, _ := strings.Cut(mine, " ")
 	recLists, _, _ := strings.Cut(recorded, " ")
-	policy := "the built-in policy"
-	if policyPath != "" {
-		policy = "--policy " + policyPath
-	}
+	policy := policyName(policyPath)
 	empty := ""
 	if holds, err := db.HoldsRecords(ctx); err == nil && !holds {
 		// Recorded by a server (or relabel) that stored nothing: the
@@ -188,9 +185,18 @@ func refuseOtherDerivation(ctx context.Context, dbPath, policyPath string, pol *
 	if err := labellingRefusal(recorded, mine, dbPath, policyPath, cmd); err != nil {
 		return err
 	}
-	// (import or gen with other code lists than records of an earlier
-	// revision: the relabel comes first, with the server's policy)
-	return fmt.Errorf("%s: %w (records: %s; this release: %s). After upgrading carex, stop any server and run %s (with the policy carex serve is to run with), then carex %s", dbPath, errOtherDerivation, recRev, myRev, relabelCommand(dbPath, policyPath), cmd)
+	// (import or gen with other code lists than those of records of an
+	// earlier revision: the relabel comes first, with the server's policy,
+	// which may not be this command's: review 86b)
+	return fmt.Errorf("%s: %w (records: %s; this release: %s), and %s labels with other code lists than the records'. After upgrading carex, stop any server and run carex relabel --db %s --policy FILE with the policy carex serve runs with, then carex %s with that --policy", dbPath, errOtherDerivation, recRev, myRev, policyName(policyPath), dbPath, cmd)
+}
+
+// policyName names the policy a command runs with, for its messages.
+func policyName(policyPath string) string {
+	if policyPath == "" {
+		return "the built-in policy"
+	}
+	return "--policy " + policyPath
 }
 
 // labellingRefusal is claimLabellingLists' refusal of records labelled
@@ -199,10 +205,7 @@ func refuseOtherDerivation(ctx context.Context, dbPath, policyPath string, pol *
 func labellingRefusal(recorded, mine, dbPath, policyPath, cmd string) error {
 	myLists, myRev, _ := strings.Cut(mine, " ")
 	recLists, recRev, _ := strings.Cut(recorded, " ")
-	policy, relabel := "the built-in policy", relabelCommand(dbPath, policyPath)
-	if policyPath != "" {
-		policy = "--policy " + policyPath
-	}
+	policy, relabel := policyName(policyPath), relabelCommand(dbPath, policyPath)
 	switch {
 	case laterDerivation(recorded):
 		return fmt.Errorf("%s: %w (records: %s; this release: %s): upgrade carex, or restore a copy of the records made before the upgrade", dbPath, errLaterDerivation, recRev, myRev)
