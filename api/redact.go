@@ -56,8 +56,9 @@ func asksRedacted(q *search.Query) bool {
 
 // included is the search's _include/_revinclude resources. One through a
 // redacted element (Patient:general-practitioner, Person:organization)
-// does not follow it from a person released redacted, nor bring one in: her GP is not released
-// outside the source organisation, neither as a resource nor as a link.
+// does not follow it from a person released redacted, nor bring one in:
+// her GP is not released outside the source organisation, neither as a
+// resource nor as a link.
 func (s *Server) included(ctx context.Context, x *Exchange, matches []*store.Version, incs []search.Include, vis store.Visible) ([]*store.Version, error) {
 	var plain, viaRedacted []search.Include
 	for _, in := range incs {
