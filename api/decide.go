@@ -537,11 +537,15 @@ func (g *gate) note(d consent.Decision) {
 // decision for the person the request is about is told: an item of hers
 // withheld for another person it names (a joint appointment under Bob's
 // Consent) would put his reasons in her report, which she may print
-// (review 86a). A request naming no one (a read of a joint item by its
-// id, a search) notes all: a person's report shows no reasons of an entry
-// about several people (concerning).
-func (g *gate) noteWithheld(d consent.Decision, pid string) {
-	if g.x == nil || g.x.Patient != "" && pid != g.x.Patient {
+// (review 86a). A request naming no one notes an item of several people's
+// only when it is the item the request asked for by its id (a read of a
+// joint appointment, whose entry names them all, so that a person's
+// report shows none of its reasons: concerning); another's, matched by a
+// conditional write whose entry names her alone, would put his Consent in
+// her report (review 86c).
+func (g *gate) noteWithheld(d consent.Decision, pid string, m *store.Meta) {
+	if g.x == nil || g.x.Patient != "" && pid != g.x.Patient ||
+		g.x.Patient == "" && len(m.Patients) > 1 && !(m.Type == g.x.Type && m.ID == g.x.ID) {
 		return
 	}
 	g.mu.Lock()
@@ -721,7 +725,7 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			d = consent.Decision{Effect: consent.Withhold}
 		}
 		if !d.Permitted() {
-			g.noteWithheld(d, pid)
+			g.noteWithheld(d, pid, m)
 			g.withheld()
 			return false
 		}
