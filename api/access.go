@@ -196,6 +196,13 @@ func (x *Exchange) withheldWrite() {
 	x.Withheld++
 }
 
+// addReason adds a reason code to the entry, once.
+func (x *Exchange) addReason(code string) {
+	if !slices.Contains(x.Reasons, code) {
+		x.Reasons = append(x.Reasons, code)
+	}
+}
+
 // untold runs f, a decision made only to tell whether an item exists
 // (Server.history), without noting why items were withheld: none of them
 // is counted, and a permit logged sensitive-label (review 86a).

@@ -47,11 +47,24 @@ const janeNotSharedWithCouncil = `{"resourceType":"Consent","id":"jane-no-counci
 // policyRule (OPTIN or OPTOUT), and extra top-level elements
 // (`,"provision":{…}`).
 func janeConsent(id, date, rule, extra string) string {
+	return patientConsent(id, "jane", date, rule, extra)
+}
+
+// patientConsent is janeConsent for the Patient with id patient.
+func patientConsent(id, patient, date, rule, extra string) string {
 	return `{"resourceType":"Consent","id":"` + id + `","status":"active",
  "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
  "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
- "patient":{"reference":"Patient/jane"},"dateTime":"` + date + `",
+ "patient":{"reference":"Patient/` + patient + `"},"dateTime":"` + date + `",
  "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"` + rule + `"}]}` + extra + `}`
+}
+
+// denyOrgConsent is patient's objection, dated 2026-01-10, to sharing
+// with the organisation org (a deny of it as recipient, IRCP).
+func denyOrgConsent(id, patient, org string) string {
+	return patientConsent(id, patient, "2026-01-10", "OPTIN", `,
+ "provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
+   "reference":{"reference":"Organization/`+org+`"}}]}`)
 }
 
 func TestSharingDecisionScenarios(t *testing.T) {

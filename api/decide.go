@@ -508,14 +508,7 @@ func (g *gate) note(d consent.Decision) {
 	if g.x == nil {
 		return
 	}
-	add := func(code string) {
-		for _, r := range g.x.Reasons {
-			if r == code {
-				return
-			}
-		}
-		g.x.Reasons = append(g.x.Reasons, code)
-	}
+	add := g.x.addReason
 	if d.Flags&consent.FlagBreakGlass != 0 {
 		add("break-glass")
 	}
@@ -558,9 +551,7 @@ func (g *gate) noteWithheld(d consent.Decision, pid string, m *store.Meta) {
 		if r.Layer == consent.LayerSensitivity {
 			code = consent.CodeSensitive
 		}
-		if !slices.Contains(g.x.Reasons, code) {
-			g.x.Reasons = append(g.x.Reasons, code)
-		}
+		g.x.addReason(code)
 	}
 }
 

@@ -126,21 +126,10 @@ func TestReview86aJointItemOtherPersonsConsentInHerReport(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	trust := e.token("system", "nhs", "RCX")
 	hosp := e.token("system", "nhs", "RHX")
-	put := func(tok, path, b string) {
-		t.Helper()
-		if r := e.do("PUT", path, tok, b); r.status != 200 && r.status != 201 {
-			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
-		}
-	}
+	put := func(tok, path, b string) { e.putAll(t, tok, [2]string{path, b}) }
 	put(gp, "/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`)
 	put(trust, "/fhir/CareTeam/bobteam", `{"resourceType":"CareTeam","id":"bobteam","status":"active","subject":{"reference":"Patient/bob"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`)
-	put(gp, "/fhir/Consent/bob-no-rcx", `{"resourceType":"Consent","id":"bob-no-rcx","status":"active",
- "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
- "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
- "patient":{"reference":"Patient/bob"},"dateTime":"2026-01-10",
- "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
- "provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
-   "reference":{"reference":"Organization/RCX"}}]}}`)
+	put(gp, "/fhir/Consent/bob-no-rcx", denyOrgConsent("bob-no-rcx", "bob", "RCX"))
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	if r := e.do("GET", "/fhir/Patient/jane/$everything?_type=Condition", nurse, ""); r.status != 200 {
 		t.Fatalf("control: %d", r.status)
@@ -390,12 +379,7 @@ func TestReview86aJointItemRestrictedPersonInHerReport(t *testing.T) {
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	hosp := e.token("system", "nhs", "RHX")
-	put := func(tok, path, b string) {
-		t.Helper()
-		if r := e.do("PUT", path, tok, b); r.status != 200 && r.status != 201 {
-			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
-		}
-	}
+	put := func(tok, path, b string) { e.putAll(t, tok, [2]string{path, b}) }
 	put(gp, "/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","meta":{"security":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]},"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`)
 	put(hosp, "/fhir/Appointment/joint", `{"resourceType":"Appointment","id":"joint","status":"booked","description":"R86A-JOINT",
  "participant":[{"actor":{"reference":"Patient/jane"},"status":"accepted"},{"actor":{"reference":"Patient/bob"},"status":"accepted"}]}`)

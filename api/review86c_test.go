@@ -14,21 +14,10 @@ func r86cJointSetup(t *testing.T, e *env) {
 	gp := e.token("system", "nhs", "A81001")
 	trust := e.token("system", "nhs", "RCX")
 	hosp := e.token("system", "nhs", "RHX")
-	put := func(tok, path, b string) {
-		t.Helper()
-		if r := e.do("PUT", path, tok, b); r.status != 200 && r.status != 201 {
-			t.Fatalf("seed %s: %d %s", path, r.status, r.body)
-		}
-	}
+	put := func(tok, path, b string) { e.putAll(t, tok, [2]string{path, b}) }
 	put(gp, "/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"9000000009"}],"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`)
 	put(trust, "/fhir/CareTeam/bobteam", `{"resourceType":"CareTeam","id":"bobteam","status":"active","subject":{"reference":"Patient/bob"},"participant":[{"member":{"reference":"Organization/RCX"}}]}`)
-	put(gp, "/fhir/Consent/bob-no-rcx", `{"resourceType":"Consent","id":"bob-no-rcx","status":"active",
- "scope":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/consentscope","code":"patient-privacy"}]},
- "category":[{"coding":[{"system":"http://loinc.org","code":"59284-0"}]}],
- "patient":{"reference":"Patient/bob"},"dateTime":"2026-01-10",
- "policyRule":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"OPTIN"}]},
- "provision":{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},
-   "reference":{"reference":"Organization/RCX"}}]}}`)
+	put(gp, "/fhir/Consent/bob-no-rcx", denyOrgConsent("bob-no-rcx", "bob", "RCX"))
 	put(hosp, "/fhir/Appointment/joint", `{"resourceType":"Appointment","id":"joint","status":"booked","description":"R86C-JOINT","identifier":[{"system":"urn:x","value":"j1"}],
  "participant":[{"actor":{"reference":"Patient/jane"},"status":"accepted"},{"actor":{"reference":"Patient/bob"},"status":"accepted"}]}`)
 }
