@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store/sqlite"
 )
@@ -31,7 +32,8 @@ const derivedGolden = "testdata/derived.golden"
 // otherwise without changing the revision would decide with what the
 // earlier rules derived, and ask for no relabel. So what the demo
 // population derives is kept in testdata/derived.golden under the
-// revision that derived it.
+// revision that derived it, with the items of testdata/derivation that
+// the demo population lacks.
 func TestDerivationRevision(t *testing.T) {
 	got := derivedListing(t)
 	if *updateDerived {
@@ -78,6 +80,7 @@ func derivedListing(t *testing.T) string {
 	if err := seedDemo(ctx, srv, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	loadDerivationFixtures(ctx, t, srv)
 	names := stableNames(t, st)
 	var lines []string
 	for _, q := range []string{
@@ -121,6 +124,42 @@ func derivedListing(t *testing.T) string {
 	}
 	slices.Sort(lines)
 	return "revision " + api.DerivationRevision + "\nlists " + consent.DefaultPolicy().LabellingLists() + "\n" + strings.Join(lines, "\n") + "\n"
+}
+
+// derivationFixtures holds items the demo population lacks whose derived
+// class, labels or compartments a rule decides (an NHS EpisodeOfCare a
+// council manages, messages each way, lab results tagged otherwise,
+// non-privacy Consents, each sensitive code list, the types of class
+// other): review 86b found a change of the episode rule that kept the
+// revision, which the demo population alone could not show. One file per
+// writer, ORG.SECTOR.ndjson, written after the demo population by that
+// organisation's system.
+const derivationFixtures = "testdata/derivation"
+
+func loadDerivationFixtures(ctx context.Context, t *testing.T, srv *api.Server) {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(derivationFixtures, "*.ndjson"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no derivation fixtures in %s: %v", derivationFixtures, err)
+	}
+	for _, f := range files {
+		org, rest, _ := strings.Cut(filepath.Base(f), ".")
+		sector, _, _ := strings.Cut(rest, ".")
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var lines [][]byte
+		for _, ln := range strings.Split(string(raw), "\n") {
+			if ln = strings.TrimSpace(ln); ln != "" {
+				lines = append(lines, []byte(ln))
+			}
+		}
+		p := &auth.Principal{Sub: "fixture-loader", Name: "fixture loader", Org: org, Sector: sector, Role: "system", Purpose: "TREAT"}
+		if _, err := srv.ImportResources(ctx, p, lines); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+	}
 }
 
 var uuidPattern = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
