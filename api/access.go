@@ -296,7 +296,9 @@ type Policy interface {
 	// Visible returns the release filter for this principal, nil for all.
 	Visible(ctx context.Context, p *auth.Principal, x *Exchange) store.Visible
 	// MayWrite refuses a write; existing is the current version or nil.
-	MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta, batch []*store.Write) error
+	// x, the request's entry, is told why an existing item the caller may
+	// not see was withheld.
+	MayWrite(ctx context.Context, p *auth.Principal, x *Exchange, w *store.Write, existing *store.Meta, batch []*store.Write) error
 	// Label adds the sensitivity labels derived from the item's codes.
 	Label(w *store.Write)
 	// LabelText adds the labels derived from the codes written in the
@@ -325,7 +327,7 @@ func (OpenPolicy) OpenPatient(context.Context, *auth.Principal, *Exchange, strin
 
 func (OpenPolicy) Visible(context.Context, *auth.Principal, *Exchange) store.Visible { return nil }
 
-func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *store.Write, *store.Meta, []*store.Write) error {
+func (OpenPolicy) MayWrite(context.Context, *auth.Principal, *Exchange, *store.Write, *store.Meta, []*store.Write) error {
 	return nil
 }
 

@@ -315,7 +315,7 @@ func (s *Server) auditSearch(c echo.Context) error {
 		return err
 	}
 	// The person's other records too (Patient.link), as $who-accessed.
-	recordsIncomplete, err := s.auditPerson(c.Request().Context(), x, &q)
+	_, recordsIncomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
 	}

@@ -998,7 +998,8 @@ func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) (
 func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
 	own := strings.EqualFold(m.SourceOrg, g.user.Org)
 	role := g.cp.Policy.Role(g.user.Role)
-	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own && role.SeesOwn) && (own || !role.OwnOrgOnly) &&
+	addressed := role != nil && role.SeesAddressed(m.DataClass, codings(m.OtherCodes), g.user.Org)
+	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own && role.SeesOwn || addressed) && (own || !role.OwnOrgOnly) &&
 		(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive) && m.Type != "Binary")
 }
 
@@ -1785,8 +1786,9 @@ func namesPerson(ref any, id string, numbers []string) bool {
 	return n != "" && slices.Contains(numbers, n)
 }
 
-// linkRelationships are the relationships a CareTeam (while active) or an
-// EpisodeOfCare (while active, waitlisted or on hold) gives organisations.
+// linkRelationships are the relationships a CareTeam or an EpisodeOfCare
+// gives organisations while it is active (SPEC §5: "an active CareTeam or
+// EpisodeOfCare"; review 22f took waitlisted and on-hold episodes out).
 func linkRelationships(v *store.Version) []consent.Relationship {
 	return linkRelationshipsOf(v.Type, decodeMap(v.Raw))
 }
@@ -2006,13 +2008,13 @@ func (cp *ConsentPolicy) Visible(ctx context.Context, p *auth.Principal, x *Exch
 // change nothing; a Consent must be interpretable and be recorded by
 // someone with a relationship with the person. batch is every write of the
 // request.
-func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, w *store.Write, existing *store.Meta, batch []*store.Write) error {
+func (cp *ConsentPolicy) MayWrite(ctx context.Context, p *auth.Principal, x *Exchange, w *store.Write, existing *store.Meta, batch []*store.Write) error {
 	role := cp.Policy.Role(p.Role)
 	if role == nil || role.Audit {
 		return fmtErr(ErrForbidden, "role %s does not change records", p.Role)
 	}
 	if existing != nil {
-		if err := cp.mayReplace(ctx, p, role, w, existing); err != nil {
+		if err := cp.mayReplace(ctx, p, x, w, existing); err != nil {
 			return err
 		}
 	}
@@ -2259,8 +2261,11 @@ func writesDataOf(batch []*store.Write, pid string) bool {
 // deleted one) answers as one that never existed would, as far as a write
 // allows: a DELETE is 404 as for a missing id, a PUT is refused as a taken
 // id, whatever the item's state (its version, its organisation), since
-// PUT-as-create can always tell a taken id from a free one.
-func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role *consent.RolePolicy, w *store.Write, existing *store.Meta) error {
+// PUT-as-create can always tell a taken id from a free one. The entry, x,
+// is told why it was withheld as a read of it would be (review 86a: a
+// refused PUT or DELETE of a withheld item was logged "withheld" with no
+// reason).
+func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, x *Exchange, w *store.Write, existing *store.Meta) error {
 	own := strings.EqualFold(existing.SourceOrg, p.Org)
 	// Decided as a read is: an organisation's own items are seen by the
 	// roles that see its records (sees-own-records; a nurse retries or
@@ -2268,14 +2273,31 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 	// keeps from them (review 21b: a practice's receptionist deleted, and
 	// overwrote, the practice's HIV diagnosis she reads as 404, and the
 	// 204 told her it was there).
-	seen := !existing.Deleted && cp.gate(ctx, p, nil).visible(existing)
+	//
+	// The decision is noted on a scratch entry of the request's shape (whom
+	// it is about, the item it asked for by id: noteWithheld's rule), not
+	// on x, whose gate would count the item withheld a second time.
+	var scratch *Exchange
+	if x != nil {
+		scratch = &Exchange{Type: x.Type, ID: x.ID, Patient: x.Patient}
+	}
+	seen := !existing.Deleted && cp.gate(ctx, p, scratch).visible(existing)
 	// The answer is a missing or taken id's; the access log records a
-	// write over an item withheld from the caller as a denial (withheld).
+	// write over an item withheld from the caller as a denial (withheld),
+	// and why.
+	withheld := func(err error) error {
+		if scratch != nil {
+			for _, r := range scratch.Reasons {
+				x.addReason(r)
+			}
+		}
+		return withheldError{err}
+	}
 	hidden := func(err error) error {
 		if existing.Deleted {
 			return err
 		}
-		return withheldError{err}
+		return withheld(err)
 	}
 	switch {
 	case existing.Deleted && own && w.Op == store.OpDelete:
@@ -2300,8 +2322,8 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, role
 		// the practice's deleted HIV diagnosis had had (review 45c).
 		ended := *existing
 		ended.Deleted = false
-		if !cp.gate(ctx, p, nil).visible(&ended) {
-			return withheldError{fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists)}
+		if !cp.gate(ctx, p, scratch).visible(&ended) {
+			return withheld(fmt.Errorf("%s/%s: the id is taken (ids are unique across organisations; POST lets carex choose one): %w", w.Type, w.ID, store.ErrExists))
 		}
 		return nil
 	case !seen:

@@ -138,7 +138,7 @@ func (s *Server) runReport(c echo.Context, r *report, q auditlog.Query, format s
 	r.From, r.To = timePtr(q.From), timePtr(q.To)
 	r.Entries = []auditlog.ReportEntry{}
 	shown := newShownPeople(r.x)
-	person := personRecords(r.Patient, r.OtherRecords)
+	person := personRecords(r.Patient, q.Also)
 	hers := s.itemsOf(c.Request().Context(), person)
 	err := s.cfg.AuditLog.Scan(c.Request().Context(), q, func(e *auditlog.Entry) error {
 		r.Total++
@@ -423,12 +423,12 @@ func (s *Server) igWhoAccessed(c echo.Context) error {
 	if q.Patient == "" {
 		return fmtErr(ErrBadRequest, "$who-accessed needs patient=ID (or Patient/ID)")
 	}
-	incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
+	records, incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
 	}
-	title := "Who accessed the record of patient " + q.Patient + alsoRecords(q.Also)
-	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, x: x, title: title}
+	title := "Who accessed the record of patient " + q.Patient + alsoRecords(records)
+	r := &report{Report: "who-accessed", Patient: q.Patient, OtherRecords: records, OtherRecordsIncomplete: incomplete, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 
@@ -601,15 +601,15 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 		return err
 	}
 	q.BreakGlassAccesses = true
-	incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
+	records, incomplete, err := s.auditPerson(c.Request().Context(), x, &q)
 	if err != nil {
 		return err
 	}
 	title := "Break-glass accesses"
 	if q.Patient != "" {
-		title += " to the record of patient " + q.Patient + alsoRecords(q.Also)
+		title += " to the record of patient " + q.Patient + alsoRecords(records)
 	}
-	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: q.Also, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title}
+	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: records, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title}
 	return s.runReport(c, r, q, format)
 }
 
@@ -857,24 +857,28 @@ func shownAsWritten(s string) string {
 }
 
 // auditPerson settles whom an IG query's patient= names (patientOfNumber),
-// logs the query against her, and gathers her other records into q.Also:
-// the number as given among them. incomplete: not all were read.
-func (s *Server) auditPerson(ctx context.Context, x *Exchange, q *auditlog.Query) (incomplete bool, err error) {
+// logs the query against her, and gathers her other records into q.Also,
+// the number as given among them, whose entries name her too; records is
+// her other records alone, which a report lists as such (review 87a: a
+// report asked by her number listed the number as one). incomplete: not
+// all were read.
+func (s *Server) auditPerson(ctx context.Context, x *Exchange, q *auditlog.Query) (records []string, incomplete bool, err error) {
 	number, err := s.patientOfNumber(ctx, q)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	x.Patient = q.Patient
 	if q.Patient == "" {
-		return false, nil
+		return nil, false, nil
 	}
-	if q.Also, incomplete, err = s.otherRecords(ctx, q.Patient); err != nil {
-		return false, err
+	if records, incomplete, err = s.otherRecords(ctx, q.Patient); err != nil {
+		return nil, false, err
 	}
+	q.Also = slices.Clone(records)
 	for _, n := range number {
 		q.Also = appendNew(q.Also, n)
 	}
-	return incomplete, nil
+	return records, incomplete, nil
 }
 
 // patientOfNumber reads an IG query's patient= that is an NHS number no

@@ -139,6 +139,7 @@ type leakItem struct {
 	instant, open bool
 	endDay        string
 	versions      int
+	addressees    []string         // Communication items: the organisations it is sent to
 	consent       *consent.Consent // Consent items: as parsed at write
 	status        string           // Consent items: current status
 }
@@ -473,7 +474,7 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		it.codes = append(it.codes, consent.Coding{System: system, Code: c})
 		return lkCC(system, c, it.marker())
 	}
-	switch g.rng.IntN(11) {
+	switch g.rng.IntN(12) {
 	case 0, 1:
 		it.typ = "Condition"
 		res = map[string]any{"subject": subj, "code": code(snomed, leakConditionCodes), "onsetDateTime": lkDay(it.date)}
@@ -531,6 +532,20 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		res = map[string]any{"status": "finished", "class": map[string]any{"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": g.pick([]string{"AMB", "IMP"})},
 			"subject": subj, "period": map[string]any{"start": lkDay(it.date)}, "serviceType": lkCC("", "", it.marker())}
 		it.open = true
+	case 10:
+		// A message sent to one or two organisations, read there by the
+		// roles in reads-addressed whatever their classes. carex dates no
+		// message ("sent" is not a clinical date): undated.
+		it.typ = "Communication"
+		var to []any
+		for range 1 + g.rng.IntN(2) {
+			o := g.orgs[g.rng.IntN(len(g.orgs))].code
+			to = append(to, lkRef("Organization/"+o))
+			it.addressees = append(it.addressees, o)
+		}
+		res = map[string]any{"status": "completed", "subject": subj, "recipient": to, "sent": it.date.Format(time.RFC3339),
+			"payload": []any{map[string]any{"contentString": it.marker()}}}
+		it.date = time.Time{}
 	default:
 		it.typ = "Immunization"
 		res = map[string]any{"status": "completed", "patient": subj, "vaccineCode": code(snomed, leakImmCodes), "occurrenceDateTime": lkDay(it.date)}
@@ -571,7 +586,7 @@ func (g *leakGen) pointAtEarlier(p *leakPatient, it *leakItem, res map[string]an
 		res["focus"] = ref
 	case "DocumentReference":
 		res["context"] = map[string]any{"related": []any{ref}}
-	case "Encounter", "Immunization":
+	case "Encounter", "Immunization", "Communication":
 		res["reasonReference"] = []any{ref}
 	}
 }
@@ -869,7 +884,11 @@ func (g *leakGen) oracle(u *leakUser, p *leakPatient, now time.Time) *expectatio
 			_ = it2
 		}
 		start, end := it.span()
-		d := pp.Decide(&consent.Item{Type: it.typ, ID: it.id, DataClass: class, SourceOrg: it.src, Labels: labels, Codes: it.codes, Date: start, DateEnd: end})
+		var sentTo []consent.Coding
+		for _, o := range it.addressees {
+			sentTo = append(sentTo, consent.Coding{System: consent.SystemAddressee, Code: o})
+		}
+		d := pp.Decide(&consent.Item{Type: it.typ, ID: it.id, DataClass: class, SourceOrg: it.src, Labels: labels, Codes: it.codes, OtherCodes: sentTo, Date: start, DateEnd: end})
 		if os.Getenv("LEAK_MUTATE") == "hiv" && it.typ == "Condition" && lkHas(labels, "HIV") {
 			d = consent.Decision{Effect: consent.Permit}
 		}
@@ -1508,6 +1527,8 @@ func lkProbeBody(typ string) string {
 		return `{"resourceType":"Immunization","status":"completed","patient":` + subj + `,"vaccineCode":{"text":"probe"},"occurrenceDateTime":"2025-01-01"}`
 	case "CareTeam":
 		return `{"resourceType":"CareTeam","status":"inactive","subject":` + subj + `}`
+	case "Communication":
+		return `{"resourceType":"Communication","status":"completed","subject":` + subj + `}`
 	}
 	return `{"resourceType":"` + typ + `"}`
 }

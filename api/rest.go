@@ -12,6 +12,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -724,9 +725,36 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+ref)
 		}
 	}
+	for _, org := range addressees(w.Type, w.Resource) {
+		w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
+	}
 	slices.Sort(w.OtherCodes)
 	w.OtherCodes = slices.Compact(w.OtherCodes)
 }
+
+// addressees are the organisations a message is sent to, by their codes:
+// a Communication's or CommunicationRequest's recipient naming an
+// Organization by its code (Organization/RCX, or an ODS or council code
+// identifier, as a care team's member is read). The roles the policy lists
+// in reads-addressed read it there (consent.SystemAddressee). A recipient
+// that is a person, a team or an Organization stored under another id
+// addresses no organisation.
+func addressees(typ string, res map[string]any) []string {
+	if typ != "Communication" && typ != "CommunicationRequest" {
+		return nil
+	}
+	var out []string
+	for _, r := range asList(res["recipient"]) {
+		if org := strings.ToUpper(orgOf(r)); orgCodeShape.MatchString(org) {
+			out = append(out, org)
+		}
+	}
+	return out
+}
+
+// orgCodeShape: an ODS or council code (A81001, RCX, E06000999), which a
+// codes column holds as one word.
+var orgCodeShape = regexp.MustCompile(`^[A-Z0-9]{1,20}$`)
 
 // carriedItems are the items (Type/id) res carries copies of: each
 // resource inside it by its id, a Bundle entry's by its fullUrl too

@@ -75,10 +75,12 @@ func TestReview62bSoundMessagesAndFormsLabelledByCodes(t *testing.T) {
 	wantAbsent61b(t, "hospital clinician", "GET $everything", r, "HIV-CODE-DISP-62B")
 }
 
-// TestReview62bSoundOtherClassesNotToSocialWorkerOrNurse: a message, a
-// form, a family history, an adverse event, a device or diet order, a
-// clinical impression of the GP's: none is a class the social worker or
-// the district nurse sees (documents or other), so each is 404 to them.
+// TestReview62bSoundOtherClassesNotToSocialWorkerOrNurse: a message sent
+// to no one, a form, a family history, an adverse event, a clinical
+// impression of the GP's: none is a class the social worker or the
+// district nurse sees (documents or other), so each is 404 to them. (A
+// device or diet order is care plans since revision 2026-12-07a:
+// TestEquipmentAndFeedingReachVisitors.)
 func TestReview62bSoundOtherClassesNotToSocialWorkerOrNurse(t *testing.T) {
 	e := newEnv(t)
 	u := seed61b(t, e)
@@ -89,8 +91,6 @@ func TestReview62bSoundOtherClassesNotToSocialWorkerOrNurse(t *testing.T) {
 		"Media/m62b-plain":                  `{"resourceType":"Media","id":"m62b-plain","status":"completed",` + subj62b + `,"content":{"contentType":"image/png","title":"KEEP-m62b-plain"}}`,
 		"FamilyMemberHistory/fmh62b-plain":  `{"resourceType":"FamilyMemberHistory","id":"fmh62b-plain","status":"completed","patient":{"reference":"Patient/jane"},"relationship":{"text":"KEEP-fmh62b-plain"}}`,
 		"AdverseEvent/ae62b-plain":          `{"resourceType":"AdverseEvent","id":"ae62b-plain","actuality":"actual",` + subj62b + `,"event":{"text":"KEEP-ae62b-plain"}}`,
-		"DeviceRequest/dr62b-plain":         `{"resourceType":"DeviceRequest","id":"dr62b-plain","status":"active","intent":"order",` + subj62b + `,"codeCodeableConcept":{"text":"KEEP-dr62b-plain"}}`,
-		"NutritionOrder/no62b-plain":        `{"resourceType":"NutritionOrder","id":"no62b-plain","status":"active","intent":"order","patient":{"reference":"Patient/jane"},"dateTime":"2026-01-01","oralDiet":{"instruction":"KEEP-no62b-plain"}}`,
 		"ClinicalImpression/ci62b-plain":    `{"resourceType":"ClinicalImpression","id":"ci62b-plain","status":"completed",` + subj62b + `,"description":"KEEP-ci62b-plain"}`,
 		"Basic/b62b-plain":                  `{"resourceType":"Basic","id":"b62b-plain","code":{"text":"KEEP-b62b-plain"},` + subj62b + `}`,
 	}

@@ -450,8 +450,9 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 		if fs, ok := c.QueryParams()["_format"]; ok {
 			for _, f := range fs {
 				// A + in a query string is a space: _format=application/fhir+json.
-				mt := strings.ToLower(strings.TrimSpace(strings.SplitN(strings.ReplaceAll(f, " ", "+"), ";", 2)[0]))
-				if mt != "" && !jsonFormat(mt) && !(report && textFormat(mt)) {
+				parts := strings.Split(strings.ReplaceAll(f, " ", "+"), ";")
+				mt := strings.ToLower(strings.TrimSpace(parts[0]))
+				if mt != "" && !jsonFormat(mt) && !(report && textFormat(mt)) || otherFHIRVersion(parts[1:]) {
 					if report { // review 19b: it said JSON only, hiding the printable copies
 						return fmtErr(ErrNotAcceptable, "_format=%q: a report comes as JSON (_format=json), or printable as _format=text or _format=html", f)
 					}
@@ -467,7 +468,7 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 		for _, rng := range strings.Split(accept, ",") {
 			parts := strings.Split(rng, ";")
 			mt := strings.ToLower(strings.TrimSpace(parts[0]))
-			if mt == "" || zeroQ(parts[1:]) {
+			if mt == "" || zeroQ(parts[1:]) || otherFHIRVersion(parts[1:]) {
 				continue
 			}
 			if mt == "*/*" || mt == "application/*" || jsonFormat(mt) || report && (mt == "text/*" || textFormat(mt)) {
@@ -495,6 +496,23 @@ func textFormat(mt string) bool {
 	switch mt {
 	case "text", "text/plain", "html", "text/html":
 		return true
+	}
+	return false
+}
+
+// otherFHIRVersion: a media type's parameters ask for a FHIR version
+// other than R4 (fhirVersion=4.0, or 4.0.1), which carex does not serve
+// (review 82d: Accept: application/fhir+json; fhirVersion=3.0 was
+// answered in R4 with 200).
+func otherFHIRVersion(params []string) bool {
+	for _, p := range params {
+		k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
+		if ok && strings.EqualFold(strings.TrimSpace(k), "fhirVersion") {
+			v = strings.Trim(strings.TrimSpace(v), `"`)
+			if v != "4.0" && !strings.HasPrefix(v, "4.0.") {
+				return true
+			}
+		}
 	}
 	return false
 }

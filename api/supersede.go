@@ -97,7 +97,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	}
 	for i, w := range ws {
 		existing := existings[i]
-		if err := s.policy.MayWrite(ctx, p, w, existing, stored); err != nil {
+		if err := s.policy.MayWrite(ctx, p, x, w, existing, stored); err != nil {
 			if errors.As(err, new(withheldError)) {
 				x.withheldWrite()
 			}

@@ -27,6 +27,10 @@ const (
 	// carries as Type/id (a stored Bundle's entry, a contained or
 	// attached copy): a deny of that instance covers the carrier.
 	SystemCarriedItem = "urn:carex:carried-item"
+	// SystemAddressee names, in an item's OtherCodes, an organisation it
+	// is sent to by its code (a Communication's recipient): the roles the
+	// policy lists in reads-addressed read it there.
+	SystemAddressee = "urn:carex:addressee"
 	// CarriedUnread, as a carried item, says the item may carry copies
 	// carex could not read through: a deny of any instance covers it.
 	CarriedUnread          = "*"

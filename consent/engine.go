@@ -618,7 +618,7 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	// sees no clinical data, its own organisation's included; a
 	// receptionist role a deployment adds keeps its classes).
 	own := pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org)
-	if !role.Sees(it.DataClass) && (!own || !role.SeesOwn) {
+	if !role.Sees(it.DataClass) && (!own || !role.SeesOwn) && !pp.addressed(it) {
 		return withhold(LayerRole, CodeClassNotPermitted, "role "+role.Name+" does not see "+it.DataClass)
 	}
 	if own {
@@ -673,6 +673,38 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	return pp.permit(usedBG && pp.bg, redact)
 }
 
+// addressed reports whether the role reads the item as one sent to the
+// user's organisation (RolePolicy.SeesAddressed).
+func (pp *Prepared) addressed(it *Item) bool {
+	return pp.role.SeesAddressed(it.DataClass, it.OtherCodes, pp.org)
+}
+
+// SeesAddressed reports whether the role reads an item of class sent to
+// org, the user's organisation (codes naming it under SystemAddressee), as
+// one sent there: a role listed in reads-addressed reads such an item
+// whatever its own class, but what it carries (a contained laboratory
+// result, FHIR JSON in an attachment: the classes joined after its own)
+// only when the role sees those classes (review 85b: a message carrying a
+// lab result to a nurse is a lab result).
+func (r *RolePolicy) SeesAddressed(class string, codes []Coding, org string) bool {
+	if !r.ReadsAddressed || org == "" || !AddressedTo(codes, org) {
+		return false
+	}
+	_, carried, ok := strings.Cut(class, ClassSep)
+	return !ok || r.Sees(carried)
+}
+
+// AddressedTo reports whether codes name org as an addressee
+// (SystemAddressee).
+func AddressedTo(codes []Coding, org string) bool {
+	for _, c := range codes {
+		if c.System == SystemAddressee && strings.EqualFold(c.Code, org) {
+			return true
+		}
+	}
+	return false
+}
+
 // personType: a resource that holds a person's demographics.
 func personType(t string) bool { return t == "Patient" || t == "RelatedPerson" || t == "Person" }
 
@@ -682,7 +714,7 @@ func personType(t string) bool { return t == "Patient" || t == "RelatedPerson" |
 // organisation's data, an own-organisation-only or an audit role).
 func (pp *Prepared) ConsentWithholds(it *Item) bool {
 	role := pp.role
-	if pp.open.Effect != Permit || !role.Sees(it.DataClass) || role.OwnOrgOnly || role.Audit ||
+	if pp.open.Effect != Permit || !role.Sees(it.DataClass) && !pp.addressed(it) || role.OwnOrgOnly || role.Audit ||
 		pp.org != "" && strings.EqualFold(it.SourceOrg, pp.org) {
 		return false
 	}

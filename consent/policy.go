@@ -46,6 +46,13 @@ type RolePolicy struct {
 	// role a deployment adds (a receptionist) keeps its classes within
 	// its organisation unless the policy lists it (review 5d).
 	SeesOwn bool
+	// ReadsAddressed: reads a message sent to its own organisation (an
+	// item whose OtherCodes name it under SystemAddressee: a
+	// Communication's recipient), whatever its classes; relationship,
+	// consent and sensitivity decide it as any other item. A hospital's
+	// message to the district nurses' trust is class other, which the
+	// nurse does not see (reviews 84b, 85b: a class cannot say to whom).
+	ReadsAddressed bool
 
 	all     bool
 	classes map[string]bool
@@ -104,6 +111,7 @@ var directCarePurposes = map[string]bool{"TREAT": true, "ETREAT": true, "COC": t
 //	role NAME CLASS...|*              data classes a role may see
 //	own-org-only ROLE...              roles that read only their own organisation's data
 //	sees-own-records ROLE...          roles that see everything their own organisation recorded, whatever their classes (not audit roles)
+//	reads-addressed ROLE...           roles that read messages sent to their own organisation, whatever their classes (not audit or own-org-only roles)
 //	audit-role ROLE...                oversight roles (non-clinical classes only; no relationship/consent)
 //	job-role RBAC-CODE ROLE           national RBAC job role → carex role
 //	break-glass-roles ROLE...         roles that may break glass
@@ -319,7 +327,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			}
 			p.Roles[name] = rp
 			roleLine[name] = line
-		case "own-org-only", "audit-role", "break-glass-roles", "sees-own-records":
+		case "own-org-only", "audit-role", "break-glass-roles", "sees-own-records", "reads-addressed":
 			if len(args) == 0 {
 				return nil, bad("list at least one role")
 			}
@@ -453,7 +461,7 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 				p.CodeLabels = append(p.CodeLabels, CodeRule{Label: label, System: sys, Code: normCode(sys, c)})
 			}
 		default:
-			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, sees-own-records, job-role, break-glass-roles, " +
+			return nil, bad("unknown directive (known: purposes, role, own-org-only, audit-role, sees-own-records, reads-addressed, job-role, break-glass-roles, " +
 				"break-glass-grant, break-glass-min-reason, break-glass-releases, sensitive, legally-restricted, source-lifetime, code, codeset, alert-patients-per-hour, alert-working-hours)")
 		}
 	}
@@ -479,11 +487,18 @@ func LoadPolicy(r io.Reader) (*Policy, error) {
 			rp.BreakGlass = true
 		case "sees-own-records":
 			rp.SeesOwn = true
+		case "reads-addressed":
+			rp.ReadsAddressed = true
 		}
 	}
 	for _, u := range uses {
 		if rp := p.Roles[u.role]; u.what == "sees-own-records" && rp.Audit {
 			return nil, &PolicyError{u.line, fmt.Sprintf("sees-own-records: %s is an audit role, which sees no clinical data, its own organisation's included", u.role)}
+		}
+	}
+	for _, u := range uses {
+		if rp := p.Roles[u.role]; u.what == "reads-addressed" && (rp.Audit || rp.OwnOrgOnly) {
+			return nil, &PolicyError{u.line, fmt.Sprintf("reads-addressed: %s is an audit or own-org-only role, which reads no message sent to its organisation", u.role)}
 		}
 	}
 	for _, u := range bgRoles {

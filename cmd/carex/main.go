@@ -159,6 +159,24 @@ var ownEnvNames = map[string]string{
 	"gen --out":              "CAREX_GEN_OUT",
 	"audit export --out":     "CAREX_EXPORT_OUT",
 	"audit checkpoint --out": "CAREX_CHECKPOINT_OUT",
+	// (review 87a: a population's seed and a load's are different things)
+	"gen --seed":   "CAREX_GEN_SEED",
+	"bench --seed": "CAREX_BENCH_SEED",
+}
+
+// flagSource names where a flag's value came from, for an error about
+// it: the flag, or the environment variable when the command line did
+// not give it (review 87a: with CAREX_DB exported, the demo refused
+// "--db", which the user never typed).
+func flagSource(fs *flag.FlagSet, name string) string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	if v := envName(fs.Name(), name); !given {
+		if _, ok := os.LookupEnv(v); ok {
+			return v
+		}
+	}
+	return "--" + name
 }
 
 // parseFlags applies environment variables first, then the command line,

@@ -55,6 +55,23 @@ var typeClass = map[string]string{
 	"Claim": ClassFinancial, "ClaimResponse": ClassFinancial, "ExplanationOfBenefit": ClassFinancial, "Coverage": ClassFinancial,
 	"Account": ClassFinancial, "Invoice": ClassFinancial,
 	"Provenance": ClassProvenance, "AuditEvent": ClassProvenance,
+	// Types of R4's patient compartment searchable since schema step 17
+	// whose class is plain (revision 2026-12-07a): equipment and a feeding
+	// regime are what a home visit plans around (a hoist, home oxygen,
+	// thickened fluids), read by those who see care plans; an assessment
+	// of the clinician's (ClinicalImpression) and a set of documents are
+	// documents; an immunisation's evaluation is immunisations; a charge or
+	// eligibility check financial. The rest (a family history, an adverse
+	// event, a risk score, a detected issue, a list, supplies, a vision
+	// prescription, a body site…) stay other, for roles that see every
+	// class: a family history of Huntington's disease is not the person's
+	// problem list.
+	"DeviceRequest": ClassCarePlans, "DeviceUseStatement": ClassCarePlans, "NutritionOrder": ClassCarePlans,
+	"ClinicalImpression": ClassDocuments, "DocumentManifest": ClassDocuments,
+	"ImmunizationEvaluation": ClassImmunisations,
+	"ChargeItem":             ClassFinancial, "CoverageEligibilityRequest": ClassFinancial, "CoverageEligibilityResponse": ClassFinancial,
+	"EnrollmentRequest": ClassFinancial,
+	"MolecularSequence": ClassObservations,
 }
 
 var allClasses = func() []string {
