@@ -76,3 +76,29 @@ func TestAddressedMessages(t *testing.T) {
 	}
 	check("district nurse after Jane's objection", nurse, map[string]bool{})
 }
+
+// TestMessagesDatedBySent: a message is dated by when it was sent, so a
+// Consent's dataPeriod decides it as any dated item: Jane's deny of her
+// 2015-2016 records withholds the hospital's message to her nurses sent
+// in 2016 and not the one sent in 2020 (undated, a deny covered both and
+// a permit released neither).
+func TestMessagesDatedBySent(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	hosp := e.token("system", "nhs", "RHX")
+	msg := func(id, sent string) [2]string {
+		return [2]string{"/fhir/Communication/" + id, `{"resourceType":"Communication","id":"` + id + `","status":"completed","subject":{"reference":"Patient/jane"},` +
+			`"recipient":[{"reference":"Organization/RCX"}],"sent":"` + sent + `","payload":[{"contentString":"MSG-` + id + `"}]}`}
+	}
+	e.putAll(t, hosp, msg("sent2016", "2016-03-01T10:00:00Z"), msg("sent2020", "2020-03-01T10:00:00Z"))
+	deny := janeConsent("jane-no-2015", "2026-01-10", "OPTIN", `,"provision":{"type":"deny","dataPeriod":{"start":"2015-01-01","end":"2016-12-31"}}`)
+	if r := e.do("PUT", "/fhir/Consent/jane-no-2015", e.token("system", "nhs", "A81001"), deny); r.status != 201 {
+		t.Fatalf("consent: %d %s", r.status, r.body)
+	}
+	nurse := e.token("district-nurse", "nhs", "RCX")
+	for id, want := range map[string]int{"sent2016": 404, "sent2020": 200} {
+		if r := e.do("GET", "/fhir/Communication/"+id, nurse, ""); r.status != want {
+			t.Errorf("nurse reads Communication/%s: %d, want %d", id, r.status, want)
+		}
+	}
+}

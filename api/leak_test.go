@@ -534,8 +534,8 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		it.open = true
 	case 10:
 		// A message sent to one or two organisations, read there by the
-		// roles in reads-addressed whatever their classes. carex dates no
-		// message ("sent" is not a clinical date): undated.
+		// roles in reads-addressed whatever their own class; dated by
+		// when it was sent.
 		it.typ = "Communication"
 		var to []any
 		for range 1 + g.rng.IntN(2) {
@@ -545,7 +545,7 @@ func (g *leakGen) writeItem(p *leakPatient, src string) {
 		}
 		res = map[string]any{"status": "completed", "subject": subj, "recipient": to, "sent": it.date.Format(time.RFC3339),
 			"payload": []any{map[string]any{"contentString": it.marker()}}}
-		it.date = time.Time{}
+		it.instant = true
 	default:
 		it.typ = "Immunization"
 		res = map[string]any{"status": "completed", "patient": subj, "vaccineCode": code(snomed, leakImmCodes), "occurrenceDateTime": lkDay(it.date)}

@@ -458,6 +458,7 @@ var clinicalDateGroups = [][]string{{"date"}, {"onset-date"}, {"recorded-date"},
 //   - a Task's "period" (executionPeriod) is when it was carried out
 //     (review 31d), a referral's "occurrence" when the care it asks for
 //     took place (review 32c);
+//   - a message runs from when it was sent to when it was received;
 //   - a problem runs from its onset to its abatement, before when it was
 //     recorded; an allergy from its onset (an element no parameter
 //     indexes, "" here) through its reactions ("onset") to its last
@@ -473,6 +474,11 @@ var typeDateGroups = map[string][][]string{
 	"Condition":          {{"onset-date", "abatement-date"}, {"recorded-date"}},
 	"AllergyIntolerance": {{"", "onset", "last-date"}, {"date"}},
 	"MedicationRequest":  {{"authoredon", "date"}},
+	// a message from when it was sent to when it was received (revision
+	// 2026-12-07a: undated before, so a permit of a period's data never
+	// released one); a feeding regime from when it was ordered
+	"Communication":  append([][]string{{"sent", "received"}}, clinicalDateGroups...),
+	"NutritionOrder": append([][]string{{"datetime"}}, clinicalDateGroups...),
 }
 
 // clinicalDateElements are date elements no search parameter indexes: an
