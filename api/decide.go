@@ -998,7 +998,7 @@ func (cp *ConsentPolicy) provenanceTargets(ctx context.Context, m *store.Meta) (
 func (g *gate) seesOutsideCompartments(m *store.Meta) bool {
 	own := strings.EqualFold(m.SourceOrg, g.user.Org)
 	role := g.cp.Policy.Role(g.user.Role)
-	addressed := role != nil && role.SeesAddressed(m.DataClass, codings(m.OtherCodes), g.user.Org)
+	addressed := role != nil && role.SeesAddressed(m.Type, m.DataClass, codings(m.OtherCodes), g.user.Org)
 	return role != nil && g.cp.Policy.Serves(g.user.Purpose) && (role.Sees(m.DataClass) || own && role.SeesOwn || addressed) && (own || !role.OwnOrgOnly) &&
 		(own || !slices.ContainsFunc(m.Labels, g.cp.Policy.IsSensitive) && m.Type != "Binary")
 }

@@ -731,8 +731,10 @@ func (s *Server) derive(w *store.Write) {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+ref)
 		}
 	}
-	for _, org := range addressees(w.Type, w.Resource) {
-		w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
+	if !carriesData(w.Resource, carried, w.SourceOrg) {
+		for _, org := range addressees(w.Type, w.Resource) {
+			w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
+		}
 	}
 	slices.Sort(w.OtherCodes)
 	w.OtherCodes = slices.Compact(w.OtherCodes)
@@ -756,6 +758,31 @@ func addressees(typ string, res map[string]any) []string {
 		}
 	}
 	return out
+}
+
+// carriesData reports whether res carries (contained, or FHIR JSON in an
+// attachment) a resource that is someone's data, as withInnerClasses
+// counts one: not a directory resource (a contained Organization naming
+// the sender), a definition or a Bundle itself. A message that does is
+// decided by its content's classes, addressed or not (review 88a: a
+// message carrying a FamilyMemberHistory, class other as the message is,
+// or tagged observations and carrying a lab result, joined no class of
+// its own and reached the nurse it was sent to).
+func carriesData(res map[string]any, carried []map[string]any, org string) bool {
+	for _, x := range carried {
+		if x == nil {
+			continue
+		}
+		rt, _ := x["resourceType"].(string)
+		if rt == "Bundle" {
+			continue
+		}
+		c := search.DataClassFrom(rt, x, org)
+		if c != search.ClassDirectory && (c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
+			return true
+		}
+	}
+	return false
 }
 
 // orgCodeShape: an ODS or council code (A81001, RCX, E06000999), which a
@@ -984,6 +1011,11 @@ func clinicalCodings(l []string) []string {
 		switch {
 		case strings.HasPrefix(sys, "http://hl7.org/fhir/sid/"):
 			// ICD-10, NDC, CVX…: clinical code systems HL7 only names.
+		case strings.HasPrefix(sys, "urn:carex:"):
+			// carex's own marks (an addressee, a carried item) are derived,
+			// never taken from what a writer sent (review 88a: a lab result
+			// coded urn:carex:addressee|RCX reached the nurses).
+			continue
 		case sys == "http://unitsofmeasure.org", sys == "urn:ietf:bcp:47",
 			strings.HasPrefix(sys, "http://terminology.hl7.org/"), strings.HasPrefix(sys, "http://hl7.org/fhir/"),
 			strings.HasPrefix(sys, "urn:iso:std:iso:"):

@@ -74,3 +74,18 @@ func TestReadsAddressedPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestAddressedMessageOnlyOfItsOwnClass: the waiver is of a message's own
+// class other only (review 88a): a message whose source tagged it with a
+// clinical class, and an item of another type carrying an addressee
+// coding, are decided by their classes.
+func TestAddressedMessageOnlyOfItsOwnClass(t *testing.T) {
+	tagged := message(orgHosp, orgNurse)
+	tagged.DataClass = "observations"
+	notAMessage := message(orgHosp, orgNurse)
+	notAMessage.Type, notAMessage.DataClass = "Observation", "observations"
+	runCases(t, []engineCase{
+		{name: "tagged observations", user: "nurse", item: tagged, effect: Withhold, code: CodeClassNotPermitted},
+		{name: "an Observation with an addressee code", user: "nurse", item: notAMessage, effect: Withhold, code: CodeClassNotPermitted},
+	})
+}

@@ -676,22 +676,23 @@ func (pp *Prepared) Decide(it *Item) Decision {
 // addressed reports whether the role reads the item as one sent to the
 // user's organisation (RolePolicy.SeesAddressed).
 func (pp *Prepared) addressed(it *Item) bool {
-	return pp.role.SeesAddressed(it.DataClass, it.OtherCodes, pp.org)
+	return pp.role.SeesAddressed(it.Type, it.DataClass, it.OtherCodes, pp.org)
 }
 
-// SeesAddressed reports whether the role reads an item of class sent to
-// org, the user's organisation (codes naming it under SystemAddressee), as
-// one sent there: a role listed in reads-addressed reads such an item
-// whatever its own class, but what it carries (a contained laboratory
-// result, FHIR JSON in an attachment: the classes joined after its own)
-// only when the role sees those classes (review 85b: a message carrying a
-// lab result to a nurse is a lab result).
-func (r *RolePolicy) SeesAddressed(class string, codes []Coding, org string) bool {
-	if !r.ReadsAddressed || org == "" || !AddressedTo(codes, org) {
+// SeesAddressed reports whether the role reads a message (typ
+// Communication or CommunicationRequest) of class sent to org, the user's
+// organisation (codes naming it under SystemAddressee), as one sent there:
+// a role listed in reads-addressed reads such a message whose own class is
+// other (the NHS's, of no class of its own) whatever its classes. A class
+// its source gave it (a data-class tag: review 88a, a message tagged
+// observations, a lab result) and any class joined to it (review 85b: a
+// message carrying a lab result is a lab result) still need the role.
+func (r *RolePolicy) SeesAddressed(typ, class string, codes []Coding, org string) bool {
+	if !r.ReadsAddressed || org == "" || typ != "Communication" && typ != "CommunicationRequest" || !AddressedTo(codes, org) {
 		return false
 	}
-	_, carried, ok := strings.Cut(class, ClassSep)
-	return !ok || r.Sees(carried)
+	own, carried, ok := strings.Cut(class, ClassSep)
+	return own == "other" && (!ok || r.Sees(carried))
 }
 
 // AddressedTo reports whether codes name org as an addressee
