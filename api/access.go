@@ -44,9 +44,12 @@ type Exchange struct {
 	restricted []string
 	// claimed: the people reached through a claimed relationship
 	// (CodeClaimedRelationship is theirs).
-	claimed  []string
-	Released []string // Type/id/_history/version of every resource sent
-	Withheld int
+	claimed []string
+	// withheldReasons: the reasons noted for items withheld (noteWithheld),
+	// apart from those the record's opening noted.
+	withheldReasons []string
+	Released        []string // Type/id/_history/version of every resource sent
+	Withheld        int
 	// counted: the items an answer counted in its Bundle.total, which
 	// tells the user of them though its page may send none of them
 	// (_summary=count, _count=0, a page past the end).

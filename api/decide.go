@@ -552,6 +552,7 @@ func (g *gate) noteWithheld(d consent.Decision, pid string, m *store.Meta) {
 			code = consent.CodeSensitive
 		}
 		g.x.addReason(code)
+		g.x.withheldReasons = appendNew(g.x.withheldReasons, code)
 	}
 }
 
@@ -2287,7 +2288,11 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, x *E
 	// and why.
 	withheld := func(err error) error {
 		if scratch != nil {
-			for _, r := range scratch.Reasons {
+			// (only why the item was withheld: the scratch entry's opening
+			// of the record noted a claimed relationship, which x's own
+			// decisions note where they apply; review 88b: copied, it
+			// raised a claimed-relationship alert for everyone x names)
+			for _, r := range scratch.withheldReasons {
 				x.addReason(r)
 			}
 		}

@@ -180,7 +180,10 @@ func personRecords(patient string, others []string) map[string]bool {
 
 // severalPeopleOps are the operations whose one entry may be about
 // several people: what each released is not told apart by person.
-var severalPeopleOps = []string{"search", "history", "history-instance", "read", "vread", "history-type", "history-system", "transaction", "batch"}
+// A write naming several people (a joint appointment's update or
+// delete, refused as withheld under one of them's Consent) is one too
+// (review 88b: Bob's consent-deny in Jane's report).
+var severalPeopleOps = []string{"search", "history", "history-instance", "read", "vread", "history-type", "history-system", "transaction", "batch", "create", "update", "patch", "delete"}
 
 // othersRestricted: the entry's restricted-person alert was raised for
 // others alone (review 86a: her report of her own record's opening,
@@ -395,8 +398,11 @@ func (sp *shownPeople) add(ids ...string) {
 }
 
 func reportFormat(c echo.Context) (string, error) {
-	switch f := c.QueryParam("_format"); f {
-	case "", "json", "application/json":
+	// Its parameters (fhirVersion) are acceptable's to judge (review 88b:
+	// _format=html;fhirVersion=4.0 was a 400).
+	f, _, _ := strings.Cut(c.QueryParam("_format"), ";")
+	switch f = strings.TrimSpace(f); f {
+	case "", "json", "application/json", "application/fhir+json", "application/fhir json":
 		return "json", nil
 	case "text", "text/plain":
 		return "text", nil

@@ -18,6 +18,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -616,6 +617,7 @@ func (s *Server) derive(w *store.Write) {
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
 	attached, texts, over := attachedContentCapped(w.Resource, true)
+	texts = append(texts, messageTexts(w.Type, w.Resource)...)
 	scanned := make([][]byte, len(texts))
 	for i, t := range texts {
 		scanned[i] = scanText(t)
@@ -726,12 +728,15 @@ func (s *Server) derive(w *store.Write) {
 	// The items it carries copies of, for a deny of an instance (review
 	// 31d: a summary Bundle carrying Condition/diabetes, denied to the
 	// hospital, went to it).
+	carriesCopies := false
 	for _, ref := range carriedItems(w.Resource, attached, carried, texts, scanned) {
 		if ref != w.Type+"/"+w.ID {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemCarriedItem+"|"+ref)
+			typ, _, _ := strings.Cut(ref, "/")
+			carriesCopies = carriesCopies || !slices.Contains(store.DirectoryTypes, typ) && !slices.Contains(definitionTypes, typ)
 		}
 	}
-	if !carriesData(w.Resource, carried, w.SourceOrg) {
+	if !carriesCopies && !carriesData(w.Resource, carried, w.SourceOrg) && plainTextOnly(w.Resource) {
 		for _, org := range addressees(w.Type, w.Resource) {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
 		}
@@ -783,6 +788,64 @@ func carriesData(res map[string]any, carried []map[string]any, org string) bool 
 		}
 	}
 	return false
+}
+
+// plainTextOnly reports whether every attachment of a message's payload
+// is plain text carex reads whole: UTF-8 data of type text/plain. Any
+// other (a PDF letter, FHIR XML, an HL7 v2 message, a compressed or
+// binary payload, one given by url alone) may carry data carex does not
+// read as resources (review 88c: a lab result as FHIR XML, and as gzip
+// JSON, reached the nurse the message was sent to), so such a message is
+// decided by its classes, addressed or not.
+func plainTextOnly(res map[string]any) bool {
+	for _, p := range asList(res["payload"]) {
+		pm, _ := p.(map[string]any)
+		att, ok := pm["contentAttachment"].(map[string]any)
+		if !ok {
+			continue
+		}
+		ct, _ := att["contentType"].(string)
+		mt, _, _ := strings.Cut(ct, ";")
+		data, _ := att["data"].(string)
+		if !strings.EqualFold(strings.TrimSpace(mt), "text/plain") || data == "" || att["url"] != nil {
+			return false
+		}
+		raw, err := base64.StdEncoding.DecodeString(data)
+		if err != nil || !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// messageTexts are a message's own words (its payload strings, notes and
+// narrative),
+// read for codes as a plain-text attachment is (review 88c: "SNOMED
+// 86406008" in a message's text to the nurses was not labelled, where the
+// same words attached as text/plain were).
+func messageTexts(typ string, res map[string]any) [][]byte {
+	if typ != "Communication" && typ != "CommunicationRequest" {
+		return nil
+	}
+	var out [][]byte
+	for _, p := range asList(res["payload"]) {
+		pm, _ := p.(map[string]any)
+		if s, _ := pm["contentString"].(string); s != "" {
+			out = append(out, []byte(s))
+		}
+	}
+	for _, n := range asList(res["note"]) {
+		nm, _ := n.(map[string]any)
+		if s, _ := nm["text"].(string); s != "" {
+			out = append(out, []byte(s))
+		}
+	}
+	if t, _ := res["text"].(map[string]any); t != nil {
+		if s, _ := t["div"].(string); s != "" {
+			out = append(out, []byte(s))
+		}
+	}
+	return out
 }
 
 // orgCodeShape: an ODS or council code (A81001, RCX, E06000999), which a

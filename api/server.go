@@ -450,8 +450,10 @@ func (s *Server) acceptable(next echo.HandlerFunc) echo.HandlerFunc {
 		if fs, ok := c.QueryParams()["_format"]; ok {
 			for _, f := range fs {
 				// A + in a query string is a space: _format=application/fhir+json.
-				parts := strings.Split(strings.ReplaceAll(f, " ", "+"), ";")
-				mt := strings.ToLower(strings.TrimSpace(parts[0]))
+				// (spaces as + in the media type alone: review 88b, "; fhirVersion=3.0"
+				// was read as "+fhirVersion")
+				parts := strings.Split(f, ";")
+				mt := strings.ToLower(strings.ReplaceAll(strings.TrimSpace(parts[0]), " ", "+"))
 				if mt != "" && !jsonFormat(mt) && !(report && textFormat(mt)) || otherFHIRVersion(parts[1:]) {
 					if report { // review 19b: it said JSON only, hiding the printable copies
 						return fmtErr(ErrNotAcceptable, "_format=%q: a report comes as JSON (_format=json), or printable as _format=text or _format=html", f)
