@@ -818,34 +818,58 @@ func plainTextOnly(res map[string]any) bool {
 	return true
 }
 
-// messageTexts are a message's own words (its payload strings, notes and
-// narrative),
-// read for codes as a plain-text attachment is (review 88c: "SNOMED
-// 86406008" in a message's text to the nurses was not labelled, where the
-// same words attached as text/plain were).
+// messageTexts are a message's own words in prose (its payload strings,
+// notes and narrative's text), read for codes as a plain-text attachment
+// is (review 88c: "SNOMED 86406008" in a message's text to the nurses was
+// not labelled, where the same words attached as text/plain were). A
+// string that is structured data (JSON or XML) is read as such already,
+// for the resources it holds, and a number in it is not a code (review
+// 67a: a device's configuration, {"pollIntervalMs": 86406008}).
 func messageTexts(typ string, res map[string]any) [][]byte {
 	if typ != "Communication" && typ != "CommunicationRequest" {
 		return nil
 	}
 	var out [][]byte
+	prose := func(s string) {
+		if t := strings.TrimSpace(s); t != "" && !strings.ContainsAny(t[:1], "{[<") {
+			out = append(out, []byte(s))
+		}
+	}
 	for _, p := range asList(res["payload"]) {
 		pm, _ := p.(map[string]any)
 		if s, _ := pm["contentString"].(string); s != "" {
-			out = append(out, []byte(s))
+			prose(s)
 		}
 	}
 	for _, n := range asList(res["note"]) {
 		nm, _ := n.(map[string]any)
 		if s, _ := nm["text"].(string); s != "" {
-			out = append(out, []byte(s))
+			prose(s)
 		}
 	}
 	if t, _ := res["text"].(map[string]any); t != nil {
 		if s, _ := t["div"].(string); s != "" {
-			out = append(out, []byte(s))
+			prose(narrativeWords(s))
 		}
 	}
 	return out
+}
+
+// narrativeWords is the text of an XHTML narrative, its markup left out.
+func narrativeWords(div string) string {
+	d := xml.NewDecoder(strings.NewReader(div))
+	d.Strict = false
+	var b strings.Builder
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return b.String()
+		}
+		if cd, ok := tok.(xml.CharData); ok {
+			b.Write(cd)
+			b.WriteByte(' ')
+		}
+	}
 }
 
 // orgCodeShape: an ODS or council code (A81001, RCX, E06000999), which a

@@ -111,7 +111,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 				}
 			}()
 		} else if _, err := os.Stat(f.db); err == nil {
-			return fmt.Errorf("%s %s already exists: the demo needs a fresh database, remove it and its access log (%s) or name another file (carex serve --dev --db FILE opens one the demo kept)", flagSource(fs, "db"), f.db, accessLogPath(f.db))
+			return fmt.Errorf("%s %s already exists: the demo needs a fresh database, remove it or name another file (remove its access log, %s, too; carex serve --dev --db FILE opens one the demo kept)", flagSource(fs, "db"), f.db, accessLogPath(f.db))
 		}
 	}
 	pol, err := loadPolicyFile(f.policy)
