@@ -2295,6 +2295,13 @@ func (cp *ConsentPolicy) mayReplace(ctx context.Context, p *auth.Principal, x *E
 			for _, r := range scratch.withheldReasons {
 				x.addReason(r)
 			}
+			// and the claimed relationship it reached them through, with
+			// whom it reached (review 88d: a read raised the alert, the
+			// refused write none), so that the alert names them alone
+			if len(scratch.claimed) > 0 {
+				x.addReason(CodeClaimedRelationship)
+				x.claimed = appendNew(x.claimed, scratch.claimed...)
+			}
 		}
 		return withheldError{err}
 	}

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -736,7 +735,7 @@ func (s *Server) derive(w *store.Write) {
 			carriesCopies = carriesCopies || !slices.Contains(store.DirectoryTypes, typ) && !slices.Contains(definitionTypes, typ)
 		}
 	}
-	if !carriesCopies && !carriesData(w.Resource, carried, w.SourceOrg) && plainTextOnly(w.Resource) {
+	if !carriesCopies && !carriesData(w.Resource, carried, w.SourceOrg) && plainMessage(w.Resource) {
 		for _, org := range addressees(w.Type, w.Resource) {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
 		}
@@ -790,33 +789,58 @@ func carriesData(res map[string]any, carried []map[string]any, org string) bool 
 	return false
 }
 
-// plainTextOnly reports whether every attachment of a message's payload
-// is plain text carex reads whole: UTF-8 data of type text/plain. Any
-// other (a PDF letter, FHIR XML, an HL7 v2 message, a compressed or
-// binary payload, one given by url alone) may carry data carex does not
-// read as resources (review 88c: a lab result as FHIR XML, and as gzip
-// JSON, reached the nurse the message was sent to), so such a message is
-// decided by its classes, addressed or not.
-func plainTextOnly(res map[string]any) bool {
+// plainMessage reports whether a message is words alone, which its
+// addressee may read whatever its class: no attachment (a PDF, FHIR XML,
+// an HL7 v2 message or FHIR JSON in text/plain, a compressed payload, one
+// given by url), and no strings or narrative holding structured data
+// (markup, a JSON object, an HL7 v2 segment, a data: url, an image). Such
+// content may carry what carex does not read as resources, and a message
+// with any is decided by its classes, addressed or not (reviews 88c, 88d:
+// a lab result as FHIR XML in text/plain or as the message's string, as
+// gzip JSON, as HL7 v2, as a data: url inside its words, and another
+// person's record as XML without ids reached the nurse it was sent to).
+func plainMessage(res map[string]any) bool {
 	for _, p := range asList(res["payload"]) {
 		pm, _ := p.(map[string]any)
-		att, ok := pm["contentAttachment"].(map[string]any)
-		if !ok {
-			continue
-		}
-		ct, _ := att["contentType"].(string)
-		mt, _, _ := strings.Cut(ct, ";")
-		data, _ := att["data"].(string)
-		if !strings.EqualFold(strings.TrimSpace(mt), "text/plain") || data == "" || att["url"] != nil {
+		if _, ok := pm["contentAttachment"]; ok {
 			return false
 		}
-		raw, err := base64.StdEncoding.DecodeString(data)
-		if err != nil || !utf8.Valid(raw) || bytes.IndexByte(raw, 0) >= 0 {
+		if s, ok := pm["contentString"].(string); ok && !plainWords(s) {
+			return false
+		}
+	}
+	for _, n := range asList(res["note"]) {
+		nm, _ := n.(map[string]any)
+		if s, ok := nm["text"].(string); ok && !plainWords(s) {
+			return false
+		}
+	}
+	if t, _ := res["text"].(map[string]any); t != nil {
+		div, _ := t["div"].(string)
+		lower := strings.ToLower(div)
+		if strings.Contains(lower, "<img") || strings.Contains(lower, "data:") || !plainWords(narrativeWords(div)) {
 			return false
 		}
 	}
 	return true
 }
+
+// plainWords: s holds no structured data (see plainMessage): no tag
+// (< before a letter, '?', '!' or '/'), no JSON object or array start
+// ({ or [ before a quote, brace or bracket), no HL7 v2 segment (MSH|,
+// OBX|…) and no data: url.
+func plainWords(s string) bool {
+	lower := strings.ToLower(s)
+	if strings.Contains(lower, "data:") || hl7Segment.MatchString(s) || structureMark.MatchString(s) {
+		return false
+	}
+	return true
+}
+
+var (
+	hl7Segment    = regexp.MustCompile(`(^|[\r\n])[A-Z][A-Z0-9]{2}\|`)
+	structureMark = regexp.MustCompile(`<[A-Za-z?!/]|[{\[]\s*["{\[]`)
+)
 
 // messageTexts are a message's own words in prose (its payload strings,
 // notes and narrative's text), read for codes as a plain-text attachment
