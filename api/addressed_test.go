@@ -3,7 +3,22 @@ package api_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/carex-project/carex/api"
+	"github.com/carex-project/carex/consent"
 )
+
+// withReadsAddressed runs the server with the built-in policy and
+// reads-addressed on for the clinical roles, as a deployment opts in (the
+// built-in policy lists no role).
+func withReadsAddressed(t testing.TB) func(*api.Config) {
+	t.Helper()
+	pol, err := consent.LoadPolicy(strings.NewReader(consent.DefaultPolicyText() + "\nreads-addressed gp hospital-clinician district-nurse\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) }
+}
 
 // TestAddressedMessages: a message is released to the users of the
 // organisation it is sent to in the roles of reads-addressed (the
@@ -16,7 +31,7 @@ import (
 // still decide, a message carrying a lab result needs the observations
 // class the nurse lacks, and a search finds exactly what reads release.
 func TestAddressedMessages(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	msg := func(id, recipient, extra string) [2]string {
@@ -83,7 +98,7 @@ func TestAddressedMessages(t *testing.T) {
 // in 2016 and not the one sent in 2020 (undated, a deny covered both and
 // a permit released neither).
 func TestMessagesDatedBySent(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	msg := func(id, sent string) [2]string {
@@ -100,5 +115,20 @@ func TestMessagesDatedBySent(t *testing.T) {
 		if r := e.do("GET", "/fhir/Communication/"+id, nurse, ""); r.status != want {
 			t.Errorf("nurse reads Communication/%s: %d, want %d", id, r.status, want)
 		}
+	}
+}
+
+// TestAddressedMessagesOffByDefault: the built-in policy lists no role in
+// reads-addressed, so the hospital's message to the nurses' trust is
+// withheld from its nurse, as any item of class other is (README).
+func TestAddressedMessagesOffByDefault(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	e.putAll(t, e.token("system", "nhs", "RHX"), [2]string{"/fhir/Communication/tonurses", `{"resourceType":"Communication","id":"tonurses","status":"completed","subject":{"reference":"Patient/jane"},"recipient":[{"reference":"Organization/RCX"}],"payload":[{"contentString":"please visit"}]}`})
+	if r := e.do("GET", "/fhir/Communication/tonurses", e.token("district-nurse", "nhs", "RCX"), ""); r.status != 404 {
+		t.Errorf("nurse under the built-in policy: %d, want 404", r.status)
+	}
+	if r := e.do("GET", "/fhir/Communication/tonurses", e.token("gp", "nhs", "A81001"), ""); r.status != 200 {
+		t.Errorf("GP (every class): %d, want 200", r.status)
 	}
 }

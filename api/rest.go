@@ -855,7 +855,7 @@ func messageTexts(typ string, res map[string]any) [][]byte {
 	}
 	var out [][]byte
 	prose := func(s string) {
-		if t := strings.TrimSpace(s); t != "" && !strings.ContainsAny(t[:1], "{[<") {
+		if t := strings.TrimSpace(s); t != "" && !structuredString(t) {
 			out = append(out, []byte(s))
 		}
 	}
@@ -878,6 +878,26 @@ func messageTexts(typ string, res map[string]any) [][]byte {
 	}
 	return out
 }
+
+// structuredString: t (trimmed) is a JSON document (an object or array
+// with a "key": in it) or an XML one (a declaration, a doctype or a root
+// element with an end), which the reading of strings for resources reads
+// as such; prose that merely starts with a bracket ("[URGENT] …",
+// "<5 ml …": review 88e, an HIV code after either went unread) is words.
+func structuredString(t string) bool {
+	switch t[0] {
+	case '{', '[':
+		return jsonKey.MatchString(t)
+	case '<':
+		return xmlStart.MatchString(t) && (strings.Contains(t, "</") || strings.Contains(t, "/>"))
+	}
+	return false
+}
+
+var (
+	jsonKey  = regexp.MustCompile(`"\s*:`)
+	xmlStart = regexp.MustCompile(`^<(\?xml|!DOCTYPE|!--|[A-Za-z][\w:.-]*[\s>/])`)
+)
 
 // narrativeWords is the text of an XHTML narrative, its markup left out.
 func narrativeWords(div string) string {

@@ -31,7 +31,7 @@ const r88aLab = `{"resourceType":"Observation","id":"lab","status":"final","subj
 // Severity: leak of a withheld item (lab result) to a role that may not see
 // it. Parent 78ccab2: 404 (no reads-addressed).
 func TestReview88aTaggedMessageSwallowsCarriedLab(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
@@ -59,7 +59,7 @@ func TestReview88aTaggedMessageSwallowsCarriedLab(t *testing.T) {
 // addressed the nurses, but declared the content of a class they may not
 // read). Parent: 404.
 func TestReview88aTaggedObservationsMessageToNurse(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
@@ -82,7 +82,7 @@ func TestReview88aTaggedObservationsMessageToNurse(t *testing.T) {
 // direct read of it withholds (TestEquipmentAndFeedingReachVisitors).
 // Severity: leak of a withheld item's content. Parent: 404.
 func TestReview88aMessageCarriesOtherClassItem(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	fh := `{"resourceType":"FamilyMemberHistory","id":"fh","status":"completed","patient":{"reference":"Patient/jane"},"relationship":{"text":"father"},"condition":[{"code":{"text":"FH-HUNTINGTON-CARRIED"}}]}`
@@ -110,7 +110,7 @@ func TestReview88aMessageCarriesOtherClassItem(t *testing.T) {
 // copy of her problem with no consent decision. SPEC §5 layer 3: a deny
 // to an organisation withholds her data from it. Severity: leak.
 func TestReview88aSoundNoSubjectMessageCarriesConsentedAwayProblem(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	if r := e.do("PUT", "/fhir/Consent/jane-no-rcx", e.token("system", "nhs", "A81001"), denyOrgConsent("jane-no-rcx", "jane", "RCX")); r.status != 201 {
 		t.Fatalf("consent: %d %s", r.status, r.body)
@@ -141,7 +141,7 @@ func TestReview88aSoundNoSubjectMessageCarriesConsentedAwayProblem(t *testing.T)
 // (addressed to A81001, class other, which she does not see). SPEC §5:
 // withheld items are absent from _history. Severity: leak.
 func TestReview88aSoundHistoryOfVersionAddressedElsewhere(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp, r88aMsg("moved", `{"reference":"Organization/A81001"}`, `,"note":[{"text":"V1-FOR-GP-ONLY"}]`))
@@ -164,7 +164,7 @@ func TestReview88aSoundHistoryOfVersionAddressedElsewhere(t *testing.T) {
 // only its source organisation may change it). Parent: refused as a taken
 // id (she could not see it).
 func TestReview88aSoundNurseCannotOverwriteMessageToHerOrg(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp, r88aMsg("tonurses", `{"reference":"Organization/RCX"}`, ""))
@@ -198,7 +198,7 @@ func TestReview88aSoundNurseCannotOverwriteMessageToHerOrg(t *testing.T) {
 // leak of withheld items by a crafted (or copied) coding. Parent: 404
 // (the coding meant nothing).
 func TestReview88aAddresseeCodeSpoofedInInput(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
@@ -231,7 +231,7 @@ func TestReview88aAddresseeCodeSpoofedInInput(t *testing.T) {
 //     a nurse's purpose of research is refused;
 //   - $explain for the nurse agrees with her read.
 func TestReview88aSoundAddressedChecks(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
@@ -284,7 +284,7 @@ func TestReview88aSoundAddressedChecks(t *testing.T) {
 // hospital's DeviceRequest. Logged: whether an HIV code in note text
 // labels the item (free text is not a configured code list's code).
 func TestReview88aSoundNewClassesCarrySensitive(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	hiv := `{"resourceType":"Condition","id":"c","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]}}`
@@ -323,7 +323,7 @@ func TestReview88aSoundNewClassesCarrySensitive(t *testing.T) {
 // _revinclude from Jane's Patient finds the message to RCX and not the
 // one to A81001; Bundle.total counts only what she sees.
 func TestReview88aSoundIncludesOfAddressedMessage(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,

@@ -42,7 +42,7 @@ const r88cXMLLab = `<Observation xmlns="http://hl7.org/fhir"><id value="xlab"/><
 // result) to a role that may not see it. Parents: 78ccab2 404 (no
 // addressee rule), cbe0c51 200 (same leak).
 func TestReview88cXMLCarriedLabReachesNurse(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
@@ -76,7 +76,7 @@ func TestReview88cXMLCarriedLabReachesNurse(t *testing.T) {
 // personal data of a person RCX has no relationship with. Parents:
 // 78ccab2 404, cbe0c51 200.
 func TestReview88cXMLCarriedOtherPatient(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	other := `<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>` +
@@ -107,7 +107,7 @@ func TestReview88cXMLCarriedOtherPatient(t *testing.T) {
 //   - a contentAttachment.url naming Binary/x, whose content is an HIV
 //     letter: the message is read and the url does not leak the letter.
 func TestReview88cSoundCarriedForms(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	lab := `{"resourceType":"Observation","id":"lab","status":"final","subject":{"reference":"Patient/jane"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"CARRIED-LAB-88C"},"valueQuantity":{"value":6.8}}`
@@ -155,7 +155,7 @@ func TestReview88cSoundCarriedForms(t *testing.T) {
 //   - RCX's client system and IG officer read none;
 //   - Communication?sent= finds by date only what she may read.
 func TestReview88cSoundDatesAndOthers(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	msg := func(id, dates string) [2]string {
@@ -214,7 +214,7 @@ func TestReview88cSoundDatesAndOthers(t *testing.T) {
 // cbe0c51 200. Logged: whether the GP (who reads every class) gets it, a
 // carried HIV code unread (pre-existing for her).
 func TestReview88cGzipCarriedLab(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
@@ -234,7 +234,7 @@ func TestReview88cGzipCarriedLab(t *testing.T) {
 // Condition as FHIR JSON (jsonbob) and as FHIR XML (xmlbob). Logged only:
 // who reads each (the XML form's people are not read, for any reader).
 func TestReview88cSoundLogCarriedStoredPerson(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	e.putAll(t, e.token("system", "nhs", "Z99999"), [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","name":[{"family":"Bob"}],"generalPractitioner":[{"reference":"Organization/Z99999"}]}`})
 	cj := `{"resourceType":"Condition","id":"bc","subject":{"reference":"Patient/bob"},"code":{"text":"BOB-DIAGNOSIS"}}`
@@ -256,7 +256,7 @@ func TestReview88cSoundLogCarriedStoredPerson(t *testing.T) {
 // a writer's own urn:carex:carried-item coding naming another item is
 // ignored (the message naming none is read).
 func TestReview88cSoundInstanceDenyOfCarriedCopy(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	deny := janeConsent("jane-no-diab", "2026-01-10", "OPTIN", `,"provision":{"type":"permit","provision":[{"type":"deny","actor":[{"role":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/v3-ParticipationType","code":"IRCP"}]},"reference":{"reference":"Organization/RCX"}}],"data":[{"meaning":"instance","reference":{"reference":"Condition/diabetes"}}]}]}`)
 	if r := e.do("PUT", "/fhir/Consent/jane-no-diab", e.token("system", "nhs", "A81001"), deny); r.status != 201 {
@@ -296,7 +296,7 @@ func TestReview88cSoundInstanceDenyOfCarriedCopy(t *testing.T) {
 // names it). Parents: 78ccab2 404 (the nurse read no NHS message),
 // cbe0c51 200.
 func TestReview88cFreeTextHIVCodeReachesNurse(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,

@@ -61,7 +61,7 @@ const r88dV2Lab = "MSH|^~\\&|LAB|RHX|EPR|RCX|202603011000||ORU^R01|88D1|P|2.4\r"
 // it. Parents: c4e145b~1 200 for all four (the leak 88c reported, also
 // for application/fhir+xml); 78ccab2 404 (no addressee rule).
 func TestReview88dPlainTextStructuredLabReachesNurse(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	jsonLab := `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"JSON88D-LAB"},"valueQuantity":{"value":6.8}}`
@@ -107,7 +107,7 @@ func TestReview88dPlainTextStructuredLabReachesNurse(t *testing.T) {
 // relationship with. Parents: c4e145b~1 200 (also for
 // application/fhir+xml), 78ccab2 404.
 func TestReview88dPlainTextOtherPersonXML(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	other := `<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>` +
@@ -128,7 +128,7 @@ func TestReview88dPlainTextOtherPersonXML(t *testing.T) {
 //   - xmlid: FHIR XML with an <id> in text/plain: withheld (a copy);
 //   - plain: a plain letter with a phone number and an NHS number: read.
 func TestReview88dSoundAttachmentForms(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	u16 := utf16.Encode([]rune("Potassium 6.8 mmol/L UTF16-88D"))
@@ -170,7 +170,7 @@ func TestReview88dSoundAttachmentForms(t *testing.T) {
 // Severity: leak of a withheld item (a lab result, encoded) to a role not
 // given it. Parents: c4e145b~1 200 (both), 78ccab2 404.
 func TestReview88dEmbeddedDataURLInMessageText(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	lab := `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"IMG88D-LAB"},"valueQuantity":{"value":6.8}}`
@@ -200,7 +200,7 @@ func TestReview88dEmbeddedDataURLInMessageText(t *testing.T) {
 // patient alert (an attempt on her record IG must see). Severity if it
 // fails: a lost IG alert (log entry).
 func TestReview88dSoundRefusedWriteRestrictedAlert(t *testing.T) {
-	e := newEnv(t, withAccessLog(t, nil))
+	e := newEnv(t, withReadsAddressed(t), withAccessLog(t, nil))
 	seedRestricted(t, e)
 	e.putAll(t, e.token("system", "nhs", "A81001"), [2]string{"/fhir/Condition/mhiv", `{"resourceType":"Condition","id":"mhiv","subject":{"reference":"Patient/marg"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}],"text":"MARG-HIV"}}`})
 	reader := e.token("district-nurse", "nhs", "RCX", func(c *auth.DevClaims) { c.Sub = "n88d-read" })
@@ -231,7 +231,7 @@ func TestReview88dSoundRefusedWriteRestrictedAlert(t *testing.T) {
 // relationship). Parent c4e145b~1: the refused write raised it (this
 // probe passes there); 78ccab2: no reason copied, no alert.
 func TestReview88dRefusedWriteClaimedAlertLost(t *testing.T) {
-	e := newEnv(t, withAccessLog(t, nil))
+	e := newEnv(t, withReadsAddressed(t), withAccessLog(t, nil))
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	trust := e.token("system", "nhs", "RCX")
@@ -277,7 +277,7 @@ func TestReview88dRefusedWriteClaimedAlertLost(t *testing.T) {
 // (masked, README: a reference to what the reader may not see), nor their
 // content; the letter itself is 404 to her.
 func TestReview88dSoundMessageReferencesMasked(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withReadsAddressed(t))
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/hivdoc88d", `{"resourceType":"DocumentReference","id":"hivdoc88d","status":"current","subject":{"reference":"Patient/jane"},"type":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]},"content":[{"attachment":{"contentType":"text/plain","data":"` + r88dB64("HIV-LETTER-88D") + `"}}]}`})

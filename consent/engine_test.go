@@ -19,6 +19,7 @@ type engineCase struct {
 	code     string // first reason code; "" = plain permit with no reasons
 	path     string // provision path of a consent reason
 	flags    Flags
+	pol      *Policy // nil: DefaultPolicy
 }
 
 func runCases(t *testing.T, cases []engineCase) {
@@ -42,7 +43,11 @@ func runCases(t *testing.T, cases []engineCase) {
 			if tc.pmod != nil {
 				tc.pmod(&p)
 			}
-			d := Prepare(DefaultPolicy(), u, p, now).Decide(tc.item)
+			pol := tc.pol
+			if pol == nil {
+				pol = DefaultPolicy()
+			}
+			d := Prepare(pol, u, p, now).Decide(tc.item)
 			if d.Effect != tc.effect || firstCode(d) != tc.code {
 				t.Fatalf("got %s, want %s/%s", d.Explain(), tc.effect, tc.code)
 			}
