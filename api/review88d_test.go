@@ -12,11 +12,6 @@ import (
 // differentials: c4e145b~1 (01bd365) and 78ccab2 (before the addressee
 // rule).
 
-func r88dMsg(id, body string) [2]string {
-	return [2]string{"/fhir/Communication/" + id, `{"resourceType":"Communication","id":"` + id + `","status":"completed","subject":{"reference":"Patient/jane"},` +
-		`"recipient":[{"reference":"Organization/RCX"}]` + body + `}`}
-}
-
 func r88dB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 
 func r88dJSONStr(s string) string {
@@ -66,13 +61,13 @@ func TestReview88dPlainTextStructuredLabReachesNurse(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	jsonLab := `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"JSON88D-LAB"},"valueQuantity":{"value":6.8}}`
 	e.putAll(t, hosp,
-		r88dMsg("xmlplain", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(r88dXMLLabNoID)+`"}}]`),
-		r88dMsg("xmlstr", `,"payload":[{"contentString":"`+r88dJSONStr(r88dXMLLabNoID)+`"}]`),
-		r88dMsg("v2plain", `,"payload":[{"contentAttachment":{"contentType":"text/plain; charset=utf-8","data":"`+r88dB64(r88dV2Lab)+`"}}]`),
-		r88dMsg("v2str", `,"payload":[{"contentString":"`+r88dJSONStr(r88dV2Lab)+`"}]`),
+		r88cMsg("xmlplain", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(r88dXMLLabNoID)+`"}}]`),
+		r88cMsg("xmlstr", `,"payload":[{"contentString":"`+r88dJSONStr(r88dXMLLabNoID)+`"}]`),
+		r88cMsg("v2plain", `,"payload":[{"contentAttachment":{"contentType":"text/plain; charset=utf-8","data":"`+r88dB64(r88dV2Lab)+`"}}]`),
+		r88cMsg("v2str", `,"payload":[{"contentString":"`+r88dJSONStr(r88dV2Lab)+`"}]`),
 		// controls: the same result as FHIR JSON (no id), withheld
-		r88dMsg("jsonplain", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(jsonLab)+`"}}]`),
-		r88dMsg("jsonstr", `,"payload":[{"contentString":"`+r88dJSONStr(jsonLab)+`"}]`),
+		r88cMsg("jsonplain", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(jsonLab)+`"}}]`),
+		r88cMsg("jsonstr", `,"payload":[{"contentString":"`+r88dJSONStr(jsonLab)+`"}]`),
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	for _, id := range []string{"jsonplain", "jsonstr"} {
@@ -113,7 +108,7 @@ func TestReview88dPlainTextOtherPersonXML(t *testing.T) {
 	other := `<Bundle xmlns="http://hl7.org/fhir"><type value="collection"/>` +
 		`<entry><resource><Patient><identifier><system value="https://fhir.nhs.uk/Id/nhs-number"/><value value="9434765919"/></identifier><name><family value="OTHERPERSON88D"/></name></Patient></resource></entry>` +
 		`<entry><resource><Condition><code><text value="OTHER-PERSON-DIAGNOSIS-88D"/></code></Condition></resource></entry></Bundle>`
-	e.putAll(t, hosp, r88dMsg("xmlother", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(other)+`"}}]`))
+	e.putAll(t, hosp, r88cMsg("xmlother", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(other)+`"}}]`))
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	if r := e.do("GET", "/fhir/Communication/xmlother", nurse, ""); r.status != 404 {
 		t.Errorf("district nurse reads a message carrying another person's record as FHIR XML in text/plain: %d (want 404)", r.status)
@@ -138,10 +133,10 @@ func TestReview88dSoundAttachmentForms(t *testing.T) {
 	}
 	xmlID := strings.Replace(r88dXMLLabNoID, `<status`, `<id value="x88d"/><status`, 1)
 	e.putAll(t, hosp,
-		r88dMsg("utf16", `,"payload":[{"contentAttachment":{"contentType":"text/plain; charset=utf-16le","data":"`+base64.StdEncoding.EncodeToString(raw)+`"}}]`),
-		r88dMsg("notype", `,"payload":[{"contentAttachment":{"data":"`+r88dB64("Potassium 6.8")+`"}}]`),
-		r88dMsg("xmlid", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(xmlID)+`"}}]`),
-		r88dMsg("plain", `,"payload":[{"contentString":"PLAIN-88D Please visit Jane on Tuesday; call 0113 496 0000, NHS number 943 476 5919, ref 123456."}]`),
+		r88cMsg("utf16", `,"payload":[{"contentAttachment":{"contentType":"text/plain; charset=utf-16le","data":"`+base64.StdEncoding.EncodeToString(raw)+`"}}]`),
+		r88cMsg("notype", `,"payload":[{"contentAttachment":{"data":"`+r88dB64("Potassium 6.8")+`"}}]`),
+		r88cMsg("xmlid", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64(xmlID)+`"}}]`),
+		r88cMsg("plain", `,"payload":[{"contentString":"PLAIN-88D Please visit Jane on Tuesday; call 0113 496 0000, NHS number 943 476 5919, ref 123456."}]`),
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	want := map[string]int{"utf16": 404, "notype": 404, "xmlid": 404, "plain": 200}
@@ -175,9 +170,9 @@ func TestReview88dEmbeddedDataURLInMessageText(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	lab := `{"resourceType":"Observation","status":"final","subject":{"reference":"Patient/jane"},"category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"laboratory"}]}],"code":{"text":"IMG88D-LAB"},"valueQuantity":{"value":6.8}}`
 	e.putAll(t, hosp,
-		r88dMsg("imgdata", `,"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">see <img src=\"data:application/fhir+json;base64,`+r88dB64(lab)+`\"/></div>"},"payload":[{"contentString":"see picture"}]`),
-		r88dMsg("b64str", `,"payload":[{"contentString":"result attached: data:application/fhir+json;base64,`+r88dB64(lab)+`"}]`),
-		r88dMsg("b64att", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64("result attached: data:application/fhir+json;base64,"+r88dB64(lab))+`"}}]`),
+		r88cMsg("imgdata", `,"text":{"status":"generated","div":"<div xmlns=\"http://www.w3.org/1999/xhtml\">see <img src=\"data:application/fhir+json;base64,`+r88dB64(lab)+`\"/></div>"},"payload":[{"contentString":"see picture"}]`),
+		r88cMsg("b64str", `,"payload":[{"contentString":"result attached: data:application/fhir+json;base64,`+r88dB64(lab)+`"}]`),
+		r88cMsg("b64att", `,"payload":[{"contentAttachment":{"contentType":"text/plain","data":"`+r88dB64("result attached: data:application/fhir+json;base64,"+r88dB64(lab))+`"}}]`),
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	if r := e.do("GET", "/fhir/Communication/b64att", nurse, ""); r.status != 404 {
@@ -282,7 +277,7 @@ func TestReview88dSoundMessageReferencesMasked(t *testing.T) {
 	gp := e.token("system", "nhs", "A81001")
 	e.putAll(t, gp, [2]string{"/fhir/DocumentReference/hivdoc88d", `{"resourceType":"DocumentReference","id":"hivdoc88d","status":"current","subject":{"reference":"Patient/jane"},"type":{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]},"content":[{"attachment":{"contentType":"text/plain","data":"` + r88dB64("HIV-LETTER-88D") + `"}}]}`})
 	hosp := e.token("system", "nhs", "RHX")
-	e.putAll(t, hosp, r88dMsg("refs", `,"basedOn":[{"reference":"Condition/hiv"}],"partOf":[{"reference":"DocumentReference/hivdoc88d"}],"inResponseTo":[{"reference":"Condition/hiv"}],"payload":[{"contentString":"REFS-88D see attached"},{"contentReference":{"reference":"DocumentReference/hivdoc88d"}}]`))
+	e.putAll(t, hosp, r88cMsg("refs", `,"basedOn":[{"reference":"Condition/hiv"}],"partOf":[{"reference":"DocumentReference/hivdoc88d"}],"inResponseTo":[{"reference":"Condition/hiv"}],"payload":[{"contentString":"REFS-88D see attached"},{"contentReference":{"reference":"DocumentReference/hivdoc88d"}}]`))
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	r := e.do("GET", "/fhir/Communication/refs", nurse, "")
 	t.Logf("nurse reads refs: %d %.600s", r.status, r.body)

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -12,18 +11,7 @@ import (
 // 453aaa5) and 78ccab2 (before the addressee rule). Helpers r88eMsg,
 // r88eB64, r88eJSONStr, r88eXMLLabNoID, r88eV2Lab: review88d_test.go.
 
-// Self-contained copies of review 88d's helpers (so this file runs on
-// parents that lack review88d_test.go).
-func r88eMsg(id, body string) [2]string {
-	return [2]string{"/fhir/Communication/" + id, `{"resourceType":"Communication","id":"` + id + `","status":"completed","subject":{"reference":"Patient/jane"},` +
-		`"recipient":[{"reference":"Organization/RCX"}]` + body + `}`}
-}
-
-func r88eB64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-
-func r88eJSONStr(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\r", `\r`, "\n", `\n`).Replace(s)
-}
+// (r88cMsg: review88c_test.go; r88dB64, r88dJSONStr: review88d_test.go)
 
 // a laboratory result as FHIR XML with no <id>
 const r88eXMLLabNoID = `<Observation xmlns="http://hl7.org/fhir"><status value="final"/>` +
@@ -69,11 +57,11 @@ func TestReview88eProseSkippedByLeadingMark(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	words := " HIV result confirmed today, SNOMED 86406008; please visit Tuesday."
 	e.putAll(t, hosp,
-		r88eMsg("ctl", `,"payload":[{"contentString":"Urgent:`+words+`"}]`),
-		r88eMsg("bracket", `,"payload":[{"contentString":"[URGENT]`+words+`"}]`),
-		r88eMsg("lt", `,"payload":[{"contentString":"<5 ml urine output;`+words+`"}]`),
-		r88eMsg("brace", `,"payload":[{"contentString":"{as discussed}`+words+`"}]`),
-		r88eMsg("note", `,"payload":[{"contentString":"see note"}],"note":[{"text":"[URGENT]`+words+`"}]`),
+		r88cMsg("ctl", `,"payload":[{"contentString":"Urgent:`+words+`"}]`),
+		r88cMsg("bracket", `,"payload":[{"contentString":"[URGENT]`+words+`"}]`),
+		r88cMsg("lt", `,"payload":[{"contentString":"<5 ml urine output;`+words+`"}]`),
+		r88cMsg("brace", `,"payload":[{"contentString":"{as discussed}`+words+`"}]`),
+		r88cMsg("note", `,"payload":[{"contentString":"see note"}],"note":[{"text":"[URGENT]`+words+`"}]`),
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	r88eStatus(t, e, nurse, map[string]int{"ctl": 404, "bracket": 404, "lt": 404, "brace": 404, "note": 404}, "Communication")
@@ -91,15 +79,15 @@ func TestReview88eSoundOrdinaryNursing(t *testing.T) {
 	hosp := e.token("system", "nhs", "RHX")
 	spaced := strings.Replace(r88eLabJSON, `{"resourceType"`, "{ \n\"resourceType\"", 1)
 	e.putAll(t, hosp,
-		r88eMsg("visit", `,"payload":[{"contentString":"Please visit: BP 150/90, temp 37.8, dressing {as before}"}]`),
-		r88eMsg("lt5", `,"payload":[{"contentString":"Output <5 ml/hr overnight, please review catheter."}]`),
-		r88eMsg("bullets", `,"payload":[{"contentString":"Plan:\n- dressing change Mon/Thu\n* check pressure areas\n• BP weekly"}]`),
-		r88eMsg("spaced", `,"payload":[{"contentString":"`+r88eJSONStr(spaced)+`"}]`),
-		r88eMsg("reasonhiv", `,"reasonCode":[{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]}],"payload":[{"contentString":"please visit"}]`),
+		r88cMsg("visit", `,"payload":[{"contentString":"Please visit: BP 150/90, temp 37.8, dressing {as before}"}]`),
+		r88cMsg("lt5", `,"payload":[{"contentString":"Output <5 ml/hr overnight, please review catheter."}]`),
+		r88cMsg("bullets", `,"payload":[{"contentString":"Plan:\n- dressing change Mon/Thu\n* check pressure areas\n• BP weekly"}]`),
+		r88cMsg("spaced", `,"payload":[{"contentString":"`+r88dJSONStr(spaced)+`"}]`),
+		r88cMsg("reasonhiv", `,"reasonCode":[{"coding":[{"system":"http://snomed.info/sct","code":"86406008"}]}],"payload":[{"contentString":"please visit"}]`),
 	)
 	e.putAll(t, hosp,
 		[2]string{"/fhir/CommunicationRequest/plainreq", `{"resourceType":"CommunicationRequest","id":"plainreq","status":"active","subject":{"reference":"Patient/jane"},"recipient":[{"reference":"Organization/RCX"}],"payload":[{"contentString":"Please visit Jane on Tuesday."}],"note":[{"text":"Key safe 1234"}]}`},
-		[2]string{"/fhir/CommunicationRequest/attreq", `{"resourceType":"CommunicationRequest","id":"attreq","status":"active","subject":{"reference":"Patient/jane"},"recipient":[{"reference":"Organization/RCX"}],"payload":[{"contentAttachment":{"contentType":"text/plain","data":"` + r88eB64("Please visit Jane") + `"}}]}`},
+		[2]string{"/fhir/CommunicationRequest/attreq", `{"resourceType":"CommunicationRequest","id":"attreq","status":"active","subject":{"reference":"Patient/jane"},"recipient":[{"reference":"Organization/RCX"}],"payload":[{"contentAttachment":{"contentType":"text/plain","data":"` + r88dB64("Please visit Jane") + `"}}]}`},
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	r88eStatus(t, e, nurse, map[string]int{"visit": 200, "lt5": 200, "bullets": 200, "spaced": 404, "reasonhiv": 404}, "Communication")
@@ -117,12 +105,12 @@ func TestReview88eLoggedWordsForms(t *testing.T) {
 	seedShared(t, e)
 	hosp := e.token("system", "nhs", "RHX")
 	e.putAll(t, hosp,
-		r88eMsg("yaml", `,"payload":[{"contentString":"resourceType: Observation\nstatus: final\ncode:\n  coding:\n  - system: http://loinc.org\n    code: 2823-3\nvalueQuantity:\n  value: 6.8\n  unit: mmol/L"}]`),
-		r88eMsg("csv", `,"payload":[{"contentString":"test,value,unit\nPotassium,6.8,mmol/L\nSodium,131,mmol/L"}]`),
-		r88eMsg("url", `,"payload":[{"contentString":"see https://lab.example.org/fhir/Observation/hba1c"}]`),
-		r88eMsg("ref", `,"payload":[{"contentString":"see Observation/hba1c"}]`),
-		r88eMsg("lookalike", `,"payload":[{"contentString":"‹Observation›‹code value＝2823-3/›‹value value＝6.8/›"}]`),
-		r88eMsg("hivwords", `,"payload":[{"contentString":"Jane is HIV positive, on antiretrovirals."}]`),
+		r88cMsg("yaml", `,"payload":[{"contentString":"resourceType: Observation\nstatus: final\ncode:\n  coding:\n  - system: http://loinc.org\n    code: 2823-3\nvalueQuantity:\n  value: 6.8\n  unit: mmol/L"}]`),
+		r88cMsg("csv", `,"payload":[{"contentString":"test,value,unit\nPotassium,6.8,mmol/L\nSodium,131,mmol/L"}]`),
+		r88cMsg("url", `,"payload":[{"contentString":"see https://lab.example.org/fhir/Observation/hba1c"}]`),
+		r88cMsg("ref", `,"payload":[{"contentString":"see Observation/hba1c"}]`),
+		r88cMsg("lookalike", `,"payload":[{"contentString":"‹Observation›‹code value＝2823-3/›‹value value＝6.8/›"}]`),
+		r88cMsg("hivwords", `,"payload":[{"contentString":"Jane is HIV positive, on antiretrovirals."}]`),
 	)
 	nurse := e.token("district-nurse", "nhs", "RCX")
 	for _, id := range []string{"yaml", "csv", "url", "ref", "lookalike", "hivwords"} {
