@@ -34,3 +34,22 @@ func TestAcceptOtherFHIRVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteOfOtherFHIRVersion: a body whose Content-Type declares another
+// FHIR version (fhirVersion=3.0) is refused with 415 and stores nothing,
+// rather than stored as R4 (review 88b); R4's own is stored.
+func TestWriteOfOtherFHIRVersion(t *testing.T) {
+	e := newEnv(t)
+	seedShared(t, e)
+	gp := e.token("system", "nhs", "A81001")
+	body := `{"resourceType":"Condition","id":"stu3","subject":{"reference":"Patient/jane"},"code":{"text":"x"}}`
+	if r := e.do("PUT", "/fhir/Condition/stu3", gp, body, "Content-Type", "application/fhir+json; fhirVersion=3.0"); r.status != 415 {
+		t.Errorf("PUT declared STU3: %d, want 415: %.200s", r.status, r.body)
+	}
+	if r := e.do("GET", "/fhir/Condition/stu3", gp, ""); r.status != 404 {
+		t.Errorf("after the refused PUT: %d, want 404", r.status)
+	}
+	if r := e.do("PUT", "/fhir/Condition/stu3", gp, body, "Content-Type", "application/fhir+json; fhirVersion=4.0"); r.status != 201 {
+		t.Errorf("PUT declared R4: %d, want 201: %.200s", r.status, r.body)
+	}
+}

@@ -391,9 +391,14 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			if strings.HasSuffix(r.URL.Path, "/_search") || s.refusedMethod(c) {
 				return next(c)
 			}
-			ct := strings.ToLower(strings.TrimSpace(strings.SplitN(r.Header.Get(echo.HeaderContentType), ";", 2)[0]))
+			parts := strings.Split(r.Header.Get(echo.HeaderContentType), ";")
+			ct := strings.ToLower(strings.TrimSpace(parts[0]))
 			if ct != "application/fhir+json" && ct != "application/json" {
 				return fmtErr(ErrMediaType, "Content-Type %q: send application/fhir+json", ct)
+			}
+			if otherFHIRVersion(parts[1:]) {
+				// (review 88b: a body declared STU3 was stored as R4)
+				return fmtErr(ErrMediaType, "Content-Type asks for another FHIR version: carex stores FHIR R4 only (fhirVersion=4.0, or leave it out)")
 			}
 		}
 		return next(c)
