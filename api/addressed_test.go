@@ -12,12 +12,19 @@ import (
 // reads-addressed on for the clinical roles, as a deployment opts in (the
 // built-in policy lists no role).
 func withReadsAddressed(t testing.TB) func(*api.Config) {
+	pol := readsAddressedPolicy(t)
+	return func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) }
+}
+
+// readsAddressedPolicy is the built-in policy with reads-addressed on for
+// the clinical roles.
+func readsAddressedPolicy(t testing.TB) *consent.Policy {
 	t.Helper()
 	pol, err := consent.LoadPolicy(strings.NewReader(consent.DefaultPolicyText() + "\nreads-addressed gp hospital-clinician district-nurse\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return func(c *api.Config) { c.Policy = api.NewConsentPolicy(pol, c.Store) }
+	return pol
 }
 
 // TestAddressedMessages: a message is released to the users of the

@@ -72,10 +72,7 @@ func TestLeakGenerated(t *testing.T) {
 	// The built-in policy with reads-addressed on for the clinical roles
 	// (a deployment's opt-in), so that the oracle also checks messages
 	// read as their addressee's; otherwise the built-in policy.
-	pol, err := consent.LoadPolicy(strings.NewReader(consent.DefaultPolicyText() + "\nreads-addressed gp hospital-clinician district-nurse\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	pol := readsAddressedPolicy(t)
 	e := newEnv(t, func(c *api.Config) { c.MaxBody = 8 << 20; c.Policy = api.NewConsentPolicy(pol, c.Store) })
 	g := &leakGen{t: t, e: e, seed: seed, rng: rand.New(rand.NewPCG(seed, seed^0x5deece66d)), pol: pol, h: e.api.Handler()}
 	g.population(*leakPatientsFlag, *leakItemsFlag)

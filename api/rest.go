@@ -735,8 +735,9 @@ func (s *Server) derive(w *store.Write) {
 			carriesCopies = carriesCopies || !slices.Contains(store.DirectoryTypes, typ) && !slices.Contains(definitionTypes, typ)
 		}
 	}
-	if !carriesCopies && !carriesData(w.Resource, carried, w.SourceOrg) && plainMessage(w.Resource) {
-		for _, org := range addressees(w.Type, w.Resource) {
+	// (addressees first: every other write has none, and skips the rest)
+	if to := addressees(w.Type, w.Resource); len(to) > 0 && !carriesCopies && !carriesData(w.Resource, carried, w.SourceOrg) && plainMessage(w.Resource) {
+		for _, org := range to {
 			w.OtherCodes = append(w.OtherCodes, consent.SystemAddressee+"|"+org)
 		}
 	}
@@ -752,7 +753,7 @@ func (s *Server) derive(w *store.Write) {
 // that is a person, a team or an Organization stored under another id
 // addresses no organisation.
 func addressees(typ string, res map[string]any) []string {
-	if typ != "Communication" && typ != "CommunicationRequest" {
+	if !consent.MessageType(typ) {
 		return nil
 	}
 	var out []string
@@ -850,7 +851,7 @@ var (
 // for the resources it holds, and a number in it is not a code (review
 // 67a: a device's configuration, {"pollIntervalMs": 86406008}).
 func messageTexts(typ string, res map[string]any) [][]byte {
-	if typ != "Communication" && typ != "CommunicationRequest" {
+	if !consent.MessageType(typ) {
 		return nil
 	}
 	var out [][]byte

@@ -688,12 +688,16 @@ func (pp *Prepared) addressed(it *Item) bool {
 // observations, a lab result) and any class joined to it (review 85b: a
 // message carrying a lab result is a lab result) still need the role.
 func (r *RolePolicy) SeesAddressed(typ, class string, codes []Coding, org string) bool {
-	if !r.ReadsAddressed || org == "" || typ != "Communication" && typ != "CommunicationRequest" || !AddressedTo(codes, org) {
+	if !r.ReadsAddressed || org == "" || !MessageType(typ) || !AddressedTo(codes, org) {
 		return false
 	}
 	own, carried, ok := strings.Cut(class, ClassSep)
 	return own == "other" && (!ok || r.Sees(carried))
 }
+
+// MessageType: the resource types a message is sent in, which the
+// addressee rule reads (SeesAddressed).
+func MessageType(typ string) bool { return typ == "Communication" || typ == "CommunicationRequest" }
 
 // AddressedTo reports whether codes name org as an addressee
 // (SystemAddressee).
