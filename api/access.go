@@ -86,6 +86,11 @@ type Exchange struct {
 	// write at a time is linear (review 47c: appendNew rebuilt it for each
 	// write, 30,000 Patients in one transaction took 18 s).
 	writtenSet map[string]bool
+	// writtenSubject: the person a single write's item is about (its
+	// subject, patient or beneficiary), first among its people in the
+	// entry: her own care team naming her husband is her record's write
+	// (review 88d: "bob" sorted first, her report said another person's).
+	writtenSubject string
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
@@ -244,6 +249,9 @@ func (x *Exchange) people() (one string, several []string) {
 	}
 	all = appendNew(all, x.written...)
 	all = appendNew(all, x.named...)
+	if i := slices.Index(all, x.writtenSubject); i > 0 && x.Patient == "" {
+		all = slices.Insert(slices.Delete(all, i, i+1), 0, x.writtenSubject)
+	}
 	if len(all) == 1 {
 		return all[0], nil
 	}

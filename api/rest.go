@@ -179,8 +179,10 @@ func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version
 
 // subjectOf is the Patient id the element naming an item's focal person
 // (subject, patient, beneficiary) refers to.
-func subjectOf(raw []byte) string {
-	m := decodeMap(raw)
+func subjectOf(raw []byte) string { return subjectIn(decodeMap(raw)) }
+
+// subjectIn is subjectOf for the decoded resource m.
+func subjectIn(m map[string]any) string {
 	for _, k := range []string{"subject", "patient", "beneficiary"} {
 		if r, ok := m[k].(map[string]any); ok {
 			ref, _ := r["reference"].(string)
