@@ -144,14 +144,19 @@ func (s *Server) read(c echo.Context) error {
 	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
-// sharedItem notes, for break-glass, the item a single-item request
-// (read, version read, instance history) is about when its current
-// version v belongs to several people: the person it is about opens (its subject), or, when
-// none is recognisable, the item alone is released, opening no one.
+// sharedItem notes the item a single-item request (read, version read,
+// instance history) is about when its current version v belongs to
+// several people: the person it is about (its subject) is named first in
+// the entry and, under break-glass, opens; when none is recognisable, the
+// item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
-	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
+	if v == nil || len(v.Patients) < 2 {
+		return
+	}
+	x.itemSubject = subjectOf(v.Raw)
+	if x.BreakGlass != "" {
 		x.bgPeople = knownPeople(v.Patients)
-		x.bgSubject = subjectOf(v.Raw)
+		x.bgSubject = x.itemSubject
 	}
 }
 

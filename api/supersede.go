@@ -100,7 +100,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 		if err != nil {
 			return err
 		}
-		x.writtenSubject = subject
+		x.itemSubject = subject
 	}
 	for i, w := range ws {
 		existing := existings[i]
