@@ -16,7 +16,9 @@ func TestReportNamesWriteBySubject(t *testing.T) {
 	e := newEnv(t, withAccessLog(t, nil))
 	seedShared(t, e)
 	gp := e.token("system", "nhs", "A81001")
-	e.putAll(t, gp, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	bobNum := nhsNumber(881)
+	e.putAll(t, gp, [2]string{"/fhir/Patient/bob", `{"resourceType":"Patient","id":"bob","identifier":[{"system":"https://fhir.nhs.uk/Id/nhs-number","value":"` + bobNum + `"}],"name":[{"family":"Bobson"}],"generalPractitioner":[{"reference":"Organization/A81001"}]}`})
+	number := map[string]string{"jane": "9434765919", "bob": bobNum}
 	trust := e.token("system", "nhs", "RCX")
 	team := `{"resourceType":"CareTeam","id":"rsw-team","status":"active","subject":{"reference":"Patient/jane"},"participant":[{"member":{"reference":"Organization/RCX"}},{"member":{"reference":"Patient/bob"}}]}`
 	for _, r := range []struct {
@@ -41,6 +43,11 @@ func TestReportNamesWriteBySubject(t *testing.T) {
 			t.Logf("%s: %s", who, l)
 			if !strings.Contains(l, want) {
 				t.Errorf("%s's report says of a request for Jane's care team naming Bob: %s; want %s", who, l, want)
+			}
+			for other, n := range number {
+				if other != who && strings.Contains(l, n) {
+					t.Errorf("%s's report holds %s's NHS number: %s", who, other, l)
+				}
 			}
 			if strings.Contains(l, "RZZ") && (who == "bob") != strings.Contains(l, "(given for another person's record)") {
 				t.Errorf("%s's report gives the break-glass reason wrongly: %s", who, l)
