@@ -160,10 +160,11 @@ func mayCarryFHIRData(raw []byte) bool {
 // textTyped reports whether raw names a media type whose data may be FHIR
 // JSON read by its first byte (jsonLike): a JSON, text, XML or untyped
 // octet-stream one (review 42a: the refuge as FHIR JSON typed text/plain
-// was masked only when "json" happened to be written elsewhere).
+// was masked only when "json" happened to be written elsewhere), or gzip
+// (inflate).
 func textTyped(raw []byte) bool {
 	low := bytes.ToLower(raw)
-	for _, t := range [...]string{"json", "text/", "xml", "octet-stream"} {
+	for _, t := range [...]string{"json", "text/", "xml", "octet-stream", "gzip"} {
 		if bytes.Contains(low, []byte(t)) {
 			return true
 		}
