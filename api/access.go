@@ -86,12 +86,6 @@ type Exchange struct {
 	// write at a time is linear (review 47c: appendNew rebuilt it for each
 	// write, 30,000 Patients in one transaction took 18 s).
 	writtenSet map[string]bool
-	// itemSubject: the person a single-item request's item (read,
-	// written) is about, its subject, patient or beneficiary, when it
-	// names several people: first among them in the entry, as her own
-	// care team naming her husband is her record (review 88d: "bob"
-	// sorted first, and her report said another person's).
-	itemSubject string
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
@@ -250,9 +244,6 @@ func (x *Exchange) people() (one string, several []string) {
 	}
 	all = appendNew(all, x.written...)
 	all = appendNew(all, x.named...)
-	if i := slices.Index(all, x.itemSubject); i > 0 && x.Patient == "" {
-		all = slices.Insert(slices.Delete(all, i, i+1), 0, x.itemSubject)
-	}
 	if len(all) == 1 {
 		return all[0], nil
 	}
@@ -399,6 +390,7 @@ func (s *Server) access(next echo.HandlerFunc) echo.HandlerFunc {
 		// it touched others too.
 		opened := x.Patient
 		x.Patient, x.Patients = x.people()
+		s.subjectFirst(logCtx, x)
 		if opened == "" {
 			opened = x.Patient
 		}

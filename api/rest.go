@@ -144,19 +144,14 @@ func (s *Server) read(c echo.Context) error {
 	return respond(c, http.StatusOK, body, versionHeaders(v))
 }
 
-// sharedItem notes the item a single-item request (read, version read,
-// instance history) is about when its current version v belongs to
-// several people: the person it is about (its subject) is named first in
-// the entry and, under break-glass, opens; when none is recognisable, the
-// item alone is released, opening no one.
+// sharedItem notes, for break-glass, the item a single-item request
+// (read, version read, instance history) is about when its current
+// version v belongs to several people: the person it is about opens (its subject), or, when
+// none is recognisable, the item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
-	if v == nil || len(v.Patients) < 2 {
-		return
-	}
-	x.itemSubject = subjectOf(v.Raw)
-	if x.BreakGlass != "" {
+	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
 		x.bgPeople = knownPeople(v.Patients)
-		x.bgSubject = x.itemSubject
+		x.bgSubject = subjectOf(v.Raw)
 	}
 }
 
@@ -184,10 +179,8 @@ func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version
 
 // subjectOf is the Patient id the element naming an item's focal person
 // (subject, patient, beneficiary) refers to.
-func subjectOf(raw []byte) string { return subjectIn(decodeMap(raw)) }
-
-// subjectIn is subjectOf for the decoded resource m.
-func subjectIn(m map[string]any) string {
+func subjectOf(raw []byte) string {
+	m := decodeMap(raw)
 	for _, k := range []string{"subject", "patient", "beneficiary"} {
 		if r, ok := m[k].(map[string]any); ok {
 			ref, _ := r["reference"].(string)

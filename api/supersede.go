@@ -95,13 +95,6 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 			}
 		}
 	}
-	if len(ws) == 1 && x != nil {
-		subject, err := writeSubject(lookup, ws[0], existings[0])
-		if err != nil {
-			return err
-		}
-		x.itemSubject = subject
-	}
 	for i, w := range ws {
 		existing := existings[i]
 		if err := s.policy.MayWrite(ctx, p, x, w, existing, stored); err != nil {
@@ -254,23 +247,6 @@ func (s *Server) noteBinaryWritten(ctx context.Context, x *Exchange, existing *s
 	}
 	x.noteWritten(now.Patients)
 	return nil
-}
-
-// writeSubject is the person the item w writes is about: its new
-// version's subject, or for a delete its current one's when it is
-// several people's (one person's needs no order).
-func writeSubject(lookup store.Lookup, w *store.Write, existing *store.Meta) (string, error) {
-	if w.Resource != nil {
-		return subjectIn(w.Resource), nil
-	}
-	if w.Op != store.OpDelete || existing == nil || len(existing.Patients) < 2 {
-		return "", nil
-	}
-	v, err := lookup.Get(w.Type, w.ID)
-	if v == nil || err != nil {
-		return "", err
-	}
-	return subjectOf(v.Raw), nil
 }
 
 // whereOf is "Bundle.entry[N]: " for a write from a Bundle's entry, ""
