@@ -86,6 +86,10 @@ type Exchange struct {
 	// write at a time is linear (review 47c: appendNew rebuilt it for each
 	// write, 30,000 Patients in one transaction took 18 s).
 	writtenSet map[string]bool
+	// itemSubject: the person a single write's item is about, as its
+	// transaction saw it (writeSubject); bodySubject: the one a body not
+	// taken names (noteBody). The entry names them first (entrysubject.go).
+	itemSubject, bodySubject string
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).
@@ -244,6 +248,9 @@ func (x *Exchange) people() (one string, several []string) {
 	}
 	all = appendNew(all, x.written...)
 	all = appendNew(all, x.named...)
+	if x.Patient == "" {
+		all = putFirst(all, x.itemSubject)
+	}
 	if len(all) == 1 {
 		return all[0], nil
 	}
@@ -732,7 +739,7 @@ func (s *Server) refusedItemNames(ctx context.Context, c echo.Context, x *Exchan
 		// one). What was read already (a body the handler took) is not
 		// read again.
 		if body, err := readBody(c); err == nil && len(body) > 0 {
-			x.noteWritten(bodyPeople(body, typ))
+			x.noteBody(body, typ)
 		}
 	}
 	if x.reply != nil && x.reply.status == http.StatusMethodNotAllowed && x.Type != "" && x.ID != "" && x.Type != "AuditEvent" && fhir.IsResourceType(x.Type) {

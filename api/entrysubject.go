@@ -12,53 +12,80 @@ import (
 	"github.com/carex-project/carex/store"
 )
 
+// An access-log entry of a request on one item that names several people
+// names first the person the item is about: its subject, patient or
+// beneficiary, by reference or NHS number; for a Binary, that of the item
+// its securityContext names. A person's report reads the entry's first
+// person as the one the request was about, so her care team naming her
+// husband is her record in her report and another person's in his
+// (review 88d: ids in order, "bob" came first and her report said another
+// person's; reviews 89a, 89c: so too a version read, an item naming her
+// by NHS number, a letter's Binary, a conditional create that matched
+// his, a refused create, and the entry kept with a write for recovery).
+//
+// Which person: under break-glass, the one the glass was broken for; for
+// a write, the item written as the writer's transaction sees it
+// (writeSubject: the kept entry has it too); otherwise, once the request
+// is answered, the version it asked for or released, else the current one
+// (entryItem); failing those, the body a refused write sent (noteBody).
+
 // singleItemOps are the operations on one item named by its id (or, for
 // a conditional write, found by a query).
 var singleItemOps = map[string]bool{"read": true, "vread": true, "history-instance": true, "create": true, "update": true, "patch": true, "delete": true}
 
-// subjectFirst puts first, among the several people the entry of a
-// request on one item names, the person the item is about: its subject,
-// patient or beneficiary, by reference or NHS number; for a Binary, that
-// of the item its securityContext names. A person's report reads the
-// entry's first person as the one the request was about, so her care team
-// naming her husband is her record in her report and another person's in
-// his (review 88d: ids in order, "bob" came first; review 89a: so too for
-// a version read, an item naming her by NHS number, a letter's Binary,
-// and a conditional create that matched his). Looked up here, once the
-// request is answered, from the version it released (or the current one),
-// so every operation is ordered alike.
+// subjectFirst orders x.Patients, at log time.
 func (s *Server) subjectFirst(ctx context.Context, x *Exchange) {
 	if len(x.Patients) < 2 || !singleItemOps[x.Operation] {
 		return
 	}
-	v := s.entryItem(ctx, x)
-	if v == nil {
-		return
+	subject := x.bgSubject
+	if subject == "" {
+		subject = x.itemSubject
 	}
-	if cp, ok := s.policy.(*ConsentPolicy); ok && v.Type == "Binary" {
-		if _, item, err := cp.binaryNow(ctx, &v.Meta); err == nil && item != nil {
-			v = item
+	if subject == "" {
+		if v := s.entryItem(ctx, x); v != nil {
+			if cp, ok := s.policy.(*ConsentPolicy); ok && v.Type == "Binary" {
+				if _, item, err := cp.binaryNow(ctx, &v.Meta); err == nil && item != nil {
+					v = item
+				}
+			}
+			subject = subjectNamed(decodeMap(v.Raw))
+		} else {
+			subject = x.bodySubject
 		}
 	}
-	id, nhs := subjectNamed(decodeMap(v.Raw))
-	if id == "" && nhs != "" {
+	if nhs, ok := strings.CutPrefix(subject, byNumber); ok {
+		subject = ""
 		for _, p := range x.Patients {
 			if pc, err := s.store.PatientContext(ctx, p); err == nil && nhsOfPerson(ctx, s.store, p, pc) == nhs {
-				id = p
+				subject = p
 				break
 			}
 		}
 	}
-	if i := slices.Index(x.Patients, id); i > 0 {
-		x.Patients = slices.Insert(slices.Delete(x.Patients, i, i+1), 0, id)
+	x.Patients = putFirst(x.Patients, subject)
+}
+
+// putFirst moves p to the front of people, where it is among them.
+func putFirst(people []string, p string) []string {
+	if i := slices.Index(people, p); i > 0 {
+		return slices.Insert(slices.Delete(people, i, i+1), 0, p)
 	}
+	return people
 }
 
 // entryItem is the item a request on one item was about, with its body:
-// the version it released (a read's, a write's, a matched conditional
-// create's), else the current one; for a deleted item, the version its
-// delete ended.
+// the version a version read asked for, else the version it released (a
+// read's, a matched conditional create's), else the current one; for a
+// deleted item, the version its delete ended.
 func (s *Server) entryItem(ctx context.Context, x *Exchange) *store.Version {
+	if x.Operation == "vread" && x.Type != "" && x.ID != "" {
+		if _, ver, ok := strings.Cut(x.Path, "/_history/"); ok {
+			if n, err := strconv.ParseInt(ver, 10, 64); err == nil {
+				return s.bodyAt(ctx, x.Type, x.ID, n)
+			}
+		}
+	}
 	if x.Operation != "history-instance" {
 		for _, ref := range x.Released {
 			typ, rest, _ := strings.Cut(ref, "/")
@@ -97,10 +124,58 @@ func (s *Server) bodyAt(ctx context.Context, typ, id string, n int64) *store.Ver
 	return nil
 }
 
+// writeSubject is the person the item a single write changes is about,
+// as the writer's transaction sees it: its new version's subject, or a
+// delete's current one's; a Binary's, that of the item its
+// securityContext names; an NHS number resolved to the Patient among the
+// item's people that carries it. "" when none is found.
+func writeSubject(lookup store.Lookup, w *store.Write, existing *store.Meta) (string, error) {
+	m, people := w.Resource, w.Patients
+	if m == nil {
+		if w.Op != store.OpDelete || existing == nil || len(existing.Patients) < 2 {
+			return "", nil
+		}
+		v, err := lookup.Get(w.Type, w.ID)
+		if v == nil || err != nil {
+			return "", err
+		}
+		m, people = decodeMap(v.Raw), existing.Patients
+	}
+	if w.Type == "Binary" {
+		sc, _ := m["securityContext"].(map[string]any)
+		ref, _ := sc["reference"].(string)
+		n, ok := search.NormalizeReference(ref)
+		typ, id, _ := strings.Cut(n, "/")
+		if !ok || typ == "Patient" || typ == "Binary" {
+			return "", nil
+		}
+		v, err := lookup.Get(typ, id)
+		if v == nil || err != nil {
+			return "", err
+		}
+		m = decodeMap(v.Raw)
+	}
+	subject := subjectNamed(m)
+	nhs, ok := strings.CutPrefix(subject, byNumber)
+	if !ok {
+		return subject, nil
+	}
+	found, err := lookup.Search(patientsNumbered(nhs, maxSameNumber))
+	if err != nil {
+		return "", err
+	}
+	for _, f := range found {
+		if slices.Contains(people, f.ID) {
+			return f.ID, nil
+		}
+	}
+	return "", nil
+}
+
 // subjectNamed is the person the element naming an item's focal person
-// (subject, patient, beneficiary) names: a Patient's id, or the NHS
-// number its identifier gives.
-func subjectNamed(m map[string]any) (id, nhs string) {
+// (subject, patient, beneficiary) names: a Patient's id, or byNumber and
+// the NHS number its identifier gives; "" for none.
+func subjectNamed(m map[string]any) string {
 	for _, k := range []string{"subject", "patient", "beneficiary"} {
 		r, ok := m[k].(map[string]any)
 		if !ok {
@@ -109,17 +184,27 @@ func subjectNamed(m map[string]any) (id, nhs string) {
 		ref, _ := r["reference"].(string)
 		if n, ok := search.NormalizeReference(ref); ok {
 			if id, ok := strings.CutPrefix(n, "Patient/"); ok {
-				return id, ""
+				return id
 			}
 		}
 		if ident, ok := r["identifier"].(map[string]any); ok {
 			sys, _ := ident["system"].(string)
 			val, _ := ident["value"].(string)
 			if n, err := fhir.NormaliseNHSNumber(val); err == nil && fhir.IsNHSNumberSystem(sys) {
-				return "", n
+				return byNumber + n
 			}
 		}
-		return "", ""
+		return ""
 	}
-	return "", ""
+	return ""
+}
+
+// noteBody notes, for the log, the people a write's body names that was
+// not taken (refused, or invalid), and the person it is about.
+func (x *Exchange) noteBody(body []byte, typ string) {
+	m := decodeMap(body)
+	x.noteWritten(bodyPeopleIn(m, typ))
+	if x.bodySubject == "" {
+		x.bodySubject = subjectNamed(m)
+	}
 }

@@ -320,7 +320,7 @@ func (s *Server) readBody(c echo.Context, x *Exchange, typ string) (*fhir.Resour
 	}
 	res, err := fhir.Parse(body)
 	if err != nil {
-		x.noteWritten(bodyPeople(body, typ))
+		x.noteBody(body, typ)
 		if rt := declaredType(body, err); typ != "" && rt != "" && rt != typ {
 			// Not the Observation's missing elements: the client sent it
 			// to the wrong URL (review 19b).
@@ -346,8 +346,10 @@ func (s *Server) readBody(c echo.Context, x *Exchange, typ string) (*fhir.Resour
 // logged against her, so her $who-accessed left out some attempts to
 // change her sharing). Nothing when the body is not a JSON object of the
 // URL's type.
-func bodyPeople(body []byte, typ string) []string {
-	m := decodeMap(body)
+func bodyPeople(body []byte, typ string) []string { return bodyPeopleIn(decodeMap(body), typ) }
+
+// bodyPeopleIn is bodyPeople for the decoded body m.
+func bodyPeopleIn(m map[string]any, typ string) []string {
 	rt, _ := m["resourceType"].(string)
 	if rt == "" || typ != "" && rt != typ || !fhir.IsResourceType(rt) {
 		return nil

@@ -95,6 +95,15 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 			}
 		}
 	}
+	if len(ws) == 1 && !matches[0] && x != nil {
+		// (a matched conditional create is about the item it matched,
+		// which the entry finds by what it released: entryItem)
+		subject, err := writeSubject(lookup, ws[0], existings[0])
+		if err != nil {
+			return err
+		}
+		x.itemSubject = subject
+	}
 	for i, w := range ws {
 		existing := existings[i]
 		if err := s.policy.MayWrite(ctx, p, x, w, existing, stored); err != nil {
