@@ -46,6 +46,9 @@ func TestGzipPayloadReadAsItsContent(t *testing.T) {
 		// a trailing member that does not inflate does not hide the first
 		{"gz-trailing", "application/gzip", gzipped(t, hiv) + "\x1f\x8bnot gzip", false},
 		{"gz-letter", "text/plain", gzipped(t, "Seen in clinic. Wound healing well; review in two weeks."), true},
+		// text that opens as a zlib header does is still read as text
+		{"x-caret-text", "text/plain", "x^c note: SNOMED 86406008 confirmed", false},
+		{"x-caret-letter", "text/plain", "x^c note: wound healing well", true},
 		{"gz-bomb", "application/gzip", gzipped(t, strings.Repeat("0", 16<<20)), false},
 	} {
 		if r := e.do("PUT", "/fhir/DocumentReference/"+c.id, hosp, doc(c.id, c.ct, c.data)); r.status != 201 {

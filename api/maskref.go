@@ -153,8 +153,39 @@ func (x *Exchange) maskedRefs(v *store.Version) map[string]bool {
 // either of the others went out as stored).
 func mayCarryFHIRData(raw []byte) bool {
 	data := bytes.Count(raw, []byte(`"data"`))
-	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || textTyped(raw)) ||
+	return data > 0 && (data > bytes.Count(raw, []byte(`"contentType"`)) || textTyped(raw) || dataMayBeJSON(raw)) ||
 		bytes.Contains(raw, []byte(`"valueBase64Binary"`)) || hasDataURL(raw)
+}
+
+// dataMayBeJSON reports whether an attachment's data in raw starts as
+// JSON or gzip whatever its media type (jsonPayload; review 89b: FHIR JSON
+// typed image/png, gzip or not, naming a withheld item went out as
+// stored). Only the first bytes of each are decoded. (Data written with
+// escapes sends maskedRefs down its decoded path, which reads them all.)
+func dataMayBeJSON(raw []byte) bool {
+	key := []byte(`"data"`)
+	for i := 0; ; {
+		j := bytes.Index(raw[i:], key)
+		if j < 0 {
+			return false
+		}
+		i += j + len(key)
+		rest := bytes.TrimLeft(raw[i:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != ':' {
+			continue
+		}
+		rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+		if len(rest) == 0 || rest[0] != '"' {
+			continue
+		}
+		val := rest[1:]
+		if end := bytes.IndexByte(val, '"'); end >= 0 {
+			val = val[:end]
+		}
+		if jsonPayload("application/octet-stream", string(val), true) {
+			return true
+		}
+	}
 }
 
 // textTyped reports whether raw names a media type whose data may be FHIR
@@ -164,7 +195,7 @@ func mayCarryFHIRData(raw []byte) bool {
 // (inflate).
 func textTyped(raw []byte) bool {
 	low := bytes.ToLower(raw)
-	for _, t := range [...]string{"json", "text/", "xml", "octet-stream", "gzip"} {
+	for _, t := range [...]string{"json", "text/", "xml", "octet-stream", "gzip", "zlib"} {
 		if bytes.Contains(low, []byte(t)) {
 			return true
 		}
@@ -1142,6 +1173,11 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 // masked whole.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	return editPayloads(x, mask[textCopyMark], func(ct string, text []byte) (payloadEdit, []byte) {
+		if compressed(text) {
+			// (compressed: not inflated again on release, so masked
+			// whole in an item naming anything withheld)
+			return payloadMasked, nil
+		}
 		jsonType := ct == "" || fhirJSONType(ct)
 		if mask[textCopyMark] && mask[payloadKey(text)] {
 			return payloadMasked, nil // (its text names a withheld item: xmlDirCopies)
