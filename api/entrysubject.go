@@ -38,32 +38,53 @@ func (s *Server) subjectFirst(ctx context.Context, x *Exchange) {
 	if len(x.Patients) < 2 || !singleItemOps[x.Operation] {
 		return
 	}
-	subject := x.bgSubject
-	if subject == "" {
-		subject = x.itemSubject
-	}
-	if subject == "" {
-		if v := s.entryItem(ctx, x); v != nil {
+	// A write refused stored nothing: it was about the item as stored
+	// (review 89d: a refused move of Bob's care team to Jane named her
+	// first), else, for a new one, what its body named.
+	refused := x.Status >= 400 && len(x.Released) == 0
+	for _, subject := range []func() string{
+		func() string { return x.bgSubject },
+		func() string {
+			if refused {
+				return ""
+			}
+			return x.itemSubject
+		},
+		func() string {
+			v := s.entryItem(ctx, x)
+			if v == nil {
+				return ""
+			}
 			if cp, ok := s.policy.(*ConsentPolicy); ok && v.Type == "Binary" {
 				if _, item, err := cp.binaryNow(ctx, &v.Meta); err == nil && item != nil {
 					v = item
 				}
 			}
-			subject = subjectNamed(decodeMap(v.Raw))
-		} else {
-			subject = x.bodySubject
+			return s.personAmong(ctx, subjectNamed(decodeMap(v.Raw)), x.Patients)
+		},
+		func() string { return x.itemSubject },
+		func() string { return s.personAmong(ctx, x.bodySubject, x.Patients) },
+	} {
+		if p := subject(); p != "" && slices.Contains(x.Patients, p) {
+			x.Patients = putFirst(x.Patients, p)
+			return
 		}
 	}
-	if nhs, ok := strings.CutPrefix(subject, byNumber); ok {
-		subject = ""
-		for _, p := range x.Patients {
-			if pc, err := s.store.PatientContext(ctx, p); err == nil && nhsOfPerson(ctx, s.store, p, pc) == nhs {
-				subject = p
-				break
-			}
+}
+
+// personAmong is subject (subjectNamed) as one of people: an NHS number
+// resolved to the one whose Patient carries it.
+func (s *Server) personAmong(ctx context.Context, subject string, people []string) string {
+	nhs, ok := strings.CutPrefix(subject, byNumber)
+	if !ok {
+		return subject
+	}
+	for _, p := range people {
+		if pc, err := s.store.PatientContext(ctx, p); err == nil && nhsOfPerson(ctx, s.store, p, pc) == nhs {
+			return p
 		}
 	}
-	x.Patients = putFirst(x.Patients, subject)
+	return ""
 }
 
 // putFirst moves p to the front of people, where it is among them.
@@ -127,19 +148,23 @@ func (s *Server) bodyAt(ctx context.Context, typ, id string, n int64) *store.Ver
 // writeSubject is the person the item a single write changes is about,
 // as the writer's transaction sees it: its new version's subject, or a
 // delete's current one's; a Binary's, that of the item its
-// securityContext names; an NHS number resolved to the Patient among the
-// item's people that carries it. "" when none is found.
-func writeSubject(lookup store.Lookup, w *store.Write, existing *store.Meta) (string, error) {
-	m, people := w.Resource, w.Patients
+// securityContext names; an NHS number resolved to the Patient among
+// people (those the request names) that carries it. "" when none is found
+// or the request names one person.
+func writeSubject(lookup store.Lookup, w *store.Write, existing *store.Meta, people []string) (string, error) {
+	if len(people) < 2 {
+		return "", nil // one person's needs no order
+	}
+	m := w.Resource
 	if m == nil {
-		if w.Op != store.OpDelete || existing == nil || len(existing.Patients) < 2 {
+		if w.Op != store.OpDelete || existing == nil {
 			return "", nil
 		}
 		v, err := lookup.Get(w.Type, w.ID)
 		if v == nil || err != nil {
 			return "", err
 		}
-		m, people = decodeMap(v.Raw), existing.Patients
+		m = decodeMap(v.Raw)
 	}
 	if w.Type == "Binary" {
 		sc, _ := m["securityContext"].(map[string]any)
@@ -173,10 +198,12 @@ func writeSubject(lookup store.Lookup, w *store.Write, existing *store.Meta) (st
 }
 
 // subjectNamed is the person the element naming an item's focal person
-// (subject, patient, beneficiary) names: a Patient's id, or byNumber and
-// the NHS number its identifier gives; "" for none.
+// (subject, patient, beneficiary, a Task's for) names: a Patient's id, or
+// byNumber and the NHS number its identifier gives; "" for none. (Review
+// 89d: a council's assessment Task for Jane, focused on her carer, named
+// him first.)
 func subjectNamed(m map[string]any) string {
-	for _, k := range []string{"subject", "patient", "beneficiary"} {
+	for _, k := range []string{"subject", "patient", "beneficiary", "for"} {
 		r, ok := m[k].(map[string]any)
 		if !ok {
 			continue

@@ -178,16 +178,12 @@ func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version
 }
 
 // subjectOf is the Patient id the element naming an item's focal person
-// (subject, patient, beneficiary) refers to.
+// (subjectNamed) refers to.
 func subjectOf(raw []byte) string {
-	m := decodeMap(raw)
-	for _, k := range []string{"subject", "patient", "beneficiary"} {
-		if r, ok := m[k].(map[string]any); ok {
-			ref, _ := r["reference"].(string)
-			if id, ok := strings.CutPrefix(ref, "Patient/"); ok {
-				return id
-			}
-		}
+	// (as the entry names it first: review 89d, "Patient/jane/_history/1"
+	// was "jane/_history/1", no one)
+	if id := subjectNamed(decodeMap(raw)); !strings.HasPrefix(id, byNumber) {
+		return id
 	}
 	return ""
 }

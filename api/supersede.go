@@ -98,7 +98,7 @@ func (s *Server) decideWrites(ctx context.Context, p *auth.Principal, x *Exchang
 	if len(ws) == 1 && !matches[0] && x != nil {
 		// (a matched conditional create is about the item it matched,
 		// which the entry finds by what it released: entryItem)
-		subject, err := writeSubject(lookup, ws[0], existings[0])
+		subject, err := writeSubject(lookup, ws[0], existings[0], x.written)
 		if err != nil {
 			return err
 		}
