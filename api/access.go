@@ -90,6 +90,9 @@ type Exchange struct {
 	// transaction saw it (writeSubject); bodySubject: the one a body not
 	// taken names (noteBody). The entry names them first (entrysubject.go).
 	itemSubject, bodySubject string
+	// sharedSeen: the current version, as decided, of the item a
+	// single-item request found several people's (sharedItem)
+	sharedSeen *store.Version
 	// named: people named by released items that are in no one's
 	// compartment ("nhs|number" for one named by NHS number alone),
 	// resolved for the log entry (resolveNamed).

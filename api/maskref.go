@@ -158,9 +158,8 @@ func mayCarryFHIRData(raw []byte) bool {
 }
 
 // dataMayBeJSON reports whether an attachment's data in raw starts as
-// JSON or gzip whatever its media type (jsonPayload; review 89b: FHIR JSON
-// typed image/png, gzip or not, naming a withheld item went out as
-// stored). Only the first bytes of each are decoded. (Data written with
+// JSON whatever its media type (jsonPayload; review 89b: FHIR JSON typed
+// image/png naming a withheld item went out as stored). Only the first bytes of each are decoded. (Data written with
 // escapes sends maskedRefs down its decoded path, which reads them all.)
 func dataMayBeJSON(raw []byte) bool {
 	key := []byte(`"data"`)
@@ -191,11 +190,10 @@ func dataMayBeJSON(raw []byte) bool {
 // textTyped reports whether raw names a media type whose data may be FHIR
 // JSON read by its first byte (jsonLike): a JSON, text, XML or untyped
 // octet-stream one (review 42a: the refuge as FHIR JSON typed text/plain
-// was masked only when "json" happened to be written elsewhere), or gzip
-// (inflate).
+// was masked only when "json" happened to be written elsewhere).
 func textTyped(raw []byte) bool {
 	low := bytes.ToLower(raw)
-	for _, t := range [...]string{"json", "text/", "xml", "octet-stream", "gzip", "zlib"} {
+	for _, t := range [...]string{"json", "text/", "xml", "octet-stream"} {
 		if bytes.Contains(low, []byte(t)) {
 			return true
 		}
@@ -1173,11 +1171,6 @@ func maskRefs(v any, mask map[string]bool) (changed bool) {
 // masked whole.
 func maskAttachedRefs(x map[string]any, mask map[string]bool) bool {
 	return editPayloads(x, mask[textCopyMark], func(ct string, text []byte) (payloadEdit, []byte) {
-		if compressed(text) {
-			// (compressed: not inflated again on release, so masked
-			// whole in an item naming anything withheld)
-			return payloadMasked, nil
-		}
 		jsonType := ct == "" || fhirJSONType(ct)
 		if mask[textCopyMark] && mask[payloadKey(text)] {
 			return payloadMasked, nil // (its text names a withheld item: xmlDirCopies)

@@ -149,6 +149,9 @@ func (s *Server) read(c echo.Context) error {
 // version v belongs to several people: the person it is about opens (its subject), or, when
 // none is recognisable, the item alone is released, opening no one.
 func (x *Exchange) sharedItem(v *store.Version) {
+	if v != nil && len(v.Patients) > 1 {
+		x.sharedSeen = v // (its entry names its subject first: subjectFirst)
+	}
 	if v != nil && len(v.Patients) > 1 && x.BreakGlass != "" {
 		x.bgPeople = knownPeople(v.Patients)
 		x.bgSubject = subjectOf(v.Raw)
@@ -182,7 +185,7 @@ func (s *Server) asDecided(ctx context.Context, v *store.Version) *store.Version
 func subjectOf(raw []byte) string {
 	// (as the entry names it first: review 89d, "Patient/jane/_history/1"
 	// was "jane/_history/1", no one)
-	if id := subjectNamed(decodeMap(raw)); !strings.HasPrefix(id, byNumber) {
+	if id := subjectInRaw(raw); !strings.HasPrefix(id, byNumber) {
 		return id
 	}
 	return ""
@@ -629,9 +632,9 @@ func (s *Server) derive(w *store.Write) {
 	}
 	w.Labels = securityLabels(w.Resource)
 	if over {
-		// Payloads past the cap were not read for codes: the item is
-		// released to its source alone, as a labelled item is (review
-		// 39b: fail closed rather than read without bound).
+		// Payloads past the cap, or compressed, were not read for codes:
+		// the item is released to its source alone, as a labelled item
+		// is (review 39b: fail closed rather than read without bound).
 		w.Labels = appendNew(w.Labels, "R")
 	}
 	if w.Type == "Location" && patientResidence(w.Resource) {
