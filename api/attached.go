@@ -2,7 +2,7 @@ package api
 
 import (
 	"bytes"
-	"compress/zlib"
+	"compress/flate"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -358,7 +358,8 @@ func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, te
 			over = true
 			return
 		}
-		if compressed(p.raw) {
+		isCompressed, partial := compressed(p.raw)
+		if isCompressed {
 			// Not inflated, here or on release (review 89b: re-inflating
 			// nested copies on each read took 7.9 s for a 1 KB letter;
 			// 89e: a restricted person's and a refuge's copies went out
@@ -368,6 +369,10 @@ func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, te
 			// the GP, unread).
 			over = true
 			return
+		}
+		if texts && len(partial) > 0 {
+			// (what a broken stream inflates to is read for codes too)
+			text = append(text, partial)
 		}
 		t := attachmentText(p.ct, p.raw)
 		if texts && !binaryFormat(t) {
@@ -414,26 +419,43 @@ func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, te
 var gzipMagic = []byte{0x1f, 0x8b}
 
 // compressed reports whether raw is gzip or zlib data (RFC 1952, 1950):
-// gzip by its magic; zlib by a header whose check holds, for deflate,
-// whose stream (with a preset dictionary, the empty one) inflates to two
-// bytes at least. Text that opens as a zlib header does ("x^c note…")
-// inflates one byte at most before it fails (tried on 200,000 random
-// letters so opened).
-func compressed(raw []byte) bool {
-	if bytes.HasPrefix(raw, gzipMagic) {
-		return true
+// gzip by its header (magic, deflate, no reserved flag); zlib by a header
+// whose check holds, for deflate, followed by a deflate stream that ends
+// whole or runs past probeInflate bytes (with a preset dictionary, one
+// carex does not know, read as zeros: its data is no more readable here).
+// Text that opens as a zlib header does ("(SR) ECG…", "HK: seen…",
+// "x^c…") inflates a few bytes before it fails (review 89f: two bytes
+// was not enough to tell, and such letters were withheld): it is not
+// compressed, and partial, what it inflated to, is read as text beside
+// it, so a broken stream cannot hide a code either.
+func compressed(raw []byte) (yes bool, partial []byte) {
+	if len(raw) >= 10 && bytes.HasPrefix(raw, gzipMagic) && raw[2] == 8 && raw[3]&0xe0 == 0 {
+		return true, nil
 	}
 	if len(raw) < 2 || raw[0]&0x0f != 8 || raw[0]>>4 > 7 || (int(raw[0])<<8|int(raw[1]))%31 != 0 {
-		return false
+		return false, nil
 	}
-	zr, err := zlib.NewReaderDict(bytes.NewReader(raw), nil)
-	if err != nil {
-		return false
+	var fr io.Reader
+	if raw[1]&0x20 != 0 { // FDICT: a dictionary id, then the stream
+		if len(raw) < 6 {
+			return false, nil
+		}
+		fr = flate.NewReaderDict(bytes.NewReader(raw[6:]), zeroDictionary[:])
+	} else {
+		fr = flate.NewReader(bytes.NewReader(raw[2:]))
 	}
-	var two [2]byte
-	n, _ := io.ReadFull(zr, two[:])
-	return n == 2
+	out, err := io.ReadAll(io.LimitReader(fr, probeInflate))
+	if err == nil || len(out) >= probeInflate {
+		return true, nil
+	}
+	return false, out
 }
+
+// probeInflate is how far compressed reads a zlib stream that has not
+// ended; zeroDictionary stands for a preset dictionary it does not know.
+const probeInflate = 4 << 10
+
+var zeroDictionary [32 << 10]byte
 
 // stringBytes is the length of every string m holds, at any depth.
 func stringBytes(v any) int {

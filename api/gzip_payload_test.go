@@ -34,6 +34,9 @@ func zlibbed(t *testing.T, s string) string {
 	return buf.String()
 }
 
+// badChecksum is zlib data z with its Adler-32 check broken.
+func badChecksum(z string) string { return z[:len(z)-1] + string([]byte{z[len(z)-1] ^ 0xff}) }
+
 // TestCompressedPayloadSourceOnly: an item carrying gzip- or
 // zlib-compressed data is its source's alone: carex does not inflate it,
 // so it can neither read its codes nor mask or redact what it carries
@@ -69,6 +72,11 @@ func TestCompressedPayloadSourceOnly(t *testing.T) {
 		// text that opens as a zlib header does is read as text
 		{"x-caret-text", "text/plain", "x^c note: SNOMED 86406008 confirmed", false},
 		{"x-caret-letter", "text/plain", "x^c note: wound healing well", true},
+		{"sr-letter", "text/plain", "(SR) ECG shows sinus rhythm, review in clinic", true},
+		{"hk-letter", "text/plain", "HK: seen in clinic, wound healing well", true},
+		// a broken zlib stream is read for what it inflates to
+		{"zlib-truncated", "text/plain", zlibbed(t, "SNOMED 86406008 confirmed. "+strings.Repeat("Seen in clinic. ", 20))[:30], false},
+		{"zlib-bad-checksum", "text/plain", badChecksum(zlibbed(t, letter)), false},
 		{"plain-letter", "text/plain", letter, true},
 	} {
 		if r := e.do("PUT", "/fhir/DocumentReference/"+c.id, hosp, doc(c.id, c.ct, c.data)); r.status != 201 {
