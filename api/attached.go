@@ -370,9 +370,14 @@ func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, te
 			over = true
 			return
 		}
-		if texts && len(partial) > 0 {
-			// (what a broken stream inflates to is read for codes too)
-			text = append(text, partial)
+		if len(partial) > 0 {
+			// (what a broken stream inflates to is read as a payload of
+			// its own, within the budget: review 89g, a data: url in it
+			// went unread)
+			visit(payload{raw: partial})
+			if over {
+				return
+			}
 		}
 		t := attachmentText(p.ct, p.raw)
 		if texts && !binaryFormat(t) {
@@ -419,33 +424,44 @@ func attachedContentRead(m map[string]any, texts, firstToo bool) (docs []any, te
 var gzipMagic = []byte{0x1f, 0x8b}
 
 // compressed reports whether raw is gzip or zlib data (RFC 1952, 1950):
-// gzip by its header (magic, deflate, no reserved flag); zlib by a header
-// whose check holds, for deflate, followed by a deflate stream that ends
-// whole or runs past probeInflate bytes (with a preset dictionary, one
-// carex does not know, read as zeros: its data is no more readable here).
-// Text that opens as a zlib header does ("(SR) ECG…", "HK: seen…",
-// "x^c…") inflates a few bytes before it fails (review 89f: two bytes
-// was not enough to tell, and such letters were withheld): it is not
-// compressed, and partial, what it inflated to, is read as text beside
-// it, so a broken stream cannot hide a code either.
+// gzip by its magic and method (whatever its flags: review 89g, an
+// inflater ignores reserved ones); zlib by a header whose check holds,
+// for deflate, followed by a deflate stream that ends whole or runs past
+// probeInflate bytes. With a preset dictionary carex does not know (read
+// as zeros, so text does not fail as it otherwise would) the stream must
+// end whole exactly where its Adler-32 then ends the data (review 89g:
+// letters opening "80mg " or "(re: " were withheld). Text that opens as a
+// zlib header does ("(SR) ECG…", "HK: seen…") fails within a few bytes
+// (review 89f: two bytes was not enough to tell): it is not compressed,
+// and partial, what it inflated to, is read beside it as a payload of
+// its own, so a broken stream cannot hide a code or a copy.
 func compressed(raw []byte) (yes bool, partial []byte) {
-	if len(raw) >= 10 && bytes.HasPrefix(raw, gzipMagic) && raw[2] == 8 && raw[3]&0xe0 == 0 {
+	if len(raw) >= 10 && bytes.HasPrefix(raw, gzipMagic) && raw[2] == 8 {
 		return true, nil
 	}
 	if len(raw) < 2 || raw[0]&0x0f != 8 || raw[0]>>4 > 7 || (int(raw[0])<<8|int(raw[1]))%31 != 0 {
 		return false, nil
 	}
+	fdict := raw[1]&0x20 != 0
+	var in *bytes.Reader
 	var fr io.Reader
-	if raw[1]&0x20 != 0 { // FDICT: a dictionary id, then the stream
+	if fdict { // a dictionary id, then the stream
 		if len(raw) < 6 {
 			return false, nil
 		}
-		fr = flate.NewReaderDict(bytes.NewReader(raw[6:]), zeroDictionary[:])
+		in = bytes.NewReader(raw[6:])
+		fr = flate.NewReaderDict(in, zeroDictionary[:])
 	} else {
-		fr = flate.NewReader(bytes.NewReader(raw[2:]))
+		in = bytes.NewReader(raw[2:])
+		fr = flate.NewReader(in)
 	}
+	// (flate reads a bytes.Reader a byte at a time: what is left of in
+	// is what follows the stream)
 	out, err := io.ReadAll(io.LimitReader(fr, probeInflate))
-	if err == nil || len(out) >= probeInflate {
+	switch {
+	case fdict && err == nil && in.Len() == 4:
+		return true, nil
+	case !fdict && (err == nil || len(out) >= probeInflate):
 		return true, nil
 	}
 	return false, out
