@@ -430,11 +430,11 @@ var gzipMagic = []byte{0x1f, 0x8b}
 // probeInflate bytes; with a preset dictionary carex does not know,
 // dictionaryStream (review 89g: letters opening "80mg " or "(re: " were
 // withheld; 89h: a long stream, or one with a line end after it, was
-// not). Text that opens as a
-// zlib header does ("(SR) ECG…", "HK: seen…") fails within a few bytes
-// (review 89f: two bytes was not enough to tell): it is not compressed,
-// and partial, what it inflated to, is read beside it as a payload of
-// its own, so a broken stream cannot hide a code or a copy.
+// not). Text that opens as a zlib header does ("(SR) ECG…", "HK:
+// seen…") fails within a few bytes (review 89f: two bytes was not enough
+// to tell): it is not compressed, and partial, what it inflated to, is
+// read beside it as a payload of its own, so a broken stream cannot hide
+// a code or a copy.
 func compressed(raw []byte) (yes bool, partial []byte) {
 	if len(raw) >= 10 && bytes.HasPrefix(raw, gzipMagic) && raw[2] == 8 {
 		return true, nil

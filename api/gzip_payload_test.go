@@ -2,37 +2,36 @@ package api_test
 
 import (
 	"bytes"
+	"compress/flate"
 	"compress/gzip"
 	"compress/zlib"
+	"io"
 	"strings"
 	"testing"
 )
 
-func gzipped(t *testing.T, s string) string {
-	t.Helper()
+// Compressing writers, for compressWith.
+var (
+	gzipWriter    = func(w io.Writer) io.WriteCloser { return gzip.NewWriter(w) }
+	zlibWriter    = func(w io.Writer) io.WriteCloser { return zlib.NewWriter(w) }
+	deflateWriter = func(w io.Writer) io.WriteCloser { zw, _ := flate.NewWriter(w, flate.BestCompression); return zw }
+)
+
+// compressWith is s written through the compressing writer wrap makes
+// (into memory: it cannot fail).
+func compressWith(wrap func(io.Writer) io.WriteCloser, s string) string {
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	if _, err := zw.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
+	zw := wrap(&buf)
+	zw.Write([]byte(s))
 	if err := zw.Close(); err != nil {
-		t.Fatal(err)
+		panic(err)
 	}
 	return buf.String()
 }
 
-func zlibbed(t *testing.T, s string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	if _, err := zw.Write([]byte(s)); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.String()
-}
+func gzipped(t *testing.T, s string) string { t.Helper(); return compressWith(gzipWriter, s) }
+
+func zlibbed(t *testing.T, s string) string { t.Helper(); return compressWith(zlibWriter, s) }
 
 // badChecksum is zlib data z with its Adler-32 check broken.
 func badChecksum(z string) string { return z[:len(z)-1] + string([]byte{z[len(z)-1] ^ 0xff}) }

@@ -159,8 +159,9 @@ func mayCarryFHIRData(raw []byte) bool {
 
 // dataMayBeJSON reports whether an attachment's data in raw starts as
 // JSON whatever its media type (jsonPayload; review 89b: FHIR JSON typed
-// image/png naming a withheld item went out as stored). Only the first bytes of each are decoded. (Data written with
-// escapes sends maskedRefs down its decoded path, which reads them all.)
+// image/png naming a withheld item went out as stored). Only the first
+// bytes of each are decoded. (Data written with escapes sends maskedRefs
+// down its decoded path, which reads them all.)
 func dataMayBeJSON(raw []byte) bool {
 	key := []byte(`"data"`)
 	for i := 0; ; {

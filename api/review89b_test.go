@@ -9,9 +9,7 @@ package api_test
 
 import (
 	"bytes"
-	"compress/flate"
 	"compress/gzip"
-	"compress/zlib"
 	"encoding/base64"
 	"hash/crc32"
 	"math/rand/v2"
@@ -22,29 +20,11 @@ import (
 	"github.com/carex-project/carex/api"
 )
 
-func gz89b(s string) string {
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write([]byte(s))
-	zw.Close()
-	return buf.String()
-}
+func gz89b(s string) string { return compressWith(gzipWriter, s) }
 
-func zlib89b(s string) string {
-	var buf bytes.Buffer
-	zw := zlib.NewWriter(&buf)
-	zw.Write([]byte(s))
-	zw.Close()
-	return buf.String()
-}
+func zlib89b(s string) string { return compressWith(zlibWriter, s) }
 
-func deflate89b(s string) string {
-	var buf bytes.Buffer
-	zw, _ := flate.NewWriter(&buf, flate.BestCompression)
-	zw.Write([]byte(s))
-	zw.Close()
-	return buf.String()
-}
+func deflate89b(s string) string { return compressWith(deflateWriter, s) }
 
 // badCRC89b is gzip of s with its trailer's CRC-32 wrong (gunzip still
 // writes out the data, then complains).

@@ -91,6 +91,33 @@ func TestReview89cBreakGlassVreadOfOldVersionQuotesHerReasonInHisReport(t *testi
 // same as the one it replaces). Severity: wrong log facts in a recovered
 // entry. Parent be62474~1: itemSubject (jane) was set before keepEntry
 // copied x, Jane first (a regression). 3768467: id order, Bob first.
+// r89cRecovered closes the access log l, reopens it (open), adds the
+// entries kept with changes whose own entries were lost (RecoverIntents:
+// one is wanted), and gives the people, in order, of each entry key names
+// ("" skips it), a recovered entry's key ending " (recovered)".
+func r89cRecovered(t *testing.T, db *sqlite.DB, l *auditlog.Log, open func() *auditlog.Log, key func(*auditlog.Entry) string) map[string][]string {
+	t.Helper()
+	l.Close()
+	l = open()
+	srv := api.New(api.Config{Store: db, Recorder: api.LogRecorder{Log: l}, AuditLog: l, Dev: true})
+	if added, err := srv.RecoverIntents(context.Background()); added != 1 || err != nil {
+		t.Fatalf("premise: recovered %d (%v), want 1", added, err)
+	}
+	people := map[string][]string{}
+	if err := l.Scan(context.Background(), auditlog.Query{}, func(en *auditlog.Entry) error {
+		if k := key(en); k != "" {
+			if slices.Contains(en.Reasons, api.ReasonEntryRecovered) {
+				k += " (recovered)"
+			}
+			people[k] = en.PatientIDs()
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return people
+}
+
 func TestReview89cRecoveredWriteEntryNotBySubject(t *testing.T) {
 	var db *sqlite.DB
 	var open func() *auditlog.Log
@@ -111,24 +138,12 @@ func TestReview89cRecoveredWriteEntryNotBySubject(t *testing.T) {
 	if r := e.do("PUT", "/fhir/CareTeam/r89c-lost", trust, r89cTeam("r89c-lost", "jane", "bob", "")); r.status != 500 {
 		t.Fatalf("premise: the write whose entry was lost answers 500: %d %.200s", r.status, r.body)
 	}
-	l.Close()
-	l = open()
-	srv := api.New(api.Config{Store: db, Recorder: api.LogRecorder{Log: l}, AuditLog: l, Dev: true})
-	if added, err := srv.RecoverIntents(context.Background()); added != 1 || err != nil {
-		t.Fatalf("premise: recovered %d (%v), want 1", added, err)
-	}
-	first := map[string][]string{}
-	if err := l.Scan(context.Background(), auditlog.Query{}, func(en *auditlog.Entry) error {
+	first := r89cRecovered(t, db, l, open, func(en *auditlog.Entry) string {
 		if en.Operation == "update" && strings.HasPrefix(en.ResourceID, "r89c-") {
-			first[en.ResourceID] = en.PatientIDs()
-			if slices.Contains(en.Reasons, api.ReasonEntryRecovered) {
-				first[en.ResourceID+" (recovered)"] = en.PatientIDs()
-			}
+			return en.ResourceID
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return ""
+	})
 	t.Logf("entries' people: %v", first)
 	if p := first["r89c-kept"]; len(p) != 2 || p[0] != "jane" {
 		t.Fatalf("premise: the live entry names Jane first: %v", p)

@@ -361,25 +361,12 @@ func TestReview89dRecoveredLetterDeleteNotBySubject(t *testing.T) {
 		r := e.do("DELETE", "/fhir/Binary/"+k, trust, "")
 		t.Logf("DELETE %s: %d", k, r.status)
 	}
-	l.Close()
-	l = open()
-	srv := api.New(api.Config{Store: db, Recorder: api.LogRecorder{Log: l}, AuditLog: l, Dev: true})
-	if added, err := srv.RecoverIntents(context.Background()); added != 1 || err != nil {
-		t.Fatalf("premise: recovered %d (%v), want 1", added, err)
-	}
-	first := map[string][]string{}
-	if err := l.Scan(context.Background(), auditlog.Query{}, func(en *auditlog.Entry) error {
+	first := r89cRecovered(t, db, l, open, func(en *auditlog.Entry) string {
 		if en.Operation == "delete" && strings.HasPrefix(en.Path, "/fhir/Binary/r89d-") {
-			k := strings.TrimPrefix(en.Path, "/fhir/Binary/")
-			if slices.Contains(en.Reasons, api.ReasonEntryRecovered) {
-				k += " (recovered)"
-			}
-			first[k] = en.PatientIDs()
+			return strings.TrimPrefix(en.Path, "/fhir/Binary/")
 		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+		return ""
+	})
 	t.Logf("entries' people: %v", first)
 	if p := first["r89d-kept"]; len(p) != 2 || p[0] != "jane" {
 		t.Fatalf("premise: the live entry names Jane first: %v", p)

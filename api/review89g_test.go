@@ -36,16 +36,7 @@ import (
 
 const hiv89g = `{"resourceType":"Condition","id":"c","subject":{"reference":"Patient/jane"},"code":{"coding":[{"system":"http://snomed.info/sct","code":"86406008","display":"Human immunodeficiency virus infection"}]}}`
 
-func gz89g(t *testing.T, s string) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	zw.Write([]byte(s))
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
+func gz89g(t *testing.T, s string) []byte { t.Helper(); return []byte(compressWith(gzipWriter, s)) }
 
 // zlibOpen89g is s as a zlib stream its writer flushed but never closed
 // (a sync flush: no final block, no Adler-32), as a streaming sender
