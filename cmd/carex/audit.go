@@ -537,14 +537,7 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "note: %s\n", rep.Warning)
 	}
 	if errors.Is(err, auditlog.ErrTampered) || (rep != nil && !rep.OK()) {
-		switch {
-		case rep.FirstBad >= 0:
-			fmt.Fprintf(stdout, "FAILED at entry %d: %s\n", rep.FirstBad, rep.Problem)
-		case rep.BadCheckpoint >= 0:
-			fmt.Fprintf(stdout, "FAILED at checkpoint %d: %s\n", rep.BadCheckpoint, rep.Problem)
-		default: // the schema or an index: no one entry
-			fmt.Fprintf(stdout, "FAILED: %s\n", rep.Problem)
-		}
+		fmt.Fprintln(stdout, failedLine(rep))
 		return errTampered
 	}
 	if err != nil {
@@ -557,6 +550,18 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
 	return nil
+}
+
+// failedLine is verify's one line on a log that does not verify.
+func failedLine(rep *auditlog.Report) string {
+	switch {
+	case rep.FirstBad >= 0:
+		return fmt.Sprintf("FAILED at entry %d: %s", rep.FirstBad, rep.Problem)
+	case rep.BadCheckpoint >= 0:
+		return fmt.Sprintf("FAILED at checkpoint %d: %s", rep.BadCheckpoint, rep.Problem)
+	default: // the schema or an index: no one entry
+		return "FAILED: " + rep.Problem
+	}
 }
 
 // changesUnlogged counts the access-log entries kept with changes in the
@@ -829,9 +834,11 @@ func (l *stringList) Set(s string) error { *l = append(*l, s); return nil }
 // cmdAuditExport writes the access log as NDJSON, one FHIR AuditEvent per
 // line, oldest first, streaming from a read-only connection.
 func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE]", stderr)
-	var db, since, until, out, site, zone string
-	fs.StringVar(&db, "db", "carex.db", "SQLite database file")
+	fs := newFlags("audit export", "audit export [--db FILE] [--since WHEN] [--until WHEN] [--zone ZONE] [--site URL] [--out FILE] [--pubkey FILE] [--no-verify]", stderr)
+	var db, since, until, out, site, zone, pub string
+	var noVerify bool
+	logCheckFlags(fs, &db, &pub)
+	fs.BoolVar(&noVerify, "no-verify", false, "do not check the whole log first (as audit verify does); without it, an export of a log that does not verify is still written, with a warning, and exits 1")
 	fs.StringVar(&since, "since", "", "only entries from this time: a FHIR date or dateTime (2026-03-01, 2026-03-01T09:00:00Z; one without a zone is read in --zone) or a duration back from now (24h)")
 	fs.StringVar(&until, "until", "", "only entries up to the end of this date or time (same forms as --since)")
 	fs.StringVar(&out, "out", "-", "output file (- for standard output); an existing file is replaced only when empty or an earlier export")
@@ -872,6 +879,25 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	absent, err := noLog(ctx, conn)
 	if err != nil {
 		return err
+	}
+	// An export handed to a subject access request or an inquiry is the
+	// log as stored now: say so when that is not what was logged (review
+	// 90a: a log edited in SQL was exported silently, exit 0).
+	failed := ""
+	if !absent && !noVerify {
+		verifiers, kerr := auditlog.LoadVerifiers(pub)
+		if kerr != nil {
+			verifiers = nil
+			fmt.Fprintf(stderr, "note: --pubkey: %v: the log is checked without its checkpoints' signatures\n", kerr)
+		}
+		rep, verr := auditlog.Verify(ctx, conn, verifiers)
+		switch {
+		case errors.Is(verr, auditlog.ErrTampered) || (rep != nil && !rep.OK()):
+			failed = failedLine(rep)
+			fmt.Fprintf(stderr, "WARNING: the access log does not verify (%s): the export holds the entries as they are stored now, which may not be what was logged; run carex audit verify --db %s\n", failed, db)
+		case verr != nil:
+			return fmt.Errorf("export: checking the log: %w (--no-verify exports without the check)", verr)
+		}
 	}
 	w := stdout
 	var f *os.File
@@ -937,6 +963,9 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		fmt.Fprintf(stderr, "exported %d AuditEvents to %s\n", n, out)
+	}
+	if failed != "" {
+		return errTampered
 	}
 	return nil
 }

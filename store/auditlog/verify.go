@@ -215,6 +215,15 @@ func verifySnapshot(ctx context.Context, db *sql.Conn, d driver.Driver, verifier
 	var stored []tlog.Hash
 	var multi []patientRow // what audit_patient must hold, from the entries
 	chainBreak, rootBad := int64(-1), int64(-1)
+	// A problem in one entry is reported once rows is closed: an earlier
+	// entry since the last verified checkpoint may have been rewritten
+	// with its leaf and chain hashes recomputed, which only the stored
+	// tree shows, and that one is the first bad entry (review 90a: a
+	// crude edit of a later entry was named in its place, a decoy).
+	badAt, badWhy := int64(-1), ""
+	entryFail := func(seq int64, format string, args ...any) {
+		badAt, badWhy = seq, fmt.Sprintf(format, args...)
+	}
 scan:
 	for batch := range batches {
 		for ri := range batch.rows {
@@ -223,57 +232,70 @@ scan:
 			k := tree.n
 			switch {
 			case seq > k:
-				return fail(k, -1, "entry %d is missing (the next entry is %d): deleted", k, seq)
+				entryFail(k, "entry %d is missing (the next entry is %d): deleted", k, seq)
+				break scan
 			case seq < k:
-				return fail(seq, -1, "entry %d is out of sequence", seq)
+				entryFail(seq, "entry %d is out of sequence", seq)
+				break scan
 			}
 			es, ts, err := parseHead(entry)
 			if err != nil {
-				return fail(k, -1, "entry %d: %v", k, err)
+				entryFail(k, "entry %d: %v", k, err)
+				break scan
 			}
 			if es != k {
-				return fail(k, -1, "entry %d holds the bytes of entry %d: entries reordered or moved", k, es)
+				entryFail(k, "entry %d holds the bytes of entry %d: entries reordered or moved", k, es)
+				break scan
 			}
 			if j.twice[k] {
 				j.blamed = true
-				return fail(k, -1, "%s", twiceProblem(j.path, k))
+				entryFail(k, "%s", twiceProblem(j.path, k))
+				break scan
 			}
 			if jb, ok := j.bySeq[k]; ok && !bytes.Equal(jb, entry) {
-				return fail(k, -1, "entry %d differs from the copy the journal %s holds of it (the journal is written first): the entry in the tables was rewritten", k, j.path)
+				entryFail(k, "entry %d differs from the copy the journal %s holds of it (the journal is written first): the entry in the tables was rewritten", k, j.path)
+				break scan
 			}
 			leaf := hh.leaf(entry)
 			if !bytes.Equal(leaf[:], leafB) {
-				return fail(k, -1, "entry %d was edited: its bytes do not match its leaf hash", k)
+				entryFail(k, "entry %d was edited: its bytes do not match its leaf hash", k)
+				break scan
 			}
 			chain = hh.chain(chain, leaf)
 			if !bytes.Equal(chain[:], chainB) {
 				if k == 0 {
-					return fail(k, -1, "entry 0: chain hash edited")
+					entryFail(k, "entry 0: chain hash edited")
+					break scan
 				}
 				chainBreak, kLeaf = k, leaf // follow up once rows is closed (db may be one connection)
 				break scan
 			}
 			if ts < lastTS {
-				return fail(k, -1, "entry %d is earlier than entry %d: entries reordered", k, k-1)
+				entryFail(k, "entry %d is earlier than entry %d: entries reordered", k, k-1)
+				break scan
 			}
 			// The query columns must say what the entry says, or an entry
 			// could be hidden from IG searches without touching its bytes.
 			if colTS != ts {
-				return fail(k, -1, "entry %d: its ts column was edited (hidden from time-range searches)", k)
+				entryFail(k, "entry %d: its ts column was edited (hidden from time-range searches)", k)
+				break scan
 			}
 			for i, key := range queryKeys {
 				var ok bool
 				if frag, ok = columnMatches(frag, entry, key, cols[i], i == 3); !ok {
-					return fail(k, -1, "entry %d: its %s column %q does not match the entry (edited to hide it from IG searches)", k, queryCols[i], cols[i])
+					entryFail(k, "entry %d: its %s column %q does not match the entry (edited to hide it from IG searches)", k, queryCols[i], cols[i])
+					break scan
 				}
 			}
 			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
-				return fail(k, -1, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
+				entryFail(k, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
+				break scan
 			}
 			idx.entry(k, cols[0], cols[1], colBG == 1)
 			rows, err := patientRows(k, entry)
 			if err != nil {
-				return fail(k, -1, "%v", err)
+				entryFail(k, "%v", err)
+				break scan
 			}
 			multi = append(multi, rows...)
 			lastTS, prevStored = ts, leaf
@@ -312,9 +334,34 @@ scan:
 		return rep, err
 	}
 	rep.Entries = tree.n
+	// rewrittenBefore names the first entry in verified.n..k-1 whose
+	// Merkle hashes in the stored tree differ from the entries', if any.
+	rewrittenBefore := func(k int64) (int64, string, error) {
+		if k <= verified.n {
+			return -1, "", nil
+		}
+		return narrow(ctx, db, verified, k)
+	}
+	if badAt >= 0 {
+		first, how, err := rewrittenBefore(badAt)
+		if err != nil {
+			return rep, err
+		}
+		if first >= 0 && first < badAt {
+			return fail(first, -1, "entry %d was rewritten with its leaf and chain hashes recomputed (%s); entry %d fails too: %s", first, how, badAt, badWhy)
+		}
+		return fail(badAt, -1, "%s", badWhy)
+	}
 	if k := chainBreak; k >= 0 {
 		if k == 0 {
 			return fail(k, -1, "entry 0: chain hash edited")
+		}
+		first, how, err := rewrittenBefore(k - 1)
+		if err != nil {
+			return rep, err
+		}
+		if first >= 0 {
+			return fail(first, -1, "entry %d was rewritten with its leaf and chain hashes recomputed (%s); the hash chain is broken between entries %d and %d too", first, how, k-1, k)
 		}
 		// Everything up to k-1 matched, and k's bytes match its leaf hash:
 		// the link between k-1 and k is broken. The Merkle tree's own copy
@@ -359,6 +406,11 @@ scan:
 	if seq, why, err := checkPatientRows(ctx, db, multi, tree.n); err != nil {
 		return rep, err
 	} else if why != "" {
+		// An entry rewritten earlier in the unsigned tail shows only in
+		// the stored tree: name it if it comes first.
+		if first, how, err := sums.compare(ctx, db, tree.n); err == nil && first >= 0 && first < seq {
+			return fail(first, -1, "the stored Merkle tree differs from the one the entries give at entry %d (%s): entry %d was rewritten, or the tree edited; entry %d fails too: %s", first, how, first, seq, why)
+		}
 		return fail(seq, -1, "%s", why)
 	}
 	if next < len(cks) {
