@@ -159,6 +159,14 @@ func redactPerson(m map[string]any) {
 		for _, id := range ids {
 			if im, _ := id.(map[string]any); im != nil && isNHSSystem(im["system"]) {
 				delete(im, "assigner")
+				// Its own extensions too (review 90c: her practice, by
+				// reference and ODS code, on her NHS number).
+				dropContactExtensionsOf(im, m)
+				for _, k := range []string{"_system", "_value"} {
+					if pm, _ := im[k].(map[string]any); pm != nil {
+						dropContactExtensionsOf(pm, m)
+					}
+				}
 				kept = append(kept, im)
 			}
 		}
@@ -167,15 +175,8 @@ func redactPerson(m map[string]any) {
 			delete(m, "identifier")
 		}
 	}
-	for _, k := range []string{"extension", "modifierExtension"} {
-		if l, ok := m[k].([]any); ok {
-			if kept := dropContactExtensions(l, m); len(kept) > 0 {
-				m[k] = kept
-			} else {
-				delete(m, k)
-			}
-		}
-	}
+	dropContactExtensionsOf(m, m)
+	redactMeta(m)
 	contained, ok := m["contained"].([]any)
 	if !ok {
 		return
@@ -324,6 +325,47 @@ func redactDocs(docs []any, which func(map[string]any) bool, seen *numbersSeen) 
 // whose value, or a nested extension's value, is an Address, a
 // ContactPoint, a Reference to anything but a person (placeReference), an
 // Identifier, or a code naming an organisation (namesOrganisation).
+// dropContactExtensionsOf applies dropContactExtensions to the
+// extensions of x, an element of person m (m itself, or her NHS number).
+func dropContactExtensionsOf(x, m map[string]any) {
+	for _, k := range []string{"extension", "modifierExtension"} {
+		if l, ok := x[k].([]any); ok {
+			if kept := dropContactExtensions(l, m); len(kept) > 0 {
+				x[k] = kept
+			} else {
+				delete(x, k)
+			}
+		}
+	}
+}
+
+// redactMeta takes out of a restricted person's meta what names where
+// her record is kept: meta.source (her practice's system's URL) and tags
+// coding an organisation (review 90c: both named her practice). Her
+// labels (meta.security) stay.
+func redactMeta(m map[string]any) {
+	meta, _ := m["meta"].(map[string]any)
+	if meta == nil {
+		return
+	}
+	delete(meta, "source")
+	delete(meta, "_source")
+	if tags, ok := meta["tag"].([]any); ok {
+		var kept []any
+		for _, t := range tags {
+			if !namesOrganisation(t) {
+				kept = append(kept, t)
+			}
+		}
+		if len(kept) > 0 {
+			meta["tag"] = kept
+		} else {
+			delete(meta, "tag")
+		}
+	}
+	dropContactExtensionsOf(meta, m)
+}
+
 func dropContactExtensions(l []any, m map[string]any) []any {
 	var kept []any
 	for _, e := range l {
