@@ -223,8 +223,14 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	// Returning closes the access log under any request still in flight,
+	// whose entry then cannot be written: its connection is closed first,
+	// so that no answer leaves without its entry (review 90d: past
+	// --shutdown-timeout, refused searches were answered 500 with no
+	// entry).
 	select {
 	case err := <-errc:
+		hs.Close()
 		return err
 	case <-ctx.Done():
 	}
@@ -232,7 +238,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	sctx, cancel := context.WithTimeout(context.Background(), f.shutdown)
 	defer cancel()
 	if err := hs.Shutdown(sctx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
+		hs.Close()
+		return fmt.Errorf("shutdown: %w (requests still in flight were cut off unanswered)", err)
 	}
 	log.Info("stopped")
 	return nil
