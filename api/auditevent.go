@@ -198,18 +198,25 @@ func auditQuery(vals url.Values, paged bool, loc *time.Location, allowed ...stri
 			}
 			q.Patient = v
 		case "agent":
-			if v == "" || strings.Contains(v, ",") {
-				return q, fmtErr(search.ErrBadValue, "agent=%q: give one user (the token's sub)", vs[0])
+			// FHIR search escapes a comma in a value as \, (an unescaped
+			// one is "or"): a directory name as sub, CN=…,OU=…, could not
+			// be listed (review 90b).
+			if v == "" || unescapedComma(v) {
+				return q, fmtErr(search.ErrBadValue, "agent=%q: give one user (the token's sub; a comma in it written \\,)", vs[0])
 			}
 			// The AuditEvent's agent.who.identifier, system|sub, names
 			// the user too (review 61e: it found nothing, read as "this
-			// user accessed nothing"); another system is not a sub's (a
+			// user accessed nothing"), exactly as the token gave it
+			// (review 90b: a sub "Practitioner/123" was read as the
+			// reference to user 123); another system is not a sub's (a
 			// sub may hold "|" itself: auth0|…).
 			if sub, ok := strings.CutPrefix(v, auditlog.SysCarexSub+"|"); ok {
-				v = sub
+				q.Sub = search.Unescape(sub)
+				continue
 			} else if sys, _, ok := strings.Cut(v, "|"); ok && (sys == "" || strings.Contains(sys, ":")) {
 				return q, fmtErr(search.ErrBadValue, "agent=%q: the log names users by their token's sub (system %s): give the sub alone, or %s|sub", vs[0], auditlog.SysCarexSub, auditlog.SysCarexSub)
 			}
+			v = search.Unescape(v)
 			// A reference, as agent.who is one (review 79c: Practitioner/okafor
 			// and Organization/RCX found nothing, read as "accessed nothing"):
 			// carex knows a user as Practitioner/<sub>.
@@ -218,7 +225,7 @@ func auditQuery(vals url.Values, paged bool, loc *time.Location, allowed ...stri
 				case "Practitioner":
 					q.Sub = id
 				case "Organization":
-					q.Org = id
+					q.Org = strings.ToUpper(id) // as tokens' are read
 				default:
 					return q, fmtErr(search.ErrBadValue, "agent=%q: the log names users by their token's sub (Practitioner/SUB) and organisations by their code (Organization/CODE), not a %s", vs[0], typ)
 				}
@@ -393,6 +400,20 @@ func respondJSON(c echo.Context, v any) error {
 // agentReference reads agent=Type/id, or an absolute URL ending in one. A
 // sub holding "/" (a base64 one) is a reference only when what comes
 // before it is a resource type.
+// unescapedComma reports whether v holds a comma FHIR search does not
+// escape (\,): a list of values.
+func unescapedComma(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			i++
+		case ',':
+			return true
+		}
+	}
+	return false
+}
+
 func agentReference(v string) (typ, id string, ok bool) {
 	if strings.Contains(v, "://") {
 		n, ok := search.NormalizeReference(v)

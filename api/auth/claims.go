@@ -255,9 +255,13 @@ func principalFrom(c *tokenClaims, extra map[string]bool, jobs map[string]string
 		return nil, fail("unknown role")
 	}
 	p := &Principal{
-		Sub:     c.Subject,
-		Name:    c.Name,
-		Org:     c.Org,
+		Sub:  c.Subject,
+		Name: c.Name,
+		// An organisation code is read case-blind (sharing always has):
+		// one form, so that IG lists an organisation's users together
+		// (review 90b: "rcx" and "RCX" were two organisations to
+		// agent=Organization/RCX).
+		Org:     strings.ToUpper(c.Org),
 		Sector:  c.Sector,
 		Role:    role,
 		Purpose: strings.TrimSpace(c.Purpose),

@@ -360,9 +360,9 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 		switch def.Type {
 		case Token:
 			sys, code, has := cutUnescaped(it, '|')
-			v := Value{Code: unescape(code)}
+			v := Value{Code: Unescape(code)}
 			if has {
-				v.System, v.HasSystem = unescape(sys), true
+				v.System, v.HasSystem = Unescape(sys), true
 				v.System, v.Code = normIdentifier(v.System, v.Code)
 				if v.System == "" && v.Code == "" {
 					return c, badValue(key, raw, "empty token")
@@ -375,7 +375,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 					}
 				}
 			} else {
-				v = Value{Code: unescape(sys)}
+				v = Value{Code: Unescape(sys)}
 				if n, err := fhir.NormaliseNHSNumber(v.Code); err == nil && n != v.Code && c.Param == "identifier" {
 					// An NHS number written with spaces, without its system,
 					// matches the number as stored too (review 22a: it found
@@ -385,26 +385,26 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 			}
 			c.Values = append(c.Values, v)
 		case Reference:
-			vals, err := parseRefValue(def, refType, unescape(it))
+			vals, err := parseRefValue(def, refType, Unescape(it))
 			if err != nil {
 				return c, badValue(key, raw, err.Error())
 			}
 			c.Values = append(c.Values, vals...)
 		case Date:
-			p, rest := splitPrefix(unescape(it))
+			p, rest := splitPrefix(Unescape(it))
 			lo, hi, err := ParseDateIn(rest, Days) // (a day in England; a time without a zone too: R4's "server's local time")
 			if err != nil {
 				return c, badValue(key, raw, "invalid date")
 			}
 			c.Values = append(c.Values, Value{Prefix: p, Lo: lo, Hi: hi, Str: rest})
 		case String:
-			c.Values = append(c.Values, Value{Str: NormString(unescape(it))})
+			c.Values = append(c.Values, Value{Str: NormString(Unescape(it))})
 		case URI:
-			c.Values = append(c.Values, Value{Str: unescape(it)})
+			c.Values = append(c.Values, Value{Str: Unescape(it)})
 		case Number, Quantity:
 			p, rest := splitPrefix(it)
 			num, unit, hasUnit := cutUnescaped(rest, '|')
-			f, ok := parseDecimal(unescape(num))
+			f, ok := parseDecimal(Unescape(num))
 			if !ok {
 				return c, badValue(key, raw, "invalid number")
 			}
@@ -417,7 +417,7 @@ func parseClause(def *ParamDef, key, mod, raw string) (Clause, error) {
 				if !ok {
 					return c, badValue(key, raw, "expected number|system|code")
 				}
-				v.System, v.Code = unescape(sys), unescape(code)
+				v.System, v.Code = Unescape(sys), Unescape(code)
 				v.HasSystem = v.System != ""
 			}
 			c.Values = append(c.Values, v)
@@ -542,8 +542,8 @@ func cutUnescaped(s string, sep byte) (before, after string, found bool) {
 	return s, "", false
 }
 
-// unescape removes FHIR search escapes (\, \| \$ \\); other backslashes stay.
-func unescape(s string) string {
+// Unescape removes FHIR search escapes (\, \| \$ \\); other backslashes stay.
+func Unescape(s string) string {
 	if !strings.Contains(s, `\`) {
 		return s
 	}
