@@ -885,12 +885,22 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 	// 90a: a log edited in SQL was exported silently, exit 0).
 	failed := ""
 	if !absent && !noVerify {
+		// The default key is this machine's server's: a copy of another
+		// server's log (its own --log-key) is checked without signatures
+		// rather than called forged; --pubkey given is held to.
+		givenKey := pub != defaultLogKey()+".pub"
 		verifiers, kerr := auditlog.LoadVerifiers(pub)
 		if kerr != nil {
+			if givenKey {
+				return fmt.Errorf("--pubkey: %w (--no-verify exports without the check)", kerr)
+			}
 			verifiers = nil
-			fmt.Fprintf(stderr, "note: --pubkey: %v: the log is checked without its checkpoints' signatures\n", kerr)
 		}
 		rep, verr := auditlog.Verify(ctx, conn, verifiers)
+		if !givenKey && verifiers != nil && errors.Is(verr, auditlog.ErrTampered) && rep.FirstBad < 0 && rep.BadCheckpoint >= 0 && strings.Contains(rep.Problem, "not signed by a trusted log key") {
+			fmt.Fprintf(stderr, "note: the log's checkpoints are not signed by the key %s (a copy of another server's log?); checked without their signatures: give --pubkey the .pub of the server that wrote it, or run carex audit verify --pubkey, to check them\n", pub)
+			rep, verr = auditlog.Verify(ctx, conn, nil)
+		}
 		switch {
 		case errors.Is(verr, auditlog.ErrTampered) || (rep != nil && !rep.OK()):
 			failed = failedLine(rep)
