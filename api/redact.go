@@ -29,6 +29,10 @@ var redactedParams = map[string]bool{
 	// managingOrganization: in a GP system's record, the practice again
 	// (review 5c).
 	"organization": true,
+	// meta.source and the tags that code an organisation name her
+	// practice (review 91a: _source= and _tag= answered what the read
+	// redacts since review 90c).
+	"_source": true, "_tag": true,
 }
 
 // asksRedacted reports whether q matches or sorts by a redacted element
@@ -159,14 +163,6 @@ func redactPerson(m map[string]any) {
 		for _, id := range ids {
 			if im, _ := id.(map[string]any); im != nil && isNHSSystem(im["system"]) {
 				delete(im, "assigner")
-				// Its own extensions too (review 90c: her practice, by
-				// reference and ODS code, on her NHS number).
-				dropContactExtensionsOf(im, m)
-				for _, k := range []string{"_system", "_value"} {
-					if pm, _ := im[k].(map[string]any); pm != nil {
-						dropContactExtensionsOf(pm, m)
-					}
-				}
 				kept = append(kept, im)
 			}
 		}
@@ -175,7 +171,10 @@ func redactPerson(m map[string]any) {
 			delete(m, "identifier")
 		}
 	}
-	dropContactExtensionsOf(m, m)
+	// Her extensions, and those of every element kept (review 90c: her
+	// practice, by reference and ODS code, on her NHS number; review
+	// 91a: on her name).
+	dropContactExtensionsIn(m)
 	redactMeta(m)
 	contained, ok := m["contained"].([]any)
 	if !ok {
@@ -339,6 +338,39 @@ func dropContactExtensionsOf(x, m map[string]any) {
 	}
 }
 
+// dropContactExtensionsIn applies dropContactExtensionsOf to person m and
+// every element under it but the resources she contains (redacted apart).
+func dropContactExtensionsIn(m map[string]any) {
+	var walk func(x map[string]any)
+	walk = func(x map[string]any) {
+		dropContactExtensionsOf(x, m)
+		for _, v := range x {
+			eachMap(v, walk)
+		}
+	}
+	dropContactExtensionsOf(m, m)
+	for k, v := range m {
+		if k != "contained" {
+			eachMap(v, walk)
+		}
+	}
+}
+
+// eachMap calls f on v if it is an object, or on each object in it if it
+// is a list.
+func eachMap(v any, f func(map[string]any)) {
+	switch t := v.(type) {
+	case map[string]any:
+		f(t)
+	case []any:
+		for _, e := range t {
+			if c, ok := e.(map[string]any); ok {
+				f(c)
+			}
+		}
+	}
+}
+
 // redactMeta takes out of a restricted person's meta what names where
 // her record is kept: meta.source (her practice's system's URL) and tags
 // coding an organisation (review 90c: both named her practice). Her
@@ -363,7 +395,6 @@ func redactMeta(m map[string]any) {
 			delete(meta, "tag")
 		}
 	}
-	dropContactExtensionsOf(meta, m)
 }
 
 func dropContactExtensions(l []any, m map[string]any) []any {

@@ -220,9 +220,16 @@ func verifySnapshot(ctx context.Context, db *sql.Conn, d driver.Driver, verifier
 	// with its leaf and chain hashes recomputed, which only the stored
 	// tree shows, and that one is the first bad entry (review 90a: a
 	// crude edit of a later entry was named in its place, a decoy).
-	badAt, badWhy := int64(-1), ""
+	badAt, badWhy, badInPlace := int64(-1), "", false
 	entryFail := func(seq int64, format string, args ...any) {
 		badAt, badWhy = seq, fmt.Sprintf(format, args...)
+	}
+	// inPlace: the entry is where it belongs and only its bytes, its
+	// leaf hash or its query columns changed, so the next checkpoint can
+	// be read with it.
+	inPlace := func(seq int64, format string, args ...any) {
+		entryFail(seq, format, args...)
+		badInPlace = true
 	}
 scan:
 	for batch := range batches {
@@ -258,7 +265,7 @@ scan:
 			}
 			leaf := hh.leaf(entry)
 			if !bytes.Equal(leaf[:], leafB) {
-				entryFail(k, "entry %d was edited: its bytes do not match its leaf hash", k)
+				inPlace(k, "entry %d was edited: its bytes do not match its leaf hash", k)
 				break scan
 			}
 			chain = hh.chain(chain, leaf)
@@ -277,18 +284,18 @@ scan:
 			// The query columns must say what the entry says, or an entry
 			// could be hidden from IG searches without touching its bytes.
 			if colTS != ts {
-				entryFail(k, "entry %d: its ts column was edited (hidden from time-range searches)", k)
+				inPlace(k, "entry %d: its ts column was edited (hidden from time-range searches)", k)
 				break scan
 			}
 			for i, key := range queryKeys {
 				var ok bool
 				if frag, ok = columnMatches(frag, entry, key, cols[i], i == 3); !ok {
-					entryFail(k, "entry %d: its %s column %q does not match the entry (edited to hide it from IG searches)", k, queryCols[i], cols[i])
+					inPlace(k, "entry %d: its %s column %q does not match the entry (edited to hide it from IG searches)", k, queryCols[i], cols[i])
 					break scan
 				}
 			}
 			if bg := bytes.Contains(entry, []byte(`,"break_glass":`)); bg != (colBG == 1) {
-				entryFail(k, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
+				inPlace(k, "entry %d: its break_glass column was edited (hidden from break-glass searches)", k)
 				break scan
 			}
 			idx.entry(k, cols[0], cols[1], colBG == 1)
@@ -349,6 +356,22 @@ scan:
 		}
 		if first >= 0 && first < badAt {
 			return fail(first, -1, "entry %d was rewritten with its leaf and chain hashes recomputed (%s); entry %d fails too: %s", first, how, badAt, badWhy)
+		}
+		// The stored tree may have been recomputed too (review 91a): the
+		// next signed checkpoint tells, read with entry badAt's leaf as
+		// stored or as its bytes give it (one of the two is what was
+		// signed, if badAt is the only entry changed).
+		if badInPlace && next < len(cks) && cks[next].size > badAt && badAt >= verified.n {
+			c := cks[next]
+			if signed, why := checkCk(c); why == "" {
+				a, b, n, err := entriesRootsAt(ctx, db, verified, c.size, badAt)
+				if err != nil {
+					return rep, err
+				}
+				if n == c.size && a != signed && b != signed {
+					return fail(verified.n, c.size, "an entry in %d..%d other than entry %d was rewritten with its leaf, chain and Merkle hashes recomputed: the checkpoint at size %d does not match; entry %d fails too: %s", verified.n, c.size-1, badAt, c.size, badAt, badWhy)
+				}
+			}
 		}
 		return fail(badAt, -1, "%s", badWhy)
 	}
@@ -707,6 +730,41 @@ func entriesRoot(ctx context.Context, db querier, from *compactRange, size int64
 		return tlog.Hash{}, 0, err
 	}
 	return tree.root(hh), tree.n, nil
+}
+
+// entriesRootsAt is entriesRoot with entry at's leaf taken twice: from
+// its leaf_hash column (a) and from its bytes (b).
+func entriesRootsAt(ctx context.Context, db querier, from *compactRange, size, at int64) (a, b tlog.Hash, n int64, err error) {
+	ta, tb := from.clone(), from.clone()
+	hh := newHasher()
+	rows, err := db.QueryContext(ctx, `SELECT seq, entry, leaf_hash FROM audit_log WHERE seq >= ? AND seq < ? ORDER BY seq`, ta.n, size)
+	if err != nil {
+		return a, b, 0, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var seq int64
+		var entry, leaf sql.RawBytes
+		if err := rows.Scan(&seq, &entry, &leaf); err != nil {
+			return a, b, 0, err
+		}
+		if seq != ta.n {
+			return a, b, 0, nil // a row missing or out of order: nothing to tell
+		}
+		h := hh.leaf(entry)
+		if seq == at {
+			var stored tlog.Hash
+			copy(stored[:], leaf)
+			ta.add(stored, hh, nil)
+		} else {
+			ta.add(h, hh, nil)
+		}
+		tb.add(h, hh, nil)
+	}
+	if err := rows.Err(); err != nil {
+		return a, b, 0, err
+	}
+	return ta.root(hh), tb.root(hh), ta.n, nil
 }
 
 func narrow(ctx context.Context, db querier, from *compactRange, size int64) (int64, string, error) {
