@@ -46,8 +46,11 @@ func ms(d time.Duration) float64 { return math.Round(float64(d)/1e3) / 1e3 }
 
 func row(op string, o *OpResult, dur time.Duration) OpReport {
 	h := &o.Hist
+	// Throughput is of answers, as wrk's (review 91b): transport errors
+	// have their own column.
+	answered := o.Requests - o.TransportErrors
 	return OpReport{
-		Op: op, Count: o.Requests, RPS: math.Round(float64(o.Requests)/dur.Seconds()*10) / 10,
+		Op: op, Count: answered, RPS: math.Round(float64(answered)/dur.Seconds()*10) / 10,
 		P50ms: ms(h.Quantile(.50)), P95ms: ms(h.Quantile(.95)), P99ms: ms(h.Quantile(.99)),
 		MaxMs: ms(h.Max()), MeanMs: ms(h.Mean()),
 		Errors: o.Errors, TransportErrors: o.TransportErrors, Expected: o.Expected,

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -282,10 +283,15 @@ func (u *user) do(ctx context.Context, op string, rq request, record bool) {
 	o.Requests++
 	switch {
 	case err != nil:
-		// its wait counts in the latencies too (review 51e: requests
-		// timed out at 300 ms left p99 at 4 ms)
 		o.TransportErrors++
 		u.sample(fmt.Sprintf("%s %s %s: %v", op, rq.method, rq.path, err))
+		// A timeout's wait counts in the latencies (review 51e: requests
+		// timed out at 300 ms left p99 at 4 ms); a refused or broken
+		// connection is no answer and no wait (review 91b: a server
+		// killed mid-run showed 9,282 req/s at p50 0.08 ms).
+		if !timedOut(err) {
+			return
+		}
 	case status >= 200 && status < 300:
 	case expected(u.cfg.Expect[op], status):
 		o.Expected++
@@ -294,6 +300,12 @@ func (u *user) do(ctx context.Context, op string, rq request, record bool) {
 		u.sample(fmt.Sprintf("%s %s %s as %s: %d %s", op, rq.method, rq.path, rq.persona, status, snippet))
 	}
 	o.Hist.Record(dt)
+}
+
+// timedOut reports whether a request failed by waiting too long.
+func timedOut(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 func expected(list []int, status int) bool {
