@@ -367,12 +367,20 @@ func (s *Server) auditSearch(c echo.Context) error {
 	if hers.incomplete {
 		b.addRaw(incompleteOutcome(fmt.Sprintf("entries about several people list the person's items among the first %d looked up; later ones list none: ask for a smaller _count", maxReportItemLookups)))
 	}
+	if w := s.logWarning(); w != "" {
+		b.addRaw(outcomeEntry("error", "exception", w))
+	}
 	return respond(c, http.StatusOK, b.json(), nil)
 }
 
 // incompleteOutcome is a search's outcome entry saying what it left out.
 func incompleteOutcome(diagnostics string) []byte {
-	return []byte(`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"information","code":"incomplete","diagnostics":` +
+	return outcomeEntry("information", "incomplete", diagnostics)
+}
+
+// outcomeEntry is a search's outcome entry of one issue.
+func outcomeEntry(severity, code, diagnostics string) []byte {
+	return []byte(`{"resource":{"resourceType":"OperationOutcome","issue":[{"severity":"` + severity + `","code":"` + code + `","diagnostics":` +
 		string(jsonString(diagnostics)) + `}]},"search":{"mode":"outcome"}}`)
 }
 

@@ -88,13 +88,15 @@ type report struct {
 	// OtherRecordsIncomplete: more Patients carry one of her NHS numbers,
 	// or link to her, than a report reads (reportSameNumber): accesses to
 	// the rest are not listed.
-	OtherRecordsIncomplete bool       `json:"otherRecordsIncomplete,omitempty"`
-	Agent                  string     `json:"agent,omitempty"`
-	From                   *time.Time `json:"from,omitempty"`
-	To                     *time.Time `json:"to,omitempty"`             // exclusive
-	Total                  int        `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned                int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated              bool       `json:"truncated,omitempty"`
+	OtherRecordsIncomplete bool `json:"otherRecordsIncomplete,omitempty"`
+	// LogDoesNotVerify: the server found the log altered (SetLogProblem).
+	LogDoesNotVerify string     `json:"logDoesNotVerify,omitempty"`
+	Agent            string     `json:"agent,omitempty"`
+	From             *time.Time `json:"from,omitempty"`
+	To               *time.Time `json:"to,omitempty"`             // exclusive
+	Total            int        `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned          int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated        bool       `json:"truncated,omitempty"`
 	// ItemsIncomplete: entries about several people list her items only
 	// up to maxReportItemLookups looked up; past that, none (narrow the
 	// period).
@@ -682,6 +684,7 @@ func hhmm(d time.Duration) string {
 
 // sendReport sends r as JSON, printable text or HTML.
 func (s *Server) sendReport(c echo.Context, r *report, format string) error {
+	r.LogDoesNotVerify = s.logWarning()
 	if format == "json" {
 		return respondJSON(c, r)
 	}
@@ -728,6 +731,9 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 		"Generated: " + r.Generated.In(loc).Format("2 Jan 2006 15:04:05") + " from the carex access log (each row names its entry; `carex audit verify` proves the log unaltered)",
 		fmt.Sprintf("Accesses: %d", r.Total),
 	}
+	if r.LogDoesNotVerify != "" {
+		intro = append([]string{"WARNING: " + r.LogDoesNotVerify}, intro...)
+	}
 	if r.Truncated {
 		intro = append(intro, fmt.Sprintf("Only the first %d are listed: narrow the period with date=ge…&date=lt…", len(r.Entries)))
 	}
@@ -763,6 +769,9 @@ func (s *Server) sendAlerts(c echo.Context, r *report, format string, loc *time.
 		"Period: " + r.period(loc),
 		"Generated: " + r.Generated.In(loc).Format("2 Jan 2006 15:04:05") + " from the carex access log",
 		fmt.Sprintf("Alerts: %d, from %d entries", r.Total, r.Scanned),
+	}
+	if r.LogDoesNotVerify != "" {
+		intro = append([]string{"WARNING: " + r.LogDoesNotVerify}, intro...)
 	}
 	if th := r.Threshold; th != nil {
 		intro = append(intro, fmt.Sprintf("Thresholds: more than %d patients in an hour; working hours %s %s (weekends in hours: %v); no volume or out-of-hours alerts for %s; alert reasons %s",

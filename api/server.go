@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -62,6 +63,24 @@ type Server struct {
 	// a resource, writes to the access log): not offered in Allow.
 	refused map[string]bool
 	started time.Time
+	// logProblem: why the access log did not verify when carex serve
+	// checked it after starting (SetLogProblem); IG's searches and
+	// reports say so.
+	logProblem atomic.Pointer[string]
+}
+
+// SetLogProblem records that the access log does not verify (problem says
+// where, as carex audit verify does): IG's AuditEvent searches and reports
+// carry it from then on, since what they list may not be what was logged.
+func (s *Server) SetLogProblem(problem string) { s.logProblem.Store(&problem) }
+
+// logWarning is what IG's answers say of a log that did not verify, or "".
+func (s *Server) logWarning() string {
+	p := s.logProblem.Load()
+	if p == nil {
+		return ""
+	}
+	return "the access log does not verify (" + *p + "): entries listed may have been changed or removed since they were logged; run carex audit verify on the server's database"
 }
 
 // New builds a Server; Handler serves it.

@@ -3,9 +3,11 @@ package main
 import (
 	"crypto/sha256"
 	"database/sql"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	_ "modernc.org/sqlite"
 )
@@ -329,4 +331,49 @@ func TestReview90aSoundDuplicateAndForeignLog(t *testing.T) {
 		t.Errorf("another server's log copied in: exit %d\n%s", code, out)
 	}
 	t.Logf("%s", out)
+}
+
+// TestReview90aServeSaysTamperedLogToIG: after entry 2 (covered by the
+// shutdown checkpoint) is edited, carex serve starts on the log (start-up
+// re-hashes only the entries after the newest checkpoint) but checks the
+// whole log in the background: its application log says the log does
+// not verify, by entry number, and the IG officer's search and report say
+// so beside the entries they list. (Review 90a found the forged entry
+// served as the record, with nothing said.) With --verify-log=false
+// nothing is said.
+func TestReview90aServeSaysTamperedLogToIG(t *testing.T) {
+	db, devKey, logKey := r90aLog(t)
+	r90aTamper(t, db, func(conn *sql.DB) { r90aEdit(t, conn, 2, `"patient":"jane"`, `"patient":"jone"`, false) })
+	code, out, errs := e2eRun(t, "token", "--dev-key", devKey, "--sub", "r90a-ig", "--role", "ig-officer", "--sector", "nhs", "--org", "A81001")
+	if code != 0 {
+		t.Fatalf("token: %s", errs)
+	}
+	ig := strings.TrimSpace(out)
+	for _, check := range []bool{true, false} {
+		addr := e2eFreeAddr(t)
+		s := e2eServe(t, addr, "--dev", "--addr", addr, "--db", db, "--dev-key", devKey, "--log-key", logKey, fmt.Sprintf("--verify-log=%v", check))
+		said := false
+		for i := 0; i < 100 && check && !said; i++ {
+			said = strings.Contains(s.stderr.String(), "the access log does not verify")
+			if !said {
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		c, search := s.get(t, "/fhir/AuditEvent?_count=10", ig)
+		c2, report := s.get(t, "/fhir/AuditEvent/$who-accessed?patient=jane", ig)
+		logged := s.stderr.String()
+		s.stop(t)
+		if c != 200 || c2 != 200 {
+			t.Fatalf("--verify-log=%v: search %d, report %d", check, c, c2)
+		}
+		warned := strings.Contains(search, "the access log does not verify (FAILED at entry 2") && strings.Contains(report, `"logDoesNotVerify": "the access log does not verify (FAILED at entry 2`)
+		switch {
+		case check && (!said || !warned):
+			t.Errorf("serve on a log whose entry 2 was edited: application log says so %v, IG's search and report say so %v\nsearch: %.600s\nreport: %.600s\nlog: %s", said, warned, search, report, logged)
+		case check && strings.Contains(logged, "jone"):
+			t.Errorf("the application log quotes the edited entry's patient:\n%s", logged)
+		case !check && (warned || strings.Contains(logged, "does not verify")):
+			t.Errorf("--verify-log=false: the log was checked all the same:\n%s", logged)
+		}
+	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/carex-project/carex/api/auth"
 	"github.com/carex-project/carex/consent"
 	"github.com/carex-project/carex/store"
+	"github.com/carex-project/carex/store/auditlog"
 )
 
 type serverFlags struct {
@@ -25,6 +26,7 @@ type serverFlags struct {
 	logKey, checkpointCopy, policy, cpuProfile        string
 	logLevel, logFormat                               string
 	dev, benchNoPrivacy, trustProxy, newAccessLog     bool
+	verifyLog                                         bool
 	maxBody                                           int64
 	shutdown                                          time.Duration
 }
@@ -57,6 +59,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 		fs.BoolVar(&f.dev, "dev", false, "development mode: accept tokens from carex token (never in production)")
 	}
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
+	fs.BoolVar(&f.verifyLog, "verify-log", true, "after starting, check the whole access log in the background as carex audit verify does; if it does not verify, say so in the application log and in IG's searches and reports (start-up itself checks only the entries after the newest checkpoint)")
 	fs.BoolVar(&f.newAccessLog, "new-access-log", false, "start a new, empty access log where these records had one that is missing (a copy of served records for a test or benchmark server, or a loss already recorded as an incident); without it serve refuses")
 	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev, refused with --jwks; see carex bench --baseline-url)")
 }
@@ -181,6 +184,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	} else if added > 0 {
 		log.Warn("added to the access log the entries of changes stored before the server stopped without logging them (reason entry-recovered)", "entries", added)
 	}
+	if !f.benchNoPrivacy && f.verifyLog {
+		// Stopped, and waited for, before the log closes (defers run last
+		// first).
+		vctx, vcancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			verifyLogInBackground(vctx, f.db, f.logKey, srv, log)
+		}()
+		defer func() { vcancel(); <-done }()
+	}
 	if demo {
 		if err := seedDemo(ctx, srv, stderr); err != nil {
 			return fmt.Errorf("loading the demo population: %w", err)
@@ -243,6 +257,39 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// verifyLogInBackground checks the whole access log of the records db as
+// carex audit verify does (start-up re-hashes only the entries after the
+// newest checkpoint: review 90a, an entry edited in SQL while the server
+// was stopped was served to IG as logged). A log that does not verify is
+// reported in the application log, by entry number only (the problem
+// may quote a patient id), and to IG through srv.SetLogProblem.
+func verifyLogInBackground(ctx context.Context, db, keyPath string, srv *api.Server, log *slog.Logger) {
+	verifiers, err := auditlog.LoadVerifiers(keyPath + ".pub")
+	if err != nil {
+		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+		return
+	}
+	conn, err := openReadOnly(accessLogPath(db))
+	if err != nil {
+		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+		return
+	}
+	defer conn.Close()
+	start := time.Now()
+	rep, err := auditlog.Verify(ctx, conn, verifiers)
+	switch {
+	case ctx.Err() != nil:
+	case errors.Is(err, auditlog.ErrTampered) || (rep != nil && !rep.OK()):
+		srv.SetLogProblem(failedLine(rep))
+		log.Error("the access log does not verify: it was changed since it was written; IG's searches and reports now say so; run carex audit verify for the details",
+			"first_bad_entry", rep.FirstBad, "bad_checkpoint", rep.BadCheckpoint)
+	case err != nil:
+		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+	default:
+		log.Info("access log verified", "entries", rep.Entries, "took", time.Since(start).Round(time.Millisecond))
+	}
 }
 
 // urlHost is a listening address as the host of a URL a user can paste:
