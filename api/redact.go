@@ -445,6 +445,14 @@ func placeReference(ref any, m map[string]any) bool {
 		return ref != nil
 	}
 	r, _ := rm["reference"].(string)
+	if r == "" {
+		// A person named by NHS number alone, the logical reference carex
+		// asks writers for (review 92a: her mother so named was taken
+		// out); another identifier may be a practice's own number.
+		t, _ := rm["type"].(string)
+		id, _ := rm["identifier"].(map[string]any)
+		return !personResource(t) || id == nil || !isNHSSystem(id["system"])
+	}
 	if id, local := strings.CutPrefix(r, "#"); local {
 		for _, c := range asList(m["contained"]) {
 			if cm, _ := c.(map[string]any); cm != nil && cm["id"] == id {
@@ -628,6 +636,9 @@ func placeReferenceText(x map[string]any) bool {
 	n, literal := search.NormalizeReference(ref)
 	if literal && !strings.HasPrefix(n, "Location/") {
 		return false // decided on its own (maskRefs), and not a place
+	}
+	if !literal && !placeReference(x, nil) {
+		return false // a person by NHS number, as a literal one (review 92a)
 	}
 	found := false
 	keys := []string{"display", "_display"}

@@ -93,7 +93,7 @@ func TestReview58aSoundAuditCommandsWhileServing(t *testing.T) {
 	out := filepath.Join(filepath.Dir(r.db), "ck.txt")
 	for _, args := range [][]string{
 		{"audit", "verify", "--db", r.db, "--pubkey", pub},
-		{"audit", "export", "--db", r.db, "--out", filepath.Join(filepath.Dir(r.db), "e.ndjson")},
+		{"audit", "export", "--db", r.db, "--pubkey", pub, "--out", filepath.Join(filepath.Dir(r.db), "e.ndjson")},
 		{"audit", "checkpoint", "--db", r.db, "--pubkey", pub, "--out", out},
 		{"audit", "prove", "--db", r.db, "--pubkey", pub, "--seq", "0"},
 	} {

@@ -47,7 +47,7 @@ func TestReview11bExportDoesNotOverwriteTheLogsKeysAndCheckpoints(t *testing.T) 
 		if len(before) == 0 {
 			t.Fatalf("%s is empty before the export", out)
 		}
-		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", out)
+		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--pubkey", logKey+".pub", "--out", out)
 		after, _ := os.ReadFile(out)
 		if code == 0 || string(after) != string(before) || !strings.Contains(errs, "--out") {
 			t.Errorf("export --out %s: exit %d, %d bytes before, %d after: %s", filepath.Base(out), code, len(before), len(after), errs)
@@ -62,7 +62,7 @@ func TestReview11bExportDoesNotOverwriteTheLogsKeysAndCheckpoints(t *testing.T) 
 		t.Fatal(err)
 	}
 	for _, out := range []string{nd, nd, filepath.Join(dir, "empty.ndjson")} {
-		if code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", out); code != 0 {
+		if code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--pubkey", logKey+".pub", "--out", out); code != 0 {
 			t.Fatalf("export --out %s: exit %d %s", out, code, errs)
 		}
 	}
@@ -127,7 +127,7 @@ func TestReview11bNDJSONErrorKeepsTheResourcesOwnEntries(t *testing.T) {
 // database or be truncated, and is synced; a pipe or device is written as
 // it is.
 func TestReview11bExportToAPipeDoesNotHang(t *testing.T) {
-	db, _, _ := servedLog(t, 1) // served, searched once, stopped
+	db, _, logKey := servedLog(t, 1) // served, searched once, stopped
 	dir := filepath.Dir(db)
 	fifo := filepath.Join(dir, "export.pipe")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -146,7 +146,7 @@ func TestReview11bExportToAPipeDoesNotHang(t *testing.T) {
 	}()
 	done := make(chan int, 1)
 	go func() {
-		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--out", fifo)
+		code, _, errs := e2eRun(t, "audit", "export", "--db", db, "--pubkey", logKey+".pub", "--out", fifo)
 		if code != 0 {
 			t.Log(errs)
 		}

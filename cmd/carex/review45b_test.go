@@ -71,7 +71,7 @@ func TestReview45bSoundServeWithoutDevRefusesAndLogsDevToken(t *testing.T) {
 		t.Errorf("dev token without --dev: %d %s", status, body)
 	}
 	s.stop(t)
-	code, exp, errs := e2eRun(t, "audit", "export", "--db", db)
+	code, exp, errs := e2eRun(t, "audit", "export", "--db", db, "--pubkey", filepath.Join(dir, "log-key.pub"))
 	if code != 0 {
 		t.Fatalf("audit export: %d %s", code, errs)
 	}

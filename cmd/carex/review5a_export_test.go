@@ -91,13 +91,13 @@ func TestReview5aExportAfterCrashOmitsJournal(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "entries 10..14 are in the journal") {
 		t.Fatalf("verify of the crashed log: exit %d\n%s%s", code, out, errOut)
 	}
-	code, out, errOut = e2eRun(t, "audit", "export", "--db", db)
+	code, out, errOut = e2eRun(t, "audit", "export", "--db", db, "--pubkey", pub)
 	lines := strings.Count(out, "\n")
 	if code != 0 || lines != 15 || !strings.Contains(out, `req-14`) {
 		t.Fatalf("export: exit %d, %d AuditEvents; verify counted 15 acknowledged entries (5 in the journal)\nstderr: %q", code, lines, errOut)
 	}
 	// Within --since/--until, the journal's entries are filtered too.
-	code, out, errOut = e2eRun(t, "audit", "export", "--db", db, "--until", "2000-01-01")
+	code, out, errOut = e2eRun(t, "audit", "export", "--db", db, "--pubkey", pub, "--until", "2000-01-01")
 	if code != 0 || out != "" {
 		t.Fatalf("export --until 2000-01-01: exit %d, %q %s", code, out, errOut)
 	}

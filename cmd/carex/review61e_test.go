@@ -42,7 +42,7 @@ func TestReview61eSoundExportMatchesTheAPI(t *testing.T) {
 	if c := s.stop(t); c != 0 {
 		t.Fatalf("serve exit %d", c)
 	}
-	code, stdout, errOut := e2eRun(t, "audit", "export", "--db", db)
+	code, stdout, errOut := e2eRun(t, "audit", "export", "--db", db, "--pubkey", logKey+".pub")
 	if code != 0 {
 		t.Fatalf("export: %d %s", code, errOut)
 	}

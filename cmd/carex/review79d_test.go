@@ -120,7 +120,7 @@ func TestReview79dSoundServeStderrAndCLIOutputHoldNoPersonalData(t *testing.T) {
 	}
 	texts = append(texts, "verify:\n"+out+errs)
 	exp := filepath.Join(dir, "export.ndjson")
-	code, out, errs = e2eRun(t, "audit", "export", "--db", db, "--out", exp)
+	code, out, errs = e2eRun(t, "audit", "export", "--db", db, "--pubkey", logKey+".pub", "--out", exp)
 	if code != 0 {
 		t.Errorf("premise: audit export %d %s %s", code, out, errs)
 	}

@@ -369,7 +369,7 @@ scan:
 					return rep, err
 				}
 				if n == c.size && a != signed && b != signed {
-					return fail(verified.n, c.size, "an entry in %d..%d other than entry %d was rewritten with its leaf, chain and Merkle hashes recomputed: the checkpoint at size %d does not match; entry %d fails too: %s", verified.n, c.size-1, badAt, c.size, badAt, badWhy)
+					return fail(badAt, c.size, "%s; and an entry in %d..%d other than entry %d was rewritten with its leaf, chain and Merkle hashes recomputed (it may come before entry %d): the checkpoint at size %d does not match the entries' leaf hashes with entry %d's as stored or as its bytes give it", badWhy, verified.n, c.size-1, badAt, badAt, c.size, badAt)
 				}
 			}
 		}
@@ -732,8 +732,11 @@ func entriesRoot(ctx context.Context, db querier, from *compactRange, size int64
 	return tree.root(hh), tree.n, nil
 }
 
-// entriesRootsAt is entriesRoot with entry at's leaf taken twice: from
-// its leaf_hash column (a) and from its bytes (b).
+// entriesRootsAt is the Merkle root over the stored leaf hashes (the
+// leaf_hash column) of the entries up to size, continuing from (a
+// verified tree), and the same with entry at's leaf from its bytes (b):
+// an entry edited in its bytes alone keeps its leaf hash (review 92a: two
+// such edits were taken for a rewrite with every hash recomputed).
 func entriesRootsAt(ctx context.Context, db querier, from *compactRange, size, at int64) (a, b tlog.Hash, n int64, err error) {
 	ta, tb := from.clone(), from.clone()
 	hh := newHasher()
@@ -751,15 +754,14 @@ func entriesRootsAt(ctx context.Context, db querier, from *compactRange, size, a
 		if seq != ta.n {
 			return a, b, 0, nil // a row missing or out of order: nothing to tell
 		}
-		h := hh.leaf(entry)
+		var stored tlog.Hash
+		copy(stored[:], leaf)
+		ta.add(stored, hh, nil)
 		if seq == at {
-			var stored tlog.Hash
-			copy(stored[:], leaf)
-			ta.add(stored, hh, nil)
+			tb.add(hh.leaf(entry), hh, nil)
 		} else {
-			ta.add(h, hh, nil)
+			tb.add(stored, hh, nil)
 		}
-		tb.add(h, hh, nil)
 	}
 	if err := rows.Err(); err != nil {
 		return a, b, 0, err

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -126,6 +127,9 @@ func Ratios(on, off RunReport) []Ratio {
 			r.Ratio = math.Round(o.RPS/b.RPS*1000) / 1000
 			sumOn += o.Count
 			sumOff += b.Count
+			if o.Count == 0 {
+				r.Note = "privacy on answered none of these: see its errors"
+			}
 		}
 		out = append(out, r)
 	}
@@ -134,6 +138,9 @@ func Ratios(on, off RunReport) []Ratio {
 	if all.Off > 0 {
 		all.Ratio = math.Round(all.On/all.Off*1000) / 1000
 		all.Note = "comparable operations only"
+		if sumOn == 0 {
+			all.Note += "; privacy on answered none of them: see its errors"
+		}
 	}
 	return append(out, all)
 }
@@ -145,7 +152,7 @@ func WriteRatios(w io.Writer, rs []Ratio) {
 	fmt.Fprintln(tw, "op\treq/s on\treq/s off\ton/off\t")
 	for _, r := range rs {
 		ratio := "n/a"
-		if r.Ratio > 0 {
+		if r.Off > 0 && !strings.HasPrefix(r.Note, "not comparable") { // 0.000 when privacy on answered none (review 92a)
 			ratio = fmt.Sprintf("%.3f", r.Ratio)
 		}
 		note := ""
