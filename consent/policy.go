@@ -188,7 +188,7 @@ func readCodeList(name string) ([]string, error) {
 	} else {
 		data, err = refsets.ReadFile("refsets/" + name + ".tsv")
 		if err != nil {
-			err = fmt.Errorf("no built-in code list %q (have sexually_transmitted_disease, assisted_fertilisation, termination_of_pregnancy, gender_related_issues)", name)
+			err = fmt.Errorf("no built-in code list %q (have sexually_transmitted_disease, assisted_fertilisation, termination_of_pregnancy, gender_related_issues, hiv)", name)
 		}
 	}
 	if err != nil {
@@ -637,6 +637,13 @@ func (p *Policy) Labels(codes []Coding) []string {
 			// A concept id with no system: labelled as SNOMED CT would
 			// label it (review 51f: {"code":"86406008"} went out).
 			one(CanonicalCoding(systemSNOMED, code))
+		}
+		if c.System == "" || strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
+			// A code with no system, as a Consent's code is read (review
+			// 79a), and another edition of ICD-10 (icd-10-cm): labelled as
+			// ICD-10 would label it (review 92c: B20 and F64.0 with no
+			// system, and B20 under icd-10-cm, went out).
+			one(systemICD10, normCode(systemICD10, c.Code))
 		}
 		if c.System == systemSNOMED && !allDigits(code) {
 			// A SNOMED CT expression ("86406008 |HIV infection|",

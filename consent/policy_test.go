@@ -71,7 +71,7 @@ func TestLabels(t *testing.T) {
 		{[]Coding{{"http://snomed.info/sct", "86406008 |Human immunodeficiency virus infection|"}}, []string{"HIV", "STD"}},
 		{[]Coding{{"http://snomed.info/sct", "86406008:246454002=41847000"}}, []string{"HIV", "STD"}},
 		{[]Coding{{"http://snomed.info/sct", " 86406008 "}}, []string{"HIV", "STD"}},
-		{[]Coding{{"http://snomed.info/sct", "=== 64572001 |Disease| : { 363698007 |Finding site| = 39607008 |Lung| }, 246075003 |Causative agent| = 19030005 |HIV|"}}, []string{"STD"}}, // the organism is in the STD refset
+		{[]Coding{{"http://snomed.info/sct", "=== 64572001 |Disease| : { 363698007 |Finding site| = 39607008 |Lung| }, 246075003 |Causative agent| = 19030005 |HIV|"}}, []string{"HIV", "STD"}}, // the organism is in the STD refset, and names HIV (refsets/hiv.tsv)
 		{[]Coding{{"http://snomed.info/sct", "=== 64572001 |Disease| : { 363698007 |Finding site| = 39607008 |Lung| }"}}, nil},
 		{[]Coding{{"http://snomed.info/sct", "195967001 |Asthma| : 246454002 |Occurrence| = 86406008 |HIV|"}}, []string{"HIV", "STD"}},
 		{[]Coding{{"http://snomed.info/sct", "195967001 |Asthma 86406008|"}}, nil}, // digits inside a term are not a concept
