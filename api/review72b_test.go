@@ -202,8 +202,10 @@ func TestReview72bFHIRJSONInStringWriteCost(t *testing.T) {
 		// is no longer decoded again, 3.0-4.5 s -> 1.6 s for the first
 		// shape; the rest, 1.6-1.8 s, 20-22x, is JSON's own decoding of
 		// 8 MiB of brackets, twice, the second keeping first values —
-		// left, and noted. This guards against worse.)
-		if ratio := float64(c1.write) / float64(c0.write); ratio > 40 || c1.write > 4*time.Second {
+		// left, and noted. This guards against worse. The ordinary item's
+		// write has since got quicker, 30-40 ms, so the same 1.3-1.6 s is
+		// 41-48x in full runs: the bound is 80x, with the 4 s beside it.)
+		if ratio := float64(c1.write) / float64(c0.write); ratio > 80 || c1.write > 4*time.Second {
 			t.Errorf("%s: the write took %v of CPU, %.0fx an ordinary item of the same size (structuredPayloads: every byte decoded four to six times)", c.name, c1.write.Round(time.Millisecond), ratio)
 		}
 	}
