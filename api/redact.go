@@ -634,14 +634,19 @@ func placeReferenceText(x map[string]any) bool {
 	}
 	ref, _ := x["reference"].(string)
 	n, literal := search.NormalizeReference(ref)
-	if literal && !strings.HasPrefix(n, "Location/") {
+	typ, _, _ := strings.Cut(n, "/")
+	keys := []string{"display", "_display"}
+	switch {
+	case literal && personResource(typ), !literal && !placeReference(x, nil):
+		// A person, by reference or by NHS number alone (review 92a),
+		// stays; the display, words its writer chose, goes (review 93a:
+		// "… 2 Hidden Lane LS9 7TF, registered A81001" went whole).
+		keys = keys[:2]
+		literal = true
+	case literal && typ != "Location":
 		return false // decided on its own (maskRefs), and not a place
 	}
-	if !literal && !placeReference(x, nil) {
-		return false // a person by NHS number, as a literal one (review 92a)
-	}
 	found := false
-	keys := []string{"display", "_display"}
 	if !literal {
 		keys = append(keys, "identifier")
 	}

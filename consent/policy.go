@@ -638,7 +638,7 @@ func (p *Policy) Labels(codes []Coding) []string {
 			// label it (review 51f: {"code":"86406008"} went out).
 			one(CanonicalCoding(systemSNOMED, code))
 		}
-		if c.System == "" || strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
+		if c.System == "" && icd10Shaped(c.Code) || strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
 			// A code with no system, as a Consent's code is read (review
 			// 79a), and another edition of ICD-10 (icd-10-cm): labelled as
 			// ICD-10 would label it (review 92c: B20 and F64.0 with no
@@ -659,6 +659,28 @@ func (p *Policy) Labels(codes []Coding) []string {
 }
 
 const systemSNOMED = "http://snomed.info/sct"
+
+// icd10Shaped reports whether a code with no system is written as an
+// ICD-10 code is: a letter and two digits (B20), then at most one dot and
+// one to four letters or digits (F64.0, Z313). A Read v2 code is five
+// characters padded with dots (F12.., A53..), and is not one (review 93a:
+// Parkinson's, F12.., was withheld as ICD-10 F12).
+func icd10Shaped(code string) bool {
+	code = strings.TrimSpace(code)
+	head, tail, dotted := strings.Cut(code, ".")
+	if len(head) < 3 || len(head) > 4 || dotted && (len(head) != 3 || tail == "" || len(tail) > 4) {
+		return false
+	}
+	if c := head[0] | 0x20; c < 'a' || c > 'z' || head[1] < '0' || head[1] > '9' || head[2] < '0' || head[2] > '9' {
+		return false
+	}
+	for _, r := range head[3:] + tail {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
+}
 
 // CanonicalCoding is system|code as the policy's code lists and a
 // Consent's provisions name it: SNOMED CT under another of its names (its

@@ -77,6 +77,16 @@ func TestLabels(t *testing.T) {
 		{[]Coding{{"http://snomed.info/sct", "195967001 |Asthma 86406008|"}}, nil}, // digits inside a term are not a concept
 		{[]Coding{{"http://snomed.info/sct", "86406009 |not an SCTID: bad check digit|"}}, nil},
 		{[]Coding{{"http://snomed.info/sct", "93461009+86406008"}}, []string{"GRA", "HIV", "STD"}},
+		// An ICD-10 code with no system or under another edition (review
+		// 92c); a Read v2 code with no system is not one (review 93a).
+		{[]Coding{{"", "B20"}}, []string{"HIV"}},
+		{[]Coding{{"", "f64.0"}}, []string{"GRA", "PSY"}}, // (F6* is PSY too)
+		{[]Coding{{"", "Z313"}}, []string{"HFEA"}},
+		{[]Coding{{"http://hl7.org/fhir/sid/icd-10-cm", "B20"}}, []string{"HIV"}},
+		{[]Coding{{"", "F12.."}}, nil},
+		{[]Coding{{"", "A53.."}}, nil},
+		{[]Coding{{"", "F1234"}}, nil},
+		{[]Coding{{"", "F64.01234"}}, nil},
 		{nil, nil},
 	}
 	for _, tc := range cases {
