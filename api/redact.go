@@ -640,8 +640,15 @@ func placeReferenceText(x map[string]any) bool {
 	case literal && personResource(typ), !literal && !placeReference(x, nil):
 		// A person, by reference or by NHS number alone (review 92a),
 		// stays; the display, words its writer chose, goes (review 93a:
-		// "… 2 Hidden Lane LS9 7TF, registered A81001" went whole).
-		keys = keys[:2]
+		// "… 2 Hidden Lane LS9 7TF, registered A81001" went whole), and
+		// so does an identifier other than an NHS number (review 94a: her
+		// practice's patient number on a reference to her, which her
+		// Patient drops).
+		if id, _ := x["identifier"].(map[string]any); id != nil && !isNHSSystem(id["system"]) {
+			keys = append(keys[:2], "identifier")
+		} else {
+			keys = keys[:2]
+		}
 		literal = true
 	case literal && typ != "Location":
 		return false // decided on its own (maskRefs), and not a place

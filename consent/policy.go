@@ -661,14 +661,16 @@ func (p *Policy) Labels(codes []Coding) []string {
 const systemSNOMED = "http://snomed.info/sct"
 
 // icd10Shaped reports whether a code with no system is written as an
-// ICD-10 code is: a letter and two digits (B20), then at most one dot and
-// one to four letters or digits (F64.0, Z313). A Read v2 code is five
-// characters padded with dots (F12.., A53..), and is not one (review 93a:
-// Parkinson's, F12.., was withheld as ICD-10 F12).
+// ICD-10 code is: a letter and two digits (B20), then up to four letters
+// or digits, with or without a dot after the third character (F64.0,
+// Z313, F3130, B20.). A Read v2 code padded with dots (F12.., A53..) is
+// not one (review 93a: Parkinson's, F12.., was withheld as ICD-10 F12);
+// one of five characters without dots is read as ICD-10, failing closed
+// (review 94a: F3130 and B20. went out).
 func icd10Shaped(code string) bool {
 	code = strings.TrimSpace(code)
 	head, tail, dotted := strings.Cut(code, ".")
-	if len(head) < 3 || len(head) > 4 || dotted && (len(head) != 3 || tail == "" || len(tail) > 4) {
+	if len(head) < 3 || len(head) > 7 || dotted && (len(head) != 3 || len(tail) > 4) {
 		return false
 	}
 	if c := head[0] | 0x20; c < 'a' || c > 'z' || head[1] < '0' || head[1] > '9' || head[2] < '0' || head[2] > '9' {

@@ -85,8 +85,10 @@ func TestLabels(t *testing.T) {
 		{[]Coding{{"http://hl7.org/fhir/sid/icd-10-cm", "B20"}}, []string{"HIV"}},
 		{[]Coding{{"", "F12.."}}, nil},
 		{[]Coding{{"", "A53.."}}, nil},
-		{[]Coding{{"", "F1234"}}, nil},
 		{[]Coding{{"", "F64.01234"}}, nil},
+		{[]Coding{{"", "B20."}}, []string{"HIV"}},  // review 94a
+		{[]Coding{{"", "F3130"}}, []string{"PSY"}}, // review 94a: F31.30 undotted
+		{[]Coding{{"", "B20.1.2"}}, nil},
 		{nil, nil},
 	}
 	for _, tc := range cases {
