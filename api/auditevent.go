@@ -411,9 +411,6 @@ func respondJSON(c echo.Context, v any) error {
 	return respond(c, http.StatusOK, b, h)
 }
 
-// agentReference reads agent=Type/id, or an absolute URL ending in one. A
-// sub holding "/" (a base64 one) is a reference only when what comes
-// before it is a resource type.
 // unescapedComma reports whether v holds a comma FHIR search does not
 // escape (\,): a list of values.
 func unescapedComma(v string) bool {
@@ -428,6 +425,9 @@ func unescapedComma(v string) bool {
 	return false
 }
 
+// agentReference reads agent=Type/id, or an absolute URL ending in one. A
+// sub holding "/" (a base64 one) is a reference only when what comes
+// before it is a resource type.
 func agentReference(v string) (typ, id string, ok bool) {
 	if strings.Contains(v, "://") {
 		n, ok := search.NormalizeReference(v)

@@ -320,10 +320,6 @@ func redactDocs(docs []any, which func(map[string]any) bool, seen *numbersSeen) 
 	return found
 }
 
-// dropContactExtensions is l, the extensions of person m, without those
-// whose value, or a nested extension's value, is an Address, a
-// ContactPoint, a Reference to anything but a person (placeReference), an
-// Identifier, or a code naming an organisation (namesOrganisation).
 // dropContactExtensionsOf applies dropContactExtensions to the
 // extensions of x, an element of person m (m itself, or her NHS number).
 func dropContactExtensionsOf(x, m map[string]any) {
@@ -397,6 +393,10 @@ func redactMeta(m map[string]any) {
 	}
 }
 
+// dropContactExtensions is l, the extensions of person m, without those
+// whose value, or a nested extension's value, is an Address, a
+// ContactPoint, a Reference to anything but a person (placeReference), an
+// Identifier, or a code naming an organisation (namesOrganisation).
 func dropContactExtensions(l []any, m map[string]any) []any {
 	var kept []any
 	for _, e := range l {
