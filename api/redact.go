@@ -636,6 +636,7 @@ func placeReferenceText(x map[string]any) bool {
 	n, literal := search.NormalizeReference(ref)
 	typ, _, _ := strings.Cut(n, "/")
 	keys := []string{"display", "_display"}
+	trimmed := false
 	switch {
 	case literal && personResource(typ), !literal && !placeReference(x, nil):
 		// A person, by reference or by NHS number alone (review 92a),
@@ -644,16 +645,24 @@ func placeReferenceText(x map[string]any) bool {
 		// so does an identifier other than an NHS number (review 94a: her
 		// practice's patient number on a reference to her, which her
 		// Patient drops).
+		keys = keys[:2]
 		if id, _ := x["identifier"].(map[string]any); id != nil && !isNHSSystem(id["system"]) {
-			keys = append(keys[:2], "identifier")
-		} else {
-			keys = keys[:2]
+			keys = append(keys, "identifier")
+		} else if id != nil {
+			// The NHS number alone: its type's text, assigner or
+			// extensions may name her practice (review 95a).
+			for k := range id {
+				if k != "system" && k != "value" && k != "use" && k != "period" {
+					delete(id, k)
+					trimmed = true
+				}
+			}
 		}
 		literal = true
 	case literal && typ != "Location":
 		return false // decided on its own (maskRefs), and not a place
 	}
-	found := false
+	found := trimmed
 	if !literal {
 		keys = append(keys, "identifier")
 	}

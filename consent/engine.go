@@ -1090,6 +1090,14 @@ func codeMatch(want, have Coding) bool {
 		// each concept it names, as the labelling reads it.
 		return sctNames(have.Code, want.Code)
 	}
+	if have.System == "" {
+		// An item's code with no system written as ICD-10 is read as
+		// ICD-10, as the labelling reads it (review 95a: a deny of C50
+		// left C50.9 with no system shared).
+		if tok, ok := icd10Token(have.Code); ok {
+			have = Coding{systemICD10, tok}
+		}
+	}
 	if !isICD10(have.System) || want.System != "" && !isICD10(want.System) {
 		return false
 	}

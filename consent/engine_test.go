@@ -424,4 +424,23 @@ func TestCodeMatchICD10(t *testing.T) {
 	if codeMatch(Coding{icd, "F50"}, Coding{systemSNOMED, "F50.0"}) {
 		t.Errorf("an ICD-10 category matched another system's code")
 	}
+	// An item's code with no system, written as ICD-10, is ICD-10 (review
+	// 95a); a Read v2 code padded with dots is not.
+	for _, tc := range []struct {
+		want  Coding
+		have  string
+		match bool
+	}{
+		{Coding{icd, "C50"}, "C50.9", true},
+		{Coding{"", "C50"}, "C50.9", true},
+		{Coding{"", "C50.9"}, "c50.9", true},
+		{Coding{icd, "C50.9"}, "C509", true},
+		{Coding{icd, "B20"}, "B20.0†", true},
+		{Coding{icd, "F12"}, "F12..", false},
+		{Coding{icd, "C50"}, "C51.0", false},
+	} {
+		if got := codeMatch(tc.want, Coding{"", tc.have}); got != tc.match {
+			t.Errorf("Consent code %v, item code %q with no system: match %v, want %v", tc.want, tc.have, got, tc.match)
+		}
+	}
 }

@@ -638,11 +638,13 @@ func (p *Policy) Labels(codes []Coding) []string {
 			// label it (review 51f: {"code":"86406008"} went out).
 			one(CanonicalCoding(systemSNOMED, code))
 		}
-		if c.System == "" && icd10Shaped(c.Code) || strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
+		if tok, ok := icd10Token(c.Code); ok && c.System == "" {
 			// A code with no system, as a Consent's code is read (review
-			// 79a), and another edition of ICD-10 (icd-10-cm): labelled as
-			// ICD-10 would label it (review 92c: B20 and F64.0 with no
-			// system, and B20 under icd-10-cm, went out).
+			// 79a): labelled as ICD-10 would label it (review 92c: B20 and
+			// F64.0 with no system went out).
+			one(systemICD10, normCode(systemICD10, tok))
+		} else if strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
+			// Another edition of ICD-10 (review 92c: B20 under icd-10-cm).
 			one(systemICD10, normCode(systemICD10, c.Code))
 		}
 		if c.System == systemSNOMED && !allDigits(code) {
@@ -660,28 +662,32 @@ func (p *Policy) Labels(codes []Coding) []string {
 
 const systemSNOMED = "http://snomed.info/sct"
 
-// icd10Shaped reports whether a code with no system is written as an
-// ICD-10 code is: a letter and two digits (B20), then up to four letters
-// or digits, with or without a dot after the third character (F64.0,
-// Z313, F3130, B20.). A Read v2 code padded with dots (F12.., A53..) is
-// not one (review 93a: Parkinson's, F12.., was withheld as ICD-10 F12);
-// one of five characters without dots is read as ICD-10, failing closed
-// (review 94a: F3130 and B20. went out).
-func icd10Shaped(code string) bool {
-	code = strings.TrimSpace(code)
-	head, tail, dotted := strings.Cut(code, ".")
-	if len(head) < 3 || len(head) > 7 || dotted && (len(head) != 3 || len(tail) > 4) {
-		return false
+// icd10Token is the ICD-10 code a code with no system is written as, if
+// it is one: a letter and two digits (B20), then up to four letters or
+// digits, with or without a dot after the third character (F64.0, Z313,
+// F3130, B20.), then nothing, or anything but a letter, a digit or a dot
+// (B20.0†, B20.0*, B20-B24, "B20.0 HIV disease": review 95a). A Read v2
+// code padded with dots (F12.., A53..) is not one (review 93a:
+// Parkinson's, F12.., was withheld as ICD-10 F12); one of five characters
+// without dots is read as ICD-10, failing closed (review 94a: F3130 and
+// B20. went out).
+func icd10Token(code string) (string, bool) {
+	alnum := func(c byte) bool { return c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z' }
+	digit := func(c byte) bool { return c >= '0' && c <= '9' }
+	if len(code) < 3 || code[0]|0x20 < 'a' || code[0]|0x20 > 'z' || !digit(code[1]) || !digit(code[2]) {
+		return "", false
 	}
-	if c := head[0] | 0x20; c < 'a' || c > 'z' || head[1] < '0' || head[1] > '9' || head[2] < '0' || head[2] > '9' {
-		return false
+	i := 3
+	if i < len(code) && code[i] == '.' {
+		i++
 	}
-	for _, r := range head[3:] + tail {
-		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
-			return false
-		}
+	for n := 0; n < 4 && i < len(code) && alnum(code[i]); n++ {
+		i++
 	}
-	return true
+	if i < len(code) && (alnum(code[i]) || code[i] == '.') {
+		return "", false // longer, or padded with dots as Read v2 is
+	}
+	return code[:i], true
 }
 
 // CanonicalCoding is system|code as the policy's code lists and a

@@ -89,6 +89,9 @@ func TestLabels(t *testing.T) {
 		{[]Coding{{"", "B20."}}, []string{"HIV"}},  // review 94a
 		{[]Coding{{"", "F3130"}}, []string{"PSY"}}, // review 94a: F31.30 undotted
 		{[]Coding{{"", "B20.1.2"}}, nil},
+		{[]Coding{{"", "B20.0†"}}, []string{"HIV"}}, // review 95a: dagger, range, words after
+		{[]Coding{{"", "B20-B24"}}, []string{"HIV"}},
+		{[]Coding{{"", "B20.0 HIV disease"}}, []string{"HIV"}},
 		{nil, nil},
 	}
 	for _, tc := range cases {
