@@ -337,34 +337,10 @@ func dropContactExtensionsOf(x, m map[string]any) {
 // dropContactExtensionsIn applies dropContactExtensionsOf to person m and
 // every element under it but the resources she contains (redacted apart).
 func dropContactExtensionsIn(m map[string]any) {
-	var walk func(x map[string]any)
-	walk = func(x map[string]any) {
+	eachObject(m, "contained", func(x map[string]any) bool {
 		dropContactExtensionsOf(x, m)
-		for _, v := range x {
-			eachMap(v, walk)
-		}
-	}
-	dropContactExtensionsOf(m, m)
-	for k, v := range m {
-		if k != "contained" {
-			eachMap(v, walk)
-		}
-	}
-}
-
-// eachMap calls f on v if it is an object, or on each object in it if it
-// is a list.
-func eachMap(v any, f func(map[string]any)) {
-	switch t := v.(type) {
-	case map[string]any:
-		f(t)
-	case []any:
-		for _, e := range t {
-			if c, ok := e.(map[string]any); ok {
-				f(c)
-			}
-		}
-	}
+		return true
+	})
 }
 
 // redactMeta takes out of a restricted person's meta what names where
@@ -635,8 +611,9 @@ func placeReferenceText(x map[string]any) bool {
 	ref, _ := x["reference"].(string)
 	n, literal := search.NormalizeReference(ref)
 	typ, _, _ := strings.Cut(n, "/")
-	keys := []string{"display", "_display"}
-	trimmed := false
+	// The display goes; the identifier too but for a person's NHS number.
+	keys := []string{"display", "_display", "identifier"}
+	found := false
 	switch {
 	case literal && personResource(typ), !literal && !placeReference(x, nil):
 		// A person, by reference or by NHS number alone (review 92a),
@@ -645,26 +622,21 @@ func placeReferenceText(x map[string]any) bool {
 		// so does an identifier other than an NHS number (review 94a: her
 		// practice's patient number on a reference to her, which her
 		// Patient drops).
-		keys = keys[:2]
-		if id, _ := x["identifier"].(map[string]any); id != nil && !isNHSSystem(id["system"]) {
-			keys = append(keys, "identifier")
-		} else if id != nil {
+		if id, _ := x["identifier"].(map[string]any); id == nil || isNHSSystem(id["system"]) {
+			keys = keys[:2]
 			// The NHS number alone: its type's text, assigner or
 			// extensions may name her practice (review 95a).
 			for k := range id {
 				if k != "system" && k != "value" && k != "use" && k != "period" {
 					delete(id, k)
-					trimmed = true
+					found = true
 				}
 			}
 		}
-		literal = true
 	case literal && typ != "Location":
 		return false // decided on its own (maskRefs), and not a place
-	}
-	found := trimmed
-	if !literal {
-		keys = append(keys, "identifier")
+	case literal:
+		keys = keys[:2] // a Location by reference: its display only
 	}
 	for _, k := range keys {
 		if _, ok := x[k]; ok {

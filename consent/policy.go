@@ -638,11 +638,13 @@ func (p *Policy) Labels(codes []Coding) []string {
 			// label it (review 51f: {"code":"86406008"} went out).
 			one(CanonicalCoding(systemSNOMED, code))
 		}
-		if tok, ok := icd10Token(c.Code); ok && c.System == "" {
+		if c.System == "" {
 			// A code with no system, as a Consent's code is read (review
 			// 79a): labelled as ICD-10 would label it (review 92c: B20 and
 			// F64.0 with no system went out).
-			one(systemICD10, normCode(systemICD10, tok))
+			if tok, ok := icd10Token(c.Code); ok {
+				one(systemICD10, normCode(systemICD10, tok))
+			}
 		} else if strings.HasPrefix(c.System, systemICD10+"-") && !p.prefixBySystems[c.System] {
 			// Another edition of ICD-10 (review 92c: B20 under icd-10-cm).
 			one(systemICD10, normCode(systemICD10, c.Code))

@@ -889,8 +889,7 @@ func cmdAuditExport(ctx context.Context, args []string, stdout, stderr io.Writer
 		// another key was exported clean where the default key was the
 		// right one): a copy of another server's log needs its key. With
 		// no key at all, all but the signatures is checked.
-		_, given := os.LookupEnv(envName(fs.Name(), "pubkey"))
-		fs.Visit(func(fl *flag.Flag) { given = given || fl.Name == "pubkey" })
+		given := flagGiven(fs, "pubkey")
 		verifiers, kerr := auditlog.LoadVerifiers(pub)
 		if kerr != nil {
 			if given {

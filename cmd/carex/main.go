@@ -169,14 +169,24 @@ var ownEnvNames = map[string]string{
 // not give it (review 87a: with CAREX_DB exported, the demo refused
 // "--db", which the user never typed).
 func flagSource(fs *flag.FlagSet, name string) string {
-	given := false
-	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	if v := envName(fs.Name(), name); !given {
-		if _, ok := os.LookupEnv(v); ok {
-			return v
-		}
+	if !onCommandLine(fs, name) && flagGiven(fs, name) {
+		return envName(fs.Name(), name)
 	}
 	return "--" + name
+}
+
+// onCommandLine reports whether the command line gave flag name.
+func onCommandLine(fs *flag.FlagSet, name string) bool {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// flagGiven reports whether flag name was given, on the command line or
+// by its environment variable, rather than left at its default.
+func flagGiven(fs *flag.FlagSet, name string) bool {
+	_, env := os.LookupEnv(envName(fs.Name(), name))
+	return env || onCommandLine(fs, name)
 }
 
 // parseFlags applies environment variables first, then the command line,

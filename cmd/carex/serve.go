@@ -266,14 +266,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 // reported in the application log, by entry number only (the problem
 // may quote a patient id), and to IG through srv.SetLogProblem.
 func verifyLogInBackground(ctx context.Context, db, keyPath string, srv *api.Server, log *slog.Logger) {
+	couldNot := func(err error) {
+		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+	}
 	verifiers, err := auditlog.LoadVerifiers(keyPath + ".pub")
 	if err != nil {
-		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+		couldNot(err)
 		return
 	}
 	conn, err := openReadOnly(accessLogPath(db))
 	if err != nil {
-		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+		couldNot(err)
 		return
 	}
 	defer conn.Close()
@@ -286,7 +289,7 @@ func verifyLogInBackground(ctx context.Context, db, keyPath string, srv *api.Ser
 		log.Error("the access log does not verify: it was changed since it was written; IG's searches and reports now say so; run carex audit verify for the details",
 			"first_bad_entry", rep.FirstBad, "bad_checkpoint", rep.BadCheckpoint)
 	case err != nil:
-		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
+		couldNot(err)
 	default:
 		log.Info("access log verified", "entries", rep.Entries, "took", time.Since(start).Round(time.Millisecond))
 	}
