@@ -751,6 +751,10 @@ const (
 	bodyChunk     = 256 << 10
 )
 
+// matchChunk is the most rows window keeps in one allocation (the first
+// few allocations are smaller: most queries match a few rows).
+const matchChunk = 256
+
 // window runs a query whose rows are metaCols (or versionMetaCols) plus a
 // version key, as windowCols selects them, keeps the rows vis allows, counts them, and
 // returns the requested page with its bodies. With withBody the rows end
@@ -767,33 +771,44 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 	// All rows are read and the connection given back before vis runs:
 	// vis loads patients through the same pool, and holding a connection
 	// while waiting for another deadlocks once every connection is held so.
+	// The versions are kept by value, in slices of up to matchChunk: a large
+	// record's thousands of rows are thousands of allocations fewer, and
+	// none is copied as they grow.
 	type match struct {
-		v    *store.Version
+		v    store.Version
 		vpk  int64
 		raw  []byte
 		read bool // raw holds the body
 	}
-	var all []match
+	var all []*match
+	var chunk []match
 	keep := 0
 	if withBody {
 		keep = p.Offset + p.Count
 	}
+	var packed string
 	var vpk int64
 	var raw sql.RawBytes
-	extra := []any{&vpk, &raw}
+	dest := []any{&packed, &vpk, &raw}
 	if !withBody {
-		extra = extra[:1]
+		dest = dest[:2]
 	}
 	for rows.Next() {
-		v, err := scanMeta(rows, extra...)
-		if err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, err
 		}
-		m := match{v: v, vpk: vpk}
-		if len(all) < keep {
+		if len(chunk) == cap(chunk) {
+			chunk = make([]match, 0, min(max(2*cap(chunk), 4), matchChunk))
+		}
+		chunk = append(chunk, match{vpk: vpk})
+		m := &chunk[len(chunk)-1]
+		all = append(all, m)
+		if err := unpackMeta(packed, &m.v); err != nil {
+			return nil, err
+		}
+		if len(all) <= keep {
 			m.raw, m.read = bytes.Clone(raw), true
 		}
-		all = append(all, m)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
@@ -810,9 +825,9 @@ func (db *DB) window(ctx context.Context, q string, args []any, vis store.Visibl
 			if m.read {
 				m.v.Raw = m.raw
 			} else {
-				unread, keys = append(unread, m.v), append(keys, m.vpk)
+				unread, keys = append(unread, &m.v), append(keys, m.vpk)
 			}
-			res.Items = append(res.Items, m.v)
+			res.Items = append(res.Items, &m.v)
 		}
 		res.Total++
 	}
