@@ -415,6 +415,21 @@ func patientNumbers(patient map[string]any) []string {
 // diagnosis, who recorded it, when and why).
 func (g *gate) sourceKeeps(m *store.Meta) bool { return g.cp.sourceKeeps(g.user, m) }
 
+// ownSeen is the organisation whose items, but Binaries, refSees sees
+// whatever they hold (ownData: its source keeps each), or "" when there
+// is none: the user's, when not under break-glass, for a role that sees
+// its own organisation's records and a purpose carex serves.
+func (g *gate) ownSeen() string {
+	u := g.user
+	if u.BreakGlassReason != "" || u.Org == "" || !g.cp.Policy.Serves(u.Purpose) {
+		return ""
+	}
+	if role := g.cp.Policy.Role(u.Role); role == nil || !role.SeesOwn {
+		return ""
+	}
+	return u.Org
+}
+
 // sourceKeeps is gate.sourceKeeps for user u ($explain decides as the gate).
 func (cp *ConsentPolicy) sourceKeeps(u consent.User, m *store.Meta) bool {
 	if u.Org == "" || !strings.EqualFold(m.SourceOrg, u.Org) {

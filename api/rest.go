@@ -2844,9 +2844,13 @@ func (s *Server) searchNotice(ctx context.Context, x *Exchange, q *search.Query)
 // of pid's record (their compartment) of the given types (nil: all),
 // decided as the request decides them, counting and noting nothing.
 func (x *Exchange) recordWithholds(ctx context.Context, st store.Store, pid string, types []string) (bool, error) {
-	refused, err := x.gate.anyRefused(func(vis store.Visible) error {
-		_, err := st.Compartment(ctx, pid, types, x.gate.ofPerson(pid, vis), store.Page{Count: 0})
-		return err
+	// (the scan stops at the first item refused, and does not read those
+	// of the user's own organisation: ownSeen)
+	refused := false
+	refuses := x.gate.ofPerson(pid, func(m *store.Meta) bool { return !x.gate.refSees(m) })
+	err := st.ScanCompartment(ctx, pid, types, x.gate.ownSeen(), func(m *store.Meta) bool {
+		refused = refuses(m)
+		return !refused
 	})
 	if err != nil || refused || len(types) > 0 && !slices.Contains(types, "Patient") {
 		return refused, err

@@ -173,6 +173,15 @@ type Store interface {
 	// Compartment lists the current resources of one patient's compartment
 	// (the patient included), oldest first; types restricts it when not empty.
 	Compartment(ctx context.Context, patientID string, types []string, vis Visible, p Page) (*Result, error)
+	// ScanCompartment calls each with the current resources of one
+	// patient's compartment (of types, if any), in Compartment's order,
+	// until it returns false. The resources written by the organisation
+	// passOver (compared ignoring ASCII case; "" for none), but for
+	// Binaries, are passed over unread: a caller asking whether anything
+	// of the record is withheld from a user names the organisation whose
+	// items that user sees whatever they hold, and a large record of its
+	// own data is not read to say so. each may read the store.
+	ScanCompartment(ctx context.Context, patientID string, types []string, passOver string, each func(*Meta) bool) error
 	// Included resolves _include (resources the matches refer to) and
 	// _revinclude (resources referring to the matches), at most limit of
 	// those vis releases (those it withholds take no place among them).

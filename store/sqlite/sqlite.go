@@ -716,6 +716,62 @@ func (db *DB) Compartment(ctx context.Context, patientID string, types []string,
 	return res, nil
 }
 
+// ScanCompartment implements store.Store. The rows are read in chunks,
+// each read whole and its connection given back before each sees them (as
+// window does: each may read the store), growing from a few (the first
+// withheld item usually ends a scan) to scanChunk.
+func (db *DB) ScanCompartment(ctx context.Context, patientID string, types []string, passOver string, each func(*store.Meta) bool) error {
+	q := `SELECT ` + metaCols + `, c.rid FROM compartment c JOIN resources r ON r.rid = c.rid
+		WHERE c.patient = ? AND r.deleted = 0 AND c.rid > ?`
+	args := []any{patientID, int64(-1)}
+	if len(types) > 0 {
+		q += ` AND r.type IN (` + placeholders(len(types)) + `)`
+		for _, t := range types {
+			args = append(args, t)
+		}
+	}
+	if passOver != "" {
+		q += ` AND NOT (r.source_org = ? COLLATE NOCASE AND r.type != 'Binary')`
+		args = append(args, passOver)
+	}
+	q += ` ORDER BY c.rid LIMIT ?`
+	args = append(args, 0)
+	for n := 16; ; n = min(4*n, scanChunk) {
+		args[len(args)-1] = n
+		rows, err := db.query(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
+		}
+		var chunk []*store.Version
+		var rid int64
+		for rows.Next() {
+			v, err := scanMeta(rows, &rid)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
+			}
+			chunk = append(chunk, v)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return fmt.Errorf("compartment of Patient/%s: %w", patientID, err)
+		}
+		for _, v := range chunk {
+			if !each(&v.Meta) {
+				return nil
+			}
+		}
+		if len(chunk) < n {
+			return nil
+		}
+		args[1] = rid
+	}
+}
+
+// scanChunk is the most rows ScanCompartment reads at once.
+const scanChunk = 1024
+
 // windowCols is the select list of a window query over resources r:
 // metaCols, the version key, and with withBody the version's body.
 func windowCols(withBody bool) string {

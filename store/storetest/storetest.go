@@ -43,6 +43,7 @@ func Run(t *testing.T, open Opener) {
 		{"IndexRowsFollowUpdates", testIndexFollowsUpdates},
 		{"SearchVisibilityAndPaging", testVisibility},
 		{"Compartment", testCompartment},
+		{"ScanCompartment", testScanCompartment},
 		{"LargePageBodies", testLargePageBodies},
 		{"Included", testIncluded},
 		{"BreakGlassGrants", testGrants},
@@ -704,6 +705,71 @@ func testCompartment(t *testing.T, s store.Store) {
 	res, err = s.Compartment(ctx, "p1", nil, func(m *store.Meta) bool { return m.SourceOrg == "A81001" }, store.Page{Count: 100})
 	if err != nil || res.Total != 2 {
 		t.Fatalf("filtered compartment: %v %d, want 2", err, res.Total)
+	}
+}
+
+// testScanCompartment: ScanCompartment visits what Compartment lists, in
+// its order, but passOver's items (ignoring case; not its Binaries); stops
+// when asked; and each may read the store while it runs.
+func testScanCompartment(t *testing.T, s store.Store) {
+	ws := []*store.Write{W(t, store.OpUpdate, "A81001", patientJSON)}
+	for i := range 150 {
+		org := "RCX"
+		if i%3 == 0 {
+			org = "a81001" // the case a token gave it once
+		}
+		ws = append(ws, W(t, store.OpUpdate, org, fmt.Sprintf(`{"resourceType":"Observation","id":"scan-%d","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/p1"}}`, i)))
+	}
+	bin := W(t, store.OpUpdate, "A81001", `{"resourceType":"Binary","id":"scan-bin","contentType":"text/plain","data":"eA=="}`)
+	bin.Patients = []string{"p1"}
+	ws = append(ws, bin, W(t, store.OpUpdate, "RCX", `{"resourceType":"Condition","id":"scan-other","subject":{"reference":"Patient/other"},"code":{"text":"x"}}`))
+	commit(t, s, ws...)
+	all, err := s.Compartment(ctx, "p1", nil, nil, store.Page{Count: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scan := func(types []string, passOver string, stopAt int) []string {
+		t.Helper()
+		var got []string
+		err := s.ScanCompartment(ctx, "p1", types, passOver, func(m *store.Meta) bool {
+			if _, err := s.Read(ctx, m.Type, m.ID); err != nil {
+				t.Errorf("a read inside the scan: %v", err)
+			}
+			got = append(got, m.Type+"/"+m.ID)
+			return len(got) != stopAt
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	var want, wantPassed, wantObs []string
+	for _, v := range all.Items {
+		k := v.Type + "/" + v.ID
+		want = append(want, k)
+		if v.Type == "Binary" || !strings.EqualFold(v.SourceOrg, "A81001") {
+			wantPassed = append(wantPassed, k)
+		}
+		if v.Type == "Observation" {
+			wantObs = append(wantObs, k)
+		}
+	}
+	if len(want) != 152 || len(wantPassed) != 101 {
+		t.Fatalf("fixture: %d items, %d not A81001's or a Binary; want 152 and 101", len(want), len(wantPassed))
+	}
+	if got := scan(nil, "", 0); !slices.Equal(got, want) {
+		t.Errorf("scan of the whole record:\n%v\nwant Compartment's\n%v", got, want)
+	}
+	if got := scan(nil, "A81001", 0); !slices.Equal(got, wantPassed) {
+		t.Errorf("scan passing over A81001:\n%v\nwant\n%v", got, wantPassed)
+	}
+	if got := scan([]string{"Observation"}, "", 0); !slices.Equal(got, wantObs) {
+		t.Errorf("scan of Observations:\n%v\nwant\n%v", got, wantObs)
+	}
+	for _, n := range []int{1, 16, 17, 100} {
+		if got := scan(nil, "", n); !slices.Equal(got, want[:n]) {
+			t.Errorf("scan stopped at %d: visited %d items (%v)", n, len(got), got)
+		}
 	}
 }
 
