@@ -645,6 +645,7 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 	}
 	out := newBundle("transaction-response", s.base(c), nil)
 	patients := map[string]bool{}
+	var now store.Visible
 	for i, te := range plan {
 		if te.get != "" {
 			out.addRaw(s.subRequest(c, i, http.MethodGet, te.get, nil, nil))
@@ -653,6 +654,19 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 		r := byWrite[te.write]
 		if r.NoOp {
 			x.matchedExisting()
+		}
+		if r.NoOp && r.Version != nil {
+			// What a condition matched was decided before the commit: a
+			// Consent (or a care team ended) in the same bundle may
+			// withhold it now (review 96a: the objection's own response
+			// carried the admission it withholds). Decided again as the
+			// records stand; withheld, the entry says only that it matched.
+			if now == nil {
+				now = s.policy.Visible(c.Request().Context(), p, x)
+			}
+			if now != nil && !now(&r.Version.Meta) {
+				r = &store.WriteResult{NoOp: true}
+			}
 		}
 		if r.Version != nil {
 			x.release(r.Version)

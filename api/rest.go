@@ -480,12 +480,22 @@ var typeDateGroups = map[string][][]string{
 	// released one); a feeding regime from when it was ordered
 	"Communication":  append([][]string{{"sent", "received"}}, clinicalDateGroups...),
 	"NutritionOrder": append([][]string{{"datetime"}}, clinicalDateGroups...),
+	// an assessment from when it was carried out (effective, which no
+	// parameter indexes), an equipment order or a request to communicate
+	// from when it is to happen, each before when it was written up or
+	// asked for (revision 2026-12-07h, review 96b: an assessment of June
+	// 2015 written up in 2024 escaped a deny of June 2015)
+	"ClinicalImpression":   append([][]string{{""}}, clinicalDateGroups...),
+	"DeviceRequest":        append([][]string{{"event-date"}}, clinicalDateGroups...),
+	"CommunicationRequest": append([][]string{{"occurrence"}}, clinicalDateGroups...),
 }
 
 // clinicalDateElements are date elements no search parameter indexes: an
-// allergy's onset (its "onset" parameter is a reaction's).
+// allergy's onset (its "onset" parameter is a reaction's), an
+// assessment's effective time (its "date" is when it was written up).
 var clinicalDateElements = map[string][]string{
 	"AllergyIntolerance": {"onsetDateTime", "onsetPeriod"},
+	"ClinicalImpression": {"effectiveDateTime", "effectivePeriod"},
 }
 
 // codeParams are the token search parameters whose values are an item's
@@ -634,8 +644,9 @@ func (s *Server) derive(w *store.Write) {
 	if over {
 		// Payloads past the cap, or compressed, were not read for codes:
 		// the item is released to its source alone, as a labelled item
-		// is (review 39b: fail closed rather than read without bound).
-		w.Labels = appendNew(w.Labels, "R")
+		// is (review 39b: fail closed rather than read without bound),
+		// which no permit or break-glass releases (LabelUnread).
+		w.Labels = appendNew(w.Labels, "R", consent.LabelUnread)
 	}
 	if w.Type == "Location" && patientResidence(w.Resource) {
 		// A person's home kept as a Location names no one (directory
@@ -1495,7 +1506,7 @@ func (s *Server) definitionCodes(w *store.Write) []string {
 			}
 			read[n] = true
 			if len(read) > maxDefinitionReads || found >= maxDefinitions {
-				w.Labels = appendNew(w.Labels, "R")
+				w.Labels = appendNew(w.Labels, "R", consent.LabelUnread)
 				return out
 			}
 			v, err := s.store.Read(ctx, t, id)

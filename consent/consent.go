@@ -982,11 +982,22 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 
 func refActor(r *rawRef, el string) (Actor, error) {
 	if r.Identifier != nil && r.Identifier.Value != "" {
+		// A code with spaces around it is the code (as a reference is
+		// read trimmed); one with anything but letters and digits names
+		// no organisation or user carex could match (review 96b: "RHX "
+		// was stored and matched no one, so the deny applied to no one).
+		v := strings.TrimSpace(r.Identifier.Value)
+		switch r.Identifier.System {
+		case SystemODS, SystemCouncil, SystemSDSUser:
+			if !alphanumeric(v) {
+				return Actor{}, &ConsentError{el + ".identifier.value", fmt.Sprintf("%q is not a code of %s: give the code alone, letters and digits", r.Identifier.Value, r.Identifier.System)}
+			}
+		}
 		switch r.Identifier.System {
 		case SystemODS, SystemCouncil:
-			return Actor{Kind: ActorOrg, Value: strings.ToUpper(r.Identifier.Value)}, nil
+			return Actor{Kind: ActorOrg, Value: strings.ToUpper(v)}, nil
 		case SystemSDSUser:
-			return Actor{Kind: ActorPerson, Value: "Practitioner/" + r.Identifier.Value}, nil
+			return Actor{Kind: ActorPerson, Value: "Practitioner/" + v}, nil
 		}
 		if r.Reference == "" {
 			return Actor{}, &ConsentError{el + ".identifier", fmt.Sprintf("system %q not supported: use %s, %s or %s", r.Identifier.System, SystemODS, SystemCouncil, SystemSDSUser)}
@@ -1004,6 +1015,16 @@ func refActor(r *rawRef, el string) (Actor, error) {
 		return Actor{Kind: ActorPerson, Value: ref}, nil
 	}
 	return Actor{}, &ConsentError{el, fmt.Sprintf("%s is not an actor carex can identify: carex users are staff of organisations (use Organization, Practitioner, or a role or sector)", typ)}
+}
+
+// alphanumeric reports whether s is one or more ASCII letters and digits.
+func alphanumeric(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return s != ""
 }
 
 // normRef reduces an absolute or versioned reference to "Type/id". What

@@ -108,6 +108,13 @@ const (
 	LayerRestricted   = "restricted"
 )
 
+// LabelUnread marks an item whose content carex could not read for codes
+// (compressed, or past a cap), beside R: it goes to its source alone,
+// whatever the policy lists as sensitive, the person permits or
+// break-glass releases (review 96b: a permit of R-labelled records
+// released, as R, a compressed letter holding an HIV diagnosis).
+const LabelUnread = "CAREX-UNREAD"
+
 // Reason codes.
 const (
 	CodePurposeNotServed   = "purpose-not-served"
@@ -641,6 +648,9 @@ func (pp *Prepared) Decide(it *Item) Decision {
 			if pp.pol.legal[l] {
 				return withhold(LayerSensitivity, CodeLegallyRestricted, "label "+l)
 			}
+			if l == LabelUnread {
+				return withhold(LayerSensitivity, CodeSensitive, "content carex could not read")
+			}
 		}
 		return pp.permit(false, redact)
 	}
@@ -654,6 +664,9 @@ func (pp *Prepared) Decide(it *Item) Decision {
 	}
 	// Sensitivity.
 	for _, l := range it.Labels {
+		if l == LabelUnread {
+			return withhold(LayerSensitivity, CodeSensitive, "content carex could not read")
+		}
 		if !pp.pol.sensitive[l] {
 			continue
 		}

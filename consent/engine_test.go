@@ -253,7 +253,34 @@ func TestLayerSensitivity(t *testing.T) {
 			pmod: func(p *Patient) { p.Relationships[0].Until = now.AddDate(0, -1, 0) }, item: cond(orgClinic, "HIV"), effect: Withhold, code: CodeSensitive},
 		{name: "a plain permit still shares unlabelled data", user: "hosp", consents: []cs{{"OPTOUT", `{"type":"permit","actor":[` + org(orgHosp) + `]}`}},
 			pmod: recordedBy(orgOther), item: cond(orgClinic), effect: Permit},
+		// An item carex could not read: its source's alone (review 96b).
+		{name: "a permit of R releases an R item", user: "hosp", consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}`}},
+			item: cond(orgClinic, "R"), effect: Permit},
+		{name: "a permit of R does not release an unread item", user: "hosp", consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}`}},
+			item: cond(orgClinic, "R", LabelUnread), effect: Withhold, code: CodeSensitive},
+		{name: "nor does a permit naming the unread label", user: "hosp", consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[` + label("R") + `,` + label(LabelUnread) + `]}`}},
+			item: cond(orgClinic, LabelUnread), effect: Withhold, code: CodeSensitive},
+		{name: "the unread item's source sees it", user: "clinic", item: cond(orgClinic, "R", LabelUnread), effect: Permit},
+		{name: "the IG officer does not see an unread item", user: "ig", item: &Item{Type: "Consent", ID: "k1", DataClass: "consent", SourceOrg: orgClinic, Labels: []string{"R", LabelUnread}}, effect: Withhold, code: CodeSensitive},
 	})
+}
+
+// TestBreakGlassDoesNotReleaseUnread: break-glass releasing R releases no
+// item carex could not read.
+func TestBreakGlassDoesNotReleaseUnread(t *testing.T) {
+	pol, err := LoadPolicy(strings.NewReader(DefaultPolicyText() + "\nbreak-glass-releases R HIV\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := users()["stranger"]
+	u.BreakGlassReason = emergency
+	pp := Prepare(pol, u, patient(), now)
+	if d := pp.Decide(cond(orgClinic, "R")); d.Effect != Permit {
+		t.Fatalf("R under break-glass-releases R: %s", d.Explain())
+	}
+	if d := pp.Decide(cond(orgClinic, "R", LabelUnread)); d.Effect != Withhold {
+		t.Fatalf("an unread item under break-glass-releases R: %s", d.Explain())
+	}
 }
 
 // recordedBy sets the recorder of every Consent of the patient.
