@@ -484,18 +484,22 @@ var typeDateGroups = map[string][][]string{
 	// parameter indexes), an equipment order or a request to communicate
 	// from when it is to happen, each before when it was written up or
 	// asked for (revision 2026-12-07h, review 96b: an assessment of June
-	// 2015 written up in 2024 escaped a deny of June 2015)
+	// 2015 written up in 2024 escaped a deny of June 2015; 2026-12-07i,
+	// review 97a: an order's occurrenceTiming, which its "event-date"
+	// does not index, so too)
 	"ClinicalImpression":   append([][]string{{""}}, clinicalDateGroups...),
-	"DeviceRequest":        append([][]string{{"event-date"}}, clinicalDateGroups...),
+	"DeviceRequest":        append([][]string{{"event-date", ""}}, clinicalDateGroups...),
 	"CommunicationRequest": append([][]string{{"occurrence"}}, clinicalDateGroups...),
 }
 
 // clinicalDateElements are date elements no search parameter indexes: an
 // allergy's onset (its "onset" parameter is a reaction's), an
-// assessment's effective time (its "date" is when it was written up).
+// assessment's effective time (its "date" is when it was written up), an
+// equipment order's occurrence as a Timing.
 var clinicalDateElements = map[string][]string{
 	"AllergyIntolerance": {"onsetDateTime", "onsetPeriod"},
 	"ClinicalImpression": {"effectiveDateTime", "effectivePeriod"},
+	"DeviceRequest":      {"occurrenceTiming"},
 }
 
 // codeParams are the token search parameters whose values are an item's
@@ -2710,6 +2714,15 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
+	if x.NHSNumber != "" && q.Type == "Patient" {
+		// The entry names whoever carries the number, as a refused search
+		// does (searchNames), though nothing matches: a search by her
+		// number with another name or birth date is a probe of her record,
+		// which her own report must list (review 97b: it was left out).
+		if nhs, err := fhir.NormaliseNHSNumber(x.NHSNumber); err == nil {
+			x.noteNamed(byNumber + nhs)
+		}
+	}
 	byID := patientByID(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		if !traceSearch(q) {

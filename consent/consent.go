@@ -983,14 +983,19 @@ func (ps *parser) refActor(r *rawRef, el string) (Actor, error) {
 func refActor(r *rawRef, el string) (Actor, error) {
 	if r.Identifier != nil && r.Identifier.Value != "" {
 		// A code with spaces around it is the code (as a reference is
-		// read trimmed); one with anything but letters and digits names
-		// no organisation or user carex could match (review 96b: "RHX "
-		// was stored and matched no one, so the deny applied to no one).
+		// read trimmed); an organisation's code that is not letters and
+		// digits, or a user id that is not an id, names no one carex could
+		// match (review 96b: "RHX " was stored and matched no one, so the
+		// deny applied to no one).
 		v := strings.TrimSpace(r.Identifier.Value)
 		switch r.Identifier.System {
-		case SystemODS, SystemCouncil, SystemSDSUser:
+		case SystemODS, SystemCouncil:
 			if !alphanumeric(v) {
-				return Actor{}, &ConsentError{el + ".identifier.value", fmt.Sprintf("%q is not a code of %s: give the code alone, letters and digits", r.Identifier.Value, r.Identifier.System)}
+				return Actor{}, &ConsentError{el + ".identifier.value", fmt.Sprintf("%q is not a code of %s (letters and digits): give the code alone, or the provision would match no one", r.Identifier.Value, r.Identifier.System)}
+			}
+		case SystemSDSUser:
+			if !fhir.ValidID(v) {
+				return Actor{}, &ConsentError{el + ".identifier.value", fmt.Sprintf("%s: give the user id of %s alone, or the provision would match no one", notAnID(r.Identifier.Value), r.Identifier.System)}
 			}
 		}
 		switch r.Identifier.System {

@@ -11,13 +11,60 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 )
 
+// version is the release, set at build time with
+// -ldflags "-X main.version=…"; otherwise buildVersion reads what the Go
+// toolchain recorded of the build.
 var version = "dev"
+
+// buildVersion is version, or for a build not given one, "dev" with the
+// commit it was built from, its time and "+modified" when the tree had
+// uncommitted changes, as go build records them in a git checkout
+// (review 97b: every build said "carex dev", and an operator could not
+// tell which a host ran after an upgrade). go run and test binaries record
+// no commit: "dev" alone.
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return version
+	}
+	if v := bi.Main.Version; v != "" && v != "(devel)" {
+		return v // go install module@version
+	}
+	var rev, at, modified string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				modified = "+modified"
+			}
+		}
+	}
+	if rev == "" {
+		return version
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	out := "dev (commit " + rev + modified
+	if at != "" {
+		out += ", " + at
+	}
+	return out + ")"
+}
 
 const usage = `carex — shared care record exchange (FHIR R4)
 
@@ -111,7 +158,7 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
-	_, err := fmt.Fprintln(stdout, "carex", version)
+	_, err := fmt.Fprintln(stdout, "carex", buildVersion())
 	return err
 }
 

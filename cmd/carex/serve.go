@@ -229,7 +229,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	if f.baseURL != "" {
 		base = f.baseURL
 	}
-	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "bench_no_privacy", f.benchNoPrivacy, "version", version)
+	log.Info("carex listening", "addr", ln.Addr().String(), "db", f.db, "dev", f.dev, "bench_no_privacy", f.benchNoPrivacy, "version", buildVersion())
 	if demo {
 		if err := printDemo(stdout, devKey, base, f.db, tempDB, f.devKey); err != nil {
 			return err

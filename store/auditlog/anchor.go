@@ -66,7 +66,17 @@ func LatestCheckpoint(ctx context.Context, db *sql.DB, verifiers note.Verifiers)
 	var signed []byte
 	err := db.QueryRowContext(ctx, `SELECT size, note FROM audit_checkpoint ORDER BY size DESC LIMIT 1`).Scan(&rowSize, &signed)
 	if err == sql.ErrNoRows {
-		return nil, fmt.Errorf("auditlog: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", ErrEmpty)
+		// Entries written and none signed yet is not an empty log (review
+		// 97b: checkpoint said "access log is empty" of a log verify
+		// counted entries in).
+		var entries int64
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_log`).Scan(&entries); err != nil {
+			return nil, err
+		}
+		if entries == 0 {
+			return nil, fmt.Errorf("auditlog: no checkpoint signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): %w", ErrEmpty)
+		}
+		return nil, fmt.Errorf("%w: the log holds %d entries, hash-chained, and none signed yet (one is signed every 1000 entries, every 10 seconds and at shutdown): try again shortly, or run carex audit verify", ErrNoCheckpoint, entries)
 	}
 	if err != nil {
 		return nil, err

@@ -129,7 +129,15 @@ func TestLatestCheckpoint(t *testing.T) {
 	if _, err := LatestCheckpoint(ctx, f.db.Reader(), f.vs); !errors.Is(err, ErrEmpty) {
 		t.Fatalf("empty log: %v", err)
 	}
-	f.fill(t, 120)
+	f.fill(t, 20) // fewer than CheckpointEvery, within its interval: none signed
+	if _, err := LatestCheckpoint(ctx, f.db.Reader(), f.vs); !errors.Is(err, ErrNoCheckpoint) || errors.Is(err, ErrEmpty) || !strings.Contains(err.Error(), "20 entries") {
+		t.Fatalf("20 entries, no checkpoint yet: %v", err)
+	}
+	for i := 20; i < 120; i++ {
+		if err := f.log.Append(ctx, sample(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	f.close(t)
 	b, err := LatestCheckpoint(ctx, f.db.Reader(), f.vs)
 	if err != nil || !strings.Contains(string(b), "\n120\n") {

@@ -128,6 +128,9 @@ var (
 	ErrClosed = errors.New("auditlog: access log is closed")
 	// ErrEmpty is returned by Checkpoint and Prove on an empty log.
 	ErrEmpty = errors.New("auditlog: access log is empty")
+	// ErrNoCheckpoint is returned by LatestCheckpoint on a log with
+	// entries none of which a checkpoint signs yet.
+	ErrNoCheckpoint = errors.New("auditlog: no checkpoint signed yet")
 )
 
 // copyCloseWait: how long Close waits for the last checkpoint copy.
