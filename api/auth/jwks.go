@@ -388,6 +388,41 @@ func (ks *keySet) lookup(ctx context.Context, kid string) *verifyKey {
 	return k
 }
 
+// renewed is kid's key as a refresh of URL keys finds it, when that key
+// is not old: a provider that rotated its key under the same kid (some
+// do) signs with the new one while this set holds the old one until it
+// is stale (jwksMaxAge), and every new token was refused meanwhile. A
+// bad signature asks for the refresh as an unknown kid does, at most
+// once per jwksMinRefetch, waiting up to unknownKidWait; nil when there
+// is no other key (or no refresh now).
+func (ks *keySet) renewed(ctx context.Context, kid string, old *verifyKey) *verifyKey {
+	if !ks.isURL {
+		return nil
+	}
+	done, _ := ks.refresh()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+	case <-time.After(unknownKidWait):
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
+	k, _ := ks.get(kid)
+	if k == nil || k.alg == old.alg && samePublicKey(k.key, old.key) {
+		return nil
+	}
+	return k
+}
+
+// samePublicKey reports whether a and b are the same public key.
+func samePublicKey(a, b crypto.PublicKey) bool {
+	e, ok := a.(interface{ Equal(crypto.PublicKey) bool })
+	return ok && e.Equal(b)
+}
+
 // refresh returns the done channel of the fetch in flight, starting one
 // unless the last attempt was less than jwksMinRefetch ago (nil then).
 // The fetch runs on its own, one at a time: a request that stops waiting

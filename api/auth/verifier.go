@@ -197,12 +197,23 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 	}
 
 	claims := &tokenClaims{}
-	_, err = parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
-		if t.Method.Alg() != key.alg { // belt and braces: the header was parsed twice
-			return nil, fail("algorithm does not match the key")
+	parse := func(key *verifyKey) error {
+		claims = &tokenClaims{}
+		_, err := parser.ParseWithClaims(token, claims, func(t *jwt.Token) (any, error) {
+			if t.Method.Alg() != key.alg { // belt and braces: the header was parsed twice
+				return nil, fail("algorithm does not match the key")
+			}
+			return key.key, nil
+		})
+		return err
+	}
+	err = parse(key)
+	if errors.Is(err, jwt.ErrTokenSignatureInvalid) && !dev && v.jwks != nil {
+		// The provider may have rotated the key under the same kid.
+		if k := v.jwks.renewed(ctx, hdr.Kid, key); k != nil && k.alg == hdr.Alg {
+			err = parse(k)
 		}
-		return key.key, nil
-	})
+	}
 	if err != nil {
 		return nil, describe(err, claims)
 	}
