@@ -28,7 +28,7 @@ type serverFlags struct {
 	dev, benchNoPrivacy, trustProxy, newAccessLog     bool
 	verifyLog                                         bool
 	maxBody                                           int64
-	shutdown                                          time.Duration
+	shutdown, verifyLogEvery                          time.Duration
 }
 
 func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
@@ -60,6 +60,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	}
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the server's whole run to this file (for go tool pprof)")
 	fs.BoolVar(&f.verifyLog, "verify-log", true, "after starting, check the whole access log in the background as carex audit verify does; if it does not verify, say so in the application log and in IG's searches and reports (start-up itself checks only the entries after the newest checkpoint)")
+	fs.DurationVar(&f.verifyLogEvery, "verify-log-every", 24*time.Hour, "with --verify-log, check the whole access log again this often while serving (0: only after starting), so that an entry changed under a running server is found without a restart")
 	fs.BoolVar(&f.newAccessLog, "new-access-log", false, "start a new, empty access log where these records had one that is missing (a copy of served records for a test or benchmark server, or a loss already recorded as an incident); without it serve refuses")
 	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev, refused with --jwks; see carex bench --baseline-url)")
 }
@@ -191,7 +192,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			verifyLogInBackground(vctx, f.db, f.logKey, srv, log)
+			for verifyLogInBackground(vctx, f.db, f.logKey, srv, log) && f.verifyLogEvery > 0 {
+				select {
+				case <-vctx.Done():
+					return
+				case <-time.After(f.verifyLogEvery):
+				}
+			}
 		}()
 		defer func() { vcancel(); <-done }()
 	}
@@ -265,34 +272,39 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 // was stopped was served to IG as logged). A log that does not verify is
 // reported in the application log, by entry number only (the problem
 // may quote a patient id), and to IG through srv.SetLogProblem.
-func verifyLogInBackground(ctx context.Context, db, keyPath string, srv *api.Server, log *slog.Logger) {
+// It reports whether to check again later: not once the log has failed
+// (the problem stays reported) nor when it was stopped.
+func verifyLogInBackground(ctx context.Context, db, keyPath string, srv *api.Server, log *slog.Logger) (again bool) {
 	couldNot := func(err error) {
 		log.Warn("could not check the access log in the background: run carex audit verify", "err", err)
 	}
 	verifiers, err := auditlog.LoadVerifiers(keyPath + ".pub")
 	if err != nil {
 		couldNot(err)
-		return
+		return true
 	}
 	conn, err := openReadOnly(accessLogPath(db))
 	if err != nil {
 		couldNot(err)
-		return
+		return true
 	}
 	defer conn.Close()
 	start := time.Now()
 	rep, err := auditlog.Verify(ctx, conn, verifiers)
 	switch {
 	case ctx.Err() != nil:
+		return false
 	case errors.Is(err, auditlog.ErrTampered) || (rep != nil && !rep.OK()):
 		srv.SetLogProblem(failedLine(rep))
 		log.Error("the access log does not verify: it was changed since it was written; IG's searches and reports now say so; run carex audit verify for the details",
 			"first_bad_entry", rep.FirstBad, "bad_checkpoint", rep.BadCheckpoint)
+		return false
 	case err != nil:
 		couldNot(err)
 	default:
 		log.Info("access log verified", "entries", rep.Entries, "took", time.Since(start).Round(time.Millisecond))
 	}
+	return true
 }
 
 // urlHost is a listening address as the host of a URL a user can paste:
