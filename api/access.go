@@ -878,6 +878,13 @@ func searchNames(q url.Values, x *Exchange) {
 			x.Patient = person
 			return
 		}
+		if nums := searchedNHSNumbers(sq); len(nums) > 0 {
+			x.NHSNumber = nums[0]
+			for _, nhs := range nums {
+				x.noteNamed(byNumber + nhs)
+			}
+			return
+		}
 	}
 	one := func(k string) string {
 		if vs := q[k]; len(vs) == 1 && !strings.Contains(vs[0], ",") {

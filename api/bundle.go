@@ -645,7 +645,35 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 	}
 	out := newBundle("transaction-response", s.base(c), nil)
 	patients := map[string]bool{}
+	// What a condition matched was decided before the commit: a Consent
+	// (or a care team ended) in the same bundle may withhold it now
+	// (review 96a: the objection's own response carried the admission it
+	// withholds). Each is decided again, once (review 98a: two entries
+	// matching it counted it twice), as the records stand; withheld, its
+	// entry says only that it matched, and the other entries, which may
+	// name it by the id their urn:uuid references took, are released as a
+	// read would release them, references masked.
+	withheld := map[versionKey]bool{}
+	anyWithheld := false
 	var now store.Visible
+	for _, te := range plan {
+		if te.get != "" {
+			continue
+		}
+		r := byWrite[te.write]
+		if !r.NoOp || r.Version == nil {
+			continue
+		}
+		k := keyOf(&r.Version.Meta)
+		if _, done := withheld[k]; done {
+			continue
+		}
+		if now == nil {
+			now = s.policy.Visible(c.Request().Context(), p, x)
+		}
+		withheld[k] = now != nil && !now(&r.Version.Meta)
+		anyWithheld = anyWithheld || withheld[k]
+	}
 	for i, te := range plan {
 		if te.get != "" {
 			out.addRaw(s.subRequest(c, i, http.MethodGet, te.get, nil, nil))
@@ -655,18 +683,8 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 		if r.NoOp {
 			x.matchedExisting()
 		}
-		if r.NoOp && r.Version != nil {
-			// What a condition matched was decided before the commit: a
-			// Consent (or a care team ended) in the same bundle may
-			// withhold it now (review 96a: the objection's own response
-			// carried the admission it withholds). Decided again as the
-			// records stand; withheld, the entry says only that it matched.
-			if now == nil {
-				now = s.policy.Visible(c.Request().Context(), p, x)
-			}
-			if now != nil && !now(&r.Version.Meta) {
-				r = &store.WriteResult{NoOp: true}
-			}
+		if r.NoOp && r.Version != nil && withheld[keyOf(&r.Version.Meta)] {
+			r = &store.WriteResult{NoOp: true}
 		}
 		if r.Version != nil {
 			x.release(r.Version)
@@ -675,8 +693,9 @@ func (s *Server) transaction(c echo.Context, x *Exchange, p *auth.Principal, in 
 			}
 		}
 		// A matched conditional create releases a stored resource; any
-		// other entry echoes what the client wrote, references and all.
-		out.addRaw(writeEntry(s.base(c), te.write, r, func(v *store.Version) []byte { return x.bodyOf(v, r.NoOp) }))
+		// other entry echoes what the client wrote, references and all
+		// (but for references to a match withheld, above).
+		out.addRaw(writeEntry(s.base(c), te.write, r, func(v *store.Version) []byte { return x.bodyOf(v, r.NoOp || anyWithheld) }))
 	}
 	if len(patients) == 1 {
 		for pid := range patients {

@@ -1309,6 +1309,9 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 	for _, c := range search.ContentClassesFrom(rt, res, org) {
 		add(c)
 	}
+	if carriesDocument(rt, res) {
+		add(search.ClassDocuments)
+	}
 	for _, x := range carried {
 		rt, _ := x["resourceType"].(string)
 		// A Bundle's entries count, not the Bundle; a definition or
@@ -1331,6 +1334,49 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 	}
 	slices.Sort(extra)
 	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep), types
+}
+
+// carriesDocument reports whether res, of type typ, carries in an
+// attachment's data, a data: url or a base64 value content that is not
+// JSON (FHIR resources carried count by their own classes): a letter, a
+// PDF, a scan. That is a document, and the item is one too (review 98b:
+// the GP's clinical letter attached to a Task for the council, or as a
+// carer's photo, went to the social worker and the IG officer, who see no
+// documents; as a DocumentReference it was withheld). A person's or a
+// practitioner's photo that is an image is their picture.
+func carriesDocument(typ string, res map[string]any) bool {
+	found := false
+	check := func(x map[string]any) bool {
+		if data, _ := x["data"].(string); data != "" {
+			ct, _ := x["contentType"].(string)
+			found = found || !jsonPayload(ct, data, true)
+		}
+		if data, _ := x["valueBase64Binary"].(string); data != "" {
+			found = found || !jsonPayload("", data, true)
+		}
+		eachString(x, func(_, s string) {
+			if mt, data, encoded, ok := dataURL(s); ok && !jsonPayload(mt, data, encoded) {
+				found = true
+			}
+		})
+		return !found
+	}
+	for k, v := range res {
+		if k == "photo" && (personResource(typ) || typ == "Practitioner") {
+			eachObject(v, "", func(x map[string]any) bool {
+				if ct, _ := x["contentType"].(string); strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "image/") {
+					return false // (its extensions aside: an image is the person's picture)
+				}
+				return check(x)
+			})
+		} else {
+			eachObject(v, "", check)
+		}
+		if found {
+			return true
+		}
+	}
+	return found
 }
 
 // otherCodings are the codings anywhere in a resource but its
@@ -2714,14 +2760,16 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
-	if x.NHSNumber != "" && q.Type == "Patient" {
-		// The entry names whoever carries the number, as a refused search
-		// does (searchNames), though nothing matches: a search by her
-		// number with another name or birth date is a probe of her record,
-		// which her own report must list (review 97b: it was left out).
-		if nhs, err := fhir.NormaliseNHSNumber(x.NHSNumber); err == nil {
-			x.noteNamed(byNumber + nhs)
+	// The entry names whoever carries each number searched for, as a
+	// refused search does (searchNames), though nothing matches: a search
+	// by her number with another name or birth date is a probe of her
+	// record, which her own report must list (review 97b: it was left out;
+	// review 98a: a bare number, or several).
+	for _, nhs := range searchedNHSNumbers(q) {
+		if x.NHSNumber == "" {
+			x.NHSNumber = nhs
 		}
+		x.noteNamed(byNumber + nhs)
 	}
 	byID := patientByID(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
@@ -2916,6 +2964,33 @@ func nhsSearched(q *search.Query) string {
 	}
 	return ""
 }
+
+// searchedNHSNumbers are the NHS numbers a Patient search looks for by
+// identifier (with the NHS number system, or bare, as the search reads a
+// bare value that is one), at most maxSearchedNumbers, for the log.
+func searchedNHSNumbers(q *search.Query) []string {
+	if q.Type != "Patient" {
+		return nil
+	}
+	var out []string
+	for _, cl := range q.Clauses {
+		if cl.Param != "identifier" || cl.Modifier != "" {
+			continue
+		}
+		for _, v := range cl.Values {
+			if v.HasSystem && !fhir.IsNHSNumberSystem(v.System) || len(out) == maxSearchedNumbers {
+				continue
+			}
+			if nhs, err := fhir.NormaliseNHSNumber(v.Code); err == nil {
+				out = append(out, nhs)
+			}
+		}
+	}
+	return out
+}
+
+// maxSearchedNumbers bounds the numbers one search's entry names.
+const maxSearchedNumbers = 64
 
 // patientParam names the patient a search is about, for the access log.
 // onePersonSearch: a search for one identifier or id (a person by NHS

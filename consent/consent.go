@@ -749,6 +749,10 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 		if cd.Code == "" {
 			return nil, &ConsentError{fmt.Sprintf("%s.securityLabel[%d]", path, i), "code required"}
 		}
+		if strings.EqualFold(strings.TrimSpace(cd.Code), LabelUnread) {
+			// (review 98a: a permit of it was stored and released nothing)
+			return nil, &ConsentError{fmt.Sprintf("%s.securityLabel[%d]", path, i), LabelUnread + " is carex's own mark of an item whose content it could not read: such an item stays with its source, and no Consent releases or withholds by it"}
+		}
 		p.SecurityLabels = append(p.SecurityLabels, cd.Code)
 	}
 	for i, cd := range rp.Purpose {

@@ -258,11 +258,20 @@ func TestLayerSensitivity(t *testing.T) {
 			item: cond(orgClinic, "R"), effect: Permit},
 		{name: "a permit of R does not release an unread item", user: "hosp", consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[{"system":"http://terminology.hl7.org/CodeSystem/v3-Confidentiality","code":"R"}]}`}},
 			item: cond(orgClinic, "R", LabelUnread), effect: Withhold, code: CodeSensitive},
-		{name: "nor does a permit naming the unread label", user: "hosp", consents: []cs{{"OPTIN", `{"actor":[` + org(orgHosp) + `],"securityLabel":[` + label("R") + `,` + label(LabelUnread) + `]}`}},
-			item: cond(orgClinic, LabelUnread), effect: Withhold, code: CodeSensitive},
 		{name: "the unread item's source sees it", user: "clinic", item: cond(orgClinic, "R", LabelUnread), effect: Permit},
 		{name: "the IG officer does not see an unread item", user: "ig", item: &Item{Type: "Consent", ID: "k1", DataClass: "consent", SourceOrg: orgClinic, Labels: []string{"R", LabelUnread}}, effect: Withhold, code: CodeSensitive},
 	})
+}
+
+// TestConsentCannotNameUnreadLabel: a provision naming LabelUnread is
+// refused (review 98a: a permit of it was stored and released nothing).
+func TestConsentCannotNameUnreadLabel(t *testing.T) {
+	for _, code := range []string{LabelUnread, "carex-unread"} {
+		_, err := ParseConsent(consentJSON("c1", "2024-01-01", "OPTIN", `{"actor":[`+org(orgHosp)+`],"securityLabel":[`+label(code)+`]}`))
+		if err == nil || !strings.Contains(err.Error(), "securityLabel[0]") {
+			t.Errorf("a permit of %s: %v, want it refused", code, err)
+		}
+	}
 }
 
 // TestBreakGlassDoesNotReleaseUnread: break-glass releasing R releases no

@@ -23,47 +23,20 @@ import (
 // toolchain recorded of the build.
 var version = "dev"
 
-// buildVersion is version, or for a build not given one, "dev" with the
-// commit it was built from, its time and "+modified" when the tree had
-// uncommitted changes, as go build records them in a git checkout
-// (review 97b: every build said "carex dev", and an operator could not
-// tell which a host ran after an upgrade). go run and test binaries record
-// no commit: "dev" alone.
+// buildVersion is version, or for a build not given one the version the
+// Go toolchain recorded: in a git checkout a pseudo-version naming the
+// commit and its time, "+dirty" when the tree had changes (review 97b:
+// every build said "carex dev", and an operator could not tell which a
+// host ran after an upgrade). go run, test binaries and builds with
+// -buildvcs=false record none: "dev".
 func buildVersion() string {
 	if version != "dev" {
 		return version
 	}
-	bi, ok := debug.ReadBuildInfo()
-	if !ok {
-		return version
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
 	}
-	if v := bi.Main.Version; v != "" && v != "(devel)" {
-		return v // go install module@version
-	}
-	var rev, at, modified string
-	for _, s := range bi.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.time":
-			at = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "+modified"
-			}
-		}
-	}
-	if rev == "" {
-		return version
-	}
-	if len(rev) > 12 {
-		rev = rev[:12]
-	}
-	out := "dev (commit " + rev + modified
-	if at != "" {
-		out += ", " + at
-	}
-	return out + ")"
+	return version
 }
 
 const usage = `carex — shared care record exchange (FHIR R4)

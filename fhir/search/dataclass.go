@@ -3,6 +3,7 @@ package search
 import (
 	"regexp"
 	"sort"
+	"strings"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -154,6 +155,25 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		return nil
 	case "DiagnosticReport", "Specimen", "ImagingStudy", "MolecularSequence":
 		return []string{ClassObservations}
+	case "Task":
+		// An input or output a LOINC code names (an HbA1c of 86 mmol/mol
+		// as the task's output) is a result (review 98b: it went to the
+		// social worker in the GP's Task). A council's own measures
+		// (hours of care a week) are not so coded.
+		for _, el := range []string{"input", "output"} {
+			result := false
+			walk(res[el], []step{{name: "type"}, {name: "coding"}}, func(v any) {
+				if m, ok := v.(map[string]any); ok {
+					if sys, _ := m["system"].(string); strings.TrimSuffix(strings.TrimSpace(sys), "/") == "http://loinc.org" {
+						result = true
+					}
+				}
+			})
+			if result {
+				return []string{ClassObservations}
+			}
+		}
+		return nil
 	case "Encounter":
 		if !admission(res) {
 			return []string{ClassDocuments}
@@ -163,7 +183,10 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 	default:
 		return nil
 	}
-	var out []string
+	// A Flag is safeguarding whatever its data-class tag (review 98b: the
+	// council's section 42 enquiry tagged social-care went to the district
+	// nurse, who sees no safeguarding).
+	out := []string{ClassSafeguarding}
 	for code, c := range flagCategoryClass {
 		if hasCategory(res["category"], "flag-category", code) {
 			out = append(out, c)
