@@ -1342,8 +1342,9 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 // PDF, a scan. That is a document, and the item is one too (review 98b:
 // the GP's clinical letter attached to a Task for the council, or as a
 // carer's photo, went to the social worker and the IG officer, who see no
-// documents; as a DocumentReference it was withheld). A person's or a
-// practitioner's photo that is an image is their picture.
+// documents; as a DocumentReference it was withheld). A photo that is an
+// image (a person's, a practitioner's, a service's) is a picture, and a
+// Consent's sourceAttachment the form it was given on, the Consent itself.
 func carriesDocument(typ string, res map[string]any) bool {
 	found := false
 	check := func(x map[string]any) bool {
@@ -1362,7 +1363,10 @@ func carriesDocument(typ string, res map[string]any) bool {
 		return !found
 	}
 	for k, v := range res {
-		if k == "photo" && (personResource(typ) || typ == "Practitioner") {
+		if typ == "Consent" && k == "sourceAttachment" {
+			continue
+		}
+		if k == "photo" {
 			eachObject(v, "", func(x map[string]any) bool {
 				if ct, _ := x["contentType"].(string); strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "image/") {
 					return false // (its extensions aside: an image is the person's picture)
