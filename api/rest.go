@@ -1338,49 +1338,107 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 
 // carriesDocument reports whether res, of type typ, carries in an
 // attachment's data, a data: url or a base64 value content that is not
-// JSON (FHIR resources carried count by their own classes): a letter, a
-// PDF, a scan. That is a document, and the item is one too (review 98b:
-// the GP's clinical letter attached to a Task for the council, or as a
-// carer's photo, went to the social worker and the IG officer, who see no
-// documents; as a DocumentReference it was withheld). A photo that is an
-// image (a person's, a practitioner's, a service's) is a picture, and a
-// Consent's sourceAttachment the form it was given on, the Consent itself.
+// FHIR resources (those count by their own classes): a letter, a PDF, a
+// scan, an HL7 v2 message, JSON of no resource. That is a document, and
+// the item is one too (review 98b: the GP's clinical letter attached to a
+// Task for the council, or as a carer's photo, went to the social worker
+// and the IG officer, who see no documents; as a DocumentReference it was
+// withheld). Content is told by its first bytes, whatever its contentType
+// says (review 99a: a letter typed image/jpeg, or with no type, as base64,
+// or opening "[CONFIDENTIAL]" went out): resources it does not find there
+// make a document, failing closed. A photo that is an image is a picture,
+// a Consent's sourceAttachment the form it was given on, the Consent
+// itself, and a signature's data a signature. An item whose source tagged
+// its data class (search.DataClassTagged) is as tagged, the content its
+// source classed with it (a council's letter tagged social care reaches
+// those who see social care).
 func carriesDocument(typ string, res map[string]any) bool {
+	if search.DataClassTagged(typ, res) {
+		return false
+	}
 	found := false
 	check := func(x map[string]any) bool {
 		if data, _ := x["data"].(string); data != "" {
-			ct, _ := x["contentType"].(string)
-			found = found || !jsonPayload(ct, data, true)
+			found = found || !headHoldsResources(data, true)
 		}
 		if data, _ := x["valueBase64Binary"].(string); data != "" {
-			found = found || !jsonPayload("", data, true)
+			found = found || !headHoldsResources(data, true)
 		}
 		eachString(x, func(_, s string) {
-			if mt, data, encoded, ok := dataURL(s); ok && !jsonPayload(mt, data, encoded) {
+			if _, data, encoded, ok := dataURL(s); ok && !headHoldsResources(data, encoded) {
 				found = true
 			}
 		})
 		return !found
 	}
 	for k, v := range res {
-		if typ == "Consent" && k == "sourceAttachment" {
+		if typ == "Consent" && k == "sourceAttachment" || k == "signature" {
 			continue
 		}
 		if k == "photo" {
 			eachObject(v, "", func(x map[string]any) bool {
-				if ct, _ := x["contentType"].(string); strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "image/") {
-					return false // (its extensions aside: an image is the person's picture)
+				if data, _ := x["data"].(string); data != "" && pictureHead(data) {
+					return false // (its extensions aside: an image is a picture)
 				}
 				return check(x)
 			})
 		} else {
-			eachObject(v, "", check)
+			eachObject(v, "signature", check) // (a signature's data is no document)
 		}
 		if found {
 			return true
 		}
 	}
 	return found
+}
+
+// payloadHead is the first few kilobytes of data (base64 when encoded),
+// decoded; nil when they do not decode.
+func payloadHead(data string, encoded bool) []byte {
+	const most = 8 << 10
+	if !encoded {
+		return []byte(data[:min(len(data), most)])
+	}
+	head := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
+			return -1
+		}
+		return r
+	}, data[:min(len(data), most)])
+	if len(head) < len(strings.TrimSpace(data)) { // cut: whole quanta only
+		head = head[:len(head)/4*4]
+	}
+	b, _ := decodeBase64(head)
+	return b
+}
+
+// headHoldsResources reports whether the payload data opens as FHIR
+// resources: JSON naming a resourceType in its first kilobytes, or FHIR
+// XML.
+func headHoldsResources(data string, encoded bool) bool {
+	h := payloadHead(data, encoded)
+	h = bytes.TrimLeft(bytes.TrimPrefix(h, []byte("\xef\xbb\xbf")), " \t\r\n")
+	switch {
+	case len(h) == 0:
+		return false
+	case h[0] == '{' || h[0] == '[':
+		return bytes.Contains(h, []byte(`"resourceType"`))
+	case h[0] == '<':
+		return fhirXMLRoot(string(h))
+	}
+	return false
+}
+
+// pictureHead reports whether base64 data opens as an image (PNG, JPEG,
+// GIF or TIFF).
+func pictureHead(data string) bool {
+	h := payloadHead(data, true)
+	for _, magic := range [...]string{"\x89PNG", "\xff\xd8\xff", "GIF8", "II*\x00", "MM\x00*"} {
+		if bytes.HasPrefix(h, []byte(magic)) {
+			return true
+		}
+	}
+	return false
 }
 
 // otherCodings are the codings anywhere in a resource but its

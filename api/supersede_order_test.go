@@ -3,6 +3,7 @@ package api_test
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSupersedeOnlyWhenNewer: a recorder's newer Consent lifts its older
@@ -35,6 +36,9 @@ func TestSupersedeOnlyWhenNewer(t *testing.T) {
 			seedShared(t, e)
 			gpSys := e.token("system", "nhs", "A81001")
 			e.putAll(t, gpSys, [2]string{"/fhir/Consent/older", janeConsent("older", tc.olderDate, "OPTOUT", "")})
+			// Stored in a later millisecond: two stored in the same one
+			// cannot be ordered by it, and both count (withhold wins).
+			time.Sleep(2 * time.Millisecond)
 			e.putAll(t, gpSys, [2]string{"/fhir/Consent/newer", janeConsent("newer", tc.newerDate, "OPTIN", tc.extra)})
 			nurse := e.token("district-nurse", "nhs", "RCX")
 			r := e.do("GET", "/fhir/Condition/diabetes", nurse, "")

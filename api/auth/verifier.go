@@ -192,6 +192,14 @@ func (v *Verifier) Verify(ctx context.Context, token string) (*Principal, error)
 			return nil, fail("unknown kid")
 		}
 	}
+	if key.alg != hdr.Alg && !dev && v.jwks != nil {
+		// The provider may have rotated the key under the same kid to
+		// another algorithm (review 99a: refused until the old key was
+		// stale); renewed fetches at most once per jwksMinRefetch.
+		if k := v.jwks.renewed(ctx, hdr.Kid, key); k != nil {
+			key = k
+		}
+	}
 	if key.alg != hdr.Alg {
 		return nil, fail("algorithm " + hdr.Alg + " does not match the key (" + key.alg + ")")
 	}

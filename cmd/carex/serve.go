@@ -118,6 +118,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("%s %s already exists: the demo needs a fresh database, remove it or name another file (remove its access log, %s, too; carex serve --dev --db FILE opens one the demo kept)", flagSource(fs, "db"), f.db, accessLogPath(f.db))
 		}
 	}
+	if f.verifyLogEvery < 0 {
+		// (review 99a: -24h was taken, and the log never checked again)
+		return fmt.Errorf("%s %v: give how often to check the access log again, or 0 for only after starting", flagSource(fs, "verify-log-every"), f.verifyLogEvery)
+	}
 	pol, err := loadPolicyFile(f.policy)
 	if err != nil {
 		return err

@@ -158,15 +158,15 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 	case "Task":
 		// An input or output a LOINC code names (an HbA1c of 86 mmol/mol
 		// as the task's output) is a result (review 98b: it went to the
-		// social worker in the GP's Task). A council's own measures
-		// (hours of care a week) are not so coded.
+		// social worker in the GP's Task); under any of LOINC's names
+		// (review 99a: its OID, https). A council's Task is left to
+		// ContentClassesFrom.
 		for _, el := range []string{"input", "output"} {
 			result := false
 			walk(res[el], []step{{name: "type"}, {name: "coding"}}, func(v any) {
 				if m, ok := v.(map[string]any); ok {
-					if sys, _ := m["system"].(string); strings.TrimSuffix(strings.TrimSpace(sys), "/") == "http://loinc.org" {
-						result = true
-					}
+					sys, _ := m["system"].(string)
+					result = result || loincSystem(sys)
 				}
 			})
 			if result {
@@ -274,6 +274,37 @@ func consentScopeClasses(res map[string]any) []string {
 // package's policy check.
 var nonClinicalClasses = map[string]bool{ClassDemographics: true, ClassConsent: true, ClassProvenance: true, ClassDirectory: true}
 
+// DataClassTagged reports whether DataClass takes res's class, of
+// resourceType, from its data-class tag.
+func DataClassTagged(resourceType string, res map[string]any) bool {
+	return taggedClass(resourceType, res) != ""
+}
+
+// taggedClass is the class res's data-class tag gives it (DataClass, rule
+// 1), "" when none.
+func taggedClass(resourceType string, res map[string]any) string {
+	meta, ok := res["meta"].(map[string]any)
+	if !ok {
+		return ""
+	}
+	class := ""
+	walk(meta["tag"], nil, func(v any) {
+		m, ok := v.(map[string]any)
+		if !ok || class != "" {
+			return
+		}
+		sys, _ := m["system"].(string)
+		code, _ := m["code"].(string)
+		if sys == DataClassTagSystem && classSet[code] {
+			class = code
+		}
+	})
+	if class != "" && (!nonClinicalClasses[class] || nonClinicalClasses[typeClass[resourceType]]) {
+		return class
+	}
+	return ""
+}
+
 // DataClass returns the sharing-policy data class of a resource:
 //  1. a meta.tag {DataClassTagSystem, <class>} with a valid class wins (first
 //     one), except that a non-clinical class (nonClinicalClasses) counts only
@@ -284,22 +315,8 @@ var nonClinicalClasses = map[string]bool{ClassDemographics: true, ClassConsent: 
 //  3. otherwise by resource type (EpisodeOfCare -> encounters, Task and
 //     ServiceRequest -> care-plans, Flag -> safeguarding); unknown types -> "other".
 func DataClass(resourceType string, res map[string]any) string {
-	if meta, ok := res["meta"].(map[string]any); ok {
-		class := ""
-		walk(meta["tag"], nil, func(v any) {
-			m, ok := v.(map[string]any)
-			if !ok || class != "" {
-				return
-			}
-			sys, _ := m["system"].(string)
-			code, _ := m["code"].(string)
-			if sys == DataClassTagSystem && classSet[code] {
-				class = code
-			}
-		})
-		if class != "" && (!nonClinicalClasses[class] || nonClinicalClasses[typeClass[resourceType]]) {
-			return class
-		}
+	if class := taggedClass(resourceType, res); class != "" {
+		return class
 	}
 	for _, el := range socialCareElements[resourceType] {
 		found := false
@@ -370,7 +387,20 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	if resourceType == "EpisodeOfCare" && DataClassFrom(resourceType, res, sourceOrg) == ClassEncounters {
 		return []string{ClassDocuments}
 	}
+	if resourceType == "Task" && CouncilCode(sourceOrg) {
+		// A council's assessment codes its social questions in LOINC too
+		// (review 99a: housing status, 71802-3, withheld it from the
+		// nurse): its inputs and outputs are its social care record.
+		return nil
+	}
 	return ContentClasses(resourceType, res)
+}
+
+// loincSystem reports whether sys names LOINC: its url (http or https,
+// a trailing slash, any case) or its OID.
+func loincSystem(sys string) bool {
+	s := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(sys), "/"))
+	return s == "http://loinc.org" || s == "https://loinc.org" || s == "urn:oid:2.16.840.1.113883.6.1" || s == "2.16.840.1.113883.6.1"
 }
 
 // CouncilCode reports whether org is the code of an English or Welsh local
