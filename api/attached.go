@@ -229,12 +229,14 @@ func jsonPayload(ct, data string, encoded bool) bool {
 	if ct == "" || fhirJSONType(ct) {
 		return true
 	}
-	head := []byte(data)
+	var head []byte
 	if encoded {
 		var ok bool
 		if head, ok = decodeBase64(base64Head(data, 128)); !ok {
 			return false
 		}
+	} else {
+		head = []byte(data[:min(len(data), 512)]) // (not a copy of all of it: review 99b)
 	}
 	return jsonLike(attachmentText(ct, head))
 }

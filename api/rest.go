@@ -1309,7 +1309,7 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 	for _, c := range search.ContentClassesFrom(rt, res, org) {
 		add(c)
 	}
-	if carriesDocument(rt, res) {
+	if carriesDocument(rt, res, org) {
 		add(search.ClassDocuments)
 	}
 	for _, x := range carried {
@@ -1317,6 +1317,9 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 		// A Bundle's entries count, not the Bundle; a definition or
 		// terminology resource (a contained Questionnaire or
 		// PlanDefinition) is no one's data and adds nothing.
+		if carriesDocument(rt, x, org) {
+			add(search.ClassDocuments) // (a letter in a resource it carries: review 100a)
+		}
 		if c := search.DataClassFrom(rt, x, org); rt != "Bundle" &&
 			(c != search.ClassOther || search.HasPatientCompartment(rt) || namesSomeone(rt, x)) {
 			add(c)
@@ -1336,54 +1339,59 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 	return class + consent.ClassSep + strings.Join(extra, consent.ClassSep), types
 }
 
-// carriesDocument reports whether res, of type typ, carries in an
-// attachment's data, a data: url or a base64 value content that is not
-// FHIR resources (those count by their own classes): a letter, a PDF, a
-// scan, an HL7 v2 message, JSON of no resource. That is a document, and
-// the item is one too (review 98b: the GP's clinical letter attached to a
-// Task for the council, or as a carer's photo, went to the social worker
-// and the IG officer, who see no documents; as a DocumentReference it was
-// withheld). Content is told by its first bytes, whatever its contentType
-// says (review 99a: a letter typed image/jpeg, or with no type, as base64,
-// or opening "[CONFIDENTIAL]" went out): resources it does not find there
-// make a document, failing closed. A photo that is an image is a picture,
-// a Consent's sourceAttachment the form it was given on, the Consent
-// itself, and a signature's data a signature. An item whose source tagged
-// its data class (search.DataClassTagged) is as tagged, the content its
-// source classed with it (a council's letter tagged social care reaches
-// those who see social care).
-func carriesDocument(typ string, res map[string]any) bool {
-	if search.DataClassTagged(typ, res) {
+// carriesDocument reports whether res, of type typ, recorded by org,
+// carries content in an attachment's data, a data: url or a base64 value
+// that is not FHIR JSON resources alone (onlyResources; those count by
+// their own classes): a letter, a PDF, a scan. That is a document, and
+// the item is one too (review 98b:
+// the GP's clinical letter attached to a Task for the council, or as a
+// carer's photo, went to the social worker and the IG officer, who see no
+// documents; as a DocumentReference it was withheld). Whatever its
+// contentType, and whatever class an NHS source tags the item with
+// (reviews 99a, 100a: a letter with no type, typed image/jpeg, JSON
+// naming a resourceType, FHIR XML, a resource holding a letter, or an
+// item tagged care-plans, demographics or consent, went out). A photo
+// whose data is an image is a picture; a Consent's sourceAttachment is the
+// form it was given on, the Consent itself; a Provenance's or a Bundle's
+// signature is a signature. A council's item it tags social care is as
+// tagged, attachments and all: its assessment forms and letters reach
+// those who see social care.
+func carriesDocument(typ string, res map[string]any, org string) bool {
+	if search.CouncilCode(org) && search.DataClass(typ, res) == search.ClassSocialCare && search.DataClassTagged(typ, res) {
 		return false
 	}
 	found := false
 	check := func(x map[string]any) bool {
+		ct, _ := x["contentType"].(string)
 		if data, _ := x["data"].(string); data != "" {
-			found = found || !headHoldsResources(data, true)
+			raw, ok := decodeBase64(data)
+			found = found || !ok || !onlyResources(ct, raw)
 		}
 		if data, _ := x["valueBase64Binary"].(string); data != "" {
-			found = found || !headHoldsResources(data, true)
+			raw, ok := decodeBase64(data)
+			found = found || !ok || !onlyResources("", raw)
 		}
 		eachString(x, func(_, s string) {
-			if _, data, encoded, ok := dataURL(s); ok && !headHoldsResources(data, encoded) {
-				found = true
+			if mt, _, _, ok := dataURL(s); ok {
+				raw, ok := dataURLBytes(s)
+				found = found || !ok || !onlyResources(mt, raw)
 			}
 		})
 		return !found
 	}
 	for k, v := range res {
-		if typ == "Consent" && k == "sourceAttachment" || k == "signature" {
+		switch {
+		case typ == "Consent" && k == "sourceAttachment", (typ == "Provenance" || typ == "Bundle") && k == "signature":
 			continue
-		}
-		if k == "photo" {
+		case k == "photo":
 			eachObject(v, "", func(x map[string]any) bool {
 				if data, _ := x["data"].(string); data != "" && pictureHead(data) {
 					return false // (its extensions aside: an image is a picture)
 				}
 				return check(x)
 			})
-		} else {
-			eachObject(v, "signature", check) // (a signature's data is no document)
+		default:
+			eachObject(v, "", check)
 		}
 		if found {
 			return true
@@ -1392,49 +1400,74 @@ func carriesDocument(typ string, res map[string]any) bool {
 	return found
 }
 
-// payloadHead is the first few kilobytes of data (base64 when encoded),
-// decoded; nil when they do not decode.
-func payloadHead(data string, encoded bool) []byte {
-	const most = 8 << 10
-	if !encoded {
-		return []byte(data[:min(len(data), most)])
-	}
-	head := strings.Map(func(r rune) rune {
-		if r == ' ' || r == '\n' || r == '\r' || r == '\t' {
-			return -1
-		}
-		return r
-	}, data[:min(len(data), most)])
-	if len(head) < len(strings.TrimSpace(data)) { // cut: whole quanta only
-		head = head[:len(head)/4*4]
-	}
-	b, _ := decodeBase64(head)
-	return b
-}
-
-// headHoldsResources reports whether the payload data opens as FHIR
-// resources: JSON naming a resourceType in its first kilobytes, or FHIR
-// XML.
-func headHoldsResources(data string, encoded bool) bool {
-	h := payloadHead(data, encoded)
-	h = bytes.TrimLeft(bytes.TrimPrefix(h, []byte("\xef\xbb\xbf")), " \t\r\n")
-	switch {
-	case len(h) == 0:
+// onlyResources reports whether payload raw (of media type ct) is FHIR
+// resources in JSON and nothing else: one, an array of them, or one after
+// another (NDJSON), each an object naming an R4 resourceType. Those count
+// by their own classes (withInnerClasses, carriesDocument of each); a
+// letter beside them, JSON of no resource or FHIR XML (whose resources
+// carex does not class) is a document (review 100a).
+func onlyResources(ct string, raw []byte) bool {
+	t := bytes.TrimSpace(attachmentText(ct, raw))
+	if len(t) == 0 {
 		return false
-	case h[0] == '{' || h[0] == '[':
-		return bytes.Contains(h, []byte(`"resourceType"`))
-	case h[0] == '<':
-		return fhirXMLRoot(string(h))
 	}
-	return false
+	isResource := func(v json.RawMessage) bool {
+		var top map[string]json.RawMessage
+		var typ string
+		return json.Unmarshal(v, &top) == nil && json.Unmarshal(top["resourceType"], &typ) == nil && fhir.IsResourceType(typ)
+	}
+	if t[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(t, &list) != nil || len(list) == 0 {
+			return false
+		}
+		for _, v := range list {
+			if !isResource(v) {
+				return false
+			}
+		}
+		return true
+	}
+	if t[0] != '{' {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(t))
+	n := 0
+	for {
+		var v json.RawMessage
+		if err := d.Decode(&v); err == io.EOF {
+			return n > 0
+		} else if err != nil || !isResource(v) {
+			return false
+		}
+		n++
+	}
 }
 
-// pictureHead reports whether base64 data opens as an image (PNG, JPEG,
-// GIF or TIFF).
+// pictureHead reports whether base64 data is an image: it opens as PNG,
+// JPEG, GIF, TIFF, BMP, WebP, HEIC/HEIF, AVIF or JPEG 2000 does, and no
+// PDF or other document starts in its first kilobytes (review 100a: PNG's
+// magic before a PDF read as a picture; a WebP or an iPhone's HEIC photo
+// was withheld as a document).
 func pictureHead(data string) bool {
-	h := payloadHead(data, true)
-	for _, magic := range [...]string{"\x89PNG", "\xff\xd8\xff", "GIF8", "II*\x00", "MM\x00*"} {
+	h, ok := decodeBase64(base64Head(data, 4096))
+	if !ok {
+		return false
+	}
+	if bytes.Contains(h, []byte("%PDF")) || bytes.Contains(h, []byte("<html")) || bytes.Contains(h, []byte(`"resourceType"`)) {
+		return false
+	}
+	for _, magic := range [...]string{"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "GIF87a", "GIF89a", "II*\x00", "MM\x00*", "BM", "\x00\x00\x00\x0cjP  \r\n\x87\n", "\xff\x4f\xff\x51"} {
 		if bytes.HasPrefix(h, []byte(magic)) {
+			return true
+		}
+	}
+	if len(h) >= 12 && string(h[:4]) == "RIFF" && string(h[8:12]) == "WEBP" {
+		return true
+	}
+	if len(h) >= 12 && string(h[4:8]) == "ftyp" {
+		switch string(h[8:12]) {
+		case "heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis":
 			return true
 		}
 	}
@@ -2822,16 +2855,9 @@ func (s *Server) search(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	x.NHSNumber = nhsSearched(q)
-	// The entry names whoever carries each number searched for, as a
-	// refused search does (searchNames), though nothing matches: a search
-	// by her number with another name or birth date is a probe of her
-	// record, which her own report must list (review 97b: it was left out;
-	// review 98a: a bare number, or several).
-	for _, nhs := range searchedNHSNumbers(q) {
-		if x.NHSNumber == "" {
-			x.NHSNumber = nhs
-		}
-		x.noteNamed(byNumber + nhs)
+	searchedNumbers := searchedNHSNumbers(q)
+	if x.NHSNumber == "" && len(searchedNumbers) > 0 {
+		x.NHSNumber = searchedNumbers[0]
 	}
 	byID := patientByID(q)
 	if x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
@@ -2896,6 +2922,18 @@ func (s *Server) search(c echo.Context) error {
 	}
 	x.release(res.Items...)
 	x.release(inc...)
+	// The entry names whoever carries each number searched for, as a
+	// refused search does (searchNames), though nothing matches: a search
+	// by her number with another name or birth date is a probe of her
+	// record, which her own report must list (review 97b: it was left out;
+	// review 98a: a bare number, or several). A number a released Patient
+	// carries, with nothing withheld, names her already: it is not looked
+	// up again (review 99b: every search by NHS number ran twice).
+	for _, nhs := range searchedNumbers {
+		if x.Withheld > 0 || !releasedCarries(res.Items, nhs) {
+			x.noteNamed(byNumber + nhs)
+		}
+	}
 	notice, err := s.searchNotice(ctx, x, q)
 	if err != nil {
 		return err
@@ -3049,6 +3087,21 @@ func searchedNHSNumbers(q *search.Query) []string {
 		}
 	}
 	return out
+}
+
+// releasedCarries reports whether one of items is a Patient whose stored
+// JSON holds NHS number nhs (ten digits, or written 3-3-4 with spaces).
+func releasedCarries(items []*store.Version, nhs string) bool {
+	spaced := nhs
+	if len(nhs) == 10 {
+		spaced = nhs[:3] + " " + nhs[3:6] + " " + nhs[6:]
+	}
+	for _, v := range items {
+		if v.Type == "Patient" && (bytes.Contains(v.Raw, []byte(nhs)) || bytes.Contains(v.Raw, []byte(spaced))) {
+			return true
+		}
+	}
+	return false
 }
 
 // maxSearchedNumbers bounds the numbers one search's entry names.

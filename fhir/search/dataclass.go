@@ -161,17 +161,8 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		// social worker in the GP's Task); under any of LOINC's names
 		// (review 99a: its OID, https). A council's Task is left to
 		// ContentClassesFrom.
-		for _, el := range []string{"input", "output"} {
-			result := false
-			walk(res[el], []step{{name: "type"}, {name: "coding"}}, func(v any) {
-				if m, ok := v.(map[string]any); ok {
-					sys, _ := m["system"].(string)
-					result = result || loincSystem(sys)
-				}
-			})
-			if result {
-				return []string{ClassObservations}
-			}
+		if taskLOINC(res, false) {
+			return []string{ClassObservations}
 		}
 		return nil
 	case "Encounter":
@@ -390,10 +381,40 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	if resourceType == "Task" && CouncilCode(sourceOrg) {
 		// A council's assessment codes its social questions in LOINC too
 		// (review 99a: housing status, 71802-3, withheld it from the
-		// nurse): its inputs and outputs are its social care record.
+		// nurse): only a measured value a LOINC code names is a result
+		// there (review 100a: an HbA1c it copied from a discharge summary
+		// reached the nurse).
+		if taskLOINC(res, true) {
+			return []string{ClassObservations}
+		}
 		return nil
 	}
 	return ContentClasses(resourceType, res)
+}
+
+// taskLOINC reports whether a Task has an input or output whose type a
+// LOINC code names, and with measured, a value that is a measurement (a
+// Quantity, Range, Ratio or SampledData).
+func taskLOINC(res map[string]any, measured bool) bool {
+	found := false
+	for _, el := range []string{"input", "output"} {
+		walk(res[el], nil, func(v any) {
+			m, ok := v.(map[string]any)
+			if !ok || found {
+				return
+			}
+			if measured && m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil {
+				return
+			}
+			walk(m["type"], []step{{name: "coding"}}, func(c any) {
+				if cm, ok := c.(map[string]any); ok {
+					sys, _ := cm["system"].(string)
+					found = found || loincSystem(sys)
+				}
+			})
+		})
+	}
+	return found
 }
 
 // loincSystem reports whether sys names LOINC: its url (http or https,
