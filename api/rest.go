@@ -18,6 +18,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/labstack/echo/v4"
@@ -1357,32 +1359,68 @@ func withInnerClasses(class, typ string, res map[string]any, carried []map[strin
 // tagged, attachments and all: its assessment forms and letters reach
 // those who see social care.
 func carriesDocument(typ string, res map[string]any, org string) bool {
-	if search.CouncilCode(org) && search.DataClass(typ, res) == search.ClassSocialCare && search.DataClassTagged(typ, res) {
-		return false
-	}
+	// A council's item it tags social care keeps what carex reads for
+	// codes (text, FHIR JSON): only what it cannot read (a PDF, an image,
+	// an archive) makes it a document (review 101a: a hospital letter
+	// naming HIV as a PDF in a tagged council Task reached the nurse).
+	councilTagged := search.CouncilCode(org) && search.DataClass(typ, res) == search.ClassSocialCare && search.DataClassTagged(typ, res)
 	found := false
+	payload := func(ct string, raw []byte, ok, attached bool) {
+		switch {
+		case found:
+		case !ok:
+			found = true
+		case councilTagged:
+			found = binaryFormat(attachmentText(ct, raw)) || !utf8.Valid(attachmentText(ct, raw))
+		case attached:
+			found = !onlyResources(ct, raw)
+		default:
+			// A base64 value outside an attachment: a document when it
+			// holds one (text, or a document format), not a system's
+			// record key or checksum (review 101a: a 16-byte GUID withheld
+			// the GP's allergy from the nurse).
+			found = !onlyResources(ct, raw) && documentBytes(raw)
+		}
+	}
 	check := func(x map[string]any) bool {
 		ct, _ := x["contentType"].(string)
 		if data, _ := x["data"].(string); data != "" {
 			raw, ok := decodeBase64(data)
-			found = found || !ok || !onlyResources(ct, raw)
+			payload(ct, raw, ok, true)
 		}
 		if data, _ := x["valueBase64Binary"].(string); data != "" {
 			raw, ok := decodeBase64(data)
-			found = found || !ok || !onlyResources("", raw)
+			payload("", raw, ok, false)
 		}
-		eachString(x, func(_, s string) {
+		eachString(x, func(k, s string) {
 			if mt, _, _, ok := dataURL(s); ok {
 				raw, ok := dataURLBytes(s)
-				found = found || !ok || !onlyResources(mt, raw)
+				payload(mt, raw, ok, true)
+			} else if k != "data" && k != "div" && len(s) >= 64 && base64Only(s) {
+				// (review 101a: a letter as base64 in a valueString)
+				if raw, ok := decodeBase64(s); ok {
+					payload("", raw, true, false)
+				}
 			}
 		})
 		return !found
 	}
 	for k, v := range res {
 		switch {
-		case typ == "Consent" && k == "sourceAttachment", (typ == "Provenance" || typ == "Bundle") && k == "signature":
+		case typ == "Consent" && k == "sourceAttachment":
 			continue
+		case (typ == "Provenance" || typ == "Bundle") && k == "signature":
+			// A signature's data is a signature (DER, a JWS) unless it
+			// holds a document (review 101a: a letter as a Provenance's
+			// signature reached the IG officer).
+			eachObject(v, "", func(x map[string]any) bool {
+				if data, _ := x["data"].(string); data != "" {
+					raw, ok := decodeBase64(data)
+					found = found || !ok || signatureHolds(raw)
+					return false
+				}
+				return check(x)
+			})
 		case k == "photo":
 			eachObject(v, "", func(x map[string]any) bool {
 				if data, _ := x["data"].(string); data != "" && pictureHead(data) {
@@ -1398,6 +1436,48 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 		}
 	}
 	return found
+}
+
+// signatureHolds reports whether a signature's bytes hold a document: a
+// JWS (compact) whose payload does, or anything else documentBytes calls
+// one (a DER signature is binary: none).
+func signatureHolds(raw []byte) bool {
+	if parts := bytes.Split(bytes.TrimSpace(raw), []byte(".")); len(parts) == 3 && base64Only(string(parts[0])) && base64Only(string(parts[1])) && base64Only(string(parts[2])) {
+		payload, ok := decodeBase64(string(parts[1]))
+		return !ok || documentBytes(payload)
+	}
+	return documentBytes(raw)
+}
+
+// base64Only reports whether s is made of base64's characters (and white
+// space) alone.
+func base64Only(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+			return false
+		}
+	}
+	return true
+}
+
+// documentBytes reports whether b holds a document: a document, image or
+// archive format, or text (at least 8 characters, nearly all printable).
+func documentBytes(b []byte) bool {
+	if binaryFormat(b) {
+		return true
+	}
+	t := attachmentText("", b)
+	if len(t) < 8 || !utf8.Valid(t) {
+		return false
+	}
+	printable := 0
+	for _, r := range string(t) {
+		if unicode.IsPrint(r) || r == '\n' || r == '\r' || r == '\t' {
+			printable++
+		}
+	}
+	return printable*10 >= utf8.RuneCount(t)*9
 }
 
 // onlyResources reports whether payload raw (of media type ct) is FHIR
@@ -3089,15 +3169,12 @@ func searchedNHSNumbers(q *search.Query) []string {
 	return out
 }
 
-// releasedCarries reports whether one of items is a Patient whose stored
-// JSON holds NHS number nhs (ten digits, or written 3-3-4 with spaces).
+// releasedCarries reports whether one of items is a Patient carrying NHS
+// number nhs as its own (nhsNumbersOf; review 101a: a released Patient
+// naming it in a next of kin's contact dropped its carrier from the log).
 func releasedCarries(items []*store.Version, nhs string) bool {
-	spaced := nhs
-	if len(nhs) == 10 {
-		spaced = nhs[:3] + " " + nhs[3:6] + " " + nhs[6:]
-	}
 	for _, v := range items {
-		if v.Type == "Patient" && (bytes.Contains(v.Raw, []byte(nhs)) || bytes.Contains(v.Raw, []byte(spaced))) {
+		if v.Type == "Patient" && bytes.Contains(v.Raw, []byte(nhs[:3])) && slices.Contains(nhsNumbersOf(decodeMap(v.Raw)), nhs) {
 			return true
 		}
 	}

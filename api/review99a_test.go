@@ -160,14 +160,14 @@ func TestReview99aTaskLOINCAsOIDReachesSocialWorker(t *testing.T) {
 	}
 }
 
-// TestReview99aCouncilAssessmentFormWithheldFromNurse: the
+// TestReview99aCouncilAssessmentFormAsTextReachesNurse: the
 // council's own assessment Task (social care: SPEC §1 gives the nurse
 // "the social care package") with the filled-in assessment form attached
 // as a PDF. carriesDocument makes it a document too, so the district
 // nurse, who reads the same Task without the form, loses it whole.
 // (Judgement: review 98b's rule was for NHS clinical letters reaching
 // the council; the council's own assessment is social care.)
-func TestReview99aCouncilAssessmentFormWithheldFromNurse(t *testing.T) {
+func TestReview99aCouncilAssessmentFormAsTextReachesNurse(t *testing.T) {
 	e := newEnv(t)
 	r98bSeed(t, e)
 	council := e.token("system", "council", r98bCouncil)
@@ -189,11 +189,21 @@ func TestReview99aCouncilAssessmentFormWithheldFromNurse(t *testing.T) {
 	if r := e.do("GET", "/fhir/Task/r99a-assess-bare", nurse, ""); r.status != 200 {
 		t.Fatalf("premise: the nurse reads the council's assessment without its form: %d", r.status)
 	}
+	// (Review 101a: a PDF carex cannot read for codes may hold what the
+	// council received from the NHS, an HIV diagnosis: the council's
+	// tagged items keep what carex reads — a form as text — and a PDF
+	// makes them documents, withheld from her. A choice the README states.)
 	for _, p := range []string{"/fhir/Task/r99a-assess", "/fhir/QuestionnaireResponse/r99a-qr"} {
-		r := e.do("GET", p, nurse, "")
-		if r.status != 200 {
-			t.Errorf("the district nurse is refused the council's own assessment %s (social care) for its attached form: %d", p, r.status)
+		if r := e.do("GET", p, nurse, ""); r.status != 404 {
+			t.Errorf("the council's tagged assessment %s with a PDF form carex cannot read reached the district nurse: %d", p, r.status)
 		}
+	}
+	e.putAll(t, council, [2]string{"/fhir/Task/r99a-assess-text", `{"resourceType":"Task","id":"r99a-assess-text","status":"completed","intent":"order",
+	 "meta":{"tag":[{"system":"https://carex.example/data-class","code":"social-care"}]},
+	 "code":{"coding":[{"system":"http://snomed.info/sct","code":"410606002"}],"text":"R99A-COUNCIL-ASSESSMENT"},"for":{"reference":"Patient/jane"},
+	 "output":[{"type":{"text":"care act assessment form"},"valueAttachment":{"contentType":"text/plain","data":"` + r98bB64("needs: help washing and dressing, 14 hours a week") + `"}}]}`})
+	if r := e.do("GET", "/fhir/Task/r99a-assess-text", nurse, ""); r.status != 200 {
+		t.Errorf("the district nurse is refused the council's tagged assessment with its form as text: %d", r.status)
 	}
 }
 

@@ -156,12 +156,11 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 	case "DiagnosticReport", "Specimen", "ImagingStudy", "MolecularSequence":
 		return []string{ClassObservations}
 	case "Task":
-		// An input or output a LOINC code names (an HbA1c of 86 mmol/mol
-		// as the task's output) is a result (review 98b: it went to the
-		// social worker in the GP's Task); under any of LOINC's names
-		// (review 99a: its OID, https). A council's Task is left to
-		// ContentClassesFrom.
-		if taskLOINC(res, false) {
+		// A measurement a LOINC code names among its inputs or outputs (an
+		// HbA1c of 86 mmol/mol as the task's output) is a result (review
+		// 98b: it went to the social worker in the GP's Task); under any
+		// of LOINC's names (review 99a: its OID, https).
+		if taskLOINC(res) {
 			return []string{ClassObservations}
 		}
 		return nil
@@ -378,24 +377,15 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	if resourceType == "EpisodeOfCare" && DataClassFrom(resourceType, res, sourceOrg) == ClassEncounters {
 		return []string{ClassDocuments}
 	}
-	if resourceType == "Task" && CouncilCode(sourceOrg) {
-		// A council's assessment codes its social questions in LOINC too
-		// (review 99a: housing status, 71802-3, withheld it from the
-		// nurse): only a measured value a LOINC code names is a result
-		// there (review 100a: an HbA1c it copied from a discharge summary
-		// reached the nurse).
-		if taskLOINC(res, true) {
-			return []string{ClassObservations}
-		}
-		return nil
-	}
 	return ContentClasses(resourceType, res)
 }
 
 // taskLOINC reports whether a Task has an input or output whose type a
-// LOINC code names, and with measured, a value that is a measurement (a
-// Quantity, Range, Ratio or SampledData).
-func taskLOINC(res map[string]any, measured bool) bool {
+// LOINC code names and whose value is a measurement (a
+// Quantity, Range, Ratio, SampledData, decimal or integer: review 101a,
+// an HbA1c as a plain number; LOINC names questions too, a reason for
+// referral in words is none).
+func taskLOINC(res map[string]any) bool {
 	found := false
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
@@ -403,7 +393,7 @@ func taskLOINC(res map[string]any, measured bool) bool {
 			if !ok || found {
 				return
 			}
-			if measured && m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil {
+			if m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil && m["valueDecimal"] == nil && m["valueInteger"] == nil {
 				return
 			}
 			walk(m["type"], []step{{name: "coding"}}, func(c any) {
