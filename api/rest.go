@@ -1396,11 +1396,11 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 			if mt, _, _, ok := dataURL(s); ok {
 				raw, ok := dataURLBytes(s)
 				payload(mt, raw, ok, true)
-			} else if k != "data" && k != "div" && len(s) >= 64 && base64Only(s) {
-				// (review 101a: a letter as base64 in a valueString)
-				if raw, ok := decodeBase64(s); ok {
-					payload("", raw, true, false)
-				}
+			} else if k != "data" && k != "div" && len(s) >= 64 {
+				// Base64 in a string, on its own or inside other text (a
+				// MIME part's headers before it) (reviews 101a, 102a: a
+				// letter as base64 in a valueString).
+				eachBase64Run([]byte(s), func(raw []byte) { payload("", raw, true, false) })
 			}
 		})
 		return !found
@@ -1439,14 +1439,60 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 }
 
 // signatureHolds reports whether a signature's bytes hold a document: a
-// JWS (compact) whose payload does, or anything else documentBytes calls
-// one (a DER signature is binary: none).
+// JWS (compact) whose payload is neither empty (detached) nor a set of
+// claims (review 102a: an RS256 JWS of iss, iat and jti withheld a signed
+// Provenance from the IG officer); DER (a CMS signature) that carries a
+// document format or a long run of text inside it (review 102a: a letter
+// as the signed content went to the IG officer); anything else
+// documentBytes calls one.
 func signatureHolds(raw []byte) bool {
 	if parts := bytes.Split(bytes.TrimSpace(raw), []byte(".")); len(parts) == 3 && base64Only(string(parts[0])) && base64Only(string(parts[1])) && base64Only(string(parts[2])) {
 		payload, ok := decodeBase64(string(parts[1]))
-		return !ok || documentBytes(payload)
+		return !ok || len(payload) > 0 && !claimsOnly(payload) && documentBytes(payload)
+	}
+	if len(raw) > 0 && raw[0] == 0x30 { // DER
+		for _, magic := range [...]string{"%PDF", "\x89PNG", "\xff\xd8\xff", "PK\x03\x04", "\x1f\x8b", "{\"resourceType\"", "<?xml"} {
+			if bytes.Contains(raw, []byte(magic)) {
+				return true
+			}
+		}
+		run := 0
+		for _, c := range raw {
+			if c >= 0x20 && c < 0x7f || c == '\n' || c == '\r' || c == '\t' {
+				if run++; run >= 200 {
+					return true
+				}
+			} else {
+				run = 0
+			}
+		}
+		return false
 	}
 	return documentBytes(raw)
+}
+
+// claimsOnly reports whether b is a JSON object of at most 16 members,
+// each a number, a boolean or a short string (at most 128 bytes): a JWT's
+// claims, not a letter.
+func claimsOnly(b []byte) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil || len(m) > 16 {
+		return false
+	}
+	for _, v := range m {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(v) == 0:
+			return false
+		case v[0] == '"':
+			if len(v) > 130 {
+				return false
+			}
+		case v[0] == '{' || v[0] == '[':
+			return false
+		}
+	}
+	return true
 }
 
 // base64Only reports whether s is made of base64's characters (and white

@@ -160,7 +160,7 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		// HbA1c of 86 mmol/mol as the task's output) is a result (review
 		// 98b: it went to the social worker in the GP's Task); under any
 		// of LOINC's names (review 99a: its OID, https).
-		if taskLOINC(res) {
+		if taskLOINC(res, false) {
 			return []string{ClassObservations}
 		}
 		return nil
@@ -377,15 +377,27 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	if resourceType == "EpisodeOfCare" && DataClassFrom(resourceType, res, sourceOrg) == ClassEncounters {
 		return []string{ClassDocuments}
 	}
+	if resourceType == "Task" && CouncilCode(sourceOrg) {
+		// A council's assessment names its social questions in LOINC too
+		// (review 99a: housing status withheld it from the nurse): there
+		// only a measurement, or an answer LOINC codes, is a result
+		// (review 100a: an HbA1c it copied reached the nurse).
+		if taskLOINC(res, true) {
+			return []string{ClassObservations}
+		}
+		return nil
+	}
 	return ContentClasses(resourceType, res)
 }
 
 // taskLOINC reports whether a Task has an input or output whose type a
-// LOINC code names and whose value is a measurement (a
-// Quantity, Range, Ratio, SampledData, decimal or integer: review 101a,
-// an HbA1c as a plain number; LOINC names questions too, a reason for
-// referral in words is none).
-func taskLOINC(res map[string]any) bool {
+// LOINC code names (an NHS Task's: review 102a, an HbA1c given as
+// "86 mmol/mol", or a PCR result coded "Detected", is a result as surely
+// as a number is; a reason for referral so named is withheld with it,
+// failing closed), and with measured, whose value is a measurement (a
+// Quantity, Range, Ratio, SampledData, decimal or integer: review 101a)
+// or a LOINC answer code.
+func taskLOINC(res map[string]any, measured bool) bool {
 	found := false
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
@@ -393,17 +405,24 @@ func taskLOINC(res map[string]any) bool {
 			if !ok || found {
 				return
 			}
-			if m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil && m["valueDecimal"] == nil && m["valueInteger"] == nil {
+			if measured && m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil && m["valueDecimal"] == nil && m["valueInteger"] == nil && !loincCoded(m["valueCodeableConcept"]) {
 				return
 			}
-			walk(m["type"], []step{{name: "coding"}}, func(c any) {
-				if cm, ok := c.(map[string]any); ok {
-					sys, _ := cm["system"].(string)
-					found = found || loincSystem(sys)
-				}
-			})
+			found = loincCoded(m["type"])
 		})
 	}
+	return found
+}
+
+// loincCoded reports whether a CodeableConcept has a coding under LOINC.
+func loincCoded(cc any) bool {
+	found := false
+	walk(cc, []step{{name: "coding"}}, func(c any) {
+		if cm, ok := c.(map[string]any); ok {
+			sys, _ := cm["system"].(string)
+			found = found || loincSystem(sys)
+		}
+	})
 	return found
 }
 
