@@ -1397,10 +1397,22 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 				raw, ok := dataURLBytes(s)
 				payload(mt, raw, ok, true)
 			} else if k != "data" && k != "div" && len(s) >= 64 {
-				// Base64 in a string, on its own or inside other text (a
-				// MIME part's headers before it) (reviews 101a, 102a: a
-				// letter as base64 in a valueString).
-				eachBase64Run([]byte(s), func(raw []byte) { payload("", raw, true, false) })
+				// Base64 as a whole string, or as a MIME part's body
+				// (reviews 101a, 102a: a letter as base64 in a
+				// valueString); not a run inside a link or a token
+				// (review 103a: a link ending in a key withheld a
+				// council's assessment from the nurse).
+				body := s
+				if h, b, ok := strings.Cut(s, "\r\n\r\n"); ok && strings.Contains(strings.ToLower(h), "content-transfer-encoding: base64") {
+					body = b
+				} else if h, b, ok := strings.Cut(s, "\n\n"); ok && strings.Contains(strings.ToLower(h), "content-transfer-encoding: base64") {
+					body = b
+				}
+				if base64Only(body) {
+					if raw, ok := decodeBase64(body); ok {
+						payload("", raw, true, false)
+					}
+				}
 			}
 		})
 		return !found
@@ -1451,7 +1463,11 @@ func signatureHolds(raw []byte) bool {
 		return !ok || len(payload) > 0 && !claimsOnly(payload) && documentBytes(payload)
 	}
 	if len(raw) > 0 && raw[0] == 0x30 { // DER
-		for _, magic := range [...]string{"%PDF", "\x89PNG", "\xff\xd8\xff", "PK\x03\x04", "\x1f\x8b", "{\"resourceType\"", "<?xml"} {
+		// (markers long enough that a signature's random bytes do not
+		// hold them by chance: review 103a, 1f 8b withheld one in 250;
+		// and text longer than a certificate's notices, at most 200
+		// characters each, or its names and links)
+		for _, magic := range [...]string{"%PDF-", "\x89PNG\r\n\x1a\n", "PK\x03\x04\x14\x00", "{\"resourceType\"", "<?xml", "MSH|^~\\&"} {
 			if bytes.Contains(raw, []byte(magic)) {
 				return true
 			}
@@ -1459,7 +1475,7 @@ func signatureHolds(raw []byte) bool {
 		run := 0
 		for _, c := range raw {
 			if c >= 0x20 && c < 0x7f || c == '\n' || c == '\r' || c == '\t' {
-				if run++; run >= 200 {
+				if run++; run >= 512 {
 					return true
 				}
 			} else {
@@ -1471,21 +1487,24 @@ func signatureHolds(raw []byte) bool {
 	return documentBytes(raw)
 }
 
-// claimsOnly reports whether b is a JSON object of at most 16 members,
-// each a number, a boolean or a short string (at most 128 bytes): a JWT's
-// claims, not a letter.
+// claimsOnly reports whether b is a JWT's claims, not a letter: a JSON
+// object of at most 512 bytes, at most 12 members of names up to 16 bytes,
+// each a number, a boolean or a string of at most 64 bytes without spaces
+// (review 103a: a letter as one claim's value, across 16 claims, or as a
+// claim's name reached the IG officer).
 func claimsOnly(b []byte) bool {
 	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil || len(m) > 16 {
+	if len(b) > 512 || json.Unmarshal(b, &m) != nil || len(m) > 12 {
 		return false
 	}
-	for _, v := range m {
+	for k, v := range m {
 		v = bytes.TrimSpace(v)
 		switch {
-		case len(v) == 0:
+		case len(k) > 16, len(v) == 0:
 			return false
 		case v[0] == '"':
-			if len(v) > 130 {
+			var str string
+			if len(v) > 66 || json.Unmarshal(v, &str) != nil || strings.ContainsAny(str, " \n") {
 				return false
 			}
 		case v[0] == '{' || v[0] == '[':

@@ -219,29 +219,27 @@ func TestReview101aCouncilTaskDecimalHbA1cReachesNurse(t *testing.T) {
 	}
 }
 
-// TestReview101aGPReferralReasonLOINCWithheldFailingClosed: the
+// TestReview101aGPReferralReasonLOINCInWordsReachesSocialWorker: the
 // GP's Task for the council (care plans) whose input is the reason for
 // referral under LOINC 42349-1 ("Reason for referral (narrative)") as
 // text. Any LOINC-named input of an NHS Task makes it observations
 // (taskLOINC(res, false)), so the social worker loses the referral the GP
 // sent her council. Judgement: LOINC names questions as well as results.
-func TestReview101aGPReferralReasonLOINCWithheldFailingClosed(t *testing.T) {
+func TestReview101aGPReferralReasonLOINCInWordsReachesSocialWorker(t *testing.T) {
 	e := newEnv(t)
 	r98bSeed(t, e)
 	e.putAll(t, e.token("system", "nhs", "A81001"),
 		r101aTask("r101a-reason-text", "", `{"type":{"text":"Reason for referral"},"valueString":"R101A-NEEDS-HELP-WASHING"}`),
-		r101aTask("r101a-reason-loinc", "", `{"type":{"coding":[{"system":"http://loinc.org","code":"42349-1","display":"Reason for referral (narrative)"}]},"valueString":"R101A-NEEDS-HELP-WASHING"}`))
+		r101aTask("r101a-reason-loinc", "", `{"type":{"coding":[{"system":"http://loinc.org","code":"42349-1","display":"Reason for referral (narrative)"}]},"valueString":"needs help washing and dressing"}`))
 	sw := e.token("social-worker", "council", r98bCouncil)
 	if r := e.do("GET", "/fhir/Task/r101a-reason-text", sw, ""); r.status != 200 {
 		t.Fatalf("premise: the social worker cannot read the GP's referral Task: %d", r.status)
 	}
-	// (Review 102a: an NHS Task's LOINC-named input or output is a
-	// result whatever its value's form, an HbA1c as "86 mmol/mol" among
-	// them, so a reason for referral so named is withheld too, failing
-	// closed: a choice the README states. The council names its referral
-	// reasons as it likes.)
-	if r := e.do("GET", "/fhir/Task/r101a-reason-loinc", sw, ""); r.status != 404 {
-		t.Errorf("the GP's referral Task to the council, its reason coded LOINC 42349-1: %d, want it withheld (an NHS Task's LOINC-named input is a result)", r.status)
+	// (Reviews 102a, 103a: an NHS Task's LOINC-named input is a result
+	// when its value is a measurement, coded, or words holding a number
+	// — "86 mmol/mol" — not a reason for referral in words.)
+	if r := e.do("GET", "/fhir/Task/r101a-reason-loinc", sw, ""); r.status != 200 {
+		t.Errorf("the GP's referral Task to the council, its reason in words under LOINC 42349-1, is withheld from the social worker: %d", r.status)
 	}
 }
 

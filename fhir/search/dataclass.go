@@ -391,24 +391,28 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 }
 
 // taskLOINC reports whether a Task has an input or output whose type a
-// LOINC code names (an NHS Task's: review 102a, an HbA1c given as
-// "86 mmol/mol", or a PCR result coded "Detected", is a result as surely
-// as a number is; a reason for referral so named is withheld with it,
-// failing closed), and with measured, whose value is a measurement (a
+// LOINC code names and whose value is a result: a measurement (a
 // Quantity, Range, Ratio, SampledData, decimal or integer: review 101a)
-// or a LOINC answer code.
+// and, for an NHS Task (not measured), a coded value or words holding a
+// number too (review 102a: an HbA1c given as "86 mmol/mol", a PCR coded
+// "Detected"). LOINC names questions and notes too: a council's housing
+// status answered from LOINC's list, a plan of care in words, a link to a
+// questionnaire are none (review 103a).
 func taskLOINC(res map[string]any, measured bool) bool {
 	found := false
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
-			if !ok || found {
+			if !ok || found || !loincCoded(m["type"]) {
 				return
 			}
-			if measured && m["valueQuantity"] == nil && m["valueRange"] == nil && m["valueRatio"] == nil && m["valueSampledData"] == nil && m["valueDecimal"] == nil && m["valueInteger"] == nil && !loincCoded(m["valueCodeableConcept"]) {
-				return
+			for _, k := range []string{"valueQuantity", "valueRange", "valueRatio", "valueSampledData", "valueDecimal", "valueInteger"} {
+				found = found || m[k] != nil
 			}
-			found = loincCoded(m["type"])
+			if !measured {
+				str, _ := m["valueString"].(string)
+				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || strings.ContainsAny(str, "0123456789")
+			}
 		})
 	}
 	return found
