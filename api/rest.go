@@ -1363,7 +1363,7 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 	// codes (text, FHIR JSON): only what it cannot read (a PDF, an image,
 	// an archive) makes it a document (review 101a: a hospital letter
 	// naming HIV as a PDF in a tagged council Task reached the nurse).
-	councilTagged := search.CouncilCode(org) && search.DataClass(typ, res) == search.ClassSocialCare && search.DataClassTagged(typ, res)
+	councilTagged := search.CouncilCode(org) && search.TaggedClass(typ, res) == search.ClassSocialCare
 	found := false
 	payload := func(ct string, raw []byte, ok, attached bool) {
 		switch {
@@ -1403,10 +1403,11 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 				// (review 103a: a link ending in a key withheld a
 				// council's assessment from the nurse).
 				body := s
-				if h, b, ok := strings.Cut(s, "\r\n\r\n"); ok && strings.Contains(strings.ToLower(h), "content-transfer-encoding: base64") {
-					body = b
-				} else if h, b, ok := strings.Cut(s, "\n\n"); ok && strings.Contains(strings.ToLower(h), "content-transfer-encoding: base64") {
-					body = b
+				for _, blank := range []string{"\r\n\r\n", "\n\n"} {
+					if h, b, ok := strings.Cut(s, blank); ok && strings.Contains(strings.ToLower(h), "content-transfer-encoding: base64") {
+						body = b
+						break
+					}
 				}
 				if base64Only(body) {
 					if raw, ok := decodeBase64(body); ok {
@@ -1518,8 +1519,7 @@ func claimsOnly(b []byte) bool {
 // space) alone.
 func base64Only(s string) bool {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '/' || c == '=' || c == '-' || c == '_' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+		if c := s[i]; !isBase64Char(c) && c != ' ' && c != '\n' && c != '\r' && c != '\t' {
 			return false
 		}
 	}

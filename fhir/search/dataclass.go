@@ -264,15 +264,9 @@ func consentScopeClasses(res map[string]any) []string {
 // package's policy check.
 var nonClinicalClasses = map[string]bool{ClassDemographics: true, ClassConsent: true, ClassProvenance: true, ClassDirectory: true}
 
-// DataClassTagged reports whether DataClass takes res's class, of
-// resourceType, from its data-class tag.
-func DataClassTagged(resourceType string, res map[string]any) bool {
-	return taggedClass(resourceType, res) != ""
-}
-
-// taggedClass is the class res's data-class tag gives it (DataClass, rule
+// TaggedClass is the class res's data-class tag gives it (DataClass, rule
 // 1), "" when none.
-func taggedClass(resourceType string, res map[string]any) string {
+func TaggedClass(resourceType string, res map[string]any) string {
 	meta, ok := res["meta"].(map[string]any)
 	if !ok {
 		return ""
@@ -305,7 +299,7 @@ func taggedClass(resourceType string, res map[string]any) string {
 //  3. otherwise by resource type (EpisodeOfCare -> encounters, Task and
 //     ServiceRequest -> care-plans, Flag -> safeguarding); unknown types -> "other".
 func DataClass(resourceType string, res map[string]any) string {
-	if class := taggedClass(resourceType, res); class != "" {
+	if class := TaggedClass(resourceType, res); class != "" {
 		return class
 	}
 	for _, el := range socialCareElements[resourceType] {
