@@ -2935,16 +2935,34 @@ func (s *Server) commit(c echo.Context, x *Exchange, p *auth.Principal, ws []*st
 	if r.Created {
 		h.Set("Location", s.base(c)+"/"+v.Type+"/"+v.ID+"/_history/"+strconv.FormatInt(v.VersionID, 10))
 	}
-	switch c.Request().Header.Get("Prefer") {
-	case "return=minimal":
+	switch preferredReturn(c.Request().Header) {
+	case "minimal":
 		return respond(c, status, nil, h)
-	case "return=OperationOutcome":
+	case "operationoutcome":
 		return respond(c, status, fhir.OperationOutcome("information", "informational", "ok"), h)
 	}
 	// x.body, not v.Raw: a conditional create that matched answers with the
 	// stored resource, which may be another organisation's restricted
 	// Patient to redact, or point at items the user may not see.
 	return respond(c, status, x.bodyOf(v, r.NoOp), h)
+}
+
+// preferredReturn is the client's "return" preference (RFC 7240, FHIR's
+// minimal, representation or OperationOutcome), lower-cased: read from
+// every Prefer header and among other preferences and parameters, as
+// clients send it (review 104c: "handling=strict, return=minimal" got the
+// whole resource back).
+func preferredReturn(h http.Header) string {
+	for _, line := range h.Values("Prefer") {
+		for _, pref := range strings.Split(line, ",") {
+			pref, _, _ = strings.Cut(pref, ";")
+			name, value, _ := strings.Cut(pref, "=")
+			if strings.EqualFold(strings.TrimSpace(name), "return") {
+				return strings.ToLower(strings.Trim(strings.TrimSpace(value), `"`))
+			}
+		}
+	}
+	return ""
 }
 
 // base is the public base URL of the FHIR API, without a trailing slash.
