@@ -138,6 +138,10 @@ func genProvision(s *byteSrc, path string, depth int, parent *Provision, budget 
 func genConsent(s *byteSrc, id string) *Consent {
 	c := &Consent{ID: id, Status: "active", Scope: ScopePatientPrivacy, Patient: "Patient/p1", Base: Effect(s.next() % 2),
 		DateTime: now.AddDate(0, 0, -int(s.next()%3))}
+	// (as ParseConsent sets it: without it prepareConsents drops every
+	// generated Consent, and FuzzDecide never reached the consent layer —
+	// review 104b)
+	c.dateAfter = c.DateTime.Add(time.Millisecond)
 	if s.next()%5 != 0 {
 		budget := 12
 		c.Root = genProvision(s, "provision", 0, nil, &budget)

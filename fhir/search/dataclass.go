@@ -160,7 +160,7 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		// HbA1c of 86 mmol/mol as the task's output) is a result (review
 		// 98b: it went to the social worker in the GP's Task); under any
 		// of LOINC's names (review 99a: its OID, https).
-		if taskLOINC(res, false) {
+		if taskResult(res, false) {
 			return []string{ClassObservations}
 		}
 		return nil
@@ -376,7 +376,7 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 		// (review 99a: housing status withheld it from the nurse): there
 		// only a measurement, or an answer LOINC codes, is a result
 		// (review 100a: an HbA1c it copied reached the nurse).
-		if taskLOINC(res, true) {
+		if taskResult(res, true) {
 			return []string{ClassObservations}
 		}
 		return nil
@@ -384,32 +384,174 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	return ContentClasses(resourceType, res)
 }
 
-// taskLOINC reports whether a Task has an input or output whose type a
-// LOINC code names and whose value is a result: a measurement (a
-// Quantity, Range, Ratio, SampledData, decimal or integer: review 101a)
-// and, for an NHS Task (not measured), a coded value or words holding a
-// number too (review 102a: an HbA1c given as "86 mmol/mol", a PCR coded
-// "Detected"). LOINC names questions and notes too: a council's housing
-// status answered from LOINC's list, a plan of care in words, a link to a
-// questionnaire are none (review 103a).
-func taskLOINC(res map[string]any, measured bool) bool {
+// taskResult reports whether a Task has an input or output that is a
+// result:
+//   - a measurement under any code: a Quantity (or a Range's or Ratio's)
+//     in a unit of measurement, not of time, frequency or money (review
+//     104a: an HbA1c under SNOMED CT, as GP systems code results, reached
+//     the social worker; a council's hours of care a week are none), or
+//     SampledData;
+//   - under LOINC, any number too (decimal, integer, positiveInt,
+//     unsignedInt: review 104a, platelets as a positiveInt), and words
+//     giving a number and its unit ("86 mmol/mol") in a string or a
+//     concept's text (review 104a: a council's copy of the HbA1c);
+//   - and, for an NHS Task (not measured), a coded or yes/no value under
+//     LOINC, or a short answer in words: a number in a few words ("HbA1c
+//     86") or a finding ("Detected") (reviews 102a, 104a).
+//
+// LOINC names questions and notes too: a council's housing status
+// answered from LOINC's list, a plan of care in words ("2x weekly; carers
+// 4 visits a day": review 104a withheld it), a link to a questionnaire are
+// none (review 103a).
+func taskResult(res map[string]any, measured bool) bool {
 	found := false
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
-			if !ok || found || !loincCoded(m["type"]) {
+			if !ok || found {
 				return
 			}
-			for _, k := range []string{"valueQuantity", "valueRange", "valueRatio", "valueSampledData", "valueDecimal", "valueInteger"} {
+			loinc := loincCoded(m["type"])
+			if q, ok := m["valueQuantity"].(map[string]any); ok && (loinc || measuredUnit(q)) {
+				found = true
+			}
+			if r, ok := m["valueRange"].(map[string]any); ok {
+				lo, _ := r["low"].(map[string]any)
+				hi, _ := r["high"].(map[string]any)
+				found = found || loinc || measuredUnit(lo) || measuredUnit(hi)
+			}
+			if r, ok := m["valueRatio"].(map[string]any); ok {
+				n, _ := r["numerator"].(map[string]any)
+				d, _ := r["denominator"].(map[string]any)
+				found = found || loinc || measuredUnit(n) || measuredUnit(d)
+			}
+			found = found || m["valueSampledData"] != nil
+			if !loinc {
+				return
+			}
+			for _, k := range []string{"valueDecimal", "valueInteger", "valuePositiveInt", "valueUnsignedInt"} {
 				found = found || m[k] != nil
 			}
+			str, _ := m["valueString"].(string)
+			cc, _ := m["valueCodeableConcept"].(map[string]any)
+			ccText, _ := cc["text"].(string)
+			found = found || numberWithUnit(str) || numberWithUnit(ccText)
 			if !measured {
-				str, _ := m["valueString"].(string)
-				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || strings.ContainsAny(str, "0123456789")
+				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || m["valueBoolean"] != nil || shortAnswer(str)
 			}
 		})
 	}
 	return found
+}
+
+// measuredUnit reports whether Quantity q is in a unit of measurement
+// (mmol/mol, kg, mm[Hg], %), not of time ("h", "wk"), of a frequency of
+// counts or time ("/wk", "{visits}/wk", "h/wk": a care package's hours)
+// or of money (GBP, £). A Quantity with no unit is a count or a score,
+// which carex cannot tell from a care plan's numbers: none.
+func measuredUnit(q map[string]any) bool {
+	if q == nil {
+		return false
+	}
+	u, _ := q["code"].(string)
+	if u == "" {
+		u, _ = q["unit"].(string)
+	}
+	u = strings.ToLower(strings.TrimSpace(u))
+	if u == "" {
+		return false
+	}
+	num, per, isRate := strings.Cut(u, "/")
+	switch {
+	case careUnit(u), strings.HasPrefix(u, "[gbp"), strings.Contains(u, "£"), strings.HasPrefix(u, "gbp"), strings.Contains(u, "pound"):
+		return false
+	case isRate && careUnit(per) && (num == "" || num == "1" || careUnit(num) || strings.HasPrefix(num, "{") && strings.HasSuffix(num, "}")):
+		return false
+	}
+	return true
+}
+
+// careUnit reports whether u (lower case) is a unit of time longer than a
+// minute's rates: what a care package is counted in.
+func careUnit(u string) bool {
+	switch strings.TrimSpace(u) {
+	case "s", "sec", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours",
+		"d", "day", "days", "wk", "week", "weeks", "mo", "month", "months", "a", "y", "yr", "yrs", "year", "years":
+		return true
+	}
+	return false
+}
+
+// numberWithUnit reports whether text gives a number followed by a unit of
+// measurement ("86 mmol/mol", "7.2%", "4.5 x10^9/L", "120/80 mmHg").
+func numberWithUnit(text string) bool {
+	t := strings.ToLower(text)
+	for i := 0; i < len(t); i++ {
+		if t[i] < '0' || t[i] > '9' || i > 0 && isWordByte(t[i-1]) {
+			continue
+		}
+		j := i
+		for j < len(t) && (t[j] >= '0' && t[j] <= '9' || t[j] == '.' || t[j] == ',' || t[j] == '/') {
+			j++
+		}
+		for j < len(t) && t[j] == ' ' {
+			j++
+		}
+		k := j
+		for k < len(t) && (isWordByte(t[k]) || t[k] == '%' || t[k] == '^' || t[k] == 0xc2 || t[k] == 0xb5 || t[k] == 0xce || t[k] == 0xbc) {
+			k++
+		}
+		if resultUnit(t[j:k]) {
+			return true
+		}
+		i = k
+	}
+	return false
+}
+
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// resultUnit reports whether w opens with a unit a result is given in.
+func resultUnit(w string) bool {
+	if strings.HasPrefix(w, "%") || strings.HasPrefix(w, "x10") {
+		return true
+	}
+	for _, u := range []string{"mmol", "umol", "µmol", "μmol", "nmol", "pmol", "mol", "mg", "mcg", "ug", "µg", "μg", "ng", "pg", "g", "kg",
+		"ml", "dl", "l", "mmhg", "kpa", "bpm", "iu", "miu", "mu", "u", "meq", "fl", "cm", "mm", "copies", "cells"} {
+		if rest, ok := strings.CutPrefix(w, u); ok && (rest == "" || rest[0] < 'a' || rest[0] > 'z') {
+			return true
+		}
+	}
+	return false
+}
+
+// shortAnswer reports whether words are a result's short answer: a number
+// in at most three words ("HbA1c 86"), or a finding ("Detected", "Not
+// detected", "Positive"); not a plan or a reason in words.
+func shortAnswer(s string) bool {
+	t := strings.ToLower(strings.Trim(strings.TrimSpace(s), ".!"))
+	switch t {
+	case "detected", "not detected", "positive", "negative", "reactive", "non-reactive", "non reactive",
+		"normal", "abnormal", "high", "low", "equivocal", "indeterminate", "inconclusive":
+		return true
+	}
+	if !strings.ContainsAny(t, "0123456789") {
+		return false
+	}
+	words, run := 0, 0
+	for i := 0; i <= len(t); i++ {
+		if i < len(t) && (t[i] >= 'a' && t[i] <= 'z' || t[i] >= 0x80) {
+			run++
+			continue
+		}
+		if run >= 2 {
+			words++
+		}
+		run = 0
+	}
+	return words <= 3
 }
 
 // loincCoded reports whether a CodeableConcept has a coding under LOINC.
@@ -428,7 +570,8 @@ func loincCoded(cc any) bool {
 // a trailing slash, any case) or its OID.
 func loincSystem(sys string) bool {
 	s := strings.ToLower(strings.TrimSuffix(strings.TrimSpace(sys), "/"))
-	return s == "http://loinc.org" || s == "https://loinc.org" || s == "urn:oid:2.16.840.1.113883.6.1" || s == "2.16.840.1.113883.6.1"
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "http://"), "https://")
+	return s == "loinc.org" || s == "www.loinc.org" || s == "urn:oid:2.16.840.1.113883.6.1" || s == "2.16.840.1.113883.6.1"
 }
 
 // CouncilCode reports whether org is the code of an English or Welsh local

@@ -1,0 +1,580 @@
+package api
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"mime"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/carex-project/carex/fhir"
+	"github.com/carex-project/carex/fhir/search"
+)
+
+// carriesDocument reports whether res, of type typ, recorded by org,
+// carries content in an attachment's data, a data: url or a base64 value
+// that is not FHIR JSON resources alone (onlyResources; those count by
+// their own classes): a letter, a PDF, a scan. That is a document, and
+// the item is one too (review 98b:
+// the GP's clinical letter attached to a Task for the council, or as a
+// carer's photo, went to the social worker and the IG officer, who see no
+// documents; as a DocumentReference it was withheld). Whatever its
+// contentType, and whatever class an NHS source tags the item with
+// (reviews 99a, 100a: a letter with no type, typed image/jpeg, JSON
+// naming a resourceType, FHIR XML, a resource holding a letter, or an
+// item tagged care-plans, demographics or consent, went out). A photo
+// whose data is an image is a picture; a Consent's sourceAttachment is the
+// form it was given on, the Consent itself; a Provenance's or a Bundle's
+// signature is a signature (signatureHolds). A council's item it tags
+// social care is as tagged, attachments and all: its assessment forms and
+// letters reach those who see social care.
+func carriesDocument(typ string, res map[string]any, org string) bool {
+	// A council's item it tags social care keeps what carex reads for
+	// codes (text, FHIR JSON): only what it cannot read (a PDF, an image,
+	// an archive) makes it a document (review 101a: a hospital letter
+	// naming HIV as a PDF in a tagged council Task reached the nurse).
+	councilTagged := search.CouncilCode(org) && search.TaggedClass(typ, res) == search.ClassSocialCare
+	found := false
+	payload := func(ct string, raw []byte, ok, attached bool) {
+		switch {
+		case found:
+		case !ok:
+			found = true
+		case councilTagged && attached:
+			found = binaryFormat(attachmentText(ct, raw)) || !utf8.Valid(attachmentText(ct, raw))
+		case councilTagged:
+			// Base64 in a string: a document format only (review 104a: a
+			// sentence of words and a SHA-256 in hex, read as base64,
+			// are not UTF-8, and withheld the package from the nurse).
+			found = binaryFormat(raw)
+		case attached:
+			found = !onlyResources(ct, raw)
+		default:
+			// A base64 value outside an attachment: a document when it
+			// holds one (text, or a document format), not a system's
+			// record key or checksum (review 101a: a 16-byte GUID withheld
+			// the GP's allergy from the nurse).
+			found = !onlyResources(ct, raw) && documentBytes(raw)
+		}
+	}
+	strs := func(x map[string]any) {
+		eachString(x, func(k, s string) {
+			if found {
+				return
+			}
+			if mt, ok := documentDataURL(s); ok {
+				raw, ok := dataURLBytes(s)
+				payload(mt, raw, ok, true)
+			} else if k != "data" && k != "div" && len(s) >= 64 {
+				// Base64 as a whole string, or as a MIME part's body
+				// (reviews 101a, 102a, 104a); not a run inside a line
+				// of words or a link (review 103a: a link ending in a
+				// key withheld a council's assessment from the nurse).
+				eachBase64Block(s, func(block string) bool {
+					if raw, ok := decodeBase64(block); ok {
+						payload("", raw, true, false)
+					}
+					return !found
+				})
+			}
+		})
+	}
+	check := func(x map[string]any) bool {
+		ct, _ := x["contentType"].(string)
+		if data, _ := x["data"].(string); data != "" {
+			raw, ok := decodeBase64(data)
+			payload(ct, raw, ok, true)
+		}
+		if data, _ := x["valueBase64Binary"].(string); data != "" {
+			raw, ok := decodeBase64(data)
+			payload("", raw, ok, false)
+		}
+		strs(x)
+		return !found
+	}
+	// The resource's own strings too (reviews 104a, 104b: a letter as
+	// base64 in a Task's or a CarePlan's description went out).
+	strs(res)
+	for k, v := range res {
+		switch {
+		case found:
+			return true
+		case typ == "Consent" && k == "sourceAttachment":
+			continue
+		case (typ == "Provenance" || typ == "Bundle") && k == "signature":
+			// A signature's data is a signature unless it holds a
+			// document (review 101a: a letter as a Provenance's
+			// signature reached the IG officer).
+			eachObject(v, "", func(x map[string]any) bool {
+				if data, _ := x["data"].(string); data != "" {
+					raw, ok := decodeBase64(data)
+					found = found || !ok || signatureHolds(raw)
+					return false
+				}
+				return check(x)
+			})
+		case k == "photo":
+			eachObject(v, "", func(x map[string]any) bool {
+				ct, _ := x["contentType"].(string)
+				if data, _ := x["data"].(string); data != "" && pictureHead(ct, data) {
+					return false // (its extensions aside: an image is a picture)
+				}
+				return check(x)
+			})
+		default:
+			eachObject(v, "", check)
+		}
+	}
+	return found
+}
+
+// documentDataURL is dataURL for carriesDocument: a data: url with its
+// comma, and a media type (or none) before it (review 104b: a note
+// "Data: confirmed by hospital pharmacist, 2019" was read as one, and
+// withheld the allergy from the nurse).
+func documentDataURL(s string) (string, bool) {
+	mt, _, _, ok := dataURL(s)
+	if !ok {
+		return "", false
+	}
+	head, _, comma := strings.Cut(s[5:], ",")
+	if !comma {
+		return "", false
+	}
+	if typ, _, _ := strings.Cut(head, ";"); typ != "" {
+		if _, _, err := mime.ParseMediaType(typ); err != nil || !strings.Contains(typ, "/") || strings.ContainsAny(typ, " \t") {
+			return "", false
+		}
+	}
+	return mt, true
+}
+
+// eachBase64Block calls fn with each block of base64 in s, until fn
+// returns false: a run of whole lines, each of base64's characters alone,
+// 64 characters or more in all — the whole string, or a MIME part's body
+// under any headers, in a multipart body too (review 104a: a part headed
+// "Content-Transfer-Encoding:base64", and a multipart letter, went out).
+// A blank line, a line of words and a MIME boundary ("--…") end a block.
+func eachBase64Block(s string, fn func(string) bool) {
+	start, end, n := -1, 0, 0
+	flush := func() bool {
+		ok := start < 0 || n < 64 || fn(s[start:end])
+		start, n = -1, 0
+		return ok
+	}
+	for i := 0; i < len(s); {
+		next := len(s)
+		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
+			next = i + j + 1
+		}
+		line := strings.TrimRight(s[i:next], "\r\n \t")
+		if line != "" && !strings.HasPrefix(line, "--") && base64Line(line) {
+			if start < 0 {
+				start = i
+			}
+			n += len(line)
+			end = i + len(line)
+		} else if !flush() {
+			return
+		}
+		i = next
+	}
+	flush()
+}
+
+// base64Line reports whether line is made of base64's characters alone
+// (either alphabet; padding is checked when it is decoded).
+func base64Line(line string) bool {
+	for i := 0; i < len(line); i++ {
+		if !isBase64Char(line[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// signatureHolds reports whether a signature's bytes hold a document:
+//   - a JWS (compact) whose payload is neither empty (detached) nor a
+//     set of claims (claimsOnly; review 102a: an RS256 JWS of iss, iat and
+//     jti withheld a signed Provenance from the IG officer);
+//   - a CMS signature (DER or BER) carrying signed content (review 102a:
+//     a letter as the signed content went to the IG officer; review
+//     104a: compressed, a scan, in UTF-16 or with curly quotes, it still
+//     did: what the content is no longer matters), or DER that is not a
+//     CMS signature carex can read; a detached one, with its certificates,
+//     is none (review 103a), nor a bare signature value (an ECDSA
+//     signature's two integers);
+//   - XML that is not an XML signature alone (an enveloped signature's
+//     document, an Object inside it, or its text); a detached
+//     application/signature+xml is none (review 104a: HL7's example was
+//     withheld from the IG officer);
+//   - anything else documentBytes calls one but a picture (a handwritten
+//     signature's image, as HL7's Bundle example signs).
+func signatureHolds(raw []byte) bool {
+	t := bytes.TrimSpace(raw)
+	if parts := bytes.Split(t, []byte(".")); len(parts) == 3 && base64Line(string(parts[0])) && base64Line(string(parts[1])) && base64Line(string(parts[2])) {
+		payload, ok := decodeBase64(string(parts[1]))
+		return !ok || len(payload) > 0 && !claimsOnly(payload) && documentBytes(payload)
+	}
+	if len(raw) > 0 && raw[0] == 0x30 { // a DER or BER SEQUENCE
+		if signatureValue(raw) {
+			return false
+		}
+		content, ok := cmsContent(raw)
+		return !ok || len(content) > 0
+	}
+	if x := attachmentText("", t); len(x) > 0 && x[0] == '<' {
+		return !xmlSignatureOnly(x)
+	}
+	if pictureBytes(raw) {
+		return false
+	}
+	return documentBytes(raw)
+}
+
+// claimsOnly reports whether b is a JWT's claims, not a letter: a JSON
+// object of at most 512 bytes, at most 12 members of names up to 16 bytes,
+// each a number, a boolean or a string of at most 64 printable ASCII
+// characters with no space of any kind (review 103a: a letter as one
+// claim's value, across 16 claims, or as a claim's name reached the IG
+// officer; review 104a: its words joined by no-break spaces).
+func claimsOnly(b []byte) bool {
+	var m map[string]json.RawMessage
+	if len(b) > 512 || json.Unmarshal(b, &m) != nil || len(m) > 12 {
+		return false
+	}
+	word := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] <= ' ' || s[i] >= 0x7f {
+				return false
+			}
+		}
+		return true
+	}
+	for k, v := range m {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(k) > 16, len(v) == 0, !word(k):
+			return false
+		case v[0] == '"':
+			var str string
+			if len(v) > 66 || json.Unmarshal(v, &str) != nil || !word(str) {
+				return false
+			}
+		case v[0] == '{' || v[0] == '[':
+			return false
+		}
+	}
+	return true
+}
+
+// ber is one BER element: its class and tag, whether it is constructed,
+// and its contents (for an indefinite length, its elements without the
+// end-of-contents).
+type ber struct {
+	class, tag  int
+	constructed bool
+	body        []byte
+}
+
+var errBER = errors.New("not BER")
+
+// readBER reads the element b opens with, and what follows it. BER, not
+// only DER: a signing tool streaming its output writes indefinite lengths.
+func readBER(b []byte, depth int) (ber, []byte, error) {
+	if len(b) < 2 || depth > 32 {
+		return ber{}, nil, errBER
+	}
+	e := ber{class: int(b[0] >> 6), constructed: b[0]&0x20 != 0, tag: int(b[0] & 0x1f)}
+	i := 1
+	if e.tag == 0x1f {
+		e.tag = 0
+		for n := 0; ; n++ {
+			if i >= len(b) || n == 4 {
+				return ber{}, nil, errBER
+			}
+			c := b[i]
+			i++
+			e.tag = e.tag<<7 | int(c&0x7f)
+			if c&0x80 == 0 {
+				break
+			}
+		}
+	}
+	if i >= len(b) {
+		return ber{}, nil, errBER
+	}
+	l := int(b[i])
+	i++
+	switch {
+	case l == 0x80:
+		if !e.constructed {
+			return ber{}, nil, errBER
+		}
+		for j := i; ; {
+			if j+2 <= len(b) && b[j] == 0 && b[j+1] == 0 {
+				e.body = b[i:j]
+				return e, b[j+2:], nil
+			}
+			_, rest, err := readBER(b[j:], depth+1)
+			if err != nil {
+				return ber{}, nil, err
+			}
+			j = len(b) - len(rest)
+		}
+	case l > 0x80:
+		k := l & 0x7f
+		if k > 4 || i+k > len(b) {
+			return ber{}, nil, errBER
+		}
+		l = 0
+		for _, c := range b[i : i+k] {
+			l = l<<8 | int(c)
+		}
+		i += k
+	}
+	if l < 0 || l > len(b)-i {
+		return ber{}, nil, errBER
+	}
+	e.body = b[i : i+l]
+	return e, b[i+l:], nil
+}
+
+// elements are the elements of a constructed element's contents.
+func (e ber) elements(depth int) ([]ber, error) {
+	var out []ber
+	for b := e.body; len(b) > 0; {
+		x, rest, err := readBER(b, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		out, b = append(out, x), rest
+	}
+	return out, nil
+}
+
+// octets are an OCTET STRING's bytes, its segments joined when it is
+// constructed.
+func (e ber) octets(depth int) ([]byte, error) {
+	if !e.constructed {
+		return e.body, nil
+	}
+	parts, err := e.elements(depth)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	for _, p := range parts {
+		b, err := p.octets(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+var (
+	oidSignedData = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02}             // 1.2.840.113549.1.7.2
+	oidTSTInfo    = []byte{0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x01, 0x04} // 1.2.840.113549.1.9.16.1.4
+)
+
+// cmsContent is the signed content a CMS SignedData carries (RFC 5652:
+// encapContentInfo's eContent), nil when it is detached or a time-stamp's
+// token info; ok is false when raw is not a SignedData carex can read.
+func cmsContent(raw []byte) (content []byte, ok bool) {
+	ci, rest, err := readBER(raw, 0)
+	if err != nil || len(bytes.Trim(rest, "\x00")) > 0 || ci.tag != 16 || !ci.constructed {
+		return nil, false
+	}
+	top, err := ci.elements(0)
+	if err != nil || len(top) != 2 || top[0].tag != 6 || !bytes.Equal(top[0].body, oidSignedData) || top[1].class != 2 || top[1].tag != 0 {
+		return nil, false
+	}
+	inner, err := top[1].elements(1)
+	if err != nil || len(inner) != 1 || inner[0].tag != 16 {
+		return nil, false
+	}
+	sd, err := inner[0].elements(2)
+	if err != nil || len(sd) < 4 || sd[0].tag != 2 || sd[1].tag != 17 || sd[2].tag != 16 {
+		return nil, false
+	}
+	encap, err := sd[2].elements(3)
+	switch {
+	case err != nil || len(encap) == 0 || len(encap) > 2 || encap[0].tag != 6:
+		return nil, false
+	case len(encap) == 1 || bytes.Equal(encap[0].body, oidTSTInfo):
+		return nil, true
+	}
+	if encap[1].class != 2 || encap[1].tag != 0 {
+		return nil, false
+	}
+	wrapped, err := encap[1].elements(4)
+	if err != nil || len(wrapped) != 1 || wrapped[0].tag != 4 {
+		return nil, false
+	}
+	content, err = wrapped[0].octets(5)
+	return content, err == nil
+}
+
+// signatureValue reports whether raw is a bare signature value in DER: a
+// SEQUENCE of two INTEGERs (ECDSA's, DSA's r and s).
+func signatureValue(raw []byte) bool {
+	seq, rest, err := readBER(raw, 0)
+	if err != nil || len(rest) > 0 || seq.tag != 16 {
+		return false
+	}
+	ints, err := seq.elements(0)
+	return err == nil && len(ints) == 2 && ints[0].tag == 2 && ints[1].tag == 2 && !ints[0].constructed && !ints[1].constructed
+}
+
+// xmlSignatureOnly reports whether XML text is a signature alone (XML
+// Signature's detached form): a Signature root element holding no Object
+// (where a signature carries what it signs) and no more than 64
+// characters of text that is not base64 (its transforms, a key's name).
+func xmlSignatureOnly(text []byte) bool {
+	d := xml.NewDecoder(bytes.NewReader(text))
+	d.Strict = true
+	depth, words := 0, 0
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			return depth == 0 && words <= 64
+		}
+		if err != nil {
+			return false
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if depth == 0 && tok.Name.Local != "Signature" || tok.Name.Local == "Object" {
+				return false
+			}
+			depth++
+		case xml.EndElement:
+			depth--
+		case xml.CharData:
+			for _, c := range tok {
+				if !isBase64Char(c) && c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+					words++
+				}
+			}
+			if depth == 0 && len(bytes.TrimSpace(tok)) > 0 {
+				return false
+			}
+		case xml.Directive:
+			return false // (a DOCTYPE's entities could carry anything)
+		}
+	}
+}
+
+// documentBytes reports whether b holds a document: a document, image or
+// archive format, or text (at least 8 characters, nearly all printable).
+func documentBytes(b []byte) bool {
+	if binaryFormat(b) {
+		return true
+	}
+	t := attachmentText("", b)
+	if len(t) < 8 || !utf8.Valid(t) {
+		return false
+	}
+	printable := 0
+	for _, r := range string(t) {
+		if unicode.IsPrint(r) || r == '\n' || r == '\r' || r == '\t' {
+			printable++
+		}
+	}
+	return printable*10 >= utf8.RuneCount(t)*9
+}
+
+// onlyResources reports whether payload raw (of media type ct) is FHIR
+// resources in JSON and nothing else: one, an array of them, or one after
+// another (NDJSON), each an object naming an R4 resourceType. Those count
+// by their own classes (withInnerClasses, carriesDocument of each); a
+// letter beside them, JSON of no resource or FHIR XML (whose resources
+// carex does not class) is a document (review 100a).
+func onlyResources(ct string, raw []byte) bool {
+	t := bytes.TrimSpace(attachmentText(ct, raw))
+	if len(t) == 0 {
+		return false
+	}
+	isResource := func(v json.RawMessage) bool {
+		var top map[string]json.RawMessage
+		var typ string
+		return json.Unmarshal(v, &top) == nil && json.Unmarshal(top["resourceType"], &typ) == nil && fhir.IsResourceType(typ)
+	}
+	if t[0] == '[' {
+		var list []json.RawMessage
+		if json.Unmarshal(t, &list) != nil || len(list) == 0 {
+			return false
+		}
+		for _, v := range list {
+			if !isResource(v) {
+				return false
+			}
+		}
+		return true
+	}
+	if t[0] != '{' {
+		return false
+	}
+	d := json.NewDecoder(bytes.NewReader(t))
+	n := 0
+	for {
+		var v json.RawMessage
+		if err := d.Decode(&v); err == io.EOF {
+			return n > 0
+		} else if err != nil || !isResource(v) {
+			return false
+		}
+		n++
+	}
+}
+
+// pictureHead reports whether base64 data, of media type ct, is an image:
+// ct is an image's or none (review 104b: a letter typed text/plain whose
+// text opened "BM" was read as a bitmap) and the bytes are one
+// (pictureBytes).
+func pictureHead(ct, data string) bool {
+	if mt, _, err := mime.ParseMediaType(ct); ct != "" && (err != nil || !strings.HasPrefix(mt, "image/")) {
+		return false
+	}
+	h, ok := decodeBase64(base64Head(data, 4096))
+	return ok && pictureBytes(h)
+}
+
+// pictureBytes reports whether h, an image's first bytes, opens as PNG,
+// JPEG, GIF, TIFF, BMP, WebP, HEIC/HEIF, AVIF or JPEG 2000 does, and no
+// PDF or other document starts in them (review 100a: PNG's magic before a
+// PDF read as a picture; a WebP or an iPhone's HEIC photo was withheld as
+// a document). A bitmap by its whole header, not "BM" alone (review 104b).
+func pictureBytes(h []byte) bool {
+	if bytes.Contains(h, []byte("%PDF")) || bytes.Contains(h, []byte("<html")) || bytes.Contains(h, []byte(`"resourceType"`)) {
+		return false
+	}
+	for _, magic := range [...]string{"\x89PNG\r\n\x1a\n", "\xff\xd8\xff", "GIF87a", "GIF89a", "II*\x00", "MM\x00*", "\x00\x00\x00\x0cjP  \r\n\x87\n", "\xff\x4f\xff\x51"} {
+		if bytes.HasPrefix(h, []byte(magic)) {
+			return true
+		}
+	}
+	if len(h) >= 18 && string(h[:2]) == "BM" && string(h[6:10]) == "\x00\x00\x00\x00" {
+		switch binary.LittleEndian.Uint32(h[14:18]) { // (its info header's size)
+		case 12, 40, 52, 56, 64, 108, 124:
+			return true
+		}
+	}
+	if len(h) >= 12 && string(h[:4]) == "RIFF" && string(h[8:12]) == "WEBP" {
+		return true
+	}
+	if len(h) >= 12 && string(h[4:8]) == "ftyp" {
+		switch string(h[8:12]) {
+		case "heic", "heix", "hevc", "heim", "heis", "mif1", "msf1", "avif", "avis":
+			return true
+		}
+	}
+	return false
+}
