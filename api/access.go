@@ -864,6 +864,39 @@ func searchedPerson(q *search.Query) string {
 	return person
 }
 
+// searchedPeople are the people a search names by id, however many, at
+// most maxSearchedNumbers, for the log: each Patient a reference
+// parameter names (patient=, subject= with a bare id too, actor=Patient/…)
+// and a Patient search's _id values; with opens, only those patient= and
+// subject= name, whose records the search opens. Review 105a:
+// Condition?patient=jane,bob that found nothing named neither in their
+// reports, nor Appointment?actor=Patient/jane her; an OR list of five
+// people raised no volume alert.
+func searchedPeople(q *search.Query, opens bool) []string {
+	var out []string
+	for _, cl := range q.Clauses {
+		subject := cl.Param == "patient" || cl.Param == "subject"
+		for _, v := range cl.Values {
+			var id string
+			switch {
+			case len(out) == maxSearchedNumbers:
+				return out
+			case subject || !opens && cl.Type == search.Reference:
+				id, _ = strings.CutPrefix(v.Ref, "Patient/")
+				if id == v.Ref {
+					continue // not a Patient (subject=Group/x)
+				}
+			case !opens && cl.Param == "_id" && q.Type == "Patient" && cl.Modifier == "":
+				id = v.Code
+			}
+			if id != "" && !strings.Contains(id, "/") && !slices.Contains(out, id) {
+				out = append(out, id)
+			}
+		}
+	}
+	return out
+}
+
 // searchNames notes in a refused login's entry the one person a search
 // names in its query, as the search would have been logged with a working
 // token: patient=ID or subject=Patient/ID (Patient/ID or a bare id for
@@ -878,6 +911,7 @@ func searchNames(q url.Values, x *Exchange) {
 			x.Patient = person
 			return
 		}
+		x.noteNamed(searchedPeople(sq, false)...)
 		if nums := searchedNHSNumbers(sq); len(nums) > 0 {
 			x.NHSNumber = nums[0]
 			for _, nhs := range nums {

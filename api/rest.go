@@ -2757,6 +2757,17 @@ func (s *Server) search(c echo.Context) error {
 		if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
 			return err
 		}
+	} else if people := searchedPeople(q, true); len(people) > 1 {
+		// patient=jane,bob opens each record as patient=jane does: a
+		// person the user has no relationship with refuses the search
+		// (review 105a: an unrelated nurse's list was answered empty and
+		// logged as naming no one, nothing withheld).
+		x.noteNamed(people...)
+		for _, pid := range people {
+			if err := s.policy.OpenPatient(ctx, p, x, pid); err != nil {
+				return err
+			}
+		}
 	} else if byID != "" {
 		// The person a search by id names, as patient= does (their NHS
 		// number goes on the entry, though an _revinclude reaches others
@@ -2816,6 +2827,11 @@ func (s *Server) search(c echo.Context) error {
 		if x.Withheld > 0 || !releasedCarries(res.Items, nhs) {
 			x.noteNamed(byNumber + nhs)
 		}
+	}
+	if x.Patient == "" {
+		// Several people by id (patient=jane,bob): each is named, found or
+		// not (review 105a: neither was in their reports).
+		x.noteNamed(searchedPeople(q, false)...)
 	}
 	notice, err := s.searchNotice(ctx, x, q)
 	if err != nil {

@@ -445,9 +445,9 @@ func taskResult(res map[string]any, measured bool) bool {
 }
 
 // measuredUnit reports whether Quantity q is in a unit of measurement
-// (mmol/mol, kg, mm[Hg], %), not of time ("h", "wk"), of a frequency of
-// counts or time ("/wk", "{visits}/wk", "h/wk": a care package's hours)
-// or of money (GBP, £). A Quantity with no unit is a count or a score,
+// (mmol/mol, kg, mm[Hg], %), not a count ("1", "{visits}"), nor of time
+// ("h", "wk"), of a frequency of counts or time ("/wk", "{visits}/wk",
+// "h/wk": a care package's hours) or of money (GBP, £). A Quantity with no unit is a count or a score,
 // which carex cannot tell from a care plan's numbers: none.
 func measuredUnit(q map[string]any) bool {
 	if q == nil {
@@ -462,10 +462,13 @@ func measuredUnit(q map[string]any) bool {
 		return false
 	}
 	num, per, isRate := strings.Cut(u, "/")
+	count := func(u string) bool { // UCUM's unity, or an annotation alone: "{visits}"
+		return u == "1" || strings.HasPrefix(u, "{") && strings.HasSuffix(u, "}")
+	}
 	switch {
-	case careUnit(u), strings.HasPrefix(u, "[gbp"), strings.Contains(u, "£"), strings.HasPrefix(u, "gbp"), strings.Contains(u, "pound"):
+	case careUnit(u), count(u), strings.HasPrefix(u, "[gbp"), strings.Contains(u, "£"), strings.HasPrefix(u, "gbp"), strings.Contains(u, "pound"):
 		return false
-	case isRate && careUnit(per) && (num == "" || num == "1" || careUnit(num) || strings.HasPrefix(num, "{") && strings.HasSuffix(num, "}")):
+	case isRate && careUnit(per) && (num == "" || count(num) || careUnit(num)):
 		return false
 	}
 	return true
