@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"html"
 	"io"
 	"mime"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -67,18 +69,32 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 			if found {
 				return
 			}
-			if mt, ok := documentDataURL(s); ok {
+			if k == "div" {
+				// A narrative's links to data: urls, and base64 lines in
+				// its text (review 106a: a letter either way reached the
+				// social worker); its words are the item's.
+				for _, u := range narrativeDataURLs(s) {
+					if mt, ok := documentDataURL(u); ok {
+						raw, ok := dataURLBytes(u)
+						payload(mt, raw, ok, true)
+					}
+				}
+				if !found && len(s) >= 64 {
+					eachBase64Block(htmlTag.ReplaceAllString(s, "\n"), func(raw []byte) bool {
+						payload("", raw, true, false)
+						return !found
+					})
+				}
+			} else if mt, ok := documentDataURL(s); ok {
 				raw, ok := dataURLBytes(s)
 				payload(mt, raw, ok, true)
-			} else if k != "data" && k != "div" && len(s) >= 64 {
+			} else if k != "data" && len(s) >= 64 {
 				// Base64 as a whole string, or as a MIME part's body
 				// (reviews 101a, 102a, 104a); not a run inside a line
 				// of words or a link (review 103a: a link ending in a
 				// key withheld a council's assessment from the nurse).
-				eachBase64Block(s, func(block string) bool {
-					if raw, ok := decodeBase64(block); ok {
-						payload("", raw, true, false)
-					}
+				eachBase64Block(s, func(raw []byte) bool {
+					payload("", raw, true, false)
 					return !found
 				})
 			}
@@ -133,6 +149,26 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 	return found
 }
 
+// htmlTag is a narrative's tag, for reading its text line by line.
+var htmlTag = regexp.MustCompile(`<[^>]*>`)
+
+// narrativeDataURLs are the data: urls a narrative's attributes give
+// (href, src), up to their closing quote.
+func narrativeDataURLs(div string) []string {
+	var out []string
+	low := strings.ToLower(div)
+	for i := 0; ; {
+		j := strings.Index(low[i:], "data:")
+		if j < 0 {
+			return out
+		}
+		start := i + j
+		end := start + strings.IndexAny(div[start:]+`"`, "\"' >")
+		out = append(out, html.UnescapeString(div[start:end]))
+		i = end
+	}
+}
+
 // documentDataURL is dataURL for carriesDocument: a data: url with its
 // comma, and a media type (or none) before it (review 104b: a note
 // "Data: confirmed by hospital pharmacist, 2019" was read as one, and
@@ -154,18 +190,33 @@ func documentDataURL(s string) (string, bool) {
 	return mt, true
 }
 
-// eachBase64Block calls fn with each block of base64 in s, until fn
-// returns false: a run of whole lines, each of base64's characters alone,
-// 64 characters or more in all — the whole string, or a MIME part's body
-// under any headers, in a multipart body too (review 104a: a part headed
-// "Content-Transfer-Encoding:base64", and a multipart letter, went out).
-// A blank line, a line of words and a MIME boundary ("--…") end a block.
-func eachBase64Block(s string, fn func(string) bool) {
-	start, end, n := -1, 0, 0
+// eachBase64Block calls fn with the bytes of each block of base64 in s
+// that decodes, until fn returns false: a run of whole lines, each of
+// base64's characters alone, 64 characters or more in all — the whole
+// string, or a MIME part's body under any headers, in a multipart body
+// too (review 104a: a part headed "Content-Transfer-Encoding:base64", and
+// a multipart letter, went out). A blank line, a line of words and a MIME
+// boundary ("--…") end a block; a word on a line of its own beside it (a
+// heading, "Regards") is joined to it, so a block that does not decode is
+// read again without its first line, its last, or both (review 106a).
+func eachBase64Block(s string, fn func([]byte) bool) {
+	var lines [][2]int // the block's lines, start and end
+	n := 0
 	flush := func() bool {
-		ok := start < 0 || n < 64 || fn(s[start:end])
-		start, n = -1, 0
-		return ok
+		defer func() { lines, n = lines[:0], 0 }()
+		if n < 64 {
+			return true
+		}
+		k := len(lines) - 1
+		for _, cut := range [][2]int{{0, k}, {1, k}, {0, k - 1}, {1, k - 1}} {
+			if cut[0] > cut[1] || lines[cut[1]][1]-lines[cut[0]][0] < 64 {
+				continue
+			}
+			if raw, ok := decodeBase64(s[lines[cut[0]][0]:lines[cut[1]][1]]); ok {
+				return fn(raw)
+			}
+		}
+		return true
 	}
 	for i := 0; i < len(s); {
 		next := len(s)
@@ -174,11 +225,8 @@ func eachBase64Block(s string, fn func(string) bool) {
 		}
 		line := strings.TrimRight(s[i:next], "\r\n \t")
 		if line != "" && !strings.HasPrefix(line, "--") && base64Line(line) {
-			if start < 0 {
-				start = i
-			}
+			lines = append(lines, [2]int{i, i + len(line)})
 			n += len(line)
-			end = i + len(line)
 		} else if !flush() {
 			return
 		}
@@ -408,7 +456,7 @@ func cmsContent(raw []byte) (content []byte, ok bool) {
 	switch {
 	case err != nil || len(encap) == 0 || len(encap) > 2 || encap[0].tag != 6:
 		return nil, false
-	case len(encap) == 1 || bytes.Equal(encap[0].body, oidTSTInfo):
+	case len(encap) == 1:
 		return nil, true
 	}
 	if encap[1].class != 2 || encap[1].tag != 0 {
@@ -418,8 +466,36 @@ func cmsContent(raw []byte) (content []byte, ok bool) {
 	if err != nil || len(wrapped) != 1 || wrapped[0].tag != 4 {
 		return nil, false
 	}
-	content, err = wrapped[0].octets(5)
-	return content, err == nil
+	if content, err = wrapped[0].octets(5); err != nil {
+		return nil, false
+	}
+	if bytes.Equal(encap[0].body, oidTSTInfo) && tstInfo(content) {
+		return nil, true
+	}
+	return content, true
+}
+
+// tstInfo reports whether b is a time-stamp's token info (RFC 3161:
+// version, policy, message imprint, serial number, time, and optional
+// fields of its own), not something else typed so (review 106a: a letter
+// so typed reached the IG officer).
+func tstInfo(b []byte) bool {
+	seq, rest, err := readBER(b, 6)
+	if err != nil || len(rest) > 0 || seq.tag != 16 {
+		return false
+	}
+	f, err := seq.elements(6)
+	if err != nil || len(f) < 5 || len(f) > 10 || f[0].tag != 2 || f[1].tag != 6 || f[2].tag != 16 || f[3].tag != 2 || f[4].tag != 24 {
+		return false
+	}
+	for _, x := range f[5:] {
+		// accuracy, ordering, nonce, tsa, extensions: none a letter's
+		// length of text
+		if len(x.body) > 512 {
+			return false
+		}
+	}
+	return true
 }
 
 // signatureValue reports whether raw is a bare signature value in DER: a
@@ -435,8 +511,9 @@ func signatureValue(raw []byte) bool {
 
 // xmlSignatureOnly reports whether XML text is a signature alone (XML
 // Signature's detached form): a Signature root element holding no Object
-// (where a signature carries what it signs) and no more than 64
-// characters of text that is not base64 (its transforms, a key's name).
+// (where a signature carries what it signs) and no more than 256
+// characters of text that is not a base64 value (a transform's XPath, a
+// key's or a certificate's names).
 func xmlSignatureOnly(text []byte) bool {
 	d := xml.NewDecoder(bytes.NewReader(text))
 	d.Strict = true
@@ -444,7 +521,7 @@ func xmlSignatureOnly(text []byte) bool {
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return depth == 0 && words <= 64
+			return depth == 0 && words <= 256
 		}
 		if err != nil {
 			return false
@@ -458,9 +535,13 @@ func xmlSignatureOnly(text []byte) bool {
 		case xml.EndElement:
 			depth--
 		case xml.CharData:
-			for _, c := range tok {
-				if !isBase64Char(c) && c != ' ' && c != '\n' && c != '\r' && c != '\t' {
-					words++
+			// A value (base64, a digest, a number) is one run of
+			// base64's characters on each line; anything else is text,
+			// and counts whole (review 106a: a letter in words in a
+			// KeyName counted nothing).
+			for _, line := range bytes.Split(bytes.TrimSpace(tok), []byte("\n")) {
+				if line = bytes.TrimSpace(line); len(line) > 0 && !base64Line(string(line)) {
+					words += len(line)
 				}
 			}
 			if depth == 0 && len(bytes.TrimSpace(tok)) > 0 {

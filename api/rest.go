@@ -2358,9 +2358,13 @@ func securityLabels(m any) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(code any) {
-		if c, ok := code.(string); ok && c != "" && !seen[c] {
-			seen[c] = true
-			out = append(out, c)
+		// A label in any case and spacing is that label (review 106b:
+		// "hfea" went out under break-glass, and "hiv" to the hospital).
+		if c, ok := code.(string); ok {
+			if c = strings.ToUpper(strings.TrimSpace(c)); c != "" && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
 		}
 	}
 	eachObject(m, "meta", func(x map[string]any) bool {

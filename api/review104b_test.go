@@ -320,6 +320,6 @@ func FuzzReview104bCarriesDocumentLinear(f *testing.F) {
 // reads as base64 (eachBase64Block).
 func r104bHasBase64Block(s string) bool {
 	found := false
-	eachBase64Block(s, func(string) bool { found = true; return false })
+	eachBase64Block(s, func([]byte) bool { found = true; return false })
 	return found
 }

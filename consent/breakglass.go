@@ -46,8 +46,10 @@ func ParseBreakGlass(s string, minText int) (BreakGlassReason, error) {
 		return BreakGlassReason{}, fmt.Errorf("break-glass reason is not UTF-8")
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) {
-			return BreakGlassReason{}, fmt.Errorf("break-glass reason contains control characters")
+		if unicode.IsControl(r) || unicode.In(r, unicode.Zl, unicode.Zp) {
+			// (a line or paragraph separator too, as the README says of a
+			// token's sub and name: review 106b)
+			return BreakGlassReason{}, fmt.Errorf("break-glass reason contains control characters or line separators")
 		}
 		if unicode.Is(unicode.Bidi_Control, r) {
 			// An override (U+202E) reorders how IG's reports show the
@@ -88,7 +90,12 @@ func visibleRunes(s string) int {
 	n := 0
 	prevSpace, prevMark := false, false
 	for _, r := range s {
-		if unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) || r == '\u2800' {
+		if unicode.In(r, unicode.Cf, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector) || r == '\u2800' ||
+			!unicode.IsGraphic(r) && !unicode.IsSpace(r) || r == '\uFFFD' || r == '\uFFFC' {
+			// (and what states nothing: unassigned, private-use and
+			// noncharacter code points, the replacement and object
+			// replacement characters — review 106b: twelve of them were a
+			// reason)
 			continue
 		}
 		space := unicode.IsSpace(r) || unicode.Is(unicode.Zs, r)

@@ -753,7 +753,9 @@ func (ps *parser) provision(rp *rawProvision, path string, depth int, parent *Pr
 			// (review 98a: a permit of it was stored and released nothing)
 			return nil, &ConsentError{fmt.Sprintf("%s.securityLabel[%d]", path, i), LabelUnread + " is carex's own mark of an item whose content it could not read: such an item stays with its source, and no Consent releases or withholds by it"}
 		}
-		p.SecurityLabels = append(p.SecurityLabels, cd.Code)
+		// (read as the labels are, in capitals and trimmed: review 106b,
+		// a label written "hfea" or "hiv" matched nothing)
+		p.SecurityLabels = append(p.SecurityLabels, strings.ToUpper(strings.TrimSpace(cd.Code)))
 	}
 	for i, cd := range rp.Purpose {
 		if cd.Code == "" {

@@ -395,9 +395,10 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 //     unsignedInt: review 104a, platelets as a positiveInt), and words
 //     giving a number and its unit ("86 mmol/mol") in a string or a
 //     concept's text (review 104a: a council's copy of the HbA1c);
-//   - and, for an NHS Task (not measured), a coded or yes/no value under
-//     LOINC, or a short answer in words: a number in a few words ("HbA1c
-//     86") or a finding ("Detected") (reviews 102a, 104a).
+//   - and, for an NHS Task (not measured), a coded value under LOINC, a
+//     yes or no as an output, or a short answer in words: a number in a
+//     few words ("HbA1c 86") or a finding ("Detected") (reviews 102a,
+//     104a, 106a).
 //
 // LOINC names questions and notes too: a council's housing status
 // answered from LOINC's list, a plan of care in words ("2x weekly; carers
@@ -437,18 +438,24 @@ func taskResult(res map[string]any, measured bool) bool {
 			ccText, _ := cc["text"].(string)
 			found = found || numberWithUnit(str) || numberWithUnit(ccText)
 			if !measured {
-				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || m["valueBoolean"] != nil || shortAnswer(str)
+				// (a yes or no as an output, a result's: as an input it is
+				// the answer to a question the task was given — review
+				// 106a, "lives alone: true" withheld a referral)
+				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || el == "output" && m["valueBoolean"] != nil || shortAnswer(str)
 			}
 		})
 	}
 	return found
 }
 
-// measuredUnit reports whether Quantity q is in a unit of measurement
-// (mmol/mol, kg, mm[Hg], %), not a count ("1", "{visits}"), nor of time
-// ("h", "wk"), of a frequency of counts or time ("/wk", "{visits}/wk",
-// "h/wk": a care package's hours) or of money (GBP, £). A Quantity with no unit is a count or a score,
-// which carex cannot tell from a care plan's numbers: none.
+// measuredUnit reports whether Quantity q is in a unit a measurement is
+// given in: of amount, mass, volume, pressure, length, temperature,
+// enzyme activity, a proportion or a count per litre (mmol/mol, kg,
+// mm[Hg], cm, %, 10*9/L), or a rate per minute or second (a pulse,
+// breaths). Not a count ("1", "{visits}", "carers"), a score, an age, a
+// time, a frequency ("h/wk", "visits/wk") or money (review 106a: carers,
+// visits a week, a Barthel score and ages withheld a council's assessment
+// from the nurse). A Quantity with no unit is none.
 func measuredUnit(q map[string]any) bool {
 	if q == nil {
 		return false
@@ -458,28 +465,33 @@ func measuredUnit(q map[string]any) bool {
 		u, _ = q["unit"].(string)
 	}
 	u = strings.ToLower(strings.TrimSpace(u))
-	if u == "" {
-		return false
-	}
 	num, per, isRate := strings.Cut(u, "/")
-	count := func(u string) bool { // UCUM's unity, or an annotation alone: "{visits}"
-		return u == "1" || strings.HasPrefix(u, "{") && strings.HasSuffix(u, "}")
-	}
-	switch {
-	case careUnit(u), count(u), strings.HasPrefix(u, "[gbp"), strings.Contains(u, "£"), strings.HasPrefix(u, "gbp"), strings.Contains(u, "pound"):
+	if isRate && !measureUnit(num) {
+		// a count or anything else per unit of time: a rate per minute or
+		// second is a measurement (a pulse), per hour or longer a
+		// frequency of care
+		switch strings.Trim(per, "{}[] ") {
+		case "min", "s", "sec", "minute", "second":
+			return true
+		}
 		return false
-	case isRate && careUnit(per) && (num == "" || count(num) || careUnit(num)):
-		return false
 	}
-	return true
+	return measureUnit(num)
 }
 
-// careUnit reports whether u (lower case) is a unit of time longer than a
-// minute's rates: what a care package is counted in.
-func careUnit(u string) bool {
-	switch strings.TrimSpace(u) {
-	case "s", "sec", "second", "seconds", "min", "mins", "minute", "minutes", "h", "hr", "hrs", "hour", "hours",
-		"d", "day", "days", "wk", "week", "weeks", "mo", "month", "months", "a", "y", "yr", "yrs", "year", "years":
+// measureUnit reports whether u (lower case, UCUM or as written) is a unit
+// of measure.
+func measureUnit(u string) bool {
+	u = strings.NewReplacer("[", "", "]", "", " ", "").Replace(u)
+	for _, p := range []string{"10*", "10^", "x10"} {
+		if strings.HasPrefix(u, p) {
+			return true
+		}
+	}
+	switch u {
+	case "%", "mol", "mmol", "umol", "µmol", "μmol", "nmol", "pmol", "g", "kg", "mg", "ug", "µg", "μg", "mcg", "ng", "pg",
+		"l", "ml", "dl", "ul", "fl", "mmhg", "cmh2o", "kpa", "pa", "m", "cm", "mm", "um", "cel", "degc", "°c", "degf", "°f",
+		"iu", "miu", "u", "mu", "ku", "meq", "mosm", "cells", "copies", "bpm", "db", "mm2", "cm2", "m2", "cm3", "mm3":
 		return true
 	}
 	return false
