@@ -76,11 +76,19 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 				for _, u := range narrativeDataURLs(s) {
 					if mt, ok := documentDataURL(u); ok {
 						raw, ok := dataURLBytes(u)
+						if ok && strings.HasPrefix(strings.ToLower(mt), "image/") && pictureBytes(raw) {
+							continue // an image the narrative shows (a logo)
+						}
 						payload(mt, raw, ok, true)
 					}
 				}
 				if !found && len(s) >= 64 {
-					eachBase64Block(htmlTag.ReplaceAllString(s, "\n"), func(raw []byte) bool {
+					// Its text line by line, as a reader sees it: tags
+					// break lines, and blank lines (HTML's whitespace)
+					// do not end a block (review 107a: base64 lines each
+					// ended "<br/>" were read one by one).
+					text := blankLines.ReplaceAllString(htmlTag.ReplaceAllString(s, "\n"), "\n")
+					eachBase64Block(html.UnescapeString(text), func(raw []byte) bool {
 						payload("", raw, true, false)
 						return !found
 					})
@@ -149,13 +157,19 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 	return found
 }
 
-// htmlTag is a narrative's tag, for reading its text line by line.
-var htmlTag = regexp.MustCompile(`<[^>]*>`)
+// htmlTag is a narrative's tag, and blankLines a run of line breaks and
+// white space, for reading its text line by line.
+var (
+	htmlTag    = regexp.MustCompile(`<[^>]*>`)
+	blankLines = regexp.MustCompile(`\n[ \t\r\n]*\n`)
+)
 
-// narrativeDataURLs are the data: urls a narrative's attributes give
-// (href, src), up to their closing quote.
+// narrativeDataURLs are the data: urls a narrative gives (href, src,
+// style, srcset), up to their closing quote, character references read
+// (review 107a: "data&#58;" went out).
 func narrativeDataURLs(div string) []string {
 	var out []string
+	div = html.UnescapeString(div)
 	low := strings.ToLower(div)
 	for i := 0; ; {
 		j := strings.Index(low[i:], "data:")
@@ -164,7 +178,7 @@ func narrativeDataURLs(div string) []string {
 		}
 		start := i + j
 		end := start + strings.IndexAny(div[start:]+`"`, "\"' >")
-		out = append(out, html.UnescapeString(div[start:end]))
+		out = append(out, div[start:end])
 		i = end
 	}
 }
@@ -192,40 +206,75 @@ func documentDataURL(s string) (string, bool) {
 
 // eachBase64Block calls fn with the bytes of each block of base64 in s
 // that decodes, until fn returns false: a run of whole lines, each of
-// base64's characters alone, 64 characters or more in all — the whole
-// string, or a MIME part's body under any headers, in a multipart body
-// too (review 104a: a part headed "Content-Transfer-Encoding:base64", and
-// a multipart letter, went out). A blank line, a line of words and a MIME
-// boundary ("--…") end a block; a word on a line of its own beside it (a
-// heading, "Regards") is joined to it, so a block that does not decode is
-// read again without its first line, its last, or both (review 106a).
+// base64's characters alone (indented or not), 64 characters or more in
+// all — the whole string, or a MIME part's body under any headers, in a
+// multipart body too (review 104a: a part headed
+// "Content-Transfer-Encoding:base64", and a multipart letter, went out).
+// A blank line, a line of words and a MIME boundary ("--…") end a block.
+// Words on lines of their own beside it (a heading, "Regards", a name)
+// are joined to it, so each block is read whole, then as its body alone:
+// its longest run of lines of one length, with the shorter line that ends
+// it, and its longest line (reviews 106a, 107a: one word, then two,
+// beside the letter hid it).
 func eachBase64Block(s string, fn func([]byte) bool) {
 	var lines [][2]int // the block's lines, start and end
 	n := 0
+	try := func(from, to int) bool { // lines[from..to]; false: stop
+		if from < 0 || to < from || lines[to][1]-lines[from][0] < 64 {
+			return true
+		}
+		raw, ok := decodeBase64(s[lines[from][0]:lines[to][1]])
+		return !ok || fn(raw)
+	}
 	flush := func() bool {
 		defer func() { lines, n = lines[:0], 0 }()
 		if n < 64 {
 			return true
 		}
-		k := len(lines) - 1
-		for _, cut := range [][2]int{{0, k}, {1, k}, {0, k - 1}, {1, k - 1}} {
-			if cut[0] > cut[1] || lines[cut[1]][1]-lines[cut[0]][0] < 64 {
-				continue
+		if !try(0, len(lines)-1) {
+			return false
+		}
+		width := func(i int) int { return lines[i][1] - lines[i][0] }
+		// The body: the longest run of lines of one width (16 or more),
+		// and the shorter line that ends it.
+		best, bestLen := -1, 1
+		for i := 0; i < len(lines); {
+			j := i + 1
+			for j < len(lines) && width(j) == width(i) {
+				j++
 			}
-			if raw, ok := decodeBase64(s[lines[cut[0]][0]:lines[cut[1]][1]]); ok {
-				return fn(raw)
+			if width(i) >= 16 && j-i > bestLen {
+				best, bestLen = i, j-i
+			}
+			i = j
+		}
+		if best >= 0 {
+			end := best + bestLen - 1
+			if end+1 < len(lines) && width(end+1) < width(best) && !try(best, end+1) {
+				return false
+			}
+			if (best > 0 || end < len(lines)-1) && !try(best, end) {
+				return false
 			}
 		}
-		return true
+		// The longest line: base64 given on one line.
+		longest := 0
+		for i := range lines {
+			if width(i) > width(longest) {
+				longest = i
+			}
+		}
+		return len(lines) == 1 || try(longest, longest)
 	}
 	for i := 0; i < len(s); {
 		next := len(s)
 		if j := strings.IndexByte(s[i:], '\n'); j >= 0 {
 			next = i + j + 1
 		}
-		line := strings.TrimRight(s[i:next], "\r\n \t")
+		line := strings.TrimSpace(s[i:next])
 		if line != "" && !strings.HasPrefix(line, "--") && base64Line(line) {
-			lines = append(lines, [2]int{i, i + len(line)})
+			start := i + strings.Index(s[i:next], line)
+			lines = append(lines, [2]int{start, start + len(line)})
 			n += len(line)
 		} else if !flush() {
 			return
@@ -485,17 +534,29 @@ func tstInfo(b []byte) bool {
 		return false
 	}
 	f, err := seq.elements(6)
-	if err != nil || len(f) < 5 || len(f) > 10 || f[0].tag != 2 || f[1].tag != 6 || f[2].tag != 16 || f[3].tag != 2 || f[4].tag != 24 {
+	if err != nil || len(f) < 5 || len(f) > 10 || f[0].tag != 2 || f[1].tag != 6 || f[2].tag != 16 || f[3].tag != 2 || f[4].tag != 24 ||
+		len(f[1].body) > 32 || len(f[3].body) > 20 {
 		return false
 	}
-	for _, x := range f[5:] {
-		// accuracy, ordering, nonce, tsa, extensions: none a letter's
-		// length of text
-		if len(x.body) > 512 {
-			return false
-		}
+	// The message imprint: a hash algorithm and a hash (at most SHA-512's
+	// 64 bytes: review 107a, a letter rode in it).
+	imprint, err := f[2].elements(7)
+	if err != nil || len(imprint) != 2 || imprint[0].tag != 16 || imprint[1].tag != 4 || len(imprint[1].body) > 64 {
+		return false
 	}
-	return true
+	// accuracy, ordering, nonce, the authority's name, extensions: 256
+	// bytes in all, each once (review 107a: a letter cut into five
+	// fields of 400 bytes).
+	total, seen := 0, map[[2]int]bool{}
+	for _, x := range f[5:] {
+		if k := [2]int{x.class, x.tag}; seen[k] {
+			return false
+		} else {
+			seen[k] = true
+		}
+		total += len(x.body)
+	}
+	return total <= 256
 }
 
 // signatureValue reports whether raw is a bare signature value in DER: a
@@ -531,22 +592,36 @@ func xmlSignatureOnly(text []byte) bool {
 			if depth == 0 && tok.Name.Local != "Signature" || tok.Name.Local == "Object" {
 				return false
 			}
+			for _, a := range tok.Attr {
+				if strings.ContainsAny(a.Value, " \t\n\r") {
+					// an algorithm's or a reference's URI has no space;
+					// words in an attribute are text (review 107a)
+					words += len(a.Value)
+				}
+			}
 			depth++
 		case xml.EndElement:
 			depth--
 		case xml.CharData:
-			// A value (base64, a digest, a number) is one run of
-			// base64's characters on each line; anything else is text,
-			// and counts whole (review 106a: a letter in words in a
-			// KeyName counted nothing).
-			for _, line := range bytes.Split(bytes.TrimSpace(tok), []byte("\n")) {
-				if line = bytes.TrimSpace(line); len(line) > 0 && !base64Line(string(line)) {
-					words += len(line)
+			// A value (base64, a digest, a number) is base64's
+			// characters alone, on one line or in lines of 16 or more;
+			// anything else is text, and counts whole (review 106a: a
+			// letter in words in a KeyName counted nothing; review 107a:
+			// nor did one a word to a line).
+			t := bytes.TrimSpace(tok)
+			lines := bytes.Split(t, []byte("\n"))
+			for i, line := range lines {
+				line = bytes.TrimSpace(line)
+				if !base64Line(string(line)) || len(lines) > 1 && i < len(lines)-1 && len(line) < 16 {
+					words += len(t)
+					break
 				}
 			}
-			if depth == 0 && len(bytes.TrimSpace(tok)) > 0 {
+			if depth == 0 && len(t) > 0 {
 				return false
 			}
+		case xml.Comment:
+			words += len(tok) // (review 107a: a letter in a comment)
 		case xml.Directive:
 			return false // (a DOCTYPE's entities could carry anything)
 		}

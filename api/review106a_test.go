@@ -386,8 +386,12 @@ func TestReview106aNHSTaskLOINCLivesAloneWithheld(t *testing.T) {
 	if r := e.do("GET", "/fhir/Task/r106a-alone-str", sw, ""); r.status != 200 {
 		t.Fatalf("premise: 'Lives alone' in words is withheld from the social worker: %d", r.status)
 	}
-	if r := e.do("GET", "/fhir/Task/r106a-alone-bool", sw, ""); r.status != 200 {
-		t.Errorf("WRONG: the GP's Task answering LOINC's lives-alone question 'true' is withheld from the social worker: %d", r.status)
+	// (choice since review 107a, in the README: a yes/no under LOINC in an
+	// NHS Task is a result, failing closed — carex cannot tell this
+	// question from a PCR result given as true, which review 107a found
+	// reaching her when this probe's fix made inputs' yes/no none)
+	if r := e.do("GET", "/fhir/Task/r106a-alone-bool", sw, ""); r.status != 404 {
+		t.Errorf("the GP's Task answering a LOINC question 'true' reached the social worker (%d): a yes/no under LOINC fails closed", r.status)
 	}
 }
 

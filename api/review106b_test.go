@@ -445,7 +445,9 @@ func TestReview106bReasonOfUnreadableCharactersAccepted(t *testing.T) {
 	e := newEnv(t)
 	seedShared(t, e)
 	for name, reason := range map[string]string{
-		"unassigned":         "EMERGENCY: " + strings.Repeat("\u0378", 12),
+		// (an unassigned code point counts since review 107a: Go's tables
+		// are Unicode 15.0, and letters assigned since then, Kirat Rai,
+		// were refused)
 		"private use":        "EMERGENCY: " + strings.Repeat("\ue000", 12),
 		"replacement":        "EMERGENCY: " + strings.Repeat("\ufffd", 12),
 		"object replacement": "EMERGENCY: " + strings.Repeat("\ufffc", 12),

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -395,10 +396,9 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 //     unsignedInt: review 104a, platelets as a positiveInt), and words
 //     giving a number and its unit ("86 mmol/mol") in a string or a
 //     concept's text (review 104a: a council's copy of the HbA1c);
-//   - and, for an NHS Task (not measured), a coded value under LOINC, a
-//     yes or no as an output, or a short answer in words: a number in a
-//     few words ("HbA1c 86") or a finding ("Detected") (reviews 102a,
-//     104a, 106a).
+//   - and, for an NHS Task (not measured), a coded or yes/no value under
+//     LOINC, or a short answer in words: a number in a few words ("HbA1c
+//     86") or a finding ("Detected") (reviews 102a, 104a, 107a).
 //
 // LOINC names questions and notes too: a council's housing status
 // answered from LOINC's list, a plan of care in words ("2x weekly; carers
@@ -438,10 +438,10 @@ func taskResult(res map[string]any, measured bool) bool {
 			ccText, _ := cc["text"].(string)
 			found = found || numberWithUnit(str) || numberWithUnit(ccText)
 			if !measured {
-				// (a yes or no as an output, a result's: as an input it is
-				// the answer to a question the task was given — review
-				// 106a, "lives alone: true" withheld a referral)
-				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || el == "output" && m["valueBoolean"] != nil || shortAnswer(str)
+				// (a yes or no too, failing closed: carex cannot tell a
+				// PCR result, LOINC's, from LOINC's "lives alone" —
+				// reviews 106a, 107a)
+				found = found || m["valueCodeableConcept"] != nil || m["valueCoding"] != nil || m["valueBoolean"] != nil || shortAnswer(str)
 			}
 		})
 	}
@@ -449,13 +449,13 @@ func taskResult(res map[string]any, measured bool) bool {
 }
 
 // measuredUnit reports whether Quantity q is in a unit a measurement is
-// given in: of amount, mass, volume, pressure, length, temperature,
-// enzyme activity, a proportion or a count per litre (mmol/mol, kg,
-// mm[Hg], cm, %, 10*9/L), or a rate per minute or second (a pulse,
-// breaths). Not a count ("1", "{visits}", "carers"), a score, an age, a
-// time, a frequency ("h/wk", "visits/wk") or money (review 106a: carers,
-// visits a week, a Barthel score and ages withheld a council's assessment
-// from the nurse). A Quantity with no unit is none.
+// given in. Any unit is, failing closed (review 107a: a list of units of
+// measure missed uIU/mL, ×10⁹/L, [lb_av] and [pH]), but one whose words
+// are all a count's, a score's, an age's, a time's, a frequency's or
+// money's: "1", "{visits}", "carers", "calls per day", "h/wk", "yrs old",
+// "score", "GBP" (review 106a: those withheld a council's assessment from
+// the nurse). A rate per minute or second is a measurement (a pulse,
+// "/min"). A Quantity with no unit is none.
 func measuredUnit(q map[string]any) bool {
 	if q == nil {
 		return false
@@ -465,36 +465,40 @@ func measuredUnit(q map[string]any) bool {
 		u, _ = q["unit"].(string)
 	}
 	u = strings.ToLower(strings.TrimSpace(u))
-	num, per, isRate := strings.Cut(u, "/")
-	if isRate && !measureUnit(num) {
-		// a count or anything else per unit of time: a rate per minute or
-		// second is a measurement (a pulse), per hour or longer a
-		// frequency of care
+	if u == "" || u == "1" {
+		return false
+	}
+	if _, per, ok := strings.Cut(u, "/"); ok {
 		switch strings.Trim(per, "{}[] ") {
 		case "min", "s", "sec", "minute", "second":
 			return true
 		}
-		return false
 	}
-	return measureUnit(num)
-}
-
-// measureUnit reports whether u (lower case, UCUM or as written) is a unit
-// of measure.
-func measureUnit(u string) bool {
-	u = strings.NewReplacer("[", "", "]", "", " ", "").Replace(u)
-	for _, p := range []string{"10*", "10^", "x10"} {
-		if strings.HasPrefix(u, p) {
+	words := 0
+	for _, w := range strings.FieldsFunc(u, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if !careWord[w] {
 			return true
 		}
+		words++
 	}
-	switch u {
-	case "%", "mol", "mmol", "umol", "µmol", "μmol", "nmol", "pmol", "g", "kg", "mg", "ug", "µg", "μg", "mcg", "ng", "pg",
-		"l", "ml", "dl", "ul", "fl", "mmhg", "cmh2o", "kpa", "pa", "m", "cm", "mm", "um", "cel", "degc", "°c", "degf", "°f",
-		"iu", "miu", "u", "mu", "ku", "meq", "mosm", "cells", "copies", "bpm", "db", "mm2", "cm2", "m2", "cm3", "mm3":
-		return true
+	// no word: a count ("1") is none, a proportion or power ("%", "10*9")
+	// is one
+	return words == 0 && strings.ContainsAny(u, "%*^")
+}
+
+// careWord are the words of a care plan's counts and amounts: people and
+// visits, scores and ages, times and frequencies, money.
+var careWord = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`carer carers visit visits call calls session sessions person persons people
+		time times episode episodes meal meals item items occasion occasions staff worker workers
+		score scores point points pts age old
+		s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days wk wks week weeks
+		mo mos month months a y yr yrs year years per each a an
+		gbp pound pounds p pence`) {
+		careWord[w] = true
 	}
-	return false
 }
 
 // numberWithUnit reports whether text gives a number followed by a unit of
