@@ -7,6 +7,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"html"
+	"image/gif"
+	"image/jpeg"
 	"io"
 	"mime"
 	"regexp"
@@ -76,7 +78,7 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 				for _, u := range narrativeDataURLs(s) {
 					if mt, ok := documentDataURL(u); ok {
 						raw, ok := dataURLBytes(u)
-						if ok && strings.HasPrefix(strings.ToLower(mt), "image/") && pictureBytes(raw) {
+						if ok && strings.HasPrefix(strings.ToLower(mt), "image/") && wholePicture(raw) {
 							continue // an image the narrative shows (a logo)
 						}
 						payload(mt, raw, ok, true)
@@ -169,7 +171,9 @@ var (
 // (review 107a: "data&#58;" went out).
 func narrativeDataURLs(div string) []string {
 	var out []string
-	div = html.UnescapeString(div)
+	// (tabs and line breaks too, as a browser drops them from a url:
+	// review 108a, "da&#9;ta:")
+	div = strings.NewReplacer("\t", "", "\n", "", "\r", "").Replace(html.UnescapeString(div))
 	low := strings.ToLower(div)
 	for i := 0; ; {
 		j := strings.Index(low[i:], "data:")
@@ -210,12 +214,14 @@ func documentDataURL(s string) (string, bool) {
 // all — the whole string, or a MIME part's body under any headers, in a
 // multipart body too (review 104a: a part headed
 // "Content-Transfer-Encoding:base64", and a multipart letter, went out).
-// A blank line, a line of words and a MIME boundary ("--…") end a block.
-// Words on lines of their own beside it (a heading, "Regards", a name)
-// are joined to it, so each block is read whole, then as its body alone:
-// its longest run of lines of one length, with the shorter line that ends
-// it, and its longest line (reviews 106a, 107a: one word, then two,
-// beside the letter hid it).
+// A line of words and a MIME boundary ("--…") end a block, and a blank
+// line one of 64 characters or more (review 108a: 60-column lines each
+// after a blank one). Words on lines of their own beside it (a heading,
+// "Regards", a name) are joined to it, so each block is read whole, then
+// as its body alone: its longest run of lines of one length, with and
+// without the shorter line after it; its lines without short ones at
+// either end; and its longest line (reviews 106a, 107a, 108a: one word,
+// then two, beside the letter hid it).
 func eachBase64Block(s string, fn func([]byte) bool) {
 	var lines [][2]int // the block's lines, start and end
 	n := 0
@@ -257,6 +263,18 @@ func eachBase64Block(s string, fn func([]byte) bool) {
 				return false
 			}
 		}
+		// Without the short lines at either end (words, a name: review
+		// 108a, lines of two widths above "Regards").
+		from, to := 0, len(lines)-1
+		for from < to && width(from) < 16 {
+			from++
+		}
+		for to > from && width(to) < 16 && width(to) < width(to-1) {
+			to--
+		}
+		if (from > 0 || to < len(lines)-1) && !try(from, to) {
+			return false
+		}
 		// The longest line: base64 given on one line.
 		longest := 0
 		for i := range lines {
@@ -272,7 +290,17 @@ func eachBase64Block(s string, fn func([]byte) bool) {
 			next = i + j + 1
 		}
 		line := strings.TrimSpace(s[i:next])
-		if line != "" && !strings.HasPrefix(line, "--") && base64Line(line) {
+		if line == "" {
+			// A blank line ends a block of 64 characters or more, not a
+			// shorter one (review 108a: 60-column lines each after a
+			// blank one); a header line ends any.
+			if n >= 64 && !flush() {
+				return
+			}
+			i = next
+			continue
+		}
+		if !strings.HasPrefix(line, "--") && base64Line(line) {
 			start := i + strings.Index(s[i:next], line)
 			lines = append(lines, [2]int{start, start + len(line)})
 			n += len(line)
@@ -282,6 +310,16 @@ func eachBase64Block(s string, fn func([]byte) bool) {
 		i = next
 	}
 	flush()
+}
+
+// base64Only reports whether b is base64's characters and white space.
+func base64Only(b []byte) bool {
+	for _, c := range b {
+		if !isBase64Char(c) && c != ' ' && c != '\n' && c != '\r' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }
 
 // base64Line reports whether line is made of base64's characters alone
@@ -315,6 +353,14 @@ func base64Line(line string) bool {
 func signatureHolds(raw []byte) bool {
 	t := bytes.TrimSpace(raw)
 	if parts := bytes.Split(t, []byte(".")); len(parts) == 3 && base64Line(string(parts[0])) && base64Line(string(parts[1])) && base64Line(string(parts[2])) {
+		// (its header and signature bounded too: a JOSE header of at most
+		// 512 bytes of JSON, and a signature value of at most 1 KiB, as
+		// RSA-8192's, that is not text)
+		hdr, okh := decodeBase64(string(parts[0]))
+		sig, oks := decodeBase64(string(parts[2]))
+		if !okh || !oks || len(hdr) > 512 || !json.Valid(hdr) || len(sig) > 1024 || documentBytes(sig) {
+			return true
+		}
 		payload, ok := decodeBase64(string(parts[1]))
 		return !ok || len(payload) > 0 && !claimsOnly(payload) && documentBytes(payload)
 	}
@@ -328,7 +374,7 @@ func signatureHolds(raw []byte) bool {
 	if x := attachmentText("", t); len(x) > 0 && x[0] == '<' {
 		return !xmlSignatureOnly(x)
 	}
-	if pictureBytes(raw) {
+	if wholePicture(raw) {
 		return false
 	}
 	return documentBytes(raw)
@@ -530,18 +576,19 @@ func cmsContent(raw []byte) (content []byte, ok bool) {
 // so typed reached the IG officer).
 func tstInfo(b []byte) bool {
 	seq, rest, err := readBER(b, 6)
-	if err != nil || len(rest) > 0 || seq.tag != 16 {
+	if err != nil || len(rest) > 0 || seq.tag != 16 || len(b) > 1024 {
 		return false
 	}
 	f, err := seq.elements(6)
 	if err != nil || len(f) < 5 || len(f) > 10 || f[0].tag != 2 || f[1].tag != 6 || f[2].tag != 16 || f[3].tag != 2 || f[4].tag != 24 ||
-		len(f[1].body) > 32 || len(f[3].body) > 20 {
+		len(f[0].body) > 2 || len(f[1].body) > 32 || len(f[3].body) > 20 || len(f[4].body) > 32 {
 		return false
 	}
 	// The message imprint: a hash algorithm and a hash (at most SHA-512's
-	// 64 bytes: review 107a, a letter rode in it).
+	// 64 bytes: review 107a, a letter rode in it; the algorithm's
+	// parameters, review 108a).
 	imprint, err := f[2].elements(7)
-	if err != nil || len(imprint) != 2 || imprint[0].tag != 16 || imprint[1].tag != 4 || len(imprint[1].body) > 64 {
+	if err != nil || len(imprint) != 2 || imprint[0].tag != 16 || len(imprint[0].body) > 32 || imprint[1].tag != 4 || len(imprint[1].body) > 64 {
 		return false
 	}
 	// accuracy, ordering, nonce, the authority's name, extensions: 256
@@ -593,7 +640,7 @@ func xmlSignatureOnly(text []byte) bool {
 				return false
 			}
 			for _, a := range tok.Attr {
-				if strings.ContainsAny(a.Value, " \t\n\r") {
+				if strings.IndexFunc(a.Value, unicode.IsSpace) >= 0 {
 					// an algorithm's or a reference's URI has no space;
 					// words in an attribute are text (review 107a)
 					words += len(a.Value)
@@ -609,6 +656,14 @@ func xmlSignatureOnly(text []byte) bool {
 			// letter in words in a KeyName counted nothing; review 107a:
 			// nor did one a word to a line).
 			t := bytes.TrimSpace(tok)
+			if len(t) >= 64 && base64Only(t) {
+				// a certificate, a signature value: DER or random bytes,
+				// not a letter (review 108a: one as base64 in
+				// X509Certificate)
+				if raw, ok := decodeBase64(string(t)); !ok || documentBytes(raw) {
+					return false
+				}
+			}
 			lines := bytes.Split(t, []byte("\n"))
 			for i, line := range lines {
 				line = bytes.TrimSpace(line)
@@ -622,6 +677,8 @@ func xmlSignatureOnly(text []byte) bool {
 			}
 		case xml.Comment:
 			words += len(tok) // (review 107a: a letter in a comment)
+		case xml.ProcInst:
+			words += len(tok.Inst) // (review 108a: a letter in <?note …?>)
 		case xml.Directive:
 			return false // (a DOCTYPE's entities could carry anything)
 		}
@@ -701,6 +758,53 @@ func pictureHead(ct, data string) bool {
 	}
 	h, ok := decodeBase64(base64Head(data, 4096))
 	return ok && pictureBytes(h)
+}
+
+// wholePicture reports whether b, all of it, is an image and nothing
+// else: a PNG whose chunks end at its IEND with at most 4 KiB of text
+// chunks, or a JPEG or GIF that decodes and ends where the format ends
+// (review 108a: a letter after PNG's signature, or appended to a real
+// logo, passed as a narrative's image or a handwritten signature). Other
+// formats, SVG among them (whose text is text), are not taken on trust.
+func wholePicture(b []byte) bool {
+	switch {
+	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
+		text := 0
+		for rest := b[8:]; ; {
+			if len(rest) < 12 {
+				return false
+			}
+			n := int(binary.BigEndian.Uint32(rest[:4]))
+			typ := string(rest[4:8])
+			if n < 0 || n > len(rest)-12 {
+				return false
+			}
+			switch typ {
+			case "tEXt", "iTXt", "zTXt":
+				if text += n; text > 4<<10 {
+					return false
+				}
+			case "IEND":
+				return len(bytes.TrimRight(rest[12+n:], "\x00")) == 0
+			}
+			rest = rest[12+n:]
+		}
+	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
+		t := bytes.TrimRight(b, "\x00")
+		if !bytes.HasSuffix(t, []byte("\xff\xd9")) {
+			return false
+		}
+		_, err := jpeg.Decode(bytes.NewReader(t))
+		return err == nil
+	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
+		t := bytes.TrimRight(b, "\x00")
+		if !bytes.HasSuffix(t, []byte(";")) {
+			return false
+		}
+		_, err := gif.DecodeAll(bytes.NewReader(t))
+		return err == nil
+	}
+	return false
 }
 
 // pictureBytes reports whether h, an image's first bytes, opens as PNG,

@@ -453,9 +453,12 @@ func taskResult(res map[string]any, measured bool) bool {
 // measure missed uIU/mL, ×10⁹/L, [lb_av] and [pH]), but one whose words
 // are all a count's, a score's, an age's, a time's, a frequency's or
 // money's: "1", "{visits}", "carers", "calls per day", "h/wk", "yrs old",
-// "score", "GBP" (review 106a: those withheld a council's assessment from
-// the nurse). A rate per minute or second is a measurement (a pulse,
-// "/min"). A Quantity with no unit is none.
+// "score", "GBP", and a care plan's doses, steps and distances,
+// "tablets", "units", "falls", "miles" (reviews 106a, 108a: those withheld
+// an assessment from the nurse and the social worker). A rate per minute
+// or second is a measurement (a pulse, "/min", "per minute"), and so is a
+// weight in pounds (review 108a: money is "GBP" or "£"). A Quantity with
+// no unit is none.
 func measuredUnit(q map[string]any) bool {
 	if q == nil {
 		return false
@@ -474,10 +477,17 @@ func measuredUnit(q map[string]any) bool {
 			return true
 		}
 	}
+	ws := strings.FieldsFunc(u, func(r rune) bool { return !unicode.IsLetter(r) })
 	words := 0
-	for _, w := range strings.FieldsFunc(u, func(r rune) bool { return !unicode.IsLetter(r) }) {
+	for i, w := range ws {
 		if !careWord[w] {
 			return true
+		}
+		if w == "per" && i+1 < len(ws) {
+			switch ws[i+1] {
+			case "min", "minute", "s", "sec", "second":
+				return true // a rate per minute in words (review 108a)
+			}
 		}
 		words++
 	}
@@ -487,16 +497,20 @@ func measuredUnit(q map[string]any) bool {
 }
 
 // careWord are the words of a care plan's counts and amounts: people and
-// visits, scores and ages, times and frequencies, money.
+// visits, scores and ages, doses, steps and distances, times and
+// frequencies, money.
 var careWord = map[string]bool{}
 
 func init() {
 	for _, w := range strings.Fields(`carer carers visit visits call calls session sessions person persons people
 		time times episode episodes meal meals item items occasion occasions staff worker workers
 		score scores point points pts age old
+		tablet tablets tab tabs capsule capsules dose doses puff puffs drop drops sachet sachets patch patches
+		spray sprays application applications injection injections unit units
+		step steps stair stairs fall falls night nights mile miles x
 		s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days wk wks week weeks
 		mo mos month months a y yr yrs year years per each a an
-		gbp pound pounds p pence`) {
+		gbp p pence`) {
 		careWord[w] = true
 	}
 }
