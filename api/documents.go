@@ -7,8 +7,10 @@ import (
 	"encoding/xml"
 	"errors"
 	"html"
+	"image"
 	"image/gif"
 	"image/jpeg"
+	"image/png"
 	"io"
 	"mime"
 	"regexp"
@@ -275,6 +277,16 @@ func eachBase64Block(s string, fn func([]byte) bool) {
 		if (from > 0 || to < len(lines)-1) && !try(from, to) {
 			return false
 		}
+		// Without up to three short lines (words) at either end, whatever
+		// their widths (review 109a: a 3-character last line, then
+		// "Regards").
+		for head := 0; head <= 3 && head < len(lines) && (head == 0 || width(head-1) < 16); head++ {
+			for tail := 0; tail <= 3 && tail < len(lines)-head && (tail == 0 || width(len(lines)-tail) < 16); tail++ {
+				if (head > 0 || tail > 0) && !try(head, len(lines)-1-tail) {
+					return false
+				}
+			}
+		}
 		// The longest line: base64 given on one line.
 		longest := 0
 		for i := range lines {
@@ -353,12 +365,12 @@ func base64Line(line string) bool {
 func signatureHolds(raw []byte) bool {
 	t := bytes.TrimSpace(raw)
 	if parts := bytes.Split(t, []byte(".")); len(parts) == 3 && base64Line(string(parts[0])) && base64Line(string(parts[1])) && base64Line(string(parts[2])) {
-		// (its header and signature bounded too: a JOSE header of at most
-		// 512 bytes of JSON, and a signature value of at most 1 KiB, as
-		// RSA-8192's, that is not text)
+		// (its header and signature read too: a JOSE header, and a
+		// signature value of at most 1 KiB, as RSA-8192's, that is not
+		// text)
 		hdr, okh := decodeBase64(string(parts[0]))
 		sig, oks := decodeBase64(string(parts[2]))
-		if !okh || !oks || len(hdr) > 512 || !json.Valid(hdr) || len(sig) > 1024 || documentBytes(sig) {
+		if !okh || !oks || !joseHeader(hdr) || len(sig) > 1024 || documentBytes(sig) {
 			return true
 		}
 		payload, ok := decodeBase64(string(parts[1]))
@@ -378,6 +390,72 @@ func signatureHolds(raw []byte) bool {
 		return false
 	}
 	return documentBytes(raw)
+}
+
+// joseHeader reports whether b is a JWS's header, not a letter: a JSON
+// object of at most 32 KiB whose values are numbers, booleans, words
+// (strings of printable ASCII without spaces, at most 64 bytes but for
+// the certificates and keys below), lists of them, or a key (jwk) of
+// them; an x5c certificate, whose base64 decodes to DER, not text
+// (review 109a: 512 bytes refused a real certificate chain; a letter in a
+// "note" member went out).
+func joseHeader(b []byte) bool {
+	var m map[string]json.RawMessage
+	if len(b) > 32<<10 || json.Unmarshal(b, &m) != nil {
+		return false
+	}
+	var value func(k string, v json.RawMessage, depth int) bool
+	value = func(k string, v json.RawMessage, depth int) bool {
+		v = bytes.TrimSpace(v)
+		switch {
+		case len(v) == 0 || depth > 2:
+			return false
+		case v[0] == '"':
+			var str string
+			if json.Unmarshal(v, &str) != nil || len(str) > 64 && k != "x5c" && k != "n" && k != "x" && k != "y" {
+				return false
+			}
+			for i := 0; i < len(str); i++ {
+				if str[i] <= ' ' || str[i] >= 0x7f {
+					return false
+				}
+			}
+			if k == "x5c" {
+				der, ok := decodeBase64(str)
+				return ok && len(der) > 0 && der[0] == 0x30 && !documentBytes(der)
+			}
+			return true
+		case v[0] == '[':
+			var list []json.RawMessage
+			if json.Unmarshal(v, &list) != nil {
+				return false
+			}
+			for _, e := range list {
+				if !value(k, e, depth+1) {
+					return false
+				}
+			}
+			return true
+		case v[0] == '{':
+			var obj map[string]json.RawMessage
+			if k != "jwk" || json.Unmarshal(v, &obj) != nil {
+				return false
+			}
+			for k2, e := range obj {
+				if !value(k2, e, depth+1) {
+					return false
+				}
+			}
+			return true
+		}
+		return true
+	}
+	for k, v := range m {
+		if len(k) > 32 || !value(k, v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // claimsOnly reports whether b is a JWT's claims, not a letter: a JSON
@@ -761,48 +839,197 @@ func pictureHead(ct, data string) bool {
 }
 
 // wholePicture reports whether b, all of it, is an image and nothing
-// else: a PNG whose chunks end at its IEND with at most 4 KiB of text
-// chunks, or a JPEG or GIF that decodes and ends where the format ends
-// (review 108a: a letter after PNG's signature, or appended to a real
-// logo, passed as a narrative's image or a handwritten signature). Other
-// formats, SVG among them (whose text is text), are not taken on trust.
+// else (review 108a: a letter after PNG's signature, or appended to a real
+// logo, passed as a narrative's image or a handwritten signature):
+//   - a PNG of the chunks PNG defines alone (review 109a: a private chunk
+//     held a letter), that decodes, ending at its IEND;
+//   - a JPEG whose segments run from its start to one end marker at its
+//     end, that decodes;
+//   - a GIF whose blocks run to one trailer at its end, that decodes;
+//
+// each of at most 40 megapixels (review 109a: a decoder asked for huge
+// dimensions allocates them), and with at most 128 bytes of comments and
+// text besides EXIF, XMP and application data of up to 64 KiB (review
+// 109a: a logo with its XMP was withheld; a letter in a comment went
+// out). **A limit:** text in a picture's metadata is
+// not read. Other formats, SVG among them (whose text is text), are not
+// taken on trust.
 func wholePicture(b []byte) bool {
+	t := bytes.TrimRight(b, "\x00")
+	var cfg image.Config
+	var err error
 	switch {
-	case bytes.HasPrefix(b, []byte("\x89PNG\r\n\x1a\n")):
-		text := 0
-		for rest := b[8:]; ; {
-			if len(rest) < 12 {
-				return false
-			}
-			n := int(binary.BigEndian.Uint32(rest[:4]))
-			typ := string(rest[4:8])
-			if n < 0 || n > len(rest)-12 {
-				return false
-			}
-			switch typ {
-			case "tEXt", "iTXt", "zTXt":
-				if text += n; text > 4<<10 {
-					return false
-				}
-			case "IEND":
-				return len(bytes.TrimRight(rest[12+n:], "\x00")) == 0
-			}
-			rest = rest[12+n:]
-		}
-	case bytes.HasPrefix(b, []byte("\xff\xd8\xff")):
-		t := bytes.TrimRight(b, "\x00")
-		if !bytes.HasSuffix(t, []byte("\xff\xd9")) {
+	case bytes.HasPrefix(t, []byte("\x89PNG\r\n\x1a\n")):
+		if !pngChunksOnly(t) {
 			return false
 		}
-		_, err := jpeg.Decode(bytes.NewReader(t))
-		return err == nil
-	case bytes.HasPrefix(b, []byte("GIF87a")), bytes.HasPrefix(b, []byte("GIF89a")):
-		t := bytes.TrimRight(b, "\x00")
-		if !bytes.HasSuffix(t, []byte(";")) {
+		if cfg, err = png.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
+			_, err = png.Decode(bytes.NewReader(t))
+		}
+	case bytes.HasPrefix(t, []byte("\xff\xd8\xff")):
+		if !jpegSegmentsOnly(t) {
 			return false
 		}
-		_, err := gif.DecodeAll(bytes.NewReader(t))
-		return err == nil
+		if cfg, err = jpeg.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
+			_, err = jpeg.Decode(bytes.NewReader(t))
+		}
+	case bytes.HasPrefix(t, []byte("GIF87a")), bytes.HasPrefix(t, []byte("GIF89a")):
+		if !gifBlocksOnly(t) {
+			return false
+		}
+		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
+			_, err = gif.DecodeAll(bytes.NewReader(t))
+		}
+	default:
+		return false
+	}
+	return err == nil && pixels(cfg)
+}
+
+// pixels reports whether an image's dimensions are a picture's, at most
+// 40 megapixels.
+func pixels(c image.Config) bool {
+	return c.Width > 0 && c.Height > 0 && c.Width <= 40000 && c.Height <= 40000 && c.Width*c.Height <= 40_000_000
+}
+
+// metaText bounds a picture's metadata: its EXIF, XMP and application
+// segments (up to 64 KiB in all), and 128 bytes of comments and other
+// text, a tool's name (review 109a: a letter in a comment went out).
+type metaText struct{ tagged, other int }
+
+func (m *metaText) add(body []byte, tagged bool) bool {
+	if tagged || bytes.Contains(body[:min(len(body), 64)], []byte("XML:com.adobe.xmp")) {
+		m.tagged += len(body)
+	} else {
+		m.other += len(body)
+	}
+	return m.tagged <= 64<<10 && m.other <= 128
+}
+
+// pngChunksOnly reports whether a PNG's chunks are PNG's own, its text
+// within bounds, to an IEND that ends it.
+func pngChunksOnly(b []byte) bool {
+	var meta metaText
+	for rest := b[8:]; ; {
+		if len(rest) < 12 {
+			return false
+		}
+		n := int(binary.BigEndian.Uint32(rest[:4]))
+		if n < 0 || n > len(rest)-12 {
+			return false
+		}
+		switch typ := string(rest[4:8]); typ {
+		case "tEXt", "iTXt", "zTXt", "eXIf":
+			if !meta.add(rest[8:8+n], typ == "eXIf") {
+				return false
+			}
+		case "IEND":
+			return len(rest) == 12+n
+		case "IHDR", "PLTE", "IDAT", "tRNS", "cHRM", "gAMA", "iCCP", "sBIT", "sRGB", "cICP", "mDCv", "cLLi", "bKGD", "hIST", "pHYs", "sPLT", "tIME", "acTL", "fcTL", "fdAT":
+		default:
+			return false
+		}
+		rest = rest[12+n:]
+	}
+}
+
+// jpegSegmentsOnly reports whether a JPEG's segments run from its start
+// to one end marker that ends it, its comments and text within bounds
+// (review 109a: a letter in a comment, or after an end marker with
+// another after it).
+func jpegSegmentsOnly(b []byte) bool {
+	var meta metaText
+	for i := 2; i+1 < len(b); {
+		if b[i] != 0xff {
+			return false
+		}
+		m := b[i+1]
+		switch {
+		case m == 0xff:
+			i++ // fill
+			continue
+		case m == 0xd9:
+			return i+2 == len(b)
+		case m >= 0xd0 && m <= 0xd7, m == 0x01:
+			i += 2
+			continue
+		}
+		if i+4 > len(b) {
+			return false
+		}
+		n := int(b[i+2])<<8 | int(b[i+3])
+		if n < 2 || i+2+n > len(b) {
+			return false
+		}
+		if m == 0xfe || m >= 0xe1 && m <= 0xef { // a comment; APPn (EXIF, XMP, Adobe's)
+			if m != 0xe2 && !meta.add(b[i+4:i+2+n], m != 0xfe) { // (APP2: an ICC profile)
+				return false
+			}
+		}
+		i += 2 + n
+		if m == 0xda { // the scan's coded data, to the next marker
+			for i+1 < len(b) && !(b[i] == 0xff && b[i+1] != 0 && (b[i+1] < 0xd0 || b[i+1] > 0xd7)) {
+				i++
+			}
+		}
+	}
+	return false
+}
+
+// gifBlocksOnly reports whether a GIF's blocks run to one trailer that
+// ends it, its comments within bounds.
+func gifBlocksOnly(b []byte) bool {
+	var meta metaText
+	if len(b) < 13 {
+		return false
+	}
+	i := 13
+	if b[10]&0x80 != 0 {
+		i += 3 << (b[10]&7 + 1)
+	}
+	subBlocks := func(text bool) bool {
+		for i < len(b) {
+			n := int(b[i])
+			i++
+			if n == 0 {
+				return true
+			}
+			if i+n > len(b) || text && !meta.add(b[i:i+n], false) {
+				return false
+			}
+			i += n
+		}
+		return false
+	}
+	for i < len(b) {
+		switch b[i] {
+		case 0x3b:
+			return i+1 == len(b)
+		case 0x21:
+			if i+2 > len(b) {
+				return false
+			}
+			label := b[i+1]
+			i += 2
+			if !subBlocks(label == 0xfe || label == 0x01) {
+				return false
+			}
+		case 0x2c:
+			if i+10 > len(b) {
+				return false
+			}
+			flags := b[i+9]
+			i += 10
+			if flags&0x80 != 0 {
+				i += 3 << (flags&7 + 1)
+			}
+			i++ // LZW minimum code size
+			if !subBlocks(false) {
+				return false
+			}
+		default:
+			return false
+		}
 	}
 	return false
 }

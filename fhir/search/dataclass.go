@@ -510,6 +510,7 @@ func init() {
 		step steps stair stairs fall falls night nights mile miles x
 		s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days wk wks week weeks
 		mo mos month months a y yr yrs year years per each a an
+		pw pcm daily weekly fortnight fortnights fortnightly monthly hourly nightly annually
 		gbp p pence`) {
 		careWord[w] = true
 	}
