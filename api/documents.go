@@ -394,8 +394,9 @@ func signatureHolds(raw []byte) bool {
 
 // joseHeader reports whether b is a JWS's header, not a letter: a JSON
 // object of at most 32 KiB whose values are numbers, booleans, words
-// (strings of printable ASCII without spaces, at most 64 bytes but for
-// the certificates and keys below), lists of them, or a key (jwk) of
+// (strings of printable ASCII without spaces, at most 256 bytes — a key
+// id, a url — but for the certificates and keys below), lists of them,
+// or a key (jwk) of
 // them; an x5c certificate, whose base64 decodes to DER, not text
 // (review 109a: 512 bytes refused a real certificate chain; a letter in a
 // "note" member went out).
@@ -412,7 +413,7 @@ func joseHeader(b []byte) bool {
 			return false
 		case v[0] == '"':
 			var str string
-			if json.Unmarshal(v, &str) != nil || len(str) > 64 && k != "x5c" && k != "n" && k != "x" && k != "y" {
+			if json.Unmarshal(v, &str) != nil || len(str) > 256 && k != "x5c" && k != "n" && k != "x" && k != "y" {
 				return false
 			}
 			for i := 0; i < len(str); i++ {
