@@ -227,15 +227,17 @@ func documentDataURL(s string) (string, bool) {
 func eachBase64Block(s string, fn func([]byte) bool) {
 	var lines [][2]int // the block's lines, start and end
 	n := 0
+	tried := map[[2]int]bool{}       // (the candidates below overlap: each range is decoded once)
 	try := func(from, to int) bool { // lines[from..to]; false: stop
-		if from < 0 || to < from || lines[to][1]-lines[from][0] < 64 {
+		if from < 0 || to < from || lines[to][1]-lines[from][0] < 64 || tried[[2]int{from, to}] {
 			return true
 		}
+		tried[[2]int{from, to}] = true
 		raw, ok := decodeBase64(s[lines[from][0]:lines[to][1]])
 		return !ok || fn(raw)
 	}
 	flush := func() bool {
-		defer func() { lines, n = lines[:0], 0 }()
+		defer func() { lines, n = lines[:0], 0; clear(tried) }()
 		if n < 64 {
 			return true
 		}
