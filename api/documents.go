@@ -2,12 +2,14 @@ package api
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"html"
 	"image"
+	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -221,9 +223,9 @@ func documentDataURL(s string) (string, bool) {
 // after a blank one). Words on lines of their own beside it (a heading,
 // "Regards", a name) are joined to it, so each block is read whole, then
 // as its body alone: its longest run of lines of one length, with and
-// without the shorter line after it; its lines without short ones at
-// either end; and its longest line (reviews 106a, 107a, 108a: one word,
-// then two, beside the letter hid it).
+// without the shorter line after it; its lines without the short ones at
+// either end, however many, with and without the one after them; and its
+// longest line (reviews 106a to 110a: words beside the letter hid it).
 func eachBase64Block(s string, fn func([]byte) bool) {
 	var lines [][2]int // the block's lines, start and end
 	n := 0
@@ -267,27 +269,22 @@ func eachBase64Block(s string, fn func([]byte) bool) {
 				return false
 			}
 		}
-		// Without the short lines at either end (words, a name: review
-		// 108a, lines of two widths above "Regards").
+		// Without the short lines at either end, however many (words, a
+		// name: reviews 108a, 109a, 110a: "Regards", a name and a
+		// qualification on lines of their own), with and without the
+		// shorter line after its last long one (base64's own last line).
 		from, to := 0, len(lines)-1
 		for from < to && width(from) < 16 {
 			from++
 		}
-		for to > from && width(to) < 16 && width(to) < width(to-1) {
+		for to > from && width(to) < 16 {
 			to--
 		}
 		if (from > 0 || to < len(lines)-1) && !try(from, to) {
 			return false
 		}
-		// Without up to three short lines (words) at either end, whatever
-		// their widths (review 109a: a 3-character last line, then
-		// "Regards").
-		for head := 0; head <= 3 && head < len(lines) && (head == 0 || width(head-1) < 16); head++ {
-			for tail := 0; tail <= 3 && tail < len(lines)-head && (tail == 0 || width(len(lines)-tail) < 16); tail++ {
-				if (head > 0 || tail > 0) && !try(head, len(lines)-1-tail) {
-					return false
-				}
-			}
+		if to+1 < len(lines) && !try(from, to+1) {
+			return false
 		}
 		// The longest line: base64 given on one line.
 		longest := 0
@@ -395,57 +392,69 @@ func signatureHolds(raw []byte) bool {
 }
 
 // joseHeader reports whether b is a JWS's header, not a letter: a JSON
-// object of at most 32 KiB whose values are numbers, booleans, words
-// (strings of printable ASCII without spaces, at most 256 bytes — a key
-// id, a url — but for the certificates and keys below), lists of them,
-// or a key (jwk) of
-// them; an x5c certificate, whose base64 decodes to DER, not text
-// (review 109a: 512 bytes refused a real certificate chain; a letter in a
-// "note" member went out).
+// object of at most 32 KiB and 16 members whose values are numbers,
+// booleans, words (strings of printable ASCII without spaces, at most 256
+// bytes — a key id, a url — but for the certificates and keys below), a
+// list of certificates (x5c), of member names (crit) or of key
+// operations, or a key (jwk) of them; its member names words too, and its
+// words together at most 512 bytes (review 110a: a letter as a list of
+// words, as words joined by underscores, or as member names went out); an
+// x5c certificate, whose base64 decodes to DER, not text, and a key's
+// numbers are not counted (review 109a: 512 bytes refused a real
+// certificate chain; a letter in a "note" member went out).
 func joseHeader(b []byte) bool {
 	var m map[string]json.RawMessage
-	if len(b) > 32<<10 || json.Unmarshal(b, &m) != nil {
+	if len(b) > 32<<10 || json.Unmarshal(b, &m) != nil || len(m) > 16 {
 		return false
+	}
+	words := 0
+	word := func(s string) bool {
+		words += len(s)
+		for i := 0; i < len(s); i++ {
+			if s[i] <= ' ' || s[i] >= 0x7f {
+				return false
+			}
+		}
+		return words <= 512
 	}
 	var value func(k string, v json.RawMessage, depth int) bool
 	value = func(k string, v json.RawMessage, depth int) bool {
 		v = bytes.TrimSpace(v)
+		key := k == "x5c" || depth > 0 && (k == "n" || k == "x" || k == "y" || k == "e")
 		switch {
-		case len(v) == 0 || depth > 2:
+		case len(v) == 0 || depth > 3:
 			return false
 		case v[0] == '"':
 			var str string
-			if json.Unmarshal(v, &str) != nil || len(str) > 256 && k != "x5c" && k != "n" && k != "x" && k != "y" {
+			if json.Unmarshal(v, &str) != nil {
 				return false
-			}
-			for i := 0; i < len(str); i++ {
-				if str[i] <= ' ' || str[i] >= 0x7f {
-					return false
-				}
 			}
 			if k == "x5c" {
 				der, ok := decodeBase64(str)
 				return ok && len(der) > 0 && der[0] == 0x30 && !documentBytes(der)
 			}
-			return true
+			if key {
+				return len(str) <= 2048 && base64Line(strings.TrimRight(str, "="))
+			}
+			return len(str) <= 256 && word(str)
 		case v[0] == '[':
 			var list []json.RawMessage
-			if json.Unmarshal(v, &list) != nil {
+			if (k != "x5c" && k != "crit" && k != "key_ops") || json.Unmarshal(v, &list) != nil || len(list) > 16 {
 				return false
 			}
 			for _, e := range list {
-				if !value(k, e, depth+1) {
+				if len(bytes.TrimSpace(e)) == 0 || bytes.TrimSpace(e)[0] != '"' || !value(k, e, depth+1) {
 					return false
 				}
 			}
 			return true
 		case v[0] == '{':
 			var obj map[string]json.RawMessage
-			if k != "jwk" || json.Unmarshal(v, &obj) != nil {
+			if k != "jwk" || json.Unmarshal(v, &obj) != nil || len(obj) > 16 {
 				return false
 			}
 			for k2, e := range obj {
-				if !value(k2, e, depth+1) {
+				if len(k2) > 32 || !word(k2) || !value(k2, e, depth+1) {
 					return false
 				}
 			}
@@ -454,7 +463,7 @@ func joseHeader(b []byte) bool {
 		return true
 	}
 	for k, v := range m {
-		if len(k) > 32 || !value(k, v, 0) {
+		if len(k) > 32 || !word(k) || !value(k, v, 0) {
 			return false
 		}
 	}
@@ -845,17 +854,24 @@ func pictureHead(ct, data string) bool {
 // else (review 108a: a letter after PNG's signature, or appended to a real
 // logo, passed as a narrative's image or a handwritten signature):
 //   - a PNG of the chunks PNG defines alone (review 109a: a private chunk
-//     held a letter), that decodes, ending at its IEND;
+//     held a letter), each of its own size and the fixed ones once
+//     (review 110a: a letter as a tIME chunk), its image data one zlib
+//     stream and no more, not animated (carex does not decode the
+//     frames), that decodes, ending at its IEND;
 //   - a JPEG whose segments run from its start to one end marker at its
-//     end, that decodes;
+//     end, its coded data without text (textRun), that decodes;
 //   - a GIF whose blocks run to one trailer at its end, that decodes;
 //
-// each of at most 40 megapixels (review 109a: a decoder asked for huge
-// dimensions allocates them), and with at most 128 bytes of comments and
-// text besides EXIF, XMP and application data of up to 64 KiB (review
-// 109a: a logo with its XMP was withheld; a letter in a comment went
-// out). **A limit:** text in a picture's metadata is
-// not read. Other formats, SVG among them (whose text is text), are not
+// of at most 24 megapixels, frames together (review 110a: twelve blank
+// 36-megapixel frames of a GIF took 418 MB to decode), and 96 MiB
+// decoded (review 109a: a decoder asked for huge dimensions allocates
+// them), and with at most 128 bytes of comments and other text beside
+// 64 KiB of EXIF, XMP, ICC profiles and applications' segments, all
+// counted (review 110a: a JPEG's APP0 and APP2 segments, a GIF's
+// application extensions and a comment calling itself XMP were not).
+// **Limits:** the metadata's text is not read (its segments are
+// checked to be the metadata they name), nor the pixels (a picture may
+// show text), nor bytes that look like coded data. Other formats, SVG among them (whose text is text), are not
 // taken on trust.
 func wholePicture(b []byte) bool {
 	t := bytes.TrimRight(b, "\x00")
@@ -877,10 +893,11 @@ func wholePicture(b []byte) bool {
 			_, err = jpeg.Decode(bytes.NewReader(t))
 		}
 	case bytes.HasPrefix(t, []byte("GIF87a")), bytes.HasPrefix(t, []byte("GIF89a")):
-		if !gifBlocksOnly(t) {
+		frames, ok := gifBlocksOnly(t)
+		if !ok {
 			return false
 		}
-		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
+		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && frames <= maxPicturePixels {
 			_, err = gif.DecodeAll(bytes.NewReader(t))
 		}
 	default:
@@ -889,19 +906,38 @@ func wholePicture(b []byte) bool {
 	return err == nil && pixels(cfg)
 }
 
-// pixels reports whether an image's dimensions are a picture's, at most
-// 40 megapixels.
+// maxPicturePixels and maxPictureBytes bound what decoding a picture
+// allocates.
+const (
+	maxPicturePixels = 24_000_000
+	maxPictureBytes  = 96 << 20
+)
+
+// pixels reports whether an image's dimensions are a picture's: at most
+// maxPicturePixels, and maxPictureBytes decoded in its colour model
+// (a 16-bit PNG takes 8 bytes a pixel).
 func pixels(c image.Config) bool {
-	return c.Width > 0 && c.Height > 0 && c.Width <= 40000 && c.Height <= 40000 && c.Width*c.Height <= 40_000_000
+	if c.Width <= 0 || c.Height <= 0 || c.Width > 40000 || c.Height > 40000 || c.Width*c.Height > maxPicturePixels {
+		return false
+	}
+	per := 4
+	switch c.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		per = 8
+	case color.Gray16Model:
+		per = 2
+	}
+	return c.Width*c.Height*per <= maxPictureBytes
 }
 
-// metaText bounds a picture's metadata: its EXIF, XMP and application
-// segments (up to 64 KiB in all), and 128 bytes of comments and other
-// text, a tool's name (review 109a: a letter in a comment went out).
+// metaText bounds a picture's metadata: its EXIF, XMP, ICC profiles and
+// application segments (up to 64 KiB in all), and 128 bytes of comments
+// and other text, a tool's name (review 109a: a letter in a comment went
+// out).
 type metaText struct{ tagged, other int }
 
 func (m *metaText) add(body []byte, tagged bool) bool {
-	if tagged || bytes.Contains(body[:min(len(body), 64)], []byte("XML:com.adobe.xmp")) {
+	if tagged {
 		m.tagged += len(body)
 	} else {
 		m.other += len(body)
@@ -909,10 +945,25 @@ func (m *metaText) add(body []byte, tagged bool) bool {
 	return m.tagged <= 64<<10 && m.other <= 128
 }
 
-// pngChunksOnly reports whether a PNG's chunks are PNG's own, its text
-// within bounds, to an IEND that ends it.
+// pngFixed are the sizes of PNG's chunks of one size, each allowed once:
+// the least and the most bytes (review 110a: a letter as a tIME chunk,
+// which Go's decoder skips).
+var pngFixed = map[string][2]int{
+	"IHDR": {13, 13}, "gAMA": {4, 4}, "cHRM": {32, 32}, "sRGB": {1, 1}, "pHYs": {9, 9}, "tIME": {7, 7},
+	"sBIT": {1, 4}, "bKGD": {1, 6}, "tRNS": {1, 256}, "PLTE": {3, 768}, "hIST": {2, 512},
+	"cICP": {4, 4}, "cLLi": {8, 8}, "mDCv": {24, 24},
+	// registered extensions image tools keep (review 110a: ImageMagick's
+	// trimmed scan): its offset, and ImageMagick's virtual page
+	"oFFs": {9, 9}, "vpAg": {9, 9},
+}
+
+// pngChunksOnly reports whether a PNG's chunks are PNG's own, each of its
+// size, its text within bounds, to an IEND that ends it.
 func pngChunksOnly(b []byte) bool {
 	var meta metaText
+	seen := map[string]bool{}
+	var idat []byte
+	prev := ""
 	for rest := b[8:]; ; {
 		if len(rest) < 12 {
 			return false
@@ -921,17 +972,46 @@ func pngChunksOnly(b []byte) bool {
 		if n < 0 || n > len(rest)-12 {
 			return false
 		}
+		body := rest[8 : 8+n]
 		switch typ := string(rest[4:8]); typ {
-		case "tEXt", "iTXt", "zTXt", "eXIf":
-			if !meta.add(rest[8:8+n], typ == "eXIf") {
+		case "tEXt", "zTXt", "iTXt":
+			// text, but for the profiles tools keep as text: XMP (iTXt
+			// "XML:com.adobe.xmp") and ImageMagick's "Raw profile type
+			// exif" and the like (review 110a: withheld as text)
+			kw, _, _ := bytes.Cut(body, []byte{0})
+			profile := typ == "iTXt" && string(kw) == "XML:com.adobe.xmp" || typ != "iTXt" && bytes.HasPrefix(kw, []byte("Raw profile type "))
+			if !meta.add(body, profile) {
+				return false
+			}
+		case "eXIf":
+			if seen[typ] || !meta.add(body, true) {
+				return false
+			}
+		case "iCCP":
+			// a profile: its name is text
+			name, _, _ := bytes.Cut(body, []byte{0})
+			if seen[typ] || !meta.add(name, false) || !iccProfile(body[len(name):]) || !meta.add(body[len(name):], true) {
+				return false
+			}
+		case "sPLT": // a suggested palette, named: counted as text
+			if !meta.add(body, false) {
 				return false
 			}
 		case "IEND":
-			return len(rest) == 12+n
-		case "IHDR", "PLTE", "IDAT", "tRNS", "cHRM", "gAMA", "iCCP", "sBIT", "sRGB", "cICP", "mDCv", "cLLi", "bKGD", "hIST", "pHYs", "sPLT", "tIME", "acTL", "fcTL", "fdAT":
+			return n == 0 && len(rest) == 12 && pngDataEnds(idat)
+		case "IDAT":
+			if seen["IDAT"] && prev != "IDAT" {
+				return false // (IDAT chunks run together)
+			}
+			idat = append(idat, body...)
 		default:
-			return false
+			size, ok := pngFixed[typ]
+			if !ok || seen[typ] || n < size[0] || n > size[1] {
+				return false
+			}
 		}
+		prev = string(rest[4:8])
+		seen[prev] = true
 		rest = rest[12+n:]
 	}
 }
@@ -939,7 +1019,9 @@ func pngChunksOnly(b []byte) bool {
 // jpegSegmentsOnly reports whether a JPEG's segments run from its start
 // to one end marker that ends it, its comments and text within bounds
 // (review 109a: a letter in a comment, or after an end marker with
-// another after it).
+// another after it): every APPn segment (JFIF, EXIF, XMP, an ICC
+// profile, Adobe's) is metadata, a comment text (review 110a: APP0 and
+// APP2 were not counted).
 func jpegSegmentsOnly(b []byte) bool {
 	var meta metaText
 	for i := 2; i+1 < len(b); {
@@ -964,40 +1046,130 @@ func jpegSegmentsOnly(b []byte) bool {
 		if n < 2 || i+2+n > len(b) {
 			return false
 		}
-		if m == 0xfe || m >= 0xe1 && m <= 0xef { // a comment; APPn (EXIF, XMP, Adobe's)
-			if m != 0xe2 && !meta.add(b[i+4:i+2+n], m != 0xfe) { // (APP2: an ICC profile)
+		if m == 0xfe || m >= 0xe0 && m <= 0xef {
+			if body := b[i+4 : i+2+n]; !meta.add(body, jpegProfile(m, body)) {
 				return false
 			}
 		}
 		i += 2 + n
 		if m == 0xda { // the scan's coded data, to the next marker
+			from := i
 			for i+1 < len(b) && !(b[i] == 0xff && b[i+1] != 0 && (b[i+1] < 0xd0 || b[i+1] > 0xd7)) {
 				i++
+			}
+			if textRun(b[from:i]) {
+				return false
 			}
 		}
 	}
 	return false
 }
 
+// textRun reports whether image data (a JPEG's coded data, which its
+// decoder stops reading at its last block) holds text: 64 bytes or more
+// of printable ASCII in a row, of 12 different bytes or more (review
+// 110a: a letter between the coded data and the end marker went out).
+// Coded data is as good as random, where such a run does not happen; a
+// plain picture's repeats few bytes.
+func textRun(b []byte) bool {
+	run := 0
+	var seen [128]bool
+	distinct := 0
+	for _, c := range b {
+		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c > 0x7e {
+			run, distinct = 0, 0
+			clear(seen[:])
+			continue
+		}
+		run++
+		if !seen[c] {
+			seen[c] = true
+			distinct++
+		}
+		if run >= 64 && distinct >= 12 {
+			return true
+		}
+	}
+	return false
+}
+
+// pngDataEnds reports whether a PNG's image data (its IDAT chunks'
+// bodies, joined) is one zlib stream and nothing after it (review 110a's
+// re-read: Go's decoder reads the stream to its end and skips what
+// follows it in the chunk, a letter).
+func pngDataEnds(data []byte) bool {
+	r := bytes.NewReader(data)
+	zr, err := zlib.NewReader(r)
+	if err != nil {
+		return false
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil {
+		return false
+	}
+	return r.Len() == 0
+}
+
+// gifApplications are the application extensions image tools write.
+var gifApplications = map[string]bool{"NETSCAPE2.0": true, "ANIMEXTS1.0": true, "XMP DataXMP": true, "ICCRGBG1012": true}
+
+// jpegProfile reports whether the body of APPn segment m is metadata
+// that a camera or an editor writes, by its identifier: JFIF's header
+// and thumbnail, EXIF, XMP, an ICC profile, a multi-picture index,
+// Photoshop's and Adobe's; any other, and a comment, is text (review
+// 110a: a letter in an APP0 or APP2 segment of no such name went out).
+func jpegProfile(m byte, body []byte) bool {
+	switch m {
+	case 0xe0:
+		// JFIF: 14 bytes and a thumbnail of 3 bytes a pixel
+		return len(body) >= 14 && string(body[:5]) == "JFIF\x00" && len(body) == 14+3*int(body[12])*int(body[13])
+	case 0xe1:
+		return bytes.HasPrefix(body, []byte("Exif\x00\x00")) || bytes.HasPrefix(body, []byte("http://ns.adobe.com/xap/1.0/\x00")) || bytes.HasPrefix(body, []byte("http://ns.adobe.com/xmp/extension/\x00"))
+	case 0xe2:
+		return bytes.HasPrefix(body, []byte("ICC_PROFILE\x00")) || bytes.HasPrefix(body, []byte("MPF\x00"))
+	case 0xed:
+		return bytes.HasPrefix(body, []byte("Photoshop 3.0\x00"))
+	case 0xee:
+		return bytes.HasPrefix(body, []byte("Adobe")) && len(body) == 12
+	}
+	return false
+}
+
+// iccProfile reports whether a PNG's iCCP chunk, after its name, holds
+// an ICC profile: zlib data that inflates to a profile's header
+// ("acsp") of the size it states, at most 64 KiB (review 110a: a letter
+// as its profile went out).
+func iccProfile(rest []byte) bool {
+	if len(rest) < 2 || rest[0] != 0 || rest[1] != 0 { // its name's end, the method
+		return false
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(rest[2:]))
+	if err != nil {
+		return false
+	}
+	p, err := io.ReadAll(io.LimitReader(zr, 64<<10+1))
+	return err == nil && len(p) >= 128 && len(p) <= 64<<10 && string(p[36:40]) == "acsp" && int(binary.BigEndian.Uint32(p)) == len(p)
+}
+
 // gifBlocksOnly reports whether a GIF's blocks run to one trailer that
-// ends it, its comments within bounds.
-func gifBlocksOnly(b []byte) bool {
+// ends it, its comments and application extensions within bounds, and
+// the pixels of its frames together.
+func gifBlocksOnly(b []byte) (frames int, ok bool) {
 	var meta metaText
 	if len(b) < 13 {
-		return false
+		return 0, false
 	}
 	i := 13
 	if b[10]&0x80 != 0 {
 		i += 3 << (b[10]&7 + 1)
 	}
-	subBlocks := func(text bool) bool {
+	subBlocks := func(text, tagged bool) bool {
 		for i < len(b) {
 			n := int(b[i])
 			i++
 			if n == 0 {
 				return true
 			}
-			if i+n > len(b) || text && !meta.add(b[i:i+n], false) {
+			if i+n > len(b) || (text || tagged) && !meta.add(b[i:i+n], tagged) {
 				return false
 			}
 			i += n
@@ -1007,19 +1179,28 @@ func gifBlocksOnly(b []byte) bool {
 	for i < len(b) {
 		switch b[i] {
 		case 0x3b:
-			return i+1 == len(b)
+			return frames, i+1 == len(b)
 		case 0x21:
 			if i+2 > len(b) {
-				return false
+				return 0, false
 			}
 			label := b[i+1]
 			i += 2
-			if !subBlocks(label == 0xfe || label == 0x01) {
-				return false
+			// a comment and plain text are text; an application
+			// extension metadata when it is NETSCAPE2.0's loop (or its
+			// copy's), XMP or an ICC profile, else text (review 110a: an
+			// application extension of a letter went out)
+			app := label == 0xff && i+12 <= len(b) && b[i] == 11 && gifApplications[string(b[i+1:i+12])]
+			if !subBlocks(label == 0xfe || label == 0x01 || label == 0xff && !app, app) {
+				return 0, false
 			}
 		case 0x2c:
 			if i+10 > len(b) {
-				return false
+				return 0, false
+			}
+			w, h := int(binary.LittleEndian.Uint16(b[i+5:])), int(binary.LittleEndian.Uint16(b[i+7:]))
+			if frames += w * h; frames > maxPicturePixels {
+				return 0, false
 			}
 			flags := b[i+9]
 			i += 10
@@ -1027,14 +1208,14 @@ func gifBlocksOnly(b []byte) bool {
 				i += 3 << (flags&7 + 1)
 			}
 			i++ // LZW minimum code size
-			if !subBlocks(false) {
-				return false
+			if !subBlocks(false, false) {
+				return 0, false
 			}
 		default:
-			return false
+			return 0, false
 		}
 	}
-	return false
+	return 0, false
 }
 
 // pictureBytes reports whether h, an image's first bytes, opens as PNG,

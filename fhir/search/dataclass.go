@@ -477,7 +477,7 @@ func measuredUnit(q map[string]any) bool {
 			return true
 		}
 	}
-	ws := strings.FieldsFunc(u, func(r rune) bool { return !unicode.IsLetter(r) })
+	ws := perWeekOrMonth(strings.FieldsFunc(u, func(r rune) bool { return !unicode.IsLetter(r) }))
 	words := 0
 	for i, w := range ws {
 		if !careWord[w] {
@@ -498,8 +498,28 @@ func measuredUnit(q map[string]any) bool {
 
 // careWord are the words of a care plan's counts and amounts: people and
 // visits, scores and ages, doses, steps and distances, times and
-// frequencies, money.
+// frequencies (a prescription's too: "bd", "tds", "nocte"), money.
 var careWord = map[string]bool{}
+
+// perWeekOrMonth joins the letters of "p/w", "p.w.", "p/wk" and "p.c.m."
+// into the words "pw" and "pcm" (review 110a: "hrs p/w" was read as a
+// unit of "p" and "w").
+func perWeekOrMonth(ws []string) []string {
+	out := ws[:0]
+	for i := 0; i < len(ws); i++ {
+		switch {
+		case ws[i] == "p" && i+1 < len(ws) && (ws[i+1] == "w" || ws[i+1] == "wk"):
+			out = append(out, "pw")
+			i++
+		case ws[i] == "p" && i+2 < len(ws) && ws[i+1] == "c" && ws[i+2] == "m":
+			out = append(out, "pcm")
+			i += 2
+		default:
+			out = append(out, ws[i])
+		}
+	}
+	return out
+}
 
 func init() {
 	for _, w := range strings.Fields(`carer carers visit visits call calls session sessions person persons people
@@ -510,7 +530,8 @@ func init() {
 		step steps stair stairs fall falls night nights mile miles x
 		s sec secs second seconds min mins minute minutes h hr hrs hour hours d day days wk wks week weeks
 		mo mos month months a y yr yrs year years per each a an
-		pw pcm daily weekly fortnight fortnights fortnightly monthly hourly nightly annually
+		pw pcm daily weekly fortnight fortnights fortnightly monthly hourly nightly annually calendar
+		od bd bid tds tid qds qid nocte mane prn
 		gbp p pence`) {
 		careWord[w] = true
 	}
