@@ -74,6 +74,9 @@ type Exchange struct {
 	// asksRedacted: the search matches, sorts or includes by an element a
 	// restricted person's Patient has redacted (see asksRedacted).
 	asksRedacted bool
+	// asksPlaceIdentifier: the search matches or sorts by identifier on
+	// a type other than a person's (see asksPlaceIdentifier).
+	asksPlaceIdentifier bool
 	// bareNumbers: the NHS numbers the search gives without a system
 	// (see bareNumbers).
 	bareNumbers [][]string

@@ -737,6 +737,9 @@ func (g *gate) decideItem(m *store.Meta) bool {
 			g.note(d)
 		}
 		if pp.Restricted() && !personResource(m.Type) && (g.user.Org == "" || !strings.EqualFold(m.SourceOrg, g.user.Org)) {
+			if g.x != nil && g.x.asksPlaceIdentifier && g.placeIdentified(m) {
+				return false // see asksPlaceIdentifier: silently, not counted as withheld
+			}
 			// A copy of her demographics inside another item (a
 			// referral's contained Patient) is redacted as her own
 			// records are: review 10a, the council's referral released
@@ -774,6 +777,17 @@ func (g *gate) carriesNumbers(m *store.Meta, clauses [][]string) bool {
 		}
 	}
 	return true
+}
+
+// placeIdentified reports whether item m's current body has identifiers
+// a restricted person's release takes out (placeIdentified). Fails
+// closed on a store error.
+func (g *gate) placeIdentified(m *store.Meta) bool {
+	v, err := g.cp.store.VRead(g.ctx, m.Type, m.ID, m.VersionID)
+	if err != nil || v == nil || v.Raw == nil {
+		return err != nil
+	}
+	return bytes.Contains(v.Raw, []byte(`"identifier"`)) && placeIdentified(decodeMap(v.Raw))
 }
 
 // restrictedCarer reports whether m is a RelatedPerson released outside

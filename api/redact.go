@@ -58,6 +58,42 @@ func asksRedacted(q *search.Query) bool {
 	return false
 }
 
+// asksPlaceIdentifier reports whether q, on a type other than a
+// person's, matches or sorts by identifier: a restricted person's item
+// whose identifiers her release takes out (a care package's UPRN, her
+// home's; placeReferenceText) does not see such a search, silently, as
+// her Patient does not see asksRedacted's (review 110b:
+// EpisodeOfCare?identifier=<UPRN> found her package, and with
+// _include=EpisodeOfCare:patient named who lives there, and a neighbour's
+// UPRN found nothing). A conditional write's match likewise
+// (Exchange.conditionQuery).
+func asksPlaceIdentifier(q *search.Query) bool {
+	if personResource(q.Type) {
+		return false
+	}
+	for _, c := range q.Clauses {
+		if c.Param == "identifier" {
+			return true
+		}
+	}
+	for _, k := range q.Sort {
+		if k.Param == "identifier" {
+			return true
+		}
+	}
+	return false
+}
+
+// placeIdentified reports whether resource m has identifiers a restricted
+// person's release takes out (placeReferenceText).
+func placeIdentified(m map[string]any) bool {
+	t, _ := m["resourceType"].(string)
+	if placeOrParty[t] {
+		return len(asList(m["identifier"])) > 0
+	}
+	return slices.ContainsFunc(asList(m["identifier"]), placeOrPartyIdentifier)
+}
+
 // included is the search's _include/_revinclude resources. One through a
 // redacted element (Patient:general-practitioner, Person:organization)
 // does not follow it from a person released redacted, nor bring one in:
@@ -252,6 +288,12 @@ func redactCarried(m map[string]any, which func(map[string]any) bool, seen *numb
 	if t, _ := m["resourceType"].(string); which == nil && t != "CareTeam" && t != "MessageHeader" && redactTypedPlaces(m) {
 		// (the item's own too, but a team's telecom and a message's
 		// sender's contact, which are theirs, not hers: review 68a)
+		found = true
+	}
+	if which == nil && placeReferenceText(m) {
+		// and the item's own identifiers that name a place or a party,
+		// as those of what it carries (review 110b: her care package's
+		// UPRN, her home's, went whole to the district nurse)
 		found = true
 	}
 	for _, v := range m {

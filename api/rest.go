@@ -2445,6 +2445,11 @@ func (x *Exchange) conditionQuery(typ, cond string) (*search.Query, error) {
 	// refused, and a feed's retried create made a second carer).
 	ownOrg := x == nil || x.gate != nil && x.gate.ownOrgOnly()
 	q, err := conditionQuery(typ, cond, ownOrg)
+	if err == nil && x != nil && asksPlaceIdentifier(q) {
+		// a match, as a search's, does not see a restricted person's
+		// item by the identifiers her release takes out (review 110b)
+		x.asksPlaceIdentifier = true
+	}
 	if err == nil && x != nil && x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		return nil, fmtErr(ErrBadRequest, "condition %q: X-Break-Glass opens one person's record, so a condition on %s must name the person: patient=Patient/ID, identifier= or _id=", cond, typ)
 	}
@@ -2790,6 +2795,7 @@ func (s *Server) search(c echo.Context) error {
 		return err
 	}
 	x.asksRedacted, x.bareNumbers = asksRedacted(q), bareNumbers(q)
+	x.asksPlaceIdentifier = asksPlaceIdentifier(q)
 	vis := withheldOnce(s.policy.Visible(ctx, p, x)) // an _include may meet a withheld match again
 	if q.Summary == "count" {
 		q.Count = 0
