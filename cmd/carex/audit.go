@@ -548,8 +548,35 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 	} else if n > 0 {
 		fmt.Fprintf(stdout, "note: %d changes are stored without their own access-log entries (the server stopped, or its log failed, between the two): the entries are kept with the changes in %s, and carex serve adds them to the log at its next start, marked %s\n", n, db, api.ReasonEntryRecovered)
 	}
+	if missing, err := recordsLackWrites(ctx, db, conn); err != nil {
+		return err
+	} else if len(missing) > 0 {
+		fmt.Fprintf(stdout, "note: the records database %s lacks %d versions that acknowledged writes released, as the log records (%s first): it was copied or restored without its -wal file, or its disk lost data; the log itself is whole\n", db, len(missing), missing[0])
+	}
 	fmt.Fprintln(stdout, "OK: every entry and checkpoint verifies")
 	return nil
+}
+
+// recordsLackWrites is loggedWritesMissing for verify, whose --db may be
+// the access log's own file checked alone (no records beside it).
+func recordsLackWrites(ctx context.Context, db string, logConn *sql.DB) ([]string, error) {
+	if _, err := os.Stat(db); errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	records, err := openReadOnly(db)
+	if err != nil {
+		return nil, err
+	}
+	defer records.Close()
+	if has, err := auditlog.HasLog(ctx, logConn); err != nil || !has {
+		return nil, err
+	}
+	var n int
+	if err := records.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'versions'`).Scan(&n); err != nil || n == 0 {
+		return nil, err // not a records database
+	}
+	missing, _, err := loggedWritesMissing(ctx, records, logConn)
+	return missing, err
 }
 
 // failedLine is verify's one line on a log that does not verify.
