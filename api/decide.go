@@ -752,7 +752,10 @@ func (g *gate) decideItem(m *store.Meta) bool {
 	if g.x != nil && (g.x.asksRedacted || !g.carriesNumbers(m, g.x.bareNumbers)) && g.restrictedCarer(m) {
 		return false // as FlagRedact above: silently, not counted as withheld
 	}
-	if m.Type == "Provenance" && !g.targetsSeen(m) {
+	if m.Type == "Provenance" && !g.sourceKeeps(m) && !g.targetsSeen(m) {
+		// (its source's own, under break-glass too, as without it:
+		// ownData — review 111c: breaking glass hid the hospital's own
+		// provenance of a 101-item batch from it)
 		g.withheld()
 		return false
 	}

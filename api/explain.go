@@ -159,7 +159,52 @@ func (s *Server) explain(c echo.Context) error {
 	// others, whom break-glass for this person brings along only where
 	// their own Consents do not withhold it (bgAlong).
 	others := map[string]*personDecision{}
+	theirs := map[string]*personDecision{} // (the others decided without break-glass)
+	// decideAlone decides an item of other people alone as a read
+	// decides it for them without break-glass: their source's own, or
+	// each of them permitting it.
+	decideAlone := func(v *store.Version, it *consent.Item, cache map[string]*personDecision) (consent.Decision, error) {
+		ou := u
+		ou.BreakGlassReason = ""
+		if cp.sourceKeeps(ou, &v.Meta) {
+			return consent.Decision{Effect: consent.Permit}, nil
+		}
+		if hasUnresolved(v.Patients) {
+			return consent.Decision{Effect: consent.Withhold, Reasons: []consent.Reason{{Layer: consent.LayerRelationship, Code: consent.CodeNoRelationship,
+				Detail: "it also names someone carex could not identify: it stays with its source organisation"}}}, nil
+		}
+		d := consent.Decision{Effect: consent.Permit}
+		for _, pid := range v.Patients {
+			op, ok := cache[pid]
+			if !ok {
+				var err error
+				if ou.BreakGlassGranted, err = granted(pid); err != nil {
+					return d, err
+				}
+				opc, err := s.store.PatientContext(ctx, pid)
+				if err != nil {
+					return d, err
+				}
+				if op, err = cp.preparedFrom(ctx, ou, pid, opc); err != nil {
+					return d, err
+				}
+				cache[pid] = op
+			}
+			if od := op.Decide(it); !od.Permitted() {
+				return od, nil
+			}
+		}
+		return d, nil
+	}
 	decideFor := func(v *store.Version, it *consent.Item) (consent.Decision, error) {
+		// An item that is not this person's (a target of a provenance of
+		// hers) is decided as theirs alone, whom break-glass for her
+		// does not open (bgOwn; review 111c: another person's admission
+		// a provenance of hers also targets was explained as released to
+		// a stranger who broke glass for her).
+		if len(v.Patients) > 0 && !slices.Contains(v.Patients, x.ID) && u.BreakGlassReason != "" {
+			return decideAlone(v, it, theirs)
+		}
 		d := pp.Decide(it)
 		if !d.Permitted() {
 			return d, nil
@@ -238,7 +283,7 @@ func (s *Server) explain(c echo.Context) error {
 		if err == nil && (item == nil || d.Permitted()) {
 			d, err = decideFor(v, it)
 		}
-		if err == nil && d.Permitted() && v.Type == "Provenance" && (u.BreakGlassReason != "" || !cp.sourceKeeps(u, &v.Meta)) {
+		if err == nil && d.Permitted() && v.Type == "Provenance" && !cp.sourceKeeps(u, &v.Meta) {
 			d, err = provenanceExplained(targets, d, decideFor)
 		}
 		if err != nil {
