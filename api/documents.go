@@ -392,16 +392,16 @@ func signatureHolds(raw []byte) bool {
 }
 
 // joseHeader reports whether b is a JWS's header, not a letter: a JSON
-// object of at most 32 KiB and 16 members whose values are numbers,
-// booleans, words (strings of printable ASCII without spaces, at most 256
-// bytes — a key id, a url — but for the certificates and keys below), a
-// list of certificates (x5c), of member names (crit) or of key
-// operations, or a key (jwk) of them; its member names words too, and its
-// words together at most 512 bytes (review 110a: a letter as a list of
-// words, as words joined by underscores, or as member names went out); an
-// x5c certificate, whose base64 decodes to DER, not text, and a key's
-// numbers are not counted (review 109a: 512 bytes refused a real
-// certificate chain; a letter in a "note" member went out).
+// object of at most 32 KiB and 16 members of numbers, booleans, words
+// (strings of printable ASCII without spaces, at most 256 bytes — a key
+// id, a url), certificates (x5c, whose base64 decodes to DER, not text)
+// and keys' numbers, and lists and objects of them two levels down (a
+// key, ETSI JAdES's sigD, x5t#o and srCms: review 111a), its words,
+// member names included, at most 1 KiB together (review 110a: a letter as
+// a list of words, as words joined by underscores, or as member names
+// went out; review 111a: a 250-character kid and x5u together were
+// refused at 512 bytes). **(limit)** A note of up to 1 KiB of words can
+// ride in a header.
 func joseHeader(b []byte) bool {
 	var m map[string]json.RawMessage
 	if len(b) > 32<<10 || json.Unmarshal(b, &m) != nil || len(m) > 16 {
@@ -415,12 +415,11 @@ func joseHeader(b []byte) bool {
 				return false
 			}
 		}
-		return words <= 512
+		return len(s) <= 256 && words <= 1024
 	}
 	var value func(k string, v json.RawMessage, depth int) bool
 	value = func(k string, v json.RawMessage, depth int) bool {
 		v = bytes.TrimSpace(v)
-		key := k == "x5c" || depth > 0 && (k == "n" || k == "x" || k == "y" || k == "e")
 		switch {
 		case len(v) == 0 || depth > 3:
 			return false
@@ -429,32 +428,32 @@ func joseHeader(b []byte) bool {
 			if json.Unmarshal(v, &str) != nil {
 				return false
 			}
-			if k == "x5c" {
+			switch {
+			case k == "x5c":
 				der, ok := decodeBase64(str)
 				return ok && len(der) > 0 && der[0] == 0x30 && !documentBytes(der)
+			case depth > 0 && (k == "n" || k == "x" || k == "y" || k == "e"):
+				return len(str) <= 2048 && base64Line(strings.TrimRight(str, "=")) // a key's numbers
 			}
-			if key {
-				return len(str) <= 2048 && base64Line(strings.TrimRight(str, "="))
-			}
-			return len(str) <= 256 && word(str)
+			return word(str)
 		case v[0] == '[':
 			var list []json.RawMessage
-			if (k != "x5c" && k != "crit" && k != "key_ops") || json.Unmarshal(v, &list) != nil || len(list) > 16 {
+			if json.Unmarshal(v, &list) != nil || len(list) > 16 {
 				return false
 			}
 			for _, e := range list {
-				if len(bytes.TrimSpace(e)) == 0 || bytes.TrimSpace(e)[0] != '"' || !value(k, e, depth+1) {
+				if !value(k, e, depth+1) {
 					return false
 				}
 			}
 			return true
 		case v[0] == '{':
 			var obj map[string]json.RawMessage
-			if k != "jwk" || json.Unmarshal(v, &obj) != nil || len(obj) > 16 {
+			if json.Unmarshal(v, &obj) != nil || len(obj) > 16 {
 				return false
 			}
 			for k2, e := range obj {
-				if len(k2) > 32 || !word(k2) || !value(k2, e, depth+1) {
+				if !word(k2) || !value(k2, e, depth+1) {
 					return false
 				}
 			}
@@ -463,7 +462,7 @@ func joseHeader(b []byte) bool {
 		return true
 	}
 	for k, v := range m {
-		if len(k) > 32 || !word(k) || !value(k, v, 0) {
+		if !word(k) || !value(k, v, 0) {
 			return false
 		}
 	}
@@ -952,9 +951,10 @@ var pngFixed = map[string][2]int{
 	"IHDR": {13, 13}, "gAMA": {4, 4}, "cHRM": {32, 32}, "sRGB": {1, 1}, "pHYs": {9, 9}, "tIME": {7, 7},
 	"sBIT": {1, 4}, "bKGD": {1, 6}, "tRNS": {1, 256}, "PLTE": {3, 768}, "hIST": {2, 512},
 	"cICP": {4, 4}, "cLLi": {8, 8}, "mDCv": {24, 24},
-	// registered extensions image tools keep (review 110a: ImageMagick's
-	// trimmed scan): its offset, and ImageMagick's virtual page
-	"oFFs": {9, 9}, "vpAg": {9, 9},
+	// registered extensions and the chunks image tools keep (review 110a:
+	// ImageMagick's trimmed scan; review 111a: a macOS screenshot's iDOT,
+	// ImageMagick 7's caNv and orNT, a physical scale)
+	"oFFs": {9, 9}, "vpAg": {9, 9}, "caNv": {16, 16}, "orNT": {1, 1}, "sCAL": {4, 64}, "sTER": {1, 1}, "iDOT": {4, 64},
 }
 
 // pngChunksOnly reports whether a PNG's chunks are PNG's own, each of its
@@ -998,7 +998,7 @@ func pngChunksOnly(b []byte) bool {
 				return false
 			}
 		case "IEND":
-			return n == 0 && len(rest) == 12 && pngDataEnds(idat)
+			return n == 0 && len(rest) == 12 && seen["IHDR"] && pngDataEnds(idat, b[16:29])
 		case "IDAT":
 			if seen["IDAT"] && prev != "IDAT" {
 				return false // (IDAT chunks run together)
@@ -1006,7 +1006,12 @@ func pngChunksOnly(b []byte) bool {
 			idat = append(idat, body...)
 		default:
 			size, ok := pngFixed[typ]
-			if !ok || seen[typ] || n < size[0] || n > size[1] {
+			if !ok || seen[typ] || n < size[0] || n > size[1] || (typ == "IHDR") != (prev == "") {
+				return false
+			}
+			// a palette, its transparency and histogram, and the rest, are
+			// values, not words (review 111a: a letter as a histogram)
+			if wordsRun(body) {
 				return false
 			}
 		}
@@ -1023,7 +1028,15 @@ func pngChunksOnly(b []byte) bool {
 // profile, Adobe's) is metadata, a comment text (review 110a: APP0 and
 // APP2 were not counted).
 func jpegSegmentsOnly(b []byte) bool {
+	return jpegWalk(b, 0)
+}
+
+// jpegWalk is jpegSegmentsOnly for a JPEG at depth (a JFXX thumbnail's is
+// 1, and holds no thumbnail of its own).
+func jpegWalk(b []byte, depth int) bool {
 	var meta metaText
+	var icc []byte // an ICC profile, in segments
+	tables := 0    // quantisation tables' bytes
 	for i := 2; i+1 < len(b); {
 		if b[i] != 0xff {
 			return false
@@ -1034,7 +1047,7 @@ func jpegSegmentsOnly(b []byte) bool {
 			i++ // fill
 			continue
 		case m == 0xd9:
-			return i+2 == len(b)
+			return i+2 == len(b) && (icc == nil || iccHeader(icc))
 		case m >= 0xd0 && m <= 0xd7, m == 0x01:
 			i += 2
 			continue
@@ -1046,8 +1059,32 @@ func jpegSegmentsOnly(b []byte) bool {
 		if n < 2 || i+2+n > len(b) {
 			return false
 		}
-		if m == 0xfe || m >= 0xe0 && m <= 0xef {
-			if body := b[i+4 : i+2+n]; !meta.add(body, jpegProfile(m, body)) {
+		body := b[i+4 : i+2+n]
+		switch {
+		case m == 0xe2 && bytes.HasPrefix(body, []byte("ICC_PROFILE\x00")) && len(body) > 14:
+			// an ICC profile, in as many segments as it needs (review
+			// 111a: a 100 KB print profile in two was withheld), checked
+			// whole at the end: at most 1 MiB
+			if icc = append(icc, body[14:]...); len(icc) > 1<<20 {
+				return false
+			}
+		case m == 0xe0 && bytes.HasPrefix(body, []byte("JFXX\x00")):
+			if depth > 0 || !jfxxThumbnail(body[5:]) || !meta.add(body, true) {
+				return false
+			}
+		case m == 0xe0 && bytes.HasPrefix(body, []byte("JFIF\x00")) && len(body) >= 14:
+			// its thumbnail, 3 bytes a pixel: pixels, not words
+			if wordsRun(body[14:]) || !meta.add(body, jpegProfile(m, body)) {
+				return false
+			}
+		case m == 0xdb:
+			// quantisation tables: at most eight of 64 16-bit values, not
+			// words (review 111a: a letter in repeated tables went out)
+			if tables += n - 2; tables > 8*129 || wordsRun(body) {
+				return false
+			}
+		case m == 0xfe || m >= 0xe0 && m <= 0xef:
+			if !meta.add(body, jpegProfile(m, body)) {
 				return false
 			}
 		}
@@ -1057,7 +1094,7 @@ func jpegSegmentsOnly(b []byte) bool {
 			for i+1 < len(b) && !(b[i] == 0xff && b[i+1] != 0 && (b[i+1] < 0xd0 || b[i+1] > 0xd7)) {
 				i++
 			}
-			if textRun(b[from:i]) {
+			if textRun(b[from:i]) || utf16Run(b[from:i]) {
 				return false
 			}
 		}
@@ -1096,15 +1133,27 @@ func textRun(b []byte) bool {
 // pngDataEnds reports whether a PNG's image data (its IDAT chunks'
 // bodies, joined) is one zlib stream and nothing after it (review 110a's
 // re-read: Go's decoder reads the stream to its end and skips what
-// follows it in the chunk, a letter).
-func pngDataEnds(data []byte) bool {
+// follows it in the chunk, a letter), of no more than its header (ihdr)
+// makes it (review 111a: a 1×1 PNG's data inflating to 4 GiB took 2 s
+// to read).
+func pngDataEnds(data, ihdr []byte) bool {
+	w, h := int64(binary.BigEndian.Uint32(ihdr)), int64(binary.BigEndian.Uint32(ihdr[4:]))
+	channels := map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ihdr[9]]
+	if w <= 0 || h <= 0 || channels == 0 || w*h > maxPicturePixels {
+		return false
+	}
+	row := (w*channels*int64(ihdr[8]) + 7) / 8
+	most := h*(1+row) + 16*h + 64 // (an interlaced image's passes add a few rows' filter bytes)
 	r := bytes.NewReader(data)
 	zr, err := zlib.NewReader(r)
 	if err != nil {
 		return false
 	}
-	if _, err := io.Copy(io.Discard, zr); err != nil {
+	if n, err := io.Copy(io.Discard, io.LimitReader(zr, most+1)); err != nil || n > most {
 		return false
+	}
+	if _, err := zr.Read(make([]byte, 1)); err != io.EOF {
+		return false // (the stream's own end, its checksum read)
 	}
 	return r.Len() == 0
 }
@@ -1125,11 +1174,89 @@ func jpegProfile(m byte, body []byte) bool {
 	case 0xe1:
 		return bytes.HasPrefix(body, []byte("Exif\x00\x00")) || bytes.HasPrefix(body, []byte("http://ns.adobe.com/xap/1.0/\x00")) || bytes.HasPrefix(body, []byte("http://ns.adobe.com/xmp/extension/\x00"))
 	case 0xe2:
-		return bytes.HasPrefix(body, []byte("ICC_PROFILE\x00")) || bytes.HasPrefix(body, []byte("MPF\x00"))
+		// (an ICC profile's segments are jpegWalk's); a multi-picture
+		// index, FlashPix's data (review 111a: withheld)
+		return bytes.HasPrefix(body, []byte("MPF\x00")) || bytes.HasPrefix(body, []byte("FPXR\x00"))
 	case 0xed:
 		return bytes.HasPrefix(body, []byte("Photoshop 3.0\x00"))
 	case 0xee:
 		return bytes.HasPrefix(body, []byte("Adobe")) && len(body) == 12
+	}
+	return false
+}
+
+// iccHeader reports whether p is an ICC profile by its header: the
+// "acsp" signature, and the size it states.
+func iccHeader(p []byte) bool {
+	return len(p) >= 128 && string(p[36:40]) == "acsp" && int(binary.BigEndian.Uint32(p)) == len(p)
+}
+
+// jfxxThumbnail reports whether a JFXX extension (after its name) is a
+// thumbnail: a whole JPEG, or pixels of one or three bytes (after a
+// palette) of the size its dimensions give, not words (review 111a: one
+// was withheld; review 110a: a letter in a segment so named went out).
+func jfxxThumbnail(x []byte) bool {
+	if len(x) < 1 {
+		return false
+	}
+	switch code, t := x[0], x[1:]; code {
+	case 0x10:
+		return bytes.HasPrefix(t, []byte("\xff\xd8\xff")) && jpegWalk(t, 1)
+	case 0x11:
+		return len(t) >= 2 && len(t) == 2+768+int(t[0])*int(t[1]) && !wordsRun(t[2:])
+	case 0x13:
+		return len(t) >= 2 && len(t) == 2+3*int(t[0])*int(t[1]) && !wordsRun(t[2:])
+	}
+	return false
+}
+
+// wordsRun reports whether bytes that are pixels or tables (a palette, a
+// histogram, a thumbnail, a quantisation table) hold words: a run of
+// printable ASCII with eight words or more in it, a letter and then a
+// space. A grey ramp's palette is a run of printable bytes, but of no
+// words.
+func wordsRun(b []byte) bool {
+	words := 0
+	for i, c := range b {
+		switch {
+		case c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c > 0x7e:
+			words = 0
+		case c == ' ' && i > 0 && (b[i-1]|0x20 >= 'a' && b[i-1]|0x20 <= 'z' || b[i-1] == ',' || b[i-1] == '.'):
+			if words++; words >= 8 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// utf16Run reports whether image data holds text in UTF-16: 32
+// characters or more of printable ASCII in a row, each beside a zero
+// byte, of 12 different ones or more (review 111a: a letter before a
+// JPEG's end marker in UTF-16 went out).
+func utf16Run(b []byte) bool {
+	for form := 0; form < 4; form++ { // (little- or big-endian, from an even or an odd byte)
+		run, distinct := 0, 0
+		var seen [128]bool
+		for i := form / 2; i+1 < len(b); i += 2 {
+			c, z := b[i], b[i+1]
+			if form%2 == 1 {
+				c, z = z, c
+			}
+			if z != 0 || c < 0x20 && c != '\n' && c != '\r' || c > 0x7e {
+				run, distinct = 0, 0
+				clear(seen[:])
+				continue
+			}
+			run++
+			if !seen[c] {
+				seen[c] = true
+				distinct++
+			}
+			if run >= 32 && distinct >= 12 {
+				return true
+			}
+		}
 	}
 	return false
 }
@@ -1147,7 +1274,7 @@ func iccProfile(rest []byte) bool {
 		return false
 	}
 	p, err := io.ReadAll(io.LimitReader(zr, 64<<10+1))
-	return err == nil && len(p) >= 128 && len(p) <= 64<<10 && string(p[36:40]) == "acsp" && int(binary.BigEndian.Uint32(p)) == len(p)
+	return err == nil && len(p) <= 64<<10 && iccHeader(p)
 }
 
 // gifBlocksOnly reports whether a GIF's blocks run to one trailer that
@@ -1161,6 +1288,9 @@ func gifBlocksOnly(b []byte) (frames int, ok bool) {
 	i := 13
 	if b[10]&0x80 != 0 {
 		i += 3 << (b[10]&7 + 1)
+		if i > len(b) || wordsRun(b[13:i]) { // (colours, not words: review 111a)
+			return 0, false
+		}
 	}
 	subBlocks := func(text, tagged bool) bool {
 		for i < len(b) {
@@ -1205,7 +1335,11 @@ func gifBlocksOnly(b []byte) (frames int, ok bool) {
 			flags := b[i+9]
 			i += 10
 			if flags&0x80 != 0 {
+				from := i
 				i += 3 << (flags&7 + 1)
+				if i > len(b) || wordsRun(b[from:i]) {
+					return 0, false
+				}
 			}
 			i++ // LZW minimum code size
 			if !subBlocks(false, false) {

@@ -163,8 +163,12 @@ func TestReview110aJWSHeaderLetterAsWords(t *testing.T) {
 		names[k] = i
 	}
 	jws := map[string]string{
-		"list":  r109aJWS(t, key, map[string]any{"alg": "RS256", "kid": "gp-a81001-2025", "note": words}),
-		"under": r109aJWS(t, key, map[string]any{"alg": "RS256", "kid": "gp-a81001-2025", "note": []string{strings.Join(words[:30], "_"), strings.Join(words[30:], "_")}}),
+		"list": r109aJWS(t, key, map[string]any{"alg": "RS256", "kid": "gp-a81001-2025", "note": words}),
+		// (revision 2026-12-07y: a header's words may be 1 KiB together,
+		// for JAdES headers and long key ids and urls; a note shorter
+		// than that can ride, a README limit, so the letter here is
+		// longer: four times the GP's letter, in strings under 256 bytes)
+		"under": r109aJWS(t, key, map[string]any{"alg": "RS256", "kid": "gp-a81001-2025", "note": r110aUnder(words)}),
 		"names": r109aJWS(t, key, names),
 	}
 	var writes [][2]string
@@ -506,4 +510,24 @@ func r110aAfterIDAT(p, data []byte) []byte {
 	c = binary.BigEndian.AppendUint32(c, crc32.ChecksumIEEE(c[4:]))
 	out := append(append([]byte{}, p[:last]...), c...)
 	return append(out, p[last+12+n:]...)
+}
+
+// r110aUnder is four copies of a letter's words joined by underscores, in
+// strings of under 256 bytes each.
+func r110aUnder(words []string) []string {
+	var out []string
+	cur := ""
+	for i := 0; i < 4; i++ {
+		for _, w := range words {
+			if len(cur)+1+len(w) > 250 {
+				out = append(out, cur)
+				cur = ""
+			}
+			if cur != "" {
+				cur += "_"
+			}
+			cur += w
+		}
+	}
+	return append(out, cur)
 }
