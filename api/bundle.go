@@ -449,9 +449,11 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			switch {
 			case w.IfNoneExist != nil:
 				// The store and the write decision match it again.
+				w.Visible = gx.placeShy(w.IfNoneExist, vis)
 				w.IfNoneExist = gx.refSearch(w.IfNoneExist)
 				q = w.IfNoneExist
 			case te.cond != nil:
+				w.Visible = gx.placeShy(te.cond, vis)
 				q = gx.refSearch(te.cond)
 			default:
 				continue
@@ -460,7 +462,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if err != nil {
 				return err
 			}
-			found = visibleOnly(found, vis)
+			found = visibleOnly(found, w.Visible)
 			if len(found) > 1 {
 				return fmtErr(store.ErrPrecondition, "a condition on %s matched %d resources", w.Type, len(found))
 			}
@@ -518,7 +520,7 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 			if err != nil {
 				return "", err
 			}
-			found = visibleOnly(found, vis)
+			found = visibleOnly(found, gx.placeShy(q, vis))
 			if len(found) == 0 { // not "several" (review 78d: a feed queued a merge for a person not yet registered)
 				return "", fmtErr(store.ErrNoMatch, "conditional reference %q matched 0 resources you may see, it must match exactly one", ref)
 			}

@@ -782,6 +782,24 @@ func (g *gate) carriesNumbers(m *store.Meta, clauses [][]string) bool {
 	return true
 }
 
+// placeHidden reports whether a condition by identifier must not see
+// item m (placeShy): an item of a restricted person, not the user's
+// organisation's, with identifiers her release takes out.
+func (g *gate) placeHidden(m *store.Meta) bool {
+	if personResource(m.Type) || g.user.Org != "" && strings.EqualFold(m.SourceOrg, g.user.Org) {
+		return false
+	}
+	restricted := false
+	for _, pid := range m.Patients {
+		pp := g.prepare(pid)
+		if g.err != nil {
+			return true
+		}
+		restricted = restricted || pp.Restricted()
+	}
+	return restricted && g.placeIdentified(m)
+}
+
 // placeIdentified reports whether item m's current body has identifiers
 // a restricted person's release takes out (placeIdentified). Fails
 // closed on a store error.

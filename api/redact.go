@@ -65,8 +65,7 @@ func asksRedacted(q *search.Query) bool {
 // her Patient does not see asksRedacted's (review 110b:
 // EpisodeOfCare?identifier=<UPRN> found her package, and with
 // _include=EpisodeOfCare:patient named who lives there, and a neighbour's
-// UPRN found nothing). A conditional write's match likewise
-// (Exchange.conditionQuery).
+// UPRN found nothing). A conditional write's match likewise (placeShy).
 func asksPlaceIdentifier(q *search.Query) bool {
 	if personResource(q.Type) {
 		return false
@@ -82,6 +81,20 @@ func asksPlaceIdentifier(q *search.Query) bool {
 		}
 	}
 	return false
+}
+
+// placeShy is vis for a conditional write's or reference's condition q
+// (asksPlaceIdentifier): it does not match a restricted person's item by
+// the identifiers her release takes out, as a search does not (review
+// 110b). Per condition, not per request (review 111b: one entry's
+// If-None-Exist by identifier hid her care package from another entry's
+// conditional reference by _id in the same transaction).
+func (x *Exchange) placeShy(q *search.Query, vis store.Visible) store.Visible {
+	if vis == nil || x == nil || x.gate == nil || q == nil || !asksPlaceIdentifier(q) {
+		return vis
+	}
+	g := x.gate
+	return func(m *store.Meta) bool { return vis(m) && !g.placeHidden(m) }
 }
 
 // placeIdentified reports whether resource m has identifiers a restricted

@@ -2424,7 +2424,7 @@ func (s *Server) create(c echo.Context) error {
 		if w.IfNoneExist, err = x.conditionQuery(x.Type, cond); err != nil {
 			return err
 		}
-		w.Visible = withheldOnce(s.policy.Visible(c.Request().Context(), p, x))
+		w.Visible = x.placeShy(w.IfNoneExist, withheldOnce(s.policy.Visible(c.Request().Context(), p, x)))
 		w.IfNoneExist = x.refSearch(w.IfNoneExist)
 	}
 	return s.commitOne(c, x, p, w)
@@ -2445,11 +2445,6 @@ func (x *Exchange) conditionQuery(typ, cond string) (*search.Query, error) {
 	// refused, and a feed's retried create made a second carer).
 	ownOrg := x == nil || x.gate != nil && x.gate.ownOrgOnly()
 	q, err := conditionQuery(typ, cond, ownOrg)
-	if err == nil && x != nil && asksPlaceIdentifier(q) {
-		// a match, as a search's, does not see a restricted person's
-		// item by the identifiers her release takes out (review 110b)
-		x.asksPlaceIdentifier = true
-	}
 	if err == nil && x != nil && x.BreakGlass != "" && patientParam(q) == "" && !onePersonSearch(q) {
 		return nil, fmtErr(ErrBadRequest, "condition %q: X-Break-Glass opens one person's record, so a condition on %s must name the person: patient=Patient/ID, identifier= or _id=", cond, typ)
 	}
@@ -2580,7 +2575,7 @@ func (s *Server) conditionalUpdate(c echo.Context) error {
 	if w.IfMatch, err = ifMatch(c); err != nil {
 		return err
 	}
-	vis := s.policy.Visible(c.Request().Context(), p, x)
+	vis := x.placeShy(q, s.policy.Visible(c.Request().Context(), p, x))
 	q = x.refSearch(q)
 	prepare := func(lookup store.Lookup) error {
 		found, err := lookup.Search(q)

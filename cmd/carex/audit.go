@@ -575,7 +575,11 @@ func recordsLackWrites(ctx context.Context, db string, logConn *sql.DB) ([]strin
 	if err := records.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'versions'`).Scan(&n); err != nil || n == 0 {
 		return nil, err // not a records database
 	}
-	missing, _, err := loggedWritesMissing(ctx, records, logConn)
+	from, err := sqlite.LostWritesAcceptedBelow(ctx, records)
+	if err != nil {
+		return nil, err
+	}
+	missing, _, _, err := loggedWritesMissing(ctx, records, logConn, from)
 	return missing, err
 }
 

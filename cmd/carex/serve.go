@@ -191,7 +191,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		log.Warn("added to the access log the entries of changes stored before the server stopped without logging them (reason entry-recovered)", "entries", added)
 	}
 	if !f.benchNoPrivacy {
-		if err := checkLoggedWrites(ctx, f.db, f.acceptLostWrites, log); err != nil {
+		if err := checkLoggedWrites(ctx, db, f.db, f.acceptLostWrites, log); err != nil {
 			return err
 		}
 	}

@@ -192,3 +192,35 @@ func PeekLabellingLists(ctx context.Context, path string) (recorded string, hold
 	}
 	return recorded, holds, true
 }
+
+// lostWritesKey is the carex_meta key below whose access-log sequence
+// number an operator accepted that the records lost writes (carex serve
+// --accept-lost-writes): the entries before it are not checked again.
+const lostWritesKey = "lost_writes_accepted_below"
+
+// AcceptLostWrites records that the records' lost writes, as the access
+// log's entries before seq record them, are accepted (an incident).
+func (db *DB) AcceptLostWrites(ctx context.Context, seq int64) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
+	if _, err := db.writer.ExecContext(ctx, `INSERT INTO carex_meta(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`,
+		lostWritesKey, fmt.Sprint(seq)); err != nil {
+		return fmt.Errorf("recording the accepted lost writes in %s: %w", db.path, err)
+	}
+	return nil
+}
+
+// LostWritesAcceptedBelow reads AcceptLostWrites' sequence number from db
+// (a read-only connection will do); 0 when none was recorded.
+func LostWritesAcceptedBelow(ctx context.Context, db *sql.DB) (int64, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carex_meta'`).Scan(&n); err != nil || n == 0 {
+		return 0, err
+	}
+	var v int64
+	err := db.QueryRowContext(ctx, `SELECT CAST(value AS INTEGER) FROM carex_meta WHERE key = ?`, lostWritesKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	return v, err
+}
