@@ -579,8 +579,8 @@ func recordsLackWrites(ctx context.Context, db string, logConn *sql.DB) ([]strin
 	if err != nil {
 		return nil, err
 	}
-	missing, _, _, err := loggedWritesMissing(ctx, records, logConn, from)
-	return missing, err
+	lw, err := loggedWritesMissing(ctx, records, logConn, from)
+	return lw.missing, err
 }
 
 // failedLine is verify's one line on a log that does not verify.

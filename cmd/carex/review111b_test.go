@@ -152,7 +152,8 @@ func TestReview111bSoundStartCostWithLongLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now()
-	missing, checked, _, err := loggedWritesMissing(context.Background(), records, logConn, 0)
+	lw, err := loggedWritesMissing(context.Background(), records, logConn, 0)
+	missing, checked := lw.missing, lw.checked
 	check := time.Since(t0)
 	records.Close()
 	logConn.Close()
@@ -241,14 +242,13 @@ func TestReview111bSoundBothWalsLostRefusedOrWhole(t *testing.T) {
 }
 
 // TestReview111bAcceptLostWritesOnce: serve's refusal
-// says "start once with --accept-lost-writes" (recordscheck.go
-// lostWritesError; README: "serves what is left and says so in its
-// log"). After that one start, and writes answered by it, the next
-// ordinary restart (a deploy, a reboot, systemd's restart) without the
-// flag is expected to start: the loss is recorded and accepted. Seen: it
-// refuses again, for the same lost versions, until 5,000 newer versions
-// push them out of the check; so the flag must stay in the service's
-// configuration, where it then hides any later loss too.
+// says "start once with --accept-lost-writes-before N" (recordscheck.go
+// lostWritesError). After that one start, and writes answered by it, the
+// next ordinary restart (a deploy, a reboot, systemd's restart) without
+// the flag starts: the loss is recorded and accepted (review 111b: it
+// refused again until 5,000 newer versions pushed the lost ones out of the
+// check). A later loss is refused even with the first one's flag given
+// again (review 112b).
 func TestReview111bAcceptLostWritesOnce(t *testing.T) {
 	if testing.Short() || raceEnabled() {
 		t.Skip("builds and kills a real carex process: run without -race")
@@ -282,7 +282,8 @@ func TestReview111bAcceptLostWritesOnce(t *testing.T) {
 	if !strings.Contains(serr, "start once with --accept-lost-writes") {
 		t.Fatalf("premise: the refusal: %s", r110cTail(serr, 600))
 	}
-	p, done, serr = review57cTry(t, r.bin, append(args, "--accept-lost-writes")...)
+	firstRefusal := serr
+	p, done, serr = review57cTry(t, r.bin, append(args, "--accept-lost-writes-before", r112bAcceptBefore(t, serr))...)
 	if p == nil {
 		t.Fatalf("premise: --accept-lost-writes: %s", r110cTail(serr, 600))
 	}
@@ -299,6 +300,58 @@ func TestReview111bAcceptLostWritesOnce(t *testing.T) {
 		t.Errorf("WRONG: after one start with --accept-lost-writes (as the refusal says: \"start once\") and 20 writes, an ordinary restart refuses again: %s", r110cTail(serr, 500))
 		return
 	}
-	p.cmd.Process.Signal(syscall.SIGTERM)
+	// A later loss is refused, though the flag of the first is given
+	// again (left in a service's configuration: review 112b).
+	before := r112bAcceptBefore(t, firstRefusal)
+	for i := range 20 {
+		if code, _, err := p.do(r.client, "POST", "/fhir/Observation", r.tok, fmt.Sprintf("later-%d", i), obs); err != nil || code != 201 {
+			t.Fatalf("write after restarting: %d %v", code, err)
+		}
+	}
+	p.cmd.Process.Kill()
 	<-done
+	dir2 := t.TempDir()
+	db2 := filepath.Join(dir2, "c.db")
+	for _, f := range []string{"", "-shm"} { // the records' -wal left behind again
+		if b, err := os.ReadFile(db + f); err == nil {
+			os.WriteFile(db2+f, b, 0o600)
+		}
+	}
+	for _, f := range []string{"", "-wal", "-shm", "-audit"} {
+		if b, err := os.ReadFile(accessLogPath(db) + f); err == nil {
+			os.WriteFile(accessLogPath(db2)+f, b, 0o600)
+		}
+	}
+	args2 := append([]string(nil), args...)
+	for k := range args2 {
+		if args2[k] == db {
+			args2[k] = db2
+		}
+	}
+	p, done, serr = review57cTry(t, r.bin, append(args2, "--accept-lost-writes-before", before)...)
+	if p != nil {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		<-done
+		t.Errorf("a second loss, after the accepted one, was served under the first one's --accept-lost-writes-before %s", before)
+		return
+	}
+	if !strings.Contains(serr, "acknowledged writes") {
+		t.Errorf("the second loss refused without saying why: %s", r110cTail(serr, 500))
+	}
+}
+
+// r112bAcceptBefore is the log position serve's refusal names for
+// --accept-lost-writes-before (revision of review 112b: the flag names the
+// loss it accepts).
+func r112bAcceptBefore(t *testing.T, refusal string) string {
+	t.Helper()
+	_, after, ok := strings.Cut(refusal, "--accept-lost-writes-before ")
+	n := 0
+	for n < len(after) && after[n] >= '0' && after[n] <= '9' {
+		n++
+	}
+	if !ok || n == 0 {
+		t.Fatalf("the refusal names no --accept-lost-writes-before position: %s", r110cTail(refusal, 500))
+	}
+	return after[:n]
 }

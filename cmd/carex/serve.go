@@ -26,8 +26,8 @@ type serverFlags struct {
 	logKey, checkpointCopy, policy, cpuProfile        string
 	logLevel, logFormat                               string
 	dev, benchNoPrivacy, trustProxy, newAccessLog     bool
-	verifyLog, acceptLostWrites                       bool
-	maxBody                                           int64
+	verifyLog                                         bool
+	maxBody, acceptLostWritesBefore                   int64
 	shutdown, verifyLogEvery                          time.Duration
 }
 
@@ -62,7 +62,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.BoolVar(&f.verifyLog, "verify-log", true, "after starting, check the whole access log in the background as carex audit verify does; if it does not verify, say so in the application log and in IG's searches and reports (start-up itself checks only the entries after the newest checkpoint)")
 	fs.DurationVar(&f.verifyLogEvery, "verify-log-every", 24*time.Hour, "with --verify-log, check the whole access log again this often while serving (0: only after starting), so that an entry changed under a running server is found without a restart")
 	fs.BoolVar(&f.newAccessLog, "new-access-log", false, "start a new, empty access log where these records had one that is missing (a copy of served records for a test or benchmark server, or a loss already recorded as an incident); without it serve refuses")
-	fs.BoolVar(&f.acceptLostWrites, "accept-lost-writes", false, "start although the records lack writes the access log says were stored and answered (a database restored without its -wal file, or a disk that lost data), once that loss is recorded as an incident; without it serve refuses")
+	fs.Int64Var(&f.acceptLostWritesBefore, "accept-lost-writes-before", 0, "start although the records lack writes the access log says were stored and answered (a database restored without its -wal file, or a disk that lost data), once that loss is recorded as an incident: the access-log position serve's refusal names; a loss after it is still refused")
 	fs.BoolVar(&f.benchNoPrivacy, "bench-no-privacy", false, "BENCHMARK BASELINE ONLY: no consent filtering and no access log (needs --dev, refused with --jwks; see carex bench --baseline-url)")
 }
 
@@ -191,7 +191,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 		log.Warn("added to the access log the entries of changes stored before the server stopped without logging them (reason entry-recovered)", "entries", added)
 	}
 	if !f.benchNoPrivacy {
-		if err := checkLoggedWrites(ctx, db, f.db, f.acceptLostWrites, log); err != nil {
+		if err := checkLoggedWrites(ctx, db, f.db, f.acceptLostWritesBefore, log); err != nil {
 			return err
 		}
 	}
