@@ -42,6 +42,7 @@ import (
 // social care is as tagged, attachments and all: its assessment forms and
 // letters reach those who see social care.
 func carriesDocument(typ string, res map[string]any, org string) bool {
+	budget := newPictureBudget() // (the pictures of one item together: review 112a)
 	// A council's item it tags social care keeps what carex reads for
 	// codes (text, FHIR JSON): only what it cannot read (a PDF, an image,
 	// an archive) makes it a document (review 101a: a hospital letter
@@ -82,7 +83,7 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 				for _, u := range narrativeDataURLs(s) {
 					if mt, ok := documentDataURL(u); ok {
 						raw, ok := dataURLBytes(u)
-						if ok && strings.HasPrefix(strings.ToLower(mt), "image/") && wholePicture(raw) {
+						if ok && strings.HasPrefix(strings.ToLower(mt), "image/") && budget.wholePicture(raw) {
 							continue // an image the narrative shows (a logo)
 						}
 						payload(mt, raw, ok, true)
@@ -143,7 +144,7 @@ func carriesDocument(typ string, res map[string]any, org string) bool {
 			eachObject(v, "", func(x map[string]any) bool {
 				if data, _ := x["data"].(string); data != "" {
 					raw, ok := decodeBase64(data)
-					found = found || !ok || signatureHolds(raw)
+					found = found || !ok || budget.signatureHolds(raw)
 					return false
 				}
 				return check(x)
@@ -361,7 +362,11 @@ func base64Line(line string) bool {
 //     withheld from the IG officer);
 //   - anything else documentBytes calls one but a picture (a handwritten
 //     signature's image, as HL7's Bundle example signs).
-func signatureHolds(raw []byte) bool {
+func signatureHolds(raw []byte) bool { return newPictureBudget().signatureHolds(raw) }
+
+// signatureHolds is signatureHolds with the item's budget of pixels to
+// decode.
+func (budget *pictureBudget) signatureHolds(raw []byte) bool {
 	t := bytes.TrimSpace(raw)
 	if parts := bytes.Split(t, []byte(".")); len(parts) == 3 && base64Line(string(parts[0])) && base64Line(string(parts[1])) && base64Line(string(parts[2])) {
 		// (its header and signature read too: a JOSE header, and a
@@ -385,7 +390,7 @@ func signatureHolds(raw []byte) bool {
 	if x := attachmentText("", t); len(x) > 0 && x[0] == '<' {
 		return !xmlSignatureOnly(x)
 	}
-	if wholePicture(raw) {
+	if budget.wholePicture(raw) {
 		return false
 	}
 	return documentBytes(raw)
@@ -865,44 +870,69 @@ func pictureHead(ct, data string) bool {
 // 36-megapixel frames of a GIF took 418 MB to decode), and 96 MiB
 // decoded (review 109a: a decoder asked for huge dimensions allocates
 // them), and with at most 128 bytes of comments and other text beside
-// 64 KiB of EXIF, XMP, ICC profiles and applications' segments, all
+// 64 KiB of EXIF, XMP, thumbnails and applications' segments, all
 // counted (review 110a: a JPEG's APP0 and APP2 segments, a GIF's
-// application extensions and a comment calling itself XMP were not).
-// **Limits:** the metadata's text is not read (its segments are
-// checked to be the metadata they name), nor the pixels (a picture may
-// show text), nor bytes that look like coded data. Other formats, SVG among them (whose text is text), are not
-// taken on trust.
-func wholePicture(b []byte) bool {
+// application extensions and a comment calling itself XMP were not), and
+// an ICC profile of up to 1 MiB. **Limits:** the metadata's text is not
+// read (its segments are checked to be the metadata they name), nor the
+// pixels (a picture may show text), nor the values of its palettes,
+// histograms, thumbnails and tables (review 112a: read for words, a
+// brand's colour ramp withheld a logo), nor bytes that look like coded
+// data. Other formats, SVG among them (whose text is text), are not taken
+// on trust.
+func wholePicture(b []byte) bool { return newPictureBudget().wholePicture(b) }
+
+// pictureBudget is what one item's pictures may decode together: 48
+// megapixels (review 112a: 600 blank 24-megapixel PNGs of 3 KB each in one
+// narrative took 38 s to write). A picture past it is not taken as one.
+type pictureBudget struct{ pixels int }
+
+func newPictureBudget() *pictureBudget { return &pictureBudget{pixels: 2 * maxPicturePixels} }
+
+// spend takes px pixels (a GIF's frames') from the budget, if it has them.
+func (budget *pictureBudget) spend(px int) bool {
+	if px > budget.pixels {
+		return false
+	}
+	budget.pixels -= px
+	return true
+}
+
+// wholePicture is wholePicture within the budget.
+func (budget *pictureBudget) wholePicture(b []byte) bool {
 	t := bytes.TrimRight(b, "\x00")
 	var cfg image.Config
 	var err error
+	decoded := false
 	switch {
 	case bytes.HasPrefix(t, []byte("\x89PNG\r\n\x1a\n")):
-		if !pngChunksOnly(t) {
+		// (its size first: the budget before inflating its data)
+		if cfg, err = png.DecodeConfig(bytes.NewReader(t)); err != nil || !pixels(cfg) || !budget.spend(cfg.Width*cfg.Height) || !pngChunksOnly(t) {
 			return false
 		}
-		if cfg, err = png.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
-			_, err = png.Decode(bytes.NewReader(t))
-		}
+		_, err = png.Decode(bytes.NewReader(t))
+		decoded = true
 	case bytes.HasPrefix(t, []byte("\xff\xd8\xff")):
 		if !jpegSegmentsOnly(t) {
 			return false
 		}
-		if cfg, err = jpeg.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) {
+		if cfg, err = jpeg.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && budget.spend(cfg.Width*cfg.Height) {
 			_, err = jpeg.Decode(bytes.NewReader(t))
+			decoded = true
 		}
 	case bytes.HasPrefix(t, []byte("GIF87a")), bytes.HasPrefix(t, []byte("GIF89a")):
 		frames, ok := gifBlocksOnly(t)
 		if !ok {
 			return false
 		}
-		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && frames <= maxPicturePixels {
+		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && frames <= maxPicturePixels && budget.spend(frames) {
 			_, err = gif.DecodeAll(bytes.NewReader(t))
+			decoded = true
 		}
 	default:
 		return false
 	}
-	return err == nil && pixels(cfg)
+	return err == nil && pixels(cfg) && decoded
 }
 
 // maxPicturePixels and maxPictureBytes bound what decoding a picture
@@ -964,6 +994,7 @@ func pngChunksOnly(b []byte) bool {
 	seen := map[string]bool{}
 	var idat []byte
 	prev := ""
+	palette := 0 // its entries
 	for rest := b[8:]; ; {
 		if len(rest) < 12 {
 			return false
@@ -990,7 +1021,7 @@ func pngChunksOnly(b []byte) bool {
 		case "iCCP":
 			// a profile: its name is text
 			name, _, _ := bytes.Cut(body, []byte{0})
-			if seen[typ] || !meta.add(name, false) || !iccProfile(body[len(name):]) || !meta.add(body[len(name):], true) {
+			if seen[typ] || !meta.add(name, false) || !iccProfile(body[len(name):]) {
 				return false
 			}
 		case "sPLT": // a suggested palette, named: counted as text
@@ -1009,9 +1040,11 @@ func pngChunksOnly(b []byte) bool {
 			if !ok || seen[typ] || n < size[0] || n > size[1] || (typ == "IHDR") != (prev == "") {
 				return false
 			}
-			// a palette, its transparency and histogram, and the rest, are
-			// values, not words (review 111a: a letter as a histogram)
-			if wordsRun(body) {
+			if typ == "PLTE" {
+				palette = n / 3
+			}
+			// a histogram, one count for each palette entry
+			if typ == "hIST" && n != 2*palette {
 				return false
 			}
 		}
@@ -1073,14 +1106,13 @@ func jpegWalk(b []byte, depth int) bool {
 				return false
 			}
 		case m == 0xe0 && bytes.HasPrefix(body, []byte("JFIF\x00")) && len(body) >= 14:
-			// its thumbnail, 3 bytes a pixel: pixels, not words
-			if wordsRun(body[14:]) || !meta.add(body, jpegProfile(m, body)) {
+			if !meta.add(body, jpegProfile(m, body)) {
 				return false
 			}
 		case m == 0xdb:
-			// quantisation tables: at most eight of 64 16-bit values, not
-			// words (review 111a: a letter in repeated tables went out)
-			if tables += n - 2; tables > 8*129 || wordsRun(body) {
+			// quantisation tables: at most eight of 64 16-bit values
+			// (review 111a: a letter in repeated tables went out)
+			if tables += n - 2; tables > 8*129 {
 				return false
 			}
 		case m == 0xfe || m >= 0xe0 && m <= 0xef:
@@ -1109,25 +1141,36 @@ func jpegWalk(b []byte, depth int) bool {
 // Coded data is as good as random, where such a run does not happen; a
 // plain picture's repeats few bytes.
 func textRun(b []byte) bool {
-	run := 0
-	var seen [128]bool
-	distinct := 0
+	var r printableRun
 	for _, c := range b {
-		if c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c > 0x7e {
-			run, distinct = 0, 0
-			clear(seen[:])
-			continue
-		}
-		run++
-		if !seen[c] {
-			seen[c] = true
-			distinct++
-		}
-		if run >= 64 && distinct >= 12 {
+		if r.add(c, c >= 0x20 && c <= 0x7e || c == '\t' || c == '\r' || c == '\n') && r.run >= 64 {
 			return true
 		}
 	}
 	return false
+}
+
+// printableRun counts a run of printable characters and how many
+// different ones it holds (textRun, utf16Run).
+type printableRun struct {
+	run, distinct int
+	seen          [128]bool
+}
+
+// add counts c, or ends the run when c is not printable; it reports
+// whether the run holds 12 different characters or more.
+func (r *printableRun) add(c byte, printable bool) bool {
+	if !printable {
+		r.run, r.distinct = 0, 0
+		clear(r.seen[:])
+		return false
+	}
+	r.run++
+	if !r.seen[c] {
+		r.seen[c] = true
+		r.distinct++
+	}
+	return r.distinct >= 12
 }
 
 // pngDataEnds reports whether a PNG's image data (its IDAT chunks'
@@ -1203,29 +1246,9 @@ func jfxxThumbnail(x []byte) bool {
 	case 0x10:
 		return bytes.HasPrefix(t, []byte("\xff\xd8\xff")) && jpegWalk(t, 1)
 	case 0x11:
-		return len(t) >= 2 && len(t) == 2+768+int(t[0])*int(t[1]) && !wordsRun(t[2:])
+		return len(t) >= 2 && len(t) == 2+768+int(t[0])*int(t[1])
 	case 0x13:
-		return len(t) >= 2 && len(t) == 2+3*int(t[0])*int(t[1]) && !wordsRun(t[2:])
-	}
-	return false
-}
-
-// wordsRun reports whether bytes that are pixels or tables (a palette, a
-// histogram, a thumbnail, a quantisation table) hold words: a run of
-// printable ASCII with eight words or more in it, a letter and then a
-// space. A grey ramp's palette is a run of printable bytes, but of no
-// words.
-func wordsRun(b []byte) bool {
-	words := 0
-	for i, c := range b {
-		switch {
-		case c < 0x20 && c != '\t' && c != '\r' && c != '\n' || c > 0x7e:
-			words = 0
-		case c == ' ' && i > 0 && (b[i-1]|0x20 >= 'a' && b[i-1]|0x20 <= 'z' || b[i-1] == ',' || b[i-1] == '.'):
-			if words++; words >= 8 {
-				return true
-			}
-		}
+		return len(t) >= 2 && len(t) == 2+3*int(t[0])*int(t[1])
 	}
 	return false
 }
@@ -1236,24 +1259,13 @@ func wordsRun(b []byte) bool {
 // JPEG's end marker in UTF-16 went out).
 func utf16Run(b []byte) bool {
 	for form := 0; form < 4; form++ { // (little- or big-endian, from an even or an odd byte)
-		run, distinct := 0, 0
-		var seen [128]bool
+		var r printableRun
 		for i := form / 2; i+1 < len(b); i += 2 {
 			c, z := b[i], b[i+1]
 			if form%2 == 1 {
 				c, z = z, c
 			}
-			if z != 0 || c < 0x20 && c != '\n' && c != '\r' || c > 0x7e {
-				run, distinct = 0, 0
-				clear(seen[:])
-				continue
-			}
-			run++
-			if !seen[c] {
-				seen[c] = true
-				distinct++
-			}
-			if run >= 32 && distinct >= 12 {
+			if r.add(c, z == 0 && (c >= 0x20 && c <= 0x7e || c == '\n' || c == '\r')) && r.run >= 32 {
 				return true
 			}
 		}
@@ -1263,8 +1275,9 @@ func utf16Run(b []byte) bool {
 
 // iccProfile reports whether a PNG's iCCP chunk, after its name, holds
 // an ICC profile: zlib data that inflates to a profile's header
-// ("acsp") of the size it states, at most 64 KiB (review 110a: a letter
-// as its profile went out).
+// ("acsp") of the size it states, at most 1 MiB as in a JPEG (review
+// 110a: a letter as its profile went out; review 112a: a 100 KB display
+// profile was refused at 64 KiB).
 func iccProfile(rest []byte) bool {
 	if len(rest) < 2 || rest[0] != 0 || rest[1] != 0 { // its name's end, the method
 		return false
@@ -1273,8 +1286,8 @@ func iccProfile(rest []byte) bool {
 	if err != nil {
 		return false
 	}
-	p, err := io.ReadAll(io.LimitReader(zr, 64<<10+1))
-	return err == nil && len(p) <= 64<<10 && iccHeader(p)
+	p, err := io.ReadAll(io.LimitReader(zr, 1<<20+1))
+	return err == nil && len(p) <= 1<<20 && iccHeader(p)
 }
 
 // gifBlocksOnly reports whether a GIF's blocks run to one trailer that
@@ -1288,7 +1301,7 @@ func gifBlocksOnly(b []byte) (frames int, ok bool) {
 	i := 13
 	if b[10]&0x80 != 0 {
 		i += 3 << (b[10]&7 + 1)
-		if i > len(b) || wordsRun(b[13:i]) { // (colours, not words: review 111a)
+		if i > len(b) {
 			return 0, false
 		}
 	}
@@ -1335,9 +1348,8 @@ func gifBlocksOnly(b []byte) (frames int, ok bool) {
 			flags := b[i+9]
 			i += 10
 			if flags&0x80 != 0 {
-				from := i
 				i += 3 << (flags&7 + 1)
-				if i > len(b) || wordsRun(b[from:i]) {
+				if i > len(b) {
 					return 0, false
 				}
 			}

@@ -11,9 +11,10 @@ import (
 )
 
 // Pictures whose tables are runs of printable bytes are pictures: a grey
-// ramp's palette (0x20 to 0x7e three times over), and a low-quality
-// JPEG's quantisation tables (values 32 to 126), which wordsRun must not
-// take for words (revision 2026-12-07y).
+// ramp's palette (0x20 to 0x7e three times over), a brand's plum-to-berry
+// ramp whose green is 0x20 throughout (review 112a: read as words, it
+// withheld a logo), and a low-quality JPEG's quantisation tables (values
+// 32 to 126).
 func TestWholePictureTablesOfPrintableBytes(t *testing.T) {
 	ramp := make(color.Palette, 256)
 	for i := range ramp {
@@ -22,6 +23,21 @@ func TestWholePictureTablesOfPrintableBytes(t *testing.T) {
 	img := image.NewPaletted(image.Rect(0, 0, 64, 64), ramp)
 	for i := range img.Pix {
 		img.Pix[i] = uint8(i)
+	}
+	brand := make(color.Palette, 64)
+	for i := range brand {
+		brand[i] = color.RGBA{R: uint8(0x40 + i*(0x7a-0x40)/63), G: 0x20, B: uint8(0x60 - i*(0x60-0x40)/63), A: 0xff}
+	}
+	logo := image.NewPaletted(image.Rect(0, 0, 64, 8), brand)
+	for i := range logo.Pix {
+		logo.Pix[i] = uint8(i % 64)
+	}
+	var lp bytes.Buffer
+	if err := png.Encode(&lp, logo); err != nil {
+		t.Fatal(err)
+	}
+	if !wholePicture(lp.Bytes()) {
+		t.Error("a logo with a brand's colour ramp is not a picture")
 	}
 	var p, g bytes.Buffer
 	if err := png.Encode(&p, img); err != nil {
@@ -50,13 +66,9 @@ func TestWholePictureTablesOfPrintableBytes(t *testing.T) {
 	}
 }
 
-// A letter in a palette, a histogram or a quantisation table, or in
-// UTF-16 in a JPEG's coded data, is words (review 111a).
-func TestWordsRunAndUTF16Run(t *testing.T) {
+// A letter in UTF-16 in a JPEG's coded data is text (review 111a).
+func TestUTF16Run(t *testing.T) {
 	letter := "Dear Dr Patel, thank you for seeing Mrs Smith in clinic today. Her viral load is undetectable."
-	if !wordsRun([]byte(letter)) {
-		t.Error("a letter is not words")
-	}
 	var u16le, u16be []byte
 	for _, c := range []byte(letter) {
 		u16le = append(u16le, c, 0)
@@ -67,7 +79,30 @@ func TestWordsRunAndUTF16Run(t *testing.T) {
 			t.Errorf("UTF-16 %s: not found", name)
 		}
 	}
-	if utf16Run([]byte(letter)) || wordsRun([]byte("ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnop")) {
-		t.Error("text that is not UTF-16, or one word, taken for it")
+	if utf16Run([]byte(letter)) {
+		t.Error("text that is not UTF-16 taken for it")
+	}
+}
+
+// One item's pictures decode 48 megapixels together; past that a picture
+// is not taken as one (review 112a: 600 blank 24-megapixel PNGs in one
+// narrative took 38 s).
+func TestPictureBudget(t *testing.T) {
+	blank := image.NewGray(image.Rect(0, 0, 4000, 4000)) // 16 MP
+	var b bytes.Buffer
+	if err := png.Encode(&b, blank); err != nil {
+		t.Fatal(err)
+	}
+	budget := newPictureBudget()
+	for i := 0; i < 3; i++ {
+		if !budget.wholePicture(b.Bytes()) {
+			t.Fatalf("picture %d of 16 MP within 48 MP refused", i+1)
+		}
+	}
+	if budget.wholePicture(b.Bytes()) {
+		t.Error("a fourth 16-megapixel picture taken past the item's 48")
+	}
+	if !newPictureBudget().wholePicture(b.Bytes()) {
+		t.Error("another item's budget was spent")
 	}
 }

@@ -160,6 +160,27 @@ func (s *Server) explain(c echo.Context) error {
 	// their own Consents do not withhold it (bgAlong).
 	others := map[string]*personDecision{}
 	theirs := map[string]*personDecision{} // (the others decided without break-glass)
+	// prepared is another person's decision for user ou (with the grant
+	// ou holds for them), from cache or made and kept there.
+	prepared := func(ou consent.User, pid string, cache map[string]*personDecision) (*personDecision, error) {
+		if op, ok := cache[pid]; ok {
+			return op, nil
+		}
+		var err error
+		if ou.BreakGlassGranted, err = granted(pid); err != nil {
+			return nil, err
+		}
+		opc, err := s.store.PatientContext(ctx, pid)
+		if err != nil {
+			return nil, err
+		}
+		op, err := cp.preparedFrom(ctx, ou, pid, opc)
+		if err != nil {
+			return nil, err
+		}
+		cache[pid] = op
+		return op, nil
+	}
 	// decideAlone decides an item of other people alone as a read
 	// decides it for them without break-glass: their source's own, or
 	// each of them permitting it.
@@ -175,20 +196,9 @@ func (s *Server) explain(c echo.Context) error {
 		}
 		d := consent.Decision{Effect: consent.Permit}
 		for _, pid := range v.Patients {
-			op, ok := cache[pid]
-			if !ok {
-				var err error
-				if ou.BreakGlassGranted, err = granted(pid); err != nil {
-					return d, err
-				}
-				opc, err := s.store.PatientContext(ctx, pid)
-				if err != nil {
-					return d, err
-				}
-				if op, err = cp.preparedFrom(ctx, ou, pid, opc); err != nil {
-					return d, err
-				}
-				cache[pid] = op
+			op, err := prepared(ou, pid, cache)
+			if err != nil {
+				return d, err
 			}
 			if od := op.Decide(it); !od.Permitted() {
 				return od, nil
@@ -221,21 +231,9 @@ func (s *Server) explain(c echo.Context) error {
 			if pid == x.ID {
 				continue
 			}
-			op, ok := others[pid]
-			if !ok {
-				ou := u
-				var err error
-				if ou.BreakGlassGranted, err = granted(pid); err != nil {
-					return d, err
-				}
-				opc, err := s.store.PatientContext(ctx, pid)
-				if err != nil {
-					return d, err
-				}
-				if op, err = cp.preparedFrom(ctx, ou, pid, opc); err != nil {
-					return d, err
-				}
-				others[pid] = op
+			op, err := prepared(u, pid, others)
+			if err != nil {
+				return d, err
 			}
 			od := op.Decide(it)
 			if od.Permitted() && u.BreakGlassReason != "" && op.ConsentWithholds(it) {

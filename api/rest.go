@@ -631,7 +631,7 @@ func (s *Server) derive(w *store.Write) {
 	// decoded once: it counts for classes, codes and labels as a
 	// contained resource does.
 	attached, texts, over := attachedContentCapped(w.Resource, true)
-	texts = append(texts, messageTexts(w.Type, w.Resource)...)
+	texts = append(texts, proseTexts(w.Type, w.Resource)...)
 	scanned := make([][]byte, len(texts))
 	for i, t := range texts {
 		scanned[i] = scanText(t)
@@ -859,15 +859,23 @@ var (
 	structureMark = regexp.MustCompile(`<[A-Za-z?!/]|[{\[]\s*["{\[]`)
 )
 
-// messageTexts are a message's own words in prose (its payload strings,
-// notes and narrative's text), read for codes as a plain-text attachment
-// is (review 88c: "SNOMED 86406008" in a message's text to the nurses was
-// not labelled, where the same words attached as text/plain were). A
+// proseTexts are an item's own words in prose read for codes as a
+// plain-text attachment is: a message's payload strings, notes and
+// narrative's text (review 88c: "SNOMED 86406008" in a message's text to
+// the nurses was not labelled, where the same words attached as
+// text/plain were), and a Task's or a care plan's description, notes,
+// inputs and outputs in words and activities' descriptions, where a
+// council's assessment or a care plan quotes a discharge summary (review
+// 112c: "HIV 86406008" so quoted reached the GP). **(choice)** Other
+// items' notes and narratives are not read so: a problem's narrative
+// listing its record's codes, a note giving a code as guidance or a list
+// of numbers, are no diagnosis of the person (reviews 53c, 63a, 108a). A
 // string that is structured data (JSON or XML) is read as such already,
 // for the resources it holds, and a number in it is not a code (review
 // 67a: a device's configuration, {"pollIntervalMs": 86406008}).
-func messageTexts(typ string, res map[string]any) [][]byte {
-	if !consent.MessageType(typ) {
+func proseTexts(typ string, res map[string]any) [][]byte {
+	message := consent.MessageType(typ)
+	if !message && typ != "Task" && typ != "CarePlan" {
 		return nil
 	}
 	var out [][]byte
@@ -876,21 +884,35 @@ func messageTexts(typ string, res map[string]any) [][]byte {
 			out = append(out, []byte(s))
 		}
 	}
-	for _, p := range asList(res["payload"]) {
-		pm, _ := p.(map[string]any)
-		if s, _ := pm["contentString"].(string); s != "" {
-			prose(s)
+	strs := func(v any, keys ...string) {
+		for _, x := range asList(v) {
+			xm, _ := x.(map[string]any)
+			for _, k := range keys {
+				if s, _ := xm[k].(string); s != "" {
+					prose(s)
+				}
+			}
 		}
 	}
-	for _, n := range asList(res["note"]) {
-		nm, _ := n.(map[string]any)
-		if s, _ := nm["text"].(string); s != "" {
-			prose(s)
+	strs(res["note"], "text")
+	switch typ {
+	case "Task":
+		strs(res, "description")
+		strs(res["input"], "valueString", "valueMarkdown")
+		strs(res["output"], "valueString", "valueMarkdown")
+	case "CarePlan":
+		strs(res, "description")
+		for _, a := range asList(res["activity"]) {
+			am, _ := a.(map[string]any)
+			strs(am["detail"], "description")
+			strs(am["progress"], "text")
 		}
-	}
-	if t, _ := res["text"].(map[string]any); t != nil {
-		if s, _ := t["div"].(string); s != "" {
-			prose(narrativeWords(s))
+	default: // a message
+		strs(res["payload"], "contentString")
+		if t, _ := res["text"].(map[string]any); t != nil {
+			if s, _ := t["div"].(string); s != "" {
+				prose(narrativeWords(s))
+			}
 		}
 	}
 	return out

@@ -177,7 +177,7 @@ func TestReview111aPNGToolChunksWithheld(t *testing.T) {
 	}
 }
 
-// TestReview111aLetterInHistogramQuantTablesPalettesAndUTF16Scan: 07x
+// TestReview111aLetterInHistogramAndUTF16Scan: 07x
 // claims every chunk and segment is what it names and bounded. A PNG's
 // hIST (up to 512 bytes, "of its size") is not checked against the
 // palette and Go's decoder skips it; it is counted in no bound. A
@@ -188,7 +188,7 @@ func TestReview111aPNGToolChunksWithheld(t *testing.T) {
 // review 110a's letter before a JPEG's end marker passes textRun when it
 // is UTF-16 (no two printable bytes in a row). All
 // still decode; the letter reaches the social worker.
-func TestReview111aLetterInHistogramQuantTablesPalettesAndUTF16Scan(t *testing.T) {
+func TestReview111aLetterInHistogramAndUTF16Scan(t *testing.T) {
 	e := newEnv(t)
 	r98bSeed(t, e)
 	letter := []byte(strings.Repeat(r106aLetter, 8))
@@ -237,6 +237,14 @@ func TestReview111aLetterInHistogramQuantTablesPalettesAndUTF16Scan(t *testing.T
 	if !bytes.Contains(gb.Bytes(), long[:200]) {
 		t.Fatalf("premise: the GIF's local colour tables do not hold the letter")
 	}
+	// (Revision 2026-12-07z: a letter as table values — quantisation
+	// tables within their bound of eight, a GIF's local colour tables, a
+	// palette — is the README's limit, "nor the values of its palettes,
+	// histograms, thumbnails and tables": read for words, real logos'
+	// colour ramps were withheld, review 112a. The histogram, whose size
+	// its palette fixes, and UTF-16 in the coded data stay checked.)
+	delete(got, "dqt")
+	delete(got, "gif-lct")
 	for k, v := range got {
 		if v[0] == 200 {
 			t.Errorf("LEAK: %s: a picture carrying the GP's letter reached the social worker (200)", k)

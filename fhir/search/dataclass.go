@@ -161,10 +161,14 @@ func ContentClasses(resourceType string, res map[string]any) []string {
 		// HbA1c of 86 mmol/mol as the task's output) is a result (review
 		// 98b: it went to the social worker in the GP's Task); under any
 		// of LOINC's names (review 99a: its OID, https).
+		var out []string
 		if taskResult(res, false) {
-			return []string{ClassObservations}
+			out = append(out, ClassObservations)
 		}
-		return nil
+		if taskNote(res) {
+			out = append(out, ClassDocuments)
+		}
+		return out
 	case "Encounter":
 		if !admission(res) {
 			return []string{ClassDocuments}
@@ -377,13 +381,89 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 		// (review 99a: housing status withheld it from the nurse): there
 		// only a measurement, or an answer LOINC codes, is a result
 		// (review 100a: an HbA1c it copied reached the nurse).
+		var out []string
 		if taskResult(res, true) {
-			return []string{ClassObservations}
+			out = append(out, ClassObservations)
 		}
-		return nil
+		if taskNote(res) {
+			out = append(out, ClassDocuments)
+		}
+		return out
 	}
 	return ContentClasses(resourceType, res)
 }
+
+// taskNote reports whether a Task has an input or output that is a
+// clinical document in words: a value in words (a string or markdown of
+// 40 characters or more) under a type that names a clinical note or
+// letter — LOINC's and SNOMED CT's codes of one, or words that say it
+// ("discharge summary", "clinic letter") — as a council's assessment
+// quotes the hospital's discharge summary (review 112c: it reached the
+// district nurse, who sees no documents; attached as text/plain it did
+// not).
+func taskNote(res map[string]any) bool {
+	found := false
+	for _, el := range []string{"input", "output"} {
+		walk(res[el], nil, func(v any) {
+			m, ok := v.(map[string]any)
+			if !ok || found {
+				return
+			}
+			str, _ := m["valueString"].(string)
+			if md, _ := m["valueMarkdown"].(string); len(md) > len(str) {
+				str = md
+			}
+			found = len(strings.TrimSpace(str)) >= 40 && noteType(m["type"])
+		})
+	}
+	return found
+}
+
+// noteType reports whether CodeableConcept cc names a clinical note or
+// letter (taskNote).
+func noteType(cc any) bool {
+	m, _ := cc.(map[string]any)
+	if m == nil {
+		return false
+	}
+	texts := []string{}
+	if t, _ := m["text"].(string); t != "" {
+		texts = append(texts, t)
+	}
+	codings, _ := m["coding"].([]any)
+	for _, c := range codings {
+		cm, _ := c.(map[string]any)
+		code, _ := cm["code"].(string)
+		sys, _ := cm["system"].(string)
+		if loincSystem(sys) && loincNotes[code] || sys == "http://snomed.info/sct" && snomedNotes[code] {
+			return true
+		}
+		if d, _ := cm["display"].(string); d != "" {
+			texts = append(texts, d)
+		}
+	}
+	for _, t := range texts {
+		t = strings.ToLower(t)
+		for _, w := range noteWords {
+			if strings.Contains(t, w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// loincNotes and snomedNotes are the codes of clinical notes and letters
+// a Task's input may be typed with; noteWords the words that name one.
+var (
+	loincNotes = map[string]bool{"18842-5": true, "11488-4": true, "34133-9": true, "11506-3": true, "28570-0": true, "11504-8": true,
+		"34117-2": true, "57133-1": true, "18761-7": true, "34746-8": true, "34109-9": true, "51845-6": true, "68608-9": true,
+		"11502-2": true, "11526-1": true, "60591-5": true, "34111-5": true, "59258-4": true, "18748-4": true}
+	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
+		"4241000179101": true, "422735006": true, "371535009": true}
+	noteWords = []string{"discharge summary", "discharge letter", "clinic letter", "outpatient letter", "consultation note", "consult note",
+		"progress note", "operation note", "operative note", "referral letter", "transfer summary", "clinical letter", "gp letter"}
+)
 
 // taskResult reports whether a Task has an input or output that is a
 // result:
