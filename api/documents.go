@@ -925,7 +925,7 @@ func (budget *pictureBudget) wholePicture(b []byte) bool {
 		if !ok {
 			return false
 		}
-		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && frames <= maxPicturePixels && budget.spend(frames) {
+		if cfg, err = gif.DecodeConfig(bytes.NewReader(t)); err == nil && pixels(cfg) && budget.spend(frames) {
 			_, err = gif.DecodeAll(bytes.NewReader(t))
 			decoded = true
 		}
@@ -1105,10 +1105,6 @@ func jpegWalk(b []byte, depth int) bool {
 			if depth > 0 || !jfxxThumbnail(body[5:]) || !meta.add(body, true) {
 				return false
 			}
-		case m == 0xe0 && bytes.HasPrefix(body, []byte("JFIF\x00")) && len(body) >= 14:
-			if !meta.add(body, jpegProfile(m, body)) {
-				return false
-			}
 		case m == 0xdb:
 			// quantisation tables: at most eight of 64 16-bit values
 			// (review 111a: a letter in repeated tables went out)
@@ -1173,6 +1169,9 @@ func (r *printableRun) add(c byte, printable bool) bool {
 	return r.distinct >= 12
 }
 
+// pngChannels are the samples a pixel of each PNG colour type has.
+var pngChannels = map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+
 // pngDataEnds reports whether a PNG's image data (its IDAT chunks'
 // bodies, joined) is one zlib stream and nothing after it (review 110a's
 // re-read: Go's decoder reads the stream to its end and skips what
@@ -1181,7 +1180,7 @@ func (r *printableRun) add(c byte, printable bool) bool {
 // to read).
 func pngDataEnds(data, ihdr []byte) bool {
 	w, h := int64(binary.BigEndian.Uint32(ihdr)), int64(binary.BigEndian.Uint32(ihdr[4:]))
-	channels := map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ihdr[9]]
+	channels := pngChannels[ihdr[9]]
 	if w <= 0 || h <= 0 || channels == 0 || w*h > maxPicturePixels {
 		return false
 	}

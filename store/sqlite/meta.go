@@ -32,12 +32,8 @@ func (db *DB) MarkAccessLog(ctx context.Context, at time.Time) error {
 // read-only connection, to a database of any schema version: one migrated
 // by an earlier carex has no record.
 func AccessLogSince(ctx context.Context, db *sql.DB) (since time.Time, ok bool, err error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carex_meta'`).Scan(&n); err != nil {
+	if has, err := hasMeta(ctx, db); err != nil || !has {
 		return time.Time{}, false, err
-	}
-	if n == 0 {
-		return time.Time{}, false, nil
 	}
 	var v string
 	err = db.QueryRowContext(ctx, `SELECT value FROM carex_meta WHERE key = ?`, accessLogKey).Scan(&v)
@@ -213,8 +209,7 @@ func (db *DB) AcceptLostWrites(ctx context.Context, seq int64) error {
 // LostWritesAcceptedBelow reads AcceptLostWrites' sequence number from db
 // (a read-only connection will do); 0 when none was recorded.
 func LostWritesAcceptedBelow(ctx context.Context, db *sql.DB) (int64, error) {
-	var n int
-	if err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carex_meta'`).Scan(&n); err != nil || n == 0 {
+	if has, err := hasMeta(ctx, db); err != nil || !has {
 		return 0, err
 	}
 	var v int64
@@ -223,4 +218,12 @@ func LostWritesAcceptedBelow(ctx context.Context, db *sql.DB) (int64, error) {
 		return 0, nil
 	}
 	return v, err
+}
+
+// hasMeta reports whether db (of any schema version: one migrated by an
+// earlier carex has none) has the carex_meta table.
+func hasMeta(ctx context.Context, db *sql.DB) (bool, error) {
+	var n int
+	err := db.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'carex_meta'`).Scan(&n)
+	return n > 0, err
 }
