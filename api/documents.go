@@ -883,11 +883,22 @@ func pictureHead(ct, data string) bool {
 func wholePicture(b []byte) bool { return newPictureBudget().wholePicture(b) }
 
 // pictureBudget is what one item's pictures may decode together: 48
-// megapixels (review 112a: 600 blank 24-megapixel PNGs of 3 KB each in one
-// narrative took 38 s to write). A picture past it is not taken as one.
+// megapixels, and 16 more pixels for each byte of each picture (review
+// 112a: 600 blank 24-megapixel PNGs of 3 KB each in one narrative took
+// 38 s to write; review 113a: five 12-megapixel wound photos in a
+// problem's narrative passed a budget of 48 megapixels alone, and made it
+// a document). A photo as a camera or a phone saves it (a tenth of a byte
+// a pixel or more) pays for itself; what a write's body can make carex
+// decode stays bounded by its size. **(choice)** A picture past the budget
+// is not taken as one (an item is a document, not released unverified):
+// only pictures that compress more than 16 pixels to the byte (blank or
+// drawn) meet it, past 48 megapixels in one item.
 type pictureBudget struct{ pixels int }
 
 func newPictureBudget() *pictureBudget { return &pictureBudget{pixels: 2 * maxPicturePixels} }
+
+// pixelsPerByte is what each byte of a picture adds to its item's budget.
+const pixelsPerByte = 16
 
 // spend takes px pixels (a GIF's frames') from the budget, if it has them.
 func (budget *pictureBudget) spend(px int) bool {
@@ -901,6 +912,7 @@ func (budget *pictureBudget) spend(px int) bool {
 // wholePicture is wholePicture within the budget.
 func (budget *pictureBudget) wholePicture(b []byte) bool {
 	t := bytes.TrimRight(b, "\x00")
+	budget.pixels += pixelsPerByte * len(t)
 	var cfg image.Config
 	var err error
 	decoded := false

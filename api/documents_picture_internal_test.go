@@ -106,3 +106,38 @@ func TestPictureBudget(t *testing.T) {
 		t.Error("another item's budget was spent")
 	}
 }
+
+// A photo pays for its own decoding (16 pixels a byte): with the item's
+// budget spent, a 400×300 JPEG of a photo's detail (a tenth of a byte a
+// pixel) is still a picture, and a blank frame of the same size is not
+// (review 113a: the fifth 12-megapixel wound photo in a narrative made
+// the problem a document).
+func TestPictureBudgetPhotoPaysItsWay(t *testing.T) {
+	img := image.NewYCbCr(image.Rect(0, 0, 400, 300), image.YCbCrSubsampleRatio420)
+	x := uint32(7)
+	for i := range img.Y {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		img.Y[i] = uint8(i%400/32+i/400/32) + uint8(x&15)
+	}
+	for i := range img.Cb {
+		img.Cb[i], img.Cr[i] = 128, 128
+	}
+	var photo, blank bytes.Buffer
+	if err := jpeg.Encode(&photo, img, &jpeg.Options{Quality: 75}); err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(&blank, image.NewGray(image.Rect(0, 0, 400, 300))); err != nil {
+		t.Fatal(err)
+	}
+	if per := float64(photo.Len()) / 120000; per < 1.0/16 {
+		t.Fatalf("premise: the photo is %.3f bytes a pixel, under 1/16", per)
+	}
+	if !(&pictureBudget{}).wholePicture(photo.Bytes()) {
+		t.Error("a photo refused by an item's spent budget")
+	}
+	if (&pictureBudget{}).wholePicture(blank.Bytes()) {
+		t.Error("a blank frame taken past an item's spent budget")
+	}
+}

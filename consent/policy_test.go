@@ -356,6 +356,15 @@ func TestTextLabels(t *testing.T) {
 		{`186406008`, false}, // another number
 		{`86406009`, false},  // check digit wrong
 		{`NHS 9434765919, 20150601, 80146002`, false},
+		// review 113a: a date of birth in digits is no code; the same
+		// digits elsewhere are
+		{`Care leaver, DOB 151004; adviser informed`, false},
+		{`D.O.B.: 151004`, false},
+		{`date of birth 151004`, false},
+		{`born 151004`, false},
+		{`Dx 151004`, true},
+		{`DOB 86406008`, true}, // no date
+		{`<code>151004</code>`, true},
 		{``, false},
 	} {
 		if got := len(p.TextLabels([]byte(c.text))) > 0; got != c.want {

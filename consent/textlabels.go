@@ -42,7 +42,7 @@ func (p *Policy) TextLabels(text []byte) []string {
 		// The markup around a run is read only for a listed id.
 		run := text[i:j]
 		id := bytes.TrimLeft(run, "0")
-		if len(id) >= 6 && len(id) <= 18 && verhoeff(string(id)) {
+		if len(id) >= 6 && len(id) <= 18 && verhoeff(string(id)) && !birthDate(text[:i], run) {
 			c := Coding{System: systemSNOMED, Code: string(id)}
 			if len(id) == len(run) || len(p.Labels([]Coding{c})) > 0 && wholeValue(text, i, j, seps) {
 				codes = append(codes, c)
@@ -412,6 +412,40 @@ func snomedName(name string) bool {
 				return true
 			}
 		}
+	}
+	return false
+}
+
+// birthDate reports whether run, written after before, is a date of birth
+// in digits: a day, month and year (DDMMYY, DDMMYYYY or YYYYMMDD) written
+// straight after "DOB", "date of birth" or "born" (review 113a: a care
+// leaver's "DOB 151004", 15 October 2004, is gonococcal meningitis's id,
+// and labelled a council's Task STD).
+func birthDate(before, run []byte) bool {
+	before = bytes.TrimRight(before, " \t:=.-")
+	k := len(before)
+	for k > 0 && (before[k-1] >= 'a' && before[k-1] <= 'z' || before[k-1] >= 'A' && before[k-1] <= 'Z' || before[k-1] == '.' || before[k-1] == '/') {
+		k--
+	}
+	switch strings.ReplaceAll(strings.ReplaceAll(strings.ToLower(string(before[k:])), ".", ""), "/", "") {
+	case "dob", "birth", "born":
+	default:
+		return false
+	}
+	n := func(b []byte) int {
+		v := 0
+		for _, c := range b {
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	dayMonth := func(d, m int) bool { return d >= 1 && d <= 31 && m >= 1 && m <= 12 }
+	switch len(run) {
+	case 6:
+		return dayMonth(n(run[:2]), n(run[2:4]))
+	case 8:
+		return dayMonth(n(run[:2]), n(run[2:4])) && n(run[4:]) >= 1850 ||
+			n(run[:4]) >= 1850 && dayMonth(n(run[6:]), n(run[4:6]))
 	}
 	return false
 }

@@ -1,10 +1,12 @@
 package search
 
 import (
+	_ "embed"
 	"regexp"
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // DataClassTagSystem is the meta.tag system that sets a resource's data class
@@ -393,34 +395,65 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	return ContentClasses(resourceType, res)
 }
 
-// taskNote reports whether a Task has an input or output that is a
-// clinical document in words: a value in words (a string or markdown of
-// 40 characters or more) under a type that names a clinical note or
-// letter — LOINC's and SNOMED CT's codes of one, or words that say it
-// ("discharge summary", "clinic letter") — as a council's assessment
-// quotes the hospital's discharge summary (review 112c: it reached the
-// district nurse, who sees no documents; attached as text/plain it did
-// not).
+// taskNote reports whether a Task holds a clinical document in words, as
+// a council's assessment quotes the hospital's discharge summary (review
+// 112c: it reached the district nurse, who sees no documents; attached as
+// text/plain it did not):
+//   - its inputs and outputs in words (strings, markdown) under a type
+//     that names a clinical note or letter (noteType), 40 characters or
+//     more together (review 113a: the summary split into inputs of 35
+//     characters each reached her);
+//   - or any of its words (description, notes, inputs, outputs) headed
+//     by a note's name, as a quoted letter is ("Discharge summary, Leeds
+//     Teaching Hospitals. Admitted …": review 113a, in the description
+//     or a note it reached her).
 func taskNote(res map[string]any) bool {
-	found := false
+	total := 0
+	headed := false
+	words := func(m map[string]any, keys ...string) {
+		for _, k := range keys {
+			if s, _ := m[k].(string); s != "" && !headed {
+				headed = noteHeading(s)
+			}
+		}
+	}
+	words(res, "description")
+	for _, n := range asAny(res["note"]) {
+		if m, _ := n.(map[string]any); m != nil {
+			words(m, "text")
+		}
+	}
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
-			if !ok || found {
+			if !ok {
 				return
 			}
+			words(m, "valueString", "valueMarkdown")
 			str, _ := m["valueString"].(string)
 			if md, _ := m["valueMarkdown"].(string); len(md) > len(str) {
 				str = md
 			}
-			found = len(strings.TrimSpace(str)) >= 40 && noteType(m["type"])
+			if str = strings.TrimSpace(str); str != "" && noteType(m["type"]) {
+				total += len(str)
+			}
 		})
 	}
-	return found
+	return headed || total >= 40
+}
+
+func asAny(v any) []any {
+	if l, ok := v.([]any); ok {
+		return l
+	}
+	return nil
 }
 
 // noteType reports whether CodeableConcept cc names a clinical note or
-// letter (taskNote).
+// letter (taskNote): a code of one, or words that are a note's name, not
+// a checklist item about one (review 113a: "GP letter requested" and
+// "Discharge summary received?" over the social worker's own words
+// withheld the council's assessment from the district nurse).
 func noteType(cc any) bool {
 	m, _ := cc.(map[string]any)
 	if m == nil {
@@ -443,27 +476,130 @@ func noteType(cc any) bool {
 		}
 	}
 	for _, t := range texts {
-		t = strings.ToLower(t)
-		for _, w := range noteWords {
-			if strings.Contains(t, w) {
-				return true
+		if !strings.Contains(t, "?") && namesNote(t, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// noteHeading reports whether s, 40 characters or more, starts as a
+// quoted note or letter does: a note's name among its first words, then
+// punctuation (a comma, a colon, a dash, a full stop or a line's end),
+// and no word saying the note is awaited, asked for or sent
+// ("Discharge summary: not yet received" is about one).
+func noteHeading(s string) bool {
+	return len(strings.TrimSpace(s)) >= 40 && namesNote(s, true)
+}
+
+// namesNote reports whether text names a clinical note or letter
+// (noteNames) with no status word (noteStatus) in the two words before
+// it or the word after it; headed, only among its first five words and
+// followed by punctuation.
+func namesNote(text string, headed bool) bool {
+	type word struct {
+		w        string
+		from, to int
+	}
+	var ws []word
+	for i := 0; i < len(text); {
+		r := rune(text[i])
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && (unicode.IsLetter(rune(text[j])) || unicode.IsDigit(rune(text[j])) || text[j] == '&') {
+			j++
+		}
+		ws = append(ws, word{strings.ToLower(text[i:j]), i, j})
+		if headed && len(ws) > 8 {
+			break
+		}
+		i = j
+	}
+	status := func(k int) bool { return k >= 0 && k < len(ws) && noteStatus[ws[k].w] }
+	for a := range ws {
+		if headed && a > 4 {
+			break
+		}
+	names:
+		for _, name := range noteNames {
+			if a+len(name) > len(ws) {
+				continue
 			}
+			for k, w := range name {
+				if ws[a+k].w != w {
+					continue names
+				}
+			}
+			b := a + len(name)
+			if status(a-1) || status(a-2) || status(b) || headed && status(b+1) {
+				continue
+			}
+			if headed {
+				rest := strings.TrimLeft(text[ws[b-1].to:], " \t")
+				if r, _ := utf8.DecodeRuneInString(rest); rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r) {
+					continue
+				}
+				for k := 0; k < a; k++ {
+					if noteStatus[ws[k].w] {
+						continue names
+					}
+				}
+			}
+			return true
 		}
 	}
 	return false
 }
 
 // loincNotes and snomedNotes are the codes of clinical notes and letters
-// a Task's input may be typed with; noteWords the words that name one.
+// a Task's input may be typed with; noteNames the words that name one, and
+// noteStatus the words that make a mention of one a checklist item about
+// it.
 var (
-	loincNotes = map[string]bool{"18842-5": true, "11488-4": true, "34133-9": true, "11506-3": true, "28570-0": true, "11504-8": true,
-		"34117-2": true, "57133-1": true, "18761-7": true, "34746-8": true, "34109-9": true, "51845-6": true, "68608-9": true,
-		"11502-2": true, "11526-1": true, "60591-5": true, "34111-5": true, "59258-4": true, "18748-4": true}
+	loincNotes  = loincNoteCodes()
 	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
 		"4241000179101": true, "422735006": true, "371535009": true}
-	noteWords = []string{"discharge summary", "discharge letter", "clinic letter", "outpatient letter", "consultation note", "consult note",
-		"progress note", "operation note", "operative note", "referral letter", "transfer summary", "clinical letter", "gp letter"}
+	noteNames = splitNames("discharge summary", "discharge letter", "discharge notification", "clinic letter", "outpatient letter",
+		"consultation note", "consult note", "progress note", "operation note", "operative note", "referral letter",
+		"transfer summary", "clinical letter", "gp letter", "hospital letter", "specialist letter", "consultant letter",
+		"clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes")
+	noteStatus = map[string]bool{"received": true, "receive": true, "requested": true, "request": true, "requesting": true,
+		"requests": true, "awaited": true, "awaiting": true, "await": true, "pending": true, "outstanding": true, "chase": true,
+		"chased": true, "chasing": true, "sent": true, "send": true, "sending": true, "due": true, "needed": true, "need": true,
+		"required": true, "follow": true, "no": true, "not": true, "missing": true, "expected": true, "asked": true, "ask": true,
+		"yet": true, "none": true}
 )
+
+// loincNotesTxt is LOINC's document ontology's codes of clinical notes,
+// summaries, letters and reports (review 113a: a discharge summary under
+// LOINC 34105-7 "Hospital Discharge summary" or 11490-0 "Physician
+// Discharge summary" reached the district nurse, where under 18842-5 it
+// did not): the file says which are left out (a social worker's notes
+// are social care's).
+//
+//go:embed loinc_notes.txt
+var loincNotesTxt string
+
+func loincNoteCodes() map[string]bool {
+	out := map[string]bool{}
+	for _, line := range strings.Split(loincNotesTxt, "\n") {
+		if code, _, ok := strings.Cut(line, "\t"); ok && !strings.HasPrefix(line, "#") {
+			out[code] = true
+		}
+	}
+	return out
+}
+
+func splitNames(names ...string) [][]string {
+	out := make([][]string, len(names))
+	for i, n := range names {
+		out[i] = strings.Fields(n)
+	}
+	return out
+}
 
 // taskResult reports whether a Task has an input or output that is a
 // result:

@@ -86,3 +86,39 @@ func TestEpisodeOfCareContentClasses(t *testing.T) {
 		t.Errorf("an Encounter's content classes go through: %v", got)
 	}
 }
+
+// TestNamesNote: a Task's type or words name a clinical note or letter
+// when they are its name, not a checklist item about one (review 113a).
+func TestNamesNote(t *testing.T) {
+	for _, c := range []struct {
+		text         string
+		headed, want bool
+	}{
+		{"Discharge summary", false, true},
+		{"Hospital letter", false, true},
+		{"Copy of the discharge summary", false, true},
+		{"Hospital Discharge summary", false, true},
+		{"GP letter requested", false, false},
+		{"Discharge summary received?", false, false},
+		{"Awaiting discharge summary", false, false},
+		{"Request for GP letter", false, false},
+		{"Housing support requested", false, false},
+		{"Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia.", true, true},
+		{"HOSPITAL DISCHARGE SUMMARY: admitted with a fall", true, true},
+		{"Discharge summary \u2013 St James's: fractured neck of femur", true, true},
+		{"Discharge summary: not yet received, chase ward 12 on Friday", true, false},
+		{"Discharge summary received from the ward on Friday; carer informed.", true, false},
+		{"Spoke to her daughter about care; the discharge summary: see the GP.", true, false}, // not among its first words
+		{"No discharge summary yet: the ward says Friday", true, false},
+	} {
+		if got := namesNote(c.text, c.headed); got != c.want {
+			t.Errorf("namesNote(%q, headed %v) = %v, want %v", c.text, c.headed, got, c.want)
+		}
+	}
+	for code, want := range map[string]bool{"18842-5": true, "34105-7": true, "11490-0": true, "28653-4": false, "71802-3": false} {
+		cc := map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": code}}}
+		if got := noteType(cc); got != want {
+			t.Errorf("noteType(LOINC %s) = %v, want %v", code, got, want)
+		}
+	}
+}
