@@ -580,6 +580,9 @@ func recordsLackWrites(ctx context.Context, db string, logConn *sql.DB) ([]strin
 		return nil, err
 	}
 	lw, err := loggedWritesMissing(ctx, records, logConn, from)
+	if err == nil {
+		err = newestVersionsRead(ctx, records)
+	}
 	return lw.missing, err
 }
 

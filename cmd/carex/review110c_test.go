@@ -306,15 +306,28 @@ func TestReview110cRecordsWalCutRefused(t *testing.T) {
 		p, done, serr := review57cTry(t, r.bin, args...)
 		if p == nil {
 			t.Logf("-wal cut to %d: serve refused: %s", cut, r110cTail(serr, 600))
+			if strings.Contains(serr, "the records database is damaged") {
+				// (killed while a checkpoint copied pages into carex.db:
+				// without its -wal the file is half of two moments, which
+				// no flag serves)
+				if code == 0 {
+					t.Errorf("-wal cut to %d: audit verify passed on damaged records: %s", cut, r110cTail(out+errOut, 400))
+				}
+				continue
+			}
 			if !strings.Contains(serr, "acknowledged writes") || !strings.Contains(serr, "--accept-lost-writes") {
 				t.Errorf("-wal cut to %d: serve refused without saying why: %s", cut, r110cTail(serr, 600))
 			}
-			if !strings.Contains(out, "acknowledged writes released") {
+			if !strings.Contains(out, "acknowledged writes released") && !strings.Contains(out+errOut, "the records database is damaged") {
 				t.Errorf("-wal cut to %d: audit verify does not say the records lack acknowledged writes: %s", cut, r110cTail(out, 600))
 			}
 			// Once the loss is an incident, the operator serves what is
 			// left (fixed with review 110c).
 			p, done, serr = review57cTry(t, r.bin, append(args, "--accept-lost-writes-before", r112bAcceptBefore(t, serr))...)
+			if p == nil && strings.Contains(serr, "the records database is damaged") {
+				t.Logf("-wal cut to %d: the records lost writes and are damaged too (their index and table disagree), which no flag serves: %s", cut, r110cTail(serr, 400))
+				continue
+			}
 			if p == nil {
 				t.Fatalf("-wal cut to %d: serve --accept-lost-writes refused: %s", cut, r110cTail(serr, 600))
 			}

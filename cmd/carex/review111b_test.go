@@ -230,7 +230,9 @@ func TestReview111bSoundBothWalsLostRefusedOrWhole(t *testing.T) {
 	p, done, serr := review57cTry(t, r.bin, args...)
 	if p == nil {
 		t.Logf("serve refused: %s", r110cTail(serr, 600))
-		if !strings.Contains(serr, "acknowledged writes") {
+		// (or the records' main file, read without its -wal after a
+		// checkpoint was cut short, damaged: newestVersionsRead)
+		if !strings.Contains(serr, "acknowledged writes") && !strings.Contains(serr, "the records database is damaged") {
 			t.Errorf("serve refused without saying why: %s", r110cTail(serr, 600))
 		}
 		return
@@ -279,11 +281,19 @@ func TestReview111bAcceptLostWritesOnce(t *testing.T) {
 		<-done
 		t.Skip("premise: the copy without its -wal lost no acknowledged write this time")
 	}
+	if strings.Contains(serr, "the records database is damaged") {
+		// (the -wal left behind may hold half a page the records need:
+		// then the refusal is "damaged", which no flag overrides)
+		t.Skip("premise: the copy without its -wal was damaged this time, not short of writes")
+	}
 	if !strings.Contains(serr, "start once with --accept-lost-writes") {
 		t.Fatalf("premise: the refusal: %s", r110cTail(serr, 600))
 	}
 	firstRefusal := serr
 	p, done, serr = review57cTry(t, r.bin, append(args, "--accept-lost-writes-before", r112bAcceptBefore(t, serr))...)
+	if p == nil && strings.Contains(serr, "the records database is damaged") {
+		t.Skip("premise: the copy without its -wal lost writes and was damaged too this time, which no flag accepts")
+	}
 	if p == nil {
 		t.Fatalf("premise: --accept-lost-writes: %s", r110cTail(serr, 600))
 	}

@@ -21,7 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+	"modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/carex-project/carex/store"
 )
@@ -224,6 +225,20 @@ func jsonInts(xs []int64) string {
 
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	db, err := open(ctx, path, opt)
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+		// (review 111b's copies without their -wal, a checkpoint cut
+		// short: serve said only "database disk image is malformed")
+		err = fmt.Errorf("%w: %w", err, ErrDamaged)
+	}
+	return db, err
+}
+
+// ErrDamaged is a records file SQLite finds damaged on opening it.
+var ErrDamaged = errors.New("the records database is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped, or with sqlite3's .backup)")
+
+func open(ctx context.Context, path string, opt Options) (*DB, error) {
 	if dir := filepath.Dir(path); dir != "" {
 		if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) {
 			// (review 74c: "open X: open X: no such file or directory")
