@@ -365,6 +365,12 @@ func TestTextLabels(t *testing.T) {
 		{`Dx 151004`, true},
 		{`DOB 86406008`, true}, // no date
 		{`<code>151004</code>`, true},
+		{`born on 151004`, false}, // review 114a
+		{`DOB (151004)`, false},
+		{`Date of birth is 151004`, false},
+		{"DOB\u00a0151004", false},
+		{`born with HIV 86406008`, true},
+		{`born: 86406008`, true},
 		{``, false},
 	} {
 		if got := len(p.TextLabels([]byte(c.text))) > 0; got != c.want {

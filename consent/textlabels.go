@@ -418,16 +418,34 @@ func snomedName(name string) bool {
 
 // birthDate reports whether run, written after before, is a date of birth
 // in digits: a day, month and year (DDMMYY, DDMMYYYY or YYYYMMDD) written
-// straight after "DOB", "date of birth" or "born" (review 113a: a care
+// after "DOB", "date of birth" or "born", a word such as "on" or "is",
+// brackets, punctuation or a no-break space between (review 113a: a care
 // leaver's "DOB 151004", 15 October 2004, is gonococcal meningitis's id,
-// and labelled a council's Task STD).
+// and labelled a council's Task STD; review 114a: "born on 151004", "DOB
+// (151004)", "Date of birth is 151004" still did).
 func birthDate(before, run []byte) bool {
-	before = bytes.TrimRight(before, " \t:=.-")
-	k := len(before)
-	for k > 0 && (before[k-1] >= 'a' && before[k-1] <= 'z' || before[k-1] >= 'A' && before[k-1] <= 'Z' || before[k-1] == '.' || before[k-1] == '/') {
-		k--
+	word := func() string {
+		for {
+			t := bytes.TrimRight(before, " \t:=.-(,")
+			t = bytes.TrimSuffix(t, []byte("\u00a0"))
+			if len(t) == len(before) {
+				break
+			}
+			before = t
+		}
+		k := len(before)
+		for k > 0 && (before[k-1] >= 'a' && before[k-1] <= 'z' || before[k-1] >= 'A' && before[k-1] <= 'Z' || before[k-1] == '.' || before[k-1] == '/') {
+			k--
+		}
+		w := strings.ReplaceAll(strings.ReplaceAll(strings.ToLower(string(before[k:])), ".", ""), "/", "")
+		before = before[:k]
+		return w
 	}
-	switch strings.ReplaceAll(strings.ReplaceAll(strings.ToLower(string(before[k:])), ".", ""), "/", "") {
+	w := word()
+	if w == "on" || w == "is" || w == "was" {
+		w = word()
+	}
+	switch w {
 	case "dob", "birth", "born":
 	default:
 		return false

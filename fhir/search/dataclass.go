@@ -392,7 +392,57 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 		}
 		return out
 	}
+	if CouncilCode(sourceOrg) && quotesNote(resourceType, res) {
+		// A council's message or care plan quoting the hospital's
+		// letter under its name, as its Task's may (review 114a: a
+		// message to the GP practice, a care plan's activity, reached
+		// the district nurse). An NHS message is how a hospital hands
+		// over to the nurses: not so read.
+		return append(ContentClasses(resourceType, res), ClassDocuments)
+	}
 	return ContentClasses(resourceType, res)
+}
+
+// quotesNote reports whether a message's or a care plan's words
+// (a payload's or a note's text, a care plan's description and its
+// activities') are headed by a clinical letter's name (noteHeading).
+func quotesNote(resourceType string, res map[string]any) bool {
+	var texts []any
+	switch resourceType {
+	case "Communication", "CommunicationRequest":
+		for _, p := range asAny(res["payload"]) {
+			if m, _ := p.(map[string]any); m != nil {
+				texts = append(texts, m["contentString"])
+			}
+		}
+	case "CarePlan":
+		texts = append(texts, res["description"])
+		for _, a := range asAny(res["activity"]) {
+			if m, _ := a.(map[string]any); m != nil {
+				if d, _ := m["detail"].(map[string]any); d != nil {
+					texts = append(texts, d["description"])
+				}
+				for _, p := range asAny(m["progress"]) {
+					if pm, _ := p.(map[string]any); pm != nil {
+						texts = append(texts, pm["text"])
+					}
+				}
+			}
+		}
+	default:
+		return false
+	}
+	for _, n := range asAny(res["note"]) {
+		if m, _ := n.(map[string]any); m != nil {
+			texts = append(texts, m["text"])
+		}
+	}
+	for _, t := range texts {
+		if s, _ := t.(string); s != "" && noteHeading(s) {
+			return true
+		}
+	}
+	return false
 }
 
 // taskNote reports whether a Task holds a clinical document in words, as
@@ -434,13 +484,21 @@ func taskNote(res map[string]any) bool {
 			if md, _ := m["valueMarkdown"].(string); len(md) > len(str) {
 				str = md
 			}
-			if str = strings.TrimSpace(str); str != "" && noteType(m["type"]) {
+			if str = strings.TrimSpace(str); str != "" && noteType(m["type"], len(str) >= longQuote) {
 				total += len(str)
 			}
 		})
 	}
 	return headed || total >= 40
 }
+
+// longQuote is the length past which words under or headed by a letter's
+// name are a quote of it whatever status words stand beside the name: a
+// checklist item is a line ("Discharge summary: not yet received; ward to
+// send it on Friday"), a quoted letter is not (review 114a: "Discharge
+// summary received from Leeds Teaching Hospitals. Admitted …" reached
+// the district nurse).
+const longQuote = 120
 
 func asAny(v any) []any {
 	if l, ok := v.([]any); ok {
@@ -450,11 +508,14 @@ func asAny(v any) []any {
 }
 
 // noteType reports whether CodeableConcept cc names a clinical note or
-// letter (taskNote): a code of one, or words that are a note's name, not
-// a checklist item about one (review 113a: "GP letter requested" and
-// "Discharge summary received?" over the social worker's own words
-// withheld the council's assessment from the district nurse).
-func noteType(cc any) bool {
+// letter (taskNote): a code of one, or words that are a clinical note's
+// name (typeNames), not a checklist item about one (review 113a: "GP
+// letter requested" and "Discharge summary received?" over the social
+// worker's own words withheld the council's assessment from the district
+// nurse) unless long is set, nor a social worker's own note (review
+// 114a: "Social work progress note", "Consultation note (family
+// meeting)" were withheld from her).
+func noteType(cc any, long bool) bool {
 	m, _ := cc.(map[string]any)
 	if m == nil {
 		return false
@@ -476,7 +537,7 @@ func noteType(cc any) bool {
 		}
 	}
 	for _, t := range texts {
-		if !strings.Contains(t, "?") && namesNote(t, false) {
+		if (long || !strings.Contains(t, "?")) && namesNote(t, false, long) {
 			return true
 		}
 	}
@@ -484,19 +545,26 @@ func noteType(cc any) bool {
 }
 
 // noteHeading reports whether s, 40 characters or more, starts as a
-// quoted note or letter does: a note's name among its first words, then
-// punctuation (a comma, a colon, a dash, a full stop or a line's end),
-// and no word saying the note is awaited, asked for or sent
-// ("Discharge summary: not yet received" is about one).
+// quoted hospital letter does: its name (headingNames: a discharge
+// summary's, not a progress note's, which a social worker writes too:
+// review 114a) among its first five words, then punctuation (a comma, a
+// colon, a dash, a full stop or a line's end), and, under longQuote
+// characters, no word saying the letter is awaited, asked for or sent
+// ("Discharge summary: not yet received" is about one); past it, a
+// status word may follow the name in the punctuation's place
+// ("Discharge summary received from Leeds Teaching Hospitals. Admitted
+// …").
 func noteHeading(s string) bool {
-	return len(strings.TrimSpace(s)) >= 40 && namesNote(s, true)
+	n := len(strings.TrimSpace(s))
+	return n >= 40 && namesNote(s, true, n >= longQuote)
 }
 
-// namesNote reports whether text names a clinical note or letter
-// (noteNames) with no status word (noteStatus) in the two words before
-// it or the word after it; headed, only among its first five words and
-// followed by punctuation.
-func namesNote(text string, headed bool) bool {
+// namesNote reports whether text names a clinical note or letter, with
+// no status word (noteStatus) in the two words before it or the word
+// after it unless long; headed, a hospital letter (headingNames) among
+// its first five words and followed by punctuation; else any clinical
+// note (typeNames) in words that name no social care (socialWords).
+func namesNote(text string, headed, long bool) bool {
 	type word struct {
 		w        string
 		from, to int
@@ -518,13 +586,23 @@ func namesNote(text string, headed bool) bool {
 		}
 		i = j
 	}
-	status := func(k int) bool { return k >= 0 && k < len(ws) && noteStatus[ws[k].w] }
+	status := func(k int) bool { return !long && k >= 0 && k < len(ws) && noteStatus[ws[k].w] }
+	names := typeNames
+	if headed {
+		names = headingNames
+	} else {
+		for _, w := range ws {
+			if socialWords[w.w] {
+				return false
+			}
+		}
+	}
 	for a := range ws {
 		if headed && a > 4 {
 			break
 		}
 	names:
-		for _, name := range noteNames {
+		for _, name := range names {
 			if a+len(name) > len(ws) {
 				continue
 			}
@@ -539,10 +617,10 @@ func namesNote(text string, headed bool) bool {
 			}
 			if headed {
 				rest := strings.TrimLeft(text[ws[b-1].to:], " \t")
-				if r, _ := utf8.DecodeRuneInString(rest); rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r) {
+				if r, _ := utf8.DecodeRuneInString(rest); (rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r)) && !(long && b < len(ws) && noteStatus[ws[b].w]) {
 					continue
 				}
-				for k := 0; k < a; k++ {
+				for k := 0; k < a && !long; k++ {
 					if noteStatus[ws[k].w] {
 						continue names
 					}
@@ -555,17 +633,25 @@ func namesNote(text string, headed bool) bool {
 }
 
 // loincNotes and snomedNotes are the codes of clinical notes and letters
-// a Task's input may be typed with; noteNames the words that name one, and
-// noteStatus the words that make a mention of one a checklist item about
-// it.
+// a Task's input may be typed with; typeNames the words that name one,
+// headingNames those that head a hospital's letter (review 114a: its
+// everyday names, "eDischarge", "TTO", "Transfer of care", "Inpatient
+// summary", reached the nurse), socialWords those that make a note's name
+// a social worker's, and noteStatus those that make a mention of one a
+// checklist item about it.
 var (
 	loincNotes  = loincNoteCodes()
 	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
 		"4241000179101": true, "422735006": true, "371535009": true}
-	noteNames = splitNames("discharge summary", "discharge letter", "discharge notification", "clinic letter", "outpatient letter",
-		"consultation note", "consult note", "progress note", "operation note", "operative note", "referral letter",
-		"transfer summary", "clinical letter", "gp letter", "hospital letter", "specialist letter", "consultant letter",
-		"clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes")
+	headingNames = splitNames("discharge summary", "discharge letter", "discharge notification", "discharge document",
+		"discharge medication", "immediate discharge", "edischarge", "edischarge summary", "e discharge", "tto", "transfer of care",
+		"transfer summary", "inpatient summary", "hospital letter", "operation note", "operative note", "clinical letter",
+		"consultant letter", "specialist letter")
+	typeNames = append(splitNames("clinic letter", "outpatient letter", "consultation note", "consult note", "progress note",
+		"referral letter", "gp letter", "clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes"),
+		headingNames...)
+	socialWords = map[string]bool{"social": true, "council": true, "family": true, "carer": true, "carers": true,
+		"housing": true, "safeguarding": true}
 	noteStatus = map[string]bool{"received": true, "receive": true, "requested": true, "request": true, "requesting": true,
 		"requests": true, "awaited": true, "awaiting": true, "await": true, "pending": true, "outstanding": true, "chase": true,
 		"chased": true, "chasing": true, "sent": true, "send": true, "sending": true, "due": true, "needed": true, "need": true,

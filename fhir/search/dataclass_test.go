@@ -110,14 +110,26 @@ func TestNamesNote(t *testing.T) {
 		{"Discharge summary received from the ward on Friday; carer informed.", true, false},
 		{"Spoke to her daughter about care; the discharge summary: see the GP.", true, false}, // not among its first words
 		{"No discharge summary yet: the ward says Friday", true, false},
+		// review 114a: a social worker's own notes; a long quote with a
+		// status word at its head; a hospital letter's everyday names
+		{"Progress note: home visit with Mrs Smith and her daughter Anne", true, false},
+		{"Clinic letter - appointment booked for 12/01; transport booked", true, false},
+		{"Social work progress note", false, false},
+		{"Consultation note (family meeting)", false, false},
+		{"Progress note", false, true},
+		{"Discharge summary received from Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes.", true, true},
+		{"Received today - Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new diabetes.", true, true},
+		{"Transfer of care, Leeds Teaching Hospitals: admitted with a fall", true, true},
+		{"eDischarge summary: admitted with a fall and a urinary infection", true, true},
+		{"TTO / discharge medication: apixaban 5 mg twice a day from today", true, true},
 	} {
-		if got := namesNote(c.text, c.headed); got != c.want {
+		if got := namesNote(c.text, c.headed, c.headed && len(c.text) >= longQuote); got != c.want {
 			t.Errorf("namesNote(%q, headed %v) = %v, want %v", c.text, c.headed, got, c.want)
 		}
 	}
 	for code, want := range map[string]bool{"18842-5": true, "34105-7": true, "11490-0": true, "28653-4": false, "71802-3": false} {
 		cc := map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": code}}}
-		if got := noteType(cc); got != want {
+		if got := noteType(cc, false); got != want {
 			t.Errorf("noteType(LOINC %s) = %v, want %v", code, got, want)
 		}
 	}
