@@ -97,7 +97,8 @@ func TestReview76aMigration15SkipsLongASCII(t *testing.T) {
 // rows as 3414d91/966834a left them (scrambled here: every non-ASCII string
 // row replaced), at user_version 13 and at 14: reopened by HEAD, the
 // string and date rows equal a fresh database's, deleted resources get no
-// rows back, and the reopening takes under 20 s.
+// rows back, and the reopening takes under 60 s (a quadratic
+// migration would take minutes).
 func TestReview76aSoundMigrationsAt13And14(t *testing.T) {
 	ctx := context.Background()
 	names := []string{"Nguyễn", "Łódź", "İpek", "Ó Súilleabháin", "Παπαδόπουλος", "Андрей", "カトウ", "김", "Weiß", "Smith"}
@@ -142,7 +143,7 @@ func TestReview76aSoundMigrationsAt13And14(t *testing.T) {
 		db = openAt(t, path)
 		d := time.Since(t0)
 		t.Logf("at %d: reopened in %v", v, d)
-		if d > 20*time.Second {
+		if d > 60*time.Second { // (a few seconds alone; a full run beside other work once took past 20 s)
 			t.Errorf("at %d: migration took %v", v, d)
 		}
 		if got := r76aSnap(t, db, r76aStrRows); got != freshStr {
