@@ -224,7 +224,7 @@ func TestReview110cSoundJournalCutAtKillRefusedOrRecovered(t *testing.T) {
 	}
 	code, out, errOut := e2eRun(t, "audit", "verify", "--db", r.db, "--pubkey", r.logKey+".pub")
 	t.Logf("verify on the cut journal: exit %d\n%s%s", code, out, errOut)
-	p, _, serr := review57cTry(t, r.bin, r.args...)
+	p, done, serr := review57cTry(t, r.bin, r.args...)
 	if p == nil {
 		t.Logf("serve refused: %s", serr)
 		return
@@ -232,7 +232,7 @@ func TestReview110cSoundJournalCutAtKillRefusedOrRecovered(t *testing.T) {
 	t.Logf("serve started on the cut journal")
 	r110cReadable(t, "journal cut", r, p, created)
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	p.cmd.Wait()
+	<-done // (review57cTry waits for it: a second Wait hung the package past its timeout)
 	// (Every answered request's entry is not asserted here: the journal's
 	// last written record may be an answered batch's, durable before its
 	// answers, and zeroing it is then a change to the log's newest entries,
