@@ -371,6 +371,8 @@ func TestTextLabels(t *testing.T) {
 		{"DOB\u00a0151004", false},
 		{`born with HIV 86406008`, true},
 		{`born: 86406008`, true},
+		{`condition at birth was 151004`, true}, // review 115a
+		{`date of birth: 151004`, false},
 		{``, false},
 	} {
 		if got := len(p.TextLabels([]byte(c.text))) > 0; got != c.want {

@@ -446,7 +446,11 @@ func birthDate(before, run []byte) bool {
 		w = word()
 	}
 	switch w {
-	case "dob", "birth", "born":
+	case "dob", "born":
+	case "birth": // "date of birth", not "condition at birth was" (review 115a)
+		if word() != "of" {
+			return false
+		}
 	default:
 		return false
 	}

@@ -403,9 +403,11 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 	return ContentClasses(resourceType, res)
 }
 
-// quotesNote reports whether a message's or a care plan's words
-// (a payload's or a note's text, a care plan's description and its
-// activities') are headed by a clinical letter's name (noteHeading).
+// quotesNote reports whether a message's, a referral's or a care plan's
+// words (a payload's, a reason's or a note's text, a referral's
+// instructions, a care plan's description and its activities') are
+// headed by a clinical letter's name (noteHeading; review 115a: a
+// council referral's note and a message's reason reached the nurse).
 func quotesNote(resourceType string, res map[string]any) bool {
 	var texts []any
 	switch resourceType {
@@ -415,6 +417,13 @@ func quotesNote(resourceType string, res map[string]any) bool {
 				texts = append(texts, m["contentString"])
 			}
 		}
+		for _, r := range asAny(res["reasonCode"]) {
+			if m, _ := r.(map[string]any); m != nil {
+				texts = append(texts, m["text"])
+			}
+		}
+	case "ServiceRequest":
+		texts = append(texts, res["patientInstruction"])
 	case "CarePlan":
 		texts = append(texts, res["description"])
 		for _, a := range asAny(res["activity"]) {
@@ -537,7 +546,9 @@ func noteType(cc any, long bool) bool {
 		}
 	}
 	for _, t := range texts {
-		if (long || !strings.Contains(t, "?")) && namesNote(t, false, long) {
+		// (a question's answer is the social worker's, at any length:
+		// review 115a)
+		if !strings.Contains(t, "?") && namesNote(t, false, long) {
 			return true
 		}
 	}
@@ -586,7 +597,12 @@ func namesNote(text string, headed, long bool) bool {
 		}
 		i = j
 	}
-	status := func(k int) bool { return !long && k >= 0 && k < len(ws) && noteStatus[ws[k].w] }
+	// (a word saying the letter is absent makes a checklist item at any
+	// length; "received" only in a line: review 115a, a long answer
+	// under "GP letter requested" was withheld)
+	status := func(k int) bool {
+		return k >= 0 && k < len(ws) && noteStatus[ws[k].w] && (!long || !noteReceived[ws[k].w])
+	}
 	names := typeNames
 	if headed {
 		names = headingNames
@@ -612,16 +628,22 @@ func namesNote(text string, headed, long bool) bool {
 				}
 			}
 			b := a + len(name)
-			if status(a-1) || status(a-2) || status(b) || headed && status(b+1) {
+			// ("Chased and now received - Discharge summary, …": the
+			// letter is here, whatever was said of it before)
+			here := false
+			for k := max(0, a-4); long && k < min(len(ws), b+2); k++ {
+				here = here || noteReceived[ws[k].w]
+			}
+			if !here && (status(a-1) || status(a-2) || status(b) || headed && status(b+1)) {
 				continue
 			}
 			if headed {
 				rest := strings.TrimLeft(text[ws[b-1].to:], " \t")
-				if r, _ := utf8.DecodeRuneInString(rest); (rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r)) && !(long && b < len(ws) && noteStatus[ws[b].w]) {
+				if r, _ := utf8.DecodeRuneInString(rest); (rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r)) && !(long && b < len(ws) && noteReceived[ws[b].w]) {
 					continue
 				}
-				for k := 0; k < a && !long; k++ {
-					if noteStatus[ws[k].w] {
+				for k := 0; k < a && !here; k++ {
+					if status(k) {
 						continue names
 					}
 				}
@@ -638,15 +660,19 @@ func namesNote(text string, headed, long bool) bool {
 // everyday names, "eDischarge", "TTO", "Transfer of care", "Inpatient
 // summary", reached the nurse), socialWords those that make a note's name
 // a social worker's, and noteStatus those that make a mention of one a
-// checklist item about it.
+// checklist item about it (noteReceived: only in a line, review 115a).
+// "Transfer of care", "TTO" and "discharge medication" head a council's
+// own arrangements as often as a hospital's letter (review 115a: its care
+// plan "Transfer of care: package restarts Monday", its message "TTO:
+// please can the district nurse check Mum has her tablets" were
+// withheld from the nurse): not headings.
 var (
 	loincNotes  = loincNoteCodes()
 	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
 		"4241000179101": true, "422735006": true, "371535009": true}
 	headingNames = splitNames("discharge summary", "discharge letter", "discharge notification", "discharge document",
-		"discharge medication", "immediate discharge", "edischarge", "edischarge summary", "e discharge", "tto", "transfer of care",
-		"transfer summary", "inpatient summary", "hospital letter", "operation note", "operative note", "clinical letter",
-		"consultant letter", "specialist letter")
+		"immediate discharge", "edischarge", "edischarge summary", "e discharge", "transfer summary", "inpatient summary",
+		"hospital letter", "operation note", "operative note", "clinical letter", "consultant letter", "specialist letter")
 	typeNames = append(splitNames("clinic letter", "outpatient letter", "consultation note", "consult note", "progress note",
 		"referral letter", "gp letter", "clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes"),
 		headingNames...)
@@ -657,6 +683,7 @@ var (
 		"chased": true, "chasing": true, "sent": true, "send": true, "sending": true, "due": true, "needed": true, "need": true,
 		"required": true, "follow": true, "no": true, "not": true, "missing": true, "expected": true, "asked": true, "ask": true,
 		"yet": true, "none": true}
+	noteReceived = map[string]bool{"received": true, "receive": true}
 )
 
 // loincNotesTxt is LOINC's document ontology's codes of clinical notes,

@@ -119,9 +119,11 @@ func TestNamesNote(t *testing.T) {
 		{"Progress note", false, true},
 		{"Discharge summary received from Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes.", true, true},
 		{"Received today - Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new diabetes.", true, true},
-		{"Transfer of care, Leeds Teaching Hospitals: admitted with a fall", true, true},
+		{"Transfer of care, Leeds Teaching Hospitals: admitted with a fall", true, false}, // review 115a: a council's own heading too
 		{"eDischarge summary: admitted with a fall and a urinary infection", true, true},
-		{"TTO / discharge medication: apixaban 5 mg twice a day from today", true, true},
+		{"TTO / discharge medication: apixaban 5 mg twice a day from today", true, false},
+		{"Discharge summary: not yet received from the ward, we have chased twice this week and the family are anxious about the medication changes; will update", true, false},
+		{"Received today - Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia and delirium; new type 2 diabetes; metformin.", true, true},
 	} {
 		if got := namesNote(c.text, c.headed, c.headed && len(c.text) >= longQuote); got != c.want {
 			t.Errorf("namesNote(%q, headed %v) = %v, want %v", c.text, c.headed, got, c.want)
