@@ -521,9 +521,9 @@ func asAny(v any) []any {
 // name (typeNames), not a checklist item about one (review 113a: "GP
 // letter requested" and "Discharge summary received?" over the social
 // worker's own words withheld the council's assessment from the district
-// nurse) unless long is set, nor a social worker's own note (review
-// 114a: "Social work progress note", "Consultation note (family
-// meeting)" were withheld from her).
+// nurse; "received" is one only when long is unset), nor a social
+// worker's own note (review 114a: "Social work progress note",
+// "Consultation note (family meeting)" were withheld from her).
 func noteType(cc any, long bool) bool {
 	m, _ := cc.(map[string]any)
 	if m == nil {
@@ -559,22 +559,22 @@ func noteType(cc any, long bool) bool {
 // quoted hospital letter does: its name (headingNames: a discharge
 // summary's, not a progress note's, which a social worker writes too:
 // review 114a) among its first five words, then punctuation (a comma, a
-// colon, a dash, a full stop or a line's end), and, under longQuote
-// characters, no word saying the letter is awaited, asked for or sent
-// ("Discharge summary: not yet received" is about one); past it, a
-// status word may follow the name in the punctuation's place
-// ("Discharge summary received from Leeds Teaching Hospitals. Admitted
-// …").
+// colon, a dash, a full stop or a line's end), and no word saying the
+// letter is awaited, asked for or sent ("Discharge summary: not yet
+// received" is about one); from longQuote characters on, "received" may
+// stand beside the name, in the punctuation's place too ("Discharge
+// summary received from Leeds Teaching Hospitals. Admitted …").
 func noteHeading(s string) bool {
 	n := len(strings.TrimSpace(s))
 	return n >= 40 && namesNote(s, true, n >= longQuote)
 }
 
 // namesNote reports whether text names a clinical note or letter, with
-// no status word (noteStatus) in the two words before it or the word
-// after it unless long; headed, a hospital letter (headingNames) among
-// its first five words and followed by punctuation; else any clinical
-// note (typeNames) in words that name no social care (socialWords).
+// no status word (noteStatus; when long, "received" is none) in the two
+// words before it or the word after it; headed, a hospital letter
+// (headingNames) among its first five words and followed by punctuation;
+// else any clinical note (typeNames) in words that name no social care
+// (socialWords).
 func namesNote(text string, headed, long bool) bool {
 	type word struct {
 		w        string
@@ -657,15 +657,15 @@ func namesNote(text string, headed, long bool) bool {
 // loincNotes and snomedNotes are the codes of clinical notes and letters
 // a Task's input may be typed with; typeNames the words that name one,
 // headingNames those that head a hospital's letter (review 114a: its
-// everyday names, "eDischarge", "TTO", "Transfer of care", "Inpatient
-// summary", reached the nurse), socialWords those that make a note's name
-// a social worker's, and noteStatus those that make a mention of one a
-// checklist item about it (noteReceived: only in a line, review 115a).
-// "Transfer of care", "TTO" and "discharge medication" head a council's
-// own arrangements as often as a hospital's letter (review 115a: its care
-// plan "Transfer of care: package restarts Monday", its message "TTO:
-// please can the district nurse check Mum has her tablets" were
-// withheld from the nurse): not headings.
+// everyday names, "eDischarge", "Inpatient summary", reached the nurse),
+// socialWords those that make a note's name a social worker's, and
+// noteStatus those that make a mention of one a checklist item about it
+// (noteReceived: only in a line, review 115a). "Transfer of care",
+// "TTO" and "discharge medication" head a council's own arrangements as
+// often as a hospital's letter (review 115a: its care plan "Transfer of
+// care: package restarts Monday", its message "TTO: please can the
+// district nurse check Mum has her tablets" were withheld from the
+// nurse): not headings.
 var (
 	loincNotes  = loincNoteCodes()
 	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
