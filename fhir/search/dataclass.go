@@ -441,17 +441,63 @@ func quotesNote(resourceType string, res map[string]any) bool {
 	default:
 		return false
 	}
-	for _, n := range asAny(res["note"]) {
-		if m, _ := n.(map[string]any); m != nil {
-			texts = append(texts, m["text"])
+	var strs []string
+	for _, t := range texts {
+		if s, _ := t.(string); s != "" {
+			strs = append(strs, s)
 		}
 	}
-	for _, t := range texts {
-		if s, _ := t.(string); s != "" && noteHeading(s) {
+	strs = append(strs, textStrings(res)...)
+	for _, s := range strs {
+		if noteHeading(s) {
 			return true
 		}
 	}
-	return false
+	return splitHeading(strs)
+}
+
+// splitHeading reports whether texts hold a letter's heading alone in a
+// short part ("Discharge summary, LTHT:") beside a part of 40 characters
+// or more: a pasted letter split line by line into a message's payloads,
+// a care plan's activities or a Task's notes (review 116a: so split it
+// reached the nurse).
+func splitHeading(texts []string) bool {
+	head, body := false, false
+	for _, t := range texts {
+		n := len(strings.TrimSpace(t))
+		head = head || n < 40 && namesNote(t, true, false)
+		body = body || n >= 40
+	}
+	return head && body
+}
+
+// textStrings are the strings of res's elements named "text" at any
+// depth: notes' (Annotation) and concepts' (CodeableConcept) words, a
+// reason's, a status reason's, an outcome's, a topic's (review 116a: the
+// summary quoted in a referral's reason, a Task's status reason or an
+// input's annotation reached the nurse). A narrative's text is an object,
+// not a string, and not read here.
+func textStrings(res map[string]any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, e := range x {
+				if s, ok := e.(string); ok && k == "text" {
+					out = append(out, s)
+				} else {
+					walk(e)
+				}
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(res)
+	return out
 }
 
 // taskNote reports whether a Task holds a clinical document in words, as
@@ -477,11 +523,16 @@ func taskNote(res map[string]any) bool {
 		}
 	}
 	words(res, "description")
-	for _, n := range asAny(res["note"]) {
-		if m, _ := n.(map[string]any); m != nil {
-			words(m, "text")
+	texts := textStrings(res)
+	if d, _ := res["description"].(string); d != "" {
+		texts = append(texts, d)
+	}
+	for _, t := range texts {
+		if !headed {
+			headed = noteHeading(t)
 		}
 	}
+	headed = headed || splitHeading(texts)
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
@@ -592,10 +643,21 @@ func namesNote(text string, headed, long bool) bool {
 			j++
 		}
 		ws = append(ws, word{strings.ToLower(text[i:j]), i, j})
-		if headed && len(ws) > 8 {
+		if headed && long && len(ws) > 8 {
 			break
 		}
 		i = j
+	}
+	if headed && !long {
+		// A line is a checklist item when any of its words says the
+		// letter is absent (review 116a: "Discharge summary: ward to send
+		// direct to the GP", "…: N/A - no hospital admission" were
+		// withheld).
+		for _, w := range ws {
+			if noteStatus[w.w] {
+				return false
+			}
+		}
 	}
 	// (a word saying the letter is absent makes a checklist item at any
 	// length; "received" only in a line: review 115a, a long answer
@@ -606,11 +668,12 @@ func namesNote(text string, headed, long bool) bool {
 	names := typeNames
 	if headed {
 		names = headingNames
-	} else {
-		for _, w := range ws {
-			if socialWords[w.w] {
-				return false
-			}
+	}
+	for k, w := range ws {
+		// (a heading's own words too: review 116a, the council's
+		// "Reablement discharge summary:" was withheld)
+		if socialWords[w.w] && (!headed || k < 5) {
+			return false
 		}
 	}
 	for a := range ws {
@@ -665,24 +728,29 @@ func namesNote(text string, headed, long bool) bool {
 // often as a hospital's letter (review 115a: its care plan "Transfer of
 // care: package restarts Monday", its message "TTO: please can the
 // district nurse check Mum has her tablets" were withheld from the
-// nurse): not headings.
+// nurse): not headings; nor "Transfer summary", "Discharge notification"
+// (the Care Act's notice to social care), "Immediate discharge" and
+// "Hospital letter" (review 116a: a case transfer, the notice, an
+// appointment's arrangements were withheld). "Referral letter" is a
+// council's to a care provider as often (review 116a): no note's name.
 var (
 	loincNotes  = loincNoteCodes()
 	snomedNotes = map[string]bool{"373942005": true, "371531000": true, "371529009": true, "371530004": true, "371525003": true,
 		"4241000179101": true, "422735006": true, "371535009": true}
-	headingNames = splitNames("discharge summary", "discharge letter", "discharge notification", "discharge document",
-		"immediate discharge", "edischarge", "edischarge summary", "e discharge", "transfer summary", "inpatient summary",
-		"hospital letter", "operation note", "operative note", "clinical letter", "consultant letter", "specialist letter")
+	headingNames = splitNames("discharge summary", "discharge letter", "discharge document", "edischarge",
+		"edischarge summary", "e discharge", "d c summary", "idl", "inpatient summary", "operation note", "operative note",
+		"clinical letter", "consultant letter", "specialist letter")
 	typeNames = append(splitNames("clinic letter", "outpatient letter", "consultation note", "consult note", "progress note",
-		"referral letter", "gp letter", "clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes"),
+		"gp letter", "clinical summary", "clinical note", "clinical notes", "medical notes", "hospital notes", "hospital letter",
+		"discharge notification", "transfer summary"),
 		headingNames...)
 	socialWords = map[string]bool{"social": true, "council": true, "family": true, "carer": true, "carers": true,
-		"housing": true, "safeguarding": true}
+		"housing": true, "safeguarding": true, "reablement": true, "provider": true, "brokerage": true}
 	noteStatus = map[string]bool{"received": true, "receive": true, "requested": true, "request": true, "requesting": true,
 		"requests": true, "awaited": true, "awaiting": true, "await": true, "pending": true, "outstanding": true, "chase": true,
 		"chased": true, "chasing": true, "sent": true, "send": true, "sending": true, "due": true, "needed": true, "need": true,
 		"required": true, "follow": true, "no": true, "not": true, "missing": true, "expected": true, "asked": true, "ask": true,
-		"yet": true, "none": true}
+		"yet": true, "none": true, "will": true, "emailed": true, "posted": true, "faxed": true}
 	noteReceived = map[string]bool{"received": true, "receive": true}
 )
 
