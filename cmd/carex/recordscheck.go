@@ -23,6 +23,10 @@ const (
 	writesCheckVersions = 5000
 )
 
+// versionByID reads a version's body as a read by id finds it: its
+// resource by type and id, then the version.
+const versionByID = `SELECT v.raw FROM versions v JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`
+
 // lostWrites is what loggedWritesMissing found.
 type lostWrites struct {
 	missing []string // versions the records lack (Type/id/_history/v)
@@ -86,7 +90,7 @@ func loggedWritesMissing(ctx context.Context, records, logConn *sql.DB, from int
 	if err := rows.Err(); err != nil {
 		return lw, fmt.Errorf("reading the access log: %w", err)
 	}
-	stmt, err := records.PrepareContext(ctx, `SELECT v.raw FROM versions v JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
+	stmt, err := records.PrepareContext(ctx, versionByID)
 	if err != nil {
 		return lw, fmt.Errorf("reading the records: %w", err)
 	}
@@ -132,7 +136,7 @@ func newestVersionsRead(ctx context.Context, records *sql.DB) error {
 	damaged := func(what string, err error) error {
 		return fmt.Errorf("reading %s in the records: %w: %w", what, err, sqlite.ErrDamaged)
 	}
-	byID, err := records.PrepareContext(ctx, `SELECT v.raw FROM versions v JOIN resources r ON r.rid = v.rid WHERE r.type = ? AND r.id = ? AND v.version = ?`)
+	byID, err := records.PrepareContext(ctx, versionByID)
 	if err != nil {
 		return damaged("the versions", err)
 	}

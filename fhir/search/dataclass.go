@@ -404,10 +404,11 @@ func ContentClassesFrom(resourceType string, res map[string]any, sourceOrg strin
 }
 
 // quotesNote reports whether a message's, a referral's or a care plan's
-// words (a payload's, a reason's or a note's text, a referral's
-// instructions, a care plan's description and its activities') are
-// headed by a clinical letter's name (noteHeading; review 115a: a
-// council referral's note and a message's reason reached the nurse).
+// words (its texts, textStrings: notes', reasons', progress's; and a
+// payload's string, a referral's instructions, a care plan's and its
+// activities' descriptions) quote a clinical letter (headedQuote; review
+// 115a: a council referral's note and a message's reason reached the
+// nurse).
 func quotesNote(resourceType string, res map[string]any) bool {
 	var texts []any
 	switch resourceType {
@@ -415,11 +416,6 @@ func quotesNote(resourceType string, res map[string]any) bool {
 		for _, p := range asAny(res["payload"]) {
 			if m, _ := p.(map[string]any); m != nil {
 				texts = append(texts, m["contentString"])
-			}
-		}
-		for _, r := range asAny(res["reasonCode"]) {
-			if m, _ := r.(map[string]any); m != nil {
-				texts = append(texts, m["text"])
 			}
 		}
 	case "ServiceRequest":
@@ -431,29 +427,30 @@ func quotesNote(resourceType string, res map[string]any) bool {
 				if d, _ := m["detail"].(map[string]any); d != nil {
 					texts = append(texts, d["description"])
 				}
-				for _, p := range asAny(m["progress"]) {
-					if pm, _ := p.(map[string]any); pm != nil {
-						texts = append(texts, pm["text"])
-					}
-				}
 			}
 		}
 	default:
 		return false
 	}
-	var strs []string
+	strs := textStrings(res)
 	for _, t := range texts {
 		if s, _ := t.(string); s != "" {
 			strs = append(strs, s)
 		}
 	}
-	strs = append(strs, textStrings(res)...)
-	for _, s := range strs {
+	return headedQuote(strs)
+}
+
+// headedQuote reports whether any of texts is headed by a letter's name
+// (noteHeading), or holds such a heading alone beside a longer part
+// (splitHeading).
+func headedQuote(texts []string) bool {
+	for _, s := range texts {
 		if noteHeading(s) {
 			return true
 		}
 	}
-	return splitHeading(strs)
+	return splitHeading(texts)
 }
 
 // splitHeading reports whether texts hold a letter's heading alone in a
@@ -514,34 +511,21 @@ func textStrings(res map[string]any) []string {
 //     or a note it reached her).
 func taskNote(res map[string]any) bool {
 	total := 0
-	headed := false
-	words := func(m map[string]any, keys ...string) {
-		for _, k := range keys {
-			if s, _ := m[k].(string); s != "" && !headed {
-				headed = noteHeading(s)
-			}
-		}
-	}
-	words(res, "description")
 	texts := textStrings(res)
 	if d, _ := res["description"].(string); d != "" {
 		texts = append(texts, d)
 	}
-	for _, t := range texts {
-		if !headed {
-			headed = noteHeading(t)
-		}
-	}
-	headed = headed || splitHeading(texts)
+	headed := headedQuote(texts)
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
 			if !ok {
 				return
 			}
-			words(m, "valueString", "valueMarkdown")
 			str, _ := m["valueString"].(string)
-			if md, _ := m["valueMarkdown"].(string); len(md) > len(str) {
+			md, _ := m["valueMarkdown"].(string)
+			headed = headed || noteHeading(str) || noteHeading(md)
+			if len(md) > len(str) {
 				str = md
 			}
 			if str = strings.TrimSpace(str); str != "" && noteType(m["type"], len(str) >= longQuote) {
