@@ -3,6 +3,7 @@ package search
 import (
 	_ "embed"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -432,68 +433,103 @@ func quotesNote(resourceType string, res map[string]any) bool {
 	default:
 		return false
 	}
-	strs := textStrings(res)
+	parts := textStrings(res)
 	for _, t := range texts {
 		if s, _ := t.(string); s != "" {
-			strs = append(strs, s)
+			parts = append(parts, textPart{s, true})
 		}
 	}
-	return headedQuote(strs)
+	return headedQuote(parts)
 }
 
-// headedQuote reports whether any of texts is headed by a letter's name
+// A textPart is one of an item's texts; free when a person wrote it as
+// prose (a note, a description, a payload, an answer), not as a
+// concept's name (an input's type, a message's subject: review 117a, a
+// subject "Discharge summary: Mrs Smith" is no letter's heading).
+type textPart struct {
+	s    string
+	free bool
+}
+
+// headedQuote reports whether any of parts is headed by a letter's name
 // (noteHeading), or holds such a heading alone beside a longer part
 // (splitHeading).
-func headedQuote(texts []string) bool {
-	for _, s := range texts {
-		if noteHeading(s) {
+func headedQuote(parts []textPart) bool {
+	for _, p := range parts {
+		if noteHeading(p.s) {
 			return true
 		}
 	}
-	return splitHeading(texts)
+	return splitHeading(parts)
 }
 
-// splitHeading reports whether texts hold a letter's heading alone in a
-// short part ("Discharge summary, LTHT:") beside a part of 40 characters
-// or more: a pasted letter split line by line into a message's payloads,
-// a care plan's activities or a Task's notes (review 116a: so split it
-// reached the nurse).
-func splitHeading(texts []string) bool {
+// splitHeading reports whether parts hold a letter's title alone in a
+// free part ("DISCHARGE SUMMARY", "Discharge summary, LTHT:": bareHeading)
+// beside a part of 40 characters or more: a pasted letter split line by
+// line into a message's payloads, a care plan's activities or a Task's
+// notes (review 116a: so split it reached the nurse; 117a: under its
+// bare title too).
+func splitHeading(parts []textPart) bool {
 	head, body := false, false
-	for _, t := range texts {
-		n := len(strings.TrimSpace(t))
-		head = head || n < 40 && namesNote(t, true, false)
-		body = body || n >= 40
+	for _, p := range parts {
+		head = head || p.free && bareHeading(p.s)
+		body = body || len(strings.TrimSpace(p.s)) >= 40
 	}
 	return head && body
+}
+
+// bareHeading reports whether s is a letter's title and nothing else: its
+// name alone, or a short line headed by it that ends as a heading does,
+// in a colon, a dash or a comma. A short line that goes on past its
+// heading is a checklist item's answer ("Discharge summary: Y", "IDL: on
+// file", "Discharge letter: copy to Mrs Smith": review 117a, each beside
+// the social worker's own note withheld her assessment from the nurse).
+func bareHeading(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) >= 40 || !namesNote(s, true, false) {
+		return false
+	}
+	if r, _ := utf8.DecodeLastRuneInString(s); strings.ContainsRune(":-\u2013\u2014,", r) {
+		return true
+	}
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
+	})
+	for _, name := range headingNames {
+		if slices.Equal(words, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // textStrings are the strings of res's elements named "text" at any
 // depth: notes' (Annotation) and concepts' (CodeableConcept) words, a
 // reason's, a status reason's, an outcome's, a topic's (review 116a: the
 // summary quoted in a referral's reason, a Task's status reason or an
-// input's annotation reached the nurse). A narrative's text is an object,
-// not a string, and not read here.
-func textStrings(res map[string]any) []string {
-	var out []string
-	var walk func(v any)
-	walk = func(v any) {
+// input's annotation reached the nurse); a note's (under note, progress
+// or valueAnnotation) free. A narrative's text is an object, not a
+// string, and not read here.
+func textStrings(res map[string]any) []textPart {
+	var out []textPart
+	var walk func(v any, free bool)
+	walk = func(v any, free bool) {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
 				if s, ok := e.(string); ok && k == "text" {
-					out = append(out, s)
+					out = append(out, textPart{s, free})
 				} else {
-					walk(e)
+					walk(e, k == "note" || k == "progress" || k == "valueAnnotation")
 				}
 			}
 		case []any:
 			for _, e := range x {
-				walk(e)
+				walk(e, free)
 			}
 		}
 	}
-	walk(res)
+	walk(res, false)
 	return out
 }
 
@@ -511,11 +547,10 @@ func textStrings(res map[string]any) []string {
 //     or a note it reached her).
 func taskNote(res map[string]any) bool {
 	total := 0
-	texts := textStrings(res)
+	parts := textStrings(res)
 	if d, _ := res["description"].(string); d != "" {
-		texts = append(texts, d)
+		parts = append(parts, textPart{d, true})
 	}
-	headed := headedQuote(texts)
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
 			m, ok := v.(map[string]any)
@@ -524,7 +559,11 @@ func taskNote(res map[string]any) bool {
 			}
 			str, _ := m["valueString"].(string)
 			md, _ := m["valueMarkdown"].(string)
-			headed = headed || noteHeading(str) || noteHeading(md)
+			for _, s := range []string{str, md} {
+				if s != "" {
+					parts = append(parts, textPart{s, true})
+				}
+			}
 			if len(md) > len(str) {
 				str = md
 			}
@@ -533,7 +572,7 @@ func taskNote(res map[string]any) bool {
 			}
 		})
 	}
-	return headed || total >= 40
+	return total >= 40 || headedQuote(parts)
 }
 
 // longQuote is the length past which words under or headed by a letter's
@@ -590,18 +629,22 @@ func noteType(cc any, long bool) bool {
 	return false
 }
 
-// noteHeading reports whether s, 40 characters or more, starts as a
-// quoted hospital letter does: its name (headingNames: a discharge
+// noteHeading reports whether s, longQuote characters or more, starts as
+// a quoted hospital letter does: its name (headingNames: a discharge
 // summary's, not a progress note's, which a social worker writes too:
 // review 114a) among its first five words, then punctuation (a comma, a
 // colon, a dash, a full stop or a line's end), and no word saying the
-// letter is awaited, asked for or sent ("Discharge summary: not yet
-// received" is about one); from longQuote characters on, "received" may
-// stand beside the name, in the punctuation's place too ("Discharge
-// summary received from Leeds Teaching Hospitals. Admitted …").
+// letter is awaited, asked for or sent beside it ("Discharge summary:
+// not yet received; …" is about one); "received" may stand beside the
+// name, in the punctuation's place too ("Discharge summary received from
+// Leeds Teaching Hospitals. Admitted …"). A shorter line headed so is a
+// checklist item, a question or a notice, not a letter (reviews 113a to
+// 117a found eleven such lines of a council's own words withheld from
+// the district nurse, among them "Discharge summary: can you confirm the
+// date of the first district nurse visit please?"); a quote that short
+// says no more than the problems and medications she sees anyway.
 func noteHeading(s string) bool {
-	n := len(strings.TrimSpace(s))
-	return n >= 40 && namesNote(s, true, n >= longQuote)
+	return len(strings.TrimSpace(s)) >= longQuote && namesNote(s, true, true)
 }
 
 // namesNote reports whether text names a clinical note or letter, with
@@ -653,10 +696,8 @@ func namesNote(text string, headed, long bool) bool {
 	if headed {
 		names = headingNames
 	}
-	for k, w := range ws {
-		// (a heading's own words too: review 116a, the council's
-		// "Reablement discharge summary:" was withheld)
-		if socialWords[w.w] && (!headed || k < 5) {
+	for _, w := range ws {
+		if !headed && socialWords[w.w] {
 			return false
 		}
 	}
@@ -674,6 +715,16 @@ func namesNote(text string, headed, long bool) bool {
 					continue names
 				}
 			}
+			// (a social care word before a heading makes it the
+			// council's own: review 116a, "Reablement discharge summary:"
+			// was withheld; after it, it is the letter's: review 117a,
+			// "IDL: Lives alone, carers QDS. Admitted …" reached the
+			// nurse)
+			for k := 0; headed && k < a; k++ {
+				if socialWords[ws[k].w] {
+					continue names
+				}
+			}
 			b := a + len(name)
 			// ("Chased and now received - Discharge summary, …": the
 			// letter is here, whatever was said of it before)
@@ -686,7 +737,7 @@ func namesNote(text string, headed, long bool) bool {
 			}
 			if headed {
 				rest := strings.TrimLeft(text[ws[b-1].to:], " \t")
-				if r, _ := utf8.DecodeRuneInString(rest); (rest == "" || !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r)) && !(long && b < len(ws) && noteReceived[ws[b].w]) {
+				if r, _ := utf8.DecodeRuneInString(rest); rest != "" && !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r) && !(long && b < len(ws) && noteReceived[ws[b].w]) {
 					continue
 				}
 				for k := 0; k < a && !here; k++ {
@@ -729,7 +780,8 @@ var (
 		"discharge notification", "transfer summary"),
 		headingNames...)
 	socialWords = map[string]bool{"social": true, "council": true, "family": true, "carer": true, "carers": true,
-		"housing": true, "safeguarding": true, "reablement": true, "provider": true, "brokerage": true}
+		"housing": true, "safeguarding": true, "reablement": true, "ablement": true, "enablement": true, "asc": true,
+		"respite": true, "homecare": true, "domiciliary": true, "provider": true, "brokerage": true}
 	noteStatus = map[string]bool{"received": true, "receive": true, "requested": true, "request": true, "requesting": true,
 		"requests": true, "awaited": true, "awaiting": true, "await": true, "pending": true, "outstanding": true, "chase": true,
 		"chased": true, "chasing": true, "sent": true, "send": true, "sending": true, "due": true, "needed": true, "need": true,
