@@ -331,8 +331,9 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				return nil, nil, fmtErr(ErrBadRequest, "%s.request.url %q: DELETE needs Type/id (conditional delete is not supported)", where, e.Request.URL)
 			}
 			te.write = &store.Write{Where: where, Op: store.OpDelete, Type: typ, ID: id, SourceOrg: p.Org}
-			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
-				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
+			var err error
+			if te.write.IfMatch, err = versionETag(e.Request.IfMatch); err != nil {
+				return nil, nil, fmtErr(err, "%s.request.ifMatch", where)
 			}
 			if err := once(seen, typ+"/"+id, i); err != nil {
 				return nil, nil, err
@@ -385,8 +386,8 @@ func (s *Server) applyTransaction(ctx context.Context, p *auth.Principal, x *Exc
 				return nil, nil, fmtErr(ErrBadRequest, "%s: PUT url %q needs Type/id matching the resource id %q", where, e.Request.URL, r.ID)
 			}
 			te.write = s.newWrite(store.OpUpdate, p, r, id)
-			if err := matchFromHeader(e.Request.IfMatch, &te.write.IfMatch); err != nil {
-				return nil, nil, fmtErr(ErrBadRequest, "%s.request.ifMatch: %v", where, err)
+			if te.write.IfMatch, err = versionETag(e.Request.IfMatch); err != nil {
+				return nil, nil, fmtErr(err, "%s.request.ifMatch", where)
 			}
 			if te.cond == nil {
 				if err := once(seen, typ+"/"+id, i); err != nil {
@@ -757,19 +758,6 @@ func once(seen map[string]int, key string, i int) error {
 		return fmtErr(ErrBadRequest, "Bundle.entry[%d] and entry[%d] both change %s", j, i, key)
 	}
 	seen[key] = i
-	return nil
-}
-
-func matchFromHeader(h string, dst *int64) error {
-	h = strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`)
-	if h == "" {
-		return nil
-	}
-	n, err := strconv.ParseInt(h, 10, 64)
-	if err != nil || n < 1 {
-		return fmt.Errorf("%q is not a version ETag", h)
-	}
-	*dst = n
 	return nil
 }
 

@@ -2419,15 +2419,28 @@ func securityLabels(m any) []string {
 }
 
 func ifMatch(c echo.Context) (int64, error) {
-	h := strings.TrimSpace(c.Request().Header.Get("If-Match"))
-	if h == "" {
+	n, err := versionETag(c.Request().Header.Get("If-Match"))
+	if err != nil {
+		return 0, fmtErr(err, "If-Match")
+	}
+	return n, nil
+}
+
+// versionETag reads an If-Match value as carex writes ETags, W/"3" (or
+// the strong "3"); empty is no condition. Digits carex never writes
+// ("01", "+1") name no version and match none, not the version they
+// parse to (review 117b: W/"01" updated version 1).
+func versionETag(h string) (int64, error) {
+	if strings.TrimSpace(h) == "" {
 		return 0, nil
 	}
-	h = strings.TrimPrefix(h, "W/")
-	h = strings.Trim(h, `"`)
-	n, err := strconv.ParseInt(h, 10, 64)
+	t := strings.Trim(strings.TrimPrefix(strings.TrimSpace(h), "W/"), `"`)
+	n, err := strconv.ParseInt(t, 10, 64)
 	if err != nil || n < 1 {
-		return 0, fmtErr(ErrBadRequest, "If-Match %q: expected an ETag such as W/\"3\"", c.Request().Header.Get("If-Match"))
+		return 0, fmtErr(ErrBadRequest, "%q: expected an ETag such as W/\"3\"", h)
+	}
+	if strconv.FormatInt(n, 10) != t {
+		return 0, fmtErr(store.ErrVersionConflict, "%q names no version carex issued (it writes W/\"%d\")", h, n)
 	}
 	return n, nil
 }
