@@ -248,10 +248,14 @@ func TestReview116aSoundReadFieldsAndNearStatusWords(t *testing.T) {
 // The summary's name at its head in a short first part, its body in the
 // next (a message's payloads, a Task's notes, a care plan's activities,
 // as systems split a pasted letter line by line), and the summary headed
-// by its everyday abbreviations (IDL, EDS, D/C summary). Each reaching
-// the nurse is a leak; the control (whole, headed "Discharge summary,")
-// is withheld.
-func TestReview116aSplitOrAbbreviatedSummaryWithheld(t *testing.T) {
+// by its everyday abbreviations (IDL, EDS, D/C summary). The control
+// (whole, headed "Discharge summary,") is withheld, and so are the
+// abbreviations. The split letter is a README limit since revision
+// 2026-12-08f: each rule for a heading in one part and its body in
+// another (revisions 08d, 08e) withheld a council's own checklist beside
+// its own notes, or let a title naming the hospital through (reviews
+// 117a, 118a); it reaches the nurse, read for codes only.
+func TestReview116aSplitOrAbbreviatedSummary(t *testing.T) {
 	e := newEnv(t)
 	seed112c(t, e)
 	head := "Discharge summary, LTHT:"
@@ -273,16 +277,21 @@ func TestReview116aSplitOrAbbreviatedSummaryWithheld(t *testing.T) {
 		t.Fatalf("control: %d, want 404", got["/fhir/Communication/r116a-spctrl"])
 	}
 	for p, s := range got {
-		if p == "/fhir/Communication/r116a-abeds" {
+		switch p {
+		case "/fhir/Communication/r116a-abeds":
 			// (a README limit: "EDS" is Ehlers-Danlos syndrome as often)
-			continue
-		}
-		if s != 404 {
-			t.Errorf("LEAK: district nurse GET the council's %s quoting the discharge summary: %d, want 404", p, s)
+		case "/fhir/Communication/r116a-spmsg", "/fhir/CarePlan/r116a-spplan":
+			if s != 200 {
+				t.Errorf("the split letter, a README limit, in %s: %d, want 200 as README says", p, s)
+			}
+		default:
+			if s != 404 {
+				t.Errorf("LEAK: district nurse GET the council's %s quoting the discharge summary: %d, want 404", p, s)
+			}
 		}
 	}
-	if tasks["r116a-sptask"] != 404 {
-		t.Errorf("LEAK: district nurse GET the council's Task with the summary's heading and body in two notes: %d, want 404", tasks["r116a-sptask"])
+	if tasks["r116a-sptask"] != 200 {
+		t.Errorf("the split letter, a README limit, in a Task's two notes: %d, want 200 as README says", tasks["r116a-sptask"])
 	}
 }
 

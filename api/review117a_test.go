@@ -134,34 +134,33 @@ func TestReview117aQuestionHeadedByLetterNameReachesNurse(t *testing.T) {
 		"/fhir/Communication/r117a-qds", "/fhir/Communication/r117a-qidl")
 }
 
-// A letter pasted line by line, as README's split-part rule describes
-// ("such a heading alone in a short part beside a longer one"), whose
-// first line is the letter's title alone, "DISCHARGE SUMMARY", with no
-// punctuation: namesNote wants punctuation after the name and takes a
-// part's end for none (rest == ""), though its own comment counts "a
-// line's end". So the council's message and Task holding the hospital's
-// summary line by line reach the district nurse. Control: the title line
-// with a colon is withheld.
-func TestReview117aSplitLetterTitleWithoutPunctuationWithheld(t *testing.T) {
+// A letter pasted line by line under its title ("DISCHARGE SUMMARY",
+// "DISCHARGE SUMMARY:") in a message's payloads, a care plan's
+// activities or a Task's notes: a README limit since revision
+// 2026-12-08f (review 117a found the bare title let it through; the
+// rule that caught it withheld a council's own checklist beside its own
+// notes, review 118a), so it reaches the nurse, read for codes only: the
+// same letter with an HIV code in it is labelled and withheld.
+func TestReview117aSplitLetterReadForCodesOnly(t *testing.T) {
 	e := newEnv(t)
 	seed112c(t, e)
 	body := "Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes; started metformin 500mg bd. Plan: district nurse to review."
+	coded := "Admitted 01/11 with pneumocystis pneumonia; known HIV (SNOMED 86406008), antiretrovirals restarted. Plan: district nurse to review."
 	got := r115aNurseGets(t, e,
 		r117aMsgN("r117a-tlctrl", "DISCHARGE SUMMARY:", "Leeds Teaching Hospitals NHS Trust", body),
 		r117aMsgN("r117a-tlmsg", "DISCHARGE SUMMARY", "Leeds Teaching Hospitals NHS Trust", body),
-		r117aPlan2("r117a-tlplan", "Discharge summary", body))
+		r117aPlan2("r117a-tlplan", "Discharge summary", body),
+		r117aMsgN("r117a-tlcode", "DISCHARGE SUMMARY:", "Leeds Teaching Hospitals NHS Trust", coded))
 	tasks := r114aNurseGets(t, e, map[string]string{
 		"r117a-tltask": `,"note":[{"text":"Discharge summary"},{"text":"Leeds Teaching Hospitals NHS Trust"},{"text":"` + body + `"}]`,
 	})
 	t.Logf("nurse: %v %v", got, tasks)
-	if got["/fhir/Communication/r117a-tlctrl"] != 404 {
-		t.Fatalf("control: %d, want 404", got["/fhir/Communication/r117a-tlctrl"])
+	r116aWant(t, got, 200, "the split letter, a README limit",
+		"/fhir/Communication/r117a-tlctrl", "/fhir/Communication/r117a-tlmsg", "/fhir/CarePlan/r117a-tlplan")
+	if tasks["r117a-tltask"] != 200 {
+		t.Errorf("the split letter, a README limit, in a Task's notes: %d, want 200", tasks["r117a-tltask"])
 	}
-	r116aWant(t, got, 404, "LEAK: the hospital's summary pasted line by line under its bare title",
-		"/fhir/Communication/r117a-tlmsg", "/fhir/CarePlan/r117a-tlplan")
-	if tasks["r117a-tltask"] != 404 {
-		t.Errorf("LEAK: the council Task's notes holding the summary line by line under its bare title: %d, want 404", tasks["r117a-tltask"])
-	}
+	r116aWant(t, got, 404, "LEAK: the split letter's HIV code", "/fhir/Communication/r117a-tlcode")
 }
 
 // The hospital's summary quoted with a social word among the first five
@@ -194,11 +193,12 @@ func TestReview117aSocialWordAfterHeadingLeaks(t *testing.T) {
 	}
 }
 
-// Checks that pass: the split rule catches a letter pasted with a
-// punctuated title into a Task's notes and a care plan's activities; a
-// split item with a status word does not withhold; the council's own
-// social worker (its source organisation) still reads the split letter.
-func TestReview117aSoundSplitLetterWithheldAndChecklistStatusPasses(t *testing.T) {
+// Checks that pass: a checklist item with a status word beside the
+// worker's own note does not withhold; a council CommunicationRequest
+// quoting the summary whole is withheld; the council's own social worker
+// (its source organisation) reads its Task. (A letter split across
+// parts is a README limit since revision 2026-12-08f.)
+func TestReview117aSoundChecklistStatusAndWholeQuote(t *testing.T) {
 	e := newEnv(t)
 	seed112c(t, e)
 	body := "Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes; started metformin 500mg bd. Plan: district nurse to review."
@@ -211,9 +211,6 @@ func TestReview117aSoundSplitLetterWithheldAndChecklistStatusPasses(t *testing.T
 		"r117a-sntask": `,"note":[{"text":"IDL, ward 12:"},{"text":"` + body + `"}]`,
 	})
 	t.Logf("nurse: %v %v", got, tasks)
-	if got["/fhir/CarePlan/r117a-snplan"] != 404 || tasks["r117a-sntask"] != 404 {
-		t.Errorf("split letter: plan %d task %d, want 404", got["/fhir/CarePlan/r117a-snplan"], tasks["r117a-sntask"])
-	}
 	if got["/fhir/CommunicationRequest/r117a-sncr"] != 404 {
 		t.Errorf("council CommunicationRequest quoting the summary: %d, want 404", got["/fhir/CommunicationRequest/r117a-sncr"])
 	}

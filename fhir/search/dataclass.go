@@ -3,7 +3,6 @@ package search
 import (
 	_ "embed"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -433,70 +432,20 @@ func quotesNote(resourceType string, res map[string]any) bool {
 	default:
 		return false
 	}
-	parts := textStrings(res)
+	strs := textStrings(res)
 	for _, t := range texts {
 		if s, _ := t.(string); s != "" {
-			parts = append(parts, textPart{s, true})
+			strs = append(strs, s)
 		}
 	}
-	return headedQuote(parts)
+	return headedQuote(strs)
 }
 
-// A textPart is one of an item's texts; free when a person wrote it as
-// prose (a note, a description, a payload, an answer), not as a
-// concept's name (an input's type, a message's subject: review 117a, a
-// subject "Discharge summary: Mrs Smith" is no letter's heading).
-type textPart struct {
-	s    string
-	free bool
-}
-
-// headedQuote reports whether any of parts is headed by a letter's name
-// (noteHeading), or holds such a heading alone beside a longer part
-// (splitHeading).
-func headedQuote(parts []textPart) bool {
-	for _, p := range parts {
-		if noteHeading(p.s) {
-			return true
-		}
-	}
-	return splitHeading(parts)
-}
-
-// splitHeading reports whether parts hold a letter's title alone in a
-// free part ("DISCHARGE SUMMARY", "Discharge summary, LTHT:": bareHeading)
-// beside a part of 40 characters or more: a pasted letter split line by
-// line into a message's payloads, a care plan's activities or a Task's
-// notes (review 116a: so split it reached the nurse; 117a: under its
-// bare title too).
-func splitHeading(parts []textPart) bool {
-	head, body := false, false
-	for _, p := range parts {
-		head = head || p.free && bareHeading(p.s)
-		body = body || len(strings.TrimSpace(p.s)) >= 40
-	}
-	return head && body
-}
-
-// bareHeading reports whether s is a letter's title and nothing else: its
-// name alone, or a short line headed by it that ends as a heading does,
-// in a colon, a dash or a comma. A short line that goes on past its
-// heading is a checklist item's answer ("Discharge summary: Y", "IDL: on
-// file", "Discharge letter: copy to Mrs Smith": review 117a, each beside
-// the social worker's own note withheld her assessment from the nurse).
-func bareHeading(s string) bool {
-	s = strings.TrimSpace(s)
-	if len(s) >= 40 || !namesNote(s, true, false) {
-		return false
-	}
-	if r, _ := utf8.DecodeLastRuneInString(s); strings.ContainsRune(":-\u2013\u2014,", r) {
-		return true
-	}
-	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&'
-	})
-	for _, name := range headingNames {
-		if slices.Equal(words, name) {
+// headedQuote reports whether any of texts quotes a hospital letter
+// under its name (noteHeading).
+func headedQuote(texts []string) bool {
+	for _, t := range texts {
+		if noteHeading(t) {
 			return true
 		}
 	}
@@ -507,29 +456,28 @@ func bareHeading(s string) bool {
 // depth: notes' (Annotation) and concepts' (CodeableConcept) words, a
 // reason's, a status reason's, an outcome's, a topic's (review 116a: the
 // summary quoted in a referral's reason, a Task's status reason or an
-// input's annotation reached the nurse); a note's (under note, progress
-// or valueAnnotation) free. A narrative's text is an object, not a
-// string, and not read here.
-func textStrings(res map[string]any) []textPart {
-	var out []textPart
-	var walk func(v any, free bool)
-	walk = func(v any, free bool) {
+// input's annotation reached the nurse). A narrative's text is an object,
+// not a string, and not read here.
+func textStrings(res map[string]any) []string {
+	var out []string
+	var walk func(v any)
+	walk = func(v any) {
 		switch x := v.(type) {
 		case map[string]any:
 			for k, e := range x {
 				if s, ok := e.(string); ok && k == "text" {
-					out = append(out, textPart{s, free})
+					out = append(out, s)
 				} else {
-					walk(e, k == "note" || k == "progress" || k == "valueAnnotation")
+					walk(e)
 				}
 			}
 		case []any:
 			for _, e := range x {
-				walk(e, free)
+				walk(e)
 			}
 		}
 	}
-	walk(res, false)
+	walk(res)
 	return out
 }
 
@@ -547,9 +495,9 @@ func textStrings(res map[string]any) []textPart {
 //     or a note it reached her).
 func taskNote(res map[string]any) bool {
 	total := 0
-	parts := textStrings(res)
+	texts := textStrings(res)
 	if d, _ := res["description"].(string); d != "" {
-		parts = append(parts, textPart{d, true})
+		texts = append(texts, d)
 	}
 	for _, el := range []string{"input", "output"} {
 		walk(res[el], nil, func(v any) {
@@ -559,11 +507,7 @@ func taskNote(res map[string]any) bool {
 			}
 			str, _ := m["valueString"].(string)
 			md, _ := m["valueMarkdown"].(string)
-			for _, s := range []string{str, md} {
-				if s != "" {
-					parts = append(parts, textPart{s, true})
-				}
-			}
+			texts = append(texts, str, md)
 			if len(md) > len(str) {
 				str = md
 			}
@@ -572,7 +516,7 @@ func taskNote(res map[string]any) bool {
 			}
 		})
 	}
-	return total >= 40 || headedQuote(parts)
+	return total >= 40 || headedQuote(texts)
 }
 
 // longQuote is the length past which words under or headed by a letter's
@@ -622,131 +566,178 @@ func noteType(cc any, long bool) bool {
 	for _, t := range texts {
 		// (a question's answer is the social worker's, at any length:
 		// review 115a)
-		if !strings.Contains(t, "?") && namesNote(t, false, long) {
+		if !strings.Contains(t, "?") && namesNote(t, long) {
 			return true
 		}
 	}
 	return false
 }
 
-// noteHeading reports whether s, longQuote characters or more, starts as
-// a quoted hospital letter does: its name (headingNames: a discharge
-// summary's, not a progress note's, which a social worker writes too:
-// review 114a) among its first five words, then punctuation (a comma, a
-// colon, a dash, a full stop or a line's end), and no word saying the
-// letter is awaited, asked for or sent beside it ("Discharge summary:
-// not yet received; …" is about one); "received" may stand beside the
-// name, in the punctuation's place too ("Discharge summary received from
-// Leeds Teaching Hospitals. Admitted …"). A shorter line headed so is a
-// checklist item, a question or a notice, not a letter (reviews 113a to
-// 117a found eleven such lines of a council's own words withheld from
-// the district nurse, among them "Discharge summary: can you confirm the
-// date of the first district nurse visit please?"); a quote that short
-// says no more than the problems and medications she sees anyway.
+// noteHeading reports whether s quotes a hospital letter under its name
+// (a stated rule, kept narrow: reviews 113a to 118a found each wider
+// reading withheld a council's own words from the district nurse as
+// often as it caught a quote). It does when s is longQuote characters or
+// more (a shorter line headed so is a checklist item, a question or a
+// notice: "Discharge summary: can you confirm the date of the first
+// district nurse visit please?", review 117a) and starts as a quoted
+// letter does:
+//   - a hospital letter's name (headingNames: a discharge summary's, not
+//     a progress note's, which a social worker writes too: review 114a)
+//     among its first five words, then punctuation (a comma, a colon, a
+//     dash, a slash, a full stop, a bracket or the end), or "received";
+//   - no social care word (socialWords) in its heading, the words before
+//     the first colon, dash, full stop or line break after the name
+//     ("Reablement discharge summary:", "Discharge summary (Adult Social
+//     Care):" are the council's own: reviews 116a, 118a; "IDL: Lives
+//     alone, carers QDS. Admitted …" is the letter's, review 117a), but
+//     where it names a hospice (review 118a: "Hospice respite discharge
+//     summary:");
+//   - no word saying the letter is awaited, asked for or sent in the two
+//     words before the name, any word before it in its heading, or the
+//     two after it ("Discharge summary: not yet received; …"), a "no" or
+//     "not" only when another such word follows ("Discharge summary: No
+//     known drug allergies", "IDL: Not for CPR" are the letter's: review
+//     118a); unless "received" stands beside the name, when the letter
+//     is here whatever was said of it ("Chased and now received -
+//     Discharge summary, …").
 func noteHeading(s string) bool {
-	return len(strings.TrimSpace(s)) >= longQuote && namesNote(s, true, true)
+	if len(strings.TrimSpace(s)) < longQuote {
+		return false
+	}
+	ws := noteWords(s, 12)
+	status := func(k int) bool {
+		if k < 0 || k >= len(ws) || !noteStatus[ws[k].w] || noteReceived[ws[k].w] {
+			return false
+		}
+		return ws[k].w != "no" && ws[k].w != "not" || k+1 < len(ws) && noteStatus[ws[k+1].w]
+	}
+	for a := 0; a < min(5, len(ws)); a++ {
+	names:
+		for _, name := range headingNames {
+			if !wordsAt(ws, a, name) {
+				continue
+			}
+			b := a + len(name)
+			rest := strings.TrimLeft(s[ws[b-1].to:], " \t\u00a0")
+			r, _ := utf8.DecodeRuneInString(rest)
+			here := false
+			for k := max(0, a-4); k < min(len(ws), b+2); k++ {
+				here = here || noteReceived[ws[k].w]
+			}
+			if rest != "" && !strings.ContainsRune(",:;.-\u2013\u2014\n\r(/*", r) && !(b < len(ws) && noteReceived[ws[b].w]) {
+				continue
+			}
+			end := headingEnd(s, ws[b-1].to)
+			hospice := false
+			for k := 0; k < len(ws) && ws[k].from < end; k++ {
+				hospice = hospice || ws[k].w == "hospice"
+			}
+			for k := 0; k < len(ws) && ws[k].from < end; k++ {
+				if socialWords[ws[k].w] && !hospice || !here && k < a && status(k) {
+					continue names
+				}
+			}
+			if !here && (status(a-1) || status(a-2) || status(b) || status(b+1)) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
 }
 
-// namesNote reports whether text names a clinical note or letter, with
-// no status word (noteStatus; when long, "received" is none) in the two
-// words before it or the word after it; headed, a hospital letter
-// (headingNames) among its first five words and followed by punctuation;
-// else any clinical note (typeNames) in words that name no social care
-// (socialWords).
-func namesNote(text string, headed, long bool) bool {
-	type word struct {
-		w        string
-		from, to int
-	}
-	var ws []word
-	for i := 0; i < len(text); {
-		r := rune(text[i])
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '&' {
-			i++
-			continue
-		}
-		j := i
-		for j < len(text) && (unicode.IsLetter(rune(text[j])) || unicode.IsDigit(rune(text[j])) || text[j] == '&') {
-			j++
-		}
-		ws = append(ws, word{strings.ToLower(text[i:j]), i, j})
-		if headed && long && len(ws) > 8 {
-			break
-		}
-		i = j
-	}
-	if headed && !long {
-		// A line is a checklist item when any of its words says the
-		// letter is absent (review 116a: "Discharge summary: ward to send
-		// direct to the GP", "…: N/A - no hospital admission" were
-		// withheld).
-		for _, w := range ws {
-			if noteStatus[w.w] {
-				return false
+// headingEnd is where the heading that a letter's name ending at i
+// begins ends: at the first colon, semicolon, full stop, line break or
+// spaced dash after it (a comma or a bracket goes on: "Discharge summary,
+// reablement team - …").
+func headingEnd(s string, i int) int {
+	for j, r := range s[i:] {
+		switch r {
+		case ':', ';', '.', '\n', '\r', '\u2013', '\u2014':
+			return i + j
+		case '-':
+			if j == 0 || s[i+j-1] == ' ' || i+j+1 < len(s) && s[i+j+1] == ' ' {
+				return i + j
 			}
 		}
 	}
-	// (a word saying the letter is absent makes a checklist item at any
-	// length; "received" only in a line: review 115a, a long answer
-	// under "GP letter requested" was withheld)
-	status := func(k int) bool {
-		return k >= 0 && k < len(ws) && noteStatus[ws[k].w] && (!long || !noteReceived[ws[k].w])
+	return len(s)
+}
+
+// A noteWord is a lower-cased word of a text and where it stands.
+type noteWord struct {
+	w        string
+	from, to int
+}
+
+// noteWords are text's first limit words (all when limit is 0): letters,
+// digits and '&', read as runes (review 118a: a non-breaking space copied
+// from a letter split no word, "Discharge\u00a0Summary" named nothing).
+func noteWords(text string, limit int) []noteWord {
+	var ws []noteWord
+	from := -1
+	for i, r := range text {
+		in := unicode.IsLetter(r) || unicode.IsDigit(r) || r == '&'
+		if in && from < 0 {
+			from = i
+		}
+		if !in && from >= 0 {
+			ws = append(ws, noteWord{strings.ToLower(text[from:i]), from, i})
+			from = -1
+			if limit > 0 && len(ws) >= limit {
+				return ws
+			}
+		}
 	}
-	names := typeNames
-	if headed {
-		names = headingNames
+	if from >= 0 {
+		ws = append(ws, noteWord{strings.ToLower(text[from:]), from, len(text)})
 	}
-	for _, w := range ws {
-		if !headed && socialWords[w.w] {
+	return ws
+}
+
+// wordsAt reports whether name's words stand in ws from a.
+func wordsAt(ws []noteWord, a int, name []string) bool {
+	if a+len(name) > len(ws) {
+		return false
+	}
+	for k, w := range name {
+		if ws[a+k].w != w {
 			return false
 		}
 	}
-	for a := range ws {
-		if headed && a > 4 {
-			break
+	return true
+}
+
+// namesNote reports whether text, an input's type, names a clinical note
+// or letter (typeNames) in words that name no social care (socialWords),
+// with no status word (noteStatus; when long, "received" is none) in the
+// two words before it or the word after it (a word saying the letter is
+// absent makes a checklist item at any length; "received" only in a
+// line: review 115a, a long answer under "GP letter requested" was
+// withheld).
+func namesNote(text string, long bool) bool {
+	ws := noteWords(text, 0)
+	for _, w := range ws {
+		if socialWords[w.w] {
+			return false
 		}
-	names:
-		for _, name := range names {
-			if a+len(name) > len(ws) {
+	}
+	status := func(k int) bool {
+		return k >= 0 && k < len(ws) && noteStatus[ws[k].w] && (!long || !noteReceived[ws[k].w])
+	}
+	for a := range ws {
+		for _, name := range typeNames {
+			if !wordsAt(ws, a, name) {
 				continue
 			}
-			for k, w := range name {
-				if ws[a+k].w != w {
-					continue names
-				}
-			}
-			// (a social care word before a heading makes it the
-			// council's own: review 116a, "Reablement discharge summary:"
-			// was withheld; after it, it is the letter's: review 117a,
-			// "IDL: Lives alone, carers QDS. Admitted …" reached the
-			// nurse)
-			for k := 0; headed && k < a; k++ {
-				if socialWords[ws[k].w] {
-					continue names
-				}
-			}
 			b := a + len(name)
-			// ("Chased and now received - Discharge summary, …": the
-			// letter is here, whatever was said of it before)
 			here := false
 			for k := max(0, a-4); long && k < min(len(ws), b+2); k++ {
 				here = here || noteReceived[ws[k].w]
 			}
-			if !here && (status(a-1) || status(a-2) || status(b) || headed && status(b+1)) {
-				continue
+			if here || !(status(a-1) || status(a-2) || status(b)) {
+				return true
 			}
-			if headed {
-				rest := strings.TrimLeft(text[ws[b-1].to:], " \t")
-				if r, _ := utf8.DecodeRuneInString(rest); rest != "" && !strings.ContainsRune(",:;.-\u2013\u2014\n\r(", r) && !(long && b < len(ws) && noteReceived[ws[b].w]) {
-					continue
-				}
-				for k := 0; k < a && !here; k++ {
-					if status(k) {
-						continue names
-					}
-				}
-			}
-			return true
 		}
 	}
 	return false

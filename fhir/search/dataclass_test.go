@@ -87,52 +87,74 @@ func TestEpisodeOfCareContentClasses(t *testing.T) {
 	}
 }
 
-// TestNamesNote: a Task's type or words name a clinical note or letter
-// when they are its name, not a checklist item about one (review 113a).
+// TestNamesNote: a Task's input's type names a clinical note or letter
+// when it is its name, not a checklist item about one (review 113a).
 func TestNamesNote(t *testing.T) {
 	for _, c := range []struct {
-		text         string
-		headed, want bool
+		text string
+		want bool
 	}{
-		{"Discharge summary", false, true},
-		{"Hospital letter", false, true},
-		{"Copy of the discharge summary", false, true},
-		{"Hospital Discharge summary", false, true},
-		{"GP letter requested", false, false},
-		{"Discharge summary received?", false, false},
-		{"Awaiting discharge summary", false, false},
-		{"Request for GP letter", false, false},
-		{"Housing support requested", false, false},
-		{"Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia.", true, true},
-		{"HOSPITAL DISCHARGE SUMMARY: admitted with a fall", true, true},
-		{"Discharge summary \u2013 St James's: fractured neck of femur", true, true},
-		{"Discharge summary: not yet received, chase ward 12 on Friday", true, false},
-		{"Discharge summary received from the ward on Friday; carer informed.", true, false},
-		{"Spoke to her daughter about care; the discharge summary: see the GP.", true, false}, // not among its first words
-		{"No discharge summary yet: the ward says Friday", true, false},
-		// review 114a: a social worker's own notes; a long quote with a
-		// status word at its head; a hospital letter's everyday names
-		{"Progress note: home visit with Mrs Smith and her daughter Anne", true, false},
-		{"Clinic letter - appointment booked for 12/01; transport booked", true, false},
-		{"Social work progress note", false, false},
-		{"Consultation note (family meeting)", false, false},
-		{"Progress note", false, true},
-		{"Discharge summary received from Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes.", true, true},
-		{"Received today - Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with community acquired pneumonia and delirium; new diabetes.", true, true},
-		{"Transfer of care, Leeds Teaching Hospitals: admitted with a fall", true, false}, // review 115a: a council's own heading too
-		{"eDischarge summary: admitted with a fall and a urinary infection", true, true},
-		{"TTO / discharge medication: apixaban 5 mg twice a day from today", true, false},
-		{"Discharge summary: not yet received from the ward, we have chased twice this week and the family are anxious about the medication changes; will update", true, false},
-		{"Received today - Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia and delirium; new type 2 diabetes; metformin.", true, true},
+		{"Discharge summary", true},
+		{"Hospital letter", true},
+		{"Copy of the discharge summary", true},
+		{"Hospital Discharge summary", true},
+		{"GP letter requested", false},
+		{"Discharge summary received?", false},
+		{"Awaiting discharge summary", false},
+		{"Request for GP letter", false},
+		{"Housing support requested", false},
+		{"Social work progress note", false},
+		{"Consultation note (family meeting)", false},
+		{"Progress note", true},
+		{"Discharge\u00a0summary", true}, // review 118a: a non-breaking space
 	} {
-		if got := namesNote(c.text, c.headed, c.headed && len(c.text) >= longQuote); got != c.want {
-			t.Errorf("namesNote(%q, headed %v) = %v, want %v", c.text, c.headed, got, c.want)
+		if got := namesNote(c.text, false); got != c.want {
+			t.Errorf("namesNote(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
 	for code, want := range map[string]bool{"18842-5": true, "34105-7": true, "11490-0": true, "28653-4": false, "71802-3": false} {
 		cc := map[string]any{"coding": []any{map[string]any{"system": "http://loinc.org", "code": code}}}
 		if got := noteType(cc, false); got != want {
 			t.Errorf("noteType(LOINC %s) = %v, want %v", code, got, want)
+		}
+	}
+}
+
+// TestNoteHeading: a text quotes a hospital letter when it is long and
+// headed by its name (reviews 113a to 118a).
+func TestNoteHeading(t *testing.T) {
+	const clin = " Admitted 01/11 with community acquired pneumonia and delirium; new type 2 diabetes; started metformin 500mg twice a day."
+	for _, c := range []struct {
+		text string
+		want bool
+	}{
+		{"Discharge summary, Leeds Teaching Hospitals." + clin, true},
+		{"HOSPITAL DISCHARGE SUMMARY:" + clin, true},
+		{"Discharge summary \u2013 St James's:" + clin, true},
+		{"Discharge summary received from Leeds Teaching Hospitals." + clin, true},
+		{"Received today - Discharge summary, Leeds Teaching Hospitals." + clin, true},
+		{"eDischarge summary:" + clin, true},
+		{"IDL: Lives alone, carers QDS." + clin, true},               // review 117a: a social word after the heading
+		{"Discharge summary: No known drug allergies." + clin, true}, // review 118a: "no" is the letter's
+		{"IDL: Not for CPR." + clin, true},
+		{"Discharge\u00a0Summary:" + clin, true},
+		{"Discharge Summary/TTO:" + clin, true},
+		{"Hospice respite discharge summary:" + clin, true},
+		// shorter than a letter: a checklist item, a question, a notice
+		{"Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia.", false},
+		{"Discharge summary: can you confirm the date of the first district nurse visit please?", false},
+		// the council's own, or about a letter, not one
+		{"Reablement discharge summary: Mrs Smith now independent with personal care and meals; discharged from the service 05/12, no ongoing package.", false},
+		{"Discharge summary (Adult Social Care): Mrs Smith now independent with personal care and meals; discharged from the service 05/12, no package.", false},
+		{"Discharge summary, reablement team - Mrs Smith now independent with personal care and meals; discharged from the service 05/12, no package.", false},
+		{"Discharge summary: not yet received from the ward, we have chased twice this week and the family are anxious about the medication changes; will update", false},
+		{"Spoke to her daughter about care and her medication at length today; the discharge summary: see the GP about it." + clin, false}, // not among its first words
+		{"Progress note: home visit with Mrs Smith and her daughter Anne; package of four calls a day restarted, key safe 1234, review in six weeks.", false},
+		{"Transfer of care, Leeds Teaching Hospitals: admitted with a fall." + clin, false},
+		{"TTO / discharge medication: apixaban 5 mg twice a day from today." + clin, false},
+	} {
+		if got := noteHeading(c.text); got != c.want {
+			t.Errorf("noteHeading(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
 }
