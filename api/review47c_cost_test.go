@@ -34,7 +34,7 @@ func TestReview47cBinaryTransactionCostIsQuadratic(t *testing.T) {
 	if raceSlowdown > 1 {
 		t.Skip("a cost probe of multi-MiB transactions: run without -race")
 	}
-	e := newEnv(t, func(c *api.Config) { c.MaxBody = 8 << 20 })
+	e := newEnv(t, func(c *api.Config) { c.MaxBody, c.MaxEntries = 8<<20, 1<<20 }) // (the cost of many entries: no --max-entries)
 	sys := e.token("system", "nhs", "A81001")
 	e.putAll(t, sys, [2]string{"/fhir/Patient/p47", r47cPatient})
 	run := func(kind string, n int) time.Duration {

@@ -17,7 +17,7 @@ func TestUnresolvedPeopleTransactionCost(t *testing.T) {
 	if raceSlowdown > 1 {
 		t.Skip("a cost probe of multi-MiB transactions: run without -race")
 	}
-	e := newEnv(t, func(c *api.Config) { c.MaxBody = 8 << 20 })
+	e := newEnv(t, func(c *api.Config) { c.MaxBody, c.MaxEntries = 8<<20, 1<<20 }) // (the cost of many entries: no --max-entries)
 	sys := e.token("system", "nhs", "RHX")
 	run := func(n, off int) time.Duration {
 		body := r47cTx(n, func(i int) string {

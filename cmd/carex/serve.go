@@ -28,6 +28,7 @@ type serverFlags struct {
 	dev, benchNoPrivacy, trustProxy, newAccessLog     bool
 	verifyLog                                         bool
 	maxBody, acceptLostWritesBefore                   int64
+	maxEntries                                        int
 	shutdown, verifyLogEvery                          time.Duration
 }
 
@@ -48,6 +49,7 @@ func (f *serverFlags) register(fs *flag.FlagSet, demo bool) {
 	fs.StringVar(&f.baseURL, "base-url", "", "public base URL of the FHIR API, under which an absolute reference to a Patient is carex's own (default: from each request)")
 	fs.BoolVar(&f.trustProxy, "trust-proxy", false, "behind a reverse proxy on a private or loopback address: log the client address it puts in X-Forwarded-For (default: the connection's peer; a client could write any address into that header)")
 	fs.Int64Var(&f.maxBody, "max-body", 8<<20, "largest accepted request body in bytes")
+	fs.IntVar(&f.maxEntries, "max-entries", 5000, "most entries in one transaction or batch Bundle (a transaction holds the one writer while it commits)")
 	fs.DurationVar(&f.shutdown, "shutdown-timeout", 15*time.Second, "how long SIGTERM waits for requests in flight")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&f.logFormat, "log-format", "text", "text or json")
@@ -158,7 +160,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 	warnReadableByOthers(log, f.db, accessLogPath(f.db))
 	apiCfg := api.Config{
 		Store: db, Verifier: verifier, Logger: log, BaseURL: f.baseURL,
-		MaxBody: f.maxBody, Dev: f.dev, Version: version, TrustProxy: f.trustProxy,
+		MaxBody: f.maxBody, MaxEntries: f.maxEntries, Dev: f.dev, Version: version, TrustProxy: f.trustProxy,
 	}
 	if f.benchNoPrivacy {
 		// Recorder and AuditLog nil: nothing is logged, IG queries answer 501.
