@@ -277,7 +277,7 @@ func (s *Server) bundleBody(c echo.Context, x *Exchange, p *auth.Principal, body
 		return fmtErr(ErrBadRequest, "POST /fhir takes a Bundle, not %q", in.ResourceType)
 	}
 	if len(in.Entry) > s.cfg.MaxEntries {
-		return fmtErr(ErrTooLarge, "the Bundle has %d entries; this server takes at most %d in one transaction or batch (its --max-entries): split it into several, or load it with carex import", len(in.Entry), s.cfg.MaxEntries)
+		return fmtErr(ErrTooManyEntries, "the Bundle has %d entries; this server takes at most %d in one transaction or batch (its --max-entries): split it into several, or load it with carex import", len(in.Entry), s.cfg.MaxEntries)
 	}
 	switch in.Type {
 	case "transaction":

@@ -20,6 +20,7 @@ import (
 var (
 	ErrForbidden        = errors.New("forbidden")
 	ErrTooLarge         = errors.New("request body too large")
+	ErrTooManyEntries   = errors.New("too many entries in one Bundle")
 	ErrMediaType        = errors.New("unsupported media type")
 	ErrNotSupported     = errors.New("not supported")
 	ErrBadRequest       = errors.New("bad request")
@@ -69,7 +70,7 @@ func classify(err error) outcome {
 		return outcome{http.StatusUnauthorized, "login", err.Error()}
 	case errors.Is(err, ErrForbidden):
 		return outcome{http.StatusForbidden, "forbidden", err.Error()}
-	case errors.Is(err, ErrTooLarge):
+	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrTooManyEntries):
 		return outcome{http.StatusRequestEntityTooLarge, "too-costly", err.Error()}
 	case errors.As(err, &vb):
 		return outcome{http.StatusRequestEntityTooLarge, "too-costly", tooLarge(vb.Limit).Error()}

@@ -415,12 +415,15 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			r.Body = http.MaxBytesReader(c.Response(), r.Body, s.cfg.MaxBody)
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPut {
+			if s.refusedMethod(c) {
+				return next(c) // (a 405 whatever the body: review 119a)
+			}
 			if ce := strings.TrimSpace(r.Header.Get(echo.HeaderContentEncoding)); ce != "" && !strings.EqualFold(ce, "identity") {
 				// (review 118b: a body said to be gzip or br was read as
 				// it came and stored)
 				return fmtErr(ErrMediaType, "Content-Encoding %q: carex reads bodies as sent; send it uncompressed", ce)
 			}
-			if strings.HasSuffix(r.URL.Path, "/_search") || s.refusedMethod(c) {
+			if strings.HasSuffix(r.URL.Path, "/_search") {
 				return next(c)
 			}
 			parts := strings.Split(r.Header.Get(echo.HeaderContentType), ";")

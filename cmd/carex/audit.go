@@ -128,6 +128,11 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 	fail := func(err error) (*accessLog, error) {
 		r.Close()
 		w.Close()
+		if sqlite.Damaged(err) {
+			// (a copy without its -wal after a checkpoint was cut short:
+			// it said only "database disk image is malformed")
+			return nil, fmt.Errorf("access log %s: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped), and run carex audit verify on it", path, err)
+		}
 		return nil, fmt.Errorf("access log %s: %w", path, err)
 	}
 	legacy, err := auditlog.HasLog(ctx, records.Writer())

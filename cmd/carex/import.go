@@ -92,7 +92,7 @@ imported; to change the lists, stop the server and run carex relabel first.`, st
 	}
 	srv := api.New(api.Config{Store: store, Policy: api.NewConsentPolicy(pol, store)})
 	p := &auth.Principal{Sub: "carex-import", Name: "carex import", Org: org, Sector: sector, Role: "system", Purpose: "TREAT"}
-	imp := &importer{srv: srv, p: p, counts: map[string]int{}, out: stderr, quiet: quiet, start: time.Now(), files: len(files)}
+	imp := &importer{srv: srv, p: p, counts: map[string]int{}, out: stderr, quiet: quiet, start: time.Now(), files: len(files), lines: !isTerminal(stderr)}
 	for i, f := range files {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -248,6 +248,11 @@ type importer struct {
 	quiet  bool
 	start  time.Time
 	files  int
+	// lines: out is no terminal (a scheduler's or CI's log), so progress
+	// is whole lines, at most one a second, not one line rewritten with
+	// \r (review 119b: a log got one long line).
+	lines bool
+	shown time.Time
 }
 
 func (im *importer) add(c map[string]int) {
@@ -262,7 +267,14 @@ func (im *importer) progress(i int, f inputFile) {
 		return
 	}
 	el := time.Since(im.start).Seconds()
-	fmt.Fprintf(im.out, "\r[%d/%d] %-40.40s %8d resources %8.0f/s", i+1, im.files, f.short, im.total, float64(im.total)/max(el, 1e-9))
+	if !im.lines {
+		fmt.Fprintf(im.out, "\r[%d/%d] %-40.40s %8d resources %8.0f/s", i+1, im.files, f.short, im.total, float64(im.total)/max(el, 1e-9))
+		return
+	}
+	if time.Since(im.shown) >= time.Second {
+		im.shown = time.Now()
+		fmt.Fprintf(im.out, "[%d/%d] %s %d resources %.0f/s\n", i+1, im.files, f.short, im.total, float64(im.total)/max(el, 1e-9))
+	}
 }
 
 func (im *importer) file(ctx context.Context, i int, f inputFile) error {
@@ -403,7 +415,7 @@ func isWordByte(c byte) bool {
 }
 
 func (im *importer) summary(w io.Writer) {
-	if !im.quiet {
+	if !im.quiet && !im.lines {
 		fmt.Fprintln(im.out)
 	}
 	el := time.Since(im.start)
@@ -542,4 +554,14 @@ func expandFiles(args []string) ([]inputFile, error) {
 		}
 	}
 	return out, nil
+}
+
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -121,6 +121,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, demo
 			return fmt.Errorf("%s %s already exists: the demo needs a fresh database, remove it or name another file (remove its access log, %s, too; carex serve --dev --db FILE opens one the demo kept)", flagSource(fs, "db"), f.db, accessLogPath(f.db))
 		}
 	}
+	if f.maxEntries < 1 {
+		// (review 119a: 0 and -1 were taken as 5,000, unannounced)
+		return fmt.Errorf("%s %d: give the most entries one transaction or batch may hold, 1 or more (default 5000)", flagSource(fs, "max-entries"), f.maxEntries)
+	}
+	if f.maxBody < 1 {
+		return fmt.Errorf("%s %d: give the largest request body in bytes, 1 or more (default 8388608)", flagSource(fs, "max-body"), f.maxBody)
+	}
 	if f.verifyLogEvery < 0 {
 		// (review 99a: -24h was taken, and the log never checked again)
 		return fmt.Errorf("%s %v: give how often to check the access log again, or 0 for only after starting", flagSource(fs, "verify-log-every"), f.verifyLogEvery)

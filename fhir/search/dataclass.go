@@ -590,16 +590,16 @@ func noteType(cc any, long bool) bool {
 //     ("Reablement discharge summary:", "Discharge summary (Adult Social
 //     Care):" are the council's own: reviews 116a, 118a; "IDL: Lives
 //     alone, carers QDS. Admitted …" is the letter's, review 117a), but
-//     where it names a hospice (review 118a: "Hospice respite discharge
-//     summary:");
+//     where its first 24 words name a hospice (review 118a: "Hospice
+//     respite discharge summary:");
 //   - no word saying the letter is awaited, asked for or sent in the two
 //     words before the name, any word before it in its heading, or the
-//     two after it ("Discharge summary: not yet received; …"), a "no" or
-//     "not" only when another such word follows ("Discharge summary: No
-//     known drug allergies", "IDL: Not for CPR" are the letter's: review
-//     118a); unless "received" stands beside the name, when the letter
-//     is here whatever was said of it ("Chased and now received -
-//     Discharge summary, …").
+//     two after it ("Discharge summary: not yet received; …", "…: not
+//     on the system yet"), a "no" or "not" before "known" or "for" none
+//     ("Discharge summary: No known drug allergies", "IDL: Not for CPR"
+//     are the letter's: review 118a); unless "received" stands beside
+//     the name, when the letter is here whatever was said of it
+//     ("Chased and now received - Discharge summary, …").
 func noteHeading(s string) bool {
 	if len(strings.TrimSpace(s)) < longQuote {
 		return false
@@ -609,7 +609,14 @@ func noteHeading(s string) bool {
 		if k < 0 || k >= len(ws) || !noteStatus[ws[k].w] || noteReceived[ws[k].w] {
 			return false
 		}
-		return ws[k].w != "no" && ws[k].w != "not" || k+1 < len(ws) && noteStatus[ws[k+1].w]
+		return ws[k].w != "no" && ws[k].w != "not" || k+1 >= len(ws) || !noteClinicalNo[ws[k+1].w]
+	}
+	// (a hospice named in the first sentence or so, after "St." too:
+	// review 119a, "…, respite admission at St. Gemma's Hospice:" reached
+	// the nurse)
+	hospice := false
+	for _, w := range noteWords(s, 24) {
+		hospice = hospice || w.w == "hospice"
 	}
 	for a := 0; a < min(5, len(ws)); a++ {
 	names:
@@ -627,13 +634,10 @@ func noteHeading(s string) bool {
 			if rest != "" && !strings.ContainsRune(",:;.-\u2013\u2014\n\r(/*", r) && !(b < len(ws) && noteReceived[ws[b].w]) {
 				continue
 			}
-			end := headingEnd(s, ws[b-1].to)
-			hospice := false
-			for k := 0; k < len(ws) && ws[k].from < end; k++ {
-				hospice = hospice || ws[k].w == "hospice"
-			}
-			for k := 0; k < len(ws) && ws[k].from < end; k++ {
-				if socialWords[ws[k].w] && !hospice || !here && k < a && status(k) {
+			// (every word of the heading, past the first twelve too:
+			// review 119a)
+			for k, w := range noteWords(s[:headingEnd(s, ws[b-1].to)], 0) {
+				if socialWords[w.w] && !hospice || !here && k < a && status(k) {
 					continue names
 				}
 			}
@@ -779,6 +783,11 @@ var (
 		"required": true, "follow": true, "no": true, "not": true, "missing": true, "expected": true, "asked": true, "ask": true,
 		"yet": true, "none": true, "will": true, "emailed": true, "posted": true, "faxed": true}
 	noteReceived = map[string]bool{"received": true, "receive": true}
+	// noteClinicalNo: after these a "no" or "not" is a letter's own line
+	// ("No known drug allergies", "Not for CPR": review 118a), not a
+	// letter said to be absent ("not on the system yet", "no copy on
+	// file": review 119a)
+	noteClinicalNo = map[string]bool{"known": true, "for": true}
 )
 
 // loincNotesTxt is LOINC's document ontology's codes of clinical notes,

@@ -226,13 +226,19 @@ func jsonInts(xs []int64) string {
 // Open opens (creating if needed) the database at path and migrates it.
 func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	db, err := open(ctx, path, opt)
-	var se *sqlite.Error
-	if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+	if Damaged(err) {
 		// (review 111b's copies without their -wal, a checkpoint cut
 		// short: serve said only "database disk image is malformed")
 		err = fmt.Errorf("%w: %w", err, ErrDamaged)
 	}
 	return db, err
+}
+
+// Damaged reports whether err is SQLite finding a file damaged or no
+// database.
+func Damaged(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB)
 }
 
 // ErrDamaged is a records file SQLite finds damaged on opening it.
