@@ -15,7 +15,7 @@ import (
 // derived them again (an upgrade's "run carex relabel" was the README's
 // word alone: until it ran, items were decided with what the earlier
 // release had derived).
-const DerivationRevision = "2026-12-08g"
+const DerivationRevision = "2026-12-08h"
 
 // ErrNoRelabel: the store cannot work derived fields out again in place.
 var ErrNoRelabel = errors.New("this store cannot relabel in place")

@@ -2419,6 +2419,10 @@ func securityLabels(m any) []string {
 }
 
 func ifMatch(c echo.Context) (int64, error) {
+	if v := c.Request().Header.Values("If-Match"); len(v) > 1 {
+		// (a list on several lines, as on one: review 120a)
+		return 0, fmtErr(ErrBadRequest, "If-Match given %d times: send one ETag such as W/\"3\"", len(v))
+	}
 	n, err := versionETag(c.Request().Header.Get("If-Match"))
 	if err != nil {
 		return 0, fmtErr(err, "If-Match")

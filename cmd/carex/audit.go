@@ -128,12 +128,7 @@ func openAccessLog(ctx context.Context, records *sqlite.DB, keyPath, checkpointC
 	fail := func(err error) (*accessLog, error) {
 		r.Close()
 		w.Close()
-		if sqlite.Damaged(err) {
-			// (a copy without its -wal after a checkpoint was cut short:
-			// it said only "database disk image is malformed")
-			return nil, fmt.Errorf("access log %s: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped), and run carex audit verify on it", path, err)
-		}
-		return nil, fmt.Errorf("access log %s: %w", path, err)
+		return nil, accessLogErr(path, err)
 	}
 	legacy, err := auditlog.HasLog(ctx, records.Writer())
 	if err != nil {
@@ -302,17 +297,28 @@ func accessLogState(ctx context.Context, records *sql.DB, path string) (present 
 	}
 	conn, err := openReadOnly(logPath)
 	if err != nil {
-		return false, "", err
+		return false, "", accessLogErr(logPath, err)
 	}
 	defer conn.Close()
 	has, err := auditlog.HasLog(ctx, conn)
 	if err != nil {
-		return false, "", fmt.Errorf("access log %s: %w", logPath, err)
+		return false, "", accessLogErr(logPath, err)
 	}
 	if !has {
 		return false, "holds no access log", nil
 	}
 	return true, "", nil
+}
+
+// accessLogErr is err in opening or reading the access log at path,
+// saying so when SQLite finds the file damaged (a copy without its -wal
+// after a checkpoint was cut short, a disk's fault: reviews 111b, 120a,
+// it said only "database disk image is malformed").
+func accessLogErr(path string, err error) error {
+	if sqlite.Damaged(err) {
+		return fmt.Errorf("access log %s: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped), and run carex audit verify on it", path, err)
+	}
+	return fmt.Errorf("access log %s: %w", path, err)
 }
 
 // accessLogGone describes an access log that the records at path (open as
@@ -468,6 +474,9 @@ func openReadOnly(db string) (*sql.DB, error) {
 // the callers check those.
 func noLog(ctx context.Context, conn *sql.DB) (bool, error) {
 	has, err := auditlog.HasLog(ctx, conn)
+	if sqlite.Damaged(err) {
+		return false, fmt.Errorf("reading the access log: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped)", err)
+	}
 	if err != nil {
 		return false, fmt.Errorf("reading the access log: %w", err)
 	}
@@ -532,7 +541,12 @@ func cmdAuditVerify(ctx context.Context, args []string, stdout, stderr io.Writer
 		return verifyNoLog(ctx, conn, logDB(db), saved, stdout)
 	}
 	rep, err := auditlog.VerifyWith(ctx, conn, verifiers, saved)
-	if rep != nil && rep.OK() {
+	if sqlite.Damaged(err) {
+		// (review 120a: it printed "entries: 0" and SQLite's words alone)
+		fmt.Fprintf(stdout, "FAILED: the access log %s is damaged, SQLite cannot read it whole (%v): restore it together with its -wal file from one moment; entries up to the newest signed checkpoint kept elsewhere (serve --checkpoint-copy) can be proved against it\n", logDB(db), err)
+		return errTampered
+	}
+	if rep != nil && rep.OK() && err == nil {
 		fmt.Fprintf(stdout, "entries: %d\ncheckpoints: %d (latest covers %d entries)\n", rep.Entries, rep.Checkpoints, rep.LatestCheckpoint)
 		for _, s := range saved {
 			fmt.Fprintf(stdout, "saved checkpoint %s: %d entries, extended by the log\n", s.Path, s.Size)

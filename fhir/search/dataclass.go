@@ -589,34 +589,40 @@ func noteType(cc any, long bool) bool {
 //     the first colon, dash, full stop or line break after the name
 //     ("Reablement discharge summary:", "Discharge summary (Adult Social
 //     Care):" are the council's own: reviews 116a, 118a; "IDL: Lives
-//     alone, carers QDS. Admitted …" is the letter's, review 117a), but
-//     where its first 24 words name a hospice (review 118a: "Hospice
-//     respite discharge summary:");
+//     alone, carers QDS. Admitted …" is the letter's, review 117a); past
+//     its twelfth word only a service's name counts, not "family" or
+//     "carers" (review 120a: "…, discharged 05/12/2026 home with family;"
+//     is the ward's); none where the heading names a hospice (review
+//     118a: "Hospice respite discharge summary:"; 119a: "… at St.
+//     Gemma's Hospice:"; a "St." or "Dr." ends no heading);
 //   - no word saying the letter is awaited, asked for or sent in the two
 //     words before the name, any word before it in its heading, or the
-//     two after it ("Discharge summary: not yet received; …", "…: not
-//     on the system yet"), a "no" or "not" before "known" or "for" none
-//     ("Discharge summary: No known drug allergies", "IDL: Not for CPR"
-//     are the letter's: review 118a); unless "received" stands beside
-//     the name, when the letter is here whatever was said of it
+//     two after it ("Discharge summary: not yet received; …"), a "no" or
+//     "not" only with such a word or the letter's, its copy's, a system's
+//     or a file's name in the four words after it ("…: not on the system
+//     yet", "…: no copy on file": review 119a; "No known drug allergies",
+//     "No change to regular medication", "IDL: Not for CPR" are the
+//     letter's own lines: reviews 118a, 120a); unless "received" stands
+//     beside the name, when the letter is here whatever was said of it
 //     ("Chased and now received - Discharge summary, …").
 func noteHeading(s string) bool {
 	if len(strings.TrimSpace(s)) < longQuote {
 		return false
 	}
-	ws := noteWords(s, 12)
+	ws := noteWords(s, 16)
 	status := func(k int) bool {
 		if k < 0 || k >= len(ws) || !noteStatus[ws[k].w] || noteReceived[ws[k].w] {
 			return false
 		}
-		return ws[k].w != "no" && ws[k].w != "not" || k+1 >= len(ws) || !noteClinicalNo[ws[k+1].w]
-	}
-	// (a hospice named in the first sentence or so, after "St." too:
-	// review 119a, "…, respite admission at St. Gemma's Hospice:" reached
-	// the nurse)
-	hospice := false
-	for _, w := range noteWords(s, 24) {
-		hospice = hospice || w.w == "hospice"
+		if ws[k].w != "no" && ws[k].w != "not" {
+			return true
+		}
+		for j := k + 1; j < min(len(ws), k+5); j++ {
+			if noteStatus[ws[j].w] && ws[j].w != "no" && ws[j].w != "not" || noteAbsent[ws[j].w] {
+				return true
+			}
+		}
+		return false
 	}
 	for a := 0; a < min(5, len(ws)); a++ {
 	names:
@@ -634,10 +640,13 @@ func noteHeading(s string) bool {
 			if rest != "" && !strings.ContainsRune(",:;.-\u2013\u2014\n\r(/*", r) && !(b < len(ws) && noteReceived[ws[b].w]) {
 				continue
 			}
-			// (every word of the heading, past the first twelve too:
-			// review 119a)
-			for k, w := range noteWords(s[:headingEnd(s, ws[b-1].to)], 0) {
-				if socialWords[w.w] && !hospice || !here && k < a && status(k) {
+			heading := noteWords(s[:headingEnd(s, ws[b-1].to)], 0)
+			hospice := false
+			for _, w := range heading {
+				hospice = hospice || w.w == "hospice"
+			}
+			for k, w := range heading {
+				if socialWords[w.w] && !hospice && (k < 12 || !kinWords[w.w]) || !here && k < a && status(k) {
 					continue names
 				}
 			}
@@ -651,13 +660,20 @@ func noteHeading(s string) bool {
 }
 
 // headingEnd is where the heading that a letter's name ending at i
-// begins ends: at the first colon, semicolon, full stop, line break or
-// spaced dash after it (a comma or a bracket goes on: "Discharge summary,
-// reablement team - …").
+// begins ends: at the first colon, semicolon, full stop (not a "St." or
+// "Dr."), line break or spaced dash after it (a comma or a bracket goes
+// on: "Discharge summary, reablement team - …").
 func headingEnd(s string, i int) int {
 	for j, r := range s[i:] {
 		switch r {
-		case ':', ';', '.', '\n', '\r', '\u2013', '\u2014':
+		case '.':
+			// (the last word before the stop, from at most 4 bytes back:
+			// "St" and "Mrs" whole, a longer word cut)
+			if w := noteWords(s[max(i, i+j-4):i+j], 0); len(w) > 0 && titleWords[w[len(w)-1].w] {
+				continue
+			}
+			return i + j
+		case ':', ';', '\n', '\r', '\u2013', '\u2014':
 			return i + j
 		case '-':
 			if j == 0 || s[i+j-1] == ' ' || i+j+1 < len(s) && s[i+j+1] == ' ' {
@@ -783,11 +799,19 @@ var (
 		"required": true, "follow": true, "no": true, "not": true, "missing": true, "expected": true, "asked": true, "ask": true,
 		"yet": true, "none": true, "will": true, "emailed": true, "posted": true, "faxed": true}
 	noteReceived = map[string]bool{"received": true, "receive": true}
-	// noteClinicalNo: after these a "no" or "not" is a letter's own line
-	// ("No known drug allergies", "Not for CPR": review 118a), not a
-	// letter said to be absent ("not on the system yet", "no copy on
-	// file": review 119a)
-	noteClinicalNo = map[string]bool{"known": true, "for": true}
+	// noteAbsent: a "no" or "not" before these says the letter is absent
+	// ("not on the system yet", "no copy on file": review 119a), where
+	// otherwise it is a letter's own line ("No known drug allergies",
+	// "Not weight bearing": reviews 118a, 120a)
+	noteAbsent = map[string]bool{"copy": true, "copies": true, "letter": true, "summary": true, "system": true,
+		"file": true, "record": true, "sight": true, "trace": true}
+	// kinWords are the social care words that name a person, not a
+	// service: past a heading's twelfth word a ward's letter names them
+	// too ("discharged home with family": review 120a)
+	kinWords = map[string]bool{"family": true, "carer": true, "carers": true}
+	// titleWords: a full stop after these ends no heading ("St. Gemma's
+	// Hospice": review 119a)
+	titleWords = map[string]bool{"st": true, "dr": true, "mr": true, "mrs": true, "ms": true}
 )
 
 // loincNotesTxt is LOINC's document ontology's codes of clinical notes,

@@ -141,6 +141,10 @@ func TestNoteHeading(t *testing.T) {
 		{"Discharge Summary/TTO:" + clin, true},
 		{"Hospice respite discharge summary:" + clin, true},
 		{"Discharge summary, respite admission at St. Gemma's Hospice:" + clin, true}, // review 119a
+		{"Discharge summary: No change to regular medication." + clin, true},          // review 120a
+		{"Discharge summary, St James's University Hospital ward J22, discharged 05/12/2026 to usual residence, carers QDS restarted;" + clin, true},
+		{"Reablement discharge summary: Mrs Smith declined the hospice referral; package of four calls a day restarts Monday, key safe 1234.", false},
+		{"Discharge summary, first admission:" + clin, true},
 		// shorter than a letter: a checklist item, a question, a notice
 		{"Discharge summary, Leeds Teaching Hospitals. Admitted 01/11 with pneumonia.", false},
 		{"Discharge summary: can you confirm the date of the first district nurse visit please?", false},
@@ -150,6 +154,7 @@ func TestNoteHeading(t *testing.T) {
 		{"Discharge summary, reablement team - Mrs Smith now independent with personal care and meals; discharged from the service 05/12, no package.", false},
 		{"Discharge summary: not yet received from the ward, we have chased twice this week and the family are anxious about the medication changes; will update", false},
 		{"Discharge summary: not on the system yet, ward 12 to email it to the GP and to the district nurses today; package restarts at 5pm, key safe as before.", false},
+		{"Discharge summary - no copy on file; the ward says it went to the surgery, so the district nurse should ask the surgery for it at the visit today.", false},
 		{"Discharge summary, agreed at the ward meeting on Monday with Mrs Smith, her daughter and the community reablement team: package of care restarts Monday.", false},
 		{"Spoke to her daughter about care and her medication at length today; the discharge summary: see the GP about it." + clin, false}, // not among its first words
 		{"Progress note: home visit with Mrs Smith and her daughter Anne; package of four calls a day restarted, key safe 1234, review in six weeks.", false},
