@@ -77,6 +77,23 @@ func (s *Server) alertThresholds() auditlog.Thresholds {
 	return t
 }
 
+// breakGlassGrant is how long a break-glass grant lasts, "4h"; "" under a
+// policy that is no sharing policy (tests).
+func (s *Server) breakGlassGrant() string {
+	cp, ok := s.policy.(*ConsentPolicy)
+	if !ok || cp.Policy.BreakGlassGrant <= 0 {
+		return ""
+	}
+	d := cp.Policy.BreakGlassGrant.String() // "4h0m0s"
+	if strings.HasSuffix(d, "m0s") {
+		d = strings.TrimSuffix(d, "0s")
+	}
+	if strings.HasSuffix(d, "h0m") {
+		d = strings.TrimSuffix(d, "0m")
+	}
+	return d
+}
+
 // report is the JSON shape of the entry-listing reports.
 type report struct {
 	Report    string    `json:"report"`
@@ -90,13 +107,18 @@ type report struct {
 	// the rest are not listed.
 	OtherRecordsIncomplete bool `json:"otherRecordsIncomplete,omitempty"`
 	// LogDoesNotVerify: the server found the log altered (SetLogProblem).
-	LogDoesNotVerify string     `json:"logDoesNotVerify,omitempty"`
-	Agent            string     `json:"agent,omitempty"`
-	From             *time.Time `json:"from,omitempty"`
-	To               *time.Time `json:"to,omitempty"`             // exclusive
-	Total            int        `json:"total"`                    // entries selected; for alerts, the alerts
-	Scanned          int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
-	Truncated        bool       `json:"truncated,omitempty"`
+	LogDoesNotVerify string `json:"logDoesNotVerify,omitempty"`
+	// BreakGlassGrant: how long a grant lasts from the request that broke
+	// glass (the policy's break-glass-grant), on the break-glass report,
+	// so that IG can tell which later accesses a grant let through
+	// (review 120b: nothing said when a grant ended).
+	BreakGlassGrant string     `json:"breakGlassGrant,omitempty"`
+	Agent           string     `json:"agent,omitempty"`
+	From            *time.Time `json:"from,omitempty"`
+	To              *time.Time `json:"to,omitempty"`             // exclusive
+	Total           int        `json:"total"`                    // entries selected; for alerts, the alerts
+	Scanned         int        `json:"entriesScanned,omitempty"` // alerts: the entries they were worked out from
+	Truncated       bool       `json:"truncated,omitempty"`
 	// ItemsIncomplete: entries about several people list her items only
 	// up to maxReportItemLookups looked up; past that, none (narrow the
 	// period).
@@ -122,6 +144,7 @@ type thresholdsOut struct {
 	WeekendsInHours bool     `json:"weekendsInHours"`
 	ExemptRoles     []string `json:"exemptRoles"`
 	AlertReasons    []string `json:"alertReasons"`
+	BreakGlassGrant string   `json:"breakGlassGrant,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -617,7 +640,8 @@ func (s *Server) igBreakGlass(c echo.Context) error {
 	if q.Patient != "" {
 		title += " to the record of patient " + q.Patient + alsoRecords(records)
 	}
-	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: records, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title}
+	r := &report{Report: "break-glass", Patient: q.Patient, OtherRecords: records, OtherRecordsIncomplete: incomplete, Agent: q.Sub, x: x, title: title,
+		BreakGlassGrant: s.breakGlassGrant()}
 	return s.runReport(c, r, q, format)
 }
 
@@ -662,7 +686,8 @@ func (s *Server) igAlerts(c echo.Context) error {
 	r := &report{Report: "alerts", Generated: time.Now().UTC().Truncate(time.Second), From: timePtr(q.From), To: timePtr(q.To),
 		Scanned: total, Entries: []auditlog.ReportEntry{}, Alerts: []alertOut{}, title: "Access alerts",
 		Threshold: &thresholdsOut{PatientsPerHour: th.PatientsPerHour, WorkingHours: hhmm(th.DayStart) + "-" + hhmm(th.DayEnd),
-			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons}}
+			TimeZone: th.Location.String(), WeekendsInHours: th.WeekendsInHours, ExemptRoles: th.ExemptRoles, AlertReasons: th.AlertReasons,
+			BreakGlassGrant: s.breakGlassGrant()}}
 	shown := newShownPeople(x)
 	for _, al := range a.Alerts() {
 		o := alertOut{Alert: al}
@@ -734,6 +759,9 @@ func (s *Server) sendReport(c echo.Context, r *report, format string) error {
 	if r.LogDoesNotVerify != "" {
 		intro = append([]string{"WARNING: " + r.LogDoesNotVerify}, intro...)
 	}
+	if r.BreakGlassGrant != "" {
+		intro = append(intro, "Each break-glass grant lasts "+r.BreakGlassGrant+" from the request that broke glass (the sharing policy's break-glass-grant); an access after it is refused until glass is broken again")
+	}
 	if r.Truncated {
 		intro = append(intro, fmt.Sprintf("Only the first %d are listed: narrow the period with date=ge…&date=lt…", len(r.Entries)))
 	}
@@ -774,8 +802,8 @@ func (s *Server) sendAlerts(c echo.Context, r *report, format string, loc *time.
 		intro = append([]string{"WARNING: " + r.LogDoesNotVerify}, intro...)
 	}
 	if th := r.Threshold; th != nil {
-		intro = append(intro, fmt.Sprintf("Thresholds: more than %d patients in an hour; working hours %s %s (weekends in hours: %v); no volume or out-of-hours alerts for %s; alert reasons %s",
-			th.PatientsPerHour, th.WorkingHours, th.TimeZone, th.WeekendsInHours, strings.Join(th.ExemptRoles, ", "), strings.Join(th.AlertReasons, ", ")))
+		intro = append(intro, fmt.Sprintf("Thresholds: more than %d patients in an hour; working hours %s %s (weekends in hours: %v); no volume or out-of-hours alerts for %s; alert reasons %s; a break-glass grant lasts %s",
+			th.PatientsPerHour, th.WorkingHours, th.TimeZone, th.WeekendsInHours, strings.Join(th.ExemptRoles, ", "), strings.Join(th.AlertReasons, ", "), th.BreakGlassGrant))
 	}
 	return sendTable(c, format, r.title, intro, head, rows)
 }

@@ -148,8 +148,8 @@ type Thresholds struct {
 	DayStart, DayEnd time.Duration
 	// Location is the working hours' time zone (default Europe/London).
 	Location *time.Location
-	// WeekendsInHours: weekends count as working hours (default false:
-	// every weekend access is out-of-hours).
+	// WeekendsInHours: weekends and England's bank holidays count as
+	// working hours (default false: every access on them is out-of-hours).
 	WeekendsInHours bool
 	// ExemptRoles' writes raise no volume or out-of-hours alert (default
 	// "system": feeds run at night and touch many patients); their reads
@@ -220,6 +220,8 @@ type Alert struct {
 	bgRefused []string // …those given for a break-glass that was refused
 	bgUnused  []string // …those given with a request that opened no one under it
 	grantUses int      // a break-glass alert's accesses under a grant
+	bgAlong   []string // …reasons of break-glass into another's record that named this person
+	alongUses int      // …accesses under another's grant that named this person
 
 	anonRequests int // an alert of requests with no user: how many
 	anonClient   string
@@ -284,6 +286,19 @@ func (e *Entry) PatientIDs() []string {
 	return e.Patients
 }
 
+// breakGlassPerson is whose record a break-glass entry opened: its one
+// person, or the Patient it read when it names others too (a care team
+// naming a spouse); "" when that cannot be told.
+func (e *Entry) breakGlassPerson() string {
+	if e.Patient != "" {
+		return e.Patient
+	}
+	if e.ResourceType == "Patient" && slices.Contains(e.Patients, e.ResourceID) {
+		return e.ResourceID
+	}
+	return ""
+}
+
 // Add considers one entry; entries must come in log (seq) order.
 func (a *Alerter) Add(e *Entry) {
 	th := &a.th
@@ -299,6 +314,7 @@ func (a *Alerter) Add(e *Entry) {
 	if bg && e.Sub == "" {
 		a.anonBreakGlass(e, ids)
 	} else if bg && !a.bundleOfBreakGlass(e) {
+		grantee := e.breakGlassPerson()
 		for _, p := range keys {
 			a.keyed(AlertBreakGlass+"|"+e.Sub+"|"+p, e, func() *Alert {
 				return &Alert{Kind: AlertBreakGlass, Patient: p}
@@ -309,6 +325,14 @@ func (a *Alerter) Add(e *Entry) {
 			// is an attempt IG must hear of, and must tell from an access.
 			al := a.byKey[AlertBreakGlass+"|"+e.Sub+"|"+p]
 			switch {
+			case grantee != "" && p != grantee && e.BreakGlass == "":
+				al.alongUses++
+			case grantee != "" && p != grantee:
+				// (review 120b: a spouse named in her care team read as
+				// glass broken into his record)
+				if !slices.Contains(al.bgAlong, e.BreakGlass) {
+					al.bgAlong = append(al.bgAlong, e.BreakGlass)
+				}
 			case e.BreakGlass == "":
 				al.grantUses++
 			case refusedBreakGlass(e):
@@ -337,6 +361,12 @@ func (a *Alerter) Add(e *Entry) {
 			}
 			if al.grantUses > 0 {
 				parts = append(parts, fmt.Sprintf("%d access(es) under a break-glass grant", al.grantUses))
+			}
+			if len(al.bgAlong) > 0 {
+				parts = append(parts, "named in another person's record opened by break-glass (no grant for this person): "+strings.Join(al.bgAlong, "; "))
+			}
+			if al.alongUses > 0 {
+				parts = append(parts, fmt.Sprintf("named in %d access(es) under another person's break-glass grant", al.alongUses))
 			}
 			al.Detail = strings.Join(parts, "; and ")
 		}
@@ -367,7 +397,8 @@ func (a *Alerter) Add(e *Entry) {
 	// the day before it).
 	local := e.Time.In(th.Location)
 	clock := time.Duration(local.Hour())*time.Hour + time.Duration(local.Minute())*time.Minute + time.Duration(local.Second())*time.Second
-	weekend := local.Weekday() == time.Saturday || local.Weekday() == time.Sunday
+	// (a bank holiday in England and Wales is a weekend's day: review 120b)
+	weekend := local.Weekday() == time.Saturday || local.Weekday() == time.Sunday || englandBankHoliday(local)
 	if clock < th.DayStart || clock >= th.DayEnd || (weekend && !th.WeekendsInHours) {
 		// By the clock, not by elapsed time: on the nights the clocks
 		// change, 7 hours of real time before 06:30 is not the day before.
@@ -609,7 +640,7 @@ func weekendNote(in bool) string {
 	if in {
 		return ""
 	}
-	return ", weekends"
+	return ", weekends and bank holidays"
 }
 
 // Alerts returns the alerts so far, oldest first.
