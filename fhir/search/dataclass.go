@@ -574,7 +574,7 @@ func noteType(cc any, long bool) bool {
 }
 
 // noteHeading reports whether s quotes a hospital letter under its name
-// (a stated rule, kept narrow: reviews 113a to 118a found each wider
+// (a stated rule, kept narrow: reviews 113a to 120a found each wider
 // reading withheld a council's own words from the district nurse as
 // often as it caught a quote). It does when s is longQuote characters or
 // more (a shorter line headed so is a checklist item, a question or a
