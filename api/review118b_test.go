@@ -337,7 +337,9 @@ loop:
 	if want := map[bool]int{true: 413, false: 200}[n > 5000]; r.status != want {
 		t.Errorf("transaction of %d entries: %d, want %d (--max-entries 5,000)", n, r.status, want)
 	}
-	if worst > time.Second {
+	// (1 s, 90x a write alone; scaled under -race, where CI's clean run
+	// measured a 5,000-entry transaction holding it 3.1 s)
+	if worst > raceSlowdown*time.Second {
 		t.Errorf("another organisation's single write waited %v behind one client's %d-entry transaction (alone: %v)", worst, n, alone)
 	}
 }
