@@ -316,10 +316,13 @@ func accessLogState(ctx context.Context, records *sql.DB, path string) (present 
 // it said only "database disk image is malformed").
 func accessLogErr(path string, err error) error {
 	if sqlite.Damaged(err) {
-		return fmt.Errorf("access log %s: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped), and run carex audit verify on it", path, err)
+		return fmt.Errorf("access log %s: %w: %w, and run carex audit verify on it", path, err, errAccessLogDamaged)
 	}
 	return fmt.Errorf("access log %s: %w", path, err)
 }
+
+// errAccessLogDamaged: SQLite finds the access log's file damaged.
+var errAccessLogDamaged = errors.New("the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped)")
 
 // accessLogGone describes an access log that the records at path (open as
 // records) have had, and that is no longer there: deleted, or replaced by a
@@ -475,7 +478,7 @@ func openReadOnly(db string) (*sql.DB, error) {
 func noLog(ctx context.Context, conn *sql.DB) (bool, error) {
 	has, err := auditlog.HasLog(ctx, conn)
 	if sqlite.Damaged(err) {
-		return false, fmt.Errorf("reading the access log: %w: the access log is damaged; restore it together with its -wal file from one moment (copy both while carex is stopped)", err)
+		return false, fmt.Errorf("reading the access log: %w: %w", err, errAccessLogDamaged)
 	}
 	if err != nil {
 		return false, fmt.Errorf("reading the access log: %w", err)

@@ -11,6 +11,28 @@ import "time"
 // counted as working hours.
 func englandBankHoliday(t time.Time) bool {
 	y, m, d := t.Date()
+	// (most days are none of them, by their month and weekday alone: the
+	// alerts call this for every entry they scan)
+	switch wd := t.Weekday(); m {
+	case time.January:
+		if d > 3 {
+			return false
+		}
+	case time.March, time.April: // Good Friday from 20 March, Easter Monday to 26 April
+		if wd != time.Friday && wd != time.Monday {
+			return false
+		}
+	case time.May, time.August:
+		if wd != time.Monday {
+			return false
+		}
+	case time.December:
+		if d < 25 || d > 28 {
+			return false
+		}
+	default:
+		return false
+	}
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 	for _, h := range englandBankHolidays(y) {
 		if h.Equal(day) {

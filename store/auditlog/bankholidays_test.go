@@ -34,3 +34,20 @@ func TestEnglandBankHolidays(t *testing.T) {
 		}
 	}
 }
+
+// TestEnglandBankHolidayFilter: the month-and-weekday filter in front of
+// englandBankHoliday drops no holiday the rules give, 1990 to 2060.
+func TestEnglandBankHolidayFilter(t *testing.T) {
+	for y := 1990; y <= 2060; y++ {
+		want := map[time.Time]bool{}
+		for _, h := range englandBankHolidays(y) {
+			want[h] = true
+		}
+		for d := time.Date(y, 1, 1, 12, 0, 0, 0, time.UTC); d.Year() == y; d = d.AddDate(0, 0, 1) {
+			day := time.Date(y, d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+			if got := englandBankHoliday(d); got != want[day] {
+				t.Errorf("%s: %v, want %v", d.Format("2006-01-02"), got, want[day])
+			}
+		}
+	}
+}

@@ -148,7 +148,7 @@ type Thresholds struct {
 	DayStart, DayEnd time.Duration
 	// Location is the working hours' time zone (default Europe/London).
 	Location *time.Location
-	// WeekendsInHours: weekends and England's bank holidays count as
+	// WeekendsInHours: weekends and England and Wales's bank holidays count as
 	// working hours (default false: every access on them is out-of-hours).
 	WeekendsInHours bool
 	// ExemptRoles' writes raise no volume or out-of-hours alert (default
